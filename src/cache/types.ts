@@ -1,0 +1,32 @@
+// Semantic cache contracts. The in-memory index lives in src/cache; shared backends (Redis on Node,
+// KV / Durable Object on Workers) plug in from runtimes/* through CacheBackend.
+
+/** A stored answer, replayable as JSON or as SSE whatever form it was recorded in. */
+export interface CachedAnswer {
+  /** The full chat.completion JSON (a streamed answer is assembled into one). */
+  completion: unknown;
+  /** The raw SSE chunks as received, when the answer was streamed (replayed verbatim when the client streams). */
+  sse?: string[];
+  model: string;
+  createdMs: number;
+}
+
+export interface CacheKeyScope {
+  /** The model the client asked for (e.g. "MoM"): different requested models never share. */
+  requestedModel: string;
+  /** "global" or the user id from the session header under scope: user. */
+  scope: string;
+}
+
+export interface CacheHit {
+  answer: CachedAnswer;
+  similarity: number;
+  id: string;
+}
+
+export interface SemanticCache {
+  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number): Promise<CacheHit | undefined>;
+  store(key: CacheKeyScope, vector: Float32Array, answer: CachedAnswer): Promise<void>;
+  size(): number;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,22 @@
+// Everything createApp needs, injected by a runtime entry (runtimes/node, runtimes/worker).
+import type { Classifiers } from './classify/types.ts';
+import type { SemanticCache } from './cache/types.ts';
+import type { UpstreamClient } from './upstream/types.ts';
+import type { Clock, Logger, Metrics } from './observability/types.ts';
+import type { Config } from './config/schema.ts';
+
+export interface RuntimeInfo {
+  name: 'node' | 'worker';
+  version?: string;
+}
+
+export interface AppDeps {
+  config: Config;
+  classifiers: Classifiers;
+  upstream: UpstreamClient;
+  cache?: SemanticCache;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  runtime: RuntimeInfo;
+}

@@ -1,0 +1,43 @@
+// The core forwards through this interface. Node implements it with node:http / undici.request
+// (Node 20's global fetch costs ~0.4 ms CPU per request); the Worker implements it with fetch.
+
+export interface UpstreamRequest {
+  /** Absolute base URL of the chosen endpoint, e.g. "http://vllm-router-service.ns.svc.cluster.local:80". */
+  baseUrl: string;
+  method: string;
+  /** Path with query, e.g. "/v1/chat/completions". */
+  path: string;
+  headers: Record<string, string>;
+  body?: Uint8Array | string;
+  /** Aborted when the client disconnects or the timeout fires. */
+  signal?: AbortSignal;
+  /** Milliseconds until the response headers must arrive. */
+  timeoutMs?: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The body as it arrives; consumers must read it or cancel it. */
+  body: ReadableStream<Uint8Array>;
+}
+
+/** Thrown (rejected) when no byte has been received: the caller may try the next endpoint. */
+export class UpstreamConnectError extends Error {
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'UpstreamConnectError';
+  }
+}
+
+export class UpstreamTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamTimeoutError';
+  }
+}
+
+export interface UpstreamClient {
+  send(req: UpstreamRequest): Promise<UpstreamResponse>;
+  close?(): Promise<void>;
+}
