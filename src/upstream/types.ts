@@ -24,7 +24,7 @@ export interface UpstreamResponse {
 
 /** Thrown (rejected) when no byte has been received: the caller may try the next endpoint. */
 export class UpstreamConnectError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'UpstreamConnectError';
   }
