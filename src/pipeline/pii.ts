@@ -1,0 +1,11 @@
+// Stage: PII policy for the selected model: allow, pick an allowed alternative, redact or block (issue: guardrails).
+// Stub that continues; the owning work replaces the body, keeping the signature.
+import type { AppDeps } from '../deps.ts';
+import type { ImmediateResponse, PipelineContext } from './context.ts';
+
+/** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
+export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
+  void deps;
+  void ctx;
+  return undefined;
+}
