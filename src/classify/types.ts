@@ -134,3 +134,18 @@ export interface Classifiers {
   embedder(name?: string): Embedder | undefined;
   info(): PackInfo[];
 }
+
+/** One token of a token-classification pack: its character span and argmax label (BIO tag). */
+export interface TokenPrediction {
+  start: number;
+  end: number;
+  label: string;
+  confidence: number;
+}
+
+export interface TokenClassifier {
+  readonly name: string;
+  readonly labels: readonly string[];
+  readonly threshold: number;
+  predict(text: string): Promise<TokenPrediction[]>;
+}
