@@ -1,19 +1,139 @@
-// Root config schema. Sections owned by other concerns live in ./sections/*.ts and are composed here.
-// (Skeleton: the gateway work fills in the vLLM Semantic Router keys.)
+// Root config schema: the vLLM Semantic Router's CLASSIC config.yaml keys (../shared/reference/vsr.md
+// section 1.1) plus semroute's own. Sections owned by other concerns live in ./sections/*.ts and are
+// composed here. Objects are passthrough so reference configs with keys we do not use still load;
+// src/config/unknown-keys.ts turns the extras into warnings.
 import { z } from 'zod';
 import { guardSection } from './sections/guard.ts';
 import { cacheSection } from './sections/cache.ts';
 import { observabilitySection } from './sections/observability.ts';
 import { extprocSection } from './sections/extproc.ts';
+import { endpointSchema, modelConfigSchema, reasoningFamilySchema } from './models-schema.ts';
+
+const effort = z.enum(['low', 'medium', 'high']);
+
+export const modelScoreSchema = z
+  .object({
+    model: z.string().min(1),
+    score: z.number().gt(0, 'score must be > 0'),
+    // The reference makes use_reasoning a required pointer: a missing value is a validation error.
+    use_reasoning: z.boolean({ required_error: 'use_reasoning is required' }),
+    reasoning_effort: effort.optional(),
+    reasoning_description: z.string().optional(),
+  })
+  .passthrough();
+
+export const categorySchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    mmlu_categories: z.array(z.string()).optional(),
+    system_prompt: z.string().optional(),
+    system_prompt_enabled: z.boolean().optional(),
+    system_prompt_mode: z.enum(['replace', 'insert']).default('replace'),
+    model_scores: z.array(modelScoreSchema).min(1, 'at least one model_scores entry is required'),
+  })
+  .passthrough();
+
+const thresholdModel = z
+  .object({
+    model_id: z.string().optional(),
+    threshold: z.number().min(0).max(1).optional(),
+    use_modernbert: z.boolean().optional(),
+    use_cpu: z.boolean().optional(),
+    category_mapping_path: z.string().optional(),
+    pii_mapping_path: z.string().optional(),
+  })
+  .passthrough();
+
+export const classifierSchema = z
+  .object({
+    category_model: thresholdModel.optional(),
+    pii_model: thresholdModel.optional(),
+    mcp_category_model: z.object({}).passthrough().optional(),
+  })
+  .passthrough();
+
+/** Which model packs to load (folders under `dir`), and which one routing classifies with. */
+export const packsSchema = z
+  .object({
+    dir: z.string().default('models'),
+    category: z.string().default('domain'),
+    jailbreak: z.string().optional(),
+    pii: z.string().optional(),
+    embedding: z.string().optional(),
+    /** More sequence packs to load for the classification API (e.g. "intent"). */
+    extra: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const routingSchema = z
+  .object({
+    /** false: no category pack is needed; auto names go to default_model. */
+    enabled: z.boolean().default(true),
+    auto_model_names: z.array(z.string().min(1)).min(1).default(['MoM', 'auto', 'vllm-sr/auto']),
+    /** Owner shown for the auto names in /v1/models. */
+    owned_by: z.string().default('semroute'),
+  })
+  .strict();
+
+export const upstreamSchema = z
+  .object({
+    /** Milliseconds until the upstream's response headers must arrive (else 504). */
+    timeout_ms: z.number().int().positive().default(300_000),
+    /** Milliseconds to open a connection before trying the next endpoint. */
+    connect_timeout_ms: z.number().int().positive().default(5_000),
+    /** How long an endpoint that refused a connection is skipped. */
+    down_ms: z.number().int().nonnegative().default(5_000),
+    keep_alive_connections: z.number().int().positive().default(256),
+  })
+  .strict();
+
+export const serverSchema = z
+  .object({
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535).default(8801),
+    max_body_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+  })
+  .strict();
+
+export const apiSchema = z
+  .object({
+    batch_classification: z
+      .object({ max_batch_size: z.number().int().positive().default(100) })
+      .passthrough()
+      .default({}),
+  })
+  .passthrough();
 
 export const configSchema = z
   .object({
-    default_model: z.string(),
+    default_model: z.string().min(1),
+    categories: z.array(categorySchema).default([]),
+    vllm_endpoints: z.array(endpointSchema).default([]),
+    model_config: z.record(modelConfigSchema).default({}),
+    reasoning_families: z.record(reasoningFamilySchema).default({}),
+    default_reasoning_effort: effort.default('high'),
+    classifier: classifierSchema.default({}),
+    bert_model: z.object({ model_id: z.string().optional(), threshold: z.number().optional() }).passthrough().optional(),
+    tools: z.object({}).passthrough().optional(),
+    api: apiSchema.default({}),
+    clear_route_cache: z.boolean().default(false),
     prompt_guard: guardSection.optional(),
     semantic_cache: cacheSection.optional(),
     observability: observabilitySection.optional(),
     extproc: extprocSection.optional(),
+    // semroute's own keys
+    /** Header (or body key) the Production Stack router uses for session stickiness. */
+    session_key: z.string().min(1).default('x-user-id'),
+    device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    packs: packsSchema.default({}),
+    routing: routingSchema.default({}),
+    upstream: upstreamSchema.default({}),
+    server: serverSchema.default({}),
   })
   .passthrough();
 
 export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type Category = z.infer<typeof categorySchema>;
+export type ModelScore = z.infer<typeof modelScoreSchema>;

@@ -1,0 +1,33 @@
+// Checks across sections that a per-field schema cannot see: names that must refer to each other.
+import type { Config } from './schema.ts';
+
+export function crossCheck(c: Config): { errors: string[]; warnings: string[] } {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const endpointNames = new Set(c.vllm_endpoints.map((e) => e.name));
+  const seen = new Set<string>();
+  c.vllm_endpoints.forEach((e, i) => {
+    if (seen.has(e.name)) errors.push(`vllm_endpoints[${i}].name: duplicate endpoint name "${e.name}"`);
+    seen.add(e.name);
+  });
+  for (const [model, mc] of Object.entries(c.model_config)) {
+    (mc.preferred_endpoints ?? []).forEach((name, i) => {
+      if (!endpointNames.has(name)) {
+        errors.push(`model_config.${model}.preferred_endpoints[${i}]: no vllm_endpoints entry named "${name}"`);
+      }
+    });
+    if (mc.reasoning_family && !c.reasoning_families[mc.reasoning_family]) {
+      errors.push(`model_config.${model}.reasoning_family: "${mc.reasoning_family}" is not in reasoning_families`);
+    }
+  }
+  const names = new Set<string>();
+  c.categories.forEach((cat, i) => {
+    const key = cat.name.toLowerCase();
+    if (names.has(key)) errors.push(`categories[${i}].name: duplicate category "${cat.name}"`);
+    names.add(key);
+  });
+  for (const auto of c.routing.auto_model_names) {
+    if (c.model_config[auto]) warnings.push(`routing.auto_model_names: "${auto}" is also a configured model; requests for it are routed`);
+  }
+  return { errors, warnings };
+}

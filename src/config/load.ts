@@ -1,0 +1,58 @@
+// YAML text -> validated Config. Errors name the key path and the problem; unknown keys are warnings.
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.ts';
+import { unknownKeys } from './unknown-keys.ts';
+import { crossCheck } from './cross-check.ts';
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: string[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  warnings: string[];
+}
+
+function formatPath(path: (string | number)[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(root)';
+}
+
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+}
+
+/** Validates an already-parsed object (tests and the Worker's JSON bindings use this). */
+export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${source}: expected a mapping at the top level`, ['(root): expected a mapping']);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = formatIssues(parsed.error);
+    throw new ConfigError(`${source} is invalid:\n  ${issues.join('\n  ')}`, issues);
+  }
+  const problems = crossCheck(parsed.data);
+  if (problems.errors.length) {
+    throw new ConfigError(`${source} is invalid:\n  ${problems.errors.join('\n  ')}`, problems.errors);
+  }
+  const warnings = [...unknownKeys(configSchema, raw).map((k) => `${k}: unknown key (ignored)`), ...problems.warnings];
+  return { config: parsed.data, warnings };
+}
+
+export function loadConfigText(text: string, source = 'config'): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    const msg = err instanceof YAMLParseError ? err.message : String(err);
+    throw new ConfigError(`${source}: YAML syntax error: ${msg}`, [msg]);
+  }
+  return validateConfig(raw ?? {}, source);
+}

@@ -1,0 +1,51 @@
+// Schemas for the model pool: endpoints, per-model config, reasoning families (vsr.md section 1.1).
+import { z } from 'zod';
+
+export const endpointSchema = z
+  .object({
+    name: z.string().min(1),
+    // The reference (CLASSIC) wanted an IP; DNS names are allowed, as v0.1 does and Kubernetes needs.
+    address: z
+      .string()
+      .min(1)
+      .refine((a) => !/[/\s]/.test(a) && !a.includes('://'), 'address is a host name or IP, without scheme or path'),
+    port: z.number().int().min(1).max(65535).default(80),
+    weight: z.number().nonnegative().default(1),
+    /** semroute: "https" for a TLS upstream (e.g. a Worker in front of a public Production Stack). */
+    scheme: z.enum(['http', 'https']).default('http'),
+  })
+  .passthrough();
+
+export const piiPolicySchema = z
+  .object({
+    allow_by_default: z.boolean().default(true),
+    pii_types_allowed: z.array(z.string()).default([]),
+  })
+  .passthrough();
+
+export const modelConfigSchema = z
+  .object({
+    reasoning_family: z.string().optional(),
+    preferred_endpoints: z.array(z.string()).optional(),
+    pii_policy: piiPolicySchema.optional(),
+    pricing: z
+      .object({
+        currency: z.string().optional(),
+        prompt_per_1m: z.number().optional(),
+        completion_per_1m: z.number().optional(),
+      })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
+
+export const reasoningFamilySchema = z
+  .object({
+    type: z.enum(['chat_template_kwargs', 'reasoning_effort']),
+    parameter: z.string().min(1),
+  })
+  .passthrough();
+
+export type Endpoint = z.infer<typeof endpointSchema>;
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+export type ReasoningFamily = z.infer<typeof reasoningFamilySchema>;

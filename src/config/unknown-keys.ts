@@ -1,0 +1,36 @@
+// Lists keys a config has that the schema does not name, so a typo ("defualt_model") becomes a
+// warning instead of being silently ignored. Walks zod schemas structurally.
+import { z } from 'zod';
+
+function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
+    else if (s instanceof z.ZodDefault) s = s._def.innerType;
+    else if (s instanceof z.ZodEffects) s = s.innerType();
+    else return s;
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function unknownKeys(schema: z.ZodTypeAny, value: unknown, path = ''): string[] {
+  const s = unwrap(schema);
+  const out: string[] = [];
+  if (s instanceof z.ZodObject && isPlainObject(value)) {
+    const shape = s.shape as Record<string, z.ZodTypeAny>;
+    // A section without declared keys (an owner's placeholder) accepts anything.
+    if (Object.keys(shape).length === 0) return out;
+    for (const [k, v] of Object.entries(value)) {
+      const child = shape[k];
+      const p = path ? `${path}.${k}` : k;
+      if (!child) out.push(p);
+      else out.push(...unknownKeys(child, v, p));
+    }
+  } else if (s instanceof z.ZodArray && Array.isArray(value)) {
+    value.forEach((v, i) => out.push(...unknownKeys(s.element, v, `${path}[${i}]`)));
+  } else if (s instanceof z.ZodRecord && isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) out.push(...unknownKeys(s.valueSchema, v, `${path}.${k}`));
+  }
+  return out;
+}
