@@ -1,8 +1,293 @@
 // Hashed word/char n-gram featurizer shared by training (models/train) and serving.
-// Stub: the text-models work replaces this with the real implementation.
-import type { Featurizer, PackManifest } from '../types.ts';
+//
+// Text -> two feeds: `ids` (int64 [1, L], hashed n-gram buckets, unique, in order of first
+// occurrence) and `weights` (float32 [1, L], group weight x term-frequency transform). IDF and L2
+// normalisation live in the ONNX graph, so the featurizer needs no tables and every parameter fits
+// in manifest.json.
+//
+// Hash (documented so any runtime can reproduce it): FNV-1a 32-bit over UTF-16 code units, initial
+// state 2166136261 XOR seed, then murmur3's fmix32 finaliser, bucket = h & (buckets - 1).
+//   word n-gram: units 'w', String(n), token_1, ' ', token_2, ... token_n
+//   char n-gram: units 'c', the n code units of '<' + token + '>'
+// Tokens are maximal runs of letters, numbers, marks and '_' (after optional lowercasing and
+// folding of ASCII digits to '0'); every other visible code point is a one-symbol token. Control
+// and format characters and separators split tokens and are otherwise ignored.
+import type { Featurizer, Features, PackManifest } from '../types.ts';
+
+export interface HashedNgramsParams {
+  seed: number;
+  /** Power of two; ids are in [0, buckets). */
+  buckets: number;
+  lowercase: boolean;
+  fold_digits: boolean;
+  /** Weight per word n-gram order: word_weights[n-1] for n-grams of n tokens; 0 or absent = off. */
+  word_weights: number[];
+  /** Inclusive char n-gram range over '<token>' (symbol tokens excluded); null = off. */
+  char_ngrams: [number, number] | null;
+  char_weight: number;
+  /** Char n-grams are taken from at most this many code units of a token (bounds work on blobs). */
+  char_max_token: number;
+  tf: 'sublinear' | 'binary' | 'raw';
+  /** Input is cut to this many UTF-16 code units before tokenising (bounds work on 1 MB input). */
+  max_chars: number;
+}
+
+export const DEFAULT_HASHED_NGRAMS: HashedNgramsParams = {
+  seed: 1,
+  buckets: 1 << 18,
+  lowercase: true,
+  fold_digits: true,
+  word_weights: [1, 1],
+  char_ngrams: [3, 5],
+  char_weight: 0.5,
+  char_max_token: 24,
+  tf: 'sublinear',
+  max_chars: 8192,
+};
+
+const FNV_PRIME = 16777619;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export function parseHashedNgramsParams(raw: Record<string, unknown>): HashedNgramsParams {
+  const p = { ...DEFAULT_HASHED_NGRAMS, ...raw } as HashedNgramsParams;
+  const fail = (field: string, why: string): never => {
+    throw new Error(`hashed-ngrams featurizer: field "${field}" ${why}`);
+  };
+  if (!Number.isInteger(p.buckets) || p.buckets < 2 || p.buckets > 2 ** 30 || (p.buckets & (p.buckets - 1)) !== 0)
+    fail('buckets', 'must be a power of two between 2 and 2^30');
+  if (!Number.isInteger(p.seed)) fail('seed', 'must be an integer');
+  if (!Array.isArray(p.word_weights) || p.word_weights.some((w) => typeof w !== 'number' || !(w >= 0)))
+    fail('word_weights', 'must be an array of non-negative numbers');
+  if (p.char_ngrams !== null) {
+    const c = p.char_ngrams;
+    if (!Array.isArray(c) || c.length !== 2 || !Number.isInteger(c[0]) || !Number.isInteger(c[1]) || c[0] < 1 || c[1] < c[0])
+      fail('char_ngrams', 'must be null or [min, max] with 1 <= min <= max');
+  }
+  if (!(p.char_weight >= 0)) fail('char_weight', 'must be >= 0');
+  if (!Number.isInteger(p.char_max_token) || p.char_max_token < 1) fail('char_max_token', 'must be a positive integer');
+  if (!['sublinear', 'binary', 'raw'].includes(p.tf)) fail('tf', 'must be sublinear, binary or raw');
+  if (!Number.isInteger(p.max_chars) || p.max_chars < 1) fail('max_chars', 'must be a positive integer');
+  return p;
+}
+
+// Code-unit classes: 0 = unknown (classify on first sight), 1 = word, 2 = separator, 3 = symbol.
+const BMP_CLASS = new Uint8Array(65536);
+const WORD_RE = /^[\p{L}\p{N}\p{M}_]$/u;
+const SEP_RE = /^[\s\p{Cc}\p{Cf}\p{Z}\p{Cn}]$/u;
+function classifyCodePoint(cp: number): number {
+  if (cp >= 0xd800 && cp <= 0xdfff) return 3; // lone surrogate: a symbol of its own
+  const ch = String.fromCodePoint(cp);
+  return WORD_RE.test(ch) ? 1 : SEP_RE.test(ch) ? 2 : 3;
+}
+function cpClass(cp: number): number {
+  if (cp < 65536) {
+    let c = BMP_CLASS[cp];
+    if (c === 0) c = BMP_CLASS[cp] = classifyCodePoint(cp);
+    return c;
+  }
+  return classifyCodePoint(cp);
+}
+
+/** Token boundaries of (already lowercased) text: [start, end) code-unit offsets and kind. */
+export function scanTokens(t: string, starts: number[], ends: number[], words: boolean[]): void {
+  const n = t.length;
+  let i = 0;
+  let wordStart = -1;
+  while (i < n) {
+    const u = t.charCodeAt(i);
+    let cp = u;
+    let w = 1;
+    if (u >= 0xd800 && u <= 0xdbff && i + 1 < n) {
+      const v = t.charCodeAt(i + 1);
+      if (v >= 0xdc00 && v <= 0xdfff) {
+        cp = ((u - 0xd800) << 10) + (v - 0xdc00) + 0x10000;
+        w = 2;
+      }
+    }
+    const cls = cpClass(cp);
+    if (cls === 1) {
+      if (wordStart < 0) wordStart = i;
+    } else {
+      if (wordStart >= 0) {
+        starts.push(wordStart); ends.push(i); words.push(true);
+        wordStart = -1;
+      }
+      if (cls === 3) {
+        starts.push(i); ends.push(i + w); words.push(false);
+      }
+    }
+    i += w;
+  }
+  if (wordStart >= 0) {
+    starts.push(wordStart); ends.push(n); words.push(true);
+  }
+}
+
+/**
+ * Stateful encoder: keeps a reusable open-addressing table so a request allocates only its output.
+ * Not re-entrant, which is fine: encode() is synchronous.
+ */
+export class HashedNgramsEncoder {
+  readonly params: HashedNgramsParams;
+  readonly maxLength: number;
+  private readonly h0: number;
+  private readonly mask: number;
+  private keys = new Int32Array(0);
+  private stamp = new Int32Array(0);
+  private slot = new Int32Array(0);
+  private gen = 0;
+  private ids = new Int32Array(0);
+  private counts = new Float32Array(0);
+  private gw = new Float32Array(0);
+  private n = 0;
+  private full = false;
+
+  constructor(params: HashedNgramsParams, maxLength: number) {
+    this.params = params;
+    this.maxLength = maxLength;
+    this.h0 = (2166136261 ^ params.seed) >>> 0;
+    this.mask = params.buckets - 1;
+    let size = 16;
+    while (size < maxLength * 2) size <<= 1;
+    this.keys = new Int32Array(size);
+    this.stamp = new Int32Array(size);
+    this.slot = new Int32Array(size);
+    this.ids = new Int32Array(maxLength);
+    this.counts = new Float32Array(maxLength);
+    this.gw = new Float32Array(maxLength);
+  }
+
+  private add(h: number, weight: number): void {
+    const id = fmix32(h) & this.mask;
+    const tmask = this.keys.length - 1;
+    let i = Math.imul(id, 0x9e3779b1) >>> 0 & tmask;
+    while (this.stamp[i] === this.gen) {
+      if (this.keys[i] === id) {
+        this.counts[this.slot[i]] += 1;
+        return;
+      }
+      i = (i + 1) & tmask;
+    }
+    if (this.n >= this.maxLength) {
+      this.full = true;
+      return;
+    }
+    this.stamp[i] = this.gen;
+    this.keys[i] = id;
+    this.slot[i] = this.n;
+    this.ids[this.n] = id;
+    this.counts[this.n] = 1;
+    this.gw[this.n] = weight;
+    this.n++;
+  }
+
+  /** Unique ids and weights of one text (views valid until the next call). */
+  run(text: string): { ids: Int32Array; weights: Float32Array; length: number; truncated: boolean } {
+    const p = this.params;
+    if (typeof text !== 'string') text = text == null ? '' : String(text);
+    let truncated = text.length > p.max_chars;
+    const cut = truncated ? text.slice(0, p.max_chars) : text;
+    const t = p.lowercase ? cut.toLowerCase() : cut;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const words: boolean[] = [];
+    scanTokens(t, starts, ends, words);
+    this.gen = (this.gen + 1) | 0;
+    if (this.gen === 0) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+    this.n = 0;
+    this.full = false;
+    const fold = p.fold_digits;
+    const unit = (k: number): number => {
+      const u = t.charCodeAt(k);
+      return fold && u >= 0x30 && u <= 0x39 ? 0x30 : u;
+    };
+    const ww = p.word_weights;
+    const ntok = starts.length;
+    const cr = p.char_ngrams && p.char_weight > 0 ? p.char_ngrams : null;
+    for (let i = 0; i < ntok && !this.full; i++) {
+      for (let n = 1; n <= ww.length && i + n <= ntok; n++) {
+        const w = ww[n - 1];
+        if (!(w > 0)) continue;
+        let h = Math.imul(this.h0 ^ 0x77, FNV_PRIME);
+        h = Math.imul(h ^ (0x30 + n), FNV_PRIME);
+        for (let k = 0; k < n; k++) {
+          if (k > 0) h = Math.imul(h ^ 0x20, FNV_PRIME);
+          for (let j = starts[i + k], e = ends[i + k]; j < e; j++) h = Math.imul(h ^ unit(j), FNV_PRIME);
+        }
+        this.add(h, w);
+      }
+      if (cr && words[i]) {
+        // Virtual string '<' + token (first char_max_token units) + '>'; each start position
+        // extends one hash through lengths cmin..cmax.
+        const s0 = starts[i];
+        const len = Math.min(ends[i] - s0, p.char_max_token) + 2;
+        const hc = Math.imul(this.h0 ^ 0x63, FNV_PRIME);
+        for (let a = 0; a + cr[0] <= len; a++) {
+          let h = hc;
+          for (let j = 0; j < cr[1] && a + j < len; j++) {
+            const v = a + j;
+            const u = v === 0 ? 0x3c : v === len - 1 ? 0x3e : unit(s0 + v - 1);
+            h = Math.imul(h ^ u, FNV_PRIME);
+            if (j + 1 >= cr[0]) this.add(h, p.char_weight);
+          }
+        }
+      }
+    }
+    truncated = truncated || this.full;
+    const weights = new Float32Array(this.n);
+    for (let k = 0; k < this.n; k++) {
+      const c = this.counts[k];
+      const tf = p.tf === 'binary' ? 1 : p.tf === 'raw' ? c : 1 + Math.log(c);
+      weights[k] = this.gw[k] * tf;
+    }
+    return { ids: this.ids.subarray(0, this.n), weights, length: this.n, truncated };
+  }
+}
 
 export function createHashedNgramsFeaturizer(params: Record<string, unknown>, manifest: PackManifest): Featurizer {
-  void params;
-  throw new Error(`hashed-ngrams featurizer not implemented yet (pack ${manifest.name})`);
+  const p = parseHashedNgramsParams(params);
+  const maxLength = manifest.max_length;
+  if (!Number.isInteger(maxLength) || maxLength < 1)
+    throw new Error(`hashed-ngrams featurizer: manifest field "max_length" must be a positive integer (pack ${manifest.name})`);
+  const [idsName = 'ids', weightsName = 'weights'] = manifest.inputs ?? [];
+  const enc = new HashedNgramsEncoder(p, maxLength);
+  return {
+    type: 'hashed-ngrams',
+    encode(text: string): Features {
+      const r = enc.run(text);
+      // Empty input still gets one position (bucket 0, weight 0) so the graph sees a non-empty
+      // axis and answers with its bias alone.
+      const len = Math.max(1, r.length);
+      const ids = new BigInt64Array(len);
+      // ids are < 2^30, so the little-endian low word is the id and the high word stays 0;
+      // this avoids one BigInt allocation per feature on the request path.
+      if (LITTLE_ENDIAN) {
+        const lo = new Int32Array(ids.buffer);
+        for (let k = 0; k < r.length; k++) lo[2 * k] = r.ids[k];
+      } else {
+        for (let k = 0; k < r.length; k++) ids[k] = BigInt(r.ids[k]);
+      }
+      const weights = r.length ? r.weights : new Float32Array(1);
+      return {
+        feeds: {
+          [idsName]: { type: 'int64', data: ids, dims: [1, len] },
+          [weightsName]: { type: 'float32', data: weights, dims: [1, len] },
+        },
+        length: r.length,
+        truncated: r.truncated,
+      };
+    },
+  };
 }

@@ -1,0 +1,136 @@
+// The ONNX graph of every hashed-ngram pack (classifier or embedder):
+//   ids int64 [B,L], weights float32 [B,L]  (from src/classify/featurizers/hashed-ngrams.ts)
+//   x  = weights * idf[ids];  xn = x / max(||x||_2, eps)          (TF-IDF, L2-normalised)
+//   h  = sum_l xn[l] * scale[ids[l]] * E[ids[l]]                  (Gather + MatMul: weighted bag)
+//   classifier: h + b1 [-> Relu -> W2, b2] -> Softmax -> probs
+//   embedder:   h [-> MatMul P] -> L2-normalise -> embedding
+// Tables are stored as fp16, or int8 with a per-row fp16 scale (DequantizeLinear is per-tensor,
+// per-row scaling is a Gather + Mul that folds into xn).
+import { i64Const, initF16, initF32, initI8, node, serializeModel, valueInfo, toFloat16Bits, fromFloat16Bits } from './onnx-builder.ts';
+
+export interface HashedGraphWeights {
+  kind: 'classifier' | 'embedder';
+  buckets: number;
+  dim: number;
+  idf: Float32Array; // [V]
+  table: Float32Array; // [V, dim]
+  bias?: Float32Array; // [dim]
+  hidden?: { w: Float32Array; b: Float32Array; out: number }; // [dim, out] after Relu
+  projection?: { w: Float32Array; out: number }; // embedder only, [dim, out]
+  quant: 'fp16' | 'int8';
+}
+
+export interface QuantizedTable {
+  q: Int8Array | null;
+  half: Uint16Array | null;
+  scale: Float32Array | null; // per row, int8 only
+}
+
+export function quantizeTable(t: Float32Array, rows: number, dim: number, quant: 'fp16' | 'int8'): QuantizedTable {
+  if (quant === 'fp16') return { q: null, half: toFloat16Bits(t), scale: null };
+  const q = new Int8Array(t.length);
+  const scale = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let m = 0;
+    for (let d = 0; d < dim; d++) m = Math.max(m, Math.abs(t[r * dim + d]));
+    // the scale is itself stored as fp16, so round it first and quantise against the stored value
+    const s = m > 0 ? fromFloat16Bits(toFloat16Bits(new Float32Array([m / 127])))[0] : 0;
+    scale[r] = s;
+    for (let d = 0; d < dim; d++) q[r * dim + d] = s > 0 ? Math.max(-127, Math.min(127, Math.round(t[r * dim + d] / s))) : 0;
+  }
+  return { q, half: null, scale };
+}
+
+/** The table values the shipped graph actually uses (for evaluating exactly what is exported). */
+export function dequantize(qt: QuantizedTable, rows: number, dim: number): Float32Array {
+  if (qt.half) return fromFloat16Bits(qt.half);
+  const out = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) out[r * dim + d] = qt.q![r * dim + d] * qt.scale![r];
+  return out;
+}
+
+export function buildHashedGraph(w: HashedGraphWeights, meta: Record<string, string> = {}): { bytes: Uint8Array; outputName: string; outputDim: number } {
+  const V = w.buckets;
+  const D = w.dim;
+  const nodes = [];
+  const inits = [
+    initF16('idf', [V], w.idf),
+    i64Const('axis1', [1]),
+    initF32('eps', [], new Float32Array([1e-12])),
+  ];
+  const FLOAT = 1;
+  nodes.push(
+    node('Gather', ['idf', 'ids'], ['idf_g16'], { axis: 0 }),
+    node('Cast', ['idf_g16'], ['idf_g'], { to: FLOAT }),
+    node('Mul', ['weights', 'idf_g'], ['x']),
+    node('Mul', ['x', 'x'], ['x_sq']),
+    node('ReduceSum', ['x_sq', 'axis1'], ['x_ss'], { keepdims: 1 }),
+    node('Max', ['x_ss', 'eps'], ['x_ss_c']),
+    node('Sqrt', ['x_ss_c'], ['x_norm']),
+    node('Div', ['x', 'x_norm'], ['xn']),
+  );
+  let coef = 'xn';
+  const qt = quantizeTable(w.table, V, D, w.quant);
+  if (qt.half) {
+    inits.push(initF16('table', [V, D], w.table));
+  } else {
+    inits.push(initI8('table', [V, D], qt.q!), initF16('row_scale', [V], qt.scale!));
+    nodes.push(
+      node('Gather', ['row_scale', 'ids'], ['rs_g16'], { axis: 0 }),
+      node('Cast', ['rs_g16'], ['rs_g'], { to: FLOAT }),
+      node('Mul', ['xn', 'rs_g'], ['xs']),
+    );
+    coef = 'xs';
+  }
+  nodes.push(
+    node('Gather', ['table', 'ids'], ['rows_q'], { axis: 0 }),
+    node('Cast', ['rows_q'], ['rows'], { to: FLOAT }),
+    node('Unsqueeze', [coef, 'axis1'], ['coef3']),
+    node('MatMul', ['coef3', 'rows'], ['bag3']),
+    node('Squeeze', ['bag3', 'axis1'], ['bag']),
+  );
+  let outputName: string;
+  let outputDim: number;
+  if (w.kind === 'classifier') {
+    inits.push(initF32('b1', [D], w.bias ?? new Float32Array(D)));
+    nodes.push(node('Add', ['bag', 'b1'], ['h1']));
+    let logits = 'h1';
+    outputDim = D;
+    if (w.hidden) {
+      inits.push(initF32('w2', [D, w.hidden.out], w.hidden.w), initF32('b2', [w.hidden.out], w.hidden.b));
+      nodes.push(node('Relu', ['h1'], ['h1r']), node('MatMul', ['h1r', 'w2'], ['h2m']), node('Add', ['h2m', 'b2'], ['h2']));
+      logits = 'h2';
+      outputDim = w.hidden.out;
+    }
+    nodes.push(node('Identity', [logits], ['logits']), node('Softmax', ['logits'], ['probs'], { axis: -1 }));
+    outputName = 'probs';
+  } else {
+    let v = 'bag';
+    outputDim = D;
+    if (w.projection) {
+      inits.push(initF32('proj', [D, w.projection.out], w.projection.w));
+      nodes.push(node('MatMul', ['bag', 'proj'], ['bag_p']));
+      v = 'bag_p';
+      outputDim = w.projection.out;
+    }
+    nodes.push(
+      node('ReduceL2', [v], ['v_norm'], { axes: [1], keepdims: 1 }),
+      node('Max', ['v_norm', 'eps'], ['v_norm_c']),
+      node('Div', [v, 'v_norm_c'], ['embedding']),
+    );
+    outputName = 'embedding';
+  }
+  const outputs = [valueInfo(outputName, 'float32', ['batch', outputDim])];
+  if (w.kind === 'classifier') outputs.push(valueInfo('logits', 'float32', ['batch', outputDim]));
+  const bytes = serializeModel(
+    {
+      name: `hashed_ngrams_${w.kind}`,
+      nodes,
+      inputs: [valueInfo('ids', 'int64', ['batch', 'sequence']), valueInfo('weights', 'float32', ['batch', 'sequence'])],
+      outputs,
+      initializers: inits,
+    },
+    { metadata: meta },
+  );
+  return { bytes, outputName, outputDim };
+}
