@@ -1,6 +1,9 @@
 // Jailbreak scan shared by the gateway guard stage, the classification API (/security) and ext_proc.
-// Stub with the fixed signature: the guardrails work replaces the body (windows for long texts, etc.).
+// A text longer than the pack reads at once is scanned in overlapping windows, and the text's score
+// is its worst window: an injection appended after pages of filler cannot hide behind the cut.
 import type { SequenceClassifier } from '../classify/types.ts';
+import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
+import { splitWindows } from './windows.ts';
 
 export interface JailbreakVerdict {
   blocked: boolean;
@@ -10,17 +13,139 @@ export interface JailbreakVerdict {
   confidence: number;
   /** Index into `texts` of the text that fired, when blocked. */
   textIndex?: number;
+  /** Classifier calls made (one per window). */
+  windows?: number;
+  /** True when the scan budget ran out before every text was read (see budget.ts). */
+  incomplete?: boolean;
 }
 
-export async function scanJailbreak(classifier: SequenceClassifier, texts: string[], threshold: number): Promise<JailbreakVerdict> {
+export interface JailbreakScanOptions {
+  /** Labels that count as an attack; a window's risk is the sum of their probabilities. Default ["jailbreak"]. */
+  positiveLabels?: readonly string[];
+  /** Window size in characters for long texts (the stage derives it from the pack's max_length). */
+  windowChars?: number;
+  /** Overlap between windows; default an eighth of the window. */
+  overlapChars?: number;
+  /** Shared with the PII scan of the same request; a private default budget when absent. */
+  meter?: BudgetMeter;
+}
+
+const MIN_WINDOW = 64;
+
+/**
+ * Classify each non-empty text (in the order given: callers put the newest first); stop at the first
+ * whose risk reaches `threshold`. Classifier errors propagate: the caller owns fail-open/closed.
+ */
+export async function scanJailbreak(
+  classifier: SequenceClassifier,
+  texts: string[],
+  threshold: number,
+  opts: JailbreakScanOptions = {},
+): Promise<JailbreakVerdict> {
+  const positives = positiveIndexes(classifier.labels, opts.positiveLabels ?? ['jailbreak']);
+  const windowChars = Math.max(MIN_WINDOW, Math.floor(opts.windowChars ?? 2_048));
+  const overlap = opts.overlapChars ?? Math.max(32, Math.floor(windowChars / 8));
+  const meter = opts.meter ?? new BudgetMeter(DEFAULT_BUDGET);
+  const state = { windows: 0, incomplete: false };
   let best: JailbreakVerdict = { blocked: false, type: 'benign', confidence: 0 };
+
   for (let i = 0; i < texts.length; i++) {
-    if (!texts[i]?.trim()) continue;
-    const r = await classifier.classify(texts[i]);
-    const idx = classifier.labels.indexOf('jailbreak');
-    const p = idx >= 0 ? r.probabilities[idx] : 0;
-    if (p > best.confidence) best = { blocked: p >= threshold, type: p >= threshold ? 'jailbreak' : 'benign', confidence: p, textIndex: i };
-    if (best.blocked) break;
+    const text = texts[i];
+    if (typeof text !== 'string' || !text.trim()) continue;
+    if (!meter.takeText()) {
+      state.incomplete = true;
+      break;
+    }
+    const hit = await scoreSpan(classifier, positives, text, windowChars, overlap, threshold, meter, state);
+    if (hit && hit.risk > best.confidence) {
+      const blocked = hit.risk >= threshold;
+      best = { blocked, type: blocked ? hit.type : 'benign', confidence: hit.risk, textIndex: i };
+    }
+    if (best.blocked || state.incomplete) break;
+  }
+  return { ...best, windows: state.windows, incomplete: state.incomplete || undefined };
+}
+
+interface Hit {
+  risk: number;
+  type: string;
+}
+
+/** Worst window of `text`; undefined when the budget ran out before anything was classified. */
+async function scoreSpan(
+  classifier: SequenceClassifier,
+  positives: Array<{ index: number; label: string }>,
+  text: string,
+  size: number,
+  overlap: number,
+  threshold: number,
+  meter: BudgetMeter,
+  state: { windows: number; incomplete: boolean },
+): Promise<Hit | undefined> {
+  if (text.length <= size) {
+    if (!meter.takeChars(text.length)) {
+      state.incomplete = true;
+      return undefined;
+    }
+    const r = await classifier.classify(text);
+    state.windows++;
+    // The pack still cut this window (its tokens are shorter than our estimate): halve and rescan
+    // rather than trust a score that never read the end of the text.
+    if (r.truncated && text.length > MIN_WINDOW) {
+      const half = Math.max(MIN_WINDOW, Math.floor(text.length / 2));
+      return worst(await scanWindows(classifier, positives, text, half, Math.floor(half / 8), threshold, meter, state), riskOf(r.probabilities, positives));
+    }
+    return riskOf(r.probabilities, positives);
+  }
+  return scanWindows(classifier, positives, text, size, overlap, threshold, meter, state);
+}
+
+async function scanWindows(
+  classifier: SequenceClassifier,
+  positives: Array<{ index: number; label: string }>,
+  text: string,
+  size: number,
+  overlap: number,
+  threshold: number,
+  meter: BudgetMeter,
+  state: { windows: number; incomplete: boolean },
+): Promise<Hit | undefined> {
+  let best: Hit | undefined;
+  for (const w of splitWindows(text, size, overlap)) {
+    const h = await scoreSpan(classifier, positives, text.slice(w.start, w.end), size, overlap, threshold, meter, state);
+    best = worst(best, h);
+    if ((best && best.risk >= threshold) || state.incomplete) break;
   }
   return best;
+}
+
+function worst(a: Hit | undefined, b: Hit | undefined): Hit | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.risk > a.risk ? b : a;
+}
+
+function riskOf(p: Float32Array, positives: Array<{ index: number; label: string }>): Hit {
+  let risk = 0;
+  let type = 'benign';
+  let top = -1;
+  for (const { index, label } of positives) {
+    const v = p[index] ?? 0;
+    risk += v;
+    if (v > top) {
+      top = v;
+      type = label;
+    }
+  }
+  return { risk: Math.min(1, risk), type };
+}
+
+/** Indexes of the positive labels, matched case-insensitively (packs spell them "jailbreak", "INJECTION", ...). */
+export function positiveIndexes(labels: readonly string[], positive: readonly string[]): Array<{ index: number; label: string }> {
+  const want = new Set(positive.map((l) => l.toLowerCase()));
+  const out: Array<{ index: number; label: string }> = [];
+  labels.forEach((l, index) => {
+    if (want.has(l.toLowerCase())) out.push({ index, label: l });
+  });
+  return out;
 }

@@ -1,26 +1,134 @@
 // PII scan and masking shared by the gateway PII stage, the classification API (/pii) and ext_proc.
-// Stub with fixed signatures: the guardrails work replaces the bodies (windows, redaction, etc.).
+// Long texts are scanned in overlapping windows (the overlap is longer than any entity the recognizers
+// know, so an entity on a cut lies whole in the next window); entities found twice are merged.
 import type { PiiDetector, PiiEntity } from '../classify/types.ts';
+import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
+import { splitWindows } from './windows.ts';
 
-/** Detect PII in each text; result is index-aligned with `texts`. */
-export async function scanPii(detector: PiiDetector, texts: string[], opts: { threshold?: number } = {}): Promise<PiiEntity[][]> {
-  return Promise.all(texts.map((t) => detector.detect(t, opts)));
+export interface PiiScanOptions {
+  /** Per-entity confidence cut (classifier.pii_model.threshold). */
+  threshold?: number;
+  /** Keep only these types (the API's `entity_types`); all types when absent or empty. */
+  types?: readonly string[];
+  /** Window size in characters (the stage derives it from the pack's max_length). */
+  windowChars?: number;
+  /** Overlap between windows: longer than the longest entity expected (default 256). */
+  overlapChars?: number;
+  /** Shared with the jailbreak scan of the same request; when it runs out, later texts get no entities
+   *  and `meter.exceeded` is set: the caller decides (budget.ts). */
+  meter?: BudgetMeter;
 }
 
-/** Replace each entity with a typed placeholder, e.g. "<EMAIL_ADDRESS_1>". */
-export function maskText(text: string, entities: PiiEntity[]): { masked: string; placeholders: Array<{ placeholder: string; type: string; start: number; end: number }> } {
-  const counters = new Map<string, number>();
+const NOT_PII = new Set(['NO_PII', 'O', '']);
+
+/** Detect PII in each text; result is index-aligned with `texts`; offsets are into the full text. */
+export async function scanPii(detector: PiiDetector, texts: string[], opts: PiiScanOptions = {}): Promise<PiiEntity[][]> {
+  const windowChars = Math.max(64, Math.floor(opts.windowChars ?? 2_048));
+  const overlap = Math.min(Math.floor(windowChars / 2), opts.overlapChars ?? 256);
+  const meter = opts.meter ?? new BudgetMeter(DEFAULT_BUDGET);
+  const keep = opts.types && opts.types.length ? new Set(opts.types.map((t) => t.toUpperCase())) : undefined;
+  const threshold = opts.threshold;
+  const out: PiiEntity[][] = texts.map(() => []);
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i];
+    if (typeof text !== 'string' || !text.trim()) continue;
+    if (meter.exceeded || !meter.takeText()) break;
+    const found: PiiEntity[] = [];
+    for (const w of splitWindows(text, windowChars, overlap)) {
+      if (!meter.takeChars(w.end - w.start)) break;
+      const part = await detector.detect(text.slice(w.start, w.end), threshold === undefined ? undefined : { threshold });
+      for (const e of part) {
+        if (NOT_PII.has(e.type)) continue;
+        if (threshold !== undefined && e.confidence < threshold) continue;
+        if (keep && !keep.has(e.type.toUpperCase())) continue;
+        found.push({ ...e, start: e.start + w.start, end: e.end + w.start });
+      }
+    }
+    out[i] = mergeSameType(found);
+  }
+  return out;
+}
+
+/** One entity per stretch of text and type: windows overlap, so the same entity is often seen twice. */
+export function mergeSameType(entities: PiiEntity[]): PiiEntity[] {
+  const sorted = [...entities].sort((a, b) => a.type.localeCompare(b.type) || a.start - b.start);
+  const out: PiiEntity[] = [];
+  for (const e of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.type === e.type && e.start < last.end) {
+      last.end = Math.max(last.end, e.end);
+      last.confidence = Math.max(last.confidence, e.confidence);
+      if (e.source === 'pattern') last.source = 'pattern';
+    } else out.push({ ...e });
+  }
+  return out.sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+/**
+ * Numbering and value memory shared by the texts of one request, so the same address is
+ * `<EMAIL_ADDRESS_1>` in every message and the restore map has one entry per value.
+ * `restore` is the only place a request keeps PII values; it lives as long as the request.
+ */
+export interface MaskState {
+  counters: Map<string, number>;
+  byValue: Map<string, string>;
+  restore: Map<string, string>;
+}
+
+export function newMaskState(): MaskState {
+  return { counters: new Map(), byValue: new Map(), restore: new Map() };
+}
+
+/**
+ * Replace each entity with a typed placeholder, e.g. "<EMAIL_ADDRESS_1>". Overlapping entities are
+ * masked as one span (typed by the most confident), so no part of either leaks.
+ */
+export function maskText(
+  text: string,
+  entities: PiiEntity[],
+  state: MaskState = newMaskState(),
+): { masked: string; placeholders: Array<{ placeholder: string; type: string; start: number; end: number }> } {
   const placeholders: Array<{ placeholder: string; type: string; start: number; end: number }> = [];
   let out = '';
   let pos = 0;
-  for (const e of [...entities].sort((a, b) => a.start - b.start)) {
-    if (e.start < pos) continue;
-    const n = (counters.get(e.type) ?? 0) + 1;
-    counters.set(e.type, n);
-    const placeholder = `<${e.type}_${n}>`;
-    out += text.slice(pos, e.start) + placeholder;
-    placeholders.push({ placeholder, type: e.type, start: e.start, end: e.end });
-    pos = e.end;
+  for (const span of mergeOverlaps(entities, text.length)) {
+    const value = text.slice(span.start, span.end);
+    const key = `${span.type}\u0000${value}`;
+    let placeholder = state.byValue.get(key);
+    if (!placeholder) {
+      const n = (state.counters.get(placeholderType(span.type)) ?? 0) + 1;
+      state.counters.set(placeholderType(span.type), n);
+      placeholder = `<${placeholderType(span.type)}_${n}>`;
+      state.byValue.set(key, placeholder);
+      state.restore.set(placeholder, value);
+    }
+    out += text.slice(pos, span.start) + placeholder;
+    placeholders.push({ placeholder, type: span.type, start: span.start, end: span.end });
+    pos = span.end;
   }
   return { masked: out + text.slice(pos), placeholders };
+}
+
+function mergeOverlaps(entities: PiiEntity[], len: number): Array<{ type: string; start: number; end: number }> {
+  const spans = entities
+    .map((e) => ({ type: e.type, start: Math.max(0, e.start), end: Math.min(len, e.end), confidence: e.confidence }))
+    .filter((e) => e.end > e.start)
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: typeof spans = [];
+  for (const s of spans) {
+    const last = out[out.length - 1];
+    if (last && s.start < last.end) {
+      if (s.confidence > last.confidence) {
+        last.type = s.type;
+        last.confidence = s.confidence;
+      }
+      last.end = Math.max(last.end, s.end);
+    } else out.push({ ...s });
+  }
+  return out;
+}
+
+/** Placeholders stay `<UPPER_SNAKE_N>` whatever a pack calls its types, so restore can find them. */
+function placeholderType(type: string): string {
+  return type.toUpperCase().replace(/[^A-Z0-9_]/g, '_') || 'PII';
 }

@@ -1,11 +1,95 @@
-// Stage: jailbreak check on the user-visible texts (issue: guardrails).
-// Stub that continues; the owning work replaces the body, keeping the signature.
+// Stage: jailbreak check on the user-visible texts (issue 4). All user messages by default;
+// system, assistant and tool texts when prompt_guard.scan_roles names them. Newest texts first, so
+// the scan budget always covers what the model weighs most.
 import type { AppDeps } from '../deps.ts';
 import type { ImmediateResponse, PipelineContext } from './context.ts';
+import { scanJailbreak } from '../guard/jailbreak.ts';
+import { BudgetMeter } from '../guard/budget.ts';
+import { formatConfidence, guardErrorResponse, jailbreakBlockResponse } from '../guard/immediate-responses.ts';
+import { guardSettings, packWindowChars } from '../guard/settings.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
-  void deps;
-  void ctx;
+  const s = guardSettings(deps.config);
+  if (!s.guardEnabled) return undefined;
+  const cfg = s.guard;
+  const classifier = deps.classifiers.sequence(s.jailbreakPack);
+  if (!classifier) return unavailable(deps, ctx, cfg.on_error, 'pack_missing');
+
+  const texts = textsToScan(ctx, cfg.scan_roles);
+  const meter = new BudgetMeter(s.budget);
+  const t0 = deps.clock.now();
+  let verdict;
+  try {
+    verdict = await scanJailbreak(classifier, texts, cfg.threshold, {
+      positiveLabels: cfg.positive_labels,
+      windowChars: cfg.window_chars ?? packWindowChars(deps.classifiers, s.jailbreakPack, 'sequence-classification'),
+      meter,
+    });
+  } catch (err) {
+    return unavailable(deps, ctx, cfg.on_error, 'classifier_error', err);
+  } finally {
+    deps.metrics.observe('llm_classifier_latency_seconds', { classifier: 'jailbreak' }, (deps.clock.now() - t0) / 1000);
+  }
+
+  if (verdict.blocked) {
+    deps.metrics.inc('llm_jailbreak_detections_total', { type: verdict.type, action: cfg.action });
+    // Type, score and position only: the text itself never reaches a log.
+    deps.logger.info(
+      { requestId: ctx.requestId, type: verdict.type, confidence: Number(formatConfidence(verdict.confidence)), textIndex: verdict.textIndex, action: cfg.action },
+      'jailbreak detected',
+    );
+    if (cfg.action === 'block') {
+      return jailbreakBlockResponse({ type: verdict.type, confidence: verdict.confidence, stream: ctx.stream, nowMs: deps.clock.wallMs() });
+    }
+    ctx.responseHeaders['x-vsr-jailbreak-flagged'] = 'true';
+    ctx.responseHeaders['x-vsr-jailbreak-type'] = verdict.type;
+    ctx.responseHeaders['x-vsr-jailbreak-confidence'] = formatConfidence(verdict.confidence);
+  }
+  if (verdict.incomplete) return overBudget(deps, ctx, s.budget.onExceed, meter);
   return undefined;
+}
+
+/** Texts of the scanned roles, newest first, each distinct text once (repeated system prompts cost one call). */
+export function textsToScan(ctx: PipelineContext, roles: readonly string[]): string[] {
+  const t = ctx.texts;
+  const lists: Record<string, readonly string[] | undefined> = { user: t?.user, system: t?.system, assistant: t?.assistant, tool: t?.tool };
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (x: unknown) => {
+    if (typeof x === 'string' && x.trim() && !seen.has(x)) {
+      seen.add(x);
+      out.push(x);
+    }
+  };
+  if (roles.includes('user')) add(t?.latestUser);
+  for (const role of roles) {
+    const list = lists[role];
+    if (Array.isArray(list)) for (let i = list.length - 1; i >= 0; i--) add(list[i]);
+  }
+  return out;
+}
+
+function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'block', why: string, err?: unknown): ImmediateResponse | undefined {
+  deps.metrics.inc('llm_request_errors_total', { model: ctx.requestedModel, reason: 'classification_failed' });
+  // The error's class only: messages from a featurizer could quote input.
+  deps.logger.warn({ requestId: ctx.requestId, why, error: err instanceof Error ? err.name : undefined, onError }, 'jailbreak guard unavailable');
+  if (onError === 'allow') return undefined;
+  return guardErrorResponse(503, 'The jailbreak guard is unavailable; the request was not forwarded.', 'guard_unavailable', 'guard_unavailable', 'server_error');
+}
+
+export function overBudget(deps: AppDeps, ctx: PipelineContext, onExceed: 'block' | 'allow', meter: BudgetMeter): ImmediateResponse | undefined {
+  deps.metrics.inc('llm_guard_budget_exceeded_total', { action: onExceed });
+  deps.logger.warn({ requestId: ctx.requestId, scannedChars: meter.chars, scannedTexts: meter.texts, onExceed }, 'guard scan budget exceeded');
+  if (onExceed === 'allow') {
+    ctx.responseHeaders['x-vsr-guard-partial'] = 'true';
+    return undefined;
+  }
+  const b = meter.budget;
+  return guardErrorResponse(
+    413,
+    `The request has more text than the guardrails scan (at most ${b.maxChars} characters in ${b.maxTexts} texts); shorten the conversation.`,
+    'guard_scan_budget_exceeded',
+    'guard_budget_exceeded',
+  );
 }

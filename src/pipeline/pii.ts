@@ -1,11 +1,97 @@
-// Stage: PII policy for the selected model: allow, pick an allowed alternative, redact or block (issue: guardrails).
-// Stub that continues; the owning work replaces the body, keeping the signature.
+// Stage: PII policy for the selected model (issue 4): allow, pick an allowed alternative, redact or
+// block. Runs after routing; scans only when the selected model restricts PII (as the reference
+// does), so unrestricted traffic pays nothing. Values never leave this request: ctx.pii keeps types
+// and offsets, logs and metrics get type names, and the restore map lives in the response tap.
 import type { AppDeps } from '../deps.ts';
 import type { ImmediateResponse, PipelineContext } from './context.ts';
+import type { PiiEntity } from '../classify/types.ts';
+import { scanPii, maskText, newMaskState } from '../guard/pii-scan.ts';
+import { BudgetMeter } from '../guard/budget.ts';
+import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
+import { collectTextSlots, restoreTap } from '../guard/redaction.ts';
+import { guardErrorResponse, piiBlockResponse } from '../guard/immediate-responses.ts';
+import { guardSettings, packWindowChars } from '../guard/settings.ts';
+import { overBudget } from './guard.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
-  void deps;
-  void ctx;
-  return undefined;
+  const selected = ctx.decision?.model ?? ctx.body.model;
+  if (!restricts(policyOf(deps.config, selected))) return undefined;
+
+  const s = guardSettings(deps.config);
+  const detector = deps.classifiers.pii(s.piiPack);
+  if (!detector) {
+    // A restricted model must not receive text nobody looked at.
+    deps.logger.error({ requestId: ctx.requestId, model: selected }, 'PII policy configured but no PII pack is loaded');
+    return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
+  }
+
+  // Newest first, so the budget covers the latest turns.
+  const slots = collectTextSlots(ctx.body).reverse();
+  const meter = new BudgetMeter(s.budget);
+  const t0 = deps.clock.now();
+  let found: PiiEntity[][];
+  try {
+    found = await scanPii(
+      detector,
+      slots.map((x) => x.get()),
+      { threshold: s.piiThreshold, windowChars: packWindowChars(deps.classifiers, detector.name, 'token-classification'), meter },
+    );
+  } catch (err) {
+    deps.logger.error({ requestId: ctx.requestId, error: err instanceof Error ? err.name : undefined }, 'PII detector failed');
+    return guardErrorResponse(503, 'The PII detector failed; the request was not forwarded.', 'pii_detector_failed', 'pii_unavailable', 'server_error');
+  } finally {
+    deps.metrics.observe('llm_classifier_latency_seconds', { classifier: 'pii' }, (deps.clock.now() - t0) / 1000);
+  }
+  if (meter.exceeded) {
+    const r = overBudget(deps, ctx, s.budget.onExceed, meter);
+    if (r) return r;
+  }
+
+  const detected = [...new Set(found.flat().map((e) => e.type.toUpperCase()))].sort();
+  ctx.pii = { entities: found.flat().map(({ type, start, end, confidence, source }) => ({ type, start, end, confidence, source })), redacted: false };
+  if (!detected.length) return undefined;
+  // An answer to a prompt with personal data must not be replayed to someone else.
+  if (ctx.cache) ctx.cache.store = false;
+
+  const plan = planPii({
+    selected,
+    routed: ctx.decision?.routed === true,
+    candidates: categoryCandidates(deps.config, ctx.decision?.category),
+    defaultModel: deps.config.default_model,
+    detected,
+    policy: (m) => policyOf(deps.config, m),
+  });
+
+  if (plan.action === 'allow') {
+    if (plan.changed && ctx.decision) {
+      ctx.decision.model = plan.model;
+      ctx.decision.reasonCode = 'pii_policy_alternative_selected';
+      deps.logger.info({ requestId: ctx.requestId, from: selected, to: plan.model, types: detected }, 'PII policy: alternative model selected');
+    }
+    return undefined;
+  }
+
+  if (plan.action === 'redact') {
+    const denied = new Set(plan.denied);
+    const state = newMaskState();
+    let count = 0;
+    slots.forEach((slot, i) => {
+      const ents = found[i].filter((e) => denied.has(e.type.toUpperCase()));
+      if (!ents.length) return;
+      const { masked, placeholders } = maskText(slot.get(), ents, state);
+      slot.set(masked);
+      count += placeholders.length;
+    });
+    ctx.pii.redacted = true;
+    for (const t of plan.denied) deps.metrics.inc('llm_pii_redactions_total', { model: plan.model, pii_type: t });
+    ctx.responseHeaders['x-vsr-pii-redacted'] = plan.denied.join(',');
+    if (plan.restore && state.restore.size) ctx.taps.push(restoreTap(state.restore));
+    deps.logger.info({ requestId: ctx.requestId, model: plan.model, types: plan.denied, placeholders: count }, 'PII redacted');
+    return undefined;
+  }
+
+  for (const t of plan.denied) deps.metrics.inc('llm_pii_violations_total', { model: plan.model, pii_type: t });
+  deps.logger.info({ requestId: ctx.requestId, model: plan.model, types: plan.denied }, 'PII policy violation: blocked');
+  return piiBlockResponse({ model: plan.model, types: plan.denied, stream: ctx.stream, nowMs: deps.clock.wallMs() });
 }

@@ -1,4 +1,48 @@
-// Config section owned by the guard work; the root schema (src/config/schema.ts) composes the sections.
+// Config section owned by the guard work; the root schema (src/config/schema.ts) composes it as
+// `prompt_guard`. Keys of the vLLM Semantic Router (enabled, threshold, model_id, use_modernbert,
+// use_cpu, jailbreak_mapping_path) are accepted as-is; the rest are semroute's.
 import { z } from 'zod';
 
-export const guardSection = z.object({}).passthrough();
+const role = z.enum(['user', 'system', 'assistant', 'tool']);
+
+/** Scan budget shared by the jailbreak and PII scans of one request (src/guard/budget.ts). */
+export const scanBudgetSection = z
+  .object({
+    /** Most characters classified per request (all texts, all windows). */
+    max_chars: z.number().int().positive().default(400_000),
+    /** Most texts scanned per request. */
+    max_texts: z.number().int().positive().default(1_000),
+    /** Past the budget: 'block' refuses the request (413, fail closed); 'allow' forwards the unscanned rest. */
+    on_exceed: z.enum(['block', 'allow']).default('block'),
+  })
+  .strict();
+
+export const guardSection = z
+  .object({
+    /** Writing the section turns the guard on unless it says otherwise. */
+    enabled: z.boolean().default(true),
+    /** Risk (sum of positive-label probabilities) at or above which a text is a jailbreak. */
+    threshold: z.number().min(0).max(1).default(0.7),
+    /** Loaded sequence pack to use; default `packs.jailbreak`, else "jailbreak". */
+    pack: z.string().min(1).optional(),
+    /** Labels that count as an attack (HEAD's positive_labels). */
+    positive_labels: z.array(z.string().min(1)).min(1).default(['jailbreak']),
+    /** 'block' answers with the content_filter response; 'flag' forwards and marks the response. */
+    action: z.enum(['block', 'flag']).default('block'),
+    /** Which messages are scanned; injections also arrive in system prompts and tool results. */
+    scan_roles: z.array(role).min(1).default(['user']),
+    /** Classifier failure or missing pack: 'allow' (the reference fails open) or 'block' (503). */
+    on_error: z.enum(['allow', 'block']).default('allow'),
+    /** Window size in characters for long texts; default from the pack's max_length. */
+    window_chars: z.number().int().min(64).optional(),
+    budget: scanBudgetSection.default({}),
+    // Reference keys, accepted and unused (the pack is a folder, not a model id).
+    model_id: z.string().optional(),
+    use_modernbert: z.boolean().optional(),
+    use_cpu: z.boolean().optional(),
+    jailbreak_mapping_path: z.string().optional(),
+  })
+  .passthrough();
+
+export type GuardConfig = z.infer<typeof guardSection>;
+export type ScanBudgetConfig = z.infer<typeof scanBudgetSection>;

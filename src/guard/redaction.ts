@@ -1,0 +1,167 @@
+// Redaction: typed placeholders (<EMAIL_ADDRESS_1>) replace detected entities before the request is
+// forwarded, and, when configured, a response tap puts the original values back into the answer, so
+// the upstream model never sees them but the client reads a normal reply. The restore map is the only
+// copy of the values and lives exactly as long as the request.
+import type { ChatBody, ResponseTap } from '../pipeline/context.ts';
+
+/** One place in the body that holds text the model reads. */
+export interface TextSlot {
+  role: string;
+  get(): string;
+  set(value: string): void;
+}
+
+/**
+ * Every text the model will read: string contents, text parts (also inside tool results), and the
+ * arguments of assistant tool calls. Images and other non-text parts are skipped; odd shapes
+ * (null content, non-object parts) are skipped rather than thrown on.
+ */
+export function collectTextSlots(body: ChatBody): TextSlot[] {
+  const slots: TextSlot[] = [];
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (const m of messages) {
+    if (!m || typeof m !== 'object') continue;
+    const role = typeof m.role === 'string' ? m.role : 'unknown';
+    if (typeof m.content === 'string') {
+      slots.push({ role, get: () => m.content as string, set: (v) => (m.content = v) });
+    } else if (Array.isArray(m.content)) {
+      for (const part of m.content) {
+        if (part && typeof part === 'object' && typeof part.text === 'string') {
+          slots.push({ role, get: () => part.text as string, set: (v) => (part.text = v) });
+        }
+      }
+    }
+    const calls = (m as { tool_calls?: unknown }).tool_calls;
+    if (Array.isArray(calls)) {
+      for (const c of calls) {
+        const fn = c && typeof c === 'object' ? (c as { function?: { arguments?: unknown } }).function : undefined;
+        if (fn && typeof fn === 'object' && typeof fn.arguments === 'string') {
+          slots.push({ role, get: () => fn.arguments as string, set: (v) => (fn.arguments = v) });
+        }
+      }
+    }
+  }
+  return slots;
+}
+
+const PLACEHOLDER = /<[A-Z0-9_]+_\d+>/g;
+
+/** Put original values back; placeholders the request did not create are left as they are. */
+export function restoreText(text: string, restore: ReadonlyMap<string, string>): string {
+  if (!restore.size || text.indexOf('<') < 0) return text;
+  return text.replace(PLACEHOLDER, (p) => restore.get(p) ?? p);
+}
+
+/**
+ * Restores one streamed field (a choice's content, say). A placeholder may arrive split over chunks
+ * ("<EMAIL_AD" + "DRESS_1>"), so the restorer holds back the shortest tail that could still become a
+ * placeholder of this request and releases everything else at once.
+ */
+export class StreamRestorer {
+  private held = '';
+  private readonly keys: string[];
+  constructor(private readonly restore: ReadonlyMap<string, string>) {
+    this.keys = [...restore.keys()];
+  }
+
+  push(piece: string): string {
+    const buf = this.held + piece;
+    const cut = this.holdFrom(buf);
+    this.held = buf.slice(cut);
+    return restoreText(buf.slice(0, cut), this.restore);
+  }
+
+  /** End of the field: whatever is held was not a placeholder after all. */
+  flush(): string {
+    const rest = this.held;
+    this.held = '';
+    return restoreText(rest, this.restore);
+  }
+
+  get pending(): boolean {
+    return this.held.length > 0;
+  }
+
+  private holdFrom(buf: string): number {
+    const lt = buf.lastIndexOf('<');
+    if (lt < 0) return buf.length;
+    const tail = buf.slice(lt);
+    // A complete placeholder ends in '>'; only an unfinished one is held.
+    if (tail.includes('>')) return buf.length;
+    return this.keys.some((k) => k.length > tail.length && k.startsWith(tail)) ? lt : buf.length;
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/** Response tap that restores values in a JSON completion and in every streamed chunk. */
+export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
+  const streams = new Map<string, StreamRestorer>();
+  const field = (key: string) => {
+    let r = streams.get(key);
+    if (!r) streams.set(key, (r = new StreamRestorer(restore)));
+    return r;
+  };
+  return {
+    name: 'pii-restore',
+    json(completion) {
+      for (const choice of arr(completion.choices)) {
+        const msg = obj(choice.message);
+        if (!msg) continue;
+        for (const k of ['content', 'reasoning_content']) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
+        for (const call of arr(msg.tool_calls)) {
+          const fn = obj(call.function);
+          if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore);
+        }
+      }
+      return completion;
+    },
+    chunk(chunk) {
+      for (const choice of arr(chunk.choices)) {
+        const ci = String(choice.index ?? 0);
+        const delta = obj(choice.delta);
+        const finishing = choice.finish_reason !== null && choice.finish_reason !== undefined;
+        if (delta) {
+          for (const k of ['content', 'reasoning_content']) {
+            if (typeof delta[k] === 'string') delta[k] = field(`${ci}/${k}`).push(delta[k] as string);
+          }
+          for (const call of arr(delta.tool_calls)) {
+            const fn = obj(call.function);
+            if (fn && typeof fn.arguments === 'string') fn.arguments = field(`${ci}/tool/${String(call.index ?? 0)}`).push(fn.arguments);
+          }
+        }
+        if (finishing) flushChoice(ci, choice, streams);
+      }
+      return chunk;
+    },
+  };
+}
+
+/** The choice's last chunk carries everything still held, so nothing is lost at the end. */
+function flushChoice(ci: string, choice: Json, streams: Map<string, StreamRestorer>): void {
+  for (const [key, r] of streams) {
+    if (!key.startsWith(`${ci}/`) || !r.pending) continue;
+    const rest = r.flush();
+    let delta = obj(choice.delta);
+    if (!delta) choice.delta = delta = {};
+    const parts = key.split('/');
+    if (parts[1] === 'tool') {
+      const calls = Array.isArray(delta.tool_calls) ? (delta.tool_calls as Json[]) : (delta.tool_calls = [] as Json[]);
+      const idx = Number(parts[2]);
+      let call = calls.find((c) => Number(c.index ?? 0) === idx);
+      if (!call) calls.push((call = { index: idx, function: { arguments: '' } }));
+      const fn = obj(call.function) ?? (call.function = {} as Json);
+      (fn as Json).arguments = String((fn as Json).arguments ?? '') + rest;
+    } else {
+      delta[parts[1]] = String(typeof delta[parts[1]] === 'string' ? delta[parts[1]] : '') + rest;
+    }
+  }
+}
+
+function arr(v: unknown): Json[] {
+  return Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Json[]) : [];
+}
+
+function obj(v: unknown): Json | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
