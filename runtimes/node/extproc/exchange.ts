@@ -1,0 +1,197 @@
+// One ext_proc stream = one HTTP request/response through Envoy. Envoy sends request headers, then
+// (BUFFERED) one request body, then response headers and maybe a response body; each message gets
+// exactly one answer, in order. This file is the state machine; the pipeline does the deciding.
+import type { Logger, Metrics } from '../../../src/observability/types.ts';
+import type { ChatOutcome, ExtProcPipeline } from './port.ts';
+import {
+  continueRequestBody,
+  continueRequestHeaders,
+  continueResponseBody,
+  continueResponseHeaders,
+  continueTrailers,
+  decodeHeaders,
+  headerMutation,
+  immediateResponse,
+  type ProcessingRequest,
+  type ProcessingResponse,
+} from './wire.ts';
+
+export interface ExchangeOptions {
+  clearRouteCache: boolean;
+  destinationHeader: string;
+  rewritePath: boolean;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** An answer to send, or 'end' to close the stream cleanly (Envoy then carries on without us). */
+export type ExchangeReply = ProcessingResponse | 'end' | undefined;
+
+type Route = 'chat' | 'models' | 'other';
+type Forward = Extract<ChatOutcome, { kind: 'forward' }>;
+
+const CHAT_PATH = '/v1/chat/completions';
+const MODELS_PATH = '/v1/models';
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
+function routeOf(method: string, path: string): Route {
+  const p = path.split('?')[0]!.replace(/\/+$/, '');
+  if (method === 'POST' && p === CHAT_PATH) return 'chat';
+  if (method === 'GET' && p === MODELS_PATH) return 'models';
+  return 'other';
+}
+
+export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions, signal: AbortSignal) {
+  let route: Route = 'other';
+  let requestHeaders: Record<string, string> = {};
+  const chunks: Uint8Array[] = [];
+  let forwarded: Forward | undefined;
+  let responseStatus = 0;
+  let responseIsJson = false;
+
+  const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
+
+  async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
+    requestHeaders = decodeHeaders(msg.request_headers?.headers);
+    route = routeOf(requestHeaders[':method'] ?? '', requestHeaders[':path'] ?? '');
+    if (route === 'models') {
+      count('models');
+      return immediateResponse(await pipeline.models());
+    }
+    if (route === 'other') {
+      count('other');
+      // Not ours: ask Envoy (when allow_mode_override is on) not to buffer this body or send us the response.
+      return continueRequestHeaders(undefined, { request_body_mode: 'NONE', response_header_mode: 'SKIP', response_body_mode: 'NONE' });
+    }
+    // A chat POST without a body has nothing to classify; the upstream answers it.
+    if (msg.request_headers?.end_of_stream) count('pass');
+    return continueRequestHeaders();
+  }
+
+  async function onRequestBody(msg: ProcessingRequest): Promise<ExchangeReply> {
+    const part = msg.request_body?.body;
+    if (part && part.length > 0) chunks.push(part);
+    if (route !== 'chat') return continueRequestBody();
+    if (!msg.request_body?.end_of_stream) return continueRequestBody();
+    if (chunks.length > 1) {
+      // STREAMED/BUFFERED_PARTIAL: earlier chunks are already gone, so the body cannot be replaced whole.
+      opts.logger.warn({ chunks: chunks.length }, 'ext_proc: request body arrived in chunks; configure request_body_mode BUFFERED');
+      count('pass');
+      return continueRequestBody();
+    }
+    const body = chunks[0] ?? new Uint8Array(0);
+    let outcome: ChatOutcome;
+    try {
+      outcome = await pipeline.chat({ headers: requestHeaders, body, signal });
+    } catch (err) {
+      // Fail open: the request goes on unchanged, exactly as Envoy's failure_mode_allow would do.
+      opts.logger.error({ err: errorName(err) }, 'ext_proc: pipeline failed; request continues unchanged');
+      count('error');
+      return continueRequestBody();
+    }
+    if (outcome.kind === 'pass') {
+      count('pass');
+      return continueRequestBody();
+    }
+    if (outcome.kind === 'respond') {
+      count('respond');
+      return immediateResponse(outcome.response);
+    }
+    count('forward');
+    forwarded = outcome;
+    return continueRequestBody({
+      header_mutation: headerMutation(forwardHeaders(outcome)),
+      body_mutation: { body: outcome.body },
+      clear_route_cache: opts.clearRouteCache,
+    });
+  }
+
+  function forwardHeaders(f: Forward): Record<string, string> {
+    const set: Record<string, string> = {
+      ...f.responseHeaders,
+      'x-selected-model': f.model,
+      'x-request-id': f.requestId,
+      // BUFFERED + SEND header mode: Envoy rejects a body mutation whose content-length does not match.
+      'content-length': String(f.body.length),
+    };
+    if (f.endpoint) set[opts.destinationHeader] = f.endpoint;
+    if (opts.rewritePath) set[':path'] = CHAT_PATH;
+    return set;
+  }
+
+  function onResponseHeaders(msg: ProcessingRequest): ExchangeReply {
+    const headers = decodeHeaders(msg.response_headers?.headers);
+    responseStatus = Number(headers[':status'] ?? 0);
+    responseIsJson = (headers['content-type'] ?? '').includes('application/json');
+    if (!forwarded) return continueResponseHeaders();
+    const res = continueResponseHeaders(headerMutation(forwarded.responseHeaders));
+    // Only a complete JSON answer is worth buffering (cache store, PII restore); SSE must stream through.
+    const wantsBody = responseIsJson && responseStatus === 200 && forwarded.taps.some((t) => t.json || t.done);
+    if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+    return res;
+  }
+
+  async function onResponseBody(msg: ProcessingRequest): Promise<ExchangeReply> {
+    const part = msg.response_body?.body;
+    if (!forwarded || !responseIsJson || responseStatus !== 200) return continueResponseBody();
+    if (!msg.response_body?.end_of_stream) return continueResponseBody();
+    let completion: Record<string, unknown>;
+    try {
+      completion = JSON.parse(utf8.decode(part ?? new Uint8Array(0))) as Record<string, unknown>;
+    } catch {
+      return continueResponseBody();
+    }
+    let changed = false;
+    for (const tap of forwarded.taps) {
+      if (!tap.json) continue;
+      const next = tap.json(completion);
+      if (next !== completion) changed = true;
+      completion = next;
+    }
+    for (const tap of forwarded.taps) {
+      try {
+        await tap.done?.({ status: responseStatus, completion });
+      } catch (err) {
+        opts.logger.warn({ tap: tap.name, err: errorName(err) }, 'ext_proc: response tap failed');
+      }
+    }
+    if (!changed) return continueResponseBody();
+    const body = encoder.encode(JSON.stringify(completion));
+    return continueResponseBody({
+      header_mutation: headerMutation({ 'content-length': String(body.length) }),
+      body_mutation: { body },
+    });
+  }
+
+  return async function onMessage(msg: ProcessingRequest): Promise<ExchangeReply> {
+    // Observability mode: Envoy ignores answers, so send none.
+    if (msg.observability_mode) return undefined;
+    switch (msg.request) {
+      case 'request_headers':
+        return onRequestHeaders(msg);
+      case 'request_body':
+        return onRequestBody(msg);
+      case 'response_headers':
+        return onResponseHeaders(msg);
+      case 'response_body':
+        return onResponseBody(msg);
+      case 'request_trailers':
+      case 'response_trailers':
+        return continueTrailers(msg.request);
+      default:
+        // A message kind this build does not know: closing cleanly lets Envoy proceed without us.
+        opts.logger.warn({}, 'ext_proc: message with no known request field; closing the stream');
+        return 'end';
+    }
+  };
+}
+
+function errorName(err: unknown): string {
+  // Error messages may quote request text; names and codes do not.
+  if (err && typeof err === 'object') {
+    const e = err as { name?: unknown; code?: unknown };
+    return [e.name, e.code].filter((x) => typeof x === 'string' || typeof x === 'number').join(':') || 'Error';
+  }
+  return typeof err;
+}
