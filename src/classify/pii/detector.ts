@@ -1,8 +1,41 @@
 // PII detector: token model spans (BIO-merged) + deterministic recognizers, with the vLLM Semantic
-// Router's type names. Stub: the PII work replaces the body, keeping the signature.
-import type { PiiDetector, TokenClassifier } from '../types.ts';
+// Router's type names (see type-names.ts). Recognizers win every overlap: a checksummed card
+// number or a parsed address is better evidence than a per-token guess. Model spans of the
+// recognizers' types stay when no recognizer fired there (a Luhn-invalid "card number" after
+// "my card" is still something the gateway should not forward).
+import type { PiiDetector, PiiEntity, TokenClassifier } from '../types.ts';
+import { mergeBio } from './bio.ts';
+import { PATTERN_TYPES, runRecognizers } from './recognizers/index.ts';
+import { parseTag } from './type-names.ts';
+
+/** Model spans that overlap no pattern span; both inputs sorted by start, patterns disjoint. */
+function withoutOverlaps(model: PiiEntity[], patterns: PiiEntity[]): PiiEntity[] {
+  const out: PiiEntity[] = [];
+  let j = 0;
+  for (const e of model) {
+    while (j < patterns.length && patterns[j]!.end <= e.start) j++;
+    const p = patterns[j];
+    if (!p || p.start >= e.end) out.push(e);
+  }
+  return out;
+}
 
 export function createPiiDetector(model: TokenClassifier | undefined, opts: { name: string; threshold: number }): PiiDetector {
-  void model;
-  return { name: opts.name, types: [], detect: async () => [] };
+  const modelTypes = (model?.labels ?? []).map((l) => parseTag(l).type).filter((t): t is string => t !== null);
+  const types = [...new Set([...modelTypes, ...PATTERN_TYPES])].sort();
+  return {
+    name: opts.name,
+    types,
+    async detect(text: string, call?: { threshold?: number }): Promise<PiiEntity[]> {
+      if (typeof text !== 'string' || text.length === 0) return [];
+      const t = call?.threshold ?? opts.threshold;
+      const threshold = Number.isFinite(t) ? t : opts.threshold;
+      const patterns: PiiEntity[] = runRecognizers(text, threshold).map((m) => ({ ...m, source: 'pattern' as const }));
+      if (!model) return patterns;
+      const predicted = mergeBio(await model.predict(text))
+        .filter((e) => e.confidence >= threshold)
+        .sort((a, b) => a.start - b.start);
+      return [...patterns, ...withoutOverlaps(predicted, patterns)].sort((a, b) => a.start - b.start || a.end - b.end);
+    },
+  };
 }

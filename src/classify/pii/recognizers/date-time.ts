@@ -1,0 +1,45 @@
+import { scan, type PatternMatch, type Recognizer } from './types.ts';
+
+// Only forms that are dates with high probability: ISO date(-time), m/d/yyyy and d/m/yyyy with
+// range checks, dates with a month name, and clock times with am/pm or o'clock. Bare years and
+// weekdays are left to the token model, which sees their context.
+const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
+const ISO_RE = /(?<![\p{N}\-])(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?(?![\p{N}])/gu;
+const NUMERIC_RE = /(?<![\p{N}\/.\-])(\d{1,2})([\/.\-])(\d{1,2})\2(\d{4}|\d{2})(?![\p{N}]|[\/.\-]\d)/gu;
+const NAMED_RE = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?:\\d{1,2}(?:st|nd|rd|th)?(?: of)? ${MONTH},? \\d{4}|${MONTH} \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}|${MONTH} \\d{4})(?![\\p{L}\\p{N}])`,
+  'giu',
+);
+const TIME_RE = /(?<![\p{L}\p{N}:.])(\d{1,2})(?::(\d{2}))? ?(?:[ap]\.m\.|[ap]m\b|o'clock\b)/giu;
+
+function validDay(a: number, b: number): boolean {
+  // Accept month/day or day/month.
+  return (a >= 1 && a <= 12 && b >= 1 && b <= 31) || (b >= 1 && b <= 12 && a >= 1 && a <= 31);
+}
+
+const span = (m: RegExpExecArray, confidence: number): PatternMatch => ({ type: 'DATE_TIME', start: m.index, end: m.index + m[0].length, confidence });
+
+export const dateTimeRecognizer: Recognizer = {
+  type: 'DATE_TIME',
+  find: (text) => [
+    ...scan(text, ISO_RE, (m) => {
+      const mo = Number(m[2]);
+      const d = Number(m[3]);
+      if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
+      if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return null;
+      return span(m, 0.95);
+    }),
+    ...scan(text, NUMERIC_RE, (m) => {
+      if (!validDay(Number(m[1]), Number(m[3]))) return null;
+      // Two-digit years with dots ("1.2.33") are too often versions or amounts.
+      if (m[4]!.length === 2 && m[2] !== '/') return null;
+      return span(m, m[4]!.length === 4 ? 0.9 : 0.7);
+    }),
+    ...scan(text, NAMED_RE, (m) => span(m, 0.9)),
+    ...scan(text, TIME_RE, (m) => {
+      const h = Number(m[1]);
+      if (h < 1 || h > 12 || (m[2] !== undefined && Number(m[2]) > 59)) return null;
+      return span(m, 0.8);
+    }),
+  ],
+};

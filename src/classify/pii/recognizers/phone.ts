@@ -1,0 +1,37 @@
+import { hasContext, scan, type Recognizer } from './types.ts';
+
+// Optional +country, optional (area), then 2-6 digit groups joined by one separator each, optional
+// extension; or one bare run of 10-13 digits. Validation rejects dates, amounts and version numbers.
+const PHONE_RE =
+  /(?<![\p{L}\p{N}+\-.\/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,5}(?:[ .\-]\d{1,6}){0,5}(?:(?: ?x| ?ext\.? ?)\d{1,5})?(?![\p{L}\p{N}\/:]|[.\-,]\d)/gu;
+const CONTEXT = /(?:phone|call|tel|mobile|cell|fax|contact|reach|text me|whatsapp|sms|dial|number|ring|office)/i;
+const DATE_LIKE = /^(?:\d{4}[\-.\/]\d{1,2}[\-.\/]\d{1,2}|\d{1,2}[\-.\/]\d{1,2}[\-.\/]\d{2,4})$/;
+
+export const phoneRecognizer: Recognizer = {
+  type: 'PHONE_NUMBER',
+  find: (text) =>
+    scan(text, PHONE_RE, (m) => {
+      const s = m[0];
+      const core = s.replace(/(?: ?x| ?ext\.? ?)\d{1,5}$/, '');
+      const digits = core.replace(/\D/g, '');
+      if (digits.length < 7 || digits.length > 15) return null;
+      if (DATE_LIKE.test(core)) return null;
+      const plus = core.startsWith('+');
+      const paren = core.includes('(');
+      const groups = core.split(/[ .\-()+]+/).filter(Boolean);
+      const seps = new Set(core.match(/[ .\-]/g) ?? []);
+      // Dotted quads are IPs or versions, "1 000 000" style runs are amounts.
+      if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(core)) return null;
+      if (!plus && !paren && groups.length >= 3 && groups[0]!.length <= 3 && groups.slice(1).every((g) => g.length === 3) && seps.has(',')) return null;
+      const context = hasContext(text, m.index, CONTEXT, 40);
+      let confidence: number;
+      if (groups.length === 1 && !plus) {
+        if (digits.length < 10 || digits.length > 13) return null;
+        confidence = context ? 0.75 : 0.4;
+      } else {
+        confidence = plus || paren ? 0.85 : 0.7;
+        if (context) confidence = Math.min(1, confidence + 0.2);
+      }
+      return { type: 'PHONE_NUMBER', start: m.index, end: m.index + s.length, confidence };
+    }),
+};
