@@ -1,11 +1,63 @@
-// Runtime-agnostic Prometheus registry. Stub: the observability work replaces it with the real one.
-import type { Labels, Metrics } from './types.ts';
+// The registry every runtime builds: all reference metrics pre-declared (see catalog.ts), model labels
+// bounded by the config. The requested model is client text, so a label holding a model name only
+// takes names the config knows; anything else is recorded as "other".
+import type { Config } from '../config/schema.ts';
+import { METRIC_ALIASES, METRIC_CATALOG } from './catalog.ts';
+import { createRegistry, type Registry, type RegistryOptions } from './registry.ts';
 
-export function createMetrics(): Metrics {
-  return {
-    inc(_name: string, _labels?: Labels, _value?: number) {},
-    observe(_name: string, _labels: Labels, _value: number) {},
-    set(_name: string, _labels: Labels, _value: number) {},
-    render: () => '',
-  };
+/** Content-Type of the Prometheus text exposition format, for /metrics responses. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Labels that carry a model name. */
+export const MODEL_LABELS = ['model', 'source_model', 'target_model'] as const;
+
+export interface CreateMetricsOptions extends RegistryOptions {
+  /** Bounds the model labels to the names this config knows (model_config, categories, endpoints, auto names). */
+  config?: Config;
+  /** More model names to allow (e.g. from the upstream's /v1/models). */
+  models?: Iterable<string>;
 }
+
+export function createMetrics(opts: CreateMetricsOptions = {}): Registry {
+  const metrics = createRegistry({
+    maxSeriesPerMetric: opts.maxSeriesPerMetric ?? maxSeriesFromConfig(opts.config),
+    maxFamilies: opts.maxFamilies,
+    maxLabelValueLength: opts.maxLabelValueLength,
+  });
+  for (const spec of METRIC_CATALOG) metrics.declare(spec);
+  for (const [from, to] of Object.entries(METRIC_ALIASES)) metrics.alias(from, to);
+  if (opts.config || opts.models) {
+    const known = knownModels(opts.config);
+    for (const m of opts.models ?? []) known.add(m);
+    for (const label of MODEL_LABELS) metrics.restrictLabel(label, known);
+  }
+  return metrics;
+}
+
+function maxSeriesFromConfig(config?: Config): number | undefined {
+  const n = (config?.observability as { metrics?: { max_series_per_metric?: unknown } } | undefined)?.metrics
+    ?.max_series_per_metric;
+  return typeof n === 'number' && n > 0 ? n : undefined;
+}
+
+/** Every model name a config mentions, plus the auto names and the reference's block pseudo-model. */
+export function knownModels(config?: Config): Set<string> {
+  const out = new Set<string>(['MoM', 'auto', 'vllm-sr/auto', 'security-filter', 'unknown']);
+  if (!config) return out;
+  const cfg = config as Record<string, unknown>;
+  const add = (v: unknown) => {
+    if (typeof v === 'string' && v) out.add(v);
+  };
+  add(cfg.default_model);
+  const mc = cfg.model_config;
+  if (mc && typeof mc === 'object') for (const k of Object.keys(mc)) add(k);
+  for (const cat of arr(cfg.categories)) for (const s of arr(obj(cat).model_scores)) add(obj(s).model);
+  for (const d of arr(cfg.decisions)) for (const r of arr(obj(d).modelRefs)) add(obj(r).model);
+  for (const e of arr(cfg.vllm_endpoints)) for (const m of arr(obj(e).models)) add(m);
+  for (const m of arr(obj(cfg.providers).models)) add(obj(m).name);
+  for (const n of arr(obj(cfg.routing).auto_model_names)) add(n);
+  return out;
+}
+
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});

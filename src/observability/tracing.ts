@@ -1,19 +1,112 @@
-// Span helper over the OpenTelemetry API (runtime-agnostic: without a registered SDK it is a no-op).
-// Span names follow the reference: semantic_router.request.received, .classification,
-// .security.jailbreak_detection, .security.pii_detection, .cache.lookup, .routing.decision, .upstream.request
-import { trace, SpanStatusCode, type Span, type Attributes } from '@opentelemetry/api';
+// Span helpers over the OpenTelemetry API (runtime-agnostic: without a registered SDK they are no-ops).
+// Span names and attribute keys are the reference's (vsr.md section 4.2), so traces line up with the
+// vLLM Semantic Router's in the same backend. Attribute values must never be prompt text or PII values:
+// use types, counts, labels and ids.
+import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { extractTraceContext } from './trace-context.ts';
 
-const tracer = () => trace.getTracer('semroute');
+export { extractTraceContext, injectTraceHeaders, parseTraceparent, formatTraceparent, W3CTraceContext } from './trace-context.ts';
 
-export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T> | T): Promise<T> {
-  return tracer().startActiveSpan(name, { attributes }, async (span) => {
+export const TRACER_NAME = 'semroute';
+
+export const SPAN = {
+  REQUEST: 'semantic_router.request.received',
+  CLASSIFICATION: 'semantic_router.classification',
+  JAILBREAK: 'semantic_router.security.jailbreak_detection',
+  PII: 'semantic_router.security.pii_detection',
+  CACHE_LOOKUP: 'semantic_router.cache.lookup',
+  ROUTING: 'semantic_router.routing.decision',
+  BACKEND_SELECTION: 'semantic_router.backend.selection',
+  UPSTREAM: 'semantic_router.upstream.request',
+  RESPONSE: 'semantic_router.response.processing',
+  TOOLS: 'semantic_router.tools.selection',
+  SYSTEM_PROMPT: 'semantic_router.system_prompt.injection',
+} as const;
+
+export const ATTR = {
+  REQUEST_ID: 'request.id',
+  USER_ID: 'user.id',
+  SESSION_ID: 'session.id',
+  HTTP_METHOD: 'http.method',
+  HTTP_PATH: 'http.path',
+  HTTP_STATUS: 'http.status_code',
+  MODEL_NAME: 'model.name',
+  MODEL_PROVIDER: 'model.provider',
+  MODEL_VERSION: 'model.version',
+  CATEGORY_NAME: 'category.name',
+  CATEGORY_CONFIDENCE: 'category.confidence',
+  CLASSIFIER_TYPE: 'classifier.type',
+  ROUTING_STRATEGY: 'routing.strategy',
+  ROUTING_REASON: 'routing.reason',
+  ROUTING_ORIGINAL_MODEL: 'routing.original_model',
+  ROUTING_SELECTED_MODEL: 'routing.selected_model',
+  ENDPOINT_NAME: 'endpoint.name',
+  ENDPOINT_ADDRESS: 'endpoint.address',
+  PII_DETECTED: 'pii.detected',
+  PII_TYPES: 'pii.types',
+  JAILBREAK_DETECTED: 'jailbreak.detected',
+  JAILBREAK_TYPE: 'jailbreak.type',
+  SECURITY_ACTION: 'security.action',
+  TOKEN_COUNT_PROMPT: 'token.count.prompt',
+  TOKEN_COUNT_COMPLETION: 'token.count.completion',
+  CACHE_HIT: 'cache.hit',
+  CACHE_KEY: 'cache.key',
+  REASONING_ENABLED: 'reasoning.enabled',
+  REASONING_EFFORT: 'reasoning.effort',
+  REASONING_FAMILY: 'reasoning.family',
+  TOOLS_SELECTED: 'tools.selected',
+  TOOLS_COUNT: 'tools.count',
+  PROCESSING_TIME_MS: 'processing.time_ms',
+  CLASSIFICATION_TIME_MS: 'classification.time_ms',
+  CACHE_LOOKUP_TIME_MS: 'cache.lookup_time_ms',
+  PII_DETECTION_TIME_MS: 'pii.detection_time_ms',
+  JAILBREAK_DETECTION_TIME_MS: 'jailbreak.detection_time_ms',
+  SYSTEM_PROMPT_INJECTED: 'system_prompt.injected',
+  SYSTEM_PROMPT_MODE: 'system_prompt.mode',
+} as const;
+
+export interface SpanOptions {
+  kind?: SpanKind;
+  /** Parent context; defaults to the active one. */
+  parent?: Context;
+}
+
+const tracer = () => trace.getTracer(TRACER_NAME);
+
+export async function withSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T> | T,
+  options: SpanOptions = {},
+): Promise<T> {
+  const parent = options.parent ?? context.active();
+  return tracer().startActiveSpan(name, { attributes, kind: options.kind ?? SpanKind.INTERNAL }, parent, async (span) => {
     try {
       return await fn(span);
     } catch (err) {
+      // The error name only: a message may quote the request.
       span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
       throw err;
     } finally {
       span.end();
     }
   });
+}
+
+/**
+ * The root span of one request (semantic_router.request.received, kind SERVER), continuing the
+ * caller's trace when the request carries a W3C traceparent.
+ */
+export function withRequestSpan<T>(
+  headers: Record<string, string | string[] | undefined>,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T> | T,
+): Promise<T> {
+  return withSpan(SPAN.REQUEST, attributes, fn, { kind: SpanKind.SERVER, parent: extractTraceContext(headers, context.active()) });
+}
+
+/** The active span's trace id (for logs and the x-request-id correlation), if one is recording. */
+export function activeTraceId(): string | undefined {
+  const sc = trace.getActiveSpan()?.spanContext();
+  return sc && sc.traceFlags & 1 ? sc.traceId : undefined;
 }

@@ -1,4 +1,68 @@
 // Config section owned by the observability work; the root schema (src/config/schema.ts) composes the sections.
+// `tracing` is the reference's block (vsr.md 1.1) verbatim; `metrics` and `logging` are semroute's additions.
+// Objects pass unknown keys through so a vLLM Semantic Router config (e.g. HEAD's windowed_metrics) still loads.
 import { z } from 'zod';
 
-export const observabilitySection = z.object({}).passthrough();
+export const tracingSection = z
+  .object({
+    enabled: z.boolean().default(false),
+    // openinference / openllmetry are accepted for compatibility; they emit the same OpenTelemetry spans here.
+    provider: z.enum(['opentelemetry', 'openinference', 'openllmetry']).default('opentelemetry'),
+    exporter: z
+      .object({
+        // otlp: OTLP over HTTP/protobuf-JSON (port 4318). jaeger is sent as OTLP (Jaeger ingests it natively);
+        // zipkin is accepted but not exported (a warning is logged). memory is for tests.
+        type: z.enum(['otlp', 'stdout', 'memory', 'jaeger', 'zipkin']).default('stdout'),
+        /** host:port or a URL; without a path, /v1/traces is appended. */
+        endpoint: z.string().default('localhost:4318'),
+        insecure: z.boolean().default(true),
+        headers: z.record(z.string()).optional(),
+      })
+      .passthrough()
+      .default({}),
+    sampling: z
+      .object({
+        type: z.enum(['always_on', 'always_off', 'probabilistic']).default('always_on'),
+        rate: z.number().min(0).max(1).default(1),
+      })
+      .passthrough()
+      .default({}),
+    resource: z
+      .object({
+        service_name: z.string().min(1).default('semroute'),
+        service_version: z.string().optional(),
+        deployment_environment: z.string().optional(),
+      })
+      .passthrough()
+      .default({}),
+  })
+  .passthrough();
+
+export const metricsSection = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Serve /metrics on its own port too (the reference uses 9190); the gateway's /metrics stays. */
+    port: z.number().int().min(0).max(65535).optional(),
+    /** Series per metric before extra label sets collapse into "other". */
+    max_series_per_metric: z.number().int().positive().default(500),
+  })
+  .passthrough();
+
+export const loggingSection = z
+  .object({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Put the latest user message in the request log line. Debugging only: it may contain PII. */
+    debug_log_prompts: z.boolean().default(false),
+  })
+  .passthrough();
+
+export const observabilitySection = z
+  .object({
+    tracing: tracingSection.default({}),
+    metrics: metricsSection.default({}),
+    logging: loggingSection.default({}),
+  })
+  .passthrough();
+
+export type ObservabilityConfig = z.infer<typeof observabilitySection>;
+export type TracingConfig = z.infer<typeof tracingSection>;

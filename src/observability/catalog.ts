@@ -1,0 +1,87 @@
+// Every metric semroute exposes, with the vLLM Semantic Router's names and labels
+// (../shared/reference/vsr.md section 4.1) so existing dashboards and alerts keep working.
+// Two reference names fail `promtool check metrics` (a gauge named *_total, a counter named *_count);
+// they are exposed under lint-clean names and kept as aliases (recorded here) and as recording rules
+// in k8s/observability/prometheus-rules.yaml.
+import type { MetricSpec } from './registry.ts';
+
+/** Latency of in-process work: classifiers, cache, routing (1 ms .. 2.5 s). */
+export const FAST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Whole LLM answers (50 ms .. 10 min). */
+export const COMPLETION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+/** Time to first token (10 ms .. 1 min). */
+export const TTFT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Time per output token (1 ms .. 2 s). */
+export const TPOT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1, 2];
+export const TOKEN_BUCKETS = [1, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 131072];
+export const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200];
+export const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1];
+
+/** Names semroute emits under a lint-clean name: reference name -> exposed name. */
+export const METRIC_ALIASES: Record<string, string> = {
+  llm_cache_entries_total: 'llm_cache_entries',
+  llm_category_classifications_count: 'llm_category_classifications_total',
+};
+
+/** The jailbreak counter (the reference has none in CLASSIC; named like llm_pii_violations_total). */
+export const JAILBREAK_METRIC = 'llm_jailbreak_detections_total';
+
+const c = (name: string, help: string, labels: string[] = []): MetricSpec => ({ name, help, type: 'counter', labels });
+const g = (name: string, help: string, labels: string[] = []): MetricSpec => ({ name, help, type: 'gauge', labels });
+const h = (name: string, help: string, labels: string[], buckets: number[]): MetricSpec => ({
+  name,
+  help,
+  type: 'histogram',
+  labels,
+  buckets,
+});
+
+export const METRIC_CATALOG: MetricSpec[] = [
+  // Requests, errors, routing
+  c('llm_model_requests_total', 'Chat requests by the model they were sent to (after routing).', ['model']),
+  c('llm_request_errors_total', 'Failed or blocked requests by model and reason (timeout, upstream_5xx, upstream_4xx, pii_policy_denied, jailbreak_block, parse_error, serialization_error, cancellation, classification_failed).', ['model', 'reason']),
+  c('llm_model_routing_modifications_total', 'Requests whose model was changed by the router.', ['source_model', 'target_model']),
+  c('llm_routing_reason_codes_total', 'Routing decisions by reason code and selected model.', ['reason_code', 'model']),
+  h('llm_model_routing_latency_seconds', 'Time spent deciding the route (classification to rewrite).', [], FAST_BUCKETS),
+  // Latency and tokens
+  h('llm_model_completion_latency_seconds', 'Upstream answer time, request sent to last byte.', ['model'], COMPLETION_BUCKETS),
+  h('llm_model_ttft_seconds', 'Time to first token (first streamed chunk, or the response headers when not streaming).', ['model'], TTFT_BUCKETS),
+  h('llm_model_tpot_seconds', 'Time per output token.', ['model'], TPOT_BUCKETS),
+  c('llm_model_prompt_tokens_total', 'Prompt tokens reported by the upstream usage block.', ['model']),
+  c('llm_model_completion_tokens_total', 'Completion tokens reported by the upstream usage block.', ['model']),
+  c('llm_model_tokens_total', 'Prompt plus completion tokens.', ['model']),
+  h('llm_prompt_tokens_per_request', 'Prompt tokens per request.', ['model'], TOKEN_BUCKETS),
+  h('llm_completion_tokens_per_request', 'Completion tokens per request.', ['model'], TOKEN_BUCKETS),
+  c('llm_model_cost_total', 'Cost from model_config.<model>.pricing (per 1M prompt/completion tokens).', ['model', 'currency']),
+  // Classification
+  h('llm_classifier_latency_seconds', 'Classifier inference time by classifier (category, jailbreak, pii, embedding).', ['classifier'], FAST_BUCKETS),
+  c('llm_category_classifications_total', 'Requests classified into each category (reference name: llm_category_classifications_count).', ['category']),
+  h('llm_classification_confidence', 'Confidence of the winning class.', ['category', 'classification_method'], CONFIDENCE_BUCKETS),
+  c('llm_entropy_classification_decisions_total', 'Entropy-based reasoning decisions.', ['uncertainty_level', 'reasoning_enabled', 'decision_reason', 'top_category']),
+  // Reasoning
+  c('llm_reasoning_decisions_total', 'Reasoning on/off decisions by category and model.', ['category', 'model', 'enabled', 'effort']),
+  c('llm_reasoning_template_usage_total', 'Reasoning switches applied per reasoning family and parameter.', ['family', 'param']),
+  c('llm_reasoning_effort_usage_total', 'reasoning_effort values applied per reasoning family.', ['family', 'effort']),
+  // Security
+  c('llm_pii_violations_total', 'Requests with PII the selected model\'s pii_policy denies, by PII type.', ['model', 'pii_type']),
+  c(JAILBREAK_METRIC, 'Texts the prompt guard flagged as jailbreak, by type and action taken (block|flag).', ['model', 'jailbreak_type', 'action']),
+  // Cache
+  c('llm_cache_hits_total', 'Semantic cache hits.'),
+  c('llm_cache_misses_total', 'Semantic cache misses.'),
+  h('llm_cache_operation_duration_seconds', 'Cache operation time by backend and operation (lookup, store, embed).', ['backend', 'operation'], FAST_BUCKETS),
+  c('llm_cache_operations_total', 'Cache operations by backend, operation and status.', ['backend', 'operation', 'status']),
+  g('llm_cache_entries', 'Entries in the semantic cache (reference name: llm_cache_entries_total).', ['backend']),
+  // Batch classification API
+  c('batch_classification_requests_total', 'Batch classification API requests.', ['processing_type']),
+  h('batch_classification_duration_seconds', 'Batch classification time.', ['processing_type', 'batch_size_range'], COMPLETION_BUCKETS),
+  c('batch_classification_texts_total', 'Texts classified through the batch API.'),
+  c('batch_classification_errors_total', 'Batch classification errors.', ['processing_type', 'error_type']),
+  h('batch_classification_size_distribution', 'Texts per batch request.', [], BATCH_SIZE_BUCKETS),
+  // semroute's own
+  g('llm_classifier_pack_info', 'Loaded model packs (value 1): task, execution provider and engine in use.', ['pack', 'task', 'provider', 'engine']),
+  g('llm_classifier_pack_size_bytes', 'ONNX model size of each loaded pack.', ['pack']),
+  g('llm_classifier_pack_load_seconds', 'Time to load each pack.', ['pack']),
+  g('llm_inflight_requests', 'Chat requests being processed now.'),
+  c('llm_upstream_retries_total', 'Upstream attempts retried on another endpoint (before the first byte).', ['model']),
+  c('llm_metrics_series_overflow_total', 'Label sets collapsed into "other" because a metric reached its series cap.', ['metric']),
+];
