@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { maskText, mergeSameType, newMaskState, scanPii } from '../../src/guard/pii-scan.ts';
+import { BudgetMeter } from '../../src/guard/budget.ts';
+import { collectTextSlots, restoreTap, restoreText, StreamRestorer } from '../../src/guard/redaction.ts';
+import type { ChatBody } from '../../src/pipeline/context.ts';
+import { fakePii } from './guard-fakes.ts';
+
+const filler = (n: number) => 'the quick brown fox jumps over it '.repeat(Math.ceil(n / 34)).slice(0, n);
+
+describe('scanPii', () => {
+  it('finds entities past the pack cut, with offsets into the full text, each once', async () => {
+    const d = fakePii({ maxChars: 600 });
+    const text = `mail a.b@example.com then ${filler(9_000)} and bob@corp.io, ssn 123-45-6789 ${filler(2_000)}`;
+    const [ents] = await scanPii(d, [text], { windowChars: 500, overlapChars: 100 });
+    const values = ents.map((e) => text.slice(e.start, e.end));
+    expect(values).toEqual(['a.b@example.com', 'bob@corp.io', '123-45-6789']);
+    expect(ents.map((e) => e.type)).toEqual(['EMAIL_ADDRESS', 'EMAIL_ADDRESS', 'US_SSN']);
+    expect(d.calls).toBeGreaterThan(20);
+  });
+
+  it('filters by type and threshold, skips empty texts, stays index-aligned', async () => {
+    const d = fakePii({ maxChars: 10_000 });
+    const r = await scanPii(d, ['', 'x@y.com 111-22-3333', 'nothing'], { types: ['US_SSN'] });
+    expect(r.map((x) => x.length)).toEqual([0, 1, 0]);
+    expect(r[1][0].type).toBe('US_SSN');
+    const none = await scanPii(d, ['x@y.com'], { threshold: 0.999 });
+    expect(none[0]).toEqual([]);
+  });
+
+  it('stops at the budget and flags the meter', async () => {
+    const d = fakePii({ maxChars: 10_000 });
+    const meter = new BudgetMeter({ maxChars: 100, maxTexts: 10, onExceed: 'block' });
+    const r = await scanPii(d, ['a@b.co ' + filler(80), 'c@d.co ' + filler(80)], { meter });
+    expect(r[0].length).toBe(1);
+    expect(r[1].length).toBe(0);
+    expect(meter.exceeded).toBe(true);
+  });
+
+  it('merges duplicate sightings of one entity from overlapping windows', () => {
+    const m = mergeSameType([
+      { type: 'EMAIL_ADDRESS', start: 10, end: 20, confidence: 0.8, source: 'model' },
+      { type: 'EMAIL_ADDRESS', start: 15, end: 25, confidence: 0.9, source: 'pattern' },
+      { type: 'PERSON', start: 12, end: 14, confidence: 0.7, source: 'model' },
+    ]);
+    expect(m).toEqual([
+      { type: 'EMAIL_ADDRESS', start: 10, end: 25, confidence: 0.9, source: 'pattern' },
+      { type: 'PERSON', start: 12, end: 14, confidence: 0.7, source: 'model' },
+    ]);
+  });
+});
+
+describe('maskText', () => {
+  it('numbers placeholders per type, reuses them for repeated values across texts', () => {
+    const st = newMaskState();
+    const t1 = 'a@x.io and b@x.io';
+    const r1 = maskText(t1, [
+      { type: 'EMAIL_ADDRESS', start: 0, end: 6, confidence: 1, source: 'pattern' },
+      { type: 'EMAIL_ADDRESS', start: 11, end: 17, confidence: 1, source: 'pattern' },
+    ], st);
+    expect(r1.masked).toBe('<EMAIL_ADDRESS_1> and <EMAIL_ADDRESS_2>');
+    const r2 = maskText('again b@x.io', [{ type: 'EMAIL_ADDRESS', start: 6, end: 12, confidence: 1, source: 'pattern' }], st);
+    expect(r2.masked).toBe('again <EMAIL_ADDRESS_2>');
+    expect([...st.restore]).toEqual([['<EMAIL_ADDRESS_1>', 'a@x.io'], ['<EMAIL_ADDRESS_2>', 'b@x.io']]);
+  });
+
+  it('masks overlapping entities as one span so no fragment leaks', () => {
+    const text = 'call John Smith-Jones today';
+    const r = maskText(text, [
+      { type: 'PERSON', start: 5, end: 15, confidence: 0.9, source: 'model' },
+      { type: 'ORGANIZATION', start: 10, end: 21, confidence: 0.6, source: 'model' },
+    ]);
+    expect(r.masked).toBe('call <PERSON_1> today');
+  });
+
+  it('keeps the original two-argument form', () => {
+    expect(maskText('no pii', []).masked).toBe('no pii');
+  });
+});
+
+describe('collectTextSlots', () => {
+  it('reaches strings, text parts, tool results and tool-call arguments; skips images and junk', () => {
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: [{ type: 'text', text: 'part1' }, { type: 'image_url', image_url: { url: 'data:x' } }, null, 'str'] },
+        { role: 'assistant', content: null, tool_calls: [{ id: '1', type: 'function', function: { name: 'f', arguments: '{"to":"a@b.co"}' } }] },
+        { role: 'tool', tool_call_id: '1', content: [{ type: 'text', text: 'result' }] },
+        null,
+      ],
+    } as unknown as ChatBody;
+    const slots = collectTextSlots(body);
+    expect(slots.map((s) => [s.role, s.get()])).toEqual([
+      ['system', 'sys'],
+      ['user', 'part1'],
+      ['assistant', '{"to":"a@b.co"}'],
+      ['tool', 'result'],
+    ]);
+    slots[2].set('{"to":"<EMAIL_ADDRESS_1>"}');
+    expect((body.messages[2] as any).tool_calls[0].function.arguments).toBe('{"to":"<EMAIL_ADDRESS_1>"}');
+  });
+});
+
+describe('restore', () => {
+  const map = new Map([
+    ['<EMAIL_ADDRESS_1>', 'ann@example.com'],
+    ['<US_SSN_1>', '123-45-6789'],
+  ]);
+  const answer = 'Mail <EMAIL_ADDRESS_1> about <US_SSN_1>; keep <OTHER_1> and a < b.';
+  const restored = 'Mail ann@example.com about 123-45-6789; keep <OTHER_1> and a < b.';
+
+  it('restores JSON completions (content and tool-call arguments)', () => {
+    expect(restoreText(answer, map)).toBe(restored);
+    const tap = restoreTap(map);
+    const c = tap.json!({
+      choices: [{ index: 0, message: { role: 'assistant', content: answer, tool_calls: [{ function: { arguments: '{"e":"<EMAIL_ADDRESS_1>"}' } }] } }],
+    }) as any;
+    expect(c.choices[0].message.content).toBe(restored);
+    expect(c.choices[0].message.tool_calls[0].function.arguments).toBe('{"e":"ann@example.com"}');
+  });
+
+  it('restores a stream for every way of splitting it into two or three chunks', () => {
+    for (let i = 0; i <= answer.length; i++) {
+      for (let j = i; j <= answer.length; j += 5) {
+        const r = new StreamRestorer(map);
+        const out = r.push(answer.slice(0, i)) + r.push(answer.slice(i, j)) + r.push(answer.slice(j)) + r.flush();
+        expect(out).toBe(restored);
+      }
+    }
+  });
+
+  it('holds back only what can still become a placeholder', () => {
+    const r = new StreamRestorer(map);
+    expect(r.push('see <EMAIL_AD')).toBe('see ');
+    expect(r.push('DRESS_1> ok')).toBe('ann@example.com ok');
+    expect(r.push('a <b')).toBe('a <b'); // no placeholder starts with "<b"
+    expect(r.push(' x <')).toBe(' x ');
+    expect(r.pending).toBe(true);
+    expect(r.flush()).toBe('<');
+  });
+
+  it('restores streamed chunks per choice and flushes held text on finish_reason', () => {
+    const tap = restoreTap(map);
+    const pieces = ['Hi <EMA', 'IL_ADDRESS_1', '> and <US_S'];
+    const out: string[] = [];
+    for (const p of pieces) out.push((tap.chunk!({ choices: [{ index: 0, delta: { content: p }, finish_reason: null }] }) as any).choices[0].delta.content);
+    const last = tap.chunk!({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) as any;
+    out.push(last.choices[0].delta.content);
+    // the last chunk releases the unfinished "<US_S" as-is
+    expect(out.join('')).toBe('Hi ann@example.com and <US_S');
+    const tap2 = restoreTap(map);
+    const a = tap2.chunk!({ choices: [{ index: 0, delta: { content: 'x <US_' } }, { index: 1, delta: { content: 'y <US_SSN' } }] }) as any;
+    const b = tap2.chunk!({ choices: [{ index: 1, delta: { content: '_1>' }, finish_reason: 'stop' }, { index: 0, delta: { content: 'SSN_1>' }, finish_reason: 'stop' }] }) as any;
+    expect(a.choices[0].delta.content + b.choices[1].delta.content).toBe('x 123-45-6789');
+    expect(a.choices[1].delta.content + b.choices[0].delta.content).toBe('y 123-45-6789');
+  });
+});
