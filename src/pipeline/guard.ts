@@ -71,7 +71,9 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[]): str
 }
 
 function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'block', why: string, err?: unknown): ImmediateResponse | undefined {
-  deps.metrics.inc('llm_request_errors_total', { model: ctx.requestedModel, reason: 'classification_failed' });
+  // No model label: the requested model is client text (unbounded cardinality); blocks are also
+  // counted by the pipeline as llm_request_errors_total{reason}.
+  deps.metrics.inc('llm_guard_errors_total', { guard: 'jailbreak', why, action: onError });
   // The error's class only: messages from a featurizer could quote input.
   deps.logger.warn({ requestId: ctx.requestId, why, error: err instanceof Error ? err.name : undefined, onError }, 'jailbreak guard unavailable');
   if (onError === 'allow') return undefined;
