@@ -1,0 +1,57 @@
+// ModelSource over a folder on disk, and helpers that turn configured pack paths into (source, dir).
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelSource } from '../../src/classify/types.ts';
+
+export function createFileSource(root: string): ModelSource {
+  const base = resolve(root);
+  const full = (path: string) => {
+    const p = resolve(base, path);
+    // A pack path from config must not read outside the models root.
+    const rel = relative(base, p);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`path escapes the model root: ${path}`);
+    return p;
+  };
+  return {
+    async read(path) {
+      const buf = await readFile(full(path));
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    },
+    describe(path) {
+      try {
+        return full(path);
+      } catch {
+        return join(base, path);
+      }
+    },
+  };
+}
+
+/** The repository's bundled models/ folder. */
+export function defaultModelsDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models');
+}
+
+/**
+ * A configured pack path (absolute, or relative to `modelsRoot`) as a source rooted at its parent
+ * plus the pack's folder name, the shape loadPack takes.
+ */
+export function resolvePackPath(packPath: string, modelsRoot = defaultModelsDir()): { source: ModelSource; dir: string; path: string } {
+  const path = resolve(modelsRoot, packPath);
+  return { source: createFileSource(dirname(path)), dir: basename(path), path };
+}
+
+/** Names of the sub-folders of `root` that hold a manifest.json (i.e. look like packs). */
+export async function findPackDirs(root = defaultModelsDir()): Promise<string[]> {
+  if (!existsSync(root)) return [];
+  const names = await readdir(root);
+  const out: string[] = [];
+  for (const name of names.sort()) {
+    const p = join(root, name);
+    if ((await stat(p)).isDirectory() && existsSync(join(p, 'manifest.json'))) out.push(name);
+  }
+  return out;
+}
+

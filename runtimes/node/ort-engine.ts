@@ -1,0 +1,65 @@
+// onnxruntime-node engine. `auto` tries CUDA, then CPU, one provider per attempt: ort-node rejects a
+// session whose provider library is missing instead of falling back, so the fallback is ours.
+import * as ort from 'onnxruntime-node';
+import type { InferenceEngine, Provider } from '../../src/classify/types.ts';
+import type { Logger } from '../../src/observability/types.ts';
+import { adaptOrtSession, type OrtSessionLike, type OrtTensorCtor } from '../../src/classify/ort-adapter.ts';
+import { errorText } from '../../src/classify/pack-error.ts';
+
+export type NodeDevice = 'auto' | 'cpu' | 'cuda';
+
+export interface NodeEngineOptions {
+  /** Threads inside one operator. 1 is fastest for these small models on a busy box (see bench/). */
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+}
+
+export function createNodeEngine(device: NodeDevice = 'auto', logger?: Logger, opts: NodeEngineOptions = {}): InferenceEngine {
+  if (device !== 'auto' && device !== 'cpu' && device !== 'cuda') throw new Error(`unknown device "${String(device)}"`);
+  const candidates: Array<'cuda' | 'cpu'> = device === 'auto' ? ['cuda', 'cpu'] : [device];
+  // Once CUDA has failed to load (missing EP libraries, no GPU), later packs skip it.
+  let cudaUnavailable: string | undefined;
+  let reported: Provider | undefined;
+
+  const sessionOptions = (ep: 'cuda' | 'cpu') => ({
+    executionProviders: [ep],
+    intraOpNumThreads: opts.intraOpNumThreads ?? 1,
+    interOpNumThreads: opts.interOpNumThreads ?? 1,
+    graphOptimizationLevel: 'all' as const,
+  });
+
+  return {
+    name: 'onnxruntime-node',
+    async createSession(model: Uint8Array) {
+      const failures: string[] = [];
+      for (const ep of candidates) {
+        if (ep === 'cuda' && device === 'auto' && cudaUnavailable) continue;
+        const probing = ep === 'cuda' && device === 'auto';
+        // The native library prints its own error line for a failed provider before throwing; the
+        // failure is expected while probing, so silence it (ort-node reads the level at first init).
+        const prevLevel = ort.env.logLevel;
+        if (probing) ort.env.logLevel = 'fatal';
+        try {
+          const s = await ort.InferenceSession.create(model, sessionOptions(ep));
+          if (reported !== ep) {
+            reported = ep;
+            logger?.info({ engine: 'onnxruntime-node', provider: ep, device, fallback_from: failures }, 'inference provider selected');
+          }
+          return adaptOrtSession(s as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorCtor, ep);
+        } catch (err) {
+          const msg = errorText(err);
+          failures.push(`${ep}: ${msg}`);
+          // A corrupt model fails under every provider; only a provider failure rules CUDA out.
+          if (probing && /cuda|provider|shared librar|gpu|device/i.test(msg)) {
+            cudaUnavailable = msg;
+            logger?.info({ engine: 'onnxruntime-node', provider: 'cuda', reason: msg }, 'CUDA provider unavailable, using CPU');
+          }
+        } finally {
+          if (probing) ort.env.logLevel = prevLevel;
+        }
+      }
+      if (device === 'auto' && cudaUnavailable && failures.length === 0) failures.push(`cuda: ${cudaUnavailable}`);
+      throw new Error(failures.length ? failures[failures.length - 1]! : 'no execution provider');
+    },
+  };
+}

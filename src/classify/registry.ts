@@ -1,0 +1,97 @@
+// All loaded packs behind the Classifiers interface, by name. The gateway, the classification API
+// and ext_proc share one instance. PII wraps the token-classification pack with the deterministic
+// recognizers (createPiiDetector); without a PII pack the recognizers still run on their own.
+import type { Classifiers, Embedder, InferenceEngine, ModelSource, PiiDetector, SequenceClassifier, TokenClassifier } from './types.ts';
+import type { Logger } from '../observability/types.ts';
+import { loadPack, type LoadedPack } from './pack-loader.ts';
+import { createSequenceClassifier } from './sequence-classifier.ts';
+import { createTokenClassifier } from './token-classifier.ts';
+import { createEmbedder } from './embedder.ts';
+import { createPiiDetector } from './pii/detector.ts';
+import { errorText } from './pack-error.ts';
+
+export interface ClassifiersOptions {
+  /** Per-pack decision thresholds from config; override the manifest's. */
+  thresholds?: Record<string, number>;
+  /** PII detector name used when no token-classification pack is loaded. */
+  piiName?: string;
+  logger?: Logger;
+}
+
+const DEFAULT_THRESHOLD = 0.5;
+
+export function createClassifiers(packs: LoadedPack[], opts: ClassifiersOptions = {}): Classifiers {
+  const seen = new Set<string>();
+  for (const p of packs) {
+    if (seen.has(p.info.name)) throw new Error(`two model packs are named "${p.info.name}"`);
+    seen.add(p.info.name);
+  }
+  const threshold = (p: LoadedPack) => opts.thresholds?.[p.info.name] ?? p.manifest.threshold ?? DEFAULT_THRESHOLD;
+  const byTask = (task: LoadedPack['manifest']['task']) => packs.filter((p) => p.manifest.task === task);
+
+  const sequences = new Map<string, SequenceClassifier>(
+    byTask('sequence-classification').map((p) => [p.info.name, createSequenceClassifier(p, threshold(p))]),
+  );
+  const tokenPacks = byTask('token-classification');
+  const tokens = new Map<string, TokenClassifier>(tokenPacks.map((p) => [p.info.name, createTokenClassifier(p, threshold(p))]));
+  const detectors = new Map<string, PiiDetector>();
+  for (const p of tokenPacks) {
+    detectors.set(p.info.name, createPiiDetector(tokens.get(p.info.name), { name: p.info.name, threshold: threshold(p) }));
+  }
+  const piiName = opts.piiName ?? 'pii';
+  const patternOnly = tokenPacks.length === 0 ? createPiiDetector(undefined, { name: piiName, threshold: DEFAULT_THRESHOLD }) : undefined;
+  const embedders = new Map<string, Embedder>(byTask('embedding').map((p) => [p.info.name, createEmbedder(p)]));
+
+  const preferred = <T>(m: Map<string, T>, name: string) => m.get(name) ?? m.values().next().value;
+
+  return {
+    sequence: (name) => sequences.get(name),
+    pii(name) {
+      if (name !== undefined) return detectors.get(name) ?? (patternOnly && name === piiName ? patternOnly : undefined);
+      return preferred(detectors, piiName) ?? patternOnly;
+    },
+    embedder(name) {
+      return name !== undefined ? embedders.get(name) : preferred(embedders, 'embedding');
+    },
+    info: () => packs.map((p) => p.info),
+  };
+}
+
+/** The token classifier of a loaded token-classification pack (for eval tools and tests). */
+export function tokenClassifierFor(pack: LoadedPack): TokenClassifier {
+  return createTokenClassifier(pack);
+}
+
+/**
+ * Loads packs in parallel, each registered under its key in `packs` (the config's name for it).
+ * Every broken pack is reported, not just the first.
+ */
+export async function loadPacks(source: ModelSource, engine: InferenceEngine, packs: Record<string, string>): Promise<LoadedPack[]> {
+  const entries = Object.entries(packs);
+  const results = await Promise.allSettled(entries.map(([, dir]) => loadPack(source, dir, engine)));
+  const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failed.length) {
+    // Release what did load so a failed start does not leak native sessions.
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.session.release?.().catch(() => {}) : undefined)));
+    if (failed.length === 1) throw failed[0];
+    const lines = failed.map((e) => (e instanceof Error ? e.message : errorText(e)));
+    throw new Error(`${failed.length} model packs failed to load:\n${lines.join('\n')}`);
+  }
+  return results.map((r, i) => {
+    const p = (r as PromiseFulfilledResult<LoadedPack>).value;
+    return { ...p, info: { ...p.info, name: entries[i]![0] } };
+  });
+}
+
+export async function loadClassifiers(
+  source: ModelSource,
+  engine: InferenceEngine,
+  packs: Record<string, string>,
+  opts: ClassifiersOptions = {},
+): Promise<Classifiers> {
+  const loaded = await loadPacks(source, engine, packs);
+  for (const p of loaded) {
+    opts.logger?.info({ pack: p.info.name, task: p.info.task, provider: p.info.provider, engine: p.info.engine, bytes: p.info.sizeBytes, load_ms: p.info.loadTimeMs }, 'model pack loaded');
+  }
+  return createClassifiers(loaded, opts);
+}

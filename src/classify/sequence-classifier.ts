@@ -1,0 +1,38 @@
+// Sequence classification over a loaded pack: featurize, run, softmax (unless the graph already
+// ends in one), argmax. Defined for any input: empty text is classified like any other text.
+import type { ClassResult, SequenceClassifier, Tensor } from './types.ts';
+import type { LoadedPack } from './pack-loader.ts';
+import { argmax, slice32, softmax } from './softmax.ts';
+import { boundText, cleanInput } from './text.ts';
+
+/** Whether the pack's output must go through softmax: explicit in the manifest, else by output name. */
+export function outputIsLogits(pack: LoadedPack): boolean {
+  const kind = pack.manifest.output_kind;
+  return kind ? kind === 'logits' : /logit/i.test(pack.manifest.output);
+}
+
+export async function runPack(pack: LoadedPack, text: unknown): Promise<{ out: Tensor; truncated: boolean; length: number; offsets?: Array<[number, number]> }> {
+  const bounded = boundText(cleanInput(text), pack.manifest.max_length);
+  const f = pack.featurizer.encode(bounded.text);
+  const out = (await pack.session.run(f.feeds))[pack.manifest.output];
+  if (!out) throw new Error(`pack ${pack.info.name}: output ${pack.manifest.output} missing`);
+  return { out, truncated: f.truncated || bounded.cut, length: f.length, ...(f.offsets ? { offsets: f.offsets } : {}) };
+}
+
+export function createSequenceClassifier(pack: LoadedPack, threshold?: number): SequenceClassifier {
+  const labels = pack.labels;
+  const logits = outputIsLogits(pack);
+  const n = labels.length;
+  return {
+    name: pack.info.name,
+    labels,
+    threshold: threshold ?? pack.manifest.threshold ?? 0.5,
+    async classify(text: string): Promise<ClassResult> {
+      const { out, truncated } = await runPack(pack, text);
+      const data = out.data as Float32Array;
+      const probabilities = logits ? softmax(data, 0, n) : slice32(data, 0, n);
+      const index = argmax(probabilities);
+      return { label: labels[index]!, index, confidence: probabilities[index]!, probabilities, truncated };
+    },
+  };
+}
