@@ -1,0 +1,131 @@
+// semroute on Node: `node dist/semroute.mjs --config FILE --port N` (or `npm start -- ...`).
+// Thin entry: read config, build deps, createApp, serve; optional ext_proc and metrics ports.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApp } from '../../src/app.ts';
+import { ConfigError, loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
+import { buildNodeDeps } from './deps.ts';
+import { serveFetch } from './serve.ts';
+import { createNodeLogger } from './logger.ts';
+import { setupNodeTracing } from './tracing.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import { registerProcessMetrics } from './process-metrics.ts';
+import { startExtProcServer } from './extproc/server.ts';
+import type { Registry } from '../../src/observability/registry.ts';
+
+const HELP = `semroute: semantic router for OpenAI-compatible traffic in front of the vLLM Production Stack
+
+Usage: semroute [--config FILE] [--port N] [options]
+
+  --config FILE         config.yaml (vLLM Semantic Router classic shape + semroute keys);
+                        default: the bundled config/config.yaml
+  --port N              HTTP port for /v1/*, /api/v1/classify/*, /health, /metrics (default server.port, 8801)
+  --host ADDR           listen address (default server.host, 0.0.0.0)
+  --models-dir DIR      folder holding the model packs (default packs.dir)
+  --device D            auto | cpu | cuda (default device)
+  --extproc-port N      also serve Envoy ext_proc gRPC on this port (reference: 50051)
+  --metrics-port N      also serve /metrics on its own port (reference: 9190)
+  --check               validate the config, print warnings, and exit
+  -h, --help            this text
+`;
+
+function readConfig(path: string | undefined): LoadedConfig & { baseDir?: string } {
+  if (!path) return loadDefaultConfig();
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, []);
+  }
+  return { ...loadConfigText(text, file), baseDir: dirname(file) };
+}
+
+const int = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--${name}: expected a port number, got "${v}"`, []);
+  return n;
+};
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'models-dir': { type: 'string' },
+      device: { type: 'string' },
+      'extproc-port': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      check: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const loaded = readConfig(values.config);
+  const { config } = loaded;
+  if (values['models-dir']) config.packs.dir = resolve(values['models-dir']);
+  if (values.device) {
+    if (!['auto', 'cpu', 'cuda'].includes(values.device)) throw new ConfigError(`--device: expected auto, cpu or cuda, got "${values.device}"`, []);
+    config.device = values.device as typeof config.device;
+  }
+  const logger = createNodeLogger(config, { base: { runtime: 'node' } });
+  for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
+  if (values.check) {
+    process.stdout.write(`config OK${loaded.warnings.length ? ` (${loaded.warnings.length} warnings)` : ''}\n`);
+    return;
+  }
+  const port = int('port', values.port) ?? config.server.port;
+  const host = values.host ?? config.server.host;
+
+  const tracing = setupNodeTracing(config, { logger });
+  const deps = await buildNodeDeps(config, { baseDir: loaded.baseDir, logger });
+  const proc = registerProcessMetrics(deps.metrics as Registry);
+  const app = createApp(deps);
+  const served = await serveFetch(app.fetch, { host, port });
+  logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
+
+  const closers: Array<() => Promise<void>> = [];
+  const extPort = int('extproc-port', values['extproc-port']) ?? ((config.extproc as { enabled?: boolean; port?: number } | undefined)?.enabled ? ((config.extproc as { port?: number }).port ?? 50051) : undefined);
+  if (extPort !== undefined) {
+    const ext = await startExtProcServer(deps, { port: extPort });
+    logger.info({ port: ext.port }, 'ext_proc listening');
+    closers.push(() => ext.close());
+  }
+  const metricsPort = int('metrics-port', values['metrics-port']) ?? (config.observability as { metrics?: { port?: number } } | undefined)?.metrics?.port;
+  if (metricsPort !== undefined) {
+    const m = await startMetricsServer(deps.metrics, { port: metricsPort, host });
+    logger.info({ port: m.port }, 'metrics listening');
+    closers.push(() => m.close());
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await Promise.allSettled([served.close(), ...closers.map((c) => c())]);
+    proc.stop();
+    await deps.close();
+    await tracing.shutdown().catch(() => {});
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+const invokedDirectly = process.argv[1] && /(?:main\.ts|semroute\.mjs)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main().catch((err) => {
+    // Config errors are the user's to fix: print them plainly, without a stack trace.
+    if (err instanceof ConfigError) process.stderr.write(`semroute: ${err.message}\n`);
+    else process.stderr.write(`semroute: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,120 @@
+// UpstreamClient over node:http with a keep-alive Agent. Not global fetch: on Node 20 it costs about
+// 0.4 ms of CPU per request, more than the whole classification. Errors before the response
+// headers are UpstreamConnectError (the forwarder may try the next endpoint) or UpstreamTimeoutError.
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { UpstreamConnectError, UpstreamTimeoutError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+
+export interface NodeUpstreamOptions {
+  maxSockets?: number;
+  connectTimeoutMs?: number;
+}
+
+function toWebStream(res: IncomingMessage): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const fail = (err: Error) => {
+          if (done) return;
+          done = true;
+          controller.error(err);
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (done) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 1) <= 0) res.pause();
+        });
+        res.on('end', () => {
+          if (done) return;
+          done = true;
+          controller.close();
+        });
+        // The upstream went away mid-answer.
+        res.on('error', fail);
+        res.on('close', () => fail(new Error('upstream connection closed mid-response')));
+      },
+      pull() {
+        res.resume();
+      },
+      cancel() {
+        // Client went away: drop the upstream request too, so the model stops generating.
+        done = true;
+        res.destroy();
+      },
+    },
+    { highWaterMark: 16 },
+  );
+}
+
+export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): UpstreamClient {
+  const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 256, maxFreeSockets: opts.maxSockets ?? 256, scheduling: 'lifo' as const };
+  const httpAgent = new http.Agent(agentOpts);
+  const httpsAgent = new https.Agent(agentOpts);
+  const connectTimeout = opts.connectTimeoutMs ?? 5_000;
+
+  function send(r: UpstreamRequest): Promise<UpstreamResponse> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(r.path, r.baseUrl);
+      const isHttps = url.protocol === 'https:';
+      const body = r.body === undefined ? undefined : typeof r.body === 'string' ? Buffer.from(r.body) : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+      const headers: Record<string, string | number> = { ...r.headers };
+      if (body) headers['content-length'] = body.byteLength;
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (err?: Error, res?: UpstreamResponse) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        r.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(res!);
+      };
+      const req = (isHttps ? https : http).request({
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || (isHttps ? 443 : 80),
+        method: r.method,
+        path: url.pathname + url.search,
+        headers,
+        agent: isHttps ? httpsAgent : httpAgent,
+      });
+      const onAbort = () => {
+        req.destroy(new Error('client aborted'));
+        finish(new UpstreamConnectError('request aborted by the client'));
+      };
+      if (r.signal?.aborted) return onAbort();
+      r.signal?.addEventListener('abort', onAbort, { once: true });
+      if (r.timeoutMs) {
+        timer = setTimeout(() => {
+          req.destroy();
+          finish(new UpstreamTimeoutError(`no response headers within ${r.timeoutMs} ms`));
+        }, r.timeoutMs);
+      }
+      req.on('socket', (socket) => {
+        if (!(socket as { connecting?: boolean }).connecting) return;
+        const t = setTimeout(() => req.destroy(new Error(`connect timeout after ${connectTimeout} ms`)), connectTimeout);
+        socket.once('connect', () => clearTimeout(t));
+        socket.once('close', () => clearTimeout(t));
+      });
+      req.on('error', (err) => finish(new UpstreamConnectError(`upstream ${url.host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, err)));
+      req.on('response', (res) => {
+        const out: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+        // After the headers the answer is committed; a later abort by the client tears the socket down.
+        r.signal?.addEventListener('abort', () => res.destroy(), { once: true });
+        finish(undefined, { status: res.statusCode ?? 502, headers: out, body: toWebStream(res) });
+      });
+      req.end(body);
+    });
+  }
+
+  return {
+    send,
+    async close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Reads a request body with a size cap (413) and a content-type check (415), before any parsing.
+import { GatewayError } from '../pipeline/errors.ts';
+
+export function checkJsonContentType(contentType: string | undefined): void {
+  // A missing content-type is tolerated (some clients omit it); a different one is refused.
+  if (!contentType) return;
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json')) return;
+  throw new GatewayError(415, `Unsupported content type '${type.slice(0, 100)}': expected application/json.`, 'invalid_request_error', 'unsupported_media_type');
+}
+
+const tooLarge = (max: number) =>
+  new GatewayError(413, `The request body is larger than the limit of ${max} bytes.`, 'invalid_request_error', 'request_too_large');
+
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return '';
+  if (Number.isFinite(declared)) {
+    const text = await req.text();
+    // content-length is what was declared; the bytes read are what counts (multi-byte text is longer in bytes).
+    if (text.length > maxBytes) throw tooLarge(maxBytes);
+    return text;
+  }
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}

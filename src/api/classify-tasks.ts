@@ -1,0 +1,110 @@
+// The classification API's tasks as plain functions over the loaded packs (vsr.md 2.5 shapes).
+// /pii and /security use the guardrails' scans, so the API and the gateway judge text the same way.
+import type { AppDeps } from '../deps.ts';
+import { scanJailbreak } from '../guard/jailbreak.ts';
+import { maskText, scanPii } from '../guard/pii-scan.ts';
+import { bestModelScore, indexCategories } from '../pipeline/categories.ts';
+import { categoryThreshold } from '../pipeline/route.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Options = Record<string, unknown>;
+const ms = (deps: AppDeps, t0: number) => Math.round((deps.clock.now() - t0) * 1000) / 1000;
+
+export async function intentTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
+  const name = pack ?? deps.config.packs.category;
+  const clf = deps.classifiers.sequence(name);
+  if (!clf) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', `Sequence-classification pack "${name}" is not loaded.`);
+  const t0 = deps.clock.now();
+  const r = await clf.classify(text);
+  const threshold = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : name === deps.config.packs.category ? categoryThreshold(deps, clf.threshold) : clf.threshold;
+  const confident = r.confidence >= threshold;
+  // With the category pack, the recommendation is the model routing would pick for this text.
+  const cat = name === deps.config.packs.category ? indexCategories(deps.config).byLabel(r.label) : undefined;
+  const recommended = confident ? (cat ? (bestModelScore(cat)?.model ?? deps.config.default_model) : `${r.label}-specialized-model`) : deps.config.default_model;
+  const out: Record<string, unknown> = {
+    classification: { category: cat?.name ?? r.label, confidence: r.confidence, processing_time_ms: ms(deps, t0) },
+    recommended_model: recommended,
+    routing_decision: confident ? 'high_confidence_specialized' : 'low_confidence_general',
+    pack: name,
+  };
+  if (opts.return_probabilities !== false) {
+    out.probabilities = Object.fromEntries(clf.labels.map((l, i) => [l, r.probabilities[i]]));
+  }
+  return out;
+}
+
+export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
+  const detector = deps.classifiers.pii(pack ?? deps.config.packs.pii);
+  if (!detector) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', 'The PII pack is not loaded.');
+  const t0 = deps.clock.now();
+  const threshold = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : (deps.config.classifier.pii_model?.threshold ?? 0.7);
+  const types = Array.isArray(opts.entity_types) ? opts.entity_types.filter((t): t is string => typeof t === 'string') : undefined;
+  const [entities] = await scanPii(detector, [text], { threshold, types });
+  const { masked, placeholders } = maskText(text, entities);
+  const withPositions = opts.return_positions !== false;
+  return {
+    has_pii: entities.length > 0,
+    entities: entities.map((e) => {
+      const p = placeholders.find((x) => x.start === e.start && x.end === e.end);
+      return {
+        type: e.type,
+        value: text.slice(e.start, e.end),
+        confidence: e.confidence,
+        ...(withPositions ? { start_position: e.start, end_position: e.end } : {}),
+        masked_value: p?.placeholder ?? `<${e.type}>`,
+      };
+    }),
+    ...(opts.mask_entities ? { masked_text: masked } : {}),
+    security_recommendation: entities.length > 0 ? 'block' : 'allow',
+    processing_time_ms: ms(deps, t0),
+  };
+}
+
+export async function securityTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
+  const guard = deps.config.prompt_guard as { threshold?: number; positive_labels?: string[]; pack?: string } | undefined;
+  const name = pack ?? guard?.pack ?? deps.config.packs.jailbreak ?? 'jailbreak';
+  const clf = deps.classifiers.sequence(name);
+  if (!clf) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', `Jailbreak pack "${name}" is not loaded.`);
+  const t0 = deps.clock.now();
+  const threshold = typeof opts.sensitivity === 'number' ? 1 - opts.sensitivity : (guard?.threshold ?? 0.7);
+  const v = await scanJailbreak(clf, [text], threshold, { positiveLabels: guard?.positive_labels });
+  return {
+    is_jailbreak: v.blocked,
+    risk_score: v.confidence,
+    detection_types: v.blocked ? [v.type] : [],
+    confidence: v.blocked ? v.confidence : 1 - v.confidence,
+    recommendation: v.blocked ? 'block' : 'allow',
+    ...(opts.include_reasoning ? { reasoning: v.blocked ? `Jailbreak risk ${v.confidence.toFixed(3)} is at or above the threshold ${threshold}.` : `Jailbreak risk ${v.confidence.toFixed(3)} is below the threshold ${threshold}.` } : {}),
+    patterns_detected: v.blocked ? [v.type] : [],
+    processing_time_ms: ms(deps, t0),
+  };
+}
+
+export async function combinedTask(deps: AppDeps, text: string, tasks: string[], opts: Options, pack?: string) {
+  const t0 = deps.clock.now();
+  const intent = tasks.includes('intent') ? await intentTask(deps, text, opts, pack) : undefined;
+  const pii = tasks.includes('pii') ? await piiTask(deps, text, opts) : undefined;
+  const security = tasks.includes('security') ? await securityTask(deps, text, opts) : undefined;
+  const block = security?.is_jailbreak || pii?.has_pii;
+  const conf = (intent?.classification as { confidence?: number } | undefined)?.confidence;
+  return {
+    ...(intent ? { intent } : {}),
+    ...(pii ? { pii } : {}),
+    ...(security ? { security } : {}),
+    overall_recommendation: {
+      action: security?.is_jailbreak ? 'block' : pii?.has_pii ? 'review' : 'allow',
+      target_model: block ? null : (intent?.recommended_model ?? deps.config.default_model),
+      confidence: conf ?? 1,
+    },
+    total_processing_time_ms: ms(deps, t0),
+  };
+}

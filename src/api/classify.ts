@@ -1,0 +1,107 @@
+// Classification API (vsr.md 2.5) on the gateway's port. Extension: an optional "model" field names
+// the pack to use (e.g. "intent"); without it, intent means the configured category pack.
+import type { Context, Hono } from 'hono';
+import type { AppDeps } from '../deps.ts';
+import { GatewayError } from '../pipeline/errors.ts';
+import { parseJsonBody } from '../pipeline/request.ts';
+import { checkJsonContentType, readBodyText } from './body.ts';
+import { ApiError, combinedTask, intentTask, piiTask, securityTask } from './classify-tasks.ts';
+
+const TASK_TYPES = ['intent', 'pii', 'security', 'all'] as const;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Both shapes at once: OpenAI's {message,type,code} and the reference API's {code,message,timestamp}. */
+function apiError(status: number, code: string, message: string): Response {
+  const type = status >= 500 ? 'server_error' : status === 413 || status === 415 || status === 400 ? 'invalid_request_error' : 'api_error';
+  return new Response(JSON.stringify({ error: { message, type, code, timestamp: new Date().toISOString() } }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+async function readRequest(c: Context, deps: AppDeps): Promise<Record<string, unknown>> {
+  checkJsonContentType(c.req.header('content-type'));
+  const raw = parseJsonBody(await readBodyText(c.req.raw, deps.config.server.max_body_bytes));
+  if (!isObject(raw)) throw new ApiError(400, 'INVALID_INPUT', 'The request body must be a JSON object.');
+  if (raw.model !== undefined && (typeof raw.model !== 'string' || !raw.model)) throw new ApiError(400, 'INVALID_INPUT', "'model' must be a pack name.");
+  if (raw.options !== undefined && !isObject(raw.options)) throw new ApiError(400, 'INVALID_INPUT', "'options' must be an object.");
+  return raw;
+}
+
+function textOf(body: Record<string, unknown>): string {
+  if (typeof body.text !== 'string' || !body.text.trim()) throw new ApiError(400, 'INVALID_INPUT', "'text' must be a non-empty string.");
+  return body.text;
+}
+
+function handle(deps: AppDeps, fn: (body: Record<string, unknown>, opts: Record<string, unknown>, pack?: string) => Promise<unknown>) {
+  return async (c: Context) => {
+    try {
+      const body = await readRequest(c, deps);
+      return c.json(await fn(body, (body.options as Record<string, unknown>) ?? {}, body.model as string | undefined));
+    } catch (err) {
+      if (err instanceof ApiError) return apiError(err.status, err.code, err.message);
+      if (err instanceof GatewayError) return apiError(err.status, err.status === 400 ? 'INVALID_INPUT' : String(err.code), err.message);
+      deps.logger.error({ err: err instanceof Error ? err.name : 'error', path: c.req.path }, 'classification failed');
+      return apiError(500, 'UNIFIED_CLASSIFICATION_ERROR', 'Classification failed.');
+    }
+  };
+}
+
+export function registerClassify(app: Hono, deps: AppDeps): void {
+  const maxBatch = deps.config.api.batch_classification.max_batch_size;
+  app.post('/api/v1/classify/intent', handle(deps, (b, o, p) => intentTask(deps, textOf(b), o, p)));
+  app.post('/api/v1/classify/pii', handle(deps, (b, o, p) => piiTask(deps, textOf(b), o, p)));
+  app.post('/api/v1/classify/security', handle(deps, (b, o, p) => securityTask(deps, textOf(b), o, p)));
+  app.post(
+    '/api/v1/classify/combined',
+    handle(deps, (b, o, p) => {
+      const tasks = b.tasks === undefined ? ['intent', 'pii', 'security'] : b.tasks;
+      if (!Array.isArray(tasks) || tasks.length === 0 || tasks.some((t) => !['intent', 'pii', 'security'].includes(t as string))) {
+        throw new ApiError(400, 'INVALID_INPUT', "'tasks' must be a non-empty list of intent, pii, security.");
+      }
+      return combinedTask(deps, textOf(b), tasks as string[], o, p);
+    }),
+  );
+  app.post(
+    '/api/v1/classify/batch',
+    handle(deps, async (b, o, p) => {
+      const texts = b.texts;
+      if (!Array.isArray(texts) || texts.length === 0) throw new ApiError(400, 'INVALID_INPUT', "'texts' must be a non-empty array.");
+      if (texts.length > maxBatch) throw new ApiError(400, 'INVALID_INPUT', `batch size ${texts.length} exceeds max_batch_size ${maxBatch}.`);
+      if (texts.some((t) => typeof t !== 'string' || !t.trim())) throw new ApiError(400, 'INVALID_INPUT', "every entry of 'texts' must be a non-empty string.");
+      const taskType = b.task_type ?? 'intent';
+      if (!TASK_TYPES.includes(taskType as (typeof TASK_TYPES)[number])) {
+        throw new ApiError(400, 'INVALID_TASK_TYPE', `task_type must be one of ${TASK_TYPES.join(', ')}.`);
+      }
+      const t0 = deps.clock.now();
+      const results: Record<string, unknown>[] = [];
+      for (const text of texts as string[]) {
+        if (taskType === 'intent') {
+          const r = await intentTask(deps, text, o, p);
+          const cls = r.classification as { category: string; confidence: number; processing_time_ms: number };
+          results.push({ ...cls, probabilities: r.probabilities });
+        } else if (taskType === 'pii') results.push(await piiTask(deps, text, o));
+        else if (taskType === 'security') results.push(await securityTask(deps, text, o));
+        else results.push(await combinedTask(deps, text, ['intent', 'pii', 'security'], o, p));
+      }
+      deps.metrics.inc('batch_classification_requests_total', { processing_type: 'sequential' });
+      deps.metrics.inc('batch_classification_texts_total', {}, texts.length);
+      return { results, total_count: results.length, processing_time_ms: Math.round((deps.clock.now() - t0) * 1000) / 1000, statistics: statistics(results, taskType as string) };
+    }),
+  );
+}
+
+function statistics(results: Record<string, unknown>[], taskType: string) {
+  const dist: Record<string, number> = {};
+  let sum = 0;
+  let low = 0;
+  for (const r of results) {
+    const cls = (taskType === 'all' ? ((r.intent as Record<string, unknown>)?.classification as Record<string, unknown>) : r) as { category?: string; confidence?: number };
+    if (cls?.category === undefined) continue;
+    dist[cls.category] = (dist[cls.category] ?? 0) + 1;
+    sum += cls.confidence ?? 0;
+    if ((cls.confidence ?? 0) < 0.6) low++;
+  }
+  const n = Object.values(dist).reduce((a, b) => a + b, 0);
+  return { category_distribution: dist, avg_confidence: n ? sum / n : 0, low_confidence_count: low };
+}

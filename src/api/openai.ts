@@ -1,0 +1,90 @@
+// The OpenAI surface: POST /v1/chat/completions (JSON and SSE) and GET /v1/models.
+import type { Hono } from 'hono';
+import type { AppDeps } from '../deps.ts';
+import type { PipelineContext } from '../pipeline/context.ts';
+import { buildContext, parseJsonBody, validateChatBody } from '../pipeline/request.ts';
+import { runRequestPipeline } from '../pipeline/run.ts';
+import { GatewayError } from '../pipeline/errors.ts';
+import { modelLabel } from '../pipeline/categories.ts';
+import { withSpan } from '../observability/tracing.ts';
+import { buildRequestLog } from '../observability/request-log.ts';
+import type { EndpointPool } from '../upstream/pool.ts';
+import { forwardChat, type ForwardOutcome } from '../upstream/forward.ts';
+import { checkJsonContentType, readBodyText } from './body.ts';
+import { errorResponse, fromGatewayError } from './errors.ts';
+
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+export function requestIdFrom(header: string | undefined | null): string {
+  return header && REQUEST_ID.test(header) ? header : crypto.randomUUID();
+}
+
+export function headerRecord(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  h.forEach((v, k) => (out[k] = v));
+  return out;
+}
+
+/** Auto names first, then every configured model once (OpenAI list shape). */
+export function modelList(deps: AppDeps, createdSec: number) {
+  const { config } = deps;
+  const ids: string[] = [];
+  const add = (id: string) => {
+    if (!ids.includes(id)) ids.push(id);
+  };
+  config.routing.auto_model_names.forEach(add);
+  const autos = ids.length;
+  add(config.default_model);
+  Object.keys(config.model_config).forEach(add);
+  for (const c of config.categories) for (const ms of c.model_scores) add(ms.model);
+  return {
+    object: 'list',
+    data: ids.map((id, i) => ({ id, object: 'model', created: createdSec, owned_by: i < autos ? config.routing.owned_by : 'vllm' })),
+  };
+}
+
+export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): void {
+  const started = Math.floor(deps.clock.wallMs() / 1000);
+  app.get('/v1/models', (c) => c.json(modelList(deps, started)));
+
+  app.post('/v1/chat/completions', async (c) => {
+    const startedMs = deps.clock.now();
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
+    const idHeader = { 'x-request-id': requestId };
+    let ctx: PipelineContext;
+    try {
+      checkJsonContentType(c.req.header('content-type'));
+      const text = await readBodyText(c.req.raw, deps.config.server.max_body_bytes);
+      const body = validateChatBody(parseJsonBody(text));
+      ctx = buildContext({ requestId, headers: headerRecord(c.req.raw.headers), body, startedMs, signal: c.req.raw.signal });
+    } catch (err) {
+      if (err instanceof GatewayError) {
+        deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+        deps.logger.info({ requestId, status: err.status, error: err.code }, 'request rejected');
+        return fromGatewayError(err, idHeader);
+      }
+      throw err;
+    }
+    return withSpan('semantic_router.request.received', { 'request.id': requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream }, async () => {
+      const result = await runRequestPipeline(deps, ctx);
+      if (result.kind === 'respond') {
+        const r = result.response;
+        logLine(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason }, r.reason);
+        return new Response(r.body, { status: r.status, headers: { ...r.headers, 'x-request-id': requestId, 'content-type': r.contentType } });
+      }
+      return forwardChat(deps, pool, ctx, { ...result, onDone: (o) => logLine(deps, ctx, o) });
+    });
+  });
+
+  app.all('/v1/chat/completions', (c) => errorResponse(405, `Method ${c.req.method} is not allowed on /v1/chat/completions.`, 'invalid_request_error', 'method_not_allowed'));
+}
+
+/** One structured line per request: decisions, timings, tokens; never prompt text. */
+function logLine(deps: AppDeps, ctx: PipelineContext, o: ForwardOutcome, outcome = 'upstream'): void {
+  const line = buildRequestLog(
+    { ctx, status: o.status, outcome: o.error && outcome === 'upstream' ? 'error' : outcome, nowMs: deps.clock.now(), ttftMs: o.ttftMs, usage: o.usage, errorReason: o.error, endpoint: o.endpoint },
+    deps.config,
+  );
+  line.requested_model = modelLabel(deps.config, line.requested_model);
+  deps.logger.info(line, 'request');
+}

@@ -1,0 +1,54 @@
+// Operations surface: /health, /ready, /metrics, /info/models, /info/classifier, /api/v1.
+import type { Hono } from 'hono';
+import type { AppDeps } from '../deps.ts';
+import { buildClassifierInfo, buildModelsInfo } from '../observability/model-info.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../observability/metrics.ts';
+
+export const API_ENDPOINTS = [
+  'POST /v1/chat/completions',
+  'GET /v1/models',
+  'POST /api/v1/classify/intent',
+  'POST /api/v1/classify/pii',
+  'POST /api/v1/classify/security',
+  'POST /api/v1/classify/combined',
+  'POST /api/v1/classify/batch',
+  'GET /info/models',
+  'GET /info/classifier',
+  'GET /health',
+  'GET /ready',
+  'GET /metrics',
+];
+
+/** Why the gateway cannot serve yet; empty when ready. */
+export function readinessProblems(deps: AppDeps): string[] {
+  const problems: string[] = [];
+  const { config, classifiers } = deps;
+  if (config.routing.enabled && !classifiers.sequence(config.packs.category)) problems.push(`category pack "${config.packs.category}" is not loaded`);
+  if (config.vllm_endpoints.length === 0) problems.push('no vllm_endpoints configured');
+  return problems;
+}
+
+export function registerOps(app: Hono, deps: AppDeps): void {
+  app.get('/health', (c) => c.json({ status: 'healthy', service: 'semroute' }));
+
+  app.get('/ready', (c) => {
+    const problems = readinessProblems(deps);
+    return c.json(problems.length ? { status: 'not_ready', problems } : { status: 'ready' }, problems.length ? 503 : 200);
+  });
+
+  app.get('/metrics', () => new Response(deps.metrics.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } }));
+
+  app.get('/api/v1', (c) =>
+    c.json({
+      service: 'semroute',
+      version: deps.runtime.version ?? '0.1.0',
+      description: 'Semantic router for OpenAI-compatible LLM traffic: classification API',
+      endpoints: API_ENDPOINTS,
+      task_types: ['intent', 'pii', 'security', 'all'],
+    }),
+  );
+
+  app.get('/info/models', (c) => c.json(buildModelsInfo(deps.classifiers, deps.runtime)));
+
+  app.get('/info/classifier', (c) => c.json(buildClassifierInfo(deps.config, deps.classifiers)));
+}

@@ -1,0 +1,24 @@
+// createApp: the one Hono app every runtime serves. Runtimes inject engines, upstream client,
+// cache, logger and metrics through AppDeps; nothing here touches a runtime API.
+import { Hono } from 'hono';
+import type { AppDeps } from './deps.ts';
+import { registerOpenAI } from './api/openai.ts';
+import { registerClassify } from './api/classify.ts';
+import { registerOps } from './api/ops.ts';
+import { errorResponse, notFound } from './api/errors.ts';
+import { EndpointPool } from './upstream/pool.ts';
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const pool = new EndpointPool(deps.config, deps.clock);
+  registerOps(app, deps);
+  registerOpenAI(app, deps, pool);
+  registerClassify(app, deps);
+  app.notFound(notFound);
+  app.onError((err, c) => {
+    // Never a stack trace or request text in the answer; the log gets the error's name and message.
+    deps.logger.error({ err: err instanceof Error ? err.message : String(err), path: c.req.path }, 'unhandled error');
+    return errorResponse(500, 'The server had an error while processing your request.', 'server_error', 'internal_error');
+  });
+  return app;
+}

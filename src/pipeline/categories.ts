@@ -1,0 +1,49 @@
+// Classifier label -> configured category -> best model, as the reference does it (vsr.md 1.1 step 5).
+import type { Category, Config, ModelScore } from '../config/schema.ts';
+
+export interface CategoryIndex {
+  /** Category for a classifier label: mmlu_categories mapping, else a case-insensitive name match. */
+  byLabel(label: string): Category | undefined;
+  byName(name: string): Category | undefined;
+}
+
+export function indexCategories(config: Config): CategoryIndex {
+  const byLabel = new Map<string, Category>();
+  const byName = new Map<string, Category>();
+  for (const cat of config.categories) byName.set(cat.name.toLowerCase(), cat);
+  // Explicit mappings win over name identity; the first category claiming a label keeps it.
+  for (const cat of config.categories) {
+    for (const label of cat.mmlu_categories ?? []) {
+      const key = label.toLowerCase();
+      if (!byLabel.has(key)) byLabel.set(key, cat);
+    }
+  }
+  return {
+    byLabel: (label) => byLabel.get(label.toLowerCase()) ?? byName.get(label.toLowerCase()),
+    byName: (name) => byName.get(name.toLowerCase()),
+  };
+}
+
+/** Highest score; ties keep the first entry. */
+export function bestModelScore(cat: Category): ModelScore | undefined {
+  let best: ModelScore | undefined;
+  for (const ms of cat.model_scores) if (!best || ms.score > best.score) best = ms;
+  return best;
+}
+
+export function isAutoModel(config: Config, model: string): boolean {
+  return config.routing.auto_model_names.includes(model);
+}
+
+const knownModels = new WeakMap<object, Set<string>>();
+
+/** Metric label for a model: configured names as they are, anything a client made up as "other" (bounded labels). */
+export function modelLabel(config: Config, model: string): string {
+  let known = knownModels.get(config);
+  if (!known) {
+    known = new Set([config.default_model, ...Object.keys(config.model_config), ...config.routing.auto_model_names]);
+    for (const c of config.categories) for (const ms of c.model_scores) known.add(ms.model);
+    knownModels.set(config, known);
+  }
+  return known.has(model) ? model : 'other';
+}

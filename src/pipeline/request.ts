@@ -1,0 +1,75 @@
+// Step 1 of the request walk: validate a parsed OpenAI chat body and build the PipelineContext.
+import type { ChatBody, ChatMessage, PipelineContext } from './context.ts';
+import { badRequest, GatewayError } from './errors.ts';
+import { extractTexts } from './texts.ts';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError(400, 'We could not parse the JSON body of your request.', 'invalid_request_error', 'invalid_json');
+  }
+}
+
+/** Checks the fields the gateway reads; everything else is forwarded untouched for the upstream to judge. */
+export function validateChatBody(raw: unknown): ChatBody {
+  if (!isObject(raw)) throw badRequest('The request body must be a JSON object.', 'invalid_type');
+  if (typeof raw.model !== 'string' || !raw.model.trim()) {
+    throw badRequest(raw.model === undefined ? "Missing required parameter: 'model'." : "Invalid type for 'model': expected a non-empty string.", raw.model === undefined ? 'missing_required_parameter' : 'invalid_type', 'model');
+  }
+  const messages = raw.messages;
+  if (messages === undefined) throw badRequest("Missing required parameter: 'messages'.", 'missing_required_parameter', 'messages');
+  if (!Array.isArray(messages)) throw badRequest("Invalid type for 'messages': expected an array.", 'invalid_type', 'messages');
+  if (messages.length === 0) throw badRequest("Invalid 'messages': empty array. Expected at least one message.", 'empty_array', 'messages');
+  messages.forEach((m, i) => validateMessage(m, i));
+  if (raw.stream !== undefined && raw.stream !== null && typeof raw.stream !== 'boolean') {
+    throw badRequest("Invalid type for 'stream': expected a boolean.", 'invalid_type', 'stream');
+  }
+  return raw as ChatBody;
+}
+
+function validateMessage(m: unknown, i: number): asserts m is ChatMessage {
+  const at = `messages[${i}]`;
+  if (!isObject(m)) throw badRequest(`Invalid type for '${at}': expected an object.`, 'invalid_type', at);
+  if (typeof m.role !== 'string' || !m.role) throw badRequest(`Missing or invalid '${at}.role': expected a string.`, 'invalid_type', `${at}.role`);
+  const c = m.content;
+  if (c === undefined || c === null || typeof c === 'string') return;
+  if (!Array.isArray(c)) throw badRequest(`Invalid type for '${at}.content': expected a string or an array of content parts.`, 'invalid_type', `${at}.content`);
+  c.forEach((p, j) => {
+    if (!isObject(p) || typeof p.type !== 'string') {
+      throw badRequest(`Invalid '${at}.content[${j}]': expected an object with a 'type'.`, 'invalid_type', `${at}.content[${j}]`);
+    }
+    if (p.type === 'text' && typeof p.text !== 'string') {
+      throw badRequest(`Invalid '${at}.content[${j}].text': expected a string.`, 'invalid_type', `${at}.content[${j}].text`);
+    }
+  });
+}
+
+export interface ContextInput {
+  requestId: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: ChatBody;
+  startedMs: number;
+  signal?: AbortSignal;
+}
+
+export function buildContext(input: ContextInput): PipelineContext {
+  const { body } = input;
+  const accept = input.headers['accept'] ?? '';
+  return {
+    requestId: input.requestId,
+    headers: input.headers,
+    body,
+    requestedModel: body.model,
+    // The reference treats `Accept: text/event-stream` as a streaming client too.
+    stream: body.stream === true || (body.stream === undefined && accept.includes('text/event-stream')),
+    texts: extractTexts(body.messages),
+    responseHeaders: { 'x-request-id': input.requestId },
+    taps: [],
+    startedMs: input.startedMs,
+    signal: input.signal,
+  };
+}

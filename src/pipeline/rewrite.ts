@@ -1,0 +1,97 @@
+// Step 6 of the request walk: write the decision into the body (model, category system prompt,
+// reasoning switch per model family), as the reference does (vsr.md 1.1 step 5).
+import type { AppDeps } from '../deps.ts';
+import type { Category, Config } from '../config/schema.ts';
+import type { ChatBody, ChatMessage, PipelineContext, RoutingDecision } from './context.ts';
+import { indexCategories } from './categories.ts';
+
+/** Replace mode: the first system message gets the prompt (or one is added in front). Insert mode: prompt + "\n\n" + existing. */
+export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode: 'replace' | 'insert'): ChatMessage[] {
+  const i = messages.findIndex((m) => m.role === 'system');
+  if (i < 0) return [{ role: 'system', content: prompt }, ...messages];
+  const out = messages.slice();
+  const old = out[i];
+  if (mode === 'replace') {
+    out[i] = { ...old, content: prompt };
+  } else if (Array.isArray(old.content)) {
+    out[i] = { ...old, content: [{ type: 'text', text: `${prompt}\n\n` }, ...old.content] };
+  } else {
+    out[i] = { ...old, content: old.content ? `${prompt}\n\n${old.content}` : prompt };
+  }
+  return out;
+}
+
+/**
+ * Reasoning per model family. ON: chat_template_kwargs.{parameter}=true, or reasoning_effort=<effort>.
+ * OFF: the flag is removed (other chat_template_kwargs keys of the client are kept), and a
+ * reasoning_effort family gets the client's own value back, else "low". No family: body untouched.
+ */
+export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecision): { family?: string; param?: string } {
+  const familyName = config.model_config[d.model]?.reasoning_family;
+  const family = familyName ? config.reasoning_families[familyName] : undefined;
+  if (!familyName || !family) return {};
+  const clientEffort = body.reasoning_effort;
+  delete body.reasoning_effort;
+  const kwargs = body.chat_template_kwargs;
+  const keep = kwargs && typeof kwargs === 'object' && !Array.isArray(kwargs) ? { ...(kwargs as Record<string, unknown>) } : {};
+  delete keep[family.parameter];
+  delete body.chat_template_kwargs;
+  if (family.type === 'chat_template_kwargs') {
+    if (d.reasoning) keep[family.parameter] = true;
+    if (Object.keys(keep).length) body.chat_template_kwargs = keep;
+  } else {
+    if (Object.keys(keep).length) body.chat_template_kwargs = keep;
+    body[family.parameter] = d.reasoning
+      ? (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium')
+      : typeof clientEffort === 'string' ? clientEffort : 'low';
+  }
+  return { family: familyName, param: family.parameter };
+}
+
+const indexes = new WeakMap<object, ReturnType<typeof indexCategories>>();
+
+function categoryOf(config: Config, name: string | undefined): Category | undefined {
+  if (!name) return undefined;
+  let idx = indexes.get(config);
+  if (!idx) indexes.set(config, (idx = indexCategories(config)));
+  return idx.byName(name);
+}
+
+export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
+  const d = ctx.decision;
+  if (!d) return;
+  const { config } = deps;
+  if (d.routed) {
+    const body = ctx.body;
+    body.model = d.model;
+    const cat = d.reasonCode === 'auto_routing' || d.reasonCode === 'pii_policy_alternative_selected' ? categoryOf(config, d.category) : undefined;
+    if (cat?.system_prompt && cat.system_prompt_enabled !== false) {
+      body.messages = injectSystemPrompt(body.messages, cat.system_prompt, cat.system_prompt_mode ?? 'replace');
+      d.injectedSystemPrompt = true;
+    }
+    const applied = applyReasoning(body, config, d);
+    if (applied.family) {
+      deps.metrics.inc('llm_reasoning_decisions_total', {
+        category: d.category ?? '',
+        model: d.model,
+        enabled: String(d.reasoning),
+        effort: d.reasoning ? (d.reasoningEffort ?? '') : '',
+      });
+      if (d.reasoning) deps.metrics.inc('llm_reasoning_template_usage_total', { family: applied.family, param: applied.param ?? '' });
+    }
+    if (d.model !== ctx.requestedModel) {
+      deps.metrics.inc('llm_model_routing_modifications_total', { source_model: ctx.requestedModel, target_model: d.model });
+    }
+  }
+  Object.assign(ctx.responseHeaders, decisionHeaders(d));
+}
+
+/** x-vsr-* headers of a decision (the reference adds them to 2xx upstream answers). */
+export function decisionHeaders(d: RoutingDecision): Record<string, string> {
+  return {
+    'x-vsr-selected-category': d.category ?? '',
+    'x-vsr-selected-model': d.model,
+    'x-vsr-selected-reasoning': d.reasoning ? 'on' : 'off',
+    'x-vsr-injected-system-prompt': d.injectedSystemPrompt ? 'true' : 'false',
+  };
+}

@@ -1,0 +1,61 @@
+// The request walk up to the forward decision (DESIGN.md): guard -> cache -> route -> pii -> rewrite.
+// Every door calls this: the HTTP gateway forwards the result, the ext_proc server turns it into
+// Envoy mutations. Parsing (step 1) happens before, in the door; forwarding (step 7) after.
+import type { AppDeps } from '../deps.ts';
+import { withSpan } from '../observability/tracing.ts';
+import type { ImmediateResponse, PipelineContext } from './context.ts';
+import { guardStage } from './guard.ts';
+import { cacheLookupStage } from './cache.ts';
+import { piiStage } from './pii.ts';
+import { routeStage } from './route.ts';
+import { rewriteStage } from './rewrite.ts';
+import { modelLabel } from './categories.ts';
+
+export type PipelineResult =
+  | { kind: 'respond'; response: ImmediateResponse }
+  | {
+      kind: 'forward';
+      /** The model to send to (after routing and PII policy). */
+      model: string;
+      /** The rewritten body, serialised. */
+      body: string;
+      /** Headers to add to the forwarded request (request id, session key). */
+      upstreamHeaders: Record<string, string>;
+    };
+
+export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): Promise<PipelineResult> {
+  const blocked = await withSpan('semantic_router.security.jailbreak_detection', {}, () => guardStage(deps, ctx));
+  if (blocked) return respond(deps, ctx, blocked);
+
+  const hit = await withSpan('semantic_router.cache.lookup', { 'cache.requested_model': ctx.requestedModel }, () => cacheLookupStage(deps, ctx));
+  if (hit) return respond(deps, ctx, hit);
+
+  await routeStage(deps, ctx);
+
+  const denied = await withSpan('semantic_router.security.pii_detection', {}, () => piiStage(deps, ctx));
+  if (denied) return respond(deps, ctx, denied);
+
+  rewriteStage(deps, ctx);
+  const d = ctx.decision!;
+  const model = modelLabel(deps.config, d.model);
+  deps.metrics.inc('llm_model_requests_total', { model });
+  deps.metrics.inc('llm_routing_reason_codes_total', { reason_code: d.reasonCode, model });
+  return { kind: 'forward', model: d.model, body: JSON.stringify(ctx.body), upstreamHeaders: upstreamHeaders(deps, ctx) };
+}
+
+function respond(deps: AppDeps, ctx: PipelineContext, response: ImmediateResponse): PipelineResult {
+  response.headers = { ...ctx.responseHeaders, ...response.headers };
+  if (response.reason !== 'cache_hit') {
+    deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, ctx.decision?.model ?? ctx.requestedModel), reason: response.reason });
+  }
+  return { kind: 'respond', response };
+}
+
+/** The request id always; the session key header when the client sent one (the Production Stack's session routing reads it). */
+export function upstreamHeaders(deps: AppDeps, ctx: PipelineContext): Record<string, string> {
+  const out: Record<string, string> = { 'x-request-id': ctx.requestId, 'x-selected-model': ctx.decision?.model ?? ctx.requestedModel };
+  const key = deps.config.session_key.toLowerCase();
+  const session = ctx.headers[key];
+  if (session) out[key] = session;
+  return out;
+}

@@ -1,0 +1,152 @@
+// Step 7-8 of the request walk: send the rewritten body to an endpoint of the selected model and
+// hand the answer back as it arrives. A connection failure moves to the next endpoint, which is
+// safe because nothing has reached the client yet; once headers are back the answer is committed.
+import type { AppDeps } from '../deps.ts';
+import type { PipelineContext } from '../pipeline/context.ts';
+import { errorBody } from '../pipeline/errors.ts';
+import { modelLabel } from '../pipeline/categories.ts';
+import { withSpan } from '../observability/tracing.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, type UpstreamResponse } from './types.ts';
+import type { EndpointPool } from './pool.ts';
+import { forwardHeaders, responseHeaders } from './headers.ts';
+import { watchStream } from './sse.ts';
+import { recordUsage, pricingFor, type UsageRecord } from '../observability/usage.ts';
+import { upstreamError } from './errors.ts';
+
+export interface ForwardOutcome {
+  status: number;
+  endpoint?: string;
+  ttftMs?: number;
+  usage?: UsageRecord;
+  error?: string;
+}
+
+export interface ForwardInput {
+  model: string;
+  body: string;
+  upstreamHeaders: Record<string, string>;
+  /** Called once when the answer is complete (or failed), for the request's log line. */
+  onDone?(o: ForwardOutcome): void;
+}
+
+const json = (status: number, body: string, headers: Record<string, string>) =>
+  new Response(body, { status, headers: { ...headers, 'content-type': 'application/json' } });
+
+export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: PipelineContext, input: ForwardInput): Promise<Response> {
+  const label = modelLabel(deps.config, input.model);
+  const headers = forwardHeaders(ctx.headers, input.upstreamHeaders);
+  const candidates = pool.candidates(input.model);
+  const done = (o: ForwardOutcome) => input.onDone?.(o);
+  const fail = (status: number, reason: string, message: string, type: string, code: string) => {
+    deps.metrics.inc('llm_request_errors_total', { model: label, reason });
+    done({ status, error: reason });
+    return json(status, errorBody(message, type, code), ctx.responseHeaders);
+  };
+  if (candidates.length === 0) return fail(502, 'upstream_unavailable', 'No upstream endpoint is configured for this model.', 'upstream_error', 'no_endpoint');
+
+  let res: UpstreamResponse | undefined;
+  let used: string | undefined;
+  const t0 = deps.clock.now();
+  try {
+    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': input.model }, async (span) => {
+      for (const ep of candidates) {
+        try {
+          const r = await deps.upstream.send({
+            baseUrl: ep.baseUrl,
+            method: 'POST',
+            path: '/v1/chat/completions',
+            headers,
+            body: input.body,
+            signal: ctx.signal,
+            timeoutMs: deps.config.upstream.timeout_ms,
+          });
+          pool.markUp(ep);
+          used = ep.name;
+          span.setAttributes({ 'upstream.endpoint': ep.name, 'http.status_code': r.status });
+          return r;
+        } catch (err) {
+          if (!(err instanceof UpstreamConnectError) || ctx.signal?.aborted) throw err;
+          pool.markDown(ep);
+          deps.logger.warn({ requestId: ctx.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
+        }
+      }
+      return undefined;
+    });
+  } catch (err) {
+    if (ctx.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
+    if (err instanceof UpstreamTimeoutError) return fail(504, 'timeout', 'The upstream did not answer in time.', 'timeout_error', 'upstream_timeout');
+    return fail(502, 'upstream_error', 'The upstream request failed.', 'upstream_error', 'upstream_error');
+  }
+  if (!res) return fail(502, 'upstream_unavailable', 'No upstream endpoint accepted the connection.', 'upstream_error', 'upstream_unavailable');
+
+  const outHeaders = { ...responseHeaders(res.headers), 'x-request-id': ctx.requestId };
+  const ok = res.status >= 200 && res.status < 300;
+  if (ok) Object.assign(outHeaders, ctx.responseHeaders);
+  else outHeaders['x-request-id'] = ctx.requestId;
+  const contentType = res.headers['content-type'] ?? '';
+
+  if (!ok) {
+    const text = await new Response(res.body).text().catch(() => '');
+    deps.metrics.inc('llm_request_errors_total', { model: label, reason: res.status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
+    done({ status: res.status, endpoint: used, error: res.status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
+    return json(res.status, upstreamError(res.status, text), outHeaders);
+  }
+
+  if (contentType.includes('text/event-stream')) {
+    let ttftMs: number | undefined;
+    const stream = watchStream(res.body, ctx.taps, {
+      onFirstByte() {
+        ttftMs = deps.clock.now() - t0;
+      },
+      onEnd({ events, last, completion }) {
+        const usage = recordUsage(deps.metrics, label, usageOf(last ?? completion), pricingFor(deps.config, input.model), {
+          latencyMs: deps.clock.now() - t0,
+          ttftMs,
+          streamed: true,
+        });
+        done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined });
+        if (completion) runDoneTaps(deps, ctx, { status: res.status, completion, sse: events });
+      },
+      onError() {
+        const reason = ctx.signal?.aborted ? 'cancellation' : 'upstream_5xx';
+        deps.metrics.inc('llm_request_errors_total', { model: label, reason });
+        done({ status: res.status, endpoint: used, ttftMs, error: reason === 'cancellation' ? 'cancellation' : 'stream_error' });
+      },
+    });
+    return new Response(stream, { status: res.status, headers: outHeaders });
+  }
+
+  const text = await new Response(res.body).text();
+  const ttftMs = deps.clock.now() - t0;
+  let completion: Record<string, unknown> | undefined;
+  try {
+    completion = JSON.parse(text);
+  } catch {
+    completion = undefined;
+  }
+  if (!completion || typeof completion !== 'object') {
+    recordUsage(deps.metrics, label, undefined, undefined, { latencyMs: ttftMs, ttftMs });
+    done({ status: res.status, endpoint: used, ttftMs });
+    return new Response(text, { status: res.status, headers: outHeaders });
+  }
+  let out = completion;
+  for (const t of ctx.taps) if (t.json) out = t.json(out);
+  const usage = recordUsage(deps.metrics, label, usageOf(out), pricingFor(deps.config, input.model), { latencyMs: ttftMs, ttftMs });
+  done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined });
+  runDoneTaps(deps, ctx, { status: res.status, completion: out });
+  return json(res.status, out === completion ? text : JSON.stringify(out), outHeaders);
+}
+
+function usageOf(obj: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const u = obj?.usage;
+  return u && typeof u === 'object' ? (u as Record<string, unknown>) : undefined;
+}
+
+function runDoneTaps(deps: AppDeps, ctx: PipelineContext, answer: { status: number; completion: Record<string, unknown>; sse?: string[] }): void {
+  for (const t of ctx.taps) {
+    if (!t.done) continue;
+    Promise.resolve()
+      .then(() => t.done!(answer))
+      .catch((err) => deps.logger.warn({ requestId: ctx.requestId, tap: t.name, err: err instanceof Error ? err.message : 'error' }, 'response tap failed'));
+  }
+}

@@ -1,0 +1,81 @@
+// Endpoint pool: model -> the endpoints it may use (model_config.<m>.preferred_endpoints, else all
+// vllm_endpoints), spread by weight with smooth weighted round-robin (deterministic, so tests can
+// count), with passive health: an endpoint that refused a connection is tried last for `down_ms`.
+import type { Config } from '../config/schema.ts';
+import type { Clock } from '../observability/types.ts';
+
+export interface PoolEndpoint {
+  name: string;
+  baseUrl: string;
+  /** host:port, for the ext_proc `x-gateway-destination-endpoint` header. */
+  hostPort: string;
+  weight: number;
+}
+
+interface Group {
+  endpoints: PoolEndpoint[];
+  current: number[];
+}
+
+export class EndpointPool {
+  private readonly all: PoolEndpoint[];
+  private readonly groups = new Map<string, Group>();
+  private readonly downUntil = new Map<string, number>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly clock: Clock,
+  ) {
+    this.all = config.vllm_endpoints.map((e) => {
+      const host = e.address.includes(':') ? `[${e.address}]` : e.address;
+      return { name: e.name, baseUrl: `${e.scheme}://${host}:${e.port}`, hostPort: `${host}:${e.port}`, weight: e.weight };
+    });
+  }
+
+  private group(model: string): Group {
+    let g = this.groups.get(model);
+    if (!g) {
+      const preferred = this.config.model_config[model]?.preferred_endpoints;
+      const endpoints = preferred?.length ? this.all.filter((e) => preferred.includes(e.name)) : this.all;
+      g = { endpoints, current: endpoints.map(() => 0) };
+      this.groups.set(model, g);
+    }
+    return g;
+  }
+
+  /** Endpoints to try for `model`, in order: the weighted pick, the other healthy ones by weight, then those marked down. */
+  candidates(model: string): PoolEndpoint[] {
+    const g = this.group(model);
+    const n = g.endpoints.length;
+    if (n <= 1) return g.endpoints;
+    const now = this.clock.now();
+    const healthy: number[] = [];
+    const down: number[] = [];
+    g.endpoints.forEach((e, i) => ((this.downUntil.get(e.name) ?? 0) > now ? down : healthy).push(i));
+    let pick = -1;
+    let total = 0;
+    for (const i of healthy) {
+      const w = g.endpoints[i].weight;
+      total += w;
+      g.current[i] += w;
+      if (w > 0 && (pick < 0 || g.current[i] > g.current[pick])) pick = i;
+    }
+    if (pick >= 0) g.current[pick] -= total;
+    const byWeight = (a: number, b: number) => g.endpoints[b].weight - g.endpoints[a].weight;
+    const rest = healthy.filter((i) => i !== pick).sort(byWeight);
+    const order = (pick >= 0 ? [pick] : []).concat(rest, down.sort(byWeight));
+    return order.map((i) => g.endpoints[i]);
+  }
+
+  markDown(e: PoolEndpoint): void {
+    this.downUntil.set(e.name, this.clock.now() + this.config.upstream.down_ms);
+  }
+
+  markUp(e: PoolEndpoint): void {
+    if (this.downUntil.size) this.downUntil.delete(e.name);
+  }
+
+  size(): number {
+    return this.all.length;
+  }
+}
