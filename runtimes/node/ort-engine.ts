@@ -19,6 +19,7 @@ export function createNodeEngine(device: NodeDevice = 'auto', logger?: Logger, o
   const candidates: Array<'cuda' | 'cpu'> = device === 'auto' ? ['cuda', 'cpu'] : [device];
   // Once CUDA has failed to load (missing EP libraries, no GPU), later packs skip it.
   let cudaUnavailable: string | undefined;
+  let firstSession: Promise<unknown> | undefined;
   let reported: Provider | undefined;
 
   const sessionOptions = (ep: 'cuda' | 'cpu') => ({
@@ -31,35 +32,44 @@ export function createNodeEngine(device: NodeDevice = 'auto', logger?: Logger, o
   return {
     name: 'onnxruntime-node',
     async createSession(model: Uint8Array) {
-      const failures: string[] = [];
-      for (const ep of candidates) {
-        if (ep === 'cuda' && device === 'auto' && cudaUnavailable) continue;
-        const probing = ep === 'cuda' && device === 'auto';
-        // The native library prints its own error line for a failed provider before throwing; the
-        // failure is expected while probing, so silence it (ort-node reads the level at first init).
-        const prevLevel = ort.env.logLevel;
-        if (probing) ort.env.logLevel = 'fatal';
-        try {
-          const s = await ort.InferenceSession.create(model, sessionOptions(ep));
-          if (reported !== ep) {
-            reported = ep;
-            logger?.info({ engine: 'onnxruntime-node', provider: ep, device, fallback_from: failures }, 'inference provider selected');
-          }
-          return adaptOrtSession(s as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorCtor, ep);
-        } catch (err) {
-          const msg = errorText(err);
-          failures.push(`${ep}: ${msg}`);
-          // A corrupt model fails under every provider; only a provider failure rules CUDA out.
-          if (probing && /cuda|provider|shared librar|gpu|device/i.test(msg)) {
-            cudaUnavailable = msg;
-            logger?.info({ engine: 'onnxruntime-node', provider: 'cuda', reason: msg }, 'CUDA provider unavailable, using CPU');
-          }
-        } finally {
-          if (probing) ort.env.logLevel = prevLevel;
-        }
-      }
-      if (device === 'auto' && cudaUnavailable && failures.length === 0) failures.push(`cuda: ${cudaUnavailable}`);
-      throw new Error(failures.length ? failures[failures.length - 1]! : 'no execution provider');
+      // Packs load in parallel: let the first one settle the provider question before the rest probe.
+      if (firstSession) await firstSession.catch(() => {});
+      const created = create(model);
+      firstSession ??= created;
+      return created;
     },
   };
+
+  async function create(model: Uint8Array) {
+    const failures: string[] = [];
+    let cudaErr: string | undefined;
+    for (const ep of candidates) {
+      if (ep === 'cuda' && device === 'auto' && cudaUnavailable) continue;
+      const probing = ep === 'cuda' && device === 'auto';
+      // The native library prints its own error line for a failed provider before throwing; the
+      // failure is expected while probing, so silence it (ort-node reads the level at first init).
+      const prevLevel = ort.env.logLevel;
+      if (probing) ort.env.logLevel = 'fatal';
+      try {
+        const s = await ort.InferenceSession.create(model, sessionOptions(ep));
+        // CUDA is ruled out for later packs only once CPU accepted this model (so the model is fine).
+        if (cudaErr) {
+          cudaUnavailable = cudaErr;
+          logger?.info({ engine: 'onnxruntime-node', provider: 'cuda', reason: cudaErr }, 'CUDA provider unavailable, using CPU');
+        }
+        if (reported !== ep) {
+          reported = ep;
+          logger?.info({ engine: 'onnxruntime-node', provider: ep, device, fallback_from: failures }, 'inference provider selected');
+        }
+        return adaptOrtSession(s as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorCtor, ep);
+      } catch (err) {
+        const msg = errorText(err);
+        failures.push(`${ep}: ${msg}`);
+        if (probing) cudaErr = msg;
+      } finally {
+        if (probing) ort.env.logLevel = prevLevel;
+      }
+    }
+    throw new Error(failures.length ? failures[failures.length - 1]! : 'no execution provider');
+  }
 }
