@@ -6,7 +6,7 @@
 //   embedder:   h [-> MatMul P] -> L2-normalise -> embedding
 // Tables are stored as fp16, or int8 with a per-row fp16 scale (DequantizeLinear is per-tensor,
 // per-row scaling is a Gather + Mul that folds into xn).
-import { i64Const, initF16, initF32, initI8, node, serializeModel, valueInfo, toFloat16Bits, fromFloat16Bits } from './onnx-builder.ts';
+import { i64Const, initF16, initF32, initI8, initI64, node, serializeModel, valueInfo, toFloat16Bits, fromFloat16Bits } from './onnx-builder.ts';
 
 export interface HashedGraphWeights {
   kind: 'classifier' | 'embedder';
@@ -18,6 +18,8 @@ export interface HashedGraphWeights {
   hidden?: { w: Float32Array; b: Float32Array; out: number }; // [dim, out] after Relu
   projection?: { w: Float32Array; out: number }; // embedder only, [dim, out]
   quant: 'fp16' | 'int8';
+  /** When set, the table has this many rows and is indexed by ids mod tableRows (idf keeps full ids). */
+  tableRows?: number;
 }
 
 export interface QuantizedTable {
@@ -70,20 +72,27 @@ export function buildHashedGraph(w: HashedGraphWeights, meta: Record<string, str
     node('Div', ['x', 'x_norm'], ['xn']),
   );
   let coef = 'xn';
-  const qt = quantizeTable(w.table, V, D, w.quant);
+  const R = w.tableRows ?? V;
+  let rowIds = 'ids';
+  if (R !== V) {
+    inits.push(initI64('table_rows', [], [R]));
+    nodes.push(node('Mod', ['ids', 'table_rows'], ['row_ids'], { fmod: 0 }));
+    rowIds = 'row_ids';
+  }
+  const qt = quantizeTable(w.table, R, D, w.quant);
   if (qt.half) {
-    inits.push(initF16('table', [V, D], w.table));
+    inits.push(initF16('table', [R, D], w.table));
   } else {
-    inits.push(initI8('table', [V, D], qt.q!), initF16('row_scale', [V], qt.scale!));
+    inits.push(initI8('table', [R, D], qt.q!), initF16('row_scale', [R], qt.scale!));
     nodes.push(
-      node('Gather', ['row_scale', 'ids'], ['rs_g16'], { axis: 0 }),
+      node('Gather', ['row_scale', rowIds], ['rs_g16'], { axis: 0 }),
       node('Cast', ['rs_g16'], ['rs_g'], { to: FLOAT }),
       node('Mul', ['xn', 'rs_g'], ['xs']),
     );
     coef = 'xs';
   }
   nodes.push(
-    node('Gather', ['table', 'ids'], ['rows_q'], { axis: 0 }),
+    node('Gather', ['table', rowIds], ['rows_q'], { axis: 0 }),
     node('Cast', ['rows_q'], ['rows'], { to: FLOAT }),
     node('Unsqueeze', [coef, 'axis1'], ['coef3']),
     node('MatMul', ['coef3', 'rows'], ['bag3']),

@@ -1,0 +1,24 @@
+// `npm run train [-- pack...]`: trains the default packs from ../shared/data into models/<pack>/.
+// Deterministic: fixed seeds, hash-based splits, no wall-clock or Math.random input.
+import { PACKS } from './packs.ts';
+import { trainClassifierPack } from './train-classifier.ts';
+import { trainEmbeddingPack } from './train-embedding.ts';
+import { targetsFor } from './model-card.ts';
+
+const ALL = ['domain', 'intent', 'jailbreak', 'embedding'];
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = asked.filter((a) => !ALL.includes(a));
+if (unknown.length) {
+  process.stderr.write(`unknown pack(s): ${unknown.join(', ')}; known: ${ALL.join(', ')} (pii is trained by models/train/pii)\n`);
+  process.exit(2);
+}
+for (const name of asked.length ? asked : ALL) {
+  if (name === 'embedding') {
+    const r = await trainEmbeddingPack();
+    console.log(`embedding: ${r.summary}`);
+    continue;
+  }
+  const r = await trainClassifierPack(PACKS[name]);
+  const t = targetsFor(r).map((x) => `${x.what}=${x.measured.toFixed(4)}${x.ok ? '' : ' (below target ' + x.target + ')'}`);
+  console.log(`${name}: acc=${r.dev.accuracy.toFixed(4)} macroF1=${r.dev.macro_f1.toFixed(4)} p50=${r.latency.p50_ms.toFixed(3)}ms size=${(r.sizeBytes / 2 ** 20).toFixed(2)}MiB; ${t.join('; ')}`);
+}

@@ -1,0 +1,42 @@
+// Model-selection sweep on the dev split (never on anything else): npx tsx models/train/pii/_sweep.ts dim=64 buckets=131072 ...
+import { createPiiDetector } from '../../../src/classify/pii/detector.ts';
+import type { PackManifest } from '../../../src/classify/types.ts';
+import { loadPiiRows, splitPii, type PiiRow } from './data.ts';
+import { defaultFeatureParams, encodeRows, LABELS, MAX_LENGTH } from './encode.ts';
+import { jsTokenClassifier } from './js-classifier.ts';
+import { formatReport, scoreSpans } from './metrics.ts';
+import { train } from './model.ts';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
+const num = (k: string, d: number) => (args[k] !== undefined ? Number(args[k]) : d);
+const buckets = num('buckets', 2 ** 17);
+const dim = num('dim', 48);
+const { train: tr, dev } = splitPii(loadPiiRows());
+const useWnut = num('wnut', 1);
+const trainRows = tr.filter((r) => useWnut || r.source === 'presidio');
+const params = defaultFeatureParams(buckets);
+const t0 = Date.now();
+const set = encodeRows(trainRows, params);
+const rowWeight = Float32Array.from(trainRows, (r) => (r.source === 'wnut17' ? num('wnutw', 1) : 1));
+console.log('encoded', set.labels.length, 'tokens in', Date.now() - t0, 'ms; misaligned', set.misaligned);
+const net = train(set, { buckets, dim, ctx: num('ctx', 64), labels: LABELS.length, epochs: num('epochs', 6), lr: num('lr', 0.05), dropout: num('drop', 0.1), seed: 1, rowWeight,
+  onEpoch: (e, l) => console.log('epoch', e, l.toFixed(4), ((Date.now() - t0) / 1000).toFixed(1) + 's') });
+const manifest = { name: 'pii', version: 'x', task: 'token-classification', featurizer: { type: 'token-features', ...params }, inputs: ['feature_ids'], output: 'probabilities', max_length: MAX_LENGTH } as PackManifest;
+const det = createPiiDetector(jsTokenClassifier(net, manifest, LABELS), { name: 'pii', threshold: num('th', 0.5) });
+const detModelOnly = createPiiDetector(jsTokenClassifier(net, manifest, LABELS), { name: 'pii', threshold: num('th', 0.5) });
+async function run(rows: PiiRow[]) { return Promise.all(rows.map(async (r) => ({ gold: r.spans, pred: await det.detect(r.text) }))); }
+if (args['evaltrain']) console.log(formatReport('presidio TRAIN', scoreSpans(await run(tr.filter((r) => r.source === 'presidio').slice(0, 400)))));
+const p = await run(dev.filter((r) => r.source === 'presidio'));
+console.log(formatReport('presidio dev', scoreSpans(p)));
+console.log(formatReport('wnut17 dev', scoreSpans(await run(dev.filter((r) => r.source === 'wnut17')), ['PERSON', 'ORGANIZATION', 'GPE'])));
+if (args['show']) { const pres = dev.filter((r) => r.source === 'presidio'); p.forEach((it, i) => {
+  const txt = pres[i]!.text; const key = (s: { type: string; start: number; end: number }) => `${s.type}|${s.start}|${s.end}`;
+  const g = new Set(it.gold.map(key)); const pk = new Set(it.pred.map(key));
+  const bad = it.pred.filter((s) => !g.has(key(s))); const miss = it.gold.filter((s) => !pk.has(key(s)));
+  if ((bad.length || miss.length) && i % Number(args['show']) === 0) console.log(JSON.stringify(txt.slice(0, 160)), '\n   FP', bad.map((s) => `${s.type}:${JSON.stringify(txt.slice(s.start, s.end))}`).join(' '), '\n   FN', miss.map((s) => `${s.type}:${JSON.stringify(txt.slice(s.start, s.end))}`).join(' '));
+}); }
+if (args['tok']) {
+  const clf = jsTokenClassifier(net, manifest, LABELS);
+  for (const s of ['In case of my child\'s account, we need to add Lewis Forbes as guardian', 'Sometimes people call me Aslak Jensen', 'The address of Peerj is 9721 Dalmatinova 43 Apt. 678 Velenje', 'My name is John Smith and I work at Google in London.'])
+    console.log((await clf.predict(s)).map((p) => `${s.slice(p.start, p.end)}/${p.label}/${p.confidence.toFixed(2)}`).join(' '));
+}

@@ -1,0 +1,28 @@
+// A TokenClassifier over the in-memory net (training-side twin of the ONNX graph), so the dev
+// split is scored through the same detector code the gateway runs.
+import { createTokenFeaturizer } from '../../../src/classify/featurizers/token-features.ts';
+import type { PackManifest, TokenClassifier, TokenPrediction } from '../../../src/classify/types.ts';
+import type { EncodedSet } from './encode.ts';
+import { forward, type PiiNet } from './model.ts';
+
+export function jsTokenClassifier(net: PiiNet, manifest: PackManifest, labels: string[], E = net.E): TokenClassifier {
+  const fz = createTokenFeaturizer(manifest.featurizer, manifest);
+  return {
+    name: manifest.name,
+    labels,
+    threshold: manifest.threshold ?? 0.5,
+    async predict(text: string): Promise<TokenPrediction[]> {
+      const f = fz.encode(text);
+      const feed = Object.values(f.feeds)[0]!;
+      const K = feed.dims[2]!;
+      const set: EncodedSet = { K, ids: feed.data as Int32Array, labels: new Int32Array(0), rowStart: new Int32Array(0), offsets: [], misaligned: 0 };
+      const probs = forward(net, set, 0, f.length, E);
+      const L = labels.length;
+      return (f.offsets ?? []).map(([start, end], t) => {
+        let best = 0;
+        for (let l = 1; l < L; l++) if (probs[t * L + l]! > probs[t * L + best]!) best = l;
+        return { start, end, label: labels[best]!, confidence: probs[t * L + best]! };
+      });
+    },
+  };
+}

@@ -1,0 +1,157 @@
+// Trains one classifier pack end to end: split, featurise, (calibrate), train, quantise, export,
+// check the ONNX against the trainer, measure latency, write the pack and its model card.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { loadTask, split, type Row, REPO_ROOT, DEV_PERCENT, DEV_SALT } from './data.ts';
+import { encodeCorpus, computeIdf, applyTfidf, type Csr } from './features.ts';
+import { train, predictAll, type TrainedModel } from './trainer.ts';
+import { buildHashedGraph, quantizeTable, dequantize } from './graphs.ts';
+import { classificationReport, binaryReport, type ClassificationReport, type BinaryReport } from './metrics.ts';
+import { openPack, latency } from './ort-check.ts';
+import type { ClassifierPackSpec } from './packs.ts';
+import type { PackManifest } from '../../src/classify/types.ts';
+import { writeClassifierCard } from './model-card.ts';
+
+export interface ClassifierResult {
+  spec: ClassifierPackSpec;
+  trainRows: number;
+  devRows: number;
+  dev: ClassificationReport;
+  subsets: Record<string, ClassificationReport>;
+  binary?: BinaryReport;
+  injectionRecall?: { n: number; recall: number };
+  roleplayFpr?: { n: number; fpr: number };
+  threshold: number;
+  sizeBytes: number;
+  parityMaxDiff: number;
+  latency: { p50_ms: number; p99_ms: number };
+  seconds: number;
+}
+
+function fit(spec: ClassifierPackSpec, X: Csr, y: Int32Array, label: string): TrainedModel {
+  return train(X, y, { buckets: spec.featurizer.buckets, classes: spec.labels.length, hidden: spec.hidden, epochs: spec.epochs, lr: spec.lr, l2: spec.l2, balance: spec.balance, seed: spec.seed }, label);
+}
+
+function argmax(P: Float32Array, i: number, C: number): number {
+  let b = 0;
+  for (let k = 1; k < C; k++) if (P[i * C + k] > P[i * C + b]) b = k;
+  return b;
+}
+
+/** Threshold with FPR <= maxFpr on a train-side calibration split that maximises F1. */
+function calibrate(gold: boolean[], score: Float32Array, maxFpr: number): number {
+  let best = 0.5, bestF1 = -1;
+  for (let t = 0.05; t <= 0.995; t += 0.005) {
+    const r = binaryReport(gold, score, t);
+    if (r.fpr <= maxFpr && r.f1 > bestF1) {
+      bestF1 = r.f1;
+      best = t;
+    }
+  }
+  return Math.round(best * 1000) / 1000;
+}
+
+export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = join(REPO_ROOT, 'models')): Promise<ClassifierResult> {
+  const t0 = Date.now();
+  const rows = loadTask(spec.name);
+  const { train: tr, dev } = split(spec.name, rows);
+  const C = spec.labels.length;
+  const yOf = (rs: Row[]) => Int32Array.from(rs, (r) => {
+    const c = spec.labels.indexOf(r.label);
+    if (c < 0) throw new Error(`unknown label ${r.label} in ${spec.name}`);
+    return c;
+  });
+  const fp = spec.featurizer;
+  const Xtr0 = encodeCorpus(tr.map((r) => r.text), fp, spec.maxLength);
+  const Xdv0 = encodeCorpus(dev.map((r) => r.text), fp, spec.maxLength);
+  const idf = computeIdf(Xtr0, fp.buckets, spec.idfPower);
+  const Xtr = applyTfidf(Xtr0, idf);
+  const Xdv = applyTfidf(Xdv0, idf);
+  const ytr = yOf(tr);
+
+  let threshold = 0.5;
+  const pos = spec.positive ? spec.labels.indexOf(spec.positive) : -1;
+  if (pos >= 0 && spec.maxFpr !== undefined) {
+    // Calibration rows are a hash-chosen 20% of the TRAIN side; the dev split stays untouched.
+    const isCal = tr.map((r) => createHash('sha256').update(`calib|${r.id}`).digest()[0] % 5 === 0);
+    const pick = (X: Csr, keep: boolean[]): Csr => {
+      const ptr = [0], idx: number[] = [], val: number[] = [];
+      for (let r = 0; r < X.rows; r++) {
+        if (!keep[r]) continue;
+        for (let k = X.ptr[r]; k < X.ptr[r + 1]; k++) idx.push(X.idx[k]), val.push(X.val[k]);
+        ptr.push(idx.length);
+      }
+      return { rows: ptr.length - 1, ptr: Int32Array.from(ptr), idx: Int32Array.from(idx), val: Float32Array.from(val) };
+    };
+    const m = fit(spec, pick(Xtr, isCal.map((c) => !c)), ytr.filter((_, i) => !isCal[i]), `${spec.name} (calibration)`);
+    const Xc = pick(Xtr, isCal);
+    const Pc = predictAll(m, Xc, C);
+    const goldC = ytr.filter((_, i) => isCal[i]);
+    threshold = calibrate(Array.from(goldC, (c) => c === pos), Float32Array.from({ length: Xc.rows }, (_, i) => Pc[i * C + pos]), spec.maxFpr);
+  }
+
+  const model = fit(spec, Xtr, ytr, spec.name);
+  // Evaluate the weights as shipped (quantised table).
+  const qt = quantizeTable(model.table, fp.buckets, model.dim, spec.quant);
+  const shipped: TrainedModel = { ...model, table: dequantize(qt, fp.buckets, model.dim) };
+  const P = predictAll(shipped, Xdv, C);
+  const gold = Array.from(yOf(dev));
+  const pred = dev.map((_, i) => (pos >= 0 ? (P[i * C + pos] >= threshold ? pos : 1 - pos) : argmax(P, i, C)));
+  const report = classificationReport(spec.labels, gold, pred);
+  const subsets: Record<string, ClassificationReport> = {};
+  for (const [name, sources] of Object.entries(spec.reportSources ?? {})) {
+    const ix = dev.map((r, i) => (sources.some((s) => r.source.startsWith(s)) ? i : -1)).filter((i) => i >= 0);
+    if (ix.length) subsets[name] = classificationReport(spec.labels, ix.map((i) => gold[i]), ix.map((i) => pred[i]));
+  }
+  const res: Partial<ClassifierResult> = { spec, trainRows: tr.length, devRows: dev.length, dev: report, subsets, threshold };
+  if (pos >= 0) {
+    const score = Float32Array.from({ length: dev.length }, (_, i) => P[i * C + pos]);
+    res.binary = binaryReport(gold.map((g) => g === pos), score, threshold);
+    const inj = dev.map((r, i) => (r.attack_type === 'prompt_injection' ? i : -1)).filter((i) => i >= 0);
+    res.injectionRecall = { n: inj.length, recall: inj.length ? inj.filter((i) => score[i] >= threshold).length / inj.length : 0 };
+    const rp = dev.map((r, i) => (r.source === 'awesome_chatgpt_prompts' ? i : -1)).filter((i) => i >= 0);
+    res.roleplayFpr = { n: rp.length, fpr: rp.length ? rp.filter((i) => score[i] >= threshold).length / rp.length : 0 };
+  }
+
+  const g = buildHashedGraph(
+    { kind: 'classifier', buckets: fp.buckets, dim: model.dim, idf, table: model.table, bias: model.bias, hidden: model.hidden, quant: spec.quant },
+    { pack: spec.name, labels: spec.labels.join(',') },
+  );
+  const manifest: PackManifest = {
+    name: spec.name,
+    version: '1.0.0',
+    task: 'sequence-classification',
+    description: spec.description,
+    featurizer: { type: 'hashed-ngrams', ...fp },
+    inputs: ['ids', 'weights'],
+    output: 'probs',
+    output_kind: 'probabilities',
+    max_length: spec.maxLength,
+    threshold,
+    ...(spec.positive ? { positive_label: spec.positive } : {}),
+    files: { model: 'model.onnx', labels: 'labels.json' },
+    training: { command: `npm run train -- ${spec.name}`, data: '../shared/data', dev_split: { salt: DEV_SALT, percent: DEV_PERCENT }, seed: spec.seed, idf_power: spec.idfPower, quant: spec.quant, hidden: spec.hidden ?? 0, epochs: spec.epochs },
+  };
+  const labelsJson = spec.labelsKey === 'category'
+    ? { idx_to_category: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])), category_to_idx: Object.fromEntries(spec.labels.map((l, i) => [l, i])) }
+    : { idx_to_label: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])), label_to_idx: Object.fromEntries(spec.labels.map((l, i) => [l, i])) };
+  const dir = join(outRoot, spec.name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), g.bytes);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileSync(join(dir, 'labels.json'), JSON.stringify(labelsJson, null, 2) + '\n');
+
+  const pack = await openPack(g.bytes, manifest);
+  let maxDiff = 0;
+  for (let i = 0; i < Math.min(200, dev.length); i++) {
+    const { out } = await pack.run(dev[i].text);
+    for (let c = 0; c < C; c++) maxDiff = Math.max(maxDiff, Math.abs(out[c] - P[i * C + c]));
+  }
+  res.sizeBytes = g.bytes.length;
+  res.parityMaxDiff = maxDiff;
+  res.latency = await latency(pack.run);
+  res.seconds = (Date.now() - t0) / 1000;
+  writeClassifierCard(dir, res as ClassifierResult);
+  return res as ClassifierResult;
+}

@@ -1,0 +1,191 @@
+// Embedding pack for the semantic cache: IDF-weighted hashed word + char n-grams, L2-normalised,
+// then a fixed Gaussian random projection to `dim` (Johnson-Lindenstrauss: cosine is preserved up
+// to ~1/sqrt(dim)) and L2-normalised again. What is learned from ../shared/data is the IDF (how
+// much each word / char n-gram says about a question), so content words dominate the template
+// words of a question ("can you explain", "what is").
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadTask, split, rng, REPO_ROOT, dataDir, type Row } from './data.ts';
+import { encodeCorpus, computeIdf, applyTfidf, type Csr } from './features.ts';
+import { buildHashedGraph, quantizeTable, dequantize } from './graphs.ts';
+import { openPack, latency } from './ort-check.ts';
+import { DEFAULT_HASHED_NGRAMS, type HashedNgramsParams } from '../../src/classify/featurizers/hashed-ngrams.ts';
+import type { PackManifest } from '../../src/classify/types.ts';
+import { writeEmbeddingCard, type EmbeddingResult } from './embedding-card.ts';
+
+export const EMBEDDING = {
+  featurizer: { ...DEFAULT_HASHED_NGRAMS, seed: 11, buckets: 1 << 18, fold_digits: false, word_weights: [1], char_ngrams: [3, 5], char_weight: 0.35 } as HashedNgramsParams,
+  maxLength: 2048,
+  idfPowers: [1, 1.5, 2, 3],
+  dim: 256,
+  tableRows: 1 << 14,
+  seed: 13,
+  threshold: 0.8,
+};
+
+function gaussianTable(rows: number, dim: number, seed: number): Float32Array {
+  const rand = rng(seed);
+  const t = new Float32Array(rows * dim);
+  for (let i = 0; i < t.length; i += 2) {
+    const u = Math.max(rand(), 1e-12), v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    t[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < t.length) t[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+  return t;
+}
+
+export function embedAll(X: Csr, table: Float32Array, rows: number, dim: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let r = 0; r < X.rows; r++) {
+    const v = new Float32Array(dim);
+    for (let k = X.ptr[r]; k < X.ptr[r + 1]; k++) {
+      const x = X.val[k];
+      const o = (X.idx[k] % rows) * dim;
+      for (let d = 0; d < dim; d++) v[d] += x * table[o + d];
+    }
+    let n = 0;
+    for (const a of v) n += a * a;
+    n = Math.max(Math.sqrt(n), 1e-12);
+    for (let d = 0; d < dim; d++) v[d] /= n;
+    out.push(v);
+  }
+  return out;
+}
+
+export const cos = (a: Float32Array, b: Float32Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+
+/** Same-intent vs different-intent CLINC small-talk pairs (a paraphrase proxy from our dev split). */
+function pairStats(vecs: Float32Array[], groups: string[]) {
+  const same: number[] = [], diff: number[] = [];
+  for (let i = 0; i < vecs.length; i++) for (let j = i + 1; j < vecs.length; j++) (groups[i] === groups[j] ? same : diff).push(cos(vecs[i], vecs[j]));
+  // AUC by rank: P(random same pair > random different pair)
+  const all = [...same.map((s) => [s, 1] as const), ...diff.map((s) => [s, 0] as const)].sort((a, b) => a[0] - b[0]);
+  let rankSum = 0;
+  all.forEach(([, l], i) => { if (l) rankSum += i + 1; });
+  const auc = (rankSum - (same.length * (same.length + 1)) / 2) / (same.length * diff.length);
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  return { auc, sameMean: mean(same), diffMean: mean(diff), nSame: same.length, nDiff: diff.length };
+}
+
+function quantile(a: number[], q: number): number {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): Promise<EmbeddingResult & { summary: string }> {
+  const t0 = Date.now();
+  const E = EMBEDDING;
+  const fp = E.featurizer;
+  // Corpus for IDF: the train side of every task (the dev sides stay for the checks below).
+  const trainTexts: string[] = [];
+  const devRows: Row[] = [];
+  for (const task of ['domain', 'intent', 'jailbreak'] as const) {
+    const s = split(task, loadTask(task));
+    trainTexts.push(...s.train.map((r) => r.text));
+    devRows.push(...s.dev);
+  }
+  const X0 = encodeCorpus(trainTexts, fp, E.maxLength);
+  const clinc = devRows.filter((r) => r.source === 'clinc150_small_talk');
+  const Xc0 = encodeCorpus(clinc.map((r) => r.text), fp, E.maxLength);
+  // Unrelated questions: short dev questions from several sources, a deterministic sample.
+  const rand = rng(E.seed);
+  const qs = devRows.filter((r) => r.text.length < 300 && r.source !== 'clinc150_small_talk');
+  const sample = Array.from({ length: 600 }, () => qs[Math.floor(rand() * qs.length)]);
+  const Xq0 = encodeCorpus(sample.map((r) => r.text), fp, E.maxLength);
+  const table = gaussianTable(E.tableRows, E.dim, E.seed);
+  const qt = quantizeTable(table, E.tableRows, E.dim, 'int8');
+  const shipped = dequantize(qt, E.tableRows, E.dim);
+  const selection: EmbeddingResult['selection'] = [];
+  let best = { power: 1, auc: -1 };
+  for (const power of E.idfPowers) {
+    const idf = computeIdf(X0, fp.buckets, power);
+    const st = pairStats(embedAll(applyTfidf(Xc0, idf), shipped, E.tableRows, E.dim), clinc.map((r) => r.orig_label ?? ''));
+    selection.push({ power, ...st });
+    if (st.auc > best.auc) best = { power, auc: st.auc };
+  }
+  const idf = computeIdf(X0, fp.buckets, best.power);
+  const qv = embedAll(applyTfidf(Xq0, idf), shipped, E.tableRows, E.dim);
+  const unrelated: number[] = [];
+  for (let i = 0; i + 1 < qv.length; i += 2) if (sample[i].text !== sample[i + 1].text) unrelated.push(cos(qv[i], qv[i + 1]));
+  const g = buildHashedGraph({ kind: 'embedder', buckets: fp.buckets, dim: E.dim, idf, table, quant: 'int8', tableRows: E.tableRows }, { pack: 'embedding' });
+  const manifest: PackManifest = {
+    name: 'embedding',
+    version: '1.0.0',
+    task: 'embedding',
+    description: 'sentence vectors for the semantic cache (cosine = dot product; vectors are L2-normalised)',
+    featurizer: { type: 'hashed-ngrams', ...fp },
+    inputs: ['ids', 'weights'],
+    output: 'embedding',
+    output_kind: 'embedding',
+    max_length: E.maxLength,
+    threshold: E.threshold,
+    dimensions: E.dim,
+    files: { model: 'model.onnx' },
+    training: { command: 'npm run train -- embedding', data: '../shared/data', idf_power: best.power, projection: `gaussian, seed ${E.seed}, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-row scale` },
+  };
+  const dir = join(outRoot, 'embedding');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), g.bytes);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const pack = await openPack(g.bytes, manifest);
+  // Parity: ONNX vs the JS path on the unrelated sample.
+  let maxDiff = 0;
+  for (let i = 0; i < 50; i++) {
+    const { out } = await pack.run(sample[i].text);
+    for (let d = 0; d < E.dim; d++) maxDiff = Math.max(maxDiff, Math.abs(out[d] - qv[i][d]));
+  }
+  const cache = await cacheMatrix(pack.run);
+  const res: EmbeddingResult = {
+    dim: E.dim,
+    idfPower: best.power,
+    selection,
+    unrelated: { n: unrelated.length, mean: unrelated.reduce((a, b) => a + b, 0) / unrelated.length, p99: quantile(unrelated, 0.99), p999: quantile(unrelated, 0.999), max: Math.max(...unrelated) },
+    cache,
+    threshold: E.threshold,
+    sizeBytes: g.bytes.length,
+    parityMaxDiff: maxDiff,
+    latency: await latency(pack.run),
+    seconds: (Date.now() - t0) / 1000,
+    featurizer: fp,
+    tableRows: E.tableRows,
+  };
+  writeEmbeddingCard(dir, res);
+  const c = cache;
+  const summary = c
+    ? `paraphrase min ${c.paraMin.toFixed(3)} (${c.paraAbove}/${c.paraTotal} >= ${E.threshold}), cross-set max ${c.crossMax.toFixed(3)} (${c.crossBelow}/${c.crossTotal} < ${E.threshold}); idf^${best.power}; p50 ${res.latency.p50_ms.toFixed(3)}ms; ${(g.bytes.length / 2 ** 20).toFixed(2)}MiB`
+    : 'cache_cases.json not found';
+  return { ...res, summary };
+}
+
+/** Report-only: the vSR cache paraphrase sets (a test set; nothing above is chosen with it). */
+async function cacheMatrix(run: (t: string) => Promise<{ out: Float32Array }>): Promise<EmbeddingResult['cache']> {
+  const path = resolve(dataDir(), '../vsr-testdata/cache_cases.json');
+  if (!existsSync(path)) return null;
+  const sets = JSON.parse(readFileSync(path, 'utf8')) as Array<{ original_question: string; similar_questions: string[] }>;
+  const texts = sets.flatMap((s) => [s.original_question, ...s.similar_questions]);
+  const setOf = sets.flatMap((s, i) => [i, ...s.similar_questions.map(() => i)]);
+  const vecs = await Promise.all(texts.map(async (t) => Float32Array.from((await run(t)).out)));
+  const matrix = vecs.map((a) => vecs.map((b) => cos(a, b)));
+  let paraMin = 1, paraAbove = 0, paraTotal = 0, crossMax = -1, crossBelow = 0, crossTotal = 0;
+  const T = EMBEDDING.threshold;
+  texts.forEach((_, i) => texts.forEach((__, j) => {
+    if (j <= i) return;
+    if (setOf[i] === setOf[j]) {
+      // the requirement: every paraphrase against its original question
+      if (texts[i] !== sets[setOf[i]].original_question) return;
+      paraTotal++;
+      paraMin = Math.min(paraMin, matrix[i][j]);
+      if (matrix[i][j] >= T) paraAbove++;
+    } else {
+      crossTotal++;
+      crossMax = Math.max(crossMax, matrix[i][j]);
+      if (matrix[i][j] < T) crossBelow++;
+    }
+  }));
+  return { texts, setOf, matrix, paraMin, paraAbove, paraTotal, crossMax, crossBelow, crossTotal };
+}
