@@ -64,13 +64,21 @@ export const METRIC_CATALOG: MetricSpec[] = [
   c('llm_reasoning_effort_usage_total', 'reasoning_effort values applied per reasoning family.', ['family', 'effort']),
   // Security
   c('llm_pii_violations_total', 'Requests with PII the selected model\'s pii_policy denies, by PII type.', ['model', 'pii_type']),
-  c(JAILBREAK_METRIC, 'Texts the prompt guard flagged as jailbreak, by type and action taken (block|flag).', ['model', 'jailbreak_type', 'action']),
+  // Labelled by the guard's verdict only: it runs before routing, when the only model name is the client's.
+  c(JAILBREAK_METRIC, 'Requests the prompt guard flagged as jailbreak, by jailbreak type and the action taken.', ['type', 'action']),
+  c('llm_guard_errors_total', 'Guard scans that could not run (model missing or failing), by guard, cause and the on_error action applied.', ['guard', 'why', 'action']),
+  c('llm_guard_budget_exceeded_total', 'Requests whose texts exceeded the guard scan budget, by the action applied.', ['action']),
+  c('llm_pii_redactions_total', 'PII entities redacted before forwarding (instead of blocking), by model and PII type.', ['model', 'pii_type']),
   // Cache
   c('llm_cache_hits_total', 'Semantic cache hits.'),
   c('llm_cache_misses_total', 'Semantic cache misses.'),
   h('llm_cache_operation_duration_seconds', 'Cache operation time by backend and operation (lookup, store, embed).', ['backend', 'operation'], FAST_BUCKETS),
   c('llm_cache_operations_total', 'Cache operations by backend, operation and status.', ['backend', 'operation', 'status']),
   g('llm_cache_entries', 'Entries in the semantic cache (reference name: llm_cache_entries_total).', ['backend']),
+  c('llm_cache_evictions_total', 'Entries evicted (capacity or TTL) by backend.', ['backend']),
+  c('llm_cache_backend_errors_total', 'Failed operations against a shared cache backend (e.g. Redis).', ['backend', 'operation']),
+  c('llm_cache_skipped_total', 'Requests that bypassed the cache lookup, by reason.', ['reason']),
+  c('llm_cache_write_skipped_total', 'Answers not stored in the cache, by reason (HEAD name).', ['reason']),
   // Batch classification API
   c('batch_classification_requests_total', 'Batch classification API requests.', ['processing_type']),
   h('batch_classification_duration_seconds', 'Batch classification time.', ['processing_type', 'batch_size_range'], COMPLETION_BUCKETS),
@@ -83,5 +91,6 @@ export const METRIC_CATALOG: MetricSpec[] = [
   g('llm_classifier_pack_load_seconds', 'Time to load each pack.', ['pack']),
   g('llm_inflight_requests', 'Chat requests being processed now.'),
   c('llm_upstream_retries_total', 'Upstream attempts retried on another endpoint (before the first byte).', ['model']),
+  c('semroute_extproc_requests_total', 'Envoy ext_proc exchanges by outcome.', ['outcome']),
   c('llm_metrics_series_overflow_total', 'Label sets collapsed into "other" because a metric reached its series cap.', ['metric']),
 ];
