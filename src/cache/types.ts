@@ -9,6 +9,8 @@ export interface CachedAnswer {
   sse?: string[];
   model: string;
   createdMs: number;
+  /** Category the request was routed to (selects its per-category threshold); absent for explicit models. */
+  category?: string;
 }
 
 export interface CacheKeyScope {
@@ -16,6 +18,8 @@ export interface CacheKeyScope {
   requestedModel: string;
   /** "global" or the user id from the session header under scope: user. */
   scope: string;
+  /** Digest of what precedes the latest user message (system prompt, earlier turns, tools); absent = none. */
+  context?: string;
 }
 
 export interface CacheHit {

@@ -1,11 +1,79 @@
-// Stage: semantic cache lookup; on a miss registers a ResponseTap that stores the answer (issue: semantic cache).
-// Stub that continues; the owning work replaces the body, keeping the signature.
+// Stage: semantic cache lookup before routing (keyed by the requested model, scope and conversation
+// context, on the embedding of the latest user message). A hit answers at once (JSON or SSE as the
+// client asked); a miss registers a ResponseTap that stores the answer once it is complete and
+// successful. Per-category thresholds apply to the category the stored answer was routed to: the
+// current request is not classified yet, and that category is the one its twin would get.
+// Cache trouble never fails a request: it is logged, counted, and the request goes on uncached.
 import type { AppDeps } from '../deps.ts';
-import type { ImmediateResponse, PipelineContext } from './context.ts';
+import type { ImmediateResponse, PipelineContext, ResponseTap } from './context.ts';
+import { cacheHitResponse } from '../cache/hit-response.ts';
+import { lookupThreshold, planCache, thresholdFor } from '../cache/plan.ts';
+import { assembleChunks, isCompleteAnswer } from '../cache/sse.ts';
+import type { CacheKeyScope } from '../cache/types.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
-  void deps;
-  void ctx;
+  const cfg = deps.config.semantic_cache;
+  const cache = deps.cache;
+  if (!cache || !cfg?.enabled) return undefined;
+  const plan = planCache(deps.config, cfg, ctx);
+  if (typeof plan === 'string') {
+    deps.metrics.inc('llm_cache_skipped_total', { reason: plan });
+    return undefined;
+  }
+  const embedder = deps.classifiers.embedder((deps.config as { packs?: { embedding?: string } }).packs?.embedding);
+  if (!embedder) return undefined;
+
+  let vector: Float32Array;
+  try {
+    const t0 = deps.clock.now();
+    vector = await embedder.embed(ctx.texts.latestUser);
+    deps.metrics.observe('llm_cache_operation_duration_seconds', { backend: 'embedding', operation: 'embed' }, (deps.clock.now() - t0) / 1000);
+  } catch (err) {
+    deps.logger.warn({ requestId: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache embedding failed; continuing uncached');
+    return undefined;
+  }
+  ctx.cache = { key: plan.key, vector, hit: false, store: plan.store };
+
+  if (plan.lookup) {
+    try {
+      const hit = await cache.lookup(plan.key, vector, lookupThreshold(cfg));
+      if (hit && hit.similarity >= thresholdFor(cfg, hit.answer.category)) {
+        ctx.cache.hit = true;
+        ctx.cache.similarity = hit.similarity;
+        ctx.cache.store = false;
+        deps.metrics.inc('llm_cache_hits_total');
+        const so = ctx.body.stream_options as { include_usage?: boolean } | undefined;
+        return cacheHitResponse(hit, { stream: ctx.stream, includeUsage: so?.include_usage === true });
+      }
+    } catch (err) {
+      deps.logger.warn({ requestId: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache lookup failed; continuing uncached');
+    }
+    deps.metrics.inc('llm_cache_misses_total');
+  }
+  if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector));
   return undefined;
+}
+
+function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vector: Float32Array): ResponseTap {
+  const skip = (reason: string) => deps.metrics.inc('llm_cache_write_skipped_total', { reason });
+  return {
+    name: 'semantic-cache',
+    async done({ status, completion, sse }) {
+      if (status !== 200) return skip('status');
+      // Later stages may withdraw the store (the PII stage does when the prompt carried personal data).
+      if (ctx.cache && !ctx.cache.store) return skip('withdrawn');
+      // An answer to a question that carried personal data is that user's alone.
+      if (ctx.pii?.entities.length) return skip('pii');
+      const full = (sse?.length ? assembleChunks(sse) : undefined) ?? completion;
+      if (!isCompleteAnswer(full, sse)) return skip('incomplete');
+      await deps.cache!.store(key, vector, {
+        completion: full,
+        sse: sse?.length ? [...sse] : undefined,
+        model: typeof full.model === 'string' ? full.model : '',
+        createdMs: deps.clock.wallMs(),
+        category: ctx.decision?.category,
+      });
+    },
+  };
 }

@@ -1,4 +1,46 @@
-// Config section owned by the cache work; the root schema (src/config/schema.ts) composes the sections.
+// `semantic_cache` section (the vLLM Semantic Router's keys, plus per-category thresholds, scope and
+// Redis). Owned by the cache work; the root schema composes it.
 import { z } from 'zod';
 
-export const cacheSection = z.object({}).passthrough();
+const unit = z.number().min(0).max(1);
+
+export const cacheSection = z
+  .object({
+    enabled: z.boolean().default(false),
+    backend_type: z.enum(['memory', 'redis']).default('memory'),
+    /** Cosine similarity a stored question must reach to be served (reference default 0.8). */
+    similarity_threshold: unit.default(0.8),
+    /**
+     * Per-category thresholds, applied to the category the stored answer was routed to (the request
+     * being looked up is not classified yet: lookup runs before routing). Unlisted: similarity_threshold.
+     */
+    category_thresholds: z.record(z.string(), unit).default({}),
+    /** 0 = no expiry. */
+    ttl_seconds: z.number().int().min(0).default(3600),
+    max_entries: z.number().int().positive().default(1000),
+    eviction_policy: z.enum(['fifo', 'lru', 'lfu']).default('fifo'),
+    /** global: every client shares; user: partitioned by the session header (no header, no caching). */
+    scope: z.enum(['global', 'user']).default('global'),
+    /** Header naming the user under scope: user; default: the root session_key (x-user-id). */
+    session_header: z.string().min(1).optional(),
+    /** Also serve/store requests with temperature > 0 (the reference does). */
+    cache_non_deterministic: z.boolean().default(true),
+    /**
+     * Partition by everything before the latest user message (system prompt, earlier turns, tools,
+     * response_format), so "yes, go on" in two conversations never shares an answer.
+     */
+    match_context: z.boolean().default(true),
+    /** Embedding dimensions when the embedder cannot tell (it normally does). */
+    dimensions: z.number().int().positive().default(256),
+    redis: z
+      .object({
+        url: z.string().default('redis://127.0.0.1:6379'),
+        key_prefix: z.string().default('semroute:cache:'),
+        /** How long start-up waits for Redis before serving local-only (it keeps reconnecting). */
+        connect_timeout_ms: z.number().int().positive().default(2000),
+      })
+      .default({}),
+  })
+  .passthrough();
+
+export type CacheConfig = z.infer<typeof cacheSection>;

@@ -1,0 +1,34 @@
+// What a shared backend (Redis on Node; KV / Durable Objects could follow on Workers) must do so
+// that every pod's in-memory index holds the same entries: lookups always stay in-process.
+import type { CachedAnswer, CacheKeyScope } from './types.ts';
+
+export interface CacheEntry {
+  id: string;
+  key: CacheKeyScope;
+  vector: Float32Array;
+  answer: CachedAnswer;
+  /** Wall-clock ms; 0 = never. */
+  expiresAtMs: number;
+}
+
+export interface CacheBackendListener {
+  /** Another pod stored an entry. */
+  onAdd(entry: CacheEntry): void;
+  /** Another pod evicted (or invalidated) entries. */
+  onRemove(ids: string[]): void;
+  /** The connection came back after an outage: messages may have been missed. */
+  onReconnect(): void;
+}
+
+export interface CacheBackend {
+  /** Metric label, e.g. "redis". */
+  readonly name: string;
+  /** Every live entry (at start, and after a reconnect). */
+  load(): Promise<CacheEntry[]>;
+  subscribe(listener: CacheBackendListener): Promise<void>;
+  publishAdd(entry: CacheEntry): Promise<void>;
+  publishRemove(ids: string[]): Promise<void>;
+  /** True while the backend is reachable (local-only otherwise). */
+  healthy(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,76 @@
+// Decides, per request, whether and under which key the semantic cache is consulted and written:
+// scope (global | user from the session header), the conversation context digest, temperature,
+// and the `x-vsr-cache-control` request header.
+import type { Config } from '../config/schema.ts';
+import type { CacheConfig } from '../config/sections/cache.ts';
+import type { PipelineContext } from '../pipeline/context.ts';
+import type { CacheKeyScope } from './types.ts';
+
+export interface CachePlan {
+  key: CacheKeyScope;
+  lookup: boolean;
+  store: boolean;
+}
+
+export type SkipReason = 'no_user' | 'not_user_turn' | 'empty_text' | 'non_deterministic' | 'bypass';
+
+/**
+ * `no-cache`: do not serve from the cache (the fresh answer is stored); `no-store`: do not store
+ * (a stored answer may be served); `bypass` or both: neither. Unknown tokens are ignored.
+ */
+export function cacheControl(header: string | undefined): { lookup: boolean; store: boolean } {
+  const tokens = new Set((header ?? '').toLowerCase().split(',').map((t) => t.trim()));
+  const bypass = tokens.has('bypass');
+  return { lookup: !bypass && !tokens.has('no-cache'), store: !bypass && !tokens.has('no-store') };
+}
+
+export function sessionHeader(config: Config, cfg: CacheConfig): string {
+  return (cfg.session_header ?? (config as { session_key?: string }).session_key ?? 'x-user-id').toLowerCase();
+}
+
+export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext): CachePlan | SkipReason {
+  const { lookup, store } = cacheControl(ctx.headers['x-vsr-cache-control']);
+  if (!lookup && !store) return 'bypass';
+  const msgs = ctx.body.messages;
+  // Only a question can be answered from the cache: not a tool result or an assistant prefill.
+  if (msgs[msgs.length - 1]?.role !== 'user') return 'not_user_turn';
+  if (!ctx.texts.latestUser.trim()) return 'empty_text';
+  const t = ctx.body.temperature;
+  if (typeof t === 'number' && t > 0 && !cfg.cache_non_deterministic) return 'non_deterministic';
+  let scope = 'global';
+  if (cfg.scope === 'user') {
+    const user = ctx.headers[sessionHeader(config, cfg)];
+    if (!user) return 'no_user';
+    scope = `user:${user}`;
+  }
+  const key: CacheKeyScope = { requestedModel: ctx.requestedModel, scope };
+  if (cfg.match_context) {
+    const before = msgs.slice(0, -1);
+    const b = ctx.body;
+    if (before.length || b.tools || b.response_format || b.tool_choice) {
+      key.context = digest(JSON.stringify([before, b.tools ?? null, b.tool_choice ?? null, b.response_format ?? null]));
+    }
+  }
+  return { key, lookup, store };
+}
+
+/** Threshold a stored answer must reach: its category's, else the global one. */
+export function thresholdFor(cfg: CacheConfig, category: string | undefined): number {
+  return (category !== undefined ? cfg.category_thresholds[category] : undefined) ?? cfg.similarity_threshold;
+}
+
+/** The lowest threshold any entry could need: the index is asked for its best match above it. */
+export function lookupThreshold(cfg: CacheConfig): number {
+  return Math.min(cfg.similarity_threshold, ...Object.values(cfg.category_thresholds));
+}
+
+/** 64-bit FNV-1a over UTF-16 code units, as hex: a partition label, not a security boundary. */
+export function digest(s: string): string {
+  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h1 >>> 15);
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,127 @@
+// Conversions between the two shapes of a chat answer, so a cached answer can be served to either
+// kind of client: SSE events -> one chat.completion (for JSON clients and for storage), and a stored
+// answer -> SSE (the recorded events verbatim when there are some, else chunks built from the JSON),
+// always ending with `data: [DONE]` (the reference's bug #913 was a half-replayed stream).
+type Obj = Record<string, unknown>;
+
+/** The `data:` payloads of raw SSE events (each event with or without its `data: ` prefix). */
+export function ssePayloads(events: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const ev of events) {
+    const lines = ev.split('\n').filter((l) => l.startsWith('data:'));
+    if (lines.length === 0 && !ev.startsWith(':') && !/^(event|id|retry):/.test(ev) && ev.trim()) out.push(ev.trim());
+    else if (lines.length) out.push(lines.map((l) => l.slice(5).trimStart()).join('\n'));
+  }
+  return out;
+}
+
+/** Parses raw SSE text (as a client receives it) into events. */
+export function splitSse(text: string): string[] {
+  return text.replace(/\r\n/g, '\n').split('\n\n').map((e) => e.trim()).filter(Boolean);
+}
+
+/** Joins chat.completion.chunk deltas (content, reasoning, tool calls) into one chat.completion. */
+export function assembleChunks(events: readonly string[]): Obj | undefined {
+  const chunks: Obj[] = [];
+  for (const p of ssePayloads(events)) {
+    if (p === '[DONE]') continue;
+    try {
+      const o = JSON.parse(p);
+      if (o && typeof o === 'object') chunks.push(o as Obj);
+    } catch {
+      return undefined;
+    }
+  }
+  if (chunks.length === 0) return undefined;
+  const first = chunks[0]!;
+  type Acc = { role: string; content: string; reasoning: string; tools: Obj[]; finish: unknown; logprobs?: unknown };
+  const choices = new Map<number, Acc>();
+  let usage: unknown, fingerprint: unknown;
+  for (const c of chunks) {
+    if (c.usage) usage = c.usage;
+    if (c.system_fingerprint) fingerprint = c.system_fingerprint;
+    for (const ch of Array.isArray(c.choices) ? (c.choices as Obj[]) : []) {
+      const i = Number(ch.index ?? 0);
+      const acc = choices.get(i) ?? { role: 'assistant', content: '', reasoning: '', tools: [], finish: null };
+      const d = (ch.delta ?? {}) as Obj;
+      if (typeof d.role === 'string') acc.role = d.role;
+      if (typeof d.content === 'string') acc.content += d.content;
+      if (typeof d.reasoning_content === 'string') acc.reasoning += d.reasoning_content;
+      for (const tc of Array.isArray(d.tool_calls) ? (d.tool_calls as Obj[]) : []) {
+        const k = Number(tc.index ?? acc.tools.length);
+        const fn = (tc.function ?? {}) as Obj;
+        const t = (acc.tools[k] ??= { id: tc.id, type: tc.type ?? 'function', function: { name: '', arguments: '' } });
+        if (tc.id) t.id = tc.id;
+        const tf = t.function as { name: string; arguments: string };
+        if (typeof fn.name === 'string') tf.name += fn.name;
+        if (typeof fn.arguments === 'string') tf.arguments += fn.arguments;
+      }
+      if (ch.finish_reason) acc.finish = ch.finish_reason;
+      choices.set(i, acc);
+    }
+  }
+  return {
+    id: first.id,
+    object: 'chat.completion',
+    created: first.created,
+    model: first.model,
+    ...(fingerprint ? { system_fingerprint: fingerprint } : {}),
+    choices: [...choices.entries()].sort((a, b) => a[0] - b[0]).map(([index, c]) => ({
+      index,
+      message: {
+        role: c.role,
+        content: c.content,
+        ...(c.reasoning ? { reasoning_content: c.reasoning } : {}),
+        ...(c.tools.length ? { tool_calls: c.tools.filter(Boolean) } : {}),
+      },
+      finish_reason: c.finish,
+    })),
+    ...(usage ? { usage } : {}),
+  };
+}
+
+/** True when every choice finished normally (stop or length) and, if streamed, the stream ended with [DONE]. */
+export function isCompleteAnswer(completion: Obj | undefined, sse?: readonly string[]): boolean {
+  if (!completion || typeof completion !== 'object' || completion.error) return false;
+  const choices = completion.choices;
+  if (!Array.isArray(choices) || choices.length === 0) return false;
+  for (const ch of choices as Obj[]) {
+    if (ch.finish_reason !== 'stop' && ch.finish_reason !== 'length') return false;
+    const m = ch.message as Obj | undefined;
+    if (!m || typeof m.content !== 'string') return false;
+  }
+  if (sse) {
+    const p = ssePayloads(sse);
+    if (p[p.length - 1] !== '[DONE]') return false;
+  }
+  return true;
+}
+
+/** A stored answer as an SSE body: recorded events verbatim, or chunks built from the completion. */
+export function toSseBody(completion: Obj, sse?: readonly string[], opts: { includeUsage?: boolean } = {}): string {
+  const payloads = sse?.length ? ssePayloads(sse).filter((p) => p !== '[DONE]') : completionToChunks(completion, opts).map((c) => JSON.stringify(c));
+  return payloads.map((p) => `data: ${p}\n\n`).join('') + 'data: [DONE]\n\n';
+}
+
+/** chat.completion -> chat.completion.chunk objects: role, content, tool calls, finish (+ usage if asked). */
+export function completionToChunks(completion: Obj, opts: { includeUsage?: boolean } = {}): Obj[] {
+  const base = { id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model };
+  const out: Obj[] = [];
+  const choices = Array.isArray(completion.choices) ? (completion.choices as Obj[]) : [];
+  for (const ch of choices) {
+    const index = ch.index ?? 0;
+    const m = (ch.message ?? {}) as Obj;
+    out.push({ ...base, choices: [{ index, delta: { role: m.role ?? 'assistant', content: '' }, finish_reason: null }] });
+    if (typeof m.reasoning_content === 'string' && m.reasoning_content) {
+      out.push({ ...base, choices: [{ index, delta: { reasoning_content: m.reasoning_content }, finish_reason: null }] });
+    }
+    if (typeof m.content === 'string' && m.content) out.push({ ...base, choices: [{ index, delta: { content: m.content }, finish_reason: null }] });
+    if (Array.isArray(m.tool_calls) && m.tool_calls.length) {
+      const tool_calls = (m.tool_calls as Obj[]).map((t, i) => ({ index: i, ...t }));
+      out.push({ ...base, choices: [{ index, delta: { tool_calls }, finish_reason: null }] });
+    }
+    out.push({ ...base, choices: [{ index, delta: {}, finish_reason: ch.finish_reason ?? 'stop' }] });
+  }
+  if (opts.includeUsage && completion.usage) out.push({ ...base, choices: [], usage: completion.usage });
+  return out;
+}

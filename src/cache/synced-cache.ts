@@ -1,0 +1,110 @@
+// A MemoryCache kept in sync with other pods through a CacheBackend. Lookups never leave the
+// process; stores go to the local index at once and to the backend in the background. A backend
+// failure is logged and counted, never surfaced: entries stored meanwhile are published when the
+// backend comes back, and the local index is reconciled with the backend's contents.
+import type { Logger, Metrics } from '../observability/types.ts';
+import type { CacheBackend, CacheEntry } from './backend.ts';
+import type { MemoryCache } from './memory-cache.ts';
+import type { CachedAnswer, CacheHit, CacheKeyScope, SemanticCache } from './types.ts';
+
+export class SyncedCache implements SemanticCache {
+  /** Local entries the backend has not acknowledged yet. */
+  private pending = new Map<string, CacheEntry>();
+  private resyncing: Promise<void> | undefined;
+  private lastWarn = 0;
+
+  constructor(
+    readonly local: MemoryCache,
+    private readonly backend: CacheBackend,
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {
+    local.onEvict = (ids) => {
+      for (const id of ids) this.pending.delete(id);
+      this.guard('publish_remove', this.backend.publishRemove(ids));
+    };
+  }
+
+  /** Loads what the backend holds and subscribes to other pods' changes; never throws. */
+  async start(): Promise<void> {
+    try {
+      await this.backend.subscribe({
+        onAdd: (e) => { this.local.put(e); },
+        onRemove: (ids) => this.local.remove(ids),
+        onReconnect: () => { void this.resync(); },
+      });
+      for (const e of await this.backend.load()) this.local.put(e);
+    } catch (err) {
+      this.fail('load', err);
+    }
+  }
+
+  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number): Promise<CacheHit | undefined> {
+    return this.local.lookup(key, vector, threshold);
+  }
+
+  async store(key: CacheKeyScope, vector: Float32Array, answer: CachedAnswer): Promise<void> {
+    const entry = this.local.newEntry(key, vector, answer);
+    this.local.put(entry);
+    if (!this.local.has(entry.id)) return;
+    this.pending.set(entry.id, entry);
+    const ok = await this.guard('publish_add', this.backend.publishAdd(entry));
+    if (ok) this.pending.delete(entry.id);
+  }
+
+  size(): number {
+    return this.local.size();
+  }
+
+  async close(): Promise<void> {
+    await this.backend.close().catch(() => {});
+  }
+
+  /** After an outage: publish what was stored locally meanwhile, then take the backend's view. */
+  resync(): Promise<void> {
+    this.resyncing ??= (async () => {
+      try {
+        for (const [id, e] of [...this.pending]) {
+          if (!this.local.has(id)) { this.pending.delete(id); continue; }
+          await this.backend.publishAdd(e);
+          this.pending.delete(id);
+        }
+        const remote = await this.backend.load();
+        const ids = new Set(remote.map((e) => e.id));
+        const gone = this.local.entries().filter((e) => !ids.has(e.id) && !this.pending.has(e.id)).map((e) => e.id);
+        this.local.remove(gone);
+        for (const e of remote) if (!this.local.has(e.id)) this.local.put(e);
+        this.logger.info({ backend: this.backend.name, entries: this.local.size() }, 'semantic cache resynced with shared backend');
+      } catch (err) {
+        this.fail('resync', err);
+      } finally {
+        this.resyncing = undefined;
+      }
+    })();
+    return this.resyncing;
+  }
+
+  private async guard(operation: string, p: Promise<void>): Promise<boolean> {
+    try {
+      const t0 = performance.now();
+      await p;
+      this.metrics?.observe('llm_cache_operation_duration_seconds', { backend: this.backend.name, operation }, (performance.now() - t0) / 1000);
+      this.metrics?.inc('llm_cache_operations_total', { backend: this.backend.name, operation, status: 'success' });
+      return true;
+    } catch (err) {
+      this.fail(operation, err);
+      return false;
+    }
+  }
+
+  private fail(operation: string, err: unknown): void {
+    this.metrics?.inc('llm_cache_operations_total', { backend: this.backend.name, operation, status: 'error' });
+    this.metrics?.inc('llm_cache_backend_errors_total', { backend: this.backend.name, operation });
+    // One warning per outage window, not one per request.
+    const now = Date.now();
+    if (now - this.lastWarn < 10_000) return;
+    this.lastWarn = now;
+    this.logger.warn({ backend: this.backend.name, operation, err: err instanceof Error ? err.message : String(err) },
+      'semantic cache backend unavailable; serving from the local cache');
+  }
+}
