@@ -6,7 +6,8 @@ import type { AppDeps } from '../../src/deps.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Classifiers } from '../../src/classify/types.ts';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
-import { loadClassifiers } from '../../src/classify/registry.ts';
+import { createClassifiers, loadPacks } from '../../src/classify/registry.ts';
+import type { LoadedPack } from '../../src/classify/pack-loader.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { createNodeEngine } from './ort-engine.ts';
 import { createFileSource, defaultModelsDir } from './file-source.ts';
@@ -49,32 +50,44 @@ export interface NodeDepsOptions {
   noCache?: boolean;
 }
 
-const EMPTY: Classifiers = { sequence: () => undefined, pii: () => undefined, embedder: () => undefined, info: () => [] };
-
-export async function loadNodeClassifiers(config: Config, logger: Logger, baseDir?: string): Promise<Classifiers> {
+/**
+ * Loads every configured pack; one that fails is reported and left out instead of failing the rest
+ * (a missing PII pack still leaves the pattern recognizers; a missing category pack makes /ready 503).
+ * `strict` throws on the first failure instead (tests, `--check`).
+ */
+export async function loadNodeClassifiers(config: Config, logger: Logger, baseDir?: string, strict = false): Promise<Classifiers> {
   const root = modelsRoot(config, baseDir);
   const thresholds: Record<string, number> = {};
   const cat = config.classifier.category_model?.threshold;
   if (cat !== undefined) thresholds[config.packs.category] = cat;
-  return loadClassifiers(createFileSource(root), createNodeEngine(config.device, logger), packsToLoad(config), { thresholds, logger });
+  const source = createFileSource(root);
+  const engine = createNodeEngine(config.device, logger);
+  const wanted = Object.entries(packsToLoad(config));
+  const results = await Promise.allSettled(wanted.map(([name, dir]) => loadPacks(source, engine, { [name]: dir })));
+  const loaded: LoadedPack[] = [];
+  results.forEach((r, i) => {
+    const [name] = wanted[i];
+    if (r.status === 'fulfilled') {
+      const p = r.value[0];
+      loaded.push(p);
+      logger.info({ pack: name, task: p.info.task, provider: p.info.provider, bytes: p.info.sizeBytes, load_ms: Math.round(p.info.loadTimeMs) }, 'model pack loaded');
+    } else {
+      const msg = r.reason instanceof Error ? r.reason.message : String(r.reason);
+      if (strict) throw new Error(`model pack "${name}" (${root}/${wanted[i][1]}): ${msg}`);
+      logger.error({ pack: name, models_dir: root, err: msg }, `model pack "${name}" failed to load; serving without it`);
+    }
+  });
+  return createClassifiers(loaded, { thresholds, logger });
 }
 
 export async function buildNodeDeps(config: Config, opts: NodeDepsOptions = {}): Promise<AppDeps & { close(): Promise<void> }> {
   const logger = opts.logger ?? createNodeLogger(config, { base: { runtime: 'node' } });
   const metrics = opts.metrics ?? createMetrics({ config });
-  let classifiers = opts.classifiers;
-  if (!classifiers) {
-    try {
-      classifiers = await loadNodeClassifiers(config, logger, opts.baseDir);
-    } catch (err) {
-      // Serve anyway, not ready: /ready answers 503 with the reason and auto names go to default_model,
-      // so a broken pack shows up as a clear message instead of a crash loop.
-      logger.error(
-        { err: err instanceof Error ? err.message : String(err), models_dir: modelsRoot(config, opts.baseDir) },
-        'model packs failed to load; serving without them (GET /ready answers 503). Fix the pack or set routing.enabled: false',
-      );
-      classifiers = EMPTY;
-    }
+  const classifiers = opts.classifiers ?? (await loadNodeClassifiers(config, logger, opts.baseDir));
+  if (config.routing.enabled && !classifiers.sequence(config.packs.category)) {
+    // Serve anyway, not ready: /ready answers 503 and auto names go to default_model, so a broken
+    // pack is a clear message instead of a crash loop.
+    logger.error({ pack: config.packs.category }, 'category pack not loaded: GET /ready answers 503 and auto names go to default_model. Fix the pack or set routing.enabled: false');
   }
   const upstream = createNodeUpstreamClient({ maxSockets: config.upstream.keep_alive_connections, connectTimeoutMs: config.upstream.connect_timeout_ms });
   const cache = opts.noCache ? undefined : await createNodeCache(config, logger, metrics);
