@@ -1,9 +1,39 @@
 // Token BIO predictions -> entity spans. Repairs ill-formed sequences instead of dropping them:
-// an I-X that does not continue an X entity starts one (the usual "IOB repair").
+// an I-X that does not continue an X entity starts one (the usual "IOB repair"), and two X
+// entities separated only by a small gap (a space, an initial's dot; for addresses also a comma or
+// line break) are one entity that a per-token model split ("Lewis | Forbes", "Apt. 5 | Paris").
 import type { PiiEntity, TokenPrediction } from '../types.ts';
 import { parseTag } from './type-names.ts';
 
-export function mergeBio(tokens: readonly TokenPrediction[]): PiiEntity[] {
+const JOINABLE_GAP = /^[ \t]{1,2}$/;
+const ADDRESS_GAP = /^(?:[ \t]{0,2}[,\n][ \t]{0,2}|[ \t]{1,2})$/;
+
+function joinSplit(text: string, ents: PiiEntity[]): PiiEntity[] {
+  const out: PiiEntity[] = [];
+  let n = 0;
+  for (const e of ents) {
+    const prev = out[out.length - 1];
+    if (prev && prev.type === e.type) {
+      const gap = text.slice(prev.end, e.start);
+      if ((e.type === 'STREET_ADDRESS' ? ADDRESS_GAP : JOINABLE_GAP).test(gap)) {
+        prev.confidence = (prev.confidence * n + e.confidence) / (n + 1);
+        prev.end = e.end;
+        n++;
+        continue;
+      }
+    }
+    out.push({ ...e });
+    n = 1;
+  }
+  return out;
+}
+
+export function mergeBio(tokens: readonly TokenPrediction[], text?: string): PiiEntity[] {
+  const ents = mergeTags(tokens);
+  return text === undefined ? ents : joinSplit(text, ents);
+}
+
+function mergeTags(tokens: readonly TokenPrediction[]): PiiEntity[] {
   const out: PiiEntity[] = [];
   let cur: { type: string; start: number; end: number; sum: number; n: number } | undefined;
   const close = () => {

@@ -32,7 +32,7 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       const threshold = Number.isFinite(t) ? t : opts.threshold;
       const patterns: PiiEntity[] = runRecognizers(text, threshold).map((m) => ({ ...m, source: 'pattern' as const }));
       if (!model) return patterns;
-      const predicted = mergeBio(await model.predict(text))
+      const predicted = mergeBio(await model.predict(text), text)
         .filter((e) => e.confidence >= threshold)
         .sort((a, b) => a.start - b.start);
       return [...patterns, ...withoutOverlaps(predicted, patterns)].sort((a, b) => a.start - b.start || a.end - b.end);

@@ -1,0 +1,64 @@
+// `npm run train -- pii`: trains the PII token model on ../shared/data/pii (minus the dev split),
+// writes the pack (model.onnx, manifest.json, labels.json, MODEL_CARD.md) and scores it on dev
+// through the real detector.
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PackManifest } from '../../../src/classify/types.ts';
+import { REPO_ROOT } from '../data.ts';
+import { Progress } from '../progress.ts';
+import { writeModelCard } from './card.ts';
+import { loadPiiRows, splitPii } from './data.ts';
+import { defaultFeatureParams, encodeRows, LABELS, MAX_LENGTH } from './encode.ts';
+import { buildPiiGraph } from './graph.ts';
+import { train } from './model.ts';
+import { detectLatency, LATENCY_TEXT, loadPiiDetector, scoreRows } from './pack-eval.ts';
+import { formatReport } from './metrics.ts';
+
+export const PII_HYPERPARAMS = { buckets: 2 ** 17, dim: 32, ctx: 64, epochs: 4, lr: 0.05, dropout: 0.3, wnutWeight: 1, threshold: 0.5 };
+
+export async function trainPii(opts: { seed?: number; outDir?: string } = {}): Promise<{ outDir: string; microF1: number }> {
+  const seed = opts.seed ?? 1;
+  const outDir = resolve(opts.outDir ?? join(REPO_ROOT, 'models/pii'));
+  const hp = PII_HYPERPARAMS;
+  const t0 = Date.now();
+  const { train: trainRows, dev, dropped } = splitPii(loadPiiRows());
+  const params = defaultFeatureParams(hp.buckets);
+  const set = encodeRows(trainRows, params);
+  const rowWeight = Float32Array.from(trainRows, (r) => (r.source === 'wnut17' ? hp.wnutWeight : 1));
+  const bar = new Progress('pii', hp.epochs);
+  bar.tick(0, `${set.labels.length} tokens`);
+  const net = train(set, { ...hp, labels: LABELS.length, seed, rowWeight, onEpoch: (e, loss) => bar.tick(e, `loss ${loss.toFixed(4)}`) });
+  const trainSeconds = (Date.now() - t0) / 1000;
+
+  mkdirSync(outDir, { recursive: true });
+  const manifest: PackManifest = {
+    name: 'pii',
+    version: `1.0.0+seed${seed}`,
+    task: 'token-classification',
+    featurizer: { type: 'token-features', buckets: params.buckets, templates: params.templates },
+    inputs: [params.input],
+    output: 'probabilities',
+    output_kind: 'probabilities',
+    max_length: MAX_LENGTH,
+    threshold: hp.threshold,
+    files: { model: 'model.onnx', labels: 'labels.json' },
+    offsets: 'utf16',
+  };
+  const model = buildPiiGraph(net, params.templates.length, { seed: String(seed), labels: String(LABELS.length) });
+  writeFileSync(join(outDir, 'model.onnx'), model);
+  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const idx = Object.fromEntries(LABELS.map((l, i) => [String(i), l]));
+  const l2i = Object.fromEntries(LABELS.map((l, i) => [l, i]));
+  writeFileSync(join(outDir, 'labels.json'), JSON.stringify({ label_to_idx: l2i, idx_to_label: idx }, null, 2) + '\n');
+
+  const det = await loadPiiDetector(outDir);
+  const report = await scoreRows(det, dev);
+  const latency = await detectLatency(det, LATENCY_TEXT);
+  const sizeBytes = statSync(join(outDir, 'model.onnx')).size;
+  process.stderr.write(`${formatReport('presidio dev', report.presidio)}\n${formatReport('wnut17 dev (PERSON/ORGANIZATION/GPE)', report.informal)}\n`);
+  writeModelCard(outDir, {
+    seed, hp, report, latency, sizeBytes, trainSeconds,
+    counts: { trainRows: trainRows.length, devRows: dev.length, dropped, trainTokens: set.labels.length, misaligned: set.misaligned },
+  });
+  return { outDir, microF1: report.presidio.micro.f1 };
+}
