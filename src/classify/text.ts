@@ -66,12 +66,17 @@ export function prefixForBudget(text: string, budget: number, slack = 64): strin
   return text.slice(0, end);
 }
 
+/** Most UTF-16 units of input any featurizer looks at for a pack of this max_length. */
+export function textBudget(maxLength: number): number {
+  return Math.max(4096, maxLength * 32);
+}
+
 /**
  * Bounds the work any featurizer does on huge input (1 MB of text) before its exact token cut: keeps
  * a prefix long enough for `maxLength` tokens with generous room, and says whether it cut.
  */
 export function boundText(text: string, maxLength: number): { text: string; cut: boolean } {
-  const budget = Math.max(4096, maxLength * 32);
+  const budget = textBudget(maxLength);
   if (text.length <= budget) return { text, cut: false };
   return { text: prefixForBudget(text, budget), cut: true };
 }

@@ -5,7 +5,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { Features, Featurizer, PackManifest, Tensor } from '../types.ts';
 import { PackError, errorText } from '../pack-error.ts';
-import { prefixForBudget, sanitizeText } from '../text.ts';
+import { prefixForBudget, sanitizeText, textBudget } from '../text.ts';
 import { alignTokens, type AlignOptions, type Span } from './hf-offsets.ts';
 import type { PackFiles } from './index.ts';
 
@@ -120,14 +120,17 @@ export function createHfTokenizerFeaturizer(
   };
 
   /** Content tokens (no specials) of the first contentMax tokens, tokenising a bounded prefix. */
+  // Past this many characters the rest of the text is not looked at (and the cut is reported), so
+  // 1 MB of whitespace or one 1 MB "word" costs no more than a long message.
+  const cap = textBudget(maxLength);
   function contentTokens(text: string): { tokens: string[]; part: string; truncated: boolean } {
-    let budget = contentMax * 8 + 16;
+    let budget = Math.min(cap, contentMax * 8 + 16);
     for (;;) {
       const part = prefixForBudget(text, budget);
       const tokens = tok.tokenize(part, { add_special_tokens: false });
       if (tokens.length > contentMax) return { tokens: tokens.slice(0, contentMax), part, truncated: true };
-      if (part.length === text.length) return { tokens, part, truncated: false };
-      budget *= 4;
+      if (part.length === text.length || budget >= cap) return { tokens, part, truncated: part.length < text.length };
+      budget = Math.min(cap, budget * 4);
     }
   }
 
