@@ -38,7 +38,7 @@ function ancestry(spans: ReadableSpan[], span: ReadableSpan): string[] {
   let cur: ReadableSpan | undefined = span;
   while (cur) {
     chain.push(cur.name);
-    const parent = cur.parentSpanContext?.spanId;
+    const parent: string | undefined = cur.parentSpanContext?.spanId;
     cur = parent ? byId.get(parent) : undefined;
   }
   return chain;
