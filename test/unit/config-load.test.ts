@@ -1,0 +1,171 @@
+// Config loading: the reference's classic config.yaml loads as written; errors name the key path;
+// unknown keys warn; the embedded default equals config/config.yaml.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigText, loadDefaultConfig } from '../../src/config/index.ts';
+import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
+
+// Written exactly in the reference's CLASSIC shape (vsr.md section 1.1), keys semroute does not use included.
+const REFERENCE = `
+bert_model:
+  model_id: sentence-transformers/all-MiniLM-L12-v2
+  threshold: 0.6
+  use_cpu: true
+semantic_cache:
+  enabled: true
+  backend_type: "memory"
+  similarity_threshold: 0.8
+  max_entries: 1000
+  ttl_seconds: 3600
+  eviction_policy: "fifo"
+tools:
+  enabled: true
+  top_k: 3
+  similarity_threshold: 0.2
+  tools_db_path: "config/tools_db.json"
+  fallback_to_empty: true
+prompt_guard:
+  enabled: true
+  use_modernbert: true
+  model_id: "models/jailbreak_classifier_modernbert-base_model"
+  threshold: 0.7
+  use_cpu: true
+  jailbreak_mapping_path: "models/jailbreak_classifier_modernbert-base_model/jailbreak_type_mapping.json"
+vllm_endpoints:
+  - name: "endpoint1"
+    address: "172.28.0.20"
+    port: 8002
+    weight: 1
+model_config:
+  "qwen3":
+    reasoning_family: "qwen3"
+    preferred_endpoints: ["endpoint1"]
+    pii_policy:
+      allow_by_default: true
+      pii_types_allowed: ["EMAIL_ADDRESS"]
+    pricing:
+      currency: USD
+      prompt_per_1m: 0.1
+      completion_per_1m: 0.3
+classifier:
+  category_model:
+    model_id: "models/category_classifier_modernbert-base_model"
+    use_modernbert: true
+    threshold: 0.6
+    use_cpu: true
+    category_mapping_path: "models/category_classifier_modernbert-base_model/category_mapping.json"
+  pii_model:
+    model_id: "models/pii_classifier_modernbert-base_presidio_token_model"
+    use_modernbert: true
+    threshold: 0.7
+    use_cpu: true
+    pii_mapping_path: "models/pii_classifier_modernbert-base_presidio_token_model/pii_type_mapping.json"
+categories:
+  - name: math
+    description: "Mathematics"
+    mmlu_categories: ["math"]
+    system_prompt: "You are a mathematics expert."
+    system_prompt_enabled: true
+    system_prompt_mode: replace
+    model_scores:
+      - model: qwen3
+        score: 1.0
+        use_reasoning: true
+        reasoning_effort: high
+        reasoning_description: "Mathematical problems require step-by-step reasoning"
+default_model: "qwen3"
+reasoning_families:
+  deepseek:
+    type: "chat_template_kwargs"
+    parameter: "thinking"
+  qwen3:
+    type: "chat_template_kwargs"
+    parameter: "enable_thinking"
+  gpt-oss:
+    type: "reasoning_effort"
+    parameter: "reasoning_effort"
+default_reasoning_effort: high
+api:
+  batch_classification:
+    max_batch_size: 100
+    concurrency_threshold: 5
+    max_concurrency: 8
+observability:
+  tracing:
+    enabled: false
+    provider: "opentelemetry"
+    exporter:
+      type: "stdout"
+      endpoint: "localhost:4317"
+      insecure: true
+    sampling:
+      type: "always_on"
+      rate: 1.0
+clear_route_cache: false
+`;
+
+describe('config loading', () => {
+  it('accepts a config written in the reference classic shape', () => {
+    const { config } = loadConfigText(REFERENCE, 'reference.yaml');
+    expect(config.default_model).toBe('qwen3');
+    expect(config.vllm_endpoints[0]).toMatchObject({ name: 'endpoint1', address: '172.28.0.20', port: 8002, weight: 1 });
+    expect(config.model_config.qwen3.pii_policy?.pii_types_allowed).toEqual(['EMAIL_ADDRESS']);
+    expect(config.categories[0].model_scores[0]).toMatchObject({ model: 'qwen3', use_reasoning: true, reasoning_effort: 'high' });
+    expect(config.reasoning_families['gpt-oss']).toEqual({ type: 'reasoning_effort', parameter: 'reasoning_effort' });
+    expect(config.classifier.category_model?.threshold).toBe(0.6);
+    expect(config.api.batch_classification.max_batch_size).toBe(100);
+    // semroute's own keys get their defaults.
+    expect(config.session_key).toBe('x-user-id');
+    expect(config.routing.auto_model_names).toEqual(['MoM', 'auto', 'vllm-sr/auto']);
+    expect(config.server.max_body_bytes).toBe(10 * 1024 * 1024);
+  });
+
+  it('names the key path and the problem', () => {
+    const bad = REFERENCE.replace('score: 1.0', 'score: -1').replace('port: 8002', 'port: "eighty"');
+    const err = (() => {
+      try {
+        loadConfigText(bad, 'bad.yaml');
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.issues.some((i) => i.startsWith('categories[0].model_scores[0].score:'))).toBe(true);
+    expect(err!.issues.some((i) => i.startsWith('vllm_endpoints[0].port:'))).toBe(true);
+    expect(err!.message).toContain('bad.yaml');
+  });
+
+  it('requires use_reasoning, as the reference does', () => {
+    expect(() => loadConfigText(REFERENCE.replace('        use_reasoning: true\n', ''))).toThrow(/categories\[0\]\.model_scores\[0\]\.use_reasoning: use_reasoning is required/);
+  });
+
+  it('checks names across sections', () => {
+    expect(() => loadConfigText(REFERENCE.replace('preferred_endpoints: ["endpoint1"]', 'preferred_endpoints: ["nope"]'))).toThrow(
+      /model_config\.qwen3\.preferred_endpoints\[0\]: no vllm_endpoints entry named "nope"/,
+    );
+    expect(() => loadConfigText(REFERENCE.replace('reasoning_family: "qwen3"', 'reasoning_family: "mystery"'))).toThrow(/model_config\.qwen3\.reasoning_family/);
+    expect(() => loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "http://x/y"'))).toThrow(/vllm_endpoints\[0\]\.address/);
+  });
+
+  it('warns about unknown keys instead of failing', () => {
+    const { warnings } = loadConfigText(`${REFERENCE}\ndefualt_model: typo\nrouting:\n  enabled: true\n`);
+    expect(warnings).toContain('defualt_model: unknown key (ignored)');
+    const strictSection = () => loadConfigText(`${REFERENCE}\nrouting:\n  enabeld: true\n`);
+    expect(strictSection).toThrow(/routing/);
+  });
+
+  it('reports YAML syntax errors and non-mapping documents', () => {
+    expect(() => loadConfigText('default_model: [unclosed')).toThrow(/YAML syntax error/);
+    expect(() => loadConfigText('- just\n- a list\n')).toThrow(/mapping/);
+    expect(() => loadConfigText('{}')).toThrow(/default_model/);
+  });
+
+  it('the embedded default config equals config/config.yaml and loads without warnings', () => {
+    const file = readFileSync(new URL('../../config/config.yaml', import.meta.url), 'utf8');
+    expect(DEFAULT_CONFIG_YAML).toBe(file);
+    const { config, warnings } = loadDefaultConfig();
+    expect(warnings).toEqual([]);
+    expect(config.categories.map((c) => c.name)).toHaveLength(14);
+    expect(config.packs.category).toBe('domain');
+  });
+});
