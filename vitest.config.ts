@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    // A throwaway redis-server for the shared semantic cache tests (inject('redisUrl')).
+    globalSetup: ['test/setup/redis.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // 2-core machines: integration tests start servers; keep file parallelism modest.

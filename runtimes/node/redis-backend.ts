@@ -76,7 +76,7 @@ export class RedisBackend implements CacheBackend {
     if (!ok) {
       this.wasDown = true;
       this.opts.logger.warn({ backend: 'redis' }, 'semantic cache: Redis unreachable at start; serving local-only and retrying');
-      this.gauge();
+      this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: 'redis', operation: 'connection' });
     }
     return ok;
   }
@@ -152,7 +152,6 @@ export class RedisBackend implements CacheBackend {
   private onReady(): void {
     if (this.cmd.status !== 'ready' || this.sub.status !== 'ready') return;
     this.up = true;
-    this.gauge();
     if (this.wasDown) {
       this.wasDown = false;
       this.opts.logger.info({ backend: 'redis' }, 'semantic cache: Redis is back; resyncing');
@@ -161,13 +160,11 @@ export class RedisBackend implements CacheBackend {
   }
 
   private onDown(): void {
-    if (this.up) this.opts.logger.warn({ backend: 'redis' }, 'semantic cache: lost Redis; serving local-only until it returns');
+    if (this.up) {
+      this.opts.logger.warn({ backend: 'redis' }, 'semantic cache: lost Redis; serving local-only until it returns');
+      this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: 'redis', operation: 'connection' });
+    }
     if (this.listener) this.wasDown = true;
     this.up = false;
-    this.gauge();
-  }
-
-  private gauge(): void {
-    this.opts.metrics?.set('llm_cache_backend_up', { backend: 'redis' }, this.up ? 1 : 0);
   }
 }
