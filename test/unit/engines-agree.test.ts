@@ -49,9 +49,17 @@ async function agree(source: ModelSource, dir: string): Promise<{ worst: number;
   for (const text of TEXTS) {
     const f = node.featurizer.encode(text);
     const [a, b] = await Promise.all([node.session.run(f.feeds), web.session.run(f.feeds)]);
-    const out = node.manifest.output;
-    expect(b[out]!.dims).toEqual(a[out]!.dims);
-    worst = Math.max(worst, compare(a[out]!.data as Float32Array, b[out]!.data as Float32Array));
+    // Every graph output, not only the one the manifest reads (e.g. logits beside probs).
+    expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+    expect(Object.keys(a)).toContain(node.manifest.output);
+    for (const out of Object.keys(a)) {
+      expect(b[out]!.dims).toEqual(a[out]!.dims);
+      if (a[out]!.type !== 'float32') {
+        expect(Array.from(b[out]!.data as ArrayLike<unknown>)).toEqual(Array.from(a[out]!.data as ArrayLike<unknown>));
+        continue;
+      }
+      worst = Math.max(worst, compare(a[out]!.data as Float32Array, b[out]!.data as Float32Array));
+    }
   }
   return { worst, node, web };
 }
