@@ -1,0 +1,64 @@
+// The ext_proc door onto the shared pipeline: parse + validate (step 1) with the gateway's own
+// functions, then runRequestPipeline (steps 2-6). Step 7 is Envoy's job, so the endpoint pool is only
+// asked which endpoint it would pick (for x-gateway-destination-endpoint).
+import type { AppDeps } from '../../../src/deps.ts';
+import { requestIdFrom } from '../../../src/api/openai.ts';
+import { errorBody, GatewayError } from '../../../src/pipeline/errors.ts';
+import { buildContext, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
+import { runRequestPipeline } from '../../../src/pipeline/run.ts';
+import { EndpointPool } from '../../../src/upstream/pool.ts';
+import { modelsResponse } from './models.ts';
+import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
+  const pool = new EndpointPool(deps.config, deps.clock);
+  const startedSec = Math.floor(deps.clock.wallMs() / 1000);
+  return {
+    async chat(input: ChatInput): Promise<ChatOutcome> {
+      // Same limit as the HTTP door; passing an oversized body on unread would skip the guard.
+      if (input.body.length > deps.config.server.max_body_bytes) return { kind: 'respond', response: tooLarge(deps.config.server.max_body_bytes) };
+      let text: string;
+      try {
+        text = utf8.decode(input.body);
+      } catch {
+        return { kind: 'pass', reason: 'invalid_utf8' };
+      }
+      let ctx;
+      try {
+        const body = validateChatBody(parseJsonBody(text));
+        const requestId = requestIdFrom(input.headers['x-request-id']);
+        ctx = buildContext({ requestId, headers: input.headers, body, startedMs: deps.clock.now(), signal: input.signal });
+      } catch (err) {
+        // Bad JSON or not a chat body: Envoy sends it on untouched and the upstream answers the client.
+        if (err instanceof GatewayError) return { kind: 'pass', reason: String(err.code ?? 'invalid_request') };
+        throw err;
+      }
+      const result = await runRequestPipeline(deps, ctx);
+      if (result.kind === 'respond') return result;
+      const endpoint = pool.candidates(result.model)[0]?.hostPort;
+      return {
+        kind: 'forward',
+        body: encoder.encode(result.body),
+        model: result.model,
+        endpoint,
+        requestId: ctx.requestId,
+        responseHeaders: { ...ctx.responseHeaders },
+        taps: ctx.taps,
+      };
+    },
+    models: () => modelsResponse(deps, startedSec),
+  };
+}
+
+function tooLarge(max: number) {
+  return {
+    status: 413,
+    headers: {},
+    contentType: 'application/json',
+    body: errorBody(`The request body is larger than ${max} bytes.`, 'invalid_request_error', 'request_too_large'),
+    reason: 'request_too_large',
+  };
+}
