@@ -1,5 +1,6 @@
 // Builds AppDeps for a Node process: packs through onnxruntime-node, the node:http upstream client,
 // pino logger, Prometheus registry, optional semantic cache. Shared by main.ts, dev.ts, tests and bench.
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { AppDeps } from '../../src/deps.ts';
@@ -16,6 +17,8 @@ import { createNodeCache } from './cache.ts';
 import { createNodeUpstreamClient } from './upstream-client.ts';
 
 export const VERSION: string = (() => {
+  // The bundle (runtimes/node/build.mjs) bakes the version in; tsx reads package.json.
+  if (process.env.SEMROUTE_VERSION) return process.env.SEMROUTE_VERSION;
   try {
     return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
   } catch {
@@ -32,16 +35,20 @@ export function packsToLoad(config: Config): Record<string, string> {
   return out;
 }
 
-export function modelsRoot(config: Config, baseDir?: string): string {
+/**
+ * Where packs live: packs.dir as given when absolute; a relative one is resolved against the working
+ * directory, and the default "models" falls back to the repository's bundled folder (tests, tsx).
+ */
+export function modelsRoot(config: Config, baseDir = process.cwd()): string {
   const dir = config.packs.dir;
   if (isAbsolute(dir)) return dir;
-  // "models" (the default) means the bundled packs wherever the process was started from.
-  if (!baseDir && dir === 'models') return defaultModelsDir();
-  return resolve(baseDir ?? process.cwd(), dir);
+  const here = resolve(baseDir, dir);
+  if (existsSync(here) || dir !== 'models') return here;
+  return defaultModelsDir();
 }
 
 export interface NodeDepsOptions {
-  /** Folder relative pack paths are resolved against (the config file's folder). */
+  /** Folder a relative packs.dir is resolved against (default: the working directory). */
   baseDir?: string;
   classifiers?: Classifiers;
   logger?: Logger;

@@ -1,7 +1,7 @@
 // semroute on Node: `node dist/semroute.mjs --config FILE --port N` (or `npm start -- ...`).
 // Thin entry: read config, build deps, createApp, serve; optional ext_proc and metrics ports.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../../src/app.ts';
 import { ConfigError, loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
@@ -22,7 +22,7 @@ Usage: semroute [--config FILE] [--port N] [options]
                         default: the bundled config/config.yaml
   --port N              HTTP port for /v1/*, /api/v1/classify/*, /health, /metrics (default server.port, 8801)
   --host ADDR           listen address (default server.host, 0.0.0.0)
-  --models-dir DIR      folder holding the model packs (default packs.dir)
+  --models-dir DIR      folder holding the model packs (default packs.dir, relative to the working directory)
   --device D            auto | cpu | cuda (default device)
   --extproc-port N      also serve Envoy ext_proc gRPC on this port (reference: 50051)
   --metrics-port N      also serve /metrics on its own port (reference: 9190)
@@ -30,7 +30,7 @@ Usage: semroute [--config FILE] [--port N] [options]
   -h, --help            this text
 `;
 
-function readConfig(path: string | undefined): LoadedConfig & { baseDir?: string } {
+function readConfig(path: string | undefined): LoadedConfig {
   if (!path) return loadDefaultConfig();
   const file = resolve(path);
   let text: string;
@@ -39,7 +39,7 @@ function readConfig(path: string | undefined): LoadedConfig & { baseDir?: string
   } catch (err) {
     throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, []);
   }
-  return { ...loadConfigText(text, file), baseDir: dirname(file) };
+  return loadConfigText(text, file);
 }
 
 const int = (name: string, v: string | undefined) => {
@@ -85,7 +85,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const host = values.host ?? config.server.host;
 
   const tracing = setupNodeTracing(config, { logger });
-  const deps = await buildNodeDeps(config, { baseDir: loaded.baseDir, logger });
+  const deps = await buildNodeDeps(config, { logger });
   const proc = registerProcessMetrics(deps.metrics as Registry);
   const app = createApp(deps);
   const served = await serveFetch(app.fetch, { host, port });

@@ -1,0 +1,30 @@
+// `npm run build`: bundles the Node runtime into dist/semroute.mjs with esbuild. onnxruntime-node
+// stays external (native addon with its own binaries); the other dependencies are bundled, so the
+// output runs with only onnxruntime-node installed beside it. Packs are read from disk at run time.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+
+const result = await build({
+  entryPoints: [`${root}runtimes/node/main.ts`],
+  outfile: `${root}dist/semroute.mjs`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  metafile: true,
+  external: ['onnxruntime-node', 'onnxruntime-web', 'ioredis', '@grpc/grpc-js', '@grpc/proto-loader'],
+  // ESM output still meets CommonJS dependencies that call require(): give them one.
+  banner: {
+    js: "import { createRequire as __semrouteCreateRequire } from 'node:module'; const require = __semrouteCreateRequire(import.meta.url);",
+  },
+  define: { 'process.env.SEMROUTE_VERSION': JSON.stringify(version) },
+  logLevel: 'warning',
+});
+const bytes = Object.values(result.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
+console.log(`dist/semroute.mjs built (${(bytes / 1024).toFixed(0)} KiB with map)`);

@@ -1,0 +1,50 @@
+// `npm run dev`: the gateway on 127.0.0.1:$PORT (default 8801) with the bundled packs and default
+// config, in front of the bundled mock Production Stack router on 127.0.0.1:$MOCK_PORT (default 8000).
+import { createApp } from '../../src/app.ts';
+import { loadDefaultConfig } from '../../src/config/index.ts';
+import { buildNodeDeps } from './deps.ts';
+import { serveFetch } from './serve.ts';
+import { startMockServer } from './mock-server.ts';
+import { createNodeLogger } from './logger.ts';
+
+const port = Number(process.env.PORT ?? 8801);
+const mockPort = Number(process.env.MOCK_PORT ?? 8000);
+
+async function dev(): Promise<void> {
+  const { config, warnings } = loadDefaultConfig();
+  // Every configured endpoint becomes the local mock, keeping the names preferred_endpoints refer to.
+  config.vllm_endpoints = config.vllm_endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: mockPort, scheme: 'http' }));
+  const logger = createNodeLogger(config, { base: { runtime: 'node', mode: 'dev' } });
+  for (const w of warnings) logger.warn({ warning: w }, 'config warning');
+
+  const mock = await startMockServer({ port: mockPort });
+  const deps = await buildNodeDeps(config, { logger });
+  const served = await serveFetch(createApp(deps).fetch, { host: '127.0.0.1', port });
+  const url = served.url;
+  process.stdout.write(`
+semroute dev
+  gateway  ${url}   (packs: ${deps.classifiers.info().map((p) => `${p.name}/${p.provider}`).join(', ') || 'none'})
+  mock Production Stack router  ${mock.url}   (models: qwen3, deepseek-v3, gpt-oss-20b, Model-A, Model-B)
+
+Try it:
+  curl -s ${url}/v1/chat/completions \\
+    -H 'Content-Type: application/json' \\
+    -d '{"model": "MoM", "messages": [{"role": "user", "content": "What is the derivative of f(x) = x^3 + 2x^2 - 5x + 7?"}]}' -i
+
+  curl -s ${url}/v1/models
+  curl -s ${url}/api/v1/classify/intent -H 'Content-Type: application/json' -d '{"text": "Explain supply and demand"}'
+
+`);
+  const stop = async () => {
+    await Promise.allSettled([served.close(), mock.close()]);
+    await deps.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+dev().catch((err) => {
+  process.stderr.write(`semroute dev: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
