@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { computeCost, computeTpotSeconds, pricingFor, recordUsage } from '../../src/observability/usage.ts';
 import { buildRequestLog, stageTimer } from '../../src/observability/request-log.ts';
+import { buildClassifierInfo, buildModelsInfo, recordPackMetrics } from '../../src/observability/model-info.ts';
 import type { PipelineContext } from '../../src/pipeline/context.ts';
 
 const config = {
@@ -143,5 +144,49 @@ describe('request log line', () => {
     ).rejects.toThrow();
     timer.add('classification', 1);
     expect(timer.timings).toEqual({ classification: 8, upstream: 3 });
+  });
+});
+
+describe('/info/models and /info/classifier bodies', () => {
+  const packs = [
+    { name: 'domain', task: 'sequence-classification', path: '/m/domain', provider: 'cuda', engine: 'onnxruntime-node', labels: ['math', 'law'], sizeBytes: 2_000_000, loadTimeMs: 12.3456, threshold: 0.5, featurizer: 'hashed-ngrams', maxLength: 256 },
+    { name: 'jailbreak', task: 'sequence-classification', path: '/m/jailbreak', provider: 'cpu', engine: 'onnxruntime-node', labels: ['benign', 'jailbreak'], sizeBytes: 500_000, loadTimeMs: 4, featurizer: 'hashed-ngrams', maxLength: 256 },
+    { name: 'embedding', task: 'embedding', path: '/m/embedding', provider: 'cpu', engine: 'onnxruntime-node', labels: [], sizeBytes: 1_000, loadTimeMs: 1, featurizer: 'hashed-ngrams', maxLength: 128 },
+  ] as const;
+  const classifiers = {
+    sequence: () => undefined,
+    pii: () => ({ name: 'pii', types: ['EMAIL_ADDRESS', 'US_SSN'], detect: async () => [] }),
+    embedder: () => ({ name: 'embedding', dimensions: 64, embed: async () => new Float32Array(64) }),
+    info: () => packs.map((p) => ({ ...p, labels: [...p.labels] })),
+  } as never;
+
+  it('reports packs, sizes, providers in use, load times and memory', () => {
+    const info = buildModelsInfo(classifiers, { name: 'node', version: '1.2.3' }, { rss_bytes: 123, heap_used_bytes: 45 }) as any;
+    expect(info.models).toHaveLength(3);
+    expect(info.models[0]).toMatchObject({ name: 'domain', type: 'sequence_classification', provider: 'cuda', size_bytes: 2_000_000, load_time_ms: 12.346, categories: ['math', 'law'], loaded: true });
+    expect(info.models[2].categories).toEqual([]);
+    expect(info.system).toMatchObject({ runtime: 'node', providers: ['cpu', 'cuda'], gpu_available: true, memory_usage: 123, models_size_bytes: 2_501_000 });
+  });
+
+  it('lists capabilities, categories with reasoning, and PII types', async () => {
+    const config = {
+      default_model: 'q',
+      packs: { category: 'domain', jailbreak: 'jailbreak' },
+      classifier: { category_model: { threshold: 0.6 } },
+      categories: [{ name: 'math', description: 'Math', model_scores: [{ model: 'q', score: 1, use_reasoning: true }] }],
+    } as never;
+    const info = buildClassifierInfo(config, classifiers) as any;
+    expect(info.status).toBe('ready');
+    expect(info.capabilities).toEqual(['intent_classification', 'pii_detection', 'security_detection', 'similarity_matching']);
+    expect(info.categories).toEqual([{ name: 'math', description: 'Math', reasoning_enabled: true, threshold: 0.6 }]);
+    expect(info.pii_types).toEqual(['EMAIL_ADDRESS', 'US_SSN']);
+  });
+
+  it('exposes pack gauges for the dashboard', () => {
+    const m = createMetrics();
+    recordPackMetrics(m, classifiers);
+    expect(m.value('llm_classifier_pack_info', { pack: 'domain', task: 'sequence-classification', provider: 'cuda', engine: 'onnxruntime-node' })).toBe(1);
+    expect(m.value('llm_classifier_pack_size_bytes', { pack: 'jailbreak' })).toBe(500_000);
+    expect(m.value('llm_classifier_pack_load_seconds', { pack: 'embedding' })).toBeCloseTo(0.001, 9);
   });
 });
