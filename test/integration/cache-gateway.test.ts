@@ -1,0 +1,152 @@
+// End to end through real gateways on real sockets, with the real embedding pack and the mock
+// Production Stack router: two gateways on one redis-server share answers (JSON and SSE, either way
+// round), user scope keeps users apart, and different requested models never share.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import OpenAI from 'openai';
+import { createApp } from '../../src/app.ts';
+import type { AppDeps } from '../../src/deps.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { buildNodeDeps } from '../../runtimes/node/deps.ts';
+import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
+import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
+import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+
+interface Gw { url: string; deps: AppDeps & { close(): Promise<void> }; served: Served }
+
+let mock: MockServer;
+const gws: Gw[] = [];
+
+async function gateway(cache: Record<string, unknown>): Promise<Gw> {
+  const config = testConfig({ semantic_cache: { enabled: true, ...cache } }, [{ name: 'production-stack', address: '127.0.0.1', port: mock.port, weight: 1 }]);
+  const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
+  const served = await serveFetch(createApp(deps).fetch, { port: 0 });
+  const g = { url: served.url, deps, served };
+  gws.push(g);
+  return g;
+}
+
+// The mock records only chat completions.
+const upstreamCalls = () => mock.mock.requests.length;
+
+async function ask(g: Gw, content: string, opts: { model?: string; stream?: boolean; user?: string } = {}) {
+  const res = await fetch(`${g.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(opts.user ? { 'x-user-id': opts.user } : {}) },
+    body: JSON.stringify({ model: opts.model ?? 'MoM', stream: opts.stream ?? false, messages: [{ role: 'user', content }] }),
+  });
+  const text = await res.text();
+  return { status: res.status, hit: res.headers.get('x-vsr-cache-hit'), sim: res.headers.get('x-vsr-cache-similarity'), type: res.headers.get('content-type') ?? '', text };
+}
+
+const sseContent = (text: string) =>
+  text.split('\n\n').filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]')
+    .map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.content ?? '').join('');
+
+async function until(cond: () => boolean, ms = 1000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
+  const url = inject('redisUrl');
+  let a: Gw, b: Gw;
+
+  beforeAll(async () => {
+    expect(url, 'redis-server missing').toMatch(/^redis:/);
+    mock = await startMockServer();
+    const redis = { url, key_prefix: `e2e:${Date.now()}:` };
+    a = await gateway({ backend_type: 'redis', redis });
+    b = await gateway({ backend_type: 'redis', redis });
+  });
+
+  afterAll(async () => {
+    for (const g of gws) { await g.served.close(); await g.deps.close(); }
+    await mock?.close();
+  });
+
+  it('an answer cached by one gateway is a hit on the other, for paraphrases too', async () => {
+    const before = upstreamCalls();
+    const first = await ask(a, 'What is cognitive dissonance?');
+    expect(first.status).toBe(200);
+    expect(first.hit).toBeNull();
+    expect(upstreamCalls()).toBe(before + 1);
+    await until(() => b.deps.cache!.size() >= 1);
+
+    const again = await ask(b, 'What is cognitive dissonance?');
+    expect(again.hit).toBe('true');
+    expect(Number(again.sim)).toBeGreaterThan(0.99);
+    expect(JSON.parse(again.text).choices[0].message.content).toBe(JSON.parse(first.text).choices[0].message.content);
+    const para = await ask(b, 'What does cognitive dissonance mean?');
+    expect(para.hit).toBe('true');
+    expect(Number(para.sim)).toBeGreaterThanOrEqual(0.8);
+    expect(upstreamCalls()).toBe(before + 1);
+
+    // unrelated question: miss
+    expect((await ask(b, 'How do I make a good cup of coffee?')).hit).toBeNull();
+  });
+
+  it('different requested models never share', async () => {
+    const before = upstreamCalls();
+    const r = await ask(a, 'What is cognitive dissonance?', { model: 'qwen3' });
+    expect(r.hit).toBeNull();
+    expect(upstreamCalls()).toBe(before + 1);
+  });
+
+  it('a JSON answer is served to a streaming client as SSE ending in [DONE] (openai SDK)', async () => {
+    const client = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: 'x' });
+    const first = await ask(a, 'What is cognitive dissonance?');
+    const stream = await client.chat.completions.create({ model: 'MoM', stream: true, messages: [{ role: 'user', content: 'What is cognitive dissonance?' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe(JSON.parse(first.text).choices[0].message.content);
+    const raw = await ask(b, 'What is cognitive dissonance?', { stream: true });
+    expect(raw.hit).toBe('true');
+    expect(raw.type).toContain('text/event-stream');
+    expect(raw.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('a streamed answer is replayed as SSE and as JSON on the other gateway', async () => {
+    const q = 'What are the benefits of regular exercise?';
+    const live = await ask(a, q, { stream: true });
+    expect(live.hit).toBeNull();
+    const content = sseContent(live.text);
+    expect(content.length).toBeGreaterThan(0);
+    const size = b.deps.cache!.size();
+    await until(() => b.deps.cache!.size() > size);
+
+    const sse = await ask(b, q, { stream: true });
+    expect(sse.hit).toBe('true');
+    expect(sseContent(sse.text)).toBe(content);
+    expect(sse.text.match(/data: \[DONE\]/g)).toHaveLength(1);
+    const json = await ask(b, q);
+    expect(json.hit).toBe('true');
+    expect(json.type).toContain('application/json');
+    expect(JSON.parse(json.text).choices[0].message.content).toBe(content);
+  });
+
+  it('x-vsr-cache-control: no-cache goes upstream', async () => {
+    const before = upstreamCalls();
+    const res = await fetch(`${b.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-vsr-cache-control': 'no-cache' },
+      body: JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'What is cognitive dissonance?' }] }),
+    });
+    await res.text();
+    expect(res.headers.get('x-vsr-cache-hit')).toBeNull();
+    expect(upstreamCalls()).toBe(before + 1);
+  });
+
+  it('under scope: user, user A\'s hit is a miss for user B', async () => {
+    const u = await gateway({ scope: 'user' });
+    const q = 'Explain the theory of relativity';
+    expect((await ask(u, q, { user: 'alice' })).hit).toBeNull();
+    await until(() => u.deps.cache!.size() >= 1);
+    expect((await ask(u, q, { user: 'alice' })).hit).toBe('true');
+    expect((await ask(u, q, { user: 'bob' })).hit).toBeNull();
+    // no user header: not cached at all under user scope
+    expect((await ask(u, q)).hit).toBeNull();
+  });
+});
