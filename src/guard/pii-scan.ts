@@ -12,7 +12,7 @@ export interface PiiScanOptions {
   types?: readonly string[];
   /** Window size in characters (the stage derives it from the pack's max_length). */
   windowChars?: number;
-  /** Overlap between windows: longer than the longest entity expected (default 256). */
+  /** Overlap between windows: longer than the longest entity expected (default a quarter window, at most 256). */
   overlapChars?: number;
   /** Shared with the jailbreak scan of the same request; when it runs out, later texts get no entities
    *  and `meter.exceeded` is set: the caller decides (budget.ts). */
@@ -24,7 +24,7 @@ const NOT_PII = new Set(['NO_PII', 'O', '']);
 /** Detect PII in each text; result is index-aligned with `texts`; offsets are into the full text. */
 export async function scanPii(detector: PiiDetector, texts: string[], opts: PiiScanOptions = {}): Promise<PiiEntity[][]> {
   const windowChars = Math.max(64, Math.floor(opts.windowChars ?? 2_048));
-  const overlap = Math.min(Math.floor(windowChars / 2), opts.overlapChars ?? 256);
+  const overlap = Math.min(Math.floor(windowChars / 2), opts.overlapChars ?? Math.min(256, Math.floor(windowChars / 4)));
   const meter = opts.meter ?? new BudgetMeter(DEFAULT_BUDGET);
   const keep = opts.types && opts.types.length ? new Set(opts.types.map((t) => t.toUpperCase())) : undefined;
   const threshold = opts.threshold;

@@ -10,6 +10,7 @@ export interface GuardSettings {
   /** false when the config has no prompt_guard section or says enabled: false. */
   guardEnabled: boolean;
   budget: ScanBudget;
+  piiBudget: ScanBudget;
   jailbreakPack: string;
   piiPack?: string;
   piiThreshold?: number;
@@ -32,6 +33,7 @@ export function guardSettings(config: unknown): GuardSettings {
     guard,
     guardEnabled: present && guard.enabled,
     budget: { maxChars: guard.budget.max_chars, maxTexts: guard.budget.max_texts, onExceed: guard.budget.on_exceed },
+    piiBudget: { maxChars: guard.budget.pii_max_chars, maxTexts: guard.budget.max_texts, onExceed: guard.budget.on_exceed },
     jailbreakPack: guard.pack ?? c.packs?.jailbreak ?? 'jailbreak',
     piiPack: c.packs?.pii,
     piiThreshold: typeof c.classifier?.pii_model?.threshold === 'number' ? c.classifier.pii_model.threshold : undefined,

@@ -28,7 +28,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
 
   // Newest first, so the budget covers the latest turns.
   const slots = collectTextSlots(ctx.body).reverse();
-  const meter = new BudgetMeter(s.budget);
+  const meter = new BudgetMeter(s.piiBudget);
   const t0 = deps.clock.now();
   let found: PiiEntity[][];
   try {
@@ -44,7 +44,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     deps.metrics.observe('llm_classifier_latency_seconds', { classifier: 'pii' }, (deps.clock.now() - t0) / 1000);
   }
   if (meter.exceeded) {
-    const r = overBudget(deps, ctx, s.budget.onExceed, meter);
+    const r = overBudget(deps, ctx, s.piiBudget.onExceed, meter);
     if (r) return r;
   }
 

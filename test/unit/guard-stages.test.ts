@@ -158,7 +158,7 @@ describe('piiStage', () => {
   });
 
   it('a long conversation past the PII budget is refused, not forwarded unscanned', async () => {
-    const deps = fakeDeps({ ...config, prompt_guard: { enabled: false, budget: { max_chars: 10_000 } } }, { pii: fakePii({ maxChars: 10_000 }) });
+    const deps = fakeDeps({ ...config, prompt_guard: { enabled: false, budget: { pii_max_chars: 10_000 } } }, { pii: fakePii({ maxChars: 10_000 }) });
     const msgs = Array.from({ length: 100 }, () => ({ role: 'user', content: 'x'.repeat(200) }));
     const r = await piiStage(deps, ctxFor(body(msgs, { model: 'cloud' }), { decision: decision('cloud', false) }));
     expect(r?.status).toBe(413);

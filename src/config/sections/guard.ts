@@ -8,10 +8,12 @@ const role = z.enum(['user', 'system', 'assistant', 'tool']);
 /** Scan budget shared by the jailbreak and PII scans of one request (src/guard/budget.ts). */
 export const scanBudgetSection = z
   .object({
-    /** Most characters classified per request (all texts, all windows). */
-    max_chars: z.number().int().positive().default(400_000),
-    /** Most texts scanned per request. */
-    max_texts: z.number().int().positive().default(1_000),
+    /** Most characters the jailbreak scan classifies per request (all texts, all windows). */
+    max_chars: z.number().int().positive().default(1_000_000),
+    /** Most characters the PII scan reads per request (the token pack is ~30x slower per character). */
+    pii_max_chars: z.number().int().positive().default(200_000),
+    /** Most texts scanned per request (each scan). */
+    max_texts: z.number().int().positive().default(2_000),
     /** Past the budget: 'block' refuses the request (413, fail closed); 'allow' forwards the unscanned rest. */
     on_exceed: z.enum(['block', 'allow']).default('block'),
   })
