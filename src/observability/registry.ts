@@ -51,6 +51,8 @@ interface Series {
 interface Family {
   spec: MetricSpec;
   labels: string[];
+  /** Keys read from the caller's label object, index-aligned with `labels` (they differ only when sanitized). */
+  keys: string[];
   buckets: number[];
   series: Map<string, Series>;
 }
@@ -99,13 +101,18 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
   function declare(spec: MetricSpec): void {
     const name = sanitizeMetricName(spec.name);
     if (families.has(name)) return;
-    const labels = [...new Set((spec.labels ?? []).map(sanitizeLabelName))];
-    if (spec.type === 'histogram') {
-      const i = labels.indexOf('le');
-      if (i >= 0) labels[i] = 'le_';
+    const labels: string[] = [];
+    const keys: string[] = [];
+    for (const key of spec.labels ?? []) {
+      let label = sanitizeLabelName(key);
+      // "le" belongs to the histogram's buckets.
+      if (spec.type === 'histogram' && label === 'le') label = 'le_';
+      if (labels.includes(label)) continue;
+      labels.push(label);
+      keys.push(key);
     }
     const buckets = spec.type === 'histogram' ? normalizeBuckets(spec.buckets ?? DEFAULT_BUCKETS) : [];
-    const fam: Family = { spec: { ...spec, name }, labels, buckets, series: new Map() };
+    const fam: Family = { spec: { ...spec, name, labels }, labels, keys, buckets, series: new Map() };
     families.set(name, fam);
     // A family without labels always has its one series, so rate() and promtool see it from the start.
     if (labels.length === 0) getSeries(fam, []);
@@ -163,14 +170,14 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
     if (fam) getSeries(fam, [metric]).value += 1;
   }
 
+  function valuesFor(fam: Family, labels: Labels | undefined): string[] {
+    const values = new Array<string>(fam.keys.length);
+    for (let i = 0; i < fam.keys.length; i++) values[i] = labelValue(fam.labels[i]!, labels?.[fam.keys[i]!]);
+    return values;
+  }
+
   function seriesFor(fam: Family, labels: Labels | undefined): Series {
-    const src: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(labels ?? {})) src[sanitizeLabelName(k)] = v;
-    if (fam.spec.type === 'histogram' && 'le' in src) src.le_ = src.le;
-    return getSeries(
-      fam,
-      fam.labels.map((l) => labelValue(l, src[l])),
-    );
+    return getSeries(fam, valuesFor(fam, labels));
   }
 
   const reg: Registry = {
@@ -211,9 +218,7 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
     value(name, labels) {
       const fam = families.get(sanitizeMetricName(aliases.get(name) ?? name));
       if (!fam) return undefined;
-      const src = labels ?? {};
-      const key = fam.labels.map((l) => labelValue(l, src[l])).join('\u0001');
-      return fam.series.get(key)?.value;
+      return fam.series.get(valuesFor(fam, labels).join('\u0001'))?.value;
     },
     has(name) {
       return families.has(sanitizeMetricName(aliases.get(name) ?? name));
