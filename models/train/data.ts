@@ -52,8 +52,8 @@ export function normalise(text: string): string {
 export const DEV_SALT = 'semroute-dev-v1';
 export const DEV_PERCENT = 15;
 
-function bucketOf(key: string): number {
-  return createHash('sha256').update(`${DEV_SALT}|${key}`).digest().readUInt32BE(0) % 100;
+function bucketOf(key: string, salt = DEV_SALT): number {
+  return createHash('sha256').update(`${salt}|${key}`).digest().readUInt32BE(0) % 100;
 }
 
 /** Union-find clusters; returns each row's cluster key (smallest normalised text in it). */
@@ -97,12 +97,19 @@ export interface Split {
   dev: Row[];
 }
 
-export function split(task: Task, rows: Row[]): Split {
+/** Dev split by default; other salts/percentages give further cluster-respecting splits (calibration). */
+export function split(task: Task, rows: Row[], salt = DEV_SALT, percent = DEV_PERCENT): Split {
   const keys = clusterKeys(rows, task === 'jailbreak');
   const train: Row[] = [];
   const dev: Row[] = [];
-  rows.forEach((r, i) => (bucketOf(`${task}|${keys[i]}`) < DEV_PERCENT ? dev : train).push(r));
+  rows.forEach((r, i) => (bucketOf(`${task}|${keys[i]}`, salt) < percent ? dev : train).push(r));
   return { train, dev };
+}
+
+/** Membership mask of a cluster-respecting split of `rows` (true = held-out side). */
+export function heldOutMask(task: Task, rows: Row[], salt: string, percent: number): boolean[] {
+  const keys = clusterKeys(rows, task === 'jailbreak');
+  return rows.map((_, i) => bucketOf(`${task}|${keys[i]}`, salt) < percent);
 }
 
 /** Seeded PRNG (mulberry32) for shuffles and initialisation. */

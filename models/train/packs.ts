@@ -23,6 +23,8 @@ export interface ClassifierPackSpec {
   positive?: string;
   /** Highest false-positive rate allowed when the threshold is calibrated (on a train-side split). */
   maxFpr?: number;
+  /** Example-weight multipliers by source prefix or attack_type (train rows only). */
+  sampleWeights?: Record<string, number>;
   /** Sources whose dev rows are also reported on their own. */
   reportSources?: Record<string, string[]>;
 }
@@ -55,9 +57,10 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     maxLength: 4096,
     idfPower: 1,
     epochs: 8,
-    lr: 0.2,
+    lr: 0.5,
     l2: 1e-6,
-    balance: 0.5,
+    balance: 1,
+    sampleWeights: { arena_hard: 3, mt_bench: 3, vicuna_bench: 3 },
     seed: 7,
     quant: 'int8',
     reportSources: { 'Arena-Hard + MT-bench rows': ['arena_hard_v2', 'mt_bench'] },
@@ -77,7 +80,8 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     seed: 7,
     quant: 'int8',
     positive: 'jailbreak',
-    maxFpr: 0.02,
+    maxFpr: 0.015,
+    sampleWeights: { prompt_injection: 4, awesome_chatgpt_prompts: 3, xstest: 2 },
     reportSources: { 'role-play (awesome-chatgpt-prompts)': ['awesome_chatgpt_prompts'], 'XSTest safe': ['xstest'] },
   },
 };

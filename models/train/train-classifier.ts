@@ -2,8 +2,7 @@
 // check the ONNX against the trainer, measure latency, write the pack and its model card.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
-import { loadTask, split, type Row, REPO_ROOT, DEV_PERCENT, DEV_SALT } from './data.ts';
+import { loadTask, split, heldOutMask, type Row, REPO_ROOT, DEV_PERCENT, DEV_SALT } from './data.ts';
 import { encodeCorpus, computeIdf, applyTfidf, type Csr } from './features.ts';
 import { train, predictAll, type TrainedModel } from './trainer.ts';
 import { buildHashedGraph, quantizeTable, dequantize } from './graphs.ts';
@@ -29,8 +28,13 @@ export interface ClassifierResult {
   seconds: number;
 }
 
-function fit(spec: ClassifierPackSpec, X: Csr, y: Int32Array, label: string): TrainedModel {
-  return train(X, y, { buckets: spec.featurizer.buckets, classes: spec.labels.length, hidden: spec.hidden, epochs: spec.epochs, lr: spec.lr, l2: spec.l2, balance: spec.balance, seed: spec.seed }, label);
+function fit(spec: ClassifierPackSpec, X: Csr, y: Int32Array, label: string, rows: Row[]): TrainedModel {
+  const sw = Float32Array.from(rows, (r) => {
+    let w = 1;
+    for (const [k, v] of Object.entries(spec.sampleWeights ?? {})) if (r.source.startsWith(k) || r.attack_type === k) w *= v;
+    return w;
+  });
+  return train(X, y, { buckets: spec.featurizer.buckets, classes: spec.labels.length, hidden: spec.hidden, epochs: spec.epochs, lr: spec.lr, l2: spec.l2, balance: spec.balance, seed: spec.seed }, label, sw);
 }
 
 function argmax(P: Float32Array, i: number, C: number): number {
@@ -74,7 +78,7 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
   const pos = spec.positive ? spec.labels.indexOf(spec.positive) : -1;
   if (pos >= 0 && spec.maxFpr !== undefined) {
     // Calibration rows are a hash-chosen 20% of the TRAIN side; the dev split stays untouched.
-    const isCal = tr.map((r) => createHash('sha256').update(`calib|${r.id}`).digest()[0] % 5 === 0);
+    const isCal = heldOutMask(spec.name, tr, 'semroute-calib-v1', 20);
     const pick = (X: Csr, keep: boolean[]): Csr => {
       const ptr = [0], idx: number[] = [], val: number[] = [];
       for (let r = 0; r < X.rows; r++) {
@@ -84,14 +88,14 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
       }
       return { rows: ptr.length - 1, ptr: Int32Array.from(ptr), idx: Int32Array.from(idx), val: Float32Array.from(val) };
     };
-    const m = fit(spec, pick(Xtr, isCal.map((c) => !c)), ytr.filter((_, i) => !isCal[i]), `${spec.name} (calibration)`);
+    const m = fit(spec, pick(Xtr, isCal.map((c) => !c)), ytr.filter((_, i) => !isCal[i]), `${spec.name} (calibration)`, tr.filter((_, i) => !isCal[i]));
     const Xc = pick(Xtr, isCal);
     const Pc = predictAll(m, Xc, C);
     const goldC = ytr.filter((_, i) => isCal[i]);
     threshold = calibrate(Array.from(goldC, (c) => c === pos), Float32Array.from({ length: Xc.rows }, (_, i) => Pc[i * C + pos]), spec.maxFpr);
   }
 
-  const model = fit(spec, Xtr, ytr, spec.name);
+  const model = fit(spec, Xtr, ytr, spec.name, tr);
   // Evaluate the weights as shipped (quantised table).
   const qt = quantizeTable(model.table, fp.buckets, model.dim, spec.quant);
   const shipped: TrainedModel = { ...model, table: dequantize(qt, fp.buckets, model.dim) };

@@ -15,7 +15,6 @@ export interface TrainConfig {
   /** example weight = (N / (C * n_class)) ** balance */
   balance: number;
   seed: number;
-  /** logit offset added to class bias after training (e.g. to move a decision threshold) */
 }
 
 export interface TrainedModel {
@@ -67,7 +66,7 @@ export function predictAll(m: TrainedModel, csr: Csr, classes: number): Float32A
   return out;
 }
 
-export function train(csr: Csr, y: Int32Array, cfg: TrainConfig, label = 'train'): TrainedModel {
+export function train(csr: Csr, y: Int32Array, cfg: TrainConfig, label = 'train', sampleWeight?: Float32Array): TrainedModel {
   const rand = rng(cfg.seed);
   const C = cfg.classes;
   const H = cfg.hidden ?? 0;
@@ -88,8 +87,9 @@ export function train(csr: Csr, y: Int32Array, cfg: TrainConfig, label = 'train'
     bias.fill(0.01);
   }
   const counts = new Float64Array(C);
-  for (const c of y) counts[c]++;
-  const cw = Array.from(counts, (n) => (n ? (y.length / (C * n)) ** cfg.balance : 0));
+  for (let i = 0; i < y.length; i++) counts[y[i]] += sampleWeight ? sampleWeight[i] : 1;
+  const total = counts.reduce((a, b) => a + b, 0);
+  const cw = Array.from(counts, (n) => (n ? (total / (C * n)) ** cfg.balance : 0));
   const order = Int32Array.from({ length: csr.rows }, (_, i) => i);
   const model: TrainedModel = { dim: D, table, bias, hidden: H ? { w: w2!, b: b2!, out: C } : undefined };
   const p = new Float32Array(C);
@@ -103,7 +103,7 @@ export function train(csr: Csr, y: Int32Array, cfg: TrainConfig, label = 'train'
     for (let n = 0; n < order.length; n++) {
       const r = order[n];
       forward(model, csr, r, p, h);
-      const wgt = cw[y[r]];
+      const wgt = cw[y[r]] * (sampleWeight ? sampleWeight[r] : 1);
       loss -= wgt * Math.log(Math.max(p[y[r]], 1e-12));
       // dL/dlogits
       for (let c = 0; c < C; c++) p[c] = wgt * (p[c] - (c === y[r] ? 1 : 0));
