@@ -1,7 +1,8 @@
 // Loads the trimmed Envoy ext_proc protos (./proto, Envoy's package names and field numbers) with
 // @grpc/proto-loader. The folder sits next to this module in the source tree and next to the bundle in
-// dist/ (the images copy it there), so `new URL('./proto/', import.meta.url)` finds it in both layouts.
+// the images (dist/proto), so `new URL('./proto/', import.meta.url)` finds it in both layouts.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -19,7 +20,12 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 };
 
 export function protoDir(): string {
-  const candidates = [process.env.SEMROUTE_EXTPROC_PROTO_DIR, fileURLToPath(new URL('./proto/', import.meta.url))];
+  const candidates = [
+    process.env.SEMROUTE_EXTPROC_PROTO_DIR,
+    fileURLToPath(new URL('./proto/', import.meta.url)),
+    // `npm start` from a checkout runs the bundle in dist/ while the protos stay in the source tree.
+    join(process.cwd(), 'runtimes/node/extproc/proto'),
+  ];
   for (const dir of candidates) {
     if (dir && existsSync(`${dir}/${EXT_PROC_PROTO}`)) return dir;
   }
