@@ -9,6 +9,7 @@ import { createTokenClassifier } from './token-classifier.ts';
 import { createEmbedder } from './embedder.ts';
 import { createPiiDetector } from './pii/detector.ts';
 import { errorText } from './pack-error.ts';
+import { shareFeaturizers } from './shared-features.ts';
 
 export interface ClassifiersOptions {
   /** Per-pack decision thresholds from config; override the manifest's. */
@@ -20,7 +21,8 @@ export interface ClassifiersOptions {
 
 const DEFAULT_THRESHOLD = 0.5;
 
-export function createClassifiers(packs: LoadedPack[], opts: ClassifiersOptions = {}): Classifiers {
+export function createClassifiers(loaded: LoadedPack[], opts: ClassifiersOptions = {}): Classifiers {
+  const packs = shareFeaturizers(loaded);
   const seen = new Set<string>();
   for (const p of packs) {
     if (seen.has(p.info.name)) throw new Error(`two model packs are named "${p.info.name}"`);

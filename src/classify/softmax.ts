@@ -25,6 +25,16 @@ export function softmax(data: ArrayLike<number>, offset = 0, n = data.length - o
   return out;
 }
 
+/** softmax(data[offset, offset+n))[k] without building the whole distribution. */
+export function softmaxAt(data: ArrayLike<number>, offset: number, n: number, k: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (data[offset + i]! > max) max = data[offset + i]!;
+  if (!Number.isFinite(max)) return n > 0 ? 1 / n : 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(data[offset + i]! - max);
+  return Math.exp(data[offset + k]! - max) / sum;
+}
+
 /** Copy of data[offset, offset+n) as Float32Array (probabilities given by the graph). */
 export function slice32(data: ArrayLike<number>, offset = 0, n = data.length - offset): Float32Array {
   const out = new Float32Array(n);

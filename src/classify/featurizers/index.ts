@@ -18,10 +18,15 @@ export interface FeaturizerSpec {
   files?: Readonly<Record<string, string>>;
   /** Files read when present (same shape as files). */
   optionalFiles?: Readonly<Record<string, string>>;
+  /**
+   * True if, for text that is not truncated, the features do not depend on max_length (no padding to
+   * it). Lets packs that differ only in max_length share one featurization of a request.
+   */
+  lengthIndependent?: boolean;
 }
 
 const registry: Record<string, FeaturizerSpec> = {
-  'hashed-ngrams': { create: createHashedNgramsFeaturizer },
+  'hashed-ngrams': { create: createHashedNgramsFeaturizer, lengthIndependent: true },
   'token-features': { create: createTokenFeaturizer },
   'hf-tokenizer': {
     create: createHfTokenizerFeaturizer,
