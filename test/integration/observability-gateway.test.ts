@@ -118,6 +118,19 @@ run('observability through the gateway', () => {
     expect(seen).toEqual({ traceId: CALLER_TRACE, spanId: upstream.spanContext().spanId, traceFlags: 1 });
   });
 
+  // Known gap: src/pipeline/run.ts ('cache.requested_model') and src/pipeline/route.ts ('request.model')
+  // put the client's model string on spans unfiltered; modelLabel() would bound it. Flip to it() when fixed.
+  it.fails('keeps a client-chosen model name out of spans and metrics', async () => {
+    const exporter = tracing.memoryExporter!;
+    const before = exporter.getFinishedSpans().length;
+    const res = await chat({ model: EMAIL, messages: [{ role: 'user', content: 'hi' }] });
+    await res.text();
+    const spans = exporter.getFinishedSpans().slice(before);
+    expect(spans.length).toBeGreaterThan(0);
+    expect(await (await fetch(`${gw.url}/metrics`)).text()).not.toContain(EMAIL);
+    expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain(EMAIL);
+  });
+
   it('leaves request, routing, token, cost and latency metrics behind, served at /metrics', async () => {
     const before = gw.metrics.value('llm_model_requests_total', { model: 'deepseek-v3' }) ?? 0;
     const costBefore = gw.metrics.value('llm_model_cost_total', { model: 'deepseek-v3', currency: 'USD' }) ?? 0;
