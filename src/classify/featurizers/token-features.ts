@@ -72,19 +72,27 @@ export function wordShape(w: string): string {
   let run = 0;
   const n = Math.min(w.length, MAX_HASHED_CHARS);
   for (let i = 0; i < n; i++) {
-    const c = w[i]!;
+    const code = w.charCodeAt(i);
     let k: string;
-    if (c >= '0' && c <= '9') k = 'd';
-    else if (c !== c.toLowerCase()) k = 'X';
-    else if (c !== c.toUpperCase()) k = 'x';
-    else if (/\p{L}/u.test(c)) k = 'l';
-    else k = c;
+    if (code >= 48 && code <= 57) k = 'd';
+    else if (code >= 65 && code <= 90) k = 'X';
+    else if (code >= 97 && code <= 122) k = 'x';
+    else if (code < 128) k = w[i]!;
+    else {
+      // Non-ASCII: case from the Unicode case mapping; uncased letters (CJK, Arabic) are 'l'.
+      const c = w[i]!;
+      if (c !== c.toLowerCase()) k = 'X';
+      else if (c !== c.toUpperCase()) k = 'x';
+      else k = LETTER_RE.test(c) ? 'l' : c;
+    }
     run = k === prev ? run + 1 : 1;
     prev = k;
     if (run <= 4) out += k;
   }
   return out;
 }
+
+const LETTER_RE = /\p{L}/u;
 
 function shortShape(shape: string): string {
   let out = '';
@@ -100,10 +108,13 @@ interface TokenHashes {
 
 const BOUNDARY = 0x5bd1e995; // stands in for the word before the first / after the last token
 
-function whitespaceClass(gap: string, atEdge: boolean): number {
+/** 0: no gap, 1: spaces, 2: a line break, 3: text edge. Scans at most 64 chars of the gap. */
+function whitespaceClass(text: string, from: number, to: number, atEdge: boolean): number {
   if (atEdge) return 3;
-  if (gap.length === 0) return 0;
-  return gap.includes('\n') ? 2 : 1;
+  if (to <= from) return 0;
+  const end = Math.min(to, from + 64);
+  for (let i = from; i < end; i++) if (text.charCodeAt(i) === 10) return 2;
+  return 1;
 }
 
 function hashToken(text: string, tokens: Token[], i: number): TokenHashes {
@@ -118,48 +129,47 @@ function hashToken(text: string, tokens: Token[], i: number): TokenHashes {
     p1: fnv1a(lw.slice(0, 1), 5), p2: fnv1a(lw.slice(0, 2), 6), p3: fnv1a(lw.slice(0, 3), 7),
     s2: fnv1a(lw.slice(-2), 8), s3: fnv1a(lw.slice(-3), 9), s4: fnv1a(lw.slice(-4), 10),
     len: Math.min(w.length, 12),
-    wsb: whitespaceClass(text.slice(prevEnd, t.start), i === 0),
-    wsa: whitespaceClass(text.slice(t.end, nextStart), i + 1 === tokens.length),
+    wsb: whitespaceClass(text, prevEnd, t.start, i === 0),
+    wsa: whitespaceClass(text, t.end, nextStart, i + 1 === tokens.length),
   };
 }
 
-/** Raw 32-bit hash of each template for token i; the caller reduces modulo the bucket count. */
-function templateHash(name: TokenFeatureTemplate, id: number, hs: TokenHashes[], i: number): number {
-  const h = hs[i]!;
-  const p = hs[i - 1];
-  const q = hs[i + 1];
-  const lw = (x: TokenHashes | undefined) => (x ? x.lw : BOUNDARY);
-  const ss = (x: TokenHashes | undefined) => (x ? x.sshape : BOUNDARY);
-  switch (name) {
-    case 'bias': return mix(id, 0);
-    case 'w': return mix(id, h.w);
-    case 'lw': return mix(id, h.lw);
-    case 'shape': return mix(id, h.shape);
-    case 'sshape': return mix(id, h.sshape);
-    case 'p1': return mix(id, h.p1);
-    case 'p2': return mix(id, h.p2);
-    case 'p3': return mix(id, h.p3);
-    case 's2': return mix(id, h.s2);
-    case 's3': return mix(id, h.s3);
-    case 's4': return mix(id, h.s4);
-    case 'lw-1': return mix(id, lw(p));
-    case 'lw+1': return mix(id, lw(q));
-    case 'lw-2': return mix(id, lw(hs[i - 2]));
-    case 'lw+2': return mix(id, lw(hs[i + 2]));
-    case 'sshape-1|sshape|sshape+1': return mix(mix(mix(id, ss(p)), h.sshape), ss(q));
-    case 'lw-1|lw': return mix(mix(id, lw(p)), h.lw);
-    case 'lw|lw+1': return mix(mix(id, h.lw), lw(q));
-    case 'wsb|sshape': return mix(mix(id, h.wsb), h.sshape);
-    case 'wsa|sshape': return mix(mix(id, h.wsa), h.sshape);
-    case 'len|sshape': return mix(mix(id, h.len), h.sshape);
-    case 'shape-1': return mix(id, p ? p.shape : BOUNDARY);
-    case 'shape+1': return mix(id, q ? q.shape : BOUNDARY);
-    case 'lw-1|sshape': return mix(mix(id, lw(p)), h.sshape);
-    case 'sshape|lw+1': return mix(mix(id, h.sshape), lw(q));
-    case 'pos|sshape': return mix(mix(id, Math.min(i, 3)), h.sshape);
-    case 'lw-2|lw-1': return mix(mix(id, lw(hs[i - 2])), lw(p));
-    case 'lw+1|lw+2': return mix(mix(id, lw(q)), lw(hs[i + 2]));
-  }
+const lw = (x: TokenHashes | undefined) => (x ? x.lw : BOUNDARY);
+const ss = (x: TokenHashes | undefined) => (x ? x.sshape : BOUNDARY);
+
+const TEMPLATE_INDEX = new Map<string, number>(TOKEN_FEATURE_TEMPLATES.map((t, j) => [t, j]));
+const S = TOKEN_FEATURE_TEMPLATES.map((name) => fnv1a(name, 99));
+
+/** Raw 32-bit hashes of every template for one token (h), its neighbours (p, q, p2, q2) and position. */
+function allTemplateHashes(out: Uint32Array, h: TokenHashes, p: TokenHashes | undefined, q: TokenHashes | undefined, p2: TokenHashes | undefined, q2: TokenHashes | undefined, pos: number): void {
+  out[0] = mix(S[0]!, 0); // bias
+  out[1] = mix(S[1]!, h.w); // w
+  out[2] = mix(S[2]!, h.lw); // lw
+  out[3] = mix(S[3]!, h.shape); // shape
+  out[4] = mix(S[4]!, h.sshape); // sshape
+  out[5] = mix(S[5]!, h.p1); // p1
+  out[6] = mix(S[6]!, h.p2); // p2
+  out[7] = mix(S[7]!, h.p3); // p3
+  out[8] = mix(S[8]!, h.s2); // s2
+  out[9] = mix(S[9]!, h.s3); // s3
+  out[10] = mix(S[10]!, h.s4); // s4
+  out[11] = mix(S[11]!, lw(p)); // lw-1
+  out[12] = mix(S[12]!, lw(q)); // lw+1
+  out[13] = mix(S[13]!, lw(p2)); // lw-2
+  out[14] = mix(S[14]!, lw(q2)); // lw+2
+  out[15] = mix(mix(mix(S[15]!, ss(p)), h.sshape), ss(q)); // sshape-1|sshape|sshape+1
+  out[16] = mix(mix(S[16]!, lw(p)), h.lw); // lw-1|lw
+  out[17] = mix(mix(S[17]!, h.lw), lw(q)); // lw|lw+1
+  out[18] = mix(mix(S[18]!, h.wsb), h.sshape); // wsb|sshape
+  out[19] = mix(mix(S[19]!, h.wsa), h.sshape); // wsa|sshape
+  out[20] = mix(mix(S[20]!, h.len), h.sshape); // len|sshape
+  out[21] = mix(S[21]!, p ? p.shape : BOUNDARY); // shape-1
+  out[22] = mix(S[22]!, q ? q.shape : BOUNDARY); // shape+1
+  out[23] = mix(mix(S[23]!, lw(p)), h.sshape); // lw-1|sshape
+  out[24] = mix(mix(S[24]!, h.sshape), lw(q)); // sshape|lw+1
+  out[25] = mix(mix(S[25]!, pos), h.sshape); // pos|sshape
+  out[26] = mix(mix(S[26]!, lw(p2)), lw(p)); // lw-2|lw-1
+  out[27] = mix(mix(S[27]!, lw(q)), lw(q2)); // lw+1|lw+2
 }
 
 /** Hashed feature ids of `tokens`, row-major [tokens.length, templates.length]. */
@@ -167,11 +177,12 @@ export function tokenFeatureIds(text: string, tokens: Token[], params: TokenFeat
   const K = params.templates.length;
   const hs = tokens.map((_, i) => hashToken(text, tokens, i));
   const ids = new Int32Array(tokens.length * K);
-  const seeds = params.templates.map((name) => fnv1a(name, 99));
+  // One monomorphic pass computes every template; the manifest's list picks and orders them.
+  const pick = params.templates.map((name) => TEMPLATE_INDEX.get(name)!);
+  const all = new Uint32Array(TOKEN_FEATURE_TEMPLATES.length);
   for (let i = 0; i < tokens.length; i++) {
-    for (let k = 0; k < K; k++) {
-      ids[i * K + k] = templateHash(params.templates[k]!, seeds[k]!, hs, i) % params.buckets;
-    }
+    allTemplateHashes(all, hs[i]!, hs[i - 1], hs[i + 1], hs[i - 2], hs[i + 2], Math.min(i, 3));
+    for (let k = 0; k < K; k++) ids[i * K + k] = all[pick[k]!]! % params.buckets;
   }
   return ids;
 }

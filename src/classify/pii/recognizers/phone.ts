@@ -3,7 +3,7 @@ import { hasContext, scan, type Recognizer } from './types.ts';
 // Optional +country, optional (area), then 2-6 digit groups joined by one separator each, optional
 // extension; or one bare run of 10-13 digits. Validation rejects dates, amounts and version numbers.
 const PHONE_RE =
-  /(?<![\p{L}\p{N}+\-.\/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,5}(?:[ .\-]\d{1,6}){0,5}(?:(?: ?x| ?ext\.? ?)\d{1,5})?(?![\p{L}\p{N}\/:]|[.\-,]\d)/gu;
+  /(?<![\p{L}\p{N}+\-.\/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?(?:\d{6,13}|\d{1,5}(?:[ .\-]\d{1,6}){0,5})(?:(?: ?x| ?ext\.? ?)\d{1,5})?(?![\p{L}\p{N}\/:]|[.\-,]\d)/gu;
 const CONTEXT = /(?:phone|call|tel|mobile|cell|fax|contact|reach|text me|whatsapp|sms|dial|number|ring|office)/i;
 const DATE_LIKE = /^(?:\d{4}[\-.\/]\d{1,2}[\-.\/]\d{1,2}|\d{1,2}[\-.\/]\d{1,2}[\-.\/]\d{2,4})$/;
 
@@ -11,9 +11,15 @@ export const phoneRecognizer: Recognizer = {
   type: 'PHONE_NUMBER',
   find: (text) =>
     scan(text, PHONE_RE, (m) => {
-      const s = m[0];
-      const core = s.replace(/(?: ?x| ?ext\.? ?)\d{1,5}$/, '');
-      const digits = core.replace(/\D/g, '');
+      let s = m[0];
+      let core = s.replace(/(?: ?x| ?ext\.? ?)\d{1,5}$/, '');
+      let digits = core.replace(/\D/g, '');
+      // A phone number followed by another number ("... 123-4567 4111 1111"): drop trailing groups.
+      while (digits.length > 15 && /[ .\-]\d+$/.test(core)) {
+        core = core.replace(/[ .\-]\d+$/, '');
+        s = core;
+        digits = core.replace(/\D/g, '');
+      }
       if (digits.length < 7 || digits.length > 15) return null;
       if (DATE_LIKE.test(core)) return null;
       const plus = core.startsWith('+');

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { createTokenFeaturizer, tokenize } from '../../src/classify/featurizers/token-features.ts';
+import { mergeBio } from '../../src/classify/pii/bio.ts';
+import { createPiiDetector } from '../../src/classify/pii/detector.ts';
+import { parseTag, toVsrType } from '../../src/classify/pii/type-names.ts';
+import type { PackManifest, TokenClassifier, TokenPrediction } from '../../src/classify/types.ts';
+
+/** A token model that tags the given words, everything else O. */
+function fakeModel(tags: Record<string, string>, confidence = 0.9): TokenClassifier {
+  return {
+    name: 'fake',
+    labels: ['O', 'B-PERSON', 'I-PERSON', 'B-LOCATION', 'I-LOCATION', 'B-EMAIL_ADDRESS', 'B-PHONE_NUMBER', 'I-PHONE_NUMBER'],
+    threshold: 0.5,
+    async predict(text: string): Promise<TokenPrediction[]> {
+      return tokenize(text, 512).tokens.map((t) => ({ start: t.start, end: t.end, label: tags[t.text] ?? 'O', confidence }));
+    },
+  };
+}
+
+const tok = (start: number, end: number, label: string, confidence = 0.9): TokenPrediction => ({ start, end, label, confidence });
+
+describe('type names', () => {
+  it('maps data and Presidio labels to vSR names', () => {
+    expect(toVsrType('ADDRESS')).toBe('STREET_ADDRESS');
+    expect(toVsrType('LOCATION')).toBe('GPE');
+    expect(toVsrType('location')).toBe('GPE');
+    expect(toVsrType('corporation')).toBe('ORGANIZATION');
+    expect(toVsrType('product')).toBeNull();
+    expect(parseTag('B-PER')).toEqual({ prefix: 'B', type: 'PERSON' });
+    expect(parseTag('O')).toEqual({ prefix: 'O', type: null });
+  });
+});
+
+describe('BIO merge', () => {
+  it('merges B/I runs and repairs a stray I- into a new entity', () => {
+    const ents = mergeBio([tok(0, 4, 'B-PERSON'), tok(5, 10, 'I-PERSON'), tok(11, 13, 'O'), tok(14, 20, 'I-GPE', 0.5)]);
+    expect(ents.map((e) => [e.type, e.start, e.end])).toEqual([['PERSON', 0, 10], ['GPE', 14, 20]]);
+    expect(ents[1]!.confidence).toBeCloseTo(0.5);
+  });
+  it('B- after B- of the same type starts a new entity unless only a space separates them in text', () => {
+    const preds = [tok(0, 5, 'B-PERSON'), tok(6, 12, 'B-PERSON')];
+    expect(mergeBio(preds).length).toBe(2);
+    expect(mergeBio(preds, 'Lewis Forbes').map((e) => [e.start, e.end])).toEqual([[0, 12]]);
+    expect(mergeBio(preds, 'Lewis,Forbes').length).toBe(2);
+  });
+  it('joins address lines split at commas and line breaks', () => {
+    const text = '5 Main St\nSpringfield';
+    const ents = mergeBio([tok(0, 1, 'B-STREET_ADDRESS'), tok(2, 6, 'I-STREET_ADDRESS'), tok(7, 9, 'I-STREET_ADDRESS'), tok(10, 21, 'B-STREET_ADDRESS')], text);
+    expect(ents.map((e) => text.slice(e.start, e.end))).toEqual([text]);
+  });
+});
+
+describe('detector', () => {
+  it('combines model spans and recognizer spans with vSR names', async () => {
+    const det = createPiiDetector(fakeModel({ Maria: 'B-PERSON', Keller: 'I-PERSON', Lisbon: 'B-LOCATION' }), { name: 'pii', threshold: 0.5 });
+    const text = 'Maria Keller from Lisbon, mail maria@example.com';
+    const ents = await det.detect(text);
+    expect(ents.map((e) => [e.type, text.slice(e.start, e.end), e.source])).toEqual([
+      ['PERSON', 'Maria Keller', 'model'],
+      ['GPE', 'Lisbon', 'model'],
+      ['EMAIL_ADDRESS', 'maria@example.com', 'pattern'],
+    ]);
+    expect(det.types).toContain('GPE');
+    expect(det.types).toContain('CREDIT_CARD');
+  });
+  it('recognizers win overlaps; model spans of closed formats are dropped', async () => {
+    const det = createPiiDetector(fakeModel({ bob: 'B-PERSON', example: 'B-EMAIL_ADDRESS', '12': 'B-PHONE_NUMBER' }), { name: 'pii', threshold: 0.5 });
+    const text = 'write bob@example.com or 12';
+    const ents = await det.detect(text);
+    expect(ents.map((e) => [e.type, text.slice(e.start, e.end)])).toEqual([['EMAIL_ADDRESS', 'bob@example.com']]);
+  });
+  it('applies the threshold (default and per call) to model and pattern spans', async () => {
+    const det = createPiiDetector(fakeModel({ Maria: 'B-PERSON' }, 0.6), { name: 'pii', threshold: 0.7 });
+    expect(await det.detect('Maria here')).toEqual([]);
+    expect((await det.detect('Maria here', { threshold: 0.5 })).length).toBe(1);
+    // a bare 10-digit number without context is a weak phone match (0.4)
+    expect(await det.detect('ref 5403926876', { threshold: 0.5 })).toEqual([]);
+    expect((await det.detect('ref 5403926876', { threshold: 0.3 })).map((e) => e.type)).toEqual(['PHONE_NUMBER']);
+  });
+  it('works without a model (recognizers only)', async () => {
+    const det = createPiiDetector(undefined, { name: 'pii', threshold: 0.5 });
+    expect((await det.detect('ip 10.1.2.3')).map((e) => e.type)).toEqual(['IP_ADDRESS']);
+  });
+  it('never throws on bad input', async () => {
+    const det = createPiiDetector(fakeModel({ Maria: 'B-PERSON' }), { name: 'pii', threshold: 0.5 });
+    expect(await det.detect('')).toEqual([]);
+    expect(await det.detect('   \n\t ')).toEqual([]);
+    expect(await det.detect(undefined as unknown as string)).toEqual([]);
+    const weird = '\ud800 Maria \udfff 😀👩‍👩‍👧 مرحبا 你好 \u0000\u0007 Мария';
+    const ents = await det.detect(weird);
+    expect(ents.map((e) => weird.slice(e.start, e.end))).toEqual(['Maria']);
+    const big = 'Maria writes a long letter. '.repeat(40_000);
+    const t0 = performance.now();
+    const r = await det.detect(big);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(r.length).toBeGreaterThan(0);
+  });
+});
+
+describe('token-features featurizer', () => {
+  const manifest = { name: 't', version: '1', task: 'token-classification', featurizer: { type: 'token-features', buckets: 1000, templates: ['bias', 'lw', 'shape', 'lw-1', 'wsb|sshape'] }, inputs: ['feature_ids'], output: 'probabilities', max_length: 4 } as PackManifest;
+  const fz = createTokenFeaturizer(manifest.featurizer, manifest);
+  it('emits [1,T,K] int32 ids within the bucket range, with UTF-16 offsets', () => {
+    const f = fz.encode('Hi 😀 Zoë!');
+    expect(f.feeds.feature_ids!.dims).toEqual([1, 4, 5]);
+    expect(f.feeds.feature_ids!.type).toBe('int32');
+    expect([...(f.feeds.feature_ids!.data as Int32Array)].every((v) => v >= 0 && v < 1000)).toBe(true);
+    expect(f.offsets).toEqual([[0, 2], [3, 5], [6, 9], [9, 10]]);
+    expect(f.truncated).toBe(false);
+    expect(f.length).toBe(4);
+  });
+  it('cuts at max_length tokens and says so', () => {
+    const f = fz.encode('one two three four five six');
+    expect(f.length).toBe(4);
+    expect(f.truncated).toBe(true);
+    expect(f.offsets!.length).toBe(4);
+  });
+  it('same token in the same context gets the same ids; case and context change them', () => {
+    const ids = (t: string) => [...(fz.encode(t).feeds.feature_ids!.data as Int32Array)];
+    expect(ids('Paris is')).toEqual(ids('Paris is'));
+    expect(ids('paris is').slice(0, 5)).not.toEqual(ids('Paris is').slice(0, 5));
+  });
+  it('empty text feeds one padding row and reports length 0', () => {
+    const f = fz.encode('');
+    expect(f.length).toBe(0);
+    expect(f.feeds.feature_ids!.dims).toEqual([1, 1, 5]);
+    expect(f.offsets).toEqual([]);
+  });
+  it('rejects unknown templates naming the field', () => {
+    const bad = { ...manifest, featurizer: { type: 'token-features', buckets: 10, templates: ['nope'] } } as PackManifest;
+    expect(() => createTokenFeaturizer(bad.featurizer, bad)).toThrow(/templates: unknown template "nope"/);
+  });
+});
