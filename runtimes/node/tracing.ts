@@ -11,7 +11,6 @@ import {
   AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
-  ConsoleSpanExporter,
   InMemorySpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
@@ -23,6 +22,7 @@ import {
 import type { Config } from '../../src/config/schema.ts';
 import { tracingSection, type TracingConfig } from '../../src/config/sections/observability.ts';
 import { W3CTraceContext } from '../../src/observability/trace-context.ts';
+import { JsonLineSpanExporter } from './json-span-exporter.ts';
 import type { Logger } from '../../src/observability/types.ts';
 
 export interface NodeTracing {
@@ -72,7 +72,7 @@ function exporterFor(cfg: TracingConfig, logger?: Logger): SpanExporter | undefi
     case 'memory':
       return new InMemorySpanExporter();
     case 'stdout':
-      return new ConsoleSpanExporter();
+      return new JsonLineSpanExporter();
     case 'otlp':
     case 'jaeger':
       return new OTLPTraceExporter({ url: otlpTracesUrl(e.endpoint, e.insecure, logger), headers: e.headers });
@@ -98,7 +98,7 @@ export function setupNodeTracing(config?: Config, opts: NodeTracingOptions = {})
   const processors: SpanProcessor[] = [];
   if (exporter) {
     // Batch for network exporters; memory and stdout export synchronously so tests and humans see spans at once.
-    const batch = !(exporter instanceof InMemorySpanExporter || exporter instanceof ConsoleSpanExporter);
+    const batch = !(exporter instanceof InMemorySpanExporter || exporter instanceof JsonLineSpanExporter);
     processors.push(batch ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter));
   }
   const r = cfg.resource;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { otlpTracesUrl, setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
 import {
   ATTR,
@@ -135,6 +135,25 @@ describe('tracing', () => {
       tracing = undefined;
       collector.close();
     }
+  });
+
+  it('stdout exporter writes one JSON line per span', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      tracing = setupNodeTracing(cfg({ enabled: true, exporter: { type: 'stdout' }, resource: { service_name: 'svc-x' } }));
+      await withRequestSpan({}, { [ATTR.REQUEST_ID]: 'r-json' }, () => withSpan(SPAN.CACHE_LOOKUP, { [ATTR.CACHE_HIT]: true }, () => sleep(1)));
+    } finally {
+      spy.mockRestore();
+    }
+    const spans = lines.filter((l) => l.includes('"event":"span"')).map((l) => JSON.parse(l));
+    expect(spans.map((s) => s.name)).toEqual([SPAN.CACHE_LOOKUP, SPAN.REQUEST]);
+    expect(spans[0]).toMatchObject({ kind: 'internal', parent_span_id: spans[1].span_id, trace_id: spans[1].trace_id, service: 'svc-x', attributes: { 'cache.hit': true } });
+    expect(spans[1]).toMatchObject({ kind: 'server', attributes: { 'request.id': 'r-json' } });
+    expect(spans[0].duration_ms).toBeGreaterThan(0);
   });
 
   it('turns the reference endpoint forms into an OTLP/HTTP traces URL', () => {
