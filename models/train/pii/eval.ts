@@ -32,8 +32,8 @@ function readRows(file: string): PiiRow[] {
 export async function evaluatePiiPack(packDir: string, file: string, opts: { json: boolean }): Promise<PiiEvalReport> {
   const det = await loadPiiDetector(packDir);
   const report = await scoreRows(det, readRows(file));
-  if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
-  else {
+  // With --json the caller (models/train/eval.ts) prints the returned report.
+  if (!opts.json) {
     process.stdout.write(`${formatReport('presidio-style rows (all types)', report.presidio)}\n`);
     process.stdout.write(`${formatReport('social-media rows (PERSON/ORGANIZATION/GPE)', report.informal)}\n`);
   }

@@ -1,20 +1,27 @@
 // Score a PII pack on rows through the full detector (ONNX model via onnxruntime-node + recognizers),
 // exactly as the gateway runs it.
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadPack } from '../../../src/classify/pack-loader.ts';
 import { createPiiDetector } from '../../../src/classify/pii/detector.ts';
 import { createTokenClassifier } from '../../../src/classify/token-classifier.ts';
 import type { PiiDetector } from '../../../src/classify/types.ts';
-import { createFileSource } from '../../../runtimes/node/file-source.ts';
+import { createFileSource, resolvePackPath } from '../../../runtimes/node/file-source.ts';
 import { createNodeEngine } from '../../../runtimes/node/ort-engine.ts';
 import type { PiiRow } from './data.ts';
 import { scoreSpans, type SpanReport } from './metrics.ts';
 
 export const INFORMAL_TYPES = ['PERSON', 'ORGANIZATION', 'GPE'] as const;
 
+/** `packDir`: a folder path, or a pack name under models/ (as `npm run eval -- pii ...` passes it). */
 export async function loadPiiDetector(packDir: string, threshold?: number): Promise<PiiDetector> {
   const abs = resolve(packDir);
-  const pack = await loadPack(createFileSource(dirname(abs)), basename(abs), createNodeEngine('cpu'));
+  const pack = existsSync(join(abs, 'manifest.json'))
+    ? await loadPack(createFileSource(dirname(abs)), basename(abs), createNodeEngine('cpu'))
+    : await (async () => {
+        const { source, dir } = resolvePackPath(packDir);
+        return loadPack(source, dir, createNodeEngine('cpu'));
+      })();
   const clf = createTokenClassifier(pack, threshold);
   return createPiiDetector(clf, { name: pack.info.name, threshold: threshold ?? pack.manifest.threshold ?? 0.5 });
 }
