@@ -104,7 +104,9 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
   };
   return {
     name: 'pii-restore',
-    json(completion) {
+    json(input) {
+      // A new object: the forwarder re-serialises only when a tap returns something other than its input.
+      const completion = structuredClone(input);
       for (const choice of arr(completion.choices)) {
         const msg = obj(choice.message);
         if (!msg) continue;
