@@ -169,3 +169,40 @@ describe('hf-tokenizer featurizer: byte-level BPE offsets', () => {
     expect(got).toEqual(['hello', 'world', 'h', 'é', 'll', 'o', '😀', '😀', '😀', '😀', '東', '東', '東', '京', '京', '京']);
   });
 });
+
+describe('hf-tokenizer featurizer: Unigram / Metaspace offsets', () => {
+  // A tiny SentencePiece-style tokenizer whose normaliser is context-dependent (a Replace of a
+  // two-character pattern), so the per-character offset map needs its fallback walk.
+  const special = (id: number, content: string) => ({ id, content, special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
+  const pieces = ['<unk>', '<s>', '</s>', '▁', '▁hello', '▁world', '▁wor', 'ld', 'h', 'e', 'l', 'o', 'w', 'r', 'd', 'é', '▁h', 'llo'];
+  const json = {
+    version: '1.0',
+    added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Replace', pattern: { String: '  ' }, content: ' ' }] },
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] }, '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } },
+    },
+    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: 0, vocab: pieces.map((p, i) => [p, i < 3 ? 0 : -2 - p.length / 10]), byte_fallback: false },
+  };
+  const f = make({ max_length: 32, inputs: ['input_ids', 'attention_mask'] }, new TextEncoder().encode(JSON.stringify(json)));
+
+  it('spans survive a normaliser that drops characters, full-width forms and unknown pieces', () => {
+    const cases: Array<[string, string[]]> = [
+      ['hello world', ['hello', 'world']],
+      ['héllo  wörld 😀', ['h', 'é', 'llo', '', 'w', 'ö', 'r', 'ld', '', '😀']],
+      ['ＨＥＬＬＯ world', ['', 'ＨＥＬＬＯ', 'world']],
+      ['  hello', ['hello']],
+    ];
+    for (const [text, want] of cases) {
+      const r = f.encode(text);
+      expect(Object.keys(r.feeds)).toEqual(['input_ids', 'attention_mask']);
+      expect(pieces_(r, text), text).toEqual(want);
+    }
+  });
+  const pieces_ = (r: Features, text: string) => r.offsets!.slice(1, r.length - 1).map(([s, e]) => text.slice(s, e));
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeEngine } from '../../runtimes/node/ort-engine.ts';
-import { createFileSource } from '../../runtimes/node/file-source.ts';
+import { createFileSource, findPackDirs, resolvePackPath } from '../../runtimes/node/file-source.ts';
 import { loadPack } from '../../src/classify/pack-loader.ts';
 import { PackError } from '../../src/classify/pack-error.ts';
 import { parseLabels } from '../../src/classify/pack-manifest.ts';
@@ -108,5 +108,22 @@ describe('labels.json shapes', () => {
     expect(() => parseLabels(['a', ''])).toThrow(/field "\[1\]"/);
     expect(() => parseLabels({ id_to_label: { x: 'a' } })).toThrow(/field "id_to_label.x"/);
     expect(() => parseLabels({ idx_to_label: {} })).toThrow(/field "idx_to_label": expected at least one label/);
+  });
+});
+
+describe('file model source', () => {
+  it('reads inside its root only, and resolves configured pack paths', async () => {
+    const src = createFileSource(join(root, 'good'));
+    expect((await src.read('labels.json')).byteLength).toBeGreaterThan(0);
+    writeFileSync(join(root, 'outside.txt'), 'secret');
+    await expect(src.read('../outside.txt')).rejects.toThrow(/escapes the model root/);
+    expect((await src.read('../good/labels.json')).byteLength).toBeGreaterThan(0); // still inside
+    await expect(src.read('/etc/passwd')).rejects.toThrow(/escapes the model root/);
+    await expect(src.read('nope.json')).rejects.toThrow();
+    const { source, dir, path } = resolvePackPath('good', root);
+    expect([dir, path]).toEqual(['good', join(root, 'good')]);
+    expect((await loadPack(source, dir, engine)).info.path).toBe(join(root, 'good'));
+    expect(await findPackDirs(root)).toContain('good');
+    expect(await findPackDirs(join(root, 'does-not-exist'))).toEqual([]);
   });
 });

@@ -79,18 +79,24 @@ function normalizedUnits(text: string, opts: AlignOptions): Units {
       }
     });
   } else {
-    // Context-dependent normaliser (final sigma, Prepend, NFC): greedy walk, substituting on mismatch.
+    // Context-dependent normaliser (Replace of a multi-char pattern, Prepend, final sigma): greedy
+    // walk that recognises a dropped character, a few inserted units, or else a substitution.
     let j = 0;
-    cps.forEach(([, s, e], i) => {
-      const p = pieces[i]!;
-      if (p.length === 0 || j >= whole.length) return;
-      const n = whole.startsWith(p, j) ? p.length : 1;
-      for (let k = 0; k < n; k++) {
-        chars.push(whole[j + k]!);
+    const emit = (n: number, s: number, e: number) => {
+      for (let k = 0; k < n && j < whole.length; k++, j++) {
+        chars.push(whole[j]!);
         start.push(s);
         end.push(e);
       }
-      j += n;
+    };
+    cps.forEach(([, s, e], i) => {
+      const p = pieces[i]!;
+      if (p.length === 0 || j >= whole.length) return;
+      if (whole.startsWith(p, j)) return emit(p.length, s, e);
+      const next = pieces.slice(i + 1, i + 4).find((x) => x.length > 0);
+      if (next && whole.startsWith(next, j)) return; // this character was dropped
+      for (let d = 1; d <= 4; d++) if (whole.startsWith(p, j + d)) return emit(d + p.length, s, e); // inserted before it
+      emit(1, s, e); // substituted
     });
     for (; j < whole.length; j++) {
       chars.push(whole[j]!);
@@ -202,6 +208,14 @@ export function alignTokens(text: string, tokens: readonly string[], opts: Align
     const u = raw && lead < raw.length ? raw.slice(lead) : raw;
     if (!u) {
       pending.push(ti);
+      return;
+    }
+    if (lead === raw!.length) {
+      // A bare space token (Metaspace "▁", byte-level "Ġ"): it stands for the space at the cursor, or
+      // for one the pre-tokenizer prepended. Never searched for: it would match a later space.
+      const at = cursor < units.length && isSpaceUnit(units[cursor]!) ? cursor : -1;
+      spans[ti] = at >= 0 ? toOriginal(at, at + 1) : toOriginal(cursor, cursor);
+      if (at >= 0) cursor = at + 1;
       return;
     }
     let at = -1;
