@@ -22,15 +22,25 @@ export interface JailbreakVerdict {
 export interface JailbreakScanOptions {
   /** Labels that count as an attack; a window's risk is the sum of their probabilities. Default ["jailbreak"]. */
   positiveLabels?: readonly string[];
-  /** Window size in characters for long texts (the stage derives it from the pack's max_length). */
+  /** Window size in characters for long texts; default DEFAULT_JAILBREAK_WINDOW (the stage also caps it
+   *  at the pack's max_length). */
   windowChars?: number;
-  /** Overlap between windows; default an eighth of the window. */
+  /** Overlap between windows; default a quarter of the window. */
   overlapChars?: number;
   /** Shared with the PII scan of the same request; a private default budget when absent. */
   meter?: BudgetMeter;
 }
 
 const MIN_WINDOW = 64;
+
+/**
+ * Largest window the jailbreak scan uses by default, whatever the pack could read. Bag-of-n-gram packs
+ * average over their input, so a short injection is diluted by the text around it. Measured with the
+ * bundled pack: an injection alone scores 1.000, after 800 characters of business prose 0.814, after
+ * 1,600 0.739, after 3,200 0.656 (below the 0.7 threshold). 1,024-character windows keep it above,
+ * block the same reference cases as whole-text scoring, and cost no more per character.
+ */
+export const DEFAULT_JAILBREAK_WINDOW = 1_024;
 
 /**
  * Classify each non-empty text (in the order given: callers put the newest first); stop at the first
@@ -43,8 +53,8 @@ export async function scanJailbreak(
   opts: JailbreakScanOptions = {},
 ): Promise<JailbreakVerdict> {
   const positives = positiveIndexes(classifier.labels, opts.positiveLabels ?? ['jailbreak']);
-  const windowChars = Math.max(MIN_WINDOW, Math.floor(opts.windowChars ?? 2_048));
-  const overlap = opts.overlapChars ?? Math.max(32, Math.floor(windowChars / 8));
+  const windowChars = Math.max(MIN_WINDOW, Math.floor(opts.windowChars ?? DEFAULT_JAILBREAK_WINDOW));
+  const overlap = opts.overlapChars ?? Math.max(32, Math.floor(windowChars / 4));
   const meter = opts.meter ?? new BudgetMeter(DEFAULT_BUDGET);
   const state = { windows: 0, incomplete: false };
   let best: JailbreakVerdict = { blocked: false, type: 'benign', confidence: 0 };
@@ -93,7 +103,7 @@ async function scoreSpan(
     // rather than trust a score that never read the end of the text.
     if (r.truncated && text.length > MIN_WINDOW) {
       const half = Math.max(MIN_WINDOW, Math.floor(text.length / 2));
-      return worst(await scanWindows(classifier, positives, text, half, Math.floor(half / 8), threshold, meter, state), riskOf(r.probabilities, positives));
+      return worst(await scanWindows(classifier, positives, text, half, Math.floor(half / 4), threshold, meter, state), riskOf(r.probabilities, positives));
     }
     return riskOf(r.probabilities, positives);
   }

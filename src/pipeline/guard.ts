@@ -3,7 +3,7 @@
 // the scan budget always covers what the model weighs most.
 import type { AppDeps } from '../deps.ts';
 import type { ImmediateResponse, PipelineContext } from './context.ts';
-import { scanJailbreak } from '../guard/jailbreak.ts';
+import { DEFAULT_JAILBREAK_WINDOW, scanJailbreak } from '../guard/jailbreak.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { formatConfidence, guardErrorResponse, jailbreakBlockResponse } from '../guard/immediate-responses.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
@@ -23,7 +23,7 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<I
   try {
     verdict = await scanJailbreak(classifier, texts, cfg.threshold, {
       positiveLabels: cfg.positive_labels,
-      windowChars: cfg.window_chars ?? packWindowChars(deps.classifiers, s.jailbreakPack, 'sequence-classification'),
+      windowChars: cfg.window_chars ?? Math.min(DEFAULT_JAILBREAK_WINDOW, packWindowChars(deps.classifiers, s.jailbreakPack, 'sequence-classification')),
       meter,
     });
   } catch (err) {
