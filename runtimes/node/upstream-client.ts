@@ -48,6 +48,18 @@ function toWebStream(res: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    res.on('data', (c: Buffer) => parts.push(c));
+    res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    res.on('error', reject);
+    res.on('close', () => {
+      if (!res.complete) reject(new Error('upstream connection closed mid-response'));
+    });
+  });
+}
+
 export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): UpstreamClient {
   const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 256, maxFreeSockets: opts.maxSockets ?? 256, scheduling: 'lifo' as const };
   const httpAgent = new http.Agent(agentOpts);
@@ -104,7 +116,16 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
         // After the headers the answer is committed; a later abort by the client tears the socket down.
         r.signal?.addEventListener('abort', () => res.destroy(), { once: true });
-        finish(undefined, { status: res.statusCode ?? 502, headers: out, body: toWebStream(res) });
+        let stream: ReadableStream<Uint8Array> | undefined;
+        finish(undefined, {
+          status: res.statusCode ?? 502,
+          headers: out,
+          // Built on first use: a JSON answer read through text() never pays for a web stream.
+          get body() {
+            return (stream ??= toWebStream(res));
+          },
+          text: () => readAll(res),
+        });
       });
       req.end(body);
     });

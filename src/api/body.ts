@@ -15,13 +15,15 @@ const tooLarge = (max: number) =>
 export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return '';
+  // With a declared length, text() is enough (and on @hono/node-server it reads the socket directly,
+  // without building a web stream: touching req.body would).
   if (Number.isFinite(declared)) {
     const text = await req.text();
     // content-length is what was declared; the bytes read are what counts (multi-byte text is longer in bytes).
     if (text.length > maxBytes) throw tooLarge(maxBytes);
     return text;
   }
+  if (!req.body) return '';
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

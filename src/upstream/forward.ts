@@ -86,7 +86,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const contentType = res.headers['content-type'] ?? '';
 
   if (!ok) {
-    const text = await new Response(res.body).text().catch(() => '');
+    const text = await readText(res).catch(() => '');
     deps.metrics.inc('llm_request_errors_total', { model: label, reason: res.status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
     done({ status: res.status, endpoint: used, error: res.status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
     return json(res.status, upstreamError(res.status, text), outHeaders);
@@ -116,7 +116,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     return new Response(stream, { status: res.status, headers: outHeaders });
   }
 
-  const text = await new Response(res.body).text();
+  const text = await readText(res);
   const ttftMs = deps.clock.now() - t0;
   let completion: Record<string, unknown> | undefined;
   try {
@@ -136,6 +136,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   runDoneTaps(deps, ctx, { status: res.status, completion: out });
   return json(res.status, out === completion ? text : JSON.stringify(out), outHeaders);
 }
+
+const readText = (res: UpstreamResponse) => (res.text ? res.text() : new Response(res.body).text());
 
 function usageOf(obj: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   const u = obj?.usage;

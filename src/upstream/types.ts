@@ -20,6 +20,11 @@ export interface UpstreamResponse {
   headers: Record<string, string>;
   /** The body as it arrives; consumers must read it or cancel it. */
   body: ReadableStream<Uint8Array>;
+  /**
+   * Optional fast path: the whole body as text, without building a web stream (a runtime whose
+   * native body is not a web stream implements it; then `body` is not touched).
+   */
+  text?(): Promise<string>;
 }
 
 /** Thrown (rejected) when no byte has been received: the caller may try the next endpoint. */
