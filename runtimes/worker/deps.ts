@@ -1,0 +1,118 @@
+// Builds AppDeps inside a Worker isolate: config from SEMROUTE_CONFIG (YAML) or the bundled default,
+// packs from static assets or R2 through onnxruntime-web, the fetch upstream client, the in-isolate
+// semantic cache. Called once per isolate by index.ts (Workers allow no I/O at module scope).
+import type { AppDeps } from '../../src/deps.ts';
+import type { Config } from '../../src/config/schema.ts';
+import type { Classifiers, InferenceEngine, ModelSource } from '../../src/classify/types.ts';
+import type { Logger } from '../../src/observability/types.ts';
+import { loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
+import { createClassifiers, loadPacks } from '../../src/classify/registry.ts';
+import type { LoadedPack } from '../../src/classify/pack-loader.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { MemoryCache } from '../../src/cache/memory-cache.ts';
+import type { WebPreference } from './ort-web-engine.ts';
+import { createAssetSource, createR2Source, type AssetFetcher, type R2BucketLike } from './asset-source.ts';
+import { createFetchUpstreamClient, type FetchFn } from './upstream-fetch.ts';
+import { createWorkerLogger } from './logger.ts';
+
+/** The bindings and variables wrangler.jsonc declares (all optional: the defaults serve). */
+export interface WorkerEnv {
+  /** Whole config as YAML; the bundled default when unset. */
+  SEMROUTE_CONFIG?: string;
+  /** "https://host[:port]": every vllm_endpoints entry is pointed here (dev, one-upstream setups). */
+  SEMROUTE_UPSTREAM?: string;
+  /** Where packs come from: "assets" (default) or "r2" (needs MODELS_R2). */
+  SEMROUTE_PACKS_SOURCE?: string;
+  /** Key prefix of the packs inside the assets or the bucket (default: none). */
+  SEMROUTE_PACKS_PREFIX?: string;
+  /** auto (WebGPU where navigator.gpu exists, else WASM) | wasm | webgpu. */
+  SEMROUTE_EP?: string;
+  ASSETS?: AssetFetcher;
+  MODELS_R2?: R2BucketLike;
+  /** Optional service binding used instead of public fetch to reach the upstream. */
+  UPSTREAM?: { fetch: FetchFn };
+}
+
+export const WORKER_VERSION = '0.1.0';
+
+export function workerConfig(env: WorkerEnv): LoadedConfig {
+  const loaded = env.SEMROUTE_CONFIG ? loadConfigText(env.SEMROUTE_CONFIG, 'SEMROUTE_CONFIG') : loadDefaultConfig();
+  if (env.SEMROUTE_UPSTREAM) {
+    const u = new URL(env.SEMROUTE_UPSTREAM);
+    const scheme = u.protocol === 'https:' ? 'https' : 'http';
+    const port = Number(u.port || (scheme === 'https' ? 443 : 80));
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    loaded.config.vllm_endpoints = loaded.config.vllm_endpoints.map((e) => ({ ...e, address: host, port, scheme }));
+  }
+  return loaded;
+}
+
+/** Config pack name -> folder, for every pack the config asks for (the same rule as runtimes/node). */
+export function packsToLoad(config: Config): Record<string, string> {
+  const p = config.packs;
+  const out: Record<string, string> = {};
+  if (config.routing.enabled) out[p.category] = p.category;
+  for (const name of [p.jailbreak, p.pii, p.embedding, ...p.extra]) if (name) out[name] = name;
+  return out;
+}
+
+export function packSource(env: WorkerEnv): ModelSource {
+  const prefix = env.SEMROUTE_PACKS_PREFIX ?? '';
+  if (env.SEMROUTE_PACKS_SOURCE === 'r2') {
+    if (!env.MODELS_R2) throw new Error('SEMROUTE_PACKS_SOURCE is "r2" but no MODELS_R2 bucket is bound');
+    return createR2Source(env.MODELS_R2, prefix);
+  }
+  if (!env.ASSETS) throw new Error('no ASSETS binding: wrangler.jsonc must declare assets with binding "ASSETS"');
+  return createAssetSource(env.ASSETS, prefix);
+}
+
+/** Every configured pack; one that fails is logged and left out (as on Node: /ready tells). */
+export async function loadWorkerClassifiers(config: Config, source: ModelSource, engine: InferenceEngine, logger: Logger): Promise<Classifiers> {
+  const thresholds: Record<string, number> = {};
+  const cat = config.classifier.category_model?.threshold;
+  if (cat !== undefined) thresholds[config.packs.category] = cat;
+  const wanted = Object.entries(packsToLoad(config));
+  const results = await Promise.allSettled(wanted.map(([name, dir]) => loadPacks(source, engine, { [name]: dir })));
+  const loaded: LoadedPack[] = [];
+  results.forEach((r, i) => {
+    const [name, dir] = wanted[i]!;
+    if (r.status === 'fulfilled') {
+      const p = r.value[0]!;
+      loaded.push(p);
+      logger.info({ pack: name, task: p.info.task, provider: p.info.provider, bytes: p.info.sizeBytes }, 'model pack loaded');
+    } else {
+      const msg = r.reason instanceof Error ? r.reason.message : String(r.reason);
+      logger.error({ pack: name, source: source.describe(dir), err: msg }, `model pack "${name}" failed to load; serving without it`);
+    }
+  });
+  return createClassifiers(loaded, { thresholds, logger });
+}
+
+export async function buildWorkerDeps(env: WorkerEnv, engineFactory: (prefer: WebPreference, logger: Logger) => InferenceEngine): Promise<AppDeps> {
+  const { config, warnings } = workerConfig(env);
+  const logger = createWorkerLogger(config, { base: { runtime: 'worker' } });
+  for (const w of warnings) logger.warn({ warning: w }, 'config warning');
+  const metrics = createMetrics({ config });
+  const prefer = (['auto', 'wasm', 'webgpu'].includes(env.SEMROUTE_EP ?? '') ? env.SEMROUTE_EP : 'auto') as WebPreference;
+  const classifiers = await loadWorkerClassifiers(config, packSource(env), engineFactory(prefer, logger), logger);
+  if (config.routing.enabled && !classifiers.sequence(config.packs.category)) {
+    logger.error({ pack: config.packs.category }, 'category pack not loaded: GET /ready answers 503 and auto names go to default_model');
+  }
+  const upstream = createFetchUpstreamClient(env.UPSTREAM ? (r) => env.UPSTREAM!.fetch(r) : undefined);
+  const cfg = config.semantic_cache;
+  // In-isolate index. Workers forbid compiling wasm at run time, so the index's SIMD kernel is
+  // unavailable and it takes its plain-JS filter (same results; see src/cache/simd-kernel.ts).
+  const cache = cfg?.enabled
+    ? new MemoryCache({ dimensions: cfg.dimensions, maxEntries: cfg.max_entries, eviction: cfg.eviction_policy, ttlSeconds: cfg.ttl_seconds, metrics, backendLabel: 'memory' })
+    : undefined;
+  return {
+    config,
+    classifiers,
+    upstream,
+    cache,
+    metrics,
+    logger,
+    clock: { now: () => performance.now(), wallMs: () => Date.now() },
+    runtime: { name: 'worker', version: WORKER_VERSION },
+  };
+}
