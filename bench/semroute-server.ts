@@ -12,7 +12,6 @@ import { createNodeLogger } from '../runtimes/node/logger.ts';
 const upstreamPort = Number(process.argv[2]);
 const { config } = loadDefaultConfig();
 config.vllm_endpoints = config.vllm_endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: upstreamPort }));
-config.semantic_cache = { ...(config.semantic_cache ?? {}), enabled: false };
 // The per-request log line is part of the cost: pino writes it, to /dev/null.
 const logger = createNodeLogger(config, { destination: pino.destination({ dest: '/dev/null', sync: false }) });
 const deps = await buildNodeDeps(config, { logger, noCache: true });
