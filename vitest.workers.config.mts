@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+
+// The workerd suite: tests run inside workerd with the Worker of runtimes/worker/wrangler.jsonc
+// (SELF = its fetch handler, ASSETS = models/). Kept at the package root: with a subfolder root the
+// wasm import resolves through /@fs/ and fails (../shared/reference/feasibility.md, section 4).
+// test/worker/global-setup.ts runs in Node: mock upstream on a real socket + Node's reference answers.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async ({ inject }) => ({
+      wrangler: { configPath: './runtimes/worker/wrangler.jsonc' },
+      miniflare: { bindings: { SEMROUTE_UPSTREAM: inject('mockUrl') } },
+    })),
+  ],
+  test: {
+    include: ['test/worker/**/*.test.ts'],
+    globalSetup: ['test/worker/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
