@@ -10,7 +10,8 @@ export interface PiiScanOptions {
   threshold?: number;
   /** Keep only these types (the API's `entity_types`); all types when absent or empty. */
   types?: readonly string[];
-  /** Window size in characters (the stage derives it from the pack's max_length). */
+  /** Window size in characters (the stage derives it from the pack's max_length). The default fits
+   *  any pack of max_length >= 512: a token covers at least one character. */
   windowChars?: number;
   /** Overlap between windows: longer than the longest entity expected (default a quarter window, at most 256). */
   overlapChars?: number;
@@ -20,10 +21,11 @@ export interface PiiScanOptions {
 }
 
 const NOT_PII = new Set(['NO_PII', 'O', '']);
+export const DEFAULT_PII_WINDOW = 504;
 
 /** Detect PII in each text; result is index-aligned with `texts`; offsets are into the full text. */
 export async function scanPii(detector: PiiDetector, texts: string[], opts: PiiScanOptions = {}): Promise<PiiEntity[][]> {
-  const windowChars = Math.max(64, Math.floor(opts.windowChars ?? 2_048));
+  const windowChars = Math.max(64, Math.floor(opts.windowChars ?? DEFAULT_PII_WINDOW));
   const overlap = Math.min(Math.floor(windowChars / 2), opts.overlapChars ?? Math.min(256, Math.floor(windowChars / 4)));
   const meter = opts.meter ?? new BudgetMeter(DEFAULT_BUDGET);
   const keep = opts.types && opts.types.length ? new Set(opts.types.map((t) => t.toUpperCase())) : undefined;
