@@ -6,7 +6,7 @@ import type { HashedNgramsParams } from '../../src/classify/featurizers/hashed-n
 export interface EmbeddingResult {
   dim: number;
   idfPower: number;
-  selection: Array<{ power: number; auc: number; sameMean: number; diffMean: number; nSame: number; nDiff: number }>;
+  selection: Array<{ power: number; charWeight: number; auc: number; sameMean: number; diffMean: number; nSame: number; nDiff: number }>;
   unrelated: { n: number; mean: number; p99: number; p999: number; max: number };
   cache: null | {
     texts: string[];
@@ -37,11 +37,11 @@ export function writeEmbeddingCard(dir: string, r: EmbeddingResult): void {
   parts.push(`## Model\n
 Featurizer \`hashed-ngrams\`: word unigrams (weight ${fz.word_weights[0]}) and char ${JSON.stringify(fz.char_ngrams)}-grams of \`<token>\` (weight ${fz.char_weight}, for morphology: regular / regularly, exercise / exercising), lowercase, digits kept (numbers matter for a cache), ${fz.buckets} buckets, ${fz.tf} tf.
 Graph: IDF^${r.idfPower} (fp16, ${fz.buckets} entries, learned from the train side of all of ../shared/data) x tf, L2-normalised; times a fixed Gaussian random projection (${r.tableRows} rows indexed by id mod ${r.tableRows}, ${r.dim} columns, int8 with per-row fp16 scale); L2-normalised. The only thing learned is the IDF: it makes content words dominate the question template. There is no synonym knowledge: paraphrases that share no content word (brew / make coffee) score lower.\n`);
-  parts.push(`## IDF power selection (own data, not the test set)\n
+  parts.push(`## IDF power and char-n-gram weight selection (own data, not the test set)\n
 Chosen by AUC of same-intent vs different-intent pairs of the CLINC-150 small-talk rows in the intent dev split (paraphrase proxy):\n
-| idf power | AUC | mean cos same intent | mean cos different intent | pairs same / different |
-| ---: | ---: | ---: | ---: | ---: |
-${r.selection.map((s) => `| ${s.power} | ${f(s.auc, 4)} | ${f(s.sameMean)} | ${f(s.diffMean)} | ${s.nSame} / ${s.nDiff} |`).join('\n')}
+| idf power | char weight | AUC | mean cos same intent | mean cos different intent | pairs same / different |
+| ---: | ---: | ---: | ---: | ---: | ---: |
+${r.selection.map((s) => `| ${s.power} | ${s.charWeight} | ${f(s.auc, 4)} | ${f(s.sameMean)} | ${f(s.diffMean)} | ${s.nSame} / ${s.nDiff} |`).join('\n')}
 `);
   parts.push(`## Threshold\n
 Unrelated question pairs (${r.unrelated.n} random pairs of short dev-split questions from all tasks): mean cosine ${f(r.unrelated.mean)}, 99th percentile ${f(r.unrelated.p99)}, 99.9th ${f(r.unrelated.p999)}, max ${f(r.unrelated.max)}. The manifest keeps the default cache threshold ${r.threshold}; on this paraphrase-free data it is ${r.unrelated.max < r.threshold ? 'above every unrelated pair' : 'NOT above every unrelated pair'}.\n`);

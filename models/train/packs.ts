@@ -43,7 +43,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     epochs: 8,
     lr: 0.2,
     l2: 1e-6,
-    balance: 0.5,
+    balance: 1,
     seed: 7,
     quant: 'int8',
     reportSources: { 'MMLU-Pro rows': ['mmlu_pro_test'], 'MMLU rows': ['mmlu_test', 'mmlu_val', 'mmlu_dev'] },

@@ -16,7 +16,8 @@ import { writeEmbeddingCard, type EmbeddingResult } from './embedding-card.ts';
 export const EMBEDDING = {
   featurizer: { ...DEFAULT_HASHED_NGRAMS, seed: 11, buckets: 1 << 18, fold_digits: false, word_weights: [1], char_ngrams: [3, 5], char_weight: 0.35 } as HashedNgramsParams,
   maxLength: 2048,
-  idfPowers: [1, 1.5, 2, 3],
+  idfPowers: [1, 1.5, 2],
+  charWeights: [0.35, 0.7, 1.2],
   dim: 256,
   tableRows: 1 << 14,
   seed: 13,
@@ -80,7 +81,7 @@ function quantile(a: number[], q: number): number {
 export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): Promise<EmbeddingResult & { summary: string }> {
   const t0 = Date.now();
   const E = EMBEDDING;
-  const fp = E.featurizer;
+  const fp = { ...E.featurizer };
   // Corpus for IDF: the train side of every task (the dev sides stay for the checks below).
   const trainTexts: string[] = [];
   const devRows: Row[] = [];
@@ -89,26 +90,30 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
     trainTexts.push(...s.train.map((r) => r.text));
     devRows.push(...s.dev);
   }
-  const X0 = encodeCorpus(trainTexts, fp, E.maxLength);
   const clinc = devRows.filter((r) => r.source === 'clinc150_small_talk');
-  const Xc0 = encodeCorpus(clinc.map((r) => r.text), fp, E.maxLength);
   // Unrelated questions: short dev questions from several sources, a deterministic sample.
   const rand = rng(E.seed);
   const qs = devRows.filter((r) => r.text.length < 300 && r.source !== 'clinc150_small_talk');
   const sample = Array.from({ length: 600 }, () => qs[Math.floor(rand() * qs.length)]);
-  const Xq0 = encodeCorpus(sample.map((r) => r.text), fp, E.maxLength);
   const table = gaussianTable(E.tableRows, E.dim, E.seed);
   const qt = quantizeTable(table, E.tableRows, E.dim, 'int8');
   const shipped = dequantize(qt, E.tableRows, E.dim);
   const selection: EmbeddingResult['selection'] = [];
-  let best = { power: 1, auc: -1 };
-  for (const power of E.idfPowers) {
-    const idf = computeIdf(X0, fp.buckets, power);
-    const st = pairStats(embedAll(applyTfidf(Xc0, idf), shipped, E.tableRows, E.dim), clinc.map((r) => r.orig_label ?? ''));
-    selection.push({ power, ...st });
-    if (st.auc > best.auc) best = { power, auc: st.auc };
+  let best = { power: 1, charWeight: fp.char_weight, auc: -1 };
+  for (const charWeight of E.charWeights) {
+    const f = { ...fp, char_weight: charWeight };
+    const X0 = encodeCorpus(trainTexts, f, E.maxLength);
+    const Xc0 = encodeCorpus(clinc.map((r) => r.text), f, E.maxLength);
+    for (const power of E.idfPowers) {
+      const idf = computeIdf(X0, f.buckets, power);
+      const st = pairStats(embedAll(applyTfidf(Xc0, idf), shipped, E.tableRows, E.dim), clinc.map((r) => r.orig_label ?? ''));
+      selection.push({ power, charWeight, ...st });
+      if (st.auc > best.auc) best = { power, charWeight, auc: st.auc };
+    }
   }
-  const idf = computeIdf(X0, fp.buckets, best.power);
+  fp.char_weight = best.charWeight;
+  const idf = computeIdf(encodeCorpus(trainTexts, fp, E.maxLength), fp.buckets, best.power);
+  const Xq0 = encodeCorpus(sample.map((r) => r.text), fp, E.maxLength);
   const qv = embedAll(applyTfidf(Xq0, idf), shipped, E.tableRows, E.dim);
   const unrelated: number[] = [];
   for (let i = 0; i + 1 < qv.length; i += 2) if (sample[i].text !== sample[i + 1].text) unrelated.push(cos(qv[i], qv[i + 1]));
