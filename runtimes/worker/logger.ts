@@ -22,7 +22,9 @@ function redact(value: unknown, promptsAllowed: boolean, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, promptsAllowed, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = CREDENTIAL_KEYS.has(k) || (!promptsAllowed && PROMPT_KEYS.has(k)) ? '[redacted]' : redact(v, promptsAllowed, depth + 1);
+    // Numbers and booleans cannot carry text (tokens.prompt is a count): kept.
+    const hide = CREDENTIAL_KEYS.has(k) || (!promptsAllowed && PROMPT_KEYS.has(k) && typeof v !== 'number' && typeof v !== 'boolean');
+    out[k] = hide ? '[redacted]' : redact(v, promptsAllowed, depth + 1);
   }
   return out;
 }
