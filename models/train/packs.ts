@@ -80,8 +80,8 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     seed: 7,
     quant: 'int8',
     positive: 'jailbreak',
-    maxFpr: 0.015,
-    sampleWeights: { prompt_injection: 4, awesome_chatgpt_prompts: 3, xstest: 2 },
+    maxFpr: 0.01,
+    sampleWeights: { prompt_injection: 8, awesome_chatgpt_prompts: 6, xstest: 2 },
     reportSources: { 'role-play (awesome-chatgpt-prompts)': ['awesome_chatgpt_prompts'], 'XSTest safe': ['xstest'] },
   },
 };
