@@ -6,7 +6,7 @@ import { buildContext, parseJsonBody, validateChatBody } from '../pipeline/reque
 import { runRequestPipeline } from '../pipeline/run.ts';
 import { GatewayError } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { withSpan } from '../observability/tracing.ts';
+import { withRequestSpan } from '../observability/tracing.ts';
 import { buildRequestLog } from '../observability/request-log.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import { forwardChat, type ForwardOutcome } from '../upstream/forward.ts';
@@ -65,7 +65,7 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
       }
       throw err;
     }
-    return withSpan('semantic_router.request.received', { 'request.id': requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream }, async () => {
+    return withRequestSpan(ctx.headers, { 'request.id': requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream }, async () => {
       const result = await runRequestPipeline(deps, ctx);
       if (result.kind === 'respond') {
         const r = result.response;
@@ -85,6 +85,8 @@ function logLine(deps: AppDeps, ctx: PipelineContext, o: ForwardOutcome, outcome
     { ctx, status: o.status, outcome: o.error && outcome === 'upstream' ? 'error' : outcome, nowMs: deps.clock.now(), ttftMs: o.ttftMs, usage: o.usage, errorReason: o.error, endpoint: o.endpoint },
     deps.config,
   );
+  // Model names are client text: configured names as they are, anything else as "other".
   line.requested_model = modelLabel(deps.config, line.requested_model);
+  if (line.model !== undefined) line.model = modelLabel(deps.config, line.model);
   deps.logger.info(line, 'request');
 }

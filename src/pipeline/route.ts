@@ -3,7 +3,7 @@
 import type { AppDeps } from '../deps.ts';
 import { withSpan } from '../observability/tracing.ts';
 import type { PipelineContext, RoutingDecision } from './context.ts';
-import { bestModelScore, indexCategories, isAutoModel, type CategoryIndex } from './categories.ts';
+import { bestModelScore, indexCategories, isAutoModel, modelLabel, type CategoryIndex } from './categories.ts';
 import { classificationText } from './texts.ts';
 
 const indexes = new WeakMap<object, CategoryIndex>();
@@ -64,10 +64,10 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
 
 export async function routeStage(deps: AppDeps, ctx: PipelineContext): Promise<void> {
   const t0 = deps.clock.now();
-  const decision = await withSpan('semantic_router.routing.decision', { 'request.model': ctx.requestedModel }, async (span) => {
+  const decision = await withSpan('semantic_router.routing.decision', { 'request.model': modelLabel(deps.config, ctx.requestedModel) }, async (span) => {
     const d = await decideRoute(deps, ctx);
     span.setAttributes({
-      'routing.selected_model': d.model,
+      'routing.selected_model': modelLabel(deps.config, d.model),
       'routing.category': d.category ?? '',
       'routing.reason_code': d.reasonCode,
       'routing.confidence': d.confidence ?? 0,

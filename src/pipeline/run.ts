@@ -27,7 +27,7 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
   const blocked = await withSpan('semantic_router.security.jailbreak_detection', {}, () => guardStage(deps, ctx));
   if (blocked) return respond(deps, ctx, blocked);
 
-  const hit = await withSpan('semantic_router.cache.lookup', { 'cache.requested_model': ctx.requestedModel }, () => cacheLookupStage(deps, ctx));
+  const hit = await withSpan('semantic_router.cache.lookup', { 'cache.requested_model': modelLabel(deps.config, ctx.requestedModel) }, () => cacheLookupStage(deps, ctx));
   if (hit) return respond(deps, ctx, hit);
 
   await routeStage(deps, ctx);

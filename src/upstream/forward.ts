@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { withSpan } from '../observability/tracing.ts';
+import { injectTraceHeaders, withSpan } from '../observability/tracing.ts';
 import { UpstreamConnectError, UpstreamTimeoutError, type UpstreamResponse } from './types.ts';
 import type { EndpointPool } from './pool.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
@@ -48,8 +48,12 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   let used: string | undefined;
   const t0 = deps.clock.now();
   try {
-    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': input.model }, async (span) => {
+    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
+      // Inside this span, so the upstream's spans hang under semantic_router.upstream.request.
+      injectTraceHeaders(headers);
+      let attempt = 0;
       for (const ep of candidates) {
+        if (attempt++ > 0) deps.metrics.inc('llm_upstream_retries_total', { model: label });
         try {
           const r = await deps.upstream.send({
             baseUrl: ep.baseUrl,

@@ -143,21 +143,16 @@ describe('PII never reaches logs, traces or metrics', () => {
     const leaks = findLeaks({ stdout: out, stderr: err, metrics });
     console.log(`[guard] leak check: ${out.length} bytes stdout, ${err.length} bytes stderr, ${metrics.length} bytes /metrics; ${leaks.length} leaks`);
     for (const l of leaks) console.log(`[guard] LEAK ${l}`);
-    expect(leaks.filter((l) => !KNOWN.some((k) => l.includes(k)))).toEqual([]);
+    expect(leaks).toEqual([]);
   });
 
-  // Known leak, reported to the gateway/observability owners: an explicit model name is client text,
-  // and it is written raw to spans (cache.requested_model, request.model, routing.selected_model,
-  // upstream.model) and to the request log line (`model`); a model name that is an e-mail address
-  // reaches the logs and the trace exporter. (modelLabel() maps unknown names to "other" elsewhere.)
-  // it.fails passes while the leak exists and fails once it is fixed, so the marker cannot outlive it.
-  it.fails('known leak: raw client model name in spans and the request log', () => {
+  // Was a known leak (explicit model names are client text and went raw to spans and the request
+  // log); the gateway now writes them through modelLabel(), so an unknown name appears as "other".
+  it('no raw client model name in spans or the request log', () => {
     const leaks = findLeaks({ stdout: out, stderr: err });
-    expect(leaks.filter((l) => l.includes(KNOWN[0]))).toEqual([]);
+    expect(leaks.filter((l) => l.includes('model":"zq.canary'))).toEqual([]);
   });
 });
-
-const KNOWN = ['model":"zq.canary'];
 
 function findLeaks(everything: Record<string, string>): string[] {
   const leaks: string[] = [];
