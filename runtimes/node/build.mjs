@@ -3,7 +3,7 @@
 // output runs with only onnxruntime-node installed beside it. Packs are read from disk at run time.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,5 +26,8 @@ const result = await build({
   define: { 'process.env.SEMROUTE_VERSION': JSON.stringify(version) },
   logLevel: 'warning',
 });
+// The ext_proc server loads Envoy's protos at run time from ./proto next to the bundle (runtimes/node/extproc/proto.ts).
+rmSync(`${root}dist/proto`, { recursive: true, force: true });
+cpSync(`${root}runtimes/node/extproc/proto`, `${root}dist/proto`, { recursive: true });
 const bytes = Object.values(result.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
-console.log(`dist/semroute.mjs built (${(bytes / 1024).toFixed(0)} KiB with map)`);
+console.log(`dist/semroute.mjs built (${(bytes / 1024).toFixed(0)} KiB with map), protos in dist/proto`);

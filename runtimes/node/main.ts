@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createApp } from '../../src/app.ts';
 import { ConfigError, loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
-import { buildNodeDeps } from './deps.ts';
+import { buildNodeDeps, VERSION } from './deps.ts';
 import { serveFetch } from './serve.ts';
 import { createNodeLogger } from './logger.ts';
 import { setupNodeTracing } from './tracing.ts';
@@ -13,6 +14,8 @@ import { startMetricsServer } from './metrics-server.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { startExtProcServer } from './extproc/server.ts';
 import type { Registry } from '../../src/observability/registry.ts';
+import type { Metrics } from '../../src/observability/types.ts';
+import { recordPackMetrics } from '../../src/observability/model-info.ts';
 
 const HELP = `semroute: semantic router for OpenAI-compatible traffic in front of the vLLM Production Stack
 
@@ -84,21 +87,23 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const port = int('port', values.port) ?? config.server.port;
   const host = values.host ?? config.server.host;
 
-  const tracing = setupNodeTracing(config, { logger });
+  const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });
   const deps = await buildNodeDeps(config, { logger });
+  recordPackMetrics(deps.metrics, deps.classifiers);
   const proc = registerProcessMetrics(deps.metrics as Registry);
   const app = createApp(deps);
   const served = await serveFetch(app.fetch, { host, port });
+  countInflight(served.server, deps.metrics);
   logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
 
   const closers: Array<() => Promise<void>> = [];
-  const extPort = int('extproc-port', values['extproc-port']) ?? ((config.extproc as { enabled?: boolean; port?: number } | undefined)?.enabled ? ((config.extproc as { port?: number }).port ?? 50051) : undefined);
+  const extPort = int('extproc-port', values['extproc-port']) ?? (config.extproc?.enabled ? config.extproc.port : undefined);
   if (extPort !== undefined) {
     const ext = await startExtProcServer(deps, { port: extPort });
     logger.info({ port: ext.port }, 'ext_proc listening');
     closers.push(() => ext.close());
   }
-  const metricsPort = int('metrics-port', values['metrics-port']) ?? (config.observability as { metrics?: { port?: number } } | undefined)?.metrics?.port;
+  const metricsPort = int('metrics-port', values['metrics-port']) ?? config.observability?.metrics.port;
   if (metricsPort !== undefined) {
     const m = await startMetricsServer(deps.metrics, { port: metricsPort, host });
     logger.info({ port: m.port }, 'metrics listening');
@@ -118,6 +123,20 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * llm_inflight_requests: chat requests from arrival until the answer is fully written or the client
+ * went away ('close' fires in both cases), so a long stream counts for as long as it runs.
+ */
+function countInflight(server: Server, metrics: Metrics): void {
+  let n = 0;
+  metrics.set('llm_inflight_requests', {}, 0);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST' || !req.url?.startsWith('/v1/chat/completions')) return;
+    metrics.set('llm_inflight_requests', {}, ++n);
+    res.once('close', () => metrics.set('llm_inflight_requests', {}, --n));
+  });
 }
 
 const invokedDirectly = process.argv[1] && /(?:main\.ts|semroute\.mjs)$/.test(process.argv[1]);
