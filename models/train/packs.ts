@@ -71,7 +71,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     labels: ['benign', 'jailbreak'],
     labelsKey: 'label',
     featurizer: base,
-    maxLength: 8192,
+    maxLength: 4096,
     idfPower: 1,
     epochs: 8,
     lr: 0.2,

@@ -57,6 +57,12 @@ describe('hashed-ngrams featurizer', () => {
     expect(ids(g.encode('x\u0007y'))).toEqual(ids(g.encode('x y')));
   });
 
+  it('splits scripts written without spaces into one token per ideograph / kana', () => {
+    const g = createHashedNgramsFeaturizer({ char_ngrams: null, word_weights: [1], buckets: 1 << 18, seed: 1 }, manifest());
+    expect(ids(g.encode('如何证明'))).toEqual(Array.from('如何证明', (c) => unigramBucket(c, 1, 1 << 18)));
+    expect(ids(g.encode('привет'))).toEqual([unigramBucket('привет', 1, 1 << 18)]);
+  });
+
   it('cuts 1 MB of text to max_chars and reports truncated', () => {
     const f = createHashedNgramsFeaturizer({ max_chars: 2000 }, manifest());
     const big = 'lorem ipsum dolor sit amet '.repeat(40000);

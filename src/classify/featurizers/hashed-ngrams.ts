@@ -10,8 +10,9 @@
 //   word n-gram: units 'w', String(n), token_1, ' ', token_2, ... token_n
 //   char n-gram: units 'c', the n code units of '<' + token + '>'
 // Tokens are maximal runs of letters, numbers, marks and '_' (after optional lowercasing and
-// folding of ASCII digits to '0'); every other visible code point is a one-symbol token. Control
-// and format characters and separators split tokens and are otherwise ignored.
+// folding of ASCII digits to '0'), except that each Han / Hiragana / Katakana character is a word
+// token of its own; every other visible code point is a one-symbol token. Control and format
+// characters and separators split tokens and are otherwise ignored.
 import type { Featurizer, Features, PackManifest } from '../types.ts';
 
 export interface HashedNgramsParams {
@@ -79,13 +80,17 @@ export function parseHashedNgramsParams(raw: Record<string, unknown>): HashedNgr
   return p;
 }
 
-// Code-unit classes: 0 = unknown (classify on first sight), 1 = word, 2 = separator, 3 = symbol.
+// Code-point classes: 0 = unknown (classify on first sight), 1 = word, 2 = separator, 3 = symbol,
+// 4 = ideograph / kana (scripts written without spaces: each one is a word token of its own, so
+// word bigrams become character bigrams there).
 const BMP_CLASS = new Uint8Array(65536);
 const WORD_RE = /^[\p{L}\p{N}\p{M}_]$/u;
 const SEP_RE = /^[\s\p{Cc}\p{Cf}\p{Z}\p{Cn}]$/u;
+const IDEO_RE = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]$/u;
 function classifyCodePoint(cp: number): number {
   if (cp >= 0xd800 && cp <= 0xdfff) return 3; // lone surrogate: a symbol of its own
   const ch = String.fromCodePoint(cp);
+  if (IDEO_RE.test(ch)) return 4;
   return WORD_RE.test(ch) ? 1 : SEP_RE.test(ch) ? 2 : 3;
 }
 function cpClass(cp: number): number {
@@ -121,8 +126,8 @@ export function scanTokens(t: string, starts: number[], ends: number[], words: b
         starts.push(wordStart); ends.push(i); words.push(true);
         wordStart = -1;
       }
-      if (cls === 3) {
-        starts.push(i); ends.push(i + w); words.push(false);
+      if (cls === 3 || cls === 4) {
+        starts.push(i); ends.push(i + w); words.push(cls === 4);
       }
     }
     i += w;
