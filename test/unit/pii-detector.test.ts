@@ -131,3 +131,12 @@ describe('token-features featurizer', () => {
     expect(() => createTokenFeaturizer(bad.featurizer, bad)).toThrow(/templates: unknown template "nope"/);
   });
 });
+
+describe('detector overlap trimming', () => {
+  it('splits a recognizer span off the edge of a model span instead of dropping it', async () => {
+    const det = createPiiDetector(fakeModel({ Mr: 'B-PERSON', '.': 'I-PERSON', Baader: 'I-PERSON' }), { name: 'pii', threshold: 0.5 });
+    const text = 'Mr. Baader is here';
+    const ents = await det.detect(text);
+    expect(ents.map((e) => [e.type, text.slice(e.start, e.end)])).toEqual([['TITLE', 'Mr.'], ['PERSON', 'Baader']]);
+  });
+});

@@ -107,3 +107,19 @@ describe('recognizers on hostile input', () => {
     expect(found('\ud800bob@example.com')).toEqual([['EMAIL_ADDRESS', 'bob@example.com']]);
   });
 });
+
+describe('age and title recognizers', () => {
+  it('finds ages only where the words around the number say so, and labels the number alone', () => {
+    expect(found('He just turned 64 years old')).toEqual([['AGE', '64']]);
+    expect(found('Patient is a 38-year-old male')).toEqual([['AGE', '38']]);
+    expect(found("i'm 31 y/o.")).toEqual([['AGE', '31']]);
+    expect(found('retired at the age of 61')).toEqual([['AGE', '61']]);
+    expect(found('we sold 64 boxes, 300 years old castle')).toEqual([]);
+  });
+  it('finds honorifics before a capitalised name but not street abbreviations', () => {
+    expect(found('correct it to Mr. James Marin')).toEqual([['TITLE', 'Mr.']]);
+    expect(found('Dr. Burke is here')).toEqual([['TITLE', 'Dr.']]);
+    expect(found('3637 Heritage Dr. Suite 263')).toEqual([]);
+    expect(found('Mr. nobody')).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@ import { defaultFeatureParams, encodeRows, LABELS, MAX_LENGTH } from './encode.t
 import { jsTokenClassifier } from './js-classifier.ts';
 import { formatReport, scoreSpans } from './metrics.ts';
 import { train } from './model.ts';
+import { augmentRows, normaliseRow } from './augment.ts';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
 const num = (k: string, d: number) => (args[k] !== undefined ? Number(args[k]) : d);
@@ -13,7 +14,8 @@ const buckets = num('buckets', 2 ** 17);
 const dim = num('dim', 48);
 const { train: tr, dev } = splitPii(loadPiiRows());
 const useWnut = num('wnut', 1);
-const trainRows = tr.filter((r) => useWnut || r.source === 'presidio');
+const base = tr.filter((r) => (useWnut || r.source === 'presidio') && (num('gl', 1) || r.origin !== 'presidio_generated_large')).map(normaliseRow);
+const trainRows = [...base, ...augmentRows(base, { copies: num('copies', 0), seed: 1, swap: num('swap', 0.8), lower: num('lower', 0.1), upper: num('upper', 0.1) })];
 const params = defaultFeatureParams(buckets);
 const t0 = Date.now();
 const set = encodeRows(trainRows, params);
@@ -32,7 +34,7 @@ console.log(formatReport('wnut17 dev', scoreSpans(await run(dev.filter((r) => r.
 if (args['show']) { const pres = dev.filter((r) => r.source === 'presidio'); p.forEach((it, i) => {
   const txt = pres[i]!.text; const key = (s: { type: string; start: number; end: number }) => `${s.type}|${s.start}|${s.end}`;
   const g = new Set(it.gold.map(key)); const pk = new Set(it.pred.map(key));
-  const bad = it.pred.filter((s) => !g.has(key(s))); const miss = it.gold.filter((s) => !pk.has(key(s)));
+  const ft = (s: { type: string }) => !args['type'] || s.type === args['type']; const bad = it.pred.filter((s) => !g.has(key(s)) && ft(s)); const miss = it.gold.filter((s) => !pk.has(key(s)) && ft(s));
   if ((bad.length || miss.length) && i % Number(args['show']) === 0) console.log(JSON.stringify(txt.slice(0, 160)), '\n   FP', bad.map((s) => `${s.type}:${JSON.stringify(txt.slice(s.start, s.end))}`).join(' '), '\n   FN', miss.map((s) => `${s.type}:${JSON.stringify(txt.slice(s.start, s.end))}`).join(' '));
 }); }
 if (args['tok']) {

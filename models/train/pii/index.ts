@@ -11,17 +11,21 @@ import { loadPiiRows, splitPii } from './data.ts';
 import { defaultFeatureParams, encodeRows, LABELS, MAX_LENGTH } from './encode.ts';
 import { buildPiiGraph } from './graph.ts';
 import { train } from './model.ts';
+import { augmentRows, normaliseRow } from './augment.ts';
 import { detectLatency, LATENCY_TEXT, loadPiiDetector, scoreRows } from './pack-eval.ts';
 import { formatReport } from './metrics.ts';
 
-export const PII_HYPERPARAMS = { buckets: 2 ** 17, dim: 32, ctx: 64, epochs: 4, lr: 0.05, dropout: 0.3, wnutWeight: 1, threshold: 0.5 };
+export const PII_HYPERPARAMS = { buckets: 2 ** 17, dim: 32, ctx: 64, epochs: 4, lr: 0.05, dropout: 0.3, wnutWeight: 1, threshold: 0.5, copies: 2, swap: 0.8, lower: 0.1, upper: 0.1 };
 
 export async function trainPii(opts: { seed?: number; outDir?: string } = {}): Promise<{ outDir: string; microF1: number }> {
   const seed = opts.seed ?? 1;
   const outDir = resolve(opts.outDir ?? join(REPO_ROOT, 'models/pii'));
   const hp = PII_HYPERPARAMS;
   const t0 = Date.now();
-  const { train: trainRows, dev, dropped } = splitPii(loadPiiRows());
+  const split = splitPii(loadPiiRows());
+  const { dev, dropped } = split;
+  const base = split.train.map(normaliseRow);
+  const trainRows = [...base, ...augmentRows(base, { copies: hp.copies, seed, swap: hp.swap, lower: hp.lower, upper: hp.upper })];
   const params = defaultFeatureParams(hp.buckets);
   const set = encodeRows(trainRows, params);
   const rowWeight = Float32Array.from(trainRows, (r) => (r.source === 'wnut17' ? hp.wnutWeight : 1));

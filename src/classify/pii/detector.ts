@@ -24,14 +24,31 @@ function plausible(text: string, e: PiiEntity): boolean {
   return n >= need;
 }
 
-/** Model spans that overlap no pattern span; both inputs sorted by start, patterns disjoint. */
-function withoutOverlaps(model: PiiEntity[], patterns: PiiEntity[]): PiiEntity[] {
+// A pattern span at the edge of a model span is split off it ("Mr. Smith" -> TITLE "Mr." +
+// PERSON "Smith") when what remains still holds a letter or digit; any other overlap drops it.
+const WORDY = /[\p{L}\p{N}]/u;
+
+function trimmed(text: string, e: PiiEntity, p: PiiEntity): PiiEntity | null {
+  let { start, end } = e;
+  if (p.start <= start && p.end < end) start = p.end;
+  else if (p.end >= end && p.start > start) end = p.start;
+  else return null;
+  while (start < end && /\s/.test(text[start]!)) start++;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  return WORDY.test(text.slice(start, end)) ? { ...e, start, end } : null;
+}
+
+/** Model spans outside every pattern span (trimmed at the edges); both inputs sorted by start, patterns disjoint. */
+function withoutOverlaps(text: string, model: PiiEntity[], patterns: PiiEntity[]): PiiEntity[] {
   const out: PiiEntity[] = [];
   let j = 0;
   for (const e of model) {
     while (j < patterns.length && patterns[j]!.end <= e.start) j++;
-    const p = patterns[j];
-    if (!p || p.start >= e.end) out.push(e);
+    let cur: PiiEntity | null = e;
+    for (let k = j; cur && k < patterns.length && patterns[k]!.start < cur.end; k++) {
+      if (patterns[k]!.end > cur.start) cur = trimmed(text, cur, patterns[k]!);
+    }
+    if (cur) out.push(cur);
   }
   return out;
 }
@@ -51,7 +68,7 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       const predicted = mergeBio(await model.predict(text), text)
         .filter((e) => e.confidence >= threshold && plausible(text, e))
         .sort((a, b) => a.start - b.start);
-      return [...patterns, ...withoutOverlaps(predicted, patterns)].sort((a, b) => a.start - b.start || a.end - b.end);
+      return [...patterns, ...withoutOverlaps(text, predicted, patterns)].sort((a, b) => a.start - b.start || a.end - b.end);
     },
   };
 }

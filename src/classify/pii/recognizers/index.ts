@@ -1,5 +1,6 @@
 // All deterministic recognizers, and the overlap rule between them: on overlapping spans the
 // recognizer earlier in PRIORITY wins (checksummed types first, then the most specific formats).
+import { ageRecognizer } from './age.ts';
 import { creditCardRecognizer } from './credit-card.ts';
 import { dateTimeRecognizer } from './date-time.ts';
 import { domainRecognizer } from './domain.ts';
@@ -7,6 +8,7 @@ import { emailRecognizer } from './email.ts';
 import { ibanRecognizer } from './iban.ts';
 import { ipAddressRecognizer } from './ip-address.ts';
 import { phoneRecognizer } from './phone.ts';
+import { titleRecognizer } from './title.ts';
 import { usSsnRecognizer } from './us-ssn.ts';
 import type { PatternMatch, Recognizer } from './types.ts';
 
@@ -21,6 +23,8 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   usSsnRecognizer,
   dateTimeRecognizer,
   phoneRecognizer,
+  ageRecognizer,
+  titleRecognizer,
 ];
 
 export const PATTERN_TYPES: readonly string[] = RECOGNIZERS.map((r) => r.type);
