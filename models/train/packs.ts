@@ -53,7 +53,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     description: 'coarse intent: math, code, creative_writing, general_chat',
     labels: ['math', 'code', 'creative_writing', 'general_chat'],
     labelsKey: 'category',
-    featurizer: base,
+    featurizer: { ...base, char_weight: 0.5 },
     maxLength: 4096,
     idfPower: 1,
     epochs: 8,
