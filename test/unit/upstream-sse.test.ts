@@ -1,0 +1,78 @@
+// watchStream: bytes pass through as they arrive, and the assembled answer handed to done taps
+// carries everything a streamed answer can hold (content, reasoning, tool calls, usage), the same
+// assembly the cache replays from (src/cache/sse.ts).
+import { describe, expect, it } from 'vitest';
+import { watchStream } from '../../src/upstream/sse.ts';
+import type { ResponseTap } from '../../src/pipeline/context.ts';
+
+const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices, ...extra })}\n\n`;
+
+const EVENTS = [
+  chunk([{ index: 0, delta: { role: 'assistant', reasoning_content: 'think ' } }]),
+  chunk([{ index: 0, delta: { reasoning_content: 'hard' } }]),
+  chunk([{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"ci' } }] } }]),
+  chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ty":"Oslo"}' } }] } }]),
+  chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
+  chunk([], { usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } }),
+  'data: [DONE]\n\n',
+];
+
+function source(parts: string[]): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  // Split across event boundaries, as TCP does.
+  const bytes = enc.encode(parts.join(''));
+  const cuts = [0, 17, 90, 91, 300, bytes.length];
+  let i = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (i >= cuts.length - 1) return c.close();
+      c.enqueue(bytes.slice(cuts[i], cuts[i + 1]));
+      i++;
+    },
+  });
+}
+
+async function drain(s: ReadableStream<Uint8Array>): Promise<string> {
+  return new Response(s).text();
+}
+
+describe('watchStream', () => {
+  it('passes the bytes through and assembles reasoning, tool calls and usage for done taps', async () => {
+    let done: { completion: Record<string, unknown>; sse?: string[] } | undefined;
+    let ended: { completion?: Record<string, unknown> } | undefined;
+    const tap: ResponseTap = { name: 't', done: (a) => void (done = a) };
+    const out = watchStream(source(EVENTS), [tap], { onFirstByte() {}, onEnd: (i) => void (ended = i), onError() {} });
+    expect(await drain(out)).toBe(EVENTS.join(''));
+    expect(done).toBeUndefined(); // the forwarder runs done taps; watchStream hands it the completion
+    const msg = (ended!.completion!.choices as Array<{ message: Record<string, unknown>; finish_reason: string }>)[0];
+    expect(msg.finish_reason).toBe('tool_calls');
+    expect(msg.message.reasoning_content).toBe('think hard');
+    expect(msg.message.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }]);
+    expect(ended!.completion!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+  });
+
+  it('rewrites chunks through a chunk tap and assembles what the client got', async () => {
+    const tap: ResponseTap = {
+      name: 'upper',
+      chunk: (c) => {
+        const ch = (c.choices as Array<{ delta?: { reasoning_content?: string } }>)[0];
+        if (ch?.delta?.reasoning_content) ch.delta.reasoning_content = ch.delta.reasoning_content.toUpperCase();
+        return c;
+      },
+    };
+    let ended: { completion?: Record<string, unknown> } | undefined;
+    const text = await drain(watchStream(source(EVENTS), [tap], { onFirstByte() {}, onEnd: (i) => void (ended = i), onError() {} }));
+    expect(text).toContain('THINK ');
+    const msg = (ended!.completion!.choices as Array<{ message: Record<string, unknown> }>)[0];
+    expect(msg.message.reasoning_content).toBe('THINK HARD');
+  });
+
+  it('without taps forwards untouched and still finds usage for token metrics', async () => {
+    let ended: { last?: Record<string, unknown>; completion?: unknown } | undefined;
+    const text = await drain(watchStream(source(EVENTS), [], { onFirstByte() {}, onEnd: (i) => void (ended = i), onError() {} }));
+    expect(text).toBe(EVENTS.join(''));
+    expect(ended!.completion).toBeUndefined();
+    expect(ended!.last!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+  });
+});
