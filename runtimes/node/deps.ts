@@ -8,6 +8,9 @@ import type { Config } from '../../src/config/schema.ts';
 import type { Classifiers } from '../../src/classify/types.ts';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
 import { createClassifiers, loadPacks } from '../../src/classify/registry.ts';
+import { packsToLoad } from '../../src/config/packs.ts';
+
+export { packsToLoad };
 import type { LoadedPack } from '../../src/classify/pack-loader.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { createNodeEngine } from './ort-engine.ts';
@@ -25,15 +28,6 @@ export const VERSION: string = (() => {
     return '0.0.0';
   }
 })();
-
-/** Config pack name -> folder, for every pack the config asks for. */
-export function packsToLoad(config: Config): Record<string, string> {
-  const p = config.packs;
-  const out: Record<string, string> = {};
-  if (config.routing.enabled) out[p.category] = p.category;
-  for (const name of [p.jailbreak, p.pii, p.embedding, ...p.extra]) if (name) out[name] = name;
-  return out;
-}
 
 /**
  * Where packs live: packs.dir as given when absolute; a relative one is resolved against the working

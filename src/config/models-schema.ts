@@ -20,6 +20,10 @@ export const piiPolicySchema = z
   .object({
     allow_by_default: z.boolean().default(true),
     pii_types_allowed: z.array(z.string()).default([]),
+    /** semroute: denied types are refused ('block', the reference) or masked before forwarding ('redact'). */
+    action: z.enum(['block', 'redact']).default('block'),
+    /** semroute, with action 'redact': put the original values back into the answer. */
+    restore: z.boolean().default(false),
   })
   .passthrough();
 
