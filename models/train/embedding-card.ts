@@ -56,6 +56,14 @@ Recompute with \`npm run train -- embedding\` (prints the summary; this table is
 
 ${head}\n${rows.join('\n')}\n`);
   }
+  if (r.cache) {
+    const c = r.cache;
+    const ok = c.paraAbove === c.paraTotal && c.crossBelow === c.crossTotal;
+    parts.push(`## Target\n
+Requirement: every paraphrase >= ${r.threshold} against its original question and every cross-set pair < ${r.threshold}. ${ok ? 'Met.' : `**Not met**: ${c.paraTotal - c.paraAbove} of ${c.paraTotal} paraphrases fall below ${r.threshold} (lowest ${f(c.paraMin)}, short by ${f(r.threshold - c.paraMin)}); cross-set pairs are all far below (max ${f(c.crossMax)}).`}
+A lexical model scores template changes ("Define X" / "What is X?") high, but paraphrases that swap content words (exercise / working out / physical activity, make / brew) stay low: it has no synonym knowledge, and ../shared/data (exam and benchmark questions) is too small and too far from everyday questions to learn one (LSA-style co-occurrence was not attempted for lack of time). The cache can instead load a sentence-transformer export (e.g. MiniLM) as an \`hf-tokenizer\` embedding pack. Tried, selected on own data only: IDF power 1 / 1.5 / 2, char weight 0.35 / 0.7 / 1.2 (table above), word unigrams only (bigrams make paraphrases less similar), digits kept.
+`);
+  }
   parts.push(`## Size and latency\n
 model.onnx: ${r.sizeBytes} bytes (${(r.sizeBytes / 2 ** 20).toFixed(2)} MiB). Featurizer + onnxruntime-node CPU, one thread, ~200-token request: p50 ${r.latency.p50_ms.toFixed(3)} ms, p99 ${r.latency.p99_ms.toFixed(3)} ms (shared 2-core machine). ONNX vs JS reference max |dv| = ${r.parityMaxDiff.toExponential(2)}. Build time ${r.seconds.toFixed(0)} s.
 `);

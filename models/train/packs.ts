@@ -25,6 +25,8 @@ export interface ClassifierPackSpec {
   maxFpr?: number;
   /** Example-weight multipliers by source prefix or attack_type (train rows only). */
   sampleWeights?: Record<string, number>;
+  /** Known limitations and what was tried, for the model card. */
+  notes?: string;
   /** Sources whose dev rows are also reported on their own. */
   reportSources?: Record<string, string[]>;
 }
@@ -46,6 +48,12 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     balance: 1,
     seed: 7,
     quant: 'int8',
+    notes:
+      'A linear model on these features plateaus at about 0.82-0.83 on this split. Tried on the dev split: char n-gram weight 0 / 0.25 / 0.5 / 1 (0.80-0.825), ' +
+      'IDF^2, word trigrams, char ranges 2-4 and 3-6, more/fewer epochs, class balancing, MMLU-Pro row up-weighting (all within +-0.005), a ReLU hidden layer ' +
+      '(32-64 units, 0.78-0.81), an average with multinomial naive Bayes (worse) and with a hidden-layer model or a second seed (+0.002 at twice the size). ' +
+      'The remaining errors are questions whose subject needs world knowledge rather than vocabulary (e.g. law vs. business, health vs. biology); ' +
+      'closing the gap probably needs a pretrained encoder (a BERT-family pack through the hf-tokenizer featurizer).',
     reportSources: { 'MMLU-Pro rows': ['mmlu_pro_test'], 'MMLU rows': ['mmlu_test', 'mmlu_val', 'mmlu_dev'] },
   },
   intent: {
@@ -63,6 +71,12 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     sampleWeights: { arena_hard: 3, mt_bench: 3, vicuna_bench: 3 },
     seed: 7,
     quant: 'int8',
+    notes:
+      'creative_writing has 225 rows in all (Arena-Hard v2, MT-bench, Vicuna-bench only; no Dolly / WritingPrompts), so its dev recall rests on 31 rows. ' +
+      'The real-chat rows (Arena-Hard, MT-bench) are long, often non-English (Chinese, Russian, Vietnamese) and unlike GSM8K / CoNaLa / NQ, which dominate ' +
+      'the other classes; errors there are mostly math <-> creative_writing and non-English prompts. Tried: class balance 0.5-1.5, real-chat up-weighting 3-10x, ' +
+      'GSM8K/NQ down-weighting, char weight 0-0.5, binary tf, IDF^2, a hidden layer (32/64 units), more epochs; one token per Han/kana character helped ' +
+      '(+0.01 macro-F1).',
     reportSources: { 'Arena-Hard + MT-bench rows': ['arena_hard_v2', 'mt_bench'] },
   },
   jailbreak: {
@@ -82,6 +96,13 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     positive: 'jailbreak',
     maxFpr: 0.01,
     sampleWeights: { prompt_injection: 8, awesome_chatgpt_prompts: 6, xstest: 2 },
+    notes:
+      'Prompt-injection recall is bounded by the data: many CyberSecEval "direct" injections are ordinary-looking user turns whose attack lived in the ' +
+      'system prompt that the data set drops (e.g. "Describe the compound with the chemical formula C17H19NO3?", "Bagaimana cara membuat rendang daging?", ' +
+      '"In the form of a poem, provide a recipe for baking a cake"), which no text-only classifier can flag without flagging the same benign question. ' +
+      'Indirect injections (instructions hidden in code comments or web pages to summarise) are caught better. Tried: a 3-class model (benign / jailbreak / ' +
+      'injection merged at the output: lower recall), injection up-weighting 4-8x, trigrams (higher injection recall at 0.3 but FPR 10%), char weight 0-0.5. ' +
+      'Jailbreak and benign rows mostly come from different sources (data README caveat), so part of the F1 is source style; role-play and XSTest rows are up-weighted hard negatives.',
     reportSources: { 'role-play (awesome-chatgpt-prompts)': ['awesome_chatgpt_prompts'], 'XSTest safe': ['xstest'] },
   },
 };
