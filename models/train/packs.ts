@@ -52,7 +52,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
       'A linear model on these features plateaus at about 0.82-0.83 on this split. Tried on the dev split: char n-gram weight 0 / 0.25 / 0.5 / 1 (0.80-0.825), ' +
       'IDF^2, word trigrams, char ranges 2-4 and 3-6, more/fewer epochs, class balancing, MMLU-Pro row up-weighting (all within +-0.005), a ReLU hidden layer ' +
       '(32-64 units, 0.78-0.81), an average with multinomial naive Bayes (worse) and with a hidden-layer model or a second seed (+0.002 at twice the size). ' +
-      'The remaining errors are questions whose subject needs world knowledge rather than vocabulary (e.g. law vs. business, health vs. biology); ' +
+      'The largest dev confusions are health -> psychology (22), physics -> chemistry (19), other -> psychology (18), health <-> biology (12 + 10) and "other" against most classes: overlapping vocabularies where the subject needs world knowledge; ' +
       'closing the gap probably needs a pretrained encoder (a BERT-family pack through the hf-tokenizer featurizer).',
     reportSources: { 'MMLU-Pro rows': ['mmlu_pro_test'], 'MMLU rows': ['mmlu_test', 'mmlu_val', 'mmlu_dev'] },
   },
