@@ -7,6 +7,7 @@ import type { Classifiers, InferenceEngine, ModelSource } from '../../src/classi
 import type { Logger } from '../../src/observability/types.ts';
 import { loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
 import { createClassifiers, loadPacks } from '../../src/classify/registry.ts';
+import { packsToLoad } from '../../src/config/packs.ts';
 import type { LoadedPack } from '../../src/classify/pack-loader.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { MemoryCache } from '../../src/cache/memory-cache.ts';
@@ -45,15 +46,6 @@ export function workerConfig(env: WorkerEnv): LoadedConfig {
     loaded.config.vllm_endpoints = loaded.config.vllm_endpoints.map((e) => ({ ...e, address: host, port, scheme }));
   }
   return loaded;
-}
-
-/** Config pack name -> folder, for every pack the config asks for (the same rule as runtimes/node). */
-export function packsToLoad(config: Config): Record<string, string> {
-  const p = config.packs;
-  const out: Record<string, string> = {};
-  if (config.routing.enabled) out[p.category] = p.category;
-  for (const name of [p.jailbreak, p.pii, p.embedding, ...p.extra]) if (name) out[name] = name;
-  return out;
 }
 
 export function packSource(env: WorkerEnv): ModelSource {
