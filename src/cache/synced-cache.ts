@@ -11,6 +11,13 @@ export class SyncedCache implements SemanticCache {
   /** Local entries the backend has not acknowledged yet. */
   private pending = new Map<string, CacheEntry>();
   private resyncing: Promise<void> | undefined;
+  /** A resync was asked for while one ran: its snapshot may predate the request, so run again. */
+  private again = false;
+  /**
+   * Ids added or removed while a resync's snapshot is in flight. The snapshot is older than they are
+   * (another pod's event can be read before the reply to an earlier load), so they win over it.
+   */
+  private window: { added: Set<string>; removed: Set<string> } | undefined;
   private lastWarn = 0;
 
   constructor(
@@ -21,6 +28,7 @@ export class SyncedCache implements SemanticCache {
   ) {
     local.onEvict = (ids) => {
       for (const id of ids) this.pending.delete(id);
+      this.noteRemoved(ids);
       this.guard('publish_remove', this.backend.publishRemove(ids));
     };
   }
@@ -29,8 +37,14 @@ export class SyncedCache implements SemanticCache {
   async start(): Promise<void> {
     try {
       await this.backend.subscribe({
-        onAdd: (e) => { this.local.put(e); },
-        onRemove: (ids) => this.local.remove(ids),
+        onAdd: (e) => {
+          this.local.put(e);
+          this.noteAdded(e.id);
+        },
+        onRemove: (ids) => {
+          this.local.remove(ids);
+          this.noteRemoved(ids);
+        },
         onReconnect: () => { void this.resync(); },
       });
       for (const e of await this.backend.load()) this.local.put(e);
@@ -47,6 +61,7 @@ export class SyncedCache implements SemanticCache {
     const entry = this.local.newEntry(key, vector, answer);
     this.local.put(entry);
     if (!this.local.has(entry.id)) return;
+    this.noteAdded(entry.id);
     this.pending.set(entry.id, entry);
     const ok = await this.guard('publish_add', this.backend.publishAdd(entry));
     if (ok) this.pending.delete(entry.id);
@@ -62,26 +77,59 @@ export class SyncedCache implements SemanticCache {
 
   /** After an outage: publish what was stored locally meanwhile, then take the backend's view. */
   resync(): Promise<void> {
-    this.resyncing ??= (async () => {
+    if (this.resyncing) {
+      this.again = true;
+      return this.resyncing;
+    }
+    this.resyncing = (async () => {
       try {
-        for (const [id, e] of [...this.pending]) {
-          if (!this.local.has(id)) { this.pending.delete(id); continue; }
-          await this.backend.publishAdd(e);
-          this.pending.delete(id);
-        }
-        const remote = await this.backend.load();
-        const ids = new Set(remote.map((e) => e.id));
-        const gone = this.local.entries().filter((e) => !ids.has(e.id) && !this.pending.has(e.id)).map((e) => e.id);
-        this.local.remove(gone);
-        for (const e of remote) if (!this.local.has(e.id)) this.local.put(e);
-        this.logger.info({ backend: this.backend.name, entries: this.local.size() }, 'semantic cache resynced with shared backend');
-      } catch (err) {
-        this.fail('resync', err);
+        do {
+          this.again = false;
+          await this.resyncOnce();
+        } while (this.again);
       } finally {
         this.resyncing = undefined;
       }
     })();
     return this.resyncing;
+  }
+
+  private async resyncOnce(): Promise<void> {
+    const window = { added: new Set<string>(), removed: new Set<string>() };
+    this.window = window;
+    try {
+      for (const [id, e] of [...this.pending]) {
+        if (!this.local.has(id)) { this.pending.delete(id); continue; }
+        await this.backend.publishAdd(e);
+        this.pending.delete(id);
+      }
+      const remote = await this.backend.load();
+      const ids = new Set(remote.map((e) => e.id));
+      // Local entries the backend lacks were removed elsewhere during the outage, unless they are
+      // newer than the snapshot.
+      const gone = this.local.entries().filter((e) => !ids.has(e.id) && !this.pending.has(e.id) && !window.added.has(e.id)).map((e) => e.id);
+      this.local.remove(gone);
+      for (const e of remote) if (!this.local.has(e.id) && !window.removed.has(e.id)) this.local.put(e);
+      this.logger.info({ backend: this.backend.name, entries: this.local.size() }, 'semantic cache resynced with shared backend');
+    } catch (err) {
+      this.fail('resync', err);
+    } finally {
+      if (this.window === window) this.window = undefined;
+    }
+  }
+
+  private noteAdded(id: string): void {
+    if (!this.window) return;
+    this.window.added.add(id);
+    this.window.removed.delete(id);
+  }
+
+  private noteRemoved(ids: string[]): void {
+    if (!this.window) return;
+    for (const id of ids) {
+      this.window.removed.add(id);
+      this.window.added.delete(id);
+    }
   }
 
   private async guard(operation: string, p: Promise<void>): Promise<boolean> {
