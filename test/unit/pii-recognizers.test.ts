@@ -123,3 +123,18 @@ describe('age and title recognizers', () => {
     expect(found('Mr. nobody')).toEqual([]);
   });
 });
+
+describe('nationality and year recognizers', () => {
+  it('finds demonyms (and plurals) but not country names built from them', () => {
+    expect(found('It serves great Slovenian food.')).toEqual([['NRP', 'Slovenian']]);
+    expect(found('the saudis and Japanese')).toEqual([['NRP', 'saudis'], ['NRP', 'Japanese']]);
+    expect(found('travelling to Czech Republic')).toEqual([]);
+    expect(found('studying English')).toEqual([]);
+  });
+  it('finds years after a year-like context word, not bare four-digit numbers', () => {
+    expect(found('The orchestra was founded in 1977.')).toEqual([['DATE_TIME', '1977']]);
+    expect(found('During 1980, they invested')).toEqual([['DATE_TIME', '1980']]);
+    expect(found('send it to 2060 Avenida Dutra')).toEqual([]);
+    expect(found('in 2019-05 builds')).toEqual([]);
+  });
+});

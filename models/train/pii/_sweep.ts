@@ -6,6 +6,7 @@ import { defaultFeatureParams, encodeRows, LABELS, MAX_LENGTH } from './encode.t
 import { jsTokenClassifier } from './js-classifier.ts';
 import { formatReport, scoreSpans } from './metrics.ts';
 import { train } from './model.ts';
+import { shippedTable } from './graph.ts';
 import { augmentRows, normaliseRow } from './augment.ts';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
@@ -24,10 +25,22 @@ console.log('encoded', set.labels.length, 'tokens in', Date.now() - t0, 'ms; mis
 const net = train(set, { buckets, dim, ctx: num('ctx', 64), labels: LABELS.length, epochs: num('epochs', 6), lr: num('lr', 0.05), dropout: num('drop', 0.1), seed: 1, rowWeight,
   onEpoch: (e, l) => console.log('epoch', e, l.toFixed(4), ((Date.now() - t0) / 1000).toFixed(1) + 's') });
 const manifest = { name: 'pii', version: 'x', task: 'token-classification', featurizer: { type: 'token-features', ...params }, inputs: ['feature_ids'], output: 'probabilities', max_length: MAX_LENGTH } as PackManifest;
-const det = createPiiDetector(jsTokenClassifier(net, manifest, LABELS), { name: 'pii', threshold: num('th', 0.5) });
+const GAPS: Record<string, Record<string, RegExp | null>> = { def: {}, saNone: { STREET_ADDRESS: null }, saNl: { STREET_ADDRESS: /^[ \t]{0,2}[,\n][ \t]{0,2}$/ }, none: { STREET_ADDRESS: null, PERSON: null, GPE: null, ORGANIZATION: null } };
+let det = createPiiDetector(jsTokenClassifier(net, manifest, LABELS), { name: 'pii', threshold: num('th', 0.5), joinGaps: GAPS[args['gaps'] ?? 'def'] });
 const detModelOnly = createPiiDetector(jsTokenClassifier(net, manifest, LABELS), { name: 'pii', threshold: num('th', 0.5) });
 async function run(rows: PiiRow[]) { return Promise.all(rows.map(async (r) => ({ gold: r.spans, pred: await det.detect(r.text) }))); }
 if (args['evaltrain']) console.log(formatReport('presidio TRAIN', scoreSpans(await run(tr.filter((r) => r.source === 'presidio').slice(0, 400)))));
+for (const clip of args['qeval'] ? [1, 0.9999, 0.999] : []) {
+  const d2 = createPiiDetector(jsTokenClassifier(net, manifest, LABELS, shippedTable(net, clip)), { name: 'pii', threshold: 0.5 });
+  const s = scoreSpans(await Promise.all(dev.filter((r) => r.source === 'presidio').map(async (r) => ({ gold: r.spans, pred: await d2.detect(r.text) })))).micro;
+  console.log('quant', clip, s.f1.toFixed(3));
+}
+for (const g of args['gaps'] ? Object.keys(GAPS) : []) for (const th of [0.3, 0.4, 0.5, 0.6]) {
+  det = createPiiDetector(jsTokenClassifier(net, manifest, LABELS), { name: 'pii', threshold: th, joinGaps: GAPS[g] });
+  const s = scoreSpans(await run(dev.filter((r) => r.source === 'presidio'))).micro;
+  console.log('variant', g, th, s.precision.toFixed(3), s.recall.toFixed(3), s.f1.toFixed(3));
+}
+det = createPiiDetector(jsTokenClassifier(net, manifest, LABELS), { name: 'pii', threshold: num('th', 0.5), joinGaps: GAPS[args['gaps'] ?? 'def'] });
 const p = await run(dev.filter((r) => r.source === 'presidio'));
 console.log(formatReport('presidio dev', scoreSpans(p)));
 console.log(formatReport('wnut17 dev', scoreSpans(await run(dev.filter((r) => r.source === 'wnut17')), ['PERSON', 'ORGANIZATION', 'GPE'])));

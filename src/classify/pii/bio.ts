@@ -8,14 +8,18 @@ import { parseTag } from './type-names.ts';
 const JOINABLE_GAP = /^[ \t]{1,2}$/;
 const ADDRESS_GAP = /^(?:[ \t]{0,2}[,\n][ \t]{0,2}|[ \t]{1,2})$/;
 
-function joinSplit(text: string, ents: PiiEntity[]): PiiEntity[] {
+/** Gap pattern per type across which two same-type entities are joined (null: never join that type). */
+export type JoinGaps = Readonly<Record<string, RegExp | null>>;
+
+function joinSplit(text: string, ents: PiiEntity[], gaps: JoinGaps): PiiEntity[] {
   const out: PiiEntity[] = [];
   let n = 0;
   for (const e of ents) {
     const prev = out[out.length - 1];
     if (prev && prev.type === e.type) {
       const gap = text.slice(prev.end, e.start);
-      if ((e.type === 'STREET_ADDRESS' ? ADDRESS_GAP : JOINABLE_GAP).test(gap)) {
+      const re = e.type in gaps ? gaps[e.type] : e.type === 'STREET_ADDRESS' ? ADDRESS_GAP : JOINABLE_GAP;
+      if (re && re.test(gap)) {
         prev.confidence = (prev.confidence * n + e.confidence) / (n + 1);
         prev.end = e.end;
         n++;
@@ -28,9 +32,9 @@ function joinSplit(text: string, ents: PiiEntity[]): PiiEntity[] {
   return out;
 }
 
-export function mergeBio(tokens: readonly TokenPrediction[], text?: string): PiiEntity[] {
+export function mergeBio(tokens: readonly TokenPrediction[], text?: string, gaps: JoinGaps = {}): PiiEntity[] {
   const ents = mergeTags(tokens);
-  return text === undefined ? ents : joinSplit(text, ents);
+  return text === undefined ? ents : joinSplit(text, ents, gaps);
 }
 
 function mergeTags(tokens: readonly TokenPrediction[]): PiiEntity[] {

@@ -1,8 +1,9 @@
 import { scan, type PatternMatch, type Recognizer } from './types.ts';
 
 // Only forms that are dates with high probability: ISO date(-time), m/d/yyyy and d/m/yyyy with
-// range checks, dates with a month name, and clock times with am/pm or o'clock. Bare years and
-// weekdays are left to the token model, which sees their context.
+// range checks, dates with a month name, clock times with am/pm or o'clock, and years 1900-2099
+// after a word that makes them years ("in 1977", "during 1980", "Act of 1964"; a bare four-digit
+// number is too often a house number). Weekdays are left to the token model.
 const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
 const ISO_RE = /(?<![\p{N}\-])(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?(?![\p{N}])/gu;
 const NUMERIC_RE = /(?<![\p{N}\/.\-])(\d{1,2})([\/.\-])(\d{1,2})\2(\d{4}|\d{2})(?![\p{N}]|[\/.\-]\d)/gu;
@@ -10,6 +11,7 @@ const NAMED_RE = new RegExp(
   `(?<![\\p{L}\\p{N}])(?:\\d{1,2}(?:st|nd|rd|th)?(?: of)? ${MONTH},? \\d{4}|${MONTH} \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}|${MONTH} \\d{4})(?![\\p{L}\\p{N}])`,
   'giu',
 );
+const YEAR_RE = /(?<=(?<![\p{L}\p{N}])(?:in|during|since|until|till|of|from|by|year|circa|around|before|after) )(?:19|20)\d\d(?![\p{L}\p{N}]|[\-\/.:]\d)/giu;
 const TIME_RE = /(?<![\p{L}\p{N}:.])(\d{1,2})(?::(\d{2}))? ?(?:[ap]\.m\.|[ap]m\b|o'clock\b)/giu;
 
 function validDay(a: number, b: number): boolean {
@@ -36,6 +38,7 @@ export const dateTimeRecognizer: Recognizer = {
       return span(m, m[4]!.length === 4 ? 0.9 : 0.7);
     }),
     ...scan(text, NAMED_RE, (m) => span(m, 0.9)),
+    ...scan(text, YEAR_RE, (m) => span(m, 0.75)),
     ...scan(text, TIME_RE, (m) => {
       const h = Number(m[1]);
       if (h < 1 || h > 12 || (m[2] !== undefined && Number(m[2]) > 59)) return null;

@@ -7,6 +7,7 @@ import { domainRecognizer } from './domain.ts';
 import { emailRecognizer } from './email.ts';
 import { ibanRecognizer } from './iban.ts';
 import { ipAddressRecognizer } from './ip-address.ts';
+import { nrpRecognizer } from './nrp.ts';
 import { phoneRecognizer } from './phone.ts';
 import { titleRecognizer } from './title.ts';
 import { usSsnRecognizer } from './us-ssn.ts';
@@ -25,6 +26,7 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   phoneRecognizer,
   ageRecognizer,
   titleRecognizer,
+  nrpRecognizer,
 ];
 
 export const PATTERN_TYPES: readonly string[] = RECOGNIZERS.map((r) => r.type);
