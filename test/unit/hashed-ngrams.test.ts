@@ -8,13 +8,15 @@ const manifest = (max_length = 4096): PackManifest => ({
   name: 't', version: '1', task: 'sequence-classification', featurizer: { type: 'hashed-ngrams' }, inputs: ['ids', 'weights'], output: 'probs', max_length,
 });
 
-/** Independent re-implementation of the documented hash for one word unigram. */
-function unigramBucket(token: string, seed: number, buckets: number): number {
+/** Independent re-implementation of the documented hash: FNV-1a 32 over code units, fmix32, mask. */
+function bucketOf(units: number[], seed: number, buckets: number): number {
   let h = (2166136261 ^ seed) >>> 0;
-  for (const u of [0x77, 0x31, ...Array.from(token, (c) => c.charCodeAt(0))]) h = Math.imul(h ^ u, 16777619);
+  for (const u of units) h = Math.imul(h ^ u, 16777619);
   h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
   return (h >>> 0) & (buckets - 1);
 }
+const codeUnits = (s: string) => Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
+const unigramBucket = (token: string, seed: number, buckets: number) => bucketOf([0x77, 0x31, ...codeUnits(token)], seed, buckets);
 
 const ids = (f: ReturnType<ReturnType<typeof createHashedNgramsFeaturizer>['encode']>) => Array.from(f.feeds.ids!.data as BigInt64Array, Number);
 
@@ -25,6 +27,21 @@ describe('hashed-ngrams featurizer', () => {
     expect(ids(out)).toEqual([unigramBucket('hello', 1, 1 << 18), unigramBucket(',', 1, 1 << 18), unigramBucket('world', 1, 1 << 18)]);
     expect(Array.from(out.feeds.weights!.data as Float32Array)).toEqual([1, 1, 1]);
     expect(out.feeds.ids!.dims).toEqual([1, 3]);
+  });
+
+  it('emits the documented buckets for word bigrams and char n-grams of <token>', () => {
+    const V = 1 << 18;
+    const f = createHashedNgramsFeaturizer({ word_weights: [1, 0.5], char_ngrams: [3, 4], char_weight: 0.25, buckets: V, seed: 7 }, manifest());
+    const out = f.encode('Ab c7');
+    const want = [
+      unigramBucket('ab', 7, V),
+      bucketOf([0x77, 0x32, ...codeUnits('ab c0')], 7, V),
+      ...['<ab', '<ab>', 'ab>'].map((g) => bucketOf([0x63, ...codeUnits(g)], 7, V)),
+      unigramBucket('c0', 7, V),
+      ...['<c0', '<c0>', 'c0>'].map((g) => bucketOf([0x63, ...codeUnits(g)], 7, V)),
+    ];
+    expect(ids(out)).toEqual(want);
+    expect(Array.from(out.feeds.weights!.data as Float32Array)).toEqual([1, 0.5, 0.25, 0.25, 0.25, 1, 0.25, 0.25, 0.25]);
   });
 
   it('is deterministic across instances and counts repeats with sublinear tf', () => {

@@ -155,6 +155,7 @@ export class HashedNgramsEncoder {
   private gw = new Float32Array(0);
   private n = 0;
   private full = false;
+  private units = new Uint16Array(1024);
 
   constructor(params: HashedNgramsParams, maxLength: number) {
     this.params = params;
@@ -213,11 +214,14 @@ export class HashedNgramsEncoder {
     }
     this.n = 0;
     this.full = false;
+    // Folded code units, read by every n-gram hash below.
+    if (this.units.length < t.length) this.units = new Uint16Array(Math.max(t.length, 2 * this.units.length));
+    const U = this.units;
     const fold = p.fold_digits;
-    const unit = (k: number): number => {
+    for (let k = 0; k < t.length; k++) {
       const u = t.charCodeAt(k);
-      return fold && u >= 0x30 && u <= 0x39 ? 0x30 : u;
-    };
+      U[k] = fold && u >= 0x30 && u <= 0x39 ? 0x30 : u;
+    }
     const ww = p.word_weights;
     const ntok = starts.length;
     const cr = p.char_ngrams && p.char_weight > 0 ? p.char_ngrams : null;
@@ -229,7 +233,7 @@ export class HashedNgramsEncoder {
         h = Math.imul(h ^ (0x30 + n), FNV_PRIME);
         for (let k = 0; k < n; k++) {
           if (k > 0) h = Math.imul(h ^ 0x20, FNV_PRIME);
-          for (let j = starts[i + k], e = ends[i + k]; j < e; j++) h = Math.imul(h ^ unit(j), FNV_PRIME);
+          for (let j = starts[i + k], e = ends[i + k]; j < e; j++) h = Math.imul(h ^ U[j], FNV_PRIME);
         }
         this.add(h, w);
       }
@@ -239,13 +243,15 @@ export class HashedNgramsEncoder {
         const s0 = starts[i];
         const len = Math.min(ends[i] - s0, p.char_max_token) + 2;
         const hc = Math.imul(this.h0 ^ 0x63, FNV_PRIME);
-        for (let a = 0; a + cr[0] <= len; a++) {
+        const cmin = cr[0], cmax = cr[1], cw = p.char_weight;
+        for (let a = 0; a + cmin <= len; a++) {
           let h = hc;
-          for (let j = 0; j < cr[1] && a + j < len; j++) {
+          const stop = Math.min(cmax, len - a);
+          for (let j = 0; j < stop; j++) {
             const v = a + j;
-            const u = v === 0 ? 0x3c : v === len - 1 ? 0x3e : unit(s0 + v - 1);
+            const u = v === 0 ? 0x3c : v === len - 1 ? 0x3e : U[s0 + v - 1];
             h = Math.imul(h ^ u, FNV_PRIME);
-            if (j + 1 >= cr[0]) this.add(h, p.char_weight);
+            if (j + 1 >= cmin) this.add(h, cw);
           }
         }
       }
