@@ -1,0 +1,74 @@
+// `npm run build` output run by plain node from an unrelated working directory: the bundle finds the
+// ext_proc protos it ships in dist/proto (not the source tree), serves the gateway, and exposes the
+// pack gauges and the in-flight gauge on /metrics.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from './gateway-harness.ts';
+import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
+
+let proc: ChildProcess;
+let mock: MockServer;
+let out = '';
+let base = '';
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(REPO, 'runtimes/node/build.mjs')], { cwd: REPO, stdio: 'pipe' });
+  mock = await startMockServer();
+  const cwd = mkdtempSync(join(tmpdir(), 'semroute-bundle-'));
+  const config = join(cwd, 'config.yaml');
+  writeFileSync(config, `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\nprompt_guard: { enabled: true }\n`);
+  proc = spawn(
+    process.execPath,
+    [join(REPO, 'dist/semroute.mjs'), '--config', config, '--port', '0', '--host', '127.0.0.1', '--extproc-port', '0', '--models-dir', join(REPO, 'models'), '--device', 'cpu'],
+    { cwd, env: { ...process.env, SEMROUTE_EXTPROC_PROTO_DIR: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const deadline = Date.now() + 60_000;
+  while (!(base && out.includes('ext_proc listening'))) {
+    const m = /"port":(\d+)[^\n]*semroute listening/.exec(out);
+    if (m) base = `http://127.0.0.1:${m[1]}`;
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`bundle did not start: ${err.slice(-2000)}${out.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  if (proc && proc.exitCode === null) {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+  await mock?.close();
+});
+
+describe('the Node bundle', () => {
+  it('ships the ext_proc protos beside it, byte for byte', () => {
+    for (const f of ['envoy/service/ext_proc/v3/external_processor.proto', 'envoy/config/core/v3/base.proto']) {
+      expect(existsSync(join(REPO, 'dist/proto', f)), f).toBe(true);
+      expect(readFileSync(join(REPO, 'dist/proto', f), 'utf8')).toBe(readFileSync(join(REPO, 'runtimes/node/extproc/proto', f), 'utf8'));
+    }
+    expect(out).toMatch(/"port":\d+[^\n]*ext_proc listening/);
+  });
+
+  it('serves, and /metrics has the pack gauges and counts a request in flight until its answer ends', async () => {
+    const gauge = async () => Number(/^llm_inflight_requests (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+    const slow = fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-delay-ms': '600' },
+      body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await gauge()).toBe(1);
+    const res = await slow;
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { model: string }).model).toBe('qwen3');
+    expect(await gauge()).toBe(0);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^llm_classifier_pack_info\{[^}]*pack="domain"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^llm_classifier_pack_size_bytes\{pack="jailbreak"\} [1-9]\d*$/m);
+  });
+});
