@@ -4,8 +4,10 @@
 //   h  = sum_l xn[l] * scale[ids[l]] * E[ids[l]]                  (Gather + MatMul: weighted bag)
 //   classifier: h + b1 [-> Relu -> W2, b2] -> Softmax -> probs
 //   embedder:   h [-> MatMul P] -> L2-normalise -> embedding
-// Tables are stored as fp16, or int8 with a per-row fp16 scale (DequantizeLinear is per-tensor,
-// per-row scaling is a Gather + Mul that folds into xn).
+// Tables are stored as fp16, or int8 with a per-row scale (DequantizeLinear is per-tensor, per-row
+// scaling is a Gather + Mul that folds into xn). IDF and row scales are rounded to fp16 precision
+// but stored as float32: onnxruntime-web's WebGPU EP reads float16 tensors as zeros on adapters
+// without shader-f16 (BENCHMARKS.md), and float32 also saves a Cast per request.
 import { i64Const, initF16, initF32, initI8, initI64, node, serializeModel, valueInfo, toFloat16Bits, fromFloat16Bits } from './onnx-builder.ts';
 
 export interface HashedGraphWeights {
@@ -56,14 +58,12 @@ export function buildHashedGraph(w: HashedGraphWeights, meta: Record<string, str
   const D = w.dim;
   const nodes = [];
   const inits = [
-    initF16('idf', [V], w.idf),
+    initF32('idf', [V], fromFloat16Bits(toFloat16Bits(w.idf))),
     i64Const('axis1', [1]),
     initF32('eps', [], new Float32Array([1e-12])),
   ];
-  const FLOAT = 1;
   nodes.push(
-    node('Gather', ['idf', 'ids'], ['idf_g16'], { axis: 0 }),
-    node('Cast', ['idf_g16'], ['idf_g'], { to: FLOAT }),
+    node('Gather', ['idf', 'ids'], ['idf_g'], { axis: 0 }),
     node('Mul', ['weights', 'idf_g'], ['x']),
     node('Mul', ['x', 'x'], ['x_sq']),
     node('ReduceSum', ['x_sq', 'axis1'], ['x_ss'], { keepdims: 1 }),
@@ -72,21 +72,31 @@ export function buildHashedGraph(w: HashedGraphWeights, meta: Record<string, str
     node('Div', ['x', 'x_norm'], ['xn']),
   );
   let coef = 'xn';
+  const FLOAT = 1;
   const R = w.tableRows ?? V;
   let rowIds = 'ids';
   if (R !== V) {
-    inits.push(initI64('table_rows', [], [R]));
-    nodes.push(node('Mod', ['ids', 'table_rows'], ['row_ids'], { fmod: 0 }));
+    // ids mod R in float32 (exact for ids < 2^24), as int32 indices: with an int64 Mod (or any
+    // computed int64 index tensor) onnxruntime-web's WebGPU EP gathered wrong rows (embedding off
+    // by 2.6e-2 vs WASM in test/integration/webgpu-chromium.test.ts); this form agrees to 7e-8.
+    inits.push(initF32('table_rows', [], new Float32Array([R])));
+    nodes.push(
+      node('Cast', ['ids'], ['ids_f'], { to: FLOAT }),
+      node('Div', ['ids_f', 'table_rows'], ['ids_q']),
+      node('Floor', ['ids_q'], ['ids_qf']),
+      node('Mul', ['ids_qf', 'table_rows'], ['ids_base']),
+      node('Sub', ['ids_f', 'ids_base'], ['row_f']),
+      node('Cast', ['row_f'], ['row_ids'], { to: 6 }),
+    );
     rowIds = 'row_ids';
   }
   const qt = quantizeTable(w.table, R, D, w.quant);
   if (qt.half) {
     inits.push(initF16('table', [R, D], w.table));
   } else {
-    inits.push(initI8('table', [R, D], qt.q!), initF16('row_scale', [R], qt.scale!));
+    inits.push(initI8('table', [R, D], qt.q!), initF32('row_scale', [R], qt.scale!));
     nodes.push(
-      node('Gather', ['row_scale', rowIds], ['rs_g16'], { axis: 0 }),
-      node('Cast', ['rs_g16'], ['rs_g'], { to: FLOAT }),
+      node('Gather', ['row_scale', rowIds], ['rs_g'], { axis: 0 }),
       node('Mul', ['xn', 'rs_g'], ['xs']),
     );
     coef = 'xs';
@@ -122,10 +132,13 @@ export function buildHashedGraph(w: HashedGraphWeights, meta: Record<string, str
       v = 'bag_p';
       outputDim = w.projection.out;
     }
+    // Same form as the TF-IDF normalisation above (ReduceL2 is avoided for the GPU EPs).
     nodes.push(
-      node('ReduceL2', [v], ['v_norm'], { axes: [1], keepdims: 1 }),
-      node('Max', ['v_norm', 'eps'], ['v_norm_c']),
-      node('Div', [v, 'v_norm_c'], ['embedding']),
+      node('Mul', [v, v], ['v_sq']),
+      node('ReduceSum', ['v_sq', 'axis1'], ['v_ss'], { keepdims: 1 }),
+      node('Max', ['v_ss', 'eps'], ['v_ss_c']),
+      node('Sqrt', ['v_ss_c'], ['v_norm']),
+      node('Div', [v, 'v_norm'], ['embedding']),
     );
     outputName = 'embedding';
   }

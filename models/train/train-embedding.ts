@@ -131,7 +131,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
     threshold: E.threshold,
     dimensions: E.dim,
     files: { model: 'model.onnx' },
-    training: { command: 'npm run train -- embedding', data: '../shared/data', idf_power: best.power, projection: `gaussian, seed ${E.seed}, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-row scale` },
+    training: { command: 'npm run train -- embedding', data: '../shared/data', idf_power: best.power, projection: `gaussian, seed ${E.seed}, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-row scale (float32)` },
   };
   const dir = join(outRoot, 'embedding');
   mkdirSync(dir, { recursive: true });
