@@ -1,6 +1,6 @@
 // Builds AppDeps inside a Worker isolate: config from SEMROUTE_CONFIG (YAML) or the bundled default,
-// packs from static assets or R2 through onnxruntime-web, the fetch upstream client, the in-isolate
-// semantic cache. Called once per isolate by index.ts (Workers allow no I/O at module scope).
+// packs from static assets or R2 through onnxruntime-web, the fetch upstream client, the semantic
+// cache (in-isolate, shared through a Durable Object when configured: cache.ts). Called once per isolate by index.ts (Workers allow no I/O at module scope).
 import type { AppDeps } from '../../src/deps.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Classifiers, InferenceEngine, ModelSource } from '../../src/classify/types.ts';
@@ -10,7 +10,8 @@ import { createClassifiers, loadPacks } from '../../src/classify/registry.ts';
 import { packsToLoad } from '../../src/config/packs.ts';
 import type { LoadedPack } from '../../src/classify/pack-loader.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { MemoryCache } from '../../src/cache/memory-cache.ts';
+import { waitUntil } from 'cloudflare:workers';
+import { createWorkerCache } from './cache.ts';
 import type { WebPreference } from './ort-web-engine.ts';
 import { createAssetSource, createR2Source, type AssetFetcher, type R2BucketLike } from './asset-source.ts';
 import { createFetchUpstreamClient, type FetchFn } from './upstream-fetch.ts';
@@ -32,6 +33,11 @@ export interface WorkerEnv {
   MODELS_R2?: R2BucketLike;
   /** Optional service binding used instead of public fetch to reach the upstream. */
   UPSTREAM?: { fetch: FetchFn };
+  /**
+   * Durable Object namespace of SemanticCacheStore for `semantic_cache.backend_type: durable_object`
+   * (the binding name is semantic_cache.durable_object.binding; this is its default).
+   */
+  SEMROUTE_CACHE?: unknown;
 }
 
 export const WORKER_VERSION = '0.1.0';
@@ -91,12 +97,7 @@ export async function buildWorkerDeps(env: WorkerEnv, engineFactory: (prefer: We
     logger.error({ pack: config.packs.category }, 'category pack not loaded: GET /ready answers 503 and auto names go to default_model');
   }
   const upstream = createFetchUpstreamClient(env.UPSTREAM ? (r) => env.UPSTREAM!.fetch(r) : undefined);
-  const cfg = config.semantic_cache;
-  // In-isolate index. Workers forbid compiling wasm at run time, so the index's SIMD kernel is
-  // unavailable and it takes its plain-JS filter (same results; see src/cache/simd-kernel.ts).
-  const cache = cfg?.enabled
-    ? new MemoryCache({ dimensions: cfg.dimensions, maxEntries: cfg.max_entries, eviction: cfg.eviction_policy, ttlSeconds: cfg.ttl_seconds, metrics, backendLabel: 'memory' })
-    : undefined;
+  const cache = await createWorkerCache(config, { bindings: env as Record<string, unknown>, logger, metrics, waitUntil });
   return {
     config,
     classifiers,

@@ -9,6 +9,8 @@ import { workerdOrt } from './ort-wasm.ts';
 import { buildWorkerDeps, type WorkerEnv } from './deps.ts';
 
 export type { WorkerEnv } from './deps.ts';
+// The shared semantic cache's Durable Object class (wrangler.jsonc durable_objects binds it).
+export { SemanticCacheStore } from './cache-store.ts';
 
 interface ExecutionContextLike {
   waitUntil(p: Promise<unknown>): void;

@@ -7,7 +7,12 @@ const unit = z.number().min(0).max(1);
 export const cacheSection = z
   .object({
     enabled: z.boolean().default(false),
-    backend_type: z.enum(['memory', 'redis']).default('memory'),
+    /**
+     * memory: this process/isolate only. redis: shared across Node pods (redis below).
+     * durable_object: shared across Worker isolates through a Durable Object binding (durable_object
+     * below; Workers only; the Node runtime serves it from memory).
+     */
+    backend_type: z.enum(['memory', 'redis', 'durable_object']).default('memory'),
     /** Cosine similarity a stored question must reach to be served (reference default 0.8). */
     similarity_threshold: unit.default(0.8),
     /**
@@ -38,6 +43,18 @@ export const cacheSection = z
         key_prefix: z.string().default('semroute:cache:'),
         /** How long start-up waits for Redis before serving local-only (it keeps reconnecting). */
         connect_timeout_ms: z.number().int().positive().default(2000),
+      })
+      .default({}),
+    durable_object: z
+      .object({
+        /** Durable Object namespace binding (wrangler.jsonc durable_objects.bindings[].name). */
+        binding: z.string().min(1).default('SEMROUTE_CACHE'),
+        /** Name of the object holding the entries: isolates using the same name share answers. */
+        object_name: z.string().min(1).default('semantic-cache'),
+        /** An isolate pulls other isolates' changes at most this often, on the back of a request. */
+        poll_interval_ms: z.number().int().min(0).default(1000),
+        /** How long isolate start-up waits for the first load before serving local-only. */
+        load_timeout_ms: z.number().int().positive().default(2000),
       })
       .default({}),
   })

@@ -1,0 +1,164 @@
+// CacheBackend over the SemanticCacheStore Durable Object (cache-store.ts), the Worker's counterpart
+// of runtimes/node/redis-backend.ts. Workers have no pub/sub socket that outlives a request, so
+// "subscribe" is a pull: on the back of a request, at most every poll_interval_ms, the isolate asks
+// the object for the changes after its cursor. Every RPC is kept alive past the response with
+// waitUntil. A failing object marks the backend down (the synced cache serves local-only); the
+// first call that succeeds again triggers onReconnect, which republishes and reloads.
+import type { CacheBackend, CacheBackendListener, CacheEntry } from '../../src/cache/backend.ts';
+import type { Logger, Metrics } from '../../src/observability/types.ts';
+import type { StoreChanges, StoreEntry } from './cache-store.ts';
+
+/** The RPC surface of a SemanticCacheStore stub. */
+export interface CacheStoreStub {
+  add(entries: StoreEntry[], maxEntries: number): Promise<number>;
+  remove(ids: string[]): Promise<void>;
+  changes(since: number): Promise<StoreChanges>;
+}
+
+/** The parts of a DurableObjectNamespace binding used here. */
+export interface CacheStoreNamespace {
+  idFromName(name: string): unknown;
+  get(id: never): unknown;
+}
+
+export interface DurableObjectBackendOptions {
+  namespace: CacheStoreNamespace;
+  objectName: string;
+  maxEntries: number;
+  pollIntervalMs: number;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Keeps an RPC running after the response went out (cloudflare:workers waitUntil). */
+  waitUntil?: (p: Promise<unknown>) => void;
+}
+
+// A pull that has not settled in this long is presumed lost with its request; the next one may start.
+const STALE_PULL_MS = 10_000;
+
+const toStore = (e: CacheEntry, origin: string): StoreEntry => ({
+  id: e.id, origin, model: e.key.requestedModel, scope: e.key.scope, ...(e.key.context ? { context: e.key.context } : {}),
+  expiresAtMs: e.expiresAtMs,
+  vector: e.vector.buffer.slice(e.vector.byteOffset, e.vector.byteOffset + e.vector.byteLength) as ArrayBuffer,
+  answer: JSON.stringify(e.answer),
+});
+
+const fromStore = (w: StoreEntry): CacheEntry => ({
+  id: w.id,
+  key: { requestedModel: w.model, scope: w.scope, ...(w.context ? { context: w.context } : {}) },
+  vector: new Float32Array(w.vector.slice(0)),
+  answer: JSON.parse(w.answer),
+  expiresAtMs: w.expiresAtMs,
+});
+
+export class DurableObjectCacheBackend implements CacheBackend {
+  readonly name = 'durable_object';
+  private readonly origin = globalThis.crypto.randomUUID();
+  private cursor = 0;
+  private up = true;
+  private listener?: CacheBackendListener;
+  private pulling?: { p: Promise<void>; at: number };
+  private lastPull = 0;
+  private lastWarn = 0;
+
+  constructor(private readonly opts: DurableObjectBackendOptions) {}
+
+  healthy(): boolean {
+    return this.up;
+  }
+
+  async subscribe(listener: CacheBackendListener): Promise<void> {
+    this.listener = listener;
+  }
+
+  async load(): Promise<CacheEntry[]> {
+    const live = new Map<string, CacheEntry>();
+    let since = 0;
+    for (;;) {
+      const c = await this.call((s) => s.changes(since));
+      for (const id of c.removes) live.delete(id);
+      for (const w of c.adds) live.set(w.id, fromStore(w));
+      since = c.cursor;
+      if (!c.more) break;
+    }
+    this.cursor = Math.max(this.cursor, since);
+    this.lastPull = Date.now();
+    return [...live.values()];
+  }
+
+  async publishAdd(e: CacheEntry): Promise<void> {
+    await this.call((s) => s.add([toStore(e, this.origin)], this.opts.maxEntries));
+  }
+
+  async publishRemove(ids: string[]): Promise<void> {
+    if (ids.length) await this.call((s) => s.remove(ids));
+  }
+
+  /**
+   * Pulls other isolates' changes when due (or now with force); never rejects. Returns the pull in
+   * flight, or undefined when none was due.
+   */
+  pull(force = false): Promise<void> | undefined {
+    const now = Date.now();
+    if (this.pulling && now - this.pulling.at < STALE_PULL_MS) return this.pulling.p;
+    if (!this.listener || (!force && now - this.lastPull < this.opts.pollIntervalMs)) return undefined;
+    this.lastPull = now;
+    const p: Promise<void> = this.pullOnce()
+      .catch((err) => this.warn('pull', err))
+      .finally(() => {
+        if (this.pulling?.p === p) this.pulling = undefined;
+      });
+    this.pulling = { p, at: now };
+    return p;
+  }
+
+  async close(): Promise<void> {
+    this.listener = undefined;
+  }
+
+  private async pullOnce(): Promise<void> {
+    for (;;) {
+      const since = this.cursor;
+      const c = await this.call((s) => s.changes(since));
+      const l = this.listener;
+      if (!l) return;
+      // The object dropped removals older than our cursor: only a full reload is exact.
+      if (c.reset) return l.onReconnect();
+      if (c.removes.length) l.onRemove(c.removes);
+      for (const w of c.adds) if (w.origin !== this.origin) l.onAdd(fromStore(w));
+      this.cursor = Math.max(this.cursor, c.cursor);
+      if (!c.more) return;
+    }
+  }
+
+  private async call<T>(fn: (stub: CacheStoreStub) => Promise<T>): Promise<T> {
+    const ns = this.opts.namespace;
+    const run = (async () => fn(ns.get(ns.idFromName(this.opts.objectName) as never) as CacheStoreStub))();
+    try {
+      this.opts.waitUntil?.(run.catch(() => {}));
+    } catch {
+      // Outside a request (no context to extend): the call simply runs.
+    }
+    try {
+      const r = await run;
+      if (!this.up) {
+        this.up = true;
+        this.opts.logger.info({ backend: this.name }, 'semantic cache: Durable Object reachable again; resyncing');
+        this.listener?.onReconnect();
+      }
+      return r;
+    } catch (err) {
+      if (this.up) this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: this.name, operation: 'connection' });
+      this.up = false;
+      throw err;
+    }
+  }
+
+  private warn(operation: string, err: unknown): void {
+    this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: this.name, operation });
+    const now = Date.now();
+    if (now - this.lastWarn < 10_000) return;
+    this.lastWarn = now;
+    this.opts.logger.warn({ backend: this.name, operation, err: err instanceof Error ? err.message : String(err) },
+      'semantic cache backend unavailable; serving from the local cache');
+  }
+}
