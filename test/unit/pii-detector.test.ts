@@ -140,3 +140,20 @@ describe('detector overlap trimming', () => {
     expect(ents.map((e) => [e.type, text.slice(e.start, e.end)])).toEqual([['TITLE', 'Mr.'], ['PERSON', 'Baader']]);
   });
 });
+
+describe('PERSON boundary repair', () => {
+  const run = async (tags: Record<string, string>, text: string) => {
+    const det = createPiiDetector(fakeModel(tags), { name: 'pii', threshold: 0.5 });
+    return (await det.detect(text)).filter((e) => e.type === 'PERSON').map((e) => text.slice(e.start, e.end));
+  };
+  it('grows a partial name over neighbouring capitalised words and initials', async () => {
+    expect(await run({ Palerma: 'B-PERSON' }, 'Producer Liviana Palerma explained it')).toEqual(['Liviana Palerma']);
+    expect(await run({ Ryan: 'B-PERSON', P: 'I-PERSON' }, 'we need to add Ryan P Costa as guardian')).toEqual(['Ryan P Costa']);
+    expect(await run({ Ella: 'B-PERSON' }, '>Ella H. Snider\n>Otc Markets')).toEqual(['Ella H. Snider']);
+  });
+  it('does not take sentence-initial words into a two-word name, nor cross lines or punctuation', async () => {
+    expect(await run({ Liviana: 'B-PERSON', Palerma: 'I-PERSON' }, 'Norway. Producer Liviana Palerma said')).toEqual(['Liviana Palerma']);
+    expect(await run({ Smith: 'B-PERSON' }, 'Anna\nSmith, Berlin')).toEqual(['Smith']);
+    expect(await run({ Smith: 'B-PERSON' }, 'ask Smith about it')).toEqual(['Smith']);
+  });
+});

@@ -33,6 +33,10 @@ export interface TrainOpts {
   dropout: number;
   seed: number;
   rowWeight?: Float32Array;
+  /** Templates that read neighbouring words (1) vs the token itself (0), for context dropout. */
+  contextTemplates?: Uint8Array;
+  /** Share of tokens whose context-template features are all dropped, so the token's own features must decide. */
+  contextDropout?: number;
   onEpoch?: (epoch: number, loss: number) => void;
 }
 
@@ -161,6 +165,12 @@ export function train(set: EncodedSet, o: TrainOpts): PiiNet {
       const w = o.rowWeight ? o.rowWeight[row]! : 1;
       const keep = new Uint8Array(T * K);
       for (let i = 0; i < keep.length; i++) keep[i] = r() >= o.dropout ? 1 : 0;
+      if (o.contextDropout && o.contextTemplates) {
+        for (let t = 0; t < T; t++) {
+          if (r() >= o.contextDropout) continue;
+          for (let k = 0; k < K; k++) if (o.contextTemplates[k]) keep[t * K + k] = 0;
+        }
+      }
       const { h, g, p } = run(net, set.ids, K, from, to, net.E, keep, scale);
       const dh = new Float32Array(T * D);
       for (let t = 0; t < T; t++) {

@@ -100,10 +100,10 @@ function shortShape(shape: string): string {
   return out;
 }
 
-interface TokenHashes {
+interface WordHashes {
   w: number; lw: number; shape: number; sshape: number;
   p1: number; p2: number; p3: number; s2: number; s3: number; s4: number;
-  len: number; wsb: number; wsa: number;
+  len: number;
 }
 
 const BOUNDARY = 0x5bd1e995; // stands in for the word before the first / after the last token
@@ -117,31 +117,38 @@ function whitespaceClass(text: string, from: number, to: number, atEdge: boolean
   return 1;
 }
 
-function hashToken(text: string, tokens: Token[], i: number): TokenHashes {
-  const t = tokens[i]!;
-  const w = t.text;
+// Word-level hashes depend only on the word, and requests repeat words ("the", "and", names
+// within one request), so they are memoised; the cache is dropped when full, which keeps memory
+// bounded without LRU bookkeeping. Results are identical with or without a hit.
+const WORD_CACHE_MAX = 8192;
+const wordCache = new Map<string, WordHashes>();
+
+function hashWord(w: string): WordHashes {
+  const hit = wordCache.get(w);
+  if (hit) return hit;
   const lw = w.toLowerCase();
   const shape = wordShape(w);
-  const prevEnd = i > 0 ? tokens[i - 1]!.end : 0;
-  const nextStart = i + 1 < tokens.length ? tokens[i + 1]!.start : text.length;
-  return {
+  const h: WordHashes = {
     w: fnv1a(w, 1), lw: fnv1a(lw, 2), shape: fnv1a(shape, 3), sshape: fnv1a(shortShape(shape), 4),
     p1: fnv1a(lw.slice(0, 1), 5), p2: fnv1a(lw.slice(0, 2), 6), p3: fnv1a(lw.slice(0, 3), 7),
     s2: fnv1a(lw.slice(-2), 8), s3: fnv1a(lw.slice(-3), 9), s4: fnv1a(lw.slice(-4), 10),
     len: Math.min(w.length, 12),
-    wsb: whitespaceClass(text, prevEnd, t.start, i === 0),
-    wsa: whitespaceClass(text, t.end, nextStart, i + 1 === tokens.length),
   };
+  if (w.length <= MAX_HASHED_CHARS) {
+    if (wordCache.size >= WORD_CACHE_MAX) wordCache.clear();
+    wordCache.set(w, h);
+  }
+  return h;
 }
 
-const lw = (x: TokenHashes | undefined) => (x ? x.lw : BOUNDARY);
-const ss = (x: TokenHashes | undefined) => (x ? x.sshape : BOUNDARY);
+const lw = (x: WordHashes | undefined) => (x ? x.lw : BOUNDARY);
+const ss = (x: WordHashes | undefined) => (x ? x.sshape : BOUNDARY);
 
 const TEMPLATE_INDEX = new Map<string, number>(TOKEN_FEATURE_TEMPLATES.map((t, j) => [t, j]));
 const S = TOKEN_FEATURE_TEMPLATES.map((name) => fnv1a(name, 99));
 
 /** Raw 32-bit hashes of every template for one token (h), its neighbours (p, q, p2, q2) and position. */
-function allTemplateHashes(out: Uint32Array, h: TokenHashes, p: TokenHashes | undefined, q: TokenHashes | undefined, p2: TokenHashes | undefined, q2: TokenHashes | undefined, pos: number): void {
+function allTemplateHashes(out: Uint32Array, h: WordHashes, p: WordHashes | undefined, q: WordHashes | undefined, p2: WordHashes | undefined, q2: WordHashes | undefined, pos: number, wsb: number, wsa: number): void {
   out[0] = mix(S[0]!, 0); // bias
   out[1] = mix(S[1]!, h.w); // w
   out[2] = mix(S[2]!, h.lw); // lw
@@ -160,8 +167,8 @@ function allTemplateHashes(out: Uint32Array, h: TokenHashes, p: TokenHashes | un
   out[15] = mix(mix(mix(S[15]!, ss(p)), h.sshape), ss(q)); // sshape-1|sshape|sshape+1
   out[16] = mix(mix(S[16]!, lw(p)), h.lw); // lw-1|lw
   out[17] = mix(mix(S[17]!, h.lw), lw(q)); // lw|lw+1
-  out[18] = mix(mix(S[18]!, h.wsb), h.sshape); // wsb|sshape
-  out[19] = mix(mix(S[19]!, h.wsa), h.sshape); // wsa|sshape
+  out[18] = mix(mix(S[18]!, wsb), h.sshape); // wsb|sshape
+  out[19] = mix(mix(S[19]!, wsa), h.sshape); // wsa|sshape
   out[20] = mix(mix(S[20]!, h.len), h.sshape); // len|sshape
   out[21] = mix(S[21]!, p ? p.shape : BOUNDARY); // shape-1
   out[22] = mix(S[22]!, q ? q.shape : BOUNDARY); // shape+1
@@ -175,13 +182,18 @@ function allTemplateHashes(out: Uint32Array, h: TokenHashes, p: TokenHashes | un
 /** Hashed feature ids of `tokens`, row-major [tokens.length, templates.length]. */
 export function tokenFeatureIds(text: string, tokens: Token[], params: TokenFeatureParams): Int32Array {
   const K = params.templates.length;
-  const hs = tokens.map((_, i) => hashToken(text, tokens, i));
+  const n = tokens.length;
+  const hs = new Array<WordHashes>(n);
+  for (let i = 0; i < n; i++) hs[i] = hashWord(tokens[i]!.text);
   const ids = new Int32Array(tokens.length * K);
   // One monomorphic pass computes every template; the manifest's list picks and orders them.
   const pick = params.templates.map((name) => TEMPLATE_INDEX.get(name)!);
   const all = new Uint32Array(TOKEN_FEATURE_TEMPLATES.length);
   for (let i = 0; i < tokens.length; i++) {
-    allTemplateHashes(all, hs[i]!, hs[i - 1], hs[i + 1], hs[i - 2], hs[i + 2], Math.min(i, 3));
+    const t = tokens[i]!;
+    const wsb = whitespaceClass(text, i > 0 ? tokens[i - 1]!.end : 0, t.start, i === 0);
+    const wsa = whitespaceClass(text, t.end, i + 1 < n ? tokens[i + 1]!.start : text.length, i + 1 === n);
+    allTemplateHashes(all, hs[i]!, hs[i - 1], hs[i + 1], hs[i - 2], hs[i + 2], Math.min(i, 3), wsb, wsa);
     for (let k = 0; k < K; k++) ids[i * K + k] = all[pick[k]!]! % params.buckets;
   }
   return ids;

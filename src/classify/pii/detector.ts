@@ -6,6 +6,7 @@
 // taken from the model when no recognizer fired there and the span has enough digits.
 import type { PiiDetector, PiiEntity, TokenClassifier } from '../types.ts';
 import { mergeBio, type JoinGaps } from './bio.ts';
+import { repairNames } from './name-repair.ts';
 import { PATTERN_TYPES, runRecognizers } from './recognizers/index.ts';
 import { parseTag } from './type-names.ts';
 
@@ -53,7 +54,7 @@ function withoutOverlaps(text: string, model: PiiEntity[], patterns: PiiEntity[]
   return out;
 }
 
-export function createPiiDetector(model: TokenClassifier | undefined, opts: { name: string; threshold: number; joinGaps?: JoinGaps }): PiiDetector {
+export function createPiiDetector(model: TokenClassifier | undefined, opts: { name: string; threshold: number; joinGaps?: JoinGaps; repairNames?: boolean }): PiiDetector {
   const modelTypes = (model?.labels ?? []).map((l) => parseTag(l).type).filter((t): t is string => t !== null);
   const types = [...new Set([...modelTypes, ...PATTERN_TYPES])].sort();
   return {
@@ -65,7 +66,10 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       const threshold = Number.isFinite(t) ? t : opts.threshold;
       const patterns: PiiEntity[] = runRecognizers(text, threshold).map((m) => ({ ...m, source: 'pattern' as const }));
       if (!model) return patterns;
-      const predicted = mergeBio(await model.predict(text), text, opts.joinGaps)
+      const tokens = await model.predict(text);
+      const merged = mergeBio(tokens, text, opts.joinGaps);
+      const repaired = opts.repairNames === false ? merged : repairNames(text, tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end })), merged);
+      const predicted = repaired
         .filter((e) => e.confidence >= threshold && plausible(text, e))
         .sort((a, b) => a.start - b.start);
       return [...patterns, ...withoutOverlaps(text, predicted, patterns)].sort((a, b) => a.start - b.start || a.end - b.end);
