@@ -157,3 +157,11 @@ describe('PERSON boundary repair', () => {
     expect(await run({ Smith: 'B-PERSON' }, 'ask Smith about it')).toEqual(['Smith']);
   });
 });
+
+describe('hyphen snapping', () => {
+  it('never leaves a span starting or ending inside a hyphenated word', async () => {
+    const det = createPiiDetector(fakeModel({ '-': 'B-PERSON', Murray: 'I-PERSON' }), { name: 'pii', threshold: 0.5 });
+    const text = 'During 1971, Valentine-Murray invested';
+    expect((await det.detect(text)).filter((e) => e.type === 'PERSON').map((e) => text.slice(e.start, e.end))).toEqual(['Valentine-Murray']);
+  });
+});

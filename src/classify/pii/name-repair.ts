@@ -1,4 +1,4 @@
-// Boundary repair for PERSON spans. A per-token model often tags only part of a full name
+// Boundary repair for PERSON (and organisation, place) spans. A per-token model often tags only part of a full name
 // ("Liviana [Palerma]", "[Ryan P] Costa", "[Ella] H. Snider"): unseen first names and middle
 // initials get weaker scores than the token next to them. A name is a short run of capitalised
 // words and initials on one line, so a PERSON span is grown over such neighbours up to
@@ -7,7 +7,24 @@
 import type { PiiEntity } from '../types.ts';
 import type { Token } from '../featurizers/token-features.ts';
 
-const MAX_WORDS = 3;
+// Longest run of name words a span is grown to, per type (dev split, with snapHyphens: PERSON
+// 0.61 -> 0.72 F1, ORGANIZATION 0.31 -> 0.51, GPE 0.55 -> 0.58; WNUT organisations 0.28 -> 0.26).
+const MAX_WORDS: Readonly<Record<string, number>> = { PERSON: 3, ORGANIZATION: 4, GPE: 3 };
+const LETTER = /[\p{L}\p{M}]/u;
+
+/** A span never starts or ends inside a hyphenated word ("Valentine-[Murray]" -> "[Valentine-Murray]"). */
+export function snapHyphens(text: string, e: PiiEntity): PiiEntity {
+  let { start, end } = e;
+  const atHyphen = (i: number) => text[i] === '-' && LETTER.test(text[i - 1] ?? '') && LETTER.test(text[i + 1] ?? '');
+  if (atHyphen(start) || atHyphen(start - 1)) {
+    if (text[start] !== '-') start--;
+    while (start > 0 && (LETTER.test(text[start - 1]!) || atHyphen(start - 1))) start--;
+  }
+  if (atHyphen(end) || atHyphen(end - 1)) {
+    while (end < text.length && (LETTER.test(text[end]!) || atHyphen(end))) end++;
+  }
+  return start === e.start && end === e.end ? e : { ...e, start, end };
+}
 const CAP_WORD = /^\p{Lu}[\p{Ll}\p{M}'’\-]{1,30}$/u;
 const INITIAL = /^\p{Lu}$/u;
 
@@ -31,14 +48,15 @@ export function repairNames(text: string, tokens: Token[], ents: PiiEntity[]): P
   for (const r of ranges) if (r) for (let k = r[0]; k <= r[1]; k++) taken.add(k);
   return ents.map((e, n) => {
     const r = ranges[n];
-    if (e.type !== 'PERSON' || !r) return e;
+    const maxWords = MAX_WORDS[e.type] ?? 0;
+    if (!maxWords || !r) return snapHyphens(text, e);
     let [a, b] = r;
     const words = () => { let c = 0; for (let k = a; k <= b; k++) if (isNameWord(tokens[k])) c++; return c; };
     const gapOk = (x: Token, y: Token) => /^ {1,2}$/.test(text.slice(x.end, y.start));
     // right: capitalised words, initials with an optional dot
     for (;;) {
       const nx = tokens[b + 1];
-      if (!nx || taken.has(b + 1) || words() >= MAX_WORDS) break;
+      if (!nx || taken.has(b + 1) || words() >= maxWords) break;
       if (isNameWord(nx) && gapOk(tokens[b]!, nx)) b++;
       else if (INITIAL.test(nx.text) && gapOk(tokens[b]!, nx) && (isNameWord(tokens[b + 2]) || (tokens[b + 2]?.text === '.' && isNameWord(tokens[b + 3])))) {
         b++;
@@ -48,7 +66,7 @@ export function repairNames(text: string, tokens: Token[], ents: PiiEntity[]): P
     // left: an initial ("D. Yefremova") or a capitalised word that is not sentence-initial (unless alone)
     for (;;) {
       const pv = tokens[a - 1];
-      if (!pv || taken.has(a - 1) || words() >= MAX_WORDS) break;
+      if (!pv || taken.has(a - 1) || words() >= maxWords) break;
       if (pv.text === '.' && INITIAL.test(tokens[a - 2]?.text ?? '') && pv.end === tokens[a]!.start - 1 && !taken.has(a - 2)) {
         if (!isNameWord(tokens[a - 3]) || !gapOk(tokens[a - 3]!, tokens[a - 2]!)) break;
         a -= 3;
@@ -64,8 +82,8 @@ export function repairNames(text: string, tokens: Token[], ents: PiiEntity[]): P
       if (sentenceStart && words() >= 2) break;
       a--;
     }
-    if (a === r[0] && b === r[1]) return e;
+    if (a === r[0] && b === r[1]) return snapHyphens(text, e);
     for (let k = a; k <= b; k++) taken.add(k);
-    return { ...e, start: tokens[a]!.start, end: tokens[b]!.end };
+    return snapHyphens(text, { ...e, start: tokens[a]!.start, end: tokens[b]!.end });
   });
 }
