@@ -165,3 +165,15 @@ describe('hyphen snapping', () => {
     expect((await det.detect(text)).filter((e) => e.type === 'PERSON').map((e) => text.slice(e.start, e.end))).toEqual(['Valentine-Murray']);
   });
 });
+
+describe('span edge clean-up', () => {
+  it('drops line furniture at span edges, closes parentheses, and gives addresses their postal code', async () => {
+    const det = createPiiDetector(fakeModel({ '24': 'B-STREET_ADDRESS', Clarke: 'I-STREET_ADDRESS', Avenue: 'I-STREET_ADDRESS', '>': 'I-STREET_ADDRESS', Cyprus: 'B-LOCATION', '(': 'I-LOCATION', Greek: 'I-LOCATION', Portugal: 'B-STREET_ADDRESS' }), { name: 'pii', threshold: 0.5 });
+    const text = '>24 Clarke Avenue\n>Apt. 5 from Cyprus (Greek) to Portugal 44674 now';
+    expect((await det.detect(text)).map((e) => [e.type, text.slice(e.start, e.end)])).toEqual([
+      ['STREET_ADDRESS', '24 Clarke Avenue'],
+      ['GPE', 'Cyprus (Greek)'],
+      ['STREET_ADDRESS', 'Portugal 44674'],
+    ]);
+  });
+});

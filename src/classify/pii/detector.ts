@@ -7,6 +7,7 @@
 import type { PiiDetector, PiiEntity, TokenClassifier } from '../types.ts';
 import { mergeBio, type JoinGaps } from './bio.ts';
 import { repairNames } from './name-repair.ts';
+import { cleanEdges } from './span-edges.ts';
 import { PATTERN_TYPES, runRecognizers } from './recognizers/index.ts';
 import { parseTag } from './type-names.ts';
 
@@ -70,6 +71,8 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       const merged = mergeBio(tokens, text, opts.joinGaps);
       const repaired = opts.repairNames === false ? merged : repairNames(text, tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end })), merged);
       const predicted = repaired
+        .map((e) => cleanEdges(text, e))
+        .filter((e): e is PiiEntity => e !== null)
         .filter((e) => e.confidence >= threshold && plausible(text, e))
         .sort((a, b) => a.start - b.start);
       return [...patterns, ...withoutOverlaps(text, predicted, patterns)].sort((a, b) => a.start - b.start || a.end - b.end);
