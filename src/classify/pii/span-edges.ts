@@ -16,6 +16,11 @@ export function cleanEdges(text: string, e: PiiEntity): PiiEntity | null {
   let { start, end } = e;
   while (start < end && EDGE_JUNK.test(text[start]!)) start++;
   while (end > start && EDGE_JUNK.test(text[end - 1]!)) end--;
+  // "the Netherlands": a lowercase article is not part of a place or person name ("The Hague" is).
+  if (e.type === 'GPE' || e.type === 'PERSON') {
+    const art = /^the +(?=\p{Lu})/u.exec(text.slice(start, end));
+    if (art) start += art[0].length;
+  }
   if (end <= start) return null;
   const span = text.slice(start, end);
   const open = span.split('(').length - span.split(')').length;
