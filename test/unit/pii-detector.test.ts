@@ -179,13 +179,15 @@ describe('span edge clean-up', () => {
 });
 
 describe('contact-card layout', () => {
-  it('reads the short line right after a name-only line as the organisation', async () => {
+  it('reads the short line right after a name-only line as the organisation, after a blank line as the job title', async () => {
     const det = createPiiDetector(fakeModel({ Lina: 'B-PERSON', Artemova: 'I-PERSON' }), { name: 'pii', threshold: 0.5 });
     const text = '> Lina Artemova\n> Irecycle\n> 2224 Trenerys gate 232';
     expect((await det.detect(text)).map((e) => [e.type, text.slice(e.start, e.end)])).toEqual([['PERSON', 'Lina Artemova'], ['ORGANIZATION', 'Irecycle']]);
     const prose = 'Lina Artemova wrote:\nthanks for the call';
     expect((await det.detect(prose)).map((e) => e.type)).toEqual(['PERSON']);
-    const title = 'Lina Artemova\n\nTechnical writer';
-    expect((await det.detect(title)).map((e) => e.type)).toEqual(['PERSON']);
+    const title = 'Lina Artemova\n\nTechnical writer\n\nPersonal Info:';
+    expect((await det.detect(title)).map((e) => [e.type, title.slice(e.start, e.end)])).toEqual([['PERSON', 'Lina Artemova'], ['TITLE', 'Technical writer']]);
+    const heading = 'Lina Artemova\n\nPersonal Info:';
+    expect((await det.detect(heading)).map((e) => e.type)).toEqual(['PERSON']);
   });
 });
