@@ -191,3 +191,19 @@ describe('contact-card layout', () => {
     expect((await det.detect(heading)).map((e) => e.type)).toEqual(['PERSON']);
   });
 });
+
+describe('card name line and forms of address', () => {
+  it('takes a two-word first line of a multi-line message as a name, and its repeats', async () => {
+    const det = createPiiDetector(fakeModel({}), { name: 'pii', threshold: 0.5 });
+    const text = '>Gyala Antall\n>Google Public Data Explorer\n>Gyala Antall\n>3369 24 Clarke Avenue';
+    const ents = await det.detect(text);
+    expect(ents.filter((e) => e.type === 'PERSON').map((e) => text.slice(e.start, e.end))).toEqual(['Gyala Antall', 'Gyala Antall']);
+    expect(ents.filter((e) => e.type === 'ORGANIZATION').map((e) => text.slice(e.start, e.end))).toEqual(['Google Public Data Explorer']);
+    expect(await det.detect('Dear team\nthe report is late')).toEqual([]);
+    expect(await det.detect('Gyala Antall')).toEqual([]);
+  });
+  it('drops a PERSON span that is only a form of address', async () => {
+    const det = createPiiDetector(fakeModel({ Sir: 'B-PERSON' }), { name: 'pii', threshold: 0.5 });
+    expect(await det.detect('Excuse me, Sir bot, but no')).toEqual([]);
+  });
+});

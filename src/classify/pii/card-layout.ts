@@ -38,3 +38,40 @@ export function cardOrganizations(text: string, ents: PiiEntity[]): PiiEntity[] 
   const kept = ents.filter((e) => !added.some((a) => e.start < a.end && e.end > a.start));
   return [...kept, ...added].sort((a, b) => a.start - b.start || a.end - b.end);
 }
+
+// Two or three capitalised words or initials: "Gyala Antall", "Ella H. Snider", "Mijail C Adomo".
+const NAME_LINE = /^(?:\p{Lu}[\p{Ll}\p{M}'’\-]+|\p{Lu}\.?)(?: (?:\p{Lu}[\p{Ll}\p{M}'’\-]+|\p{Lu}\.?)){1,2}$/u;
+
+/**
+ * The first line of a multi-line message that is just two or three capitalised words is the
+ * sender's or card holder's name (in the Presidio rows about nine in ten such lines are a
+ * PERSON, the rest organisations); cards repeat it, so its other whole-line occurrences are too.
+ */
+export function cardName(text: string, ents: PiiEntity[]): PiiEntity[] {
+  const nl = text.indexOf('\n');
+  if (nl < 0) return ents;
+  let pos = 0;
+  let line = '';
+  // first non-empty line (quote markers and spaces ignored)
+  for (let guard = 0; guard < 4 && pos < text.length; guard++) {
+    const end = text.indexOf('\n', pos) < 0 ? text.length : text.indexOf('\n', pos);
+    line = text.slice(pos, end);
+    if (line.replace(LINE_PREFIX, '').trim() !== '') break;
+    pos = end + 1;
+  }
+  const lead = LINE_PREFIX.exec(line)![0].length;
+  const value = line.slice(lead).trimEnd();
+  if (!NAME_LINE.test(value)) return ents;
+  const hits: PiiEntity[] = [];
+  for (let i = text.indexOf(value); i >= 0; i = text.indexOf(value, i + 1)) {
+    const j = i + value.length;
+    const lineStart = text.lastIndexOf('\n', i - 1) + 1;
+    const lineEnd = text.indexOf('\n', j) < 0 ? text.length : text.indexOf('\n', j);
+    if (text.slice(lineStart, i).replace(LINE_PREFIX, '') !== '' || text.slice(j, lineEnd).trim() !== '') continue;
+    if (ents.some((e) => e.start < j && e.end > i && (e.source === 'pattern' || e.type === 'ORGANIZATION'))) continue;
+    hits.push({ type: 'PERSON', start: i, end: j, confidence: 0.6, source: 'model' });
+  }
+  if (hits.length === 0) return ents;
+  const kept = ents.filter((e) => !hits.some((h) => e.start < h.end && e.end > h.start));
+  return [...kept, ...hits].sort((a, b) => a.start - b.start || a.end - b.end);
+}

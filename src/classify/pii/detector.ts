@@ -8,7 +8,7 @@ import type { PiiDetector, PiiEntity, TokenClassifier } from '../types.ts';
 import { mergeBio, type JoinGaps } from './bio.ts';
 import { repairNames } from './name-repair.ts';
 import { cleanEdges } from './span-edges.ts';
-import { cardOrganizations } from './card-layout.ts';
+import { cardName, cardOrganizations } from './card-layout.ts';
 import { PATTERN_TYPES, runRecognizers } from './recognizers/index.ts';
 import { parseTag } from './type-names.ts';
 
@@ -77,7 +77,7 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
         .filter((e) => e.confidence >= threshold && plausible(text, e))
         .sort((a, b) => a.start - b.start);
       const all = [...patterns, ...withoutOverlaps(text, predicted, patterns)].sort((a, b) => a.start - b.start || a.end - b.end);
-      return cardOrganizations(text, all);
+      return cardOrganizations(text, cardName(text, all));
     },
   };
 }

@@ -8,6 +8,8 @@ import type { PiiEntity } from '../types.ts';
 const EDGE_JUNK = /[\s>,;:(|*•\-]/u;
 const ZIP_AFTER = /^ {1,2}(?:[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|\d{4,6}(?:-\d{3,4})?)(?![\p{L}\p{N}])/u;
 
+const FORM_OF_ADDRESS = /^(?:sir|madam|ma'am|mr|mrs|ms|miss|dr|prof|lord|lady|dear)\.?$/i;
+
 /** Types whose values are words; phone numbers and the like keep their brackets and dashes. */
 const WORDY_TYPES = new Set(['PERSON', 'ORGANIZATION', 'GPE', 'STREET_ADDRESS', 'TITLE', 'NRP']);
 
@@ -22,6 +24,8 @@ export function cleanEdges(text: string, e: PiiEntity): PiiEntity | null {
     if (art) start += art[0].length;
   }
   if (end <= start) return null;
+  // A form of address alone ("Excuse me, Sir") names nobody.
+  if (e.type === 'PERSON' && FORM_OF_ADDRESS.test(text.slice(start, end))) return null;
   const span = text.slice(start, end);
   const open = span.split('(').length - span.split(')').length;
   if (open > 0 && text[end] === ')') end++;
