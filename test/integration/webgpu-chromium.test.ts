@@ -1,7 +1,9 @@
 // The WebGPU path for real: headless Chromium (Debian `chromium`, --enable-unsafe-webgpu, SwiftShader
 // Vulkan as the software adapter) runs the Worker's engine on the browser build of onnxruntime-web
-// over every default pack. With an adapter the `auto` selection must land on WebGPU and match WASM;
-// without one the exact error is printed and the selection must fall back to WASM.
+// over every default pack and a float16 variant of the domain pack. With an adapter the `auto`
+// selection must land on WebGPU for float32 packs and match WASM; a float16 model on an adapter
+// without shader-f16 must go to WASM (onnxruntime-web 1.30.0 reads float16 tensors as zeros there)
+// and give WASM's outputs; without an adapter the exact error is printed and WASM serves.
 // Skipped (with the reason) where no chromium binary exists: `apt-get install -y chromium`.
 import http from 'node:http';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -12,25 +14,33 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import type { PageResult } from '../fixtures/webgpu/page-entry.ts';
-import { onnx, fromFloat16Bits } from '../../models/train/onnx-builder.ts';
+import { onnx, toFloat16Bits } from '../../models/train/onnx-builder.ts';
+import { usesFloat16 } from '../../runtimes/worker/onnx-float16.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const CHROMIUM = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status === 0);
 const PACKS = ['domain', 'jailbreak', 'intent', 'embedding', 'pii'];
-// The domain pack with its float16 initializers widened to float32 (exact): same graph, same answers,
-// but no float16 tensor on the GPU (see the shader-f16 note below).
-const F32_PACK = 'domain-f32';
+// The domain pack with its embedding table stored as float16 and widened by a Cast after the Gather:
+// the Gather+Cast pattern of float16 tables (the default packs used it until they went float32).
+const F16_PACK = 'domain-f16';
 
-function widenFloat16(model: Uint8Array): Uint8Array {
+function narrowGatherTable(model: Uint8Array): Uint8Array {
   const m = onnx.ModelProto.decode(model);
-  for (const t of m.graph!.initializer!) {
-    if (t.dataType !== onnx.TensorProto.DataType.FLOAT16) continue;
-    const raw = t.rawData!;
-    const half = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-    const wide = fromFloat16Bits(half);
-    t.dataType = onnx.TensorProto.DataType.FLOAT;
-    t.rawData = new Uint8Array(wide.buffer);
-  }
+  const g = m.graph!;
+  const inits = new Map(g.initializer!.map((t) => [t.name!, t]));
+  const at = g.node!.findIndex((n) => n.opType === 'Gather' && inits.get(n.input![0]!)?.dataType === onnx.TensorProto.DataType.FLOAT);
+  if (at < 0) throw new Error('domain pack has no Gather over a float32 table');
+  const gather = g.node![at]!;
+  const table = inits.get(gather.input![0]!)!;
+  const raw = table.rawData!;
+  const f32 = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  table.dataType = onnx.TensorProto.DataType.FLOAT16;
+  table.rawData = new Uint8Array(toFloat16Bits(f32).buffer);
+  const out = gather.output![0]!;
+  gather.output![0] = `${out}__f16`;
+  const cast = onnx.NodeProto.create({ opType: 'Cast', input: [`${out}__f16`], output: [out], name: `${out}__widen`,
+    attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.FLOAT })] });
+  g.node!.splice(at + 1, 0, cast);
   return onnx.ModelProto.encode(m).finish();
 }
 const TEXTS = [
@@ -52,12 +62,13 @@ async function runInChromium(): Promise<PageResult> {
     bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
   });
   const entryJs = bundle.outputFiles[0]!.text;
-  const f32Model = widenFloat16(readFileSync(join(REPO, 'models/domain/model.onnx')));
+  const f16Model = narrowGatherTable(readFileSync(join(REPO, 'models/domain/model.onnx')));
+  expect(usesFloat16(f16Model)).toBe(true);
   const page = `<!doctype html><script type="module">
 import * as ort from '/ort/ort.bundle.min.mjs';
 import { run } from '/entry.mjs';
 let body;
-try { body = JSON.stringify(await run(ort, ${JSON.stringify([...PACKS, F32_PACK])}, ${JSON.stringify(TEXTS)})); }
+try { body = JSON.stringify(await run(ort, ${JSON.stringify([...PACKS, F16_PACK])}, ${JSON.stringify(TEXTS)}, ${JSON.stringify([F16_PACK])})); }
 catch (e) { body = JSON.stringify({ fatal: String(e && e.stack || e) }); }
 await fetch('/result', { method: 'POST', body });
 </script>`;
@@ -86,8 +97,8 @@ await fetch('/result', { method: 'POST', body });
         };
         if (url.pathname === '/') return send(page, TYPES['.html']!);
         if (url.pathname === '/entry.mjs') return send(entryJs, TYPES['.mjs']!);
-        if (url.pathname === `/models/${F32_PACK}/model.onnx`) return send(Buffer.from(f32Model), 'application/octet-stream');
-        url.pathname = url.pathname.replace(`/models/${F32_PACK}/`, '/models/domain/');
+        if (url.pathname === `/models/${F16_PACK}/model.onnx`) return send(Buffer.from(f16Model), 'application/octet-stream');
+        url.pathname = url.pathname.replace(`/models/${F16_PACK}/`, '/models/domain/');
         const roots: Record<string, string> = { '/ort/': join(REPO, 'node_modules/onnxruntime-web/dist'), '/models/': join(REPO, 'models') };
         for (const [prefix, dir] of Object.entries(roots)) {
           if (!url.pathname.startsWith(prefix)) continue;
@@ -137,39 +148,46 @@ describe.skipIf(!CHROMIUM)(`WebGPU in headless Chromium (${CHROMIUM ?? 'no chrom
     }
   });
 
-  it('auto selects WebGPU when an adapter exists and matches WASM; otherwise falls back to WASM with the reason logged', () => {
+  it('auto selects WebGPU when an adapter exists and matches WASM, except float16 models without shader-f16; otherwise WASM with the reason logged', () => {
     expect(result, 'previous test produced a result').toBeDefined();
+    const shaderF16 = !!result.adapter?.features.includes('shader-f16');
     const diffs: Record<string, number> = {};
-    for (const name of [...PACKS, F32_PACK]) {
-      const a = result.runs.auto[name]!;
-      const w = result.runs.wasm[name] as { provider: string; outputs: number[][] };
-      if (!('provider' in a)) throw new Error(`${name} on auto failed: ${a.error}`);
-      if (result.adapter) {
-        expect(a.provider, name).toBe('webgpu');
-        diffs[name] = maxDiff(a.outputs, w.outputs);
-        console.log(`[webgpu] ${name}: webgpu vs wasm max |diff| ${diffs[name]!.toExponential(2)} (${a.outputs.length} texts x ${a.outputs[0]!.length} outputs)`);
-      } else {
-        expect(a.provider, name).toBe('wasm');
-        expect(a.outputs).toEqual(w.outputs);
-      }
-    }
     const wasm = (n: string) => (result.runs.wasm[n] as { outputs: number[][] }).outputs;
-    // Widening float16 weights to float32 is exact: the float32 variant answers like the real pack.
-    expect(maxDiff(wasm(F32_PACK), wasm('domain'))).toBeLessThan(1e-6);
+    for (const name of [...PACKS, F16_PACK]) {
+      const a = result.runs.auto[name]!;
+      if (!('provider' in a)) throw new Error(`${name} on auto failed: ${a.error}`);
+      const f16 = name === F16_PACK || usesFloat16(readFileSync(join(REPO, 'models', name, 'model.onnx')));
+      diffs[name] = maxDiff(a.outputs, wasm(name));
+      if (!result.adapter) {
+        expect(a.provider, name).toBe('wasm');
+        expect(a.outputs, name).toEqual(wasm(name));
+      } else if (f16 && !shaderF16) {
+        // The engine's guard: float16 tensors on an adapter without shader-f16 run on WASM, exactly.
+        expect(a.provider, name).toBe('wasm');
+        expect(a.providerReason, name).toMatch(/float16 tensors and the WebGPU adapter lacks shader-f16/);
+        expect(a.outputs, name).toEqual(wasm(name));
+      } else {
+        expect(a.provider, name).toBe('webgpu');
+        expect(diffs[name], name).toBeLessThan(1e-4);
+      }
+      console.log(`[webgpu] ${name}${f16 ? ' (float16)' : ''}: auto -> ${a.provider}, vs wasm max |diff| ${diffs[name]!.toExponential(2)} (${a.outputs.length} texts x ${a.outputs[0]!.length} outputs)`);
+    }
+    // float16 table rounding moves the answers a little, not a lot: the fixture is a fair variant.
+    expect(maxDiff(wasm(F16_PACK), wasm('domain'))).toBeLessThan(1e-2);
     if (!result.adapter) {
       const why = result.log.find((l) => l.msg === 'WebGPU unavailable, using WASM');
       console.log(`[webgpu] no adapter; engine fell back: ${String(why?.obj.reason ?? result.adapterError)}`);
       return;
     }
-    // A float32 graph on the WebGPU adapter matches WASM up to float32 summation order.
-    expect(diffs[F32_PACK]).toBeLessThan(1e-4);
-    if (result.adapter.features.includes('shader-f16')) {
-      for (const name of PACKS) expect(diffs[name], name).toBeLessThan(1e-4);
-    } else {
-      // onnxruntime-web 1.30.0's WebGPU EP on an adapter without shader-f16 (SwiftShader) reads
-      // float16 tensors as zeros, silently (a Gather+Cast of a float16 table returns 0.0). Every
-      // default pack stores float16 weights, so here they are wrong on WebGPU; reported, not hidden.
-      console.log(`[webgpu] adapter lacks shader-f16: float16 packs off by ${PACKS.map((n) => `${n} ${diffs[n]!.toExponential(1)}`).join(', ')}`);
-    }
+    // What the guard prevents: the same float16 model forced onto this adapter's WebGPU EP.
+    const raw = result.runs.unguarded[F16_PACK]!;
+    if (!('provider' in raw)) throw new Error(`${F16_PACK} unguarded failed: ${raw.error}`);
+    expect(raw.provider).toBe('webgpu');
+    const rawDiff = maxDiff(raw.outputs, wasm(F16_PACK));
+    console.log(`[webgpu] ${F16_PACK} without the guard on WebGPU (shader-f16 ${shaderF16}): vs wasm max |diff| ${rawDiff.toExponential(2)}`);
+    if (shaderF16) expect(rawDiff).toBeLessThan(1e-4);
+    // onnxruntime-web 1.30.0 (pinned). If this starts to hold, an upgrade fixed float16 without
+    // shader-f16 and the guard in ort-web-engine.ts can be relaxed.
+    else expect(rawDiff, 'float16 on WebGPU without shader-f16 still differs from WASM').toBeGreaterThan(1e-3);
   });
 });
