@@ -2,7 +2,7 @@
 // Span names and attribute keys are the reference's (vsr.md section 4.2), so traces line up with the
 // vLLM Semantic Router's in the same backend. Attribute values must never be prompt text or PII values:
 // use types, counts, labels and ids.
-import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, ProxyTracerProvider, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { extractTraceContext } from './trace-context.ts';
 
 export { extractTraceContext, injectTraceHeaders, parseTraceparent, formatTraceparent, W3CTraceContext } from './trace-context.ts';
@@ -73,12 +73,27 @@ export interface SpanOptions {
 
 const tracer = () => trace.getTracer(TRACER_NAME);
 
+// What the API hands out while no SDK is registered: a fresh proxy's delegate is the API's no-op
+// provider singleton, so comparing against it tells whether a runtime registered a real provider.
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** True once a runtime registered a tracer provider (runtimes/node/tracing.ts does when tracing is enabled). */
+export function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+}
+
 export async function withSpan<T>(
   name: string,
   attributes: Attributes,
   fn: (span: Span) => Promise<T> | T,
   options: SpanOptions = {},
 ): Promise<T> {
+  // Without a provider every span is a no-op: skip the tracer, context and closure machinery (it
+  // runs several times per request). The caller's traceparent still reaches the upstream, as the
+  // client header forwarded unchanged.
+  if (!tracingActive()) return fn(NOOP_SPAN);
   const parent = options.parent ?? context.active();
   return tracer().startActiveSpan(name, { attributes, kind: options.kind ?? SpanKind.INTERNAL }, parent, async (span) => {
     try {
