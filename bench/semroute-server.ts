@@ -12,8 +12,8 @@ import { createNodeLogger } from '../runtimes/node/logger.ts';
 const upstreamPort = Number(process.argv[2]);
 const { config } = loadDefaultConfig();
 config.vllm_endpoints = config.vllm_endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: upstreamPort }));
-// The per-request log line is part of the cost: pino writes it, to /dev/null.
-const logger = createNodeLogger(config, { destination: pino.destination({ dest: '/dev/null', sync: false }) });
+// The per-request log line is part of the cost: pino writes it (synchronously, as main.ts does to stdout), to /dev/null.
+const logger = createNodeLogger(config, { destination: pino.destination({ dest: '/dev/null', sync: true }) });
 const deps = await buildNodeDeps(config, { logger, noCache: true });
 const served = await serveFetch(createApp(deps).fetch, { host: '127.0.0.1', port: 0 });
 process.send?.({ ready: served.port, packs: deps.classifiers.info().map((p) => p.name) });
