@@ -207,3 +207,13 @@ describe('card name line and forms of address', () => {
     expect(await det.detect('Excuse me, Sir bot, but no')).toEqual([]);
   });
 });
+
+describe('address lines', () => {
+  it('grows a line-start address over its line and splits off the leading building number', async () => {
+    const det = createPiiDetector(fakeModel({ Lovers: 'B-STREET_ADDRESS', Lane: 'I-STREET_ADDRESS' }), { name: 'pii', threshold: 0.5 });
+    const text = 'Esat Jeknic\n>3378 217 Lovers Lane\n>Suite 680';
+    expect((await det.detect(text)).filter((e) => e.type === 'STREET_ADDRESS').map((e) => text.slice(e.start, e.end))).toEqual(['3378', '217 Lovers Lane']);
+    const prose = 'Send it to 217 Lovers Lane, thanks';
+    expect((await det.detect(prose)).map((e) => prose.slice(e.start, e.end))).toEqual(['Lovers Lane']);
+  });
+});

@@ -1,7 +1,8 @@
 // Contact-card layout: a line that is only a person's name, followed directly by a short line of
-// words, is "name / company" (every such pair in the Presidio training rows, 57 of 57, labels the
-// second line ORGANIZATION); after a blank line instead, it is "name / job title" (13 of 13, all
-// from one resume-style template family, so weaker evidence). The token model misses these
+// words, is "name / company" (19 of 19 such pairs in the training split label the second line
+// ORGANIZATION); after a blank line instead, it is "name / job title". That second rule was made
+// on the dev split (13 of 13 there, one resume-style template family; no training row has the
+// layout), so it is dev-tuned and the weakest rule here. The token model misses these
 // ("Irecycle", "Talking-books clerk") because nothing in the line itself says what it is. Model
 // spans inside that line give way.
 import type { PiiEntity } from '../types.ts';

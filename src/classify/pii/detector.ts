@@ -8,6 +8,7 @@ import type { PiiDetector, PiiEntity, TokenClassifier } from '../types.ts';
 import { mergeBio, type JoinGaps } from './bio.ts';
 import { repairNames } from './name-repair.ts';
 import { cleanEdges } from './span-edges.ts';
+import { repairAddressLines } from './address-lines.ts';
 import { cardName, cardOrganizations } from './card-layout.ts';
 import { PATTERN_TYPES, runRecognizers } from './recognizers/index.ts';
 import { parseTag } from './type-names.ts';
@@ -41,6 +42,12 @@ function trimmed(text: string, e: PiiEntity, p: PiiEntity): PiiEntity | null {
   return WORDY.test(text.slice(start, end)) ? { ...e, start, end } : null;
 }
 
+function weakPhoneInAddress(p: PiiEntity, model: PiiEntity[]): boolean {
+  if (p.type !== 'PHONE_NUMBER' || p.confidence >= 0.85) return false;
+  const sa = model.filter((e) => e.type === 'STREET_ADDRESS' && e.start < p.end && e.end > p.start);
+  return sa.length > 0 && Math.min(...sa.map((e) => e.start)) <= p.start && Math.max(...sa.map((e) => e.end)) >= p.end;
+}
+
 /** Model spans outside every pattern span (trimmed at the edges); both inputs sorted by start, patterns disjoint. */
 function withoutOverlaps(text: string, model: PiiEntity[], patterns: PiiEntity[]): PiiEntity[] {
   const out: PiiEntity[] = [];
@@ -71,12 +78,14 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       const tokens = await model.predict(text);
       const merged = mergeBio(tokens, text, opts.joinGaps);
       const repaired = opts.repairNames === false ? merged : repairNames(text, tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end })), merged);
-      const predicted = repaired
-        .map((e) => cleanEdges(text, e))
-        .filter((e): e is PiiEntity => e !== null)
+      const cleaned = repaired.map((e) => cleanEdges(text, e)).filter((e): e is PiiEntity => e !== null);
+      const predicted = repairAddressLines(text, cleaned)
         .filter((e) => e.confidence >= threshold && plausible(text, e))
         .sort((a, b) => a.start - b.start);
-      const all = [...patterns, ...withoutOverlaps(text, predicted, patterns)].sort((a, b) => a.start - b.start || a.end - b.end);
+      // A bare digit run inside an address ("3378 217 Lovers Lane") reads as a weak phone match;
+      // the address spans are the better reading there.
+      const kept = predicted.some((e) => e.type === 'STREET_ADDRESS') ? patterns.filter((p) => !weakPhoneInAddress(p, predicted)) : patterns;
+      const all = [...kept, ...withoutOverlaps(text, predicted, kept)].sort((a, b) => a.start - b.start || a.end - b.end);
       return cardOrganizations(text, cardName(text, all));
     },
   };
