@@ -66,33 +66,51 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
   const httpsAgent = new https.Agent(agentOpts);
   const connectTimeout = opts.connectTimeoutMs ?? 5_000;
 
+  // Endpoints are few and fixed: parse each base URL once, not per request.
+  const bases = new Map<string, { isHttps: boolean; hostname: string; port: string | number; host: string }>();
+  const baseOf = (baseUrl: string) => {
+    let b = bases.get(baseUrl);
+    if (!b) {
+      const u = new URL(baseUrl);
+      const isHttps = u.protocol === 'https:';
+      b = { isHttps, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (isHttps ? 443 : 80), host: u.host };
+      bases.set(baseUrl, b);
+    }
+    return b;
+  };
+
   function send(r: UpstreamRequest): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
-      const url = new URL(r.path, r.baseUrl);
-      const isHttps = url.protocol === 'https:';
+      const url = baseOf(r.baseUrl);
+      const isHttps = url.isHttps;
       const body = r.body === undefined ? undefined : typeof r.body === 'string' ? Buffer.from(r.body) : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
       const headers: Record<string, string | number> = { ...r.headers };
       if (body) headers['content-length'] = body.byteLength;
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let response: IncomingMessage | undefined;
       const finish = (err?: Error, res?: UpstreamResponse) => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
-        r.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve(res!);
+        if (err) {
+          r.signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        } else resolve(res!);
       };
       const req = (isHttps ? https : http).request({
-        protocol: url.protocol,
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port || (isHttps ? 443 : 80),
+        protocol: isHttps ? 'https:' : 'http:',
+        hostname: url.hostname,
+        port: url.port,
         method: r.method,
-        path: url.pathname + url.search,
+        path: r.path,
         headers,
         agent: isHttps ? httpsAgent : httpAgent,
       });
+      // One listener for the whole exchange: before the headers the request fails (the caller sees
+      // it), after them the answer is committed and a client that leaves tears the socket down.
       const onAbort = () => {
+        if (response) return void response.destroy();
         req.destroy(new Error('client aborted'));
         finish(new UpstreamConnectError('request aborted by the client'));
       };
@@ -114,8 +132,8 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       req.on('response', (res) => {
         const out: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-        // After the headers the answer is committed; a later abort by the client tears the socket down.
-        r.signal?.addEventListener('abort', () => res.destroy(), { once: true });
+        response = res;
+        if (r.signal) res.once('close', () => r.signal!.removeEventListener('abort', onAbort));
         let stream: ReadableStream<Uint8Array> | undefined;
         finish(undefined, {
           status: res.statusCode ?? 502,
