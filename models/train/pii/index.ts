@@ -7,7 +7,7 @@ import type { PackManifest } from '../../../src/classify/types.ts';
 import { REPO_ROOT } from '../data.ts';
 import { Progress } from '../progress.ts';
 import { writeModelCard } from './card.ts';
-import { loadPiiRows, splitPii } from './data.ts';
+import { loadPiiRows, splitPii, templateKey } from './data.ts';
 import { defaultFeatureParams, encodeRows, LABELS, MAX_LENGTH } from './encode.ts';
 import { buildPiiGraph } from './graph.ts';
 import { train } from './model.ts';
@@ -61,8 +61,8 @@ export async function trainPii(opts: { seed?: number; outDir?: string } = {}): P
   const sizeBytes = statSync(join(outDir, 'model.onnx')).size;
   process.stderr.write(`${formatReport('presidio dev', report.presidio)}\n${formatReport('wnut17 dev (PERSON/ORGANIZATION/GPE)', report.informal)}\n`);
   writeModelCard(outDir, {
-    seed, hp, report, latency, sizeBytes, trainSeconds,
-    counts: { trainRows: trainRows.length, devRows: dev.length, dropped, trainTokens: set.labels.length, misaligned: set.misaligned },
+    seed, hp, templates: params.templates.length, report, latency, sizeBytes, trainSeconds,
+    counts: { trainRows: base.length, augmentedRows: trainRows.length - base.length, devRows: dev.length, devTemplates: new Set(dev.filter((r) => r.source === 'presidio').map(templateKey)).size, dropped, trainTokens: set.labels.length, misaligned: set.misaligned },
   });
   return { outDir, microF1: report.presidio.micro.f1 };
 }
