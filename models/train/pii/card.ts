@@ -88,7 +88,8 @@ How each step moved the dev micro-F1 (Presidio types; WNUT in brackets): first v
 augmentation + honorific split + AGE/TITLE recognizers 0.576 (0.457); NRP and year recognizers 0.598;
 PERSON boundary repair 0.625; ORGANIZATION/GPE repair and hyphen snapping 0.646; edge clean-up 0.657;
 article trim 0.667; contact-card organisation 0.680; card job title 0.693; card name line and forms
-of address 0.726; address lines and phone-in-address 0.750 (WNUT 0.45-0.46 through the rule steps).
+of address 0.726; address lines and phone-in-address 0.750 (WNUT 0.45-0.46 through the rule steps);
+sentence-initial function words ("The", "In") never grown into names 0.749 (WNUT 0.463).
 Tried without gain (dev, same seed): IO tags instead of BIO (0.560 vs 0.574), 48 dims and 4 copies
 (0.564), 2 epochs with dropout 0.5 (0.580), context-feature dropout 0.3 (0.597), synth_v2 rows
 weighted 2x (0.570), synth_v2 rows only (0.470), 17 instead of 28 feature templates (0.582 vs 0.599),
