@@ -212,8 +212,27 @@ describe('address lines', () => {
   it('grows a line-start address over its line and splits off the leading building number', async () => {
     const det = createPiiDetector(fakeModel({ Lovers: 'B-STREET_ADDRESS', Lane: 'I-STREET_ADDRESS' }), { name: 'pii', threshold: 0.5 });
     const text = 'Esat Jeknic\n>3378 217 Lovers Lane\n>Suite 680';
-    expect((await det.detect(text)).filter((e) => e.type === 'STREET_ADDRESS').map((e) => text.slice(e.start, e.end))).toEqual(['3378', '217 Lovers Lane']);
+    expect((await det.detect(text)).filter((e) => e.type === 'STREET_ADDRESS').map((e) => text.slice(e.start, e.end))).toEqual(['3378', '217 Lovers Lane', 'Suite 680']);
     const prose = 'Send it to 217 Lovers Lane, thanks';
     expect((await det.detect(prose)).map((e) => prose.slice(e.start, e.end))).toEqual(['Lovers Lane']);
+  });
+});
+
+describe('multi-line address layout', () => {
+  const det = createPiiDetector(fakeModel({ Edeby: 'B-STREET_ADDRESS', '55': 'I-STREET_ADDRESS', Harkeswei: 'B-STREET_ADDRESS', '125': 'I-STREET_ADDRESS' }), { name: 'pii', threshold: 0.5 });
+  const show = async (text: string) => (await det.detect(text)).map((e) => [e.type, text.slice(e.start, e.end)]);
+  it('splits a standalone address into street, unit, city, country and postcode', async () => {
+    expect(await show('28030 Edeby 55\n Apt. 297\n TYSTBERGA\n Sweden 99178')).toEqual([
+      ['STREET_ADDRESS', '28030'], ['STREET_ADDRESS', 'Edeby 55'], ['STREET_ADDRESS', 'Apt. 297'],
+      ['GPE', 'TYSTBERGA'], ['GPE', 'Sweden'], ['STREET_ADDRESS', '99178'],
+    ]);
+  });
+  it('keeps an address that follows prose as one span over its lines', async () => {
+    expect(await show('please send it to 5551 Tjalling Harkeswei 125\n Suite 250\n Lippenhuizen\n Netherlands?')).toEqual([
+      ['STREET_ADDRESS', '5551 Tjalling Harkeswei 125\n Suite 250\n Lippenhuizen\n Netherlands'],
+    ]);
+  });
+  it('leaves a single line alone', async () => {
+    expect(await show('send it to Harkeswei 125 today\nthanks')).toEqual([['STREET_ADDRESS', 'Harkeswei 125']]);
   });
 });

@@ -27,7 +27,9 @@ export function repairAddressLines(text: string, ents: PiiEntity[]): PiiEntity[]
     const before = text.slice(contentStart, e.start);
     const after = text.slice(e.end, contentEnd);
     const others = ents.some((x) => x !== e && x.start < contentEnd && x.end > contentStart);
-    if (others || !PLAIN.test(before) || !PLAIN.test(after) || (before + after).split(' ').length > 6) {
+    // Only address lines: the line starts with the house number or with the span itself.
+    const lineStartsAddress = before === '' || /^\d/.test(before);
+    if (others || !lineStartsAddress || !PLAIN.test(before) || !PLAIN.test(after) || (before + after).split(' ').length > 6) {
       out.push(e);
       continue;
     }
