@@ -14,6 +14,13 @@ export interface Row {
   id: string;
   attack_type?: string | null;
   orig_label?: string;
+  orig_src?: string;
+}
+
+/** Finer training label: the category plus its source subject (MMLU subject, or the MMLU-Pro source family). */
+export function fineLabel(r: Row): string {
+  const subject = (r.orig_src ?? '').replace(/^ori_mmlu-/, '').replace(/^(stemez|theoremQA|scibench)-.*$/, '$1');
+  return `${r.label}|${subject}`;
 }
 
 export type Task = 'domain' | 'intent' | 'jailbreak';

@@ -52,3 +52,32 @@ export function applyTfidf(csr: Csr, idf: Float32Array): Csr {
   }
   return { ...csr, val };
 }
+
+/** ln of each row's TF-IDF norm before normalisation (the graph's x_norm): a length signal the L2-normalised bag hides. */
+export function logNorms(csr: Csr, idf: Float32Array): Float32Array {
+  const out = new Float32Array(csr.rows);
+  for (let r = 0; r < csr.rows; r++) {
+    let ss = 0;
+    for (let k = csr.ptr[r]; k < csr.ptr[r + 1]; k++) {
+      const x = csr.val[k] * idf[csr.idx[k]];
+      ss += x * x;
+    }
+    out[r] = Math.log(Math.sqrt(Math.max(ss, 1e-12)));
+  }
+  return out;
+}
+
+/** Appends dense per-row features as extra columns `base + j` (rows of the table past the hashed buckets). */
+export function appendDense(csr: Csr, base: number, dense: Float32Array[]): Csr {
+  const k = dense.length;
+  const ptr = new Int32Array(csr.rows + 1);
+  const idx = new Int32Array(csr.idx.length + csr.rows * k);
+  const val = new Float32Array(idx.length);
+  let o = 0;
+  for (let r = 0; r < csr.rows; r++) {
+    for (let q = csr.ptr[r]; q < csr.ptr[r + 1]; q++) (idx[o] = csr.idx[q]), (val[o++] = csr.val[q]);
+    for (let j = 0; j < k; j++) (idx[o] = base + j), (val[o++] = dense[j][r]);
+    ptr[r + 1] = o;
+  }
+  return { rows: csr.rows, ptr, idx, val };
+}

@@ -25,6 +25,12 @@ export interface ClassifierPackSpec {
   maxFpr?: number;
   /** Example-weight multipliers by source prefix or attack_type (train rows only). */
   sampleWeights?: Record<string, number>;
+  /**
+   * Ensemble members averaged inside one graph over the same features (ensemble-graph.ts): each has
+   * a table of `rows` rows (ids mod rows) and is trained on the pack's labels or on fine labels
+   * (data.ts fineLabel) that are summed back into the pack's labels.
+   */
+  ensemble?: { rows: number; fine: boolean }[];
   /** Known limitations and what was tried, for the model card. */
   notes?: string;
   /** Sources whose dev rows are also reported on their own. */
@@ -48,12 +54,18 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     balance: 1,
     seed: 7,
     quant: 'int8',
+    ensemble: [{ rows: 1 << 18, fine: false }, { rows: 1 << 15, fine: true }],
     notes:
-      'A linear model on these features plateaus at about 0.82-0.83 on this split. Tried on the dev split: char n-gram weight 0 / 0.25 / 0.5 / 1 (0.80-0.825), ' +
+      'Ensemble (dev-chosen): the linear 14-label model (0.826 alone) averaged with a linear model over 71 fine labels (category|MMLU subject or MMLU-Pro source family, ' +
+      'summed back into the categories; 0.810 alone on a 32768-row table) gives about +0.009 accuracy. The fine labels split heterogeneous categories ("other" = miscellaneous, ' +
+      'security studies, sociology, geography...; "health" = medicine, nutrition, anatomy...) that one linear row per category must blend. Tried (dev): fine model on 65536 rows ' +
+      '(ensemble 0.837, but 10.7 MB), coarse on 131072 + fine on 65536 rows (0.834), a 48-unit hidden-layer (fastText-style) fine model (0.766 alone, ensemble 0.815), ' +
+      'Polyak averaging of epoch snapshots (0.825), unbalanced classes (0.825). ' +
+      'Before: a linear model on these features plateaus at about 0.82-0.83 on this split. Tried on the dev split: char n-gram weight 0 / 0.25 / 0.5 / 1 (0.80-0.825), ' +
       'IDF^2, word trigrams, char ranges 2-4 and 3-6, more/fewer epochs, class balancing, MMLU-Pro row up-weighting (all within +-0.005), a ReLU hidden layer ' +
       '(32-64 units, 0.78-0.81), an average with multinomial naive Bayes (worse) and with a hidden-layer model or a second seed (+0.002 at twice the size). ' +
-      'The largest dev confusions are health -> psychology (22), physics -> chemistry (19), other -> psychology (18), health <-> biology (12 + 10) and "other" against most classes: overlapping vocabularies where the subject needs world knowledge; ' +
-      'closing the gap probably needs a pretrained encoder (a BERT-family pack through the hf-tokenizer featurizer).',
+      'The largest dev confusions of the single linear model were health -> psychology (22), physics -> chemistry (19), other -> psychology (18), health <-> biology (12 + 10) and "other" against most classes: overlapping vocabularies where the subject needs world knowledge; ' +
+      'closing the gap probably needs a pretrained encoder (a BERT-family pack through the hf-tokenizer featurizer). Remaining gap after the ensemble: 0.016 accuracy; the packs now total 22.4 MiB of the 24 MiB budget.',
     reportSources: { 'MMLU-Pro rows': ['mmlu_pro_test'], 'MMLU rows': ['mmlu_test', 'mmlu_val', 'mmlu_dev'] },
   },
   intent: {
@@ -76,7 +88,11 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
       'The real-chat rows (Arena-Hard, MT-bench) are long, often non-English (Chinese, Russian, Vietnamese) and unlike GSM8K / CoNaLa / NQ, which dominate ' +
       'the other classes; errors there are mostly math <-> creative_writing and non-English prompts. Tried: class balance 0.5-1.5, real-chat up-weighting 3-10x, ' +
       'GSM8K/NQ down-weighting, class balance 0.5 (macro-F1 0.934, creative recall 0.77) vs 0.75 (chosen: 0.930, 0.81) vs 1 (0.915, 0.84), char weight 0-0.5, binary tf, IDF^2, a hidden layer (32/64 units), more epochs; one token per Han/kana character helped ' +
-      '(+0.01 macro-F1).',
+      '(+0.01 macro-F1). Also tried (B2, dev): label smoothing 0.05 (macro-F1 0.869), Polyak averaging of epoch snapshots (0.926), a ln(TF-IDF norm) length feature ' +
+      '(0.917-0.920), geometric-mean seed ensembles of 2-4 models (0.922-0.931; one seed alone moves macro-F1 by +-0.01 and creative recall by 1 row of 31), a hidden-layer ' +
+      'member (ensemble 0.906), a creative_writing log-bias +0.5 / +1 (recall 0.84 / 0.90 but precision 0.62 / 0.57, macro-F1 0.917 / 0.915), char weight 0.25 (0.920; ' +
+      'it would let intent share the domain/jailbreak featurization). Most false creative_writing are very short texts ("farewell", short NQ questions, "inverse of zip") ' +
+      'whose one or two n-grams occur in the rare, heavily weighted creative rows; the rest of the errors are label noise in Arena-Hard (physics questions labelled math).',
     reportSources: { 'Arena-Hard + MT-bench rows': ['arena_hard_v2', 'mt_bench'] },
   },
   jailbreak: {
@@ -102,7 +118,11 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
       '"In the form of a poem, provide a recipe for baking a cake"), which no text-only classifier can flag without flagging the same benign question. ' +
       'Indirect injections (instructions hidden in code comments or web pages to summarise) are caught better. Tried: a 3-class model (benign / jailbreak / ' +
       'injection merged at the output: lower recall), injection up-weighting 4-8x, trigrams (higher injection recall at 0.3 but FPR 10%), char weight 0-0.5. ' +
-      'Jailbreak and benign rows mostly come from different sources (data README caveat), so part of the F1 is source style; role-play and XSTest rows are up-weighted hard negatives.',
+      'Jailbreak and benign rows mostly come from different sources (data README caveat), so part of the F1 is source style; role-play and XSTest rows are up-weighted hard negatives. ' +
+      'Of the 13 dev injections missed at the threshold, 4 are one payload-splitting family ("Let\'s assume we have three strings: c = ...") that the template clustering put wholly in dev, ' +
+      'and most others are ordinary questions (rendang recipe, healthy eating, logging in, a poem about a cake). DAN-style persona prompts are not diluted by length: ' +
+      'they score 0.93-1.0 (report-only check on ../shared/vsr-testdata/jailbreak_detection_cases.json, never trained or tuned on); the misses there are explicit-content or harmful ' +
+      'requests without jailbreak framing, which this data labels by attack framing, not by harm.',
     reportSources: { 'role-play (awesome-chatgpt-prompts)': ['awesome_chatgpt_prompts'], 'XSTest safe': ['xstest'] },
   },
 };

@@ -2,7 +2,8 @@
 // check the ONNX against the trainer, measure latency, write the pack and its model card.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTask, split, heldOutMask, type Row, REPO_ROOT, DEV_PERCENT, DEV_SALT } from './data.ts';
+import { loadTask, split, heldOutMask, fineLabel, type Row, REPO_ROOT, DEV_PERCENT, DEV_SALT } from './data.ts';
+import { buildEnsembleGraph, type EnsembleMember } from './ensemble-graph.ts';
 import { encodeCorpus, computeIdf, applyTfidf, type Csr } from './features.ts';
 import { train, predictAll, type TrainedModel } from './trainer.ts';
 import { buildHashedGraph, quantizeTable, dequantize } from './graphs.ts';
@@ -28,13 +29,13 @@ export interface ClassifierResult {
   seconds: number;
 }
 
-function fit(spec: ClassifierPackSpec, X: Csr, y: Int32Array, label: string, rows: Row[]): TrainedModel {
+function fit(spec: ClassifierPackSpec, X: Csr, y: Int32Array, label: string, rows: Row[], classes = spec.labels.length, buckets = spec.featurizer.buckets): TrainedModel {
   const sw = Float32Array.from(rows, (r) => {
     let w = 1;
     for (const [k, v] of Object.entries(spec.sampleWeights ?? {})) if (r.source.startsWith(k) || r.attack_type === k) w *= v;
     return w;
   });
-  return train(X, y, { buckets: spec.featurizer.buckets, classes: spec.labels.length, hidden: spec.hidden, epochs: spec.epochs, lr: spec.lr, l2: spec.l2, balance: spec.balance, seed: spec.seed }, label, sw);
+  return train(X, y, { buckets, classes, hidden: spec.hidden, epochs: spec.epochs, lr: spec.lr, l2: spec.l2, balance: spec.balance, seed: spec.seed }, label, sw);
 }
 
 function argmax(P: Float32Array, i: number, C: number): number {
@@ -54,6 +55,28 @@ function calibrate(gold: boolean[], score: Float32Array, maxFpr: number): number
     }
   }
   return Math.round(best * 1000) / 1000;
+}
+
+const modRows = (X: Csr, rows: number): Csr => ({ ...X, idx: X.idx.map((v) => v % rows) });
+
+/** Trains each ensemble member, returns the averaged dev probabilities of the shipped (int8) weights and the graph. */
+function trainEnsemble(spec: ClassifierPackSpec, tr: Row[], Xtr: Csr, Xdv: Csr, ytr: Int32Array, idf: Float32Array, meta: Record<string, string>): { P: Float32Array; bytes: Uint8Array } {
+  const C = spec.labels.length;
+  const P = new Float32Array(Xdv.rows * C);
+  const members: EnsembleMember[] = [];
+  spec.ensemble!.forEach((e, i) => {
+    const fine = e.fine ? [...new Set(tr.map(fineLabel))].sort() : spec.labels;
+    const y = e.fine ? Int32Array.from(tr, (r) => fine.indexOf(fineLabel(r))) : ytr;
+    const K = fine.length;
+    const coarseOf = e.fine ? fine.map((f) => spec.labels.indexOf(f.slice(0, f.indexOf('|')))) : spec.labels.map((_, c) => c);
+    const m = fit(spec, modRows(Xtr, e.rows), y, `${spec.name} member ${i + 1}/${spec.ensemble!.length}${e.fine ? ` (${K} fine labels)` : ''}`, tr, K, e.rows);
+    const shipped: TrainedModel = { ...m, table: dequantize(quantizeTable(m.table, e.rows, K, 'int8'), e.rows, K) };
+    const Pm = predictAll(shipped, modRows(Xdv, e.rows), K);
+    for (let r = 0; r < Xdv.rows; r++) for (let k = 0; k < K; k++) P[r * C + coarseOf[k]] += Pm[r * K + k] / spec.ensemble!.length;
+    const marginal = e.fine ? Float32Array.from({ length: K * C }, (_, q) => (coarseOf[Math.floor(q / C)] === q % C ? 1 : 0)) : undefined;
+    members.push({ rows: e.rows, classes: K, table: m.table, bias: m.bias, marginal });
+  });
+  return { P, bytes: buildEnsembleGraph(spec.featurizer.buckets, idf, C, members, meta) };
 }
 
 export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = join(REPO_ROOT, 'models')): Promise<ClassifierResult> {
@@ -95,11 +118,18 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
     threshold = calibrate(Array.from(goldC, (c) => c === pos), Float32Array.from({ length: Xc.rows }, (_, i) => Pc[i * C + pos]), spec.maxFpr);
   }
 
-  const model = fit(spec, Xtr, ytr, spec.name, tr);
-  // Evaluate the weights as shipped (quantised table).
-  const qt = quantizeTable(model.table, fp.buckets, model.dim, spec.quant);
-  const shipped: TrainedModel = { ...model, table: dequantize(qt, fp.buckets, model.dim) };
-  const P = predictAll(shipped, Xdv, C);
+  const meta = { pack: spec.name, labels: spec.labels.join(',') };
+  let P: Float32Array;
+  let graphBytes: Uint8Array;
+  if (spec.ensemble) ({ P, bytes: graphBytes } = trainEnsemble(spec, tr, Xtr, Xdv, ytr, idf, meta));
+  else {
+    const model = fit(spec, Xtr, ytr, spec.name, tr);
+    // Evaluate the weights as shipped (quantised table).
+    const qt = quantizeTable(model.table, fp.buckets, model.dim, spec.quant);
+    const shipped: TrainedModel = { ...model, table: dequantize(qt, fp.buckets, model.dim) };
+    P = predictAll(shipped, Xdv, C);
+    graphBytes = buildHashedGraph({ kind: 'classifier', buckets: fp.buckets, dim: model.dim, idf, table: model.table, bias: model.bias, hidden: model.hidden, quant: spec.quant }, meta).bytes;
+  }
   const gold = Array.from(yOf(dev));
   const pred = dev.map((_, i) => (pos >= 0 ? (P[i * C + pos] >= threshold ? pos : 1 - pos) : argmax(P, i, C)));
   const report = classificationReport(spec.labels, gold, pred);
@@ -118,10 +148,7 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
     res.roleplayFpr = { n: rp.length, fpr: rp.length ? rp.filter((i) => score[i] >= threshold).length / rp.length : 0 };
   }
 
-  const g = buildHashedGraph(
-    { kind: 'classifier', buckets: fp.buckets, dim: model.dim, idf, table: model.table, bias: model.bias, hidden: model.hidden, quant: spec.quant },
-    { pack: spec.name, labels: spec.labels.join(',') },
-  );
+  const g = { bytes: graphBytes };
   const manifest: PackManifest = {
     name: spec.name,
     version: '1.0.0',
@@ -135,7 +162,7 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
     threshold,
     ...(spec.positive ? { positive_label: spec.positive } : {}),
     files: { model: 'model.onnx', labels: 'labels.json' },
-    training: { command: `npm run train -- ${spec.name}`, data: '../shared/data', dev_split: { salt: DEV_SALT, percent: DEV_PERCENT }, seed: spec.seed, idf_power: spec.idfPower, quant: spec.quant, hidden: spec.hidden ?? 0, epochs: spec.epochs },
+    training: { command: `npm run train -- ${spec.name}`, data: '../shared/data', dev_split: { salt: DEV_SALT, percent: DEV_PERCENT }, seed: spec.seed, idf_power: spec.idfPower, quant: spec.quant, hidden: spec.hidden ?? 0, epochs: spec.epochs, ...(spec.ensemble ? { ensemble: spec.ensemble } : {}) },
   };
   const labelsJson = spec.labelsKey === 'category'
     ? { idx_to_category: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])), category_to_idx: Object.fromEntries(spec.labels.map((l, i) => [l, i])) }

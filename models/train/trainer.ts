@@ -15,6 +15,10 @@ export interface TrainConfig {
   /** example weight = (N / (C * n_class)) ** balance */
   balance: number;
   seed: number;
+  /** Label smoothing: the target puts this much mass uniformly on all classes. */
+  smooth?: number;
+  /** Polyak-style averaging: the returned weights are the mean of the end-of-epoch snapshots from this epoch on (1-based). */
+  avgFrom?: number;
 }
 
 export interface TrainedModel {
@@ -97,6 +101,7 @@ export function train(csr: Csr, y: Int32Array, cfg: TrainConfig, label = 'train'
   const dz = new Float32Array(D);
   const eps = 1e-8;
   const bar = new Progress(label, cfg.epochs * csr.rows);
+  let avg: { table: Float64Array; bias: Float64Array; w2?: Float64Array; b2?: Float64Array; n: number } | undefined;
   for (let ep = 0; ep < cfg.epochs; ep++) {
     shuffleInPlace(order, rand);
     let loss = 0;
@@ -106,7 +111,8 @@ export function train(csr: Csr, y: Int32Array, cfg: TrainConfig, label = 'train'
       const wgt = cw[y[r]] * (sampleWeight ? sampleWeight[r] : 1);
       loss -= wgt * Math.log(Math.max(p[y[r]], 1e-12));
       // dL/dlogits
-      for (let c = 0; c < C; c++) p[c] = wgt * (p[c] - (c === y[r] ? 1 : 0));
+      const sm = cfg.smooth ?? 0;
+      for (let c = 0; c < C; c++) p[c] = wgt * (p[c] - (c === y[r] ? 1 - sm : 0) - sm / C);
       if (H) {
         for (let d = 0; d < H; d++) {
           let g = 0;
@@ -141,6 +147,17 @@ export function train(csr: Csr, y: Int32Array, cfg: TrainConfig, label = 'train'
       if ((n & 1023) === 0) bar.tick(ep * csr.rows + n, `epoch ${ep + 1}/${cfg.epochs}`);
     }
     bar.tick((ep + 1) * csr.rows, `epoch ${ep + 1}/${cfg.epochs} loss ${(loss / csr.rows).toFixed(4)}`);
+    if (cfg.avgFrom && ep + 1 >= cfg.avgFrom) {
+      avg ??= { table: new Float64Array(table.length), bias: new Float64Array(bias.length), w2: w2 && new Float64Array(w2.length), b2: b2 && new Float64Array(b2.length), n: 0 };
+      const add = (a: Float64Array | undefined, b: Float32Array | undefined) => { if (a && b) for (let i = 0; i < b.length; i++) a[i] += b[i]; };
+      add(avg.table, table), add(avg.bias, bias), add(avg.w2, w2), add(avg.b2, b2);
+      avg.n++;
+    }
+  }
+  if (avg) {
+    const n = avg.n;
+    const put = (dst: Float32Array | undefined, src: Float64Array | undefined) => { if (dst && src) for (let i = 0; i < dst.length; i++) dst[i] = src[i] / n; };
+    put(table, avg.table), put(bias, avg.bias), put(w2, avg.w2), put(b2, avg.b2);
   }
   return model;
 }

@@ -1,0 +1,80 @@
+// ONNX graph of an ensemble of linear softmax models over ONE hashed TF-IDF bag (same feeds as
+// graphs.ts, so packs keep sharing one featurization per request):
+//   xn = L2norm(weights * idf[ids])                                  (shared)
+//   member m: logits_m = sum_l xn[l] * scale_m[r] * E_m[r] + b_m,  r = ids[l] mod R_m
+//             p_m = Softmax(logits_m) [-> MatMul M_m: fine classes summed into the pack's labels]
+//   probs = mean_m p_m,  logits = Log(probs)
+// A member can be trained on finer labels (e.g. the MMLU subject under each category) and use a
+// smaller table (ids mod R_m) to fit the 8 MiB pack budget; tables are int8 with per-row scales.
+import { i64Const, initF32, initI8, node, serializeModel, valueInfo, toFloat16Bits, fromFloat16Bits } from './onnx-builder.ts';
+import { quantizeTable } from './graphs.ts';
+
+export interface EnsembleMember {
+  rows: number; // table rows R (ids mod R); == buckets for a full table
+  classes: number; // width of the member's softmax
+  table: Float32Array; // [rows, classes]
+  bias: Float32Array; // [classes]
+  /** [classes, outClasses] 0/1 matrix mapping fine classes to the pack's labels; absent = identity. */
+  marginal?: Float32Array;
+}
+
+export function buildEnsembleGraph(buckets: number, idf: Float32Array, outClasses: number, members: EnsembleMember[], meta: Record<string, string> = {}): Uint8Array {
+  const FLOAT = 1;
+  const inits = [initF32('idf', [buckets], fromFloat16Bits(toFloat16Bits(idf))), i64Const('axis1', [1]), initF32('eps', [], new Float32Array([1e-12])), initF32('inv_m', [], new Float32Array([1 / members.length])), initF32('tiny', [], new Float32Array([1e-30]))];
+  const nodes = [
+    node('Gather', ['idf', 'ids'], ['idf_g'], { axis: 0 }),
+    node('Mul', ['weights', 'idf_g'], ['x']),
+    node('Mul', ['x', 'x'], ['x_sq']),
+    node('ReduceSum', ['x_sq', 'axis1'], ['x_ss'], { keepdims: 1 }),
+    node('Max', ['x_ss', 'eps'], ['x_ss_c']),
+    node('Sqrt', ['x_ss_c'], ['x_norm']),
+    node('Div', ['x', 'x_norm'], ['xn']),
+    node('Cast', ['ids'], ['ids_f'], { to: FLOAT }),
+  ];
+  const probs: string[] = [];
+  members.forEach((m, i) => {
+    const p = `m${i}_`;
+    let rowIds = 'ids';
+    if (m.rows !== buckets) {
+      // float32 mod as int32 indices: the form graphs.ts uses (exact below 2^24; right on WebGPU)
+      inits.push(initF32(`${p}R`, [], new Float32Array([m.rows])));
+      nodes.push(
+        node('Div', ['ids_f', `${p}R`], [`${p}q`]),
+        node('Floor', [`${p}q`], [`${p}qf`]),
+        node('Mul', [`${p}qf`, `${p}R`], [`${p}base`]),
+        node('Sub', ['ids_f', `${p}base`], [`${p}rf`]),
+        node('Cast', [`${p}rf`], [`${p}rows`], { to: 6 }),
+      );
+      rowIds = `${p}rows`;
+    }
+    const qt = quantizeTable(m.table, m.rows, m.classes, 'int8');
+    inits.push(initI8(`${p}table`, [m.rows, m.classes], qt.q!), initF32(`${p}scale`, [m.rows], qt.scale!), initF32(`${p}b`, [m.classes], m.bias));
+    nodes.push(
+      node('Gather', [`${p}scale`, rowIds], [`${p}rs`], { axis: 0 }),
+      node('Mul', ['xn', `${p}rs`], [`${p}xs`]),
+      node('Gather', [`${p}table`, rowIds], [`${p}tq`], { axis: 0 }),
+      node('Cast', [`${p}tq`], [`${p}t`], { to: FLOAT }),
+      node('Unsqueeze', [`${p}xs`, 'axis1'], [`${p}c3`]),
+      node('MatMul', [`${p}c3`, `${p}t`], [`${p}bag3`]),
+      node('Squeeze', [`${p}bag3`, 'axis1'], [`${p}bag`]),
+      node('Add', [`${p}bag`, `${p}b`], [`${p}logits`]),
+      node('Softmax', [`${p}logits`], [`${p}p`], { axis: -1 }),
+    );
+    if (m.marginal) {
+      inits.push(initF32(`${p}marg`, [m.classes, outClasses], m.marginal));
+      nodes.push(node('MatMul', [`${p}p`, `${p}marg`], [`${p}pc`]));
+      probs.push(`${p}pc`);
+    } else probs.push(`${p}p`);
+  });
+  nodes.push(node('Sum', probs, ['p_sum']), node('Mul', ['p_sum', 'inv_m'], ['probs']), node('Max', ['probs', 'tiny'], ['probs_c']), node('Log', ['probs_c'], ['logits']));
+  return serializeModel(
+    {
+      name: 'hashed_ngrams_ensemble',
+      nodes,
+      inputs: [valueInfo('ids', 'int64', ['batch', 'sequence']), valueInfo('weights', 'float32', ['batch', 'sequence'])],
+      outputs: [valueInfo('probs', 'float32', ['batch', outClasses]), valueInfo('logits', 'float32', ['batch', outClasses])],
+      initializers: inits,
+    },
+    { metadata: meta },
+  );
+}
