@@ -213,8 +213,9 @@ describe('address lines', () => {
     const det = createPiiDetector(fakeModel({ Lovers: 'B-STREET_ADDRESS', Lane: 'I-STREET_ADDRESS' }), { name: 'pii', threshold: 0.5 });
     const text = 'Esat Jeknic\n>3378 217 Lovers Lane\n>Suite 680';
     expect((await det.detect(text)).filter((e) => e.type === 'STREET_ADDRESS').map((e) => text.slice(e.start, e.end))).toEqual(['3378', '217 Lovers Lane', 'Suite 680']);
+    // in prose the line is not grown, but the house number before the street is taken
     const prose = 'Send it to 217 Lovers Lane, thanks';
-    expect((await det.detect(prose)).map((e) => prose.slice(e.start, e.end))).toEqual(['Lovers Lane']);
+    expect((await det.detect(prose)).map((e) => prose.slice(e.start, e.end))).toEqual(['217 Lovers Lane']);
   });
 });
 
@@ -234,5 +235,15 @@ describe('multi-line address layout', () => {
   });
   it('leaves a single line alone', async () => {
     expect(await show('send it to Harkeswei 125 today\nthanks')).toEqual([['STREET_ADDRESS', 'Harkeswei 125']]);
+  });
+});
+
+describe('address endings', () => {
+  it('ends a multi-line address inside a line of prose, and joins places that follow a one-line address', async () => {
+    const det = createPiiDetector(fakeModel({ Mlýnská: 'B-STREET_ADDRESS', '1540': 'I-STREET_ADDRESS', Passauer: 'B-STREET_ADDRESS', Strasse: 'I-STREET_ADDRESS', '33': 'I-STREET_ADDRESS', Tunisia: 'B-LOCATION' }), { name: 'pii', threshold: 0.5 });
+    const a = 'change my address to 50541 Mlýnská 1540\nTrancoso\n, GU\n Portugal 44674 for post mail?';
+    expect((await det.detect(a)).map((e) => a.slice(e.start, e.end))).toEqual(['50541 Mlýnská 1540\nTrancoso\n, GU\n Portugal 44674']);
+    const b = 'It arrived at 760 Passauer Strasse 33, Tunisia last night.';
+    expect((await det.detect(b)).map((e) => [e.type, b.slice(e.start, e.end)])).toEqual([['STREET_ADDRESS', '760 Passauer Strasse 33, Tunisia']]);
   });
 });

@@ -42,6 +42,15 @@ function continuation(line: Line): 'unit' | 'city' | 'country' | 'zip' | 'region
   return null;
 }
 
+const PROSE_AFTER = /^(?:([\p{L}\p{M}][\p{L}\p{M}'’.\-() ]{0,40}) )?(\d{4,6}(?:-\d{3,4})?)(?=[.,;:!?]|\s+\p{Ll})/u;
+
+function endsInProse(line: Line): [Line, 'country' | 'zip'] | null {
+  const m = PROSE_AFTER.exec(line.value);
+  if (!m) return null;
+  const value = m[0];
+  return [{ start: line.start, end: line.start + value.length, value }, m[1] ? 'country' : 'zip'];
+}
+
 const sa = (start: number, end: number, confidence: number): PiiEntity => ({ type: 'STREET_ADDRESS', start, end, confidence, source: 'model' });
 const gpe = (start: number, end: number, confidence: number): PiiEntity => ({ type: 'GPE', start, end, confidence, source: 'model' });
 
@@ -59,7 +68,12 @@ export function layoutAddressBlocks(text: string, ents: PiiEntity[]): PiiEntity[
       if (nl < 0) break;
       const line = lineAt(text, nl + 1);
       const kind = line.value ? continuation(line) : null;
-      if (!kind) break;
+      if (!kind) {
+        // The address may end inside a line of prose: "Portugal 44674 for post mail?", "60810. It serves".
+        const tail = endsInProse(line);
+        if (tail) lines.push(tail);
+        break;
+      }
       lines.push([line, kind]);
       pos = line.end;
     }
@@ -95,6 +109,31 @@ export function layoutAddressBlocks(text: string, ents: PiiEntity[]): PiiEntity[
     const keep = out.filter((e) => e.source === 'pattern' || e.end <= lo || e.start >= hi);
     const free = made.filter((m) => !keep.some((e) => e.start < m.end && e.end > m.start));
     out = [...keep, ...free].sort((a, b) => a.start - b.start || a.end - b.end);
+  }
+  return out;
+}
+
+/**
+ * One-line addresses in prose take the places that follow them ("760 Passauer Strasse 33, Cite
+ * Guedouala, Tunisia"): Presidio labels the whole run as one address, while the token model tends
+ * to tag the city or country as a separate GPE.
+ */
+export function joinInlinePlaces(text: string, ents: PiiEntity[]): PiiEntity[] {
+  const out: PiiEntity[] = [];
+  for (let i = 0; i < ents.length; i++) {
+    let e = ents[i]!;
+    if (e.type === 'STREET_ADDRESS' && e.source === 'model' && !/^\d/.test(lineAt(text, e.start).value)) {
+      // and the house numbers just before them ("at [760 ]Passauer Strasse 33")
+      const lead = /(?:(?<![\p{L}\p{N}])\d{1,6} ){1,2}$/u.exec(text.slice(Math.max(0, e.start - 16), e.start));
+      if (lead && !out.some((o) => o.end > e.start - lead[0].length)) e = { ...e, start: e.start - lead[0].length };
+      while (i + 1 < ents.length) {
+        const n = ents[i + 1]!;
+        if (n.type !== 'GPE' || n.source !== 'model' || !/^,? {1,2}$/.test(text.slice(e.end, n.start))) break;
+        e = { ...e, end: n.end };
+        i++;
+      }
+    }
+    out.push(e);
   }
   return out;
 }
