@@ -143,6 +143,8 @@ async function main() {
   const addedP50 = g('non-streaming, concurrency 1', 'semroute (full pipeline)').p50 - g('non-streaming, concurrency 1', 'upstream direct').p50;
   const addedFirst = g('streaming, concurrency 1', 'semroute (full pipeline)').first50 - g('streaming, concurrency 1', 'upstream direct').first50;
   const bareAddedFirst = g('streaming, concurrency 1', 'bare Hono + fetch proxy').first50 - g('streaming, concurrency 1', 'upstream direct').first50;
+  const cpuRatio = g('non-streaming, 32 connections', 'semroute (full pipeline)').cpu / g('non-streaming, 32 connections', 'bare Hono + fetch proxy').cpu;
+  const cpuRatioS = g('streaming, 32 connections', 'semroute (full pipeline)').cpu / g('streaming, 32 connections', 'bare Hono + fetch proxy').cpu;
   const semRss = Math.max(...scenarios.map((sc) => agg.get(key(sc.label, 'semroute (full pipeline)'))!.rssMax)) / 1048576;
 
   const cpuModel = os.cpus()[0]?.model ?? 'unknown';
@@ -156,13 +158,14 @@ so absolute figures are noisy; the ratios come from the same interleaved run.
 Each server is its own process, bundled with esbuild and run by plain \`node\` (as \`npm run build && npm start\` runs semroute); the load generator (bench/load.ts, node:http keep-alive, closed loop) shares the same cores.
 Requests: the ${cases.length} questions of \`domain_classify_cases.json\` in turn, \`"model": "MoM"\`, header \`x-user-id\`.
 semroute runs the bundled default config and packs: jailbreak guard, domain classification and routing, PII policy, system prompt and reasoning rewrite,
-endpoint pool, node:http keep-alive upstream client, metrics, one pino log line per request (to /dev/null); semantic cache off (every request reaches the upstream).
+endpoint pool, node:http keep-alive upstream client, metrics, one pino log line per request (written synchronously, as main.ts writes stdout, to /dev/null); semantic cache off (every request reaches the upstream).
 Upstream: bench/fast-upstream.ts, node:http with precomputed answers (a streamed answer sends its first event at once, the rest on the next tick).
 Server CPU per request = the server process's user+system CPU time over the run / requests answered.
 ${rows.join('\n')}
 
 Against the targets (same run):
 - requests/s at 32 connections, semroute / bare Hono + fetch: **${ratio.toFixed(2)}x** non-streaming, **${ratioS.toFixed(2)}x** streaming (target >= 2x).
+- server CPU per request at 32 connections, semroute / bare Hono + fetch: **${cpuRatio.toFixed(2)}x** non-streaming, **${cpuRatioS.toFixed(2)}x** streaming (less sensitive to the shared machine than requests/s; 2x the requests/s needs about 0.5x).
 - added p50 at concurrency 1 over the upstream direct: **${addedP50.toFixed(3)} ms** (target <= 0.5 ms).
 - added time to the first streamed chunk at concurrency 1: semroute **${addedFirst.toFixed(3)} ms**, bare proxy ${bareAddedFirst.toFixed(3)} ms (the first chunk is passed on as it arrives; nothing waits for the rest).
 - semroute RSS under load with the default packs loaded: **${semRss.toFixed(0)} MB** (target <= 150 MB).
