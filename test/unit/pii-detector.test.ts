@@ -247,3 +247,11 @@ describe('address endings', () => {
     expect((await det.detect(b)).map((e) => [e.type, b.slice(e.start, e.end)])).toEqual([['STREET_ADDRESS', '760 Passauer Strasse 33, Tunisia']]);
   });
 });
+
+describe('street corners', () => {
+  it('takes "the corner of X and Y" as one address', async () => {
+    const det = createPiiDetector(fakeModel({ Kuusiku: 'B-STREET_ADDRESS', '7': 'I-STREET_ADDRESS' }), { name: 'pii', threshold: 0.5 });
+    const text = 'please send a new one to the corner of Kuusiku 7 and Alexander Flat? I am away';
+    expect((await det.detect(text)).map((e) => text.slice(e.start, e.end))).toEqual(['the corner of Kuusiku 7 and Alexander Flat']);
+  });
+});

@@ -9,7 +9,7 @@ import { mergeBio, type JoinGaps } from './bio.ts';
 import { repairNames } from './name-repair.ts';
 import { cleanEdges } from './span-edges.ts';
 import { repairAddressLines } from './address-lines.ts';
-import { joinInlinePlaces, layoutAddressBlocks } from './address-blocks.ts';
+import { cornerAddresses, joinInlinePlaces, layoutAddressBlocks } from './address-blocks.ts';
 import { cardName, cardOrganizations } from './card-layout.ts';
 import { PATTERN_TYPES, runRecognizers } from './recognizers/index.ts';
 import { parseTag } from './type-names.ts';
@@ -80,7 +80,7 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       const merged = mergeBio(tokens, text, opts.joinGaps);
       const repaired = opts.repairNames === false ? merged : repairNames(text, tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end })), merged);
       const cleaned = repaired.map((e) => cleanEdges(text, e)).filter((e): e is PiiEntity => e !== null);
-      const predicted = joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned)))
+      const predicted = cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned))))
         .filter((e) => e.confidence >= threshold && plausible(text, e))
         .sort((a, b) => a.start - b.start);
       // A bare digit run inside an address ("3378 217 Lovers Lane") reads as a weak phone match;
