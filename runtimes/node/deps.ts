@@ -1,7 +1,8 @@
 // Builds AppDeps for a Node process: packs through onnxruntime-node, the node:http upstream client,
 // pino logger, Prometheus registry, optional semantic cache. Shared by main.ts, dev.ts, tests and bench.
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { AppDeps } from '../../src/deps.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -38,7 +39,9 @@ export function modelsRoot(config: Config, baseDir = process.cwd()): string {
   if (isAbsolute(dir)) return dir;
   const here = resolve(baseDir, dir);
   if (existsSync(here) || dir !== 'models') return here;
-  return defaultModelsDir();
+  // From the source tree the bundled packs are two folders up; from the bundle (dist/semroute.mjs), one.
+  const fromBundle = fileURLToPath(new URL('../models', import.meta.url));
+  return [defaultModelsDir(), fromBundle].find((d) => existsSync(join(d, config.packs.category))) ?? defaultModelsDir();
 }
 
 export interface NodeDepsOptions {

@@ -1,6 +1,6 @@
 // `npm run build` output run by plain node from an unrelated working directory: the bundle finds the
-// ext_proc protos it ships in dist/proto (not the source tree), serves the gateway, and exposes the
-// pack gauges and the in-flight gauge on /metrics.
+// ext_proc protos it ships in dist/proto (not the source tree) and the bundled packs (no --models-dir),
+// serves the gateway, and exposes the pack gauges and the in-flight gauge on /metrics.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   writeFileSync(config, `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\nprompt_guard: { enabled: true }\n`);
   proc = spawn(
     process.execPath,
-    [join(REPO, 'dist/semroute.mjs'), '--config', config, '--port', '0', '--host', '127.0.0.1', '--extproc-port', '0', '--models-dir', join(REPO, 'models'), '--device', 'cpu'],
+    [join(REPO, 'dist/semroute.mjs'), '--config', config, '--port', '0', '--host', '127.0.0.1', '--extproc-port', '0', '--device', 'cpu'],
     { cwd, env: { ...process.env, SEMROUTE_EXTPROC_PROTO_DIR: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let err = '';
