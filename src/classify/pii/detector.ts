@@ -7,7 +7,7 @@
 import type { PiiDetector, PiiEntity, TokenClassifier } from '../types.ts';
 import { mergeBio, type JoinGaps } from './bio.ts';
 import { repairNames } from './name-repair.ts';
-import { cleanEdges } from './span-edges.ts';
+import { cleanEdges, implausible } from './span-edges.ts';
 import { repairAddressLines } from './address-lines.ts';
 import { cornerAddresses, joinInlinePlaces, layoutAddressBlocks } from './address-blocks.ts';
 import { cardName, cardOrganizations } from './card-layout.ts';
@@ -80,7 +80,9 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       const merged = mergeBio(tokens, text, opts.joinGaps);
       const repaired = opts.repairNames === false ? merged : repairNames(text, tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end })), merged);
       const cleaned = repaired.map((e) => cleanEdges(text, e)).filter((e): e is PiiEntity => e !== null);
-      const predicted = cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned))))
+      const laidOut = cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned))));
+      const predicted = laidOut
+        .filter((e) => !implausible(text, e, laidOut))
         .filter((e) => e.confidence >= threshold && plausible(text, e))
         .sort((a, b) => a.start - b.start);
       // A bare digit run inside an address ("3378 217 Lovers Lane") reads as a weak phone match;
