@@ -255,3 +255,17 @@ describe('street corners', () => {
     expect((await det.detect(text)).map((e) => text.slice(e.start, e.end))).toEqual(['the corner of Kuusiku 7 and Alexander Flat']);
   });
 });
+
+describe('precision on benign text', () => {
+  it('drops one-word lowercase names from writers who use capitals, and keeps all-lowercase writers', async () => {
+    const det = createPiiDetector(fakeModel({ nitrogen: 'B-PERSON', višeslav: 'B-PERSON' }), { name: 'pii', threshold: 0.5 });
+    expect(await det.detect('In an industrial process, nitrogen is heated')).toEqual([]);
+    const t = 'sometimes people call me višeslav';
+    expect((await det.detect(t)).map((e) => t.slice(e.start, e.end))).toEqual(['višeslav']);
+  });
+  it('finds an honorific after a capitalised sentence start', async () => {
+    const det = createPiiDetector(fakeModel({ Fields: 'B-PERSON' }), { name: 'pii', threshold: 0.5 });
+    const t = 'Should Mr. Fields sell the property now?';
+    expect((await det.detect(t)).map((e) => [e.type, t.slice(e.start, e.end)])).toEqual([['TITLE', 'Mr.'], ['PERSON', 'Fields']]);
+  });
+});

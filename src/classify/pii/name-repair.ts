@@ -29,7 +29,7 @@ const CAP_WORD = /^\p{Lu}[\p{Ll}\p{M}'’\-]{1,30}$/u;
 const INITIAL = /^\p{Lu}$/u;
 
 // Capitalised function words that start sentences and headings, never part of a name.
-const NOT_NAMES = new Set(['The', 'A', 'An', 'This', 'That', 'These', 'Those', 'In', 'On', 'At', 'Of', 'For', 'From', 'To', 'With', 'By', 'But', 'Or', 'If', 'When', 'While', 'During', 'After', 'Before', 'Since', 'Dear', 'Hi', 'Hello', 'Thanks', 'Please', 'My', 'Our', 'Your', 'His', 'Her', 'Their', 'We', 'I', 'You', 'He', 'She', 'They', 'It']);
+const NOT_NAMES = new Set(['The', 'A', 'An', 'This', 'That', 'These', 'Those', 'In', 'On', 'At', 'Of', 'For', 'From', 'To', 'With', 'By', 'But', 'Or', 'If', 'When', 'While', 'During', 'After', 'Before', 'Since', 'Dear', 'Hi', 'Hello', 'Thanks', 'Please', 'My', 'Our', 'Your', 'His', 'Her', 'Their', 'We', 'I', 'You', 'He', 'She', 'They', 'It', 'What', 'Which', 'Who', 'How', 'Why', 'Where', 'Is', 'Are', 'Can', 'Should', 'Would', 'Will', 'Do', 'Does', 'Did', 'Let', 'Suppose', 'Assume', 'Given', 'Find', 'Calculate']);
 
 function isNameWord(t: Token | undefined): boolean {
   return !!t && CAP_WORD.test(t.text) && !NOT_NAMES.has(t.text);

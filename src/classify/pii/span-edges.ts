@@ -16,7 +16,7 @@ const WORDY_TYPES = new Set(['PERSON', 'ORGANIZATION', 'GPE', 'STREET_ADDRESS', 
 export function cleanEdges(text: string, e: PiiEntity): PiiEntity | null {
   if (!WORDY_TYPES.has(e.type)) return e;
   let { start, end } = e;
-  while (start < end && EDGE_JUNK.test(text[start]!)) start++;
+  while (start < end && (EDGE_JUNK.test(text[start]!) || text[start] === '.')) start++;
   while (end > start && EDGE_JUNK.test(text[end - 1]!)) end--;
   // "the Netherlands": a lowercase article is not part of a place or person name ("The Hague" is).
   if (e.type === 'GPE' || e.type === 'PERSON') {
@@ -51,6 +51,8 @@ export function implausible(text: string, e: PiiEntity, all: readonly PiiEntity[
   if (NAME_TYPES.has(e.type)) {
     if (!/[\p{L}\p{M}]{2}/u.test(value)) return true;
     if (e.type === 'PERSON' && /^[\p{Lu}\p{N}]{1,4}$/u.test(value)) return true;
+    // One lowercase word ("nitrogen", "standard") is a name only from someone who writes all in lowercase.
+    if (/^[\p{Ll}\p{M}'’\-]+$/u.test(value) && /\p{Lu}/u.test(text)) return true;
   }
   if (e.type === 'STREET_ADDRESS') {
     if (!/[\p{L}]{2}/u.test(value)) {
