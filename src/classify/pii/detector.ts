@@ -4,6 +4,9 @@
 // (email, card, IBAN, IP, URL) only recognizers report: a per-token model fires on fragments of
 // user agents and MAC addresses. Open formats (phone numbers, SSNs without dashes) are also
 // taken from the model when no recognizer fired there and the span has enough digits.
+// Model spans then go through repairs that fix the per-token model's boundary errors and map
+// Presidio's labelling conventions (name-repair, span-edges, address-lines, address-blocks,
+// card-layout; each file says what it does and on what evidence), and a plausibility filter.
 import type { PiiDetector, PiiEntity, TokenClassifier } from '../types.ts';
 import { mergeBio, type JoinGaps } from './bio.ts';
 import { repairNames } from './name-repair.ts';
@@ -64,7 +67,7 @@ function withoutOverlaps(text: string, model: PiiEntity[], patterns: PiiEntity[]
   return out;
 }
 
-export function createPiiDetector(model: TokenClassifier | undefined, opts: { name: string; threshold: number; joinGaps?: JoinGaps; repairNames?: boolean }): PiiDetector {
+export function createPiiDetector(model: TokenClassifier | undefined, opts: { name: string; threshold: number; joinGaps?: JoinGaps }): PiiDetector {
   const modelTypes = (model?.labels ?? []).map((l) => parseTag(l).type).filter((t): t is string => t !== null);
   const types = [...new Set([...modelTypes, ...PATTERN_TYPES])].sort();
   return {
@@ -78,7 +81,7 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       if (!model) return patterns;
       const tokens = await model.predict(text);
       const merged = mergeBio(tokens, text, opts.joinGaps);
-      const repaired = opts.repairNames === false ? merged : repairNames(text, tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end })), merged);
+      const repaired = repairNames(text, tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end })), merged);
       const cleaned = repaired.map((e) => cleanEdges(text, e)).filter((e): e is PiiEntity => e !== null);
       const laidOut = cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned))));
       const predicted = laidOut
