@@ -119,18 +119,6 @@ export function heldOutMask(task: Task, rows: Row[], salt: string, percent: numb
   return rows.map((_, i) => bucketOf(`${task}|${keys[i]}`, salt) < percent);
 }
 
-/** Seeded PRNG (mulberry32) for shuffles and initialisation. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function shuffleInPlace<T>(a: T[] | Int32Array, rand: () => number): void {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));

@@ -5,7 +5,8 @@
 // words of a question ("can you explain", "what is").
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadTask, split, rng, REPO_ROOT, dataDir, type Row } from './data.ts';
+import { loadTask, split, REPO_ROOT, dataDir, type Row } from './data.ts';
+import { rng } from './rng.ts';
 import { encodeCorpus, computeIdf, applyTfidf, type Csr } from './features.ts';
 import { buildHashedGraph, quantizeTable, dequantize } from './graphs.ts';
 import { openPack, latency } from './ort-check.ts';

@@ -2,7 +2,8 @@
 // (table [V, H] -> W2 [H, C]). AdaGrad, per-example updates, class-balanced example weights,
 // L2 applied to the rows an example touches. Deterministic for a given seed.
 import type { Csr } from './features.ts';
-import { rng, shuffleInPlace } from './data.ts';
+import { shuffleInPlace } from './data.ts';
+import { rng } from './rng.ts';
 import { Progress } from './progress.ts';
 
 export interface TrainConfig {

@@ -5,7 +5,7 @@
 //   occurs about once and a model learns the templates' context words instead of what names,
 //   streets and cities look like. Copies of every row with each span's value swapped for another
 //   training value of the same kind (and some case variants) make value features carry weight.
-import { rng } from './model.ts';
+import { rng } from '../rng.ts';
 import type { PiiRow, Span } from './data.ts';
 
 const HONORIFIC = /^(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?(?= )/;

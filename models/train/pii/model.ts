@@ -9,6 +9,7 @@
 // AdaGrad per sentence (rows of E updated only when seen), feature dropout so no single memorised
 // context word carries a decision. Deterministic given the seed.
 import type { EncodedSet } from './encode.ts';
+import { rng } from '../rng.ts';
 
 export interface PiiNet {
   buckets: number;
@@ -38,18 +39,6 @@ export interface TrainOpts {
   /** Share of tokens whose context-template features are all dropped, so the token's own features must decide. */
   contextDropout?: number;
   onEpoch?: (epoch: number, loss: number) => void;
-}
-
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function uniform(n: number, a: number, r: () => number): Float32Array {
