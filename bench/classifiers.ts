@@ -8,51 +8,17 @@ import { createNodeEngine } from '../runtimes/node/ort-engine.ts';
 import { createFileSource, defaultModelsDir } from '../runtimes/node/file-source.ts';
 import { createClassifiers, loadPacks } from '../src/classify/registry.ts';
 import type { LoadedPack } from '../src/classify/pack-loader.ts';
+import { cliArg, REQUEST, textCycle, timeRuns, VARIANTS } from './timing.ts';
 
 const args = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
-};
+const arg = (name: string, dflt: string) => cliArg(args, name, dflt);
 const RUNS = Number(arg('runs', '2000'));
 const WARMUP = Number(arg('warmup', '300'));
 const THREADS = Number(arg('threads', '1'));
 const MODELS = arg('models', defaultModelsDir());
 
-// A realistic user turn: a question with context, a name, an email and a date (so PII has work).
-const REQUEST = [
-  'Hi, I am Maria Garcia from the finance team at Northwind in Berlin, you can reach me at maria.garcia@northwind.example.',
-  'I am preparing a report for our quarterly review on 14 March 2025 and I need help with the statistics part.',
-  'We measured the monthly revenue of twelve stores over two years and want to know whether the growth after the',
-  'marketing campaign is significant. Should I use a paired t-test or a Wilcoxon signed-rank test, given that the',
-  'distribution of differences looks skewed and two stores had unusual spikes during the holidays? Please explain',
-  'the assumptions of each test, how to check them in Python with scipy, and how to report effect sizes and',
-  'confidence intervals in a way that non-technical managers understand. If a regression model with store fixed',
-  'effects would be better, show a short example with statsmodels and explain how to interpret the coefficients.',
-].join(' ');
-
-// Distinct texts per iteration, so nothing is served from the featurizer sharing across runs: in
-// the gateway every request is new text, and only packs within one request share features.
-const VARIANTS = Array.from({ length: 257 }, (_, i) => `${REQUEST} Case ${(i * 7919).toString(36)}.`);
-let turn = 0;
-const nextText = () => VARIANTS[turn++ % VARIANTS.length]!;
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function measure(fn: () => Promise<unknown> | unknown): Promise<{ p50: number; p99: number; mean: number }> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const t = new Float64Array(RUNS);
-  for (let i = 0; i < RUNS; i++) {
-    const s = process.hrtime.bigint();
-    await fn();
-    t[i] = Number(process.hrtime.bigint() - s) / 1e6;
-  }
-  const mean = t.reduce((a, b) => a + b, 0) / RUNS;
-  t.sort();
-  return { p50: percentile(t, 50), p99: percentile(t, 99), mean };
-}
+const nextText = textCycle();
+const measure = (fn: (text: string) => unknown, next?: () => string) => timeRuns(fn, { runs: RUNS, warmup: WARMUP, next });
 
 const fmt = (ms: number) => ms.toFixed(3);
 
@@ -84,22 +50,21 @@ async function main() {
   const rows: string[] = [];
   for (const name of present) {
     const pack = byName.get(name)!;
-    const full = await measure(() => calls[name]!(nextText()));
-    const feat = await measure(() => pack.featurizer.encode(nextText()));
+    const full = await measure((t) => calls[name]!(t), nextText);
+    const feat = await measure((t) => pack.featurizer.encode(t), nextText);
     const f = pack.featurizer.encode(REQUEST);
     const run = await measure(() => pack.session.run(f.feeds));
     const what = pack.manifest.task === 'token-classification' ? `${name} (model + recognizers)` : name;
     rows.push(`| ${what} | ${fmt(full.p50)} | ${fmt(full.p99)} | ${fmt(full.mean)} | ${fmt(feat.p50)} | ${fmt(run.p50)} |`);
   }
   const four = ['domain', 'jailbreak', 'pii', 'embedding'].filter((n) => calls[n]);
-  const together = async (names: string[]) => {
-    const text = nextText();
+  const together = async (names: string[], text: string) => {
     for (const n of names) await calls[n]!(text);
   };
-  const all4 = await measure(() => together(four));
+  const all4 = await measure((t) => together(four, t), nextText);
   rows.push(`| **${four.join(' + ')}** (sequential) | **${fmt(all4.p50)}** | **${fmt(all4.p99)}** | ${fmt(all4.mean)} | | |`);
   if (calls.intent) {
-    const all5 = await measure(() => together([...four, 'intent']));
+    const all5 = await measure((t) => together([...four, 'intent'], t), nextText);
     rows.push(`| ${[...four, 'intent'].join(' + ')} (sequential) | ${fmt(all5.p50)} | ${fmt(all5.p99)} | ${fmt(all5.mean)} | | |`);
   }
 
