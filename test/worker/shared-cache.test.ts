@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
 import { createWorkerCache, PulledCache } from '../../runtimes/worker/cache.ts';
 import type { CacheStoreNamespace, CacheStoreStub } from '../../runtimes/worker/do-cache-backend.ts';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
 import { loadConfigText } from '../../src/config/index.ts';
 import type { CachedAnswer, CacheKeyScope } from '../../src/cache/types.ts';
@@ -15,16 +16,19 @@ const base = env as unknown as WorkerEnv;
 const ns = base.SEMROUTE_CACHE as CacheStoreNamespace;
 const stubOf = (name: string) => ns.get(ns.idFromName(name) as never) as CacheStoreStub;
 
+// Built from the parsed default config, not by text substitution: the default documents every
+// semantic_cache key, so spliced-in lines would duplicate keys.
 function cacheYaml(objectName: string, extra = ''): string {
-  const yaml = DEFAULT_CONFIG_YAML.replace('semantic_cache:\n  enabled: false', `semantic_cache:
-  enabled: true
-  backend_type: durable_object
-  ${extra}
-  durable_object:
-    object_name: ${objectName}
-    poll_interval_ms: 0`);
-  expect(yaml).not.toBe(DEFAULT_CONFIG_YAML);
-  return yaml;
+  const doc = parseYaml(DEFAULT_CONFIG_YAML) as Record<string, Record<string, unknown>>;
+  const current = doc.semantic_cache ?? {};
+  doc.semantic_cache = {
+    ...current,
+    enabled: true,
+    backend_type: 'durable_object',
+    ...((extra ? parseYaml(extra) : {}) as Record<string, unknown>),
+    durable_object: { ...(current.durable_object as object), object_name: objectName, poll_interval_ms: 0 },
+  };
+  return stringifyYaml(doc);
 }
 
 function recorder() {
