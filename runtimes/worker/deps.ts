@@ -2,13 +2,10 @@
 // packs from static assets or R2 through onnxruntime-web, the fetch upstream client, the semantic
 // cache (in-isolate, shared through a Durable Object when configured: cache.ts). Called once per isolate by index.ts (Workers allow no I/O at module scope).
 import type { AppDeps } from '../../src/deps.ts';
-import type { Config } from '../../src/config/schema.ts';
-import type { Classifiers, InferenceEngine, ModelSource } from '../../src/classify/types.ts';
+import type { InferenceEngine, ModelSource } from '../../src/classify/types.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
-import { createClassifiers, loadPacks } from '../../src/classify/registry.ts';
-import { packsToLoad } from '../../src/config/packs.ts';
-import type { LoadedPack } from '../../src/classify/pack-loader.ts';
+import { loadConfiguredClassifiers, reportMissingCategoryPack } from '../../src/load-classifiers.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { waitUntil } from 'cloudflare:workers';
 import { createWorkerCache } from './cache.ts';
@@ -64,38 +61,14 @@ export function packSource(env: WorkerEnv): ModelSource {
   return createAssetSource(env.ASSETS, prefix);
 }
 
-/** Every configured pack; one that fails is logged and left out (as on Node: /ready tells). */
-export async function loadWorkerClassifiers(config: Config, source: ModelSource, engine: InferenceEngine, logger: Logger): Promise<Classifiers> {
-  const thresholds: Record<string, number> = {};
-  const cat = config.classifier.category_model?.threshold;
-  if (cat !== undefined) thresholds[config.packs.category] = cat;
-  const wanted = Object.entries(packsToLoad(config));
-  const results = await Promise.allSettled(wanted.map(([name, dir]) => loadPacks(source, engine, { [name]: dir })));
-  const loaded: LoadedPack[] = [];
-  results.forEach((r, i) => {
-    const [name, dir] = wanted[i]!;
-    if (r.status === 'fulfilled') {
-      const p = r.value[0]!;
-      loaded.push(p);
-      logger.info({ pack: name, task: p.info.task, provider: p.info.provider, bytes: p.info.sizeBytes }, 'model pack loaded');
-    } else {
-      const msg = r.reason instanceof Error ? r.reason.message : String(r.reason);
-      logger.error({ pack: name, source: source.describe(dir), err: msg }, `model pack "${name}" failed to load; serving without it`);
-    }
-  });
-  return createClassifiers(loaded, { thresholds, logger });
-}
-
 export async function buildWorkerDeps(env: WorkerEnv, engineFactory: (prefer: WebPreference, logger: Logger) => InferenceEngine): Promise<AppDeps> {
   const { config, warnings } = workerConfig(env);
   const logger = createWorkerLogger(config, { base: { runtime: 'worker' } });
   for (const w of warnings) logger.warn({ warning: w }, 'config warning');
   const metrics = createMetrics({ config });
   const prefer = (['auto', 'wasm', 'webgpu'].includes(env.SEMROUTE_EP ?? '') ? env.SEMROUTE_EP : 'auto') as WebPreference;
-  const classifiers = await loadWorkerClassifiers(config, packSource(env), engineFactory(prefer, logger), logger);
-  if (config.routing.enabled && !classifiers.sequence(config.packs.category)) {
-    logger.error({ pack: config.packs.category }, 'category pack not loaded: GET /ready answers 503 and auto names go to default_model');
-  }
+  const classifiers = await loadConfiguredClassifiers(config, packSource(env), engineFactory(prefer, logger), logger);
+  reportMissingCategoryPack(config, classifiers, logger);
   const upstream = createFetchUpstreamClient(env.UPSTREAM ? (r) => env.UPSTREAM!.fetch(r) : undefined);
   const cache = await createWorkerCache(config, { bindings: env as Record<string, unknown>, logger, metrics, waitUntil });
   return {

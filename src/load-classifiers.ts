@@ -1,0 +1,56 @@
+// The classifiers a config asks for (packsToLoad), loaded through whichever engine and model source
+// the runtime brings. Node and Worker both call this, so a broken pack behaves the same on both: it
+// is reported and left out instead of failing the rest (a missing PII pack still leaves the pattern
+// recognizers; a missing category pack makes /ready answer 503).
+import type { Classifiers, InferenceEngine, ModelSource } from './classify/types.ts';
+import type { Config } from './config/schema.ts';
+import type { Logger } from './observability/types.ts';
+import type { LoadedPack } from './classify/pack-loader.ts';
+import { createClassifiers, loadPacks } from './classify/registry.ts';
+import { packsToLoad } from './config/packs.ts';
+
+export interface LoadConfiguredOptions {
+  /** Throw on the first pack that fails instead of leaving it out (tests, `--check`). */
+  strict?: boolean;
+}
+
+export async function loadConfiguredClassifiers(
+  config: Config,
+  source: ModelSource,
+  engine: InferenceEngine,
+  logger: Logger,
+  opts: LoadConfiguredOptions = {},
+): Promise<Classifiers> {
+  const thresholds: Record<string, number> = {};
+  const cat = config.classifier.category_model?.threshold;
+  if (cat !== undefined) thresholds[config.packs.category] = cat;
+  const wanted = Object.entries(packsToLoad(config));
+  const results = await Promise.allSettled(wanted.map(([name, dir]) => loadPacks(source, engine, { [name]: dir })));
+  const loaded: LoadedPack[] = [];
+  results.forEach((r, i) => {
+    const [name, dir] = wanted[i]!;
+    if (r.status === 'fulfilled') {
+      const p = r.value[0]!;
+      loaded.push(p);
+      logger.info({ pack: name, task: p.info.task, provider: p.info.provider, bytes: p.info.sizeBytes, load_ms: Math.round(p.info.loadTimeMs) }, 'model pack loaded');
+    } else {
+      const msg = r.reason instanceof Error ? r.reason.message : String(r.reason);
+      if (opts.strict) throw new Error(`model pack "${name}" (${source.describe(dir)}): ${msg}`);
+      logger.error({ pack: name, source: source.describe(dir), err: msg }, `model pack "${name}" failed to load; serving without it`);
+    }
+  });
+  return createClassifiers(loaded, { thresholds, logger });
+}
+
+/**
+ * Serve anyway when routing has no category pack, but say so: /ready answers 503 and auto names go
+ * to default_model, so a broken pack is a clear message instead of a crash loop.
+ */
+export function reportMissingCategoryPack(config: Config, classifiers: Classifiers, logger: Logger): void {
+  if (config.routing.enabled && !classifiers.sequence(config.packs.category)) {
+    logger.error(
+      { pack: config.packs.category },
+      'category pack not loaded: GET /ready answers 503 and auto names go to default_model. Fix the pack or set routing.enabled: false',
+    );
+  }
+}
