@@ -56,24 +56,24 @@ export async function scanJailbreak(
   const windowChars = Math.max(MIN_WINDOW, Math.floor(opts.windowChars ?? DEFAULT_JAILBREAK_WINDOW));
   const overlap = opts.overlapChars ?? Math.max(32, Math.floor(windowChars / 4));
   const meter = opts.meter ?? new BudgetMeter(DEFAULT_BUDGET);
-  const state = { windows: 0, incomplete: false };
+  const scan: Scan = { classifier, positives, threshold, meter, windows: 0, incomplete: false };
   let best: JailbreakVerdict = { blocked: false, type: 'benign', confidence: 0 };
 
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i];
     if (typeof text !== 'string' || !text.trim()) continue;
     if (!meter.takeText()) {
-      state.incomplete = true;
+      scan.incomplete = true;
       break;
     }
-    const hit = await scoreSpan(classifier, positives, text, windowChars, overlap, threshold, meter, state);
+    const hit = await scoreSpan(scan, text, windowChars, overlap);
     if (hit && hit.risk > best.confidence) {
       const blocked = hit.risk >= threshold;
       best = { blocked, type: blocked ? hit.type : 'benign', confidence: hit.risk, textIndex: i };
     }
-    if (best.blocked || state.incomplete) break;
+    if (best.blocked || scan.incomplete) break;
   }
-  return { ...best, windows: state.windows, incomplete: state.incomplete || undefined };
+  return { ...best, windows: scan.windows, incomplete: scan.incomplete || undefined };
 }
 
 interface Hit {
@@ -81,50 +81,42 @@ interface Hit {
   type: string;
 }
 
+/** One scanJailbreak call: what every window is scored with, and the counters its windows update. */
+interface Scan {
+  classifier: SequenceClassifier;
+  positives: Array<{ index: number; label: string }>;
+  threshold: number;
+  meter: BudgetMeter;
+  windows: number;
+  incomplete: boolean;
+}
+
 /** Worst window of `text`; undefined when the budget ran out before anything was classified. */
-async function scoreSpan(
-  classifier: SequenceClassifier,
-  positives: Array<{ index: number; label: string }>,
-  text: string,
-  size: number,
-  overlap: number,
-  threshold: number,
-  meter: BudgetMeter,
-  state: { windows: number; incomplete: boolean },
-): Promise<Hit | undefined> {
+async function scoreSpan(scan: Scan, text: string, size: number, overlap: number): Promise<Hit | undefined> {
   if (text.length <= size) {
-    if (!meter.takeChars(text.length)) {
-      state.incomplete = true;
+    if (!scan.meter.takeChars(text.length)) {
+      scan.incomplete = true;
       return undefined;
     }
-    const r = await classifier.classify(text);
-    state.windows++;
+    const r = await scan.classifier.classify(text);
+    scan.windows++;
     // The pack still cut this window (its tokens are shorter than our estimate): halve and rescan
     // rather than trust a score that never read the end of the text.
     if (r.truncated && text.length > MIN_WINDOW) {
       const half = Math.max(MIN_WINDOW, Math.floor(text.length / 2));
-      return worst(await scanWindows(classifier, positives, text, half, Math.floor(half / 4), threshold, meter, state), riskOf(r.probabilities, positives));
+      return worst(await scanWindows(scan, text, half, Math.floor(half / 4)), riskOf(r.probabilities, scan.positives));
     }
-    return riskOf(r.probabilities, positives);
+    return riskOf(r.probabilities, scan.positives);
   }
-  return scanWindows(classifier, positives, text, size, overlap, threshold, meter, state);
+  return scanWindows(scan, text, size, overlap);
 }
 
-async function scanWindows(
-  classifier: SequenceClassifier,
-  positives: Array<{ index: number; label: string }>,
-  text: string,
-  size: number,
-  overlap: number,
-  threshold: number,
-  meter: BudgetMeter,
-  state: { windows: number; incomplete: boolean },
-): Promise<Hit | undefined> {
+async function scanWindows(scan: Scan, text: string, size: number, overlap: number): Promise<Hit | undefined> {
   let best: Hit | undefined;
   for (const w of splitWindows(text, size, overlap)) {
-    const h = await scoreSpan(classifier, positives, text.slice(w.start, w.end), size, overlap, threshold, meter, state);
+    const h = await scoreSpan(scan, text.slice(w.start, w.end), size, overlap);
     best = worst(best, h);
-    if ((best && best.risk >= threshold) || state.incomplete) break;
+    if ((best && best.risk >= scan.threshold) || scan.incomplete) break;
   }
   return best;
 }
