@@ -11,13 +11,19 @@ import { RedisBackend } from './redis-backend.ts';
 export async function createNodeCache(config: Config, logger: Logger, metrics: Metrics): Promise<SemanticCache | undefined> {
   const cfg = config.semantic_cache;
   if (!cfg?.enabled) return undefined;
+  // A Durable Object lives only inside Cloudflare: a config written for the Worker still serves on
+  // Node, from this pod's memory, and says so (as the Worker does for redis).
+  const unreachable = cfg.backend_type === 'durable_object';
+  if (unreachable) {
+    logger.warn({ backend: 'durable_object' }, 'semantic cache: Node pods cannot use a Durable Object; use backend_type redis to share it. Serving the in-memory cache only');
+  }
   const local = new MemoryCache({
     dimensions: cfg.dimensions,
     maxEntries: cfg.max_entries,
     eviction: cfg.eviction_policy,
     ttlSeconds: cfg.ttl_seconds,
     metrics,
-    backendLabel: cfg.backend_type,
+    backendLabel: unreachable ? 'memory' : cfg.backend_type,
   });
   if (cfg.backend_type !== 'redis') return local;
   const backend = new RedisBackend({
