@@ -94,11 +94,14 @@ async function load(source: ModelSource, dir: string, engine: InferenceEngine): 
   try {
     checkNames(manifest, session, modelFile);
     const outputWidth = await probe(manifest, session, featurizer, { labels, labelsFile, labelsField, modelFile });
+    // An engine may say why this session runs on a fallback provider (runtimes/worker/ort-web-engine.ts).
+    const providerReason = (session as { providerReason?: unknown }).providerReason;
     const info: PackInfo = {
       name: manifest.name,
       task: manifest.task,
       path: source.describe(dir),
       provider: session.provider,
+      ...(typeof providerReason === 'string' && providerReason ? { providerReason } : {}),
       engine: engine.name,
       labels,
       sizeBytes: size,

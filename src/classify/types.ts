@@ -118,6 +118,8 @@ export interface PackInfo {
   task: PackTask;
   path: string;
   provider: Provider;
+  /** Why the engine did not use the provider it preferred (e.g. the Worker fell back from WebGPU to WASM). */
+  providerReason?: string;
   engine: string;
   labels: readonly string[];
   sizeBytes: number;

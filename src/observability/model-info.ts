@@ -43,6 +43,7 @@ export function buildModelsInfo(
       model_path: p.path,
       categories: p.task === 'embedding' ? [] : [...p.labels],
       provider: p.provider,
+      ...(p.providerReason ? { provider_reason: p.providerReason } : {}),
       engine: p.engine,
       size_bytes: p.sizeBytes,
       load_time_ms: Math.round(p.loadTimeMs * 1000) / 1000,
