@@ -6,8 +6,8 @@
 //   probs = mean_m p_m,  logits = Log(probs)
 // A member can be trained on finer labels (e.g. the MMLU subject under each category) and use a
 // smaller table (ids mod R_m) to fit the 8 MiB pack budget; tables are int8 with per-row scales.
-import { i64Const, initF32, initI8, node, serializeModel, valueInfo, toFloat16Bits, fromFloat16Bits } from './onnx-builder.ts';
-import { quantizeTable } from './graphs.ts';
+import { initF32, initI8, node, serializeModel, valueInfo } from './onnx-builder.ts';
+import { modRows, quantizeTable, tfidfInput } from './graphs.ts';
 
 export interface EnsembleMember {
   rows: number; // table rows R (ids mod R); == buckets for a full table
@@ -20,31 +20,17 @@ export interface EnsembleMember {
 
 export function buildEnsembleGraph(buckets: number, idf: Float32Array, outClasses: number, members: EnsembleMember[], meta: Record<string, string> = {}): Uint8Array {
   const FLOAT = 1;
-  const inits = [initF32('idf', [buckets], fromFloat16Bits(toFloat16Bits(idf))), i64Const('axis1', [1]), initF32('eps', [], new Float32Array([1e-12])), initF32('inv_m', [], new Float32Array([1 / members.length])), initF32('tiny', [], new Float32Array([1e-30]))];
-  const nodes = [
-    node('Gather', ['idf', 'ids'], ['idf_g'], { axis: 0 }),
-    node('Mul', ['weights', 'idf_g'], ['x']),
-    node('Mul', ['x', 'x'], ['x_sq']),
-    node('ReduceSum', ['x_sq', 'axis1'], ['x_ss'], { keepdims: 1 }),
-    node('Max', ['x_ss', 'eps'], ['x_ss_c']),
-    node('Sqrt', ['x_ss_c'], ['x_norm']),
-    node('Div', ['x', 'x_norm'], ['xn']),
-    node('Cast', ['ids'], ['ids_f'], { to: FLOAT }),
-  ];
+  const { inits, nodes } = tfidfInput(buckets, idf);
+  inits.push(initF32('inv_m', [], new Float32Array([1 / members.length])), initF32('tiny', [], new Float32Array([1e-30])));
+  nodes.push(node('Cast', ['ids'], ['ids_f'], { to: FLOAT }));
   const probs: string[] = [];
   members.forEach((m, i) => {
     const p = `m${i}_`;
     let rowIds = 'ids';
     if (m.rows !== buckets) {
-      // float32 mod as int32 indices: the form graphs.ts uses (exact below 2^24; right on WebGPU)
-      inits.push(initF32(`${p}R`, [], new Float32Array([m.rows])));
-      nodes.push(
-        node('Div', ['ids_f', `${p}R`], [`${p}q`]),
-        node('Floor', [`${p}q`], [`${p}qf`]),
-        node('Mul', [`${p}qf`, `${p}R`], [`${p}base`]),
-        node('Sub', ['ids_f', `${p}base`], [`${p}rf`]),
-        node('Cast', [`${p}rf`], [`${p}rows`], { to: 6 }),
-      );
+      const mod = modRows('ids_f', m.rows, (part) => p + part);
+      inits.push(mod.init);
+      nodes.push(...mod.nodes);
       rowIds = `${p}rows`;
     }
     const qt = quantizeTable(m.table, m.rows, m.classes, 'int8');

@@ -53,42 +53,65 @@ export function dequantize(qt: QuantizedTable, rows: number, dim: number): Float
   return out;
 }
 
+type Node = ReturnType<typeof node>;
+type Init = ReturnType<typeof initF32>;
+
+/**
+ * The input half every hashed-ngram graph shares: x = weights * idf[ids], xn = x / max(||x||_2, eps).
+ * Declares the initializers idf, axis1, eps and produces "xn".
+ */
+export function tfidfInput(buckets: number, idf: Float32Array): { inits: Init[]; nodes: Node[] } {
+  return {
+    inits: [initF32('idf', [buckets], fromFloat16Bits(toFloat16Bits(idf))), i64Const('axis1', [1]), initF32('eps', [], new Float32Array([1e-12]))],
+    nodes: [
+      node('Gather', ['idf', 'ids'], ['idf_g'], { axis: 0 }),
+      node('Mul', ['weights', 'idf_g'], ['x']),
+      node('Mul', ['x', 'x'], ['x_sq']),
+      node('ReduceSum', ['x_sq', 'axis1'], ['x_ss'], { keepdims: 1 }),
+      node('Max', ['x_ss', 'eps'], ['x_ss_c']),
+      node('Sqrt', ['x_ss_c'], ['x_norm']),
+      node('Div', ['x', 'x_norm'], ['xn']),
+    ],
+  };
+}
+
+export type ModRowsPart = 'R' | 'q' | 'qf' | 'base' | 'rf' | 'rows';
+
+/**
+ * Table rows for a table smaller than the id space: ids mod R from float ids (`idsF`), as int32
+ * indices, in float32 (exact for ids < 2^24). With an int64 Mod (or any computed int64 index tensor)
+ * onnxruntime-web's WebGPU EP gathered wrong rows (embedding off by 2.6e-2 vs WASM in
+ * test/integration/webgpu-chromium.test.ts); this form agrees to 7e-8. `name` picks the tensor
+ * names (they are part of the exported bytes); the result is name('rows').
+ */
+export function modRows(idsF: string, R: number, name: (part: ModRowsPart) => string): { init: Init; nodes: Node[] } {
+  return {
+    init: initF32(name('R'), [], new Float32Array([R])),
+    nodes: [
+      node('Div', [idsF, name('R')], [name('q')]),
+      node('Floor', [name('q')], [name('qf')]),
+      node('Mul', [name('qf'), name('R')], [name('base')]),
+      node('Sub', [idsF, name('base')], [name('rf')]),
+      node('Cast', [name('rf')], [name('rows')], { to: 6 }),
+    ],
+  };
+}
+
+const HASHED_MOD_NAMES: Record<ModRowsPart, string> = { R: 'table_rows', q: 'ids_q', qf: 'ids_qf', base: 'ids_base', rf: 'row_f', rows: 'row_ids' };
+
 export function buildHashedGraph(w: HashedGraphWeights, meta: Record<string, string> = {}): { bytes: Uint8Array; outputName: string; outputDim: number } {
   const V = w.buckets;
   const D = w.dim;
-  const nodes = [];
-  const inits = [
-    initF32('idf', [V], fromFloat16Bits(toFloat16Bits(w.idf))),
-    i64Const('axis1', [1]),
-    initF32('eps', [], new Float32Array([1e-12])),
-  ];
-  nodes.push(
-    node('Gather', ['idf', 'ids'], ['idf_g'], { axis: 0 }),
-    node('Mul', ['weights', 'idf_g'], ['x']),
-    node('Mul', ['x', 'x'], ['x_sq']),
-    node('ReduceSum', ['x_sq', 'axis1'], ['x_ss'], { keepdims: 1 }),
-    node('Max', ['x_ss', 'eps'], ['x_ss_c']),
-    node('Sqrt', ['x_ss_c'], ['x_norm']),
-    node('Div', ['x', 'x_norm'], ['xn']),
-  );
+  const { inits, nodes } = tfidfInput(V, w.idf);
   let coef = 'xn';
   const FLOAT = 1;
   const R = w.tableRows ?? V;
   let rowIds = 'ids';
   if (R !== V) {
-    // ids mod R in float32 (exact for ids < 2^24), as int32 indices: with an int64 Mod (or any
-    // computed int64 index tensor) onnxruntime-web's WebGPU EP gathered wrong rows (embedding off
-    // by 2.6e-2 vs WASM in test/integration/webgpu-chromium.test.ts); this form agrees to 7e-8.
-    inits.push(initF32('table_rows', [], new Float32Array([R])));
-    nodes.push(
-      node('Cast', ['ids'], ['ids_f'], { to: FLOAT }),
-      node('Div', ['ids_f', 'table_rows'], ['ids_q']),
-      node('Floor', ['ids_q'], ['ids_qf']),
-      node('Mul', ['ids_qf', 'table_rows'], ['ids_base']),
-      node('Sub', ['ids_f', 'ids_base'], ['row_f']),
-      node('Cast', ['row_f'], ['row_ids'], { to: 6 }),
-    );
-    rowIds = 'row_ids';
+    const mod = modRows('ids_f', R, (part) => HASHED_MOD_NAMES[part]);
+    inits.push(mod.init);
+    nodes.push(node('Cast', ['ids'], ['ids_f'], { to: FLOAT }), ...mod.nodes);
+    rowIds = HASHED_MOD_NAMES.rows;
   }
   const qt = quantizeTable(w.table, R, D, w.quant);
   if (qt.half) {
