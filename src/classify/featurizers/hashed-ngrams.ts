@@ -14,6 +14,7 @@
 // token of its own; every other visible code point is a one-symbol token. Control and format
 // characters and separators split tokens and are otherwise ignored.
 import type { Featurizer, Features, PackManifest } from '../types.ts';
+import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
 
 export interface HashedNgramsParams {
   seed: number;
@@ -46,17 +47,7 @@ export const DEFAULT_HASHED_NGRAMS: HashedNgramsParams = {
   max_chars: 8192,
 };
 
-const FNV_PRIME = 16777619;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 export function parseHashedNgramsParams(raw: Record<string, unknown>): HashedNgramsParams {
   const p = { ...DEFAULT_HASHED_NGRAMS, ...raw } as HashedNgramsParams;
@@ -160,7 +151,7 @@ export class HashedNgramsEncoder {
   constructor(params: HashedNgramsParams, maxLength: number) {
     this.params = params;
     this.maxLength = maxLength;
-    this.h0 = (2166136261 ^ params.seed) >>> 0;
+    this.h0 = (FNV_OFFSET ^ params.seed) >>> 0;
     this.mask = params.buckets - 1;
     let size = 16;
     while (size < maxLength * 2) size <<= 1;

@@ -3,6 +3,7 @@
 // their embedding rows. Hashes are computed once per token string and then mixed numerically per
 // template, so the per-request cost is a handful of string hashes per token, not K.
 import type { Features, Featurizer, PackManifest } from '../types.ts';
+import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
 
 /** Feature templates, by name. A manifest lists the ones it uses, in order (= column order of the feed). */
 export const TOKEN_FEATURE_TEMPLATES = [
@@ -45,24 +46,18 @@ export function tokenize(text: string, limit: number): { tokens: Token[]; trunca
 }
 
 function fnv1a(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
+  let h = (FNV_OFFSET ^ seed) >>> 0;
   const n = Math.min(s.length, MAX_HASHED_CHARS);
   for (let i = 0; i < n; i++) {
     h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = Math.imul(h, FNV_PRIME);
   }
   return h >>> 0;
 }
 
 /** Murmur3-style finaliser over a combination; cheap and well spread. */
 function mix(a: number, b: number): number {
-  let h = (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b) >>> 0);
 }
 
 /** Word shape: X upper, x lower, d digit, other chars kept; runs longer than 4 cut to 4. */
