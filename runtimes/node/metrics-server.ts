@@ -1,7 +1,7 @@
 // The optional separate metrics port (observability.metrics.port; the reference uses 9190), so
 // Prometheus can scrape without going through the gateway's listener. Serves GET /metrics only.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/observability/metrics.ts';
 import type { Metrics } from '../../src/observability/types.ts';
 
@@ -16,7 +16,7 @@ export interface MetricsServerOptions {
   host?: string;
 }
 
-export function startMetricsServer(metrics: Metrics, opts: MetricsServerOptions): Promise<MetricsServer> {
+export async function startMetricsServer(metrics: Metrics, opts: MetricsServerOptions): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') {
@@ -39,19 +39,6 @@ export function startMetricsServer(metrics: Metrics, opts: MetricsServerOptions)
   });
   server.keepAliveTimeout = 65_000;
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        server,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  const { port, close } = await listen(server, opts.port, opts.host ?? '0.0.0.0');
+  return { port, server, close };
 }

@@ -1,7 +1,7 @@
 // The mock Production Stack router (src/mock) on a real socket. Adds the one switch a fetch
 // handler cannot do: `x-mock-drop: connect` closes the connection before any byte is written.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.ts';
 import { getRequestListener } from '@hono/node-server';
 import { createMockRouter, type MockOptions, type MockRouter } from '../../src/mock/router.ts';
 
@@ -24,19 +24,6 @@ export async function startMockServer(opts: { host?: string; port?: number; opti
   });
   server.requestTimeout = 0;
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    url: `http://${host}:${port}`,
-    mock,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listen(server, opts.port ?? 0, host);
+  return { port, url: `http://${host}:${port}`, mock, close };
 }
