@@ -13,6 +13,7 @@ import { loadConfiguredClassifiers, reportMissingCategoryPack } from '../../src/
 
 export { packsToLoad };
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { systemClock } from '../../src/observability/clock.ts';
 import { createNodeEngine } from './ort-engine.ts';
 import { createFileSource, defaultModelsDir } from './file-source.ts';
 import { createNodeLogger } from './logger.ts';
@@ -76,7 +77,7 @@ export async function buildNodeDeps(config: Config, opts: NodeDepsOptions = {}):
     cache,
     metrics,
     logger,
-    clock: { now: () => performance.now(), wallMs: () => Date.now() },
+    clock: systemClock,
     runtime: { name: 'node', version: VERSION },
     async close() {
       await upstream.close?.();

@@ -7,6 +7,7 @@ import type { Logger } from '../../src/observability/types.ts';
 import { loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
 import { loadConfiguredClassifiers, reportMissingCategoryPack } from '../../src/load-classifiers.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { systemClock } from '../../src/observability/clock.ts';
 import { waitUntil } from 'cloudflare:workers';
 import { createWorkerCache } from './cache.ts';
 import type { WebPreference } from './ort-web-engine.ts';
@@ -78,7 +79,7 @@ export async function buildWorkerDeps(env: WorkerEnv, engineFactory: (prefer: We
     cache,
     metrics,
     logger,
-    clock: { now: () => performance.now(), wallMs: () => Date.now() },
+    clock: systemClock,
     runtime: { name: 'worker', version: WORKER_VERSION },
   };
 }
