@@ -3,7 +3,7 @@
 // their embedding rows. Hashes are computed once per token string and then mixed numerically per
 // template, so the per-request cost is a handful of string hashes per token, not K.
 import type { Features, Featurizer, PackManifest } from '../types.ts';
-import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
+import { FNV_OFFSET, FNV_PRIME } from './hash.ts';
 
 /** Feature templates, by name. A manifest lists the ones it uses, in order (= column order of the feed). */
 export const TOKEN_FEATURE_TEMPLATES = [
@@ -53,11 +53,6 @@ function fnv1a(s: string, seed: number): number {
     h = Math.imul(h, FNV_PRIME);
   }
   return h >>> 0;
-}
-
-/** Murmur3-style finaliser over a combination; cheap and well spread. */
-function mix(a: number, b: number): number {
-  return fmix32((Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b) >>> 0);
 }
 
 /** Word shape: X upper, x lower, d digit, other chars kept; runs longer than 4 cut to 4. */
@@ -136,60 +131,98 @@ function hashWord(w: string): WordHashes {
   return h;
 }
 
-const lw = (x: WordHashes | undefined) => (x ? x.lw : BOUNDARY);
-const ss = (x: WordHashes | undefined) => (x ? x.sshape : BOUNDARY);
-
 const TEMPLATE_INDEX = new Map<string, number>(TOKEN_FEATURE_TEMPLATES.map((t, j) => [t, j]));
-const S = TOKEN_FEATURE_TEMPLATES.map((name) => fnv1a(name, 99));
+const S = Int32Array.from(TOKEN_FEATURE_TEMPLATES, (name) => fnv1a(name, 99));
 
-/** Raw 32-bit hashes of every template for one token (h), its neighbours (p, q, p2, q2) and position. */
-function allTemplateHashes(out: Uint32Array, h: WordHashes, p: WordHashes | undefined, q: WordHashes | undefined, p2: WordHashes | undefined, q2: WordHashes | undefined, pos: number, wsb: number, wsa: number): void {
-  out[0] = mix(S[0]!, 0); // bias
-  out[1] = mix(S[1]!, h.w); // w
-  out[2] = mix(S[2]!, h.lw); // lw
-  out[3] = mix(S[3]!, h.shape); // shape
-  out[4] = mix(S[4]!, h.sshape); // sshape
-  out[5] = mix(S[5]!, h.p1); // p1
-  out[6] = mix(S[6]!, h.p2); // p2
-  out[7] = mix(S[7]!, h.p3); // p3
-  out[8] = mix(S[8]!, h.s2); // s2
-  out[9] = mix(S[9]!, h.s3); // s3
-  out[10] = mix(S[10]!, h.s4); // s4
-  out[11] = mix(S[11]!, lw(p)); // lw-1
-  out[12] = mix(S[12]!, lw(q)); // lw+1
-  out[13] = mix(S[13]!, lw(p2)); // lw-2
-  out[14] = mix(S[14]!, lw(q2)); // lw+2
-  out[15] = mix(mix(mix(S[15]!, ss(p)), h.sshape), ss(q)); // sshape-1|sshape|sshape+1
-  out[16] = mix(mix(S[16]!, lw(p)), h.lw); // lw-1|lw
-  out[17] = mix(mix(S[17]!, h.lw), lw(q)); // lw|lw+1
-  out[18] = mix(mix(S[18]!, wsb), h.sshape); // wsb|sshape
-  out[19] = mix(mix(S[19]!, wsa), h.sshape); // wsa|sshape
-  out[20] = mix(mix(S[20]!, h.len), h.sshape); // len|sshape
-  out[21] = mix(S[21]!, p ? p.shape : BOUNDARY); // shape-1
-  out[22] = mix(S[22]!, q ? q.shape : BOUNDARY); // shape+1
-  out[23] = mix(mix(S[23]!, lw(p)), h.sshape); // lw-1|sshape
-  out[24] = mix(mix(S[24]!, h.sshape), lw(q)); // sshape|lw+1
-  out[25] = mix(mix(S[25]!, pos), h.sshape); // pos|sshape
-  out[26] = mix(mix(S[26]!, lw(p2)), lw(p)); // lw-2|lw-1
-  out[27] = mix(mix(S[27]!, lw(q)), lw(q2)); // lw+1|lw+2
+// The per-token loop below runs 28 mixes per token. It is written over int32 values only: a
+// uint32 above 2^31 is a heap number in V8 and `%` on it is a floating-point fmod, which made this
+// loop most of the PII featurizer's time. `^` and Math.imul read their operands as int32, so the
+// ids are the same as with the uint32 forms. mix32 is murmur3's fmix32 (hash.ts) over a
+// combination of a and b, inlined and returning the int32 bits of fmix32's uint32.
+function mix32(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+// Word-hash fields, one Int32Array column per field (index = token), so neighbours are plain loads.
+const F_W = 0, F_LW = 1, F_SHAPE = 2, F_SSHAPE = 3, F_P1 = 4, F_P2 = 5, F_P3 = 6, F_S2 = 7, F_S3 = 8, F_S4 = 9, F_LEN = 10;
+const FIELDS = 11;
+
+/** Raw hashes (int32) of every template for token i of n, from the word-hash columns `hw` (stride FIELDS). */
+function allTemplateHashes(out: Int32Array, hw: Int32Array, i: number, n: number, wsb: number, wsa: number): void {
+  const o = i * FIELDS;
+  const B = BOUNDARY;
+  const lwP = i > 0 ? hw[o - FIELDS + F_LW]! : B;
+  const lwQ = i + 1 < n ? hw[o + FIELDS + F_LW]! : B;
+  const lwP2 = i > 1 ? hw[o - 2 * FIELDS + F_LW]! : B;
+  const lwQ2 = i + 2 < n ? hw[o + 2 * FIELDS + F_LW]! : B;
+  const ssP = i > 0 ? hw[o - FIELDS + F_SSHAPE]! : B;
+  const ssQ = i + 1 < n ? hw[o + FIELDS + F_SSHAPE]! : B;
+  const shP = i > 0 ? hw[o - FIELDS + F_SHAPE]! : B;
+  const shQ = i + 1 < n ? hw[o + FIELDS + F_SHAPE]! : B;
+  const lwH = hw[o + F_LW]!;
+  const ssH = hw[o + F_SSHAPE]!;
+  out[0] = mix32(S[0]!, 0); // bias
+  out[1] = mix32(S[1]!, hw[o + F_W]!); // w
+  out[2] = mix32(S[2]!, lwH); // lw
+  out[3] = mix32(S[3]!, hw[o + F_SHAPE]!); // shape
+  out[4] = mix32(S[4]!, ssH); // sshape
+  out[5] = mix32(S[5]!, hw[o + F_P1]!); // p1
+  out[6] = mix32(S[6]!, hw[o + F_P2]!); // p2
+  out[7] = mix32(S[7]!, hw[o + F_P3]!); // p3
+  out[8] = mix32(S[8]!, hw[o + F_S2]!); // s2
+  out[9] = mix32(S[9]!, hw[o + F_S3]!); // s3
+  out[10] = mix32(S[10]!, hw[o + F_S4]!); // s4
+  out[11] = mix32(S[11]!, lwP); // lw-1
+  out[12] = mix32(S[12]!, lwQ); // lw+1
+  out[13] = mix32(S[13]!, lwP2); // lw-2
+  out[14] = mix32(S[14]!, lwQ2); // lw+2
+  out[15] = mix32(mix32(mix32(S[15]!, ssP), ssH), ssQ); // sshape-1|sshape|sshape+1
+  out[16] = mix32(mix32(S[16]!, lwP), lwH); // lw-1|lw
+  out[17] = mix32(mix32(S[17]!, lwH), lwQ); // lw|lw+1
+  out[18] = mix32(mix32(S[18]!, wsb), ssH); // wsb|sshape
+  out[19] = mix32(mix32(S[19]!, wsa), ssH); // wsa|sshape
+  out[20] = mix32(mix32(S[20]!, hw[o + F_LEN]!), ssH); // len|sshape
+  out[21] = mix32(S[21]!, shP); // shape-1
+  out[22] = mix32(S[22]!, shQ); // shape+1
+  out[23] = mix32(mix32(S[23]!, lwP), ssH); // lw-1|sshape
+  out[24] = mix32(mix32(S[24]!, ssH), lwQ); // sshape|lw+1
+  out[25] = mix32(mix32(S[25]!, Math.min(i, 3)), ssH); // pos|sshape
+  out[26] = mix32(mix32(S[26]!, lwP2), lwP); // lw-2|lw-1
+  out[27] = mix32(mix32(S[27]!, lwQ), lwQ2); // lw+1|lw+2
 }
 
 /** Hashed feature ids of `tokens`, row-major [tokens.length, templates.length]. */
 export function tokenFeatureIds(text: string, tokens: Token[], params: TokenFeatureParams): Int32Array {
   const K = params.templates.length;
   const n = tokens.length;
-  const hs = new Array<WordHashes>(n);
-  for (let i = 0; i < n; i++) hs[i] = hashWord(tokens[i]!.text);
-  const ids = new Int32Array(tokens.length * K);
+  const hw = new Int32Array(n * FIELDS);
+  for (let i = 0; i < n; i++) {
+    const h = hashWord(tokens[i]!.text);
+    const o = i * FIELDS;
+    hw[o + F_W] = h.w; hw[o + F_LW] = h.lw; hw[o + F_SHAPE] = h.shape; hw[o + F_SSHAPE] = h.sshape;
+    hw[o + F_P1] = h.p1; hw[o + F_P2] = h.p2; hw[o + F_P3] = h.p3;
+    hw[o + F_S2] = h.s2; hw[o + F_S3] = h.s3; hw[o + F_S4] = h.s4; hw[o + F_LEN] = h.len;
+  }
+  const ids = new Int32Array(n * K);
   // One monomorphic pass computes every template; the manifest's list picks and orders them.
-  const pick = params.templates.map((name) => TEMPLATE_INDEX.get(name)!);
-  const all = new Uint32Array(TOKEN_FEATURE_TEMPLATES.length);
-  for (let i = 0; i < tokens.length; i++) {
+  const pick = Int32Array.from(params.templates, (name) => TEMPLATE_INDEX.get(name)!);
+  const all = new Int32Array(TOKEN_FEATURE_TEMPLATES.length);
+  const buckets = params.buckets;
+  // ids are the uint32 hash mod buckets; for a power of two that is a mask of the int32 bits.
+  const mask = (buckets & (buckets - 1)) === 0 ? buckets - 1 : -1;
+  for (let i = 0; i < n; i++) {
     const t = tokens[i]!;
     const wsb = whitespaceClass(text, i > 0 ? tokens[i - 1]!.end : 0, t.start, i === 0);
     const wsa = whitespaceClass(text, t.end, i + 1 < n ? tokens[i + 1]!.start : text.length, i + 1 === n);
-    allTemplateHashes(all, hs[i]!, hs[i - 1], hs[i + 1], hs[i - 2], hs[i + 2], Math.min(i, 3), wsb, wsa);
-    for (let k = 0; k < K; k++) ids[i * K + k] = all[pick[k]!]! % params.buckets;
+    allTemplateHashes(all, hw, i, n, wsb, wsa);
+    const o = i * K;
+    if (mask >= 0) for (let k = 0; k < K; k++) ids[o + k] = all[pick[k]!]! & mask;
+    else for (let k = 0; k < K; k++) ids[o + k] = (all[pick[k]!]! >>> 0) % buckets;
   }
   return ids;
 }
