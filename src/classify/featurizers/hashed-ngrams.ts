@@ -93,9 +93,35 @@ function cpClass(cp: number): number {
   return classifyCodePoint(cp);
 }
 
-/** Token boundaries of (already lowercased) text: [start, end) code-unit offsets and kind. */
-export function scanTokens(t: string, starts: number[], ends: number[], words: boolean[]): void {
+/** Token boundaries, reused across calls: [start, end) code-unit offsets and whether it is a word. */
+export interface TokenSpans {
+  starts: Int32Array;
+  ends: Int32Array;
+  words: Uint8Array;
+}
+
+export function newTokenSpans(capacity = 256): TokenSpans {
+  return { starts: new Int32Array(capacity), ends: new Int32Array(capacity), words: new Uint8Array(capacity) };
+}
+
+function pushToken(sp: TokenSpans, k: number, start: number, end: number, word: boolean): void {
+  if (k >= sp.starts.length) {
+    const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
+    sp.starts = grow(sp.starts);
+    sp.ends = grow(sp.ends);
+    const w = new Uint8Array(sp.words.length * 2);
+    w.set(sp.words);
+    sp.words = w;
+  }
+  sp.starts[k] = start;
+  sp.ends[k] = end;
+  sp.words[k] = word ? 1 : 0;
+}
+
+/** Token boundaries of (already lowercased) text into `sp` (grown as needed); returns the count. */
+export function scanTokens(t: string, sp: TokenSpans): number {
   const n = t.length;
+  let k = 0;
   let i = 0;
   let wordStart = -1;
   while (i < n) {
@@ -114,23 +140,20 @@ export function scanTokens(t: string, starts: number[], ends: number[], words: b
       if (wordStart < 0) wordStart = i;
     } else {
       if (wordStart >= 0) {
-        starts.push(wordStart); ends.push(i); words.push(true);
+        pushToken(sp, k++, wordStart, i, true);
         wordStart = -1;
       }
-      if (cls === 3 || cls === 4) {
-        starts.push(i); ends.push(i + w); words.push(cls === 4);
-      }
+      if (cls === 3 || cls === 4) pushToken(sp, k++, i, i + w, cls === 4);
     }
     i += w;
   }
-  if (wordStart >= 0) {
-    starts.push(wordStart); ends.push(n); words.push(true);
-  }
+  if (wordStart >= 0) pushToken(sp, k++, wordStart, n, true);
+  return k;
 }
 
 /**
- * Stateful encoder: keeps a reusable open-addressing table so a request allocates only its output.
- * Not re-entrant, which is fine: encode() is synchronous.
+ * Stateful encoder: keeps a reusable open-addressing table and token buffers so a request
+ * allocates only its output. Not re-entrant, which is fine: encode() is synchronous.
  */
 export class HashedNgramsEncoder {
   readonly params: HashedNgramsParams;
@@ -147,6 +170,7 @@ export class HashedNgramsEncoder {
   private n = 0;
   private full = false;
   private units = new Uint16Array(1024);
+  private spans = newTokenSpans();
 
   constructor(params: HashedNgramsParams, maxLength: number) {
     this.params = params;
@@ -163,28 +187,33 @@ export class HashedNgramsEncoder {
     this.gw = new Float32Array(maxLength);
   }
 
+  // Hot: called a few thousand times per request, so the table arrays are read into locals.
   private add(h: number, weight: number): void {
     const id = fmix32(h) & this.mask;
-    const tmask = this.keys.length - 1;
+    const keys = this.keys;
+    const stamp = this.stamp;
+    const gen = this.gen;
+    const tmask = keys.length - 1;
     let i = Math.imul(id, 0x9e3779b1) >>> 0 & tmask;
-    while (this.stamp[i] === this.gen) {
-      if (this.keys[i] === id) {
-        this.counts[this.slot[i]] += 1;
+    while (stamp[i] === gen) {
+      if (keys[i] === id) {
+        this.counts[this.slot[i]!]! += 1;
         return;
       }
       i = (i + 1) & tmask;
     }
-    if (this.n >= this.maxLength) {
+    const n = this.n;
+    if (n >= this.maxLength) {
       this.full = true;
       return;
     }
-    this.stamp[i] = this.gen;
-    this.keys[i] = id;
-    this.slot[i] = this.n;
-    this.ids[this.n] = id;
-    this.counts[this.n] = 1;
-    this.gw[this.n] = weight;
-    this.n++;
+    stamp[i] = gen;
+    keys[i] = id;
+    this.slot[i] = n;
+    this.ids[n] = id;
+    this.counts[n] = 1;
+    this.gw[n] = weight;
+    this.n = n + 1;
   }
 
   /** Unique ids and weights of one text (views valid until the next call). */
@@ -194,10 +223,8 @@ export class HashedNgramsEncoder {
     let truncated = text.length > p.max_chars;
     const cut = truncated ? text.slice(0, p.max_chars) : text;
     const t = p.lowercase ? cut.toLowerCase() : cut;
-    const starts: number[] = [];
-    const ends: number[] = [];
-    const words: boolean[] = [];
-    scanTokens(t, starts, ends, words);
+    const ntok = scanTokens(t, this.spans);
+    const { starts, ends, words } = this.spans;
     this.gen = (this.gen + 1) | 0;
     if (this.gen === 0) {
       this.stamp.fill(0);
@@ -214,33 +241,32 @@ export class HashedNgramsEncoder {
       U[k] = fold && u >= 0x30 && u <= 0x39 ? 0x30 : u;
     }
     const ww = p.word_weights;
-    const ntok = starts.length;
     const cr = p.char_ngrams && p.char_weight > 0 ? p.char_ngrams : null;
+    const hw = Math.imul(this.h0 ^ 0x77, FNV_PRIME);
+    const hc = Math.imul(this.h0 ^ 0x63, FNV_PRIME);
+    const cmin = cr ? cr[0] : 0, cmax = cr ? cr[1] : 0, cw = p.char_weight, cmaxTok = p.char_max_token;
     for (let i = 0; i < ntok && !this.full; i++) {
       for (let n = 1; n <= ww.length && i + n <= ntok; n++) {
-        const w = ww[n - 1];
+        const w = ww[n - 1]!;
         if (!(w > 0)) continue;
-        let h = Math.imul(this.h0 ^ 0x77, FNV_PRIME);
-        h = Math.imul(h ^ (0x30 + n), FNV_PRIME);
+        let h = Math.imul(hw ^ (0x30 + n), FNV_PRIME);
         for (let k = 0; k < n; k++) {
           if (k > 0) h = Math.imul(h ^ 0x20, FNV_PRIME);
-          for (let j = starts[i + k], e = ends[i + k]; j < e; j++) h = Math.imul(h ^ U[j], FNV_PRIME);
+          for (let j = starts[i + k]!, e = ends[i + k]!; j < e; j++) h = Math.imul(h ^ U[j]!, FNV_PRIME);
         }
         this.add(h, w);
       }
-      if (cr && words[i]) {
+      if (cr && words[i] === 1) {
         // Virtual string '<' + token (first char_max_token units) + '>'; each start position
         // extends one hash through lengths cmin..cmax.
-        const s0 = starts[i];
-        const len = Math.min(ends[i] - s0, p.char_max_token) + 2;
-        const hc = Math.imul(this.h0 ^ 0x63, FNV_PRIME);
-        const cmin = cr[0], cmax = cr[1], cw = p.char_weight;
+        const s0 = starts[i]!;
+        const len = Math.min(ends[i]! - s0, cmaxTok) + 2;
         for (let a = 0; a + cmin <= len; a++) {
           let h = hc;
           const stop = Math.min(cmax, len - a);
           for (let j = 0; j < stop; j++) {
             const v = a + j;
-            const u = v === 0 ? 0x3c : v === len - 1 ? 0x3e : U[s0 + v - 1];
+            const u = v === 0 ? 0x3c : v === len - 1 ? 0x3e : U[s0 + v - 1]!;
             h = Math.imul(h ^ u, FNV_PRIME);
             if (j + 1 >= cmin) this.add(h, cw);
           }
@@ -249,10 +275,12 @@ export class HashedNgramsEncoder {
     }
     truncated = truncated || this.full;
     const weights = new Float32Array(this.n);
+    const tfMode = p.tf === 'binary' ? 0 : p.tf === 'raw' ? 1 : 2;
     for (let k = 0; k < this.n; k++) {
-      const c = this.counts[k];
-      const tf = p.tf === 'binary' ? 1 : p.tf === 'raw' ? c : 1 + Math.log(c);
-      weights[k] = this.gw[k] * tf;
+      const c = this.counts[k]!;
+      // sublinear: 1 + log(1) is exactly 1, so the common count of one skips the log
+      const tf = tfMode === 0 ? 1 : tfMode === 1 ? c : c === 1 ? 1 : 1 + Math.log(c);
+      weights[k] = this.gw[k]! * tf;
     }
     return { ids: this.ids.subarray(0, this.n), weights, length: this.n, truncated };
   }
