@@ -37,6 +37,17 @@ export function mergeBio(tokens: readonly TokenPrediction[], text?: string, gaps
   return text === undefined ? ents : joinSplit(text, ents, gaps);
 }
 
+// Every token's label is parsed; a pack has a few dozen labels, so each parse is kept.
+const TAGS = new Map<string, ReturnType<typeof parseTag>>();
+function tagOf(label: string): ReturnType<typeof parseTag> {
+  let t = TAGS.get(label);
+  if (!t) {
+    t = parseTag(label);
+    if (TAGS.size < 4096) TAGS.set(label, t);
+  }
+  return t;
+}
+
 function mergeTags(tokens: readonly TokenPrediction[]): PiiEntity[] {
   const out: PiiEntity[] = [];
   let cur: { type: string; start: number; end: number; sum: number; n: number } | undefined;
@@ -45,7 +56,7 @@ function mergeTags(tokens: readonly TokenPrediction[]): PiiEntity[] {
     cur = undefined;
   };
   for (const t of tokens) {
-    const { prefix, type } = parseTag(t.label);
+    const { prefix, type } = tagOf(t.label);
     if (prefix === 'O' || !type) {
       close();
       continue;

@@ -7,8 +7,9 @@ const EMAIL_RE =
 
 export const emailRecognizer: Recognizer = {
   type: 'EMAIL_ADDRESS',
+  // Most texts hold no '@', and the regex tries every position before it can tell.
   find: (text) =>
-    scan(text, EMAIL_RE, (m) => {
+    !text.includes('@') ? [] : scan(text, EMAIL_RE, (m) => {
       let start = m.index;
       // A local part never starts with a dot; trim leading punctuation picked up from the text.
       while (start < m.index + m[0].length && '._%+-'.includes(text[start]!)) start++;

@@ -22,7 +22,8 @@ export const ipAddressRecognizer: Recognizer = {
   type: 'IP_ADDRESS',
   find: (text) => {
     const v4 = scan(text, IPV4_RE, (m) => ({ type: 'IP_ADDRESS', start: m.index, end: m.index + m[0].length, confidence: 0.95 }));
-    const v6 = scan(text, IPV6_RE, (m): PatternMatch | null => {
+    // An IPv6 candidate holds two colons; most texts have none to look at.
+    const v6 = !text.includes(':') ? [] : scan(text, IPV6_RE, (m): PatternMatch | null => {
       if (!ipv6Valid(m[0])) return null;
       // "::" alone or "a::" style fragments are too weak to call an address.
       if (m[0].replace(/:/g, '').length < 3) return null;
