@@ -90,12 +90,6 @@ function shortShape(shape: string): string {
   return out;
 }
 
-interface WordHashes {
-  w: number; lw: number; shape: number; sshape: number;
-  p1: number; p2: number; p3: number; s2: number; s3: number; s4: number;
-  len: number;
-}
-
 const BOUNDARY = 0x5bd1e995; // stands in for the word before the first / after the last token
 
 /** 0: no gap, 1: spaces, 2: a line break, 3: text edge. Scans at most 64 chars of the gap. */
@@ -107,38 +101,13 @@ function whitespaceClass(text: string, from: number, to: number, atEdge: boolean
   return 1;
 }
 
-// Word-level hashes depend only on the word, and requests repeat words ("the", "and", names
-// within one request), so they are memoised; the cache is dropped when full, which keeps memory
-// bounded without LRU bookkeeping. Results are identical with or without a hit.
-const WORD_CACHE_MAX = 8192;
-const wordCache = new Map<string, WordHashes>();
-
-function hashWord(w: string): WordHashes {
-  const hit = wordCache.get(w);
-  if (hit) return hit;
-  const lw = w.toLowerCase();
-  const shape = wordShape(w);
-  const h: WordHashes = {
-    w: fnv1a(w, 1), lw: fnv1a(lw, 2), shape: fnv1a(shape, 3), sshape: fnv1a(shortShape(shape), 4),
-    p1: fnv1a(lw.slice(0, 1), 5), p2: fnv1a(lw.slice(0, 2), 6), p3: fnv1a(lw.slice(0, 3), 7),
-    s2: fnv1a(lw.slice(-2), 8), s3: fnv1a(lw.slice(-3), 9), s4: fnv1a(lw.slice(-4), 10),
-    len: Math.min(w.length, 12),
-  };
-  if (w.length <= MAX_HASHED_CHARS) {
-    if (wordCache.size >= WORD_CACHE_MAX) wordCache.clear();
-    wordCache.set(w, h);
-  }
-  return h;
-}
-
 const TEMPLATE_INDEX = new Map<string, number>(TOKEN_FEATURE_TEMPLATES.map((t, j) => [t, j]));
 const S = Int32Array.from(TOKEN_FEATURE_TEMPLATES, (name) => fnv1a(name, 99));
 
-// The per-token loop below runs 28 mixes per token. It is written over int32 values only: a
-// uint32 above 2^31 is a heap number in V8 and `%` on it is a floating-point fmod, which made this
-// loop most of the PII featurizer's time. `^` and Math.imul read their operands as int32, so the
-// ids are the same as with the uint32 forms. mix32 is murmur3's fmix32 (hash.ts) over a
-// combination of a and b, inlined and returning the int32 bits of fmix32's uint32.
+// Everything below is int32 arithmetic: a uint32 above 2^31 is a heap number in V8 and `%` on
+// it a floating-point fmod. `^` and Math.imul read their operands as int32, so the ids are the
+// same as with uint32 values. mix32 is murmur3's fmix32 (hash.ts) over a combination of a and b,
+// inlined and returning the int32 bits of fmix32's uint32.
 function mix32(a: number, b: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
   h ^= h >>> 16;
@@ -148,66 +117,117 @@ function mix32(a: number, b: number): number {
   return h ^ (h >>> 16);
 }
 
-// Word-hash fields, one Int32Array column per field (index = token), so neighbours are plain loads.
-const F_W = 0, F_LW = 1, F_SHAPE = 2, F_SSHAPE = 3, F_P1 = 4, F_P2 = 5, F_P3 = 6, F_S2 = 7, F_S3 = 8, F_S4 = 9, F_LEN = 10;
-const FIELDS = 11;
+// Per word, the template hashes (or the inner mix of a combined template) that depend on that
+// word alone, whether it is the token itself or one of its neighbours; the per-token loop then
+// only mixes in the other words (10 mixes per token instead of 40). Row layout (int32):
+const LW = 0, SS = 1; // raw lw and sshape hashes
+const OWN = 2; // 10 entries: templates 1..10 (w, lw, shape, sshape, p1, p2, p3, s2, s3, s4)
+const T20 = 12; // len|sshape
+const I17 = 13; // mix(S17, lw): lw|lw+1 as the token
+const I24 = 14; // mix(S24, sshape): sshape|lw+1 as the token
+const T11 = 15, T21 = 16, I15 = 17, I16 = 18, I23 = 19; // as the previous word
+const T12 = 20, T22 = 21, I27 = 22; // as the next word
+const T13 = 23, I26 = 24; // as the word two before
+const T14 = 25; // as the word two after
+const ROW = 26;
 
-/** Raw hashes (int32) of every template for token i of n, from the word-hash columns `hw` (stride FIELDS). */
-function allTemplateHashes(out: Int32Array, hw: Int32Array, i: number, n: number, wsb: number, wsa: number): void {
-  const o = i * FIELDS;
-  const B = BOUNDARY;
-  const lwP = i > 0 ? hw[o - FIELDS + F_LW]! : B;
-  const lwQ = i + 1 < n ? hw[o + FIELDS + F_LW]! : B;
-  const lwP2 = i > 1 ? hw[o - 2 * FIELDS + F_LW]! : B;
-  const lwQ2 = i + 2 < n ? hw[o + 2 * FIELDS + F_LW]! : B;
-  const ssP = i > 0 ? hw[o - FIELDS + F_SSHAPE]! : B;
-  const ssQ = i + 1 < n ? hw[o + FIELDS + F_SSHAPE]! : B;
-  const shP = i > 0 ? hw[o - FIELDS + F_SHAPE]! : B;
-  const shQ = i + 1 < n ? hw[o + FIELDS + F_SHAPE]! : B;
-  const lwH = hw[o + F_LW]!;
-  const ssH = hw[o + F_SSHAPE]!;
-  out[0] = mix32(S[0]!, 0); // bias
-  out[1] = mix32(S[1]!, hw[o + F_W]!); // w
-  out[2] = mix32(S[2]!, lwH); // lw
-  out[3] = mix32(S[3]!, hw[o + F_SHAPE]!); // shape
-  out[4] = mix32(S[4]!, ssH); // sshape
-  out[5] = mix32(S[5]!, hw[o + F_P1]!); // p1
-  out[6] = mix32(S[6]!, hw[o + F_P2]!); // p2
-  out[7] = mix32(S[7]!, hw[o + F_P3]!); // p3
-  out[8] = mix32(S[8]!, hw[o + F_S2]!); // s2
-  out[9] = mix32(S[9]!, hw[o + F_S3]!); // s3
-  out[10] = mix32(S[10]!, hw[o + F_S4]!); // s4
-  out[11] = mix32(S[11]!, lwP); // lw-1
-  out[12] = mix32(S[12]!, lwQ); // lw+1
-  out[13] = mix32(S[13]!, lwP2); // lw-2
-  out[14] = mix32(S[14]!, lwQ2); // lw+2
-  out[15] = mix32(mix32(mix32(S[15]!, ssP), ssH), ssQ); // sshape-1|sshape|sshape+1
-  out[16] = mix32(mix32(S[16]!, lwP), lwH); // lw-1|lw
-  out[17] = mix32(mix32(S[17]!, lwH), lwQ); // lw|lw+1
-  out[18] = mix32(mix32(S[18]!, wsb), ssH); // wsb|sshape
-  out[19] = mix32(mix32(S[19]!, wsa), ssH); // wsa|sshape
-  out[20] = mix32(mix32(S[20]!, hw[o + F_LEN]!), ssH); // len|sshape
-  out[21] = mix32(S[21]!, shP); // shape-1
-  out[22] = mix32(S[22]!, shQ); // shape+1
-  out[23] = mix32(mix32(S[23]!, lwP), ssH); // lw-1|sshape
-  out[24] = mix32(mix32(S[24]!, ssH), lwQ); // sshape|lw+1
-  out[25] = mix32(mix32(S[25]!, Math.min(i, 3)), ssH); // pos|sshape
-  out[26] = mix32(mix32(S[26]!, lwP2), lwP); // lw-2|lw-1
-  out[27] = mix32(mix32(S[27]!, lwQ), lwQ2); // lw+1|lw+2
+/** The row of a word given its raw hashes; BOUNDARY for all three gives the text-edge row. */
+function wordRow(lw: number, shape: number, sshape: number, own?: ArrayLike<number>, len = 0): Int32Array {
+  const r = new Int32Array(ROW);
+  r[LW] = lw;
+  r[SS] = sshape;
+  if (own) {
+    for (let k = 0; k < 10; k++) r[OWN + k] = mix32(S[1 + k]!, own[k]!);
+    r[T20] = mix32(mix32(S[20]!, len), sshape);
+  }
+  r[I17] = mix32(S[17]!, lw);
+  r[I24] = mix32(S[24]!, sshape);
+  r[T11] = mix32(S[11]!, lw);
+  r[T21] = mix32(S[21]!, shape);
+  r[I15] = mix32(S[15]!, sshape);
+  r[I16] = mix32(S[16]!, lw);
+  r[I23] = mix32(S[23]!, lw);
+  r[T12] = mix32(S[12]!, lw);
+  r[T22] = mix32(S[22]!, shape);
+  r[I27] = mix32(S[27]!, lw);
+  r[T13] = mix32(S[13]!, lw);
+  r[I26] = mix32(S[26]!, lw);
+  r[T14] = mix32(S[14]!, lw);
+  return r;
+}
+
+const EDGE_ROW = wordRow(BOUNDARY, BOUNDARY, BOUNDARY);
+const C0 = mix32(S[0]!, 0);
+const C18 = Int32Array.from([0, 1, 2, 3], (v) => mix32(S[18]!, v));
+const C19 = Int32Array.from([0, 1, 2, 3], (v) => mix32(S[19]!, v));
+const C25 = Int32Array.from([0, 1, 2, 3], (v) => mix32(S[25]!, v));
+
+// Word rows depend only on the word, and requests repeat words ("the", "and", names within one
+// request), so they are memoised; the cache is dropped when full, which keeps memory bounded
+// without LRU bookkeeping. Results are identical with or without a hit.
+const WORD_CACHE_MAX = 8192;
+const wordCache = new Map<string, Int32Array>();
+
+function hashWord(w: string): Int32Array {
+  const hit = wordCache.get(w);
+  if (hit) return hit;
+  const lw = w.toLowerCase();
+  const shapeText = wordShape(w);
+  const shape = fnv1a(shapeText, 3);
+  const sshape = fnv1a(shortShape(shapeText), 4);
+  const own = [
+    fnv1a(w, 1), fnv1a(lw, 2), shape, sshape,
+    fnv1a(lw.slice(0, 1), 5), fnv1a(lw.slice(0, 2), 6), fnv1a(lw.slice(0, 3), 7),
+    fnv1a(lw.slice(-2), 8), fnv1a(lw.slice(-3), 9), fnv1a(lw.slice(-4), 10),
+  ];
+  const row = wordRow(own[1]!, shape, sshape, own, Math.min(w.length, 12));
+  if (w.length <= MAX_HASHED_CHARS) {
+    if (wordCache.size >= WORD_CACHE_MAX) wordCache.clear();
+    wordCache.set(w, row);
+  }
+  return row;
+}
+
+/** Raw hashes (int32) of every template for token i of n; `rows` holds the word rows (stride ROW). */
+function allTemplateHashes(out: Int32Array, rows: Int32Array, i: number, n: number, wsb: number, wsa: number): void {
+  const h = i * ROW;
+  const p = i > 0 ? h - ROW : -1;
+  const q = i + 1 < n ? h + ROW : -1;
+  const p2 = i > 1 ? h - 2 * ROW : -1;
+  const q2 = i + 2 < n ? h + 2 * ROW : -1;
+  const E = EDGE_ROW;
+  const lwH = rows[h + LW]!;
+  const ssH = rows[h + SS]!;
+  const lwP = p >= 0 ? rows[p + LW]! : E[LW]!;
+  const lwQ = q >= 0 ? rows[q + LW]! : E[LW]!;
+  const ssQ = q >= 0 ? rows[q + SS]! : E[SS]!;
+  out[0] = C0; // bias
+  for (let k = 0; k < 10; k++) out[1 + k] = rows[h + OWN + k]!; // w lw shape sshape p1 p2 p3 s2 s3 s4
+  out[11] = p >= 0 ? rows[p + T11]! : E[T11]!; // lw-1
+  out[12] = q >= 0 ? rows[q + T12]! : E[T12]!; // lw+1
+  out[13] = p2 >= 0 ? rows[p2 + T13]! : E[T13]!; // lw-2
+  out[14] = q2 >= 0 ? rows[q2 + T14]! : E[T14]!; // lw+2
+  out[15] = mix32(mix32(p >= 0 ? rows[p + I15]! : E[I15]!, ssH), ssQ); // sshape-1|sshape|sshape+1
+  out[16] = mix32(p >= 0 ? rows[p + I16]! : E[I16]!, lwH); // lw-1|lw
+  out[17] = mix32(rows[h + I17]!, lwQ); // lw|lw+1
+  out[18] = mix32(C18[wsb]!, ssH); // wsb|sshape
+  out[19] = mix32(C19[wsa]!, ssH); // wsa|sshape
+  out[20] = rows[h + T20]!; // len|sshape
+  out[21] = p >= 0 ? rows[p + T21]! : E[T21]!; // shape-1
+  out[22] = q >= 0 ? rows[q + T22]! : E[T22]!; // shape+1
+  out[23] = mix32(p >= 0 ? rows[p + I23]! : E[I23]!, ssH); // lw-1|sshape
+  out[24] = mix32(rows[h + I24]!, lwQ); // sshape|lw+1
+  out[25] = mix32(C25[Math.min(i, 3)]!, ssH); // pos|sshape
+  out[26] = mix32(p2 >= 0 ? rows[p2 + I26]! : E[I26]!, lwP); // lw-2|lw-1
+  out[27] = mix32(q >= 0 ? rows[q + I27]! : E[I27]!, q2 >= 0 ? rows[q2 + LW]! : E[LW]!); // lw+1|lw+2
 }
 
 /** Hashed feature ids of `tokens`, row-major [tokens.length, templates.length]. */
 export function tokenFeatureIds(text: string, tokens: Token[], params: TokenFeatureParams): Int32Array {
   const K = params.templates.length;
   const n = tokens.length;
-  const hw = new Int32Array(n * FIELDS);
-  for (let i = 0; i < n; i++) {
-    const h = hashWord(tokens[i]!.text);
-    const o = i * FIELDS;
-    hw[o + F_W] = h.w; hw[o + F_LW] = h.lw; hw[o + F_SHAPE] = h.shape; hw[o + F_SSHAPE] = h.sshape;
-    hw[o + F_P1] = h.p1; hw[o + F_P2] = h.p2; hw[o + F_P3] = h.p3;
-    hw[o + F_S2] = h.s2; hw[o + F_S3] = h.s3; hw[o + F_S4] = h.s4; hw[o + F_LEN] = h.len;
-  }
+  const rows = new Int32Array(n * ROW);
+  for (let i = 0; i < n; i++) rows.set(hashWord(tokens[i]!.text), i * ROW);
   const ids = new Int32Array(n * K);
   // One monomorphic pass computes every template; the manifest's list picks and orders them.
   const pick = Int32Array.from(params.templates, (name) => TEMPLATE_INDEX.get(name)!);
@@ -219,7 +239,7 @@ export function tokenFeatureIds(text: string, tokens: Token[], params: TokenFeat
     const t = tokens[i]!;
     const wsb = whitespaceClass(text, i > 0 ? tokens[i - 1]!.end : 0, t.start, i === 0);
     const wsa = whitespaceClass(text, t.end, i + 1 < n ? tokens[i + 1]!.start : text.length, i + 1 === n);
-    allTemplateHashes(all, hw, i, n, wsb, wsa);
+    allTemplateHashes(all, rows, i, n, wsb, wsa);
     const o = i * K;
     if (mask >= 0) for (let k = 0; k < K; k++) ids[o + k] = all[pick[k]!]! & mask;
     else for (let k = 0; k < K; k++) ids[o + k] = (all[pick[k]!]! >>> 0) % buckets;
