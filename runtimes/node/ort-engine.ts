@@ -5,7 +5,6 @@ import type { InferenceEngine, Provider } from '../../src/classify/types.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { adaptOrtSession, type OrtSessionLike, type OrtTensorCtor } from '../../src/classify/ort-adapter.ts';
 import { errorText } from '../../src/classify/pack-error.ts';
-import { createNativeSession } from './ort-native-session.ts';
 
 export type NodeDevice = 'auto' | 'cpu' | 'cuda';
 
@@ -52,8 +51,7 @@ export function createNodeEngine(device: NodeDevice = 'auto', logger?: Logger, o
       const prevLevel = ort.env.logLevel;
       if (probing) ort.env.logLevel = 'fatal';
       try {
-        const opts = sessionOptions(ep);
-        const s = createNativeSession(model, opts) ?? ((await ort.InferenceSession.create(model, opts)) as unknown as OrtSessionLike);
+        const s = await ort.InferenceSession.create(model, sessionOptions(ep));
         // CUDA is ruled out for later packs only once CPU accepted this model (so the model is fine).
         if (cudaErr) {
           cudaUnavailable = cudaErr;
@@ -63,7 +61,7 @@ export function createNodeEngine(device: NodeDevice = 'auto', logger?: Logger, o
           reported = ep;
           logger?.info({ engine: 'onnxruntime-node', provider: ep, device, fallback_from: failures }, 'inference provider selected');
         }
-        return adaptOrtSession(s, ort.Tensor as unknown as OrtTensorCtor, ep);
+        return adaptOrtSession(s as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorCtor, ep);
       } catch (err) {
         const msg = errorText(err);
         failures.push(`${ep}: ${msg}`);
