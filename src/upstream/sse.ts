@@ -22,9 +22,15 @@ export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[
   let last: Record<string, unknown> | undefined;
   // Without taps only a small tail is kept, to find `usage` in the final chunks for token metrics.
   let tail = '';
+  // A CRLF split across two reads: the '\r' waits for the next read, or it would be taken for a line end of its own.
+  let pendingCr = '';
 
+  // An event may carry comment, `event:` or `id:` lines and several `data:` lines (joined with \n,
+  // as the SSE spec says); the other lines are kept when the payload is rewritten.
   const handleEvent = (raw: string): string => {
-    const data = raw.startsWith('data:') ? raw.slice(5).trimStart() : undefined;
+    const lines = raw.split('\n');
+    const dataLines = lines.filter((l) => l.startsWith('data:'));
+    const data = dataLines.length ? dataLines.map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n').trim() : undefined;
     if (data === undefined || data === '[DONE]') {
       events.push(raw);
       return raw;
@@ -38,7 +44,7 @@ export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[
     }
     for (const t of taps) if (t.chunk) obj = t.chunk(obj);
     if (obj.usage) last = obj;
-    const out = rewrite ? `data: ${JSON.stringify(obj)}` : raw;
+    const out = rewrite ? lines.filter((l) => !l.startsWith('data:')).concat(`data: ${JSON.stringify(obj)}`).join('\n') : raw;
     events.push(out);
     return out;
   };
@@ -58,6 +64,7 @@ export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[
           return;
         }
         if (r.done) {
+          buffer += pendingCr && '\n';
           if (collect && buffer.trim()) {
             const out = handleEvent(buffer.trim());
             if (rewrite) controller.enqueue(encoder.encode(`${out}\n\n`));
@@ -78,7 +85,10 @@ export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[
           controller.enqueue(r.value);
           return;
         }
-        buffer += decoder.decode(r.value, { stream: true }).replace(/\r\n/g, '\n');
+        let text = pendingCr + decoder.decode(r.value, { stream: true });
+        pendingCr = text.endsWith('\r') ? '\r' : '';
+        if (pendingCr) text = text.slice(0, -1);
+        buffer += text.replace(/\r\n?/g, '\n');
         let out = '';
         let sep: number;
         while ((sep = buffer.indexOf('\n\n')) >= 0) {
