@@ -4,6 +4,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import { UpstreamConnectError, UpstreamTimeoutError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 
 export interface NodeUpstreamOptions {
@@ -11,7 +13,26 @@ export interface NodeUpstreamOptions {
   connectTimeoutMs?: number;
 }
 
-function toWebStream(res: IncomingMessage): ReadableStream<Uint8Array> {
+// The core reads answers as plain bytes (usage, taps) and drops content-encoding, as a Worker's fetch
+// hands them over; node:http does not decode, so an upstream that compresses anyway (accept-encoding
+// is not forwarded, but proxies and misconfigured servers do) is decoded here, once.
+function decoded(res: IncomingMessage): Readable {
+  const enc = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const z =
+    enc === 'gzip' || enc === 'x-gzip'
+      ? zlib.createGunzip()
+      : enc === 'deflate'
+        ? zlib.createInflate()
+        : enc === 'br'
+          ? zlib.createBrotliDecompress()
+          : undefined;
+  if (!z) return res;
+  // pipeline carries an error either way: a corrupt body or a dropped socket fails the decoded stream,
+  // and destroying it (client gone) destroys the upstream response.
+  return pipeline(res, z, () => {});
+}
+
+function toWebStream(res: Readable): ReadableStream<Uint8Array> {
   let done = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -48,14 +69,18 @@ function toWebStream(res: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
-function readAll(res: IncomingMessage): Promise<string> {
+function readAll(res: Readable): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
+    let ended = false;
     res.on('data', (c: Buffer) => parts.push(c));
-    res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    res.on('end', () => {
+      ended = true;
+      resolve(Buffer.concat(parts).toString('utf8'));
+    });
     res.on('error', reject);
     res.on('close', () => {
-      if (!res.complete) reject(new Error('upstream connection closed mid-response'));
+      if (!ended && !(res as IncomingMessage).complete) reject(new Error('upstream connection closed mid-response'));
     });
   });
 }
@@ -135,14 +160,15 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
         response = res;
         if (r.signal) res.once('close', () => r.signal!.removeEventListener('abort', onAbort));
         let stream: ReadableStream<Uint8Array> | undefined;
+        const src = decoded(res);
         finish(undefined, {
           status: res.statusCode ?? 502,
           headers: out,
           // Built on first use: a JSON answer read through text() never pays for a web stream.
           get body() {
-            return (stream ??= toWebStream(res));
+            return (stream ??= toWebStream(src));
           },
-          text: () => readAll(res),
+          text: () => readAll(src),
         });
       });
       req.end(body);

@@ -120,7 +120,14 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     return new Response(stream, { status: res.status, headers: outHeaders });
   }
 
-  const text = await readText(res);
+  let text: string;
+  try {
+    text = await readText(res);
+  } catch {
+    // The upstream cut the answer short (or sent an undecodable body): its failure, not ours.
+    if (ctx.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
+    return fail(502, 'upstream_error', 'The upstream answer ended before it was complete.', 'upstream_error', 'upstream_error');
+  }
   const ttftMs = deps.clock.now() - t0;
   let completion: Record<string, unknown> | undefined;
   try {

@@ -35,9 +35,16 @@ export function forwardHeaders(client: Record<string, string>, extra: Record<str
 /** Upstream response headers to pass back to the client. */
 export function responseHeaders(upstream: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
+  const listed = upstream['connection'];
   for (const [k, v] of Object.entries(upstream)) {
     if (DROP.has(k) || k === 'content-encoding' || k === 'date' || k === 'server') continue;
+    if (listed && connectionListed(listed, k)) continue;
     out[k] = v;
   }
   return out;
+}
+
+/** True when the Connection header value names `name` (a hop-by-hop header of that hop only). */
+function connectionListed(connection: string, name: string): boolean {
+  return connection.split(',').some((t) => t.trim().toLowerCase() === name);
 }
