@@ -5,12 +5,37 @@ import { extractTexts } from './texts.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+// Only a text with a 16-digit run or a 3-digit exponent can hold a number that does not survive
+// JSON.parse -> JSON.stringify (1e400 becomes null, 9007199254740993 becomes ...992); others skip the walk.
+const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{3}/;
+
 export function parseJsonBody(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new GatewayError(400, 'We could not parse the JSON body of your request.', 'invalid_request_error', 'invalid_json');
   }
+  if (MAYBE_INEXACT.test(text)) {
+    const at = inexactNumberAt(value);
+    if (at !== undefined) {
+      // The forwarded body is re-serialised: refuse rather than send the upstream a different number.
+      const param = /^\w{1,64}$/.test(at) ? at : null;
+      throw badRequest(`Invalid number${param ? ` for '${param}'` : ''}: it is outside the range that can be forwarded exactly (finite, integers within 2^53).`, 'invalid_number', param);
+    }
+  }
+  return value;
+}
+
+/** The top-level key (or '' for the root) under which a non-finite number or an unsafe integer sits. */
+function inexactNumberAt(v: unknown, top = ''): string | undefined {
+  if (typeof v === 'number') return !Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v) && Math.abs(v) < 1e21) ? top : undefined;
+  if (v === null || typeof v !== 'object') return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const at = inexactNumberAt(x, top || (Array.isArray(v) ? '' : k));
+    if (at !== undefined) return at;
+  }
+  return undefined;
 }
 
 /** Checks the fields the gateway reads; everything else is forwarded untouched for the upstream to judge. */

@@ -1,0 +1,77 @@
+// Request bodies a real client sends that a plain "messages of strings" test does not: what the
+// upstream (the mock, on a real socket) receives must mean what the client sent, or the client gets
+// an OpenAI-shaped 400 instead of a silently different request.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest, startGateway, type Gateway } from './gateway-harness.ts';
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(() => gw?.close());
+
+const post = (body: string) => rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body });
+const lastSeen = () => gw.mock.mock.requests.at(-1)!;
+
+describe('request bodies', () => {
+  it('a number JSON cannot hold (1e400) is refused, not forwarded as null', async () => {
+    const before = gw.mock.mock.requests.length;
+    const res = await post('{"model":"qwen3","messages":[{"role":"user","content":"hi"}],"temperature":1e400}');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatchObject({ type: 'invalid_request_error', param: 'temperature' });
+    expect(gw.mock.mock.requests.length).toBe(before);
+  });
+
+  it('an integer beyond 2^53 (a 64-bit seed) is refused, not forwarded rounded', async () => {
+    const res = await post('{"model":"qwen3","messages":[{"role":"user","content":"hi"}],"seed":9007199254740993}');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error.param).toBe('seed');
+  });
+
+  it('long digit runs inside strings and exact numbers pass untouched', async () => {
+    const res = await post('{"model":"qwen3","messages":[{"role":"user","content":"order 12345678901234567890 1e400"}],"seed":9007199254740991,"temperature":0.7,"logit_bias":{"1234":-100}}');
+    expect(res.status).toBe(200);
+    expect(lastSeen().body).toMatchObject({ seed: 9007199254740991, temperature: 0.7, logit_bias: { '1234': -100 } });
+  });
+
+  it('unknown fields, n, stream_options, tool and function messages, null content and image-only parts are forwarded as sent', async () => {
+    const body = {
+      model: 'qwen3',
+      n: 2,
+      stream: true,
+      stream_options: { include_usage: true },
+      x_vendor: { nested: [1, 'two', null, { deep: true }] },
+      messages: [
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'result' },
+        { role: 'function', name: 'f', content: 'legacy' },
+        { role: 'user', content: 'and now?' },
+      ],
+    };
+    const res = await post(JSON.stringify(body));
+    expect(res.status).toBe(200);
+    expect(res.body.trim().endsWith('data: [DONE]')).toBe(true);
+    expect(lastSeen().body).toEqual(body);
+  });
+
+  it('a UTF-8 BOM is tolerated; duplicate keys resolve to the last one, for routing and forwarding alike', async () => {
+    expect((await post('\uFEFF{"model":"qwen3","messages":[{"role":"user","content":"hi"}]}')).status).toBe(200);
+    const res = await post('{"model":"MoM","model":"qwen3","messages":[{"role":"user","content":"hi"}]}');
+    expect(res.status).toBe(200);
+    expect(res.headers['x-vsr-selected-model']).toBe('qwen3');
+    expect(lastSeen().body.model).toBe('qwen3');
+  });
+
+  it('stream as a string, model missing or not a string -> 400 OpenAI-shaped', async () => {
+    for (const [body, param] of [
+      ['{"model":"qwen3","stream":"true","messages":[{"role":"user","content":"hi"}]}', 'stream'],
+      ['{"messages":[{"role":"user","content":"hi"}]}', 'model'],
+      ['{"model":7,"messages":[{"role":"user","content":"hi"}]}', 'model'],
+    ]) {
+      const res = await post(body);
+      expect(res.status, body).toBe(400);
+      expect(JSON.parse(res.body).error).toMatchObject({ type: 'invalid_request_error', param });
+    }
+  });
+});
