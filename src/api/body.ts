@@ -9,6 +9,13 @@ export function checkJsonContentType(contentType: string | undefined): void {
   throw new GatewayError(415, `Unsupported content type '${type.slice(0, 100)}': expected application/json.`, 'invalid_request_error', 'unsupported_media_type');
 }
 
+/** The body is parsed and re-serialised, so only an uncompressed one can be read. */
+export function checkContentEncoding(contentEncoding: string | undefined): void {
+  const enc = (contentEncoding ?? '').trim().toLowerCase();
+  if (!enc || enc === 'identity') return;
+  throw new GatewayError(415, `Unsupported content encoding '${enc.slice(0, 40)}': send the request body uncompressed.`, 'invalid_request_error', 'unsupported_content_encoding');
+}
+
 const tooLarge = (max: number) =>
   new GatewayError(413, `The request body is larger than the limit of ${max} bytes.`, 'invalid_request_error', 'request_too_large');
 

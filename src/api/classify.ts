@@ -4,7 +4,7 @@ import type { Context, Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { GatewayError } from '../pipeline/errors.ts';
 import { parseJsonBody } from '../pipeline/request.ts';
-import { checkJsonContentType, readBodyText } from './body.ts';
+import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
 import { ApiError, combinedTask, intentTask, piiTask, securityTask } from './classify-tasks.ts';
 
 const TASK_TYPES = ['intent', 'pii', 'security', 'all'] as const;
@@ -21,6 +21,7 @@ function apiError(status: number, code: string, message: string): Response {
 
 async function readRequest(c: Context, deps: AppDeps): Promise<Record<string, unknown>> {
   checkJsonContentType(c.req.header('content-type'));
+  checkContentEncoding(c.req.header('content-encoding'));
   const raw = parseJsonBody(await readBodyText(c.req.raw, deps.config.server.max_body_bytes));
   if (!isObject(raw)) throw new ApiError(400, 'INVALID_INPUT', 'The request body must be a JSON object.');
   if (raw.model !== undefined && (typeof raw.model !== 'string' || !raw.model)) throw new ApiError(400, 'INVALID_INPUT', "'model' must be a pack name.");

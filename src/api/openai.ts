@@ -10,7 +10,7 @@ import { withRequestSpan } from '../observability/tracing.ts';
 import { buildRequestLog } from '../observability/request-log.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import { forwardChat, type ForwardOutcome } from '../upstream/forward.ts';
-import { checkJsonContentType, readBodyText } from './body.ts';
+import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -54,6 +54,7 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
     let ctx: PipelineContext;
     try {
       checkJsonContentType(c.req.header('content-type'));
+      checkContentEncoding(c.req.header('content-encoding'));
       const text = await readBodyText(c.req.raw, deps.config.server.max_body_bytes);
       const body = validateChatBody(parseJsonBody(text));
       ctx = buildContext({ requestId, headers: headerRecord(c.req.raw.headers), body, startedMs, signal: c.req.raw.signal });

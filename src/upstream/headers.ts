@@ -12,6 +12,8 @@ const DROP = new Set([
   'upgrade',
   'host',
   'content-length',
+  // The forwarded body is the gateway's own serialisation, never the client's encoding of it.
+  'content-encoding',
   // The gateway reads the answer (usage, taps), so it asks for an uncompressed one.
   'accept-encoding',
   'expect',
@@ -37,7 +39,7 @@ export function responseHeaders(upstream: Record<string, string>): Record<string
   const out: Record<string, string> = {};
   const listed = upstream['connection'];
   for (const [k, v] of Object.entries(upstream)) {
-    if (DROP.has(k) || k === 'content-encoding' || k === 'date' || k === 'server') continue;
+    if (DROP.has(k) || k === 'date' || k === 'server') continue;
     if (listed && connectionListed(listed, k)) continue;
     out[k] = v;
   }

@@ -75,3 +75,24 @@ describe('request bodies', () => {
     }
   });
 });
+
+describe('request content-encoding', () => {
+  it('a compressed request body gets 415 naming the encoding, not a misleading JSON parse error', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] })),
+    });
+    expect(res.status).toBe(415);
+    expect(JSON.parse(res.body).error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_content_encoding' });
+  });
+
+  it('content-encoding: identity is accepted, and the client content-encoding never travels with the re-serialised body', async () => {
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(lastSeen().headers['content-encoding']).toBeUndefined();
+  });
+});
