@@ -69,11 +69,14 @@ function toWebStream(res: Readable): ReadableStream<Uint8Array> {
   );
 }
 
-function readAll(res: Readable): Promise<string> {
+function readAll(res: Readable, onData?: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let ended = false;
-    res.on('data', (c: Buffer) => parts.push(c));
+    res.on('data', (c: Buffer) => {
+      parts.push(c);
+      onData?.();
+    });
     res.on('end', () => {
       ended = true;
       resolve(Buffer.concat(parts).toString('utf8'));
@@ -168,7 +171,7 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
           get body() {
             return (stream ??= toWebStream(src));
           },
-          text: () => readAll(src),
+          text: (onData) => readAll(src, onData),
         });
       });
       req.end(body);

@@ -80,6 +80,8 @@ export const upstreamSchema = z
   .object({
     /** Milliseconds until the upstream's response headers must arrive (else 504). */
     timeout_ms: z.number().int().positive().default(300_000),
+    /** Milliseconds of upstream silence after the headers before the answer is abandoned (0 = off). */
+    idle_timeout_ms: z.number().int().nonnegative().default(120_000),
     /** Milliseconds to open a connection before trying the next endpoint. */
     connect_timeout_ms: z.number().int().positive().default(5_000),
     /** How long an endpoint that refused a connection is skipped. */

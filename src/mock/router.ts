@@ -1,7 +1,8 @@
 // A mock of the vLLM Production Stack router (itty-router, runtime-agnostic): /v1/models,
 // /v1/chat/completions with JSON and SSE answers naming the serving model, 404 for a model it does
 // not serve. Switches for tests and dev, per request (headers) or for every request (options):
-//   x-mock-delay-ms: wait before the response headers
+//   x-mock-delay-ms: wait before the response headers (a client that leaves meanwhile ends the wait
+//     and marks the record cancelled, so tests can check the gateway cancels its upstream request)
 //   x-mock-chunk-delay-ms: wait between SSE chunks
 //   x-mock-status: answer with this HTTP status and an error body
 //   x-mock-drop: "mid" ends the SSE stream abruptly after the first chunks
@@ -14,7 +15,7 @@ export interface MockRequestRecord {
   body: Record<string, unknown>;
   model: string;
   stream: boolean;
-  /** Streaming: set when the reader went away before the last event (the gateway cancelled). */
+  /** Set when the reader went away before the answer was complete (the gateway cancelled), during x-mock-delay-ms included. */
   cancelled?: boolean;
   /** Set when the whole answer was written. */
   completed?: boolean;
@@ -37,7 +38,18 @@ export interface MockRouter {
   options: MockOptions;
 }
 
-const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+const sleep = (ms: number, signal?: AbortSignal) =>
+  ms > 0 && !signal?.aborted
+    ? new Promise<void>((r) => {
+        const done = () => {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', done);
+          r();
+        };
+        const t = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+      })
+    : Promise.resolve();
 const num = (v: string | null, dflt = 0) => (v !== null && Number.isFinite(Number(v)) ? Number(v) : dflt);
 
 export function createMockRouter(options: MockOptions = {}): MockRouter {
@@ -66,7 +78,11 @@ export function createMockRouter(options: MockOptions = {}): MockRouter {
     requests.push(record);
     if (requests.length > (options.keep ?? 1000)) requests.shift();
 
-    await sleep(num(req.headers.get('x-mock-delay-ms'), options.delayMs ?? 0));
+    await sleep(num(req.headers.get('x-mock-delay-ms'), options.delayMs ?? 0), req.signal);
+    if (req.signal?.aborted) {
+      record.cancelled = true;
+      return new Response(null, { status: 499 });
+    }
     const status = num(req.headers.get('x-mock-status'), options.status ?? 0);
     const idHeader: Record<string, string> = headers['x-request-id'] ? { 'x-request-id': headers['x-request-id'] } : {};
     if (status >= 400) {

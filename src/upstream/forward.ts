@@ -12,6 +12,7 @@ import { forwardHeaders, responseHeaders } from './headers.ts';
 import { watchStream } from './sse.ts';
 import { recordUsage, pricingFor, type UsageRecord } from '../observability/usage.ts';
 import { upstreamError } from './errors.ts';
+import { idleWatch, UpstreamIdleError } from './idle.ts';
 
 export interface ForwardOutcome {
   status: number;
@@ -44,6 +45,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   };
   if (candidates.length === 0) return fail(502, 'upstream_unavailable', 'No upstream endpoint is configured for this model.', 'upstream_error', 'no_endpoint');
 
+  // One signal for the upstream request: the client's cancel, or upstream.idle_timeout_ms once the body stalls.
+  const idle = idleWatch(deps.config.upstream.idle_timeout_ms, ctx.signal);
   let res: UpstreamResponse | undefined;
   let used: string | undefined;
   const t0 = deps.clock.now();
@@ -61,7 +64,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
             path: '/v1/chat/completions',
             headers,
             body: input.body,
-            signal: ctx.signal,
+            signal: idle.signal,
             timeoutMs: deps.config.upstream.timeout_ms,
           });
           pool.markUp(ep);
@@ -77,11 +80,15 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       return undefined;
     });
   } catch (err) {
+    idle.dispose();
     if (ctx.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
     if (err instanceof UpstreamTimeoutError) return fail(504, 'timeout', 'The upstream did not answer in time.', 'timeout_error', 'upstream_timeout');
     return fail(502, 'upstream_error', 'The upstream request failed.', 'upstream_error', 'upstream_error');
   }
-  if (!res) return fail(502, 'upstream_unavailable', 'No upstream endpoint accepted the connection.', 'upstream_error', 'upstream_unavailable');
+  if (!res) {
+    idle.dispose();
+    return fail(502, 'upstream_unavailable', 'No upstream endpoint accepted the connection.', 'upstream_error', 'upstream_unavailable');
+  }
 
   const outHeaders = { ...responseHeaders(res.headers), 'x-request-id': ctx.requestId };
   const ok = res.status >= 200 && res.status < 300;
@@ -90,7 +97,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const contentType = res.headers['content-type'] ?? '';
 
   if (!ok) {
-    const text = await readText(res).catch(() => '');
+    const text = await idle.text(res).catch(() => '');
     deps.metrics.inc('llm_request_errors_total', { model: label, reason: res.status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
     done({ status: res.status, endpoint: used, error: res.status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
     return json(res.status, upstreamError(res.status, text), outHeaders);
@@ -98,7 +105,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
 
   if (contentType.includes('text/event-stream')) {
     let ttftMs: number | undefined;
-    const stream = watchStream(res.body, ctx.taps, {
+    const stream = watchStream(idle.body(res.body), ctx.taps, {
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },
@@ -111,10 +118,16 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined });
         if (completion) runDoneTaps(deps, ctx, { status: res.status, completion, sse: events });
       },
-      onError() {
-        const reason = ctx.signal?.aborted ? 'cancellation' : 'upstream_5xx';
+      onError(err) {
+        const reason = ctx.signal?.aborted ? 'cancellation' : err instanceof UpstreamIdleError ? 'timeout' : 'upstream_5xx';
         deps.metrics.inc('llm_request_errors_total', { model: label, reason });
-        done({ status: res.status, endpoint: used, ttftMs, error: reason === 'cancellation' ? 'cancellation' : 'stream_error' });
+        done({ status: res.status, endpoint: used, ttftMs, error: reason === 'upstream_5xx' ? 'stream_error' : reason });
+      },
+      // A stalled stream ends with an OpenAI-shaped error event (SDKs raise it as an APIError) and a
+      // close, rather than a bare cut the client cannot tell from a network fault. Not cached: onEnd never ran.
+      endWith(err) {
+        if (!(err instanceof UpstreamIdleError) || ctx.signal?.aborted) return undefined;
+        return `data: ${errorBody(`The upstream sent nothing for ${err.ms} ms.`, 'timeout_error', 'upstream_idle_timeout')}\n\n`;
       },
     });
     return new Response(stream, { status: res.status, headers: outHeaders });
@@ -122,10 +135,11 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
 
   let text: string;
   try {
-    text = await readText(res);
+    text = await idle.text(res);
   } catch {
     // The upstream cut the answer short (or sent an undecodable body): its failure, not ours.
     if (ctx.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
+    if (idle.fired) return fail(504, 'timeout', 'The upstream stopped sending its answer.', 'timeout_error', 'upstream_idle_timeout');
     return fail(502, 'upstream_error', 'The upstream answer ended before it was complete.', 'upstream_error', 'upstream_error');
   }
   const ttftMs = deps.clock.now() - t0;
@@ -147,8 +161,6 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   runDoneTaps(deps, ctx, { status: res.status, completion: out });
   return json(res.status, out === completion ? text : JSON.stringify(out), outHeaders);
 }
-
-const readText = (res: UpstreamResponse) => (res.text ? res.text() : new Response(res.body).text());
 
 function usageOf(obj: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   const u = obj?.usage;

@@ -9,6 +9,8 @@ export interface StreamWatch {
   /** Called once when the upstream stream ends cleanly (not on cancel or error). */
   onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown> }): void;
   onError(err: unknown): void;
+  /** After onError: SSE text to end the stream with (then close) instead of erroring it. */
+  endWith?(err: unknown): string | undefined;
 }
 
 export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[], watch: StreamWatch): ReadableStream<Uint8Array> {
@@ -49,6 +51,10 @@ export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[
     return out;
   };
 
+  // Whether the bytes the client has end between events: a rewritten stream sends whole events only;
+  // otherwise `buffer` (collecting) or `tail` holds what follows the last blank line.
+  const atBoundary = () => rewrite || (collect ? !(buffer + pendingCr).trim() : !tail.trim() || /(\n\n|\r\r|\r\n\r\n)$/.test(tail));
+
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -60,7 +66,11 @@ export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[
           r = await reader.read();
         } catch (err) {
           watch.onError(err);
-          controller.error(err);
+          const last = watch.endWith?.(err);
+          if (last === undefined) return controller.error(err);
+          // A partial event the client already has is ended first, so the added event stands alone.
+          controller.enqueue(encoder.encode(atBoundary() ? last : `\n\n${last}`));
+          controller.close();
           return;
         }
         if (r.done) {

@@ -22,9 +22,10 @@ export interface UpstreamResponse {
   body: ReadableStream<Uint8Array>;
   /**
    * Optional fast path: the whole body as text, without building a web stream (a runtime whose
-   * native body is not a web stream implements it; then `body` is not touched).
+   * native body is not a web stream implements it; then `body` is not touched). `onData`, when
+   * given, is called as each chunk arrives (the forwarder's idle timeout watches it).
    */
-  text?(): Promise<string>;
+  text?(onData?: () => void): Promise<string>;
 }
 
 /** Thrown (rejected) when no byte has been received: the caller may try the next endpoint. */

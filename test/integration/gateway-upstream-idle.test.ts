@@ -1,0 +1,153 @@
+// upstream.idle_timeout_ms: an upstream that sends its headers (and maybe a chunk) and then goes
+// silent. A scripted node:http upstream on a real socket; the `openai` SDK, fetch and raw node:http
+// as clients. Also the mock's abortable x-mock-delay-ms, used to check upstream cancellation.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import OpenAI from 'openai';
+import { rawRequest, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+const IDLE_MS = 300;
+let handler: Handler;
+let upstream: http.Server;
+let gw: Gateway;
+let client: OpenAI;
+
+const chunk = (content: string, finish: string | null = null) =>
+  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+const ask = { model: 'qwen3', messages: [{ role: 'user' as const, content: 'hi' }] };
+const timeouts = () => gw.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'timeout' }) ?? 0;
+
+async function upstreamConnections(want: number, withinMs = 2000): Promise<number> {
+  const deadline = Date.now() + withinMs;
+  let open = -1;
+  while (Date.now() < deadline && open !== want) {
+    open = await new Promise<number>((r) => upstream.getConnections((_e, n) => r(n)));
+    if (open !== want) await new Promise((r) => setTimeout(r, 20));
+  }
+  return open;
+}
+
+beforeAll(async () => {
+  upstream = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => handler(req, res));
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+  const port = (upstream.address() as { port: number }).port;
+  gw = await startGateway({
+    config: () => testConfig({ upstream: { idle_timeout_ms: IDLE_MS } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
+  });
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  upstream?.closeAllConnections();
+  await new Promise((r) => upstream?.close(r));
+});
+beforeEach(() => {
+  handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(chunk('a'));
+    // then nothing, with the socket held open
+  };
+});
+
+describe('upstream.idle_timeout_ms', () => {
+  it('a stream that stalls after one chunk ends with an SSE error event the SDK raises; upstream socket closed; counted as timeout', async () => {
+    const before = timeouts();
+    const t0 = performance.now();
+    let text = '';
+    const err = await (async () => {
+      for await (const c of await client.chat.completions.create({ ...ask, stream: true })) text += c.choices[0]?.delta?.content ?? '';
+    })().catch((e) => e);
+    expect(text).toBe('a');
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err.error).toMatchObject({ type: 'timeout_error', code: 'upstream_idle_timeout' });
+    expect(performance.now() - t0).toBeLessThan(IDLE_MS + 1500);
+    expect(await upstreamConnections(0)).toBe(0);
+    expect(timeouts()).toBe(before + 1);
+  });
+
+  it('raw bytes: the chunk, then one error event, then a clean end of the response', async () => {
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask, stream: true }) });
+    expect(res.status).toBe(200);
+    const events = res.body.split('\n\n').filter(Boolean);
+    expect(events).toHaveLength(2);
+    expect(events[0]).toBe(chunk('a').trim());
+    expect(JSON.parse(events[1].replace(/^data: /, '')).error).toMatchObject({ type: 'timeout_error', code: 'upstream_idle_timeout', message: expect.any(String) });
+  });
+
+  it('a stall in the middle of an event: the partial event is closed off before the error event', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk('a') + 'data: {"id":"c1"');
+    };
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask, stream: true }) });
+    const events = res.body.split('\n\n').filter(Boolean);
+    expect(events[1]).toBe('data: {"id":"c1"');
+    expect(events[2]).toMatch(/^data: \{"error":/);
+  });
+
+  it('a JSON body that stalls after the headers: 504 OpenAI-shaped, upstream socket closed', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+      res.write('{"id":"c1","object":');
+    };
+    const before = timeouts();
+    const t0 = performance.now();
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask) });
+    expect(res.status).toBe(504);
+    expect(JSON.parse(res.body).error).toMatchObject({ type: 'timeout_error', code: 'upstream_idle_timeout' });
+    expect(performance.now() - t0).toBeLessThan(IDLE_MS + 1500);
+    expect(await upstreamConnections(0)).toBe(0);
+    expect(timeouts()).toBe(before + 1);
+  });
+
+  it('chunks that keep coming, each within the limit, stream to the end even when the whole answer takes longer', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const parts = [chunk('a'), chunk('b'), chunk('c'), chunk('d', 'stop'), 'data: [DONE]\n\n'];
+      let i = 0;
+      const next = () => {
+        res.write(parts[i++]);
+        if (i === parts.length) res.end();
+        else setTimeout(next, IDLE_MS / 2);
+      };
+      next();
+    };
+    const before = timeouts();
+    const t0 = performance.now();
+    let text = '';
+    for await (const c of await client.chat.completions.create({ ...ask, stream: true })) text += c.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('abcd');
+    expect(performance.now() - t0).toBeGreaterThan(IDLE_MS);
+    expect(timeouts()).toBe(before);
+  });
+});
+
+describe('mock router: x-mock-delay-ms is abortable', () => {
+  it('a client that leaves during the delay: the gateway cancels its upstream request and the mock records it', async () => {
+    const g = await startGateway();
+    try {
+      const ctl = new AbortController();
+      const sent = fetch(`${g.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-delay-ms': '5000' },
+        body: JSON.stringify(ask),
+        signal: ctl.signal,
+      }).catch((e) => e);
+      const deadline = Date.now() + 2000;
+      while (g.mock.mock.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(g.mock.mock.requests).toHaveLength(1);
+      ctl.abort();
+      expect((await sent).name).toBe('AbortError');
+      const t0 = Date.now();
+      while (!g.mock.mock.requests[0].cancelled && Date.now() - t0 < 1500) await new Promise((r) => setTimeout(r, 10));
+      expect(g.mock.mock.requests[0].cancelled).toBe(true);
+      expect(g.mock.mock.requests[0].completed).toBeUndefined();
+    } finally {
+      await g.close();
+    }
+  });
+});
