@@ -2,40 +2,27 @@
 // headers, non-JSON error pages with Retry-After, headers that never come. A scripted node:http
 // upstream on a real socket; the `openai` SDK and raw node:http as clients.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import http from 'node:http';
 import zlib from 'node:zlib';
 import OpenAI from 'openai';
-import { rawRequest, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { rawRequest, type Gateway } from './gateway-harness.ts';
+import { ask, chunk, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
-let handler: Handler;
-let upstream: http.Server;
+let up: ScriptedUpstream;
 let gw: Gateway;
 let client: OpenAI;
 
 const completion = (content: string) =>
   JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
-const chunk = (content: string, finish: string | null = null) =>
-  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
-const ask = { model: 'qwen3', messages: [{ role: 'user' as const, content: 'hi' }] };
 
 beforeAll(async () => {
-  upstream = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handler(req, res));
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  const port = (upstream.address() as { port: number }).port;
-  gw = await startGateway({ config: () => testConfig({ upstream: { timeout_ms: 300 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+  up = await startScriptedUpstream({ timeout_ms: 300 });
+  ({ gw, client } = up);
 });
 afterAll(async () => {
-  await gw?.close();
-  upstream?.closeAllConnections();
-  await new Promise((r) => upstream?.close(r));
+  await up?.close();
 });
 beforeEach(() => {
-  handler = (_req, res) => {
+  up.handler = (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(completion('plain'));
   };
@@ -48,7 +35,7 @@ describe('compressed upstream answers', () => {
     ['br', zlib.brotliCompressSync],
   ] as const) {
     it(`a ${enc} JSON answer reaches the client decoded once, with no stale content-encoding`, async () => {
-      handler = (_req, res) => {
+      up.handler = (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': enc });
         res.end(compress(Buffer.from(completion('héllo, ünïcode'))));
       };
@@ -59,7 +46,7 @@ describe('compressed upstream answers', () => {
   }
 
   it('a gzip SSE answer streams decoded to the SDK', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
       res.end(zlib.gzipSync(chunk('a') + chunk('b', 'stop') + 'data: [DONE]\n\n'));
     };
@@ -69,7 +56,7 @@ describe('compressed upstream answers', () => {
   });
 
   it('a gzip error answer keeps the upstream message and status', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(400, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
       res.end(zlib.gzipSync(JSON.stringify({ object: 'error', message: 'max_tokens is too large', type: 'BadRequestError', code: 400 })));
     };
@@ -80,14 +67,14 @@ describe('compressed upstream answers', () => {
   });
 
   it('a corrupt gzip body fails the request without taking the gateway down', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
       res.end('not gzip at all');
     };
     const err = await client.chat.completions.create(ask).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err.status).toBe(502);
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(completion('plain'));
     };
@@ -96,7 +83,7 @@ describe('compressed upstream answers', () => {
   });
 
   it('a JSON answer the upstream cuts short: 502 OpenAI-shaped, not a 500', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       const body = completion('cut');
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length + 50) });
       res.write(body.slice(0, 20));
@@ -110,7 +97,7 @@ describe('compressed upstream answers', () => {
 
 describe('upstream response headers', () => {
   it('drops headers the upstream names in Connection, keeps end-to-end ones', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive, x-hop-secret', 'x-hop-secret': 'internal', 'x-end-to-end': 'kept' });
       res.end(completion('x'));
     };
@@ -121,7 +108,7 @@ describe('upstream response headers', () => {
   });
 
   it('429 with Retry-After and a plain-text body: upstream status, header kept, OpenAI-shaped', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '7' });
       res.end('slow down');
     };
@@ -132,16 +119,11 @@ describe('upstream response headers', () => {
   });
 
   it('headers slower than upstream.timeout_ms: 504 and the upstream socket is closed', async () => {
-    handler = () => {};
+    up.handler = () => {};
     const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask) });
     expect(res.status).toBe(504);
     expect(JSON.parse(res.body).error.code).toBe('upstream_timeout');
-    const deadline = Date.now() + 2000;
-    let open = -1;
-    while (Date.now() < deadline && open !== 0) {
-      open = await new Promise<number>((r) => upstream.getConnections((_e, n) => r(n)));
-      if (open) await new Promise((r) => setTimeout(r, 20));
-    }
+    const open = await up.openSockets(0);
     expect(open).toBe(0);
   });
 });

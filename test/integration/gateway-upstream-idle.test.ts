@@ -2,51 +2,26 @@
 // silent. A scripted node:http upstream on a real socket; the `openai` SDK, fetch and raw node:http
 // as clients. Also the mock's abortable x-mock-delay-ms, used to check upstream cancellation.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import http from 'node:http';
 import OpenAI from 'openai';
-import { rawRequest, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { rawRequest, startGateway, type Gateway } from './gateway-harness.ts';
+import { ask, chunk, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const IDLE_MS = 300;
-let handler: Handler;
-let upstream: http.Server;
+let up: ScriptedUpstream;
 let gw: Gateway;
 let client: OpenAI;
 
-const chunk = (content: string, finish: string | null = null) =>
-  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
-const ask = { model: 'qwen3', messages: [{ role: 'user' as const, content: 'hi' }] };
 const timeouts = () => gw.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'timeout' }) ?? 0;
 
-async function upstreamConnections(want: number, withinMs = 2000): Promise<number> {
-  const deadline = Date.now() + withinMs;
-  let open = -1;
-  while (Date.now() < deadline && open !== want) {
-    open = await new Promise<number>((r) => upstream.getConnections((_e, n) => r(n)));
-    if (open !== want) await new Promise((r) => setTimeout(r, 20));
-  }
-  return open;
-}
-
 beforeAll(async () => {
-  upstream = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handler(req, res));
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  const port = (upstream.address() as { port: number }).port;
-  gw = await startGateway({
-    config: () => testConfig({ upstream: { idle_timeout_ms: IDLE_MS } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
-  });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+  up = await startScriptedUpstream({ idle_timeout_ms: IDLE_MS });
+  ({ gw, client } = up);
 });
 afterAll(async () => {
-  await gw?.close();
-  upstream?.closeAllConnections();
-  await new Promise((r) => upstream?.close(r));
+  await up?.close();
 });
 beforeEach(() => {
-  handler = (_req, res) => {
+  up.handler = (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(chunk('a'));
     // then nothing, with the socket held open
@@ -65,7 +40,7 @@ describe('upstream.idle_timeout_ms', () => {
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err.error).toMatchObject({ type: 'timeout_error', code: 'upstream_idle_timeout' });
     expect(performance.now() - t0).toBeLessThan(IDLE_MS + 1500);
-    expect(await upstreamConnections(0)).toBe(0);
+    expect(await up.openSockets(0)).toBe(0);
     expect(timeouts()).toBe(before + 1);
   });
 
@@ -79,7 +54,7 @@ describe('upstream.idle_timeout_ms', () => {
   });
 
   it('a stall in the middle of an event: the partial event is closed off before the error event', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(chunk('a') + 'data: {"id":"c1"');
     };
@@ -90,7 +65,7 @@ describe('upstream.idle_timeout_ms', () => {
   });
 
   it('a JSON body that stalls after the headers: 504 OpenAI-shaped, upstream socket closed', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
       res.write('{"id":"c1","object":');
     };
@@ -100,12 +75,12 @@ describe('upstream.idle_timeout_ms', () => {
     expect(res.status).toBe(504);
     expect(JSON.parse(res.body).error).toMatchObject({ type: 'timeout_error', code: 'upstream_idle_timeout' });
     expect(performance.now() - t0).toBeLessThan(IDLE_MS + 1500);
-    expect(await upstreamConnections(0)).toBe(0);
+    expect(await up.openSockets(0)).toBe(0);
     expect(timeouts()).toBe(before + 1);
   });
 
   it('chunks that keep coming, each within the limit, stream to the end even when the whole answer takes longer', async () => {
-    handler = (_req, res) => {
+    up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const parts = [chunk('a'), chunk('b'), chunk('c'), chunk('d', 'stop'), 'data: [DONE]\n\n'];
       let i = 0;

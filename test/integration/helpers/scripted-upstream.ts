@@ -1,0 +1,57 @@
+// A node:http upstream on a real socket whose answer each test scripts, with a gateway routed to it
+// and an `openai` client on the gateway: for what a real upstream can do that the mock does not.
+import http from 'node:http';
+import OpenAI from 'openai';
+import { startGateway, testConfig, type Gateway } from '../gateway-harness.ts';
+
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export const chunk = (content: string, finish: string | null = null) =>
+  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+export const ask = { model: 'qwen3', messages: [{ role: 'user' as const, content: 'hi' }] };
+
+export interface ScriptedUpstream {
+  gw: Gateway;
+  client: OpenAI;
+  /** Answers every request from now on; called once the request body has been read. */
+  handler: Handler;
+  /** Polls until the upstream holds `want` open sockets or `withinMs` passes; returns the last count. */
+  openSockets(want: number, withinMs?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** `upstreamConfig` is merged into the gateway's `upstream` config section. */
+export async function startScriptedUpstream(upstreamConfig: Record<string, unknown>): Promise<ScriptedUpstream> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => up.handler(req, res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const gw = await startGateway({
+    config: () => testConfig({ upstream: upstreamConfig }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
+  });
+  const up: ScriptedUpstream = {
+    gw,
+    client: new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 }),
+    handler: (_req, res) => {
+      res.writeHead(500);
+      res.end();
+    },
+    async openSockets(want, withinMs = 2000) {
+      const deadline = Date.now() + withinMs;
+      let open = -1;
+      while (Date.now() < deadline && open !== want) {
+        open = await new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
+        if (open !== want) await new Promise((r) => setTimeout(r, 20));
+      }
+      return open;
+    },
+    async close() {
+      await gw.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+  return up;
+}
