@@ -1,5 +1,6 @@
 // Classifier label -> configured category -> best model, as the reference does it (vsr.md 1.1 step 5).
 import type { Category, Config, ModelScore } from '../config/schema.ts';
+import { knownModels } from '../observability/metrics.ts';
 
 export interface CategoryIndex {
   /** Category for a classifier label: mmlu_categories mapping, else a case-insensitive name match. */
@@ -35,15 +36,18 @@ export function isAutoModel(config: Config, model: string): boolean {
   return config.routing.auto_model_names.includes(model);
 }
 
-const knownModels = new WeakMap<object, Set<string>>();
+const knownByConfig = new WeakMap<object, Set<string>>();
 
-/** Metric label for a model: configured names as they are, anything a client made up as "other" (bounded labels). */
+/**
+ * Label for a model in metrics, spans and logs: names the config knows as they are, anything a client
+ * made up as "other" (bounded labels, and no client text). The known set is the metrics registry's,
+ * so labels and span attributes agree; memoised per config object.
+ */
 export function modelLabel(config: Config, model: string): string {
-  let known = knownModels.get(config);
+  let known = knownByConfig.get(config);
   if (!known) {
-    known = new Set([config.default_model, ...Object.keys(config.model_config), ...config.routing.auto_model_names]);
-    for (const c of config.categories) for (const ms of c.model_scores) known.add(ms.model);
-    knownModels.set(config, known);
+    known = knownModels(config);
+    knownByConfig.set(config, known);
   }
   return known.has(model) ? model : 'other';
 }
