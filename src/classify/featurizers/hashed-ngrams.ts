@@ -15,6 +15,7 @@
 // characters and separators split tokens and are otherwise ignored.
 import type { Featurizer, Features, PackManifest } from '../types.ts';
 import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
+import { parseWordVectorParams, WordVectorEncoder, wordVectorFeeds, type WordVectorParams } from './word-vectors.ts';
 
 export interface HashedNgramsParams {
   seed: number;
@@ -32,6 +33,8 @@ export interface HashedNgramsParams {
   tf: 'sublinear' | 'binary' | 'raw';
   /** Input is cut to this many UTF-16 code units before tokenising (bounds work on 1 MB input). */
   max_chars: number;
+  /** Optional: also emit word-vector ids and counts (word-vectors.ts) as manifest.inputs[2..3]. */
+  word_vectors?: WordVectorParams | null;
 }
 
 export const DEFAULT_HASHED_NGRAMS: HashedNgramsParams = {
@@ -68,6 +71,7 @@ export function parseHashedNgramsParams(raw: Record<string, unknown>): HashedNgr
   if (!Number.isInteger(p.char_max_token) || p.char_max_token < 1) fail('char_max_token', 'must be a positive integer');
   if (!['sublinear', 'binary', 'raw'].includes(p.tf)) fail('tf', 'must be sublinear, binary or raw');
   if (!Number.isInteger(p.max_chars) || p.max_chars < 1) fail('max_chars', 'must be a positive integer');
+  if (p.word_vectors != null) p.word_vectors = parseWordVectorParams(p.word_vectors);
   return p;
 }
 
@@ -291,8 +295,9 @@ export function createHashedNgramsFeaturizer(params: Record<string, unknown>, ma
   const maxLength = manifest.max_length;
   if (!Number.isInteger(maxLength) || maxLength < 1)
     throw new Error(`hashed-ngrams featurizer: manifest field "max_length" must be a positive integer (pack ${manifest.name})`);
-  const [idsName = 'ids', weightsName = 'weights'] = manifest.inputs ?? [];
+  const [idsName = 'ids', weightsName = 'weights', wvIdsName = 'wv_ids', wvWeightsName = 'wv_weights'] = manifest.inputs ?? [];
   const enc = new HashedNgramsEncoder(p, maxLength);
+  const wv = p.word_vectors ? new WordVectorEncoder(p.word_vectors, maxLength, p.max_chars) : null;
   return {
     type: 'hashed-ngrams',
     encode(text: string): Features {
@@ -310,14 +315,14 @@ export function createHashedNgramsFeaturizer(params: Record<string, unknown>, ma
         for (let k = 0; k < r.length; k++) ids[k] = BigInt(r.ids[k]);
       }
       const weights = r.length ? r.weights : new Float32Array(1);
-      return {
-        feeds: {
-          [idsName]: { type: 'int64', data: ids, dims: [1, len] },
-          [weightsName]: { type: 'float32', data: weights, dims: [1, len] },
-        },
-        length: r.length,
-        truncated: r.truncated,
+      const feeds: Features['feeds'] = {
+        [idsName]: { type: 'int64', data: ids, dims: [1, len] },
+        [weightsName]: { type: 'float32', data: weights, dims: [1, len] },
       };
+      if (!wv) return { feeds, length: r.length, truncated: r.truncated };
+      const v = wv.run(text);
+      [feeds[wvIdsName], feeds[wvWeightsName]] = wordVectorFeeds(v.ids, v.counts);
+      return { feeds, length: r.length, truncated: r.truncated || v.truncated };
     },
   };
 }
