@@ -2,67 +2,13 @@
 // (b) a bare Hono + fetch proxy, (c) semroute with the full pipeline; non-streaming and streaming;
 // at 32 connections and at concurrency 1. Writes its section of BENCHMARKS.md.
 //   BENCH_SECONDS (default 3) per measurement, BENCH_ROUNDS (default 3) interleaved rounds.
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { percentile, runLoad, type LoadResult } from './load.ts';
+import { root, start } from './servers.ts';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-interface Child {
-  name: string;
-  port: number;
-  proc: ChildProcess;
-  usage(): Promise<{ cpuUs: number; rss: number }>;
-}
-
-/**
- * Each server is bundled with esbuild and run by plain node, as `npm run build` + `npm start` would
- * run semroute: no TypeScript loader in the measured processes (it costs memory and start-up).
- */
-async function bundle(file: string): Promise<string> {
-  const out = `${root}dist/bench/${file.replace(/\.ts$/, '.mjs')}`;
-  await build({
-    entryPoints: [`${here}${file}`],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['onnxruntime-node', 'ioredis', '@grpc/grpc-js', '@grpc/proto-loader'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
-  return out;
-}
-
-async function start(name: string, file: string, args: string[]): Promise<Child> {
-  const proc = fork(await bundle(file), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    proc.once('error', reject);
-    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-    proc.on('message', function onReady(m: { ready?: number }) {
-      if (m?.ready === undefined) return;
-      proc.off('message', onReady);
-      const usage = () =>
-        new Promise<{ cpuUs: number; rss: number }>((res) => {
-          const on = (msg: { usage?: { cpuUs: number; rss: number } }) => {
-            if (!msg?.usage) return;
-            proc.off('message', on);
-            res(msg.usage);
-          };
-          proc.on('message', on);
-          proc.send({ cmd: 'usage' });
-        });
-      resolve({ name, port: m.ready, proc, usage });
-    });
-  });
-}
 
 const cases = JSON.parse(readFileSync(`${root}../shared/vsr-testdata/domain_classify_cases.json`, 'utf8')) as Array<{ question: string }>;
 const bodies = (stream: boolean) => cases.map((c) => Buffer.from(JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content: c.question }] })));

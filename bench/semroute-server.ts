@@ -6,14 +6,13 @@ import { loadDefaultConfig } from '../src/config/index.ts';
 import { buildNodeDeps } from '../runtimes/node/deps.ts';
 import { serveFetch } from '../runtimes/node/serve.ts';
 import { reportUsage } from './child-ipc.ts';
-import pino from 'pino';
-import { createNodeLogger } from '../runtimes/node/logger.ts';
+import { createNodeLogger, lineDestination } from '../runtimes/node/logger.ts';
 
 const upstreamPort = Number(process.argv[2]);
 const { config } = loadDefaultConfig();
 config.vllm_endpoints = config.vllm_endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: upstreamPort }));
-// The per-request log line is part of the cost: pino writes it (synchronously, as main.ts does to stdout), to /dev/null.
-const logger = createNodeLogger(config, { destination: pino.destination({ dest: '/dev/null', sync: true }) });
+// The per-request log line is part of the cost: written as main.ts writes stdout (per-turn buffered, synchronous), to /dev/null.
+const logger = createNodeLogger(config, { destination: lineDestination('/dev/null') });
 const deps = await buildNodeDeps(config, { logger, noCache: true });
 const served = await serveFetch(createApp(deps).fetch, { host: '127.0.0.1', port: 0 });
 process.send?.({ ready: served.port, packs: deps.classifiers.info().map((p) => p.name) });

@@ -1,6 +1,7 @@
 // Structured JSON logs on Node (pino): level from observability.logging.level (LOG_LEVEL overrides),
 // ISO time, the active trace id on every line, and redaction of prompt-bearing keys and credentials.
 // Prompt text passes only with observability.logging.debug_log_prompts; credentials never do.
+import { openSync, writeSync } from 'node:fs';
 import pino from 'pino';
 import type { Config } from '../../src/config/schema.ts';
 import { loggingSection } from '../../src/config/sections/observability.ts';
@@ -42,6 +43,72 @@ function isRequestLine(obj: unknown): boolean {
   return true;
 }
 
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
+const flushOnExit = new Set<LineBuffer>();
+
+/**
+ * Lines written synchronously on the calling thread (an asynchronous destination hands every line to
+ * the libuv thread pool, which costs more CPU than building the line), but once per event-loop turn:
+ * lines logged in the same turn (under load, several requests finish together) share one write(2).
+ * A line waits at most until the end of the turn (setImmediate); 64 KiB pending are written at once;
+ * what is pending when the process exits is written by the exit hook.
+ */
+class LineBuffer implements pino.DestinationStream {
+  private pending = '';
+  private scheduled = false;
+  private readonly flushLater = () => {
+    this.scheduled = false;
+    this.writePending();
+  };
+
+  constructor(private readonly fd: number) {}
+
+  write(line: string): void {
+    this.pending += line;
+    if (this.pending.length >= 65536) this.writePending();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushLater);
+    }
+  }
+
+  /** Writes what is pending now (pino's logger.flush(cb) calls this too). */
+  flush(cb?: (err?: Error) => void): void {
+    this.writePending();
+    cb?.();
+  }
+
+  private writePending(): void {
+    if (!this.pending) return;
+    const bytes = Buffer.from(this.pending);
+    this.pending = '';
+    let off = 0;
+    while (off < bytes.length) {
+      try {
+        off += writeSync(this.fd, bytes, off);
+      } catch (err) {
+        // A non-blocking pipe that is full: wait for the reader, as pino's sync destination does.
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') Atomics.wait(SLEEP, 0, 0, 10);
+        // A sink that is gone (EPIPE, EBADF): the lines are dropped rather than taking the gateway down.
+        else return;
+      }
+    }
+  }
+}
+
+const fdLines = new Map<number, LineBuffer>();
+
+/** Per-turn buffered lines to a file descriptor (1: stdout, shared) or a file path (the bench writes to /dev/null). */
+export function lineDestination(dest: number | string): pino.DestinationStream {
+  let out = typeof dest === 'number' ? fdLines.get(dest) : undefined;
+  if (out) return out;
+  out = new LineBuffer(typeof dest === 'number' ? dest : openSync(dest, 'a'));
+  if (typeof dest === 'number') fdLines.set(dest, out);
+  if (flushOnExit.size === 0) process.once('exit', () => flushOnExit.forEach((b) => b.flush()));
+  flushOnExit.add(out);
+  return out;
+}
+
 export interface NodeLoggerOptions {
   /** Where lines go (default stdout); tests pass a stream to read them back. */
   destination?: pino.DestinationStream;
@@ -67,9 +134,7 @@ export function createNodeLogger(config?: Config, opts: NodeLoggerOptions = {}):
       return traceId ? { trace_id: traceId } : {};
     },
   };
-  // pino's own default: one write(2) per line on the calling thread. An asynchronous destination
-  // hands every line to the libuv thread pool, which costs more CPU than building the line.
-  const destination = opts.destination ?? pino.destination({ dest: 1, sync: true });
+  const destination = opts.destination ?? lineDestination(1);
   const lines = pino(common, destination);
   const logger: pino.Logger = pino(
     {

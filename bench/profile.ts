@@ -1,0 +1,55 @@
+// One server under the bench's load, for profiling and quick before/after checks of CPU per request:
+//   npx tsx bench/profile.ts [semroute|bare] [--conns 32] [--seconds 10] [--stream] [--rounds 1] [-- node flags]
+// e.g. `npx tsx bench/profile.ts semroute --seconds 10 -- --cpu-prof --cpu-prof-dir=/tmp/prof`.
+// Prints server CPU per request and process.memoryUsage() (rss, heap, external, arrayBuffers) after each round.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runLoad } from './load.ts';
+import { root, start, stop } from './servers.ts';
+
+const dash = process.argv.indexOf('--');
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2, dash < 0 ? undefined : dash),
+  allowPositionals: true,
+  options: { conns: { type: 'string', default: '32' }, seconds: { type: 'string', default: '10' }, stream: { type: 'boolean', default: false }, rounds: { type: 'string', default: '1' } },
+});
+const nodeFlags = dash < 0 ? [] : process.argv.slice(dash + 1);
+const which = positionals[0] ?? 'semroute';
+const cases = JSON.parse(readFileSync(`${root}../shared/vsr-testdata/domain_classify_cases.json`, 'utf8')) as Array<{ question: string }>;
+const bodies = (stream: boolean) => cases.map((c) => Buffer.from(JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content: c.question }] })));
+
+const upstream = await start('upstream', 'fast-upstream.ts', []);
+const server =
+  which === 'bare'
+    ? await start('bare', 'bare-proxy.ts', [`http://127.0.0.1:${upstream.port}`], nodeFlags)
+    : await start('semroute', 'semroute-server.ts', [String(upstream.port)], nodeFlags);
+await runLoad({ port: server.port, bodies: bodies(values.stream), connections: 8, seconds: 1 });
+const mb = (n?: number) => ((n ?? 0) / 1048576).toFixed(1);
+for (let i = 0; i < Number(values.rounds); i++) {
+  const before = await server.usage();
+  const r = await runLoad({ port: server.port, bodies: bodies(values.stream), connections: Number(values.conns), seconds: Number(values.seconds) });
+  const after = await server.usage();
+  const lat = r.latencies.sort((a, b) => a - b);
+  console.log(
+    `${which} ${values.stream ? 'sse' : 'json'} c=${values.conns}: ${(r.requests / r.seconds).toFixed(0)} req/s, ` +
+      `cpu/req ${((after.cpuUs - before.cpuUs) / r.requests).toFixed(0)} us, p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(3)} ms, errors ${r.errors}; ` +
+      `rss ${mb(after.rss)} MB, heapTotal ${mb(after.heapTotal)}, heapUsed ${mb(after.heapUsed)}, external ${mb(after.external)}, arrayBuffers ${mb(after.arrayBuffers)}`,
+  );
+}
+// Where the resident memory sits (Linux): RSS per mapping, grouped: V8 and malloc heaps are anonymous.
+const smaps = `/proc/${server.proc.pid}/smaps`;
+if (existsSync(smaps)) {
+  const by = new Map<string, number>();
+  let name = '';
+  for (const line of readFileSync(smaps, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = (head[1] || '[anon]').replace(/.*\/(node_modules\/)?/, '');
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) by.set(name, (by.get(name) ?? 0) + Number(rss[1]));
+  }
+  const rows = [...by].sort((a, b) => b[1] - a[1]).filter(([, kb]) => kb >= 1024);
+  console.log(`RSS by mapping (>= 1 MB): ${rows.map(([n, kb]) => `${n} ${(kb / 1024).toFixed(1)}`).join(', ')}`);
+}
+await stop(server);
+await stop(upstream);
+process.exit(0);

@@ -1,0 +1,81 @@
+// The benchmarked servers as child processes: each bundled with esbuild and run by plain node (as
+// `npm run build` + `npm start` runs semroute), answering {cmd:'usage'} over IPC (child-ipc.ts).
+// Shared by bench/run.ts (the interleaved comparison) and bench/profile.ts (one server under load).
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+export const root = fileURLToPath(new URL('../', import.meta.url));
+
+export interface Usage {
+  cpuUs: number;
+  rss: number;
+  heapTotal?: number;
+  heapUsed?: number;
+  external?: number;
+  arrayBuffers?: number;
+}
+
+export interface Child {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+  usage(): Promise<Usage>;
+}
+
+/** No TypeScript loader in the measured processes (it costs memory and start-up). */
+export async function bundle(file: string): Promise<string> {
+  const out = `${root}dist/bench/${file.replace(/\.ts$/, '.mjs')}`;
+  await build({
+    entryPoints: [`${here}${file}`],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['onnxruntime-node', 'ioredis', '@grpc/grpc-js', '@grpc/proto-loader'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'error',
+  });
+  return out;
+}
+
+/** Starts a bench server; `execArgv` passes node flags (e.g. --cpu-prof) to that process only. */
+export async function start(name: string, file: string, args: string[], execArgv: string[] = []): Promise<Child> {
+  return startBundled(name, await bundle(file), args, execArgv);
+}
+
+/** Starts an already bundled server (bench/ab.ts compares a saved bundle with the current tree's). */
+export function startBundled(name: string, bundled: string, args: string[], execArgv: string[] = []): Promise<Child> {
+  const proc = fork(bundled, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
+  return new Promise((resolve, reject) => {
+    proc.once('error', reject);
+    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    proc.on('message', function onReady(m: { ready?: number }) {
+      if (m?.ready === undefined) return;
+      proc.off('message', onReady);
+      const usage = () =>
+        new Promise<Usage>((res) => {
+          const on = (msg: { usage?: Usage }) => {
+            if (!msg?.usage) return;
+            proc.off('message', on);
+            res(msg.usage);
+          };
+          proc.on('message', on);
+          proc.send({ cmd: 'usage' });
+        });
+      resolve({ name, port: m.ready, proc, usage });
+    });
+  });
+}
+
+/** Ends a child and waits for it to exit (a --cpu-prof child writes its profile on the way out). */
+export function stop(c: Child): Promise<void> {
+  return new Promise((resolve) => {
+    c.proc.removeAllListeners('exit');
+    if (c.proc.exitCode !== null) return resolve();
+    c.proc.once('exit', () => resolve());
+    c.proc.kill('SIGINT');
+  });
+}
