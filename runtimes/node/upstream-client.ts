@@ -172,6 +172,8 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
             return (stream ??= toWebStream(src));
           },
           text: (onData) => readAll(src, onData),
+          // The idle timeout's end of a stalled text() read: the socket goes, the upstream stops generating.
+          abort: () => void res.destroy(),
         });
       });
       req.end(body);

@@ -26,6 +26,12 @@ export interface UpstreamResponse {
    * given, is called as each chunk arrives (the forwarder's idle timeout watches it).
    */
   text?(onData?: () => void): Promise<string>;
+  /**
+   * Drops the answer and its connection (the upstream stops generating). A runtime that implements
+   * text() implements this too: the idle timeout ends a stalled text() read with it. A web-stream
+   * body is ended by cancelling it.
+   */
+  abort?(reason?: unknown): void;
 }
 
 /** Thrown (rejected) when no byte has been received: the caller may try the next endpoint. */
