@@ -1,0 +1,98 @@
+// ONNX graph of the embedding pack: a lexical half and a word-vector half, each L2-normalised,
+// weighted and concatenated, then L2-normalised again (cosine = (1 - wg) cos_lex + wg cos_wv when
+// both halves are non-zero).
+//   lexical:  xn = TF-IDF(ids, weights) L2-normalised (graphs.ts tfidfInput);
+//             lex = sum_l xn[l] * P[ids[l] mod R]     (fixed Gaussian projection, int8 + row scale)
+//   words:    wv = sum_l wv_weights[l] * T[wv_ids[l]]  (SIF-weighted GloVe rows with the common
+//             components removed, embedding-wordvec.ts; int8 + row scale)
+//   out = L2( [sqrt(1 - wg) * L2(lex), sqrt(wg) * L2(wv)] )
+// A text without words gives zero halves and the zero vector (eps keeps the divisions finite).
+import { initF32, initI8, node, serializeModel, valueInfo } from './onnx-builder.ts';
+import { tfidfInput, modRows, quantizeTable, type ModRowsPart } from './graphs.ts';
+
+export interface EmbeddingGraphWeights {
+  buckets: number;
+  idf: Float32Array;
+  /** [lexRows, lexDim] Gaussian projection, indexed by ids mod lexRows. */
+  lex: Float32Array;
+  lexRows: number;
+  lexDim: number;
+  /** [wvBuckets, wvDim] word-vector rows. */
+  wv: Float32Array;
+  wvBuckets: number;
+  wvDim: number;
+  /** Share of the cosine that comes from the word-vector half. */
+  wg: number;
+}
+
+const MOD_NAMES: Record<ModRowsPart, string> = { R: 'table_rows', q: 'ids_q', qf: 'ids_qf', base: 'ids_base', rf: 'row_f', rows: 'row_ids' };
+const FLOAT = 1;
+
+type Node = ReturnType<typeof node>;
+
+/** Weighted bag of int8 rows with per-row scales: sum_l coef[l] * scale[idx[l]] * table[idx[l]]. */
+function bag(prefix: string, idx: string, coef: string, out: string): Node[] {
+  return [
+    node('Gather', [`${prefix}_scale`, idx], [`${prefix}_rs`], { axis: 0 }),
+    node('Mul', [coef, `${prefix}_rs`], [`${prefix}_coef`]),
+    node('Gather', [`${prefix}_table`, idx], [`${prefix}_rows_q`], { axis: 0 }),
+    node('Cast', [`${prefix}_rows_q`], [`${prefix}_rows`], { to: FLOAT }),
+    node('Unsqueeze', [`${prefix}_coef`, 'axis1'], [`${prefix}_coef3`]),
+    node('MatMul', [`${prefix}_coef3`, `${prefix}_rows`], [`${prefix}_bag3`]),
+    node('Squeeze', [`${prefix}_bag3`, 'axis1'], [out]),
+  ];
+}
+
+/** v / max(||v||_2, eps) along axis 1 (ReduceL2 is avoided for the GPU EPs, as in graphs.ts). */
+function l2(v: string, out: string): Node[] {
+  return [
+    node('Mul', [v, v], [`${v}_sq`]),
+    node('ReduceSum', [`${v}_sq`, 'axis1'], [`${v}_ss`], { keepdims: 1 }),
+    node('Max', [`${v}_ss`, 'eps'], [`${v}_ss_c`]),
+    node('Sqrt', [`${v}_ss_c`], [`${v}_norm`]),
+    node('Div', [v, `${v}_norm`], [out]),
+  ];
+}
+
+export function buildEmbeddingGraph(w: EmbeddingGraphWeights, meta: Record<string, string> = {}): Uint8Array {
+  const { inits, nodes } = tfidfInput(w.buckets, w.idf);
+  const mod = modRows('ids_f', w.lexRows, (part) => MOD_NAMES[part]);
+  const lq = quantizeTable(w.lex, w.lexRows, w.lexDim, 'int8');
+  const wq = quantizeTable(w.wv, w.wvBuckets, w.wvDim, 'int8');
+  inits.push(
+    mod.init,
+    initI8('lex_table', [w.lexRows, w.lexDim], lq.q!),
+    initF32('lex_scale', [w.lexRows], lq.scale!),
+    initI8('wv_table', [w.wvBuckets, w.wvDim], wq.q!),
+    initF32('wv_scale', [w.wvBuckets], wq.scale!),
+    initF32('lex_share', [], new Float32Array([Math.sqrt(1 - w.wg)])),
+    initF32('wv_share', [], new Float32Array([Math.sqrt(w.wg)])),
+  );
+  nodes.push(
+    node('Cast', ['ids'], ['ids_f'], { to: FLOAT }),
+    ...mod.nodes,
+    ...bag('lex', MOD_NAMES.rows, 'xn', 'lex_bag'),
+    ...l2('lex_bag', 'lex_n'),
+    ...bag('wv', 'wv_ids', 'wv_weights', 'wv_bag'),
+    ...l2('wv_bag', 'wv_n'),
+    node('Mul', ['lex_n', 'lex_share'], ['lex_part']),
+    node('Mul', ['wv_n', 'wv_share'], ['wv_part']),
+    node('Concat', ['lex_part', 'wv_part'], ['both'], { axis: 1 }),
+    ...l2('both', 'embedding'),
+  );
+  return serializeModel(
+    {
+      name: 'embedding_lexical_wordvec',
+      nodes,
+      inputs: [
+        valueInfo('ids', 'int64', ['batch', 'sequence']),
+        valueInfo('weights', 'float32', ['batch', 'sequence']),
+        valueInfo('wv_ids', 'int64', ['batch', 'words']),
+        valueInfo('wv_weights', 'float32', ['batch', 'words']),
+      ],
+      outputs: [valueInfo('embedding', 'float32', ['batch', w.lexDim + w.wvDim])],
+      initializers: inits,
+    },
+    { metadata: meta },
+  );
+}
