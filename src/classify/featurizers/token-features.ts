@@ -4,6 +4,7 @@
 // template, so the per-request cost is a handful of string hashes per token, not K.
 import type { Features, Featurizer, PackManifest } from '../types.ts';
 import { FNV_OFFSET, FNV_PRIME } from './hash.ts';
+import { parseWordVectorParams, wordVectorId, type WordVectorParams } from './word-vectors.ts';
 
 /** Feature templates, by name. A manifest lists the ones it uses, in order (= column order of the feed). */
 export const TOKEN_FEATURE_TEMPLATES = [
@@ -19,6 +20,8 @@ export interface TokenFeatureParams {
   templates: TokenFeatureTemplate[];
   /** Graph input receiving the int32 ids, shape [1, T, K]. */
   input: string;
+  /** Optional (manifest `word_vectors`): one hashed word-vector id per token, int32 [1, T], fed to manifest.inputs[1]. */
+  wordVectors?: WordVectorParams & { input: string };
 }
 
 export interface Token {
@@ -247,6 +250,15 @@ export function tokenFeatureIds(text: string, tokens: Token[], params: TokenFeat
   return ids;
 }
 
+/** Word-vector id of each token (word-vectors.ts ids over the lowercased token, digits as '0'). */
+export function tokenWordVectorIds(tokens: Token[], p: WordVectorParams): Int32Array {
+  const out = new Int32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    out[i] = wordVectorId(tokens[i]!.text.toLowerCase().replace(/[0-9]/g, '0').replace(/\u2019/g, "'"), p);
+  }
+  return out;
+}
+
 export function parseTokenFeatureParams(params: Record<string, unknown>, manifest: PackManifest): TokenFeatureParams {
   const where = `pack ${manifest.name}: manifest.json featurizer`;
   const buckets = params['buckets'];
@@ -260,7 +272,10 @@ export function parseTokenFeatureParams(params: Record<string, unknown>, manifes
   }
   const input = manifest.inputs[0];
   if (typeof input !== 'string') throw new Error(`pack ${manifest.name}: manifest.json inputs must name the feature-id input`);
-  return { buckets, templates: templates as TokenFeatureTemplate[], input };
+  if (params['word_vectors'] == null) return { buckets, templates: templates as TokenFeatureTemplate[], input };
+  const wvInput = manifest.inputs[1];
+  if (typeof wvInput !== 'string') throw new Error(`pack ${manifest.name}: manifest.json inputs[1] must name the word-vector id input`);
+  return { buckets, templates: templates as TokenFeatureTemplate[], input, wordVectors: { ...parseWordVectorParams(params['word_vectors']), input: wvInput } };
 }
 
 export function createTokenFeaturizer(params: Record<string, unknown>, manifest: PackManifest): Featurizer {
@@ -278,8 +293,10 @@ export function createTokenFeaturizer(params: Record<string, unknown>, manifest:
       // `length` (0) tells the caller that row is padding.
       const T = Math.max(1, tokens.length);
       const data = tokens.length > 0 ? ids : new Int32Array(K);
+      const feeds: Features['feeds'] = { [p.input]: { type: 'int32', data, dims: [1, T, K] } };
+      if (p.wordVectors) feeds[p.wordVectors.input] = { type: 'int32', data: tokens.length > 0 ? tokenWordVectorIds(tokens, p.wordVectors) : new Int32Array(1), dims: [1, T] };
       return {
-        feeds: { [p.input]: { type: 'int32', data, dims: [1, T, K] } },
+        feeds,
         length: tokens.length,
         truncated,
         offsets: tokens.map((t) => [t.start, t.end] as [number, number]),
