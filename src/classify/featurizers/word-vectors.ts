@@ -136,7 +136,7 @@ export function wordVectorTokens(text: string, maxChars = Infinity): string[] {
   return out;
 }
 
-function hashUnits(U: ArrayLike<number>, s: number, e: number, h0: number, mask: number): number {
+function hashUnits(U: Uint16Array, s: number, e: number, h0: number, mask: number): number {
   let h = Math.imul(h0 ^ 0x76, FNV_PRIME);
   for (let j = s; j < e; j++) h = Math.imul(h ^ U[j]!, FNV_PRIME);
   return fmix32(h) & mask;
@@ -144,8 +144,9 @@ function hashUnits(U: ArrayLike<number>, s: number, e: number, h0: number, mask:
 
 /** Id of one token as wordVectorTokens returns it (already lowercased and normalised). */
 export function wordVectorId(token: string, p: WordVectorParams): number {
-  const units = Array.from({ length: token.length }, (_, k) => token.charCodeAt(k));
-  return hashUnits(units, 0, units.length, (FNV_OFFSET ^ p.seed) >>> 0, p.buckets - 1);
+  let h = Math.imul(((FNV_OFFSET ^ p.seed) >>> 0) ^ 0x76, FNV_PRIME);
+  for (let j = 0; j < token.length; j++) h = Math.imul(h ^ token.charCodeAt(j), FNV_PRIME);
+  return fmix32(h) & (p.buckets - 1);
 }
 
 /** Distinct word-vector ids of a text with their counts; reuses its buffers (not re-entrant). */
