@@ -6,12 +6,29 @@ import type { Classifiers, InferenceEngine, ModelSource } from './classify/types
 import type { Config } from './config/schema.ts';
 import type { Logger } from './observability/types.ts';
 import type { LoadedPack } from './classify/pack-loader.ts';
-import { createClassifiers, loadPacks } from './classify/registry.ts';
-import { packsToLoad } from './config/packs.ts';
+import { createClassifiers, fusePacks, loadPacks } from './classify/registry.ts';
+import { DEFAULT_EMBEDDING_PACK, packsToLoad } from './config/packs.ts';
+import { guardSettings } from './guard/settings.ts';
 
 export interface LoadConfiguredOptions {
   /** Throw on the first pack that fails instead of leaving it out (tests, `--check`). */
   strict?: boolean;
+  /** Fuse the per-request packs into one session (default: when the engine says it pays). */
+  fuse?: boolean;
+}
+
+/**
+ * Packs the gateway asks about the same text (the latest user message) on an ordinary request: the
+ * jailbreak guard, the semantic cache and routing. PII is left out: it scans every message and only
+ * for models whose policy restricts PII.
+ */
+export function perRequestPacks(config: Config): string[] {
+  const out: string[] = [];
+  const guard = guardSettings(config);
+  if (guard.guardEnabled) out.push(guard.jailbreakPack);
+  if (config.semantic_cache?.enabled) out.push(config.packs.embedding ?? DEFAULT_EMBEDDING_PACK);
+  if (config.routing.enabled) out.push(config.packs.category);
+  return [...new Set(out)];
 }
 
 export async function loadConfiguredClassifiers(
@@ -39,7 +56,8 @@ export async function loadConfiguredClassifiers(
       logger.error({ pack: name, source: source.describe(dir), err: msg }, `model pack "${name}" failed to load; serving without it`);
     }
   });
-  return createClassifiers(loaded, { thresholds, logger });
+  const fused = (opts.fuse ?? engine.fusion === true) ? await fusePacks(loaded, source, engine, [perRequestPacks(config)], logger) : [];
+  return createClassifiers(loaded, { thresholds, logger, fused });
 }
 
 /**

@@ -31,6 +31,8 @@ export function createNodeEngine(device: NodeDevice = 'auto', logger?: Logger, o
 
   return {
     name: 'onnxruntime-node',
+    // ~20 us of fixed cost per session.run (N-API, tensor wrapping, output copies): fusing pays.
+    fusion: true,
     async createSession(model: Uint8Array) {
       // Packs load in parallel: let the first one settle the provider question before the rest probe.
       if (firstSession) await firstSession.catch(() => {});

@@ -2,7 +2,7 @@
 // and an InferenceEngine, and refuses a broken pack with a PackError naming the file and the field.
 // A probe run checks what metadata alone cannot: the feeds the featurizer makes are accepted, and the
 // output width matches the label count.
-import type { Featurizer, InferenceEngine, InferenceSession, ModelSource, PackInfo, PackManifest, Provider } from './types.ts';
+import type { Featurizer, InferenceEngine, InferenceSession, ModelSource, PackInfo, PackManifest, Provider, Tensor } from './types.ts';
 import { PackError, errorText } from './pack-error.ts';
 import { parseJsonBytes, parseLabels, validateManifest } from './pack-manifest.ts';
 import { featurizerSpec, featurizerTypes, type PackFiles } from './featurizers/index.ts';
@@ -15,6 +15,23 @@ export interface LoadedPack {
   info: PackInfo;
   /** Size of the output's last axis, measured by the probe run (classes or embedding dimensions). */
   outputWidth: number;
+  /** The model file, relative to the ModelSource (read again when packs are fused, fused.ts). */
+  modelPath?: string;
+  /** Runs this pack together with others in one session when that pays (co-run.ts). */
+  coRun?: PackRunner;
+}
+
+/** What one pack's run gives a classifier: its output and how the text was featurized. */
+export interface PackOutput {
+  out: Tensor;
+  truncated: boolean;
+  length: number;
+  offsets?: Array<[number, number]>;
+}
+
+export interface PackRunner {
+  /** Output of `pack` on `text` (already cleaned by cleanInput). */
+  run(pack: LoadedPack, text: string): Promise<PackOutput>;
 }
 
 const PROBE_TEXT = 'Probe: is this pack able to classify a short sentence?';
@@ -110,7 +127,7 @@ async function load(source: ModelSource, dir: string, engine: InferenceEngine): 
       featurizer: manifest.featurizer.type,
       maxLength: manifest.max_length,
     };
-    return { manifest, labels, session, featurizer, info, outputWidth };
+    return { manifest, labels, session, featurizer, info, outputWidth, modelPath: `${dir}/${modelFile}` };
   } catch (err) {
     await session.release?.().catch(() => {});
     throw err;

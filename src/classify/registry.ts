@@ -10,6 +10,8 @@ import { createEmbedder } from './embedder.ts';
 import { createPiiDetector } from './pii/detector.ts';
 import { errorText } from './pack-error.ts';
 import { shareFeaturizers } from './shared-features.ts';
+import { createFusedSession, FuseRefused, type FusedSession } from './fused.ts';
+import { createCoRunner, type CoRunOptions } from './co-run.ts';
 
 export interface ClassifiersOptions {
   /** Per-pack decision thresholds from config; override the manifest's. */
@@ -17,12 +19,15 @@ export interface ClassifiersOptions {
   /** PII detector name used when no token-classification pack is loaded. */
   piiName?: string;
   logger?: Logger;
+  /** Fused sessions (fusePacks) whose members are run together when a text is asked of several. */
+  fused?: readonly FusedSession[];
+  coRun?: CoRunOptions;
 }
 
 const DEFAULT_THRESHOLD = 0.5;
 
 export function createClassifiers(loaded: LoadedPack[], opts: ClassifiersOptions = {}): Classifiers {
-  const packs = shareFeaturizers(loaded);
+  const packs = withCoRunners(shareFeaturizers(loaded), opts);
   const seen = new Set<string>();
   for (const p of packs) {
     if (seen.has(p.info.name)) throw new Error(`two model packs are named "${p.info.name}"`);
@@ -57,6 +62,44 @@ export function createClassifiers(loaded: LoadedPack[], opts: ClassifiersOptions
     },
     info: () => packs.map((p) => p.info),
   };
+}
+
+/** Packs with a co-runner attached for each fused session they belong to (the first one wins). */
+function withCoRunners(packs: LoadedPack[], opts: ClassifiersOptions): LoadedPack[] {
+  const out = [...packs];
+  for (const f of opts.fused ?? []) {
+    const idx = f.packs.map((name) => out.findIndex((p) => p.info.name === name && !p.coRun));
+    if (idx.some((i) => i < 0)) continue;
+    const runner = createCoRunner(idx.map((i) => out[i]!), f, opts.coRun);
+    for (const i of idx) out[i] = { ...out[i]!, coRun: runner };
+  }
+  return out;
+}
+
+/**
+ * One fused session per group of pack names (those of the group that are loaded; a group with fewer
+ * than two is skipped). A group that cannot be fused is logged and left to separate sessions.
+ */
+export async function fusePacks(
+  loaded: readonly LoadedPack[],
+  source: ModelSource,
+  engine: InferenceEngine,
+  groups: ReadonlyArray<readonly string[]>,
+  logger?: Logger,
+): Promise<FusedSession[]> {
+  const out: FusedSession[] = [];
+  for (const group of groups) {
+    const members = loaded.filter((p) => group.includes(p.info.name));
+    if (members.length < 2) continue;
+    try {
+      out.push(await createFusedSession(members, source, engine));
+      logger?.info({ packs: members.map((p) => p.info.name) }, 'model packs fused into one session');
+    } catch (err) {
+      if (!(err instanceof FuseRefused)) throw err;
+      logger?.warn({ packs: members.map((p) => p.info.name), reason: err.message }, 'model packs not fused; each runs on its own session');
+    }
+  }
+  return out;
 }
 
 /** The token classifier of a loaded token-classification pack (for eval tools and tests). */

@@ -1,7 +1,7 @@
 // Sequence classification over a loaded pack: featurize, run, softmax (unless the graph already
 // ends in one), argmax. Defined for any input: empty text is classified like any other text.
-import type { ClassResult, SequenceClassifier, Tensor } from './types.ts';
-import type { LoadedPack } from './pack-loader.ts';
+import type { ClassResult, SequenceClassifier } from './types.ts';
+import type { LoadedPack, PackOutput } from './pack-loader.ts';
 import { argmax, slice32, softmax } from './softmax.ts';
 import { boundText, cleanInput } from './text.ts';
 
@@ -11,8 +11,14 @@ export function outputIsLogits(pack: LoadedPack): boolean {
   return kind ? kind === 'logits' : /logit/i.test(pack.manifest.output);
 }
 
-export async function runPack(pack: LoadedPack, text: unknown): Promise<{ out: Tensor; truncated: boolean; length: number; offsets?: Array<[number, number]> }> {
-  const bounded = boundText(cleanInput(text), pack.manifest.max_length);
+export async function runPack(pack: LoadedPack, text: unknown): Promise<PackOutput> {
+  const clean = cleanInput(text);
+  return pack.coRun ? pack.coRun.run(pack, clean) : runPackAlone(pack, clean);
+}
+
+/** One session.run of the pack's own session on already cleaned text. */
+export async function runPackAlone(pack: LoadedPack, clean: string): Promise<PackOutput> {
+  const bounded = boundText(clean, pack.manifest.max_length);
   const f = pack.featurizer.encode(bounded.text);
   const out = (await pack.session.run(f.feeds))[pack.manifest.output];
   if (!out) throw new Error(`pack ${pack.info.name}: output ${pack.manifest.output} missing`);

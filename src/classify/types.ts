@@ -26,6 +26,11 @@ export interface InferenceEngine {
   readonly name: string;
   /** Build a session from ONNX bytes; reports the provider that accepted the model. */
   createSession(model: Uint8Array): Promise<InferenceSession & { provider: Provider }>;
+  /**
+   * True when packs asked for one text should also get a fused session (classify/fused.ts): it pays
+   * where a run has a fixed cost worth saving and memory allows the merged copy of their weights.
+   */
+  readonly fusion?: boolean;
 }
 
 /** Where pack files come from: a folder on disk (Node), static assets or R2 (Worker), memory (tests). */
