@@ -114,8 +114,12 @@ export class WireWriter {
     return this.bytes(no, encoder.encode(s));
   }
 
+  /** A nested message: its parts are appended as they are, so big payloads are copied once, in finish. */
   message(no: number, w: WireWriter): this {
-    return this.bytes(no, w.finish());
+    this.varint(no * 8 + WIRE_LEN);
+    this.varint(w.size);
+    for (const p of w.parts) this.push(p);
+    return this;
   }
 
   finish(): Uint8Array {
