@@ -34,7 +34,7 @@ export async function bundle(file: string): Promise<string> {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    external: ['onnxruntime-node', 'ioredis', '@grpc/grpc-js', '@grpc/proto-loader'],
+    external: ['onnxruntime-node', 'ioredis', '@grpc/grpc-js', '@grpc/proto-loader', 'esbuild'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'error',
   });
