@@ -29,111 +29,120 @@ export interface IdleWatch {
 // (a web-stream body is cancelled, a text() read is aborted). An AbortSignal costs about 5 us to create
 // on Node 20, per request.
 export function idleWatch(ms: number, clientSignal?: AbortSignal): IdleWatch {
-  if (!ms) {
-    return {
-      signal: clientSignal,
-      fired: false,
-      body: (b) => b,
-      text: (res) => (res.text ? res.text() : new Response(res.body).text()),
-      dispose() {},
-    };
-  }
-  let fired = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // Set while a read of the upstream is pending: 0 when none is. One timer per period, not per chunk.
-  let waitingSince = 0;
-  let onFire: ((err: UpstreamIdleError) => void) | undefined;
+  if (!ms) return new NoIdleWatch(clientSignal);
+  return new TimedIdleWatch(ms, clientSignal);
+}
 
-  const check = () => {
-    timer = undefined;
-    if (fired || clientSignal?.aborted) return;
-    const left = waitingSince ? waitingSince + ms - Date.now() : ms;
-    if (waitingSince && left <= 0) {
-      fired = true;
-      const err = new UpstreamIdleError(ms);
+// Classes, not object literals: a literal with a getter (`fired`), built per request, is a slow object.
+class NoIdleWatch implements IdleWatch {
+  readonly fired = false;
+  constructor(readonly signal: AbortSignal | undefined) {}
+  body(b: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    return b;
+  }
+  text(res: UpstreamResponse): Promise<string> {
+    return res.text ? res.text() : new Response(res.body).text();
+  }
+  dispose(): void {}
+}
+
+class TimedIdleWatch implements IdleWatch {
+  fired = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  // Set while a read of the upstream is pending: 0 when none is. One timer per period, not per chunk.
+  private waitingSince = 0;
+  private onFire: ((err: UpstreamIdleError) => void) | undefined;
+
+  constructor(
+    private readonly ms: number,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  private readonly check = () => {
+    this.timer = undefined;
+    if (this.fired || this.signal?.aborted) return;
+    const left = this.waitingSince ? this.waitingSince + this.ms - Date.now() : this.ms;
+    if (this.waitingSince && left <= 0) {
+      this.fired = true;
       // The pending read learns of the idle first, then ends the upstream answer.
-      onFire?.(err);
+      this.onFire?.(new UpstreamIdleError(this.ms));
       return;
     }
-    timer = setTimeout(check, left);
-  };
-  const waiting = () => {
-    waitingSince = Date.now();
-    timer ??= setTimeout(check, ms);
-  };
-  const dispose = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    waitingSince = 0;
-    onFire = undefined;
+    this.timer = setTimeout(this.check, left);
   };
 
-  const watchBody = (body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
+  /** A read of the upstream starts (or a chunk arrived and the next wait starts). */
+  private readonly waiting = () => {
+    this.waitingSince = Date.now();
+    this.timer ??= setTimeout(this.check, this.ms);
+  };
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.waitingSince = 0;
+    this.onFire = undefined;
+  }
+
+  body(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
     const reader = body.getReader();
     let stalled: Promise<never> | undefined;
     const stall = () =>
       (stalled ??= new Promise<never>((_, reject) => {
-        onFire = (err) => {
+        this.onFire = (err) => {
           // Rejected before the cancel, whose clean "done" would otherwise win the race.
           reject(err);
           reader.cancel(err).catch(() => {});
         };
       }));
+    const ms = this.ms;
     return new ReadableStream<Uint8Array>(
       {
-        async pull(controller) {
-          waiting();
+        pull: async (controller) => {
+          this.waiting();
           let r: ReadableStreamReadResult<Uint8Array>;
           try {
             r = await Promise.race([reader.read(), stall()]);
           } catch (err) {
-            dispose();
-            throw fired ? new UpstreamIdleError(ms) : err;
+            this.dispose();
+            throw this.fired ? new UpstreamIdleError(ms) : err;
           }
-          waitingSince = 0;
-          if (fired) {
-            dispose();
+          this.waitingSince = 0;
+          if (this.fired) {
+            this.dispose();
             throw new UpstreamIdleError(ms);
           }
           if (r.done) {
-            dispose();
+            this.dispose();
             controller.close();
           } else controller.enqueue(r.value);
         },
-        cancel(reason) {
-          dispose();
+        cancel: (reason) => {
+          this.dispose();
           return reader.cancel(reason);
         },
       },
       { highWaterMark: 0 },
     );
-  };
+  }
 
-  return {
-    signal: clientSignal,
-    get fired() {
-      return fired;
-    },
-    dispose,
-    body: watchBody,
-    async text(res) {
-      if (!res.text) return new Response(watchBody(res.body)).text();
-      const failed = new Promise<never>((_, reject) => {
-        onFire = (err) => {
-          reject(err);
-          res.abort?.(err);
-        };
-      });
-      failed.catch(() => {});
-      waiting();
-      try {
-        // Every chunk restarts the wait; the abort makes the runtime's read fail as well.
-        return await Promise.race([res.text(waiting), failed]);
-      } catch (err) {
-        throw fired ? new UpstreamIdleError(ms) : err;
-      } finally {
-        dispose();
-      }
-    },
-  };
+  async text(res: UpstreamResponse): Promise<string> {
+    if (!res.text) return new Response(this.body(res.body)).text();
+    const failed = new Promise<never>((_, reject) => {
+      this.onFire = (err) => {
+        reject(err);
+        res.abort?.(err);
+      };
+    });
+    failed.catch(() => {});
+    this.waiting();
+    try {
+      // Every chunk restarts the wait; the abort makes the runtime's read fail as well.
+      return await Promise.race([res.text(this.waiting), failed]);
+    } catch (err) {
+      throw this.fired ? new UpstreamIdleError(this.ms) : err;
+    } finally {
+      this.dispose();
+    }
+  }
 }
