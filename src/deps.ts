@@ -1,7 +1,7 @@
 // Everything createApp needs, injected by a runtime entry (runtimes/node, runtimes/worker).
 import type { Classifiers } from './classify/types.ts';
 import type { SemanticCache } from './cache/types.ts';
-import type { UpstreamClient } from './upstream/types.ts';
+import type { CancelSignal, UpstreamClient } from './upstream/types.ts';
 import type { Clock, Logger, Metrics } from './observability/types.ts';
 import type { Config } from './config/schema.ts';
 
@@ -19,4 +19,9 @@ export interface AppDeps {
   logger: Logger;
   clock: Clock;
   runtime: RuntimeInfo;
+  /**
+   * The client's cancel signal for a request, from the runtime's side of it (Hono's `c.env`), where
+   * the runtime has one cheaper than Request.signal; undefined (or absent) falls back to that.
+   */
+  clientSignal?(env: unknown): CancelSignal | undefined;
 }

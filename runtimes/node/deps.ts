@@ -19,6 +19,7 @@ import { createFileSource, defaultModelsDir } from './file-source.ts';
 import { createNodeLogger } from './logger.ts';
 import { createNodeCache } from './cache.ts';
 import { createNodeUpstreamClient } from './upstream-client.ts';
+import { nodeClientSignal } from './client-signal.ts';
 
 export const VERSION: string = (() => {
   // The bundle (runtimes/node/build.mjs) bakes the version in; tsx reads package.json.
@@ -79,6 +80,7 @@ export async function buildNodeDeps(config: Config, opts: NodeDepsOptions = {}):
     logger,
     clock: systemClock,
     runtime: { name: 'node', version: VERSION },
+    clientSignal: nodeClientSignal,
     async close() {
       await upstream.close?.();
       await cache?.close?.();

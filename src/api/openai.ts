@@ -49,6 +49,8 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
 
   app.post('/v1/chat/completions', async (c) => {
     const startedMs = deps.clock.now();
+    // Taken before the first await, so a client that leaves while the body is read is seen too.
+    const signal = deps.clientSignal?.(c.env) ?? c.req.raw.signal;
     const requestId = requestIdFrom(c.req.header('x-request-id'));
     const idHeader = { 'x-request-id': requestId };
     let ctx: PipelineContext;
@@ -57,7 +59,7 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
       checkContentEncoding(c.req.header('content-encoding'));
       const text = await readBodyText(c.req.raw, deps.config.server.max_body_bytes);
       const body = validateChatBody(parseJsonBody(text));
-      ctx = buildContext({ requestId, headers: headerRecord(c.req.raw.headers), body, startedMs, signal: c.req.raw.signal });
+      ctx = buildContext({ requestId, headers: headerRecord(c.req.raw.headers), body, startedMs, signal });
     } catch (err) {
       if (err instanceof GatewayError) {
         deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });

@@ -3,6 +3,7 @@
 // calls the same stage functions; no stage logic is written twice.
 import type { CacheKeyScope } from '../cache/types.ts';
 import type { PiiEntity } from '../classify/types.ts';
+import type { CancelSignal } from '../upstream/types.ts';
 
 export interface ContentPart {
   type: string;
@@ -98,5 +99,6 @@ export interface PipelineContext {
   taps: ResponseTap[];
   /** Monotonic ms at arrival. */
   startedMs: number;
-  signal?: AbortSignal;
+  /** The client's cancel (it left before the answer was complete). */
+  signal?: CancelSignal;
 }

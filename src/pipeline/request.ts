@@ -2,6 +2,7 @@
 import type { ChatBody, ChatMessage, PipelineContext } from './context.ts';
 import { badRequest, GatewayError } from './errors.ts';
 import { extractTexts } from './texts.ts';
+import type { CancelSignal } from '../upstream/types.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -78,7 +79,7 @@ export interface ContextInput {
   headers: Record<string, string>;
   body: ChatBody;
   startedMs: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export function buildContext(input: ContextInput): PipelineContext {

@@ -3,7 +3,7 @@
 // so both runtimes get it: a read of the upstream body that waits longer than the limit aborts the
 // upstream request and fails with UpstreamIdleError. Only time spent waiting on the upstream counts:
 // a slow client that leaves the body unread (backpressure) is not the upstream's silence.
-import type { UpstreamResponse } from './types.ts';
+import type { CancelSignal, UpstreamResponse } from './types.ts';
 
 export class UpstreamIdleError extends Error {
   constructor(readonly ms: number) {
@@ -14,7 +14,7 @@ export class UpstreamIdleError extends Error {
 
 export interface IdleWatch {
   /** For UpstreamRequest.signal: the client's signal (the idle abort ends the body read, not the request). */
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CancelSignal | undefined;
   readonly fired: boolean;
   /** The body under the watch; the watch ends with it (end, error or cancel). */
   body(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
@@ -28,7 +28,7 @@ export interface IdleWatch {
 // the request itself needs only the client's signal, and a stalled read is ended where it happens
 // (a web-stream body is cancelled, a text() read is aborted). An AbortSignal costs about 5 us to create
 // on Node 20, per request.
-export function idleWatch(ms: number, clientSignal?: AbortSignal): IdleWatch {
+export function idleWatch(ms: number, clientSignal?: CancelSignal): IdleWatch {
   if (!ms) return new NoIdleWatch(clientSignal);
   return new TimedIdleWatch(ms, clientSignal);
 }
@@ -36,7 +36,7 @@ export function idleWatch(ms: number, clientSignal?: AbortSignal): IdleWatch {
 // Classes, not object literals: a literal with a getter (`fired`), built per request, is a slow object.
 class NoIdleWatch implements IdleWatch {
   readonly fired = false;
-  constructor(readonly signal: AbortSignal | undefined) {}
+  constructor(readonly signal: CancelSignal | undefined) {}
   body(b: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
     return b;
   }
@@ -55,7 +55,7 @@ class TimedIdleWatch implements IdleWatch {
 
   constructor(
     private readonly ms: number,
-    readonly signal: AbortSignal | undefined,
+    readonly signal: CancelSignal | undefined,
   ) {}
 
   private readonly check = () => {

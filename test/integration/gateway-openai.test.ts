@@ -159,4 +159,21 @@ describe('client disconnect', () => {
     expect(record.cancelled).toBe(true);
     expect(record.completed).not.toBe(true);
   });
+
+  it('cancels the upstream request when the client goes away before the upstream answered', async () => {
+    const ac = new AbortController();
+    const before = gw.mock.mock.requests.length;
+    const pending = client.chat.completions
+      .create({ model: 'qwen3', messages: [{ role: 'user', content: 'slow answer' }] }, { headers: { 'x-mock-delay-ms': '5000' }, signal: ac.signal })
+      .catch((e: unknown) => e);
+    let deadline = Date.now() + 3000;
+    while (gw.mock.mock.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const record = gw.mock.mock.requests.at(-1)!;
+    ac.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    deadline = Date.now() + 3000;
+    while (!record.cancelled && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(record.cancelled).toBe(true);
+    expect(record.completed).not.toBe(true);
+  });
 });
