@@ -117,6 +117,8 @@ export function withRequestSpan<T>(
   attributes: Attributes,
   fn: (span: Span) => Promise<T> | T,
 ): Promise<T> {
+  // No provider: no parent context to read either (withSpan takes its no-op path).
+  if (!tracingActive()) return withSpan(SPAN.REQUEST, attributes, fn);
   return withSpan(SPAN.REQUEST, attributes, fn, { kind: SpanKind.SERVER, parent: extractTraceContext(headers, context.active()) });
 }
 
