@@ -8,7 +8,7 @@
 import { cpus } from 'node:os';
 import { createNodeEngine } from '../runtimes/node/ort-engine.ts';
 import { createFileSource, defaultModelsDir } from '../runtimes/node/file-source.ts';
-import { createClassifiers, fusePacks, loadPacks } from '../src/classify/registry.ts';
+import { createClassifiers, fusePacks, loadPacks, runAloneOnFused } from '../src/classify/registry.ts';
 import type { Classifiers } from '../src/classify/types.ts';
 import type { LoadedPack } from '../src/classify/pack-loader.ts';
 import { cliArg, REQUEST, textCycle, timeRuns, VARIANTS, type Timing } from './timing.ts';
@@ -64,7 +64,7 @@ async function main() {
     const f = pack.featurizer.encode(REQUEST);
     const run = await measure(() => pack.session.run(f.feeds));
     const what = pack.manifest.task === 'token-classification' ? `${name} (model + recognizers)` : name;
-    rows.push(`| ${what} | ${fmt(full.p50)} | ${fmt(full.p99)} | ${fmt(full.mean)} | ${fmt(feat.p50)} | ${fmt(run.p50)} |`);
+    rows.push(`| ${what} | ${fmt(full.p50)} | ${fmt(full.p99)} | ${fmt(full.mean)} | ${fmt(feat.p50)} | ${fmt(run.p50)} | |`);
   }
 
   // Each combination on separate sessions and fused, in alternating blocks (the box is shared:
@@ -83,6 +83,16 @@ async function main() {
     combo.fused = callsOf(createClassifiers(packs, { fused: f }));
   }
   const blocks = 8;
+  // CPU time per call next to wall-clock percentiles: on a shared box the wall clock includes time
+  // other processes held the core; CPU time (process.cpuUsage, whole block incl. warm-up) does not.
+  const cpuOf = new WeakMap<Timing, number>();
+  const timeBlock = async (fn: (text: string) => unknown, o: { runs: number; warmup: number; next: () => string }) => {
+    const c0 = process.cpuUsage();
+    const t = await timeRuns(fn, o);
+    const c = process.cpuUsage(c0);
+    cpuOf.set(t, (c.user + c.system) / 1000 / (o.runs + o.warmup));
+    return t;
+  };
   const together = (cs: typeof calls, names: string[]) => async (text: string) => {
     for (const n of names) await cs[n]!(text);
   };
@@ -92,28 +102,50 @@ async function main() {
       const r = results.get(combo.label) ?? { sep: [], fused: [] };
       results.set(combo.label, r);
       const o = { runs: Math.ceil(RUNS / blocks), warmup: Math.ceil(WARMUP / blocks), next: nextText };
-      r.sep.push(await timeRuns(together(calls, combo.names), o));
-      r.fused.push(await timeRuns(together(combo.fused!, combo.names), o));
+      r.sep.push(await timeBlock(together(calls, combo.names), o));
+      r.fused.push(await timeBlock(together(combo.fused!, combo.names), o));
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const pooled = (ts: Timing[]) => ({ p50: median(ts.map((t) => t.p50)), p99: median(ts.map((t) => t.p99)), mean: median(ts.map((t) => t.mean)) });
-  let all4 = { p50: Infinity, p99: Infinity, mean: Infinity };
+  const pooled = (ts: Timing[]) => ({ p50: median(ts.map((t) => t.p50)), p99: median(ts.map((t) => t.p99)), mean: median(ts.map((t) => t.mean)), cpu: median(ts.map((t) => cpuOf.get(t) ?? NaN)) });
+  let all4 = { p50: Infinity, p99: Infinity, mean: Infinity, cpu: Infinity };
   for (const combo of combos) {
     const r = results.get(combo.label)!;
     const s = pooled(r.sep);
     const f = pooled(r.fused);
     if (combo.names === four) all4 = f;
-    rows.push(`| ${combo.label} (sequential, separate sessions) | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} | | |`);
-    rows.push(`| ${combo.label} (sequential, fused session) | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.mean)} | | |`);
+    rows.push(`| ${combo.label} (sequential, separate sessions) | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} | | | ${fmt(s.cpu)} |`);
+    rows.push(`| ${combo.label} (sequential, fused session) | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.mean)} | | | ${fmt(f.cpu)} |`);
+  }
+
+  // The gateway releases a fused pack's own session (src/load-classifiers.ts, RSS-neutral): a call
+  // alone then runs on the fused session with the other members on placeholders.
+  if (gatewayPacks.length === 2) {
+    const mine = await loadPacks(source, engine, Object.fromEntries(gatewayPacks.map((n) => [n, n])));
+    const f = await fusePacks(mine, source, engine, [gatewayPacks]);
+    fusedSessions.push(...f);
+    const onFused = callsOf(createClassifiers(await runAloneOnFused(mine, f), { coRun: { mode: 'never' } }));
+    for (const name of gatewayPacks) {
+      const own: Timing[] = [];
+      const shared: Timing[] = [];
+      for (let b = 0; b < blocks; b++) {
+        const o = { runs: Math.ceil(RUNS / blocks), warmup: Math.ceil(WARMUP / blocks), next: nextText };
+        own.push(await timeBlock(calls[name]!, o));
+        shared.push(await timeBlock(onFused[name]!, o));
+      }
+      const a = pooled(own);
+      const x = pooled(shared);
+      rows.push(`| ${name} alone, own session | ${fmt(a.p50)} | ${fmt(a.p99)} | ${fmt(a.mean)} | | | ${fmt(a.cpu)} |`);
+      rows.push(`| ${name} alone on the fused ${gatewayPacks.join(' + ')} session | ${fmt(x.p50)} | ${fmt(x.p99)} | ${fmt(x.mean)} | | | ${fmt(x.cpu)} |`);
+    }
   }
 
   const words = VARIANTS[0]!.match(/\w+|[^\w\s]/g)?.length ?? 0;
   console.log(`\nRequest: ${VARIANTS[0]!.length} characters, ${words} word/punctuation tokens.`);
   console.log(`onnxruntime-node ${engine.name} CPU, intra-op threads ${THREADS}, inter-op 1; ${WARMUP} warm-up + ${RUNS} timed runs each.`);
   console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} visible cores).\n`);
-  console.log('| classifier | p50 ms | p99 ms | mean ms | featurize p50 ms | session.run p50 ms |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| classifier | p50 ms | p99 ms | mean ms | featurize p50 ms | session.run p50 ms | CPU ms/call |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
   console.log(`\nCommand: taskset -c 0 npx tsx bench/classifiers.ts ${args.join(' ')}`.trimEnd());
   console.log(`Combinations: median over ${blocks} interleaved blocks of each block's p50/p99/mean.`);

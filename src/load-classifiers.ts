@@ -6,7 +6,7 @@ import type { Classifiers, InferenceEngine, ModelSource } from './classify/types
 import type { Config } from './config/schema.ts';
 import type { Logger } from './observability/types.ts';
 import type { LoadedPack } from './classify/pack-loader.ts';
-import { createClassifiers, fusePacks, loadPacks } from './classify/registry.ts';
+import { createClassifiers, fusePacks, loadPacks, runAloneOnFused } from './classify/registry.ts';
 import { DEFAULT_EMBEDDING_PACK, packsToLoad } from './config/packs.ts';
 import { guardSettings } from './guard/settings.ts';
 
@@ -15,6 +15,11 @@ export interface LoadConfiguredOptions {
   strict?: boolean;
   /** Fuse the per-request packs into one session (default: when the engine says it pays). */
   fuse?: boolean;
+  /**
+   * Keep each fused pack's own session for the calls it gets alone (faster alone, but the fused
+   * weights are then held twice: ~10 MB for jailbreak + domain). Default false.
+   */
+  keepPackSessions?: boolean;
 }
 
 /**
@@ -57,7 +62,8 @@ export async function loadConfiguredClassifiers(
     }
   });
   const fused = (opts.fuse ?? engine.fusion === true) ? await fusePacks(loaded, source, engine, [perRequestPacks(config)], logger) : [];
-  return createClassifiers(loaded, { thresholds, logger, fused });
+  const packs = fused.length && !opts.keepPackSessions ? await runAloneOnFused(loaded, fused) : loaded;
+  return createClassifiers(packs, { thresholds, logger, fused });
 }
 
 /**

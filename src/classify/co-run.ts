@@ -50,8 +50,6 @@ export function createCoRunner(members: readonly LoadedPack[], fused: FusedSessi
   const capacity = Math.max(1, opts.recent ?? 64);
   const maxChars = opts.maxChars ?? 16_384;
   const byName = new Map(members.map((p) => [p.info.name, p]));
-  // A member that is not needed is fed what its featurizer makes of "": one position or token.
-  const placeholders = new Map<string, Record<string, Tensor>>(members.map((p) => [p.info.name, p.featurizer.encode('').feeds]));
   const memo = new Map<string, Entry>();
   // share.get(first).get(other): how often `other` was asked for a text after `first` opened it.
   const share = new Map<string, Map<string, number>>(members.map((p) => [p.info.name, new Map()]));
@@ -82,7 +80,7 @@ export function createCoRunner(members: readonly LoadedPack[], fused: FusedSessi
     for (const p of members) {
       const name = p.info.name;
       if (!included.has(name)) {
-        feeds.set(name, placeholders.get(name)!);
+        feeds.set(name, fused.placeholder(name));
         continue;
       }
       const bounded = boundText(text, p.manifest.max_length);

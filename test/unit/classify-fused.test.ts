@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeEngine } from '../../runtimes/node/ort-engine.ts';
 import { createFileSource, defaultModelsDir } from '../../runtimes/node/file-source.ts';
-import { createClassifiers, fusePacks, loadPacks } from '../../src/classify/registry.ts';
+import { createClassifiers, fusePacks, loadPacks, runAloneOnFused } from '../../src/classify/registry.ts';
 import { FuseError, mergeOnnxModels } from '../../src/classify/onnx-merge.ts';
 import { WireWriter } from '../../src/classify/onnx-wire.ts';
 import type { LoadedPack } from '../../src/classify/pack-loader.ts';
@@ -86,6 +86,28 @@ describe('fused sessions on the default packs', () => {
         expect(Array.from(got.data as Float32Array)).toEqual(Array.from(own.data as Float32Array));
       }
     }
+  }, 60_000);
+});
+
+describe('members running alone on the fused session (own sessions released)', () => {
+  it('answers exactly as the own sessions, pack by pack and together', async () => {
+    // Fresh packs: runAloneOnFused releases the sessions it replaces.
+    const mine = await loadPacks(source, engine, { domain: 'domain', jailbreak: 'jailbreak', embedding: 'embedding' });
+    const [f] = await fusePacks(mine, source, engine, [['jailbreak', 'domain']]);
+    const shared = await runAloneOnFused(mine, [f!]);
+    expect(shared.find((p) => p.info.name === 'embedding')!.session).toBe(mine.find((p) => p.info.name === 'embedding')!.session);
+    const alone = createClassifiers(packs);
+    const onFused = createClassifiers(shared, { coRun: { mode: 'never' } });
+    const together = createClassifiers(shared, { fused: [f!] });
+    for (const text of TEXTS.slice(0, 16)) {
+      for (const order of [['jailbreak'], ['domain'], ['embedding', 'jailbreak', 'domain']]) {
+        const want = await answers(alone, text, order);
+        expect(await answers(onFused, text, order)).toEqual(want);
+        expect(await answers(together, text, order)).toEqual(want);
+      }
+    }
+    await f!.release();
+    await mine.find((p) => p.info.name === 'embedding')!.session.release?.();
   }, 60_000);
 });
 
