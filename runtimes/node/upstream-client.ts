@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Agent } from 'undici';
-import { UpstreamConnectError, UpstreamTimeoutError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 
 export interface NodeUpstreamOptions {
   maxSockets?: number;
@@ -71,6 +71,63 @@ function toWebStream(res: Readable): ReadableStream<Uint8Array> {
   );
 }
 
+/**
+ * A reader straight over the Node stream, for the forwarder's streaming path: what toWebStream gives,
+ * without a ReadableStream (the same 16-chunk queue before the upstream is paused).
+ */
+class NodeBodyReader implements BodyReader {
+  private readonly queue: Uint8Array[] = [];
+  private ended = false;
+  private failed: Error | undefined;
+  private waiter: { resolve(r: ReadableStreamReadResult<Uint8Array>): void; reject(err: Error): void } | undefined;
+
+  constructor(private readonly src: Readable) {
+    src.on('data', (chunk: Buffer) => {
+      if (this.ended || this.failed) return;
+      const value = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const w = this.waiter;
+      if (w) {
+        this.waiter = undefined;
+        w.resolve({ done: false, value });
+      } else if (this.queue.push(value) >= 16) src.pause();
+    });
+    src.on('end', () => {
+      if (this.ended || this.failed) return;
+      this.ended = true;
+      this.waiter?.resolve({ done: true, value: undefined });
+      this.waiter = undefined;
+    });
+    const fail = (err: Error) => {
+      if (this.ended || this.failed) return;
+      this.failed = err;
+      this.waiter?.reject(err);
+      this.waiter = undefined;
+    };
+    // The upstream went away mid-answer.
+    src.on('error', fail);
+    src.on('close', () => fail(new Error('upstream connection closed mid-response')));
+  }
+
+  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const value = this.queue.shift();
+    if (value) {
+      if (this.queue.length === 0) this.src.resume();
+      return Promise.resolve({ done: false, value });
+    }
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  /** Client went away: drop the upstream request too, so the model stops generating. */
+  cancel(): Promise<void> {
+    this.ended = true;
+    this.queue.length = 0;
+    this.src.destroy();
+    return Promise.resolve();
+  }
+}
+
 function readAll(res: Readable, onData?: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -109,6 +166,10 @@ class NodeUpstreamResponse implements UpstreamResponse {
 
   text(onData?: () => void): Promise<string> {
     return readAll(this.src, onData);
+  }
+
+  reader(): BodyReader {
+    return new NodeBodyReader(this.src);
   }
 
   /** The idle timeout's end of a stalled text() read: the socket goes, the upstream stops generating. */

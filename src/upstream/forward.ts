@@ -105,7 +105,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
 
   if (contentType.includes('text/event-stream')) {
     let ttftMs: number | undefined;
-    const stream = watchStream(idle.body(res.body), ctx.taps, {
+    const stream = watchStream(idle.reader(res.reader ? res.reader() : res.body.getReader()), ctx.taps, {
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },

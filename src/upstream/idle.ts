@@ -3,7 +3,7 @@
 // so both runtimes get it: a read of the upstream body that waits longer than the limit aborts the
 // upstream request and fails with UpstreamIdleError. Only time spent waiting on the upstream counts:
 // a slow client that leaves the body unread (backpressure) is not the upstream's silence.
-import type { CancelSignal, UpstreamResponse } from './types.ts';
+import type { BodyReader, CancelSignal, UpstreamResponse } from './types.ts';
 
 export class UpstreamIdleError extends Error {
   constructor(readonly ms: number) {
@@ -18,6 +18,8 @@ export interface IdleWatch {
   readonly fired: boolean;
   /** The body under the watch; the watch ends with it (end, error or cancel). */
   body(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /** The same as a reader, without a ReadableStream of its own (the forwarder's streaming path). */
+  reader(reader: BodyReader): BodyReader;
   /** The whole body as text under the watch (the runtime's text() fast path where it has one). */
   text(res: UpstreamResponse): Promise<string>;
   /** Drops the timer (idempotent). */
@@ -39,6 +41,9 @@ class NoIdleWatch implements IdleWatch {
   constructor(readonly signal: CancelSignal | undefined) {}
   body(b: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
     return b;
+  }
+  reader(r: BodyReader): BodyReader {
+    return r;
   }
   text(res: UpstreamResponse): Promise<string> {
     return res.text ? res.text() : new Response(res.body).text();
@@ -85,7 +90,21 @@ class TimedIdleWatch implements IdleWatch {
   }
 
   body(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-    const reader = body.getReader();
+    const reader = this.reader(body.getReader());
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const r = await reader.read();
+          if (r.done) controller.close();
+          else controller.enqueue(r.value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  reader(reader: BodyReader): BodyReader {
     let stalled: Promise<never> | undefined;
     const stall = () =>
       (stalled ??= new Promise<never>((_, reject) => {
@@ -96,34 +115,29 @@ class TimedIdleWatch implements IdleWatch {
         };
       }));
     const ms = this.ms;
-    return new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          this.waiting();
-          let r: ReadableStreamReadResult<Uint8Array>;
-          try {
-            r = await Promise.race([reader.read(), stall()]);
-          } catch (err) {
-            this.dispose();
-            throw this.fired ? new UpstreamIdleError(ms) : err;
-          }
-          this.waitingSince = 0;
-          if (this.fired) {
-            this.dispose();
-            throw new UpstreamIdleError(ms);
-          }
-          if (r.done) {
-            this.dispose();
-            controller.close();
-          } else controller.enqueue(r.value);
-        },
-        cancel: (reason) => {
+    return {
+      read: async () => {
+        this.waiting();
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await Promise.race([reader.read(), stall()]);
+        } catch (err) {
           this.dispose();
-          return reader.cancel(reason);
-        },
+          throw this.fired ? new UpstreamIdleError(ms) : err;
+        }
+        this.waitingSince = 0;
+        if (this.fired) {
+          this.dispose();
+          throw new UpstreamIdleError(ms);
+        }
+        if (r.done) this.dispose();
+        return r;
       },
-      { highWaterMark: 0 },
-    );
+      cancel: (reason) => {
+        this.dispose();
+        return reader.cancel(reason);
+      },
+    };
   }
 
   async text(res: UpstreamResponse): Promise<string> {

@@ -1,6 +1,7 @@
 // Streaming passthrough with an optional view of the SSE events. Bytes go to the client as they
 // arrive; events are parsed only when a ResponseTap asks for chunks or for the assembled answer.
 import type { ResponseTap } from '../pipeline/context.ts';
+import type { BodyReader } from './types.ts';
 // One assembler for streamed answers (content, reasoning, tool calls), shared with the cache's replay.
 import { assembleChunks } from '../cache/sse.ts';
 
@@ -13,7 +14,8 @@ export interface StreamWatch {
   endWith?(err: unknown): string | undefined;
 }
 
-export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[], watch: StreamWatch): ReadableStream<Uint8Array> {
+/** `body` may be a reader (the forwarder's path: one ReadableStream per answer, the one returned here). */
+export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps: ResponseTap[], watch: StreamWatch): ReadableStream<Uint8Array> {
   const rewrite = taps.some((t) => t.chunk);
   const collect = rewrite || taps.some((t) => t.done);
   const decoder = new TextDecoder();
@@ -55,7 +57,7 @@ export function watchStream(body: ReadableStream<Uint8Array>, taps: ResponseTap[
   // otherwise `buffer` (collecting) or `tail` holds what follows the last blank line.
   const atBoundary = () => rewrite || (collect ? !(buffer + pendingCr).trim() : !tail.trim() || /(\n\n|\r\r|\r\n\r\n)$/.test(tail));
 
-  const reader = body.getReader();
+  const reader = 'getReader' in body ? body.getReader() : body;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       // A rewritten stream enqueues only whole events; a read that completes none must be followed
