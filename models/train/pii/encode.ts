@@ -34,6 +34,8 @@ export interface EncodedSet {
   offsets: Array<Array<[number, number]>>;
   /** spans that do not align with token boundaries (counted, never trained on) */
   misaligned: number;
+  /** [tokens] row of each token's pretrained word vector, -1 when it has none (wordvec.ts) */
+  wv?: Int32Array;
 }
 
 export function encodeRows(rows: PiiRow[], params: TokenFeatureParams): EncodedSet {

@@ -7,7 +7,10 @@
 //   feature_ids int32 [1,T,K] -> Gather int8 rows -> Cast -> ReduceSum over K -> * col scale + b1, Relu -> h
 //   h padded by one zero row each side, three Slices concatenated -> [h_{t-1}; h_t; h_{t+1}]
 //   MatMul Wc + bc, Relu -> MatMul Wo + bo -> Softmax -> probabilities [1,T,L]
-import type { PiiNet } from './model.ts';
+// With word vectors (model.ts): word_ids int32 [1,T] -> Gather int8 rows of u = A^T v (one scale
+// per column) -> Cast, * scale -> the 2W+1 shifted copies concatenated -> MatMul B, added to the bag
+// before the ReLU.
+import type { PiiNet, WordVecPath } from './model.ts';
 import { i64Const, initF32, initI8, node, serializeModel, valueInfo } from '../onnx-builder.ts';
 
 const FLOAT = 1;
@@ -32,9 +35,11 @@ export function shippedTable(net: PiiNet, clip = CLIP_QUANTILE): Float32Array {
   return Float32Array.from(q, (v, i) => v * scale[i % net.dim]!);
 }
 
-export function buildPiiGraph(net: PiiNet, K: number, meta: Record<string, string>): Uint8Array {
+/** `wvTable`: the reduced word-vector table [buckets, R] (wordvec.ts reducedTable) of a net with a word-vector path. */
+export function buildPiiGraph(net: PiiNet, K: number, meta: Record<string, string>, wvTable?: Float32Array): Uint8Array {
   const { buckets: V, dim: D, ctx: G, labels: L } = net;
   const qt = quantizeColumns(net.E, V, D);
+  const wv = net.wv && wvTable ? wordVecNodes(net.wv, wvTable) : undefined;
   const inits = [
     initI8('table', [V, D], qt.q),
     initF32('col_scale', [D], qt.scale),
@@ -58,7 +63,7 @@ export function buildPiiGraph(net: PiiNet, K: number, meta: Record<string, strin
     node('Cast', ['rows_q'], ['rows'], { to: FLOAT }),
     node('ReduceSum', ['rows', 'axis2'], ['bag_q'], { keepdims: 0 }),
     node('Mul', ['bag_q', 'col_scale'], ['bag']),
-    node('Add', ['bag', 'b1'], ['h_pre']),
+    ...(wv ? [node('Add', ['bag', 'b1'], ['h_b']), ...wv.nodes, node('Add', ['h_b', 'wv_add'], ['h_pre'])] : [node('Add', ['bag', 'b1'], ['h_pre'])]),
     node('Relu', ['h_pre'], ['h']),
     node('Pad', ['h', 'pads'], ['h_pad']),
     node('Slice', ['h_pad', 's0', 'e_m2', 'axis1'], ['h_prev']),
@@ -76,10 +81,36 @@ export function buildPiiGraph(net: PiiNet, K: number, meta: Record<string, strin
     {
       name: 'pii_token_features',
       nodes,
-      inputs: [valueInfo('feature_ids', 'int32', [1, 'tokens', K])],
+      inputs: [valueInfo('feature_ids', 'int32', [1, 'tokens', K]), ...(wv ? [valueInfo('word_ids', 'int32', [1, 'tokens'])] : [])],
       outputs: [valueInfo('probabilities', 'float32', [1, 'tokens', L])],
-      initializers: inits,
+      initializers: [...inits, ...(wv?.inits ?? [])],
     },
     { metadata: meta },
   );
+}
+
+/** Nodes from word_ids to wv_add [1,T,D] (see the header). */
+function wordVecNodes(p: WordVecPath, table: Float32Array): { nodes: ReturnType<typeof node>[]; inits: ReturnType<typeof initF32>[] } {
+  const { rank: R, win: W } = p;
+  const rows = table.length / R;
+  const qt = quantizeColumns(table, rows, R);
+  const inits = [initI8('wv_table', [rows, R], qt.q), initF32('wv_scale', [R], qt.scale), initF32('wv_b', [(2 * W + 1) * R, p.B.length / ((2 * W + 1) * R)], p.B)];
+  const nodes = [
+    node('Gather', ['wv_table', 'word_ids'], ['wv_q'], { axis: 0 }),
+    node('Cast', ['wv_q'], ['wv_f'], { to: FLOAT }),
+    node('Mul', ['wv_f', 'wv_scale'], ['wv_u']),
+  ];
+  if (W === 0) nodes.push(node('MatMul', ['wv_u', 'wv_b'], ['wv_add']));
+  else {
+    inits.push(i64Const('wv_pads', [0, W, 0, 0, W, 0]));
+    nodes.push(node('Pad', ['wv_u', 'wv_pads'], ['wv_pad']));
+    const parts: string[] = [];
+    for (let s = 0; s <= 2 * W; s++) {
+      inits.push(i64Const(`wv_s${s}`, [s]), i64Const(`wv_e${s}`, [s === 2 * W ? 2 ** 31 - 1 : s - 2 * W]));
+      nodes.push(node('Slice', ['wv_pad', `wv_s${s}`, `wv_e${s}`, 'axis1'], [`wv_sh${s}`]));
+      parts.push(`wv_sh${s}`);
+    }
+    nodes.push(node('Concat', parts, ['wv_ctx'], { axis: 2 }), node('MatMul', ['wv_ctx', 'wv_b'], ['wv_add']));
+  }
+  return { nodes, inits };
 }

@@ -5,8 +5,11 @@ import type { PackManifest, TokenClassifier, TokenPrediction } from '../../../sr
 import type { EncodedSet } from './encode.ts';
 import { forward, type PiiNet } from './model.ts';
 
+/** Reduced word vectors u [T, R] of a text's tokens, for a net with a word-vector path. */
+export type WordVecInput = (text: string, offsets: Array<[number, number]>) => Float32Array;
+
 /** `typeSum`: decide on P(B-X)+P(I-X) per type (what the shipped graph outputs), `oBias`: log-odds added to O. */
-export function jsTokenClassifier(net: PiiNet, manifest: PackManifest, labels: string[], E = net.E, dec: { typeSum?: boolean; oBias?: number } = {}): TokenClassifier {
+export function jsTokenClassifier(net: PiiNet, manifest: PackManifest, labels: string[], E = net.E, dec: { typeSum?: boolean; oBias?: number } = {}, words?: WordVecInput): TokenClassifier {
   const fz = createTokenFeaturizer(manifest.featurizer, manifest);
   return {
     name: manifest.name,
@@ -17,7 +20,8 @@ export function jsTokenClassifier(net: PiiNet, manifest: PackManifest, labels: s
       const feed = Object.values(f.feeds)[0]!;
       const K = feed.dims[2]!;
       const set: EncodedSet = { K, ids: feed.data as Int32Array, labels: new Int32Array(0), rowStart: new Int32Array(0), offsets: [], misaligned: 0 };
-      const probs = forward(net, set, 0, f.length, E);
+      const offs = f.offsets ?? [];
+      const probs = forward(net, set, 0, f.length, E, words && net.wv ? words(text, offs) : undefined);
       const L = labels.length;
       for (let t = 0; t < f.length; t++) decode(probs, t * L, L, dec);
       return (f.offsets ?? []).map(([start, end], t) => {
