@@ -2,10 +2,10 @@
 //   npx tsx bench/profile.ts [semroute|bare] [--conns 32] [--seconds 10] [--stream] [--rounds 1] [-- node flags]
 // e.g. `npx tsx bench/profile.ts semroute --seconds 10 -- --cpu-prof --cpu-prof-dir=/tmp/prof`.
 // Prints server CPU per request and process.memoryUsage() (rss, heap, external, arrayBuffers) after each round.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.ts';
-import { root, start, stop } from './servers.ts';
+import { root, rssByMapping, start, stop } from './servers.ts';
 
 const dash = process.argv.indexOf('--');
 const { values, positionals } = parseArgs({
@@ -35,21 +35,11 @@ for (let i = 0; i < Number(values.rounds); i++) {
       `cpu/req ${((after.cpuUs - before.cpuUs) / r.requests).toFixed(0)} us, p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(3)} ms, errors ${r.errors}; ` +
       `rss ${mb(after.rss)} MB, heapTotal ${mb(after.heapTotal)}, heapUsed ${mb(after.heapUsed)}, external ${mb(after.external)}, arrayBuffers ${mb(after.arrayBuffers)}`,
   );
+  console.log(`  V8 spaces (physical MB): ${Object.entries(after.spaces ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }
-// Where the resident memory sits (Linux): RSS per mapping, grouped: V8 and malloc heaps are anonymous.
-const smaps = `/proc/${server.proc.pid}/smaps`;
-if (existsSync(smaps)) {
-  const by = new Map<string, number>();
-  let name = '';
-  for (const line of readFileSync(smaps, 'utf8').split('\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (head) name = (head[1] || '[anon]').replace(/.*\/(node_modules\/)?/, '');
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss) by.set(name, (by.get(name) ?? 0) + Number(rss[1]));
-  }
-  const rows = [...by].sort((a, b) => b[1] - a[1]).filter(([, kb]) => kb >= 1024);
-  console.log(`RSS by mapping (>= 1 MB): ${rows.map(([n, kb]) => `${n} ${(kb / 1024).toFixed(1)}`).join(', ')}`);
-}
+// Where the resident memory sits (Linux): RSS per mapping; V8 and large native allocations are anonymous.
+const rows = rssByMapping(server.proc.pid);
+if (rows.length) console.log(`RSS by mapping (>= 1 MB): ${rows.map(([n, mb]) => `${n} ${mb.toFixed(1)}`).join(', ')}`);
 await stop(server);
 await stop(upstream);
 process.exit(0);

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { percentile, runLoad, type LoadResult } from './load.ts';
-import { root, start } from './servers.ts';
+import { root, rssByMapping, start, type Child } from './servers.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -63,6 +63,22 @@ async function main() {
       }
     }
   }
+  // What the resident memory is made of, at the end of the run (still warm from the load).
+  const memory = async (c: Child) => {
+    const u = await c.usage();
+    const sp = u.spaces ?? {};
+    const young = (sp.new_space ?? 0) + (sp.new_large_object_space ?? 0);
+    const maps = rssByMapping(c.proc.pid, 2)
+      .map(([n, mb]) => `${n === 'node' ? 'node binary' : n} ${mb.toFixed(0)}`)
+      .join(', ');
+    return (
+      `RSS ${(u.rss / 1048576).toFixed(0)} MB: V8 heap ${((u.heapTotal ?? 0) / 1048576).toFixed(0)} MB (young generation ${young.toFixed(0)}, old ${(sp.old_space ?? 0).toFixed(0)}, ` +
+      `code ${(sp.code_space ?? 0).toFixed(0)}, large objects ${(sp.large_object_space ?? 0).toFixed(0)}), ArrayBuffers ${((u.arrayBuffers ?? 0) / 1048576).toFixed(0)} MB` +
+      (maps ? `; by mapping (MB, >= 2): ${maps}` : '')
+    );
+  };
+  const semMemory = await memory(sem);
+  const bareMemory = await memory(bare);
   for (const t of targets) t.child.proc.kill();
 
   const rows: string[] = [];
@@ -115,6 +131,10 @@ Against the targets (same run):
 - added p50 at concurrency 1 over the upstream direct: **${addedP50.toFixed(3)} ms** (target <= 0.5 ms).
 - added time to the first streamed chunk at concurrency 1: semroute **${addedFirst.toFixed(3)} ms**, bare proxy ${bareAddedFirst.toFixed(3)} ms (the first chunk is passed on as it arrives; nothing waits for the rest).
 - semroute RSS under load with the default packs loaded: **${semRss.toFixed(0)} MB** (target <= 150 MB).
+
+What the RSS is made of at the end of the run (process.memoryUsage, v8.getHeapSpaceStatistics, /proc/PID/smaps; [anon] holds V8's heap and large native allocations such as onnxruntime's, [heap] malloc's smaller ones):
+- semroute: ${semMemory}.
+- bare Hono + fetch proxy: ${bareMemory}.
 <!-- gateway-bench:end -->`;
 
   const file = `${root}BENCHMARKS.md`;

@@ -2,6 +2,7 @@
 // `npm run build` + `npm start` runs semroute), answering {cmd:'usage'} over IPC (child-ipc.ts).
 // Shared by bench/run.ts (the interleaved comparison) and bench/profile.ts (one server under load).
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -15,6 +16,7 @@ export interface Usage {
   heapUsed?: number;
   external?: number;
   arrayBuffers?: number;
+  spaces?: Record<string, number>;
 }
 
 export interface Child {
@@ -78,4 +80,22 @@ export function stop(c: Child): Promise<void> {
     c.proc.once('exit', () => resolve());
     c.proc.kill('SIGINT');
   });
+}
+
+/**
+ * Where a process's resident memory sits (Linux /proc/PID/smaps): MB per mapping, largest first.
+ * V8's heap and large native allocations are anonymous mappings ([anon]); malloc's small ones [heap].
+ */
+export function rssByMapping(pid: number | undefined, minMb = 1): Array<[string, number]> {
+  const smaps = `/proc/${pid}/smaps`;
+  if (pid === undefined || !existsSync(smaps)) return [];
+  const by = new Map<string, number>();
+  let name = '';
+  for (const line of readFileSync(smaps, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = (head[1] || '[anon]').replace(/.*\/(node_modules\/)?/, '');
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) by.set(name, (by.get(name) ?? 0) + Number(rss[1]) / 1024);
+  }
+  return [...by].sort((a, b) => b[1] - a[1]).filter(([, mb]) => mb >= minMb);
 }
