@@ -34,20 +34,27 @@ export interface FusedSession {
 /** Why packs could not be fused (the caller keeps separate sessions and logs this). */
 export class FuseRefused extends Error {}
 
+/**
+ * `beforeCreate` runs before the members' models are read and merged: the place to release sessions
+ * the fused one replaces, so their memory is reused instead of added to (the gateway's RSS, measured
+ * in bench/classifiers.ts terms in BENCHMARKS.md, grows by the merged copy otherwise).
+ */
 export async function createFusedSession(
   members: readonly LoadedPack[],
   source: ModelSource,
   engine: InferenceEngine,
+  beforeCreate?: () => Promise<void>,
 ): Promise<FusedSession> {
   if (members.length < 2) throw new FuseRefused('fewer than two packs');
+  for (const p of members) if (!p.modelPath) throw new FuseRefused(`pack ${p.info.name} has no model path`);
+  await beforeCreate?.();
   const parts: MergePart[] = [];
   const feedNames: Array<Array<[string, string]>> = [];
   const outputNames: string[] = [];
   for (const [i, p] of members.entries()) {
-    if (!p.modelPath) throw new FuseRefused(`pack ${p.info.name} has no model path`);
     const inputs = Object.fromEntries(p.manifest.inputs.map((n) => [n, `in${i}/${n}`]));
     const output = `out${i}/${p.manifest.output}`;
-    parts.push({ model: await source.read(p.modelPath), prefix: `p${i}/`, inputs, outputs: { [p.manifest.output]: output } });
+    parts.push({ model: await source.read(p.modelPath!), prefix: `p${i}/`, inputs, outputs: { [p.manifest.output]: output } });
     feedNames.push(Object.entries(inputs));
     outputNames.push(output);
   }

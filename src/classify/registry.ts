@@ -87,39 +87,47 @@ export async function fusePacks(
   groups: ReadonlyArray<readonly string[]>,
   logger?: Logger,
 ): Promise<FusedSession[]> {
-  const out: FusedSession[] = [];
-  for (const group of groups) {
-    const members = loaded.filter((p) => group.includes(p.info.name));
-    if (members.length < 2) continue;
-    try {
-      out.push(await createFusedSession(members, source, engine));
-      logger?.info({ packs: members.map((p) => p.info.name) }, 'model packs fused into one session');
-    } catch (err) {
-      if (!(err instanceof FuseRefused)) throw err;
-      logger?.warn({ packs: members.map((p) => p.info.name), reason: err.message }, 'model packs not fused; each runs on its own session');
-    }
-  }
-  return out;
+  return (await fuseSharingWeights(loaded, source, engine, groups, { logger })).fused;
 }
 
 /**
- * Packs whose members of a fused session also run alone on it (the other members on placeholders),
- * with their own sessions released: the fused weights then replace theirs instead of adding ~the
- * same again to RSS. A run alone pays ~0.5 us per placeholder node (jailbreak alone with a domain
- * placeholder: ~15 us).
+ * Like fusePacks, but members of at least `releaseAtLeastBytes` also run alone on the fused session
+ * (the other members on placeholders) and their own sessions are released, before the fused one is
+ * created so its weights take their memory. A run alone then pays the placeholders' nodes (~0.5-1 us
+ * each; jailbreak alone with a domain placeholder ~10-40 us), so small packs, the ones asked alone
+ * most (the guard on every request), keep their own session: holding their weights twice costs little.
+ * A group that cannot be fused gets its released sessions back.
  */
-export async function runAloneOnFused(loaded: readonly LoadedPack[], fused: readonly FusedSession[]): Promise<LoadedPack[]> {
-  const out: LoadedPack[] = [];
-  for (const p of loaded) {
-    const f = fused.find((x) => x.packs.includes(p.info.name));
-    if (!f) {
-      out.push(p);
-      continue;
+export async function fuseSharingWeights(
+  loaded: readonly LoadedPack[],
+  source: ModelSource,
+  engine: InferenceEngine,
+  groups: ReadonlyArray<readonly string[]>,
+  opts: { releaseAtLeastBytes?: number; logger?: Logger } = {},
+): Promise<{ packs: LoadedPack[]; fused: FusedSession[] }> {
+  const limit = opts.releaseAtLeastBytes ?? Infinity;
+  const packs = [...loaded];
+  const fused: FusedSession[] = [];
+  for (const group of groups) {
+    const members = packs.filter((p) => group.includes(p.info.name) && !p.coRun);
+    if (members.length < 2) continue;
+    const released = members.filter((p) => p.info.sizeBytes >= limit);
+    try {
+      const f = await createFusedSession(members, source, engine, async () => {
+        for (const p of released) await p.session.release?.().catch(() => {});
+      });
+      for (const p of released) packs[packs.indexOf(p)] = { ...p, session: f.memberSession(p.info.name) };
+      fused.push(f);
+      opts.logger?.info({ packs: members.map((p) => p.info.name), released: released.map((p) => p.info.name) }, 'model packs fused into one session');
+    } catch (err) {
+      if (!(err instanceof FuseRefused)) throw err;
+      for (const p of released) {
+        if (p.modelPath) packs[packs.indexOf(p)] = { ...p, session: await engine.createSession(await source.read(p.modelPath)) };
+      }
+      opts.logger?.warn({ packs: members.map((p) => p.info.name), reason: err.message }, 'model packs not fused; each runs on its own session');
     }
-    await p.session.release?.().catch(() => {});
-    out.push({ ...p, session: f.memberSession(p.info.name) });
   }
-  return out;
+  return { packs, fused };
 }
 
 /** The token classifier of a loaded token-classification pack (for eval tools and tests). */

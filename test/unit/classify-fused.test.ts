@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeEngine } from '../../runtimes/node/ort-engine.ts';
 import { createFileSource, defaultModelsDir } from '../../runtimes/node/file-source.ts';
-import { createClassifiers, fusePacks, loadPacks, runAloneOnFused } from '../../src/classify/registry.ts';
+import { createClassifiers, fusePacks, fuseSharingWeights, loadPacks } from '../../src/classify/registry.ts';
 import { FuseError, mergeOnnxModels } from '../../src/classify/onnx-merge.ts';
 import { WireWriter } from '../../src/classify/onnx-wire.ts';
 import type { LoadedPack } from '../../src/classify/pack-loader.ts';
@@ -91,10 +91,10 @@ describe('fused sessions on the default packs', () => {
 
 describe('members running alone on the fused session (own sessions released)', () => {
   it('answers exactly as the own sessions, pack by pack and together', async () => {
-    // Fresh packs: runAloneOnFused releases the sessions it replaces.
+    // Fresh packs: fuseSharingWeights releases the sessions it replaces.
     const mine = await loadPacks(source, engine, { domain: 'domain', jailbreak: 'jailbreak', embedding: 'embedding' });
-    const [f] = await fusePacks(mine, source, engine, [['jailbreak', 'domain']]);
-    const shared = await runAloneOnFused(mine, [f!]);
+    const { packs: shared, fused: [f] } = await fuseSharingWeights(mine, source, engine, [['jailbreak', 'domain']], { releaseAtLeastBytes: 0 });
+    for (const name of ['jailbreak', 'domain']) expect(shared.find((p) => p.info.name === name)!.session).not.toBe(mine.find((p) => p.info.name === name)!.session);
     expect(shared.find((p) => p.info.name === 'embedding')!.session).toBe(mine.find((p) => p.info.name === 'embedding')!.session);
     const alone = createClassifiers(packs);
     const onFused = createClassifiers(shared, { coRun: { mode: 'never' } });
@@ -108,6 +108,38 @@ describe('members running alone on the fused session (own sessions released)', (
     }
     await f!.release();
     await mine.find((p) => p.info.name === 'embedding')!.session.release?.();
+  }, 60_000);
+
+  it('keeps the own session of a pack smaller than the limit', async () => {
+    const mine = await loadPacks(source, engine, { domain: 'domain', jailbreak: 'jailbreak' });
+    const limit = 4 * 2 ** 20;
+    const small = mine.find((p) => p.info.sizeBytes < limit)!;
+    const big = mine.find((p) => p.info.sizeBytes >= limit)!;
+    const { packs: shared, fused: [f] } = await fuseSharingWeights(mine, source, engine, [['jailbreak', 'domain']], { releaseAtLeastBytes: limit });
+    expect(shared.find((p) => p.info.name === small.info.name)!.session).toBe(small.session);
+    expect(shared.find((p) => p.info.name === big.info.name)!.session).not.toBe(big.session);
+    const alone = createClassifiers(packs);
+    const c = createClassifiers(shared, { fused: [f!] });
+    for (const text of TEXTS.slice(10, 14)) expect(await answers(c, text, ['domain', 'jailbreak'])).toEqual(await answers(alone, text, ['domain', 'jailbreak']));
+    await f!.release();
+    await small.session.release?.();
+  }, 60_000);
+});
+
+describe('a group whose merged model an engine refuses', () => {
+  it('gets the released sessions back and answers as before', async () => {
+    const mine = await loadPacks(source, engine, { domain: 'domain', jailbreak: 'jailbreak' });
+    let calls = 0;
+    const refusing = { ...engine, createSession: (m: Uint8Array) => (calls++ === 0 ? Promise.reject(new Error('no')) : engine.createSession(m)) };
+    const log = captureLogger();
+    const { packs: back, fused: none } = await fuseSharingWeights(mine, source, refusing, [['jailbreak', 'domain']], { releaseAtLeastBytes: 0, logger: log });
+    expect(none).toEqual([]);
+    expect(calls).toBe(3); // the merged model, then each released pack's own model again
+    expect(log.lines.find((l) => l.level === 'warn')?.msg).toBe('model packs not fused; each runs on its own session');
+    const alone = createClassifiers(packs);
+    const c = createClassifiers(back);
+    for (const text of TEXTS.slice(0, 4)) expect(await answers(c, text, ['jailbreak', 'domain'])).toEqual(await answers(alone, text, ['jailbreak', 'domain']));
+    await Promise.all(back.map((p) => p.session.release?.()));
   }, 60_000);
 });
 
