@@ -120,7 +120,7 @@ so absolute figures are noisy; the ratios come from the same interleaved run.
 Each server is its own process, bundled with esbuild and run by plain \`node\` (as \`npm run build && npm start\` runs semroute); the load generator (bench/load.ts, node:http keep-alive, closed loop) shares the same cores.
 Requests: the ${cases.length} questions of \`domain_classify_cases.json\` in turn, \`"model": "MoM"\`, header \`x-user-id\`.
 semroute runs the bundled default config and packs: jailbreak guard, domain classification and routing, PII policy, system prompt and reasoning rewrite,
-endpoint pool, node:http keep-alive upstream client, metrics, one pino log line per request (written synchronously, as main.ts writes stdout, to /dev/null); semantic cache off (every request reaches the upstream).
+endpoint pool, undici keep-alive upstream client, metrics, one pino log line per request (through main.ts's stdout destination: synchronous writes, once per event-loop turn; here to /dev/null); semantic cache off (every request reaches the upstream).
 Upstream: bench/fast-upstream.ts, node:http with precomputed answers (a streamed answer sends its first event at once, the rest on the next tick).
 Server CPU per request = the server process's user+system CPU time over the run / requests answered.
 ${rows.join('\n')}
