@@ -30,6 +30,7 @@ let lookup: WordVecLookup | undefined;
 if (useGlove) {
   lookup = buildWordVecLookup({ words: num('words', 400000), buckets: num('wb', 2 ** 20), seed: 7, scale: num('gscale', 0.2), exact: !!num('exact', 0) });
   const lk = lookup;
+  if (args['clusters']) kmeansInPlace(lk.vectors, Math.min(num('words', 400000), lk.vectors.length / lk.dim), lk.dim, num('clusters', 256), num('kiters', 6));
   const wv: number[] = [];
   for (const row of trainRows) wv.push(...tokenVectorRows(lk, row.text, MAX_LENGTH));
   set.wv = Int32Array.from(wv);
@@ -72,4 +73,43 @@ if (args['show']) {
     const miss = it.gold.filter((s) => !pk.has(key(s)) && ft(s));
     if (bad.length || miss.length) console.log(JSON.stringify(txt.slice(0, 140)), '\n   FP', bad.map((s) => `${s.type}:${JSON.stringify(txt.slice(s.start, s.end))}`).join(' '), '\n   FN', miss.map((s) => `${s.type}:${JSON.stringify(txt.slice(s.start, s.end))}`).join(' '));
   });
+}
+
+/** Replaces each of the first n vectors by its k-means centroid (cosine, seeded), so words share a cluster vector. */
+function kmeansInPlace(vecs: Float32Array, n: number, d: number, k: number, iters: number): void {
+  const t = Date.now();
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let nn = 0;
+    for (let j = 0; j < d; j++) nn += vecs[i * d + j]! ** 2;
+    const f = 1 / Math.sqrt(nn || 1);
+    for (let j = 0; j < d; j++) x[i * d + j] = vecs[i * d + j]! * f;
+  }
+  const c = new Float32Array(k * d);
+  for (let q = 0; q < k; q++) c.set(x.subarray(((q * 7919) % n) * d, ((q * 7919) % n) * d + d), q * d);
+  const asg = new Int32Array(n);
+  for (let it = 0; it < iters; it++) {
+    for (let i = 0; i < n; i++) {
+      let best = 0, bv = -Infinity;
+      for (let q = 0; q < k; q++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += x[i * d + j]! * c[q * d + j]!;
+        if (s > bv) { bv = s; best = q; }
+      }
+      asg[i] = best;
+    }
+    c.fill(0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) c[asg[i]! * d + j]! += x[i * d + j]!;
+    for (let q = 0; q < k; q++) {
+      let nn = 0;
+      for (let j = 0; j < d; j++) nn += c[q * d + j]! ** 2;
+      const f = 1 / Math.sqrt(nn || 1);
+      for (let j = 0; j < d; j++) c[q * d + j]! *= f;
+    }
+  }
+  // centroid at the mean norm of the original vectors, so the scale stays comparable
+  let norm = 0;
+  for (let i = 0; i < n; i++) { let nn = 0; for (let j = 0; j < d; j++) nn += vecs[i * d + j]! ** 2; norm += Math.sqrt(nn) / n; }
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) vecs[i * d + j] = c[asg[i]! * d + j]! * norm;
+  console.log(`k-means ${n} words x ${k} clusters in ${((Date.now() - t) / 1000).toFixed(0)}s`);
 }

@@ -131,11 +131,17 @@ win=, wdrop=, gscale=, seed=):
   with collisions masked: 0.854 / 0.456; the feature table halved to 2^16 buckets for 100k words in
   2^17 buckets, rank 16: 0.853 / 0.434.
 - word dropout 0.3 without vectors: 0.837 / 0.421.
+- word clusters instead of vectors (k-means, 256 clusters of the 150k most frequent words; a 2^18
+  bucket -> cluster byte table would fit the budget; \`clusters=256\`), word dropout 0.3: seeds 1 / 2 / 3
+  0.868 / 0.439, 0.846 / 0.455, 0.851 / 0.427, mean 0.855 / 0.440, against 0.867 / 0.448, 0.862 / 0.444,
+  0.831 / 0.416, mean 0.853 / 0.436 without.
 The vectors help the informal WNUT-17 text (+0.02 to +0.06 with the full vocabulary) but not the
 Presidio templates, whose names and places come from the same Faker pools as the training values,
 which the hashed word features already memorise; in a table that fits the budget, hash collisions
-give rare names a frequent word's vector and the Presidio score drops. Single runs move by about
-+-0.005 (Presidio) and +-0.02 (WNUT) between seeds, so differences under that are noise.
+give rare names a frequent word's vector and the Presidio score drops. Training seeds alone move the
+dev scores a lot (Presidio 0.867 / 0.862 / 0.831, WNUT 0.448 / 0.444 / 0.416 for seeds 1 / 2 / 3 of
+the shipped configuration), so a single-seed difference under about 0.02 is noise, and the shipped
+seed 1 is the best of those three.
 
 ## Precision on benign prompts
 Share of MMLU-Pro questions (800 from ../shared/data/category, which hold no personal data beyond
