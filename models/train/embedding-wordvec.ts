@@ -9,29 +9,10 @@
 // word-vectors.ts); a bucket belongs to the token most likely to occur there (p = mean of the own-data
 // frequency and a Zipf estimate from the GloVe rank), so frequent words keep their vector and a
 // frequent token GloVe lacks ("'s", numbers) keeps its bucket empty instead of borrowing a vector.
-import { WordVectorEncoder, wordVectorId, wordVectorTokens, type WordVectorParams } from '../../src/classify/featurizers/word-vectors.ts';
+import { wordVectorId, wordVectorTokens, type WordVectorParams } from '../../src/classify/featurizers/word-vectors.ts';
+import { encodeWv, type WvRows } from './word-vectors.ts';
+export { encodeWv, type WvRows };
 import type { Glove } from './glove.ts';
-
-export interface WvRows {
-  rows: number;
-  ptr: Int32Array;
-  ids: Int32Array;
-  counts: Float32Array;
-}
-
-/** Distinct word ids and counts per text, exactly as serving feeds them. */
-export function encodeWv(texts: string[], params: WordVectorParams, maxLength: number, maxChars: number): WvRows {
-  const enc = new WordVectorEncoder(params, maxLength, maxChars);
-  const ptr = new Int32Array(texts.length + 1);
-  const ids: number[] = [];
-  const counts: number[] = [];
-  texts.forEach((t, i) => {
-    const r = enc.run(t);
-    for (let k = 0; k < r.length; k++) ids.push(r.ids[k]!), counts.push(r.counts[k]!);
-    ptr[i + 1] = ids.length;
-  });
-  return { rows: texts.length, ptr, ids: Int32Array.from(ids), counts: Float32Array.from(counts) };
-}
 
 export interface WordStats {
   counts: Map<string, number>;

@@ -16,6 +16,7 @@
 import type { Featurizer, Features, PackManifest } from '../types.ts';
 import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
 import { parseWordVectorParams, WordVectorEncoder, wordVectorFeeds, type WordVectorParams } from './word-vectors.ts';
+import { codePointClasser } from './code-point-classes.ts';
 
 export interface HashedNgramsParams {
   seed: number;
@@ -75,27 +76,8 @@ export function parseHashedNgramsParams(raw: Record<string, unknown>): HashedNgr
   return p;
 }
 
-// Code-point classes: 0 = unknown (classify on first sight), 1 = word, 2 = separator, 3 = symbol,
-// 4 = ideograph / kana (scripts written without spaces: each one is a word token of its own, so
-// word bigrams become character bigrams there).
-const BMP_CLASS = new Uint8Array(65536);
-const WORD_RE = /^[\p{L}\p{N}\p{M}_]$/u;
-const SEP_RE = /^[\s\p{Cc}\p{Cf}\p{Z}\p{Cn}]$/u;
-const IDEO_RE = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]$/u;
-function classifyCodePoint(cp: number): number {
-  if (cp >= 0xd800 && cp <= 0xdfff) return 3; // lone surrogate: a symbol of its own
-  const ch = String.fromCodePoint(cp);
-  if (IDEO_RE.test(ch)) return 4;
-  return WORD_RE.test(ch) ? 1 : SEP_RE.test(ch) ? 2 : 3;
-}
-function cpClass(cp: number): number {
-  if (cp < 65536) {
-    let c = BMP_CLASS[cp];
-    if (c === 0) c = BMP_CLASS[cp] = classifyCodePoint(cp);
-    return c;
-  }
-  return classifyCodePoint(cp);
-}
+// Word characters include '_' (identifiers in code stay one token).
+const cpClass = codePointClasser(/^[\p{L}\p{N}\p{M}_]$/u);
 
 /** Token boundaries, reused across calls: [start, end) code-unit offsets and whether it is a word. */
 export interface TokenSpans {

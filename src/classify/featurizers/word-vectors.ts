@@ -16,6 +16,7 @@
 // Feeds (see hashed-ngrams.ts): the distinct ids in order of first occurrence, and their counts.
 import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
 import type { Tensor } from '../types.ts';
+import { codePointClasser } from './code-point-classes.ts';
 
 export interface WordVectorParams {
   /** Power of two; ids are in [0, buckets). */
@@ -35,25 +36,8 @@ export function parseWordVectorParams(raw: unknown): WordVectorParams {
   return { buckets: buckets as number, seed: seed as number };
 }
 
-// 0 = unknown (classify on first sight), 1 = word, 2 = separator, 3 = symbol, 4 = ideograph / kana.
-const BMP_CLASS = new Uint8Array(65536);
-const WORD_RE = /^[\p{L}\p{N}\p{M}]$/u;
-const SEP_RE = /^[\s\p{Cc}\p{Cf}\p{Z}\p{Cn}]$/u;
-const IDEO_RE = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]$/u;
-function classify(cp: number): number {
-  if (cp >= 0xd800 && cp <= 0xdfff) return 3; // lone surrogate: a symbol of its own
-  const ch = String.fromCodePoint(cp);
-  if (IDEO_RE.test(ch)) return 4;
-  return WORD_RE.test(ch) ? 1 : SEP_RE.test(ch) ? 2 : 3;
-}
-function cpClass(cp: number): number {
-  if (cp < 65536) {
-    let c = BMP_CLASS[cp]!;
-    if (c === 0) c = BMP_CLASS[cp] = classify(cp);
-    return c;
-  }
-  return classify(cp);
-}
+// GloVe tokens: '_' is not a word character here (unlike the n-gram featurizer).
+const cpClass = codePointClasser(/^[\p{L}\p{N}\p{M}]$/u);
 
 const APOS = 0x27;
 const isDigit = (u: number) => u === 0x30; // digits are folded to '0' before scanning
