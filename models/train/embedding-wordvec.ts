@@ -10,7 +10,7 @@
 // frequency and a Zipf estimate from the GloVe rank), so frequent words keep their vector and a
 // frequent token GloVe lacks ("'s", numbers) keeps its bucket empty instead of borrowing a vector.
 import { wordVectorId, wordVectorTokens, type WordVectorParams } from '../../src/classify/featurizers/word-vectors.ts';
-import { encodeWv, type WvRows } from './word-vectors.ts';
+import { encodeWv, symEig, type WvRows } from './word-vectors.ts';
 export { encodeWv, type WvRows };
 import type { Glove } from './glove.ts';
 
@@ -93,40 +93,11 @@ export function sumRows(x: WvRows, rows: Float32Array, dim: number): Float32Arra
 
 /** Eigenvectors of a symmetric n x n matrix (cyclic Jacobi), columns sorted by eigenvalue, largest first. */
 export function eigSym(S: Float64Array, n: number): { values: number[]; vectors: Float64Array } {
-  const A = Float64Array.from(S);
-  const V = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) V[i * n + i] = 1;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      const apq = A[p * n + q]!;
-      if (Math.abs(apq) < 1e-300) continue;
-      const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < n; k++) {
-        const akp = A[k * n + p]!, akq = A[k * n + q]!;
-        A[k * n + p] = c * akp - s * akq;
-        A[k * n + q] = s * akp + c * akq;
-      }
-      for (let k = 0; k < n; k++) {
-        const apk = A[p * n + k]!, aqk = A[q * n + k]!;
-        A[p * n + k] = c * apk - s * aqk;
-        A[q * n + k] = s * apk + c * aqk;
-      }
-      for (let k = 0; k < n; k++) {
-        const vkp = V[k * n + p]!, vkq = V[k * n + q]!;
-        V[k * n + p] = c * vkp - s * vkq;
-        V[k * n + q] = s * vkp + c * vkq;
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => A[j * n + j]! - A[i * n + i]!);
+  const { w, V } = symEig(S, n, 1e-22);
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => w[j]! - w[i]!);
   const vectors = new Float64Array(n * n);
   order.forEach((src, dst) => { for (let k = 0; k < n; k++) vectors[k * n + dst] = V[k * n + src]!; });
-  return { values: order.map((i) => A[i * n + i]!), vectors };
+  return { values: order.map((i) => w[i]!), vectors };
 }
 
 /**

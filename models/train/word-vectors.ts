@@ -138,14 +138,14 @@ export function wvClassTable(t: WvTable, W: Float32Array, K: number, scale: numb
 }
 
 /** Symmetric eigen-decomposition (cyclic Jacobi): A = V diag(w) V^T, V's columns are eigenvectors. */
-export function symEig(A: Float64Array, n: number): { w: Float64Array; V: Float64Array } {
+export function symEig(A: Float64Array, n: number, tol = 1e-20): { w: Float64Array; V: Float64Array } {
   const a = Float64Array.from(A);
   const V = new Float64Array(n * n);
   for (let i = 0; i < n; i++) V[i * n + i] = 1;
   for (let sweep = 0; sweep < 60; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
-    if (off < 1e-20) break;
+    if (off < tol) break;
     for (let p = 0; p < n; p++)
       for (let q = p + 1; q < n; q++) {
         const apq = a[p * n + q]!;
