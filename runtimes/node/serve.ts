@@ -1,6 +1,6 @@
 // Serves a fetch-style app (the Hono gateway, the mock) on node:http through @hono/node-server.
 import { createAdaptorServer } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { listen } from './listen.ts';
 
 export interface Served {
@@ -12,9 +12,62 @@ export interface Served {
 
 type FetchFn = (req: Request) => Response | Promise<Response>;
 
+const NON_ASCII = /[^\x00-\x7f]/;
+const EMPTY = Buffer.alloc(0);
+const nonAscii = (v: unknown): boolean => (typeof v === 'string' ? NON_ASCII.test(v) : Array.isArray(v) ? v.some(nonAscii) : false);
+
+/**
+ * Header values are octets; a proxied one (undici reads them as latin1, one char per byte) must leave
+ * as the same bytes. node:http writes the head as latin1, except when the head goes out in one write
+ * with a string body or as flushHeaders' empty string: then the head is glued to the string and the
+ * whole is encoded as UTF-8, so each byte 0x80-0xff leaves as two (Node 20 OutgoingMessage._send).
+ * @hono/node-server takes both paths (end(jsonString), flushHeaders() before a stream). When a header
+ * holds a non-ASCII char, string chunks become Buffers here, which makes node:http write the head on
+ * its own as latin1; all-ASCII answers (nearly all) keep node:http's single-write path untouched.
+ */
+export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> extends ServerResponse<Req> {
+  private latin1Head = false;
+
+  override setHeader(name: string, value: number | string | readonly string[]): this {
+    if (nonAscii(value)) this.latin1Head = true;
+    return super.setHeader(name, value);
+  }
+
+  override writeHead(statusCode: number, ...rest: any[]): this {
+    for (const a of rest) {
+      if (typeof a === 'string' ? NON_ASCII.test(a) : Array.isArray(a) ? nonAscii(a.flat()) : a && typeof a === 'object' && Object.values(a).some(nonAscii)) {
+        this.latin1Head = true;
+      }
+    }
+    return super.writeHead(statusCode, ...rest);
+  }
+
+  override write(...args: any[]): boolean {
+    return (super.write as (...a: unknown[]) => boolean)(...this.asBytes(args));
+  }
+
+  override end(...args: any[]): this {
+    return (super.end as (...a: unknown[]) => this)(...this.asBytes(args));
+  }
+
+  override flushHeaders(): void {
+    if (!this.latin1Head) return super.flushHeaders();
+    // node:http's own flushHeaders with an empty Buffer for its empty string.
+    const self = this as unknown as { _implicitHeader(): void; _send(data: Buffer): boolean };
+    if (!this.headersSent) self._implicitHeader();
+    self._send(EMPTY);
+  }
+
+  private asBytes(args: unknown[]): unknown[] {
+    if (!this.latin1Head || typeof args[0] !== 'string') return args;
+    const enc = typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined;
+    return [Buffer.from(args[0], enc ?? 'utf8'), ...args.slice(enc ? 2 : 1)];
+  }
+}
+
 export async function serveFetch(fetch: FetchFn, opts: { host?: string; port?: number } = {}): Promise<Served> {
   const host = opts.host ?? '127.0.0.1';
-  const server = createAdaptorServer({ fetch, hostname: host }) as Server;
+  const server = createAdaptorServer({ fetch, hostname: host, serverOptions: { ServerResponse: HeaderBytesResponse } }) as Server;
   // Long-lived SSE answers must not be cut by Node's default request timeout.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;

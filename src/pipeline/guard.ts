@@ -7,6 +7,7 @@ import { DEFAULT_JAILBREAK_WINDOW, scanJailbreak } from '../guard/jailbreak.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { formatConfidence, guardErrorResponse, jailbreakBlockResponse } from '../guard/immediate-responses.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
+import { headerText } from '../upstream/headers.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
@@ -43,7 +44,7 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<I
       return jailbreakBlockResponse({ type: verdict.type, confidence: verdict.confidence, stream: ctx.stream, nowMs: deps.clock.wallMs() });
     }
     ctx.responseHeaders['x-vsr-jailbreak-flagged'] = 'true';
-    ctx.responseHeaders['x-vsr-jailbreak-type'] = verdict.type;
+    ctx.responseHeaders['x-vsr-jailbreak-type'] = headerText(verdict.type);
     ctx.responseHeaders['x-vsr-jailbreak-confidence'] = formatConfidence(verdict.confidence);
   }
   if (verdict.incomplete) return overBudget(deps, ctx, s.budget.onExceed, meter);

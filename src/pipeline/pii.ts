@@ -10,6 +10,7 @@ import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
 import { collectTextSlots, restoreTap } from '../guard/redaction.ts';
 import { guardErrorResponse, piiBlockResponse } from '../guard/immediate-responses.ts';
+import { headerText } from '../upstream/headers.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { overBudget } from './guard.ts';
 
@@ -85,7 +86,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     });
     ctx.pii.redacted = true;
     for (const t of plan.denied) deps.metrics.inc('llm_pii_redactions_total', { model: plan.model, pii_type: t });
-    ctx.responseHeaders['x-vsr-pii-redacted'] = plan.denied.join(',');
+    ctx.responseHeaders['x-vsr-pii-redacted'] = headerText(plan.denied.join(','));
     if (plan.restore && state.restore.size) ctx.taps.push(restoreTap(state.restore));
     deps.logger.info({ requestId: ctx.requestId, model: plan.model, types: plan.denied, placeholders: count }, 'PII redacted');
     return undefined;

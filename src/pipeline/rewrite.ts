@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.ts';
 import type { Category, Config } from '../config/schema.ts';
 import type { ChatBody, ChatMessage, PipelineContext, RoutingDecision } from './context.ts';
 import { indexCategories } from './categories.ts';
+import { headerText } from '../upstream/headers.ts';
 
 /** Replace mode: the first system message gets the prompt (or one is added in front). Insert mode: prompt + "\n\n" + existing. */
 export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode: 'replace' | 'insert'): ChatMessage[] {
@@ -89,8 +90,8 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
 /** x-vsr-* headers of a decision (the reference adds them to 2xx upstream answers). */
 export function decisionHeaders(d: RoutingDecision): Record<string, string> {
   return {
-    'x-vsr-selected-category': d.category ?? '',
-    'x-vsr-selected-model': d.model,
+    'x-vsr-selected-category': headerText(d.category ?? ''),
+    'x-vsr-selected-model': headerText(d.model),
     'x-vsr-selected-reasoning': d.reasoning ? 'on' : 'off',
     'x-vsr-injected-system-prompt': d.injectedSystemPrompt ? 'true' : 'false',
   };

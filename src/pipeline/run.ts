@@ -10,6 +10,7 @@ import { piiStage } from './pii.ts';
 import { routeStage } from './route.ts';
 import { rewriteStage } from './rewrite.ts';
 import { modelLabel } from './categories.ts';
+import { headerText } from '../upstream/headers.ts';
 
 export type PipelineResult =
   | { kind: 'respond'; response: ImmediateResponse }
@@ -53,7 +54,7 @@ function respond(deps: AppDeps, ctx: PipelineContext, response: ImmediateRespons
 
 /** The request id always; the session key header when the client sent one (the Production Stack's session routing reads it). */
 export function upstreamHeaders(deps: AppDeps, ctx: PipelineContext): Record<string, string> {
-  const out: Record<string, string> = { 'x-request-id': ctx.requestId, 'x-selected-model': ctx.decision?.model ?? ctx.requestedModel };
+  const out: Record<string, string> = { 'x-request-id': ctx.requestId, 'x-selected-model': headerText(ctx.decision?.model ?? ctx.requestedModel) };
   const key = deps.config.session_key.toLowerCase();
   const session = ctx.headers[key];
   if (session) out[key] = session;

@@ -50,3 +50,23 @@ export function responseHeaders(upstream: Record<string, string>): Record<string
 function connectionListed(connection: string, name: string): boolean {
   return connection.split(',').some((t) => t.trim().toLowerCase() === name);
 }
+
+// A header value is octets, and clients read them as latin1 or reject them past ASCII; the
+// reference's docs say nothing of non-ASCII x-vsr-* values. So text the gateway puts in a header
+// (category, model and pack label names from config) goes as percent-encoded UTF-8 when it holds
+// anything but visible ASCII and spaces, and `%` is always encoded: decodeURIComponent(value) gives
+// the text back for every value, and the all-ASCII values in use today are unchanged.
+const NEEDS_ENCODING = /[^\x20-\x24\x26-\x7e]/;
+const HEX = Array.from({ length: 256 }, (_, b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`);
+const utf8 = new TextEncoder();
+
+/** Gateway text as a header value: visible ASCII and spaces as is, anything else percent-encoded UTF-8. */
+export function headerText(text: string): string {
+  if (!NEEDS_ENCODING.test(text)) return text;
+  let out = '';
+  for (const ch of text) {
+    if (!NEEDS_ENCODING.test(ch)) out += ch;
+    else for (const b of utf8.encode(ch)) out += HEX[b];
+  }
+  return out;
+}
