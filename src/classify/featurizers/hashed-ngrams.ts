@@ -17,6 +17,7 @@ import type { Featurizer, Features, PackManifest } from '../types.ts';
 import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
 import { parseWordVectorParams, WordVectorEncoder, wordVectorFeeds, type WordVectorParams } from './word-vectors.ts';
 import { codePointClasser } from './code-point-classes.ts';
+import { DistinctIds } from './distinct-ids.ts';
 
 export interface HashedNgramsParams {
   seed: number;
@@ -146,15 +147,9 @@ export class HashedNgramsEncoder {
   readonly maxLength: number;
   private readonly h0: number;
   private readonly mask: number;
-  private keys = new Int32Array(0);
-  private stamp = new Int32Array(0);
-  private slot = new Int32Array(0);
-  private gen = 0;
-  private ids = new Int32Array(0);
-  private counts = new Float32Array(0);
-  private gw = new Float32Array(0);
-  private n = 0;
-  private full = false;
+  private readonly d: DistinctIds;
+  /** Weight of each distinct id's n-gram kind (word order or char), by slot. */
+  private readonly gw: Float32Array;
   private units = new Uint16Array(1024);
   private spans = newTokenSpans();
 
@@ -163,43 +158,14 @@ export class HashedNgramsEncoder {
     this.maxLength = maxLength;
     this.h0 = (FNV_OFFSET ^ params.seed) >>> 0;
     this.mask = params.buckets - 1;
-    let size = 16;
-    while (size < maxLength * 2) size <<= 1;
-    this.keys = new Int32Array(size);
-    this.stamp = new Int32Array(size);
-    this.slot = new Int32Array(size);
-    this.ids = new Int32Array(maxLength);
-    this.counts = new Float32Array(maxLength);
+    this.d = new DistinctIds(maxLength);
     this.gw = new Float32Array(maxLength);
   }
 
-  // Hot: called a few thousand times per request, so the table arrays are read into locals.
+  // Hot: called a few thousand times per request.
   private add(h: number, weight: number): void {
-    const id = fmix32(h) & this.mask;
-    const keys = this.keys;
-    const stamp = this.stamp;
-    const gen = this.gen;
-    const tmask = keys.length - 1;
-    let i = Math.imul(id, 0x9e3779b1) >>> 0 & tmask;
-    while (stamp[i] === gen) {
-      if (keys[i] === id) {
-        this.counts[this.slot[i]!]! += 1;
-        return;
-      }
-      i = (i + 1) & tmask;
-    }
-    const n = this.n;
-    if (n >= this.maxLength) {
-      this.full = true;
-      return;
-    }
-    stamp[i] = gen;
-    keys[i] = id;
-    this.slot[i] = n;
-    this.ids[n] = id;
-    this.counts[n] = 1;
-    this.gw[n] = weight;
-    this.n = n + 1;
+    const slot = this.d.add(fmix32(h) & this.mask);
+    if (slot >= 0) this.gw[slot] = weight;
   }
 
   /** Unique ids and weights of one text (views valid until the next call). */
@@ -211,13 +177,8 @@ export class HashedNgramsEncoder {
     const t = p.lowercase ? cut.toLowerCase() : cut;
     const ntok = scanTokens(t, this.spans);
     const { starts, ends, words } = this.spans;
-    this.gen = (this.gen + 1) | 0;
-    if (this.gen === 0) {
-      this.stamp.fill(0);
-      this.gen = 1;
-    }
-    this.n = 0;
-    this.full = false;
+    const d = this.d;
+    d.reset();
     // Folded code units, read by every n-gram hash below.
     if (this.units.length < t.length) this.units = new Uint16Array(Math.max(t.length, 2 * this.units.length));
     const U = this.units;
@@ -231,7 +192,7 @@ export class HashedNgramsEncoder {
     const hw = Math.imul(this.h0 ^ 0x77, FNV_PRIME);
     const hc = Math.imul(this.h0 ^ 0x63, FNV_PRIME);
     const cmin = cr ? cr[0] : 0, cmax = cr ? cr[1] : 0, cw = p.char_weight, cmaxTok = p.char_max_token;
-    for (let i = 0; i < ntok && !this.full; i++) {
+    for (let i = 0; i < ntok && !d.full; i++) {
       for (let n = 1; n <= ww.length && i + n <= ntok; n++) {
         const w = ww[n - 1]!;
         if (!(w > 0)) continue;
@@ -259,16 +220,18 @@ export class HashedNgramsEncoder {
         }
       }
     }
-    truncated = truncated || this.full;
-    const weights = new Float32Array(this.n);
+    truncated = truncated || d.full;
+    const n = d.n;
+    const counts = d.counts;
+    const weights = new Float32Array(n);
     const tfMode = p.tf === 'binary' ? 0 : p.tf === 'raw' ? 1 : 2;
-    for (let k = 0; k < this.n; k++) {
-      const c = this.counts[k]!;
+    for (let k = 0; k < n; k++) {
+      const c = counts[k]!;
       // sublinear: 1 + log(1) is exactly 1, so the common count of one skips the log
       const tf = tfMode === 0 ? 1 : tfMode === 1 ? c : c === 1 ? 1 : 1 + Math.log(c);
       weights[k] = this.gw[k]! * tf;
     }
-    return { ids: this.ids.subarray(0, this.n), weights, length: this.n, truncated };
+    return { ids: d.ids.subarray(0, n), weights, length: n, truncated };
   }
 }
 

@@ -17,6 +17,7 @@
 import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
 import type { Tensor } from '../types.ts';
 import { codePointClasser } from './code-point-classes.ts';
+import { DistinctIds } from './distinct-ids.ts';
 
 export interface WordVectorParams {
   /** Power of two; ids are in [0, buckets). */
@@ -138,23 +139,12 @@ export class WordVectorEncoder {
   private readonly h0: number;
   private readonly mask: number;
   private units = new Uint16Array(1024);
-  private readonly keys: Int32Array;
-  private readonly stamp: Int32Array;
-  private readonly slot: Int32Array;
-  private gen = 0;
-  private readonly ids: Int32Array;
-  private readonly counts: Float32Array;
+  private readonly d: DistinctIds;
 
   constructor(readonly params: WordVectorParams, readonly maxLength: number, readonly maxChars: number) {
     this.h0 = (FNV_OFFSET ^ params.seed) >>> 0;
     this.mask = params.buckets - 1;
-    let size = 16;
-    while (size < maxLength * 2) size <<= 1;
-    this.keys = new Int32Array(size);
-    this.stamp = new Int32Array(size);
-    this.slot = new Int32Array(size);
-    this.ids = new Int32Array(maxLength);
-    this.counts = new Float32Array(maxLength);
+    this.d = new DistinctIds(maxLength);
   }
 
   /** ids (views valid until the next call) and counts (a fresh array). */
@@ -165,35 +155,13 @@ export class WordVectorEncoder {
     if (this.units.length < t.length) this.units = new Uint16Array(Math.max(t.length, 2 * this.units.length));
     const U = this.units;
     normaliseUnits(t, U);
-    this.gen = (this.gen + 1) | 0;
-    if (this.gen === 0) {
-      this.stamp.fill(0);
-      this.gen = 1;
-    }
-    const { keys, stamp, slot, ids, counts, h0, mask, gen, maxLength } = this;
-    const tmask = keys.length - 1;
-    let n = 0;
+    const { d, h0, mask } = this;
+    d.reset();
     scan(U, t.length, (s, e) => {
-      const id = hashUnits(U, s, e, h0, mask);
-      let i = (Math.imul(id, 0x9e3779b1) >>> 0) & tmask;
-      while (stamp[i] === gen) {
-        if (keys[i] === id) {
-          counts[slot[i]!]! += 1;
-          return;
-        }
-        i = (i + 1) & tmask;
-      }
-      if (n >= maxLength) {
-        truncated = true;
-        return;
-      }
-      stamp[i] = gen;
-      keys[i] = id;
-      slot[i] = n;
-      ids[n] = id;
-      counts[n++] = 1;
+      d.add(hashUnits(U, s, e, h0, mask));
     });
-    return { ids: ids.subarray(0, n), counts: counts.slice(0, n), length: n, truncated };
+    const n = d.n;
+    return { ids: d.ids.subarray(0, n), counts: d.counts.slice(0, n), length: n, truncated: truncated || d.full };
   }
 }
 
