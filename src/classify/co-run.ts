@@ -108,7 +108,7 @@ export function createCoRunner(members: readonly LoadedPack[], fused: FusedSessi
             outputs.delete(name); // taken once; the memo keeps no tensor it will not hand out
             if (r) return r;
           } catch {
-            // The first caller got the error; this pack gets its own run.
+            // The fused run failed (maybe on another member's feeds): this pack gets its own run.
           }
         }
         return runPackAlone(pack, text);
@@ -127,7 +127,14 @@ export function createCoRunner(members: readonly LoadedPack[], fused: FusedSessi
       entry.group = runGroup(text, new Set([name, ...along]));
       // Members that are never asked must not leave an unhandled rejection behind.
       entry.group.catch(() => {});
-      const outputs = await entry.group;
+      let outputs: Map<string, PackOutput>;
+      try {
+        outputs = await entry.group;
+      } catch {
+        // A member run along (its featurizer, its feeds) may be what failed: this pack's answer must
+        // not depend on it, so it gets its own run (which throws its own error if the fault is its).
+        return runPackAlone(pack, text);
+      }
       const own = outputs.get(name)!;
       outputs.delete(name);
       return own;
