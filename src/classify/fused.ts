@@ -54,7 +54,14 @@ export async function createFusedSession(
   for (const [i, p] of members.entries()) {
     const inputs = Object.fromEntries(p.manifest.inputs.map((n) => [n, `in${i}/${n}`]));
     const output = `out${i}/${p.manifest.output}`;
-    parts.push({ model: await source.read(p.modelPath!), prefix: `p${i}/`, inputs, outputs: { [p.manifest.output]: output } });
+    let model: Uint8Array;
+    try {
+      model = await source.read(p.modelPath!);
+    } catch (err) {
+      // Read once already when the pack loaded; a refusal lets the caller recreate what it released.
+      throw new FuseRefused(`model of pack ${p.info.name} unreadable (${err instanceof Error ? err.message : String(err)})`);
+    }
+    parts.push({ model, prefix: `p${i}/`, inputs, outputs: { [p.manifest.output]: output } });
     feedNames.push(Object.entries(inputs));
     outputNames.push(output);
   }

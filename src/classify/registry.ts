@@ -112,8 +112,11 @@ export async function fuseSharingWeights(
     const members = packs.filter((p) => group.includes(p.info.name) && !p.coRun);
     if (members.length < 2) continue;
     const released = members.filter((p) => p.info.sizeBytes >= limit);
+    // Set once their sessions are gone: a group refused before that keeps them (no second copy).
+    let releasedNow = false;
     try {
       const f = await createFusedSession(members, source, engine, async () => {
+        releasedNow = true;
         for (const p of released) await p.session.release?.().catch(() => {});
       });
       for (const p of released) packs[packs.indexOf(p)] = { ...p, session: f.memberSession(p.info.name) };
@@ -121,7 +124,7 @@ export async function fuseSharingWeights(
       opts.logger?.info({ packs: members.map((p) => p.info.name), released: released.map((p) => p.info.name) }, 'model packs fused into one session');
     } catch (err) {
       if (!(err instanceof FuseRefused)) throw err;
-      for (const p of released) {
+      for (const p of releasedNow ? released : []) {
         if (p.modelPath) packs[packs.indexOf(p)] = { ...p, session: await engine.createSession(await source.read(p.modelPath)) };
       }
       opts.logger?.warn({ packs: members.map((p) => p.info.name), reason: err.message }, 'model packs not fused; each runs on its own session');
