@@ -8,6 +8,8 @@ import { createClassifiers, fuseSharingWeights, loadPacks } from '../../src/clas
 import type { LoadedPack } from '../../src/classify/pack-loader.ts';
 import type { Classifiers, InferenceEngine, ModelSource } from '../../src/classify/types.ts';
 import { captureLogger } from '../integration/gateway-harness.ts';
+import { loadConfigText } from '../../src/config/index.ts';
+import { loadConfiguredClassifiers } from '../../src/load-classifiers.ts';
 
 const source = createFileSource(defaultModelsDir());
 const engine = createNodeEngine('cpu');
@@ -76,5 +78,18 @@ describe('a group that cannot be fused', () => {
     expect(log.lines.find((l) => l.level === 'warn')?.obj.reason).toMatch(/EIO/);
     expect(await answers(createClassifiers(r.packs))).toEqual(await answers(createClassifiers(separate)));
     await Promise.all(r.packs.map((p) => p.session.release?.()));
+  }, 60_000);
+});
+
+describe('an engine that does not ask for fusion (the Worker\'s onnxruntime-web engine)', () => {
+  it('loads every pack on its own session, merges nothing and answers as before', async () => {
+    const { counted, n } = counting(engine);
+    const { fusion: _, ...web } = counted; // what runtimes/worker/ort-web-engine.ts returns: no fusion flag
+    const config = loadConfigText('default_model: qwen3\nprompt_guard: { enabled: true }\nsemantic_cache: { enabled: true }', 'test').config;
+    const log = captureLogger();
+    const c = await loadConfiguredClassifiers(config, source, web, log);
+    expect(log.lines.some((l) => /fused/.test(l.msg ?? ''))).toBe(false);
+    expect(n.created).toBe(c.info().length); // one session per pack, no merged one
+    expect(await answers(c)).toEqual(await answers(createClassifiers(separate)));
   }, 60_000);
 });
