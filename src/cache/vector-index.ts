@@ -25,12 +25,15 @@ const BOUND_SLACK = 1e-4;
 export class VectorIndex<T> {
   readonly dim: number;
   readonly stride: number;
+  /** int8 bytes per row in the first-pass slab (dims [0, h1)); the rest of the row sits in the second slab */
+  readonly h1: number;
   private cap = 0;
   private n = 0;
   private seq = 0;
+  private cands = 0;
   private mem!: { buffer: ArrayBufferLike };
   private scan!: ScanFn;
-  private off = { q16: 0, out: 0, part: 0, sx: 0, en: 0, rn: 0, data: 0, datb: 0 };
+  private off = { q16: 0, scr: 0, out: 0, part: 0, sx: 0, en: 0, rn: 0, data: 0, datb: 0 };
   private vectors = new Float32Array(0);
   private ids: string[] = [];
   private values: T[] = [];
@@ -46,13 +49,16 @@ export class VectorIndex<T> {
   constructor(private readonly opts: IndexOptions) {
     if (!(opts.dimensions > 0) || !(opts.maxEntries > 0)) throw new Error('vector index: dimensions and maxEntries must be > 0');
     this.dim = opts.dimensions;
-    // Rows are split in two halves of whole 16-byte SIMD blocks.
-    this.stride = Math.ceil(this.dim / 64) * 64;
+    // Rows are split in two non-empty slabs of whole 32-byte kernel steps.
+    this.stride = Math.max(64, Math.ceil(this.dim / 32) * 32);
+    this.h1 = firstPassBytes(this.dim, this.stride);
     this.wasm = opts.noSimd ? null : simdModule();
     this.grow(Math.min(opts.maxEntries, 1024));
   }
 
   get size(): number { return this.n; }
+  /** Rows the last search's filter passed to the exact re-check (tests check that it prunes). */
+  get lastCandidates(): number { return this.cands; }
   get simd(): boolean { return this.wasm !== null; }
 
   has(id: string): boolean { return this.rowOf.has(id); }
@@ -109,11 +115,12 @@ export class VectorIndex<T> {
     const buf = this.mem.buffer;
     const q16 = new Int16Array(buf, this.off.q16, this.stride);
     const { scale: sq, error: eq } = quantize(q, q16);
-    const qr = tailNorm(q, this.stride / 2) * (1 + 1e-6);
+    const qr = tailNorm(q, this.h1) * (1 + 1e-6);
     const cnt = this.scan({
       data: this.off.data, datb: this.off.datb, q16: this.off.q16, n: this.n, stride: this.stride, part: this.off.part, pid,
-      sx: this.off.sx, en: this.off.en, rn: this.off.rn, sq, eq, qr, t: threshold - BOUND_SLACK, out: this.off.out,
+      sx: this.off.sx, en: this.off.en, rn: this.off.rn, sq, eq, qr, t: threshold - BOUND_SLACK, out: this.off.out, h1: this.h1, scr: this.off.scr,
     });
+    this.cands = cnt;
     const out = new Int32Array(buf, this.off.out, cnt);
     let best = -1, bestScore = -Infinity;
     const d = this.dim, v = this.vectors;
@@ -173,16 +180,16 @@ export class VectorIndex<T> {
     const x = normalized(vector) ?? new Float32Array(this.dim);
     this.vectors.set(x, row * this.dim);
     const buf = this.mem.buffer;
-    const h = this.stride / 2;
+    const h1 = this.h1, h2 = this.stride - h1;
     const q8 = new Int8Array(this.stride);
     const { scale, error } = quantize(x, q8);
-    new Int8Array(buf, this.off.data + row * h, h).set(q8.subarray(0, h));
-    new Int8Array(buf, this.off.datb + row * h, h).set(q8.subarray(h));
+    new Int8Array(buf, this.off.data + row * h1, h1).set(q8.subarray(0, h1));
+    new Int8Array(buf, this.off.datb + row * h2, h2).set(q8.subarray(h1));
     new Int32Array(buf, this.off.part, this.cap)[row] = pid;
     new Float32Array(buf, this.off.sx, this.cap)[row] = scale;
     // Round the error bound up so float32 storage never makes it optimistic.
     new Float32Array(buf, this.off.en, this.cap)[row] = error * (1 + 1e-6) + 1e-7;
-    new Float32Array(buf, this.off.rn, this.cap)[row] = tailNorm(x, this.stride / 2) * (1 + 1e-6) + 1e-7;
+    new Float32Array(buf, this.off.rn, this.cap)[row] = tailNorm(x, h1) * (1 + 1e-6) + 1e-7;
   }
 
   private removeRow(row: number): void {
@@ -191,8 +198,7 @@ export class VectorIndex<T> {
     if (row !== last) {
       const buf = this.mem.buffer;
       const u8 = new Uint8Array(buf);
-      const h = this.stride / 2;
-      for (const o of [this.off.data, this.off.datb]) u8.copyWithin(o + row * h, o + last * h, o + (last + 1) * h);
+      for (const [o, h] of [[this.off.data, this.h1], [this.off.datb, this.stride - this.h1]] as const) u8.copyWithin(o + row * h, o + last * h, o + (last + 1) * h);
       for (const o of [this.off.part, this.off.sx, this.off.en, this.off.rn]) u8.copyWithin(o + row * 4, o + last * 4, o + last * 4 + 4);
       this.vectors.copyWithin(row * this.dim, last * this.dim, (last + 1) * this.dim);
       this.ids[row] = this.ids[last]!;
@@ -211,16 +217,19 @@ export class VectorIndex<T> {
 
   private grow(cap: number): void {
     const s = this.stride;
-    const off = { q16: 0, out: 0, part: 0, sx: 0, en: 0, rn: 0, data: 0, datb: 0 };
+    // the kernel reads whole blocks of 4 rows; the padding rows keep partition 0
+    const c4 = (cap + 3) & ~3;
+    const off = { q16: 0, scr: 0, out: 0, part: 0, sx: 0, en: 0, rn: 0, data: 0, datb: 0 };
     let o = 0;
     off.q16 = o; o = align(o + s * 2);
-    off.out = o; o = align(o + cap * 4);
-    off.part = o; o = align(o + cap * 4);
-    off.sx = o; o = align(o + cap * 4);
-    off.en = o; o = align(o + cap * 4);
-    off.rn = o; o = align(o + cap * 4);
-    off.data = o; o = align(o + (cap * s) / 2);
-    off.datb = o; o = align(o + (cap * s) / 2);
+    off.scr = o; o = align(o + 48);
+    off.out = o; o = align(o + c4 * 4);
+    off.part = o; o = align(o + c4 * 4);
+    off.sx = o; o = align(o + c4 * 4);
+    off.en = o; o = align(o + c4 * 4);
+    off.rn = o; o = align(o + c4 * 4);
+    off.data = o; o = align(o + c4 * this.h1);
+    off.datb = o; o = align(o + c4 * (s - this.h1));
     let mem: { buffer: ArrayBufferLike };
     let scan: ScanFn;
     if (this.wasm) {
@@ -231,8 +240,8 @@ export class VectorIndex<T> {
     }
     if (this.cap > 0) {
       const from = new Uint8Array(this.mem.buffer), to = new Uint8Array(mem.buffer);
-      to.set(from.subarray(this.off.data, this.off.data + (this.n * s) / 2), off.data);
-      to.set(from.subarray(this.off.datb, this.off.datb + (this.n * s) / 2), off.datb);
+      to.set(from.subarray(this.off.data, this.off.data + this.n * this.h1), off.data);
+      to.set(from.subarray(this.off.datb, this.off.datb + this.n * (s - this.h1)), off.datb);
       for (const k of ['part', 'sx', 'en', 'rn'] as const) to.set(from.subarray(this.off[k], this.off[k] + this.n * 4), off[k]);
     }
     const vectors = new Float32Array(cap * this.dim);
@@ -245,6 +254,14 @@ export class VectorIndex<T> {
     }
     this.mem = mem; this.scan = scan; this.off = off; this.cap = cap;
   }
+}
+
+/** First-pass width: enough leading dimensions that, for unrelated unit vectors, the int8 dot of
+ * the head plus the Cauchy-Schwarz bound of the tail stays under usual cache thresholds (~0.8). */
+function firstPassBytes(dim: number, stride: number): number {
+  const o = (globalThis as { __VI_H1?: number }).__VI_H1;
+  if (o) return Math.min(stride - 32, o);
+  return Math.max(32, Math.min(stride - 32, Math.ceil((dim * 0.4) / 32) * 32));
 }
 
 /** Unit-length copy, or undefined for a zero / non-finite vector. */

@@ -81,6 +81,45 @@ describe('vector index: exact top-1', () => {
     expect(idx.size).toBe(0);
   });
 
+  it('prunes with the two-stage filter at 304 dims, and both filters agree, for row counts off the 4-row blocks', () => {
+    const unit = (v: Float32Array) => { const k = 1 / Math.sqrt(v.reduce((s, x) => s + x * x, 0)); return v.map((x) => x * k); };
+    const simd = new VectorIndex<number>({ dimensions: 304, maxEntries: 5000, eviction: 'fifo' });
+    const js = new VectorIndex<number>({ dimensions: 304, maxEntries: 5000, eviction: 'fifo', noSimd: true });
+    const stored = Array.from({ length: 4003 }, () => unit(vec(304)));
+    stored.forEach((v, i) => { for (const idx of [simd, js]) idx.insert(`e${i}`, i % 5 === 0 ? 'b' : 'a', v, i, 0, 0); });
+    for (let i = 0; i < 4003; i += 7) { simd.remove(`e${i}`); js.remove(`e${i}`); }
+    expect(simd.size % 4).not.toBe(0);
+    let misses = 0;
+    for (let k = 0; k < 60; k++) {
+      const q = k % 2 ? near(stored[(k * 37) % 4003]!, 0.03) : unit(vec(304));
+      const want = simd.bruteForce('a', q, 0.8, 1)?.id;
+      expect(simd.search('a', q, 0.8, 1)?.id).toBe(want);
+      const simdCands = simd.lastCandidates;
+      expect(js.search('a', q, 0.8, 1)?.id).toBe(want);
+      if (!want) {
+        misses++;
+        // unrelated unit vectors at 304 dims have cosine ~ +-0.06: the bound must leave (almost) nothing
+        expect(simdCands).toBeLessThan(10);
+        expect(js.lastCandidates).toBeLessThan(10);
+      }
+    }
+    expect(misses).toBeGreaterThan(20);
+  });
+
+  for (const dim of [1, 16, 33, 64, 65, 97]) {
+    it(`matches brute force at dim ${dim} (slab edges)`, () => {
+      for (const noSimd of [false, true]) {
+        const idx = new VectorIndex<number>({ dimensions: dim, maxEntries: 400, eviction: 'fifo', noSimd });
+        const stored = Array.from({ length: 301 }, () => vec(dim));
+        stored.forEach((v, i) => idx.insert(`e${i}`, 'p', v, i, 0, 0));
+        for (let k = 0; k < 40; k++) {
+          const q = k % 2 ? near(stored[k]!, 0.1) : vec(dim);
+          for (const t of [0.3, 0.9]) expect(idx.search('p', q, t, 1)?.id).toBe(idx.bruteForce('p', q, t, 1)?.id);
+        }
+      }
+    });
+  }
+
   it('grows past its first allocation and keeps rows intact after removals', () => {
     const idx = new VectorIndex<number>({ dimensions: 48, maxEntries: 5000, eviction: 'fifo' });
     const vs = Array.from({ length: 3000 }, () => vec(48));
