@@ -24,4 +24,6 @@ export interface AppDeps {
    * the runtime has one cheaper than Request.signal; undefined (or absent) falls back to that.
    */
   clientSignal?(env: unknown): CancelSignal | undefined;
+  /** True once the runtime is shutting down: /ready answers 503 so traffic moves elsewhere. */
+  draining?(): boolean;
 }

@@ -91,38 +91,44 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const deps = await buildNodeDeps(config, { logger });
   recordPackMetrics(deps.metrics, deps.classifiers);
   const proc = registerProcessMetrics(deps.metrics as Registry);
+  // Set on the first SIGTERM/SIGINT; /ready reads it (src/api/ops.ts) and answers 503.
+  let draining = false;
+  deps.draining = () => draining;
   const app = createApp(deps);
   const served = await serveFetch(app.fetch, { host, port });
   countInflight(served.server, deps.metrics);
   logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
 
-  const closers: Array<() => Promise<void>> = [];
   const extPort = int('extproc-port', values['extproc-port']) ?? (config.extproc?.enabled ? config.extproc.port : undefined);
-  if (extPort !== undefined) {
-    const ext = await startExtProcServer(deps, { port: extPort });
-    logger.info({ port: ext.port }, 'ext_proc listening');
-    closers.push(() => ext.close());
-  }
+  const ext = extPort === undefined ? undefined : await startExtProcServer(deps, { port: extPort });
+  if (ext) logger.info({ port: ext.port }, 'ext_proc listening');
   const metricsPort = int('metrics-port', values['metrics-port']) ?? config.observability?.metrics.port;
-  if (metricsPort !== undefined) {
-    const m = await startMetricsServer(deps.metrics, { port: metricsPort, host });
-    logger.info({ port: m.port }, 'metrics listening');
-    closers.push(() => m.close());
-  }
+  const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer(deps.metrics, { port: metricsPort, host });
+  if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await Promise.allSettled([served.close(), ...closers.map((c) => c())]);
+  // Graceful shutdown (a rollout's SIGTERM): requests in flight, SSE streams included, get
+  // server.drain_timeout_ms to finish while new connections are refused and /ready says 503; what is
+  // left at the deadline is cut, then exit 0. The metrics port stays up until the drain is over so
+  // the drain itself can be scraped. A second signal exits at once.
+  const drainMs = config.server.drain_timeout_ms;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (draining) {
+      logger.warn({ signal, in_flight: served.active() }, 'second signal: exiting without waiting for requests in flight');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    draining = true;
+    const started = Date.now();
+    logger.info({ signal, in_flight: served.active(), drain_timeout_ms: drainMs }, 'draining');
+    const [http, grpc] = await Promise.all([served.drain(drainMs), ext?.close({ drainMs })]);
+    logger.info({ in_flight: http.inFlight, completed: http.inFlight - http.cut, cut: http.cut, extproc_cut: grpc?.forced, ms: Date.now() - started }, 'drained');
+    await metricsServer?.close().catch(() => {});
     proc.stop();
     await deps.close();
     await tracing.shutdown().catch(() => {});
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 /**

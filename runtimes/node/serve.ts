@@ -1,13 +1,18 @@
 // Serves a fetch-style app (the Hono gateway, the mock) on node:http through @hono/node-server.
 import { createAdaptorServer } from '@hono/node-server';
 import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
-import { listen } from './listen.ts';
+import { listen, type DrainResult } from './listen.ts';
 
 export interface Served {
   port: number;
   url: string;
   server: Server;
+  /** Requests whose answer has not finished yet. */
+  active(): number;
+  /** At once: does not wait for requests in flight. */
   close(): Promise<void>;
+  /** Graceful: requests in flight get drainMs to finish, then are cut (see listen.ts). */
+  drain(drainMs: number): Promise<DrainResult>;
 }
 
 type FetchFn = (req: Request) => Response | Promise<Response>;
@@ -71,7 +76,7 @@ export async function serveFetch(fetch: FetchFn, opts: { host?: string; port?: n
   // Long-lived SSE answers must not be cut by Node's default request timeout.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
-  const { port, close } = await listen(server, opts.port ?? 0, host);
+  const { port, active, close, drain } = await listen(server, opts.port ?? 0, host);
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  return { port, url: `http://${shown}:${port}`, server, close };
+  return { port, url: `http://${shown}:${port}`, server, active, close, drain };
 }

@@ -23,6 +23,7 @@ export const API_ENDPOINTS = [
 export function readinessProblems(deps: AppDeps): string[] {
   const problems: string[] = [];
   const { config, classifiers } = deps;
+  if (deps.draining?.()) problems.push('draining: shutting down, finishing requests in flight');
   if (config.routing.enabled && !classifiers.sequence(config.packs.category)) problems.push(`category pack "${config.packs.category}" is not loaded`);
   if (config.vllm_endpoints.length === 0) problems.push('no vllm_endpoints configured');
   return problems;

@@ -95,6 +95,12 @@ export const serverSchema = z
     host: z.string().default('0.0.0.0'),
     port: z.number().int().min(0).max(65535).default(8801),
     max_body_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+    /**
+     * On SIGTERM/SIGINT, how long requests in flight (SSE streams included) may take to finish
+     * before their sockets are cut; 0 cuts them at once. Keep it below the pod's
+     * terminationGracePeriodSeconds (30 s) minus any preStop sleep.
+     */
+    drain_timeout_ms: z.number().int().nonnegative().default(25_000),
   })
   .strict();
 

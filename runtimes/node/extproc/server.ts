@@ -12,7 +12,11 @@ import type { ProcessingRequest, ProcessingResponse } from './wire.ts';
 
 export interface ExtProcServer {
   port: number;
-  close(): Promise<void>;
+  /**
+   * tryShutdown (no new streams; open ones run on) until drainMs (default 2 s), then forceShutdown.
+   * Resolves with whether the deadline had to cut streams.
+   */
+  close(opts?: { drainMs?: number }): Promise<{ forced: boolean }>;
 }
 
 export interface ExtProcServerOptions {
@@ -86,15 +90,15 @@ export async function startExtProcServer(deps: AppDeps, opts: ExtProcServerOptio
 
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: ({ drainMs = 2_000 } = {}) =>
+      new Promise<{ forced: boolean }>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
-          resolve();
-        }, 2_000);
+          resolve({ forced: true });
+        }, drainMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
-          resolve();
+          resolve({ forced: false });
         });
       }),
   };
