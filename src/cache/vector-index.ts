@@ -45,6 +45,8 @@ export class VectorIndex<T> {
   private rowOf = new Map<string, number>();
   private pidOf = new Map<string, number>();
   private readonly wasm: WebAssembly.Module | null;
+  private readonly qbuf: Float32Array;
+  private view: { buffer: ArrayBufferLike; q16: Int16Array; out: Int32Array } | undefined;
 
   constructor(private readonly opts: IndexOptions) {
     if (!(opts.dimensions > 0) || !(opts.maxEntries > 0)) throw new Error('vector index: dimensions and maxEntries must be > 0');
@@ -53,6 +55,7 @@ export class VectorIndex<T> {
     this.stride = Math.max(64, Math.ceil(this.dim / 32) * 32);
     this.h1 = firstPassBytes(this.dim, this.stride);
     this.wasm = opts.noSimd ? null : simdModule();
+    this.qbuf = new Float32Array(this.dim);
     this.grow(Math.min(opts.maxEntries, 1024));
   }
 
@@ -110,10 +113,10 @@ export class VectorIndex<T> {
   search(partition: string, query: Float32Array, threshold: number, nowMs: number): IndexMatch<T> | undefined {
     const pid = this.pidOf.get(partition);
     if (pid === undefined || this.n === 0 || query.length !== this.dim) return undefined;
-    const q = normalized(query);
+    // per-lookup buffers are reused (views rebuilt only when grow() moves the memory): fewer young-GC pauses
+    const q = normalized(query, this.qbuf);
     if (!q) return undefined;
-    const buf = this.mem.buffer;
-    const q16 = new Int16Array(buf, this.off.q16, this.stride);
+    const { q16, out } = this.views();
     const { scale: sq, error: eq } = quantize(q, q16);
     const qr = tailNorm(q, this.h1) * (1 + 1e-6);
     const cnt = this.scan({
@@ -121,7 +124,6 @@ export class VectorIndex<T> {
       sx: this.off.sx, en: this.off.en, rn: this.off.rn, sq, eq, qr, t: threshold - BOUND_SLACK, out: this.off.out, h1: this.h1, scr: this.off.scr,
     });
     this.cands = cnt;
-    const out = new Int32Array(buf, this.off.out, cnt);
     let best = -1, bestScore = -Infinity;
     const d = this.dim, v = this.vectors;
     for (let i = 0; i < cnt; i++) {
@@ -157,6 +159,14 @@ export class VectorIndex<T> {
       yield { id: this.ids[r]!, partition: this.parts[r]!, value: this.values[r]!, expiresAtMs: this.expires[r]!,
         vector: this.vectors.slice(r * this.dim, (r + 1) * this.dim) };
     }
+  }
+
+  private views(): { q16: Int16Array; out: Int32Array } {
+    const buf = this.mem.buffer;
+    if (this.view?.buffer !== buf) {
+      this.view = { buffer: buf, q16: new Int16Array(buf, this.off.q16, this.stride), out: new Int32Array(buf, this.off.out, this.cap) };
+    }
+    return this.view;
   }
 
   private pid(partition: string): number {
@@ -264,13 +274,13 @@ function firstPassBytes(dim: number, stride: number): number {
   return Math.max(32, Math.min(stride - 32, Math.ceil((dim * 0.4) / 32) * 32));
 }
 
-/** Unit-length copy, or undefined for a zero / non-finite vector. */
-export function normalized(v: Float32Array): Float32Array | undefined {
+/** Unit-length copy (into `into` when given), or undefined for a zero / non-finite vector. */
+export function normalized(v: Float32Array, into?: Float32Array): Float32Array | undefined {
   let ss = 0;
   for (let i = 0; i < v.length; i++) ss += v[i]! * v[i]!;
   if (!(ss > 0) || !Number.isFinite(ss)) return undefined;
   const inv = 1 / Math.sqrt(ss);
-  const out = new Float32Array(v.length);
+  const out = into ?? new Float32Array(v.length);
   for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
   return out;
 }
