@@ -1,6 +1,6 @@
 // Sequence classification over a loaded pack: featurize, run, softmax (unless the graph already
 // ends in one), argmax. Defined for any input: empty text is classified like any other text.
-import type { ClassResult, SequenceClassifier } from './types.ts';
+import type { ClassifyOptions, ClassResult, SequenceClassifier } from './types.ts';
 import type { LoadedPack, PackOutput } from './pack-loader.ts';
 import { argmax, slice32, softmax } from './softmax.ts';
 import { boundText, cleanInput } from './text.ts';
@@ -11,9 +11,9 @@ export function outputIsLogits(pack: LoadedPack): boolean {
   return kind ? kind === 'logits' : /logit/i.test(pack.manifest.output);
 }
 
-export async function runPack(pack: LoadedPack, text: unknown): Promise<PackOutput> {
+export async function runPack(pack: LoadedPack, text: unknown, opts?: ClassifyOptions): Promise<PackOutput> {
   const clean = cleanInput(text);
-  return pack.coRun ? pack.coRun.run(pack, clean) : runPackAlone(pack, clean);
+  return pack.coRun && !opts?.part ? pack.coRun.run(pack, clean) : runPackAlone(pack, clean);
 }
 
 /** One session.run of the pack's own session on already cleaned text. */
@@ -33,8 +33,8 @@ export function createSequenceClassifier(pack: LoadedPack, threshold?: number): 
     name: pack.info.name,
     labels,
     threshold: threshold ?? pack.manifest.threshold ?? 0.5,
-    async classify(text: string): Promise<ClassResult> {
-      const { out, truncated } = await runPack(pack, text);
+    async classify(text: string, opts?: ClassifyOptions): Promise<ClassResult> {
+      const { out, truncated } = await runPack(pack, text, opts);
       const data = out.data as Float32Array;
       const probabilities = logits ? softmax(data, 0, n) : slice32(data, 0, n);
       const index = argmax(probabilities);

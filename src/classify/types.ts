@@ -92,7 +92,16 @@ export interface SequenceClassifier {
   readonly name: string;
   readonly labels: readonly string[];
   readonly threshold: number;
-  classify(text: string): Promise<ClassResult>;
+  classify(text: string, opts?: ClassifyOptions): Promise<ClassResult>;
+}
+
+export interface ClassifyOptions {
+  /**
+   * The text is one window of a longer text (the guard's windowed scan): no other classifier will
+   * be asked about it, so the pack runs alone and a fused co-runner neither runs others along nor
+   * learns from it (windows would otherwise teach it that nothing follows the guard's pack).
+   */
+  part?: boolean;
 }
 
 /** A detected PII entity. Type names are the vLLM Semantic Router's (PERSON, EMAIL_ADDRESS, ...). */

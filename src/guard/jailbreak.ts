@@ -92,13 +92,13 @@ interface Scan {
 }
 
 /** Worst window of `text`; undefined when the budget ran out before anything was classified. */
-async function scoreSpan(scan: Scan, text: string, size: number, overlap: number): Promise<Hit | undefined> {
+async function scoreSpan(scan: Scan, text: string, size: number, overlap: number, part = false): Promise<Hit | undefined> {
   if (text.length <= size) {
     if (!scan.meter.takeChars(text.length)) {
       scan.incomplete = true;
       return undefined;
     }
-    const r = await scan.classifier.classify(text);
+    const r = await scan.classifier.classify(text, part ? { part: true } : undefined);
     scan.windows++;
     // The pack still cut this window (its tokens are shorter than our estimate): halve and rescan
     // rather than trust a score that never read the end of the text.
@@ -114,7 +114,7 @@ async function scoreSpan(scan: Scan, text: string, size: number, overlap: number
 async function scanWindows(scan: Scan, text: string, size: number, overlap: number): Promise<Hit | undefined> {
   let best: Hit | undefined;
   for (const w of splitWindows(text, size, overlap)) {
-    const h = await scoreSpan(scan, text.slice(w.start, w.end), size, overlap);
+    const h = await scoreSpan(scan, text.slice(w.start, w.end), size, overlap, true);
     best = worst(best, h);
     if ((best && best.risk >= scan.threshold) || scan.incomplete) break;
   }
