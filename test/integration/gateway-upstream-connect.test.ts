@@ -85,12 +85,15 @@ const post = async (gw: Gateway, stream = false) => {
 };
 const retries = (gw: Gateway) => gw.metrics.render().match(/^llm_upstream_retries_total\{[^}]*\} (\d+)/m)?.[1];
 
+/** Endpoints that fail before any byte of an answer; dropPort is read when the test runs. */
+const FAILING_ENDPOINTS = [
+  ['a refused port', async () => ({ address: '127.0.0.1', port: await refusedPort() })],
+  ['a name that does not resolve', async () => ({ address: 'no-such-upstream.invalid', port: 80 })],
+  ['an upstream that drops the socket before answering', async () => ({ address: '127.0.0.1', port: dropPort })],
+] as const;
+
 describe('no endpoint reachable: 502, OpenAI-shaped', () => {
-  for (const [what, first] of [
-    ['a refused port', async () => ({ address: '127.0.0.1', port: await refusedPort() })],
-    ['a name that does not resolve', async () => ({ address: 'no-such-upstream.invalid', port: 80 })],
-    ['an upstream that drops the socket before answering', async () => ({ address: '127.0.0.1', port: dropPort })],
-  ] as const) {
+  for (const [what, first] of FAILING_ENDPOINTS) {
     it(what, async () => {
       const gw = await gatewayWith(await first(), false);
       try {
@@ -110,11 +113,7 @@ describe('no endpoint reachable: 502, OpenAI-shaped', () => {
 });
 
 describe('the next endpoint, before the first byte only', () => {
-  for (const [what, first] of [
-    ['a refused port', async () => ({ address: '127.0.0.1', port: await refusedPort() })],
-    ['a name that does not resolve', async () => ({ address: 'no-such-upstream.invalid', port: 80 })],
-    ['an upstream that drops the socket before answering', async () => ({ address: '127.0.0.1', port: dropPort })],
-  ] as const) {
+  for (const [what, first] of FAILING_ENDPOINTS) {
     it(`${what}: the good endpoint answers; then it is skipped while down, and the pool keeps serving`, async () => {
       const gw = await gatewayWith(await first());
       try {
