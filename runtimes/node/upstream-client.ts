@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Agent } from 'undici';
-import { UpstreamConnectError, UpstreamTimeoutError, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 
 export interface NodeUpstreamOptions {
   maxSockets?: number;
@@ -16,7 +16,7 @@ export interface NodeUpstreamOptions {
 }
 
 // The core reads answers as plain bytes (usage, taps) and drops content-encoding, as a Worker's fetch
-// hands them over; node:http does not decode, so an upstream that compresses anyway (accept-encoding
+// hands them over; undici.request does not decode, so an upstream that compresses anyway (accept-encoding
 // is not forwarded, but proxies and misconfigured servers do) is decoded here, once.
 function decoded(res: Readable, encoding: string | string[] | undefined): Readable {
   const enc = String(encoding ?? '').trim().toLowerCase();
@@ -34,46 +34,9 @@ function decoded(res: Readable, encoding: string | string[] | undefined): Readab
   return pipeline(res, z, () => {});
 }
 
-function toWebStream(res: Readable): ReadableStream<Uint8Array> {
-  let done = false;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const fail = (err: Error) => {
-          if (done) return;
-          done = true;
-          controller.error(err);
-        };
-        res.on('data', (chunk: Buffer) => {
-          if (done) return;
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 1) <= 0) res.pause();
-        });
-        res.on('end', () => {
-          if (done) return;
-          done = true;
-          controller.close();
-        });
-        // The upstream went away mid-answer.
-        res.on('error', fail);
-        res.on('close', () => fail(new Error('upstream connection closed mid-response')));
-      },
-      pull() {
-        res.resume();
-      },
-      cancel() {
-        // Client went away: drop the upstream request too, so the model stops generating.
-        done = true;
-        res.destroy();
-      },
-    },
-    { highWaterMark: 16 },
-  );
-}
-
 /**
- * A reader straight over the Node stream, for the forwarder's streaming path: what toWebStream gives,
- * without a ReadableStream (the same 16-chunk queue before the upstream is paused).
+ * A reader straight over the Node stream, for the forwarder's streaming path (no ReadableStream); up to
+ * 16 chunks are queued before the upstream is paused. `body` wraps one in a web stream when asked.
  */
 class NodeBodyReader implements BodyReader {
   private readonly queue: Uint8Array[] = [];
@@ -161,7 +124,7 @@ class NodeUpstreamResponse implements UpstreamResponse {
 
   /** Built on first use: a JSON answer read through text() never pays for a web stream. */
   get body(): ReadableStream<Uint8Array> {
-    return (this.stream ??= toWebStream(this.src));
+    return (this.stream ??= readerStream(new NodeBodyReader(this.src)));
   }
 
   text(onData?: () => void): Promise<string> {

@@ -3,7 +3,7 @@
 // so both runtimes get it: a read of the upstream body that waits longer than the limit aborts the
 // upstream request and fails with UpstreamIdleError. Only time spent waiting on the upstream counts:
 // a slow client that leaves the body unread (backpressure) is not the upstream's silence.
-import type { BodyReader, CancelSignal, UpstreamResponse } from './types.ts';
+import { readerStream, type BodyReader, type CancelSignal, type UpstreamResponse } from './types.ts';
 
 export class UpstreamIdleError extends Error {
   constructor(readonly ms: number) {
@@ -90,18 +90,7 @@ class TimedIdleWatch implements IdleWatch {
   }
 
   body(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-    const reader = this.reader(body.getReader());
-    return new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          const r = await reader.read();
-          if (r.done) controller.close();
-          else controller.enqueue(r.value);
-        },
-        cancel: (reason) => reader.cancel(reason),
-      },
-      { highWaterMark: 0 },
-    );
+    return readerStream(this.reader(body.getReader()));
   }
 
   reader(reader: BodyReader): BodyReader {
