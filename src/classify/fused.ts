@@ -89,12 +89,18 @@ export async function createFusedSession(
       const member = members.find((p) => p.info.name === pack);
       if (!member) throw new Error(`pack ${pack} is not fused here`);
       const output = member.manifest.output;
+      // One feeds map per member, built here: each run only swaps in this member's feeds. Reusing it
+      // across concurrent runs is safe because fused.run copies it before its first await.
+      const byPack = new Map(placeholders);
       return {
         provider: session.provider,
         inputNames: member.manifest.inputs,
         outputNames: [output],
         async run(feeds) {
-          const outs = await fused.run(new Map(names.map((n) => [n, n === pack ? feeds : placeholders.get(n)!])));
+          byPack.set(pack, feeds);
+          const running = fused.run(byPack);
+          byPack.set(pack, placeholders.get(pack)!); // holds no request's tensors between runs
+          const outs = await running;
           return { [output]: outs.get(pack)! };
         },
         // The fused session is released by its owner (FusedSession.release), not by one member.
@@ -102,6 +108,7 @@ export async function createFusedSession(
       };
     },
     async run(byPack) {
+      // Reads byPack completely before the first await (memberSession relies on it).
       const feeds: Record<string, Tensor> = {};
       for (const [i, name] of names.entries()) {
         const f = byPack.get(name);
