@@ -74,12 +74,16 @@ export function createCoRunner(members: readonly LoadedPack[], fused: FusedSessi
     }
   }
 
-  async function runGroup(text: string, included: Set<string>): Promise<Map<string, PackOutput>> {
+  /**
+   * Outputs of `first` and of the members in `along`, from one fused run. `along` is read before the
+   * first await, so the caller may pass the entry's `included` set, which members empty as they take.
+   */
+  async function runGroup(text: string, first: string, along: ReadonlySet<string>): Promise<Map<string, PackOutput>> {
     const feeds = new Map<string, Record<string, Tensor>>();
     const meta = new Map<string, Omit<PackOutput, 'out'>>();
     for (const p of members) {
       const name = p.info.name;
-      if (!included.has(name)) {
+      if (name !== first && !along.has(name)) {
         feeds.set(name, fused.placeholder(name));
         continue;
       }
@@ -124,7 +128,7 @@ export function createCoRunner(members: readonly LoadedPack[], fused: FusedSessi
       }
       if (along.length === 0 || idle > along.length * NODES_PER_SAVED_RUN) return runPackAlone(pack, text);
       entry.included = new Set(along);
-      entry.group = runGroup(text, new Set([name, ...along]));
+      entry.group = runGroup(text, name, entry.included);
       // Members that are never asked must not leave an unhandled rejection behind.
       entry.group.catch(() => {});
       let outputs: Map<string, PackOutput>;
