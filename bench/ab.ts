@@ -5,10 +5,10 @@
 //   npx tsx bench/ab.ts before current [--rounds 6] [--seconds 3] [--conns 32] [--stream]
 // "current" bundles the working tree; any other name is a saved bundle dist/bench/ab-NAME.mjs. A name
 // may carry node flags after '+', e.g. current+--max-semi-space-size=2.
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runLoad } from './load.ts';
-import { bundle, root, start, startBundled, stop, type Child } from './servers.ts';
+import { percentile, runLoad } from './load.ts';
+import { bundle, chatBodies, root, start, startBundled, stop, type Child } from './servers.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -26,8 +26,7 @@ if (values.save) {
   console.log(`saved ${saved(values.save)}`);
   process.exit(0);
 }
-const cases = JSON.parse(readFileSync(`${root}../shared/vsr-testdata/domain_classify_cases.json`, 'utf8')) as Array<{ question: string }>;
-const bodies = cases.map((c) => Buffer.from(JSON.stringify({ model: 'MoM', stream: values.stream, messages: [{ role: 'user', content: c.question }] })));
+const bodies = chatBodies(values.stream);
 
 const upstream = await start('upstream', 'fast-upstream.ts', []);
 const builds: Child[] = [];
@@ -53,7 +52,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
     const lat = r.latencies.sort((x, y) => x - y);
     push(cpu, b.name, (after.cpuUs - before.cpuUs) / r.requests);
     push(rps, b.name, r.requests / r.seconds);
-    push(p50, b.name, lat[Math.floor(lat.length / 2)] ?? NaN);
+    push(p50, b.name, percentile(lat, 50));
     rss.set(b.name, Math.max(rss.get(b.name) ?? 0, after.rss));
     if (r.errors) console.log(`${b.name}: ${r.errors} errors`);
   }

@@ -2,10 +2,9 @@
 //   npx tsx bench/profile.ts [semroute|bare] [--conns 32] [--seconds 10] [--stream] [--rounds 1] [-- node flags]
 // e.g. `npx tsx bench/profile.ts semroute --seconds 10 -- --cpu-prof --cpu-prof-dir=/tmp/prof`.
 // Prints server CPU per request and process.memoryUsage() (rss, heap, external, arrayBuffers) after each round.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runLoad } from './load.ts';
-import { root, rssByMapping, start, stop } from './servers.ts';
+import { percentile, runLoad } from './load.ts';
+import { chatBodies, rssByMapping, start, stop } from './servers.ts';
 
 const dash = process.argv.indexOf('--');
 const { values, positionals } = parseArgs({
@@ -15,24 +14,23 @@ const { values, positionals } = parseArgs({
 });
 const nodeFlags = dash < 0 ? [] : process.argv.slice(dash + 1);
 const which = positionals[0] ?? 'semroute';
-const cases = JSON.parse(readFileSync(`${root}../shared/vsr-testdata/domain_classify_cases.json`, 'utf8')) as Array<{ question: string }>;
-const bodies = (stream: boolean) => cases.map((c) => Buffer.from(JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content: c.question }] })));
+const bodies = chatBodies(values.stream);
 
 const upstream = await start('upstream', 'fast-upstream.ts', []);
 const server =
   which === 'bare'
     ? await start('bare', 'bare-proxy.ts', [`http://127.0.0.1:${upstream.port}`], nodeFlags)
     : await start('semroute', 'semroute-server.ts', [String(upstream.port)], nodeFlags);
-await runLoad({ port: server.port, bodies: bodies(values.stream), connections: 8, seconds: 1 });
+await runLoad({ port: server.port, bodies, connections: 8, seconds: 1 });
 const mb = (n?: number) => ((n ?? 0) / 1048576).toFixed(1);
 for (let i = 0; i < Number(values.rounds); i++) {
   const before = await server.usage();
-  const r = await runLoad({ port: server.port, bodies: bodies(values.stream), connections: Number(values.conns), seconds: Number(values.seconds) });
+  const r = await runLoad({ port: server.port, bodies, connections: Number(values.conns), seconds: Number(values.seconds) });
   const after = await server.usage();
   const lat = r.latencies.sort((a, b) => a - b);
   console.log(
     `${which} ${values.stream ? 'sse' : 'json'} c=${values.conns}: ${(r.requests / r.seconds).toFixed(0)} req/s, ` +
-      `cpu/req ${((after.cpuUs - before.cpuUs) / r.requests).toFixed(0)} us, p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(3)} ms, errors ${r.errors}; ` +
+      `cpu/req ${((after.cpuUs - before.cpuUs) / r.requests).toFixed(0)} us, p50 ${percentile(lat, 50).toFixed(3)} ms, errors ${r.errors}; ` +
       `rss ${mb(after.rss)} MB, heapTotal ${mb(after.heapTotal)}, heapUsed ${mb(after.heapUsed)}, external ${mb(after.external)}, arrayBuffers ${mb(after.arrayBuffers)}`,
   );
   console.log(`  V8 spaces (physical MB): ${Object.entries(after.spaces ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`);

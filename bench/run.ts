@@ -5,13 +5,14 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { percentile, runLoad, type LoadResult } from './load.ts';
-import { root, rssByMapping, start, type Child } from './servers.ts';
+import { chatBodies, root, rssByMapping, start, type Child } from './servers.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const cases = JSON.parse(readFileSync(`${root}../shared/vsr-testdata/domain_classify_cases.json`, 'utf8')) as Array<{ question: string }>;
-const bodies = (stream: boolean) => cases.map((c) => Buffer.from(JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content: c.question }] })));
+const jsonBodies = chatBodies(false);
+const sseBodies = chatBodies(true);
+const bodies = (stream: boolean) => (stream ? sseBodies : jsonBodies);
 
 interface Agg {
   requests: number;
@@ -118,7 +119,7 @@ Machine: ${os.cpus().length} x ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(
 **The machine was shared with other engineers' builds and tests while this ran** (load average at start ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores),
 so absolute figures are noisy; the ratios come from the same interleaved run.
 Each server is its own process, bundled with esbuild and run by plain \`node\` (as \`npm run build && npm start\` runs semroute); the load generator (bench/load.ts, node:http keep-alive, closed loop) shares the same cores.
-Requests: the ${cases.length} questions of \`domain_classify_cases.json\` in turn, \`"model": "MoM"\`, header \`x-user-id\`.
+Requests: the ${jsonBodies.length} questions of \`domain_classify_cases.json\` in turn, \`"model": "MoM"\`, header \`x-user-id\`.
 semroute runs the bundled default config and packs: jailbreak guard, domain classification and routing, PII policy, system prompt and reasoning rewrite,
 endpoint pool, undici keep-alive upstream client, metrics, one pino log line per request (through main.ts's stdout destination: synchronous writes, once per event-loop turn; here to /dev/null); semantic cache off (every request reaches the upstream).
 Upstream: bench/fast-upstream.ts, node:http with precomputed answers (a streamed answer sends its first event at once, the rest on the next tick).

@@ -26,6 +26,12 @@ export interface Child {
   usage(): Promise<Usage>;
 }
 
+/** The bench's requests: the questions of domain_classify_cases.json as chat bodies for model MoM. */
+export function chatBodies(stream: boolean): Buffer[] {
+  const cases = JSON.parse(readFileSync(`${root}../shared/vsr-testdata/domain_classify_cases.json`, 'utf8')) as Array<{ question: string }>;
+  return cases.map((c) => Buffer.from(JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content: c.question }] })));
+}
+
 /** No TypeScript loader in the measured processes (it costs memory and start-up). */
 export async function bundle(file: string): Promise<string> {
   const out = `${root}dist/bench/${file.replace(/\.ts$/, '.mjs')}`;
