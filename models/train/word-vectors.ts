@@ -2,8 +2,9 @@
 // GloVe vectors are placed into the featurizer's hashed word buckets (the most frequent word that
 // hashes to a bucket owns it), each bucket gets a weight a_b (plain mean, SIF a/(a+p(w)), or IDF),
 // and a text's dense feature is x = scale * sum_i count_i * a_b(i) * E[b(i)] / sum_i count_i.
-// x is linear in the per-bucket rows, so a linear model W over x exports as one K-wide row per
-// bucket: scale * a_b * W^T E[b] (graphs.ts: wordVectorTable).
+// x is linear in the per-bucket rows, so a linear model W over x would export as one K-wide row per
+// bucket, scale * a_b * W^T E[b]; no classification pack adopted the block (packs.ts notes), so
+// only the dev experiments (_wv-exp.ts) use it.
 import { WordVectorEncoder, wordVectorId, type WordVectorParams } from '../../src/classify/featurizers/word-vectors.ts';
 import { wordVectorTokens } from '../../src/classify/featurizers/word-vectors.ts';
 import type { Glove } from './glove.ts';
@@ -115,26 +116,6 @@ export function denseWv(rows: WvRows, t: WvTable, scale: number): Float32Array[]
     for (let d = 0; d < D; d++) cols[d]![r] = x[d]! * s;
   }
   return cols;
-}
-
-/**
- * The exported word-vector table [buckets, K]: row b = scale * a_b * E[b] . W, where W [dim, K]
- * is the part of the trained table that multiplies the dense columns (rows base..base+dim-1).
- */
-export function wvClassTable(t: WvTable, W: Float32Array, K: number, scale: number): Float32Array {
-  const R = t.a.length, D = t.dim;
-  const out = new Float32Array(R * K);
-  for (let b = 0; b < R; b++) {
-    const ab = t.a[b]!;
-    if (ab === 0) continue;
-    const o = b * D;
-    for (let d = 0; d < D; d++) {
-      const e = t.E[o + d]! * ab * scale;
-      if (e === 0) continue;
-      for (let k = 0; k < K; k++) out[b * K + k] += e * W[d * K + k]!;
-    }
-  }
-  return out;
 }
 
 /** Symmetric eigen-decomposition (cyclic Jacobi): A = V diag(w) V^T, V's columns are eigenvectors. */
