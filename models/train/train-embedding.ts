@@ -169,12 +169,14 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   const wvOf = (texts: string[]) => W.encodeWv(texts, wvp, E.maxLength, fp.max_chars);
   const wvTrain = wvOf(trainTexts.filter((_, i) => i % 3 === 0));
   const wvC = wvOf(clinc.map((r) => r.text));
-  const wvRows = (ps: W.PSource, a: number, k: number, d: number) => {
+  // The float table [buckets, d] (as the graph gets it) and the int8 round trip the pack serves.
+  const wvTableOf = (ps: W.PSource, a: number, k: number, d: number) => {
     const raw = W.sifRows(glove, place, W.wordProb(glove, stats, ps), a);
     const { M } = W.commonRemovalProjection(W.sumRows(wvTrain, raw, D), D, k, d);
-    const rows = W.projectRows(raw, wvp.buckets, D, M, d);
-    return dequantize(quantizeTable(rows, wvp.buckets, d, 'int8'), wvp.buckets, d);
+    return W.projectRows(raw, wvp.buckets, D, M, d);
   };
+  const served = (rows: Float32Array, d: number) => dequantize(quantizeTable(rows, wvp.buckets, d, 'int8'), wvp.buckets, d);
+  const wvRows = (ps: W.PSource, a: number, k: number, d: number) => served(wvTableOf(ps, a, k, d), d);
   const wvSelection: EmbeddingResult['wvSelection'] = [];
   let bestWv = { pSource: E.pSources[0], a: E.sifA[0], removed: E.removed[0], share: E.wvShares[0], auc: -1 };
   for (const pSource of E.pSources) for (const a of E.sifA) for (const removed of E.removed) {
@@ -185,16 +187,14 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
       if (st.auc > bestWv.auc) bestWv = { pSource, a, removed, share, auc: st.auc };
     }
   }
-  const wvShipped = wvRows(bestWv.pSource, bestWv.a, bestWv.removed, E.wvDim);
+  const wvTable = wvTableOf(bestWv.pSource, bestWv.a, bestWv.removed, E.wvDim);
+  const wvShipped = served(wvTable, E.wvDim);
   const embedJs = (texts: string[]) => combine(lexOf(texts), l2rows(W.sumRows(wvOf(texts), wvShipped, E.wvDim)), bestWv.share);
   const qv = embedJs(sample.map((r) => r.text));
   const unrelated: number[] = [];
   for (let i = 0; i + 1 < qv.length; i += 2) if (sample[i].text !== sample[i + 1].text) unrelated.push(cos(qv[i], qv[i + 1]));
   const chosen = pairStats(embedJs(clinc.map((r) => r.text)), groups);
   const lexOnly = selection.find((s) => s.power === best.power && s.charWeight === best.charWeight)!;
-  const raw = W.sifRows(glove, place, W.wordProb(glove, stats, bestWv.pSource), bestWv.a);
-  const { M } = W.commonRemovalProjection(W.sumRows(wvTrain, raw, D), D, bestWv.removed, E.wvDim);
-  const wvTable = W.projectRows(raw, wvp.buckets, D, M, E.wvDim);
   const dim = E.lexDim + E.wvDim;
   const bytes = buildEmbeddingGraph(
     { buckets: fp.buckets, idf, lex: table, lexRows: E.tableRows, lexDim: E.lexDim, wv: wvTable, wvBuckets: wvp.buckets, wvDim: E.wvDim, wg: bestWv.share },
