@@ -1,7 +1,7 @@
 // Jailbreak scan shared by the gateway guard stage, the classification API (/security) and ext_proc.
 // A text longer than the pack reads at once is scanned in overlapping windows, and the text's score
 // is its worst window: an injection appended after pages of filler cannot hide behind the cut.
-import type { SequenceClassifier } from '../classify/types.ts';
+import type { ClassifyOptions, SequenceClassifier } from '../classify/types.ts';
 import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
 import { splitWindows } from './windows.ts';
 
@@ -91,14 +91,17 @@ interface Scan {
   incomplete: boolean;
 }
 
+/** How a window of a longer text is classified: its pack alone, never co-run (types.ts ClassifyOptions). */
+const WINDOW: ClassifyOptions = { part: true };
+
 /** Worst window of `text`; undefined when the budget ran out before anything was classified. */
-async function scoreSpan(scan: Scan, text: string, size: number, overlap: number, part = false): Promise<Hit | undefined> {
+async function scoreSpan(scan: Scan, text: string, size: number, overlap: number, opts?: ClassifyOptions): Promise<Hit | undefined> {
   if (text.length <= size) {
     if (!scan.meter.takeChars(text.length)) {
       scan.incomplete = true;
       return undefined;
     }
-    const r = await scan.classifier.classify(text, part ? { part: true } : undefined);
+    const r = await scan.classifier.classify(text, opts);
     scan.windows++;
     // The pack still cut this window (its tokens are shorter than our estimate): halve and rescan
     // rather than trust a score that never read the end of the text.
@@ -114,7 +117,7 @@ async function scoreSpan(scan: Scan, text: string, size: number, overlap: number
 async function scanWindows(scan: Scan, text: string, size: number, overlap: number): Promise<Hit | undefined> {
   let best: Hit | undefined;
   for (const w of splitWindows(text, size, overlap)) {
-    const h = await scoreSpan(scan, text.slice(w.start, w.end), size, overlap, true);
+    const h = await scoreSpan(scan, text.slice(w.start, w.end), size, overlap, WINDOW);
     best = worst(best, h);
     if ((best && best.risk >= scan.threshold) || scan.incomplete) break;
   }
