@@ -28,10 +28,15 @@ export function wordStats(texts: string[], maxChars: number): WordStats {
 
 export type PSource = 'own' | 'mix';
 
+/** Zipf estimate of p(w) from the GloVe rank r: 1 / ((r + 1) * H_V), H_V ~ ln V + gamma; 0 for words GloVe lacks. */
+function zipfProb(glove: Glove): (w: string) => number {
+  const zipfNorm = Math.log(glove.words.length) + 0.5772;
+  return (w) => { const r = glove.index.get(w); return r === undefined ? 0 : 1 / ((r + 1) * zipfNorm); };
+}
+
 /** p(w): own-data frequency (add-one), or its mean with a Zipf estimate from the GloVe rank. */
 export function wordProb(glove: Glove, st: WordStats, source: PSource): (w: string) => number {
-  const zipfNorm = Math.log(glove.words.length) + 0.5772;
-  const zipf = (w: string) => { const r = glove.index.get(w); return r === undefined ? 0 : 1 / ((r + 1) * zipfNorm); };
+  const zipf = zipfProb(glove);
   const own = (w: string) => ((st.counts.get(w) ?? 0) + 1) / st.total;
   return source === 'own' ? own : (w) => (own(w) + zipf(w)) / 2;
 }
@@ -46,8 +51,9 @@ export interface Placement {
 
 /** Buckets for the `topWords` most frequent GloVe words plus every token seen in own data. */
 export function placeWords(glove: Glove, st: WordStats, params: WordVectorParams, topWords: number): Placement {
-  const zipfNorm = Math.log(glove.words.length) + 0.5772;
-  const prio = (w: string) => ((st.counts.get(w) ?? 0) / st.total + (glove.index.has(w) ? 1 / ((glove.index.get(w)! + 1) * zipfNorm) : 0)) / 2;
+  const zipf = zipfProb(glove);
+  // wordProb's 'mix' without the add-one: a token never seen in own data ranks by GloVe alone
+  const prio = (w: string) => ((st.counts.get(w) ?? 0) / st.total + zipf(w)) / 2;
   const cand = new Set<string>(glove.words.slice(0, topWords));
   for (const w of st.counts.keys()) cand.add(w);
   const order = [...cand].sort((x, y) => prio(y) - prio(x) || (x < y ? -1 : 1));
