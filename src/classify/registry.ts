@@ -108,8 +108,10 @@ export async function fuseSharingWeights(
   const limit = opts.releaseAtLeastBytes ?? Infinity;
   const packs = [...loaded];
   const fused: FusedSession[] = [];
+  const taken = new Set<string>();
   for (const group of groups) {
-    const members = packs.filter((p) => group.includes(p.info.name) && !p.coRun);
+    // A pack joins one group at most (coRun is attached later, so it cannot tell which are taken).
+    const members = packs.filter((p) => group.includes(p.info.name) && !taken.has(p.info.name));
     if (members.length < 2) continue;
     const released = members.filter((p) => p.info.sizeBytes >= limit);
     // Set once their sessions are gone: a group refused before that keeps them (no second copy).
@@ -121,6 +123,7 @@ export async function fuseSharingWeights(
       });
       for (const p of released) packs[packs.indexOf(p)] = { ...p, session: f.memberSession(p.info.name) };
       fused.push(f);
+      for (const p of members) taken.add(p.info.name);
       opts.logger?.info({ packs: members.map((p) => p.info.name), released: released.map((p) => p.info.name) }, 'model packs fused into one session');
     } catch (err) {
       if (!(err instanceof FuseRefused)) throw err;
