@@ -53,7 +53,8 @@ export function readFields(buf: Uint8Array, start = 0, end = buf.length): WireFi
       value = p2;
       pos = p2 + len;
     } else throw new WireError(`unsupported wire type ${wire} (field ${no})`);
-    if (pos > end || no === 0) throw new WireError(`malformed field ${no} at byte ${fieldStart}`);
+    if (pos > end) throw new WireError(`truncated field ${no} at byte ${fieldStart}`);
+    if (no === 0) throw new WireError(`malformed field 0 at byte ${fieldStart}`);
     out.push({ no, wire, start: fieldStart, end: pos, value });
   }
   return out;
