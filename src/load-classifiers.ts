@@ -7,8 +7,7 @@ import type { Config } from './config/schema.ts';
 import type { Logger } from './observability/types.ts';
 import type { LoadedPack } from './classify/pack-loader.ts';
 import { createClassifiers, fuseSharingWeights, loadPacks } from './classify/registry.ts';
-import { DEFAULT_EMBEDDING_PACK, packsToLoad } from './config/packs.ts';
-import { guardSettings } from './guard/settings.ts';
+import { packsToLoad, stagePacks } from './config/packs.ts';
 
 export interface LoadConfiguredOptions {
   /** Throw on the first pack that fails instead of leaving it out (tests, `--check`). */
@@ -32,12 +31,8 @@ const OWN_SESSION_BELOW_BYTES = 4 * 2 ** 20;
  * for models whose policy restricts PII.
  */
 export function perRequestPacks(config: Config): string[] {
-  const out: string[] = [];
-  const guard = guardSettings(config);
-  if (guard.guardEnabled) out.push(guard.jailbreakPack);
-  if (config.semantic_cache?.enabled) out.push(config.packs.embedding ?? DEFAULT_EMBEDDING_PACK);
-  if (config.routing.enabled) out.push(config.packs.category);
-  return [...new Set(out)];
+  const s = stagePacks(config);
+  return [...new Set([s.jailbreak, s.embedding, s.category].filter((n): n is string => n !== undefined))];
 }
 
 export async function loadConfiguredClassifiers(

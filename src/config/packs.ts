@@ -18,18 +18,32 @@ export function piiPolicyNeedsPack(config: Config): boolean {
   return false;
 }
 
+/** The pack each enabled stage looks up; a stage that is off has none. */
+export interface StagePacks {
+  jailbreak?: string;
+  embedding?: string;
+  category?: string;
+  pii?: string;
+}
+
+export function stagePacks(config: Config): StagePacks {
+  const p = config.packs;
+  const guard = guardSettings(config);
+  return {
+    jailbreak: guard.guardEnabled ? guard.jailbreakPack : undefined,
+    embedding: config.semantic_cache?.enabled ? (p.embedding ?? DEFAULT_EMBEDDING_PACK) : undefined,
+    category: config.routing.enabled ? p.category : undefined,
+    pii: piiPolicyNeedsPack(config) ? (p.pii ?? DEFAULT_PII_PACK) : undefined,
+  };
+}
+
 /** Config pack name -> folder (the same string), for every pack the config asks for or a stage needs. */
 export function packsToLoad(config: Config): Record<string, string> {
   const p = config.packs;
+  const s = stagePacks(config);
   const out: Record<string, string> = {};
-  const add = (name: string | undefined) => {
+  for (const name of [s.category, s.jailbreak, s.pii, s.embedding, p.jailbreak, p.pii, p.embedding, ...p.extra]) {
     if (name) out[name] = name;
-  };
-  if (config.routing.enabled) add(p.category);
-  const guard = guardSettings(config);
-  if (guard.guardEnabled) add(guard.jailbreakPack);
-  if (piiPolicyNeedsPack(config)) add(p.pii ?? DEFAULT_PII_PACK);
-  if (config.semantic_cache?.enabled) add(p.embedding ?? DEFAULT_EMBEDDING_PACK);
-  for (const name of [p.jailbreak, p.pii, p.embedding, ...p.extra]) add(name);
+  }
   return out;
 }
