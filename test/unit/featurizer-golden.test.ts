@@ -1,0 +1,50 @@
+// The shipped packs were trained on the exact ids and weights their featurizers produce, so the
+// featurizers' output is frozen: every pack's features (ids, weights bit for bit, dims, lengths,
+// truncation flags, token offsets) and the helpers training calls are digested over a fixed corpus
+// and compared with test/fixtures/featurizer-golden.json (recorded before the featurizers were made
+// faster). Any change to a single id or weight bit changes a digest.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  dataCorpus, dataDir, featureDigest, GOLDEN_FILE, type Golden, packFeaturizer, PACKS, syntheticCorpus, trainingApiDigest,
+} from './helpers/featurizer-digest.ts';
+
+const golden = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as Golden;
+
+describe('featurizer output is unchanged (golden digests)', () => {
+  const synth = syntheticCorpus();
+  for (const pack of PACKS) {
+    it(`${pack}: synthetic corpus (${synth.length} texts, 1 MB text included)`, () => {
+      expect(featureDigest(packFeaturizer(pack), synth)).toBe(golden.synthetic[pack]);
+    });
+  }
+  it('training helpers (wordVectorTokens, tokenize, tokenWordVectorIds): synthetic corpus', () => {
+    expect(trainingApiDigest(synth)).toBe(golden.synthetic['training-api']);
+  });
+
+  it('a featurizer that already encoded other texts (reused buffers) still gives the recorded features', () => {
+    for (const pack of PACKS) {
+      const f = packFeaturizer(pack);
+      featureDigest(f, [...synth].reverse());
+      expect(featureDigest(f, synth)).toBe(golden.synthetic[pack]);
+    }
+  });
+
+  const dir = dataDir();
+  describe.skipIf(!dir)('rows sampled from ../shared/data', () => {
+    const rows = dir ? dataCorpus(dir) : [];
+    it('samples the recorded rows (else the data changed, not the featurizers)', () => {
+      expect(rows.length).toBe(golden.data!.rows);
+      expect(createHash('sha256').update(rows.join('\u0000')).digest('hex')).toBe(golden.data!.corpus);
+    });
+    for (const pack of PACKS) {
+      it(`${pack}: data rows`, () => {
+        expect(featureDigest(packFeaturizer(pack), rows)).toBe(golden.data![pack]);
+      });
+    }
+    it('training helpers: data rows', () => {
+      expect(trainingApiDigest(rows)).toBe(golden.data!['training-api']);
+    });
+  });
+});
