@@ -66,9 +66,12 @@ class NodeBodyReader implements BodyReader {
       this.waiter?.reject(err);
       this.waiter = undefined;
     };
-    // The upstream went away mid-answer.
+    // The upstream went away mid-answer. 'close' follows every answer, also a complete one: the Error
+    // (its stack capture about 15-20 us) is built only when the answer had not ended.
     src.on('error', fail);
-    src.on('close', () => fail(new Error('upstream connection closed mid-response')));
+    src.on('close', () => {
+      if (!this.ended && !this.failed) fail(new Error('upstream connection closed mid-response'));
+    });
   }
 
   read(): Promise<ReadableStreamReadResult<Uint8Array>> {
