@@ -18,14 +18,15 @@ export interface StreamWatch {
 export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps: ResponseTap[], watch: StreamWatch): ReadableStream<Uint8Array> {
   const rewrite = taps.some((t) => t.chunk);
   const collect = rewrite || taps.some((t) => t.done);
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
+  // Only a collecting watch decodes as it goes (one decoder per answer: it keeps a split character).
+  const decoder = collect ? new TextDecoder() : undefined;
   let buffer = '';
   let first = true;
   const events: string[] = [];
   let last: Record<string, unknown> | undefined;
-  // Without taps only a small tail is kept, to find `usage` in the final chunks for token metrics.
-  let tail = '';
+  // Without taps only the last chunks are kept (at least TAIL_BYTES), to find `usage` in the final
+  // events for token metrics; decoded once at the end, not per chunk (a long answer has hundreds).
+  const tail = collect ? undefined : new ByteTail();
   // A CRLF split across two reads: the '\r' waits for the next read, or it would be taken for a line end of its own.
   let pendingCr = '';
 
@@ -55,7 +56,12 @@ export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps:
 
   // Whether the bytes the client has end between events: a rewritten stream sends whole events only;
   // otherwise `buffer` (collecting) or `tail` holds what follows the last blank line.
-  const atBoundary = () => rewrite || (collect ? !(buffer + pendingCr).trim() : !tail.trim() || /(\n\n|\r\r|\r\n\r\n)$/.test(tail));
+  const atBoundary = () => {
+    if (rewrite) return true;
+    if (collect) return !(buffer + pendingCr).trim();
+    const t = tail!.text();
+    return !t.trim() || /(\n\n|\r\r|\r\n\r\n)$/.test(t);
+  };
 
   const reader = 'getReader' in body ? body.getReader() : body;
   return new ReadableStream<Uint8Array>({
@@ -71,7 +77,7 @@ export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps:
           const last = watch.endWith?.(err);
           if (last === undefined) return controller.error(err);
           // A partial event the client already has is ended first, so the added event stands alone.
-          controller.enqueue(encoder.encode(atBoundary() ? last : `\n\n${last}`));
+          controller.enqueue(ENCODER.encode(atBoundary() ? last : `\n\n${last}`));
           controller.close();
           return;
         }
@@ -79,9 +85,9 @@ export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps:
           buffer += pendingCr && '\n';
           if (collect && buffer.trim()) {
             const out = handleEvent(buffer.trim());
-            if (rewrite) controller.enqueue(encoder.encode(`${out}\n\n`));
+            if (rewrite) controller.enqueue(ENCODER.encode(`${out}\n\n`));
           }
-          if (!collect) last = findUsage(tail);
+          if (!collect) last = findUsage(tail!.text());
           // The events as the client got them (after any tap rewrote chunks); an unparseable event
           // makes the answer unassemblable, so nothing is stored from it.
           watch.onEnd({ events, last, completion: collect ? assembleChunks(events) : undefined });
@@ -93,11 +99,11 @@ export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps:
           watch.onFirstByte();
         }
         if (!collect) {
-          tail = (tail + decoder.decode(r.value, { stream: true })).slice(-4096);
+          tail!.push(r.value);
           controller.enqueue(r.value);
           return;
         }
-        let text = pendingCr + decoder.decode(r.value, { stream: true });
+        let text = pendingCr + decoder!.decode(r.value, { stream: true });
         pendingCr = text.endsWith('\r') ? '\r' : '';
         if (pendingCr) text = text.slice(0, -1);
         buffer += text.replace(/\r\n?/g, '\n');
@@ -113,7 +119,7 @@ export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps:
           return;
         }
         if (out) {
-          controller.enqueue(encoder.encode(out));
+          controller.enqueue(ENCODER.encode(out));
           return;
         }
       }
@@ -122,6 +128,37 @@ export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps:
       return reader.cancel(reason);
     },
   });
+}
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+const TAIL_BYTES = 4096;
+
+/**
+ * The last chunks of an answer, at least TAIL_BYTES of them (whole chunks: the bytes are not copied;
+ * the client's write holds the same chunks anyway). A character split at the front decodes as U+FFFD,
+ * which findUsage never needs: it looks for the last `data:` line carrying "usage".
+ */
+class ByteTail {
+  private chunks: Uint8Array[] = [];
+  private bytes = 0;
+
+  push(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.byteLength;
+    while (this.bytes - this.chunks[0]!.byteLength >= TAIL_BYTES) this.bytes -= this.chunks.shift()!.byteLength;
+  }
+
+  text(): string {
+    if (this.chunks.length === 1) return DECODER.decode(this.chunks[0]);
+    const all = new Uint8Array(this.bytes);
+    let at = 0;
+    for (const c of this.chunks) {
+      all.set(c, at);
+      at += c.byteLength;
+    }
+    return DECODER.decode(all);
+  }
 }
 
 function findUsage(tail: string): Record<string, unknown> | undefined {
