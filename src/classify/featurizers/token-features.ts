@@ -5,6 +5,7 @@
 import type { Features, Featurizer, PackManifest } from '../types.ts';
 import { FNV_OFFSET, FNV_PRIME } from './hash.ts';
 import { parseWordVectorParams, wordVectorId, type WordVectorParams } from './word-vectors.ts';
+import { newWordSpans, scanWordSpans } from './token-spans.ts';
 
 /** Feature templates, by name. A manifest lists the ones it uses, in order (= column order of the feed). */
 export const TOKEN_FEATURE_TEMPLATES = [
@@ -30,22 +31,20 @@ export interface Token {
   end: number;
 }
 
-// Alphanumeric runs (letters, marks, digits) or one other non-space character. The `u` flag makes a
-// lone surrogate one "character" here, so malformed UTF-16 still tokenises without throwing.
-const TOKEN_RE = /[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu;
 /** Tokens longer than this are cut for hashing only (offsets stay exact); keeps the cost bounded. */
 const MAX_HASHED_CHARS = 64;
 
-/** Word tokens with UTF-16 offsets; stops after `limit` tokens and says whether more text followed. */
+const scratch = newWordSpans();
+
+/**
+ * Word tokens with UTF-16 offsets: alphanumeric runs (letters, marks, digits) or one other
+ * non-space character (token-spans.ts); stops after `limit` tokens and says whether more text followed.
+ */
 export function tokenize(text: string, limit: number): { tokens: Token[]; truncated: boolean } {
+  const sp = scanWordSpans(text, limit, scratch);
   const tokens: Token[] = [];
-  TOKEN_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = TOKEN_RE.exec(text)) !== null) {
-    if (tokens.length === limit) return { tokens, truncated: true };
-    tokens.push({ text: m[0], start: m.index, end: m.index + m[0].length });
-  }
-  return { tokens, truncated: false };
+  for (let k = 0; k < sp.n; k++) tokens.push({ text: text.slice(sp.starts[k]!, sp.ends[k]!), start: sp.starts[k]!, end: sp.ends[k]! });
+  return { tokens, truncated: sp.truncated };
 }
 
 function fnv1a(s: string, seed: number): number {
@@ -191,8 +190,11 @@ function hashWord(w: string): Int32Array {
   return row;
 }
 
-/** Raw hashes (int32) of every template for token i of n; `rows` holds the word rows (stride ROW). */
-function allTemplateHashes(out: Int32Array, rows: Int32Array, i: number, n: number, wsb: number, wsa: number): void {
+/**
+ * Hashes of every template for token i of n, ANDed with `mask` (-1: raw int32), into out[o..o+28);
+ * `rows` holds the word rows (stride ROW).
+ */
+function allTemplateHashes(out: Int32Array, o: number, mask: number, rows: Int32Array, i: number, n: number, wsb: number, wsa: number): void {
   const h = i * ROW;
   const p = i > 0 ? h - ROW : -1;
   const q = i + 1 < n ? h + ROW : -1;
@@ -204,58 +206,97 @@ function allTemplateHashes(out: Int32Array, rows: Int32Array, i: number, n: numb
   const lwP = p >= 0 ? rows[p + LW]! : E[LW]!;
   const lwQ = q >= 0 ? rows[q + LW]! : E[LW]!;
   const ssQ = q >= 0 ? rows[q + SS]! : E[SS]!;
-  out[0] = C0; // bias
-  for (let k = 0; k < 10; k++) out[1 + k] = rows[h + OWN + k]!; // w lw shape sshape p1 p2 p3 s2 s3 s4
-  out[11] = p >= 0 ? rows[p + T11]! : E[T11]!; // lw-1
-  out[12] = q >= 0 ? rows[q + T12]! : E[T12]!; // lw+1
-  out[13] = p2 >= 0 ? rows[p2 + T13]! : E[T13]!; // lw-2
-  out[14] = q2 >= 0 ? rows[q2 + T14]! : E[T14]!; // lw+2
-  out[15] = mix32(mix32(p >= 0 ? rows[p + I15]! : E[I15]!, ssH), ssQ); // sshape-1|sshape|sshape+1
-  out[16] = mix32(p >= 0 ? rows[p + I16]! : E[I16]!, lwH); // lw-1|lw
-  out[17] = mix32(rows[h + I17]!, lwQ); // lw|lw+1
-  out[18] = mix32(C18[wsb]!, ssH); // wsb|sshape
-  out[19] = mix32(C19[wsa]!, ssH); // wsa|sshape
-  out[20] = rows[h + T20]!; // len|sshape
-  out[21] = p >= 0 ? rows[p + T21]! : E[T21]!; // shape-1
-  out[22] = q >= 0 ? rows[q + T22]! : E[T22]!; // shape+1
-  out[23] = mix32(p >= 0 ? rows[p + I23]! : E[I23]!, ssH); // lw-1|sshape
-  out[24] = mix32(rows[h + I24]!, lwQ); // sshape|lw+1
-  out[25] = mix32(C25[Math.min(i, 3)]!, ssH); // pos|sshape
-  out[26] = mix32(p2 >= 0 ? rows[p2 + I26]! : E[I26]!, lwP); // lw-2|lw-1
-  out[27] = mix32(q >= 0 ? rows[q + I27]! : E[I27]!, q2 >= 0 ? rows[q2 + LW]! : E[LW]!); // lw+1|lw+2
+  out[o] = C0 & mask; // bias
+  for (let k = 0; k < 10; k++) out[o + 1 + k] = rows[h + OWN + k]! & mask; // w lw shape sshape p1 p2 p3 s2 s3 s4
+  out[o + 11] = (p >= 0 ? rows[p + T11]! : E[T11]!) & mask; // lw-1
+  out[o + 12] = (q >= 0 ? rows[q + T12]! : E[T12]!) & mask; // lw+1
+  out[o + 13] = (p2 >= 0 ? rows[p2 + T13]! : E[T13]!) & mask; // lw-2
+  out[o + 14] = (q2 >= 0 ? rows[q2 + T14]! : E[T14]!) & mask; // lw+2
+  out[o + 15] = mix32(mix32(p >= 0 ? rows[p + I15]! : E[I15]!, ssH), ssQ) & mask; // sshape-1|sshape|sshape+1
+  out[o + 16] = mix32(p >= 0 ? rows[p + I16]! : E[I16]!, lwH) & mask; // lw-1|lw
+  out[o + 17] = mix32(rows[h + I17]!, lwQ) & mask; // lw|lw+1
+  out[o + 18] = mix32(C18[wsb]!, ssH) & mask; // wsb|sshape
+  out[o + 19] = mix32(C19[wsa]!, ssH) & mask; // wsa|sshape
+  out[o + 20] = rows[h + T20]! & mask; // len|sshape
+  out[o + 21] = (p >= 0 ? rows[p + T21]! : E[T21]!) & mask; // shape-1
+  out[o + 22] = (q >= 0 ? rows[q + T22]! : E[T22]!) & mask; // shape+1
+  out[o + 23] = mix32(p >= 0 ? rows[p + I23]! : E[I23]!, ssH) & mask; // lw-1|sshape
+  out[o + 24] = mix32(rows[h + I24]!, lwQ) & mask; // sshape|lw+1
+  out[o + 25] = mix32(C25[Math.min(i, 3)]!, ssH) & mask; // pos|sshape
+  out[o + 26] = mix32(p2 >= 0 ? rows[p2 + I26]! : E[I26]!, lwP) & mask; // lw-2|lw-1
+  out[o + 27] = mix32(q >= 0 ? rows[q + I27]! : E[I27]!, q2 >= 0 ? rows[q2 + LW]! : E[LW]!) & mask; // lw+1|lw+2
 }
 
-/** Hashed feature ids of `tokens`, row-major [tokens.length, templates.length]. */
-export function tokenFeatureIds(text: string, tokens: Token[], params: TokenFeatureParams): Int32Array {
+const ALL = TOKEN_FEATURE_TEMPLATES.length;
+let rowScratch = new Int32Array(256 * ROW);
+
+/** Index of each of the manifest's templates among all templates; null when it lists all, in order. */
+function templatePick(templates: readonly string[]): Int32Array | null {
+  const pick = new Int32Array(templates.length);
+  let identity = templates.length === ALL;
+  for (let k = 0; k < templates.length; k++) {
+    pick[k] = TEMPLATE_INDEX.get(templates[k]!)!;
+    if (pick[k] !== k) identity = false;
+  }
+  return identity ? null : pick;
+}
+
+/**
+ * Feature ids of n tokens [starts[i], ends[i]) of `text` whose (hashed) words are words[i],
+ * row-major [n, templates.length]. `pick` is templatePick(params.templates).
+ */
+function spanFeatureIds(text: string, starts: Int32Array, ends: Int32Array, words: string[], n: number, params: TokenFeatureParams, pick: Int32Array | null): Int32Array {
+  // Reused: a fresh 18 KB buffer per request made glibc trim and regrow its heap (brk + page faults).
+  if (rowScratch.length < n * ROW) rowScratch = new Int32Array(Math.max(n * ROW, 2 * rowScratch.length));
+  const rows = rowScratch;
+  for (let i = 0; i < n; i++) rows.set(hashWord(words[i]!), i * ROW);
   const K = params.templates.length;
-  const n = tokens.length;
-  const rows = new Int32Array(n * ROW);
-  for (let i = 0; i < n; i++) rows.set(hashWord(tokens[i]!.text), i * ROW);
   const ids = new Int32Array(n * K);
-  // One monomorphic pass computes every template; the manifest's list picks and orders them.
-  const pick = Int32Array.from(params.templates, (name) => TEMPLATE_INDEX.get(name)!);
-  const all = new Int32Array(TOKEN_FEATURE_TEMPLATES.length);
   const buckets = params.buckets;
   // ids are the uint32 hash mod buckets; for a power of two that is a mask of the int32 bits.
   const mask = (buckets & (buckets - 1)) === 0 ? buckets - 1 : -1;
+  // One monomorphic pass computes every template; with all of them in order (the default pack) it
+  // writes the masked ids in place, else the manifest's list picks and orders them.
+  const all = pick || mask < 0 ? new Int32Array(ALL) : null;
   for (let i = 0; i < n; i++) {
-    const t = tokens[i]!;
-    const wsb = whitespaceClass(text, i > 0 ? tokens[i - 1]!.end : 0, t.start, i === 0);
-    const wsa = whitespaceClass(text, t.end, i + 1 < n ? tokens[i + 1]!.start : text.length, i + 1 === n);
-    allTemplateHashes(all, rows, i, n, wsb, wsa);
+    const wsb = whitespaceClass(text, i > 0 ? ends[i - 1]! : 0, starts[i]!, i === 0);
+    const wsa = whitespaceClass(text, ends[i]!, i + 1 < n ? starts[i + 1]! : text.length, i + 1 === n);
     const o = i * K;
-    if (mask >= 0) for (let k = 0; k < K; k++) ids[o + k] = all[pick[k]!]! & mask;
-    else for (let k = 0; k < K; k++) ids[o + k] = (all[pick[k]!]! >>> 0) % buckets;
+    if (!all) {
+      allTemplateHashes(ids, o, mask, rows, i, n, wsb, wsa);
+      continue;
+    }
+    allTemplateHashes(all, 0, -1, rows, i, n, wsb, wsa);
+    for (let k = 0; k < K; k++) {
+      const x = all[pick ? pick[k]! : k]!;
+      ids[o + k] = mask >= 0 ? x & mask : (x >>> 0) % buckets;
+    }
   }
   return ids;
 }
 
+/** Hashed feature ids of `tokens`, row-major [tokens.length, templates.length]. */
+export function tokenFeatureIds(text: string, tokens: Token[], params: TokenFeatureParams): Int32Array {
+  const n = tokens.length;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  const words: string[] = [];
+  for (let i = 0; i < n; i++) {
+    starts[i] = tokens[i]!.start;
+    ends[i] = tokens[i]!.end;
+    words.push(tokens[i]!.text);
+  }
+  return spanFeatureIds(text, starts, ends, words, n, params, templatePick(params.templates));
+}
+
 /** Word-vector id of each token (word-vectors.ts ids over the lowercased token, digits as '0'). */
 export function tokenWordVectorIds(tokens: Token[], p: WordVectorParams): Int32Array {
-  const out = new Int32Array(tokens.length);
-  for (let i = 0; i < tokens.length; i++) {
-    out[i] = wordVectorId(tokens[i]!.text.toLowerCase().replace(/[0-9]/g, '0').replace(/\u2019/g, "'"), p);
-  }
+  return wordVectorIdsOf(tokens.map((t) => t.text), p);
+}
+
+function wordVectorIdsOf(words: string[], p: WordVectorParams): Int32Array {
+  const out = new Int32Array(words.length);
+  for (let i = 0; i < words.length; i++) out[i] = wordVectorId(words[i]!.toLowerCase().replace(/[0-9]/g, '0').replace(/\u2019/g, "'"), p);
   return out;
 }
 
@@ -283,24 +324,25 @@ export function createTokenFeaturizer(params: Record<string, unknown>, manifest:
   const maxLength = manifest.max_length;
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new Error(`pack ${manifest.name}: manifest.json max_length must be a positive integer`);
   const K = p.templates.length;
+  const pick = templatePick(p.templates);
+  const sp = newWordSpans();
   return {
     type: 'token-features',
     encode(text: string): Features {
       const safe = typeof text === 'string' ? text : '';
-      const { tokens, truncated } = tokenize(safe, maxLength);
-      const ids = tokenFeatureIds(safe, tokens, p);
+      scanWordSpans(safe, maxLength, sp);
+      const n = sp.n;
+      const words: string[] = new Array(n);
+      const offsets: Array<[number, number]> = new Array(n);
+      for (let i = 0; i < n; i++) offsets[i] = [sp.starts[i]!, sp.ends[i]!], words[i] = safe.slice(sp.starts[i]!, sp.ends[i]!);
+      const ids = spanFeatureIds(safe, sp.starts, sp.ends, words, n, p, pick);
       // An empty input still feeds one all-zero-id row so graphs never see a zero-length axis;
       // `length` (0) tells the caller that row is padding.
-      const T = Math.max(1, tokens.length);
-      const data = tokens.length > 0 ? ids : new Int32Array(K);
+      const T = Math.max(1, n);
+      const data = n > 0 ? ids : new Int32Array(K);
       const feeds: Features['feeds'] = { [p.input]: { type: 'int32', data, dims: [1, T, K] } };
-      if (p.wordVectors) feeds[p.wordVectors.input] = { type: 'int32', data: tokens.length > 0 ? tokenWordVectorIds(tokens, p.wordVectors) : new Int32Array(1), dims: [1, T] };
-      return {
-        feeds,
-        length: tokens.length,
-        truncated,
-        offsets: tokens.map((t) => [t.start, t.end] as [number, number]),
-      };
+      if (p.wordVectors) feeds[p.wordVectors.input] = { type: 'int32', data: n > 0 ? wordVectorIdsOf(words, p.wordVectors) : new Int32Array(1), dims: [1, T] };
+      return { feeds, length: n, truncated: sp.truncated, offsets };
     },
   };
 }
