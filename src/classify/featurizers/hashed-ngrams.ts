@@ -138,6 +138,13 @@ export function scanTokens(t: string, sp: TokenSpans): number {
   return k;
 }
 
+const TF_TABLE = 64;
+
+function tfOf(mode: HashedNgramsParams['tf'], c: number): number {
+  // sublinear: 1 + log(1) is exactly 1
+  return mode === 'binary' ? 1 : mode === 'raw' ? c : c === 1 ? 1 : 1 + Math.log(c);
+}
+
 /**
  * Stateful encoder: keeps a reusable open-addressing table and token buffers so a request
  * allocates only its output. Not re-entrant, which is fine: encode() is synchronous.
@@ -152,6 +159,10 @@ export class HashedNgramsEncoder {
   private readonly gw: Float32Array;
   private units = new Uint16Array(1024);
   private spans = newTokenSpans();
+  /** '<' + token + '>' of the token whose char n-grams are being hashed. */
+  private readonly bracketed: Uint16Array;
+  /** Term-frequency factor by count for counts below TF_TABLE (the same doubles as computed). */
+  private readonly tfTable: Float64Array;
 
   constructor(params: HashedNgramsParams, maxLength: number) {
     this.params = params;
@@ -160,6 +171,8 @@ export class HashedNgramsEncoder {
     this.mask = params.buckets - 1;
     this.d = new DistinctIds(maxLength);
     this.gw = new Float32Array(maxLength);
+    this.bracketed = new Uint16Array(params.char_max_token + 2);
+    this.tfTable = Float64Array.from({ length: TF_TABLE }, (_, c) => tfOf(params.tf, c));
   }
 
   // Hot: called a few thousand times per request.
@@ -192,6 +205,7 @@ export class HashedNgramsEncoder {
     const hw = Math.imul(this.h0 ^ 0x77, FNV_PRIME);
     const hc = Math.imul(this.h0 ^ 0x63, FNV_PRIME);
     const cmin = cr ? cr[0] : 0, cmax = cr ? cr[1] : 0, cw = p.char_weight, cmaxTok = p.char_max_token;
+    const B = this.bracketed;
     for (let i = 0; i < ntok && !d.full; i++) {
       for (let n = 1; n <= ww.length && i + n <= ntok; n++) {
         const w = ww[n - 1]!;
@@ -204,18 +218,19 @@ export class HashedNgramsEncoder {
         this.add(h, w);
       }
       if (cr && words[i] === 1) {
-        // Virtual string '<' + token (first char_max_token units) + '>'; each start position
+        // '<' + token (first char_max_token units) + '>' in a scratch buffer; each start position
         // extends one hash through lengths cmin..cmax.
         const s0 = starts[i]!;
         const len = Math.min(ends[i]! - s0, cmaxTok) + 2;
+        B[0] = 0x3c;
+        for (let v = 1; v < len - 1; v++) B[v] = U[s0 + v - 1]!;
+        B[len - 1] = 0x3e;
         for (let a = 0; a + cmin <= len; a++) {
           let h = hc;
-          const stop = Math.min(cmax, len - a);
-          for (let j = 0; j < stop; j++) {
-            const v = a + j;
-            const u = v === 0 ? 0x3c : v === len - 1 ? 0x3e : U[s0 + v - 1]!;
-            h = Math.imul(h ^ u, FNV_PRIME);
-            if (j + 1 >= cmin) this.add(h, cw);
+          for (let v = a, pre = a + cmin - 1; v < pre; v++) h = Math.imul(h ^ B[v]!, FNV_PRIME);
+          for (let v = a + cmin - 1, stop = Math.min(a + cmax, len); v < stop; v++) {
+            h = Math.imul(h ^ B[v]!, FNV_PRIME);
+            this.add(h, cw);
           }
         }
       }
@@ -224,12 +239,11 @@ export class HashedNgramsEncoder {
     const n = d.n;
     const counts = d.counts;
     const weights = new Float32Array(n);
-    const tfMode = p.tf === 'binary' ? 0 : p.tf === 'raw' ? 1 : 2;
+    const tfTable = this.tfTable;
+    const gw = this.gw;
     for (let k = 0; k < n; k++) {
       const c = counts[k]!;
-      // sublinear: 1 + log(1) is exactly 1, so the common count of one skips the log
-      const tf = tfMode === 0 ? 1 : tfMode === 1 ? c : c === 1 ? 1 : 1 + Math.log(c);
-      weights[k] = this.gw[k]! * tf;
+      weights[k] = gw[k]! * (c < TF_TABLE ? tfTable[c]! : tfOf(p.tf, c));
     }
     return { ids: d.ids.subarray(0, n), weights, length: n, truncated };
   }

@@ -51,7 +51,7 @@ function normaliseUnits(t: string, out: Uint16Array): void {
   }
 }
 
-/** Class of the code point starting at unit i (word char = 1), and its width in units. */
+/** Class of the code point starting at unit i (word char = 1). */
 function classAt(U: Uint16Array, n: number, i: number): number {
   const u = U[i]!;
   if (u >= 0xd800 && u <= 0xdbff && i + 1 < n) {
@@ -60,24 +60,47 @@ function classAt(U: Uint16Array, n: number, i: number): number {
   }
   return cpClass(u);
 }
-const width = (U: Uint16Array, n: number, i: number) => {
-  const u = U[i]!;
-  return u >= 0xd800 && u <= 0xdbff && i + 1 < n && U[i + 1]! >= 0xdc00 && U[i + 1]! <= 0xdfff ? 2 : 1;
-};
 
-/** Token spans [starts[k], ends[k]) of U[0, n); calls emit for each token in order. */
-function scan(U: Uint16Array, n: number, emit: (s: number, e: number) => void): void {
+/** Token boundaries [starts[k], ends[k]), reused across calls (grown as needed). */
+interface Spans {
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+const newSpans = (): Spans => ({ starts: new Int32Array(256), ends: new Int32Array(256) });
+
+function push(sp: Spans, k: number, s: number, e: number): number {
+  if (k >= sp.starts.length) {
+    const a = new Int32Array(2 * k);
+    a.set(sp.starts);
+    sp.starts = a;
+    const b = new Int32Array(2 * k);
+    b.set(sp.ends);
+    sp.ends = b;
+  }
+  sp.starts[k] = s;
+  sp.ends[k] = e;
+  return k + 1;
+}
+
+/** Token spans of U[0, n) into `sp`, in order; returns their number. */
+function scan(U: Uint16Array, n: number, sp: Spans): number {
+  let k = 0;
   let start = -1;
   let i = 0;
   while (i < n) {
-    const w = width(U, n, i);
-    const cls = classAt(U, n, i);
+    const u = U[i]!;
+    let w = 1;
+    let cls: number;
+    if (u >= 0xd800 && u <= 0xdbff && i + 1 < n && U[i + 1]! >= 0xdc00 && U[i + 1]! <= 0xdfff) {
+      w = 2;
+      cls = cpClass(((u - 0xd800) << 10) + (U[i + 1]! - 0xdc00) + 0x10000);
+    } else cls = cpClass(u);
     if (cls === 1) {
       if (start < 0) start = i;
       i += w;
       continue;
     }
-    const u = U[i]!;
     if (start >= 0 && i + 1 < n) {
       const nextWord = classAt(U, n, i + 1) === 1;
       if (nextWord && u === 0x2d) { i++; continue; } // well-known
@@ -85,26 +108,27 @@ function scan(U: Uint16Array, n: number, emit: (s: number, e: number) => void): 
       if (u === APOS && nextWord) {
         // "n't": the word ends before the n when a lone t follows the apostrophe
         if (U[i - 1] === 0x6e && i - 1 > start && U[i + 1] === 0x74 && (i + 2 >= n || classAt(U, n, i + 2) !== 1)) {
-          emit(start, i - 1);
-          emit(i - 1, i + 2);
+          k = push(sp, k, start, i - 1);
+          k = push(sp, k, i - 1, i + 2);
           start = -1;
           i += 2;
           continue;
         }
-        emit(start, i);
+        k = push(sp, k, start, i);
         start = i; // "'s", "'re", "'ll": the apostrophe starts the next token
         i++;
         continue;
       }
     }
     if (start >= 0) {
-      emit(start, i);
+      k = push(sp, k, start, i);
       start = -1;
     }
-    if (cls === 3 || cls === 4) emit(i, i + w);
+    if (cls === 3 || cls === 4) k = push(sp, k, i, i + w);
     i += w;
   }
-  if (start >= 0) emit(start, n);
+  if (start >= 0) k = push(sp, k, start, n);
+  return k;
 }
 
 /** The word-vector tokens of a text (what training looks up in GloVe). */
@@ -112,12 +136,15 @@ export function wordVectorTokens(text: string, maxChars = Infinity): string[] {
   const t = (text.length > maxChars ? text.slice(0, maxChars) : text).toLowerCase();
   const U = new Uint16Array(t.length);
   normaliseUnits(t, U);
+  const sp = newSpans();
+  const k = scan(U, t.length, sp);
   const out: string[] = [];
-  scan(U, t.length, (s, e) => {
+  for (let j = 0; j < k; j++) {
+    const s = sp.starts[j]!, e = sp.ends[j]!;
     let tok = '';
-    for (let k = s; k < e; k += 4096) tok += String.fromCharCode(...U.subarray(k, Math.min(e, k + 4096)));
+    for (let q = s; q < e; q += 4096) tok += String.fromCharCode(...U.subarray(q, Math.min(e, q + 4096)));
     out.push(tok);
-  });
+  }
   return out;
 }
 
@@ -140,6 +167,7 @@ export class WordVectorEncoder {
   private readonly mask: number;
   private units = new Uint16Array(1024);
   private readonly d: DistinctIds;
+  private readonly spans = newSpans();
 
   constructor(readonly params: WordVectorParams, readonly maxLength: number, readonly maxChars: number) {
     this.h0 = (FNV_OFFSET ^ params.seed) >>> 0;
@@ -157,9 +185,9 @@ export class WordVectorEncoder {
     normaliseUnits(t, U);
     const { d, h0, mask } = this;
     d.reset();
-    scan(U, t.length, (s, e) => {
-      d.add(hashUnits(U, s, e, h0, mask));
-    });
+    const sp = this.spans;
+    const k = scan(U, t.length, sp);
+    for (let j = 0; j < k; j++) d.add(hashUnits(U, sp.starts[j]!, sp.ends[j]!, h0, mask));
     const n = d.n;
     return { ids: d.ids.subarray(0, n), counts: d.counts.slice(0, n), length: n, truncated: truncated || d.full };
   }
