@@ -241,9 +241,11 @@ export class HashedNgramsEncoder {
     const weights = new Float32Array(n);
     const tfTable = this.tfTable;
     const gw = this.gw;
+    // Every tf mode maps a count of one to exactly 1, so most weights are the group weight as is.
+    weights.set(gw.subarray(0, n));
     for (let k = 0; k < n; k++) {
       const c = counts[k]!;
-      weights[k] = gw[k]! * (c < TF_TABLE ? tfTable[c]! : tfOf(p.tf, c));
+      if (c !== 1) weights[k] = gw[k]! * (c < TF_TABLE ? tfTable[c]! : tfOf(p.tf, c));
     }
     return { ids: d.ids.subarray(0, n), weights, length: n, truncated };
   }
