@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createHashedNgramsFeaturizer } from '../../src/classify/featurizers/hashed-ngrams.ts';
+import type { Featurizer, PackManifest } from '../../src/classify/types.ts';
 import {
-  dataCorpus, dataDir, featureDigest, GOLDEN_FILE, type Golden, packFeaturizer, PACKS, syntheticCorpus, trainingApiDigest,
+  dataCorpus, dataDir, featureDigest, GOLDEN_FILE, type Golden, interleavedDigests, packFeaturizer, PACKS, syntheticCorpus, trainingApiDigest,
 } from './helpers/featurizer-digest.ts';
 
 const golden = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as Golden;
@@ -29,6 +31,21 @@ describe('featurizer output is unchanged (golden digests)', () => {
       featureDigest(f, [...synth].reverse());
       expect(featureDigest(f, synth)).toBe(golden.synthetic[pack]);
     }
+  });
+
+  it('every text encoded by all five packs in turn (as a request is) gives the recorded features', () => {
+    expect(interleavedDigests(PACKS, synth)).toEqual(Object.fromEntries(PACKS.map((p) => [p, golden.synthetic[p]])));
+  });
+
+  it('hashed-ngrams encoders with another cut or case on the same text do not reuse its scan', () => {
+    const m = { name: 't', version: '1', task: 'sequence-classification', featurizer: { type: 'hashed-ngrams' }, inputs: ['ids', 'weights'], output: 'probs', max_length: 4096 } as PackManifest;
+    const configs = [{ lowercase: false }, { lowercase: true }, { max_chars: 7 }, { lowercase: false, max_chars: 7 }];
+    const texts = ['Hello World FOO bar', 'Hello World FOO bar', 'İSTANBUL Straße 12', 'ab'];
+    const bytesOf = (f: Featurizer, t: string) => Array.from(f.encode(t).feeds.ids!.data as BigInt64Array, Number).join(',') + '|' + Array.from(f.encode(t).feeds.weights!.data as Float32Array).join(',');
+    // Expected: each config alone, a different text encoded in between so nothing is shared.
+    const want = configs.map((c) => texts.map((t) => { const f = createHashedNgramsFeaturizer(c, m); f.encode('unrelated'); return bytesOf(f, t); }));
+    const fs = configs.map((c) => createHashedNgramsFeaturizer(c, m));
+    for (const [j, t] of texts.entries()) fs.forEach((f, k) => expect(bytesOf(f, t)).toBe(want[k]![j]));
   });
 
   const dir = dataDir();

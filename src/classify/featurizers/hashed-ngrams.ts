@@ -140,6 +140,14 @@ export function scanTokens(t: string, sp: TokenSpans): number {
 
 const TF_TABLE = 64;
 
+// The cut, case-folded text and token spans of the last call of any encoder. A request's text is
+// encoded twice with different hash parameters but the same cut and case (domain/jailbreak share one
+// encode, the embedding pack has its own), so the second scan is skipped. Read-only once made;
+// encoders run synchronously, so one slot shared by all of them is safe.
+const lastScan: { text: string | null; maxChars: number; lowercase: boolean; t: string; ntok: number; spans: TokenSpans } = {
+  text: null, maxChars: -1, lowercase: false, t: '', ntok: 0, spans: newTokenSpans(),
+};
+
 function tfOf(mode: HashedNgramsParams['tf'], c: number): number {
   // sublinear: 1 + log(1) is exactly 1
   return mode === 'binary' ? 1 : mode === 'raw' ? c : c === 1 ? 1 : 1 + Math.log(c);
@@ -158,7 +166,6 @@ export class HashedNgramsEncoder {
   /** Weight of each distinct id's n-gram kind (word order or char), by slot. */
   private readonly gw: Float32Array;
   private units = new Uint16Array(1024);
-  private spans = newTokenSpans();
   /** '<' + token + '>' of the token whose char n-grams are being hashed. */
   private readonly bracketed: Uint16Array;
   /** Term-frequency factor by count for counts below TF_TABLE (the same doubles as computed). */
@@ -186,10 +193,18 @@ export class HashedNgramsEncoder {
     const p = this.params;
     if (typeof text !== 'string') text = text == null ? '' : String(text);
     let truncated = text.length > p.max_chars;
-    const cut = truncated ? text.slice(0, p.max_chars) : text;
-    const t = p.lowercase ? cut.toLowerCase() : cut;
-    const ntok = scanTokens(t, this.spans);
-    const { starts, ends, words } = this.spans;
+    const L = lastScan;
+    if (text !== L.text || p.max_chars !== L.maxChars || p.lowercase !== L.lowercase) {
+      const cut = truncated ? text.slice(0, p.max_chars) : text;
+      L.t = p.lowercase ? cut.toLowerCase() : cut;
+      L.ntok = scanTokens(L.t, L.spans);
+      // A huge input is not kept alive for the next call (it would only save the scan of its cut).
+      L.text = text.length <= 4 * p.max_chars ? text : null;
+      L.maxChars = p.max_chars;
+      L.lowercase = p.lowercase;
+    }
+    const { t, ntok } = L;
+    const { starts, ends, words } = L.spans;
     const d = this.d;
     d.reset();
     // Folded code units, read by every n-gram hash below.

@@ -132,20 +132,30 @@ function bytes(h: Hash, a: ArrayBufferView): void {
 /** sha256 over every feed (name, type, dims, raw bytes), length, truncated and offsets of each text. */
 export function featureDigest(f: Featurizer, texts: string[]): string {
   const h = createHash('sha256');
-  for (const text of texts) {
-    const r = f.encode(text);
-    u32(h, r.length);
-    u32(h, r.truncated ? 1 : 0);
-    for (const name of Object.keys(r.feeds).sort()) {
-      const t = r.feeds[name]!;
-      h.update(`${name}:${t.type}:${t.dims.join('x')};`);
-      bytes(h, t.data);
-    }
-    const offs = r.offsets ?? [];
-    u32(h, offs.length);
-    bytes(h, Int32Array.from(offs.flat()));
-  }
+  for (const text of texts) digestFeatures(h, f, text);
   return h.digest('hex');
+}
+
+/** featureDigest of each pack, with every text encoded by all packs in turn (as a request is). */
+export function interleavedDigests(packs: readonly string[], texts: string[]): Record<string, string> {
+  const fs = packs.map((p) => packFeaturizer(p));
+  const hs = packs.map(() => createHash('sha256'));
+  for (const text of texts) fs.forEach((f, k) => digestFeatures(hs[k]!, f, text));
+  return Object.fromEntries(packs.map((p, k) => [p, hs[k]!.digest('hex')]));
+}
+
+function digestFeatures(h: Hash, f: Featurizer, text: string): void {
+  const r = f.encode(text);
+  u32(h, r.length);
+  u32(h, r.truncated ? 1 : 0);
+  for (const name of Object.keys(r.feeds).sort()) {
+    const t = r.feeds[name]!;
+    h.update(`${name}:${t.type}:${t.dims.join('x')};`);
+    bytes(h, t.data);
+  }
+  const offs = r.offsets ?? [];
+  u32(h, offs.length);
+  bytes(h, Int32Array.from(offs.flat()));
 }
 
 /** The helpers training calls directly: word-vector tokens, PII tokens and their word-vector ids. */
