@@ -1,7 +1,7 @@
 // Everything createApp needs, injected by a runtime entry (runtimes/node, runtimes/worker).
 import type { Classifiers } from './classify/types.ts';
 import type { SemanticCache } from './cache/types.ts';
-import type { CancelSignal, UpstreamClient } from './upstream/types.ts';
+import type { BodyReader, CancelSignal, UpstreamClient } from './upstream/types.ts';
 import type { Clock, Logger, Metrics } from './observability/types.ts';
 import type { Config } from './config/schema.ts';
 
@@ -24,6 +24,11 @@ export interface AppDeps {
    * the runtime has one cheaper than Request.signal; undefined (or absent) falls back to that.
    */
   clientSignal?(env: unknown): CancelSignal | undefined;
+  /**
+   * The body of a streamed answer, from the reader that yields its bytes, where the runtime's server
+   * writes one out cheaper than a web ReadableStream (runtimes/node/stream-body.ts); absent: a ReadableStream.
+   */
+  streamBody?(reader: BodyReader): BodyInit;
   /** True once the runtime is shutting down: /ready answers 503 so traffic moves elsewhere. */
   draining?(): boolean;
 }

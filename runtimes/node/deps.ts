@@ -20,6 +20,7 @@ import { createNodeLogger } from './logger.ts';
 import { createNodeCache } from './cache.ts';
 import { createNodeUpstreamClient } from './upstream-client.ts';
 import { nodeClientSignal } from './client-signal.ts';
+import { nodeStreamBody } from './stream-body.ts';
 
 export const VERSION: string = (() => {
   // The bundle (runtimes/node/build.mjs) bakes the version in; tsx reads package.json.
@@ -81,6 +82,7 @@ export async function buildNodeDeps(config: Config, opts: NodeDepsOptions = {}):
     clock: systemClock,
     runtime: { name: 'node', version: VERSION },
     clientSignal: nodeClientSignal,
+    streamBody: nodeStreamBody,
     async close() {
       await upstream.close?.();
       await cache?.close?.();

@@ -6,10 +6,10 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { injectTraceHeaders, withSpan } from '../observability/tracing.ts';
-import { UpstreamConnectError, UpstreamTimeoutError, type UpstreamResponse } from './types.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type UpstreamResponse } from './types.ts';
 import type { EndpointPool } from './pool.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
-import { watchStream } from './sse.ts';
+import { watchReader } from './sse.ts';
 import { recordUsage, pricingFor, type UsageRecord } from '../observability/usage.ts';
 import { upstreamError } from './errors.ts';
 import { idleWatch, UpstreamIdleError } from './idle.ts';
@@ -105,7 +105,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
 
   if (contentType.includes('text/event-stream')) {
     let ttftMs: number | undefined;
-    const stream = watchStream(idle.reader(res.reader ? res.reader() : res.body.getReader()), ctx.taps, {
+    const body = watchReader(idle.reader(res.reader ? res.reader() : res.body.getReader()), ctx.taps, {
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },
@@ -130,7 +130,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         return `data: ${errorBody(`The upstream sent nothing for ${err.ms} ms.`, 'timeout_error', 'upstream_idle_timeout')}\n\n`;
       },
     });
-    return new Response(stream, { status: res.status, headers: outHeaders });
+    // One chunk read ahead on a web stream, as before the reader path (ReadableStream's default).
+    return new Response(deps.streamBody ? deps.streamBody(body) : readerStream(body, 1), { status: res.status, headers: outHeaders });
   }
 
   let text: string;

@@ -32,8 +32,11 @@ export interface BodyReader {
   cancel(reason?: unknown): Promise<void>;
 }
 
-/** A web stream over a reader, read only when its consumer pulls (cancel reaches the reader). */
-export function readerStream(reader: BodyReader): ReadableStream<Uint8Array> {
+/**
+ * A web stream over a reader (cancel reaches the reader; a failed read errors the stream). With the
+ * default highWaterMark 0 it reads only when its consumer pulls; 1 keeps one chunk read ahead.
+ */
+export function readerStream(reader: BodyReader, highWaterMark = 0): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -43,7 +46,7 @@ export function readerStream(reader: BodyReader): ReadableStream<Uint8Array> {
       },
       cancel: (reason) => reader.cancel(reason),
     },
-    { highWaterMark: 0 },
+    { highWaterMark },
   );
 }
 
