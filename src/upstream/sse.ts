@@ -9,6 +9,7 @@ export interface StreamWatch {
   onFirstByte(): void;
   /** Called once when the upstream stream ends cleanly (not on cancel or error). */
   onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown> }): void;
+  /** Called once when a read of the upstream fails, or when the reader is cancelled before the end (the client left). */
   onError(err: unknown): void;
   /** After onError: SSE text to end the stream with (then close) instead of erroring it. */
   endWith?(err: unknown): string | undefined;
@@ -134,10 +135,12 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       }
     },
     // Once the answer is over (ended, failed) the upstream reader is not cancelled: a cancel of a
-    // finished stream is a no-op for a ReadableStream too.
+    // finished stream is a no-op for a ReadableStream too. Before that, a cancel (the client left)
+    // is the answer's end as well: onError reports it, or the request would go unlogged and uncounted.
     cancel(reason) {
       if (ended || failed) return Promise.resolve();
       ended = true;
+      watch.onError(reason);
       return reader.cancel(reason);
     },
   };

@@ -116,7 +116,10 @@ describe('a client that leaves', () => {
   });
 
   for (const stream of [true, false]) {
-    it(`mid-${stream ? 'SSE' : 'JSON'} answer: the upstream socket closes, five times in a row, and the pool still serves`, async () => {
+    it(`mid-${stream ? 'SSE' : 'JSON'} answer: the upstream socket closes, five times in a row, each logged and counted as a cancellation, and the pool still serves`, async () => {
+      const cancelled = () => gw.logs.lines.filter((l) => l.msg === 'request' && l.obj.error_reason === 'cancellation').length;
+      const counted = () => gw.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'cancellation' }) ?? 0;
+      const [logged0, counted0] = [cancelled(), counted()];
       for (let i = 0; i < 5; i++) {
         up.handler = (req, res) => {
           requests.push(req);
@@ -135,6 +138,8 @@ describe('a client that leaves', () => {
         await expectUpstreamClosedSoon(req);
         requests = [];
       }
+      expect(cancelled()).toBe(logged0 + 5);
+      expect(counted()).toBe(counted0 + 5);
       await expectPoolServes();
     });
   }
