@@ -4,7 +4,10 @@
 // gateway beyond a JSON one. @hono/node-server's Response keeps any body with a getReader() as it is,
 // and its writer uses only the stream's locked, getReader() and cancel() and the reader's read(),
 // cancel() and closed: that is what this implements, with a ReadableStream's semantics for them
-// (closed settles with the answer; a cancel ends a pending read as done). Whatever builds a real
+// (a cancel ends a pending read as done), except that closed resolves also when a read failed: the
+// failed read already makes the writer destroy the response (the client sees the cut), the forwarder
+// logs the failure, and a rejected closed would make @hono/node-server print the error to stderr
+// (console.error, outside the JSON log) and try to end the response with an "Error: ..." body. Whatever builds a real
 // Response from the body instead (a middleware reading res.body, app.fetch without the server) gets
 // an async iterable, which undici's Response turns into a stream of its own.
 import type { BodyReader } from '../../src/upstream/types.ts';
@@ -14,14 +17,12 @@ const DONE: ReadResult = { done: true, value: undefined };
 
 class BodyStreamReader {
   readonly closed: Promise<void>;
-  private settle!: { resolve(): void; reject(err: unknown): void };
+  private settle!: () => void;
   private over = false;
   private pending: ((r: ReadResult) => void) | undefined;
 
   constructor(private readonly source: BodyReader) {
-    this.closed = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-    // As a web stream's reader.closed: a failure is reported through read(), not as an unhandled rejection.
-    this.closed.catch(() => {});
+    this.closed = new Promise<void>((resolve) => (this.settle = resolve));
   }
 
   read(): Promise<ReadResult> {
@@ -36,10 +37,7 @@ class BodyStreamReader {
         },
         (err: unknown) => {
           this.pending = undefined;
-          if (!this.over) {
-            this.over = true;
-            this.settle.reject(err);
-          }
+          this.end();
           reject(err);
         },
       );
@@ -60,7 +58,7 @@ class BodyStreamReader {
   private end(): void {
     if (this.over) return;
     this.over = true;
-    this.settle.resolve();
+    this.settle();
   }
 }
 

@@ -121,6 +121,12 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       onError(err) {
         const reason = ctx.signal?.aborted ? 'cancellation' : err instanceof UpstreamIdleError ? 'timeout' : 'upstream_5xx';
         deps.metrics.inc('llm_request_errors_total', { model: label, reason });
+        // The upstream's own failure (a cut connection, a corrupt body): why, for the operator. The
+        // client sees the cut; the runtime's server does not print it (runtimes/node/stream-body.ts).
+        if (reason === 'upstream_5xx') {
+          const e = err as { message?: string; code?: string } | undefined;
+          deps.logger.warn({ requestId: ctx.requestId, endpoint: used, err: e?.message ?? String(err), code: e?.code }, 'upstream answer failed mid-stream');
+        }
         done({ status: res.status, endpoint: used, ttftMs, error: reason === 'upstream_5xx' ? 'stream_error' : reason });
       },
       // A stalled stream ends with an OpenAI-shaped error event (SDKs raise it as an APIError) and a
