@@ -154,7 +154,7 @@ function tfOf(mode: HashedNgramsParams['tf'], c: number): number {
 }
 
 /**
- * Stateful encoder: keeps a reusable open-addressing table and token buffers so a request
+ * Stateful encoder: keeps a reusable open-addressing table and unit buffers so a request
  * allocates only its output. Not re-entrant, which is fine: encode() is synchronous.
  */
 export class HashedNgramsEncoder {
