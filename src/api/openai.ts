@@ -66,6 +66,12 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
         deps.logger.info({ requestId, status: err.status, error: err.code }, 'request rejected');
         return fromGatewayError(err, idHeader);
       }
+      // A client that leaves while its body is read is a cancellation, not a server error (nobody reads the 499).
+      if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
+        deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'cancellation' });
+        deps.logger.info({ requestId, status: 499, error: 'client_closed_request' }, 'request cancelled');
+        return errorResponse(499, 'The client closed the request.', 'api_error', 'client_closed_request', null, idHeader);
+      }
       throw err;
     }
     return withRequestSpan(ctx.headers, { 'request.id': requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream }, async () => {

@@ -4,6 +4,7 @@
 // (keep_alive_connections: 1), so a single leaked or unconsumed connection stalls every later request.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
+import net from 'node:net';
 import type { Gateway } from './gateway-harness.ts';
 import { ask, chunk, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
@@ -113,6 +114,23 @@ describe('a client that leaves', () => {
     }
     const r = await expectPoolServes();
     expect(JSON.parse(r.body).choices[0].message.content).toBe('after');
+  });
+
+  it('while its body is still being sent: logged as a cancelled request (info, 499), not an unhandled server error', async () => {
+    const lines = () => gw.logs.lines.length;
+    const from = lines();
+    const sock = net.connect(Number(new URL(gw.url).port), '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":');
+    await sleep(50);
+    sock.destroy();
+    const deadline = Date.now() + 2000;
+    while (lines() === from && Date.now() < deadline) await sleep(10);
+    await sleep(50);
+    const added = gw.logs.lines.slice(from);
+    expect(added.filter((l) => l.msg === 'unhandled error')).toEqual([]);
+    expect(added.filter((l) => l.msg === 'request cancelled')).toMatchObject([{ level: 'info', obj: { status: 499, error: 'client_closed_request' } }]);
+    expect(requests).toHaveLength(0);
   });
 
   for (const stream of [true, false]) {
