@@ -37,7 +37,8 @@ export function newWordSpans(capacity = 256): WordSpans {
   return { starts: new Int32Array(capacity), ends: new Int32Array(capacity), n: 0, truncated: false };
 }
 
-function push(sp: WordSpans, start: number, end: number): void {
+/** Appends [start, end) to `sp`, doubling its arrays when full. */
+export function pushSpan(sp: WordSpans, start: number, end: number): void {
   const k = sp.n;
   if (k >= sp.starts.length) {
     const s = new Int32Array(2 * k);
@@ -75,19 +76,19 @@ export function scanWordSpans(text: string, limit: number, sp: WordSpans): WordS
     } else {
       if (start >= 0) {
         if (sp.n === limit) return (sp.truncated = true), sp;
-        push(sp, start, i);
+        pushSpan(sp, start, i);
         start = -1;
       }
       if (c === SYMBOL) {
         if (sp.n === limit) return (sp.truncated = true), sp;
-        push(sp, i, i + w);
+        pushSpan(sp, i, i + w);
       }
     }
     i += w;
   }
   if (start >= 0) {
     if (sp.n === limit) return (sp.truncated = true), sp;
-    push(sp, start, n);
+    pushSpan(sp, start, n);
   }
   return sp;
 }

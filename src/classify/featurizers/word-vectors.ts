@@ -18,6 +18,7 @@ import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
 import type { Tensor } from '../types.ts';
 import { codePointClasser } from './code-point-classes.ts';
 import { DistinctIds } from './distinct-ids.ts';
+import { newWordSpans, pushSpan, type WordSpans } from './token-spans.ts';
 
 export interface WordVectorParams {
   /** Power of two; ids are in [0, buckets). */
@@ -61,31 +62,9 @@ function classAt(U: Uint16Array, n: number, i: number): number {
   return cpClass(u);
 }
 
-/** Token boundaries [starts[k], ends[k]), reused across calls (grown as needed). */
-interface Spans {
-  starts: Int32Array;
-  ends: Int32Array;
-}
-
-const newSpans = (): Spans => ({ starts: new Int32Array(256), ends: new Int32Array(256) });
-
-function push(sp: Spans, k: number, s: number, e: number): number {
-  if (k >= sp.starts.length) {
-    const a = new Int32Array(2 * k);
-    a.set(sp.starts);
-    sp.starts = a;
-    const b = new Int32Array(2 * k);
-    b.set(sp.ends);
-    sp.ends = b;
-  }
-  sp.starts[k] = s;
-  sp.ends[k] = e;
-  return k + 1;
-}
-
-/** Token spans of U[0, n) into `sp`, in order; returns their number. */
-function scan(U: Uint16Array, n: number, sp: Spans): number {
-  let k = 0;
+/** Token spans of U[0, n) into `sp`, in order; returns their number (also in sp.n). */
+function scan(U: Uint16Array, n: number, sp: WordSpans): number {
+  sp.n = 0;
   let start = -1;
   let i = 0;
   while (i < n) {
@@ -108,27 +87,27 @@ function scan(U: Uint16Array, n: number, sp: Spans): number {
       if (u === APOS && nextWord) {
         // "n't": the word ends before the n when a lone t follows the apostrophe
         if (U[i - 1] === 0x6e && i - 1 > start && U[i + 1] === 0x74 && (i + 2 >= n || classAt(U, n, i + 2) !== 1)) {
-          k = push(sp, k, start, i - 1);
-          k = push(sp, k, i - 1, i + 2);
+          pushSpan(sp, start, i - 1);
+          pushSpan(sp, i - 1, i + 2);
           start = -1;
           i += 2;
           continue;
         }
-        k = push(sp, k, start, i);
+        pushSpan(sp, start, i);
         start = i; // "'s", "'re", "'ll": the apostrophe starts the next token
         i++;
         continue;
       }
     }
     if (start >= 0) {
-      k = push(sp, k, start, i);
+      pushSpan(sp, start, i);
       start = -1;
     }
-    if (cls === 3 || cls === 4) k = push(sp, k, i, i + w);
+    if (cls === 3 || cls === 4) pushSpan(sp, i, i + w);
     i += w;
   }
-  if (start >= 0) k = push(sp, k, start, n);
-  return k;
+  if (start >= 0) pushSpan(sp, start, n);
+  return sp.n;
 }
 
 /** The word-vector tokens of a text (what training looks up in GloVe). */
@@ -136,7 +115,7 @@ export function wordVectorTokens(text: string, maxChars = Infinity): string[] {
   const t = (text.length > maxChars ? text.slice(0, maxChars) : text).toLowerCase();
   const U = new Uint16Array(t.length);
   normaliseUnits(t, U);
-  const sp = newSpans();
+  const sp = newWordSpans();
   const k = scan(U, t.length, sp);
   const out: string[] = [];
   for (let j = 0; j < k; j++) {
@@ -167,7 +146,7 @@ export class WordVectorEncoder {
   private readonly mask: number;
   private units = new Uint16Array(1024);
   private readonly d: DistinctIds;
-  private readonly spans = newSpans();
+  private readonly spans = newWordSpans();
 
   constructor(readonly params: WordVectorParams, readonly maxLength: number, readonly maxChars: number) {
     this.h0 = (FNV_OFFSET ^ params.seed) >>> 0;
