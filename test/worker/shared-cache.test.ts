@@ -26,7 +26,10 @@ function cacheYaml(objectName: string, extra = ''): string {
     enabled: true,
     backend_type: 'durable_object',
     ...((extra ? parseYaml(extra) : {}) as Record<string, unknown>),
-    durable_object: { ...(current.durable_object as object), object_name: objectName, poll_interval_ms: 0 },
+    // load_timeout_ms: these tests check what is shared, not the bounded first load; on a loaded
+    // machine a new isolate's first load took longer than the 2 s default, so it started empty and
+    // its first lookup missed (seen in CI as x-vsr-cache-hit null).
+    durable_object: { ...(current.durable_object as object), object_name: objectName, poll_interval_ms: 0, load_timeout_ms: 60_000 },
   };
   return stringifyYaml(doc);
 }
