@@ -88,6 +88,8 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         try {
           r = await reader.read();
         } catch (err) {
+          // Cancelled while this read waited: the cancel has reported the answer's end already.
+          if (ended) return DONE;
           watch.onError(err);
           const last = watch.endWith?.(err);
           if (last === undefined) {
@@ -98,6 +100,9 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
           // A partial event the client already has is ended first, so the added event stands alone.
           return chunk(ENCODER.encode(atBoundary() ? last : `\n\n${last}`));
         }
+        // A web stream's reader ends a pending read as done on cancel: that is the client's leave
+        // (reported by cancel), not the upstream's end, so no onEnd and no done taps on a cut answer.
+        if (ended) return DONE;
         if (r.done) {
           ended = true;
           buffer += pendingCr && '\n';

@@ -2,7 +2,7 @@
 // carries everything a streamed answer can hold (content, reasoning, tool calls, usage), the same
 // assembly the cache replays from (src/cache/sse.ts).
 import { describe, expect, it } from 'vitest';
-import { watchStream } from '../../src/upstream/sse.ts';
+import { watchReader, watchStream } from '../../src/upstream/sse.ts';
 import type { ResponseTap } from '../../src/pipeline/context.ts';
 
 const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
@@ -75,4 +75,28 @@ describe('watchStream', () => {
     expect(ended!.completion).toBeUndefined();
     expect(ended!.last!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
   });
+
+  // A web stream's reader (the Worker's upstream body) ends a pending read as done when it is
+  // cancelled; the client's leave must stay a cancellation, not also become a clean end.
+  for (const taps of [[], [{ name: 'store', done: () => {} }] as ResponseTap[]]) {
+    it(`a cancel while a read waits on a web-stream upstream is reported once, as an error, never as an end (${taps.length ? 'collecting' : 'no taps'})`, async () => {
+      const upstream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(EVENTS[0]!));
+        },
+      });
+      const calls: string[] = [];
+      const r = watchReader(upstream.getReader(), taps, {
+        onFirstByte() {},
+        onEnd: () => void calls.push('end'),
+        onError: () => void calls.push('error'),
+      });
+      expect((await r.read()).done).toBe(false);
+      const pending = r.read();
+      await r.cancel('client left');
+      expect(await pending).toEqual({ done: true, value: undefined });
+      await new Promise((res) => setTimeout(res, 10));
+      expect(calls).toEqual(['error']);
+    });
+  }
 });
