@@ -58,6 +58,12 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       events.push(raw);
       return raw;
     }
+    // `data: null` (or a bare number, string) parses but is no chunk: passed on as it came, like an
+    // unparseable event, not handed to taps (obj.usage on null threw and cut the answer).
+    if (obj === null || typeof obj !== 'object') {
+      events.push(raw);
+      return raw;
+    }
     for (const t of taps) if (t.chunk) obj = t.chunk(obj);
     if (obj.usage) last = obj;
     const out = rewrite ? lines.filter((l) => !l.startsWith('data:')).concat(`data: ${JSON.stringify(obj)}`).join('\n') : raw;

@@ -100,3 +100,18 @@ describe('watchStream', () => {
     });
   }
 });
+
+describe('watchStream with an event whose data is JSON null', () => {
+  // Valid SSE and valid JSON, but not an object: a collecting watch (cache store, PII restore) must
+  // pass it through as an unparseable event, not throw from the read (the client's answer was cut
+  // with no log line and no error metric).
+  const text = chunk([{ index: 0, delta: { content: 'a' } }]) + 'data: null\n\n' + chunk([{ index: 0, delta: { content: 'b' }, finish_reason: 'stop' }]) + 'data: [DONE]\n\n';
+  for (const tap of [{ name: 'store', done: () => {} }, { name: 'rewrite', chunk: (c: Record<string, unknown>) => c }] as ResponseTap[]) {
+    it(`passes through with a ${tap.chunk ? 'chunk' : 'done'} tap and ends cleanly`, async () => {
+      const calls: string[] = [];
+      const out = watchStream(source([text]), [tap], { onFirstByte() {}, onEnd: () => void calls.push('end'), onError: () => void calls.push('error') });
+      expect(await drain(out)).toContain('data: null\n\n');
+      expect(calls).toEqual(['end']);
+    });
+  }
+});
