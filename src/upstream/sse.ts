@@ -83,66 +83,28 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   // After the last bytes: every later read is done (or fails again with the upstream's error).
   let ended = false;
   let failed: { err: unknown } | undefined;
+  // onEnd or onError has run (each answer gets one of them); the upstream answer has ended (done or failed).
+  let reported = false;
+  let upstreamDone = false;
   const chunk = (value: Uint8Array): ReadableStreamReadResult<Uint8Array> => ({ done: false, value });
   return {
     async read() {
       if (failed) throw failed.err;
       if (ended) return DONE;
-      // A rewritten stream returns only whole events: a read that completes none reads on.
-      for (;;) {
-        let r: ReadableStreamReadResult<Uint8Array>;
-        try {
-          r = await reader.read();
-        } catch (err) {
-          // Cancelled while this read waited: the cancel has reported the answer's end already.
-          if (ended) return DONE;
+      try {
+        return await next();
+      } catch (err) {
+        if (failed) throw err;
+        // Not the upstream read (a tap, the assembly for done taps): still the answer's end. Reported
+        // once (the request's log line and error metric; on Node nothing else prints it, see
+        // runtimes/node/stream-body.ts) and the upstream answer dropped.
+        failed = { err };
+        if (!reported) {
+          reported = true;
           watch.onError(err);
-          const last = watch.endWith?.(err);
-          if (last === undefined) {
-            failed = { err };
-            throw err;
-          }
-          ended = true;
-          // A partial event the client already has is ended first, so the added event stands alone.
-          return chunk(ENCODER.encode(atBoundary() ? last : `\n\n${last}`));
         }
-        // A web stream's reader ends a pending read as done on cancel: that is the client's leave
-        // (reported by cancel), not the upstream's end, so no onEnd and no done taps on a cut answer.
-        if (ended) return DONE;
-        if (r.done) {
-          ended = true;
-          buffer += pendingCr && '\n';
-          let out: string | undefined;
-          if (collect && buffer.trim()) {
-            out = handleEvent(buffer.trim());
-          }
-          if (!collect) last = findUsage(tail!.text());
-          // The events as the client got them (after any tap rewrote chunks); an unparseable event
-          // makes the answer unassemblable, so nothing is stored from it.
-          watch.onEnd({ events, last, completion: collect ? assembleChunks(events) : undefined });
-          return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
-        }
-        if (first) {
-          first = false;
-          watch.onFirstByte();
-        }
-        if (!collect) {
-          tail!.push(r.value);
-          return r;
-        }
-        let text = pendingCr + decoder!.decode(r.value, { stream: true });
-        pendingCr = text.endsWith('\r') ? '\r' : '';
-        if (pendingCr) text = text.slice(0, -1);
-        buffer += text.replace(/\r\n?/g, '\n');
-        let out = '';
-        let sep: number;
-        while ((sep = buffer.indexOf('\n\n')) >= 0) {
-          const ev = buffer.slice(0, sep);
-          buffer = buffer.slice(sep + 2);
-          if (ev.trim()) out += `${handleEvent(ev)}\n\n`;
-        }
-        if (!rewrite) return r;
-        if (out) return chunk(ENCODER.encode(out));
+        if (!upstreamDone) reader.cancel(err).catch(() => {});
+        throw err;
       }
     },
     // Once the answer is over (ended, failed) the upstream reader is not cancelled: a cancel of a
@@ -151,10 +113,73 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     cancel(reason) {
       if (ended || failed) return Promise.resolve();
       ended = true;
+      reported = true;
       watch.onError(reason);
       return reader.cancel(reason);
     },
   };
+
+  async function next(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    // A rewritten stream returns only whole events: a read that completes none reads on.
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (err) {
+        // Cancelled while this read waited: the cancel has reported the answer's end already.
+        if (ended) return DONE;
+        upstreamDone = reported = true;
+        watch.onError(err);
+        const last = watch.endWith?.(err);
+        if (last === undefined) {
+          failed = { err };
+          throw err;
+        }
+        ended = true;
+        // A partial event the client already has is ended first, so the added event stands alone.
+        return chunk(ENCODER.encode(atBoundary() ? last : `\n\n${last}`));
+      }
+      // A web stream's reader ends a pending read as done on cancel: that is the client's leave
+      // (reported by cancel), not the upstream's end, so no onEnd and no done taps on a cut answer.
+      if (ended) return DONE;
+      if (r.done) {
+        ended = upstreamDone = true;
+        buffer += pendingCr && '\n';
+        let out: string | undefined;
+        if (collect && buffer.trim()) {
+          out = handleEvent(buffer.trim());
+        }
+        if (!collect) last = findUsage(tail!.text());
+        // The events as the client got them (after any tap rewrote chunks); an unparseable event
+        // makes the answer unassemblable, so nothing is stored from it.
+        const completion = collect ? assembleChunks(events) : undefined;
+        reported = true;
+        watch.onEnd({ events, last, completion });
+        return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
+      }
+      if (first) {
+        first = false;
+        watch.onFirstByte();
+      }
+      if (!collect) {
+        tail!.push(r.value);
+        return r;
+      }
+      let text = pendingCr + decoder!.decode(r.value, { stream: true });
+      pendingCr = text.endsWith('\r') ? '\r' : '';
+      if (pendingCr) text = text.slice(0, -1);
+      buffer += text.replace(/\r\n?/g, '\n');
+      let out = '';
+      let sep: number;
+      while ((sep = buffer.indexOf('\n\n')) >= 0) {
+        const ev = buffer.slice(0, sep);
+        buffer = buffer.slice(sep + 2);
+        if (ev.trim()) out += `${handleEvent(ev)}\n\n`;
+      }
+      if (!rewrite) return r;
+      if (out) return chunk(ENCODER.encode(out));
+    }
+  }
 }
 
 const DONE: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };

@@ -115,3 +115,43 @@ describe('watchStream with an event whose data is JSON null', () => {
     });
   }
 });
+
+describe('watchReader when its own handling of the answer throws', () => {
+  // A tap or the end's bookkeeping failing on an odd answer ({"choices":[null]} makes the assembly
+  // for done taps throw) is no upstream read failure: it must still be reported once through onError
+  // (the request's log line and error metric; on Node nothing else prints it) and drop the upstream.
+  // The upstream is cancelled when it was still sending (a finished one is left alone).
+  const cases: Array<[string, ResponseTap, string, number]> = [
+    ['a chunk tap that throws mid-answer', { name: 'bad', chunk: () => { throw new Error('tap bug'); } }, chunk([{ index: 0, delta: { content: 'a' } }]), 1],
+    ['the assembly of {"choices":[null]} for a done tap at the end', { name: 'store', done: () => {} }, `data: ${JSON.stringify({ id: 'c1', choices: [null] })}\n\n`, 0],
+  ];
+  for (const [name, tap, event, cancels] of cases) {
+    it(`${name}: the read fails, onError runs once${cancels ? ', the upstream is cancelled' : ''}`, async () => {
+      let cancelled = 0;
+      const parts = [event, 'data: [DONE]\n\n'];
+      const upstream = new ReadableStream<Uint8Array>({
+        pull(c) {
+          const p = parts.shift();
+          if (p === undefined) c.close();
+          else c.enqueue(new TextEncoder().encode(p));
+        },
+        cancel() {
+          cancelled++;
+        },
+      });
+      const calls: string[] = [];
+      const r = watchReader(upstream.getReader(), [tap], { onFirstByte() {}, onEnd: () => void calls.push('end'), onError: () => void calls.push('error') });
+      let failure: unknown;
+      try {
+        while (!(await r.read()).done);
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure).toBeInstanceOf(Error);
+      await expect(r.read()).rejects.toBe(failure);
+      await r.cancel('client left');
+      expect(calls).toEqual(['error']);
+      expect(cancelled).toBe(cancels);
+    });
+  }
+});
