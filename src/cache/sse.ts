@@ -41,6 +41,8 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
     if (c.usage) usage = c.usage;
     if (c.system_fingerprint) fingerprint = c.system_fingerprint;
     for (const ch of Array.isArray(c.choices) ? (c.choices as Obj[]) : []) {
+      // A null entry carries nothing (and threw here, cutting a streamed answer at its end).
+      if (!ch || typeof ch !== 'object') continue;
       const i = Number(ch.index ?? 0);
       const acc = choices.get(i) ?? { role: 'assistant', content: '', reasoning: '', tools: [], finish: null };
       const d = (ch.delta ?? {}) as Obj;
@@ -48,6 +50,7 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
       if (typeof d.content === 'string') acc.content += d.content;
       if (typeof d.reasoning_content === 'string') acc.reasoning += d.reasoning_content;
       for (const tc of Array.isArray(d.tool_calls) ? (d.tool_calls as Obj[]) : []) {
+        if (!tc || typeof tc !== 'object') continue;
         const k = Number(tc.index ?? acc.tools.length);
         const fn = (tc.function ?? {}) as Obj;
         const t = (acc.tools[k] ??= { id: tc.id, type: tc.type ?? 'function', function: { name: '', arguments: '' } });

@@ -47,6 +47,17 @@ describe('SSE <-> JSON', () => {
     expect(isCompleteAnswer({ ...completion, choices: [{ ...completion.choices[0], finish_reason: 'content_filter' }] })).toBe(false);
   });
 
+  it('skips a null choice or tool call in a chunk instead of throwing (the streamed answer is assembled at its end)', () => {
+    const odd = [
+      streamed[1]!,
+      'data: {"id":"c2","choices":[null]}',
+      'data: {"id":"c2","choices":[{"index":0,"delta":{"tool_calls":[null]}}]}',
+      ...streamed.slice(2),
+    ];
+    const out = assembleChunks(odd)!;
+    expect((out.choices as Array<{ message: { content: string }; finish_reason: string }>)[0]).toMatchObject({ message: { content: 'Hello' }, finish_reason: 'stop' });
+  });
+
   it('replays recorded events verbatim and ends with exactly one [DONE]', () => {
     const body = toSseBody(completion, streamed);
     const events = splitSse(body);

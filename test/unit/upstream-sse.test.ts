@@ -117,18 +117,19 @@ describe('watchStream with an event whose data is JSON null', () => {
 });
 
 describe('watchReader when its own handling of the answer throws', () => {
-  // A tap or the end's bookkeeping failing on an odd answer ({"choices":[null]} makes the assembly
-  // for done taps throw) is no upstream read failure: it must still be reported once through onError
+  // A tap or the end's bookkeeping failing on an odd answer is no upstream read failure: it must
+  // still be reported once through onError
   // (the request's log line and error metric; on Node nothing else prints it) and drop the upstream.
   // The upstream is cancelled when it was still sending (a finished one is left alone).
   const cases: Array<[string, ResponseTap, string, number]> = [
     ['a chunk tap that throws mid-answer', { name: 'bad', chunk: () => { throw new Error('tap bug'); } }, chunk([{ index: 0, delta: { content: 'a' } }]), 1],
-    ['the assembly of {"choices":[null]} for a done tap at the end', { name: 'store', done: () => {} }, `data: ${JSON.stringify({ id: 'c1', choices: [null] })}\n\n`, 0],
+    // The last event without its blank line is handled after the upstream's end.
+    ['a chunk tap that throws on the last event, after the upstream ended', { name: 'bad', chunk: (c) => { if (c.id === 'last') throw new Error('tap bug'); return c; } }, `data: ${JSON.stringify({ id: 'last', choices: [] })}`, 0],
   ];
   for (const [name, tap, event, cancels] of cases) {
     it(`${name}: the read fails, onError runs once${cancels ? ', the upstream is cancelled' : ''}`, async () => {
       let cancelled = 0;
-      const parts = [event, 'data: [DONE]\n\n'];
+      const parts = cancels ? [event, 'data: [DONE]\n\n'] : [event];
       const upstream = new ReadableStream<Uint8Array>({
         pull(c) {
           const p = parts.shift();
