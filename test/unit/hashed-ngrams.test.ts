@@ -1,5 +1,7 @@
 // The hashed n-gram featurizer is shared by training and serving, so its output is a contract:
 // these tests pin the hash, the truncation rules and the behaviour on hostile input.
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createHashedNgramsFeaturizer, HashedNgramsEncoder, parseHashedNgramsParams, DEFAULT_HASHED_NGRAMS } from '../../src/classify/featurizers/hashed-ngrams.ts';
 import type { PackManifest } from '../../src/classify/types.ts';
@@ -116,5 +118,25 @@ describe('hashed-ngrams featurizer', () => {
     const f = createHashedNgramsFeaturizer({ char_weight: 0.25 }, manifest()).encode(text);
     expect(ids(f)).toEqual(Array.from(r.ids));
     expect(Array.from(f.feeds.weights!.data as Float32Array)).toEqual(Array.from(r.weights));
+  });
+});
+
+describe('the shared last-scan slot', () => {
+  it('does not keep a text over 4x max_chars alive after its encode (its cut must not pin it either)', () => {
+    // A full GC on demand: the retained size is what the heap holds after the encode returns.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const m = { name: 't', version: '1', task: 'sequence-classification', featurizer: { type: 'hashed-ngrams' }, inputs: ['ids', 'weights'], output: 'probs', max_length: 4096 } as PackManifest;
+    for (const lowercase of [false, true]) {
+      const f = createHashedNgramsFeaturizer({ lowercase, max_chars: 2000 }, m);
+      f.encode('warm up');
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      // About 30 MB of one-byte string, built here so that nothing else holds it.
+      (() => f.encode(Array.from({ length: 20_000 }, (_, i) => `word${i % 97} `).join('').repeat(300)))();
+      gc();
+      const retained = process.memoryUsage().heapUsed - before;
+      expect(retained).toBeLessThan(5e6);
+    }
   });
 });

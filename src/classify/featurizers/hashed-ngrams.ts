@@ -194,16 +194,23 @@ export class HashedNgramsEncoder {
     if (typeof text !== 'string') text = text == null ? '' : String(text);
     let truncated = text.length > p.max_chars;
     const L = lastScan;
+    let t = L.t;
+    let ntok = L.ntok;
     if (text !== L.text || p.max_chars !== L.maxChars || p.lowercase !== L.lowercase) {
+      // Unkeyed while the spans are rewritten (a throw mid-scan must not leave them under the old key).
+      L.text = null;
       const cut = truncated ? text.slice(0, p.max_chars) : text;
-      L.t = p.lowercase ? cut.toLowerCase() : cut;
-      L.ntok = scanTokens(L.t, L.spans);
-      // A huge input is not kept alive for the next call (it would only save the scan of its cut).
-      L.text = text.length <= 4 * p.max_chars ? text : null;
+      t = p.lowercase ? cut.toLowerCase() : cut;
+      ntok = scanTokens(t, L.spans);
+      // A huge input is not kept alive for the next call (it would only save the scan of its cut);
+      // nor is its cut, a slice of it that pins the whole text (V8 sliced strings).
+      const keep = text.length <= 4 * p.max_chars;
+      L.t = keep ? t : '';
+      L.ntok = ntok;
       L.maxChars = p.max_chars;
       L.lowercase = p.lowercase;
+      L.text = keep ? text : null;
     }
-    const { t, ntok } = L;
     const { starts, ends, words } = L.spans;
     const d = this.d;
     d.reset();
