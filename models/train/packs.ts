@@ -27,6 +27,12 @@ export interface ClassifierPackSpec {
   positive?: string;
   /** Highest false-positive rate allowed when the threshold is calibrated (on a train-side split). */
   maxFpr?: number;
+  /**
+   * Binary packs: the probability the calibrated threshold is moved to by a shift of the positive
+   * class's bias (a monotone change: the same texts pass it). The gateway compares with the config's
+   * threshold (prompt_guard.threshold, the reference's default 0.7), not with the manifest.
+   */
+  operatingPoint?: number;
   /** Example-weight multipliers by source prefix or attack_type (train rows only). */
   sampleWeights?: Record<string, number>;
   /**
@@ -127,6 +133,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     quant: 'int8',
     positive: 'jailbreak',
     maxFpr: 0.01,
+    operatingPoint: 0.7,
     sampleWeights: { prompt_injection: 16, awesome_chatgpt_prompts: 6, xstest: 2 },
     notes:
       'Prompt-injection recall is bounded by the data: many CyberSecEval "direct" injections are ordinary-looking user turns whose attack lived in the ' +

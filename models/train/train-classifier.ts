@@ -24,6 +24,8 @@ export interface ClassifierResult {
   injectionRecall?: { n: number; recall: number };
   roleplayFpr?: { n: number; fpr: number };
   threshold: number;
+  /** Binary packs with an operating point: the calibrated threshold before the bias shift. */
+  calibratedThreshold?: number;
   sizeBytes: number;
   parityMaxDiff: number;
   latency: { p50_ms: number; p99_ms: number };
@@ -52,6 +54,19 @@ function argmax(P: Float32Array, i: number, C: number): number {
   let b = 0;
   for (let k = 1; k < C; k++) if (P[i * C + k] > P[i * C + b]) b = k;
   return b;
+}
+
+/**
+ * Shifts a two-class softmax's positive bias by logit(target) - logit(threshold), so a probability
+ * that was at `threshold` is now at `target` (p' = sigmoid(logit(p) + shift): same order, same
+ * decisions). Why: the gateway compares with prompt_guard.threshold (0.7 by default, as the
+ * reference), so the calibrated point must sit there for the card's figures to be what it does.
+ */
+function moveOperatingPoint(bias: Float32Array, pos: number, threshold: number, target: number): number {
+  if (bias.length !== 2) throw new Error('operatingPoint needs a two-class model');
+  const logit = (p: number) => Math.log(p / (1 - p));
+  bias[pos] += logit(target) - logit(threshold);
+  return target;
 }
 
 /** Threshold with FPR <= maxFpr on a train-side calibration split that maximises F1. */
@@ -108,6 +123,7 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
   const ytr = yOf(tr);
 
   let threshold = 0.5;
+  let calibratedThreshold: number | undefined;
   const pos = spec.positive ? spec.labels.indexOf(spec.positive) : -1;
   if (pos >= 0 && spec.maxFpr !== undefined) {
     // Calibration rows are a hash-chosen 20% of the TRAIN side; the dev split stays untouched.
@@ -134,6 +150,10 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
   if (spec.ensemble) ({ P, bytes: graphBytes } = trainEnsemble(spec, tr, Xtr, Xdv, ytr, idf, meta));
   else {
     const model = fit(spec, Xtr, ytr, spec.name, tr);
+    if (pos >= 0 && spec.operatingPoint !== undefined && spec.maxFpr !== undefined) {
+      calibratedThreshold = threshold;
+      threshold = moveOperatingPoint(model.bias, pos, threshold, spec.operatingPoint);
+    }
     // Evaluate the weights as shipped (quantised table).
     const qt = quantizeTable(model.table, fp.buckets, model.dim, spec.quant);
     const shipped: TrainedModel = { ...model, table: dequantize(qt, fp.buckets, model.dim) };
@@ -148,7 +168,7 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
     const ix = dev.map((r, i) => (sources.some((s) => r.source.startsWith(s)) ? i : -1)).filter((i) => i >= 0);
     if (ix.length) subsets[name] = classificationReport(spec.labels, ix.map((i) => gold[i]), ix.map((i) => pred[i]));
   }
-  const res: Partial<ClassifierResult> = { spec, trainRows: tr.length, devRows: dev.length, dev: report, subsets, threshold };
+  const res: Partial<ClassifierResult> = { spec, trainRows: tr.length, devRows: dev.length, dev: report, subsets, threshold, calibratedThreshold };
   if (pos >= 0) {
     const score = Float32Array.from({ length: dev.length }, (_, i) => P[i * C + pos]);
     res.binary = binaryReport(gold.map((g) => g === pos), score, threshold);
