@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Finer cause for metric labels (e.g. batch_classification_errors_total's error_type). */
+    readonly reason?: string,
   ) {
     super(message);
   }

@@ -6,6 +6,7 @@ import { GatewayError } from '../pipeline/errors.ts';
 import { parseJsonBody } from '../pipeline/request.ts';
 import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
 import { ApiError, combinedTask, intentTask, piiTask, securityTask } from './classify-tasks.ts';
+import { recordBatchDone, recordBatchError } from './batch-metrics.ts';
 
 const TASK_TYPES = ['intent', 'pii', 'security', 'all'] as const;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,12 +35,17 @@ function textOf(body: Record<string, unknown>): string {
   return body.text;
 }
 
-function handle(deps: AppDeps, fn: (body: Record<string, unknown>, opts: Record<string, unknown>, pack?: string) => Promise<unknown>) {
+function handle(
+  deps: AppDeps,
+  fn: (body: Record<string, unknown>, opts: Record<string, unknown>, pack?: string) => Promise<unknown>,
+  onError?: (err: unknown) => void,
+) {
   return async (c: Context) => {
     try {
       const body = await readRequest(c, deps);
       return c.json(await fn(body, (body.options as Record<string, unknown>) ?? {}, body.model as string | undefined));
     } catch (err) {
+      onError?.(err);
       if (err instanceof ApiError) return apiError(err.status, err.code, err.message);
       if (err instanceof GatewayError) return apiError(err.status, err.status === 400 ? 'INVALID_INPUT' : String(err.code), err.message);
       deps.logger.error({ err: err instanceof Error ? err.name : 'error', path: c.req.path }, 'classification failed');
@@ -67,12 +73,12 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
     '/api/v1/classify/batch',
     handle(deps, async (b, o, p) => {
       const texts = b.texts;
-      if (!Array.isArray(texts) || texts.length === 0) throw new ApiError(400, 'INVALID_INPUT', "'texts' must be a non-empty array.");
-      if (texts.length > maxBatch) throw new ApiError(400, 'INVALID_INPUT', `batch size ${texts.length} exceeds max_batch_size ${maxBatch}.`);
-      if (texts.some((t) => typeof t !== 'string' || !t.trim())) throw new ApiError(400, 'INVALID_INPUT', "every entry of 'texts' must be a non-empty string.");
+      if (!Array.isArray(texts) || texts.length === 0) throw new ApiError(400, 'INVALID_INPUT', "'texts' must be a non-empty array.", 'empty_texts');
+      if (texts.length > maxBatch) throw new ApiError(400, 'INVALID_INPUT', `batch size ${texts.length} exceeds max_batch_size ${maxBatch}.`, 'batch_too_large');
+      if (texts.some((t) => typeof t !== 'string' || !t.trim())) throw new ApiError(400, 'INVALID_INPUT', "every entry of 'texts' must be a non-empty string.", 'invalid_texts');
       const taskType = b.task_type ?? 'intent';
       if (!TASK_TYPES.includes(taskType as (typeof TASK_TYPES)[number])) {
-        throw new ApiError(400, 'INVALID_TASK_TYPE', `task_type must be one of ${TASK_TYPES.join(', ')}.`);
+        throw new ApiError(400, 'INVALID_TASK_TYPE', `task_type must be one of ${TASK_TYPES.join(', ')}.`, 'invalid_task_type');
       }
       const t0 = deps.clock.now();
       const results: Record<string, unknown>[] = [];
@@ -85,11 +91,18 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
         else if (taskType === 'security') results.push(await securityTask(deps, text, o));
         else results.push(await combinedTask(deps, text, ['intent', 'pii', 'security'], o, p));
       }
-      deps.metrics.inc('batch_classification_requests_total', { processing_type: 'sequential' });
-      deps.metrics.inc('batch_classification_texts_total', {}, texts.length);
-      return { results, total_count: results.length, processing_time_ms: Math.round((deps.clock.now() - t0) * 1000) / 1000, statistics: statistics(results, taskType as string) };
-    }),
+      const elapsedMs = deps.clock.now() - t0;
+      recordBatchDone(deps, texts.length, elapsedMs / 1000);
+      return { results, total_count: results.length, processing_time_ms: Math.round(elapsedMs * 1000) / 1000, statistics: statistics(results, taskType as string) };
+    }, (err) => recordBatchError(deps, batchErrorType(err))),
   );
+}
+
+/** error_type label of a refused or failed batch (the reference's names where it has one). */
+function batchErrorType(err: unknown): string {
+  if (err instanceof ApiError) return err.reason ?? (err.status >= 500 ? (err.status === 503 ? 'classifier_unavailable' : 'classification_failed') : 'invalid_input');
+  if (err instanceof GatewayError) return err.status === 400 ? 'invalid_json' : String(err.code);
+  return 'classification_failed';
 }
 
 function statistics(results: Record<string, unknown>[], taskType: string) {

@@ -107,7 +107,19 @@ export const serverSchema = z
 export const apiSchema = z
   .object({
     batch_classification: z
-      .object({ max_batch_size: z.number().int().positive().default(100) })
+      .object({
+        max_batch_size: z.number().int().positive().default(100),
+        // Only the ranges are used (labels of batch_classification_duration_seconds); the reference's
+        // other metrics keys (buckets, sampling, goroutine tracking) are warned about as unknown.
+        metrics: z
+          .object({
+            batch_size_ranges: z
+              .array(z.object({ min: z.number().int(), max: z.number().int(), label: z.string().min(1) }).strict())
+              .optional(),
+          })
+          .passthrough()
+          .optional(),
+      })
       .passthrough()
       .default({}),
   })

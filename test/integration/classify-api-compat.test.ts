@@ -1,0 +1,53 @@
+// Drop-in checks of the classification API against the vLLM Semantic Router's documented shapes and
+// metrics (../shared/reference/vsr.md 1.1 api.batch_classification, 2.5, 4.1), over real sockets.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway({ classifiers: await realClassifiers() });
+});
+afterAll(() => gw?.close());
+
+const post = async (path: string, body: unknown) => {
+  const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+};
+const metricsText = async () => (await fetch(`${gw.url}/metrics`)).text();
+/** The value of one sample line, e.g. sample(text, 'x_total{a="b"}'); undefined when absent. */
+const sample = (text: string, series: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+
+describe('batch classification metrics (vsr.md 4.1 batch_classification_*)', () => {
+  it('a batch is timed by batch_size_range and counted by size; refused batches count as errors', async () => {
+    const ok = await post('/api/v1/classify/batch', { texts: ['Solve x^2 = 4', 'Who won the battle of Hastings?', 'What is GDP?'] });
+    expect(ok.status).toBe(200);
+    expect((await post('/api/v1/classify/batch', { texts: [] })).status).toBe(400);
+    expect((await post('/api/v1/classify/batch', { texts: ['a'], task_type: 'poetry' })).status).toBe(400);
+    const text = await metricsText();
+    // Default ranges of the reference: "1","2-5","6-10","11-20","21-50","50+".
+    expect(sample(text, 'batch_classification_duration_seconds_count{processing_type="sequential",batch_size_range="2-5"}')).toBe(1);
+    expect(sample(text, 'batch_classification_size_distribution_count')).toBe(1);
+    expect(sample(text, 'batch_classification_size_distribution_sum')).toBe(3);
+    expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="empty_texts"}')).toBe(1);
+    expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="invalid_task_type"}')).toBe(1);
+  });
+
+  it('api.batch_classification.metrics.batch_size_ranges names the ranges', async () => {
+    const ranges = [{ min: 1, max: 2, label: 'small' }, { min: 3, max: -1, label: 'big' }];
+    const g = await startGateway({
+      classifiers: await realClassifiers(),
+      config: (port) => testConfig({ api: { batch_classification: { max_batch_size: 10, metrics: { batch_size_ranges: ranges } } } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
+    });
+    try {
+      const res = await fetch(`${g.url}/api/v1/classify/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts: ['a b', 'c d', 'e f'] }) });
+      expect(res.status).toBe(200);
+      const text = await (await fetch(`${g.url}/metrics`)).text();
+      expect(sample(text, 'batch_classification_duration_seconds_count{processing_type="sequential",batch_size_range="big"}')).toBe(1);
+    } finally {
+      await g.close();
+    }
+  });
+});
