@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { unknownKeys } from './unknown-keys.ts';
 import { crossCheck } from './cross-check.ts';
+import { applyReferenceFallbacks } from './reference-fallbacks.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -38,6 +39,7 @@ export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
     const issues = formatIssues(parsed.error);
     throw new ConfigError(`${source} is invalid:\n  ${issues.join('\n  ')}`, issues);
   }
+  applyReferenceFallbacks(raw as Record<string, unknown>, parsed.data);
   const problems = crossCheck(parsed.data);
   if (problems.errors.length) {
     throw new ConfigError(`${source} is invalid:\n  ${problems.errors.join('\n  ')}`, problems.errors);

@@ -13,7 +13,7 @@ export const cacheSection = z
      * below; Workers only; the Node runtime serves it from memory).
      */
     backend_type: z.enum(['memory', 'redis', 'durable_object']).default('memory'),
-    /** Cosine similarity a stored question must reach to be served (reference default 0.8). */
+    /** Cosine similarity a stored question must reach to be served (reference default 0.8; unset: bert_model.threshold, as the reference). */
     similarity_threshold: unit.default(0.8),
     /**
      * Per-category thresholds, applied to the category the stored answer was routed to (the request

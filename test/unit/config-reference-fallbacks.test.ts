@@ -1,0 +1,39 @@
+// Reference config keys whose documented effect depends on another key (vsr.md 1.1): they must
+// behave as documented when a vLLM Semantic Router config.yaml is loaded as written.
+import { describe, expect, it } from 'vitest';
+import { loadConfigText } from '../../src/config/index.ts';
+
+const base = (extra: string) => `
+default_model: qwen3
+vllm_endpoints:
+  - { name: endpoint1, address: 127.0.0.1, port: 8000, weight: 1 }
+categories:
+  - name: math
+    model_scores:
+      - { model: qwen3, score: 1.0, use_reasoning: false }
+${extra}`;
+
+describe('semantic_cache.similarity_threshold falls back to bert_model.threshold', () => {
+  it('unset in semantic_cache: bert_model.threshold is used', () => {
+    const { config } = loadConfigText(base(`
+bert_model: { model_id: sentence-transformers/all-MiniLM-L12-v2, threshold: 0.6 }
+semantic_cache: { enabled: true, backend_type: memory }
+`));
+    expect(config.semantic_cache?.similarity_threshold).toBe(0.6);
+  });
+
+  it('set in semantic_cache: that value wins', () => {
+    const { config } = loadConfigText(base(`
+bert_model: { threshold: 0.6 }
+semantic_cache: { enabled: true, similarity_threshold: 0.92 }
+`));
+    expect(config.semantic_cache?.similarity_threshold).toBe(0.92);
+  });
+
+  it('neither set: the default 0.8', () => {
+    const { config } = loadConfigText(base(`
+semantic_cache: { enabled: true }
+`));
+    expect(config.semantic_cache?.similarity_threshold).toBe(0.8);
+  });
+});
