@@ -26,6 +26,13 @@ export function crossCheck(c: Config): { errors: string[]; warnings: string[] } 
     if (names.has(key)) errors.push(`categories[${i}].name: duplicate category "${cat.name}"`);
     names.add(key);
   });
+  // Reference features that are accepted but not implemented: switched on, they would silently do nothing.
+  if ((c.tools as { enabled?: unknown } | undefined)?.enabled === true) {
+    warnings.push('tools.enabled: semantic tool selection is not implemented; request tools are forwarded unchanged');
+  }
+  if ((c.classifier.mcp_category_model as { enabled?: unknown } | undefined)?.enabled === true) {
+    warnings.push('classifier.mcp_category_model.enabled: the MCP category classifier is not implemented; routing classifies with packs.category');
+  }
   for (const auto of c.routing.auto_model_names) {
     if (c.model_config[auto]) warnings.push(`routing.auto_model_names: "${auto}" is also a configured model; requests for it are routed`);
   }

@@ -37,3 +37,24 @@ semantic_cache: { enabled: true }
     expect(config.semantic_cache?.similarity_threshold).toBe(0.8);
   });
 });
+
+describe('reference features semroute does not implement are warned about when switched on', () => {
+  it('tools.enabled and classifier.mcp_category_model.enabled give a warning naming the key', () => {
+    const { warnings } = loadConfigText(base(`
+tools: { enabled: true, top_k: 3, similarity_threshold: 0.2, tools_db_path: config/tools_db.json, fallback_to_empty: true }
+classifier:
+  mcp_category_model: { enabled: true, transport_type: http, url: "http://localhost:8090/mcp", tool_name: classify_text }
+`));
+    expect(warnings.some((w) => w.startsWith('tools.enabled:'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('classifier.mcp_category_model.enabled:'))).toBe(true);
+  });
+
+  it('switched off (or absent), no warning', () => {
+    const { warnings } = loadConfigText(base(`
+tools: { enabled: false, top_k: 3 }
+classifier:
+  mcp_category_model: { enabled: false }
+`));
+    expect(warnings.filter((w) => w.startsWith('tools') || w.includes('mcp_category_model'))).toEqual([]);
+  });
+});
