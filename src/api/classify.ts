@@ -87,15 +87,33 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
           const r = await intentTask(deps, text, o, p);
           const cls = r.classification as { category: string; confidence: number; processing_time_ms: number };
           results.push({ ...cls, probabilities: r.probabilities });
-        } else if (taskType === 'pii') results.push(await piiTask(deps, text, o));
-        else if (taskType === 'security') results.push(await securityTask(deps, text, o));
-        else results.push(await combinedTask(deps, text, ['intent', 'pii', 'security'], o, p));
+        } else if (taskType === 'pii') results.push(piiRow(await piiTask(deps, text, o)));
+        else if (taskType === 'security') results.push(securityRow(await securityTask(deps, text, o)));
+        else results.push(allRow(await combinedTask(deps, text, ['intent', 'pii', 'security'], o, p)));
       }
       const elapsedMs = deps.clock.now() - t0;
       recordBatchDone(deps, texts.length, elapsedMs / 1000);
       return { results, total_count: results.length, processing_time_ms: Math.round(elapsedMs * 1000) / 1000, statistics: statistics(results, taskType as string) };
     }, (err) => recordBatchError(deps, batchErrorType(err))),
   );
+}
+
+// Every batch row starts with the reference's {category, confidence, processing_time_ms} (vsr.md 2.5),
+// whatever the task; the task's own fields follow. Category names are the reference's: the first PII
+// type or no_pii; the threat type or safe.
+function piiRow(r: Awaited<ReturnType<typeof piiTask>>) {
+  const first = r.entities[0];
+  const confidence = r.entities.reduce((m, e) => Math.max(m, e.confidence), 0);
+  return { category: first?.type ?? 'no_pii', confidence, ...r };
+}
+
+function securityRow(r: Awaited<ReturnType<typeof securityTask>>) {
+  return { category: r.is_jailbreak ? (r.detection_types[0] ?? 'jailbreak') : 'safe', ...r };
+}
+
+function allRow(r: Awaited<ReturnType<typeof combinedTask>>) {
+  const cls = (r.intent?.classification ?? {}) as { category?: string; confidence?: number };
+  return { category: cls.category, confidence: cls.confidence, processing_time_ms: r.total_processing_time_ms, ...r };
 }
 
 /** error_type label of a refused or failed batch (the reference's names where it has one). */
