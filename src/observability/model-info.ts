@@ -22,6 +22,17 @@ export function processMemory(): MemoryInfo | undefined {
   }
 }
 
+/** The reference's system.architecture and system.os (Go's GOARCH/GOOS); 'unknown' where the runtime hides them. */
+export function processPlatform(): { architecture: string; os: string } {
+  const proc = (globalThis as { process?: { arch?: unknown; platform?: unknown } }).process;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : 'unknown');
+  try {
+    return { architecture: str(proc?.arch), os: str(proc?.platform) };
+  } catch {
+    return { architecture: 'unknown', os: 'unknown' };
+  }
+}
+
 const TASK_TYPE: Record<string, string> = {
   'sequence-classification': 'sequence_classification',
   'token-classification': 'token_classification',
@@ -55,6 +66,7 @@ export function buildModelsInfo(
     system: {
       runtime: runtime.name,
       runtime_version: runtime.version,
+      ...processPlatform(),
       providers,
       gpu_available: providers.some((p) => p === 'cuda' || p === 'webgpu'),
       memory_usage: memory?.rss_bytes,
@@ -82,7 +94,7 @@ export function buildClassifierInfo(config: Config, classifiers: Classifiers): R
   const threshold = cfg.classifier?.category_model?.threshold ?? categoryPack?.threshold;
   const categories = (Array.isArray(cfg.categories) ? cfg.categories : []).map((c: any) => ({
     name: c?.name,
-    description: c?.description,
+    description: typeof c?.description === 'string' ? c.description : '',
     reasoning_enabled: c?.model_scores?.[0]?.use_reasoning === true,
     threshold,
   }));

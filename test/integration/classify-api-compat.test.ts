@@ -80,3 +80,21 @@ describe('batch results carry the reference fields for every task_type (vsr.md 2
     expect(json.results[0]).toHaveProperty('security');
   });
 });
+
+describe('info endpoints carry the documented fields (vsr.md 2.5)', () => {
+  it('/info/models system: architecture, os, memory_usage, gpu_available', async () => {
+    const info = (await (await fetch(`${gw.url}/info/models`)).json()) as any;
+    expect(info.system).toMatchObject({ architecture: expect.any(String), os: expect.any(String), gpu_available: expect.any(Boolean) });
+    expect(info.system.architecture).not.toBe('');
+    expect(info.system).toHaveProperty('memory_usage');
+    for (const m of info.models) expect(m).toMatchObject({ name: expect.any(String), type: expect.any(String), loaded: true, metadata: expect.any(Object) });
+  });
+
+  it('/info/classifier categories: name, description, reasoning_enabled, threshold', async () => {
+    const info = (await (await fetch(`${gw.url}/info/classifier`)).json()) as any;
+    expect(info.categories.length).toBeGreaterThan(0);
+    for (const c of info.categories) {
+      expect(c).toMatchObject({ name: expect.any(String), description: expect.any(String), reasoning_enabled: expect.any(Boolean), threshold: expect.any(Number) });
+    }
+  });
+});
