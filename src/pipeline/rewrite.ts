@@ -87,10 +87,13 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
   Object.assign(ctx.responseHeaders, decisionHeaders(d));
 }
 
-/** x-vsr-* headers of a decision (the reference adds them to 2xx upstream answers). */
+/**
+ * x-vsr-* headers of a decision (the reference adds them to 2xx upstream answers). Like the reference,
+ * the category header is left out when no category was selected (explicit model, low confidence).
+ */
 export function decisionHeaders(d: RoutingDecision): Record<string, string> {
   return {
-    'x-vsr-selected-category': headerText(d.category ?? ''),
+    ...(d.category ? { 'x-vsr-selected-category': headerText(d.category) } : {}),
     'x-vsr-selected-model': headerText(d.model),
     'x-vsr-selected-reasoning': d.reasoning ? 'on' : 'off',
     'x-vsr-injected-system-prompt': d.injectedSystemPrompt ? 'true' : 'false',

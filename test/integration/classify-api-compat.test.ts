@@ -98,3 +98,22 @@ describe('info endpoints carry the documented fields (vsr.md 2.5)', () => {
     }
   });
 });
+
+describe('x-vsr-selected-category is left out when no category was selected (the reference sets it only when non-empty)', () => {
+  const chat = (model: string, content: string) =>
+    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content }] }) });
+
+  it('an explicit model: no category header, the other decision headers as before', async () => {
+    const res = await chat('qwen3', 'hello there');
+    expect(res.status).toBe(200);
+    expect(res.headers.has('x-vsr-selected-category')).toBe(false);
+    expect(res.headers.get('x-vsr-selected-model')).toBe('qwen3');
+    expect(res.headers.get('x-vsr-selected-reasoning')).toBe('off');
+    expect(res.headers.get('x-vsr-injected-system-prompt')).toBe('false');
+  });
+
+  it('an auto request with a category still has it', async () => {
+    const res = await chat('MoM', 'Solve the quadratic equation x^2 + 5x + 6 = 0 and explain the steps.');
+    expect(res.headers.get('x-vsr-selected-category')).toBe('math');
+  });
+});

@@ -175,7 +175,7 @@ describe('reasoning families and thresholds', () => {
     try {
       const { data, response } = await sdk(g).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: HISTORY }] }).withResponse();
       expect(data.model).toBe('qwen3');
-      expect(response.headers.get('x-vsr-selected-category')).toBe('');
+      expect(response.headers.get('x-vsr-selected-category')).toBeNull();
       expect(response.headers.get('x-vsr-injected-system-prompt')).toBe('false');
       expect(g.mock.mock.requests.at(-1)!.body.messages).toHaveLength(1);
     } finally {
