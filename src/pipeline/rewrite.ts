@@ -27,7 +27,7 @@ export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode
  * OFF: the flag is removed (other chat_template_kwargs keys of the client are kept), and a
  * reasoning_effort family gets the client's own value back, else "low". No family: body untouched.
  */
-export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecision): { family?: string; param?: string } {
+export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecision): { family?: string; param?: string; effort?: string } {
   const familyName = config.model_config[d.model]?.reasoning_family;
   const family = familyName ? config.reasoning_families[familyName] : undefined;
   if (!familyName || !family) return {};
@@ -42,9 +42,9 @@ export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecisio
     if (Object.keys(keep).length) body.chat_template_kwargs = keep;
   } else {
     if (Object.keys(keep).length) body.chat_template_kwargs = keep;
-    body[family.parameter] = d.reasoning
-      ? (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium')
-      : typeof clientEffort === 'string' ? clientEffort : 'low';
+    const effort = d.reasoning ? (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium') : undefined;
+    body[family.parameter] = effort ?? (typeof clientEffort === 'string' ? clientEffort : 'low');
+    if (effort) return { family: familyName, param: family.parameter, effort };
   }
   return { family: familyName, param: family.parameter };
 }
@@ -79,6 +79,7 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
         effort: d.reasoning ? (d.reasoningEffort ?? '') : '',
       });
       if (d.reasoning) deps.metrics.inc('llm_reasoning_template_usage_total', { family: applied.family, param: applied.param ?? '' });
+      if (applied.effort) deps.metrics.inc('llm_reasoning_effort_usage_total', { family: applied.family, effort: applied.effort });
     }
     if (d.model !== ctx.requestedModel) {
       deps.metrics.inc('llm_model_routing_modifications_total', { source_model: ctx.requestedModel, target_model: d.model });

@@ -45,8 +45,10 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
   }
 
   const seen = { classifierLabel: result.label, confidence: result.confidence };
-  if (result.confidence < categoryThreshold(deps, classifier.threshold)) return fallback(deps, 'low_confidence_default', seen);
   const category = categoryIndex(deps).byLabel(result.label);
+  // The reference's method label for a plain argmax classification (its entropy path is not ported).
+  deps.metrics.observe('llm_classification_confidence', { category: category?.name ?? result.label, classification_method: 'traditional' }, result.confidence);
+  if (result.confidence < categoryThreshold(deps, classifier.threshold)) return fallback(deps, 'low_confidence_default', seen);
   const best = category && bestModelScore(category);
   if (!category || !best) return fallback(deps, 'no_category_default', { ...seen, category: category?.name ?? result.label });
   deps.metrics.inc('llm_category_classifications_count', { category: category.name });

@@ -117,3 +117,31 @@ describe('x-vsr-selected-category is left out when no category was selected (the
     expect(res.headers.get('x-vsr-selected-category')).toBe('math');
   });
 });
+
+describe('routing metrics the reference records on every routed request (vsr.md 4.1)', () => {
+  it('llm_reasoning_effort_usage_total{family,effort} and llm_classification_confidence{category,classification_method}', async () => {
+    const g = await startGateway({
+      classifiers: await realClassifiers(),
+      config: (port) =>
+        testConfig(
+          { categories: [{ name: 'math', model_scores: [{ model: 'gpt-oss-20b', score: 1, use_reasoning: true, reasoning_effort: 'high' }] }] },
+          [{ name: 'production-stack', address: '127.0.0.1', port }],
+        ),
+    });
+    try {
+      const res = await fetch(`${g.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'Solve the quadratic equation x^2 + 5x + 6 = 0 and explain the steps.' }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-vsr-selected-model')).toBe('gpt-oss-20b');
+      expect(g.mock.mock.requests.at(-1)!.body.reasoning_effort).toBe('high');
+      const text = await (await fetch(`${g.url}/metrics`)).text();
+      expect(sample(text, 'llm_reasoning_effort_usage_total{family="gpt-oss",effort="high"}')).toBe(1);
+      expect(sample(text, 'llm_classification_confidence_count{category="math",classification_method="traditional"}')).toBe(1);
+    } finally {
+      await g.close();
+    }
+  });
+});
