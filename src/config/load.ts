@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { unknownKeys } from './unknown-keys.ts';
 import { crossCheck } from './cross-check.ts';
-import { applyReferenceFallbacks } from './reference-fallbacks.ts';
+import { adaptReferenceValues, applyReferenceFallbacks } from './reference-fallbacks.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -34,7 +34,8 @@ export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${source}: expected a mapping at the top level`, ['(root): expected a mapping']);
   }
-  const parsed = configSchema.safeParse(raw);
+  const adapted = adaptReferenceValues(raw as Record<string, unknown>);
+  const parsed = configSchema.safeParse(adapted.raw);
   if (!parsed.success) {
     const issues = formatIssues(parsed.error);
     throw new ConfigError(`${source} is invalid:\n  ${issues.join('\n  ')}`, issues);
@@ -44,7 +45,7 @@ export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
   if (problems.errors.length) {
     throw new ConfigError(`${source} is invalid:\n  ${problems.errors.join('\n  ')}`, problems.errors);
   }
-  const warnings = [...unknownKeys(configSchema, raw).map((k) => `${k}: unknown key (ignored)`), ...problems.warnings];
+  const warnings = [...unknownKeys(configSchema, raw).map((k) => `${k}: unknown key (ignored)`), ...adapted.warnings, ...problems.warnings];
   return { config: parsed.data, warnings };
 }
 

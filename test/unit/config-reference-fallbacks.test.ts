@@ -58,3 +58,20 @@ classifier:
     expect(warnings.filter((w) => w.startsWith('tools') || w.includes('mcp_category_model'))).toEqual([]);
   });
 });
+
+describe('reference cache backends semroute does not have load with a warning (vsr.md 1.1 backend_type memory | milvus)', () => {
+  it.each(['milvus', 'hybrid'])('backend_type: %s -> the in-memory cache, with a warning', (backend) => {
+    const { config, warnings } = loadConfigText(base(`
+semantic_cache: { enabled: true, backend_type: ${backend}, backend_config_path: config/milvus.yaml, similarity_threshold: 0.85 }
+`));
+    expect(config.semantic_cache?.backend_type).toBe('memory');
+    expect(config.semantic_cache?.similarity_threshold).toBe(0.85);
+    expect(warnings.some((w) => w.startsWith('semantic_cache.backend_type:') && w.includes(backend))).toBe(true);
+  });
+
+  it('an unknown backend is still an error naming the key', () => {
+    expect(() => loadConfigText(base(`
+semantic_cache: { enabled: true, backend_type: cassandra }
+`))).toThrow(/semantic_cache\.backend_type/);
+  });
+});
