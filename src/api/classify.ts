@@ -73,6 +73,7 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
     '/api/v1/classify/batch',
     handle(deps, async (b, o, p) => {
       const texts = b.texts;
+      if (texts === undefined) throw new ApiError(400, 'INVALID_INPUT', "'texts' is required.", 'missing_texts_field');
       if (!Array.isArray(texts) || texts.length === 0) throw new ApiError(400, 'INVALID_INPUT', "'texts' must be a non-empty array.", 'empty_texts');
       if (texts.length > maxBatch) throw new ApiError(400, 'INVALID_INPUT', `batch size ${texts.length} exceeds max_batch_size ${maxBatch}.`, 'batch_too_large');
       if (texts.some((t) => typeof t !== 'string' || !t.trim())) throw new ApiError(400, 'INVALID_INPUT', "every entry of 'texts' must be a non-empty string.", 'invalid_texts');

@@ -26,6 +26,7 @@ describe('batch classification metrics (vsr.md 4.1 batch_classification_*)', () 
     expect(ok.status).toBe(200);
     expect((await post('/api/v1/classify/batch', { texts: [] })).status).toBe(400);
     expect((await post('/api/v1/classify/batch', { texts: ['a'], task_type: 'poetry' })).status).toBe(400);
+    expect((await post('/api/v1/classify/batch', { text: 'one text, wrong key' })).status).toBe(400);
     const text = await metricsText();
     // Default ranges of the reference: "1","2-5","6-10","11-20","21-50","50+".
     expect(sample(text, 'batch_classification_duration_seconds_count{processing_type="sequential",batch_size_range="2-5"}')).toBe(1);
@@ -33,6 +34,7 @@ describe('batch classification metrics (vsr.md 4.1 batch_classification_*)', () 
     expect(sample(text, 'batch_classification_size_distribution_sum')).toBe(3);
     expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="empty_texts"}')).toBe(1);
     expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="invalid_task_type"}')).toBe(1);
+    expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="missing_texts_field"}')).toBe(1);
   });
 
   it('api.batch_classification.metrics.batch_size_ranges names the ranges', async () => {
