@@ -5,6 +5,7 @@ import type { AppDeps } from './deps.ts';
 import { registerOpenAI } from './api/openai.ts';
 import { registerClassify } from './api/classify.ts';
 import { registerOps } from './api/ops.ts';
+import { registerOpenApi } from './api/openapi.ts';
 import { errorResponse, notFound } from './api/errors.ts';
 import { EndpointPool } from './upstream/pool.ts';
 
@@ -12,6 +13,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const pool = new EndpointPool(deps.config, deps.clock);
   registerOps(app, deps);
+  registerOpenApi(app, deps);
   registerOpenAI(app, deps, pool);
   registerClassify(app, deps);
   app.notFound(notFound);

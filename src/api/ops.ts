@@ -17,6 +17,9 @@ export const API_ENDPOINTS = [
   'GET /health',
   'GET /ready',
   'GET /metrics',
+  'GET /api/v1',
+  'GET /openapi.json',
+  'GET /docs',
 ];
 
 /** Why the gateway cannot serve yet; empty when ready. */

@@ -147,3 +147,23 @@ describe('routing metrics the reference records on every routed request (vsr.md 
     }
   });
 });
+
+describe('API documentation endpoints (vsr.md 2.5 GET /openapi.json, GET /docs)', () => {
+  it('/openapi.json is an OpenAPI 3.0 document listing the classification endpoints', async () => {
+    const res = await fetch(`${gw.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const spec = (await res.json()) as any;
+    expect(spec.openapi).toMatch(/^3\.0/);
+    for (const path of ['intent', 'pii', 'security', 'combined', 'batch']) expect(spec.paths[`/api/v1/classify/${path}`].post).toBeDefined();
+    expect(spec.paths['/info/models'].get).toBeDefined();
+    expect(spec.paths['/health'].get).toBeDefined();
+  });
+
+  it('/docs is an HTML page that loads /openapi.json', async () => {
+    const res = await fetch(`${gw.url}/docs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(await res.text()).toContain('/openapi.json');
+  });
+});
