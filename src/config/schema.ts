@@ -73,6 +73,12 @@ export const routingSchema = z
     auto_model_names: z.array(z.string().min(1)).min(1).default(['MoM', 'auto', 'vllm-sr/auto']),
     /** Owner shown for the auto names in /v1/models. */
     owned_by: z.string().default('semroute'),
+    /**
+     * How reasoning is switched for a routed request. entropy (the reference's): by the uncertainty of
+     * the classifier's distribution (src/pipeline/entropy.ts); top_category: the selected model_scores
+     * entry's use_reasoning, whatever the distribution.
+     */
+    reasoning_decision: z.enum(['entropy', 'top_category']).default('entropy'),
   })
   .strict();
 

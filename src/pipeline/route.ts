@@ -5,8 +5,11 @@ import { withSpan } from '../observability/tracing.ts';
 import type { PipelineContext, RoutingDecision } from './context.ts';
 import { bestModelScore, indexCategories, isAutoModel, modelLabel, type CategoryIndex } from './categories.ts';
 import { classificationText } from './texts.ts';
+import { entropyReasoning, type EntropyDecision } from './entropy.ts';
 
 const indexes = new WeakMap<object, CategoryIndex>();
+const reasoningMaps = new WeakMap<object, ReadonlyMap<string, boolean>>();
+const classNames = new WeakMap<readonly string[], { config: object; names: string[] }>();
 
 function categoryIndex(deps: AppDeps): CategoryIndex {
   let idx = indexes.get(deps.config);
@@ -20,6 +23,35 @@ export function categoryThreshold(deps: AppDeps, packThreshold?: number): number
 
 function fallback(deps: AppDeps, reasonCode: RoutingDecision['reasonCode'], extra: Partial<RoutingDecision> = {}): RoutingDecision {
   return { routed: true, model: deps.config.default_model, reasoning: false, injectedSystemPrompt: false, reasonCode, ...extra };
+}
+
+/** Lowercased category name -> its first model_scores entry's use_reasoning (the reference's map). */
+function reasoningMap(deps: AppDeps): ReadonlyMap<string, boolean> {
+  let m = reasoningMaps.get(deps.config);
+  if (!m) {
+    const built = new Map<string, boolean>();
+    for (const c of deps.config.categories) built.set(c.name.toLowerCase(), c.model_scores[0]?.use_reasoning ?? false);
+    reasoningMaps.set(deps.config, (m = built));
+  }
+  return m;
+}
+
+/** Per class of the category pack, the configured category it maps to (lowercased), else the label. */
+function categoryNamesOf(deps: AppDeps, labels: readonly string[]): string[] {
+  const hit = classNames.get(labels);
+  if (hit && hit.config === deps.config) return hit.names;
+  const idx = categoryIndex(deps);
+  const names = labels.map((l) => (idx.byLabel(l)?.name ?? l).toLowerCase());
+  classNames.set(labels, { config: deps.config, names });
+  return names;
+}
+
+function decideReasoning(deps: AppDeps, labels: readonly string[], probabilities: Float32Array, threshold: number): EntropyDecision {
+  const d = entropyReasoning(probabilities, categoryNamesOf(deps, labels), reasoningMap(deps), threshold);
+  deps.metrics.inc('llm_entropy_classification_decisions_total', {
+    uncertainty_level: d.level, reasoning_enabled: String(d.useReasoning), decision_reason: d.reason, top_category: d.top[0]?.category ?? 'none',
+  });
+  return d;
 }
 
 export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<RoutingDecision> {
@@ -46,19 +78,26 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
 
   const seen = { classifierLabel: result.label, confidence: result.confidence };
   const category = categoryIndex(deps).byLabel(result.label);
-  // The reference's method label for a plain argmax classification (its entropy path is not ported).
   deps.metrics.observe('llm_classification_confidence', { category: category?.name ?? result.label, classification_method: 'traditional' }, result.confidence);
-  if (result.confidence < categoryThreshold(deps, classifier.threshold)) return fallback(deps, 'low_confidence_default', seen);
+  const threshold = categoryThreshold(deps, classifier.threshold);
+  // As the reference: the entropy decision also switches reasoning for the default model when the
+  // classification is not confident enough to pick a category (a near-uniform one turns it on).
+  const entropy = config.routing.reasoning_decision === 'entropy' ? decideReasoning(deps, classifier.labels, result.probabilities, threshold) : undefined;
+  const defaultReasoning = entropy?.useReasoning
+    ? { reasoning: true, reasoningEffort: config.default_reasoning_effort }
+    : {};
+  if (result.confidence < threshold) return fallback(deps, 'low_confidence_default', { ...seen, ...defaultReasoning });
   const best = category && bestModelScore(category);
-  if (!category || !best) return fallback(deps, 'no_category_default', { ...seen, category: category?.name ?? result.label });
+  if (!category || !best) return fallback(deps, 'no_category_default', { ...seen, category: category?.name ?? result.label, ...defaultReasoning });
   deps.metrics.inc('llm_category_classifications_count', { category: category.name });
+  const reasoning = entropy ? entropy.useReasoning : best.use_reasoning;
   return {
     routed: true,
     category: category.name,
     ...seen,
     model: best.model,
-    reasoning: best.use_reasoning,
-    reasoningEffort: best.use_reasoning ? (best.reasoning_effort ?? config.default_reasoning_effort) : undefined,
+    reasoning,
+    reasoningEffort: reasoning ? (best.reasoning_effort ?? config.default_reasoning_effort) : undefined,
     injectedSystemPrompt: false,
     reasonCode: 'auto_routing',
   };

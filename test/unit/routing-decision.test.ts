@@ -68,6 +68,26 @@ describe('decideRoute', () => {
     expect(d).toMatchObject({ category: 'physics', model: 'ds', reasoning: false, classifierLabel: 'college_physics' });
   });
 
+  it('entropy reasoning (the reference\'s default): a near-uniform distribution turns reasoning on for the default model; top_category does not', async () => {
+    const dd = deps(fakeClassifier('law', 0.3));
+    const d = await decideRoute(dd, ctxFor('MoM'));
+    expect(d).toMatchObject({ model: 'small', reasonCode: 'low_confidence_default', reasoning: true, reasoningEffort: dd.config.default_reasoning_effort });
+    expect(dd.metrics.render()).toMatch(/llm_entropy_classification_decisions_total\{[^}]*uncertainty_level="very_high"[^}]*\} 1/);
+    const top = await decideRoute(deps(fakeClassifier('law', 0.3), { routing: { reasoning_decision: 'top_category' } }), ctxFor('MoM'));
+    expect(top).toMatchObject({ model: 'small', reasoning: false });
+    // A confident class without a configured category: default model, no reasoning.
+    expect(await decideRoute(deps(fakeClassifier('other', 0.97)), ctxFor('MoM'))).toMatchObject({ model: 'small', reasonCode: 'no_category_default', reasoning: false });
+  });
+
+  it('entropy reasoning follows the category\'s FIRST model_scores entry, as the reference; top_category the selected one', async () => {
+    // physics: first entry ds (off), best by score tie -> ds too; math: first big (on), best oss (on).
+    const cats = [{ name: 'math', model_scores: [{ model: 'big', score: 0.5, use_reasoning: false }, { model: 'oss', score: 0.9, use_reasoning: true }] }];
+    const e = await decideRoute(deps(fakeClassifier('math', 0.97), { categories: cats }), ctxFor('MoM'));
+    expect(e).toMatchObject({ model: 'oss', reasoning: false });
+    const t = await decideRoute(deps(fakeClassifier('math', 0.97), { categories: cats, routing: { reasoning_decision: 'top_category' } }), ctxFor('MoM'));
+    expect(t).toMatchObject({ model: 'oss', reasoning: true, reasoningEffort: 'high' });
+  });
+
   it('confidence under the threshold -> default_model', async () => {
     const d = await decideRoute(deps(fakeClassifier('math', 0.59)), ctxFor('MoM'));
     expect(d).toMatchObject({ model: 'small', reasonCode: 'low_confidence_default', classifierLabel: 'math' });
