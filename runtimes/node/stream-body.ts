@@ -38,7 +38,9 @@ class BodyStreamReader {
         (err: unknown) => {
           this.pending = undefined;
           this.end();
-          reject(err);
+          // @hono/node-server's writer destroys the response only when the error is truthy; a falsy
+          // one would leave the client waiting on a response that never ends.
+          reject(err || new Error(`upstream body read failed (${String(err)})`));
         },
       );
     });

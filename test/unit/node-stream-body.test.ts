@@ -28,6 +28,15 @@ function source(chunks: string[], opts: { fail?: Error; hold?: boolean } = {}) {
 }
 
 describe('ReaderBody', () => {
+  it('a read rejected with a falsy value rejects with an Error (@hono/node-server only destroys the response on a truthy error)', async () => {
+    for (const falsy of [undefined, null, 0, '']) {
+      const body = new ReaderBody({ read: () => Promise.reject(falsy), cancel: async () => {} });
+      const err = await body.getReader().read().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/upstream body read failed/);
+    }
+  });
+
   it('reads the chunks in order, then done; closed resolves with the end', async () => {
     const body = new ReaderBody(source(['a', 'b']).reader);
     expect(body.locked).toBe(false);
