@@ -94,7 +94,7 @@ function trainEnsemble(spec: ClassifierPackSpec, tr: Row[], Xtr: Csr, Xdv: Csr, 
     const y = e.fine ? Int32Array.from(tr, (r) => fine.indexOf(fineLabel(r))) : ytr;
     const K = fine.length;
     const coarseOf = e.fine ? fine.map((f) => spec.labels.indexOf(f.slice(0, f.indexOf('|')))) : spec.labels.map((_, c) => c);
-    const m = fit(spec, modRows(Xtr, e.rows), y, `${spec.name} member ${i + 1}/${spec.ensemble!.length}${e.fine ? ` (${K} fine labels)` : ''}`, tr, K, e.rows);
+    const m = fit({ ...spec, optimizer: e.optimizer ?? spec.optimizer, iters: e.iters ?? spec.iters }, modRows(Xtr, e.rows), y, `${spec.name} member ${i + 1}/${spec.ensemble!.length}${e.fine ? ` (${K} fine labels)` : ''}`, tr, K, e.rows);
     const shipped: TrainedModel = { ...m, table: dequantize(quantizeTable(m.table, e.rows, K, 'int8'), e.rows, K) };
     const Pm = predictAll(shipped, modRows(Xdv, e.rows), K);
     for (let r = 0; r < Xdv.rows; r++) for (let k = 0; k < K; k++) P[r * C + coarseOf[k]] += Pm[r * K + k] / spec.ensemble!.length;
