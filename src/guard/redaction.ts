@@ -46,10 +46,29 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
 
 const PLACEHOLDER = /<[A-Z0-9_]+_\d+>/g;
 
-/** Put original values back; placeholders the request did not create are left as they are. */
-export function restoreText(text: string, restore: ReadonlyMap<string, string>): string {
+/** Put original values back; placeholders the request did not create are left as they are.
+ *  `encode` shapes a value for where it lands (jsonStringSafe inside tool-call arguments). */
+export function restoreText(text: string, restore: ReadonlyMap<string, string>, encode?: (value: string) => string): string {
   if (!restore.size || text.indexOf('<') < 0) return text;
-  return text.replace(PLACEHOLDER, (p) => restore.get(p) ?? p);
+  return text.replace(PLACEHOLDER, (p) => {
+    const v = restore.get(p);
+    return v === undefined ? p : encode ? encode(v) : v;
+  });
+}
+
+/**
+ * Tool-call arguments are JSON, so a placeholder there sits inside a JSON string. A value taken from
+ * plain text (an address over two lines, a name in quotes) would break that JSON for the client, so
+ * it is escaped; a value that already reads as JSON string content (taken from earlier arguments,
+ * escapes and all) goes back as it was.
+ */
+export function jsonStringSafe(value: string): string {
+  try {
+    JSON.parse(`"${value}"`);
+    return value;
+  } catch {
+    return JSON.stringify(value).slice(1, -1);
+  }
 }
 
 /**
@@ -60,7 +79,10 @@ export function restoreText(text: string, restore: ReadonlyMap<string, string>):
 export class StreamRestorer {
   private held = '';
   private readonly keys: string[];
-  constructor(private readonly restore: ReadonlyMap<string, string>) {
+  constructor(
+    private readonly restore: ReadonlyMap<string, string>,
+    private readonly encode?: (value: string) => string,
+  ) {
     this.keys = [...restore.keys()];
   }
 
@@ -68,14 +90,14 @@ export class StreamRestorer {
     const buf = this.held + piece;
     const cut = this.holdFrom(buf);
     this.held = buf.slice(cut);
-    return restoreText(buf.slice(0, cut), this.restore);
+    return restoreText(buf.slice(0, cut), this.restore, this.encode);
   }
 
   /** End of the field: whatever is held was not a placeholder after all. */
   flush(): string {
     const rest = this.held;
     this.held = '';
-    return restoreText(rest, this.restore);
+    return restoreText(rest, this.restore, this.encode);
   }
 
   get pending(): boolean {
@@ -97,9 +119,9 @@ type Json = Record<string, unknown>;
 /** Response tap that restores values in a JSON completion and in every streamed chunk. */
 export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
   const streams = new Map<string, StreamRestorer>();
-  const field = (key: string) => {
+  const field = (key: string, encode?: (value: string) => string) => {
     let r = streams.get(key);
-    if (!r) streams.set(key, (r = new StreamRestorer(restore)));
+    if (!r) streams.set(key, (r = new StreamRestorer(restore, encode)));
     return r;
   };
   return {
@@ -113,7 +135,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         for (const k of ['content', 'reasoning_content']) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
         for (const call of arr(msg.tool_calls)) {
           const fn = obj(call.function);
-          if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore);
+          if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, jsonStringSafe);
         }
       }
       return completion;
@@ -129,7 +151,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
           }
           for (const call of arr(delta.tool_calls)) {
             const fn = obj(call.function);
-            if (fn && typeof fn.arguments === 'string') fn.arguments = field(`${ci}/tool/${String(call.index ?? 0)}`).push(fn.arguments);
+            if (fn && typeof fn.arguments === 'string') fn.arguments = field(`${ci}/tool/${String(call.index ?? 0)}`, jsonStringSafe).push(fn.arguments);
           }
         }
         if (finishing) flushChoice(ci, choice, streams);

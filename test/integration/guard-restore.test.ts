@@ -1,0 +1,101 @@
+// PII restore through a real gateway: an upstream scripted per test answers with placeholders in
+// places the echo upstream (guard-echo-upstream.ts) never uses: tool-call arguments (JSON and
+// streamed), several choices, placeholders split across network reads. The client must get valid
+// answers with its own values back.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+
+type Script = (body: Record<string, any>, res: http.ServerResponse) => void;
+let script: Script = (_b, res) => res.end();
+const bodies: Array<Record<string, any>> = [];
+let upstream: http.Server;
+let gw: Gateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  upstream = http.createServer((req, res) => {
+    let d = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => (d += c));
+    req.on('end', () => {
+      const b = JSON.parse(d);
+      bodies.push(b);
+      script(b, res);
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+  const port = (upstream.address() as AddressInfo).port;
+  gw = await startGateway({
+    classifiers: await realClassifiers(),
+    config: () =>
+      testConfig(
+        { default_model: 'A', model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
+        [{ name: 'production-stack', address: '127.0.0.1', port, weight: 1 }],
+      ),
+  });
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+}, 120_000);
+
+afterAll(async () => {
+  await gw?.close();
+  upstream?.closeAllConnections();
+  await new Promise((r) => upstream?.close(r));
+});
+
+const sse = (res: http.ServerResponse, pieces: string[]) => {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let i = 0;
+  const next = () => {
+    if (i < pieces.length) {
+      res.write(pieces[i++]);
+      setTimeout(next, 5);
+    } else res.end();
+  };
+  next();
+};
+const ev = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
+const chunk = (index: number, delta: unknown, finish: string | null = null) => ({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'A', choices: [{ index, delta, finish_reason: finish }] });
+
+// A street address written over two lines: the detected value holds a newline.
+const ADDRESS_PROMPT = 'Please ship my order to\n12 Main Street\nSpringfield, IL 62704 and call me.';
+
+describe('PII restore into tool-call arguments', () => {
+  it('a restored value is JSON-escaped inside the arguments string (JSON answer)', async () => {
+    script = (b, res) => {
+      const ph = /<STREET_ADDRESS_\d+>/.exec(b.messages.at(-1).content)?.[0] ?? '<none>';
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'ship', arguments: JSON.stringify({ address: ph }) } }] }, finish_reason: 'tool_calls' }] }));
+    };
+    const r = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: ADDRESS_PROMPT }] });
+    const sent = bodies.at(-1)!.messages.at(-1).content as string;
+    expect(sent).toMatch(/<STREET_ADDRESS_\d+>/);
+    expect(sent).not.toContain('Main Street');
+    const call = r.choices[0].message.tool_calls![0];
+    const args = call.type === 'function' ? call.function.arguments : '';
+    expect(() => JSON.parse(args)).not.toThrow();
+    expect(JSON.parse(args).address).toContain('12 Main Street\nSpringfield');
+  });
+
+  it('the same, streamed with the placeholder split over chunks and network reads', async () => {
+    script = (b, res) => {
+      const ph = /<STREET_ADDRESS_\d+>/.exec(b.messages.at(-1).content)?.[0] ?? '<none>';
+      const args = JSON.stringify({ address: ph });
+      const cut = args.indexOf('ADDRESS');
+      const text =
+        ev(chunk(0, { role: 'assistant', tool_calls: [{ index: 0, id: 't', type: 'function', function: { name: 'ship', arguments: args.slice(0, cut) } }] })) +
+        ev(chunk(0, { tool_calls: [{ index: 0, function: { arguments: args.slice(cut) } }] })) +
+        ev(chunk(0, {}, 'tool_calls')) +
+        'data: [DONE]\n\n';
+      const at = text.indexOf('ADDRESS') + 2;
+      sse(res, [text.slice(0, at), text.slice(at)]);
+    };
+    const stream = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: ADDRESS_PROMPT }], stream: true });
+    let args = '';
+    for await (const ch of stream) for (const c of ch.choices) for (const t of c.delta.tool_calls ?? []) args += t.function?.arguments ?? '';
+    expect(() => JSON.parse(args)).not.toThrow();
+    expect(JSON.parse(args).address).toContain('12 Main Street\nSpringfield');
+  });
+});
