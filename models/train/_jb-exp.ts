@@ -3,7 +3,7 @@
 // prompt-injection recall / role-play and XSTest flags, and what the calibration slice itself shows.
 //   npx tsx models/train/_jb-exp.ts '[{"optimizer":"lbfgs","l2":1e-6}, {"maxFpr":0.02}]'
 import { loadTask, split, heldOutMask, type Row } from './data.ts';
-import { computeIdf, applyTfidf, type Csr } from './features.ts';
+import { computeIdf, applyTfidf, pickRows, type Csr } from './features.ts';
 import { train, predictAll, type TrainedModel } from './trainer.ts';
 import { lbfgs } from './lbfgs.ts';
 import { quantizeTable, dequantize } from './graphs.ts';
@@ -22,15 +22,7 @@ const pos = 1;
 const ytr = Int32Array.from(tr, (r) => base.labels.indexOf(r.label));
 const isCal = heldOutMask('jailbreak', tr, 'semroute-calib-v1', 20);
 
-const pick = (X: Csr, keep: boolean[]): Csr => {
-  const ptr = [0], idx: number[] = [], val: number[] = [];
-  for (let r = 0; r < X.rows; r++) {
-    if (!keep[r]) continue;
-    for (let k = X.ptr[r]; k < X.ptr[r + 1]; k++) idx.push(X.idx[k]), val.push(X.val[k]);
-    ptr.push(idx.length);
-  }
-  return { rows: ptr.length - 1, ptr: Int32Array.from(ptr), idx: Int32Array.from(idx), val: Float32Array.from(val) };
-};
+const pick = pickRows;
 
 // as train-classifier.ts fit()
 function fit(spec: ClassifierPackSpec, X: Csr, y: Int32Array, rows: Row[]): TrainedModel {

@@ -11,6 +11,17 @@ export interface Csr {
   val: Float32Array;
 }
 
+/** The rows of X where keep[r] is true, in order. */
+export function pickRows(X: Csr, keep: boolean[]): Csr {
+  const ptr = [0], idx: number[] = [], val: number[] = [];
+  for (let r = 0; r < X.rows; r++) {
+    if (!keep[r]) continue;
+    for (let k = X.ptr[r]; k < X.ptr[r + 1]; k++) idx.push(X.idx[k]), val.push(X.val[k]);
+    ptr.push(idx.length);
+  }
+  return { rows: ptr.length - 1, ptr: Int32Array.from(ptr), idx: Int32Array.from(idx), val: Float32Array.from(val) };
+}
+
 export function encodeCorpus(texts: string[], params: HashedNgramsParams, maxLength: number): Csr {
   const enc = new HashedNgramsEncoder(parseHashedNgramsParams({ ...params }), maxLength);
   const ptr = new Int32Array(texts.length + 1);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTask, split, heldOutMask, fineLabel, type Row, REPO_ROOT, DEV_PERCENT, DEV_SALT } from './data.ts';
 import { buildEnsembleGraph, type EnsembleMember } from './ensemble-graph.ts';
-import { encodeCorpus, computeIdf, applyTfidf, type Csr } from './features.ts';
+import { encodeCorpus, computeIdf, applyTfidf, pickRows, type Csr } from './features.ts';
 import { train, predictAll, type TrainedModel } from './trainer.ts';
 import { lbfgs } from './lbfgs.ts';
 import { buildHashedGraph, quantizeTable, dequantize } from './graphs.ts';
@@ -128,15 +128,7 @@ export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = jo
   if (pos >= 0 && spec.maxFpr !== undefined) {
     // Calibration rows are a hash-chosen 20% of the TRAIN side; the dev split stays untouched.
     const isCal = heldOutMask(spec.name, tr, 'semroute-calib-v1', 20);
-    const pick = (X: Csr, keep: boolean[]): Csr => {
-      const ptr = [0], idx: number[] = [], val: number[] = [];
-      for (let r = 0; r < X.rows; r++) {
-        if (!keep[r]) continue;
-        for (let k = X.ptr[r]; k < X.ptr[r + 1]; k++) idx.push(X.idx[k]), val.push(X.val[k]);
-        ptr.push(idx.length);
-      }
-      return { rows: ptr.length - 1, ptr: Int32Array.from(ptr), idx: Int32Array.from(idx), val: Float32Array.from(val) };
-    };
+    const pick = pickRows;
     const m = fit(spec, pick(Xtr, isCal.map((c) => !c)), ytr.filter((_, i) => !isCal[i]), `${spec.name} (calibration)`, tr.filter((_, i) => !isCal[i]));
     const Xc = pick(Xtr, isCal);
     const Pc = predictAll(m, Xc, C);
