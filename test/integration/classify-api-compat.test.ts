@@ -1,7 +1,7 @@
 // Drop-in checks of the classification API against the vLLM Semantic Router's documented shapes and
 // metrics (../shared/reference/vsr.md 1.1 api.batch_classification, 2.5, 4.1), over real sockets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { postJson, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
 
 let gw: Gateway;
 beforeAll(async () => {
@@ -9,10 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => gw?.close());
 
-const post = async (path: string, body: unknown) => {
-  const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
-};
+const post = (path: string, body: unknown) => postJson(gw.url, path, body);
 const metricsText = async () => (await fetch(`${gw.url}/metrics`)).text();
 /** The value of one sample line, e.g. sample(text, 'x_total{a="b"}'); undefined when absent. */
 const sample = (text: string, series: string): number | undefined => {

@@ -1,6 +1,6 @@
 // Classification API and ops endpoints on the gateway's port, on the real packs (vsr.md 2.5 shapes).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realClassifiers, startGateway, testConfig, EMPTY_CLASSIFIERS, type Gateway } from './gateway-harness.ts';
+import { postJson, realClassifiers, startGateway, testConfig, EMPTY_CLASSIFIERS, type Gateway } from './gateway-harness.ts';
 
 let gw: Gateway;
 beforeAll(async () => {
@@ -8,10 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => gw?.close());
 
-const post = async (path: string, body: unknown) => {
-  const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
-};
+const post = (path: string, body: unknown) => postJson(gw.url, path, body);
 const MATH = 'Solve the quadratic equation x^2 + 5x + 6 = 0 and explain the steps.';
 
 describe('/api/v1/classify/*', () => {

@@ -48,6 +48,12 @@ export function realClassifiers(config: Config = loadDefaultConfig().config): Pr
   return shared;
 }
 
+/** POST a JSON body to the gateway; status and parsed JSON answer. */
+export async function postJson(url: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, any> }> {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
 export interface Gateway {
   url: string;
   mock: MockServer;
