@@ -3,6 +3,8 @@
 import type { AppDeps } from '../deps.ts';
 import { scanJailbreak } from '../guard/jailbreak.ts';
 import { maskText, scanPii } from '../guard/pii-scan.ts';
+import { BudgetMeter } from '../guard/budget.ts';
+import { guardSettings } from '../guard/settings.ts';
 import { bestModelScore, indexCategories } from '../pipeline/categories.ts';
 import { categoryThreshold } from '../pipeline/route.ts';
 
@@ -19,6 +21,12 @@ export class ApiError extends Error {
 }
 
 type Options = Record<string, unknown>;
+
+/** The text is longer than prompt_guard.budget lets a scan read (as the gateway's 413, whatever on_exceed says:
+ *  a verdict about part of a text is not one about the text). */
+function textTooLong(meter: BudgetMeter): ApiError {
+  return new ApiError(413, 'TEXT_TOO_LONG', `The text is longer than the scan reads (at most ${meter.budget.maxChars} characters, prompt_guard.budget); split it.`, 'text_too_long');
+}
 const ms = (deps: AppDeps, t0: number) => Math.round((deps.clock.now() - t0) * 1000) / 1000;
 
 export async function intentTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
@@ -50,7 +58,10 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
   const t0 = deps.clock.now();
   const threshold = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : (deps.config.classifier.pii_model?.threshold ?? 0.7);
   const types = Array.isArray(opts.entity_types) ? opts.entity_types.filter((t): t is string => typeof t === 'string') : undefined;
-  const [entities] = await scanPii(detector, [text], { threshold, types });
+  const meter = new BudgetMeter(guardSettings(deps.config).piiBudget);
+  const [entities] = await scanPii(detector, [text], { threshold, types, meter });
+  // A partial scan would return the unscanned rest unmasked in masked_text and has_pii false for it.
+  if (meter.exceeded) throw textTooLong(meter);
   const { masked, placeholders } = maskText(text, entities);
   const withPositions = opts.return_positions !== false;
   return {
@@ -78,7 +89,10 @@ export async function securityTask(deps: AppDeps, text: string, opts: Options, p
   if (!clf) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', `Jailbreak pack "${name}" is not loaded.`);
   const t0 = deps.clock.now();
   const threshold = typeof opts.sensitivity === 'number' ? 1 - opts.sensitivity : (guard?.threshold ?? 0.7);
-  const v = await scanJailbreak(clf, [text], threshold, { positiveLabels: guard?.positive_labels });
+  const meter = new BudgetMeter(guardSettings(deps.config).budget);
+  const v = await scanJailbreak(clf, [text], threshold, { positiveLabels: guard?.positive_labels, meter });
+  // Safe is a statement about the whole text; an unscanned tail may hold the injection.
+  if (v.incomplete && !v.blocked) throw textTooLong(meter);
   return {
     is_jailbreak: v.blocked,
     risk_score: v.confidence,
