@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import type { ResponseTap } from '../../src/pipeline/context.ts';
+import { restoreTap } from '../../src/guard/redaction.ts';
 import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from '../../runtimes/node/extproc/port.ts';
 import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
@@ -281,6 +282,39 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     await s.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
     const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
     expect(rh.mode_override.response_body_mode).toBe('NONE');
+    s.end();
+  });
+
+  it('an SSE answer with a PII restore tap is streamed through it: placeholders split over body chunks come back restored', async () => {
+    const tap = restoreTap(new Map([['<EMAIL_ADDRESS_1>', 'ann@example.com']]));
+    script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, [tap]) };
+    const s = client.open();
+    await s.send(requestHeaders(CHAT));
+    await s.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
+    const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    expect(rh.mode_override.response_body_mode).toBe('STREAMED');
+    expect(rh.response_headers.response.header_mutation.remove_headers).toContain('content-length');
+    const ev = (content: string | null, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\r\n\r\n`;
+    const sse = ev('Mail <EMAIL_AD') + ev('DRESS_1> now') + ev(null, 'stop') + 'data: [DONE]\r\n\r\n';
+    // Envoy's chunks fall anywhere: inside a data line, inside a CRLF, inside the placeholder.
+    const cuts = [5, sse.indexOf('_AD') + 1, sse.indexOf('\r\n') + 1, sse.indexOf('DRESS') + 2, sse.length];
+    let client_ = '';
+    let at = 0;
+    for (const cut of cuts) {
+      const rb = await s.send(responseBody(sse.slice(at, cut), cut === sse.length));
+      // What Envoy sends on: the replacement, nothing (clear_body), or the chunk as it came.
+      const m = rb.response_body.response?.body_mutation;
+      client_ += m?.body?.length ? Buffer.from(m.body).toString() : m?.clear_body ? '' : sse.slice(at, cut);
+      at = cut;
+    }
+    const events = client_.split('\n\n').filter((e) => e.trim());
+    const content = events
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => JSON.parse(e.slice(6)).choices[0].delta.content ?? '')
+      .join('');
+    expect(content).toBe('Mail ann@example.com now');
+    expect(events.at(-1)).toBe('data: [DONE]');
     s.end();
   });
 

@@ -3,6 +3,7 @@
 // exactly one answer, in order. This file is the state machine; the pipeline does the deciding.
 import type { Logger, Metrics } from '../../../src/observability/types.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
+import { sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import {
   continueRequestBody,
   continueRequestHeaders,
@@ -49,6 +50,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let forwarded: Forward | undefined;
   let responseStatus = 0;
   let responseIsJson = false;
+  let sseRewrite: SseRewriter | undefined;
 
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
 
@@ -125,15 +127,25 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     responseStatus = Number(headers[':status'] ?? 0);
     responseIsJson = (headers['content-type'] ?? '').includes('application/json');
     if (!forwarded) return continueResponseHeaders();
-    const res = continueResponseHeaders(headerMutation(forwarded.responseHeaders));
-    // Only a complete JSON answer is worth buffering (cache store, PII restore); SSE must stream through.
+    // A complete JSON answer is buffered for the taps (cache store, PII restore). An SSE answer streams:
+    // through the chunk taps (PII restore) in STREAMED mode when there are any, else untouched.
     const wantsBody = responseIsJson && responseStatus === 200 && forwarded.taps.some((t) => t.json || t.done);
-    if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+    const sse = !responseIsJson && responseStatus === 200 && (headers['content-type'] ?? '').includes('text/event-stream');
+    if (sse && forwarded.taps.some((t) => t.chunk) && !msg.response_headers?.end_of_stream) sseRewrite = sseRewriter(forwarded.taps);
+    // Rewritten events change the body's length, so a declared one would be wrong.
+    const res = continueResponseHeaders(headerMutation(forwarded.responseHeaders, sseRewrite ? ['content-length'] : []));
+    if (sseRewrite) res.mode_override = { response_body_mode: 'STREAMED' };
+    else if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
     return res;
   }
 
   async function onResponseBody(msg: ProcessingRequest): Promise<ExchangeReply> {
     const part = msg.response_body?.body;
+    if (sseRewrite) {
+      const out = sseRewrite.push(part, msg.response_body?.end_of_stream === true);
+      // Each chunk is replaced by the events it completed; one that completed none is cleared.
+      return continueResponseBody({ body_mutation: out ? { body: encoder.encode(out) } : { clear_body: true } });
+    }
     if (!forwarded || !responseIsJson || responseStatus !== 200) return continueResponseBody();
     if (!msg.response_body?.end_of_stream) return continueResponseBody();
     let completion: Record<string, unknown>;
