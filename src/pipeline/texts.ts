@@ -1,13 +1,17 @@
 // Texts the classifiers read, taken once from the messages. Only text parts count: images, audio
-// and other part types are skipped.
+// and other part types are skipped. Text parts are those vLLM reads as text: `text`, and the
+// Responses-API `input_text`/`output_text` (vllm/entrypoints/chat_utils.py MM_PARSER_MAP); skipping
+// those let an injection past the jailbreak guard to a model that reads it.
 import type { ChatMessage, RequestTexts } from './context.ts';
+
+const TEXT_PARTS = new Set(['text', 'input_text', 'output_text']);
 
 export function messageText(content: ChatMessage['content']): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   let out = '';
   for (const part of content) {
-    if (part && typeof part === 'object' && part.type === 'text' && typeof part.text === 'string') {
+    if (part && typeof part === 'object' && TEXT_PARTS.has(part.type as string) && typeof part.text === 'string') {
       out = out ? `${out}\n${part.text}` : part.text;
     }
   }
