@@ -316,6 +316,13 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     expect(content).toBe('Mail ann@example.com now');
     expect(events.at(-1)).toBe('data: [DONE]');
     s.end();
+    // A compressed SSE answer cannot be rewritten chunk by chunk: it passes untouched, as before.
+    const z = client.open();
+    await z.send(requestHeaders(CHAT));
+    await z.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
+    const zh = await z.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': 'gzip' }));
+    expect(zh.mode_override.response_body_mode).toBe('NONE');
+    z.end();
   });
 
   it('many concurrent streams each get their own answers', async () => {

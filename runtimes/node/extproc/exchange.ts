@@ -131,7 +131,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // through the chunk taps (PII restore) in STREAMED mode when there are any, else untouched.
     const wantsBody = responseIsJson && responseStatus === 200 && forwarded.taps.some((t) => t.json || t.done);
     const sse = !responseIsJson && responseStatus === 200 && (headers['content-type'] ?? '').includes('text/event-stream');
-    if (sse && forwarded.taps.some((t) => t.chunk) && !msg.response_headers?.end_of_stream) sseRewrite = sseRewriter(forwarded.taps);
+    // A compressed stream is not text to rewrite: decoding it would corrupt it, so it passes as before.
+    const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
+    if (sse && plain && forwarded.taps.some((t) => t.chunk) && !msg.response_headers?.end_of_stream) sseRewrite = sseRewriter(forwarded.taps);
     // Rewritten events change the body's length, so a declared one would be wrong.
     const res = continueResponseHeaders(headerMutation(forwarded.responseHeaders, sseRewrite ? ['content-length'] : []));
     if (sseRewrite) res.mode_override = { response_body_mode: 'STREAMED' };
