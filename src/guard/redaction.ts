@@ -119,6 +119,7 @@ type Json = Record<string, unknown>;
 /** Response tap that restores values in a JSON completion and in every streamed chunk. */
 export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
   const streams = new Map<string, StreamRestorer>();
+  let last: Json | undefined;
   const field = (key: string, encode?: (value: string) => string) => {
     let r = streams.get(key);
     if (!r) streams.set(key, (r = new StreamRestorer(restore, encode)));
@@ -141,6 +142,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
       return completion;
     },
     chunk(chunk) {
+      last = chunk;
       for (const choice of arr(chunk.choices)) {
         const ci = String(choice.index ?? 0);
         const delta = obj(choice.delta);
@@ -157,6 +159,17 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         if (finishing) flushChoice(ci, choice, streams);
       }
       return chunk;
+    },
+    // A choice that never got a finish_reason (a cut or non-conforming upstream) still has its held
+    // text: one closing chunk per such choice carries it, so the client loses nothing.
+    end() {
+      const out: Json[] = [];
+      for (const ci of new Set([...streams].filter(([, r]) => r.pending).map(([k]) => k.split('/')[0]))) {
+        const choice: Json = { index: Number(ci), delta: {}, finish_reason: null };
+        flushChoice(ci, choice, streams);
+        out.push({ id: last?.id, object: 'chat.completion.chunk', created: last?.created, model: last?.model, choices: [choice] });
+      }
+      return out;
     },
   };
 }

@@ -77,6 +77,8 @@ export interface ResponseTap {
   json?(completion: Record<string, unknown>): Record<string, unknown>;
   /** Streaming: one parsed `data:` payload (chat.completion.chunk); return it (possibly rewritten). */
   chunk?(chunk: Record<string, unknown>): Record<string, unknown>;
+  /** Streaming, at [DONE] or the upstream's end: chunks to send before it (text a chunk tap still held). */
+  end?(): Array<Record<string, unknown>>;
   /** Once, after a complete successful answer: the assembled completion and the raw SSE events if streamed. */
   done?(answer: { status: number; completion: Record<string, unknown>; sse?: string[] }): void | Promise<void>;
 }

@@ -47,7 +47,12 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     const lines = raw.split('\n');
     const dataLines = lines.filter((l) => l.startsWith('data:'));
     const data = dataLines.length ? dataLines.map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n').trim() : undefined;
-    if (data === undefined || data === '[DONE]') {
+    if (data === '[DONE]') {
+      const held = endTaps();
+      events.push(raw);
+      return held + raw;
+    }
+    if (data === undefined) {
       events.push(raw);
       return raw;
     }
@@ -68,6 +73,23 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     if (obj.usage) last = obj;
     const out = rewrite ? lines.filter((l) => !l.startsWith('data:')).concat(`data: ${JSON.stringify(obj)}`).join('\n') : raw;
     events.push(out);
+    return out;
+  };
+
+  // Chunks the taps still hold (a placeholder cut off by a stream with no finish_reason), sent once
+  // before [DONE] or the upstream's end, each as an event of its own.
+  let tapsEnded = false;
+  const endTaps = (): string => {
+    if (tapsEnded || !rewrite) return '';
+    tapsEnded = true;
+    let out = '';
+    for (const t of taps) {
+      for (const c of t.end?.() ?? []) {
+        const ev = `data: ${JSON.stringify(c)}`;
+        events.push(ev);
+        out += `${ev}\n\n`;
+      }
+    }
     return out;
   };
 
@@ -149,6 +171,9 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         if (collect && buffer.trim()) {
           out = handleEvent(buffer.trim());
         }
+        // An upstream that ends without [DONE]: what the taps hold still goes out.
+        const held = endTaps();
+        if (held) out = out === undefined ? held.slice(0, -2) : `${out}\n\n${held.slice(0, -2)}`;
         if (!collect) last = findUsage(tail!.text());
         // The events as the client got them (after any tap rewrote chunks); an unparseable event
         // makes the answer unassemblable, so nothing is stored from it.

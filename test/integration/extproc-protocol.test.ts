@@ -323,6 +323,18 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     const zh = await z.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': 'gzip' }));
     expect(zh.mode_override.response_body_mode).toBe('NONE');
     z.end();
+    // A choice that ends without finish_reason: what the restorer held goes out before [DONE].
+    script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, [restoreTap(new Map([['<EMAIL_ADDRESS_1>', 'ann@example.com']]))]) };
+    const h = client.open();
+    await h.send(requestHeaders(CHAT));
+    await h.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
+    await h.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    const last = await h.send(responseBody(`${ev('to <EMAIL_ADDRESS_1> or <EMAIL').replace(/\r/g, '')}data: [DONE]\n\n`, true));
+    const sent = Buffer.from(last.response_body.response.body_mutation.body).toString();
+    const held = sent.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices[0].delta.content).join('');
+    expect(held).toBe('to ann@example.com or <EMAIL');
+    expect(sent.endsWith('data: [DONE]\n\n')).toBe(true);
+    h.end();
   });
 
   it('many concurrent streams each get their own answers', async () => {

@@ -99,3 +99,26 @@ describe('PII restore into tool-call arguments', () => {
     expect(JSON.parse(args).address).toContain('12 Main Street\nSpringfield');
   });
 });
+
+describe('PII restore at the end of a stream', () => {
+  // An upstream that ends a choice without finish_reason (cut short, or not following the spec):
+  // the text the restorer held back as a possible placeholder must still reach the client.
+  for (const withDone of [true, false]) {
+    it(`held text is sent when the stream ends without finish_reason (${withDone ? 'with' : 'without'} [DONE])`, async () => {
+      script = (_b, res) => sse(res, [ev(chunk(0, { role: 'assistant', content: 'Write to <EMAIL_ADDRESS_1> or <EMAIL_ADD' })), withDone ? 'data: [DONE]\n\n' : '']);
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'A', stream: true, messages: [{ role: 'user', content: 'Mail jane.doe@example.com please.' }] }),
+      });
+      const text = await r.text();
+      const events = text.split('\n\n').filter((e) => e.trim());
+      const content = events
+        .filter((e) => e.startsWith('data: {'))
+        .map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.content ?? '')
+        .join('');
+      expect(content).toBe('Write to jane.doe@example.com or <EMAIL_ADD');
+      if (withDone) expect(events.at(-1)).toBe('data: [DONE]');
+    });
+  }
+});

@@ -15,11 +15,19 @@ export function sseRewriter(taps: readonly ResponseTap[]): SseRewriter {
   let buffer = '';
   // A CRLF split across two chunks: the '\r' waits, or it would be taken for a line end of its own.
   let pendingCr = '';
+  // What the taps still hold (end()), sent once before [DONE] or the answer's end.
+  let ended = false;
+  const held = (): string => {
+    if (ended) return '';
+    ended = true;
+    return taps.flatMap((t) => t.end?.() ?? []).map((c) => `data: ${JSON.stringify(c)}\n\n`).join('');
+  };
   const event = (raw: string): string => {
     const lines = raw.split('\n');
     const dataLines = lines.filter((l) => l.startsWith('data:'));
     if (!dataLines.length) return raw;
     const data = dataLines.map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n').trim();
+    if (data === '[DONE]') return held() + raw;
     let obj: unknown;
     try {
       obj = JSON.parse(data);
@@ -45,7 +53,10 @@ export function sseRewriter(taps: readonly ResponseTap[]): SseRewriter {
         if (ev.trim()) out += `${event(ev)}\n\n`;
       }
       if (end && buffer.trim()) out += `${event(buffer.trim())}\n\n`;
-      if (end) buffer = '';
+      if (end) {
+        buffer = '';
+        out += held();
+      }
       return out;
     },
   };
