@@ -4,6 +4,7 @@ import type { ResponseTap } from '../pipeline/context.ts';
 import { readerStream, type BodyReader } from './types.ts';
 // One assembler for streamed answers (content, reasoning, tool calls), shared with the cache's replay.
 import { assembleChunks } from '../cache/sse.ts';
+import { SseEventSplitter } from './sse-events.ts';
 
 export interface StreamWatch {
   onFirstByte(): void;
@@ -31,15 +32,13 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   const collect = rewrite || taps.some((t) => t.done);
   // Only a collecting watch decodes as it goes (one decoder per answer: it keeps a split character).
   const decoder = collect ? new TextDecoder() : undefined;
-  let buffer = '';
+  const splitter = collect ? new SseEventSplitter() : undefined;
   let first = true;
   const events: string[] = [];
   let last: Record<string, unknown> | undefined;
   // Without taps only the last chunks are kept (at least TAIL_BYTES), to find `usage` in the final
   // events for token metrics; decoded once at the end, not per chunk (a long answer has hundreds).
   const tail = collect ? undefined : new ByteTail();
-  // A CRLF split across two reads: the '\r' waits for the next read, or it would be taken for a line end of its own.
-  let pendingCr = '';
 
   // An event may carry comment, `event:` or `id:` lines and several `data:` lines (joined with \n,
   // as the SSE spec says); the other lines are kept when the payload is rewritten.
@@ -94,10 +93,10 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   };
 
   // Whether the bytes the client has end between events: a rewritten stream sends whole events only;
-  // otherwise `buffer` (collecting) or `tail` holds what follows the last blank line.
+  // otherwise the splitter (collecting) or `tail` holds what follows the last blank line.
   const atBoundary = () => {
     if (rewrite) return true;
-    if (collect) return !(buffer + pendingCr).trim();
+    if (splitter) return splitter.atBoundary();
     const t = tail!.text();
     return !t.trim() || /(\n\n|\r\r|\r\n\r\n)$/.test(t);
   };
@@ -166,11 +165,8 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       if (ended) return DONE;
       if (r.done) {
         ended = upstreamDone = true;
-        buffer += pendingCr && '\n';
-        let out: string | undefined;
-        if (collect && buffer.trim()) {
-          out = handleEvent(buffer.trim());
-        }
+        const rest = splitter?.finish();
+        let out = rest ? handleEvent(rest) : undefined;
         // An upstream that ends without [DONE]: what the taps hold still goes out.
         const held = endTaps();
         if (held) out = out === undefined ? held.slice(0, -2) : `${out}\n\n${held.slice(0, -2)}`;
@@ -190,17 +186,8 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         tail!.push(r.value);
         return r;
       }
-      let text = pendingCr + decoder!.decode(r.value, { stream: true });
-      pendingCr = text.endsWith('\r') ? '\r' : '';
-      if (pendingCr) text = text.slice(0, -1);
-      buffer += text.replace(/\r\n?/g, '\n');
       let out = '';
-      let sep: number;
-      while ((sep = buffer.indexOf('\n\n')) >= 0) {
-        const ev = buffer.slice(0, sep);
-        buffer = buffer.slice(sep + 2);
-        if (ev.trim()) out += `${handleEvent(ev)}\n\n`;
-      }
+      for (const ev of splitter!.push(decoder!.decode(r.value, { stream: true }))) out += `${handleEvent(ev)}\n\n`;
       if (!rewrite) return r;
       if (out) return chunk(ENCODER.encode(out));
     }

@@ -4,6 +4,7 @@
 // gateway's watch (src/upstream/sse.ts): several data: lines join with \n, other lines are kept, [DONE],
 // non-JSON and non-object payloads pass through as they came.
 import type { ResponseTap } from '../../../src/pipeline/context.ts';
+import { SseEventSplitter } from '../../../src/upstream/sse-events.ts';
 
 export interface SseRewriter {
   /** The bytes to send on in place of this chunk ('' when it completed no event). */
@@ -12,9 +13,7 @@ export interface SseRewriter {
 
 export function sseRewriter(taps: readonly ResponseTap[]): SseRewriter {
   const decoder = new TextDecoder();
-  let buffer = '';
-  // A CRLF split across two chunks: the '\r' waits, or it would be taken for a line end of its own.
-  let pendingCr = '';
+  const splitter = new SseEventSplitter();
   // What the taps still hold (end()), sent once before [DONE] or the answer's end.
   let ended = false;
   const held = (): string => {
@@ -41,20 +40,11 @@ export function sseRewriter(taps: readonly ResponseTap[]): SseRewriter {
   };
   return {
     push(bytes, end) {
-      let text = pendingCr + decoder.decode(bytes ?? new Uint8Array(0), { stream: !end });
-      pendingCr = !end && text.endsWith('\r') ? '\r' : '';
-      if (pendingCr) text = text.slice(0, -1);
-      buffer += text.replace(/\r\n?/g, '\n');
       let out = '';
-      let sep: number;
-      while ((sep = buffer.indexOf('\n\n')) >= 0) {
-        const ev = buffer.slice(0, sep);
-        buffer = buffer.slice(sep + 2);
-        if (ev.trim()) out += `${event(ev)}\n\n`;
-      }
-      if (end && buffer.trim()) out += `${event(buffer.trim())}\n\n`;
+      for (const ev of splitter.push(decoder.decode(bytes ?? new Uint8Array(0), { stream: !end }))) out += `${event(ev)}\n\n`;
       if (end) {
-        buffer = '';
+        const rest = splitter.finish();
+        if (rest) out += `${event(rest)}\n\n`;
         out += held();
       }
       return out;
