@@ -4,7 +4,7 @@ import type { ResponseTap } from '../pipeline/context.ts';
 import { readerStream, type BodyReader } from './types.ts';
 // One assembler for streamed answers (content, reasoning, tool calls), shared with the cache's replay.
 import { assembleChunks } from '../cache/sse.ts';
-import { SseEventSplitter } from './sse-events.ts';
+import { parseEvent, SseEventSplitter, tapEndEvents, withChunk } from './sse-events.ts';
 
 export interface StreamWatch {
   onFirstByte(): void;
@@ -43,34 +43,22 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   // An event may carry comment, `event:` or `id:` lines and several `data:` lines (joined with \n,
   // as the SSE spec says); the other lines are kept when the payload is rewritten.
   const handleEvent = (raw: string): string => {
-    const lines = raw.split('\n');
-    const dataLines = lines.filter((l) => l.startsWith('data:'));
-    const data = dataLines.length ? dataLines.map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n').trim() : undefined;
-    if (data === '[DONE]') {
+    const ev = parseEvent(raw);
+    if (ev.data === '[DONE]') {
       const held = endTaps();
       events.push(raw);
       return held + raw;
     }
-    if (data === undefined) {
+    // No payload, not JSON, or JSON that is no chunk (`data: null` threw in a tap and cut the answer):
+    // passed on as it came, not handed to taps.
+    if (!ev.chunk) {
       events.push(raw);
       return raw;
     }
-    let obj: Record<string, unknown>;
-    try {
-      obj = JSON.parse(data);
-    } catch {
-      events.push(raw);
-      return raw;
-    }
-    // `data: null` (or a bare number, string) parses but is no chunk: passed on as it came, like an
-    // unparseable event, not handed to taps (obj.usage on null threw and cut the answer).
-    if (obj === null || typeof obj !== 'object') {
-      events.push(raw);
-      return raw;
-    }
+    let obj = ev.chunk;
     for (const t of taps) if (t.chunk) obj = t.chunk(obj);
     if (obj.usage) last = obj;
-    const out = rewrite ? lines.filter((l) => !l.startsWith('data:')).concat(`data: ${JSON.stringify(obj)}`).join('\n') : raw;
+    const out = rewrite ? withChunk(ev, obj) : raw;
     events.push(out);
     return out;
   };
@@ -82,12 +70,9 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     if (tapsEnded || !rewrite) return '';
     tapsEnded = true;
     let out = '';
-    for (const t of taps) {
-      for (const c of t.end?.() ?? []) {
-        const ev = `data: ${JSON.stringify(c)}`;
-        events.push(ev);
-        out += `${ev}\n\n`;
-      }
+    for (const ev of tapEndEvents(taps)) {
+      events.push(ev);
+      out += `${ev}\n\n`;
     }
     return out;
   };

@@ -1,10 +1,9 @@
 // Response taps over an SSE answer that Envoy sends in STREAMED mode (one message per body chunk, cut
 // anywhere). A chunk-rewriting tap (the PII restore) must see whole events, so each chunk's reply is
-// the events it completed, rewritten, and the rest waits for the next chunk. Same event rules as the
-// gateway's watch (src/upstream/sse.ts): several data: lines join with \n, other lines are kept, [DONE],
-// non-JSON and non-object payloads pass through as they came.
+// the events it completed, rewritten, and the rest waits for the next chunk. Events are cut and read
+// by the same code as the gateway's watch (src/upstream/sse-events.ts).
 import type { ResponseTap } from '../../../src/pipeline/context.ts';
-import { SseEventSplitter } from '../../../src/upstream/sse-events.ts';
+import { parseEvent, SseEventSplitter, tapEndEvents, withChunk } from '../../../src/upstream/sse-events.ts';
 
 export interface SseRewriter {
   /** The bytes to send on in place of this chunk ('' when it completed no event). */
@@ -19,24 +18,15 @@ export function sseRewriter(taps: readonly ResponseTap[]): SseRewriter {
   const held = (): string => {
     if (ended) return '';
     ended = true;
-    return taps.flatMap((t) => t.end?.() ?? []).map((c) => `data: ${JSON.stringify(c)}\n\n`).join('');
+    return tapEndEvents(taps).map((ev) => `${ev}\n\n`).join('');
   };
   const event = (raw: string): string => {
-    const lines = raw.split('\n');
-    const dataLines = lines.filter((l) => l.startsWith('data:'));
-    if (!dataLines.length) return raw;
-    const data = dataLines.map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n').trim();
-    if (data === '[DONE]') return held() + raw;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(data);
-    } catch {
-      return raw;
-    }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return raw;
-    let chunk = obj as Record<string, unknown>;
+    const ev = parseEvent(raw);
+    if (ev.data === '[DONE]') return held() + raw;
+    if (!ev.chunk) return raw;
+    let chunk = ev.chunk;
     for (const t of taps) if (t.chunk) chunk = t.chunk(chunk);
-    return lines.filter((l) => !l.startsWith('data:')).concat(`data: ${JSON.stringify(chunk)}`).join('\n');
+    return withChunk(ev, chunk);
   };
   return {
     push(bytes, end) {
