@@ -4,6 +4,7 @@
 import type { PiiDetector, PiiEntity } from '../classify/types.ts';
 import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
 import { splitWindows } from './windows.ts';
+import { canonicalPlaceholder, collectPlaceholders } from './placeholders.ts';
 
 export interface PiiScanOptions {
   /** Per-entity confidence cut (classifier.pii_model.threshold). */
@@ -70,15 +71,23 @@ export function mergeSameType(entities: PiiEntity[]): PiiEntity[] {
  * Numbering and value memory shared by the texts of one request, so the same address is
  * `<EMAIL_ADDRESS_1>` in every message and the restore map has one entry per value.
  * `restore` is the only place a request keeps PII values; it lives as long as the request.
+ * `taken` holds the canonical form (placeholders.ts) of every placeholder-like literal the request
+ * already has and of every placeholder made so far: a new one never reads like either, so restore
+ * cannot turn the user's own `<EMAIL_ADDRESS_1>` into someone's address, or the reverse.
  */
 export interface MaskState {
   counters: Map<string, number>;
   byValue: Map<string, string>;
   restore: Map<string, string>;
+  taken: Set<string>;
 }
 
-export function newMaskState(): MaskState {
-  return { counters: new Map(), byValue: new Map(), restore: new Map() };
+/** `texts`: everything in the request the model will read (a body, its texts), searched for literals
+ *  the new placeholders must not repeat. */
+export function newMaskState(...texts: unknown[]): MaskState {
+  const taken = new Set<string>();
+  for (const t of texts) collectPlaceholders(t, taken);
+  return { counters: new Map(), byValue: new Map(), restore: new Map(), taken };
 }
 
 /**
@@ -91,6 +100,8 @@ export function maskText(
   state: MaskState = newMaskState(),
 ): { masked: string; placeholders: Array<{ placeholder: string; type: string; start: number; end: number }> } {
   const placeholders: Array<{ placeholder: string; type: string; start: number; end: number }> = [];
+  // A caller that scanned nothing (the classification API) still gets numbers free in this text.
+  collectPlaceholders(text, state.taken);
   let out = '';
   let pos = 0;
   for (const span of mergeOverlaps(entities, text.length)) {
@@ -98,9 +109,13 @@ export function maskText(
     const key = `${span.type}\u0000${value}`;
     let placeholder = state.byValue.get(key);
     if (!placeholder) {
-      const n = (state.counters.get(placeholderType(span.type)) ?? 0) + 1;
-      state.counters.set(placeholderType(span.type), n);
-      placeholder = `<${placeholderType(span.type)}_${n}>`;
+      const type = placeholderType(span.type);
+      let n = state.counters.get(type) ?? 0;
+      do n++;
+      while (state.taken.has(canonicalPlaceholder(`${type}_${n}`)));
+      state.counters.set(type, n);
+      placeholder = `<${type}_${n}>`;
+      state.taken.add(canonicalPlaceholder(placeholder));
       state.byValue.set(key, placeholder);
       state.restore.set(placeholder, value);
     }

@@ -75,7 +75,8 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
 
   if (plan.action === 'redact') {
     const denied = new Set(plan.denied);
-    const state = newMaskState();
+    // Placeholder-like literals anywhere in the body (texts, tool definitions) keep their numbers.
+    const state = newMaskState(ctx.body);
     let count = 0;
     slots.forEach((slot, i) => {
       const ents = found[i].filter((e) => denied.has(e.type.toUpperCase()));

@@ -122,3 +122,39 @@ describe('PII restore at the end of a stream', () => {
     });
   }
 });
+
+// Replies with every text the upstream received, so the client sees what restore made of it.
+const echoAll = (b: Record<string, any>, res: http.ServerResponse) => {
+  const content = b.messages.map((m: { content: string }) => m.content).join('\n');
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
+};
+
+describe('placeholders already present in the request', () => {
+  it("a literal the user typed keeps its text; the detected value gets a number no text of the request uses", async () => {
+    script = echoAll;
+    const prompt = 'My template says <EMAIL_ADDRESS_1> and <EMAIL_ADDRESS_3>; fill in jane.doe@example.com please.';
+    const r = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: prompt }] });
+    const sent = bodies.at(-1)!.messages.at(-1).content as string;
+    expect(sent).not.toContain('jane.doe@example.com');
+    const made = sent.match(/<EMAIL_ADDRESS_\d+>/g)!;
+    // The user's two literals, then the placeholder this request made: a number neither literal has.
+    expect(made.slice(0, 2)).toEqual(['<EMAIL_ADDRESS_1>', '<EMAIL_ADDRESS_3>']);
+    expect(made[2]).toBe('<EMAIL_ADDRESS_2>');
+    expect(r.choices[0].message.content).toBe(prompt);
+  });
+
+  it('a placeholder left by an earlier redacting hop in another message is not reused', async () => {
+    script = echoAll;
+    const messages = [
+      { role: 'user' as const, content: 'Earlier I wrote to <EMAIL_ADDRESS_1>.' },
+      { role: 'assistant' as const, content: 'Noted.' },
+      { role: 'user' as const, content: 'Now write to jane.doe@example.com instead.' },
+    ];
+    const r = await client.chat.completions.create({ model: 'A', messages });
+    const sent = bodies.at(-1)!.messages as Array<{ content: string }>;
+    expect(sent[0].content).toBe('Earlier I wrote to <EMAIL_ADDRESS_1>.');
+    expect(sent[2].content).toMatch(/^Now write to <EMAIL_ADDRESS_([2-9]|\d\d+)> instead\.$/);
+    expect(r.choices[0].message.content).toBe(messages.map((m) => m.content).join('\n'));
+  });
+});

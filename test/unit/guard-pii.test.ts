@@ -72,6 +72,19 @@ describe('maskText', () => {
     expect(r.masked).toBe('call <PERSON_1> today');
   });
 
+  it('never makes a placeholder that reads like a literal already in the request', () => {
+    const email = (start: number, end: number) => ({ type: 'EMAIL_ADDRESS', start, end, confidence: 1, source: 'pattern' as const });
+    // Literals in other texts (any case or spacing) and in the masked text itself are skipped.
+    const st = newMaskState({ messages: [{ content: 'see <email address 1>' }, { content: [{ text: '<EMAIL_ADDRESS_3>' }] }] });
+    const text = 'a@x.io b@x.io c@x.io <Email_Address_4>';
+    expect(maskText(text, [email(0, 6), email(7, 13), email(14, 20)], st).masked).toBe('<EMAIL_ADDRESS_2> <EMAIL_ADDRESS_5> <EMAIL_ADDRESS_6> <Email_Address_4>');
+    // The classification API's one-text form too.
+    expect(maskText('<EMAIL_ADDRESS_1> a@x.io', [email(18, 24)]).masked).toBe('<EMAIL_ADDRESS_1> <EMAIL_ADDRESS_2>');
+    // Two type names that differ only in underscore runs never share a spelling a model could blur.
+    const two = maskText('x y', [{ type: 'ID  NO', start: 0, end: 1, confidence: 1, source: 'model' }, { type: 'ID_NO', start: 2, end: 3, confidence: 1, source: 'model' }]);
+    expect(two.masked).toBe('<ID__NO_1> <ID_NO_2>');
+  });
+
   it('keeps the original two-argument form', () => {
     expect(maskText('no pii', []).masked).toBe('no pii');
   });
