@@ -3,6 +3,7 @@
 // the upstream model never sees them but the client reads a normal reply. The restore map is the only
 // copy of the values and lives exactly as long as the request.
 import type { ChatBody, ResponseTap } from '../pipeline/context.ts';
+import { canonicalPlaceholder, LOOSE_PLACEHOLDER, MAX_PLACEHOLDER_INNER } from './placeholders.ts';
 
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
@@ -44,14 +45,40 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
   return slots;
 }
 
-const PLACEHOLDER = /<[A-Z0-9_]+_\d+>/g;
+/** A restore map read by canonical form too: models retype placeholders (<email_address_1>). */
+interface PlaceholderIndex {
+  size: number;
+  /** Canonical form to value; a form two placeholders share is left out (restored only when exact). */
+  byCanonical: Map<string, string>;
+  canonicalKeys: string[];
+}
 
-/** Put original values back; placeholders the request did not create are left as they are.
+const indexes = new WeakMap<ReadonlyMap<string, string>, PlaceholderIndex>();
+
+function indexOf(restore: ReadonlyMap<string, string>): PlaceholderIndex {
+  let idx = indexes.get(restore);
+  if (idx && idx.size === restore.size) return idx;
+  const byCanonical = new Map<string, string>();
+  const shared = new Set<string>();
+  for (const [p, v] of restore) {
+    const c = canonicalPlaceholder(p);
+    if (byCanonical.has(c)) shared.add(c);
+    byCanonical.set(c, v);
+  }
+  for (const c of shared) byCanonical.delete(c);
+  idx = { size: restore.size, byCanonical, canonicalKeys: [...restore.keys()].map(canonicalPlaceholder) };
+  indexes.set(restore, idx);
+  return idx;
+}
+
+/** Put original values back, also where the model changed a placeholder's case or spacing
+ *  (placeholders.ts); placeholders the request did not create are left as they are.
  *  `encode` shapes a value for where it lands (jsonStringSafe inside tool-call arguments). */
 export function restoreText(text: string, restore: ReadonlyMap<string, string>, encode?: (value: string) => string): string {
   if (!restore.size || text.indexOf('<') < 0) return text;
-  return text.replace(PLACEHOLDER, (p) => {
-    const v = restore.get(p);
+  const idx = indexOf(restore);
+  return text.replace(LOOSE_PLACEHOLDER, (p) => {
+    const v = restore.get(p) ?? idx.byCanonical.get(canonicalPlaceholder(p));
     return v === undefined ? p : encode ? encode(v) : v;
   });
 }
@@ -83,7 +110,7 @@ export class StreamRestorer {
     private readonly restore: ReadonlyMap<string, string>,
     private readonly encode?: (value: string) => string,
   ) {
-    this.keys = [...restore.keys()];
+    this.keys = indexOf(restore).canonicalKeys;
   }
 
   push(piece: string): string {
@@ -107,10 +134,12 @@ export class StreamRestorer {
   private holdFrom(buf: string): number {
     const lt = buf.lastIndexOf('<');
     if (lt < 0) return buf.length;
-    const tail = buf.slice(lt);
-    // A complete placeholder ends in '>'; only an unfinished one is held.
-    if (tail.includes('>')) return buf.length;
-    return this.keys.some((k) => k.length > tail.length && k.startsWith(tail)) ? lt : buf.length;
+    const inner = buf.slice(lt + 1);
+    // A complete placeholder ends in '>'; only an unfinished one is held, and only while it can still
+    // become one restoreText reads: same characters and length bound, a canonical form some key starts with.
+    if (inner.length > MAX_PLACEHOLDER_INNER || /[^A-Za-z0-9_ \t]/.test(inner)) return buf.length;
+    const c = canonicalPlaceholder(inner);
+    return this.keys.some((k) => k.startsWith(c)) ? lt : buf.length;
   }
 }
 

@@ -158,3 +158,42 @@ describe('placeholders already present in the request', () => {
     expect(r.choices[0].message.content).toBe(messages.map((m) => m.content).join('\n'));
   });
 });
+
+describe('placeholders the model retyped', () => {
+  // The upstream answers with the placeholder it got in other case and spacing, next to the user's
+  // own literal and a variant of a number this request never made: only the request's own comes back.
+  const PROMPT = 'Keep <email_address_1> as is; reply to jane.doe@example.com.';
+  const answerFor = (b: Record<string, any>) => {
+    const n = /<EMAIL_ADDRESS_(\d+)>/.exec(b.messages.at(-1).content)?.[1] ?? 'none';
+    return `A <email_address_${n}> B <Email Address ${n}> C < EMAIL_ADDRESS_${n} > D <email_address_1> E <EMAIL_ADDRESS_9> F <email_address_${n}0>`;
+  };
+  const expected = 'A jane.doe@example.com B jane.doe@example.com C jane.doe@example.com D <email_address_1> E <EMAIL_ADDRESS_9> F <email_address_20>';
+
+  it('JSON answer', async () => {
+    script = (b, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message: { role: 'assistant', content: answerFor(b) }, finish_reason: 'stop' }] }));
+    };
+    const r = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: PROMPT }] });
+    expect(bodies.at(-1)!.messages.at(-1).content).toBe('Keep <email_address_1> as is; reply to <EMAIL_ADDRESS_2>.');
+    expect(r.choices[0].message.content).toBe(expected);
+  });
+
+  it('streamed, every retyped placeholder split over chunks and network reads', async () => {
+    script = (b, res) => {
+      const text = answerFor(b);
+      // Cut each chunk inside a placeholder: after '<Email Add', '< EMAIL', '<email_address_'.
+      const cuts = [text.indexOf('<Email') + 9, text.indexOf('< EMAIL') + 7, text.indexOf('F <') + 17, text.length];
+      let at = 0;
+      let out = ev(chunk(0, { role: 'assistant', content: '' }));
+      for (const c of cuts) out += ev(chunk(0, { content: text.slice(at, c) })), (at = c);
+      out += ev(chunk(0, {}, 'stop')) + 'data: [DONE]\n\n';
+      const mid = out.indexOf('Address') + 3;
+      sse(res, [out.slice(0, mid), out.slice(mid)]);
+    };
+    const stream = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: PROMPT }], stream: true });
+    let content = '';
+    for await (const ch of stream) for (const c of ch.choices) content += c.delta.content ?? '';
+    expect(content).toBe(expected);
+  });
+});

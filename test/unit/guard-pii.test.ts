@@ -152,6 +152,28 @@ describe('restore', () => {
     expect(r.flush()).toBe('<');
   });
 
+  it("restores placeholders retyped in another case or spacing, streamed or not, and nothing it did not make", () => {
+    const retyped = 'Mail <email_address_1>, <Email Address 1 >, < US_SSN_1>; not <email_address_2>, <us-ssn-1> or <email_address_1\n>.';
+    const want = 'Mail ann@example.com, ann@example.com, 123-45-6789; not <email_address_2>, <us-ssn-1> or <email_address_1\n>.';
+    expect(restoreText(retyped, map)).toBe(want);
+    for (let i = 0; i <= retyped.length; i++) {
+      for (let j = i; j <= retyped.length; j += 3) {
+        const r = new StreamRestorer(map);
+        expect(r.push(retyped.slice(0, i)) + r.push(retyped.slice(i, j)) + r.push(retyped.slice(j)) + r.flush()).toBe(want);
+      }
+    }
+    // The hold-back accepts the case-insensitive, space-tolerant prefix, and nothing else.
+    const r = new StreamRestorer(map);
+    expect(r.push('see <email ad')).toBe('see ');
+    expect(r.push('dress_1 ')).toBe('');
+    expect(r.push('> ok <e-')).toBe('ann@example.com ok <e-');
+  });
+
+  it('a spelling two placeholders share is restored only where exact', () => {
+    const shared = new Map([['<ID__NO_1>', 'A'], ['<ID_NO_1>', 'B']]);
+    expect(restoreText('<ID__NO_1> <ID_NO_1> <id_no_1> <Id No 1>', shared)).toBe('A B <id_no_1> <Id No 1>');
+  });
+
   it('restores streamed chunks per choice and flushes held text on finish_reason', () => {
     const tap = restoreTap(map);
     const pieces = ['Hi <EMA', 'IL_ADDRESS_1', '> and <US_S'];
