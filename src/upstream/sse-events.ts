@@ -65,9 +65,66 @@ export function withChunk(ev: ParsedEvent, chunk: Record<string, unknown>): stri
   return ev.lines.filter((l) => !l.startsWith('data:')).concat(`data: ${JSON.stringify(chunk)}`).join('\n');
 }
 
-/** What the taps still hold at the answer's end (end()), one event each, without the blank line. */
-export function tapEndEvents(taps: readonly ResponseTap[]): string[] {
-  const out: string[] = [];
-  for (const t of taps) for (const c of t.end?.() ?? []) out.push(`data: ${JSON.stringify(c)}`);
-  return out;
+/**
+ * Each event of an answer read through the response taps, the same way for the gateway's watch
+ * (sse.ts) and ext_proc's STREAMED body (runtimes/node/extproc/sse-rewrite.ts): chat chunks go through
+ * the chunk taps (rewritten only when one rewrites), and `events` records what the client gets, so
+ * the cache stores and replays the answer as it was sent, whichever door it came through.
+ */
+export class TappedEvents {
+  /** The events as sent on (no blank lines), in order, including what end() added. */
+  readonly events: string[] = [];
+  /** The last chunk that carried `usage` (token metrics). */
+  last?: Record<string, unknown>;
+  /** True when a tap rewrites chunks: events are then re-serialised, and what taps hold is sent at the end. */
+  readonly rewrite: boolean;
+  private ended = false;
+
+  constructor(private readonly taps: readonly ResponseTap[]) {
+    this.rewrite = taps.some((t) => t.chunk);
+  }
+
+  /**
+   * The event to send on in place of `raw`. An event may carry comment, `event:` or `id:` lines and
+   * several `data:` lines (joined with \n, as the SSE spec says); the other lines are kept when the
+   * payload is rewritten.
+   */
+  event(raw: string): string {
+    const ev = parseEvent(raw);
+    if (ev.data === '[DONE]') {
+      const held = this.end();
+      this.events.push(raw);
+      return held + raw;
+    }
+    // No payload, not JSON, or JSON that is no chunk (`data: null` threw in a tap and cut the answer):
+    // passed on as it came, not handed to taps.
+    if (!ev.chunk) {
+      this.events.push(raw);
+      return raw;
+    }
+    let obj = ev.chunk;
+    for (const t of this.taps) if (t.chunk) obj = t.chunk(obj);
+    if (obj.usage) this.last = obj;
+    const out = this.rewrite ? withChunk(ev, obj) : raw;
+    this.events.push(out);
+    return out;
+  }
+
+  /**
+   * Chunks the taps still hold (a placeholder cut off by a stream with no finish_reason), once, before
+   * [DONE] or the upstream's end, each as an event of its own with its blank line ('' when none).
+   */
+  end(): string {
+    if (this.ended || !this.rewrite) return '';
+    this.ended = true;
+    let out = '';
+    for (const t of this.taps) {
+      for (const c of t.end?.() ?? []) {
+        const ev = `data: ${JSON.stringify(c)}`;
+        this.events.push(ev);
+        out += `${ev}\n\n`;
+      }
+    }
+    return out;
+  }
 }

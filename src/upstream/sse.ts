@@ -4,7 +4,7 @@ import type { ResponseTap } from '../pipeline/context.ts';
 import { readerStream, type BodyReader } from './types.ts';
 // One assembler for streamed answers (content, reasoning, tool calls), shared with the cache's replay.
 import { assembleChunks } from '../cache/sse.ts';
-import { parseEvent, SseEventSplitter, tapEndEvents, withChunk } from './sse-events.ts';
+import { SseEventSplitter, TappedEvents } from './sse-events.ts';
 
 export interface StreamWatch {
   onFirstByte(): void;
@@ -33,49 +33,13 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   // Only a collecting watch decodes as it goes (one decoder per answer: it keeps a split character).
   const decoder = collect ? new TextDecoder() : undefined;
   const splitter = collect ? new SseEventSplitter() : undefined;
+  // Events read through the taps and recorded as sent (shared with ext_proc's STREAMED body).
+  const tapped = collect ? new TappedEvents(taps) : undefined;
   let first = true;
-  const events: string[] = [];
   let last: Record<string, unknown> | undefined;
   // Without taps only the last chunks are kept (at least TAIL_BYTES), to find `usage` in the final
   // events for token metrics; decoded once at the end, not per chunk (a long answer has hundreds).
   const tail = collect ? undefined : new ByteTail();
-
-  // An event may carry comment, `event:` or `id:` lines and several `data:` lines (joined with \n,
-  // as the SSE spec says); the other lines are kept when the payload is rewritten.
-  const handleEvent = (raw: string): string => {
-    const ev = parseEvent(raw);
-    if (ev.data === '[DONE]') {
-      const held = endTaps();
-      events.push(raw);
-      return held + raw;
-    }
-    // No payload, not JSON, or JSON that is no chunk (`data: null` threw in a tap and cut the answer):
-    // passed on as it came, not handed to taps.
-    if (!ev.chunk) {
-      events.push(raw);
-      return raw;
-    }
-    let obj = ev.chunk;
-    for (const t of taps) if (t.chunk) obj = t.chunk(obj);
-    if (obj.usage) last = obj;
-    const out = rewrite ? withChunk(ev, obj) : raw;
-    events.push(out);
-    return out;
-  };
-
-  // Chunks the taps still hold (a placeholder cut off by a stream with no finish_reason), sent once
-  // before [DONE] or the upstream's end, each as an event of its own.
-  let tapsEnded = false;
-  const endTaps = (): string => {
-    if (tapsEnded || !rewrite) return '';
-    tapsEnded = true;
-    let out = '';
-    for (const ev of tapEndEvents(taps)) {
-      events.push(ev);
-      out += `${ev}\n\n`;
-    }
-    return out;
-  };
 
   // Whether the bytes the client has end between events: a rewritten stream sends whole events only;
   // otherwise the splitter (collecting) or `tail` holds what follows the last blank line.
@@ -151,14 +115,15 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       if (r.done) {
         ended = upstreamDone = true;
         const rest = splitter?.finish();
-        let out = rest ? handleEvent(rest) : undefined;
+        let out = rest ? tapped!.event(rest) : undefined;
         // An upstream that ends without [DONE]: what the taps hold still goes out.
-        const held = endTaps();
+        const held = tapped?.end();
         if (held) out = out === undefined ? held.slice(0, -2) : `${out}\n\n${held.slice(0, -2)}`;
-        if (!collect) last = findUsage(tail!.text());
+        last = tapped ? tapped.last : findUsage(tail!.text());
         // The events as the client got them (after any tap rewrote chunks); an unparseable event
         // makes the answer unassemblable, so nothing is stored from it.
-        const completion = collect ? assembleChunks(events) : undefined;
+        const events = tapped?.events ?? [];
+        const completion = tapped ? assembleChunks(events) : undefined;
         reported = true;
         watch.onEnd({ events, last, completion });
         return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
@@ -172,7 +137,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         return r;
       }
       let out = '';
-      for (const ev of splitter!.push(decoder!.decode(r.value, { stream: true }))) out += `${handleEvent(ev)}\n\n`;
+      for (const ev of splitter!.push(decoder!.decode(r.value, { stream: true }))) out += `${tapped!.event(ev)}\n\n`;
       if (!rewrite) return r;
       if (out) return chunk(ENCODER.encode(out));
     }

@@ -275,14 +275,39 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     s.end();
   });
 
-  it('an SSE answer is not buffered (mode_override NONE), so streaming stays streaming', async () => {
-    script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, [{ name: 'store', done: () => {} }]) };
+  it('an SSE answer is never buffered: untouched (NONE) with no taps; with a done tap only, STREAMED and read, not rewritten', async () => {
+    script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }) };
     const s = client.open();
     await s.send(requestHeaders(CHAT));
     await s.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
     const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
     expect(rh.mode_override.response_body_mode).toBe('NONE');
     s.end();
+
+    const seen: Array<{ completion: Record<string, any>; sse?: string[] }> = [];
+    script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, [{ name: 'store', done: (a) => void seen.push(a) }]) };
+    const d = client.open();
+    await d.send(requestHeaders(CHAT));
+    await d.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
+    const dh = await d.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream', 'content-length': '999' }));
+    expect(dh.mode_override.response_body_mode).toBe('STREAMED');
+    // Nothing is rewritten, so the declared length stays right and is kept.
+    expect(dh.response_headers.response.header_mutation.remove_headers ?? []).not.toContain('content-length');
+    const ev = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'qwen3-math', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const sse = ev({ role: 'assistant', content: '' }) + ev({ content: 'Hel' }) + ev({ content: 'lo' }) + ev({}, 'stop') + 'data: [DONE]\n\n';
+    const cuts = [7, sse.indexOf('Hel') + 2, sse.length];
+    let at = 0;
+    for (const cut of cuts) {
+      const rb = await d.send(responseBody(sse.slice(at, cut), cut === sse.length));
+      // Each chunk goes on as it came: a plain CONTINUE, no mutation.
+      expect(rb.response_body.response.body_mutation).toBeFalsy();
+      at = cut;
+    }
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.completion.choices[0]).toMatchObject({ message: { content: 'Hello' }, finish_reason: 'stop' });
+    expect(seen[0]!.sse!.map((e) => `${e}\n\n`).join('')).toBe(sse);
+    d.end();
   });
 
   it('an SSE answer with a PII restore tap is streamed through it: placeholders split over body chunks come back restored', async () => {

@@ -2,6 +2,7 @@
 // (BUFFERED) one request body, then response headers and maybe a response body; each message gets
 // exactly one answer, in order. This file is the state machine; the pipeline does the deciding.
 import type { Logger, Metrics } from '../../../src/observability/types.ts';
+import type { ResponseTap } from '../../../src/pipeline/context.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import {
@@ -128,14 +129,17 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     responseIsJson = (headers['content-type'] ?? '').includes('application/json');
     if (!forwarded) return continueResponseHeaders();
     // A complete JSON answer is buffered for the taps (cache store, PII restore). An SSE answer streams:
-    // through the chunk taps (PII restore) in STREAMED mode when there are any, else untouched.
+    // in STREAMED mode through the chunk taps (PII restore) and recorded for the done taps (cache
+    // store) when there are any, else untouched.
     const wantsBody = responseIsJson && responseStatus === 200 && forwarded.taps.some((t) => t.json || t.done);
     const sse = !responseIsJson && responseStatus === 200 && (headers['content-type'] ?? '').includes('text/event-stream');
-    // A compressed stream is not text to rewrite: decoding it would corrupt it, so it passes as before.
+    // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
+    // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
-    if (sse && plain && forwarded.taps.some((t) => t.chunk) && !msg.response_headers?.end_of_stream) sseRewrite = sseRewriter(forwarded.taps);
+    const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
+    if (sse && plain && tapsSse && !msg.response_headers?.end_of_stream) sseRewrite = sseRewriter(forwarded.taps);
     // Rewritten events change the body's length, so a declared one would be wrong.
-    const res = continueResponseHeaders(headerMutation(forwarded.responseHeaders, sseRewrite ? ['content-length'] : []));
+    const res = continueResponseHeaders(headerMutation(forwarded.responseHeaders, sseRewrite?.rewrites ? ['content-length'] : []));
     if (sseRewrite) res.mode_override = { response_body_mode: 'STREAMED' };
     else if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
     return res;
@@ -144,8 +148,17 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   async function onResponseBody(msg: ProcessingRequest): Promise<ExchangeReply> {
     const part = msg.response_body?.body;
     if (sseRewrite) {
-      const out = sseRewrite.push(part, msg.response_body?.end_of_stream === true);
+      const end = msg.response_body?.end_of_stream === true;
+      const out = sseRewrite.push(part, end);
+      // Envoy sends end_of_stream only when the upstream's answer ended cleanly: a cut one never gets
+      // here, and the cache's store tap refuses an answer without finish_reason or [DONE]. The taps
+      // are not awaited (as on the gateway): the client's last bytes do not wait for a cache publish.
+      if (end) {
+        const { events, completion } = sseRewrite.answer();
+        if (completion) void runDoneTaps({ status: responseStatus, completion, sse: events });
+      }
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
+      if (out === undefined) return continueResponseBody();
       return continueResponseBody({ body_mutation: out ? { body: encoder.encode(out) } : { clear_body: true } });
     }
     if (!forwarded || !responseIsJson || responseStatus !== 200) return continueResponseBody();
@@ -163,19 +176,25 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       if (next !== completion) changed = true;
       completion = next;
     }
-    for (const tap of forwarded.taps) {
-      try {
-        await tap.done?.({ status: responseStatus, completion });
-      } catch (err) {
-        opts.logger.warn({ tap: tap.name, err: errorName(err) }, 'ext_proc: response tap failed');
-      }
-    }
+    await runDoneTaps({ status: responseStatus, completion });
     if (!changed) return continueResponseBody();
     const body = encoder.encode(JSON.stringify(completion));
     return continueResponseBody({
       header_mutation: headerMutation({ 'content-length': String(body.length) }),
       body_mutation: { body },
     });
+  }
+
+  /** Starts every done tap at once (a tap's synchronous part runs before this returns); never rejects. */
+  function runDoneTaps(answer: { status: number; completion: Record<string, unknown>; sse?: string[] }): Promise<void> {
+    const run = async (tap: ResponseTap) => {
+      try {
+        await tap.done!(answer);
+      } catch (err) {
+        opts.logger.warn({ tap: tap.name, err: errorName(err) }, 'ext_proc: response tap failed');
+      }
+    };
+    return Promise.all(forwarded!.taps.filter((t) => t.done).map(run)).then(() => undefined);
   }
 
   return async function onMessage(msg: ProcessingRequest): Promise<ExchangeReply> {

@@ -25,7 +25,7 @@ export type ChatOutcome =
       requestId: string;
       /** x-vsr-* headers for the client response (also set on the forwarded request). */
       responseHeaders: Record<string, string>;
-      /** Watchers of the upstream answer (cache store, PII restore), run on a buffered response body. */
+      /** Watchers of the upstream answer (cache store, PII restore): on a buffered JSON body or a STREAMED SSE one. */
       taps: ResponseTap[];
     }
   /** Not a chat body we can read (bad JSON, no messages): let Envoy pass it on untouched (fail-open). */

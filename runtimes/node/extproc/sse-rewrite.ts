@@ -1,43 +1,45 @@
 // Response taps over an SSE answer that Envoy sends in STREAMED mode (one message per body chunk, cut
 // anywhere). A chunk-rewriting tap (the PII restore) must see whole events, so each chunk's reply is
-// the events it completed, rewritten, and the rest waits for the next chunk. Events are cut and read
-// by the same code as the gateway's watch (src/upstream/sse-events.ts).
+// the events it completed, rewritten, and the rest waits for the next chunk; with no such tap each
+// chunk goes on as it came and the events are only recorded, for the done taps (the cache store).
+// Events are cut, read and recorded by the gateway's own code (src/upstream/sse-events.ts), and the
+// recorded answer is assembled by the cache's (src/cache/sse.ts), so both doors store the same thing.
 import type { ResponseTap } from '../../../src/pipeline/context.ts';
-import { parseEvent, SseEventSplitter, tapEndEvents, withChunk } from '../../../src/upstream/sse-events.ts';
+import { assembleChunks } from '../../../src/cache/sse.ts';
+import { SseEventSplitter, TappedEvents } from '../../../src/upstream/sse-events.ts';
 
 export interface SseRewriter {
-  /** The bytes to send on in place of this chunk ('' when it completed no event). */
-  push(bytes: Uint8Array | undefined, end: boolean): string;
+  /** True when the chunks are rewritten (the body's length changes); false when they only are read. */
+  readonly rewrites: boolean;
+  /**
+   * The bytes to send on in place of this chunk ('' when it completed no event), or undefined when
+   * no tap rewrites chunks and this one goes on as it came.
+   */
+  push(bytes: Uint8Array | undefined, end: boolean): string | undefined;
+  /**
+   * After the last chunk: the events as the client got them and the completion they assemble into
+   * (undefined when an event is not JSON or there is no chunk), as the gateway hands its done taps.
+   */
+  answer(): { events: string[]; completion?: Record<string, unknown> };
 }
 
 export function sseRewriter(taps: readonly ResponseTap[]): SseRewriter {
   const decoder = new TextDecoder();
   const splitter = new SseEventSplitter();
-  // What the taps still hold (end()), sent once before [DONE] or the answer's end.
-  let ended = false;
-  const held = (): string => {
-    if (ended) return '';
-    ended = true;
-    return tapEndEvents(taps).map((ev) => `${ev}\n\n`).join('');
-  };
-  const event = (raw: string): string => {
-    const ev = parseEvent(raw);
-    if (ev.data === '[DONE]') return held() + raw;
-    if (!ev.chunk) return raw;
-    let chunk = ev.chunk;
-    for (const t of taps) if (t.chunk) chunk = t.chunk(chunk);
-    return withChunk(ev, chunk);
-  };
+  const tapped = new TappedEvents(taps);
   return {
+    rewrites: tapped.rewrite,
     push(bytes, end) {
       let out = '';
-      for (const ev of splitter.push(decoder.decode(bytes ?? new Uint8Array(0), { stream: !end }))) out += `${event(ev)}\n\n`;
+      for (const ev of splitter.push(decoder.decode(bytes ?? new Uint8Array(0), { stream: !end }))) out += `${tapped.event(ev)}\n\n`;
       if (end) {
         const rest = splitter.finish();
-        if (rest) out += `${event(rest)}\n\n`;
-        out += held();
+        if (rest) out += `${tapped.event(rest)}\n\n`;
+        // An upstream that ends without [DONE]: what the taps hold still goes out.
+        out += tapped.end();
       }
-      return out;
+      return tapped.rewrite ? out : undefined;
     },
+    answer: () => ({ events: tapped.events, completion: assembleChunks(tapped.events) }),
   };
 }
