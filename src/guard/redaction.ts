@@ -145,6 +145,9 @@ export class StreamRestorer {
 
 type Json = Record<string, unknown>;
 
+/** Text fields of a message or delta that may quote a placeholder; OpenAI puts a declined answer in `refusal`. */
+const TEXT_FIELDS = ['content', 'reasoning_content', 'refusal'];
+
 /** Response tap that restores values in a JSON completion and in every streamed chunk. */
 export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
   const streams = new Map<string, StreamRestorer>();
@@ -162,7 +165,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
       for (const choice of arr(completion.choices)) {
         const msg = obj(choice.message);
         if (!msg) continue;
-        for (const k of ['content', 'reasoning_content']) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
+        for (const k of TEXT_FIELDS) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
         for (const call of arr(msg.tool_calls)) {
           const fn = obj(call.function);
           if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, jsonStringSafe);
@@ -177,7 +180,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         const delta = obj(choice.delta);
         const finishing = choice.finish_reason !== null && choice.finish_reason !== undefined;
         if (delta) {
-          for (const k of ['content', 'reasoning_content']) {
+          for (const k of TEXT_FIELDS) {
             if (typeof delta[k] === 'string') delta[k] = field(`${ci}/${k}`).push(delta[k] as string);
           }
           for (const call of arr(delta.tool_calls)) {

@@ -197,3 +197,42 @@ describe('placeholders the model retyped', () => {
     expect(content).toBe(expected);
   });
 });
+
+describe('PII restore in refusals', () => {
+  const PROMPT = 'Send my records to jane.doe@example.com.';
+  const placeholder = (b: Record<string, any>) => /<EMAIL_ADDRESS_\d+>/.exec(b.messages.at(-1).content)?.[0] ?? '<none>';
+
+  it('choices[].message.refusal (JSON answer)', async () => {
+    script = (b, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const refusal = `I cannot send records to ${placeholder(b)}.`;
+      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal }, finish_reason: 'stop' }] }));
+    };
+    const r = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: PROMPT }] });
+    expect(r.choices[0].message.refusal).toBe('I cannot send records to jane.doe@example.com.');
+  });
+
+  it('choices[].delta.refusal (SSE), the placeholder split over chunks and network reads', async () => {
+    script = (b, res) => {
+      const p = placeholder(b);
+      const text =
+        ev(chunk(0, { role: 'assistant', refusal: `I cannot send records to ${p.slice(0, 8)}` })) +
+        ev(chunk(0, { refusal: `${p.slice(8)}.` })) +
+        ev(chunk(0, {}, 'stop')) +
+        'data: [DONE]\n\n';
+      const at = text.indexOf('ADDRESS') + 3;
+      sse(res, [text.slice(0, at), text.slice(at)]);
+    };
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'A', stream: true, messages: [{ role: 'user', content: PROMPT }] }),
+    });
+    const refusal = (await r.text())
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.refusal ?? '')
+      .join('');
+    expect(refusal).toBe('I cannot send records to jane.doe@example.com.');
+  });
+});

@@ -1,0 +1,85 @@
+// PII restore on the ext_proc path over a real gRPC socket, with Envoy played message by message: the
+// same restore tap as the gateway's, reached through ext_proc's buffered JSON answer and its STREAMED
+// SSE rewriter. The pipeline is a stand-in that forwards with a restore map, as piiStage would.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import type { AppDeps } from '../../src/deps.ts';
+import { restoreTap } from '../../src/guard/redaction.ts';
+import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
+import type { ExtProcPipeline } from '../../runtimes/node/extproc/port.ts';
+import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
+
+const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'req-1' };
+const RESTORE = new Map([['<EMAIL_ADDRESS_2>', 'ann@example.com']]);
+const quiet = () => {};
+const deps: AppDeps = {
+  config: configSchema.parse({ default_model: 'qwen3' }),
+  classifiers: {} as AppDeps['classifiers'],
+  upstream: { send: () => Promise.reject(new Error('ext_proc never forwards')) },
+  metrics: { inc() {}, observe() {}, set() {}, render: () => '' },
+  logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+  clock: { now: () => performance.now(), wallMs: () => Date.now() },
+  runtime: { name: 'node' },
+};
+const pipeline: ExtProcPipeline = {
+  chat: async () => ({
+    kind: 'forward',
+    body: new TextEncoder().encode('{"model":"m","messages":[]}'),
+    model: 'm',
+    endpoint: '10.0.0.7:8000',
+    requestId: 'req-1',
+    responseHeaders: {},
+    taps: [restoreTap(RESTORE)],
+  }),
+  models: () => ({ status: 200, headers: {}, contentType: 'application/json', body: '{}', reason: 'models' }),
+};
+
+describe('ext_proc PII restore', () => {
+  let server: ExtProcServer;
+  let client: EnvoyClient;
+  beforeAll(async () => {
+    server = await startExtProcServer(deps, { host: '127.0.0.1', port: 0, pipeline });
+    client = new EnvoyClient(`127.0.0.1:${server.port}`);
+  });
+  afterAll(async () => {
+    client?.close();
+    await server?.close();
+  });
+
+  const open = async (stream: boolean, contentType: string) => {
+    const s = client.open();
+    await s.send(requestHeaders(CHAT));
+    await s.send(requestBody(JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content: 'hi' }] })));
+    await s.send(responseHeaders({ ':status': '200', 'content-type': contentType }));
+    return s;
+  };
+
+  it('choices[].message.refusal in a buffered JSON answer, a retyped placeholder too', async () => {
+    const s = await open(false, 'application/json');
+    const answer = { id: 'c', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'No mail to <EMAIL_ADDRESS_2> or <email address 2>.' }, finish_reason: 'stop' }] };
+    const rb = await s.send(responseBody(JSON.stringify(answer)));
+    const sent = JSON.parse(Buffer.from(rb.response_body.response.body_mutation.body).toString());
+    expect(sent.choices[0].message.refusal).toBe('No mail to ann@example.com or ann@example.com.');
+    s.end();
+  });
+
+  it('choices[].delta.refusal in a STREAMED SSE answer, placeholders split over body chunks', async () => {
+    const s = await open(true, 'text/event-stream');
+    const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const sse = ev({ refusal: 'No mail to <EMAIL_ADD' }) + ev({ refusal: 'RESS_2> or <Email_Ad' }) + ev({ refusal: 'dress_2>.' }) + ev({}, 'stop') + 'data: [DONE]\n\n';
+    const cuts = [sse.indexOf('_ADD') + 2, sse.indexOf('<Email') + 4, sse.length];
+    let out = '';
+    let at = 0;
+    for (const cut of cuts) {
+      const rb = await s.send(responseBody(sse.slice(at, cut), cut === sse.length));
+      const m = rb.response_body.response?.body_mutation;
+      out += m?.body?.length ? Buffer.from(m.body).toString() : m?.clear_body ? '' : sse.slice(at, cut);
+      at = cut;
+    }
+    const events = out.split('\n\n').filter((e) => e.trim());
+    const refusal = events.filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices[0].delta.refusal ?? '').join('');
+    expect(refusal).toBe('No mail to ann@example.com or ann@example.com.');
+    expect(events.at(-1)).toBe('data: [DONE]');
+    s.end();
+  });
+});
