@@ -27,7 +27,11 @@ type Options = Record<string, unknown>;
 function textTooLong(meter: BudgetMeter): ApiError {
   return new ApiError(413, 'TEXT_TOO_LONG', `The text is longer than the scan reads (at most ${meter.budget.maxChars} characters, prompt_guard.budget); split it.`, 'text_too_long');
 }
-const ms = (deps: AppDeps, t0: number) => Math.round((deps.clock.now() - t0) * 1000) / 1000;
+/**
+ * Elapsed ms since `t0` as the reference's int64 `processing_time_ms` (vsr.md 2.5): a strictly typed
+ * client (Go, protobuf) rejects 3.217 for an integer field. Rounded, never negative.
+ */
+export const elapsedMs = (deps: AppDeps, t0: number): number => Math.max(0, Math.round(deps.clock.now() - t0));
 
 export async function intentTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
   const name = pack ?? deps.config.packs.category;
@@ -41,7 +45,7 @@ export async function intentTask(deps: AppDeps, text: string, opts: Options, pac
   const cat = name === deps.config.packs.category ? indexCategories(deps.config).byLabel(r.label) : undefined;
   const recommended = confident ? (cat ? (bestModelScore(cat)?.model ?? deps.config.default_model) : `${r.label}-specialized-model`) : deps.config.default_model;
   const out: Record<string, unknown> = {
-    classification: { category: cat?.name ?? r.label, confidence: r.confidence, processing_time_ms: ms(deps, t0) },
+    classification: { category: cat?.name ?? r.label, confidence: r.confidence, processing_time_ms: elapsedMs(deps, t0) },
     recommended_model: recommended,
     routing_decision: confident ? 'high_confidence_specialized' : 'low_confidence_general',
     pack: name,
@@ -78,7 +82,7 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
     }),
     ...(opts.mask_entities ? { masked_text: masked } : {}),
     security_recommendation: entities.length > 0 ? 'block' : 'allow',
-    processing_time_ms: ms(deps, t0),
+    processing_time_ms: elapsedMs(deps, t0),
   };
 }
 
@@ -101,7 +105,7 @@ export async function securityTask(deps: AppDeps, text: string, opts: Options, p
     recommendation: v.blocked ? 'block' : 'allow',
     ...(opts.include_reasoning ? { reasoning: v.blocked ? `Jailbreak risk ${v.confidence.toFixed(3)} is at or above the threshold ${threshold}.` : `Jailbreak risk ${v.confidence.toFixed(3)} is below the threshold ${threshold}.` } : {}),
     patterns_detected: v.blocked ? [v.type] : [],
-    processing_time_ms: ms(deps, t0),
+    processing_time_ms: elapsedMs(deps, t0),
   };
 }
 
@@ -121,6 +125,6 @@ export async function combinedTask(deps: AppDeps, text: string, tasks: string[],
       target_model: block ? null : (intent?.recommended_model ?? deps.config.default_model),
       confidence: conf ?? 1,
     },
-    total_processing_time_ms: ms(deps, t0),
+    total_processing_time_ms: elapsedMs(deps, t0),
   };
 }

@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import { GatewayError } from '../pipeline/errors.ts';
 import { parseJsonBody } from '../pipeline/request.ts';
 import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
-import { ApiError, combinedTask, intentTask, piiTask, securityTask } from './classify-tasks.ts';
+import { ApiError, combinedTask, elapsedMs, intentTask, piiTask, securityTask } from './classify-tasks.ts';
 import { recordBatchDone, recordBatchError } from './batch-metrics.ts';
 
 const TASK_TYPES = ['intent', 'pii', 'security', 'all'] as const;
@@ -92,9 +92,8 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
         else if (taskType === 'security') results.push(securityRow(await securityTask(deps, text, o)));
         else results.push(allRow(await combinedTask(deps, text, ['intent', 'pii', 'security'], o, p)));
       }
-      const elapsedMs = deps.clock.now() - t0;
-      recordBatchDone(deps, texts.length, elapsedMs / 1000);
-      return { results, total_count: results.length, processing_time_ms: Math.round(elapsedMs * 1000) / 1000, statistics: statistics(results, taskType as string) };
+      recordBatchDone(deps, texts.length, (deps.clock.now() - t0) / 1000);
+      return { results, total_count: results.length, processing_time_ms: elapsedMs(deps, t0), statistics: statistics(results, taskType as string) };
     }, (err) => recordBatchError(deps, batchErrorType(err))),
   );
 }

@@ -80,6 +80,28 @@ describe('batch results carry the reference fields for every task_type (vsr.md 2
   });
 });
 
+describe('processing_time_ms is an integer, as the reference\'s int64 (vsr.md 2.5)', () => {
+  // A Go or protobuf client decoding into int64 rejects 3.217; the old values kept microseconds.
+  const ms = (v: unknown) => expect(Number.isInteger(v) && (v as number) >= 0, `processing_time_ms ${String(v)}`).toBe(true);
+
+  it('intent, pii, security, combined, and batch rows and total for every task_type', async () => {
+    const text = 'Solve the quadratic equation x^2 + 5x + 6 = 0 and mail it to jane.doe@example.com';
+    ms((await post('/api/v1/classify/intent', { text })).json.classification.processing_time_ms);
+    ms((await post('/api/v1/classify/pii', { text })).json.processing_time_ms);
+    ms((await post('/api/v1/classify/security', { text })).json.processing_time_ms);
+    const combined = await post('/api/v1/classify/combined', { text });
+    expect(combined.status).toBe(200);
+    ms(combined.json.total_processing_time_ms);
+    ms(combined.json.intent.classification.processing_time_ms);
+    for (const task_type of ['intent', 'pii', 'security', 'all']) {
+      const { status, json } = await post('/api/v1/classify/batch', { texts: [text, 'What is GDP?'], task_type });
+      expect(status).toBe(200);
+      ms(json.processing_time_ms);
+      for (const row of json.results) ms(row.processing_time_ms);
+    }
+  });
+});
+
 describe('info endpoints carry the documented fields (vsr.md 2.5)', () => {
   it('/info/models system: architecture, os, memory_usage, gpu_available', async () => {
     const info = (await (await fetch(`${gw.url}/info/models`)).json()) as any;
