@@ -2,9 +2,9 @@
 // weighted and concatenated, then L2-normalised again (cosine = (1 - wg) cos_lex + wg cos_wv when
 // both halves are non-zero).
 //   lexical:  xn = TF-IDF(ids, weights) L2-normalised (graphs.ts tfidfInput);
-//             lex = sum_l xn[l] * P[ids[l] mod R]     (fixed Gaussian projection, int8 + row scale)
+//             lex = sum_l xn[l] * P[ids[l] mod R]     (fixed Gaussian projection, int8 + column scale)
 //   words:    wv = sum_l wv_weights[l] * T[wv_ids[l]]  (SIF-weighted GloVe rows with the common
-//             components removed, embedding-wordvec.ts; int8 + row scale)
+//             components removed, embedding-wordvec.ts; int8 + column scale)
 //   out = L2( [sqrt(1 - wg) * L2(lex), sqrt(wg) * L2(wv)] )
 // A text without words gives zero halves and the zero vector (eps keeps the divisions finite).
 import { initF32, initI8, node, serializeModel, valueInfo } from './onnx-builder.ts';
@@ -25,21 +25,26 @@ export interface EmbeddingGraphWeights {
   wg: number;
 }
 
+/** How both tables are stored; train-embedding.ts evaluates the same round trip. */
+export const EMBEDDING_QUANT = 'int8col' as const;
+
 const MOD_NAMES: Record<ModRowsPart, string> = { R: 'table_rows', q: 'ids_q', qf: 'ids_qf', base: 'ids_base', rf: 'row_f', rows: 'row_ids' };
 const FLOAT = 1;
 
 type Node = ReturnType<typeof node>;
 
-/** Weighted bag of int8 rows with per-row scales: sum_l coef[l] * scale[idx[l]] * table[idx[l]]. */
+/**
+ * Weighted bag of int8 rows with per-column scales: scale (.) sum_l coef[l] * table[idx[l]]. The
+ * scale is applied once to the bag, not per gathered row (graphs.ts 'int8col').
+ */
 function bag(prefix: string, idx: string, coef: string, out: string): Node[] {
   return [
-    node('Gather', [`${prefix}_scale`, idx], [`${prefix}_rs`], { axis: 0 }),
-    node('Mul', [coef, `${prefix}_rs`], [`${prefix}_coef`]),
     node('Gather', [`${prefix}_table`, idx], [`${prefix}_rows_q`], { axis: 0 }),
     node('Cast', [`${prefix}_rows_q`], [`${prefix}_rows`], { to: FLOAT }),
-    node('Unsqueeze', [`${prefix}_coef`, 'axis1'], [`${prefix}_coef3`]),
+    node('Unsqueeze', [coef, 'axis1'], [`${prefix}_coef3`]),
     node('MatMul', [`${prefix}_coef3`, `${prefix}_rows`], [`${prefix}_bag3`]),
-    node('Squeeze', [`${prefix}_bag3`, 'axis1'], [out]),
+    node('Squeeze', [`${prefix}_bag3`, 'axis1'], [`${prefix}_bag_q`]),
+    node('Mul', [`${prefix}_bag_q`, `${prefix}_scale`], [out]),
   ];
 }
 
@@ -57,14 +62,14 @@ function l2(v: string, out: string): Node[] {
 export function buildEmbeddingGraph(w: EmbeddingGraphWeights, meta: Record<string, string> = {}): Uint8Array {
   const { inits, nodes } = tfidfInput(w.buckets, w.idf);
   const mod = modRows('ids_f', w.lexRows, (part) => MOD_NAMES[part]);
-  const lq = quantizeTable(w.lex, w.lexRows, w.lexDim, 'int8');
-  const wq = quantizeTable(w.wv, w.wvBuckets, w.wvDim, 'int8');
+  const lq = quantizeTable(w.lex, w.lexRows, w.lexDim, EMBEDDING_QUANT);
+  const wq = quantizeTable(w.wv, w.wvBuckets, w.wvDim, EMBEDDING_QUANT);
   inits.push(
     mod.init,
     initI8('lex_table', [w.lexRows, w.lexDim], lq.q!),
-    initF32('lex_scale', [w.lexRows], lq.scale!),
+    initF32('lex_scale', [w.lexDim], lq.colScale!),
     initI8('wv_table', [w.wvBuckets, w.wvDim], wq.q!),
-    initF32('wv_scale', [w.wvBuckets], wq.scale!),
+    initF32('wv_scale', [w.wvDim], wq.colScale!),
     initF32('lex_share', [], new Float32Array([Math.sqrt(1 - w.wg)])),
     initF32('wv_share', [], new Float32Array([Math.sqrt(w.wg)])),
   );

@@ -5,7 +5,8 @@
 //             p_m = Softmax(logits_m) [-> MatMul M_m: fine classes summed into the pack's labels]
 //   probs = mean_m p_m,  logits = Log(probs)
 // A member can be trained on finer labels (e.g. the MMLU subject under each category) and use a
-// smaller table (ids mod R_m) to fit the 8 MiB pack budget; tables are int8 with per-row scales.
+// smaller table (ids mod R_m) to fit the 8 MiB pack budget; tables are int8 with per-row scales
+// (scale[r] above) or per-column scales (applied to the member's bag instead: 'int8col', graphs.ts).
 import { initF32, initI8, node, serializeModel, valueInfo } from './onnx-builder.ts';
 import { modRows, quantizeTable, tfidfInput } from './graphs.ts';
 
@@ -18,7 +19,7 @@ export interface EnsembleMember {
   marginal?: Float32Array;
 }
 
-export function buildEnsembleGraph(buckets: number, idf: Float32Array, outClasses: number, members: EnsembleMember[], meta: Record<string, string> = {}): Uint8Array {
+export function buildEnsembleGraph(buckets: number, idf: Float32Array, outClasses: number, members: EnsembleMember[], meta: Record<string, string> = {}, quant: 'int8' | 'int8col' = 'int8'): Uint8Array {
   const FLOAT = 1;
   const { inits, nodes } = tfidfInput(buckets, idf);
   inits.push(initF32('inv_m', [], new Float32Array([1 / members.length])), initF32('tiny', [], new Float32Array([1e-30])));
@@ -33,16 +34,26 @@ export function buildEnsembleGraph(buckets: number, idf: Float32Array, outClasse
       nodes.push(...mod.nodes);
       rowIds = `${p}rows`;
     }
-    const qt = quantizeTable(m.table, m.rows, m.classes, 'int8');
-    inits.push(initI8(`${p}table`, [m.rows, m.classes], qt.q!), initF32(`${p}scale`, [m.rows], qt.scale!), initF32(`${p}b`, [m.classes], m.bias));
+    const qt = quantizeTable(m.table, m.rows, m.classes, quant);
+    inits.push(initI8(`${p}table`, [m.rows, m.classes], qt.q!), initF32(`${p}b`, [m.classes], m.bias));
+    let coef = 'xn';
+    if (qt.scale) {
+      inits.push(initF32(`${p}scale`, [m.rows], qt.scale));
+      nodes.push(node('Gather', [`${p}scale`, rowIds], [`${p}rs`], { axis: 0 }), node('Mul', ['xn', `${p}rs`], [`${p}xs`]));
+      coef = `${p}xs`;
+    }
     nodes.push(
-      node('Gather', [`${p}scale`, rowIds], [`${p}rs`], { axis: 0 }),
-      node('Mul', ['xn', `${p}rs`], [`${p}xs`]),
       node('Gather', [`${p}table`, rowIds], [`${p}tq`], { axis: 0 }),
       node('Cast', [`${p}tq`], [`${p}t`], { to: FLOAT }),
-      node('Unsqueeze', [`${p}xs`, 'axis1'], [`${p}c3`]),
+      node('Unsqueeze', [coef, 'axis1'], [`${p}c3`]),
       node('MatMul', [`${p}c3`, `${p}t`], [`${p}bag3`]),
-      node('Squeeze', [`${p}bag3`, 'axis1'], [`${p}bag`]),
+      node('Squeeze', [`${p}bag3`, 'axis1'], [qt.colScale ? `${p}bagq` : `${p}bag`]),
+    );
+    if (qt.colScale) {
+      inits.push(initF32(`${p}cs`, [m.classes], qt.colScale));
+      nodes.push(node('Mul', [`${p}bagq`, `${p}cs`], [`${p}bag`]));
+    }
+    nodes.push(
       node('Add', [`${p}bag`, `${p}b`], [`${p}logits`]),
       node('Softmax', [`${p}logits`], [`${p}p`], { axis: -1 }),
     );

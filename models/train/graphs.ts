@@ -4,8 +4,11 @@
 //   h  = sum_l xn[l] * scale[ids[l]] * E[ids[l]]                  (Gather + MatMul: weighted bag)
 //   classifier: h + b1 [-> Relu -> W2, b2] -> Softmax -> probs
 //   embedder:   h [-> MatMul P] -> L2-normalise -> embedding
-// Tables are stored as fp16, or int8 with a per-row scale (DequantizeLinear is per-tensor, per-row
-// scaling is a Gather + Mul that folds into xn). IDF and row scales are rounded to fp16 precision
+// Tables are stored as fp16, int8 with a per-row scale (DequantizeLinear is per-tensor, per-row
+// scaling is a Gather + Mul that folds into xn), or int8 with a per-column scale applied once to the
+// bag after the MatMul ('int8col'): no scale Gather per n-gram, which is what makes it the fastest
+// (onnxruntime's Gather of 4-byte rows costs ~9 ns a row; the default packs' session.run was 18-25 %
+// shorter, bench/classifiers.ts). IDF and scales are rounded to fp16 precision
 // but stored as float32: onnxruntime-web's WebGPU EP reads float16 tensors as zeros on adapters
 // without shader-f16 (BENCHMARKS.md), and float32 also saves a Cast per request.
 import { i64Const, initF16, initF32, initI8, initI64, node, serializeModel, valueInfo, toFloat16Bits, fromFloat16Bits } from './onnx-builder.ts';
@@ -19,35 +22,55 @@ export interface HashedGraphWeights {
   bias?: Float32Array; // [dim]
   hidden?: { w: Float32Array; b: Float32Array; out: number }; // [dim, out] after Relu
   projection?: { w: Float32Array; out: number }; // embedder only, [dim, out]
-  quant: 'fp16' | 'int8';
+  quant: TableQuant;
   /** When set, the table has this many rows and is indexed by ids mod tableRows (idf keeps full ids). */
   tableRows?: number;
 }
+
+export type TableQuant = 'fp16' | 'int8' | 'int8col';
 
 export interface QuantizedTable {
   q: Int8Array | null;
   half: Uint16Array | null;
   scale: Float32Array | null; // per row, int8 only
+  colScale?: Float32Array; // per column, int8col only
 }
 
-export function quantizeTable(t: Float32Array, rows: number, dim: number, quant: 'fp16' | 'int8'): QuantizedTable {
+const fp16Round = (v: number) => fromFloat16Bits(toFloat16Bits(new Float32Array([v])))[0]!;
+
+export function quantizeTable(t: Float32Array, rows: number, dim: number, quant: TableQuant): QuantizedTable {
   if (quant === 'fp16') return { q: null, half: toFloat16Bits(t), scale: null };
+  if (quant === 'int8col') return quantizeColumns(t, rows, dim);
   const q = new Int8Array(t.length);
   const scale = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     let m = 0;
     for (let d = 0; d < dim; d++) m = Math.max(m, Math.abs(t[r * dim + d]));
     // the scale is itself stored as fp16, so round it first and quantise against the stored value
-    const s = m > 0 ? fromFloat16Bits(toFloat16Bits(new Float32Array([m / 127])))[0] : 0;
+    const s = m > 0 ? fp16Round(m / 127) : 0;
     scale[r] = s;
     for (let d = 0; d < dim; d++) q[r * dim + d] = s > 0 ? Math.max(-127, Math.min(127, Math.round(t[r * dim + d] / s))) : 0;
   }
   return { q, half: null, scale };
 }
 
+/** int8 with one scale per column (the column's largest |value| / 127, rounded to fp16 precision). */
+function quantizeColumns(t: Float32Array, rows: number, dim: number): QuantizedTable {
+  const colScale = new Float32Array(dim);
+  for (let i = 0; i < t.length; i++) colScale[i % dim] = Math.max(colScale[i % dim]!, Math.abs(t[i]!));
+  for (let d = 0; d < dim; d++) colScale[d] = colScale[d]! > 0 ? fp16Round(colScale[d]! / 127) : 0;
+  const q = new Int8Array(rows * dim);
+  for (let i = 0; i < q.length; i++) {
+    const s = colScale[i % dim]!;
+    q[i] = s > 0 ? Math.max(-127, Math.min(127, Math.round(t[i]! / s))) : 0;
+  }
+  return { q, half: null, scale: null, colScale };
+}
+
 /** The table values the shipped graph actually uses (for evaluating exactly what is exported). */
 export function dequantize(qt: QuantizedTable, rows: number, dim: number): Float32Array {
   if (qt.half) return fromFloat16Bits(qt.half);
+  if (qt.colScale) return Float32Array.from(qt.q!, (v, i) => v * qt.colScale![i % dim]!);
   const out = new Float32Array(rows * dim);
   for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) out[r * dim + d] = qt.q![r * dim + d] * qt.scale![r];
   return out;
@@ -116,6 +139,8 @@ export function buildHashedGraph(w: HashedGraphWeights, meta: Record<string, str
   const qt = quantizeTable(w.table, R, D, w.quant);
   if (qt.half) {
     inits.push(initF16('table', [R, D], w.table));
+  } else if (qt.colScale) {
+    inits.push(initI8('table', [R, D], qt.q!), initF32('col_scale', [D], qt.colScale));
   } else {
     inits.push(initI8('table', [R, D], qt.q!), initF32('row_scale', [R], qt.scale!));
     nodes.push(
@@ -129,8 +154,9 @@ export function buildHashedGraph(w: HashedGraphWeights, meta: Record<string, str
     node('Cast', ['rows_q'], ['rows'], { to: FLOAT }),
     node('Unsqueeze', [coef, 'axis1'], ['coef3']),
     node('MatMul', ['coef3', 'rows'], ['bag3']),
-    node('Squeeze', ['bag3', 'axis1'], ['bag']),
+    node('Squeeze', ['bag3', 'axis1'], [qt.colScale ? 'bag_q' : 'bag']),
   );
+  if (qt.colScale) nodes.push(node('Mul', ['bag_q', 'col_scale'], ['bag']));
   let outputName: string;
   let outputDim: number;
   if (w.kind === 'classifier') {

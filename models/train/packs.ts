@@ -2,6 +2,7 @@
 // the dev split only (models/train/_sweep.ts runs the comparisons).
 import { DEFAULT_HASHED_NGRAMS, type HashedNgramsParams } from '../../src/classify/featurizers/hashed-ngrams.ts';
 import type { Task } from './data.ts';
+import type { TableQuant } from './graphs.ts';
 
 export interface ClassifierPackSpec {
   name: Task;
@@ -22,7 +23,8 @@ export interface ClassifierPackSpec {
   l2: number;
   balance: number;
   seed: number;
-  quant: 'fp16' | 'int8';
+  /** Table storage (graphs.ts TableQuant): 'int8col' has no per-n-gram scale Gather (fastest). */
+  quant: TableQuant;
   /** Binary packs: the label whose probability is compared with the threshold. */
   positive?: string;
   /** Highest false-positive rate allowed when the threshold is calibrated (on a train-side split). */
@@ -63,7 +65,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     l2: 1e-6,
     balance: 1,
     seed: 7,
-    quant: 'int8',
+    quant: 'int8col',
     ensemble: [{ rows: 1 << 18, fine: false }, { rows: 1 << 15, fine: true, optimizer: 'lbfgs', iters: 100 }],
     notes:
       'Ensemble (dev-chosen): the linear 14-label model (0.826 alone, per-example AdaGrad) averaged with a linear model over 71 fine labels (category|MMLU subject or MMLU-Pro source family, ' +
@@ -99,7 +101,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     balance: 0.75,
     sampleWeights: { arena_hard: 3, mt_bench: 3, vicuna_bench: 3 },
     seed: 7,
-    quant: 'int8',
+    quant: 'int8col',
     notes:
       'creative_writing has 225 rows in all (Arena-Hard v2, MT-bench, Vicuna-bench only; no Dolly / WritingPrompts), so its dev recall rests on 31 rows. ' +
       'The real-chat rows (Arena-Hard, MT-bench) are long, often non-English (Chinese, Russian, Vietnamese) and unlike GSM8K / CoNaLa / NQ, which dominate ' +
@@ -135,7 +137,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     l2: 1e-5,
     balance: 0.5,
     seed: 7,
-    quant: 'int8',
+    quant: 'int8col',
     positive: 'jailbreak',
     maxFpr: 0.01,
     operatingPoint: 0.7,

@@ -84,6 +84,9 @@ function calibrate(gold: boolean[], score: Float32Array, maxFpr: number): number
 
 const modRows = (X: Csr, rows: number): Csr => ({ ...X, idx: X.idx.map((v) => v % rows) });
 
+/** Ensemble tables are int8, scaled per column or (the older packs) per row. */
+const memberQuant = (spec: ClassifierPackSpec): 'int8' | 'int8col' => (spec.quant === 'int8col' ? 'int8col' : 'int8');
+
 /** Trains each ensemble member, returns the averaged dev probabilities of the shipped (int8) weights and the graph. */
 function trainEnsemble(spec: ClassifierPackSpec, tr: Row[], Xtr: Csr, Xdv: Csr, ytr: Int32Array, idf: Float32Array, meta: Record<string, string>): { P: Float32Array; bytes: Uint8Array } {
   const C = spec.labels.length;
@@ -95,13 +98,13 @@ function trainEnsemble(spec: ClassifierPackSpec, tr: Row[], Xtr: Csr, Xdv: Csr, 
     const K = fine.length;
     const coarseOf = e.fine ? fine.map((f) => spec.labels.indexOf(f.slice(0, f.indexOf('|')))) : spec.labels.map((_, c) => c);
     const m = fit({ ...spec, optimizer: e.optimizer ?? spec.optimizer, iters: e.iters ?? spec.iters }, modRows(Xtr, e.rows), y, `${spec.name} member ${i + 1}/${spec.ensemble!.length}${e.fine ? ` (${K} fine labels)` : ''}`, tr, K, e.rows);
-    const shipped: TrainedModel = { ...m, table: dequantize(quantizeTable(m.table, e.rows, K, 'int8'), e.rows, K) };
+    const shipped: TrainedModel = { ...m, table: dequantize(quantizeTable(m.table, e.rows, K, memberQuant(spec)), e.rows, K) };
     const Pm = predictAll(shipped, modRows(Xdv, e.rows), K);
     for (let r = 0; r < Xdv.rows; r++) for (let k = 0; k < K; k++) P[r * C + coarseOf[k]] += Pm[r * K + k] / spec.ensemble!.length;
     const marginal = e.fine ? Float32Array.from({ length: K * C }, (_, q) => (coarseOf[Math.floor(q / C)] === q % C ? 1 : 0)) : undefined;
     members.push({ rows: e.rows, classes: K, table: m.table, bias: m.bias, marginal });
   });
-  return { P, bytes: buildEnsembleGraph(spec.featurizer.buckets, idf, C, members, meta) };
+  return { P, bytes: buildEnsembleGraph(spec.featurizer.buckets, idf, C, members, meta, memberQuant(spec)) };
 }
 
 export async function trainClassifierPack(spec: ClassifierPackSpec, outRoot = join(REPO_ROOT, 'models')): Promise<ClassifierResult> {

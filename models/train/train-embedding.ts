@@ -17,7 +17,7 @@ import { openPack, latency } from './ort-check.ts';
 import { DEFAULT_HASHED_NGRAMS, type HashedNgramsParams } from '../../src/classify/featurizers/hashed-ngrams.ts';
 import type { PackManifest } from '../../src/classify/types.ts';
 import { writeEmbeddingCard, type EmbeddingResult } from './embedding-card.ts';
-import { buildEmbeddingGraph } from './embedding-graph.ts';
+import { buildEmbeddingGraph, EMBEDDING_QUANT } from './embedding-graph.ts';
 import { loadGlove, GLOVE_PACKAGE } from './glove.ts';
 import * as W from './embedding-wordvec.ts';
 
@@ -142,7 +142,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   const qs = devRows.filter((r) => r.text.length < 300 && r.source !== 'clinc150_small_talk');
   const sample = Array.from({ length: 600 }, () => qs[Math.floor(rand() * qs.length)]);
   const table = gaussianTable(E.tableRows, E.lexDim, E.seed);
-  const shipped = dequantize(quantizeTable(table, E.tableRows, E.lexDim, 'int8'), E.tableRows, E.lexDim);
+  const shipped = dequantize(quantizeTable(table, E.tableRows, E.lexDim, EMBEDDING_QUANT), E.tableRows, E.lexDim);
   // 1. Lexical half alone: IDF power and char-n-gram weight.
   const selection: EmbeddingResult['selection'] = [];
   let best = { power: 1, charWeight: fp.char_weight, auc: -1 };
@@ -175,7 +175,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
     const { M } = W.commonRemovalProjection(W.sumRows(wvTrain, raw, D), D, k, d);
     return W.projectRows(raw, wvp.buckets, D, M, d);
   };
-  const served = (rows: Float32Array, d: number) => dequantize(quantizeTable(rows, wvp.buckets, d, 'int8'), wvp.buckets, d);
+  const served = (rows: Float32Array, d: number) => dequantize(quantizeTable(rows, wvp.buckets, d, EMBEDDING_QUANT), wvp.buckets, d);
   const wvRows = (ps: W.PSource, a: number, k: number, d: number) => served(wvTableOf(ps, a, k, d), d);
   const wvSelection: EmbeddingResult['wvSelection'] = [];
   let bestWv = { pSource: E.pSources[0], a: E.sifA[0], removed: E.removed[0], share: E.wvShares[0], auc: -1 };
@@ -217,7 +217,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
       command: 'npm run train -- embedding',
       data: '../shared/data',
       idf_power: best.power,
-      projection: `gaussian, seed ${E.seed}, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-row scale (float32)`,
+      projection: `gaussian, seed ${E.seed}, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-column scale (float32)`,
       word_vectors: `${GLOVE_PACKAGE} (GloVe 6B 100d, PDDL; package MIT): SIF a=${bestWv.a}, p(w) ${bestWv.pSource}, ${bestWv.removed} common components removed, PCA to ${E.wvDim}, ${place.words} words in ${wvp.buckets} buckets, int8 per-row scale; share ${bestWv.share}`,
     },
   };
