@@ -61,6 +61,11 @@ export function createClassifiers(loaded: LoadedPack[], opts: ClassifiersOptions
       return name !== undefined ? embedders.get(name) : preferred(embedders, 'embedding');
     },
     info: () => packs.map((p) => p.info),
+    async release() {
+      // Members of a fused session hold placeholders whose release is a no-op; the fused one is freed once.
+      const sessions = new Set(packs.map((p) => p.session));
+      await Promise.all([...[...sessions].map((s) => s.release?.()), ...(opts.fused ?? []).map((f) => f.release())].map((p) => p?.catch(() => {})));
+    },
   };
 }
 

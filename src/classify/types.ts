@@ -149,6 +149,11 @@ export interface Classifiers {
   pii(name?: string): PiiDetector | undefined;
   embedder(name?: string): Embedder | undefined;
   info(): PackInfo[];
+  /**
+   * Frees the native sessions (a config reload that replaced these packs calls it once no request
+   * uses them any more); nothing may be classified afterwards.
+   */
+  release?(): Promise<void>;
 }
 
 /** One token of a token-classification pack: its character span and argmax label (BIO tag). */

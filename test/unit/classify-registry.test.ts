@@ -93,6 +93,22 @@ describe('classifiers registry', () => {
     const packs = await loadPacks(createFileSource(root), engine, { x: 'seq' });
     expect(() => createClassifiers([...packs, ...packs])).toThrow(/two model packs are named "x"/);
   });
+
+  it('release() frees each pack session once (a config reload frees replaced packs with it)', async () => {
+    const loaded = await loadPacks(createFileSource(root), engine, { a: 'seq', b: 'tok' });
+    const freed: string[] = [];
+    for (const p of loaded) {
+      const own = p.session.release!.bind(p.session);
+      p.session.release = async () => {
+        freed.push(p.info.name);
+        await own();
+      };
+    }
+    const k = createClassifiers(loaded);
+    expect((await k.sequence('a')!.classify('2 + 2')).label).toBeTruthy();
+    await k.release!();
+    expect(freed.sort()).toEqual(['a', 'b']);
+  });
 });
 
 describe('bad input through every classifier', () => {
