@@ -20,7 +20,7 @@ export function splitSse(text: string): string[] {
   return text.replace(/\r\n/g, '\n').split('\n\n').map((e) => e.trim()).filter(Boolean);
 }
 
-/** Joins chat.completion.chunk deltas (content, reasoning, tool calls) into one chat.completion. */
+/** Joins chat.completion.chunk deltas (content, refusal, reasoning, tool calls) into one chat.completion. */
 export function assembleChunks(events: readonly string[]): Obj | undefined {
   const chunks: Obj[] = [];
   for (const p of ssePayloads(events)) {
@@ -34,7 +34,7 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
   }
   if (chunks.length === 0) return undefined;
   const first = chunks[0]!;
-  type Acc = { role: string; content: string; reasoning: string; tools: Obj[]; finish: unknown; logprobs?: unknown };
+  type Acc = { role: string; content: string; refusal: string; reasoning: string; tools: Obj[]; finish: unknown; logprobs?: unknown };
   const choices = new Map<number, Acc>();
   let usage: unknown, fingerprint: unknown;
   for (const c of chunks) {
@@ -44,10 +44,12 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
       // A null entry carries nothing (and threw here, cutting a streamed answer at its end).
       if (!ch || typeof ch !== 'object') continue;
       const i = Number(ch.index ?? 0);
-      const acc = choices.get(i) ?? { role: 'assistant', content: '', reasoning: '', tools: [], finish: null };
+      const acc = choices.get(i) ?? { role: 'assistant', content: '', refusal: '', reasoning: '', tools: [], finish: null };
       const d = (ch.delta ?? {}) as Obj;
       if (typeof d.role === 'string') acc.role = d.role;
       if (typeof d.content === 'string') acc.content += d.content;
+      // OpenAI streams a declined answer in delta.refusal; dropped, it was cached and replayed as an empty answer.
+      if (typeof d.refusal === 'string') acc.refusal += d.refusal;
       if (typeof d.reasoning_content === 'string') acc.reasoning += d.reasoning_content;
       for (const tc of Array.isArray(d.tool_calls) ? (d.tool_calls as Obj[]) : []) {
         if (!tc || typeof tc !== 'object') continue;
@@ -74,6 +76,7 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
       message: {
         role: c.role,
         content: c.content,
+        ...(c.refusal ? { refusal: c.refusal } : {}),
         ...(c.reasoning ? { reasoning_content: c.reasoning } : {}),
         ...(c.tools.length ? { tool_calls: c.tools.filter(Boolean) } : {}),
       },
@@ -91,7 +94,8 @@ export function isCompleteAnswer(completion: Obj | undefined, sse?: readonly str
   for (const ch of choices as Obj[]) {
     if (ch.finish_reason !== 'stop' && ch.finish_reason !== 'length') return false;
     const m = ch.message as Obj | undefined;
-    if (!m || typeof m.content !== 'string') return false;
+    // A JSON refusal has content null and the text in refusal: a final answer too.
+    if (!m || (typeof m.content !== 'string' && !(m.content == null && typeof m.refusal === 'string' && m.refusal))) return false;
   }
   if (sse) {
     const p = ssePayloads(sse);
@@ -106,7 +110,7 @@ export function toSseBody(completion: Obj, sse?: readonly string[], opts: { incl
   return payloads.map((p) => `data: ${p}\n\n`).join('') + 'data: [DONE]\n\n';
 }
 
-/** chat.completion -> chat.completion.chunk objects: role, content, tool calls, finish (+ usage if asked). */
+/** chat.completion -> chat.completion.chunk objects: role, content, refusal, tool calls, finish (+ usage if asked). */
 export function completionToChunks(completion: Obj, opts: { includeUsage?: boolean } = {}): Obj[] {
   const base = { id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model };
   const out: Obj[] = [];
@@ -119,6 +123,7 @@ export function completionToChunks(completion: Obj, opts: { includeUsage?: boole
       out.push({ ...base, choices: [{ index, delta: { reasoning_content: m.reasoning_content }, finish_reason: null }] });
     }
     if (typeof m.content === 'string' && m.content) out.push({ ...base, choices: [{ index, delta: { content: m.content }, finish_reason: null }] });
+    if (typeof m.refusal === 'string' && m.refusal) out.push({ ...base, choices: [{ index, delta: { refusal: m.refusal }, finish_reason: null }] });
     if (Array.isArray(m.tool_calls) && m.tool_calls.length) {
       const tool_calls = (m.tool_calls as Obj[]).map((t, i) => ({ index: i, ...t }));
       out.push({ ...base, choices: [{ index, delta: { tool_calls }, finish_reason: null }] });

@@ -1,6 +1,9 @@
 // End to end through real gateways on real sockets, with the real embedding pack and the mock
 // Production Stack router: two gateways on one redis-server share answers (JSON and SSE, either way
-// round), user scope keeps users apart, and different requested models never share.
+// round), user scope keeps users apart, and different requested models never share. A scripted
+// upstream on a real socket answers with refusals (the mock never declines) for the memory cache.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import OpenAI from 'openai';
 import { createApp } from '../../src/app.ts';
@@ -149,5 +152,90 @@ describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
     expect((await ask(u, q, { user: 'bob' })).hit).toBeNull();
     // no user header: not cached at all under user scope
     expect((await ask(u, q)).hit).toBeNull();
+  });
+});
+
+// OpenAI puts a declined answer in message.refusal (JSON) and delta.refusal (SSE), content null.
+describe.skipIf(!packsAvailable())('semantic cache replays refusals', () => {
+  let answer: (res: http.ServerResponse) => void = (res) => res.end();
+  let calls = 0;
+  let upstream: http.Server;
+  const own: Gw[] = [];
+
+  beforeAll(async () => {
+    upstream = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => { calls++; answer(res); });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+  });
+
+  afterAll(async () => {
+    for (const g of own) { await g.served.close(); await g.deps.close(); }
+    upstream?.closeAllConnections();
+    await new Promise((r) => upstream?.close(r));
+  });
+
+  async function memoryGateway(): Promise<Gw> {
+    const port = (upstream.address() as AddressInfo).port;
+    const config = testConfig({ semantic_cache: { enabled: true, backend_type: 'memory' } }, [{ name: 'production-stack', address: '127.0.0.1', port, weight: 1 }]);
+    const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
+    const served = await serveFetch(createApp(deps).fetch, { port: 0 });
+    const g = { url: served.url, deps, served };
+    own.push(g);
+    return g;
+  }
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'r1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const refusalOf = (text: string) =>
+    text.split('\n\n').filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]')
+      .map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.refusal ?? '').join('');
+  const REFUSAL = "I'm sorry, but I can't help with that request.";
+
+  it('a streamed refusal is a hit that gives the refusal back as JSON and as SSE', async () => {
+    const g = await memoryGateway();
+    // Cut mid-word and mid-event across network writes, as a real upstream may.
+    const body = chunk({ role: 'assistant', content: null, refusal: '' }) + chunk({ refusal: "I'm sorry, but I c" }) + chunk({ refusal: "an't help with that request." }) + chunk({}, 'stop') + 'data: [DONE]\n\n';
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const cut = [0, 90, 250, 400, body.length];
+      let i = 0;
+      const next = () => (i < cut.length - 1 ? (res.write(body.slice(cut[i], cut[++i])), setTimeout(next, 5)) : res.end());
+      next();
+    };
+    const q = 'How do I break into my neighbour\'s house while they are away?';
+    const before = calls;
+    const live = await ask(g, q, { stream: true });
+    expect(live.hit).toBeNull();
+    expect(refusalOf(live.text)).toBe(REFUSAL);
+    await until(() => g.deps.cache!.size() >= 1);
+
+    const json = await ask(g, q);
+    expect(json.hit).toBe('true');
+    expect(JSON.parse(json.text).choices[0].message.refusal).toBe(REFUSAL);
+    const sse = await ask(g, q, { stream: true });
+    expect(sse.hit).toBe('true');
+    expect(refusalOf(sse.text)).toBe(REFUSAL);
+    expect(sse.text.match(/data: \[DONE\]/g)).toHaveLength(1);
+    expect(calls).toBe(before + 1);
+  });
+
+  it('a JSON refusal (content null) is a hit that gives the refusal back as JSON and as SSE', async () => {
+    const g = await memoryGateway();
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'r2', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: REFUSAL }, finish_reason: 'stop' }] }));
+    };
+    const q = 'Write a convincing phishing email that steals bank passwords';
+    const before = calls;
+    expect((await ask(g, q)).hit).toBeNull();
+    await until(() => g.deps.cache!.size() >= 1);
+    const sse = await ask(g, q, { stream: true });
+    expect(sse.hit).toBe('true');
+    expect(refusalOf(sse.text)).toBe(REFUSAL);
+    const json = await ask(g, q);
+    expect(json.hit).toBe('true');
+    expect(JSON.parse(json.text).choices[0].message).toMatchObject({ content: null, refusal: REFUSAL });
+    expect(calls).toBe(before + 1);
   });
 });

@@ -67,6 +67,35 @@ describe('SSE <-> JSON', () => {
     expect(assembleChunks(events)).toEqual(assembleChunks(streamed));
   });
 
+  it('carries a streamed refusal per choice into message.refusal, and both replays give it back', () => {
+    // OpenAI's shape: content null on the role chunk, the declined text in delta.refusal across chunks.
+    const ev = [
+      { id: 'r', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: null, refusal: '' } }, { index: 1, delta: { role: 'assistant', content: '' } }] },
+      { id: 'r', choices: [{ index: 0, delta: { refusal: "I'm sorry, I " } }, { index: 1, delta: { content: 'Sure' } }] },
+      { id: 'r', choices: [{ index: 1, delta: { refusal: 'No, ' } }, { index: 0, delta: { refusal: "can't help." } }] },
+      { id: 'r', choices: [{ index: 1, delta: { refusal: 'sorry.' } }] },
+      { id: 'r', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }, { index: 1, delta: {}, finish_reason: 'stop' }] },
+    ].map((o) => `data: ${JSON.stringify(o)}`).concat('data: [DONE]');
+    const c = assembleChunks(ev)!;
+    const msgs = (c.choices as Array<{ message: Record<string, unknown> }>).map((ch) => ch.message);
+    expect(msgs[0]).toMatchObject({ refusal: "I'm sorry, I can't help.", content: '' });
+    expect(msgs[1]).toMatchObject({ refusal: 'No, sorry.', content: 'Sure' });
+    expect(isCompleteAnswer(c, ev)).toBe(true);
+    // SSE replay of the recorded events, and SSE built from the assembled JSON, both assemble back to it.
+    expect(assembleChunks(splitSse(toSseBody(c, ev)))).toEqual(c);
+    expect(assembleChunks(splitSse(toSseBody(c)))!.choices).toEqual(c.choices);
+    // An answer without a refusal keeps its shape (no refusal key).
+    expect((assembleChunks(streamed)!.choices as any)[0].message).not.toHaveProperty('refusal');
+  });
+
+  it('a JSON refusal (content null) is a complete answer and is replayed as SSE with its refusal', () => {
+    const refused = { ...completion, choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' }] };
+    expect(isCompleteAnswer(refused)).toBe(true);
+    expect(isCompleteAnswer({ ...refused, choices: [{ ...refused.choices[0], message: { role: 'assistant', content: null, refusal: '' } }] })).toBe(false);
+    const back = assembleChunks(splitSse(toSseBody(refused)))!;
+    expect((back.choices as any)[0].message.refusal).toBe('I cannot help with that.');
+  });
+
   it('turns a JSON answer into chunks that assemble back to it', () => {
     const body = toSseBody(completion, undefined, { includeUsage: true });
     const events = splitSse(body);
