@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AppDeps } from '../../../src/deps.ts';
 import { effectiveClearRouteCache, extprocSection } from '../../../src/config/sections/extproc.ts';
-import { createExchange } from './exchange.ts';
+import { createExchange, type ExchangeOptions } from './exchange.ts';
 import { createPipelineAdapter } from './pipeline-adapter.ts';
 import type { ExtProcPipeline } from './port.ts';
 import { loadExtProc } from './proto.ts';
@@ -26,16 +26,39 @@ export interface ExtProcServerOptions {
   pipeline?: ExtProcPipeline;
 }
 
-export async function startExtProcServer(deps: AppDeps, opts: ExtProcServerOptions): Promise<ExtProcServer> {
-  const section = extprocSection.parse(deps.config.extproc ?? {});
+/**
+ * The deps a stream runs on: fixed, or a getter that follows config reloads (runtimes/node/
+ * config-reload.ts). Each stream takes the deps current when it opens and keeps them to its end, then
+ * calls `done`, so what a reload replaced is freed only after the last stream using it.
+ */
+export type ExtProcDeps = AppDeps | (() => { deps: AppDeps; done?(): void });
+
+export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServerOptions): Promise<ExtProcServer> {
+  const lease: Exclude<ExtProcDeps, AppDeps> = typeof source === 'function' ? source : () => ({ deps: source });
+  const first = lease();
+  first.done?.();
+  // Socket settings are bound once; a reload that changes them needs a restart.
+  const section = extprocSection.parse(first.deps.config.extproc ?? {});
   const host = opts.host ?? section.host;
-  const pipeline = opts.pipeline ?? createPipelineAdapter(deps);
-  const exchangeOptions = {
-    clearRouteCache: effectiveClearRouteCache(deps.config),
-    destinationHeader: section.destination_endpoint_header,
-    rewritePath: section.rewrite_path,
-    logger: deps.logger,
-    metrics: deps.metrics,
+  // One pipeline (and endpoint pool) per deps generation, made when its first stream comes.
+  const perDeps = new WeakMap<AppDeps, { pipeline: ExtProcPipeline; exchangeOptions: ExchangeOptions }>();
+  const forDeps = (deps: AppDeps) => {
+    let v = perDeps.get(deps);
+    if (!v) {
+      const s = extprocSection.parse(deps.config.extproc ?? {});
+      v = {
+        pipeline: opts.pipeline ?? createPipelineAdapter(deps),
+        exchangeOptions: {
+          clearRouteCache: effectiveClearRouteCache(deps.config),
+          destinationHeader: s.destination_endpoint_header,
+          rewritePath: s.rewrite_path,
+          logger: deps.logger,
+          metrics: deps.metrics,
+        },
+      };
+      perDeps.set(deps, v);
+    }
+    return v;
   };
 
   const server = new grpc.Server({
@@ -44,6 +67,14 @@ export async function startExtProcServer(deps: AppDeps, opts: ExtProcServerOptio
   });
 
   const handleProcess = (call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) => {
+    const { deps, done } = lease();
+    const { pipeline, exchangeOptions } = forDeps(deps);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      done?.();
+    };
     const abort = new AbortController();
     const onMessage = createExchange(pipeline, exchangeOptions, abort.signal);
     // Answers must go out in the order Envoy's messages came in, so each waits for the previous one.
@@ -53,6 +84,7 @@ export async function startExtProcServer(deps: AppDeps, opts: ExtProcServerOptio
       if (ended) return;
       ended = true;
       call.end();
+      release();
     };
     call.on('data', (msg: ProcessingRequest) => {
       queue = queue.then(async () => {
@@ -67,6 +99,7 @@ export async function startExtProcServer(deps: AppDeps, opts: ExtProcServerOptio
           // A gRPC error status: Envoy fails open on it when failure_mode_allow is set.
           call.emit('error', { code: grpc.status.INTERNAL, details: 'ext_proc handler failed' });
         }
+        release();
       });
     });
     call.on('end', () => {
@@ -75,8 +108,12 @@ export async function startExtProcServer(deps: AppDeps, opts: ExtProcServerOptio
     call.on('cancelled', () => {
       ended = true;
       abort.abort();
+      release();
     });
-    call.on('error', () => abort.abort());
+    call.on('error', () => {
+      abort.abort();
+      release();
+    });
   };
 
   server.addService(loadExtProc().service, { Process: handleProcess });
@@ -86,7 +123,7 @@ export async function startExtProcServer(deps: AppDeps, opts: ExtProcServerOptio
       err ? reject(err) : resolve(bound),
     );
   });
-  deps.logger.info({ host, port }, 'ext_proc server listening');
+  first.deps.logger.info({ host, port }, 'ext_proc server listening');
 
   return {
     port,
