@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import type { AppDeps } from '../../src/deps.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Classifiers } from '../../src/classify/types.ts';
+import type { SemanticCache } from '../../src/cache/types.ts';
+import type { UpstreamClient } from '../../src/upstream/types.ts';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
 import { packsToLoad } from '../../src/config/packs.ts';
 import { loadConfiguredClassifiers, reportMissingCategoryPack } from '../../src/load-classifiers.ts';
@@ -54,6 +56,9 @@ export interface NodeDepsOptions {
   metrics?: Metrics;
   /** Skip the semantic cache even when configured (tests, bench baselines). */
   noCache?: boolean;
+  /** Use these instead of building new ones (a config reload keeps what its change did not touch). */
+  upstream?: UpstreamClient;
+  cache?: SemanticCache;
 }
 
 /**
@@ -70,8 +75,8 @@ export async function buildNodeDeps(config: Config, opts: NodeDepsOptions = {}):
   const metrics = opts.metrics ?? createMetrics({ config });
   const classifiers = opts.classifiers ?? (await loadNodeClassifiers(config, logger, opts.baseDir));
   reportMissingCategoryPack(config, classifiers, logger);
-  const upstream = createNodeUpstreamClient({ maxSockets: config.upstream.keep_alive_connections, connectTimeoutMs: config.upstream.connect_timeout_ms });
-  const cache = opts.noCache ? undefined : await createNodeCache(config, logger, metrics);
+  const upstream = opts.upstream ?? createNodeUpstreamClient({ maxSockets: config.upstream.keep_alive_connections, connectTimeoutMs: config.upstream.connect_timeout_ms });
+  const cache = opts.noCache ? undefined : (opts.cache ?? (await createNodeCache(config, logger, metrics)));
   return {
     config,
     classifiers,

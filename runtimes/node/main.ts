@@ -1,21 +1,19 @@
 // semroute on Node: `node dist/semroute.mjs --config FILE --port N` (or `npm start -- ...`).
-// Thin entry: read config, build deps, createApp, serve; optional ext_proc and metrics ports.
-import { readFileSync } from 'node:fs';
+// Thin entry: read config, build deps and serve them (config-reload.ts swaps them on SIGHUP or a
+// change of the config file); optional ext_proc and metrics ports.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createApp } from '../../src/app.ts';
-import { ConfigError, loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
-import { buildNodeDeps, VERSION } from './deps.ts';
+import { ConfigError, type Config } from '../../src/config/index.ts';
+import { VERSION } from './deps.ts';
+import { readConfigFile, startLiveConfig } from './config-reload.ts';
 import { serveFetch } from './serve.ts';
 import { createNodeLogger } from './logger.ts';
 import { setupNodeTracing } from './tracing.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { startExtProcServer } from './extproc/server.ts';
-import type { Registry } from '../../src/observability/registry.ts';
 import type { Metrics } from '../../src/observability/types.ts';
-import { recordPackMetrics } from '../../src/observability/model-info.ts';
 
 const HELP = `semroute: semantic router for OpenAI-compatible traffic in front of the vLLM Production Stack
 
@@ -29,21 +27,15 @@ Usage: semroute [--config FILE] [--port N] [options]
   --device D            auto | cpu | cuda (default device)
   --extproc-port N      also serve Envoy ext_proc gRPC on this port (reference: 50051)
   --metrics-port N      also serve /metrics on its own port (reference: 9190)
+  --no-config-watch     do not watch the --config file for changes (SIGHUP still reloads it)
   --check               validate the config, print warnings, and exit
   -h, --help            this text
-`;
 
-function readConfig(path: string | undefined): LoadedConfig {
-  if (!path) return loadDefaultConfig();
-  const file = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, []);
-  }
-  return loadConfigText(text, file);
-}
+Config reload: SIGHUP, or a change of the --config file (its folder is watched, so a Kubernetes
+ConfigMap update is seen), applies the new config to new requests without a restart; an invalid file
+is logged and the running config stays. server.host/port, extproc and metrics ports, tracing and the
+log level need a restart.
+`;
 
 const int = (name: string, v: string | undefined) => {
   if (v === undefined) return undefined;
@@ -63,6 +55,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       device: { type: 'string' },
       'extproc-port': { type: 'string' },
       'metrics-port': { type: 'string' },
+      'no-config-watch': { type: 'boolean' },
       check: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -71,13 +64,16 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const loaded = readConfig(values.config);
+  const initial = readConfigFile(values.config);
+  const { loaded } = initial;
   const { config } = loaded;
-  if (values['models-dir']) config.packs.dir = resolve(values['models-dir']);
-  if (values.device) {
-    if (!['auto', 'cpu', 'cuda'].includes(values.device)) throw new ConfigError(`--device: expected auto, cpu or cuda, got "${values.device}"`, []);
-    config.device = values.device as typeof config.device;
-  }
+  if (values.device && !['auto', 'cpu', 'cuda'].includes(values.device)) throw new ConfigError(`--device: expected auto, cpu or cuda, got "${values.device}"`, []);
+  // The command line wins over the file, on every reload too.
+  const adjust = (c: Config) => {
+    if (values['models-dir']) c.packs.dir = resolve(values['models-dir']);
+    if (values.device) c.device = values.device as Config['device'];
+  };
+  adjust(config);
   const logger = createNodeLogger(config, { base: { runtime: 'node' } });
   for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
   if (values.check) {
@@ -88,22 +84,28 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const host = values.host ?? config.server.host;
 
   const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });
-  const deps = await buildNodeDeps(config, { logger });
-  recordPackMetrics(deps.metrics, deps.classifiers);
-  const proc = registerProcessMetrics(deps.metrics as Registry);
   // Set on the first SIGTERM/SIGINT; /ready reads it (src/api/ops.ts) and answers 503.
   let draining = false;
-  deps.draining = () => draining;
-  const app = createApp(deps);
-  const served = await serveFetch(app.fetch, { host, port });
-  countInflight(served.server, deps.metrics);
+  // The deps new requests get, swapped by a config reload (SIGHUP or a change of the file).
+  const live = await startLiveConfig({
+    file: values.config,
+    initial,
+    adjust,
+    logger,
+    watch: !values['no-config-watch'],
+    prepare: (d) => (d.draining = () => draining),
+  });
+  const deps = live.current();
+  const proc = registerProcessMetrics(live.metrics);
+  const served = await serveFetch(live.fetch, { host, port });
+  countInflight(served.server, live.metrics);
   logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
 
   const extPort = int('extproc-port', values['extproc-port']) ?? (config.extproc?.enabled ? config.extproc.port : undefined);
-  const ext = extPort === undefined ? undefined : await startExtProcServer(deps, { port: extPort });
+  const ext = extPort === undefined ? undefined : await startExtProcServer(live.lease, { port: extPort });
   if (ext) logger.info({ port: ext.port }, 'ext_proc listening');
   const metricsPort = int('metrics-port', values['metrics-port']) ?? config.observability?.metrics.port;
-  const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer(deps.metrics, { port: metricsPort, host });
+  const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer(live.metrics, { port: metricsPort, host });
   if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
 
   // Graceful shutdown (a rollout's SIGTERM): requests in flight, SSE streams included, get
@@ -117,13 +119,14 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
     draining = true;
+    live.stop();
     const started = Date.now();
     logger.info({ signal, in_flight: served.active(), drain_timeout_ms: drainMs }, 'draining');
     const [http, grpc] = await Promise.all([served.drain(drainMs), ext?.close({ drainMs })]);
     logger.info({ in_flight: http.inFlight, completed: http.inFlight - http.cut, cut: http.cut, extproc_cut: grpc?.forced, ms: Date.now() - started }, 'drained');
     await metricsServer?.close().catch(() => {});
     proc.stop();
-    await deps.close();
+    await live.close();
     await tracing.shutdown().catch(() => {});
     process.exit(0);
   };

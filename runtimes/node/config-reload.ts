@@ -1,0 +1,314 @@
+// Config hot reload for the Node process: on SIGHUP, and when the config file changes. The watch is
+// on the file's folder, not the file: a Kubernetes ConfigMap volume is updated by swapping the
+// `..data` symlink, which an inotify watch on the file itself never sees. A reload reads and validates
+// the file with the start-up loader; an invalid one is logged (key paths only) and counted, and the
+// old config keeps serving. A valid one gets new deps, reusing what its change did not touch (the
+// metrics registry always, the cache and the loaded packs when their settings are the same), and
+// serves NEW requests; requests in flight finish on the deps they started with, and what the reload
+// replaced is freed once the last request using it is done.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ServerResponse } from 'node:http';
+import { createApp } from '../../src/app.ts';
+import { ConfigError, loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
+import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
+import type { Config } from '../../src/config/schema.ts';
+import type { AppDeps } from '../../src/deps.ts';
+import type { Logger } from '../../src/observability/types.ts';
+import type { Registry } from '../../src/observability/registry.ts';
+import { createMetrics, knownModels, MODEL_LABELS } from '../../src/observability/metrics.ts';
+import { recordPackMetrics } from '../../src/observability/model-info.ts';
+import { packsToLoad, stagePacks } from '../../src/config/packs.ts';
+import { perRequestPacks } from '../../src/load-classifiers.ts';
+import { buildNodeDeps, loadNodeClassifiers, modelsRoot } from './deps.ts';
+import { hash, watchFolder } from './config-watch.ts';
+
+export const RELOADS_METRIC = 'semroute_config_reloads_total';
+export const LAST_SUCCESS_METRIC = 'semroute_config_last_reload_success_timestamp_seconds';
+
+/** Reads and validates a config file as start-up does; no path: the bundled default. */
+export function readConfigFile(path: string | undefined): { loaded: LoadedConfig; text: string } {
+  if (!path) return { loaded: loadDefaultConfig(), text: DEFAULT_CONFIG_YAML };
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, []);
+  }
+  return { loaded: loadConfigText(text, file), text };
+}
+
+/**
+ * Settings a running process cannot change (sockets already bound, logger and tracer already built):
+ * a reload that changes one says so and runs on without it.
+ */
+const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
+  ['server.host', (c) => c.server.host],
+  ['server.port', (c) => c.server.port],
+  ['extproc.enabled', (c) => c.extproc?.enabled],
+  ['extproc.host', (c) => c.extproc?.host],
+  ['extproc.port', (c) => c.extproc?.port],
+  ['extproc.max_message_bytes', (c) => c.extproc?.max_message_bytes],
+  ['observability.metrics.port', (c) => c.observability?.metrics.port],
+  ['observability.metrics.max_series_per_metric', (c) => c.observability?.metrics.max_series_per_metric],
+  ['observability.tracing', (c) => c.observability?.tracing],
+  ['observability.logging.level', (c) => c.observability?.logging.level],
+];
+
+// What decides whether a part can be reused: equal keys, same part.
+const classifiersKey = (c: Config) =>
+  JSON.stringify({ root: modelsRoot(c), device: c.device, packs: packsToLoad(c), fused: perRequestPacks(c), threshold: c.classifier.category_model?.threshold });
+// Cached answers are keyed by the embedding pack's vectors: a different pack makes them meaningless.
+const cacheKey = (c: Config) => JSON.stringify({ cache: c.semantic_cache ?? null, embedding: stagePacks(c).embedding, root: modelsRoot(c) });
+const upstreamKey = (c: Config) => JSON.stringify([c.upstream.keep_alive_connections, c.upstream.connect_timeout_ms]);
+
+/** A part of the deps that several generations may share; freed when the last holder lets go. */
+class Part<T> {
+  private holders = 0;
+  private freed = false;
+  constructor(
+    readonly key: string,
+    readonly value: T,
+    private readonly free: (v: T) => Promise<void> | undefined,
+  ) {}
+  hold(): this {
+    this.holders++;
+    return this;
+  }
+  /** Resolves true when this was the last holder and the part is now freed. */
+  async drop(): Promise<boolean> {
+    if (--this.holders > 0) return false;
+    await this.freeNow();
+    return true;
+  }
+  async freeNow(): Promise<void> {
+    if (this.freed) return;
+    this.freed = true;
+    await this.free(this.value)?.catch(() => {});
+  }
+}
+
+type Fetch = (req: Request, env?: unknown) => Response | Promise<Response>;
+
+interface Generation {
+  deps: AppDeps;
+  fetch: Fetch;
+  parts: { classifiers: Part<AppDeps['classifiers']>; cache: Part<AppDeps['cache']>; upstream: Part<AppDeps['upstream']> };
+  inflight: number;
+  retired: boolean;
+}
+
+export interface LiveConfigOptions {
+  /** The config file (watched); absent: the bundled default (SIGHUP only). */
+  file?: string;
+  /** Start-up's read of it. */
+  initial: { loaded: LoadedConfig; text: string };
+  /** The command line's overrides (--models-dir, --device), applied to every config read. */
+  adjust(config: Config): void;
+  logger: Logger;
+  /** Watch the file's folder (default true; `--no-config-watch` turns it off). */
+  watch?: boolean;
+  /** Quiet time after the last change event before the file is read (default 200 ms). */
+  debounceMs?: number;
+  /** Wiring each generation gets before it serves (main.ts: the draining flag). */
+  prepare?(deps: AppDeps): void;
+}
+
+export interface LiveConfig {
+  readonly metrics: Registry;
+  /** The deps new requests get now. */
+  current(): AppDeps;
+  /** The HTTP app: each request runs on the generation current when it arrived. */
+  fetch: Fetch;
+  /** For a request served elsewhere (an ext_proc stream): its deps, and `done` when it is over. */
+  lease(): { deps: AppDeps; done(): void };
+  /** Resolves true when the file's config now serves, false when it was refused. */
+  reload(trigger: string, text?: string): Promise<boolean>;
+  /** No more reloads (shutdown): the watch and the SIGHUP handler go. */
+  stop(): void;
+  /** stop(), then free every part still held (after the drain). */
+  close(): Promise<void>;
+}
+
+export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConfig> {
+  const { logger } = opts;
+  const file = opts.file ? resolve(opts.file) : undefined;
+  const metrics = createMetrics({ config: opts.initial.loaded.config });
+  metrics.declare({ name: RELOADS_METRIC, help: 'Config reloads (SIGHUP or a change of the config file) by result.', type: 'counter', labels: ['result'] });
+  metrics.declare({ name: LAST_SUCCESS_METRIC, help: 'When the config now serving was loaded (start-up or the last successful reload), as a Unix time.', type: 'gauge' });
+  for (const result of ['success', 'error']) metrics.inc(RELOADS_METRIC, { result }, 0);
+
+  // Every part not freed yet, so shutdown can free them all.
+  const live = new Set<Part<unknown>>();
+  const part = <T>(key: string, value: T, free: (v: T) => Promise<void> | undefined) => {
+    const p = new Part(key, value, (v) => {
+      live.delete(p as Part<unknown>);
+      return free(v);
+    });
+    live.add(p as Part<unknown>);
+    return p;
+  };
+
+  /** New deps for a config; parts with the same key as `prev`'s are reused. */
+  async function generation(config: Config, prev?: Generation): Promise<Generation> {
+    const made: Part<any>[] = [];
+    try {
+      const ck = classifiersKey(config);
+      const classifiers =
+        prev?.parts.classifiers.key === ck
+          ? prev.parts.classifiers
+          : (made[made.length] = part(ck, await loadNodeClassifiers(config, logger, undefined, prev !== undefined), (c) => c.release?.()));
+      const reuseCache = prev?.parts.cache.key === cacheKey(config) ? prev.parts.cache : undefined;
+      const reuseUpstream = prev?.parts.upstream.key === upstreamKey(config) ? prev.parts.upstream : undefined;
+      const deps = await buildNodeDeps(config, { logger, metrics, classifiers: classifiers.value, cache: reuseCache?.value, upstream: reuseUpstream?.value });
+      const cache = reuseCache ?? (made[made.length] = part(cacheKey(config), deps.cache, (c) => c?.close?.()));
+      const upstream = reuseUpstream ?? (made[made.length] = part(upstreamKey(config), deps.upstream, (u) => u.close?.()));
+      if (classifiers !== prev?.parts.classifiers) recordPackMetrics(metrics, deps.classifiers);
+      opts.prepare?.(deps);
+      const parts = { classifiers: classifiers.hold(), cache: cache.hold(), upstream: upstream.hold() };
+      return { deps, fetch: createApp(deps).fetch, parts, inflight: 0, retired: false };
+    } catch (err) {
+      for (const p of made) await p.freeNow();
+      throw err;
+    }
+  }
+
+  let cur = await generation(opts.initial.loaded.config);
+  let lastText = opts.initial.text;
+  metrics.set(LAST_SUCCESS_METRIC, {}, Date.now() / 1000);
+
+  const enter = (g: Generation) => void g.inflight++;
+  const leave = (g: Generation) => {
+    if (--g.inflight === 0 && g.retired) void freeGeneration(g);
+  };
+  const freeGeneration = async (g: Generation) => {
+    const names = Object.keys(g.parts) as Array<keyof Generation['parts']>;
+    const dropped = await Promise.all(names.map((k) => g.parts[k].drop()));
+    const freed = names.filter((_, i) => dropped[i]);
+    if (g.retired && freed.length) logger.info({ freed }, 'config reload: what the previous config used alone is freed');
+  };
+
+  let stopped = false;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const refuse = (trigger: string, err: unknown) => {
+    metrics.inc(RELOADS_METRIC, { result: 'error' });
+    logger.error({ trigger, file, issues: safeIssues(err) }, 'config reload failed: still serving the previous config');
+    return false;
+  };
+
+  async function apply(trigger: string, text?: string): Promise<boolean> {
+    if (stopped) return false;
+    let loaded: LoadedConfig;
+    try {
+      if (text === undefined || !file) ({ loaded, text } = readConfigFile(file));
+      else loaded = loadConfigText(text, file);
+      lastText = text;
+      opts.adjust(loaded.config);
+    } catch (err) {
+      return refuse(trigger, err);
+    }
+    const config = loaded.config;
+    const old = cur.deps.config;
+    const restart = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(old)) !== JSON.stringify(get(config))).map(([k]) => k);
+    let next: Generation;
+    try {
+      next = await generation(config, cur);
+    } catch (err) {
+      return refuse(trigger, err);
+    }
+    if (stopped) {
+      await freeGeneration(next);
+      return false;
+    }
+    const prev = cur;
+    cur = next;
+    // Requests still running on the previous config keep their model names as labels too.
+    const known = new Set([...knownModels(config), ...knownModels(prev.deps.config)]);
+    for (const label of MODEL_LABELS) metrics.restrictLabel(label, known);
+    prev.retired = true;
+    if (prev.inflight === 0) void freeGeneration(prev);
+    metrics.inc(RELOADS_METRIC, { result: 'success' });
+    metrics.set(LAST_SUCCESS_METRIC, {}, Date.now() / 1000);
+    for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
+    if (restart.length) logger.warn({ keys: restart }, 'config reload: these settings need a restart and keep their running values');
+    const kept = Object.entries(next.parts).filter(([k, p]) => p === prev.parts[k as keyof Generation['parts']]).map(([k]) => k);
+    logger.info({ trigger, file, reused: kept, in_flight_on_previous: prev.inflight }, 'config reloaded');
+    return true;
+  }
+
+  const reload = (trigger: string, text?: string): Promise<boolean> => {
+    // One at a time, in order: a change that comes during a reload is applied after it.
+    const run = chain.then(() => apply(trigger, text));
+    chain = run.catch(() => {});
+    return run;
+  };
+
+  const onHup = () => void reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  const watcher = file && opts.watch !== false ? watchFolder(file, opts.debounceMs ?? 200, logger, (text) => {
+    // Any file of the folder fires (kubelet's ..data swap, editors' temp files): act on a real change only.
+    if (stopped || hash(text) === hash(lastText)) return;
+    lastText = text;
+    void reload('watch', text);
+  }) : undefined;
+  if (watcher) logger.info({ folder: dirname(file!) }, 'watching the config file for changes');
+
+  const stop = () => {
+    stopped = true;
+    process.off('SIGHUP', onHup);
+    watcher?.close();
+  };
+  return {
+    metrics,
+    current: () => cur.deps,
+    fetch(req, env) {
+      const g = cur;
+      enter(g);
+      // The response's 'close' comes when the answer is written or the client left, streams included.
+      const res = (env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      if (res) res.once('close', () => leave(g));
+      try {
+        const out = g.fetch(req, env);
+        if (!res) void Promise.resolve(out).finally(() => leave(g)).catch(() => {});
+        return out;
+      } catch (err) {
+        if (!res) leave(g);
+        throw err;
+      }
+    },
+    lease() {
+      const g = cur;
+      enter(g);
+      let done = false;
+      return {
+        deps: g.deps,
+        done: () => {
+          if (done) return;
+          done = true;
+          leave(g);
+        },
+      };
+    },
+    reload,
+    stop,
+    async close() {
+      stop();
+      await chain;
+      // After the drain: every part goes, whoever still holds it.
+      await Promise.all([...live].map((p) => p.freeNow()));
+    },
+  };
+}
+
+/**
+ * What a refused reload logs: the key paths and what is wrong with them, never the file's text
+ * (a YAML error's excerpt or a received value may hold a secret such as a Redis URL's password).
+ */
+export function safeIssues(err: unknown): string[] {
+  const firstLine = (s: string) => s.split('\n')[0]!.replace(/:\s*$/, '');
+  const scrub = (s: string) => firstLine(s).replace(/,?\s*received\s+(['"]).*?\1/g, '').replace(/received [^,;]+/g, 'received another value');
+  if (err instanceof ConfigError) return err.issues.length ? err.issues.map(scrub) : [firstLine(err.message)];
+  return [firstLine(err instanceof Error ? err.message : String(err))];
+}
