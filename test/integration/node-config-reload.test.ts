@@ -207,7 +207,7 @@ describe('config hot reload of the Node process', () => {
     }
   }, 40_000);
 
-  it('with --no-config-watch a change waits for SIGHUP, which applies it', async () => {
+  it('with --no-config-watch a change waits for SIGHUP, which applies it; a pack that fails to load refuses the reload', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'semroute-reload-'));
     const file = join(dir, 'config.yaml');
     writeFileSync(file, configText('model-a'));
@@ -222,6 +222,17 @@ describe('config hot reload of the Node process', () => {
       expect(await gw.waitFor(/[^\n]*"config reloaded"[^\n]*/)).toContain('"trigger":"SIGHUP"');
       expect(await reloads(gw, 'success')).toBe(1);
       expect(gw.proc.exitCode).toBeNull();
+
+      // A valid file whose category pack cannot load: refused (packs load strictly on a reload), old routing kept.
+      writeFileSync(file, configText('model-a').replace('category: domain', 'category: no-such-pack'));
+      gw.proc.kill('SIGHUP');
+      const deadline = Date.now() + 8_000;
+      while ((await reloads(gw, 'error')) !== 1) {
+        if (Date.now() > deadline) throw new Error(`error never counted: ${gw.out().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await gw.waitFor(/[^\n]*config reload failed[^\n]*/)).toContain('no-such-pack');
+      expect(await routedModel(gw)).toBe('model-d');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
