@@ -47,6 +47,14 @@ export async function loadConfiguredClassifiers(
   if (cat !== undefined) thresholds[config.packs.category] = cat;
   const wanted = Object.entries(packsToLoad(config));
   const results = await Promise.allSettled(wanted.map(([name, dir]) => loadPacks(source, engine, { [name]: dir })));
+  const failed = results.findIndex((r) => r.status === 'rejected');
+  if (opts.strict && failed >= 0) {
+    // Free what did load: a refused config reload must not keep native sessions nobody will use.
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value[0]!.session.release?.().catch(() => {}) : undefined)));
+    const [name, dir] = wanted[failed]!;
+    const reason = (results[failed] as PromiseRejectedResult).reason;
+    throw new Error(`model pack "${name}" (${source.describe(dir)}): ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
   const loaded: LoadedPack[] = [];
   results.forEach((r, i) => {
     const [name, dir] = wanted[i]!;
@@ -56,7 +64,6 @@ export async function loadConfiguredClassifiers(
       logger.info({ pack: name, task: p.info.task, provider: p.info.provider, bytes: p.info.sizeBytes, load_ms: Math.round(p.info.loadTimeMs) }, 'model pack loaded');
     } else {
       const msg = r.reason instanceof Error ? r.reason.message : String(r.reason);
-      if (opts.strict) throw new Error(`model pack "${name}" (${source.describe(dir)}): ${msg}`);
       logger.error({ pack: name, source: source.describe(dir), err: msg }, `model pack "${name}" failed to load; serving without it`);
     }
   });

@@ -6,6 +6,7 @@ import { loadConfiguredClassifiers, reportMissingCategoryPack } from '../../src/
 import { createFileSource, defaultModelsDir } from '../../runtimes/node/file-source.ts';
 import { createNodeEngine } from '../../runtimes/node/ort-engine.ts';
 import { captureLogger, EMPTY_CLASSIFIERS } from '../integration/gateway-harness.ts';
+import type { InferenceEngine } from '../../src/classify/types.ts';
 
 const config = (yaml: string) => loadConfigText(`default_model: qwen3\n${yaml}`, 'test').config;
 
@@ -23,11 +24,27 @@ describe('loadConfiguredClassifiers', () => {
     expect(classifiers.sequence('domain')!.threshold).toBe(0.99);
   });
 
-  it('strict mode throws naming the pack', async () => {
+  it('strict mode throws naming the pack, and frees the packs that did load', async () => {
+    const base = createNodeEngine('cpu');
+    let open = 0;
+    const engine: InferenceEngine = {
+      name: base.name,
+      async createSession(model) {
+        const s = await base.createSession(model);
+        open++;
+        const own = s.release?.bind(s);
+        s.release = async () => {
+          open--;
+          await own?.();
+        };
+        return s;
+      },
+    };
     const c = config('packs: { extra: [no-such-pack] }');
-    await expect(loadConfiguredClassifiers(c, createFileSource(defaultModelsDir()), createNodeEngine('cpu'), captureLogger(), { strict: true })).rejects.toThrow(
+    await expect(loadConfiguredClassifiers(c, createFileSource(defaultModelsDir()), engine, captureLogger(), { strict: true })).rejects.toThrow(
       /model pack "no-such-pack"/,
     );
+    expect(open).toBe(0); // domain loaded, then was freed
   });
 });
 
