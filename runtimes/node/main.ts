@@ -86,6 +86,13 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });
   // Set on the first SIGTERM/SIGINT; /ready reads it (src/api/ops.ts) and answers 503.
   let draining = false;
+  // Loading the packs takes seconds; a SIGHUP then (Node's default: exit) is held and applied once serving.
+  let hupWhileStarting = false;
+  const onEarlyHup = () => {
+    hupWhileStarting = true;
+    logger.info({ trigger: 'SIGHUP' }, 'config reload requested while starting: applied once serving');
+  };
+  process.on('SIGHUP', onEarlyHup);
   // The deps new requests get, swapped by a config reload (SIGHUP or a change of the file).
   const live = await startLiveConfig({
     file: values.config,
@@ -95,6 +102,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     watch: !values['no-config-watch'],
     prepare: (d) => (d.draining = () => draining),
   });
+  process.off('SIGHUP', onEarlyHup);
+  if (hupWhileStarting) void live.reload('SIGHUP');
   const deps = live.current();
   const proc = registerProcessMetrics(live.metrics);
   const served = await serveFetch(live.fetch, { host, port });

@@ -4,7 +4,8 @@
 // serves on; requests in flight finish on the deps they started with. One category maps every label of
 // the domain pack (copied to a temp folder) with threshold 0, so the routed model is the one the file
 // names whatever the classifier says.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { open } from 'node:fs/promises';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +204,47 @@ describe('config hot reload of the Node process', () => {
       expect(lint.status).toBe(0);
     } finally {
       envoy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
+  it('a SIGHUP while the packs load does not kill the process: the reload runs once it serves', async () => {
+    // model.onnx is a FIFO: the process blocks reading it until this test writes the bytes, so the
+    // signal lands for certain while the packs load (before the reload machinery is in place).
+    const dir = mkdtempSync(join(tmpdir(), 'semroute-reload-'));
+    const slowPacks = join(dir, 'packs');
+    cpSync(join(packs, 'domain'), join(slowPacks, 'domain'), { recursive: true });
+    const model = join(slowPacks, 'domain/model.onnx');
+    const bytes = readFileSync(model);
+    rmSync(model);
+    expect(spawnSync('mkfifo', [model]).status).toBe(0);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, configText('model-a').replace(`dir: ${packs}`, `dir: ${slowPacks}`));
+    const args = [join(REPO, 'runtimes/node/main.ts'), '--config', file, '--port', '0', '--host', '127.0.0.1', '--no-config-watch'];
+    const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(proc);
+    let out = '';
+    proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    try {
+      const writer = await open(model, 'w'); // resolves once the process opened the FIFO to read the pack
+      writeFileSync(file, configText('model-c').replace(`dir: ${packs}`, `dir: ${slowPacks}`));
+      proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(proc.exitCode ?? proc.signalCode).toBeNull();
+      await writer.writeFile(bytes);
+      await writer.close();
+      const deadline = Date.now() + 30_000;
+      while (!/semroute listening/.test(out) || !/"config reloaded"/.test(out)) {
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`process ended (${proc.exitCode ?? proc.signalCode}): ${out.slice(-2000)}`);
+        if (Date.now() > deadline) throw new Error(`no reload: ${out.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(out).toContain('config reload requested while starting');
+      const port = Number(/[^\n]*semroute listening[^\n]*/.exec(out)![0].match(/"port":(\d+)/)![1]);
+      const gw: Gateway = { proc, base: `http://127.0.0.1:${port}`, out: () => out, waitFor: async () => '' };
+      expect(await routedModel(gw)).toBe('model-c');
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 40_000);
