@@ -5,7 +5,11 @@
 import type { ResponseTap } from '../pipeline/context.ts';
 
 export class SseEventSplitter {
-  private buffer = '';
+  // The unfinished event, as the pieces it came in: joined only once a blank line ends it. Appending
+  // to one string and searching it on every piece was quadratic (V8 flattens the grown string for
+  // each search): one 16 MB event in 16 KiB pieces took 11 s of one core.
+  private parts: string[] = [];
+  private held = 0;
   private pendingCr = '';
 
   /** The events completed by `text` (each without its blank line; whitespace-only ones dropped). */
@@ -13,27 +17,50 @@ export class SseEventSplitter {
     text = this.pendingCr + text;
     this.pendingCr = text.endsWith('\r') ? '\r' : '';
     if (this.pendingCr) text = text.slice(0, -1);
-    this.buffer += text.replace(/\r\n?/g, '\n');
+    text = text.replace(/\r\n?/g, '\n');
+    const prev = this.parts.length ? this.parts[this.parts.length - 1]! : '';
+    // A blank line may also start with the previous piece's last '\n'.
+    const straddles = prev.endsWith('\n') && text.startsWith('\n');
+    if (!straddles && text.indexOf('\n\n') < 0) {
+      if (text) {
+        this.parts.push(text);
+        this.held += text.length;
+      }
+      return [];
+    }
+    const buffer = this.parts.join('') + text;
     const events: string[] = [];
+    let start = 0;
     let sep: number;
-    while ((sep = this.buffer.indexOf('\n\n')) >= 0) {
-      const ev = this.buffer.slice(0, sep);
-      this.buffer = this.buffer.slice(sep + 2);
+    // What was held holds no blank line: the search starts at its last character.
+    while ((sep = buffer.indexOf('\n\n', Math.max(start, this.held - 1))) >= 0) {
+      const ev = buffer.slice(start, sep);
+      start = sep + 2;
       if (ev.trim()) events.push(ev);
     }
+    const rest = buffer.slice(start);
+    this.parts = rest ? [rest] : [];
+    this.held = rest.length;
     return events;
+  }
+
+  /** Characters held for the event not yet complete. */
+  get pendingLength(): number {
+    return this.held + this.pendingCr.length;
   }
 
   /** At the end of the answer: the unterminated last event, trimmed ('' when there is none). */
   finish(): string {
-    const rest = (this.buffer + (this.pendingCr && '\n')).trim();
-    this.buffer = this.pendingCr = '';
+    const rest = (this.parts.join('') + (this.pendingCr && '\n')).trim();
+    this.parts = [];
+    this.held = 0;
+    this.pendingCr = '';
     return rest;
   }
 
   /** True when nothing but whitespace follows the last complete event. */
   atBoundary(): boolean {
-    return !(this.buffer + this.pendingCr).trim();
+    return !(this.parts.join('') + this.pendingCr).trim();
   }
 }
 
@@ -66,22 +93,59 @@ export function withChunk(ev: ParsedEvent, chunk: Record<string, unknown>): stri
 }
 
 /**
+ * Most characters of one answer recorded for the done taps (the cache store). A longer answer is
+ * not recorded, so not stored: one long or endless stream must not hold memory without a bound (a
+ * 50 MB answer was kept whole, twice over with its assembly). 8 Mi characters is about 40 000 chat
+ * chunks, far above a normal answer of a few thousand tokens.
+ */
+export const MAX_RECORDED_CHARS = 8 * 1024 * 1024;
+
+/**
  * Each event of an answer read through the response taps, the same way for the gateway's watch
  * (sse.ts) and ext_proc's STREAMED body (runtimes/node/extproc/sse-rewrite.ts): chat chunks go through
  * the chunk taps (rewritten only when one rewrites), and `events` records what the client gets, so
  * the cache stores and replays the answer as it was sent, whichever door it came through.
  */
 export class TappedEvents {
-  /** The events as sent on (no blank lines), in order, including what end() added. */
+  /** The events as sent on (no blank lines), in order, including what end() added; emptied when the
+   *  answer outgrows the cap (nothing to store or assemble then). */
   readonly events: string[] = [];
   /** The last chunk that carried `usage` (token metrics). */
   last?: Record<string, unknown>;
   /** True when a tap rewrites chunks: events are then re-serialised, and what taps hold is sent at the end. */
   readonly rewrite: boolean;
   private ended = false;
+  private recordingOn = true;
+  private recorded = 0;
 
-  constructor(private readonly taps: readonly ResponseTap[]) {
+  constructor(
+    private readonly taps: readonly ResponseTap[],
+    private readonly maxRecorded = MAX_RECORDED_CHARS,
+  ) {
     this.rewrite = taps.some((t) => t.chunk);
+  }
+
+  /** True while events are recorded: the answer is within the cap. */
+  get recording(): boolean {
+    return this.recordingOn;
+  }
+
+  /** Stops recording when what is recorded plus `pending` characters of an event still to come
+   *  (one endless event) pass the cap. */
+  limit(pending: number): void {
+    if (this.recordingOn && this.recorded + pending > this.maxRecorded) this.stop();
+  }
+
+  private record(ev: string): void {
+    if (!this.recordingOn) return;
+    this.recorded += ev.length;
+    if (this.recorded > this.maxRecorded) this.stop();
+    else this.events.push(ev);
+  }
+
+  private stop(): void {
+    this.recordingOn = false;
+    this.events.length = 0;
   }
 
   /**
@@ -93,20 +157,20 @@ export class TappedEvents {
     const ev = parseEvent(raw);
     if (ev.data === '[DONE]') {
       const held = this.end();
-      this.events.push(raw);
+      this.record(raw);
       return held + raw;
     }
     // No payload, not JSON, or JSON that is no chunk (`data: null` threw in a tap and cut the answer):
     // passed on as it came, not handed to taps.
     if (!ev.chunk) {
-      this.events.push(raw);
+      this.record(raw);
       return raw;
     }
     let obj = ev.chunk;
     for (const t of this.taps) if (t.chunk) obj = t.chunk(obj);
     if (obj.usage) this.last = obj;
     const out = this.rewrite ? withChunk(ev, obj) : raw;
-    this.events.push(out);
+    this.record(out);
     return out;
   }
 
@@ -121,7 +185,7 @@ export class TappedEvents {
     for (const t of this.taps) {
       for (const c of t.end?.() ?? []) {
         const ev = `data: ${JSON.stringify(c)}`;
-        this.events.push(ev);
+        this.record(ev);
         out += `${ev}\n\n`;
       }
     }

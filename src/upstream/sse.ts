@@ -39,14 +39,15 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   let last: Record<string, unknown> | undefined;
   // Without taps only the last chunks are kept (at least TAIL_BYTES), to find `usage` in the final
   // events for token metrics; decoded once at the end, not per chunk (a long answer has hundreds).
-  const tail = collect ? undefined : new ByteTail();
+  // A collecting watch whose answer outgrew the record cap (sse-events.ts) turns into such a tail too.
+  let tail = collect ? undefined : new ByteTail();
 
   // Whether the bytes the client has end between events: a rewritten stream sends whole events only;
   // otherwise the splitter (collecting) or `tail` holds what follows the last blank line.
   const atBoundary = () => {
     if (rewrite) return true;
-    if (splitter) return splitter.atBoundary();
-    const t = tail!.text();
+    if (!tail) return splitter!.atBoundary();
+    const t = tail.text();
     return !t.trim() || /(\n\n|\r\r|\r\n\r\n)$/.test(t);
   };
 
@@ -119,7 +120,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         // An upstream that ends without [DONE]: what the taps hold still goes out.
         const held = tapped?.end();
         if (held) out = out === undefined ? held.slice(0, -2) : `${out}\n\n${held.slice(0, -2)}`;
-        last = tapped ? tapped.last : findUsage(tail!.text());
+        last = tail ? (findUsage(tail.text()) ?? tapped?.last) : tapped!.last;
         // The events as the client got them (after any tap rewrote chunks); an unparseable event
         // makes the answer unassemblable, so nothing is stored from it.
         const events = tapped?.events ?? [];
@@ -132,13 +133,23 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         first = false;
         watch.onFirstByte();
       }
-      if (!collect) {
-        tail!.push(r.value);
+      if (tail) {
+        tail.push(r.value);
         return r;
       }
       let out = '';
       for (const ev of splitter!.push(decoder!.decode(r.value, { stream: true }))) out += `${tapped!.event(ev)}\n\n`;
-      if (!rewrite) return r;
+      if (!rewrite) {
+        // Only recorded, and too long to record (an event that never ends counts): read on as an
+        // uncollected answer, whose tail still gives the usage.
+        tapped!.limit(splitter!.pendingLength);
+        if (!tapped!.recording) {
+          splitter!.finish();
+          tail = new ByteTail();
+          tail.push(r.value);
+        }
+        return r;
+      }
       if (out) return chunk(ENCODER.encode(out));
     }
   }

@@ -30,8 +30,18 @@ export function sseRewriter(taps: readonly ResponseTap[]): SseRewriter {
   return {
     rewrites: tapped.rewrite,
     push(bytes, end) {
+      // Only recorded, and the answer outgrew the cap: nothing more to read, the chunks go on as they came.
+      if (!tapped.rewrite && !tapped.recording) return undefined;
       let out = '';
       for (const ev of splitter.push(decoder.decode(bytes ?? new Uint8Array(0), { stream: !end }))) out += `${tapped.event(ev)}\n\n`;
+      // An event that never ends counts too; a rewriting tap needs it whole, so only the recorder gives up.
+      if (!tapped.rewrite) {
+        tapped.limit(splitter.pendingLength);
+        if (!tapped.recording) {
+          splitter.finish(); // what it held is dropped with the rest
+          return undefined;
+        }
+      }
       if (end) {
         const rest = splitter.finish();
         if (rest) out += `${tapped.event(rest)}\n\n`;
