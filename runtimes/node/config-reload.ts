@@ -125,9 +125,9 @@ export interface LiveConfig {
   lease(): { deps: AppDeps; done(): void };
   /** Resolves true when the file's config now serves, false when it was refused. */
   reload(trigger: string, text?: string): Promise<boolean>;
-  /** No more reloads (shutdown): the watch and the SIGHUP handler go. */
+  /** No more reloads (shutdown): the watch goes; a SIGHUP is logged and ignored. */
   stop(): void;
-  /** stop(), then free every part still held (after the drain). */
+  /** stop(), then free every part still held (after the drain) and remove the SIGHUP handler. */
   close(): Promise<void>;
 }
 
@@ -238,14 +238,31 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     return true;
   }
 
+  // One at a time: a reload asked for while another runs waits for it, and all asked for meanwhile
+  // are one, with the last one's trigger and text (the newest file wins; each would replace the one
+  // before anyway, and a burst must not load packs once per event).
+  type Pending = { trigger: string; text?: string; run?: Promise<boolean> };
+  let pending: Pending | undefined;
   const reload = (trigger: string, text?: string): Promise<boolean> => {
-    // One at a time, in order: a change that comes during a reload is applied after it.
-    const run = chain.then(() => apply(trigger, text));
-    chain = run.catch(() => {});
-    return run;
+    if (pending) {
+      pending.trigger = trigger;
+      pending.text = text;
+      return pending.run!;
+    }
+    const next: Pending = { trigger, text };
+    pending = next;
+    next.run = chain.then(() => {
+      pending = undefined;
+      return apply(next.trigger, next.text);
+    });
+    chain = next.run.catch(() => {});
+    return next.run;
   };
 
-  const onHup = () => void reload('SIGHUP');
+  const onHup = () => {
+    if (stopped) logger.info({ trigger: 'SIGHUP' }, 'config reload ignored: shutting down');
+    else void reload('SIGHUP');
+  };
   process.on('SIGHUP', onHup);
   const watcher = file && opts.watch !== false ? watchFolder(file, opts.debounceMs ?? 200, logger, (text) => {
     // Any file of the folder fires (kubelet's ..data swap, editors' temp files): act on a real change only.
@@ -255,9 +272,10 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
   }) : undefined;
   if (watcher) logger.info({ folder: dirname(file!) }, 'watching the config file for changes');
 
+  // The SIGHUP handler stays through the drain: without one, Node's default for SIGHUP ends the
+  // process at once, cutting the requests the drain waits for. close() removes it.
   const stop = () => {
     stopped = true;
-    process.off('SIGHUP', onHup);
     watcher?.close();
   };
   return {
@@ -266,17 +284,22 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     fetch(req, env) {
       const g = cur;
       enter(g);
-      // The response's 'close' comes when the answer is written or the client left, streams included.
+      // Done when BOTH the handler has settled and the response is closed. 'close' alone (written,
+      // or the client left) can come while the handler still classifies or waits on the upstream;
+      // the settled handler alone is only the head of a streamed answer.
       const res = (env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-      if (res) res.once('close', () => leave(g));
+      let open = res ? 2 : 1;
+      const settle = () => void (--open === 0 && leave(g));
+      res?.once('close', settle);
+      let out;
       try {
-        const out = g.fetch(req, env);
-        if (!res) void Promise.resolve(out).finally(() => leave(g)).catch(() => {});
-        return out;
+        out = g.fetch(req, env);
       } catch (err) {
-        if (!res) leave(g);
+        settle();
         throw err;
       }
+      void Promise.resolve(out).then(settle, settle);
+      return out;
     },
     lease() {
       const g = cur;
@@ -296,6 +319,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     async close() {
       stop();
       await chain;
+      process.off('SIGHUP', onHup);
       // After the drain: every part goes, whoever still holds it.
       await Promise.all([...live].map((p) => p.freeNow()));
     },

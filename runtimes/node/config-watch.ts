@@ -2,21 +2,42 @@
 // Kubernetes ConfigMap volume is updated by swapping the `..data` symlink (the file is a link through
 // it), which a watch on the file itself never sees; editors that save through a rename are seen too.
 import { createHash } from 'node:crypto';
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../../src/observability/types.ts';
 
 export const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** How often a folder that is gone is looked for again. */
+const FOLDER_POLL_MS = 500;
+
 /**
  * Watches the file's folder; `changed` gets the file's text after a quiet `debounceMs`. A read that
- * fails (mid-swap, or the file is gone) is skipped: the next event, or SIGHUP, tries again.
+ * fails (mid-swap, or the file is gone) or finds the file empty (an editor that truncates, then
+ * writes) is skipped: the next event, or SIGHUP, tries again.
  */
 export function watchFolder(file: string, debounceMs: number, logger: Logger, changed: (text: string) => void): { close(): void } {
+  const folder = dirname(file);
   let timer: NodeJS.Timeout | undefined;
+  let poll: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
+  // The folder the watch is on (device and inode): inotify follows that inode, so once the folder is
+  // moved away or removed (a new one made in its place) the watch sees nothing more, and Node reports
+  // no error for it on Linux, only a 'rename' event.
+  let watching: string | undefined;
   let closed = false;
+  let lastWarn: string | undefined;
+  const identity = () => {
+    try {
+      const s = statSync(folder);
+      return `${s.dev}:${s.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
   const check = () => {
+    if (closed) return;
+    if (identity() !== watching && !rearm()) return;
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -24,35 +45,56 @@ export function watchFolder(file: string, debounceMs: number, logger: Logger, ch
       logger.warn({ file, err: (err as NodeJS.ErrnoException).code ?? 'error' }, 'config watch: file not readable, waiting for the next change');
       return;
     }
+    if (!text.trim()) {
+      logger.warn({ file }, 'config watch: file is empty (being written?), waiting for the next change');
+      return;
+    }
     changed(text);
   };
-  const arm = () => {
-    if (closed) return;
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(check, debounceMs);
+  };
+  /** Watches the folder there now; false when there is none (then it is looked for every FOLDER_POLL_MS). */
+  const rearm = (): boolean => {
+    watcher?.close();
+    watcher = undefined;
+    watching = identity();
     try {
-      watcher = watch(dirname(file), { persistent: false }, () => {
-        clearTimeout(timer);
-        timer = setTimeout(check, debounceMs);
-      });
+      if (watching === undefined) throw Object.assign(new Error('no folder'), { code: 'ENOENT' });
+      watcher = watch(folder, { persistent: false }, schedule);
+      lastWarn = undefined;
       watcher.on('error', (err) => {
-        // The folder was removed or replaced: watch again shortly, and read what is there then.
-        logger.warn({ folder: dirname(file), err: (err as NodeJS.ErrnoException).code ?? err.message }, 'config watch failed, re-arming');
-        watcher?.close();
-        setTimeout(() => {
-          arm();
-          check();
-        }, 1_000).unref();
+        logger.warn({ folder, err: (err as NodeJS.ErrnoException).code ?? err.message }, 'config watch failed, re-arming');
+        watching = undefined;
+        schedule();
       });
+      return true;
     } catch (err) {
-      logger.warn({ folder: dirname(file), err: (err as NodeJS.ErrnoException).code ?? 'error' }, 'config watch unavailable: reload with SIGHUP');
+      watching = undefined;
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      // Once per cause, not every poll (a watch refused for want of inotify instances stays refused).
+      if (code !== lastWarn) logger.warn({ folder, err: code }, 'config watch: cannot watch the folder, trying again (SIGHUP also reloads)');
+      lastWarn = code;
+      if (!poll) {
+        poll = setInterval(() => {
+          if (closed || identity() === undefined) return;
+          clearInterval(poll);
+          poll = undefined;
+          check();
+        }, FOLDER_POLL_MS);
+        poll.unref();
+      }
+      return false;
     }
   };
-  arm();
+  rearm();
   return {
     close() {
       closed = true;
       clearTimeout(timer);
+      clearInterval(poll);
       watcher?.close();
     },
   };
 }
-

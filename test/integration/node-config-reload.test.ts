@@ -280,6 +280,28 @@ describe('config hot reload of the Node process', () => {
     }
   }, 30_000);
 
+  it('a SIGHUP during the shutdown drain is logged and ignored: the stream in flight finishes and the exit is clean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'semroute-reload-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, configText('model-a'));
+    const gw = await startGateway(file, ['--no-config-watch']);
+    try {
+      const exited = new Promise<[number | null, string | null]>((r) => gw.proc.once('exit', (code, signal) => r([code, signal])));
+      const stream = await slowStream(gw);
+      gw.proc.kill('SIGTERM');
+      await gw.waitFor(/"draining"/);
+      // Without a handler, Node's default action for SIGHUP ends the process, cutting the drain short.
+      gw.proc.kill('SIGHUP');
+      await gw.waitFor(/config reload ignored: shutting down/);
+      const { text, clean } = await stream.rest;
+      expect(clean).toBe(true);
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      expect(await exited).toEqual([0, null]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it("a kubelet-style ConfigMap update (the ..data symlink swapped to a new folder) is picked up", async () => {
     // The layout kubelet's atomic writer makes: config.yaml -> ..data/config.yaml, ..data -> ..<timestamp>.
     const dir = mkdtempSync(join(tmpdir(), 'semroute-reload-cm-'));

@@ -105,15 +105,16 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
     call.on('end', () => {
       void queue.then(finish);
     });
-    call.on('cancelled', () => {
+    // A stream that ends early (Envoy cancels, the connection drops) may have a message still inside
+    // the pipeline (classifying, waiting on the cache): the lease goes when that is done, or a reload
+    // could free the packs under it. Nothing queued after `ended` touches the deps.
+    const endEarly = () => {
       ended = true;
       abort.abort();
-      release();
-    });
-    call.on('error', () => {
-      abort.abort();
-      release();
-    });
+      void queue.then(release, release);
+    };
+    call.on('cancelled', endEarly);
+    call.on('error', endEarly);
   };
 
   server.addService(loadExtProc().service, { Process: handleProcess });
