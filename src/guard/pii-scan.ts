@@ -98,6 +98,7 @@ export function maskText(
   text: string,
   entities: PiiEntity[],
   state: MaskState = newMaskState(),
+  opts: { json?: boolean } = {},
 ): { masked: string; placeholders: Array<{ placeholder: string; type: string; start: number; end: number }> } {
   const placeholders: Array<{ placeholder: string; type: string; start: number; end: number }> = [];
   // A caller that scanned nothing (the classification API) still gets numbers free in this text.
@@ -105,7 +106,10 @@ export function maskText(
   let out = '';
   let pos = 0;
   for (const span of mergeOverlaps(entities, text.length)) {
-    const value = text.slice(span.start, span.end);
+    // Values are kept as plain text: one found inside JSON (tool-call arguments) is decoded, so it
+    // restores right into content and is escaped once into arguments (redaction.ts jsonEscaped).
+    const raw = text.slice(span.start, span.end);
+    const value = opts.json ? jsonDecoded(raw) : raw;
     const key = `${span.type}\u0000${value}`;
     let placeholder = state.byValue.get(key);
     if (!placeholder) {
@@ -124,6 +128,17 @@ export function maskText(
     pos = span.end;
   }
   return { masked: out + text.slice(pos), placeholders };
+}
+
+/** JSON string content as the text it stands for; a span cut inside an escape stays as it was. */
+function jsonDecoded(raw: string): string {
+  if (!raw.includes('\\')) return raw;
+  try {
+    const v: unknown = JSON.parse(`"${raw}"`);
+    return typeof v === 'string' ? v : raw;
+  } catch {
+    return raw;
+  }
 }
 
 function mergeOverlaps(entities: PiiEntity[], len: number): Array<{ type: string; start: number; end: number }> {

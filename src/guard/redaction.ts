@@ -8,6 +8,8 @@ import { canonicalPlaceholder, LOOSE_PLACEHOLDER, MAX_PLACEHOLDER_INNER } from '
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
   role: string;
+  /** Tool-call arguments: JSON text, so a value found there is JSON string content (escapes and all). */
+  json?: boolean;
   get(): string;
   set(value: string): void;
 }
@@ -37,7 +39,7 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
       for (const c of calls) {
         const fn = c && typeof c === 'object' ? (c as { function?: { arguments?: unknown } }).function : undefined;
         if (fn && typeof fn === 'object' && typeof fn.arguments === 'string') {
-          slots.push({ role, get: () => fn.arguments as string, set: (v) => (fn.arguments = v) });
+          slots.push({ role, json: true, get: () => fn.arguments as string, set: (v) => (fn.arguments = v) });
         }
       }
     }
@@ -73,7 +75,7 @@ function indexOf(restore: ReadonlyMap<string, string>): PlaceholderIndex {
 
 /** Put original values back, also where the model changed a placeholder's case or spacing
  *  (placeholders.ts); placeholders the request did not create are left as they are.
- *  `encode` shapes a value for where it lands (jsonStringSafe inside tool-call arguments). */
+ *  `encode` shapes a value for where it lands (jsonEscaped inside tool-call arguments). */
 export function restoreText(text: string, restore: ReadonlyMap<string, string>, encode?: (value: string) => string): string {
   if (!restore.size || text.indexOf('<') < 0) return text;
   const idx = indexOf(restore);
@@ -84,18 +86,13 @@ export function restoreText(text: string, restore: ReadonlyMap<string, string>, 
 }
 
 /**
- * Tool-call arguments are JSON, so a placeholder there sits inside a JSON string. A value taken from
- * plain text (an address over two lines, a name in quotes) would break that JSON for the client, so
- * it is escaped; a value that already reads as JSON string content (taken from earlier arguments,
- * escapes and all) goes back as it was.
+ * Tool-call arguments are JSON, so a placeholder there sits inside a JSON string: the value goes
+ * back JSON-escaped. Restore values are plain text (maskText decodes what it takes from arguments),
+ * so every value is escaped. Guessing instead ("already reads as JSON, leave it") turned a plain
+ * 'DOMAIN\new_user' into a newline for the client's JSON.parse.
  */
-export function jsonStringSafe(value: string): string {
-  try {
-    JSON.parse(`"${value}"`);
-    return value;
-  } catch {
-    return JSON.stringify(value).slice(1, -1);
-  }
+export function jsonEscaped(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
 }
 
 /**
@@ -168,7 +165,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         for (const k of TEXT_FIELDS) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
         for (const call of arr(msg.tool_calls)) {
           const fn = obj(call.function);
-          if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, jsonStringSafe);
+          if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, jsonEscaped);
         }
       }
       return completion;
@@ -185,7 +182,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
           }
           for (const call of arr(delta.tool_calls)) {
             const fn = obj(call.function);
-            if (fn && typeof fn.arguments === 'string') fn.arguments = field(`${ci}/tool/${String(call.index ?? 0)}`, jsonStringSafe).push(fn.arguments);
+            if (fn && typeof fn.arguments === 'string') fn.arguments = field(`${ci}/tool/${String(call.index ?? 0)}`, jsonEscaped).push(fn.arguments);
           }
         }
         if (finishing) flushChoice(ci, choice, streams);

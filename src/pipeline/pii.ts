@@ -81,7 +81,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     slots.forEach((slot, i) => {
       const ents = found[i].filter((e) => denied.has(e.type.toUpperCase()));
       if (!ents.length) return;
-      const { masked, placeholders } = maskText(slot.get(), ents, state);
+      const { masked, placeholders } = maskText(slot.get(), ents, state, { json: slot.json });
       slot.set(masked);
       count += placeholders.length;
     });

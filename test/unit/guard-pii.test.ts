@@ -190,3 +190,62 @@ describe('restore', () => {
     expect(a.choices[1].delta.content + b.choices[0].delta.content).toBe('y 123-45-6789');
   });
 });
+
+describe('values between plain text and JSON tool-call arguments', () => {
+  // A request whose user text holds a value with a backslash and whose earlier assistant tool call
+  // holds an address written with a JSON \n escape; the model answers with both placeholders in
+  // content and in new tool-call arguments (JSON and streamed).
+  const ent = (text: string, value: string, type: string) => ({ type, start: text.indexOf(value), end: text.indexOf(value) + value.length, confidence: 1, source: 'model' as const });
+  function redact() {
+    const user = 'Log in as DOMAIN\\new_user please';
+    const args = JSON.stringify({ addr: '12 Main St\nSpringfield' });
+    const body: ChatBody = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: user },
+        { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'ship', arguments: args } }] },
+      ],
+    };
+    const slots = collectTextSlots(body);
+    const state = newMaskState(body);
+    const found = [[ent(user, 'DOMAIN\\new_user', 'PERSON')], [ent(args, '12 Main St\\nSpringfield', 'ADDRESS')]];
+    slots.forEach((slot, i) => slot.set(maskText(slot.get(), found[i]!, state, { json: slot.json }).masked));
+    return { body, restore: state.restore };
+  }
+
+  it('restore into arguments keeps their JSON meaning, restore into content gives the plain text', () => {
+    const { body, restore } = redact();
+    expect(body.messages[0]!.content).toBe('Log in as <PERSON_1> please');
+    expect(JSON.parse((body.messages[1] as unknown as { tool_calls: Array<{ function: { arguments: string } }> }).tool_calls[0]!.function.arguments)).toEqual({ addr: '<ADDRESS_1>' });
+    const answer = {
+      choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: 'As <person 1> to <ADDRESS_1>.', tool_calls: [{ id: 'u', type: 'function', function: { name: 'login', arguments: '{"user": "<Person_1>", "addr": "<ADDRESS_1>"}' } }] } }],
+    };
+    const out = restoreTap(restore).json!(answer) as typeof answer;
+    const msg = out.choices[0]!.message;
+    expect(msg.content).toBe('As DOMAIN\\new_user to 12 Main St\nSpringfield.');
+    // Before: the plain value went into the JSON raw ('DOMAIN\new_user' parses with a newline) and the
+    // escaped one came back into content with a literal backslash-n.
+    expect(JSON.parse(msg.tool_calls[0]!.function.arguments)).toEqual({ user: 'DOMAIN\\new_user', addr: '12 Main St\nSpringfield' });
+
+    const tap = restoreTap(restore);
+    const argText = '{"user": "<Person_1>", "addr": "<ADDRESS_1>"}';
+    let streamed = '';
+    for (const ch of argText) {
+      const c = tap.chunk!({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: ch } }] }, finish_reason: null }] }) as { choices: Array<{ delta: { tool_calls: Array<{ function: { arguments: string } }> } }> };
+      streamed += c.choices[0]!.delta.tool_calls[0]!.function.arguments;
+    }
+    for (const c of tap.end!() as Array<{ choices: Array<{ delta: { tool_calls?: Array<{ function: { arguments: string } }> } }> }>) streamed += c.choices[0]!.delta.tool_calls?.[0]?.function.arguments ?? '';
+    expect(JSON.parse(streamed)).toEqual({ user: 'DOMAIN\\new_user', addr: '12 Main St\nSpringfield' });
+  });
+
+  it('one value written plainly and JSON-escaped gets one placeholder', () => {
+    const state = newMaskState();
+    const plain = 'ship to 12 Main St\nSpringfield';
+    const json = '{"to":"12 Main St\\nSpringfield"}';
+    const a = maskText(plain, [ent(plain, '12 Main St\nSpringfield', 'ADDRESS')], state).masked;
+    const b = maskText(json, [ent(json, '12 Main St\\nSpringfield', 'ADDRESS')], state, { json: true }).masked;
+    expect(a).toBe('ship to <ADDRESS_1>');
+    expect(b).toBe('{"to":"<ADDRESS_1>"}');
+    expect([...state.restore]).toEqual([['<ADDRESS_1>', '12 Main St\nSpringfield']]);
+  });
+});
