@@ -14,6 +14,7 @@ import { REPO } from './gateway-harness.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
 import { EnvoyClient, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
 import { promtool } from '../fixtures/promtool.ts';
+import { firstEventThenRest } from './helpers/sse-stream.ts';
 
 let mock: MockServer;
 let packs: string;
@@ -109,21 +110,7 @@ async function slowStream(gw: Gateway) {
     headers: { 'content-type': 'application/json', 'x-mock-chunk-delay-ms': '300' },
     body: JSON.stringify({ model: 'MoM', stream: true, messages: [{ role: 'user', content: 'What is the derivative of x squared?' }] }),
   });
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let text = '';
-  while (!text.includes('\n\n')) text += dec.decode((await reader.read()).value, { stream: true });
-  const rest = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return { text, clean: true };
-        text += dec.decode(value, { stream: true });
-      }
-    } catch {
-      return { text, clean: false };
-    }
-  })();
+  const { rest } = await firstEventThenRest(res);
   return { model: res.headers.get('x-vsr-selected-model'), rest };
 }
 

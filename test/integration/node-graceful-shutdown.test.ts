@@ -12,6 +12,7 @@ import { REPO } from './gateway-harness.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
 import { completionChunks } from '../../src/mock/answers.ts';
 import { EnvoyClient, requestBody, requestHeaders } from './helpers/envoy-client.ts';
+import { firstEventThenRest } from './helpers/sse-stream.ts';
 
 let mock: MockServer;
 const procs: ChildProcess[] = [];
@@ -73,27 +74,7 @@ async function slowStream(base: string, chunkDelayMs: number) {
     body: JSON.stringify({ model: 'qwen3', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
   });
   expect(res.status).toBe(200);
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let text = '';
-  while (!text.includes('\n\n')) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += dec.decode(value, { stream: true });
-  }
-  // The rest of the body: resolves with all the text, and whether the transfer ended cleanly.
-  const rest = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return { text, clean: true };
-        text += dec.decode(value, { stream: true });
-      }
-    } catch {
-      return { text, clean: false };
-    }
-  })();
-  return { rest };
+  return firstEventThenRest(res);
 }
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
