@@ -82,4 +82,32 @@ describe('ext_proc PII restore', () => {
     expect(events.at(-1)).toBe('data: [DONE]');
     s.end();
   });
+  it('STREAMED chunks cut inside multibyte characters and a placeholder, then an empty end_of_stream chunk', async () => {
+    const s = await open(true, 'text/event-stream');
+    const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const text = 'Grüße — <Email Address 2>😀 日本 x<EMAIL_ADDRESS_2>y';
+    const bytes = new TextEncoder().encode(ev({ content: text.slice(0, 14) }) + ev({ content: text.slice(14) }) + ev({}, 'stop') + 'data: [DONE]\n\n');
+    // Byte offsets inside ü (2 bytes), — (3), 😀 (4), 日 (3) and the second placeholder.
+    const inside = (ch: string, k: number) => Buffer.from(bytes).indexOf(Buffer.from(ch)) + k;
+    const cuts = [inside('ü', 1), inside('—', 2), inside('😀', 1), inside('😀', 3), inside('日', 2), inside('_ADDRESS_2>y', 3), bytes.length];
+    const sent: Buffer[] = [];
+    let at = 0;
+    for (const cut of cuts) {
+      const rb = await s.send({ response_body: { body: Buffer.from(bytes.subarray(at, cut)), end_of_stream: false } });
+      const m = rb.response_body.response?.body_mutation;
+      sent.push(m?.body?.length ? Buffer.from(m.body) : m?.clear_body ? Buffer.alloc(0) : Buffer.from(bytes.subarray(at, cut)));
+      at = cut;
+    }
+    // Envoy ends the body with an empty chunk when the upstream's end came after its last data.
+    const last = await s.send({ response_body: { body: Buffer.alloc(0), end_of_stream: true } });
+    const lm = last.response_body.response?.body_mutation;
+    if (lm?.body?.length) sent.push(Buffer.from(lm.body));
+    const out = Buffer.concat(sent).toString('utf8');
+    expect(out).not.toContain('\uFFFD');
+    const events = out.split('\n\n').filter((e) => e.trim());
+    const content = events.filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices[0].delta.content ?? '').join('');
+    expect(content).toBe('Grüße — ann@example.com😀 日本 xann@example.comy');
+    expect(events.at(-1)).toBe('data: [DONE]');
+    s.end();
+  });
 });

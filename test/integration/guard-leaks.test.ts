@@ -1,7 +1,8 @@
 // No leaks: drive personal data through every door of a real semroute process (gateway allow /
 // block / redact / stream, auto routing, jailbreak block, the classification API, error paths, a
-// session header) with debug logs and stdout tracing on, then grep everything the process wrote
-// (stdout, stderr) and its /metrics for the values.
+// session header, ext_proc with Envoy played over gRPC: redact + restore of JSON and STREAMED SSE
+// answers, the cache's recording of a streamed answer) with debug logs and stdout tracing on, then
+// grep everything the process wrote (stdout, stderr) and its /metrics for the values.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { REPO } from './gateway-harness.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
+import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
 
 // Distinctive values, so a hit in the output can only come from this test.
 const V = {
@@ -30,6 +32,7 @@ let proc: ChildProcess;
 let out = '';
 let err = '';
 let base = '';
+let extPort = 0;
 
 beforeAll(async () => {
   mock = await startMockServer();
@@ -47,6 +50,7 @@ beforeAll(async () => {
     semantic_cache: { enabled: true, similarity_threshold: 0.8 },
     classifier: { pii_model: { threshold: 0.7 } },
     observability: { logging: { level: 'debug' }, tracing: { enabled: true, exporter: { type: 'stdout' } } },
+    extproc: { enabled: true, host: '127.0.0.1', port: 0 },
     packs: { dir: join(REPO, 'models'), category: 'domain', jailbreak: 'jailbreak', pii: 'pii', embedding: 'embedding', extra: ['intent'] },
   };
   const file = join(dir, 'config.json');
@@ -63,6 +67,12 @@ beforeAll(async () => {
     const m = /"port":(\d+)[^\n]*semroute listening|semroute listening[^\n]*"port":(\d+)/.exec(out);
     if (m) base = `http://127.0.0.1:${m[1] ?? m[2]}`;
     else if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`semroute did not start: ${err.slice(-2000)}`);
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  while (!extPort) {
+    const m = /"port":(\d+)[^\n]*ext_proc server listening/.exec(out);
+    if (m) extPort = Number(m[1]);
+    else if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`ext_proc did not start: ${err.slice(-2000)}`);
     else await new Promise((r) => setTimeout(r, 100));
   }
 }, 120_000);
@@ -130,6 +140,50 @@ describe('PII never reaches logs, traces or metrics', () => {
     await post('/api/v1/classify/security', JSON.stringify({ text: PROMPT, options: { sensitivity: V.ssn } }));
     await post('/v1/chat/completions', JSON.stringify({ model: 'qwen3', messages: user }), { 'x-mock-status': '500' });
     await fetch(`${base}/v1/${encodeURIComponent(V.email)}`).then((r) => r.text());
+  });
+
+  it('drives PII through ext_proc: redact + restore of JSON and STREAMED SSE answers, a streamed answer the cache records', async () => {
+    const envoy = new EnvoyClient(`127.0.0.1:${extPort}`);
+    const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-user-id': V.email };
+    const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    try {
+      // Questions the gateway part did not ask, so the cache misses and records the streamed answer.
+      const other = [`Write a haiku about autumn leaves for ${V.name} (${V.email}).`, `Explain TCP slow start to ${V.name}, reachable at ${V.email} or ${V.phone}.`];
+      const cases = [['deepseek-v3', true, PROMPT], ['deepseek-v3', false, PROMPT], ['qwen3', true, other[0]], ['MoM', true, other[1]]] as const;
+      for (const [model, stream, prompt] of cases) {
+        const s = envoy.open();
+        await s.send(requestHeaders(CHAT));
+        const rb = await s.send(requestBody(JSON.stringify({ model, stream, messages: [{ role: 'user', content: prompt }] })));
+        expect(rb.response, model).toBe('request_body');
+        const m = rb.request_body?.response?.body_mutation?.body;
+        // What the model read: masked for the redacting model, the user's text otherwise; the answer echoes it.
+        const read: string = m ? JSON.parse(Buffer.from(m).toString()).messages.at(-1).content : prompt;
+        if (model === 'deepseek-v3') expect(read).not.toContain(V.email);
+        let sent = '';
+        if (stream) {
+          const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+          // Read by the restore tap (deepseek-v3) or recorded for the cache (qwen3, MoM -> qwen3).
+          expect(rh.mode_override?.response_body_mode, model).toBe('STREAMED');
+          const sse = ev({ role: 'assistant', content: '' }) + ev({ content: read.slice(0, 40) }) + ev({ content: read.slice(40) }) + ev({ refusal: read }) + ev({}, 'stop') + 'data: [DONE]\n\n';
+          for (let at = 0; at < sse.length; at += 37) {
+            const r = await s.send(responseBody(sse.slice(at, at + 37), at + 37 >= sse.length));
+            const b = r.response_body?.response?.body_mutation;
+            sent += b?.body?.length ? Buffer.from(b.body).toString() : b?.clear_body ? '' : sse.slice(at, at + 37);
+          }
+        } else {
+          await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }));
+          const answer = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: read, refusal: read }, finish_reason: 'stop' }] });
+          const r = await s.send(responseBody(answer));
+          const b = r.response_body?.response?.body_mutation?.body;
+          sent = b?.length ? Buffer.from(b).toString() : answer;
+        }
+        s.end();
+        // The client reads the values back (restored, or never masked): only the process's output must not.
+        expect(JSON.parse(JSON.stringify(sent)), `${model} ${stream ? 'SSE' : 'JSON'}`).toContain(V.email);
+      }
+    } finally {
+      envoy.close();
+    }
   });
 
   it('none of the values appear in stdout, stderr or /metrics', async () => {
