@@ -9,6 +9,7 @@ import type { ImmediateResponse, PipelineContext, ResponseTap } from './context.
 import { cacheHitResponse } from '../cache/hit-response.ts';
 import { lookupThreshold, planCache, thresholdFor } from '../cache/plan.ts';
 import { assembleChunks, isCompleteAnswer } from '../cache/sse.ts';
+import { MAX_RECORDED_CHARS } from '../upstream/sse-events.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
@@ -67,6 +68,9 @@ function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vecto
       if (ctx.pii?.entities.length) return skip('pii');
       const full = (sse?.length ? assembleChunks(sse) : undefined) ?? completion;
       if (!isCompleteAnswer(full, sse)) return skip('incomplete');
+      // An entry is no larger than a streamed answer may be recorded (sse-events.ts; a longer stream
+      // never reaches this tap): one 50 MB JSON answer would otherwise be held for the whole TTL.
+      if (!sse?.length && JSON.stringify(full).length > MAX_RECORDED_CHARS) return skip('too_large');
       await deps.cache!.store(key, vector, {
         completion: full,
         sse: sse?.length ? [...sse] : undefined,

@@ -13,6 +13,7 @@ import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { MAX_RECORDED_CHARS } from '../../src/upstream/sse-events.ts';
 
 interface Gw { url: string; deps: AppDeps & { close(): Promise<void> }; served: Served }
 
@@ -237,5 +238,32 @@ describe.skipIf(!packsAvailable())('semantic cache replays refusals', () => {
     expect(json.hit).toBe('true');
     expect(JSON.parse(json.text).choices[0].message).toMatchObject({ content: null, refusal: REFUSAL });
     expect(calls).toBe(before + 1);
+  });
+
+  it('an answer longer than the record cap is not stored, JSON (counted too_large) or streamed', async () => {
+    const g = await memoryGateway();
+    const long = 'All work and no play makes Jack a dull boy. '.repeat(Math.ceil(MAX_RECORDED_CHARS / 44) + 1000);
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'r3', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: long }, finish_reason: 'stop' }] }));
+    };
+    const q = 'Repeat the famous line from The Shining many times over';
+    const before = calls;
+    expect((await ask(g, q)).hit).toBeNull();
+    await until(() => g.deps.metrics.render().includes('llm_cache_write_skipped_total{reason="too_large"} 1'));
+    expect((await ask(g, q)).hit, 'before: stored, then a hit').toBeNull();
+
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < long.length; i += 65536) res.write(chunk({ content: long.slice(i, i + 65536) }));
+      res.end(chunk({}, 'stop') + 'data: [DONE]\n\n');
+    };
+    const q2 = 'Type the same sentence from that horror novel again and again';
+    const live = await ask(g, q2, { stream: true });
+    expect(live.hit).toBeNull();
+    expect(live.text.length).toBeGreaterThan(long.length);
+    expect((await ask(g, q2, { stream: true })).hit, 'before: recorded whole, then a hit').toBeNull();
+    expect(g.deps.cache!.size()).toBe(0);
+    expect(calls).toBe(before + 4);
   });
 });
