@@ -18,7 +18,7 @@ export interface LoadConfiguredOptions {
    * Fused packs of at least this many bytes run alone on the fused session and their own session is
    * released (their weights held once); smaller ones keep their own session for calls alone, which
    * are then as fast as unfused. Default 4 MiB: jailbreak (1.5 MiB) keeps its session, domain
-   * (6.7 MiB) and embedding (4.5 MiB) do not. Infinity keeps every own session.
+   * (7.8 MiB) and embedding (4.5 MiB) do not. Infinity keeps every own session.
    */
   ownSessionBelowBytes?: number;
 }
