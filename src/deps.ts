@@ -31,4 +31,10 @@ export interface AppDeps {
   streamBody?(reader: BodyReader): BodyInit;
   /** True once the runtime is shutting down: /ready answers 503 so traffic moves elsewhere. */
   draining?(): boolean;
+  /**
+   * Work a request leaves running after its answer went out (the done taps' cache store): the runtime
+   * keeps what it uses alive until it settles (Node: the config generation, so a reload that replaced
+   * the cache closes it after the write). Absent: the work just runs.
+   */
+  waitUntil?(work: Promise<unknown>): void;
 }

@@ -5,7 +5,7 @@
 // old config keeps serving. A valid one gets new deps, reusing what its change did not touch (the
 // metrics registry always, the cache and the loaded packs when their settings are the same), and
 // serves NEW requests; requests in flight finish on the deps they started with, and what the reload
-// replaced is freed once the last request using it is done.
+// replaced is freed once the last request using it is done (and the cache writes its answer started).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ServerResponse } from 'node:http';
@@ -22,9 +22,12 @@ import { packsToLoad, stagePacks } from '../../src/config/packs.ts';
 import { perRequestPacks } from '../../src/load-classifiers.ts';
 import { buildNodeDeps, loadNodeClassifiers, modelsRoot } from './deps.ts';
 import { hash, watchFolder } from './config-watch.ts';
+import { Part } from './shared-part.ts';
 
 export const RELOADS_METRIC = 'semroute_config_reloads_total';
 export const LAST_SUCCESS_METRIC = 'semroute_config_last_reload_success_timestamp_seconds';
+/** How long close() waits for work answers left running (a cache write) before it frees everything. */
+const CLOSE_WAIT_MS = 2_000;
 
 /** Reads and validates a config file as start-up does; no path: the bundled default. */
 export function readConfigFile(path: string | undefined): { loaded: LoadedConfig; text: string } {
@@ -63,32 +66,6 @@ const classifiersKey = (c: Config) =>
 const cacheKey = (c: Config) => JSON.stringify({ cache: c.semantic_cache ?? null, embedding: stagePacks(c).embedding, root: modelsRoot(c) });
 const upstreamKey = (c: Config) => JSON.stringify([c.upstream.keep_alive_connections, c.upstream.connect_timeout_ms]);
 
-/** A part of the deps that several generations may share; freed when the last holder lets go. */
-class Part<T> {
-  private holders = 0;
-  private freed = false;
-  constructor(
-    readonly key: string,
-    readonly value: T,
-    private readonly free: (v: T) => Promise<void> | undefined,
-  ) {}
-  hold(): this {
-    this.holders++;
-    return this;
-  }
-  /** Resolves true when this was the last holder and the part is now freed. */
-  async drop(): Promise<boolean> {
-    if (--this.holders > 0) return false;
-    await this.freeNow();
-    return true;
-  }
-  async freeNow(): Promise<void> {
-    if (this.freed) return;
-    this.freed = true;
-    await this.free(this.value)?.catch(() => {});
-  }
-}
-
 type Fetch = (req: Request, env?: unknown) => Response | Promise<Response>;
 
 interface Generation {
@@ -97,6 +74,8 @@ interface Generation {
   parts: { classifiers: Part<AppDeps['classifiers']>; cache: Part<AppDeps['cache']>; upstream: Part<AppDeps['upstream']> };
   inflight: number;
   retired: boolean;
+  /** Its parts were dropped: nothing may hold it again (a second drop would free a part the next one shares). */
+  freed?: boolean;
 }
 
 export interface LiveConfigOptions {
@@ -164,30 +143,47 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
       const deps = await buildNodeDeps(config, { logger, metrics, classifiers: classifiers.value, cache: reuseCache?.value, upstream: reuseUpstream?.value });
       const cache = reuseCache ?? (made[made.length] = part(cacheKey(config), deps.cache, (c) => c?.close?.()));
       const upstream = reuseUpstream ?? (made[made.length] = part(upstreamKey(config), deps.upstream, (u) => u.close?.()));
-      if (classifiers !== prev?.parts.classifiers) recordPackMetrics(metrics, deps.classifiers);
       opts.prepare?.(deps);
       const parts = { classifiers: classifiers.hold(), cache: cache.hold(), upstream: upstream.hold() };
-      return { deps, fetch: createApp(deps).fetch, parts, inflight: 0, retired: false };
+      const g: Generation = { deps, fetch: createApp(deps).fetch, parts, inflight: 0, retired: false };
+      deps.waitUntil = holdWhile(g);
+      return g;
     } catch (err) {
       for (const p of made) await p.freeNow();
       throw err;
     }
   }
 
-  let cur = await generation(opts.initial.loaded.config);
-  let lastText = opts.initial.text;
-  metrics.set(LAST_SUCCESS_METRIC, {}, Date.now() / 1000);
-
+  // Work left running after answers (done taps), so close() can wait for it.
+  const background = new Set<Promise<unknown>>();
   const enter = (g: Generation) => void g.inflight++;
   const leave = (g: Generation) => {
     if (--g.inflight === 0 && g.retired) void freeGeneration(g);
   };
+  // Work a request leaves running after its answer (the done taps' cache store) holds the generation
+  // like a request: a reload that replaced the cache frees it after that write. Made out here, not in
+  // generation(): a closure there would share its scope with the parts' free functions, and a reused
+  // part would then keep the generation that made it reachable.
+  const holdWhile = (g: Generation) => (work: Promise<unknown>) => {
+    if (g.freed) return;
+    enter(g);
+    const p = work.then(() => leave(g), () => leave(g));
+    background.add(p);
+    void p.then(() => background.delete(p));
+  };
   const freeGeneration = async (g: Generation) => {
+    if (g.freed) return;
+    g.freed = true;
     const names = Object.keys(g.parts) as Array<keyof Generation['parts']>;
     const dropped = await Promise.all(names.map((k) => g.parts[k].drop()));
     const freed = names.filter((_, i) => dropped[i]);
     if (g.retired && freed.length) logger.info({ freed }, 'config reload: what the previous config used alone is freed');
   };
+
+  let cur = await generation(opts.initial.loaded.config);
+  recordPackMetrics(metrics, cur.parts.classifiers.value);
+  let lastText = opts.initial.text;
+  metrics.set(LAST_SUCCESS_METRIC, {}, Date.now() / 1000);
 
   let stopped = false;
   let chain: Promise<unknown> = Promise.resolve();
@@ -224,6 +220,9 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     }
     const prev = cur;
     cur = next;
+    // The pack gauges describe the packs serving new requests (recorded at the switch, not at the
+    // load: a reload given up after loading must not show its packs).
+    if (next.parts.classifiers !== prev.parts.classifiers) recordPackMetrics(metrics, next.parts.classifiers.value);
     // Requests still running on the previous config keep their model names as labels too.
     const known = new Set([...knownModels(config), ...knownModels(prev.deps.config)]);
     for (const label of MODEL_LABELS) metrics.restrictLabel(label, known);
@@ -320,6 +319,9 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
       stop();
       await chain;
       process.off('SIGHUP', onHup);
+      // Cache writes of answers that ended during the drain, for a little while: they need the cache.
+      const settled = Promise.allSettled([...background]);
+      await Promise.race([settled, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
       // After the drain: every part goes, whoever still holds it.
       await Promise.all([...live].map((p) => p.freeNow()));
     },

@@ -107,9 +107,18 @@ export function buildClassifierInfo(config: Config, classifiers: Classifiers): R
   };
 }
 
-/** Pack gauges for dashboards: llm_classifier_pack_{info,size_bytes,load_seconds}. Call once after loading. */
+const PACK_GAUGES = ['llm_classifier_pack_info', 'llm_classifier_pack_size_bytes', 'llm_classifier_pack_load_seconds'];
+
+/**
+ * Pack gauges for dashboards: llm_classifier_pack_{info,size_bytes,load_seconds}. Call after loading;
+ * each call replaces what the one before recorded, so after a config reload that loaded other packs
+ * (or the same ones on another provider) a scrape shows only the packs that serve now.
+ */
 export function recordPackMetrics(metrics: Metrics, classifiers: Classifiers): void {
-  for (const p of safeInfo(classifiers)) {
+  const packs = safeInfo(classifiers);
+  // Cleared and set in one synchronous run: no scrape can see the gauges empty.
+  for (const name of PACK_GAUGES) metrics.clear?.(name);
+  for (const p of packs) {
     metrics.set('llm_classifier_pack_info', { pack: p.name, task: p.task, provider: p.provider, engine: p.engine }, 1);
     metrics.set('llm_classifier_pack_size_bytes', { pack: p.name }, p.sizeBytes);
     metrics.set('llm_classifier_pack_load_seconds', { pack: p.name }, p.loadTimeMs / 1000);

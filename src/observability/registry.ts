@@ -29,6 +29,8 @@ export interface Registry extends Metrics {
   alias(from: string, to: string): void;
   /** Label values outside `allowed` are recorded as "other" (e.g. model names from the config). */
   restrictLabel(label: string, allowed: Iterable<string>): void;
+  /** Drops every series of a family (a labelled one loses them all; one without labels keeps its one series, reset to 0). */
+  clear(name: string): void;
   /** Called before each render, e.g. to sample process metrics. */
   addCollector(collect: () => void): void;
   /** Current value of a counter/gauge series, or a histogram's count (for tests and /info). */
@@ -190,6 +192,12 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
     },
     addCollector(collect) {
       collectors.push(collect);
+    },
+    clear(name) {
+      const fam = families.get(sanitizeMetricName(aliases.get(name) ?? name));
+      if (!fam) return;
+      fam.series.clear();
+      if (fam.labels.length === 0) getSeries(fam, []);
     },
     inc(name, labels, value = 1) {
       if (!Number.isFinite(value) || value < 0) return;

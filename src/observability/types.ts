@@ -8,6 +8,8 @@ export interface Metrics {
   inc(name: string, labels?: Labels, value?: number): void;
   observe(name: string, labels: Labels, value: number): void;
   set(name: string, labels: Labels, value: number): void;
+  /** Drops every series of a metric: for gauges that describe what is loaded now and are replaced whole. */
+  clear?(name: string): void;
   /** Prometheus text exposition format. */
   render(): string;
 }

@@ -175,10 +175,14 @@ function usageOf(obj: Record<string, unknown> | undefined): Record<string, unkno
 }
 
 function runDoneTaps(deps: AppDeps, ctx: PipelineContext, answer: { status: number; completion: Record<string, unknown>; sse?: string[] }): void {
+  const work: Promise<void>[] = [];
   for (const t of ctx.taps) {
     if (!t.done) continue;
-    Promise.resolve()
+    work.push(Promise.resolve()
       .then(() => t.done!(answer))
-      .catch((err) => deps.logger.warn({ requestId: ctx.requestId, tap: t.name, err: err instanceof Error ? err.message : 'error' }, 'response tap failed'));
+      .catch((err) => deps.logger.warn({ requestId: ctx.requestId, tap: t.name, err: err instanceof Error ? err.message : 'error' }, 'response tap failed')));
   }
+  // Not awaited (the client's last bytes do not wait for a cache write), but announced before the
+  // answer ends, so what the taps use (the cache) outlives them.
+  if (work.length) deps.waitUntil?.(Promise.all(work));
 }

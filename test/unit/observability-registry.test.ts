@@ -177,4 +177,25 @@ describe('prometheus registry', () => {
     expect(reg.render()).toContain('sampled 1');
     expect(reg.render()).toContain('sampled 2');
   });
+
+  it('clear drops a family\'s series (freeing their cap room) and keeps the family declared', () => {
+    const reg = createRegistry({ maxSeriesPerMetric: 2 });
+    reg.declare({ name: 'loaded_info', help: 'h', type: 'gauge', labels: ['pack'] });
+    reg.declare({ name: 'plain', help: 'h', type: 'gauge' });
+    reg.set('loaded_info', { pack: 'a' }, 1);
+    reg.set('loaded_info', { pack: 'b' }, 1);
+    reg.set('plain', {}, 7);
+    reg.clear('loaded_info');
+    reg.clear('plain');
+    reg.clear('never_declared');
+    const text = reg.render();
+    expect(text).toContain('# TYPE loaded_info gauge');
+    expect(text).not.toContain('loaded_info{');
+    expect(text).toContain('plain 0');
+    reg.set('loaded_info', { pack: 'c' }, 1);
+    reg.set('loaded_info', { pack: 'd' }, 1);
+    expect(reg.render()).not.toContain('pack="other"');
+    expect(reg.value('loaded_info', { pack: 'a' })).toBeUndefined();
+    expect(reg.value('loaded_info', { pack: 'd' })).toBe(1);
+  });
 });

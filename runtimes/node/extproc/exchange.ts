@@ -24,6 +24,8 @@ export interface ExchangeOptions {
   rewritePath: boolean;
   logger: Logger;
   metrics: Metrics;
+  /** Keeps the stream's deps (the cache) alive for done taps still running after its last reply (AppDeps.waitUntil). */
+  waitUntil?(work: Promise<unknown>): void;
 }
 
 /** An answer to send, or 'end' to close the stream cleanly (Envoy then carries on without us). */
@@ -194,7 +196,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
         opts.logger.warn({ tap: tap.name, err: errorName(err) }, 'ext_proc: response tap failed');
       }
     };
-    return Promise.all(forwarded!.taps.filter((t) => t.done).map(run)).then(() => undefined);
+    const work = Promise.all(forwarded!.taps.filter((t) => t.done).map(run)).then(() => undefined);
+    opts.waitUntil?.(work);
+    return work;
   }
 
   return async function onMessage(msg: ProcessingRequest): Promise<ExchangeReply> {

@@ -54,6 +54,7 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
           rewritePath: s.rewrite_path,
           logger: deps.logger,
           metrics: deps.metrics,
+          waitUntil: deps.waitUntil,
         },
       };
       perDeps.set(deps, v);
