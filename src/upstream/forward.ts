@@ -129,6 +129,11 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         }
         done({ status: res.status, endpoint: used, ttftMs, error: reason === 'upstream_5xx' ? 'stream_error' : reason });
       },
+      onRewriteStopped() {
+        // An endless (broken or hostile) event: the rest of the answer goes out unrestored, so say so.
+        deps.logger.warn({ requestId: ctx.requestId, endpoint: used }, 'an SSE event outgrew the rewrite bound; rest passed through unrestored');
+        deps.metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'event_too_large' });
+      },
       // A stalled stream ends with an OpenAI-shaped error event (SDKs raise it as an APIError) and a
       // close, rather than a bare cut the client cannot tell from a network fault. Not cached: onEnd never ran.
       endWith(err) {

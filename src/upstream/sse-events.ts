@@ -58,6 +58,20 @@ export class SseEventSplitter {
     return rest;
   }
 
+  /**
+   * What is held for the unfinished event, handed over and forgotten, for a reader that stops
+   * splitting and passes the rest on as it comes: the characters as they came, save that line ends
+   * are \n as in every event the splitter gives (the same for an SSE parser); a '\r' that may start a
+   * CRLF is last, as it came.
+   */
+  release(): string {
+    const held = this.parts.join('') + this.pendingCr;
+    this.parts = [];
+    this.held = 0;
+    this.pendingCr = '';
+    return held;
+  }
+
   /** True when nothing but whitespace follows the last complete event. */
   atBoundary(): boolean {
     return !(this.parts.join('') + this.pendingCr).trim();
@@ -101,6 +115,25 @@ export function withChunk(ev: ParsedEvent, chunk: Record<string, unknown>): stri
 export const MAX_RECORDED_CHARS = 8 * 1024 * 1024;
 
 /**
+ * Most characters of one unfinished event a rewriting reader holds: a chunk tap (PII restore) needs
+ * events whole, so without a bound an upstream that never ends an event (broken or hostile) grows
+ * the gateway's (or ext_proc's) memory for as long as it sends. The record cap's bound, as it is far above any chat chunk.
+ */
+export const MAX_HELD_EVENT_CHARS = MAX_RECORDED_CHARS;
+
+/**
+ * For a rewriting reader whose unfinished event outgrew `max`: the text to send now, after which the
+ * rest of the answer goes on untouched and nothing is stored (undefined while within the bound, or
+ * when nothing rewrites). It is what the taps hold (a placeholder's start, held back), then the held
+ * event as it came: placeholders the client gets unrestored carry no personal data, and no byte is
+ * dropped or moved.
+ */
+export function releaseOversized(splitter: SseEventSplitter, tapped: TappedEvents, max = MAX_HELD_EVENT_CHARS): string | undefined {
+  if (!tapped.rewrite || splitter.pendingLength <= max) return undefined;
+  return tapped.abandon() + splitter.release();
+}
+
+/**
  * Each event of an answer read through the response taps, the same way for the gateway's watch
  * (sse.ts) and ext_proc's STREAMED body (runtimes/node/extproc/sse-rewrite.ts): chat chunks go through
  * the chunk taps (rewritten only when one rewrites), and `events` records what the client gets, so
@@ -134,6 +167,13 @@ export class TappedEvents {
    *  (one endless event) pass the cap. */
   limit(pending: number): void {
     if (this.recordingOn && this.recorded + pending > this.maxRecorded) this.stop();
+  }
+
+  /** Stops rewriting and recording: what the taps still hold, as events with their blank lines. */
+  abandon(): string {
+    const held = this.end();
+    this.stop();
+    return held;
   }
 
   private record(ev: string): void {

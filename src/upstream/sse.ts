@@ -4,7 +4,8 @@ import type { ResponseTap } from '../pipeline/context.ts';
 import { readerStream, type BodyReader } from './types.ts';
 // One assembler for streamed answers (content, reasoning, tool calls), shared with the cache's replay.
 import { assembleChunks } from '../cache/sse.ts';
-import { SseEventSplitter, TappedEvents } from './sse-events.ts';
+import { releaseOversized, SseEventSplitter, TappedEvents } from './sse-events.ts';
+import { Utf8Stream } from './utf8-stream.ts';
 
 export interface StreamWatch {
   onFirstByte(): void;
@@ -14,6 +15,8 @@ export interface StreamWatch {
   onError(err: unknown): void;
   /** After onError: SSE text to end the stream with (then close) instead of erroring it. */
   endWith?(err: unknown): string | undefined;
+  /** Once, when rewriting stopped because one event outgrew its bound (sse-events.ts): the rest passes untouched. */
+  onRewriteStopped?(): void;
 }
 
 /** The watched answer as a web stream (it pulls one chunk ahead, as a ReadableStream does by default). */
@@ -28,10 +31,11 @@ export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps:
  * whole events. A read fails as the upstream read did, unless `endWith` ends the answer with an event.
  */
 export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: StreamWatch): BodyReader {
-  const rewrite = taps.some((t) => t.chunk);
+  // Until an event outgrows the bound a rewriting watch holds (then the rest passes untouched).
+  let rewrite = taps.some((t) => t.chunk);
   const collect = rewrite || taps.some((t) => t.done);
   // Only a collecting watch decodes as it goes (one decoder per answer: it keeps a split character).
-  const decoder = collect ? new TextDecoder() : undefined;
+  const decoder = collect ? new Utf8Stream() : undefined;
   const splitter = collect ? new SseEventSplitter() : undefined;
   // Events read through the taps and recorded as sent (shared with ext_proc's STREAMED body).
   const tapped = collect ? new TappedEvents(taps) : undefined;
@@ -138,7 +142,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         return r;
       }
       let out = '';
-      for (const ev of splitter!.push(decoder!.decode(r.value, { stream: true }))) out += `${tapped!.event(ev)}\n\n`;
+      for (const ev of splitter!.push(decoder!.decode(r.value))) out += `${tapped!.event(ev)}\n\n`;
       if (!rewrite) {
         // Only recorded, and too long to record (an event that never ends counts): read on as an
         // uncollected answer, whose tail still gives the usage.
@@ -149,6 +153,21 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
           tail.push(r.value);
         }
         return r;
+      }
+      const released = releaseOversized(splitter!, tapped!);
+      if (released !== undefined) {
+        // What this read completed, what the taps held, the held event, then a character cut at the
+        // end of this read: from here on the answer is an uncollected one (its tail gives the usage).
+        const head = ENCODER.encode(out + released);
+        const cut = decoder!.take();
+        const value = new Uint8Array(head.byteLength + cut.byteLength);
+        value.set(head);
+        value.set(cut, head.byteLength);
+        rewrite = false;
+        tail = new ByteTail();
+        tail.push(value);
+        watch.onRewriteStopped?.();
+        return chunk(value);
       }
       if (out) return chunk(ENCODER.encode(out));
     }

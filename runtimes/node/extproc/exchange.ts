@@ -4,7 +4,7 @@
 import type { Logger, Metrics } from '../../../src/observability/types.ts';
 import type { ResponseTap } from '../../../src/pipeline/context.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
-import { sseRewriter, type SseRewriter } from './sse-rewrite.ts';
+import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import {
   continueRequestBody,
   continueRequestHeaders,
@@ -24,6 +24,8 @@ export interface ExchangeOptions {
   rewritePath: boolean;
   logger: Logger;
   metrics: Metrics;
+  /** The gRPC message limit (extproc.max_message_bytes): what the SSE rewriter may send in one reply. */
+  maxMessageBytes: number;
   /** Keeps the stream's deps (the cache) alive for done taps still running after its last reply (AppDeps.waitUntil). */
   waitUntil?(work: Promise<unknown>): void;
 }
@@ -139,7 +141,16 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
     const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
-    if (sse && plain && tapsSse && !msg.response_headers?.end_of_stream) sseRewrite = sseRewriter(forwarded.taps);
+    if (sse && plain && tapsSse && !msg.response_headers?.end_of_stream) {
+      sseRewrite = sseRewriter(forwarded.taps, {
+        maxHeldChars: heldEventBound(opts.maxMessageBytes),
+        onStopped() {
+          // An endless (broken or hostile) event: the rest of the answer goes out unrestored, so say so.
+          opts.logger.warn({ requestId: forwarded?.requestId }, 'ext_proc: an SSE event outgrew the rewrite bound; rest passed through unrestored');
+          opts.metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'event_too_large' });
+        },
+      });
+    }
     // Rewritten events change the body's length, so a declared one would be wrong.
     const res = continueResponseHeaders(headerMutation(forwarded.responseHeaders, sseRewrite?.rewrites ? ['content-length'] : []));
     if (sseRewrite) res.mode_override = { response_body_mode: 'STREAMED' };
@@ -161,6 +172,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       }
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
       if (out === undefined) return continueResponseBody();
+      if (typeof out !== 'string') return continueResponseBody({ body_mutation: { body: out } });
       return continueResponseBody({ body_mutation: out ? { body: encoder.encode(out) } : { clear_body: true } });
     }
     if (!forwarded || !responseIsJson || responseStatus !== 200) return continueResponseBody();

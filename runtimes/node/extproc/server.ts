@@ -55,6 +55,8 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
           logger: deps.logger,
           metrics: deps.metrics,
           waitUntil: deps.waitUntil,
+          // The socket's limit, bound once like the socket.
+          maxMessageBytes: section.max_message_bytes,
         },
       };
       perDeps.set(deps, v);

@@ -4,18 +4,22 @@
 // chunk goes on as it came and the events are only recorded, for the done taps (the cache store).
 // Events are cut, read and recorded by the gateway's own code (src/upstream/sse-events.ts), and the
 // recorded answer is assembled by the cache's (src/cache/sse.ts), so both doors store the same thing.
+// An event that never ends is held only up to a bound (heldEventBound); past it the rewriter lets it
+// go as it came and passes the rest of the answer untouched, as the gateway does.
 import type { ResponseTap } from '../../../src/pipeline/context.ts';
 import { assembleChunks } from '../../../src/cache/sse.ts';
-import { SseEventSplitter, TappedEvents } from '../../../src/upstream/sse-events.ts';
+import { MAX_HELD_EVENT_CHARS, releaseOversized, SseEventSplitter, TappedEvents } from '../../../src/upstream/sse-events.ts';
+import { Utf8Stream } from '../../../src/upstream/utf8-stream.ts';
 
 export interface SseRewriter {
   /** True when the chunks are rewritten (the body's length changes); false when they only are read. */
   readonly rewrites: boolean;
   /**
-   * The bytes to send on in place of this chunk ('' when it completed no event), or undefined when
-   * no tap rewrites chunks and this one goes on as it came.
+   * The text to send on in place of this chunk ('' when it completed no event), or undefined when
+   * it goes on as it came (no tap rewrites chunks, or rewriting stopped). Bytes on the one chunk where
+   * rewriting stops (an event outgrew its bound): they may end inside a character the next chunk ends.
    */
-  push(bytes: Uint8Array | undefined, end: boolean): string | undefined;
+  push(bytes: Uint8Array | undefined, end: boolean): string | Uint8Array | undefined;
   /**
    * After the last chunk: the events as the client got them and the completion they assemble into
    * (undefined when an event is not JSON or there is no chunk), as the gateway hands its done taps.
@@ -23,24 +27,57 @@ export interface SseRewriter {
   answer(): { events: string[]; completion?: Record<string, unknown> };
 }
 
-export function sseRewriter(taps: readonly ResponseTap[]): SseRewriter {
-  const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * Most characters of an unfinished event the rewriter holds when one gRPC message may carry
+ * `maxMessageBytes`: the reply that lets the held event go carries all of it, at up to 3 UTF-8 bytes
+ * per character, so a quarter of the message is the bound, with room left for the chunk's own events
+ * (and never above the gateway's bound).
+ */
+export function heldEventBound(maxMessageBytes: number): number {
+  return Math.min(MAX_HELD_EVENT_CHARS, Math.floor(maxMessageBytes / 4));
+}
+
+export interface SseRewriterOptions {
+  /** Runs once when rewriting stops because one event outgrew `maxHeldChars`. */
+  onStopped?: () => void;
+  /** Bound on the unfinished event a rewriting tap makes the rewriter hold (default MAX_HELD_EVENT_CHARS). */
+  maxHeldChars?: number;
+}
+
+export function sseRewriter(taps: readonly ResponseTap[], opts: SseRewriterOptions = {}): SseRewriter {
+  const decoder = new Utf8Stream();
   const splitter = new SseEventSplitter();
   const tapped = new TappedEvents(taps);
+  let stopped = false;
   return {
     rewrites: tapped.rewrite,
     push(bytes, end) {
       // Only recorded, and the answer outgrew the cap: nothing more to read, the chunks go on as they came.
-      if (!tapped.rewrite && !tapped.recording) return undefined;
+      if (stopped || (!tapped.rewrite && !tapped.recording)) return undefined;
       let out = '';
-      for (const ev of splitter.push(decoder.decode(bytes ?? new Uint8Array(0), { stream: !end }))) out += `${tapped.event(ev)}\n\n`;
-      // An event that never ends counts too; a rewriting tap needs it whole, so only the recorder gives up.
+      for (const ev of splitter.push(decoder.decode(bytes ?? new Uint8Array(0), end))) out += `${tapped.event(ev)}\n\n`;
+      // An event that never ends counts too (a rewriting tap's bound on it is below).
       if (!tapped.rewrite) {
         tapped.limit(splitter.pendingLength);
         if (!tapped.recording) {
           splitter.finish(); // what it held is dropped with the rest
           return undefined;
         }
+      }
+      // A rewriting tap holds the unfinished event whole: past the bound, what is held goes out as it
+      // came (with a character cut at the chunk's end) and later chunks pass untouched; not stored.
+      const released = releaseOversized(splitter, tapped, opts.maxHeldChars);
+      if (released !== undefined) {
+        const head = encoder.encode(out + released);
+        const cut = decoder.take();
+        const all = new Uint8Array(head.byteLength + cut.byteLength);
+        all.set(head);
+        all.set(cut, head.byteLength);
+        stopped = true;
+        opts.onStopped?.();
+        return all;
       }
       if (end) {
         const rest = splitter.finish();

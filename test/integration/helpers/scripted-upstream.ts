@@ -2,6 +2,7 @@
 // and an `openai` client on the gateway: for what a real upstream can do that the mock does not.
 import http from 'node:http';
 import OpenAI from 'openai';
+import type { Classifiers } from '../../../src/classify/types.ts';
 import { startGateway, testConfig, type Gateway } from '../gateway-harness.ts';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -20,8 +21,12 @@ export interface ScriptedUpstream {
   close(): Promise<void>;
 }
 
-/** `upstreamConfig` is merged into the gateway's `upstream` config section. */
-export async function startScriptedUpstream(upstreamConfig: Record<string, unknown>): Promise<ScriptedUpstream> {
+/** `upstreamConfig` is merged into the gateway's `upstream` config section, `gateway.config` into the
+ *  rest (e.g. a PII policy, with real `classifiers` to detect what it redacts). */
+export async function startScriptedUpstream(
+  upstreamConfig: Record<string, unknown>,
+  gateway: { config?: Record<string, unknown>; classifiers?: Classifiers } = {},
+): Promise<ScriptedUpstream> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => up.handler(req, res));
@@ -29,7 +34,8 @@ export async function startScriptedUpstream(upstreamConfig: Record<string, unkno
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
   const gw = await startGateway({
-    config: () => testConfig({ upstream: upstreamConfig }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
+    classifiers: gateway.classifiers,
+    config: () => testConfig({ ...gateway.config, upstream: upstreamConfig }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
   });
   const up: ScriptedUpstream = {
     gw,
