@@ -34,7 +34,8 @@ export interface AppDeps {
   /**
    * Work a request leaves running after its answer went out (the done taps' cache store): the runtime
    * keeps what it uses alive until it settles (Node: the config generation, so a reload that replaced
-   * the cache closes it after the write). Absent: the work just runs.
+   * the cache closes it after the write; Worker: cloudflare:workers waitUntil, so the isolate does not
+   * drop it once the response is done). Absent: the work just runs.
    */
   waitUntil?(work: Promise<unknown>): void;
 }

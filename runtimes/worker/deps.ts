@@ -81,5 +81,7 @@ export async function buildWorkerDeps(env: WorkerEnv, engineFactory: (prefer: We
     logger,
     clock: systemClock,
     runtime: { name: 'worker', version: WORKER_VERSION },
+    // The cache store that runs when a streamed answer ends must outlive the response.
+    waitUntil,
   };
 }
