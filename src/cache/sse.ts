@@ -34,7 +34,7 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
   }
   if (chunks.length === 0) return undefined;
   const first = chunks[0]!;
-  type Acc = { role: string; content: string; refusal: string; reasoning: string; tools: Obj[]; finish: unknown; logprobs?: unknown };
+  type Acc = { role: string; content: string; refusal: string; reasoning: string; reasoningAs: 'reasoning_content' | 'reasoning'; tools: Obj[]; finish: unknown; logprobs?: unknown };
   const choices = new Map<number, Acc>();
   let usage: unknown, fingerprint: unknown;
   for (const c of chunks) {
@@ -44,13 +44,18 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
       // A null entry carries nothing (and threw here, cutting a streamed answer at its end).
       if (!ch || typeof ch !== 'object') continue;
       const i = Number(ch.index ?? 0);
-      const acc = choices.get(i) ?? { role: 'assistant', content: '', refusal: '', reasoning: '', tools: [], finish: null };
+      const acc: Acc = choices.get(i) ?? { role: 'assistant', content: '', refusal: '', reasoning: '', reasoningAs: 'reasoning_content', tools: [], finish: null };
       const d = (ch.delta ?? {}) as Obj;
       if (typeof d.role === 'string') acc.role = d.role;
       if (typeof d.content === 'string') acc.content += d.content;
       // OpenAI streams a declined answer in delta.refusal; dropped, it was cached and replayed as an empty answer.
       if (typeof d.refusal === 'string') acc.refusal += d.refusal;
       if (typeof d.reasoning_content === 'string') acc.reasoning += d.reasoning_content;
+      // Newer vLLM (and other servers) stream it as delta.reasoning: kept, under the name it came with.
+      else if (typeof d.reasoning === 'string') {
+        acc.reasoning += d.reasoning;
+        acc.reasoningAs = 'reasoning';
+      }
       for (const tc of Array.isArray(d.tool_calls) ? (d.tool_calls as Obj[]) : []) {
         if (!tc || typeof tc !== 'object') continue;
         const k = Number(tc.index ?? acc.tools.length);
@@ -77,7 +82,7 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
         role: c.role,
         content: c.content,
         ...(c.refusal ? { refusal: c.refusal } : {}),
-        ...(c.reasoning ? { reasoning_content: c.reasoning } : {}),
+        ...(c.reasoning ? { [c.reasoningAs]: c.reasoning } : {}),
         ...(c.tools.length ? { tool_calls: c.tools.filter(Boolean) } : {}),
       },
       finish_reason: c.finish,
@@ -119,8 +124,8 @@ export function completionToChunks(completion: Obj, opts: { includeUsage?: boole
     const index = ch.index ?? 0;
     const m = (ch.message ?? {}) as Obj;
     out.push({ ...base, choices: [{ index, delta: { role: m.role ?? 'assistant', content: '' }, finish_reason: null }] });
-    if (typeof m.reasoning_content === 'string' && m.reasoning_content) {
-      out.push({ ...base, choices: [{ index, delta: { reasoning_content: m.reasoning_content }, finish_reason: null }] });
+    for (const k of ['reasoning_content', 'reasoning'] as const) {
+      if (typeof m[k] === 'string' && m[k]) out.push({ ...base, choices: [{ index, delta: { [k]: m[k] }, finish_reason: null }] });
     }
     if (typeof m.content === 'string' && m.content) out.push({ ...base, choices: [{ index, delta: { content: m.content }, finish_reason: null }] });
     if (typeof m.refusal === 'string' && m.refusal) out.push({ ...base, choices: [{ index, delta: { refusal: m.refusal }, finish_reason: null }] });

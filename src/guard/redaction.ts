@@ -15,9 +15,16 @@ export interface TextSlot {
 }
 
 /**
- * Every text the model will read: string contents, text parts (also inside tool results), and the
- * arguments of assistant tool calls. Images and other non-text parts are skipped; odd shapes
- * (null content, non-object parts) are skipped rather than thrown on.
+ * Message fields besides content that carry text back to the model: an assistant turn's reasoning
+ * (DeepSeek needs `reasoning_content` sent back; newer vLLM and other servers name it `reasoning`) and
+ * its refusal. Left out, personal data in them reached a model the policy keeps it from.
+ */
+const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
+
+/**
+ * Every text the model will read: string contents, text parts (also inside tool results), an
+ * assistant turn's reasoning and refusal, and the arguments of assistant tool calls. Images and other
+ * non-text parts are skipped; odd shapes (null content, non-object parts) are skipped rather than thrown on.
  */
 export function collectTextSlots(body: ChatBody): TextSlot[] {
   const slots: TextSlot[] = [];
@@ -33,6 +40,10 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
           slots.push({ role, get: () => part.text as string, set: (v) => (part.text = v) });
         }
       }
+    }
+    const fields = m as Record<string, unknown>;
+    for (const k of MESSAGE_TEXT_FIELDS) {
+      if (typeof fields[k] === 'string') slots.push({ role, get: () => fields[k] as string, set: (v) => (fields[k] = v) });
     }
     const calls = (m as { tool_calls?: unknown }).tool_calls;
     if (Array.isArray(calls)) {
@@ -143,7 +154,7 @@ export class StreamRestorer {
 type Json = Record<string, unknown>;
 
 /** Text fields of a message or delta that may quote a placeholder; OpenAI puts a declined answer in `refusal`. */
-const TEXT_FIELDS = ['content', 'reasoning_content', 'refusal'];
+const TEXT_FIELDS = ['content', ...MESSAGE_TEXT_FIELDS];
 
 /** Response tap that restores values in a JSON completion and in every streamed chunk. */
 export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {

@@ -159,6 +159,27 @@ describe('placeholders already present in the request', () => {
   });
 });
 
+describe('assistant history besides content', () => {
+  it("an earlier assistant turn's reasoning_content and reasoning are masked before the model sees them, and restored in the answer", async () => {
+    script = (b, res) => {
+      const prior = b.messages[1] as Record<string, string>;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message: { role: 'assistant', content: `${prior.reasoning_content} / ${prior.reasoning}` }, finish_reason: 'stop' }] }));
+    };
+    const messages = [
+      { role: 'user', content: 'Who should I write to?' },
+      { role: 'assistant', content: 'Ann.', reasoning_content: 'Her mail is ann.lee@example.com.', reasoning: 'Or call 212-555-0187.' },
+      { role: 'user', content: 'Remind me of both.' },
+    ];
+    const r = await client.chat.completions.create({ model: 'A', messages: messages as any });
+    const seen = bodies.at(-1)!.messages[1] as Record<string, string>;
+    expect(JSON.stringify(seen)).not.toContain('ann.lee@example.com');
+    expect(seen.reasoning_content).toMatch(/^Her mail is <EMAIL_ADDRESS_\d+>\.$/);
+    expect(seen.reasoning).not.toContain('212-555-0187');
+    expect(r.choices[0].message.content).toBe('Her mail is ann.lee@example.com. / Or call 212-555-0187.');
+  });
+});
+
 describe('placeholders the model retyped', () => {
   // The upstream answers with the placeholder it got in other case and spacing, next to the user's
   // own literal and a variant of a number this request never made: only the request's own comes back.

@@ -27,6 +27,21 @@ describe('SSE <-> JSON', () => {
     expect(isCompleteAnswer(c, streamed)).toBe(true);
   });
 
+  it('keeps streamed reasoning under the name it came with (reasoning_content, or reasoning as newer vLLM sends it)', () => {
+    for (const name of ['reasoning_content', 'reasoning'] as const) {
+      const ev = [
+        { id: 'r', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', [name]: 'Think' } }] },
+        { id: 'r', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { [name]: 'ing.' } }] },
+        { id: 'r', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'Done' }, finish_reason: 'stop' }] },
+      ].map((o) => `data: ${JSON.stringify(o)}`);
+      const c = assembleChunks([...ev, 'data: [DONE]'])!;
+      expect((c.choices as any)[0].message).toEqual({ role: 'assistant', content: 'Done', [name]: 'Thinking.' });
+      // Replayed from the completion (a JSON answer served to a streaming client), it comes back the same.
+      const again = assembleChunks(completionToChunks(c).map((o) => `data: ${JSON.stringify(o)}`))!;
+      expect((again.choices as any)[0].message).toEqual({ role: 'assistant', content: 'Done', [name]: 'Thinking.' });
+    }
+  });
+
   it('joins tool-call fragments', () => {
     const ev = [
       { choices: [{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: 't1', type: 'function', function: { name: 'get_', arguments: '{"a"' } }] } }] },

@@ -114,6 +114,39 @@ describe('collectTextSlots', () => {
   });
 });
 
+describe('collectTextSlots: assistant history besides content', () => {
+  it("reaches an assistant turn's reasoning_content, reasoning and refusal, so they are scanned and masked too", () => {
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'ok', reasoning_content: 'mail a@b.co', reasoning: 'call 555-0100', refusal: 'not x@y.co' },
+      ],
+    } as unknown as ChatBody;
+    const slots = collectTextSlots(body);
+    expect(slots.map((s) => [s.role, s.get()])).toEqual([
+      ['user', 'hi'],
+      ['assistant', 'ok'],
+      ['assistant', 'mail a@b.co'],
+      ['assistant', 'call 555-0100'],
+      ['assistant', 'not x@y.co'],
+    ]);
+    slots[2].set('mail <EMAIL_ADDRESS_1>');
+    expect((body.messages[1] as any).reasoning_content).toBe('mail <EMAIL_ADDRESS_1>');
+  });
+
+  it('restores a placeholder in a streamed delta.reasoning (newer vLLM) as in reasoning_content', () => {
+    const tap = restoreTap(new Map([['<EMAIL_ADDRESS_1>', 'ann@example.com']]));
+    const parts = ['Write to <EMAIL_', 'ADDRESS_1> now'];
+    let out = '';
+    for (const [i, p] of parts.entries()) {
+      const c = tap.chunk!({ id: 'c', choices: [{ index: 0, delta: { reasoning: p }, finish_reason: i === parts.length - 1 ? 'stop' : null }] } as any) as any;
+      out += c.choices[0].delta.reasoning ?? '';
+    }
+    expect(out).toBe('Write to ann@example.com now');
+  });
+});
+
 describe('restore', () => {
   const map = new Map([
     ['<EMAIL_ADDRESS_1>', 'ann@example.com'],
