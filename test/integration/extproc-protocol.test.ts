@@ -6,9 +6,9 @@ import { configSchema } from '../../src/config/schema.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import type { ResponseTap } from '../../src/pipeline/context.ts';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from '../../runtimes/node/extproc/port.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
+import { useExtProc } from './helpers/extproc-server.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'req-1' };
 const enc = new TextEncoder();
@@ -57,25 +57,16 @@ function forward(body: unknown, taps: ResponseTap[] = []): ChatOutcome {
 }
 
 describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
-  let server: ExtProcServer;
-  let client: EnvoyClient;
   let script: Script = { outcome: () => ({ kind: 'pass', reason: 'unset' }) };
   const pipeline = recordingPipeline({ outcome: (i) => script.outcome(i) });
   const deps = fakeDeps({ clear_route_cache: true });
 
-  beforeAll(async () => {
-    server = await startExtProcServer(deps, { host: '127.0.0.1', port: 0, pipeline });
-    client = new EnvoyClient(`127.0.0.1:${server.port}`);
-  });
-  afterAll(async () => {
-    client?.close();
-    await server?.close();
-  });
+  const ext = useExtProc(deps, { pipeline });
 
   it('routed chat: headers CONTINUE, then body mutation with content-length, x-selected-model, endpoint, clear_route_cache', async () => {
     const rewritten = { model: 'qwen3-math', messages: [{ role: 'user', content: 'integrate x^2 ü' }] };
     script = { outcome: () => forward(rewritten) };
-    const s = client.open();
+    const s = ext.client.open();
     const h = await s.send(requestHeaders(CHAT));
     expect(h.response).toBe('request_headers');
     expect(h.request_headers.response.status).toBe('CONTINUE');
@@ -122,7 +113,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
         response: { status: 200, headers: { 'x-vsr-jailbreak-blocked': 'true' }, contentType: 'application/json', body: blockBody, reason: 'jailbreak_block' },
       }),
     };
-    const s = client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     const b = await s.send(requestBody('{"model":"MoM","messages":[{"role":"user","content":"x"}]}'));
     expect(b.response).toBe('immediate_response');
@@ -136,7 +127,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
 
   it('an immediate response with a status Envoy does not define is mapped to a defined one', async () => {
     script = { outcome: () => ({ kind: 'respond', response: { status: 499, headers: {}, contentType: 'application/json', body: '{}', reason: 'x y' } }) };
-    const s = client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     const b = await s.send(requestBody('{}'));
     expect(b.immediate_response.status.code).toBe('BadRequest');
@@ -146,7 +137,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
 
   it('GET /v1/models is answered at the headers message, without a body', async () => {
     const before = pipeline.calls.length;
-    const s = client.open();
+    const s = ext.client.open();
     const h = await s.send(requestHeaders({ ':method': 'GET', ':path': '/v1/models?x=1' }, true));
     expect(h.response).toBe('immediate_response');
     expect(h.immediate_response.status.code).toBe('OK');
@@ -157,7 +148,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
 
   it('body-less chat POST (end_of_stream on headers) continues without running the pipeline', async () => {
     const before = pipeline.calls.length;
-    const s = client.open();
+    const s = ext.client.open();
     const h = await s.send(requestHeaders(CHAT, true));
     expect(h.request_headers.response.status).toBe('CONTINUE');
     expect(h.request_headers.response.header_mutation).toBeFalsy();
@@ -167,7 +158,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
 
   it('other paths continue and ask Envoy (mode_override) not to buffer their bodies', async () => {
     const before = pipeline.calls.length;
-    const s = client.open();
+    const s = ext.client.open();
     const h = await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/embeddings' }));
     expect(h.request_headers.response.status).toBe('CONTINUE');
     expect(h.mode_override.request_body_mode).toBe('NONE');
@@ -180,7 +171,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
 
   it("'pass' (malformed body) and a pipeline that throws both give a plain CONTINUE", async () => {
     script = { outcome: () => ({ kind: 'pass', reason: 'invalid_json' }) };
-    let s = client.open();
+    let s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     let b = await s.send(requestBody('{"model": "MoM", "messages": ['));
     expect(b.request_body.response).toMatchObject({ status: 'CONTINUE', clear_route_cache: false });
@@ -189,7 +180,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     s.end();
 
     script = { outcome: () => Promise.reject(Object.assign(new Error('secret prompt text'), { name: 'Boom' })) };
-    s = client.open();
+    s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     b = await s.send(requestBody('{"model":"MoM","messages":[{"role":"user","content":"hi"}]}'));
     expect(b.request_body.response.status).toBe('CONTINUE');
@@ -202,7 +193,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
   it('end_of_stream: chunks before the last get CONTINUE; a body that came in several chunks is not replaced', async () => {
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }) };
     const before = pipeline.calls.length;
-    const s = client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     const first = await s.send(requestBody('{"model":"MoM",', false));
     expect(first.request_body.response.status).toBe('CONTINUE');
@@ -215,8 +206,8 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
 
   it('unknown fields at the top level and inside HttpHeaders are skipped, not fatal', async () => {
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }) };
-    const s = client.open();
-    const framed = client.encode(requestHeaders(CHAT));
+    const s = ext.client.open();
+    const framed = ext.client.encode(requestHeaders(CHAT));
     // framed = [0x12, len, HttpHeaders...]: rebuild it with an unknown varint field 15 inside HttpHeaders...
     expect(framed[0]).toBe(0x12);
     const { value: len, size } = readVarint(framed, 1);
@@ -232,20 +223,20 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
   });
 
   it('a message with no request field we know closes the stream cleanly (Envoy proceeds without us)', async () => {
-    const s = client.open();
+    const s = ext.client.open();
     const closed = s.closed;
     await expect(s.send(Buffer.concat([varint((42 << 3) | 0), varint(1)]))).rejects.toThrow(/stream closed: 0/);
     expect((await closed).code).toBe(0);
   });
 
   it('trailers get a TrailersResponse; observability_mode messages get no answer', async () => {
-    const s = client.open();
+    const s = ext.client.open();
     const t = await s.send({ request_trailers: { trailers: { headers: [] } } });
     expect(t.response).toBe('request_trailers');
     s.end();
 
     // The observed message gets no answer: the next answer on the stream belongs to the next message.
-    const o = client.open();
+    const o = ext.client.open();
     const observed = o.send({ ...requestHeaders({ ':method': 'GET', ':path': '/v1/models' }, true), observability_mode: true });
     const next = o.send({ response_trailers: { trailers: { headers: [] } } });
     next.catch(() => {});
@@ -262,7 +253,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
       { name: 'store', done: (a) => void seen.push(a) },
     ];
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, taps) };
-    const s = client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     await s.send(requestBody('{"model":"MoM","messages":[{"role":"user","content":"hi"}]}'));
     const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }));
@@ -277,7 +268,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
 
   it('an SSE answer is never buffered: untouched (NONE) with no taps; with a done tap only, STREAMED and read, not rewritten', async () => {
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }) };
-    const s = client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     await s.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
     const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
@@ -286,7 +277,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
 
     const seen: Array<{ completion: Record<string, any>; sse?: string[] }> = [];
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, [{ name: 'store', done: (a) => void seen.push(a) }]) };
-    const d = client.open();
+    const d = ext.client.open();
     await d.send(requestHeaders(CHAT));
     await d.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
     const dh = await d.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream', 'content-length': '999' }));
@@ -313,7 +304,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
   it('an SSE answer with a PII restore tap is streamed through it: placeholders split over body chunks come back restored', async () => {
     const tap = restoreTap(new Map([['<EMAIL_ADDRESS_1>', 'ann@example.com']]));
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, [tap]) };
-    const s = client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     await s.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
     const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
@@ -342,7 +333,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     expect(events.at(-1)).toBe('data: [DONE]');
     s.end();
     // A compressed SSE answer cannot be rewritten chunk by chunk: it passes untouched, as before.
-    const z = client.open();
+    const z = ext.client.open();
     await z.send(requestHeaders(CHAT));
     await z.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
     const zh = await z.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': 'gzip' }));
@@ -350,7 +341,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     z.end();
     // A choice that ends without finish_reason: what the restorer held goes out before [DONE].
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, [restoreTap(new Map([['<EMAIL_ADDRESS_1>', 'ann@example.com']]))]) };
-    const h = client.open();
+    const h = ext.client.open();
     await h.send(requestHeaders(CHAT));
     await h.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
     await h.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
@@ -366,7 +357,7 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     script = { outcome: (i) => forward(JSON.parse(Buffer.from(i.body).toString())) };
     const results = await Promise.all(
       Array.from({ length: 20 }, async (_, n) => {
-        const s = client.open();
+        const s = ext.client.open();
         await s.send(requestHeaders(CHAT));
         const b = await s.send(requestBody(JSON.stringify({ model: 'MoM', n, messages: [] })));
         s.end();

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import type { ExtProcPipeline } from '../../runtimes/node/extproc/port.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
+import { useExtProc } from './helpers/extproc-server.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'req-1' };
 const RESTORE = new Map([['<EMAIL_ADDRESS_2>', 'ann@example.com']]);
@@ -35,19 +35,10 @@ const pipeline: ExtProcPipeline = {
 };
 
 describe('ext_proc PII restore', () => {
-  let server: ExtProcServer;
-  let client: EnvoyClient;
-  beforeAll(async () => {
-    server = await startExtProcServer(deps, { host: '127.0.0.1', port: 0, pipeline });
-    client = new EnvoyClient(`127.0.0.1:${server.port}`);
-  });
-  afterAll(async () => {
-    client?.close();
-    await server?.close();
-  });
+  const ext = useExtProc(deps, { pipeline });
 
   const open = async (stream: boolean, contentType: string) => {
-    const s = client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     await s.send(requestBody(JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content: 'hi' }] })));
     await s.send(responseHeaders({ ':status': '200', 'content-type': contentType }));

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import type { ExtProcPipeline } from '../../runtimes/node/extproc/port.ts';
 import { heldEventBound } from '../../runtimes/node/extproc/sse-rewrite.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseHeaders } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseHeaders } from './helpers/envoy-client.ts';
+import { useExtProc } from './helpers/extproc-server.ts';
 
 const MAX_MESSAGE = 4 * 1024 * 1024;
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'req-1' };
@@ -40,19 +40,10 @@ const pipeline: ExtProcPipeline = {
 };
 
 describe('ext_proc SSE rewriter bounds the unfinished event it holds', () => {
-  let server: ExtProcServer;
-  let client: EnvoyClient;
-  beforeAll(async () => {
-    server = await startExtProcServer(deps, { host: '127.0.0.1', port: 0, pipeline });
-    client = new EnvoyClient(`127.0.0.1:${server.port}`);
-  });
-  afterAll(async () => {
-    client?.close();
-    await server?.close();
-  });
+  const ext = useExtProc(deps, { pipeline });
 
   it('an endless event: what was held goes out as it came, cut characters too, then chunks pass untouched', async () => {
-    const s = client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     await s.send(requestBody(JSON.stringify({ model: 'MoM', stream: true, messages: [{ role: 'user', content: 'hi' }] })));
     await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
