@@ -29,9 +29,9 @@ function textTooLong(meter: BudgetMeter): ApiError {
 }
 /**
  * Elapsed ms since `t0` as the reference's int64 `processing_time_ms` (vsr.md 2.5): a strictly typed
- * client (Go, protobuf) rejects 3.217 for an integer field. Rounded, never negative.
+ * client (Go, protobuf) rejects 3.217 for an integer field. Truncated as Go's Duration.Milliseconds(), never negative.
  */
-export const elapsedMs = (deps: AppDeps, t0: number): number => Math.max(0, Math.round(deps.clock.now() - t0));
+export const elapsedMs = (deps: AppDeps, t0: number): number => Math.max(0, Math.floor(deps.clock.now() - t0));
 
 export async function intentTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
   const name = pack ?? deps.config.packs.category;
