@@ -60,16 +60,18 @@ function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vecto
   const skip = (reason: string) => deps.metrics.inc('llm_cache_write_skipped_total', { reason });
   return {
     name: 'semantic-cache',
-    async done({ status, completion, sse }) {
+    async done({ status, completion, sse, oversized }) {
       if (status !== 200) return skip('status');
       // Later stages may withdraw the store (the PII stage does when the prompt carried personal data).
       if (ctx.cache && !ctx.cache.store) return skip('withdrawn');
       // An answer to a question that carried personal data is that user's alone.
       if (ctx.pii?.entities.length) return skip('pii');
+      // A stream longer than what is recorded: nothing to store, but said, as for a JSON answer below.
+      if (oversized) return skip('too_large');
       const full = (sse?.length ? assembleChunks(sse) : undefined) ?? completion;
       if (!isCompleteAnswer(full, sse)) return skip('incomplete');
-      // An entry is no larger than a streamed answer may be recorded (sse-events.ts; a longer stream
-      // never reaches this tap): one 50 MB JSON answer would otherwise be held for the whole TTL.
+      // An entry is no larger than a streamed answer may be recorded (sse-events.ts): one 50 MB JSON
+      // answer would otherwise be held for the whole TTL.
       if (!sse?.length && JSON.stringify(full).length > MAX_RECORDED_CHARS) return skip('too_large');
       await deps.cache!.store(key, vector, {
         completion: full,

@@ -80,7 +80,16 @@ export interface ResponseTap {
   /** Streaming, at [DONE] or the upstream's end: chunks to send before it (text a chunk tap still held). */
   end?(): Array<Record<string, unknown>>;
   /** Once, after a complete successful answer: the assembled completion and the raw SSE events if streamed. */
-  done?(answer: { status: number; completion: Record<string, unknown>; sse?: string[] }): void | Promise<void>;
+  done?(answer: DoneAnswer): void | Promise<void>;
+}
+
+export interface DoneAnswer {
+  status: number;
+  completion: Record<string, unknown>;
+  sse?: string[];
+  /** A stream that outgrew what is recorded (sse-events.ts MAX_RECORDED_CHARS): `completion` is empty,
+   *  there is nothing to store, but a store tap can still say why it skipped. */
+  oversized?: boolean;
 }
 
 export interface PipelineContext {

@@ -2,7 +2,7 @@
 // hand the answer back as it arrives. A connection failure moves to the next endpoint, which is
 // safe because nothing has reached the client yet; once headers are back the answer is committed.
 import type { AppDeps } from '../deps.ts';
-import type { PipelineContext } from '../pipeline/context.ts';
+import type { DoneAnswer, PipelineContext } from '../pipeline/context.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { injectTraceHeaders, withSpan } from '../observability/tracing.ts';
@@ -109,7 +109,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },
-      onEnd({ events, last, completion }) {
+      onEnd({ events, last, completion, oversized }) {
         const usage = recordUsage(deps.metrics, label, usageOf(last ?? completion), pricingFor(deps.config, input.model), {
           latencyMs: deps.clock.now() - t0,
           ttftMs,
@@ -117,6 +117,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         });
         done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined });
         if (completion) runDoneTaps(deps, ctx, { status: res.status, completion, sse: events });
+        else if (oversized) runDoneTaps(deps, ctx, { status: res.status, completion: {}, oversized });
       },
       onError(err) {
         const reason = ctx.signal?.aborted ? 'cancellation' : err instanceof UpstreamIdleError ? 'timeout' : 'upstream_5xx';
@@ -179,7 +180,7 @@ function usageOf(obj: Record<string, unknown> | undefined): Record<string, unkno
   return u && typeof u === 'object' ? (u as Record<string, unknown>) : undefined;
 }
 
-function runDoneTaps(deps: AppDeps, ctx: PipelineContext, answer: { status: number; completion: Record<string, unknown>; sse?: string[] }): void {
+function runDoneTaps(deps: AppDeps, ctx: PipelineContext, answer: DoneAnswer): void {
   const work: Promise<void>[] = [];
   for (const t of ctx.taps) {
     if (!t.done) continue;

@@ -10,7 +10,7 @@ import { Utf8Stream } from './utf8-stream.ts';
 export interface StreamWatch {
   onFirstByte(): void;
   /** Called once when the upstream stream ends cleanly (not on cancel or error). */
-  onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown> }): void;
+  onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown>; oversized?: boolean }): void;
   /** Called once when a read of the upstream fails, or when the reader is cancelled before the end (the client left). */
   onError(err: unknown): void;
   /** After onError: SSE text to end the stream with (then close) instead of erroring it. */
@@ -130,7 +130,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         const events = tapped?.events ?? [];
         const completion = tapped ? assembleChunks(events) : undefined;
         reported = true;
-        watch.onEnd({ events, last, completion });
+        watch.onEnd({ events, last, completion, oversized: tapped ? !tapped.recording : false });
         return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
       }
       if (first) {

@@ -240,7 +240,7 @@ describe.skipIf(!packsAvailable())('semantic cache replays refusals', () => {
     expect(calls).toBe(before + 1);
   });
 
-  it('an answer longer than the record cap is not stored, JSON (counted too_large) or streamed', async () => {
+  it('an answer longer than the record cap is not stored and is counted too_large, JSON or streamed', async () => {
     const g = await memoryGateway();
     const long = 'All work and no play makes Jack a dull boy. '.repeat(Math.ceil(MAX_RECORDED_CHARS / 44) + 1000);
     answer = (res) => {
@@ -262,6 +262,8 @@ describe.skipIf(!packsAvailable())('semantic cache replays refusals', () => {
     const live = await ask(g, q2, { stream: true });
     expect(live.hit).toBeNull();
     expect(live.text.length).toBeGreaterThan(long.length);
+    // The two JSON asks above counted 1 each; the streamed one, cut from the record, counts too.
+    await until(() => g.deps.metrics.render().includes('llm_cache_write_skipped_total{reason="too_large"} 3'));
     expect((await ask(g, q2, { stream: true })).hit, 'before: recorded whole, then a hit').toBeNull();
     expect(g.deps.cache!.size()).toBe(0);
     expect(calls).toBe(before + 4);

@@ -86,9 +86,11 @@ describe('ext_proc STREAMED record-only answer past the cap', () => {
     expect(r.rewrites).toBe(false);
     const chunks = pieces(longAnswer(MAX_RECORDED_CHARS + (1 << 20)), 64 * 1024);
     chunks.forEach((c, i) => expect(r.push(c, i === chunks.length - 1)).toBeUndefined());
-    const { events, completion } = r.answer();
+    const { events, completion, oversized } = r.answer();
     expect(events.length).toBe(0);
     expect(completion).toBeUndefined();
+    // Said, so the cache's store tap can count why nothing was stored.
+    expect(oversized).toBe(true);
   });
 
   it('one event with no end is not buffered past the cap', () => {
@@ -104,7 +106,8 @@ describe('ext_proc STREAMED record-only answer past the cap', () => {
     const r = sseRewriter([store]);
     const text = event('Hi') + event('', 'stop') + 'data: [DONE]\n\n';
     pieces(text, 7).forEach((c, i, all) => expect(r.push(c, i === all.length - 1)).toBeUndefined());
-    const { events, completion } = r.answer();
+    const { events, completion, oversized } = r.answer();
+    expect(oversized).toBe(false);
     expect(events.length).toBe(3);
     expect((completion!.choices as Array<{ message: { content: string } }>)[0]!.message.content).toBe('Hi');
   });

@@ -2,7 +2,7 @@
 // (BUFFERED) one request body, then response headers and maybe a response body; each message gets
 // exactly one answer, in order. This file is the state machine; the pipeline does the deciding.
 import type { Logger, Metrics } from '../../../src/observability/types.ts';
-import type { ResponseTap } from '../../../src/pipeline/context.ts';
+import type { DoneAnswer, ResponseTap } from '../../../src/pipeline/context.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import {
@@ -167,8 +167,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       // here, and the cache's store tap refuses an answer without finish_reason or [DONE]. The taps
       // are not awaited (as on the gateway): the client's last bytes do not wait for a cache publish.
       if (end) {
-        const { events, completion } = sseRewrite.answer();
+        const { events, completion, oversized } = sseRewrite.answer();
         if (completion) void runDoneTaps({ status: responseStatus, completion, sse: events });
+        else if (oversized) void runDoneTaps({ status: responseStatus, completion: {}, oversized });
       }
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
       if (out === undefined) return continueResponseBody();
@@ -200,7 +201,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   }
 
   /** Starts every done tap at once (a tap's synchronous part runs before this returns); never rejects. */
-  function runDoneTaps(answer: { status: number; completion: Record<string, unknown>; sse?: string[] }): Promise<void> {
+  function runDoneTaps(answer: DoneAnswer): Promise<void> {
     const run = async (tap: ResponseTap) => {
       try {
         await tap.done!(answer);

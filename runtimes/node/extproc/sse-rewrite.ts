@@ -24,7 +24,8 @@ export interface SseRewriter {
    * After the last chunk: the events as the client got them and the completion they assemble into
    * (undefined when an event is not JSON or there is no chunk), as the gateway hands its done taps.
    */
-  answer(): { events: string[]; completion?: Record<string, unknown> };
+  /** `oversized`: the answer outgrew what is recorded (no completion then). */
+  answer(): { events: string[]; completion?: Record<string, unknown>; oversized: boolean };
 }
 
 const encoder = new TextEncoder();
@@ -87,6 +88,6 @@ export function sseRewriter(taps: readonly ResponseTap[], opts: SseRewriterOptio
       }
       return tapped.rewrite ? out : undefined;
     },
-    answer: () => ({ events: tapped.events, completion: assembleChunks(tapped.events) }),
+    answer: () => ({ events: tapped.events, completion: tapped.recording ? assembleChunks(tapped.events) : undefined, oversized: !tapped.recording }),
   };
 }
