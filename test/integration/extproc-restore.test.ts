@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import type { ExtProcPipeline } from '../../runtimes/node/extproc/port.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
-import { useExtProc } from './helpers/extproc-server.ts';
+import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'req-1' };
 const RESTORE = new Map([['<EMAIL_ADDRESS_2>', 'ann@example.com']]);
@@ -21,18 +20,7 @@ const deps: AppDeps = {
   clock: { now: () => performance.now(), wallMs: () => Date.now() },
   runtime: { name: 'node' },
 };
-const pipeline: ExtProcPipeline = {
-  chat: async () => ({
-    kind: 'forward',
-    body: new TextEncoder().encode('{"model":"m","messages":[]}'),
-    model: 'm',
-    endpoint: '10.0.0.7:8000',
-    requestId: 'req-1',
-    responseHeaders: {},
-    taps: [restoreTap(RESTORE)],
-  }),
-  models: () => ({ status: 200, headers: {}, contentType: 'application/json', body: '{}', reason: 'models' }),
-};
+const pipeline = forwardingPipeline([restoreTap(RESTORE)]);
 
 describe('ext_proc PII restore', () => {
   const ext = useExtProc(deps, { pipeline });

@@ -1,7 +1,10 @@
 // The ext_proc server a describe block talks to: started on a free local port before its tests, with
 // an Envoy-like client, and closed after them. Read `ext.client` / `ext.server` inside the tests.
+// forwardingPipeline: the pipeline stub for tests about the response side only.
 import { afterAll, beforeAll } from 'vitest';
 import { startExtProcServer, type ExtProcServer } from '../../../runtimes/node/extproc/server.ts';
+import type { ExtProcPipeline } from '../../../runtimes/node/extproc/port.ts';
+import type { ResponseTap } from '../../../src/pipeline/context.ts';
 import { EnvoyClient } from './envoy-client.ts';
 
 type StartArgs = Parameters<typeof startExtProcServer>;
@@ -17,4 +20,20 @@ export function useExtProc(deps: StartArgs[0], opts: Omit<StartArgs[1], 'host' |
     await h.server?.close();
   });
   return h;
+}
+
+/** A pipeline that forwards every chat to one fixed model and endpoint with the given response taps. */
+export function forwardingPipeline(taps: ResponseTap[]): ExtProcPipeline {
+  return {
+    chat: async () => ({
+      kind: 'forward',
+      body: new TextEncoder().encode('{"model":"m","messages":[]}'),
+      model: 'm',
+      endpoint: '10.0.0.7:8000',
+      requestId: 'req-1',
+      responseHeaders: {},
+      taps,
+    }),
+    models: () => ({ status: 200, headers: {}, contentType: 'application/json', body: '{}', reason: 'models' }),
+  };
 }
