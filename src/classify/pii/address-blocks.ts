@@ -33,6 +33,19 @@ function lineAt(text: string, pos: number): Line {
   return { start: s + lead, end: s + lead + value.length, value };
 }
 
+/** Whether the content of the line at pos (what lineAt gives) starts with a digit, without cutting the line out. */
+function lineStartsWithDigit(text: string, pos: number): boolean {
+  const s = text.lastIndexOf('\n', pos - 1) + 1;
+  const nl = text.indexOf('\n', pos);
+  const e = nl < 0 ? text.length : nl;
+  let i = s;
+  while (i < e && LINE_LEAD.test(text[i]!)) i++;
+  // lineAt's trims at the end never reach a leading digit: a digit is neither space nor punctuation.
+  const c = i < e ? text.charCodeAt(i) : -1;
+  return c >= 48 && c <= 57;
+}
+const LINE_LEAD = /[>\s]/;
+
 function continuation(line: Line): 'unit' | 'city' | 'country' | 'zip' | 'region' | null {
   if (UNIT.test(line.value)) return 'unit';
   if (ZIP.test(line.value)) return 'zip';
@@ -122,7 +135,7 @@ export function joinInlinePlaces(text: string, ents: PiiEntity[]): PiiEntity[] {
   const out: PiiEntity[] = [];
   for (let i = 0; i < ents.length; i++) {
     let e = ents[i]!;
-    if (e.type === 'STREET_ADDRESS' && e.source === 'model' && !/^\d/.test(lineAt(text, e.start).value)) {
+    if (e.type === 'STREET_ADDRESS' && e.source === 'model' && !lineStartsWithDigit(text, e.start)) {
       // and the house numbers just before them ("at [760 ]Passauer Strasse 33")
       const lead = /(?:(?<![\p{L}\p{N}])\d{1,6} ){1,2}$/u.exec(text.slice(Math.max(0, e.start - 16), e.start));
       if (lead && !out.some((o) => o.end > e.start - lead[0].length)) e = { ...e, start: e.start - lead[0].length };

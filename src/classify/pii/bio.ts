@@ -48,28 +48,36 @@ function tagOf(label: string): ReturnType<typeof parseTag> {
   return t;
 }
 
+// Runs once per request over every token (most of them 'O'), so the open entity lives in locals
+// and an 'O' label skips the tag lookup: same spans as closing and reopening an object per token.
 function mergeTags(tokens: readonly TokenPrediction[]): PiiEntity[] {
   const out: PiiEntity[] = [];
-  let cur: { type: string; start: number; end: number; sum: number; n: number } | undefined;
-  const close = () => {
-    if (cur) out.push({ type: cur.type, start: cur.start, end: cur.end, confidence: cur.sum / cur.n, source: 'model' });
-    cur = undefined;
-  };
+  let type: string | null = null;
+  let start = 0;
+  let end = 0;
+  let sum = 0;
+  let n = 0;
   for (const t of tokens) {
-    const { prefix, type } = tagOf(t.label);
-    if (prefix === 'O' || !type) {
-      close();
+    const label = t.label;
+    const tag = label === 'O' ? null : tagOf(label);
+    if (tag === null || tag.prefix === 'O' || !tag.type) {
+      if (type !== null) out.push({ type, start, end, confidence: sum / n, source: 'model' });
+      type = null;
       continue;
     }
-    if (prefix === 'I' && cur && cur.type === type) {
-      cur.end = Math.max(cur.end, t.end);
-      cur.sum += t.confidence;
-      cur.n++;
+    if (tag.prefix === 'I' && type === tag.type) {
+      end = Math.max(end, t.end);
+      sum += t.confidence;
+      n++;
       continue;
     }
-    close();
-    cur = { type, start: t.start, end: t.end, sum: t.confidence, n: 1 };
+    if (type !== null) out.push({ type, start, end, confidence: sum / n, source: 'model' });
+    type = tag.type;
+    start = t.start;
+    end = t.end;
+    sum = t.confidence;
+    n = 1;
   }
-  close();
+  if (type !== null) out.push({ type, start, end, confidence: sum / n, source: 'model' });
   return out;
 }

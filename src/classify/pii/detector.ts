@@ -81,7 +81,7 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       if (!model) return patterns;
       const tokens = await model.predict(text);
       const merged = mergeBio(tokens, text, opts.joinGaps);
-      const repaired = repairNames(text, tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end })), merged);
+      const repaired = repairNames(text, tokens, merged);
       const cleaned = repaired.map((e) => cleanEdges(text, e)).filter((e): e is PiiEntity => e !== null);
       const laidOut = cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned))));
       const predicted = laidOut

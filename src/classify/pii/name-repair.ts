@@ -5,7 +5,12 @@
 // MAX_WORDS name words. A capitalised word that starts a sentence is only taken when the span
 // would otherwise be a single word (sentence-initial capitals are usually not names).
 import type { PiiEntity } from '../types.ts';
-import type { Token } from '../featurizers/token-features.ts';
+
+/** A token's offsets in the text (the token model's predictions carry them). */
+interface Span {
+  start: number;
+  end: number;
+}
 
 // Longest run of name words a span is grown to, per type (dev split, with snapHyphens: PERSON
 // 0.61 -> 0.72 F1, ORGANIZATION 0.31 -> 0.51, GPE 0.55 -> 0.58; WNUT organisations 0.28 -> 0.26).
@@ -13,15 +18,18 @@ const MAX_WORDS: Readonly<Record<string, number>> = { PERSON: 3, ORGANIZATION: 4
 const LETTER = /[\p{L}\p{M}]/u;
 
 /** A span never starts or ends inside a hyphenated word ("Valentine-[Murray]" -> "[Valentine-Murray]"). */
+function atHyphen(text: string, i: number): boolean {
+  return text[i] === '-' && LETTER.test(text[i - 1] ?? '') && LETTER.test(text[i + 1] ?? '');
+}
+
 export function snapHyphens(text: string, e: PiiEntity): PiiEntity {
   let { start, end } = e;
-  const atHyphen = (i: number) => text[i] === '-' && LETTER.test(text[i - 1] ?? '') && LETTER.test(text[i + 1] ?? '');
-  if (atHyphen(start) || atHyphen(start - 1)) {
+  if (atHyphen(text, start) || atHyphen(text, start - 1)) {
     if (text[start] !== '-') start--;
-    while (start > 0 && (LETTER.test(text[start - 1]!) || atHyphen(start - 1))) start--;
+    while (start > 0 && (LETTER.test(text[start - 1]!) || atHyphen(text, start - 1))) start--;
   }
-  if (atHyphen(end) || atHyphen(end - 1)) {
-    while (end < text.length && (LETTER.test(text[end]!) || atHyphen(end))) end++;
+  if (atHyphen(text, end) || atHyphen(text, end - 1)) {
+    while (end < text.length && (LETTER.test(text[end]!) || atHyphen(text, end))) end++;
   }
   return start === e.start && end === e.end ? e : { ...e, start, end };
 }
@@ -31,12 +39,27 @@ const INITIAL = /^\p{Lu}$/u;
 // Capitalised function words that start sentences and headings, never part of a name.
 const NOT_NAMES = new Set(['The', 'A', 'An', 'This', 'That', 'These', 'Those', 'In', 'On', 'At', 'Of', 'For', 'From', 'To', 'With', 'By', 'But', 'Or', 'If', 'When', 'While', 'During', 'After', 'Before', 'Since', 'Dear', 'Hi', 'Hello', 'Thanks', 'Please', 'My', 'Our', 'Your', 'His', 'Her', 'Their', 'We', 'I', 'You', 'He', 'She', 'They', 'It', 'What', 'Which', 'Who', 'How', 'Why', 'Where', 'Is', 'Are', 'Can', 'Should', 'Would', 'Will', 'Do', 'Does', 'Did', 'Let', 'Suppose', 'Assume', 'Given', 'Find', 'Calculate']);
 
-function isNameWord(t: Token | undefined): boolean {
-  return !!t && CAP_WORD.test(t.text) && !NOT_NAMES.has(t.text);
+/**
+ * Token texts, cut out when read: the repair looks only at the few tokens around name spans, while
+ * slicing every token of a request up front took a fifth of the detector's time after the model.
+ */
+class TokenTexts {
+  constructor(private readonly text: string, private readonly tokens: readonly Span[]) {}
+
+  /** Text of token k; undefined outside the token list. */
+  at(k: number): string | undefined {
+    const t = this.tokens[k];
+    return t === undefined ? undefined : this.text.slice(t.start, t.end);
+  }
+
+  isNameWord(k: number): boolean {
+    const w = this.at(k);
+    return w !== undefined && CAP_WORD.test(w) && !NOT_NAMES.has(w);
+  }
 }
 
 /** Indices of the tokens covering [start, end), or null when the span is not on token boundaries. */
-function tokenRange(tokens: Token[], start: number, end: number): [number, number] | null {
+function tokenRange(tokens: readonly Span[], start: number, end: number): [number, number] | null {
   let i = 0;
   while (i < tokens.length && tokens[i]!.start < start) i++;
   let j = i;
@@ -45,45 +68,67 @@ function tokenRange(tokens: Token[], start: number, end: number): [number, numbe
   return [i, j - 1];
 }
 
-export function repairNames(text: string, tokens: Token[], ents: PiiEntity[]): PiiEntity[] {
+function nameWords(w: TokenTexts, a: number, b: number): number {
+  let c = 0;
+  for (let k = a; k <= b; k++) if (w.isNameWord(k)) c++;
+  return c;
+}
+
+/** One or two spaces between two tokens. */
+function gapOk(text: string, x: Span, y: Span): boolean {
+  const g = y.start - x.end;
+  return (g === 1 || g === 2) && text.charCodeAt(x.end) === 32 && (g === 1 || text.charCodeAt(x.end + 1) === 32);
+}
+
+const SENTENCE_END = /(?:[.!?:]\s+|\n\s*|^\s*)$/;
+
+export function repairNames(text: string, tokens: readonly Span[], ents: PiiEntity[]): PiiEntity[] {
   const taken = new Set<number>();
   const ranges = ents.map((e) => tokenRange(tokens, e.start, e.end));
   for (const r of ranges) if (r) for (let k = r[0]; k <= r[1]; k++) taken.add(k);
+  let w: TokenTexts | undefined;
   return ents.map((e, n) => {
     const r = ranges[n];
     const maxWords = MAX_WORDS[e.type] ?? 0;
     if (!maxWords || !r) return snapHyphens(text, e);
+    w ??= new TokenTexts(text, tokens);
     let [a, b] = r;
-    const words = () => { let c = 0; for (let k = a; k <= b; k++) if (isNameWord(tokens[k])) c++; return c; };
-    const gapOk = (x: Token, y: Token) => /^ {1,2}$/.test(text.slice(x.end, y.start));
+    // Name words in [a, b]: each step below adds exactly one (an initial or its dot is none).
+    let words = nameWords(w, a, b);
     // right: capitalised words, initials with an optional dot
     for (;;) {
-      const nx = tokens[b + 1];
-      if (!nx || taken.has(b + 1) || words() >= maxWords) break;
-      if (isNameWord(nx) && gapOk(tokens[b]!, nx)) b++;
-      else if (INITIAL.test(nx.text) && gapOk(tokens[b]!, nx) && (isNameWord(tokens[b + 2]) || (tokens[b + 2]?.text === '.' && isNameWord(tokens[b + 3])))) {
+      const nx = b + 1;
+      if (nx >= tokens.length || taken.has(nx) || words >= maxWords) break;
+      if (w.isNameWord(nx) && gapOk(text, tokens[b]!, tokens[nx]!)) {
         b++;
-        if (tokens[b + 1]?.text === '.' && tokens[b + 1]!.start === tokens[b]!.end) b++;
+        words++;
+      } else if (INITIAL.test(w.at(nx)!) && gapOk(text, tokens[b]!, tokens[nx]!) && (w.isNameWord(b + 2) || (w.at(b + 2) === '.' && w.isNameWord(b + 3)))) {
+        b++;
+        if (w.at(b + 1) === '.' && tokens[b + 1]!.start === tokens[b]!.end) b++;
       } else break;
     }
     // left: an initial ("D. Yefremova") or a capitalised word that is not sentence-initial (unless alone)
     for (;;) {
-      const pv = tokens[a - 1];
-      if (!pv || taken.has(a - 1) || words() >= maxWords) break;
-      if (pv.text === '.' && INITIAL.test(tokens[a - 2]?.text ?? '') && pv.end === tokens[a]!.start - 1 && !taken.has(a - 2)) {
-        if (!isNameWord(tokens[a - 3]) || !gapOk(tokens[a - 3]!, tokens[a - 2]!)) break;
+      const p = a - 1;
+      if (p < 0 || taken.has(p) || words >= maxWords) break;
+      const pv = tokens[p]!;
+      if (w.at(p) === '.' && INITIAL.test(w.at(a - 2) ?? '') && pv.end === tokens[a]!.start - 1 && !taken.has(a - 2)) {
+        if (!w.isNameWord(a - 3) || !gapOk(text, tokens[a - 3]!, tokens[a - 2]!)) break;
         a -= 3;
+        words++;
         continue;
       }
-      if (INITIAL.test(pv.text) && gapOk(pv, tokens[a]!) && isNameWord(tokens[a - 2]) && gapOk(tokens[a - 2]!, pv)) {
+      if (INITIAL.test(w.at(p)!) && gapOk(text, pv, tokens[a]!) && w.isNameWord(a - 2) && gapOk(text, tokens[a - 2]!, pv)) {
         a -= 2;
+        words++;
         continue;
       }
-      if (!isNameWord(pv) || !gapOk(pv, tokens[a]!)) break;
+      if (!w.isNameWord(p) || !gapOk(text, pv, tokens[a]!)) break;
       const before = text.slice(Math.max(0, pv.start - 3), pv.start);
-      const sentenceStart = pv.start === 0 || /(?:[.!?:]\s+|\n\s*|^\s*)$/.test(before);
-      if (sentenceStart && words() >= 2) break;
+      const sentenceStart = pv.start === 0 || SENTENCE_END.test(before);
+      if (sentenceStart && words >= 2) break;
       a--;
+      words++;
     }
     if (a === r[0] && b === r[1]) return snapHyphens(text, e);
     for (let k = a; k <= b; k++) taken.add(k);

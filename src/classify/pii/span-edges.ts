@@ -9,6 +9,19 @@ const EDGE_JUNK = /[\s>,;:(|*•\-]/u;
 const ZIP_AFTER = /^ {1,2}(?:[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|\d{4,6}(?:-\d{3,4})?)(?![\p{L}\p{N}])/u;
 
 const FORM_OF_ADDRESS = /^(?:sir|madam|ma'am|mr|mrs|ms|miss|dr|prof|lord|lady|dear)\.?$/i;
+const FORM_OF_ADDRESS_MAX = "ma'am.".length;
+const ARTICLE = /^the +(?=\p{Lu})/u;
+
+/** More "(" than ")" in text[start, end). */
+function unclosed(text: string, start: number, end: number): boolean {
+  let open = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40) open++;
+    else if (c === 41) open--;
+  }
+  return open > 0;
+}
 
 /** Types whose values are words; phone numbers and the like keep their brackets and dashes. */
 const WORDY_TYPES = new Set(['PERSON', 'ORGANIZATION', 'GPE', 'STREET_ADDRESS', 'TITLE', 'NRP']);
@@ -19,16 +32,15 @@ export function cleanEdges(text: string, e: PiiEntity): PiiEntity | null {
   while (start < end && (EDGE_JUNK.test(text[start]!) || text[start] === '.')) start++;
   while (end > start && EDGE_JUNK.test(text[end - 1]!)) end--;
   // "the Netherlands": a lowercase article is not part of a place or person name ("The Hague" is).
-  if (e.type === 'GPE' || e.type === 'PERSON') {
-    const art = /^the +(?=\p{Lu})/u.exec(text.slice(start, end));
+  // (The cheap checks in front of each regex only skip spans it cannot match; this runs on every model span.)
+  if ((e.type === 'GPE' || e.type === 'PERSON') && text.startsWith('the ', start)) {
+    const art = ARTICLE.exec(text.slice(start, end));
     if (art) start += art[0].length;
   }
   if (end <= start) return null;
   // A form of address alone ("Excuse me, Sir") names nobody.
-  if (e.type === 'PERSON' && FORM_OF_ADDRESS.test(text.slice(start, end))) return null;
-  const span = text.slice(start, end);
-  const open = span.split('(').length - span.split(')').length;
-  if (open > 0 && text[end] === ')') end++;
+  if (e.type === 'PERSON' && end - start <= FORM_OF_ADDRESS_MAX && FORM_OF_ADDRESS.test(text.slice(start, end))) return null;
+  if (text[end] === ')' && unclosed(text, start, end)) end++;
   if (e.type === 'STREET_ADDRESS' && /[\p{L}]/u.test(text[end - 1] ?? '')) {
     const m = ZIP_AFTER.exec(text.slice(end, end + 16));
     if (m) end += m[0].length;
