@@ -12,6 +12,8 @@ import { featurizerSpec } from '../../../src/classify/featurizers/index.ts';
 import { wordVectorTokens } from '../../../src/classify/featurizers/word-vectors.ts';
 import { tokenize, tokenWordVectorIds } from '../../../src/classify/featurizers/token-features.ts';
 import type { Featurizer, PackManifest } from '../../../src/classify/types.ts';
+// mulberry32, the project's one seeded PRNG: the same corpus on every machine.
+import { rng } from '../../../models/train/rng.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 export const GOLDEN_FILE = resolve(ROOT, 'test/fixtures/featurizer-golden.json');
@@ -23,16 +25,6 @@ export function dataDir(): string | undefined {
     .find((d) => existsSync(resolve(d, 'category')));
 }
 
-/** mulberry32: a small seeded generator, so the synthetic corpus is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Pieces the random texts are built from: the cases where a fast path could differ from the slow
 // one (length-changing and context-dependent lowercasing, astral letters and ideographs, lone

@@ -4,17 +4,9 @@
 // A speed-up of the recognizers must leave it unchanged (pii-recognizers-golden.test.ts).
 import { createHash } from 'node:crypto';
 import type { PatternMatch } from '../../../src/classify/pii/recognizers/index.ts';
+// mulberry32, the project's one seeded PRNG: the same corpus on every machine.
+import { rng } from '../../../models/train/rng.ts';
 
-/** mulberry32, as in pii-span-digest.ts: the same corpus on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   'March', 'mar.', 'Sept.', 'ſept', 'ſaudi', '\u212Aenyan', 'Germans', 'swisses', 'Thais', 'THAI', 'é', 'éGerman', '—', 'in', 'of',

@@ -4,19 +4,11 @@
 // shipped model. A speed-up of that code must leave the digest unchanged (pii-spans-golden.test.ts).
 import { createHash } from 'node:crypto';
 import type { PiiDetector, TokenClassifier, TokenPrediction } from '../../../src/classify/types.ts';
+// mulberry32, the project's one seeded PRNG: the same corpus on every machine.
+import { rng } from '../../../models/train/rng.ts';
 
 type CreateDetector = (model: TokenClassifier, opts: { name: string; threshold: number }) => PiiDetector;
 
-/** mulberry32, as in featurizer-digest.ts: the same corpus on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Pieces that reach each repair: names with initials and hyphens, sentence starts, multi-line
 // addresses and contact cards, street corners, parentheses, quote markers, recognizer formats.
