@@ -4,6 +4,7 @@
 import type { AppDeps } from '../deps.ts';
 import type { DoneAnswer, PipelineContext } from '../pipeline/context.ts';
 import { errorBody } from '../pipeline/errors.ts';
+import { startDoneTaps } from '../pipeline/done-taps.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { injectTraceHeaders, withSpan } from '../observability/tracing.ts';
 import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type UpstreamResponse } from './types.ts';
@@ -181,14 +182,5 @@ function usageOf(obj: Record<string, unknown> | undefined): Record<string, unkno
 }
 
 function runDoneTaps(deps: AppDeps, ctx: PipelineContext, answer: DoneAnswer): void {
-  const work: Promise<void>[] = [];
-  for (const t of ctx.taps) {
-    if (!t.done) continue;
-    work.push(Promise.resolve()
-      .then(() => t.done!(answer))
-      .catch((err) => deps.logger.warn({ requestId: ctx.requestId, tap: t.name, err: err instanceof Error ? err.message : 'error' }, 'response tap failed')));
-  }
-  // Not awaited (the client's last bytes do not wait for a cache write), but announced before the
-  // answer ends, so what the taps use (the cache) outlives them.
-  if (work.length) deps.waitUntil?.(Promise.all(work));
+  void startDoneTaps(ctx.taps, answer, deps.logger, { waitUntil: deps.waitUntil, log: { requestId: ctx.requestId } });
 }

@@ -158,11 +158,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       if (released !== undefined) {
         // What this read completed, what the taps held, the held event, then a character cut at the
         // end of this read: from here on the answer is an uncollected one (its tail gives the usage).
-        const head = ENCODER.encode(out + released);
-        const cut = decoder!.take();
-        const value = new Uint8Array(head.byteLength + cut.byteLength);
-        value.set(head);
-        value.set(cut, head.byteLength);
+        const value = decoder!.encodeThenCut(out + released);
         rewrite = false;
         tail = new ByteTail();
         tail.push(value);

@@ -30,7 +30,21 @@ export class Utf8Stream {
     this.carry = undefined;
     return c;
   }
+
+  /** `text` as UTF-8, then the bytes of a character cut at the end of what was decoded (handed over):
+   *  what a reader that stops decoding sends, so no byte of the stream is lost. */
+  encodeThenCut(text: string): Uint8Array {
+    const head = ENCODER.encode(text);
+    const cut = this.take();
+    if (!cut.byteLength) return head;
+    const all = new Uint8Array(head.byteLength + cut.byteLength);
+    all.set(head);
+    all.set(cut, head.byteLength);
+    return all;
+  }
 }
+
+const ENCODER = new TextEncoder();
 
 /**
  * How many bytes at the end of `b` start a character that is not complete: a lead byte followed by

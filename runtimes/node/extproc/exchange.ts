@@ -2,7 +2,8 @@
 // (BUFFERED) one request body, then response headers and maybe a response body; each message gets
 // exactly one answer, in order. This file is the state machine; the pipeline does the deciding.
 import type { Logger, Metrics } from '../../../src/observability/types.ts';
-import type { DoneAnswer, ResponseTap } from '../../../src/pipeline/context.ts';
+import type { DoneAnswer } from '../../../src/pipeline/context.ts';
+import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import {
@@ -202,16 +203,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
 
   /** Starts every done tap at once (a tap's synchronous part runs before this returns); never rejects. */
   function runDoneTaps(answer: DoneAnswer): Promise<void> {
-    const run = async (tap: ResponseTap) => {
-      try {
-        await tap.done!(answer);
-      } catch (err) {
-        opts.logger.warn({ tap: tap.name, err: errorName(err) }, 'ext_proc: response tap failed');
-      }
-    };
-    const work = Promise.all(forwarded!.taps.filter((t) => t.done).map(run)).then(() => undefined);
-    opts.waitUntil?.(work);
-    return work;
+    return startDoneTaps(forwarded!.taps, answer, opts.logger, { waitUntil: opts.waitUntil, msg: 'ext_proc: response tap failed' });
   }
 
   return async function onMessage(msg: ProcessingRequest): Promise<ExchangeReply> {
@@ -237,11 +229,3 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   };
 }
 
-function errorName(err: unknown): string {
-  // Error messages may quote request text; names and codes do not.
-  if (err && typeof err === 'object') {
-    const e = err as { name?: unknown; code?: unknown };
-    return [e.name, e.code].filter((x) => typeof x === 'string' || typeof x === 'number').join(':') || 'Error';
-  }
-  return typeof err;
-}

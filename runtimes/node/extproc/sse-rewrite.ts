@@ -28,7 +28,6 @@ export interface SseRewriter {
   answer(): { events: string[]; completion?: Record<string, unknown>; oversized: boolean };
 }
 
-const encoder = new TextEncoder();
 
 /**
  * Most characters of an unfinished event the rewriter holds when one gRPC message may carry
@@ -71,14 +70,9 @@ export function sseRewriter(taps: readonly ResponseTap[], opts: SseRewriterOptio
       // came (with a character cut at the chunk's end) and later chunks pass untouched; not stored.
       const released = releaseOversized(splitter, tapped, opts.maxHeldChars);
       if (released !== undefined) {
-        const head = encoder.encode(out + released);
-        const cut = decoder.take();
-        const all = new Uint8Array(head.byteLength + cut.byteLength);
-        all.set(head);
-        all.set(cut, head.byteLength);
         stopped = true;
         opts.onStopped?.();
-        return all;
+        return decoder.encodeThenCut(out + released);
       }
       if (end) {
         const rest = splitter.finish();
