@@ -28,7 +28,6 @@ export interface SseRewriter {
   answer(): { events: string[]; completion?: Record<string, unknown>; oversized: boolean };
 }
 
-
 /**
  * Most characters of an unfinished event the rewriter holds when one gRPC message may carry
  * `maxMessageBytes`: the reply that lets the held event go carries all of it, at up to 3 UTF-8 bytes
