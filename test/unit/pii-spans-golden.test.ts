@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { createPiiDetector } from '../../src/classify/pii/detector.ts';
 import { piiSpanDigest } from './helpers/pii-span-digest.ts';
 
-const GOLDEN = { digest: 'ec64189cad8f4e8b801b74716ff8af47bcd36502c24d1ecd1196746a232a5ac8', texts: 3000, spans: 16936 };
+// Re-recorded 2026-12-06 for the span rules of that day (weak spans no longer block name growth,
+// name-joins.ts, full stops, unit lines, place qualifiers, digit-only addresses under phones, card
+// run-on lines; each has a test in pii-span-rules.test.ts): 16936 -> 17059 spans.
+const GOLDEN = { digest: '2df5b3d9d9a1d88fe271bdb9f3d287c5f5f88ba50ecfab4804d6a16ff0cea5d6', texts: 3000, spans: 17059 };
 
 describe('PII detector spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', async () => {

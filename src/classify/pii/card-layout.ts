@@ -36,7 +36,17 @@ export function cardOrganizations(text: string, ents: PiiEntity[]): PiiEntity[] 
     added.push({ type, start, end, confidence: 0.6, source: 'model' });
   }
   if (added.length === 0) return ents;
-  const kept = ents.filter((e) => !added.some((a) => e.start < a.end && e.end > a.start));
+  const kept = ents.flatMap((e) => {
+    const hit = added.find((a) => e.start < a.end && e.end > a.start);
+    if (!hit) return [e];
+    // A model span that runs on from the company line into the next one ("Mhealthcoach\n50668
+    // Kiannonkatu 98": a weak tag on the company joined to the address below) keeps its part there.
+    const next = text.indexOf('\n', hit.end);
+    if (e.start < hit.start || next < 0 || e.end <= next + 1 || e.source !== 'model') return [];
+    let start = next + 1;
+    while (start < e.end && /[>\s]/.test(text[start]!)) start++;
+    return start < e.end ? [{ ...e, start }] : [];
+  });
   return [...kept, ...added].sort((a, b) => a.start - b.start || a.end - b.end);
 }
 

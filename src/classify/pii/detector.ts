@@ -10,7 +10,8 @@
 import type { PiiDetector, PiiEntity, TokenClassifier } from '../types.ts';
 import { mergeBio, type JoinGaps } from './bio.ts';
 import { repairNames } from './name-repair.ts';
-import { cleanEdges, implausible } from './span-edges.ts';
+import { joinNameNeighbours } from './name-joins.ts';
+import { cleanEdges, dropFullStop, implausible } from './span-edges.ts';
 import { repairAddressLines } from './address-lines.ts';
 import { cornerAddresses, joinInlinePlaces, layoutAddressBlocks } from './address-blocks.ts';
 import { cardName, cardOrganizations } from './card-layout.ts';
@@ -46,10 +47,14 @@ function trimmed(text: string, e: PiiEntity, p: PiiEntity): PiiEntity | null {
   return WORDY.test(text.slice(start, end)) ? { ...e, start, end } : null;
 }
 
-function weakPhoneInAddress(p: PiiEntity, model: PiiEntity[]): boolean {
+function weakPhoneInAddress(text: string, p: PiiEntity, model: PiiEntity[]): boolean {
   if (p.type !== 'PHONE_NUMBER' || p.confidence >= 0.85) return false;
   const sa = model.filter((e) => e.type === 'STREET_ADDRESS' && e.start < p.end && e.end > p.start);
-  return sa.length > 0 && Math.min(...sa.map((e) => e.start)) <= p.start && Math.max(...sa.map((e) => e.end)) >= p.end;
+  if (sa.length === 0) return false;
+  const start = Math.min(...sa.map((e) => e.start)), end = Math.max(...sa.map((e) => e.end));
+  // An "address" that is exactly the number and has no letters ("Fax: [9498777106]") is no evidence against a phone.
+  if (start === p.start && end === p.end && !/\p{L}/u.test(text.slice(start, end))) return false;
+  return start <= p.start && end >= p.end;
 }
 
 /** Model spans outside every pattern span (trimmed at the edges); both inputs sorted by start, patterns disjoint. */
@@ -81,16 +86,16 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       if (!model) return patterns;
       const tokens = await model.predict(text);
       const merged = mergeBio(tokens, text, opts.joinGaps);
-      const repaired = repairNames(text, tokens, merged);
-      const cleaned = repaired.map((e) => cleanEdges(text, e)).filter((e): e is PiiEntity => e !== null);
-      const laidOut = cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned))));
+      const repaired = repairNames(text, tokens, merged, threshold);
+      const cleaned = joinNameNeighbours(text, repaired.map((e) => cleanEdges(text, e)).filter((e): e is PiiEntity => e !== null), threshold);
+      const laidOut = cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned)))).map((e) => dropFullStop(text, e));
       const predicted = laidOut
         .filter((e) => !implausible(text, e, laidOut))
         .filter((e) => e.confidence >= threshold && plausible(text, e))
         .sort((a, b) => a.start - b.start);
       // A bare digit run inside an address ("3378 217 Lovers Lane") reads as a weak phone match;
       // the address spans are the better reading there.
-      const kept = predicted.some((e) => e.type === 'STREET_ADDRESS') ? patterns.filter((p) => !weakPhoneInAddress(p, predicted)) : patterns;
+      const kept = predicted.some((e) => e.type === 'STREET_ADDRESS') ? patterns.filter((p) => !weakPhoneInAddress(text, p, predicted)) : patterns;
       const all = [...kept, ...withoutOverlaps(text, predicted, kept)].sort((a, b) => a.start - b.start || a.end - b.end);
       return cardOrganizations(text, cardName(text, all));
     },

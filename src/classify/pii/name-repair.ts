@@ -82,15 +82,24 @@ function gapOk(text: string, x: Span, y: Span): boolean {
 
 const SENTENCE_END = /(?:[.!?:]\s+|\n\s*|^\s*)$/;
 
-export function repairNames(text: string, tokens: readonly Span[], ents: PiiEntity[]): PiiEntity[] {
+/**
+ * `threshold`: spans scored under it will be dropped anyway, so they do not stop a name from
+ * growing over their tokens ("Edi" as a weak GPE next to PERSON "Živković"), and a span that a
+ * grown name reaches into is dropped here.
+ */
+export function repairNames(text: string, tokens: readonly Span[], ents: PiiEntity[], threshold = 0): PiiEntity[] {
   const taken = new Set<number>();
   const ranges = ents.map((e) => tokenRange(tokens, e.start, e.end));
-  for (const r of ranges) if (r) for (let k = r[0]; k <= r[1]; k++) taken.add(k);
+  ranges.forEach((r, n) => {
+    if (r && ents[n]!.confidence >= threshold) for (let k = r[0]; k <= r[1]; k++) taken.add(k);
+  });
   let w: TokenTexts | undefined;
-  return ents.map((e, n) => {
+  let grown = false;
+  const out = ents.map((e, n) => {
     const r = ranges[n];
     const maxWords = MAX_WORDS[e.type] ?? 0;
-    if (!maxWords || !r) return snapHyphens(text, e);
+    // a weak span is not grown: it would only claim words a kept name could grow over
+    if (!maxWords || !r || e.confidence < threshold) return snapHyphens(text, e);
     w ??= new TokenTexts(text, tokens);
     let [a, b] = r;
     // Name words in [a, b]: each step below adds exactly one (an initial or its dot is none).
@@ -101,6 +110,10 @@ export function repairNames(text: string, tokens: readonly Span[], ents: PiiEnti
       if (nx >= tokens.length || taken.has(nx) || words >= maxWords) break;
       if (w.isNameWord(nx) && gapOk(text, tokens[b]!, tokens[nx]!)) {
         b++;
+        words++;
+      } else if (w.at(nx) === '.' && INITIAL.test(w.at(b)!) && tokens[nx]!.start === tokens[b]!.end && w.isNameWord(nx + 1) && !taken.has(nx + 1) && gapOk(text, tokens[nx]!, tokens[nx + 1]!)) {
+        // "[Margaret S]. Stouffer": the initial's dot and the surname after it
+        b += 2;
         words++;
       } else if (INITIAL.test(w.at(nx)!) && gapOk(text, tokens[b]!, tokens[nx]!) && (w.isNameWord(b + 2) || (w.at(b + 2) === '.' && w.isNameWord(b + 3)))) {
         b++;
@@ -132,6 +145,10 @@ export function repairNames(text: string, tokens: readonly Span[], ents: PiiEnti
     }
     if (a === r[0] && b === r[1]) return snapHyphens(text, e);
     for (let k = a; k <= b; k++) taken.add(k);
+    grown = true;
     return snapHyphens(text, { ...e, start: tokens[a]!.start, end: tokens[b]!.end });
   });
+  if (!grown) return out;
+  const strong = out.filter((e) => e.confidence >= threshold);
+  return out.filter((e) => e.confidence >= threshold || !strong.some((s) => s.start < e.end && s.end > e.start));
 }

@@ -1,9 +1,11 @@
 import { hasContext, scan, type Recognizer } from './types.ts';
 
 // Optional +country, optional (area), then 2-6 digit groups joined by one separator each, optional
-// extension; or one bare run of 10-13 digits. Validation rejects dates, amounts and version numbers.
+// extension; or one bare run of 10-13 digits; or a trunk prefix and a 7-8 digit subscriber number
+// ("0378 3549890", "021-4006034": 6 of the 9 training-split phone numbers the other shapes missed).
+// Validation rejects dates, amounts and version numbers.
 const PHONE_RE =
-  /(?<![\p{L}\p{N}+\-.\/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?(?:\d{6,13}|\d{1,5}(?:[ .\-]\d{1,6}){0,5})(?:(?: ?x| ?ext\.? ?)\d{1,5})?(?![\p{L}\p{N}\/:]|[.\-,]\d)/gu;
+  /(?<![\p{L}\p{N}+\-.\/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?(?:0\d{1,3}[ \-]\d{7,8}|\d{6,13}|\d{1,5}(?:[ .\-]\d{1,6}){0,5})(?:(?: ?x| ?ext\.? ?)\d{1,5})?(?![\p{L}\p{N}\/:]|[.\-,]\d)/gu;
 const CONTEXT = /(?:phone|call|tel|mobile|cell|fax|contact|reach|text me|whatsapp|sms|dial|number|ring|office)/i;
 const DATE_LIKE = /^(?:\d{4}[\-.\/]\d{1,2}[\-.\/]\d{1,2}|\d{1,2}[\-.\/]\d{1,2}[\-.\/]\d{2,4})$/;
 
