@@ -2,7 +2,7 @@
 // weighted and concatenated, then L2-normalised again (cosine = (1 - wg) cos_lex + wg cos_wv when
 // both halves are non-zero).
 //   lexical:  xn = TF-IDF(ids, weights) L2-normalised (graphs.ts tfidfInput);
-//             lex = sum_l xn[l] * P[ids[l] mod R]     (fixed Gaussian projection, int8 + column scale)
+//             lex = sum_l xn[l] * P[ids[l] mod R]     (distilled or Gaussian projection, int8 + column scale)
 //   words:    wv = sum_l wv_weights[l] * T[wv_ids[l]]  (SIF-weighted GloVe rows with the common
 //             components removed, embedding-wordvec.ts; int8 + column scale)
 //   out = L2( [sqrt(1 - wg) * L2(lex), sqrt(wg) * L2(wv)] )
@@ -13,7 +13,7 @@ import { tfidfInput, modRows, quantizeTable, type ModRowsPart } from './graphs.t
 export interface EmbeddingGraphWeights {
   buckets: number;
   idf: Float32Array;
-  /** [lexRows, lexDim] Gaussian projection, indexed by ids mod lexRows. */
+  /** [lexRows, lexDim] projection (distilled or Gaussian), indexed by ids mod lexRows. */
   lex: Float32Array;
   lexRows: number;
   lexDim: number;

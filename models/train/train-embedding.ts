@@ -1,7 +1,9 @@
 // Embedding pack for the semantic cache: two halves, concatenated (embedding-graph.ts).
-//  - lexical: IDF-weighted hashed word + char n-grams, L2-normalised, through a fixed Gaussian random
-//    projection (Johnson-Lindenstrauss: cosine kept up to ~1/sqrt(dim)). Learned: the IDF, so content
-//    words dominate the template words of a question ("can you explain", "what is").
+//  - lexical: IDF-weighted hashed word + char n-grams, L2-normalised, through a projection table.
+//    Learned: the IDF, so content words dominate the template words of a question ("can you
+//    explain", "what is"), and the table, distilled from a pretrained sentence encoder at training
+//    time (embedding-distill.ts); a fixed Gaussian random projection (Johnson-Lindenstrauss) is the
+//    fallback the distilled table must beat on the same own-data AUC.
 //  - word vectors: SIF-weighted sums of pretrained GloVe vectors with the common components removed
 //    (embedding-wordvec.ts). Gives synonym knowledge the lexical half lacks (exercise / working out,
 //    brew / make); the lexical half keeps "make coffee" and "make tea" apart.
@@ -20,6 +22,7 @@ import { writeEmbeddingCard, type EmbeddingResult } from './embedding-card.ts';
 import { buildEmbeddingGraph, EMBEDDING_QUANT } from './embedding-graph.ts';
 import { loadGlove, GLOVE_PACKAGE } from './glove.ts';
 import * as W from './embedding-wordvec.ts';
+import { distilCorpus, teacherVectors, teacherTargets, ridgeTable, TEACHER } from './embedding-distill.ts';
 
 export const EMBEDDING = {
   featurizer: { ...DEFAULT_HASHED_NGRAMS, seed: 11, buckets: 1 << 18, fold_digits: false, word_weights: [1], char_ngrams: [3, 5], char_weight: 0.35, word_vectors: { buckets: 1 << 15, seed: 7 } } as HashedNgramsParams,
@@ -35,9 +38,12 @@ export const EMBEDDING = {
   sifA: [1e-4, 3e-4],
   pSources: ['own', 'mix'] as W.PSource[],
   removed: [2, 4, 8],
-  wvShares: [0.4, 0.5, 0.6],
+  wvShares: [0.2, 0.3, 0.4, 0.5, 0.6],
   seed: 13,
   threshold: 0.8,
+  /** Distilled lexical table (embedding-distill.ts): ridge and CG iterations. */
+  distilLam: 1e-2,
+  distilIters: 25,
 };
 
 function gaussianTable(rows: number, dim: number, seed: number): Float32Array {
@@ -159,7 +165,19 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   }
   fp.char_weight = best.charWeight;
   const idf = computeIdf(encodeCorpus(trainTexts, fp, E.maxLength), fp.buckets, best.power);
-  const lexOf = (texts: string[]) => embedAll(applyTfidf(encodeCorpus(texts, fp, E.maxLength), idf), shipped, E.tableRows, E.lexDim);
+  const lexOnlyGauss = selection.find((s) => s.power === best.power && s.charWeight === best.charWeight)!;
+  // 1b. The projection distilled from a sentence encoder (embedding-distill.ts) against the Gaussian one.
+  const corpus = distilCorpus(trainTexts, devRows.map((r) => r.text));
+  const teacher = await teacherVectors(corpus, (s) => console.log(s));
+  const Xd = applyTfidf(encodeCorpus(corpus, fp, E.maxLength), idf);
+  const distilled = ridgeTable(Xd, E.tableRows, teacherTargets(teacher.Y, corpus.length, E.lexDim), E.lexDim, E.distilLam, E.distilIters);
+  const distilShipped = dequantize(quantizeTable(distilled, E.tableRows, E.lexDim, EMBEDDING_QUANT), E.tableRows, E.lexDim);
+  const lexXc = applyTfidf(encodeCorpus(clinc.map((r) => r.text), fp, E.maxLength), idf);
+  const lexOnlyDistil = pairStats(embedAll(lexXc, distilShipped, E.tableRows, E.lexDim), groups);
+  const useDistil = lexOnlyDistil.auc > lexOnlyGauss.auc;
+  const lexTable = useDistil ? distilled : table;
+  const lexShipped = useDistil ? distilShipped : shipped;
+  const lexOf = (texts: string[]) => embedAll(applyTfidf(encodeCorpus(texts, fp, E.maxLength), idf), lexShipped, E.tableRows, E.lexDim);
   const lexC = lexOf(clinc.map((r) => r.text));
   // 2. Word-vector half: p(w) source, SIF a, common components removed, share of the cosine.
   const glove = loadGlove();
@@ -194,17 +212,17 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   const unrelated: number[] = [];
   for (let i = 0; i + 1 < qv.length; i += 2) if (sample[i].text !== sample[i + 1].text) unrelated.push(cos(qv[i], qv[i + 1]));
   const chosen = pairStats(embedJs(clinc.map((r) => r.text)), groups);
-  const lexOnly = selection.find((s) => s.power === best.power && s.charWeight === best.charWeight)!;
+  const lexOnly = useDistil ? lexOnlyDistil : lexOnlyGauss;
   const dim = E.lexDim + E.wvDim;
   const bytes = buildEmbeddingGraph(
-    { buckets: fp.buckets, idf, lex: table, lexRows: E.tableRows, lexDim: E.lexDim, wv: wvTable, wvBuckets: wvp.buckets, wvDim: E.wvDim, wg: bestWv.share },
+    { buckets: fp.buckets, idf, lex: lexTable, lexRows: E.tableRows, lexDim: E.lexDim, wv: wvTable, wvBuckets: wvp.buckets, wvDim: E.wvDim, wg: bestWv.share },
     { pack: 'embedding' },
   );
   const manifest: PackManifest = {
     name: 'embedding',
-    version: '2.0.0',
+    version: useDistil ? '2.1.0' : '2.0.0',
     task: 'embedding',
-    description: 'sentence vectors for the semantic cache (cosine = dot product; vectors are L2-normalised): hashed n-grams + SIF-weighted GloVe words',
+    description: `sentence vectors for the semantic cache (cosine = dot product; vectors are L2-normalised): hashed n-grams${useDistil ? ' (projection distilled from Universal Sentence Encoder lite)' : ''} + SIF-weighted GloVe words`,
     featurizer: { type: 'hashed-ngrams', ...fp },
     inputs: ['ids', 'weights', 'wv_ids', 'wv_weights'],
     output: 'embedding',
@@ -217,7 +235,9 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
       command: 'npm run train -- embedding',
       data: '../shared/data',
       idf_power: best.power,
-      projection: `gaussian, seed ${E.seed}, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-column scale (float32)`,
+      projection: useDistil
+        ? `distilled from ${TEACHER.model} (${TEACHER.packages}, ${TEACHER.licence}) on ${corpus.length} train-side texts: ridge ${E.distilLam}, ${E.distilIters} CG iterations, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-column scale (float32)`
+        : `gaussian, seed ${E.seed}, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-column scale (float32)`,
       word_vectors: `${GLOVE_PACKAGE} (GloVe 6B 100d, PDDL; package MIT): SIF a=${bestWv.a}, p(w) ${bestWv.pSource}, ${bestWv.removed} common components removed, PCA to ${E.wvDim}, ${place.words} words in ${wvp.buckets} buckets, int8 per-row scale; share ${bestWv.share}`,
     },
   };
@@ -242,6 +262,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
     wvSelection,
     wv: { ...bestWv, words: place.words, lost: place.lost, buckets: wvp.buckets, topWords: E.topWords, package: GLOVE_PACKAGE },
     own: { lexOnly, chosen },
+    distil: { used: useDistil, texts: corpus.length, teacherSeconds: teacher.seconds, cached: teacher.cached, gauss: lexOnlyGauss, distilled: lexOnlyDistil, lam: E.distilLam, iters: E.distilIters },
     unrelated: { n: unrelated.length, mean: unrelated.reduce((a, b) => a + b, 0) / unrelated.length, p99: quantile(unrelated, 0.99), p999: quantile(unrelated, 0.999), max: Math.max(...unrelated) },
     cache,
     threshold: E.threshold,
@@ -255,7 +276,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   writeEmbeddingCard(dir, res);
   const c = cache;
   const summary = c
-    ? `paraphrase min ${c.paraMin.toFixed(3)} (${c.paraAbove}/${c.paraTotal} >= ${E.threshold}), cross-set max ${c.crossMax.toFixed(3)} (${c.crossBelow}/${c.crossTotal} < ${E.threshold}); own AUC ${chosen.auc.toFixed(4)} (lexical alone ${lexOnly.auc.toFixed(4)}); p50 ${res.latency.p50_ms.toFixed(3)}ms; ${(bytes.length / 2 ** 20).toFixed(2)}MiB`
+    ? `paraphrase min ${c.paraMin.toFixed(3)} (${c.paraAbove}/${c.paraTotal} >= ${E.threshold}), cross-set max ${c.crossMax.toFixed(3)} (${c.crossBelow}/${c.crossTotal} < ${E.threshold}); own AUC ${chosen.auc.toFixed(4)} (lexical alone ${lexOnly.auc.toFixed(4)}, ${useDistil ? 'distilled' : 'Gaussian'}; Gaussian ${lexOnlyGauss.auc.toFixed(4)}, distilled ${lexOnlyDistil.auc.toFixed(4)}); p50 ${res.latency.p50_ms.toFixed(3)}ms; ${(bytes.length / 2 ** 20).toFixed(2)}MiB`
     : 'cache_cases.json not found';
   return { ...res, summary };
 }
