@@ -2,10 +2,12 @@
 // often each holds on the training split): weak spans do not stop a name from growing, an initial's
 // dot and the surname after it, neighbouring name spans of two types, a sentence's full stop after
 // an address, the unit line that keeps its building number, bracketed place qualifiers, phone
-// numbers with a trunk prefix or under a phone label, and the address line under a card's company.
+// numbers with a trunk prefix or under a phone label, the address line under a card's company, and
+// the block under an "address:" label as one address.
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../../src/classify/featurizers/token-features.ts';
 import { createPiiDetector } from '../../src/classify/pii/detector.ts';
+import { labelledAddresses } from '../../src/classify/pii/address-label.ts';
 import type { TokenClassifier, TokenPrediction } from '../../src/classify/types.ts';
 
 /** A token model that tags the given words (label, confidence), everything else O. */
@@ -82,5 +84,24 @@ describe('contact card', () => {
     const text = 'Lina Artemova\nIrecycle\nUnit 5022 Box 1225';
     const tags: Record<string, [string, number] | string> = { Lina: 'B-PERSON', Artemova: 'I-PERSON', Irecycle: ['B-STREET_ADDRESS', 0.6], Unit: 'B-STREET_ADDRESS', '5022': 'I-STREET_ADDRESS', Box: 'I-STREET_ADDRESS', '1225': 'I-STREET_ADDRESS' };
     expect(await spans(tags, text)).toEqual([['PERSON', 'Lina Artemova'], ['ORGANIZATION', 'Irecycle'], ['STREET_ADDRESS', 'Unit 5022 Box 1225']]);
+  });
+});
+
+describe('labelled address block', () => {
+  it('makes the block under an "address:" line one address, lines and places included', async () => {
+    // Laid out line by line this would be street / unit / GPE / GPE + postcode; under a label it is one span.
+    const text = 'Website:\nhttp://example.be/\n\nAddress:\n22120 Eriksbo Västergärde 78\n Suite 721\n ASKIM\n Sweden.';
+    const tags: Record<string, string> = { '22120': 'B-STREET_ADDRESS', Eriksbo: 'I-STREET_ADDRESS', Västergärde: 'I-STREET_ADDRESS', '78': 'I-STREET_ADDRESS', ASKIM: 'B-GPE', Sweden: 'B-GPE' };
+    expect((await spans(tags, text)).filter(([t]) => t !== 'DOMAIN_NAME')).toEqual([['STREET_ADDRESS', '22120 Eriksbo Västergärde 78\n Suite 721\n ASKIM\n Sweden']]);
+  });
+  it('stops at a blank line and leaves blocks without a model address alone', async () => {
+    const text = "As promised, here's Liam's address:\n\n69 Roheline 43, Lepassaare\n\nSee you, Mia";
+    expect((await spans({ Roheline: 'B-STREET_ADDRESS', '43': 'I-STREET_ADDRESS', Lepassaare: 'B-GPE' }, text)).filter(([t]) => t === 'STREET_ADDRESS' || t === 'GPE')).toEqual([['STREET_ADDRESS', '69 Roheline 43, Lepassaare']]);
+    expect(await spans({}, 'Address:\nunknown\n')).toEqual([]);
+  });
+  it('keeps the block when the model address runs past its final full stop', () => {
+    // the fold takes its confidence from the address spans it replaces, the one over the dot included
+    const text = 'Address:\n376 Rákóczi út 13.';
+    expect(labelledAddresses(text, [{ type: 'STREET_ADDRESS', start: 9, end: text.length, confidence: 0.9, source: 'model' }])).toEqual([{ type: 'STREET_ADDRESS', start: 9, end: text.length - 1, confidence: 0.9, source: 'model' }]);
   });
 });

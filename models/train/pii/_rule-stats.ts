@@ -87,6 +87,16 @@ for (const r of presidio) {
     if (/\p{Lu}[\p{L}\p{M}\-]*['’]s $/u.test(t.slice(Math.max(0, p.start - 30), p.start))) add('context: "<Cap>\'s <PERSON>"');
   }
   if (/address of \p{Lu}/u.test(t)) add('context: "address of <Cap>"');
+  // address-label.ts: the block under a line ending in "address:" (to the next blank line, full stop out)
+  for (const m of t.matchAll(/(?:^|\n)[^\n]*address:[ \t]*\n/giu)) {
+    let start = m.index + m[0].length;
+    while (start < t.length && /\s/u.test(t[start]!)) start++;
+    const blank = /\n[ \t]*\n/u.exec(t.slice(start));
+    let end = blank ? start + blank.index : t.length;
+    while (end > start && /[\s.]/u.test(t[end - 1]!)) end--;
+    add('address label: blocks');
+    if (gold(r, start, end)?.type === 'STREET_ADDRESS' && !r.spans.some((g) => g.start < end && g.end > start && !(g.start === start && g.end === end))) add('address label: block is one STREET_ADDRESS');
+  }
 }
 
 console.log(`${which} split: ${presidio.length} Presidio rows, ${wnut.length} WNUT-17 rows`);

@@ -15,6 +15,7 @@ import { cleanEdges, dropFullStop, implausible } from './span-edges.ts';
 import { repairAddressLines } from './address-lines.ts';
 import { cornerAddresses, joinInlinePlaces, layoutAddressBlocks } from './address-blocks.ts';
 import { cardName, cardOrganizations } from './card-layout.ts';
+import { labelledAddresses } from './address-label.ts';
 import { PATTERN_TYPES, runRecognizers } from './recognizers/index.ts';
 import { parseTag } from './type-names.ts';
 
@@ -88,7 +89,7 @@ export function createPiiDetector(model: TokenClassifier | undefined, opts: { na
       const merged = mergeBio(tokens, text, opts.joinGaps);
       const repaired = repairNames(text, tokens, merged, threshold);
       const cleaned = joinNameNeighbours(text, repaired.map((e) => cleanEdges(text, e)).filter((e): e is PiiEntity => e !== null), threshold);
-      const laidOut = cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned)))).map((e) => dropFullStop(text, e));
+      const laidOut = labelledAddresses(text, cornerAddresses(text, joinInlinePlaces(text, repairAddressLines(text, layoutAddressBlocks(text, cleaned))))).map((e) => dropFullStop(text, e));
       const predicted = laidOut
         .filter((e) => !implausible(text, e, laidOut))
         .filter((e) => e.confidence >= threshold && plausible(text, e))
