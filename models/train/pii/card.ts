@@ -134,6 +134,9 @@ split (where the model is fitted) the same rules move Presidio micro-F1 0.890 ->
 The block under an "address:" label as one address: 0.911 (STREET_ADDRESS 0.867 -> 0.916, GPE
 0.913 -> 0.937; WNUT 0.456), training split 0.896 -> 0.902 (STREET_ADDRESS 0.739 -> 0.759); the dev
 rows have it in another template ("Website: ... Address:") than the training rows, 13 of 13 there.
+This rule, too, came from the dev error dump and its training support is one template (20 of 20
+blocks), so 0.911 is partly a dev-chosen figure; the training-split gain is the fairer estimate
+for unseen templates, and without this rule the detector scores 0.895 (below the target).
 The decision threshold stays 0.5: swept on the training split (\`npx tsx
 models/train/pii/_threshold.ts\`) it changes nothing from 0.05 to 0.7, since the model is fitted there
 and confident; the training split's best, 0.8 (0.900 there), gives dev 0.842, as dev spans score lower.
