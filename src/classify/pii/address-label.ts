@@ -10,6 +10,14 @@ import type { PiiEntity } from '../types.ts';
 const LABEL = /(?:^|\n)[^\n]*address:[ \t]*\n/giu;
 const ABSORBED = new Set(['STREET_ADDRESS', 'GPE', 'ZIP_CODE', 'PERSON', 'ORGANIZATION', 'NRP']);
 const MAX_LINES = 6;
+const BLANK = /\n[ \t]*\n/gu;
+
+/** Lines in [start, end), counted no further than MAX_LINES + 1. */
+function linesUpTo(text: string, start: number, end: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n', start); i >= 0 && i < end && n <= MAX_LINES; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
 
 /** [start, end) of the block after each address label: leading blank lines skipped, up to the next blank line. */
 function blocks(text: string): Array<[number, number]> {
@@ -17,10 +25,12 @@ function blocks(text: string): Array<[number, number]> {
   for (const m of text.matchAll(LABEL)) {
     let start = m.index + m[0].length;
     while (start < text.length && /\s/u.test(text[start]!)) start++;
-    const blank = /\n[ \t]*\n/u.exec(text.slice(start));
-    let end = blank ? start + blank.index : text.length;
+    // Searched in place (lastIndex), not in a slice: a long text with many labels stays linear.
+    BLANK.lastIndex = start;
+    const blank = BLANK.exec(text);
+    let end = blank ? blank.index : text.length;
     while (end > start && /[\s.]/u.test(text[end - 1]!)) end--;
-    if (end > start && text.slice(start, end).split('\n').length <= MAX_LINES) out.push([start, end]);
+    if (end > start && linesUpTo(text, start, end) <= MAX_LINES) out.push([start, end]);
   }
   return out;
 }
@@ -30,7 +40,8 @@ export function labelledAddresses(text: string, ents: PiiEntity[]): PiiEntity[] 
   if (!/address:/iu.test(text)) return ents;
   let out = ents;
   for (const [start, end] of blocks(text)) {
-    const firstLineEnd = text.indexOf('\n', start) < 0 || text.indexOf('\n', start) > end ? end : text.indexOf('\n', start);
+    const nl = text.indexOf('\n', start);
+    const firstLineEnd = nl < 0 || nl > end ? end : nl;
     const anchor = out.find((e) => e.type === 'STREET_ADDRESS' && e.start < firstLineEnd && e.end > start);
     if (!anchor) continue;
     const inside = (e: PiiEntity) => (e.start >= start && e.end <= end && ABSORBED.has(e.type)) || (e.type === 'STREET_ADDRESS' && e.start < end && e.end > start);
