@@ -15,6 +15,7 @@ import { startMockServer, type MockServer } from '../../runtimes/node/mock-serve
 import { EnvoyClient, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
 import { promtool } from '../fixtures/promtool.ts';
 import { firstEventThenRest } from './helpers/sse-stream.ts';
+import { startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 
 let mock: MockServer;
 let packs: string;
@@ -46,33 +47,10 @@ function configText(model: string, extra = ''): string {
   );
 }
 
-interface Gateway {
-  proc: ChildProcess;
-  base: string;
-  extPort?: number;
-  out: () => string;
-  waitFor(re: RegExp, ms?: number): Promise<string>;
-}
+type Gateway = Pick<GatewayProcess, 'proc' | 'base' | 'extPort' | 'out' | 'waitFor'>;
 
 async function startGateway(config: string, extra: string[] = []): Promise<Gateway> {
-  const args = [join(REPO, 'runtimes/node/main.ts'), '--config', config, '--port', '0', '--host', '127.0.0.1', ...extra];
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const waitFor = async (re: RegExp, ms = 15_000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(out);
-      if (m) return m[0];
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`no ${re} in output: ${out.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const port = Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*semroute listening[^\n]*\n/, 30_000))![1]);
-  const extPort = extra.includes('--extproc-port') ? Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*"ext_proc listening"[^\n]*\n/))![1]) : undefined;
-  return { proc, base: `http://127.0.0.1:${port}`, extPort, out: () => out, waitFor };
+  return startGatewayProcess(config, extra, procs, 15_000);
 }
 
 const ask = (content: string) => JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content }] });

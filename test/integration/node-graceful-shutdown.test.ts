@@ -2,17 +2,17 @@
 // new connections, answers /ready with 503, lets requests in flight (an SSE stream, an ext_proc
 // stream) finish up to server.drain_timeout_ms, cuts what is left at that deadline, and exits 0;
 // a second SIGTERM exits at once. No packs are loaded (routing off) so each process starts in ~1 s.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from './gateway-harness.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
 import { completionChunks } from '../../src/mock/answers.ts';
 import { EnvoyClient, requestBody, requestHeaders } from './helpers/envoy-client.ts';
 import { firstEventThenRest } from './helpers/sse-stream.ts';
+import { startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 
 let mock: MockServer;
 const procs: ChildProcess[] = [];
@@ -25,17 +25,7 @@ afterAll(async () => {
   await mock?.close();
 });
 
-interface Gateway {
-  proc: ChildProcess;
-  base: string;
-  port: number;
-  extPort?: number;
-  out: () => string;
-  exit: Promise<{ code: number | null; at: number }>;
-  waitFor(re: RegExp, ms?: number): Promise<string>;
-}
-
-async function startGateway(drainMs: number, extproc = false): Promise<Gateway> {
+async function startGateway(drainMs: number, extproc = false): Promise<GatewayProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'semroute-drain-'));
   mkdirSync(join(dir, 'packs'));
   const config = join(dir, 'config.yaml');
@@ -44,26 +34,7 @@ async function startGateway(drainMs: number, extproc = false): Promise<Gateway> 
     `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\n` +
       `routing: { enabled: false }\npacks: { dir: ${join(dir, 'packs')} }\nserver: { drain_timeout_ms: ${drainMs} }\n`,
   );
-  const args = [join(REPO, 'runtimes/node/main.ts'), '--config', config, '--port', '0', '--host', '127.0.0.1'];
-  if (extproc) args.push('--extproc-port', '0');
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const exit = new Promise<{ code: number | null; at: number }>((r) => proc.once('exit', (code) => r({ code, at: Date.now() })));
-  const waitFor = async (re: RegExp, ms = 30_000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(out);
-      if (m) return m[0];
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`no ${re} in output: ${out.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const port = Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*semroute listening[^\n]*\n/))![1]);
-  const extPort = extproc ? Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*"ext_proc listening"[^\n]*\n/))![1]) : undefined;
-  return { proc, base: `http://127.0.0.1:${port}`, port, extPort, out: () => out, exit, waitFor };
+  return startGatewayProcess(config, extproc ? ['--extproc-port', '0'] : [], procs);
 }
 
 /** Opens a slow SSE chat stream and resolves once its first event has arrived. */

@@ -1,0 +1,43 @@
+// A real semroute process (runtimes/node/main.ts under tsx) on an ephemeral port, for the tests that
+// need signals, a watched config file or a real exit: its stdout and stderr are collected into one
+// string that `waitFor` polls for a log line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO } from '../gateway-harness.ts';
+
+export interface GatewayProcess {
+  proc: ChildProcess;
+  base: string;
+  port: number;
+  extPort?: number;
+  out: () => string;
+  exit: Promise<{ code: number | null; at: number }>;
+  waitFor(re: RegExp, ms?: number): Promise<string>;
+}
+
+/**
+ * Starts main.ts with `--config config --port 0 --host 127.0.0.1` and `extra` arguments, pushes the
+ * process onto `procs` (the caller kills what is left in afterAll) and resolves once it listens (and
+ * its ext_proc port too when `extra` has `--extproc-port`). `waitMs`: waitFor's default deadline.
+ */
+export async function startGatewayProcess(config: string, extra: string[], procs: ChildProcess[], waitMs = 30_000): Promise<GatewayProcess> {
+  const args = [join(REPO, 'runtimes/node/main.ts'), '--config', config, '--port', '0', '--host', '127.0.0.1', ...extra];
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(proc);
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const exit = new Promise<{ code: number | null; at: number }>((r) => proc.once('exit', (code) => r({ code, at: Date.now() })));
+  const waitFor = async (re: RegExp, ms = waitMs) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const m = re.exec(out);
+      if (m) return m[0];
+      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`no ${re} in output: ${out.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const port = Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*semroute listening[^\n]*\n/, 30_000))![1]);
+  const extPort = extra.includes('--extproc-port') ? Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*"ext_proc listening"[^\n]*\n/))![1]) : undefined;
+  return { proc, base: `http://127.0.0.1:${port}`, port, extPort, out: () => out, exit, waitFor };
+}
