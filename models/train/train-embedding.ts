@@ -178,7 +178,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   const lexTable = useDistil ? distilled : table;
   const lexShipped = useDistil ? distilShipped : shipped;
   const lexOf = (texts: string[]) => embedAll(applyTfidf(encodeCorpus(texts, fp, E.maxLength), idf), lexShipped, E.tableRows, E.lexDim);
-  const lexC = lexOf(clinc.map((r) => r.text));
+  const lexC = embedAll(lexXc, lexShipped, E.tableRows, E.lexDim); // the CLINC bags encoded for the comparison above
   // 2. Word-vector half: p(w) source, SIF a, common components removed, share of the cosine.
   const glove = loadGlove();
   const D = glove.dim;
