@@ -3,7 +3,8 @@
 // the upstream model never sees them but the client reads a normal reply. The restore map is the only
 // copy of the values and lives exactly as long as the request.
 import type { ChatBody, ResponseTap } from '../pipeline/context.ts';
-import { canonicalPlaceholder, LOOSE_PLACEHOLDER, MAX_PLACEHOLDER_INNER } from './placeholders.ts';
+import { placeholderHoldFrom } from './placeholder-hold.ts';
+import { canonicalPlaceholder, JSON_PLACEHOLDER, LOOSE_PLACEHOLDER, unescapedBrackets } from './placeholders.ts';
 
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
@@ -86,13 +87,14 @@ function indexOf(restore: ReadonlyMap<string, string>): PlaceholderIndex {
 
 /** Put original values back, also where the model changed a placeholder's case or spacing
  *  (placeholders.ts); placeholders the request did not create are left as they are.
- *  `encode` shapes a value for where it lands (jsonEscaped inside tool-call arguments). */
-export function restoreText(text: string, restore: ReadonlyMap<string, string>, encode?: (value: string) => string): string {
-  if (!restore.size || text.indexOf('<') < 0) return text;
+ *  `json`: the text is JSON (tool-call arguments), so brackets may be \u-escaped and a value goes in
+ *  JSON-escaped. */
+export function restoreText(text: string, restore: ReadonlyMap<string, string>, json = false): string {
+  if (!restore.size || (text.indexOf('<') < 0 && !(json && text.includes('\\u003')))) return text;
   const idx = indexOf(restore);
-  return text.replace(LOOSE_PLACEHOLDER, (p) => {
-    const v = restore.get(p) ?? idx.byCanonical.get(canonicalPlaceholder(p));
-    return v === undefined ? p : encode ? encode(v) : v;
+  return text.replace(json ? JSON_PLACEHOLDER : LOOSE_PLACEHOLDER, (p) => {
+    const v = restore.get(json ? unescapedBrackets(p) : p) ?? idx.byCanonical.get(canonicalPlaceholder(p));
+    return v === undefined ? p : json ? jsonEscaped(v) : v;
   });
 }
 
@@ -116,7 +118,8 @@ export class StreamRestorer {
   private readonly keys: string[];
   constructor(
     private readonly restore: ReadonlyMap<string, string>,
-    private readonly encode?: (value: string) => string,
+    /** The field is JSON text (tool-call arguments): see restoreText. */
+    private readonly json = false,
   ) {
     this.keys = indexOf(restore).canonicalKeys;
   }
@@ -125,14 +128,14 @@ export class StreamRestorer {
     const buf = this.held + piece;
     const cut = this.holdFrom(buf);
     this.held = buf.slice(cut);
-    return restoreText(buf.slice(0, cut), this.restore, this.encode);
+    return restoreText(buf.slice(0, cut), this.restore, this.json);
   }
 
   /** End of the field: whatever is held was not a placeholder after all. */
   flush(): string {
     const rest = this.held;
     this.held = '';
-    return restoreText(rest, this.restore, this.encode);
+    return restoreText(rest, this.restore, this.json);
   }
 
   get pending(): boolean {
@@ -140,14 +143,7 @@ export class StreamRestorer {
   }
 
   private holdFrom(buf: string): number {
-    const lt = buf.lastIndexOf('<');
-    if (lt < 0) return buf.length;
-    const inner = buf.slice(lt + 1);
-    // A complete placeholder ends in '>'; only an unfinished one is held, and only while it can still
-    // become one restoreText reads: same characters and length bound, a canonical form some key starts with.
-    if (inner.length > MAX_PLACEHOLDER_INNER || /[^A-Za-z0-9_ \t]/.test(inner)) return buf.length;
-    const c = canonicalPlaceholder(inner);
-    return this.keys.some((k) => k.startsWith(c)) ? lt : buf.length;
+    return placeholderHoldFrom(buf, this.keys, this.json);
   }
 }
 
@@ -160,9 +156,9 @@ const TEXT_FIELDS = ['content', ...MESSAGE_TEXT_FIELDS];
 export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
   const streams = new Map<string, StreamRestorer>();
   let last: Json | undefined;
-  const field = (key: string, encode?: (value: string) => string) => {
+  const field = (key: string, json = false) => {
     let r = streams.get(key);
-    if (!r) streams.set(key, (r = new StreamRestorer(restore, encode)));
+    if (!r) streams.set(key, (r = new StreamRestorer(restore, json)));
     return r;
   };
   return {
@@ -176,7 +172,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         for (const k of TEXT_FIELDS) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
         for (const call of arr(msg.tool_calls)) {
           const fn = obj(call.function);
-          if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, jsonEscaped);
+          if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, true);
         }
       }
       return completion;
@@ -193,7 +189,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
           }
           for (const call of arr(delta.tool_calls)) {
             const fn = obj(call.function);
-            if (fn && typeof fn.arguments === 'string') fn.arguments = field(`${ci}/tool/${String(call.index ?? 0)}`, jsonEscaped).push(fn.arguments);
+            if (fn && typeof fn.arguments === 'string') fn.arguments = field(`${ci}/tool/${String(call.index ?? 0)}`, true).push(fn.arguments);
           }
         }
         if (finishing) flushChoice(ci, choice, streams);

@@ -98,6 +98,38 @@ describe('PII restore into tool-call arguments', () => {
     expect(() => JSON.parse(args)).not.toThrow();
     expect(JSON.parse(args).address).toContain('12 Main Street\nSpringfield');
   });
+
+  // A Go-served model (Ollama; Go's encoding/json escapes '<' and '>' by default) writes the
+  // placeholder into arguments as \u003cSTREET_ADDRESS_1\u003e; JSON.parse reads that as the
+  // placeholder, so the client got it unrestored.
+  for (const stream of [false, true]) {
+    it(`placeholders with \\u003c / \\u003e escaped brackets are restored (${stream ? 'streamed, split inside the escape' : 'JSON answer'})`, async () => {
+      script = (b, res) => {
+        const ph = /<STREET_ADDRESS_\d+>/.exec(b.messages.at(-1).content)?.[0] ?? '<none>';
+        const args = JSON.stringify({ address: ph }).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+        if (!b.stream) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'ship', arguments: args } }] }, finish_reason: 'tool_calls' }] }));
+          return;
+        }
+        const cut = args.indexOf('u003c') + 2;
+        sse(res, [
+          ev(chunk(0, { role: 'assistant', tool_calls: [{ index: 0, id: 't', type: 'function', function: { name: 'ship', arguments: args.slice(0, cut) } }] })),
+          ev(chunk(0, { tool_calls: [{ index: 0, function: { arguments: args.slice(cut) } }] })) + ev(chunk(0, {}, 'tool_calls')) + 'data: [DONE]\n\n',
+        ]);
+      };
+      let args = '';
+      if (stream) {
+        const s = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: ADDRESS_PROMPT }], stream: true });
+        for await (const ch of s) for (const c of ch.choices) for (const t of c.delta.tool_calls ?? []) args += t.function?.arguments ?? '';
+      } else {
+        const call = (await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: ADDRESS_PROMPT }] })).choices[0].message.tool_calls![0];
+        args = call.type === 'function' ? call.function.arguments : '';
+      }
+      expect(bodies.at(-1)!.messages.at(-1).content).not.toContain('Main Street');
+      expect(JSON.parse(args).address).toContain('12 Main Street\nSpringfield');
+    });
+  }
 });
 
 describe('PII restore at the end of a stream', () => {
