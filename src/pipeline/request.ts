@@ -10,12 +10,23 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 // JSON.parse -> JSON.stringify (1e400 becomes null, 9007199254740993 becomes ...992); others skip the walk.
 const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{3}/;
 
+/**
+ * Deepest nesting of arrays and objects accepted. JSON.parse reads any depth, but the body is
+ * re-serialised (JSON.stringify recurses: about 5,000 levels overflow the stack) and walked; a
+ * deeper body got a 500. Real chat bodies (tool schemas included) stay far below this.
+ */
+export const MAX_JSON_DEPTH = 512;
+
 export function parseJsonBody(text: string): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new GatewayError(400, 'We could not parse the JSON body of your request.', 'invalid_request_error', 'invalid_json');
+  }
+  // Each level takes two characters, so only a text this long can be too deep.
+  if (text.length > 2 * MAX_JSON_DEPTH && depthExceeds(value, MAX_JSON_DEPTH)) {
+    throw badRequest(`The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`, 'nested_too_deep');
   }
   if (MAYBE_INEXACT.test(text)) {
     const at = inexactNumberAt(value);
@@ -26,6 +37,18 @@ export function parseJsonBody(text: string): unknown {
     }
   }
   return value;
+}
+
+/** Whether arrays/objects nest deeper than `max`; iterative, so any depth is measured safely. */
+function depthExceeds(root: unknown, max: number): boolean {
+  if (root === null || typeof root !== 'object') return false;
+  const todo: Array<[object, number]> = [[root, 1]];
+  while (todo.length) {
+    const [v, d] = todo.pop()!;
+    if (d > max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') todo.push([x, d + 1]);
+  }
+  return false;
 }
 
 /** The top-level key (or '' for the root) under which a non-finite number or an unsafe integer sits. */

@@ -77,6 +77,25 @@ describe('request bodies', () => {
 });
 
 describe('request content-encoding', () => {
+  it('JSON nested deeper than 512 levels gets 400 (not 500 from a re-serialisation stack overflow); 512 levels pass', async () => {
+    const nest = (d: number) => `{"model":"qwen3","messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(d - 1)}${']'.repeat(d - 1)}}`;
+    for (const depth of [600, 6_000, 100_000]) {
+      for (const stream of [false, true]) {
+        const res = await post(nest(depth).replace('"hi"}]', `"hi"}],"stream":${stream}`));
+        expect(res.status).toBe(400);
+        expect(JSON.parse(res.body).error).toMatchObject({ type: 'invalid_request_error', code: 'nested_too_deep' });
+      }
+    }
+    // The same depth under MoM (routing, guard) and inside a message: a 16-digit number walk is recursive too.
+    const deepMoM = `{"model":"MoM","messages":[{"role":"user","content":"hi","x":${'['.repeat(5000)}1234567890123456${']'.repeat(5000)}}]}`;
+    expect((await post(deepMoM)).status).toBe(400);
+    // A long body that is not an object at all is still just an invalid type.
+    expect(JSON.parse((await post(`${' '.repeat(3000)}null`)).body).error.code).toBe('invalid_type');
+    const ok = await post(nest(512));
+    expect(ok.status).toBe(200);
+    expect(JSON.stringify(lastSeen().body).length).toBeGreaterThan(1000);
+  });
+
   it('a compressed request body gets 415 naming the encoding, not a misleading JSON parse error', async () => {
     const { gzipSync } = await import('node:zlib');
     const res = await rawRequest(`${gw.url}/v1/chat/completions`, {
