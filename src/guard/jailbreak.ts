@@ -95,9 +95,9 @@ interface Scan {
 const WINDOW: ClassifyOptions = { part: true };
 
 /** Worst window of `text`; undefined when the budget ran out before anything was classified. */
-async function scoreSpan(scan: Scan, text: string, size: number, overlap: number, opts?: ClassifyOptions): Promise<Hit | undefined> {
+async function scoreSpan(scan: Scan, text: string, size: number, overlap: number, opts?: ClassifyOptions, charge = text.length): Promise<Hit | undefined> {
   if (text.length <= size) {
-    if (!scan.meter.takeChars(text.length)) {
+    if (!scan.meter.takeChars(charge)) {
       scan.incomplete = true;
       return undefined;
     }
@@ -107,17 +107,21 @@ async function scoreSpan(scan: Scan, text: string, size: number, overlap: number
     // rather than trust a score that never read the end of the text.
     if (r.truncated && text.length > MIN_WINDOW) {
       const half = Math.max(MIN_WINDOW, Math.floor(text.length / 2));
-      return worst(await scanWindows(scan, text, half, Math.floor(half / 4)), riskOf(r.probabilities, scan.positives));
+      return worst(await scanWindows(scan, text, half, Math.floor(half / 4), true), riskOf(r.probabilities, scan.positives));
     }
     return riskOf(r.probabilities, scan.positives);
   }
   return scanWindows(scan, text, size, overlap);
 }
 
-async function scanWindows(scan: Scan, text: string, size: number, overlap: number): Promise<Hit | undefined> {
+/** `paid`: the text was already charged (a rescan in halves); otherwise each window is charged its
+ *  characters past the previous window: the budget counts text, not overlapping reads of it. */
+async function scanWindows(scan: Scan, text: string, size: number, overlap: number, paid = false): Promise<Hit | undefined> {
   let best: Hit | undefined;
+  let charged = paid ? text.length : 0;
   for (const w of splitWindows(text, size, overlap)) {
-    const h = await scoreSpan(scan, text.slice(w.start, w.end), size, overlap, WINDOW);
+    const h = await scoreSpan(scan, text.slice(w.start, w.end), size, overlap, WINDOW, Math.max(0, w.end - Math.max(w.start, charged)));
+    charged = Math.max(charged, w.end);
     best = worst(best, h);
     if ((best && best.risk >= scan.threshold) || scan.incomplete) break;
   }

@@ -37,8 +37,11 @@ export async function scanPii(detector: PiiDetector, texts: string[], opts: PiiS
     if (typeof text !== 'string' || !text.trim()) continue;
     if (meter.exceeded || !meter.takeText()) break;
     const found: PiiEntity[] = [];
+    let charged = 0;
     for (const w of splitWindows(text, windowChars, overlap)) {
-      if (!meter.takeChars(w.end - w.start)) break;
+      // The budget counts text, not window reads: the overlap with the previous window is free.
+      if (!meter.takeChars(w.end - Math.max(w.start, charged))) break;
+      charged = w.end;
       const part = await detector.detect(text.slice(w.start, w.end), threshold === undefined ? undefined : { threshold });
       for (const e of part) {
         if (NOT_PII.has(e.type)) continue;

@@ -55,4 +55,17 @@ describe('classification API and the scan budget', () => {
     expect(ok.status).toBe(200);
     expect(ok.json.masked_text).toContain('<EMAIL_ADDRESS_1>');
   });
+
+  it('the budget counts characters of text, as its message says: window overlaps are not charged again', async () => {
+    // Before: every window was charged whole, overlaps included, so about 80% of the stated limit was refused.
+    const tail = ` Mail ${EMAIL} please.`;
+    const under = await post(small, '/api/v1/classify/pii', { text: `${filler(2950 - tail.length)}${tail}`, options: { mask_entities: true } });
+    expect(under.status).toBe(200);
+    expect(under.json.masked_text).toContain('<EMAIL_ADDRESS_1>');
+    const over = await post(small, '/api/v1/classify/pii', { text: `${filler(3050 - tail.length)}${tail}` });
+    expect(over.status).toBe(413);
+    expect(over.json.error.message).toContain('at most 3000 characters');
+    expect((await post(small, '/api/v1/classify/security', { text: `${filler(5900 - INJECTION.length)} ${INJECTION}` })).json.is_jailbreak).toBe(true);
+    expect((await post(small, '/api/v1/classify/security', { text: `${filler(6100)} ${INJECTION}` })).status).toBe(413);
+  });
 });
