@@ -44,15 +44,26 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
     scope = `user:${user}`;
   }
   const key: CacheKeyScope = { requestedModel: ctx.requestedModel, scope };
+  const b = ctx.body as Record<string, unknown>;
+  const shape = ANSWER_SHAPE.filter((k) => b[k] !== undefined && b[k] !== null).map((k) => [k, b[k]]);
+  const parts: unknown[] = [];
   if (cfg.match_context) {
     const before = msgs.slice(0, -1);
-    const b = ctx.body;
-    if (before.length || b.tools || b.response_format || b.tool_choice) {
-      key.context = digest(JSON.stringify([before, b.tools ?? null, b.tool_choice ?? null, b.response_format ?? null]));
-    }
+    if (before.length || b.tools || b.response_format || b.tool_choice) parts.push(before, b.tools ?? null, b.tool_choice ?? null, b.response_format ?? null);
   }
+  // Appended after the context, so a request without shape fields keeps the key it always had.
+  if (shape.length) parts.push({ shape });
+  if (parts.length) key.context = digest(JSON.stringify(parts));
   return { key, lookup, store };
 }
+
+/**
+ * Request fields that change what the answer is, not only its wording: how many choices, log
+ * probabilities, where it is cut, token biases, output modalities. A request that sets any of them
+ * only meets answers stored under the same values (match_context or not): an answer with one choice
+ * must not serve `n: 3`, nor one cut at 5 tokens a request for 1,000.
+ */
+const ANSWER_SHAPE = ['n', 'logprobs', 'top_logprobs', 'max_tokens', 'max_completion_tokens', 'stop', 'logit_bias', 'modalities', 'audio', 'parallel_tool_calls', 'prediction'];
 
 /** Threshold a stored answer must reach: its category's, else the global one. */
 export function thresholdFor(cfg: CacheConfig, category: string | undefined): number {

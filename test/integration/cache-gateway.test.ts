@@ -132,6 +132,26 @@ describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
     expect(JSON.parse(json.text).choices[0].message.content).toBe(content);
   });
 
+  it('fields that shape the answer (n, logprobs, max_tokens, stop...) are part of the key', async () => {
+    // Before: a plain answer (one choice, no logprobs) was served to a request for n: 3 with logprobs.
+    const q = 'What is cognitive dissonance?';
+    await ask(a, q);
+    const post = (extra: Record<string, unknown>) =>
+      fetch(`${a.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: q }], ...extra }) })
+        .then(async (r) => ({ hit: r.headers.get('x-vsr-cache-hit'), text: await r.text() }));
+    for (const extra of [{ n: 3, logprobs: true }, { max_tokens: 5 }, { stop: ['\n'] }]) {
+      const before = upstreamCalls();
+      expect((await post(extra)).hit, JSON.stringify(extra)).toBeNull();
+      expect(upstreamCalls()).toBe(before + 1);
+    }
+    // The same shape again is a hit once stored, and the plain question still hits its own entry.
+    const size = a.deps.cache!.size();
+    await post({ n: 2 });
+    await until(() => a.deps.cache!.size() > size);
+    expect((await post({ n: 2 })).hit).toBe('true');
+    expect((await ask(a, q)).hit).toBe('true');
+  });
+
   it('x-vsr-cache-control: no-cache goes upstream', async () => {
     const before = upstreamCalls();
     const res = await fetch(`${b.url}/v1/chat/completions`, {
