@@ -6,6 +6,9 @@ import type { ImmediateResponse } from '../pipeline/context.ts';
 export interface BlockInput {
   /** Client asked for SSE (stream: true or Accept: text/event-stream). */
   stream: boolean;
+  /** Streaming client sent stream_options.include_usage: a usage chunk (choices: []) precedes [DONE],
+   *  as OpenAI and upstream streams send it, so the client's usage is zeros rather than missing. */
+  includeUsage?: boolean;
   /** Wall-clock Unix milliseconds (deps.clock.wallMs()). */
   nowMs: number;
 }
@@ -63,11 +66,14 @@ export function contentFilterResponse(input: BlockInput & {
       model: input.model,
       choices: [{ index: 0, delta: { role: 'assistant', content: input.content }, finish_reason: 'content_filter' }],
     };
+    const usage = input.includeUsage
+      ? `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: input.model, choices: [], usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } })}\n\n`
+      : '';
     return {
       status: 200,
       headers: { ...input.headers, 'cache-control': 'no-cache' },
       contentType: 'text/event-stream',
-      body: `data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`,
+      body: `data: ${JSON.stringify(chunk)}\n\n${usage}data: [DONE]\n\n`,
       reason: input.reason,
     };
   }

@@ -5,6 +5,7 @@
 // current request is not classified yet, and that category is the one its twin would get.
 // Cache trouble never fails a request: it is logged, counted, and the request goes on uncached.
 import type { AppDeps } from '../deps.ts';
+import { includeUsage } from './request.ts';
 import type { ImmediateResponse, PipelineContext, ResponseTap } from './context.ts';
 import { cacheHitResponse } from '../cache/hit-response.ts';
 import { lookupThreshold, planCache, thresholdFor } from '../cache/plan.ts';
@@ -44,8 +45,7 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
         ctx.cache.similarity = hit.similarity;
         ctx.cache.store = false;
         deps.metrics.inc('llm_cache_hits_total');
-        const so = ctx.body.stream_options as { include_usage?: boolean } | undefined;
-        return cacheHitResponse(hit, { stream: ctx.stream, includeUsage: so?.include_usage === true });
+        return cacheHitResponse(hit, { stream: ctx.stream, includeUsage: includeUsage(ctx.body) });
       }
     } catch (err) {
       deps.logger.warn({ requestId: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache lookup failed; continuing uncached');

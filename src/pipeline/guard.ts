@@ -2,6 +2,7 @@
 // system, assistant and tool texts when prompt_guard.scan_roles names them. Newest texts first, so
 // the scan budget always covers what the model weighs most.
 import type { AppDeps } from '../deps.ts';
+import { includeUsage } from './request.ts';
 import type { ImmediateResponse, PipelineContext } from './context.ts';
 import { DEFAULT_JAILBREAK_WINDOW, scanJailbreak } from '../guard/jailbreak.ts';
 import { BudgetMeter } from '../guard/budget.ts';
@@ -41,7 +42,7 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<I
       'jailbreak detected',
     );
     if (cfg.action === 'block') {
-      return jailbreakBlockResponse({ type: verdict.type, confidence: verdict.confidence, stream: ctx.stream, nowMs: deps.clock.wallMs() });
+      return jailbreakBlockResponse({ type: verdict.type, confidence: verdict.confidence, stream: ctx.stream, includeUsage: includeUsage(ctx.body), nowMs: deps.clock.wallMs() });
     }
     ctx.responseHeaders['x-vsr-jailbreak-flagged'] = 'true';
     ctx.responseHeaders['x-vsr-jailbreak-type'] = headerText(verdict.type);

@@ -3,6 +3,7 @@
 // does), so unrestricted traffic pays nothing. Values never leave this request: ctx.pii keeps types
 // and offsets, logs and metrics get type names, and the restore map lives in the response tap.
 import type { AppDeps } from '../deps.ts';
+import { includeUsage } from './request.ts';
 import type { ImmediateResponse, PipelineContext } from './context.ts';
 import type { PiiEntity } from '../classify/types.ts';
 import { scanPii, maskText, newMaskState } from '../guard/pii-scan.ts';
@@ -95,5 +96,5 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
 
   for (const t of plan.denied) deps.metrics.inc('llm_pii_violations_total', { model: plan.model, pii_type: t });
   deps.logger.info({ requestId: ctx.requestId, model: plan.model, types: plan.denied }, 'PII policy violation: blocked');
-  return piiBlockResponse({ model: plan.model, types: plan.denied, stream: ctx.stream, nowMs: deps.clock.wallMs() });
+  return piiBlockResponse({ model: plan.model, types: plan.denied, stream: ctx.stream, includeUsage: includeUsage(ctx.body), nowMs: deps.clock.wallMs() });
 }

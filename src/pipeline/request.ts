@@ -96,6 +96,11 @@ function validateMessage(m: unknown, i: number): asserts m is ChatMessage {
   });
 }
 
+/** A streaming client asked for the final usage chunk (stream_options.include_usage). */
+export function includeUsage(body: ChatBody): boolean {
+  return (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+}
+
 export interface ContextInput {
   requestId: string;
   /** Lower-cased header names. */

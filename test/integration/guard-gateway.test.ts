@@ -118,6 +118,17 @@ describe('jailbreak guard (prompt_guard.enabled, threshold 0.7)', () => {
     expect(text.split('\n\n').filter(Boolean)).toHaveLength(2);
   });
 
+  it('streaming block with stream_options.include_usage: a usage chunk (zeros) before [DONE], as any OpenAI stream', async () => {
+    const stream = await client.chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: JAILBREAK[0].question }], stream: true, stream_options: { include_usage: true } });
+    const chunks = [];
+    for await (const ch of stream) chunks.push(ch);
+    expect(chunks).toHaveLength(2);
+    expect(chunks[0].choices[0].finish_reason).toBe('content_filter');
+    expect(chunks[1].choices).toEqual([]);
+    expect(chunks[1].usage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+    expect(chunks[1].id).toBe(chunks[0].id);
+  });
+
   it('scans every user message, not only the latest', async () => {
     const a = await ask(client, 'qwen3', [
       { role: 'user', content: JAILBREAK[0].question },
