@@ -49,6 +49,23 @@ export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecisio
   return { family: familyName, param: family.parameter };
 }
 
+/** Efforts that read as "reasoning off": what applyReasoning sends for off, and the ones below it. */
+const OFF_EFFORTS = new Set(['low', 'minimal', 'none']);
+
+/**
+ * Whether a request that semroute forwards unchanged (an explicit model) asks for reasoning, read
+ * the way applyReasoning writes it: the model family's switch, or for a model without a family the
+ * usual ones (chat_template_kwargs enable_thinking / thinking, a reasoning_effort above low).
+ */
+export function requestedReasoning(body: ChatBody, config: Config, model: string): boolean {
+  const familyName = config.model_config[model]?.reasoning_family;
+  const family = familyName ? config.reasoning_families[familyName] : undefined;
+  const kwargs = body.chat_template_kwargs && typeof body.chat_template_kwargs === 'object' ? (body.chat_template_kwargs as Record<string, unknown>) : {};
+  const effortOn = (v: unknown) => typeof v === 'string' && !OFF_EFFORTS.has(v.toLowerCase());
+  if (family) return family.type === 'chat_template_kwargs' ? kwargs[family.parameter] === true : effortOn(body[family.parameter]);
+  return kwargs.enable_thinking === true || kwargs.thinking === true || effortOn(body.reasoning_effort);
+}
+
 const indexes = new WeakMap<object, ReturnType<typeof indexCategories>>();
 
 function categoryOf(config: Config, name: string | undefined): Category | undefined {

@@ -5,6 +5,7 @@ import { withSpan } from '../observability/tracing.ts';
 import type { PipelineContext, RoutingDecision } from './context.ts';
 import { bestModelScore, indexCategories, isAutoModel, modelLabel, type CategoryIndex } from './categories.ts';
 import { classificationText } from './texts.ts';
+import { requestedReasoning } from './rewrite.ts';
 import { entropyReasoning, type EntropyDecision } from './entropy.ts';
 
 const indexes = new WeakMap<object, CategoryIndex>();
@@ -57,7 +58,9 @@ function decideReasoning(deps: AppDeps, labels: readonly string[], probabilities
 export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<RoutingDecision> {
   const { config } = deps;
   if (!isAutoModel(config, ctx.requestedModel)) {
-    return { routed: false, model: ctx.requestedModel, reasoning: false, injectedSystemPrompt: false, reasonCode: 'model_specified' };
+    // Forwarded as sent: the reasoning header reports what the client asked for.
+    const reasoning = requestedReasoning(ctx.body, config, ctx.requestedModel);
+    return { routed: false, model: ctx.requestedModel, reasoning, injectedSystemPrompt: false, reasonCode: 'model_specified' };
   }
   const classifier = config.routing.enabled ? deps.classifiers.sequence(config.packs.category) : undefined;
   const text = classificationText(ctx.texts);

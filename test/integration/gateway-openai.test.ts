@@ -31,6 +31,18 @@ describe('POST /v1/chat/completions (explicit model)', () => {
     expect(seen.body).not.toHaveProperty('reasoning_effort');
   });
 
+  it("x-vsr-selected-reasoning tells what an explicit model's request asks for (forwarded unchanged)", async () => {
+    // Before: always 'off' for an explicit model, even when the client switched reasoning on.
+    const ask = async (body: Record<string, unknown>) =>
+      (await client.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }], ...body } as never).withResponse()).response.headers.get('x-vsr-selected-reasoning');
+    expect(await ask({ model: 'gpt-oss-20b', reasoning_effort: 'high' })).toBe('on');
+    expect(gw.mock.mock.requests.at(-1)!.body.reasoning_effort).toBe('high');
+    expect(await ask({ model: 'gpt-oss-20b', reasoning_effort: 'low' })).toBe('off');
+    expect(await ask({ model: 'qwen3', chat_template_kwargs: { enable_thinking: true } })).toBe('on');
+    expect(await ask({ model: 'qwen3', chat_template_kwargs: { enable_thinking: false } })).toBe('off');
+    expect(await ask({ model: 'deepseek-v3', chat_template_kwargs: { thinking: true } })).toBe('on');
+  });
+
   it('forwards the session header and the client request id, and echoes the id', async () => {
     const { response } = await client.chat.completions
       .create({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-user-id': 'alice', 'x-request-id': 'req-123' } })

@@ -58,6 +58,19 @@ describe('decideRoute', () => {
     expect(d).toMatchObject({ routed: false, model: 'big', reasonCode: 'model_specified', reasoning: false });
   });
 
+  it("an explicit model's reasoning is what its request asks for: the family's switch, else the usual ones", async () => {
+    const ask = (model: string, extra: Record<string, unknown>) =>
+      decideRoute(deps(undefined), buildContext({ requestId: 'r', headers: {}, body: { model, messages: [{ role: 'user', content: 'q' }], ...extra } as never, startedMs: 0 })).then((d) => d.reasoning);
+    expect(await ask('big', { chat_template_kwargs: { enable_thinking: true } })).toBe(true);
+    expect(await ask('big', { chat_template_kwargs: { thinking: true } })).toBe(false); // not qwen3's switch
+    expect(await ask('ds', { chat_template_kwargs: { thinking: true } })).toBe(true);
+    expect(await ask('oss', { reasoning_effort: 'medium' })).toBe(true);
+    expect(await ask('oss', { reasoning_effort: 'LOW' })).toBe(false);
+    expect(await ask('no-family', { chat_template_kwargs: { enable_thinking: true } })).toBe(true);
+    expect(await ask('no-family', { reasoning_effort: 'high' })).toBe(true);
+    expect(await ask('no-family', { reasoning_effort: 'minimal', chat_template_kwargs: 'junk' })).toBe(false);
+  });
+
   it('picks the highest score in the category; use_reasoning and effort from that entry', async () => {
     const d = await decideRoute(deps(fakeClassifier('math', 0.9)), ctxFor('MoM'));
     expect(d).toMatchObject({ routed: true, category: 'math', model: 'oss', reasoning: true, reasoningEffort: 'low', reasonCode: 'auto_routing', confidence: 0.9 });
