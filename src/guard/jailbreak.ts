@@ -35,12 +35,16 @@ const MIN_WINDOW = 64;
 
 /**
  * Largest window the jailbreak scan uses by default, whatever the pack could read. Bag-of-n-gram packs
- * average over their input, so a short injection is diluted by the text around it. Measured with the
- * bundled pack: an injection alone scores 1.000, after 800 characters of business prose 0.814, after
- * 1,600 0.739, after 3,200 0.656 (below the 0.7 threshold). 1,024-character windows keep it above,
- * block the same reference cases as whole-text scoring, and cost no more per character.
+ * average over their input, so a short attack is diluted by the benign text around it (an injection
+ * alone 1.000, after 800 characters of prose 0.814, after 3,200 0.656, under the 0.7 threshold).
+ * 512 (quarter overlap) chosen over 1,024 / 768 / 384 / 256 on the train-side calibration slice,
+ * scored by the pack's calibration model, which never trained on it (models/train/_jb-window-exp.ts):
+ * attacks of <= 600 characters behind 300 / 600 / 1,200 characters of benign text caught 51 / 52 / 66%
+ * (1,024: 38 / 32 / 39%), benign texts so padded flagged <= 0.8% (1,024: <= 1.8%), unpadded recall
+ * 0.901 (0.897), FPR 0.009 for both, role-play 0 of 24 (1,024: 1). Dev split, shipped pack: F1 0.966
+ * (0.964), FPR 0.018 (0.021), injection recall 27/39 for both, 1.33 classifier calls per text (1.13).
  */
-export const DEFAULT_JAILBREAK_WINDOW = 1_024;
+export const DEFAULT_JAILBREAK_WINDOW = 512;
 
 /**
  * Classify each non-empty text (in the order given: callers put the newest first); stop at the first

@@ -35,7 +35,7 @@ export const guardSection = z
     scan_roles: z.array(role).min(1).default(['user']),
     /** Classifier failure or missing pack: 'allow' (the reference fails open) or 'block' (503). */
     on_error: z.enum(['allow', 'block']).default('allow'),
-    /** Window size in characters for long texts; default 1024 (short injections are not diluted), capped by the pack's max_length. */
+    /** Window size in characters for long texts; default 512 (short injections are not diluted), capped by the pack's max_length. */
     window_chars: z.number().int().min(64).optional(),
     budget: scanBudgetSection.default({}),
     // Reference keys, accepted and unused (the pack is a folder, not a model id).
