@@ -6,7 +6,7 @@ import { registerOpenAI } from './api/openai.ts';
 import { registerClassify } from './api/classify.ts';
 import { registerOps } from './api/ops.ts';
 import { registerOpenApi } from './api/openapi.ts';
-import { errorResponse, notFound } from './api/errors.ts';
+import { errorResponse, notFoundOrWrongMethod } from './api/errors.ts';
 import { EndpointPool } from './upstream/pool.ts';
 
 export function createApp(deps: AppDeps): Hono {
@@ -16,7 +16,7 @@ export function createApp(deps: AppDeps): Hono {
   registerOpenApi(app, deps);
   registerOpenAI(app, deps, pool);
   registerClassify(app, deps);
-  app.notFound(notFound);
+  app.notFound(notFoundOrWrongMethod(app.routes));
   app.onError((err, c) => {
     // Never a stack trace or request text in the answer; the log gets the error's name and message.
     deps.logger.error({ err: err instanceof Error ? err.message : String(err), path: c.req.path }, 'unhandled error');

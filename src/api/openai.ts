@@ -85,7 +85,6 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
     });
   });
 
-  app.all('/v1/chat/completions', (c) => errorResponse(405, `Method ${c.req.method} is not allowed on /v1/chat/completions.`, 'invalid_request_error', 'method_not_allowed'));
 }
 
 /** One structured line per request: decisions, timings, tokens; never prompt text. */

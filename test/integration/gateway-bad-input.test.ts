@@ -81,6 +81,23 @@ describe('bad input', () => {
     await stillServing();
   });
 
+  it('a known path with the wrong method -> 405 naming the allowed methods in Allow (RFC 9110 15.5.6)', async () => {
+    // Before: no Allow header, and the classification API, /v1/models and /health answered 404 unknown_url.
+    for (const [method, path, allow] of [
+      ['GET', '/v1/chat/completions', 'POST'],
+      ['POST', '/v1/models', 'GET, HEAD'],
+      ['POST', '/health', 'GET, HEAD'],
+      ['GET', '/api/v1/classify/intent', 'POST'],
+      ['DELETE', '/api/v1/classify/batch', 'POST'],
+    ] as const) {
+      const res = await rawRequest(`${gw.url}${path}`, { method });
+      expect(expectOpenAIError(res, 405).code, `${method} ${path}`).toBe('method_not_allowed');
+      expect(res.headers['allow'], `${method} ${path}`).toBe(allow);
+    }
+    expect((await rawRequest(`${gw.url}/v1/models/extra`, { method: 'POST' })).status).toBe(404);
+    await stillServing();
+  });
+
   it('no error answer quotes the request text', async () => {
     const secret = 'my-ssn-is-078-05-1120';
     const res = await chat(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 42, note: secret }] }));
