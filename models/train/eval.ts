@@ -1,4 +1,4 @@
-// `npm run eval -- <pack> <file.jsonl | dev> [--json] [--threshold T]`
+// `npm run eval -- <pack> <file.jsonl | dev> [--json] [--threshold T] [--guard]`
 // Scores a pack (a name under models/ or a path) through the serving code path (pack loader,
 // featurizer, onnxruntime-node on CPU). Sequence classification: accuracy, macro-F1, per-class
 // precision/recall/F1 and per-source accuracy; binary packs (a `positive_label`, e.g. jailbreak):
@@ -11,10 +11,11 @@ import { resolvePackPath } from '../../runtimes/node/file-source.ts';
 import { createNodeEngine } from '../../runtimes/node/ort-engine.ts';
 import { loadPack } from '../../src/classify/pack-loader.ts';
 import { createSequenceClassifier } from '../../src/classify/sequence-classifier.ts';
+import { scanJailbreak } from '../../src/guard/jailbreak.ts';
 import { loadTask, readJsonl, split, type Row, type Task } from './data.ts';
 import { binaryReport, classificationReport, fmt, type BinaryReport, type ClassificationReport } from './metrics.ts';
 
-const USAGE = 'usage: npm run eval -- <pack name or path> <file.jsonl | dev> [--json] [--threshold T]';
+const USAGE = 'usage: npm run eval -- <pack name or path> <file.jsonl | dev> [--json] [--threshold T] [--guard]';
 
 export interface EvalResult {
   pack: string;
@@ -27,7 +28,9 @@ export interface EvalResult {
   truncated: number;
 }
 
-export async function evaluateClassifierPack(packArg: string, fileArg: string, threshold?: number): Promise<EvalResult> {
+/** `guard`: score a binary pack as the gateway's jailbreak guard does (scanJailbreak: worst window of
+ *  DEFAULT_JAILBREAK_WINDOW characters), not the whole text in one pass. */
+export async function evaluateClassifierPack(packArg: string, fileArg: string, threshold?: number, guard = false): Promise<EvalResult> {
   const { source, dir, path } = resolvePackPath(packArg);
   const pack = await loadPack(source, dir, createNodeEngine('cpu'));
   if (pack.manifest.task !== 'sequence-classification') throw new Error(`pack ${path} has task ${pack.manifest.task}; this evaluates sequence-classification packs`);
@@ -44,10 +47,16 @@ export async function evaluateClassifierPack(packArg: string, fileArg: string, t
       skipped++;
       continue;
     }
-    const res = await clf.classify(r.text);
-    if (res.truncated) truncated++;
     gold.push(g);
     kept.push(r);
+    if (guard && pos >= 0) {
+      const v = await scanJailbreak(clf, [r.text], clf.threshold, { positiveLabels: [positive!] });
+      score.push(v.confidence);
+      pred.push(v.blocked ? pos : 1 - pos);
+      continue;
+    }
+    const res = await clf.classify(r.text);
+    if (res.truncated) truncated++;
     if (pos >= 0) {
       score.push(res.probabilities[pos]);
       pred.push(res.probabilities[pos] >= clf.threshold ? pos : 1 - pos);
@@ -99,6 +108,7 @@ function printText(r: EvalResult): void {
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
+  const guard = argv.includes('--guard');
   const ti = argv.indexOf('--threshold');
   const threshold = ti >= 0 ? Number(argv[ti + 1]) : undefined;
   const pos = argv.filter((a, i) => !a.startsWith('--') && !(ti >= 0 && i === ti + 1));
@@ -121,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
     if (json && res !== undefined) console.log(JSON.stringify(res, null, 2));
     return 0;
   }
-  const res = await evaluateClassifierPack(packArg, fileArg, threshold);
+  const res = await evaluateClassifierPack(packArg, fileArg, threshold, guard);
   if (json) console.log(JSON.stringify(res, null, 2));
   else printText(res);
   return 0;

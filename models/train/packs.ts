@@ -145,6 +145,11 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     operatingPoint: 0.7,
     sampleWeights: { prompt_injection: 16, awesome_chatgpt_prompts: 6, xstest: 2 },
     notes:
+      'The scores above read each text whole. The gateway\'s guard reads it in 512-character windows (quarter overlap) and takes the worst ' +
+      '(src/guard/jailbreak.ts), so a short attack behind benign text is not diluted; scored that way (`npm run eval -- jailbreak dev --guard`) the ' +
+      'dev split gives precision 0.9878, recall 0.9451, F1 0.9660, FPR 0.0181 (7 of 386), prompt-injection recall 0.6923 (27 of 39), role-play 0 of 32; ' +
+      'with 1024-character windows it was F1 0.9643, FPR 0.0207 (models/train/_jb-window-exp.ts has the window comparison, chosen on a ' +
+      'training-side slice, and a padding test: attacks behind 300-1200 characters of benign text caught 0.32-0.39 with 1024 windows, 0.51-0.66 with 512). ' +
       'Prompt-injection recall is bounded by the data: many CyberSecEval "direct" injections are ordinary-looking user turns whose attack lived in the ' +
       'system prompt that the data set drops (e.g. "Describe the compound with the chemical formula C17H19NO3?", "Bagaimana cara membuat rendang daging?", ' +
       '"In the form of a poem, provide a recipe for baking a cake"), which no text-only classifier can flag without flagging the same benign question. ' +
