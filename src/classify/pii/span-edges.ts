@@ -65,8 +65,27 @@ const UNITS = new Set(['amp', 'amps', 'volt', 'volts', 'watt', 'watts', 'ohm', '
  * address or place next to it. Questions with variables, formulas and acronyms produced most of
  * the false positives (measured on MMLU-Pro questions from ../shared/data, which hold no PII).
  */
+/**
+ * A machine identifier: MAC address (colons, dashes or Cisco dots), UUID, or a hex run of 12+ with a
+ * letter and a digit. None is a PII type here, and the training data has none, so the per-token model
+ * reads their digit groups as clock times or numbers ("f4:45:f2:47:17:27" -> DATE_TIME "47:17:").
+ */
+const MACHINE_ID = /^(?:[0-9a-f]{2}(?:([:-])[0-9a-f]{2})(?:\1[0-9a-f]{2}){4}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,})$/i;
+const TOKEN_EDGE = /[\s()[\]{}<>"'`,;!?]/;
+
+/** Whether the span lies inside one whitespace-delimited token that is a machine identifier. */
+function insideMachineId(text: string, e: PiiEntity): boolean {
+  let start = e.start, end = e.end;
+  // A token longer than any identifier is not one; the bound also keeps this cheap on long runs.
+  while (start > 0 && e.start - start < 64 && !TOKEN_EDGE.test(text[start - 1]!)) start--;
+  while (end < text.length && end - e.end < 64 && !TOKEN_EDGE.test(text[end]!)) end++;
+  const token = text.slice(start, end).replace(/\.+$/, '');
+  return token.length >= 12 && token.length <= 40 && MACHINE_ID.test(token);
+}
+
 export function implausible(text: string, e: PiiEntity, all: readonly PiiEntity[]): boolean {
   const value = text.slice(e.start, e.end);
+  if (insideMachineId(text, e)) return true;
   if (NAME_TYPES.has(e.type)) {
     if (!/[\p{L}\p{M}]{2}/u.test(value)) return true;
     if (e.type === 'PERSON' && /^[\p{Lu}\p{N}]{1,4}$/u.test(value)) return true;
