@@ -12,10 +12,10 @@ import { DurableObjectCacheBackend, type CacheStoreNamespace } from './do-cache-
 export class PulledCache implements SemanticCache {
   constructor(readonly synced: SyncedCache, readonly backend: DurableObjectCacheBackend) {}
 
-  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number): Promise<CacheHit | undefined> {
+  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number, accept?: (answer: CachedAnswer) => boolean): Promise<CacheHit | undefined> {
     // Not awaited: the lookup stays in-isolate; what the pull brings serves the following requests.
     void this.backend.pull();
-    return this.synced.lookup(key, vector, threshold);
+    return this.synced.lookup(key, vector, threshold, accept);
   }
 
   store(key: CacheKeyScope, vector: Float32Array, answer: CachedAnswer): Promise<void> {

@@ -46,11 +46,11 @@ export class MemoryCache implements SemanticCache {
     return this.index?.dim;
   }
 
-  async lookup(key: CacheKeyScope, vector: Float32Array, threshold: number): Promise<CacheHit | undefined> {
+  async lookup(key: CacheKeyScope, vector: Float32Array, threshold: number, accept?: (answer: CachedAnswer) => boolean): Promise<CacheHit | undefined> {
     const t0 = performance.now();
     const now = this.now();
     this.sweep(now);
-    const m = this.index && vector.length === this.index.dim ? this.index.search(partitionOf(key), vector, threshold, now) : undefined;
+    const m = this.index && vector.length === this.index.dim ? this.index.search(partitionOf(key), vector, threshold, now, accept && ((v) => accept(v.answer))) : undefined;
     this.observe('lookup', t0, m ? 'hit' : 'miss');
     return m ? { answer: m.value.answer, similarity: m.similarity, id: m.id } : undefined;
   }

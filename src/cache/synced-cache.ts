@@ -53,8 +53,8 @@ export class SyncedCache implements SemanticCache {
     }
   }
 
-  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number): Promise<CacheHit | undefined> {
-    return this.local.lookup(key, vector, threshold);
+  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number, accept?: (answer: CachedAnswer) => boolean): Promise<CacheHit | undefined> {
+    return this.local.lookup(key, vector, threshold, accept);
   }
 
   async store(key: CacheKeyScope, vector: Float32Array, answer: CachedAnswer): Promise<void> {

@@ -11,6 +11,8 @@ export interface CachedAnswer {
   createdMs: number;
   /** Category the request was routed to (selects its per-category threshold); absent for explicit models. */
   category?: string;
+  /** Hashes of the question's words in order (word-order.ts): a lookup refuses a reordered twin. */
+  order?: number[];
 }
 
 export interface CacheKeyScope {
@@ -29,7 +31,8 @@ export interface CacheHit {
 }
 
 export interface SemanticCache {
-  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number): Promise<CacheHit | undefined>;
+  /** Best entry at or above `threshold` that `accept` (when given) takes. */
+  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number, accept?: (answer: CachedAnswer) => boolean): Promise<CacheHit | undefined>;
   store(key: CacheKeyScope, vector: Float32Array, answer: CachedAnswer): Promise<void>;
   size(): number;
   close?(): Promise<void>;

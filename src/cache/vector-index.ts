@@ -109,8 +109,9 @@ export class VectorIndex<T> {
     return gone;
   }
 
-  /** Best row of `partition` with cosine >= threshold, or undefined. Counts as a use (lru/lfu). */
-  search(partition: string, query: Float32Array, threshold: number, nowMs: number): IndexMatch<T> | undefined {
+  /** Best row of `partition` with cosine >= threshold that `accept` takes (when given), or undefined.
+   *  Counts as a use (lru/lfu). */
+  search(partition: string, query: Float32Array, threshold: number, nowMs: number, accept?: (value: T) => boolean): IndexMatch<T> | undefined {
     const pid = this.pidOf.get(partition);
     if (pid === undefined || this.n === 0 || query.length !== this.dim) return undefined;
     // per-lookup buffers are reused (views rebuilt only when grow() moves the memory): fewer young-GC pauses
@@ -131,7 +132,7 @@ export class VectorIndex<T> {
       if (this.expires[r]! <= nowMs) continue;
       let s = 0;
       for (let j = 0, o = r * d; j < d; j++) s += v[o + j]! * q[j]!;
-      if (s >= threshold && s > bestScore) { bestScore = s; best = r; }
+      if (s >= threshold && s > bestScore && (!accept || accept(this.values[r]!))) { bestScore = s; best = r; }
     }
     if (best < 0) return undefined;
     this.used[best] = ++this.seq;

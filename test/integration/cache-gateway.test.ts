@@ -174,6 +174,29 @@ describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
     // no user header: not cached at all under user scope
     expect((await ask(u, q)).hit).toBeNull();
   });
+
+  it('a question with the same words in another order is not served the stored answer (it can mean the opposite)', async () => {
+    // The embedding is a bag of words: a swapped question embeds identically (similarity 1.0), so
+    // before this the answer for Roth -> traditional was served for traditional -> Roth (QA probe).
+    const m = await gateway({});
+    for (const [q, swapped] of [
+      ['Should I convert my traditional IRA to a Roth IRA?', 'Should I convert my Roth IRA to a traditional IRA?'],
+      ['Compute the integral of x^3 from 0 to 2', 'Compute the integral of x^2 from 0 to 3'],
+    ]) {
+      const size = m.deps.cache!.size();
+      expect((await ask(m, q!)).hit).toBeNull();
+      await until(() => m.deps.cache!.size() > size);
+      expect((await ask(m, q!)).hit, q).toBe('true');
+      expect((await ask(m, q!.toUpperCase().replace('?', ' ?'))).hit, 'same words, same order').toBe('true');
+      const before = upstreamCalls();
+      expect((await ask(m, swapped!)).hit, swapped).toBeNull();
+      expect(upstreamCalls()).toBe(before + 1);
+      // Once the swapped question's own answer is stored, each question gets its own.
+      await until(() => m.deps.cache!.size() > size + 1);
+      expect((await ask(m, swapped!)).hit).toBe('true');
+      expect((await ask(m, q!)).hit).toBe('true');
+    }
+  });
 });
 
 // OpenAI puts a declined answer in message.refusal (JSON) and delta.refusal (SSE), content null.

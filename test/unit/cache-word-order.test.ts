@@ -1,0 +1,49 @@
+// The cache's word-order check (src/cache/word-order.ts) and the index's accept filter: a twin with the
+// same words in another order is refused, a rewording is not, and the best accepted entry wins.
+import { describe, expect, it } from 'vitest';
+import { reordered, wordOrder } from '../../src/cache/word-order.ts';
+import { VectorIndex } from '../../src/cache/vector-index.ts';
+
+const r = (a: string, b: string) => reordered(wordOrder(a), wordOrder(b));
+
+describe('reordered', () => {
+  it('refuses swaps of the same words, both ways', () => {
+    expect(r('Should I convert my traditional IRA to a Roth IRA?', 'Should I convert my Roth IRA to a traditional IRA?')).toBe(true);
+    expect(r('Translate hello from French to English', 'Translate hello from English to French')).toBe(true);
+    expect(r('integral of x^3 from 0 to 2', 'integral of x^2 from 0 to 3')).toBe(true);
+    // one word more on one side still counts as nearly the same words
+    expect(r('Should I convert my Roth IRA into a traditional IRA now?', 'Should I convert my traditional IRA into a Roth IRA?')).toBe(true);
+  });
+
+  it('accepts the same question however cased or punctuated, and rewordings', () => {
+    expect(r('What is cognitive dissonance?', 'what is   COGNITIVE dissonance')).toBe(false);
+    expect(r('What is cognitive dissonance?', 'What does cognitive dissonance mean?')).toBe(false);
+    expect(r('What is cognitive dissonance?', 'Can you explain cognitive dissonance?')).toBe(false);
+    expect(r('a b c d e f g h i j', 'a b c x y z q r s t')).toBe(false);
+  });
+
+  it('never refuses without both signatures (entries stored before the check) or for empty texts', () => {
+    expect(reordered(undefined, wordOrder('a b'))).toBe(false);
+    expect(reordered(wordOrder('a b'), undefined)).toBe(false);
+    expect(reordered([], wordOrder('a b'))).toBe(false);
+    expect(wordOrder('🙂 !!')).toEqual([]);
+  });
+
+  it('keeps at most 48 words, in order', () => {
+    const w = wordOrder(Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '));
+    expect(w).toHaveLength(48);
+    expect(w[0]).toBe(wordOrder('w0')[0]);
+  });
+});
+
+describe('VectorIndex.search with accept', () => {
+  it('returns the best row the filter takes, not merely the best row', () => {
+    const idx = new VectorIndex<string>({ dimensions: 4, maxEntries: 10, eviction: 'fifo' });
+    idx.insert('a', 'p', Float32Array.of(1, 0, 0, 0), 'first', Infinity, 0);
+    idx.insert('b', 'p', Float32Array.of(0.96, 0.28, 0, 0), 'second', Infinity, 0);
+    const q = Float32Array.of(1, 0, 0, 0);
+    expect(idx.search('p', q, 0.9, 1)?.value).toBe('first');
+    expect(idx.search('p', q, 0.9, 1, (v) => v !== 'first')?.value).toBe('second');
+    expect(idx.search('p', q, 0.9, 1, () => false)).toBeUndefined();
+  });
+});
