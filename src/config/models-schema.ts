@@ -8,7 +8,16 @@ export const endpointSchema = z
     address: z
       .string()
       .min(1)
-      .refine((a) => !/[/\s]/.test(a) && !a.includes('://'), 'address is a host name or IP, without scheme or path'),
+      .refine((a) => !/[/\s]/.test(a) && !a.includes('://'), 'address is a host name or IP, without scheme or path')
+      .superRefine((a, ctx) => {
+        // "host:8000" or "[::1]:8000": the port would be read as part of the host, and every request fail.
+        // (An IPv6 address has at least two colons, so one colon outside brackets is always a port.)
+        const m = /^(?:\[[^\]]*\]|[^:\[\]]+):([^:]*)$/.exec(a);
+        if (m) ctx.addIssue({ code: 'custom', message: `address must not carry a port: set port: ${m[1] || '<number>'} and address without it` });
+        else if (/[[\]]/.test(a) && !/^\[[0-9a-fA-F:.%\w]+\]$/.test(a)) ctx.addIssue({ code: 'custom', message: 'address: brackets only around a whole IPv6 address' });
+      })
+      // "[::1]" is the URL form of an IPv6 address; the pool adds the brackets itself.
+      .transform((a) => (a.startsWith('[') && a.endsWith(']') ? a.slice(1, -1) : a)),
     port: z.number().int().min(1).max(65535).default(80),
     weight: z.number().nonnegative().default(1),
     /** semroute: "https" for a TLS upstream (e.g. a Worker in front of a public Production Stack). */

@@ -147,6 +147,15 @@ describe('config loading', () => {
     expect(() => loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "http://x/y"'))).toThrow(/vllm_endpoints\[0\]\.address/);
   });
 
+  it('an endpoint address with a port is refused (the port has its own key); bracketed IPv6 is unwrapped', () => {
+    // Before: "host:port" passed, then every request went to [host:port]:80 and failed with 502.
+    expect(() => loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "172.28.0.20:8000"'))).toThrow(/vllm_endpoints\[0\]\.address: .*port: 8000/);
+    expect(() => loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "[::1]:8000"'))).toThrow(/vllm_endpoints\[0\]\.address/);
+    expect(() => loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "vllm.svc.cluster.local:80"'))).toThrow(/vllm_endpoints\[0\]\.address/);
+    expect(loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "[::1]"')).config.vllm_endpoints[0]!.address).toBe('::1');
+    expect(loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "fd00::20"')).config.vllm_endpoints[0]!.address).toBe('fd00::20');
+  });
+
   it('warns about unknown keys instead of failing', () => {
     const { warnings } = loadConfigText(`${REFERENCE}\ndefualt_model: typo\nrouting:\n  enabled: true\n`);
     expect(warnings).toContain('defualt_model: unknown key (ignored)');
