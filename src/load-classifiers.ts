@@ -8,6 +8,7 @@ import type { Logger } from './observability/types.ts';
 import type { LoadedPack } from './classify/pack-loader.ts';
 import { createClassifiers, fuseSharingWeights, loadPacks } from './classify/registry.ts';
 import { packsToLoad, stagePacks } from './config/packs.ts';
+import { ProviderUnavailableError } from './classify/pack-error.ts';
 
 export interface LoadConfiguredOptions {
   /** Throw on the first pack that fails instead of leaving it out (tests, `--check`). */
@@ -48,6 +49,13 @@ export async function loadConfiguredClassifiers(
   const wanted = Object.entries(packsToLoad(config));
   const results = await Promise.allSettled(wanted.map(([name, dir]) => loadPacks(source, engine, { [name]: dir })));
   const failed = results.findIndex((r) => r.status === 'rejected');
+  // The configured device cannot run at all: every pack would be missing, so stop instead of serving
+  // with routing off and the jailbreak guard failing open.
+  const device = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && r.reason instanceof ProviderUnavailableError);
+  if (device) {
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value[0]!.session.release?.().catch(() => {}) : undefined)));
+    throw device.reason;
+  }
   if (opts.strict && failed >= 0) {
     // Free what did load: a refused config reload must not keep native sessions nobody will use.
     await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value[0]!.session.release?.().catch(() => {}) : undefined)));

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, type Config } from '../../src/config/index.ts';
+import { ProviderUnavailableError } from '../../src/classify/pack-error.ts';
 import { VERSION } from './deps.ts';
 import { readConfigFile, startLiveConfig } from './config-reload.ts';
 import { serveFetch } from './serve.ts';
@@ -161,7 +162,7 @@ const invokedDirectly = process.argv[1] && /(?:main\.ts|semroute\.mjs)$/.test(pr
 if (invokedDirectly) {
   main().catch((err) => {
     // Config errors are the user's to fix: print them plainly, without a stack trace.
-    if (err instanceof ConfigError) process.stderr.write(`semroute: ${err.message}\n`);
+    if (err instanceof ConfigError || err instanceof ProviderUnavailableError) process.stderr.write(`semroute: ${err.message}\n`);
     else process.stderr.write(`semroute: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   });

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import type { InferenceEngine, Provider } from '../../src/classify/types.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { adaptOrtSession, type OrtSessionLike, type OrtTensorCtor } from '../../src/classify/ort-adapter.ts';
-import { errorText } from '../../src/classify/pack-error.ts';
+import { errorText, ProviderUnavailableError } from '../../src/classify/pack-error.ts';
 
 export type NodeDevice = 'auto' | 'cpu' | 'cuda';
 
@@ -72,6 +72,21 @@ export function createNodeEngine(device: NodeDevice = 'auto', logger?: Logger, o
         if (probing) ort.env.logLevel = prevLevel;
       }
     }
+    if (device === 'cuda') await blameProvider(model, failures[0] ?? 'no execution provider');
     throw new Error(failures.length ? failures[failures.length - 1]! : 'no execution provider');
+  }
+
+  /** device: cuda failed. If the CPU provider takes the same model, CUDA is what is missing, not the
+   *  model: say so (and how to fall back) instead of calling the pack corrupt. */
+  async function blameProvider(model: Uint8Array, failure: string): Promise<void> {
+    let cpuTakesIt = false;
+    try {
+      const s = await ort.InferenceSession.create(model, sessionOptions('cpu'));
+      cpuTakesIt = true;
+      await s.release().catch(() => {});
+    } catch {
+      // the model itself is at fault: the caller reports the engine error
+    }
+    if (cpuTakesIt) throw new ProviderUnavailableError('CUDA', `${failure.replace(/^cuda: /, '')} (device: cuda needs the CUDA libraries and a GPU; device: auto falls back to the CPU)`);
   }
 }

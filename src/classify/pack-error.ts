@@ -21,6 +21,21 @@ export class PackError extends Error {
   }
 }
 
+/**
+ * The device the config asked for cannot run (device: cuda without the CUDA libraries or a GPU). Not
+ * a fault of any pack: the loader passes it on as is, and startup stops on it rather than serve with
+ * every pack missing (routing off, the jailbreak guard failing open).
+ */
+export class ProviderUnavailableError extends Error {
+  constructor(
+    readonly provider: string,
+    detail: string,
+  ) {
+    super(`${provider} execution provider unavailable: ${detail}`);
+    this.name = 'ProviderUnavailableError';
+  }
+}
+
 /** Short, single-line text of an unknown thrown value (engine messages can be multi-line). */
 export function errorText(err: unknown): string {
   const s = err instanceof Error ? err.message : String(err);

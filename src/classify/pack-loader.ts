@@ -3,7 +3,7 @@
 // A probe run checks what metadata alone cannot: the feeds the featurizer makes are accepted, and the
 // output width matches the label count.
 import type { Featurizer, InferenceEngine, InferenceSession, ModelSource, PackInfo, PackManifest, Provider, Tensor } from './types.ts';
-import { PackError, errorText } from './pack-error.ts';
+import { PackError, ProviderUnavailableError, errorText } from './pack-error.ts';
 import { parseJsonBytes, parseLabels, validateManifest } from './pack-manifest.ts';
 import { featurizerSpec, featurizerTypes, type PackFiles } from './featurizers/index.ts';
 
@@ -42,6 +42,8 @@ export async function loadPack(source: ModelSource, dir: string, engine: Inferen
     return await load(source, dir, engine);
   } catch (err) {
     if (err instanceof PackError) throw err.at(location);
+    // Not this pack's fault: the device is missing for every pack alike.
+    if (err instanceof ProviderUnavailableError) throw err;
     throw new PackError('(pack)', undefined, errorText(err), location);
   }
 }
@@ -105,6 +107,7 @@ async function load(source: ModelSource, dir: string, engine: InferenceEngine): 
   try {
     session = await engine.createSession(modelBytes);
   } catch (err) {
+    if (err instanceof ProviderUnavailableError) throw err;
     throw new PackError(modelFile, undefined, `corrupt or unsupported ONNX model (${errorText(err)})`);
   }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebEngine, detectWebGpu, selectWebProviders, type OrtWebModule } from '../../runtimes/worker/ort-web-engine.ts';
+import { ProviderUnavailableError } from '../../src/classify/pack-error.ts';
 import { createNodeEngine } from '../../runtimes/node/ort-engine.ts';
 import { writeTinyBertPack } from '../fixtures/tiny-bert/pack.ts';
 
@@ -99,8 +100,12 @@ describe('ort-node provider selection', () => {
     expect(lines.filter((l) => l.msg === 'inference provider selected')).toHaveLength(1);
   });
 
-  it('device cuda without the CUDA provider rejects instead of silently using the CPU', async () => {
-    await expect(createNodeEngine('cuda').createSession(model)).rejects.toThrow(/Cuda|CUDA|shared library/);
+  it('device cuda without the CUDA provider rejects instead of silently using the CPU, naming the provider, not the model', async () => {
+    const err = await createNodeEngine('cuda').createSession(model).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderUnavailableError);
+    expect(String((err as Error).message)).toMatch(/^CUDA execution provider unavailable: .*(Cuda|CUDA|shared library).*device: auto falls back/);
+    // A model the CPU cannot read either is still the model's fault.
+    await expect(createNodeEngine('cuda').createSession(new Uint8Array([8, 1, 2, 3]))).rejects.not.toBeInstanceOf(ProviderUnavailableError);
   });
 
   it('cpu rejects a corrupt model with the engine error', async () => {
