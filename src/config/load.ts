@@ -52,7 +52,8 @@ export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
 export function loadConfigText(text: string, source = 'config'): LoadedConfig {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true });
+    // merge: `<<: *base` is applied, as the reference's Go YAML does (it was an unknown key, silently dropped).
+    raw = parseYaml(text, { prettyErrors: true, merge: true });
   } catch (err) {
     const msg = err instanceof YAMLParseError ? err.message : String(err);
     throw new ConfigError(`${source}: YAML syntax error: ${msg}`, [msg]);

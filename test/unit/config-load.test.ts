@@ -147,6 +147,13 @@ describe('config loading', () => {
     expect(() => loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "http://x/y"'))).toThrow(/vllm_endpoints\[0\]\.address/);
   });
 
+  it('YAML merge keys (<<: *anchor) are applied, as in the reference', () => {
+    const text = REFERENCE.replace('model_config:', 'x-base: &base\n  reasoning_family: "qwen3"\n  preferred_endpoints: ["endpoint1"]\nmodel_config:\n  merged-model:\n    <<: *base\n    pii_policy: { allow_by_default: false }');
+    const { config, warnings } = loadConfigText(text);
+    expect(config.model_config['merged-model']).toMatchObject({ reasoning_family: 'qwen3', preferred_endpoints: ['endpoint1'], pii_policy: { allow_by_default: false } });
+    expect(warnings.join('\n')).not.toMatch(/<</);
+  });
+
   it('an endpoint address with a port is refused (the port has its own key); bracketed IPv6 is unwrapped', () => {
     // Before: "host:port" passed, then every request went to [host:port]:80 and failed with 502.
     expect(() => loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "172.28.0.20:8000"'))).toThrow(/vllm_endpoints\[0\]\.address: .*port: 8000/);
