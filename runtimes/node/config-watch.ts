@@ -3,7 +3,7 @@
 // it), which a watch on the file itself never sees; editors that save through a rename are seen too.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Logger } from '../../src/observability/types.ts';
 
 export const hash = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -18,6 +18,12 @@ const FOLDER_POLL_MS = 500;
  */
 export function watchFolder(file: string, debounceMs: number, logger: Logger, changed: (text: string) => void): { close(): void } {
   const folder = dirname(file);
+  const name = basename(file);
+  /** Events that can change what the file reads: the file itself (written, or renamed into place), and
+   *  Kubernetes' `..data` / `..<timestamp>` entries. Other files in the folder (a log written beside
+   *  the config) are not: reacting to them made a warning logged there trigger the next read, forever. */
+  const relevant = (_event: string, changedName: string | Buffer | null) =>
+    changedName === null || changedName === undefined || String(changedName) === name || String(changedName).startsWith('..');
   let timer: NodeJS.Timeout | undefined;
   let poll: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
@@ -62,7 +68,10 @@ export function watchFolder(file: string, debounceMs: number, logger: Logger, ch
     watching = identity();
     try {
       if (watching === undefined) throw Object.assign(new Error('no folder'), { code: 'ENOENT' });
-      watcher = watch(folder, { persistent: false }, schedule);
+      watcher = watch(folder, { persistent: false }, (event, changedName) => {
+        // The folder itself moved or removed: its own event names no file of ours, so check that too.
+        if (relevant(event, changedName) || identity() !== watching) schedule();
+      });
       lastWarn = undefined;
       watcher.on('error', (err) => {
         logger.warn({ folder, err: (err as NodeJS.ErrnoException).code ?? err.message }, 'config watch failed, re-arming');
