@@ -23,7 +23,8 @@ Usage: semroute [--config FILE] [--port N] [options]
   --config FILE         config.yaml (vLLM Semantic Router classic shape + semroute keys);
                         default: the bundled config/config.yaml
   --port N              HTTP port for /v1/*, /api/v1/classify/*, /health, /metrics (default server.port, 8801)
-  --host ADDR           listen address (default server.host, 0.0.0.0)
+  --host ADDR           listen address of every port: HTTP, ext_proc, metrics (default server.host,
+                        0.0.0.0; ext_proc alone: extproc.host)
   --models-dir DIR      folder holding the model packs (default packs.dir, relative to the working directory)
   --device D            auto | cpu | cuda (default device)
   --extproc-port N      also serve Envoy ext_proc gRPC on this port (reference: 50051)
@@ -46,22 +47,18 @@ const int = (name: string, v: string | undefined) => {
 };
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'models-dir': { type: 'string' },
-      device: { type: 'string' },
-      'extproc-port': { type: 'string' },
-      'metrics-port': { type: 'string' },
-      'no-config-watch': { type: 'boolean' },
-      check: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  // Node's default for SIGHUP is to exit: hold one from the first moment (reading the config, tracing
+  // and the packs take a while) and apply it once serving. It killed the process within ~0.7 s of start.
+  let hupWhileStarting = false;
+  let logEarlyHup = () => {};
+  const onEarlyHup = () => {
+    hupWhileStarting = true;
+    logEarlyHup();
+  };
+  process.on('SIGHUP', onEarlyHup);
+  const { values } = parseCli(argv);
   if (values.help) {
+    process.off('SIGHUP', onEarlyHup);
     process.stdout.write(HELP);
     return;
   }
@@ -78,22 +75,21 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const logger = createNodeLogger(config, { base: { runtime: 'node' } });
   for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
   if (values.check) {
+    process.off('SIGHUP', onEarlyHup);
     process.stdout.write(`config OK${loaded.warnings.length ? ` (${loaded.warnings.length} warnings)` : ''}\n`);
     return;
   }
   const port = int('port', values.port) ?? config.server.port;
   const host = values.host ?? config.server.host;
+  // Every port flag is checked before the packs load, not after "listening".
+  const extPort = int('extproc-port', values['extproc-port']) ?? (config.extproc?.enabled ? config.extproc.port : undefined);
+  const metricsPort = int('metrics-port', values['metrics-port']) ?? config.observability?.metrics.port;
 
   const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });
   // Set on the first SIGTERM/SIGINT; /ready reads it (src/api/ops.ts) and answers 503.
   let draining = false;
-  // Loading the packs takes seconds; a SIGHUP then (Node's default: exit) is held and applied once serving.
-  let hupWhileStarting = false;
-  const onEarlyHup = () => {
-    hupWhileStarting = true;
-    logger.info({ trigger: 'SIGHUP' }, 'config reload requested while starting: applied once serving');
-  };
-  process.on('SIGHUP', onEarlyHup);
+  logEarlyHup = () => logger.info({ trigger: 'SIGHUP' }, 'config reload requested while starting: applied once serving');
+  if (hupWhileStarting) logEarlyHup();
   // The deps new requests get, swapped by a config reload (SIGHUP or a change of the file).
   const live = await startLiveConfig({
     file: values.config,
@@ -111,10 +107,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   countInflight(served.server, live.metrics);
   logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
 
-  const extPort = int('extproc-port', values['extproc-port']) ?? (config.extproc?.enabled ? config.extproc.port : undefined);
-  const ext = extPort === undefined ? undefined : await startExtProcServer(live.lease, { port: extPort });
+  const ext = extPort === undefined ? undefined : await startExtProcServer(live.lease, { port: extPort, host: values.host });
   if (ext) logger.info({ port: ext.port }, 'ext_proc listening');
-  const metricsPort = int('metrics-port', values['metrics-port']) ?? config.observability?.metrics.port;
   const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer(live.metrics, { port: metricsPort, host });
   if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
 
@@ -156,6 +150,28 @@ function countInflight(server: Server, metrics: Metrics): void {
     metrics.set('llm_inflight_requests', {}, ++n);
     res.once('close', () => metrics.set('llm_inflight_requests', {}, --n));
   });
+}
+
+const CLI_OPTIONS = {
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'models-dir': { type: 'string' },
+  device: { type: 'string' },
+  'extproc-port': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'no-config-watch': { type: 'boolean' },
+  check: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The command line; an unknown option or a missing value is a usage error, not a stack trace. */
+function parseCli(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: CLI_OPTIONS });
+  } catch (err) {
+    throw new ConfigError(`${err instanceof Error ? err.message.split('\n')[0] : String(err)} (see --help)`, []);
+  }
 }
 
 const invokedDirectly = process.argv[1] && /(?:main\.ts|semroute\.mjs)$/.test(process.argv[1]);
