@@ -34,6 +34,9 @@ export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${source}: expected a mapping at the top level`, ['(root): expected a mapping']);
   }
+  // A section whose keys are all commented out reads as null: Go's YAML leaves the field at its zero
+  // value, so here it is simply absent (defaults apply) instead of "expected object, received null".
+  raw = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
   const adapted = adaptReferenceValues(raw as Record<string, unknown>);
   const parsed = configSchema.safeParse(adapted.raw);
   if (!parsed.success) {

@@ -147,6 +147,13 @@ describe('config loading', () => {
     expect(() => loadConfigText(REFERENCE.replace('address: "172.28.0.20"', 'address: "http://x/y"'))).toThrow(/vllm_endpoints\[0\]\.address/);
   });
 
+  it('a top-level section with every key commented out (null) is absent, as Go YAML reads it', () => {
+    const text = 'default_model: m\nvllm_endpoints:\n  - { name: e, address: 10.0.0.1, port: 80 }\nsemantic_cache:\n  # enabled: true\nobservability:\nserver:\n';
+    const { config } = loadConfigText(text);
+    expect(config.semantic_cache?.enabled ?? false).toBe(false);
+    expect(config.server.port).toBe(8801);
+  });
+
   it('YAML merge keys (<<: *anchor) are applied, as in the reference', () => {
     const text = REFERENCE.replace('model_config:', 'x-base: &base\n  reasoning_family: "qwen3"\n  preferred_endpoints: ["endpoint1"]\nmodel_config:\n  merged-model:\n    <<: *base\n    pii_policy: { allow_by_default: false }');
     const { config, warnings } = loadConfigText(text);
