@@ -105,6 +105,19 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     expect((await s.closed).code).toBe(0);
   });
 
+  it('an upstream error answer gets the request id but not the decision headers (2xx only, as the reference and the HTTP gateway)', async () => {
+    script = { outcome: () => forward({ model: 'qwen3-math', messages: [{ role: 'user', content: 'x' }] }) };
+    const s = ext.client.open();
+    await s.send(requestHeaders(CHAT));
+    await s.send(requestBody(JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'x' }] })));
+    const r = await s.send(responseHeaders({ ':status': '500', 'content-type': 'application/json' }));
+    const set = setHeaders(r.response_headers.response.header_mutation);
+    expect(set['x-request-id']).toBe('req-1');
+    expect(Object.keys(set).filter((k) => k.startsWith('x-vsr-'))).toEqual([]);
+    s.end();
+    expect((await s.closed).code).toBe(0);
+  });
+
   it('blocks and cache hits become an immediate_response with status, headers and body', async () => {
     const blockBody = JSON.stringify({ id: 'chatcmpl-jailbreak-blocked-1', choices: [{ finish_reason: 'content_filter' }] });
     script = {

@@ -152,8 +152,12 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
         },
       });
     }
+    // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
+    // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
+    const ok = responseStatus >= 200 && responseStatus < 300;
+    const add = ok ? forwarded.responseHeaders : { 'x-request-id': forwarded.requestId };
     // Rewritten events change the body's length, so a declared one would be wrong.
-    const res = continueResponseHeaders(headerMutation(forwarded.responseHeaders, sseRewrite?.rewrites ? ['content-length'] : []));
+    const res = continueResponseHeaders(headerMutation(add, sseRewrite?.rewrites ? ['content-length'] : []));
     if (sseRewrite) res.mode_override = { response_body_mode: 'STREAMED' };
     else if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
     return res;
