@@ -1,5 +1,6 @@
 // Schemas for the model pool: endpoints, per-model config, reasoning families (vsr.md section 1.1).
 import { z } from 'zod';
+import { yamlBool } from './yaml-bool.ts';
 
 export const endpointSchema = z
   .object({
@@ -27,12 +28,12 @@ export const endpointSchema = z
 
 export const piiPolicySchema = z
   .object({
-    allow_by_default: z.boolean().default(true),
+    allow_by_default: yamlBool().default(true),
     pii_types_allowed: z.array(z.string()).default([]),
     /** semroute: denied types are refused ('block', the reference) or masked before forwarding ('redact'). */
     action: z.enum(['block', 'redact']).default('block'),
     /** semroute, with action 'redact': put the original values back into the answer. */
-    restore: z.boolean().default(false),
+    restore: yamlBool().default(false),
   })
   .passthrough();
 

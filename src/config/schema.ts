@@ -3,6 +3,7 @@
 // composed here. Objects are passthrough so reference configs with keys we do not use still load;
 // src/config/unknown-keys.ts turns the extras into warnings.
 import { z } from 'zod';
+import { yamlBool } from './yaml-bool.ts';
 import { guardSection } from './sections/guard.ts';
 import { cacheSection } from './sections/cache.ts';
 import { observabilitySection } from './sections/observability.ts';
@@ -16,7 +17,7 @@ export const modelScoreSchema = z
     model: z.string().min(1),
     score: z.number().gt(0, 'score must be > 0'),
     // The reference makes use_reasoning a required pointer: a missing value is a validation error.
-    use_reasoning: z.boolean({ required_error: 'use_reasoning is required' }),
+    use_reasoning: yamlBool({ required_error: 'use_reasoning is required' }),
     reasoning_effort: effort.optional(),
     reasoning_description: z.string().optional(),
   })
@@ -28,7 +29,7 @@ export const categorySchema = z
     description: z.string().optional(),
     mmlu_categories: z.array(z.string()).optional(),
     system_prompt: z.string().optional(),
-    system_prompt_enabled: z.boolean().optional(),
+    system_prompt_enabled: yamlBool().optional(),
     system_prompt_mode: z.enum(['replace', 'insert']).default('replace'),
     model_scores: z.array(modelScoreSchema).min(1, 'at least one model_scores entry is required'),
   })
@@ -38,8 +39,8 @@ const thresholdModel = z
   .object({
     model_id: z.string().optional(),
     threshold: z.number().min(0).max(1).optional(),
-    use_modernbert: z.boolean().optional(),
-    use_cpu: z.boolean().optional(),
+    use_modernbert: yamlBool().optional(),
+    use_cpu: yamlBool().optional(),
     category_mapping_path: z.string().optional(),
     pii_mapping_path: z.string().optional(),
   })
@@ -69,7 +70,7 @@ export const packsSchema = z
 export const routingSchema = z
   .object({
     /** false: no category pack is needed; auto names go to default_model. */
-    enabled: z.boolean().default(true),
+    enabled: yamlBool().default(true),
     auto_model_names: z.array(z.string().min(1)).min(1).default(['MoM', 'auto', 'vllm-sr/auto']),
     /** Owner shown for the auto names in /v1/models. */
     owned_by: z.string().default('semroute'),
@@ -143,7 +144,7 @@ export const configSchema = z
     bert_model: z.object({ model_id: z.string().optional(), threshold: z.number().optional() }).passthrough().optional(),
     tools: z.object({}).passthrough().optional(),
     api: apiSchema.default({}),
-    clear_route_cache: z.boolean().default(false),
+    clear_route_cache: yamlBool().default(false),
     prompt_guard: guardSection.optional(),
     semantic_cache: cacheSection.optional(),
     observability: observabilitySection.optional(),

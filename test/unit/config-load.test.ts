@@ -154,6 +154,16 @@ describe('config loading', () => {
     expect(config.server.port).toBe(8801);
   });
 
+  it('boolean fields take YAML 1.1 words (yes/no, on/off) as the reference\'s Go YAML does; other fields keep them as strings', () => {
+    const text = 'default_model: m\nvllm_endpoints:\n  - { name: e, address: 10.0.0.1, port: 80 }\ncategories:\n  - name: math\n    model_scores:\n      - { model: m, score: 1, use_reasoning: yes }\n      - { model: n, score: 0.5, use_reasoning: Off }\nsemantic_cache:\n  enabled: on\n  backend_type: memory\nsession_key: on\n';
+    const { config } = loadConfigText(text);
+    expect(config.categories[0]!.model_scores.map((s) => s.use_reasoning)).toEqual([true, false]);
+    expect(config.semantic_cache?.enabled).toBe(true);
+    expect((config as { session_key?: unknown }).session_key).toBe('on');
+    expect(() => loadConfigText(text.replace('use_reasoning: yes', 'use_reasoning: maybe'))).toThrow(/use_reasoning/);
+    expect(() => loadConfigText(text.replace('use_reasoning: yes }', '}'))).toThrow(/use_reasoning is required/);
+  });
+
   it('YAML merge keys (<<: *anchor) are applied, as in the reference', () => {
     const text = REFERENCE.replace('model_config:', 'x-base: &base\n  reasoning_family: "qwen3"\n  preferred_endpoints: ["endpoint1"]\nmodel_config:\n  merged-model:\n    <<: *base\n    pii_policy: { allow_by_default: false }');
     const { config, warnings } = loadConfigText(text);

@@ -1,12 +1,13 @@
 // `semantic_cache` section (the vLLM Semantic Router's keys, plus per-category thresholds, scope and
 // Redis). Owned by the cache work; the root schema composes it.
 import { z } from 'zod';
+import { yamlBool } from '../yaml-bool.ts';
 
 const unit = z.number().min(0).max(1);
 
 export const cacheSection = z
   .object({
-    enabled: z.boolean().default(false),
+    enabled: yamlBool().default(false),
     /**
      * memory: this process/isolate only. redis: shared across Node pods (redis below).
      * durable_object: shared across Worker isolates through a Durable Object binding (durable_object
@@ -29,12 +30,12 @@ export const cacheSection = z
     /** Header naming the user under scope: user; default: the root session_key (x-user-id). */
     session_header: z.string().min(1).optional(),
     /** Also serve/store requests with temperature > 0 (the reference does). */
-    cache_non_deterministic: z.boolean().default(true),
+    cache_non_deterministic: yamlBool().default(true),
     /**
      * Partition by everything before the latest user message (system prompt, earlier turns, tools,
      * response_format), so "yes, go on" in two conversations never shares an answer.
      */
-    match_context: z.boolean().default(true),
+    match_context: yamlBool().default(true),
     /** Embedding dimensions when the embedder cannot tell (it normally does). */
     dimensions: z.number().int().positive().default(256),
     redis: z

@@ -3,18 +3,19 @@
 // top level of config.yaml; the root schema accepts that key too, and `extproc.clear_route_cache`, when
 // set, wins (see effectiveClearRouteCache).
 import { z } from 'zod';
+import { yamlBool } from '../yaml-bool.ts';
 
 const MiB = 1024 * 1024;
 
 export const extprocSection = z
   .object({
     /** Start the gRPC server beside the HTTP gateway. */
-    enabled: z.boolean().default(false),
+    enabled: yamlBool().default(false),
     /** All interfaces, so a separate Envoy Deployment can reach it; the sidecar overlay sets 127.0.0.1. */
     host: z.string().min(1).default('0.0.0.0'),
     port: z.number().int().min(0).max(65535).default(50051),
     /** Ask Envoy to re-pick the route after we set x-selected-model (routes keyed on that header). */
-    clear_route_cache: z.boolean().optional(),
+    clear_route_cache: yamlBool().optional(),
     /**
      * Largest gRPC message accepted from Envoy. A BUFFERED request body arrives in one message, so this
      * bounds the chat body; keep it at or above Envoy's per-connection buffer limit.
@@ -26,7 +27,7 @@ export const extprocSection = z
      */
     destination_endpoint_header: z.string().min(1).default('x-gateway-destination-endpoint'),
     /** Also rewrite `:path` to /v1/chat/completions (the reference does this for aliases). */
-    rewrite_path: z.boolean().default(false),
+    rewrite_path: yamlBool().default(false),
   })
   .strict();
 

@@ -2,6 +2,7 @@
 // `prompt_guard`. Keys of the vLLM Semantic Router (enabled, threshold, model_id, use_modernbert,
 // use_cpu, jailbreak_mapping_path) are accepted as-is; the rest are semroute's.
 import { z } from 'zod';
+import { yamlBool } from '../yaml-bool.ts';
 
 const role = z.enum(['user', 'system', 'assistant', 'tool']);
 
@@ -22,7 +23,7 @@ export const scanBudgetSection = z
 export const guardSection = z
   .object({
     /** Writing the section turns the guard on unless it says otherwise. */
-    enabled: z.boolean().default(true),
+    enabled: yamlBool().default(true),
     /** Risk (sum of positive-label probabilities) at or above which a text is a jailbreak. */
     threshold: z.number().min(0).max(1).default(0.7),
     /** Loaded sequence pack to use; default `packs.jailbreak`, else "jailbreak". */
@@ -40,8 +41,8 @@ export const guardSection = z
     budget: scanBudgetSection.default({}),
     // Reference keys, accepted and unused (the pack is a folder, not a model id).
     model_id: z.string().optional(),
-    use_modernbert: z.boolean().optional(),
-    use_cpu: z.boolean().optional(),
+    use_modernbert: yamlBool().optional(),
+    use_cpu: yamlBool().optional(),
     jailbreak_mapping_path: z.string().optional(),
   })
   .passthrough();

@@ -2,10 +2,11 @@
 // `tracing` is the reference's block (vsr.md 1.1) verbatim; `metrics` and `logging` are semroute's additions.
 // Objects pass unknown keys through so a vLLM Semantic Router config (e.g. HEAD's windowed_metrics) still loads.
 import { z } from 'zod';
+import { yamlBool } from '../yaml-bool.ts';
 
 export const tracingSection = z
   .object({
-    enabled: z.boolean().default(false),
+    enabled: yamlBool().default(false),
     // openinference / openllmetry are accepted for compatibility; they emit the same OpenTelemetry spans here.
     provider: z.enum(['opentelemetry', 'openinference', 'openllmetry']).default('opentelemetry'),
     exporter: z
@@ -15,7 +16,7 @@ export const tracingSection = z
         type: z.enum(['otlp', 'stdout', 'memory', 'jaeger', 'zipkin']).default('stdout'),
         /** host:port or a URL; without a path, /v1/traces is appended. */
         endpoint: z.string().default('localhost:4318'),
-        insecure: z.boolean().default(true),
+        insecure: yamlBool().default(true),
         headers: z.record(z.string()).optional(),
       })
       .passthrough()
@@ -40,7 +41,7 @@ export const tracingSection = z
 
 export const metricsSection = z
   .object({
-    enabled: z.boolean().default(true),
+    enabled: yamlBool().default(true),
     /** Serve /metrics on its own port too (the reference uses 9190); the gateway's /metrics stays. */
     port: z.number().int().min(0).max(65535).optional(),
     /** Series per metric before extra label sets collapse into "other". */
@@ -52,7 +53,7 @@ export const loggingSection = z
   .object({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Put the latest user message in the request log line. Debugging only: it may contain PII. */
-    debug_log_prompts: z.boolean().default(false),
+    debug_log_prompts: yamlBool().default(false),
   })
   .passthrough();
 
