@@ -13,6 +13,8 @@ export interface CachedAnswer {
   category?: string;
   /** Hashes of the question's words in order (word-order.ts): a lookup refuses a reordered twin. */
   order?: number[];
+  /** Hashes of its digit-bearing words, sorted (word-order.ts): a lookup refuses other numbers. */
+  numbers?: number[];
 }
 
 export interface CacheKeyScope {

@@ -12,7 +12,7 @@ import { lookupThreshold, planCache, thresholdFor } from '../cache/plan.ts';
 import { assembleChunks, isCompleteAnswer } from '../cache/sse.ts';
 import { MAX_RECORDED_CHARS } from '../upstream/sse-events.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
-import { reordered, wordOrder } from '../cache/word-order.ts';
+import { numbersDiffer, numberWords, reordered, wordOrder } from '../cache/word-order.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
@@ -41,7 +41,8 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
   if (plan.lookup) {
     try {
       const order = wordOrder(ctx.texts.latestUser);
-      const hit = await cache.lookup(plan.key, vector, lookupThreshold(cfg), (a) => !reordered(a.order, order));
+      const numbers = numberWords(ctx.texts.latestUser);
+      const hit = await cache.lookup(plan.key, vector, lookupThreshold(cfg), (a) => !reordered(a.order, order) && !numbersDiffer(a.numbers, numbers));
       if (hit && hit.similarity >= thresholdFor(cfg, hit.answer.category)) {
         ctx.cache.hit = true;
         ctx.cache.similarity = hit.similarity;
@@ -82,6 +83,7 @@ function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vecto
         createdMs: deps.clock.wallMs(),
         category: ctx.decision?.category,
         order: wordOrder(ctx.texts.latestUser),
+        numbers: numberWords(ctx.texts.latestUser),
       });
     },
   };

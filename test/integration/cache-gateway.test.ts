@@ -197,6 +197,22 @@ describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
       expect((await ask(m, q!)).hit).toBe('true');
     }
   });
+
+  it('a question that differs in a number is not served the stored answer', async () => {
+    // The embedding weighs a changed number lightly: "17 times 24" scored 0.95 against "17 times 23"
+    // and got its answer (QA probe).
+    const m = await gateway({});
+    const size = m.deps.cache!.size();
+    expect((await ask(m, 'What is 17 times 23?')).hit).toBeNull();
+    await until(() => m.deps.cache!.size() > size);
+    expect((await ask(m, 'What is 17 times 23?')).hit).toBe('true');
+    expect((await ask(m, 'what is 17 times 23')).hit).toBe('true');
+    for (const q of ['What is 17 times 24?', 'What is 18 times 23?', 'What is 17 times 23 times 2?']) {
+      const before = upstreamCalls();
+      expect((await ask(m, q)).hit, q).toBeNull();
+      expect(upstreamCalls()).toBe(before + 1);
+    }
+  });
 });
 
 // OpenAI puts a declined answer in message.refusal (JSON) and delta.refusal (SSE), content null.

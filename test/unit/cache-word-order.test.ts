@@ -1,7 +1,7 @@
 // The cache's word-order check (src/cache/word-order.ts) and the index's accept filter: a twin with the
 // same words in another order is refused, a rewording is not, and the best accepted entry wins.
 import { describe, expect, it } from 'vitest';
-import { reordered, wordOrder } from '../../src/cache/word-order.ts';
+import { numbersDiffer, numberWords, reordered, wordOrder } from '../../src/cache/word-order.ts';
 import { VectorIndex } from '../../src/cache/vector-index.ts';
 
 const r = (a: string, b: string) => reordered(wordOrder(a), wordOrder(b));
@@ -33,6 +33,23 @@ describe('reordered', () => {
     const w = wordOrder(Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '));
     expect(w).toHaveLength(48);
     expect(w[0]).toBe(wordOrder('w0')[0]);
+  });
+});
+
+describe('numbersDiffer', () => {
+  const d = (a: string, b: string) => numbersDiffer(numberWords(a), numberWords(b));
+  it('refuses a changed, added or dropped number, and digit-bearing words alike', () => {
+    expect(d('What is 17 times 23?', 'What is 17 times 24?')).toBe(true);
+    expect(d('What is 17 times 23?', 'What is 17 times 23 times 2?')).toBe(true);
+    expect(d('Convert 250 USD to EUR', 'Convert USD to EUR')).toBe(true);
+    expect(d('Who wrote book 2?', 'Who wrote book 1?')).toBe(true);
+    expect(d('show sunflower1', 'show sunflower2')).toBe(true);
+    expect(d('Is ٩٧ prime?', 'Is ٩١ prime?')).toBe(true); // any script's digits
+  });
+  it('accepts the same numbers in any order or wording, and questions without numbers', () => {
+    expect(d('What is 17 times 23?', 'Multiply 23 by 17')).toBe(false);
+    expect(d('What is cognitive dissonance?', 'Define cognitive dissonance')).toBe(false);
+    expect(numbersDiffer(undefined, numberWords('17'))).toBe(false);
   });
 });
 
