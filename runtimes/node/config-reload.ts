@@ -57,6 +57,9 @@ const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['observability.metrics.max_series_per_metric', (c) => c.observability?.metrics.max_series_per_metric],
   ['observability.tracing', (c) => c.observability?.tracing],
   ['observability.logging.level', (c) => c.observability?.logging.level],
+  // The logger's redaction is built with it; switched on by a reload, the prompt came out "[redacted]"
+  // and so did the request line's token count (tokens.prompt). Pinned below to the running value.
+  ['observability.logging.debug_log_prompts', (c) => c.observability?.logging.debug_log_prompts],
 ];
 
 // What decides whether a part can be reused: equal keys, same part.
@@ -208,6 +211,8 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     const config = loaded.config;
     const old = cur.deps.config;
     const restart = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(old)) !== JSON.stringify(get(config))).map(([k]) => k);
+    // Read per request, so it must be held at the running value explicitly (the others are read once).
+    if (config.observability?.logging) config.observability.logging.debug_log_prompts = old.observability?.logging?.debug_log_prompts ?? false;
     let next: Generation;
     try {
       next = await generation(config, cur);
