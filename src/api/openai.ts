@@ -63,13 +63,13 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
     } catch (err) {
       if (err instanceof GatewayError) {
         deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
-        deps.logger.info({ requestId, status: err.status, error: err.code }, 'request rejected');
+        deps.logger.info({ request_id: requestId, status: err.status, error: err.code }, 'request rejected');
         return fromGatewayError(err, idHeader);
       }
       // A client that leaves while its body is read is a cancellation, not a server error (nobody reads the 499).
       if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
         deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'cancellation' });
-        deps.logger.info({ requestId, status: 499, error: 'client_closed_request' }, 'request cancelled');
+        deps.logger.info({ request_id: requestId, status: 499, error: 'client_closed_request' }, 'request cancelled');
         return errorResponse(499, 'The client closed the request.', 'api_error', 'client_closed_request', null, idHeader);
       }
       throw err;

@@ -33,7 +33,7 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     vector = await embedder.embed(ctx.texts.latestUser);
     deps.metrics.observe('llm_cache_operation_duration_seconds', { backend: 'embedding', operation: 'embed' }, (deps.clock.now() - t0) / 1000);
   } catch (err) {
-    deps.logger.warn({ requestId: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache embedding failed; continuing uncached');
+    deps.logger.warn({ request_id: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache embedding failed; continuing uncached');
     return undefined;
   }
   ctx.cache = { key: plan.key, vector, hit: false, store: plan.store };
@@ -51,7 +51,7 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
         return cacheHitResponse(hit, { stream: ctx.stream, includeUsage: includeUsage(ctx.body) });
       }
     } catch (err) {
-      deps.logger.warn({ requestId: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache lookup failed; continuing uncached');
+      deps.logger.warn({ request_id: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache lookup failed; continuing uncached');
     }
     deps.metrics.inc('llm_cache_misses_total');
   }

@@ -38,7 +38,7 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<I
     deps.metrics.inc('llm_jailbreak_detections_total', { type: verdict.type, action: cfg.action });
     // Type, score and position only: the text itself never reaches a log.
     deps.logger.info(
-      { requestId: ctx.requestId, type: verdict.type, confidence: Number(formatConfidence(verdict.confidence)), textIndex: verdict.textIndex, action: cfg.action },
+      { request_id: ctx.requestId, type: verdict.type, confidence: Number(formatConfidence(verdict.confidence)), textIndex: verdict.textIndex, action: cfg.action },
       'jailbreak detected',
     );
     if (cfg.action === 'block') {
@@ -77,14 +77,14 @@ function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'bl
   // counted by the pipeline as llm_request_errors_total{reason}.
   deps.metrics.inc('llm_guard_errors_total', { guard: 'jailbreak', why, action: onError });
   // The error's class only: messages from a featurizer could quote input.
-  deps.logger.warn({ requestId: ctx.requestId, why, error: err instanceof Error ? err.name : undefined, onError }, 'jailbreak guard unavailable');
+  deps.logger.warn({ request_id: ctx.requestId, why, error: err instanceof Error ? err.name : undefined, onError }, 'jailbreak guard unavailable');
   if (onError === 'allow') return undefined;
   return guardErrorResponse(503, 'The jailbreak guard is unavailable; the request was not forwarded.', 'guard_unavailable', 'guard_unavailable', 'server_error');
 }
 
 export function overBudget(deps: AppDeps, ctx: PipelineContext, onExceed: 'block' | 'allow', meter: BudgetMeter): ImmediateResponse | undefined {
   deps.metrics.inc('llm_guard_budget_exceeded_total', { action: onExceed });
-  deps.logger.warn({ requestId: ctx.requestId, scannedChars: meter.chars, scannedTexts: meter.texts, onExceed }, 'guard scan budget exceeded');
+  deps.logger.warn({ request_id: ctx.requestId, scannedChars: meter.chars, scannedTexts: meter.texts, onExceed }, 'guard scan budget exceeded');
   if (onExceed === 'allow') {
     ctx.responseHeaders['x-vsr-guard-partial'] = 'true';
     return undefined;

@@ -24,7 +24,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
   const detector = deps.classifiers.pii(s.piiPack);
   if (!detector) {
     // A restricted model must not receive text nobody looked at.
-    deps.logger.error({ requestId: ctx.requestId, model: selected }, 'PII policy configured but no PII pack is loaded');
+    deps.logger.error({ request_id: ctx.requestId, model: selected }, 'PII policy configured but no PII pack is loaded');
     return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
   }
 
@@ -40,7 +40,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
       { threshold: s.piiThreshold, windowChars: packWindowChars(deps.classifiers, detector.name, 'token-classification'), meter },
     );
   } catch (err) {
-    deps.logger.error({ requestId: ctx.requestId, error: err instanceof Error ? err.name : undefined }, 'PII detector failed');
+    deps.logger.error({ request_id: ctx.requestId, error: err instanceof Error ? err.name : undefined }, 'PII detector failed');
     return guardErrorResponse(503, 'The PII detector failed; the request was not forwarded.', 'pii_detector_failed', 'pii_unavailable', 'server_error');
   } finally {
     deps.metrics.observe('llm_classifier_latency_seconds', { classifier: 'pii' }, (deps.clock.now() - t0) / 1000);
@@ -69,7 +69,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     if (plan.changed && ctx.decision) {
       ctx.decision.model = plan.model;
       ctx.decision.reasonCode = 'pii_policy_alternative_selected';
-      deps.logger.info({ requestId: ctx.requestId, from: selected, to: plan.model, types: detected }, 'PII policy: alternative model selected');
+      deps.logger.info({ request_id: ctx.requestId, from: selected, to: plan.model, types: detected }, 'PII policy: alternative model selected');
     }
     return undefined;
   }
@@ -90,11 +90,11 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     for (const t of plan.denied) deps.metrics.inc('llm_pii_redactions_total', { model: plan.model, pii_type: t });
     ctx.responseHeaders['x-vsr-pii-redacted'] = headerText(plan.denied.join(','));
     if (plan.restore && state.restore.size) ctx.taps.push(restoreTap(state.restore));
-    deps.logger.info({ requestId: ctx.requestId, model: plan.model, types: plan.denied, placeholders: count }, 'PII redacted');
+    deps.logger.info({ request_id: ctx.requestId, model: plan.model, types: plan.denied, placeholders: count }, 'PII redacted');
     return undefined;
   }
 
   for (const t of plan.denied) deps.metrics.inc('llm_pii_violations_total', { model: plan.model, pii_type: t });
-  deps.logger.info({ requestId: ctx.requestId, model: plan.model, types: plan.denied }, 'PII policy violation: blocked');
+  deps.logger.info({ request_id: ctx.requestId, model: plan.model, types: plan.denied }, 'PII policy violation: blocked');
   return piiBlockResponse({ model: plan.model, types: plan.denied, stream: ctx.stream, includeUsage: includeUsage(ctx.body), nowMs: deps.clock.wallMs() });
 }

@@ -73,7 +73,7 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
   } catch (err) {
     // Fail open like the reference: a broken classifier must not take the gateway down.
     deps.metrics.inc('llm_request_errors_total', { model: config.default_model, reason: 'classification_failed' });
-    deps.logger.warn({ requestId: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'category classification failed');
+    deps.logger.warn({ request_id: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'category classification failed');
     return fallback(deps, 'no_category_default');
   } finally {
     deps.metrics.observe('llm_classifier_latency_seconds', { classifier: 'category' }, (deps.clock.now() - t0) / 1000);

@@ -75,7 +75,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         } catch (err) {
           if (!(err instanceof UpstreamConnectError) || ctx.signal?.aborted) throw err;
           pool.markDown(ep);
-          deps.logger.warn({ requestId: ctx.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
+          deps.logger.warn({ request_id: ctx.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
         }
       }
       return undefined;
@@ -127,13 +127,13 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         // client sees the cut; the runtime's server does not print it (runtimes/node/stream-body.ts).
         if (reason === 'upstream_5xx') {
           const e = err as { message?: string; code?: string } | undefined;
-          deps.logger.warn({ requestId: ctx.requestId, endpoint: used, err: e?.message ?? String(err), code: e?.code }, 'upstream answer failed mid-stream');
+          deps.logger.warn({ request_id: ctx.requestId, endpoint: used, err: e?.message ?? String(err), code: e?.code }, 'upstream answer failed mid-stream');
         }
         done({ status: res.status, endpoint: used, ttftMs, error: reason === 'upstream_5xx' ? 'stream_error' : reason });
       },
       onRewriteStopped() {
         // An endless (broken or hostile) event: the rest of the answer goes out unrestored, so say so.
-        deps.logger.warn({ requestId: ctx.requestId, endpoint: used }, 'an SSE event outgrew the rewrite bound; rest passed through unrestored');
+        deps.logger.warn({ request_id: ctx.requestId, endpoint: used }, 'an SSE event outgrew the rewrite bound; rest passed through unrestored');
         deps.metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'event_too_large' });
       },
       // A stalled stream ends with an OpenAI-shaped error event (SDKs raise it as an APIError) and a
@@ -182,5 +182,5 @@ function usageOf(obj: Record<string, unknown> | undefined): Record<string, unkno
 }
 
 function runDoneTaps(deps: AppDeps, ctx: PipelineContext, answer: DoneAnswer): void {
-  void startDoneTaps(ctx.taps, answer, deps.logger, { waitUntil: deps.waitUntil, log: { requestId: ctx.requestId } });
+  void startDoneTaps(ctx.taps, answer, deps.logger, { waitUntil: deps.waitUntil, log: { request_id: ctx.requestId } });
 }

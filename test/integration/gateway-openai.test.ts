@@ -164,7 +164,7 @@ describe('upstream errors come back OpenAI-shaped with the upstream status', () 
     expect(printed.filter((e) => (e as { code?: string })?.code === 'UND_ERR_SOCKET')).toEqual([]);
     const warns = gw.logs.lines.filter((l) => l.msg === 'upstream answer failed mid-stream');
     expect(warns).toHaveLength(warnsBefore + 1);
-    expect(warns.at(-1)!.obj).toMatchObject({ err: 'other side closed', code: 'UND_ERR_SOCKET', requestId: expect.any(String) });
+    expect(warns.at(-1)!.obj).toMatchObject({ err: 'other side closed', code: 'UND_ERR_SOCKET', request_id: expect.any(String) });
     expect(gw.logs.lines.filter((l) => l.msg === 'request').at(-2)!.obj).toMatchObject({ status: 200, error_reason: 'stream_error' });
   });
 });

@@ -147,7 +147,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
         maxHeldChars: heldEventBound(opts.maxMessageBytes),
         onStopped() {
           // An endless (broken or hostile) event: the rest of the answer goes out unrestored, so say so.
-          opts.logger.warn({ requestId: forwarded?.requestId }, 'ext_proc: an SSE event outgrew the rewrite bound; rest passed through unrestored');
+          opts.logger.warn({ request_id: forwarded?.requestId }, 'ext_proc: an SSE event outgrew the rewrite bound; rest passed through unrestored');
           opts.metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'event_too_large' });
         },
       });
