@@ -122,6 +122,12 @@ export function withRequestSpan<T>(
   return withSpan(SPAN.REQUEST, attributes, fn, { kind: SpanKind.SERVER, parent: extractTraceContext(headers, context.active()) });
 }
 
+/** The status a span's request ended with; a 5xx marks the span as an error (4xx are the client's). */
+export function recordHttpStatus(span: Span, status: number): void {
+  span.setAttribute(ATTR.HTTP_STATUS, status);
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+}
+
 /** The active span's trace id (for logs and the x-request-id correlation), if one is recording. */
 export function activeTraceId(): string | undefined {
   const sc = trace.getActiveSpan()?.spanContext();

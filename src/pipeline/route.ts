@@ -1,7 +1,7 @@
 // Step 4 of the request walk: pick the model. Only auto names (MoM, auto, vllm-sr/auto) are routed;
 // an explicit model passes through unchanged.
 import type { AppDeps } from '../deps.ts';
-import { withSpan } from '../observability/tracing.ts';
+import { ATTR, withSpan } from '../observability/tracing.ts';
 import type { PipelineContext, RoutingDecision } from './context.ts';
 import { bestModelScore, indexCategories, isAutoModel, modelLabel, type CategoryIndex } from './categories.ts';
 import { classificationText } from './texts.ts';
@@ -110,11 +110,15 @@ export async function routeStage(deps: AppDeps, ctx: PipelineContext): Promise<v
   const t0 = deps.clock.now();
   const decision = await withSpan('semantic_router.routing.decision', { 'request.model': modelLabel(deps.config, ctx.requestedModel) }, async (span) => {
     const d = await decideRoute(deps, ctx);
+    // The reference's attribute names (vsr.md 4.2), so its dashboards and queries work on our traces.
     span.setAttributes({
-      'routing.selected_model': modelLabel(deps.config, d.model),
-      'routing.category': d.category ?? '',
-      'routing.reason_code': d.reasonCode,
-      'routing.confidence': d.confidence ?? 0,
+      [ATTR.ROUTING_ORIGINAL_MODEL]: modelLabel(deps.config, ctx.requestedModel),
+      [ATTR.ROUTING_SELECTED_MODEL]: modelLabel(deps.config, d.model),
+      [ATTR.ROUTING_REASON]: d.reasonCode,
+      [ATTR.REASONING_ENABLED]: d.reasoning,
+      ...(d.category ? { [ATTR.CATEGORY_NAME]: d.category } : {}),
+      ...(d.confidence !== undefined ? { [ATTR.CATEGORY_CONFIDENCE]: d.confidence } : {}),
+      ...(d.reasoningEffort ? { [ATTR.REASONING_EFFORT]: d.reasoningEffort } : {}),
     });
     return d;
   });

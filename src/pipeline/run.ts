@@ -2,7 +2,7 @@
 // Every door calls this: the HTTP gateway forwards the result, the ext_proc server turns it into
 // Envoy mutations. Parsing (step 1) happens before, in the door; forwarding (step 7) after.
 import type { AppDeps } from '../deps.ts';
-import { withSpan } from '../observability/tracing.ts';
+import { ATTR, withSpan } from '../observability/tracing.ts';
 import type { ImmediateResponse, PipelineContext } from './context.ts';
 import { guardStage } from './guard.ts';
 import { cacheLookupStage } from './cache.ts';
@@ -25,15 +25,33 @@ export type PipelineResult =
     };
 
 export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): Promise<PipelineResult> {
-  const blocked = await withSpan('semantic_router.security.jailbreak_detection', {}, () => guardStage(deps, ctx));
+  // Each stage's span carries its verdict under the reference's attribute names (vsr.md 4.2): types,
+  // labels and flags only, never text or values.
+  const blocked = await withSpan('semantic_router.security.jailbreak_detection', {}, async (span) => {
+    const r = await guardStage(deps, ctx);
+    const hit = r?.headers['x-vsr-jailbreak-blocked'] === 'true' ? r.headers : ctx.responseHeaders['x-vsr-jailbreak-flagged'] === 'true' ? ctx.responseHeaders : undefined;
+    span.setAttributes({ [ATTR.JAILBREAK_DETECTED]: hit !== undefined, ...(hit ? { [ATTR.JAILBREAK_TYPE]: hit['x-vsr-jailbreak-type'] ?? '', [ATTR.SECURITY_ACTION]: r ? 'block' : 'flag' } : {}) });
+    return r;
+  });
   if (blocked) return respond(deps, ctx, blocked);
 
-  const hit = await withSpan('semantic_router.cache.lookup', { 'cache.requested_model': modelLabel(deps.config, ctx.requestedModel) }, () => cacheLookupStage(deps, ctx));
+  const hit = await withSpan('semantic_router.cache.lookup', { 'cache.requested_model': modelLabel(deps.config, ctx.requestedModel) }, async (span) => {
+    const r = await cacheLookupStage(deps, ctx);
+    if (ctx.cache) span.setAttributes({ [ATTR.CACHE_HIT]: ctx.cache.hit, ...(ctx.cache.similarity !== undefined ? { 'cache.similarity': ctx.cache.similarity } : {}) });
+    return r;
+  });
   if (hit) return respond(deps, ctx, hit);
 
   await routeStage(deps, ctx);
 
-  const denied = await withSpan('semantic_router.security.pii_detection', {}, () => piiStage(deps, ctx));
+  const denied = await withSpan('semantic_router.security.pii_detection', {}, async (span) => {
+    const r = await piiStage(deps, ctx);
+    const types = [...new Set((ctx.pii?.entities ?? []).map((e) => e.type))].sort();
+    span.setAttributes({ [ATTR.PII_DETECTED]: types.length > 0, ...(types.length ? { [ATTR.PII_TYPES]: types.join(',') } : {}) });
+    if (r) span.setAttribute(ATTR.SECURITY_ACTION, 'block');
+    else if (ctx.pii?.redacted) span.setAttribute(ATTR.SECURITY_ACTION, 'redact');
+    return r;
+  });
   if (denied) return respond(deps, ctx, denied);
 
   rewriteStage(deps, ctx);

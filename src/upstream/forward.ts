@@ -6,7 +6,7 @@ import type { DoneAnswer, PipelineContext } from '../pipeline/context.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { startDoneTaps } from '../pipeline/done-taps.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { injectTraceHeaders, withSpan } from '../observability/tracing.ts';
+import { ATTR, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
 import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type UpstreamResponse } from './types.ts';
 import type { EndpointPool } from './pool.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
@@ -70,7 +70,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
           });
           pool.markUp(ep);
           used = ep.name;
-          span.setAttributes({ 'upstream.endpoint': ep.name, 'http.status_code': r.status });
+          span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
           return r;
         } catch (err) {
           if (!(err instanceof UpstreamConnectError) || ctx.signal?.aborted) throw err;
