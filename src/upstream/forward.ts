@@ -110,13 +110,15 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },
-      onEnd({ events, last, completion, oversized }) {
+      onEnd({ events, last, completion, oversized, errored }) {
         const usage = recordUsage(deps.metrics, label, usageOf(last ?? completion), pricingFor(deps.config, input.model), {
           latencyMs: deps.clock.now() - t0,
           ttftMs,
           streamed: true,
         });
-        done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined });
+        // An error event after the 200 head: a failed answer for the metrics and the log, as a cut one.
+        if (errored) deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'upstream_5xx' });
+        done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined, ...(errored ? { error: 'stream_error' } : {}) });
         if (completion) runDoneTaps(deps, ctx, { status: res.status, completion, sse: events });
         else if (oversized) runDoneTaps(deps, ctx, { status: res.status, completion: {}, oversized });
       },

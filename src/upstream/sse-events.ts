@@ -101,6 +101,11 @@ export function parseEvent(raw: string): ParsedEvent {
   return { lines, data };
 }
 
+/** An error sent in place of a chunk after a 200 head: vLLM's {"error": {...}} or older {"object": "error", ...}. */
+export function isErrorChunk(o: Record<string, unknown>): boolean {
+  return o.object === 'error' || (o.error !== undefined && o.error !== null && o.choices === undefined);
+}
+
 /** The event with its payload replaced by `chunk`; comment, event: and id: lines are kept. */
 export function withChunk(ev: ParsedEvent, chunk: Record<string, unknown>): string {
   return ev.lines.filter((l) => !l.startsWith('data:')).concat(`data: ${JSON.stringify(chunk)}`).join('\n');
@@ -145,6 +150,8 @@ export class TappedEvents {
   readonly events: string[] = [];
   /** The last chunk that carried `usage` (token metrics). */
   last?: Record<string, unknown>;
+  /** An error event came in place of a chunk (isErrorChunk): the answer failed after its 200 head. */
+  errored = false;
   /** True when a tap rewrites chunks: events are then re-serialised, and what taps hold is sent at the end. */
   readonly rewrite: boolean;
   private ended = false;
@@ -206,6 +213,7 @@ export class TappedEvents {
       this.record(raw);
       return raw;
     }
+    if (isErrorChunk(ev.chunk)) this.errored = true;
     let obj = ev.chunk;
     for (const t of this.taps) if (t.chunk) obj = t.chunk(obj);
     if (obj.usage) this.last = obj;

@@ -4,13 +4,14 @@ import type { ResponseTap } from '../pipeline/context.ts';
 import { readerStream, type BodyReader } from './types.ts';
 // One assembler for streamed answers (content, reasoning, tool calls), shared with the cache's replay.
 import { assembleChunks } from '../cache/sse.ts';
-import { releaseOversized, SseEventSplitter, TappedEvents } from './sse-events.ts';
+import { isErrorChunk, releaseOversized, SseEventSplitter, TappedEvents } from './sse-events.ts';
 import { Utf8Stream } from './utf8-stream.ts';
 
 export interface StreamWatch {
   onFirstByte(): void;
   /** Called once when the upstream stream ends cleanly (not on cancel or error). */
-  onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown>; oversized?: boolean }): void;
+  /** `errored`: an error event came in place of a chunk (sse-events.ts isErrorChunk). */
+  onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown>; oversized?: boolean; errored?: boolean }): void;
   /** Called once when a read of the upstream fails, or when the reader is cancelled before the end (the client left). */
   onError(err: unknown): void;
   /** After onError: SSE text to end the stream with (then close) instead of erroring it. */
@@ -124,13 +125,16 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
         // An upstream that ends without [DONE]: what the taps hold still goes out.
         const held = tapped?.end();
         if (held) out = out === undefined ? held.slice(0, -2) : `${out}\n\n${held.slice(0, -2)}`;
-        last = tail ? (findUsage(tail.text()) ?? tapped?.last) : tapped!.last;
+        const tailText = tail?.text();
+        last = tailText !== undefined ? (findUsage(tailText) ?? tapped?.last) : tapped!.last;
+        // Without taps only the tail is kept: an error event is the answer's last one, so it is there.
+        const errored = (tapped?.errored ?? false) || (tailText !== undefined && hasErrorEvent(tailText));
         // The events as the client got them (after any tap rewrote chunks); an unparseable event
         // makes the answer unassemblable, so nothing is stored from it.
         const events = tapped?.events ?? [];
         const completion = tapped ? assembleChunks(events) : undefined;
         reported = true;
-        watch.onEnd({ events, last, completion, oversized: tapped ? !tapped.recording : false });
+        watch.onEnd({ events, last, completion, oversized: tapped ? !tapped.recording : false, errored });
         return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
       }
       if (first) {
@@ -200,6 +204,20 @@ class ByteTail {
     }
     return DECODER.decode(all);
   }
+}
+
+/** Whether a data line of `tail` is an error object (isErrorChunk); only lines naming "error" are parsed. */
+function hasErrorEvent(tail: string): boolean {
+  for (const line of tail.split(/\r\n|\r|\n/)) {
+    if (!line.startsWith('data:') || !line.includes('"error"')) continue;
+    try {
+      const obj: unknown = JSON.parse(line.slice(5).trim());
+      if (obj && typeof obj === 'object' && !Array.isArray(obj) && isErrorChunk(obj as Record<string, unknown>)) return true;
+    } catch {
+      // a partial or non-JSON line: no verdict from it
+    }
+  }
+  return false;
 }
 
 function findUsage(tail: string): Record<string, unknown> | undefined {

@@ -15,7 +15,8 @@ const completion = (content: string) =>
   JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
 
 beforeAll(async () => {
-  up = await startScriptedUpstream({ timeout_ms: 300 });
+  // 1.5 s: long enough that a loaded CI box never times out the ordinary answers (300 ms once did), short for the one test that waits it out.
+  up = await startScriptedUpstream({ timeout_ms: 1500 });
   ({ gw, client } = up);
 });
 afterAll(async () => {
@@ -92,6 +93,37 @@ describe('compressed upstream answers', () => {
     const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask) });
     expect(res.status).toBe(502);
     expect(JSON.parse(res.body).error.type).toBe('upstream_error');
+  });
+});
+
+describe('errors inside a 200 stream', () => {
+  // vLLM sends an error as an event of a stream that already answered 200 ({"error": {...}} or, in
+  // older versions, {"object": "error", ...}). Before, it was logged and counted as a success.
+  for (const [name, ev] of [
+    ['{"error": {...}}', { error: { message: 'boom', type: 'BadRequestError', code: 400 } }],
+    ['{"object": "error", ...}', { object: 'error', message: 'boom', type: 'BadRequestError', code: 400 }],
+  ] as const) {
+    it(`an in-stream error event (${name}) is counted and logged as a stream error, and reaches the client`, async () => {
+      up.handler = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(chunk('partial ') + `data: ${JSON.stringify(ev)}\n\ndata: [DONE]\n\n`);
+      };
+      const before = up.gw.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' }) ?? 0;
+      const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask, stream: true }) });
+      expect(res.body).toContain('boom');
+      expect(up.gw.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' })).toBe(before + 1);
+      expect(up.gw.logs.lines.filter((l) => l.msg === 'request').at(-1)!.obj).toMatchObject({ status: 200, error_reason: 'stream_error' });
+    });
+  }
+
+  it('a normal stream is no error', async () => {
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(chunk('fine', 'stop') + 'data: [DONE]\n\n');
+    };
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask, stream: true }) });
+    expect(res.status).toBe(200);
+    expect(up.gw.logs.lines.filter((l) => l.msg === 'request').at(-1)!.obj).not.toHaveProperty('error_reason');
   });
 });
 
