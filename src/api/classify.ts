@@ -7,16 +7,17 @@ import { parseJsonBody } from '../pipeline/request.ts';
 import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
 import { ApiError, combinedTask, elapsedMs, intentTask, piiTask, securityTask } from './classify-tasks.ts';
 import { recordBatchDone, recordBatchError } from './batch-metrics.ts';
+import { requestIdFrom } from './openai.ts';
 
 const TASK_TYPES = ['intent', 'pii', 'security', 'all'] as const;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Both shapes at once: OpenAI's {message,type,code} and the reference API's {code,message,timestamp}. */
-function apiError(status: number, code: string, message: string): Response {
+function apiError(status: number, code: string, message: string, requestId: string): Response {
   const type = status >= 500 ? 'server_error' : status === 413 || status === 415 || status === 400 ? 'invalid_request_error' : 'api_error';
   return new Response(JSON.stringify({ error: { message, type, code, timestamp: new Date().toISOString() } }), {
     status,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
   });
 }
 
@@ -41,15 +42,17 @@ function handle(
   onError?: (err: unknown) => void,
 ) {
   return async (c: Context) => {
+    // Echoed (or made) as on the chat endpoint, so a client can tie an answer to its logs.
+    const id = requestIdFrom(c.req.header('x-request-id'));
     try {
       const body = await readRequest(c, deps);
-      return c.json(await fn(body, (body.options as Record<string, unknown>) ?? {}, body.model as string | undefined));
+      return c.json(await fn(body, (body.options as Record<string, unknown>) ?? {}, body.model as string | undefined), 200, { 'x-request-id': id });
     } catch (err) {
       onError?.(err);
-      if (err instanceof ApiError) return apiError(err.status, err.code, err.message);
-      if (err instanceof GatewayError) return apiError(err.status, err.status === 400 ? 'INVALID_INPUT' : String(err.code), err.message);
-      deps.logger.error({ err: err instanceof Error ? err.name : 'error', path: c.req.path }, 'classification failed');
-      return apiError(500, 'UNIFIED_CLASSIFICATION_ERROR', 'Classification failed.');
+      if (err instanceof ApiError) return apiError(err.status, err.code, err.message, id);
+      if (err instanceof GatewayError) return apiError(err.status, err.status === 400 ? 'INVALID_INPUT' : String(err.code), err.message, id);
+      deps.logger.error({ request_id: id, err: err instanceof Error ? err.name : 'error', path: c.req.path }, 'classification failed');
+      return apiError(500, 'UNIFIED_CLASSIFICATION_ERROR', 'Classification failed.', id);
     }
   };
 }

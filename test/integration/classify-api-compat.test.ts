@@ -186,3 +186,15 @@ describe('API documentation endpoints (vsr.md 2.5 GET /openapi.json, GET /docs)'
     expect(await res.text()).toContain('/openapi.json');
   });
 });
+
+describe('x-request-id on the classification API, as on the chat endpoint', () => {
+  it('is echoed when the client sends one and made when it does not, on answers and errors alike', async () => {
+    const send = (body: unknown, id?: string) =>
+      fetch(`${gw.url}/api/v1/classify/intent`, { method: 'POST', headers: { 'content-type': 'application/json', ...(id ? { 'x-request-id': id } : {}) }, body: JSON.stringify(body) });
+    expect((await send({ text: 'What is 2+2?' }, 'req-abc')).headers.get('x-request-id')).toBe('req-abc');
+    expect((await send({ text: 'What is 2+2?' })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const bad = await send({ text: '' }, 'req-bad');
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('x-request-id')).toBe('req-bad');
+  });
+});
