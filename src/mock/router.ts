@@ -109,6 +109,9 @@ export function createMockRouter(options: MockOptions = {}): MockRouter {
     const out = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (drop && i === 2) {
+          // Let the chunks already read reach the socket first: an error right away made the server
+          // drop them too, so "mid" dropped before any byte (QA probe).
+          await sleep(Math.max(chunkDelay, 50));
           controller.error(new Error('mock: connection dropped mid-stream'));
           return;
         }

@@ -138,11 +138,13 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         deps.logger.warn({ request_id: ctx.requestId, endpoint: used }, 'an SSE event outgrew the rewrite bound; rest passed through unrestored');
         deps.metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'event_too_large' });
       },
-      // A stalled stream ends with an OpenAI-shaped error event (SDKs raise it as an APIError) and a
-      // close, rather than a bare cut the client cannot tell from a network fault. Not cached: onEnd never ran.
+      // A stalled or cut stream ends with an OpenAI-shaped error event (SDKs raise it as an APIError)
+      // and a close, rather than a bare cut the client cannot tell from a network fault, or, on
+      // workerd, from a normal end (it closed the client's stream cleanly). Not cached: onEnd never ran.
       endWith(err) {
-        if (!(err instanceof UpstreamIdleError) || ctx.signal?.aborted) return undefined;
-        return `data: ${errorBody(`The upstream sent nothing for ${err.ms} ms.`, 'timeout_error', 'upstream_idle_timeout')}\n\n`;
+        if (ctx.signal?.aborted) return undefined;
+        if (err instanceof UpstreamIdleError) return `data: ${errorBody(`The upstream sent nothing for ${err.ms} ms.`, 'timeout_error', 'upstream_idle_timeout')}\n\n`;
+        return `data: ${errorBody('The upstream answer ended before it was complete.', 'upstream_error', 'upstream_stream_cut')}\n\n`;
       },
     });
     // One chunk read ahead on a web stream, as before the reader path (ReadableStream's default).

@@ -169,6 +169,27 @@ describe('upstream errors come back OpenAI-shaped with the upstream status', () 
   });
 });
 
+describe('an upstream stream cut after some chunks', () => {
+  it('reaches the client as its chunks, then an OpenAI-shaped error event the SDK raises (not a bare cut or a clean end)', async () => {
+    // Before: Node cut the client's connection, and the Worker closed it cleanly as if the answer were
+    // complete (the SDK returned the partial text with finish_reason null and raised nothing).
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, {
+      headers: { 'content-type': 'application/json', 'x-mock-drop': 'mid' },
+      body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    });
+    expect(res.status).toBe(200);
+    const events = res.body.split('\n\n').filter((e) => e.startsWith('data: '));
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(events[0]!.slice(6)).object).toBe('chat.completion.chunk');
+    expect(JSON.parse(events.at(-1)!.slice(6)).error).toMatchObject({ type: 'upstream_error', code: 'upstream_stream_cut' });
+    const stream = await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true }, { headers: { 'x-mock-drop': 'mid' } });
+    const read = async () => {
+      for await (const _ of stream) void _;
+    };
+    await expect(read()).rejects.toThrow(/ended before it was complete/);
+  });
+});
+
 describe('client disconnect', () => {
   it('cancels the upstream request when the client goes away mid-stream', async () => {
     const ac = new AbortController();

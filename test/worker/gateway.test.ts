@@ -74,6 +74,21 @@ describe('routing (default config, vsr.md section 6 style)', () => {
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(`This is a mock answer from ${model}.`);
   });
 
+  it('an upstream stream cut after some chunks ends with an OpenAI-shaped error event, not a clean close', async () => {
+    // Before: workerd closed the client's stream cleanly, so the partial answer looked complete.
+    const res = await SELF.fetch('https://semroute.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-drop': 'mid' },
+      body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const events = text.split('\n\n').filter((e) => e.startsWith('data: '));
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(text).not.toContain('[DONE]');
+    expect((JSON.parse(events.at(-1)!.slice(6)) as { error?: { code?: string } }).error?.code).toBe('upstream_stream_cut');
+  });
+
   it('bad input gets OpenAI-shaped 400s, never a crash', async () => {
     const bad = await SELF.fetch('https://semroute.test/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":' });
     expect(bad.status).toBe(400);
