@@ -23,8 +23,8 @@ export interface TextSlot {
 const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
 
 /**
- * Every text the model will read: string contents, text parts (also inside tool results), an
- * assistant turn's reasoning and refusal, and the arguments of assistant tool calls. Images and other
+ * Every text the model will read: string contents, text parts (also inside tool results), a
+ * participant's name, an assistant turn's reasoning and refusal, and the arguments of assistant tool calls. Images and other
  * non-text parts are skipped; odd shapes (null content, non-object parts) are skipped rather than thrown on.
  */
 export function collectTextSlots(body: ChatBody): TextSlot[] {
@@ -43,6 +43,11 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
       }
     }
     const fields = m as Record<string, unknown>;
+    // A participant's name (OpenAI's optional `name`) is often a person's name or address; on a tool
+    // or function message it is the function's name, which the model must see as it is.
+    if (typeof fields.name === 'string' && role !== 'tool' && role !== 'function') {
+      slots.push({ role, get: () => fields.name as string, set: (v) => (fields.name = v) });
+    }
     for (const k of MESSAGE_TEXT_FIELDS) {
       if (typeof fields[k] === 'string') slots.push({ role, get: () => fields[k] as string, set: (v) => (fields[k] = v) });
     }

@@ -333,4 +333,18 @@ describe('redaction (pii_policy.action: redact)', () => {
     expect(sent).toContain('https://example.org/x.png');
     expect(JSON.parse(echo.bodies.at(-1)!.messages[2].tool_calls[0].function.arguments)).toEqual({ email: '<EMAIL_ADDRESS_1>' });
   });
+
+  it("redacts a message's participant name (it often holds a person's name or address); a tool message's name is its function's", async () => {
+    // Before: { role: 'user', name: '<an e-mail address>' } reached the model unchanged.
+    await ask(client, 'Model-A', [
+      { role: 'user', name: EMAIL, content: 'hello there' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'lookup', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 't', content: 'done' },
+      { role: 'user', content: 'thanks' },
+    ] as never);
+    const sent = echo.bodies.at(-1)!;
+    expect(echo.raw.at(-1)!).not.toContain(EMAIL);
+    expect(sent.messages[0].name).toBe('<EMAIL_ADDRESS_1>');
+    expect(sent.messages[1].tool_calls[0].function.name).toBe('lookup');
+  });
 });
