@@ -23,22 +23,90 @@ const SUMMARIES: Record<string, string> = {
 };
 
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
-/** The reference's error body; semroute adds OpenAI's type beside code/message/timestamp. */
-const ERROR = json({
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, type: { type: 'string' }, timestamp: { type: 'string' } } } },
-});
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Both shapes at once: OpenAI's {message, type, code, param} and the reference API's {code, message,
+ *  timestamp}. `code` is a string from semroute, and may be a number when an upstream (vLLM) set it. */
+const SCHEMAS = {
+  Error: {
+    type: 'object',
+    properties: {
+      error: {
+        type: 'object',
+        properties: {
+          message: { type: 'string' },
+          type: { type: 'string' },
+          code: { nullable: true, oneOf: [{ type: 'string' }, { type: 'integer' }] },
+          param: { type: 'string', nullable: true },
+          timestamp: { type: 'string', description: 'classification API errors only' },
+        },
+      },
+    },
+  },
+  ChatRequest: {
+    type: 'object',
+    required: ['model', 'messages'],
+    properties: {
+      model: { type: 'string', description: 'MoM, auto or vllm-sr/auto to be routed; any other name passes through' },
+      messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: { type: 'string' }, content: { nullable: true, oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] } } } },
+      stream: { type: 'boolean' },
+    },
+    additionalProperties: true,
+  },
+  TextRequest: {
+    type: 'object',
+    required: ['text'],
+    properties: { text: { type: 'string', minLength: 1 }, model: { type: 'string', description: 'semroute: the pack to use, e.g. intent' }, options: { type: 'object' } },
+  },
+  BatchRequest: {
+    type: 'object',
+    required: ['texts'],
+    properties: { texts: { type: 'array', items: { type: 'string' } }, task_type: { type: 'string', enum: ['intent', 'pii', 'security', 'all'] }, model: { type: 'string' }, options: { type: 'object' } },
+  },
+};
+
+const error = (description: string) => ({ description, content: json(ref('Error')) });
+const OK = { 200: { description: 'Successful response' } };
+const CHAT = {
+  200: { description: 'The upstream answer: a chat.completion, or SSE chunks when streaming; also the blocked and cached answers (HTTP 200, as the reference)' },
+  400: error('Malformed JSON or fields'),
+  404: error('Unknown path, or the upstream does not serve the model'),
+  405: error('Another method on this path (Allow names the right one)'),
+  413: error('Body over server.max_body_bytes, or more text than the guard scan budget'),
+  415: error('Not JSON, or a compressed body'),
+  502: error('No upstream reachable, or its answer ended early'),
+  503: error('Guard unavailable with prompt_guard.on_error: block'),
+  504: error('The upstream did not answer within upstream.timeout_ms (or went idle)'),
+};
+const CLASSIFY = {
+  ...OK,
+  400: error('INVALID_INPUT: missing or empty text, bad options, unknown pack'),
+  405: error('Another method on this path'),
+  413: error('TEXT_TOO_LONG: more text than the scan budget, or a body over the limit'),
+  415: error('Not JSON'),
+  500: error('UNIFIED_CLASSIFICATION_ERROR'),
+};
+/** Statuses per operation (the ones the gateway answers; 404 and 405 for wrong paths and methods apply everywhere). */
+const RESPONSES: Record<string, Record<number, unknown>> = {
+  'POST /v1/chat/completions': CHAT,
+  'POST /api/v1/classify/intent': CLASSIFY,
+  'POST /api/v1/classify/pii': CLASSIFY,
+  'POST /api/v1/classify/security': CLASSIFY,
+  'POST /api/v1/classify/combined': CLASSIFY,
+  'POST /api/v1/classify/batch': { ...CLASSIFY, 400: error('INVALID_INPUT (more than api.batch_classification.max_batch_size texts) or INVALID_TASK_TYPE') },
+  'GET /ready': { ...OK, 503: { description: 'Not ready: the problems (a pack missing, draining)' } },
+};
+const BODIES: Record<string, string> = {
+  'POST /v1/chat/completions': 'ChatRequest',
+  'POST /api/v1/classify/batch': 'BatchRequest',
+};
 
 export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const entry of API_ENDPOINTS) {
     const [method, path] = entry.split(' ') as [string, string];
-    const op: Record<string, unknown> = {
-      summary: SUMMARIES[path] ?? path,
-      operationId: `${method}_${path}`,
-      responses: { 200: { description: 'Successful response' }, 400: { description: 'Bad request', content: ERROR } },
-    };
-    if (method === 'POST') op.requestBody = { required: true, content: json({ type: 'object' }) };
+    const op: Record<string, unknown> = { summary: SUMMARIES[path] ?? path, operationId: `${method}_${path}`, responses: RESPONSES[entry] ?? OK };
+    if (method === 'POST') op.requestBody = { required: true, content: json(ref(BODIES[entry] ?? 'TextRequest')) };
     (paths[path] ??= {})[method.toLowerCase()] = op;
   }
   return {
@@ -46,6 +114,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     info: { title: 'semroute API', description: 'Semantic router: OpenAI chat routing and the classification API', version },
     servers: [{ url: '/', description: 'this gateway' }],
     paths,
+    components: { schemas: SCHEMAS },
   };
 }
 

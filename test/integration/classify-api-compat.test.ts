@@ -179,6 +179,38 @@ describe('API documentation endpoints (vsr.md 2.5 GET /openapi.json, GET /docs)'
     expect(spec.paths['/health'].get).toBeDefined();
   });
 
+  it('/openapi.json documents the statuses the gateway really answers, and the request fields', async () => {
+    // Before: every operation listed only 200 and 400 (GET /health a 400 it never sends), bodies were
+    // bare objects, and the error schema had no param and a string-only code.
+    const spec = (await (await fetch(`${gw.url}/openapi.json`)).json()) as any;
+    const statuses = (path: string, method: string) => Object.keys(spec.paths[path][method].responses).sort();
+    // Each status produced here is documented for its operation.
+    const seen: Array<[string, string, number]> = [];
+    const send = async (method: string, path: string, body?: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      seen.push([path, method.toLowerCase(), (await fetch(`${gw.url}${path}`, { method, headers, body })).status]);
+    await send('POST', '/v1/chat/completions', '{"model":');
+    await send('POST', '/v1/chat/completions', '{}', { 'content-type': 'text/plain' });
+    await send('POST', '/v1/chat/completions', JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }));
+    await send('POST', '/api/v1/classify/intent', '{"text":""}');
+    await send('POST', '/api/v1/classify/pii', JSON.stringify({ text: 'x'.repeat(300_000) }));
+    await send('GET', '/health');
+    await send('GET', '/ready');
+    for (const [path, method, status] of seen) expect(statuses(path, method), `${method} ${path} ${status}`).toContain(String(status));
+    expect(statuses('/health', 'get')).toEqual(['200']);
+    expect(statuses('/ready', 'get')).toEqual(['200', '503']);
+    for (const s of ['400', '404', '413', '415', '502', '504']) expect(statuses('/v1/chat/completions', 'post')).toContain(s);
+    const body = (path: string) => {
+      const sc = spec.paths[path].post.requestBody.content['application/json'].schema;
+      return sc.$ref ? spec.components.schemas[sc.$ref.split('/').pop()] : sc;
+    };
+    expect(body('/v1/chat/completions').required).toEqual(['model', 'messages']);
+    expect(body('/api/v1/classify/intent').required).toEqual(['text']);
+    expect(body('/api/v1/classify/batch').properties.task_type.enum).toEqual(['intent', 'pii', 'security', 'all']);
+    const err = spec.components.schemas.Error.properties.error.properties;
+    expect(err.param.nullable).toBe(true);
+    expect(err.code.nullable).toBe(true);
+  });
+
   it('/docs is an HTML page that loads /openapi.json', async () => {
     const res = await fetch(`${gw.url}/docs`);
     expect(res.status).toBe(200);
