@@ -112,6 +112,11 @@ async function main(argv: string[]): Promise<number> {
   const ti = argv.indexOf('--threshold');
   const threshold = ti >= 0 ? Number(argv[ti + 1]) : undefined;
   const pos = argv.filter((a, i) => !a.startsWith('--') && !(ti >= 0 && i === ti + 1));
+  const unknown = argv.filter((a) => a.startsWith('--') && !['--json', '--threshold', '--guard'].includes(a));
+  if (unknown.length) {
+    console.error(`unknown option ${unknown[0]}\n${USAGE}`);
+    return 2;
+  }
   if (pos.length !== 2 || (threshold !== undefined && !Number.isFinite(threshold))) {
     console.error(USAGE);
     return 2;
@@ -122,6 +127,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { path } = resolvePackPath(packArg);
+  if (!existsSync(resolve(path, 'manifest.json'))) {
+    console.error(`no model pack at ${path} (a name under models/ or a folder with manifest.json)\n${USAGE}`);
+    return 2;
+  }
   const manifest = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(resolve(path, 'manifest.json'), 'utf8'))) as { task: string };
   if (manifest.task === 'token-classification') {
     const mod = (await import(pathToFileURL(resolve(import.meta.dirname ?? '.', 'pii/eval.ts')).href)) as {

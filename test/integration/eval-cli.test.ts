@@ -65,5 +65,8 @@ describe('npm run eval', () => {
   it('answers a usage error for missing arguments or files', async () => {
     await expect(run(TSX, ['models/train/eval.ts', 'jailbreak'], { cwd: ROOT })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('usage') });
     await expect(run(TSX, ['models/train/eval.ts', 'jailbreak', '/nonexistent.jsonl'], { cwd: ROOT })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('file not found') });
+    // Before: an unknown flag was silently ignored and an unknown pack gave a raw ENOENT.
+    await expect(run(TSX, ['models/train/eval.ts', 'jailbreak', 'dev', '--bogus'], { cwd: ROOT })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option --bogus') });
+    await expect(run(TSX, ['models/train/eval.ts', 'nosuch', 'dev'], { cwd: ROOT })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no model pack at') });
   }, 60_000);
 });
