@@ -3,6 +3,8 @@
 // both halves are non-zero).
 //   lexical:  xn = TF-IDF(ids, weights) L2-normalised (graphs.ts tfidfInput);
 //             lex = sum_l xn[l] * P[ids[l] mod R]     (distilled or Gaussian projection, int8 + column scale)
+//             with a student (embedding-student.ts): lex = [||x|| > 0] tanh(lex + b1) W2 (W2 float32
+//             [lexDim, lexDim]; the gate keeps an empty text at the zero vector despite the bias)
 //   words:    wv = sum_l wv_weights[l] * T[wv_ids[l]]  (SIF-weighted GloVe rows with the common
 //             components removed, embedding-wordvec.ts; int8 + column scale)
 //   out = L2( [sqrt(1 - wg) * L2(lex), sqrt(wg) * L2(wv)] )
@@ -23,6 +25,8 @@ export interface EmbeddingGraphWeights {
   wvDim: number;
   /** Share of the cosine that comes from the word-vector half. */
   wg: number;
+  /** Nonlinear student (embedding-student.ts): bias [lexDim] and output matrix [lexDim, lexDim]. */
+  student?: { b1: Float32Array; w2: Float32Array };
 }
 
 /** How both tables are stored; train-embedding.ts evaluates the same round trip. */
@@ -73,11 +77,30 @@ export function buildEmbeddingGraph(w: EmbeddingGraphWeights, meta: Record<strin
     initF32('lex_share', [], new Float32Array([Math.sqrt(1 - w.wg)])),
     initF32('wv_share', [], new Float32Array([Math.sqrt(w.wg)])),
   );
+  const lexNodes = bag('lex', MOD_NAMES.rows, 'xn', 'lex_bag');
+  if (w.student) {
+    // gate = min(x_ss * 1e12, 1): 0 for an empty bag, 1 otherwise. Not Greater + Cast: onnxruntime-web's
+    // WebGPU EP gave outputs 0.41 away from WASM with that bool pair (test/integration/webgpu-chromium).
+    inits.push(
+      initF32('lex_b1', [w.lexDim], w.student.b1),
+      initF32('lex_w2', [w.lexDim, w.lexDim], w.student.w2),
+      initF32('gate_big', [], new Float32Array([1e12])),
+      initF32('gate_one', [], new Float32Array([1])),
+    );
+    lexNodes.push(
+      node('Add', ['lex_bag', 'lex_b1'], ['lex_z']),
+      node('Tanh', ['lex_z'], ['lex_h']),
+      node('MatMul', ['lex_h', 'lex_w2'], ['lex_hw']),
+      node('Mul', ['x_ss', 'gate_big'], ['lex_gate_big']), // x_ss: the bag's squared norm (tfidfInput)
+      node('Min', ['lex_gate_big', 'gate_one'], ['lex_gate']),
+      node('Mul', ['lex_hw', 'lex_gate'], ['lex_out']),
+      ...l2('lex_out', 'lex_n'),
+    );
+  } else lexNodes.push(...l2('lex_bag', 'lex_n'));
   nodes.push(
     node('Cast', ['ids'], ['ids_f'], { to: FLOAT }),
     ...mod.nodes,
-    ...bag('lex', MOD_NAMES.rows, 'xn', 'lex_bag'),
-    ...l2('lex_bag', 'lex_n'),
+    ...lexNodes,
     ...bag('wv', 'wv_ids', 'wv_weights', 'wv_bag'),
     ...l2('wv_bag', 'wv_n'),
     node('Mul', ['lex_n', 'lex_share'], ['lex_part']),

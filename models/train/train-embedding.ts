@@ -23,6 +23,7 @@ import { buildEmbeddingGraph, EMBEDDING_QUANT } from './embedding-graph.ts';
 import { loadGlove, GLOVE_PACKAGE } from './glove.ts';
 import * as W from './embedding-wordvec.ts';
 import { distilCorpus, teacherVectors, teacherTargets, ridgeTable, TEACHER } from './embedding-distill.ts';
+import { trainStudent, studentEmbed, type StudentOptions } from './embedding-student.ts';
 
 export const EMBEDDING = {
   featurizer: { ...DEFAULT_HASHED_NGRAMS, seed: 11, buckets: 1 << 18, fold_digits: false, word_weights: [1], char_ngrams: [3, 5], char_weight: 0.35, word_vectors: { buckets: 1 << 15, seed: 7 } } as HashedNgramsParams,
@@ -44,6 +45,8 @@ export const EMBEDDING = {
   /** Distilled lexical table (embedding-distill.ts): ridge and CG iterations. */
   distilLam: 1e-2,
   distilIters: 25,
+  /** Nonlinear student started at the ridge table (embedding-student.ts; models/train/_emb-mlp-exp.ts). */
+  student: { hidden: 256, scale: 10, epochs: 4, lr: 1e-3, batch: 256, seed: 17 } as StudentOptions,
 };
 
 function gaussianTable(rows: number, dim: number, seed: number): Float32Array {
@@ -170,15 +173,22 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   const corpus = distilCorpus(trainTexts, devRows.map((r) => r.text));
   const teacher = await teacherVectors(corpus, (s) => console.log(s));
   const Xd = applyTfidf(encodeCorpus(corpus, fp, E.maxLength), idf);
-  const distilled = ridgeTable(Xd, E.tableRows, teacherTargets(teacher.Y, corpus.length, E.lexDim), E.lexDim, E.distilLam, E.distilIters);
+  const Yd = teacherTargets(teacher.Y, corpus.length, E.lexDim);
+  const distilled = ridgeTable(Xd, E.tableRows, Yd, E.lexDim, E.distilLam, E.distilIters);
   const distilShipped = dequantize(quantizeTable(distilled, E.tableRows, E.lexDim, EMBEDDING_QUANT), E.tableRows, E.lexDim);
   const lexXc = applyTfidf(encodeCorpus(clinc.map((r) => r.text), fp, E.maxLength), idf);
   const lexOnlyDistil = pairStats(embedAll(lexXc, distilShipped, E.tableRows, E.lexDim), groups);
   const useDistil = lexOnlyDistil.auc > lexOnlyGauss.auc;
-  const lexTable = useDistil ? distilled : table;
+  // 1c. The nonlinear student started at the ridge table, kept if its lexical AUC is higher.
+  const student = trainStudent(Xd, Yd, distilled, E.tableRows, E.lexDim, E.student, (s) => console.log(s));
+  const studentW1 = dequantize(quantizeTable(student.w1, E.tableRows, E.lexDim, EMBEDDING_QUANT), E.tableRows, E.lexDim);
+  const lexOnlyStudent = pairStats(studentEmbed(student, studentW1, lexXc), groups);
+  const useStudent = useDistil && lexOnlyStudent.auc > lexOnlyDistil.auc;
+  const lexTable = useStudent ? student.w1 : useDistil ? distilled : table;
   const lexShipped = useDistil ? distilShipped : shipped;
-  const lexOf = (texts: string[]) => embedAll(applyTfidf(encodeCorpus(texts, fp, E.maxLength), idf), lexShipped, E.tableRows, E.lexDim);
-  const lexC = embedAll(lexXc, lexShipped, E.tableRows, E.lexDim); // the CLINC bags encoded for the comparison above
+  const lexVecs = (X: Csr) => (useStudent ? studentEmbed(student, studentW1, X) : embedAll(X, lexShipped, E.tableRows, E.lexDim));
+  const lexOf = (texts: string[]) => lexVecs(applyTfidf(encodeCorpus(texts, fp, E.maxLength), idf));
+  const lexC = lexVecs(lexXc); // the CLINC bags encoded for the comparison above
   // 2. Word-vector half: p(w) source, SIF a, common components removed, share of the cosine.
   const glove = loadGlove();
   const D = glove.dim;
@@ -212,17 +222,17 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   const unrelated: number[] = [];
   for (let i = 0; i + 1 < qv.length; i += 2) if (sample[i].text !== sample[i + 1].text) unrelated.push(cos(qv[i], qv[i + 1]));
   const chosen = pairStats(embedJs(clinc.map((r) => r.text)), groups);
-  const lexOnly = useDistil ? lexOnlyDistil : lexOnlyGauss;
+  const lexOnly = useStudent ? lexOnlyStudent : useDistil ? lexOnlyDistil : lexOnlyGauss;
   const dim = E.lexDim + E.wvDim;
   const bytes = buildEmbeddingGraph(
-    { buckets: fp.buckets, idf, lex: lexTable, lexRows: E.tableRows, lexDim: E.lexDim, wv: wvTable, wvBuckets: wvp.buckets, wvDim: E.wvDim, wg: bestWv.share },
+    { buckets: fp.buckets, idf, lex: lexTable, lexRows: E.tableRows, lexDim: E.lexDim, wv: wvTable, wvBuckets: wvp.buckets, wvDim: E.wvDim, wg: bestWv.share, student: useStudent ? student : undefined },
     { pack: 'embedding' },
   );
   const manifest: PackManifest = {
     name: 'embedding',
-    version: useDistil ? '2.1.0' : '2.0.0',
+    version: useStudent ? '2.2.0' : useDistil ? '2.1.0' : '2.0.0',
     task: 'embedding',
-    description: `sentence vectors for the semantic cache (cosine = dot product; vectors are L2-normalised): hashed n-grams${useDistil ? ' (projection distilled from Universal Sentence Encoder lite)' : ''} + SIF-weighted GloVe words`,
+    description: `sentence vectors for the semantic cache (cosine = dot product; vectors are L2-normalised): hashed n-grams${useStudent ? ' (tanh student distilled from Universal Sentence Encoder lite)' : useDistil ? ' (projection distilled from Universal Sentence Encoder lite)' : ''} + SIF-weighted GloVe words`,
     featurizer: { type: 'hashed-ngrams', ...fp },
     inputs: ['ids', 'weights', 'wv_ids', 'wv_weights'],
     output: 'embedding',
@@ -236,7 +246,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
       data: '../shared/data',
       idf_power: best.power,
       projection: useDistil
-        ? `distilled from ${TEACHER.model} (${TEACHER.packages}, ${TEACHER.licence}) on ${corpus.length} train-side texts: ridge ${E.distilLam}, ${E.distilIters} CG iterations, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-column scale (float32)`
+        ? `distilled from ${TEACHER.model} (${TEACHER.packages}, ${TEACHER.licence}) on ${corpus.length} train-side texts: ridge ${E.distilLam}, ${E.distilIters} CG iterations, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-column scale (float32)${useStudent ? `; then tanh(bag + b1) W2 (${E.lexDim}x${E.lexDim} float32), ${E.student.epochs} Adam epochs on the cosine from the ridge table x ${E.student.scale} (seed ${E.student.seed})` : ''}`
         : `gaussian, seed ${E.seed}, ${E.tableRows} rows (ids mod ${E.tableRows}), int8 per-column scale (float32)`,
       word_vectors: `${GLOVE_PACKAGE} (GloVe 6B 100d, PDDL; package MIT): SIF a=${bestWv.a}, p(w) ${bestWv.pSource}, ${bestWv.removed} common components removed, PCA to ${E.wvDim}, ${place.words} words in ${wvp.buckets} buckets, int8 per-row scale; share ${bestWv.share}`,
     },
@@ -262,7 +272,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
     wvSelection,
     wv: { ...bestWv, words: place.words, lost: place.lost, buckets: wvp.buckets, topWords: E.topWords, package: GLOVE_PACKAGE },
     own: { lexOnly, chosen },
-    distil: { used: useDistil, texts: corpus.length, teacherSeconds: teacher.seconds, cached: teacher.cached, gauss: lexOnlyGauss, distilled: lexOnlyDistil, lam: E.distilLam, iters: E.distilIters },
+    distil: { used: useDistil, texts: corpus.length, teacherSeconds: teacher.seconds, cached: teacher.cached, gauss: lexOnlyGauss, distilled: lexOnlyDistil, lam: E.distilLam, iters: E.distilIters, student: useStudent ? { ...E.student, stats: lexOnlyStudent } : null, studentAuc: lexOnlyStudent.auc },
     unrelated: { n: unrelated.length, mean: unrelated.reduce((a, b) => a + b, 0) / unrelated.length, p99: quantile(unrelated, 0.99), p999: quantile(unrelated, 0.999), max: Math.max(...unrelated) },
     cache,
     threshold: E.threshold,
@@ -276,7 +286,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
   writeEmbeddingCard(dir, res);
   const c = cache;
   const summary = c
-    ? `paraphrase min ${c.paraMin.toFixed(3)} (${c.paraAbove}/${c.paraTotal} >= ${E.threshold}), cross-set max ${c.crossMax.toFixed(3)} (${c.crossBelow}/${c.crossTotal} < ${E.threshold}); own AUC ${chosen.auc.toFixed(4)} (lexical alone ${lexOnly.auc.toFixed(4)}, ${useDistil ? 'distilled' : 'Gaussian'}; Gaussian ${lexOnlyGauss.auc.toFixed(4)}, distilled ${lexOnlyDistil.auc.toFixed(4)}); p50 ${res.latency.p50_ms.toFixed(3)}ms; ${(bytes.length / 2 ** 20).toFixed(2)}MiB`
+    ? `paraphrase min ${c.paraMin.toFixed(3)} (${c.paraAbove}/${c.paraTotal} >= ${E.threshold}), cross-set max ${c.crossMax.toFixed(3)} (${c.crossBelow}/${c.crossTotal} < ${E.threshold}); own AUC ${chosen.auc.toFixed(4)} (lexical alone ${lexOnly.auc.toFixed(4)}, ${useStudent ? 'student' : useDistil ? 'distilled' : 'Gaussian'}; Gaussian ${lexOnlyGauss.auc.toFixed(4)}, distilled ${lexOnlyDistil.auc.toFixed(4)}, student ${lexOnlyStudent.auc.toFixed(4)}); p50 ${res.latency.p50_ms.toFixed(3)}ms; ${(bytes.length / 2 ** 20).toFixed(2)}MiB`
     : 'cache_cases.json not found';
   return { ...res, summary };
 }
