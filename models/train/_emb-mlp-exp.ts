@@ -17,11 +17,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTask, split, type Row } from './data.ts';
 import { encodeCorpus, computeIdf, applyTfidf, type Csr } from './features.ts';
 import { quantizeTable, dequantize } from './graphs.ts';
 import { rng } from './rng.ts';
-import { EMBEDDING, embedAll, combine } from './train-embedding.ts';
+import { EMBEDDING, embedAll, combine, embeddingSplits } from './train-embedding.ts';
 import { EMBEDDING_QUANT } from './embedding-graph.ts';
 import { distilCorpus, teacherVectors, teacherTargets, ridgeTable } from './embedding-distill.ts';
 import { loadGlove } from './glove.ts';
@@ -30,15 +29,7 @@ import * as W from './embedding-wordvec.ts';
 const E = EMBEDDING;
 const D = E.lexDim;
 const fp = { ...E.featurizer, char_weight: 1.2 }; // the shipped pack's choice (idf power 1)
-const trainTexts: string[] = [];
-const devRows: Row[] = [];
-for (const task of ['domain', 'intent', 'jailbreak'] as const) {
-  const s = split(task, loadTask(task));
-  trainTexts.push(...s.train.map((r) => r.text));
-  devRows.push(...s.dev);
-}
-const clinc = devRows.filter((r) => r.source === 'clinc150_small_talk');
-const groups = clinc.map((r) => r.orig_label ?? '');
+const { trainTexts, devRows, clinc, groups } = embeddingSplits();
 let t0 = Date.now();
 const idf = computeIdf(encodeCorpus(trainTexts, fp, E.maxLength), fp.buckets, 1);
 const corpus = distilCorpus(trainTexts, devRows.map((r) => r.text));

@@ -130,13 +130,9 @@ export function combine(lex: Float32Array[], wv: Float32Array[], wg: number): Fl
   }));
 }
 
-export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): Promise<EmbeddingResult & { summary: string }> {
-  const t0 = Date.now();
-  const E = EMBEDDING;
-  const fp = { ...E.featurizer };
-  const wvp = fp.word_vectors!;
-  // Corpus for IDF, word frequencies and the common components: the train side of every task (the
-  // dev sides stay for the checks below).
+/** The train side of every task (IDF, word frequencies, the teacher corpus) and the dev rows, with the
+ *  CLINC small-talk dev rows and their intents (the same/different-intent pairs every choice is scored on). */
+export function embeddingSplits(): { trainTexts: string[]; devRows: Row[]; clinc: Row[]; groups: string[] } {
   const trainTexts: string[] = [];
   const devRows: Row[] = [];
   for (const task of ['domain', 'intent', 'jailbreak'] as const) {
@@ -145,7 +141,17 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
     devRows.push(...s.dev);
   }
   const clinc = devRows.filter((r) => r.source === 'clinc150_small_talk');
-  const groups = clinc.map((r) => r.orig_label ?? '');
+  return { trainTexts, devRows, clinc, groups: clinc.map((r) => r.orig_label ?? '') };
+}
+
+export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): Promise<EmbeddingResult & { summary: string }> {
+  const t0 = Date.now();
+  const E = EMBEDDING;
+  const fp = { ...E.featurizer };
+  const wvp = fp.word_vectors!;
+  // Corpus for IDF, word frequencies and the common components: the train side of every task (the
+  // dev sides stay for the checks below).
+  const { trainTexts, devRows, clinc, groups } = embeddingSplits();
   // Unrelated questions: short dev questions from several sources, a deterministic sample.
   const rand = rng(E.seed);
   const qs = devRows.filter((r) => r.text.length < 300 && r.source !== 'clinc150_small_talk');
