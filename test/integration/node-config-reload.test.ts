@@ -53,6 +53,18 @@ async function startGateway(config: string, extra: string[] = []): Promise<Gatew
   return startGatewayProcess(config, extra, procs, 15_000);
 }
 
+/** A gateway on a config file of its own (in a temporary folder, removed afterwards). */
+async function withConfigFile(text: string, extra: string[], fn: (gw: Gateway, file: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'semroute-reload-'));
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, text);
+  try {
+    await fn(await startGateway(file, extra), file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const ask = (content: string) => JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content }] });
 
 async function routedModel(gw: Gateway): Promise<string | null> {
@@ -215,11 +227,7 @@ describe('config hot reload of the Node process', () => {
   }, 40_000);
 
   it('with --no-config-watch a change waits for SIGHUP, which applies it; a pack that fails to load refuses the reload', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'semroute-reload-'));
-    const file = join(dir, 'config.yaml');
-    writeFileSync(file, configText('model-a'));
-    const gw = await startGateway(file, ['--no-config-watch']);
-    try {
+    await withConfigFile(configText('model-a'), ['--no-config-watch'], async (gw, file) => {
       expect(await routedModel(gw)).toBe('model-a');
       writeFileSync(file, configText('model-d'));
       await new Promise((r) => setTimeout(r, 600)); // well past the watch's debounce
@@ -240,18 +248,12 @@ describe('config hot reload of the Node process', () => {
       }
       expect(await gw.waitFor(/[^\n]*config reload failed[^\n]*/)).toContain('no-such-pack');
       expect(await routedModel(gw)).toBe('model-d');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 30_000);
 
   it('debug_log_prompts needs a restart: a reload that switches it on keeps it off (the prompt and the token count stay as they were)', async () => {
     // Before: the reload took the flag, the prompt came out "[redacted]" and so did tokens.prompt.
-    const dir = mkdtempSync(join(tmpdir(), 'semroute-reload-'));
-    const file = join(dir, 'config.yaml');
-    writeFileSync(file, configText('model-a'));
-    const gw = await startGateway(file, ['--no-config-watch']);
-    try {
+    await withConfigFile(configText('model-a'), ['--no-config-watch'], async (gw, file) => {
       writeFileSync(file, configText('model-a', 'observability: { logging: { debug_log_prompts: true } }\n'));
       gw.proc.kill('SIGHUP');
       expect(await gw.waitFor(/[^\n]*need a restart[^\n]*/)).toContain('observability.logging.debug_log_prompts');
@@ -261,9 +263,7 @@ describe('config hot reload of the Node process', () => {
       expect(line).not.toHaveProperty('prompt');
       expect(typeof line.tokens?.prompt).toBe('number');
       expect(gw.out()).not.toContain('derivative of x squared');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 30_000);
 
   it('a SIGHUP during the shutdown drain is logged and ignored: the stream in flight finishes and the exit is clean', async () => {
