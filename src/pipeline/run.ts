@@ -26,9 +26,10 @@ export type PipelineResult =
 
 export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): Promise<PipelineResult> {
   // Each stage's span carries its verdict under the reference's attribute names (vsr.md 4.2): types,
-  // labels and flags only, never text or values.
+  // labels and flags only, never text or values. Nothing is computed for a span that is not recorded.
   const blocked = await withSpan('semantic_router.security.jailbreak_detection', {}, async (span) => {
     const r = await guardStage(deps, ctx);
+    if (!span.isRecording()) return r;
     const hit = r?.headers['x-vsr-jailbreak-blocked'] === 'true' ? r.headers : ctx.responseHeaders['x-vsr-jailbreak-flagged'] === 'true' ? ctx.responseHeaders : undefined;
     span.setAttributes({ [ATTR.JAILBREAK_DETECTED]: hit !== undefined, ...(hit ? { [ATTR.JAILBREAK_TYPE]: hit['x-vsr-jailbreak-type'] ?? '', [ATTR.SECURITY_ACTION]: r ? 'block' : 'flag' } : {}) });
     return r;
@@ -37,7 +38,7 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
 
   const hit = await withSpan('semantic_router.cache.lookup', { 'cache.requested_model': modelLabel(deps.config, ctx.requestedModel) }, async (span) => {
     const r = await cacheLookupStage(deps, ctx);
-    if (ctx.cache) span.setAttributes({ [ATTR.CACHE_HIT]: ctx.cache.hit, ...(ctx.cache.similarity !== undefined ? { 'cache.similarity': ctx.cache.similarity } : {}) });
+    if (ctx.cache && span.isRecording()) span.setAttributes({ [ATTR.CACHE_HIT]: ctx.cache.hit, ...(ctx.cache.similarity !== undefined ? { 'cache.similarity': ctx.cache.similarity } : {}) });
     return r;
   });
   if (hit) return respond(deps, ctx, hit);
@@ -46,6 +47,7 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
 
   const denied = await withSpan('semantic_router.security.pii_detection', {}, async (span) => {
     const r = await piiStage(deps, ctx);
+    if (!span.isRecording()) return r;
     const types = [...new Set((ctx.pii?.entities ?? []).map((e) => e.type))].sort();
     span.setAttributes({ [ATTR.PII_DETECTED]: types.length > 0, ...(types.length ? { [ATTR.PII_TYPES]: types.join(',') } : {}) });
     if (r) span.setAttribute(ATTR.SECURITY_ACTION, 'block');
