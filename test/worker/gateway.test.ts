@@ -83,7 +83,7 @@ describe('routing (default config, vsr.md section 6 style)', () => {
     });
     expect(res.status).toBe(200);
     const text = await res.text();
-    const events = text.split('\n\n').filter((e) => e.startsWith('data: '));
+    const events = text.split('\n\n').filter((e: string) => e.startsWith('data: '));
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(text).not.toContain('[DONE]');
     expect((JSON.parse(events.at(-1)!.slice(6)) as { error?: { code?: string } }).error?.code).toBe('upstream_stream_cut');
