@@ -1,9 +1,10 @@
-// `npm run build`: bundles the Node runtime into dist/semroute.mjs with esbuild. onnxruntime-node
+// `npm run build`: bundles the Node runtime into dist/semroute-main.mjs with esbuild, behind a tiny
+// entry dist/semroute.mjs (below). onnxruntime-node
 // stays external (native addon with its own binaries); the other dependencies are bundled, so the
 // output runs with only onnxruntime-node installed beside it. Packs are read from disk at run time.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -11,7 +12,7 @@ const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 
 const result = await build({
   entryPoints: [`${root}runtimes/node/main.ts`],
-  outfile: `${root}dist/semroute.mjs`,
+  outfile: `${root}dist/semroute-main.mjs`,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -26,8 +27,18 @@ const result = await build({
   define: { 'process.env.SEMROUTE_VERSION': JSON.stringify(version) },
   logLevel: 'warning',
 });
+// The entry: Node's default for SIGHUP is to exit, and loading the bundle and its externals takes ~0.5 s
+// before main() can hold one (a SIGHUP then killed the process). The entry counts them first; main.ts
+// takes the count over. It imports the bundle by its own path, so process.argv[1] stays dist/semroute.mjs.
+writeFileSync(
+  `${root}dist/semroute.mjs`,
+  `// semroute ${version}: see runtimes/node/build.mjs\n` +
+    "globalThis.__semrouteEarlyHup = { count: 0, handler() { globalThis.__semrouteEarlyHup.count++; } };\n" +
+    "process.on('SIGHUP', globalThis.__semrouteEarlyHup.handler);\n" +
+    "await import('./semroute-main.mjs');\n",
+);
 // The ext_proc server loads Envoy's protos at run time from ./proto next to the bundle (runtimes/node/extproc/proto.ts).
 rmSync(`${root}dist/proto`, { recursive: true, force: true });
 cpSync(`${root}runtimes/node/extproc/proto`, `${root}dist/proto`, { recursive: true });
 const bytes = Object.values(result.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
-console.log(`dist/semroute.mjs built (${(bytes / 1024).toFixed(0)} KiB with map), protos in dist/proto`);
+console.log(`dist/semroute.mjs + semroute-main.mjs built (${(bytes / 1024).toFixed(0)} KiB with map), protos in dist/proto`);

@@ -57,6 +57,12 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     logEarlyHup();
   };
   process.on('SIGHUP', onEarlyHup);
+  // The bundle's entry (dist/semroute.mjs, written by build.mjs) held the ones that came while the bundle loaded.
+  const banner = (globalThis as { __semrouteEarlyHup?: { count: number; handler: () => void } }).__semrouteEarlyHup;
+  if (banner) {
+    process.off('SIGHUP', banner.handler);
+    if (banner.count) hupWhileStarting = true;
+  }
   const { values } = parseCli(argv);
   if (values.help) {
     process.off('SIGHUP', onEarlyHup);

@@ -46,6 +46,32 @@ afterAll(async () => {
 });
 
 describe('the Node bundle', () => {
+  it('a SIGHUP 0.2 s after start (while the bundle loads) is held and applied once serving, not fatal', async () => {
+    // Before: Node's default for SIGHUP (exit) applied until main() ran, ~0.5-0.7 s after start.
+    const cwd = mkdtempSync(join(tmpdir(), 'semroute-bundle-hup-'));
+    const config = join(cwd, 'config.yaml');
+    writeFileSync(config, `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\n`);
+    const p = spawn(process.execPath, [join(REPO, 'dist/semroute.mjs'), '--config', config, '--port', '0', '--host', '127.0.0.1', '--device', 'cpu', '--no-config-watch'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    p.stdout!.setEncoding('utf8').on('data', (c: string) => (log += c));
+    try {
+      // Past Node's own start-up (~0.1 s here), well before the bundle has loaded.
+      await new Promise((r) => setTimeout(r, 200));
+      p.kill('SIGHUP');
+      const deadline = Date.now() + 60_000;
+      while (!/"config reloaded"/.test(log)) {
+        if (p.exitCode !== null || p.signalCode !== null || Date.now() > deadline) throw new Error(`exit ${p.exitCode} ${p.signalCode}: ${log.slice(-1500)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(log).toMatch(/semroute listening/);
+    } finally {
+      if (p.exitCode === null && p.signalCode === null) {
+        p.kill('SIGTERM');
+        await new Promise((r) => p.once('exit', r));
+      }
+    }
+  }, 90_000);
+
   it('ships the ext_proc protos beside it, byte for byte', () => {
     for (const f of ['envoy/service/ext_proc/v3/external_processor.proto', 'envoy/config/core/v3/base.proto']) {
       expect(existsSync(join(REPO, 'dist/proto', f)), f).toBe(true);
