@@ -43,7 +43,11 @@ export class VectorIndex<T> {
   private used = new Float64Array(0);
   private hits = new Float64Array(0);
   private rowOf = new Map<string, number>();
+  /** Partition -> the small id the kernel filters on, and how many live rows it has: an entry goes
+   *  with its partition's last row (every user or conversation is a partition; kept, they leaked). */
   private pidOf = new Map<string, number>();
+  private rowsIn = new Map<string, number>();
+  private nextPid = 0;
   private readonly wasm: WebAssembly.Module | null;
   private readonly qbuf: Float32Array;
   private view: { buffer: ArrayBufferLike; q16: Int16Array; out: Int32Array } | undefined;
@@ -83,7 +87,8 @@ export class VectorIndex<T> {
       this.rowOf.set(id, row);
       this.inserted[row] = ++this.seq;
       this.hits[row] = 0;
-    }
+    } else this.release(this.parts[row]!);
+    this.rowsIn.set(partition, (this.rowsIn.get(partition) ?? 0) + 1);
     this.used[row] = ++this.seq;
     this.ids[row] = id;
     this.values[row] = value;
@@ -172,8 +177,24 @@ export class VectorIndex<T> {
 
   private pid(partition: string): number {
     let pid = this.pidOf.get(partition);
-    if (pid === undefined) { pid = this.pidOf.size + 1; this.pidOf.set(partition, pid); }
+    // Never reused while the index lives (a freed id may still sit in a padding row's past).
+    if (pid === undefined) { pid = ++this.nextPid; this.pidOf.set(partition, pid); }
     return pid;
+  }
+
+  /** One row fewer in `partition`; its entries go with its last row. */
+  private release(partition: string): void {
+    const n = (this.rowsIn.get(partition) ?? 1) - 1;
+    if (n > 0) this.rowsIn.set(partition, n);
+    else {
+      this.rowsIn.delete(partition);
+      this.pidOf.delete(partition);
+    }
+  }
+
+  /** Partitions with live rows (for tests: the maps must not outgrow the rows). */
+  get partitions(): number {
+    return this.pidOf.size;
   }
 
   private victim(): number {
@@ -206,6 +227,7 @@ export class VectorIndex<T> {
   private removeRow(row: number): void {
     const last = this.n - 1;
     const id = this.ids[row]!;
+    this.release(this.parts[row]!);
     if (row !== last) {
       const buf = this.mem.buffer;
       const u8 = new Uint8Array(buf);

@@ -134,6 +134,37 @@ describe('vector index: exact top-1', () => {
   });
 });
 
+describe('vector index: partitions', () => {
+  it('a partition is forgotten with its last row (every user or conversation is one; they leaked)', () => {
+    const idx = new VectorIndex<number>({ dimensions: 16, maxEntries: 10, eviction: 'fifo' });
+    const vs = Array.from({ length: 5 }, () => vec(16));
+    for (let i = 0; i < 20_000; i++) idx.insert(`e${i}`, `user:${i}`, vs[i % 5]!, i, i % 3 === 0 ? 5 : 0, i);
+    expect(idx.size).toBe(10);
+    expect(idx.partitions).toBeLessThanOrEqual(10);
+    // The live ones still find their rows, in their own partition only; expired and evicted ones are gone.
+    expect(idx.search('user:19999', vs[19999 % 5]!, 0.99, 20_000)?.value).toBe(19999);
+    expect(idx.search('user:19998', vs[19999 % 5]!, 0.99, 20_000)).toBeUndefined();
+    expect(idx.search('user:0', vs[0]!, 0.5, 20_000)).toBeUndefined();
+    idx.removeExpired(Infinity);
+    for (const r of [...idx.rows()]) idx.remove(r.id);
+    expect(idx.partitions).toBe(0);
+  });
+
+  it('a row moved to another partition (same id stored again) leaves the old one when it was its last', () => {
+    const idx = new VectorIndex<number>({ dimensions: 16, maxEntries: 10, eviction: 'fifo' });
+    const v = vec(16);
+    idx.insert('a', 'p1', v, 1, 0, 0);
+    idx.insert('b', 'p1', v, 2, 0, 0);
+    idx.insert('a', 'p2', v, 3, 0, 0);
+    expect(idx.partitions).toBe(2);
+    expect(idx.search('p1', v, 0.99, 1)?.value).toBe(2);
+    expect(idx.search('p2', v, 0.99, 1)?.value).toBe(3);
+    idx.insert('b', 'p2', v, 4, 0, 0);
+    expect(idx.partitions).toBe(1);
+    expect(idx.search('p1', v, 0.5, 1)).toBeUndefined();
+  });
+});
+
 describe('vector index: eviction at max_entries', () => {
   const fill = (policy: 'fifo' | 'lru' | 'lfu') => {
     const idx = new VectorIndex<number>({ dimensions: 16, maxEntries: 3, eviction: policy });
