@@ -118,6 +118,21 @@ describe(`k8s manifests (rendered with ${renderer.name})`, () => {
     expect(gpu).toEqual({ ...base, device: 'cuda' });
   });
 
+  it.each(OVERLAYS)('%s: a rollout drains: every container waits in preStop while its endpoint is removed, and waiting plus draining fits the grace period', (overlay) => {
+    // Before: no preStop, so traffic still routed to a terminating pod met refused connections
+    // (semroute) or cut requests (Envoy closes its listeners at SIGTERM).
+    const objs = rendered.get(overlay)!;
+    const spec = podSpec(objs);
+    const drainMs = loadConfigText(configOf(objs)).config.server.drain_timeout_ms;
+    for (const c of spec.containers) {
+      const pre = c.lifecycle?.preStop;
+      const waitS = pre?.sleep?.seconds ?? Number(pre?.exec?.command?.at(-1));
+      expect(waitS, `${c.name} preStop`).toBeGreaterThanOrEqual(5);
+      const after = c.name === 'semroute' ? drainMs / 1000 : 0;
+      expect(waitS + after, c.name).toBeLessThan(spec.terminationGracePeriodSeconds);
+    }
+  });
+
   it('sidecar: Envoy sits in the pod, the Service lands on it, and its config wires ext_proc to semroute', () => {
     const objs = rendered.get('overlays/sidecar')!;
     const envoy = container(objs, 'envoy');
