@@ -24,25 +24,35 @@ function wordHash(w: string): number {
   return h >>> 0;
 }
 
-/** Hashes of the lower-cased words of `text`, in order, at most MAX_WORDS. */
-export function wordOrder(text: string): number[] {
-  const out: number[] = [];
-  for (const m of text.toLowerCase().matchAll(WORD)) {
-    out.push(wordHash(m[0]));
-    if (out.length >= MAX_WORDS) break;
-  }
-  return out;
+/** What a stored answer keeps of its question, and a lookup compares: word order and numbers. */
+export interface QuestionSignature {
+  /** Hashes of the lower-cased words, in order, at most MAX_WORDS. */
+  order: number[];
+  /** Hashes of the words holding a digit ("23", "v2", "sunflower1"), sorted: a multiset. */
+  numbers: number[];
 }
 
-/** Hashes of the words of `text` that hold a digit ("23", "v2", "sunflower1"), sorted: a multiset. */
-export function numberWords(text: string): number[] {
-  const out: number[] = [];
+/** Both signatures in one pass over the text. */
+export function questionSignature(text: string): QuestionSignature {
+  const order: number[] = [];
+  const numbers: number[] = [];
   for (const m of text.toLowerCase().matchAll(WORD)) {
-    if (!DIGIT.test(m[0])) continue;
-    out.push(wordHash(m[0]));
-    if (out.length >= MAX_NUMBERS) break;
+    const digit = numbers.length < MAX_NUMBERS && DIGIT.test(m[0]);
+    if (order.length < MAX_WORDS || digit) {
+      const h = wordHash(m[0]);
+      if (order.length < MAX_WORDS) order.push(h);
+      if (digit) numbers.push(h);
+    } else break;
   }
-  return out.sort((a, b) => a - b);
+  return { order, numbers: numbers.sort((a, b) => a - b) };
+}
+
+export const wordOrder = (text: string): number[] => questionSignature(text).order;
+export const numberWords = (text: string): number[] => questionSignature(text).numbers;
+
+/** Whether a stored answer's question is another question than `q` despite a close embedding. */
+export function conflicts(stored: { order?: number[]; numbers?: number[] }, q: QuestionSignature): boolean {
+  return reordered(stored.order, q.order) || numbersDiffer(stored.numbers, q.numbers);
 }
 
 /** True when the two questions' digit-bearing words differ. Missing signatures never refuse. */

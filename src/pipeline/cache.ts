@@ -12,7 +12,7 @@ import { lookupThreshold, planCache, thresholdFor } from '../cache/plan.ts';
 import { assembleChunks, isCompleteAnswer } from '../cache/sse.ts';
 import { MAX_RECORDED_CHARS } from '../upstream/sse-events.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
-import { numbersDiffer, numberWords, reordered, wordOrder } from '../cache/word-order.ts';
+import { conflicts, questionSignature, type QuestionSignature } from '../cache/word-order.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
@@ -37,12 +37,12 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     return undefined;
   }
   ctx.cache = { key: plan.key, vector, hit: false, store: plan.store };
+  // Read once: the lookup compares it, the store keeps it (word-order.ts).
+  const sig = questionSignature(ctx.texts.latestUser);
 
   if (plan.lookup) {
     try {
-      const order = wordOrder(ctx.texts.latestUser);
-      const numbers = numberWords(ctx.texts.latestUser);
-      const hit = await cache.lookup(plan.key, vector, lookupThreshold(cfg), (a) => !reordered(a.order, order) && !numbersDiffer(a.numbers, numbers));
+      const hit = await cache.lookup(plan.key, vector, lookupThreshold(cfg), (a) => !conflicts(a, sig));
       if (hit && hit.similarity >= thresholdFor(cfg, hit.answer.category)) {
         ctx.cache.hit = true;
         ctx.cache.similarity = hit.similarity;
@@ -55,11 +55,11 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     }
     deps.metrics.inc('llm_cache_misses_total');
   }
-  if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector));
+  if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector, sig));
   return undefined;
 }
 
-function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vector: Float32Array): ResponseTap {
+function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vector: Float32Array, sig: QuestionSignature): ResponseTap {
   const skip = (reason: string) => deps.metrics.inc('llm_cache_write_skipped_total', { reason });
   return {
     name: 'semantic-cache',
@@ -82,8 +82,8 @@ function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vecto
         model: typeof full.model === 'string' ? full.model : '',
         createdMs: deps.clock.wallMs(),
         category: ctx.decision?.category,
-        order: wordOrder(ctx.texts.latestUser),
-        numbers: numberWords(ctx.texts.latestUser),
+        order: sig.order,
+        numbers: sig.numbers,
       });
     },
   };
