@@ -43,10 +43,9 @@ export class VectorIndex<T> {
   private used = new Float64Array(0);
   private hits = new Float64Array(0);
   private rowOf = new Map<string, number>();
-  /** Partition -> the small id the kernel filters on, and how many live rows it has: an entry goes
-   *  with its partition's last row (every user or conversation is a partition; kept, they leaked). */
-  private pidOf = new Map<string, number>();
-  private rowsIn = new Map<string, number>();
+  /** Partition -> the small id the kernel filters on and its live rows: an entry goes with its
+   *  partition's last row (every user or conversation is a partition; kept, they leaked). */
+  private partOf = new Map<string, { pid: number; rows: number }>();
   private nextPid = 0;
   private readonly wasm: WebAssembly.Module | null;
   private readonly qbuf: Float32Array;
@@ -88,13 +87,12 @@ export class VectorIndex<T> {
       this.inserted[row] = ++this.seq;
       this.hits[row] = 0;
     } else this.release(this.parts[row]!);
-    this.rowsIn.set(partition, (this.rowsIn.get(partition) ?? 0) + 1);
     this.used[row] = ++this.seq;
     this.ids[row] = id;
     this.values[row] = value;
     this.parts[row] = partition;
     this.expires[row] = expiresAtMs > 0 ? expiresAtMs : Infinity;
-    this.writeVector(row, vector, this.pid(partition));
+    this.writeVector(row, vector, this.take(partition));
     return evicted;
   }
 
@@ -117,7 +115,7 @@ export class VectorIndex<T> {
   /** Best row of `partition` with cosine >= threshold that `accept` takes (when given), or undefined.
    *  Counts as a use (lru/lfu). */
   search(partition: string, query: Float32Array, threshold: number, nowMs: number, accept?: (value: T) => boolean): IndexMatch<T> | undefined {
-    const pid = this.pidOf.get(partition);
+    const pid = this.partOf.get(partition)?.pid;
     if (pid === undefined || this.n === 0 || query.length !== this.dim) return undefined;
     // per-lookup buffers are reused (views rebuilt only when grow() moves the memory): fewer young-GC pauses
     const q = normalized(query, this.qbuf);
@@ -175,26 +173,23 @@ export class VectorIndex<T> {
     return this.view;
   }
 
-  private pid(partition: string): number {
-    let pid = this.pidOf.get(partition);
-    // Never reused while the index lives (a freed id may still sit in a padding row's past).
-    if (pid === undefined) { pid = ++this.nextPid; this.pidOf.set(partition, pid); }
-    return pid;
+  /** One row more in `partition`; its kernel id (ids are never reused while the index lives). */
+  private take(partition: string): number {
+    let p = this.partOf.get(partition);
+    if (!p) this.partOf.set(partition, (p = { pid: ++this.nextPid, rows: 0 }));
+    p.rows++;
+    return p.pid;
   }
 
-  /** One row fewer in `partition`; its entries go with its last row. */
+  /** One row fewer in `partition`; it is forgotten with its last row. */
   private release(partition: string): void {
-    const n = (this.rowsIn.get(partition) ?? 1) - 1;
-    if (n > 0) this.rowsIn.set(partition, n);
-    else {
-      this.rowsIn.delete(partition);
-      this.pidOf.delete(partition);
-    }
+    const p = this.partOf.get(partition);
+    if (p && --p.rows <= 0) this.partOf.delete(partition);
   }
 
-  /** Partitions with live rows (for tests: the maps must not outgrow the rows). */
+  /** Partitions with live rows (for tests: the map must not outgrow the rows). */
   get partitions(): number {
-    return this.pidOf.size;
+    return this.partOf.size;
   }
 
   private victim(): number {
