@@ -13,6 +13,8 @@ import { assembleChunks, isCompleteAnswer } from '../cache/sse.ts';
 import { MAX_RECORDED_CHARS } from '../upstream/sse-events.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
 import { conflicts, questionSignature, type QuestionSignature } from '../cache/word-order.ts';
+import { cachePiiVerdict } from '../cache/pii-check.ts';
+import { collectTextSlots } from '../guard/redaction.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
@@ -55,11 +57,15 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     }
     deps.metrics.inc('llm_cache_misses_total');
   }
-  if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector, sig));
+  // The texts as the client sent them: later stages rewrite the body (system prompt, redaction).
+  const texts = plan.store && cfg.skip_pii_prompts ? collectTextSlots(ctx.body).map((t) => t.get()) : undefined;
+  if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector, sig, texts));
   return undefined;
 }
 
-function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vector: Float32Array, sig: QuestionSignature): ResponseTap {
+function storeTap(
+  deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vector: Float32Array, sig: QuestionSignature, texts: string[] | undefined,
+): ResponseTap {
   const skip = (reason: string) => deps.metrics.inc('llm_cache_write_skipped_total', { reason });
   return {
     name: 'semantic-cache',
@@ -76,6 +82,11 @@ function storeTap(deps: AppDeps, ctx: PipelineContext, key: CacheKeyScope, vecto
       // An entry is no larger than a streamed answer may be recorded (sse-events.ts): one 50 MB JSON
       // answer would otherwise be held for the whole TTL.
       if (!sse?.length && JSON.stringify(full).length > MAX_RECORDED_CHARS) return skip('too_large');
+      // Not scanned by the PII stage (the model may see PII): scan now, before anyone else can be served it.
+      if (texts && !ctx.pii) {
+        const verdict = await cachePiiVerdict(deps, texts).catch(() => 'unchecked' as const);
+        if (verdict !== 'clean') return skip(verdict === 'pii' ? 'pii' : 'pii_unchecked');
+      }
       await deps.cache!.store(key, vector, {
         completion: full,
         sse: sse?.length ? [...sse] : undefined,

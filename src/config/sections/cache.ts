@@ -36,6 +36,13 @@ export const cacheSection = z
      * response_format), so "yes, go on" in two conversations never shares an answer.
      */
     match_context: yamlBool().default(true),
+    /**
+     * Do not store the answer to a request whose texts carry personal data (the PII pack finds any
+     * type), whatever the model's pii_policy: the next user with a close enough question would be
+     * served it. No PII pack, or texts over the PII scan budget: not stored either. false: the
+     * reference's behaviour (stored unless the PII policy scanned and found PII).
+     */
+    skip_pii_prompts: yamlBool().default(true),
     /** Embedding dimensions when the embedder cannot tell (it normally does). */
     dimensions: z.number().int().positive().default(256),
     redis: z
