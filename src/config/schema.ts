@@ -116,13 +116,25 @@ export const apiSchema = z
     batch_classification: z
       .object({
         max_batch_size: z.number().int().positive().default(100),
-        // Only the ranges are used (labels of batch_classification_duration_seconds); the reference's
-        // other metrics keys (buckets, sampling, goroutine tracking) are warned about as unknown.
+        // The reference's Go worker-pool knobs: accepted so its config loads quietly; semroute
+        // classifies a batch's texts one after another on the event loop, so they change nothing.
+        concurrency_threshold: z.number().int().nonnegative().optional(),
+        max_concurrency: z.number().int().positive().optional(),
         metrics: z
           .object({
+            /** Labels of batch_classification_duration_seconds (src/api/batch-metrics.ts). */
             batch_size_ranges: z
               .array(z.object({ min: z.number().int(), max: z.number().int(), label: z.string().min(1) }).strict())
               .optional(),
+            /** Buckets of batch_classification_duration_seconds / _size_distribution (read at start-up). */
+            duration_buckets: z.array(z.number().positive()).min(1).optional(),
+            size_buckets: z.array(z.number().positive()).min(1).optional(),
+            // Reference keys with no effect here: the batch metrics are always on and every batch is
+            // timed (no sampling); there are no goroutines to track.
+            enabled: yamlBool().optional(),
+            detailed_goroutine_tracking: yamlBool().optional(),
+            high_resolution_timing: yamlBool().optional(),
+            sample_rate: z.number().min(0).max(1).optional(),
           })
           .passthrough()
           .optional(),
@@ -141,7 +153,8 @@ export const configSchema = z
     reasoning_families: z.record(reasoningFamilySchema).default({}),
     default_reasoning_effort: effort.default('high'),
     classifier: classifierSchema.default({}),
-    bert_model: z.object({ model_id: z.string().optional(), threshold: z.number().optional() }).passthrough().optional(),
+    // model_id / use_cpu name the reference's embedding model; semroute's is packs.embedding.
+    bert_model: z.object({ model_id: z.string().optional(), threshold: z.number().optional(), use_cpu: yamlBool().optional() }).passthrough().optional(),
     tools: z.object({}).passthrough().optional(),
     api: apiSchema.default({}),
     clear_route_cache: yamlBool().default(false),

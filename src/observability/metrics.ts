@@ -24,7 +24,8 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Registry {
     maxFamilies: opts.maxFamilies,
     maxLabelValueLength: opts.maxLabelValueLength,
   });
-  for (const spec of METRIC_CATALOG) metrics.declare(spec);
+  const buckets = batchBuckets(opts.config);
+  for (const spec of METRIC_CATALOG) metrics.declare(buckets[spec.name] ? { ...spec, buckets: buckets[spec.name] } : spec);
   for (const [from, to] of Object.entries(METRIC_ALIASES)) metrics.alias(from, to);
   if (opts.config || opts.models) {
     const known = knownModels(opts.config);
@@ -32,6 +33,18 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Registry {
     for (const label of MODEL_LABELS) metrics.restrictLabel(label, known);
   }
   return metrics;
+}
+
+/**
+ * api.batch_classification.metrics.duration_buckets / size_buckets (the reference's keys, vsr.md 1.1)
+ * for the two batch histograms. Read when the registry is built: a config reload keeps the buckets.
+ */
+function batchBuckets(config?: Config): Record<string, number[]> {
+  const m = config?.api?.batch_classification?.metrics;
+  const out: Record<string, number[]> = {};
+  if (m?.duration_buckets?.length) out.batch_classification_duration_seconds = m.duration_buckets;
+  if (m?.size_buckets?.length) out.batch_classification_size_distribution = m.size_buckets;
+  return out;
 }
 
 function maxSeriesFromConfig(config?: Config): number | undefined {

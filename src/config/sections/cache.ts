@@ -43,6 +43,15 @@ export const cacheSection = z
      * reference's behaviour (stored unless the PII policy scanned and found PII).
      */
     skip_pii_prompts: yamlBool().default(true),
+    // The reference's vector-store keys (backend_config_path: milvus.yaml; v0.1's HNSW index,
+    // hybrid backend size and embedding model choice): accepted so its config loads quietly. The
+    // in-memory index searches exactly (no HNSW) and embeds with packs.embedding.
+    backend_config_path: z.string().optional(),
+    use_hnsw: yamlBool().optional(),
+    hnsw_m: z.number().int().positive().optional(),
+    hnsw_ef_construction: z.number().int().positive().optional(),
+    max_memory_entries: z.number().int().positive().optional(),
+    embedding_model: z.string().optional(),
     /** Embedding dimensions when the embedder cannot tell (it normally does). */
     dimensions: z.number().int().positive().default(256),
     redis: z
