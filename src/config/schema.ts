@@ -151,7 +151,8 @@ export const configSchema = z
     vllm_endpoints: z.array(endpointSchema).default([]),
     model_config: z.record(modelConfigSchema).default({}),
     reasoning_families: z.record(reasoningFamilySchema).default({}),
-    default_reasoning_effort: effort.default('high'),
+    // Unset, the reference falls back to "medium" (its config.yaml writes high explicitly).
+    default_reasoning_effort: effort.default('medium'),
     classifier: classifierSchema.default({}),
     // model_id / use_cpu name the reference's embedding model; semroute's is packs.embedding.
     bert_model: z.object({ model_id: z.string().optional(), threshold: z.number().optional(), use_cpu: yamlBool().optional() }).passthrough().optional(),

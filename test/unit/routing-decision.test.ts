@@ -98,7 +98,7 @@ describe('decideRoute', () => {
     const e = await decideRoute(deps(fakeClassifier('math', 0.97), { categories: cats }), ctxFor('MoM'));
     expect(e).toMatchObject({ model: 'oss', reasoning: false });
     const t = await decideRoute(deps(fakeClassifier('math', 0.97), { categories: cats, routing: { reasoning_decision: 'top_category' } }), ctxFor('MoM'));
-    expect(t).toMatchObject({ model: 'oss', reasoning: true, reasoningEffort: 'high' });
+    expect(t).toMatchObject({ model: 'oss', reasoning: true, reasoningEffort: 'medium' }); // default_reasoning_effort unset
   });
 
   it('confidence under the threshold -> default_model', async () => {
@@ -155,7 +155,7 @@ describe('rewrite', () => {
     expect(b2).not.toHaveProperty('chat_template_kwargs');
     const b3: Record<string, unknown> = { model: 'x', messages: [] };
     applyReasoning(b3 as never, config, { ...on, model: 'oss' });
-    expect(b3.reasoning_effort).toBe('high'); // default_reasoning_effort
+    expect(b3.reasoning_effort).toBe('medium'); // default_reasoning_effort unset: the reference's medium
     const b4: Record<string, unknown> = { model: 'x', messages: [], reasoning_effort: 'medium' };
     applyReasoning(b4 as never, config, { ...on, model: 'oss', reasoning: false });
     expect(b4.reasoning_effort).toBe('medium');

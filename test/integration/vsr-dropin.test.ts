@@ -1,0 +1,46 @@
+// Drop-in checks against the vLLM Semantic Router's documented behaviour (../shared/reference/vsr.md),
+// with a config written in the reference's own shape (test/fixtures/vsr-classic-config.yaml), over
+// real sockets: defaults a reference config leaves unset, and the API shapes its clients decode.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { validateConfig } from '../../src/config/index.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { realClassifiers, startGateway, type Gateway } from './gateway-harness.ts';
+
+const FIXTURE = readFileSync(new URL('../fixtures/vsr-classic-config.yaml', import.meta.url), 'utf8');
+const MATH = 'Solve the quadratic equation x^2 + 5x + 6 = 0 and explain the steps.';
+
+/** The reference-shaped config pointed at the mock, after `edit` changed the parsed document. */
+function referenceConfig(port: number, edit: (doc: Record<string, any>) => void = () => {}): Config {
+  const doc = parse(FIXTURE) as Record<string, any>;
+  doc.vllm_endpoints[0].port = port;
+  edit(doc);
+  return validateConfig(doc, 'vsr-classic-config.yaml').config;
+}
+
+const chat = (gw: Gateway, body: Record<string, unknown>) =>
+  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('default_reasoning_effort left unset (vsr.md 1.1: model_score.reasoning_effort -> default_reasoning_effort -> "medium")', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      classifiers: await realClassifiers(),
+      config: (port) =>
+        referenceConfig(port, (doc) => {
+          delete doc.default_reasoning_effort;
+          doc.categories[0].model_scores = [{ model: 'gpt-oss-20b', score: 1, use_reasoning: true }];
+        }),
+    });
+  });
+  afterAll(() => gw?.close());
+
+  it('a reasoning_effort family gets "medium"', async () => {
+    const res = await chat(gw, { model: 'auto', messages: [{ role: 'user', content: MATH }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-vsr-selected-model')).toBe('gpt-oss-20b');
+    expect(res.headers.get('x-vsr-selected-reasoning')).toBe('on');
+    expect(gw.mock.mock.requests.at(-1)!.body.reasoning_effort).toBe('medium');
+  });
+});
