@@ -2,25 +2,7 @@
 // OpenAPI 3.0 document built from the endpoint list of GET /api/v1, and a Swagger UI page reading it.
 import type { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
-import { API_ENDPOINTS } from './ops.ts';
-
-const SUMMARIES: Record<string, string> = {
-  '/v1/chat/completions': 'OpenAI chat completions, routed',
-  '/v1/models': 'OpenAI-compatible model listing (auto names, then configured models)',
-  '/api/v1/classify/intent': 'Classify a text into routing categories',
-  '/api/v1/classify/pii': 'Detect personally identifiable information in a text',
-  '/api/v1/classify/security': 'Detect jailbreak and prompt-injection attempts',
-  '/api/v1/classify/combined': 'Intent, PII and security in one call',
-  '/api/v1/classify/batch': 'Batch classification with task_type intent | pii | security | all',
-  '/info/models': 'Loaded model packs and system information',
-  '/info/classifier': 'Classifier capabilities, categories and PII types',
-  '/health': 'Liveness',
-  '/ready': 'Readiness (503 with the problems)',
-  '/metrics': 'Prometheus metrics',
-  '/api/v1': 'API discovery',
-  '/openapi.json': 'This document',
-  '/docs': 'Swagger UI',
-};
+import { API_ENDPOINTS } from './endpoints.ts';
 
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -103,9 +85,9 @@ const BODIES: Record<string, string> = {
 
 export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const entry of API_ENDPOINTS) {
-    const [method, path] = entry.split(' ') as [string, string];
-    const op: Record<string, unknown> = { summary: SUMMARIES[path] ?? path, operationId: `${method}_${path}`, responses: RESPONSES[entry] ?? OK };
+  for (const { method, path, description } of API_ENDPOINTS) {
+    const entry = `${method} ${path}`;
+    const op: Record<string, unknown> = { summary: description, operationId: `${method}_${path}`, responses: RESPONSES[entry] ?? OK };
     if (method === 'POST') op.requestBody = { required: true, content: json(ref(BODIES[entry] ?? 'TextRequest')) };
     (paths[path] ??= {})[method.toLowerCase()] = op;
   }

@@ -3,24 +3,7 @@ import type { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { buildClassifierInfo, buildModelsInfo } from '../observability/model-info.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/metrics.ts';
-
-export const API_ENDPOINTS = [
-  'POST /v1/chat/completions',
-  'GET /v1/models',
-  'POST /api/v1/classify/intent',
-  'POST /api/v1/classify/pii',
-  'POST /api/v1/classify/security',
-  'POST /api/v1/classify/combined',
-  'POST /api/v1/classify/batch',
-  'GET /info/models',
-  'GET /info/classifier',
-  'GET /health',
-  'GET /ready',
-  'GET /metrics',
-  'GET /api/v1',
-  'GET /openapi.json',
-  'GET /docs',
-];
+import { API_ENDPOINTS, API_LINKS, TASK_TYPES } from './endpoints.ts';
 
 /** Why the gateway cannot serve yet; empty when ready. */
 export function readinessProblems(deps: AppDeps): string[] {
@@ -48,7 +31,8 @@ export function registerOps(app: Hono, deps: AppDeps): void {
       version: deps.runtime.version ?? '0.1.0',
       description: 'Semantic router for OpenAI-compatible LLM traffic: classification API',
       endpoints: API_ENDPOINTS,
-      task_types: ['intent', 'pii', 'security', 'all'],
+      task_types: TASK_TYPES,
+      links: API_LINKS,
     }),
   );
 

@@ -101,7 +101,7 @@ describe('ops endpoints', () => {
     const ready = await fetch(`${gw.url}/ready`);
     expect(ready.status).toBe(200);
     const api = (await (await fetch(`${gw.url}/api/v1`)).json()) as any;
-    expect(api.task_types).toEqual(['intent', 'pii', 'security', 'all']);
+    expect(api.task_types.map((t: { name: string }) => t.name)).toEqual(['intent', 'pii', 'security', 'all']);
     const info = (await (await fetch(`${gw.url}/info/models`)).json()) as any;
     expect(info.models.map((m: any) => m.name)).toEqual(expect.arrayContaining(['domain', 'jailbreak', 'intent']));
     const cls = (await (await fetch(`${gw.url}/info/classifier`)).json()) as any;

@@ -44,3 +44,24 @@ describe('default_reasoning_effort left unset (vsr.md 1.1: model_score.reasoning
     expect(gw.mock.mock.requests.at(-1)!.body.reasoning_effort).toBe('medium');
   });
 });
+
+describe('GET /api/v1 in the reference\'s shape (APIOverviewResponse: endpoints[{path,method,description}], task_types[{name,description}], links)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) });
+  });
+  afterAll(() => gw?.close());
+
+  it('endpoints and task_types are objects a typed client decodes; links name the docs', async () => {
+    const res = await fetch(`${gw.url}/api/v1`);
+    expect(res.status).toBe(200);
+    const api = (await res.json()) as any;
+    expect(api).toMatchObject({ service: expect.any(String), version: expect.any(String), description: expect.any(String) });
+    expect(api.endpoints.length).toBeGreaterThan(5);
+    for (const e of api.endpoints) expect(e).toEqual({ path: expect.stringMatching(/^\//), method: expect.stringMatching(/^(GET|POST)$/), description: expect.any(String) });
+    expect(api.endpoints).toContainEqual(expect.objectContaining({ path: '/api/v1/classify/batch', method: 'POST' }));
+    expect(api.task_types.map((t: any) => t.name)).toEqual(['intent', 'pii', 'security', 'all']);
+    for (const t of api.task_types) expect(t.description).toEqual(expect.any(String));
+    expect(api.links).toMatchObject({ openapi_spec: '/openapi.json', swagger_ui: '/docs', models_info: '/info/models', health: '/health' });
+  });
+});

@@ -1,0 +1,43 @@
+// The gateway's HTTP endpoints with one line each: listed by GET /api/v1 (the reference's
+// APIOverviewResponse: endpoints[{path, method, description}], task_types[{name, description}], links)
+// and turned into GET /openapi.json.
+export interface EndpointInfo {
+  path: string;
+  method: 'GET' | 'POST';
+  description: string;
+}
+
+const e = (method: EndpointInfo['method'], path: string, description: string): EndpointInfo => ({ path, method, description });
+
+export const API_ENDPOINTS: readonly EndpointInfo[] = [
+  e('POST', '/v1/chat/completions', 'OpenAI chat completions, routed'),
+  e('GET', '/v1/models', 'OpenAI-compatible model listing (auto names, then configured models)'),
+  e('POST', '/api/v1/classify/intent', 'Classify a text into routing categories'),
+  e('POST', '/api/v1/classify/pii', 'Detect personally identifiable information in a text'),
+  e('POST', '/api/v1/classify/security', 'Detect jailbreak and prompt-injection attempts'),
+  e('POST', '/api/v1/classify/combined', 'Intent, PII and security in one call'),
+  e('POST', '/api/v1/classify/batch', 'Batch classification with task_type intent | pii | security | all'),
+  e('GET', '/info/models', 'Loaded model packs and system information'),
+  e('GET', '/info/classifier', 'Classifier capabilities, categories and PII types'),
+  e('GET', '/health', 'Liveness'),
+  e('GET', '/ready', 'Readiness (503 with the problems)'),
+  e('GET', '/metrics', 'Prometheus metrics'),
+  e('GET', '/api/v1', 'API discovery'),
+  e('GET', '/openapi.json', 'OpenAPI 3.0 document of these endpoints'),
+  e('GET', '/docs', 'Swagger UI'),
+];
+
+/** task_type values of /api/v1/classify/batch, described as the reference's taskTypeRegistry. */
+export const TASK_TYPES = [
+  { name: 'intent', description: 'Intent/category classification (default for the batch endpoint)' },
+  { name: 'pii', description: 'Personally identifiable information detection' },
+  { name: 'security', description: 'Jailbreak and security threat detection' },
+  { name: 'all', description: 'All classification types combined' },
+] as const;
+
+export const API_LINKS = {
+  openapi_spec: '/openapi.json',
+  swagger_ui: '/docs',
+  models_info: '/info/models',
+  health: '/health',
+} as const;
