@@ -60,8 +60,8 @@ export function buildModelsInfo(
       load_time_ms: Math.round(p.loadTimeMs * 1000) / 1000,
       load_time: `${Math.round(p.loadTimeMs)}ms`,
       // The reference reports per-model memory; for an ONNX session the weights dominate, so the size is the estimate.
-      memory_usage: p.sizeBytes,
-      metadata: { model_type: p.featurizer, threshold: p.threshold, max_length: p.maxLength },
+      memory_usage: megabytes(p.sizeBytes),
+      metadata: stringValues({ model_type: p.featurizer, threshold: p.threshold === undefined ? undefined : p.threshold.toFixed(2), max_length: p.maxLength }),
     })),
     system: {
       runtime: runtime.name,
@@ -69,11 +69,22 @@ export function buildModelsInfo(
       ...processPlatform(),
       providers,
       gpu_available: providers.some((p) => p === 'cuda' || p === 'webgpu'),
-      memory_usage: memory?.rss_bytes,
+      memory_usage: memory?.rss_bytes === undefined ? undefined : megabytes(memory.rss_bytes),
+      rss_bytes: memory?.rss_bytes,
       heap_used_bytes: memory?.heap_used_bytes,
       models_size_bytes: packs.reduce((a, p) => a + (p.sizeBytes || 0), 0),
     },
   };
+}
+
+// The reference's ModelInfo.Metadata is map[string]string and its memory_usage fields are strings
+// ("%.2f MB"): a typed client cannot decode a number there. Byte counts stay numeric in *_bytes fields.
+const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+
+function stringValues(o: Record<string, string | number | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== '') out[k] = String(v);
+  return out;
 }
 
 export function buildClassifierInfo(config: Config, classifiers: Classifiers): Record<string, unknown> {

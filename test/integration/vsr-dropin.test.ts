@@ -65,3 +65,27 @@ describe('GET /api/v1 in the reference\'s shape (APIOverviewResponse: endpoints[
     expect(api.links).toMatchObject({ openapi_spec: '/openapi.json', swagger_ui: '/docs', models_info: '/info/models', health: '/health' });
   });
 });
+
+describe('GET /info/models field types as the reference\'s ModelInfo / SystemInfo (vsr.md 2.5)', () => {
+  // Go decodes metadata into map[string]string and memory_usage into string: a number in either makes
+  // the whole body undecodable for a typed client.
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) });
+  });
+  afterAll(() => gw?.close());
+
+  it('metadata values and memory_usage are strings; the byte counts stay numbers beside them', async () => {
+    const info = (await (await fetch(`${gw.url}/info/models`)).json()) as any;
+    expect(info.models.length).toBeGreaterThan(0);
+    for (const m of info.models) {
+      for (const [k, v] of Object.entries(m.metadata)) expect(typeof v, `${m.name} metadata.${k}`).toBe('string');
+      expect(m.memory_usage).toMatch(/^\d+\.\d\d MB$/);
+      expect(m.size_bytes).toEqual(expect.any(Number));
+    }
+    const domain = info.models.find((m: any) => m.name === 'domain');
+    expect(domain.metadata.threshold).toMatch(/^\d\.\d\d$/);
+    expect(info.system.memory_usage).toMatch(/^\d+\.\d\d MB$/);
+    expect(info.system.rss_bytes).toEqual(expect.any(Number));
+  });
+});

@@ -165,7 +165,7 @@ describe('/info/models and /info/classifier bodies', () => {
     expect(info.models).toHaveLength(3);
     expect(info.models[0]).toMatchObject({ name: 'domain', type: 'sequence_classification', provider: 'cuda', size_bytes: 2_000_000, load_time_ms: 12.346, categories: ['math', 'law'], loaded: true });
     expect(info.models[2].categories).toEqual([]);
-    expect(info.system).toMatchObject({ runtime: 'node', providers: ['cpu', 'cuda'], gpu_available: true, memory_usage: 123, models_size_bytes: 2_501_000 });
+    expect(info.system).toMatchObject({ runtime: 'node', providers: ['cpu', 'cuda'], gpu_available: true, memory_usage: '0.00 MB', rss_bytes: 123, models_size_bytes: 2_501_000 });
   });
 
   it('lists capabilities, categories with reasoning, and PII types', async () => {
