@@ -60,9 +60,11 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
   const detector = deps.classifiers.pii(pack ?? deps.config.packs.pii);
   if (!detector) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', 'The PII pack is not loaded.');
   const t0 = deps.clock.now();
-  const threshold = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : (deps.config.classifier.pii_model?.threshold ?? 0.7);
+  const settings = guardSettings(deps.config);
+  // Unset in the request: the cut the gateway's PII policy uses (classifier.pii_model.threshold, else the pack's own).
+  const threshold = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : settings.piiThreshold;
   const types = Array.isArray(opts.entity_types) ? opts.entity_types.filter((t): t is string => typeof t === 'string') : undefined;
-  const meter = new BudgetMeter(guardSettings(deps.config).piiBudget);
+  const meter = new BudgetMeter(settings.piiBudget);
   const [entities] = await scanPii(detector, [text], { threshold, types, meter });
   // A partial scan would return the unscanned rest unmasked in masked_text and has_pii false for it.
   if (meter.exceeded) throw textTooLong(meter);

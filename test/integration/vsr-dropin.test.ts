@@ -89,3 +89,28 @@ describe('GET /info/models field types as the reference\'s ModelInfo / SystemInf
     expect(info.system.rss_bytes).toEqual(expect.any(Number));
   });
 });
+
+describe('classifier.pii_model.threshold left unset: /api/v1/classify/pii judges as the gateway\'s PII policy does', () => {
+  // The API's comment promised one judgement for both; unset, the policy used the pack's threshold and
+  // the API 0.7, so a request the gateway refused as PII was has_pii: false through the API.
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      classifiers: await realClassifiers(),
+      config: (port) =>
+        referenceConfig(port, (doc) => {
+          delete doc.classifier.pii_model.threshold;
+          doc.model_config.qwen3.pii_policy = { allow_by_default: false, pii_types_allowed: [] };
+        }),
+    });
+  });
+  afterAll(() => gw?.close());
+
+  it('a name the policy blocks is PII for the API too, and the other way round', async () => {
+    for (const text of ['I met Jordan at the station yesterday', 'Send it to Dr. Alvarez in Springfield', 'What is the boiling point of water?']) {
+      const blocked = (await chat(gw, { model: 'qwen3', messages: [{ role: 'user', content: text }] })).headers.get('x-vsr-pii-violation') === 'true';
+      const api = (await (await fetch(`${gw.url}/api/v1/classify/pii`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) })).json()) as any;
+      expect(api.has_pii, text).toBe(blocked);
+    }
+  });
+});
