@@ -58,7 +58,7 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     deps.metrics.inc('llm_cache_misses_total');
   }
   // The texts as the client sent them: later stages rewrite the body (system prompt, redaction).
-  const texts = plan.store && cfg.skip_pii_prompts ? collectTextSlots(ctx.body).map((t) => t.get()) : undefined;
+  const texts = plan.store && cfg.skip_pii_types.length ? collectTextSlots(ctx.body).map((t) => t.get()) : undefined;
   if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector, sig, texts));
   return undefined;
 }
@@ -84,7 +84,8 @@ function storeTap(
       if (!sse?.length && JSON.stringify(full).length > MAX_RECORDED_CHARS) return skip('too_large');
       // Not scanned by the PII stage (the model may see PII): scan now, before anyone else can be served it.
       if (texts && !ctx.pii) {
-        const verdict = await cachePiiVerdict(deps, texts).catch(() => 'unchecked' as const);
+        const types = deps.config.semantic_cache?.skip_pii_types ?? [];
+        const verdict = await cachePiiVerdict(deps, texts, types).catch(() => 'unchecked' as const);
         if (verdict !== 'clean') return skip(verdict === 'pii' ? 'pii' : 'pii_unchecked');
       }
       await deps.cache!.store(key, vector, {

@@ -47,7 +47,7 @@ describe.skipIf(!packsAvailable())('semantic cache: answers to prompts with pers
   beforeAll(async () => {
     mock = await startMockServer();
     gw = await gateway({});
-    off = await gateway({ skip_pii_prompts: false });
+    off = await gateway({ skip_pii_types: [] });
   });
   afterAll(async () => {
     for (const g of [gw, off]) if (g) { await g.served.close(); await g.deps.close(); }
@@ -77,8 +77,8 @@ describe.skipIf(!packsAvailable())('semantic cache: answers to prompts with pers
     expect((await ask(gw, 'bob', messages)).upstream).toBe(1);
   });
 
-  it('a question without personal data is stored and served as before', async () => {
-    const q = 'What is the difference between mitosis and meiosis?';
+  it('a question naming people and places but no identifier is stored and served as before', async () => {
+    const q = 'What did Isaac Newton study at Cambridge, and what are his three laws of motion?';
     const size = gw.deps.cache!.size();
     expect((await ask(gw, 'alice', [{ role: 'user', content: q }])).upstream).toBe(1);
     await until(() => gw.deps.cache!.size() > size);
@@ -87,7 +87,7 @@ describe.skipIf(!packsAvailable())('semantic cache: answers to prompts with pers
     expect(b.hit).toBe('true');
   });
 
-  it('skip_pii_prompts: false stores them (the reference\'s behaviour)', async () => {
+  it('skip_pii_types: [] stores them (the reference\'s behaviour)', async () => {
     const q = 'Write a two-line bio for Johanna Keller, reachable at johanna.keller@example.com, a nurse in Leeds.';
     expect((await ask(off, 'alice', [{ role: 'user', content: q }])).upstream).toBe(1);
     // The store runs after the answer is sent.
