@@ -122,14 +122,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   // Graceful shutdown (a rollout's SIGTERM): requests in flight, SSE streams included, get
   // server.drain_timeout_ms to finish while new connections are refused and /ready says 503; what is
   // left at the deadline is cut, then exit 0. The metrics port stays up until the drain is over so
-  // the drain itself can be scraped. A second signal exits at once.
-  const drainMs = config.server.drain_timeout_ms;
+  // the drain itself can be scraped. A second signal exits at once. The timeout is the running
+  // config's (a reload may have changed it), read before the reload watch stops.
   const stop = async (signal: NodeJS.Signals) => {
     if (draining) {
       logger.warn({ signal, in_flight: served.active() }, 'second signal: exiting without waiting for requests in flight');
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
     draining = true;
+    const drainMs = live.current().config.server.drain_timeout_ms;
     live.stop();
     const started = Date.now();
     logger.info({ signal, in_flight: served.active(), drain_timeout_ms: drainMs }, 'draining');
