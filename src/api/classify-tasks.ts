@@ -50,7 +50,8 @@ export async function intentTask(deps: AppDeps, text: string, opts: Options, pac
     routing_decision: confident ? 'high_confidence_specialized' : 'low_confidence_general',
     pack: name,
   };
-  if (opts.return_probabilities !== false) {
+  // As the reference: only on request (its IntentOptions.ReturnProbabilities, false when absent).
+  if (opts.return_probabilities === true) {
     out.probabilities = Object.fromEntries(clf.labels.map((l, i) => [l, r.probabilities[i]]));
   }
   return out;

@@ -90,7 +90,7 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
         if (taskType === 'intent') {
           const r = await intentTask(deps, text, o, p);
           const cls = r.classification as { category: string; confidence: number; processing_time_ms: number };
-          results.push({ ...cls, probabilities: r.probabilities });
+          results.push({ ...cls, ...(r.probabilities ? { probabilities: r.probabilities } : {}) });
         } else if (taskType === 'pii') results.push(piiRow(await piiTask(deps, text, o)));
         else if (taskType === 'security') results.push(securityRow(await securityTask(deps, text, o)));
         else results.push(allRow(await combinedTask(deps, text, ['intent', 'pii', 'security'], o, p)));

@@ -114,3 +114,22 @@ describe('classifier.pii_model.threshold left unset: /api/v1/classify/pii judges
     }
   });
 });
+
+describe('options.return_probabilities (vsr.md 2.5): probabilities only when asked for, as the reference', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) });
+  });
+  afterAll(() => gw?.close());
+  const post = async (path: string, body: unknown) =>
+    (await (await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as any;
+
+  it('intent and batch rows leave probabilities out by default and carry every class with true', async () => {
+    expect(await post('/api/v1/classify/intent', { text: MATH })).not.toHaveProperty('probabilities');
+    expect(Object.keys((await post('/api/v1/classify/intent', { text: MATH, options: { return_probabilities: true } })).probabilities)).toHaveLength(14);
+    const plain = await post('/api/v1/classify/batch', { texts: [MATH, 'What is GDP?'] });
+    for (const row of plain.results) expect(row).not.toHaveProperty('probabilities');
+    const asked = await post('/api/v1/classify/batch', { texts: [MATH], options: { return_probabilities: true } });
+    expect(Object.keys(asked.results[0].probabilities)).toHaveLength(14);
+  });
+});
