@@ -7,6 +7,27 @@ import os from 'node:os';
 import { percentile, runLoad, type LoadResult } from './load.ts';
 import { chatBodies, root, rssByMapping, start, type Child } from './servers.ts';
 
+const USAGE = `Usage: npm run bench
+
+Runs the same chat requests, interleaved, against the fast upstream directly, a bare Hono + fetch
+proxy and semroute (full pipeline), non-streaming and streaming, at 32 connections and at
+concurrency 1, then rewrites the gateway section of BENCHMARKS.md. Takes minutes and loads every core.
+Settings come from the environment:
+  BENCH_SECONDS   seconds per measurement (default 3)
+  BENCH_ROUNDS    interleaved rounds (default 3)
+`;
+// Checked before anything starts: a --help (or a flag meant for another bench script) must not start
+// the servers and rewrite BENCHMARKS.md.
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (argv.length) {
+  process.stderr.write(`bench: unknown argument '${argv[0]}'\n\n${USAGE}`);
+  process.exit(2);
+}
+
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
