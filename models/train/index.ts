@@ -6,7 +6,20 @@ import { trainEmbeddingPack } from './train-embedding.ts';
 import { targetsFor } from './model-card.ts';
 
 const ALL = ['domain', 'intent', 'jailbreak', 'embedding', 'pii'];
-const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const USAGE = `usage: npm run train [-- <pack>...]   packs: ${ALL.join(', ')} (none: all five)
+Retrains the packs from ../shared/data into models/<pack>/ and rewrites each MODEL_CARD.md.\n`;
+const args = process.argv.slice(2);
+// A flag must not fall through to "no pack named: retrain all five" (it used to be dropped).
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const flag = args.find((a) => a.startsWith('-'));
+if (flag) {
+  process.stderr.write(`unknown option ${flag}\n${USAGE}`);
+  process.exit(2);
+}
+const asked = args;
 const unknown = asked.filter((a) => !ALL.includes(a));
 if (unknown.length) {
   process.stderr.write(`unknown pack(s): ${unknown.join(', ')}; known: ${ALL.join(', ')}\n`);
