@@ -22,6 +22,9 @@ export class ApiError extends Error {
 
 type Options = Record<string, unknown>;
 
+/** The reference API's default cut for routing_decision and the batch low_confidence_count. */
+export const API_CONFIDENCE_THRESHOLD = 0.7;
+
 /** The text is longer than prompt_guard.budget lets a scan read (as the gateway's 413, whatever on_exceed says:
  *  a verdict about part of a text is not one about the text). */
 function textTooLong(meter: BudgetMeter): ApiError {
@@ -39,7 +42,10 @@ export async function intentTask(deps: AppDeps, text: string, opts: Options, pac
   if (!clf) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', `Sequence-classification pack "${name}" is not loaded.`);
   const t0 = deps.clock.now();
   const r = await clf.classify(text);
-  const threshold = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : name === deps.config.packs.category ? categoryThreshold(deps, clf.threshold) : clf.threshold;
+  const asked = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : undefined;
+  // recommended_model is the model routing would pick (its threshold); routing_decision is the
+  // reference's verdict, cut at its fixed default 0.7 unless the request names a threshold.
+  const threshold = asked ?? (name === deps.config.packs.category ? categoryThreshold(deps, clf.threshold) : clf.threshold);
   const confident = r.confidence >= threshold;
   // With the category pack, the recommendation is the model routing would pick for this text.
   const cat = name === deps.config.packs.category ? indexCategories(deps.config).byLabel(r.label) : undefined;
@@ -47,7 +53,7 @@ export async function intentTask(deps: AppDeps, text: string, opts: Options, pac
   const out: Record<string, unknown> = {
     classification: { category: cat?.name ?? r.label, confidence: r.confidence, processing_time_ms: elapsedMs(deps, t0) },
     recommended_model: recommended,
-    routing_decision: confident ? 'high_confidence_specialized' : 'low_confidence_general',
+    routing_decision: r.confidence >= (asked ?? API_CONFIDENCE_THRESHOLD) ? 'high_confidence_specialized' : 'low_confidence_general',
     pack: name,
   };
   // As the reference: only on request (its IntentOptions.ReturnProbabilities, false when absent).

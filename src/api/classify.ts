@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import { GatewayError } from '../pipeline/errors.ts';
 import { parseJsonBody } from '../pipeline/request.ts';
 import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
-import { ApiError, combinedTask, elapsedMs, intentTask, piiTask, securityTask } from './classify-tasks.ts';
+import { API_CONFIDENCE_THRESHOLD, ApiError, combinedTask, elapsedMs, intentTask, piiTask, securityTask } from './classify-tasks.ts';
 import { recordBatchDone, recordBatchError } from './batch-metrics.ts';
 import { requestIdFrom } from './openai.ts';
 
@@ -135,7 +135,7 @@ function statistics(results: Record<string, unknown>[], taskType: string) {
     if (cls?.category === undefined) continue;
     dist[cls.category] = (dist[cls.category] ?? 0) + 1;
     sum += cls.confidence ?? 0;
-    if ((cls.confidence ?? 0) < 0.6) low++;
+    if ((cls.confidence ?? 0) < API_CONFIDENCE_THRESHOLD) low++;
   }
   const n = Object.values(dist).reduce((a, b) => a + b, 0);
   return { category_distribution: dist, avg_confidence: n ? sum / n : 0, low_confidence_count: low };

@@ -133,3 +133,29 @@ describe('options.return_probabilities (vsr.md 2.5): probabilities only when ask
     expect(Object.keys(asked.results[0].probabilities)).toHaveLength(14);
   });
 });
+
+describe('routing_decision and low_confidence_count cut at 0.7 unless the request says otherwise (vsr.md 2.5: "threshold default 0.7")', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    // The bundled config's category threshold (0.5) is below the API's 0.7, so the two cuts differ.
+    gw = await startGateway({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port, (doc) => (doc.classifier.category_model.threshold = 0.5)) });
+  });
+  afterAll(() => gw?.close());
+  const post = async (path: string, body: unknown) =>
+    (await (await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as any;
+
+  it('a classification between the category threshold and 0.7 is low_confidence_general, and counted low in a batch', async () => {
+    const text = 'What makes a good leader?';
+    const one = await post('/api/v1/classify/intent', { text });
+    const c = one.classification.confidence;
+    expect(c >= 0.5 && c < 0.7, `confidence ${c} must lie in [0.5, 0.7) for this check`).toBe(true);
+    expect(one.routing_decision).toBe('low_confidence_general');
+    expect((await post('/api/v1/classify/intent', { text, options: { confidence_threshold: 0.5 } })).routing_decision).toBe('high_confidence_specialized');
+    const sure = 'Why is the sky blue?';
+    const high = await post('/api/v1/classify/intent', { text: sure });
+    expect(high.classification.confidence, 'a confident classification').toBeGreaterThanOrEqual(0.7);
+    expect(high.routing_decision).toBe('high_confidence_specialized');
+    const batch = await post('/api/v1/classify/batch', { texts: [text, sure] });
+    expect(batch.statistics.low_confidence_count).toBe(1);
+  });
+});
