@@ -53,6 +53,7 @@ const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['extproc.host', (c) => c.extproc?.host],
   ['extproc.port', (c) => c.extproc?.port],
   ['extproc.max_message_bytes', (c) => c.extproc?.max_message_bytes],
+  ['observability.metrics.enabled', (c) => c.observability?.metrics.enabled],
   ['observability.metrics.port', (c) => c.observability?.metrics.port],
   ['observability.metrics.max_series_per_metric', (c) => c.observability?.metrics.max_series_per_metric],
   ['observability.tracing', (c) => c.observability?.tracing],
@@ -211,8 +212,9 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     const config = loaded.config;
     const old = cur.deps.config;
     const restart = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(old)) !== JSON.stringify(get(config))).map(([k]) => k);
-    // Read per request, so it must be held at the running value explicitly (the others are read once).
-    if (config.observability?.logging) config.observability.logging.debug_log_prompts = old.observability?.logging?.debug_log_prompts ?? false;
+    // Every observability key is restart-only; debug_log_prompts and metrics.enabled are read per
+    // request or per app, so the whole section is held at the running value explicitly.
+    config.observability = old.observability;
     let next: Generation;
     try {
       next = await generation(config, cur);

@@ -35,8 +35,8 @@ Usage: semroute [--config FILE] [--port N] [options]
 
 Config reload: SIGHUP, or a change of the --config file (its folder is watched, so a Kubernetes
 ConfigMap update is seen), applies the new config to new requests without a restart; an invalid file
-is logged and the running config stays. server.host/port, extproc.enabled/port/max_message_bytes, the
-metrics port and observability.metrics.max_series_per_metric, tracing, the log level and debug_log_prompts
+is logged and the running config stays. server.host/port, extproc.enabled/host/port/max_message_bytes,
+observability.metrics.enabled/port/max_series_per_metric, tracing, the log level and debug_log_prompts
 need a restart.
 `;
 
@@ -90,7 +90,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const host = values.host ?? config.server.host;
   // Every port flag is checked before the packs load, not after "listening".
   const extPort = int('extproc-port', values['extproc-port']) ?? (config.extproc?.enabled ? config.extproc.port : undefined);
-  const metricsPort = int('metrics-port', values['metrics-port']) ?? config.observability?.metrics.port;
+  // metrics.enabled: false opens no port from the file; an explicit --metrics-port still wins.
+  const metricsPort = int('metrics-port', values['metrics-port']) ?? (config.observability?.metrics.enabled === false ? undefined : config.observability?.metrics.port);
 
   const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });
   // Set on the first SIGTERM/SIGINT; /ready reads it (src/api/ops.ts) and answers 503.

@@ -23,7 +23,10 @@ export function registerOps(app: Hono, deps: AppDeps): void {
     return c.json(problems.length ? { status: 'not_ready', problems } : { status: 'ready' }, problems.length ? 503 : 200);
   });
 
-  app.get('/metrics', () => new Response(deps.metrics.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } }));
+  // observability.metrics.enabled: false (the reference's switch) takes the endpoint away: 404.
+  if (deps.config.observability?.metrics.enabled !== false) {
+    app.get('/metrics', () => new Response(deps.metrics.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } }));
+  }
 
   app.get('/api/v1', (c) =>
     c.json({

@@ -1,0 +1,70 @@
+// observability.metrics.enabled: false (a key of the reference's config, in config/config.yaml) turns
+// /metrics off: the gateway port answers 404 for it and no separate metrics port is opened from
+// observability.metrics.port. It used to be accepted and ignored (operator audit: /metrics still
+// served every series). Restart-only, like the metrics port: a reload that flips it says so.
+// A real process, a real config file; no packs (routing off).
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
+import { startGatewayProcess } from './helpers/gateway-process.ts';
+
+let mock: MockServer;
+const procs: ChildProcess[] = [];
+
+beforeAll(async () => {
+  mock = await startMockServer();
+});
+afterAll(async () => {
+  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  await mock?.close();
+});
+
+function writeConfig(enabled: boolean, file?: string): string {
+  const path = file ?? join(mkdtempSync(join(tmpdir(), 'semroute-metrics-off-')), 'config.yaml');
+  const packs = join(path, '..', 'packs');
+  mkdirSync(packs, { recursive: true });
+  writeFileSync(
+    path,
+    `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\n` +
+      `routing: { enabled: false }\npacks: { dir: ${packs} }\n` +
+      `observability: { metrics: { enabled: ${enabled}, port: 0 } }\n`,
+  );
+  return path;
+}
+
+describe('observability.metrics.enabled', () => {
+  it('false: GET /metrics is 404 on the gateway and no metrics port opens; a reload to true needs a restart', async () => {
+    const config = writeConfig(false);
+    const gw = await startGatewayProcess(config, [], procs);
+    const chat = await fetch(`${gw.base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(chat.status).toBe(200);
+    expect((await fetch(`${gw.base}/health`)).status).toBe(200);
+    const res = await fetch(`${gw.base}/metrics`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('llm_model_requests_total');
+    expect(gw.out()).not.toContain('"metrics listening"');
+
+    writeConfig(true, config);
+    const warned = await gw.waitFor(/[^\n]*need a restart[^\n]*/, 10_000);
+    expect(warned).toContain('observability.metrics.enabled');
+    await gw.waitFor(/"config reloaded"/, 10_000);
+    expect((await fetch(`${gw.base}/metrics`)).status).toBe(404);
+  }, 60_000);
+
+  it('true (the default): /metrics is served on the gateway and on observability.metrics.port', async () => {
+    const gw = await startGatewayProcess(writeConfig(true), [], procs);
+    const res = await fetch(`${gw.base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('# TYPE llm_model_requests_total counter');
+    const line = await gw.waitFor(/[^\n]*"metrics listening"[^\n]*/, 10_000);
+    const port = Number(/"port":(\d+)/.exec(line)![1]);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+  }, 60_000);
+});
