@@ -25,12 +25,23 @@ export function restricts(policy: PiiPolicy | undefined): boolean {
   return !!policy && policy.allow_by_default === false;
 }
 
+/**
+ * Types a detected type also counts as for pii_types_allowed. The PII pack splits an honorific off a
+ * name ("Dr." TITLE + "Smith" PERSON, as Presidio does), but the reference's type list (vsr.md 3) has
+ * no TITLE: its model labels "Dr. Smith" PERSON, so a policy allowing PERSON allows the title too.
+ */
+const COVERED_BY: Readonly<Record<string, string>> = { TITLE: 'PERSON' };
+
 /** Detected types the model may not see (sorted, unique, upper-case). */
 export function deniedTypes(policy: PiiPolicy | undefined, detected: Iterable<string>): string[] {
   if (!restricts(policy)) return [];
   const allowed = new Set((policy!.pii_types_allowed ?? []).map((t) => t.toUpperCase()));
   const out = new Set<string>();
-  for (const t of detected) if (!allowed.has(t.toUpperCase())) out.add(t.toUpperCase());
+  for (const t of detected) {
+    const type = t.toUpperCase();
+    const cover = COVERED_BY[type];
+    if (!allowed.has(type) && !(cover && allowed.has(cover))) out.add(type);
+  }
   return [...out].sort();
 }
 

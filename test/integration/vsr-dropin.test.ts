@@ -159,3 +159,30 @@ describe('routing_decision and low_confidence_count cut at 0.7 unless the reques
     expect(batch.statistics.low_confidence_count).toBe(1);
   });
 });
+
+describe('pii_types_allowed written with the reference\'s type names (vsr.md 3) covers what semroute detects', () => {
+  // The PII pack splits an honorific off a name ("Dr." TITLE + "Smith" PERSON, as Presidio does); the
+  // reference's type list has no TITLE, so a config allowing PERSON cannot name it.
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      classifiers: await realClassifiers(),
+      config: (port) =>
+        referenceConfig(port, (doc) => {
+          doc.model_config.qwen3.pii_policy = { allow_by_default: false, pii_types_allowed: ['PERSON'] };
+          doc.model_config['gpt-oss-20b'].pii_policy = { allow_by_default: false, pii_types_allowed: [] };
+        }),
+    });
+  });
+  afterAll(() => gw?.close());
+
+  it('a model allowed PERSON sees "Dr. Smith"; a deny-all model is still refused it', async () => {
+    const content = 'Please ask Dr. Smith about the results.';
+    const allowed = await chat(gw, { model: 'qwen3', messages: [{ role: 'user', content }] });
+    expect(allowed.headers.get('x-vsr-pii-violation')).toBeNull();
+    expect(((await allowed.json()) as any).model).toBe('qwen3');
+    const denied = await chat(gw, { model: 'gpt-oss-20b', messages: [{ role: 'user', content }] });
+    expect(denied.headers.get('x-vsr-pii-violation')).toBe('true');
+    expect(((await denied.json()) as any).choices[0].message.content).toContain('PERSON');
+  });
+});
