@@ -6,19 +6,27 @@ import { buildNodeDeps } from './deps.ts';
 import { serveFetch } from './serve.ts';
 import { startMockServer } from './mock-server.ts';
 import { createNodeLogger } from './logger.ts';
+import { registerProcessMetrics } from './process-metrics.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { recordPackMetrics } from '../../src/observability/model-info.ts';
 
 const port = Number(process.env.PORT ?? 8801);
 const mockPort = Number(process.env.MOCK_PORT ?? 8000);
 
 async function dev(): Promise<void> {
   const { config, warnings } = loadDefaultConfig();
-  // Every configured endpoint becomes the local mock, keeping the names preferred_endpoints refer to.
-  config.vllm_endpoints = config.vllm_endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: mockPort, scheme: 'http' }));
   const logger = createNodeLogger(config, { base: { runtime: 'node', mode: 'dev' } });
   for (const w of warnings) logger.warn({ warning: w }, 'config warning');
 
   const mock = await startMockServer({ port: mockPort });
-  const deps = await buildNodeDeps(config, { logger });
+  // Every configured endpoint becomes the local mock (its real port: MOCK_PORT=0 picks a free one),
+  // keeping the names preferred_endpoints refer to.
+  config.vllm_endpoints = config.vllm_endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: mock.port, scheme: 'http' }));
+  // The same /metrics as `npm start`: pack gauges and Node process metrics included.
+  const metrics = createMetrics({ config });
+  const deps = await buildNodeDeps(config, { logger, metrics });
+  recordPackMetrics(metrics, deps.classifiers);
+  const proc = registerProcessMetrics(metrics);
   const served = await serveFetch(createApp(deps).fetch, { host: '127.0.0.1', port });
   const url = served.url;
   process.stdout.write(`
@@ -36,6 +44,7 @@ Try it:
 
 `);
   const stop = async () => {
+    proc.stop();
     await Promise.allSettled([served.close(), mock.close()]);
     await deps.close();
     process.exit(0);

@@ -1,0 +1,51 @@
+// `npm run dev` (runtimes/node/dev.ts) as a real process: the README's quick start. Its /metrics has
+// what the README lists for the gateway: the pack gauges llm_classifier_pack_{info,size_bytes,load_seconds}
+// and the Node process metrics (operator audit: dev served neither; only `npm start` did). PORT=0 and
+// MOCK_PORT=0 pick free ports (MOCK_PORT=0 pointed the endpoints at port 0).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let proc: ChildProcess | undefined;
+afterAll(() => {
+  if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+});
+
+async function startDev(): Promise<string> {
+  proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'runtimes/node/dev.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', MOCK_PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    const m = /gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    if (m) return m[1]!;
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`dev did not start: ${out.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('npm run dev', () => {
+  it('answers the README example and serves the pack gauges and process metrics on /metrics', async () => {
+    const base = await startDev();
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'What is the derivative of f(x) = x^3 + 2x^2 - 5x + 7?' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-vsr-selected-category')).toBe('math');
+    expect((await res.json()).model).toBe(res.headers.get('x-vsr-selected-model'));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^llm_model_requests_total\{[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^llm_classifier_pack_info\{pack="domain",[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^llm_classifier_pack_size_bytes\{pack="domain"\} \d+$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
+  }, 60_000);
+});
