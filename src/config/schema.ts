@@ -105,7 +105,7 @@ export const serverSchema = z
     /**
      * On SIGTERM/SIGINT, how long requests in flight (SSE streams included) may take to finish
      * before their sockets are cut; 0 cuts them at once. Keep it below the pod's
-     * terminationGracePeriodSeconds (30 s) minus any preStop sleep.
+     * terminationGracePeriodSeconds (35 s in k8s/base) minus the preStop wait (5 s).
      */
     drain_timeout_ms: z.number().int().nonnegative().default(25_000),
   })
