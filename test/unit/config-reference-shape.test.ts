@@ -37,3 +37,28 @@ describe('api.batch_classification.metrics buckets (vsr.md 1.1) shape the batch 
     expect(les('batch_classification_size_distribution')).toEqual(['4', '40', '+Inf']);
   });
 });
+
+describe('keys a reference config leaves out take the reference\'s defaults (vsr.md 1.1)', () => {
+  it('reasoning effort, system prompt mode, batch limit, cache, guard and tracing defaults', () => {
+    const { config } = loadConfigText(`
+default_model: qwen3
+vllm_endpoints: [{ name: endpoint1, address: 127.0.0.1, port: 8000 }]
+categories:
+  - name: math
+    system_prompt: "You are a mathematics expert."
+    model_scores: [{ model: qwen3, score: 1.0, use_reasoning: true }]
+semantic_cache: { enabled: true }
+prompt_guard: { enabled: true }
+observability: { tracing: { enabled: true } }
+`);
+    expect(config.default_reasoning_effort).toBe('medium');
+    expect(config.categories[0]).toMatchObject({ system_prompt_mode: 'replace' });
+    expect(config.categories[0].system_prompt_enabled).not.toBe(false);
+    expect(config.vllm_endpoints[0].weight).toBe(1);
+    expect(config.api.batch_classification.max_batch_size).toBe(100);
+    expect(config.clear_route_cache).toBe(false);
+    expect(config.semantic_cache).toMatchObject({ backend_type: 'memory', similarity_threshold: 0.8, max_entries: 1000, ttl_seconds: 3600, eviction_policy: 'fifo' });
+    expect(config.prompt_guard).toMatchObject({ threshold: 0.7 });
+    expect(config.observability?.tracing).toMatchObject({ provider: 'opentelemetry', sampling: { type: 'always_on', rate: 1 } });
+  });
+});
