@@ -251,8 +251,7 @@ describe('PII policy alternatives', () => {
         const seen = gw.mock.mock.requests.at(-1)!.model;
         expect(a.headers.get('x-vsr-selected-model')).toBe(seen);
         const category = a.headers.get('x-vsr-selected-category');
-        // Low routing confidence: no category, default_model (qwen3) before PII is looked at.
-        // A TITLE ("Dr.") counts as PERSON for pii_types_allowed (src/guard/pii-policy.ts COVERED_BY).
+        // Low routing confidence: no category, default_model (qwen3) first. A TITLE counts as PERSON (pii-policy.ts).
         const kind = !category ? 'noCategory' : types.size === 0 ? 'untouched' : [...types].every((t) => t === 'PERSON' || t === 'TITLE') ? 'alternative' : 'default';
         const expected = { noCategory: 'qwen3', untouched: 'gpt-oss-20b', alternative: 'deepseek-v3', default: 'qwen3' }[kind];
         expect(seen, `${c.description}: detected ${[...types].join(',')}, category ${category}`).toBe(expected);
