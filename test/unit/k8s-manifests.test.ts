@@ -133,6 +133,16 @@ describe(`k8s manifests (rendered with ${renderer.name})`, () => {
     }
   });
 
+  it('sidecar: semroute waits in preStop at least as long as Envoy, so ext_proc answers while Envoy takes traffic', () => {
+    // Once semroute has SIGTERM its ext_proc server refuses new streams (GOAWAY, then ECONNREFUSED:
+    // operator audit, a real process and gRPC client). Envoy keeps serving its clients' keep-alive
+    // connections through its own preStop, and with failure_mode_allow each request in that window went
+    // upstream unrouted ("model": "MoM"): semroute's 5 s wait against Envoy's 25 s left 20 s of them.
+    const objs = rendered.get('overlays/sidecar')!;
+    const wait = (c: any) => c.lifecycle?.preStop?.sleep?.seconds ?? Number(c.lifecycle?.preStop?.exec?.command?.at(-1));
+    expect(wait(container(objs, 'semroute'))).toBeGreaterThanOrEqual(wait(container(objs, 'envoy')));
+  });
+
   it('sidecar: Envoy sits in the pod, the Service lands on it, and its config wires ext_proc to semroute', () => {
     const objs = rendered.get('overlays/sidecar')!;
     const envoy = container(objs, 'envoy');
