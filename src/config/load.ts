@@ -5,6 +5,7 @@ import { configSchema, type Config } from './schema.ts';
 import { unknownKeys } from './unknown-keys.ts';
 import { crossCheck } from './cross-check.ts';
 import { adaptReferenceValues, applyReferenceFallbacks } from './reference-fallbacks.ts';
+import { laterShapeHint } from './shape-hints.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -40,7 +41,8 @@ export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
   const adapted = adaptReferenceValues(raw as Record<string, unknown>);
   const parsed = configSchema.safeParse(adapted.raw);
   if (!parsed.success) {
-    const issues = formatIssues(parsed.error);
+    const hint = laterShapeHint(raw as Record<string, unknown>);
+    const issues = [...formatIssues(parsed.error), ...(hint ? [hint] : [])];
     throw new ConfigError(`${source} is invalid:\n  ${issues.join('\n  ')}`, issues);
   }
   applyReferenceFallbacks(raw as Record<string, unknown>, parsed.data);

@@ -62,3 +62,33 @@ observability: { tracing: { enabled: true } }
     expect(config.observability?.tracing).toMatchObject({ provider: 'opentelemetry', sampling: { type: 'always_on', rate: 1 } });
   });
 });
+
+describe('a config in the reference\'s later shapes (vsr.md 1.2 v0.1 decisions, 1.3 v0.3) is refused with the reason', () => {
+  const refusal = (text: string) => {
+    try {
+      loadConfigText(text, 'config.yaml');
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'loaded';
+  };
+
+  it('v0.3 (version / providers / routing): names the shape semroute reads', () => {
+    const msg = refusal('version: v0.3\nproviders:\n  defaults: { default_model: qwen3 }\n  models: [{ name: qwen3 }]\n');
+    expect(msg).toContain('v0.3');
+    expect(msg).toContain('classic');
+  });
+
+  it('v0.1 (decisions[] over metadata-only categories): says routing needs model_scores', () => {
+    const msg = refusal(`
+default_model: qwen3
+vllm_endpoints: [{ name: e, address: 127.0.0.1, port: 8000 }]
+categories: [{ name: math, description: Math, mmlu_categories: [math] }]
+decisions:
+  - { name: math_decision, priority: 100, rules: { operator: AND, conditions: [{ type: domain, name: math }] }, modelRefs: [{ model: qwen3, use_reasoning: true }] }
+`);
+    expect(msg).toContain('categories[0].model_scores');
+    expect(msg).toContain('decisions');
+    expect(msg).toContain('classic');
+  });
+});
