@@ -53,6 +53,7 @@ const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['extproc.host', (c) => c.extproc?.host],
   ['extproc.port', (c) => c.extproc?.port],
   ['extproc.max_message_bytes', (c) => c.extproc?.max_message_bytes],
+  ['api.batch_classification.metrics.duration_buckets/size_buckets', (c) => [c.api.batch_classification.metrics?.duration_buckets, c.api.batch_classification.metrics?.size_buckets]],
   ['observability.metrics.enabled', (c) => c.observability?.metrics.enabled],
   ['observability.metrics.port', (c) => c.observability?.metrics.port],
   ['observability.metrics.max_series_per_metric', (c) => c.observability?.metrics.max_series_per_metric],

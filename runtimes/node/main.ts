@@ -36,8 +36,8 @@ Usage: semroute [--config FILE] [--port N] [options]
 Config reload: SIGHUP, or a change of the --config file (its folder is watched, so a Kubernetes
 ConfigMap update is seen), applies the new config to new requests without a restart; an invalid file
 is logged and the running config stays. server.host/port, extproc.enabled/host/port/max_message_bytes,
-observability.metrics.enabled/port/max_series_per_metric, tracing, the log level and debug_log_prompts
-need a restart.
+observability.metrics.enabled/port/max_series_per_metric, the batch histograms' buckets, tracing, the
+log level and debug_log_prompts need a restart.
 `;
 
 const int = (name: string, v: string | undefined) => {
