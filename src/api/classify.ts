@@ -8,6 +8,7 @@ import { checkContentEncoding, checkJsonContentType, readBodyText } from './body
 import { API_CONFIDENCE_THRESHOLD, ApiError, combinedTask, elapsedMs, intentTask, piiTask, securityTask } from './classify-tasks.ts';
 import { recordBatchDone, recordBatchError } from './batch-metrics.ts';
 import { requestIdFrom } from './openai.ts';
+import { NOT_IMPLEMENTED } from './endpoints.ts';
 
 const TASK_TYPES = ['intent', 'pii', 'security', 'all'] as const;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -58,6 +59,9 @@ function handle(
 }
 
 export function registerClassify(app: Hono, deps: AppDeps): void {
+  for (const { method, path } of NOT_IMPLEMENTED) {
+    app.on(method, path, (c) => apiError(501, 'NOT_IMPLEMENTED', `${method} ${path} is not implemented.`, requestIdFrom(c.req.header('x-request-id'))));
+  }
   const maxBatch = deps.config.api.batch_classification.max_batch_size;
   app.post('/api/v1/classify/intent', handle(deps, (b, o, p) => intentTask(deps, textOf(b), o, p)));
   app.post('/api/v1/classify/pii', handle(deps, (b, o, p) => piiTask(deps, textOf(b), o, p)));

@@ -3,7 +3,7 @@
 // and turned into GET /openapi.json.
 export interface EndpointInfo {
   path: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   description: string;
 }
 
@@ -25,7 +25,14 @@ export const API_ENDPOINTS: readonly EndpointInfo[] = [
   e('GET', '/api/v1', 'API discovery'),
   e('GET', '/openapi.json', 'OpenAPI 3.0 document of these endpoints'),
   e('GET', '/docs', 'Swagger UI'),
+  // The reference's placeholders (501 in its classic API), kept so a client probing them gets its answer.
+  e('GET', '/metrics/classification', 'Not implemented (501), as the reference; see GET /metrics'),
+  e('GET', '/config/classification', 'Not implemented (501), as the reference'),
+  e('PUT', '/config/classification', 'Not implemented (501), as the reference; edit config.yaml (it is reloaded)'),
 ];
+
+/** Paths answered 501 NOT_IMPLEMENTED, as the reference's placeholders. */
+export const NOT_IMPLEMENTED = API_ENDPOINTS.filter((x) => x.description.startsWith('Not implemented'));
 
 /** task_type values of /api/v1/classify/batch, described as the reference's taskTypeRegistry. */
 export const TASK_TYPES = [

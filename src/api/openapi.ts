@@ -2,7 +2,7 @@
 // OpenAPI 3.0 document built from the endpoint list of GET /api/v1, and a Swagger UI page reading it.
 import type { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
-import { API_ENDPOINTS } from './endpoints.ts';
+import { API_ENDPOINTS, NOT_IMPLEMENTED } from './endpoints.ts';
 
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -77,6 +77,7 @@ const RESPONSES: Record<string, Record<number, unknown>> = {
   'POST /api/v1/classify/combined': CLASSIFY,
   'POST /api/v1/classify/batch': { ...CLASSIFY, 400: error('INVALID_INPUT (more than api.batch_classification.max_batch_size texts) or INVALID_TASK_TYPE') },
   'GET /ready': { ...OK, 503: { description: 'Not ready: the problems (a pack missing, draining)' } },
+  ...Object.fromEntries(NOT_IMPLEMENTED.map((x) => [`${x.method} ${x.path}`, { 501: error('NOT_IMPLEMENTED') }])),
 };
 const BODIES: Record<string, string> = {
   'POST /v1/chat/completions': 'ChatRequest',

@@ -58,7 +58,7 @@ describe('GET /api/v1 in the reference\'s shape (APIOverviewResponse: endpoints[
     const api = (await res.json()) as any;
     expect(api).toMatchObject({ service: expect.any(String), version: expect.any(String), description: expect.any(String) });
     expect(api.endpoints.length).toBeGreaterThan(5);
-    for (const e of api.endpoints) expect(e).toEqual({ path: expect.stringMatching(/^\//), method: expect.stringMatching(/^(GET|POST)$/), description: expect.any(String) });
+    for (const e of api.endpoints) expect(e).toEqual({ path: expect.stringMatching(/^\//), method: expect.stringMatching(/^(GET|POST|PUT)$/), description: expect.any(String) });
     expect(api.endpoints).toContainEqual(expect.objectContaining({ path: '/api/v1/classify/batch', method: 'POST' }));
     expect(api.task_types.map((t: any) => t.name)).toEqual(['intent', 'pii', 'security', 'all']);
     for (const t of api.task_types) expect(t.description).toEqual(expect.any(String));
@@ -184,5 +184,25 @@ describe('pii_types_allowed written with the reference\'s type names (vsr.md 3) 
     const denied = await chat(gw, { model: 'gpt-oss-20b', messages: [{ role: 'user', content }] });
     expect(denied.headers.get('x-vsr-pii-violation')).toBe('true');
     expect(((await denied.json()) as any).choices[0].message.content).toContain('PERSON');
+  });
+});
+
+describe('the reference\'s placeholder endpoints answer as it does (vsr.md 2.5: 501 in CLASSIC)', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway({ config: (port) => referenceConfig(port) });
+  });
+  afterAll(() => gw?.close());
+
+  it('GET /metrics/classification, GET and PUT /config/classification: 501 NOT_IMPLEMENTED, documented', async () => {
+    for (const [method, path] of [['GET', '/metrics/classification'], ['GET', '/config/classification'], ['PUT', '/config/classification']] as const) {
+      const res = await fetch(`${gw.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'PUT' ? '{}' : undefined });
+      expect(res.status, `${method} ${path}`).toBe(501);
+      expect(((await res.json()) as any).error).toMatchObject({ code: 'NOT_IMPLEMENTED', message: expect.any(String), timestamp: expect.any(String) });
+    }
+    const spec = (await (await fetch(`${gw.url}/openapi.json`)).json()) as any;
+    expect(Object.keys(spec.paths['/config/classification'].put.responses)).toEqual(['501']);
+    const api = (await (await fetch(`${gw.url}/api/v1`)).json()) as any;
+    expect(api.endpoints).toContainEqual(expect.objectContaining({ path: '/metrics/classification', method: 'GET' }));
   });
 });
