@@ -23,6 +23,7 @@ import { createNodeCache } from './cache.ts';
 import { createNodeUpstreamClient } from './upstream-client.ts';
 import { nodeClientSignal } from './client-signal.ts';
 import { nodeStreamBody } from './stream-body.ts';
+import { collectGarbage } from './collect-garbage.ts';
 
 export const VERSION: string = (() => {
   // The bundle (runtimes/node/build.mjs) bakes the version in; tsx reads package.json.
@@ -67,7 +68,9 @@ export interface NodeDepsOptions {
  */
 export async function loadNodeClassifiers(config: Config, logger: Logger, baseDir?: string, strict = false): Promise<Classifiers> {
   const source = createFileSource(modelsRoot(config, baseDir));
-  return loadConfiguredClassifiers(config, source, createNodeEngine(config.device, logger), logger, { strict });
+  const classifiers = await loadConfiguredClassifiers(config, source, createNodeEngine(config.device, logger), logger, { strict });
+  collectGarbage(); // the models' bytes read for the sessions are garbage now (collect-garbage.ts)
+  return classifiers;
 }
 
 export async function buildNodeDeps(config: Config, opts: NodeDepsOptions = {}): Promise<AppDeps & { close(): Promise<void> }> {
