@@ -66,6 +66,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const { values } = parseCli(argv);
   if (values.help) {
     process.off('SIGHUP', onEarlyHup);
+    // `--help | head -3`: a reader that went away is not an error worth a stack trace.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
     process.stdout.write(HELP);
     return;
   }

@@ -44,6 +44,16 @@ describe('semroute command line', () => {
     }
   }, 60_000);
 
+  it('--help into a pipe closed early (`| head -3`): exit 0, no EPIPE stack trace', async () => {
+    const proc = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['runtimes/node/main.ts', '--help'], { cwd: ROOT });
+    let err = '';
+    proc.stderr.on('data', (d: Buffer) => (err += d));
+    proc.stdout.destroy(); // the reader is gone before the usage is written
+    const code = await new Promise<number | null>((res) => proc.on('exit', (c) => res(c)));
+    expect(err).not.toMatch(/EPIPE|Unhandled 'error' event/);
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('--host binds the ext_proc port too', async () => {
     const { out } = await run(['--port', '0', '--host', '127.0.0.1', '--extproc-port', '0', '--no-config-watch'], /"msg":"ext_proc listening"/);
     const line = out.split('\n').find((l) => l.includes('ext_proc server listening'));
