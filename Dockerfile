@@ -14,7 +14,10 @@ RUN npm run build
 
 # ---- runtime ----
 FROM node:20-slim
+# glibc malloc: freed large blocks go back to the kernel (runtimes/node/malloc-env.ts; ~25 MB less RSS).
 ENV NODE_ENV=production \
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    MALLOC_TRIM_THRESHOLD_=2097152 \
     ONNXRUNTIME_NODE_INSTALL=skip \
     SEMROUTE_EXTPROC_PROTO_DIR=/app/dist/proto
 WORKDIR /app

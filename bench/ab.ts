@@ -9,6 +9,7 @@ import { copyFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { percentile, runLoad } from './load.ts';
 import { bundle, chatBodies, root, start, startBundled, stop, type Child } from './servers.ts';
+import { MALLOC_ENV } from '../runtimes/node/malloc-env.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -33,7 +34,7 @@ const builds: Child[] = [];
 for (const name of positionals) {
   const [base, ...flags] = name.split('+');
   const file = base === 'current' ? await bundle('semroute-server.ts') : saved(base);
-  builds.push(await startBundled(name, file, [String(upstream.port)], flags));
+  builds.push(await startBundled(name, file, [String(upstream.port)], flags, { ...MALLOC_ENV }));
 }
 const conns = Number(values.conns);
 const seconds = Number(values.seconds);

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { percentile, runLoad } from './load.ts';
 import { chatBodies, rssByMapping, start, stop } from './servers.ts';
+import { MALLOC_ENV } from '../runtimes/node/malloc-env.ts';
 
 const dash = process.argv.indexOf('--');
 const { values, positionals } = parseArgs({
@@ -20,7 +21,7 @@ const upstream = await start('upstream', 'fast-upstream.ts', []);
 const server =
   which === 'bare'
     ? await start('bare', 'bare-proxy.ts', [`http://127.0.0.1:${upstream.port}`], nodeFlags)
-    : await start('semroute', 'semroute-server.ts', [String(upstream.port)], nodeFlags);
+    : await start('semroute', 'semroute-server.ts', [String(upstream.port)], nodeFlags, { ...MALLOC_ENV });
 await runLoad({ port: server.port, bodies, connections: 8, seconds: 1 });
 const mb = (n?: number) => ((n ?? 0) / 1048576).toFixed(1);
 for (let i = 0; i < Number(values.rounds); i++) {

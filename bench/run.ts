@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { percentile, runLoad, type LoadResult } from './load.ts';
 import { chatBodies, root, rssByMapping, start, type Child } from './servers.ts';
+import { MALLOC_ENV } from '../runtimes/node/malloc-env.ts';
 
 const USAGE = `Usage: npm run bench
 
@@ -48,7 +49,7 @@ interface Agg {
 async function main() {
   const upstream = await start('upstream', 'fast-upstream.ts', []);
   const bare = await start('bare Hono + fetch', 'bare-proxy.ts', [`http://127.0.0.1:${upstream.port}`]);
-  const sem = await start('semroute', 'semroute-server.ts', [String(upstream.port)]);
+  const sem = await start('semroute', 'semroute-server.ts', [String(upstream.port)], [], { ...MALLOC_ENV });
   const targets = [
     { name: 'upstream direct', port: upstream.port, child: upstream },
     { name: 'bare Hono + fetch proxy', port: bare.port, child: bare },
@@ -139,7 +140,7 @@ Command: \`npm run bench\` (BENCH_SECONDS=${SECONDS}, BENCH_ROUNDS=${ROUNDS}: ea
 Machine: ${os.cpus().length} x ${cpuModel}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.
 **The machine was shared with other engineers' builds and tests while this ran** (load average at start ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores),
 so absolute figures are noisy; the ratios come from the same interleaved run.
-Each server is its own process, bundled with esbuild and run by plain \`node\` (as \`npm run build && npm start\` runs semroute); the load generator (bench/load.ts, node:http keep-alive, closed loop) shares the same cores.
+Each server is its own process, bundled with esbuild and run by plain \`node\` (as \`npm run build && npm start\` runs semroute, with the start script's glibc malloc settings, runtimes/node/malloc-env.ts; the bare proxy without them); the load generator (bench/load.ts, node:http keep-alive, closed loop) shares the same cores.
 Requests: the ${jsonBodies.length} questions of \`domain_classify_cases.json\` in turn, \`"model": "MoM"\`, header \`x-user-id\`.
 semroute runs the bundled default config and packs: jailbreak guard, domain classification and routing, PII policy, system prompt and reasoning rewrite,
 endpoint pool, undici keep-alive upstream client, metrics, one pino log line per request (through main.ts's stdout destination: synchronous writes, once per event-loop turn; here to /dev/null); semantic cache off (every request reaches the upstream).

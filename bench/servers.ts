@@ -49,14 +49,17 @@ export async function bundle(file: string): Promise<string> {
   return out;
 }
 
-/** Starts a bench server; `execArgv` passes node flags (e.g. --cpu-prof) to that process only. */
-export async function start(name: string, file: string, args: string[], execArgv: string[] = []): Promise<Child> {
-  return startBundled(name, await bundle(file), args, execArgv);
+/**
+ * Starts a bench server; `execArgv` passes node flags (e.g. --cpu-prof) to that process only, `env`
+ * adds environment variables for it (semroute gets its launchers' MALLOC_ENV, as `npm start` sets them).
+ */
+export async function start(name: string, file: string, args: string[], execArgv: string[] = [], env: Record<string, string> = {}): Promise<Child> {
+  return startBundled(name, await bundle(file), args, execArgv, env);
 }
 
 /** Starts an already bundled server (bench/ab.ts compares a saved bundle with the current tree's). */
-export function startBundled(name: string, bundled: string, args: string[], execArgv: string[] = []): Promise<Child> {
-  const proc = fork(bundled, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
+export function startBundled(name: string, bundled: string, args: string[], execArgv: string[] = [], env: Record<string, string> = {}): Promise<Child> {
+  const proc = fork(bundled, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv, env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     proc.once('error', reject);
     proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
