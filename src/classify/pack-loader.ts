@@ -124,6 +124,7 @@ async function load(source: ModelSource, dir: string, engine: InferenceEngine): 
       ...(typeof providerReason === 'string' && providerReason ? { providerReason } : {}),
       engine: engine.name,
       labels,
+      ...(labelBytes ? { mappingPath: `${source.describe(dir)}/${labelsFile}` } : {}),
       sizeBytes: size,
       loadTimeMs: Date.now() - started,
       ...(manifest.threshold !== undefined ? { threshold: manifest.threshold } : {}),

@@ -136,6 +136,8 @@ export interface PackInfo {
   providerReason?: string;
   engine: string;
   labels: readonly string[];
+  /** The labels file read (index -> label), the reference's category/pii mapping path. */
+  mappingPath?: string;
   sizeBytes: number;
   loadTimeMs: number;
   threshold?: number;

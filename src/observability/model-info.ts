@@ -61,7 +61,7 @@ export function buildModelsInfo(
       load_time: `${Math.round(p.loadTimeMs)}ms`,
       // The reference reports per-model memory; for an ONNX session the weights dominate, so the size is the estimate.
       memory_usage: megabytes(p.sizeBytes),
-      metadata: stringValues({ model_type: p.featurizer, threshold: p.threshold === undefined ? undefined : p.threshold.toFixed(2), max_length: p.maxLength }),
+      metadata: stringValues({ mapping_path: p.mappingPath, model_type: p.featurizer, threshold: p.threshold === undefined ? undefined : p.threshold.toFixed(2), max_length: p.maxLength }),
     })),
     system: {
       runtime: runtime.name,

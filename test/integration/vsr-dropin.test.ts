@@ -85,6 +85,7 @@ describe('GET /info/models field types as the reference\'s ModelInfo / SystemInf
     }
     const domain = info.models.find((m: any) => m.name === 'domain');
     expect(domain.metadata.threshold).toMatch(/^\d\.\d\d$/);
+    expect(domain.metadata.mapping_path).toBe(`${domain.model_path}/labels.json`);
     expect(info.system.memory_usage).toMatch(/^\d+\.\d\d MB$/);
     expect(info.system.rss_bytes).toEqual(expect.any(Number));
   });
