@@ -1,10 +1,12 @@
 // Each benchmarked server runs in its own process and answers {cmd:'usage'} with its CPU time and
 // memory, so CPU per request is the server's own, not the load generator's.
 import v8 from 'node:v8';
+import { collectGarbage } from '../runtimes/node/collect-garbage.ts';
 
 export function reportUsage(): void {
-  process.on('message', (m: { cmd?: string }) => {
+  process.on('message', (m: { cmd?: string; gc?: boolean }) => {
     if (m?.cmd === 'usage') {
+      if (m.gc) collectGarbage(); // what is still reachable (bench/rss.ts: does the heap keep what load made?)
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
       process.send?.({

@@ -7,7 +7,8 @@
 // `label@NAME...` runs a bundle saved with `npx tsx bench/ab.ts --save NAME` instead of the working tree.
 // Per process: /proc/PID/status (VmRSS, RssAnon, RssFile) idle after start, the peak and the end of
 // the measured load, and idle 2 s after it; process.memoryUsage() at the end of the load; CPU per
-// request over the measured load; RSS by mapping after it.
+// request over the measured load; RSS by mapping after it. --gc-check adds the V8 heap in use after
+// a full GC before and after the load (growth there is something the process keeps).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load.ts';
@@ -21,6 +22,8 @@ const { values, positionals } = parseArgs({
     conns: { type: 'string', default: '32' },
     stream: { type: 'boolean', default: false },
     file: { type: 'string', default: 'semroute-server.ts' },
+    // A full GC before and after the load, to compare the V8 heap still in use (is anything kept?).
+    'gc-check': { type: 'boolean', default: false },
   },
 });
 
@@ -65,6 +68,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
     const pid = c.proc.pid!;
     await sleep(1000);
     const idle0 = status(pid);
+    const gc0 = values['gc-check'] ? await c.usage({ gc: true }) : undefined; // V8 heap reachable after start
     await runLoad({ port: c.port, bodies, connections: conns, seconds: 2 }); // warm-up: JIT, pools
     let peak = 0;
     const timer = setInterval(() => { peak = Math.max(peak, status(pid).rss); }, 200);
@@ -76,10 +80,12 @@ for (let round = 0; round < Number(values.rounds); round++) {
     peak = Math.max(peak, end.rss);
     await sleep(2000);
     const idle1 = status(pid);
+    const gc1 = values['gc-check'] ? await c.usage({ gc: true }) : undefined; // ... and after the load: growth is something kept
     const row: Row = {
       'idle start': idle0.rss, 'load peak': peak, 'load end': end.rss, 'end anon': end.anon, 'end file': end.file,
       'idle after': idle1.rss, 'heap total': (after.heapTotal ?? 0) / 1048576, 'array buffers': (after.arrayBuffers ?? 0) / 1048576,
-      'external': (after.external ?? 0) / 1048576, 'cpu/req us': (after.cpuUs - before.cpuUs) / r.requests, 'req/s': r.requests / r.seconds,
+      'external': (after.external ?? 0) / 1048576,
+      ...(gc0 && gc1 ? { 'heap used, gc, start': (gc0.heapUsed ?? 0) / 1048576, 'heap used, gc, after': (gc1.heapUsed ?? 0) / 1048576, 'rss after gc': gc1.rss / 1048576 } : {}), 'cpu/req us': (after.cpuUs - before.cpuUs) / r.requests, 'req/s': r.requests / r.seconds,
       errors: r.errors,
     };
     rows.set(v.label, [...(rows.get(v.label) ?? []), row]);

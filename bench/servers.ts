@@ -23,7 +23,8 @@ export interface Child {
   name: string;
   port: number;
   proc: ChildProcess;
-  usage(): Promise<Usage>;
+  /** gc: a full collection first (what stays reachable). */
+  usage(opts?: { gc?: boolean }): Promise<Usage>;
 }
 
 /** The bench's requests: the questions of domain_classify_cases.json as chat bodies for model MoM. */
@@ -66,7 +67,7 @@ export function startBundled(name: string, bundled: string, args: string[], exec
     proc.on('message', function onReady(m: { ready?: number }) {
       if (m?.ready === undefined) return;
       proc.off('message', onReady);
-      const usage = () =>
+      const usage = (opts: { gc?: boolean } = {}) =>
         new Promise<Usage>((res) => {
           const on = (msg: { usage?: Usage }) => {
             if (!msg?.usage) return;
@@ -74,7 +75,7 @@ export function startBundled(name: string, bundled: string, args: string[], exec
             res(msg.usage);
           };
           proc.on('message', on);
-          proc.send({ cmd: 'usage' });
+          proc.send({ cmd: 'usage', gc: opts.gc === true });
         });
       resolve({ name, port: m.ready, proc, usage });
     });
