@@ -8,12 +8,22 @@ import { EventEmitter } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Agent } from 'undici';
-import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 
 export interface NodeUpstreamOptions {
   maxSockets?: number;
   connectTimeoutMs?: number;
+  /** Most bytes of a non-streamed answer read into memory (decoded); default MAX_ANSWER_BYTES. */
+  maxAnswerBytes?: number;
 }
+
+/**
+ * A non-streamed answer is read whole (the taps and the usage need the JSON). Past V8's longest string
+ * (~512 MiB) the read's toString threw inside a stream event and took the process down with every
+ * request in flight; a gzip answer a few hundred KB long decodes to that. 64 MiB is far above any chat
+ * completion (100k tokens with logprobs is a few MB); a streamed answer is never held whole.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 // The core reads answers as plain bytes (usage, taps) and drops content-encoding, as a Worker's fetch
 // hands them over; undici.request does not decode, so an upstream that compresses anyway (accept-encoding
@@ -94,17 +104,33 @@ class NodeBodyReader implements BodyReader {
   }
 }
 
-function readAll(res: Readable, onData?: () => void): Promise<string> {
+function readAll(res: Readable, maxBytes: number, onData?: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
+    let parts: Buffer[] = [];
+    let size = 0;
     let ended = false;
     res.on('data', (c: Buffer) => {
+      size += c.byteLength;
+      if (size > maxBytes) {
+        ended = true;
+        parts = [];
+        reject(new UpstreamTooLargeError(maxBytes));
+        // Drops the upstream answer (and its socket: the rest is not read).
+        res.destroy();
+        return;
+      }
       parts.push(c);
       onData?.();
     });
     res.on('end', () => {
+      if (ended) return;
       ended = true;
-      resolve(Buffer.concat(parts).toString('utf8'));
+      try {
+        resolve(Buffer.concat(parts).toString('utf8'));
+      } catch (err) {
+        // Never thrown out of a stream event (that is an uncaught exception).
+        reject(err);
+      }
     });
     res.on('error', reject);
     res.on('close', () => {
@@ -123,6 +149,7 @@ class NodeUpstreamResponse implements UpstreamResponse {
     readonly headers: Record<string, string>,
     private readonly raw: Readable,
     private readonly src: Readable,
+    private readonly maxBytes: number,
   ) {}
 
   /** Built on first use: a JSON answer read through text() never pays for a web stream. */
@@ -131,7 +158,7 @@ class NodeUpstreamResponse implements UpstreamResponse {
   }
 
   text(onData?: () => void): Promise<string> {
-    return readAll(this.src, onData);
+    return readAll(this.src, this.maxBytes, onData);
   }
 
   reader(): BodyReader {
@@ -145,6 +172,7 @@ class NodeUpstreamResponse implements UpstreamResponse {
 }
 
 export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): UpstreamClient {
+  const maxAnswerBytes = opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   const agent = new Agent({
     connections: opts.maxSockets ?? 256,
     connect: { timeout: opts.connectTimeoutMs ?? 5_000 },
@@ -210,7 +238,7 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       const v = res.headers[k];
       if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
     }
-    return new NodeUpstreamResponse(res.statusCode, out, body, decoded(body, res.headers['content-encoding']));
+    return new NodeUpstreamResponse(res.statusCode, out, body, decoded(body, res.headers['content-encoding']), maxAnswerBytes);
   }
 
   return {

@@ -7,7 +7,7 @@ import { errorBody } from '../pipeline/errors.ts';
 import { startDoneTaps } from '../pipeline/done-taps.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { ATTR, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
-import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type UpstreamResponse } from './types.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type UpstreamResponse } from './types.ts';
 import type { EndpointPool } from './pool.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
 import { watchReader } from './sse.ts';
@@ -154,10 +154,13 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   let text: string;
   try {
     text = await idle.text(res);
-  } catch {
+  } catch (err) {
     // The upstream cut the answer short (or sent an undecodable body): its failure, not ours.
     if (ctx.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
     if (idle.fired) return fail(504, 'timeout', 'The upstream stopped sending its answer.', 'timeout_error', 'upstream_idle_timeout');
+    if (err instanceof UpstreamTooLargeError) {
+      return fail(502, 'upstream_error', `The upstream answer is larger than ${err.maxBytes} bytes, the most the gateway reads of a non-streamed answer; ask for stream: true.`, 'upstream_error', 'upstream_response_too_large');
+    }
     return fail(502, 'upstream_error', 'The upstream answer ended before it was complete.', 'upstream_error', 'upstream_error');
   }
   const ttftMs = deps.clock.now() - t0;

@@ -82,6 +82,14 @@ export class UpstreamConnectError extends Error {
   }
 }
 
+/** A JSON (non-streamed) answer past the most the runtime reads into memory: refused, not buffered on. */
+export class UpstreamTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`upstream answer larger than ${maxBytes} bytes`);
+    this.name = 'UpstreamTooLargeError';
+  }
+}
+
 export class UpstreamTimeoutError extends Error {
   constructor(message: string) {
     super(message);
