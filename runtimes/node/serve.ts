@@ -88,11 +88,25 @@ export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> 
   }
 }
 
-export async function serveFetch(fetch: FetchFn, opts: { host?: string; port?: number } = {}): Promise<Served> {
+/**
+ * How long a client may take to send a whole request, head and body (Node's own default): past it the
+ * client gets 408 and the socket closes. It ends with the request's last byte, so it never cuts an
+ * answer (a long SSE stream included). With 0 (as before) a client that sent its head and then a body
+ * byte a second, or nothing, held its socket and the handler for ever.
+ */
+export const REQUEST_TIMEOUT_MS = 300_000;
+/** The same for the head alone (Node's default). */
+const HEADERS_TIMEOUT_MS = 60_000;
+
+export async function serveFetch(fetch: FetchFn, opts: { host?: string; port?: number; requestTimeoutMs?: number } = {}): Promise<Served> {
   const host = opts.host ?? '127.0.0.1';
-  const server = createAdaptorServer({ fetch, hostname: host, serverOptions: { ServerResponse: HeaderBytesResponse } }) as Server;
-  // Long-lived SSE answers must not be cut by Node's default request timeout.
-  server.requestTimeout = 0;
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node checks both timeouts every connectionsCheckingInterval (30 s by default): a request that runs
+  // over is cut up to that much later. Shorter for a short timeout (tests).
+  const serverOptions = { ServerResponse: HeaderBytesResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)) };
+  const server = createAdaptorServer({ fetch, hostname: host, serverOptions }) as Server;
+  server.requestTimeout = requestTimeout;
+  server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
   server.keepAliveTimeout = 65_000;
   const { port, active, close, drain } = await listen(server, opts.port ?? 0, host);
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;

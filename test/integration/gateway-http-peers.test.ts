@@ -1,10 +1,15 @@
 // Odd and slow peers on real sockets (HTTP-layer QA): an upstream whose JSON answer decodes past
-// what fits in memory. A scripted node:http upstream, raw
+// what fits in memory, a client that stalls its request body. A scripted node:http upstream, raw
 // net sockets as the client where node:http would not misbehave.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import zlib from 'node:zlib';
+import { createApp } from '../../src/app.ts';
+import { buildNodeDeps } from '../../runtimes/node/deps.ts';
+import { serveFetch } from '../../runtimes/node/serve.ts';
 import { MAX_ANSWER_BYTES } from '../../runtimes/node/upstream-client.ts';
-import { postJson } from './gateway-harness.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { EMPTY_CLASSIFIERS, captureLogger, postJson, testConfig } from './gateway-harness.ts';
 import { ask, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
 let up: ScriptedUpstream;
@@ -48,5 +53,37 @@ describe('a non-streamed answer larger than the gateway reads', () => {
     const next = await postJson(up.gw.url, '/v1/chat/completions', ask);
     expect(next.status).toBe(200);
     expect(next.json.choices[0].message.content).toBe('ok');
+  });
+});
+
+describe('a client that stalls its request', () => {
+  it('a body that stops coming gets 408 and a closed socket once the request timeout passes', async () => {
+    const config = testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }]);
+    const logs = captureLogger();
+    const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics: createMetrics({ config }), noCache: true });
+    const served = await serveFetch(createApp(deps).fetch, { port: 0, requestTimeoutMs: 400 });
+    try {
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        const s = net.connect(served.port, '127.0.0.1', () =>
+          s.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model"'),
+        );
+        let got = '';
+        s.on('data', (d) => (got += d));
+        s.on('error', () => {});
+        s.on('close', () => resolve(got));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // The handler saw its body read end and let go of the request.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(served.active()).toBe(0);
+      // A client that left, not a server fault.
+      expect(logs.lines.filter((l) => l.msg === 'unhandled error')).toEqual([]);
+      expect(logs.lines.find((l) => l.msg === 'request cancelled')?.obj.status).toBe(499);
+    } finally {
+      await served.close();
+      await deps.close();
+    }
   });
 });
