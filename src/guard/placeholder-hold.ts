@@ -33,12 +33,29 @@ function lastOpener(buf: string, json: boolean): { at: number; len: number } | u
 }
 
 /**
- * Index in `buf` from which to hold back. `keys`: canonical forms of this request's placeholders.
- * A complete placeholder ends in '>' (or \u003e); only an unfinished one is held, and only while it
- * can still become one that restore reads: same characters and length bound, a canonical form some
- * key starts with.
+ * Whether some key starts with `prefix`. `sorted` in ascending code-unit order: the keys that start
+ * with a prefix are a run that begins at its lower bound, so a binary search finds one. A scan of all
+ * keys on every streamed piece cost pieces x placeholders: 20,000 placeholders echoed in 16-character
+ * pieces pinned a core for 1.6 s, 80,000 for 39 s.
  */
-export function placeholderHoldFrom(buf: string, keys: readonly string[], json: boolean): number {
+function someKeyStartsWith(sorted: readonly string[], prefix: string): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo]!.startsWith(prefix);
+}
+
+/**
+ * Index in `buf` from which to hold back. `sortedKeys`: canonical forms of this request's
+ * placeholders, sorted (redaction.ts keeps them so). A complete placeholder ends in '>' (or \u003e);
+ * only an unfinished one is held, and only while it can still become one that restore reads: same
+ * characters and length bound, a canonical form some key starts with.
+ */
+export function placeholderHoldFrom(buf: string, sortedKeys: readonly string[], json: boolean): number {
   const tail = json ? partialEscapeTail(buf) : 0;
   const open = lastOpener(buf, json);
   if (open) {
@@ -46,7 +63,7 @@ export function placeholderHoldFrom(buf: string, keys: readonly string[], json: 
     const rest = buf.slice(open.at + open.len, tail ? buf.length - tail : buf.length);
     if (rest.length <= MAX_PLACEHOLDER_INNER && INNER_CHARS.test(rest)) {
       const c = canonicalPlaceholder(rest);
-      if (keys.some((k) => k.startsWith(c))) return open.at;
+      if (someKeyStartsWith(sortedKeys, c)) return open.at;
     }
   }
   // A tail that may still become an opener ("\u00"): the name after it is not here yet.

@@ -69,6 +69,7 @@ interface PlaceholderIndex {
   size: number;
   /** Canonical form to value; a form two placeholders share is left out (restored only when exact). */
   byCanonical: Map<string, string>;
+  /** Canonical forms of all placeholders, sorted (placeholder-hold.ts searches them). */
   canonicalKeys: string[];
 }
 
@@ -85,7 +86,7 @@ function indexOf(restore: ReadonlyMap<string, string>): PlaceholderIndex {
     byCanonical.set(c, v);
   }
   for (const c of shared) byCanonical.delete(c);
-  idx = { size: restore.size, byCanonical, canonicalKeys: [...restore.keys()].map(canonicalPlaceholder) };
+  idx = { size: restore.size, byCanonical, canonicalKeys: [...restore.keys()].map(canonicalPlaceholder).sort() };
   indexes.set(restore, idx);
   return idx;
 }
