@@ -9,11 +9,19 @@ export function checkJsonContentType(contentType: string | undefined): void {
   throw new GatewayError(415, `Unsupported content type '${type.slice(0, 100)}': expected application/json.`, 'invalid_request_error', 'unsupported_media_type');
 }
 
-/** The body is parsed and re-serialised, so only an uncompressed one can be read. */
-export function checkContentEncoding(contentEncoding: string | undefined): void {
+/**
+ * The body is parsed and re-serialised, so only an uncompressed one can be read. The same for a
+ * transfer coding: Node's server undoes `chunked` and hands anything under it (`gzip, chunked`) over
+ * as it came, which read as a JSON parse error about binary; RFC 9112 6.1 asks for 501.
+ */
+export function checkContentEncoding(contentEncoding: string | undefined, transferEncoding?: string): void {
   const enc = (contentEncoding ?? '').trim().toLowerCase();
-  if (!enc || enc === 'identity') return;
-  throw new GatewayError(415, `Unsupported content encoding '${enc.slice(0, 40)}': send the request body uncompressed.`, 'invalid_request_error', 'unsupported_content_encoding');
+  if (enc && enc !== 'identity') {
+    throw new GatewayError(415, `Unsupported content encoding '${enc.slice(0, 40)}': send the request body uncompressed.`, 'invalid_request_error', 'unsupported_content_encoding');
+  }
+  const codings = (transferEncoding ?? '').toLowerCase().split(',').map((t) => t.trim()).filter((t) => t && t !== 'chunked');
+  if (codings.length === 0) return;
+  throw new GatewayError(501, `Unsupported transfer encoding '${codings.join(', ').slice(0, 40)}': send the request body uncompressed.`, 'invalid_request_error', 'unsupported_transfer_encoding');
 }
 
 const tooLarge = (max: number) =>

@@ -24,7 +24,7 @@ function apiError(status: number, code: string, message: string, requestId: stri
 
 async function readRequest(c: Context, deps: AppDeps): Promise<Record<string, unknown>> {
   checkJsonContentType(c.req.header('content-type'));
-  checkContentEncoding(c.req.header('content-encoding'));
+  checkContentEncoding(c.req.header('content-encoding'), c.req.header('transfer-encoding'));
   const raw = parseJsonBody(await readBodyText(c.req.raw, deps.config.server.max_body_bytes));
   if (!isObject(raw)) throw new ApiError(400, 'INVALID_INPUT', 'The request body must be a JSON object.');
   if (raw.model !== undefined && (typeof raw.model !== 'string' || !raw.model)) throw new ApiError(400, 'INVALID_INPUT', "'model' must be a pack name.");

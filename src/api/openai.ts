@@ -56,7 +56,7 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
     let ctx: PipelineContext;
     try {
       checkJsonContentType(c.req.header('content-type'));
-      checkContentEncoding(c.req.header('content-encoding'));
+      checkContentEncoding(c.req.header('content-encoding'), c.req.header('transfer-encoding'));
       const text = await readBodyText(c.req.raw, deps.config.server.max_body_bytes);
       const body = validateChatBody(parseJsonBody(text));
       ctx = buildContext({ requestId, headers: headerRecord(c.req.raw.headers), body, startedMs, signal });

@@ -9,7 +9,7 @@ import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { serveFetch } from '../../runtimes/node/serve.ts';
 import { MAX_ANSWER_BYTES } from '../../runtimes/node/upstream-client.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { EMPTY_CLASSIFIERS, captureLogger, postJson, testConfig } from './gateway-harness.ts';
+import { EMPTY_CLASSIFIERS, captureLogger, postJson, rawRequest, testConfig } from './gateway-harness.ts';
 import { ask, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
 let up: ScriptedUpstream;
@@ -85,5 +85,34 @@ describe('a client that stalls its request', () => {
       await served.close();
       await deps.close();
     }
+  });
+});
+
+describe('a transfer coding the gateway does not undo', () => {
+  // Node's server removes `chunked` and hands the rest (`gzip` under it) over as it came.
+  for (const path of ['/v1/chat/completions', '/api/v1/classify/intent']) {
+    it(`${path}: gzip, chunked gets 501 naming the coding, not a JSON parse error about binary`, async () => {
+      const body = zlib.gzipSync(JSON.stringify({ ...ask, text: 'hi' }));
+      const res = await rawRequest(`${up.gw.url}${path}`, {
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'gzip, chunked' },
+        chunks: [body],
+      });
+      expect(res.status).toBe(501);
+      expect(JSON.parse(res.body).error).toMatchObject({ code: 'unsupported_transfer_encoding' });
+      expect(JSON.parse(res.body).error.message).toContain("'gzip'");
+    });
+  }
+
+  it('plain chunked is read as before', async () => {
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(completion);
+    };
+    const json = JSON.stringify(ask);
+    const res = await rawRequest(`${up.gw.url}/v1/chat/completions`, {
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      chunks: [json.slice(0, 10), json.slice(10)],
+    });
+    expect(res.status).toBe(200);
   });
 });
