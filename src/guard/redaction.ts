@@ -160,11 +160,15 @@ const TEXT_FIELDS = ['content', ...MESSAGE_TEXT_FIELDS];
 
 /** Response tap that restores values in a JSON completion and in every streamed chunk. */
 export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
-  const streams = new Map<string, StreamRestorer>();
+  // Per choice index, its fields' restorers: finishing a choice touches only its own. One flat map
+  // read whole per finishing choice cost choices^2 (16,000 choices in one chunk: 10.9 s of one core).
+  const streams: ChoiceStreams = new Map();
   let last: Json | undefined;
-  const field = (key: string, json = false) => {
-    let r = streams.get(key);
-    if (!r) streams.set(key, (r = new StreamRestorer(restore, json)));
+  const field = (ci: string, key: string, json = false) => {
+    let fields = streams.get(ci);
+    if (!fields) streams.set(ci, (fields = new Map()));
+    let r = fields.get(key);
+    if (!r) fields.set(key, (r = new StreamRestorer(restore, json)));
     return r;
   };
   return {
@@ -191,11 +195,11 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         const finishing = choice.finish_reason !== null && choice.finish_reason !== undefined;
         if (delta) {
           for (const k of TEXT_FIELDS) {
-            if (typeof delta[k] === 'string') delta[k] = field(`${ci}/${k}`).push(delta[k] as string);
+            if (typeof delta[k] === 'string') delta[k] = field(ci, k).push(delta[k] as string);
           }
           for (const call of arr(delta.tool_calls)) {
             const fn = obj(call.function);
-            if (fn && typeof fn.arguments === 'string') fn.arguments = field(`${ci}/tool/${String(call.index ?? 0)}`, true).push(fn.arguments);
+            if (fn && typeof fn.arguments === 'string') fn.arguments = field(ci, `tool/${String(call.index ?? 0)}`, true).push(fn.arguments);
           }
         }
         if (finishing) flushChoice(ci, choice, streams);
@@ -206,7 +210,8 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
     // text: one closing chunk per such choice carries it, so the client loses nothing.
     end() {
       const out: Json[] = [];
-      for (const ci of new Set([...streams].filter(([, r]) => r.pending).map(([k]) => k.split('/')[0]))) {
+      for (const [ci, fields] of streams) {
+        if (![...fields.values()].some((r) => r.pending)) continue;
         const choice: Json = { index: Number(ci), delta: {}, finish_reason: null };
         flushChoice(ci, choice, streams);
         out.push({ id: last?.id, object: 'chat.completion.chunk', created: last?.created, model: last?.model, choices: [choice] });
@@ -216,23 +221,35 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
   };
 }
 
+/** Choice index -> field key ("content", "tool/<call index>") -> its restorer. */
+type ChoiceStreams = Map<string, Map<string, StreamRestorer>>;
+
 /** The choice's last chunk carries everything still held, so nothing is lost at the end. */
-function flushChoice(ci: string, choice: Json, streams: Map<string, StreamRestorer>): void {
-  for (const [key, r] of streams) {
-    if (!key.startsWith(`${ci}/`) || !r.pending) continue;
+function flushChoice(ci: string, choice: Json, streams: ChoiceStreams): void {
+  // The delta's tool calls by index (the first of an index), made once: a find per held call was calls^2.
+  let byIndex: Map<number, Json> | undefined;
+  for (const [key, r] of streams.get(ci) ?? []) {
+    if (!r.pending) continue;
     const rest = r.flush();
     let delta = obj(choice.delta);
     if (!delta) choice.delta = delta = {};
     const parts = key.split('/');
-    if (parts[1] === 'tool') {
+    if (parts[0] === 'tool') {
       const calls = Array.isArray(delta.tool_calls) ? (delta.tool_calls as Json[]) : (delta.tool_calls = [] as Json[]);
-      const idx = Number(parts[2]);
-      let call = calls.find((c) => Number(c.index ?? 0) === idx);
-      if (!call) calls.push((call = { index: idx, function: { arguments: '' } }));
+      if (!byIndex) {
+        byIndex = new Map();
+        for (const c of calls) if (c && typeof c === 'object' && !byIndex.has(Number(c.index ?? 0))) byIndex.set(Number(c.index ?? 0), c);
+      }
+      const idx = Number(parts[1]);
+      let call = byIndex.get(idx);
+      if (!call) {
+        calls.push((call = { index: idx, function: { arguments: '' } }));
+        byIndex.set(idx, call);
+      }
       const fn = obj(call.function) ?? (call.function = {} as Json);
       (fn as Json).arguments = String((fn as Json).arguments ?? '') + rest;
     } else {
-      delta[parts[1]] = String(typeof delta[parts[1]] === 'string' ? delta[parts[1]] : '') + rest;
+      delta[key] = String(typeof delta[key] === 'string' ? delta[key] : '') + rest;
     }
   }
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { placeholderHoldFrom } from '../../src/guard/placeholder-hold.ts';
 import { canonicalPlaceholder } from '../../src/guard/placeholders.ts';
-import { StreamRestorer } from '../../src/guard/redaction.ts';
+import { restoreTap, StreamRestorer } from '../../src/guard/redaction.ts';
 
 /** A restore map with `n` e-mail placeholders. */
 function restoreMap(n: number): Map<string, string> {
@@ -72,5 +72,68 @@ describe('stream restore hold-back with many placeholders', () => {
     // Linear in keys it was ~70x here (through the gateway: 20,000 placeholders echoed in 16-character
     // pieces took 2.1 s, 80,000 in-process 39 s).
     expect(tLarge).toBeLessThan(Math.max(10 * tSmall, 50));
+  });
+});
+
+describe('restore tap with many choices', () => {
+  /** One chunk in which every choice holds a placeholder's start, then one that ends them all. */
+  function answer(n: number) {
+    const open = { choices: Array.from({ length: n }, (_, i) => ({ index: i, delta: { content: `x <EMAIL_ADDRESS_` }, finish_reason: null })) };
+    const close = { choices: Array.from({ length: n }, (_, i) => ({ index: i, delta: { content: '1>' }, finish_reason: 'stop' })) };
+    return { open, close };
+  }
+
+  it('finishing n choices costs about n, not n^2', () => {
+    const restore = restoreMap(3);
+    const perChoice = (n: number, withEnd: boolean) =>
+      fastest(() => {
+        const { open, close } = answer(n);
+        const tap = restoreTap(restore);
+        tap.chunk!(structuredClone(open));
+        if (withEnd) tap.end!();
+        else tap.chunk!(structuredClone(close));
+      }) / n;
+    const { open, close } = answer(3);
+    const tap = restoreTap(restore);
+    const a = tap.chunk!(structuredClone(open)) as any;
+    const b = tap.chunk!(structuredClone(close)) as any;
+    expect(a.choices.map((c: any, i: number) => c.delta.content + b.choices[i].delta.content)).toEqual(Array(3).fill('x u0@example.com'));
+    perChoice(500, false);
+    // finish_reason on every choice, and the end of a stream that never sent one.
+    for (const withEnd of [false, true]) {
+      const small = perChoice(500, withEnd);
+      const large = perChoice(8_000, withEnd);
+      // Quadratic it was ~16x per choice here (16,000 choices: 10.9 s through the gateway).
+      expect(large).toBeLessThan(Math.max(5 * small, 0.02));
+    }
+  });
+});
+
+describe('restore tap with many tool calls in one choice', () => {
+  it('finishing a choice with n held tool-call arguments reads its calls about n times, not n^2', () => {
+    const restore = restoreMap(3);
+    const run = (n: number) => {
+      const tap = restoreTap(restore);
+      tap.chunk!({ choices: [{ index: 0, delta: { tool_calls: Array.from({ length: n }, (_, i) => ({ index: i, function: { arguments: '{"to":"<EMAIL_ADDRESS_' } })) }, finish_reason: null }] });
+      // The finishing chunk's calls, counted where the tap reads them.
+      let reads = 0;
+      const calls = new Proxy([{ index: 0, function: { arguments: '1>"}' } }] as any[], {
+        get(target, prop, recv) {
+          if (typeof prop === 'string' && /^\d+$/.test(prop)) reads++;
+          return Reflect.get(target, prop, recv);
+        },
+      });
+      const fin = tap.chunk!({ choices: [{ index: 0, delta: { tool_calls: calls }, finish_reason: 'stop' }] }) as any;
+      return { fin, reads };
+    };
+    // Call 0 is restored; the others' held text comes back on the finishing chunk, each on its call.
+    const { fin } = run(3);
+    expect(fin.choices[0].delta.tool_calls.map((c: any) => [c.index, c.function.arguments])).toEqual([
+      [0, 'u0@example.com"}'],
+      [1, '<EMAIL_ADDRESS_'],
+      [2, '<EMAIL_ADDRESS_'],
+    ]);
+    // A search of the delta's calls per held call read them 2,000 x 2,000 / 2 times.
+    expect(run(2_000).reads).toBeLessThan(10 * 2_000);
   });
 });
