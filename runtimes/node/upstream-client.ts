@@ -225,6 +225,9 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       const e = err as NodeJS.ErrnoException;
       // A request undici refuses to send (an invalid header) is no fault of the endpoint: not a connect error.
       if (e.code === 'UND_ERR_INVALID_ARG') throw err;
+      // Nor is an answer that breaks HTTP framing (two Content-Lengths, Content-Length with chunked):
+      // the endpoint took the request and answered, so the POST is not sent again to the next one.
+      if (e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || e.code?.startsWith('HPE_')) throw err;
       throw new UpstreamConnectError(`upstream ${url.host}: ${e.code && !e.code.startsWith('UND_ERR') ? e.code : e.message}`, err);
     } finally {
       if (timer) clearTimeout(timer);

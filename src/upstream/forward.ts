@@ -50,6 +50,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const idle = idleWatch(deps.config.upstream.idle_timeout_ms, ctx.signal);
   let res: UpstreamResponse | undefined;
   let used: string | undefined;
+  let tried: string | undefined;
   const t0 = deps.clock.now();
   try {
     res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
@@ -58,6 +59,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       let attempt = 0;
       for (const ep of candidates) {
         if (attempt++ > 0) deps.metrics.inc('llm_upstream_retries_total', { model: label });
+        tried = ep.name;
         try {
           const r = await deps.upstream.send({
             baseUrl: ep.baseUrl,
@@ -84,6 +86,9 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     idle.dispose();
     if (ctx.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
     if (err instanceof UpstreamTimeoutError) return fail(504, 'timeout', 'The upstream did not answer in time.', 'timeout_error', 'upstream_timeout');
+    // Why, for the operator (a malformed answer, a header undici refused to send); the client gets no detail.
+    const e = err as { message?: string; code?: string } | undefined;
+    deps.logger.warn({ request_id: ctx.requestId, endpoint: tried, err: e?.message ?? String(err), code: e?.code }, 'upstream request failed');
     return fail(502, 'upstream_error', 'The upstream request failed.', 'upstream_error', 'upstream_error');
   }
   if (!res) {

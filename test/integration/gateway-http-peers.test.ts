@@ -116,3 +116,25 @@ describe('a transfer coding the gateway does not undo', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('an upstream answer that breaks HTTP framing', () => {
+  // The endpoint took the request and answered: not a connection failure (no endpoint marked down, no
+  // POST sent again to the next one), and the client is not told that no endpoint accepted it.
+  for (const [name, head] of [
+    ['two different Content-Length values', 'Content-Length: 146\r\nContent-Length: 3'],
+    ['Content-Length with Transfer-Encoding', 'Content-Length: 5\r\nTransfer-Encoding: chunked'],
+  ] as const) {
+    it(`${name}: 502 upstream_error, logged with undici's reason, not 'upstream connect failed'`, async () => {
+      up.handler = (_req, res) => {
+        res.socket!.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${head}\r\n\r\n${completion}`);
+      };
+      const before = up.gw.logs.lines.length;
+      const r = await postJson(up.gw.url, '/v1/chat/completions', ask);
+      expect(r.status).toBe(502);
+      expect(r.json.error.code).toBe('upstream_error');
+      const lines = up.gw.logs.lines.slice(before);
+      expect(lines.filter((l) => l.msg === 'upstream connect failed; trying next endpoint')).toEqual([]);
+      expect(lines.find((l) => l.msg === 'upstream request failed')?.obj.code).toBe('UND_ERR_RES_CONTENT_LENGTH_MISMATCH');
+    });
+  }
+});
