@@ -76,17 +76,21 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
   // A partial scan would return the unscanned rest unmasked in masked_text and has_pii false for it.
   if (meter.exceeded) throw textTooLong(meter);
   const { masked, placeholders } = maskText(text, entities);
+  // Each entity's placeholder by its span (the first made for it): a search of the list per entity
+  // was entities^2, 0.8 s of one core for 27,000 short e-mails within the PII budget.
+  const bySpan = new Map<string, string>();
+  for (const x of placeholders) if (!bySpan.has(`${x.start}:${x.end}`)) bySpan.set(`${x.start}:${x.end}`, x.placeholder);
   const withPositions = opts.return_positions !== false;
   return {
     has_pii: entities.length > 0,
     entities: entities.map((e) => {
-      const p = placeholders.find((x) => x.start === e.start && x.end === e.end);
+      const placeholder = bySpan.get(`${e.start}:${e.end}`);
       return {
         type: e.type,
         value: text.slice(e.start, e.end),
         confidence: e.confidence,
         ...(withPositions ? { start_position: e.start, end_position: e.end } : {}),
-        masked_value: p?.placeholder ?? `<${e.type}>`,
+        masked_value: placeholder ?? `<${e.type}>`,
       };
     }),
     ...(opts.mask_entities ? { masked_text: masked } : {}),
