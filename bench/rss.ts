@@ -1,7 +1,7 @@
 // Where semroute's resident memory goes, and A/B of launch settings that move it. Each variant runs in
 // a fresh process per round (RSS depends on the process's history), variants interleaved, order
 // alternating by round:
-//   npx tsx bench/rss.ts [--rounds 4] [--seconds 5] [--conns 32] [--stream] VARIANT...
+//   npx tsx bench/rss.ts [--rounds 4] [--seconds 5] [--conns 32] [--stream] [--file bare-proxy.ts] VARIANT...
 // A VARIANT is `label`, `label:ENV=v,ENV2=v` or `label:ENV=v+--node-flag+--other-flag` (env for the
 // server process only), e.g. `base arena2:MALLOC_ARENA_MAX=2`. `base` alone is the plain launch.
 // `label@NAME...` runs a bundle saved with `npx tsx bench/ab.ts --save NAME` instead of the working tree.
@@ -48,7 +48,9 @@ async function launch(file: string, v: Variant, upstreamPort: number): Promise<C
   const saved: Record<string, string | undefined> = {};
   for (const [k, val] of Object.entries(v.env)) { saved[k] = process.env[k]; process.env[k] = val; }
   try {
-    return await startBundled(v.label, file, [String(upstreamPort)], v.flags); // fork copies process.env now
+    // bench/bare-proxy.ts (--file) takes the upstream's URL, semroute-server.ts its port.
+    const arg = values.file === 'bare-proxy.ts' ? `http://127.0.0.1:${upstreamPort}` : String(upstreamPort);
+    return await startBundled(v.label, file, [arg], v.flags); // fork copies process.env now
   } finally {
     for (const [k, val] of Object.entries(saved)) if (val === undefined) delete process.env[k]; else process.env[k] = val;
   }
