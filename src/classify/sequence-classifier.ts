@@ -3,7 +3,7 @@
 import type { ClassifyOptions, ClassResult, SequenceClassifier } from './types.ts';
 import type { LoadedPack, PackOutput } from './pack-loader.ts';
 import { argmax, slice32, softmax } from './softmax.ts';
-import { boundText, cleanInput } from './text.ts';
+import { boundText, cleanInput, readablePrefix } from './text.ts';
 
 /** Whether the pack's output must go through softmax: explicit in the manifest, else by output name. */
 export function outputIsLogits(pack: LoadedPack): boolean {
@@ -12,7 +12,7 @@ export function outputIsLogits(pack: LoadedPack): boolean {
 }
 
 export async function runPack(pack: LoadedPack, text: unknown, opts?: ClassifyOptions): Promise<PackOutput> {
-  const clean = cleanInput(text);
+  const clean = cleanInput(typeof text === 'string' ? readablePrefix(text, pack.manifest.max_length) : text);
   return pack.coRun && !opts?.part ? pack.coRun.run(pack, clean) : runPackAlone(pack, clean);
 }
 
