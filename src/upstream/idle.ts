@@ -94,33 +94,46 @@ class TimedIdleWatch implements IdleWatch {
   }
 
   reader(reader: BodyReader): BodyReader {
-    let stalled: Promise<never> | undefined;
-    const stall = () =>
-      (stalled ??= new Promise<never>((_, reject) => {
-        this.onFire = (err) => {
-          // Rejected before the cancel, whose clean "done" would otherwise win the race.
-          reject(err);
-          reader.cancel(err).catch(() => {});
-        };
-      }));
     const ms = this.ms;
+    // One promise per read, settled by the read or by the idle timer. Not Promise.race against one
+    // pending promise kept for the whole stream: each race added a reaction to that promise, and each
+    // reaction held its read's result, so a stream kept every chunk it had passed until it ended (a
+    // client reading a fast endless stream: +1 byte of heap per byte sent, 4 GB and an OOM crash).
     return {
-      read: async () => {
+      read: () => {
         this.waiting();
-        let r: ReadableStreamReadResult<Uint8Array>;
-        try {
-          r = await Promise.race([reader.read(), stall()]);
-        } catch (err) {
-          this.dispose();
-          throw this.fired ? new UpstreamIdleError(ms) : err;
-        }
-        this.waitingSince = 0;
-        if (this.fired) {
-          this.dispose();
-          throw new UpstreamIdleError(ms);
-        }
-        if (r.done) this.dispose();
-        return r;
+        return new Promise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) => {
+          let settled = false;
+          this.onFire = (err) => {
+            if (settled) return;
+            settled = true;
+            this.dispose();
+            // Rejected before the cancel, whose clean "done" would otherwise win the race.
+            reject(err);
+            reader.cancel(err).catch(() => {});
+          };
+          reader.read().then(
+            (r) => {
+              if (settled) return;
+              settled = true;
+              this.onFire = undefined;
+              this.waitingSince = 0;
+              if (this.fired) {
+                this.dispose();
+                reject(new UpstreamIdleError(ms));
+                return;
+              }
+              if (r.done) this.dispose();
+              resolve(r);
+            },
+            (err: unknown) => {
+              if (settled) return;
+              settled = true;
+              this.dispose();
+              reject(this.fired ? new UpstreamIdleError(ms) : err);
+            },
+          );
+        });
       },
       cancel: (reason) => {
         this.dispose();
