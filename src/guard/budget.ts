@@ -42,6 +42,11 @@ export class BudgetMeter {
     return true;
   }
 
+  /** Whether `texts` more texts of `chars` characters in all would still fit (nothing is reserved). */
+  fits(texts: number, chars: number): boolean {
+    return this.texts + texts <= this.budget.maxTexts && this.chars + chars <= this.budget.maxChars;
+  }
+
   private fail(): false {
     this.exceeded = true;
     return false;

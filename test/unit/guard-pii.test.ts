@@ -27,9 +27,9 @@ describe('scanPii', () => {
     expect(none[0]).toEqual([]);
   });
 
-  it('stops at the budget and flags the meter', async () => {
+  it('stops at the budget and flags the meter (under allow: under block nothing is scanned, guard-pii-budget-block)', async () => {
     const d = fakePii({ maxChars: 10_000 });
-    const meter = new BudgetMeter({ maxChars: 100, maxTexts: 10, onExceed: 'block' });
+    const meter = new BudgetMeter({ maxChars: 100, maxTexts: 10, onExceed: 'allow' });
     const r = await scanPii(d, ['a@b.co ' + filler(80), 'c@d.co ' + filler(80)], { meter });
     expect(r[0].length).toBe(1);
     expect(r[1].length).toBe(0);
