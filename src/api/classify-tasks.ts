@@ -63,7 +63,18 @@ export async function intentTask(deps: AppDeps, text: string, opts: Options, pac
   return out;
 }
 
-export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
+/** Scan budgets of one request, shared by its texts (a batch: budget.ts counts per request). */
+export interface RequestMeters {
+  pii: BudgetMeter;
+  security: BudgetMeter;
+}
+
+export function requestMeters(deps: AppDeps): RequestMeters {
+  const s = guardSettings(deps.config);
+  return { pii: new BudgetMeter(s.piiBudget), security: new BudgetMeter(s.budget) };
+}
+
+export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?: string, shared?: BudgetMeter) {
   const detector = deps.classifiers.pii(pack ?? deps.config.packs.pii);
   if (!detector) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', 'The PII pack is not loaded.');
   const t0 = deps.clock.now();
@@ -71,7 +82,7 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
   // Unset in the request: the cut the gateway's PII policy uses (classifier.pii_model.threshold, else the pack's own).
   const threshold = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : settings.piiThreshold;
   const types = Array.isArray(opts.entity_types) ? opts.entity_types.filter((t): t is string => typeof t === 'string') : undefined;
-  const meter = new BudgetMeter(settings.piiBudget);
+  const meter = shared ?? new BudgetMeter(settings.piiBudget);
   const [entities] = await scanPii(detector, [text], { threshold, types, meter });
   // A partial scan would return the unscanned rest unmasked in masked_text and has_pii false for it.
   if (meter.exceeded) throw textTooLong(meter);
@@ -99,14 +110,14 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
   };
 }
 
-export async function securityTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
+export async function securityTask(deps: AppDeps, text: string, opts: Options, pack?: string, shared?: BudgetMeter) {
   const guard = deps.config.prompt_guard as { threshold?: number; positive_labels?: string[]; pack?: string } | undefined;
   const name = pack ?? guard?.pack ?? deps.config.packs.jailbreak ?? 'jailbreak';
   const clf = deps.classifiers.sequence(name);
   if (!clf) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', `Jailbreak pack "${name}" is not loaded.`);
   const t0 = deps.clock.now();
   const threshold = typeof opts.sensitivity === 'number' ? 1 - opts.sensitivity : (guard?.threshold ?? 0.7);
-  const meter = new BudgetMeter(guardSettings(deps.config).budget);
+  const meter = shared ?? new BudgetMeter(guardSettings(deps.config).budget);
   const v = await scanJailbreak(clf, [text], threshold, { positiveLabels: guard?.positive_labels, meter });
   // Safe is a statement about the whole text; an unscanned tail may hold the injection.
   if (v.incomplete && !v.blocked) throw textTooLong(meter);
@@ -122,11 +133,11 @@ export async function securityTask(deps: AppDeps, text: string, opts: Options, p
   };
 }
 
-export async function combinedTask(deps: AppDeps, text: string, tasks: string[], opts: Options, pack?: string) {
+export async function combinedTask(deps: AppDeps, text: string, tasks: string[], opts: Options, pack?: string, meters?: RequestMeters) {
   const t0 = deps.clock.now();
   const intent = tasks.includes('intent') ? await intentTask(deps, text, opts, pack) : undefined;
-  const pii = tasks.includes('pii') ? await piiTask(deps, text, opts) : undefined;
-  const security = tasks.includes('security') ? await securityTask(deps, text, opts) : undefined;
+  const pii = tasks.includes('pii') ? await piiTask(deps, text, opts, undefined, meters?.pii) : undefined;
+  const security = tasks.includes('security') ? await securityTask(deps, text, opts, undefined, meters?.security) : undefined;
   const block = security?.is_jailbreak || pii?.has_pii;
   const conf = (intent?.classification as { confidence?: number } | undefined)?.confidence;
   return {
