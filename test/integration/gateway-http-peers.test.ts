@@ -138,3 +138,35 @@ describe('an upstream answer that breaks HTTP framing', () => {
     });
   }
 });
+
+describe('a client that stops reading a fast endless stream', () => {
+  it('the gateway stops reading the upstream too (backpressure), and lets go of it when the client leaves', async () => {
+    const event = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [{ index: 0, delta: { content: 'word '.repeat(40) }, finish_reason: null }] })}\n\n`;
+    let written = 0;
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const pump = (): void => {
+        while (!res.destroyed) {
+          written += event.length;
+          if (!res.write(event)) return void res.once('drain', pump);
+        }
+      };
+      pump();
+    };
+    const body = JSON.stringify({ ...ask, stream: true });
+    const s = net.connect(up.gw.served.port, '127.0.0.1', () =>
+      s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+    );
+    s.on('error', () => {});
+    await new Promise((r) => s.once('data', r));
+    s.pause();
+    // Socket buffers on both sides fill up (a few MB on loopback), then the upstream waits on drain.
+    await new Promise((r) => setTimeout(r, 1000));
+    const settled = written;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(written - settled).toBeLessThan(1 << 20);
+    expect(settled).toBeLessThan(64 << 20);
+    s.destroy();
+    expect(await up.openSockets(0)).toBe(0);
+  });
+});
