@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { Agent } from 'undici';
+import { Agent, errors as undiciErrors } from 'undici';
 import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 
 export interface NodeUpstreamOptions {
@@ -171,6 +171,9 @@ class NodeUpstreamResponse implements UpstreamResponse {
   }
 }
 
+/** undici's codes for an answer it received and refused (HTTPParserError carries no code). */
+const MALFORMED_ANSWER = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW']);
+
 export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): UpstreamClient {
   const maxAnswerBytes = opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   const agent = new Agent({
@@ -225,9 +228,10 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       const e = err as NodeJS.ErrnoException;
       // A request undici refuses to send (an invalid header) is no fault of the endpoint: not a connect error.
       if (e.code === 'UND_ERR_INVALID_ARG') throw err;
-      // Nor is an answer that breaks HTTP framing (two Content-Lengths, Content-Length with chunked):
-      // the endpoint took the request and answered, so the POST is not sent again to the next one.
-      if (e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || e.code?.startsWith('HPE_')) throw err;
+      // Nor is an answer that breaks HTTP (two Content-Lengths, Content-Length with chunked, a head
+      // past 16 KB, a status line undici cannot parse): the endpoint took the request and answered, so
+      // the POST is not sent again to the next one.
+      if (err instanceof undiciErrors.HTTPParserError || MALFORMED_ANSWER.has(e.code ?? '')) throw err;
       throw new UpstreamConnectError(`upstream ${url.host}: ${e.code && !e.code.startsWith('UND_ERR') ? e.code : e.message}`, err);
     } finally {
       if (timer) clearTimeout(timer);
