@@ -20,6 +20,13 @@ type FetchFn = (req: Request) => Response | Promise<Response>;
 const NON_ASCII = /[^\x00-\x7f]/;
 const EMPTY = Buffer.alloc(0);
 const flushQueuedHead = (res: HeaderBytesResponse) => res.flushHeadNow();
+function disarmStall(this: HeaderBytesResponse): void {
+  this.disarmStall();
+}
+const cutStalled = (res: HeaderBytesResponse) => {
+  res.disarmStall();
+  res.destroy();
+};
 const nonAscii = (v: unknown): boolean => (typeof v === 'string' ? NON_ASCII.test(v) : Array.isArray(v) ? v.some(nonAscii) : false);
 
 /**
@@ -32,8 +39,12 @@ const nonAscii = (v: unknown): boolean => (typeof v === 'string' ? NON_ASCII.tes
  * its own as latin1; all-ASCII answers (nearly all) keep node:http's single-write path untouched.
  */
 export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> extends ServerResponse<Req> {
+  /** How long the client may leave written bytes unread before the answer is cut (0: for ever). */
+  writeStallMs = 0;
   private latin1Head = false;
   private flushQueued = false;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallHooked = false;
 
   override setHeader(name: string, value: number | string | readonly string[]): this {
     if (nonAscii(value)) this.latin1Head = true;
@@ -50,11 +61,38 @@ export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> 
   }
 
   override write(...args: any[]): boolean {
-    return (super.write as (...a: unknown[]) => boolean)(...this.asBytes(args));
+    const ok = (super.write as (...a: unknown[]) => boolean)(...this.asBytes(args));
+    if (!ok) this.armStall();
+    return ok;
   }
 
   override end(...args: any[]): this {
-    return (super.end as (...a: unknown[]) => this)(...this.asBytes(args));
+    (super.end as (...a: unknown[]) => this)(...this.asBytes(args));
+    // A large JSON answer the client does not read stays in the socket's buffer.
+    if (this.socket?.writableNeedDrain && !this.writableFinished) this.armStall();
+    return this;
+  }
+
+  /**
+   * The client stopped reading (the socket's buffer is full): the answer waits, and with it the
+   * upstream (backpressure), with no limit of its own: the idle timeout counts only the upstream's
+   * silence. Past writeStallMs without a drain the answer is cut, which cancels the upstream request.
+   * Armed only when a write meets backpressure, so an answer the client keeps up with costs no timer.
+   */
+  private armStall(): void {
+    if (!this.writeStallMs || this.stallTimer || this.destroyed) return;
+    this.stallTimer = setTimeout(cutStalled, this.writeStallMs, this);
+    if (this.stallHooked) return;
+    this.stallHooked = true;
+    this.on('drain', disarmStall);
+    this.once('finish', disarmStall);
+    this.once('close', disarmStall);
+  }
+
+  /** @internal */
+  disarmStall(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
   }
 
   /**
@@ -98,12 +136,22 @@ export const REQUEST_TIMEOUT_MS = 300_000;
 /** The same for the head alone (Node's default). */
 const HEADERS_TIMEOUT_MS = 60_000;
 
-export async function serveFetch(fetch: FetchFn, opts: { host?: string; port?: number; requestTimeoutMs?: number } = {}): Promise<Served> {
+/** How long a client may leave an answer unread (HeaderBytesResponse.armStall). */
+export const WRITE_STALL_MS = 300_000;
+
+export async function serveFetch(
+  fetch: FetchFn,
+  opts: { host?: string; port?: number; requestTimeoutMs?: number; writeStallMs?: number } = {},
+): Promise<Served> {
   const host = opts.host ?? '127.0.0.1';
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const stallMs = opts.writeStallMs ?? WRITE_STALL_MS;
+  class ServedResponse<Req extends IncomingMessage = IncomingMessage> extends HeaderBytesResponse<Req> {
+    override writeStallMs = stallMs;
+  }
   // Node checks both timeouts every connectionsCheckingInterval (30 s by default): a request that runs
   // over is cut up to that much later. Shorter for a short timeout (tests).
-  const serverOptions = { ServerResponse: HeaderBytesResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)) };
+  const serverOptions = { ServerResponse: ServedResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)) };
   const server = createAdaptorServer({ fetch, hostname: host, serverOptions }) as Server;
   server.requestTimeout = requestTimeout;
   server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);

@@ -173,3 +173,36 @@ describe('a client that stops reading a fast endless stream', () => {
     expect(await up.openSockets(0)).toBe(0);
   });
 });
+
+describe('a client that never reads its answer again', () => {
+  it('past the write-stall limit the answer is cut, which closes the upstream request too', async () => {
+    const event = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [{ index: 0, delta: { content: 'word '.repeat(40) }, finish_reason: null }] })}\n\n`;
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const pump = (): void => {
+        while (!res.destroyed) if (!res.write(event)) return void res.once('drain', pump);
+      };
+      pump();
+    };
+    const config = up.gw.config;
+    const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
+    const served = await serveFetch(createApp(deps).fetch, { port: 0, writeStallMs: 500 });
+    try {
+      const body = JSON.stringify({ ...ask, stream: true });
+      const s = net.connect(served.port, '127.0.0.1', () =>
+        s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+      );
+      s.on('error', () => {});
+      await new Promise((r) => s.once('data', r));
+      s.pause();
+      // A paused socket sees no close; the gateway's side tells: the answer is over, the upstream gone.
+      // (Socket buffers fill in well under a second on loopback, then the 500 ms run.)
+      expect(await up.openSockets(0, 4_000)).toBe(0);
+      expect(served.active()).toBe(0);
+      s.destroy();
+    } finally {
+      await served.close();
+      await deps.close();
+    }
+  });
+});
