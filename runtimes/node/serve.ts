@@ -156,6 +156,16 @@ export async function serveFetch(
   server.requestTimeout = requestTimeout;
   server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
   server.keepAliveTimeout = 65_000;
+  // Expect: 100-continue (curl sends it for bodies over 1 KiB): node:http answers 100 Continue at once
+  // unless asked; here it goes out when the app starts reading the body, so a request refused from its
+  // head (413 over max_body_bytes, 415, 404) is answered before the client uploads anything. node:http
+  // closes the connection after a final answer sent without the 100 (the client may not send the body).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    req.once('resume', () => {
+      if (!res.headersSent && !res.destroyed) res.writeContinue();
+    });
+    server.emit('request', req, res);
+  });
   const { port, active, close, drain } = await listen(server, opts.port ?? 0, host);
   const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return { port, url: `http://${shown}:${port}`, server, active, close, drain };

@@ -206,3 +206,41 @@ describe('a client that never reads its answer again', () => {
     }
   });
 });
+
+describe('Expect: 100-continue', () => {
+  const head = (len: number, extra = '') =>
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${len}\r\n${extra}\r\n`;
+  const exchange = (write: (s: net.Socket, got: () => string) => void) =>
+    new Promise<string>((resolve) => {
+      let got = '';
+      const s = net.connect(up.gw.served.port, '127.0.0.1', () => write(s, () => got));
+      s.on('data', (d) => (got += d));
+      s.on('error', () => {});
+      s.on('close', () => resolve(got));
+      setTimeout(() => s.destroy(), 3_000);
+    });
+
+  it('a body over max_body_bytes is refused from its head: 413 without a 100 Continue first (the client never uploads it)', async () => {
+    const got = await exchange((s) => s.write(head(up.gw.config.server.max_body_bytes + 1)));
+    expect(got).toMatch(/^HTTP\/1\.1 413 /);
+    expect(got).not.toContain('100 Continue');
+  });
+
+  it('a body the gateway reads gets its 100 Continue, then the answer', async () => {
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(completion);
+    };
+    const body = JSON.stringify(ask);
+    const got = await exchange((s, seen) => {
+      s.write(head(body.length, 'Connection: close\r\n'));
+      const send = setInterval(() => {
+        if (!seen().includes('100 Continue')) return;
+        clearInterval(send);
+        s.write(body);
+      }, 10);
+    });
+    expect(got).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(got).toContain('"content":"ok"');
+  });
+});
