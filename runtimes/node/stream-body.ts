@@ -20,36 +20,44 @@ class BodyStreamReader {
   private settle!: () => void;
   private over = false;
   private pending: ((r: ReadResult) => void) | undefined;
+  private failRead: ((err: unknown) => void) | undefined;
 
   constructor(private readonly source: BodyReader) {
     this.closed = new Promise<void>((resolve) => (this.settle = resolve));
   }
 
+  // The read's settle functions are fields and the handlers are bound once (the writer reads one at a
+  // time): a token stream reads once per event, and per-read closures were part of its cost.
   read(): Promise<ReadResult> {
     if (this.over) return Promise.resolve(DONE);
     return new Promise<ReadResult>((resolve, reject) => {
       this.pending = resolve;
-      this.source.read().then(
-        (r) => {
-          this.pending = undefined;
-          if (r.done) this.end();
-          resolve(r);
-        },
-        (err: unknown) => {
-          this.pending = undefined;
-          this.end();
-          // @hono/node-server's writer destroys the response only when the error is truthy; a falsy
-          // one would leave the client waiting on a response that never ends.
-          reject(err || new Error(`upstream body read failed (${String(err)})`));
-        },
-      );
+      this.failRead = reject;
+      this.source.read().then(this.onValue, this.onError);
     });
   }
+
+  private readonly onValue = (r: ReadResult) => {
+    const resolve = this.pending;
+    this.pending = this.failRead = undefined;
+    if (r.done) this.end();
+    // Undefined when a cancel has ended this read as done already.
+    resolve?.(r);
+  };
+
+  private readonly onError = (err: unknown) => {
+    const reject = this.failRead;
+    this.pending = this.failRead = undefined;
+    this.end();
+    // @hono/node-server's writer destroys the response only when the error is truthy; a falsy
+    // one would leave the client waiting on a response that never ends.
+    reject?.(err || new Error(`upstream body read failed (${String(err)})`));
+  };
 
   cancel(reason?: unknown): Promise<void> {
     if (this.over) return Promise.resolve();
     const pending = this.pending;
-    this.pending = undefined;
+    this.pending = this.failRead = undefined;
     this.end();
     pending?.(DONE);
     return this.source.cancel(reason);

@@ -94,52 +94,29 @@ class TimedIdleWatch implements IdleWatch {
   }
 
   reader(reader: BodyReader): BodyReader {
-    const ms = this.ms;
-    // One promise per read, settled by the read or by the idle timer. Not Promise.race against one
-    // pending promise kept for the whole stream: each race added a reaction to that promise, and each
-    // reaction held its read's result, so a stream kept every chunk it had passed until it ended (a
-    // client reading a fast endless stream: +1 byte of heap per byte sent, 4 GB and an OOM crash).
-    return {
-      read: () => {
-        this.waiting();
-        return new Promise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) => {
-          let settled = false;
-          this.onFire = (err) => {
-            if (settled) return;
-            settled = true;
-            this.dispose();
-            // Rejected before the cancel, whose clean "done" would otherwise win the race.
-            reject(err);
-            reader.cancel(err).catch(() => {});
-          };
-          reader.read().then(
-            (r) => {
-              if (settled) return;
-              settled = true;
-              this.onFire = undefined;
-              this.waitingSince = 0;
-              if (this.fired) {
-                this.dispose();
-                reject(new UpstreamIdleError(ms));
-                return;
-              }
-              if (r.done) this.dispose();
-              resolve(r);
-            },
-            (err: unknown) => {
-              if (settled) return;
-              settled = true;
-              this.dispose();
-              reject(this.fired ? new UpstreamIdleError(ms) : err);
-            },
-          );
-        });
-      },
-      cancel: (reason) => {
-        this.dispose();
-        return reader.cancel(reason);
-      },
-    };
+    return new IdleReader(this, reader);
+  }
+
+  /** For IdleReader: the pending read learns of the idle through `fire` (undefined: none is pending). */
+  arm(fire: ((err: UpstreamIdleError) => void) | undefined): void {
+    this.waiting();
+    this.onFire = fire;
+  }
+
+  /** For IdleReader: a read of the upstream settled; false when the idle fired meanwhile. */
+  settled(done: boolean): boolean {
+    this.onFire = undefined;
+    this.waitingSince = 0;
+    if (this.fired) {
+      this.dispose();
+      return false;
+    }
+    if (done) this.dispose();
+    return true;
+  }
+
+  idleError(): UpstreamIdleError {
+    return new UpstreamIdleError(this.ms);
   }
 
   async text(res: UpstreamResponse): Promise<string> {
@@ -161,4 +138,68 @@ class TimedIdleWatch implements IdleWatch {
       this.dispose();
     }
   }
+}
+
+/**
+ * A body reader under the watch. One promise per read, settled by the read or by the idle timer. Not
+ * Promise.race against one pending promise kept for the whole stream: each race added a reaction to
+ * that promise, and each reaction held its read's result, so a stream kept every chunk it had passed
+ * until it ended (a client reading a fast endless stream: +1 byte of heap per byte sent, 4 GB and an
+ * OOM crash). The read's settle functions are fields and the handlers are bound once (reads are one
+ * at a time): a token stream reads once per event, and per-read closures were part of its cost.
+ */
+class IdleReader implements BodyReader {
+  private resolve: ((r: ReadableStreamReadResult<Uint8Array>) => void) | undefined;
+  private reject: ((err: unknown) => void) | undefined;
+
+  constructor(
+    private readonly watch: TimedIdleWatch,
+    private readonly src: BodyReader,
+  ) {}
+
+  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    this.watch.arm(this.fire);
+    return new Promise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.src.read().then(this.onRead, this.onError);
+    });
+  }
+
+  cancel(reason?: unknown): Promise<void> {
+    this.watch.dispose();
+    return this.src.cancel(reason);
+  }
+
+  /** Hands over the pending read's reject (undefined when none is pending) and forgets the read. */
+  private take(): ((err: unknown) => void) | undefined {
+    const reject = this.reject;
+    this.resolve = this.reject = undefined;
+    return reject;
+  }
+
+  private readonly fire = (err: UpstreamIdleError) => {
+    const reject = this.take();
+    if (!reject) return;
+    this.watch.dispose();
+    // Rejected before the cancel, whose clean "done" would otherwise win.
+    reject(err);
+    this.src.cancel(err).catch(() => {});
+  };
+
+  private readonly onRead = (r: ReadableStreamReadResult<Uint8Array>) => {
+    const resolve = this.resolve;
+    const reject = this.take();
+    // The idle fired first (its reject went out): this late result of the cancelled read is dropped.
+    if (!resolve || !reject) return;
+    if (this.watch.settled(r.done === true)) resolve(r);
+    else reject(this.watch.idleError());
+  };
+
+  private readonly onError = (err: unknown) => {
+    const reject = this.take();
+    if (!reject) return;
+    this.watch.dispose();
+    reject(this.watch.fired ? this.watch.idleError() : err);
+  };
 }

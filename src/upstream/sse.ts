@@ -63,25 +63,52 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   let reported = false;
   let upstreamDone = false;
   const chunk = (value: Uint8Array): ReadableStreamReadResult<Uint8Array> => ({ done: false, value });
+
+  // Not the upstream read (a tap, the assembly for done taps, the watch): still the answer's end.
+  // Reported once (the request's log line and error metric; on Node nothing else prints it, see
+  // runtimes/node/stream-body.ts) and the upstream answer dropped.
+  const fail = (err: unknown): never => {
+    if (failed) throw err;
+    failed = { err };
+    if (!reported) {
+      reported = true;
+      watch.onError(err);
+    }
+    if (!upstreamDone) reader.cancel(err).catch(() => {});
+    throw err;
+  };
+  // Each read is one upstream read and a synchronous step over its result (no async frames: on a
+  // token stream this runs once per event, and each promise layer costs there). A rewriting read
+  // that completes no event reads on.
+  const step = (r: ReadableStreamReadResult<Uint8Array>): ReadableStreamReadResult<Uint8Array> | Promise<ReadableStreamReadResult<Uint8Array>> => {
+    try {
+      return afterRead(r) ?? pull();
+    } catch (err) {
+      return fail(err);
+    }
+  };
+  const upstreamFailed = (err: unknown): ReadableStreamReadResult<Uint8Array> => {
+    try {
+      return readFailed(err);
+    } catch (e) {
+      return fail(e);
+    }
+  };
+  // A read that throws instead of rejecting fails as a rejected one would.
+  const pull = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    let p: Promise<ReadableStreamReadResult<Uint8Array>>;
+    try {
+      p = reader.read();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    return p.then(step, upstreamFailed);
+  };
   return {
-    async read() {
-      if (failed) throw failed.err;
-      if (ended) return DONE;
-      try {
-        return await next();
-      } catch (err) {
-        if (failed) throw err;
-        // Not the upstream read (a tap, the assembly for done taps): still the answer's end. Reported
-        // once (the request's log line and error metric; on Node nothing else prints it, see
-        // runtimes/node/stream-body.ts) and the upstream answer dropped.
-        failed = { err };
-        if (!reported) {
-          reported = true;
-          watch.onError(err);
-        }
-        if (!upstreamDone) reader.cancel(err).catch(() => {});
-        throw err;
-      }
+    read() {
+      if (failed) return Promise.reject(failed.err);
+      if (ended) return Promise.resolve(DONE);
+      return pull();
     },
     // Once the answer is over (ended, failed) the upstream reader is not cancelled: a cancel of a
     // finished stream is a no-op for a ReadableStream too. Before that, a cancel (the client left)
@@ -95,82 +122,79 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     },
   };
 
-  async function next(): Promise<ReadableStreamReadResult<Uint8Array>> {
-    // A rewritten stream returns only whole events: a read that completes none reads on.
-    for (;;) {
-      let r: ReadableStreamReadResult<Uint8Array>;
-      try {
-        r = await reader.read();
-      } catch (err) {
-        // Cancelled while this read waited: the cancel has reported the answer's end already.
-        if (ended) return DONE;
-        upstreamDone = reported = true;
-        watch.onError(err);
-        const last = watch.endWith?.(err);
-        if (last === undefined) {
-          failed = { err };
-          throw err;
-        }
-        ended = true;
-        // A partial event the client already has is ended first, so the added event stands alone.
-        return chunk(ENCODER.encode(atBoundary() ? last : `\n\n${last}`));
-      }
-      // A web stream's reader ends a pending read as done on cancel: that is the client's leave
-      // (reported by cancel), not the upstream's end, so no onEnd and no done taps on a cut answer.
-      if (ended) return DONE;
-      if (r.done) {
-        ended = upstreamDone = true;
-        const rest = splitter?.finish();
-        let out = rest ? tapped!.event(rest) : undefined;
-        // An upstream that ends without [DONE]: what the taps hold still goes out.
-        const held = tapped?.end();
-        if (held) out = out === undefined ? held.slice(0, -2) : `${out}\n\n${held.slice(0, -2)}`;
-        const tailText = tail?.text();
-        last = tailText !== undefined ? (findUsage(tailText) ?? tapped?.last) : tapped!.last;
-        // Without taps only the tail is kept: an error event is the answer's last one, so it is there.
-        const errored = (tapped?.errored ?? false) || (tailText !== undefined && hasErrorEvent(tailText));
-        // The events as the client got them (after any tap rewrote chunks); an unparseable event
-        // makes the answer unassemblable, so nothing is stored from it.
-        const events = tapped?.events ?? [];
-        const completion = tapped ? assembleChunks(events) : undefined;
-        reported = true;
-        watch.onEnd({ events, last, completion, oversized: tapped ? !tapped.recording : false, errored });
-        return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
-      }
-      if (first) {
-        first = false;
-        watch.onFirstByte();
-      }
-      if (tail) {
-        tail.push(r.value);
-        return r;
-      }
-      let out = '';
-      for (const ev of splitter!.push(decoder!.decode(r.value))) out += `${tapped!.event(ev)}\n\n`;
-      if (!rewrite) {
-        // Only recorded, and too long to record (an event that never ends counts): read on as an
-        // uncollected answer, whose tail still gives the usage.
-        tapped!.limit(splitter!.pendingLength);
-        if (!tapped!.recording) {
-          splitter!.finish();
-          tail = new ByteTail();
-          tail.push(r.value);
-        }
-        return r;
-      }
-      const released = releaseOversized(splitter!, tapped!);
-      if (released !== undefined) {
-        // What this read completed, what the taps held, the held event, then a character cut at the
-        // end of this read: from here on the answer is an uncollected one (its tail gives the usage).
-        const value = decoder!.encodeThenCut(out + released);
-        rewrite = false;
-        tail = new ByteTail();
-        tail.push(value);
-        watch.onRewriteStopped?.();
-        return chunk(value);
-      }
-      if (out) return chunk(ENCODER.encode(out));
+  /** The upstream read failed: the answer ends with the watch's last event, or fails as the read did. */
+  function readFailed(err: unknown): ReadableStreamReadResult<Uint8Array> {
+    // Cancelled while this read waited: the cancel has reported the answer's end already.
+    if (ended) return DONE;
+    upstreamDone = reported = true;
+    watch.onError(err);
+    const last = watch.endWith?.(err);
+    if (last === undefined) {
+      failed = { err };
+      throw err;
     }
+    ended = true;
+    // A partial event the client already has is ended first, so the added event stands alone.
+    return chunk(ENCODER.encode(atBoundary() ? last : `\n\n${last}`));
+  }
+
+  /** The next bytes for the client from one upstream read; undefined when a rewriting read completed no event. */
+  function afterRead(r: ReadableStreamReadResult<Uint8Array>): ReadableStreamReadResult<Uint8Array> | undefined {
+    // A web stream's reader ends a pending read as done on cancel: that is the client's leave
+    // (reported by cancel), not the upstream's end, so no onEnd and no done taps on a cut answer.
+    if (ended) return DONE;
+    if (r.done) {
+      ended = upstreamDone = true;
+      const rest = splitter?.finish();
+      let out = rest ? tapped!.event(rest) : undefined;
+      // An upstream that ends without [DONE]: what the taps hold still goes out.
+      const held = tapped?.end();
+      if (held) out = out === undefined ? held.slice(0, -2) : `${out}\n\n${held.slice(0, -2)}`;
+      const tailText = tail?.text();
+      last = tailText !== undefined ? (findUsage(tailText) ?? tapped?.last) : tapped!.last;
+      // Without taps only the tail is kept: an error event is the answer's last one, so it is there.
+      const errored = (tapped?.errored ?? false) || (tailText !== undefined && hasErrorEvent(tailText));
+      // The events as the client got them (after any tap rewrote chunks); an unparseable event
+      // makes the answer unassemblable, so nothing is stored from it.
+      const events = tapped?.events ?? [];
+      const completion = tapped ? assembleChunks(events) : undefined;
+      reported = true;
+      watch.onEnd({ events, last, completion, oversized: tapped ? !tapped.recording : false, errored });
+      return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
+    }
+    if (first) {
+      first = false;
+      watch.onFirstByte();
+    }
+    if (tail) {
+      tail.push(r.value);
+      return r;
+    }
+    let out = '';
+    for (const ev of splitter!.push(decoder!.decode(r.value))) out += `${tapped!.event(ev)}\n\n`;
+    if (!rewrite) {
+      // Only recorded, and too long to record (an event that never ends counts): read on as an
+      // uncollected answer, whose tail still gives the usage.
+      tapped!.limit(splitter!.pendingLength);
+      if (!tapped!.recording) {
+        splitter!.finish();
+        tail = new ByteTail();
+        tail.push(r.value);
+      }
+      return r;
+    }
+    const released = releaseOversized(splitter!, tapped!);
+    if (released !== undefined) {
+      // What this read completed, what the taps held, the held event, then a character cut at the
+      // end of this read: from here on the answer is an uncollected one (its tail gives the usage).
+      const value = decoder!.encodeThenCut(out + released);
+      rewrite = false;
+      tail = new ByteTail();
+      tail.push(value);
+      watch.onRewriteStopped?.();
+      return chunk(value);
+    }
+    return out ? chunk(ENCODER.encode(out)) : undefined;
   }
 }
 
