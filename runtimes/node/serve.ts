@@ -156,7 +156,7 @@ export async function serveFetch(
   server.requestTimeout = requestTimeout;
   server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
   server.keepAliveTimeout = 65_000;
-  // Expect: 100-continue (curl sends it for bodies over 1 KiB): node:http answers 100 Continue at once
+  // Expect: 100-continue (curl 7.88 sends it for bodies over 1 MiB): node:http answers 100 Continue at once
   // unless asked; here it goes out when the app starts reading the body, so a request refused from its
   // head (413 over max_body_bytes, 415, 404) is answered before the client uploads anything. node:http
   // closes the connection after a final answer sent without the 100 (the client may not send the body).
