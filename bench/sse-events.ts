@@ -9,7 +9,10 @@
 // Prints per build and concurrency the medians over rounds of: server CPU per stream and per event (the
 // process in front of the client; for `direct` the upstream itself), events/s at the client, and the
 // reads the client saw per stream (fewer than the events when the proxy or the network merged writes).
-// --pii: the request carries an e-mail address, so semroute's PII restore tap rewrites the stream.
+// --pii: semroute masks e-mail addresses and restores them in answers (SEMROUTE_BENCH_PII_RESTORE, see
+// bench/semroute-server.ts) and the request carries one, so the restore tap rewrites every event.
+// --cache: semroute's semantic cache on (SEMROUTE_BENCH_CACHE) and a new question per stream, so every
+// answer is recorded and stored (no hits). Both apply to semroute builds only.
 // --help: this text.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -29,6 +32,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '5' },
     'gap-ms': { type: 'string', default: '0' },
     pii: { type: 'boolean', default: false },
+    cache: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -42,7 +46,10 @@ const events = Number(values.events);
 const streams = Number(values.streams);
 const names = positionals.length ? positionals : ['direct', 'bare', 'current'];
 const content = values.pii ? 'Write a long story about a lighthouse keeper; send it to jane.doe@example.com.' : 'Write a long story about a lighthouse keeper.';
-const BODY = Buffer.from(JSON.stringify({ model: 'MoM', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content }] }));
+let asked = 0;
+const body = () =>
+  Buffer.from(JSON.stringify({ model: 'MoM', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: values.cache ? `${content} Part ${++asked}.` : content }] }));
+const semrouteEnv = { ...MALLOC_ENV, ...(values.pii ? { SEMROUTE_BENCH_PII_RESTORE: '1' } : {}), ...(values.cache ? { SEMROUTE_BENCH_CACHE: '1' } : {}) };
 
 const upstream = await start('upstream', 'sse-upstream.ts', [String(events), values['gap-ms']]);
 const servers = new Map<string, Child>();
@@ -52,7 +59,7 @@ for (const name of names) {
   else if (name === 'raw') servers.set(name, await start('raw', 'raw-proxy.ts', [`http://127.0.0.1:${upstream.port}`]));
   else {
     const file = name === 'current' ? await bundle('semroute-server.ts') : `${root}dist/bench/ab-${name}.mjs`;
-    servers.set(name, await startBundled(name, file, [String(upstream.port)], nodeFlags, { ...MALLOC_ENV }));
+    servers.set(name, await startBundled(name, file, [String(upstream.port)], nodeFlags, semrouteEnv));
   }
 }
 
@@ -70,6 +77,7 @@ async function load(port: number, conns: number, total: number): Promise<Run> {
   const run: Run = { seconds: 0, events: 0, reads: 0, errors: 0 };
   const one = () =>
     new Promise<void>((resolve) => {
+      const BODY = body();
       const req = http.request(
         { host: '127.0.0.1', port, path: '/v1/chat/completions', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': BODY.length } },
         (res) => {
@@ -143,7 +151,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
 const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 console.log(
   `${events} one-token events per stream (+ first, finish, usage, [DONE]), ${streams} streams per measurement, gap ${values['gap-ms']} ms, ` +
-    `${values.rounds} rounds, medians (per-event = CPU / events the client got)${values.pii ? ', PII restore on' : ''}`,
+    `${values.rounds} rounds, medians (per-event = CPU / events the client got)${values.pii ? ', PII restore on' : ''}${values.cache ? ', cache recording' : ''}`,
 );
 console.log('build / conns          cpu/stream   cpu/event   events/s   reads/stream   upstream cpu/event   [cpu/event per round]');
 for (const [key, r] of rows) {

@@ -8,6 +8,11 @@ type Obj = Record<string, unknown>;
 export function ssePayloads(events: readonly string[]): string[] {
   const out: string[] = [];
   for (const ev of events) {
+    // The usual event, one data line: what the general path gives, without splitting (once per token).
+    if (ev.startsWith('data:') && !ev.includes('\n')) {
+      out.push(ev.slice(5).trimStart());
+      continue;
+    }
     const lines = ev.split('\n').filter((l) => l.startsWith('data:'));
     if (lines.length === 0 && !ev.startsWith(':') && !/^(event|id|retry):/.test(ev) && ev.trim()) out.push(ev.trim());
     else if (lines.length) out.push(lines.map((l) => l.slice(5).trimStart()).join('\n'));

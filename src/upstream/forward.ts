@@ -112,6 +112,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   if (contentType.includes('text/event-stream')) {
     let ttftMs: number | undefined;
     const body = watchReader(idle.reader(res.reader ? res.reader() : res.body.getReader()), ctx.taps, {
+      // Only done taps read the events and the completion (usage comes from `last`).
+      events: ctx.taps.some((t) => t.done),
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },

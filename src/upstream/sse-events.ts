@@ -17,7 +17,7 @@ export class SseEventSplitter {
     text = this.pendingCr + text;
     this.pendingCr = text.endsWith('\r') ? '\r' : '';
     if (this.pendingCr) text = text.slice(0, -1);
-    text = text.replace(/\r\n?/g, '\n');
+    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
     const prev = this.parts.length ? this.parts[this.parts.length - 1]! : '';
     // A blank line may also start with the previous piece's last '\n'.
     const straddles = prev.endsWith('\n') && text.startsWith('\n');
@@ -87,10 +87,12 @@ export interface ParsedEvent {
 }
 
 export function parseEvent(raw: string): ParsedEvent {
-  const lines = raw.split('\n');
-  const dataLines = lines.filter((l) => l.startsWith('data:'));
+  // The usual event is one data line: the same result without splitting and joining (once per token).
+  const single = raw.startsWith('data:') && !raw.includes('\n');
+  const lines = single ? [raw] : raw.split('\n');
+  const dataLines = single ? lines : lines.filter((l) => l.startsWith('data:'));
   if (!dataLines.length) return { lines };
-  const data = dataLines.map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n').trim();
+  const data = single ? raw.slice(raw.startsWith('data: ') ? 6 : 5).trim() : dataLines.map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n').trim();
   if (data === '[DONE]') return { lines, data };
   try {
     const obj: unknown = JSON.parse(data);
@@ -108,6 +110,7 @@ export function isErrorChunk(o: Record<string, unknown>): boolean {
 
 /** The event with its payload replaced by `chunk`; comment, event: and id: lines are kept. */
 export function withChunk(ev: ParsedEvent, chunk: Record<string, unknown>): string {
+  if (ev.lines.length === 1 && ev.lines[0]!.startsWith('data:')) return `data: ${JSON.stringify(chunk)}`;
   return ev.lines.filter((l) => !l.startsWith('data:')).concat(`data: ${JSON.stringify(chunk)}`).join('\n');
 }
 
@@ -158,9 +161,14 @@ export class TappedEvents {
   private recordingOn = true;
   private recorded = 0;
 
+  /**
+   * `keep` false: events are not kept (`events` stays empty, `recording` true), for a reader whose
+   * answer no done tap reads: a rewrite alone (PII restore without the cache) needs none of them.
+   */
   constructor(
     private readonly taps: readonly ResponseTap[],
     private readonly maxRecorded = MAX_RECORDED_CHARS,
+    private readonly keep = true,
   ) {
     this.rewrite = taps.some((t) => t.chunk);
   }
@@ -184,7 +192,7 @@ export class TappedEvents {
   }
 
   private record(ev: string): void {
-    if (!this.recordingOn) return;
+    if (!this.recordingOn || !this.keep) return;
     this.recorded += ev.length;
     if (this.recorded > this.maxRecorded) this.stop();
     else this.events.push(ev);
@@ -201,6 +209,13 @@ export class TappedEvents {
    * payload is rewritten.
    */
   event(raw: string): string {
+    // Nothing rewrites: the event goes on as it came, and it is read only for `usage` and an error.
+    // An event whose text names neither (nor escapes a character, which a key could hide behind) is
+    // not parsed: on a token stream that is nearly every event.
+    if (!this.rewrite && !raw.includes('usage') && !raw.includes('error') && !raw.includes('\\u')) {
+      this.record(raw);
+      return raw;
+    }
     const ev = parseEvent(raw);
     if (ev.data === '[DONE]') {
       const held = this.end();

@@ -4,7 +4,7 @@ import type { ResponseTap } from '../pipeline/context.ts';
 import { readerStream, type BodyReader } from './types.ts';
 // One assembler for streamed answers (content, reasoning, tool calls), shared with the cache's replay.
 import { assembleChunks } from '../cache/sse.ts';
-import { isErrorChunk, releaseOversized, SseEventSplitter, TappedEvents } from './sse-events.ts';
+import { isErrorChunk, MAX_RECORDED_CHARS, releaseOversized, SseEventSplitter, TappedEvents } from './sse-events.ts';
 import { Utf8Stream } from './utf8-stream.ts';
 
 export interface StreamWatch {
@@ -16,6 +16,12 @@ export interface StreamWatch {
   onError(err: unknown): void;
   /** After onError: SSE text to end the stream with (then close) instead of erroring it. */
   endWith?(err: unknown): string | undefined;
+  /**
+   * false: onEnd's `events` and `completion` are not wanted (given empty / undefined), so a rewriting
+   * watch neither keeps every event nor parses them all again at the end. The forwarder says so when
+   * no done tap (the cache store) reads the answer; `last` (usage) and `errored` are given as always.
+   */
+  readonly events?: boolean;
   /** Once, when rewriting stopped because one event outgrew its bound (sse-events.ts): the rest passes untouched. */
   onRewriteStopped?(): void;
 }
@@ -38,8 +44,10 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   // Only a collecting watch decodes as it goes (one decoder per answer: it keeps a split character).
   const decoder = collect ? new Utf8Stream() : undefined;
   const splitter = collect ? new SseEventSplitter() : undefined;
-  // Events read through the taps and recorded as sent (shared with ext_proc's STREAMED body).
-  const tapped = collect ? new TappedEvents(taps) : undefined;
+  // Events read through the taps and recorded as sent (shared with ext_proc's STREAMED body); kept
+  // and assembled for onEnd unless the watch says it reads neither (watch.events).
+  const keep = watch.events !== false;
+  const tapped = collect ? new TappedEvents(taps, MAX_RECORDED_CHARS, keep) : undefined;
   let first = true;
   let last: Record<string, unknown> | undefined;
   // Without taps only the last chunks are kept (at least TAIL_BYTES), to find `usage` in the final
@@ -157,7 +165,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       // The events as the client got them (after any tap rewrote chunks); an unparseable event
       // makes the answer unassemblable, so nothing is stored from it.
       const events = tapped?.events ?? [];
-      const completion = tapped ? assembleChunks(events) : undefined;
+      const completion = tapped && keep ? assembleChunks(events) : undefined;
       reported = true;
       watch.onEnd({ events, last, completion, oversized: tapped ? !tapped.recording : false, errored });
       return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
