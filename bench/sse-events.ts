@@ -2,10 +2,10 @@
 // each event its own write, then finish, usage and [DONE]) read (a) from the upstream direct, (b) through
 // the bare Hono + fetch proxy, (c) through semroute (bundled, as bench/servers.ts starts it), and, when
 // named, `raw` (bench/raw-proxy.ts: node:http + undici.request + pipe, the floor of one read and one
-// write per event) and any
-// saved semroute bundle (npx tsx bench/ab.ts --save NAME), interleaved round by round (order alternating).
+// write per event) and any saved semroute bundle (npx tsx bench/ab.ts --save NAME), interleaved round
+// by round (order alternating). BENCHMARKS.md "CPU per streamed SSE event" has the runs.
 //   npx tsx bench/sse-events.ts [direct bare raw current NAME...] [--events 1000] [--conns 1,8] [--streams 40]
-//                               [--rounds 5] [--gap-ms 0] [--pii] [-- node flags for the semroute processes]
+//                               [--rounds 5] [--gap-ms 0] [--pii] [--cache] [-- node flags for semroute]
 // Prints per build and concurrency the medians over rounds of: server CPU per stream and per event (the
 // process in front of the client; for `direct` the upstream itself), events/s at the client, and the
 // reads the client saw per stream (fewer than the events when the proxy or the network merged writes).
