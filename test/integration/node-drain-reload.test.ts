@@ -3,34 +3,18 @@
 // process kept the start-up value, so a lowered timeout still held a rollout for the old one and a
 // raised one still cut long streams early (operator audit: 20000 -> 500 by reload, SIGTERM waited 7.7 s
 // for a stream). A real process, a watched config file, a real signal. No packs (routing off).
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { firstEventThenRest } from './helpers/sse-stream.ts';
-import { startGatewayProcess } from './helpers/gateway-process.ts';
+import { processFixture, startGatewayProcess } from './helpers/gateway-process.ts';
 
-let mock: MockServer;
-const procs: ChildProcess[] = [];
-
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  await mock?.close();
-});
+const fx = processFixture();
+const { procs } = fx;
 
 describe('drain timeout after a config reload', () => {
   it('a reload that lowers server.drain_timeout_ms: SIGTERM cuts a long stream at the new deadline', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'semroute-drain-reload-'));
-    mkdirSync(join(dir, 'packs'));
-    const config = join(dir, 'config.yaml');
-    const yaml = (drainMs: number) =>
-      `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\n` +
-      `routing: { enabled: false }\npacks: { dir: ${join(dir, 'packs')} }\nserver: { drain_timeout_ms: ${drainMs} }\n`;
+    const { file: config, base } = fx.configDir('semroute-drain-reload-');
+    const yaml = (drainMs: number) => `${base}server: { drain_timeout_ms: ${drainMs} }\n`;
     writeFileSync(config, yaml(20_000));
     const gw = await startGatewayProcess(config, [], procs);
 

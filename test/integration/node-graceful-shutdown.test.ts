@@ -2,38 +2,20 @@
 // new connections, answers /ready with 503, lets requests in flight (an SSE stream, an ext_proc
 // stream) finish up to server.drain_timeout_ms, cuts what is left at that deadline, and exits 0;
 // a second SIGTERM exits at once. No packs are loaded (routing off) so each process starts in ~1 s.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
+import { describe, expect, it } from 'vitest';
 import { completionChunks } from '../../src/mock/answers.ts';
 import { EnvoyClient, requestBody, requestHeaders } from './helpers/envoy-client.ts';
 import { firstEventThenRest } from './helpers/sse-stream.ts';
-import { startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 
-let mock: MockServer;
-const procs: ChildProcess[] = [];
-
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  await mock?.close();
-});
+const fx = processFixture();
+const { procs } = fx;
 
 async function startGateway(drainMs: number, extproc = false): Promise<GatewayProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'semroute-drain-'));
-  mkdirSync(join(dir, 'packs'));
-  const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\n` +
-      `routing: { enabled: false }\npacks: { dir: ${join(dir, 'packs')} }\nserver: { drain_timeout_ms: ${drainMs} }\n`,
-  );
+  const { file: config, base } = fx.configDir('semroute-drain-');
+  writeFileSync(config, `${base}server: { drain_timeout_ms: ${drainMs} }\n`);
   return startGatewayProcess(config, extproc ? ['--extproc-port', '0'] : [], procs);
 }
 

@@ -3,35 +3,22 @@
 // observability.metrics.port. It used to be accepted and ignored (operator audit: /metrics still
 // served every series). Restart-only, like the metrics port: a reload that flips it says so.
 // A real process, a real config file; no packs (routing off).
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
-import { startGatewayProcess } from './helpers/gateway-process.ts';
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { processFixture, startGatewayProcess } from './helpers/gateway-process.ts';
 
-let mock: MockServer;
-const procs: ChildProcess[] = [];
+const fx = processFixture();
+const { procs } = fx;
 
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  await mock?.close();
-});
-
+const bases = new Map<string, string>();
 function writeConfig(enabled: boolean, file?: string): string {
-  const path = file ?? join(mkdtempSync(join(tmpdir(), 'semroute-metrics-off-')), 'config.yaml');
-  const packs = join(path, '..', 'packs');
-  mkdirSync(packs, { recursive: true });
-  writeFileSync(
-    path,
-    `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\n` +
-      `routing: { enabled: false }\npacks: { dir: ${packs} }\n` +
-      `observability: { metrics: { enabled: ${enabled}, port: 0 } }\n`,
-  );
+  let path = file;
+  if (!path) {
+    const c = fx.configDir('semroute-metrics-off-');
+    path = c.file;
+    bases.set(path, c.base);
+  }
+  writeFileSync(path, `${bases.get(path)}observability: { metrics: { enabled: ${enabled}, port: 0 } }\n`);
   return path;
 }
 

@@ -2,7 +2,11 @@
 // need signals, a watched config file or a real exit: its stdout and stderr are collected into one
 // string that `waitFor` polls for a log line.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startMockServer, type MockServer } from '../../../runtimes/node/mock-server.ts';
 import { REPO } from '../gateway-harness.ts';
 
 export interface GatewayProcess {
@@ -40,4 +44,33 @@ export async function startGatewayProcess(config: string, extra: string[], procs
   const port = Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*semroute listening[^\n]*\n/, 30_000))![1]);
   const extPort = extra.includes('--extproc-port') ? Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*"ext_proc listening"[^\n]*\n/))![1]) : undefined;
   return { proc, base: `http://127.0.0.1:${port}`, port, extPort, out: () => out, exit, waitFor };
+}
+
+/**
+ * The set-up the process tests share: one mock upstream per file, the processes its tests start
+ * (killed after the file), and a config folder with an empty packs folder whose YAML starts with the
+ * mock as the only endpoint and routing off (no packs: each process starts in about a second).
+ */
+export function processFixture(): { mock: () => MockServer; procs: ChildProcess[]; configDir(prefix: string): { dir: string; file: string; base: string } } {
+  let mock: MockServer | undefined;
+  const procs: ChildProcess[] = [];
+  beforeAll(async () => {
+    mock = await startMockServer();
+  });
+  afterAll(async () => {
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await mock?.close();
+  });
+  return {
+    mock: () => mock!,
+    procs,
+    configDir(prefix: string) {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      mkdirSync(join(dir, 'packs'));
+      const base =
+        `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock!.port} }]\n` +
+        `routing: { enabled: false }\npacks: { dir: ${join(dir, 'packs')} }\n`;
+      return { dir, file: join(dir, 'config.yaml'), base };
+    },
+  };
 }
