@@ -22,19 +22,25 @@ function referenceConfig(port: number, edit: (doc: Record<string, any>) => void 
 const chat = (gw: Gateway, body: Record<string, unknown>) =>
   fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-describe('default_reasoning_effort left unset (vsr.md 1.1: model_score.reasoning_effort -> default_reasoning_effort -> "medium")', () => {
-  let gw: Gateway;
+/** A gateway started before the describe block's tests and closed after them (beforeAll fills its fields in). */
+function gatewayFor(opts: () => Promise<Parameters<typeof startGateway>[0]>): Gateway {
+  const gw = {} as Gateway;
   beforeAll(async () => {
-    gw = await startGateway({
+    Object.assign(gw, await startGateway(await opts()));
+  });
+  afterAll(() => gw.close?.());
+  return gw;
+}
+
+describe('default_reasoning_effort left unset (vsr.md 1.1: model_score.reasoning_effort -> default_reasoning_effort -> "medium")', () => {
+  const gw = gatewayFor(async () => ({
       classifiers: await realClassifiers(),
       config: (port) =>
         referenceConfig(port, (doc) => {
           delete doc.default_reasoning_effort;
           doc.categories[0].model_scores = [{ model: 'gpt-oss-20b', score: 1, use_reasoning: true }];
         }),
-    });
-  });
-  afterAll(() => gw?.close());
+    }));
 
   it('a reasoning_effort family gets "medium"', async () => {
     const res = await chat(gw, { model: 'auto', messages: [{ role: 'user', content: MATH }] });
@@ -46,11 +52,7 @@ describe('default_reasoning_effort left unset (vsr.md 1.1: model_score.reasoning
 });
 
 describe('GET /api/v1 in the reference\'s shape (APIOverviewResponse: endpoints[{path,method,description}], task_types[{name,description}], links)', () => {
-  let gw: Gateway;
-  beforeAll(async () => {
-    gw = await startGateway({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) });
-  });
-  afterAll(() => gw?.close());
+  const gw = gatewayFor(async () => ({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) }));
 
   it('endpoints and task_types are objects a typed client decodes; links name the docs', async () => {
     const res = await fetch(`${gw.url}/api/v1`);
@@ -69,11 +71,7 @@ describe('GET /api/v1 in the reference\'s shape (APIOverviewResponse: endpoints[
 describe('GET /info/models field types as the reference\'s ModelInfo / SystemInfo (vsr.md 2.5)', () => {
   // Go decodes metadata into map[string]string and memory_usage into string: a number in either makes
   // the whole body undecodable for a typed client.
-  let gw: Gateway;
-  beforeAll(async () => {
-    gw = await startGateway({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) });
-  });
-  afterAll(() => gw?.close());
+  const gw = gatewayFor(async () => ({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) }));
 
   it('metadata values and memory_usage are strings; the byte counts stay numbers beside them', async () => {
     const info = (await (await fetch(`${gw.url}/info/models`)).json()) as any;
@@ -94,18 +92,14 @@ describe('GET /info/models field types as the reference\'s ModelInfo / SystemInf
 describe('classifier.pii_model.threshold left unset: /api/v1/classify/pii judges as the gateway\'s PII policy does', () => {
   // The API's comment promised one judgement for both; unset, the policy used the pack's threshold and
   // the API 0.7, so a request the gateway refused as PII was has_pii: false through the API.
-  let gw: Gateway;
-  beforeAll(async () => {
-    gw = await startGateway({
+  const gw = gatewayFor(async () => ({
       classifiers: await realClassifiers(),
       config: (port) =>
         referenceConfig(port, (doc) => {
           delete doc.classifier.pii_model.threshold;
           doc.model_config.qwen3.pii_policy = { allow_by_default: false, pii_types_allowed: [] };
         }),
-    });
-  });
-  afterAll(() => gw?.close());
+    }));
 
   it('a name the policy blocks is PII for the API too, and the other way round', async () => {
     for (const text of ['I met Jordan at the station yesterday', 'Send it to Dr. Alvarez in Springfield', 'What is the boiling point of water?']) {
@@ -117,11 +111,7 @@ describe('classifier.pii_model.threshold left unset: /api/v1/classify/pii judges
 });
 
 describe('options.return_probabilities (vsr.md 2.5): probabilities only when asked for, as the reference', () => {
-  let gw: Gateway;
-  beforeAll(async () => {
-    gw = await startGateway({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) });
-  });
-  afterAll(() => gw?.close());
+  const gw = gatewayFor(async () => ({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port) }));
   const post = async (path: string, body: unknown) =>
     (await (await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as any;
 
@@ -136,12 +126,8 @@ describe('options.return_probabilities (vsr.md 2.5): probabilities only when ask
 });
 
 describe('routing_decision and low_confidence_count cut at 0.7 unless the request says otherwise (vsr.md 2.5: "threshold default 0.7")', () => {
-  let gw: Gateway;
-  beforeAll(async () => {
-    // The bundled config's category threshold (0.5) is below the API's 0.7, so the two cuts differ.
-    gw = await startGateway({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port, (doc) => (doc.classifier.category_model.threshold = 0.5)) });
-  });
-  afterAll(() => gw?.close());
+  // The bundled config's category threshold (0.5) is below the API's 0.7, so the two cuts differ.
+  const gw = gatewayFor(async () => ({ classifiers: await realClassifiers(), config: (port) => referenceConfig(port, (doc) => (doc.classifier.category_model.threshold = 0.5)) }));
   const post = async (path: string, body: unknown) =>
     (await (await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as any;
 
@@ -164,18 +150,14 @@ describe('routing_decision and low_confidence_count cut at 0.7 unless the reques
 describe('pii_types_allowed written with the reference\'s type names (vsr.md 3) covers what semroute detects', () => {
   // The PII pack splits an honorific off a name ("Dr." TITLE + "Smith" PERSON, as Presidio does); the
   // reference's type list has no TITLE, so a config allowing PERSON cannot name it.
-  let gw: Gateway;
-  beforeAll(async () => {
-    gw = await startGateway({
+  const gw = gatewayFor(async () => ({
       classifiers: await realClassifiers(),
       config: (port) =>
         referenceConfig(port, (doc) => {
           doc.model_config.qwen3.pii_policy = { allow_by_default: false, pii_types_allowed: ['PERSON'] };
           doc.model_config['gpt-oss-20b'].pii_policy = { allow_by_default: false, pii_types_allowed: [] };
         }),
-    });
-  });
-  afterAll(() => gw?.close());
+    }));
 
   it('a model allowed PERSON sees "Dr. Smith"; a deny-all model is still refused it', async () => {
     const content = 'Please ask Dr. Smith about the results.';
@@ -189,11 +171,7 @@ describe('pii_types_allowed written with the reference\'s type names (vsr.md 3) 
 });
 
 describe('the reference\'s placeholder endpoints answer as it does (vsr.md 2.5: 501 in CLASSIC)', () => {
-  let gw: Gateway;
-  beforeAll(async () => {
-    gw = await startGateway({ config: (port) => referenceConfig(port) });
-  });
-  afterAll(() => gw?.close());
+  const gw = gatewayFor(async () => ({ config: (port) => referenceConfig(port) }));
 
   it('GET /metrics/classification, GET and PUT /config/classification: 501 NOT_IMPLEMENTED, documented', async () => {
     for (const [method, path] of [['GET', '/metrics/classification'], ['GET', '/config/classification'], ['PUT', '/config/classification']] as const) {
