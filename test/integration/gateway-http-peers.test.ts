@@ -11,6 +11,7 @@ import { MAX_ANSWER_BYTES } from '../../runtimes/node/upstream-client.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { EMPTY_CLASSIFIERS, captureLogger, postJson, rawRequest, testConfig } from './gateway-harness.ts';
 import { ask, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
+import { startMockServer } from '../../runtimes/node/mock-server.ts';
 
 let up: ScriptedUpstream;
 
@@ -84,6 +85,32 @@ describe('a client that stalls its request', () => {
     } finally {
       await served.close();
       await deps.close();
+    }
+  });
+});
+
+describe('the request timeout ends with the request', () => {
+  it('an SSE answer that runs well past it is not cut (the timeout counts the request, not the answer)', async () => {
+    const mock = await startMockServer();
+    const config = testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: mock.port, weight: 1 }]);
+    const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
+    const served = await serveFetch(createApp(deps).fetch, { port: 0, requestTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const res = await fetch(`${served.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-chunk-delay-ms': '250' },
+        body: JSON.stringify({ model: 'qwen3', stream: true, messages: [{ role: 'user', content: 'Tell me a long story' }] }),
+      });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      // Several request timeouts (and Node's checks, every 75 ms here) passed while it streamed.
+      expect(Date.now() - started).toBeGreaterThan(1_000);
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    } finally {
+      await served.close();
+      await deps.close();
+      await mock.close();
     }
   });
 });
