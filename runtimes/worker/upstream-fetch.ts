@@ -2,7 +2,7 @@
 // A failure before the response headers is UpstreamConnectError, so the forwarder may try the next
 // endpoint; no headers within timeoutMs is UpstreamTimeoutError. After the headers, only the
 // client's abort cancels the body (and with it the upstream's generation).
-import { UpstreamConnectError, UpstreamTimeoutError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 
 /** A fetch function: global fetch, or a service binding's fetch (`env.UPSTREAM.fetch`). */
 export type FetchFn = (input: Request) => Promise<Response>;
@@ -10,7 +10,38 @@ export type FetchFn = (input: Request) => Promise<Response>;
 // Hop-by-hop and framing headers are the runtime's business, not the forwarder's.
 const DROP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'te', 'trailer']);
 
-export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r)): UpstreamClient {
+/**
+ * Most bytes (decoded: fetch undoes content-encoding) of a non-streamed answer read into memory. An
+ * isolate has 128 MB for every request in it; fetch's text() held a 100 MB answer (or a 200 KB gzip
+ * bomb's 200 MB) as bytes and again as a string, and the isolate died with all its requests. 16 MiB is
+ * far above any chat completion (100k tokens with logprobs is a few MB) and leaves room for the string
+ * (two bytes a character when not Latin-1) and its parse. Node's limit is 64 MiB (upstream-client.ts).
+ */
+export const MAX_WORKER_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** The body read as text, refused past maxBytes (the read is cancelled: the upstream stops sending). */
+export async function readCappedText(body: ReadableStream<Uint8Array>, maxBytes: number, onData?: () => void): Promise<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    onData?.();
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      reader.cancel().catch(() => {});
+      throw new UpstreamTooLargeError(maxBytes);
+    }
+    // Decoded as it comes, so the bytes are not held beside the string.
+    parts.push(decoder.decode(value, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join('');
+}
+
+export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), maxAnswerBytes = MAX_WORKER_ANSWER_BYTES): UpstreamClient {
   return {
     async send(r: UpstreamRequest): Promise<UpstreamResponse> {
       const url = new URL(r.path, r.baseUrl);
@@ -31,7 +62,16 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r)): U
         const res = await fetchFn(new Request(url, { method: r.method, headers, body: r.body as BodyInit | undefined, signal: ctl.signal }));
         const out: Record<string, string> = {};
         res.headers.forEach((v, k) => { out[k] = v; });
-        return { status: res.status, headers: out, body: res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }) };
+        const body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        return {
+          status: res.status,
+          headers: out,
+          body,
+          // A JSON answer is read through text() (capped), never with fetch's unbounded text().
+          text: (onData) => readCappedText(body, maxAnswerBytes, onData),
+          // The idle timeout ends a stalled text() read with this: fetch's signal cancels the body.
+          abort: (reason) => ctl.abort(reason),
+        };
       } catch (err) {
         r.signal?.removeEventListener('abort', onAbort);
         if (timedOut) throw new UpstreamTimeoutError(`no response headers within ${r.timeoutMs} ms`);

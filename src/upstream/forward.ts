@@ -129,8 +129,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         if (completion) runDoneTaps(deps, ctx, { status: res.status, completion, sse: events });
         else if (oversized) runDoneTaps(deps, ctx, { status: res.status, completion: {}, oversized });
       },
-      onError(err) {
-        const reason = ctx.signal?.aborted ? 'cancellation' : err instanceof UpstreamIdleError ? 'timeout' : 'upstream_5xx';
+      onError(err, cancelled) {
+        const reason = cancelled || ctx.signal?.aborted ? 'cancellation' : err instanceof UpstreamIdleError ? 'timeout' : 'upstream_5xx';
         deps.metrics.inc('llm_request_errors_total', { model: label, reason });
         // The upstream's own failure (a cut connection, a corrupt body): why, for the operator. The
         // client sees the cut; the runtime's server does not print it (runtimes/node/stream-body.ts).

@@ -12,8 +12,11 @@ export interface StreamWatch {
   /** Called once when the upstream stream ends cleanly (not on cancel or error). */
   /** `errored`: an error event came in place of a chunk (sse-events.ts isErrorChunk). */
   onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown>; oversized?: boolean; errored?: boolean }): void;
-  /** Called once when a read of the upstream fails, or when the reader is cancelled before the end (the client left). */
-  onError(err: unknown): void;
+  /**
+   * Called once when a read of the upstream fails, or when the reader is cancelled before the end
+   * (the client left: `cancelled` true; on workerd no request signal says so, only this cancel).
+   */
+  onError(err: unknown, cancelled?: boolean): void;
   /** After onError: SSE text to end the stream with (then close) instead of erroring it. */
   endWith?(err: unknown): string | undefined;
   /**
@@ -125,7 +128,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       if (ended || failed) return Promise.resolve();
       ended = true;
       reported = true;
-      watch.onError(reason);
+      watch.onError(reason, true);
       return reader.cancel(reason);
     },
   };

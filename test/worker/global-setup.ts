@@ -10,6 +10,7 @@ import { createApp } from '../../src/app.ts';
 import { loadDefaultConfig } from '../../src/config/index.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
+import { startBigUpstream } from './big-upstream.ts';
 import type { Logger } from '../../src/observability/types.ts';
 
 export interface NodeClassification {
@@ -24,6 +25,7 @@ export interface NodeClassification {
 declare module 'vitest' {
   export interface ProvidedContext {
     mockUrl: string;
+    bigUrl: string;
     nodeDomain: NodeClassification[];
     nodeDomainMsPerRequest: number;
   }
@@ -58,8 +60,13 @@ async function nodeClassifications(): Promise<{ rows: NodeClassification[]; msPe
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const mock = await startMockServer();
   project.provide('mockUrl', mock.url);
+  const big = await startBigUpstream();
+  project.provide('bigUrl', big.url);
   const { rows, msPerRequest } = await nodeClassifications();
   project.provide('nodeDomain', rows);
   project.provide('nodeDomainMsPerRequest', msPerRequest);
-  return () => mock.close();
+  return async () => {
+    await big.close();
+    await mock.close();
+  };
 }
