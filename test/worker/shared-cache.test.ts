@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
 import { createWorkerCache, PulledCache } from '../../runtimes/worker/cache.ts';
 import type { CacheStoreNamespace, CacheStoreStub } from '../../runtimes/worker/do-cache-backend.ts';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
+import { cacheYaml } from './cache-config.ts';
 import { loadConfigText } from '../../src/config/index.ts';
 import type { CachedAnswer, CacheKeyScope } from '../../src/cache/types.ts';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
@@ -15,24 +14,6 @@ import type { Logger, Metrics } from '../../src/observability/types.ts';
 const base = env as unknown as WorkerEnv;
 const ns = base.SEMROUTE_CACHE as CacheStoreNamespace;
 const stubOf = (name: string) => ns.get(ns.idFromName(name) as never) as CacheStoreStub;
-
-// Built from the parsed default config, not by text substitution: the default documents every
-// semantic_cache key, so spliced-in lines would duplicate keys.
-function cacheYaml(objectName: string, extra = ''): string {
-  const doc = parseYaml(DEFAULT_CONFIG_YAML) as Record<string, Record<string, unknown>>;
-  const current = doc.semantic_cache ?? {};
-  doc.semantic_cache = {
-    ...current,
-    enabled: true,
-    backend_type: 'durable_object',
-    ...((extra ? parseYaml(extra) : {}) as Record<string, unknown>),
-    // load_timeout_ms: these tests check what is shared, not the bounded first load; on a loaded
-    // machine a new isolate's first load took longer than the 2 s default, so it started empty and
-    // its first lookup missed (seen in CI as x-vsr-cache-hit null).
-    durable_object: { ...(current.durable_object as object), object_name: objectName, poll_interval_ms: 0, load_timeout_ms: 60_000 },
-  };
-  return stringifyYaml(doc);
-}
 
 function recorder() {
   const warnings: string[] = [];
