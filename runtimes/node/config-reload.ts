@@ -23,6 +23,7 @@ import { perRequestPacks } from '../../src/load-classifiers.ts';
 import { buildNodeDeps, loadNodeClassifiers, modelsRoot } from './deps.ts';
 import { hash, watchFolder } from './config-watch.ts';
 import { Part } from './shared-part.ts';
+import { showServingCache } from './cache-gauge.ts';
 
 export const RELOADS_METRIC = 'semroute_config_reloads_total';
 export const LAST_SUCCESS_METRIC = 'semroute_config_last_reload_success_timestamp_seconds';
@@ -183,13 +184,13 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     const dropped = await Promise.all(names.map((k) => g.parts[k].drop()));
     const freed = names.filter((_, i) => dropped[i]);
     if (g.retired && freed.length) logger.info({ freed }, 'config reload: what the previous config used alone is freed');
+    if (g.retired && freed.includes('cache')) showServingCache(metrics, cur.deps.cache);
   };
 
   let cur = await generation(opts.initial.loaded.config);
   recordPackMetrics(metrics, cur.parts.classifiers.value);
   let lastText = opts.initial.text;
   metrics.set(LAST_SUCCESS_METRIC, {}, Date.now() / 1000);
-
   let stopped = false;
   let chain: Promise<unknown> = Promise.resolve();
 
@@ -231,6 +232,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     // The pack gauges describe the packs serving new requests (recorded at the switch, not at the
     // load: a reload given up after loading must not show its packs).
     if (next.parts.classifiers !== prev.parts.classifiers) recordPackMetrics(metrics, next.parts.classifiers.value);
+    if (next.parts.cache !== prev.parts.cache) showServingCache(metrics, next.deps.cache);
     // Requests still running on the previous config keep their model names as labels too.
     const known = new Set([...knownModels(config), ...knownModels(prev.deps.config)]);
     for (const label of MODEL_LABELS) metrics.restrictLabel(label, known);
@@ -244,7 +246,6 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     logger.info({ trigger, file, reused: kept, in_flight_on_previous: prev.inflight }, 'config reloaded');
     return true;
   }
-
   // One at a time: a reload asked for while another runs waits for it, and all asked for meanwhile
   // are one, with the last one's trigger and text (the newest file wins; each would replace the one
   // before anyway, and a burst must not load packs once per event).

@@ -90,7 +90,7 @@ export class MemoryCache implements SemanticCache {
   remove(ids: string[]): void {
     let n = 0;
     for (const id of ids) if (this.index?.remove(id)) n++;
-    if (n) this.setGauge();
+    if (n) this.showSize();
   }
 
   /** Live entries, for resync with a backend. */
@@ -114,7 +114,7 @@ export class MemoryCache implements SemanticCache {
   private sweep(now: number): void {
     if (!this.index || now - this.lastSweep < SWEEP_MS) return;
     this.lastSweep = now;
-    if (this.index.removeExpired(now).length) this.setGauge();
+    if (this.index.removeExpired(now).length) this.showSize();
   }
 
   private observe(operation: string, t0: number, status: string): void {
@@ -122,10 +122,10 @@ export class MemoryCache implements SemanticCache {
     if (!m) return;
     m.observe('llm_cache_operation_duration_seconds', { backend: this.label, operation }, (performance.now() - t0) / 1000);
     m.inc('llm_cache_operations_total', { backend: this.label, operation, status });
-    if (operation === 'store') this.setGauge();
+    if (operation === 'store') this.showSize();
   }
 
-  private setGauge(): void {
+  showSize(): void {
     this.opts.metrics?.set('llm_cache_entries_total', { backend: this.label }, this.size());
   }
 }

@@ -71,6 +71,10 @@ export class SyncedCache implements SemanticCache {
     return this.local.size();
   }
 
+  showSize(): void {
+    this.local.showSize();
+  }
+
   async close(): Promise<void> {
     await this.backend.close().catch(() => {});
   }

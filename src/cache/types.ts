@@ -37,5 +37,7 @@ export interface SemanticCache {
   lookup(key: CacheKeyScope, vector: Float32Array, threshold: number, accept?: (answer: CachedAnswer) => boolean): Promise<CacheHit | undefined>;
   store(key: CacheKeyScope, vector: Float32Array, answer: CachedAnswer): Promise<void>;
   size(): number;
+  /** Sets the entries gauge to size() (a config reload that replaced the cache: the gauge is the serving one's). */
+  showSize?(): void;
   close?(): Promise<void>;
 }
