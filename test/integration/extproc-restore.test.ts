@@ -1,25 +1,14 @@
 // PII restore on the ext_proc path over a real gRPC socket, with Envoy played message by message: the
 // same restore tap as the gateway's, reached through ext_proc's buffered JSON answer and its STREAMED
 // SSE rewriter. The pipeline is a stand-in that forwards with a restore map, as piiStage would.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.ts';
-import type { AppDeps } from '../../src/deps.ts';
+import { describe, expect, it } from 'vitest';
 import { restoreTap } from '../../src/guard/redaction.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
+import { CHAT, fakeDeps } from './helpers/extproc-fakes.ts';
 import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
-const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'req-1' };
 const RESTORE = new Map([['<EMAIL_ADDRESS_2>', 'ann@example.com']]);
-const quiet = () => {};
-const deps: AppDeps = {
-  config: configSchema.parse({ default_model: 'qwen3' }),
-  classifiers: {} as AppDeps['classifiers'],
-  upstream: { send: () => Promise.reject(new Error('ext_proc never forwards')) },
-  metrics: { inc() {}, observe() {}, set() {}, render: () => '' },
-  logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
-  clock: { now: () => performance.now(), wallMs: () => Date.now() },
-  runtime: { name: 'node' },
-};
+const deps = fakeDeps();
 const pipeline = forwardingPipeline([restoreTap(RESTORE)]);
 
 describe('ext_proc PII restore', () => {
