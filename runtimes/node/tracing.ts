@@ -122,8 +122,10 @@ export function setupNodeTracing(config?: Config, opts: NodeTracingOptions = {})
   if (!registered.every(Boolean)) {
     opts.logger?.warn({}, 'tracing: an OpenTelemetry global was already registered; this setup may not take effect');
   }
+  // service_name, not service: every line already carries the logger's service binding, and a key
+  // twice in one JSON line is a document Elasticsearch refuses (other shippers keep either value).
   opts.logger?.info(
-    { exporter: exporter ? cfg.exporter.type : 'none', sampling: cfg.sampling.type, service: r.service_name },
+    { exporter: exporter ? cfg.exporter.type : 'none', sampling: cfg.sampling.type, service_name: r.service_name },
     'tracing enabled',
   );
 
