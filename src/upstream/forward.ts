@@ -96,6 +96,9 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     return fail(502, 'upstream_unavailable', 'No upstream endpoint accepted the connection.', 'upstream_error', 'upstream_unavailable');
   }
 
+  // A non-streamed answer's TTFT is its head's arrival, as the reference measures it (its first
+  // token is somewhere in a body read whole); the body's end is the completion latency.
+  const headMs = deps.clock.now() - t0;
   const outHeaders = { ...responseHeaders(res.headers), 'x-request-id': ctx.requestId };
   const ok = res.status >= 200 && res.status < 300;
   if (ok) Object.assign(outHeaders, ctx.responseHeaders);
@@ -170,7 +173,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     }
     return fail(502, 'upstream_error', 'The upstream answer ended before it was complete.', 'upstream_error', 'upstream_error');
   }
-  const ttftMs = deps.clock.now() - t0;
+  const latencyMs = deps.clock.now() - t0;
+  const ttftMs = headMs;
   let completion: Record<string, unknown> | undefined;
   try {
     completion = JSON.parse(text);
@@ -178,13 +182,13 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     completion = undefined;
   }
   if (!completion || typeof completion !== 'object') {
-    recordUsage(deps.metrics, label, undefined, undefined, { latencyMs: ttftMs, ttftMs });
+    recordUsage(deps.metrics, label, undefined, undefined, { latencyMs, ttftMs });
     done({ status: res.status, endpoint: used, ttftMs });
     return new Response(text, { status: res.status, headers: outHeaders });
   }
   let out = completion;
   for (const t of ctx.taps) if (t.json) out = t.json(out);
-  const usage = recordUsage(deps.metrics, label, usageOf(out), pricingFor(deps.config, input.model), { latencyMs: ttftMs, ttftMs });
+  const usage = recordUsage(deps.metrics, label, usageOf(out), pricingFor(deps.config, input.model), { latencyMs, ttftMs });
   done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined });
   runDoneTaps(deps, ctx, { status: res.status, completion: out });
   return json(res.status, out === completion ? text : JSON.stringify(out), outHeaders);
