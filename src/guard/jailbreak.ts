@@ -4,6 +4,7 @@
 import type { ClassifyOptions, SequenceClassifier } from '../classify/types.ts';
 import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
 import { splitWindows } from './windows.ts';
+import { guardText } from './normalize.ts';
 
 export interface JailbreakVerdict {
   blocked: boolean;
@@ -47,8 +48,8 @@ const MIN_WINDOW = 64;
 export const DEFAULT_JAILBREAK_WINDOW = 512;
 
 /**
- * Classify each non-empty text (in the order given: callers put the newest first); stop at the first
- * whose risk reaches `threshold`. Classifier errors propagate: the caller owns fail-open/closed.
+ * Classify each non-empty text (in the order given: callers put the newest first), folded by
+ * guardText; stop at the first whose risk reaches `threshold`. Classifier errors propagate: the caller owns fail-open/closed.
  */
 export async function scanJailbreak(
   classifier: SequenceClassifier,
@@ -64,8 +65,11 @@ export async function scanJailbreak(
   let best: JailbreakVerdict = { blocked: false, type: 'benign', confidence: 0 };
 
   for (let i = 0; i < texts.length; i++) {
-    const text = texts[i];
-    if (typeof text !== 'string' || !text.trim()) continue;
+    if (typeof texts[i] !== 'string' || !texts[i].trim()) continue;
+    // Scored as the model reads it (normalize.ts): invisible characters, fullwidth letters and
+    // look-alikes folded. The budget counts the folded text, cut once it is past what is left.
+    const text = guardText(texts[i], meter.budget.maxChars - meter.chars);
+    if (!text.trim()) continue;
     if (!meter.takeText()) {
       scan.incomplete = true;
       break;

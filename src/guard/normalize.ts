@@ -1,0 +1,93 @@
+// The text the jailbreak guard classifies, folded so that spellings a model reads as the same words
+// score as those words. The upstream model reads through zero-width characters, soft hyphens,
+// fullwidth or mathematical letters, Cyrillic look-alikes and stacked combining marks; the guard's
+// bag of n-grams did not ("ig\u200Bnore" and "ｉｇｎｏｒｅ" are other tokens than "ignore"), so one
+// invisible character per trigger word let an injection through. Used for the verdict only: what is
+// forwarded is never changed.
+
+// Unicode's Default_Ignorable_Code_Point: zero-width space/joiners, word joiner, BOM, soft hyphen,
+// combining grapheme joiner, variation selectors, tag characters, bidi controls. None shows a glyph.
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+// Non-spacing marks on a Latin letter (after NFKD: accents, strike-through overlays, "zalgo" stacks).
+const LATIN_MARKS = /(\p{Script=Latin})\p{Mn}+/gu;
+const WORD = /[\p{L}\p{M}]+/gu;
+const LATIN = /\p{Script=Latin}/u;
+const LATIN_G = /\p{Script=Latin}/gu;
+const CYRILLIC_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
+const CYRILLIC_GREEK_G = /[\p{Script=Cyrillic}\p{Script=Greek}]/gu;
+
+// Cyrillic and Greek letters drawn like a Latin one (Unicode confusables, the unambiguous ones).
+const LOOKALIKE = new Map<string, string>(
+  Object.entries({
+    а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
+    і: 'i', ї: 'i', ј: 'j', ѕ: 's', һ: 'h', ԁ: 'd', ӏ: 'l', ԛ: 'q', ԝ: 'w', ү: 'y',
+    А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', У: 'Y',
+    І: 'I', Ј: 'J', Ѕ: 'S', Ү: 'Y', Ԁ: 'D', Ԛ: 'Q', Ԝ: 'W',
+    α: 'a', β: 'b', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', γ: 'y',
+    Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
+  }),
+);
+
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+// Normalised in pieces cut at whitespace, so a long text is never held twice whole and compatibility
+// forms that expand (one U+FDFA is 18 characters under NFKC) cannot blow a 10 MiB body up 18-fold:
+// normalising stops once the output passes the caller's limit.
+const PIECE = 1 << 16;
+
+/**
+ * `text` as the guard classifies it: default-ignorable code points dropped, compatibility forms
+ * folded (NFKC: fullwidth, mathematical, circled letters, ligatures, odd spaces), marks on Latin
+ * letters dropped, and Cyrillic/Greek look-alikes read as Latin inside words that mix them with Latin
+ * letters (or, in a mostly Latin text, in words made of look-alikes only). Real Cyrillic or Greek
+ * words in a Cyrillic or Greek text are left alone. ASCII text is returned as it is. The result is
+ * cut soon after it passes `limit` characters (the caller's scan budget then refuses it).
+ */
+export function guardText(text: string, limit = Infinity): string {
+  if (ASCII_ONLY.test(text)) return text;
+  if (text.length <= PIECE) return fold(text);
+  let out = '';
+  for (let start = 0; start < text.length && out.length <= limit; ) {
+    const end = pieceEnd(text, start);
+    out += fold(text.slice(start, end));
+    start = end;
+  }
+  return out;
+}
+
+/** End of the piece from `start`: just after the last whitespace before start + PIECE (a combining
+ *  sequence or surrogate pair never straddles it), else start + PIECE moved off a low surrogate. */
+function pieceEnd(text: string, start: number): number {
+  let end = Math.min(text.length, start + PIECE);
+  if (end === text.length) return end;
+  for (let i = end; i > start + PIECE / 2; i--) if (/\s/.test(text[i - 1]!)) return i;
+  const c = text.charCodeAt(end);
+  return c >= 0xdc00 && c <= 0xdfff ? end + 1 : end;
+}
+
+function fold(text: string): string {
+  let t = text.replace(IGNORABLE, '').normalize('NFKD');
+  if (CYRILLIC_GREEK.test(t)) {
+    const latinMajority = count(t, LATIN_G) > count(t, CYRILLIC_GREEK_G);
+    t = t.replace(WORD, (w) => (CYRILLIC_GREEK.test(w) && (LATIN.test(w) || (latinMajority && allLookalike(w))) ? mapLookalikes(w) : w));
+  }
+  return t.replace(LATIN_MARKS, '$1').normalize('NFKC');
+}
+
+function count(text: string, re: RegExp): number {
+  let n = 0;
+  re.lastIndex = 0;
+  while (re.exec(text)) n++;
+  return n;
+}
+
+function allLookalike(word: string): boolean {
+  for (const ch of word) if (!LOOKALIKE.has(ch) && !LATIN.test(ch) && !/\p{M}/u.test(ch)) return false;
+  return true;
+}
+
+function mapLookalikes(word: string): string {
+  let out = '';
+  for (const ch of word) out += LOOKALIKE.get(ch) ?? ch;
+  return out;
+}
