@@ -2,7 +2,10 @@
 // answer JSON) with the entry's TTL, listed in a sorted set by expiry so a starting pod can load
 // them all; changes are published on a channel so every pod's in-process index follows within
 // milliseconds. Commands fail fast while Redis is down (no offline queue): the cache degrades to
-// local-only, ioredis keeps reconnecting, and the synced cache reconciles when it is back.
+// local-only, ioredis keeps reconnecting, and the synced cache reconciles when it is back. A Redis
+// that is connected but does not answer (paused, swapping, a long blocking script) is treated as
+// down: a command unanswered for commandTimeoutMs drops the connection, so neither the stores
+// waiting on it nor ioredis's queue of sent commands grow while it hangs.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { CacheBackend, CacheBackendListener, CacheEntry } from '../../src/cache/backend.ts';
@@ -12,11 +15,21 @@ export interface RedisBackendOptions {
   url: string;
   keyPrefix: string;
   connectTimeoutMs: number;
+  /** Longest wait for an answer before Redis counts as down (default 1000). */
+  commandTimeoutMs?: number;
   logger: Logger;
   metrics?: Metrics;
 }
 
 const NO_EXPIRY = 8.64e15;
+/** Operations (a publish, a load) in flight at once; past it a store stays local-only and pending. */
+const MAX_IN_FLIGHT = 64;
+
+/** A MULTI answers each command's error in its result instead of failing: surface the first one. */
+function firstError(results: Array<[Error | null, unknown]> | null): void {
+  const failed = results?.find(([err]) => err);
+  if (failed) throw failed[0];
+}
 
 interface Wire { id: string; m: string; s: string; c?: string; x: number; v: string; a: string }
 
@@ -46,8 +59,12 @@ export class RedisBackend implements CacheBackend {
   private up = false;
   private wasDown = false;
   private listener?: CacheBackendListener;
+  private inFlight = 0;
+  private lastError = '';
+  private readonly commandTimeoutMs: number;
 
   constructor(private readonly opts: RedisBackendOptions) {
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? 1000;
     const common = {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -55,13 +72,16 @@ export class RedisBackend implements CacheBackend {
       connectTimeout: opts.connectTimeoutMs,
       retryStrategy: (n: number) => Math.min(100 * n, 1000),
     };
-    this.cmd = new Redis(opts.url, common);
+    this.cmd = new Redis(opts.url, { ...common, commandTimeout: this.commandTimeoutMs });
     // The subscriber queues its SUBSCRIBE until connected, and ioredis re-subscribes after reconnects.
     this.sub = new Redis(opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.channel = `${opts.keyPrefix}events`;
     this.idx = `${opts.keyPrefix}ids`;
     for (const [name, c] of [['command', this.cmd], ['subscriber', this.sub]] as const) {
-      c.on('error', (err: Error) => opts.logger.debug({ backend: 'redis', connection: name, err: err.message }, 'redis connection error'));
+      c.on('error', (err: Error) => {
+        this.lastError = err.message;
+        opts.logger.debug({ backend: 'redis', connection: name, err: err.message }, 'redis connection error');
+      });
       c.on('ready', () => this.onReady());
       c.on('close', () => this.onDown());
     }
@@ -75,7 +95,7 @@ export class RedisBackend implements CacheBackend {
     const ok = await Promise.race([attempt, timeout]);
     if (!ok) {
       this.wasDown = true;
-      this.opts.logger.warn({ backend: 'redis' }, 'semantic cache: Redis unreachable at start; serving local-only and retrying');
+      this.opts.logger.warn({ backend: 'redis', ...(this.lastError ? { err: this.lastError } : {}) }, 'semantic cache: Redis unreachable at start; serving local-only and retrying');
       this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: 'redis', operation: 'connection' });
     }
     return ok;
@@ -85,12 +105,22 @@ export class RedisBackend implements CacheBackend {
     return this.up;
   }
 
+  /** Commands sent or queued and not answered yet (diagnostics, tests). */
+  backlog(): number {
+    const c = this.cmd as unknown as { commandQueue?: { length: number }; offlineQueue?: { length: number } };
+    return (c.commandQueue?.length ?? 0) + (c.offlineQueue?.length ?? 0);
+  }
+
   async subscribe(listener: CacheBackendListener): Promise<void> {
     this.listener = listener;
     await this.sub.subscribe(this.channel);
   }
 
-  async load(): Promise<CacheEntry[]> {
+  load(): Promise<CacheEntry[]> {
+    return this.bounded(() => this.loadAll());
+  }
+
+  private async loadAll(): Promise<CacheEntry[]> {
     await this.cmd.zremrangebyscore(this.idx, '-inf', Date.now());
     const ids = await this.cmd.zrange(this.idx, 0, -1);
     const out: CacheEntry[] = [];
@@ -109,23 +139,58 @@ export class RedisBackend implements CacheBackend {
     return out;
   }
 
-  async publishAdd(e: CacheEntry): Promise<void> {
+  publishAdd(e: CacheEntry): Promise<void> {
+    return this.bounded(() => this.add(e));
+  }
+
+  private async add(e: CacheEntry): Promise<void> {
     const w = JSON.stringify(toWire(e));
     const m = this.cmd.multi();
     if (e.expiresAtMs > 0) m.set(this.key(e.id), w, 'PXAT', e.expiresAtMs);
     else m.set(this.key(e.id), w);
     m.zadd(this.idx, e.expiresAtMs > 0 ? e.expiresAtMs : NO_EXPIRY, e.id);
     m.publish(this.channel, JSON.stringify({ o: this.origin, op: 'add', e: w }));
-    await m.exec();
+    firstError(await m.exec());
   }
 
   async publishRemove(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    await this.cmd.multi()
+    await this.bounded(async () => firstError(await this.cmd.multi()
       .del(...ids.map((id) => this.key(id)))
       .zrem(this.idx, ...ids)
       .publish(this.channel, JSON.stringify({ o: this.origin, op: 'del', ids }))
-      .exec();
+      .exec()));
+  }
+
+  /** Runs one operation unless too many wait already; a timeout means Redis hangs. */
+  private async bounded<T>(op: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= MAX_IN_FLIGHT) throw new Error(`more than ${MAX_IN_FLIGHT} Redis operations waiting`);
+    this.inFlight++;
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof Error && err.message === 'Command timed out') this.onStall();
+      throw err;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /**
+   * Redis holds the connection but answers nothing. Said once; the reconnect fails what was sent
+   * (the stores stay pending here), commands fail fast until a ready check passes, and the return
+   * resyncs like any outage.
+   */
+  private onStall(): void {
+    if (this.cmd.status !== 'ready') return;
+    if (this.up) {
+      this.opts.logger.warn({ backend: 'redis', timeout_ms: this.commandTimeoutMs },
+        'semantic cache: Redis did not answer; reconnecting, serving local-only until it answers');
+      this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: 'redis', operation: 'timeout' });
+      this.up = false;
+      if (this.listener) this.wasDown = true;
+    }
+    this.cmd.disconnect(true);
   }
 
   async close(): Promise<void> {

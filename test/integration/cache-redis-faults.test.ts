@@ -1,0 +1,131 @@
+// The shared semantic cache when Redis misbehaves without going away: paused (SIGSTOP: the socket
+// stays open, nothing answers), a key of the wrong type under the prefix, a password required. Real
+// redis-server processes; each case must stay bounded, be said once in the log and be counted.
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { MemoryCache } from '../../src/cache/memory-cache.ts';
+import { SyncedCache } from '../../src/cache/synced-cache.ts';
+import { RedisBackend } from '../../runtimes/node/redis-backend.ts';
+import { freePort, startRedis } from '../setup/redis.ts';
+import type { Logger } from '../../src/observability/types.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+
+const warnings: Array<{ msg: string; obj: Record<string, unknown> }> = [];
+const logger: Logger = { debug() {}, info() {}, warn: (o, m) => void warnings.push({ msg: m ?? '', obj: o as Record<string, unknown> }), error() {} };
+
+const vec = (seed: number, d = 64) => Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 997 + i * 13.1));
+const answer = (text: string) => ({
+  completion: { id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] },
+  model: 'm', createdMs: Date.now(),
+});
+const key = { requestedModel: 'MoM', scope: 'global' };
+
+const open: SyncedCache[] = [];
+const servers: ChildProcess[] = [];
+async function pod(url: string, prefix: string, commandTimeoutMs = 300) {
+  const metrics = createMetrics();
+  const local = new MemoryCache({ maxEntries: 2000, eviction: 'fifo', ttlSeconds: 60, metrics, backendLabel: 'redis' });
+  const backend = new RedisBackend({ url, keyPrefix: prefix, connectTimeoutMs: 1000, commandTimeoutMs, logger, metrics });
+  const cache = new SyncedCache(local, backend, logger, metrics);
+  const connected = await backend.connect();
+  if (connected) await cache.start();
+  else void cache.start();
+  open.push(cache);
+  return { cache, backend, metrics, connected };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (await cond()) return Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
+
+afterAll(async () => {
+  for (const c of open) await c.close();
+  for (const s of servers) s.kill('SIGKILL');
+});
+
+describe('semantic cache on a misbehaving Redis', () => {
+  const bin = inject('redisBin');
+
+  it('a paused Redis: stores settle within the command timeout, nothing piles up, said once; entries stored meanwhile reach the other pod after', async () => {
+    const port = await freePort();
+    const server = await startRedis(bin, port);
+    servers.push(server);
+    const url = `redis://127.0.0.1:${port}`;
+    const a = await pod(url, 'stop:');
+    const b = await pod(url, 'stop:');
+    expect(a.connected && b.connected).toBe(true);
+    warnings.length = 0;
+
+    server.kill('SIGSTOP');
+    const t0 = Date.now();
+    // 400 stores of 20 kB answers while nothing answers: before, every one waited for good and
+    // each left its 9 commands in ioredis's queue (3600 after this loop), holding the answers.
+    const stores = Array.from({ length: 400 }, (_, i) => a.cache.store(key, vec(i), answer(`paused ${i} ${'x'.repeat(20_000)}`)));
+    const settled = await Promise.race([Promise.all(stores).then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]);
+    expect(settled, 'stores still waiting on a paused Redis after 3 s').toBe(true);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    // Lookups never left the process: the entries are served locally meanwhile.
+    expect(((await a.cache.lookup(key, vec(7), 0.99))?.answer.completion as { choices: unknown[] } | undefined)?.choices[0]).toMatchObject({ message: { content: expect.stringMatching(/^paused 7 /) } });
+    for (let i = 400; i < 600; i++) await a.cache.store(key, vec(i), answer(`paused ${i}`));
+    expect(a.backend.backlog()).toBeLessThanOrEqual(64 * 9);
+    expect(a.backend.healthy()).toBe(false);
+    const said = warnings.filter((w) => /did not answer/.test(w.msg));
+    expect(said).toHaveLength(1);
+    expect(said[0].obj).toMatchObject({ backend: 'redis', timeout_ms: 300 });
+    expect(a.metrics.render()).toMatch(/llm_cache_backend_errors_total\{backend="redis",operation="timeout"\} 1\b/);
+
+    server.kill('SIGCONT');
+    await until(() => a.backend.healthy(), 5000);
+    // What a stored while Redis was paused is published on its return and reaches b.
+    await until(async () => (await b.cache.lookup(key, vec(550), 0.99)) !== undefined, 5000);
+    await until(async () => (await b.cache.lookup(key, vec(3), 0.99)) !== undefined, 5000);
+    await a.cache.store(key, vec(9999), answer('after'));
+    await until(async () => (await b.cache.lookup(key, vec(9999), 0.99)) !== undefined, 1000);
+  });
+
+  it('a key of the wrong type under the prefix: the store is counted as failed and said, not reported as published', async () => {
+    const url = inject('redisUrl');
+    const prefix = `wrongtype:${Date.now()}:`;
+    const r = new Redis(url);
+    await r.set(`${prefix}ids`, 'not a sorted set');
+    warnings.length = 0;
+    const a = await pod(url, prefix);
+    for (let i = 0; i < 20; i++) await a.cache.store(key, vec(i), answer(`w ${i}`));
+    // Served locally all the same.
+    expect(await a.cache.lookup(key, vec(4), 0.99)).toBeDefined();
+    const text = a.metrics.render();
+    expect(text).toMatch(/llm_cache_operations_total\{backend="redis",operation="publish_add",status="error"\} 20\b/);
+    expect(text).not.toMatch(/operation="publish_add",status="success"/);
+    // One line for the load at start and the 20 stores.
+    const said = warnings.filter((w) => /backend unavailable/.test(w.msg));
+    expect(said).toHaveLength(1);
+    expect(String(said[0].obj.err)).toMatch(/WRONGTYPE/);
+    r.disconnect();
+  });
+
+  it('a Redis that wants a password: the start-up warning names the reason', async () => {
+    const port = await freePort();
+    const server = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', 'sekret'], { stdio: 'ignore' });
+    servers.push(server);
+    await until(async () => {
+      const probe = new Redis(`redis://:sekret@127.0.0.1:${port}`, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => {});
+      const ok = await probe.ping().then(() => true, () => false);
+      probe.disconnect();
+      return ok;
+    }, 5000);
+    warnings.length = 0;
+    const a = await pod(`redis://127.0.0.1:${port}`, 'auth:');
+    expect(a.connected).toBe(false);
+    const start = warnings.find((w) => /at start/.test(w.msg));
+    expect(start?.obj.err).toMatch(/NOAUTH/);
+    await a.cache.store(key, vec(1), answer('local'));
+    expect(await a.cache.lookup(key, vec(1), 0.99)).toBeDefined();
+  });
+});
