@@ -6,12 +6,18 @@ import type { ChatBody, ChatMessage, PipelineContext, RoutingDecision } from './
 import { indexCategories } from './categories.ts';
 import { headerText } from '../upstream/headers.ts';
 
-/** Replace mode: the first system message gets the prompt (or one is added in front). Insert mode: prompt + "\n\n" + existing. */
+/**
+ * Replace mode: the first system message gets the prompt (or one is added in front). Insert mode:
+ * prompt + "\n\n" + existing. A `developer` message is OpenAI's newer name for the system message,
+ * so the first system or developer message is the one replaced or prepended to, and it leaves as
+ * `system`: adding a second one in front of it sent vLLM a system and a developer message, which
+ * chat templates reject (Qwen3.5: unexpected role) or drop (Qwen3 renders no developer turn).
+ */
 export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode: 'replace' | 'insert'): ChatMessage[] {
-  const i = messages.findIndex((m) => m.role === 'system');
+  const i = messages.findIndex((m) => m.role === 'system' || m.role === 'developer');
   if (i < 0) return [{ role: 'system', content: prompt }, ...messages];
   const out = messages.slice();
-  const old = out[i];
+  const old = { ...out[i], role: 'system' };
   if (mode === 'replace') {
     out[i] = { ...old, content: prompt };
   } else if (Array.isArray(old.content)) {

@@ -137,6 +137,13 @@ describe('rewrite', () => {
     expect(injectSystemPrompt([{ role: 'user', content: 'a' }], 'NEW', 'replace')).toEqual([{ role: 'system', content: 'NEW' }, { role: 'user', content: 'a' }]);
   });
 
+  it('a developer message is the system message: replaced or prepended to, and sent as system', () => {
+    const dev = [{ role: 'developer', content: 'old', name: 'app' }, { role: 'user', content: 'a' }];
+    expect(injectSystemPrompt(dev, 'NEW', 'replace')).toEqual([{ role: 'system', content: 'NEW', name: 'app' }, { role: 'user', content: 'a' }]);
+    expect(injectSystemPrompt(dev, 'NEW', 'insert')[0]).toEqual({ role: 'system', content: 'NEW\n\nold', name: 'app' });
+    expect(dev[0].role).toBe('developer'); // the client's array is not changed in place
+  });
+
   it('insert mode prepends the prompt and a blank line, for string and part contents', () => {
     expect(injectSystemPrompt([{ role: 'system', content: 'old' }], 'NEW', 'insert')[0].content).toBe('NEW\n\nold');
     const parts = injectSystemPrompt([{ role: 'system', content: [{ type: 'text', text: 'old' }] }], 'NEW', 'insert')[0].content;
