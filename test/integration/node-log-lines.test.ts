@@ -40,7 +40,7 @@ describe('log lines of a running process', () => {
     const gw = await startGatewayProcess(c.file, ['--extproc-port', '0'], fx.procs);
     const secret = 'sk-live-5f3a9c0e7b2d4c61';
     const ids: string[] = [];
-    for (const [i, extra] of [{}, { 'x-mock-status': '503' }, {}].entries()) {
+    for (const [i, extra] of ([{}, { 'x-mock-status': '503' }, {}] as Record<string, string>[]).entries()) {
       const id = `log-lines-${i}`;
       ids.push(id);
       const res = await fetch(`${gw.base}/v1/chat/completions`, {
