@@ -30,8 +30,10 @@ export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode
 
 /**
  * Reasoning per model family. ON: chat_template_kwargs.{parameter}=true, or reasoning_effort=<effort>.
- * OFF: the flag is removed (other chat_template_kwargs keys of the client are kept), and a
- * reasoning_effort family gets the client's own value back, else "low". No family: body untouched.
+ * OFF: the flag is sent as false, because Qwen3's template thinks when enable_thinking is absent
+ * (removing it, as the classic reference did, left the model thinking; the reference's HEAD sends
+ * false too); other chat_template_kwargs keys of the client are kept. A reasoning_effort family gets
+ * the client's own value back, else "low". No family: body untouched.
  */
 export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecision): { family?: string; param?: string; effort?: string } {
   const familyName = config.model_config[d.model]?.reasoning_family;
@@ -44,8 +46,8 @@ export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecisio
   delete keep[family.parameter];
   delete body.chat_template_kwargs;
   if (family.type === 'chat_template_kwargs') {
-    if (d.reasoning) keep[family.parameter] = true;
-    if (Object.keys(keep).length) body.chat_template_kwargs = keep;
+    keep[family.parameter] = d.reasoning;
+    body.chat_template_kwargs = keep;
   } else {
     if (Object.keys(keep).length) body.chat_template_kwargs = keep;
     const effort = d.reasoning ? (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium') : undefined;

@@ -146,3 +146,21 @@ describe.skipIf(!packsAvailable())('tool calling and multi-part content through 
     ]);
   });
 });
+
+describe.skipIf(!packsAvailable())('reasoning fields the client set, on a routed request (vsr.md 1.1 step 5)', () => {
+  it('reasoning off for a chat_template_kwargs family is an explicit false, so a model that thinks by default does not', async () => {
+    // Qwen3's template thinks when enable_thinking is absent: removing the flag (before) left the
+    // model thinking while x-vsr-selected-reasoning said off. The reference (HEAD) sends false.
+    const r = await routed([{ role: 'user', content: HISTORY }], { reasoning_effort: 'high', chat_template_kwargs: { enable_thinking: true, keep_me: 1 } });
+    expect(r.body.model).toBe('qwen3');
+    expect(r.body.chat_template_kwargs).toEqual({ enable_thinking: false, keep_me: 1 });
+    expect(r.body).not.toHaveProperty('reasoning_effort');
+  });
+
+  it('reasoning on overrides the client: the family switch is true and a top-level effort is dropped', async () => {
+    const r = await routed([{ role: 'user', content: MATH }], { reasoning_effort: 'low', chat_template_kwargs: { thinking: false } });
+    expect(r.body.model).toBe('deepseek-v3');
+    expect(r.body.chat_template_kwargs).toEqual({ thinking: true });
+    expect(r.body).not.toHaveProperty('reasoning_effort');
+  });
+});

@@ -159,7 +159,7 @@ describe('rewrite', () => {
     expect(b1).not.toHaveProperty('reasoning_effort');
     const b2: Record<string, unknown> = { model: 'x', messages: [], chat_template_kwargs: { enable_thinking: true } };
     applyReasoning(b2 as never, config, { ...on, reasoning: false });
-    expect(b2).not.toHaveProperty('chat_template_kwargs');
+    expect(b2.chat_template_kwargs).toEqual({ enable_thinking: false }); // absent, Qwen3 thinks
     const b3: Record<string, unknown> = { model: 'x', messages: [] };
     applyReasoning(b3 as never, config, { ...on, model: 'oss' });
     expect(b3.reasoning_effort).toBe('medium'); // default_reasoning_effort unset: the reference's medium
