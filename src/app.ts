@@ -6,6 +6,7 @@ import { registerOpenAI } from './api/openai.ts';
 import { registerClassify } from './api/classify.ts';
 import { registerOps } from './api/ops.ts';
 import { registerOpenApi } from './api/openapi.ts';
+import { registerPassthrough } from './api/passthrough.ts';
 import { errorResponse, notFoundOrWrongMethod } from './api/errors.ts';
 import { EndpointPool } from './upstream/pool.ts';
 
@@ -16,6 +17,8 @@ export function createApp(deps: AppDeps): Hono {
   registerOpenApi(app, deps);
   registerOpenAI(app, deps, pool);
   registerClassify(app, deps);
+  // After the gateway's own routes: a configured path that is one of them stays the gateway's.
+  registerPassthrough(app, deps, pool, app.routes);
   app.notFound(notFoundOrWrongMethod(app.routes));
   app.onError((err, c) => {
     // Never a stack trace or request text in the answer; the log gets the error's name and message.

@@ -97,6 +97,27 @@ export const upstreamSchema = z
   })
   .strict();
 
+/** What the vLLM Production Stack router proxies to its engines besides chat and models (peers.md 1.1). */
+export const DEFAULT_PASSTHROUGH_PATHS = [
+  '/v1/completions',
+  '/v1/embeddings',
+  '/v1/responses',
+  '/v1/messages',
+  '/v1/rerank',
+  '/rerank',
+  '/v1/score',
+  '/score',
+  '/tokenize',
+  '/detokenize',
+  '/v1/audio/transcriptions',
+  '/v1/audio/translations',
+  '/v1/audio/speech',
+  '/v1/audio/voices',
+  '/v1/images/generations',
+  '/v1/images/edits',
+  '/version',
+] as const;
+
 export const serverSchema = z
   .object({
     host: z.string().default('0.0.0.0'),
@@ -108,6 +129,14 @@ export const serverSchema = z
      * terminationGracePeriodSeconds (35 s in k8s/base) minus the preStop wait (5 s).
      */
     drain_timeout_ms: z.number().int().nonnegative().default(25_000),
+    /**
+     * Paths forwarded to the upstream unchanged (any method; body, query and content type as sent),
+     * so clients of the Production Stack keep its other OpenAI endpoints. Exact paths; a path the
+     * gateway serves itself (chat, models, health, ...) stays the gateway's. Others answer 404.
+     */
+    passthrough_paths: z
+      .array(z.string().regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/, 'an absolute path without query, e.g. /v1/completions'))
+      .default([...DEFAULT_PASSTHROUGH_PATHS]),
   })
   .strict();
 

@@ -1,0 +1,68 @@
+// The request side of a passed-through route: the body's bytes as sent (capped at
+// server.max_body_bytes, 413 past it) and the model it names, which picks the endpoint
+// (preferred_endpoints) and tells an auto name. The bytes are forwarded as they are.
+import { GatewayError } from '../pipeline/errors.ts';
+
+const tooLarge = (max: number) =>
+  new GatewayError(413, `The request body is larger than the limit of ${max} bytes.`, 'invalid_request_error', 'request_too_large');
+
+/** The whole body (held: a connect failure is retried on the next endpoint with the same bytes). */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.byteLength;
+  }
+  return all;
+}
+
+const mediaType = (contentType: string | undefined) => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+
+/**
+ * The `model` a body names: a JSON object's `model` string, or a form's `model` field (the audio
+ * routes send multipart). Undefined when there is none, the body is compressed or unreadable: the
+ * upstream gets it anyway and says what is wrong with it.
+ */
+export async function modelOf(body: Uint8Array, contentType: string | undefined, contentEncoding: string | undefined): Promise<string | undefined> {
+  if (body.byteLength === 0) return undefined;
+  const enc = (contentEncoding ?? '').trim().toLowerCase();
+  if (enc && enc !== 'identity') return undefined;
+  const type = mediaType(contentType);
+  if (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') {
+    try {
+      const v = (await new Response(body as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType! } }).formData()).get('model');
+      return typeof v === 'string' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  // JSON, or no content type (some clients omit it): only a body that opens like a JSON object is parsed.
+  if (type && type !== 'application/json' && !type.endsWith('+json')) return undefined;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return undefined;
+  }
+  const m = obj && typeof obj === 'object' && !Array.isArray(obj) ? (obj as Record<string, unknown>).model : undefined;
+  return typeof m === 'string' ? m : undefined;
+}
+

@@ -1,0 +1,174 @@
+// Forwarding for server.passthrough_paths: the endpoint choice, failover, timeouts and error shapes
+// of chat (upstream/forward.ts), but the client's body goes as it was sent (bytes, content type) and
+// the upstream's answer comes back as it was sent, chunk by chunk, JSON and SSE alike. Only the
+// usage block is read from it (token metrics), never the content.
+import type { AppDeps } from '../deps.ts';
+import type { EndpointPool } from '../upstream/pool.ts';
+import { errorBody } from '../pipeline/errors.ts';
+import { forwardHeaders, responseHeaders } from '../upstream/headers.ts';
+import { upstreamError } from '../upstream/errors.ts';
+import { idleWatch, UpstreamIdleError } from '../upstream/idle.ts';
+import { watchReader } from '../upstream/sse.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type CancelSignal, type UpstreamResponse } from '../upstream/types.ts';
+import { ATTR, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
+import { pricingFor, recordUsage, type UsageRecord } from '../observability/usage.ts';
+import { TailKeeper } from './passthrough-usage.ts';
+
+export interface PassthroughRequest {
+  requestId: string;
+  method: string;
+  /** Path and query as the client sent them. */
+  path: string;
+  clientHeaders: Record<string, string>;
+  body?: Uint8Array;
+  /** The model the body names (endpoint choice); undefined: any endpoint. */
+  model?: string;
+  /** Its metrics label (modelLabel, or "unknown" when the body names none). */
+  label: string;
+  signal?: CancelSignal;
+}
+
+export interface PassthroughOutcome {
+  status: number;
+  endpoint?: string;
+  ttftMs?: number;
+  usage?: UsageRecord;
+  error?: string;
+  streamed?: boolean;
+}
+
+// Statuses whose answer has no body (a Response with one cannot be built).
+const NO_BODY = new Set([204, 205, 304]);
+
+const json = (status: number, body: string, headers: Record<string, string>) =>
+  new Response(body, { status, headers: { ...headers, 'content-type': 'application/json' } });
+
+/** Client headers for the upstream: chat's rules (hop-by-hop dropped), but the body's own type and coding kept. */
+function upstreamHeaders(req: PassthroughRequest): Record<string, string> {
+  const out = forwardHeaders(req.clientHeaders, { 'x-request-id': req.requestId });
+  const type = req.clientHeaders['content-type'];
+  if (type) out['content-type'] = type;
+  else delete out['content-type'];
+  const coding = req.clientHeaders['content-encoding'];
+  if (coding) out['content-encoding'] = coding;
+  return out;
+}
+
+export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req: PassthroughRequest, onDone: (o: PassthroughOutcome) => void): Promise<Response> {
+  const { config, metrics } = deps;
+  const { label } = req;
+  const idHeader = { 'x-request-id': req.requestId };
+  const fail = (status: number, reason: string, message: string, type: string, code: string) => {
+    metrics.inc('llm_request_errors_total', { model: label, reason });
+    onDone({ status, error: reason });
+    return json(status, errorBody(message, type, code), idHeader);
+  };
+  // A model of model_config gets its preferred_endpoints; any other name (client text) or none
+  // shares the default pool, all endpoints, under one key (no pool entry per made-up name).
+  const poolKey = req.model !== undefined && Object.hasOwn(config.model_config, req.model) ? req.model : '';
+  const candidates = pool.candidates(poolKey);
+  if (candidates.length === 0) return fail(502, 'upstream_unavailable', 'No upstream endpoint is configured for this model.', 'upstream_error', 'no_endpoint');
+
+  const headers = upstreamHeaders(req);
+  const idle = idleWatch(config.upstream.idle_timeout_ms, req.signal);
+  let res: UpstreamResponse | undefined;
+  let used: string | undefined;
+  let tried: string | undefined;
+  const t0 = deps.clock.now();
+  try {
+    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
+      injectTraceHeaders(headers);
+      let attempt = 0;
+      for (const ep of candidates) {
+        if (attempt++ > 0) metrics.inc('llm_upstream_retries_total', { model: label });
+        tried = ep.name;
+        try {
+          const r = await deps.upstream.send({
+            baseUrl: ep.baseUrl,
+            method: req.method,
+            path: req.path,
+            headers,
+            body: req.body,
+            signal: idle.signal,
+            timeoutMs: config.upstream.timeout_ms,
+          });
+          pool.markUp(ep);
+          used = ep.name;
+          span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
+          return r;
+        } catch (err) {
+          // Nothing reached the upstream's application yet: the same bytes go to the next endpoint.
+          if (!(err instanceof UpstreamConnectError) || req.signal?.aborted) throw err;
+          pool.markDown(ep);
+          deps.logger.warn({ request_id: req.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
+        }
+      }
+      return undefined;
+    });
+  } catch (err) {
+    idle.dispose();
+    if (req.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
+    if (err instanceof UpstreamTimeoutError) return fail(504, 'timeout', 'The upstream did not answer in time.', 'timeout_error', 'upstream_timeout');
+    const e = err as { message?: string; code?: string } | undefined;
+    deps.logger.warn({ request_id: req.requestId, endpoint: tried, err: e?.message ?? String(err), code: e?.code }, 'upstream request failed');
+    return fail(502, 'upstream_error', 'The upstream request failed.', 'upstream_error', 'upstream_error');
+  }
+  if (!res) {
+    idle.dispose();
+    return fail(502, 'upstream_unavailable', 'No upstream endpoint accepted the connection.', 'upstream_error', 'upstream_unavailable');
+  }
+
+  const status = res.status;
+  const outHeaders = { ...responseHeaders(res.headers), ...idHeader };
+  if (status >= 400) {
+    // The upstream's error, in OpenAI's shape whatever the engine or a proxy wrote, with its status.
+    const text = await idle.text(res).catch(() => '');
+    const reason = status >= 500 ? 'upstream_5xx' : 'upstream_4xx';
+    metrics.inc('llm_request_errors_total', { model: label, reason });
+    onDone({ status, endpoint: used, error: reason });
+    return json(status, upstreamError(status, text), outHeaders);
+  }
+  if (NO_BODY.has(status) || req.method === 'HEAD') {
+    await idle.text(res).catch(() => '');
+    recordUsage(metrics, label, undefined, undefined, { latencyMs: deps.clock.now() - t0 });
+    onDone({ status, endpoint: used });
+    return new Response(null, { status, headers: outHeaders });
+  }
+
+  const sse = (res.headers['content-type'] ?? '').includes('text/event-stream');
+  const tail = sse ? undefined : new TailKeeper(idle.reader(res.reader ? res.reader() : res.body.getReader()));
+  let ttftMs: number | undefined;
+  const body = watchReader(tail ?? idle.reader(res.reader ? res.reader() : res.body.getReader()), [], {
+    events: false,
+    onFirstByte() {
+      ttftMs = deps.clock.now() - t0;
+    },
+    onEnd({ last, errored }) {
+      const u = sse ? last?.usage : tail!.usage();
+      const usage = recordUsage(metrics, label, u && typeof u === 'object' ? u : undefined, req.model === undefined ? undefined : pricingFor(config, req.model), {
+        latencyMs: deps.clock.now() - t0,
+        ttftMs,
+        streamed: sse,
+      });
+      if (errored) metrics.inc('llm_request_errors_total', { model: label, reason: 'upstream_5xx' });
+      onDone({ status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined, streamed: sse, ...(errored ? { error: 'stream_error' } : {}) });
+    },
+    onError(err, cancelled) {
+      const reason = cancelled || req.signal?.aborted ? 'cancellation' : err instanceof UpstreamIdleError ? 'timeout' : 'upstream_5xx';
+      metrics.inc('llm_request_errors_total', { model: label, reason });
+      if (reason === 'upstream_5xx') {
+        const e = err as { message?: string; code?: string } | undefined;
+        deps.logger.warn({ request_id: req.requestId, endpoint: used, err: e?.message ?? String(err), code: e?.code }, 'upstream answer failed mid-stream');
+      }
+      onDone({ status, endpoint: used, ttftMs, streamed: sse, error: reason === 'upstream_5xx' ? 'stream_error' : reason });
+    },
+    // An SSE answer that stalls or is cut ends with an OpenAI error event, as chat's; a JSON answer
+    // has no way to say so in-band, so the client sees the cut.
+    endWith(err) {
+      if (!sse || req.signal?.aborted) return undefined;
+      if (err instanceof UpstreamIdleError) return `data: ${errorBody(`The upstream sent nothing for ${err.ms} ms.`, 'timeout_error', 'upstream_idle_timeout')}\n\n`;
+      return `data: ${errorBody('The upstream answer ended before it was complete.', 'upstream_error', 'upstream_stream_cut')}\n\n`;
+    },
+  });
+  return new Response(deps.streamBody ? deps.streamBody(body) : readerStream(body, 1), { status, headers: outHeaders });
+}

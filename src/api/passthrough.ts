@@ -1,0 +1,106 @@
+// The Production Stack's other OpenAI endpoints (server.passthrough_paths: /v1/completions,
+// /v1/embeddings, /v1/audio/transcriptions, ...), so a client whose base URL points at semroute keeps
+// them, as behind the reference's Envoy, which sends every route but chat to the upstream untouched.
+// Nothing is classified here: an auto model name is refused with 400, since only chat is routed.
+import type { Hono } from 'hono';
+import type { AppDeps } from '../deps.ts';
+import type { EndpointPool } from '../upstream/pool.ts';
+import type { CancelSignal } from '../upstream/types.ts';
+import { GatewayError } from '../pipeline/errors.ts';
+import { isAutoModel, modelLabel } from '../pipeline/categories.ts';
+import { ATTR, recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
+import { checkContentEncoding } from './body.ts';
+import { errorResponse, fromGatewayError } from './errors.ts';
+import { headerRecord, requestIdFrom } from './openai.ts';
+import { modelOf, readBodyBytes } from './passthrough-body.ts';
+import { forwardPassthrough, type PassthroughOutcome } from './passthrough-forward.ts';
+
+/**
+ * Registers every configured path (any method) that the gateway does not serve itself: `own` is the
+ * app's route table so far (chat, models, health, ...), which keeps those the gateway's.
+ */
+export function registerPassthrough(app: Hono, deps: AppDeps, pool: EndpointPool, own: ReadonlyArray<{ path: string }>): void {
+  const taken = new Set(own.map((r) => r.path));
+  for (const route of new Set(deps.config.server.passthrough_paths)) {
+    if (taken.has(route)) {
+      deps.logger.warn({ path: route }, 'server.passthrough_paths: the gateway serves this path itself; not passed through');
+      continue;
+    }
+    app.all(route, (c) => handle(deps, pool, route, c.req.raw, deps.clientSignal?.(c.env) ?? c.req.raw.signal));
+  }
+}
+
+async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Request, signal: CancelSignal | undefined): Promise<Response> {
+  const startedMs = deps.clock.now();
+  const requestId = requestIdFrom(raw.headers.get('x-request-id'));
+  const idHeader = { 'x-request-id': requestId };
+  const url = new URL(raw.url);
+  const log = (o: PassthroughOutcome & { model?: string }, outcome: string) => {
+    deps.metrics.inc('semroute_passthrough_requests_total', { path: route, code: String(o.status) });
+    const line: Record<string, unknown> = {
+      event: 'request',
+      request_id: requestId,
+      method: raw.method,
+      path: route,
+      stream: o.streamed ?? false,
+      status: o.status,
+      outcome,
+      latency_ms: { total: round(deps.clock.now() - startedMs), ...(o.ttftMs !== undefined ? { ttft: round(o.ttftMs) } : {}) },
+    };
+    // Client text: configured names as they are, anything else as "other"; bodies are never logged.
+    if (o.model !== undefined) line.requested_model = modelLabel(deps.config, o.model);
+    if (o.error) line.error_reason = o.error;
+    if (o.endpoint) line.endpoint = o.endpoint;
+    if (o.usage) line.tokens = { prompt: o.usage.promptTokens, completion: o.usage.completionTokens, total: o.usage.totalTokens };
+    deps.logger.info(line, 'request');
+  };
+
+  let body: Uint8Array | undefined;
+  let model: string | undefined;
+  try {
+    // A transfer coding under chunked (gzip, chunked) is refused as on chat: the bytes would go on still coded.
+    checkContentEncoding(undefined, raw.headers.get('transfer-encoding') ?? undefined);
+    if (raw.method !== 'GET' && raw.method !== 'HEAD') {
+      body = await readBodyBytes(raw, deps.config.server.max_body_bytes);
+      model = await modelOf(body, raw.headers.get('content-type') ?? undefined, raw.headers.get('content-encoding') ?? undefined);
+    }
+  } catch (err) {
+    if (err instanceof GatewayError) {
+      deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+      log({ status: err.status, error: err.code === null ? undefined : String(err.code) }, 'rejected');
+      return fromGatewayError(err, idHeader);
+    }
+    if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
+      deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'cancellation' });
+      log({ status: 499, error: 'cancellation' }, 'cancelled');
+      return errorResponse(499, 'The client closed the request.', 'api_error', 'client_closed_request', null, idHeader);
+    }
+    throw err;
+  }
+  const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
+  if (model !== undefined && isAutoModel(deps.config, model)) {
+    deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'parse_error' });
+    log({ status: 400, model, error: 'auto_model_not_routed' }, 'rejected');
+    return errorResponse(
+      400,
+      `The model '${model}' asks for automatic routing, which semroute does for /v1/chat/completions only; name a served model for ${route}.`,
+      'invalid_request_error',
+      'auto_model_not_routed',
+      'model',
+      idHeader,
+    );
+  }
+  const headers = headerRecord(raw.headers);
+  return withRequestSpan(headers, { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_PATH]: route }, async (span) => {
+    const res = await forwardPassthrough(
+      deps,
+      pool,
+      { requestId, method: raw.method, path: url.pathname + url.search, clientHeaders: headers, body, model, label, signal },
+      (o) => log({ ...o, model }, o.error ? 'error' : 'upstream'),
+    );
+    recordHttpStatus(span, res.status);
+    return res;
+  });
+}
+
+const round = (ms: number) => Math.round(Math.max(0, ms) * 1000) / 1000;
