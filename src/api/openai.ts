@@ -7,9 +7,9 @@ import { runRequestPipeline } from '../pipeline/run.ts';
 import { GatewayError } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
-import { buildRequestLog } from '../observability/request-log.ts';
+import { logRequest } from '../observability/request-log.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
-import { forwardChat, type ForwardOutcome } from '../upstream/forward.ts';
+import { forwardChat } from '../upstream/forward.ts';
 import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
 
@@ -79,25 +79,13 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
       let res: Response;
       if (result.kind === 'respond') {
         const r = result.response;
-        logLine(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason }, r.reason);
+        logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason }, r.reason);
         res = new Response(r.body, { status: r.status, headers: { ...r.headers, 'x-request-id': requestId, 'content-type': r.contentType } });
-      } else res = await forwardChat(deps, pool, ctx, { ...result, onDone: (o) => logLine(deps, ctx, o) });
+      } else res = await forwardChat(deps, pool, ctx, { ...result, onDone: (o) => logRequest(deps, ctx, o) });
       // The root span tells how the request ended (the status the client got; a stream's is its head).
       recordHttpStatus(span, res.status);
       return res;
     });
   });
 
-}
-
-/** One structured line per request: decisions, timings, tokens; never prompt text. */
-function logLine(deps: AppDeps, ctx: PipelineContext, o: ForwardOutcome, outcome = 'upstream'): void {
-  const line = buildRequestLog(
-    { ctx, status: o.status, outcome: o.error && outcome === 'upstream' ? 'error' : outcome, nowMs: deps.clock.now(), ttftMs: o.ttftMs, usage: o.usage, errorReason: o.error, endpoint: o.endpoint },
-    deps.config,
-  );
-  // Model names are client text: configured names as they are, anything else as "other".
-  line.requested_model = modelLabel(deps.config, line.requested_model);
-  if (line.model !== undefined) line.model = modelLabel(deps.config, line.model);
-  deps.logger.info(line, 'request');
 }

@@ -3,6 +3,8 @@
 // observability.logging.debug_log_prompts is set; PII is reported as types and counts, never values.
 import type { Config } from '../config/schema.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
+import { modelLabel } from '../pipeline/categories.ts';
+import type { Logger } from './types.ts';
 import type { UsageRecord } from './usage.ts';
 
 export interface RequestLogInput {
@@ -126,4 +128,33 @@ export function stageTimer(now: () => number): {
       }
     },
   };
+}
+
+/** How a request ended, as the door that served it knows it (the gateway's forward, or ext_proc's view of Envoy's). */
+export interface RequestEnd {
+  status: number;
+  endpoint?: string;
+  ttftMs?: number;
+  usage?: UsageRecord;
+  error?: string;
+}
+
+/**
+ * Writes the one request line (every door: the HTTP gateway, ext_proc). `outcome` 'upstream' with an
+ * error is logged as 'error'. Model names are client text: configured names as they are, anything else
+ * as "other".
+ */
+export function logRequest(
+  deps: { config: Config; logger: Logger; clock: { now(): number } },
+  ctx: PipelineContext,
+  o: RequestEnd,
+  outcome = 'upstream',
+): void {
+  const line = buildRequestLog(
+    { ctx, status: o.status, outcome: o.error && outcome === 'upstream' ? 'error' : outcome, nowMs: deps.clock.now(), ttftMs: o.ttftMs, usage: o.usage, errorReason: o.error, endpoint: o.endpoint },
+    deps.config,
+  );
+  line.requested_model = modelLabel(deps.config, line.requested_model);
+  if (line.model !== undefined) line.model = modelLabel(deps.config, line.model);
+  deps.logger.info(line, 'request');
 }

@@ -59,6 +59,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let sseRewrite: SseRewriter | undefined;
 
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
+  // Envoy closing the stream before the answer's end: the client left or the upstream reset.
+  signal.addEventListener('abort', () => forwarded?.meter?.cancel(), { once: true });
 
   async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
     requestHeaders = decodeHeaders(msg.request_headers?.headers);
@@ -136,8 +138,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // A complete JSON answer is buffered for the taps (cache store, PII restore). An SSE answer streams:
     // in STREAMED mode through the chunk taps (PII restore) and recorded for the done taps (cache
     // store) when there are any, else untouched.
-    const wantsBody = responseIsJson && responseStatus === 200 && forwarded.taps.some((t) => t.json || t.done);
+    // The meter reads a JSON answer's usage block (tokens, cost), as the reference does with its BUFFERED body.
+    const wantsBody = responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done));
     const sse = !responseIsJson && responseStatus === 200 && (headers['content-type'] ?? '').includes('text/event-stream');
+    forwarded.meter?.head(responseStatus, sse);
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
@@ -160,6 +164,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const res = continueResponseHeaders(headerMutation(add, sseRewrite?.rewrites ? ['content-length'] : []));
     if (sseRewrite) res.mode_override = { response_body_mode: 'STREAMED' };
     else if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+    if (msg.response_headers?.end_of_stream) forwarded.meter?.end();
+    else if (!sseRewrite && !wantsBody) forwarded.meter?.unseen();
     return res;
   }
 
@@ -167,12 +173,14 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const part = msg.response_body?.body;
     if (sseRewrite) {
       const end = msg.response_body?.end_of_stream === true;
+      forwarded?.meter?.firstChunk();
       const out = sseRewrite.push(part, end);
       // Envoy sends end_of_stream only when the upstream's answer ended cleanly: a cut one never gets
       // here, and the cache's store tap refuses an answer without finish_reason or [DONE]. The taps
       // are not awaited (as on the gateway): the client's last bytes do not wait for a cache publish.
       if (end) {
         const { events, completion, oversized } = sseRewrite.answer();
+        forwarded?.meter?.end(completion?.usage);
         if (completion) void runDoneTaps({ status: responseStatus, completion, sse: events });
         else if (oversized) void runDoneTaps({ status: responseStatus, completion: {}, oversized });
       }
@@ -187,8 +195,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     try {
       completion = JSON.parse(utf8.decode(part ?? new Uint8Array(0))) as Record<string, unknown>;
     } catch {
+      forwarded.meter?.end();
       return continueResponseBody();
     }
+    forwarded.meter?.end(completion?.usage);
     let changed = false;
     for (const tap of forwarded.taps) {
       if (!tap.json) continue;

@@ -8,6 +8,8 @@ import { buildContext, parseJsonBody, validateChatBody } from '../../../src/pipe
 import { runRequestPipeline } from '../../../src/pipeline/run.ts';
 import { EndpointPool } from '../../../src/upstream/pool.ts';
 import { modelsResponse } from './models.ts';
+import { answerMeter } from './answer-meter.ts';
+import { logRequest } from '../../../src/observability/request-log.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -37,8 +39,13 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         throw err;
       }
       const result = await runRequestPipeline(deps, ctx);
-      if (result.kind === 'respond') return result;
-      const endpoint = pool.candidates(result.model)[0]?.hostPort;
+      if (result.kind === 'respond') {
+        const r = result.response;
+        logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason }, r.reason);
+        return result;
+      }
+      const candidate = pool.candidates(result.model)[0];
+      const endpoint = candidate?.hostPort;
       return {
         kind: 'forward',
         body: encoder.encode(result.body),
@@ -47,6 +54,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         requestId: ctx.requestId,
         responseHeaders: { ...ctx.responseHeaders },
         taps: ctx.taps,
+        meter: answerMeter(deps, ctx, result.model, candidate?.name),
       };
     },
     models: () => modelsResponse(deps, startedSec),

@@ -1,6 +1,7 @@
 // What the ext_proc door needs from the pipeline, and nothing more. pipeline-adapter.ts implements it
 // with the same src/pipeline functions the HTTP gateway calls, so no stage logic lives here.
 import type { ImmediateResponse, ResponseTap } from '../../../src/pipeline/context.ts';
+import type { AnswerMeter } from './answer-meter.ts';
 
 export interface ChatInput {
   /** Request headers as Envoy sent them (lower-cased; pseudo-headers such as :path included). */
@@ -27,6 +28,8 @@ export type ChatOutcome =
       responseHeaders: Record<string, string>;
       /** Watchers of the upstream answer (cache store, PII restore): on a buffered JSON body or a STREAMED SSE one. */
       taps: ResponseTap[];
+      /** Accounting of the upstream answer (metrics, the request's log line), fed from Envoy's response messages. */
+      meter?: AnswerMeter;
     }
   /** Not a chat body we can read (bad JSON, no messages): let Envoy pass it on untouched (fail-open). */
   | { kind: 'pass'; reason: string };

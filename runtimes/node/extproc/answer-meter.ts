@@ -1,0 +1,67 @@
+// The upstream answer's accounting when Envoy sends the request (ext_proc): what the gateway's
+// forwardChat records around its own upstream call, recorded from the messages Envoy sends back:
+// llm_request_errors_total by upstream status, TTFT (the head of a JSON answer, the first chunk of a
+// stream, as the reference's processor_res_header.go), completion latency, tokens and cost, and the
+// request's one log line. Without it an ext_proc deployment showed requests and routing, never an
+// upstream error, a token or a latency.
+import type { AppDeps } from '../../../src/deps.ts';
+import type { PipelineContext } from '../../../src/pipeline/context.ts';
+import { modelLabel } from '../../../src/pipeline/categories.ts';
+import { logRequest, type RequestEnd } from '../../../src/observability/request-log.ts';
+import { pricingFor, recordUsage, type Usage } from '../../../src/observability/usage.ts';
+
+export interface AnswerMeter {
+  /** The upstream's response head: its status, and whether the answer streams (SSE). */
+  head(status: number, streamed: boolean): void;
+  /** A streamed answer's first body chunk. */
+  firstChunk(): void;
+  /** The whole body was seen: latency, tokens from its usage block (when it has one), the log line. */
+  end(usage?: unknown): void;
+  /** The body goes by unseen (Envoy was told NONE): the head's TTFT and the log line only. */
+  unseen(): void;
+  /** Envoy closed the stream before the answer ended (the client left, the upstream reset). */
+  cancel(): void;
+}
+
+export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, endpoint?: string): AnswerMeter {
+  const t0 = deps.clock.now();
+  const label = modelLabel(deps.config, model);
+  let status = 0;
+  let streamed = false;
+  let ttftMs: number | undefined;
+  let ended = false;
+  const finish = (o: Partial<RequestEnd>) => {
+    ended = true;
+    logRequest(deps, ctx, { status, endpoint, ttftMs, ...o });
+  };
+  const error = (reason: string) => {
+    deps.metrics.inc('llm_request_errors_total', { model: label, reason });
+    finish({ error: reason });
+  };
+  return {
+    head(s, sse) {
+      if (ended) return;
+      status = s;
+      streamed = sse;
+      if (s >= 400) error(s >= 500 ? 'upstream_5xx' : 'upstream_4xx');
+      else if (!sse) ttftMs = deps.clock.now() - t0;
+    },
+    firstChunk() {
+      if (ttftMs === undefined) ttftMs = deps.clock.now() - t0;
+    },
+    end(usage) {
+      if (ended) return;
+      const u = usage && typeof usage === 'object' ? (usage as Usage) : undefined;
+      const rec = recordUsage(deps.metrics, label, u, pricingFor(deps.config, model), { latencyMs: deps.clock.now() - t0, ttftMs, streamed });
+      finish({ usage: rec.totalTokens ? rec : undefined });
+    },
+    unseen() {
+      if (ended) return;
+      recordUsage(deps.metrics, label, undefined, undefined, { ttftMs });
+      finish({});
+    },
+    cancel() {
+      if (!ended) error('cancellation');
+    },
+  };
+}
