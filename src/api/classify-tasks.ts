@@ -36,12 +36,21 @@ function textTooLong(meter: BudgetMeter): ApiError {
  */
 export const elapsedMs = (deps: AppDeps, t0: number): number => Math.max(0, Math.floor(deps.clock.now() - t0));
 
+/**
+ * The API's inferences are timed as the chat path's (llm_classifier_latency_seconds, the classifier
+ * names of the reference, whose classifier times every call, API ones included), so API traffic shows.
+ */
+function observeLatency(deps: AppDeps, classifier: 'category' | 'pii' | 'jailbreak', t0: number): void {
+  deps.metrics.observe('llm_classifier_latency_seconds', { classifier }, (deps.clock.now() - t0) / 1000);
+}
+
 export async function intentTask(deps: AppDeps, text: string, opts: Options, pack?: string) {
   const name = pack ?? deps.config.packs.category;
   const clf = deps.classifiers.sequence(name);
   if (!clf) throw new ApiError(pack ? 400 : 503, pack ? 'INVALID_INPUT' : 'UNIFIED_CLASSIFIER_UNAVAILABLE', `Sequence-classification pack "${name}" is not loaded.`);
   const t0 = deps.clock.now();
   const r = await clf.classify(text);
+  observeLatency(deps, 'category', t0);
   const asked = typeof opts.confidence_threshold === 'number' ? opts.confidence_threshold : undefined;
   // recommended_model is the model routing would pick (its threshold); routing_decision is the
   // reference's verdict, cut at its fixed default 0.7 unless the request names a threshold.
@@ -84,6 +93,7 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
   const types = Array.isArray(opts.entity_types) ? opts.entity_types.filter((t): t is string => typeof t === 'string') : undefined;
   const meter = shared ?? new BudgetMeter(settings.piiBudget);
   const [entities] = await scanPii(detector, [text], { threshold, types, meter });
+  observeLatency(deps, 'pii', t0);
   // A partial scan would return the unscanned rest unmasked in masked_text and has_pii false for it.
   if (meter.exceeded) throw textTooLong(meter);
   const { masked, placeholders } = maskText(text, entities);
@@ -119,6 +129,7 @@ export async function securityTask(deps: AppDeps, text: string, opts: Options, p
   const threshold = typeof opts.sensitivity === 'number' ? 1 - opts.sensitivity : (guard?.threshold ?? 0.7);
   const meter = shared ?? new BudgetMeter(guardSettings(deps.config).budget);
   const v = await scanJailbreak(clf, [text], threshold, { positiveLabels: guard?.positive_labels, meter });
+  observeLatency(deps, 'jailbreak', t0);
   // Safe is a statement about the whole text; an unscanned tail may hold the injection.
   if (v.incomplete && !v.blocked) throw textTooLong(meter);
   return {

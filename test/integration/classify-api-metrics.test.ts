@@ -1,0 +1,46 @@
+// The classification API's work shows in /metrics as the reference's does: its classifiers record
+// llm_classifier_latency_seconds{classifier} on every call (classifier.go times each inference), so an
+// operator sees API traffic and its latency. Before, /api/v1/classify/intent|pii|security left every
+// series unchanged (only the batch endpoint had counters). Real packs, real sockets, scraped text.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packsAvailable, postJson, realClassifiers, startGateway, type Gateway } from './gateway-harness.ts';
+
+let gw: Gateway;
+const run = packsAvailable() ? describe : describe.skip;
+
+async function counts(): Promise<Record<string, number>> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^llm_classifier_latency_seconds_count\{classifier="([^"]+)"\} (\S+)$/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+run('classification API metrics', () => {
+  beforeAll(async () => {
+    gw = await startGateway({ classifiers: await realClassifiers() });
+  }, 120_000);
+  afterAll(() => gw?.close());
+
+  it.each([
+    ['/api/v1/classify/intent', 'category'],
+    ['/api/v1/classify/pii', 'pii'],
+    ['/api/v1/classify/security', 'jailbreak'],
+  ])('%s observes llm_classifier_latency_seconds{classifier="%s"} once', async (path, classifier) => {
+    const before = await counts();
+    const { status } = await postJson(gw.url, path, { text: 'Explain supply and demand to jane@example.org' });
+    expect(status).toBe(200);
+    const after = await counts();
+    expect((after[classifier] ?? 0) - (before[classifier] ?? 0)).toBe(1);
+    for (const other of ['category', 'pii', 'jailbreak'].filter((c) => c !== classifier)) expect(after[other] ?? 0, other).toBe(before[other] ?? 0);
+  });
+
+  it('combined observes each classifier it ran once; a batch once per text', async () => {
+    const before = await counts();
+    expect((await postJson(gw.url, '/api/v1/classify/combined', { text: 'What is 2 + 2?' })).status).toBe(200);
+    expect((await postJson(gw.url, '/api/v1/classify/batch', { texts: ['a question', 'another one', 'a third'], task_type: 'intent' })).status).toBe(200);
+    const after = await counts();
+    expect((after.category ?? 0) - (before.category ?? 0)).toBe(4);
+    expect((after.pii ?? 0) - (before.pii ?? 0)).toBe(1);
+    expect((after.jailbreak ?? 0) - (before.jailbreak ?? 0)).toBe(1);
+  });
+});
