@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.ts';
 import type { CacheConfig } from '../config/sections/cache.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import type { CacheKeyScope } from './types.ts';
+import { isTextPart } from '../pipeline/texts.ts';
 
 export interface CachePlan {
   key: CacheKeyScope;
@@ -53,6 +54,11 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
   }
   // Appended after the context, so a request without shape fields keeps the key it always had.
   if (shape.length) parts.push({ shape });
+  // The question's images, audio and files: the embedding reads its text alone, and "what is in this
+  // picture?" about another picture is another question. Same media, same key (match_context or not).
+  const content = msgs[msgs.length - 1]?.content;
+  const media = Array.isArray(content) ? content.filter((p) => !isTextPart(p)) : [];
+  if (media.length) parts.push({ media });
   if (parts.length) key.context = digest(JSON.stringify(parts));
   return { key, lookup, store };
 }

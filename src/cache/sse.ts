@@ -39,7 +39,7 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
   }
   if (chunks.length === 0) return undefined;
   const first = chunks[0]!;
-  type Acc = { role: string; content: string; refusal: string; reasoning: string; reasoningAs: 'reasoning_content' | 'reasoning'; tools: Obj[]; finish: unknown; logprobs?: unknown };
+  type Acc = { role: string; content: string; refusal: string; reasoning: string; reasoningAs: 'reasoning_content' | 'reasoning'; tools: Obj[]; finish: unknown; logprobs?: Record<string, unknown[]> };
   const choices = new Map<number, Acc>();
   let usage: unknown, fingerprint: unknown;
   for (const c of chunks) {
@@ -71,6 +71,11 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
         if (typeof fn.name === 'string') tf.name += fn.name;
         if (typeof fn.arguments === 'string') tf.arguments += fn.arguments;
       }
+      // Token logprobs (asked with logprobs: true) come per chunk: joined, a JSON client gets them all.
+      const lp = ch.logprobs as Obj | null | undefined;
+      if (lp && typeof lp === 'object') {
+        for (const k of ['content', 'refusal']) if (Array.isArray(lp[k])) ((acc.logprobs ??= {})[k] ??= []).push(...(lp[k] as unknown[]));
+      }
       if (ch.finish_reason) acc.finish = ch.finish_reason;
       choices.set(i, acc);
     }
@@ -90,6 +95,7 @@ export function assembleChunks(events: readonly string[]): Obj | undefined {
         ...(c.reasoning ? { [c.reasoningAs]: c.reasoning } : {}),
         ...(c.tools.length ? { tool_calls: c.tools.filter(Boolean) } : {}),
       },
+      ...(c.logprobs ? { logprobs: c.logprobs } : {}),
       finish_reason: c.finish,
     })),
     ...(usage ? { usage } : {}),
@@ -116,8 +122,35 @@ export function isCompleteAnswer(completion: Obj | undefined, sse?: readonly str
 
 /** A stored answer as an SSE body: recorded events verbatim, or chunks built from the completion. */
 export function toSseBody(completion: Obj, sse?: readonly string[], opts: { includeUsage?: boolean } = {}): string {
-  const payloads = sse?.length ? ssePayloads(sse).filter((p) => p !== '[DONE]') : completionToChunks(completion, opts).map((c) => JSON.stringify(c));
+  const payloads = sse?.length
+    ? usageAsAsked(ssePayloads(sse).filter((p) => p !== '[DONE]'), completion, opts.includeUsage === true)
+    : completionToChunks(completion, opts).map((c) => JSON.stringify(c));
   return payloads.map((p) => `data: ${p}\n\n`).join('') + 'data: [DONE]\n\n';
+}
+
+/** A usage-only chunk (choices: [], usage set): what a stream sends last when include_usage was asked. */
+function isUsageChunk(payload: string): boolean {
+  // Only a payload with a usage key can be one (quotes inside strings are escaped): the rest is not parsed.
+  if (!payload.includes('"usage"')) return false;
+  try {
+    const o = JSON.parse(payload) as Obj | null;
+    return !!o && Array.isArray(o.choices) && o.choices.length === 0 && !!o.usage;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The recorded events with the usage chunk as this client asked (stream_options.include_usage), as
+ * an upstream would send them: a client that did not ask gets none (a chunk with no choices breaks
+ * loops that read choices[0]); one that asked gets the recorded one, else one from the stored usage.
+ */
+function usageAsAsked(payloads: string[], completion: Obj, includeUsage: boolean): string[] {
+  const kept = payloads.filter((p) => !isUsageChunk(p));
+  if (!includeUsage) return kept;
+  if (kept.length < payloads.length || !completion.usage) return payloads;
+  const base = { id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model };
+  return [...payloads, JSON.stringify({ ...base, choices: [], usage: completion.usage })];
 }
 
 /** chat.completion -> chat.completion.chunk objects: role, content, refusal, tool calls, finish (+ usage if asked). */
@@ -132,7 +165,9 @@ export function completionToChunks(completion: Obj, opts: { includeUsage?: boole
     for (const k of ['reasoning_content', 'reasoning'] as const) {
       if (typeof m[k] === 'string' && m[k]) out.push({ ...base, choices: [{ index, delta: { [k]: m[k] }, finish_reason: null }] });
     }
-    if (typeof m.content === 'string' && m.content) out.push({ ...base, choices: [{ index, delta: { content: m.content }, finish_reason: null }] });
+    // The answer's token logprobs ride with its text, as a stream carries them.
+    const logprobs = ch.logprobs && typeof ch.logprobs === 'object' ? { logprobs: ch.logprobs } : {};
+    if (typeof m.content === 'string' && m.content) out.push({ ...base, choices: [{ index, delta: { content: m.content }, ...logprobs, finish_reason: null }] });
     if (typeof m.refusal === 'string' && m.refusal) out.push({ ...base, choices: [{ index, delta: { refusal: m.refusal }, finish_reason: null }] });
     if (Array.isArray(m.tool_calls) && m.tool_calls.length) {
       const tool_calls = (m.tool_calls as Obj[]).map((t, i) => ({ index: i, ...t }));

@@ -43,8 +43,11 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
   const sig = questionSignature(ctx.texts.latestUser);
 
   if (plan.lookup) {
+    // A streaming client that asked for usage is not served a recorded stream that had none (it
+    // would end without the usage chunk the client reads); the upstream answers, with usage.
+    const needsUsage = ctx.stream && includeUsage(ctx.body);
     try {
-      const hit = await cache.lookup(plan.key, vector, lookupThreshold(cfg), (a) => !conflicts(a, sig));
+      const hit = await cache.lookup(plan.key, vector, lookupThreshold(cfg), (a) => !conflicts(a, sig) && (!needsUsage || hasUsage(a.completion)));
       if (hit && hit.similarity >= thresholdFor(cfg, hit.answer.category)) {
         ctx.cache.hit = true;
         ctx.cache.similarity = hit.similarity;
@@ -100,3 +103,5 @@ function storeTap(
     },
   };
 }
+
+const hasUsage = (completion: unknown) => !!(completion as { usage?: unknown } | null)?.usage;

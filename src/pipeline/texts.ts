@@ -1,19 +1,25 @@
 // Texts the classifiers read, taken once from the messages. Only text parts count: images, audio
-// and other part types are skipped. Text parts are those vLLM reads as text: `text`, and the
-// Responses-API `input_text`/`output_text` (vllm/entrypoints/chat_utils.py MM_PARSER_MAP); skipping
-// those let an injection past the jailbreak guard to a model that reads it.
+// and other part types are skipped. Text parts are those vLLM reads as text, in any role
+// (vllm/entrypoints/chat_utils.py _parse_chat_message_content_part): `text`, the Responses-API
+// `input_text`/`output_text`, `refusal` and `thinking`; skipping any of them let an injection past
+// the jailbreak guard to a model that reads it.
 import type { ChatMessage, RequestTexts } from './context.ts';
 
-const TEXT_PARTS = new Set(['text', 'input_text', 'output_text']);
+const TEXT_PARTS = new Set(['text', 'input_text', 'output_text', 'refusal', 'thinking']);
+/** The key holding a text part's text: a refusal part's is `refusal`, a thinking part's `thinking`. */
+const textKey = (type: string): string => (type === 'refusal' || type === 'thinking' ? type : 'text');
+
+/** A content part the model reads as text (the rest: images, audio, files, ...). */
+export const isTextPart = (part: { type?: unknown } | null | undefined): boolean => !!part && TEXT_PARTS.has(part.type as string);
 
 export function messageText(content: ChatMessage['content']): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   let out = '';
   for (const part of content) {
-    if (part && typeof part === 'object' && TEXT_PARTS.has(part.type as string) && typeof part.text === 'string') {
-      out = out ? `${out}\n${part.text}` : part.text;
-    }
+    if (!part || typeof part !== 'object' || !TEXT_PARTS.has(part.type as string)) continue;
+    const text = (part as Record<string, unknown>)[textKey(part.type as string)];
+    if (typeof text === 'string') out = out ? `${out}\n${text}` : text;
   }
   return out;
 }

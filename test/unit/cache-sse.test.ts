@@ -74,12 +74,32 @@ describe('SSE <-> JSON', () => {
   });
 
   it('replays recorded events verbatim and ends with exactly one [DONE]', () => {
-    const body = toSseBody(completion, streamed);
+    const body = toSseBody(completion, streamed, { includeUsage: true });
     const events = splitSse(body);
     expect(events).toEqual(streamed);
     expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
     // and the replay re-assembles to the same answer
     expect(assembleChunks(events)).toEqual(assembleChunks(streamed));
+  });
+
+  it('replays the usage chunk only to a client that asked for it, and builds one from the stored usage if none was recorded', () => {
+    expect(splitSse(toSseBody(completion, streamed))).toEqual([...streamed.slice(0, 4), 'data: [DONE]']);
+    const noUsage = [...streamed.slice(0, 4), 'data: [DONE]'];
+    const asked = splitSse(toSseBody(completion, noUsage, { includeUsage: true }));
+    expect(asked.slice(0, 4)).toEqual(streamed.slice(0, 4));
+    expect(JSON.parse(asked[4]!.slice(6))).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: completion.usage });
+    expect(asked[5]).toBe('data: [DONE]');
+  });
+
+  it('joins streamed token logprobs into the JSON answer, and puts them back on the replayed text', () => {
+    const lp = (token: string) => ({ token, logprob: -1, bytes: null, top_logprobs: [] });
+    const ev = (o: unknown) => `data: ${JSON.stringify(o)}`;
+    const c = (choice: object) => ev({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, finish_reason: null, ...choice }] });
+    const events = [c({ delta: { content: 'Hel' }, logprobs: { content: [lp('Hel')] } }), c({ delta: { content: 'lo' }, logprobs: { content: [lp('lo')] } }), c({ delta: {}, finish_reason: 'stop' }), 'data: [DONE]'];
+    const joined = assembleChunks(events)!;
+    expect((joined.choices as Array<{ logprobs: unknown }>)[0].logprobs).toEqual({ content: [lp('Hel'), lp('lo')] });
+    const again = completionToChunks(joined).find((k) => (k.choices as Array<{ delta: { content?: string } }>)[0].delta.content === 'Hello')!;
+    expect((again.choices as Array<{ logprobs: unknown }>)[0].logprobs).toEqual({ content: [lp('Hel'), lp('lo')] });
   });
 
   it('carries a streamed refusal per choice into message.refusal, and both replays give it back', () => {

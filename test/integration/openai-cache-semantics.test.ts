@@ -1,0 +1,124 @@
+// Semantic-cache hits as an `openai` SDK user sees them (issue #3): a replayed stream honours the
+// client's stream_options.include_usage, an answer about one image is not served for another, and
+// logprobs survive the JSON <-> SSE conversions. Real embedding pack, recording upstream.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { createApp } from '../../src/app.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { buildNodeDeps } from '../../runtimes/node/deps.ts';
+import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
+import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { plainAnswer, startRecordingUpstream, type RecordingUpstream, type Script } from './helpers/recording-upstream.ts';
+
+let up: RecordingUpstream;
+let served: Served;
+let close: () => Promise<void>;
+let client: OpenAI;
+beforeAll(async () => {
+  up = await startRecordingUpstream();
+  const config = testConfig({ semantic_cache: { enabled: true } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port }]);
+  const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
+  served = await serveFetch(createApp(deps).fetch, { port: 0 });
+  close = async () => {
+    await served.close();
+    await deps.close();
+  };
+  client = new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
+});
+afterAll(async () => {
+  await close?.();
+  await up?.close();
+});
+
+/** Waits until the store tap has run (it runs after the answer's end). */
+const stored = () => new Promise((r) => setTimeout(r, 150));
+type Chunk = OpenAI.Chat.ChatCompletionChunk;
+
+async function streamed(question: string, extra: Record<string, unknown> = {}): Promise<{ hit: string | null; chunks: Chunk[] }> {
+  const { data, response } = await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: question }], stream: true, ...extra }).withResponse();
+  const chunks: Chunk[] = [];
+  for await (const c of data) chunks.push(c);
+  return { hit: response.headers.get('x-vsr-cache-hit'), chunks };
+}
+
+describe.skipIf(!packsAvailable())('cache hits and stream_options.include_usage', () => {
+  it('a stream recorded with a usage chunk is replayed without it to a client that did not ask', async () => {
+    // Before: the usage chunk (choices: []) came too, and `chunk.choices[0].delta` threw in the client's loop.
+    up.script = plainAnswer;
+    const Q = 'What is the capital city of France and why is it famous?';
+    expect((await streamed(Q, { stream_options: { include_usage: true } })).chunks.at(-1)?.usage?.total_tokens).toBe(4);
+    await stored();
+    const again = await streamed(Q);
+    expect(again.hit).toBe('true');
+    expect(again.chunks.every((c) => c.choices.length > 0 && !c.usage)).toBe(true);
+    expect(again.chunks.map((c) => c.choices[0].delta.content ?? '').join('')).toBe('ok');
+    // ...and with it to one that asks.
+    const withUsage = await streamed(Q, { stream_options: { include_usage: true } });
+    expect(withUsage.hit).toBe('true');
+    expect(withUsage.chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: 4 } });
+  });
+
+  it('a client that asks for usage gets it: from a stored JSON answer, and never a recorded stream that had none', async () => {
+    up.script = plainAnswer;
+    const Q = 'Explain how photosynthesis works in green plants.';
+    await streamed(Q); // recorded without usage
+    await stored();
+    const calls = up.bodies.length;
+    // Before: the hit replayed the stream without usage, so finalChatCompletion().usage was undefined.
+    const fin = await client.chat.completions.stream({ model: 'qwen3', messages: [{ role: 'user', content: Q }], stream_options: { include_usage: true } }).finalChatCompletion();
+    expect(fin.usage?.total_tokens).toBe(4);
+    expect(up.bodies.length).toBe(calls + 1);
+
+    const J = 'Why is the sky blue during the day?';
+    await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: J }] });
+    await stored();
+    const fromJson = await streamed(J, { stream_options: { include_usage: true } });
+    expect(fromJson.hit).toBe('true');
+    expect(fromJson.chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: 4 } });
+  });
+});
+
+describe.skipIf(!packsAvailable())('cache hits and multi-part questions', () => {
+  it('the same question about another image is not a hit; about the same image it is', async () => {
+    up.script = plainAnswer;
+    const ask = (url: string) =>
+      client.chat.completions
+        .create({ model: 'qwen3', messages: [{ role: 'user', content: [{ type: 'text', text: 'What animal is in this picture?' }, { type: 'image_url', image_url: { url } }] }] })
+        .withResponse();
+    await ask('https://example.com/cat.png');
+    await stored();
+    // Before: keyed on the text alone, the cat answer was served for the dog picture.
+    expect((await ask('https://example.com/dog.png')).response.headers.get('x-vsr-cache-hit')).toBeNull();
+    await stored();
+    expect((await ask('https://example.com/cat.png')).response.headers.get('x-vsr-cache-hit')).toBe('true');
+  });
+});
+
+describe.skipIf(!packsAvailable())('cache hits and logprobs', () => {
+  const lp = (token: string) => ({ token, logprob: -0.5, bytes: [...Buffer.from(token)], top_logprobs: [] });
+  const withLogprobs: Script = (body) => {
+    const head = { id: 'chatcmpl-lp', created: 1, model: body.model };
+    if (!body.stream) {
+      return { json: { ...head, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi there' }, logprobs: { content: [lp('Hi'), lp(' there')] }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } } };
+    }
+    const c = (delta: unknown, logprobs: unknown, finish: string | null = null) => ({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs, finish_reason: finish }] });
+    return { sse: [c({ role: 'assistant', content: '' }, null), c({ content: 'Hi' }, { content: [lp('Hi')] }), c({ content: ' there' }, { content: [lp(' there')] }), c({}, null, 'stop')] };
+  };
+
+  it('a streamed answer served as JSON, and a JSON answer served as a stream, keep their token logprobs', async () => {
+    up.script = withLogprobs;
+    const Q = 'Say hello to me in a friendly way please.';
+    await streamed(Q, { logprobs: true });
+    await stored();
+    // Before: assembling the stream dropped the logprobs.
+    const { data, response } = await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: Q }], logprobs: true }).withResponse();
+    expect(response.headers.get('x-vsr-cache-hit')).toBe('true');
+    expect(data.choices[0].logprobs?.content?.map((t) => t.token)).toEqual(['Hi', ' there']);
+
+    const J = 'Greet me warmly in one short sentence.';
+    await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: J }], logprobs: true });
+    await stored();
+    const fin = await client.chat.completions.stream({ model: 'qwen3', messages: [{ role: 'user', content: J }], logprobs: true }).finalChatCompletion();
+    expect(fin.choices[0].logprobs?.content?.map((t) => t.token)).toEqual(['Hi', ' there']);
+  });
+});
