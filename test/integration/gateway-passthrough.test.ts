@@ -125,6 +125,21 @@ describe('what is not passed through', () => {
     expect(gw.mock.mock.requests.length).toBe(before);
   });
 
+  it("a listed path the gateway serves itself stays the gateway's", async () => {
+    const own = await startGateway({
+      config: (port) => testConfig({ server: { passthrough_paths: ['/health', '/v1/chat/completions', '/v1/embeddings'] } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
+    });
+    try {
+      expect(await (await fetch(`${own.url}/health`)).json()).toEqual({ status: 'healthy', service: 'semroute' });
+      expect(own.mock.mock.requests).toHaveLength(0);
+      expect(own.logs.lines.filter((l) => l.level === 'warn').map((l) => l.obj.path)).toEqual(['/health', '/v1/chat/completions']);
+      const res = await fetch(`${own.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"qwen3","prompt":"x"}' });
+      expect(res.status).toBe(404);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('an empty server.passthrough_paths passes nothing', async () => {
     const closed = await startGateway({ config: (port) => testConfig({ server: { passthrough_paths: [] } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
     try {
@@ -133,6 +148,66 @@ describe('what is not passed through', () => {
       expect(closed.mock.mock.requests).toHaveLength(0);
     } finally {
       await closed.close();
+    }
+  });
+});
+
+describe('cancellation and idle upstreams', () => {
+  const waitFor = async (cond: () => boolean, ms = 3000) => {
+    const end = Date.now() + ms;
+    while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    return cond();
+  };
+
+  it('a client that leaves a streamed completion cancels the upstream request', async () => {
+    const ctl = new AbortController();
+    const stream = await client.completions.create(
+      { model: 'qwen3', prompt: 'a long one', stream: true },
+      { headers: { 'x-mock-chunk-delay-ms': '200', 'x-request-id': 'pt-leave-1' }, signal: ctl.signal },
+    );
+    for await (const _ of stream) break;
+    const record = lastSeen();
+    expect(record.path).toBe('/v1/completions');
+    expect(await waitFor(() => record.cancelled === true)).toBe(true);
+    expect(record.completed).toBeUndefined();
+    expect(await waitFor(() => gw.logs.lines.some((l) => l.obj.request_id === 'pt-leave-1'))).toBe(true);
+    expect(gw.logs.lines.find((l) => l.obj.request_id === 'pt-leave-1')!.obj).toMatchObject({ status: 200, error_reason: 'cancellation' });
+  });
+
+  it('a client that leaves while the upstream has not answered yet cancels it too', async () => {
+    const ctl = new AbortController();
+    const pending = client.embeddings.create({ model: 'qwen3', input: 'x' }, { headers: { 'x-mock-delay-ms': '3000' }, signal: ctl.signal }).catch((e: unknown) => e);
+    expect(await waitFor(() => lastSeen().path === '/v1/embeddings' && lastSeen().headers['x-mock-delay-ms'] === '3000')).toBe(true);
+    ctl.abort();
+    await pending;
+    expect(await waitFor(() => lastSeen().cancelled === true)).toBe(true);
+  });
+
+  it('an upstream slower than upstream.timeout_ms: 504 upstream_timeout', async () => {
+    const slow = await startGateway({ config: (port) => testConfig({ upstream: { timeout_ms: 200 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
+    try {
+      const res = await fetch(`${slow.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-delay-ms': '1500' }, body: '{"model":"qwen3","prompt":"x"}' });
+      expect(res.status).toBe(504);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('a stream that goes silent past upstream.idle_timeout_ms ends with an OpenAI error event', async () => {
+    const idle = await startGateway({ config: (port) => testConfig({ upstream: { idle_timeout_ms: 150 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
+    try {
+      const res = await fetch(`${idle.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-chunk-delay-ms': '600' },
+        body: '{"model":"qwen3","prompt":"x","stream":true}',
+      });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain('"code":"upstream_idle_timeout"');
+      expect(text).not.toContain('[DONE]');
+    } finally {
+      await idle.close();
     }
   });
 });
