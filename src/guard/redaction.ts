@@ -21,9 +21,12 @@ export interface TextSlot {
  * its refusal. Left out, personal data in them reached a model the policy keeps it from.
  */
 const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
+/** Content part fields the model reads as text: vLLM reads a `refusal` part's `refusal` and a
+ *  `thinking` part's `thinking` as it does a text part's `text` (chat_utils.py). */
+const PART_TEXT_FIELDS = ['text', 'refusal', 'thinking'] as const;
 
 /**
- * Every text the model will read: string contents, text parts (also inside tool results), a
+ * Every text the model will read: string contents, text, refusal and thinking parts (also inside tool results), a
  * participant's name, an assistant turn's reasoning and refusal, and the arguments of assistant tool calls. Images and other
  * non-text parts are skipped; odd shapes (null content, non-object parts) are skipped rather than thrown on.
  */
@@ -37,8 +40,10 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
       slots.push({ role, get: () => m.content as string, set: (v) => (m.content = v) });
     } else if (Array.isArray(m.content)) {
       for (const part of m.content) {
-        if (part && typeof part === 'object' && typeof part.text === 'string') {
-          slots.push({ role, get: () => part.text as string, set: (v) => (part.text = v) });
+        if (!part || typeof part !== 'object') continue;
+        const p = part as Record<string, unknown>;
+        for (const k of PART_TEXT_FIELDS) {
+          if (typeof p[k] === 'string') slots.push({ role, get: () => p[k] as string, set: (v) => (p[k] = v) });
         }
       }
     }
