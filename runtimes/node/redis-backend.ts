@@ -149,6 +149,9 @@ export class RedisBackend implements CacheBackend {
     if (e.expiresAtMs > 0) m.set(this.key(e.id), w, 'PXAT', e.expiresAtMs);
     else m.set(this.key(e.id), w);
     m.zadd(this.idx, e.expiresAtMs > 0 ? e.expiresAtMs : NO_EXPIRY, e.id);
+    // Redis expires the entries' keys but not their ids here: trimmed with each add, the set holds
+    // the live entries, not every id stored since Redis started.
+    m.zremrangebyscore(this.idx, '-inf', Date.now());
     m.publish(this.channel, JSON.stringify({ o: this.origin, op: 'add', e: w }));
     firstError(await m.exec());
   }

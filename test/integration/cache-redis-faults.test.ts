@@ -23,9 +23,9 @@ const key = { requestedModel: 'MoM', scope: 'global' };
 
 const open: SyncedCache[] = [];
 const servers: ChildProcess[] = [];
-async function pod(url: string, prefix: string, commandTimeoutMs = 300) {
+async function pod(url: string, prefix: string, commandTimeoutMs = 300, ttlSeconds = 60) {
   const metrics = createMetrics();
-  const local = new MemoryCache({ maxEntries: 2000, eviction: 'fifo', ttlSeconds: 60, metrics, backendLabel: 'redis' });
+  const local = new MemoryCache({ maxEntries: 2000, eviction: 'fifo', ttlSeconds, metrics, backendLabel: 'redis' });
   const backend = new RedisBackend({ url, keyPrefix: prefix, connectTimeoutMs: 1000, commandTimeoutMs, logger, metrics });
   const cache = new SyncedCache(local, backend, logger, metrics);
   const connected = await backend.connect();
@@ -127,5 +127,21 @@ describe('semantic cache on a misbehaving Redis', () => {
     expect(start?.obj.err).toMatch(/NOAUTH/);
     await a.cache.store(key, vec(1), answer('local'));
     expect(await a.cache.lookup(key, vec(1), 0.99)).toBeDefined();
+  });
+
+  it('entries that expire leave nothing behind in Redis: the index of ids does not grow with every answer ever stored', async () => {
+    const url = inject('redisUrl');
+    const prefix = `expiry:${Date.now()}:`;
+    const a = await pod(url, prefix, 300, 1);
+    for (let i = 0; i < 200; i++) await a.cache.store(key, vec(i), answer(`e ${i}`));
+    const r = new Redis(url);
+    expect(await r.zcard(`${prefix}ids`)).toBe(200);
+    await new Promise((res) => setTimeout(res, 1200));
+    // The entries' own keys expire in Redis; their ids stayed in the sorted set until some pod
+    // started (load) or resynced: 200 here, and one more per answer stored for as long as Redis runs.
+    await a.cache.store(key, vec(1000), answer('fresh'));
+    expect(await r.keys(`${prefix}e:*`)).toHaveLength(1);
+    expect(await r.zcard(`${prefix}ids`)).toBe(1);
+    r.disconnect();
   });
 });
