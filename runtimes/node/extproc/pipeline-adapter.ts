@@ -10,6 +10,8 @@ import { EndpointPool } from '../../../src/upstream/pool.ts';
 import { modelsResponse } from './models.ts';
 import { answerMeter } from './answer-meter.ts';
 import { logRequest } from '../../../src/observability/request-log.ts';
+import { recordHttpStatus, withRequestSpan } from '../../../src/observability/tracing.ts';
+import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -38,7 +40,14 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         if (err instanceof GatewayError) return { kind: 'pass', reason: String(err.code ?? 'invalid_request') };
         throw err;
       }
-      const result = await runRequestPipeline(deps, ctx);
+      // One trace per request, continuing the traceparent Envoy sends (as the gateway's): the stage
+      // spans hang under it. It ends with the decision; the answer is Envoy's to fetch.
+      const attrs = { 'request.id': ctx.requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream };
+      const result = await withRequestSpan(ctx.headers, attrs, async (span) => {
+        const r = await runRequestPipeline(deps, ctx!);
+        if (r.kind === 'respond') recordHttpStatus(span, r.response.status);
+        return r;
+      });
       if (result.kind === 'respond') {
         const r = result.response;
         logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason }, r.reason);

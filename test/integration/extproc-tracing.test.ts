@@ -1,0 +1,56 @@
+// Traces behind Envoy: an ext_proc request is one trace, rooted at semantic_router.request.received
+// (kind SERVER) and continuing the traceparent Envoy sends, with the stage spans under it, as on the
+// HTTP gateway. Before, the ext_proc door opened no request span: each stage span was a root of its
+// own trace (four or five unrelated traces per request) and Envoy's trace was not continued.
+// Real gRPC (an Envoy-like client), the real pipeline, the Node tracer provider exporting to memory.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { SPAN } from '../../src/observability/tracing.ts';
+import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
+import { buildNodeDeps } from '../../runtimes/node/deps.ts';
+import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
+import { captureLogger, EMPTY_CLASSIFIERS, testConfig } from './gateway-harness.ts';
+import { EnvoyClient, requestBody, requestHeaders } from './helpers/envoy-client.ts';
+
+const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN = '00f067aa0ba902b7';
+let tracing: NodeTracing;
+let ext: ExtProcServer;
+let envoy: EnvoyClient;
+let closeDeps: () => Promise<void>;
+
+beforeAll(async () => {
+  const config = testConfig({ observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9 }]);
+  tracing = setupNodeTracing(config);
+  const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
+  closeDeps = () => deps.close();
+  ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
+  envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
+});
+afterAll(async () => {
+  envoy?.close();
+  await ext?.close();
+  await closeDeps?.();
+  await tracing?.shutdown();
+});
+
+describe('ext_proc traces', () => {
+  it('one trace per request: the request span continues Envoy\'s traceparent, the stage spans hang under it', async () => {
+    const before = tracing.memoryExporter!.getFinishedSpans().length;
+    const s = envoy.open();
+    await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` }));
+    const b = await s.send(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] })));
+    expect(b.response).toBe('request_body');
+    s.end();
+    const spans: ReadableSpan[] = tracing.memoryExporter!.getFinishedSpans().slice(before);
+    const names = spans.map((x) => x.name);
+    for (const n of [SPAN.REQUEST, SPAN.JAILBREAK, SPAN.CACHE_LOOKUP, SPAN.ROUTING, SPAN.PII]) expect(names, n).toContain(n);
+    expect(new Set(spans.map((x) => x.spanContext().traceId))).toEqual(new Set([CALLER_TRACE]));
+    const root = spans.find((x) => x.name === SPAN.REQUEST)!;
+    expect(root.parentSpanContext?.spanId).toBe(CALLER_SPAN);
+    for (const x of spans.filter((y) => y !== root)) expect(x.parentSpanContext?.spanId, x.name).toBeDefined();
+    const ids = new Set(spans.map((x) => x.spanContext().spanId));
+    for (const x of spans.filter((y) => y !== root)) expect(ids.has(x.parentSpanContext!.spanId), x.name).toBe(true);
+  });
+});
