@@ -46,7 +46,7 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
   }
   const key: CacheKeyScope = { requestedModel: ctx.requestedModel, scope };
   const b = ctx.body as Record<string, unknown>;
-  const shape = ANSWER_SHAPE.filter((k) => b[k] !== undefined && b[k] !== null).map((k) => [k, b[k]]);
+  const shape = (cfg.match_context ? ANSWER_SHAPE : [...ANSWER_SHAPE, ...CONTEXT_SHAPE]).filter((k) => b[k] !== undefined && b[k] !== null).map((k) => [k, b[k]]);
   const parts: unknown[] = [];
   if (cfg.match_context) {
     const before = msgs.slice(0, -1);
@@ -70,6 +70,12 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
  * must not serve `n: 3`, nor one cut at 5 tokens a request for 1,000.
  */
 const ANSWER_SHAPE = ['n', 'logprobs', 'top_logprobs', 'max_tokens', 'max_completion_tokens', 'stop', 'logit_bias', 'modalities', 'audio', 'parallel_tool_calls', 'prediction'];
+
+/**
+ * Fields that change the answer's form (JSON of a schema, a tool call): part of the context digest
+ * under match_context, and of the shape without it, so a prose answer never serves a JSON ask.
+ */
+const CONTEXT_SHAPE = ['response_format', 'tools', 'tool_choice'];
 
 /** Threshold a stored answer must reach: its category's, else the global one. */
 export function thresholdFor(cfg: CacheConfig, category: string | undefined): number {

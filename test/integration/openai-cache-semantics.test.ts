@@ -11,22 +11,27 @@ import { captureLogger, packsAvailable, realClassifiers, testConfig } from './ga
 import { plainAnswer, startRecordingUpstream, type RecordingUpstream, type Script } from './helpers/recording-upstream.ts';
 
 let up: RecordingUpstream;
-let served: Served;
-let close: () => Promise<void>;
 let client: OpenAI;
-beforeAll(async () => {
-  up = await startRecordingUpstream();
-  const config = testConfig({ semantic_cache: { enabled: true } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port }]);
+const closers: Array<() => Promise<void>> = [];
+
+/** A gateway with the semantic cache on (`cache` merged into the section) in front of the recording upstream. */
+async function cachingGateway(cache: Record<string, unknown> = {}): Promise<OpenAI> {
+  const config = testConfig({ semantic_cache: { enabled: true, ...cache } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port }]);
   const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-  served = await serveFetch(createApp(deps).fetch, { port: 0 });
-  close = async () => {
+  const served: Served = await serveFetch(createApp(deps).fetch, { port: 0 });
+  closers.push(async () => {
     await served.close();
     await deps.close();
-  };
-  client = new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
+  });
+  return new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
+}
+
+beforeAll(async () => {
+  up = await startRecordingUpstream();
+  client = await cachingGateway();
 });
 afterAll(async () => {
-  await close?.();
+  for (const c of closers) await c();
   await up?.close();
 });
 
@@ -120,5 +125,24 @@ describe.skipIf(!packsAvailable())('cache hits and logprobs', () => {
     await stored();
     const fin = await client.chat.completions.stream({ model: 'qwen3', messages: [{ role: 'user', content: J }], logprobs: true }).finalChatCompletion();
     expect(fin.choices[0].logprobs?.content?.map((t) => t.token)).toEqual(['Hi', ' there']);
+  });
+});
+
+describe.skipIf(!packsAvailable())('cache hits and response_format / tools with match_context: false', () => {
+  it('an answer asked without a response_format is not served to a client that asks for JSON (nor one with tools)', async () => {
+    up.script = plainAnswer;
+    const c = await cachingGateway({ match_context: false });
+    const Q = 'List three primary colours.';
+    const schema = { type: 'json_schema' as const, json_schema: { name: 'colours', schema: { type: 'object' } } };
+    const tools = [{ type: 'function' as const, function: { name: 'paint', parameters: { type: 'object' } } }];
+    const ask = (extra: Record<string, unknown>) => c.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: Q }], ...extra }).withResponse();
+    await ask({});
+    await stored();
+    // Before: without match_context these fields were not part of the key, so the prose answer came back.
+    expect((await ask({ response_format: schema })).response.headers.get('x-vsr-cache-hit')).toBeNull();
+    expect((await ask({ tools })).response.headers.get('x-vsr-cache-hit')).toBeNull();
+    await stored();
+    expect((await ask({ response_format: schema })).response.headers.get('x-vsr-cache-hit')).toBe('true');
+    expect((await ask({})).response.headers.get('x-vsr-cache-hit')).toBe('true');
   });
 });
