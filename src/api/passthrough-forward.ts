@@ -63,10 +63,8 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
     onDone({ status, error: reason });
     return json(status, errorBody(message, type, code), idHeader);
   };
-  // A model of model_config gets its preferred_endpoints; any other name (client text) or none
-  // shares the default pool, all endpoints, under one key (no pool entry per made-up name).
-  const poolKey = req.model !== undefined && Object.hasOwn(config.model_config, req.model) ? req.model : '';
-  const candidates = pool.candidates(poolKey);
+  // A model of model_config gets its preferred_endpoints; any other name, or none, the default pool.
+  const candidates = pool.candidates(req.model ?? '');
   if (candidates.length === 0) return fail(502, 'upstream_unavailable', 'No upstream endpoint is configured for this model.', 'upstream_error', 'no_endpoint');
 
   const headers = upstreamHeaders(req);

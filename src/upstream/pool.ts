@@ -17,9 +17,12 @@ interface Group {
   current: number[];
 }
 
+/** The rotation of models without preferred_endpoints (a Symbol: no model name can be it). */
+const DEFAULT_GROUP = Symbol('default');
+
 export class EndpointPool {
   private readonly all: PoolEndpoint[];
-  private readonly groups = new Map<string, Group>();
+  private readonly groups = new Map<string | symbol, Group>();
   private readonly downUntil = new Map<string, number>();
 
   constructor(
@@ -33,12 +36,16 @@ export class EndpointPool {
   }
 
   private group(model: string): Group {
-    let g = this.groups.get(model);
+    // Only models with their own preferred_endpoints get their own rotation; every other name (client
+    // text: a made-up model, a passed-through route's) shares the default one, so the map stays as
+    // small as the config and the spread by weight holds across them.
+    const own = Object.hasOwn(this.config.model_config, model) ? this.config.model_config[model]?.preferred_endpoints : undefined;
+    const key = own?.length ? model : DEFAULT_GROUP;
+    let g = this.groups.get(key);
     if (!g) {
-      const preferred = this.config.model_config[model]?.preferred_endpoints;
-      const endpoints = preferred?.length ? this.all.filter((e) => preferred.includes(e.name)) : this.all;
+      const endpoints = own?.length ? this.all.filter((e) => own.includes(e.name)) : this.all;
       g = { endpoints, current: endpoints.map(() => 0) };
-      this.groups.set(model, g);
+      this.groups.set(key, g);
     }
     return g;
   }

@@ -34,6 +34,19 @@ describe('EndpointPool', () => {
     expect(firsts.filter((n) => n === 'e2').length).toBe(100);
   });
 
+  it('models without preferred_endpoints share one rotation (a pool entry per made-up name leaked and always picked e1)', () => {
+    // Client-chosen names (explicit models passed through, passed-through routes): before, each new
+    // name got its own rotation, kept forever, starting at the heaviest endpoint.
+    const p = pool();
+    const firsts = Array.from({ length: 500 }, (_, i) => p.candidates(`made-up-${i}`)[0].name);
+    expect(firsts.filter((n) => n === 'e1').length).toBe(300);
+    expect(firsts.filter((n) => n === 'e2').length).toBe(100);
+    expect(firsts.filter((n) => n === 'e3').length).toBe(100);
+    // Names inherited from Object.prototype are no models either.
+    expect(p.candidates('constructor')).toHaveLength(3);
+    expect(p.candidates('__proto__')).toHaveLength(3);
+  });
+
   it('an endpoint marked down is tried last until down_ms passes', () => {
     const now = { t: 0 };
     const p = pool(now);
