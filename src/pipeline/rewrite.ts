@@ -9,12 +9,12 @@ import { headerText } from '../upstream/headers.ts';
 /**
  * Replace mode: the first system message gets the prompt (or one is added in front). Insert mode:
  * prompt + "\n\n" + existing. A `developer` message is OpenAI's newer name for the system message,
- * so the first system or developer message is the one replaced or prepended to, and it leaves as
+ * so a leading one is the one replaced or prepended to (systemMessageIndex), and it leaves as
  * `system`: adding a second one in front of it sent vLLM a system and a developer message, which
  * chat templates reject (Qwen3.5: unexpected role) or drop (Qwen3 renders no developer turn).
  */
 export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode: 'replace' | 'insert'): ChatMessage[] {
-  const i = messages.findIndex((m) => m.role === 'system' || m.role === 'developer');
+  const i = systemMessageIndex(messages);
   if (i < 0) return [{ role: 'system', content: prompt }, ...messages];
   const out = messages.slice();
   const old = { ...out[i], role: 'system' };
@@ -26,6 +26,18 @@ export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode
     out[i] = { ...old, content: old.content ? `${prompt}\n\n${old.content}` : prompt };
   }
   return out;
+}
+
+/** The first system message, or a developer message before the first conversation turn (a developer
+ *  message later in the conversation is an instruction there, not the system prompt). -1: none. */
+function systemMessageIndex(messages: ChatMessage[]): number {
+  let turns = false;
+  for (let i = 0; i < messages.length; i++) {
+    const role = messages[i].role;
+    if (role === 'system' || (role === 'developer' && !turns)) return i;
+    if (role !== 'developer') turns = true;
+  }
+  return -1;
 }
 
 /**

@@ -142,6 +142,9 @@ describe('rewrite', () => {
     expect(injectSystemPrompt(dev, 'NEW', 'replace')).toEqual([{ role: 'system', content: 'NEW', name: 'app' }, { role: 'user', content: 'a' }]);
     expect(injectSystemPrompt(dev, 'NEW', 'insert')[0]).toEqual({ role: 'system', content: 'NEW\n\nold', name: 'app' });
     expect(dev[0].role).toBe('developer'); // the client's array is not changed in place
+    // A developer message later in the conversation is not the system prompt: one goes in front.
+    const mid = [{ role: 'user', content: 'a' }, { role: 'developer', content: 'terse now' }, { role: 'user', content: 'b' }];
+    expect(injectSystemPrompt(mid, 'NEW', 'replace')).toEqual([{ role: 'system', content: 'NEW' }, ...mid]);
   });
 
   it('insert mode prepends the prompt and a blank line, for string and part contents', () => {
