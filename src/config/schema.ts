@@ -135,7 +135,8 @@ export const serverSchema = z
      * gateway serves itself (chat, models, health, ...) stays the gateway's. Others answer 404.
      */
     passthrough_paths: z
-      .array(z.string().regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/, 'an absolute path without query, e.g. /v1/completions'))
+      // Plain segments only: `:` and `*` would be route patterns, not the path they spell.
+      .array(z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'an exact absolute path (letters, digits, . _ ~ - /), e.g. /v1/completions'))
       .default([...DEFAULT_PASSTHROUGH_PATHS]),
   })
   .strict();

@@ -140,6 +140,12 @@ describe('what is not passed through', () => {
     }
   });
 
+  it('server.passthrough_paths takes exact paths only', () => {
+    for (const bad of ['v1/completions', '/v1/files/*', '/v1/files/:id', '/v1/completions?x=1']) {
+      expect(() => testConfig({ server: { passthrough_paths: [bad] } }), bad).toThrow(/server\.passthrough_paths\[0\]: an exact absolute path/);
+    }
+  });
+
   it('an empty server.passthrough_paths passes nothing', async () => {
     const closed = await startGateway({ config: (port) => testConfig({ server: { passthrough_paths: [] } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
     try {
