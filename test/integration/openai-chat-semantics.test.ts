@@ -84,7 +84,8 @@ describe.skipIf(!packsAvailable())('tool calling and multi-part content through 
         { type: 'text', text: MATH },
       ],
     },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    // reasoning_content kept on the assistant turn: DeepSeek answers 400 without it (reference issue #3547).
+    { role: 'assistant', content: null, reasoning_content: 'Need the weather.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } as Msg,
     { role: 'tool', tool_call_id: 'call_1', content: 'Sunny, 21C.' },
   ];
   const fields = {
@@ -162,5 +163,32 @@ describe.skipIf(!packsAvailable())('reasoning fields the client set, on a routed
     expect(r.body.model).toBe('deepseek-v3');
     expect(r.body.chat_template_kwargs).toEqual({ thinking: true });
     expect(r.body).not.toHaveProperty('reasoning_effort');
+  });
+
+  it("reasoning off for a reasoning_effort family gives the client's own effort back (gpt-oss)", async () => {
+    const r = await routed([{ role: 'user', content: 'What are the key principles of supply chain management in modern business?' }], { reasoning_effort: 'minimal' });
+    expect(r.category).toBe('business');
+    expect(r.body).toMatchObject({ model: 'gpt-oss-20b', reasoning_effort: 'minimal' });
+  });
+});
+
+describe.skipIf(!packsAvailable())('a routed model without a reasoning family', () => {
+  it("keeps the client's reasoning fields as sent", async () => {
+    const g = await startGateway({
+      classifiers: await realClassifiers(),
+      config: () =>
+        testConfig(
+          { default_model: 'Model-A', model_config: {}, categories: [{ name: 'math', model_scores: [{ model: 'Model-B', score: 1, use_reasoning: true }] }] },
+          [{ name: 'production-stack', address: '127.0.0.1', port: up.port }],
+        ),
+    });
+    try {
+      up.script = plainAnswer;
+      const c = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'k', maxRetries: 0 });
+      await c.chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: MATH }], reasoning_effort: 'low', chat_template_kwargs: { enable_thinking: false } } as never);
+      expect(last()).toMatchObject({ model: 'Model-B', reasoning_effort: 'low', chat_template_kwargs: { enable_thinking: false } });
+    } finally {
+      await g.close();
+    }
   });
 });
