@@ -62,12 +62,15 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
       ctx = buildContext({ requestId, headers: headerRecord(c.req.raw.headers), body, startedMs, signal });
     } catch (err) {
       if (err instanceof GatewayError) {
+        // A request all the same (the reference counts it under its unknown model): errors / requests hold.
+        deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
         deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
         deps.logger.info({ request_id: requestId, status: err.status, error: err.code }, 'request rejected');
         return fromGatewayError(err, idHeader);
       }
       // A client that leaves while its body is read is a cancellation, not a server error (nobody reads the 499).
       if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
+        deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
         deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'cancellation' });
         deps.logger.info({ request_id: requestId, status: 499, error: 'client_closed_request' }, 'request cancelled');
         return errorResponse(499, 'The client closed the request.', 'api_error', 'client_closed_request', null, idHeader);

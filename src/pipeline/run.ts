@@ -66,9 +66,11 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
 
 function respond(deps: AppDeps, ctx: PipelineContext, response: ImmediateResponse): PipelineResult {
   response.headers = { ...ctx.responseHeaders, ...response.headers };
-  if (response.reason !== 'cache_hit') {
-    deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, ctx.decision?.model ?? ctx.requestedModel), reason: response.reason });
-  }
+  // Answered here (a block, a cache hit) is a request too, as the reference counts every request: under
+  // the label its error carries, so errors / requests per model (the error-ratio rule) hold.
+  const model = modelLabel(deps.config, ctx.decision?.model ?? ctx.requestedModel);
+  deps.metrics.inc('llm_model_requests_total', { model });
+  if (response.reason !== 'cache_hit') deps.metrics.inc('llm_request_errors_total', { model, reason: response.reason });
   return { kind: 'respond', response };
 }
 
