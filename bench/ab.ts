@@ -66,6 +66,13 @@ for (const b of builds) {
       `req/s ${med(rps.get(b.name)!).toFixed(0)}  p50 ${med(p50.get(b.name)!).toFixed(3)} ms  rss ${(rss.get(b.name)! / 1048576).toFixed(0)} MB`,
   );
 }
+// Per-round ratios against the first build (same round, so the same load on the box): steadier than
+// the medians when the machine is shared.
+const [first, ...rest] = builds;
+for (const b of rest) {
+  const ratios = cpu.get(b.name)!.map((x, i) => x / cpu.get(first!.name)![i]!);
+  console.log(`${b.name} / ${first!.name} cpu/req per round: median ${med(ratios).toFixed(3)} [${ratios.map((r) => r.toFixed(2)).join(' ')}]`);
+}
 for (const b of builds) await stop(b);
 await stop(upstream);
 process.exit(0);
