@@ -100,4 +100,17 @@ describe('ext_proc accounts for the upstream answer', () => {
     expect(requestLines('ext-sse')).toEqual([expect.objectContaining({ status: 200, outcome: 'upstream', stream: true })]);
     expect(v('llm_model_completion_latency_seconds', { model: 'qwen3' })).toBe(before);
   });
+
+  it('a body that is no chat request passes on untouched and is counted as the gateway counts it (parse_error, model unknown)', async () => {
+    const req = v('llm_model_requests_total', { model: 'unknown' });
+    const err = v('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+    const s = envoy.open();
+    await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'ext-bad' }));
+    const b = await s.send(requestBody('{"model": "qwen3", '));
+    expect(b.response).toBe('request_body');
+    expect(b.request_body.response.body_mutation).toBeFalsy();
+    s.end();
+    expect(v('llm_model_requests_total', { model: 'unknown' }) - req).toBe(1);
+    expect(v('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' }) - err).toBe(1);
+  });
 });

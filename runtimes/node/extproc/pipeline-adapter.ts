@@ -37,7 +37,12 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         ctx = buildContext({ requestId, headers: input.headers, body, startedMs: deps.clock.now(), signal: input.signal });
       } catch (err) {
         // Bad JSON or not a chat body: Envoy sends it on untouched and the upstream answers the client.
-        if (err instanceof GatewayError) return { kind: 'pass', reason: String(err.code ?? 'invalid_request') };
+        // Counted as the gateway counts the request it refuses (and the reference its parse errors).
+        if (err instanceof GatewayError) {
+          deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
+          deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+          return { kind: 'pass', reason: String(err.code ?? 'invalid_request') };
+        }
         throw err;
       }
       // One trace per request, continuing the traceparent Envoy sends (as the gateway's): the stage
