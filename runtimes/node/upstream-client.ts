@@ -1,14 +1,15 @@
-// UpstreamClient over undici's request API with a keep-alive Agent (connections per origin = upstream.
-// keep_alive_connections). Not global fetch: on Node 20 it costs about 0.4 ms of CPU per request, more
-// than the whole classification; undici.request is the same HTTP/1.1 client without the fetch layers
-// and about 15-20 us less CPU per request than node:http's ClientRequest (bench/upstream-clients.ts).
+// UpstreamClient over undici's dispatch API (runtimes/node/upstream-exchange.ts) with a keep-alive Agent
+// (connections per origin = upstream.keep_alive_connections). Not global fetch: on Node 20 it costs
+// about 0.4 ms of CPU per request, more than the whole classification; undici is the same HTTP/1.1
+// client without the fetch layers and about 15-20 us less CPU per request than node:http's
+// ClientRequest (bench/upstream-clients.ts).
 // Errors before the response headers are UpstreamConnectError (the forwarder may try the next
 // endpoint) or UpstreamTimeoutError.
-import { EventEmitter } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Agent, errors as undiciErrors } from 'undici';
 import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { UpstreamExchange } from './upstream-exchange.ts';
 
 export interface NodeUpstreamOptions {
   maxSockets?: number;
@@ -28,17 +29,18 @@ export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 // The core reads answers as plain bytes (usage, taps) and drops content-encoding, as a Worker's fetch
 // hands them over; undici.request does not decode, so an upstream that compresses anyway (accept-encoding
 // is not forwarded, but proxies and misconfigured servers do) is decoded here, once.
-function decoded(res: Readable, encoding: string | string[] | undefined): Readable {
+function decoder(encoding: string | string[] | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
   const enc = String(encoding ?? '').trim().toLowerCase();
-  const z =
-    enc === 'gzip' || enc === 'x-gzip'
-      ? zlib.createGunzip()
-      : enc === 'deflate'
-        ? zlib.createInflate()
-        : enc === 'br'
-          ? zlib.createBrotliDecompress()
-          : undefined;
-  if (!z) return res;
+  return enc === 'gzip' || enc === 'x-gzip'
+    ? zlib.createGunzip()
+    : enc === 'deflate'
+      ? zlib.createInflate()
+      : enc === 'br'
+        ? zlib.createBrotliDecompress()
+        : undefined;
+}
+
+function decoded(res: Readable, z: NonNullable<ReturnType<typeof decoder>>): Readable {
   // pipeline carries an error either way: a corrupt body or a dropped socket fails the decoded stream,
   // and destroying it (client gone) destroys the upstream response.
   return pipeline(res, z, () => {});
@@ -147,27 +149,28 @@ class NodeUpstreamResponse implements UpstreamResponse {
   constructor(
     readonly status: number,
     readonly headers: Record<string, string>,
-    private readonly raw: Readable,
-    private readonly src: Readable,
+    private readonly ex: UpstreamExchange,
+    /** The decoder of a compressed answer (rare): its bytes then go through a node stream and zlib. */
+    private readonly z: ReturnType<typeof decoder>,
     private readonly maxBytes: number,
   ) {}
 
   /** Built on first use: a JSON answer read through text() never pays for a web stream. */
   get body(): ReadableStream<Uint8Array> {
-    return (this.stream ??= readerStream(new NodeBodyReader(this.src)));
+    return (this.stream ??= readerStream(this.reader()));
   }
 
   text(onData?: () => void): Promise<string> {
-    return readAll(this.src, this.maxBytes, onData);
+    return this.z ? readAll(decoded(this.ex.readable(), this.z), this.maxBytes, onData) : this.ex.text(this.maxBytes, onData);
   }
 
   reader(): BodyReader {
-    return new NodeBodyReader(this.src);
+    return this.z ? new NodeBodyReader(decoded(this.ex.readable(), this.z)) : this.ex.reader();
   }
 
   /** The idle timeout's end of a stalled text() read: the socket goes, the upstream stops generating. */
   abort(): void {
-    this.raw.destroy();
+    this.ex.abort();
   }
 }
 
@@ -199,28 +202,31 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
   async function send(r: UpstreamRequest): Promise<UpstreamResponse> {
     const url = baseOf(r.baseUrl);
     if (r.signal?.aborted) throw new UpstreamConnectError('request aborted by the client');
-    // undici takes an EventEmitter as the abort signal: one per exchange, fired by the client's abort
-    // or by timeoutMs before the headers (an AbortController would cost more than the rest of this).
-    const abort = new EventEmitter();
-    const onClientAbort = () => abort.emit('abort');
+    // One exchange per request, ended by the client's abort or by timeoutMs before the headers (an
+    // AbortController would cost more than the rest of this).
+    const ex = new UpstreamExchange();
+    const onClientAbort = () => ex.abort();
     r.signal?.addEventListener('abort', onClientAbort, { once: true });
     let timedOut = false;
     const timer = r.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          abort.emit('abort');
+          ex.abort();
         }, r.timeoutMs)
       : undefined;
     let res;
     try {
-      res = await agent.request({
-        origin: url.origin,
-        method: r.method as 'POST',
-        path: r.path,
-        headers: r.headers,
-        body: r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
-        signal: abort,
-      });
+      agent.dispatch(
+        {
+          origin: url.origin,
+          method: r.method as 'POST',
+          path: r.path,
+          headers: r.headers,
+          body: r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
+        },
+        ex,
+      );
+      res = await ex.head;
     } catch (err) {
       r.signal?.removeEventListener('abort', onClientAbort);
       if (timedOut) throw new UpstreamTimeoutError(`no response headers within ${r.timeoutMs} ms`);
@@ -236,16 +242,15 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
     } finally {
       if (timer) clearTimeout(timer);
     }
-    const body = res.body;
     // After the headers the answer is committed: a client that leaves drops the upstream answer too
-    // (undici destroys the body on the abort), so the model stops generating.
-    if (r.signal) body.once('close', () => r.signal!.removeEventListener('abort', onClientAbort));
+    // (the exchange is aborted), so the model stops generating.
+    if (r.signal) ex.onSettle = () => r.signal!.removeEventListener('abort', onClientAbort);
     const out: Record<string, string> = {};
     for (const k in res.headers) {
       const v = res.headers[k];
       if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
     }
-    return new NodeUpstreamResponse(res.statusCode, out, body, decoded(body, res.headers['content-encoding']), maxAnswerBytes);
+    return new NodeUpstreamResponse(res.status, out, ex, decoder(res.headers['content-encoding']), maxAnswerBytes);
   }
 
   return {
