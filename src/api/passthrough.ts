@@ -14,6 +14,7 @@ import { errorResponse, fromGatewayError } from './errors.ts';
 import { headerRecord, requestIdFrom } from './openai.ts';
 import { modelOf, readBodyBytes } from './passthrough-body.ts';
 import { forwardPassthrough, type PassthroughOutcome } from './passthrough-forward.ts';
+import { guardPassthrough } from './passthrough-guard.ts';
 
 /**
  * Registers every configured path (any method) that the gateway does not serve itself: `own` is the
@@ -90,6 +91,13 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
       idHeader,
     );
   }
+  // Generation routes get the chat guard (passthrough-guard.ts); the bytes still go as sent.
+  const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'));
+  if (guard.response) {
+    const reason = guard.response.headers.get('x-vsr-jailbreak-blocked') ? 'jailbreak_block' : 'guard_refused';
+    log({ status: guard.response.status, model, error: reason }, 'rejected');
+    return guard.response;
+  }
   const headers = headerRecord(raw.headers);
   return withRequestSpan(headers, { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_PATH]: route }, async (span) => {
     const res = await forwardPassthrough(
@@ -99,7 +107,11 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
       (o) => log({ ...o, model }, o.error ? 'error' : 'upstream'),
     );
     recordHttpStatus(span, res.status);
-    return res;
+    if (Object.keys(guard.headers).length === 0) return res;
+    // x-vsr-jailbreak-flagged (action: flag) or x-vsr-guard-partial on the upstream's answer.
+    const out = new Headers(res.headers);
+    for (const [k, v] of Object.entries(guard.headers)) out.set(k, v);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
   });
 }
 

@@ -1,0 +1,122 @@
+// The jailbreak guard on the passed-through routes a model generates from: /v1/completions,
+// /v1/responses and /v1/messages reach the same models as chat, so forwarding them unscanned was a
+// way around prompt_guard for any client that sent its injection there. Their texts go through the
+// chat guard stage (same pack, threshold, scan_roles, budget, on_error, normalisation); the body's
+// bytes are still forwarded as sent. Embeddings, scoring, tokenize and audio routes are not scanned.
+import type { AppDeps } from '../deps.ts';
+import type { ChatBody, PipelineContext, RequestTexts } from '../pipeline/context.ts';
+import { guardStage } from '../pipeline/guard.ts';
+import { guardSettings } from '../guard/settings.ts';
+import { errorResponse } from './errors.ts';
+
+export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '/v1/responses', '/v1/messages']);
+
+export interface PassthroughGuard {
+  /** An answer instead of the upstream's (blocked, unreadable, over budget, guard unavailable). */
+  response?: Response;
+  /** Headers for the upstream's answer (x-vsr-jailbreak-flagged, x-vsr-guard-partial). */
+  headers: Record<string, string>;
+}
+
+export async function guardPassthrough(
+  deps: AppDeps,
+  route: string,
+  requestId: string,
+  body: Uint8Array | undefined,
+  contentEncoding: string | null,
+): Promise<PassthroughGuard> {
+  if (!GUARDED_ROUTES.has(route) || !body?.byteLength || !guardSettings(deps.config).guardEnabled) return { headers: {} };
+  const idHeader = { 'x-request-id': requestId };
+  const enc = (contentEncoding ?? '').trim().toLowerCase();
+  if (enc && enc !== 'identity') {
+    return refuse(415, `Unsupported content encoding '${enc.slice(0, 40)}': the guardrails read ${route} bodies, send them uncompressed.`, 'unsupported_content_encoding', idHeader);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    // The engine's parser takes more than JSON.parse does (Python's json reads NaN and Infinity):
+    // a body the guard cannot read is refused rather than forwarded unscanned.
+    return refuse(400, 'We could not parse the JSON body of your request.', 'invalid_json', idHeader);
+  }
+  const ctx = {
+    requestId,
+    headers: {},
+    body: {} as ChatBody,
+    requestedModel: '',
+    stream: false,
+    texts: passthroughTexts(route, parsed),
+    responseHeaders: {},
+    taps: [],
+    startedMs: deps.clock.now(),
+  } as unknown as PipelineContext;
+  const r = await guardStage(deps, ctx);
+  const headers = ctx.responseHeaders as Record<string, string>;
+  if (!r) return { headers };
+  if (r.reason !== 'jailbreak_block') {
+    return { response: new Response(r.body, { status: r.status, headers: { ...r.headers, ...idHeader, 'content-type': r.contentType } }), headers };
+  }
+  // Chat answers a block with a content_filter completion; these routes have other answer shapes,
+  // so the block is an OpenAI error every SDK raises, with the chat path's headers.
+  const type = r.headers['x-vsr-jailbreak-type'] ?? 'jailbreak';
+  const conf = r.headers['x-vsr-jailbreak-confidence'] ?? '';
+  return {
+    response: errorResponse(400, `The request was blocked: it appears to contain a jailbreak attempt (type: ${type}, confidence: ${conf}).`, 'invalid_request_error', 'jailbreak_detected', null, { ...r.headers, ...idHeader }),
+    headers,
+  };
+}
+
+function refuse(status: number, message: string, code: string, headers: Record<string, string>): PassthroughGuard {
+  return { response: errorResponse(status, message, 'invalid_request_error', code, null, headers), headers: {} };
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Texts of a passed-through body by role, as the chat guard reads them (newest last in each list). */
+export function passthroughTexts(route: string, body: unknown): RequestTexts {
+  const t: RequestTexts = { latestUser: '', user: [], system: [], assistant: [], tool: [] };
+  if (!isObj(body)) return t;
+  const add = (role: string, text: string) => {
+    if (!text) return;
+    const list = role === 'system' || role === 'developer' ? t.system : role === 'assistant' ? t.assistant : role === 'tool' ? t.tool : t.user;
+    list.push(text);
+  };
+  if (route === '/v1/completions') {
+    // Token-id prompts ([1, 2, 3]) hold no text to read; see README.
+    for (const p of Array.isArray(body.prompt) ? body.prompt : [body.prompt]) if (typeof p === 'string') add('user', p);
+    if (typeof body.suffix === 'string') add('user', body.suffix);
+  } else if (route === '/v1/responses') {
+    if (typeof body.instructions === 'string') add('system', body.instructions);
+    if (typeof body.input === 'string') add('user', body.input);
+    else if (Array.isArray(body.input)) {
+      for (const item of body.input) {
+        if (!isObj(item)) continue;
+        if (typeof item.output === 'string') add('tool', item.output);
+        else add(typeof item.role === 'string' ? item.role : 'user', blockText(item.content));
+      }
+    }
+  } else if (route === '/v1/messages') {
+    add('system', blockText(body.system));
+    if (Array.isArray(body.messages)) {
+      for (const m of body.messages) if (isObj(m)) add(typeof m.role === 'string' ? m.role : 'user', blockText(m.content));
+    }
+  }
+  t.latestUser = t.user[t.user.length - 1] ?? '';
+  return t;
+}
+
+/** A string, or the text of content parts/blocks (Responses input_text/output_text, Anthropic text and
+ *  tool_result blocks), joined by newlines. */
+function blockText(content: unknown, depth = 0): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content) || depth > 4) return '';
+  const out: string[] = [];
+  for (const b of content) {
+    if (typeof b === 'string') out.push(b);
+    else if (isObj(b)) {
+      for (const k of ['text', 'refusal', 'thinking'] as const) if (typeof b[k] === 'string') out.push(b[k] as string);
+      if (b.content !== undefined) out.push(blockText(b.content, depth + 1));
+    }
+  }
+  return out.filter(Boolean).join('\n');
+}
