@@ -23,9 +23,10 @@ describe('passed-through routes on the Worker', () => {
     const res = await post('/v1/completions', { model: 'qwen3', prompt: 'stream please', stream: true }, { 'x-mock-chunk-delay-ms': '20' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const datas = (await res.text()).split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const body: string = await res.text();
+    const datas = body.split('\n\n').filter(Boolean).map((e: string) => e.replace(/^data: /, ''));
     expect(datas.at(-1)).toBe('[DONE]');
-    const text = datas.slice(0, -1).map((d) => (JSON.parse(d) as { choices: Array<{ text: string }> }).choices[0]!.text).join('');
+    const text = datas.slice(0, -1).map((d: string) => (JSON.parse(d) as { choices: Array<{ text: string }> }).choices[0]!.text).join('');
     expect(text).toBe('This is a mock answer from qwen3.');
   });
 
