@@ -70,14 +70,16 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
             signal: idle.signal,
             timeoutMs: deps.config.upstream.timeout_ms,
           });
-          pool.markUp(ep);
+          if (pool.markUp(ep)) deps.logger.info({ endpoint: ep.name }, 'upstream endpoint accepts connections again');
           used = ep.name;
           span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
           return r;
         } catch (err) {
           if (!(err instanceof UpstreamConnectError) || ctx.signal?.aborted) throw err;
-          pool.markDown(ep);
-          deps.logger.warn({ request_id: ctx.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
+          // Warned when an outage starts; while it lasts each request's own line (502 or the
+          // endpoint that answered) and llm_upstream_retries_total tell the rest.
+          const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
+          log.call(deps.logger, { request_id: ctx.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
         }
       }
       return undefined;

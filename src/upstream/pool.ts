@@ -24,6 +24,8 @@ export class EndpointPool {
   private readonly all: PoolEndpoint[];
   private readonly groups = new Map<string | symbol, Group>();
   private readonly downUntil = new Map<string, number>();
+  /** Endpoints whose last connection attempt failed: an outage is logged once, not per request. */
+  private readonly failing = new Set<string>();
 
   constructor(
     private readonly config: Config,
@@ -74,12 +76,18 @@ export class EndpointPool {
     return order.map((i) => g.endpoints[i]);
   }
 
-  markDown(e: PoolEndpoint): void {
+  /** True when this failure starts an outage (the endpoint answered last time, or never was tried). */
+  markDown(e: PoolEndpoint): boolean {
     this.downUntil.set(e.name, this.clock.now() + this.config.upstream.down_ms);
+    if (this.failing.has(e.name)) return false;
+    this.failing.add(e.name);
+    return true;
   }
 
-  markUp(e: PoolEndpoint): void {
+  /** True when this success ends an outage. */
+  markUp(e: PoolEndpoint): boolean {
     if (this.downUntil.size) this.downUntil.delete(e.name);
+    return this.failing.size > 0 && this.failing.delete(e.name);
   }
 
   size(): number {
