@@ -10,6 +10,13 @@ const tooLarge = (max: number) =>
 export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  // With a declared length, arrayBuffer() is enough (on @hono/node-server it reads the socket
+  // directly; touching req.body would build a web stream), as readBodyText does for chat.
+  if (Number.isFinite(declared)) {
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    return bytes;
+  }
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -130,6 +130,17 @@ describe('headers and methods', () => {
     expect(seen.headers['content-type']).toBe('text/plain');
   });
 
+  it('a chunked body (no Content-Length) goes whole; past the cap it is 413', async () => {
+    const parts = ['{"model":"qwen3",', '"input":"chunk', 'ed body"}'];
+    const res = await rawRequest(`${gw.url}/v1/embeddings`, { headers: { 'content-type': 'application/json' }, chunks: parts });
+    expect(res.status).toBe(200);
+    const seen = a.seen.at(-1)!;
+    expect(seen.body.toString()).toBe(parts.join(''));
+    expect(seen.headers['content-length']).toBe(String(parts.join('').length));
+    const big = await rawRequest(`${gw.url}/v1/embeddings`, { headers: { 'content-type': 'application/json' }, chunks: ['{"model":"qwen3","input":"', 'x'.repeat(40 * 1024), 'y'.repeat(40 * 1024), '"}'] });
+    expect(big.status).toBe(413);
+  });
+
   it('a body over server.max_body_bytes is refused with 413 before any upstream', async () => {
     const before = a.seen.length + b.seen.length;
     const res = await fetch(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', prompt: 'x'.repeat(70 * 1024) }) });
