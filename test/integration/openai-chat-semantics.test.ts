@@ -138,7 +138,7 @@ describe.skipIf(!packsAvailable())('tool calling and multi-part content through 
       model: 'MoM',
       stream: true,
       messages: ask,
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, function: (a: { city: string }) => `sunny in ${a.city}`, parse: JSON.parse } }],
+      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, function: (a: { city: string }) => `sunny in ${a.city}`, parse: JSON.parse } }],
     });
     expect((await runner.finalChatCompletion()).choices[0].message.content).toBe('ok');
     expect(last().messages.slice(-2)).toEqual([
