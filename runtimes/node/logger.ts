@@ -34,7 +34,7 @@ const PROMPT_PATHS = [...PROMPT_KEYS, ...PROMPT_KEYS.map((k) => `*.${k}`)];
 const REQUEST_LINE_KEYS = new Set([
   'event', 'request_id', 'requested_model', 'model', 'category', 'confidence', 'reason_code', 'reasoning',
   'reasoning_effort', 'system_prompt_injected', 'stream', 'status', 'outcome', 'error_reason', 'cache_hit',
-  'cache_similarity', 'pii_types', 'pii_count', 'endpoint', 'latency_ms', 'tokens', 'cost', 'currency',
+  'cache_similarity', 'pii_types', 'pii_count', 'endpoint', 'latency_ms', 'tokens', 'cost', 'currency', 'trace_id',
 ]);
 
 function isRequestLine(obj: unknown): boolean {

@@ -6,7 +6,7 @@ import { buildContext, parseJsonBody, validateChatBody } from '../pipeline/reque
 import { runRequestPipeline } from '../pipeline/run.ts';
 import { GatewayError } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
+import { activeTraceId, recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
 import { logRequest } from '../observability/request-log.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import { forwardChat } from '../upstream/forward.ts';
@@ -78,13 +78,14 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
       throw err;
     }
     return withRequestSpan(ctx.headers, { 'request.id': requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream }, async (span) => {
+      const traceId = activeTraceId();
       const result = await runRequestPipeline(deps, ctx);
       let res: Response;
       if (result.kind === 'respond') {
         const r = result.response;
-        logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason }, r.reason);
+        logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason, traceId }, r.reason);
         res = new Response(r.body, { status: r.status, headers: { ...r.headers, 'x-request-id': requestId, 'content-type': r.contentType } });
-      } else res = await forwardChat(deps, pool, ctx, { ...result, onDone: (o) => logRequest(deps, ctx, o) });
+      } else res = await forwardChat(deps, pool, ctx, { ...result, onDone: (o) => logRequest(deps, ctx, { ...o, traceId }) });
       // The root span tells how the request ended (the status the client got; a stream's is its head).
       recordHttpStatus(span, res.status);
       return res;

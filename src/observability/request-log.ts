@@ -51,6 +51,8 @@ export interface RequestLogLine {
   cost?: number;
   currency?: string;
   prompt?: string;
+  /** The request span's trace, when one is recorded (a stream's line is written after its span ended). */
+  trace_id?: string;
 }
 
 export function debugPromptsEnabled(config?: Config): boolean {
@@ -137,6 +139,8 @@ export interface RequestEnd {
   ttftMs?: number;
   usage?: UsageRecord;
   error?: string;
+  /** The request span's trace id, taken while the span was active (activeTraceId()). */
+  traceId?: string;
 }
 
 /**
@@ -156,5 +160,8 @@ export function logRequest(
   );
   line.requested_model = modelLabel(deps.config, line.requested_model);
   if (line.model !== undefined) line.model = modelLabel(deps.config, line.model);
+  // The logger adds the active span's trace id itself, but a stream's line is written when the stream
+  // ends, outside the request span (and ext_proc's after the decision): name the trace explicitly.
+  if (o.traceId) line.trace_id = o.traceId;
   deps.logger.info(line, 'request');
 }

@@ -10,8 +10,8 @@ import { SPAN } from '../../src/observability/tracing.ts';
 import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig } from './gateway-harness.ts';
-import { EnvoyClient, requestBody, requestHeaders } from './helpers/envoy-client.ts';
+import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
+import { EnvoyClient, requestBody, requestHeaders, responseHeaders } from './helpers/envoy-client.ts';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -19,11 +19,13 @@ let tracing: NodeTracing;
 let ext: ExtProcServer;
 let envoy: EnvoyClient;
 let closeDeps: () => Promise<void>;
+let logs: LogCapture;
 
 beforeAll(async () => {
   const config = testConfig({ observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9 }]);
   tracing = setupNodeTracing(config);
-  const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
+  logs = captureLogger();
+  const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics: createMetrics({ config }), noCache: true });
   closeDeps = () => deps.close();
   ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
   envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
@@ -52,5 +54,15 @@ describe('ext_proc traces', () => {
     for (const x of spans.filter((y) => y !== root)) expect(x.parentSpanContext?.spanId, x.name).toBeDefined();
     const ids = new Set(spans.map((x) => x.spanContext().spanId));
     for (const x of spans.filter((y) => y !== root)) expect(ids.has(x.parentSpanContext!.spanId), x.name).toBe(true);
+  });
+
+  it('the request line names the trace, though it is written when the answer ends', async () => {
+    const s = envoy.open();
+    await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'ext-trace', traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` }));
+    await s.send(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] })));
+    await s.send(responseHeaders({ ':status': '503', 'content-type': 'application/json' }));
+    s.end();
+    const line = logs.lines.find((l) => l.msg === 'request' && l.obj.request_id === 'ext-trace');
+    expect(line?.obj).toMatchObject({ status: 503, trace_id: CALLER_TRACE });
   });
 });

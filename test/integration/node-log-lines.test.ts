@@ -1,7 +1,7 @@
 // The log stream as an operator's shipper reads it (Loki, Elasticsearch, Datadog): a real process with
 // tracing on (stdout span lines) and an ext_proc port, a few requests through it; every stdout line must
 // be one JSON object with no key twice (Elasticsearch refuses such a document, others keep either
-// value), one request line per request, and no credential the client sent.
+// value), one request line per request naming its trace, and no credential the client sent.
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { processFixture, startGatewayProcess } from './helpers/gateway-process.ts';
@@ -59,6 +59,14 @@ describe('log lines of a running process', () => {
       expect(line).not.toContain(secret);
     }
     expect(lines.some((l) => l.includes('"tracing enabled"'))).toBe(true);
-    for (const id of ids) expect(lines.filter((l) => l.includes(`"request_id":"${id}"`) && l.includes('"event":"request"')), id).toHaveLength(1);
+    for (const id of ids) {
+      const mine = lines.filter((l) => l.includes(`"request_id":"${id}"`) && l.includes('"event":"request"'));
+      expect(mine, id).toHaveLength(1);
+      // Tracing is on: the line names its trace (a stream's too, logged when the stream ends), and that
+      // trace is the one of the request's span.
+      const traceId = (JSON.parse(mine[0]!) as { trace_id?: string }).trace_id;
+      expect(traceId, id).toMatch(/^[0-9a-f]{32}$/);
+      expect(lines.some((l) => l.includes('"event":"span"') && l.includes(`"request.id":"${id}"`) && l.includes(`"trace_id":"${traceId}"`)), id).toBe(true);
+    }
   }, 60_000);
 });

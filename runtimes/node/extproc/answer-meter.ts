@@ -23,7 +23,7 @@ export interface AnswerMeter {
   cancel(): void;
 }
 
-export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, endpoint?: string): AnswerMeter {
+export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, endpoint?: string, traceId?: string): AnswerMeter {
   const t0 = deps.clock.now();
   const label = modelLabel(deps.config, model);
   let status = 0;
@@ -32,7 +32,7 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
   let ended = false;
   const finish = (o: Partial<RequestEnd>) => {
     ended = true;
-    logRequest(deps, ctx, { status, endpoint, ttftMs, ...o });
+    logRequest(deps, ctx, { status, endpoint, ttftMs, traceId, ...o });
   };
   const error = (reason: string) => {
     deps.metrics.inc('llm_request_errors_total', { model: label, reason });

@@ -10,7 +10,7 @@ import { EndpointPool } from '../../../src/upstream/pool.ts';
 import { modelsResponse } from './models.ts';
 import { answerMeter } from './answer-meter.ts';
 import { logRequest } from '../../../src/observability/request-log.ts';
-import { recordHttpStatus, withRequestSpan } from '../../../src/observability/tracing.ts';
+import { activeTraceId, recordHttpStatus, withRequestSpan } from '../../../src/observability/tracing.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
 
@@ -48,14 +48,16 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       // One trace per request, continuing the traceparent Envoy sends (as the gateway's): the stage
       // spans hang under it. It ends with the decision; the answer is Envoy's to fetch.
       const attrs = { 'request.id': ctx.requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream };
+      let traceId: string | undefined;
       const result = await withRequestSpan(ctx.headers, attrs, async (span) => {
+        traceId = activeTraceId();
         const r = await runRequestPipeline(deps, ctx!);
         if (r.kind === 'respond') recordHttpStatus(span, r.response.status);
         return r;
       });
       if (result.kind === 'respond') {
         const r = result.response;
-        logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason }, r.reason);
+        logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason, traceId }, r.reason);
         return result;
       }
       const candidate = pool.candidates(result.model)[0];
@@ -68,7 +70,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         requestId: ctx.requestId,
         responseHeaders: { ...ctx.responseHeaders },
         taps: ctx.taps,
-        meter: answerMeter(deps, ctx, result.model, candidate?.name),
+        meter: answerMeter(deps, ctx, result.model, candidate?.name, traceId),
       };
     },
     models: () => modelsResponse(deps, startedSec),
