@@ -13,6 +13,8 @@ interface Seen {
   body: Buffer;
 }
 
+const SPEECH = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 131 + (i >> 8)) % 256));
+
 async function recordingUpstream(name: string) {
   // `a` is the endpoint named production-stack (the default config's models prefer it).
   const seen: Seen[] = [];
@@ -22,6 +24,12 @@ async function recordingUpstream(name: string) {
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(parts) });
       if (req.url === '/version') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"0.8.5"}');
+      if (req.url === '/v1/audio/speech') {
+        // Binary audio in several writes, as an engine streams it.
+        res.writeHead(200, { 'content-type': 'audio/mpeg' });
+        for (let i = 0; i < 4; i++) res.write(SPEECH.subarray(i * 25_000, (i + 1) * 25_000));
+        return void res.end();
+      }
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, connection: 'keep-alive, x-hop-back', 'x-hop-back': 'no' });
       res.end(JSON.stringify({ text: `heard by ${name}`, usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }));
     });
@@ -111,6 +119,13 @@ describe('headers and methods', () => {
     expect(seen.headers['x-end-to-end']).toBe('kept');
     expect(res.headers['x-upstream']).toBe('a');
     expect(res.headers['x-hop-back']).toBeUndefined();
+  });
+
+  it('a binary answer (audio/speech) comes back byte for byte', async () => {
+    const res = await fetch(`${gw.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', input: 'hello', voice: 'alloy' }) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('audio/mpeg');
+    expect(Buffer.from(await res.arrayBuffer()).equals(SPEECH)).toBe(true);
   });
 
   it('GET /version goes upstream with no body', async () => {
