@@ -15,6 +15,9 @@ interface Seen {
 
 const SPEECH = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 131 + (i >> 8)) % 256));
 
+/** Every request either upstream saw, in arrival order. */
+const arrivals: Seen[] = [];
+
 async function recordingUpstream(name: string) {
   // `a` is the endpoint named production-stack (the default config's models prefer it).
   const seen: Seen[] = [];
@@ -22,7 +25,9 @@ async function recordingUpstream(name: string) {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(parts) });
+      const s = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(parts) };
+      seen.push(s);
+      arrivals.push(s);
       if (req.url === '/version') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"0.8.5"}');
       if (req.url === '/v1/audio/speech') {
         // Binary audio in several writes, as an engine streams it.
@@ -61,13 +66,12 @@ beforeAll(async () => {
     config: () =>
       testConfig(
         {
-          model_config: { 'whisper-large': { preferred_endpoints: ['b'] }, flaky: { preferred_endpoints: ['dead', 'production-stack'] } },
+          model_config: { 'whisper-large': { preferred_endpoints: ['b'] } },
           server: { max_body_bytes: 64 * 1024 },
         },
         [
           { name: 'production-stack', address: '127.0.0.1', port: a.port },
           { name: 'b', address: '127.0.0.1', port: b.port },
-          { name: 'dead', address: '127.0.0.1', port: dead },
         ],
       ),
   });
@@ -132,15 +136,23 @@ describe('headers and methods', () => {
     const res = await fetch(`${gw.url}/version`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ version: '0.8.5' });
-    const seen = [...a.seen, ...b.seen].find((s) => s.url === '/version')!;
+    const seen = arrivals.find((s) => s.url === '/version')!;
     expect(seen.method).toBe('GET');
     expect(seen.body.byteLength).toBe(0);
+  });
+
+  it('HEAD /version goes upstream as HEAD and comes back without a body', async () => {
+    const res = await rawRequest(`${gw.url}/version`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('');
+    expect(arrivals.at(-1)!.method).toBe('HEAD');
   });
 
   it('a body that is not JSON goes as it is, to the default pool', async () => {
     const res = await fetch(`${gw.url}/tokenize`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'not { json' });
     expect(res.status).toBe(200);
-    const seen = [...a.seen, ...b.seen].at(-1)!;
+    const seen = arrivals.at(-1)!;
+    expect(seen.url).toBe('/tokenize');
     expect(seen.body.toString()).toBe('not { json');
     expect(seen.headers['content-type']).toBe('text/plain');
   });
@@ -167,15 +179,20 @@ describe('headers and methods', () => {
 
 describe('endpoint choice', () => {
   it('a refused connection moves to the next endpoint, before any byte', async () => {
-    const before = a.seen.length;
-    // flaky's endpoints take turns (weighted round-robin): one of two requests is sent to the dead one first.
-    for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'flaky', prompt: 'hi' }) });
+    // The dead endpoint comes first in the default pool's rotation (equal weights: the first listed).
+    const gw2 = await startGateway({
+      config: () => testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: dead }, { name: 'b', address: '127.0.0.1', port: b.port }]),
+    });
+    try {
+      const before = b.seen.length;
+      const res = await fetch(`${gw2.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'any-model', prompt: 'hi' }) });
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ text: 'heard by a' });
+      expect(await res.json()).toMatchObject({ text: 'heard by b' });
+      expect(b.seen.length).toBe(before + 1);
+      expect(await (await fetch(`${gw2.url}/metrics`)).text()).toMatch(/llm_upstream_retries_total\{model="other"\} 1/);
+    } finally {
+      await gw2.close();
     }
-    expect(a.seen.length).toBe(before + 2);
-    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/llm_upstream_retries_total\{model="flaky"\} 1/);
   });
 
   it('no endpoint accepting: 502 upstream_unavailable, OpenAI-shaped', async () => {
