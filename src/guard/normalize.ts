@@ -91,3 +91,63 @@ function mapLookalikes(word: string): string {
   for (const ch of word) out += LOOKALIKE.get(ch) ?? ch;
   return out;
 }
+
+/** A folded copy of a text and, for each of its UTF-16 units, the span of the source it came from. */
+export interface FoldedText {
+  text: string;
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+const IGNORABLE_1 = /^\p{Default_Ignorable_Code_Point}$/u;
+const MARK_1 = /^\p{Mn}$/u;
+const LATIN_1 = /^\p{Script=Latin}$/u;
+
+/**
+ * The PII scan's fold, which must say where each finding lies in the text as sent (redaction masks
+ * those characters): code point by code point, default-ignorables dropped, marks after a Latin letter
+ * dropped, look-alikes in mixed Latin words read as Latin, the rest NFKC (fullwidth @ and digits, ...).
+ * Per code point, NFKC does not compose across characters; for finding addresses and numbers that is
+ * what matters. Undefined when the text is ASCII or folds to itself.
+ */
+export function foldWithOffsets(text: string): FoldedText | undefined {
+  if (ASCII_ONLY.test(text)) return undefined;
+  const mixed = mixedWordMask(text);
+  let out = '';
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let prevLatin = false;
+  let changed = false;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const n = cp > 0xffff ? 2 : 1;
+    const ch = n === 1 ? text[i]! : text.slice(i, i + 2);
+    let rep = ch;
+    if (cp >= 0x80) {
+      if (IGNORABLE_1.test(ch) || (prevLatin && MARK_1.test(ch))) rep = '';
+      else if (mixed[i] && LOOKALIKE.has(ch)) rep = LOOKALIKE.get(ch)!;
+      else {
+        // Forms that expand to whole words (U+FDFA is 18 characters) are no part of an address or number.
+        const nfkc = ch.normalize('NFKC');
+        rep = nfkc.length <= 4 ? nfkc : ch;
+      }
+    }
+    if (rep !== ch) changed = true;
+    if (rep) prevLatin = LATIN_1.test(rep[rep.length - 1]!);
+    for (let k = 0; k < rep.length; k++) {
+      starts.push(i);
+      ends.push(i + n);
+    }
+    out += rep;
+    i += n;
+  }
+  return changed ? { text: out, starts: Int32Array.from(starts), ends: Int32Array.from(ends) } : undefined;
+}
+
+/** True at the offsets of words that mix Cyrillic/Greek with Latin letters (look-alikes there are read as Latin). */
+function mixedWordMask(text: string): Uint8Array {
+  const mask = new Uint8Array(text.length);
+  if (!CYRILLIC_GREEK.test(text)) return mask;
+  for (const m of text.matchAll(WORD)) if (CYRILLIC_GREEK.test(m[0]) && LATIN.test(m[0])) mask.fill(1, m.index, m.index + m[0].length);
+  return mask;
+}

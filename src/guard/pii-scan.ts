@@ -5,6 +5,7 @@ import type { PiiDetector, PiiEntity } from '../classify/types.ts';
 import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
 import { splitWindows } from './windows.ts';
 import { canonicalPlaceholder, collectPlaceholders } from './placeholders.ts';
+import { foldWithOffsets } from './normalize.ts';
 
 export interface PiiScanOptions {
   /** Per-entity confidence cut (classifier.pii_model.threshold). */
@@ -41,9 +42,16 @@ export async function scanPii(detector: PiiDetector, texts: string[], opts: PiiS
     return out;
   }
   for (let i = 0; i < texts.length; i++) {
-    const text = texts[i];
-    if (typeof text !== 'string' || !text.trim()) continue;
+    if (typeof texts[i] !== 'string' || !texts[i]!.trim()) continue;
     if (meter.exceeded || !meter.takeText()) break;
+    // Read as the model reads it (zero-width characters, fullwidth forms folded: normalize.ts);
+    // what is found is mapped back to the text as sent, which is what redaction masks.
+    // A text far past the budget left (only under on_exceed: allow) is folded as far as the budget
+    // could read; the rest stays unscanned and the meter says so.
+    const cap = (meter.budget.maxChars - meter.chars) * 4 + 4096;
+    const cut = texts[i]!.length > cap;
+    const folded = foldWithOffsets(cut ? texts[i]!.slice(0, cap) : texts[i]!);
+    const text = folded?.text ?? texts[i]!;
     const found: PiiEntity[] = [];
     let charged = 0;
     for (const w of splitWindows(text, windowChars, overlap)) {
@@ -55,9 +63,13 @@ export async function scanPii(detector: PiiDetector, texts: string[], opts: PiiS
         if (NOT_PII.has(e.type)) continue;
         if (threshold !== undefined && e.confidence < threshold) continue;
         if (keep && !keep.has(e.type.toUpperCase())) continue;
-        found.push({ ...e, start: e.start + w.start, end: e.end + w.start });
+        const start = e.start + w.start;
+        const end = e.end + w.start;
+        if (!folded || end <= start) found.push({ ...e, start, end });
+        else found.push({ ...e, start: folded.starts[start]!, end: folded.ends[end - 1]! });
       }
     }
+    if (folded && cut) meter.takeChars(Infinity);
     out[i] = mergeSameType(found);
   }
   return out;
