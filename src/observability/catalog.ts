@@ -15,6 +15,8 @@ export const TTFT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 export const TPOT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1, 2];
 export const TOKEN_BUCKETS = [1, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 131072];
 export const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200];
+/** Batch classification time (1 ms .. 30 s, the reference's default duration_buckets range). */
+export const BATCH_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 export const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1];
 
 /** Names semroute emits under a lint-clean name: reference name -> exposed name. */
@@ -81,7 +83,7 @@ export const METRIC_CATALOG: MetricSpec[] = [
   c('llm_cache_write_skipped_total', 'Answers not stored in the cache, by reason (HEAD name).', ['reason']),
   // Batch classification API
   c('batch_classification_requests_total', 'Batch classification API requests.', ['processing_type']),
-  h('batch_classification_duration_seconds', 'Batch classification time.', ['processing_type', 'batch_size_range'], COMPLETION_BUCKETS),
+  h('batch_classification_duration_seconds', 'Batch classification time.', ['processing_type', 'batch_size_range'], BATCH_DURATION_BUCKETS),
   c('batch_classification_texts_total', 'Texts classified through the batch API.'),
   c('batch_classification_errors_total', 'Batch classification errors.', ['processing_type', 'error_type']),
   h('batch_classification_size_distribution', 'Texts per batch request.', [], BATCH_SIZE_BUCKETS),

@@ -43,4 +43,16 @@ run('classification API metrics', () => {
     expect((after.pii ?? 0) - (before.pii ?? 0)).toBe(1);
     expect((after.jailbreak ?? 0) - (before.jailbreak ?? 0)).toBe(1);
   });
+
+  // A batch takes milliseconds: with the chat-answer buckets (50 ms .. 10 min) every one fell in the
+  // first bucket and no quantile could be read. The reference's default runs 1 ms .. 30 s.
+  it('batch_classification_duration_seconds has buckets from 1 ms, so a millisecond batch is resolved', async () => {
+    expect((await postJson(gw.url, '/api/v1/classify/batch', { texts: ['a question', 'another one'], task_type: 'intent' })).status).toBe(200);
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const les = [...text.matchAll(/^batch_classification_duration_seconds_bucket\{processing_type="sequential",batch_size_range="2-5",le="([^"]+)"\} \d+$/gm)].map((m) => m[1]!);
+    const finite = les.filter((l) => l !== '+Inf').map(Number);
+    expect(Math.min(...finite)).toBeLessThanOrEqual(0.001);
+    expect(Math.max(...finite)).toBeGreaterThanOrEqual(30);
+    expect(finite.filter((l) => l < 0.05).length).toBeGreaterThanOrEqual(3);
+  });
 });
