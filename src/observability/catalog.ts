@@ -56,7 +56,7 @@ export const METRIC_CATALOG: MetricSpec[] = [
   h('llm_completion_tokens_per_request', 'Completion tokens per request.', ['model'], TOKEN_BUCKETS),
   c('llm_model_cost_total', 'Cost from model_config.<model>.pricing (per 1M prompt/completion tokens).', ['model', 'currency']),
   // Classification
-  h('llm_classifier_latency_seconds', 'Classifier inference time by classifier (category, jailbreak, pii, embedding).', ['classifier'], FAST_BUCKETS),
+  h('llm_classifier_latency_seconds', 'Classifier inference time by classifier (category, jailbreak, pii; chat requests and the classification API). The cache\'s embedding time is llm_cache_operation_duration_seconds{operation="embed"}.', ['classifier'], FAST_BUCKETS),
   c('llm_category_classifications_total', 'Requests classified into each category (reference name: llm_category_classifications_count).', ['category']),
   h('llm_classification_confidence', 'Confidence of the winning class.', ['category', 'classification_method'], CONFIDENCE_BUCKETS),
   c('llm_entropy_classification_decisions_total', 'Entropy-based reasoning decisions.', ['uncertainty_level', 'reasoning_enabled', 'decision_reason', 'top_category']),
