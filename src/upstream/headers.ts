@@ -19,6 +19,11 @@ const DROP = new Set([
   'expect',
 ]);
 
+// Headers only the gateway may set: the routing decision (x-vsr-*, x-selected-model: chat sets its
+// own) and the endpoint an Envoy with an ORIGINAL_DST cluster between semroute and the engines would
+// connect to. A client's copy is never forwarded: it would let any caller pick the model or the host.
+const GATEWAY_OWNED = new Set(['x-selected-model', 'x-gateway-destination-endpoint']);
+
 export function forwardHeaders(client: Record<string, string>, extra: Record<string, string>): Record<string, string> {
   const connectionListed = (client['connection'] ?? '')
     .split(',')
@@ -26,7 +31,7 @@ export function forwardHeaders(client: Record<string, string>, extra: Record<str
     .filter(Boolean);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(client)) {
-    if (DROP.has(k) || connectionListed.includes(k) || k.startsWith('x-vsr-')) continue;
+    if (DROP.has(k) || GATEWAY_OWNED.has(k) || connectionListed.includes(k) || k.startsWith('x-vsr-')) continue;
     out[k] = v;
   }
   out['content-type'] = 'application/json';
