@@ -7,37 +7,27 @@ import { indexCategories } from './categories.ts';
 import { headerText } from '../upstream/headers.ts';
 
 /**
- * Replace mode: the first system message gets the prompt (or one is added in front). Insert mode:
- * prompt + "\n\n" + existing. A `developer` message is OpenAI's newer name for the system message,
- * so a leading one is the one replaced or prepended to (systemMessageIndex), and it leaves as
- * `system`: adding a second one in front of it sent vLLM a system and a developer message, which
- * chat templates reject (Qwen3.5: unexpected role) or drop (Qwen3 renders no developer turn).
+ * Replace mode: a leading system message gets the prompt (or one is added in front). Insert mode:
+ * prompt + "\n\n" + existing. As the reference, only messages[0] is the client's system prompt: a
+ * system message later in the conversation is an instruction there (replaced in place, it left vLLM
+ * no leading system message, which templates such as Qwen3.5 refuse). A leading `developer` message
+ * is OpenAI's newer name for it, so it is the one replaced or prepended to and leaves as `system`:
+ * adding a second one in front sent vLLM a system and a developer message, which chat templates
+ * reject (Qwen3.5: unexpected role) or drop (Qwen3 renders no developer turn).
  */
 export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode: 'replace' | 'insert'): ChatMessage[] {
-  const i = systemMessageIndex(messages);
-  if (i < 0) return [{ role: 'system', content: prompt }, ...messages];
+  const role = messages[0]?.role;
+  if (role !== 'system' && role !== 'developer') return [{ role: 'system', content: prompt }, ...messages];
   const out = messages.slice();
-  const old = { ...out[i], role: 'system' };
+  const old = { ...out[0], role: 'system' };
   if (mode === 'replace') {
-    out[i] = { ...old, content: prompt };
+    out[0] = { ...old, content: prompt };
   } else if (Array.isArray(old.content)) {
-    out[i] = { ...old, content: [{ type: 'text', text: `${prompt}\n\n` }, ...old.content] };
+    out[0] = { ...old, content: [{ type: 'text', text: `${prompt}\n\n` }, ...old.content] };
   } else {
-    out[i] = { ...old, content: old.content ? `${prompt}\n\n${old.content}` : prompt };
+    out[0] = { ...old, content: old.content ? `${prompt}\n\n${old.content}` : prompt };
   }
   return out;
-}
-
-/** The first system message, or a developer message before the first conversation turn (a developer
- *  message later in the conversation is an instruction there, not the system prompt). -1: none. */
-function systemMessageIndex(messages: ChatMessage[]): number {
-  let turns = false;
-  for (let i = 0; i < messages.length; i++) {
-    const role = messages[i].role;
-    if (role === 'system' || (role === 'developer' && !turns)) return i;
-    if (role !== 'developer') turns = true;
-  }
-  return -1;
 }
 
 /**

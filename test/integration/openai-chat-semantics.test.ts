@@ -61,6 +61,15 @@ describe.skipIf(!packsAvailable())('the category system prompt and a client deve
     expect(r.body.messages[0].content[1]).toEqual({ type: 'text', text: 'Be brief.' });
   });
 
+  it('a system message later in the conversation is not the system prompt: the category prompt goes first (the reference)', async () => {
+    // Before: the mid-conversation system message was replaced in place, so vLLM got no leading system
+    // message (Qwen3.5's template refuses a system message that is not first).
+    const turns: Msg[] = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }, { role: 'system', content: 'Be terse.' }, { role: 'user', content: MATH }];
+    const r = await routed(turns);
+    expect(r.body.messages[0]).toEqual({ role: 'system', content: expect.stringMatching(MATH_PROMPT) });
+    expect(r.body.messages.slice(1)).toEqual(turns);
+  });
+
   it('a system message before a developer message is the one replaced; the developer message stays', async () => {
     const r = await routed([{ role: 'system', content: 'old' }, { role: 'developer', content: 'dev' }, { role: 'user', content: MATH }]);
     expect(r.body.messages.map((m: Msg) => m.role)).toEqual(['system', 'developer', 'user']);

@@ -131,9 +131,10 @@ describe('decideRoute', () => {
 });
 
 describe('rewrite', () => {
-  it('replace mode replaces the first system message, or adds one in front', () => {
+  it('replace mode replaces a leading system message, or adds one in front (a later one stays, as in the reference)', () => {
+    expect(injectSystemPrompt([{ role: 'system', content: 'old' }, { role: 'user', content: 'a' }], 'NEW', 'replace')).toEqual([{ role: 'system', content: 'NEW' }, { role: 'user', content: 'a' }]);
     const msgs = [{ role: 'user', content: 'a' }, { role: 'system', content: 'old' }];
-    expect(injectSystemPrompt(msgs, 'NEW', 'replace')).toEqual([{ role: 'user', content: 'a' }, { role: 'system', content: 'NEW' }]);
+    expect(injectSystemPrompt(msgs, 'NEW', 'replace')).toEqual([{ role: 'system', content: 'NEW' }, ...msgs]);
     expect(injectSystemPrompt([{ role: 'user', content: 'a' }], 'NEW', 'replace')).toEqual([{ role: 'system', content: 'NEW' }, { role: 'user', content: 'a' }]);
   });
 
