@@ -69,7 +69,11 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
  * only meets answers stored under the same values (match_context or not): an answer with one choice
  * must not serve `n: 3`, nor one cut at 5 tokens a request for 1,000.
  */
-const ANSWER_SHAPE = ['n', 'logprobs', 'top_logprobs', 'max_tokens', 'max_completion_tokens', 'stop', 'logit_bias', 'modalities', 'audio', 'parallel_tool_calls', 'prediction'];
+const ANSWER_SHAPE = [
+  'n', 'logprobs', 'top_logprobs', 'max_tokens', 'max_completion_tokens', 'stop', 'logit_bias', 'modalities', 'audio', 'parallel_tool_calls', 'prediction',
+  // vLLM's structured outputs (older guided_* fields and the newer structured_outputs): a constrained answer.
+  'structured_outputs', 'guided_json', 'guided_regex', 'guided_choice', 'guided_grammar', 'guided_whitespace_pattern',
+];
 
 /**
  * Fields that change the answer's form (JSON of a schema, a tool call): part of the context digest

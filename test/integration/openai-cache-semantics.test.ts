@@ -146,3 +146,19 @@ describe.skipIf(!packsAvailable())('cache hits and response_format / tools with 
     expect((await ask({})).response.headers.get('x-vsr-cache-hit')).toBe('true');
   });
 });
+
+describe.skipIf(!packsAvailable())("cache hits and vLLM's structured-output fields", () => {
+  it('an answer asked without guided_json / guided_choice / structured_outputs is not served to a client that constrains the output', async () => {
+    up.script = plainAnswer;
+    const Q = 'Is the Pacific the largest ocean on Earth?';
+    const ask = (extra: Record<string, unknown>) => client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: Q }], ...extra } as never).withResponse();
+    await ask({});
+    await stored();
+    // Before: none of them was part of the key, so the prose answer came back for a constrained ask.
+    for (const extra of [{ guided_choice: ['yes', 'no'] }, { guided_json: { type: 'object' } }, { structured_outputs: { choice: ['yes', 'no'] } }]) {
+      expect((await ask(extra)).response.headers.get('x-vsr-cache-hit')).toBeNull();
+    }
+    await stored();
+    expect((await ask({ guided_choice: ['yes', 'no'] })).response.headers.get('x-vsr-cache-hit')).toBe('true');
+  });
+});
