@@ -62,6 +62,7 @@ export class SyncedCache implements SemanticCache {
     this.local.put(entry);
     if (!this.local.has(entry.id)) return;
     this.noteAdded(entry.id);
+    this.dropExpiredPending(Date.now());
     this.pending.set(entry.id, entry);
     const ok = await this.guard('publish_add', this.backend.publishAdd(entry));
     if (ok) this.pending.delete(entry.id);
@@ -69,6 +70,11 @@ export class SyncedCache implements SemanticCache {
 
   size(): number {
     return this.local.size();
+  }
+
+  /** Entries stored here that the backend has not acknowledged yet (diagnostics, tests). */
+  unpublished(): number {
+    return this.pending.size;
   }
 
   showSize(): void {
@@ -119,6 +125,19 @@ export class SyncedCache implements SemanticCache {
       this.fail('resync', err);
     } finally {
       if (this.window === window) this.window = undefined;
+    }
+  }
+
+  /**
+   * The local index expires entries without telling (only capacity evictions call onEvict), so
+   * while the backend is away the entries that expired here would wait for it, answers and all,
+   * for the whole outage. Oldest first (one TTL: insertion order is expiry order); stops at the
+   * first live or never-expiring one.
+   */
+  private dropExpiredPending(now: number): void {
+    for (const [id, e] of this.pending) {
+      if (e.expiresAtMs === 0 || e.expiresAtMs > now) return;
+      this.pending.delete(id);
     }
   }
 
