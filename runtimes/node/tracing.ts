@@ -23,6 +23,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { tracingSection, type TracingConfig } from '../../src/config/sections/observability.ts';
 import { W3CTraceContext } from '../../src/observability/trace-context.ts';
 import { JsonLineSpanExporter } from './json-span-exporter.ts';
+import { ReportingSpanExporter } from './span-export-report.ts';
 import type { Logger } from '../../src/observability/types.ts';
 
 export interface NodeTracing {
@@ -74,8 +75,11 @@ function exporterFor(cfg: TracingConfig, logger?: Logger): SpanExporter | undefi
     case 'stdout':
       return new JsonLineSpanExporter();
     case 'otlp':
-    case 'jaeger':
-      return new OTLPTraceExporter({ url: otlpTracesUrl(e.endpoint, e.insecure, logger), headers: e.headers });
+    case 'jaeger': {
+      const url = otlpTracesUrl(e.endpoint, e.insecure, logger);
+      const otlp = new OTLPTraceExporter({ url, headers: e.headers });
+      return logger ? new ReportingSpanExporter(otlp, logger, url) : otlp;
+    }
     default:
       logger?.warn({ exporter: e.type }, 'tracing: exporter type not supported on this build; spans are not exported');
       return undefined;
