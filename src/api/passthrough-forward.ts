@@ -90,15 +90,16 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
             signal: idle.signal,
             timeoutMs: config.upstream.timeout_ms,
           });
-          pool.markUp(ep);
+          if (pool.markUp(ep)) deps.logger.info({ endpoint: ep.name }, 'upstream endpoint accepts connections again');
           used = ep.name;
           span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
           return r;
         } catch (err) {
           // Nothing reached the upstream's application yet: the same bytes go to the next endpoint.
           if (!(err instanceof UpstreamConnectError) || req.signal?.aborted) throw err;
-          pool.markDown(ep);
-          deps.logger.warn({ request_id: req.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
+          // Warned when an outage starts, as chat's: while it lasts, each request's line tells the rest.
+          const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
+          log.call(deps.logger, { request_id: req.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
         }
       }
       return undefined;

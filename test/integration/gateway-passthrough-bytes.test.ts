@@ -195,12 +195,17 @@ describe('endpoint choice', () => {
     }
   });
 
-  it('no endpoint accepting: 502 upstream_unavailable, OpenAI-shaped', async () => {
+  it('no endpoint accepting: 502 upstream_unavailable, OpenAI-shaped; the outage warned once, not per request', async () => {
     const only = await startGateway({ config: () => testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: dead }]) });
     try {
-      const res = await fetch(`${only.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', input: 'x' }) });
-      expect(res.status).toBe(502);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_unavailable');
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${only.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', input: 'x' }) });
+        expect(res.status).toBe(502);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_unavailable');
+      }
+      // As chat's (upstream/forward.ts): the first refused connection warns, the rest are debug.
+      expect(only.logs.lines.filter((l) => l.level === 'warn' && l.msg?.startsWith('upstream connect failed'))).toHaveLength(1);
+      expect(only.logs.lines.filter((l) => l.msg === 'request' && l.obj.status === 502)).toHaveLength(10);
     } finally {
       await only.close();
     }
