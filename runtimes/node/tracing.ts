@@ -59,6 +59,14 @@ export function otlpTracesUrl(endpoint: string, insecure: boolean, logger?: Logg
   return url.toString();
 }
 
+/** The URL for a log line: user and password (https://user:token@collector) left out. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}
+
 function sampler(cfg: TracingConfig): Sampler {
   const s = cfg.sampling;
   if (s.type === 'always_off') return new AlwaysOffSampler();
@@ -78,7 +86,7 @@ function exporterFor(cfg: TracingConfig, logger?: Logger): SpanExporter | undefi
     case 'jaeger': {
       const url = otlpTracesUrl(e.endpoint, e.insecure, logger);
       const otlp = new OTLPTraceExporter({ url, headers: e.headers });
-      return logger ? new ReportingSpanExporter(otlp, logger, url) : otlp;
+      return logger ? new ReportingSpanExporter(otlp, logger, withoutCredentials(url)) : otlp;
     }
     default:
       logger?.warn({ exporter: e.type }, 'tracing: exporter type not supported on this build; spans are not exported');

@@ -53,13 +53,15 @@ describe('OTLP trace export', () => {
   }, 60_000);
 
   it('an unreachable collector is logged (warn, with the cause), without the auth header', async () => {
-    const gw = await startGatewayProcess(config('127.0.0.1:1'), [], fx.procs);
+    const gw = await startGatewayProcess(config('http://collector-user:pw-9f2c@127.0.0.1:1'), [], fx.procs);
     await chat(gw.base);
     const line = await gw.waitFor(/[^\n]*trace export failed[^\n]*/, 15_000);
     const obj = JSON.parse(line) as Record<string, unknown>;
     expect(obj.level).toBe('warn');
     expect(String(obj.err)).toMatch(/ECONNREFUSED|connect|fetch failed|Request/i);
     expect(obj.spans).toBeGreaterThan(0);
+    expect(obj.endpoint).toBe('http://127.0.0.1:1/v1/traces');
     expect(gw.out()).not.toContain(SECRET);
+    expect(gw.out()).not.toContain('pw-9f2c');
   }, 60_000);
 });
