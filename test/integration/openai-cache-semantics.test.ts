@@ -13,6 +13,7 @@ import { plainAnswer, startRecordingUpstream, type RecordingUpstream, type Scrip
 let up: RecordingUpstream;
 let client: OpenAI;
 const closers: Array<() => Promise<void>> = [];
+const sizes: Array<() => number> = [];
 
 /** A gateway with the semantic cache on (`cache` merged into the section) in front of the recording upstream. */
 async function cachingGateway(cache: Record<string, unknown> = {}): Promise<OpenAI> {
@@ -23,6 +24,7 @@ async function cachingGateway(cache: Record<string, unknown> = {}): Promise<Open
     await served.close();
     await deps.close();
   });
+  sizes.push(() => deps.cache?.size() ?? 0);
   return new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
 }
 
@@ -35,8 +37,17 @@ afterAll(async () => {
   await up?.close();
 });
 
-/** Waits until the store tap has run (it runs after the answer's end). */
-const stored = () => new Promise((r) => setTimeout(r, 150));
+let entries = 0;
+/** Waits until `n` more answers are in the caches (the store tap runs after the answer's end). */
+async function stored(n = 1): Promise<void> {
+  const total = () => sizes.reduce((a, f) => a + f(), 0);
+  const deadline = Date.now() + 5000;
+  while (total() < entries + n) {
+    if (Date.now() > deadline) throw new Error(`${total() - entries} of ${n} answers stored`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  entries = total();
+}
 type Chunk = OpenAI.Chat.ChatCompletionChunk;
 
 async function streamed(question: string, extra: Record<string, unknown> = {}): Promise<{ hit: string | null; chunks: Chunk[] }> {
@@ -76,7 +87,7 @@ describe.skipIf(!packsAvailable())('cache hits and stream_options.include_usage'
 
     const J = 'Why is the sky blue during the day?';
     await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: J }] });
-    await stored();
+    await stored(2); // the answer with usage above, and this one
     const fromJson = await streamed(J, { stream_options: { include_usage: true } });
     expect(fromJson.hit).toBe('true');
     expect(fromJson.chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: 4 } });
@@ -141,7 +152,7 @@ describe.skipIf(!packsAvailable())('cache hits and response_format / tools with 
     // Before: without match_context these fields were not part of the key, so the prose answer came back.
     expect((await ask({ response_format: schema })).response.headers.get('x-vsr-cache-hit')).toBeNull();
     expect((await ask({ tools })).response.headers.get('x-vsr-cache-hit')).toBeNull();
-    await stored();
+    await stored(2);
     expect((await ask({ response_format: schema })).response.headers.get('x-vsr-cache-hit')).toBe('true');
     expect((await ask({})).response.headers.get('x-vsr-cache-hit')).toBe('true');
   });
@@ -158,7 +169,7 @@ describe.skipIf(!packsAvailable())("cache hits and vLLM's structured-output fiel
     for (const extra of [{ guided_choice: ['yes', 'no'] }, { guided_json: { type: 'object' } }, { structured_outputs: { choice: ['yes', 'no'] } }]) {
       expect((await ask(extra)).response.headers.get('x-vsr-cache-hit')).toBeNull();
     }
-    await stored();
+    await stored(3);
     expect((await ask({ guided_choice: ['yes', 'no'] })).response.headers.get('x-vsr-cache-hit')).toBe('true');
   });
 });
