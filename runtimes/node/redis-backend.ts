@@ -38,14 +38,22 @@ const toWire = (e: CacheEntry): Wire => ({
   v: Buffer.from(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength).toString('base64'), a: JSON.stringify(e.answer),
 });
 
-const fromWire = (w: Wire): CacheEntry => {
+/**
+ * An entry read back, or undefined for one not in this shape (another version or tool writing under
+ * the prefix): a hit on it would answer the client with whatever `a` holds.
+ */
+const fromWire = (w: Wire): CacheEntry | undefined => {
+  const answer = typeof w?.a === 'string' ? (JSON.parse(w.a) as unknown) : undefined;
+  const completion = (answer as { completion?: unknown } | null)?.completion;
+  if (!completion || typeof completion !== 'object' || Array.isArray(completion) || typeof w.v !== 'string' || typeof w.id !== 'string') return undefined;
   const b = Buffer.from(w.v, 'base64');
+  if (!b.byteLength || b.byteLength % 4) return undefined;
   const vector = new Float32Array(b.byteLength / 4);
   new Uint8Array(vector.buffer).set(b);
   return {
     id: w.id,
     key: { requestedModel: w.m, scope: w.s, ...(w.c ? { context: w.c } : {}) },
-    vector, answer: JSON.parse(w.a), expiresAtMs: Number(w.x) || 0,
+    vector, answer: answer as CacheEntry['answer'], expiresAtMs: Number(w.x) || 0,
   };
 };
 
@@ -130,7 +138,8 @@ export class RedisBackend implements CacheBackend {
       for (const [err, raw] of (await p.exec()) ?? []) {
         if (err || typeof raw !== 'string') continue;
         try {
-          out.push(fromWire(JSON.parse(raw)));
+          const e = fromWire(JSON.parse(raw));
+          if (e) out.push(e);
         } catch {
           // A malformed entry is skipped, not fatal.
         }
@@ -210,7 +219,8 @@ export class RedisBackend implements CacheBackend {
     try {
       const m = JSON.parse(msg) as { o: string; op: string; e?: string; ids?: string[] };
       if (m.o === this.origin || !this.listener) return;
-      if (m.op === 'add' && m.e) this.listener.onAdd(fromWire(JSON.parse(m.e)));
+      const e = m.op === 'add' && m.e ? fromWire(JSON.parse(m.e)) : undefined;
+      if (e) this.listener.onAdd(e);
       else if (m.op === 'del' && Array.isArray(m.ids)) this.listener.onRemove(m.ids);
     } catch (err) {
       this.opts.logger.debug({ backend: 'redis', err: err instanceof Error ? err.message : 'error' }, 'ignored malformed cache event');

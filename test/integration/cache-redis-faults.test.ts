@@ -156,4 +156,26 @@ describe('semantic cache on a misbehaving Redis', () => {
     for (let i = 300; i < 310; i++) await a.cache.store(key, vec(i), answer(`o ${i}`));
     expect(a.cache.unpublished()).toBe(10);
   });
+
+  it('entries another version or tool wrote under the prefix in another shape are skipped, not served', async () => {
+    const url = inject('redisUrl');
+    const prefix = `foreign:${Date.now()}:`;
+    const r = new Redis(url);
+    const v = Buffer.from(vec(1).buffer).toString('base64');
+    const wire = (id: string, a: unknown) => JSON.stringify({ id, m: 'MoM', s: 'global', x: 0, v, a: JSON.stringify(a) });
+    // Right vector, answers that are not a stored completion: no completion, a string, null.
+    for (const [id, a] of [['no-completion', { text: 'hi' }], ['string', 'hello'], ['null', null]] as const) {
+      await r.set(`${prefix}e:${id}`, wire(id, a));
+      await r.zadd(`${prefix}ids`, 8.64e15, id);
+    }
+    const a = await pod(url, prefix);
+    const b = await pod(url, prefix);
+    expect(await a.cache.lookup(key, vec(1), 0.99)).toBeUndefined();
+    // The same arriving as another pod's event.
+    await r.publish(`${prefix}events`, JSON.stringify({ o: 'other-pod', op: 'add', e: wire('event', { text: 'hi' }) }));
+    await b.cache.store(key, vec(2), answer('real'));
+    await until(async () => (await a.cache.lookup(key, vec(2), 0.99)) !== undefined, 1000);
+    expect(await a.cache.lookup(key, vec(1), 0.99)).toBeUndefined();
+    r.disconnect();
+  });
 });
