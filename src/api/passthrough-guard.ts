@@ -5,8 +5,14 @@
 // bytes are still forwarded as sent. Embeddings, scoring, tokenize and audio routes are not scanned.
 import type { AppDeps } from '../deps.ts';
 import type { ChatBody, PipelineContext, RequestTexts } from '../pipeline/context.ts';
-import { guardStage } from '../pipeline/guard.ts';
-import { guardSettings } from '../guard/settings.ts';
+import type { ImmediateResponse } from '../pipeline/context.ts';
+import { guardStage, overBudget } from '../pipeline/guard.ts';
+import { modelLabel } from '../pipeline/categories.ts';
+import { guardSettings, packWindowChars } from '../guard/settings.ts';
+import { deniedTypes, policyOf, restricts, type PiiPolicy } from '../guard/pii-policy.ts';
+import { scanPii } from '../guard/pii-scan.ts';
+import { BudgetMeter } from '../guard/budget.ts';
+import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
 
 export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '/v1/responses', '/v1/messages']);
@@ -24,8 +30,12 @@ export async function guardPassthrough(
   requestId: string,
   body: Uint8Array | undefined,
   contentEncoding: string | null,
+  model: string | undefined,
 ): Promise<PassthroughGuard> {
-  if (!GUARDED_ROUTES.has(route) || !body?.byteLength || !guardSettings(deps.config).guardEnabled) return { headers: {} };
+  if (!GUARDED_ROUTES.has(route) || !body?.byteLength) return { headers: {} };
+  const jailbreak = guardSettings(deps.config).guardEnabled;
+  const policy = model === undefined ? undefined : policyOf(deps.config, model);
+  if (!jailbreak && !restricts(policy)) return { headers: {} };
   const idHeader = { 'x-request-id': requestId };
   const enc = (contentEncoding ?? '').trim().toLowerCase();
   if (enc && enc !== 'identity') {
@@ -50,9 +60,12 @@ export async function guardPassthrough(
     taps: [],
     startedMs: deps.clock.now(),
   } as unknown as PipelineContext;
-  const r = await guardStage(deps, ctx);
+  const r = jailbreak ? await guardStage(deps, ctx) : undefined;
   const headers = ctx.responseHeaders as Record<string, string>;
-  if (!r) return { headers };
+  if (!r) {
+    const pii = restricts(policy) ? await piiCheck(deps, ctx, policy!, model!) : undefined;
+    return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), headers } : { headers };
+  }
   if (r.reason !== 'jailbreak_block') {
     return { response: new Response(r.body, { status: r.status, headers: { ...r.headers, ...idHeader, 'content-type': r.contentType } }), headers };
   }
@@ -64,6 +77,41 @@ export async function guardPassthrough(
     response: errorResponse(400, `The request was blocked: it appears to contain a jailbreak attempt (type: ${type}, confidence: ${conf}).`, 'invalid_request_error', 'jailbreak_detected', null, { ...r.headers, ...idHeader }),
     headers,
   };
+}
+
+/**
+ * A model whose pii_policy denies a type found in the texts (any role) is not sent them. Chat picks
+ * another model or redacts; the bytes of these routes go as sent, so a denied type is refused: 400
+ * pii_policy_denied (the types only, never the values), x-vsr-pii-violation: true.
+ */
+async function piiCheck(deps: AppDeps, ctx: PipelineContext, policy: PiiPolicy, model: string): Promise<ImmediateResponse | undefined> {
+  const s = guardSettings(deps.config);
+  const detector = deps.classifiers.pii(s.piiPack);
+  if (!detector) {
+    deps.logger.error({ request_id: ctx.requestId, model: modelLabel(deps.config, model) }, 'PII policy configured but no PII pack is loaded');
+    return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
+  }
+  const t = ctx.texts!;
+  const texts = [...t.user, ...t.system, ...t.assistant, ...t.tool].reverse();
+  const meter = new BudgetMeter(s.piiBudget);
+  let found;
+  try {
+    found = await scanPii(detector, texts, { threshold: s.piiThreshold, windowChars: packWindowChars(deps.classifiers, detector.name, 'token-classification'), meter });
+  } catch (err) {
+    deps.logger.error({ request_id: ctx.requestId, error: err instanceof Error ? err.name : undefined }, 'PII detector failed');
+    return guardErrorResponse(503, 'The PII detector failed; the request was not forwarded.', 'pii_detector_failed', 'pii_unavailable', 'server_error');
+  }
+  if (meter.exceeded) {
+    const r = overBudget(deps, ctx, s.piiBudget.onExceed, meter);
+    if (r) return r;
+  }
+  const denied = deniedTypes(policy, found.flat().map((e) => e.type));
+  if (!denied.length) return undefined;
+  const label = modelLabel(deps.config, model);
+  for (const t of denied) deps.metrics.inc('llm_pii_violations_total', { model: label, pii_type: t });
+  deps.logger.info({ request_id: ctx.requestId, model: label, denied }, 'pii policy denied');
+  const msg = `The request contains personal data of types the model may not receive (${denied.join(', ')}); it was not forwarded.`;
+  return { ...guardErrorResponse(400, msg, 'pii_policy_denied', 'pii_policy_denied'), headers: { 'x-vsr-pii-violation': 'true' } };
 }
 
 function refuse(status: number, message: string, code: string, headers: Record<string, string>): PassthroughGuard {

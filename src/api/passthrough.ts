@@ -92,9 +92,10 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     );
   }
   // Generation routes get the chat guard (passthrough-guard.ts); the bytes still go as sent.
-  const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'));
+  const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'), model);
   if (guard.response) {
-    const reason = guard.response.headers.get('x-vsr-jailbreak-blocked') ? 'jailbreak_block' : 'guard_refused';
+    const h = guard.response.headers;
+    const reason = h.get('x-vsr-jailbreak-blocked') ? 'jailbreak_block' : h.get('x-vsr-pii-violation') ? 'pii_policy_denied' : 'guard_refused';
     log({ status: guard.response.status, model, error: reason }, 'rejected');
     return guard.response;
   }

@@ -120,3 +120,45 @@ describe('action: flag on a passed-through route', () => {
     }
   });
 });
+
+describe('PII policy on passed-through generation routes', () => {
+  it('a model whose pii_policy denies e-mail addresses never receives one through /v1/completions or /v1/responses', async () => {
+    const port = (upstream.address() as AddressInfo).port;
+    const strict = await startGateway({
+      classifiers: await realClassifiers(),
+      config: () =>
+        testConfig(
+          { model_config: { qwen3: { pii_policy: { allow_by_default: false, pii_types_allowed: ['PERSON'] } } } },
+          [{ name: 'production-stack', address: '127.0.0.1', port, weight: 1 }],
+        ),
+    });
+    const send = (path: string, body: unknown) =>
+      fetch(`${strict.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+        status: r.status,
+        headers: r.headers,
+        json: (await r.json()) as Record<string, any>,
+      }));
+    try {
+      seen = [];
+      for (const [path, body] of [
+        ['/v1/completions', { model: 'qwen3', prompt: 'Send the report to jane.doe@example.com today.' }],
+        ['/v1/responses', { model: 'qwen3', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Mail jane.doe@example.com the file.' }] }] }],
+      ] as const) {
+        const r = await send(path, body);
+        expect(r.status, path).toBe(400);
+        expect(r.json.error.code).toBe('pii_policy_denied');
+        expect(r.headers.get('x-vsr-pii-violation')).toBe('true');
+        expect(JSON.stringify(r.json)).not.toContain('jane.doe');
+      }
+      expect(seen).toEqual([]);
+      // Allowed types and models without a policy pass as sent.
+      const ok = { model: 'qwen3', prompt: 'Write a short poem for Alice.' };
+      expect((await send('/v1/completions', ok)).status).toBe(200);
+      const other = { model: 'deepseek-v3', prompt: 'Send the report to jane.doe@example.com today.' };
+      expect((await send('/v1/completions', other)).status).toBe(200);
+      expect(seen.map((s) => s.body)).toEqual([JSON.stringify(ok), JSON.stringify(other)]);
+    } finally {
+      await strict.close();
+    }
+  });
+});
