@@ -42,7 +42,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const fail = (status: number, reason: string, message: string, type: string, code: string) => {
     deps.metrics.inc('llm_request_errors_total', { model: label, reason });
     done({ status, error: reason });
-    return json(status, errorBody(message, type, code), ctx.responseHeaders);
+    // The request id only: decision headers go on a 2xx answer (as on an upstream's own error answer below).
+    return json(status, errorBody(message, type, code), { 'x-request-id': ctx.requestId });
   };
   if (candidates.length === 0) return fail(502, 'upstream_unavailable', 'No upstream endpoint is configured for this model.', 'upstream_error', 'no_endpoint');
 
