@@ -120,14 +120,14 @@ describe('ext_proc runs the same pipeline as the HTTP gateway (real packs)', () 
     stream.end();
   });
 
-  it('malformed and non-chat bodies get a plain CONTINUE (fail-open), where the gateway answers 400', async () => {
+  it('malformed and non-chat bodies get the gateway 400 while the guard is on (passed on, the engine could read what the guard did not)', async () => {
     for (const bad of ['{"model": "MoM", "messages": [', '{"model":"MoM"}', '\u00ff\u00fe', '[1,2,3]']) {
       const http = await viaGateway(bad);
       expect(http.res.status).toBe(400);
       const { body: b, stream } = await viaEnvoy(bad);
-      expect(b.request_body.response.status).toBe('CONTINUE');
-      expect(b.request_body.response.body_mutation).toBeFalsy();
-      expect(b.request_body.response.header_mutation).toBeFalsy();
+      expect(b.response).toBe('immediate_response');
+      expect(b.immediate_response.status.code).toBe('BadRequest');
+      expect(JSON.parse(Buffer.from(b.immediate_response.body).toString()).error.code).toBe(JSON.parse(http.text).error.code);
       stream.end();
     }
   });

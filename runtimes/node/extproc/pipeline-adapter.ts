@@ -13,6 +13,8 @@ import { logRequest } from '../../../src/observability/request-log.ts';
 import { activeTraceId, recordHttpStatus, withRequestSpan } from '../../../src/observability/tracing.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
+import { guardSettings } from '../../../src/guard/settings.ts';
+import { policyOf, restricts } from '../../../src/guard/pii-policy.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
@@ -20,6 +22,8 @@ const encoder = new TextEncoder();
 export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
   const pool = new EndpointPool(deps.config, deps.clock);
   const startedSec = Math.floor(deps.clock.wallMs() / 1000);
+  // Whether a body the pipeline cannot read must be refused rather than passed on (see chat below).
+  const guarded = guardSettings(deps.config).guardEnabled || Object.keys(deps.config.model_config).some((m) => restricts(policyOf(deps.config, m)));
   return {
     async chat(input: ChatInput): Promise<ChatOutcome> {
       // Same limit as the HTTP door; passing an oversized body on unread would skip the guard.
@@ -28,6 +32,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       try {
         text = utf8.decode(input.body);
       } catch {
+        if (guarded) return { kind: 'respond', response: unreadable(new GatewayError(400, 'The request body is not valid UTF-8.', 'invalid_request_error', 'invalid_json')) };
         return { kind: 'pass', reason: 'invalid_utf8' };
       }
       let ctx;
@@ -41,6 +46,10 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         if (err instanceof GatewayError) {
           deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
           deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+          // With a guard on, passing it on would let the engine read what the guard did not: Python's
+          // json takes NaN, Infinity and 1e400 and detects UTF-16, vLLM reads a bare string in a
+          // content array as text. Answered as the HTTP gateway answers it.
+          if (guarded) return { kind: 'respond', response: unreadable(err) };
           return { kind: 'pass', reason: String(err.code ?? 'invalid_request') };
         }
         throw err;
@@ -85,4 +94,9 @@ function tooLarge(max: number) {
     body: errorBody(`The request body is larger than ${max} bytes.`, 'invalid_request_error', 'request_too_large'),
     reason: 'request_too_large',
   };
+}
+
+/** The gateway's answer to a body it refuses (OpenAI-shaped error, the same status and code). */
+function unreadable(err: GatewayError) {
+  return { status: err.status, headers: {}, contentType: 'application/json', body: errorBody(err.message, err.type, err.code, err.param), reason: String(err.code ?? 'invalid_request') };
 }
