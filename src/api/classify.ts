@@ -39,22 +39,32 @@ function textOf(body: Record<string, unknown>): string {
 
 function handle(
   deps: AppDeps,
+  path: string,
   fn: (body: Record<string, unknown>, opts: Record<string, unknown>, pack?: string) => Promise<unknown>,
   onError?: (err: unknown) => void,
 ) {
   return async (c: Context) => {
     // Echoed (or made) as on the chat endpoint, so a client can tie an answer to its logs.
     const id = requestIdFrom(c.req.header('x-request-id'));
-    try {
-      const body = await readRequest(c, deps);
-      return c.json(await fn(body, (body.options as Record<string, unknown>) ?? {}, body.model as string | undefined), 200, { 'x-request-id': id });
-    } catch (err) {
-      onError?.(err);
-      if (err instanceof ApiError) return apiError(err.status, err.code, err.message, id);
-      if (err instanceof GatewayError) return apiError(err.status, err.status === 400 ? 'INVALID_INPUT' : String(err.code), err.message, id);
-      deps.logger.error({ request_id: id, err: err instanceof Error ? err.name : 'error', path: c.req.path }, 'classification failed');
-      return apiError(500, 'UNIFIED_CLASSIFICATION_ERROR', 'Classification failed.', id);
-    }
+    const t0 = deps.clock.now();
+    let texts: number | undefined;
+    const res = await (async () => {
+      try {
+        const body = await readRequest(c, deps);
+        texts = Array.isArray(body.texts) ? body.texts.length : typeof body.text === 'string' ? 1 : undefined;
+        return c.json(await fn(body, (body.options as Record<string, unknown>) ?? {}, body.model as string | undefined), 200, { 'x-request-id': id });
+      } catch (err) {
+        onError?.(err);
+        if (err instanceof ApiError) return apiError(err.status, err.code, err.message, id);
+        if (err instanceof GatewayError) return apiError(err.status, err.status === 400 ? 'INVALID_INPUT' : String(err.code), err.message, id);
+        deps.logger.error({ request_id: id, err: err instanceof Error ? err.name : 'error', path }, 'classification failed');
+        return apiError(500, 'UNIFIED_CLASSIFICATION_ERROR', 'Classification failed.', id);
+      }
+    })();
+    // One line per API request, as for chat: the access log an operator reads (never the text).
+    const total = Math.round((deps.clock.now() - t0) * 1000) / 1000;
+    deps.logger.info({ event: 'classify', request_id: id, path, status: res.status, ...(texts !== undefined ? { texts } : {}), latency_ms: { total } }, 'classify');
+    return res;
   };
 }
 
@@ -63,12 +73,12 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
     app.on(method, path, (c) => apiError(501, 'NOT_IMPLEMENTED', `${method} ${path} is not implemented.`, requestIdFrom(c.req.header('x-request-id'))));
   }
   const maxBatch = deps.config.api.batch_classification.max_batch_size;
-  app.post('/api/v1/classify/intent', handle(deps, (b, o, p) => intentTask(deps, textOf(b), o, p)));
-  app.post('/api/v1/classify/pii', handle(deps, (b, o, p) => piiTask(deps, textOf(b), o, p)));
-  app.post('/api/v1/classify/security', handle(deps, (b, o, p) => securityTask(deps, textOf(b), o, p)));
+  app.post('/api/v1/classify/intent', handle(deps, '/api/v1/classify/intent', (b, o, p) => intentTask(deps, textOf(b), o, p)));
+  app.post('/api/v1/classify/pii', handle(deps, '/api/v1/classify/pii', (b, o, p) => piiTask(deps, textOf(b), o, p)));
+  app.post('/api/v1/classify/security', handle(deps, '/api/v1/classify/security', (b, o, p) => securityTask(deps, textOf(b), o, p)));
   app.post(
     '/api/v1/classify/combined',
-    handle(deps, (b, o, p) => {
+    handle(deps, '/api/v1/classify/combined', (b, o, p) => {
       const tasks = b.tasks === undefined ? ['intent', 'pii', 'security'] : b.tasks;
       if (!Array.isArray(tasks) || tasks.length === 0 || tasks.some((t) => !['intent', 'pii', 'security'].includes(t as string))) {
         throw new ApiError(400, 'INVALID_INPUT', "'tasks' must be a non-empty list of intent, pii, security.");
@@ -78,7 +88,7 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
   );
   app.post(
     '/api/v1/classify/batch',
-    handle(deps, async (b, o, p) => {
+    handle(deps, '/api/v1/classify/batch', async (b, o, p) => {
       const texts = b.texts;
       if (texts === undefined) throw new ApiError(400, 'INVALID_INPUT', "'texts' is required.", 'missing_texts_field');
       if (!Array.isArray(texts) || texts.length === 0) throw new ApiError(400, 'INVALID_INPUT', "'texts' must be a non-empty array.", 'empty_texts');

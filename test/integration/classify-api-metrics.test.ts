@@ -55,4 +55,26 @@ run('classification API metrics', () => {
     expect(Math.max(...finite)).toBeGreaterThanOrEqual(30);
     expect(finite.filter((l) => l < 0.05).length).toBeGreaterThanOrEqual(3);
   });
+
+  // One log line per API request, as for chat requests: the operator's access log, without the text.
+  it('each API request writes one log line (path, status, texts, latency), never the text', async () => {
+    const secret = 'Contact jane.roe.5521@example.org about the merger';
+    const calls: Array<[string, unknown, number]> = [
+      ['/api/v1/classify/intent', { text: secret }, 200],
+      ['/api/v1/classify/pii', { text: secret }, 200],
+      ['/api/v1/classify/batch', { texts: [secret, 'second text'], task_type: 'security' }, 200],
+      ['/api/v1/classify/batch', { texts: [] }, 400],
+    ];
+    for (const [i, [path, body, status]] of calls.entries()) {
+      const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': `api-log-${i}` }, body: JSON.stringify(body) });
+      expect(res.status).toBe(status);
+      await res.text();
+      const lines = gw.logs.lines.filter((l) => l.obj.request_id === `api-log-${i}`);
+      expect(lines, path).toHaveLength(1);
+      expect(lines[0]!.obj).toMatchObject({ event: 'classify', path, status });
+      expect(typeof (lines[0]!.obj.latency_ms as { total?: unknown }).total).toBe('number');
+    }
+    expect(gw.logs.lines.find((l) => l.obj.request_id === 'api-log-2')!.obj.texts).toBe(2);
+    expect(JSON.stringify(gw.logs.lines)).not.toContain('jane.roe');
+  });
 });
