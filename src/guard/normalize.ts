@@ -28,6 +28,10 @@ const LOOKALIKE = new Map<string, string>(
   }),
 );
 
+// Latin small capitals (ɪɢɴᴏʀᴇ): letters to a reader and a model, not folded by NFKC.
+const SMALL_CAPS = new Map<string, string>([...'ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘꞯʀꜱᴛᴜᴠᴡʏᴢ'].map((c, i) => [c, 'abcdefghijklmnopqrstuvwyz'[i]!]));
+const SMALL_CAP = /[ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘꞯʀꜱᴛᴜᴠᴡʏᴢ]/gu;
+
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 // Normalised in pieces cut at whitespace, so a long text is never held twice whole and compatibility
@@ -37,7 +41,8 @@ const PIECE = 1 << 16;
 
 /**
  * `text` as the guard classifies it: default-ignorable code points dropped, compatibility forms
- * folded (NFKC: fullwidth, mathematical, circled letters, ligatures, odd spaces), marks on Latin
+ * folded (NFKC: fullwidth, mathematical, circled letters, ligatures, odd spaces), Latin small
+ * capitals read as letters, marks on Latin
  * letters dropped, and Cyrillic/Greek look-alikes read as Latin inside words that mix them with Latin
  * letters (or, in a mostly Latin text, in words made of look-alikes only). Real Cyrillic or Greek
  * words in a Cyrillic or Greek text are left alone. ASCII text is returned as it is. The result is
@@ -66,7 +71,7 @@ function pieceEnd(text: string, start: number): number {
 }
 
 function fold(text: string): string {
-  let t = text.replace(IGNORABLE, '').normalize('NFKD');
+  let t = text.replace(IGNORABLE, '').normalize('NFKD').replace(SMALL_CAP, (c) => SMALL_CAPS.get(c)!);
   if (CYRILLIC_GREEK.test(t)) {
     const latinMajority = count(t, LATIN_G) > count(t, CYRILLIC_GREEK_G);
     t = t.replace(WORD, (w) => (CYRILLIC_GREEK.test(w) && (LATIN.test(w) || (latinMajority && allLookalike(w))) ? mapLookalikes(w) : w));
@@ -126,6 +131,7 @@ export function foldWithOffsets(text: string): FoldedText | undefined {
     if (cp >= 0x80) {
       if (IGNORABLE_1.test(ch) || (prevLatin && MARK_1.test(ch))) rep = '';
       else if (mixed[i] && LOOKALIKE.has(ch)) rep = LOOKALIKE.get(ch)!;
+      else if (SMALL_CAPS.has(ch)) rep = SMALL_CAPS.get(ch)!;
       else {
         // Forms that expand to whole words (U+FDFA is 18 characters) are no part of an address or number.
         const nfkc = ch.normalize('NFKC');

@@ -20,6 +20,7 @@ const EVASIONS: Record<string, (t: string) => string> = {
   'Cyrillic look-alikes': (t) => t.replace(/[aeopcxyi]/g, (c) => cyr[c]!),
   'combining marks on every letter': (t) => t.replace(/([a-z])/gi, '$1\u0336'),
   'mathematical bold letters': (t) => t.replace(/[a-z]/g, (c) => String.fromCodePoint(0x1d41a + c.charCodeAt(0) - 97)),
+  'Latin small capitals': (t) => t.toLowerCase().replace(/[a-z]/g, (c) => 'ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘꞯʀꜱᴛᴜᴠᴡxʏᴢ'[c.charCodeAt(0) - 97]!),
 };
 
 let gw: Gateway;
