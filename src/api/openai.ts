@@ -80,12 +80,13 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
     return withRequestSpan(ctx.headers, { 'request.id': requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream }, async (span) => {
       const traceId = activeTraceId();
       const result = await runRequestPipeline(deps, ctx);
+      // Properties before spreads below: a spread followed by properties costs 1-2 us on Node 20 (bench/object-spread.ts).
       let res: Response;
       if (result.kind === 'respond') {
         const r = result.response;
         logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason, traceId }, r.reason);
         res = new Response(r.body, { status: r.status, headers: { ...r.headers, 'x-request-id': requestId, 'content-type': r.contentType } });
-      } else res = await forwardChat(deps, pool, ctx, { ...result, onDone: (o) => logRequest(deps, ctx, { ...o, traceId }) });
+      } else res = await forwardChat(deps, pool, ctx, { onDone: (o) => logRequest(deps, ctx, { traceId, ...o }), ...result });
       // The root span tells how the request ended (the status the client got; a stream's is its head).
       recordHttpStatus(span, res.status);
       return res;

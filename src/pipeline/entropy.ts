@@ -33,6 +33,24 @@ export function entropyBits(p: ArrayLike<number>): number {
   return h;
 }
 
+/**
+ * The k most probable classes, most probable first, ties in label order: the first k of a sort of all
+ * indexes by (probability desc, index asc), without sorting them all (2-3 us per request on Node 20).
+ */
+function topIndexes(p: ArrayLike<number>, k: number): number[] {
+  const before = (a: number, b: number) => (p[b]! - p[a]! || a - b) < 0;
+  const top: number[] = [];
+  for (let i = 0; i < p.length; i++) {
+    let j = top.length;
+    while (j > 0 && before(i, top[j - 1]!)) j--;
+    if (j < k) {
+      top.splice(j, 0, i);
+      if (top.length > k) top.pop();
+    }
+  }
+  return top;
+}
+
 /** Probability-weighted vote of the categories' use_reasoning; categories not configured abstain. */
 function vote(top: EntropyDecision['top'], reasoningOf: ReadonlyMap<string, boolean>): { on: boolean; confidence: number } {
   let yes = 0, total = 0;
@@ -60,31 +78,30 @@ export function entropyReasoning(
   const entropy = entropyBits(probabilities);
   const normalizedEntropy = n > 1 ? entropy / Math.log2(n) : 0;
   const level = uncertaintyLevel(normalizedEntropy);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
-  const top = order.slice(0, 3).map((i) => ({ category: categories[i] ?? `unknown_${i}`, probability: probabilities[i]! }));
-  const base = { level, entropy, normalizedEntropy, top };
-  if (n === 0) return { ...base, useReasoning: false, confidence: 0, reason: 'no_classification_data' };
+  const top = topIndexes(probabilities, 3).map((i) => ({ category: categories[i] ?? `unknown_${i}`, probability: probabilities[i]! }));
+  // A literal per outcome, not `{ ...base, useReasoning, ... }`: on Node 20 a spread followed by
+  // properties costs 1-2 us (bench/object-spread.ts). Same keys, same order.
+  const decided = (useReasoning: boolean, confidence: number, reason: string): EntropyDecision => ({ level, entropy, normalizedEntropy, top, useReasoning, confidence, reason });
+  if (n === 0) return decided(false, 0, 'no_classification_data');
   const first = top[0]!;
   const firstReasoning = reasoningOf.get(first.category);
   switch (level) {
     case 'very_high':
       // Too unsure to trust any category: reasoning on, as the reference's conservative default.
-      return { ...base, useReasoning: true, confidence: 0.3, reason: 'very_high_uncertainty_conservative_default' };
+      return decided(true, 0.3, 'very_high_uncertainty_conservative_default');
     case 'high': {
       const v = vote(top.slice(0, 2), reasoningOf);
-      return { ...base, useReasoning: v.on, confidence: v.confidence, reason: 'high_uncertainty_weighted_decision' };
+      return decided(v.on, v.confidence, 'high_uncertainty_weighted_decision');
     }
     case 'medium': {
       if (first.probability >= threshold && firstReasoning !== undefined) {
-        return { ...base, useReasoning: firstReasoning, confidence: first.probability * 0.8, reason: 'medium_uncertainty_top_category_above_threshold' };
+        return decided(firstReasoning, first.probability * 0.8, 'medium_uncertainty_top_category_above_threshold');
       }
       const v = vote(top, reasoningOf);
-      return { ...base, useReasoning: v.on, confidence: v.confidence, reason: 'medium_uncertainty_weighted' };
+      return decided(v.on, v.confidence, 'medium_uncertainty_weighted');
     }
     default:
-      if (firstReasoning === undefined) return { ...base, useReasoning: false, confidence: first.probability * 0.8, reason: 'category_not_in_reasoning_map' };
-      return {
-        ...base, useReasoning: firstReasoning, confidence: first.probability * (level === 'very_low' ? 0.95 : 0.9), reason: `${level}_uncertainty_trust_classification`,
-      };
+      if (firstReasoning === undefined) return decided(false, first.probability * 0.8, 'category_not_in_reasoning_map');
+      return decided(firstReasoning, first.probability * (level === 'very_low' ? 0.95 : 0.9), `${level}_uncertainty_trust_classification`);
   }
 }

@@ -120,10 +120,12 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
  * the category header is left out when no category was selected (explicit model, low confidence).
  */
 export function decisionHeaders(d: RoutingDecision): Record<string, string> {
-  return {
-    ...(d.category ? { 'x-vsr-selected-category': headerText(d.category) } : {}),
-    'x-vsr-selected-model': headerText(d.model),
-    'x-vsr-selected-reasoning': d.reasoning ? 'on' : 'off',
-    'x-vsr-injected-system-prompt': d.injectedSystemPrompt ? 'true' : 'false',
-  };
+  // Assigned one by one: a conditional spread followed by properties costs 1-2 us per request on
+  // Node 20 (bench/object-spread.ts).
+  const h: Record<string, string> = {};
+  if (d.category) h['x-vsr-selected-category'] = headerText(d.category);
+  h['x-vsr-selected-model'] = headerText(d.model);
+  h['x-vsr-selected-reasoning'] = d.reasoning ? 'on' : 'off';
+  h['x-vsr-injected-system-prompt'] = d.injectedSystemPrompt ? 'true' : 'false';
+  return h;
 }

@@ -94,10 +94,12 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
   if (!category || !best) return fallback(deps, 'no_category_default', { ...seen, category: category?.name ?? result.label, ...defaultReasoning });
   deps.metrics.inc('llm_category_classifications_count', { category: category.name });
   const reasoning = entropy ? entropy.useReasoning : best.use_reasoning;
+  // seen's two keys spelled out: a spread followed by properties costs 1-2 us on Node 20 (bench/object-spread.ts).
   return {
     routed: true,
     category: category.name,
-    ...seen,
+    classifierLabel: seen.classifierLabel,
+    confidence: seen.confidence,
     model: best.model,
     reasoning,
     reasoningEffort: reasoning ? (best.reasoning_effort ?? config.default_reasoning_effort) : undefined,

@@ -31,8 +31,14 @@ export interface ForwardInput {
   onDone?(o: ForwardOutcome): void;
 }
 
-const json = (status: number, body: string, headers: Record<string, string>) =>
-  new Response(body, { status, headers: { ...headers, 'content-type': 'application/json' } });
+// Copies, not `{ ...headers, name: value }`: on Node 20 (V8 11.3) an object spread followed by a
+// property costs about 1-2 us a time, 20-40x a copy loop (bench/object-spread.ts).
+function json(status: number, body: string, headers: Record<string, string>): Response {
+  const h: Record<string, string> = {};
+  for (const k in headers) h[k] = headers[k]!;
+  h['content-type'] = 'application/json';
+  return new Response(body, { status, headers: h });
+}
 
 export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: PipelineContext, input: ForwardInput): Promise<Response> {
   const label = modelLabel(deps.config, input.model);
@@ -102,7 +108,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   // A non-streamed answer's TTFT is its head's arrival, as the reference measures it (its first
   // token is somewhere in a body read whole); the body's end is the completion latency.
   const headMs = deps.clock.now() - t0;
-  const outHeaders = { ...responseHeaders(res.headers), 'x-request-id': ctx.requestId };
+  const outHeaders = responseHeaders(res.headers);
+  outHeaders['x-request-id'] = ctx.requestId;
   const ok = res.status >= 200 && res.status < 300;
   if (ok) Object.assign(outHeaders, ctx.responseHeaders);
   else outHeaders['x-request-id'] = ctx.requestId;
