@@ -73,6 +73,9 @@ const ANSWER_SHAPE = [
   'n', 'logprobs', 'top_logprobs', 'max_tokens', 'max_completion_tokens', 'stop', 'logit_bias', 'modalities', 'audio', 'parallel_tool_calls', 'prediction',
   // vLLM's structured outputs (older guided_* fields and the newer structured_outputs): a constrained answer.
   'structured_outputs', 'guided_json', 'guided_regex', 'guided_choice', 'guided_grammar', 'guided_whitespace_pattern',
+  // The client's own reasoning switches (an explicit model keeps them; routing overrides them for auto
+  // names, the same way for the same question): an answer made thinking must not serve one asked without.
+  'reasoning_effort', 'chat_template_kwargs',
 ];
 
 /**

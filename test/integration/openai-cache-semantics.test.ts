@@ -173,3 +173,19 @@ describe.skipIf(!packsAvailable())("cache hits and vLLM's structured-output fiel
     expect((await ask({ guided_choice: ['yes', 'no'] })).response.headers.get('x-vsr-cache-hit')).toBe('true');
   });
 });
+
+describe.skipIf(!packsAvailable())('cache hits and the client\'s reasoning switches', () => {
+  it('an answer asked with thinking off is not served to a client that turns it on (explicit model), nor the other way', async () => {
+    up.script = plainAnswer;
+    const Q = 'Which river flows through Vienna and Budapest?';
+    const ask = (extra: Record<string, unknown>) => client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: Q }], ...extra } as never).withResponse();
+    await ask({ chat_template_kwargs: { enable_thinking: false } });
+    await stored();
+    // Before: neither field was part of the key, so the answer made without thinking came back.
+    for (const extra of [{ chat_template_kwargs: { enable_thinking: true } }, { reasoning_effort: 'high' }]) {
+      expect((await ask(extra)).response.headers.get('x-vsr-cache-hit')).toBeNull();
+    }
+    await stored(2);
+    expect((await ask({ chat_template_kwargs: { enable_thinking: false } })).response.headers.get('x-vsr-cache-hit')).toBe('true');
+  });
+});
