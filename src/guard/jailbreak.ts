@@ -81,7 +81,11 @@ export async function scanJailbreak(
     }
     if (best.blocked || scan.incomplete) break;
   }
-  return { ...best, windows: scan.windows, incomplete: scan.incomplete || undefined };
+  // best is this scan's own object: extended in place, not spread into a new one (a spread followed
+  // by properties costs 1-2 us on Node 20, bench/object-spread.ts). Same keys, same order.
+  best.windows = scan.windows;
+  best.incomplete = scan.incomplete || undefined;
+  return best;
 }
 
 interface Hit {
