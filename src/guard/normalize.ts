@@ -45,19 +45,31 @@ const PIECE = 1 << 16;
  * capitals read as letters, marks on Latin
  * letters dropped, and Cyrillic/Greek look-alikes read as Latin inside words that mix them with Latin
  * letters (or, in a mostly Latin text, in words made of look-alikes only). Real Cyrillic or Greek
- * words in a Cyrillic or Greek text are left alone. ASCII text is returned as it is. The result is
+ * words in a Cyrillic or Greek text are left alone; letters spelled out one by one are joined. The result is
  * cut soon after it passes `limit` characters (the caller's scan budget then refuses it).
  */
 export function guardText(text: string, limit = Infinity): string {
-  if (ASCII_ONLY.test(text)) return text;
-  if (text.length <= PIECE) return fold(text);
+  if (ASCII_ONLY.test(text)) return joinSpaced(text);
+  if (text.length <= PIECE) return joinSpaced(fold(text));
   let out = '';
   for (let start = 0; start < text.length && out.length <= limit; ) {
     const end = pieceEnd(text, start);
-    out += fold(text.slice(start, end));
+    out += joinSpaced(fold(text.slice(start, end)));
     start = end;
   }
   return out;
+}
+
+// Letters spelled out one by one ("I g n o r e  a l l", "i.g.n.o.r.e"): a model reads the words, the
+// n-grams saw single letters (dev jailbreak rows so written: 0.000 flagged; joined: 0.940, plain 0.945).
+// Two or more single letters joined by one separator each become one word; the dev split's scores do
+// not move (16 of 386 benign texts change, e.g. "x y", none changes verdict).
+const SPACED = /\b[A-Za-z](?:[ .\-_*|][A-Za-z]\b)+/g;
+const SPACED_TEST = /\b[A-Za-z][ .\-_*|][A-Za-z]\b/;
+
+function joinSpaced(text: string): string {
+  if (!SPACED_TEST.test(text)) return text;
+  return text.replace(SPACED, (m) => m.replace(/[^A-Za-z]/g, ''));
 }
 
 /** End of the piece from `start`: just after the last whitespace before start + PIECE (a combining
