@@ -51,3 +51,18 @@ describe('SemrouteHighErrorRatio (promtool test rules)', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('SemrouteUpstreamUnavailable (promtool test rules)', () => {
+  // Every reason the gateway gives an upstream failure (src/upstream/forward.ts): no endpoint took the
+  // connection, a 5xx, no head in time, and a request that failed or an answer cut short (upstream_error).
+  it.each(['upstream_unavailable', 'upstream_5xx', 'timeout', 'upstream_error'])('fires on 1 failure/s with reason %s', (reason) => {
+    const test = {
+      interval: '1m',
+      input_series: [{ series: `llm_request_errors_total{job="semroute",model="qwen3",reason="${reason}"}`, values: '0+60x20' }],
+      alert_rule_test: [{ eval_time: '15m', alertname: 'SemrouteUpstreamUnavailable', exp_alerts: [{ exp_labels: { model: 'qwen3', severity: 'critical' }, exp_annotations: { summary: 'The upstream for qwen3 is failing', description: '1 requests/s to qwen3 end in upstream 5xx, timeouts, failed or cut answers, or no reachable endpoint.' } }] }],
+    };
+    const r = runTests([test]);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+});
