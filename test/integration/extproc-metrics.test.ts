@@ -19,7 +19,7 @@ let metrics: ReturnType<typeof createMetrics>;
 let closeDeps: () => Promise<void>;
 
 beforeAll(async () => {
-  const config = testConfig({ model_config: { qwen3: { reasoning_family: 'qwen3', pricing: PRICING } } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9 }]);
+  const config = testConfig({ model_config: { qwen3: { reasoning_family: 'qwen3', pricing: PRICING } }, server: { max_body_bytes: 4096 } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9 }]);
   logs = captureLogger();
   metrics = createMetrics({ config });
   const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics, noCache: true });
@@ -112,5 +112,18 @@ describe('ext_proc accounts for the upstream answer', () => {
     s.end();
     expect(v('llm_model_requests_total', { model: 'unknown' }) - req).toBe(1);
     expect(v('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' }) - err).toBe(1);
+  });
+
+  it('a body over server.max_body_bytes is refused (413) and counted and logged as the gateway does', async () => {
+    const req = v('llm_model_requests_total', { model: 'unknown' });
+    const err = v('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+    const s = envoy.open();
+    await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'ext-big' }));
+    const b = await s.send(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'x'.repeat(5000) }] })));
+    expect(b.response).toBe('immediate_response');
+    s.end();
+    expect(v('llm_model_requests_total', { model: 'unknown' }) - req).toBe(1);
+    expect(v('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' }) - err).toBe(1);
+    expect(logs.lines.filter((l) => l.obj.request_id === 'ext-big')).toEqual([expect.objectContaining({ msg: 'request rejected', obj: expect.objectContaining({ status: 413 }) })]);
   });
 });

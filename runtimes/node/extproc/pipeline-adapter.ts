@@ -27,25 +27,28 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
   return {
     async chat(input: ChatInput): Promise<ChatOutcome> {
       // Same limit as the HTTP door; passing an oversized body on unread would skip the guard.
-      if (input.body.length > deps.config.server.max_body_bytes) return { kind: 'respond', response: tooLarge(deps.config.server.max_body_bytes) };
+      const requestId = requestIdFrom(input.headers['x-request-id']);
+      if (input.body.length > deps.config.server.max_body_bytes) {
+        refused(deps, requestId, 413, 'request_too_large');
+        return { kind: 'respond', response: tooLarge(deps.config.server.max_body_bytes) };
+      }
       let text: string;
       try {
         text = utf8.decode(input.body);
       } catch {
+        refused(deps, requestId, guarded ? 400 : undefined, 'invalid_utf8');
         if (guarded) return { kind: 'respond', response: unreadable(new GatewayError(400, 'The request body is not valid UTF-8.', 'invalid_request_error', 'invalid_json')) };
         return { kind: 'pass', reason: 'invalid_utf8' };
       }
       let ctx;
       try {
         const body = validateChatBody(parseJsonBody(text));
-        const requestId = requestIdFrom(input.headers['x-request-id']);
         ctx = buildContext({ requestId, headers: input.headers, body, startedMs: deps.clock.now(), signal: input.signal });
       } catch (err) {
         // Bad JSON or not a chat body: Envoy sends it on untouched and the upstream answers the client.
         // Counted as the gateway counts the request it refuses (and the reference its parse errors).
         if (err instanceof GatewayError) {
-          deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
-          deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+          refused(deps, requestId, guarded ? err.status : undefined, String(err.code ?? 'invalid_request'));
           // With a guard on, passing it on would let the engine read what the guard did not: Python's
           // json takes NaN, Infinity and 1e400 and detects UTF-16, vLLM reads a bare string in a
           // content array as text. Answered as the HTTP gateway answers it.
@@ -84,6 +87,16 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
     },
     models: () => modelsResponse(deps, startedSec),
   };
+}
+
+/**
+ * A request not read as a chat request, counted and logged as the gateway counts and logs the ones it
+ * refuses (the reference counts a parse error as a request and an error); `status` when we answer it.
+ */
+function refused(deps: AppDeps, requestId: string, status: number | undefined, error: string): void {
+  deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
+  deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+  deps.logger.info({ request_id: requestId, ...(status ? { status } : {}), error }, status ? 'request rejected' : 'request passed on unread');
 }
 
 function tooLarge(max: number) {
