@@ -34,8 +34,10 @@ export async function guardPassthrough(
 ): Promise<PassthroughGuard> {
   if (!GUARDED_ROUTES.has(route) || !body?.byteLength) return { headers: {} };
   const jailbreak = guardSettings(deps.config).guardEnabled;
-  const policy = model === undefined ? undefined : policyOf(deps.config, model);
-  if (!jailbreak && !restricts(policy)) return { headers: {} };
+  // A body that names no model (or that cannot be read, so names none we know) may reach any model:
+  // the engine serves its own when the name is missing. Every restricting policy applies to it.
+  const policies = model === undefined ? restrictingPolicies(deps.config) : [policyOf(deps.config, model)].filter(restricts) as PiiPolicy[];
+  if (!jailbreak && policies.length === 0) return { headers: {} };
   const idHeader = { 'x-request-id': requestId };
   const enc = (contentEncoding ?? '').trim().toLowerCase();
   if (enc && enc !== 'identity') {
@@ -48,6 +50,11 @@ export async function guardPassthrough(
     // The engine's parser takes more than JSON.parse does (Python's json reads NaN and Infinity):
     // a body the guard cannot read is refused rather than forwarded unscanned.
     return refuse(400, 'We could not parse the JSON body of your request.', 'invalid_json', idHeader);
+  }
+  if (route === '/v1/completions' && !textPrompt(parsed)) {
+    // Token ids (any client gets them from the passed-through /tokenize) and prompt_embeds are what
+    // the model reads, but hold no text for the guards: refused rather than forwarded unread.
+    return refuse(400, 'The guardrails read /v1/completions prompts as text: send `prompt` as a string or a list of strings (token ids and prompt_embeds cannot be checked).', 'unscannable_prompt', idHeader, 'prompt');
   }
   const ctx = {
     requestId,
@@ -63,7 +70,7 @@ export async function guardPassthrough(
   const r = jailbreak ? await guardStage(deps, ctx) : undefined;
   const headers = ctx.responseHeaders as Record<string, string>;
   if (!r) {
-    const pii = restricts(policy) ? await piiCheck(deps, ctx, policy!, model!) : undefined;
+    const pii = policies.length ? await piiCheck(deps, ctx, policies, model) : undefined;
     return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), headers } : { headers };
   }
   if (r.reason !== 'jailbreak_block') {
@@ -84,11 +91,12 @@ export async function guardPassthrough(
  * another model or redacts; the bytes of these routes go as sent, so a denied type is refused: 400
  * pii_policy_denied (the types only, never the values), x-vsr-pii-violation: true.
  */
-async function piiCheck(deps: AppDeps, ctx: PipelineContext, policy: PiiPolicy, model: string): Promise<ImmediateResponse | undefined> {
+async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy[], model: string | undefined): Promise<ImmediateResponse | undefined> {
   const s = guardSettings(deps.config);
+  const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
   const detector = deps.classifiers.pii(s.piiPack);
   if (!detector) {
-    deps.logger.error({ request_id: ctx.requestId, model: modelLabel(deps.config, model) }, 'PII policy configured but no PII pack is loaded');
+    deps.logger.error({ request_id: ctx.requestId, model: label }, 'PII policy configured but no PII pack is loaded');
     return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
   }
   const t = ctx.texts!;
@@ -105,17 +113,32 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policy: PiiPolicy, 
     const r = overBudget(deps, ctx, s.piiBudget.onExceed, meter);
     if (r) return r;
   }
-  const denied = deniedTypes(policy, found.flat().map((e) => e.type));
+  const types = found.flat().map((e) => e.type);
+  const denied = [...new Set(policies.flatMap((p) => deniedTypes(p, types)))].sort();
   if (!denied.length) return undefined;
-  const label = modelLabel(deps.config, model);
   for (const t of denied) deps.metrics.inc('llm_pii_violations_total', { model: label, pii_type: t });
   deps.logger.info({ request_id: ctx.requestId, model: label, denied }, 'pii policy denied');
   const msg = `The request contains personal data of types the model may not receive (${denied.join(', ')}); it was not forwarded.`;
   return { ...guardErrorResponse(400, msg, 'pii_policy_denied', 'pii_policy_denied'), headers: { 'x-vsr-pii-violation': 'true' } };
 }
 
-function refuse(status: number, message: string, code: string, headers: Record<string, string>): PassthroughGuard {
-  return { response: errorResponse(status, message, 'invalid_request_error', code, null, headers), headers: {} };
+function refuse(status: number, message: string, code: string, headers: Record<string, string>, param: string | null = null): PassthroughGuard {
+  return { response: errorResponse(status, message, 'invalid_request_error', code, param, headers), headers: {} };
+}
+
+/** The pii_policy of every configured model that restricts something. */
+function restrictingPolicies(config: AppDeps['config']): PiiPolicy[] {
+  return Object.keys(config.model_config ?? {})
+    .map((m) => policyOf(config, m))
+    .filter(restricts) as PiiPolicy[];
+}
+
+/** Whether a /v1/completions body's prompt is text only (a string or a list of strings) and it sends no prompt_embeds. */
+function textPrompt(body: unknown): boolean {
+  if (!isObj(body)) return true;
+  if (body.prompt_embeds !== undefined && body.prompt_embeds !== null) return false;
+  const p = body.prompt;
+  return p === undefined || p === null || typeof p === 'string' || (Array.isArray(p) && p.every((x) => typeof x === 'string'));
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -130,7 +153,7 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
     list.push(text);
   };
   if (route === '/v1/completions') {
-    // Token-id prompts ([1, 2, 3]) hold no text to read; see README.
+    // Token-id prompts ([1, 2, 3]) hold no text: guardPassthrough refuses them (textPrompt).
     for (const p of Array.isArray(body.prompt) ? body.prompt : [body.prompt]) if (typeof p === 'string') add('user', p);
     if (typeof body.suffix === 'string') add('user', body.suffix);
   } else if (route === '/v1/responses') {
@@ -139,7 +162,10 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
     else if (Array.isArray(body.input)) {
       for (const item of body.input) {
         if (!isObj(item)) continue;
-        if (typeof item.output === 'string') add('tool', item.output);
+        // function_call_output: a string or (newer SDKs) a list of parts; function_call: the arguments
+        // the model wrote, which its chat template shows it again.
+        if (item.output !== undefined) add('tool', blockText(item.output));
+        else if (typeof item.arguments === 'string') add('assistant', item.arguments);
         else add(typeof item.role === 'string' ? item.role : 'user', blockText(item.content));
       }
     }
