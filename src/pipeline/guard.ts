@@ -9,6 +9,7 @@ import { BudgetMeter } from '../guard/budget.ts';
 import { formatConfidence, guardErrorResponse, jailbreakBlockResponse } from '../guard/immediate-responses.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { headerText } from '../upstream/headers.ts';
+import { toolCallArgumentTexts, toolDefinitionTexts } from '../guard/tool-texts.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
@@ -69,6 +70,10 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[]): str
     const list = lists[role];
     if (Array.isArray(list)) for (let i = list.length - 1; i >= 0; i--) add(list[i]);
   }
+  // What the chat template shows with those turns: tool definitions beside the system message,
+  // tool-call arguments in assistant turns (src/guard/tool-texts.ts).
+  if (roles.includes('system')) toolDefinitionTexts(ctx.body).forEach(add);
+  if (roles.includes('assistant')) toolCallArgumentTexts(ctx.body?.messages).reverse().forEach(add);
   return out;
 }
 
