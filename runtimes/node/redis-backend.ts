@@ -4,8 +4,9 @@
 // milliseconds. Commands fail fast while Redis is down (no offline queue): the cache degrades to
 // local-only, ioredis keeps reconnecting, and the synced cache reconciles when it is back. A Redis
 // that is connected but does not answer (paused, swapping, a long blocking script) is treated as
-// down: a command unanswered for commandTimeoutMs drops the connection, so neither the stores
-// waiting on it nor ioredis's queue of sent commands grow while it hangs.
+// down: no byte for commandTimeoutMs while commands wait drops the connection, so neither the
+// stores waiting on it nor ioredis's queue of sent commands grow while it hangs. Bytes, not whole
+// answers: a starting pod loading large answers for longer than that is not taken for a hang.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { CacheBackend, CacheBackendListener, CacheEntry } from '../../src/cache/backend.ts';
@@ -15,7 +16,7 @@ export interface RedisBackendOptions {
   url: string;
   keyPrefix: string;
   connectTimeoutMs: number;
-  /** Longest wait for an answer before Redis counts as down (default 1000). */
+  /** Longest silence while commands wait before Redis counts as down (default 1000). */
   commandTimeoutMs?: number;
   logger: Logger;
   metrics?: Metrics;
@@ -67,6 +68,7 @@ export class RedisBackend implements CacheBackend {
   private up = false;
   private wasDown = false;
   private listener?: CacheBackendListener;
+  private closed = false;
   private inFlight = 0;
   private lastError = '';
   private readonly commandTimeoutMs: number;
@@ -80,7 +82,9 @@ export class RedisBackend implements CacheBackend {
       connectTimeout: opts.connectTimeoutMs,
       retryStrategy: (n: number) => Math.min(100 * n, 1000),
     };
-    this.cmd = new Redis(opts.url, { ...common, commandTimeout: this.commandTimeoutMs });
+    // maxRetriesPerRequest 0: a dropped connection fails what was sent at once (stores stay pending
+    // and are published by the resync) instead of holding it for a resend after the reconnect.
+    this.cmd = new Redis(opts.url, { ...common, maxRetriesPerRequest: 0, socketTimeout: this.commandTimeoutMs });
     // The subscriber queues its SUBSCRIBE until connected, and ioredis re-subscribes after reconnects.
     this.sub = new Redis(opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.channel = `${opts.keyPrefix}events`;
@@ -88,6 +92,7 @@ export class RedisBackend implements CacheBackend {
     for (const [name, c] of [['command', this.cmd], ['subscriber', this.sub]] as const) {
       c.on('error', (err: Error) => {
         this.lastError = err.message;
+        if (name === 'command' && err.message.startsWith('Socket timeout')) this.onStall();
         opts.logger.debug({ backend: 'redis', connection: name, err: err.message }, 'redis connection error');
       });
       c.on('ready', () => this.onReady());
@@ -174,39 +179,37 @@ export class RedisBackend implements CacheBackend {
       .exec()));
   }
 
-  /** Runs one operation unless too many wait already; a timeout means Redis hangs. */
+  /** Runs one operation unless too many wait already. */
   private async bounded<T>(op: () => Promise<T>): Promise<T> {
     if (this.inFlight >= MAX_IN_FLIGHT) throw new Error(`more than ${MAX_IN_FLIGHT} Redis operations waiting`);
     this.inFlight++;
     try {
       return await op();
-    } catch (err) {
-      if (err instanceof Error && err.message === 'Command timed out') this.onStall();
-      throw err;
     } finally {
       this.inFlight--;
     }
   }
 
   /**
-   * Redis holds the connection but answers nothing. Said once; the reconnect fails what was sent
-   * (the stores stay pending here), commands fail fast until a ready check passes, and the return
-   * resyncs like any outage.
+   * Redis holds the connection but sends nothing (ioredis's socketTimeout destroyed the socket).
+   * Said here, once, before the close (so not again as a lost connection); the close fails what was
+   * sent (the stores stay pending here), commands fail fast until a ready check passes, and the
+   * return resyncs like any outage.
    */
   private onStall(): void {
-    if (this.cmd.status !== 'ready') return;
-    if (this.up) {
-      this.opts.logger.warn({ backend: 'redis', timeout_ms: this.commandTimeoutMs },
-        'semantic cache: Redis did not answer; reconnecting, serving local-only until it answers');
-      this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: 'redis', operation: 'timeout' });
-      this.up = false;
-      if (this.listener) this.wasDown = true;
-    }
-    this.cmd.disconnect(true);
+    if (!this.up) return;
+    this.opts.logger.warn({ backend: 'redis', timeout_ms: this.commandTimeoutMs },
+      'semantic cache: Redis did not answer; reconnecting, serving local-only until it answers');
+    this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: 'redis', operation: 'timeout' });
+    this.up = false;
+    if (this.listener) this.wasDown = true;
   }
 
   async close(): Promise<void> {
     this.listener = undefined;
+    // Ours to close: not a lost connection to warn about and count.
+    this.closed = true;
+    this.up = false;
     this.cmd.disconnect();
     this.sub.disconnect();
   }
@@ -228,7 +231,7 @@ export class RedisBackend implements CacheBackend {
   }
 
   private onReady(): void {
-    if (this.cmd.status !== 'ready' || this.sub.status !== 'ready') return;
+    if (this.closed || this.cmd.status !== 'ready' || this.sub.status !== 'ready') return;
     this.up = true;
     if (this.wasDown) {
       this.wasDown = false;

@@ -178,4 +178,26 @@ describe('semantic cache on a misbehaving Redis', () => {
     expect(await a.cache.lookup(key, vec(1), 0.99)).toBeUndefined();
     r.disconnect();
   });
+
+  it('a load that takes longer than the timeout while Redis keeps answering is not taken for a hang', async () => {
+    const url = inject('redisUrl');
+    const prefix = `bulk:${Date.now()}:`;
+    const a = await pod(url, prefix, 1000);
+    // 40 answers of 2 MB (a recorded answer may reach 8 MB): ~110 MB on the wire for a starting pod,
+    // about 1.4 s here, longer than its 300 ms timeout, with bytes arriving all along. A timeout per
+    // command took it for a hang and loaded nothing.
+    const big = 'y'.repeat(2 * 1024 * 1024);
+    for (let i = 0; i < 40; i++) await a.cache.store(key, vec(i), answer(`${i} ${big}`));
+    warnings.length = 0;
+    const t0 = Date.now();
+    const b = await pod(url, prefix, 300);
+    expect(b.connected).toBe(true);
+    expect(b.cache.size()).toBe(40);
+    expect(Date.now() - t0).toBeGreaterThan(300);
+    // Closing a pod (shutdown, a reload that replaced the cache) is no lost connection either.
+    await b.cache.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(warnings.map((w) => `${w.msg} ${String(w.obj.err ?? '')}`)).toEqual([]);
+    expect(b.metrics.render().split('\n').filter((l) => /^llm_cache_backend_errors_total/.test(l))).toEqual([]);
+  });
 });
