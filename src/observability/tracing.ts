@@ -71,6 +71,9 @@ export interface SpanOptions {
   parent?: Context;
 }
 
+/** Options of a span for an outgoing call (the upstream request). */
+export const CLIENT: SpanOptions = { kind: SpanKind.CLIENT };
+
 const tracer = () => trace.getTracer(TRACER_NAME);
 
 // What the API hands out while no SDK is registered: a fresh proxy's delegate is the API's no-op

@@ -6,7 +6,7 @@ import type { DoneAnswer, PipelineContext } from '../pipeline/context.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { startDoneTaps } from '../pipeline/done-taps.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { ATTR, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
+import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
 import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type UpstreamResponse } from './types.ts';
 import type { EndpointPool } from './pool.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
@@ -60,6 +60,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   let tried: string | undefined;
   const t0 = deps.clock.now();
   try {
+    // CLIENT, as the reference: an outgoing call, which tracing backends pair with the engine's span.
     res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
       // Inside this span, so the upstream's spans hang under semantic_router.upstream.request.
       injectTraceHeaders(headers);
@@ -90,7 +91,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         }
       }
       return undefined;
-    });
+    }, CLIENT);
   } catch (err) {
     idle.dispose();
     if (ctx.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');

@@ -4,6 +4,7 @@
 // request leaves behind, and that PII in a prompt reaches neither metrics, spans nor logs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { SpanKind } from '@opentelemetry/api';
 import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
 import { SPAN, parseTraceparent } from '../../src/observability/tracing.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/observability/metrics.ts';
@@ -95,6 +96,10 @@ run('observability through the gateway', () => {
     expect(byName(SPAN.ROUTING).attributes).toMatchObject({ 'routing.selected_model': 'deepseek-v3', 'routing.original_model': 'MoM', 'category.name': 'math', 'routing.reason': 'auto_routing', 'reasoning.enabled': true });
     expect(byName(SPAN.JAILBREAK).attributes).toMatchObject({ 'jailbreak.detected': false });
     expect(byName(SPAN.UPSTREAM).attributes).toMatchObject({ 'endpoint.name': 'production-stack', 'http.status_code': 200 });
+    // An outgoing call, as the reference marks it (SpanKindClient): service graphs pair it with the
+    // engine's SERVER span to draw the edge to the model.
+    expect(byName(SPAN.UPSTREAM).kind).toBe(SpanKind.CLIENT);
+    expect(root.kind).toBe(SpanKind.SERVER);
     expect(root.attributes['http.status_code']).toBe(200);
     // Stages run in request order: guard, cache, route, pii, upstream.
     const start = (n: string) => byName(n).startTime[0] * 1e9 + byName(n).startTime[1];
