@@ -18,14 +18,18 @@ export class SyncedCache implements SemanticCache {
    * (another pod's event can be read before the reply to an earlier load), so they win over it.
    */
   private window: { added: Set<string>; removed: Set<string> } | undefined;
-  private lastWarn = 0;
+  /** The backend outage being reported: when it was said, and the operations failed since it began. */
+  private outage: { startedMs: number; saidMs: number; failed: number } | undefined;
+  private readonly now: () => number;
 
   constructor(
     readonly local: MemoryCache,
     private readonly backend: CacheBackend,
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
+    opts: { now?: () => number } = {},
   ) {
+    this.now = opts.now ?? Date.now;
     local.onEvict = (ids) => {
       for (const id of ids) this.pending.delete(id);
       this.noteRemoved(ids);
@@ -120,6 +124,7 @@ export class SyncedCache implements SemanticCache {
       const gone = this.local.entries().filter((e) => !ids.has(e.id) && !this.pending.has(e.id) && !window.added.has(e.id)).map((e) => e.id);
       this.local.remove(gone);
       for (const e of remote) if (!this.local.has(e.id) && !window.removed.has(e.id)) this.local.put(e);
+      this.outage = undefined;
       this.logger.info({ backend: this.backend.name, entries: this.local.size() }, 'semantic cache resynced with shared backend');
     } catch (err) {
       this.fail('resync', err);
@@ -161,6 +166,7 @@ export class SyncedCache implements SemanticCache {
       await p;
       this.metrics?.observe('llm_cache_operation_duration_seconds', { backend: this.backend.name, operation }, (performance.now() - t0) / 1000);
       this.metrics?.inc('llm_cache_operations_total', { backend: this.backend.name, operation, status: 'success' });
+      this.outage = undefined;
       return true;
     } catch (err) {
       this.fail(operation, err);
@@ -171,11 +177,17 @@ export class SyncedCache implements SemanticCache {
   private fail(operation: string, err: unknown): void {
     this.metrics?.inc('llm_cache_operations_total', { backend: this.backend.name, operation, status: 'error' });
     this.metrics?.inc('llm_cache_backend_errors_total', { backend: this.backend.name, operation });
-    // One warning per outage window, not one per request.
-    const now = Date.now();
-    if (now - this.lastWarn < 10_000) return;
-    this.lastWarn = now;
-    this.logger.warn({ backend: this.backend.name, operation, err: err instanceof Error ? err.message : String(err) },
-      'semantic cache backend unavailable; serving from the local cache');
+    // Said when an outage starts, then every 5 minutes while it lasts (with how many operations
+    // failed), not with each failing store; the next success ends it.
+    const now = this.now();
+    const o = (this.outage ??= { startedMs: now, saidMs: -Infinity, failed: 0 });
+    o.failed++;
+    if (now - o.saidMs < 300_000) return;
+    const first = o.saidMs === -Infinity;
+    o.saidMs = now;
+    this.logger.warn({
+      backend: this.backend.name, operation, err: err instanceof Error ? err.message : String(err),
+      ...(first ? {} : { failed: o.failed, since_s: Math.round((now - o.startedMs) / 1000) }),
+    }, first ? 'semantic cache backend unavailable; serving from the local cache' : 'semantic cache backend still unavailable; serving from the local cache');
   }
 }
