@@ -34,7 +34,8 @@ export interface ExchangeOptions {
 /** An answer to send, or 'end' to close the stream cleanly (Envoy then carries on without us). */
 export type ExchangeReply = ProcessingResponse | 'end' | undefined;
 
-type Route = 'chat' | 'models' | 'other';
+// generate: a passed-through generation route a guard reads (/v1/completions, ...): read, not rewritten.
+type Route = 'chat' | 'models' | 'generate' | 'other';
 type Forward = Extract<ChatOutcome, { kind: 'forward' }>;
 
 const CHAT_PATH = '/v1/chat/completions';
@@ -78,6 +79,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let forwarded: Forward | undefined;
   let responseStatus = 0;
   let responseIsJson = false;
+  let generation: string | undefined;
+  let generationHeaders: Record<string, string> | undefined;
   let sseRewrite: SseRewriter | undefined;
 
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
@@ -87,6 +90,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
     requestHeaders = decodeHeaders(msg.request_headers?.headers);
     route = routeOf(requestHeaders[':method'] ?? '', requestHeaders[':path'] ?? '');
+    if (route === 'other' && requestHeaders[':method'] === 'POST') {
+      // The HTTP gateway guards these routes' texts (passthrough-guard.ts); so does this door.
+      generation = pipeline.generationRoute?.(enginePath(requestHeaders[':path'] ?? ''));
+      if (generation) route = 'generate';
+    }
     if (route === 'models') {
       count('models');
       return immediateResponse(await pipeline.models());
@@ -104,6 +112,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   async function onRequestBody(msg: ProcessingRequest): Promise<ExchangeReply> {
     const part = msg.request_body?.body;
     if (part && part.length > 0) chunks.push(part);
+    if (route === 'generate' && msg.request_body?.end_of_stream) return onGenerationBody();
     if (route !== 'chat') return continueRequestBody();
     if (!msg.request_body?.end_of_stream) return continueRequestBody();
     if (chunks.length > 1) {
@@ -139,8 +148,33 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     });
   }
 
+  async function onGenerationBody(): Promise<ExchangeReply> {
+    if (chunks.length > 1) {
+      opts.logger.warn({ chunks: chunks.length, path: generation }, 'ext_proc: request body arrived in chunks; configure request_body_mode BUFFERED');
+      count('pass');
+      return continueRequestBody();
+    }
+    let outcome;
+    try {
+      outcome = await pipeline.generation!({ headers: requestHeaders, body: chunks[0] ?? new Uint8Array(0), signal, route: generation! });
+    } catch (err) {
+      // As chat: fail open, the request goes on unchanged (the guard's own on_error has already applied).
+      opts.logger.error({ err: errorName(err) }, 'ext_proc: guard of a generation route failed; request continues unchanged');
+      count('error');
+      return continueRequestBody();
+    }
+    if (outcome.response) {
+      count('respond');
+      return immediateResponse(outcome.response);
+    }
+    count('pass');
+    if (Object.keys(outcome.headers).length) generationHeaders = outcome.headers;
+    return continueRequestBody();
+  }
+
   function forwardHeaders(f: Forward): Record<string, string> {
     const set: Record<string, string> = {
+      ...f.traceHeaders,
       ...f.responseHeaders,
       'x-selected-model': f.model,
       'x-request-id': f.requestId,
@@ -156,7 +190,14 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const headers = decodeHeaders(msg.response_headers?.headers);
     responseStatus = Number(headers[':status'] ?? 0);
     responseIsJson = (headers['content-type'] ?? '').includes('application/json');
-    if (!forwarded) return continueResponseHeaders();
+    // action: flag (or a partial scan) on a generation route: said on the answer, as the gateway does.
+    if (!forwarded) {
+      const res = continueResponseHeaders(generationHeaders && headerMutation(generationHeaders));
+      // Its answer is not ours to read: a streamed completion must not wait in Envoy's buffer.
+      // (Overridden here, as below: at request headers an override would also replace request_body_mode.)
+      if (route === 'generate' && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+      return res;
+    }
     // A complete JSON answer is buffered for the taps (cache store, PII restore). An SSE answer streams:
     // in STREAMED mode through the chunk taps (PII restore) and recorded for the done taps (cache
     // store) when there are any, else untouched.

@@ -10,9 +10,11 @@ import { EndpointPool } from '../../../src/upstream/pool.ts';
 import { modelsResponse } from './models.ts';
 import { answerMeter } from './answer-meter.ts';
 import { logRequest } from '../../../src/observability/request-log.ts';
-import { activeTraceId, recordHttpStatus, withRequestSpan } from '../../../src/observability/tracing.ts';
+import { activeTraceId, recordHttpStatus, SPAN, startClientSpan, withRequestSpan } from '../../../src/observability/tracing.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
+import { GUARDED_ROUTES } from '../../../src/api/passthrough-guard.ts';
+import { generationGuard } from './generation-guard.ts';
 import { guardSettings } from '../../../src/guard/settings.ts';
 import { policyOf, restricts } from '../../../src/guard/pii-policy.ts';
 
@@ -61,10 +63,13 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       // spans hang under it. It ends with the decision; the answer is Envoy's to fetch.
       const attrs = { 'request.id': ctx.requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream };
       let traceId: string | undefined;
+      let upstream: ReturnType<typeof startClientSpan> | undefined;
       const result = await withRequestSpan(ctx.headers, attrs, async (span) => {
         traceId = activeTraceId();
         const r = await runRequestPipeline(deps, ctx!);
         if (r.kind === 'respond') recordHttpStatus(span, r.response.status);
+        // The call Envoy makes next, as the reference's upstream span: ended by the answer's head (meter).
+        else upstream = startClientSpan(SPAN.UPSTREAM, { 'upstream.model': modelLabel(deps.config, r.model) });
         return r;
       });
       if (result.kind === 'respond') {
@@ -82,10 +87,21 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         requestId: ctx.requestId,
         responseHeaders: { ...ctx.responseHeaders },
         taps: ctx.taps,
-        meter: answerMeter(deps, ctx, result.model, candidate?.name, traceId),
+        meter: answerMeter(deps, ctx, result.model, { endpoint: candidate?.name, traceId, span: upstream?.span }),
+        traceHeaders: upstream?.headers,
       };
     },
     models: () => modelsResponse(deps, startedSec),
+    // The passed-through generation routes, read as the HTTP gateway reads them (generation-guard.ts).
+    generationRoute: (path) => (guarded && GUARDED_ROUTES.has(path) ? path : undefined),
+    async generation(input) {
+      const requestId = requestIdFrom(input.headers['x-request-id']);
+      if (input.body.length > deps.config.server.max_body_bytes) {
+        refused(deps, requestId, 413, 'request_too_large');
+        return { response: tooLarge(deps.config.server.max_body_bytes), headers: {} };
+      }
+      return generationGuard(deps, input.route, requestId, input.headers, input.body);
+    },
   };
 }
 

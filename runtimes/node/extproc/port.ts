@@ -28,14 +28,31 @@ export type ChatOutcome =
       responseHeaders: Record<string, string>;
       /** Watchers of the upstream answer (cache store, PII restore): on a buffered JSON body or a STREAMED SSE one. */
       taps: ResponseTap[];
-      /** Accounting of the upstream answer (metrics, the request's log line), fed from Envoy's response messages. */
+      /** Accounting of the upstream answer (metrics, the request's log line, its span), fed from Envoy's response messages. */
       meter?: AnswerMeter;
+      /** traceparent / tracestate naming the upstream span, set on the forwarded request (empty without tracing). */
+      traceHeaders?: Record<string, string>;
     }
   /** Not a chat body we can read (bad JSON, no messages): let Envoy pass it on untouched (fail-open). */
   | { kind: 'pass'; reason: string };
 
+/** What the guards of a passed-through generation route decided (src/api/passthrough-guard.ts). */
+export interface GenerationOutcome {
+  /** An answer instead of the upstream's (blocked, unreadable, denied PII type). */
+  response?: ImmediateResponse;
+  /** Headers for the upstream's answer (x-vsr-jailbreak-flagged, x-vsr-guard-partial). */
+  headers: Record<string, string>;
+}
+
 export interface ExtProcPipeline {
   chat(input: ChatInput): Promise<ChatOutcome>;
+  /**
+   * The generation route (/v1/completions, /v1/responses, /v1/messages) an engine path is, when a
+   * guard would read its body; undefined for any other path, or with no guard on.
+   */
+  generationRoute?(path: string): string | undefined;
+  /** The guards of that route on its buffered body; the body itself goes on unchanged. */
+  generation?(input: ChatInput & { route: string }): Promise<GenerationOutcome>;
   /** The `GET /v1/models` answer (auto names, then configured models). */
   models(): ImmediateResponse | Promise<ImmediateResponse>;
 }

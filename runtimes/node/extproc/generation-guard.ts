@@ -1,0 +1,37 @@
+// The ext_proc door's guard for the passed-through generation routes (/v1/completions, /v1/responses,
+// /v1/messages): the HTTP gateway's passthrough guard (src/api/passthrough-guard.ts) on the body Envoy
+// buffered, its refusal turned into an immediate response. The body itself goes on unchanged.
+import type { AppDeps } from '../../../src/deps.ts';
+import { modelOf } from '../../../src/api/passthrough-body.ts';
+import { guardPassthrough } from '../../../src/api/passthrough-guard.ts';
+import { modelLabel } from '../../../src/pipeline/categories.ts';
+import type { GenerationOutcome } from './port.ts';
+
+export async function generationGuard(
+  deps: AppDeps,
+  route: string,
+  requestId: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+): Promise<GenerationOutcome> {
+  const model = await modelOf(body, headers['content-type'], headers['content-encoding']);
+  const g = await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, model);
+  if (!g.response) return { headers: g.headers };
+  const r = g.response;
+  const text = await r.text();
+  const out: Record<string, string> = {};
+  r.headers.forEach((v, k) => {
+    if (k !== 'content-type' && k !== 'content-length') out[k] = v;
+  });
+  let code = 'guard_refused';
+  try {
+    code = String((JSON.parse(text) as { error?: { code?: unknown } }).error?.code ?? code);
+  } catch {
+    // Not an OpenAI error body: the generic reason.
+  }
+  deps.logger.info(
+    { request_id: requestId, path: route, status: r.status, error: code, ...(model !== undefined ? { requested_model: modelLabel(deps.config, model) } : {}) },
+    'request rejected',
+  );
+  return { response: { status: r.status, headers: out, contentType: r.headers.get('content-type') ?? 'application/json', body: text, reason: code }, headers: {} };
+}
