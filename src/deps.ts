@@ -25,6 +25,11 @@ export interface AppDeps {
    */
   clientSignal?(env: unknown): CancelSignal | undefined;
   /**
+   * The request's headers as a record (lower-case names, as iterating its Headers gives), from the
+   * runtime's side of the request where that is cheaper; undefined (or absent): the Request's Headers.
+   */
+  requestHeaders?(env: unknown): Record<string, string> | undefined;
+  /**
    * The body of a streamed answer, from the reader that yields its bytes, where the runtime's server
    * writes one out cheaper than a web ReadableStream (runtimes/node/stream-body.ts); absent: a ReadableStream.
    */

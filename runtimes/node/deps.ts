@@ -22,6 +22,7 @@ import { createNodeLogger } from './logger.ts';
 import { createNodeCache } from './cache.ts';
 import { createNodeUpstreamClient } from './upstream-client.ts';
 import { nodeClientSignal } from './client-signal.ts';
+import { nodeRequestHeaders } from './request-headers.ts';
 import { nodeStreamBody } from './stream-body.ts';
 import { collectGarbage } from './collect-garbage.ts';
 
@@ -90,6 +91,7 @@ export async function buildNodeDeps(config: Config, opts: NodeDepsOptions = {}):
     clock: systemClock,
     runtime: { name: 'node', version: VERSION },
     clientSignal: nodeClientSignal,
+    requestHeaders: nodeRequestHeaders,
     streamBody: nodeStreamBody,
     async close() {
       await upstream.close?.();

@@ -59,7 +59,7 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
       checkContentEncoding(c.req.header('content-encoding'), c.req.header('transfer-encoding'));
       const text = await readBodyText(c.req.raw, deps.config.server.max_body_bytes);
       const body = validateChatBody(parseJsonBody(text));
-      ctx = buildContext({ requestId, headers: headerRecord(c.req.raw.headers), body, startedMs, signal });
+      ctx = buildContext({ requestId, headers: deps.requestHeaders?.(c.env) ?? headerRecord(c.req.raw.headers), body, startedMs, signal });
     } catch (err) {
       if (err instanceof GatewayError) {
         // A request all the same (the reference counts it under its unknown model): errors / requests hold.
