@@ -3,7 +3,7 @@
 // vLLM Semantic Router's in the same backend. Attribute values must never be prompt text or PII values:
 // use types, counts, labels and ids.
 import { INVALID_SPAN_CONTEXT, ProxyTracerProvider, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { extractTraceContext } from './trace-context.ts';
+import { extractTraceContext, injectTraceHeaders } from './trace-context.ts';
 
 export { extractTraceContext, injectTraceHeaders, parseTraceparent, formatTraceparent, W3CTraceContext } from './trace-context.ts';
 
@@ -123,6 +123,21 @@ export function withRequestSpan<T>(
   // No provider: no parent context to read either (withSpan takes its no-op path).
   if (!tracingActive()) return withSpan(SPAN.REQUEST, attributes, fn);
   return withSpan(SPAN.REQUEST, attributes, fn, { kind: SpanKind.SERVER, parent: extractTraceContext(headers, context.active()) });
+}
+
+/**
+ * A CLIENT span under the active one that the caller ends (ext_proc: the call Envoy makes after our
+ * answer), and the W3C headers naming it for the outgoing request. Without a provider: a no-op span, no headers.
+ */
+export function startClientSpan(name: string, attributes: Attributes): { span: Span; headers: Record<string, string> } {
+  if (!tracingActive()) return { span: NOOP_SPAN, headers: {} };
+  const parent = context.active();
+  const span = tracer().startSpan(name, { attributes, kind: SpanKind.CLIENT }, parent);
+  return { span, headers: extractHeaders(trace.setSpan(parent, span)) };
+}
+
+function extractHeaders(ctx: Context): Record<string, string> {
+  return injectTraceHeaders({}, ctx);
 }
 
 /** The status a span's request ended with; a 5xx marks the span as an error (4xx are the client's). */

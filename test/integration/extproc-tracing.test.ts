@@ -6,12 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { SPAN } from '../../src/observability/tracing.ts';
+import { SPAN, parseTraceparent } from '../../src/observability/tracing.ts';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseHeaders } from './helpers/envoy-client.ts';
+import { EnvoyClient, requestBody, requestHeaders, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -64,5 +65,26 @@ describe('ext_proc traces', () => {
     s.end();
     const line = logs.lines.find((l) => l.msg === 'request' && l.obj.request_id === 'ext-trace');
     expect(line?.obj).toMatchObject({ status: 503, trace_id: CALLER_TRACE });
+  });
+
+  // As the reference's startUpstreamSpanAndInjectHeaders: the call Envoy makes is a CLIENT span under
+  // the request span, named in the traceparent set on the forwarded request, ended by its answer's head.
+  it('the upstream call is a CLIENT span, its traceparent set on the forwarded request', async () => {
+    const before = tracing.memoryExporter!.getFinishedSpans().length;
+    const s = envoy.open();
+    await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` }));
+    const b = await s.send(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] })));
+    const sent = parseTraceparent(setHeaders(b.request_body.response.header_mutation).traceparent);
+    expect(sent?.traceId).toBe(CALLER_TRACE);
+    await s.send(responseHeaders({ ':status': '502', 'content-type': 'application/json' }));
+    s.end();
+    const spans = tracing.memoryExporter!.getFinishedSpans().slice(before);
+    const upstream = spans.find((x) => x.name === SPAN.UPSTREAM);
+    const root = spans.find((x) => x.name === SPAN.REQUEST)!;
+    expect(upstream?.kind).toBe(SpanKind.CLIENT);
+    expect(upstream!.spanContext().spanId).toBe(sent!.spanId);
+    expect(upstream!.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
+    expect(upstream!.attributes['http.status_code']).toBe(502);
+    expect(upstream!.status.code).toBe(SpanStatusCode.ERROR);
   });
 });

@@ -9,6 +9,8 @@ import type { PipelineContext } from '../../../src/pipeline/context.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import { logRequest, type RequestEnd } from '../../../src/observability/request-log.ts';
 import { pricingFor, recordUsage, type Usage } from '../../../src/observability/usage.ts';
+import { recordHttpStatus } from '../../../src/observability/tracing.ts';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 
 export interface AnswerMeter {
   /** The upstream's response head: its status, and whether the answer streams (SSE). */
@@ -23,7 +25,17 @@ export interface AnswerMeter {
   cancel(): void;
 }
 
-export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, endpoint?: string, traceId?: string): AnswerMeter {
+export interface AnswerMeterOptions {
+  /** The configured endpoint the pool picked (for the log line). */
+  endpoint?: string;
+  /** The request's trace, for the log line written after its span ended. */
+  traceId?: string;
+  /** The upstream call's span: ended at the answer's head with its status, or at a cancel. */
+  span?: Span;
+}
+
+export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, opts: AnswerMeterOptions = {}): AnswerMeter {
+  const { endpoint, traceId, span } = opts;
   const t0 = deps.clock.now();
   const label = modelLabel(deps.config, model);
   let status = 0;
@@ -40,6 +52,10 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
   };
   return {
     head(s, sse) {
+      if (span?.isRecording()) {
+        recordHttpStatus(span, s);
+        span.end();
+      }
       if (ended) return;
       status = s;
       streamed = sse;
@@ -61,6 +77,11 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
       finish({});
     },
     cancel() {
+      // Envoy gave up before the head: the call ends here, unanswered.
+      if (span?.isRecording()) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'cancelled' });
+        span.end();
+      }
       if (!ended) error('cancellation');
     },
   };
