@@ -10,7 +10,7 @@ import { upstreamError } from '../upstream/errors.ts';
 import { idleWatch, UpstreamIdleError } from '../upstream/idle.ts';
 import { watchReader } from '../upstream/sse.ts';
 import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type CancelSignal, type UpstreamResponse } from '../upstream/types.ts';
-import { ATTR, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
+import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
 import { pricingFor, recordUsage, type UsageRecord } from '../observability/usage.ts';
 import { TailKeeper } from './passthrough-usage.ts';
 
@@ -74,6 +74,7 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
   let tried: string | undefined;
   const t0 = deps.clock.now();
   try {
+    // CLIENT, as the reference: an outgoing call, which tracing backends pair with the engine's span.
     res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
       injectTraceHeaders(headers);
       let attempt = 0;
@@ -103,7 +104,7 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
         }
       }
       return undefined;
-    });
+    }, CLIENT);
   } catch (err) {
     idle.dispose();
     if (req.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
