@@ -179,8 +179,8 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
   return t;
 }
 
-/** A string, or the text of content parts/blocks (Responses input_text/output_text, Anthropic text and
- *  tool_result blocks), joined by newlines. */
+/** A string, or the text of content parts/blocks (Responses input_text/output_text, Anthropic text,
+ *  tool_result and tool_use blocks), joined by newlines. */
 function blockText(content: unknown, depth = 0): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content) || depth > 4) return '';
@@ -190,6 +190,8 @@ function blockText(content: unknown, depth = 0): string {
     else if (isObj(b)) {
       for (const k of ['text', 'refusal', 'thinking'] as const) if (typeof b[k] === 'string') out.push(b[k] as string);
       if (b.content !== undefined) out.push(blockText(b.content, depth + 1));
+      // An Anthropic tool_use block's input: the arguments the template shows the model again.
+      if (b.type === 'tool_use' && isObj(b.input)) out.push(JSON.stringify(b.input));
     }
   }
   return out.filter(Boolean).join('\n');

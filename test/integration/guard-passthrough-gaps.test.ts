@@ -112,12 +112,19 @@ describe('pii_policy alone (no jailbreak guard): bodies the check skipped', () =
     expect(seen).toEqual([]);
   });
 
-  it('function_call arguments and list outputs of /v1/responses are read', async () => {
+  it('function_call arguments and list outputs of /v1/responses, tool_use input of /v1/messages are read', async () => {
     seen = [];
     for (const input of [
       [{ type: 'function_call', call_id: 'c1', name: 'mail', arguments: '{"to":"jane.doe@example.com"}' }],
       [{ type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_text', text: MAIL }] }],
     ]) denied(await send(strict, '/v1/responses', JSON.stringify({ model: 'qwen3', input })));
+    // And an Anthropic tool_use block's input on /v1/messages.
+    const messages = [
+      { role: 'user', content: 'Mail the report.' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'mail', input: { to: 'jane.doe@example.com' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'sent' }] },
+    ];
+    denied(await send(strict, '/v1/messages', JSON.stringify({ model: 'qwen3', max_tokens: 10, messages })));
     expect(seen).toEqual([]);
   });
 
