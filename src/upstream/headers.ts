@@ -24,15 +24,22 @@ const DROP = new Set([
 // connect to. A client's copy is never forwarded: it would let any caller pick the model or the host.
 const GATEWAY_OWNED = new Set(['x-selected-model', 'x-gateway-destination-endpoint']);
 
+const NONE: readonly string[] = [];
+
+// for...in over the records (plain objects built per request), not Object.entries: no pair arrays
+// per header on every request.
 export function forwardHeaders(client: Record<string, string>, extra: Record<string, string>): Record<string, string> {
-  const connectionListed = (client['connection'] ?? '')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
+  const connection = client['connection'];
+  const connectionListed = connection
+    ? connection
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean)
+    : NONE;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(client)) {
+  for (const k in client) {
     if (DROP.has(k) || GATEWAY_OWNED.has(k) || connectionListed.includes(k) || k.startsWith('x-vsr-')) continue;
-    out[k] = v;
+    out[k] = client[k]!;
   }
   out['content-type'] = 'application/json';
   Object.assign(out, extra);
@@ -43,10 +50,10 @@ export function forwardHeaders(client: Record<string, string>, extra: Record<str
 export function responseHeaders(upstream: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   const listed = upstream['connection'];
-  for (const [k, v] of Object.entries(upstream)) {
+  for (const k in upstream) {
     if (DROP.has(k) || k === 'date' || k === 'server') continue;
     if (listed && connectionListed(listed, k)) continue;
-    out[k] = v;
+    out[k] = upstream[k]!;
   }
   return out;
 }
