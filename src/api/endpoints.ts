@@ -1,6 +1,8 @@
 // The gateway's HTTP endpoints with one line each: listed by GET /api/v1 (the reference's
 // APIOverviewResponse: endpoints[{path, method, description}], task_types[{name, description}], links)
 // and turned into GET /openapi.json.
+import { GUARDED_ROUTES } from './passthrough-guard.ts';
+
 export interface EndpointInfo {
   path: string;
   method: 'GET' | 'POST' | 'PUT';
@@ -30,6 +32,25 @@ export const API_ENDPOINTS: readonly EndpointInfo[] = [
   e('GET', '/config/classification', 'Not implemented (501), as the reference'),
   e('PUT', '/config/classification', 'Not implemented (501), as the reference; edit config.yaml (it is reloaded)'),
 ];
+
+// Passed-through paths a client reads with GET; the rest are listed as POST (any method is forwarded).
+const GET_PASSTHROUGH = new Set(['/version', '/v1/audio/voices']);
+
+/** server.passthrough_paths as endpoints (the ones the gateway serves itself are not passed through). */
+export function passthroughEndpoints(paths: readonly string[]): EndpointInfo[] {
+  const own = new Set(API_ENDPOINTS.map((x) => x.path));
+  return [...new Set(paths)]
+    .filter((p) => !own.has(p))
+    .map((p) =>
+      e(
+        GET_PASSTHROUGH.has(p) ? 'GET' : 'POST',
+        p,
+        GUARDED_ROUTES.has(p)
+          ? 'Passed through to vllm_endpoints as sent (server.passthrough_paths); texts read by the jailbreak guard and pii_policy'
+          : 'Passed through to vllm_endpoints as sent (server.passthrough_paths)',
+      ),
+    );
+}
 
 /** Paths answered 501 NOT_IMPLEMENTED, as the reference's placeholders. */
 export const NOT_IMPLEMENTED = API_ENDPOINTS.filter((x) => x.description.startsWith('Not implemented'));

@@ -2,7 +2,7 @@
 // OpenAPI 3.0 document built from the endpoint list of GET /api/v1, and a Swagger UI page reading it.
 import type { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
-import { API_ENDPOINTS, NOT_IMPLEMENTED } from './endpoints.ts';
+import { API_ENDPOINTS, NOT_IMPLEMENTED, passthroughEndpoints } from './endpoints.ts';
 
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -84,13 +84,26 @@ const BODIES: Record<string, string> = {
   'POST /api/v1/classify/batch': 'BatchRequest',
 };
 
-export function openApiDocument(version: string): Record<string, unknown> {
+// What the gateway answers itself on a passed-through route; any other status is the upstream's.
+const PASSTHROUGH = {
+  200: { description: "The upstream's answer, as it sent it (JSON, SSE or bytes)" },
+  400: error('auto_model_not_routed; on the guarded routes jailbreak_detected, pii_policy_denied, unscannable_prompt, invalid_json'),
+  413: error('A body over server.max_body_bytes'),
+  502: error('No upstream reachable'),
+  504: error('The upstream did not answer within upstream.timeout_ms (or went idle)'),
+};
+
+export function openApiDocument(version: string, passthroughPaths: readonly string[] = []): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { method, path, description } of API_ENDPOINTS) {
     const entry = `${method} ${path}`;
     const op: Record<string, unknown> = { summary: description, operationId: `${method}_${path}`, responses: RESPONSES[entry] ?? OK };
     if (method === 'POST') op.requestBody = { required: true, content: json(ref(BODIES[entry] ?? 'TextRequest')) };
     (paths[path] ??= {})[method.toLowerCase()] = op;
+  }
+  // After the gateway's own: passthroughEndpoints leaves out the paths the gateway serves itself.
+  for (const { method, path, description } of passthroughEndpoints(passthroughPaths)) {
+    (paths[path] ??= {})[method.toLowerCase()] = { summary: description, operationId: `${method}_${path}`, responses: PASSTHROUGH };
   }
   return {
     openapi: '3.0.0',
@@ -118,7 +131,7 @@ const DOCS_HTML = `<!DOCTYPE html>
 `;
 
 export function registerOpenApi(app: Hono, deps: AppDeps): void {
-  const doc = openApiDocument(deps.runtime.version ?? '0.1.0');
+  const doc = openApiDocument(deps.runtime.version ?? '0.1.0', deps.config.server.passthrough_paths);
   app.get('/openapi.json', (c) => c.json(doc));
   app.get('/docs', (c) => c.html(DOCS_HTML));
 }
