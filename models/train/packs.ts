@@ -169,7 +169,8 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
       'within noise; the steadier gains are FPR 0.018 -> 0.013 and no seed dependence). maxFpr 0.02 (every variant: cal FPR 7-8 of 432, injections 26-28 of 35) was not adopted: ' +
       'with 432 calibration negatives, 8 false positives have a 95% Clopper-Pearson upper bound of 0.036 (7: 0.033), above the 0.03 target, while 4 (maxFpr 0.01) give 0.024; ' +
       '(on dev it gave FPR 0.034-0.039, injection recall 0.72-0.77 and flagged 1 of 32 role-play prompts). No variant comes near injection recall 0.90: the misses are the ' +
-      'system-prompt-less direct injections described above.',
+      'system-prompt-less direct injections described above.' +
+      ' Generic assistant system prompts sent as text are a blind spot: 463 JailbreakBench (PAIR-style) attacks in the training data open with "You are a ...", against 24 benign rows that do. In a probe of 15 benign "You are a ... / Act as ..." openings written for this note (not trained or tuned on), 3 scored between 0.8 and 0.9 ("You are a helpful assistant.", the opening of the Llama-2 default system prompt, "You are ChatGPT, a large language model ..."), 12 stayed benign. The guard reads user messages only by default (prompt_guard scan_roles [user], as the reference), so a client\'s system prompt is not scored; scanning system text by default would need benign system-prompt data that ../shared/data lacks.',
     reportSources: { 'role-play (awesome-chatgpt-prompts)': ['awesome_chatgpt_prompts'], 'XSTest safe': ['xstest'] },
   },
 };
