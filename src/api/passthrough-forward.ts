@@ -12,7 +12,7 @@ import { watchReader } from '../upstream/sse.ts';
 import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type CancelSignal, type UpstreamResponse } from '../upstream/types.ts';
 import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
 import { pricingFor, recordUsage, type UsageRecord } from '../observability/usage.ts';
-import { TailKeeper } from './passthrough-usage.ts';
+import { openAiUsage, SseUsage, TailKeeper } from './passthrough-usage.ts';
 
 export interface PassthroughRequest {
   requestId: string;
@@ -136,15 +136,18 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
   }
 
   const sse = (res.headers['content-type'] ?? '').includes('text/event-stream');
-  const tail = sse ? undefined : new TailKeeper(idle.reader(res.reader ? res.reader() : res.body.getReader()));
+  const src = idle.reader(res.reader ? res.reader() : res.body.getReader());
+  // Token counts: a JSON answer's last usage block, an SSE answer's usage events (passthrough-usage.ts).
+  const tail = sse ? undefined : new TailKeeper(src);
+  const sseUsage = sse ? new SseUsage(src) : undefined;
   let ttftMs: number | undefined;
-  const body = watchReader(tail ?? idle.reader(res.reader ? res.reader() : res.body.getReader()), [], {
+  const body = watchReader(tail ?? sseUsage!, [], {
     events: false,
     onFirstByte() {
       ttftMs = deps.clock.now() - t0;
     },
-    onEnd({ last, errored }) {
-      const u = sse ? last?.usage : tail!.usage();
+    onEnd({ errored }) {
+      const u = sse ? sseUsage!.usage() : openAiUsage(tail!.usage());
       const usage = recordUsage(metrics, label, u && typeof u === 'object' ? u : undefined, req.model === undefined ? undefined : pricingFor(config, req.model), {
         latencyMs: deps.clock.now() - t0,
         ttftMs,
