@@ -38,6 +38,9 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
   const url = new URL(raw.url);
   const log = (o: PassthroughOutcome & { model?: string }, outcome: string) => {
     deps.metrics.inc('semroute_passthrough_requests_total', { path: route, code: String(o.status) });
+    // Once per request, under the label its errors carry: the error-ratio alert divides
+    // llm_request_errors_total by this, and these requests' errors are counted there too.
+    deps.metrics.inc('llm_model_requests_total', { model: o.model === undefined ? 'unknown' : modelLabel(deps.config, o.model) });
     const line: Record<string, unknown> = {
       event: 'request',
       request_id: requestId,
