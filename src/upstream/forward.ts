@@ -14,6 +14,8 @@ import { watchReader } from './sse.ts';
 import { recordUsage, pricingFor, type UsageRecord } from '../observability/usage.ts';
 import { upstreamError } from './errors.ts';
 import { idleWatch, UpstreamIdleError } from './idle.ts';
+import { includeUsage } from '../pipeline/request.ts';
+import { askUsage } from './usage-strip.ts';
 
 export interface ForwardOutcome {
   status: number;
@@ -58,6 +60,11 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   let res: UpstreamResponse | undefined;
   let used: string | undefined;
   let tried: string | undefined;
+  // A streaming client that did not ask for usage: asked for all the same (vLLM sends a stream's usage
+  // only when asked, and the token and cost metrics need it), as the reference does, and taken out of
+  // the client's stream below. An explicit include_usage: false too: the client's stream is the same.
+  const stripUsage = ctx.stream && ctx.body.stream === true && !includeUsage(ctx.body);
+  const body = stripUsage ? askUsage(input.body, ctx.body) : input.body;
   const t0 = deps.clock.now();
   try {
     // CLIENT, as the reference: an outgoing call, which tracing backends pair with the engine's span.
@@ -74,7 +81,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
             method: 'POST',
             path: '/v1/chat/completions',
             headers,
-            body: input.body,
+            body,
             signal: idle.signal,
             timeoutMs: deps.config.upstream.timeout_ms,
           });
@@ -128,6 +135,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     const body = watchReader(idle.reader(res.reader ? res.reader() : res.body.getReader()), ctx.taps, {
       // Only done taps read the events and the completion (usage comes from `last`).
       events: ctx.taps.some((t) => t.done),
+      stripUsage,
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },

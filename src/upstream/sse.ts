@@ -6,6 +6,7 @@ import { readerStream, type BodyReader } from './types.ts';
 import { assembleChunks } from '../cache/sse.ts';
 import { isErrorChunk, MAX_RECORDED_CHARS, releaseOversized, SseEventSplitter, TappedEvents } from './sse-events.ts';
 import { Utf8Stream } from './utf8-stream.ts';
+import { UsageStripper } from './usage-strip.ts';
 
 export interface StreamWatch {
   onFirstByte(): void;
@@ -27,6 +28,11 @@ export interface StreamWatch {
   readonly events?: boolean;
   /** Once, when rewriting stopped because one event outgrew its bound (sse-events.ts): the rest passes untouched. */
   onRewriteStopped?(): void;
+  /**
+   * The gateway asked for the usage the client did not (usage-strip.ts): it is read as usual (`last`,
+   * the recorded events), then taken out of what the client gets.
+   */
+  readonly stripUsage?: boolean;
 }
 
 /** The watched answer as a web stream (it pulls one chunk ahead, as a ReadableStream does by default). */
@@ -91,12 +97,26 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   // Each read is one upstream read and a synchronous step over its result (no async frames: on a
   // token stream this runs once per event, and each promise layer costs there). A rewriting read
   // that completes no event reads on.
+  const stripper = watch.stripUsage ? new UsageStripper() : undefined;
   const step = (r: ReadableStreamReadResult<Uint8Array>): ReadableStreamReadResult<Uint8Array> | Promise<ReadableStreamReadResult<Uint8Array>> => {
     try {
-      return afterRead(r) ?? pull();
+      const out = afterRead(r);
+      if (out === undefined) return pull();
+      return stripper ? stripped(out) : out;
     } catch (err) {
       return fail(err);
     }
+  };
+  // What the client gets of one result once the usage it did not ask for is out; a read that sent
+  // nothing (the usage chunk alone) reads on. At the upstream's end, what the stripper held goes too.
+  const stripped = (out: ReadableStreamReadResult<Uint8Array>): ReadableStreamReadResult<Uint8Array> | Promise<ReadableStreamReadResult<Uint8Array>> => {
+    let v = out.done ? EMPTY : stripper!.push(out.value);
+    if (ended) {
+      const rest = stripper!.finish();
+      if (rest.byteLength) v = v.byteLength ? concat(v, rest) : rest;
+    }
+    if (v.byteLength) return !out.done && v === out.value ? out : chunk(v);
+    return ended ? DONE : pull();
   };
   const upstreamFailed = (err: unknown): ReadableStreamReadResult<Uint8Array> => {
     try {
@@ -145,8 +165,11 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       throw err;
     }
     ended = true;
-    // A partial event the client already has is ended first, so the added event stands alone.
-    return chunk(ENCODER.encode(atBoundary() ? last : `\n\n${last}`));
+    // A partial event the client already has is ended first, so the added event stands alone (one
+    // the usage strip holds goes out first: the client gets the bytes it got before the strip).
+    const out = ENCODER.encode(atBoundary() ? last : `\n\n${last}`);
+    const held = stripper?.release();
+    return chunk(held?.byteLength ? concat(held, out) : out);
   }
 
   /** The next bytes for the client from one upstream read; undefined when a rewriting read completed no event. */
@@ -210,6 +233,14 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
 }
 
 const DONE: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
+const EMPTY = new Uint8Array(0);
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const all = new Uint8Array(a.byteLength + b.byteLength);
+  all.set(a);
+  all.set(b, a.byteLength);
+  return all;
+}
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
 const TAIL_BYTES = 4096;

@@ -75,10 +75,12 @@ describe.skipIf(!packsAvailable())('cache hits and stream_options.include_usage'
   });
 
   it('a client that asks for usage gets it: from a stored JSON answer, and never a recorded stream that had none', async () => {
-    up.script = plainAnswer;
+    // An engine that never sends a stream's usage (the gateway asks for it since 2026-12-07: plainAnswer would send it).
+    up.script = (body) => plainAnswer({ ...body, stream_options: undefined });
     const Q = 'Explain how photosynthesis works in green plants.';
     await streamed(Q); // recorded without usage
     await stored();
+    up.script = plainAnswer;
     const calls = up.bodies.length;
     // Before: the hit replayed the stream without usage, so finalChatCompletion().usage was undefined.
     const fin = await client.chat.completions.stream({ model: 'qwen3', messages: [{ role: 'user', content: Q }], stream_options: { include_usage: true } }).finalChatCompletion();
@@ -91,6 +93,22 @@ describe.skipIf(!packsAvailable())('cache hits and stream_options.include_usage'
     const fromJson = await streamed(J, { stream_options: { include_usage: true } });
     expect(fromJson.hit).toBe('true');
     expect(fromJson.chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: 4 } });
+  });
+});
+
+describe.skipIf(!packsAvailable())('a stream recorded for a client that did not ask for usage', () => {
+  it('carries the usage the gateway asked for: a client that asks is served it from the cache', async () => {
+    up.script = plainAnswer;
+    const Q = 'What are the main causes of ocean tides on Earth?';
+    const first = await streamed(Q);
+    expect(first.chunks.every((c) => c.choices.length > 0 && !c.usage)).toBe(true);
+    expect(up.bodies.at(-1)!.stream_options).toEqual({ include_usage: true });
+    await stored();
+    const calls = up.bodies.length;
+    const again = await streamed(Q, { stream_options: { include_usage: true } });
+    expect(again.hit).toBe('true');
+    expect(again.chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: 4 } });
+    expect(up.bodies.length).toBe(calls);
   });
 });
 

@@ -1,0 +1,109 @@
+// Token metrics for a streamed answer whose client did not ask for usage. vLLM (as OpenAI) sends a
+// stream's usage only when stream_options.include_usage is set, so such an answer counted no tokens
+// and no cost. The gateway asks for it on the client's behalf (askUsage) and takes what that adds
+// out of the client's stream (UsageStripper), so the client gets the stream it would have had: no
+// usage-only chunk (choices: [], which breaks loops that read choices[0]) and no `usage` key on the
+// other chunks (OpenAI's API adds `usage: null` to each once asked; vLLM does not). The watch reads
+// the usage before the strip, for the metrics and for the cache's record.
+import type { ChatBody } from '../pipeline/context.ts';
+import { MAX_HELD_EVENT_CHARS, parseEvent, SseEventSplitter, withChunk } from './sse-events.ts';
+import { Utf8Stream } from './utf8-stream.ts';
+
+/**
+ * The serialised body with stream_options.include_usage true. `text` is JSON.stringify(body) (an
+ * object, so it ends with '}'): without stream_options the key is appended to the text (no second
+ * serialisation); an explicit false (or other stream_options keys) is rewritten through the object.
+ * Anything else under stream_options (a string, an array) is the upstream's to refuse: left alone.
+ */
+export function askUsage(text: string, body: ChatBody): string {
+  const so = body.stream_options;
+  if (so === undefined && text.endsWith('}')) return `${text.slice(0, -1)},"stream_options":{"include_usage":true}}`;
+  if (so === null) return JSON.stringify(Object.assign({}, body, { stream_options: { include_usage: true } }));
+  if (typeof so !== 'object' || Array.isArray(so)) return text;
+  return JSON.stringify(Object.assign({}, body, { stream_options: Object.assign({}, so, { include_usage: true }) }));
+}
+
+const EMPTY = new Uint8Array(0);
+const ENCODER = new TextEncoder();
+// `"usage"` as bytes: a read that holds none of it, and ends an event, goes on untouched.
+const KEY = [0x22, 0x75, 0x73, 0x61, 0x67, 0x65, 0x22];
+
+/**
+ * Takes the usage the client did not ask for out of an SSE byte stream cut anywhere. A read that ends
+ * at a blank line, with nothing held from before and no `"usage"` in it (each token event of a vLLM
+ * stream, sent as a write of its own) is passed on as it is: one scan of its bytes. Others are cut into
+ * events (sse-events.ts, as the watch cuts them), the usage taken out, and the rest sent as whole
+ * events; part of an event is held for the next read, up to MAX_HELD_EVENT_CHARS, past which the rest
+ * of the answer passes untouched (as the rewriting watch does with an endless event).
+ */
+export class UsageStripper {
+  private readonly decoder = new Utf8Stream();
+  private readonly splitter = new SseEventSplitter();
+  /** Part of an event, or of a character, is held: the next read is cut into events too. */
+  private held = false;
+  private off = false;
+
+  /** The bytes to send for this read (EMPTY when it completed nothing to send). */
+  push(value: Uint8Array): Uint8Array {
+    if (this.off) return value;
+    const whole = endsEvent(value);
+    if (!this.held && whole && !hasUsageKey(value)) return value;
+    let out = '';
+    for (const ev of this.splitter.push(this.decoder.decode(value))) out += kept(ev);
+    this.held = !whole;
+    if (this.splitter.pendingLength > MAX_HELD_EVENT_CHARS) {
+      this.off = true;
+      return this.decoder.encodeThenCut(out + this.splitter.release());
+    }
+    return out ? ENCODER.encode(out) : EMPTY;
+  }
+
+  /** When the upstream's answer fails: what is held of an unfinished event, as it came (the watch
+   *  then closes it off before its error event, as without the strip). */
+  release(): Uint8Array {
+    if (this.off || !this.held) return EMPTY;
+    this.held = false;
+    return this.decoder.encodeThenCut(this.splitter.release());
+  }
+
+  /** At the upstream's end: the event it left unterminated, if any, as an event of its own. */
+  finish(): Uint8Array {
+    if (this.off || !this.held) return EMPTY;
+    this.held = false;
+    let out = '';
+    for (const ev of this.splitter.push(this.decoder.decode(EMPTY, true))) out += kept(ev);
+    const rest = this.splitter.finish();
+    if (rest) out += kept(rest);
+    return out ? ENCODER.encode(out) : EMPTY;
+  }
+}
+
+/** The event as the client gets it, with its blank line ('' for the usage-only chunk). */
+function kept(ev: string): string {
+  if (!ev.includes('usage')) return `${ev}\n\n`;
+  const p = parseEvent(ev);
+  const c = p.chunk;
+  if (!c || !('usage' in c)) return `${ev}\n\n`;
+  if (Array.isArray(c.choices) && c.choices.length === 0) return '';
+  const rest: Record<string, unknown> = {};
+  for (const k in c) if (k !== 'usage') rest[k] = c[k];
+  return `${withChunk(p, rest)}\n\n`;
+}
+
+/** The bytes end with a blank line (\n\n or \r\n\r\n): the events they hold are complete. */
+function endsEvent(v: Uint8Array): boolean {
+  const n = v.byteLength;
+  if (n < 2 || v[n - 1] !== 0x0a) return false;
+  if (v[n - 2] === 0x0a) return true;
+  return n >= 4 && v[n - 2] === 0x0d && v[n - 3] === 0x0a && v[n - 4] === 0x0d;
+}
+
+function hasUsageKey(v: Uint8Array): boolean {
+  const n = v.byteLength - KEY.length;
+  outer: for (let i = 0; i <= n; i++) {
+    if (v[i] !== 0x22) continue;
+    for (let j = 1; j < KEY.length; j++) if (v[i + j] !== KEY[j]) continue outer;
+    return true;
+  }
+  return false;
+}
