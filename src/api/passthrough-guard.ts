@@ -59,7 +59,9 @@ export async function guardPassthrough(
   const ctx = {
     requestId,
     headers: {},
-    body: {} as ChatBody,
+    // The body as it came: the guard stage reads its tool definitions (scan_roles: system) as on chat;
+    // /v1/responses and /v1/messages list them flat ({name, description, parameters | input_schema}).
+    body: (isObj(parsed) ? parsed : {}) as unknown as ChatBody,
     requestedModel: '',
     stream: false,
     texts: passthroughTexts(route, parsed),

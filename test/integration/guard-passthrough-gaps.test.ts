@@ -39,7 +39,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
   const ep = [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port, weight: 1 }];
   const classifiers = await realClassifiers();
-  guarded = await startGateway({ classifiers, config: () => testConfig({ prompt_guard: { enabled: true, threshold: 0.7, scan_roles: ['user', 'tool'] } }, ep) });
+  guarded = await startGateway({ classifiers, config: () => testConfig({ prompt_guard: { enabled: true, threshold: 0.7, scan_roles: ['user', 'system', 'tool'] } }, ep) });
   // Only a PII policy: the jailbreak guard is off.
   strict = await startGateway({
     classifiers,
@@ -84,6 +84,23 @@ describe('jailbreak guard: texts the first pass did not read', () => {
     const r = await send(guarded, '/v1/responses', JSON.stringify(body));
     expect(r.status).toBe(400);
     expect(r.json?.error?.code).toBe('jailbreak_detected');
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('jailbreak guard: tool definitions (scan_roles: system), as on chat', () => {
+  it('an injection in a tool description of /v1/responses or /v1/messages is blocked', async () => {
+    seen = [];
+    const responsesTool = { type: 'function', name: 'lookup', description: ATTACK, parameters: { type: 'object', properties: {} } };
+    const messagesTool = { name: 'lookup', description: 'Looks things up.', input_schema: { type: 'object', properties: { q: { type: 'string', description: ATTACK } } } };
+    for (const [path, body] of [
+      ['/v1/responses', { model: 'qwen3', input: 'What is the weather?', tools: [responsesTool] }],
+      ['/v1/messages', { model: 'qwen3', max_tokens: 10, messages: [{ role: 'user', content: 'What is the weather?' }], tools: [messagesTool] }],
+    ] as const) {
+      const r = await send(guarded, path, JSON.stringify(body));
+      expect(r.status, path).toBe(400);
+      expect(r.json?.error?.code).toBe('jailbreak_detected');
+    }
     expect(seen).toEqual([]);
   });
 });
