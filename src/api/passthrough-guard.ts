@@ -163,12 +163,20 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
     if (typeof body.input === 'string') add('user', body.input);
     else if (Array.isArray(body.input)) {
       for (const item of body.input) {
-        if (!isObj(item)) continue;
+        // A bare string in the list: read as the user's, whatever the engine makes of it.
+        if (!isObj(item)) {
+          add('user', blockText([item]));
+          continue;
+        }
         // function_call_output: a string or (newer SDKs) a list of parts; function_call: the arguments
         // the model wrote, which its chat template shows it again.
         if (item.output !== undefined) add('tool', blockText(item.output));
         else if (typeof item.arguments === 'string') add('assistant', item.arguments);
-        else add(typeof item.role === 'string' ? item.role : 'user', blockText(item.content));
+        else {
+          // A message's content; a reasoning item's summary; a bare part ({type: input_text, text}) its text.
+          const text = [blockText(item.content), blockText(item.summary), typeof item.text === 'string' ? item.text : ''];
+          add(typeof item.role === 'string' ? item.role : 'user', text.filter(Boolean).join('\n'));
+        }
       }
     }
   } else if (route === '/v1/messages') {

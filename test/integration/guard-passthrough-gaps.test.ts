@@ -88,6 +88,21 @@ describe('jailbreak guard: texts the first pass did not read', () => {
   });
 });
 
+describe('jailbreak guard: /v1/responses items without a role', () => {
+  it('a bare string or input_text part in the input list, and a reasoning summary, are read', async () => {
+    seen = [];
+    for (const input of [
+      ['Hello.', ATTACK],
+      [{ type: 'input_text', text: ATTACK }],
+      [{ type: 'reasoning', id: 'r1', summary: [{ type: 'summary_text', text: ATTACK }] }],
+    ]) {
+      const r = await send(guarded, '/v1/responses', JSON.stringify({ model: 'qwen3', input }));
+      expect(r.status, JSON.stringify(input).slice(0, 60)).toBe(400);
+    }
+    expect(seen).toEqual([]);
+  });
+});
+
 describe('jailbreak guard: tool definitions (scan_roles: system), as on chat', () => {
   it('an injection in a tool description of /v1/responses or /v1/messages is blocked', async () => {
     seen = [];
