@@ -132,11 +132,13 @@ describe('semantic cache on a misbehaving Redis', () => {
   it('entries that expire leave nothing behind in Redis: the index of ids does not grow with every answer ever stored', async () => {
     const url = inject('redisUrl');
     const prefix = `expiry:${Date.now()}:`;
-    const a = await pod(url, prefix, 300, 2);
+    // TTL 5 s: the 100 stores must finish well inside it on a loaded CI box (at 2 s, 11 had expired
+    // before the count below).
+    const a = await pod(url, prefix, 300, 5);
     for (let i = 0; i < 100; i++) await a.cache.store(key, vec(i), answer(`e ${i}`));
     const r = new Redis(url);
     expect(await r.zcard(`${prefix}ids`)).toBe(100);
-    await new Promise((res) => setTimeout(res, 2200));
+    await new Promise((res) => setTimeout(res, 5200));
     // The entries' own keys expire in Redis; their ids stayed in the sorted set until some pod
     // started (load) or resynced: 100 here, and one more per answer stored for as long as Redis runs.
     await a.cache.store(key, vec(1000), answer('fresh'));
@@ -147,11 +149,11 @@ describe('semantic cache on a misbehaving Redis', () => {
 
   it('a long outage with a short TTL: answers that expired locally are not kept waiting for Redis', async () => {
     const port = await freePort(); // nothing listens: Redis is down for the whole test
-    const a = await pod(`redis://127.0.0.1:${port}`, 'outage:', 300, 2);
+    const a = await pod(`redis://127.0.0.1:${port}`, 'outage:', 300, 5);
     expect(a.connected).toBe(false);
     for (let i = 0; i < 300; i++) await a.cache.store(key, vec(i), answer(`o ${i} ${'x'.repeat(10_000)}`));
     expect(a.cache.unpublished()).toBe(300);
-    await new Promise((res) => setTimeout(res, 2200));
+    await new Promise((res) => setTimeout(res, 5200));
     // All 300 expired here (never to be published); each held its answer until Redis came back.
     for (let i = 300; i < 310; i++) await a.cache.store(key, vec(i), answer(`o ${i}`));
     expect(a.cache.unpublished()).toBe(10);
