@@ -15,7 +15,9 @@ import { BudgetMeter } from '../guard/budget.ts';
 import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
 
-export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '/v1/responses', '/v1/messages']);
+// /invocations is vLLM's SageMaker route: it serves a chat, a completion or an embedding by the body's
+// shape, so listed in server.passthrough_paths it would be chat without the guard.
+export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '/v1/responses', '/v1/messages', '/invocations']);
 
 export interface PassthroughGuard {
   /** An answer instead of the upstream's (blocked, unreadable, over budget, guard unavailable). */
@@ -51,7 +53,7 @@ export async function guardPassthrough(
     // a body the guard cannot read is refused rather than forwarded unscanned.
     return refuse(400, 'We could not parse the JSON body of your request.', 'invalid_json', idHeader);
   }
-  if (route === '/v1/completions' && !textPrompt(parsed)) {
+  if ((route === '/v1/completions' || route === '/invocations') && !textPrompt(parsed)) {
     // Token ids (any client gets them from the passed-through /tokenize) and prompt_embeds are what
     // the model reads, but hold no text for the guards: refused rather than forwarded unread.
     return refuse(400, 'The guardrails read /v1/completions prompts as text: send `prompt` as a string or a list of strings (token ids and prompt_embeds cannot be checked).', 'unscannable_prompt', idHeader, 'prompt');
@@ -154,7 +156,13 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
     const list = role === 'system' || role === 'developer' ? t.system : role === 'assistant' ? t.assistant : role === 'tool' ? t.tool : t.user;
     list.push(text);
   };
-  if (route === '/v1/completions') {
+  if (route === '/invocations') {
+    // A chat body (messages, with content strings or parts) or a completion body (prompt).
+    if (Array.isArray(body.messages)) {
+      for (const m of body.messages) if (isObj(m)) add(typeof m.role === 'string' ? m.role : 'user', blockText(m.content));
+    }
+    for (const p of Array.isArray(body.prompt) ? body.prompt : [body.prompt]) if (typeof p === 'string') add('user', p);
+  } else if (route === '/v1/completions') {
     // Token-id prompts ([1, 2, 3]) hold no text: guardPassthrough refuses them (textPrompt).
     for (const p of Array.isArray(body.prompt) ? body.prompt : [body.prompt]) if (typeof p === 'string') add('user', p);
     if (typeof body.suffix === 'string') add('user', body.suffix);

@@ -39,7 +39,14 @@ beforeAll(async () => {
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
   const ep = [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port, weight: 1 }];
   const classifiers = await realClassifiers();
-  guarded = await startGateway({ classifiers, config: () => testConfig({ prompt_guard: { enabled: true, threshold: 0.7, scan_roles: ['user', 'system', 'tool'] } }, ep) });
+  // /invocations (vLLM's SageMaker route) listed too: the engine serves a chat, completion or embedding from it by the body's shape.
+  guarded = await startGateway({
+    classifiers,
+    config: () => {
+      const c = testConfig({ prompt_guard: { enabled: true, threshold: 0.7, scan_roles: ['user', 'system', 'tool'] } }, ep);
+      return testConfig({ prompt_guard: c.prompt_guard, server: { ...c.server, passthrough_paths: [...c.server.passthrough_paths, '/invocations'] } }, ep);
+    },
+  });
   // Only a PII policy: the jailbreak guard is off.
   strict = await startGateway({
     classifiers,
@@ -87,6 +94,22 @@ describe('jailbreak guard: texts the first pass did not read', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe('jailbreak guard: /invocations, when an operator lists it', () => {
+  it('a chat body (messages) or a completion body (prompt, token ids) is read as on those routes', async () => {
+    seen = [];
+    refusedAs(await send(guarded, '/invocations', JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: [{ type: 'text', text: ATTACK }] }] })), 'jailbreak_detected');
+    refusedAs(await send(guarded, '/invocations', JSON.stringify({ model: 'qwen3', prompt: ATTACK })), 'jailbreak_detected');
+    refusedAs(await send(guarded, '/invocations', JSON.stringify({ model: 'qwen3', prompt: [40, 1966] })), 'unscannable_prompt');
+    expect(seen).toEqual([]);
+    expect((await send(guarded, '/invocations', JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'Write a haiku.' }] }))).status).toBe(200);
+  });
+});
+
+const refusedAs = (r: { status: number; json?: Record<string, any> }, code: string) => {
+  expect(r.status).toBe(400);
+  expect(r.json?.error?.code).toBe(code);
+};
 
 describe('jailbreak guard: /v1/responses items without a role', () => {
   it('a bare string or input_text part in the input list, and a reasoning summary, are read', async () => {
