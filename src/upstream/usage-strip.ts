@@ -25,13 +25,15 @@ export function askUsage(text: string, body: ChatBody): string {
 
 const EMPTY = new Uint8Array(0);
 const ENCODER = new TextEncoder();
-// `"usage"` as bytes: a read that holds none of it, and ends an event, goes on untouched.
-const KEY = [0x22, 0x75, 0x73, 0x61, 0x67, 0x65, 0x22];
+// Horspool shifts for `"usage"` (7 bytes): by the window's last byte, how far the key can move on.
+const SKIP = new Uint8Array(256).fill(7);
+[0x22, 0x75, 0x73, 0x61, 0x67, 0x65].forEach((b, j) => (SKIP[b] = 6 - j));
 
 /**
  * Takes the usage the client did not ask for out of an SSE byte stream cut anywhere. A read that ends
  * at a blank line, with nothing held from before and no `"usage"` in it (each token event of a vLLM
- * stream, sent as a write of its own) is passed on as it is: one scan of its bytes. Others are cut into
+ * stream, sent as a write of its own) is passed on as it is: one scan of its bytes; one whose only
+ * `"usage"` keys are `"usage":null` loses those bytes (withoutNullUsage). Others are cut into
  * events (sse-events.ts, as the watch cuts them), the usage taken out, and the rest sent as whole
  * events; part of an event is held for the next read, up to MAX_HELD_EVENT_CHARS, past which the rest
  * of the answer passes untouched (as the rewriting watch does with an endless event).
@@ -47,7 +49,13 @@ export class UsageStripper {
   push(value: Uint8Array): Uint8Array {
     if (this.off) return value;
     const whole = endsEvent(value);
-    if (!this.held && whole && !hasUsageKey(value)) return value;
+    if (!this.held && whole) {
+      const at = usageKeyAt(value, 0);
+      if (at < 0) return value;
+      // Only `usage: null` keys (an upstream that adds one to every chunk once asked): cut out as bytes.
+      const cut = withoutNullUsage(value, at);
+      if (cut) return cut;
+    }
     let out = '';
     for (const ev of this.splitter.push(this.decoder.decode(value))) out += kept(ev);
     this.held = !whole;
@@ -98,12 +106,44 @@ function endsEvent(v: Uint8Array): boolean {
   return n >= 4 && v[n - 2] === 0x0d && v[n - 3] === 0x0a && v[n - 4] === 0x0d;
 }
 
-function hasUsageKey(v: Uint8Array): boolean {
-  const n = v.byteLength - KEY.length;
-  outer: for (let i = 0; i <= n; i++) {
-    if (v[i] !== 0x22) continue;
-    for (let j = 1; j < KEY.length; j++) if (v[i + j] !== KEY[j]) continue outer;
-    return true;
+/**
+ * Where the bytes hold `"usage"` from `from` on (-1: nowhere): a Horspool search (the window's last byte
+ * says how far the key can move on), about a quarter of a byte-by-byte scan's steps on a token event.
+ */
+function usageKeyAt(v: Uint8Array, from: number): number {
+  const n = v.byteLength;
+  for (let i = from + 6; i < n; i += SKIP[v[i]!]!) {
+    if (v[i] === 0x22 && v[i - 1] === 0x65 && v[i - 2] === 0x67 && v[i - 3] === 0x61 && v[i - 4] === 0x73 && v[i - 5] === 0x75 && v[i - 6] === 0x22) return i - 6;
   }
-  return false;
+  return -1;
+}
+
+// `:null` after the key.
+const NULL = [0x3a, 0x6e, 0x75, 0x6c, 0x6c];
+
+/**
+ * The bytes without their `"usage":null` members, when every `"usage"` in them is one in compact JSON
+ * (`,"usage":null` before `}` or `,`, or `{"usage":null,`): no decode, split or parse for an upstream
+ * that sends one on every chunk. Undefined when any is not (a usage block, spaces): cut into events then.
+ * The bare key cannot occur inside a JSON string, where its quotes would be escaped.
+ */
+function withoutNullUsage(v: Uint8Array, at: number): Uint8Array | undefined {
+  const spans: Array<[number, number]> = [];
+  for (; at >= 0; at = usageKeyAt(v, at + 7)) {
+    const end = at + 7 + NULL.length;
+    for (let j = 0; j < NULL.length; j++) if (v[at + 7 + j] !== NULL[j]) return undefined;
+    if (v[at - 1] === 0x2c && (v[end] === 0x7d || v[end] === 0x2c)) spans.push([at - 1, end]);
+    else if (v[at - 1] === 0x7b && v[end] === 0x2c) spans.push([at, end + 1]);
+    else return undefined;
+  }
+  const out = new Uint8Array(v.byteLength - spans.reduce((n, [a, b]) => n + b - a, 0));
+  let from = 0;
+  let o = 0;
+  for (const [a, b] of spans) {
+    out.set(v.subarray(from, a), o);
+    o += a - from;
+    from = b;
+  }
+  out.set(v.subarray(from), o);
+  return out;
 }

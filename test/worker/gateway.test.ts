@@ -74,6 +74,17 @@ describe('routing (default config, vsr.md section 6 style)', () => {
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(`This is a mock answer from ${model}.`);
   });
 
+  it('a stream whose client did not ask for usage: tokens counted (the gateway asked), no usage in what the client gets', async () => {
+    const tokens = async () => Number((await (await SELF.fetch('https://semroute.test/metrics')).text()).match(/^llm_model_completion_tokens_total\{model="qwen3"\} (\S+)$/m)?.[1] ?? 0);
+    const before = await tokens();
+    const res = await post('/v1/chat/completions', { model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const text = await res.text();
+    expect(text).not.toContain('usage');
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    // The mock's usage: one completion token per word of 'This is a mock answer from qwen3.'
+    expect(await tokens()).toBe(before + 7);
+  });
+
   it('an upstream stream cut after some chunks ends with an OpenAI-shaped error event, not a clean close', async () => {
     // Before: workerd closed the client's stream cleanly, so the partial answer looked complete.
     const res = await SELF.fetch('https://semroute.test/v1/chat/completions', {
