@@ -21,15 +21,25 @@ export class SyncedCache implements SemanticCache {
   /** The backend outage being reported: when it was said, and the operations failed since it began. */
   private outage: { startedMs: number; saidMs: number; failed: number } | undefined;
   private readonly now: () => number;
+  /**
+   * A failed resync is retried while the backend is up: otherwise the entries stored during the
+   * outage stay unpublished (other pods never see them) until the next reconnect, maybe hours.
+   */
+  private readonly retryMs: { first: number; max: number };
+  /** Failed resyncs in a row (0: none), and the retry waiting to run. */
+  private resyncFailures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
 
   constructor(
     readonly local: MemoryCache,
     private readonly backend: CacheBackend,
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
-    opts: { now?: () => number } = {},
+    opts: { now?: () => number; resyncRetryMs?: { first: number; max: number } } = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.retryMs = opts.resyncRetryMs ?? { first: 1000, max: 60_000 };
     local.onEvict = (ids) => {
       for (const id of ids) this.pending.delete(id);
       this.noteRemoved(ids);
@@ -54,6 +64,8 @@ export class SyncedCache implements SemanticCache {
       for (const e of await this.backend.load()) this.local.put(e);
     } catch (err) {
       this.fail('load', err);
+      // Connected but the load failed: nothing else would load the shared entries until a reconnect.
+      if (this.backend.healthy()) this.scheduleResync();
     }
   }
 
@@ -86,11 +98,18 @@ export class SyncedCache implements SemanticCache {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     await this.backend.close().catch(() => {});
   }
 
   /** After an outage: publish what was stored locally meanwhile, then take the backend's view. */
   resync(): Promise<void> {
+    // A reconnect's resync replaces a waiting retry (one resync at a time).
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.closed) return Promise.resolve();
     if (this.resyncing) {
       this.again = true;
       return this.resyncing;
@@ -109,6 +128,8 @@ export class SyncedCache implements SemanticCache {
   }
 
   private async resyncOnce(): Promise<void> {
+    clearTimeout(this.retryTimer); // a rerun (again) makes the waiting retry moot
+    this.retryTimer = undefined;
     const window = { added: new Set<string>(), removed: new Set<string>() };
     this.window = window;
     try {
@@ -125,12 +146,46 @@ export class SyncedCache implements SemanticCache {
       this.local.remove(gone);
       for (const e of remote) if (!this.local.has(e.id) && !window.removed.has(e.id)) this.local.put(e);
       this.outage = undefined;
-      this.logger.info({ backend: this.backend.name, entries: this.local.size() }, 'semantic cache resynced with shared backend');
+      const retried = this.resyncFailures;
+      this.resyncFailures = 0;
+      this.logger.info({ backend: this.backend.name, entries: this.local.size(), ...(retried ? { failed_attempts: retried } : {}) }, 'semantic cache resynced with shared backend');
     } catch (err) {
-      this.fail('resync', err);
+      this.resyncFailed(err);
     } finally {
       if (this.window === window) this.window = undefined;
     }
+  }
+
+  /**
+   * Counted like any failure; said once per run of failures (the success after it says how many),
+   * not with each retry. Retried with a doubling delay while the backend is up; while it is down
+   * the reconnect resyncs.
+   */
+  private resyncFailed(err: unknown): void {
+    this.metrics?.inc('llm_cache_operations_total', { backend: this.backend.name, operation: 'resync', status: 'error' });
+    this.metrics?.inc('llm_cache_backend_errors_total', { backend: this.backend.name, operation: 'resync' });
+    if (this.outage) this.outage.failed++;
+    this.resyncFailures++;
+    const delayMs = this.scheduleResync();
+    if (this.resyncFailures > 1) return;
+    this.logger.warn({
+      backend: this.backend.name, err: err instanceof Error ? err.message : String(err), unpublished: this.pending.size,
+      ...(delayMs === undefined ? {} : { retry_in_ms: delayMs }),
+    }, 'semantic cache resync with shared backend failed; retrying until it succeeds');
+  }
+
+  /** Runs a resync after a delay doubling with each failure (first .. max); undefined if none set. */
+  private scheduleResync(): number | undefined {
+    if (this.closed || this.retryTimer) return undefined;
+    const delayMs = Math.min(this.retryMs.first * 2 ** Math.max(0, this.resyncFailures - 1), this.retryMs.max);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      // Down again: the reconnect resyncs (and waiting here would resync against nothing).
+      if (!this.closed && this.backend.healthy()) void this.resync();
+    }, delayMs);
+    // Node: a retry waiting must not keep the process alive (Workers' timers have no unref).
+    (this.retryTimer as { unref?: () => void }).unref?.();
+    return delayMs;
   }
 
   /**
