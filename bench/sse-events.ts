@@ -5,7 +5,7 @@
 // write per event) and any saved semroute bundle (npx tsx bench/ab.ts --save NAME), interleaved round
 // by round (order alternating). BENCHMARKS.md "CPU per streamed SSE event" has the runs.
 //   npx tsx bench/sse-events.ts [direct bare raw current NAME...] [--events 1000] [--conns 1,8] [--streams 40]
-//                               [--rounds 5] [--gap-ms 0] [--pii] [--cache] [-- node flags for semroute]
+//                               [--rounds 5] [--gap-ms 0] [--pii] [--cache] [--no-usage] [-- node flags for semroute]
 // Prints per build and concurrency the medians over rounds of: server CPU per stream and per event (the
 // process in front of the client; for `direct` the upstream itself), events/s at the client, and the
 // reads the client saw per stream (fewer than the events when the proxy or the network merged writes).
@@ -13,6 +13,8 @@
 // bench/semroute-server.ts) and the request carries one, so the restore tap rewrites every event.
 // --cache: semroute's semantic cache on (SEMROUTE_BENCH_CACHE) and a new question per stream, so every
 // answer is recorded and stored (no hits). Both apply to semroute builds only.
+// --no-usage: the client does not ask for usage (no stream_options): semroute asks for it and takes the
+// usage chunk out of the client's stream (src/upstream/usage-strip.ts); the upstream sends it either way.
 // --help: this text.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ const { values, positionals } = parseArgs({
     'gap-ms': { type: 'string', default: '0' },
     pii: { type: 'boolean', default: false },
     cache: { type: 'boolean', default: false },
+    'no-usage': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -48,7 +51,7 @@ const names = positionals.length ? positionals : ['direct', 'bare', 'current'];
 const content = values.pii ? 'Write a long story about a lighthouse keeper; send it to jane.doe@example.com.' : 'Write a long story about a lighthouse keeper.';
 let asked = 0;
 const body = () =>
-  Buffer.from(JSON.stringify({ model: 'MoM', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: values.cache ? `${content} Part ${++asked}.` : content }] }));
+  Buffer.from(JSON.stringify({ model: 'MoM', stream: true, ...(values['no-usage'] ? {} : { stream_options: { include_usage: true } }), messages: [{ role: 'user', content: values.cache ? `${content} Part ${++asked}.` : content }] }));
 const semrouteEnv = { ...MALLOC_ENV, ...(values.pii ? { SEMROUTE_BENCH_PII_RESTORE: '1' } : {}), ...(values.cache ? { SEMROUTE_BENCH_CACHE: '1' } : {}) };
 
 const upstream = await start('upstream', 'sse-upstream.ts', [String(events), values['gap-ms']]);
@@ -93,7 +96,8 @@ async function load(port: number, conns: number, total: number): Promise<Run> {
           });
           res.on('end', () => {
             // FIRST + events + finish + usage + [DONE]
-            if (res.statusCode !== 200 || got < events + 4) run.errors++;
+            // (less the usage chunk when semroute takes it out: --no-usage)
+            if (res.statusCode !== 200 || got < events + (values['no-usage'] ? 3 : 4)) run.errors++;
             run.events += got;
             resolve();
           });
