@@ -135,8 +135,10 @@ export const serverSchema = z
      * gateway serves itself (chat, models, health, ...) stays the gateway's. Others answer 404.
      */
     passthrough_paths: z
-      // Plain segments only: `:` and `*` would be route patterns, not the path they spell.
-      .array(z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'an exact absolute path (letters, digits, . _ ~ - /), e.g. /v1/completions'))
+      // Plain segments only: `:` and `*` would be route patterns, not the path they spell. No empty,
+      // '.' or '..' segment and no trailing slash: the engine resolves those to another path, which
+      // the guard would not recognise (a listed /v1/completions/ would reach completions unguarded).
+      .array(z.string().regex(/^(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)+$/, 'an exact absolute path (letters, digits, . _ ~ - /; no empty, . or .. segment, no trailing slash), e.g. /v1/completions'))
       .default([...DEFAULT_PASSTHROUGH_PATHS]),
   })
   .strict();

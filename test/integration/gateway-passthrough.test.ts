@@ -141,7 +141,9 @@ describe('what is not passed through', () => {
   });
 
   it('server.passthrough_paths takes exact paths only', () => {
-    for (const bad of ['v1/completions', '/v1/files/*', '/v1/files/:id', '/v1/completions?x=1']) {
+    // A trailing slash, an empty, '.' or '..' segment spell a route the engine resolves to another
+    // path, one the guard would not recognise as /v1/completions: refused, not normalised.
+    for (const bad of ['v1/completions', '/v1/files/*', '/v1/files/:id', '/v1/completions?x=1', '/v1/completions/', '//v1/completions', '/v1/./completions', '/v1/x/../completions', '/']) {
       expect(() => testConfig({ server: { passthrough_paths: [bad] } }), bad).toThrow(/server\.passthrough_paths\[0\]: an exact absolute path/);
     }
   });
