@@ -1,0 +1,83 @@
+// A resync that fails against a real, connected Redis is retried: the entries a pod stored while its
+// publishes failed reach the other pod once Redis accepts them, without waiting for another
+// reconnect. The failure here is a key of the wrong type under the prefix (every write and load
+// fails with WRONGTYPE while it is there), which an operator then deletes; a Redis flapping during
+// the resync fails it the same way. Own redis-server: CLIENT KILL would drop other files' clients.
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { MemoryCache } from '../../src/cache/memory-cache.ts';
+import { SyncedCache } from '../../src/cache/synced-cache.ts';
+import { RedisBackend } from '../../runtimes/node/redis-backend.ts';
+import { freePort, startRedis } from '../setup/redis.ts';
+import type { Logger } from '../../src/observability/types.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+
+const vec = (seed: number, d = 64) => Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 997 + i * 13.1));
+const answer = (text: string) => ({
+  completion: { id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] },
+  model: 'm', createdMs: Date.now(),
+});
+const key = { requestedModel: 'MoM', scope: 'global' };
+
+const open: SyncedCache[] = [];
+const servers: ChildProcess[] = [];
+async function pod(url: string, prefix: string) {
+  const logs: Array<{ level: string; msg: string; obj: Record<string, unknown> }> = [];
+  const log = (level: string) => (o: object, m?: string) => void logs.push({ level, msg: m ?? '', obj: o as Record<string, unknown> });
+  const logger: Logger = { debug() {}, info: log('info'), warn: log('warn'), error: log('error') };
+  const metrics = createMetrics();
+  const local = new MemoryCache({ maxEntries: 2000, eviction: 'fifo', ttlSeconds: 60, metrics, backendLabel: 'redis' });
+  const backend = new RedisBackend({ url, keyPrefix: prefix, connectTimeoutMs: 1000, logger, metrics });
+  const cache = new SyncedCache(local, backend, logger, metrics);
+  expect(await backend.connect()).toBe(true);
+  await cache.start();
+  open.push(cache);
+  return { cache, backend, metrics, logs };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (await cond()) return Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
+
+afterAll(async () => {
+  for (const c of open) await c.close();
+  for (const s of servers) s.kill('SIGKILL');
+});
+
+describe('semantic cache: a failed resync against Redis is retried', () => {
+  it('entries stored while publishes failed reach the other pod once Redis accepts them, with no second reconnect', async () => {
+    const port = await freePort();
+    servers.push(await startRedis(inject('redisBin'), port));
+    const url = `redis://127.0.0.1:${port}`;
+    const a = await pod(url, 'rr:');
+    const b = await pod(url, 'rr:');
+    const r = new Redis(url);
+
+    await r.set('rr:ids', 'not a sorted set');
+    for (let i = 0; i < 3; i++) await a.cache.store(key, vec(i), answer(`kept ${i}`));
+    expect(a.cache.unpublished()).toBe(3);
+    // The command connections drop and come back (a flap): each pod resyncs, and the resync fails.
+    await r.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await until(async () => /llm_cache_backend_errors_total\{backend="redis",operation="resync"\} [1-9]/.test(await a.metrics.render()), 5000);
+    expect(a.cache.unpublished()).toBe(3);
+
+    // Fixed while both stay connected: no reconnect will come to resync.
+    await r.del('rr:ids');
+    await until(() => a.cache.unpublished() === 0, 5000);
+    await until(async () => (await b.cache.lookup(key, vec(2), 0.99)) !== undefined, 2000);
+    expect(b.cache.size()).toBe(3);
+
+    const failed = a.logs.filter((l) => /resync .*failed/.test(l.msg));
+    expect(failed).toHaveLength(1);
+    expect(failed[0].obj).toMatchObject({ backend: 'redis', unpublished: 3, retry_in_ms: 1000 });
+    expect(String(failed[0].obj.err)).toMatch(/WRONGTYPE/);
+    expect(a.logs.filter((l) => /resynced/.test(l.msg)).at(-1)?.obj).toMatchObject({ failed_attempts: expect.any(Number) });
+    r.disconnect();
+  }, 20_000);
+});
