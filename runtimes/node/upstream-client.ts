@@ -206,7 +206,12 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
     // AbortController would cost more than the rest of this).
     const ex = new UpstreamExchange();
     const onClientAbort = () => ex.abort();
-    r.signal?.addEventListener('abort', onClientAbort, { once: true });
+    if (r.signal) {
+      r.signal.addEventListener('abort', onClientAbort, { once: true });
+      // Set before the dispatch: an answer whose body came in its head's packet has settled before
+      // the await below returns, and its listener would stay on the client's signal.
+      ex.onSettle = () => r.signal!.removeEventListener('abort', onClientAbort);
+    }
     let timedOut = false;
     const timer = r.timeoutMs
       ? setTimeout(() => {
@@ -228,6 +233,7 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       );
       res = await ex.head;
     } catch (err) {
+      // (Settling took it off already; this covers a dispatch that threw without calling onError.)
       r.signal?.removeEventListener('abort', onClientAbort);
       if (timedOut) throw new UpstreamTimeoutError(`no response headers within ${r.timeoutMs} ms`);
       if (r.signal?.aborted) throw new UpstreamConnectError('request aborted by the client');
@@ -244,7 +250,6 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
     }
     // After the headers the answer is committed: a client that leaves drops the upstream answer too
     // (the exchange is aborted), so the model stops generating.
-    if (r.signal) ex.onSettle = () => r.signal!.removeEventListener('abort', onClientAbort);
     const out: Record<string, string> = {};
     for (const k in res.headers) {
       const v = res.headers[k];

@@ -55,8 +55,13 @@ export class UpstreamExchange {
   /** Ends the exchange (client gone, timeout, answer dropped); undici then calls onError with `reason`. */
   abort(reason: Error = new undiciErrors.RequestAbortedError()): void {
     if (this.state !== OPEN) return;
-    if (this.abortFn) this.abortFn(reason);
-    else this.abortReason ??= reason;
+    if (this.abortFn) return this.abortFn(reason);
+    // Not connected yet: the request waits in the pool's queue (every connection busy) or for its
+    // connect. undici calls onConnect only when a socket takes it, which could be a whole answer of
+    // another request later: the send fails now (timeout_ms gives its 504, a client that left is let
+    // go), and onConnect drops the request before a byte of it is written.
+    this.abortReason = reason;
+    this.onError(reason);
   }
 
   /** The whole body as UTF-8 text; past maxBytes the answer is dropped (and its connection with it). */
@@ -88,6 +93,10 @@ export class UpstreamExchange {
           } catch (err) {
             // Never thrown out of undici's callback (that is an uncaught exception).
             reject(err);
+          } finally {
+            // The chunks are in the string now: not kept for as long as this exchange is reachable
+            // (the client's signal holds it until the request is over, a slow client's write included).
+            parts.length = 0;
           }
         },
         fail: (err) => {
@@ -150,6 +159,7 @@ export class UpstreamExchange {
 
   onConnect(abort: (err: Error) => void): void {
     if (this.abortReason) return abort(this.abortReason);
+    if (this.state !== OPEN) return abort(this.error ?? new undiciErrors.RequestAbortedError());
     this.abortFn = abort;
   }
 
@@ -173,6 +183,8 @@ export class UpstreamExchange {
     if (this.state !== OPEN) return;
     this.state = COMPLETE;
     this.consumer?.end();
+    // What the consumer holds (a reader's queue, a collector's parts) is its own from here on.
+    this.consumer = undefined;
     this.settle();
   }
 
@@ -183,6 +195,7 @@ export class UpstreamExchange {
     this.pending = undefined;
     if (!this.headed) this.rejectHead(err);
     else this.consumer?.fail(err);
+    this.consumer = undefined;
     this.settle();
   }
 }
