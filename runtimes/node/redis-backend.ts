@@ -71,6 +71,8 @@ export class RedisBackend implements CacheBackend {
   private closed = false;
   private inFlight = 0;
   private lastError = '';
+  /** The connection was dropped because Redis stopped answering (reset when it is ready again). */
+  private stalled = false;
   private readonly commandTimeoutMs: number;
 
   constructor(private readonly opts: RedisBackendOptions) {
@@ -185,9 +187,22 @@ export class RedisBackend implements CacheBackend {
     this.inFlight++;
     try {
       return await op();
+    } catch (err) {
+      throw this.explain(err);
     } finally {
       this.inFlight--;
     }
+  }
+
+  /**
+   * With maxRetriesPerRequest 0, a command the dropped connection failed carries ioredis's
+   * "Reached the max retries per request limit (which is 0)", which tells an operator nothing: say
+   * what happened (ioredis's text stays as the cause).
+   */
+  private explain(err: unknown): unknown {
+    if (!(err instanceof Error) || err.name !== 'MaxRetriesPerRequestError') return err;
+    const what = this.stalled ? `Redis did not answer within ${this.commandTimeoutMs} ms` : 'the Redis connection closed before it answered';
+    return new Error(what, { cause: err });
   }
 
   /**
@@ -202,6 +217,7 @@ export class RedisBackend implements CacheBackend {
       'semantic cache: Redis did not answer; reconnecting, serving local-only until it answers');
     this.opts.metrics?.inc('llm_cache_backend_errors_total', { backend: 'redis', operation: 'timeout' });
     this.up = false;
+    this.stalled = true;
     if (this.listener) this.wasDown = true;
   }
 
@@ -233,6 +249,7 @@ export class RedisBackend implements CacheBackend {
   private onReady(): void {
     if (this.closed || this.cmd.status !== 'ready' || this.sub.status !== 'ready') return;
     this.up = true;
+    this.stalled = false;
     if (this.wasDown) {
       this.wasDown = false;
       this.opts.logger.info({ backend: 'redis' }, 'semantic cache: Redis is back; resyncing');

@@ -7,6 +7,12 @@ import type { CacheBackend, CacheEntry } from './backend.ts';
 import type { MemoryCache } from './memory-cache.ts';
 import type { CachedAnswer, CacheHit, CacheKeyScope, SemanticCache } from './types.ts';
 
+/** The error for a log line, and what it wraps (a backend's own words for it) as `cause`. */
+function errFields(err: unknown): { err: string; cause?: string } {
+  if (!(err instanceof Error)) return { err: String(err) };
+  return { err: err.message, ...(err.cause instanceof Error ? { cause: err.cause.message } : {}) };
+}
+
 export class SyncedCache implements SemanticCache {
   /** Local entries the backend has not acknowledged yet. */
   private pending = new Map<string, CacheEntry>();
@@ -169,7 +175,7 @@ export class SyncedCache implements SemanticCache {
     const delayMs = this.scheduleResync();
     if (this.resyncFailures > 1) return;
     this.logger.warn({
-      backend: this.backend.name, err: err instanceof Error ? err.message : String(err), unpublished: this.pending.size,
+      backend: this.backend.name, ...errFields(err), unpublished: this.pending.size,
       ...(delayMs === undefined ? {} : { retry_in_ms: delayMs }),
     }, 'semantic cache resync with shared backend failed; retrying until it succeeds');
   }
@@ -241,7 +247,7 @@ export class SyncedCache implements SemanticCache {
     const first = o.saidMs === -Infinity;
     o.saidMs = now;
     this.logger.warn({
-      backend: this.backend.name, operation, err: err instanceof Error ? err.message : String(err),
+      backend: this.backend.name, operation, ...errFields(err),
       ...(first ? {} : { failed: o.failed, since_s: Math.round((now - o.startedMs) / 1000) }),
     }, first ? 'semantic cache backend unavailable; serving from the local cache' : 'semantic cache backend still unavailable; serving from the local cache');
   }
