@@ -9,8 +9,8 @@ import { forwardHeaders, responseHeaders } from '../upstream/headers.ts';
 import { upstreamError } from '../upstream/errors.ts';
 import { idleWatch, UpstreamIdleError } from '../upstream/idle.ts';
 import { watchReader } from '../upstream/sse.ts';
-import { UpstreamConnectError, UpstreamTimeoutError, readerStream, type CancelSignal, type UpstreamResponse } from '../upstream/types.ts';
-import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
+import { readerStream, type CancelSignal } from '../upstream/types.ts';
+import { sendWithFailover } from '../upstream/send-failover.ts';
 import { pricingFor, recordUsage, type UsageRecord } from '../observability/usage.ts';
 import { openAiUsage, SseUsage, TailKeeper } from './passthrough-usage.ts';
 
@@ -69,54 +69,20 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
 
   const headers = upstreamHeaders(req);
   const idle = idleWatch(config.upstream.idle_timeout_ms, req.signal);
-  let res: UpstreamResponse | undefined;
-  let used: string | undefined;
-  let tried: string | undefined;
   const t0 = deps.clock.now();
-  try {
-    // CLIENT, as the reference: an outgoing call, which tracing backends pair with the engine's span.
-    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
-      injectTraceHeaders(headers);
-      let attempt = 0;
-      for (const ep of candidates) {
-        if (attempt++ > 0) metrics.inc('llm_upstream_retries_total', { model: label });
-        tried = ep.name;
-        try {
-          const r = await deps.upstream.send({
-            baseUrl: ep.baseUrl,
-            method: req.method,
-            path: req.path,
-            headers,
-            body: req.body,
-            signal: idle.signal,
-            timeoutMs: config.upstream.timeout_ms,
-          });
-          if (pool.markUp(ep)) deps.logger.info({ endpoint: ep.name }, 'upstream endpoint accepts connections again');
-          used = ep.name;
-          span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
-          return r;
-        } catch (err) {
-          // Nothing reached the upstream's application yet: the same bytes go to the next endpoint.
-          if (!(err instanceof UpstreamConnectError) || req.signal?.aborted) throw err;
-          // Warned when an outage starts, as chat's: while it lasts, each request's line tells the rest.
-          const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
-          log.call(deps.logger, { request_id: req.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
-        }
-      }
-      return undefined;
-    }, CLIENT);
-  } catch (err) {
-    idle.dispose();
-    if (req.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
-    if (err instanceof UpstreamTimeoutError) return fail(504, 'timeout', 'The upstream did not answer in time.', 'timeout_error', 'upstream_timeout');
-    const e = err as { message?: string; code?: string } | undefined;
-    deps.logger.warn({ request_id: req.requestId, endpoint: tried, err: e?.message ?? String(err), code: e?.code }, 'upstream request failed');
-    return fail(502, 'upstream_error', 'The upstream request failed.', 'upstream_error', 'upstream_error');
+  const sent = await sendWithFailover(deps, pool, {
+    requestId: req.requestId,
+    label,
+    candidates,
+    request: { method: req.method, path: req.path, headers, body: req.body },
+    signal: req.signal,
+    idle,
+  });
+  if ('error' in sent) {
+    const f = sent.error;
+    return fail(f.status, f.reason, f.message, f.type, f.code);
   }
-  if (!res) {
-    idle.dispose();
-    return fail(502, 'upstream_unavailable', 'No upstream endpoint accepted the connection.', 'upstream_error', 'upstream_unavailable');
-  }
+  const { res, endpoint: used } = sent;
 
   const status = res.status;
   const outHeaders = { ...responseHeaders(res.headers), ...idHeader };

@@ -6,8 +6,8 @@ import type { DoneAnswer, PipelineContext } from '../pipeline/context.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { startDoneTaps } from '../pipeline/done-taps.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
-import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type UpstreamResponse } from './types.ts';
+import { UpstreamTooLargeError, readerStream } from './types.ts';
+import { sendWithFailover } from './send-failover.ts';
 import type { EndpointPool } from './pool.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
 import { watchReader } from './sse.ts';
@@ -57,61 +57,25 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
 
   // One signal for the upstream request: the client's cancel, or upstream.idle_timeout_ms once the body stalls.
   const idle = idleWatch(deps.config.upstream.idle_timeout_ms, ctx.signal);
-  let res: UpstreamResponse | undefined;
-  let used: string | undefined;
-  let tried: string | undefined;
   // A streaming client that did not ask for usage: asked for all the same (vLLM sends a stream's usage
   // only when asked, and the token and cost metrics need it), as the reference does, and taken out of
   // the client's stream below. An explicit include_usage: false too: the client's stream is the same.
   const stripUsage = ctx.stream && ctx.body.stream === true && !includeUsage(ctx.body);
   const body = stripUsage ? askUsage(input.body, ctx.body) : input.body;
   const t0 = deps.clock.now();
-  try {
-    // CLIENT, as the reference: an outgoing call, which tracing backends pair with the engine's span.
-    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
-      // Inside this span, so the upstream's spans hang under semantic_router.upstream.request.
-      injectTraceHeaders(headers);
-      let attempt = 0;
-      for (const ep of candidates) {
-        if (attempt++ > 0) deps.metrics.inc('llm_upstream_retries_total', { model: label });
-        tried = ep.name;
-        try {
-          const r = await deps.upstream.send({
-            baseUrl: ep.baseUrl,
-            method: 'POST',
-            path: '/v1/chat/completions',
-            headers,
-            body,
-            signal: idle.signal,
-            timeoutMs: deps.config.upstream.timeout_ms,
-          });
-          if (pool.markUp(ep)) deps.logger.info({ endpoint: ep.name }, 'upstream endpoint accepts connections again');
-          used = ep.name;
-          span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
-          return r;
-        } catch (err) {
-          if (!(err instanceof UpstreamConnectError) || ctx.signal?.aborted) throw err;
-          // Warned when an outage starts; while it lasts each request's own line (502 or the
-          // endpoint that answered) and llm_upstream_retries_total tell the rest.
-          const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
-          log.call(deps.logger, { request_id: ctx.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
-        }
-      }
-      return undefined;
-    }, CLIENT);
-  } catch (err) {
-    idle.dispose();
-    if (ctx.signal?.aborted) return fail(499, 'cancellation', 'The client closed the request.', 'api_error', 'client_closed_request');
-    if (err instanceof UpstreamTimeoutError) return fail(504, 'timeout', 'The upstream did not answer in time.', 'timeout_error', 'upstream_timeout');
-    // Why, for the operator (a malformed answer, a header undici refused to send); the client gets no detail.
-    const e = err as { message?: string; code?: string } | undefined;
-    deps.logger.warn({ request_id: ctx.requestId, endpoint: tried, err: e?.message ?? String(err), code: e?.code }, 'upstream request failed');
-    return fail(502, 'upstream_error', 'The upstream request failed.', 'upstream_error', 'upstream_error');
+  const sent = await sendWithFailover(deps, pool, {
+    requestId: ctx.requestId,
+    label,
+    candidates,
+    request: { method: 'POST', path: '/v1/chat/completions', headers, body },
+    signal: ctx.signal,
+    idle,
+  });
+  if ('error' in sent) {
+    const f = sent.error;
+    return fail(f.status, f.reason, f.message, f.type, f.code);
   }
-  if (!res) {
-    idle.dispose();
-    return fail(502, 'upstream_unavailable', 'No upstream endpoint accepted the connection.', 'upstream_error', 'upstream_unavailable');
-  }
+  const { res, endpoint: used } = sent;
 
   // A non-streamed answer's TTFT is its head's arrival, as the reference measures it (its first
   // token is somewhere in a body read whole); the body's end is the completion latency.

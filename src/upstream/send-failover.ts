@@ -1,0 +1,86 @@
+// One upstream request over a model's endpoints, for chat (forward.ts) and the passed-through paths
+// (api/passthrough-forward.ts): a connection failure moves to the next endpoint, which is safe
+// because nothing has reached the upstream's application yet; any other failure ends the request.
+import type { AppDeps } from '../deps.ts';
+import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
+import type { IdleWatch } from './idle.ts';
+import type { EndpointPool, PoolEndpoint } from './pool.ts';
+import { UpstreamConnectError, UpstreamTimeoutError, type CancelSignal, type UpstreamRequest, type UpstreamResponse } from './types.ts';
+
+export interface FailoverRequest {
+  requestId: string;
+  /** The model's metrics label (retries, the span). */
+  label: string;
+  candidates: PoolEndpoint[];
+  /** What goes to each endpoint; its trace headers are added here. */
+  request: Pick<UpstreamRequest, 'method' | 'path' | 'headers' | 'body'>;
+  /** The client's cancel. */
+  signal?: CancelSignal;
+  /** Its signal goes with the request; disposed here when no answer comes back. */
+  idle: IdleWatch;
+}
+
+/** Why no answer came back: the caller counts it and answers with errorBody(message, type, code). */
+export interface FailoverError {
+  status: number;
+  reason: string;
+  message: string;
+  type: string;
+  code: string;
+}
+
+export type FailoverResult = { res: UpstreamResponse; endpoint: string } | { error: FailoverError };
+
+export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: FailoverRequest): Promise<FailoverResult> {
+  const { label, idle } = req;
+  let used: string | undefined;
+  let tried: string | undefined;
+  let res: UpstreamResponse | undefined;
+  try {
+    // CLIENT, as the reference: an outgoing call, which tracing backends pair with the engine's span.
+    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
+      // Inside this span, so the upstream's spans hang under semantic_router.upstream.request.
+      injectTraceHeaders(req.request.headers);
+      let attempt = 0;
+      for (const ep of req.candidates) {
+        if (attempt++ > 0) deps.metrics.inc('llm_upstream_retries_total', { model: label });
+        tried = ep.name;
+        try {
+          const r = await deps.upstream.send({
+            baseUrl: ep.baseUrl,
+            method: req.request.method,
+            path: req.request.path,
+            headers: req.request.headers,
+            body: req.request.body,
+            signal: idle.signal,
+            timeoutMs: deps.config.upstream.timeout_ms,
+          });
+          if (pool.markUp(ep)) deps.logger.info({ endpoint: ep.name }, 'upstream endpoint accepts connections again');
+          used = ep.name;
+          span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
+          return r;
+        } catch (err) {
+          if (!(err instanceof UpstreamConnectError) || req.signal?.aborted) throw err;
+          // Warned when an outage starts; while it lasts each request's own line (502 or the
+          // endpoint that answered) and llm_upstream_retries_total tell the rest.
+          const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
+          log.call(deps.logger, { request_id: req.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
+        }
+      }
+      return undefined;
+    }, CLIENT);
+  } catch (err) {
+    idle.dispose();
+    if (req.signal?.aborted) return { error: { status: 499, reason: 'cancellation', message: 'The client closed the request.', type: 'api_error', code: 'client_closed_request' } };
+    if (err instanceof UpstreamTimeoutError) return { error: { status: 504, reason: 'timeout', message: 'The upstream did not answer in time.', type: 'timeout_error', code: 'upstream_timeout' } };
+    // Why, for the operator (a malformed answer, a header undici refused to send); the client gets no detail.
+    const e = err as { message?: string; code?: string } | undefined;
+    deps.logger.warn({ request_id: req.requestId, endpoint: tried, err: e?.message ?? String(err), code: e?.code }, 'upstream request failed');
+    return { error: { status: 502, reason: 'upstream_error', message: 'The upstream request failed.', type: 'upstream_error', code: 'upstream_error' } };
+  }
+  if (!res) {
+    idle.dispose();
+    return { error: { status: 502, reason: 'upstream_unavailable', message: 'No upstream endpoint accepted the connection.', type: 'upstream_error', code: 'upstream_unavailable' } };
+  }
+  return { res, endpoint: used! };
+}
