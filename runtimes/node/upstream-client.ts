@@ -176,6 +176,9 @@ class NodeUpstreamResponse implements UpstreamResponse {
 
 /** undici's codes for an answer it received and refused (HTTPParserError carries no code). */
 const MALFORMED_ANSWER = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW']);
+/** A SocketError's code (UND_ERR_SOCKET) also names a dropped connection: these messages are answers
+ *  undici refused, a 101 to a request that asked for no upgrade and a 1xx it does not take (100). */
+const REFUSED_ANSWER = new Set(['bad upgrade', 'bad response']);
 
 export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): UpstreamClient {
   const maxAnswerBytes = opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
@@ -244,6 +247,7 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       // past 16 KB, a status line undici cannot parse): the endpoint took the request and answered, so
       // the POST is not sent again to the next one.
       if (err instanceof undiciErrors.HTTPParserError || MALFORMED_ANSWER.has(e.code ?? '')) throw err;
+      if (err instanceof undiciErrors.SocketError && REFUSED_ANSWER.has(err.message)) throw err;
       throw new UpstreamConnectError(`upstream ${url.host}: ${e.code && !e.code.startsWith('UND_ERR') ? e.code : e.message}`, err);
     } finally {
       if (timer) clearTimeout(timer);

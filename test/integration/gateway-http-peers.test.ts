@@ -153,6 +153,9 @@ describe('an upstream answer that breaks HTTP framing', () => {
     ['Content-Length with Transfer-Encoding', ok('Content-Length: 5\r\nTransfer-Encoding: chunked'), 'content-length'],
     ['a 70 KB header (past undici\'s 16 KB)', ok(`X-Big: ${'a'.repeat(70_000)}\r\nContent-Length: ${completion.length}`), 'Headers Overflow'],
     ['a status line that is not HTTP', `HTTP/1.1 abc\r\nContent-Length: ${completion.length}\r\n\r\n${completion}`, 'Invalid status code'],
+    // undici destroys the socket with a SocketError (its code also names a dropped connection).
+    ['101 Switching Protocols to a POST that asked for no upgrade', 'HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n', 'bad upgrade'],
+    ['a 100 Continue the request did not ask for', `HTTP/1.1 100 Continue\r\n\r\n${ok(`Content-Length: ${completion.length}`)}`, 'bad response'],
   ] as const) {
     it(`${name}: 502 upstream_error, logged with undici's reason, not 'upstream connect failed'`, async () => {
       up.handler = (_req, res) => {
