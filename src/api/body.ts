@@ -24,7 +24,7 @@ export function checkContentEncoding(contentEncoding: string | undefined, transf
   throw new GatewayError(501, `Unsupported transfer encoding '${codings.join(', ').slice(0, 40)}': send the request body uncompressed.`, 'invalid_request_error', 'unsupported_transfer_encoding');
 }
 
-const tooLarge = (max: number) =>
+export const tooLarge = (max: number) =>
   new GatewayError(413, `The request body is larger than the limit of ${max} bytes.`, 'invalid_request_error', 'request_too_large');
 
 export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
@@ -39,7 +39,12 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
     return text;
   }
   if (!req.body) return '';
-  const reader = req.body.getReader();
+  return new TextDecoder().decode(await readCapped(req.body, maxBytes));
+}
+
+/** A body of unknown length, read whole: 413 (and the rest cancelled) once it passes maxBytes. */
+export async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -52,11 +57,12 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
     }
     chunks.push(value);
   }
+  if (chunks.length === 1) return chunks[0]!;
   const all = new Uint8Array(size);
   let off = 0;
   for (const c of chunks) {
     all.set(c, off);
     off += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }

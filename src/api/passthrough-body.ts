@@ -1,10 +1,7 @@
 // The request side of a passed-through route: the body's bytes as sent (capped at
 // server.max_body_bytes, 413 past it) and the model it names, which picks the endpoint
 // (preferred_endpoints) and tells an auto name. The bytes are forwarded as they are.
-import { GatewayError } from '../pipeline/errors.ts';
-
-const tooLarge = (max: number) =>
-  new GatewayError(413, `The request body is larger than the limit of ${max} bytes.`, 'invalid_request_error', 'request_too_large');
+import { readCapped, tooLarge } from './body.ts';
 
 /** The whole body (held: a connect failure is retried on the next endpoint with the same bytes). */
 export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
@@ -18,27 +15,7 @@ export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uin
     return bytes;
   }
   if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.byteLength;
-  }
-  return all;
+  return readCapped(req.body, maxBytes);
 }
 
 const mediaType = (contentType: string | undefined) => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
