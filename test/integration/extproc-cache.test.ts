@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { completionChunks } from '../../src/mock/answers.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type EnvoyClient, type Msg } from './helpers/envoy-client.ts';
+import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
 const SSE = { ':status': '200', 'content-type': 'text/event-stream' };
@@ -24,21 +23,14 @@ const sseContent = (text: string) =>
 const upstreamSse = (model: string) => completionChunks('chatcmpl-1', model, 1700000000, 9, false).map((p) => `data: ${p}\n\n`).join('');
 
 describe.skipIf(!packsAvailable())('semantic cache through ext_proc (streamed answers)', () => {
-  let ext: ExtProcServer;
   let envoy: EnvoyClient;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
     const config = testConfig({ semantic_cache: { enabled: true, backend_type: 'memory' } });
-    const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-    expect(deps.cache, 'the memory cache is built').toBeDefined();
-    ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
-    envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
-    close = async () => {
-      envoy.close();
-      await ext.close();
-      await deps.close();
-    };
+    const started = await startRealExtProc(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
+    ({ envoy, close } = started);
+    expect(started.deps.cache, 'the memory cache is built').toBeDefined();
   });
   afterAll(() => close?.());
 

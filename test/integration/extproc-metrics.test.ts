@@ -6,32 +6,23 @@
 // Real gRPC (an Envoy-like client), the real pipeline; explicit model names, so no packs are needed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders, type EnvoyClient } from './helpers/envoy-client.ts';
+import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const PRICING = { currency: 'USD', prompt_per_1m: 2, completion_per_1m: 6 };
-let ext: ExtProcServer;
 let envoy: EnvoyClient;
 let logs: LogCapture;
 let metrics: ReturnType<typeof createMetrics>;
-let closeDeps: () => Promise<void>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
   const config = testConfig({ model_config: { qwen3: { reasoning_family: 'qwen3', pricing: PRICING } }, server: { max_body_bytes: 4096 } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9 }]);
   logs = captureLogger();
   metrics = createMetrics({ config });
-  const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics, noCache: true });
-  closeDeps = () => deps.close();
-  ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
-  envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
+  ({ envoy, close } = await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics, noCache: true }));
 });
-afterAll(async () => {
-  envoy?.close();
-  await ext?.close();
-  await closeDeps?.();
-});
+afterAll(() => close?.());
 
 async function forwarded(id: string, stream = false) {
   const s = envoy.open();

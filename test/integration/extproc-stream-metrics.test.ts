@@ -4,13 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { completionChunks } from '../../src/mock/answers.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders, type EnvoyClient } from './helpers/envoy-client.ts';
+import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 describe.skipIf(!packsAvailable())('ext_proc accounts for a streamed answer it reads', () => {
-  let ext: ExtProcServer;
   let envoy: EnvoyClient;
   let logs: LogCapture;
   let metrics: ReturnType<typeof createMetrics>;
@@ -20,14 +18,7 @@ describe.skipIf(!packsAvailable())('ext_proc accounts for a streamed answer it r
     const config = testConfig({ semantic_cache: { enabled: true, backend_type: 'memory' } });
     logs = captureLogger();
     metrics = createMetrics({ config });
-    const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: logs, metrics });
-    ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
-    envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
-    close = async () => {
-      envoy.close();
-      await ext.close();
-      await deps.close();
-    };
+    ({ envoy, close } = await startRealExtProc(config, { classifiers: await realClassifiers(), logger: logs, metrics }));
   }, 120_000);
   afterAll(() => close?.());
 

@@ -9,32 +9,25 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { SPAN, parseTraceparent } from '../../src/observability/tracing.ts';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
 import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseHeaders, setHeaders, type EnvoyClient } from './helpers/envoy-client.ts';
+import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
 let tracing: NodeTracing;
-let ext: ExtProcServer;
 let envoy: EnvoyClient;
-let closeDeps: () => Promise<void>;
+let close: () => Promise<void>;
 let logs: LogCapture;
 
 beforeAll(async () => {
   const config = testConfig({ observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9 }]);
   tracing = setupNodeTracing(config);
   logs = captureLogger();
-  const deps = await buildNodeDeps(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics: createMetrics({ config }), noCache: true });
-  closeDeps = () => deps.close();
-  ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
-  envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
+  ({ envoy, close } = await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics: createMetrics({ config }), noCache: true }));
 });
 afterAll(async () => {
-  envoy?.close();
-  await ext?.close();
-  await closeDeps?.();
+  await close?.();
   await tracing?.shutdown();
 });
 
