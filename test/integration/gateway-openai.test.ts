@@ -2,14 +2,14 @@
 // Production Stack router (real socket). Explicit models here; routing lives in gateway-routing.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import OpenAI from 'openai';
-import { rawRequest, startGateway, type Gateway } from './gateway-harness.ts';
+import { rawRequest, type Gateway } from './gateway-harness.ts';
+import { startOpenAiGateway } from './helpers/openai-gateway.ts';
 
 let gw: Gateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  gw = await startGateway();
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
+  ({ gw, client } = await startOpenAiGateway());
 });
 afterAll(() => gw?.close());
 

@@ -4,14 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { startOpenAiGateway } from './helpers/openai-gateway.ts';
 import { mockEmbedding } from '../../src/mock/text-answers.ts';
 
 let gw: Gateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  gw = await startGateway();
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
+  ({ gw, client } = await startOpenAiGateway());
 });
 afterAll(() => gw?.close());
 

@@ -6,13 +6,13 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { rawRequest, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { startOpenAiGateway } from './helpers/openai-gateway.ts';
 
 let gw: Gateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  gw = await startGateway();
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
+  ({ gw, client } = await startOpenAiGateway());
 });
 afterAll(() => gw?.close());
 
