@@ -5,15 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClassifiers, SHARED, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { postChat } from './helpers/echo-gateway.ts';
 
 const DAN: string = JSON.parse(readFileSync(`${SHARED}vsr-testdata/jailbreak_detection_cases.json`, 'utf8'))[0].question;
 let gw: Gateway;
 const chat = (content: unknown) =>
-  fetch(`${gw.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content }] }),
-  }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
+  postChat(gw, { model: 'qwen3', messages: [{ role: 'user', content }] }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
 
 beforeAll(async () => {
   gw = await startGateway({

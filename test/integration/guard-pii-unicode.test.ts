@@ -4,34 +4,21 @@
 // whose pii_policy masks them received them. The scan now reads a folded copy and maps what it finds
 // back to the text as sent, so the placeholder covers the whole disguised value.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-import { startEchoUpstream, type EchoServer } from './guard-echo-upstream.ts';
+import type { Gateway } from './gateway-harness.ts';
+import type { EchoServer } from './guard-echo-upstream.ts';
+import { postChat, startEchoGateway } from './helpers/echo-gateway.ts';
 import { foldWithOffsets } from '../../src/guard/normalize.ts';
 
 let gw: Gateway;
 let echo: EchoServer;
+let close: () => Promise<void>;
 const chat = (content: string) =>
-  fetch(`${gw.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content }] }),
-  }).then(async (r) => ({ status: r.status, headers: r.headers, json: (await r.json()) as Record<string, any> }));
+  postChat(gw, { model: 'qwen3', messages: [{ role: 'user', content }] }).then(async (r) => ({ status: r.status, headers: r.headers, json: (await r.json()) as Record<string, any> }));
 
 beforeAll(async () => {
-  echo = await startEchoUpstream();
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: () =>
-      testConfig(
-        { model_config: { qwen3: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
-        [{ name: 'production-stack', address: '127.0.0.1', port: echo.port, weight: 1 }],
-      ),
-  });
+  ({ gw, echo, close } = await startEchoGateway({ model_config: { qwen3: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } }));
 }, 120_000);
-afterAll(async () => {
-  await gw?.close();
-  await echo?.close();
-});
+afterAll(() => close?.());
 
 const fullwidth = (t: string) => t.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
 

@@ -3,8 +3,9 @@
 // the plain word; the guard's n-grams did not, so one invisible character per word let an injection
 // through. The guard now scores a folded copy (src/guard/normalize.ts); what is forwarded is untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-import { startEchoUpstream, type EchoServer } from './guard-echo-upstream.ts';
+import type { Gateway } from './gateway-harness.ts';
+import type { EchoServer } from './guard-echo-upstream.ts';
+import { postChat, startEchoGateway } from './helpers/echo-gateway.ts';
 import { guardText } from '../../src/guard/normalize.ts';
 
 const ATTACK =
@@ -27,24 +28,14 @@ const EVASIONS: Record<string, (t: string) => string> = {
 
 let gw: Gateway;
 let echo: EchoServer;
+let close: () => Promise<void>;
 const chat = (content: string) =>
-  fetch(`${gw.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content }] }),
-  }).then(async (r) => ({ status: r.status, blocked: r.headers.get('x-vsr-jailbreak-blocked'), text: await r.text() }));
+  postChat(gw, { model: 'qwen3', messages: [{ role: 'user', content }] }).then(async (r) => ({ status: r.status, blocked: r.headers.get('x-vsr-jailbreak-blocked'), text: await r.text() }));
 
 beforeAll(async () => {
-  echo = await startEchoUpstream();
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: () => testConfig({ prompt_guard: { enabled: true, threshold: 0.7 } }, [{ name: 'production-stack', address: '127.0.0.1', port: echo.port, weight: 1 }]),
-  });
+  ({ gw, echo, close } = await startEchoGateway({ prompt_guard: { enabled: true, threshold: 0.7 } }));
 }, 120_000);
-afterAll(async () => {
-  await gw?.close();
-  await echo?.close();
-});
+afterAll(() => close?.());
 
 describe('jailbreak guard against Unicode disguises', () => {
   it('the plain injection is blocked (the baseline)', async () => {
