@@ -40,8 +40,12 @@ async function pausedClient(up: ScriptedUpstream, state: { written: number }): P
   s.on('error', () => {});
   await new Promise((r) => s.once('data', r));
   s.pause();
-  // Socket buffers on both sides fill (a few MB on loopback), then the upstream waits on drain.
-  await sleep(1200);
+  // Socket buffers on both sides fill (a few MB on loopback), then the upstream waits on drain; on a
+  // loaded box (zlib on both sides) that takes longer: wait until the writes stop growing, at most 6 s.
+  for (let i = 0, last = -Infinity; i < 12 && state.written - last > 256 << 10; i++) {
+    last = state.written;
+    await sleep(500);
+  }
   const settled = state.written;
   await sleep(1000);
   expect(state.written - settled).toBeLessThan(1 << 20);
