@@ -1,8 +1,8 @@
 // Every "Bad input" case of the issue gets an OpenAI-shaped error with the right status, and the
 // gateway keeps serving after each one. Also upstream failures: retry, timeout, nothing reachable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:net';
 import { rawRequest, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { refusedPort } from './helpers/refused-port.ts';
 
 let gw: Gateway;
 const LIMIT = 4096;
@@ -110,11 +110,7 @@ describe('bad input', () => {
 describe('upstream failures', () => {
   let closedPort: number;
   beforeAll(async () => {
-    // A port that was just free: nothing listens there, so connections are refused.
-    const s: Server = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-    closedPort = (s.address() as { port: number }).port;
-    await new Promise<void>((r) => s.close(() => r()));
+    closedPort = await refusedPort();
   });
 
   it('a refused connection moves on to the next endpoint', async () => {

@@ -5,6 +5,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { toFile } from 'openai';
 import { rawRequest, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { refusedPort } from './helpers/refused-port.ts';
 
 interface Seen {
   method: string;
@@ -44,15 +45,6 @@ async function recordingUpstream(name: string) {
   return { seen, port, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** A port nothing listens on (a server bound, then closed). */
-async function deadPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 let a: Awaited<ReturnType<typeof recordingUpstream>>;
 let b: Awaited<ReturnType<typeof recordingUpstream>>;
 let gw: Gateway;
@@ -61,7 +53,7 @@ let dead: number;
 beforeAll(async () => {
   a = await recordingUpstream('a');
   b = await recordingUpstream('b');
-  dead = await deadPort();
+  dead = await refusedPort();
   gw = await startGateway({
     config: () =>
       testConfig(

@@ -9,18 +9,10 @@ import net from 'node:net';
 import OpenAI from 'openai';
 import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
 import { ask, chunk } from './helpers/scripted-upstream.ts';
+import { refusedPort } from './helpers/refused-port.ts';
 
 const completion = (content: string) =>
   JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] });
-
-/** A port nothing listens on (bound, then closed). */
-async function refusedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 let good: http.Server;
 let goodPort: number;

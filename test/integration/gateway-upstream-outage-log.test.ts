@@ -3,16 +3,8 @@
 // line and a 502). Real sockets: a refused port, then a listener on that port.
 import { afterAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
-import net from 'node:net';
 import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-
-async function refusedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { refusedPort } from './helpers/refused-port.ts';
 
 const ask = { model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] };
 const post = async (gw: Gateway) => {
