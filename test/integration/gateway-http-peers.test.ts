@@ -193,8 +193,12 @@ describe('a client that stops reading a fast endless stream', () => {
     s.on('error', () => {});
     await new Promise((r) => s.once('data', r));
     s.pause();
-    // Socket buffers on both sides fill up (a few MB on loopback), then the upstream waits on drain.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Socket buffers on both sides fill up (a few MB on loopback), then the upstream waits on drain;
+    // on a loaded box that takes longer: wait until its writes stop growing, at most 6 s.
+    for (let i = 0, last = -Infinity; i < 12 && written - last > 256 << 10; i++) {
+      last = written;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const settled = written;
     await new Promise((r) => setTimeout(r, 1000));
     expect(written - settled).toBeLessThan(1 << 20);
