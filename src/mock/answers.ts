@@ -5,16 +5,21 @@ export function answerText(model: string): string {
   return `This is a mock answer from ${model}.`;
 }
 
+/** The usage block of an answer by `model`: its completion tokens are answerText's words. */
+export function answerUsage(model: string, promptTokens: number) {
+  const completion = answerText(model).split(' ').length;
+  return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
+}
+
 export function completionJson(id: string, model: string, created: number, promptTokens: number) {
   const content = answerText(model);
-  const completion = content.split(' ').length;
   return {
     id,
     object: 'chat.completion',
     created,
     model,
     choices: [{ index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: 'stop' }],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion },
+    usage: answerUsage(model, promptTokens),
   };
 }
 
@@ -26,7 +31,7 @@ export function completionChunks(id: string, model: string, created: number, pro
   words.forEach((w, i) => out.push(JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: i === 0 ? w : ` ${w}` }, finish_reason: null }] })));
   out.push(JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }));
   if (includeUsage) {
-    out.push(JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: words.length, total_tokens: promptTokens + words.length } }));
+    out.push(JSON.stringify({ ...base, choices: [], usage: answerUsage(model, promptTokens) }));
   }
   out.push('[DONE]');
   return out;

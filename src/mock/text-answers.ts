@@ -1,6 +1,6 @@
 // Answers of the mock's /v1/completions (text_completion JSON and SSE) and /v1/embeddings, each
 // naming the model that served it, as answers.ts does for chat.
-import { answerText } from './answers.ts';
+import { answerText, answerUsage } from './answers.ts';
 
 /** A rough token count (words) of a completions prompt: a string, or a list of strings. */
 export function countTextPromptTokens(prompt: unknown): number {
@@ -12,14 +12,13 @@ export function countTextPromptTokens(prompt: unknown): number {
 
 export function textCompletionJson(id: string, model: string, created: number, promptTokens: number) {
   const text = answerText(model);
-  const completion = text.split(' ').length;
   return {
     id,
     object: 'text_completion',
     created,
     model,
     choices: [{ index: 0, text, logprobs: null, finish_reason: 'stop' }],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion },
+    usage: answerUsage(model, promptTokens),
   };
 }
 
@@ -30,7 +29,7 @@ export function textCompletionChunks(id: string, model: string, created: number,
   const out = words.map((w, i) => JSON.stringify({ ...base, choices: [{ index: 0, text: i === 0 ? w : ` ${w}`, logprobs: null, finish_reason: null }] }));
   out.push(JSON.stringify({ ...base, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'stop' }] }));
   if (includeUsage) {
-    out.push(JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: words.length, total_tokens: promptTokens + words.length } }));
+    out.push(JSON.stringify({ ...base, choices: [], usage: answerUsage(model, promptTokens) }));
   }
   out.push('[DONE]');
   return out;
