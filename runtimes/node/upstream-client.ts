@@ -9,6 +9,7 @@ import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Agent, errors as undiciErrors } from 'undici';
 import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { ChunkQueueReader } from './chunk-queue-reader.ts';
 import { UpstreamExchange } from './upstream-exchange.ts';
 
 export interface NodeUpstreamOptions {
@@ -50,59 +51,27 @@ function decoded(res: Readable, z: NonNullable<ReturnType<typeof decoder>>): Rea
  * A reader straight over the Node stream, for the forwarder's streaming path (no ReadableStream); up to
  * 16 chunks are queued before the upstream is paused. `body` wraps one in a web stream when asked.
  */
-class NodeBodyReader implements BodyReader {
-  private readonly queue: Uint8Array[] = [];
-  private ended = false;
-  private failed: Error | undefined;
-  private waiter: { resolve(r: ReadableStreamReadResult<Uint8Array>): void; reject(err: Error): void } | undefined;
-
+class NodeBodyReader extends ChunkQueueReader {
   constructor(private readonly src: Readable) {
+    super();
     src.on('data', (chunk: Buffer) => {
-      if (this.ended || this.failed) return;
-      const value = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      const w = this.waiter;
-      if (w) {
-        this.waiter = undefined;
-        w.resolve({ done: false, value });
-      } else if (this.queue.push(value) >= 16) src.pause();
+      if (!this.data(chunk)) src.pause();
     });
-    src.on('end', () => {
-      if (this.ended || this.failed) return;
-      this.ended = true;
-      this.waiter?.resolve({ done: true, value: undefined });
-      this.waiter = undefined;
-    });
-    const fail = (err: Error) => {
-      if (this.ended || this.failed) return;
-      this.failed = err;
-      this.waiter?.reject(err);
-      this.waiter = undefined;
-    };
+    src.on('end', () => this.end());
     // The upstream went away mid-answer. 'close' follows every answer, also a complete one: the Error
     // (its stack capture about 15-20 us) is built only when the answer had not ended.
-    src.on('error', fail);
+    src.on('error', (err: Error) => this.fail(err));
     src.on('close', () => {
-      if (!this.ended && !this.failed) fail(new Error('upstream connection closed mid-response'));
+      if (this.open) this.fail(new Error('upstream connection closed mid-response'));
     });
   }
 
-  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
-    const value = this.queue.shift();
-    if (value) {
-      if (this.queue.length === 0) this.src.resume();
-      return Promise.resolve({ done: false, value });
-    }
-    if (this.failed) return Promise.reject(this.failed);
-    if (this.ended) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  protected resumeSource(): void {
+    this.src.resume();
   }
 
-  /** Client went away: drop the upstream request too, so the model stops generating. */
-  cancel(): Promise<void> {
-    this.ended = true;
-    this.queue.length = 0;
+  protected abortSource(): void {
     this.src.destroy();
-    return Promise.resolve();
   }
 }
 

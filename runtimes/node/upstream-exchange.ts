@@ -9,6 +9,7 @@
 import { Readable } from 'node:stream';
 import { errors as undiciErrors, util as undiciUtil } from 'undici';
 import { UpstreamTooLargeError, type BodyReader } from '../../src/upstream/types.ts';
+import { ChunkQueueReader, QUEUE_LIMIT } from './chunk-queue-reader.ts';
 
 export interface ExchangeHead {
   status: number;
@@ -26,8 +27,6 @@ interface Consumer {
 const OPEN = 0;
 const COMPLETE = 1;
 const FAILED = 2;
-/** Chunks held for a reader that is behind (or before anyone reads) before the upstream is paused. */
-const QUEUE_LIMIT = 16;
 
 export class UpstreamExchange {
   readonly head: Promise<ExchangeHead>;
@@ -200,57 +199,17 @@ export class UpstreamExchange {
   }
 }
 
-/** The streaming path's reader (as the old reader over undici's Readable): views, a waiter, a queue. */
-class ExchangeReader implements BodyReader, Consumer {
-  private readonly queue: Uint8Array[] = [];
-  private ended = false;
-  private failed: Error | undefined;
-  private waiter: { resolve(r: ReadableStreamReadResult<Uint8Array>): void; reject(err: Error): void } | undefined;
-
-  constructor(private readonly ex: UpstreamExchange) {}
-
-  data(chunk: Buffer): boolean {
-    if (this.ended || this.failed) return true;
-    const value = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w.resolve({ done: false, value });
-      return true;
-    }
-    return this.queue.push(value) < QUEUE_LIMIT;
+/** The streaming path's reader: the exchange's chunks, resumed and aborted through the exchange. */
+class ExchangeReader extends ChunkQueueReader implements Consumer {
+  constructor(private readonly ex: UpstreamExchange) {
+    super();
   }
 
-  end(): void {
-    if (this.ended || this.failed) return;
-    this.ended = true;
-    this.waiter?.resolve({ done: true, value: undefined });
-    this.waiter = undefined;
+  protected resumeSource(): void {
+    this.ex.resume();
   }
 
-  fail(err: Error): void {
-    if (this.ended || this.failed) return;
-    this.failed = err;
-    this.waiter?.reject(err);
-    this.waiter = undefined;
-  }
-
-  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
-    const value = this.queue.shift();
-    if (value) {
-      if (this.queue.length === 0) this.ex.resume();
-      return Promise.resolve({ done: false, value });
-    }
-    if (this.failed) return Promise.reject(this.failed);
-    if (this.ended) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-  }
-
-  /** Client went away: drop the upstream request too, so the model stops generating. */
-  cancel(): Promise<void> {
-    this.ended = true;
-    this.queue.length = 0;
+  protected abortSource(): void {
     this.ex.abort();
-    return Promise.resolve();
   }
 }
