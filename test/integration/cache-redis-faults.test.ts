@@ -4,48 +4,19 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { MemoryCache } from '../../src/cache/memory-cache.ts';
-import { SyncedCache } from '../../src/cache/synced-cache.ts';
-import { RedisBackend } from '../../runtimes/node/redis-backend.ts';
 import { freePort, startRedis } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { RedisPods, answer, cacheKey as key, until, vec } from './helpers/redis-pods.ts';
 
 const warnings: Array<{ msg: string; obj: Record<string, unknown> }> = [];
 const logger: Logger = { debug() {}, info() {}, warn: (o, m) => void warnings.push({ msg: m ?? '', obj: o as Record<string, unknown> }), error() {} };
 
-const vec = (seed: number, d = 64) => Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 997 + i * 13.1));
-const answer = (text: string) => ({
-  completion: { id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] },
-  model: 'm', createdMs: Date.now(),
-});
-const key = { requestedModel: 'MoM', scope: 'global' };
-
-const open: SyncedCache[] = [];
+const pods = new RedisPods();
 const servers: ChildProcess[] = [];
-async function pod(url: string, prefix: string, commandTimeoutMs = 300, ttlSeconds = 60) {
-  const metrics = createMetrics();
-  const local = new MemoryCache({ maxEntries: 2000, eviction: 'fifo', ttlSeconds, metrics, backendLabel: 'redis' });
-  const backend = new RedisBackend({ url, keyPrefix: prefix, connectTimeoutMs: 1000, commandTimeoutMs, logger, metrics });
-  const cache = new SyncedCache(local, backend, logger, metrics);
-  const connected = await backend.connect();
-  if (connected) await cache.start();
-  else void cache.start();
-  open.push(cache);
-  return { cache, backend, metrics, connected };
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond()) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}
+const pod = (url: string, prefix: string, commandTimeoutMs = 300, ttlSeconds = 60) => pods.pod(url, prefix, { logger, commandTimeoutMs, ttlSeconds });
 
 afterAll(async () => {
-  for (const c of open) await c.close();
+  await pods.close();
   for (const s of servers) s.kill('SIGKILL');
 });
 

@@ -6,47 +6,25 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { MemoryCache } from '../../src/cache/memory-cache.ts';
-import { SyncedCache } from '../../src/cache/synced-cache.ts';
-import { RedisBackend } from '../../runtimes/node/redis-backend.ts';
 import { freePort, startRedis } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { RedisPods, answer, cacheKey as key, until as pollUntil, vec } from './helpers/redis-pods.ts';
 
-const vec = (seed: number, d = 64) => Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 997 + i * 13.1));
-const answer = (text: string) => ({
-  completion: { id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] },
-  model: 'm', createdMs: Date.now(),
-});
-const key = { requestedModel: 'MoM', scope: 'global' };
-
-const open: SyncedCache[] = [];
+const pods = new RedisPods();
+// Every 20 ms: some conditions render the whole metrics text.
+const until = (cond: () => boolean | Promise<boolean>, ms: number) => pollUntil(cond, ms, 20);
 const servers: ChildProcess[] = [];
 async function pod(url: string, prefix: string, commandTimeoutMs?: number) {
   const logs: Array<{ level: string; msg: string; obj: Record<string, unknown> }> = [];
   const log = (level: string) => (o: object, m?: string) => void logs.push({ level, msg: m ?? '', obj: o as Record<string, unknown> });
   const logger: Logger = { debug() {}, info: log('info'), warn: log('warn'), error: log('error') };
-  const metrics = createMetrics();
-  const local = new MemoryCache({ maxEntries: 2000, eviction: 'fifo', ttlSeconds: 60, metrics, backendLabel: 'redis' });
-  const backend = new RedisBackend({ url, keyPrefix: prefix, connectTimeoutMs: 1000, commandTimeoutMs, logger, metrics });
-  const cache = new SyncedCache(local, backend, logger, metrics);
-  expect(await backend.connect()).toBe(true);
-  await cache.start();
-  open.push(cache);
-  return { cache, backend, metrics, logs };
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond()) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
+  const p = await pods.pod(url, prefix, { logger, commandTimeoutMs });
+  expect(p.connected).toBe(true);
+  return { ...p, logs };
 }
 
 afterAll(async () => {
-  for (const c of open) await c.close();
+  await pods.close();
   for (const s of servers) s.kill('SIGKILL');
 });
 

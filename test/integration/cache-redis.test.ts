@@ -2,46 +2,18 @@
 // pod that starts later loads what exists, and a Redis outage degrades to local-only then recovers.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { MemoryCache } from '../../src/cache/memory-cache.ts';
-import { SyncedCache } from '../../src/cache/synced-cache.ts';
-import { RedisBackend } from '../../runtimes/node/redis-backend.ts';
 import { freePort, startRedis } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { RedisPods, answer, cacheKey as key, until, vec } from './helpers/redis-pods.ts';
 
 const warnings: string[] = [];
 const logger: Logger = { debug() {}, info() {}, warn: (_o, m) => void warnings.push(m ?? ''), error() {} };
 
-const vec = (seed: number, d = 64) => Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 997 + i * 13.1));
-const answer = (text: string) => ({
-  completion: { id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] },
-  model: 'm', createdMs: Date.now(),
-});
-const key = { requestedModel: 'MoM', scope: 'global' };
-
-const open: SyncedCache[] = [];
-async function pod(url: string, prefix: string, maxEntries = 100) {
-  const metrics = createMetrics();
-  const local = new MemoryCache({ maxEntries, eviction: 'fifo', ttlSeconds: 60, metrics, backendLabel: 'redis' });
-  const backend = new RedisBackend({ url, keyPrefix: prefix, connectTimeoutMs: 1500, logger, metrics });
-  const cache = new SyncedCache(local, backend, logger, metrics);
-  if (await backend.connect()) await cache.start();
-  else void cache.start();
-  open.push(cache);
-  return { cache, backend, metrics };
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond()) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}
+const pods = new RedisPods();
+const pod = (url: string, prefix: string, maxEntries = 100) => pods.pod(url, prefix, { logger, maxEntries, connectTimeoutMs: 1500 });
 
 afterAll(async () => {
-  for (const c of open) await c.close();
+  await pods.close();
 });
 
 describe('semantic cache shared through Redis', () => {

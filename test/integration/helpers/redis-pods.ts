@@ -1,0 +1,58 @@
+// Pods of the shared semantic cache on a real redis-server, as the cache-redis* tests start them: a
+// MemoryCache synced through a RedisBackend, started also when Redis is not there (it then works
+// local-only and reconnects), plus the vectors, answers and polling those tests share.
+import { MemoryCache } from '../../../src/cache/memory-cache.ts';
+import { SyncedCache } from '../../../src/cache/synced-cache.ts';
+import { createMetrics } from '../../../src/observability/metrics.ts';
+import type { Logger } from '../../../src/observability/types.ts';
+import { RedisBackend } from '../../../runtimes/node/redis-backend.ts';
+
+/** A deterministic embedding per seed: equal seeds hit, different ones miss at 0.99. */
+export const vec = (seed: number, d = 64) => Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 997 + i * 13.1));
+export const answer = (text: string) => ({
+  completion: { id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] },
+  model: 'm', createdMs: Date.now(),
+});
+export const cacheKey = { requestedModel: 'MoM', scope: 'global' };
+
+/** Polls cond every stepMs until it holds (the time it took) or throws after ms. */
+export async function until(cond: () => boolean | Promise<boolean>, ms: number, stepMs = 10): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (await cond()) return Date.now() - t0;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
+
+export interface PodOptions {
+  logger: Logger;
+  maxEntries?: number;
+  ttlSeconds?: number;
+  connectTimeoutMs?: number;
+  /** Left out: the backend's default. */
+  commandTimeoutMs?: number;
+}
+
+/** The pods a test file started, closed together in its afterAll. */
+export class RedisPods {
+  private readonly open: SyncedCache[] = [];
+
+  async pod(url: string, prefix: string, o: PodOptions) {
+    const { logger, maxEntries = 2000, ttlSeconds = 60, connectTimeoutMs = 1000, commandTimeoutMs } = o;
+    const metrics = createMetrics();
+    const local = new MemoryCache({ maxEntries, eviction: 'fifo', ttlSeconds, metrics, backendLabel: 'redis' });
+    const backend = new RedisBackend({ url, keyPrefix: prefix, connectTimeoutMs, commandTimeoutMs, logger, metrics });
+    const cache = new SyncedCache(local, backend, logger, metrics);
+    const connected = await backend.connect();
+    // Not connected: start() waits for the reconnect, so it is not awaited.
+    if (connected) await cache.start();
+    else void cache.start();
+    this.open.push(cache);
+    return { cache, backend, metrics, connected };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.open) await c.close();
+  }
+}
