@@ -10,17 +10,11 @@ import { RedisBackend } from '../../runtimes/node/redis-backend.ts';
 import { freePort, startRedis } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { answer, cacheKey, until, vec } from './helpers/redis-pods.ts';
 
 const warnings: Array<{ msg: string; obj: Record<string, unknown> }> = [];
 const logger: Logger = { debug() {}, info() {}, warn: (o, m) => void warnings.push({ msg: m ?? '', obj: o as Record<string, unknown> }), error() {} };
 const unavailable = () => warnings.filter((w) => /backend (still )?unavailable/.test(w.msg));
-
-const vec = (seed: number, d = 64) => Float32Array.from({ length: d }, (_, i) => Math.sin(seed * 997 + i * 13.1));
-const answer = (text: string) => ({
-  completion: { id: 'x', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] },
-  model: 'm', createdMs: Date.now(),
-});
-const key = { requestedModel: 'MoM', scope: 'global' };
 
 let server: ChildProcess | undefined;
 let cache: SyncedCache | undefined;
@@ -28,14 +22,6 @@ afterAll(async () => {
   await cache?.close();
   server?.kill('SIGKILL');
 });
-
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('a Redis outage in the log', () => {
   it('one warning when it starts, a reminder with the count after 5 minutes, and one again for the next outage', async () => {
@@ -52,7 +38,7 @@ describe('a Redis outage in the log', () => {
 
     let n = 0;
     const stores = async (count: number) => {
-      for (let i = 0; i < count; i++) await cache!.store(key, vec(n++), answer(`a ${n}`));
+      for (let i = 0; i < count; i++) await cache!.store(cacheKey, vec(n++), answer(`a ${n}`));
     };
     await stores(20);
     expect(unavailable()).toHaveLength(1);
