@@ -7,8 +7,9 @@ import type { AppDeps } from '../deps.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import type { CancelSignal } from '../upstream/types.ts';
 import { GatewayError } from '../pipeline/errors.ts';
-import { isAutoModel, modelLabel } from '../pipeline/categories.ts';
+import { modelLabel } from '../pipeline/categories.ts';
 import { ATTR, recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
+import { AUTO_MODEL_NOT_ROUTED, autoModelRefusal } from './auto-model-refusal.ts';
 import { checkContentEncoding } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
 import { headerRecord, requestIdFrom } from './openai.ts';
@@ -82,17 +83,11 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     throw err;
   }
   const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
-  if (model !== undefined && isAutoModel(deps.config, model)) {
+  const auto = autoModelRefusal(deps.config, route, model, idHeader);
+  if (auto) {
     deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'parse_error' });
-    log({ status: 400, model, error: 'auto_model_not_routed' }, 'rejected');
-    return errorResponse(
-      400,
-      `The model '${model}' asks for automatic routing, which semroute does for /v1/chat/completions only; name a served model for ${route}.`,
-      'invalid_request_error',
-      'auto_model_not_routed',
-      'model',
-      idHeader,
-    );
+    log({ status: 400, model, error: AUTO_MODEL_NOT_ROUTED }, 'rejected');
+    return auto;
   }
   // Generation routes get the chat guard (passthrough-guard.ts); the bytes still go as sent.
   const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'), model);

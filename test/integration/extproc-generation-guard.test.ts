@@ -74,3 +74,45 @@ describe('ext_proc guards the passed-through generation routes as the HTTP gatew
     s.end();
   });
 });
+
+// The HTTP gateway answers an auto name on these routes 400 auto_model_not_routed (only chat is
+// routed); behind Envoy the name went on and the engine answered 404 for a model it does not serve.
+const autoRefused = (r: { b: any; s: { end(): void } }, path: string, name: string) => {
+  refusedWith(r, 'BadRequest', 'auto_model_not_routed');
+  const body = JSON.parse(Buffer.from(r.b.immediate_response.body).toString());
+  expect(body.error).toMatchObject({ type: 'invalid_request_error', param: 'model' });
+  expect(body.error.message).toContain(`'${name}'`);
+  expect(body.error.message).toContain(path);
+};
+const autoBodies: Array<[string, string, unknown]> = [
+  ['/v1/completions', 'MoM', { model: 'MoM', prompt: 'Write a haiku about the sea.' }],
+  ['/v1/responses', 'auto', { model: 'auto', input: 'Write a haiku about the sea.' }],
+  ['/v1/messages', 'vllm-sr/auto', { model: 'vllm-sr/auto', max_tokens: 10, messages: [{ role: 'user', content: 'Write a haiku.' }] }],
+];
+
+describe('ext_proc answers auto model names on the generation routes 400, as the HTTP gateway does', () => {
+  for (const [path, name, body] of autoBodies) {
+    it(`${path} with model ${name}: 400 auto_model_not_routed, not sent on`, async () => {
+      autoRefused(await viaEnvoy(path, body), path, name);
+    });
+  }
+
+  it('also when no guard reads these routes (prompt_guard off, no restricting pii_policy)', async () => {
+    const config = testConfig({ prompt_guard: { enabled: false } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }]);
+    const plain = await startRealExtProc(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
+    try {
+      const s = plain.envoy.open();
+      const h = await s.send(requestHeaders(head('/v1/completions')));
+      expect(h.mode_override?.request_body_mode).not.toBe('NONE');
+      const b = await s.send(requestBody(JSON.stringify({ model: 'MoM', prompt: 'Hi.' })));
+      autoRefused({ s, b }, '/v1/completions', 'MoM');
+      const ok = plain.envoy.open();
+      await ok.send(requestHeaders(head('/v1/completions')));
+      const named = await ok.send(requestBody(JSON.stringify({ model: 'qwen3', prompt: 'Hi.' })));
+      expect(named.response).toBe('request_body');
+      ok.end();
+    } finally {
+      await plain.close();
+    }
+  }, 60_000);
+});

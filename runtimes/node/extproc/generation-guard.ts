@@ -1,9 +1,11 @@
 // The ext_proc door's guard for the passed-through generation routes (/v1/completions, /v1/responses,
-// /v1/messages): the HTTP gateway's passthrough guard (src/api/passthrough-guard.ts) on the body Envoy
-// buffered, its refusal turned into an immediate response. The body itself goes on unchanged.
+// /v1/messages): the HTTP gateway's checks on the body Envoy buffered (an auto model name, then the
+// passthrough guard of src/api/passthrough-guard.ts), a refusal turned into an immediate response.
+// The body itself goes on unchanged.
 import type { AppDeps } from '../../../src/deps.ts';
 import { modelOf } from '../../../src/api/passthrough-body.ts';
 import { guardPassthrough } from '../../../src/api/passthrough-guard.ts';
+import { autoModelRefusal } from '../../../src/api/auto-model-refusal.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { GenerationOutcome } from './port.ts';
 
@@ -15,7 +17,10 @@ export async function generationGuard(
   body: Uint8Array,
 ): Promise<GenerationOutcome> {
   const model = await modelOf(body, headers['content-type'], headers['content-encoding']);
-  const g = await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, model);
+  // Only chat is routed: an auto name would reach the engine, which answers 404 for it.
+  const auto = autoModelRefusal(deps.config, route, model, { 'x-request-id': requestId });
+  if (auto) deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, model!), reason: 'parse_error' });
+  const g = auto ? { response: auto, headers: {} } : await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, model);
   if (!g.response) return { headers: g.headers };
   const r = g.response;
   const text = await r.text();

@@ -92,8 +92,9 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       };
     },
     models: () => modelsResponse(deps, startedSec),
-    // The passed-through generation routes, read as the HTTP gateway reads them (generation-guard.ts).
-    generationRoute: (path) => (guarded && GUARDED_ROUTES.has(path) ? path : undefined),
+    // The passed-through generation routes, read as the HTTP gateway reads them (generation-guard.ts):
+    // always, not only when a guard is on, since an auto model name there is refused as on the gateway.
+    generationRoute: (path) => (GUARDED_ROUTES.has(path) ? path : undefined),
     async generation(input) {
       const requestId = requestIdFrom(input.headers['x-request-id']);
       if (input.body.length > deps.config.server.max_body_bytes) {
