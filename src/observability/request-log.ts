@@ -90,6 +90,8 @@ export function buildRequestLog(input: RequestLogInput, config?: Config): Reques
   if (input.errorReason) line.error_reason = input.errorReason;
   if (ctx.cache) {
     line.cache_hit = ctx.cache.hit;
+    // A hit skips routing (no decision): the model is the one the served answer was stored for.
+    if (line.model === undefined && ctx.cache.hit && ctx.cache.model) line.model = ctx.cache.model;
     if (ctx.cache.similarity !== undefined) line.cache_similarity = Math.round(ctx.cache.similarity * 1e4) / 1e4;
   }
   if (ctx.pii && ctx.pii.entities.length) {

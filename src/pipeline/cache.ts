@@ -51,6 +51,8 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
       if (hit && hit.similarity >= thresholdFor(cfg, hit.answer.category)) {
         ctx.cache.hit = true;
         ctx.cache.similarity = hit.similarity;
+        // Routing does not run on a hit: the answer's model is the one the request line names.
+        ctx.cache.model = hit.answer.model || ctx.requestedModel;
         ctx.cache.store = false;
         deps.metrics.inc('llm_cache_hits_total');
         return cacheHitResponse(hit, { stream: ctx.stream, includeUsage: includeUsage(ctx.body) });

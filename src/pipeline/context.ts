@@ -102,7 +102,8 @@ export interface PipelineContext {
   stream: boolean;
   texts: RequestTexts;
   decision?: RoutingDecision;
-  cache?: { key: CacheKeyScope; vector?: Float32Array; similarity?: number; hit: boolean; store: boolean };
+  /** model: on a hit, the model the served answer was stored for (the request line names it; no routing ran). */
+  cache?: { key: CacheKeyScope; vector?: Float32Array; similarity?: number; hit: boolean; store: boolean; model?: string };
   /** Detected PII (types and offsets only; values are never kept here). */
   pii?: { entities: PiiEntity[]; redacted: boolean };
   /** x-vsr-* and friends, added to the client response (and to ext_proc header mutations). */

@@ -12,7 +12,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
-import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { captureLogger, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
 import { MAX_RECORDED_CHARS } from '../../src/upstream/sse-events.ts';
 
 interface Gw { url: string; deps: AppDeps & { close(): Promise<void> }; served: Served }
@@ -90,6 +90,20 @@ describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
 
     // unrelated question: miss
     expect((await ask(b, 'How do I make a good cup of coffee?')).hit).toBeNull();
+  });
+
+  it('the request line of a hit names the model, as the line of the miss that stored the answer does', async () => {
+    const requestLines = (g: Gw) => (g.deps.logger as LogCapture).lines.filter((l) => l.msg === 'request').map((l) => l.obj);
+    const q = 'What is the placebo effect in clinical trials?';
+    const stored = b.deps.cache!.size();
+    expect((await ask(a, q)).hit).toBeNull();
+    const miss = requestLines(a).at(-1)!;
+    expect(miss).toMatchObject({ outcome: 'upstream', requested_model: 'MoM' });
+    expect(typeof miss.model).toBe('string');
+    await until(() => b.deps.cache!.size() > stored);
+    expect((await ask(b, q)).hit).toBe('true');
+    const hit = requestLines(b).at(-1)!;
+    expect(hit).toMatchObject({ outcome: 'cache_hit', cache_hit: true, requested_model: 'MoM', model: miss.model });
   });
 
   it('different requested models never share', async () => {
