@@ -52,6 +52,19 @@ export function passthroughEndpoints(paths: readonly string[]): EndpointInfo[] {
     );
 }
 
+/** What this gateway serves under `config`: its own endpoints (GET /metrics only while
+ *  observability.metrics.enabled is not false: it answers 404 then), then server.passthrough_paths. */
+export function servedEndpoints(config: { observability?: { metrics: { enabled?: boolean } }; server: { passthrough_paths: readonly string[] } }): {
+  own: EndpointInfo[];
+  passthrough: EndpointInfo[];
+} {
+  const metricsOff = config.observability?.metrics.enabled === false;
+  return {
+    own: metricsOff ? API_ENDPOINTS.filter((x) => x.path !== '/metrics') : [...API_ENDPOINTS],
+    passthrough: passthroughEndpoints(config.server.passthrough_paths),
+  };
+}
+
 /** Paths answered 501 NOT_IMPLEMENTED, as the reference's placeholders. */
 export const NOT_IMPLEMENTED = API_ENDPOINTS.filter((x) => x.description.startsWith('Not implemented'));
 

@@ -2,7 +2,7 @@
 // OpenAPI 3.0 document built from the endpoint list of GET /api/v1, and a Swagger UI page reading it.
 import type { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
-import { API_ENDPOINTS, NOT_IMPLEMENTED, passthroughEndpoints } from './endpoints.ts';
+import { NOT_IMPLEMENTED, servedEndpoints, type EndpointInfo } from './endpoints.ts';
 
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -93,16 +93,16 @@ const PASSTHROUGH = {
   504: error('The upstream did not answer within upstream.timeout_ms (or went idle)'),
 };
 
-export function openApiDocument(version: string, passthroughPaths: readonly string[] = []): Record<string, unknown> {
+export function openApiDocument(version: string, served: { own: readonly EndpointInfo[]; passthrough: readonly EndpointInfo[] }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const { method, path, description } of API_ENDPOINTS) {
+  for (const { method, path, description } of served.own) {
     const entry = `${method} ${path}`;
     const op: Record<string, unknown> = { summary: description, operationId: `${method}_${path}`, responses: RESPONSES[entry] ?? OK };
     if (method === 'POST') op.requestBody = { required: true, content: json(ref(BODIES[entry] ?? 'TextRequest')) };
     (paths[path] ??= {})[method.toLowerCase()] = op;
   }
   // After the gateway's own: passthroughEndpoints leaves out the paths the gateway serves itself.
-  for (const { method, path, description } of passthroughEndpoints(passthroughPaths)) {
+  for (const { method, path, description } of served.passthrough) {
     (paths[path] ??= {})[method.toLowerCase()] = { summary: description, operationId: `${method}_${path}`, responses: PASSTHROUGH };
   }
   return {
@@ -131,7 +131,7 @@ const DOCS_HTML = `<!DOCTYPE html>
 `;
 
 export function registerOpenApi(app: Hono, deps: AppDeps): void {
-  const doc = openApiDocument(deps.runtime.version ?? '0.1.0', deps.config.server.passthrough_paths);
+  const doc = openApiDocument(deps.runtime.version ?? '0.1.0', servedEndpoints(deps.config));
   app.get('/openapi.json', (c) => c.json(doc));
   app.get('/docs', (c) => c.html(DOCS_HTML));
 }

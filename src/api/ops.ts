@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { buildClassifierInfo, buildModelsInfo } from '../observability/model-info.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/metrics.ts';
-import { API_ENDPOINTS, API_LINKS, TASK_TYPES, passthroughEndpoints } from './endpoints.ts';
+import { API_LINKS, TASK_TYPES, servedEndpoints } from './endpoints.ts';
 
 /** Why the gateway cannot serve yet; empty when ready. */
 export function readinessProblems(deps: AppDeps): string[] {
@@ -28,12 +28,13 @@ export function registerOps(app: Hono, deps: AppDeps): void {
     app.get('/metrics', () => new Response(deps.metrics.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } }));
   }
 
+  const served = servedEndpoints(deps.config);
   app.get('/api/v1', (c) =>
     c.json({
       service: 'semroute',
       version: deps.runtime.version ?? '0.1.0',
       description: 'Semantic router for OpenAI-compatible LLM traffic: classification API',
-      endpoints: [...API_ENDPOINTS, ...passthroughEndpoints(deps.config.server.passthrough_paths)],
+      endpoints: [...served.own, ...served.passthrough],
       task_types: TASK_TYPES,
       links: API_LINKS,
     }),

@@ -37,6 +37,13 @@ describe('observability.metrics.enabled', () => {
     expect(res.status).toBe(404);
     expect(await res.text()).not.toContain('llm_model_requests_total');
     expect(gw.out()).not.toContain('"metrics listening"');
+    // The discovery documents do not offer what answers 404 (they listed GET /metrics regardless).
+    const listed = ((await (await fetch(`${gw.base}/api/v1`)).json()) as { endpoints: { path: string }[] }).endpoints.map((x) => x.path);
+    expect(listed).toContain('/health');
+    expect(listed).not.toContain('/metrics');
+    const spec = (await (await fetch(`${gw.base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(spec.paths['/health']).toBeDefined();
+    expect(spec.paths['/metrics']).toBeUndefined();
 
     writeConfig(true, config);
     const warned = await gw.waitFor(/[^\n]*need a restart[^\n]*/, 10_000);
@@ -50,6 +57,9 @@ describe('observability.metrics.enabled', () => {
     const res = await fetch(`${gw.base}/metrics`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('# TYPE llm_model_requests_total counter');
+    const listed = ((await (await fetch(`${gw.base}/api/v1`)).json()) as { endpoints: { path: string }[] }).endpoints.map((x) => x.path);
+    expect(listed).toContain('/metrics');
+    expect(((await (await fetch(`${gw.base}/openapi.json`)).json()) as { paths: Record<string, unknown> }).paths['/metrics']).toBeDefined();
     const line = await gw.waitFor(/[^\n]*"metrics listening"[^\n]*/, 10_000);
     const port = Number(/"port":(\d+)/.exec(line)![1]);
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
