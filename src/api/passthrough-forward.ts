@@ -7,7 +7,8 @@ import type { EndpointPool } from '../upstream/pool.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { forwardHeaders, responseHeaders } from '../upstream/headers.ts';
 import { upstreamError } from '../upstream/errors.ts';
-import { idleWatch, UpstreamIdleError } from '../upstream/idle.ts';
+import { idleWatch } from '../upstream/idle.ts';
+import { streamErrorEvent, streamFailure } from '../upstream/stream-failure.ts';
 import { watchReader } from '../upstream/sse.ts';
 import { readerStream, type CancelSignal } from '../upstream/types.ts';
 import { sendWithFailover } from '../upstream/send-failover.ts';
@@ -123,20 +124,14 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
       onDone({ status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined, streamed: sse, ...(errored ? { error: 'stream_error' } : {}) });
     },
     onError(err, cancelled) {
-      const reason = cancelled || req.signal?.aborted ? 'cancellation' : err instanceof UpstreamIdleError ? 'timeout' : 'upstream_5xx';
+      const reason = streamFailure(deps, err, cancelled, req.signal, req.requestId, used);
       metrics.inc('llm_request_errors_total', { model: label, reason });
-      if (reason === 'upstream_5xx') {
-        const e = err as { message?: string; code?: string } | undefined;
-        deps.logger.warn({ request_id: req.requestId, endpoint: used, err: e?.message ?? String(err), code: e?.code }, 'upstream answer failed mid-stream');
-      }
       onDone({ status, endpoint: used, ttftMs, streamed: sse, error: reason === 'upstream_5xx' ? 'stream_error' : reason });
     },
     // An SSE answer that stalls or is cut ends with an OpenAI error event, as chat's; a JSON answer
     // has no way to say so in-band, so the client sees the cut.
     endWith(err) {
-      if (!sse || req.signal?.aborted) return undefined;
-      if (err instanceof UpstreamIdleError) return `data: ${errorBody(`The upstream sent nothing for ${err.ms} ms.`, 'timeout_error', 'upstream_idle_timeout')}\n\n`;
-      return `data: ${errorBody('The upstream answer ended before it was complete.', 'upstream_error', 'upstream_stream_cut')}\n\n`;
+      return !sse || req.signal?.aborted ? undefined : streamErrorEvent(err);
     },
   });
   return new Response(deps.streamBody ? deps.streamBody(body) : readerStream(body, 1), { status, headers: outHeaders });

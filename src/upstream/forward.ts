@@ -13,7 +13,8 @@ import { forwardHeaders, responseHeaders } from './headers.ts';
 import { watchReader } from './sse.ts';
 import { recordUsage, pricingFor, type UsageRecord } from '../observability/usage.ts';
 import { upstreamError } from './errors.ts';
-import { idleWatch, UpstreamIdleError } from './idle.ts';
+import { idleWatch } from './idle.ts';
+import { streamErrorEvent, streamFailure } from './stream-failure.ts';
 import { includeUsage } from '../pipeline/request.ts';
 import { askUsage } from './usage-strip.ts';
 
@@ -116,14 +117,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         else if (oversized) runDoneTaps(deps, ctx, { status: res.status, completion: {}, oversized });
       },
       onError(err, cancelled) {
-        const reason = cancelled || ctx.signal?.aborted ? 'cancellation' : err instanceof UpstreamIdleError ? 'timeout' : 'upstream_5xx';
+        const reason = streamFailure(deps, err, cancelled, ctx.signal, ctx.requestId, used);
         deps.metrics.inc('llm_request_errors_total', { model: label, reason });
-        // The upstream's own failure (a cut connection, a corrupt body): why, for the operator. The
-        // client sees the cut; the runtime's server does not print it (runtimes/node/stream-body.ts).
-        if (reason === 'upstream_5xx') {
-          const e = err as { message?: string; code?: string } | undefined;
-          deps.logger.warn({ request_id: ctx.requestId, endpoint: used, err: e?.message ?? String(err), code: e?.code }, 'upstream answer failed mid-stream');
-        }
         done({ status: res.status, endpoint: used, ttftMs, error: reason === 'upstream_5xx' ? 'stream_error' : reason });
       },
       onRewriteStopped() {
@@ -131,13 +126,9 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         deps.logger.warn({ request_id: ctx.requestId, endpoint: used }, 'an SSE event outgrew the rewrite bound; rest passed through unrestored');
         deps.metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'event_too_large' });
       },
-      // A stalled or cut stream ends with an OpenAI-shaped error event (SDKs raise it as an APIError)
-      // and a close, rather than a bare cut the client cannot tell from a network fault, or, on
-      // workerd, from a normal end (it closed the client's stream cleanly). Not cached: onEnd never ran.
+      // A stalled or cut stream ends with an error event and a close. Not cached: onEnd never ran.
       endWith(err) {
-        if (ctx.signal?.aborted) return undefined;
-        if (err instanceof UpstreamIdleError) return `data: ${errorBody(`The upstream sent nothing for ${err.ms} ms.`, 'timeout_error', 'upstream_idle_timeout')}\n\n`;
-        return `data: ${errorBody('The upstream answer ended before it was complete.', 'upstream_error', 'upstream_stream_cut')}\n\n`;
+        return ctx.signal?.aborted ? undefined : streamErrorEvent(err);
       },
     });
     // One chunk read ahead on a web stream, as before the reader path (ReadableStream's default).
