@@ -20,33 +20,40 @@ export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uin
 
 const mediaType = (contentType: string | undefined) => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 
+/** What a passed-through body says: its `model`, and the parsed JSON when it was read as JSON (so the
+ *  passthrough guard does not parse the same bytes again). */
+export interface BodyModel {
+  model?: string;
+  json?: { value: unknown };
+}
+
 /**
  * The `model` a body names: a JSON object's `model` string, or a form's `model` field (the audio
  * routes send multipart). Undefined when there is none, the body is compressed or unreadable: the
  * upstream gets it anyway and says what is wrong with it.
  */
-export async function modelOf(body: Uint8Array, contentType: string | undefined, contentEncoding: string | undefined): Promise<string | undefined> {
-  if (body.byteLength === 0) return undefined;
+export async function modelOf(body: Uint8Array, contentType: string | undefined, contentEncoding: string | undefined): Promise<BodyModel> {
+  if (body.byteLength === 0) return {};
   const enc = (contentEncoding ?? '').trim().toLowerCase();
-  if (enc && enc !== 'identity') return undefined;
+  if (enc && enc !== 'identity') return {};
   const type = mediaType(contentType);
   if (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded') {
     try {
       const v = (await new Response(body as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType! } }).formData()).get('model');
-      return typeof v === 'string' ? v : undefined;
+      return typeof v === 'string' ? { model: v } : {};
     } catch {
-      return undefined;
+      return {};
     }
   }
   // JSON, or no content type (some clients omit it): only a body that opens like a JSON object is parsed.
-  if (type && type !== 'application/json' && !type.endsWith('+json')) return undefined;
+  if (type && type !== 'application/json' && !type.endsWith('+json')) return {};
   let obj: unknown;
   try {
     obj = JSON.parse(new TextDecoder().decode(body));
   } catch {
-    return undefined;
+    return {};
   }
   const m = obj && typeof obj === 'object' && !Array.isArray(obj) ? (obj as Record<string, unknown>).model : undefined;
-  return typeof m === 'string' ? m : undefined;
+  return typeof m === 'string' ? { model: m, json: { value: obj } } : { json: { value: obj } };
 }
 

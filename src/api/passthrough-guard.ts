@@ -14,6 +14,7 @@ import { scanPii } from '../guard/pii-scan.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
+import type { BodyModel } from './passthrough-body.ts';
 
 // /invocations is vLLM's SageMaker route: it serves a chat, a completion or an embedding by the body's
 // shape, so listed in server.passthrough_paths it would be chat without the guard.
@@ -32,8 +33,9 @@ export async function guardPassthrough(
   requestId: string,
   body: Uint8Array | undefined,
   contentEncoding: string | null,
-  model: string | undefined,
+  read: BodyModel,
 ): Promise<PassthroughGuard> {
+  const model = read.model;
   if (!GUARDED_ROUTES.has(route) || !body?.byteLength) return { headers: {} };
   const jailbreak = guardSettings(deps.config).guardEnabled;
   // A body that names no model (or that cannot be read, so names none we know) may reach any model:
@@ -47,7 +49,8 @@ export async function guardPassthrough(
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
+    // Parsed once: modelOf's JSON when it read the body as JSON, else here (any content type).
+    parsed = read.json ? read.json.value : JSON.parse(new TextDecoder().decode(body));
   } catch {
     // The engine's parser takes more than JSON.parse does (Python's json reads NaN and Infinity):
     // a body the guard cannot read is refused rather than forwarded unscanned.

@@ -13,7 +13,7 @@ import { AUTO_MODEL_NOT_ROUTED, autoModelRefusal } from './auto-model-refusal.ts
 import { checkContentEncoding } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
 import { headerRecord, requestIdFrom } from './openai.ts';
-import { modelOf, readBodyBytes } from './passthrough-body.ts';
+import { modelOf, readBodyBytes, type BodyModel } from './passthrough-body.ts';
 import { forwardPassthrough, type PassthroughOutcome } from './passthrough-forward.ts';
 import { guardPassthrough } from './passthrough-guard.ts';
 
@@ -61,13 +61,13 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
   };
 
   let body: Uint8Array | undefined;
-  let model: string | undefined;
+  let read: BodyModel = {};
   try {
     // A transfer coding under chunked (gzip, chunked) is refused as on chat: the bytes would go on still coded.
     checkContentEncoding(undefined, raw.headers.get('transfer-encoding') ?? undefined);
     if (raw.method !== 'GET' && raw.method !== 'HEAD') {
       body = await readBodyBytes(raw, deps.config.server.max_body_bytes);
-      model = await modelOf(body, raw.headers.get('content-type') ?? undefined, raw.headers.get('content-encoding') ?? undefined);
+      read = await modelOf(body, raw.headers.get('content-type') ?? undefined, raw.headers.get('content-encoding') ?? undefined);
     }
   } catch (err) {
     if (err instanceof GatewayError) {
@@ -82,6 +82,7 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     }
     throw err;
   }
+  const model = read.model;
   const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
   const auto = autoModelRefusal(deps.config, route, model, idHeader);
   if (auto) {
@@ -90,7 +91,7 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     return auto;
   }
   // Generation routes get the chat guard (passthrough-guard.ts); the bytes still go as sent.
-  const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'), model);
+  const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'), read);
   if (guard.response) {
     const h = guard.response.headers;
     const reason = h.get('x-vsr-jailbreak-blocked') ? 'jailbreak_block' : h.get('x-vsr-pii-violation') ? 'pii_policy_denied' : 'guard_refused';

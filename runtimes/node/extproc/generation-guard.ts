@@ -16,11 +16,12 @@ export async function generationGuard(
   headers: Record<string, string>,
   body: Uint8Array,
 ): Promise<GenerationOutcome> {
-  const model = await modelOf(body, headers['content-type'], headers['content-encoding']);
+  const read = await modelOf(body, headers['content-type'], headers['content-encoding']);
+  const model = read.model;
   // Only chat is routed: an auto name would reach the engine, which answers 404 for it.
   const auto = autoModelRefusal(deps.config, route, model, { 'x-request-id': requestId });
   if (auto) deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, model!), reason: 'parse_error' });
-  const g = auto ? { response: auto, headers: {} } : await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, model);
+  const g = auto ? { response: auto, headers: {} } : await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, read);
   if (!g.response) return { headers: g.headers };
   const r = g.response;
   const text = await r.text();
