@@ -24,9 +24,9 @@ import { buildNodeDeps, loadNodeClassifiers, modelsRoot } from './deps.ts';
 import { hash, watchFolder } from './config-watch.ts';
 import { Part } from './shared-part.ts';
 import { showServingCache } from './cache-gauge.ts';
+import { declareReloadMetrics, reloadRefused, reloadSucceeded } from './reload-metrics.ts';
 
-export const RELOADS_METRIC = 'semroute_config_reloads_total';
-export const LAST_SUCCESS_METRIC = 'semroute_config_last_reload_success_timestamp_seconds';
+export { RELOADS_METRIC, LAST_SUCCESS_METRIC, RELOAD_OK_METRIC } from './reload-metrics.ts';
 /** How long close() waits for work answers left running (a cache write) before it frees everything. */
 const CLOSE_WAIT_MS = 2_000;
 
@@ -120,9 +120,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
   const { logger } = opts;
   const file = opts.file ? resolve(opts.file) : undefined;
   const metrics = createMetrics({ config: opts.initial.loaded.config });
-  metrics.declare({ name: RELOADS_METRIC, help: 'Config reloads (SIGHUP or a change of the config file) by result.', type: 'counter', labels: ['result'] });
-  metrics.declare({ name: LAST_SUCCESS_METRIC, help: 'When the config now serving was loaded (start-up or the last successful reload), as a Unix time.', type: 'gauge' });
-  for (const result of ['success', 'error']) metrics.inc(RELOADS_METRIC, { result }, 0);
+  declareReloadMetrics(metrics);
 
   // Every part not freed yet, so shutdown can free them all.
   const live = new Set<Part<unknown>>();
@@ -190,12 +188,12 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
   let cur = await generation(opts.initial.loaded.config);
   recordPackMetrics(metrics, cur.parts.classifiers.value);
   let lastText = opts.initial.text;
-  metrics.set(LAST_SUCCESS_METRIC, {}, Date.now() / 1000);
+  reloadSucceeded(metrics, false);
   let stopped = false;
   let chain: Promise<unknown> = Promise.resolve();
 
   const refuse = (trigger: string, err: unknown) => {
-    metrics.inc(RELOADS_METRIC, { result: 'error' });
+    reloadRefused(metrics);
     logger.error({ trigger, file, issues: safeIssues(err) }, 'config reload failed: still serving the previous config');
     return false;
   };
@@ -238,8 +236,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     for (const label of MODEL_LABELS) metrics.restrictLabel(label, known);
     prev.retired = true;
     if (prev.inflight === 0) void freeGeneration(prev);
-    metrics.inc(RELOADS_METRIC, { result: 'success' });
-    metrics.set(LAST_SUCCESS_METRIC, {}, Date.now() / 1000);
+    reloadSucceeded(metrics, true);
     for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
     if (restart.length) logger.warn({ keys: restart }, 'config reload: these settings need a restart and keep their running values');
     const kept = Object.entries(next.parts).filter(([k, p]) => p === prev.parts[k as keyof Generation['parts']]).map(([k]) => k);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerProcessMetrics } from '../../runtimes/node/process-metrics.ts';
+import { declareReloadMetrics } from '../../runtimes/node/reload-metrics.ts';
 import { METRIC_ALIASES, METRIC_CATALOG } from '../../src/observability/catalog.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { ensurePromtool, promtool } from '../fixtures/promtool.ts';
@@ -54,6 +55,7 @@ function knownNames(): Set<string> {
   const reg = createMetrics();
   const proc = registerProcessMetrics(reg);
   proc.stop();
+  declareReloadMetrics(reg);
   const text = reg.render();
   const names = new Set<string>(['up']);
   for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
