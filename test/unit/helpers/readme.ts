@@ -1,0 +1,77 @@
+// Reading README.md the way a user does, for the tests that hold it to the product
+// (readme-config.test.ts, readme-surface.test.ts, test/integration/readme-live.test.ts).
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+
+/** The text under a heading (any level), up to the next heading of the same or a higher level. */
+export function section(title: string, text = README): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /^#+ /.test(l) && l.replace(/^#+ /, '').trim() === title);
+  if (start < 0) throw new Error(`README has no heading "${title}"`);
+  const level = /^#+/.exec(lines[start]!)![0].length;
+  const end = lines.findIndex((l, i) => i > start && /^#+ /.test(l) && /^#+/.exec(l)![0].length <= level);
+  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
+}
+
+/** Rows of the first Markdown table in `text` after its header and rule, as cells (`\|` stays in the cell). */
+export function tableRows(text: string): string[][] {
+  const rows = text.split('\n').filter((l) => l.startsWith('|'));
+  return rows
+    .slice(2)
+    .map((l) => l.slice(1, l.endsWith('|') ? -1 : undefined).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|')));
+}
+
+/** Backticked spans of a text, in order. */
+export function ticks(text: string): string[] {
+  return [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+}
+
+/** A schema with its optional / default / effects wrappers taken off. */
+export function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
+    else if (s instanceof z.ZodDefault) s = s._def.innerType;
+    else if (s instanceof z.ZodEffects) s = s._def.schema;
+    else return s;
+  }
+}
+
+/** The schema at a documented key path: `a.b`, `a[].b`, `a[0].b`, `model_config.<model>.pii_policy`. */
+export function schemaAt(root: z.ZodTypeAny, path: string): z.ZodTypeAny | undefined {
+  let s: z.ZodTypeAny | undefined = root;
+  for (const part of path.replace(/\[\d*\]/g, '.[]').split('.').filter(Boolean)) {
+    const u: z.ZodTypeAny = unwrap(s!);
+    if (part === '[]') s = u instanceof z.ZodArray ? u.element : undefined;
+    else if (/^<.*>$/.test(part)) s = u instanceof z.ZodRecord ? u._def.valueType : undefined;
+    else s = u instanceof z.ZodObject ? (u.shape as Record<string, z.ZodTypeAny>)[part] : undefined;
+    if (!s) return undefined;
+  }
+  return s;
+}
+
+/** Every key path the schema accepts (records as `<k>`, arrays as `[]`). */
+export function schemaKeys(root: z.ZodTypeAny, path = ''): string[] {
+  const u = unwrap(root);
+  if (u instanceof z.ZodObject) {
+    return Object.entries(u.shape as Record<string, z.ZodTypeAny>).flatMap(([k, v]) => {
+      const p = path ? `${path}.${k}` : k;
+      return [p, ...schemaKeys(v, p)];
+    });
+  }
+  if (u instanceof z.ZodArray) return schemaKeys(u.element, `${path}[]`);
+  if (u instanceof z.ZodRecord) return schemaKeys(u._def.valueType, `${path}.<k>`);
+  return [];
+}
+
+/** The schema's default for a key (what parsing an absent value gives), or undefined. */
+export function schemaDefault(s: z.ZodTypeAny): unknown {
+  let cur: z.ZodTypeAny = s;
+  for (;;) {
+    if (cur instanceof z.ZodDefault) return cur._def.defaultValue();
+    if (cur instanceof z.ZodOptional || cur instanceof z.ZodNullable) cur = cur.unwrap();
+    else if (cur instanceof z.ZodEffects) cur = cur._def.schema;
+    else return undefined;
+  }
+}

@@ -1,0 +1,130 @@
+// README against what the product declares: the HTTP surface table against servedEndpoints (what
+// GET /api/v1 and /openapi.json list), the x-vsr-* headers and metric names it quotes against the code
+// that emits them, and the pack table and cache figures against the packs and their MODEL_CARD.md
+// (rewritten by `npm run train`, so a retrained pack whose README row was not updated fails here).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { servedEndpoints } from '../../src/api/endpoints.ts';
+import { loadDefaultConfig } from '../../src/config/index.ts';
+import { README, section, tableRows, ticks } from './helpers/readme.ts';
+
+const ROOT = new URL('../../', import.meta.url);
+const read = (rel: string): string => readFileSync(new URL(rel, ROOT), 'utf8');
+
+/** The text of every .ts file under src/ and runtimes/ (what the product is built from). */
+const CODE = ['src', 'runtimes']
+  .flatMap((dir) =>
+    (readdirSync(new URL(dir, ROOT), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts') && !f.includes('node_modules'))
+      .map((f) => read(join(dir, f))),
+  )
+  .join('\n');
+
+/** `a/{b,c}` -> `a/b`, `a/c`. */
+const expand = (t: string): string[] => {
+  const m = /\{([^}]+)\}/.exec(t);
+  return m ? m[1]!.split(',').flatMap((x) => expand(t.slice(0, m.index) + x + t.slice(m.index + m[0].length))) : [t];
+};
+
+describe('README HTTP surface', () => {
+  it('lists exactly the endpoints the gateway serves (own and server.passthrough_paths defaults)', () => {
+    const documented = new Set<string>();
+    for (const [cell] of tableRows(section('HTTP surface'))) {
+      let method = '';
+      for (const t of ticks(cell!)) {
+        const m = /^(?:(GET|POST|PUT|DELETE) )?(\/\S*)$/.exec(t);
+        if (!m) continue;
+        // A path without a method takes the cell's first method (`POST /v1/completions`, `/v1/embeddings`).
+        method ||= m[1] ?? '';
+        for (const p of expand(m[2]!)) documented.add(`${m[1] ?? method} ${p}`);
+      }
+    }
+    const { own, passthrough } = servedEndpoints(loadDefaultConfig().config);
+    const served = new Set([...own, ...passthrough].map((e) => `${e.method} ${e.path}`));
+    expect([...documented].filter((x) => !served.has(x))).toEqual([]);
+    expect([...served].filter((x) => !documented.has(x))).toEqual([]);
+  });
+});
+
+describe('README headers and metrics', () => {
+  it('names every x-vsr-* header the code sends or reads, and only those', () => {
+    const inReadme = new Set(README.match(/x-vsr-[a-z-]*[a-z](?![-*a-z])/g) ?? []);
+    const inCode = new Set(CODE.match(/x-vsr-[a-z-]*[a-z](?![-*a-z])/g) ?? []);
+    expect([...inReadme].filter((h) => !inCode.has(h))).toEqual([]);
+    expect([...inCode].filter((h) => !inReadme.has(h))).toEqual([]);
+  });
+
+  it('every metric the README or k8s/observability/README.md names is declared in the code', () => {
+    const docs = README + read('k8s/observability/README.md');
+    const named = new Set(
+      ticks(docs)
+        // Labels go (`llm_request_errors_total{reason}`); a brace inside the name is a list (`llm_classifier_pack_{info,size_bytes}`).
+        .map((t) => t.replace(/(?<=[a-z0-9])\{[^}]*\}/g, ''))
+        .flatMap(expand)
+        .flatMap((t) => /^(?:llm|semroute|batch_classification|process|nodejs)_[a-z0-9_]+/.exec(t)?.[0] ?? []),
+    );
+    expect(named.size).toBeGreaterThan(30);
+    // Reference names kept as aliases or recording rules, and those the observability README says are not exposed.
+    const notExposed = /not exposed|reference name|recording rules/i;
+    const missing = [...named].filter((n) => !new RegExp(`['"\`]${n}['"\`]`).test(CODE));
+    const explained = missing.filter((n) => docs.split('\n\n').some((para) => para.includes(n) && notExposed.test(para)));
+    expect(missing.filter((n) => !explained.includes(n))).toEqual([]);
+  });
+
+  it("semroute's own metrics (semroute_*) are all listed in the observability docs", () => {
+    const docs = README + read('k8s/observability/README.md');
+    const own = new Set(CODE.match(/['"`](semroute_[a-z_]+)['"`]/g)!.map((q) => q.slice(1, -1)));
+    expect(own.size).toBeGreaterThan(2);
+    expect([...own].filter((n) => !docs.includes(n))).toEqual([]);
+  });
+});
+
+describe('README Models table and cache figures', () => {
+  const rows = new Map(tableRows(section('Models')).map((r) => [/\[`([^`]+)`\]/.exec(r[0]!)?.[1] ?? '', r]));
+  const card = (pack: string): string => read(`models/${pack}/MODEL_CARD.md`);
+  const num = (text: string, re: RegExp): number => {
+    const m = re.exec(text);
+    if (!m) throw new Error(`not found: ${re}`);
+    return Number(m[1]);
+  };
+
+  it('pack sizes are the model.onnx sizes, and the total is their sum', () => {
+    let total = 0;
+    for (const pack of ['domain', 'intent', 'jailbreak', 'pii', 'embedding']) {
+      const mib = statSync(new URL(`models/${pack}/model.onnx`, ROOT)).size / 1024 / 1024;
+      total += mib;
+      expect(rows.get(pack)?.[2], pack).toBe(`${mib.toFixed(1)} MiB`);
+    }
+    expect(section('Models')).toContain(`(${(Math.floor(total * 10) / 10).toFixed(1)} MiB in all`);
+  });
+
+  it('dev scores are the ones each MODEL_CARD.md reports', () => {
+    const checks: Array<[string, string, number, number]> = [
+      ['domain', 'accuracy', num(card('domain'), /\| dev accuracy \| [^|]+ \| ([\d.]+) \|/), 3],
+      ['intent', 'macro-F1', num(card('intent'), /\| dev macro-F1 \| [^|]+ \| ([\d.]+) \|/), 3],
+      ['intent', 'creative_writing recall', num(card('intent'), /\| creative_writing recall \| [^|]+ \| ([\d.]+) \|/), 2],
+      ['jailbreak', 'F1', num(card('jailbreak'), /\| dev F1 \(jailbreak\) \| [^|]+ \| ([\d.]+) \|/), 3],
+      ['jailbreak', 'FPR', num(card('jailbreak'), /\| false-positive rate on benign \| [^|]+ \| ([\d.]+) \|/), 3],
+      ['jailbreak', 'prompt-injection recall', num(card('jailbreak'), /\| prompt-injection recall[^|]*\| [^|]+ \| ([\d.]+) \|/), 2],
+      ['pii', 'micro-F1', num(card('pii'), /full detector: micro-F1 ([\d.]+)/), 3],
+      ['embedding', 'AUC', num(card('embedding'), /^Chosen: .*?AUC ([\d.]+)/m), 3],
+    ];
+    for (const [pack, label, value, digits] of checks) {
+      expect(rows.get(pack)?.[3], `${pack} ${label}`).toContain(`${label} ${value.toFixed(digits)}`);
+    }
+    const hits = /paraphrase vs its original question: (\d+)\/(\d+) at or above 0\.8/.exec(card('embedding'))!;
+    expect(rows.get('embedding')?.[3]).toContain(`vsr paraphrases ${hits[1]} of ${hits[2]} >= 0.8`);
+  });
+
+  it('the Semantic cache section quotes the embedding card', () => {
+    const c = card('embedding');
+    const [, n, total, min] = /paraphrase vs its original question: (\d+)\/(\d+) at or above 0\.8 \(min ([\d.]+)\)/.exec(c)!;
+    const crossMax = /Questions of different sets: \d+\/\d+ below 0\.8 \(max ([\d.]+)\)/.exec(c)![1];
+    const diffAt08 = /CLINC different-intent pairs: [^;]*?([\d.]+%) at or above 0\.8/.exec(c)![1];
+    const text = section('Semantic cache').replace(/\s+/g, ' ');
+    expect(text).toContain(`${n} of ${total} paraphrases hit at 0.8 (lowest ${min})`);
+    expect(text).toContain(`(highest ${crossMax})`);
+    expect(text).toContain(`${diffAt08} of different-intent pairs reach 0.8`);
+  });
+});
