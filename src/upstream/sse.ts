@@ -250,7 +250,7 @@ const TAIL_BYTES = 4096;
  * the client's write holds the same chunks anyway). A character split at the front decodes as U+FFFD,
  * which findUsage never needs: it looks for the last `data:` line carrying "usage".
  */
-class ByteTail {
+export class ByteTail {
   private chunks: Uint8Array[] = [];
   private bytes = 0;
 
@@ -286,7 +286,7 @@ function hasErrorEvent(tail: string): boolean {
   return false;
 }
 
-function findUsage(tail: string): Record<string, unknown> | undefined {
+export function findUsage(tail: string): Record<string, unknown> | undefined {
   const i = tail.lastIndexOf('"usage"');
   if (i < 0) return undefined;
   const start = tail.lastIndexOf('data:', i);

@@ -6,6 +6,7 @@ import type { DoneAnswer } from '../../../src/pipeline/context.ts';
 import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
+import { answerBodyComesBack, looksLikeSse, StreamUsage } from './stream-usage.ts';
 import {
   continueRequestBody,
   continueRequestHeaders,
@@ -23,6 +24,8 @@ export interface ExchangeOptions {
   clearRouteCache: boolean;
   destinationHeader: string;
   rewritePath: boolean;
+  /** extproc.allow_mode_override: Envoy honours mode_override (stream-usage.ts). */
+  modeOverride?: boolean;
   logger: Logger;
   metrics: Metrics;
   /** The gRPC message limit (extproc.max_message_bytes): what the SSE rewriter may send in one reply. */
@@ -82,6 +85,12 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let generation: string | undefined;
   let generationHeaders: Record<string, string> | undefined;
   let sseRewrite: SseRewriter | undefined;
+  // Envoy's body modes for this stream, when it says them (protocol_config, in its first message).
+  let modes: { response_body_mode?: string } | undefined;
+  // The usage asked for on the client's behalf, taken out of the answer (stream-usage.ts).
+  let usage: StreamUsage | undefined;
+  let responseHeadersSeen = false;
+  let responseBodySeen = false;
 
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
   // Envoy closing the stream before the answer's end: the client left or the upstream reset.
@@ -124,7 +133,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const body = chunks[0] ?? new Uint8Array(0);
     let outcome: ChatOutcome;
     try {
-      outcome = await pipeline.chat({ headers: requestHeaders, body, signal });
+      const askUsage = answerBodyComesBack(modes?.response_body_mode, opts.modeOverride === true);
+      outcome = await pipeline.chat({ headers: requestHeaders, body, signal, askUsage });
     } catch (err) {
       // Fail open: the request goes on unchanged, exactly as Envoy's failure_mode_allow would do.
       opts.logger.error({ err: errorName(err) }, 'ext_proc: pipeline failed; request continues unchanged');
@@ -142,7 +152,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     count('forward');
     forwarded = outcome;
     return continueRequestBody({
-      header_mutation: headerMutation(forwardHeaders(outcome)),
+      // The answer of a stream whose usage was asked for must come back readable to be stripped.
+      header_mutation: headerMutation(forwardHeaders(outcome), outcome.stripUsage ? ['accept-encoding'] : []),
       body_mutation: { body: outcome.body },
       clear_route_cache: opts.clearRouteCache,
     });
@@ -188,6 +199,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
 
   function onResponseHeaders(msg: ProcessingRequest): ExchangeReply {
     const headers = decodeHeaders(msg.response_headers?.headers);
+    responseHeadersSeen = true;
     responseStatus = Number(headers[':status'] ?? 0);
     responseIsJson = (headers['content-type'] ?? '').includes('application/json');
     // action: flag (or a partial scan) on a generation route: said on the answer, as the gateway does.
@@ -219,38 +231,57 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
         },
       });
     }
+    // Asked for on the client's behalf: read and taken out, chunk by chunk (a compressed stream cannot be;
+    // accept-encoding was removed from the request so that the upstream does not compress it).
+    if (forwarded.stripUsage && sse && plain && !msg.response_headers?.end_of_stream) usage = new StreamUsage();
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
     const add = ok ? forwarded.responseHeaders : { 'x-request-id': forwarded.requestId };
     // Rewritten events change the body's length, so a declared one would be wrong.
-    const res = continueResponseHeaders(headerMutation(add, sseRewrite?.rewrites ? ['content-length'] : []));
-    if (sseRewrite) res.mode_override = { response_body_mode: 'STREAMED' };
+    const res = continueResponseHeaders(headerMutation(add, sseRewrite?.rewrites || usage ? ['content-length'] : []));
+    if (sseRewrite || usage) res.mode_override = { response_body_mode: 'STREAMED' };
     else if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
     if (msg.response_headers?.end_of_stream) forwarded.meter?.end();
-    else if (!sseRewrite && !wantsBody) forwarded.meter?.unseen();
+    else if (!sseRewrite && !wantsBody && !usage) forwarded.meter?.unseen();
     return res;
   }
 
   async function onResponseBody(msg: ProcessingRequest): Promise<ExchangeReply> {
     const part = msg.response_body?.body;
-    if (sseRewrite) {
+    const first = !responseBodySeen;
+    responseBodySeen = true;
+    // Response headers not sent to us (response_header_mode SKIP) but the body is: usage was asked for.
+    if (first && forwarded?.stripUsage && !responseHeadersSeen && looksLikeSse(part)) usage = new StreamUsage();
+    if (sseRewrite || usage) {
       const end = msg.response_body?.end_of_stream === true;
       forwarded?.meter?.firstChunk();
-      const out = sseRewrite.push(part, end);
-      // Envoy sends end_of_stream only when the upstream's answer ended cleanly: a cut one never gets
-      // here, and the cache's store tap refuses an answer without finish_reason or [DONE]. The taps
-      // are not awaited (as on the gateway): the client's last bytes do not wait for a cache publish.
-      if (end) {
-        const { events, completion, oversized } = sseRewrite.answer();
-        forwarded?.meter?.end(completion?.usage);
-        if (completion) void runDoneTaps({ status: responseStatus, completion, sse: events });
-        else if (oversized) void runDoneTaps({ status: responseStatus, completion: {}, oversized });
+      usage?.read(part);
+      // The bytes to send in place of this chunk; undefined: it goes on as it came.
+      let out: Uint8Array | undefined;
+      let answered: unknown;
+      if (sseRewrite) {
+        const r = sseRewrite.push(part, end);
+        out = r === undefined ? undefined : typeof r === 'string' ? encoder.encode(r) : r;
+        // Envoy sends end_of_stream only when the upstream's answer ended cleanly: a cut one never gets
+        // here, and the cache's store tap refuses an answer without finish_reason or [DONE]. The taps
+        // are not awaited (as on the gateway): the client's last bytes do not wait for a cache publish.
+        if (end) {
+          const { events, completion, oversized } = sseRewrite.answer();
+          answered = completion?.usage;
+          if (completion) void runDoneTaps({ status: responseStatus, completion, sse: events });
+          else if (oversized) void runDoneTaps({ status: responseStatus, completion: {}, oversized });
+        }
+      }
+      if (end) forwarded?.meter?.end(answered ?? usage?.usage());
+      if (usage) {
+        const sent = out ?? part ?? new Uint8Array(0);
+        const kept = usage.strip(sent, end);
+        if (kept !== sent) out = kept;
       }
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
       if (out === undefined) return continueResponseBody();
-      if (typeof out !== 'string') return continueResponseBody({ body_mutation: { body: out } });
-      return continueResponseBody({ body_mutation: out ? { body: encoder.encode(out) } : { clear_body: true } });
+      return continueResponseBody({ body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
     }
     if (!forwarded || !responseIsJson || responseStatus !== 200) return continueResponseBody();
     if (!msg.response_body?.end_of_stream) return continueResponseBody();
@@ -286,6 +317,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   return async function onMessage(msg: ProcessingRequest): Promise<ExchangeReply> {
     // Observability mode: Envoy ignores answers, so send none.
     if (msg.observability_mode) return undefined;
+    if (!modes && msg.protocol_config) modes = msg.protocol_config;
     switch (msg.request) {
       case 'request_headers':
         return onRequestHeaders(msg);

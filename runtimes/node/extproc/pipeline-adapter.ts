@@ -4,7 +4,8 @@
 import type { AppDeps } from '../../../src/deps.ts';
 import { requestIdFrom } from '../../../src/api/openai.ts';
 import { errorBody, GatewayError } from '../../../src/pipeline/errors.ts';
-import { buildContext, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
+import { buildContext, includeUsage, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
+import { askUsage } from '../../../src/upstream/usage-strip.ts';
 import { runRequestPipeline } from '../../../src/pipeline/run.ts';
 import { EndpointPool } from '../../../src/upstream/pool.ts';
 import { modelsResponse } from './models.ts';
@@ -79,9 +80,13 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       }
       const candidate = pool.candidates(result.model)[0];
       const endpoint = candidate?.hostPort;
+      // As the gateway (forward.ts): vLLM sends a stream's usage only when asked, and the token and
+      // cost metrics need it; asked only when the answer comes back to be stripped (input.askUsage).
+      const stripUsage = input.askUsage === true && ctx.stream && ctx.body.stream === true && !includeUsage(ctx.body);
       return {
         kind: 'forward',
-        body: encoder.encode(result.body),
+        body: encoder.encode(stripUsage ? askUsage(result.body, ctx.body) : result.body),
+        stripUsage,
         model: result.model,
         endpoint,
         requestId: ctx.requestId,

@@ -9,6 +9,11 @@ export interface ChatInput {
   /** The buffered request body, exactly as the client sent it. */
   body: Uint8Array;
   signal?: AbortSignal;
+  /**
+   * The answer's body will come back to ext_proc (stream-usage.ts): a streaming client that did not
+   * ask for usage may have it asked for upstream, to be taken out of its stream again.
+   */
+  askUsage?: boolean;
 }
 
 export type ChatOutcome =
@@ -32,6 +37,8 @@ export type ChatOutcome =
       meter?: AnswerMeter;
       /** traceparent / tracestate naming the upstream span, set on the forwarded request (empty without tracing). */
       traceHeaders?: Record<string, string>;
+      /** `body` asks for the stream's usage the client did not ask for: take it out of the answer. */
+      stripUsage?: boolean;
     }
   /** Not a chat body we can read (bad JSON, no messages): let Envoy pass it on untouched (fail-open). */
   | { kind: 'pass'; reason: string };

@@ -52,6 +52,7 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
           clearRouteCache: effectiveClearRouteCache(deps.config),
           destinationHeader: s.destination_endpoint_header,
           rewritePath: s.rewrite_path,
+          modeOverride: s.allow_mode_override,
           logger: deps.logger,
           metrics: deps.metrics,
           waitUntil: deps.waitUntil,

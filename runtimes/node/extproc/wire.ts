@@ -40,7 +40,11 @@ export interface ProcessingRequest {
   request_trailers?: { trailers?: HeaderMap | null } | null;
   response_trailers?: { trailers?: HeaderMap | null } | null;
   observability_mode?: boolean;
+  /** Envoy >= 1.34, first message of a stream: the filter's body modes (per-route overrides applied). */
+  protocol_config?: { request_body_mode?: BodyMode; response_body_mode?: BodyMode; send_body_without_waiting_for_header_response?: boolean } | null;
 }
+
+export type BodyMode = 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL' | 'FULL_DUPLEX_STREAMED' | 'GRPC';
 
 export type AppendAction = 'APPEND_IF_EXISTS_OR_ADD' | 'ADD_IF_ABSENT' | 'OVERWRITE_IF_EXISTS_OR_ADD' | 'OVERWRITE_IF_EXISTS';
 
@@ -71,8 +75,8 @@ export interface ImmediateResponseMsg {
 export interface ProcessingMode {
   request_header_mode?: 'DEFAULT' | 'SEND' | 'SKIP';
   response_header_mode?: 'DEFAULT' | 'SEND' | 'SKIP';
-  request_body_mode?: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL' | 'FULL_DUPLEX_STREAMED' | 'GRPC';
-  response_body_mode?: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL' | 'FULL_DUPLEX_STREAMED' | 'GRPC';
+  request_body_mode?: BodyMode;
+  response_body_mode?: BodyMode;
 }
 
 export interface ProcessingResponse {

@@ -28,6 +28,13 @@ export const extprocSection = z
     destination_endpoint_header: z.string().min(1).default('x-gateway-destination-endpoint'),
     /** Also rewrite `:path` to /v1/chat/completions (the reference does this for aliases). */
     rewrite_path: yamlBool().default(false),
+    /**
+     * Envoy's filter has `allow_mode_override: true` (and sends response headers): ext_proc may then ask
+     * for a streamed answer's body (STREAMED) whatever the configured response_body_mode. Used to ask a
+     * streaming client's upstream for the usage chunk it then takes out of the client's stream. Without
+     * it that is asked only when Envoy (>= 1.34) says its response_body_mode is STREAMED or BUFFERED.
+     */
+    allow_mode_override: yamlBool().default(false),
   })
   .strict();
 

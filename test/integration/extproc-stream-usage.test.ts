@@ -1,0 +1,201 @@
+// Behind Envoy, a streamed chat request whose client did not ask for usage: ext_proc asks the upstream
+// for it (stream_options.include_usage) when the answer's body will come back to it, counts the tokens,
+// and takes the usage out of what the client gets, as the HTTP gateway does (src/upstream/usage-strip.ts).
+// When the body will not come back (Envoy's response_body_mode NONE and no declared mode override) it
+// does not ask: the client must never see a chunk it did not ask for. Real gRPC (Envoy played by a
+// grpc-js client), real pipeline.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { completionChunks } from '../../src/mock/answers.ts';
+import { captureLogger, EMPTY_CLASSIFIERS, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
+import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+
+const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'accept-encoding': 'gzip' };
+const dec = new TextDecoder();
+
+/** Envoy >= 1.34 says its body modes in the first message of each stream (ProcessingRequest.protocol_config). */
+function withModes(msg: Msg, response: string, request = 'BUFFERED'): Msg {
+  return { ...msg, protocol_config: { request_body_mode: request, response_body_mode: response } };
+}
+
+/** The SSE events of a vLLM answer (usage chunk included), as bytes cut every `cut` bytes. */
+function upstreamAnswer(cut: number): { text: string; parts: string[]; usage: { prompt_tokens: number; completion_tokens: number } } {
+  const text = completionChunks('c1', 'qwen3', 1, 9, true).map((p) => `data: ${p}\n\n`).join('');
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += cut) parts.push(text.slice(i, i + cut));
+  const usage = JSON.parse(text.split('\n\n').at(-3)!.slice(6)).usage;
+  return { text, parts, usage };
+}
+
+/** What the client gets of one response_body answer: the chunk as it came, its replacement, or nothing. */
+function clientBytes(sent: string, reply: Msg): string {
+  const m = reply.response_body?.response?.body_mutation;
+  if (!m) return sent;
+  if (m.clear_body) return '';
+  return m.body ? dec.decode(m.body) : sent;
+}
+
+async function forwardedBody(s: EnvoyStream, headers: Msg, body: object): Promise<{ json: Record<string, any>; reply: Msg }> {
+  await s.send(headers);
+  const reply = await s.send(requestBody(JSON.stringify(body)));
+  const m = reply.request_body.response.body_mutation;
+  return { json: JSON.parse(m ? dec.decode(m.body) : JSON.stringify(body)), reply };
+}
+
+function setup(extproc: Record<string, unknown>, extra: Record<string, unknown> = {}, packs = false) {
+  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
+  beforeAll(async () => {
+    const config = testConfig({ extproc, ...extra });
+    h.logs = captureLogger();
+    h.metrics = createMetrics({ config });
+    Object.assign(h, await startRealExtProc(config, { classifiers: packs ? await realClassifiers() : EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
+  }, 60_000);
+  afterAll(() => h.close?.());
+  return h;
+}
+
+const ask = (id: string, extra: Record<string, unknown> = {}) => ({ model: 'qwen3', stream: true, messages: [{ role: 'user', content: `Name three rivers ${id}` }], ...extra });
+
+describe('ext_proc asks for a stream\'s usage when Envoy will send the answer back (protocol_config)', () => {
+  const h = setup({});
+
+  it('STREAMED: include_usage asked upstream, accept-encoding dropped, the usage chunk taken out of the client\'s stream, tokens counted', async () => {
+    const s = h.envoy.open();
+    const { json, reply } = await forwardedBody(s, withModes(requestHeaders({ ...CHAT, 'x-request-id': 'u-streamed' }), 'BUFFERED'), ask('a'));
+    expect(json.stream_options).toEqual({ include_usage: true });
+    // The answer must come back readable (uncompressed) for its usage to be taken out.
+    expect(reply.request_body.response.header_mutation.remove_headers).toContain('accept-encoding');
+    const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream; charset=utf-8', 'content-length': '999' }));
+    expect(rh.mode_override?.response_body_mode).toBe('STREAMED');
+    expect(rh.response_headers.response.header_mutation.remove_headers).toContain('content-length');
+    const { text, parts, usage } = upstreamAnswer(13);
+    let client = '';
+    for (const [i, p] of parts.entries()) client += clientBytes(p, await s.send(responseBody(p, i === parts.length - 1)));
+    s.end();
+    // Exactly the stream the client would have had without include_usage.
+    expect(client).toBe(completionChunks('c1', 'qwen3', 1, 9, false).map((p) => `data: ${p}\n\n`).join(''));
+    expect(client).not.toContain('usage');
+    expect(text).toContain('"usage"');
+    expect(h.metrics.value('llm_model_prompt_tokens_total', { model: 'qwen3' })).toBe(usage.prompt_tokens);
+    expect(h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' })).toBe(usage.completion_tokens);
+    const line = h.logs.lines.find((l) => l.msg === 'request' && l.obj.request_id === 'u-streamed');
+    expect(line?.obj.tokens).toEqual({ prompt: usage.prompt_tokens, completion: usage.completion_tokens, total: usage.prompt_tokens + usage.completion_tokens });
+  });
+
+  it('BUFFERED (the override not honoured): the whole stream in one message, the usage chunk out of it', async () => {
+    const s = h.envoy.open();
+    const before = h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' }) ?? 0;
+    const { json } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'BUFFERED'), ask('b', { stream_options: { include_usage: false } }));
+    expect(json.stream_options).toEqual({ include_usage: true });
+    await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    const { text, usage } = upstreamAnswer(1 << 20);
+    const client = clientBytes(text, await s.send(responseBody(text, true)));
+    s.end();
+    expect(client).toBe(completionChunks('c1', 'qwen3', 1, 9, false).map((p) => `data: ${p}\n\n`).join(''));
+    expect(h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' })).toBe(before + usage.completion_tokens);
+  });
+
+  it('response headers skipped (response_header_mode SKIP): the body still comes, and is still stripped', async () => {
+    const s = h.envoy.open();
+    const { json } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'STREAMED'), ask('c'));
+    expect(json.stream_options).toEqual({ include_usage: true });
+    const { parts } = upstreamAnswer(40);
+    let client = '';
+    for (const [i, p] of parts.entries()) client += clientBytes(p, await s.send(responseBody(p, i === parts.length - 1)));
+    s.end();
+    expect(client).toBe(completionChunks('c1', 'qwen3', 1, 9, false).map((p) => `data: ${p}\n\n`).join(''));
+  });
+
+  it('a client that asked for usage gets its stream untouched', async () => {
+    const s = h.envoy.open();
+    const body = ask('d', { stream_options: { include_usage: true } });
+    const { json, reply } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'BUFFERED'), body);
+    expect(json.stream_options).toEqual({ include_usage: true });
+    expect(reply.request_body.response.header_mutation.remove_headers ?? []).not.toContain('accept-encoding');
+    await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    const { text } = upstreamAnswer(1 << 20);
+    expect(clientBytes(text, await s.send(responseBody(text, true)))).toBe(text);
+    s.end();
+  });
+
+  it('response_body_mode NONE and no declared override: nothing asked, the stream goes by unseen', async () => {
+    const s = h.envoy.open();
+    const body = ask('e');
+    const { json } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'NONE'), body);
+    expect(json).not.toHaveProperty('stream_options');
+    const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    expect(rh.mode_override?.response_body_mode).toBe('NONE');
+    s.end();
+  });
+
+  it('an Envoy that does not say its modes (before 1.34), no declared override: nothing asked', async () => {
+    const s = h.envoy.open();
+    const { json } = await forwardedBody(s, requestHeaders(CHAT), ask('f'));
+    expect(json).not.toHaveProperty('stream_options');
+    s.end();
+  });
+
+  it('a non-streamed request is not touched', async () => {
+    const s = h.envoy.open();
+    const { json } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'BUFFERED'), ask('g', { stream: false }));
+    expect(json).not.toHaveProperty('stream_options');
+    s.end();
+  });
+});
+
+describe('extproc.allow_mode_override: true (Envoy\'s allow_mode_override, as in k8s/overlays/sidecar)', () => {
+  const h = setup({ allow_mode_override: true });
+
+  it('asks even when Envoy does not say its modes, and overrides the response body to STREAMED', async () => {
+    const s = h.envoy.open();
+    const { json } = await forwardedBody(s, requestHeaders(CHAT), ask('h'));
+    expect(json.stream_options).toEqual({ include_usage: true });
+    const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    expect(rh.mode_override?.response_body_mode).toBe('STREAMED');
+    const { parts, usage } = upstreamAnswer(7);
+    let client = '';
+    for (const [i, p] of parts.entries()) client += clientBytes(p, await s.send(responseBody(p, i === parts.length - 1)));
+    s.end();
+    expect(client).toBe(completionChunks('c1', 'qwen3', 1, 9, false).map((p) => `data: ${p}\n\n`).join(''));
+    expect(h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' })).toBe(usage.completion_tokens);
+  });
+
+  it('an upstream error answer (JSON) passes as it came', async () => {
+    const s = h.envoy.open();
+    await forwardedBody(s, requestHeaders(CHAT), ask('i'));
+    const rh = await s.send(responseHeaders({ ':status': '503', 'content-type': 'application/json' }));
+    expect(rh.mode_override?.response_body_mode).toBe('NONE');
+    expect(setHeaders(rh.response_headers.response.header_mutation)['x-request-id']).toBeTruthy();
+    s.end();
+  });
+});
+
+describe.skipIf(!packsAvailable())('with the semantic cache recording the stream (a tap reads it)', () => {
+  const h = setup({}, { semantic_cache: { enabled: true, backend_type: 'memory' } }, true);
+
+  it('the recorded answer keeps the usage (a later client that asks gets it), this client does not see it', async () => {
+    const s = h.envoy.open();
+    const { json } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'BUFFERED'), ask('j'));
+    expect(json.stream_options).toEqual({ include_usage: true });
+    const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    expect(rh.mode_override?.response_body_mode).toBe('STREAMED');
+    const { parts } = upstreamAnswer(11);
+    let client = '';
+    for (const [i, p] of parts.entries()) client += clientBytes(p, await s.send(responseBody(p, i === parts.length - 1)));
+    s.end();
+    expect(client).toBe(completionChunks('c1', 'qwen3', 1, 9, false).map((p) => `data: ${p}\n\n`).join(''));
+    // The store runs after the last chunk's answer; the same question again is then a hit.
+    await new Promise((r) => setTimeout(r, 100));
+    const replay = async (extra: Record<string, unknown>) => {
+      const again = h.envoy.open();
+      await again.send(withModes(requestHeaders(CHAT), 'BUFFERED'));
+      const hit = await again.send(requestBody(JSON.stringify(ask('j', extra))));
+      again.end();
+      expect(hit.response).toBe('immediate_response');
+      return dec.decode(hit.immediate_response.body);
+    };
+    expect(await replay({ stream_options: { include_usage: true } })).toContain('"usage"');
+    expect(await replay({})).not.toContain('"usage"');
+  });
+});
