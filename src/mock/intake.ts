@@ -8,6 +8,8 @@ export interface MockRequestRecord {
   path: string;
   headers: Record<string, string>;
   body: Record<string, unknown>;
+  /** The body's text as received (what `body` cannot show: an integer beyond 2^53, key order, spacing). */
+  raw: string;
   model: string;
   stream: boolean;
   /** Set when the reader went away before the answer was complete (the gateway cancelled), during x-mock-delay-ms included. */
@@ -56,14 +58,16 @@ export async function intake(req: Request, requests: MockRequestRecord[], option
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => (headers[k] = v));
   let body: Record<string, unknown>;
+  let raw = '';
   try {
-    body = (await req.json()) as Record<string, unknown>;
+    raw = await req.text();
+    body = JSON.parse(raw) as Record<string, unknown>;
   } catch {
     return json({ error: { message: 'Invalid JSON body', type: 'BadRequestError', code: 400 } }, { status: 400 });
   }
   const model = String(body.model ?? '');
   const stream = body.stream === true;
-  const record: MockRequestRecord = { path: new URL(req.url).pathname, headers, body, model, stream };
+  const record: MockRequestRecord = { path: new URL(req.url).pathname, headers, body, raw, model, stream };
   requests.push(record);
   if (requests.length > (options.keep ?? 1000)) requests.shift();
 

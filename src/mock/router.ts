@@ -7,6 +7,8 @@
 //   x-mock-chunk-delay-ms: wait between SSE chunks
 //   x-mock-status: answer with this HTTP status and an error body
 //   x-mock-drop: "mid" ends the SSE stream abruptly after the first chunks
+//   x-mock-echo: "body" answers (JSON) with the request body's text as the message content, so a
+//     test on another runtime (workerd) sees exactly what reached the upstream
 //     ("connect", closing the socket before any byte, is handled by the Node server wrapper).
 import { Router, json } from 'itty-router';
 import { completionChunks, completionJson, countPromptTokens } from './answers.ts';
@@ -42,7 +44,9 @@ export function createMockRouter(options: MockOptions = {}): MockRouter {
     const promptTokens = countPromptTokens(body.messages);
     if (!stream) {
       record.completed = true;
-      return json(completionJson(id, model, created, promptTokens), { headers: idHeader });
+      const answer = completionJson(id, model, created, promptTokens);
+      if (req.headers.get('x-mock-echo') === 'body') answer.choices[0]!.message.content = record.raw;
+      return json(answer, { headers: idHeader });
     }
     const includeUsage = Boolean((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage);
     return sseAnswer(req, completionChunks(id, model, created, promptTokens, includeUsage), record, options, idHeader);

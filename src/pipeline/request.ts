@@ -2,13 +2,14 @@
 import type { ChatBody, ChatMessage, PipelineContext } from './context.ts';
 import { badRequest, GatewayError } from './errors.ts';
 import { extractTexts } from './texts.ts';
+import { markUnsafeIntegers, restoreExactIntegers } from './exact-integers.ts';
 import type { CancelSignal } from '../upstream/types.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-// Only a text with a 16-digit run or a 3-digit exponent can hold a number that does not survive
-// JSON.parse -> JSON.stringify (1e400 becomes null, 9007199254740993 becomes ...992); others skip the walk.
-const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{3}/;
+// Only a text with a 3-digit exponent can hold a number that JSON.parse makes non-finite (1e400);
+// others skip the walk.
+const MAYBE_INFINITE = /[eE]\+?\d{3}/;
 
 /**
  * Deepest nesting of arrays and objects accepted. JSON.parse reads any depth, but the body is
@@ -24,19 +25,22 @@ export function parseJsonBody(text: string): unknown {
   } catch {
     throw new GatewayError(400, 'We could not parse the JSON body of your request.', 'invalid_request_error', 'invalid_json');
   }
+  // Integers beyond 2^53 (a 64-bit seed) are kept as written: parsed again with their literals marked.
+  const kept = markUnsafeIntegers(text);
+  if (kept) value = JSON.parse(kept.text);
   // Each level takes two characters, so only a text this long can be too deep.
   if (text.length > 2 * MAX_JSON_DEPTH && depthExceeds(value, MAX_JSON_DEPTH)) {
     throw badRequest(`The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`, 'nested_too_deep');
   }
-  if (MAYBE_INEXACT.test(text)) {
-    const at = inexactNumberAt(value);
+  if (MAYBE_INFINITE.test(text)) {
+    const at = infiniteNumberAt(value);
     if (at !== undefined) {
-      // The forwarded body is re-serialised: refuse rather than send the upstream a different number.
+      // Python's json reads inf where JSON.stringify writes null: refuse rather than forward another value.
       const param = /^\w{1,64}$/.test(at) ? at : null;
-      throw badRequest(`Invalid number${param ? ` for '${param}'` : ''}: it is outside the range that can be forwarded exactly (finite, integers within 2^53).`, 'invalid_number', param);
+      throw badRequest(`Invalid number${param ? ` for '${param}'` : ''}: it is outside the range of a double (finite numbers only).`, 'invalid_number', param);
     }
   }
-  return value;
+  return kept ? restoreExactIntegers(value, kept) : value;
 }
 
 /** Whether arrays/objects nest deeper than `max`; iterative, so any depth is measured safely. */
@@ -51,12 +55,12 @@ function depthExceeds(root: unknown, max: number): boolean {
   return false;
 }
 
-/** The top-level key (or '' for the root) under which a non-finite number or an unsafe integer sits. */
-function inexactNumberAt(v: unknown, top = ''): string | undefined {
-  if (typeof v === 'number') return !Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v) && Math.abs(v) < 1e21) ? top : undefined;
+/** The top-level key (or '' for the root) under which a non-finite number sits. */
+function infiniteNumberAt(v: unknown, top = ''): string | undefined {
+  if (typeof v === 'number') return !Number.isFinite(v) ? top : undefined;
   if (v === null || typeof v !== 'object') return undefined;
   for (const [k, x] of Object.entries(v)) {
-    const at = inexactNumberAt(x, top || (Array.isArray(v) ? '' : k));
+    const at = infiniteNumberAt(x, top || (Array.isArray(v) ? '' : k));
     if (at !== undefined) return at;
   }
   return undefined;

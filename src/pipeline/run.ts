@@ -11,6 +11,7 @@ import { routeStage } from './route.ts';
 import { rewriteStage } from './rewrite.ts';
 import { modelLabel } from './categories.ts';
 import { headerText } from '../upstream/headers.ts';
+import { serialiseBody } from './exact-integers.ts';
 
 export type PipelineResult =
   | { kind: 'respond'; response: ImmediateResponse }
@@ -61,7 +62,7 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
   const model = modelLabel(deps.config, d.model);
   deps.metrics.inc('llm_model_requests_total', { model });
   deps.metrics.inc('llm_routing_reason_codes_total', { reason_code: d.reasonCode, model });
-  return { kind: 'forward', model: d.model, body: JSON.stringify(ctx.body), upstreamHeaders: upstreamHeaders(deps, ctx) };
+  return { kind: 'forward', model: d.model, body: serialiseBody(ctx.body), upstreamHeaders: upstreamHeaders(deps, ctx) };
 }
 
 function respond(deps: AppDeps, ctx: PipelineContext, response: ImmediateResponse): PipelineResult {
