@@ -47,8 +47,8 @@ function statedDefault(paren: string): { value: unknown } | 'none' {
 
 describe('README Config reference', () => {
   it('every dotted config key the README names is a key of the schema', () => {
-    // The tracing bullet lists span attributes (`routing.original_model`), not config keys.
-    const named = ticks(README.replace(/^- \*\*Tracing\*\*[\s\S]*?(?=^- \*\*)/m, ''))
+    // The tracing bullets list span attributes (`routing.original_model`, `tools.*`), not config keys.
+    const named = ticks(README.replace(/^- (\*\*Tracing\*\*|Tracing:)[\s\S]*?(?=^- )/gm, ''))
       .map(keyPath)
       .filter((t) => t.includes('.') && TOP.includes(t.split(/[.[]/)[0]!));
     expect(named.length).toBeGreaterThan(30);
