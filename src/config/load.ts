@@ -6,6 +6,7 @@ import { unknownKeys } from './unknown-keys.ts';
 import { crossCheck } from './cross-check.ts';
 import { adaptReferenceValues, applyReferenceFallbacks } from './reference-fallbacks.ts';
 import { laterShapeHint } from './shape-hints.ts';
+import { referenceOnlyWarnings } from './reference-only-keys.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -50,7 +51,12 @@ export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
   if (problems.errors.length) {
     throw new ConfigError(`${source} is invalid:\n  ${problems.errors.join('\n  ')}`, problems.errors);
   }
-  const warnings = [...unknownKeys(configSchema, raw).map((k) => `${k}: unknown key (ignored)`), ...adapted.warnings, ...problems.warnings];
+  const warnings = [
+    ...unknownKeys(configSchema, raw).map((k) => `${k}: unknown key (ignored)`),
+    ...referenceOnlyWarnings(raw as Record<string, unknown>),
+    ...adapted.warnings,
+    ...problems.warnings,
+  ];
   return { config: parsed.data, warnings };
 }
 
