@@ -62,6 +62,10 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         const res = await fetchFn(new Request(url, { method: r.method, headers, body: r.body as BodyInit | undefined, signal: ctl.signal }));
         const out: Record<string, string> = {};
         res.headers.forEach((v, k) => { out[k] = v; });
+        // workerd's forEach gives each set-cookie on its own, so the record kept only the last: joined
+        // with ', ' as on Node (undici's parse), the upstream's cookies (load-balancer stickiness) all reach the client.
+        const cookies = res.headers.getSetCookie();
+        if (cookies.length > 1) out['set-cookie'] = cookies.join(', ');
         const body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
         return {
           status: res.status,

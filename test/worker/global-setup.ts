@@ -11,6 +11,7 @@ import { loadDefaultConfig } from '../../src/config/index.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
 import { startBigUpstream } from './big-upstream.ts';
+import { startParity } from './parity-upstream.ts';
 import type { Logger } from '../../src/observability/types.ts';
 
 export interface NodeClassification {
@@ -26,6 +27,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     mockUrl: string;
     bigUrl: string;
+    /** The parity tests' YAML (parity-upstream.ts), the Node gateway serving it, its stalling upstream. */
+    parityYaml: string;
+    nodeUrl: string;
+    stallUrl: string;
     nodeDomain: NodeClassification[];
     nodeDomainMsPerRequest: number;
   }
@@ -62,10 +67,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('mockUrl', mock.url);
   const big = await startBigUpstream();
   project.provide('bigUrl', big.url);
+  const parity = await startParity();
+  project.provide('parityYaml', parity.yaml);
+  project.provide('nodeUrl', parity.nodeUrl);
+  project.provide('stallUrl', parity.stallUrl);
   const { rows, msPerRequest } = await nodeClassifications();
   project.provide('nodeDomain', rows);
   project.provide('nodeDomainMsPerRequest', msPerRequest);
   return async () => {
+    await parity.close();
     await big.close();
     await mock.close();
   };

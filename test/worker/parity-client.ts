@@ -1,0 +1,108 @@
+// Drives the Node gateway (global-setup.ts, a real socket) and the Worker (its fetch handler in
+// workerd) with the same request and the same YAML (parity-upstream.ts), and reduces each answer to
+// what an operator compares: status, the headers (x-vsr-* and the upstream's passed on), whether
+// x-request-id is set, and the body without its per-request parts (ids, timestamps, timings).
+import { env, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { inject } from 'vitest';
+import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
+
+// SEMROUTE_UPSTREAM '' keeps the YAML's endpoints (the mock and the stall upstream), as on Node.
+export const parityEnv: WorkerEnv = { ...(env as unknown as WorkerEnv), SEMROUTE_CONFIG: inject('parityYaml'), SEMROUTE_UPSTREAM: '' };
+
+export interface Req {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface Seen {
+  status: number;
+  /** Every header but the ones each side computes for itself (date, framing, the request id's value). */
+  headers: Record<string, string>;
+  requestId: string | null;
+  body: unknown;
+}
+
+// Framing (content-length: workerd sets it on the wire, not on the Response) and per-answer values.
+const OWN = new Set(['date', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'x-request-id']);
+
+// Per-answer values, and what names the runtime itself (the packs' engine and provider).
+const SCRUBBED = new Set(['id', 'created', 'request_id', 'processing_time_ms', 'latency_ms', 'timestamp', 'uptime_seconds', 'engine', 'provider']);
+
+/** The body with its per-request parts replaced, JSON or SSE (each event's JSON). */
+export function normalize(text: string, type: string): unknown {
+  const scrub = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(scrub);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = SCRUBBED.has(k) ? '*' : scrub(x);
+    return out;
+  };
+  const parse = (s: string) => {
+    try {
+      return scrub(JSON.parse(s));
+    } catch {
+      return s;
+    }
+  };
+  if (type.includes('text/event-stream')) return text.split('\n\n').filter(Boolean).map((e) => parse(e.replace(/^data: /, '')));
+  return parse(text);
+}
+
+async function seen(res: Response): Promise<Seen> {
+  const headers: Record<string, string> = {};
+  res.headers.forEach((v, k) => {
+    // Both sides' repeated headers joined the same way (workerd iterates each set-cookie on its own).
+    if (!OWN.has(k)) headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
+  });
+  const type = res.headers.get('content-type') ?? '';
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    // An answer cut after its head (Node resets the socket, the Worker errors the stream).
+    text = '(cut)';
+  }
+  return { status: res.status, headers, requestId: res.headers.get('x-request-id'), body: normalize(text, type) };
+}
+
+const init = (r: Req): RequestInit => ({ method: r.method ?? (r.body === undefined ? 'GET' : 'POST'), headers: r.headers, body: r.body });
+
+export async function onNode(r: Req): Promise<Seen> {
+  return seen(await fetch(`${inject('nodeUrl')}${r.path}`, init(r)));
+}
+
+/** Through the Worker's fetch handler; waits for its waitUntil work (cache stores) as a deployment would. */
+export async function onWorker(r: Req, e: WorkerEnv = parityEnv): Promise<Seen> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`https://semroute.test${r.path}`, init(r)), e, ctx);
+  const out = await seen(res);
+  await waitOnExecutionContext(ctx);
+  return out;
+}
+
+export const chatReq = (body: Record<string, unknown>, headers: Record<string, string> = {}): Req => ({
+  path: '/v1/chat/completions',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+/** Where two answers differ (numbers within 1e-5: float32 WASM vs the CPU provider), as 'path: a != b' lines. */
+export function differences(a: unknown, b: unknown, path = ''): string[] {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-5 ? [] : [`${path}: ${a} != ${b}`];
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) => differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${path}: ${JSON.stringify(a)?.slice(0, 300)} != ${JSON.stringify(b)?.slice(0, 300)}`];
+}
+
+/** The same request on both; the answers' differences (the request id: present on both, a given one kept). */
+export async function compare(r: Req): Promise<{ node: Seen; worker: Seen; diff: string[] }> {
+  const node = await onNode(r);
+  const worker = await onWorker(r);
+  const given = r.headers?.['x-request-id'];
+  const id = (s: Seen) => (s.requestId === null ? null : given && s.requestId === given ? given : s.requestId ? 'set' : null);
+  return { node, worker, diff: differences({ ...node, requestId: id(node) }, { ...worker, requestId: id(worker) }) };
+}

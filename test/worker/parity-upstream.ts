@@ -1,0 +1,110 @@
+// Node side of the Node-vs-Worker parity tests (started by global-setup.ts): an upstream that stalls,
+// and a Node gateway on a real socket with the same YAML the Worker side runs (parityYaml), so both
+// runtimes are driven with the same requests against the same upstreams.
+//   model stall-head   never sends a response head (upstream.timeout_ms: 504)
+//   model stall-body   sends the head and the start of the answer (JSON or one SSE event), then nothing
+//   GET /closed/<x-stall-id>  whether that request's socket has closed (the gateway gave it up)
+//   GET /node-logs            the Node gateway's log lines so far (JSON array of objects)
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { createApp } from '../../src/app.ts';
+import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
+import { loadConfigText } from '../../src/config/index.ts';
+import { buildNodeDeps } from '../../runtimes/node/deps.ts';
+import { createNodeLogger } from '../../runtimes/node/logger.ts';
+import { serveFetch } from '../../runtimes/node/serve.ts';
+import { startMockServer } from '../../runtimes/node/mock-server.ts';
+import { DEFAULT_MOCK_MODELS } from '../../src/mock/intake.ts';
+
+export const STALL_CHUNK = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"stall-body","choices":[{"index":0,"delta":{"content":"first "}}]}\n\n';
+
+/**
+ * The default config with what the parity tests need: short upstream timeouts, a small body limit,
+ * the in-memory semantic cache, the stall models on the stall upstream, and a model whose PII policy
+ * denies e-mail addresses with nowhere else to go (the PII block).
+ */
+export function parityYaml(mockPort: number, stallPort: number): string {
+  const doc = parseYaml(DEFAULT_CONFIG_YAML) as Record<string, any>;
+  doc.vllm_endpoints = [
+    { name: 'production-stack', address: '127.0.0.1', port: mockPort, weight: 1 },
+    { name: 'stall', address: '127.0.0.1', port: stallPort, weight: 1 },
+  ];
+  const onStall = { reasoning_family: 'qwen3', preferred_endpoints: ['stall'], pii_policy: { allow_by_default: true } };
+  doc.model_config = {
+    ...doc.model_config,
+    'stall-head': onStall,
+    'stall-body': onStall,
+    'stall-silent': onStall,
+    'gzip-body': onStall,
+    'err-500': onStall,
+    'odd-headers': onStall,
+    'pii-strict': { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'block' } },
+  };
+  doc.default_model = 'pii-strict';
+  doc.upstream = { ...doc.upstream, timeout_ms: 1500, idle_timeout_ms: 1000 };
+  doc.server = { ...doc.server, max_body_bytes: 65536 };
+  doc.semantic_cache = { ...doc.semantic_cache, enabled: true, backend_type: 'memory' };
+  return stringifyYaml(doc);
+}
+
+export async function startParity(): Promise<{ yaml: string; stallUrl: string; nodeUrl: string; close(): Promise<void> }> {
+  // Its own mock router, which also serves the default model (pii-strict) the PII block needs.
+  const mock = await startMockServer({ options: { models: [...DEFAULT_MOCK_MODELS, 'pii-strict'] } });
+  const closed = new Map<string, boolean>();
+  const logs: unknown[] = [];
+  const server = http.createServer((req, res) => {
+    const idMatch = /^\/closed\/(.+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && idMatch) return void res.end(String(closed.get(idMatch[1]!) ?? 'unknown'));
+    if (req.method === 'GET' && req.url === '/node-logs') return void res.end(JSON.stringify(logs));
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}') as { model?: string; stream?: boolean };
+      const id = String(req.headers['x-stall-id'] ?? '');
+      if (id) closed.set(id, false);
+      res.on('close', () => id && closed.set(id, true));
+      if (body.model === 'stall-head') return;
+      if (body.model === 'stall-silent') return void res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' }).flushHeaders();
+      if (body.model === 'gzip-body') {
+        const text = body.stream ? `${STALL_CHUNK}data: [DONE]\n\n` : JSON.stringify({ id: 'g', object: 'chat.completion', created: 1, model: 'gzip-body', choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }] });
+        const z = gzipSync(text);
+        res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json', 'content-encoding': 'gzip', 'content-length': z.length });
+        return void res.end(z);
+      }
+      if (body.model === 'err-500') {
+        res.writeHead(500, { 'content-type': 'application/json', 'x-upstream-note': 'broken', 'retry-after': '3' });
+        return void res.end(JSON.stringify({ error: { message: 'engine exploded', type: 'server_error', code: 500 } }));
+      }
+      if (body.model === 'odd-headers') {
+        res.setHeader('set-cookie', ['a=1', 'b=2']);
+        res.setHeader('x-latin1', Buffer.from('caf\xe9', 'latin1').toString('latin1'));
+        res.setHeader('x-multi', ['one', 'two']);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ id: 'o', object: 'chat.completion', created: 1, model: 'odd-headers', choices: [{ index: 0, message: { role: 'assistant', content: 'odd' }, finish_reason: 'stop' }] }));
+      }
+      res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' });
+      res.write(body.stream ? STALL_CHUNK : '{"id":"s","object":"chat.completion","choices":[');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const stallPort = (server.address() as AddressInfo).port;
+  const yaml = parityYaml(mock.port, stallPort);
+  const { config } = loadConfigText(yaml, 'parity');
+  const logger = createNodeLogger(config, { base: { runtime: 'node' }, destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
+  const deps = await buildNodeDeps(config, { logger });
+  const gw = await serveFetch(createApp(deps).fetch);
+  return {
+    yaml,
+    stallUrl: `http://127.0.0.1:${stallPort}`,
+    nodeUrl: gw.url,
+    async close() {
+      await gw.close();
+      await deps.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await mock.close();
+    },
+  };
+}
