@@ -40,6 +40,9 @@ observability.metrics.enabled/port/max_series_per_metric, the batch histograms' 
 log level and debug_log_prompts need a restart.
 `;
 
+/** After the SIGTERM drain, how long closing the rest may take before the process exits anyway. */
+export const TEARDOWN_MS = 3_000;
+
 const int = (name: string, v: string | undefined) => {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -139,10 +142,17 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     logger.info({ signal, in_flight: served.active(), drain_timeout_ms: drainMs }, 'draining');
     const [http, grpc] = await Promise.all([served.drain(drainMs), ext?.close({ drainMs })]);
     logger.info({ in_flight: http.inFlight, completed: http.inFlight - http.cut, cut: http.cut, extproc_cut: grpc?.forced, ms: Date.now() - started }, 'drained');
-    await metricsServer?.close().catch(() => {});
-    proc.stop();
-    await live.close();
-    await tracing.shutdown().catch(() => {});
+    // The teardown is bounded: the grace period holds preStop + drain + a few seconds (k8s/base:
+    // 5 + 25 < 35). A tracing collector that took the connection and never answered held the exit for
+    // the exporter's own 10 s timeout, past the grace period (SIGKILL). The last spans and the cache
+    // writes of answers that just ended get this long, concurrently.
+    const teardown = (async () => {
+      await metricsServer?.close().catch(() => {});
+      proc.stop();
+      await Promise.all([live.close(), tracing.shutdown().catch(() => {})]);
+    })().then(() => true);
+    const done = await Promise.race([teardown, new Promise<false>((r) => setTimeout(() => r(false), TEARDOWN_MS).unref())]);
+    if (!done) logger.warn({ teardown_ms: TEARDOWN_MS }, 'teardown not finished in time (a tracing collector not answering?): exiting; spans not exported yet are lost');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
