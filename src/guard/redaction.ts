@@ -5,6 +5,10 @@
 import type { ChatBody, ResponseTap } from '../pipeline/context.ts';
 import { placeholderHoldFrom } from './placeholder-hold.ts';
 import { canonicalPlaceholder, JSON_PLACEHOLDER, LOOSE_PLACEHOLDER, unescapedBrackets } from './placeholders.ts';
+// Message fields besides content that carry text back to the model (an assistant turn's reasoning and
+// refusal), and the body's documents and template variables: left out, personal data in them reached
+// a model the policy keeps it from.
+import { bodyTemplateSlots, MESSAGE_TEXT_FIELDS } from './template-texts.ts';
 
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
@@ -15,19 +19,14 @@ export interface TextSlot {
   set(value: string): void;
 }
 
-/**
- * Message fields besides content that carry text back to the model: an assistant turn's reasoning
- * (DeepSeek needs `reasoning_content` sent back; newer vLLM and other servers name it `reasoning`) and
- * its refusal. Left out, personal data in them reached a model the policy keeps it from.
- */
-const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
 /** Content part fields the model reads as text: vLLM reads a `refusal` part's `refusal` and a
  *  `thinking` part's `thinking` as it does a text part's `text` (chat_utils.py). */
 const PART_TEXT_FIELDS = ['text', 'refusal', 'thinking'] as const;
 
 /**
  * Every text the model will read: string contents, text, refusal and thinking parts (also inside tool results), a
- * participant's name, an assistant turn's reasoning and refusal, and the arguments of assistant tool calls. Images and other
+ * participant's name, an assistant turn's reasoning and refusal, the arguments of assistant tool calls, and
+ * vLLM's `documents` and `chat_template_kwargs` strings (template-texts.ts). Images and other
  * non-text parts are skipped; odd shapes (null content, non-object parts) are skipped rather than thrown on.
  */
 export function collectTextSlots(body: ChatBody): TextSlot[] {
@@ -66,7 +65,8 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
       }
     }
   }
-  return slots;
+  // Ahead of the messages here, so behind them once the PII stage reverses the list (newest turn first).
+  return bodyTemplateSlots(body).concat(slots);
 }
 
 /** A restore map read by canonical form too: models retype placeholders (<email_address_1>). */

@@ -10,6 +10,7 @@ import { formatConfidence, guardErrorResponse, jailbreakBlockResponse } from '..
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { headerText } from '../upstream/headers.ts';
 import { toolCallArgumentTexts, toolDefinitionTexts } from '../guard/tool-texts.ts';
+import { templateTexts } from '../guard/template-texts.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
@@ -74,6 +75,8 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[]): str
   // tool-call arguments in assistant turns (src/guard/tool-texts.ts).
   if (roles.includes('system')) toolDefinitionTexts(ctx.body).forEach(add);
   if (roles.includes('assistant')) toolCallArgumentTexts(ctx.body?.messages).reverse().forEach(add);
+  // Names, reasoning fields, RAG documents, template variables (src/guard/template-texts.ts).
+  templateTexts(ctx.body, roles).forEach(add);
   return out;
 }
 

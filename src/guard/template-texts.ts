@@ -1,0 +1,81 @@
+// Text a vLLM chat template shows the model besides message contents and tool texts (tool-texts.ts),
+// which the guards did not read: a participant's `name`, vLLM's `documents` (RAG documents that templates such as Granite's and Command-R's render
+// into the prompt), the string values of `chat_template_kwargs` (a template renders whatever
+// variables it names) and a request's own `chat_template`. Each carries the role whose scan_roles
+// entry covers it: a message field its message's role; documents 'tool' (retrieved content, as a
+// tool result is); the template and its variables 'system' (written by the application, as the
+// system prompt is), so the default scan (user) adds no scan of application-written text.
+// An assistant turn's reasoning_content is read by the PII policy (redaction.ts) but not by the
+// jailbreak scan: Qwen3's and DeepSeek-R1's templates drop the reasoning of earlier turns, and the
+// pack scores ordinary traces as attacks ("The user asks about the weather; the forecast says
+// sunny.": 0.725, over the 0.7 threshold).
+import type { TextSlot } from './redaction.ts';
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Message fields besides content that go back to the model (reasoning: DeepSeek's and newer vLLM's names). */
+export const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
+
+/** The scan role of a message role, as texts.ts files them (developer is system, function is tool). */
+export function scanRole(role: unknown): string {
+  if (role === 'developer') return 'system';
+  if (role === 'function') return 'tool';
+  return typeof role === 'string' ? role : 'unknown';
+}
+
+/**
+ * Slots (readable and writable, for the PII redaction) of the request fields outside `messages`
+ * that a template renders: each string of each document, each string value in
+ * chat_template_kwargs (nested ones too). The template itself is not a slot: rewriting it could break
+ * its syntax, and it is the application's, not the user's.
+ */
+export function bodyTemplateSlots(body: unknown): TextSlot[] {
+  if (!isObj(body)) return [];
+  const slots: TextSlot[] = [];
+  if (Array.isArray(body.documents)) stringSlots(body.documents, 'tool', slots, 0);
+  if (isObj(body.chat_template_kwargs)) stringSlots(body.chat_template_kwargs, 'system', slots, 0);
+  return slots;
+}
+
+function stringSlots(holder: Record<string, unknown> | unknown[], role: string, out: TextSlot[], depth: number): void {
+  if (depth > 16) return;
+  const h = holder as Record<string, unknown>;
+  for (const k of Object.keys(holder)) {
+    const v = h[k];
+    if (typeof v === 'string') out.push({ role, get: () => h[k] as string, set: (x) => (h[k] = x) });
+    else if (v !== null && typeof v === 'object') stringSlots(v as Record<string, unknown>, role, out, depth + 1);
+  }
+}
+
+/** What the jailbreak scan adds for `roles`: message names (newest first), documents, kwargs strings, the template. */
+export function templateTexts(body: unknown, roles: readonly string[]): string[] {
+  if (!isObj(body)) return [];
+  const out: string[] = [];
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!isObj(m)) continue;
+    const role = scanRole(m.role);
+    if (!roles.includes(role)) continue;
+    // A tool message's name is the function's: an identifier the client's own tool list holds.
+    if (typeof m.name === 'string' && role !== 'tool') out.push(m.name);
+  }
+  // A document's fields (title, text, ...) are one text, as the template shows them together.
+  if (roles.includes('tool') && Array.isArray(body.documents)) {
+    for (const d of body.documents) {
+      const parts: TextSlot[] = [];
+      if (typeof d === 'string') out.push(d);
+      else if (d !== null && typeof d === 'object') stringSlots(d as Record<string, unknown>, 'tool', parts, 0);
+      if (parts.length) out.push(parts.map((p) => p.get()).join('\n'));
+    }
+  }
+  if (roles.includes('system')) {
+    if (isObj(body.chat_template_kwargs)) {
+      const parts: TextSlot[] = [];
+      stringSlots(body.chat_template_kwargs, 'system', parts, 0);
+      for (const p of parts) out.push(p.get());
+    }
+    if (typeof body.chat_template === 'string') out.push(body.chat_template);
+  }
+  return out;
+}
