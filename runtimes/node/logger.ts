@@ -26,7 +26,8 @@ const PROMPT_KEYS = ['prompt', 'messages', 'content', 'text', 'input', 'body', '
 const PROMPT_PATHS = [...PROMPT_KEYS, ...PROMPT_KEYS.map((k) => `*.${k}`)];
 
 /**
- * Keys of the per-request line (src/observability/request-log.ts), all ids, config names, codes and
+ * Keys of the per-request line (src/observability/request-log.ts; a passed-through request's line,
+ * src/api/passthrough.ts, adds `method` and its configured `path`), all ids, config names, codes and
  * numbers. A line with only these keys skips path redaction: it is the hot path (one per request),
  * redaction would cost more than the rest of the line, and `*.prompt` would blank tokens.prompt.
  * `prompt` (debug_log_prompts only) is not listed, so such a line takes the redacting path.
@@ -35,6 +36,7 @@ const REQUEST_LINE_KEYS = new Set([
   'event', 'request_id', 'requested_model', 'model', 'category', 'confidence', 'reason_code', 'reasoning',
   'reasoning_effort', 'system_prompt_injected', 'stream', 'status', 'outcome', 'error_reason', 'cache_hit',
   'cache_similarity', 'pii_types', 'pii_count', 'endpoint', 'latency_ms', 'tokens', 'cost', 'currency', 'trace_id',
+  'method', 'path',
 ]);
 
 function isRequestLine(obj: unknown): boolean {
