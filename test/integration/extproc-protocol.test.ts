@@ -154,17 +154,28 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     s.end();
   });
 
-  it('end_of_stream: chunks before the last get CONTINUE; a body that came in several chunks is not replaced', async () => {
+  it('end_of_stream: chunks before the last are held (clear_body); the pipeline reads the whole body, the last answer carries it', async () => {
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }) };
     const before = pipeline.calls.length;
     const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
     const first = await s.send(requestBody('{"model":"MoM",', false));
     expect(first.request_body.response.status).toBe('CONTINUE');
-    expect(first.request_body.response.body_mutation).toBeFalsy();
+    expect(first.request_body.response.body_mutation).toEqual(expect.objectContaining({ clear_body: true }));
     const last = await s.send(requestBody('"messages":[{"role":"user","content":"hi"}]}', true));
-    expect(last.request_body.response.body_mutation).toBeFalsy();
-    expect(pipeline.calls.length).toBe(before);
+    expect(JSON.parse(Buffer.from(last.request_body.response.body_mutation.body).toString())).toEqual({ model: 'qwen3-math', messages: [] });
+    expect(pipeline.calls.length).toBe(before + 1);
+    expect(Buffer.from(pipeline.calls.at(-1)!.body).toString()).toBe('{"model":"MoM","messages":[{"role":"user","content":"hi"}]}');
+    s.end();
+  });
+
+  it('held chunks of a body the pipeline passes on unread go on whole with the last answer', async () => {
+    script = { outcome: () => ({ kind: 'pass', reason: 'invalid_json' }) };
+    const s = ext.client.open();
+    await s.send(requestHeaders(CHAT));
+    await s.send(requestBody('{"model": "MoM", ', false));
+    const last = await s.send(requestBody('"messages": [', true));
+    expect(Buffer.from(last.request_body.response.body_mutation.body).toString()).toBe('{"model": "MoM", "messages": [');
     s.end();
   });
 

@@ -7,6 +7,7 @@ import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import { answerBodyComesBack, looksLikeSse, StreamUsage } from './stream-usage.ts';
+import { RequestBody } from './request-body.ts';
 import {
   continueRequestBody,
   continueRequestHeaders,
@@ -24,6 +25,8 @@ export interface ExchangeOptions {
   clearRouteCache: boolean;
   destinationHeader: string;
   rewritePath: boolean;
+  /** server.max_body_bytes: request chunks held past it are judged at once (413). */
+  maxBodyBytes?: number;
   /** extproc.allow_mode_override: Envoy honours mode_override (stream-usage.ts). */
   modeOverride?: boolean;
   logger: Logger;
@@ -78,7 +81,9 @@ function enginePath(path: string): string {
 export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions, signal: AbortSignal) {
   let route: Route = 'other';
   let requestHeaders: Record<string, string> = {};
-  const chunks: Uint8Array[] = [];
+  const requestBody = new RequestBody(opts.maxBodyBytes ?? Number.POSITIVE_INFINITY);
+  // The body was judged (whole, or all Envoy will send): later messages go on untouched.
+  let judged = false;
   let forwarded: Forward | undefined;
   let responseStatus = 0;
   let responseIsJson = false;
@@ -86,7 +91,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let generationHeaders: Record<string, string> | undefined;
   let sseRewrite: SseRewriter | undefined;
   // Envoy's body modes for this stream, when it says them (protocol_config, in its first message).
-  let modes: { response_body_mode?: string } | undefined;
+  let modes: { request_body_mode?: string; response_body_mode?: string } | undefined;
   // The usage asked for on the client's behalf, taken out of the answer (stream-usage.ts).
   let usage: StreamUsage | undefined;
   let responseHeadersSeen = false;
@@ -119,31 +124,26 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   }
 
   async function onRequestBody(msg: ProcessingRequest): Promise<ExchangeReply> {
-    const part = msg.request_body?.body;
-    if (part && part.length > 0) chunks.push(part);
-    if (route === 'generate' && msg.request_body?.end_of_stream) return onGenerationBody();
-    if (route !== 'chat') return continueRequestBody();
-    if (!msg.request_body?.end_of_stream) return continueRequestBody();
-    if (chunks.length > 1) {
-      // STREAMED/BUFFERED_PARTIAL: earlier chunks are already gone, so the body cannot be replaced whole.
-      opts.logger.warn({ chunks: chunks.length }, 'ext_proc: request body arrived in chunks; configure request_body_mode BUFFERED');
-      count('pass');
-      return continueRequestBody();
-    }
-    const body = chunks[0] ?? new Uint8Array(0);
+    if ((route !== 'chat' && route !== 'generate') || judged) return continueRequestBody();
+    const step = requestBody.push(msg.request_body?.body, msg.request_body?.end_of_stream === true, modes?.request_body_mode);
+    if (step.kind === 'hold') return continueRequestBody({ body_mutation: { clear_body: true } });
+    judged = true;
+    const incomplete = step.kind === 'partial';
+    if (incomplete) opts.logger.warn({ path: requestHeaders[':path'] }, 'ext_proc: request body past Envoy\'s buffer in BUFFERED_PARTIAL mode; configure request_body_mode BUFFERED');
+    if (route === 'generate') return onGenerationBody(step.body, incomplete);
     let outcome: ChatOutcome;
     try {
       const askUsage = answerBodyComesBack(modes?.response_body_mode, opts.modeOverride === true);
-      outcome = await pipeline.chat({ headers: requestHeaders, body, signal, askUsage });
+      outcome = await pipeline.chat({ headers: requestHeaders, body: step.body, signal, askUsage, incomplete });
     } catch (err) {
       // Fail open: the request goes on unchanged, exactly as Envoy's failure_mode_allow would do.
       opts.logger.error({ err: errorName(err) }, 'ext_proc: pipeline failed; request continues unchanged');
       count('error');
-      return continueRequestBody();
+      return passOn();
     }
     if (outcome.kind === 'pass') {
       count('pass');
-      return continueRequestBody();
+      return passOn();
     }
     if (outcome.kind === 'respond') {
       count('respond');
@@ -153,26 +153,27 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     forwarded = outcome;
     return continueRequestBody({
       // The answer of a stream whose usage was asked for must come back readable to be stripped.
+      // (Header mutations apply in BUFFERED mode; in STREAMED the headers have gone on already.)
       header_mutation: headerMutation(forwardHeaders(outcome), outcome.stripUsage ? ['accept-encoding'] : []),
       body_mutation: { body: outcome.body },
       clear_route_cache: opts.clearRouteCache,
     });
   }
 
-  async function onGenerationBody(): Promise<ExchangeReply> {
-    if (chunks.length > 1) {
-      opts.logger.warn({ chunks: chunks.length, path: generation }, 'ext_proc: request body arrived in chunks; configure request_body_mode BUFFERED');
-      count('pass');
-      return continueRequestBody();
-    }
+  /** The body goes on as the client sent it: as it came, or whole with this answer when chunks were held. */
+  function passOn(): ProcessingResponse {
+    return requestBody.held ? continueRequestBody({ body_mutation: { body: requestBody.body() } }) : continueRequestBody();
+  }
+
+  async function onGenerationBody(body: Uint8Array, incomplete: boolean): Promise<ExchangeReply> {
     let outcome;
     try {
-      outcome = await pipeline.generation!({ headers: requestHeaders, body: chunks[0] ?? new Uint8Array(0), signal, route: generation! });
+      outcome = await pipeline.generation!({ headers: requestHeaders, body, signal, route: generation!, incomplete });
     } catch (err) {
       // As chat: fail open, the request goes on unchanged (the guard's own on_error has already applied).
       opts.logger.error({ err: errorName(err) }, 'ext_proc: guard of a generation route failed; request continues unchanged');
       count('error');
-      return continueRequestBody();
+      return passOn();
     }
     if (outcome.response) {
       count('respond');
@@ -180,7 +181,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     }
     count('pass');
     if (Object.keys(outcome.headers).length) generationHeaders = outcome.headers;
-    return continueRequestBody();
+    return passOn();
   }
 
   function forwardHeaders(f: Forward): Record<string, string> {

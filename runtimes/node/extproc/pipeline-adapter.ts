@@ -31,9 +31,13 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
     async chat(input: ChatInput): Promise<ChatOutcome> {
       // Same limit as the HTTP door; passing an oversized body on unread would skip the guard.
       const requestId = requestIdFrom(input.headers['x-request-id']);
-      if (input.body.length > deps.config.server.max_body_bytes) {
+      if (input.body.length > deps.config.server.max_body_bytes || (input.incomplete && guarded)) {
         refused(deps, requestId, 413, 'request_too_large');
-        return { kind: 'respond', response: tooLarge(deps.config.server.max_body_bytes) };
+        return { kind: 'respond', response: tooLarge(deps.config.server.max_body_bytes, input.incomplete) };
+      }
+      if (input.incomplete) {
+        refused(deps, requestId, undefined, 'request_too_large');
+        return { kind: 'pass', reason: 'request_too_large' };
       }
       let text: string;
       try {
@@ -102,10 +106,12 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
     generationRoute: (path) => (GUARDED_ROUTES.has(path) ? path : undefined),
     async generation(input) {
       const requestId = requestIdFrom(input.headers['x-request-id']);
-      if (input.body.length > deps.config.server.max_body_bytes) {
+      // Only part of it would be read (BUFFERED_PARTIAL): refused as too large while a guard reads these.
+      if (input.body.length > deps.config.server.max_body_bytes || (input.incomplete && guarded)) {
         refused(deps, requestId, 413, 'request_too_large');
-        return { response: tooLarge(deps.config.server.max_body_bytes), headers: {} };
+        return { response: tooLarge(deps.config.server.max_body_bytes, input.incomplete), headers: {} };
       }
+      if (input.incomplete) return { headers: {} };
       return generationGuard(deps, input.route, requestId, input.headers, input.body);
     },
   };
@@ -121,12 +127,13 @@ function refused(deps: AppDeps, requestId: string, status: number | undefined, e
   deps.logger.info({ request_id: requestId, ...(status ? { status } : {}), error }, status ? 'request rejected' : 'request passed on unread');
 }
 
-function tooLarge(max: number) {
+function tooLarge(max: number, partial = false) {
+  const message = partial ? "The request body is larger than the proxy's buffer, so it cannot be read whole." : `The request body is larger than ${max} bytes.`;
   return {
     status: 413,
     headers: {},
     contentType: 'application/json',
-    body: errorBody(`The request body is larger than ${max} bytes.`, 'invalid_request_error', 'request_too_large'),
+    body: errorBody(message, 'invalid_request_error', 'request_too_large'),
     reason: 'request_too_large',
   };
 }

@@ -14,6 +14,11 @@ export interface ChatInput {
    * ask for usage may have it asked for upstream, to be taken out of its stream again.
    */
   askUsage?: boolean;
+  /**
+   * Only a part of the body reached ext_proc (BUFFERED_PARTIAL past Envoy's buffer): the rest goes
+   * upstream unread. Refused (413) while a guard is on, else passed on unread.
+   */
+  incomplete?: boolean;
 }
 
 export type ChatOutcome =

@@ -53,6 +53,7 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
           destinationHeader: s.destination_endpoint_header,
           rewritePath: s.rewrite_path,
           modeOverride: s.allow_mode_override,
+          maxBodyBytes: deps.config.server.max_body_bytes,
           logger: deps.logger,
           metrics: deps.metrics,
           waitUntil: deps.waitUntil,
