@@ -82,6 +82,22 @@ describe('README headers and metrics', () => {
   });
 });
 
+describe('README paths', () => {
+  it('every repository path it names exists', () => {
+    const links = [...README.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!);
+    const top = new Set(readdirSync(ROOT));
+    const named = [...ticks(README), ...links].filter(
+      // Paths from the repository root (`src/guard/`, `bench/usage-strip.ts`); not `vllm-sr/auto`, globs or
+      // the folder a user makes (`models/my-bert`).
+      (t) => /^[\w.-]+(\/[\w.-]+)+\/?$/.test(t) && top.has(t.split('/')[0]!) && t !== 'models/my-bert',
+    );
+    const commands = README.match(/\b(?:bench|test|runtimes|models|src)\/[\w./-]+\.(?:ts|mts|mjs)\b/g) ?? [];
+    const paths = [...new Set([...named, ...commands])];
+    expect(paths.length).toBeGreaterThan(40);
+    expect(paths.filter((p) => { try { statSync(new URL(p, ROOT)); return false; } catch { return true; } })).toEqual([]);
+  });
+});
+
 describe('README Models table and cache figures', () => {
   const rows = new Map(tableRows(section('Models')).map((r) => [/\[`([^`]+)`\]/.exec(r[0]!)?.[1] ?? '', r]));
   const card = (pack: string): string => read(`models/${pack}/MODEL_CARD.md`);
