@@ -3,6 +3,10 @@
 // runtimes are driven with the same requests against the same upstreams.
 //   model stall-head   never sends a response head (upstream.timeout_ms: 504)
 //   model stall-body   sends the head and the start of the answer (JSON or one SSE event), then nothing
+//   model stall-redact the same, for a model whose PII policy redacts and restores (the restore tap)
+//   model stall-silent sends the head, then nothing
+//   model gzip-body    a gzip-encoded answer; err-500 a 500 with headers of its own; odd-headers
+//                      repeated headers (two set-cookie) and a latin1 byte in a value
 //   GET /closed/<x-stall-id>  whether that request's socket has closed (the gateway gave it up)
 //   GET /node-logs            the Node gateway's log lines so far (JSON array of objects)
 import http from 'node:http';
@@ -37,6 +41,8 @@ export function parityYaml(mockPort: number, stallPort: number): string {
     'stall-head': onStall,
     'stall-body': onStall,
     'stall-silent': onStall,
+    // A redacting model: its answers pass the PII restore tap (JSON buffered, SSE rewritten).
+    'stall-redact': { ...onStall, pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
     'gzip-body': onStall,
     'err-500': onStall,
     'odd-headers': onStall,
@@ -66,6 +72,7 @@ export async function startParity(): Promise<{ yaml: string; stallUrl: string; n
       if (id) closed.set(id, false);
       res.on('close', () => id && closed.set(id, true));
       if (body.model === 'stall-head') return;
+      // stall-redact: as stall-body (the gateway sends the redacted request under the same name).
       if (body.model === 'stall-silent') return void res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' }).flushHeaders();
       if (body.model === 'gzip-body') {
         const text = body.stream ? `${STALL_CHUNK}data: [DONE]\n\n` : JSON.stringify({ id: 'g', object: 'chat.completion', created: 1, model: 'gzip-body', choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }] });

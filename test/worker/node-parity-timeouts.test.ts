@@ -1,0 +1,92 @@
+// Upstream timeouts on Node and on the Worker, driven with the same requests (parity-upstream.ts:
+// upstream.timeout_ms 1500, idle_timeout_ms 1000): no head in time is 504 upstream_timeout; a body
+// that stops is 504 upstream_idle_timeout (JSON) or the SSE error event after what was sent (stream),
+// read whole (cache tap, PII restore tap) or streamed, on the chat route and a passthrough path. Same
+// answer, same llm_request_errors_total, same request log line, and the upstream request is given up
+// (its socket closes) on both: a stalled upstream holds neither the Node request nor the isolate's.
+import { describe, expect, inject, it, vi } from 'vitest';
+import { differences, onNode, onWorker, parityEnv, type Req } from './parity-client.ts';
+
+const stallUrl = inject('stallUrl');
+
+/** The error counters that moved between two /metrics texts. */
+function errorsMoved(before: string, after: string): string[] {
+  const counts = (t: string) => new Map(t.split('\n').filter((l) => l.startsWith('llm_request_errors_total{')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+  const a = counts(before);
+  return [...counts(after)].filter(([k, v]) => v !== (a.get(k) ?? 0)).map(([k, v]) => `${k} +${v - (a.get(k) ?? 0)}`).sort();
+}
+
+/** A request log line without what differs per request and per runtime. */
+function logLine(lines: Array<Record<string, unknown>>, requestId: string): Record<string, unknown> | undefined {
+  const line = lines.find((l) => l.event === 'request' && l.request_id === requestId);
+  if (!line) return undefined;
+  const { time: _t, request_id: _r, runtime: _rt, latency_ms, ...rest } = line as Record<string, unknown> & { latency_ms?: Record<string, unknown> };
+  // Which latencies were measured, not how long they took.
+  return { ...rest, latency_ms: Object.keys(latency_ms ?? {}).sort() };
+}
+
+async function closed(id: string, withinMs: number): Promise<boolean> {
+  const t0 = Date.now();
+  for (;;) {
+    if ((await (await fetch(`${stallUrl}/closed/${id}`)).text()) === 'true') return true;
+    if (Date.now() - t0 > withinMs) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const workerMetrics = async () => (await onWorker({ path: '/metrics' })).body as string;
+const nodeMetrics = async () => (await fetch(`${inject('nodeUrl')}/metrics`)).text();
+const nodeLogs = async () => (await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>;
+
+const MAIL = 'Please write to jane.doe@example.com about the meeting';
+const CASES: Array<[string, string, Record<string, unknown>]> = [
+  ['no head: chat JSON', '/v1/chat/completions', { model: 'stall-head', messages: [{ role: 'user', content: 'hi' }] }],
+  ['no head: chat stream', '/v1/chat/completions', { model: 'stall-head', stream: true, messages: [{ role: 'user', content: 'hi' }] }],
+  ['no head: passthrough', '/v1/completions', { model: 'stall-head', prompt: 'hi' }],
+  ['stalled body: chat JSON (cache tap)', '/v1/chat/completions', { model: 'stall-body', messages: [{ role: 'user', content: 'hi' }] }],
+  ['stalled body: chat stream (cache tap)', '/v1/chat/completions', { model: 'stall-body', stream: true, messages: [{ role: 'user', content: 'hi' }] }],
+  ['stalled body: chat JSON (PII restore tap)', '/v1/chat/completions', { model: 'stall-redact', messages: [{ role: 'user', content: MAIL }] }],
+  ['stalled body: chat stream (PII restore tap)', '/v1/chat/completions', { model: 'stall-redact', stream: true, messages: [{ role: 'user', content: MAIL }] }],
+  ['head then silence: chat JSON', '/v1/chat/completions', { model: 'stall-silent', messages: [{ role: 'user', content: 'hi' }] }],
+  ['head then silence: chat stream', '/v1/chat/completions', { model: 'stall-silent', stream: true, messages: [{ role: 'user', content: 'hi' }] }],
+  ['stalled body: passthrough JSON', '/v1/completions', { model: 'stall-body', prompt: 'hi' }],
+  ['stalled body: passthrough stream', '/v1/completions', { model: 'stall-body', prompt: 'hi', stream: true }],
+  ['head then silence: passthrough stream', '/v1/completions', { model: 'stall-silent', prompt: 'hi', stream: true }],
+];
+
+describe('Node vs Worker: a stalled upstream', () => {
+  it.each(CASES)('%s', async (_name, path, body) => {
+    const ask = (id: string): Req => ({ path, headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-stall-id': id }, body: JSON.stringify(body) });
+    const nodeId = `node-${crypto.randomUUID()}`;
+    const workerId = `worker-${crypto.randomUUID()}`;
+
+    const n0 = await nodeMetrics();
+    const node = await onNode(ask(nodeId));
+    const nodeClosed = await closed(nodeId, 1000);
+    const nodeMoved = errorsMoved(n0, await nodeMetrics());
+    const nodeLine = logLine(await nodeLogs(), nodeId);
+
+    const lines: Array<Record<string, unknown>> = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((l: unknown) => {
+      try {
+        lines.push(JSON.parse(String(l)) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+    });
+    try {
+      const w0 = await workerMetrics();
+      const worker = await onWorker(ask(workerId), parityEnv);
+      expect(await closed(workerId, 1000)).toBe(true);
+      expect(nodeClosed).toBe(true);
+      // Each side names the request by the id its client gave.
+      expect(differences({ ...node, requestId: node.requestId === nodeId }, { ...worker, requestId: worker.requestId === workerId })).toEqual([]);
+      expect(errorsMoved(w0, await workerMetrics())).toEqual(nodeMoved);
+      expect(nodeMoved.length).toBe(1);
+      expect(nodeLine).toBeDefined();
+      expect(logLine(lines, workerId)).toEqual(nodeLine);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
