@@ -2,7 +2,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
-import { unknownKeys } from './unknown-keys.ts';
+import { unknownKeyWarnings } from './unknown-keys.ts';
 import { crossCheck } from './cross-check.ts';
 import { adaptReferenceValues, applyReferenceFallbacks } from './reference-fallbacks.ts';
 import { laterShapeHint } from './shape-hints.ts';
@@ -52,7 +52,7 @@ export function validateConfig(raw: unknown, source = 'config'): LoadedConfig {
     throw new ConfigError(`${source} is invalid:\n  ${problems.errors.join('\n  ')}`, problems.errors);
   }
   const warnings = [
-    ...unknownKeys(configSchema, raw).map((k) => `${k}: unknown key (ignored)`),
+    ...unknownKeyWarnings(configSchema, raw),
     ...referenceOnlyWarnings(raw as Record<string, unknown>),
     ...adapted.warnings,
     ...problems.warnings,

@@ -34,3 +34,22 @@ export function unknownKeys(schema: z.ZodTypeAny, value: unknown, path = ''): st
   }
   return out;
 }
+
+/**
+ * The warnings for unknown keys: one per key, and one per key pattern when the same key is in several
+ * entries of a list (a per-category key in every category was one line per category).
+ */
+export function unknownKeyWarnings(schema: z.ZodTypeAny, value: unknown): string[] {
+  const groups = new Map<string, string[]>();
+  for (const path of unknownKeys(schema, value)) {
+    const pattern = path.replace(/\[\d+\]/g, '[]');
+    groups.set(pattern, [...(groups.get(pattern) ?? []), path]);
+  }
+  return [...groups].map(([pattern, paths]) => {
+    if (paths.length === 1) return `${paths[0]}: unknown key (ignored)`;
+    const key = pattern.slice(pattern.lastIndexOf('.') + 1);
+    const entries = paths.map((p) => p.slice(0, -key.length - 1));
+    const shown = entries.length > 3 ? [...entries.slice(0, 3), '...'] : entries;
+    return `${pattern}: unknown key (ignored), in ${paths.length} entries (${shown.join(', ')})`;
+  });
+}

@@ -187,6 +187,19 @@ describe('config loading', () => {
     expect(strictSection).toThrow(/routing/);
   });
 
+  it('an unknown key repeated in every entry of a list is one warning, not one per entry', () => {
+    // A v0.1-style file carries per-category keys (jailbreak_enabled, ...): 14 categories gave 14 lines each.
+    const cats = ['math', 'law', 'other'].map((name) => ({ name, jailbreak_enabled: true, model_scores: [{ model: 'qwen3', score: 1, use_reasoning: false, lora_name: 'x' }] }));
+    const once = { name: 'physics', pii_enabled: true, model_scores: [{ model: 'qwen3', score: 1, use_reasoning: false }] };
+    const doc = { default_model: 'qwen3', vllm_endpoints: [{ name: 'e', address: '127.0.0.1', port: 8000 }], categories: [...cats, once] };
+    const { warnings } = loadConfigText(JSON.stringify(doc));
+    expect(warnings).toEqual([
+      'categories[].jailbreak_enabled: unknown key (ignored), in 3 entries (categories[0], categories[1], categories[2])',
+      'categories[].model_scores[].lora_name: unknown key (ignored), in 3 entries (categories[0].model_scores[0], categories[1].model_scores[0], categories[2].model_scores[0])',
+      'categories[3].pii_enabled: unknown key (ignored)',
+    ]);
+  });
+
   it('reports YAML syntax errors and non-mapping documents', () => {
     expect(() => loadConfigText('default_model: [unclosed')).toThrow(/YAML syntax error/);
     expect(() => loadConfigText('- just\n- a list\n')).toThrow(/mapping/);
