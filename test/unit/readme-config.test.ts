@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { configSchema } from '../../src/config/schema.ts';
+import { validateConfig } from '../../src/config/index.ts';
 import { README, schemaAt, schemaDefault, schemaKeys, section, tableRows, ticks, unwrap } from './helpers/readme.ts';
 
 const DEFAULT_YAML = readFileSync(new URL('../../config/config.yaml', import.meta.url), 'utf8');
@@ -100,5 +101,22 @@ describe('README Config reference', () => {
       return !inReadme && !inYaml;
     });
     expect(undocumented).toEqual([]);
+  });
+
+  it('every yaml block of the README loads as written (a fragment on top of the bundled config) without an error or warning', () => {
+    const blocks = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Record<string, unknown>);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    const problems: string[] = [];
+    for (const block of blocks) {
+      // A block with default_model is a whole file; the others are sections of the bundled one.
+      const doc = 'default_model' in block ? block : { ...(parse(DEFAULT_YAML) as Record<string, unknown>), ...block };
+      const name = Object.keys(block).join(', ');
+      try {
+        problems.push(...validateConfig(doc, 'README block').warnings.map((w) => `${name}: ${w}`));
+      } catch (err) {
+        problems.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });
