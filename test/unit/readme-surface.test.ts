@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { servedEndpoints } from '../../src/api/endpoints.ts';
 import { loadDefaultConfig } from '../../src/config/index.ts';
+import { parseLabels, validateManifest } from '../../src/classify/pack-manifest.ts';
 import { README, section, tableRows, ticks } from './helpers/readme.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -106,6 +107,14 @@ describe('README Models table and cache figures', () => {
     if (!m) throw new Error(`not found: ${re}`);
     return Number(m[1]);
   };
+
+  it("the bring-your-own-model manifest and both labels.json shapes it shows are accepted by the pack loader", () => {
+    const blocks = [...section('Models').matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!));
+    expect(blocks).toHaveLength(1);
+    expect(validateManifest(blocks[0]).task).toBe('sequence-classification');
+    expect(parseLabels({ idx_to_category: { '0': 'math', '1': 'code' } })).toBeTruthy();
+    expect(parseLabels({ id_to_label: { '0': 'math', '1': 'code' } })).toBeTruthy();
+  });
 
   it('pack sizes are the model.onnx sizes, and the total is their sum', () => {
     let total = 0;
