@@ -113,14 +113,19 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       count('models');
       return immediateResponse(await pipeline.models());
     }
+    // A client's copy of what only semroute sets (the decision, the ORIGINAL_DST endpoint) never goes
+    // upstream, whatever the path, as on the gateway (upstream/headers.ts GATEWAY_OWNED).
+    const owned = Object.keys(requestHeaders).filter((k) => k === 'x-selected-model' || k === opts.destinationHeader || k.startsWith('x-vsr-'));
+    const drop = owned.length ? headerMutation({}, owned) : undefined;
     if (route === 'other') {
       count('other');
       // Not ours: ask Envoy (when allow_mode_override is on) not to buffer this body or send us the response.
-      return continueRequestHeaders(undefined, { request_body_mode: 'NONE', response_header_mode: 'SKIP', response_body_mode: 'NONE' });
+      return continueRequestHeaders(drop, { request_body_mode: 'NONE', response_header_mode: 'SKIP', response_body_mode: 'NONE' }, !!drop && opts.clearRouteCache);
     }
     // A chat POST without a body has nothing to classify; the upstream answers it.
     if (msg.request_headers?.end_of_stream) count('pass');
-    return continueRequestHeaders();
+    // Routes picked on the removed headers are picked again (when the operator routes on them).
+    return continueRequestHeaders(drop, undefined, !!drop && opts.clearRouteCache);
   }
 
   async function onRequestBody(msg: ProcessingRequest): Promise<ExchangeReply> {

@@ -50,7 +50,7 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
         pipeline: opts.pipeline ?? createPipelineAdapter(deps),
         exchangeOptions: {
           clearRouteCache: effectiveClearRouteCache(deps.config),
-          destinationHeader: s.destination_endpoint_header,
+          destinationHeader: s.destination_endpoint_header.toLowerCase(),
           rewritePath: s.rewrite_path,
           modeOverride: s.allow_mode_override,
           maxBodyBytes: deps.config.server.max_body_bytes,

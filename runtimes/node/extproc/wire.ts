@@ -122,8 +122,8 @@ function isProtectedHeader(name: string): boolean {
   return n === ':method' || n === ':authority' || n === ':scheme' || n === 'host' || n.startsWith('x-envoy');
 }
 
-export function continueRequestHeaders(mutation?: HeaderMutation, modeOverride?: ProcessingMode): ProcessingResponse {
-  const res: ProcessingResponse = { request_headers: { response: { status: 'CONTINUE', header_mutation: mutation } } };
+export function continueRequestHeaders(mutation?: HeaderMutation, modeOverride?: ProcessingMode, clearRouteCache = false): ProcessingResponse {
+  const res: ProcessingResponse = { request_headers: { response: { status: 'CONTINUE', header_mutation: mutation, clear_route_cache: clearRouteCache } } };
   if (modeOverride) res.mode_override = modeOverride;
   return res;
 }
