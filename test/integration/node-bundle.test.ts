@@ -2,9 +2,9 @@
 // ext_proc protos it ships in dist/proto (not the source tree) and the bundled packs (no --models-dir),
 // serves the gateway, and exposes the pack gauges and the in-flight gauge on /metrics.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from './gateway-harness.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
@@ -118,4 +118,69 @@ describe('the Node bundle', () => {
     expect(metrics).toMatch(/^llm_classifier_pack_info\{[^}]*pack="domain"[^}]*\} 1$/m);
     expect(metrics).toMatch(/^llm_classifier_pack_size_bytes\{pack="jailbreak"\} [1-9]\d*$/m);
   });
+
+  it('runs from what the Docker image holds: dist, models and the production dependencies only (no dev-only import at run time)', async () => {
+    // The image: `npm ci --omit=dev`, then dist/ and models/ copied in (Dockerfile). Run from the repo,
+    // the bundle also resolves devDependencies, so a dev-only import would pass every other test and
+    // fail only in the container. Hard links (same filesystem): no copy of onnxruntime's binaries.
+    const app = mkdtempSync(join(tmpdir(), 'semroute-image-'));
+    const link = (from: string) => {
+      mkdirSync(dirname(join(app, relative(REPO, from))), { recursive: true });
+      execFileSync('cp', ['-al', from, join(app, relative(REPO, from))]);
+    };
+    try {
+      link(join(REPO, 'dist'));
+      link(join(REPO, 'models'));
+      rmSync(join(app, 'models/train'), { recursive: true, force: true });
+      cpSync(join(REPO, 'package.json'), join(app, 'package.json'));
+      const prod = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO, encoding: 'utf8' })
+        .split('\n')
+        .filter((p) => p.startsWith(join(REPO, 'node_modules') + '/'));
+      // Top-level packages only; nested node_modules come with their parent.
+      const top = new Set(prod.map((p) => relative(join(REPO, 'node_modules'), p).split('/node_modules/')[0]!));
+      expect(top.has('onnxruntime-node') && top.has('@grpc/grpc-js') && top.has('ioredis')).toBe(true);
+      expect(top.has('vitest') || top.has('tsx') || top.has('esbuild')).toBe(false);
+      for (const name of top) link(join(REPO, 'node_modules', name));
+      const config = join(app, 'config.yaml');
+      // Every lazily loaded module path: packs (onnxruntime-node), the guard, ext_proc (gRPC), a Redis cache (ioredis).
+      writeFileSync(
+        config,
+        `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${mock.port} }]\nprompt_guard: { enabled: true }\n` +
+          `semantic_cache: { enabled: true, backend_type: redis, redis: { url: "redis://127.0.0.1:1", connect_timeout_ms: 200 } }\n`,
+      );
+      const p = spawn(process.execPath, ['dist/semroute.mjs', '--config', config, '--port', '0', '--host', '127.0.0.1', '--extproc-port', '0', '--device', 'cpu'], {
+        cwd: app,
+        env: { ...process.env, NODE_ENV: 'production', NODE_PATH: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      p.stdout!.setEncoding('utf8').on('data', (c: string) => (log += c));
+      p.stderr!.setEncoding('utf8').on('data', (c: string) => (log += c));
+      try {
+        const deadline = Date.now() + 60_000;
+        let port = 0;
+        while (!(port && log.includes('ext_proc listening'))) {
+          port = Number(/"port":(\d+)[^\n]*semroute listening/.exec(log)?.[1] ?? 0);
+          if (p.exitCode !== null || Date.now() > deadline) throw new Error(`did not start from the image tree: ${log.slice(-2000)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'What is the derivative of x squared?' }] }),
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-vsr-selected-model')).toBe('qwen3');
+        expect(log).toMatch(/Redis unreachable at start/);
+        expect(log).not.toMatch(/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/);
+      } finally {
+        if (p.exitCode === null) {
+          p.kill('SIGTERM');
+          await new Promise((r) => p.once('exit', r));
+        }
+      }
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
