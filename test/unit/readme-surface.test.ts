@@ -83,6 +83,26 @@ describe('README headers and metrics', () => {
   });
 });
 
+describe('README tracing', () => {
+  it('names the spans the code emits, and lists the declared ones it does not emit as not emitted', async () => {
+    const { SPAN } = await import('../../src/observability/tracing.ts');
+    const declared = Object.values(SPAN) as string[];
+    const byKey = new Map(Object.entries(SPAN));
+    // Spans started by literal name, or through the SPAN table outside the table itself.
+    const emitted = new Set([
+      ...[...CODE.matchAll(/(?:withSpan|startClientSpan)\(\s*'(semantic_router\.[a-z_.]+)'/g)].map((m) => m[1]!),
+      ...[...CODE.matchAll(/(?:withSpan|startClientSpan)\(\s*SPAN\.([A-Z_]+)/g)].map((m) => byKey.get(m[1]!)!),
+    ]);
+    const spansIn = (text: string) =>
+      new Set(ticks(text).flatMap((t) => (/^(semantic_router)?\.[a-z_]+(\.[a-z_]+)*$/.test(t) ? [t.startsWith('.') ? `semantic_router${t}` : t] : [])));
+    const observability = /^- \*\*Tracing\*\*[\s\S]*?(?=^- \*\*)/m.exec(section('Observability'))![0];
+    const named = [...spansIn(observability)].filter((n) => declared.includes(n));
+    expect(new Set(named)).toEqual(emitted);
+    const differences = /^- Tracing:([\s\S]*?)are not emitted/m.exec(section('Differences from the vLLM Semantic Router'))![1]!;
+    expect(new Set([...spansIn(differences)].filter((n) => declared.includes(n)))).toEqual(new Set(declared.filter((n) => !emitted.has(n))));
+  });
+});
+
 describe('README paths', () => {
   it('every repository path it names exists', () => {
     const links = [...README.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!);
