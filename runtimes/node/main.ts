@@ -187,7 +187,7 @@ const CLI_OPTIONS = {
 } as const;
 
 /** The command line; an unknown option or a missing value is a usage error, not a stack trace. */
-function parseCli(argv: string[]) {
+export function parseCli(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: CLI_OPTIONS });
   } catch (err) {

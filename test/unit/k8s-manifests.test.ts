@@ -13,7 +13,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { loadConfigText } from '../../src/config/load.ts';
 import { extprocSection } from '../../src/config/sections/extproc.ts';
-import { TEARDOWN_MS } from '../../runtimes/node/main.ts';
+import { TEARDOWN_MS, parseCli } from '../../runtimes/node/main.ts';
 import { liteRenderer, realKustomize, renderComposed, type K8sObject } from './helpers/k8s-render.ts';
 
 const root = fileURLToPath(new URL('../../k8s/', import.meta.url));
@@ -92,6 +92,12 @@ describe(`k8s manifests (rendered with ${renderer.name})`, () => {
     expect(app.resources.requests.cpu).toBeDefined();
     expect(app.resources.limits.memory).toBeDefined();
     expect(pod.spec.securityContext.runAsNonRoot).toBe(true);
+    // The args are options the program takes (the image's ENTRYPOINT runs dist/semroute.mjs with them).
+    expect(() => parseCli(app.args), `${overlay} args ${app.args.join(' ')}`).not.toThrow();
+    // Every env var is one something reads: Node itself, or semroute (LOG_LEVEL: logger.ts,
+    // SEMROUTE_EXTPROC_PROTO_DIR: extproc/proto.ts), or glibc's malloc (runtimes/node/malloc-env.ts).
+    const readers = new Set(['NODE_OPTIONS', 'NODE_ENV', 'LOG_LEVEL', 'SEMROUTE_EXTPROC_PROTO_DIR', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_']);
+    for (const e of app.env ?? []) expect(readers.has(e.name), `${overlay} env ${e.name}`).toBe(true);
     // --config points into the config volume's mount.
     const cfgPath = app.args[app.args.indexOf('--config') + 1];
     const mount = app.volumeMounts.find((m: any) => cfgPath.startsWith(`${m.mountPath}/`));
@@ -254,6 +260,34 @@ describe('Dockerfiles', () => {
     const entry = [...runtimeStage].reverse().find((i) => i.op === 'ENTRYPOINT')!;
     expect(JSON.parse(entry.args)[0]).toBe('node');
     expect(runtimeStage.filter((i) => i.op === 'EXPOSE').map((i) => i.args).join(' ')).toMatch(/8801/);
+  });
+
+  it.each(['Dockerfile', 'Dockerfile.cuda'])('%s: ENTRYPOINT runs the file `npm run build` writes, CMD and the k8s args are options it takes, and the paths they and the configs name are in the image', (file) => {
+    const ins = instructions(read(file));
+    const runtimeStage = ins.slice(ins.lastIndexOf(ins.filter((i) => i.op === 'FROM').at(-1)!));
+    const workdir = runtimeStage.find((i) => i.op === 'WORKDIR')!.args;
+    const [node, script] = JSON.parse(runtimeStage.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
+    expect(node).toBe('node');
+    // build.mjs writes the entry there, and the runtime stage copies the build's dist/ into WORKDIR.
+    expect(read('runtimes/node/build.mjs')).toContain(`\`\${root}${script}\``);
+    expect(runtimeStage.some((i) => i.op === 'COPY' && /^--from=build \/src\/dist \.\/dist$/.test(i.args))).toBe(true);
+    // Where COPY puts a path of the build context, relative to WORKDIR.
+    const copied = (dest: string) =>
+      runtimeStage.some((i) => i.op === 'COPY' && !i.args.startsWith('--from') && [dest, `./${dest}`].includes(i.args.split(/\s+/).at(-1)!));
+    const cmd = JSON.parse(runtimeStage.find((i) => i.op === 'CMD')!.args) as string[];
+    expect(() => parseCli(cmd)).not.toThrow();
+    const cmdConfig = cmd[cmd.indexOf('--config') + 1]!;
+    expect(cmdConfig.startsWith(`${workdir}/`)).toBe(true);
+    expect(copied(cmdConfig.slice(workdir.length + 1))).toBe(true);
+    // The image's config loads, and its packs folder (relative to WORKDIR) is the models/ COPY'd in.
+    expect(loadConfigText(read(cmdConfig.slice(workdir.length + 1))).config.packs.dir).toBe('models');
+    expect(copied('models')).toBe(true);
+    // Each overlay's config names the image's packs folder; its args parse.
+    for (const overlay of OVERLAYS) {
+      const objs = rendered.get(overlay)!;
+      expect(loadConfigText(configOf(objs)).config.packs.dir, overlay).toBe(`${workdir}/models`);
+      expect(() => parseCli(container(objs, 'semroute').args)).not.toThrow();
+    }
   });
 
   it('the CPU image skips the onnxruntime-node CUDA download; the CUDA image installs the CUDA provider at build time', () => {
