@@ -4,6 +4,7 @@
 import type { AppDeps } from '../../../src/deps.ts';
 import { requestIdFrom } from '../../../src/api/openai.ts';
 import { errorBody, GatewayError } from '../../../src/pipeline/errors.ts';
+import { tooLarge as bodyTooLarge } from '../../../src/api/body.ts';
 import { buildContext, includeUsage, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
 import { askUsage } from '../../../src/upstream/usage-strip.ts';
 import { runRequestPipeline } from '../../../src/pipeline/run.ts';
@@ -33,7 +34,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       const requestId = requestIdFrom(input.headers['x-request-id']);
       if (input.body.length > deps.config.server.max_body_bytes || (input.incomplete && guarded)) {
         refused(deps, requestId, 413, 'request_too_large');
-        return { kind: 'respond', response: tooLarge(deps.config.server.max_body_bytes, input.incomplete) };
+        return { kind: 'respond', response: tooLarge(deps.config.server.max_body_bytes, requestId, input.incomplete) };
       }
       if (input.incomplete) {
         refused(deps, requestId, undefined, 'request_too_large');
@@ -44,7 +45,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         text = utf8.decode(input.body);
       } catch {
         refused(deps, requestId, guarded ? 400 : undefined, 'invalid_utf8');
-        if (guarded) return { kind: 'respond', response: unreadable(new GatewayError(400, 'The request body is not valid UTF-8.', 'invalid_request_error', 'invalid_json')) };
+        if (guarded) return { kind: 'respond', response: unreadable(new GatewayError(400, 'The request body is not valid UTF-8.', 'invalid_request_error', 'invalid_json'), requestId) };
         return { kind: 'pass', reason: 'invalid_utf8' };
       }
       let ctx;
@@ -59,7 +60,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
           // With a guard on, passing it on would let the engine read what the guard did not: Python's
           // json takes NaN, Infinity and 1e400 and detects UTF-16, vLLM reads a bare string in a
           // content array as text. Answered as the HTTP gateway answers it.
-          if (guarded) return { kind: 'respond', response: unreadable(err) };
+          if (guarded) return { kind: 'respond', response: unreadable(err, requestId) };
           return { kind: 'pass', reason: String(err.code ?? 'invalid_request') };
         }
         throw err;
@@ -109,7 +110,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       // Only part of it would be read (BUFFERED_PARTIAL): refused as too large while a guard reads these.
       if (input.body.length > deps.config.server.max_body_bytes || (input.incomplete && guarded)) {
         refused(deps, requestId, 413, 'request_too_large');
-        return { response: tooLarge(deps.config.server.max_body_bytes, input.incomplete), headers: {} };
+        return { response: tooLarge(deps.config.server.max_body_bytes, requestId, input.incomplete), headers: {} };
       }
       if (input.incomplete) return { headers: {} };
       return generationGuard(deps, input.route, requestId, input.headers, input.body);
@@ -127,18 +128,15 @@ function refused(deps: AppDeps, requestId: string, status: number | undefined, e
   deps.logger.info({ request_id: requestId, ...(status ? { status } : {}), error }, status ? 'request rejected' : 'request passed on unread');
 }
 
-function tooLarge(max: number, partial = false) {
-  const message = partial ? "The request body is larger than the proxy's buffer, so it cannot be read whole." : `The request body is larger than ${max} bytes.`;
-  return {
-    status: 413,
-    headers: {},
-    contentType: 'application/json',
-    body: errorBody(message, 'invalid_request_error', 'request_too_large'),
-    reason: 'request_too_large',
-  };
+// The gateway's own 413 (api/body.ts), with the request id as on every gateway answer.
+function tooLarge(max: number, requestId: string, partial = false) {
+  const err = partial
+    ? new GatewayError(413, "The request body is larger than the proxy's buffer, so it cannot be read whole.", 'invalid_request_error', 'request_too_large')
+    : bodyTooLarge(max);
+  return unreadable(err, requestId);
 }
 
 /** The gateway's answer to a body it refuses (OpenAI-shaped error, the same status and code). */
-function unreadable(err: GatewayError) {
-  return { status: err.status, headers: {}, contentType: 'application/json', body: errorBody(err.message, err.type, err.code, err.param), reason: String(err.code ?? 'invalid_request') };
+function unreadable(err: GatewayError, requestId: string) {
+  return { status: err.status, headers: { 'x-request-id': requestId }, contentType: 'application/json', body: errorBody(err.message, err.type, err.code, err.param), reason: String(err.code ?? 'invalid_request') };
 }
