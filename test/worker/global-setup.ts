@@ -30,6 +30,9 @@ declare module 'vitest' {
     /** The parity tests' YAML (parity-upstream.ts), the Node gateway serving it, its stalling upstream. */
     parityYaml: string;
     nodeUrl: string;
+    /** The same with the guard flagging and a 3-text scan budget (parityFlagYaml). */
+    parityFlagYaml: string;
+    nodeFlagUrl: string;
     stallUrl: string;
     nodeDomain: NodeClassification[];
     nodeDomainMsPerRequest: number;
@@ -70,6 +73,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const parity = await startParity();
   project.provide('parityYaml', parity.yaml);
   project.provide('nodeUrl', parity.nodeUrl);
+  project.provide('parityFlagYaml', parity.flagYaml);
+  project.provide('nodeFlagUrl', parity.nodeFlagUrl);
   project.provide('stallUrl', parity.stallUrl);
   const { rows, msPerRequest } = await nodeClassifications();
   project.provide('nodeDomain', rows);

@@ -76,6 +76,9 @@ const CASES: Array<[string, Req]> = [
   ['routed, cache hit', json('/v1/chat/completions', user(MATH))],
   ['routed stream', json('/v1/chat/completions', user(CODE, { stream: true }))],
   ['routed stream, cache hit', json('/v1/chat/completions', user(CODE, { stream: true }))],
+  ['PII redacted and restored', json('/v1/chat/completions', user(MAIL, { model: 'pii-redact' }))],
+  ['PII redacted and restored, stream', json('/v1/chat/completions', user(`${MAIL}, please`, { model: 'pii-redact', stream: true }))],
+  ['cache bypassed (x-vsr-cache-control: no-cache)', json('/v1/chat/completions', user(MATH), { 'x-vsr-cache-control': 'no-cache' })],
   ['explicit model, client request id', json('/v1/chat/completions', user('Hello there, friend', { model: 'qwen3' }), { 'x-request-id': 'parity-1' })],
   ['upstream 500', json('/v1/chat/completions', user('hi', { model: 'err-500' }))],
   ['upstream 500, passthrough', json('/v1/completions', { model: 'err-500', prompt: 'hi' })],
@@ -97,10 +100,23 @@ const CASES: Array<[string, Req]> = [
   ['classify, unknown task', json('/api/v1/classify/nope', {})],
 ];
 
+// parityFlagYaml: prompt_guard.action flag, a scan budget of 3 texts with on_exceed allow.
+const many = Array.from({ length: 5 }, (_, i) => ({ role: 'user', content: `Question number ${i} about the weather in Paris` }));
+const FLAG_CASES: Array<[string, Req]> = [
+  ['jailbreak flagged (action: flag)', json('/v1/chat/completions', user(ATTACK))],
+  ['jailbreak flagged, stream', json('/v1/chat/completions', user(ATTACK, { stream: true }))],
+  ['guard partial (scan budget exceeded, on_exceed: allow)', json('/v1/chat/completions', { model: 'qwen3', messages: many })],
+];
+
 describe('Node vs Worker: the same request gets the same answer', () => {
   // In order, one case at a time: the cache-hit rows need the row before them on both sides.
   it.each(CASES)('%s', async (_name, req) => {
     const { diff } = await compare(req);
+    expect(diff).toEqual([]);
+  });
+  it.each(FLAG_CASES)('%s', async (_name, req) => {
+    const { node, diff } = await compare(req, true);
+    expect(Object.keys(node.headers).filter((h) => h.startsWith('x-vsr-jailbreak-flagged') || h === 'x-vsr-guard-partial')).toHaveLength(1);
     expect(diff).toEqual([]);
   });
 });

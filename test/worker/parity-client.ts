@@ -8,6 +8,8 @@ import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
 
 // SEMROUTE_UPSTREAM '' keeps the YAML's endpoints (the mock and the stall upstream), as on Node.
 export const parityEnv: WorkerEnv = { ...(env as unknown as WorkerEnv), SEMROUTE_CONFIG: inject('parityYaml'), SEMROUTE_UPSTREAM: '' };
+/** The flagging guard's config, served on Node at nodeFlagUrl. */
+export const parityFlagEnv: WorkerEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityFlagYaml') };
 
 export interface Req {
   method?: string;
@@ -69,8 +71,8 @@ async function seen(res: Response): Promise<Seen> {
 
 const init = (r: Req): RequestInit => ({ method: r.method ?? (r.body === undefined ? 'GET' : 'POST'), headers: r.headers, body: r.body });
 
-export async function onNode(r: Req): Promise<Seen> {
-  return seen(await fetch(`${inject('nodeUrl')}${r.path}`, init(r)));
+export async function onNode(r: Req, base = inject('nodeUrl')): Promise<Seen> {
+  return seen(await fetch(`${base}${r.path}`, init(r)));
 }
 
 /** Through the Worker's fetch handler; waits for its waitUntil work (cache stores) as a deployment would. */
@@ -99,9 +101,9 @@ export function differences(a: unknown, b: unknown, path = ''): string[] {
 }
 
 /** The same request on both; the answers' differences (the request id: present on both, a given one kept). */
-export async function compare(r: Req): Promise<{ node: Seen; worker: Seen; diff: string[] }> {
-  const node = await onNode(r);
-  const worker = await onWorker(r);
+export async function compare(r: Req, flag = false): Promise<{ node: Seen; worker: Seen; diff: string[] }> {
+  const node = await onNode(r, inject(flag ? 'nodeFlagUrl' : 'nodeUrl'));
+  const worker = await onWorker(r, flag ? parityFlagEnv : parityEnv);
   const given = r.headers?.['x-request-id'];
   const id = (s: Seen) => (s.requestId === null ? null : given && s.requestId === given ? given : s.requestId ? 'set' : null);
   return { node, worker, diff: differences({ ...node, requestId: id(node) }, { ...worker, requestId: id(worker) }) };

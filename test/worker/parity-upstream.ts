@@ -47,6 +47,7 @@ export function parityYaml(mockPort: number, stallPort: number): string {
     'err-500': onStall,
     'odd-headers': onStall,
     'pii-strict': { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'block' } },
+    'pii-redact': { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
   };
   doc.default_model = 'pii-strict';
   doc.upstream = { ...doc.upstream, timeout_ms: 1500, idle_timeout_ms: 1000 };
@@ -55,9 +56,16 @@ export function parityYaml(mockPort: number, stallPort: number): string {
   return stringifyYaml(doc);
 }
 
-export async function startParity(): Promise<{ yaml: string; stallUrl: string; nodeUrl: string; close(): Promise<void> }> {
-  // Its own mock router, which also serves the default model (pii-strict) the PII block needs.
-  const mock = await startMockServer({ options: { models: [...DEFAULT_MOCK_MODELS, 'pii-strict'] } });
+/** parityYaml with the guard flagging instead of blocking, and a scan budget of 3 texts past which the rest is forwarded unscanned. */
+export function parityFlagYaml(mockPort: number, stallPort: number): string {
+  const doc = parseYaml(parityYaml(mockPort, stallPort)) as Record<string, any>;
+  doc.prompt_guard = { ...doc.prompt_guard, action: 'flag', budget: { ...doc.prompt_guard.budget, max_texts: 3, on_exceed: 'allow' } };
+  return stringifyYaml(doc);
+}
+
+export async function startParity(): Promise<{ yaml: string; flagYaml: string; stallUrl: string; nodeUrl: string; nodeFlagUrl: string; close(): Promise<void> }> {
+  // Its own mock router, which also serves the default model (pii-strict) the PII block needs and pii-redact.
+  const mock = await startMockServer({ options: { models: [...DEFAULT_MOCK_MODELS, 'pii-strict', 'pii-redact'] } });
   const closed = new Map<string, boolean>();
   const logs: unknown[] = [];
   const server = http.createServer((req, res) => {
@@ -97,18 +105,26 @@ export async function startParity(): Promise<{ yaml: string; stallUrl: string; n
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const stallPort = (server.address() as AddressInfo).port;
+  const gateway = async (yaml: string) => {
+    const { config } = loadConfigText(yaml, 'parity');
+    const logger = createNodeLogger(config, { base: { runtime: 'node' }, destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
+    const deps = await buildNodeDeps(config, { logger });
+    const served = await serveFetch(createApp(deps).fetch);
+    return { url: served.url, close: async () => { await served.close(); await deps.close(); } };
+  };
   const yaml = parityYaml(mock.port, stallPort);
-  const { config } = loadConfigText(yaml, 'parity');
-  const logger = createNodeLogger(config, { base: { runtime: 'node' }, destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
-  const deps = await buildNodeDeps(config, { logger });
-  const gw = await serveFetch(createApp(deps).fetch);
+  const flagYaml = parityFlagYaml(mock.port, stallPort);
+  const gw = await gateway(yaml);
+  const flagGw = await gateway(flagYaml);
   return {
     yaml,
+    flagYaml,
     stallUrl: `http://127.0.0.1:${stallPort}`,
     nodeUrl: gw.url,
+    nodeFlagUrl: flagGw.url,
     async close() {
       await gw.close();
-      await deps.close();
+      await flagGw.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await mock.close();
