@@ -66,8 +66,19 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     process.off('SIGHUP', banner.handler);
     if (banner.count) hupWhileStarting = true;
   }
+  // SIGTERM/SIGINT before the server listens (packs loading: nothing to drain) stops at once with
+  // exit 0, as a drained process does; Node's default ended it by the signal (143, reason Error).
+  let logEarlyStop = (signal: NodeJS.Signals) => void process.stderr.write(`semroute: ${signal} while starting: stopped\n`);
+  const onEarlyStop = (signal: NodeJS.Signals) => {
+    logEarlyStop(signal);
+    process.exit(0);
+  };
+  const offEarlyStop = () => ['SIGTERM', 'SIGINT'].forEach((sig) => process.off(sig, onEarlyStop));
+  process.on('SIGTERM', onEarlyStop);
+  process.on('SIGINT', onEarlyStop);
   const { values } = parseCli(argv);
   if (values.help) {
+    offEarlyStop();
     process.off('SIGHUP', onEarlyHup);
     // `--help | head -3`: a reader that went away is not an error worth a stack trace.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
@@ -86,7 +97,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   adjust(config);
   const logger = createNodeLogger(config, { base: { runtime: 'node' } });
   for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
+  logEarlyStop = (signal) => logger.info({ signal }, 'stopped while starting: nothing was served yet');
   if (values.check) {
+    offEarlyStop();
     process.off('SIGHUP', onEarlyHup);
     process.stdout.write(`config OK${loaded.warnings.length ? ` (${loaded.warnings.length} warnings)` : ''}\n`);
     return;
@@ -116,6 +129,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (hupWhileStarting) void live.reload('SIGHUP');
   const deps = live.current();
   const proc = registerProcessMetrics(live.metrics);
+  offEarlyStop();
   const served = await serveFetch(live.fetch, { host, port });
   countInflight(served.server, live.metrics);
   logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
