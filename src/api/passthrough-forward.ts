@@ -6,7 +6,7 @@ import type { AppDeps } from '../deps.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { forwardHeaders, responseHeaders } from '../upstream/headers.ts';
-import { upstreamError } from '../upstream/errors.ts';
+import { readErrorText, upstreamErrorBody } from '../upstream/error-text.ts';
 import { idleWatch } from '../upstream/idle.ts';
 import { streamErrorEvent, streamFailure } from '../upstream/stream-failure.ts';
 import { watchReader } from '../upstream/sse.ts';
@@ -89,11 +89,11 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
   const outHeaders = { ...responseHeaders(res.headers), ...idHeader };
   if (status >= 400) {
     // The upstream's error, in OpenAI's shape whatever the engine or a proxy wrote, with its status.
-    const text = await idle.text(res).catch(() => '');
+    const text = await readErrorText(idle, res);
     const reason = status >= 500 ? 'upstream_5xx' : 'upstream_4xx';
     metrics.inc('llm_request_errors_total', { model: label, reason });
     onDone({ status, endpoint: used, error: reason });
-    return json(status, upstreamError(status, text), outHeaders);
+    return json(status, upstreamErrorBody(status, text), outHeaders);
   }
   if (NO_BODY.has(status) || req.method === 'HEAD') {
     await idle.text(res).catch(() => '');

@@ -23,7 +23,7 @@ export function upstreamError(status: number, text: string): string {
   return errorBody(message, typeForStatus(status), status);
 }
 
-function typeForStatus(status: number): string {
+export function typeForStatus(status: number): string {
   if (status === 404) return 'not_found_error';
   if (status === 401) return 'authentication_error';
   if (status === 429) return 'rate_limit_error';

@@ -12,7 +12,7 @@ import type { EndpointPool } from './pool.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
 import { watchReader } from './sse.ts';
 import { recordUsage, pricingFor, type UsageRecord } from '../observability/usage.ts';
-import { upstreamError } from './errors.ts';
+import { readErrorText, upstreamErrorBody } from './error-text.ts';
 import { idleWatch } from './idle.ts';
 import { streamErrorEvent, streamFailure } from './stream-failure.ts';
 import { includeUsage } from '../pipeline/request.ts';
@@ -89,10 +89,10 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const contentType = res.headers['content-type'] ?? '';
 
   if (!ok) {
-    const text = await idle.text(res).catch(() => '');
+    const text = await readErrorText(idle, res);
     deps.metrics.inc('llm_request_errors_total', { model: label, reason: res.status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
     done({ status: res.status, endpoint: used, error: res.status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
-    return json(res.status, upstreamError(res.status, text), outHeaders);
+    return json(res.status, upstreamErrorBody(res.status, text), outHeaders);
   }
 
   if (contentType.includes('text/event-stream')) {
