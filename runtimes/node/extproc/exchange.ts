@@ -207,7 +207,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const headers = decodeHeaders(msg.response_headers?.headers);
     responseHeadersSeen = true;
     responseStatus = Number(headers[':status'] ?? 0);
-    responseIsJson = (headers['content-type'] ?? '').includes('application/json');
+    // Media types are case-insensitive (RFC 9110 8.3.1): `Text/Event-Stream` is SSE too.
+    const contentType = (headers['content-type'] ?? '').toLowerCase();
+    responseIsJson = contentType.includes('application/json');
     // action: flag (or a partial scan) on a generation route: said on the answer, as the gateway does.
     if (!forwarded) {
       const res = continueResponseHeaders(generationHeaders && headerMutation(generationHeaders));
@@ -221,7 +223,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // store) when there are any, else untouched.
     // The meter reads a JSON answer's usage block (tokens, cost), as the reference does with its BUFFERED body.
     const wantsBody = responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done));
-    const sse = !responseIsJson && responseStatus === 200 && (headers['content-type'] ?? '').includes('text/event-stream');
+    const sse = !responseIsJson && responseStatus === 200 && contentType.includes('text/event-stream');
     forwarded.meter?.head(responseStatus, sse);
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
