@@ -83,6 +83,20 @@ describe('README headers and metrics', () => {
   });
 });
 
+describe('README command-line flags', () => {
+  it('lists exactly the flags of `semroute --help`, and none it says are refused', () => {
+    const help = read('runtimes/node/main.ts');
+    const offered = new Set([...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!).filter((f) => f !== '--help'));
+    const paragraph = /`dist\/semroute\.mjs --help` lists the flags:[\s\S]*?\n\n/.exec(README)![0];
+    const listed = new Set(ticks(paragraph).flatMap((t) => /^(--[a-z-]+)/.exec(t)?.[1] ?? []));
+    expect(listed).toEqual(offered);
+    const refused = /its (`--[\s\S]*?) are refused as unknown options/.exec(README)![1]!;
+    const refusedFlags = ticks(refused).filter((t) => t.startsWith('--'));
+    expect(refusedFlags.length).toBeGreaterThan(3);
+    expect(refusedFlags.filter((f) => offered.has(f))).toEqual([]);
+  });
+});
+
 describe('README tracing', () => {
   it('names the spans the code emits, and lists the declared ones it does not emit as not emitted', async () => {
     const { SPAN } = await import('../../src/observability/tracing.ts');
