@@ -4,6 +4,7 @@
 import { openSync, writeSync } from 'node:fs';
 import pino from 'pino';
 import type { Config } from '../../src/config/schema.ts';
+import { ConfigError } from '../../src/config/load.ts';
 import { loggingSection } from '../../src/config/sections/observability.ts';
 import { activeTraceId } from '../../src/observability/tracing.ts';
 import type { Logger } from '../../src/observability/types.ts';
@@ -118,11 +119,25 @@ export interface NodeLoggerOptions {
   base?: Record<string, unknown>;
 }
 
+const LEVELS = loggingSection.shape.level.removeDefault().options;
+
+/**
+ * LOG_LEVEL as operators write it: any case, `warning` for warn. Anything else is refused with the
+ * variable named (pino threw its own stack trace: a crash loop that named no setting).
+ */
+function envLevel(raw: string | undefined): (typeof LEVELS)[number] | undefined {
+  const v = raw?.trim().toLowerCase();
+  if (!v) return undefined;
+  const level = v === 'warning' ? 'warn' : v;
+  if ((LEVELS as readonly string[]).includes(level)) return level as (typeof LEVELS)[number];
+  throw new ConfigError(`LOG_LEVEL: expected one of ${LEVELS.join(', ')} (or warning), got "${raw}"`, []);
+}
+
 export function createNodeLogger(config?: Config, opts: NodeLoggerOptions = {}): Logger {
   const raw = (config?.observability as { logging?: unknown } | undefined)?.logging;
   const parsed = loggingSection.safeParse(raw ?? {});
   const logging = parsed.success ? parsed.data : loggingSection.parse({});
-  const level = process.env.LOG_LEVEL || logging.level;
+  const level = envLevel(process.env.LOG_LEVEL) ?? logging.level;
   const paths = logging.debug_log_prompts ? CREDENTIALS : [...CREDENTIALS, ...PROMPT_PATHS];
 
   const common: pino.LoggerOptions = {
