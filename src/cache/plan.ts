@@ -6,6 +6,7 @@ import type { CacheConfig } from '../config/sections/cache.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import type { CacheKeyScope } from './types.ts';
 import { isTextPart } from '../pipeline/texts.ts';
+import { ExactInteger } from '../pipeline/exact-integers.ts';
 
 export interface CachePlan {
   key: CacheKeyScope;
@@ -36,8 +37,9 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
   // Only a question can be answered from the cache: not a tool result or an assistant prefill.
   if (msgs[msgs.length - 1]?.role !== 'user') return 'not_user_turn';
   if (!ctx.texts.latestUser.trim()) return 'empty_text';
+  // A number, or one kept as its literal (an integer beyond 2^53, pipeline/exact-integers.ts).
   const t = ctx.body.temperature;
-  if (typeof t === 'number' && t > 0 && !cfg.cache_non_deterministic) return 'non_deterministic';
+  if ((typeof t === 'number' || t instanceof ExactInteger) && Number(t) > 0 && !cfg.cache_non_deterministic) return 'non_deterministic';
   let scope = 'global';
   if (cfg.scope === 'user') {
     const user = ctx.headers[sessionHeader(config, cfg)];
