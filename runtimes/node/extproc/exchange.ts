@@ -8,6 +8,7 @@ import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import { answerBodyComesBack, looksLikeSse, StreamUsage } from './stream-usage.ts';
 import { RequestBody } from './request-body.ts';
+import { CHAT_PATH, enginePath, routeOf, type Route } from './routes.ts';
 import {
   continueRequestBody,
   continueRequestHeaders,
@@ -40,43 +41,10 @@ export interface ExchangeOptions {
 /** An answer to send, or 'end' to close the stream cleanly (Envoy then carries on without us). */
 export type ExchangeReply = ProcessingResponse | 'end' | undefined;
 
-// generate: a passed-through generation route a guard reads (/v1/completions, ...): read, not rewritten.
-type Route = 'chat' | 'models' | 'generate' | 'other';
 type Forward = Extract<ChatOutcome, { kind: 'forward' }>;
 
-const CHAT_PATH = '/v1/chat/completions';
-const MODELS_PATH = '/v1/models';
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
-
-function routeOf(method: string, path: string): Route {
-  const p = enginePath(path);
-  if (method === 'POST' && p === CHAT_PATH) return 'chat';
-  if (method === 'GET' && p === MODELS_PATH) return 'models';
-  return 'other';
-}
-
-/**
- * :path as the engine's server routes it. Envoy passes it on as the client wrote it (normalize_path is
- * off by default) and uvicorn decodes percent-escapes (%2F included) before Starlette matches, so
- * '/v1/chat/%63ompletions' is chat to vLLM; compared as written it skipped the guards. Escapes decoded
- * once, dot segments resolved, empty segments and the query dropped.
- */
-function enginePath(path: string): string {
-  let p = path.split('?')[0]!;
-  try {
-    p = decodeURIComponent(p);
-  } catch {
-    // A malformed escape: compared as written.
-  }
-  const out: string[] = [];
-  for (const seg of p.split('/')) {
-    if (!seg || seg === '.') continue;
-    if (seg === '..') out.pop();
-    else out.push(seg);
-  }
-  return `/${out.join('/')}`;
-}
 
 export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions, signal: AbortSignal) {
   let route: Route = 'other';
