@@ -165,6 +165,7 @@ describe('README Models table and cache figures', () => {
       ['domain', 'accuracy', num(card('domain'), /\| dev accuracy \| [^|]+ \| ([\d.]+) \|/), 3],
       ['intent', 'macro-F1', num(card('intent'), /\| dev macro-F1 \| [^|]+ \| ([\d.]+) \|/), 3],
       ['intent', 'creative_writing recall', num(card('intent'), /\| creative_writing recall \| [^|]+ \| ([\d.]+) \|/), 2],
+      ['intent', 'Arena-Hard + MT-bench accuracy', num(card('intent'), /\| accuracy on Arena-Hard \+ MT-bench dev rows \| [^|]+ \| ([\d.]+) \|/), 3],
       ['jailbreak', 'F1', num(card('jailbreak'), /\| dev F1 \(jailbreak\) \| [^|]+ \| ([\d.]+) \|/), 3],
       ['jailbreak', 'FPR', num(card('jailbreak'), /\| false-positive rate on benign \| [^|]+ \| ([\d.]+) \|/), 3],
       ['jailbreak', 'prompt-injection recall', num(card('jailbreak'), /\| prompt-injection recall[^|]*\| [^|]+ \| ([\d.]+) \|/), 2],
