@@ -37,9 +37,11 @@ export interface KeptText {
   literals: string[];
 }
 
-/** The text to parse, or undefined when it holds no number that a round trip would change. */
+/** Whether the text may hold an integer beyond 2^53 or a non-finite number: one regex pass, no scan. */
+export const mayHoldInexact = (text: string): boolean => MAYBE_INEXACT.test(text);
+
+/** The text to parse, or undefined when it holds no number that a round trip would change (call when mayHoldInexact). */
 export function markUnsafeIntegers(text: string): KeptText | undefined {
-  if (!MAYBE_INEXACT.test(text)) return undefined;
   const marker = `semroute-exact-${crypto.randomUUID()}-`;
   const literals: string[] = [];
   let out = '';

@@ -2,13 +2,13 @@
 import type { ChatBody, ChatMessage, PipelineContext } from './context.ts';
 import { badRequest, GatewayError } from './errors.ts';
 import { extractTexts } from './texts.ts';
-import { markUnsafeIntegers, restoreExactIntegers } from './exact-integers.ts';
+import { mayHoldInexact, markUnsafeIntegers, restoreExactIntegers } from './exact-integers.ts';
 import type { CancelSignal } from '../upstream/types.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // Only a text with a 3-digit exponent can hold a number that JSON.parse makes non-finite (1e400);
-// others skip the walk.
+// others skip the walk (tested only where mayHoldInexact, whose pattern this one implies).
 const MAYBE_INFINITE = /[eE]\+?\d{3}/;
 
 /**
@@ -26,13 +26,14 @@ export function parseJsonBody(text: string): unknown {
     throw new GatewayError(400, 'We could not parse the JSON body of your request.', 'invalid_request_error', 'invalid_json');
   }
   // Integers beyond 2^53 (a 64-bit seed) are kept as written: parsed again with their literals marked.
-  const kept = markUnsafeIntegers(text);
+  const maybe = mayHoldInexact(text);
+  const kept = maybe ? markUnsafeIntegers(text) : undefined;
   if (kept) value = JSON.parse(kept.text);
   // Each level takes two characters, so only a text this long can be too deep.
   if (text.length > 2 * MAX_JSON_DEPTH && depthExceeds(value, MAX_JSON_DEPTH)) {
     throw badRequest(`The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`, 'nested_too_deep');
   }
-  if (MAYBE_INFINITE.test(text)) {
+  if (maybe && MAYBE_INFINITE.test(text)) {
     const at = infiniteNumberAt(value);
     if (at !== undefined) {
       // Python's json reads inf where JSON.stringify writes null: refuse rather than forward another value.
