@@ -59,7 +59,9 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
       const headers = new Headers();
       for (const [k, v] of Object.entries(r.headers)) if (!DROP.has(k.toLowerCase())) headers.set(k, v);
       try {
-        const res = await fetchFn(new Request(url, { method: r.method, headers, body: r.body as BodyInit | undefined, signal: ctl.signal }));
+        // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
+        // fetch's default followed it, re-sending the prompt and its headers to wherever Location named.
+        const res = await fetchFn(new Request(url, { method: r.method, headers, body: r.body as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
         const out: Record<string, string> = {};
         res.headers.forEach((v, k) => { out[k] = v; });
         // workerd's forEach gives each set-cookie on its own, so the record kept only the last: joined

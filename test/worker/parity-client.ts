@@ -69,7 +69,8 @@ async function seen(res: Response): Promise<Seen> {
   return { status: res.status, headers, requestId: res.headers.get('x-request-id'), body: normalize(text, type) };
 }
 
-const init = (r: Req): RequestInit => ({ method: r.method ?? (r.body === undefined ? 'GET' : 'POST'), headers: r.headers, body: r.body });
+// redirect manual: the client sees a redirect the gateway passed on, as a proxy's client would.
+const init = (r: Req): RequestInit => ({ method: r.method ?? (r.body === undefined ? 'GET' : 'POST'), headers: r.headers, body: r.body, redirect: 'manual' });
 
 export async function onNode(r: Req, base = inject('nodeUrl')): Promise<Seen> {
   return seen(await fetch(`${base}${r.path}`, init(r)));

@@ -7,6 +7,10 @@
 //   model stall-silent sends the head, then nothing
 //   model gzip-body    a gzip-encoded answer; err-500 a 500 with headers of its own; odd-headers
 //                      repeated headers (two set-cookie) and a latin1 byte in a value
+//   model redirect     307 to /v1/redirected (which answers {"followed":true}); drop: the socket is
+//                      closed unanswered; truncated: shorter than its content-length; plain-text
+//   model refused      on an endpoint that refuses connections; dead-then-live: that one, then this
+//   model tls-mismatch on an https endpoint that speaks plain HTTP
 //   GET /closed/<x-stall-id>  whether that request's socket has closed (the gateway gave it up)
 //   GET /node-logs            the Node gateway's log lines so far (JSON array of objects)
 import http from 'node:http';
@@ -21,6 +25,7 @@ import { createNodeLogger } from '../../runtimes/node/logger.ts';
 import { serveFetch } from '../../runtimes/node/serve.ts';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
 import { DEFAULT_MOCK_MODELS } from '../../src/mock/intake.ts';
+import { refusedPort } from '../integration/helpers/refused-port.ts';
 
 export const STALL_CHUNK = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"stall-body","choices":[{"index":0,"delta":{"content":"first "}}]}\n\n';
 
@@ -29,11 +34,13 @@ export const STALL_CHUNK = 'data: {"id":"s","object":"chat.completion.chunk","cr
  * the in-memory semantic cache, the stall models on the stall upstream, and a model whose PII policy
  * denies e-mail addresses with nowhere else to go (the PII block).
  */
-export function parityYaml(mockPort: number, stallPort: number): string {
+export function parityYaml(mockPort: number, stallPort: number, deadPort: number): string {
   const doc = parseYaml(DEFAULT_CONFIG_YAML) as Record<string, any>;
   doc.vllm_endpoints = [
     { name: 'production-stack', address: '127.0.0.1', port: mockPort, weight: 1 },
     { name: 'stall', address: '127.0.0.1', port: stallPort, weight: 1 },
+    { name: 'dead', address: '127.0.0.1', port: deadPort, weight: 1 },
+    { name: 'tls-on-plain', address: '127.0.0.1', port: stallPort, weight: 1, scheme: 'https' },
   ];
   const onStall = { reasoning_family: 'qwen3', preferred_endpoints: ['stall'], pii_policy: { allow_by_default: true } };
   doc.model_config = {
@@ -46,6 +53,13 @@ export function parityYaml(mockPort: number, stallPort: number): string {
     'gzip-body': onStall,
     'err-500': onStall,
     'odd-headers': onStall,
+    redirect: onStall,
+    drop: onStall,
+    truncated: onStall,
+    'plain-text': onStall,
+    refused: { ...onStall, preferred_endpoints: ['dead'] },
+    'dead-then-live': { ...onStall, preferred_endpoints: ['dead', 'stall'] },
+    'tls-mismatch': { ...onStall, preferred_endpoints: ['tls-on-plain'] },
     'pii-strict': { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'block' } },
     'pii-redact': { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
   };
@@ -57,8 +71,8 @@ export function parityYaml(mockPort: number, stallPort: number): string {
 }
 
 /** parityYaml with the guard flagging instead of blocking, and a scan budget of 3 texts past which the rest is forwarded unscanned. */
-export function parityFlagYaml(mockPort: number, stallPort: number): string {
-  const doc = parseYaml(parityYaml(mockPort, stallPort)) as Record<string, any>;
+export function parityFlagYaml(mockPort: number, stallPort: number, deadPort: number): string {
+  const doc = parseYaml(parityYaml(mockPort, stallPort, deadPort)) as Record<string, any>;
   doc.prompt_guard = { ...doc.prompt_guard, action: 'flag', budget: { ...doc.prompt_guard.budget, max_texts: 3, on_exceed: 'allow' } };
   return stringifyYaml(doc);
 }
@@ -92,6 +106,15 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; s
         res.writeHead(500, { 'content-type': 'application/json', 'x-upstream-note': 'broken', 'retry-after': '3' });
         return void res.end(JSON.stringify({ error: { message: 'engine exploded', type: 'server_error', code: 500 } }));
       }
+      if (req.url === '/v1/redirected') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"followed":true}');
+      if (body.model === 'redirect') return void res.writeHead(307, { location: '/v1/redirected', 'content-type': 'application/json' }).end('{"moved":true}');
+      if (body.model === 'drop') return void res.socket?.destroy();
+      if (body.model === 'truncated') {
+        res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json', 'content-length': 500 });
+        res.write(body.stream ? STALL_CHUNK : '{"id":"t","object":"chat.completion","choices":[');
+        return void setTimeout(() => res.socket?.destroy(), 50);
+      }
+      if (body.model === 'plain-text') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('hello, not JSON');
       if (body.model === 'odd-headers') {
         res.setHeader('set-cookie', ['a=1', 'b=2']);
         res.setHeader('x-latin1', Buffer.from('caf\xe9', 'latin1').toString('latin1'));
@@ -112,8 +135,9 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; s
     const served = await serveFetch(createApp(deps).fetch);
     return { url: served.url, close: async () => { await served.close(); await deps.close(); } };
   };
-  const yaml = parityYaml(mock.port, stallPort);
-  const flagYaml = parityFlagYaml(mock.port, stallPort);
+  const deadPort = await refusedPort();
+  const yaml = parityYaml(mock.port, stallPort, deadPort);
+  const flagYaml = parityFlagYaml(mock.port, stallPort, deadPort);
   const gw = await gateway(yaml);
   const flagGw = await gateway(flagYaml);
   return {
