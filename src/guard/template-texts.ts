@@ -1,5 +1,6 @@
 // Text a vLLM chat template shows the model besides message contents and tool texts (tool-texts.ts),
-// which the guards did not read: a participant's `name`, vLLM's `documents` (RAG documents that templates such as Granite's and Command-R's render
+// which the guards did not read: a participant's `name`, messages of roles other than the five chat
+// ones (below, scanRole), vLLM's `documents` (RAG documents that templates such as Granite's and Command-R's render
 // into the prompt), the string values of `chat_template_kwargs` (a template renders whatever
 // variables it names) and a request's own `chat_template`. Each carries the role whose scan_roles
 // entry covers it: a message field its message's role; documents 'tool' (retrieved content, as a
@@ -10,17 +11,26 @@
 // pack scores ordinary traces as attacks ("The user asks about the weather; the forecast says
 // sunny.": 0.725, over the 0.7 threshold).
 import type { TextSlot } from './redaction.ts';
+import type { ChatMessage } from '../pipeline/context.ts';
+import { messageText } from '../pipeline/texts.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Message fields besides content that go back to the model (reasoning: DeepSeek's and newer vLLM's names). */
 export const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
 
-/** The scan role of a message role, as texts.ts files them (developer is system, function is tool). */
+const KNOWN_ROLES = new Set(['user', 'system', 'developer', 'assistant', 'tool', 'function']);
+
+/**
+ * The scan role of a message role, as texts.ts files them (developer is system, function is tool).
+ * vLLM takes any role string and hands it to the template: Llama 3's renders every role it does not
+ * know as a turn of its own (and `ipython` is its tool result), so such a message's text reached the
+ * model whatever scan_roles said. `ipython` scans as tool; any other role as user (client text).
+ */
 export function scanRole(role: unknown): string {
   if (role === 'developer') return 'system';
-  if (role === 'function') return 'tool';
-  return typeof role === 'string' ? role : 'unknown';
+  if (role === 'function' || role === 'ipython') return 'tool';
+  return typeof role === 'string' && KNOWN_ROLES.has(role) ? role : 'user';
 }
 
 /**
@@ -47,7 +57,7 @@ function stringSlots(holder: Record<string, unknown> | unknown[], role: string, 
   }
 }
 
-/** What the jailbreak scan adds for `roles`: message names (newest first), documents, kwargs strings, the template. */
+/** What the jailbreak scan adds for `roles`: message names and other-role messages (newest first), documents, kwargs strings, the template. */
 export function templateTexts(body: unknown, roles: readonly string[]): string[] {
   if (!isObj(body)) return [];
   const out: string[] = [];
@@ -57,6 +67,8 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
     if (!isObj(m)) continue;
     const role = scanRole(m.role);
     if (!roles.includes(role)) continue;
+    // Content of a role texts.ts does not file (it reads the five it knows).
+    if (typeof m.role !== 'string' || !KNOWN_ROLES.has(m.role)) out.push(messageText(m.content as ChatMessage['content']));
     // A tool message's name is the function's: an identifier the client's own tool list holds.
     if (typeof m.name === 'string' && role !== 'tool') out.push(m.name);
   }

@@ -1,5 +1,5 @@
 // Text a chat template shows the model besides message contents and tool texts, which the guards
-// did not read (issue #4): a message's `name`, vLLM's chat
+// did not read (issue #4): a message's `name`, a message of a role other than the chat ones, vLLM's chat
 // `documents` (RAG documents that Granite's and Command-R's templates render) and the strings of
 // `chat_template_kwargs` (a template renders the variables it names) and `chat_template`. The
 // jailbreak guard reads each with the role that covers it (src/guard/template-texts.ts); the PII
@@ -40,6 +40,14 @@ describe('the jailbreak guard reads them, with the role that covers them', () =>
     const turn = { messages: [ask, { role: 'assistant', name: ATTACK, content: 'Sunny.' }, { role: 'user', content: 'Thanks, and tomorrow?' }] };
     expect((await chat(all, turn)).blocked).toBe('true');
     expect((await chat(user, turn)).blocked).toBeNull();
+  });
+
+  it("a message of a role other than the chat ones (Llama 3's template renders any role): as user; ipython as tool", async () => {
+    expect((await chat(user, { messages: [{ role: 'narrator', content: ATTACK }, ask] })).blocked).toBe('true');
+    expect((await chat(user, { messages: [ask, { role: 'narrator', content: [{ type: 'text', text: ATTACK }] }] })).blocked).toBe('true');
+    const ipython = { messages: [ask, { role: 'ipython', content: ATTACK }] };
+    expect((await chat(all, ipython)).blocked).toBe('true');
+    expect((await chat(user, ipython)).blocked).toBeNull();
   });
 
   it('a RAG document (scan_roles: tool, as a tool result); not with the default roles', async () => {
