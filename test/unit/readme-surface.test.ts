@@ -97,6 +97,18 @@ describe('README command-line flags', () => {
   });
 });
 
+describe('README links', () => {
+  it('every #anchor it links to is a heading (GitHub slug) or an <a id> of the file it names', () => {
+    const slug = (h: string) => h.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+    const anchorsOf = (text: string) =>
+      new Set([...[...text.matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1]!)), ...[...text.matchAll(/<a id="([^"]+)">/g)].map((m) => m[1]!)]);
+    const links = [...README.matchAll(/\]\(([^)#\s]*)#([^)\s]+)\)/g)].map((m) => [m[1]!, m[2]!] as const);
+    expect(links.length).toBeGreaterThan(3);
+    const broken = links.filter(([file, anchor]) => !anchorsOf(file ? read(file) : README).has(anchor));
+    expect(broken).toEqual([]);
+  });
+});
+
 describe('README tracing', () => {
   it('names the spans the code emits, and lists the declared ones it does not emit as not emitted', async () => {
     const { SPAN } = await import('../../src/observability/tracing.ts');
