@@ -1,0 +1,89 @@
+// A client that leaves a stream after its first event, on Node and on the Worker (parityYaml): the
+// upstream request is cancelled (its socket closes) on both, whether the answer passes through the
+// cache tap, the PII restore tap or a passthrough path, and both log and count it as a cancellation.
+// The Worker side cancels the answer's body as a caller of its fetch handler does; what workerd itself
+// does when a client disconnects (cancels the upstream, tells the Worker nothing) and a client leaving
+// a non-streamed request: runtimes/worker/README.md, "Same answers as Node, and where they cannot be".
+import { createExecutionContext } from 'cloudflare:test';
+import { describe, expect, inject, it, vi } from 'vitest';
+import worker from '../../runtimes/worker/index.ts';
+import { parityEnv } from './parity-client.ts';
+
+const stallUrl = inject('stallUrl');
+
+async function closed(id: string, withinMs: number): Promise<boolean> {
+  const t0 = Date.now();
+  for (;;) {
+    if ((await (await fetch(`${stallUrl}/closed/${id}`)).text()) === 'true') return true;
+    if (Date.now() - t0 > withinMs) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The request log line without what differs per request and runtime (and the latencies' values). */
+function requestLine(lines: Array<Record<string, unknown>>, id: string) {
+  const l = lines.find((x) => x.event === 'request' && x.request_id === id);
+  if (!l) return undefined;
+  const { time: _t, request_id: _r, runtime: _rt, latency_ms, ...rest } = l as Record<string, unknown> & { latency_ms?: object };
+  return { ...rest, latency_ms: Object.keys(latency_ms ?? {}).sort() };
+}
+
+/** Reads the first chunk of the answer, then leaves. */
+async function leaveAfterFirst(res: Response): Promise<string> {
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  await reader.cancel();
+  return new TextDecoder().decode(first.value);
+}
+
+const cancellations = (metrics: string, model: string) =>
+  Number(metrics.match(new RegExp(`^llm_request_errors_total\\{model="${model}",reason="cancellation"\\} (\\S+)$`, 'm'))?.[1] ?? 0);
+
+const MAIL = 'Please write to jane.doe@example.com about the meeting';
+const CASES: Array<[string, string, string, Record<string, unknown>]> = [
+  ['chat stream (cache tap)', '/v1/chat/completions', 'stall-body', { messages: [{ role: 'user', content: 'hi' }] }],
+  ['chat stream (PII restore tap)', '/v1/chat/completions', 'stall-redact', { messages: [{ role: 'user', content: MAIL }] }],
+  ['passthrough stream', '/v1/completions', 'stall-body', { prompt: 'hi' }],
+];
+
+describe('Node vs Worker: a client that leaves a stream', () => {
+  it.each(CASES)('%s: upstream cancelled, logged and counted as a cancellation on both', async (_name, path, model, extra) => {
+    const init = (id: string): RequestInit => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-stall-id': id },
+      body: JSON.stringify({ model, stream: true, ...extra }),
+    });
+    const nodeId = `node-${crypto.randomUUID()}`;
+    const workerId = `worker-${crypto.randomUUID()}`;
+    const nodeMetrics = async () => (await fetch(`${inject('nodeUrl')}/metrics`)).text();
+    const workerMetrics = async () => (await (await worker.fetch(new Request('https://semroute.test/metrics'), parityEnv, createExecutionContext())).text());
+
+    const n0 = cancellations(await nodeMetrics(), model);
+    expect(await leaveAfterFirst(await fetch(`${inject('nodeUrl')}${path}`, init(nodeId)))).toContain('first');
+    expect(await closed(nodeId, 1000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(cancellations(await nodeMetrics(), model)).toBe(n0 + 1);
+    const nodeLine = requestLine((await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>, nodeId);
+    expect(nodeLine).toMatchObject({ error_reason: 'cancellation' });
+
+    const lines: Array<Record<string, unknown>> = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((l: unknown) => {
+      try {
+        lines.push(JSON.parse(String(l)) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+    });
+    try {
+      const w0 = cancellations(await workerMetrics(), model);
+      const res = await worker.fetch(new Request(`https://semroute.test${path}`, init(workerId)), parityEnv, createExecutionContext());
+      expect(await leaveAfterFirst(res)).toContain('first');
+      expect(await closed(workerId, 1000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(cancellations(await workerMetrics(), model)).toBe(w0 + 1);
+      expect(requestLine(lines, workerId)).toEqual(nodeLine);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
