@@ -68,7 +68,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
   // SIGTERM/SIGINT before the server listens (packs loading: nothing to drain) stops at once with
   // exit 0, as a drained process does; Node's default ended it by the signal (143, reason Error).
-  let logEarlyStop = (signal: NodeJS.Signals) => void process.stderr.write(`semroute: ${signal} while starting: stopped\n`);
+  let logEarlyStop: (signal: NodeJS.Signals) => void = (signal) => void process.stderr.write(`semroute: ${signal} while starting: stopped\n`);
   const onEarlyStop = (signal: NodeJS.Signals) => {
     logEarlyStop(signal);
     process.exit(0);
@@ -110,6 +110,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const extPort = int('extproc-port', values['extproc-port']) ?? (config.extproc?.enabled ? config.extproc.port : undefined);
   // metrics.enabled: false opens no port from the file; an explicit --metrics-port still wins.
   const metricsPort = int('metrics-port', values['metrics-port']) ?? (config.observability?.metrics.enabled === false ? undefined : config.observability?.metrics.port);
+  // Two listeners on one port: refused now, not as a bind error once the packs have loaded.
+  const HTTP_KEYS = 'server.port / --port';
+  if (metricsPort && metricsPort === port) {
+    throw new ConfigError(`observability.metrics.port / --metrics-port: ${port} is also the HTTP port (${HTTP_KEYS}), which serves /metrics itself; leave it unset or pick another port`, []);
+  }
+  if (extPort && (extPort === port || extPort === metricsPort)) {
+    const other = extPort === port ? `HTTP port (${HTTP_KEYS})` : 'metrics port (observability.metrics.port / --metrics-port)';
+    throw new ConfigError(`extproc.port / --extproc-port: ${extPort} is also the ${other}`, []);
+  }
 
   const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });
   // Set on the first SIGTERM/SIGINT; /ready reads it (src/api/ops.ts) and answers 503.
@@ -130,13 +139,14 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const deps = live.current();
   const proc = registerProcessMetrics(live.metrics);
   offEarlyStop();
-  const served = await serveFetch(live.fetch, { host, port });
+  const served = await bound('HTTP', 'server.port or --port', host, port, () => serveFetch(live.fetch, { host, port }));
   countInflight(served.server, live.metrics);
   logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
 
-  const ext = extPort === undefined ? undefined : await startExtProcServer(live.lease, { port: extPort, host: values.host });
+  const extHost = values.host ?? config.extproc?.host ?? '0.0.0.0';
+  const ext = extPort === undefined ? undefined : await bound('ext_proc', 'extproc.port or --extproc-port', extHost, extPort, () => startExtProcServer(live.lease, { port: extPort, host: values.host }));
   if (ext) logger.info({ port: ext.port }, 'ext_proc listening');
-  const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer(live.metrics, { port: metricsPort, host });
+  const metricsServer = metricsPort === undefined ? undefined : await bound('metrics', 'observability.metrics.port or --metrics-port', host, metricsPort, () => startMetricsServer(live.metrics, { port: metricsPort, host }));
   if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
 
   // Graceful shutdown (a rollout's SIGTERM): requests in flight, SSE streams included, get
@@ -171,6 +181,27 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * A listener that cannot bind is the operator's to fix, as a config error is: one line naming the
+ * listener, the address and the setting (it was Node's stack trace, naming neither).
+ */
+async function bound<T>(listener: string, keys: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason =
+      e.code === 'EADDRINUSE' || /address already in use|Failed to add port/i.test(e.message ?? '')
+        ? 'address already in use'
+        : e.code === 'EACCES'
+          ? 'permission denied (ports below 1024 need privileges)'
+          : e.code === 'EADDRNOTAVAIL'
+            ? 'no such local address'
+            : String(e.message ?? e).split('\n')[0];
+    throw new ConfigError(`${listener} port: cannot listen on ${host}:${port}: ${reason} (${keys})`, []);
+  }
 }
 
 /**
