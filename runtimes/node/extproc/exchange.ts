@@ -7,7 +7,7 @@ import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import { answerBodyComesBack, looksLikeSse, StreamUsage } from './stream-usage.ts';
-import { RequestBody } from './request-body.ts';
+import { HeldBody } from './held-body.ts';
 import { CHAT_PATH, enginePath, routeOf, type Route } from './routes.ts';
 import {
   continueRequestBody,
@@ -49,7 +49,10 @@ const encoder = new TextEncoder();
 export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions, signal: AbortSignal) {
   let route: Route = 'other';
   let requestHeaders: Record<string, string> = {};
-  const requestBody = new RequestBody(opts.maxBodyBytes ?? Number.POSITIVE_INFINITY);
+  const requestBody = new HeldBody(opts.maxBodyBytes ?? Number.POSITIVE_INFINITY);
+  // A JSON answer the taps read whole; held up to what one gRPC message may carry.
+  const answerBody = new HeldBody(opts.maxMessageBytes);
+  let answerJudged = false;
   // The body was judged (whole, or all Envoy will send): later messages go on untouched.
   let judged = false;
   let forwarded: Forward | undefined;
@@ -259,14 +262,18 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       if (out === undefined) return continueResponseBody();
       return continueResponseBody({ body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
     }
-    if (!forwarded || !responseIsJson || responseStatus !== 200) return continueResponseBody();
-    if (!msg.response_body?.end_of_stream) return continueResponseBody();
+    if (!forwarded || !responseIsJson || responseStatus !== 200 || answerJudged) return continueResponseBody();
+    const step = answerBody.push(part, msg.response_body?.end_of_stream === true, modes?.response_body_mode);
+    if (step.kind === 'hold') return continueResponseBody({ body_mutation: { clear_body: true } });
+    answerJudged = true;
+    // Held chunks go on with this answer, as they came unless a tap rewrote them.
+    const asItCame = () => (answerBody.held ? continueResponseBody({ body_mutation: { body: step.body } }) : continueResponseBody());
     let completion: Record<string, unknown>;
     try {
-      completion = JSON.parse(utf8.decode(part ?? new Uint8Array(0))) as Record<string, unknown>;
+      completion = JSON.parse(utf8.decode(step.body)) as Record<string, unknown>;
     } catch {
       forwarded.meter?.end();
-      return continueResponseBody();
+      return asItCame();
     }
     forwarded.meter?.end(completion?.usage);
     let changed = false;
@@ -277,7 +284,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       completion = next;
     }
     await runDoneTaps({ status: responseStatus, completion });
-    if (!changed) return continueResponseBody();
+    if (!changed) return asItCame();
     const body = encoder.encode(JSON.stringify(completion));
     return continueResponseBody({
       header_mutation: headerMutation({ 'content-length': String(body.length) }),

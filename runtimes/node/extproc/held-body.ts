@@ -1,6 +1,7 @@
-// A request body as Envoy hands it to ext_proc, which must be read whole before any of it goes
-// upstream (the guards and routing read all of it). BUFFERED sends one message, with end_of_stream,
-// or without it when the request ends in trailers (Envoy's onTrailers sends the buffer then). STREAMED
+// A body as Envoy hands it to ext_proc, which must be read whole before any of it goes on: a request
+// body (the guards and routing read all of it) or a JSON answer (the taps: PII restore, the cache
+// store, the usage block). BUFFERED sends one message, with end_of_stream,
+// or without it when the message ends in trailers (Envoy's onTrailers sends the buffer then). STREAMED
 // sends one message per chunk, each going on upstream as soon as it is answered: so each is answered
 // with clear_body (held here) and the whole body, as judged, goes on with the last answer.
 // BUFFERED_PARTIAL past Envoy's buffer sends one part and lets the rest by unseen: it cannot be read.
@@ -16,7 +17,7 @@ export type BodyStep =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export class RequestBody {
+export class HeldBody {
   private parts: Uint8Array[] = [];
   private size = 0;
   /** Earlier chunks were answered with clear_body: the last answer must carry the whole body. */
@@ -26,7 +27,7 @@ export class RequestBody {
   constructor(private readonly maxBytes: number) {}
 
   /**
-   * One request_body message. `mode` is Envoy's request_body_mode when it says it (protocol_config,
+   * One body message. `mode` is Envoy's request_body_mode when it says it (protocol_config,
    * Envoy >= 1.34); without it a message without end_of_stream that is a JSON document by itself is
    * BUFFERED's whole body before trailers (a STREAMED first chunk never is one: the rest would make the
    * body invalid), and any other is taken for a STREAMED chunk.
