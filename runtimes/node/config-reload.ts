@@ -194,7 +194,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
 
   const refuse = (trigger: string, err: unknown) => {
     reloadRefused(metrics);
-    logger.error({ trigger, file, issues: safeIssues(err) }, 'config reload failed: still serving the previous config');
+    logger.error({ event: 'config_reload_failed', trigger, file, issues: safeIssues(err) }, 'config reload failed: still serving the previous config');
     return false;
   };
 
@@ -240,7 +240,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
     if (restart.length) logger.warn({ keys: restart }, 'config reload: these settings need a restart and keep their running values');
     const kept = Object.entries(next.parts).filter(([k, p]) => p === prev.parts[k as keyof Generation['parts']]).map(([k]) => k);
-    logger.info({ trigger, file, reused: kept, in_flight_on_previous: prev.inflight }, 'config reloaded');
+    logger.info({ event: 'config_reloaded', trigger, file, reused: kept, in_flight_on_previous: prev.inflight }, 'config reloaded');
     return true;
   }
   // One at a time: a reload asked for while another runs waits for it, and all asked for meanwhile

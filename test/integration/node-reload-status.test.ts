@@ -30,14 +30,15 @@ describe('config reload status', () => {
 
       writeFileSync(file, `${base}server: { port: "8801" }\n`);
       gw.proc.kill('SIGHUP');
-      await gw.waitFor(/[^\n]*config reload failed[^\n]*/);
+      // The reference's structured event name (vsr.md 4.2: config_reloaded), for log pipelines keyed on `event`.
+      expect(JSON.parse(await gw.waitFor(/[^\n]*config reload failed[^\n]*/))).toMatchObject({ event: 'config_reload_failed', trigger: 'SIGHUP' });
       expect(await gauge()).toBe(0);
       // Still serving the previous config.
       expect((await fetch(`${gw.base}/ready`)).status).toBe(200);
 
       writeFileSync(file, `${base}session_key: x-tenant\n`);
       gw.proc.kill('SIGHUP');
-      await gw.waitFor(/[^\n]*"config reloaded"[^\n]*/);
+      expect(JSON.parse(await gw.waitFor(/[^\n]*"config reloaded"[^\n]*/))).toMatchObject({ event: 'config_reloaded', trigger: 'SIGHUP' });
       expect(await gauge()).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
