@@ -145,7 +145,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 
   const extHost = values.host ?? config.extproc?.host ?? '0.0.0.0';
   const ext = extPort === undefined ? undefined : await bound('ext_proc', 'extproc.port or --extproc-port', extHost, extPort, () => startExtProcServer(live.lease, { port: extPort, host: values.host }));
-  if (ext) logger.info({ port: ext.port }, 'ext_proc listening');
+  // The one line saying where ext_proc listens (the server itself logs none), as for HTTP and metrics.
+  if (ext) logger.info({ host: extHost, port: ext.port }, 'ext_proc listening');
   const metricsServer = metricsPort === undefined ? undefined : await bound('metrics', 'observability.metrics.port or --metrics-port', host, metricsPort, () => startMetricsServer(live.metrics, { port: metricsPort, host }));
   if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
 

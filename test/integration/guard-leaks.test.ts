@@ -70,7 +70,7 @@ beforeAll(async () => {
     else await new Promise((r) => setTimeout(r, 100));
   }
   while (!extPort) {
-    const m = /"port":(\d+)[^\n]*ext_proc server listening/.exec(out);
+    const m = /"port":(\d+)[^\n]*ext_proc listening/.exec(out);
     if (m) extPort = Number(m[1]);
     else if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`ext_proc did not start: ${err.slice(-2000)}`);
     else await new Promise((r) => setTimeout(r, 100));

@@ -129,7 +129,6 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
       err ? reject(err) : resolve(bound),
     );
   });
-  first.deps.logger.info({ host, port }, 'ext_proc server listening');
 
   return {
     port,
