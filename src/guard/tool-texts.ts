@@ -4,7 +4,7 @@
 // whose turns show them (system, assistant), so scan_roles covers what those turns carry.
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Descriptions (and titles) in the body's `tools` (and legacy `functions`), each tool's as one text. */
+/** Descriptions, titles, parameter values and names in the body's `tools` (and legacy `functions`), each tool's as one text. */
 export function toolDefinitionTexts(body: unknown): string[] {
   if (!isObj(body)) return [];
   const out: string[] = [];
@@ -21,16 +21,31 @@ export function toolDefinitionTexts(body: unknown): string[] {
   return out;
 }
 
-/** `description` / `title` strings anywhere in a function definition and its JSON schema. */
-function collectDescriptions(v: unknown, out: string[], depth: number): void {
+/**
+ * Schema keys whose string values a template shows as text: the descriptions and titles, and the
+ * values a parameter may or should take. Templates (Qwen's, Llama's) render each tool as its whole
+ * JSON, so an injection in an enum value, a default or a property's name reached the model too.
+ */
+const VALUE_KEYS = new Set(['description', 'title', 'enum', 'const', 'default', 'examples']);
+
+/** Those strings (nested in arrays too) and the property names, anywhere in a function definition and its JSON schema. */
+function collectDescriptions(v: unknown, out: string[], depth: number, values = false): void {
   if (depth > 32) return;
+  if (typeof v === 'string') {
+    if (values) out.push(v);
+    return;
+  }
   if (Array.isArray(v)) {
-    for (const x of v) collectDescriptions(x, out, depth + 1);
+    for (const x of v) collectDescriptions(x, out, depth + 1, values);
     return;
   }
   if (!isObj(v)) return;
   for (const [k, x] of Object.entries(v)) {
-    if ((k === 'description' || k === 'title') && typeof x === 'string') out.push(x);
+    if (!values && k === 'properties' && isObj(x)) {
+      // Property names, then each property's schema (a property named "title" is a name, not a keyword).
+      out.push(...Object.keys(x));
+      for (const sub of Object.values(x)) collectDescriptions(sub, out, depth + 1);
+    } else if (values || VALUE_KEYS.has(k)) collectDescriptions(x, out, depth + 1, true);
     else if (typeof x === 'object') collectDescriptions(x, out, depth + 1);
   }
 }

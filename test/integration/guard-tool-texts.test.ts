@@ -1,5 +1,6 @@
 // Text a chat template shows the model besides message contents: the tool definitions the client
-// sends (function and parameter descriptions are rendered into the prompt) and the arguments of
+// sends (templates render each tool's JSON: descriptions, titles, enum / default / example values and
+// property names reach the prompt) and the arguments of
 // earlier assistant tool calls. With scan_roles naming system / assistant, an injection placed there
 // went unscanned while the same text in a system or assistant message was blocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,16 @@ describe('tool texts are scanned with the roles that show them', () => {
     expect((await chat({ messages: user, tools: [tool('Get the weather.', ATTACK)] })).blocked).toBe('true');
   });
 
+  it('an injection in an enum value, a default, an example or a property name (templates render the whole tool JSON)', async () => {
+    const withParam = (city: Record<string, unknown>, name = 'city') => ({
+      type: 'function',
+      function: { name: 'get_weather', description: 'Get the weather.', parameters: { type: 'object', properties: { [name]: { type: 'string', ...city } } } },
+    });
+    for (const t of [withParam({ enum: ['Paris', ATTACK] }), withParam({ default: ATTACK }), withParam({ examples: [ATTACK] }), withParam({}, ATTACK)]) {
+      expect((await chat({ messages: user, tools: [t] })).blocked, JSON.stringify(t).slice(0, 120)).toBe('true');
+    }
+  });
+
   it("an injection in an earlier assistant tool call's arguments (scan_roles: assistant)", async () => {
     const messages = [
       ...user,
@@ -53,9 +64,11 @@ describe('tool texts are scanned with the roles that show them', () => {
       { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
       { role: 'tool', tool_call_id: 'c1', content: 'Sunny, 21 C.' },
     ];
-    const r = await chat({ messages, tools: [tool('Get the current weather for a city.')] });
+    const unit = { type: 'string', description: 'Temperature unit', enum: ['celsius', 'fahrenheit'], default: 'celsius' };
+    const tools = [{ ...tool('Get the current weather for a city.'), function: { ...tool('').function, description: 'Get the current weather for a city.', parameters: { type: 'object', properties: { city: { type: 'string', description: 'City name', examples: ['Paris', 'Tokyo'] }, unit, title: { type: 'string' } }, required: ['city'] } } }];
+    const r = await chat({ messages, tools });
     expect(r.blocked).toBeNull();
     expect(r.status).toBe(200);
-    expect(echo.bodies[before]!.tools).toEqual([tool('Get the current weather for a city.')]);
+    expect(echo.bodies[before]!.tools).toEqual(tools);
   });
 });
