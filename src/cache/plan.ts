@@ -78,6 +78,13 @@ const ANSWER_SHAPE = [
   // The client's own reasoning switches (an explicit model keeps them; routing overrides them for auto
   // names, the same way for the same question): an answer made thinking must not serve one asked without.
   'reasoning_effort', 'chat_template_kwargs',
+  // vLLM's: what the prompt holds besides the messages (RAG documents, the request's own template),
+  // tokens banned, allowed or ending the answer, the answer's length floor, its custom logits
+  // processors' arguments, and output switches (the prompt echoed, prompt logprobs, token ids, stop
+  // strings kept, special tokens shown). "Summarize the document" about other documents is another question.
+  'documents', 'chat_template', 'add_generation_prompt', 'continue_final_message', 'bad_words', 'allowed_token_ids',
+  'stop_token_ids', 'min_tokens', 'ignore_eos', 'vllm_xargs', 'echo', 'prompt_logprobs', 'return_tokens_as_token_ids',
+  'return_token_ids', 'include_stop_str_in_output', 'skip_special_tokens', 'spaces_between_special_tokens',
 ];
 
 /**

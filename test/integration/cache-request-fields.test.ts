@@ -1,0 +1,62 @@
+// Semantic-cache keys and the request fields vLLM reads that change the answer (issue #3): the same
+// question with other RAG `documents` ("Summarize the document") was served the answer about the
+// first documents, and so was one with another `chat_template`, other banned words, or output
+// switches (echo, prompt_logprobs, token ids). Those fields are now part of the key, as `n`,
+// `max_tokens` and `logit_bias` were; the same values still hit.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { buildNodeDeps } from '../../runtimes/node/deps.ts';
+import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
+import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { startRecordingUpstream, type RecordingUpstream } from './helpers/recording-upstream.ts';
+
+let up: RecordingUpstream;
+let served: Served;
+let close: () => Promise<void>;
+let size: () => number;
+beforeAll(async () => {
+  up = await startRecordingUpstream();
+  const config = testConfig({ semantic_cache: { enabled: true } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port }]);
+  const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
+  served = await serveFetch(createApp(deps).fetch, { port: 0 });
+  size = () => deps.cache?.size() ?? 0;
+  close = async () => {
+    await served.close();
+    await deps.close();
+  };
+}, 120_000);
+afterAll(async () => {
+  await close?.();
+  await up?.close();
+});
+
+async function ask(question: string, extra: Record<string, unknown>): Promise<string | null> {
+  const before = size();
+  const res = await fetch(`${served.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: question }], ...extra }),
+  });
+  await res.text();
+  const hit = res.headers.get('x-vsr-cache-hit');
+  // A miss is stored after its answer ends: wait for it, so the next request can meet it.
+  const deadline = Date.now() + 5000;
+  while (!hit && size() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return hit;
+}
+
+describe.skipIf(!packsAvailable())('fields that change the answer are part of the cache key', () => {
+  it.each([
+    ['documents', 'Summarize the attached report in two sentences.', { documents: [{ title: 'Report A', text: 'Sales rose 10% in the north.' }] }, { documents: [{ title: 'Report B', text: 'The plant in Lyon closed in May.' }] }],
+    ['chat_template', 'What is the boiling point of water at sea level?', { chat_template: '{{ messages[0].content }}' }, { chat_template: 'Answer in French. {{ messages[0].content }}' }],
+    ['bad_words', 'Name three famous painters of the Renaissance.', { bad_words: ['Leonardo'] }, { bad_words: ['Raphael'] }],
+    ['echo', 'How many legs does a spider have?', {}, { echo: true }],
+    ['prompt_logprobs', 'Which planet is known as the red planet?', {}, { prompt_logprobs: 1 }],
+    ['return_token_ids', 'Translate good morning into Spanish.', {}, { return_token_ids: true }],
+  ])('%s', async (_, question, a, b) => {
+    expect(await ask(question, a), 'first ask').toBeNull();
+    expect(await ask(question, a), 'same fields').toBe('true');
+    expect(await ask(question, b), 'other fields').toBeNull();
+  });
+});
