@@ -55,13 +55,16 @@ export function upstreamErrorBody(status: number, e: ErrorText): string {
   if (!e.cut || !e.text.trim()) return upstreamError(status, e.cut ? '' : e.text);
   const head = messageStart(e.text);
   const what = e.cut === 'too_large' ? `an error larger than ${MAX_ERROR_TEXT_BYTES} bytes; the gateway read only its start` : 'an error answer that broke off';
-  return errorBody(`The upstream answered with HTTP ${status} and ${what}. It began: ${head}`, typeForStatus(status), status);
+  return errorBody(`The upstream answered with HTTP ${status} and ${what}.${head ? ` It began: ${head}` : ''}`, typeForStatus(status), status);
 }
 
-/** The start of the error's message in a cut JSON text (vLLM, OpenAI, FastAPI shapes), else the text's start. */
+/**
+ * The start of the error's message in a cut JSON text (vLLM, OpenAI, FastAPI shapes); '' for any
+ * other text (an HTML page of a proxy), which is not passed on, as upstreamError does not either.
+ */
 function messageStart(text: string): string {
-  const m = /"(?:message|detail|msg)"\s*:\s*"/.exec(text);
-  if (!m) return text.trim();
+  const m = /"(?:message|detail|msg|error)"\s*:\s*"/.exec(text);
+  if (!m) return '';
   const from = m.index + m[0].length;
   // The string up to its closing quote, or to the end of what was read.
   let i = from;
