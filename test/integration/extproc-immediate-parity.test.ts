@@ -70,8 +70,9 @@ describe.skipIf(!packsAvailable())('immediate responses equal the gateway\'s ans
     ['a generation body past max_body_bytes (413)', 'POST', '/v1/completions', JSON.stringify({ model: 'qwen3', prompt: 'x'.repeat(3000) })],
     ['an auto model name on a generation route', 'POST', '/v1/completions', JSON.stringify({ model: 'MoM', prompt: 'hi' })],
     ['GET /v1/models', 'GET', '/v1/models', undefined],
-  ])('%s', async (_name, method, path, body) => {
-    const { http, envoy: e } = await both(method, path, body);
+    ['a compressed chat body (415)', 'POST', '/v1/chat/completions', '\u001f\u008b\u0008binary', { 'content-encoding': 'gzip' }],
+  ] as Array<[string, string, string, string | undefined, Record<string, string>?]>)('%s', async (_name, method, path, body, headers) => {
+    const { http, envoy: e } = await both(method, path, body, headers);
     expect(e.status).toBe(STATUS_NAMES[envoyStatusCode(http.status)] ?? http.status);
     expect(e.headers).toEqual(http.headers);
     expect(e.body).toBe(http.body);

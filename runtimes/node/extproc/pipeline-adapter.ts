@@ -4,7 +4,7 @@
 import type { AppDeps } from '../../../src/deps.ts';
 import { requestIdFrom } from '../../../src/api/openai.ts';
 import { errorBody, GatewayError } from '../../../src/pipeline/errors.ts';
-import { tooLarge as bodyTooLarge } from '../../../src/api/body.ts';
+import { checkContentEncoding, tooLarge as bodyTooLarge } from '../../../src/api/body.ts';
 import { buildContext, includeUsage, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
 import { askUsage } from '../../../src/upstream/usage-strip.ts';
 import { runRequestPipeline } from '../../../src/pipeline/run.ts';
@@ -39,6 +39,17 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       if (input.incomplete) {
         refused(deps, requestId, undefined, 'request_too_large');
         return { kind: 'pass', reason: 'request_too_large' };
+      }
+      // A compressed body cannot be read (Envoy does not undo content-encoding on requests): while a
+      // guard is on, refused as the gateway refuses it (415), else it goes on for the upstream.
+      if (guarded) {
+        try {
+          checkContentEncoding(input.headers['content-encoding']);
+        } catch (err) {
+          if (!(err instanceof GatewayError)) throw err;
+          refused(deps, requestId, err.status, String(err.code));
+          return { kind: 'respond', response: unreadable(err, requestId) };
+        }
       }
       let text: string;
       try {
