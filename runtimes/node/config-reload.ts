@@ -18,13 +18,12 @@ import type { Logger } from '../../src/observability/types.ts';
 import type { Registry } from '../../src/observability/registry.ts';
 import { createMetrics, knownModels, MODEL_LABELS } from '../../src/observability/metrics.ts';
 import { recordPackMetrics } from '../../src/observability/model-info.ts';
-import { packsToLoad, stagePacks } from '../../src/config/packs.ts';
-import { perRequestPacks } from '../../src/load-classifiers.ts';
-import { buildNodeDeps, loadNodeClassifiers, modelsRoot } from './deps.ts';
+import { buildNodeDeps, loadNodeClassifiers } from './deps.ts';
 import { hash, watchFolder } from './config-watch.ts';
 import { Part } from './shared-part.ts';
 import { showServingCache } from './cache-gauge.ts';
 import { declareReloadMetrics, reloadRefused, reloadSucceeded } from './reload-metrics.ts';
+import { cacheKey, classifiersKey, hasEvery, upstreamKey } from './reload-keys.ts';
 
 export { RELOADS_METRIC, LAST_SUCCESS_METRIC, RELOAD_OK_METRIC } from './reload-metrics.ts';
 /** How long close() waits for work answers left running (a cache write) before it frees everything. */
@@ -64,13 +63,6 @@ const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   // and so did the request line's token count (tokens.prompt). Pinned below to the running value.
   ['observability.logging.debug_log_prompts', (c) => c.observability?.logging.debug_log_prompts],
 ];
-
-// What decides whether a part can be reused: equal keys, same part.
-const classifiersKey = (c: Config) =>
-  JSON.stringify({ root: modelsRoot(c), device: c.device, packs: packsToLoad(c), fused: perRequestPacks(c), threshold: c.classifier.category_model?.threshold });
-// Cached answers are keyed by the embedding pack's vectors: a different pack makes them meaningless.
-const cacheKey = (c: Config) => JSON.stringify({ cache: c.semantic_cache ?? null, embedding: stagePacks(c).embedding, root: modelsRoot(c) });
-const upstreamKey = (c: Config) => JSON.stringify([c.upstream.keep_alive_connections, c.upstream.connect_timeout_ms]);
 
 type Fetch = (req: Request, env?: unknown) => Response | Promise<Response>;
 
@@ -138,10 +130,13 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     const made: Part<any>[] = [];
     try {
       const ck = classifiersKey(config);
+      // A load that left a pack out (start-up's is lenient) is not reused: the reload tries it again,
+      // as leniently while the packs settings are the same (a pack still missing refuses no reload).
+      const same = prev?.parts.classifiers.key === ck;
       const classifiers =
-        prev?.parts.classifiers.key === ck
+        same && hasEvery(prev.parts.classifiers.value, config)
           ? prev.parts.classifiers
-          : (made[made.length] = part(ck, await loadNodeClassifiers(config, logger, undefined, prev !== undefined), (c) => c.release?.()));
+          : (made[made.length] = part(ck, await loadNodeClassifiers(config, logger, undefined, prev !== undefined && !same), (c) => c.release?.()));
       const reuseCache = prev?.parts.cache.key === cacheKey(config) ? prev.parts.cache : undefined;
       const reuseUpstream = prev?.parts.upstream.key === upstreamKey(config) ? prev.parts.upstream : undefined;
       const deps = await buildNodeDeps(config, { logger, metrics, classifiers: classifiers.value, cache: reuseCache?.value, upstream: reuseUpstream?.value });
