@@ -133,25 +133,31 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     s.end();
   });
 
-  it("'pass' (malformed body) and a pipeline that throws both give a plain CONTINUE", async () => {
+  it("'pass' (malformed body) gives a plain CONTINUE", async () => {
     script = { outcome: () => ({ kind: 'pass', reason: 'invalid_json' }) };
-    let s = ext.client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
-    let b = await s.send(requestBody('{"model": "MoM", "messages": ['));
+    const b = await s.send(requestBody('{"model": "MoM", "messages": ['));
     expect(b.request_body.response).toMatchObject({ status: 'CONTINUE', clear_route_cache: false });
     expect(b.request_body.response.body_mutation).toBeFalsy();
     expect(b.request_body.response.header_mutation).toBeFalsy();
     s.end();
+  });
 
+  it("a pipeline that throws ends the stream with gRPC INTERNAL: Envoy's failure_mode_allow decides (true: on unchanged; false: 500)", async () => {
     script = { outcome: () => Promise.reject(Object.assign(new Error('secret prompt text'), { name: 'Boom' })) };
-    s = ext.client.open();
+    const s = ext.client.open();
     await s.send(requestHeaders(CHAT));
-    b = await s.send(requestBody('{"model":"MoM","messages":[{"role":"user","content":"hi"}]}'));
-    expect(b.request_body.response.status).toBe('CONTINUE');
-    expect(b.request_body.response.body_mutation).toBeFalsy();
+    await expect(s.send(requestBody('{"model":"MoM","messages":[{"role":"user","content":"hi"}]}'))).rejects.toThrow(/stream closed: 13/);
+    expect((await s.closed).code).toBe(13);
     expect(deps.logs.some((l) => l.includes('Boom'))).toBe(true);
     expect(deps.logs.some((l) => l.includes('secret prompt text'))).toBe(false);
-    s.end();
+    // The server serves on.
+    script = { outcome: () => ({ kind: 'pass', reason: 'x' }) };
+    const next = ext.client.open();
+    await next.send(requestHeaders(CHAT));
+    expect((await next.send(requestBody('{}'))).response).toBe('request_body');
+    next.end();
   });
 
   it('end_of_stream: chunks before the last are held (clear_body); the pipeline reads the whole body, the last answer carries it', async () => {

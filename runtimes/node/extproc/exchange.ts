@@ -38,8 +38,11 @@ export interface ExchangeOptions {
   waitUntil?(work: Promise<unknown>): void;
 }
 
-/** An answer to send, or 'end' to close the stream cleanly (Envoy then carries on without us). */
-export type ExchangeReply = ProcessingResponse | 'end' | undefined;
+/**
+ * An answer to send, 'end' to close the stream cleanly (Envoy then carries on without us), or 'fail'
+ * to end it with a gRPC error: Envoy's failure_mode_allow then decides (true: on unchanged; false: 500).
+ */
+export type ExchangeReply = ProcessingResponse | 'end' | 'fail' | undefined;
 
 type Forward = Extract<ChatOutcome, { kind: 'forward' }>;
 
@@ -112,10 +115,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       const askUsage = answerBodyComesBack(modes?.response_body_mode, opts.modeOverride === true);
       outcome = await pipeline.chat({ headers: requestHeaders, body: step.body, signal, askUsage, incomplete });
     } catch (err) {
-      // Fail open: the request goes on unchanged, exactly as Envoy's failure_mode_allow would do.
-      opts.logger.error({ err: errorName(err) }, 'ext_proc: pipeline failed; request continues unchanged');
+      // Not a decision (a guard's own failure is one, by its on_error): the operator's failure_mode_allow
+      // says whether such a request goes on unchecked or is refused, so the stream fails.
+      opts.logger.error({ err: errorName(err) }, 'ext_proc: pipeline failed; stream ends with INTERNAL (Envoy failure_mode_allow decides)');
       count('error');
-      return passOn();
+      return 'fail';
     }
     if (outcome.kind === 'pass') {
       count('pass');
@@ -146,10 +150,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     try {
       outcome = await pipeline.generation!({ headers: requestHeaders, body, signal, route: generation!, incomplete });
     } catch (err) {
-      // As chat: fail open, the request goes on unchanged (the guard's own on_error has already applied).
-      opts.logger.error({ err: errorName(err) }, 'ext_proc: guard of a generation route failed; request continues unchanged');
+      // As chat: Envoy's failure_mode_allow decides (the guard's own on_error has already applied).
+      opts.logger.error({ err: errorName(err) }, 'ext_proc: guard of a generation route failed; stream ends with INTERNAL (Envoy failure_mode_allow decides)');
       count('error');
-      return passOn();
+      return 'fail';
     }
     if (outcome.response) {
       count('respond');

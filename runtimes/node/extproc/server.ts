@@ -91,20 +91,24 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
       call.end();
       release();
     };
+    // A gRPC error status: Envoy goes on without us when failure_mode_allow is set, else answers 500.
+    const fail = (details: string) => {
+      if (!ended && !call.cancelled) {
+        ended = true;
+        call.emit('error', { code: grpc.status.INTERNAL, details });
+      }
+      release();
+    };
     call.on('data', (msg: ProcessingRequest) => {
       queue = queue.then(async () => {
         if (ended) return;
         const reply = await onMessage(msg);
         if (reply === 'end') finish();
+        else if (reply === 'fail') fail('semroute pipeline failed');
         else if (reply && !ended && !call.cancelled) call.write(reply);
       }).catch((err: unknown) => {
         deps.logger.error({ err: err instanceof Error ? err.name : typeof err }, 'ext_proc: stream handler failed');
-        if (!ended && !call.cancelled) {
-          ended = true;
-          // A gRPC error status: Envoy fails open on it when failure_mode_allow is set.
-          call.emit('error', { code: grpc.status.INTERNAL, details: 'ext_proc handler failed' });
-        }
-        release();
+        fail('ext_proc handler failed');
       });
     });
     call.on('end', () => {
