@@ -26,6 +26,13 @@ describe('kept literals in the cache plan', () => {
     expect(key('9223372036854775807')).not.toBe(key('9223372036854775806'));
   });
 
+  it('strings are skipped whole: escaped quotes and backslashes, digits inside them', () => {
+    const body = chat(',"a":"x\\\\","b":12345678901234567890,"c":["\\"9999999999999999999\\\\",-9007199254740993,1.5]');
+    const ctx = ctxOf(body);
+    expect(serialiseBody(ctx.body)).toBe(body);
+    expect((ctx.body as Record<string, unknown>).c).toEqual(['"9999999999999999999\\', expect.anything(), 1.5]);
+  });
+
   it('the forwarded text carries the literal; a body without one is JSON.stringify', () => {
     const ctx = ctxOf(chat(',"seed":9223372036854775807'));
     expect(serialiseBody(ctx.body)).toBe(chat(',"seed":9223372036854775807'));
