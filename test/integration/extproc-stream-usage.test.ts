@@ -36,11 +36,11 @@ function clientBytes(sent: string, reply: Msg): string {
   return m.body ? dec.decode(m.body) : sent;
 }
 
-async function forwardedBody(s: EnvoyStream, headers: Msg, body: object): Promise<{ json: Record<string, any>; reply: Msg }> {
-  await s.send(headers);
+async function forwardedBody(s: EnvoyStream, headers: Msg, body: object): Promise<{ json: Record<string, any>; reply: Msg; headersReply: Msg }> {
+  const headersReply = await s.send(headers);
   const reply = await s.send(requestBody(JSON.stringify(body)));
   const m = reply.request_body.response.body_mutation;
-  return { json: JSON.parse(m ? dec.decode(m.body) : JSON.stringify(body)), reply };
+  return { json: JSON.parse(m ? dec.decode(m.body) : JSON.stringify(body)), reply, headersReply };
 }
 
 function setup(extproc: Record<string, unknown>, extra: Record<string, unknown> = {}, packs = false) {
@@ -62,10 +62,11 @@ describe('ext_proc asks for a stream\'s usage when Envoy will send the answer ba
 
   it('STREAMED: include_usage asked upstream, accept-encoding dropped, the usage chunk taken out of the client\'s stream, tokens counted', async () => {
     const s = h.envoy.open();
-    const { json, reply } = await forwardedBody(s, withModes(requestHeaders({ ...CHAT, 'x-request-id': 'u-streamed' }), 'BUFFERED'), ask('a'));
+    const { json, headersReply } = await forwardedBody(s, withModes(requestHeaders({ ...CHAT, 'x-request-id': 'u-streamed' }), 'BUFFERED'), ask('a'));
     expect(json.stream_options).toEqual({ include_usage: true });
-    // The answer must come back readable (uncompressed) for its usage to be taken out.
-    expect(reply.request_body.response.header_mutation.remove_headers).toContain('accept-encoding');
+    // The answer must come back readable (uncompressed) for its usage to be taken out; removed at the
+    // request headers, as the gateway never forwards it (body-time header mutations apply in BUFFERED only).
+    expect(headersReply.request_headers.response.header_mutation.remove_headers).toContain('accept-encoding');
     const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream; charset=utf-8', 'content-length': '999' }));
     expect(rh.mode_override?.response_body_mode).toBe('STREAMED');
     expect(rh.response_headers.response.header_mutation.remove_headers).toContain('content-length');
@@ -110,9 +111,8 @@ describe('ext_proc asks for a stream\'s usage when Envoy will send the answer ba
   it('a client that asked for usage gets its stream untouched', async () => {
     const s = h.envoy.open();
     const body = ask('d', { stream_options: { include_usage: true } });
-    const { json, reply } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'BUFFERED'), body);
+    const { json } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'BUFFERED'), body);
     expect(json.stream_options).toEqual({ include_usage: true });
-    expect(reply.request_body.response.header_mutation.remove_headers ?? []).not.toContain('accept-encoding');
     await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
     const { text } = upstreamAnswer(1 << 20);
     expect(clientBytes(text, await s.send(responseBody(text, true)))).toBe(text);
@@ -133,6 +133,15 @@ describe('ext_proc asks for a stream\'s usage when Envoy will send the answer ba
     const s = h.envoy.open();
     const { json } = await forwardedBody(s, requestHeaders(CHAT), ask('f'));
     expect(json).not.toHaveProperty('stream_options');
+    s.end();
+  });
+
+  it('request_body_mode STREAMED (body-time header mutations are ignored there): accept-encoding removed at the headers', async () => {
+    const s = h.envoy.open();
+    const headers = { ...withModes(requestHeaders(CHAT), 'BUFFERED'), protocol_config: { request_body_mode: 'STREAMED', response_body_mode: 'BUFFERED' } };
+    const { json, headersReply } = await forwardedBody(s, headers, ask('k'));
+    expect(json.stream_options).toEqual({ include_usage: true });
+    expect(headersReply.request_headers.response.header_mutation?.remove_headers ?? []).toContain('accept-encoding');
     s.end();
   });
 

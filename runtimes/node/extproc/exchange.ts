@@ -90,6 +90,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // A client's copy of what only semroute sets (the decision, the ORIGINAL_DST endpoint) never goes
     // upstream, whatever the path, as on the gateway (upstream/headers.ts GATEWAY_OWNED).
     const owned = Object.keys(requestHeaders).filter((k) => k === 'x-selected-model' || k === opts.destinationHeader || k.startsWith('x-vsr-'));
+    // A chat answer is read (taps, usage): asked for uncompressed, as the gateway asks (upstream/headers.ts).
+    // Here, since body-time header mutations apply in BUFFERED mode only.
+    if (route === 'chat' && 'accept-encoding' in requestHeaders) owned.push('accept-encoding');
     const drop = owned.length ? headerMutation({}, owned) : undefined;
     if (route === 'other') {
       count('other');
@@ -132,9 +135,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     count('forward');
     forwarded = outcome;
     return continueRequestBody({
-      // The answer of a stream whose usage was asked for must come back readable to be stripped.
       // (Header mutations apply in BUFFERED mode; in STREAMED the headers have gone on already.)
-      header_mutation: headerMutation(forwardHeaders(outcome), outcome.stripUsage ? ['accept-encoding'] : []),
+      header_mutation: headerMutation(forwardHeaders(outcome)),
       body_mutation: { body: outcome.body },
       clear_route_cache: opts.clearRouteCache,
     });
@@ -215,7 +217,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       });
     }
     // Asked for on the client's behalf: read and taken out, chunk by chunk (a compressed stream cannot be;
-    // accept-encoding was removed from the request so that the upstream does not compress it).
+    // accept-encoding was removed from the request, so the upstream has no reason to compress it).
     if (forwarded.stripUsage && sse && plain && !msg.response_headers?.end_of_stream) usage = new StreamUsage();
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
