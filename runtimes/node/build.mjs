@@ -29,12 +29,18 @@ const result = await build({
 });
 // The entry: Node's default for SIGHUP is to exit, and loading the bundle and its externals takes ~0.5 s
 // before main() can hold one (a SIGHUP then killed the process). The entry counts them first; main.ts
-// takes the count over. It imports the bundle by its own path, so process.argv[1] stays dist/semroute.mjs.
+// takes the count over, and its own SIGTERM/SIGINT handlers over from the entry's. It imports the
+// bundle by its own path, so process.argv[1] stays dist/semroute.mjs.
 writeFileSync(
   `${root}dist/semroute.mjs`,
   `// semroute ${version}: see runtimes/node/build.mjs\n` +
     "globalThis.__semrouteEarlyHup = { count: 0, handler() { globalThis.__semrouteEarlyHup.count++; } };\n" +
     "process.on('SIGHUP', globalThis.__semrouteEarlyHup.handler);\n" +
+    // SIGTERM/SIGINT while the bundle loads: nothing runs yet, so exit 0. In a container node is PID 1,
+    // and the kernel ignores a signal PID 1 has no handler for: the pod waited for its SIGKILL.
+    "globalThis.__semrouteEarlyStop = () => process.exit(0);\n" +
+    "process.on('SIGTERM', globalThis.__semrouteEarlyStop);\n" +
+    "process.on('SIGINT', globalThis.__semrouteEarlyStop);\n" +
     "await import('./semroute-main.mjs');\n",
 );
 // The ext_proc server loads Envoy's protos at run time from ./proto next to the bundle (runtimes/node/extproc/proto.ts).

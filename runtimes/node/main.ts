@@ -76,6 +76,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const offEarlyStop = () => ['SIGTERM', 'SIGINT'].forEach((sig) => process.off(sig, onEarlyStop));
   process.on('SIGTERM', onEarlyStop);
   process.on('SIGINT', onEarlyStop);
+  // The bundle's entry held them while the bundle loaded (build.mjs).
+  const entryStop = (globalThis as { __semrouteEarlyStop?: () => void }).__semrouteEarlyStop;
+  if (entryStop) ['SIGTERM', 'SIGINT'].forEach((sig) => process.off(sig, entryStop));
   const { values } = parseCli(argv);
   if (values.help) {
     offEarlyStop();
