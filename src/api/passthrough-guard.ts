@@ -15,6 +15,7 @@ import { BudgetMeter } from '../guard/budget.ts';
 import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
 import type { BodyModel } from './passthrough-body.ts';
+import { piiExtraTexts } from '../guard/template-texts.ts';
 
 // /invocations is vLLM's SageMaker route: it serves a chat, a completion or an embedding by the body's
 // shape, so listed in server.passthrough_paths it would be chat without the guard.
@@ -107,7 +108,7 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy
     return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
   }
   const t = ctx.texts!;
-  const texts = [...t.user, ...t.system, ...t.assistant, ...t.tool].reverse();
+  const texts = [...piiExtraTexts(ctx.body), ...t.user, ...t.system, ...t.assistant, ...t.tool].reverse();
   const meter = new BudgetMeter(s.piiBudget);
   let found;
   try {

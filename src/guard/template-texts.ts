@@ -91,3 +91,25 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
   }
   return out;
 }
+
+/**
+ * For a passed-through body (/invocations serving a chat, whose bytes go as sent): the texts the PII
+ * policy reads on chat besides contents (redaction.ts collectTextSlots), which passthroughTexts
+ * leaves out: names, reasoning and refusal fields, assistant tool-call arguments, documents and
+ * chat_template_kwargs strings.
+ */
+export function piiExtraTexts(body: unknown): string[] {
+  if (!isObj(body)) return [];
+  const out: string[] = [];
+  for (const m of Array.isArray(body.messages) ? body.messages : []) {
+    if (!isObj(m)) continue;
+    if (typeof m.name === 'string' && scanRole(m.role) !== 'tool') out.push(m.name);
+    for (const k of MESSAGE_TEXT_FIELDS) if (typeof m[k] === 'string') out.push(m[k] as string);
+    for (const c of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
+      const fn = isObj(c) ? c.function : undefined;
+      if (isObj(fn) && typeof fn.arguments === 'string') out.push(fn.arguments);
+    }
+  }
+  for (const s of bodyTemplateSlots(body)) out.push(s.get());
+  return out;
+}
