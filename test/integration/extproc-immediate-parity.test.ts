@@ -22,7 +22,15 @@ let close: () => Promise<void>;
 
 beforeAll(async () => {
   if (!packsAvailable()) return;
-  const config = testConfig({ prompt_guard: { enabled: true, threshold: 0.7 }, server: { max_body_bytes: 2048 } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }]);
+  const config = testConfig(
+    {
+      prompt_guard: { enabled: true, threshold: 0.7 },
+      server: { max_body_bytes: 2048 },
+      // A model that may see no personal data: an e-mail address asked of it is blocked.
+      model_config: { qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'block' } } },
+    },
+    [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }],
+  );
   const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
   gateway = await serveFetch(createApp(deps).fetch, { port: 0 });
   ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
@@ -70,6 +78,7 @@ describe.skipIf(!packsAvailable())('immediate responses equal the gateway\'s ans
     ['a generation body past max_body_bytes (413)', 'POST', '/v1/completions', JSON.stringify({ model: 'qwen3', prompt: 'x'.repeat(3000) })],
     ['an auto model name on a generation route', 'POST', '/v1/completions', JSON.stringify({ model: 'MoM', prompt: 'hi' })],
     ['GET /v1/models', 'GET', '/v1/models', undefined],
+    ['a PII policy block', 'POST', '/v1/chat/completions', JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'Please email john.smith@example.com about the invoice.' }] })],
     ['a compressed chat body (415)', 'POST', '/v1/chat/completions', '\u001f\u008b\u0008binary', { 'content-encoding': 'gzip' }],
   ] as Array<[string, string, string, string | undefined, Record<string, string>?]>)('%s', async (_name, method, path, body, headers) => {
     const { http, envoy: e } = await both(method, path, body, headers);
