@@ -29,8 +29,15 @@ export interface Seen {
 // Framing (content-length: workerd sets it on the wire, not on the Response) and per-answer values.
 const OWN = new Set(['date', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'x-request-id']);
 
-// Per-answer values, and what names the runtime itself (the packs' engine and provider).
-const SCRUBBED = new Set(['id', 'created', 'request_id', 'processing_time_ms', 'latency_ms', 'timestamp', 'uptime_seconds', 'engine', 'provider']);
+// Per-answer values, and what names the runtime itself (the packs' engine and provider, where they
+// come from, how long they took to load; the connection header its upstream client sends).
+const SCRUBBED = new Set([
+  'id', 'created', 'request_id', 'processing_time_ms', 'latency_ms', 'timestamp', 'uptime_seconds',
+  'engine', 'provider', 'model_path', 'mapping_path', 'load_time_ms', 'load_time',
+]);
+// Left out: what only one runtime has (its upstream client's connection header; /info/models'
+// system block: runtime name, providers and process memory, which a Worker cannot measure).
+const DROPPED = new Set(['connection', 'system']);
 
 /** The body with its per-request parts replaced, JSON or SSE (each event's JSON). */
 export function normalize(text: string, type: string): unknown {
@@ -38,7 +45,7 @@ export function normalize(text: string, type: string): unknown {
     if (Array.isArray(v)) return v.map(scrub);
     if (!v || typeof v !== 'object') return v;
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = SCRUBBED.has(k) ? '*' : scrub(x);
+    for (const [k, x] of Object.entries(v)) if (!DROPPED.has(k)) out[k] = SCRUBBED.has(k) ? '*' : scrub(x);
     return out;
   };
   const parse = (s: string) => {

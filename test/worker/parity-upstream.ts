@@ -8,7 +8,8 @@
 //   model gzip-body    a gzip-encoded answer; err-500 a 500 with headers of its own; odd-headers
 //                      repeated headers (two set-cookie) and a latin1 byte in a value
 //   model redirect     307 to /v1/redirected (which answers {"followed":true}); drop: the socket is
-//                      closed unanswered; truncated: shorter than its content-length; plain-text
+//                      closed unanswered; truncated: shorter than its content-length; plain-text;
+//                      echo-request: what the upstream received (method, url, headers but host, body)
 //   model refused      on an endpoint that refuses connections; dead-then-live: that one, then this
 //   model tls-mismatch on an https endpoint that speaks plain HTTP
 //   GET /closed/<x-stall-id>  whether that request's socket has closed (the gateway gave it up)
@@ -57,6 +58,7 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
     drop: onStall,
     truncated: onStall,
     'plain-text': onStall,
+    'echo-request': onStall,
     refused: { ...onStall, preferred_endpoints: ['dead'] },
     'dead-then-live': { ...onStall, preferred_endpoints: ['dead', 'stall'] },
     'tls-mismatch': { ...onStall, preferred_endpoints: ['tls-on-plain'] },
@@ -113,6 +115,10 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; s
         res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json', 'content-length': 500 });
         res.write(body.stream ? STALL_CHUNK : '{"id":"t","object":"chat.completion","choices":[');
         return void setTimeout(() => res.socket?.destroy(), 50);
+      }
+      if (body.model === 'echo-request') {
+        const { host: _h, ...headers } = req.headers;
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, url: req.url, headers, body: Buffer.concat(parts).toString('utf8') }));
       }
       if (body.model === 'plain-text') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('hello, not JSON');
       if (body.model === 'odd-headers') {
