@@ -100,6 +100,22 @@ describe('ext_proc stream lifecycle', () => {
     expect((await s.closed).code).toBe(0);
   });
 
+  it('a second request on the same stream (not Envoy\'s way, but a peer may) is read as a request of its own', async () => {
+    const bodies: string[] = [];
+    chat = async (input) => {
+      bodies.push(Buffer.from(input.body).toString());
+      return forward({ model: `m${bodies.length}`, messages: [] });
+    };
+    const s = client.open();
+    for (const n of [1, 2]) {
+      await s.send(requestHeaders({ ...CHAT, 'x-request-id': `seq-${n}` }));
+      const b = await s.send(requestBody(JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: `q${n}` }] })));
+      expect(JSON.parse(Buffer.from(b.request_body.response.body_mutation.body).toString()).model).toBe(`m${n}`);
+    }
+    s.end();
+    expect(bodies.map((b) => JSON.parse(b).messages[0].content)).toEqual(['q1', 'q2']);
+  });
+
   it('parallel streams get their own answers, in order, however long each pipeline takes', async () => {
     chat = async (input) => {
       const n = Number(JSON.parse(Buffer.from(input.body).toString()).messages[0].content);

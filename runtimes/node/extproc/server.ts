@@ -81,7 +81,18 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
       done?.();
     };
     const abort = new AbortController();
-    const onMessage = createExchange(pipeline, exchangeOptions, abort.signal);
+    // One exchange per HTTP request. Envoy opens a stream per request; a peer that sends a second
+    // request's headers on the same stream gets a fresh exchange, so nothing of the first (a body
+    // already judged) carries over to it.
+    let exchange = createExchange(pipeline, exchangeOptions, abort.signal);
+    let started = false;
+    const onMessage = (msg: ProcessingRequest) => {
+      if (msg.request === 'request_headers' && !msg.observability_mode) {
+        if (started) exchange = createExchange(pipeline, exchangeOptions, abort.signal);
+        started = true;
+      }
+      return exchange(msg);
+    };
     // Answers must go out in the order Envoy's messages came in, so each waits for the previous one.
     let queue: Promise<void> = Promise.resolve();
     let ended = false;
