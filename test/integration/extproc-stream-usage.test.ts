@@ -84,6 +84,22 @@ describe('ext_proc asks for a stream\'s usage when Envoy will send the answer ba
     expect(line?.obj.tokens).toEqual({ prompt: usage.prompt_tokens, completion: usage.completion_tokens, total: usage.prompt_tokens + usage.completion_tokens });
   });
 
+  it('Envoy closes each stream with a half-close then a reset (client_impl.cc close()): the answer still counts once, not as a cancellation', async () => {
+    const s = h.envoy.open();
+    const cancelled = () => h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'cancellation' }) ?? 0;
+    const before = { tokens: h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' }) ?? 0, cancelled: cancelled() };
+    await forwardedBody(s, withModes(requestHeaders({ ...CHAT, 'x-request-id': 'u-reset' }), 'BUFFERED'), ask('r'));
+    await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    const { parts, usage } = upstreamAnswer(50);
+    for (const [i, p] of parts.entries()) await s.send(responseBody(p, i === parts.length - 1));
+    s.end();
+    s.cancel();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' })).toBe(before.tokens + usage.completion_tokens);
+    expect(cancelled()).toBe(before.cancelled);
+    expect(h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'u-reset')).toHaveLength(1);
+  });
+
   it('BUFFERED (the override not honoured): the whole stream in one message, the usage chunk out of it', async () => {
     const s = h.envoy.open();
     const before = h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' }) ?? 0;
