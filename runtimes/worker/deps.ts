@@ -4,6 +4,7 @@
 import type { AppDeps } from '../../src/deps.ts';
 import type { InferenceEngine, ModelSource } from '../../src/classify/types.ts';
 import type { Logger } from '../../src/observability/types.ts';
+import type { Config } from '../../src/config/schema.ts';
 import { loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
 import { loadConfiguredClassifiers, reportMissingCategoryPack } from '../../src/load-classifiers.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
@@ -52,6 +53,19 @@ export function workerConfig(env: WorkerEnv): LoadedConfig {
   return loaded;
 }
 
+/**
+ * Settings of a config moved from a Node pod that a Worker cannot honour, each with why. The Worker
+ * serves without them; saying so at start-up is how an operator learns why there are no traces.
+ */
+export function ignoredOnWorker(config: Config): Array<{ setting: string; why: string }> {
+  const out: Array<{ setting: string; why: string }> = [];
+  if (config.observability?.tracing.enabled) out.push({ setting: 'observability.tracing.enabled', why: 'no OpenTelemetry exporter runs in a Worker: no spans are sent, and the client\'s traceparent goes upstream as it came' });
+  if (config.observability?.metrics.port !== undefined) out.push({ setting: 'observability.metrics.port', why: 'a Worker has no second port: GET /metrics on the Worker\'s own URL serves the metrics' });
+  if (config.extproc?.enabled) out.push({ setting: 'extproc.enabled', why: 'a Worker serves HTTP only: Envoy cannot call it over ext_proc gRPC' });
+  if (config.device === 'cuda') out.push({ setting: 'device', why: 'a Worker runs the packs on onnxruntime-web (WASM, or WebGPU where navigator.gpu exists; SEMROUTE_EP picks)' });
+  return out;
+}
+
 export function packSource(env: WorkerEnv): ModelSource {
   const prefix = env.SEMROUTE_PACKS_PREFIX ?? '';
   if (env.SEMROUTE_PACKS_SOURCE === 'r2') {
@@ -66,6 +80,7 @@ export async function buildWorkerDeps(env: WorkerEnv, engineFactory: (prefer: We
   const { config, warnings } = workerConfig(env);
   const logger = createWorkerLogger(config, { base: { runtime: 'worker' } });
   for (const w of warnings) logger.warn({ warning: w }, 'config warning');
+  for (const i of ignoredOnWorker(config)) logger.warn(i, 'config setting has no effect on the Worker');
   const metrics = createMetrics({ config });
   const prefer = (['auto', 'wasm', 'webgpu'].includes(env.SEMROUTE_EP ?? '') ? env.SEMROUTE_EP : 'auto') as WebPreference;
   const classifiers = await loadConfiguredClassifiers(config, packSource(env), engineFactory(prefer, logger), logger);
