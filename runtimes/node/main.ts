@@ -141,16 +141,24 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (hupWhileStarting) void live.reload('SIGHUP');
   const deps = live.current();
   const proc = registerProcessMetrics(live.metrics);
-  offEarlyStop();
   const served = await bound('HTTP', 'server.port or --port', host, port, () => serveFetch(live.fetch, { host, port }));
+  // From here a signal drains, also while ext_proc and the metrics port still start (about 60 ms of
+  // proto loading, where Node's default applied: as PID 1 in a container, the SIGTERM was lost).
+  let ext: Awaited<ReturnType<typeof startExtProcServer>> | undefined;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  offEarlyStop();
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   countInflight(served.server, live.metrics);
   logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
 
   const extHost = values.host ?? config.extproc?.host ?? '0.0.0.0';
-  const ext = extPort === undefined ? undefined : await bound('ext_proc', 'extproc.port or --extproc-port', extHost, extPort, () => startExtProcServer(live.lease, { port: extPort, host: values.host }));
+  // A listener whose start the drain overtook is not opened.
+  ext = extPort === undefined || draining ? undefined : await bound('ext_proc', 'extproc.port or --extproc-port', extHost, extPort, () => startExtProcServer(live.lease, { port: extPort, host: values.host }));
   // The one line saying where ext_proc listens (the server itself logs none), as for HTTP and metrics.
   if (ext) logger.info({ host: extHost, port: ext.port }, 'ext_proc listening');
-  const metricsServer = metricsPort === undefined ? undefined : await bound('metrics', 'observability.metrics.port or --metrics-port', host, metricsPort, () => startMetricsServer(live.metrics, { port: metricsPort, host }));
+  if (ext && draining) void ext.close({ drainMs: 0 }); // the drain began while it bound: no new streams
+  metricsServer = metricsPort === undefined || draining ? undefined : await bound('metrics', 'observability.metrics.port or --metrics-port', host, metricsPort, () => startMetricsServer(live.metrics, { port: metricsPort, host }));
   if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
 
   // Graceful shutdown (a rollout's SIGTERM): requests in flight, SSE streams included, get
@@ -158,7 +166,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   // left at the deadline is cut, then exit 0. The metrics port stays up until the drain is over so
   // the drain itself can be scraped. A second signal exits at once. The timeout is the running
   // config's (a reload may have changed it), read before the reload watch stops.
-  const stop = async (signal: NodeJS.Signals) => {
+  async function stop(signal: NodeJS.Signals) {
     if (draining) {
       logger.warn({ signal, in_flight: served.active() }, 'second signal: exiting without waiting for requests in flight');
       process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -182,9 +190,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const done = await Promise.race([teardown, new Promise<false>((r) => setTimeout(() => r(false), TEARDOWN_MS).unref())]);
     if (!done) logger.warn({ teardown_ms: TEARDOWN_MS }, 'teardown not finished in time (a tracing collector not answering?): exiting; spans not exported yet are lost');
     process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  }
 }
 
 /**

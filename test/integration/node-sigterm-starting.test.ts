@@ -47,4 +47,31 @@ describe('SIGTERM while starting', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('SIGTERM just after the HTTP port opens, while ext_proc and the metrics port start: a drain and exit 0', async () => {
+    // The start-up handlers went before the HTTP listen and the drain's came after the ext_proc and
+    // metrics listeners (about 60 ms of proto loading): a SIGTERM there met Node's default (as PID 1
+    // in a container: ignored, the pod waited its grace period).
+    const { dir, file, base } = fx.configDir('semroute-term-listen-');
+    try {
+      writeFileSync(file, base);
+      const proc = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(REPO, 'runtimes/node/main.ts'), '--config', file, '--port', '0', '--host', '127.0.0.1', '--extproc-port', '0', '--metrics-port', '0'],
+        { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      fx.procs.push(proc);
+      let out = '';
+      const exit = new Promise<[number | null, string | null]>((r) => proc.once('exit', (code, sig) => r([code, sig])));
+      proc.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+      proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
+        out += c;
+        if (c.includes('"semroute listening"')) proc.kill('SIGTERM');
+      });
+      expect(await exit, out.slice(-1500)).toEqual([0, null]);
+      expect(out).toMatch(/"draining"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
