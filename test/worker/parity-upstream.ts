@@ -9,7 +9,8 @@
 //                      repeated headers (two set-cookie) and a latin1 byte in a value
 //   model redirect     307 to /v1/redirected (which answers {"followed":true}); drop: the socket is
 //                      closed unanswered; truncated: shorter than its content-length; plain-text;
-//                      echo-request: what the upstream received (method, url, headers but host, body)
+//                      echo-request: what the upstream received (method, url, headers but host, body);
+//                      no-content: 204; rate-limited: 429 with retry-after
 //   model refused      on an endpoint that refuses connections; dead-then-live: that one, then this
 //   model tls-mismatch on an https endpoint that speaks plain HTTP
 //   GET /closed/<x-stall-id>  whether that request's socket has closed (the gateway gave it up)
@@ -59,6 +60,8 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
     truncated: onStall,
     'plain-text': onStall,
     'echo-request': onStall,
+    'no-content': onStall,
+    'rate-limited': onStall,
     refused: { ...onStall, preferred_endpoints: ['dead'] },
     'dead-then-live': { ...onStall, preferred_endpoints: ['dead', 'stall'] },
     'tls-mismatch': { ...onStall, preferred_endpoints: ['tls-on-plain'] },
@@ -120,6 +123,8 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; s
         const { host: _h, ...headers } = req.headers;
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, url: req.url, headers, body: Buffer.concat(parts).toString('utf8') }));
       }
+      if (body.model === 'no-content') return void res.writeHead(204, { 'x-upstream-note': 'empty' }).end();
+      if (body.model === 'rate-limited') return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' }).end('{"error":{"message":"slow down","type":"rate_limit_error","code":"rate_limited"}}');
       if (body.model === 'plain-text') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('hello, not JSON');
       if (body.model === 'odd-headers') {
         res.setHeader('set-cookie', ['a=1', 'b=2']);
