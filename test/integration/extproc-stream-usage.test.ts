@@ -145,6 +145,20 @@ describe('ext_proc asks for a stream\'s usage when Envoy will send the answer ba
     s.end();
   });
 
+  it('response_body_mode NONE (no override): a JSON answer that will not come is accounted at its head, not as a cancellation at Envoy\'s reset', async () => {
+    const cancelled = () => h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'cancellation' }) ?? 0;
+    const before = cancelled();
+    const s = h.envoy.open();
+    await forwardedBody(s, withModes(requestHeaders({ ...CHAT, 'x-request-id': 'u-none-json' }), 'NONE'), ask('n', { stream: false }));
+    await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }));
+    s.end();
+    s.cancel();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(cancelled()).toBe(before);
+    expect(h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'u-none-json')).toEqual([expect.objectContaining({ obj: expect.objectContaining({ status: 200 }) })]);
+    expect(h.logs.lines.find((l) => l.obj.request_id === 'u-none-json' && l.msg === 'request')?.obj.error).toBeUndefined();
+  });
+
   it('an Envoy that does not say its modes (before 1.34), no declared override: nothing asked', async () => {
     const s = h.envoy.open();
     const { json } = await forwardedBody(s, requestHeaders(CHAT), ask('f'));

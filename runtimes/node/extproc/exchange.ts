@@ -6,7 +6,7 @@ import type { DoneAnswer } from '../../../src/pipeline/context.ts';
 import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
-import { answerBodyComesBack, looksLikeSse, StreamUsage } from './stream-usage.ts';
+import { answerBodyComesBack, bodyMayCome, looksLikeSse, StreamUsage } from './stream-usage.ts';
 import { HeldBody } from './held-body.ts';
 import { CHAT_PATH, enginePath, routeOf, type Route } from './routes.ts';
 import {
@@ -199,14 +199,17 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // in STREAMED mode through the chunk taps (PII restore) and recorded for the done taps (cache
     // store) when there are any, else untouched.
     // The meter reads a JSON answer's usage block (tokens, cost), as the reference does with its BUFFERED body.
-    const wantsBody = responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done));
+    // A body Envoy says it will not send (response_body_mode NONE, no override honoured) is not waited for:
+    // the answer is accounted at its head, or Envoy's reset at the stream's end would count a cancellation.
+    const comes = bodyMayCome(modes?.response_body_mode, opts.modeOverride === true);
+    const wantsBody = comes && responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done));
     const sse = !responseIsJson && responseStatus === 200 && contentType.includes('text/event-stream');
     forwarded.meter?.head(responseStatus, sse);
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
     const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
-    if (sse && plain && tapsSse && !msg.response_headers?.end_of_stream) {
+    if (comes && sse && plain && tapsSse && !msg.response_headers?.end_of_stream) {
       sseRewrite = sseRewriter(forwarded.taps, {
         maxHeldChars: heldEventBound(opts.maxMessageBytes),
         onStopped() {

@@ -16,6 +16,14 @@ export function answerBodyComesBack(responseBodyMode: string | undefined, modeOv
   return responseBodyMode === 'STREAMED' || responseBodyMode === 'BUFFERED' || modeOverride;
 }
 
+/**
+ * Whether an answer body may reach ext_proc at all: unknown (an Envoy that does not say its modes) counts
+ * as yes, as does any mode that sends some of it, or a declared override (asked for at the headers).
+ */
+export function bodyMayCome(responseBodyMode: string | undefined, modeOverride: boolean): boolean {
+  return responseBodyMode === undefined || modeOverride || ['STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL'].includes(responseBodyMode);
+}
+
 /** SSE text starts with a field or a comment; anything else (a JSON error body) is not stripped. */
 export function looksLikeSse(bytes: Uint8Array | undefined): boolean {
   const head = new TextDecoder().decode((bytes ?? new Uint8Array(0)).subarray(0, 8)).trimStart();
