@@ -5,6 +5,7 @@ import type { Category, Config } from '../config/schema.ts';
 import type { ChatBody, ChatMessage, PipelineContext, RoutingDecision } from './context.ts';
 import { indexCategories } from './categories.ts';
 import { headerText } from '../upstream/headers.ts';
+import { getPath, paramPath, setPath } from './param-path.ts';
 
 /**
  * Replace mode: a leading system message gets the prompt (or one is added in front). Insert mode:
@@ -36,24 +37,29 @@ export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode
  * (removing it, as the classic reference did, left the model thinking; the reference's HEAD sends
  * false too); other chat_template_kwargs keys of the client are kept. A reasoning_effort family gets
  * the client's own value back, else "low". No family: body untouched.
+ * A dotted parameter is a nested field (reasoning.effort -> {"reasoning": {"effort": ...}}), as the
+ * reference's newer configs write it; a literal "reasoning.effort" key is read by no server. The
+ * client's effort for an effort family is read at that place, else from its top-level reasoning_effort,
+ * which is always removed (the reference does), so the upstream gets one effort, the family's.
  */
 export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecision): { family?: string; param?: string; effort?: string } {
   const familyName = config.model_config[d.model]?.reasoning_family;
   const family = familyName ? config.reasoning_families[familyName] : undefined;
   if (!familyName || !family) return {};
-  const clientEffort = body.reasoning_effort;
+  const path = paramPath(family.parameter);
+  const atPath = getPath(body, path);
+  const clientEffort = typeof atPath === 'string' ? atPath : body.reasoning_effort;
   delete body.reasoning_effort;
   const kwargs = body.chat_template_kwargs;
   const keep = kwargs && typeof kwargs === 'object' && !Array.isArray(kwargs) ? { ...(kwargs as Record<string, unknown>) } : {};
-  delete keep[family.parameter];
   delete body.chat_template_kwargs;
   if (family.type === 'chat_template_kwargs') {
-    keep[family.parameter] = d.reasoning;
+    setPath(keep, path, d.reasoning);
     body.chat_template_kwargs = keep;
   } else {
     if (Object.keys(keep).length) body.chat_template_kwargs = keep;
     const effort = d.reasoning ? (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium') : undefined;
-    body[family.parameter] = effort ?? (typeof clientEffort === 'string' ? clientEffort : 'low');
+    setPath(body, path, effort ?? (typeof clientEffort === 'string' ? clientEffort : 'low'));
     if (effort) return { family: familyName, param: family.parameter, effort };
   }
   return { family: familyName, param: family.parameter };
@@ -61,19 +67,24 @@ export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecisio
 
 /** Efforts that read as "reasoning off": what applyReasoning sends for off, and the ones below it. */
 const OFF_EFFORTS = new Set(['low', 'minimal', 'none']);
+const NESTED_EFFORT = ['reasoning', 'effort'];
 
 /**
  * Whether a request that semroute forwards unchanged (an explicit model) asks for reasoning, read
  * the way applyReasoning writes it: the model family's switch, or for a model without a family the
- * usual ones (chat_template_kwargs enable_thinking / thinking, a reasoning_effort above low).
+ * usual ones (chat_template_kwargs enable_thinking / thinking, a reasoning_effort or reasoning.effort
+ * above low).
  */
 export function requestedReasoning(body: ChatBody, config: Config, model: string): boolean {
   const familyName = config.model_config[model]?.reasoning_family;
   const family = familyName ? config.reasoning_families[familyName] : undefined;
   const kwargs = body.chat_template_kwargs && typeof body.chat_template_kwargs === 'object' ? (body.chat_template_kwargs as Record<string, unknown>) : {};
   const effortOn = (v: unknown) => typeof v === 'string' && !OFF_EFFORTS.has(v.toLowerCase());
-  if (family) return family.type === 'chat_template_kwargs' ? kwargs[family.parameter] === true : effortOn(body[family.parameter]);
-  return kwargs.enable_thinking === true || kwargs.thinking === true || effortOn(body.reasoning_effort);
+  if (family) {
+    const path = paramPath(family.parameter);
+    return family.type === 'chat_template_kwargs' ? getPath(kwargs, path) === true : effortOn(getPath(body, path));
+  }
+  return kwargs.enable_thinking === true || kwargs.thinking === true || effortOn(body.reasoning_effort) || effortOn(getPath(body, NESTED_EFFORT));
 }
 
 const indexes = new WeakMap<object, ReturnType<typeof indexCategories>>();

@@ -1,0 +1,129 @@
+// The reasoning switch as the upstream receives it (the recording mock, over real sockets, the
+// openai SDK as the client), per family type and per client form: chat_template_kwargs flags,
+// reasoning_effort, a dotted parameter (the reference's newer configs: `parameter: reasoning.effort`
+// is the nested object {"reasoning": {"effort": ...}}), and a model without a family.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { EMPTY_CLASSIFIERS, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
+
+/** A domain "classifier" that always answers `label` with full confidence (entropy very low). */
+function fixedClassifier(label: string): Classifiers {
+  const labels = ['on', 'off', 'plain-on', 'plain-off'];
+  const probabilities = Float32Array.from(labels.map((l) => (l === label ? 0.997 : 0.001)));
+  const domain: SequenceClassifier = {
+    name: 'domain',
+    labels,
+    threshold: 0.5,
+    async classify(): Promise<ClassResult> {
+      return { label, index: labels.indexOf(label), confidence: 0.997, probabilities, truncated: false };
+    },
+  };
+  return { ...EMPTY_CLASSIFIERS, sequence: (name) => (name === 'domain' ? domain : undefined) };
+}
+
+const FAMILIES = {
+  qwen3: { type: 'chat_template_kwargs', parameter: 'enable_thinking' },
+  responses: { type: 'reasoning_effort', parameter: 'reasoning.effort' },
+  nested_kwargs: { type: 'chat_template_kwargs', parameter: 'thinking.enabled' },
+};
+const MODELS = {
+  'oss-dotted': { reasoning_family: 'responses', pii_policy: { allow_by_default: true } },
+  'kw-dotted': { reasoning_family: 'nested_kwargs', pii_policy: { allow_by_default: true } },
+  plain: { pii_policy: { allow_by_default: true } },
+};
+
+async function gateway(model: string): Promise<Gateway[]> {
+  // One gateway whose classifier says "on", one "off": category on -> use_reasoning true.
+  const make = (label: string) =>
+    startGateway({
+      classifiers: fixedClassifier(label),
+      config: (port) =>
+        testConfig(
+          {
+            reasoning_families: FAMILIES,
+            model_config: MODELS,
+            default_reasoning_effort: 'high',
+            categories: [
+              { name: 'on', model_scores: [{ model, score: 1, use_reasoning: true, reasoning_effort: 'medium' }] },
+              { name: 'off', model_scores: [{ model, score: 1, use_reasoning: false }] },
+            ],
+          },
+          [{ name: 'production-stack', address: '127.0.0.1', port }],
+        ),
+      mock: { models: ['oss-dotted', 'kw-dotted', 'plain'] },
+    });
+  return Promise.all([make('on'), make('off')]);
+}
+
+const sdk = (gw: Gateway) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+const sent = (gw: Gateway) => gw.mock.mock.requests.at(-1)!.body as Record<string, any>;
+const ask = (gw: Gateway, extra: Record<string, unknown> = {}) =>
+  sdk(gw).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: 'hello' }], ...extra } as never).withResponse();
+
+describe('reasoning_effort family with a dotted parameter (reasoning.effort)', () => {
+  let on: Gateway;
+  let off: Gateway;
+  beforeAll(async () => {
+    [on, off] = await gateway('oss-dotted');
+  });
+  afterAll(async () => {
+    await on?.close();
+    await off?.close();
+  });
+
+  it('on: the effort goes into the nested object, not a literal "reasoning.effort" key', async () => {
+    const { response } = await ask(on);
+    const body = sent(on);
+    expect(body.model).toBe('oss-dotted');
+    expect(body.reasoning).toEqual({ effort: 'medium' });
+    expect(body).not.toHaveProperty(['reasoning.effort']);
+    expect(body).not.toHaveProperty('reasoning_effort');
+    expect(response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+  });
+
+  it("on: the client's other reasoning keys stay, its effort is replaced, a top-level reasoning_effort is removed", async () => {
+    await ask(on, { reasoning: { effort: 'low', summary: 'auto' }, reasoning_effort: 'low' });
+    const body = sent(on);
+    expect(body.reasoning).toEqual({ effort: 'medium', summary: 'auto' });
+    expect(body).not.toHaveProperty('reasoning_effort');
+  });
+
+  it("off: the client's own effort is sent back where the family reads it, else low", async () => {
+    await ask(off, { reasoning: { effort: 'high' } });
+    expect(sent(off).reasoning).toEqual({ effort: 'high' });
+    await ask(off, { reasoning_effort: 'medium' });
+    expect(sent(off).reasoning).toEqual({ effort: 'medium' });
+    expect(sent(off)).not.toHaveProperty('reasoning_effort');
+    await ask(off);
+    expect(sent(off).reasoning).toEqual({ effort: 'low' });
+    expect(Object.keys(sent(off)).filter((k) => k.includes('.'))).toEqual([]);
+  });
+
+  it('an explicit model is forwarded as sent; the header reads the nested effort', async () => {
+    const { response } = await sdk(on).chat.completions.create({ model: 'oss-dotted', messages: [{ role: 'user', content: 'hello' }], reasoning: { effort: 'high' } } as never).withResponse();
+    expect(sent(on).reasoning).toEqual({ effort: 'high' });
+    expect(response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+    const low = await sdk(on).chat.completions.create({ model: 'oss-dotted', messages: [{ role: 'user', content: 'hello' }], reasoning: { effort: 'low' } } as never).withResponse();
+    expect(low.response.headers.get('x-vsr-selected-reasoning')).toBe('off');
+  });
+});
+
+describe('chat_template_kwargs family with a dotted parameter (thinking.enabled)', () => {
+  let on: Gateway;
+  let off: Gateway;
+  beforeAll(async () => {
+    [on, off] = await gateway('kw-dotted');
+  });
+  afterAll(async () => {
+    await on?.close();
+    await off?.close();
+  });
+
+  it('on and off write the nested flag inside chat_template_kwargs, keeping the client keys', async () => {
+    await ask(on, { chat_template_kwargs: { keep_me: 1, thinking: { budget: 512 } } });
+    expect(sent(on).chat_template_kwargs).toEqual({ keep_me: 1, thinking: { budget: 512, enabled: true } });
+    await ask(off, { chat_template_kwargs: { thinking: { enabled: true } } });
+    expect(sent(off).chat_template_kwargs).toEqual({ thinking: { enabled: false } });
+  });
+});
