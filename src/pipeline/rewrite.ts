@@ -59,8 +59,9 @@ export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecisio
   } else {
     if (Object.keys(keep).length) body.chat_template_kwargs = keep;
     const effort = d.reasoning ? (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium') : undefined;
-    setPath(body, path, effort ?? (typeof clientEffort === 'string' ? clientEffort : 'low'));
-    if (effort) return { family: familyName, param: family.parameter, effort };
+    const sentEffort = effort ?? (typeof clientEffort === 'string' ? clientEffort : 'low');
+    setPath(body, path, sentEffort);
+    return { family: familyName, param: family.parameter, effort: sentEffort };
   }
   return { family: familyName, param: family.parameter };
 }
@@ -109,15 +110,16 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
       d.injectedSystemPrompt = true;
     }
     const applied = applyReasoning(body, config, d);
+    // The header, the log line and the metrics report what the upstream was sent, which is not
+    // always the decision: a model without a family gets nothing written (the client's own switch,
+    // if any, goes as sent), and an effort family with reasoning off gets the client's own effort
+    // back (reasoning at "high" if it asked for that). An entry's own `reasoning_effort: low` stays on.
+    d.reasoning = (applied.family !== undefined && d.reasoning) || requestedReasoning(body, config, d.model);
     if (applied.family) {
-      deps.metrics.inc('llm_reasoning_decisions_total', {
-        category: d.category ?? '',
-        model: d.model,
-        enabled: String(d.reasoning),
-        effort: d.reasoning ? (d.reasoningEffort ?? '') : '',
-      });
+      const effort = d.reasoning ? (applied.effort ?? '') : '';
+      deps.metrics.inc('llm_reasoning_decisions_total', { category: d.category ?? '', model: d.model, enabled: String(d.reasoning), effort });
       if (d.reasoning) deps.metrics.inc('llm_reasoning_template_usage_total', { family: applied.family, param: applied.param ?? '' });
-      if (applied.effort) deps.metrics.inc('llm_reasoning_effort_usage_total', { family: applied.family, effort: applied.effort });
+      if (effort) deps.metrics.inc('llm_reasoning_effort_usage_total', { family: applied.family, effort });
     }
     if (d.model !== ctx.requestedModel) {
       deps.metrics.inc('llm_model_routing_modifications_total', { source_model: ctx.requestedModel, target_model: d.model });

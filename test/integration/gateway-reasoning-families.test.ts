@@ -127,3 +127,66 @@ describe('chat_template_kwargs family with a dotted parameter (thinking.enabled)
     expect(sent(off).chat_template_kwargs).toEqual({ thinking: { enabled: false } });
   });
 });
+
+/** Value of one series in the gateway's /metrics text (0 when absent). */
+async function series(gw: Gateway, name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const labelText = line.slice(name.length + 1, line.indexOf('}'));
+    const got = labelText.split(',');
+    if (got.length === want.length && want.every((w) => got.includes(w))) return Number(line.slice(line.indexOf('}') + 1));
+  }
+  return 0;
+}
+
+describe('x-vsr-selected-reasoning and the reasoning metrics say what the upstream was sent', () => {
+  it('a model without a reasoning family: nothing is written, so the header reports the request as it left', async () => {
+    const [on, off] = await gateway('plain');
+    try {
+      const a = await ask(on);
+      expect(sent(on)).not.toHaveProperty('chat_template_kwargs');
+      expect(sent(on)).not.toHaveProperty('reasoning_effort');
+      expect(a.response.headers.get('x-vsr-selected-reasoning')).toBe('off');
+      const b = await ask(off, { chat_template_kwargs: { enable_thinking: true } });
+      expect(sent(off).chat_template_kwargs).toEqual({ enable_thinking: true });
+      expect(b.response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+      expect(await series(on, 'llm_reasoning_decisions_total', { category: 'on', model: 'plain', enabled: 'true', effort: 'medium' })).toBe(0);
+    } finally {
+      await on.close();
+      await off.close();
+    }
+  });
+
+  it("an effort family with reasoning off sends the client's own effort back: header and metrics report that effort", async () => {
+    const [on, off] = await gateway('oss-dotted');
+    try {
+      const a = await ask(off, { reasoning_effort: 'high' });
+      expect(sent(off).reasoning).toEqual({ effort: 'high' });
+      expect(a.response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+      expect(await series(off, 'llm_reasoning_decisions_total', { category: 'off', model: 'oss-dotted', enabled: 'true', effort: 'high' })).toBe(1);
+      expect(await series(off, 'llm_reasoning_effort_usage_total', { family: 'responses', effort: 'high' })).toBe(1);
+      const b = await ask(off);
+      expect(sent(off).reasoning).toEqual({ effort: 'low' });
+      expect(b.response.headers.get('x-vsr-selected-reasoning')).toBe('off');
+      expect(await series(off, 'llm_reasoning_decisions_total', { category: 'off', model: 'oss-dotted', enabled: 'false', effort: '' })).toBe(1);
+    } finally {
+      await on.close();
+      await off.close();
+    }
+  });
+
+  it('a chat_template_kwargs family sends no effort: the decision metric carries none', async () => {
+    const [on, off] = await gateway('kw-dotted');
+    try {
+      const a = await ask(on);
+      expect(a.response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+      expect(await series(on, 'llm_reasoning_decisions_total', { category: 'on', model: 'kw-dotted', enabled: 'true', effort: '' })).toBe(1);
+      expect(await series(on, 'llm_reasoning_template_usage_total', { family: 'nested_kwargs', param: 'thinking.enabled' })).toBe(1);
+    } finally {
+      await on.close();
+      await off.close();
+    }
+  });
+});
