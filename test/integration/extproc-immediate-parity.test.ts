@@ -76,6 +76,8 @@ describe.skipIf(!packsAvailable())('immediate responses equal the gateway\'s ans
     ['a body past max_body_bytes (413)', 'POST', '/v1/chat/completions', JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'x'.repeat(3000) }] })],
     ['a jailbreak on a generation route', 'POST', '/v1/completions', JSON.stringify({ model: 'qwen3', prompt: ATTACK })],
     ['a generation body past max_body_bytes (413)', 'POST', '/v1/completions', JSON.stringify({ model: 'qwen3', prompt: 'x'.repeat(3000) })],
+    ['a jailbreak on a generation route, media type in capitals with a charset', 'POST', '/v1/completions', JSON.stringify({ model: 'qwen3', prompt: ATTACK }), { 'content-type': 'Application/JSON; Charset=UTF-8' }],
+    ['a jailbreak in chat, media type in capitals with a charset', 'POST', '/v1/chat/completions', JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: ATTACK }] }), { 'content-type': 'Application/JSON; Charset=UTF-8' }],
     ['an auto model name on a generation route', 'POST', '/v1/completions', JSON.stringify({ model: 'MoM', prompt: 'hi' })],
     ['GET /v1/models', 'GET', '/v1/models', undefined],
     ['a PII policy block', 'POST', '/v1/chat/completions', JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'Please email john.smith@example.com about the invoice.' }] })],
