@@ -14,6 +14,7 @@ import { setupNodeTracing } from './tracing.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { startExtProcServer } from './extproc/server.ts';
+import { missingPackWarnings } from './check-packs.ts';
 import type { Metrics } from '../../src/observability/types.ts';
 
 const HELP = `semroute: semantic router for OpenAI-compatible traffic in front of the vLLM Production Stack
@@ -104,7 +105,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (values.check) {
     offEarlyStop();
     process.off('SIGHUP', onEarlyHup);
-    process.stdout.write(`config OK${loaded.warnings.length ? ` (${loaded.warnings.length} warnings)` : ''}\n`);
+    const packWarnings = missingPackWarnings(config);
+    for (const w of packWarnings) logger.warn({ warning: w }, 'config warning');
+    const warnings = loaded.warnings.length + packWarnings.length;
+    process.stdout.write(`config OK${warnings ? ` (${warnings} warnings)` : ''}\n`);
     return;
   }
   const port = int('port', values.port) ?? config.server.port;
