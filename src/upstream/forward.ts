@@ -86,7 +86,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const ok = res.status >= 200 && res.status < 300;
   if (ok) Object.assign(outHeaders, ctx.responseHeaders);
   else outHeaders['x-request-id'] = ctx.requestId;
-  const contentType = res.headers['content-type'] ?? '';
+  // Media types are case-insensitive (RFC 9110 8.3.1): `Text/Event-Stream` streams too.
+  const contentType = (res.headers['content-type'] ?? '').toLowerCase();
 
   if (!ok) {
     const text = await readErrorText(idle, res);
