@@ -4,7 +4,7 @@
 // test/worker/global-setup.ts computes fresh on each run with the same packs and default config.
 import { SELF } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
-import { compare, type Req } from './parity-client.ts';
+import { compare, type Req, type Seen } from './parity-client.ts';
 
 const node = inject('nodeDomain');
 
@@ -131,6 +131,14 @@ describe('Node vs Worker: the same request gets the same answer', () => {
   it.each(CASES)('%s', async (_name, req) => {
     const { diff } = await compare(req);
     expect(diff).toEqual([]);
+  });
+  it('/metrics: same headers, same metric families', async () => {
+    const { node, worker } = await compare({ path: '/metrics' });
+    expect(worker.status).toBe(node.status);
+    expect(worker.headers).toEqual(node.headers);
+    const families = (s: Seen) => String(s.body).split('\n').filter((l) => l.startsWith('# ')).sort();
+    expect(families(node).length).toBeGreaterThan(40);
+    expect(families(worker)).toEqual(families(node));
   });
   it.each(FLAG_CASES)('%s', async (_name, req) => {
     const { node, diff } = await compare(req, true);
