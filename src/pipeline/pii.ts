@@ -4,7 +4,7 @@
 // and offsets, logs and metrics get type names, and the restore map lives in the response tap.
 import type { AppDeps } from '../deps.ts';
 import { includeUsage } from './request.ts';
-import type { ImmediateResponse, PipelineContext } from './context.ts';
+import type { ImmediateResponse, PipelineContext, RoutingDecision } from './context.ts';
 import type { PiiEntity } from '../classify/types.ts';
 import { scanPii, maskText, newMaskState } from '../guard/pii-scan.ts';
 import { BudgetMeter } from '../guard/budget.ts';
@@ -69,6 +69,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     if (plan.changed && ctx.decision) {
       ctx.decision.model = plan.model;
       ctx.decision.reasonCode = 'pii_policy_alternative_selected';
+      reasoningOfEntry(deps.config, ctx.decision);
       deps.logger.info({ request_id: ctx.requestId, from: selected, to: plan.model, types: detected }, 'PII policy: alternative model selected');
     }
     return undefined;
@@ -97,4 +98,17 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
   for (const t of plan.denied) deps.metrics.inc('llm_pii_violations_total', { model: plan.model, pii_type: t });
   deps.logger.info({ request_id: ctx.requestId, model: plan.model, types: plan.denied }, 'PII policy violation: blocked');
   return piiBlockResponse({ model: plan.model, types: plan.denied, stream: ctx.stream, includeUsage: includeUsage(ctx.body), nowMs: deps.clock.wallMs() });
+}
+
+/**
+ * The alternative's own model_scores entry names its effort (routing sent the first choice's to it)
+ * and, under reasoning_decision top_category, whether it reasons at all. Under entropy the switch is
+ * the category's, so it stands. default_model picked from outside the category keeps the decision.
+ */
+function reasoningOfEntry(config: AppDeps['config'], d: RoutingDecision): void {
+  // Read defensively, as policyOf and categoryCandidates read the config: stage tests pass a partial one.
+  const entry = config.categories?.find((c) => c.name === d.category)?.model_scores?.find((s) => s.model === d.model);
+  if (!entry) return;
+  if (config.routing?.reasoning_decision === 'top_category') d.reasoning = entry.use_reasoning;
+  d.reasoningEffort = d.reasoning ? (entry.reasoning_effort ?? config.default_reasoning_effort) : undefined;
 }

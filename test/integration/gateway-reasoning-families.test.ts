@@ -190,3 +190,61 @@ describe('x-vsr-selected-reasoning and the reasoning metrics say what the upstre
     }
   });
 });
+
+describe('a PII policy that moves the request to another model of the category', () => {
+  // oss-strict may not see an e-mail address; oss-open, the category's next entry, may.
+  const start = async (reasoning_decision: string) => {
+    const { realClassifiers } = await import('./gateway-harness.ts');
+    const real = await realClassifiers();
+    return startGateway({
+      classifiers: { ...fixedClassifier('on'), pii: real.pii },
+      config: (port) =>
+        testConfig(
+          {
+            reasoning_families: FAMILIES,
+            model_config: {
+              'oss-strict': { reasoning_family: 'responses', pii_policy: { allow_by_default: false, pii_types_allowed: [] } },
+              'oss-open': { reasoning_family: 'responses', pii_policy: { allow_by_default: true } },
+            },
+            routing: { reasoning_decision },
+            categories: [
+              {
+                name: 'on',
+                model_scores: [
+                  { model: 'oss-strict', score: 1, use_reasoning: true, reasoning_effort: 'high' },
+                  { model: 'oss-open', score: 0.5, use_reasoning: reasoning_decision === 'entropy', reasoning_effort: 'medium' },
+                ],
+              },
+            ],
+          },
+          [{ name: 'production-stack', address: '127.0.0.1', port }],
+        ),
+      mock: { models: ['oss-strict', 'oss-open'] },
+    });
+  };
+  const EMAIL_ASK = 'Write to maria.gonzalez@example.org about the invoice.';
+
+  it("the model that gets the request gets its own entry's effort", async () => {
+    const gw = await start('entropy');
+    try {
+      const { response } = await sdk(gw).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: EMAIL_ASK }] }).withResponse();
+      expect(sent(gw).model).toBe('oss-open');
+      expect(response.headers.get('x-vsr-selected-model')).toBe('oss-open');
+      expect(sent(gw).reasoning).toEqual({ effort: 'medium' });
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
+  it("reasoning_decision top_category: the alternative's own use_reasoning", async () => {
+    const gw = await start('top_category');
+    try {
+      const { response } = await sdk(gw).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: EMAIL_ASK }] }).withResponse();
+      expect(sent(gw).model).toBe('oss-open');
+      expect(sent(gw).reasoning).toEqual({ effort: 'low' });
+      expect(response.headers.get('x-vsr-selected-reasoning')).toBe('off');
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+});
