@@ -88,6 +88,18 @@ export function requestedReasoning(body: ChatBody, config: Config, model: string
   return kwargs.enable_thinking === true || kwargs.thinking === true || effortOn(body.reasoning_effort) || effortOn(getPath(body, NESTED_EFFORT));
 }
 
+/**
+ * The client's own reasoning ask for `model`, as decision fields: used when nothing was classified
+ * (routing off, no category pack, no text, a failed classifier), so there is no decision to put
+ * over it. applyReasoning then sends it in the family's form (an explicit false when none).
+ */
+export function clientReasoning(body: ChatBody, config: Config, model: string): Pick<RoutingDecision, 'reasoning' | 'reasoningEffort'> {
+  if (!requestedReasoning(body, config, model)) return { reasoning: false };
+  const family = config.reasoning_families[config.model_config[model]?.reasoning_family ?? ''];
+  const effort = family && family.type !== 'chat_template_kwargs' ? getPath(body, paramPath(family.parameter)) : undefined;
+  return { reasoning: true, reasoningEffort: typeof effort === 'string' ? effort : undefined };
+}
+
 const indexes = new WeakMap<object, ReturnType<typeof indexCategories>>();
 
 function categoryOf(config: Config, name: string | undefined): Category | undefined {

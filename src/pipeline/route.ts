@@ -5,7 +5,7 @@ import { ATTR, withSpan } from '../observability/tracing.ts';
 import type { PipelineContext, RoutingDecision } from './context.ts';
 import { bestModelScore, indexCategories, isAutoModel, modelLabel, type CategoryIndex } from './categories.ts';
 import { classificationText } from './texts.ts';
-import { requestedReasoning } from './rewrite.ts';
+import { clientReasoning, requestedReasoning } from './rewrite.ts';
 import { entropyReasoning, type EntropyDecision } from './entropy.ts';
 
 const indexes = new WeakMap<object, CategoryIndex>();
@@ -64,7 +64,9 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
   }
   const classifier = config.routing.enabled ? deps.classifiers.sequence(config.packs.category) : undefined;
   const text = classificationText(ctx.texts);
-  if (!classifier || !text.trim()) return fallback(deps, 'no_category_default');
+  // Nothing classified (here and on a classifier failure): no decision on reasoning either, so the
+  // client's own switch stands (the reference turned it off).
+  if (!classifier || !text.trim()) return fallback(deps, 'no_category_default', clientReasoning(ctx.body, config, config.default_model));
 
   let result;
   const t0 = deps.clock.now();
@@ -74,7 +76,7 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
     // Fail open like the reference: a broken classifier must not take the gateway down.
     deps.metrics.inc('llm_request_errors_total', { model: config.default_model, reason: 'classification_failed' });
     deps.logger.warn({ request_id: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'category classification failed');
-    return fallback(deps, 'no_category_default');
+    return fallback(deps, 'no_category_default', clientReasoning(ctx.body, config, config.default_model));
   } finally {
     deps.metrics.observe('llm_classifier_latency_seconds', { classifier: 'category' }, (deps.clock.now() - t0) / 1000);
   }

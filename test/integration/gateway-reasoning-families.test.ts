@@ -248,3 +248,39 @@ describe('a PII policy that moves the request to another model of the category',
     }
   }, 60_000);
 });
+
+describe('an auto name that nothing classified (routing off, no category pack, no text): the client decides', () => {
+  // default_model qwen3 (enable_thinking): nothing chose reasoning, so the client's own switch is sent,
+  // as an explicit false when it gave none (Qwen3 thinks when the flag is absent).
+  it.each([
+    ['routing.enabled: false', { routing: { enabled: false } }, 'hello'],
+    ['no category pack', {}, 'hello'],
+    ['no text to classify', {}, ''],
+  ])('%s', async (_name, overrides, text) => {
+    const gw = await startGateway({ config: (port) => testConfig(overrides, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
+    try {
+      const a = await sdk(gw).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: text }], chat_template_kwargs: { enable_thinking: true, keep_me: 1 } } as never).withResponse();
+      expect(sent(gw).model).toBe('qwen3');
+      expect(sent(gw).chat_template_kwargs).toEqual({ enable_thinking: true, keep_me: 1 });
+      expect(a.response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+      const b = await sdk(gw).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: text }] }).withResponse();
+      expect(sent(gw).chat_template_kwargs).toEqual({ enable_thinking: false });
+      expect(b.response.headers.get('x-vsr-selected-reasoning')).toBe('off');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("an effort family's default model gets the client's effort, not default_reasoning_effort", async () => {
+    const gw = await startGateway({ config: (port) => testConfig({ default_model: 'gpt-oss-20b', routing: { enabled: false } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
+    try {
+      const a = await sdk(gw).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: 'hello' }], reasoning_effort: 'medium' }).withResponse();
+      expect(sent(gw).reasoning_effort).toBe('medium');
+      expect(a.response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+      await sdk(gw).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: 'hello' }] });
+      expect(sent(gw).reasoning_effort).toBe('low');
+    } finally {
+      await gw.close();
+    }
+  });
+});
