@@ -1,7 +1,7 @@
 // The semantic cache on the Worker's shared backend (the SemanticCacheStore Durable Object) against the
 // Node gateway's in-memory cache, both on parityYaml: five identical questions at once all get the
 // answer (a miss each until the first answer is stored: none waits on another's, on either runtime),
-// each miss stores one entry (the object as Node's index), and the next ask is a hit whose status,
+// each miss stores one entry (in the object; Node's index grows as much), and the next ask is a hit whose status,
 // headers (x-vsr-cache-hit, x-vsr-cache-similarity) and body are Node's, JSON and SSE.
 import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
@@ -46,8 +46,9 @@ describe('Node vs Worker (durable_object cache): identical questions at once, th
     expect([...node, ...worker].map(hitHeaders).every(([status]) => status === 200)).toBe(true);
     expect(misses(node)).toBeGreaterThan(0);
     expect(misses(worker)).toBeGreaterThan(0);
-    expect((await nodeEntries()) - nodeBefore).toBe(misses(node));
+    // The object is this test's own; Node's index is shared with the files that run alongside.
     expect((await stored()) - objectBefore).toBe(misses(worker));
+    expect((await nodeEntries()) - nodeBefore).toBeGreaterThanOrEqual(misses(node));
     for (let i = 0; i < 5; i++) expect(differences(node[i]!.body, worker[i]!.body)).toEqual([]);
 
     const nodeHit = await onNode(q);

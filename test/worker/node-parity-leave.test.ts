@@ -41,9 +41,9 @@ const cancellations = (metrics: string, model: string) =>
 
 const MAIL = 'Please write to jane.doe@example.com about the meeting';
 const CASES: Array<[string, string, string, Record<string, unknown>]> = [
-  ['chat stream (cache tap)', '/v1/chat/completions', 'stall-body', { messages: [{ role: 'user', content: 'hi' }] }],
-  ['chat stream (PII restore tap)', '/v1/chat/completions', 'stall-redact', { messages: [{ role: 'user', content: MAIL }] }],
-  ['passthrough stream', '/v1/completions', 'stall-body', { prompt: 'hi' }],
+  ['chat stream (cache tap)', '/v1/chat/completions', 'leave-body', { messages: [{ role: 'user', content: 'hi' }] }],
+  ['chat stream (PII restore tap)', '/v1/chat/completions', 'leave-redact', { messages: [{ role: 'user', content: MAIL }] }],
+  ['passthrough stream', '/v1/completions', 'leave-body', { prompt: 'hi' }],
 ];
 
 describe('Node vs Worker: a client that leaves a stream', () => {

@@ -9,9 +9,10 @@ import { differences, onNode, onWorker, parityEnv, type Req } from './parity-cli
 
 const stallUrl = inject('stallUrl');
 
-/** The error counters that moved between two /metrics texts. */
-function errorsMoved(before: string, after: string): string[] {
-  const counts = (t: string) => new Map(t.split('\n').filter((l) => l.startsWith('llm_request_errors_total{')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+/** The model's error counters that moved between two /metrics texts (other test files run alongside). */
+function errorsMoved(before: string, after: string, model: string): string[] {
+  const mine = `llm_request_errors_total{model="${model}",`;
+  const counts = (t: string) => new Map(t.split('\n').filter((l) => l.startsWith(mine)).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
   const a = counts(before);
   return [...counts(after)].filter(([k, v]) => v !== (a.get(k) ?? 0)).map(([k, v]) => `${k} +${v - (a.get(k) ?? 0)}`).sort();
 }
@@ -63,7 +64,7 @@ describe('Node vs Worker: a stalled upstream', () => {
     const n0 = await nodeMetrics();
     const node = await onNode(ask(nodeId));
     const nodeClosed = await closed(nodeId, 1000);
-    const nodeMoved = errorsMoved(n0, await nodeMetrics());
+    const nodeMoved = errorsMoved(n0, await nodeMetrics(), String(body.model));
     const nodeLine = logLine(await nodeLogs(), nodeId);
 
     const lines: Array<Record<string, unknown>> = [];
@@ -81,7 +82,7 @@ describe('Node vs Worker: a stalled upstream', () => {
       expect(nodeClosed).toBe(true);
       // Each side names the request by the id its client gave.
       expect(differences({ ...node, requestId: node.requestId === nodeId }, { ...worker, requestId: worker.requestId === workerId })).toEqual([]);
-      expect(errorsMoved(w0, await workerMetrics())).toEqual(nodeMoved);
+      expect(errorsMoved(w0, await workerMetrics(), String(body.model))).toEqual(nodeMoved);
       expect(nodeMoved.length).toBe(1);
       expect(nodeLine).toBeDefined();
       expect(logLine(lines, workerId)).toEqual(nodeLine);

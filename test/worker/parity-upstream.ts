@@ -52,6 +52,9 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
     'stall-silent': onStall,
     // A redacting model: its answers pass the PII restore tap (JSON buffered, SSE rewritten).
     'stall-redact': { ...onStall, pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
+    // The same two for node-parity-leave.test.ts: its own names, so its counts are its own.
+    'leave-body': onStall,
+    'leave-redact': { ...onStall, pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
     'gzip-body': onStall,
     'err-500': onStall,
     'odd-headers': onStall,
