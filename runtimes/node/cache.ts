@@ -7,6 +7,7 @@ import type { Logger, Metrics } from '../../src/observability/types.ts';
 import { MemoryCache } from '../../src/cache/memory-cache.ts';
 import { SyncedCache } from '../../src/cache/synced-cache.ts';
 import { RedisBackend } from './redis-backend.ts';
+import { ConfigError } from '../../src/config/load.ts';
 
 export async function createNodeCache(config: Config, logger: Logger, metrics: Metrics): Promise<SemanticCache | undefined> {
   const cfg = config.semantic_cache;
@@ -27,11 +28,19 @@ export async function createNodeCache(config: Config, logger: Logger, metrics: M
   });
   if (cfg.backend_type !== 'redis') return local;
   const backend = new RedisBackend({
-    url: cfg.redis.url, keyPrefix: cfg.redis.key_prefix, connectTimeoutMs: cfg.redis.connect_timeout_ms, logger, metrics,
+    url: redisUrl(cfg.redis), keyPrefix: cfg.redis.key_prefix, connectTimeoutMs: cfg.redis.connect_timeout_ms, logger, metrics,
   });
   const synced = new SyncedCache(local, backend, logger, metrics);
   if (await backend.connect()) await synced.start();
   else void synced.start();
   logger.info({ backend: 'redis', entries: synced.size(), connected: backend.healthy() }, 'semantic cache ready');
   return synced;
+}
+
+/** The Redis URL: from the variable `url_env` names (a Secret), else `url`. */
+function redisUrl(redis: { url: string; url_env?: string }): string {
+  if (!redis.url_env) return redis.url;
+  const url = process.env[redis.url_env];
+  if (!url) throw new ConfigError(`semantic_cache.redis.url_env: the environment variable ${redis.url_env} is not set`, []);
+  return url;
 }

@@ -60,7 +60,8 @@ export function referenceOnlyWarnings(raw: Record<string, unknown>): string[] {
     );
   }
   for (const { path, name } of envReferences(raw)) {
-    warnings.push(`${path}: \${${name}} is used as written: environment variables are not substituted in the config file`);
+    const hint = path === 'semantic_cache.redis.url' ? ' (semantic_cache.redis.url_env names a variable holding the whole URL)' : '';
+    warnings.push(`${path}: \${${name}} is used as written: environment variables are not substituted in the config file${hint}`);
   }
   return warnings;
 }

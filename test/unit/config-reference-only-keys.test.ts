@@ -63,7 +63,7 @@ describe('${NAME} values', () => {
     const { warnings } = loadConfigText(text);
     expect(warnings).toEqual([
       'default_model: ${DEFAULT_MODEL} is used as written: environment variables are not substituted in the config file',
-      'semantic_cache.redis.url: ${REDIS_PASSWORD} is used as written: environment variables are not substituted in the config file',
+      'semantic_cache.redis.url: ${REDIS_PASSWORD} is used as written: environment variables are not substituted in the config file (semantic_cache.redis.url_env names a variable holding the whole URL)',
     ]);
     expect(warnings.join()).not.toContain('redis:6379');
   });

@@ -62,6 +62,11 @@ export const cacheSection = z
     redis: z
       .object({
         url: z.string().default('redis://127.0.0.1:6379'),
+        /**
+         * Name of an environment variable holding the URL (password included), e.g. set from a
+         * Kubernetes Secret; when given it replaces `url`, and an unset variable is an error.
+         */
+        url_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
         key_prefix: z.string().default('semroute:cache:'),
         /** How long start-up waits for Redis before serving local-only (it keeps reconnecting). */
         connect_timeout_ms: z.number().int().positive().default(2000),
