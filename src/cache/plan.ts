@@ -77,7 +77,8 @@ const ANSWER_SHAPE = [
   'structured_outputs', 'guided_json', 'guided_regex', 'guided_choice', 'guided_grammar', 'guided_whitespace_pattern',
   // The client's own reasoning switches (an explicit model keeps them; routing overrides them for auto
   // names, the same way for the same question): an answer made thinking must not serve one asked without.
-  'reasoning_effort', 'chat_template_kwargs',
+  // `reasoning` is the nested form of the effort ({"effort": "high"}) that a dotted family parameter writes.
+  'reasoning_effort', 'reasoning', 'chat_template_kwargs',
   // vLLM's: what the prompt holds besides the messages (RAG documents, the request's own template),
   // tokens banned, allowed or ending the answer, the answer's length floor, its custom logits
   // processors' arguments, and output switches (the prompt echoed, prompt logprobs, token ids, stop

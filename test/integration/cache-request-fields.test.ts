@@ -54,6 +54,8 @@ describe.skipIf(!packsAvailable())('fields that change the answer are part of th
     ['echo', 'How many legs does a spider have?', {}, { echo: true }],
     ['prompt_logprobs', 'Which planet is known as the red planet?', {}, { prompt_logprobs: 1 }],
     ['return_token_ids', 'Translate good morning into Spanish.', {}, { return_token_ids: true }],
+    // The nested form of reasoning_effort (a family with parameter reasoning.effort reads it there).
+    ['reasoning', 'Why is the sky blue during the day?', { reasoning: { effort: 'low' } }, { reasoning: { effort: 'high' } }],
   ])('%s', async (_, question, a, b) => {
     expect(await ask(question, a), 'first ask').toBeNull();
     expect(await ask(question, a), 'same fields').toBe('true');
