@@ -96,7 +96,9 @@ describe(`k8s manifests (rendered with ${renderer.name})`, () => {
     expect(() => parseCli(app.args), `${overlay} args ${app.args.join(' ')}`).not.toThrow();
     // Every env var is one something reads: Node itself, or semroute (LOG_LEVEL: logger.ts,
     // SEMROUTE_EXTPROC_PROTO_DIR: extproc/proto.ts), or glibc's malloc (runtimes/node/malloc-env.ts).
-    const readers = new Set(['NODE_OPTIONS', 'NODE_ENV', 'LOG_LEVEL', 'SEMROUTE_EXTPROC_PROTO_DIR', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_']);
+    // A variable the config names (semantic_cache.redis.url_env) is read too.
+    const urlEnv = loadConfigText(configOf(objs)).config.semantic_cache?.redis.url_env;
+    const readers = new Set(['NODE_OPTIONS', 'NODE_ENV', 'LOG_LEVEL', 'SEMROUTE_EXTPROC_PROTO_DIR', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', ...(urlEnv ? [urlEnv] : [])]);
     for (const e of app.env ?? []) expect(readers.has(e.name), `${overlay} env ${e.name}`).toBe(true);
     // --config points into the config volume's mount.
     const cfgPath = app.args[app.args.indexOf('--config') + 1];
