@@ -67,3 +67,17 @@ describe('ext_proc reads a JSON answer that came in several messages', () => {
     s.end();
   });
 });
+
+describe('with extproc.allow_mode_override: a JSON answer is asked for BUFFERED', () => {
+  const pipeline = recordingPipeline({ outcome: () => forward({ model: 'qwen3-math', messages: [] }, [{ name: 'restore', json: (c) => c }]) });
+  const ext = useExtProc(fakeDeps({ extproc: { allow_mode_override: true } }), { pipeline });
+
+  it('so that an answer ending in trailers comes whole (a STREAMED one would leave ext_proc no end to send the held chunks with)', async () => {
+    const s = ext.client.open();
+    await s.send(withModes(requestHeaders(CHAT), 'STREAMED'));
+    await s.send(requestBody('{"model":"MoM","messages":[{"role":"user","content":"hi"}]}'));
+    const rh = await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }));
+    s.end();
+    expect(rh.mode_override?.response_body_mode).toBe('BUFFERED');
+  });
+});

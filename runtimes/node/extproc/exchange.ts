@@ -230,6 +230,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const res = continueResponseHeaders(headerMutation(add, sseRewrite?.rewrites || usage ? ['content-length'] : []));
     if (sseRewrite || usage) res.mode_override = { response_body_mode: 'STREAMED' };
     else if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+    // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
+    // ends in trailers would then leave no end to send them with.
+    else if (wantsBody && opts.modeOverride) res.mode_override = { response_body_mode: 'BUFFERED' };
     if (msg.response_headers?.end_of_stream) forwarded.meter?.end();
     else if (!sseRewrite && !wantsBody && !usage) forwarded.meter?.unseen();
     return res;
