@@ -68,7 +68,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     if (banner.count) hupWhileStarting = true;
   }
   // SIGTERM/SIGINT before the server listens (packs loading: nothing to drain) stops at once with
-  // exit 0, as a drained process does; Node's default ended it by the signal (143, reason Error).
+  // exit 0, as a drained process does. Node's default ended it by the signal (143, reason Error), and
+  // as a container's PID 1 the signal was ignored: the pod waited its grace period for a SIGKILL.
   let logEarlyStop: (signal: NodeJS.Signals) => void = (signal) => void process.stderr.write(`semroute: ${signal} while starting: stopped\n`);
   const onEarlyStop = (signal: NodeJS.Signals) => {
     logEarlyStop(signal);
