@@ -41,6 +41,20 @@ export async function readCappedText(body: ReadableStream<Uint8Array>, maxBytes:
   return parts.join('');
 }
 
+/**
+ * The endpoint took the request and answered, but not with an HTTP answer a proxy can pass on: not a
+ * connection failure (no endpoint marked down, the POST not sent again to the next one), 502
+ * upstream_error, as Node says of the same answers (undici refuses them; gateway-http-peers.test.ts).
+ */
+export class UpstreamProtocolError extends Error {
+  override name = 'UpstreamProtocolError';
+}
+
+// workerd's words for an answer whose framing it refused (e.g. "invalid Content-Length header value").
+// Its other refusals (a status line that is not HTTP) read "internal error", as a TLS or DNS failure
+// does, so they stay connection failures: runtimes/worker/README.md lists that difference.
+const FRAMING = /content-length|transfer-encoding/i;
+
 export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), maxAnswerBytes = MAX_WORKER_ANSWER_BYTES): UpstreamClient {
   return {
     async send(r: UpstreamRequest): Promise<UpstreamResponse> {
@@ -62,6 +76,12 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
         // fetch's default followed it, re-sending the prompt and its headers to wherever Location named.
         const res = await fetchFn(new Request(url, { method: r.method, headers, body: r.body as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
+        // fetch hands a 101 (to a POST that asked for no upgrade) or a 100 nobody asked for back as
+        // the answer; a Response cannot carry either, so the gateway failed with 500 internal_error.
+        if (res.status < 200) {
+          ctl.abort();
+          throw new UpstreamProtocolError(`upstream ${url.host} answered HTTP ${res.status} as its final answer`);
+        }
         const out: Record<string, string> = {};
         res.headers.forEach((v, k) => { out[k] = v; });
         // workerd's forEach gives each set-cookie on its own, so the record kept only the last: joined
@@ -82,7 +102,10 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         r.signal?.removeEventListener('abort', onAbort);
         if (timedOut) throw new UpstreamTimeoutError(`no response headers within ${r.timeoutMs} ms`);
         if (r.signal?.aborted) throw new UpstreamConnectError('request aborted by the client');
-        throw new UpstreamConnectError(`upstream ${url.host}: ${err instanceof Error ? err.message : String(err)}`, err);
+        if (err instanceof UpstreamProtocolError) throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        if (FRAMING.test(message)) throw new UpstreamProtocolError(`upstream ${url.host}: ${message}`);
+        throw new UpstreamConnectError(`upstream ${url.host}: ${message}`, err);
       } finally {
         if (timer) clearTimeout(timer);
       }

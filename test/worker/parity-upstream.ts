@@ -10,7 +10,7 @@
 //   model redirect     307 to /v1/redirected (which answers {"followed":true}); drop: the socket is
 //                      closed unanswered; truncated: shorter than its content-length; plain-text;
 //                      echo-request: what the upstream received (method, url, headers but host, body);
-//                      no-content: 204; rate-limited: 429 with retry-after
+//                      no-content: 204; rate-limited: 429 with retry-after; raw-*: RAW below
 //   model refused      on an endpoint that refuses connections; dead-then-live: that one, then this
 //   model tls-mismatch on an https endpoint that speaks plain HTTP
 //   GET /closed/<x-stall-id>  whether that request's socket has closed (the gateway gave it up)
@@ -28,6 +28,17 @@ import { serveFetch } from '../../runtimes/node/serve.ts';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
 import { DEFAULT_MOCK_MODELS } from '../../src/mock/intake.ts';
 import { refusedPort } from '../integration/helpers/refused-port.ts';
+
+const COMPLETION = '{"id":"r","object":"chat.completion","created":1,"model":"qwen3","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}';
+const ok = (head: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${head}\r\n\r\n${COMPLETION}`;
+/** Answers that break HTTP framing, written raw on the socket (as gateway-http-peers.test.ts on Node). */
+export const RAW: Record<string, string> = {
+  'raw-two-lengths': ok(`Content-Length: ${COMPLETION.length}\r\nContent-Length: 3`),
+  'raw-length-and-chunked': ok('Content-Length: 5\r\nTransfer-Encoding: chunked'),
+  'raw-bad-status': `HTTP/1.1 abc\r\nContent-Length: ${COMPLETION.length}\r\n\r\n${COMPLETION}`,
+  'raw-101': 'HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n',
+  'raw-100': `HTTP/1.1 100 Continue\r\n\r\n${ok(`Content-Length: ${COMPLETION.length}`)}`,
+};
 
 export const STALL_CHUNK = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"stall-body","choices":[{"index":0,"delta":{"content":"first "}}]}\n\n';
 
@@ -64,6 +75,7 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
     'plain-text': onStall,
     'echo-request': onStall,
     'no-content': onStall,
+    ...Object.fromEntries(Object.keys(RAW).map((m) => [m, onStall])),
     'rate-limited': onStall,
     refused: { ...onStall, preferred_endpoints: ['dead'] },
     'dead-then-live': { ...onStall, preferred_endpoints: ['dead', 'stall'] },
@@ -126,6 +138,7 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; s
         const { host: _h, ...headers } = req.headers;
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, url: req.url, headers, body: Buffer.concat(parts).toString('utf8') }));
       }
+      if (body.model && RAW[body.model]) return void res.socket!.end(RAW[body.model]);
       if (body.model === 'no-content') return void res.writeHead(204, { 'x-upstream-note': 'empty' }).end();
       if (body.model === 'rate-limited') return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' }).end('{"error":{"message":"slow down","type":"rate_limit_error","code":"rate_limited"}}');
       if (body.model === 'plain-text') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('hello, not JSON');
