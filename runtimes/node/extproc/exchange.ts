@@ -56,6 +56,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   // A JSON answer the taps read whole; held up to what one gRPC message may carry.
   const answerBody = new HeldBody(opts.maxMessageBytes);
   let answerJudged = false;
+  // The answer's body mode when semroute asked for one (mode_override), else Envoy's own (modes).
+  let answerMode: string | undefined;
   // The body was judged (whole, or all Envoy will send): later messages go on untouched.
   let judged = false;
   let forwarded: Forward | undefined;
@@ -232,7 +234,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     else if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
     // ends in trailers would then leave no end to send them with.
-    else if (wantsBody && opts.modeOverride) res.mode_override = { response_body_mode: 'BUFFERED' };
+    else if (wantsBody && opts.modeOverride) res.mode_override = { response_body_mode: (answerMode = 'BUFFERED') };
     if (msg.response_headers?.end_of_stream) forwarded.meter?.end();
     else if (!sseRewrite && !wantsBody && !usage) forwarded.meter?.unseen();
     return res;
@@ -275,7 +277,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       return continueResponseBody({ body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
     }
     if (!forwarded || !responseIsJson || responseStatus !== 200 || answerJudged) return continueResponseBody();
-    const step = answerBody.push(part, msg.response_body?.end_of_stream === true, modes?.response_body_mode);
+    const step = answerBody.push(part, msg.response_body?.end_of_stream === true, answerMode ?? modes?.response_body_mode);
     if (step.kind === 'hold') return continueResponseBody({ body_mutation: { clear_body: true } });
     answerJudged = true;
     // Held chunks go on with this answer, as they came unless a tap rewrote them.
