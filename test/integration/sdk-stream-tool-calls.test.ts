@@ -28,7 +28,7 @@ const even = (s: string, n: number) => Array.from({ length: Math.ceil(s.length /
  * its own: the chunks around it are then the same whichever of the two the upstream saw, so the SDK
  * (which keeps the last reasoning_content delta, not their sum) assembles the same message both ways.
  */
-const pieces = (s: string, n: number, address: string) => {
+const pieces = (s: string, n: number, address: string): string[] => {
   const at = s.indexOf(address);
   if (at < 0 || !address) return even(s, n);
   const half = Math.ceil(address.length / 2);
@@ -126,9 +126,11 @@ afterAll(async () => {
   await new Promise((r) => upstream?.close(r));
 });
 
+const SEND_PARAMS = { type: 'object', properties: { to: { type: 'string' }, subject: { type: 'string' }, body: { type: 'string' } } };
+const LOOKUP_PARAMS = { type: 'object', properties: { email: { type: 'string' } } };
 const TOOLS = [
-  { type: 'function' as const, function: { name: 'send_email', parameters: { type: 'object', properties: { to: { type: 'string' }, subject: { type: 'string' }, body: { type: 'string' } } } } },
-  { type: 'function' as const, function: { name: 'lookup_contact', parameters: { type: 'object', properties: { email: { type: 'string' } } } } },
+  { type: 'function' as const, function: { name: 'send_email', parameters: SEND_PARAMS } },
+  { type: 'function' as const, function: { name: 'lookup_contact', parameters: LOOKUP_PARAMS } },
 ];
 
 async function streamed(baseURL: string, model: string, shape = '') {
@@ -196,8 +198,8 @@ describe('runTools with stream: true: the tools run with the values, the answer 
           stream: true,
           messages: [{ role: 'user', content: PROMPT }],
           tools: [
-            { type: 'function', function: { name: 'send_email', parameters: TOOLS[0]!.function.parameters, parse: JSON.parse, function: (a: { to: string }) => (seen.push(a), `sent to ${a.to}`) } },
-            { type: 'function', function: { name: 'lookup_contact', parameters: TOOLS[1]!.function.parameters, parse: JSON.parse, function: (a: { email: string }) => (seen.push(a), `${a.email} is Maria`) } },
+            { type: 'function', function: { name: 'send_email', description: 'Send an e-mail', parameters: SEND_PARAMS, parse: JSON.parse, function: (a: { to: string }) => (seen.push(a), `sent to ${a.to}`) } },
+            { type: 'function', function: { name: 'lookup_contact', description: 'Find a contact', parameters: LOOKUP_PARAMS, parse: JSON.parse, function: (a: { email: string }) => (seen.push(a), `${a.email} is Maria`) } },
           ],
         });
         const content = await runner.finalContent();
