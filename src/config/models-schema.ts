@@ -55,7 +55,9 @@ export const modelConfigSchema = z
 
 export const reasoningFamilySchema = z
   .object({
-    type: z.enum(['chat_template_kwargs', 'reasoning_effort']),
+    // top_level_reasoning_effort: the reference's newer name for an effort in a top-level field (its
+    // reasoning_effort type moved into chat_template_kwargs for vLLM); off sends only the client's own.
+    type: z.enum(['chat_template_kwargs', 'reasoning_effort', 'top_level_reasoning_effort']),
     parameter: z.string().min(1),
   })
   .passthrough();

@@ -36,7 +36,7 @@ export function injectSystemPrompt(messages: ChatMessage[], prompt: string, mode
  * OFF: the flag is sent as false, because Qwen3's template thinks when enable_thinking is absent
  * (removing it, as the classic reference did, left the model thinking; the reference's HEAD sends
  * false too); other chat_template_kwargs keys of the client are kept. A reasoning_effort family gets
- * the client's own value back, else "low". No family: body untouched.
+ * the client's own value back, else "low" (top_level_reasoning_effort: else none). No family: body untouched.
  * A dotted parameter is a nested field (reasoning.effort -> {"reasoning": {"effort": ...}}), as the
  * reference's newer configs write it; a literal "reasoning.effort" key is read by no server. The
  * client's effort for an effort family is read at that place, else from its top-level reasoning_effort,
@@ -59,8 +59,9 @@ export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecisio
   } else {
     if (Object.keys(keep).length) body.chat_template_kwargs = keep;
     const effort = d.reasoning ? (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium') : undefined;
-    const sentEffort = effort ?? (typeof clientEffort === 'string' ? clientEffort : 'low');
-    setPath(body, path, sentEffort);
+    const invented = family.type === 'top_level_reasoning_effort' ? undefined : 'low';
+    const sentEffort = effort ?? (typeof clientEffort === 'string' ? clientEffort : invented);
+    if (sentEffort !== undefined) setPath(body, path, sentEffort);
     return { family: familyName, param: family.parameter, effort: sentEffort };
   }
   return { family: familyName, param: family.parameter };

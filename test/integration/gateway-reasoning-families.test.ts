@@ -284,3 +284,42 @@ describe('an auto name that nothing classified (routing off, no category pack, n
     }
   });
 });
+
+describe("type: top_level_reasoning_effort (the reference's newer configs)", () => {
+  // The top-level effort field, as reasoning_effort here; off sends only an effort the client wrote
+  // (the reference's newer code invents no "low" for it).
+  const start = (label: string) =>
+    startGateway({
+      classifiers: fixedClassifier(label),
+      config: (port) =>
+        testConfig(
+          {
+            reasoning_families: { oss: { type: 'top_level_reasoning_effort', parameter: 'reasoning_effort' } },
+            model_config: { 'oss-top': { reasoning_family: 'oss', pii_policy: { allow_by_default: true } } },
+            categories: [
+              { name: 'on', model_scores: [{ model: 'oss-top', score: 1, use_reasoning: true, reasoning_effort: 'medium' }] },
+              { name: 'off', model_scores: [{ model: 'oss-top', score: 1, use_reasoning: false }] },
+            ],
+          },
+          [{ name: 'production-stack', address: '127.0.0.1', port }],
+        ),
+      mock: { models: ['oss-top'] },
+    });
+
+  it('loads; on sends the effort, off sends the client effort or none', async () => {
+    const [on, off] = await Promise.all([start('on'), start('off')]);
+    try {
+      const a = await ask(on, { chat_template_kwargs: { keep_me: 1 } });
+      expect(sent(on)).toMatchObject({ model: 'oss-top', reasoning_effort: 'medium', chat_template_kwargs: { keep_me: 1 } });
+      expect(a.response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+      await ask(off, { reasoning_effort: 'high' });
+      expect(sent(off).reasoning_effort).toBe('high');
+      const b = await ask(off);
+      expect(sent(off)).not.toHaveProperty('reasoning_effort');
+      expect(b.response.headers.get('x-vsr-selected-reasoning')).toBe('off');
+    } finally {
+      await on.close();
+      await off.close();
+    }
+  });
+});
