@@ -8,6 +8,7 @@ import { MemoryCache } from '../../src/cache/memory-cache.ts';
 import { SyncedCache } from '../../src/cache/synced-cache.ts';
 import { RedisBackend } from './redis-backend.ts';
 import { ConfigError } from '../../src/config/load.ts';
+import { isRedisUrl } from '../../src/config/sections/cache.ts';
 
 export async function createNodeCache(config: Config, logger: Logger, metrics: Metrics): Promise<SemanticCache | undefined> {
   const cfg = config.semantic_cache;
@@ -42,5 +43,7 @@ function redisUrl(redis: { url: string; url_env?: string }): string {
   if (!redis.url_env) return redis.url;
   const url = process.env[redis.url_env];
   if (!url) throw new ConfigError(`semantic_cache.redis.url_env: the environment variable ${redis.url_env} is not set`, []);
+  // Never the value in the message: it holds the password.
+  if (!isRedisUrl(url)) throw new ConfigError(`semantic_cache.redis.url_env: ${redis.url_env} holds no redis:// or rediss:// URL (nor a unix socket path)`, []);
   return url;
 }

@@ -72,6 +72,25 @@ describe('semantic_cache.redis.url_env', () => {
     }
   }, 60_000);
 
+  it('a value that is no Redis URL: one line naming the key and the variable, never the value, exit 1', async () => {
+    const { dir, file } = fx.configDir('semroute-url-env-bad-');
+    try {
+      writeFileSync(
+        file,
+        `default_model: qwen3\nvllm_endpoints: [{ name: mock, address: 127.0.0.1, port: ${fx.mock().port} }]\nrouting: { enabled: false }\n` +
+          `packs: { dir: ${join(REPO, 'models')} }\nprompt_guard: { enabled: false }\n` +
+          `semantic_cache: { enabled: true, backend_type: redis, redis: { url_env: SEMROUTE_TEST_BAD_URL } }\n`,
+      );
+      const gw = start(file, { SEMROUTE_TEST_BAD_URL: 'secret-password@redis' });
+      expect(await gw.exit).toBe(1);
+      expect(gw.out()).toMatch(/^semroute: semantic_cache\.redis\.url_env: SEMROUTE_TEST_BAD_URL holds no redis:\/\/ or rediss:\/\/ URL \(nor a unix socket path\)$/m);
+      expect(gw.out()).not.toContain('secret-password');
+      expect(gw.out()).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('a variable that is not set: one line naming the key and the variable, exit 1', async () => {
     const { dir, file } = fx.configDir('semroute-url-env-unset-');
     try {

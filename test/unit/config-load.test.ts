@@ -200,6 +200,16 @@ describe('config loading', () => {
     ]);
   });
 
+  it('semantic_cache.redis.url must be a redis:// or rediss:// URL or a socket path (it was a TypeError stack from ioredis at start-up)', () => {
+    const doc = (url: string) => `default_model: qwen3\nsemantic_cache: { enabled: true, backend_type: redis, redis: { url: "${url}" } }\n`;
+    for (const bad of ['not a url at all', 'http://redis:6379', 'redis:/x']) {
+      expect(() => loadConfigText(doc(bad)), bad).toThrow(/semantic_cache\.redis\.url: a redis:\/\/ or rediss:\/\/ URL \(or a unix socket path\)/);
+    }
+    for (const good of ['redis://127.0.0.1:6379', 'rediss://:pw@redis.example:6380/2', 'redis://redis', '/var/run/redis.sock']) {
+      expect(loadConfigText(doc(good)).config.semantic_cache?.redis.url, good).toBe(good);
+    }
+  });
+
   it('reports YAML syntax errors and non-mapping documents', () => {
     expect(() => loadConfigText('default_model: [unclosed')).toThrow(/YAML syntax error/);
     expect(() => loadConfigText('- just\n- a list\n')).toThrow(/mapping/);

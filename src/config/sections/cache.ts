@@ -5,6 +5,19 @@ import { yamlBool } from '../yaml-bool.ts';
 
 const unit = z.number().min(0).max(1);
 
+export const REDIS_URL_EXPECTED = 'a redis:// or rediss:// URL (or a unix socket path)';
+
+/** What ioredis connects to: a redis: / rediss: URL with a host, or an absolute unix socket path. */
+export function isRedisUrl(s: string): boolean {
+  if (s.startsWith('/')) return true;
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 export const cacheSection = z
   .object({
     enabled: yamlBool().default(false),
@@ -61,7 +74,8 @@ export const cacheSection = z
     dimensions: z.number().int().positive().default(256),
     redis: z
       .object({
-        url: z.string().default('redis://127.0.0.1:6379'),
+        // Checked here: ioredis threw a TypeError stack at start-up for a string that is no URL.
+        url: z.string().refine(isRedisUrl, REDIS_URL_EXPECTED).default('redis://127.0.0.1:6379'),
         /**
          * Name of an environment variable holding the URL (password included), e.g. set from a
          * Kubernetes Secret; when given it replaces `url`, and an unset variable is an error.
