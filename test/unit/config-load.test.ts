@@ -210,6 +210,16 @@ describe('config loading', () => {
     }
   });
 
+  it('observability.tracing.exporter.endpoint must be host:port or an http(s) URL (it was a TypeError stack at start-up)', () => {
+    const doc = (endpoint: string) => `default_model: qwen3\nobservability: { tracing: { enabled: true, exporter: { type: otlp, endpoint: "${endpoint}" } } }\n`;
+    for (const bad of ['not a url', 'http://', '::::', 'localhost:99999']) {
+      expect(() => loadConfigText(doc(bad)), bad).toThrow(/observability\.tracing\.exporter\.endpoint: host:port or an http\(s\):\/\/ URL/);
+    }
+    for (const good of ['localhost:4318', 'otel-collector.observability:4317', 'https://otlp.example.com/v1/traces', 'http://[::1]:4318', '']) {
+      expect(() => loadConfigText(doc(good)), good).not.toThrow();
+    }
+  });
+
   it('reports YAML syntax errors and non-mapping documents', () => {
     expect(() => loadConfigText('default_model: [unclosed')).toThrow(/YAML syntax error/);
     expect(() => loadConfigText('- just\n- a list\n')).toThrow(/mapping/);

@@ -4,6 +4,20 @@
 import { z } from 'zod';
 import { yamlBool } from '../yaml-bool.ts';
 
+/**
+ * What the OTLP exporter can be pointed at (runtimes/node/tracing.ts otlpTracesUrl: no scheme means
+ * http(s)://); checked here, since a string that is no URL crashed start-up with a TypeError stack.
+ */
+export function isOtlpEndpoint(endpoint: string): boolean {
+  const raw = endpoint.trim();
+  if (raw === '') return true; // the default
+  try {
+    return new URL(/^https?:\/\//i.test(raw) ? raw : `http://${raw}`).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 export const tracingSection = z
   .object({
     enabled: yamlBool().default(false),
@@ -15,7 +29,7 @@ export const tracingSection = z
         // zipkin is accepted but not exported (a warning is logged). memory is for tests.
         type: z.enum(['otlp', 'stdout', 'memory', 'jaeger', 'zipkin']).default('stdout'),
         /** host:port or a URL; without a path, /v1/traces is appended. */
-        endpoint: z.string().default('localhost:4318'),
+        endpoint: z.string().refine(isOtlpEndpoint, 'host:port or an http(s):// URL, e.g. localhost:4318').default('localhost:4318'),
         insecure: yamlBool().default(true),
         headers: z.record(z.string()).optional(),
       })
