@@ -103,12 +103,12 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
 /**
  * The alternative's own model_scores entry names its effort (routing sent the first choice's to it)
  * and, under reasoning_decision top_category, whether it reasons at all. Under entropy the switch is
- * the category's, so it stands. default_model picked from outside the category keeps the decision.
+ * the category's, so it stands. default_model picked from outside the category has no entry: it
+ * keeps the switch and gets default_reasoning_effort, as routing gives it elsewhere.
  */
 function reasoningOfEntry(config: AppDeps['config'], d: RoutingDecision): void {
   // Read defensively, as policyOf and categoryCandidates read the config: stage tests pass a partial one.
   const entry = config.categories?.find((c) => c.name === d.category)?.model_scores?.find((s) => s.model === d.model);
-  if (!entry) return;
-  if (config.routing?.reasoning_decision === 'top_category') d.reasoning = entry.use_reasoning;
-  d.reasoningEffort = d.reasoning ? (entry.reasoning_effort ?? config.default_reasoning_effort) : undefined;
+  if (entry && config.routing?.reasoning_decision === 'top_category') d.reasoning = entry.use_reasoning;
+  d.reasoningEffort = d.reasoning ? (entry?.reasoning_effort ?? config.default_reasoning_effort) : undefined;
 }

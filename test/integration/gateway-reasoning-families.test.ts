@@ -193,7 +193,8 @@ describe('x-vsr-selected-reasoning and the reasoning metrics say what the upstre
 
 describe('a PII policy that moves the request to another model of the category', () => {
   // oss-strict may not see an e-mail address; oss-open, the category's next entry, may.
-  const start = async (reasoning_decision: string) => {
+  // outsideOnly: the category lists oss-strict alone, so the request falls back to default_model oss-open.
+  const start = async (reasoning_decision: string, outsideOnly = false) => {
     const { realClassifiers } = await import('./gateway-harness.ts');
     const real = await realClassifiers();
     return startGateway({
@@ -201,6 +202,7 @@ describe('a PII policy that moves the request to another model of the category',
       config: (port) =>
         testConfig(
           {
+            ...(outsideOnly ? { default_model: 'oss-open', default_reasoning_effort: 'low' } : {}),
             reasoning_families: FAMILIES,
             model_config: {
               'oss-strict': { reasoning_family: 'responses', pii_policy: { allow_by_default: false, pii_types_allowed: [] } },
@@ -212,7 +214,7 @@ describe('a PII policy that moves the request to another model of the category',
                 name: 'on',
                 model_scores: [
                   { model: 'oss-strict', score: 1, use_reasoning: true, reasoning_effort: 'high' },
-                  { model: 'oss-open', score: 0.5, use_reasoning: reasoning_decision === 'entropy', reasoning_effort: 'medium' },
+                  ...(outsideOnly ? [] : [{ model: 'oss-open', score: 0.5, use_reasoning: reasoning_decision === 'entropy', reasoning_effort: 'medium' }]),
                 ],
               },
             ],
@@ -231,6 +233,17 @@ describe('a PII policy that moves the request to another model of the category',
       expect(sent(gw).model).toBe('oss-open');
       expect(response.headers.get('x-vsr-selected-model')).toBe('oss-open');
       expect(sent(gw).reasoning).toEqual({ effort: 'medium' });
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
+  it('default_model from outside the category gets default_reasoning_effort, not the first choice entry effort', async () => {
+    const gw = await start('entropy', true);
+    try {
+      await sdk(gw).chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: EMAIL_ASK }] });
+      expect(sent(gw).model).toBe('oss-open');
+      expect(sent(gw).reasoning).toEqual({ effort: 'low' });
     } finally {
       await gw.close();
     }
