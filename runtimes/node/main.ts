@@ -146,7 +146,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (hupWhileStarting) void live.reload('SIGHUP');
   const deps = live.current();
   const proc = registerProcessMetrics(live.metrics);
-  const served = await bound('HTTP', 'server.port or --port', host, port, () => serveFetch(live.fetch, { host, port }));
+  const served = await bound('HTTP', { host: 'server.host or --host', port: 'server.port or --port' }, host, port, () => serveFetch(live.fetch, { host, port }));
   // From here a signal drains, also while ext_proc and the metrics port still start (about 60 ms of
   // proto loading, where Node's default applied: as PID 1 in a container, the SIGTERM was lost).
   let ext: Awaited<ReturnType<typeof startExtProcServer>> | undefined;
@@ -159,11 +159,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 
   const extHost = values.host ?? config.extproc?.host ?? '0.0.0.0';
   // A listener whose start the drain overtook is not opened.
-  ext = extPort === undefined || draining ? undefined : await bound('ext_proc', 'extproc.port or --extproc-port', extHost, extPort, () => startExtProcServer(live.lease, { port: extPort, host: values.host }));
+  ext = extPort === undefined || draining ? undefined : await bound('ext_proc', { host: 'extproc.host or --host', port: 'extproc.port or --extproc-port' }, extHost, extPort, () => startExtProcServer(live.lease, { port: extPort, host: values.host }));
   // The one line saying where ext_proc listens (the server itself logs none), as for HTTP and metrics.
   if (ext) logger.info({ host: extHost, port: ext.port }, 'ext_proc listening');
   if (ext && draining) void ext.close({ drainMs: 0 }); // the drain began while it bound: no new streams
-  metricsServer = metricsPort === undefined || draining ? undefined : await bound('metrics', 'observability.metrics.port or --metrics-port', host, metricsPort, () => startMetricsServer(live.metrics, { port: metricsPort, host }));
+  metricsServer = metricsPort === undefined || draining ? undefined : await bound('metrics', { host: 'server.host or --host', port: 'observability.metrics.port or --metrics-port' }, host, metricsPort, () => startMetricsServer(live.metrics, { port: metricsPort, host }));
   if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
 
   // Graceful shutdown (a rollout's SIGTERM): requests in flight, SSE streams included, get
@@ -202,20 +202,22 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
  * A listener that cannot bind is the operator's to fix, as a config error is: one line naming the
  * listener, the address and the setting (it was Node's stack trace, naming neither).
  */
-async function bound<T>(listener: string, keys: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+async function bound<T>(listener: string, keys: { host: string; port: string }, host: string, port: number, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const reason =
-      e.code === 'EADDRINUSE' || /address already in use|Failed to add port/i.test(e.message ?? '')
-        ? 'address already in use'
+    const msg = String(e.message ?? e).split('\n')[0]!;
+    // The setting to fix: the port for a port taken or privileged, the address for one this host lacks.
+    const [reason, key] =
+      e.code === 'EADDRINUSE' || /address already in use|Failed to add port/i.test(msg)
+        ? ['address already in use', keys.port]
         : e.code === 'EACCES'
-          ? 'permission denied (ports below 1024 need privileges)'
-          : e.code === 'EADDRNOTAVAIL'
-            ? 'no such local address'
-            : String(e.message ?? e).split('\n')[0];
-    throw new ConfigError(`${listener} port: cannot listen on ${host}:${port}: ${reason} (${keys})`, []);
+          ? ['permission denied (ports below 1024 need privileges)', keys.port]
+          : e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code?.startsWith('EAI_')
+            ? ['no such local address', keys.host]
+            : [msg, `${keys.host}; ${keys.port}`];
+    throw new ConfigError(`${listener} port: cannot listen on ${host}:${port}: ${reason} (${key})`, []);
   }
 }
 

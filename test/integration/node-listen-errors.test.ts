@@ -50,6 +50,19 @@ describe('ports semroute cannot listen on', () => {
     }
   }, 60_000);
 
+  it('an address this host does not have names the host setting', async () => {
+    const { file, base, dir } = fx.configDir('semroute-listen-host-');
+    try {
+      writeFileSync(file, base);
+      // TEST-NET-3: never a local address.
+      const { code, out } = await run(file, ['--port', '0', '--host', '203.0.113.7']);
+      expect(code).toBe(1);
+      expect(lastLine(out)).toBe('semroute: HTTP port: cannot listen on 203.0.113.7:0: no such local address (server.host or --host)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('the metrics or ext_proc port equal to the HTTP port is refused before the packs load', async () => {
     const { file, base, dir } = fx.configDir('semroute-listen-same-');
     try {
