@@ -133,9 +133,9 @@ const TOOLS = [
   { type: 'function' as const, function: { name: 'lookup_contact', parameters: LOOKUP_PARAMS } },
 ];
 
-async function streamed(baseURL: string, model: string, shape = '') {
+async function streamed(baseURL: string, model: string, shape = '', usage = false) {
   const client = new OpenAI({ baseURL, apiKey: 'k', maxRetries: 0, defaultHeaders: shape ? { 'x-shape': shape } : {} });
-  const stream = client.chat.completions.stream({ model, messages: [{ role: 'user', content: PROMPT }], tools: TOOLS });
+  const stream = client.chat.completions.stream({ model, messages: [{ role: 'user', content: PROMPT }], tools: TOOLS, ...(usage ? { stream_options: { include_usage: true } } : {}) });
   const done: Array<{ name: string; index: number; arguments: string }> = [];
   const reasoning: string[] = [];
   stream.on('tool_calls.function.arguments.done', (e) => done.push({ name: e.name, index: e.index, arguments: e.arguments }));
@@ -183,6 +183,18 @@ describe('chat.completions.stream: the last argument piece in the finishing chun
       expect(calls).toEqual([{ to: EMAIL, subject: 'Q3 report', body: `Hello ${EMAIL},\nattached.` }, { email: EMAIL }]);
       expect(via.final.choices).toEqual(direct.final.choices);
       expect(via.done).toEqual(direct.done);
+    });
+  }
+});
+
+describe('chat.completions.stream with stream_options.include_usage', () => {
+  for (const model of ['B', 'A']) {
+    it(`model ${model}: the usage chunk after the tool calls reaches the SDK as the upstream sent it`, async () => {
+      const direct = await streamed(upstreamUrl, model, '', true);
+      const via = await streamed(`${gw.url}/v1`, model, '', true);
+      expect(via.final.usage).toEqual({ prompt_tokens: 20, completion_tokens: 30, total_tokens: 50 });
+      expect(via.final.usage).toEqual(direct.final.usage);
+      expect(via.final.choices).toEqual(direct.final.choices);
     });
   }
 });
