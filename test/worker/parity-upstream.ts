@@ -30,14 +30,18 @@ import { DEFAULT_MOCK_MODELS } from '../../src/mock/intake.ts';
 import { refusedPort } from '../integration/helpers/refused-port.ts';
 
 const COMPLETION = '{"id":"r","object":"chat.completion","created":1,"model":"qwen3","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}';
-const ok = (head: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${head}\r\n\r\n${COMPLETION}`;
-/** Answers that break HTTP framing, written raw on the socket (as gateway-http-peers.test.ts on Node). */
+// Connection: close, as the socket is closed after each: a client must not reuse it for the next request.
+const ok = (head: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n${head}\r\n\r\n${COMPLETION}`;
+/** Raw answers written on the socket (as gateway-http-peers.test.ts / upstream-exchange-shapes on Node): most break HTTP framing. */
 export const RAW: Record<string, string> = {
   'raw-two-lengths': ok(`Content-Length: ${COMPLETION.length}\r\nContent-Length: 3`),
   'raw-length-and-chunked': ok('Content-Length: 5\r\nTransfer-Encoding: chunked'),
   'raw-bad-status': `HTTP/1.1 abc\r\nContent-Length: ${COMPLETION.length}\r\n\r\n${COMPLETION}`,
   'raw-101': 'HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n',
   'raw-100': `HTTP/1.1 100 Continue\r\n\r\n${ok(`Content-Length: ${COMPLETION.length}`)}`,
+  // Not broken: an informational answer before the final one (Node passes the final one on).
+  'raw-103': `HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n${ok(`Content-Length: ${COMPLETION.length}`)}`,
+  'raw-trailers': `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\nTrailer: x-checksum\r\n\r\n${COMPLETION.length.toString(16)}\r\n${COMPLETION}\r\n0\r\nx-checksum: abc\r\n\r\n`,
 };
 
 export const STALL_CHUNK = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"stall-body","choices":[{"index":0,"delta":{"content":"first "}}]}\n\n';
@@ -138,7 +142,7 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; s
         const { host: _h, ...headers } = req.headers;
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, url: req.url, headers, body: Buffer.concat(parts).toString('utf8') }));
       }
-      if (body.model && RAW[body.model]) return void res.socket!.end(RAW[body.model]);
+      if (body.model && RAW[body.model]) return void req.socket.end(RAW[body.model]);
       if (body.model === 'no-content') return void res.writeHead(204, { 'x-upstream-note': 'empty' }).end();
       if (body.model === 'rate-limited') return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' }).end('{"error":{"message":"slow down","type":"rate_limit_error","code":"rate_limited"}}');
       if (body.model === 'plain-text') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('hello, not JSON');
