@@ -124,7 +124,7 @@ export function buildContext(input: ContextInput): PipelineContext {
     body,
     requestedModel: body.model,
     // The reference treats `Accept: text/event-stream` as a streaming client too.
-    stream: body.stream === true || (body.stream === undefined && accept.includes('text/event-stream')),
+    stream: body.stream === true || (body.stream === undefined && accept.toLowerCase().includes('text/event-stream')),
     texts: extractTexts(body.messages),
     responseHeaders: { 'x-request-id': input.requestId },
     taps: [],

@@ -116,6 +116,14 @@ describe('jailbreak guard (prompt_guard.enabled, threshold 0.7)', () => {
     expect(res.status).toBe(200);
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(text.split('\n\n').filter(Boolean)).toHaveLength(2);
+    // Media types are case-insensitive (RFC 9110 8.3.1): 'Text/Event-Stream' asks for a stream too.
+    const mixed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'Text/Event-Stream' },
+      body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: inj }] }),
+    });
+    expect(mixed.headers.get('content-type')).toMatch(/text\/event-stream/);
+    expect((await mixed.text()).endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
   it('streaming block with stream_options.include_usage: a usage chunk (zeros) before [DONE], as any OpenAI stream', async () => {
