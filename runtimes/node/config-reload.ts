@@ -201,6 +201,9 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
       else loaded = loadConfigText(text, file);
       lastText = text;
       opts.adjust(loaded.config);
+      // A file that cannot serve is refused: every pod reloads it at about the same time and all would
+      // turn unready at once (at start-up it only keeps the new pod out of the Service).
+      if (!loaded.config.vllm_endpoints.length) throw new ConfigError('no endpoints', ['vllm_endpoints: empty: nothing to forward to (every pod would turn unready at once)']);
     } catch (err) {
       return refuse(trigger, err);
     }
