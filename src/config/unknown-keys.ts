@@ -14,37 +14,45 @@ function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function unknownKeys(schema: z.ZodTypeAny, value: unknown, path = ''): string[] {
+export function unknownKeys(schema: z.ZodTypeAny, value: unknown): string[] {
+  return walk(schema, value, '', '').map((k) => k.path);
+}
+
+interface Found {
+  path: string;
+  /** The path with list indices as [] and map keys as *: the same key in every entry is one pattern. */
+  pattern: string;
+}
+
+function walk(schema: z.ZodTypeAny, value: unknown, path: string, pattern: string): Found[] {
   const s = unwrap(schema);
-  const out: string[] = [];
+  const out: Found[] = [];
+  const join = (base: string, k: string) => (base ? `${base}.${k}` : k);
   if (s instanceof z.ZodObject && isPlainObject(value)) {
     const shape = s.shape as Record<string, z.ZodTypeAny>;
     // A section without declared keys (an owner's placeholder) accepts anything.
     if (Object.keys(shape).length === 0) return out;
     for (const [k, v] of Object.entries(value)) {
       const child = shape[k];
-      const p = path ? `${path}.${k}` : k;
-      if (!child) out.push(p);
-      else out.push(...unknownKeys(child, v, p));
+      if (!child) out.push({ path: join(path, k), pattern: join(pattern, k) });
+      else out.push(...walk(child, v, join(path, k), join(pattern, k)));
     }
   } else if (s instanceof z.ZodArray && Array.isArray(value)) {
-    value.forEach((v, i) => out.push(...unknownKeys(s.element, v, `${path}[${i}]`)));
+    value.forEach((v, i) => out.push(...walk(s.element, v, `${path}[${i}]`, `${pattern}[]`)));
   } else if (s instanceof z.ZodRecord && isPlainObject(value)) {
-    for (const [k, v] of Object.entries(value)) out.push(...unknownKeys(s.valueSchema, v, `${path}.${k}`));
+    for (const [k, v] of Object.entries(value)) out.push(...walk(s.valueSchema, v, `${path}.${k}`, `${pattern}.*`));
   }
   return out;
 }
 
 /**
  * The warnings for unknown keys: one per key, and one per key pattern when the same key is in several
- * entries of a list (a per-category key in every category was one line per category).
+ * entries of a list or a map (a per-category key in every category was one line per category, a
+ * per-model key in every model_config entry one per model).
  */
 export function unknownKeyWarnings(schema: z.ZodTypeAny, value: unknown): string[] {
   const groups = new Map<string, string[]>();
-  for (const path of unknownKeys(schema, value)) {
-    const pattern = path.replace(/\[\d+\]/g, '[]');
-    groups.set(pattern, [...(groups.get(pattern) ?? []), path]);
-  }
+  for (const { path, pattern } of walk(schema, value, '', '')) groups.set(pattern, [...(groups.get(pattern) ?? []), path]);
   return [...groups].map(([pattern, paths]) => {
     if (paths.length === 1) return `${paths[0]}: unknown key (ignored)`;
     const key = pattern.slice(pattern.lastIndexOf('.') + 1);

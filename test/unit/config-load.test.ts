@@ -198,6 +198,12 @@ describe('config loading', () => {
       'categories[].model_scores[].lora_name: unknown key (ignored), in 3 entries (categories[0].model_scores[0], categories[1].model_scores[0], categories[2].model_scores[0])',
       'categories[3].pii_enabled: unknown key (ignored)',
     ]);
+    // Early classic configs gave every model_config entry param_count / batch_size / context_size.
+    const models = Object.fromEntries(['qwen3', 'phi4', 'gemma3'].map((m) => [m, { param_count: 1e9, context_size: 16384 }]));
+    expect(loadConfigText(JSON.stringify({ ...doc, categories: [], model_config: models })).warnings).toEqual([
+      'model_config.*.param_count: unknown key (ignored), in 3 entries (model_config.qwen3, model_config.phi4, model_config.gemma3)',
+      'model_config.*.context_size: unknown key (ignored), in 3 entries (model_config.qwen3, model_config.phi4, model_config.gemma3)',
+    ]);
   });
 
   it('semantic_cache.redis.url must be a redis:// or rediss:// URL or a socket path (it was a TypeError stack from ioredis at start-up)', () => {
