@@ -75,6 +75,8 @@ const CASES: Array<[string, Req]> = [
   ['passthrough', json('/v1/completions', { model: 'qwen3', prompt: 'hi' })],
   ['jailbreak block', json('/v1/chat/completions', user(ATTACK))],
   ['jailbreak block, stream', json('/v1/chat/completions', user(ATTACK, { stream: true }))],
+  ['jailbreak block on a passthrough path (/v1/completions)', json('/v1/completions', { model: 'qwen3', prompt: ATTACK })],
+  ['jailbreak block on /v1/responses, stream', json('/v1/responses', { model: 'qwen3', input: ATTACK, stream: true })],
   ['PII block', json('/v1/chat/completions', user(MAIL, { model: 'pii-strict' }))],
   ['PII block, stream', json('/v1/chat/completions', user(MAIL, { model: 'pii-strict', stream: true }))],
   ['routed', json('/v1/chat/completions', user(MATH))],
