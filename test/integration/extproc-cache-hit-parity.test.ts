@@ -4,18 +4,15 @@
 // stored by a first request through the gateway to the mock Production Stack router. Real sockets and
 // gRPC, real packs (the embedding pack keys the cache).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
+import type { Served } from '../../runtimes/node/serve.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
+import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { EnvoyClient, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
+import { type EnvoyClient, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
 
 let mock: MockServer;
 let gateway: Served;
-let ext: ExtProcServer;
 let envoy: EnvoyClient;
 let close: () => Promise<void>;
 
@@ -23,15 +20,10 @@ beforeAll(async () => {
   if (!packsAvailable()) return;
   mock = await startMockServer();
   const config = testConfig({ semantic_cache: { enabled: true, backend_type: 'memory' } }, [{ name: 'production-stack', address: '127.0.0.1', port: mock.port, weight: 1 }]);
-  const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-  gateway = await serveFetch(createApp(deps).fetch, { port: 0 });
-  ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
-  envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
+  const doors = await startBothDoors(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
+  ({ gateway, envoy } = doors);
   close = async () => {
-    envoy.close();
-    await ext.close();
-    await gateway.close();
-    await deps.close();
+    await doors.close();
     await mock.close();
   };
 }, 120_000);

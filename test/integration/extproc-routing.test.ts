@@ -3,14 +3,12 @@
 // body and model the gateway forwards to the (mock) Production Stack router for the same request.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
+import type { Served } from '../../runtimes/node/serve.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
-import { startExtProcServer, type ExtProcServer } from '../../runtimes/node/extproc/server.ts';
+import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
 import { captureLogger, realClassifiers, SHARED, testConfig } from './gateway-harness.ts';
-import { EnvoyClient, requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { type EnvoyClient, requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
 const PROMPTS = [
@@ -23,7 +21,6 @@ const JAILBREAK = (JSON.parse(readFileSync(`${SHARED}vsr-testdata/jailbreak_dete
 
 let mock: MockServer;
 let gateway: Served;
-let ext: ExtProcServer;
 let envoy: EnvoyClient;
 let close: () => Promise<void>;
 
@@ -35,15 +32,10 @@ beforeAll(async () => {
     { prompt_guard: { enabled: true, threshold: 0.7 }, server: { max_body_bytes: 64 * 1024 } },
     [{ name: 'production-stack', address: '127.0.0.1', port: mock.port, weight: 1 }],
   );
-  const deps = await buildNodeDeps(config, { classifiers, logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
-  gateway = await serveFetch(createApp(deps).fetch, { port: 0 });
-  ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
-  envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
+  const doors = await startBothDoors(config, { classifiers, logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
+  ({ gateway, envoy } = doors);
   close = async () => {
-    envoy.close();
-    await ext.close();
-    await gateway.close();
-    await deps.close();
+    await doors.close();
     await mock.close();
   };
 });

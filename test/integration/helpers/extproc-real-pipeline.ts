@@ -1,8 +1,11 @@
 // ext_proc on the real pipeline: deps built from a config (buildNodeDeps: the real stages, and the
 // packs or the cache the test asks for), served on a free local port, with an Envoy-like client.
-// close() ends the client, the server and the deps, in that order.
+// close() ends the client, the server and the deps, in that order. startBothDoors also serves the
+// HTTP gateway from the SAME deps, for tests that compare what each door answers.
 import type { Config } from '../../../src/config/schema.ts';
+import { createApp } from '../../../src/app.ts';
 import { buildNodeDeps, type NodeDepsOptions } from '../../../runtimes/node/deps.ts';
+import { serveFetch, type Served } from '../../../runtimes/node/serve.ts';
 import { startExtProcServer, type ExtProcServer } from '../../../runtimes/node/extproc/server.ts';
 import { EnvoyClient } from './envoy-client.ts';
 
@@ -24,6 +27,26 @@ export async function startRealExtProc(config: Config, opts: NodeDepsOptions): P
     close: async () => {
       envoy.close();
       await ext.close();
+      await deps.close();
+    },
+  };
+}
+
+/** ext_proc and the HTTP gateway over one deps; close() ends the gateway too (before the deps). */
+export async function startBothDoors(config: Config, opts: NodeDepsOptions): Promise<RealExtProc & { gateway: Served }> {
+  const deps = await buildNodeDeps(config, opts);
+  const gateway = await serveFetch(createApp(deps).fetch, { port: 0 });
+  const ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
+  const envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
+  return {
+    deps,
+    ext,
+    envoy,
+    gateway,
+    close: async () => {
+      envoy.close();
+      await ext.close();
+      await gateway.close();
       await deps.close();
     },
   };
