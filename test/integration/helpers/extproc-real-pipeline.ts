@@ -32,22 +32,16 @@ export async function startRealExtProc(config: Config, opts: NodeDepsOptions): P
   };
 }
 
-/** ext_proc and the HTTP gateway over one deps; close() ends the gateway too (before the deps). */
+/** ext_proc and the HTTP gateway over one deps; close() ends the gateway first, then the rest. */
 export async function startBothDoors(config: Config, opts: NodeDepsOptions): Promise<RealExtProc & { gateway: Served }> {
-  const deps = await buildNodeDeps(config, opts);
-  const gateway = await serveFetch(createApp(deps).fetch, { port: 0 });
-  const ext = await startExtProcServer(deps, { host: '127.0.0.1', port: 0 });
-  const envoy = new EnvoyClient(`127.0.0.1:${ext.port}`);
+  const real = await startRealExtProc(config, opts);
+  const gateway = await serveFetch(createApp(real.deps).fetch, { port: 0 });
   return {
-    deps,
-    ext,
-    envoy,
+    ...real,
     gateway,
     close: async () => {
-      envoy.close();
-      await ext.close();
       await gateway.close();
-      await deps.close();
+      await real.close();
     },
   };
 }
