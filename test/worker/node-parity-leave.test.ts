@@ -5,9 +5,9 @@
 // does when a client disconnects (cancels the upstream, tells the Worker nothing) and a client leaving
 // a non-streamed request: runtimes/worker/README.md, "Same answers as Node, and where they cannot be".
 import { createExecutionContext } from 'cloudflare:test';
-import { describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import worker from '../../runtimes/worker/index.ts';
-import { parityEnv } from './parity-client.ts';
+import { captureWorkerLogLines, parityEnv } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
 
@@ -66,14 +66,7 @@ describe('Node vs Worker: a client that leaves a stream', () => {
     const nodeLine = requestLine((await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>, nodeId);
     expect(nodeLine).toMatchObject({ error_reason: 'cancellation' });
 
-    const lines: Array<Record<string, unknown>> = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((l: unknown) => {
-      try {
-        lines.push(JSON.parse(String(l)) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    });
+    const { lines, restore } = captureWorkerLogLines();
     try {
       const w0 = cancellations(await workerMetrics(), model);
       const res = await worker.fetch(new Request(`https://semroute.test${path}`, init(workerId)), parityEnv, createExecutionContext());
@@ -83,7 +76,7 @@ describe('Node vs Worker: a client that leaves a stream', () => {
       expect(cancellations(await workerMetrics(), model)).toBe(w0 + 1);
       expect(requestLine(lines, workerId)).toEqual(nodeLine);
     } finally {
-      spy.mockRestore();
+      restore();
     }
   });
 });

@@ -4,8 +4,8 @@
 // read whole (cache tap, PII restore tap) or streamed, on the chat route and a passthrough path. Same
 // answer, same llm_request_errors_total, same request log line, and the upstream request is given up
 // (its socket closes) on both: a stalled upstream holds neither the Node request nor the isolate's.
-import { describe, expect, inject, it, vi } from 'vitest';
-import { differences, onNode, onWorker, parityEnv, type Req } from './parity-client.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { captureWorkerLogLines, differences, onNode, onWorker, parityEnv, type Req } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
 
@@ -67,14 +67,7 @@ describe('Node vs Worker: a stalled upstream', () => {
     const nodeMoved = errorsMoved(n0, await nodeMetrics(), String(body.model));
     const nodeLine = logLine(await nodeLogs(), nodeId);
 
-    const lines: Array<Record<string, unknown>> = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((l: unknown) => {
-      try {
-        lines.push(JSON.parse(String(l)) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    });
+    const { lines, restore } = captureWorkerLogLines();
     try {
       const w0 = await workerMetrics();
       const worker = await onWorker(ask(workerId), parityEnv);
@@ -87,7 +80,7 @@ describe('Node vs Worker: a stalled upstream', () => {
       expect(nodeLine).toBeDefined();
       expect(logLine(lines, workerId)).toEqual(nodeLine);
     } finally {
-      spy.mockRestore();
+      restore();
     }
   });
 });

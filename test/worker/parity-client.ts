@@ -3,7 +3,7 @@
 // what an operator compares: status, the headers (x-vsr-* and the upstream's passed on), whether
 // x-request-id is set, and the body without its per-request parts (ids, timestamps, timings).
 import { env, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
 
 // SEMROUTE_UPSTREAM '' keeps the YAML's endpoints (the mock and the stall upstream), as on Node.
@@ -115,4 +115,17 @@ export async function compare(r: Req, flag = false): Promise<{ node: Seen; worke
   const given = r.headers?.['x-request-id'];
   const id = (s: Seen) => (s.requestId === null ? null : given && s.requestId === given ? given : s.requestId ? 'set' : null);
   return { node, worker, diff: differences({ ...node, requestId: id(node) }, { ...worker, requestId: id(worker) }) };
+}
+
+/** The Worker's JSON log lines (console.log in workerd) while it runs; restore() puts console.log back. */
+export function captureWorkerLogLines(): { lines: Array<Record<string, unknown>>; restore(): void } {
+  const lines: Array<Record<string, unknown>> = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((l: unknown) => {
+    try {
+      lines.push(JSON.parse(String(l)) as Record<string, unknown>);
+    } catch {
+      // not a log line
+    }
+  });
+  return { lines, restore: () => spy.mockRestore() };
 }
