@@ -7,7 +7,13 @@ import { loadTask, split, heldOutMask, fineLabel, type Row } from './data.ts';
 import { lbfgs } from './lbfgs.ts';
 import type { Csr } from './features.ts';
 import { PACKS } from './packs.ts';
-import { teacherCache, teacherOf } from './_dom-teacher.ts';
+import { teacherCache as useCache, teacherOf as useOf } from './_dom-teacher.ts';
+import { EMB_DIM, embCache, embOf } from './_dom-embfeat.ts';
+
+// DOM_FEAT=emb: the embedding pack's vectors (_dom-embfeat.ts) stand in for the teacher's.
+const EMB = process.env.DOM_FEAT === 'emb';
+const teacherCache = EMB ? embCache : useCache;
+const teacherOf = EMB ? embOf : useOf;
 
 const spec = PACKS.domain!;
 const C = spec.labels.length;
@@ -141,7 +147,7 @@ if (useTeacher) {
   const has = (r: Row) => !!teacherOf(cache, r.text);
   if (!dev.every(has) || !oofIx.every((i) => has(tr[i]!))) console.log('teacher vectors of the dev / OOF rows not cached yet');
   else {
-    const Dm = 512;
+    const Dm = EMB ? EMB_DIM : 512;
     console.log('teacher: train rows encoded', tr.filter(has).length, 'of', tr.length);
     const vec = (rs: Row[]) => { const o = new Float32Array(rs.length * Dm); rs.forEach((r, i) => o.set(teacherOf(cache, r.text) ?? new Float32Array(Dm), i * Dm)); return o; };
     const Ttr = vec(tr), Tdv = vec(dev);
