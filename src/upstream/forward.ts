@@ -84,8 +84,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const outHeaders = responseHeaders(res.headers);
   outHeaders['x-request-id'] = ctx.requestId;
   const ok = res.status >= 200 && res.status < 300;
+  // An error answer carries only the request id (set above), not the x-vsr-* decision headers.
   if (ok) Object.assign(outHeaders, ctx.responseHeaders);
-  else outHeaders['x-request-id'] = ctx.requestId;
   // Media types are case-insensitive (RFC 9110 8.3.1): `Text/Event-Stream` streams too.
   const contentType = (res.headers['content-type'] ?? '').toLowerCase();
 
