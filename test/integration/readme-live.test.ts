@@ -6,7 +6,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { README, section, tableRows, ticks } from '../unit/helpers/readme.ts';
+import { README, documentedEndpoints } from '../unit/helpers/readme.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const sh = promisify(execFile);
@@ -87,18 +87,7 @@ describe('README followed literally against npm run dev', () => {
   });
 
   it('every endpoint of the HTTP surface table answers', async () => {
-    const endpoints: Array<[string, string]> = [];
-    for (const [cell] of tableRows(section('HTTP surface'))) {
-      let method = '';
-      for (const t of ticks(cell!)) {
-        const m = /^(?:(GET|POST|PUT|DELETE) )?(\/\S*)$/.exec(t);
-        if (!m) continue;
-        method ||= m[1] ?? '';
-        const brace = /\{([^}]+)\}/.exec(m[2]!);
-        const paths = brace ? brace[1]!.split(',').map((x) => m[2]!.replace(brace[0], x)) : [m[2]!];
-        for (const p of paths) endpoints.push([m[1] ?? method, p]);
-      }
-    }
+    const endpoints = documentedEndpoints().map((e) => e.split(' ') as [string, string]);
     expect(endpoints.length).toBeGreaterThan(30);
     const wrong: string[] = [];
     for (const [method, path] of endpoints) {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { servedEndpoints } from '../../src/api/endpoints.ts';
 import { loadDefaultConfig } from '../../src/config/index.ts';
 import { parseLabels, validateManifest } from '../../src/classify/pack-manifest.ts';
-import { README, section, tableRows, ticks } from './helpers/readme.ts';
+import { README, documentedEndpoints, expand, section, tableRows, ticks } from './helpers/readme.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (rel: string): string => readFileSync(new URL(rel, ROOT), 'utf8');
@@ -22,25 +22,9 @@ const CODE = ['src', 'runtimes']
   )
   .join('\n');
 
-/** `a/{b,c}` -> `a/b`, `a/c`. */
-const expand = (t: string): string[] => {
-  const m = /\{([^}]+)\}/.exec(t);
-  return m ? m[1]!.split(',').flatMap((x) => expand(t.slice(0, m.index) + x + t.slice(m.index + m[0].length))) : [t];
-};
-
 describe('README HTTP surface', () => {
   it('lists exactly the endpoints the gateway serves (own and server.passthrough_paths defaults)', () => {
-    const documented = new Set<string>();
-    for (const [cell] of tableRows(section('HTTP surface'))) {
-      let method = '';
-      for (const t of ticks(cell!)) {
-        const m = /^(?:(GET|POST|PUT|DELETE) )?(\/\S*)$/.exec(t);
-        if (!m) continue;
-        // A path without a method takes the cell's first method (`POST /v1/completions`, `/v1/embeddings`).
-        method ||= m[1] ?? '';
-        for (const p of expand(m[2]!)) documented.add(`${m[1] ?? method} ${p}`);
-      }
-    }
+    const documented = new Set(documentedEndpoints());
     const { own, passthrough } = servedEndpoints(loadDefaultConfig().config);
     const served = new Set([...own, ...passthrough].map((e) => `${e.method} ${e.path}`));
     expect([...documented].filter((x) => !served.has(x))).toEqual([]);

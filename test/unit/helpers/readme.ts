@@ -28,6 +28,28 @@ export function ticks(text: string): string[] {
   return [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
 }
 
+/** `a/{b,c}` -> `a/b`, `a/c`. */
+export function expand(t: string): string[] {
+  const m = /\{([^}]+)\}/.exec(t);
+  return m ? m[1]!.split(',').flatMap((x) => expand(t.slice(0, m.index) + x + t.slice(m.index + m[0].length))) : [t];
+}
+
+/** Every `METHOD /path` the README's HTTP surface table lists, as `METHOD /path` strings (unique, in order).
+ *  A path without a method takes its cell's first method (`POST /v1/completions`, `/v1/embeddings`). */
+export function documentedEndpoints(): string[] {
+  const out = new Set<string>();
+  for (const [cell] of tableRows(section('HTTP surface'))) {
+    let method = '';
+    for (const t of ticks(cell!)) {
+      const m = /^(?:(GET|POST|PUT|DELETE) )?(\/\S*)$/.exec(t);
+      if (!m) continue;
+      method ||= m[1] ?? '';
+      for (const p of expand(m[2]!)) out.add(`${m[1] ?? method} ${p}`);
+    }
+  }
+  return [...out];
+}
+
 /** A schema with its optional / default / effects wrappers taken off. */
 export function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {
   for (;;) {
