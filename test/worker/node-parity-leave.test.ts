@@ -7,18 +7,10 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import worker from '../../runtimes/worker/index.ts';
-import { captureWorkerLogLines, parityEnv } from './parity-client.ts';
+import { captureWorkerLogLines, upstreamClosed, parityEnv } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
 
-async function closed(id: string, withinMs: number): Promise<boolean> {
-  const t0 = Date.now();
-  for (;;) {
-    if ((await (await fetch(`${stallUrl}/closed/${id}`)).text()) === 'true') return true;
-    if (Date.now() - t0 > withinMs) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The request log line without what differs per request and runtime (and the latencies' values). */
 function requestLine(lines: Array<Record<string, unknown>>, id: string) {
@@ -60,7 +52,7 @@ describe('Node vs Worker: a client that leaves a stream', () => {
 
     const n0 = cancellations(await nodeMetrics(), model);
     expect(await leaveAfterFirst(await fetch(`${inject('nodeUrl')}${path}`, init(nodeId)))).toContain('first');
-    expect(await closed(nodeId, 1000)).toBe(true);
+    expect(await upstreamClosed(nodeId, 1000)).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(cancellations(await nodeMetrics(), model)).toBe(n0 + 1);
     const nodeLine = requestLine((await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>, nodeId);
@@ -71,7 +63,7 @@ describe('Node vs Worker: a client that leaves a stream', () => {
       const w0 = cancellations(await workerMetrics(), model);
       const res = await worker.fetch(new Request(`https://semroute.test${path}`, init(workerId)), parityEnv, createExecutionContext());
       expect(await leaveAfterFirst(res)).toContain('first');
-      expect(await closed(workerId, 1000)).toBe(true);
+      expect(await upstreamClosed(workerId, 1000)).toBe(true);
       await new Promise((r) => setTimeout(r, 100));
       expect(cancellations(await workerMetrics(), model)).toBe(w0 + 1);
       expect(requestLine(lines, workerId)).toEqual(nodeLine);

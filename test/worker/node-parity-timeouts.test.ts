@@ -5,7 +5,7 @@
 // answer, same llm_request_errors_total, same request log line, and the upstream request is given up
 // (its socket closes) on both: a stalled upstream holds neither the Node request nor the isolate's.
 import { describe, expect, inject, it } from 'vitest';
-import { captureWorkerLogLines, differences, onNode, onWorker, parityEnv, type Req } from './parity-client.ts';
+import { captureWorkerLogLines, upstreamClosed, differences, onNode, onWorker, parityEnv, type Req } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
 
@@ -26,14 +26,6 @@ function logLine(lines: Array<Record<string, unknown>>, requestId: string): Reco
   return { ...rest, latency_ms: Object.keys(latency_ms ?? {}).sort() };
 }
 
-async function closed(id: string, withinMs: number): Promise<boolean> {
-  const t0 = Date.now();
-  for (;;) {
-    if ((await (await fetch(`${stallUrl}/closed/${id}`)).text()) === 'true') return true;
-    if (Date.now() - t0 > withinMs) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const workerMetrics = async () => (await onWorker({ path: '/metrics' })).body as string;
 const nodeMetrics = async () => (await fetch(`${inject('nodeUrl')}/metrics`)).text();
@@ -63,7 +55,7 @@ describe('Node vs Worker: a stalled upstream', () => {
 
     const n0 = await nodeMetrics();
     const node = await onNode(ask(nodeId));
-    const nodeClosed = await closed(nodeId, 1000);
+    const nodeClosed = await upstreamClosed(nodeId, 1000);
     const nodeMoved = errorsMoved(n0, await nodeMetrics(), String(body.model));
     const nodeLine = logLine(await nodeLogs(), nodeId);
 
@@ -71,7 +63,7 @@ describe('Node vs Worker: a stalled upstream', () => {
     try {
       const w0 = await workerMetrics();
       const worker = await onWorker(ask(workerId), parityEnv);
-      expect(await closed(workerId, 1000)).toBe(true);
+      expect(await upstreamClosed(workerId, 1000)).toBe(true);
       expect(nodeClosed).toBe(true);
       // Each side names the request by the id its client gave.
       expect(differences({ ...node, requestId: node.requestId === nodeId }, { ...worker, requestId: worker.requestId === workerId })).toEqual([]);

@@ -129,3 +129,13 @@ export function captureWorkerLogLines(): { lines: Array<Record<string, unknown>>
   });
   return { lines, restore: () => spy.mockRestore() };
 }
+
+/** Whether the stall upstream (parity-upstream.ts) saw request `id`'s socket close within withinMs. */
+export async function upstreamClosed(id: string, withinMs: number): Promise<boolean> {
+  const t0 = Date.now();
+  for (;;) {
+    if ((await (await fetch(`${inject('stallUrl')}/closed/${id}`)).text()) === 'true') return true;
+    if (Date.now() - t0 > withinMs) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
