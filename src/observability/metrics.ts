@@ -4,6 +4,7 @@
 import type { Config } from '../config/schema.ts';
 import { METRIC_ALIASES, METRIC_CATALOG } from './catalog.ts';
 import { createRegistry, type Registry, type RegistryOptions } from './registry.ts';
+import { KNOWN_EFFORTS } from './labels.ts';
 
 /** Content-Type of the Prometheus text exposition format, for /metrics responses. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -27,6 +28,8 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Registry {
   const buckets = batchBuckets(opts.config);
   for (const spec of METRIC_CATALOG) metrics.declare(buckets[spec.name] ? { ...spec, buckets: buckets[spec.name] } : spec);
   for (const [from, to] of Object.entries(METRIC_ALIASES)) metrics.alias(from, to);
+  // A fixed set whatever the config: callers pass effortLabel(), this catches one that does not.
+  metrics.restrictLabel('effort', [...KNOWN_EFFORTS, 'other']);
   if (opts.config || opts.models) {
     const known = knownModels(opts.config);
     for (const m of opts.models ?? []) known.add(m);

@@ -4,6 +4,7 @@
 import type { Config } from '../config/schema.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { modelLabel } from '../pipeline/categories.ts';
+import { effortLabel } from './labels.ts';
 import type { Logger } from './types.ts';
 import type { UsageRecord } from './usage.ts';
 
@@ -84,7 +85,8 @@ export function buildRequestLog(input: RequestLogInput, config?: Config): Reques
     if (d.confidence !== undefined) line.confidence = Math.round(d.confidence * 1e4) / 1e4;
     line.reason_code = d.reasonCode;
     line.reasoning = d.reasoning;
-    if (d.reasoningEffort) line.reasoning_effort = d.reasoningEffort;
+    // The client's own effort when routing kept it: client text, so a known value or "other".
+    if (d.reasoningEffort) line.reasoning_effort = effortLabel(d.reasoningEffort);
     line.system_prompt_injected = d.injectedSystemPrompt;
   }
   if (input.errorReason) line.error_reason = input.errorReason;

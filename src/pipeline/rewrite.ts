@@ -6,6 +6,7 @@ import type { ChatBody, ChatMessage, PipelineContext, RoutingDecision } from './
 import { indexCategories } from './categories.ts';
 import { headerText } from '../upstream/headers.ts';
 import { getPath, paramPath, setPath } from './param-path.ts';
+import { effortLabel } from '../observability/labels.ts';
 
 /**
  * Replace mode: a leading system message gets the prompt (or one is added in front). Insert mode:
@@ -129,7 +130,8 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
     // back (reasoning at "high" if it asked for that). An entry's own `reasoning_effort: low` stays on.
     d.reasoning = (applied.family !== undefined && d.reasoning) || requestedReasoning(body, config, d.model);
     if (applied.family) {
-      const effort = d.reasoning ? (applied.effort ?? '') : '';
+      // applied.effort may be the client's own value (sent upstream as is): a bounded label here.
+      const effort = d.reasoning && applied.effort ? effortLabel(applied.effort) : '';
       deps.metrics.inc('llm_reasoning_decisions_total', { category: d.category ?? '', model: d.model, enabled: String(d.reasoning), effort });
       if (d.reasoning) deps.metrics.inc('llm_reasoning_template_usage_total', { family: applied.family, param: applied.param ?? '' });
       if (effort) deps.metrics.inc('llm_reasoning_effort_usage_total', { family: applied.family, effort });

@@ -7,6 +7,7 @@ import { bestModelScore, indexCategories, isAutoModel, modelLabel, type Category
 import { classificationText } from './texts.ts';
 import { clientReasoning, requestedReasoning } from './rewrite.ts';
 import { entropyReasoning, type EntropyDecision } from './entropy.ts';
+import { effortLabel } from '../observability/labels.ts';
 
 const indexes = new WeakMap<object, CategoryIndex>();
 const reasoningMaps = new WeakMap<object, ReadonlyMap<string, boolean>>();
@@ -122,7 +123,7 @@ export async function routeStage(deps: AppDeps, ctx: PipelineContext): Promise<v
       [ATTR.REASONING_ENABLED]: d.reasoning,
       ...(d.category ? { [ATTR.CATEGORY_NAME]: d.category } : {}),
       ...(d.confidence !== undefined ? { [ATTR.CATEGORY_CONFIDENCE]: d.confidence } : {}),
-      ...(d.reasoningEffort ? { [ATTR.REASONING_EFFORT]: d.reasoningEffort } : {}),
+      ...(d.reasoningEffort ? { [ATTR.REASONING_EFFORT]: effortLabel(d.reasoningEffort) } : {}),
     });
     return d;
   });

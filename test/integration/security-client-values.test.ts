@@ -1,0 +1,51 @@
+// Client-chosen values where the gateway writes them: a real process (debug logs, stdout spans),
+// requests carrying personal data or random values in fields the router reads, then its stdout and
+// /metrics are searched for them. Metric labels must come from bounded sets; values the client made
+// up are folded into "other" (they still reach the upstream as sent).
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { processFixture, startGatewayProcess } from './helpers/gateway-process.ts';
+
+const fx = processFixture();
+const EMAIL = 'zq.canary.4417@leakcheck.example';
+
+const CONFIG =
+  'model_config: { gpt-oss-20b: { reasoning_family: gpt-oss }, qwen3: { reasoning_family: qwen3 } }\n' +
+  'reasoning_families: { gpt-oss: { type: reasoning_effort, parameter: reasoning_effort }, qwen3: { type: chat_template_kwargs, parameter: enable_thinking } }\n' +
+  'categories: [{ name: other, model_scores: [{ model: gpt-oss-20b, score: 1, use_reasoning: false }] }]\n' +
+  'observability: { logging: { level: debug }, tracing: { enabled: true, exporter: { type: stdout } } }\n';
+
+const post = (base: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, text: await r.text() }));
+
+const seriesOf = (metrics: string, family: string) => metrics.split('\n').filter((l) => l.startsWith(`${family}{`));
+
+describe('client-chosen values in logs, spans and metric labels', () => {
+  // Was a leak: with routing off (or nothing to classify) an auto name keeps the client's own
+  // reasoning_effort, and that text went raw into the request log line, the routing span's
+  // reasoning.effort and the effort label of two counters (one series per value, up to the cap).
+  it('a client reasoning_effort reaches the upstream but no log line, span or label', async () => {
+    const c = fx.configDir('semroute-sec-effort-');
+    writeFileSync(c.file, c.base.replace('default_model: qwen3', 'default_model: gpt-oss-20b') + CONFIG);
+    const gw = await startGatewayProcess(c.file, [], fx.procs);
+    const r = await post(gw.base, { model: 'MoM', reasoning_effort: EMAIL, messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': 'sec-effort-0' });
+    expect(r.status).toBe(200);
+    // The client's value is forwarded unchanged: only what the gateway writes about it is bounded.
+    expect(fx.mock().mock.requests.at(-1)!.body.reasoning_effort).toBe(EMAIL);
+    for (let i = 0; i < 40; i++) await post(gw.base, { model: 'MoM', reasoning_effort: `e${i}-${Math.random().toString(36).slice(2)}`, messages: [{ role: 'user', content: 'hi' }] });
+    await post(gw.base, { model: 'MoM', reasoning_effort: 'High', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': 'sec-effort-last' });
+    await gw.waitFor(/"request_id":"sec-effort-last"[^\n]*"msg":"request"/);
+    const metrics = await fetch(`${gw.base}/metrics`).then((res) => res.text());
+    const out = gw.out();
+    expect(out).toMatch(/"reasoning_effort":"other"/);
+    expect(out).toMatch(/"reasoning.effort":"other"/);
+    expect(out).toMatch(/"request_id":"sec-effort-last"[^\n]*"reasoning_effort":"high"/);
+    expect(out).not.toContain(EMAIL);
+    expect(metrics).not.toContain(EMAIL);
+    for (const family of ['llm_reasoning_effort_usage_total', 'llm_reasoning_decisions_total']) {
+      const series = seriesOf(metrics, family);
+      expect(series.length, family).toBeGreaterThan(0);
+      for (const s of series) expect(s, family).toMatch(/effort="(other|high|)"/);
+    }
+  }, 60_000);
+});
