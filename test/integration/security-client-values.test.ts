@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { processFixture, startGatewayProcess } from './helpers/gateway-process.ts';
+import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
 
 const fx = processFixture();
 const EMAIL = 'zq.canary.4417@leakcheck.example';
@@ -48,4 +49,55 @@ describe('client-chosen values in logs, spans and metric labels', () => {
       for (const s of series) expect(s, family).toMatch(/effort="(other|high|)"/);
     }
   }, 60_000);
+
+  // Was a leak: a chat body past Envoy's buffer in BUFFERED_PARTIAL mode was logged with the raw
+  // :path, query string included (a client's ?email=... went to the log).
+  it('ext_proc: personal data in :path, query, headers and body of every message kind stays out of stdout and /metrics', async () => {
+    const c = fx.configDir('semroute-sec-extproc-');
+    writeFileSync(c.file, c.base + CONFIG);
+    const gw = await startGatewayProcess(c.file, ['--extproc-port', '0'], fx.procs);
+    const envoy = new EnvoyClient(`127.0.0.1:${gw.extPort}`);
+    const q = `?email=${encodeURIComponent(EMAIL)}&ssn=219-09-9999`;
+    const headers = (path: string) => ({ ':method': 'POST', ':path': path, 'content-type': 'application/json', 'x-user-id': EMAIL, 'x-foo': EMAIL, 'user-agent': EMAIL });
+    const body = JSON.stringify({ model: EMAIL, user: EMAIL, metadata: { m: EMAIL }, reasoning_effort: EMAIL, messages: [{ role: 'user', content: EMAIL }] });
+    try {
+      // BUFFERED_PARTIAL, the body cut at Envoy's buffer limit
+      let s = envoy.open();
+      await s.send({ ...requestHeaders(headers(`/v1/chat/completions${q}`)), protocol_config: { request_body_mode: 'BUFFERED_PARTIAL', response_body_mode: 'NONE' } });
+      await s.send(requestBody(body.slice(0, 60), false));
+      s.end();
+      // whole bodies: chat (auto name and a made-up one), broken JSON, an unknown path, a generation route
+      for (const [path, b] of [
+        [`/v1/chat/completions${q}`, body],
+        [`/v1/chat/completions${q}`, body.replace(JSON.stringify(EMAIL), '"MoM"')],
+        [`/v1/chat/completions${q}`, `{"model":"qwen3","messages":[{"role":"user","content":"${EMAIL}"`],
+        [`/v1/${encodeURIComponent(EMAIL)}${q}`, body],
+        [`/v1/completions${q}`, JSON.stringify({ model: EMAIL, prompt: EMAIL })],
+      ]) {
+        s = envoy.open();
+        await s.send(requestHeaders(headers(path)));
+        const r = await s.send(requestBody(b));
+        if (r.response === 'request_body') {
+          await s.send(responseHeaders({ ':status': '400', 'content-type': 'application/json' }));
+          await s.send(responseBody(JSON.stringify({ object: 'error', message: `bad request: ${b}`, code: 400 })));
+        }
+        s.end();
+      }
+    } finally {
+      envoy.close();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const out = gw.out();
+    expect(out).toMatch(/request body past Envoy's buffer/);
+    expect(out.split('\n').filter((l) => l.includes('"msg":"request"')).length).toBeGreaterThanOrEqual(2);
+    const metrics = await fetch(`${gw.base}/metrics`).then((res) => res.text());
+    expect(leaks(out)).toEqual([]);
+    expect(leaks(metrics)).toEqual([]);
+  }, 60_000);
 });
+
+/** Lines holding the test's values (any of their spellings), cut short for a readable failure. */
+function leaks(text: string): string[] {
+  const forms = [EMAIL, encodeURIComponent(EMAIL), '219-09-9999'];
+  return text.split('\n').filter((l) => forms.some((f) => l.includes(f))).map((l) => l.slice(0, 400));
+}

@@ -113,7 +113,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (step.kind === 'hold') return continueRequestBody({ body_mutation: { clear_body: true } });
     judged = true;
     const incomplete = step.kind === 'partial';
-    if (incomplete) opts.logger.warn({ path: requestHeaders[':path'] }, 'ext_proc: request body past Envoy\'s buffer in BUFFERED_PARTIAL mode; configure request_body_mode BUFFERED');
+    // The route's path, not :path as sent: its query string is client text (it may hold personal data).
+    if (incomplete) opts.logger.warn({ path: enginePath(requestHeaders[':path'] ?? '') }, 'ext_proc: request body past Envoy\'s buffer in BUFFERED_PARTIAL mode; configure request_body_mode BUFFERED');
     if (route === 'generate') return onGenerationBody(step.body, incomplete);
     let outcome: ChatOutcome;
     try {
