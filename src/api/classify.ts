@@ -133,7 +133,7 @@ function securityRow(r: Awaited<ReturnType<typeof securityTask>>) {
 
 function allRow(r: Awaited<ReturnType<typeof combinedTask>>) {
   const cls = (r.intent?.classification ?? {}) as { category?: string; confidence?: number };
-  return { category: cls.category, confidence: cls.confidence, processing_time_ms: r.total_processing_time_ms, ...r };
+  return { category: cls.category, confidence: cls.confidence, ...r };
 }
 
 /** error_type label of a refused or failed batch (the reference's names where it has one). */
