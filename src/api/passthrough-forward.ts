@@ -110,6 +110,7 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
   let ttftMs: number | undefined;
   const body = watchReader(tail ?? sseUsage!, [], {
     events: false,
+    wholeEvents: sse,
     onFirstByte() {
       ttftMs = deps.clock.now() - t0;
     },

@@ -102,6 +102,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       // Only done taps read the events and the completion (usage comes from `last`).
       events: ctx.taps.some((t) => t.done),
       stripUsage,
+      wholeEvents: true,
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },

@@ -33,6 +33,11 @@ export interface StreamWatch {
    * the recorded events), then taken out of what the client gets.
    */
   readonly stripUsage?: boolean;
+  /**
+   * The client gets whole SSE events only: a partial one is held until its blank line (usage-strip.ts,
+   * without the strip), so that when the upstream fails mid-event `endWith`'s event stands alone.
+   */
+  readonly wholeEvents?: boolean;
 }
 
 /** The watched answer as a web stream (it pulls one chunk ahead, as a ReadableStream does by default). */
@@ -97,7 +102,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   // Each read is one upstream read and a synchronous step over its result (no async frames: on a
   // token stream this runs once per event, and each promise layer costs there). A rewriting read
   // that completes no event reads on.
-  const stripper = watch.stripUsage ? new UsageStripper() : undefined;
+  const stripper = watch.stripUsage || watch.wholeEvents ? new UsageStripper(watch.stripUsage === true) : undefined;
   const step = (r: ReadableStreamReadResult<Uint8Array>): ReadableStreamReadResult<Uint8Array> | Promise<ReadableStreamReadResult<Uint8Array>> => {
     try {
       const out = afterRead(r);
@@ -165,11 +170,9 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       throw err;
     }
     ended = true;
-    // A partial event the client already has is ended first, so the added event stands alone (one
-    // the usage strip holds goes out first: the client gets the bytes it got before the strip).
-    const out = ENCODER.encode(atBoundary() ? last : `\n\n${last}`);
-    const held = stripper?.release();
-    return chunk(held?.byteLength ? concat(held, out) : out);
+    // A partial event the stripper holds is dropped (the client never had it); one the client already
+    // has is ended first, so the added event stands alone.
+    return chunk(ENCODER.encode(stripper?.dropHeld() || atBoundary() ? last : `\n\n${last}`));
   }
 
   /** The next bytes for the client from one upstream read; undefined when a rewriting read completed no event. */

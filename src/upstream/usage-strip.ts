@@ -40,6 +40,9 @@ const SKIP = new Uint8Array(256).fill(7);
  * of the answer passes untouched (as the rewriting watch does with an endless event).
  */
 export class UsageStripper {
+  /** `strip` false: nothing is taken out, only a partial event held back, so the client's bytes
+   *  always end between events (dropHeld): the watch's error event then stands alone. */
+  constructor(private readonly strip = true) {}
   private readonly decoder = new Utf8Stream();
   private readonly splitter = new SseEventSplitter();
   /** Part of an event, or of a character, is held: the next read is cut into events too. */
@@ -51,6 +54,7 @@ export class UsageStripper {
     if (this.off) return value;
     const whole = endsEvent(value);
     if (!this.held && whole) {
+      if (!this.strip) return value;
       const at = usageKeyAt(value, 0);
       if (at < 0) return value;
       // Only `usage: null` keys (an upstream that adds one to every chunk once asked): cut out as bytes.
@@ -58,7 +62,7 @@ export class UsageStripper {
       if (cut) return cut;
     }
     let out = '';
-    for (const ev of this.splitter.push(this.decoder.decode(value))) out += kept(ev);
+    for (const ev of this.splitter.push(this.decoder.decode(value))) out += this.kept(ev);
     this.held = !whole;
     if (this.splitter.pendingLength > MAX_HELD_EVENT_CHARS) {
       this.off = true;
@@ -67,23 +71,35 @@ export class UsageStripper {
     return out ? ENCODER.encode(out) : EMPTY;
   }
 
-  /** When the upstream's answer fails: what is held of an unfinished event, as it came (the watch
-   *  then closes it off before its error event, as without the strip). */
-  release(): Uint8Array {
-    if (this.off || !this.held) return EMPTY;
+  /**
+   * When the upstream's answer fails: what is held of an unfinished event is dropped, so the watch's
+   * error event is one of its own. Sent on, it was closed off by that event's blank line, and an SSE
+   * client parsed the broken JSON in place of the error (the openai SDK raised a SyntaxError). True
+   * when the client's bytes end between events; false once the rest passes untouched (no telling).
+   */
+  dropHeld(): boolean {
+    if (this.off) return false;
     this.held = false;
-    return this.decoder.encodeThenCut(this.splitter.release());
+    this.splitter.release();
+    this.decoder.take();
+    return true;
   }
 
-  /** At the upstream's end: the event it left unterminated, if any, as an event of its own. */
+  /** At the upstream's end: the event it left unterminated, if any, as an event of its own (without
+   *  the strip, as it came: an SSE client drops an event no blank line ends, as it would have). */
   finish(): Uint8Array {
     if (this.off || !this.held) return EMPTY;
     this.held = false;
+    if (!this.strip) return this.decoder.encodeThenCut(this.splitter.release());
     let out = '';
-    for (const ev of this.splitter.push(this.decoder.decode(EMPTY, true))) out += kept(ev);
+    for (const ev of this.splitter.push(this.decoder.decode(EMPTY, true))) out += this.kept(ev);
     const rest = this.splitter.finish();
-    if (rest) out += kept(rest);
+    if (rest) out += this.kept(rest);
     return out ? ENCODER.encode(out) : EMPTY;
+  }
+
+  private kept(ev: string): string {
+    return this.strip ? kept(ev) : `${ev}\n\n`;
   }
 }
 

@@ -53,15 +53,15 @@ describe('upstream.idle_timeout_ms', () => {
     expect(JSON.parse(events[1].replace(/^data: /, '')).error).toMatchObject({ type: 'timeout_error', code: 'upstream_idle_timeout', message: expect.any(String) });
   });
 
-  it('a stall in the middle of an event: the partial event is closed off before the error event', async () => {
+  it('a stall in the middle of an event: the partial event is dropped, the error event stands alone (SDKs parse it, not broken JSON)', async () => {
     up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(chunk('a') + 'data: {"id":"c1"');
     };
     const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask, stream: true }) });
     const events = res.body.split('\n\n').filter(Boolean);
-    expect(events[1]).toBe('data: {"id":"c1"');
-    expect(events[2]).toMatch(/^data: \{"error":/);
+    expect(events).toHaveLength(2);
+    expect(events[1]).toMatch(/^data: \{"error":/);
   });
 
   it('a JSON body that stalls after the headers: 504 OpenAI-shaped, upstream socket closed', async () => {

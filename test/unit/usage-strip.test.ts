@@ -72,10 +72,21 @@ describe('UsageStripper', () => {
     expect(through(`data: ${role}\n\ndata: ${fin}`, [10])).toBe(`data: ${role}\n\ndata: ${fin}\n\n`);
   });
 
-  it('release: what is held goes out as it came (a stream that fails mid-event)', () => {
+  it('dropHeld: what is held of an event is dropped, the client is between events (a stream that fails mid-event)', () => {
     const s = new UsageStripper();
     expect(dec.decode(s.push(enc.encode(`data: ${role}\n\ndata: {"id":"c1"`)))).toBe(`data: ${role}\n\n`);
-    expect(dec.decode(s.release())).toBe('data: {"id":"c1"');
+    expect(s.dropHeld()).toBe(true);
+    expect(dec.decode(s.finish())).toBe('');
+  });
+
+  it('without the strip: whole events pass, usage and all; a partial one waits for its end, or goes as it came at the end', () => {
+    const s = new UsageStripper(false);
+    const usage = 'data: {"choices":[],"usage":{"total_tokens":3}}\n\n';
+    const one = enc.encode(`data: ${role}\n\n${usage}`);
+    expect(s.push(one)).toBe(one);
+    expect(dec.decode(s.push(enc.encode(`data: ${fin.slice(0, 9)}`)))).toBe('');
+    expect(dec.decode(s.push(enc.encode(`${fin.slice(9)}\n\n${usage}data: [DO`)))).toBe(`data: ${fin}\n\n${usage}`);
+    expect(dec.decode(s.finish())).toBe('data: [DO');
   });
 });
 
