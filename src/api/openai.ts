@@ -37,6 +37,8 @@ export function modelList(deps: AppDeps, createdSec: number) {
   add(config.default_model);
   Object.keys(config.model_config).forEach(add);
   for (const c of config.categories) for (const ms of c.model_scores) add(ms.model);
+  // A classic config may name an endpoint's models only there (vllm_endpoints[].models).
+  for (const e of config.vllm_endpoints) for (const m of Array.isArray(e.models) ? e.models : []) if (typeof m === 'string' && m) add(m);
   return {
     object: 'list',
     data: ids.map((id, i) => ({ id, object: 'model', created: createdSec, owned_by: i < autos ? config.routing.owned_by : 'vllm' })),
@@ -46,6 +48,14 @@ export function modelList(deps: AppDeps, createdSec: number) {
 export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): void {
   const started = Math.floor(deps.clock.wallMs() / 1000);
   app.get('/v1/models', (c) => c.json(modelList(deps, started)));
+  // OpenAI's retrieve (the SDKs' models.retrieve): one entry of the list. The id may hold a slash
+  // ("vllm-sr/auto"), sent as is or as %2F (the SDK encodes it); the param is decoded either way.
+  app.get('/v1/models/:id{.+}', (c) => {
+    const id = c.req.param('id');
+    const model = modelList(deps, started).data.find((m) => m.id === id);
+    if (model) return c.json(model);
+    return errorResponse(404, `The model '${id}' does not exist.`, 'invalid_request_error', 'model_not_found', 'model');
+  });
 
   app.post('/v1/chat/completions', async (c) => {
     const startedMs = deps.clock.now();

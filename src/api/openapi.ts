@@ -77,6 +77,7 @@ const RESPONSES: Record<string, Record<number, unknown>> = {
   'POST /api/v1/classify/combined': CLASSIFY,
   'POST /api/v1/classify/batch': { ...CLASSIFY, 400: error('INVALID_INPUT (more than api.batch_classification.max_batch_size texts) or INVALID_TASK_TYPE') },
   'GET /ready': { ...OK, 503: { description: 'Not ready: the problems (a pack missing, draining)' } },
+  'GET /v1/models/{id}': { ...OK, 404: error('model_not_found: not in GET /v1/models') },
   ...Object.fromEntries(NOT_IMPLEMENTED.map((x) => [`${x.method} ${x.path}`, { 501: error('NOT_IMPLEMENTED') }])),
 };
 const BODIES: Record<string, string> = {
@@ -99,6 +100,8 @@ export function openApiDocument(version: string, served: { own: readonly Endpoin
     const entry = `${method} ${path}`;
     const op: Record<string, unknown> = { summary: description, operationId: `${method}_${path}`, responses: RESPONSES[entry] ?? OK };
     if (method === 'POST') op.requestBody = { required: true, content: json(ref(BODIES[entry] ?? 'TextRequest')) };
+    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (params.length) op.parameters = params;
     (paths[path] ??= {})[method.toLowerCase()] = op;
   }
   // After the gateway's own: passthroughEndpoints leaves out the paths the gateway serves itself.

@@ -28,9 +28,9 @@ export function ticks(text: string): string[] {
   return [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
 }
 
-/** `a/{b,c}` -> `a/b`, `a/c`. */
+/** `a/{b,c}` -> `a/b`, `a/c`; a brace without a comma is a path parameter (`/v1/models/{id}`) and stays. */
 export function expand(t: string): string[] {
-  const m = /\{([^}]+)\}/.exec(t);
+  const m = /\{([^},]*,[^}]*)\}/.exec(t);
   return m ? m[1]!.split(',').flatMap((x) => expand(t.slice(0, m.index) + x + t.slice(m.index + m[0].length))) : [t];
 }
 
