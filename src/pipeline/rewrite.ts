@@ -143,6 +143,9 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
   Object.assign(ctx.responseHeaders, decisionHeaders(d));
 }
 
+/** Longest x-vsr-selected-model value sent (percent-encoded text); real model names are far shorter. */
+const MAX_MODEL_HEADER = 1024;
+
 /**
  * x-vsr-* headers of a decision (the reference adds them to 2xx upstream answers). Like the reference,
  * the category header is left out when no category was selected (explicit model, low confidence).
@@ -152,7 +155,10 @@ export function decisionHeaders(d: RoutingDecision): Record<string, string> {
   // Node 20 (bench/object-spread.ts).
   const h: Record<string, string> = {};
   if (d.category) h['x-vsr-selected-category'] = headerText(d.category);
-  h['x-vsr-selected-model'] = headerText(d.model);
+  // The model may be the client's own made-up name (any length): one too long for a header is left
+  // out rather than sent, so the answer stays readable (clients read 8-16 KiB of headers at most).
+  const model = headerText(d.model);
+  if (model.length <= MAX_MODEL_HEADER) h['x-vsr-selected-model'] = model;
   h['x-vsr-selected-reasoning'] = d.reasoning ? 'on' : 'off';
   h['x-vsr-injected-system-prompt'] = d.injectedSystemPrompt ? 'true' : 'false';
   return h;
