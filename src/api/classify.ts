@@ -93,8 +93,10 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
       if (texts === undefined) throw new ApiError(400, 'INVALID_INPUT', "'texts' is required.", 'missing_texts_field');
       if (!Array.isArray(texts) || texts.length === 0) throw new ApiError(400, 'INVALID_INPUT', "'texts' must be a non-empty array.", 'empty_texts');
       if (texts.length > maxBatch) throw new ApiError(400, 'INVALID_INPUT', `batch size ${texts.length} exceeds max_batch_size ${maxBatch}.`, 'batch_too_large');
-      if (texts.some((t) => typeof t !== 'string' || !t.trim())) throw new ApiError(400, 'INVALID_INPUT', "every entry of 'texts' must be a non-empty string.", 'invalid_texts');
-      const taskType = b.task_type ?? 'intent';
+      const badAt = texts.findIndex((t) => typeof t !== 'string' || !t.trim());
+      if (badAt >= 0) throw new ApiError(400, 'INVALID_INPUT', `texts[${badAt}]: every entry of 'texts' must be a non-empty string.`, 'invalid_texts');
+      // "" is unset, as the reference reads it (a Go client without omitempty always sends the field).
+      const taskType = b.task_type === undefined || b.task_type === null || b.task_type === '' ? 'intent' : b.task_type;
       if (!TASK_TYPES.includes(taskType as (typeof TASK_TYPES)[number])) {
         throw new ApiError(400, 'INVALID_TASK_TYPE', `task_type must be one of ${TASK_TYPES.join(', ')}.`, 'invalid_task_type');
       }

@@ -1,0 +1,38 @@
+// /api/v1/classify/batch request forms a client of the vLLM Semantic Router sends (vsr.md 2.5; its
+// server.go: an empty task_type is intent), over real sockets with the real packs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, realClassifiers, startGateway, type Gateway } from './gateway-harness.ts';
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway({ classifiers: await realClassifiers() });
+});
+afterAll(() => gw?.close());
+
+const batch = (body: unknown) => postJson(gw.url, '/api/v1/classify/batch', body);
+
+describe('task_type', () => {
+  it('"" is intent, as the reference reads it (a Go struct without omitempty always sends the field)', async () => {
+    // Before: 400 INVALID_TASK_TYPE.
+    const empty = await batch({ texts: ['What is the derivative of x^2?'], task_type: '' });
+    const absent = await batch({ texts: ['What is the derivative of x^2?'] });
+    expect(empty.status).toBe(200);
+    expect(empty.json.results.map((r: { category: string }) => r.category)).toEqual(absent.json.results.map((r: { category: string }) => r.category));
+  });
+
+  it('an unknown one is still 400 INVALID_TASK_TYPE', async () => {
+    const { status, json } = await batch({ texts: ['a b'], task_type: 'poetry' });
+    expect(status).toBe(400);
+    expect(json.error.code).toBe('INVALID_TASK_TYPE');
+  });
+});
+
+describe('a bad entry among good ones', () => {
+  it('refuses the whole batch, naming the entry', async () => {
+    for (const texts of [['What is 2+2?', 5], ['What is 2+2?', 'Who was Caesar?', '  ']]) {
+      const { status, json } = await batch({ texts });
+      expect(status).toBe(400);
+      expect(json.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(`texts[${texts.length - 1}]`) });
+    }
+  });
+});
