@@ -27,6 +27,11 @@ async function readRequest(c: Context, deps: AppDeps): Promise<Record<string, un
   checkContentEncoding(c.req.header('content-encoding'), c.req.header('transfer-encoding'));
   const raw = parseJsonBody(await readBodyText(c.req.raw, deps.config.server.max_body_bytes));
   if (!isObject(raw)) throw new ApiError(400, 'INVALID_INPUT', 'The request body must be a JSON object.');
+  // null and "" are unset, as a Go client of the reference sends unset fields (nil pointer, no
+  // omitempty). An auto name ("MoM"; the reference's newer API takes the routing model there) is the
+  // router's own classifier, the default pack.
+  for (const k of ['model', 'options', 'tasks', 'task_type'] as const) if (raw[k] === null || raw[k] === '') delete raw[k];
+  if (typeof raw.model === 'string' && deps.config.routing.auto_model_names.includes(raw.model)) delete raw.model;
   if (raw.model !== undefined && (typeof raw.model !== 'string' || !raw.model)) throw new ApiError(400, 'INVALID_INPUT', "'model' must be a pack name.");
   if (raw.options !== undefined && !isObject(raw.options)) throw new ApiError(400, 'INVALID_INPUT', "'options' must be an object.");
   return raw;
@@ -95,8 +100,8 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
       if (texts.length > maxBatch) throw new ApiError(400, 'INVALID_INPUT', `batch size ${texts.length} exceeds max_batch_size ${maxBatch}.`, 'batch_too_large');
       const badAt = texts.findIndex((t) => typeof t !== 'string' || !t.trim());
       if (badAt >= 0) throw new ApiError(400, 'INVALID_INPUT', `texts[${badAt}]: every entry of 'texts' must be a non-empty string.`, 'invalid_texts');
-      // "" is unset, as the reference reads it (a Go client without omitempty always sends the field).
-      const taskType = b.task_type === undefined || b.task_type === null || b.task_type === '' ? 'intent' : b.task_type;
+      // "" is unset (readRequest), as the reference reads it: a Go client without omitempty always sends the field.
+      const taskType = b.task_type ?? 'intent';
       if (!TASK_TYPES.includes(taskType as (typeof TASK_TYPES)[number])) {
         throw new ApiError(400, 'INVALID_TASK_TYPE', `task_type must be one of ${TASK_TYPES.join(', ')}.`, 'invalid_task_type');
       }

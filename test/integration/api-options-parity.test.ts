@@ -114,3 +114,22 @@ describe('combined: options nested per task, as the reference documents them', (
     expect(bad.json.error.message).toContain('options.pii');
   });
 });
+
+describe('unset fields as a Go client of the reference sends them (null, "")', () => {
+  it('options null, model "" or null, tasks null read as absent; an auto name in model is the default classifier', async () => {
+    // Before: 400 "'options' must be an object." / "'model' must be a pack name." / "tasks must be ...",
+    // and "model": "MoM" (the reference's newer API names the routing model there) 400 pack not loaded.
+    const base = await post('/api/v1/classify/intent', { text: 'What is the derivative of x^2?' });
+    for (const extra of [{ options: null }, { model: '' }, { model: null }, { model: 'MoM' }]) {
+      const { status, json } = await post('/api/v1/classify/intent', { text: 'What is the derivative of x^2?', ...extra });
+      expect(status, JSON.stringify(extra)).toBe(200);
+      expect(json.classification.category).toBe(base.json.classification.category);
+      expect(json.pack).toBe(base.json.pack);
+    }
+    const combined = await post('/api/v1/classify/combined', { text: 'What is 2+2?', tasks: null, options: null });
+    expect(combined.status).toBe(200);
+    expect(Object.keys(combined.json)).toEqual(expect.arrayContaining(['intent', 'pii', 'security']));
+    const batch = await post('/api/v1/classify/batch', { texts: ['What is 2+2?'], task_type: null, options: null });
+    expect(batch.status).toBe(200);
+  });
+});
