@@ -151,9 +151,15 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
 
   function labelValue(label: string, raw: unknown): string {
     let v = raw === undefined || raw === null ? '' : String(raw);
-    if (v.length > maxLen) v = v.slice(0, maxLen);
+    // A restricted label takes only values from its set, kept whole: compared after the cut below,
+    // a configured model named longer than maxLen never matched and was counted as "other".
     const allowed = restricted.get(label);
-    if (allowed && v !== '' && !allowed.has(v)) return OTHER;
+    if (allowed) return v === '' || allowed.has(v) ? v : OTHER;
+    if (v.length > maxLen) {
+      v = v.slice(0, maxLen);
+      // Not half a surrogate pair (it would reach the scrape as U+FFFD).
+      if (/[\ud800-\udbff]$/.test(v)) v = v.slice(0, -1);
+    }
     return v;
   }
 

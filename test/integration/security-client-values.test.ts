@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { processFixture, startGatewayProcess } from './helpers/gateway-process.ts';
+import { promtool } from '../fixtures/promtool.ts';
 import { EnvoyClient, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
 
 const fx = processFixture();
@@ -94,6 +95,45 @@ describe('client-chosen values in logs, spans and metric labels', () => {
     expect(leaks(out)).toEqual([]);
     expect(leaks(metrics)).toEqual([]);
   }, 60_000);
+});
+
+describe('metric labels under client-chosen values', () => {
+  // A model name the operator configured is a bounded value however long it is. Was a defect: the
+  // registry cut label values at 100 characters before comparing them with the configured names, so
+  // a model named longer than that was counted as "other" (the request log named it).
+  it('random models, paths, methods, headers and task names add no series; a long configured name keeps its label; promtool accepts the text', async () => {
+    const LONG = `acme/${'very-long-model-name-'.repeat(6)}v1`;
+    const c = fx.configDir('semroute-sec-labels-');
+    writeFileSync(c.file, c.base.replace('default_model: qwen3', `default_model: "${LONG}"`) + 'server: { passthrough_paths: [/v1/embeddings] }\n');
+    const gw = await startGatewayProcess(c.file, [], fx.procs);
+    const rnd = () => Math.random().toString(36).slice(2, 10);
+    const json = { 'content-type': 'application/json' };
+    const one = (i: number): Promise<unknown> => {
+      const chat = (model: string, extra: Record<string, string> = {}) =>
+        fetch(`${gw.base}/v1/chat/completions`, { method: 'POST', headers: { ...json, 'x-request-id': rnd(), 'x-vsr-cache-control': rnd(), ...extra }, body: JSON.stringify({ model, reasoning_effort: rnd(), messages: [{ role: 'user', content: 'hi' }] }) });
+      switch (i % 6) {
+        case 0: return chat(`m-${rnd()}`);
+        case 1: return chat(`m-${rnd()}`, { 'x-mock-status': String([400, 404, 422, 429, 500, 502, 503][i % 7]) });
+        case 2: return fetch(`${gw.base}/v1/${rnd()}?${rnd()}=1`, { method: ['GET', 'POST', 'PUT', 'DELETE'][i % 4]!, ...(i % 4 % 2 ? { headers: json, body: '{}' } : {}) });
+        case 3: return fetch(`${gw.base}/api/v1/classify/batch`, { method: 'POST', headers: json, body: JSON.stringify({ texts: ['hi'], task_type: rnd() }) });
+        case 4: return fetch(`${gw.base}/v1/embeddings`, { method: 'POST', headers: json, body: JSON.stringify({ model: `e-${rnd()}`, input: 'x' }) });
+        default: return chat(LONG);
+      }
+    };
+    const count = async () => (await fetch(`${gw.base}/metrics`).then((r) => r.text())).split('\n').filter((l) => l && !l.startsWith('#')).length;
+    for (let i = 0; i < 60; i++) await one(i).then((r) => (r as Response).text()).catch((e) => { throw new Error(`request ${i}: ${e.cause?.code ?? e.cause?.message ?? e.message}`); });
+    const warm = await count();
+    for (let at = 60; at < 1260; at += 20) await Promise.all(Array.from({ length: 20 }, (_, k) => one(at + k).then((r) => (r as Response).text())));
+    const metrics = await fetch(`${gw.base}/metrics`).then((r) => r.text());
+    const series = metrics.split('\n').filter((l) => l && !l.startsWith('#'));
+    // 1200 more requests, 1000 distinct made-up values: no new series (the GC histogram may gain a kind).
+    expect(series.length - warm).toBeLessThanOrEqual(15);
+    expect(metrics).not.toContain('llm_metrics_series_overflow_total{');
+    expect(metrics).toContain(`llm_model_requests_total{model="${LONG}"} 210`);
+    const lint = promtool(['check', 'metrics'], metrics);
+    expect(lint.output).toBe('');
+    expect(lint.status).toBe(0);
+  }, 120_000);
 });
 
 /** Lines holding the test's values (any of their spellings), cut short for a readable failure. */
