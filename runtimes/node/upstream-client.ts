@@ -3,14 +3,16 @@
 // about 0.4 ms of CPU per request, more than the whole classification; undici is the same HTTP/1.1
 // client without the fetch layers and about 15-20 us less CPU per request than node:http's
 // ClientRequest (bench/upstream-clients.ts).
-// Errors before the response headers are UpstreamConnectError (the forwarder may try the next
-// endpoint) or UpstreamTimeoutError.
+// Errors before the response headers are UpstreamConnectError (nothing was sent: the forwarder may
+// try the next endpoint), UpstreamDroppedError (sent and read, then closed unanswered: not sent
+// again) or UpstreamTimeoutError; a stale keep-alive socket gets one more try here (upstream-sockets.ts).
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { Agent, errors as undiciErrors } from 'undici';
-import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { Agent, Client, errors as undiciErrors } from 'undici';
+import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 import { ChunkQueueReader } from './chunk-queue-reader.ts';
 import { UpstreamExchange } from './upstream-exchange.ts';
+import { markingConnector, socketFate } from './upstream-sockets.ts';
 
 export interface NodeUpstreamOptions {
   maxSockets?: number;
@@ -149,15 +151,20 @@ const MALFORMED_ANSWER = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ER
  *  undici refused, a 101 to a request that asked for no upgrade and a 1xx it does not take (100). */
 const REFUSED_ANSWER = new Set(['bad upgrade', 'bad response']);
 
+/** A connection that went away (reset, closed, other side closed), not an answer undici refused. */
+function isSocketError(err: unknown): boolean {
+  if (err instanceof undiciErrors.SocketError) return !REFUSED_ANSWER.has(err.message);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED';
+}
+
 export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): UpstreamClient {
   const maxAnswerBytes = opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
-  const agent = new Agent({
-    connections: opts.maxSockets ?? 256,
-    connect: { timeout: opts.connectTimeoutMs ?? 5_000 },
-    // Timeouts are the forwarder's: timeoutMs below (to the headers), the idle watch (the body).
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
+  const connect = markingConnector({ timeout: opts.connectTimeoutMs ?? 5_000 });
+  // Timeouts are the forwarder's: timeoutMs below (to the headers), the idle watch (the body).
+  const agent = new Agent({ connections: opts.maxSockets ?? 256, connect, headersTimeout: 0, bodyTimeout: 0 });
+  /** One-socket clients of the retries after a stale keep-alive socket, destroyed with the agent. */
+  const retries = new Set<Client>();
 
   // Endpoints are few and fixed: parse each base URL once, not per request.
   const bases = new Map<string, { origin: string; host: string }>();
@@ -171,19 +178,20 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
     return b;
   };
 
+  /** A socket that is surely new: a client of its own, closed once this request is over. */
+  function freshSocket(origin: string): Client {
+    const c = new Client(origin, { connect, headersTimeout: 0, bodyTimeout: 0 });
+    retries.add(c);
+    return c;
+  }
+
   async function send(r: UpstreamRequest): Promise<UpstreamResponse> {
     const url = baseOf(r.baseUrl);
     if (r.signal?.aborted) throw new UpstreamConnectError('request aborted by the client');
-    // One exchange per request, ended by the client's abort or by timeoutMs before the headers (an
-    // AbortController would cost more than the rest of this).
-    const ex = new UpstreamExchange();
+    // One exchange per try, ended by the client's abort or by timeoutMs before the headers (an
+    // AbortController would cost more than the rest of this). The timer spans both tries.
+    let ex!: UpstreamExchange;
     const onClientAbort = () => ex.abort();
-    if (r.signal) {
-      r.signal.addEventListener('abort', onClientAbort, { once: true });
-      // Set before the dispatch: an answer whose body came in its head's packet has settled before
-      // the await below returns, and its listener would stay on the client's signal.
-      ex.onSettle = () => r.signal!.removeEventListener('abort', onClientAbort);
-    }
     let timedOut = false;
     const timer = r.timeoutMs
       ? setTimeout(() => {
@@ -191,19 +199,45 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
           ex.abort();
         }, r.timeoutMs)
       : undefined;
+    const request = {
+      origin: url.origin,
+      method: r.method as 'POST',
+      path: r.path,
+      headers: r.headers,
+      body: r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
+    };
     let res;
+    let retry: Client | undefined;
     try {
-      agent.dispatch(
-        {
-          origin: url.origin,
-          method: r.method as 'POST',
-          path: r.path,
-          headers: r.headers,
-          body: r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
-        },
-        ex,
-      );
-      res = await ex.head;
+      for (;;) {
+        ex = new UpstreamExchange();
+        if (r.signal) {
+          r.signal.addEventListener('abort', onClientAbort, { once: true });
+          // Set before the dispatch: an answer whose body came in its head's packet has settled before
+          // the await below returns, and its listener would stay on the client's signal.
+          ex.onSettle = () => r.signal!.removeEventListener('abort', onClientAbort);
+        }
+        if (retry) {
+          const c = retry;
+          const settle = ex.onSettle;
+          ex.onSettle = () => {
+            settle?.();
+            retries.delete(c);
+            c.destroy().catch(() => {});
+          };
+          // connection: close, so the upstream's side goes too once the answer is over.
+          c.dispatch({ ...request, reset: true }, ex);
+        } else agent.dispatch(request, ex);
+        try {
+          res = await ex.head;
+          break;
+        } catch (err) {
+          // A kept-alive socket the upstream closed as the request went out: it never read it; one
+          // more try, on a new socket (a second stale one from the pool would fail the same way).
+          if (retry || timedOut || r.signal?.aborted || !isSocketError(err) || socketFate(err, ex.written) !== 'stale') throw err;
+          retry = freshSocket(url.origin);
+        }
+      }
     } catch (err) {
       // (Settling took it off already; this covers a dispatch that threw without calling onError.)
       r.signal?.removeEventListener('abort', onClientAbort);
@@ -217,7 +251,10 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       // the POST is not sent again to the next one.
       if (err instanceof undiciErrors.HTTPParserError || MALFORMED_ANSWER.has(e.code ?? '')) throw err;
       if (err instanceof undiciErrors.SocketError && REFUSED_ANSWER.has(err.message)) throw err;
-      throw new UpstreamConnectError(`upstream ${url.host}: ${e.code && !e.code.startsWith('UND_ERR') ? e.code : e.message}`, err);
+      const why = `upstream ${url.host}: ${e.code && !e.code.startsWith('UND_ERR') ? e.code : e.message}`;
+      // Read by the upstream, then closed unanswered: it may be generating, so not sent elsewhere.
+      if (isSocketError(err) && socketFate(err, ex.written) === 'dropped') throw new UpstreamDroppedError(`${why} (closed after the request was sent, before any byte of an answer)`, err);
+      throw new UpstreamConnectError(why, err);
     } finally {
       if (timer) clearTimeout(timer);
     }
@@ -234,6 +271,7 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
   return {
     send,
     async close() {
+      for (const c of retries) c.destroy().catch(() => {});
       await agent.destroy();
     },
   };

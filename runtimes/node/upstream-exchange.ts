@@ -32,6 +32,8 @@ export class UpstreamExchange {
   readonly head: Promise<ExchangeHead>;
   /** Called once when the answer ended, failed or was aborted (the client's abort listener goes). */
   onSettle: (() => void) | undefined;
+  /** undici handed the request to a socket (its head is written right after onConnect). */
+  written = false;
   private resolveHead!: (h: ExchangeHead) => void;
   private rejectHead!: (err: Error) => void;
   private headed = false;
@@ -159,6 +161,7 @@ export class UpstreamExchange {
   onConnect(abort: (err: Error) => void): void {
     if (this.abortReason) return abort(this.abortReason);
     if (this.state !== OPEN) return abort(this.error ?? new undiciErrors.RequestAbortedError());
+    this.written = true;
     this.abortFn = abort;
   }
 

@@ -1,11 +1,13 @@
 // One upstream request over a model's endpoints, for chat (forward.ts) and the passed-through paths
 // (api/passthrough-forward.ts): a connection failure moves to the next endpoint, which is safe
-// because nothing has reached the upstream's application yet; any other failure ends the request.
+// because nothing has reached the upstream's application yet; any other failure ends the request,
+// also a connection closed after the upstream read the request (UpstreamDroppedError): sent again,
+// a POST could run twice.
 import type { AppDeps } from '../deps.ts';
 import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
 import type { IdleWatch } from './idle.ts';
 import type { EndpointPool, PoolEndpoint } from './pool.ts';
-import { UpstreamConnectError, UpstreamTimeoutError, type CancelSignal, type UpstreamRequest, type UpstreamResponse } from './types.ts';
+import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, type CancelSignal, type UpstreamRequest, type UpstreamResponse } from './types.ts';
 
 export interface FailoverRequest {
   requestId: string;
@@ -73,6 +75,14 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
     idle.dispose();
     if (req.signal?.aborted) return { error: { status: 499, reason: 'cancellation', message: 'The client closed the request.', type: 'api_error', code: 'client_closed_request' } };
     if (err instanceof UpstreamTimeoutError) return { error: { status: 504, reason: 'timeout', message: 'The upstream did not answer in time.', type: 'timeout_error', code: 'upstream_timeout' } };
+    if (err instanceof UpstreamDroppedError) {
+      // The endpoint failed (tried last for down_ms, said once per outage), but this request stays
+      // where it went: the upstream read it and may be generating.
+      const ep = req.candidates.find((e) => e.name === tried);
+      const log = ep && pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
+      log.call(deps.logger, { request_id: req.requestId, endpoint: tried, err: err.message }, 'upstream closed the connection before answering; request not sent again');
+      return { error: { status: 502, reason: 'upstream_error', message: 'The upstream closed the connection before answering. The request was not sent again, as the upstream may have started on it.', type: 'upstream_error', code: 'upstream_connection_closed' } };
+    }
     // Why, for the operator (a malformed answer, a header undici refused to send); the client gets no detail.
     const e = err as { message?: string; code?: string } | undefined;
     deps.logger.warn({ request_id: req.requestId, endpoint: tried, err: e?.message ?? String(err), code: e?.code }, 'upstream request failed');

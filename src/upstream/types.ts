@@ -82,6 +82,18 @@ export class UpstreamConnectError extends Error {
   }
 }
 
+/**
+ * The endpoint took the connection and the request, then closed it without a byte of an answer: it
+ * may have started on it (a crash mid-generation, a proxy's reset), so the request is not sent again
+ * to another endpoint (a POST would run twice). The endpoint counts as failing for the pool.
+ */
+export class UpstreamDroppedError extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'UpstreamDroppedError';
+  }
+}
+
 /** A JSON (non-streamed) answer past the most the runtime reads into memory: refused, not buffered on. */
 export class UpstreamTooLargeError extends Error {
   constructor(readonly maxBytes: number) {

@@ -1,7 +1,7 @@
 // Connection failures on the Node upstream client (undici) over real sockets: a refused port, a name
 // that does not resolve, an upstream that takes the request and drops the socket before any byte of
-// an answer. Each gives an OpenAI-shaped 502 when no endpoint is left, moves to the next endpoint
-// before the first byte (never after), and leaves the client's single connection (keep_alive_connections:
+// an answer. Each gives an OpenAI-shaped 502 when no endpoint is left; the first two move to the next
+// endpoint (nothing was sent), the dropped one does not (upstream-socket-reuse.test.ts); and each leaves the client's single connection (keep_alive_connections:
 // 1) able to serve the next request.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
@@ -105,7 +105,8 @@ describe('no endpoint reachable: 502, OpenAI-shaped', () => {
 });
 
 describe('the next endpoint, before the first byte only', () => {
-  for (const [what, first] of FAILING_ENDPOINTS) {
+  // Not the drop after the request was read: the upstream may have started on it.
+  for (const [what, first] of FAILING_ENDPOINTS.slice(0, 2)) {
     it(`${what}: the good endpoint answers; then it is skipped while down, and the pool keeps serving`, async () => {
       const gw = await gatewayWith(await first());
       try {

@@ -1,0 +1,80 @@
+// What happened on the socket of an upstream request that failed before any byte of its answer,
+// which decides whether the POST may be sent again:
+// - 'unsent': no request bytes were written (refused, no route, TLS failure, closed before the write):
+//   nothing reached the upstream, so the next endpoint may take it;
+// - 'stale': a kept-alive socket the upstream closed just as the request went out on it (its idle
+//   timeout and our reuse crossed): the upstream's application never read it. The standard answer
+//   (Go's net/http, browsers) is one more try on a fresh socket;
+// - 'dropped': a fresh socket whose upstream read the request and closed without answering (a crash,
+//   a proxy's reset). It may have started on it: sent again, a generation could run twice.
+// undici does not say which socket a request used, so its connector is wrapped to mark each socket
+// with its byte count at hand-over (a TLS handshake's bytes are not an earlier answer) and to tag the
+// socket's errors, and its `undici:client:sendHeaders` diagnostics channel gives the byte count when
+// each request went out. A socket reads nothing between answers (pipelining 1), so an error with no
+// byte since the send is one with no byte of this answer.
+import diagnostics from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import { buildConnector } from 'undici';
+
+interface SocketMarks {
+  /** socket.bytesRead when undici got the socket. */
+  base: number;
+  /** socket.bytesRead when the latest request's head was written; -1 before the first. */
+  atSend: number;
+}
+
+const marks = new WeakMap<Socket, SocketMarks>();
+/** The socket each socket error came from (undici hands the request the error, not the socket). */
+const errorSockets = new WeakMap<object, Socket>();
+
+let subscribed = false;
+function subscribe(): void {
+  if (subscribed) return;
+  subscribed = true;
+  // Only sockets our connector made are marked: another undici user in the process is left alone.
+  diagnostics.subscribe('undici:client:sendHeaders', (msg) => {
+    const socket = (msg as { socket?: Socket }).socket;
+    const m = socket && marks.get(socket);
+    if (m) m.atSend = socket.bytesRead;
+  });
+}
+
+/** undici's connector (TLS included), marking each socket it makes. */
+export function markingConnector(opts: buildConnector.BuildOptions): buildConnector.connector {
+  subscribe();
+  const base = buildConnector(opts);
+  return (options, callback) =>
+    base(options, (err, socket) => {
+      if (socket) {
+        const s = socket as Socket;
+        marks.set(s, { base: s.bytesRead, atSend: -1 });
+        // Registered before undici's own listener: the error is tagged before the request learns of it.
+        s.on('error', (e: unknown) => {
+          if (e && typeof e === 'object') errorSockets.set(e, s);
+        });
+      }
+      // (err, null) or (null, socket): undici's callback takes either shape.
+      (callback as (e: Error | null, s: unknown) => void)(err, socket);
+    });
+}
+
+export type SocketFate = 'unsent' | 'stale' | 'dropped';
+
+/**
+ * For an error that ended a request before its answer's head: what the socket had seen. `written`:
+ * undici handed the request to a socket (the exchange's onConnect, called just before the head is
+ * written); a request still queued, e.g. behind undici's check of an idle socket that a reset then
+ * failed, was never written. An error that never reached a socket of ours (refused, DNS, TLS) is 'unsent'.
+ */
+export function socketFate(err: unknown, written: boolean): SocketFate {
+  if (!written) return 'unsent';
+  const socket = err && typeof err === 'object' ? errorSockets.get(err) : undefined;
+  const m = socket && marks.get(socket);
+  // Handed to a socket, yet the error came from none of ours ('closed' without an error): taken.
+  if (!socket || !m) return 'dropped';
+  if (m.atSend < 0) return 'unsent';
+  // A byte of this answer came: not a request the upstream left unread (undici says so as a parse
+  // error anyway); treated as taken, never sent again.
+  if (socket.bytesRead !== m.atSend) return 'dropped';
+  return m.atSend > m.base ? 'stale' : 'dropped';
+}
