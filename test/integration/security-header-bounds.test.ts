@@ -6,9 +6,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { rawRequest, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
 
 let upstream: http.Server;
+/** x-request-id of each request the upstream got. */
+const upstreamIds: string[] = [];
 let gw: Gateway;
 let client: OpenAI;
 
@@ -18,6 +20,7 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
+      upstreamIds.push(String(req.headers['x-request-id']));
       const model = JSON.parse(body).model;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
@@ -60,5 +63,20 @@ describe('headers echoing client input', () => {
       response.headers.forEach((v, k) => (bytes += k.length + v.length + 4));
       expect(bytes).toBeLessThan(2048);
     }
+  });
+
+  it('a client x-request-id that is 10 KiB, or holds a tab, a space or non-ASCII, is replaced by a fresh id (echoed and sent upstream)', async () => {
+    const body = JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] });
+    for (const id of ['r'.repeat(10 * 1024), 'a\tb', 'a b', 'caf\u00e9', 'x'.repeat(129)]) {
+      const r = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json', 'x-request-id': id }, body: Buffer.from(body) });
+      expect(r.status).toBe(200);
+      const echoed = String(r.headers['x-request-id']);
+      expect(echoed).toMatch(/^[0-9a-f-]{36}$/);
+      expect(upstreamIds.at(-1)).toBe(echoed);
+    }
+    // An ordinary id is kept, so a client can find its request in the logs.
+    const r = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json', 'x-request-id': 'req_01HZX.a:b/c+d=e-f' }, body: Buffer.from(body) });
+    expect(r.headers['x-request-id']).toBe('req_01HZX.a:b/c+d=e-f');
+    expect(upstreamIds.at(-1)).toBe('req_01HZX.a:b/c+d=e-f');
   });
 });
