@@ -17,6 +17,7 @@ import { idleWatch } from './idle.ts';
 import { streamErrorEvent, streamFailure } from './stream-failure.ts';
 import { includeUsage } from '../pipeline/request.ts';
 import { askUsage } from './usage-strip.ts';
+import { chatStreamWhole } from './stream-whole.ts';
 
 export interface ForwardOutcome {
   status: number;
@@ -54,7 +55,10 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     // The request id only: decision headers go on a 2xx answer (as on an upstream's own error answer below).
     return json(status, errorBody(message, type, code), { 'x-request-id': ctx.requestId });
   };
-  if (candidates.length === 0) return fail(502, 'upstream_unavailable', 'No upstream endpoint is configured for this model.', 'upstream_error', 'no_endpoint');
+  if (candidates.length === 0) {
+    const u = pool.unserved(input.model, ctx.decision?.routed === true);
+    return fail(u.status, u.reason, u.message, u.type, u.code);
+  }
 
   // One signal for the upstream request: the client's cancel, or upstream.idle_timeout_ms once the body stalls.
   const idle = idleWatch(deps.config.upstream.idle_timeout_ms, ctx.signal);
@@ -103,6 +107,8 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       events: ctx.taps.some((t) => t.done),
       stripUsage,
       wholeEvents: true,
+      // A clean end before [DONE] or a finish_reason is a cut the SDK would not see (stream-whole.ts).
+      whole: chatStreamWhole,
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },

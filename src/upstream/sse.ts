@@ -7,6 +7,7 @@ import { assembleChunks } from '../cache/sse.ts';
 import { isErrorChunk, MAX_RECORDED_CHARS, releaseOversized, SseEventSplitter, TappedEvents } from './sse-events.ts';
 import { Utf8Stream } from './utf8-stream.ts';
 import { UsageStripper } from './usage-strip.ts';
+import { lastDataEvent, UpstreamIncompleteError } from './stream-whole.ts';
 
 export interface StreamWatch {
   onFirstByte(): void;
@@ -38,6 +39,11 @@ export interface StreamWatch {
    * without the strip), so that when the upstream fails mid-event `endWith`'s event stands alone.
    */
   readonly wholeEvents?: boolean;
+  /**
+   * Whether an answer that ended cleanly is whole, by its last event with a data line (undefined:
+   * none came; stream-whole.ts). false: the end is a cut (onError, endWith's event), not an end.
+   */
+  whole?(lastData: string | undefined): boolean;
 }
 
 /** The watched answer as a web stream (it pulls one chunk ahead, as a ReadableStream does by default). */
@@ -68,6 +74,8 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   // events for token metrics; decoded once at the end, not per chunk (a long answer has hundreds).
   // A collecting watch whose answer outgrew the record cap (sse-events.ts) turns into such a tail too.
   let tail = collect ? undefined : new ByteTail();
+  // The last event with a data line a collecting watch split (for watch.whole).
+  let lastData: string | undefined;
 
   // Whether the bytes the client has end between events: a rewritten stream sends whole events only;
   // otherwise the splitter (collecting) or `tail` holds what follows the last blank line.
@@ -175,6 +183,27 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     return chunk(ENCODER.encode(stripper?.dropHeld() || atBoundary() ? last : `\n\n${last}`));
   }
 
+  /** Whether the cleanly ended answer is whole (watch.whole), by the last data event split or in the tail. */
+  function isWhole(tailText: string | undefined): boolean {
+    const ev = tailText === undefined ? lastData : lastDataEvent(tailText, !tail!.dropped);
+    return ev === null || watch.whole!(ev);
+  }
+
+  /** A clean end before the answer was whole: reported and ended as a failed read (readFailed). */
+  function cutShort(out: string | undefined, boundary: boolean): ReadableStreamReadResult<Uint8Array> {
+    const err = new UpstreamIncompleteError();
+    reported = true;
+    watch.onError(err);
+    const last = watch.endWith?.(err);
+    if (last === undefined) {
+      failed = { err };
+      throw err;
+    }
+    // What the taps still had goes first; a partial event the stripper holds is dropped.
+    const head = rewrite && out !== undefined ? `${out}\n\n` : '';
+    return chunk(ENCODER.encode(head + (rewrite || stripper?.dropHeld() || boundary ? last : `\n\n${last}`)));
+  }
+
   /** The next bytes for the client from one upstream read; undefined when a rewriting read completed no event. */
   function afterRead(r: ReadableStreamReadResult<Uint8Array>): ReadableStreamReadResult<Uint8Array> | undefined {
     // A web stream's reader ends a pending read as done on cancel: that is the client's leave
@@ -182,7 +211,9 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     if (ended) return DONE;
     if (r.done) {
       ended = upstreamDone = true;
+      const boundary = atBoundary();
       const rest = splitter?.finish();
+      if (rest?.includes('data:')) lastData = rest;
       let out = rest ? tapped!.event(rest) : undefined;
       // An upstream that ends without [DONE]: what the taps hold still goes out.
       const held = tapped?.end();
@@ -193,6 +224,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       const errored = (tapped?.errored ?? false) || (tailText !== undefined && hasErrorEvent(tailText));
       // The events as the client got them (after any tap rewrote chunks); an unparseable event
       // makes the answer unassemblable, so nothing is stored from it.
+      if (!errored && watch.whole && !isWhole(tailText)) return cutShort(out, boundary);
       const events = tapped?.events ?? [];
       const completion = tapped && keep ? assembleChunks(events) : undefined;
       reported = true;
@@ -208,7 +240,10 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       return r;
     }
     let out = '';
-    for (const ev of splitter!.push(decoder!.decode(r.value))) out += `${tapped!.event(ev)}\n\n`;
+    for (const ev of splitter!.push(decoder!.decode(r.value))) {
+      if (ev.includes('data:')) lastData = ev;
+      out += `${tapped!.event(ev)}\n\n`;
+    }
     if (!rewrite) {
       // Only recorded, and too long to record (an event that never ends counts): read on as an
       // uncollected answer, whose tail still gives the usage.
@@ -216,6 +251,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       if (!tapped!.recording) {
         splitter!.finish();
         tail = new ByteTail();
+        tail.dropped = true;
         tail.push(r.value);
       }
       return r;
@@ -227,6 +263,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       const value = decoder!.encodeThenCut(out + released);
       rewrite = false;
       tail = new ByteTail();
+      tail.dropped = true;
       tail.push(value);
       watch.onRewriteStopped?.();
       return chunk(value);
@@ -256,11 +293,16 @@ const TAIL_BYTES = 4096;
 export class ByteTail {
   private chunks: Uint8Array[] = [];
   private bytes = 0;
+  /** Chunks were let go: the text may begin inside an event. */
+  dropped = false;
 
   push(chunk: Uint8Array): void {
     this.chunks.push(chunk);
     this.bytes += chunk.byteLength;
-    while (this.bytes - this.chunks[0]!.byteLength >= TAIL_BYTES) this.bytes -= this.chunks.shift()!.byteLength;
+    while (this.bytes - this.chunks[0]!.byteLength >= TAIL_BYTES) {
+      this.bytes -= this.chunks.shift()!.byteLength;
+      this.dropped = true;
+    }
   }
 
   text(): string {

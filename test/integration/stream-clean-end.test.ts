@@ -1,0 +1,102 @@
+// A chat stream whose upstream answer ends cleanly at the HTTP level (a close-delimited body whose
+// connection closes, or a chunked body ended) before the answer is: no [DONE], and the last chunk
+// finishes no choice. The `openai` SDK ends such a stream silently, so the client took the truncated
+// text for a whole answer. The gateway now ends it with its upstream_stream_cut error event (the SDK
+// raises it), counts and logs it as a cut stream; an answer whose last chunk has a finish_reason or
+// the usage, or that sends [DONE], is whole as before.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { startRawSseUpstream, type Ending, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+
+let up: RawUpstream;
+let gw: Gateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  up = await startRawSseUpstream();
+  gw = await startGateway({
+    classifiers: await realClassifiers(),
+    config: () =>
+      testConfig(
+        { model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
+        [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }],
+      ),
+  });
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+}, 120_000);
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+});
+
+const chunk = (o: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', ...o })}\n\n`;
+const ev = (content: string, finish: string | null = null) => chunk({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+const USAGE = chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+const PROMPT = 'Mail jane.doe@example.com please.';
+const WAYS = [
+  ['usage taken out', 'qwen3', {}],
+  ['passed through', 'qwen3', { stream_options: { include_usage: true } }],
+  ['PII restored', 'A', {}],
+] as const;
+
+async function read(model: string, extra: object): Promise<{ text: string; finish?: string; err?: unknown }> {
+  let text = '';
+  let finish: string | undefined;
+  try {
+    const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: PROMPT }], stream: true, ...extra });
+    for await (const c of stream) {
+      text += c.choices[0]?.delta?.content ?? '';
+      finish ??= c.choices[0]?.finish_reason ?? undefined;
+    }
+    return { text, finish };
+  } catch (err) {
+    return { text, finish, err };
+  }
+}
+const cuts = () => gw.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' }) ?? 0;
+const lastRequestLine = () => gw.logs.lines.filter((l) => l.msg === 'request').at(-1)!.obj;
+
+describe('an answer that ends cleanly with no [DONE] and no finish_reason', () => {
+  for (const ending of ['close-delimited', 'clean'] as Ending[]) {
+    for (const [way, model, extra] of WAYS) {
+      it(`${ending === 'clean' ? 'chunked body ended' : 'close-delimited body, connection closed'}, ${way}: the SDK raises the gateway's APIError after the text`, async () => {
+        up.script = () => ({ pieces: [ev('He'), ev('llo')], end: ending });
+        const before = cuts();
+        const r = await read(model, extra);
+        expect(r.text).toBe('Hello');
+        expect(r.err).toBeInstanceOf(OpenAI.APIError);
+        expect((r.err as Error).message).toContain('The upstream answer ended before it was complete.');
+        if (model === 'qwen3') expect(cuts()).toBe(before + 1);
+        expect(lastRequestLine()).toMatchObject({ status: 200, error_reason: 'stream_error' });
+      });
+    }
+  }
+
+  it('an empty 200 stream (no event at all) is a cut too', async () => {
+    up.script = () => ({ pieces: [] });
+    const r = await read('qwen3', {});
+    expect(r.err).toBeInstanceOf(OpenAI.APIError);
+  });
+});
+
+describe('answers that end cleanly and whole', () => {
+  for (const [name, pieces] of [
+    ['finish_reason, no [DONE]', [ev('He'), ev('llo', 'stop')]],
+    ['finish_reason, usage chunk, no [DONE]', [ev('He'), ev('llo', 'stop'), USAGE]],
+    ['[DONE] without its blank line', [ev('He'), ev('llo', 'stop'), 'data: [DONE]']],
+    ['[DONE], then a comment', [ev('He'), ev('llo', 'stop'), 'data: [DONE]\n\n', ': bye\n\n']],
+  ] as const) {
+    for (const [way, model, extra] of WAYS) {
+      it(`${name}, ${way}: no error, the whole text and its finish_reason`, async () => {
+        up.script = () => ({ pieces: [...pieces], end: 'close-delimited' });
+        const before = cuts();
+        const r = await read(model, extra);
+        expect(r.err).toBeUndefined();
+        expect(r).toMatchObject({ text: 'Hello', finish: 'stop' });
+        expect(cuts()).toBe(before);
+        expect(lastRequestLine()).not.toHaveProperty('error_reason');
+      });
+    }
+  }
+});
