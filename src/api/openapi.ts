@@ -3,49 +3,10 @@
 import type { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { NOT_IMPLEMENTED, servedEndpoints, type EndpointInfo } from './endpoints.ts';
+import { ANSWERS, REQUEST_BODIES, SCHEMAS } from './openapi-schemas.ts';
 
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-
-/** Both shapes at once: OpenAI's {message, type, code, param} and the reference API's {code, message,
- *  timestamp}. `code` is a string from semroute, and may be a number when an upstream (vLLM) set it. */
-const SCHEMAS = {
-  Error: {
-    type: 'object',
-    properties: {
-      error: {
-        type: 'object',
-        properties: {
-          message: { type: 'string' },
-          type: { type: 'string' },
-          code: { nullable: true, oneOf: [{ type: 'string' }, { type: 'integer' }] },
-          param: { type: 'string', nullable: true },
-          timestamp: { type: 'string', description: 'classification API errors only' },
-        },
-      },
-    },
-  },
-  ChatRequest: {
-    type: 'object',
-    required: ['model', 'messages'],
-    properties: {
-      model: { type: 'string', description: 'MoM, auto or vllm-sr/auto to be routed; any other name passes through' },
-      messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: { type: 'string' }, content: { nullable: true, oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] } } } },
-      stream: { type: 'boolean' },
-    },
-    additionalProperties: true,
-  },
-  TextRequest: {
-    type: 'object',
-    required: ['text'],
-    properties: { text: { type: 'string', minLength: 1 }, model: { type: 'string', description: 'semroute: the pack to use, e.g. intent' }, options: { type: 'object' } },
-  },
-  BatchRequest: {
-    type: 'object',
-    required: ['texts'],
-    properties: { texts: { type: 'array', items: { type: 'string' } }, task_type: { type: 'string', enum: ['intent', 'pii', 'security', 'all'] }, model: { type: 'string' }, options: { type: 'object' } },
-  },
-};
 
 const error = (description: string) => ({ description, content: json(ref('Error')) });
 const OK = { 200: { description: 'Successful response' } };
@@ -76,13 +37,9 @@ const RESPONSES: Record<string, Record<number, unknown>> = {
   'POST /api/v1/classify/security': CLASSIFY,
   'POST /api/v1/classify/combined': CLASSIFY,
   'POST /api/v1/classify/batch': { ...CLASSIFY, 400: error('INVALID_INPUT (more than api.batch_classification.max_batch_size texts) or INVALID_TASK_TYPE') },
-  'GET /ready': { ...OK, 503: { description: 'Not ready: the problems (a pack missing, draining)' } },
+  'GET /ready': { ...OK, 503: { description: 'Not ready: the problems (a pack missing, draining)', content: json(ref('Ready')) } },
   'GET /v1/models/{id}': { ...OK, 404: error('model_not_found: not in GET /v1/models') },
   ...Object.fromEntries(NOT_IMPLEMENTED.map((x) => [`${x.method} ${x.path}`, { 501: error('NOT_IMPLEMENTED') }])),
-};
-const BODIES: Record<string, string> = {
-  'POST /v1/chat/completions': 'ChatRequest',
-  'POST /api/v1/classify/batch': 'BatchRequest',
 };
 
 // What the gateway answers itself on a passed-through route; any other status is the upstream's.
@@ -98,8 +55,10 @@ export function openApiDocument(version: string, served: { own: readonly Endpoin
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { method, path, description } of served.own) {
     const entry = `${method} ${path}`;
-    const op: Record<string, unknown> = { summary: description, operationId: `${method}_${path}`, responses: RESPONSES[entry] ?? OK };
-    if (method === 'POST') op.requestBody = { required: true, content: json(ref(BODIES[entry] ?? 'TextRequest')) };
+    const responses: Record<number, unknown> = { ...(RESPONSES[entry] ?? OK) };
+    if (ANSWERS[entry]) responses[200] = { description: 'Successful response', content: json(ref(ANSWERS[entry])) };
+    const op: Record<string, unknown> = { summary: description, operationId: `${method}_${path}`, responses };
+    if (method === 'POST') op.requestBody = { required: true, content: json(REQUEST_BODIES[entry] ? ref(REQUEST_BODIES[entry]) : { type: 'object' }) };
     const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     if (params.length) op.parameters = params;
     (paths[path] ??= {})[method.toLowerCase()] = op;
