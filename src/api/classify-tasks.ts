@@ -62,7 +62,9 @@ export async function intentTask(deps: AppDeps, text: string, opts: Options, pac
   const cat = name === deps.config.packs.category ? indexCategories(deps.config).byLabel(r.label) : undefined;
   const recommended = confident ? (cat ? (bestModelScore(cat)?.model ?? deps.config.default_model) : `${r.label}-specialized-model`) : deps.config.default_model;
   const out: Record<string, unknown> = {
-    classification: { category: cat?.name ?? r.label, confidence: r.confidence, processing_time_ms: elapsedMs(deps, t0) },
+    // truncated: the pack read only the start of a text longer than its max_length (the reference's
+    // newer API reports the like as scan_incomplete for PII); absent when it read all of it.
+    classification: { category: cat?.name ?? r.label, confidence: r.confidence, processing_time_ms: elapsedMs(deps, t0), ...(r.truncated ? { truncated: true } : {}) },
     recommended_model: recommended,
     routing_decision: r.confidence >= (asked ?? API_CONFIDENCE_THRESHOLD) ? 'high_confidence_specialized' : 'low_confidence_general',
     pack: name,

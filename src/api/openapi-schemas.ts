@@ -27,7 +27,10 @@ const securityOptions = obj(
 const textRequest = (options: Schema, more: Record<string, Schema> = {}): Schema =>
   obj({ text: { type: 'string', minLength: 1 }, model: { type: 'string', nullable: true, description: 'semroute: the pack to use, e.g. intent; an auto name (MoM) is the default' }, options: { ...options, nullable: true }, ...more }, ['text'], true);
 
-const classification = obj({ category: str, confidence: prob, processing_time_ms: int }, ['category', 'confidence', 'processing_time_ms']);
+const classification = obj(
+  { category: str, confidence: prob, processing_time_ms: int, truncated: { type: 'boolean', description: 'true when the pack read only the start of the text (its max_length)' } },
+  ['category', 'confidence', 'processing_time_ms'],
+);
 const piiEntity = obj(
   { type: str, value: str, confidence: prob, start_position: int, end_position: int, masked_value: str },
   ['type', 'value', 'confidence', 'masked_value'],
@@ -114,7 +117,7 @@ export const SCHEMAS: Record<string, Schema> = {
   BatchResponse: obj(
     {
       // Every row starts with the reference's fields; pii, security and all rows carry their task's answer beside them.
-      results: { type: 'array', items: obj({ category: str, confidence: prob, processing_time_ms: int, probabilities: { type: 'object', additionalProperties: prob } }, ['category', 'confidence', 'processing_time_ms'], true) },
+      results: { type: 'array', items: obj({ category: str, confidence: prob, processing_time_ms: int, truncated: bool, probabilities: { type: 'object', additionalProperties: prob } }, ['category', 'confidence', 'processing_time_ms'], true) },
       total_count: int,
       processing_time_ms: int,
       statistics: obj({ category_distribution: { type: 'object', additionalProperties: int }, avg_confidence: prob, low_confidence_count: int }, ['category_distribution', 'avg_confidence', 'low_confidence_count']),

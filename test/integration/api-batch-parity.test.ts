@@ -36,3 +36,18 @@ describe('a bad entry among good ones', () => {
     }
   });
 });
+
+describe('a text longer than the pack reads', () => {
+  it('intent and intent batch rows say truncated: true; a short text has no such field', async () => {
+    // Before: a 540 KB text was classified on its start with nothing in the answer saying so.
+    const long = 'What is the integral of x with respect to x? '.repeat(12_000);
+    const one = await postJson(gw.url, '/api/v1/classify/intent', { text: long });
+    expect(one.status).toBe(200);
+    expect(one.json.classification.truncated).toBe(true);
+    const rows = (await batch({ texts: [long, 'What is 2+2?'] })).json.results;
+    expect(rows[0].truncated).toBe(true);
+    expect(rows[1]).not.toHaveProperty('truncated');
+    const short = await postJson(gw.url, '/api/v1/classify/intent', { text: 'What is 2+2?' });
+    expect(short.json.classification).not.toHaveProperty('truncated');
+  });
+});
