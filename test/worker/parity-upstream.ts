@@ -33,7 +33,15 @@ const COMPLETION = '{"id":"r","object":"chat.completion","created":1,"model":"qw
 // Connection: close, as the socket is closed after each: a client must not reuse it for the next request.
 const ok = (head: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n${head}\r\n\r\n${COMPLETION}`;
 /** Raw answers written on the socket (as gateway-http-peers.test.ts / upstream-exchange-shapes on Node): most break HTTP framing. */
+// A chat stream's event, and an SSE head (stream-ends.test.ts: streams that end before they are whole).
+const sseEvent = (content: string) => `data: {"id":"r","object":"chat.completion.chunk","created":1,"model":"qwen3","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
+const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n';
+const CUT_BODY = `${sseEvent('He')}${sseEvent('llo').slice(0, 30)}`;
 export const RAW: Record<string, string> = {
+  // Ends cleanly at the HTTP level (the close ends a body with no length) after two chunks: no [DONE], no finish_reason.
+  'raw-sse-close-delimited': `${SSE_HEAD}\r\n${sseEvent('He')}${sseEvent('llo')}`,
+  // Chunked, closed in the middle of an event with no last chunk.
+  'raw-sse-cut-mid-event': `${SSE_HEAD}Transfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(CUT_BODY).toString(16)}\r\n${CUT_BODY}\r\n`,
   'raw-two-lengths': ok(`Content-Length: ${COMPLETION.length}\r\nContent-Length: 3`),
   'raw-length-and-chunked': ok('Content-Length: 5\r\nTransfer-Encoding: chunked'),
   'raw-bad-status': `HTTP/1.1 abc\r\nContent-Length: ${COMPLETION.length}\r\n\r\n${COMPLETION}`,

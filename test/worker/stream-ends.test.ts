@@ -1,0 +1,24 @@
+// Streams that end before they are whole, on the Worker as on Node (shared code: src/upstream/sse.ts,
+// stream-whole.ts): a close-delimited SSE body closed after two chunks (no [DONE], no finish_reason),
+// and a chunked one closed in the middle of an event. Both runtimes give the client its whole events
+// and then the upstream_stream_cut error event on its own (the openai SDK raises it), whether the
+// gateway takes the usage out (the default) or passes the stream through (include_usage).
+import { describe, expect, it } from 'vitest';
+import { chatReq, compare } from './parity-client.ts';
+
+describe('Node vs Worker: an upstream stream that ends before it is whole', () => {
+  for (const model of ['raw-sse-close-delimited', 'raw-sse-cut-mid-event']) {
+    for (const extra of [{}, { stream_options: { include_usage: true } }]) {
+      it(`${model}${'stream_options' in extra ? ', usage asked' : ''}: same answer; the whole events, then the error event alone`, async () => {
+        const { node, worker, diff } = await compare(chatReq({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, ...extra }));
+        expect(diff).toEqual([]);
+        for (const seen of [node, worker]) {
+          expect(seen.status).toBe(200);
+          const events = seen.body as Array<Record<string, any>>;
+          expect(events.map((e) => (typeof e === 'string' ? e : 'json'))).toEqual(['json', ...(model === 'raw-sse-close-delimited' ? ['json'] : []), 'json']);
+          expect(events.at(-1)!.error.code).toBe('upstream_stream_cut');
+        }
+      });
+    }
+  }
+});
