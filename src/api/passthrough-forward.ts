@@ -64,9 +64,12 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
     onDone({ status, error: reason });
     return json(status, errorBody(message, type, code), idHeader);
   };
-  // A model of model_config gets its preferred_endpoints; any other name, or none, the default pool.
+  // A model of model_config gets its preferred_endpoints, else the endpoints that serve it; no name, all.
   const candidates = pool.candidates(req.model ?? '');
-  if (candidates.length === 0) return fail(502, 'upstream_unavailable', 'No upstream endpoint is configured for this model.', 'upstream_error', 'no_endpoint');
+  if (candidates.length === 0) {
+    const u = pool.unserved(req.model ?? '', false);
+    return fail(u.status, u.reason, u.message, u.type, u.code);
+  }
 
   const headers = upstreamHeaders(req);
   const idle = idleWatch(config.upstream.idle_timeout_ms, req.signal);

@@ -20,6 +20,7 @@ export function crossCheck(c: Config): { errors: string[]; warnings: string[] } 
       errors.push(`model_config.${model}.reasoning_family: "${mc.reasoning_family}" is not in reasoning_families`);
     }
   }
+  warnings.push(...unservedModels(c));
   const names = new Set<string>();
   c.categories.forEach((cat, i) => {
     const key = cat.name.toLowerCase();
@@ -37,4 +38,25 @@ export function crossCheck(c: Config): { errors: string[]; warnings: string[] } 
     if (c.model_config[auto]) warnings.push(`routing.auto_model_names: "${auto}" is also a configured model; requests for it are routed`);
   }
   return { errors, warnings };
+}
+
+/**
+ * With vllm_endpoints[].models lists, a model routing can choose that no endpoint serves would answer
+ * every such request 502; and a preferred endpoint whose list leaves the model out is skipped.
+ */
+function unservedModels(c: Config): string[] {
+  if (!c.vllm_endpoints.some((e) => e.models)) return [];
+  const out: string[] = [];
+  const serves = (model: string) => c.vllm_endpoints.filter((e) => !e.models || e.models.includes(model)).map((e) => e.name);
+  const routed = new Set([c.default_model, ...c.categories.flatMap((cat) => cat.model_scores.map((s) => s.model))]);
+  for (const model of routed) {
+    const own = Object.hasOwn(c.model_config, model) ? c.model_config[model]?.preferred_endpoints : undefined;
+    if (!own?.length && serves(model).length === 0) out.push(`model "${model}" is chosen by routing, but no vllm_endpoints entry serves it (no models list names it): its requests answer 502`);
+  }
+  for (const [model, mc] of Object.entries(c.model_config)) {
+    const names = serves(model);
+    const off = (mc.preferred_endpoints ?? []).filter((n) => !names.includes(n));
+    if (off.length) out.push(`model_config.${model}.preferred_endpoints: ${off.map((n) => `"${n}"`).join(', ')} do not list "${model}" in their models`);
+  }
+  return out;
 }

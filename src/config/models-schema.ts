@@ -23,6 +23,8 @@ export const endpointSchema = z
     weight: z.number().nonnegative().default(1),
     /** semroute: "https" for a TLS upstream (e.g. a Worker in front of a public Production Stack). */
     scheme: z.enum(['http', 'https']).default('http'),
+    /** The reference's v0.1 key: the models this endpoint serves (unset: any model). */
+    models: z.array(z.string().min(1)).optional(),
   })
   .passthrough();
 

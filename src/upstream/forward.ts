@@ -55,7 +55,10 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     // The request id only: decision headers go on a 2xx answer (as on an upstream's own error answer below).
     return json(status, errorBody(message, type, code), { 'x-request-id': ctx.requestId });
   };
-  if (candidates.length === 0) return fail(502, 'upstream_unavailable', 'No upstream endpoint is configured for this model.', 'upstream_error', 'no_endpoint');
+  if (candidates.length === 0) {
+    const u = pool.unserved(input.model, ctx.decision?.routed === true);
+    return fail(u.status, u.reason, u.message, u.type, u.code);
+  }
 
   // One signal for the upstream request: the client's cancel, or upstream.idle_timeout_ms once the body stalls.
   const idle = idleWatch(deps.config.upstream.idle_timeout_ms, ctx.signal);

@@ -1,5 +1,6 @@
-// Endpoint pool: model -> the endpoints it may use (model_config.<m>.preferred_endpoints, else all
-// vllm_endpoints), spread by weight with smooth weighted round-robin (deterministic, so tests can
+// Endpoint pool: model -> the endpoints it may use (model_config.<m>.preferred_endpoints, else the
+// vllm_endpoints that serve it: those whose `models` list names it, as the reference's v0.1 configs
+// say, and those with no list, which serve any model), spread by weight with smooth weighted round-robin (deterministic, so tests can
 // count), with passive health: an endpoint that refused a connection is tried last for `down_ms`.
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../observability/types.ts';
@@ -10,6 +11,8 @@ export interface PoolEndpoint {
   /** host:port, for the ext_proc `x-gateway-destination-endpoint` header. */
   hostPort: string;
   weight: number;
+  /** vllm_endpoints[].models: the models it serves; undefined: any. */
+  models?: ReadonlySet<string>;
 }
 
 interface Group {
@@ -17,8 +20,10 @@ interface Group {
   current: number[];
 }
 
-/** The rotation of models without preferred_endpoints (a Symbol: no model name can be it). */
+/** The rotation of models without preferred_endpoints that no `models` list names (a Symbol: no model name can be it). */
 const DEFAULT_GROUP = Symbol('default');
+/** A request with no model (a passed-through GET /version): every endpoint. */
+const ANY_GROUP = Symbol('any');
 
 export class EndpointPool {
   private readonly all: PoolEndpoint[];
@@ -33,19 +38,33 @@ export class EndpointPool {
   ) {
     this.all = config.vllm_endpoints.map((e) => {
       const host = e.address.includes(':') ? `[${e.address}]` : e.address;
-      return { name: e.name, baseUrl: `${e.scheme}://${host}:${e.port}`, hostPort: `${host}:${e.port}`, weight: e.weight };
+      const models = e.models ? new Set(e.models) : undefined;
+      return { name: e.name, baseUrl: `${e.scheme}://${host}:${e.port}`, hostPort: `${host}:${e.port}`, weight: e.weight, models };
     });
   }
 
+  /** The endpoints whose `models` list names `model`, and those with no list. */
+  private serving(model: string): PoolEndpoint[] {
+    return this.all.filter((e) => !e.models || e.models.has(model));
+  }
+
   private group(model: string): Group {
-    // Only models with their own preferred_endpoints get their own rotation; every other name (client
-    // text: a made-up model, a passed-through route's) shares the default one, so the map stays as
-    // small as the config and the spread by weight holds across them.
+    // Only models with their own preferred_endpoints, or named in a `models` list, get their own
+    // rotation; every other name (client text: a made-up model, a passed-through route's) shares the
+    // default one, so the map stays as small as the config and the spread by weight holds across them.
     const own = Object.hasOwn(this.config.model_config, model) ? this.config.model_config[model]?.preferred_endpoints : undefined;
-    const key = own?.length ? model : DEFAULT_GROUP;
+    const listed = model !== '' && this.all.some((e) => e.models?.has(model));
+    const key = own?.length || listed ? model : model === '' ? ANY_GROUP : DEFAULT_GROUP;
     let g = this.groups.get(key);
     if (!g) {
-      const endpoints = own?.length ? this.all.filter((e) => own.includes(e.name)) : this.all;
+      const serving = key === ANY_GROUP ? this.all : this.serving(model);
+      let endpoints = serving;
+      if (own?.length) {
+        // preferred_endpoints narrows the endpoints that serve the model; when none of them does (a
+        // config the start-up check warns about), the named ones, as the classic reference sends there.
+        const preferred = serving.filter((e) => own.includes(e.name));
+        endpoints = preferred.length ? preferred : this.all.filter((e) => own.includes(e.name));
+      }
       g = { endpoints, current: endpoints.map(() => 0) };
       this.groups.set(key, g);
     }
@@ -88,6 +107,21 @@ export class EndpointPool {
   markUp(e: PoolEndpoint): boolean {
     if (this.downUntil.size) this.downUntil.delete(e.name);
     return this.failing.size > 0 && this.failing.delete(e.name);
+  }
+
+  /**
+   * The answer when `model` has no endpoint: none configured (502), or a `models` list config where
+   * none serves it: 404 model_not_found for a name the client chose (as vLLM and OpenAI answer an
+   * unknown model), 502 for one routing chose (the config's fault, named at start-up).
+   */
+  unserved(model: string, routed: boolean): { status: number; reason: string; message: string; type: string; code: string } {
+    if (this.all.length === 0 || model === '') {
+      return { status: 502, reason: 'upstream_unavailable', message: 'No upstream endpoint is configured for this model.', type: 'upstream_error', code: 'no_endpoint' };
+    }
+    if (routed) {
+      return { status: 502, reason: 'upstream_unavailable', message: `No vllm_endpoints entry serves the routed model \`${model}\` (their models lists do not name it).`, type: 'upstream_error', code: 'no_endpoint' };
+    }
+    return { status: 404, reason: 'model_not_found', message: `The model \`${model}\` does not exist: no vllm_endpoints entry serves it.`, type: 'invalid_request_error', code: 'model_not_found' };
   }
 
   size(): number {
