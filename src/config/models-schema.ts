@@ -9,8 +9,21 @@ export const endpointSchema = z
     address: z
       .string()
       .min(1)
-      .refine((a) => !/[/\s]/.test(a) && !a.includes('://'), 'address is a host name or IP, without scheme or path')
       .superRefine((a, ctx) => {
+        // "http://router:8000/prefix": say what to write instead. The path is not kept: the gateway
+        // sends /v1/... at the endpoint's root (a router behind a path prefix is not supported).
+        const url = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:]*)(?::(\d*))?(\/[^?#]*)?/i.exec(a);
+        if (url) {
+          const [, scheme, host, port, path] = url;
+          const keys = [`address: ${host || '<host>'}`, ...(port ? [`port: ${port}`] : []), ...(/^https?$/i.test(scheme!) ? [`scheme: ${scheme!.toLowerCase()}`] : [])];
+          const prefix = path && path !== '/' ? `; a path prefix (${path}) is not supported: the endpoint must serve /v1/... at its root` : '';
+          ctx.addIssue({ code: 'custom', message: `address is a host name or IP, without scheme, port or path: write ${keys.join(', ')}${prefix}` });
+          return;
+        }
+        if (/[/\s]/.test(a)) {
+          ctx.addIssue({ code: 'custom', message: 'address is a host name or IP, without scheme or path (a path prefix is not supported: the endpoint must serve /v1/... at its root)' });
+          return;
+        }
         // "host:8000" or "[::1]:8000": the port would be read as part of the host, and every request fail.
         // (An IPv6 address has at least two colons, so one colon outside brackets is always a port.)
         const m = /^(?:\[[^\]]*\]|[^:\[\]]+):([^:]*)$/.exec(a);
