@@ -162,7 +162,9 @@ export async function combinedTask(deps: AppDeps, text: string, tasks: string[],
   const block = security?.is_jailbreak || pii?.has_pii;
   const conf = (intent?.classification as { confidence?: number } | undefined)?.confidence;
   return {
-    ...(intent ? { intent } : {}),
+    // The reference documents the combined intent flat ({category, confidence, probabilities}); the
+    // intent answer's own fields stay beside them.
+    ...(intent ? { intent: { category: (intent.classification as { category: string }).category, confidence: conf, ...intent } as Record<string, unknown> } : {}),
     ...(pii ? { pii } : {}),
     ...(security ? { security } : {}),
     overall_recommendation: {

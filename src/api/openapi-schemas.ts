@@ -36,6 +36,15 @@ const piiEntity = obj(
   ['type', 'value', 'confidence', 'masked_value'],
 );
 
+const intentAnswer: Record<string, Schema> = {
+  classification,
+  recommended_model: str,
+  routing_decision: { type: 'string', enum: ['high_confidence_specialized', 'low_confidence_general'] },
+  pack: str,
+  probabilities: { type: 'object', additionalProperties: prob },
+  explanation: str,
+};
+
 export const SCHEMAS: Record<string, Schema> = {
   /** Both shapes at once: OpenAI's {message, type, code, param} and the reference API's {code, message,
    *  timestamp}. `code` is a string from semroute, and may be a number when an upstream (vLLM) set it. */
@@ -84,17 +93,9 @@ export const SCHEMAS: Record<string, Schema> = {
   ),
   Model: obj({ id: str, object: { type: 'string', enum: ['model'] }, created: int, owned_by: str }, ['id', 'object', 'created', 'owned_by']),
   ModelList: obj({ object: { type: 'string', enum: ['list'] }, data: { type: 'array', items: ref('Model') } }, ['object', 'data']),
-  IntentResponse: obj(
-    {
-      classification,
-      recommended_model: str,
-      routing_decision: { type: 'string', enum: ['high_confidence_specialized', 'low_confidence_general'] },
-      pack: str,
-      probabilities: { type: 'object', additionalProperties: prob },
-      explanation: str,
-    },
-    ['classification', 'recommended_model', 'routing_decision'],
-  ),
+  IntentResponse: obj(intentAnswer, ['classification', 'recommended_model', 'routing_decision']),
+  /** The combined answer's intent: the reference documents it flat ({category, confidence, probabilities}). */
+  CombinedIntent: obj({ category: str, confidence: prob, ...intentAnswer }, ['category', 'confidence', 'classification', 'recommended_model', 'routing_decision']),
   PiiResponse: obj(
     { has_pii: bool, entities: { type: 'array', items: piiEntity }, masked_text: str, security_recommendation: { type: 'string', enum: ['block', 'allow'] }, processing_time_ms: int },
     ['has_pii', 'entities', 'security_recommendation', 'processing_time_ms'],
@@ -105,7 +106,7 @@ export const SCHEMAS: Record<string, Schema> = {
   ),
   CombinedResponse: obj(
     {
-      intent: ref('IntentResponse'),
+      intent: ref('CombinedIntent'),
       pii: ref('PiiResponse'),
       security: ref('SecurityResponse'),
       overall_recommendation: obj({ action: { type: 'string', enum: ['allow', 'review', 'block'] }, target_model: { type: 'string', nullable: true }, confidence: prob }, ['action', 'target_model', 'confidence']),

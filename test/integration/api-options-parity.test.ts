@@ -98,6 +98,8 @@ describe('combined: options nested per task, as the reference documents them', (
     });
     expect(status).toBe(200);
     expect(Object.keys(json.intent.probabilities).length).toBeGreaterThan(1);
+    // Documented flat: intent.category / intent.confidence (the intent answer's fields beside them).
+    expect(json.intent).toMatchObject({ category: json.intent.classification.category, confidence: json.intent.classification.confidence });
     expect(json.pii.entities.map((e: { type: string }) => e.type)).toEqual(['EMAIL_ADDRESS']);
     expect(json.pii.masked_text).toContain('<EMAIL_ADDRESS_1>');
     expect(json.security.reasoning).toEqual(expect.any(String));
