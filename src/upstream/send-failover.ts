@@ -63,6 +63,7 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
           return r;
         } catch (err) {
           if (!(err instanceof UpstreamConnectError) || req.signal?.aborted) throw err;
+          deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: ep.name, reason: 'connect' });
           // Warned when an outage starts; while it lasts each request's own line (502 or the
           // endpoint that answered) and llm_upstream_retries_total tell the rest.
           const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
@@ -79,6 +80,7 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
       // The endpoint failed (tried last for down_ms, said once per outage), but this request stays
       // where it went: the upstream read it and may be generating.
       const ep = req.candidates.find((e) => e.name === tried);
+      deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: tried ?? 'unknown', reason: 'closed' });
       const log = ep && pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
       log.call(deps.logger, { request_id: req.requestId, endpoint: tried, err: err.message }, 'upstream closed the connection before answering; request not sent again');
       return { error: { status: 502, reason: 'upstream_error', message: 'The upstream closed the connection before answering. The request was not sent again, as the upstream may have started on it.', type: 'upstream_error', code: 'upstream_connection_closed' } };

@@ -145,6 +145,8 @@ describe('preferred_endpoints with weights, an endpoint down and back', () => {
       expect(gw.metrics.render()).toMatch(/^llm_upstream_retries_total\{model="m-w"\} 1$/m);
       const warned = gw.logs.lines.filter((l) => l.level === 'warn' && l.obj.endpoint === 'B');
       expect(warned).toHaveLength(1);
+      // Per endpoint on /metrics: the one refused attempt on B.
+      expect(gw.metrics.render()).toMatch(/^llm_upstream_endpoint_errors_total\{endpoint="B",reason="connect"\} 1$/m);
 
       b = await upstream('B', b.port);
       await new Promise((r) => setTimeout(r, 350));

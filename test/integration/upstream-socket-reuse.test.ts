@@ -91,6 +91,7 @@ describe('a kept-alive socket the upstream closed as it was reused', () => {
     // Not an outage: no warning, the endpoint not marked down, no retry on another endpoint counted.
     expect(warnings(gw)).toEqual([]);
     expect(retries(gw)).toBeUndefined();
+    expect(gw.metrics.render()).not.toMatch(/^llm_upstream_endpoint_errors_total\{/m);
     expect(gw.logs.lines.filter((l) => l.msg === 'request').map((l) => l.obj.status)).toEqual([200, 200, 200, 200]);
   });
 });
@@ -167,6 +168,7 @@ describe('a fresh connection the upstream read the request on, then dropped', ()
         const said = warnings(gw);
         expect(said).toHaveLength(1);
         expect(said[0].obj).toMatchObject({ endpoint: 'production-stack' });
+        expect(gw.metrics.render()).toMatch(/^llm_upstream_endpoint_errors_total\{endpoint="production-stack",reason="closed"\} 1$/m);
       } finally {
         await gw.close();
       }
