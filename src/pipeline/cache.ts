@@ -15,6 +15,7 @@ import type { CacheKeyScope } from '../cache/types.ts';
 import { conflicts, questionSignature, type QuestionSignature } from '../cache/word-order.ts';
 import { cachePiiVerdict } from '../cache/pii-check.ts';
 import { collectTextSlots } from '../guard/redaction.ts';
+import { errorName } from './done-taps.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
@@ -35,7 +36,8 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     vector = await embedder.embed(ctx.texts.latestUser);
     deps.metrics.observe('llm_cache_operation_duration_seconds', { backend: 'embedding', operation: 'embed' }, (deps.clock.now() - t0) / 1000);
   } catch (err) {
-    deps.logger.warn({ request_id: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache embedding failed; continuing uncached');
+    // Names only: an embedder's or backend's message may quote the question.
+    deps.logger.warn({ request_id: ctx.requestId, err: errorName(err) }, 'cache embedding failed; continuing uncached');
     return undefined;
   }
   ctx.cache = { key: plan.key, vector, hit: false, store: plan.store };
@@ -58,7 +60,7 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
         return cacheHitResponse(hit, { stream: ctx.stream, includeUsage: includeUsage(ctx.body) });
       }
     } catch (err) {
-      deps.logger.warn({ request_id: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'cache lookup failed; continuing uncached');
+      deps.logger.warn({ request_id: ctx.requestId, err: errorName(err) }, 'cache lookup failed; continuing uncached');
     }
     deps.metrics.inc('llm_cache_misses_total');
   }

@@ -8,6 +8,7 @@ import { classificationText } from './texts.ts';
 import { clientReasoning, requestedReasoning } from './rewrite.ts';
 import { entropyReasoning, type EntropyDecision } from './entropy.ts';
 import { effortLabel } from '../observability/labels.ts';
+import { errorName } from './done-taps.ts';
 
 const indexes = new WeakMap<object, CategoryIndex>();
 const reasoningMaps = new WeakMap<object, ReadonlyMap<string, boolean>>();
@@ -76,7 +77,8 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
   } catch (err) {
     // Fail open like the reference: a broken classifier must not take the gateway down.
     deps.metrics.inc('llm_request_errors_total', { model: config.default_model, reason: 'classification_failed' });
-    deps.logger.warn({ request_id: ctx.requestId, err: err instanceof Error ? err.message : 'error' }, 'category classification failed');
+    // The error's name only: a featurizer's message may quote the text (as in guard.ts and pii.ts).
+    deps.logger.warn({ request_id: ctx.requestId, err: errorName(err) }, 'category classification failed');
     return fallback(deps, 'no_category_default', clientReasoning(ctx.body, config, config.default_model));
   } finally {
     deps.metrics.observe('llm_classifier_latency_seconds', { classifier: 'category' }, (deps.clock.now() - t0) / 1000);
