@@ -242,7 +242,8 @@ export class RedisBackend implements CacheBackend {
       if (e) this.listener.onAdd(e);
       else if (m.op === 'del' && Array.isArray(m.ids)) this.listener.onRemove(m.ids);
     } catch (err) {
-      this.opts.logger.debug({ backend: 'redis', err: err instanceof Error ? err.message : 'error' }, 'ignored malformed cache event');
+      // The name only: a parser's message quotes the event, which holds a cached question and answer.
+      this.opts.logger.debug({ backend: 'redis', err: err instanceof Error ? err.name : 'error' }, 'ignored malformed cache event');
     }
   }
 
