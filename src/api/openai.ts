@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { buildContext, parseJsonBody, validateChatBody } from '../pipeline/request.ts';
 import { runRequestPipeline } from '../pipeline/run.ts';
-import { GatewayError } from '../pipeline/errors.ts';
+import { errorBody, GatewayError } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { activeTraceId, recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
 import { logRequest } from '../observability/request-log.ts';
@@ -45,16 +45,21 @@ export function modelList(deps: AppDeps, createdSec: number) {
   };
 }
 
+/** GET /v1/models/{id}: the list's entry, else OpenAI's 404 model_not_found (both doors answer it). */
+export function modelRetrieve(deps: AppDeps, createdSec: number, id: string): { status: number; body: string } {
+  const model = modelList(deps, createdSec).data.find((m) => m.id === id);
+  if (model) return { status: 200, body: JSON.stringify(model) };
+  return { status: 404, body: errorBody(`The model '${id}' does not exist.`, 'invalid_request_error', 'model_not_found', 'model') };
+}
+
 export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): void {
   const started = Math.floor(deps.clock.wallMs() / 1000);
   app.get('/v1/models', (c) => c.json(modelList(deps, started)));
   // OpenAI's retrieve (the SDKs' models.retrieve): one entry of the list. The id may hold a slash
   // ("vllm-sr/auto"), sent as is or as %2F (the SDK encodes it); the param is decoded either way.
   app.get('/v1/models/:id{.+}', (c) => {
-    const id = c.req.param('id');
-    const model = modelList(deps, started).data.find((m) => m.id === id);
-    if (model) return c.json(model);
-    return errorResponse(404, `The model '${id}' does not exist.`, 'invalid_request_error', 'model_not_found', 'model');
+    const r = modelRetrieve(deps, started, c.req.param('id'));
+    return new Response(r.body, { status: r.status, headers: { 'content-type': 'application/json' } });
   });
 
   app.post('/v1/chat/completions', async (c) => {

@@ -8,7 +8,7 @@ import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import { answerBodyComesBack, bodyMayCome, looksLikeSse, StreamUsage } from './stream-usage.ts';
 import { HeldBody } from './held-body.ts';
-import { CHAT_PATH, enginePath, routeOf, type Route } from './routes.ts';
+import { CHAT_PATH, enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
 import {
   continueRequestBody,
   continueRequestHeaders,
@@ -87,7 +87,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     }
     if (route === 'models') {
       count('models');
-      return immediateResponse(await pipeline.models());
+      return immediateResponse(await pipeline.models(modelIdOf(requestHeaders[':path'] ?? '')));
     }
     // A client's copy of what only semroute sets (the decision, the ORIGINAL_DST endpoint) never goes
     // upstream, whatever the path, as on the gateway (upstream/headers.ts GATEWAY_OWNED).

@@ -112,7 +112,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         traceHeaders: upstream?.headers,
       };
     },
-    models: () => modelsResponse(deps, startedSec),
+    models: (id) => modelsResponse(deps, startedSec, id),
     // The passed-through generation routes, read as the HTTP gateway reads them (generation-guard.ts):
     // always, not only when a guard is on, since an auto model name there is refused as on the gateway.
     generationRoute: (path) => (GUARDED_ROUTES.has(path) ? path : undefined),

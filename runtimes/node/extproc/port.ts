@@ -65,6 +65,6 @@ export interface ExtProcPipeline {
   generationRoute?(path: string): string | undefined;
   /** The guards of that route on its buffered body; the body itself goes on unchanged. */
   generation?(input: ChatInput & { route: string }): Promise<GenerationOutcome>;
-  /** The `GET /v1/models` answer (auto names, then configured models). */
-  models(): ImmediateResponse | Promise<ImmediateResponse>;
+  /** The `GET /v1/models` answer (auto names, then configured models); with `id`, `GET /v1/models/{id}`'s. */
+  models(id?: string): ImmediateResponse | Promise<ImmediateResponse>;
 }

@@ -9,8 +9,14 @@ const MODELS_PATH = '/v1/models';
 export function routeOf(method: string, path: string): Route {
   const p = enginePath(path);
   if (method === 'POST' && p === CHAT_PATH) return 'chat';
-  if (method === 'GET' && p === MODELS_PATH) return 'models';
+  if (method === 'GET' && (p === MODELS_PATH || p.startsWith(`${MODELS_PATH}/`))) return 'models';
   return 'other';
+}
+
+/** The id of a `GET /v1/models/{id}` path (decoded, so `vllm-sr%2Fauto` is `vllm-sr/auto`); undefined for the list. */
+export function modelIdOf(path: string): string | undefined {
+  const p = enginePath(path);
+  return p.startsWith(`${MODELS_PATH}/`) ? p.slice(MODELS_PATH.length + 1) : undefined;
 }
 
 /**

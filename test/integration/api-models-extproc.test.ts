@@ -1,0 +1,55 @@
+// GET /v1/models/{id} behind Envoy: ext_proc answers it as the HTTP gateway does (the entry, or 404
+// model_not_found), rather than letting it through to the engine, which knows no auto name. Real gRPC
+// (Envoy played by a grpc-js client) and real sockets to the gateway, both doors over the same deps.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import type { Served } from '../../runtimes/node/serve.ts';
+import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
+import { captureLogger, EMPTY_CLASSIFIERS, testConfig } from './gateway-harness.ts';
+import { type EnvoyClient, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
+
+let gateway: Served;
+let envoy: EnvoyClient;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  // Port 9: nothing listens, so an answer can only be the door's own.
+  const config = testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }]);
+  const doors = await startBothDoors(config, { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
+  ({ gateway, envoy } = doors);
+  close = doors.close;
+});
+afterAll(() => close?.());
+
+async function viaEnvoy(path: string) {
+  const s = envoy.open();
+  const a = await s.send(requestHeaders({ ':method': 'GET', ':path': path, ':authority': 'gw' }, true));
+  s.end();
+  return a;
+}
+
+describe('GET /v1/models/{id} through ext_proc', () => {
+  it.each([
+    ['an auto name', '/v1/models/MoM', 200],
+    ['an id with an escaped slash', '/v1/models/vllm-sr%2Fauto', 200],
+    ['an id with a bare slash', '/v1/models/vllm-sr/auto', 200],
+    ['a configured model', '/v1/models/qwen3', 200],
+    ['an unknown model', '/v1/models/no-such-model', 404],
+  ])('%s: an immediate response equal to the gateway\'s answer', async (_name, path, status) => {
+    // Before: route 'other', passed through to the engine (which answers 404 for MoM).
+    const http = await fetch(`${gateway.url}${path}`);
+    expect(http.status).toBe(status);
+    const httpBody = (await http.text()).replace(/"created":\d+/, '"created":0');
+    const a = await viaEnvoy(path);
+    expect(a.response).toBe('immediate_response');
+    const ir = a.immediate_response;
+    expect(ir.status.code).toBe(status === 200 ? 'OK' : 'NotFound');
+    expect(setHeaders(ir.headers)['content-type']).toBe('application/json');
+    expect(Buffer.from(ir.body).toString().replace(/"created":\d+/, '"created":0')).toBe(httpBody);
+  });
+
+  it('the list itself and a path that only starts like it are unchanged', async () => {
+    expect((await viaEnvoy('/v1/models?limit=5')).immediate_response.body).toBeDefined();
+    expect((await viaEnvoy('/v1/modelsX')).response).not.toBe('immediate_response');
+  });
+});
