@@ -1,7 +1,8 @@
 // Serves a fetch-style app (the Hono gateway, the mock) on node:http through @hono/node-server.
 import { createAdaptorServer } from '@hono/node-server';
-import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { listen, type DrainResult } from './listen.ts';
+import { guardHeads, KEEP_HEADER_FIELDS } from './http-head-guard.ts';
 
 export interface Served {
   port: number;
@@ -152,7 +153,10 @@ export async function serveFetch(
   // Node checks both timeouts every connectionsCheckingInterval (30 s by default): a request that runs
   // over is cut up to that much later. Shorter for a short timeout (tests).
   const serverOptions = { ServerResponse: ServedResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)) };
-  const server = createAdaptorServer({ fetch, hostname: host, serverOptions }) as Server;
+  // Heads with too many fields or two Hosts are answered before the app (http-head-guard.ts).
+  const guarded = ((options: ServerOptions, listener: RequestListener) => createServer(options, guardHeads(listener))) as typeof createServer;
+  const server = createAdaptorServer({ fetch, hostname: host, serverOptions, createServer: guarded }) as Server;
+  server.maxHeadersCount = KEEP_HEADER_FIELDS;
   server.requestTimeout = requestTimeout;
   server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
   server.keepAliveTimeout = 65_000;

@@ -1,0 +1,49 @@
+// Request heads node:http parses but would pass on wrong: refused before the app sees them.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+
+/**
+ * Header fields a request head may have. node:http keeps the first maxHeadersCount of them and drops
+ * the rest without a word (its default keeps 1000 fields), so a Content-Type, Content-Encoding,
+ * session header or Authorization after them never reached the gateway: the body was read as JSON
+ * whatever it was, the upstream got the request without them. The server keeps one more than this,
+ * so a head over it is seen and refused with 431, as Envoy (the reference's front) does past its
+ * header count. The bytes of a head are capped apart from this (16 KiB, Node's --max-http-header-size).
+ */
+export const MAX_HEADER_FIELDS = 1000;
+
+/** What the server's maxHeadersCount must be for headRefusal to see a head over the limit. */
+export const KEEP_HEADER_FIELDS = MAX_HEADER_FIELDS + 1;
+
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
+function headRefusal(req: IncomingMessage): Refusal | undefined {
+  const raw = req.rawHeaders;
+  if (raw.length > MAX_HEADER_FIELDS * 2) {
+    return { status: 431, code: 'request_header_fields_too_large', message: `The request has more than ${MAX_HEADER_FIELDS} header fields.` };
+  }
+  // RFC 9112 3.2: a request with more than one Host field must get 400 (Node keeps the first).
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host' && ++hosts > 1) {
+      return { status: 400, code: 'invalid_host', message: 'The request has more than one Host header field.' };
+    }
+  }
+  return undefined;
+}
+
+/** The listener, with heads headRefusal refuses answered here (OpenAI error shape, connection closed). */
+export function guardHeads(listener: RequestListener): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = headRefusal(req);
+    if (!refusal) return listener(req, res);
+    const body = JSON.stringify({ error: { message: refusal.message, type: 'invalid_request_error', param: null, code: refusal.code } });
+    // The body (if any) is not read: the connection cannot carry another request after it.
+    res.shouldKeepAlive = false;
+    res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  };
+}
