@@ -111,6 +111,7 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
   const bySpan = new Map<string, string>();
   for (const x of placeholders) if (!bySpan.has(`${x.start}:${x.end}`)) bySpan.set(`${x.start}:${x.end}`, x.placeholder);
   const withPositions = o.return_positions !== false;
+  const at = codePointIndex(text);
   return {
     has_pii: entities.length > 0,
     entities: entities.map((e) => {
@@ -119,7 +120,7 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
         type: e.type,
         value: text.slice(e.start, e.end),
         confidence: e.confidence,
-        ...(withPositions ? { start_position: e.start, end_position: e.end } : {}),
+        ...(withPositions ? { start_position: at(e.start), end_position: at(e.end) } : {}),
         masked_value: placeholder ?? `<${e.type}>`,
       };
     }),
@@ -127,6 +128,26 @@ export async function piiTask(deps: AppDeps, text: string, opts: Options, pack?:
     security_recommendation: entities.length > 0 ? 'block' : 'allow',
     processing_time_ms: elapsedMs(deps, t0),
   };
+}
+
+/**
+ * UTF-16 offset -> Unicode code point offset. The reference reports PII positions in code points (runes:
+ * its offsets test slices []rune(text)), which is also what a Python client's str indices are; JS string
+ * offsets differ after every astral character (an emoji is two UTF-16 units), so "Mail 😀 a@b.com"
+ * reported the address one place late for such clients. Identity (no table) when the text has no pair.
+ */
+function codePointIndex(text: string): (i: number) => number {
+  if (!/[\uD800-\uDBFF][\uDC00-\uDFFF]/.test(text)) return (i) => i;
+  const table = new Uint32Array(text.length + 1);
+  let cp = 0;
+  for (let i = 0; i < text.length; i++) {
+    table[i] = cp;
+    const c = text.charCodeAt(i);
+    // The high half of a pair does not start a code point of its own: the low half counts it.
+    if (!(c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00)) cp++;
+  }
+  table[text.length] = cp;
+  return (i) => table[i]!;
 }
 
 export async function securityTask(deps: AppDeps, text: string, opts: Options, pack?: string, shared?: BudgetMeter) {

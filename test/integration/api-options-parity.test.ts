@@ -135,3 +135,19 @@ describe('unset fields as a Go client of the reference sends them (null, "")', (
     expect(batch.status).toBe(200);
   });
 });
+
+describe('pii positions count code points, as the reference does', () => {
+  it('after an emoji, slicing the text\'s code points (a Python str, a Go []rune) by the positions gives the value', async () => {
+    // Before: UTF-16 offsets, one place late per emoji before the entity for such clients.
+    for (const text of ['Mail 😀 jane.doe@example.com', '😀😀 電話は 415-555-0134, mail 🎉 john.smith@example.com 😀']) {
+      const { status, json } = await post('/api/v1/classify/pii', { text });
+      expect(status).toBe(200);
+      expect(json.entities.length).toBeGreaterThan(0);
+      const points = Array.from(text);
+      for (const e of json.entities) expect(points.slice(e.start_position, e.end_position).join('')).toBe(e.value);
+    }
+    // Text without astral characters: unchanged offsets.
+    const plain = await post('/api/v1/classify/pii', { text: 'Mail jane.doe@example.com' });
+    expect(plain.json.entities[0]).toMatchObject({ start_position: 5, end_position: 25 });
+  });
+});
