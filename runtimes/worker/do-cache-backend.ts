@@ -42,13 +42,28 @@ const toStore = (e: CacheEntry, origin: string): StoreEntry => ({
   answer: JSON.stringify(e.answer),
 });
 
-const fromStore = (w: StoreEntry): CacheEntry => ({
-  id: w.id,
-  key: { requestedModel: w.model, scope: w.scope, ...(w.context ? { context: w.context } : {}) },
-  vector: new Float32Array(w.vector.slice(0)),
-  answer: JSON.parse(w.answer),
-  expiresAtMs: w.expiresAtMs,
-});
+/**
+ * An entry read back, or undefined for one not in this shape (another version's, a cut write), as the
+ * Redis backend skips them: one bad entry failed every load (the isolate's cache never synced), and
+ * the parser's message, which quotes the cached text, went to the warning.
+ */
+const fromStore = (w: StoreEntry): CacheEntry | undefined => {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(w.answer);
+  } catch {
+    return undefined;
+  }
+  const completion = (answer as { completion?: unknown } | null)?.completion;
+  if (!completion || typeof completion !== 'object' || Array.isArray(completion) || typeof w.vector?.byteLength !== 'number') return undefined;
+  return {
+    id: w.id,
+    key: { requestedModel: w.model, scope: w.scope, ...(w.context ? { context: w.context } : {}) },
+    vector: new Float32Array(w.vector.slice(0)),
+    answer: answer as CacheEntry['answer'],
+    expiresAtMs: w.expiresAtMs,
+  };
+};
 
 export class DurableObjectCacheBackend implements CacheBackend {
   readonly name = 'durable_object';
@@ -76,7 +91,10 @@ export class DurableObjectCacheBackend implements CacheBackend {
     for (;;) {
       const c = await this.call((s) => s.changes(since));
       for (const id of c.removes) live.delete(id);
-      for (const w of c.adds) live.set(w.id, fromStore(w));
+      for (const w of c.adds) {
+        const e = fromStore(w);
+        if (e) live.set(w.id, e);
+      }
       since = c.cursor;
       if (!c.more) break;
     }
@@ -124,7 +142,10 @@ export class DurableObjectCacheBackend implements CacheBackend {
       // The object dropped removals older than our cursor: only a full reload is exact.
       if (c.reset) return l.onReconnect();
       if (c.removes.length) l.onRemove(c.removes);
-      for (const w of c.adds) if (w.origin !== this.origin) l.onAdd(fromStore(w));
+      for (const w of c.adds) {
+        const e = w.origin !== this.origin ? fromStore(w) : undefined;
+        if (e) l.onAdd(e);
+      }
       this.cursor = Math.max(this.cursor, c.cursor);
       if (!c.more) return;
     }
@@ -158,7 +179,9 @@ export class DurableObjectCacheBackend implements CacheBackend {
     const now = Date.now();
     if (now - this.lastWarn < 10_000) return;
     this.lastWarn = now;
-    this.opts.logger.warn({ backend: this.name, operation, err: err instanceof Error ? err.message : String(err) },
+    // A parser's message quotes what it read (cached text): its name only.
+    const text = err instanceof SyntaxError ? err.name : err instanceof Error ? err.message : String(err);
+    this.opts.logger.warn({ backend: this.name, operation, err: text },
       'semantic cache backend unavailable; serving from the local cache');
   }
 }
