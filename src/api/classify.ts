@@ -51,6 +51,8 @@ function handle(
   return async (c: Context) => {
     // Echoed (or made) as on the chat endpoint, so a client can tie an answer to its logs.
     const id = requestIdFrom(c.req.header('x-request-id'));
+    // Taken before the first await (as on chat), so a client that leaves while its body is read is seen.
+    const signal = deps.clientSignal?.(c.env) ?? c.req.raw.signal;
     const t0 = deps.clock.now();
     let texts: number | undefined;
     const res = await (async () => {
@@ -59,6 +61,10 @@ function handle(
         texts = Array.isArray(body.texts) ? body.texts.length : typeof body.text === 'string' ? 1 : undefined;
         return c.json(await fn(body, (body.options as Record<string, unknown>) ?? {}, body.model as string | undefined), 200, { 'x-request-id': id });
       } catch (err) {
+        // A client that left mid-upload is a cancellation (logged below as 499), not a failed classification.
+        if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
+          return apiError(499, 'client_closed_request', 'The client closed the request.', id);
+        }
         onError?.(err);
         if (err instanceof ApiError) return apiError(err.status, err.code, err.message, id);
         if (err instanceof GatewayError) return apiError(err.status, err.status === 400 ? 'INVALID_INPUT' : String(err.code), err.message, id);

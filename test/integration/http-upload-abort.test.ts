@@ -1,0 +1,79 @@
+// Clients that leave in the middle of uploading a body (declared length, and chunked), on every route
+// that reads one, against a real semroute process (runtimes/node/main.ts): the request is logged once
+// at info as cancelled (499), nothing is sent upstream, nothing is logged at warn or error, and the
+// process keeps serving. The classification API logged each one as 'classification failed' at error
+// level and answered (to nobody) 500 UNIFIED_CLASSIFICATION_ERROR: a flaky client network filled
+// the error log and the error-rate alerts of an operator with its own aborts.
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+
+const fx = processFixture();
+let upstreamRequests = 0;
+const upstream = http.createServer((req, res) => {
+  upstreamRequests++;
+  req.resume().on('end', () => res.end('{}'));
+});
+let gw: GatewayProcess;
+
+beforeAll(async () => {
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const { file, dir } = fx.configDir('semroute-abort-');
+  const port = (upstream.address() as AddressInfo).port;
+  writeFileSync(file, `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n`);
+  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
+}, 40_000);
+afterAll(async () => {
+  upstream.closeAllConnections();
+  await new Promise((r) => upstream.close(r));
+});
+
+/** Sends a head and part of the body, then resets the connection once the gateway is reading it. */
+function abortMidUpload(path: string, chunked: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const s = net.connect(gw.port, '127.0.0.1', () => {
+      const framing = chunked ? 'Transfer-Encoding: chunked\r\n\r\n10\r\n{"model":"qwen3",\r\n' : 'Content-Length: 4000\r\n\r\n{"model":"qwen3","text":"';
+      s.write(`POST ${path} HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n${framing}`);
+      setTimeout(() => s.resetAndDestroy(), 150);
+    });
+    s.on('error', () => {});
+    s.on('close', () => resolve());
+  });
+}
+
+const lines = (from: number) =>
+  gw
+    .out()
+    .slice(from)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
+const WARN = 40;
+
+describe('a client that leaves mid-upload', () => {
+  const routes = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/api/v1/classify/intent', '/api/v1/classify/batch'];
+  for (const path of routes) {
+    for (const chunked of [false, true]) {
+      it(`${path}, ${chunked ? 'chunked' : 'declared length'}: one info line with status 499, nothing upstream, no warning or error`, async () => {
+        const from = gw.out().length;
+        const before = upstreamRequests;
+        await abortMidUpload(path, chunked);
+        // The gateway notices the reset and logs the request.
+        const deadline = Date.now() + 3_000;
+        while (!lines(from).some((l) => l.status !== undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        const logged = lines(from);
+        expect(logged.filter((l) => (typeof l.level === 'number' ? l.level >= WARN : ['warn', 'error', 'fatal'].includes(l.level))), JSON.stringify(logged)).toEqual([]);
+        expect(logged.filter((l) => l.status !== undefined).map((l) => l.status)).toEqual([499]);
+        expect(upstreamRequests).toBe(before);
+      });
+    }
+  }
+
+  it('the process still serves', async () => {
+    const res = await fetch(`${gw.base}/health`);
+    expect(res.status).toBe(200);
+  });
+});
