@@ -13,16 +13,35 @@ export function fromGatewayError(err: GatewayError, headers: Record<string, stri
 /**
  * Not-found handler that tells a wrong method from an unknown path: a path some route serves under
  * other methods gets 405 with `Allow` (RFC 9110 15.5.6; GET implies HEAD, which Hono answers from GET
- * routes), anything else 404. `routes` is the app's route table (Hono's app.routes; all paths static).
+ * routes), anything else 404. `routes` is the app's route table (Hono's app.routes): static paths, and
+ * params as `:id` or `:id{regex}` (`/v1/models/:id{.+}`: DELETE /v1/models/MoM is 405, not 404).
  */
 export function notFoundOrWrongMethod(routes: ReadonlyArray<{ method: string; path: string }>) {
+  // Built at the first miss: by then every route is registered.
+  let matchers: Array<{ method: string; test: (path: string) => boolean }> | undefined;
   return (c: Context): Response => {
     const path = new URL(c.req.url).pathname;
-    const methods = new Set(routes.filter((r) => r.path === path && r.method !== 'ALL').map((r) => r.method));
+    matchers ??= routes.map((r) => ({ method: r.method, test: pathMatcher(r.path) }));
+    const methods = new Set(matchers.filter((r) => r.method !== 'ALL' && r.test(path)).map((r) => r.method));
     if (methods.has('GET')) methods.add('HEAD');
     if (methods.size) return methodNotAllowed(c.req.method, path, [...methods].join(', '));
     return errorResponse(404, `Unknown request URL: ${c.req.method} ${path}.`, 'invalid_request_error', 'unknown_url');
   };
+}
+
+function pathMatcher(route: string): (path: string) => boolean {
+  if (!route.includes(':')) return (path) => path === route;
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const source = route
+    .split(/(:\w+(?:\{[^}]*\})?)/)
+    .map((part) => {
+      if (!part.startsWith(':')) return escape(part);
+      const brace = part.indexOf('{');
+      return '(?:' + (brace < 0 ? '[^/]+' : part.slice(brace + 1, -1)) + ')';
+    })
+    .join('');
+  const re = new RegExp(`^${source}$`);
+  return (path) => re.test(path);
 }
 
 export function methodNotAllowed(method: string, path: string, allow: string): Response {
