@@ -21,6 +21,7 @@ import { createFileSource, defaultModelsDir } from './file-source.ts';
 import { createNodeLogger } from './logger.ts';
 import { createNodeCache } from './cache.ts';
 import { createNodeUpstreamClient } from './upstream-client.ts';
+import { endpointTls } from './upstream-tls.ts';
 import { nodeClientSignal } from './client-signal.ts';
 import { nodeRequestHeaders } from './request-headers.ts';
 import { nodeStreamBody } from './stream-body.ts';
@@ -79,7 +80,9 @@ export async function buildNodeDeps(config: Config, opts: NodeDepsOptions = {}):
   const metrics = opts.metrics ?? createMetrics({ config });
   const classifiers = opts.classifiers ?? (await loadNodeClassifiers(config, logger, opts.baseDir));
   reportMissingCategoryPack(config, classifiers, logger);
-  const upstream = opts.upstream ?? createNodeUpstreamClient({ maxSockets: config.upstream.keep_alive_connections, connectTimeoutMs: config.upstream.connect_timeout_ms });
+  const upstream =
+    opts.upstream ??
+    createNodeUpstreamClient({ maxSockets: config.upstream.keep_alive_connections, connectTimeoutMs: config.upstream.connect_timeout_ms, tls: endpointTls(config, opts.baseDir) });
   const cache = opts.noCache ? undefined : (opts.cache ?? (await createNodeCache(config, logger, metrics)));
   return {
     config,

@@ -10,7 +10,9 @@ export const classifiersKey = (c: Config) =>
   JSON.stringify({ root: modelsRoot(c), device: c.device, packs: packsToLoad(c), fused: perRequestPacks(c), threshold: c.classifier.category_model?.threshold });
 // Cached answers are keyed by the embedding pack's vectors: a different pack makes them meaningless.
 export const cacheKey = (c: Config) => JSON.stringify({ cache: c.semantic_cache ?? null, embedding: stagePacks(c).embedding, root: modelsRoot(c) });
-export const upstreamKey = (c: Config) => JSON.stringify([c.upstream.keep_alive_connections, c.upstream.connect_timeout_ms]);
+// An endpoint's tls (its CA file's path: a changed file needs a restart or a changed path) is the client's.
+export const upstreamKey = (c: Config) =>
+  JSON.stringify([c.upstream.keep_alive_connections, c.upstream.connect_timeout_ms, c.vllm_endpoints.filter((e) => e.tls).map((e) => [e.address, e.port, e.scheme, e.tls])]);
 
 /** Whether every pack the config asks for is loaded. */
 export const hasEvery = (c: AppDeps['classifiers'], config: Config) => {

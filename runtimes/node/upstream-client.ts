@@ -12,13 +12,15 @@ import { Agent, Client, errors as undiciErrors } from 'undici';
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 import { ChunkQueueReader } from './chunk-queue-reader.ts';
 import { UpstreamExchange } from './upstream-exchange.ts';
-import { markingConnector, socketFate } from './upstream-sockets.ts';
+import { markingConnector, socketFate, type EndpointTls } from './upstream-sockets.ts';
 
 export interface NodeUpstreamOptions {
   maxSockets?: number;
   connectTimeoutMs?: number;
   /** Most bytes of a non-streamed answer read into memory (decoded); default MAX_ANSWER_BYTES. */
   maxAnswerBytes?: number;
+  /** https endpoints with their own trust (vllm_endpoints[].tls), by host:port. */
+  tls?: ReadonlyMap<string, EndpointTls>;
 }
 
 /**
@@ -160,7 +162,7 @@ function isSocketError(err: unknown): boolean {
 
 export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): UpstreamClient {
   const maxAnswerBytes = opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
-  const connect = markingConnector({ timeout: opts.connectTimeoutMs ?? 5_000 });
+  const connect = markingConnector({ timeout: opts.connectTimeoutMs ?? 5_000 }, opts.tls);
   // Timeouts are the forwarder's: timeoutMs below (to the headers), the idle watch (the body).
   const agent = new Agent({ connections: opts.maxSockets ?? 256, connect, headersTimeout: 0, bodyTimeout: 0 });
   /** One-socket clients of the retries after a stale keep-alive socket, destroyed with the agent. */

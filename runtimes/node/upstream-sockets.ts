@@ -39,12 +39,26 @@ function subscribe(): void {
   });
 }
 
-/** undici's connector (TLS included), marking each socket it makes. */
-export function markingConnector(opts: buildConnector.BuildOptions): buildConnector.connector {
+/** An https endpoint's own trust: vllm_endpoints[].tls (a CA file's PEM, or no verification). */
+export interface EndpointTls {
+  ca?: string;
+  rejectUnauthorized: boolean;
+}
+
+/**
+ * undici's connector (TLS included), marking each socket it makes. `tls`, by the endpoint's host:port
+ * as the pool writes it ("[::1]:8443"): the endpoints whose certificates are checked their own way.
+ */
+export function markingConnector(opts: buildConnector.BuildOptions, tls?: ReadonlyMap<string, EndpointTls>): buildConnector.connector {
   subscribe();
   const base = buildConnector(opts);
-  return (options, callback) =>
-    base(options, (err, socket) => {
+  const own = new Map<string, buildConnector.connector>();
+  for (const [hostPort, t] of tls ?? []) own.set(hostPort, buildConnector({ ...opts, ...t }));
+  return (options, callback) => {
+    // undici gives an IPv6 hostname without its brackets, and no port for 443.
+    const h = options.hostname;
+    const key = own.size && options.protocol === 'https:' ? `${h.includes(':') ? `[${h}]` : h}:${options.port || 443}` : '';
+    return (own.get(key) ?? base)(options, (err, socket) => {
       if (socket) {
         const s = socket as Socket;
         marks.set(s, { base: s.bytesRead, atSend: -1 });
@@ -56,6 +70,7 @@ export function markingConnector(opts: buildConnector.BuildOptions): buildConnec
       // (err, null) or (null, socket): undici's callback takes either shape.
       (callback as (e: Error | null, s: unknown) => void)(err, socket);
     });
+  };
 }
 
 export type SocketFate = 'unsent' | 'stale' | 'dropped';

@@ -62,6 +62,9 @@ export function ignoredOnWorker(config: Config): Array<{ setting: string; why: s
   if (config.observability?.tracing.enabled) out.push({ setting: 'observability.tracing.enabled', why: 'no OpenTelemetry exporter runs in a Worker: no spans are sent, and the client\'s traceparent goes upstream as it came' });
   if (config.observability?.metrics.port !== undefined) out.push({ setting: 'observability.metrics.port', why: 'a Worker has no second port: GET /metrics on the Worker\'s own URL serves the metrics' });
   if (config.extproc?.enabled) out.push({ setting: 'extproc.enabled', why: 'a Worker serves HTTP only: Envoy cannot call it over ext_proc gRPC' });
+  config.vllm_endpoints.forEach((e, i) => {
+    if (e.tls) out.push({ setting: `vllm_endpoints[${i}].tls`, why: 'a Worker\'s fetch checks certificates against the public roots only: no ca_file, no insecure_skip_verify' });
+  });
   if (config.device === 'cuda') out.push({ setting: 'device', why: 'a Worker runs the packs on onnxruntime-web (WASM, or WebGPU where navigator.gpu exists; SEMROUTE_EP picks)' });
   return out;
 }

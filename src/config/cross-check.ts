@@ -8,6 +8,7 @@ export function crossCheck(c: Config): { errors: string[]; warnings: string[] } 
   const seen = new Set<string>();
   c.vllm_endpoints.forEach((e, i) => {
     if (seen.has(e.name)) errors.push(`vllm_endpoints[${i}].name: duplicate endpoint name "${e.name}"`);
+    if (e.tls && e.scheme !== 'https') warnings.push(`vllm_endpoints[${i}].tls: has no effect with scheme ${e.scheme} (set scheme: https)`);
     seen.add(e.name);
   });
   for (const [model, mc] of Object.entries(c.model_config)) {

@@ -38,6 +38,15 @@ export const endpointSchema = z
     scheme: z.enum(['http', 'https']).default('http'),
     /** The reference's v0.1 key: the models this endpoint serves (unset: any model). */
     models: z.array(z.string().min(1)).optional(),
+    /**
+     * semroute, for scheme https (Node; the Worker's fetch trusts the public roots only): ca_file, a
+     * PEM file of the CAs trusted for this endpoint instead of the public roots (an internal CA, a
+     * self-signed certificate); insecure_skip_verify, any certificate accepted (tests only).
+     */
+    tls: z
+      .object({ ca_file: z.string().min(1).optional(), insecure_skip_verify: yamlBool().default(false) })
+      .strict()
+      .optional(),
   })
   .passthrough();
 

@@ -24,15 +24,16 @@ async function startWarnings(yaml: string): Promise<Array<Record<string, unknown
 }
 
 describe('settings a Worker cannot honour', () => {
-  it('tracing, ext_proc, a metrics port and device cuda: one warning each at start-up, naming the setting', async () => {
+  it('tracing, ext_proc, a metrics port, device cuda and an endpoint\'s tls: one warning each at start-up, naming the setting', async () => {
     const doc = parseYaml(DEFAULT_CONFIG_YAML) as Record<string, any>;
     doc.observability.tracing.enabled = true;
     doc.observability.metrics.port = 9190;
     doc.extproc.enabled = true;
     doc.device = 'cuda';
+    doc.vllm_endpoints[0] = { ...doc.vllm_endpoints[0], scheme: 'https', tls: { insecure_skip_verify: true } };
     const lines = await startWarnings(`${stringifyYaml(doc)}\n# config-limits: all\n`);
     const said = lines.filter((l) => l.msg === 'config setting has no effect on the Worker').map((l) => l.setting);
-    expect(said.sort()).toEqual(['device', 'extproc.enabled', 'observability.metrics.port', 'observability.tracing.enabled']);
+    expect(said.sort()).toEqual(['device', 'extproc.enabled', 'observability.metrics.port', 'observability.tracing.enabled', 'vllm_endpoints[0].tls']);
     for (const l of lines) if (l.setting) expect(String(l.why)).not.toBe('');
   });
 
