@@ -104,7 +104,13 @@ describe('metric labels under client-chosen values', () => {
   it('random models, paths, methods, headers and task names add no series; a long configured name keeps its label; promtool accepts the text', async () => {
     const LONG = `acme/${'very-long-model-name-'.repeat(6)}v1`;
     const c = fx.configDir('semroute-sec-labels-');
-    writeFileSync(c.file, c.base.replace('default_model: qwen3', `default_model: "${LONG}"`) + 'server: { passthrough_paths: [/v1/embeddings] }\n');
+    // Configured names the text format must escape (quote, backslash, newline) or carry as UTF-8.
+    const ODD = ['we"ird\\name', 'two\nlines', 'modèle-✓'];
+    writeFileSync(
+      c.file,
+      c.base.replace('default_model: qwen3', `default_model: "${LONG}"`) +
+        `model_config: ${JSON.stringify(Object.fromEntries(ODD.map((m) => [m, {}])))}\nserver: { passthrough_paths: [/v1/embeddings] }\n`,
+    );
     const gw = await startGatewayProcess(c.file, [], fx.procs);
     const rnd = () => Math.random().toString(36).slice(2, 10);
     const json = { 'content-type': 'application/json' };
@@ -117,7 +123,7 @@ describe('metric labels under client-chosen values', () => {
         case 2: return fetch(`${gw.base}/v1/${rnd()}?${rnd()}=1`, { method: ['GET', 'POST', 'PUT', 'DELETE'][i % 4]!, ...(i % 4 % 2 ? { headers: json, body: '{}' } : {}) });
         case 3: return fetch(`${gw.base}/api/v1/classify/batch`, { method: 'POST', headers: json, body: JSON.stringify({ texts: ['hi'], task_type: rnd() }) });
         case 4: return fetch(`${gw.base}/v1/embeddings`, { method: 'POST', headers: json, body: JSON.stringify({ model: `e-${rnd()}`, input: 'x' }) });
-        default: return chat(LONG);
+        default: return chat(i % 12 === 5 ? LONG : ODD[Math.floor(i / 12) % 3]!);
       }
     };
     const count = async () => (await fetch(`${gw.base}/metrics`).then((r) => r.text())).split('\n').filter((l) => l && !l.startsWith('#')).length;
@@ -129,7 +135,8 @@ describe('metric labels under client-chosen values', () => {
     // 1200 more requests, 1000 distinct made-up values: no new series (the GC histogram may gain a kind).
     expect(series.length - warm).toBeLessThanOrEqual(15);
     expect(metrics).not.toContain('llm_metrics_series_overflow_total{');
-    expect(metrics).toContain(`llm_model_requests_total{model="${LONG}"} 210`);
+    expect(metrics).toContain(`llm_model_requests_total{model="${LONG}"} 105`);
+    for (const m of ODD) expect(metrics).toContain(`llm_model_requests_total{model="${m.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"} 35`);
     const lint = promtool(['check', 'metrics'], metrics);
     expect(lint.output).toBe('');
     expect(lint.status).toBe(0);
