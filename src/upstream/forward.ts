@@ -109,6 +109,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       wholeEvents: true,
       // A clean end before [DONE] or a finish_reason is a cut the SDK would not see (stream-whole.ts).
       whole: chatStreamWhole,
+      doneEnds: true,
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },

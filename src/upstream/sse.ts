@@ -8,43 +8,10 @@ import { isErrorChunk, MAX_RECORDED_CHARS, releaseOversized, SseEventSplitter, T
 import { Utf8Stream } from './utf8-stream.ts';
 import { UsageStripper } from './usage-strip.ts';
 import { lastDataEvent, UpstreamIncompleteError } from './stream-whole.ts';
+import { DoneSpotter, endAfterDone, isDoneEvent } from './sse-done.ts';
+import type { StreamWatch } from './stream-watch.ts';
 
-export interface StreamWatch {
-  onFirstByte(): void;
-  /** Called once when the upstream stream ends cleanly (not on cancel or error). */
-  /** `errored`: an error event came in place of a chunk (sse-events.ts isErrorChunk). */
-  onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown>; oversized?: boolean; errored?: boolean }): void;
-  /**
-   * Called once when a read of the upstream fails, or when the reader is cancelled before the end
-   * (the client left: `cancelled` true; on workerd no request signal says so, only this cancel).
-   */
-  onError(err: unknown, cancelled?: boolean): void;
-  /** After onError: SSE text to end the stream with (then close) instead of erroring it. */
-  endWith?(err: unknown): string | undefined;
-  /**
-   * false: onEnd's `events` and `completion` are not wanted (given empty / undefined), so a rewriting
-   * watch neither keeps every event nor parses them all again at the end. The forwarder says so when
-   * no done tap (the cache store) reads the answer; `last` (usage) and `errored` are given as always.
-   */
-  readonly events?: boolean;
-  /** Once, when rewriting stopped because one event outgrew its bound (sse-events.ts): the rest passes untouched. */
-  onRewriteStopped?(): void;
-  /**
-   * The gateway asked for the usage the client did not (usage-strip.ts): it is read as usual (`last`,
-   * the recorded events), then taken out of what the client gets.
-   */
-  readonly stripUsage?: boolean;
-  /**
-   * The client gets whole SSE events only: a partial one is held until its blank line (usage-strip.ts,
-   * without the strip), so that when the upstream fails mid-event `endWith`'s event stands alone.
-   */
-  readonly wholeEvents?: boolean;
-  /**
-   * Whether an answer that ended cleanly is whole, by its last event with a data line (undefined:
-   * none came; stream-whole.ts). false: the end is a cut (onError, endWith's event), not an end.
-   */
-  whole?(lastData: string | undefined): boolean;
-}
+export type { StreamWatch } from './stream-watch.ts';
 
 /** The watched answer as a web stream (it pulls one chunk ahead, as a ReadableStream does by default). */
 export function watchStream(body: ReadableStream<Uint8Array> | BodyReader, taps: ResponseTap[], watch: StreamWatch): ReadableStream<Uint8Array> {
@@ -76,6 +43,9 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   let tail = collect ? undefined : new ByteTail();
   // The last event with a data line a collecting watch split (for watch.whole).
   let lastData: string | undefined;
+  // watch.doneEnds: the upstream has sent [DONE] (split as an event, or at the end of the bytes read).
+  const spotter = watch.doneEnds ? new DoneSpotter() : undefined;
+  let doneSeen = false;
 
   // Whether the bytes the client has end between events: a rewritten stream sends whole events only;
   // otherwise the splitter (collecting) or `tail` holds what follows the last blank line.
@@ -140,6 +110,8 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
   };
   // A read that throws instead of rejecting fails as a rejected one would.
   const pull = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    // After [DONE] the answer ends here, once the upstream's has (or a moment passed): what it still sends is dropped.
+    if (doneSeen && !ended) return endAfterDone(reader).then(() => step(DONE));
     let p: Promise<ReadableStreamReadResult<Uint8Array>>;
     try {
       p = reader.read();
@@ -237,11 +209,13 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     }
     if (tail) {
       tail.push(r.value);
+      if (spotter?.push(r.value)) doneSeen = true;
       return r;
     }
     let out = '';
     for (const ev of splitter!.push(decoder!.decode(r.value))) {
       if (ev.includes('data:')) lastData = ev;
+      if (spotter && isDoneEvent(ev)) doneSeen = true;
       out += `${tapped!.event(ev)}\n\n`;
     }
     if (!rewrite) {

@@ -21,6 +21,9 @@ export interface RawUpstream {
   /** The script for every request from now on (may read the request body). */
   script: (body: Record<string, any>) => RawScript;
   bodies: Array<Record<string, any>>;
+  /** Connections accepted so far, and open now. */
+  accepted: number;
+  open(): number;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,8 @@ export async function startRawSseUpstream(): Promise<RawUpstream> {
   const up: RawUpstream = {
     port: 0,
     bodies: [],
+    accepted: 0,
+    open: () => sockets.size,
     script: () => ({ pieces: [] }),
     close: () =>
       new Promise<void>((r) => {
@@ -40,6 +45,7 @@ export async function startRawSseUpstream(): Promise<RawUpstream> {
   };
   const server = net.createServer((sock) => {
     sockets.add(sock);
+    up.accepted++;
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => {});
     sock.setNoDelay(true);

@@ -1,0 +1,95 @@
+// A chat stream is whole at its [DONE]: what the upstream does after it (resets the connection,
+// closes it before the chunked end, or keeps it open and sends nothing) is not the answer's. Before,
+// the gateway waited for the upstream's end: a reset or close after [DONE] was counted and logged as
+// a cut stream (llm_request_errors_total upstream_5xx, error_reason stream_error), the usage it had
+// read went uncounted, and an upstream that stayed open held the client (the openai SDK reads to the
+// body's end) until upstream.idle_timeout_ms, then counted a timeout. Now the client's stream ends
+// with [DONE], the answer is counted whole with its usage, and the rest is read and dropped.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { startRawSseUpstream, type Ending, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+
+const IDLE_MS = 3000;
+let up: RawUpstream;
+let gw: Gateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  up = await startRawSseUpstream();
+  gw = await startGateway({
+    classifiers: await realClassifiers(),
+    config: () =>
+      testConfig(
+        { upstream: { idle_timeout_ms: IDLE_MS }, model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
+        [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }],
+      ),
+  });
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+}, 120_000);
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+});
+
+const chunk = (o: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', ...o })}\n\n`;
+const ev = (content: string, finish: string | null = null) => chunk({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+const USAGE = chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+const WAYS = [
+  ['usage taken out', 'qwen3', {}],
+  ['passed through', 'qwen3', { stream_options: { include_usage: true } }],
+  ['PII restored', 'A', {}],
+] as const;
+const value = (name: string, labels: Record<string, string>) => gw.metrics.value(name, labels) ?? 0;
+
+describe('what the upstream does after [DONE] is not the answer', () => {
+  for (const [ending, what] of [
+    ['rst', 'resets the connection'],
+    ['fin', 'closes it before the chunked end'],
+    ['hang', 'keeps it open, silent'],
+  ] as Array<[Ending, string]>) {
+    for (const [way, model, extra] of WAYS) {
+      it(`the upstream ${what}, ${way}: the SDK gets the whole answer at once; counted whole, with its tokens`, async () => {
+        // [DONE] in the same write as the answer's last events, or in one of its own.
+        up.script = () => ({ pieces: [ev('He'), ev('llo', 'stop') + USAGE, 'data: [DONE]\n\n'], end: ending });
+        const label = model === 'A' ? 'A' : 'qwen3';
+        const errors = value('llm_request_errors_total', { model: label, reason: 'upstream_5xx' }) + value('llm_request_errors_total', { model: label, reason: 'timeout' });
+        const tokens = value('llm_model_tokens_total', { model: label });
+        const t0 = Date.now();
+        let text = '';
+        const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Mail jane.doe@example.com please.' }], stream: true, ...extra });
+        for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+        expect(text).toBe('Hello');
+        expect(Date.now() - t0).toBeLessThan(IDLE_MS / 2);
+        const line = gw.logs.lines.filter((l) => l.msg === 'request').at(-1)!.obj;
+        expect(line).not.toHaveProperty('error_reason');
+        expect(value('llm_request_errors_total', { model: label, reason: 'upstream_5xx' }) + value('llm_request_errors_total', { model: label, reason: 'timeout' })).toBe(errors);
+        expect(value('llm_model_tokens_total', { model: label })).toBe(tokens + 7);
+      });
+    }
+  }
+});
+
+describe('the upstream connection after [DONE]', () => {
+  it('an answer that ends as usual right after [DONE]: the connection is reused (the rest was read, not cut)', async () => {
+    up.script = () => ({ pieces: [ev('He'), ev('llo', 'stop') + 'data: [DONE]\n\n'] });
+    const read = async () => {
+      let text = '';
+      for await (const c of await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true })) text += c.choices[0]?.delta?.content ?? '';
+      return text;
+    };
+    await read();
+    const before = up.accepted;
+    for (let i = 0; i < 5; i++) expect(await read()).toBe('Hello');
+    expect(up.accepted).toBe(before);
+  });
+
+  it('an upstream that stays open after [DONE] is let go (its socket closed) within the grace, the client long gone', async () => {
+    up.script = () => ({ pieces: [ev('Hello', 'stop'), 'data: [DONE]\n\n'], end: 'hang' });
+    const before = up.open();
+    for await (const _ of await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true })) void _;
+    const deadline = Date.now() + 6000;
+    while (up.open() >= before && up.open() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(up.open()).toBeLessThan(Math.max(before, 1));
+  });
+});
