@@ -22,11 +22,13 @@ export function isDoneEvent(ev: string): boolean {
 
 /** Whether the bytes read so far end with the [DONE] event: the last few bytes are kept across reads. */
 export class DoneSpotter {
+  // The bytes read last: the last read itself when it is long enough (no copy), else a window of the
+  // last WINDOW bytes across reads.
   private last: Uint8Array = new Uint8Array(0);
 
   push(v: Uint8Array): boolean {
     const n = v.byteLength;
-    if (n >= WINDOW) this.last = v.subarray(n - WINDOW);
+    if (n >= WINDOW) this.last = v;
     else {
       const keep = Math.min(this.last.byteLength, WINDOW - n);
       const w = new Uint8Array(keep + n);
@@ -34,10 +36,12 @@ export class DoneSpotter {
       w.set(v, keep);
       this.last = w;
     }
-    const end = this.last[this.last.byteLength - 1];
-    // Most reads end inside or after an event that is no [DONE]: one byte says so.
-    if (end !== 0x0a && end !== 0x0d) return false;
-    return DONE_AT_END.test(LATIN1.decode(this.last));
+    // Most reads end inside an event, or after one that ends in '}' (a chunk): a byte or two say so.
+    const w = this.last;
+    let i = w.byteLength - 1;
+    if (w[i] !== 0x0a && w[i] !== 0x0d) return false;
+    while (i > 0 && (w[i] === 0x0a || w[i] === 0x0d || w[i] === 0x20 || w[i] === 0x09)) i--;
+    return w[i] === 0x5d && DONE_AT_END.test(LATIN1.decode(w.byteLength > WINDOW ? w.subarray(w.byteLength - WINDOW) : w));
   }
 }
 
