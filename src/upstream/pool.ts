@@ -62,8 +62,10 @@ export class EndpointPool {
       if (own?.length) {
         // preferred_endpoints narrows the endpoints that serve the model; when none of them does (a
         // config the start-up check warns about), the named ones, as the classic reference sends there.
-        const preferred = serving.filter((e) => own.includes(e.name));
-        endpoints = preferred.length ? preferred : this.all.filter((e) => own.includes(e.name));
+        // In the list's order: it breaks ties between equal weights (first pick, failover order).
+        const named = (from: PoolEndpoint[]) => [...new Set(own)].flatMap((n) => from.filter((e) => e.name === n));
+        const preferred = named(serving);
+        endpoints = preferred.length ? preferred : named(this.all);
       }
       g = { endpoints, current: endpoints.map(() => 0) };
       this.groups.set(key, g);

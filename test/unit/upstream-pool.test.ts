@@ -74,3 +74,26 @@ describe('headers and upstream errors', () => {
     expect(JSON.parse(upstreamError(422, '{"detail":"field required"}')).error.message).toBe('field required');
   });
 });
+
+describe('preferred_endpoints order', () => {
+  it('breaks ties between equal weights: the first named is picked first and tried first after a failure', () => {
+    const now = { t: 0 };
+    const { config } = validateConfig({
+      default_model: 'm',
+      vllm_endpoints: [
+        { name: 'x', address: '10.0.0.1', port: 8000 },
+        { name: 'y', address: '10.0.0.2', port: 8000 },
+        { name: 'z', address: '10.0.0.3', port: 8000 },
+      ],
+      model_config: { m: { preferred_endpoints: ['z', 'y', 'x'] } },
+    });
+    const p = new EndpointPool(config, { now: () => now.t, wallMs: () => now.t });
+    // Before: the vllm_endpoints order (x, y, z) decided, whatever the model's list said.
+    expect(p.candidates('m').map((e) => e.name)).toEqual(['z', 'y', 'x']);
+    expect(p.candidates('m')[0].name).toBe('y');
+    expect(p.candidates('m')[0].name).toBe('x');
+    p.markDown(p.candidates('m').find((e) => e.name === 'z')!);
+    // z down: the next pick among y and x, then the rest in the model's order, the down one last.
+    expect(p.candidates('m').map((e) => e.name)).toEqual(['y', 'x', 'z']);
+  });
+});
