@@ -175,3 +175,45 @@ describe('a fresh connection the upstream read the request on, then dropped', ()
     });
   }
 });
+
+describe('an upstream that takes the connection and never answers', () => {
+  it('504 upstream_timeout after timeout_ms; not sent to the next endpoint; the hung connection is closed', async () => {
+    let accepted = 0;
+    let closed = 0;
+    const hang = net.createServer((s) => {
+      accepted++;
+      s.on('error', () => {});
+      s.on('close', () => closed++);
+    });
+    let served = 0;
+    const good = http.createServer((req, res) => {
+      req.resume();
+      served++;
+      res.end(completion('good'));
+    });
+    const hangPort = await listen(hang);
+    const goodPort = await listen(good);
+    const gw = await startGateway({
+      config: () =>
+        testConfig({ upstream: { timeout_ms: 400 }, model_config: { qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack', 'good'] } } }, [
+          { name: 'production-stack', address: '127.0.0.1', port: hangPort, weight: 100 },
+          { name: 'good', address: '127.0.0.1', port: goodPort, weight: 1 },
+        ]),
+    });
+    try {
+      const t0 = Date.now();
+      const err = await new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 }).chat.completions.create(ask).catch((e) => e);
+      expect(err.status).toBe(504);
+      expect(err.error.code).toBe('upstream_timeout');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
+      expect([accepted, served]).toEqual([1, 0]);
+      for (let i = 0; i < 50 && closed < 1; i++) await sleep(20);
+      expect(closed).toBe(1);
+    } finally {
+      await gw.close();
+      hang.close();
+      good.closeAllConnections();
+      good.close();
+    }
+  });
+});
