@@ -23,7 +23,7 @@ const sse = (content: string) =>
  * (no Keep-Alive header, as uvicorn and many proxies): a request arriving on a socket idle for longer
  * than that finds its timer fired and the socket closed unread (the crossing of a close and a reuse).
  */
-function shortKeepAlive(idleMs: number) {
+function shortKeepAlive(idleMs: number, how: 'fin' | 'rst') {
   const st = { answered: 0, closedUnread: 0, connections: 0 };
   const server = net.createServer((sock) => {
     st.connections++;
@@ -33,7 +33,8 @@ function shortKeepAlive(idleMs: number) {
     sock.on('data', (d) => {
       if (buf === '' && idleSince && Date.now() - idleSince > idleMs) {
         st.closedUnread++;
-        sock.destroy();
+        if (how === 'rst') sock.resetAndDestroy();
+        else sock.destroy();
         return;
       }
       buf += d;
@@ -60,8 +61,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const warnings = (gw: Gateway) => gw.logs.lines.filter((l) => l.level === 'warn' && /upstream/.test(l.msg ?? ''));
 const retries = (gw: Gateway) => gw.metrics.render().match(/^llm_upstream_retries_total\{[^}]*\} (\d+)/m)?.[1];
 
-describe('a kept-alive socket the upstream closed as it was reused', () => {
-  const up = shortKeepAlive(100);
+describe.each(['fin', 'rst'] as const)('a kept-alive socket the upstream closed (%s) as it was reused', (how) => {
+  const up = shortKeepAlive(100, how);
   let gw: Gateway;
   beforeAll(async () => {
     const port = await listen(up.server);
@@ -103,12 +104,15 @@ describe('a fresh connection the upstream read the request on, then dropped', ()
   let goodPort: number;
   let dropped = 0;
   let served = 0;
+  /** FIN or RST: the gateway sees 'other side closed' or ECONNRESET. */
+  let how: 'fin' | 'rst' = 'fin';
   beforeAll(async () => {
     dropper = net.createServer((s) => {
       s.on('error', () => {});
       s.once('data', () => {
         dropped++;
-        s.destroy();
+        if (how === 'rst') s.resetAndDestroy();
+        else s.destroy();
       });
     });
     good = http.createServer((req, res) => {
@@ -145,11 +149,13 @@ describe('a fresh connection the upstream read the request on, then dropped', ()
         ),
     });
 
-  for (const [what, path, body] of [
-    ['chat', '/v1/chat/completions', ask],
-    ['passthrough', '/v1/completions', { model: 'qwen3', prompt: 'hi' }],
+  for (const [what, path, body, close] of [
+    ['chat', '/v1/chat/completions', ask, 'fin'],
+    ['chat, reset', '/v1/chat/completions', ask, 'rst'],
+    ['passthrough', '/v1/completions', { model: 'qwen3', prompt: 'hi' }, 'fin'],
   ] as const) {
     it(`${what}: not sent to the next endpoint (502 upstream_connection_closed); the endpoint is then skipped, said once`, async () => {
+      how = close;
       const gw = await gatewayOf();
       try {
         const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
