@@ -4,6 +4,8 @@ import type { AppDeps } from '../deps.ts';
 import { buildClassifierInfo, buildModelsInfo } from '../observability/model-info.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/metrics.ts';
 import { API_LINKS, TASK_TYPES, servedEndpoints } from './endpoints.ts';
+import { packsToLoad } from '../config/packs.ts';
+import type { Config } from '../config/schema.ts';
 
 /** Why the gateway cannot serve yet; empty when ready. */
 export function readinessProblems(deps: AppDeps): string[] {
@@ -40,7 +42,23 @@ export function registerOps(app: Hono, deps: AppDeps): void {
     }),
   );
 
-  app.get('/info/models', (c) => c.json(buildModelsInfo(deps.classifiers, deps.runtime)));
+  app.get('/info/models', (c) => {
+    const info = buildModelsInfo(deps.classifiers, deps.runtime) as { models: Array<Record<string, unknown>> };
+    return c.json({ ...info, models: [...info.models, ...missingPacks(deps.config, info.models)] });
+  });
 
   app.get('/info/classifier', (c) => c.json(buildClassifierInfo(deps.config, deps.classifiers)));
+}
+
+/**
+ * Packs the config asks for that did not load, as the reference lists a model it could not initialise:
+ * loaded false (its documentation: "Model failed to load or is not initialized"). Before, such a pack
+ * was simply absent, and a dashboard reading /info/models could not tell it from one never configured.
+ */
+function missingPacks(config: Config, listed: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const have = new Set(listed.map((m) => m.name));
+  const typeOf = (name: string) => (name === config.packs.pii ? 'token_classification' : name === config.packs.embedding ? 'embedding' : 'sequence_classification');
+  return Object.keys(packsToLoad(config))
+    .filter((name) => !have.has(name))
+    .map((name) => ({ name, type: typeOf(name), loaded: false, metadata: { status: 'not_loaded' } }));
 }

@@ -1,7 +1,7 @@
 // /api/v1/classify/batch request forms a client of the vLLM Semantic Router sends (vsr.md 2.5; its
 // server.go: an empty task_type is intent), over real sockets with the real packs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, realClassifiers, startGateway, type Gateway } from './gateway-harness.ts';
+import { postJson, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
 
 let gw: Gateway;
 beforeAll(async () => {
@@ -49,5 +49,22 @@ describe('a text longer than the pack reads', () => {
     expect(rows[1]).not.toHaveProperty('truncated');
     const short = await postJson(gw.url, '/api/v1/classify/intent', { text: 'What is 2+2?' });
     expect(short.json.classification).not.toHaveProperty('truncated');
+  });
+});
+
+describe('/info/models: a configured pack that did not load', () => {
+  it('is listed with loaded: false, as the reference lists a model it could not initialise', async () => {
+    // Before: absent, so a dashboard could not tell it from a pack never configured.
+    const g = await startGateway({
+      classifiers: await realClassifiers(),
+      config: (port) => testConfig({ packs: { extra: ['intent', 'no-such-pack'] } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
+    });
+    try {
+      const models = ((await (await fetch(`${g.url}/info/models`)).json()) as { models: Array<Record<string, unknown>> }).models;
+      expect(models.find((m) => m.name === 'no-such-pack')).toEqual({ name: 'no-such-pack', type: 'sequence_classification', loaded: false, metadata: { status: 'not_loaded' } });
+      expect(models.find((m) => m.name === 'intent')).toMatchObject({ loaded: true });
+    } finally {
+      await g.close();
+    }
   });
 });
