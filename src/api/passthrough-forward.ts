@@ -10,6 +10,7 @@ import { readErrorText, upstreamErrorBody } from '../upstream/error-text.ts';
 import { idleWatch } from '../upstream/idle.ts';
 import { streamErrorEvent, streamFailure } from '../upstream/stream-failure.ts';
 import { watchReader } from '../upstream/sse.ts';
+import { chatStreamWhole } from '../upstream/stream-whole.ts';
 import { readerStream, type CancelSignal } from '../upstream/types.ts';
 import { sendWithFailover } from '../upstream/send-failover.ts';
 import { pricingFor, recordUsage, type UsageRecord } from '../observability/usage.ts';
@@ -111,9 +112,14 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
   const tail = sse ? undefined : new TailKeeper(src);
   const sseUsage = sse ? new SseUsage(src) : undefined;
   let ttftMs: number | undefined;
+  // A completions stream ends as a chat one (vLLM: [DONE] after the finishing chunks), so a clean end
+  // before it is a cut and [DONE] ends it (stream-whole.ts, sse-done.ts); other SSE routes end otherwise.
+  const completions = sse && req.path.split('?')[0] === '/v1/completions';
   const body = watchReader(tail ?? sseUsage!, [], {
     events: false,
     wholeEvents: sse,
+    whole: completions ? chatStreamWhole : undefined,
+    doneEnds: completions,
     onFirstByte() {
       ttftMs = deps.clock.now() - t0;
     },

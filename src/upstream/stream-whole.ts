@@ -1,4 +1,4 @@
-// Whether a chat stream that ended cleanly at the HTTP level is a whole answer. A close-delimited
+// Whether a chat (or completions) stream that ended cleanly at the HTTP level is a whole answer. A close-delimited
 // body whose connection closes, or a proxy that ends its chunked body when its own upstream fails,
 // ends like a finished answer; the `openai` SDK then ends the stream silently and the client takes
 // the truncated text for all of it. vLLM ends every chat stream with [DONE], after the chunk that

@@ -93,3 +93,16 @@ describe('the upstream connection after [DONE]', () => {
     expect(up.open()).toBeLessThan(Math.max(before, 1));
   });
 });
+
+describe('a passed-through completions stream (/v1/completions) ends at [DONE] too', () => {
+  it('the upstream stays open after [DONE]: the client has the answer at once, counted whole', async () => {
+    const text = (t: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c1', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: t, finish_reason: finish }] })}\n\n`;
+    up.script = () => ({ pieces: [text('He'), text('llo', 'length') + 'data: [DONE]\n\n'], end: 'hang' });
+    const t0 = Date.now();
+    const res = await fetch(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', prompt: 'hi', stream: true }) });
+    const events = (await res.text()).split('\n\n').filter((e) => e.trim());
+    expect(Date.now() - t0).toBeLessThan(IDLE_MS / 2);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    expect(gw.logs.lines.filter((l) => l.msg === 'request').at(-1)!.obj).not.toHaveProperty('error_reason');
+  });
+});

@@ -100,3 +100,21 @@ describe('answers that end cleanly and whole', () => {
     }
   }
 });
+
+describe('a passed-through completions stream (/v1/completions) ends alike', () => {
+  const text = (t: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c1', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: t, finish_reason: finish }] })}\n\n`;
+  const post = async () => {
+    const res = await fetch(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', prompt: 'hi', stream: true }) });
+    return (await res.text()).split('\n\n').filter((e) => e.trim());
+  };
+  it('closed after two chunks, no [DONE], no finish_reason: the chunks, then the upstream_stream_cut error event', async () => {
+    up.script = () => ({ pieces: [text('He'), text('llo')], end: 'close-delimited' });
+    const events = await post();
+    expect(events).toHaveLength(3);
+    expect(JSON.parse(events[2]!.slice(6)).error.code).toBe('upstream_stream_cut');
+  });
+  it('a finishing chunk and no [DONE]: whole, as it came', async () => {
+    up.script = () => ({ pieces: [text('He'), text('llo', 'length')], end: 'close-delimited' });
+    expect(await post()).toEqual([text('He').trim(), text('llo', 'length').trim()]);
+  });
+});
