@@ -49,6 +49,7 @@ export function readConfigFile(path: string | undefined): { loaded: LoadedConfig
 const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['server.host', (c) => c.server.host],
   ['server.port', (c) => c.server.port],
+  ['server.request_timeout_ms/headers_timeout_ms/keep_alive_timeout_ms', (c) => [c.server.request_timeout_ms, c.server.headers_timeout_ms, c.server.keep_alive_timeout_ms]],
   ['extproc.enabled', (c) => c.extproc?.enabled],
   ['extproc.host', (c) => c.extproc?.host],
   ['extproc.port', (c) => c.extproc?.port],

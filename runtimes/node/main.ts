@@ -36,7 +36,7 @@ Usage: semroute [--config FILE] [--port N] [options]
 
 Config reload: SIGHUP, or a change of the --config file (its folder is watched, so a Kubernetes
 ConfigMap update is seen), applies the new config to new requests without a restart; an invalid file
-is logged and the running config stays. server.host/port, extproc.enabled/host/port/max_message_bytes,
+is logged and the running config stays. server.host/port and its *_timeout_ms, extproc.enabled/host/port/max_message_bytes,
 observability.metrics.enabled/port/max_series_per_metric, the batch histograms' buckets, tracing, the
 log level and debug_log_prompts need a restart.
 `;
@@ -146,7 +146,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (hupWhileStarting) void live.reload('SIGHUP');
   const deps = live.current();
   const proc = registerProcessMetrics(live.metrics);
-  const served = await bound('HTTP', { host: 'server.host or --host', port: 'server.port or --port' }, host, port, () => serveFetch(live.fetch, { host, port }));
+  const { request_timeout_ms: requestTimeoutMs, headers_timeout_ms: headersTimeoutMs, keep_alive_timeout_ms: keepAliveTimeoutMs } = config.server;
+  const served = await bound('HTTP', { host: 'server.host or --host', port: 'server.port or --port' }, host, port, () =>
+    serveFetch(live.fetch, { host, port, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs }),
+  );
   // From here a signal drains, also while ext_proc and the metrics port still start (about 60 ms of
   // proto loading, where Node's default applied: as PID 1 in a container, the SIGTERM was lost).
   let ext: Awaited<ReturnType<typeof startExtProcServer>> | undefined;

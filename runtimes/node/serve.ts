@@ -136,30 +136,34 @@ export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> 
 export const REQUEST_TIMEOUT_MS = 300_000;
 /** The same for the head alone (Node's default). */
 const HEADERS_TIMEOUT_MS = 60_000;
+/** How long an idle kept-alive connection stays open (server.keep_alive_timeout_ms sets it). */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** How long a client may leave an answer unread (HeaderBytesResponse.armStall). */
 export const WRITE_STALL_MS = 300_000;
 
 export async function serveFetch(
   fetch: FetchFn,
-  opts: { host?: string; port?: number; requestTimeoutMs?: number; writeStallMs?: number } = {},
+  opts: { host?: string; port?: number; requestTimeoutMs?: number; headersTimeoutMs?: number; keepAliveTimeoutMs?: number; writeStallMs?: number } = {},
 ): Promise<Served> {
   const host = opts.host ?? '127.0.0.1';
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node wants the head's limit within the request's (0: the request has none).
+  const headersTimeout = requestTimeout > 0 ? Math.min(opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout) : (opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS);
   const stallMs = opts.writeStallMs ?? WRITE_STALL_MS;
   class ServedResponse<Req extends IncomingMessage = IncomingMessage> extends HeaderBytesResponse<Req> {
     override writeStallMs = stallMs;
   }
   // Node checks both timeouts every connectionsCheckingInterval (30 s by default): a request that runs
-  // over is cut up to that much later. Shorter for a short timeout (tests).
-  const serverOptions = { ServerResponse: ServedResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)) };
+  // over is cut up to that much later. A quarter of the shorter one (the head's), so at most 25% late.
+  const serverOptions = { ServerResponse: ServedResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeout / 4)) };
   // Heads with too many fields or two Hosts are answered before the app (http-head-guard.ts).
   const guarded = ((options: ServerOptions, listener: RequestListener) => createServer(options, guardHeads(listener))) as typeof createServer;
   const server = createAdaptorServer({ fetch, hostname: host, serverOptions, createServer: guarded }) as Server;
   server.maxHeadersCount = KEEP_HEADER_FIELDS;
   server.requestTimeout = requestTimeout;
-  server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
-  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = headersTimeout;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
   // Expect: 100-continue (curl 7.88 sends it for bodies over 1 MiB): node:http answers 100 Continue at once
   // unless asked; here it goes out when the app starts reading the body, so a request refused from its
   // head (413 over max_body_bytes, 415, 404) is answered before the client uploads anything. node:http

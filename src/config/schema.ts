@@ -130,6 +130,16 @@ export const serverSchema = z
      */
     drain_timeout_ms: z.number().int().nonnegative().default(25_000),
     /**
+     * The listener's client timeouts (Node; the Worker has none). A request (head and body) must
+     * arrive whole within request_timeout_ms (0: no limit) and its head within headers_timeout_ms,
+     * else 408 and the socket closes; answers are not timed by them. An idle kept-alive connection
+     * closes after keep_alive_timeout_ms: keep it above the idle timeout of a load balancer in front
+     * (one that reuses a connection the gateway is closing gets a reset: a 502 to its client).
+     */
+    request_timeout_ms: z.number().int().nonnegative().default(300_000),
+    headers_timeout_ms: z.number().int().positive().default(60_000),
+    keep_alive_timeout_ms: z.number().int().positive().default(65_000),
+    /**
      * Paths forwarded to the upstream unchanged (any method; body, query and content type as sent),
      * so clients of the Production Stack keep its other OpenAI endpoints. Exact paths; a path the
      * gateway serves itself (chat, models, health, ...) stays the gateway's. Others answer 404.
