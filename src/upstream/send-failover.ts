@@ -9,6 +9,9 @@ import type { IdleWatch } from './idle.ts';
 import type { EndpointPool, PoolEndpoint } from './pool.ts';
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, type CancelSignal, type UpstreamRequest, type UpstreamResponse } from './types.ts';
 
+/** Methods without effects (RFC 9110 9.2.1): sent again after a dropped connection, as on a refused one. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export interface FailoverRequest {
   requestId: string;
   /** The model's metrics label (retries, the span). */
@@ -62,8 +65,10 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
           span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
           return r;
         } catch (err) {
-          if (!(err instanceof UpstreamConnectError) || req.signal?.aborted) throw err;
-          deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: ep.name, reason: 'connect' });
+          // A dropped GET (a passed-through /version, /v1/audio/voices) changed nothing: it goes on too.
+          const safe = err instanceof UpstreamConnectError || (err instanceof UpstreamDroppedError && SAFE_METHODS.has(req.request.method));
+          if (!safe || req.signal?.aborted) throw err;
+          deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: ep.name, reason: err instanceof UpstreamDroppedError ? 'closed' : 'connect' });
           // Warned when an outage starts; while it lasts each request's own line (502 or the
           // endpoint that answered) and llm_upstream_retries_total tell the rest.
           const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;

@@ -182,6 +182,45 @@ describe('a fresh connection the upstream read the request on, then dropped', ()
   }
 });
 
+describe('a dropped GET (a passed-through /version) changed nothing upstream', () => {
+  it('goes on to the next endpoint', async () => {
+    let dropped = 0;
+    const dropper = net.createServer((s) => {
+      s.on('error', () => {});
+      s.once('data', () => {
+        dropped++;
+        s.destroy();
+      });
+    });
+    const good = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"version":"0.9.0"}');
+    });
+    const dropPort = await listen(dropper);
+    const goodPort = await listen(good);
+    const gw = await startGateway({
+      config: () =>
+        testConfig({}, [
+          { name: 'production-stack', address: '127.0.0.1', port: dropPort, weight: 100 },
+          { name: 'good', address: '127.0.0.1', port: goodPort, weight: 1 },
+        ]),
+    });
+    try {
+      const res = await fetch(`${gw.url}/version`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ version: '0.9.0' });
+      expect(dropped).toBe(1);
+      expect(gw.metrics.render()).toMatch(/^llm_upstream_endpoint_errors_total\{endpoint="production-stack",reason="closed"\} 1$/m);
+    } finally {
+      await gw.close();
+      dropper.close();
+      good.closeAllConnections();
+      good.close();
+    }
+  });
+});
+
 describe('an upstream that takes the connection and never answers', () => {
   it('504 upstream_timeout after timeout_ms; not sent to the next endpoint; the hung connection is closed', async () => {
     let accepted = 0;
