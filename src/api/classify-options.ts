@@ -23,6 +23,13 @@ function unit(o: Raw, field: string): number | undefined {
   return v;
 }
 
+/** confidence_threshold: 0 is unset, as the reference reads its Go zero value (a client struct without
+ *  omitempty always sends 0); a cut of 0 would otherwise call every classification confident. */
+function cut(o: Raw): number | undefined {
+  const v = unit(o, 'confidence_threshold');
+  return v === 0 ? undefined : v;
+}
+
 function strings(o: Raw, field: string): string[] | undefined {
   const v = o[field];
   if (v === undefined || v === null) return undefined;
@@ -37,7 +44,7 @@ export interface IntentOptions {
 }
 
 export function intentOptions(o: Raw): IntentOptions {
-  return { return_probabilities: bool(o, 'return_probabilities'), confidence_threshold: unit(o, 'confidence_threshold'), include_explanation: bool(o, 'include_explanation') };
+  return { return_probabilities: bool(o, 'return_probabilities'), confidence_threshold: cut(o), include_explanation: bool(o, 'include_explanation') };
 }
 
 export interface PiiOptions {
@@ -89,7 +96,7 @@ export function piiOptions(o: Raw, known: readonly string[]): PiiOptions {
     }
     types = [...out];
   }
-  return { entity_types: types, confidence_threshold: unit(o, 'confidence_threshold'), return_positions: bool(o, 'return_positions'), mask_entities: bool(o, 'mask_entities') };
+  return { entity_types: types, confidence_threshold: cut(o), return_positions: bool(o, 'return_positions'), mask_entities: bool(o, 'mask_entities') };
 }
 
 export interface SecurityOptions {

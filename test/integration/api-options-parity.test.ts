@@ -151,3 +151,18 @@ describe('pii positions count code points, as the reference does', () => {
     expect(plain.json.entities[0]).toMatchObject({ start_position: 5, end_position: 25 });
   });
 });
+
+describe('confidence_threshold 0', () => {
+  it('reads as unset, as the reference reads the Go zero value (a struct without omitempty always sends it)', async () => {
+    // Before: a cut of 0, so every classification was high_confidence_specialized.
+    const text = 'hi';
+    const unset = await post('/api/v1/classify/intent', { text });
+    const zero = await post('/api/v1/classify/intent', { text, options: { confidence_threshold: 0 } });
+    expect(unset.json.routing_decision).toBe('low_confidence_general');
+    expect(zero.json.routing_decision).toBe(unset.json.routing_decision);
+    expect(zero.json.recommended_model).toBe(unset.json.recommended_model);
+    const pii0 = await post('/api/v1/classify/pii', { text: EMAIL, options: { confidence_threshold: 0 } });
+    const piiUnset = await post('/api/v1/classify/pii', { text: EMAIL });
+    expect(pii0.json.entities).toEqual(piiUnset.json.entities);
+  });
+});
