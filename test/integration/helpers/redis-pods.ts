@@ -15,15 +15,7 @@ export const answer = (text: string) => ({
 });
 export const cacheKey = { requestedModel: 'MoM', scope: 'global' };
 
-/** Polls cond every stepMs until it holds (the time it took) or throws after ms. */
-export async function until(cond: () => boolean | Promise<boolean>, ms: number, stepMs = 10): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond()) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}
+export { until } from './until.ts';
 
 export interface PodOptions {
   logger: Logger;
