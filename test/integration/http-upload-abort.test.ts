@@ -72,8 +72,10 @@ describe('a client that leaves mid-upload', () => {
     }
   }
 
-  it('the process still serves', async () => {
+  it('the process still serves, and holds none of the aborted requests (llm_inflight_requests 0)', async () => {
     const res = await fetch(`${gw.base}/health`);
     expect(res.status).toBe(200);
+    const metrics = await (await fetch(`${gw.base}/metrics`)).text();
+    expect(metrics).toMatch(/^llm_inflight_requests 0$/m);
   });
 });
