@@ -2,6 +2,17 @@
 import { z } from 'zod';
 import { yamlBool } from './yaml-bool.ts';
 
+/** Whether a URL can carry `address` as its host ("::1" and "[::1]" both). */
+function urlHost(address: string): boolean {
+  const host = address.startsWith('[') || !address.includes(':') ? address : `[${address}]`;
+  try {
+    new URL(`http://${host}:1/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const endpointSchema = z
   .object({
     name: z.string().min(1),
@@ -29,6 +40,12 @@ export const endpointSchema = z
         const m = /^(?:\[[^\]]*\]|[^:\[\]]+):([^:]*)$/.exec(a);
         if (m) ctx.addIssue({ code: 'custom', message: `address must not carry a port: set port: ${m[1] || '<number>'} and address without it` });
         else if (/[[\]]/.test(a) && !/^\[[0-9a-fA-F:.%\w]+\]$/.test(a)) ctx.addIssue({ code: 'custom', message: 'address: brackets only around a whole IPv6 address' });
+        else if (!urlHost(a)) {
+          // Both runtimes reach the endpoint through a URL: one it cannot parse failed every request
+          // (502 upstream_error, a warning each time) instead of the config.
+          const why = a.includes('%') ? ': an IPv6 zone id (%eth0) cannot be part of a URL' : ': not a host name, IPv4 (four numbers 0-255) or IPv6 address';
+          ctx.addIssue({ code: 'custom', message: `address ${JSON.stringify(a)} cannot be reached${why}` });
+        }
       })
       // "[::1]" is the URL form of an IPv6 address; the pool adds the brackets itself.
       .transform((a) => (a.startsWith('[') && a.endsWith(']') ? a.slice(1, -1) : a)),

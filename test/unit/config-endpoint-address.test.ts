@@ -1,6 +1,7 @@
 // vllm_endpoints[].address written as a URL (as the OpenAI SDK's base_url is) or with a path prefix:
 // the config error says which keys to write instead, and that a path prefix is not supported.
-// Before, 'http://127.0.0.1' also got 'address must not carry a port: set port: //127.0.0.1'.
+// Before, 'http://127.0.0.1' also got 'address must not carry a port: set port: //127.0.0.1'. An
+// address no URL can carry (an IPv6 zone id, 999.1.1.1) is refused too.
 import { describe, expect, it } from 'vitest';
 import { loadDefaultConfig, validateConfig } from '../../src/config/index.ts';
 
@@ -27,9 +28,21 @@ describe('vllm_endpoints[].address', () => {
     expect(msg).not.toContain('must not carry a port');
   });
 
-  it.each(['127.0.0.1', '::1', '[::1]', 'vllm-router-service.default.svc.cluster.local', 'fe80::1%eth0'])('%s loads', (address) => {
+  it.each(['127.0.0.1', '::1', '[::1]', 'vllm-router-service.default.svc.cluster.local', 'fd00::5', '[fd00::5]', 'x_y'])('%s loads', (address) => {
     expect(errorFor(address)).toBe('');
   });
+
+  // A URL cannot carry these: before, they loaded and every request answered 502 upstream_error
+  // with an 'Invalid URL' warning per request.
+  it.each([
+    ['fe80::1%eth0', 'an IPv6 zone id'],
+    ['999.1.1.1', 'not a host name, IPv4'],
+    ['1.2.3.4.5', 'not a host name, IPv4'],
+    ['exa%mple', 'cannot be reached'],
+  ])('%s is refused: %s', (address, want) => {
+    expect(errorFor(address)).toContain(want);
+  });
+
 
   it('host:port still names the port', () => {
     expect(errorFor('router:8000')).toContain('set port: 8000');
