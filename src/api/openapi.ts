@@ -28,6 +28,7 @@ const CLASSIFY = {
   413: error('TEXT_TOO_LONG: more text than the scan budget, or a body over the limit'),
   415: error('Not JSON'),
   500: error('UNIFIED_CLASSIFICATION_ERROR'),
+  503: error('UNIFIED_CLASSIFIER_UNAVAILABLE: the pack the task needs is not loaded (GET /ready names it)'),
 };
 /** Statuses per operation (the ones the gateway answers; 404 and 405 for wrong paths and methods apply everywhere). */
 const RESPONSES: Record<string, Record<number, unknown>> = {

@@ -2,7 +2,7 @@
 // each answer's status documented for its operation and its body valid against the documented schema,
 // and each request the gateway accepted valid against the documented request body.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realClassifiers, startGateway, type Gateway } from './gateway-harness.ts';
+import { EMPTY_CLASSIFIERS, realClassifiers, startGateway, type Gateway } from './gateway-harness.ts';
 import { check, templateFor, type Spec } from './helpers/openapi-check.ts';
 
 let gw: Gateway;
@@ -99,5 +99,25 @@ describe('/openapi.json against real answers', () => {
     expect(check(spec, body('SecurityRequest'), { text: 'x', options: { sensitivity: 'extreme' } })).not.toEqual([]);
     expect(check(spec, body('BatchRequest'), { texts: [] })).not.toEqual([]);
     expect(check(spec, body('CombinedRequest'), { text: 'x', tasks: ['poetry'] })).not.toEqual([]);
+  });
+});
+
+describe('/openapi.json against a gateway whose packs did not load', () => {
+  it('documents the 503 each classification endpoint then answers, in the error schema', async () => {
+    // Before: 503 UNIFIED_CLASSIFIER_UNAVAILABLE was answered but not documented for any of them.
+    const bare = await startGateway({ classifiers: EMPTY_CLASSIFIERS });
+    try {
+      const problems: string[] = [];
+      for (const t of ['intent', 'pii', 'security', 'combined']) {
+        const res = await fetch(`${bare.url}/api/v1/classify/${t}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'What is 2+2?' }) });
+        const body = await res.json();
+        const answer = spec.paths[`/api/v1/classify/${t}`]!.post!.responses[String(res.status)];
+        if (res.status !== 503 || !answer) problems.push(`${t}: ${res.status} ${answer ? '' : 'not documented'}`);
+        else problems.push(...check(spec, answer.content!['application/json']!.schema, body).map((e) => `${t}: ${e}`));
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      await bare.close();
+    }
   });
 });
