@@ -18,6 +18,7 @@ import { streamErrorEvent, streamFailure } from './stream-failure.ts';
 import { includeUsage } from '../pipeline/request.ts';
 import { askUsage } from './usage-strip.ts';
 import { chatStreamWhole } from './stream-whole.ts';
+import { sseForJson } from './stream-from-json.ts';
 
 export interface ForwardOutcome {
   status: number;
@@ -171,9 +172,17 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   }
   let out = completion;
   for (const t of ctx.taps) if (t.json) out = t.json(out);
+  // The upstream was asked for a stream: a completion goes as its chunks, an error as an error event
+  // (stream-from-json.ts). A client that asked only by its Accept header gets the JSON the upstream was asked for.
+  const sse = ctx.stream && ctx.body.stream === true ? sseForJson(out, includeUsage(ctx.body)) : undefined;
   const usage = recordUsage(deps.metrics, label, usageOf(out), pricingFor(deps.config, input.model), { latencyMs, ttftMs });
-  done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined });
-  runDoneTaps(deps, ctx, { status: res.status, completion: out });
+  if (sse?.errored) deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'upstream_5xx' });
+  done({ status: res.status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined, ...(sse?.errored ? { error: 'stream_error' } : {}) });
+  if (!sse?.errored) runDoneTaps(deps, ctx, { status: res.status, completion: out });
+  if (sse) {
+    outHeaders['content-type'] = 'text/event-stream';
+    return new Response(sse.body, { status: res.status, headers: outHeaders });
+  }
   return json(res.status, out === completion ? text : JSON.stringify(out), outHeaders);
 }
 
