@@ -114,13 +114,14 @@ export interface SecurityOptions {
 export function securityOptions(o: Raw, configured: number): SecurityOptions {
   const s = o.sensitivity;
   let threshold: number | undefined;
-  if (typeof s === 'string') {
+  // "": unset, as the reference's Go string zero value (a client struct without omitempty sends it).
+  if (typeof s === 'string' && s.trim() !== '') {
     const level = s.trim().toLowerCase();
     if (level === 'medium') threshold = configured;
     else if (level === 'high') threshold = Math.min(configured, 0.5);
     else if (level === 'low') threshold = Math.max(configured, 0.9);
     else throw bad('sensitivity', '"low", "medium", "high" or a number from 0 to 1');
-  } else if (s !== undefined && s !== null) {
+  } else if (s !== undefined && s !== null && s !== '') {
     const n = unit(o, 'sensitivity');
     threshold = n === undefined ? undefined : 1 - n;
   }

@@ -152,7 +152,7 @@ describe('pii positions count code points, as the reference does', () => {
   });
 });
 
-describe('confidence_threshold 0', () => {
+describe('confidence_threshold 0, sensitivity ""', () => {
   it('reads as unset, as the reference reads the Go zero value (a struct without omitempty always sends it)', async () => {
     // Before: a cut of 0, so every classification was high_confidence_specialized.
     const text = 'hi';
@@ -161,6 +161,11 @@ describe('confidence_threshold 0', () => {
     expect(unset.json.routing_decision).toBe('low_confidence_general');
     expect(zero.json.routing_decision).toBe(unset.json.routing_decision);
     expect(zero.json.recommended_model).toBe(unset.json.recommended_model);
+    // sensitivity "" (the Go string zero value): the configured cut, not 400.
+    const sec = await post('/api/v1/classify/security', { text: DAN, options: { sensitivity: '', include_reasoning: true } });
+    const secUnset = await post('/api/v1/classify/security', { text: DAN, options: { include_reasoning: true } });
+    expect(sec.status).toBe(200);
+    expect(sec.json.reasoning).toBe(secUnset.json.reasoning);
     const pii0 = await post('/api/v1/classify/pii', { text: EMAIL, options: { confidence_threshold: 0 } });
     const piiUnset = await post('/api/v1/classify/pii', { text: EMAIL });
     expect(pii0.json.entities).toEqual(piiUnset.json.entities);
