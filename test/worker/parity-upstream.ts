@@ -37,9 +37,14 @@ const ok = (head: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\
 const sseEvent = (content: string) => `data: {"id":"r","object":"chat.completion.chunk","created":1,"model":"qwen3","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
 const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n';
 const CUT_BODY = `${sseEvent('He')}${sseEvent('llo').slice(0, 30)}`;
+const DONE_BODY = `${sseEvent('He')}${sseEvent('llo').replace('"finish_reason":null', '"finish_reason":"stop"')}data: [DONE]\n\n`;
 export const RAW: Record<string, string> = {
   // Ends cleanly at the HTTP level (the close ends a body with no length) after two chunks: no [DONE], no finish_reason.
   'raw-sse-close-delimited': `${SSE_HEAD}\r\n${sseEvent('He')}${sseEvent('llo')}`,
+  // Chunked, the whole answer and [DONE], then closed with no last chunk (the answer is whole at [DONE]).
+  'raw-sse-done-then-cut': `${SSE_HEAD}Transfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(DONE_BODY).toString(16)}\r\n${DONE_BODY}\r\n`,
+  // JSON to a stream request (an engine that ignores stream: true).
+  'raw-json-for-stream': ok(`Content-Length: ${COMPLETION.length}`),
   // Chunked, closed in the middle of an event with no last chunk.
   'raw-sse-cut-mid-event': `${SSE_HEAD}Transfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(CUT_BODY).toString(16)}\r\n${CUT_BODY}\r\n`,
   'raw-two-lengths': ok(`Content-Length: ${COMPLETION.length}\r\nContent-Length: 3`),

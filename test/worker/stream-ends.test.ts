@@ -22,3 +22,23 @@ describe('Node vs Worker: an upstream stream that ends before it is whole', () =
     }
   }
 });
+
+describe('Node vs Worker: streams that are whole', () => {
+  for (const extra of [{}, { stream_options: { include_usage: true } }]) {
+    it(`[DONE], then the connection closed before the chunked end${'stream_options' in extra ? ', usage asked' : ''}: same answer, whole (no error event)`, async () => {
+      const { node, worker, diff } = await compare(chatReq({ model: 'raw-sse-done-then-cut', messages: [{ role: 'user', content: 'hi' }], stream: true, ...extra }));
+      expect(diff).toEqual([]);
+      for (const seen of [node, worker]) expect((seen.body as unknown[]).at(-1)).toBe('[DONE]');
+      expect(JSON.stringify(node.body)).not.toContain('error');
+    });
+  }
+
+  it('JSON answered to a stream request: the same stream of chunks ending in [DONE] on both', async () => {
+    const { node, worker, diff } = await compare(chatReq({ model: 'raw-json-for-stream', messages: [{ role: 'user', content: 'hi' }], stream: true }));
+    expect(diff).toEqual([]);
+    expect(worker.headers['content-type']).toContain('text/event-stream');
+    const events = worker.body as Array<Record<string, any> | string>;
+    expect(events.at(-1)).toBe('[DONE]');
+    expect(events.map((e) => (typeof e === 'string' ? '' : (e.choices?.[0]?.delta?.content ?? ''))).join('')).toBe('ok');
+  });
+});
