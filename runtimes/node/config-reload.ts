@@ -12,6 +12,7 @@ import type { ServerResponse } from 'node:http';
 import { createApp } from '../../src/app.ts';
 import { ConfigError, loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
 import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
+import { safeIssues } from '../../src/config/safe-errors.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import type { Logger } from '../../src/observability/types.ts';
@@ -333,13 +334,5 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
   };
 }
 
-/**
- * What a refused reload logs: the key paths and what is wrong with them, never the file's text
- * (a YAML error's excerpt or a received value may hold a secret such as a Redis URL's password).
- */
-export function safeIssues(err: unknown): string[] {
-  const firstLine = (s: string) => s.split('\n')[0]!.replace(/:\s*$/, '');
-  const scrub = (s: string) => firstLine(s).replace(/,?\s*received\s+(['"]).*?\1/g, '').replace(/received [^,;]+/g, 'received another value');
-  if (err instanceof ConfigError) return err.issues.length ? err.issues.map(scrub) : [firstLine(err.message)];
-  return [firstLine(err instanceof Error ? err.message : String(err))];
-}
+// What a refused reload logs: src/config/safe-errors.ts (kept exported here for its callers).
+export { safeIssues };

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, type Config } from '../../src/config/index.ts';
+import { safeConfigErrorText } from '../../src/config/safe-errors.ts';
 import { ProviderUnavailableError } from '../../src/classify/pack-error.ts';
 import { VERSION } from './deps.ts';
 import { readConfigFile, startLiveConfig } from './config-reload.ts';
@@ -264,7 +265,9 @@ const invokedDirectly = process.argv[1] && /(?:main\.ts|semroute\.mjs)$/.test(pr
 if (invokedDirectly) {
   main().catch((err) => {
     // Config errors are the user's to fix: print them plainly, without a stack trace.
-    if (err instanceof ConfigError || err instanceof ProviderUnavailableError) process.stderr.write(`semroute: ${err.message}\n`);
+    // A config's own text is left out (safe-errors.ts): it may hold a secret, and stderr is logged.
+    if (err instanceof ConfigError) process.stderr.write(`semroute: ${safeConfigErrorText(err)}\n`);
+    else if (err instanceof ProviderUnavailableError) process.stderr.write(`semroute: ${err.message}\n`);
     else process.stderr.write(`semroute: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   });

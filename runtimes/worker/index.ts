@@ -4,6 +4,8 @@
 import type { Hono } from 'hono';
 import { createApp } from '../../src/app.ts';
 import { errorResponse } from '../../src/api/errors.ts';
+import { ConfigError } from '../../src/config/load.ts';
+import { safeConfigErrorText } from '../../src/config/safe-errors.ts';
 import { createWebEngine } from './ort-web-engine.ts';
 import { workerdOrt } from './ort-wasm.ts';
 import { buildWorkerDeps, type WorkerEnv } from './deps.ts';
@@ -41,8 +43,10 @@ export default {
     try {
       app = await appFor(env);
     } catch (err) {
-      // Config errors name key paths only (no request data): safe to log, not to echo to clients.
-      console.error(JSON.stringify({ level: 'error', service: 'semroute', runtime: 'worker', msg: 'start-up failed', err: err instanceof Error ? err.message : String(err) }));
+      // Not to be echoed to clients. A config error is logged by key path, line and problem, never
+      // the config's text (a YAML excerpt or a received value may be a secret): safe-errors.ts.
+      const text = err instanceof ConfigError ? safeConfigErrorText(err) : err instanceof Error ? err.message : String(err);
+      console.error(JSON.stringify({ level: 'error', service: 'semroute', runtime: 'worker', msg: 'start-up failed', err: text }));
       return errorResponse(503, 'The router is not configured correctly; see the Worker logs.', 'server_error', 'startup_failed');
     }
     return app.fetch(request, env, ctx as never);
