@@ -85,12 +85,11 @@ export class UsageStripper {
     return true;
   }
 
-  /** At the upstream's end: the event it left unterminated, if any, as an event of its own (without
-   *  the strip, as it came: an SSE client drops an event no blank line ends, as it would have). */
+  /** At the upstream's end: the event it left unterminated, if any, as an event of its own (an SSE
+   *  client drops an event no blank line ends: a last chunk sent so lost its text and finish_reason). */
   finish(): Uint8Array {
     if (this.off || !this.held) return EMPTY;
     this.held = false;
-    if (!this.strip) return this.decoder.encodeThenCut(this.splitter.release());
     let out = '';
     for (const ev of this.splitter.push(this.decoder.decode(EMPTY, true))) out += this.kept(ev);
     const rest = this.splitter.finish();

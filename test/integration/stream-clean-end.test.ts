@@ -85,6 +85,8 @@ describe('answers that end cleanly and whole', () => {
     ['finish_reason, no [DONE]', [ev('He'), ev('llo', 'stop')]],
     ['finish_reason, usage chunk, no [DONE]', [ev('He'), ev('llo', 'stop'), USAGE]],
     ['[DONE] without its blank line', [ev('He'), ev('llo', 'stop'), 'data: [DONE]']],
+    // An SSE client drops an event no blank line ends: the gateway ends it (the SDK lost "llo" and the finish_reason).
+    ['the finishing chunk without its blank line, no [DONE]', [ev('He'), ev('llo', 'stop').trimEnd()]],
     ['[DONE], then a comment', [ev('He'), ev('llo', 'stop'), 'data: [DONE]\n\n', ': bye\n\n']],
   ] as const) {
     for (const [way, model, extra] of WAYS) {

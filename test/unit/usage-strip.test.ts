@@ -79,14 +79,14 @@ describe('UsageStripper', () => {
     expect(dec.decode(s.finish())).toBe('');
   });
 
-  it('without the strip: whole events pass, usage and all; a partial one waits for its end, or goes as it came at the end', () => {
+  it('without the strip: whole events pass, usage and all; a partial one waits for its end, or is ended at the end', () => {
     const s = new UsageStripper(false);
     const usage = 'data: {"choices":[],"usage":{"total_tokens":3}}\n\n';
     const one = enc.encode(`data: ${role}\n\n${usage}`);
     expect(s.push(one)).toBe(one);
     expect(dec.decode(s.push(enc.encode(`data: ${fin.slice(0, 9)}`)))).toBe('');
     expect(dec.decode(s.push(enc.encode(`${fin.slice(9)}\n\n${usage}data: [DO`)))).toBe(`data: ${fin}\n\n${usage}`);
-    expect(dec.decode(s.finish())).toBe('data: [DO');
+    expect(dec.decode(s.finish())).toBe('data: [DO\n\n');
   });
 });
 
