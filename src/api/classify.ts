@@ -37,6 +37,25 @@ async function readRequest(c: Context, deps: AppDeps): Promise<Record<string, un
   return raw;
 }
 
+/**
+ * The text /classify/intent classifies: `text`, or with no text the chat `messages` the reference's newer
+ * API takes there (intent_request_messages.go): the last user message's text (string or text parts),
+ * else the system / assistant texts joined. Before, such a request was 400 'text' must be a string.
+ */
+function intentTextOf(body: Record<string, unknown>): string {
+  if ((body.text === undefined || body.text === null || body.text === '') && Array.isArray(body.messages)) {
+    const textOfContent = (c: unknown): string =>
+      typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => (isObject(p) && p.type === 'text' && typeof p.text === 'string' ? p.text : '')).filter((t) => t.trim()).join(' ') : '';
+    const msgs = body.messages.filter(isObject);
+    const user = msgs.filter((m) => m.role === 'user').map((m) => textOfContent(m.content).trim()).filter(Boolean);
+    const other = msgs.filter((m) => m.role === 'system' || m.role === 'developer' || m.role === 'assistant').map((m) => textOfContent(m.content).trim()).filter(Boolean);
+    const text = user.at(-1) ?? other.join(' ');
+    if (!text) throw new ApiError(400, 'INVALID_INPUT', "'messages' holds no text to classify.");
+    return text;
+  }
+  return textOf(body);
+}
+
 function textOf(body: Record<string, unknown>): string {
   if (typeof body.text !== 'string' || !body.text.trim()) throw new ApiError(400, 'INVALID_INPUT', "'text' must be a non-empty string.");
   return body.text;
@@ -84,7 +103,7 @@ export function registerClassify(app: Hono, deps: AppDeps): void {
     app.on(method, path, (c) => apiError(501, 'NOT_IMPLEMENTED', `${method} ${path} is not implemented.`, requestIdFrom(c.req.header('x-request-id'))));
   }
   const maxBatch = deps.config.api.batch_classification.max_batch_size;
-  app.post('/api/v1/classify/intent', handle(deps, '/api/v1/classify/intent', (b, o, p) => intentTask(deps, textOf(b), o, p)));
+  app.post('/api/v1/classify/intent', handle(deps, '/api/v1/classify/intent', (b, o, p) => intentTask(deps, intentTextOf(b), o, p)));
   app.post('/api/v1/classify/pii', handle(deps, '/api/v1/classify/pii', (b, o, p) => piiTask(deps, textOf(b), o, p)));
   app.post('/api/v1/classify/security', handle(deps, '/api/v1/classify/security', (b, o, p) => securityTask(deps, textOf(b), o, p)));
   app.post(

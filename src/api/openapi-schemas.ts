@@ -24,8 +24,8 @@ const securityOptions = obj(
   [],
   true,
 );
-const textRequest = (options: Schema, more: Record<string, Schema> = {}): Schema =>
-  obj({ text: { type: 'string', minLength: 1 }, model: { type: 'string', nullable: true, description: 'semroute: the pack to use, e.g. intent; an auto name (MoM) is the default' }, options: { ...options, nullable: true }, ...more }, ['text'], true);
+const textRequest = (options: Schema, more: Record<string, Schema> = {}, required = ['text']): Schema =>
+  obj({ text: { type: 'string', minLength: 1 }, model: { type: 'string', nullable: true, description: 'semroute: the pack to use, e.g. intent; an auto name (MoM) is the default' }, options: { ...options, nullable: true }, ...more }, required, true);
 
 const classification = obj(
   { category: str, confidence: prob, processing_time_ms: int, truncated: { type: 'boolean', description: 'true when the pack read only the start of the text (its max_length)' } },
@@ -74,7 +74,11 @@ export const SCHEMAS: Record<string, Schema> = {
     },
     additionalProperties: true,
   },
-  IntentRequest: textRequest(intentOptions),
+  // text, or (the reference's newer API) chat messages whose last user message is classified.
+  IntentRequest: {
+    ...textRequest(intentOptions, { messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: str } } } }, []),
+    anyOf: [{ required: ['text'] }, { required: ['messages'] }],
+  },
   PiiRequest: textRequest(piiOptions),
   SecurityRequest: textRequest(securityOptions),
   CombinedRequest: textRequest(

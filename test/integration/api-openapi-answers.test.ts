@@ -36,6 +36,7 @@ const CALLS: Call[] = [
   ['POST', '/api/v1/classify/intent', { text: 'What is the derivative of x^2?', options: { return_probabilities: true, include_explanation: true, confidence_threshold: 0.3 } }],
   ['POST', '/api/v1/classify/intent', { text: 'Explain supply and demand', model: 'intent' }],
   ['POST', '/api/v1/classify/intent', { text: '' }],
+  ['POST', '/api/v1/classify/intent', { messages: [{ role: 'user', content: [{ type: 'text', text: 'What is 2+2?' }] }] }],
   ['POST', '/api/v1/classify/intent', { text: 'hi' }, { 'content-type': 'text/plain' }],
   ['POST', '/api/v1/classify/pii', { text: EMAIL, options: { mask_entities: true } }],
   ['POST', '/api/v1/classify/pii', { text: EMAIL, options: { entity_types: ['EMAIL', 'PERSON'], return_positions: false } }],
@@ -95,6 +96,7 @@ describe('/openapi.json against real answers', () => {
   it('the request schemas refuse what the gateway refuses', () => {
     const body = (name: string) => spec.components.schemas[name]!;
     expect(check(spec, body('IntentRequest'), { text: 'x', options: { confidence_threshold: '0.9' } })).not.toEqual([]);
+    expect(check(spec, body('IntentRequest'), { options: {} })).not.toEqual([]);
     expect(check(spec, body('PiiRequest'), { text: 'x', options: { entity_types: 'EMAIL' } })).not.toEqual([]);
     expect(check(spec, body('SecurityRequest'), { text: 'x', options: { sensitivity: 'extreme' } })).not.toEqual([]);
     expect(check(spec, body('BatchRequest'), { texts: [] })).not.toEqual([]);

@@ -171,3 +171,21 @@ describe('confidence_threshold 0, sensitivity ""', () => {
     expect(pii0.json.entities).toEqual(piiUnset.json.entities);
   });
 });
+
+describe('/classify/intent with chat messages instead of text (the reference\'s newer API)', () => {
+  it('classifies the last user message (string or text parts), as text would', async () => {
+    // Before: 400 "'text' must be a non-empty string."
+    const q = 'What is the derivative of x^2?';
+    const byText = await post('/api/v1/classify/intent', { text: q });
+    for (const content of [q, [{ type: 'text', text: q }]]) {
+      const { status, json } = await post('/api/v1/classify/intent', {
+        messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: 'Tell me about the Roman empire.' }, { role: 'assistant', content: 'Sure.' }, { role: 'user', content }],
+      });
+      expect(status).toBe(200);
+      expect(json.classification).toMatchObject({ category: byText.json.classification.category, confidence: byText.json.classification.confidence });
+    }
+    const empty = await post('/api/v1/classify/intent', { messages: [{ role: 'user', content: '' }] });
+    expect(empty.status).toBe(400);
+    expect(empty.json.error.code).toBe('INVALID_INPUT');
+  });
+});

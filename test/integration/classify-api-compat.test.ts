@@ -204,7 +204,8 @@ describe('API documentation endpoints (vsr.md 2.5 GET /openapi.json, GET /docs)'
       return sc.$ref ? spec.components.schemas[sc.$ref.split('/').pop()] : sc;
     };
     expect(body('/v1/chat/completions').required).toEqual(['model', 'messages']);
-    expect(body('/api/v1/classify/intent').required).toEqual(['text']);
+    expect(body('/api/v1/classify/intent').anyOf).toEqual([{ required: ['text'] }, { required: ['messages'] }]);
+    expect(body('/api/v1/classify/pii').required).toEqual(['text']);
     expect(body('/api/v1/classify/batch').properties.task_type.enum).toEqual(['intent', 'pii', 'security', 'all']);
     const err = spec.components.schemas.Error.properties.error.properties;
     expect(err.param.nullable).toBe(true);

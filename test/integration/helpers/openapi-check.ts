@@ -1,5 +1,5 @@
 // A small OpenAPI 3.0 schema checker for the keywords /openapi.json uses (type, nullable, enum,
-// required, properties, additionalProperties, items, oneOf, $ref, minItems, minLength, minimum,
+// required, properties, additionalProperties, items, oneOf, anyOf, $ref, minItems, minLength, minimum,
 // maximum), and a lookup of an operation by method and concrete path (templated segments match any).
 type Schema = Record<string, any>;
 
@@ -17,6 +17,7 @@ export function check(spec: Spec, schema: Schema, value: unknown, at = '$'): str
     return fits === 1 ? [] : [`${at}: ${JSON.stringify(value)} fits ${fits} of oneOf`];
   }
   const errs: string[] = [];
+  if (schema.anyOf && !(schema.anyOf as Schema[]).some((s) => check(spec, s, value, at).length === 0)) errs.push(`${at}: fits none of anyOf`);
   const t = schema.type as string | undefined;
   const kind = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
   if (t && !(t === kind || (t === 'number' && kind === 'integer') || (t === 'object' && kind === 'object'))) return [`${at}: ${kind}, want ${t}`];
