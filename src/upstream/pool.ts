@@ -1,7 +1,8 @@
-// Endpoint pool: model -> the endpoints it may use (model_config.<m>.preferred_endpoints, else the
-// vllm_endpoints that serve it: those whose `models` list names it, as the reference's v0.1 configs
-// say, and those with no list, which serve any model), spread by weight with smooth weighted round-robin (deterministic, so tests can
-// count), with passive health: an endpoint that refused a connection is tried last for `down_ms`.
+// Endpoint pool: model -> the endpoints it may use (the vllm_endpoints that serve it: those whose
+// `models` list names it, as the reference's v0.1 configs say, and those with no list; narrowed by
+// model_config.<m>.preferred_endpoints), spread by weight with smooth weighted round-robin
+// (deterministic, so tests can count), with passive health: an endpoint that refused a connection,
+// or dropped one unanswered, is tried last for `down_ms`.
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../observability/types.ts';
 
@@ -27,6 +28,8 @@ const ANY_GROUP = Symbol('any');
 
 export class EndpointPool {
   private readonly all: PoolEndpoint[];
+  /** Every name a `models` list holds: those get a rotation of their own. */
+  private readonly listed = new Set<string>();
   private readonly groups = new Map<string | symbol, Group>();
   private readonly downUntil = new Map<string, number>();
   /** Endpoints whose last connection attempt failed: an outage is logged once, not per request. */
@@ -39,6 +42,7 @@ export class EndpointPool {
     this.all = config.vllm_endpoints.map((e) => {
       const host = e.address.includes(':') ? `[${e.address}]` : e.address;
       const models = e.models ? new Set(e.models) : undefined;
+      for (const m of models ?? []) this.listed.add(m);
       return { name: e.name, baseUrl: `${e.scheme}://${host}:${e.port}`, hostPort: `${host}:${e.port}`, weight: e.weight, models };
     });
   }
@@ -53,8 +57,7 @@ export class EndpointPool {
     // rotation; every other name (client text: a made-up model, a passed-through route's) shares the
     // default one, so the map stays as small as the config and the spread by weight holds across them.
     const own = Object.hasOwn(this.config.model_config, model) ? this.config.model_config[model]?.preferred_endpoints : undefined;
-    const listed = model !== '' && this.all.some((e) => e.models?.has(model));
-    const key = own?.length || listed ? model : model === '' ? ANY_GROUP : DEFAULT_GROUP;
+    const key = own?.length || this.listed.has(model) ? model : model === '' ? ANY_GROUP : DEFAULT_GROUP;
     let g = this.groups.get(key);
     if (!g) {
       const serving = key === ANY_GROUP ? this.all : this.serving(model);
