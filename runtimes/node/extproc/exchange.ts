@@ -86,8 +86,15 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       if (generation) route = 'generate';
     }
     if (route === 'models') {
-      count('models');
-      return immediateResponse(await pipeline.models(modelIdOf(requestHeaders[':path'] ?? '')));
+      const id = modelIdOf(requestHeaders[':path'] ?? '');
+      const answer = await pipeline.models(id);
+      // An id semroute does not list goes on to the engine, as the reference's ExtProc lets every
+      // /v1/models/{id} through: the engine may serve models (adapters) the config does not name.
+      if (id === undefined || answer.status !== 404) {
+        count('models');
+        return immediateResponse(answer);
+      }
+      route = 'other';
     }
     // A client's copy of what only semroute sets (the decision, the ORIGINAL_DST endpoint) never goes
     // upstream, whatever the path, as on the gateway (upstream/headers.ts GATEWAY_OWNED).
