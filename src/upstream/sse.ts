@@ -131,6 +131,18 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     // is the answer's end as well: onError reports it, or the request would go unlogged and uncounted.
     cancel(reason) {
       if (ended || failed) return Promise.resolve();
+      // After [DONE] the answer is whole: a client that leaves then (it read what it needed) ends it.
+      if (doneSeen) {
+        try {
+          afterRead(DONE);
+        } catch (err) {
+          if (!reported) {
+            reported = true;
+            watch.onError(err);
+          }
+        }
+        return reader.cancel(reason).catch(() => {});
+      }
       ended = true;
       reported = true;
       watch.onError(reason, true);

@@ -86,11 +86,12 @@ describe('the upstream connection after [DONE]', () => {
 
   it('an upstream that stays open after [DONE] is let go (its socket closed) within the grace, the client long gone', async () => {
     up.script = () => ({ pieces: [ev('Hello', 'stop'), 'data: [DONE]\n\n'], end: 'hang' });
-    const before = up.open();
     for await (const _ of await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true })) void _;
+    const sock = up.lastSocket!;
+    expect(sock.destroyed).toBe(false);
     const deadline = Date.now() + 6000;
-    while (up.open() >= before && up.open() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(up.open()).toBeLessThan(Math.max(before, 1));
+    while (!sock.destroyed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(sock.destroyed).toBe(true);
   });
 });
 
@@ -104,5 +105,31 @@ describe('a passed-through completions stream (/v1/completions) ends at [DONE] t
     expect(Date.now() - t0).toBeLessThan(IDLE_MS / 2);
     expect(events.at(-1)).toBe('data: [DONE]');
     expect(gw.logs.lines.filter((l) => l.msg === 'request').at(-1)!.obj).not.toHaveProperty('error_reason');
+  });
+});
+
+describe('a client that leaves once it has [DONE]', () => {
+  it('(reads up to [DONE], then closes, while the upstream has not ended): the answer is counted whole, with its tokens, not as a cancellation', async () => {
+    up.script = () => ({ pieces: [ev('Hello', 'stop') + USAGE + 'data: [DONE]\n\n'], end: 'hang' });
+    const cancels = value('llm_request_errors_total', { model: 'qwen3', reason: 'cancellation' });
+    const tokens = value('llm_model_tokens_total', { model: 'qwen3' });
+    const ac = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }),
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let text = '';
+    while (!text.includes('data: [DONE]')) text += dec.decode((await reader.read()).value, { stream: true });
+    ac.abort();
+    const deadline = Date.now() + 2000;
+    while (value('llm_model_tokens_total', { model: 'qwen3' }) === tokens && value('llm_request_errors_total', { model: 'qwen3', reason: 'cancellation' }) === cancels && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(value('llm_request_errors_total', { model: 'qwen3', reason: 'cancellation' })).toBe(cancels);
+    expect(value('llm_model_tokens_total', { model: 'qwen3' })).toBe(tokens + 7);
   });
 });

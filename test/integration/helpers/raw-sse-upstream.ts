@@ -24,6 +24,8 @@ export interface RawUpstream {
   /** Connections accepted so far, and open now. */
   accepted: number;
   open(): number;
+  /** The socket the last answer went out on. */
+  lastSocket?: net.Socket;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startRawSseUpstream(): Promise<RawUpstream> {
       const body = JSON.parse(buf.subarray(h + 4, h + 4 + len).toString() || '{}');
       buf = Buffer.alloc(0);
       up.bodies.push(body);
+      up.lastSocket = sock;
       // Keep-alive: the next request on this socket is read once this answer is out.
       void answer(sock, up.script(body)).then(() => sock.on('data', onData));
     };
