@@ -126,7 +126,7 @@ describe('preferred_endpoints with weights, an endpoint down and back', () => {
   it('splits 3:1 between the two named (never the third); while B is down all go to C; B gets traffic again after down_ms', async () => {
     const gw = await startGateway({
       config: () =>
-        testConfig({ model_config: { 'm-w': { preferred_endpoints: ['C', 'B'] } }, upstream: { down_ms: 300 } }, [
+        testConfig({ model_config: { 'm-w': { preferred_endpoints: ['C', 'B'] } }, upstream: { down_ms: 1500 } }, [
           { name: 'production-stack', address: '127.0.0.1', port: a.port, weight: 10 },
           { name: 'B', address: '127.0.0.1', port: b.port, weight: 3 },
           { name: 'C', address: '127.0.0.1', port: c.port, weight: 1 },
@@ -141,7 +141,8 @@ describe('preferred_endpoints with weights, an endpoint down and back', () => {
 
       await stop(b);
       for (let i = 0; i < 4; i++) expect(await answeredBy(gw, 'm-w')).toBe('C');
-      // One retry (the first request after the stop), then B is skipped while down.
+      // One retry (the first request after the stop), then B is skipped while down (1.5 s: room for a
+      // loaded machine; 300 ms let B come back within these 4 requests).
       expect(gw.metrics.render()).toMatch(/^llm_upstream_retries_total\{model="m-w"\} 1$/m);
       const warned = gw.logs.lines.filter((l) => l.level === 'warn' && l.obj.endpoint === 'B');
       expect(warned).toHaveLength(1);
@@ -149,7 +150,7 @@ describe('preferred_endpoints with weights, an endpoint down and back', () => {
       expect(gw.metrics.render()).toMatch(/^llm_upstream_endpoint_errors_total\{endpoint="B",reason="connect"\} 1$/m);
 
       b = await upstream('B', b.port);
-      await new Promise((r) => setTimeout(r, 350));
+      await new Promise((r) => setTimeout(r, 1600));
       const back = [];
       for (let i = 0; i < 4; i++) back.push(await answeredBy(gw, 'm-w'));
       expect(back).toContain('B');
