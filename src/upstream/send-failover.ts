@@ -80,7 +80,12 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
   } catch (err) {
     idle.dispose();
     if (req.signal?.aborted) return { error: { status: 499, reason: 'cancellation', message: 'The client closed the request.', type: 'api_error', code: 'client_closed_request' } };
-    if (err instanceof UpstreamTimeoutError) return { error: { status: 504, reason: 'timeout', message: 'The upstream did not answer in time.', type: 'timeout_error', code: 'upstream_timeout' } };
+    if (err instanceof UpstreamTimeoutError) {
+      // Counted for the endpoint (which one hangs), not marked down: a long non-streamed generation
+      // sends its head only at the end, so a slow answer is not a sick endpoint.
+      if (tried) deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: tried, reason: 'timeout' });
+      return { error: { status: 504, reason: 'timeout', message: 'The upstream did not answer in time.', type: 'timeout_error', code: 'upstream_timeout' } };
+    }
     if (err instanceof UpstreamDroppedError) {
       // The endpoint failed (tried last for down_ms, said once per outage), but this request stays
       // where it went: the upstream read it and may be generating.

@@ -252,6 +252,7 @@ describe('an upstream that takes the connection and never answers', () => {
       expect(err.error.code).toBe('upstream_timeout');
       expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
       expect([accepted, served]).toEqual([1, 0]);
+      expect(gw.metrics.render()).toMatch(/^llm_upstream_endpoint_errors_total\{endpoint="production-stack",reason="timeout"\} 1$/m);
       for (let i = 0; i < 50 && closed < 1; i++) await sleep(20);
       expect(closed).toBe(1);
     } finally {
