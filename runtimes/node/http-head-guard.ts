@@ -1,5 +1,7 @@
-// Request heads node:http parses but would pass on wrong: refused before the app sees them.
+// Request heads node:http parses but would pass on wrong, refused before the app sees them; and how a
+// connection closes while its client may still be sending (lingerOnClose).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * Header fields a request head may have. node:http keeps the first maxHeadersCount of them and drops
@@ -46,4 +48,37 @@ export function guardHeads(listener: RequestListener): RequestListener {
     res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
     res.end(body);
   };
+}
+
+/** How long, and how much, a closing connection still reads (and drops) of what its client sends. */
+export const LINGER_MS = 30_000;
+export const LINGER_BYTES = 64 * 1024 * 1024;
+const LINGER_CHECK_MS = 100;
+
+/**
+ * A connection closed by the server after an answer given before the request's body was read (413 over
+ * max_body_bytes, 415, 431) used to be closed at once: the bytes the client was still sending made the
+ * kernel answer with a reset, and a client that reads only after writing its whole body (Python's
+ * http.client, requests) got a broken pipe instead of the answer. node:http (Connection: close) and
+ * @hono/node-server (500 ms or 64 MiB after the answer) both close through destroySoon: here it sends
+ * the FIN, goes on reading and dropping up to LINGER_MS and LINGER_BYTES (nginx's lingering close), and
+ * closes at once when the client does.
+ */
+function lingeringDestroySoon(this: Socket): void {
+  if (this.destroyed) return;
+  if (this.writable) this.end();
+  if (this.readableEnded) return void this.destroy();
+  const until = Date.now() + LINGER_MS;
+  const bytesAtStart = this.bytesRead;
+  const check = setInterval(() => {
+    if (Date.now() >= until || this.bytesRead - bytesAtStart > LINGER_BYTES) this.destroy();
+  }, LINGER_CHECK_MS);
+  check.unref();
+  this.once('end', () => this.destroy());
+  this.once('close', () => clearInterval(check));
+}
+
+/** For the server's 'connection' event. */
+export function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = lingeringDestroySoon;
 }

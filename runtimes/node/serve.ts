@@ -2,7 +2,7 @@
 import { createAdaptorServer } from '@hono/node-server';
 import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { listen, type DrainResult } from './listen.ts';
-import { guardHeads, KEEP_HEADER_FIELDS } from './http-head-guard.ts';
+import { guardHeads, KEEP_HEADER_FIELDS, lingerOnClose } from './http-head-guard.ts';
 
 export interface Served {
   port: number;
@@ -161,6 +161,7 @@ export async function serveFetch(
   const guarded = ((options: ServerOptions, listener: RequestListener) => createServer(options, guardHeads(listener))) as typeof createServer;
   const server = createAdaptorServer({ fetch, hostname: host, serverOptions, createServer: guarded }) as Server;
   server.maxHeadersCount = KEEP_HEADER_FIELDS;
+  server.on('connection', lingerOnClose);
   server.requestTimeout = requestTimeout;
   server.headersTimeout = headersTimeout;
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
