@@ -21,8 +21,11 @@ export function createApp(deps: AppDeps): Hono {
   registerPassthrough(app, deps, pool, app.routes);
   app.notFound(notFoundOrWrongMethod(app.routes));
   app.onError((err, c) => {
-    // Never a stack trace or request text in the answer; the log gets the error's name and message.
-    deps.logger.error({ err: err instanceof Error ? err.message : String(err), path: c.req.path }, 'unhandled error');
+    // Never a stack trace or request text in the answer. Nor in the log: an error's message and the
+    // raw path can quote the request (personal data), so the log gets the error's name, the route
+    // pattern that matched, and the stack's frames without its first (message) line.
+    const frames = err instanceof Error && err.stack ? err.stack.split('\n').slice(1, 9).map((f) => f.trim()) : [];
+    deps.logger.error({ err: err instanceof Error ? err.name : typeof err, route: c.req.routePath, frames }, 'unhandled error');
     return errorResponse(500, 'The server had an error while processing your request.', 'server_error', 'internal_error');
   });
   return app;
