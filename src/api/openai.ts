@@ -13,7 +13,9 @@ import { forwardChat } from '../upstream/forward.ts';
 import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
 
-const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+// A client's id is kept (it finds its request in the logs by it) when it looks like an id: no
+// whitespace, no non-ASCII, and no '@', so an e-mail address sent as an id never reaches a log line.
+const REQUEST_ID = /^[\w.:/+=-]{1,128}$/;
 
 export function requestIdFrom(header: string | undefined | null): string {
   return header && REQUEST_ID.test(header) ? header : crypto.randomUUID();
