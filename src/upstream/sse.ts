@@ -206,9 +206,9 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       last = tailText !== undefined ? (findUsage(tailText) ?? tapped?.last) : tapped!.last;
       // Without taps only the tail is kept: an error event is the answer's last one, so it is there.
       const errored = (tapped?.errored ?? false) || (tailText !== undefined && hasErrorEvent(tailText));
+      if (!errored && watch.whole && !isWhole(tailText)) return cutShort(out, boundary);
       // The events as the client got them (after any tap rewrote chunks); an unparseable event
       // makes the answer unassemblable, so nothing is stored from it.
-      if (!errored && watch.whole && !isWhole(tailText)) return cutShort(out, boundary);
       const events = tapped?.events ?? [];
       const completion = tapped && keep ? assembleChunks(events) : undefined;
       reported = true;

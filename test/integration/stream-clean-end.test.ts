@@ -88,6 +88,8 @@ describe('answers that end cleanly and whole', () => {
     // An SSE client drops an event no blank line ends: the gateway ends it (the SDK lost "llo" and the finish_reason).
     ['the finishing chunk without its blank line, no [DONE]', [ev('He'), ev('llo', 'stop').trimEnd()]],
     ['[DONE], then a comment', [ev('He'), ev('llo', 'stop'), 'data: [DONE]\n\n', ': bye\n\n']],
+    // Longer than the byte tail a passed-through answer keeps: no verdict from a part of it, so whole.
+    ['a 64 KiB finishing chunk in its own read, no [DONE]', [ev('He'), ev('llo', 'stop').replace('"id":"c1"', `"id":"c1","pad":"${'x'.repeat(64 << 10)}"`)]],
   ] as const) {
     for (const [way, model, extra] of WAYS) {
       it(`${name}, ${way}: no error, the whole text and its finish_reason`, async () => {
