@@ -3,10 +3,11 @@
 // - 'unsent': no request bytes were written (refused, no route, TLS failure, closed before the write):
 //   nothing reached the upstream, so the next endpoint may take it;
 // - 'stale': a kept-alive socket the upstream closed just as the request went out on it (its idle
-//   timeout and our reuse crossed): the upstream's application never read it. The standard answer
-//   (Go's net/http, browsers) is one more try on a fresh socket;
+//   timeout and our reuse crossed; the close comes back within STALE_WINDOW_MS): the upstream's
+//   application never read it. The standard answer (browsers) is one more try on a fresh socket;
 // - 'dropped': a fresh socket whose upstream read the request and closed without answering (a crash,
-//   a proxy's reset). It may have started on it: sent again, a generation could run twice.
+//   a proxy's reset), or a reused one closed later than a crossing close comes. It may have started
+//   on it: sent again, a generation could run twice.
 // undici does not say which socket a request used, so its connector is wrapped to mark each socket
 // with its byte count at hand-over (a TLS handshake's bytes are not an earlier answer) and to tag the
 // socket's errors, and its `undici:client:sendHeaders` diagnostics channel gives the byte count when
@@ -21,7 +22,16 @@ interface SocketMarks {
   base: number;
   /** socket.bytesRead when the latest request's head was written; -1 before the first. */
   atSend: number;
+  /** performance.now() then. */
+  sentAt: number;
 }
+
+/**
+ * A close that crossed the reuse comes back within a round trip of the send. Later, the upstream had
+ * the request for a while (a non-streamed answer sends no byte until the generation ends, so a crash
+ * mid-generation also closes with no byte): taken as read, never sent again.
+ */
+export const STALE_WINDOW_MS = 1000;
 
 const marks = new WeakMap<Socket, SocketMarks>();
 /** The socket each socket error came from (undici hands the request the error, not the socket). */
@@ -35,7 +45,10 @@ function subscribe(): void {
   diagnostics.subscribe('undici:client:sendHeaders', (msg) => {
     const socket = (msg as { socket?: Socket }).socket;
     const m = socket && marks.get(socket);
-    if (m) m.atSend = socket.bytesRead;
+    if (m) {
+      m.atSend = socket.bytesRead;
+      m.sentAt = performance.now();
+    }
   });
 }
 
@@ -61,7 +74,7 @@ export function markingConnector(opts: buildConnector.BuildOptions, tls?: Readon
     return (own.get(key) ?? base)(options, (err, socket) => {
       if (socket) {
         const s = socket as Socket;
-        marks.set(s, { base: s.bytesRead, atSend: -1 });
+        marks.set(s, { base: s.bytesRead, atSend: -1, sentAt: 0 });
         // Registered before undici's own listener: the error is tagged before the request learns of it.
         s.on('error', (e: unknown) => {
           if (e && typeof e === 'object') errorSockets.set(e, s);
@@ -91,5 +104,5 @@ export function socketFate(err: unknown, written: boolean): SocketFate {
   // A byte of this answer came: not a request the upstream left unread (undici says so as a parse
   // error anyway); treated as taken, never sent again.
   if (socket.bytesRead !== m.atSend) return 'dropped';
-  return m.atSend > m.base ? 'stale' : 'dropped';
+  return m.atSend > m.base && performance.now() - m.sentAt <= STALE_WINDOW_MS ? 'stale' : 'dropped';
 }

@@ -97,6 +97,41 @@ describe.each(['fin', 'rst'] as const)('a kept-alive socket the upstream closed 
   });
 });
 
+describe('a kept-alive socket closed unanswered long after the request went out', () => {
+  // A non-streamed answer sends no byte until its generation ends: a crash mid-generation closes a
+  // reused socket with no byte, as a crossing close does, but 1.5 s after the send (past the
+  // 1 s window a crossing close comes back in). The upstream had it: not sent again.
+  it('is not sent again: 502 upstream_connection_closed, the upstream got it once', async () => {
+    let received = 0;
+    const server = http.createServer((req, res) => {
+      const sock = req.socket as net.Socket & { served?: number };
+      sock.served = (sock.served ?? 0) + 1;
+      req.resume();
+      req.on('end', () => {
+        received++;
+        if (sock.served! > 1) return void setTimeout(() => sock.destroy(), 1500);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(completion('ok'));
+      });
+    });
+    server.keepAliveTimeout = 30_000;
+    const port = await listen(server);
+    const gw = await startGateway({ config: () => testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
+    try {
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+      expect((await client.chat.completions.create(ask)).choices[0].message.content).toBe('ok');
+      const err = await client.chat.completions.create(ask).catch((e) => e);
+      expect(err.status).toBe(502);
+      expect(err.error.code).toBe('upstream_connection_closed');
+      expect(received).toBe(2);
+    } finally {
+      await gw.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
 describe('a fresh connection the upstream read the request on, then dropped', () => {
   let dropper: net.Server;
   let good: http.Server;
