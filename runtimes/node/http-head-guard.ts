@@ -1,7 +1,7 @@
 // Request heads node:http parses but would pass on wrong, refused before the app sees them; and how a
 // connection closes while its client may still be sending (lingerOnClose).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 
 /**
  * Header fields a request head may have. node:http keeps the first maxHeadersCount of them and drops
@@ -40,6 +40,7 @@ function headRefusal(req: IncomingMessage): Refusal | undefined {
 /** The listener, with heads headRefusal refuses answered here (OpenAI error shape, connection closed). */
 export function guardHeads(listener: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
+    latest.set(req.socket, req);
     const refusal = headRefusal(req);
     if (!refusal) return listener(req, res);
     const body = JSON.stringify({ error: { message: refusal.message, type: 'invalid_request_error', param: null, code: refusal.code } });
@@ -49,6 +50,9 @@ export function guardHeads(listener: RequestListener): RequestListener {
     res.end(body);
   };
 }
+
+/** Each socket's latest request: whether its body was read whole decides how the socket closes. */
+const latest = new WeakMap<Socket, IncomingMessage>();
 
 /** How long, and how much, a closing connection still reads (and drops) of what its client sends. */
 export const LINGER_MS = 30_000;
@@ -66,6 +70,8 @@ const LINGER_CHECK_MS = 100;
  */
 function lingeringDestroySoon(this: Socket): void {
   if (this.destroyed) return;
+  // A request read whole leaves nothing in flight: node:http's own close (FIN, then close).
+  if (latest.get(this)?.complete !== false) return Socket.prototype.destroySoon.call(this);
   if (this.writable) this.end();
   if (this.readableEnded) return void this.destroy();
   const until = Date.now() + LINGER_MS;
