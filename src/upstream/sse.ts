@@ -131,8 +131,9 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
     // is the answer's end as well: onError reports it, or the request would go unlogged and uncounted.
     cancel(reason) {
       if (ended || failed) return Promise.resolve();
-      // After [DONE] the answer is whole: a client that leaves then (it read what it needed) ends it.
-      if (doneSeen) {
+      // After [DONE] the answer is whole, and after an error event it is over (vLLM's [DONE] follows
+      // it; the openai SDK raises it and closes its connection): a client that leaves then ends it.
+      if (doneSeen || tapped?.errored || (tail && hasErrorEvent(tail.text()))) {
         try {
           afterRead(DONE);
         } catch (err) {
