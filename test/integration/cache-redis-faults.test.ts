@@ -3,6 +3,7 @@
 // redis-server processes; each case must stay bounded, be said once in the log and be counted.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import { freePort, startRedis } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
@@ -156,21 +157,65 @@ describe('semantic cache on a misbehaving Redis', () => {
     const url = inject('redisUrl');
     const prefix = `bulk:${Date.now()}:`;
     const a = await pod(url, prefix, 1000);
-    // 40 answers of 2 MB (a recorded answer may reach 8 MB): ~110 MB on the wire for a starting pod,
-    // about 1.4 s here, longer than its 300 ms timeout, with bytes arriving all along. A timeout per
-    // command took it for a hang and loaded nothing.
-    const big = 'y'.repeat(2 * 1024 * 1024);
-    for (let i = 0; i < 40; i++) await a.cache.store(key, vec(i), answer(`${i} ${big}`));
+    // A starting pod loading large answers (a recorded answer may reach 8 MB) for longer than its
+    // command timeout, with bytes arriving all along: a timeout per command took it for a hang and
+    // loaded nothing. The load goes through a link that passes 32 KB every 25 ms (about 2 s for the
+    // 2.5 MB here, however fast the machine), not through 110 MB read at full speed against a 300 ms
+    // timeout: on a loaded machine one stall of the event loop (ioredis parsing 2 MB replies, GC)
+    // outlasted 300 ms with bytes waiting, and the pod loaded 0 of 40 (2 of 2 loaded runs).
+    const big = 'y'.repeat(256 * 1024);
+    for (let i = 0; i < 10; i++) await a.cache.store(key, vec(i), answer(`${i} ${big}`));
+    const link = await slowLink(new URL(url), 32 * 1024, 25);
     warnings.length = 0;
     const t0 = Date.now();
-    const b = await pod(url, prefix, 300);
-    expect(b.connected).toBe(true);
-    expect(b.cache.size()).toBe(40);
-    expect(Date.now() - t0).toBeGreaterThan(300);
-    // Closing a pod (shutdown, a reload that replaced the cache) is no lost connection either.
-    await b.cache.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(warnings.map((w) => `${w.msg} ${String(w.obj.err ?? '')}`)).toEqual([]);
-    expect(b.metrics.render().split('\n').filter((l) => /^llm_cache_backend_errors_total/.test(l))).toEqual([]);
+    const b = await pod(link.url, prefix, 1000);
+    try {
+      expect(b.connected).toBe(true);
+      expect(b.cache.size()).toBe(10);
+      expect(Date.now() - t0).toBeGreaterThan(1000);
+      // Closing a pod (shutdown, a reload that replaced the cache) is no lost connection either.
+      await b.cache.close();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(warnings.map((w) => `${w.msg} ${String(w.obj.err ?? '')}`)).toEqual([]);
+      expect(b.metrics.render().split('\n').filter((l) => /^llm_cache_backend_errors_total/.test(l))).toEqual([]);
+    } finally {
+      await link.close();
+    }
   });
 });
+
+/** A TCP link to Redis that passes what Redis sends `bytes` at a time, one piece every `everyMs`. */
+async function slowLink(redis: URL, bytes: number, everyMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(redis.port), redis.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => (client.destroy(), upstream.destroy()));
+    }
+    client.pipe(upstream);
+    let queued = Buffer.alloc(0);
+    let timer: NodeJS.Timeout | undefined;
+    const pass = () => {
+      timer = undefined;
+      client.write(queued.subarray(0, bytes));
+      queued = queued.subarray(bytes);
+      if (queued.length) timer = setTimeout(pass, everyMs);
+    };
+    upstream.on('data', (d: Buffer) => {
+      queued = Buffer.concat([queued, d]);
+      timer ??= setTimeout(pass, everyMs);
+    });
+    upstream.on('close', () => clearTimeout(timer));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
