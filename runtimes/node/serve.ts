@@ -24,6 +24,7 @@ const flushQueuedHead = (res: HeaderBytesResponse) => res.flushHeadNow();
 function disarmStall(this: HeaderBytesResponse): void {
   this.disarmStall();
 }
+const rearmStall = (res: HeaderBytesResponse) => res.rearmStall();
 const cutStalled = (res: HeaderBytesResponse) => {
   res.disarmStall();
   res.destroy();
@@ -46,6 +47,7 @@ export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> 
   private flushQueued = false;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private stallHooked = false;
+  private awaitingSocket = false;
 
   override setHeader(name: string, value: number | string | readonly string[]): this {
     if (nonAscii(value)) this.latin1Head = true;
@@ -70,7 +72,8 @@ export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> 
   override end(...args: any[]): this {
     (super.end as (...a: unknown[]) => this)(...this.asBytes(args));
     // A large JSON answer the client does not read stays in the socket's buffer.
-    if (this.socket?.writableNeedDrain && !this.writableFinished) this.armStall();
+    // (A pipelined answer still queued is checked once its socket is its, in armStall.)
+    if (!this.socket || (this.socket.writableNeedDrain && !this.writableFinished)) this.armStall();
     return this;
   }
 
@@ -82,12 +85,24 @@ export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> 
    */
   private armStall(): void {
     if (!this.writeStallMs || this.stallTimer || this.destroyed) return;
+    // No socket yet: a pipelined answer queued behind the one before it (node:http holds its bytes),
+    // which is no client leaving it unread. Checked again once the socket is its and the queue went out.
+    if (!this.socket) {
+      if (!this.awaitingSocket) this.once('socket', () => process.nextTick(rearmStall, this));
+      this.awaitingSocket = true;
+      return;
+    }
     this.stallTimer = setTimeout(cutStalled, this.writeStallMs, this);
     if (this.stallHooked) return;
     this.stallHooked = true;
     this.on('drain', disarmStall);
     this.once('finish', disarmStall);
     this.once('close', disarmStall);
+  }
+
+  /** @internal */
+  rearmStall(): void {
+    if (this.socket?.writableNeedDrain && !this.writableFinished) this.armStall();
   }
 
   /** @internal */
