@@ -7,6 +7,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import worker from '../../runtimes/worker/index.ts';
+import { until } from '../integration/helpers/until.ts';
 import { captureWorkerLogLines, upstreamClosed, parityEnv } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
@@ -50,12 +51,15 @@ describe('Node vs Worker: a client that leaves a stream', () => {
     const nodeMetrics = async () => (await fetch(`${inject('nodeUrl')}/metrics`)).text();
     const workerMetrics = async () => (await (await worker.fetch(new Request('https://semroute.test/metrics'), parityEnv, createExecutionContext())).text());
 
+    const nodeLogs = async () => (await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>;
     const n0 = cancellations(await nodeMetrics(), model);
     expect(await leaveAfterFirst(await fetch(`${inject('nodeUrl')}${path}`, init(nodeId)))).toContain('first');
-    expect(await upstreamClosed(nodeId, 1000)).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
+    expect(await upstreamClosed(nodeId, 5000)).toBe(true);
+    // The count and the log line come as the cancel is handled, which may be after the upstream
+    // socket closed (a fixed 100 ms was the wait before): polled, then checked exactly.
+    await until(async () => cancellations(await nodeMetrics(), model) > n0 && requestLine(await nodeLogs(), nodeId) !== undefined, 5000).catch(() => {});
     expect(cancellations(await nodeMetrics(), model)).toBe(n0 + 1);
-    const nodeLine = requestLine((await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>, nodeId);
+    const nodeLine = requestLine(await nodeLogs(), nodeId);
     expect(nodeLine).toMatchObject({ error_reason: 'cancellation' });
 
     const { lines, restore } = captureWorkerLogLines();
@@ -63,8 +67,8 @@ describe('Node vs Worker: a client that leaves a stream', () => {
       const w0 = cancellations(await workerMetrics(), model);
       const res = await worker.fetch(new Request(`https://semroute.test${path}`, init(workerId)), parityEnv, createExecutionContext());
       expect(await leaveAfterFirst(res)).toContain('first');
-      expect(await upstreamClosed(workerId, 1000)).toBe(true);
-      await new Promise((r) => setTimeout(r, 100));
+      expect(await upstreamClosed(workerId, 5000)).toBe(true);
+      await until(async () => cancellations(await workerMetrics(), model) > w0 && requestLine(lines, workerId) !== undefined, 5000).catch(() => {});
       expect(cancellations(await workerMetrics(), model)).toBe(w0 + 1);
       expect(requestLine(lines, workerId)).toEqual(nodeLine);
     } finally {
