@@ -30,6 +30,11 @@ export function registerPassthrough(app: Hono, deps: AppDeps, pool: EndpointPool
     }
     app.all(route, (c) => handle(deps, pool, route, c.req.raw, deps.clientSignal?.(c.env) ?? c.req.raw.signal));
   }
+  // A browser's CORS preflight for chat goes to the engine, whose CORS policy answers it (vLLM allows
+  // every origin by default), as behind the reference's Envoy; the gateway has no policy of its own,
+  // and the answers it forwards already carry the engine's access-control-* headers.
+  const chat = '/v1/chat/completions';
+  app.options(chat, (c) => handle(deps, pool, chat, c.req.raw, deps.clientSignal?.(c.env) ?? c.req.raw.signal));
 }
 
 async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Request, signal: CancelSignal | undefined): Promise<Response> {

@@ -52,6 +52,20 @@ export function createMockRouter(options: MockOptions = {}): MockRouter {
     return sseAnswer(req, completionChunks(id, model, created, promptTokens, includeUsage), record, options, idHeader);
   });
   registerCompletionsAndEmbeddings(router, requests, options);
+  // CORS preflight as vLLM's FastAPI CORSMiddleware answers it with its defaults (every origin,
+  // method and header allowed), so a browser client can be tried against the mock.
+  router.options('*', (req: Request) => {
+    const origin = req.headers.get('origin');
+    if (!origin || !req.headers.get('access-control-request-method')) return json({ error: { message: 'Method Not Allowed', type: 'not_found', code: 405 } }, { status: 405 });
+    const headers: Record<string, string> = {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT',
+      'access-control-max-age': '600',
+    };
+    const asked = req.headers.get('access-control-request-headers');
+    if (asked) headers['access-control-allow-headers'] = asked;
+    return new Response('OK', { status: 200, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' } });
+  });
 
   router.all('*', () => json({ error: { message: 'Not Found', type: 'not_found', code: 404 } }, { status: 404 }));
 

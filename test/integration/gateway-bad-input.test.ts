@@ -84,7 +84,7 @@ describe('bad input', () => {
   it('a known path with the wrong method -> 405 naming the allowed methods in Allow (RFC 9110 15.5.6)', async () => {
     // Before: no Allow header, and the classification API, /v1/models and /health answered 404 unknown_url.
     for (const [method, path, allow] of [
-      ['GET', '/v1/chat/completions', 'POST'],
+      ['GET', '/v1/chat/completions', 'POST, OPTIONS'],
       ['POST', '/v1/models', 'GET, HEAD'],
       ['POST', '/health', 'GET, HEAD'],
       ['GET', '/api/v1/classify/intent', 'POST'],
