@@ -173,7 +173,7 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; s
   // Idle keep-alive sockets stay open (Node closes them after 5 s by default): workerd pools its
   // sockets to this server (the Worker's upstream requests and the tests' /closed polls), and one closed
   // by the server as workerd reused it failed the Worker's next request ('Network connection lost',
-  // Broken pipe; 502 upstream_unavailable on the only endpoint), 4 of 4 loaded node-parity-leave runs.
+  // Broken pipe; 502 upstream_unavailable on the only endpoint), 3 of 4 loaded node-parity-leave runs.
   // The stale-socket case itself is runtimes/worker/README.md's; these tests are about other things.
   server.keepAliveTimeout = 0;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
