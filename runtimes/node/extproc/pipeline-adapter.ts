@@ -8,7 +8,9 @@ import { checkContentEncoding, tooLarge as bodyTooLarge } from '../../../src/api
 import { buildContext, includeUsage, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
 import { askUsage } from '../../../src/upstream/usage-strip.ts';
 import { runRequestPipeline } from '../../../src/pipeline/run.ts';
-import { EndpointPool } from '../../../src/upstream/pool.ts';
+import { EndpointPool, type PoolEndpoint } from '../../../src/upstream/pool.ts';
+import type { PipelineContext } from '../../../src/pipeline/context.ts';
+import type { PipelineResult } from '../../../src/pipeline/run.ts';
 import { modelsResponse } from './models.ts';
 import { answerMeter } from './answer-meter.ts';
 import { logRequest } from '../../../src/observability/request-log.ts';
@@ -81,9 +83,20 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       const attrs = { 'request.id': ctx.requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream };
       let traceId: string | undefined;
       let upstream: ReturnType<typeof startClientSpan> | undefined;
+      let candidate: PoolEndpoint | undefined;
+      let unserved = false;
       const result = await withRequestSpan(ctx.headers, attrs, async (span) => {
         traceId = activeTraceId();
-        const r = await runRequestPipeline(deps, ctx!);
+        let r: PipelineResult = await runRequestPipeline(deps, ctx!);
+        if (r.kind === 'forward') {
+          candidate = pool.candidates(r.model)[0];
+          // No endpoint serves the model: answered here as the gateway answers it (forward.ts), not
+          // passed on without a destination for Envoy's route to send to an engine that lacks it.
+          if (!candidate) {
+            unserved = true;
+            r = { kind: 'respond', response: unservedAnswer(deps, pool, ctx!, r.model) };
+          }
+        }
         if (r.kind === 'respond') recordHttpStatus(span, r.response.status);
         // The call Envoy makes next, as the reference's upstream span: ended by the answer's head (meter).
         else upstream = startClientSpan(SPAN.UPSTREAM, { 'upstream.model': modelLabel(deps.config, r.model) });
@@ -91,10 +104,10 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       });
       if (result.kind === 'respond') {
         const r = result.response;
-        logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason, traceId }, r.reason);
+        // An unserved model's line reads as the gateway's (an upstream step that failed), not as a block.
+        logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason, traceId }, unserved ? undefined : r.reason);
         return result;
       }
-      const candidate = pool.candidates(result.model)[0];
       const endpoint = candidate?.hostPort;
       // As the gateway (forward.ts): vLLM sends a stream's usage only when asked, and the token and
       // cost metrics need it; asked only when the answer comes back to be stripped (input.askUsage).
@@ -137,6 +150,17 @@ function refused(deps: AppDeps, requestId: string, status: number | undefined, e
   deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
   deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
   deps.logger.info({ request_id: requestId, ...(status ? { status } : {}), error }, status ? 'request rejected' : 'request passed on unread');
+}
+
+/**
+ * The gateway's answer to a model no endpoint serves (pool.unserved: 404 model_not_found when the
+ * client named it, 502 no_endpoint when routing chose it), counted under the model's label as
+ * forward.ts counts it; the request's log line is written by the caller.
+ */
+function unservedAnswer(deps: AppDeps, pool: EndpointPool, ctx: PipelineContext, model: string) {
+  const u = pool.unserved(model, ctx.decision?.routed === true);
+  deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, model), reason: u.reason });
+  return { status: u.status, headers: { 'x-request-id': ctx.requestId }, contentType: 'application/json', body: errorBody(u.message, u.type, u.code), reason: u.reason };
 }
 
 // The gateway's own 413 (api/body.ts), with the request id as on every gateway answer.
