@@ -3,6 +3,9 @@
 import { json, type RouterType } from 'itty-router';
 import { intake, type MockOptions, type MockRequestRecord } from './intake.ts';
 import { sseAnswer } from './stream.ts';
+// Read as vLLM reads it (pydantic's lax bool, default true): Boolean() took "false" for true.
+import { includeUsage } from '../pipeline/request.ts';
+import type { ChatBody } from '../pipeline/context.ts';
 import { countTextPromptTokens, embeddingsJson, textCompletionChunks, textCompletionJson } from './text-answers.ts';
 
 export function registerCompletionsAndEmbeddings(router: RouterType, requests: MockRequestRecord[], options: MockOptions): void {
@@ -18,8 +21,8 @@ export function registerCompletionsAndEmbeddings(router: RouterType, requests: M
       record.completed = true;
       return json(textCompletionJson(id, model, created, promptTokens), { headers: idHeader });
     }
-    const includeUsage = Boolean((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage);
-    return sseAnswer(req, textCompletionChunks(id, model, created, promptTokens, includeUsage), record, options, idHeader);
+    const withUsage = includeUsage(body as ChatBody);
+    return sseAnswer(req, textCompletionChunks(id, model, created, promptTokens, withUsage), record, options, idHeader);
   });
 
   router.post('/v1/embeddings', async (req: Request) => {

@@ -14,6 +14,9 @@ import { Router, json } from 'itty-router';
 import { completionChunks, completionJson, countPromptTokens } from './answers.ts';
 import { DEFAULT_MOCK_MODELS, intake, type MockOptions, type MockRequestRecord } from './intake.ts';
 import { sseAnswer } from './stream.ts';
+// Read as vLLM reads it (pydantic's lax bool, default true): Boolean() took "false" for true.
+import { includeUsage } from '../pipeline/request.ts';
+import type { ChatBody } from '../pipeline/context.ts';
 import { registerCompletionsAndEmbeddings } from './completions-embeddings.ts';
 
 export { DEFAULT_MOCK_MODELS, type MockOptions, type MockRequestRecord } from './intake.ts';
@@ -48,8 +51,8 @@ export function createMockRouter(options: MockOptions = {}): MockRouter {
       if (req.headers.get('x-mock-echo') === 'body') answer.choices[0]!.message.content = record.raw;
       return json(answer, { headers: idHeader });
     }
-    const includeUsage = Boolean((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage);
-    return sseAnswer(req, completionChunks(id, model, created, promptTokens, includeUsage), record, options, idHeader);
+    const withUsage = includeUsage(body as ChatBody);
+    return sseAnswer(req, completionChunks(id, model, created, promptTokens, withUsage), record, options, idHeader);
   });
   registerCompletionsAndEmbeddings(router, requests, options);
   // CORS preflight as vLLM's FastAPI CORSMiddleware answers it with its defaults (every origin,

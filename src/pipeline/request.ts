@@ -101,9 +101,38 @@ function validateMessage(m: unknown, i: number): asserts m is ChatMessage {
   });
 }
 
-/** A streaming client asked for the final usage chunk (stream_options.include_usage). */
+/** A streaming client asked for the final usage chunk (stream_options.include_usage), as vLLM reads it. */
 export function includeUsage(body: ChatBody): boolean {
-  return (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  return usageAsked(body) === true;
+}
+
+/**
+ * stream_options.include_usage as vLLM's pydantic model reads it (lax mode), so the gateway keeps a
+ * usage chunk vLLM sends: StreamOptions.include_usage defaults to True (`stream_options: {}` asks),
+ * None (null) does not ask, and a bool is also read from "true"/"yes"/"on"/"t"/"y"/"1" (any case),
+ * 1 or 1.0, and false from their opposites and 0. Undefined: a value vLLM refuses (bool_parsing, or a
+ * stream_options that is no object), which the upstream is left to judge.
+ */
+export function usageAsked(body: ChatBody): boolean | undefined {
+  const so = body.stream_options;
+  if (so === undefined || so === null) return false;
+  if (typeof so !== 'object' || Array.isArray(so)) return undefined;
+  if (!('include_usage' in so)) return true;
+  return laxBool((so as { include_usage?: unknown }).include_usage);
+}
+
+const TRUE_WORDS = new Set(['1', 't', 'y', 'on', 'yes', 'true']);
+const FALSE_WORDS = new Set(['0', 'f', 'n', 'no', 'off', 'false']);
+
+/** pydantic's lax bool for an Optional[bool] field (null is None: falsy where vLLM tests it). */
+function laxBool(v: unknown): boolean | undefined {
+  if (v === null || typeof v === 'boolean') return v === true;
+  if (typeof v === 'number') return v === 1 ? true : v === 0 ? false : undefined;
+  if (typeof v !== 'string') return undefined;
+  // pydantic compares the words ignoring ASCII case, with no trimming; no other character lower-cases
+  // into one of these letters, so toLowerCase() agrees.
+  const w = v.toLowerCase();
+  return TRUE_WORDS.has(w) ? true : FALSE_WORDS.has(w) ? false : undefined;
 }
 
 export interface ContextInput {

@@ -9,18 +9,20 @@ import type { ChatBody } from '../pipeline/context.ts';
 import { MAX_HELD_EVENT_CHARS, parseEvent, SseEventSplitter, withChunk } from './sse-events.ts';
 import { Utf8Stream } from './utf8-stream.ts';
 import { serialiseBody } from '../pipeline/exact-integers.ts';
+import { usageAsked } from '../pipeline/request.ts';
 
 /**
  * The serialised body with stream_options.include_usage true. `text` is serialiseBody(body) (an
  * object, so it ends with '}'): without stream_options the key is appended to the text (no second
  * serialisation); an explicit false (or other stream_options keys) is rewritten through the object.
- * Anything else under stream_options (a string, an array) is the upstream's to refuse: left alone.
+ * Anything vLLM refuses (a stream_options that is no object, an include_usage no bool reads from:
+ * usageAsked undefined) is the upstream's to refuse: left alone, not turned into a valid request.
  */
 export function askUsage(text: string, body: ChatBody): string {
   const so = body.stream_options;
   if (so === undefined && text.endsWith('}')) return `${text.slice(0, -1)},"stream_options":{"include_usage":true}}`;
   if (so === null) return serialiseBody(Object.assign({}, body, { stream_options: { include_usage: true } }));
-  if (typeof so !== 'object' || Array.isArray(so)) return text;
+  if (typeof so !== 'object' || Array.isArray(so) || usageAsked(body) === undefined) return text;
   return serialiseBody(Object.assign({}, body, { stream_options: Object.assign({}, so, { include_usage: true }) }));
 }
 
