@@ -41,6 +41,8 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
   let used: string | undefined;
   let tried: string | undefined;
   let res: UpstreamResponse | undefined;
+  // An endpoint read a safe request and dropped it (it went on to the next): not a refusal, when all fail.
+  let dropped = false;
   try {
     // CLIENT, as the reference: an outgoing call, which tracing backends pair with the engine's span.
     res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
@@ -68,6 +70,7 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
           // A dropped GET (a passed-through /version, /v1/audio/voices) changed nothing: it goes on too.
           const safe = err instanceof UpstreamConnectError || (err instanceof UpstreamDroppedError && SAFE_METHODS.has(req.request.method));
           if (!safe || req.signal?.aborted) throw err;
+          if (err instanceof UpstreamDroppedError) dropped = true;
           deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: ep.name, reason: err instanceof UpstreamDroppedError ? 'closed' : 'connect' });
           // Warned when an outage starts; while it lasts each request's own line (502 or the
           // endpoint that answered) and llm_upstream_retries_total tell the rest.
@@ -102,6 +105,9 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
   }
   if (!res) {
     idle.dispose();
+    // Some endpoint took the connection and closed it unanswered: saying none accepted it would send
+    // the operator after a refusing port or a DNS name. Same code as a dropped POST.
+    if (dropped) return { error: { status: 502, reason: 'upstream_error', message: 'The upstream closed the connection before answering, on every endpoint tried.', type: 'upstream_error', code: 'upstream_connection_closed' } };
     return { error: { status: 502, reason: 'upstream_unavailable', message: 'No upstream endpoint accepted the connection.', type: 'upstream_error', code: 'upstream_unavailable' } };
   }
   return { res, endpoint: used! };
