@@ -9,6 +9,7 @@ import { API_CONFIDENCE_THRESHOLD, ApiError, combinedTask, elapsedMs, intentTask
 import { recordBatchDone, recordBatchError } from './batch-metrics.ts';
 import { requestIdFrom } from './openai.ts';
 import { NOT_IMPLEMENTED } from './endpoints.ts';
+import { intentTextOfMessages } from './classify-messages.ts';
 
 const TASK_TYPES = ['intent', 'pii', 'security', 'all'] as const;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,20 +39,15 @@ async function readRequest(c: Context, deps: AppDeps): Promise<Record<string, un
 }
 
 /**
- * The text /classify/intent classifies: `text`, or with no text the chat `messages` the reference's newer
- * API takes there (intent_request_messages.go): the last user message's text (string or text parts),
- * else the system / assistant texts joined. Before, such a request was 400 'text' must be a string.
+ * The text /classify/intent classifies: with chat `messages` (the reference's newer API), theirs, and
+ * `text` only when they hold none, as the reference resolves a request with both; else `text`.
+ * Before, `text` won when both came.
  */
 function intentTextOf(body: Record<string, unknown>): string {
-  if ((body.text === undefined || body.text === null || body.text === '') && Array.isArray(body.messages)) {
-    const textOfContent = (c: unknown): string =>
-      typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => (isObject(p) && p.type === 'text' && typeof p.text === 'string' ? p.text : '')).filter((t) => t.trim()).join(' ') : '';
-    const msgs = body.messages.filter(isObject);
-    const user = msgs.filter((m) => m.role === 'user').map((m) => textOfContent(m.content).trim()).filter(Boolean);
-    const other = msgs.filter((m) => m.role === 'system' || m.role === 'developer' || m.role === 'assistant').map((m) => textOfContent(m.content).trim()).filter(Boolean);
-    const text = user.at(-1) ?? other.join(' ');
-    if (!text) throw new ApiError(400, 'INVALID_INPUT', "'messages' holds no text to classify.");
-    return text;
+  if (Array.isArray(body.messages) && body.messages.length) {
+    const text = intentTextOfMessages(body.messages);
+    if (text) return text;
+    if (body.text === undefined || body.text === null || body.text === '') throw new ApiError(400, 'INVALID_INPUT', "'messages' holds no text to classify.");
   }
   return textOf(body);
 }
