@@ -19,6 +19,8 @@ import { includeUsage } from '../pipeline/request.ts';
 import { askUsage } from './usage-strip.ts';
 import { chatStreamWhole } from './stream-whole.ts';
 import { sseForJson } from './stream-from-json.ts';
+import { completionFromStream } from './json-from-stream.ts';
+import { upstreamError } from './errors.ts';
 
 export interface ForwardOutcome {
   status: number;
@@ -101,7 +103,10 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     return json(res.status, upstreamErrorBody(res.status, text), outHeaders);
   }
 
-  if (contentType.includes('text/event-stream')) {
+  // A stream answered to a request that asked for none (no `stream`, no Accept: text/event-stream)
+  // is read whole below and assembled into the JSON the client expects (json-from-stream.ts).
+  const streamed = contentType.includes('text/event-stream');
+  if (streamed && ctx.stream) {
     let ttftMs: number | undefined;
     const body = watchReader(idle.reader(res.reader ? res.reader() : res.body.getReader()), ctx.taps, {
       // Only done taps read the events and the completion (usage comes from `last`).
@@ -160,10 +165,24 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const latencyMs = deps.clock.now() - t0;
   const ttftMs = headMs;
   let completion: Record<string, unknown> | undefined;
-  try {
-    completion = JSON.parse(text);
-  } catch {
-    completion = undefined;
+  if (streamed) {
+    const r = completionFromStream(text);
+    if ('error' in r) {
+      // The upstream's own failure, told in its stream: its message, as an error answer carries it.
+      deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'upstream_5xx' });
+      done({ status: 502, endpoint: used, ttftMs, error: 'upstream_5xx' });
+      return json(502, upstreamError(502, JSON.stringify(r.error)), { 'x-request-id': ctx.requestId });
+    }
+    if ('incomplete' in r) {
+      return fail(502, 'upstream_error', `The upstream answered with an event stream that is no whole chat completion: ${r.incomplete}.`, 'upstream_error', 'upstream_stream_incomplete');
+    }
+    completion = r.completion;
+  } else {
+    try {
+      completion = JSON.parse(text);
+    } catch {
+      completion = undefined;
+    }
   }
   if (!completion || typeof completion !== 'object') {
     recordUsage(deps.metrics, label, undefined, undefined, { latencyMs, ttftMs });
@@ -183,7 +202,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
     outHeaders['content-type'] = 'text/event-stream';
     return new Response(sse.body, { status: res.status, headers: outHeaders });
   }
-  return json(res.status, out === completion ? text : JSON.stringify(out), outHeaders);
+  return json(res.status, out === completion && !streamed ? text : JSON.stringify(out), outHeaders);
 }
 
 function usageOf(obj: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
