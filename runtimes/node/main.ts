@@ -10,6 +10,7 @@ import { ProviderUnavailableError } from '../../src/classify/pack-error.ts';
 import { VERSION } from './deps.ts';
 import { readConfigFile, startLiveConfig } from './config-reload.ts';
 import { serveFetch } from './serve.ts';
+import { clientErrorReporter } from './client-errors.ts';
 import { createNodeLogger } from './logger.ts';
 import { setupNodeTracing } from './tracing.ts';
 import { startMetricsServer } from './metrics-server.ts';
@@ -149,7 +150,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const proc = registerProcessMetrics(live.metrics);
   const { request_timeout_ms: requestTimeoutMs, headers_timeout_ms: headersTimeoutMs, keep_alive_timeout_ms: keepAliveTimeoutMs } = config.server;
   const served = await bound('HTTP', { host: 'server.host or --host', port: 'server.port or --port' }, host, port, () =>
-    serveFetch(live.fetch, { host, port, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs }),
+    serveFetch(live.fetch, { host, port, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, onClientError: clientErrorReporter(live.metrics, logger) }),
   );
   // From here a signal drains, also while ext_proc and the metrics port still start (about 60 ms of
   // proto loading, where Node's default applied: as PID 1 in a container, the SIGTERM was lost).

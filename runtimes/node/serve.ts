@@ -3,6 +3,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { listen, type DrainResult } from './listen.ts';
 import { guardHeads, KEEP_HEADER_FIELDS, lingerOnClose } from './http-head-guard.ts';
+import { clientErrorHandler, type ClientErrorReport } from './client-errors.ts';
 
 export interface Served {
   port: number;
@@ -159,7 +160,16 @@ export const WRITE_STALL_MS = 300_000;
 
 export async function serveFetch(
   fetch: FetchFn,
-  opts: { host?: string; port?: number; requestTimeoutMs?: number; headersTimeoutMs?: number; keepAliveTimeoutMs?: number; writeStallMs?: number } = {},
+  opts: {
+    host?: string;
+    port?: number;
+    requestTimeoutMs?: number;
+    headersTimeoutMs?: number;
+    keepAliveTimeoutMs?: number;
+    writeStallMs?: number;
+    /** Each request node:http refused itself (client-errors.ts), for the metric and the warning line. */
+    onClientError?: ClientErrorReport;
+  } = {},
 ): Promise<Served> {
   const host = opts.host ?? '127.0.0.1';
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -177,6 +187,7 @@ export async function serveFetch(
   const server = createAdaptorServer({ fetch, hostname: host, serverOptions, createServer: guarded }) as Server;
   server.maxHeadersCount = KEEP_HEADER_FIELDS;
   server.on('connection', lingerOnClose);
+  server.on('clientError', clientErrorHandler(opts.onClientError));
   server.requestTimeout = requestTimeout;
   server.headersTimeout = headersTimeout;
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;

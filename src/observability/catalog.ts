@@ -97,5 +97,6 @@ export const METRIC_CATALOG: MetricSpec[] = [
   c('llm_upstream_endpoint_errors_total', 'Failed attempts on each vllm_endpoints entry before any byte of an answer, by reason (connect: refused, unresolved, TLS or connect timeout, next endpoint tried; closed: the upstream read the request and closed unanswered, not sent again; timeout: no response headers within upstream.timeout_ms).', ['endpoint', 'reason']),
   c('semroute_extproc_requests_total', 'Envoy ext_proc exchanges by outcome.', ['outcome']),
   c('semroute_passthrough_requests_total', 'Requests on server.passthrough_paths (forwarded unchanged), by configured path and the status the client got.', ['path', 'code']),
+  c('semroute_http_client_errors_total', 'Requests the HTTP server refused before the gateway read them (Node answered 400, 408, 413 or 431 and closed), by the status sent ("none": an answer had begun, the connection was cut) and reason: the parser\'s error (invalid_header_token, invalid_transfer_encoding, unexpected_content_length, header_overflow, ...), head_timeout, request_timeout or other. Clients that reset or closed mid-request are not counted.', ['code', 'reason']),
   c('llm_metrics_series_overflow_total', 'Label sets collapsed into "other" because a metric reached its series cap.', ['metric']),
 ];

@@ -35,7 +35,8 @@ afterAll(async () => {
 function abortMidUpload(path: string, chunked: boolean): Promise<void> {
   return new Promise((resolve) => {
     const s = net.connect(gw.port, '127.0.0.1', () => {
-      const framing = chunked ? 'Transfer-Encoding: chunked\r\n\r\n10\r\n{"model":"qwen3",\r\n' : 'Content-Length: 4000\r\n\r\n{"model":"qwen3","text":"';
+      // A whole chunk (0x11 = 17 bytes) then the reset: the reset is the only fault (a 0x10 chunk of 17 bytes was a framing error).
+      const framing = chunked ? 'Transfer-Encoding: chunked\r\n\r\n11\r\n{"model":"qwen3",\r\n' : 'Content-Length: 4000\r\n\r\n{"model":"qwen3","text":"';
       s.write(`POST ${path} HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n${framing}`);
       setTimeout(() => s.resetAndDestroy(), 150);
     });

@@ -1,0 +1,137 @@
+// Requests Node's HTTP parser refuses itself (bad header bytes, request-smuggling shapes, a TLS hello on
+// the plain port, an oversized head, a head or body that does not come in time), sent over raw sockets
+// to a real semroute process (runtimes/node/main.ts). node:http answered them with a bare status line
+// and closed, and the gateway neither counted nor logged them: an operator under attack, or with a
+// broken client, saw nothing. The answer stays Node's (status line, Connection: close) with an
+// OpenAI-shaped body; each is counted in semroute_http_client_errors_total{code,reason}; a warning line
+// with counts goes out at most once a minute, never with the request's bytes. A client that leaves
+// (reset, or a close in the middle of its request) is no error of the request and is not counted.
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { until } from './helpers/until.ts';
+
+const fx = processFixture();
+const upstream = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
+let gw: GatewayProcess;
+
+beforeAll(async () => {
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const { file, dir } = fx.configDir('semroute-clienterr-');
+  const port = (upstream.address() as AddressInfo).port;
+  writeFileSync(
+    file,
+    `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n` +
+      'server: { request_timeout_ms: 1500, headers_timeout_ms: 800 }\n',
+  );
+  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
+}, 40_000);
+afterAll(async () => {
+  upstream.closeAllConnections();
+  await new Promise((r) => upstream.close(r));
+});
+
+/** Writes `data` on a new socket (then resets or half-closes it if asked); all that came back once the gateway closed it. */
+function exchange(data: string | Buffer, opts: { resetAfterMs?: number; end?: boolean } = {}): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    let text = '';
+    const s = net.connect(gw.port, '127.0.0.1', () => {
+      s.write(data);
+      if (opts.end) s.end();
+      if (opts.resetAfterMs !== undefined) setTimeout(() => s.resetAndDestroy(), opts.resetAfterMs);
+    });
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve({ text, closed: false });
+    }, 6_000);
+    s.setEncoding('latin1').on('data', (c: string) => (text += c));
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
+  });
+}
+
+async function counts(): Promise<Map<string, number>> {
+  const text = await (await fetch(`${gw.base}/metrics`)).text();
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const hit = /^semroute_http_client_errors_total\{code="([^"]*)",reason="([^"]*)"\} (\d+)/.exec(line);
+    if (hit) m.set(`${hit[1]} ${hit[2]}`, Number(hit[3]));
+  }
+  return m;
+}
+const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+const warnLines = () =>
+  gw
+    .out()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .filter((l) => l.level === 'warn' && l.client_errors);
+
+// An e-mail address in each malformed request: it must reach no log line.
+const PII = 'jane.doe@example.com';
+const CHAT = 'POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n';
+
+const cases: Array<{ name: string; data: string | Buffer; status: string; code: number; reason: string }> = [
+  { name: 'a space in a header name', data: `${CHAT}X-User Id: ${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'invalid_header_token' },
+  { name: 'a control byte in a header value', data: `${CHAT}X-User: ${PII}\x01\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'invalid_header_token' },
+  { name: 'Content-Length with Transfer-Encoding (smuggling)', data: `${CHAT}X-User: ${PII}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, status: '400 Bad Request', code: 400, reason: 'invalid_transfer_encoding' },
+  { name: 'two Content-Lengths (smuggling)', data: `${CHAT}X-User: ${PII}\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'unexpected_content_length' },
+  { name: 'a TLS hello on the plain port', data: Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]), status: '400 Bad Request', code: 400, reason: 'invalid_method' },
+  { name: 'a 20 KB head', data: `${CHAT}X-User: ${PII}\r\nX-Pad: ${'a'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\n{}`, status: '431 Request Header Fields Too Large', code: 431, reason: 'header_overflow' },
+  { name: 'a head that stops coming', data: `${CHAT}X-User: ${PII}\r\n`, status: '408 Request Timeout', code: 408, reason: 'head_timeout' },
+  { name: 'a body that stops coming', data: `${CHAT}Content-Length: 100\r\n\r\n{"user":"${PII}",`, status: '408 Request Timeout', code: 408, reason: 'request_timeout' },
+];
+
+describe('requests node:http refuses itself', () => {
+  for (const c of cases) {
+    it(`${c.name}: Node's answer (${c.status}, Connection: close) with an OpenAI error body, counted as {code="${c.code}",reason="${c.reason}"}`, async () => {
+      const before = await counts();
+      const r = await exchange(c.data);
+      expect(r.closed).toBe(true);
+      expect(r.text.startsWith(`HTTP/1.1 ${c.status}\r\n`)).toBe(true);
+      const [head, body] = [r.text.slice(0, r.text.indexOf('\r\n\r\n')), r.text.slice(r.text.indexOf('\r\n\r\n') + 4)];
+      expect(head).toMatch(/\r\nConnection: close(\r\n|$)/i);
+      expect(head).toMatch(/\r\nContent-Type: application\/json(\r\n|$)/i);
+      expect(Number(/\r\nContent-Length: (\d+)/i.exec(head)?.[1])).toBe(Buffer.byteLength(body));
+      const err = JSON.parse(body).error;
+      expect(err).toMatchObject({ type: 'invalid_request_error', param: null, code: c.reason });
+      expect(typeof err.message).toBe('string');
+      const after = await counts();
+      const key = `${c.code} ${c.reason}`;
+      expect(after.get(key) ?? 0).toBe((before.get(key) ?? 0) + 1);
+      expect(total(after)).toBe(total(before) + 1);
+    });
+  }
+
+  it('a client that resets mid-upload, or closes in the middle of its head or body, is not counted', async () => {
+    const before = await counts();
+    await exchange(`${CHAT}Content-Length: 4000\r\n\r\n{"model":"qwen3",`, { resetAfterMs: 150 });
+    await exchange(`${CHAT}Content-Len`, { end: true });
+    await exchange(`${CHAT}Content-Length: 4000\r\n\r\n{"model":"qwen3",`, { end: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(total(await counts())).toBe(total(before));
+  });
+
+  it('the gateway still serves on a new socket', async () => {
+    const r = await exchange('GET /health HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n');
+    expect(r.text).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('logged: one warning line with counts for the burst (at most one a minute), no request bytes in any line', async () => {
+    await until(() => warnLines().length > 0, 3_000);
+    const lines = warnLines();
+    expect(lines).toHaveLength(1);
+    // The first error is reported at once; the others of the minute wait for the next line.
+    expect(lines[0]!.client_errors).toEqual({ '400 invalid_header_token': 1 });
+    expect(gw.out()).not.toContain(PII);
+    expect(gw.out()).not.toContain('X-User');
+  });
+});
