@@ -75,7 +75,8 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
           // Warned when an outage starts; while it lasts each request's own line (502 or the
           // endpoint that answered) and llm_upstream_retries_total tell the rest.
           const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
-          log.call(deps.logger, { request_id: req.requestId, endpoint: ep.name, err: err.message }, 'upstream connect failed; trying next endpoint');
+          const what = err instanceof UpstreamDroppedError ? 'upstream closed the connection before answering' : 'upstream connect failed';
+          log.call(deps.logger, { request_id: req.requestId, endpoint: ep.name, err: err.message }, `${what}; trying next endpoint`);
         }
       }
       return undefined;

@@ -57,6 +57,9 @@ describe('a passed-through GET the last endpoint dropped', () => {
     expect(body.error.message).toMatch(/closed the connection before answering/);
     expect(body.error.message).not.toMatch(/accepted/);
     expect(gw!.metrics.render()).toMatch(closedError(1));
+    // The operator's line says the same: the endpoint took the connection, so not 'connect failed'.
+    const warned = gw!.logs.lines.filter((l) => l.level === 'warn' && l.obj.endpoint === 'production-stack');
+    expect(warned.map((l) => l.msg)).toEqual(['upstream closed the connection before answering; trying next endpoint']);
   });
 
   it('two endpoints, both dropping: each tried once, then the same answer', async () => {
