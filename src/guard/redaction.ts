@@ -9,6 +9,7 @@ import { canonicalPlaceholder, JSON_PLACEHOLDER, LOOSE_PLACEHOLDER, unescapedBra
 // refusal), and the body's documents and template variables: left out, personal data in them reached
 // a model the policy keeps it from.
 import { bodyTemplateSlots, MESSAGE_TEXT_FIELDS } from './template-texts.ts';
+import { restoreLogprobs } from './logprob-restore.ts';
 
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
@@ -168,6 +169,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
   // Per choice index, its fields' restorers: finishing a choice touches only its own. One flat map
   // read whole per finishing choice cost choices^2 (16,000 choices in one chunk: 10.9 s of one core).
   const streams: ChoiceStreams = new Map();
+  const tokenText = (t: string) => restoreText(t, restore);
   let last: Json | undefined;
   const field = (ci: string, key: string, json = false) => {
     let fields = streams.get(ci);
@@ -182,6 +184,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
       // A new object: the forwarder re-serialises only when a tap returns something other than its input.
       const completion = structuredClone(input);
       for (const choice of arr(completion.choices)) {
+        restoreLogprobs(choice, tokenText);
         const msg = obj(choice.message);
         if (!msg) continue;
         for (const k of TEXT_FIELDS) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
@@ -196,6 +199,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
       last = chunk;
       for (const choice of arr(chunk.choices)) {
         const ci = String(choice.index ?? 0);
+        restoreLogprobs(choice, tokenText);
         const delta = obj(choice.delta);
         const finishing = choice.finish_reason !== null && choice.finish_reason !== undefined;
         if (delta) {
