@@ -54,6 +54,11 @@ function unservedModels(c: Config): string[] {
     const own = Object.hasOwn(c.model_config, model) ? c.model_config[model]?.preferred_endpoints : undefined;
     if (!own?.length && serves(model).length === 0) out.push(`model "${model}" is chosen by routing, but no vllm_endpoints entry serves it (no models list names it): its requests answer 502`);
   }
+  // A configured model only clients name: GET /v1/models lists it, yet each request for it is a 404.
+  for (const [model, mc] of Object.entries(c.model_config)) {
+    if (routed.has(model) || mc.preferred_endpoints?.length || serves(model).length) continue;
+    out.push(`model_config.${model}: no vllm_endpoints entry serves it (no models list names it, no preferred_endpoints): its requests answer 404 model_not_found`);
+  }
   for (const [model, mc] of Object.entries(c.model_config)) {
     const names = serves(model);
     const off = (mc.preferred_endpoints ?? []).filter((n) => !names.includes(n));
