@@ -18,6 +18,7 @@ import { streamErrorEvent, streamFailure } from './stream-failure.ts';
 import { includeUsage } from '../pipeline/request.ts';
 import { askUsage } from './usage-strip.ts';
 import { chatStreamWhole } from './stream-whole.ts';
+import { ChoiceFinishes, choiceCount } from './choice-finish.ts';
 import { sseForJson } from './stream-from-json.ts';
 import { completionFromStream } from './json-from-stream.ts';
 import { upstreamError } from './errors.ts';
@@ -108,13 +109,17 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const streamed = contentType.includes('text/event-stream');
   if (streamed && ctx.stream) {
     let ttftMs: number | undefined;
-    const body = watchReader(idle.reader(res.reader ? res.reader() : res.body.getReader()), ctx.taps, {
+    // n > 1: the last event says only that some choice finished; each one's finish is tracked.
+    const n = choiceCount(ctx.body.n);
+    const finishes = n > 1 ? new ChoiceFinishes(n) : undefined;
+    const upstream = idle.reader(res.reader ? res.reader() : res.body.getReader());
+    const body = watchReader(finishes ? finishes.wrap(upstream) : upstream, ctx.taps, {
       // Only done taps read the events and the completion (usage comes from `last`).
       events: ctx.taps.some((t) => t.done),
       stripUsage,
       wholeEvents: true,
       // A clean end before [DONE] or a finish_reason is a cut the SDK would not see (stream-whole.ts).
-      whole: chatStreamWhole,
+      whole: (lastData) => chatStreamWhole(lastData, finishes),
       doneEnds: true,
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;

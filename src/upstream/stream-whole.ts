@@ -16,17 +16,18 @@ export class UpstreamIncompleteError extends Error {
 
 /**
  * By the stream's last event with a data line (undefined: none came): [DONE], a chunk with a
- * finish_reason on some choice, or one with usage (sent after every choice finished). With n > 1
- * only the last chunk is read: a choice cut while another finished last is not seen.
+ * finish_reason on some choice, or one with usage (sent after every choice finished). With n > 1 the
+ * last chunk says only that some choice finished: `choices` (choice-finish.ts) has seen each choice's
+ * finish or not, so a choice cut while another finished last is a cut too (no verdict: the last chunk's).
  */
-export function chatStreamWhole(lastData: string | undefined): boolean {
+export function chatStreamWhole(lastData: string | undefined, choices?: { allFinished(): boolean | undefined }): boolean {
   if (lastData === undefined) return false;
   const ev = parseEvent(lastData);
   if (ev.data === '[DONE]') return true;
   const c = ev.chunk;
   if (!c) return false;
-  if (c.usage) return true;
-  return Array.isArray(c.choices) && c.choices.some((x) => !!x && typeof x === 'object' && (x as Record<string, unknown>).finish_reason != null);
+  const last = !!c.usage || (Array.isArray(c.choices) && c.choices.some((x) => !!x && typeof x === 'object' && (x as Record<string, unknown>).finish_reason != null));
+  return last && choices?.allFinished() !== false;
 }
 
 /**
