@@ -9,6 +9,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
+import { lingeringClose } from './http-head-guard.ts';
 
 export const CLIENT_ERRORS_METRIC = 'semroute_http_client_errors_total';
 
@@ -59,6 +60,8 @@ interface SocketWithMessage extends Socket {
 }
 
 const answers = new Map<string, Buffer>();
+/** Sockets answered after a parser error, closing (lingeringClose). */
+const answered = new WeakSet<Socket>();
 function answer(status: number, reason: string): Buffer {
   const key = `${status} ${reason}`;
   let bytes = answers.get(key);
@@ -82,7 +85,9 @@ function reasonOf(code: string, socket: SocketWithMessage): string {
 export function clientErrorHandler(report?: ClientErrorReport): (err: Error & { code?: string }, socket: Socket) => void {
   return (err, socket: SocketWithMessage) => {
     const code = err.code ?? '';
-    // Only the first error of a socket is answered (it is destroyed below).
+    // Only the first error of a socket is answered: the parser stays failed and errors again on each
+    // later read of a lingering socket (below), which is what reads and drops them.
+    if (answered.has(socket)) return;
     if (CLIENT_GONE.has(code) || socket.destroyed) {
       socket.destroy();
       return;
@@ -92,7 +97,16 @@ export function clientErrorHandler(report?: ClientErrorReport): (err: Error & { 
     // As Node: nothing is written once an answer on this socket has begun (it would corrupt it).
     const canAnswer = socket.writable && !socket._httpMessage?._headerSent;
     if (canAnswer) socket.write(answer(status, reason));
-    socket.destroy();
+    // Node destroys the socket at once: with the client still sending (a body behind a bad head), the
+    // kernel resets the connection and a client that writes its whole body before reading (Python's
+    // http.client, requests) gets a broken pipe instead of the answer. A parser error leaves the parser
+    // failed for good (no later byte is taken for a request), so the socket closes as after a 413: FIN,
+    // then what still comes is read and dropped for a while. A timeout (the parser is still reading a
+    // request) or no answer written: destroyed, as Node does.
+    if (canAnswer && code.startsWith('HPE_')) {
+      answered.add(socket);
+      lingeringClose(socket);
+    } else socket.destroy();
     if (code !== CLOSED_MID_REQUEST) report?.(canAnswer ? String(status) : 'none', reason);
   };
 }

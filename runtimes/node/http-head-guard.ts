@@ -72,16 +72,21 @@ function lingeringDestroySoon(this: Socket): void {
   if (this.destroyed) return;
   // A request read whole leaves nothing in flight: node:http's own close (FIN, then close).
   if (latest.get(this)?.complete !== false) return Socket.prototype.destroySoon.call(this);
-  if (this.writable) this.end();
-  if (this.readableEnded) return void this.destroy();
+  lingeringClose(this);
+}
+
+/** FIN after what was written, then read and drop what the client still sends (up to LINGER_MS / LINGER_BYTES). */
+export function lingeringClose(socket: Socket): void {
+  if (socket.writable) socket.end();
+  if (socket.readableEnded) return void socket.destroy();
   const until = Date.now() + LINGER_MS;
-  const bytesAtStart = this.bytesRead;
+  const bytesAtStart = socket.bytesRead;
   const check = setInterval(() => {
-    if (Date.now() >= until || this.bytesRead - bytesAtStart > LINGER_BYTES) this.destroy();
+    if (Date.now() >= until || socket.bytesRead - bytesAtStart > LINGER_BYTES) socket.destroy();
   }, LINGER_CHECK_MS);
   check.unref();
-  this.once('end', () => this.destroy());
-  this.once('close', () => clearInterval(check));
+  socket.once('end', () => socket.destroy());
+  socket.once('close', () => clearInterval(check));
 }
 
 /** For the server's 'connection' event. */
