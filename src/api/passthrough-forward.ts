@@ -11,6 +11,7 @@ import { idleWatch } from '../upstream/idle.ts';
 import { streamErrorEvent, streamFailure } from '../upstream/stream-failure.ts';
 import { watchReader } from '../upstream/sse.ts';
 import { chatStreamWhole } from '../upstream/stream-whole.ts';
+import { ChoiceFinishes } from '../upstream/choice-finish.ts';
 import { readerStream, type CancelSignal } from '../upstream/types.ts';
 import { sendWithFailover } from '../upstream/send-failover.ts';
 import { pricingFor, recordUsage, type UsageRecord } from '../observability/usage.ts';
@@ -27,6 +28,8 @@ export interface PassthroughRequest {
   model?: string;
   /** Its metrics label (modelLabel, or "unknown" when the body names none). */
   label: string;
+  /** The body's n (choiceCount), when it was read as JSON: a completions stream's choices to finish. */
+  choices?: number;
   signal?: CancelSignal;
 }
 
@@ -115,10 +118,12 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
   // A completions stream ends as a chat one (vLLM: [DONE] after the finishing chunks), so a clean end
   // before it is a cut and [DONE] ends it (stream-whole.ts, sse-done.ts); other SSE routes end otherwise.
   const completions = sse && req.path.split('?')[0] === '/v1/completions';
-  const body = watchReader(tail ?? sseUsage!, [], {
+  // n > 1: each choice's finish is tracked (choice-finish.ts), not only the last chunk's.
+  const finishes = completions && (req.choices ?? 1) > 1 ? new ChoiceFinishes(req.choices!) : undefined;
+  const body = watchReader(finishes ? finishes.wrap(sseUsage!) : (tail ?? sseUsage!), [], {
     events: false,
     wholeEvents: sse,
-    whole: completions ? chatStreamWhole : undefined,
+    whole: completions ? (lastData) => chatStreamWhole(lastData, finishes) : undefined,
     doneEnds: completions,
     onFirstByte() {
       ttftMs = deps.clock.now() - t0;

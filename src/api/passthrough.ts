@@ -16,6 +16,7 @@ import { headerRecord, requestIdFrom } from './openai.ts';
 import { modelOf, readBodyBytes, type BodyModel } from './passthrough-body.ts';
 import { forwardPassthrough, type PassthroughOutcome } from './passthrough-forward.ts';
 import { guardPassthrough } from './passthrough-guard.ts';
+import { choiceCount } from '../upstream/choice-finish.ts';
 
 /**
  * Registers every configured path (any method) that the gateway does not serve itself: `own` is the
@@ -108,7 +109,7 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     const res = await forwardPassthrough(
       deps,
       pool,
-      { requestId, method: raw.method, path: url.pathname + url.search, clientHeaders: headers, body, model, label, signal },
+      { requestId, method: raw.method, path: url.pathname + url.search, clientHeaders: headers, body, model, label, signal, choices: choicesOf(read) },
       (o) => log({ ...o, model }, o.error ? 'error' : 'upstream'),
     );
     recordHttpStatus(span, res.status);
@@ -121,3 +122,9 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
 }
 
 const round = (ms: number) => Math.round(Math.max(0, ms) * 1000) / 1000;
+
+/** The body's n as vLLM reads it, when the body was read as JSON (1 otherwise). */
+function choicesOf(read: BodyModel): number {
+  const v = read.json?.value;
+  return v && typeof v === 'object' && !Array.isArray(v) ? choiceCount((v as Record<string, unknown>).n) : 1;
+}

@@ -78,3 +78,21 @@ describe('n = 2, ended cleanly without [DONE]', () => {
     expect(r.err).toBeUndefined();
   });
 });
+
+describe('a passed-through completions stream (/v1/completions) with n = 2 ends alike', () => {
+  const text = (index: number, t: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c1', object: 'text_completion', created: 1, model: 'm', choices: [{ index, text: t, finish_reason: finish }] })}\n\n`;
+  const post = async () => {
+    const res = await fetch(`${gw.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', prompt: 'hi', n: 2, stream: true }) });
+    return (await res.text()).split('\n\n').filter((e) => e.trim());
+  };
+  it('choice 1 never finished, choice 0 finished last, no [DONE]: the chunks, then the upstream_stream_cut error event', async () => {
+    up.script = () => ({ pieces: [text(0, 'A'), text(1, 'B'), text(0, 'a', 'stop')], end: 'close-delimited' });
+    const events = await post();
+    expect(events).toHaveLength(4);
+    expect(JSON.parse(events[3]!.slice(6)).error.code).toBe('upstream_stream_cut');
+  });
+  it('both finished, no [DONE]: whole, as it came', async () => {
+    up.script = () => ({ pieces: [text(0, 'A'), text(1, 'B', 'stop'), text(0, 'a', 'stop')], end: 'close-delimited' });
+    expect(await post()).toEqual([text(0, 'A'), text(1, 'B', 'stop'), text(0, 'a', 'stop')].map((e) => e.trim()));
+  });
+});
