@@ -1,6 +1,6 @@
 // createApp: the one Hono app every runtime serves. Runtimes inject engines, upstream client,
 // cache, logger and metrics through AppDeps; nothing here touches a runtime API.
-import { Hono } from 'hono';
+import { Hono, type Context, type Next } from 'hono';
 import type { AppDeps } from './deps.ts';
 import { registerOpenAI } from './api/openai.ts';
 import { registerClassify } from './api/classify.ts';
@@ -13,6 +13,7 @@ import { EndpointPool } from './upstream/pool.ts';
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const pool = new EndpointPool(deps.config, deps.clock);
+  app.use('*', headLength);
   registerOps(app, deps);
   registerOpenApi(app, deps);
   registerOpenAI(app, deps, pool);
@@ -29,4 +30,19 @@ export function createApp(deps: AppDeps): Hono {
     return errorResponse(500, 'The server had an error while processing your request.', 'server_error', 'internal_error');
   });
   return app;
+}
+
+/**
+ * HEAD gets GET's header fields (RFC 9110 9.3.2), Content-Length included: Hono answers HEAD from the
+ * GET route and drops the body, and the length went with it (node:http and workerd count it from the
+ * body). The gateway's GET answers are small JSON or text; a passed-through HEAD (server.passthrough_paths)
+ * comes back from the upstream without a body and is left as it is, as is an event stream.
+ */
+async function headLength(c: Context, next: Next): Promise<void> {
+  await next();
+  if (c.req.method !== 'HEAD' || !c.res.body || c.res.headers.has('content-length') || c.res.headers.get('content-type')?.startsWith('text/event-stream')) return;
+  const bytes = await c.res.arrayBuffer();
+  const headers = new Headers(c.res.headers);
+  headers.set('content-length', String(bytes.byteLength));
+  c.res = new Response(null, { status: c.res.status, statusText: c.res.statusText, headers });
 }
