@@ -2,7 +2,7 @@
 // cache, logger and metrics through AppDeps; nothing here touches a runtime API.
 import { Hono, type Context, type Next } from 'hono';
 import type { AppDeps } from './deps.ts';
-import { registerOpenAI } from './api/openai.ts';
+import { registerOpenAI, requestIdFrom } from './api/openai.ts';
 import { registerClassify } from './api/classify.ts';
 import { registerOps } from './api/ops.ts';
 import { registerOpenApi } from './api/openapi.ts';
@@ -20,16 +20,24 @@ export function createApp(deps: AppDeps): Hono {
   registerClassify(app, deps);
   // After the gateway's own routes: a configured path that is one of them stays the gateway's.
   registerPassthrough(app, deps, pool, app.routes);
-  app.notFound(notFoundOrWrongMethod(app.routes));
+  // The id on a 404/405 too: a client that sends its id to correlate gets it back on these answers as on the route's others.
+  const notFound = notFoundOrWrongMethod(app.routes);
+  app.notFound((c) => withRequestId(notFound(c), requestIdFrom(c.req.header('x-request-id'))));
   app.onError((err, c) => {
     // Never a stack trace or request text in the answer. Nor in the log: an error's message and the
     // raw path can quote the request (personal data), so the log gets the error's name, the route
     // pattern that matched, and the stack's frames without its first (message) line.
     const frames = err instanceof Error && err.stack ? err.stack.split('\n').slice(1, 9).map((f) => f.trim()) : [];
-    deps.logger.error({ err: err instanceof Error ? err.name : typeof err, route: c.req.routePath, frames }, 'unhandled error');
-    return errorResponse(500, 'The server had an error while processing your request.', 'server_error', 'internal_error');
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
+    deps.logger.error({ request_id: requestId, err: err instanceof Error ? err.name : typeof err, route: c.req.routePath, frames }, 'unhandled error');
+    return errorResponse(500, 'The server had an error while processing your request.', 'server_error', 'internal_error', null, { 'x-request-id': requestId });
   });
   return app;
+}
+
+function withRequestId(res: Response, id: string): Response {
+  res.headers.set('x-request-id', id);
+  return res;
 }
 
 /**

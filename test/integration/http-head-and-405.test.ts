@@ -74,3 +74,24 @@ describe('HEAD on GET routes', () => {
     expect(get!.status).toBe(200);
   });
 });
+
+describe('x-request-id on 405 and 404', () => {
+  const cases: Array<[string, string, number]> = [
+    ['PUT', '/v1/chat/completions', 405],
+    ['GET', '/v1/chat/completions', 405],
+    ['POST', '/health', 405],
+    ['DELETE', '/api/v1/classify/intent', 405],
+    ['DELETE', '/v1/models/qwen3', 405],
+    ['GET', '/v1/nope', 404],
+  ];
+  for (const [method, path, status] of cases) {
+    it(`${method} ${path}: ${status} echoes the client's x-request-id, or gives a fresh one`, async () => {
+      const [mine, fresh] = await pipelined([req(method, path, 'X-Request-Id: client-id-42\r\nContent-Length: 0\r\n'), req(method, path, 'Content-Length: 0\r\n', true)], [false, false]);
+      expect(mine!.status).toBe(status);
+      expect(mine!.headers['x-request-id']).toBe('client-id-42');
+      expect(JSON.parse(mine!.body).error.code).toBe(status === 405 ? 'method_not_allowed' : 'unknown_url');
+      expect(fresh!.status).toBe(status);
+      expect(fresh!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  }
+});

@@ -25,4 +25,20 @@ describe('unhandled errors', () => {
     expect((fields.frames as string[]).length).toBeGreaterThan(0);
     expect(JSON.stringify(fields)).not.toMatch(/jane|example\.com|219-09-9999/);
   });
+
+  it("the 500 and its log line carry the request id (the client's, or a fresh one), so the two can be matched", async () => {
+    const deps = fakeDeps(loadDefaultConfig().config as unknown as Record<string, unknown>, {});
+    const app = createApp(deps);
+    app.get('/boom', () => {
+      throw new Error('x');
+    });
+    const res = await app.request('/boom', { headers: { 'x-request-id': 'client-id-7' } });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('x-request-id')).toBe('client-id-7');
+    const fresh = await app.request('/boom');
+    const id = fresh.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const ids = deps.rec.logs.filter((l) => (l as [unknown, string])[1] === 'unhandled error').map((l) => (l as [Record<string, unknown>])[0].request_id);
+    expect(ids).toEqual(['client-id-7', id]);
+  });
 });
