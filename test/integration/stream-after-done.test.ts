@@ -5,36 +5,18 @@
 // read went uncounted, and an upstream that stayed open held the client (the openai SDK reads to the
 // body's end) until upstream.idle_timeout_ms, then counted a timeout. Now the client's stream ends
 // with [DONE], the answer is counted whole with its usage, and the rest is read and dropped.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-import { startRawSseUpstream, type Ending, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+import type { Gateway } from './gateway-harness.ts';
+import { type Ending, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+import { useRawSseGateway, chunk, ev, USAGE } from './helpers/raw-sse-gateway.ts';
 
 const IDLE_MS = 3000;
 let up: RawUpstream;
 let gw: Gateway;
 let client: OpenAI;
+useRawSseGateway({ upstream: { idle_timeout_ms: IDLE_MS } }, (rig) => ({ up, gw, client } = rig));
 
-beforeAll(async () => {
-  up = await startRawSseUpstream();
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: () =>
-      testConfig(
-        { upstream: { idle_timeout_ms: IDLE_MS }, model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
-        [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }],
-      ),
-  });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-}, 120_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-});
-
-const chunk = (o: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', ...o })}\n\n`;
-const ev = (content: string, finish: string | null = null) => chunk({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
-const USAGE = chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
 const WAYS = [
   ['usage taken out', 'qwen3', {}],
   ['passed through', 'qwen3', { stream_options: { include_usage: true } }],

@@ -4,36 +4,17 @@
 // tokens were not counted. The gateway now assembles the events into the chat.completion a JSON
 // client expects (as a cached stream is served to one, cache/sse.ts), restored and metered; a stream
 // that failed (an error event) or ended before it was whole is a 502 the SDK raises.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-import { startRawSseUpstream, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+import type { Gateway } from './gateway-harness.ts';
+import type { RawUpstream } from './helpers/raw-sse-upstream.ts';
+import { useRawSseGateway, chunk, ev, USAGE, PROMPT } from './helpers/raw-sse-gateway.ts';
 
 let up: RawUpstream;
 let gw: Gateway;
 let client: OpenAI;
+useRawSseGateway({}, (rig) => ({ up, gw, client } = rig));
 
-beforeAll(async () => {
-  up = await startRawSseUpstream();
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: () =>
-      testConfig(
-        { model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
-        [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }],
-      ),
-  });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-}, 120_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-});
-
-const chunk = (o: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', ...o })}\n\n`;
-const ev = (content: string, finish: string | null = null) => chunk({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
-const USAGE = chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
-const PROMPT = 'Mail jane.doe@example.com please.';
 const tokens = (model: string) => gw.metrics.value('llm_model_tokens_total', { model }) ?? 0;
 const errors = (reason: string) => gw.metrics.value('llm_request_errors_total', { model: 'qwen3', reason }) ?? 0;
 

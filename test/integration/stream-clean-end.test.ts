@@ -4,36 +4,17 @@
 // text for a whole answer. The gateway now ends it with its upstream_stream_cut error event (the SDK
 // raises it), counts and logs it as a cut stream; an answer whose last chunk has a finish_reason or
 // the usage, or that sends [DONE], is whole as before.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-import { startRawSseUpstream, type Ending, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+import type { Gateway } from './gateway-harness.ts';
+import { type Ending, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+import { useRawSseGateway, chunk, ev, USAGE, PROMPT } from './helpers/raw-sse-gateway.ts';
 
 let up: RawUpstream;
 let gw: Gateway;
 let client: OpenAI;
+useRawSseGateway({}, (rig) => ({ up, gw, client } = rig));
 
-beforeAll(async () => {
-  up = await startRawSseUpstream();
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: () =>
-      testConfig(
-        { model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
-        [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }],
-      ),
-  });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-}, 120_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-});
-
-const chunk = (o: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', ...o })}\n\n`;
-const ev = (content: string, finish: string | null = null) => chunk({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
-const USAGE = chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
-const PROMPT = 'Mail jane.doe@example.com please.';
 const WAYS = [
   ['usage taken out', 'qwen3', {}],
   ['passed through', 'qwen3', { stream_options: { include_usage: true } }],

@@ -3,34 +3,18 @@
 // gateway's error event on its own, which the `openai` SDK raises as an APIError; before, the part of
 // the event the client already had was closed off with a blank line, so the SDK got a broken JSON
 // event ("Unterminated string in JSON", printed to stderr) in place of the gateway's error.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { rawRequest, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-import { startRawSseUpstream, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+import { rawRequest, type Gateway } from './gateway-harness.ts';
+import type { RawUpstream } from './helpers/raw-sse-upstream.ts';
+import { useRawSseGateway, PROMPT } from './helpers/raw-sse-gateway.ts';
 
 let up: RawUpstream;
 let gw: Gateway;
 let client: OpenAI;
-
-beforeAll(async () => {
-  up = await startRawSseUpstream();
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: () =>
-      testConfig(
-        { upstream: { idle_timeout_ms: 400 }, model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
-        [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }],
-      ),
-  });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-}, 120_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-});
+useRawSseGateway({ upstream: { idle_timeout_ms: 400 } }, (rig) => ({ up, gw, client } = rig));
 
 const ev = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
-const PROMPT = 'Mail jane.doe@example.com please.';
 
 // The model names the ways the gateway reads the stream: usage asked on the client's behalf and
 // taken out (the default), passed through as it comes (the client asked for usage), rewritten (PII restore).

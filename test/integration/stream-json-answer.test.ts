@@ -3,36 +3,20 @@
 // the answer was lost, or, for a JSON error body, the error. The gateway now sends such a completion
 // as the chunks of a stream ending in [DONE] (as a cache hit is replayed), and such an error as an
 // error event the SDK raises, counted as a failed answer.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-import { startRawSseUpstream, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+import type { Gateway } from './gateway-harness.ts';
+import type { RawUpstream } from './helpers/raw-sse-upstream.ts';
+import { useRawSseGateway, PROMPT } from './helpers/raw-sse-gateway.ts';
 
 let up: RawUpstream;
 let gw: Gateway;
 let client: OpenAI;
-
-beforeAll(async () => {
-  up = await startRawSseUpstream();
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: () =>
-      testConfig(
-        { model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
-        [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }],
-      ),
-  });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-}, 120_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-});
+useRawSseGateway({}, (rig) => ({ up, gw, client } = rig));
 
 const JSON_HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
 const completion = (content: string) =>
   JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
-const PROMPT = 'Mail jane.doe@example.com please.';
 
 describe('a JSON completion answered to a stream request', () => {
   for (const [way, model, extra, content, want] of [

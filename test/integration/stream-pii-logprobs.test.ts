@@ -4,33 +4,17 @@
 // too (its bytes with it, and so in top_logprobs). A placeholder the model wrote over several tokens
 // ("<EMAIL", "_ADDRESS", "_1>") is left in its pieces: each piece's logprob is the model's for that
 // piece, and no piece is the value; spreading the value over them would invent tokens.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
-import { startRawSseUpstream, type RawUpstream } from './helpers/raw-sse-upstream.ts';
+import type { Gateway } from './gateway-harness.ts';
+import type { RawUpstream } from './helpers/raw-sse-upstream.ts';
+import { useRawSseGateway, PROMPT } from './helpers/raw-sse-gateway.ts';
 
 let up: RawUpstream;
 let gw: Gateway;
 let client: OpenAI;
+useRawSseGateway({}, (rig) => ({ up, gw, client } = rig));
 
-beforeAll(async () => {
-  up = await startRawSseUpstream();
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: () =>
-      testConfig(
-        { model_config: { A: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } } } },
-        [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }],
-      ),
-  });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-}, 120_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-});
-
-const PROMPT = 'Mail jane.doe@example.com please.';
 const VALUE = 'jane.doe@example.com';
 const bytes = (s: string) => [...Buffer.from(s)];
 const lp = (token: string, alt?: string) => ({ token, logprob: -0.5, bytes: bytes(token), top_logprobs: [{ token: alt ?? token, logprob: -0.5, bytes: bytes(alt ?? token) }] });
