@@ -56,7 +56,8 @@ const MESSAGES: Record<number, string> = {
 export type ClientErrorReport = (code: string, reason: string) => void;
 
 interface SocketWithMessage extends Socket {
-  _httpMessage?: { _headerSent?: boolean } | null;
+  /** The answer going out on the socket now (node:http internals). */
+  _httpMessage?: { _headerSent?: boolean; _last?: boolean; shouldKeepAlive?: boolean; req?: { complete?: boolean } } | null;
 }
 
 const answers = new Map<string, Buffer>();
@@ -94,6 +95,18 @@ export function clientErrorHandler(report?: ClientErrorReport): (err: Error & { 
     }
     const status = STATUS[code] ?? 400;
     const reason = reasonOf(code, socket);
+    const serving = socket._httpMessage;
+    if (serving?.req?.complete && code.startsWith('HPE_')) {
+      // A bad request pipelined behind one read whole: node:http wrote its 400 in place of that one's
+      // answer (or cut it, once begun), so the client took the 400 for the request that was fine (a
+      // chat request had run upstream for nothing). It gets its answer; the connection closes after
+      // it, the bad request unanswered (its client sees the close, as after any Connection: close).
+      answered.add(socket);
+      serving.shouldKeepAlive = false;
+      serving._last = true;
+      report?.('none', reason);
+      return;
+    }
     // As Node: nothing is written once an answer on this socket has begun (it would corrupt it).
     const canAnswer = socket.writable && !socket._httpMessage?._headerSent;
     if (canAnswer) socket.write(answer(status, reason));
