@@ -7,6 +7,7 @@
 // warning line with counts at most once a minute. Never the request's bytes: Node hangs them on the
 // error (rawPacket) and they can hold PII.
 import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
 import { lingeringClose } from './http-head-guard.ts';
@@ -50,6 +51,8 @@ const MESSAGES: Record<number, string> = {
   408: 'The request did not arrive in time.',
   413: 'A chunk extension of the request body is larger than the server accepts.',
   431: 'The request head is larger than the server accepts.',
+  405: 'CONNECT is not served here: this is no proxy.',
+  417: 'The request has an Expect the server does not know (only 100-continue is).',
 };
 
 /** The (status, reason) label values: bounded, from the fixed sets above. */
@@ -121,6 +124,36 @@ export function clientErrorHandler(report?: ClientErrorReport): (err: Error & { 
       lingeringClose(socket);
     } else socket.destroy();
     if (code !== CLOSED_MID_REQUEST) report?.(canAnswer ? String(status) : 'none', reason);
+  };
+}
+
+/**
+ * The server's 'checkExpectation' listener: an Expect other than 100-continue. node:http answered a bare
+ * 417 and kept the connection; here the same status in the OpenAI shape, the connection closed (the body
+ * the client may send anyway is not read).
+ */
+export function expectationFailedHandler(report?: ClientErrorReport): (req: IncomingMessage, res: ServerResponse) => void {
+  return (_req, res) => {
+    const bytes = answer(417, 'expectation_failed');
+    const at = bytes.indexOf('\r\n\r\n') + 4;
+    res.shouldKeepAlive = false;
+    res.writeHead(417, { connection: 'close', 'content-type': 'application/json', 'content-length': bytes.length - at });
+    res.end(bytes.subarray(at));
+    report?.('417', 'expectation_failed');
+  };
+}
+
+/**
+ * The server's 'connect' listener: with none, node:http dropped a CONNECT (a proxy probe) without a
+ * word. 405 in the OpenAI shape, then the connection closes. The socket is no longer node:http's, so
+ * its errors (a reset) are caught here.
+ */
+export function connectHandler(report?: ClientErrorReport): (req: IncomingMessage, socket: Socket) => void {
+  return (_req, socket) => {
+    socket.on('error', () => {});
+    socket.write(answer(405, 'connect'));
+    lingeringClose(socket);
+    report?.('405', 'connect');
   };
 }
 

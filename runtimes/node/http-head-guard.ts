@@ -20,29 +20,37 @@ interface Refusal {
   status: number;
   code: string;
   message: string;
+  /** The reason label of semroute_http_client_errors_total. */
+  reason: string;
 }
 
 function headRefusal(req: IncomingMessage): Refusal | undefined {
   const raw = req.rawHeaders;
   if (raw.length > MAX_HEADER_FIELDS * 2) {
-    return { status: 431, code: 'request_header_fields_too_large', message: `The request has more than ${MAX_HEADER_FIELDS} header fields.` };
+    return { status: 431, code: 'request_header_fields_too_large', message: `The request has more than ${MAX_HEADER_FIELDS} header fields.`, reason: 'too_many_header_fields' };
   }
   // RFC 9112 3.2: a request with more than one Host field must get 400 (Node keeps the first).
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host' && ++hosts > 1) {
-      return { status: 400, code: 'invalid_host', message: 'The request has more than one Host header field.' };
+      return { status: 400, code: 'invalid_host', message: 'The request has more than one Host header field.', reason: 'duplicate_host' };
     }
+  }
+  // RFC 9112 3.2: an HTTP/1.1 request without Host must get 400. node:http refused it itself with a
+  // bare 400 (requireHostHeader, turned off in serve.ts so that it is answered here, in the same shape).
+  if (hosts === 0 && req.httpVersion === '1.1') {
+    return { status: 400, code: 'invalid_host', message: 'The request has no Host header field (HTTP/1.1 requires one).', reason: 'missing_host' };
   }
   return undefined;
 }
 
 /** The listener, with heads headRefusal refuses answered here (OpenAI error shape, connection closed). */
-export function guardHeads(listener: RequestListener): RequestListener {
+export function guardHeads(listener: RequestListener, report?: (code: string, reason: string) => void): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     latest.set(req.socket, req);
     const refusal = headRefusal(req);
     if (!refusal) return listener(req, res);
+    report?.(String(refusal.status), refusal.reason);
     const body = JSON.stringify({ error: { message: refusal.message, type: 'invalid_request_error', param: null, code: refusal.code } });
     // The body (if any) is not read: the connection cannot carry another request after it.
     res.shouldKeepAlive = false;

@@ -3,7 +3,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { listen, type DrainResult } from './listen.ts';
 import { guardHeads, KEEP_HEADER_FIELDS, lingerOnClose } from './http-head-guard.ts';
-import { clientErrorHandler, type ClientErrorReport } from './client-errors.ts';
+import { clientErrorHandler, connectHandler, expectationFailedHandler, type ClientErrorReport } from './client-errors.ts';
 
 export interface Served {
   port: number;
@@ -181,13 +181,16 @@ export async function serveFetch(
   }
   // Node checks both timeouts every connectionsCheckingInterval (30 s by default): a request that runs
   // over is cut up to that much later. A quarter of the shorter one (the head's), so at most 25% late.
-  const serverOptions = { ServerResponse: ServedResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeout / 4)) };
-  // Heads with too many fields or two Hosts are answered before the app (http-head-guard.ts).
-  const guarded = ((options: ServerOptions, listener: RequestListener) => createServer(options, guardHeads(listener))) as typeof createServer;
+  // requireHostHeader: off, so that http-head-guard.ts answers a missing Host in the OpenAI shape.
+  const serverOptions = { ServerResponse: ServedResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeout / 4)), requireHostHeader: false };
+  // Heads with too many fields, two Hosts or none are answered before the app (http-head-guard.ts).
+  const guarded = ((options: ServerOptions, listener: RequestListener) => createServer(options, guardHeads(listener, opts.onClientError))) as typeof createServer;
   const server = createAdaptorServer({ fetch, hostname: host, serverOptions, createServer: guarded }) as Server;
   server.maxHeadersCount = KEEP_HEADER_FIELDS;
   server.on('connection', lingerOnClose);
   server.on('clientError', clientErrorHandler(opts.onClientError));
+  server.on('checkExpectation', expectationFailedHandler(opts.onClientError));
+  server.on('connect', connectHandler(opts.onClientError));
   server.requestTimeout = requestTimeout;
   server.headersTimeout = headersTimeout;
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;

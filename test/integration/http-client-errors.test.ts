@@ -79,13 +79,20 @@ const warnLines = () =>
 const PII = 'jane.doe@example.com';
 const CHAT = 'POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n';
 
-const cases: Array<{ name: string; data: string | Buffer; status: string; code: number; reason: string }> = [
+const cases: Array<{ name: string; data: string | Buffer; status: string; code: number; reason: string; bodyCode?: string }> = [
   { name: 'a space in a header name', data: `${CHAT}X-User Id: ${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'invalid_header_token' },
   { name: 'a control byte in a header value', data: `${CHAT}X-User: ${PII}\x01\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'invalid_header_token' },
   { name: 'Content-Length with Transfer-Encoding (smuggling)', data: `${CHAT}X-User: ${PII}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, status: '400 Bad Request', code: 400, reason: 'invalid_transfer_encoding' },
   { name: 'two Content-Lengths (smuggling)', data: `${CHAT}X-User: ${PII}\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'unexpected_content_length' },
   { name: 'a TLS hello on the plain port', data: Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]), status: '400 Bad Request', code: 400, reason: 'invalid_method' },
   { name: 'a 20 KB head', data: `${CHAT}X-User: ${PII}\r\nX-Pad: ${'a'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\n{}`, status: '431 Request Header Fields Too Large', code: 431, reason: 'header_overflow' },
+  // Answered by node:http outside its parser (a bare 400 / 417 with an empty chunked body, CONNECT
+  // dropped without a word), and the gateway's own head checks (http-head-guard.ts): the same shape and count.
+  { name: 'HTTP/1.1 without Host', data: `POST /v1/chat/completions HTTP/1.1\r\nX-User: ${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'missing_host', bodyCode: 'invalid_host' },
+  { name: 'two Host fields', data: `${CHAT}Host: other\r\nX-User: ${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'duplicate_host', bodyCode: 'invalid_host' },
+  { name: 'more than 1000 header fields', data: `${CHAT}${'X-F: v\r\n'.repeat(1000)}X-User: ${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '431 Request Header Fields Too Large', code: 431, reason: 'too_many_header_fields', bodyCode: 'request_header_fields_too_large' },
+  { name: 'an Expect the server does not know', data: `${CHAT}Expect: x-${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '417 Expectation Failed', code: 417, reason: 'expectation_failed' },
+  { name: 'CONNECT (a proxy probe)', data: `CONNECT ${PII.replace('@', '.')}:443 HTTP/1.1\r\nHost: ${PII.replace('@', '.')}:443\r\n\r\n`, status: '405 Method Not Allowed', code: 405, reason: 'connect' },
   { name: 'a head that stops coming', data: `${CHAT}X-User: ${PII}\r\n`, status: '408 Request Timeout', code: 408, reason: 'head_timeout' },
   { name: 'a body that stops coming', data: `${CHAT}Content-Length: 100\r\n\r\n{"user":"${PII}",`, status: '408 Request Timeout', code: 408, reason: 'request_timeout' },
 ];
@@ -123,7 +130,7 @@ describe('requests node:http refuses itself', () => {
       expect(head).toMatch(/\r\nContent-Type: application\/json(\r\n|$)/i);
       expect(Number(/\r\nContent-Length: (\d+)/i.exec(head)?.[1])).toBe(Buffer.byteLength(body));
       const err = JSON.parse(body).error;
-      expect(err).toMatchObject({ type: 'invalid_request_error', param: null, code: c.reason });
+      expect(err).toMatchObject({ type: 'invalid_request_error', param: null, code: c.bodyCode ?? c.reason });
       expect(typeof err.message).toBe('string');
       const after = await counts();
       const key = `${c.code} ${c.reason}`;
