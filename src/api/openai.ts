@@ -61,7 +61,9 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
   // ("vllm-sr/auto"), sent as is or as %2F (the SDK encodes it); the param is decoded either way.
   app.get('/v1/models/:id{.+}', (c) => {
     const r = modelRetrieve(deps, started, c.req.param('id'));
-    return new Response(r.body, { status: r.status, headers: { 'content-type': 'application/json' } });
+    // An error carries the request id, as every error answer does (the list and the entry do not).
+    const id: Record<string, string> = r.status === 200 ? {} : { 'x-request-id': requestIdFrom(c.req.header('x-request-id')) };
+    return new Response(r.body, { status: r.status, headers: { 'content-type': 'application/json', ...id } });
   });
 
   app.post('/v1/chat/completions', async (c) => {

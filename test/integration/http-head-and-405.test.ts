@@ -94,4 +94,11 @@ describe('x-request-id on 405 and 404', () => {
       expect(fresh!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
   }
+
+  it("GET /v1/models/nope: the 404 model_not_found echoes the client's x-request-id too", async () => {
+    const [mine] = await pipelined([req('GET', '/v1/models/nope', 'X-Request-Id: client-id-43\r\n', true)], [false]);
+    expect(mine!.status).toBe(404);
+    expect(JSON.parse(mine!.body).error.code).toBe('model_not_found');
+    expect(mine!.headers['x-request-id']).toBe('client-id-43');
+  });
 });
