@@ -7,6 +7,7 @@
 // warning line with counts at most once a minute. Never the request's bytes: Node hangs them on the
 // error (rawPacket) and they can hold PII.
 import { STATUS_CODES } from 'node:http';
+import { RequestError } from '@hono/node-server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
@@ -154,6 +155,27 @@ export function connectHandler(report?: ClientErrorReport): (req: IncomingMessag
     socket.write(answer(405, 'connect'));
     lingeringClose(socket);
     report?.('405', 'connect');
+  };
+}
+
+/**
+ * @hono/node-server's errorHandler: a request whose target or Host it cannot make a URL of (OPTIONS *,
+ * an absolute URL with a bad port, a backslash in the path, a Host that is no host name) got a bare 400
+ * with an empty body, the connection kept. Here the OpenAI shape, the connection closed, and the report.
+ * Any other error (the fetch function threw) gets @hono/node-server's own answer (500, or 504 on a timeout).
+ */
+export function requestErrorHandler(report?: ClientErrorReport): (err: unknown) => Response {
+  return (err) => {
+    if (!(err instanceof RequestError)) {
+      const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.constructor.name === 'TimeoutError');
+      return new Response(null, { status: timeout ? 504 : 500 });
+    }
+    const host = /host header/i.test(err.message);
+    const reason = host ? (/missing/i.test(err.message) ? 'missing_host' : 'invalid_host') : 'invalid_request_target';
+    const message = host ? 'The Host header field is not a valid host.' : 'The request target is neither a path nor a valid http(s) URL.';
+    report?.('400', reason);
+    const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: reason } });
+    return new Response(body, { status: 400, headers: { 'content-type': 'application/json', connection: 'close' } });
   };
 }
 

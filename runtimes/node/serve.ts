@@ -1,9 +1,9 @@
 // Serves a fetch-style app (the Hono gateway, the mock) on node:http through @hono/node-server.
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { listen, type DrainResult } from './listen.ts';
 import { guardHeads, KEEP_HEADER_FIELDS, lingerOnClose } from './http-head-guard.ts';
-import { clientErrorHandler, connectHandler, expectationFailedHandler, type ClientErrorReport } from './client-errors.ts';
+import { clientErrorHandler, connectHandler, expectationFailedHandler, requestErrorHandler, type ClientErrorReport } from './client-errors.ts';
 
 export interface Served {
   port: number;
@@ -183,9 +183,10 @@ export async function serveFetch(
   // over is cut up to that much later. A quarter of the shorter one (the head's), so at most 25% late.
   // requireHostHeader: off, so that http-head-guard.ts answers a missing Host in the OpenAI shape.
   const serverOptions = { ServerResponse: ServedResponse, connectionsCheckingInterval: Math.min(30_000, Math.max(50, headersTimeout / 4)), requireHostHeader: false };
-  // Heads with too many fields, two Hosts or none are answered before the app (http-head-guard.ts).
-  const guarded = ((options: ServerOptions, listener: RequestListener) => createServer(options, guardHeads(listener, opts.onClientError))) as typeof createServer;
-  const server = createAdaptorServer({ fetch, hostname: host, serverOptions, createServer: guarded }) as Server;
+  // @hono/node-server's listener (createAdaptorServer's, with an errorHandler it does not pass on);
+  // heads with too many fields, two Hosts or none are answered before it (http-head-guard.ts).
+  const listener = getRequestListener(fetch, { hostname: host, errorHandler: requestErrorHandler(opts.onClientError) }) as RequestListener;
+  const server = createServer(serverOptions as ServerOptions, guardHeads(listener, opts.onClientError));
   server.maxHeadersCount = KEEP_HEADER_FIELDS;
   server.on('connection', lingerOnClose);
   server.on('clientError', clientErrorHandler(opts.onClientError));

@@ -93,6 +93,11 @@ const cases: Array<{ name: string; data: string | Buffer; status: string; code: 
   { name: 'more than 1000 header fields', data: `${CHAT}${'X-F: v\r\n'.repeat(1000)}X-User: ${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '431 Request Header Fields Too Large', code: 431, reason: 'too_many_header_fields', bodyCode: 'request_header_fields_too_large' },
   { name: 'an Expect the server does not know', data: `${CHAT}Expect: x-${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '417 Expectation Failed', code: 417, reason: 'expectation_failed' },
   { name: 'CONNECT (a proxy probe)', data: `CONNECT ${PII.replace('@', '.')}:443 HTTP/1.1\r\nHost: ${PII.replace('@', '.')}:443\r\n\r\n`, status: '405 Method Not Allowed', code: 405, reason: 'connect' },
+  // Targets and Hosts @hono/node-server cannot make a URL of (it answered a bare 400, empty chunked body).
+  { name: 'OPTIONS *', data: `OPTIONS * HTTP/1.1\r\nHost: gw\r\nX-User: ${PII}\r\n\r\n`, status: '400 Bad Request', code: 400, reason: 'invalid_request_target' },
+  { name: 'an absolute URL with port 99999', data: `GET http://gw:99999/health HTTP/1.1\r\nHost: gw\r\nX-User: ${PII}\r\n\r\n`, status: '400 Bad Request', code: 400, reason: 'invalid_request_target' },
+  { name: 'a backslash in the path', data: `GET /v1\\models HTTP/1.1\r\nHost: gw\r\nX-User: ${PII}\r\n\r\n`, status: '400 Bad Request', code: 400, reason: 'invalid_request_target' },
+  { name: 'a Host that is no host', data: `GET /health HTTP/1.1\r\nHost: gw/x?${PII}\r\n\r\n`, status: '400 Bad Request', code: 400, reason: 'invalid_host', bodyCode: 'invalid_host' },
   { name: 'a head that stops coming', data: `${CHAT}X-User: ${PII}\r\n`, status: '408 Request Timeout', code: 408, reason: 'head_timeout' },
   { name: 'a body that stops coming', data: `${CHAT}Content-Length: 100\r\n\r\n{"user":"${PII}",`, status: '408 Request Timeout', code: 408, reason: 'request_timeout' },
 ];
