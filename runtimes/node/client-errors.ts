@@ -1,6 +1,7 @@
 // Requests node:http refuses before any handler sees them (its 'clientError' event): a head its parser
 // cannot read (bad header bytes, request-smuggling shapes, a TLS hello on the plain port), an oversized
-// head, a head or body that does not come in time. Node answered them itself with a bare status line,
+// head, a head or body that does not come in time; and the other answers node:http or @hono/node-server
+// gave by themselves (an unknown Expect, CONNECT, a target or Host that makes no URL). Node answered them itself with a bare status line,
 // and nothing counted or logged them: an operator under attack, or with a broken client, saw nothing.
 // The answer stays Node's (same status, Connection: close, then the socket is destroyed) with an
 // OpenAI-shaped body; each is reported (code, reason) for semroute_http_client_errors_total and a
@@ -199,7 +200,7 @@ export function clientErrorReporter(metrics: Metrics, logger: Logger, intervalMs
     pending = new Map();
     const since = lastLogAt === -Infinity ? undefined : Math.round((Date.now() - lastLogAt) / 1000);
     lastLogAt = Date.now();
-    logger.warn({ client_errors: counts, total, since_last_s: since }, 'requests refused by the HTTP parser or its timeouts (answered 4xx and closed; counts by "status reason")');
+    logger.warn({ client_errors: counts, total, since_last_s: since }, 'requests refused before the gateway read them: malformed, too large or too slow (answered 4xx and closed; counts by "status reason")');
   };
   return (code, reason) => {
     metrics.inc(CLIENT_ERRORS_METRIC, { code, reason });
