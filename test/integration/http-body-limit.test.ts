@@ -8,35 +8,16 @@
 // finishes writing and reads the 413; a body that goes on past that is cut.
 import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { describe, expect, it } from 'vitest';
+import { useProcessBehindUpstream, type GatewayProcess } from './helpers/gateway-process.ts';
 
 const LIMIT = 1024 * 1024;
-const fx = processFixture();
 let upstreamRequests = 0;
-const upstream = http.createServer((req, res) => {
+let gw: GatewayProcess;
+useProcessBehindUpstream('semroute-bodylimit-', (req, res) => {
   upstreamRequests++;
   req.resume().on('end', () => res.end('{}'));
-});
-let gw: GatewayProcess;
-
-beforeAll(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const { file, dir } = fx.configDir('semroute-bodylimit-');
-  const port = (upstream.address() as AddressInfo).port;
-  writeFileSync(
-    file,
-    `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n` +
-      `server: { max_body_bytes: ${LIMIT} }\n`,
-  );
-  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
-}, 40_000);
-afterAll(async () => {
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
-});
+}, `server: { max_body_bytes: ${LIMIT} }\n`, (g) => (gw = g));
 
 interface Upload {
   /** Bytes of body written before the socket failed (or all). */

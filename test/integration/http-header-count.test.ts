@@ -4,35 +4,19 @@
 // 2000 names and values) and silently dropped the rest: a Content-Type, Content-Encoding, session
 // header or Authorization after them never reached the gateway or the model. Envoy (the reference's
 // front) answers 431 past its header count; so does the gateway now.
-import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { describe, expect, it } from 'vitest';
+import { useProcessBehindUpstream, type GatewayProcess } from './helpers/gateway-process.ts';
 
-const fx = processFixture();
 const seen: Array<Record<string, string | string[] | undefined>> = [];
-const upstream = http.createServer((req, res) => {
+let gw: GatewayProcess;
+useProcessBehindUpstream('semroute-hdrcount-', (req, res) => {
   seen.push(req.headers);
   req.resume().on('end', () => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
   });
-});
-let gw: GatewayProcess;
-
-beforeAll(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const { file, dir } = fx.configDir('semroute-hdrcount-');
-  const port = (upstream.address() as AddressInfo).port;
-  writeFileSync(file, `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n`);
-  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
-}, 40_000);
-afterAll(async () => {
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
-});
+}, '', (g) => (gw = g));
 
 const BODY = JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] });
 

@@ -4,32 +4,16 @@
 // process keeps serving. The classification API logged each one as 'classification failed' at error
 // level and answered (to nobody) 500 UNIFIED_CLASSIFICATION_ERROR: a flaky client network filled
 // the error log and the error-rate alerts of an operator with its own aborts.
-import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { describe, expect, it } from 'vitest';
+import { useProcessBehindUpstream, type GatewayProcess } from './helpers/gateway-process.ts';
 
-const fx = processFixture();
 let upstreamRequests = 0;
-const upstream = http.createServer((req, res) => {
+let gw: GatewayProcess;
+useProcessBehindUpstream('semroute-abort-', (req, res) => {
   upstreamRequests++;
   req.resume().on('end', () => res.end('{}'));
-});
-let gw: GatewayProcess;
-
-beforeAll(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const { file, dir } = fx.configDir('semroute-abort-');
-  const port = (upstream.address() as AddressInfo).port;
-  writeFileSync(file, `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n`);
-  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
-}, 40_000);
-afterAll(async () => {
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
-});
+}, '', (g) => (gw = g));
 
 /** Sends a head and part of the body, then resets the connection once the gateway is reading it. */
 function abortMidUpload(path: string, chunked: boolean): Promise<void> {

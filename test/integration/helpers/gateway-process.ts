@@ -2,7 +2,9 @@
 // need signals, a watched config file or a real exit: its stdout and stderr are collected into one
 // string that `waitFor` polls for a log line.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -73,4 +75,24 @@ export function processFixture(): { mock: () => MockServer; procs: ChildProcess[
       return { dir, file: join(dir, 'config.yaml'), base };
     },
   };
+}
+
+/**
+ * A gateway process in front of an upstream the file writes (a node:http handler), routing off and no
+ * packs, `extraYaml` added to the config; `ready` hands the process to the file once it listens.
+ */
+export function useProcessBehindUpstream(prefix: string, handler: http.RequestListener, extraYaml: string, ready: (gw: GatewayProcess) => void): void {
+  const fx = processFixture();
+  const upstream = http.createServer(handler);
+  beforeAll(async () => {
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const { file, dir } = fx.configDir(prefix);
+    const port = (upstream.address() as AddressInfo).port;
+    writeFileSync(file, `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n${extraYaml}`);
+    ready(await startGatewayProcess(file, ['--no-config-watch'], fx.procs));
+  }, 40_000);
+  afterAll(async () => {
+    upstream.closeAllConnections();
+    await new Promise((r) => upstream.close(r));
+  });
 }
