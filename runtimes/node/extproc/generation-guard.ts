@@ -1,8 +1,13 @@
 // The ext_proc door's guard for the passed-through generation routes (/v1/completions, /v1/responses,
 // /v1/messages): the HTTP gateway's checks on the body Envoy buffered (an auto model name, then the
 // passthrough guard of src/api/passthrough-guard.ts), a refusal turned into an immediate response.
-// The body itself goes on unchanged.
+// The body itself goes on unchanged. A model no vllm_endpoints entry serves is answered 404
+// model_not_found, as the gateway's passthrough answers it (passthrough-forward.ts), rather than sent
+// on for Envoy's route to take to an engine that lacks it. Other passed-through routes are not read
+// here: Envoy's route picks their upstream.
 import type { AppDeps } from '../../../src/deps.ts';
+import type { EndpointPool } from '../../../src/upstream/pool.ts';
+import { errorBody } from '../../../src/pipeline/errors.ts';
 import { modelOf } from '../../../src/api/passthrough-body.ts';
 import { guardPassthrough } from '../../../src/api/passthrough-guard.ts';
 import { autoModelRefusal } from '../../../src/api/auto-model-refusal.ts';
@@ -11,6 +16,7 @@ import type { GenerationOutcome } from './port.ts';
 
 export async function generationGuard(
   deps: AppDeps,
+  pool: EndpointPool,
   route: string,
   requestId: string,
   headers: Record<string, string>,
@@ -22,8 +28,8 @@ export async function generationGuard(
   const auto = autoModelRefusal(deps.config, route, model, { 'x-request-id': requestId });
   if (auto) deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, model!), reason: 'parse_error' });
   const g = auto ? { response: auto, headers: {} } : await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, read);
-  if (!g.response) return { headers: g.headers };
-  const r = g.response;
+  if (!g.response && (model === undefined || pool.candidates(model).length > 0)) return { headers: g.headers };
+  const r = g.response ?? unserved(deps, pool, model!, requestId);
   const text = await r.text();
   const out: Record<string, string> = {};
   r.headers.forEach((v, k) => {
@@ -40,4 +46,11 @@ export async function generationGuard(
     'request rejected',
   );
   return { response: { status: r.status, headers: out, contentType: r.headers.get('content-type') ?? 'application/json', body: text, reason: code }, headers: {} };
+}
+
+/** The gateway's answer to a client-named model no endpoint serves, counted under its label as there. */
+function unserved(deps: AppDeps, pool: EndpointPool, model: string, requestId: string): Response {
+  const u = pool.unserved(model, false);
+  deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, model), reason: u.reason });
+  return new Response(errorBody(u.message, u.type, u.code), { status: u.status, headers: { 'content-type': 'application/json', 'x-request-id': requestId } });
 }

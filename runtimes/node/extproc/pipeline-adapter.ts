@@ -137,7 +137,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         return { response: tooLarge(deps.config.server.max_body_bytes, requestId, input.incomplete), headers: {} };
       }
       if (input.incomplete) return { headers: {} };
-      return generationGuard(deps, input.route, requestId, input.headers, input.body);
+      return generationGuard(deps, pool, input.route, requestId, input.headers, input.body);
     },
   };
 }
