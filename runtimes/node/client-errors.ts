@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
 import { lingeringClose } from './http-head-guard.ts';
+import { markRequestTimedOut } from './client-signal.ts';
 
 export const CLIENT_ERRORS_METRIC = 'semroute_http_client_errors_total';
 
@@ -62,7 +63,7 @@ export type ClientErrorReport = (code: string, reason: string) => void;
 
 interface SocketWithMessage extends Socket {
   /** The answer going out on the socket now (node:http internals). */
-  _httpMessage?: { _headerSent?: boolean; _last?: boolean; shouldKeepAlive?: boolean; req?: { complete?: boolean } } | null;
+  _httpMessage?: { _headerSent?: boolean; _last?: boolean; shouldKeepAlive?: boolean; req?: IncomingMessage } | null;
 }
 
 const answers = new Map<string, Buffer>();
@@ -101,6 +102,9 @@ export function clientErrorHandler(report?: ClientErrorReport): (err: Error & { 
     const status = STATUS[code] ?? 400;
     const reason = reasonOf(code, socket);
     const serving = socket._httpMessage;
+    // The body of a request being served came too slowly: its handler's signal says so before the
+    // socket goes, so the request is logged and counted as a timeout (408), not as a client that left.
+    if (reason === 'request_timeout' && serving?.req) markRequestTimedOut(serving.req);
     if (serving?.req?.complete && code.startsWith('HPE_')) {
       // A bad request pipelined behind one read whole: node:http wrote its 400 in place of that one's
       // answer (or cut it, once begun), so the client took the 400 for the request that was fine (a

@@ -9,6 +9,7 @@ import { API_CONFIDENCE_THRESHOLD, ApiError, combinedTask, elapsedMs, intentTask
 import { recordBatchDone, recordBatchError } from './batch-metrics.ts';
 import { requestIdFrom } from './openai.ts';
 import { NOT_IMPLEMENTED } from './endpoints.ts';
+import { cancelOutcome } from './cancel-outcome.ts';
 import { intentTextOfMessages } from './classify-messages.ts';
 
 const TASK_TYPES = ['intent', 'pii', 'security', 'all'] as const;
@@ -76,9 +77,11 @@ function handle(
         texts = Array.isArray(body.texts) ? body.texts.length : typeof body.text === 'string' ? 1 : undefined;
         return c.json(await fn(body, (body.options as Record<string, unknown>) ?? {}, body.model as string | undefined), 200, { 'x-request-id': id });
       } catch (err) {
-        // A client that left mid-upload is a cancellation (logged below as 499), not a failed classification.
+        // A client that left mid-upload is a cancellation (logged below as 499), and a body the server's
+        // request timeout cut a 408, not a failed classification (cancel-outcome.ts).
         if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
-          return apiError(499, 'client_closed_request', 'The client closed the request.', id);
+          const o = cancelOutcome(signal);
+          return apiError(o.status, o.code, o.message, id);
         }
         onError?.(err);
         if (err instanceof ApiError) return apiError(err.status, err.code, err.message, id);

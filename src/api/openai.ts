@@ -12,6 +12,7 @@ import type { EndpointPool } from '../upstream/pool.ts';
 import { forwardChat } from '../upstream/forward.ts';
 import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
+import { cancelOutcome } from './cancel-outcome.ts';
 
 // A client's id is kept (it finds its request in the logs by it) when it looks like an id: no
 // whitespace, no non-ASCII, and no '@', so an e-mail address sent as an id never reaches a log line.
@@ -87,12 +88,14 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
         deps.logger.info({ request_id: requestId, status: err.status, error: err.code }, 'request rejected');
         return fromGatewayError(err, idHeader);
       }
-      // A client that leaves while its body is read is a cancellation, not a server error (nobody reads the 499).
+      // A client that leaves while its body is read is a cancellation, not a server error (nobody reads
+      // the 499); a body cut by the server's request timeout is a 408 (Node's, already sent): cancel-outcome.ts.
       if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
+        const o = cancelOutcome(signal);
         deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
-        deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'cancellation' });
-        deps.logger.info({ request_id: requestId, status: 499, error: 'client_closed_request' }, 'request cancelled');
-        return errorResponse(499, 'The client closed the request.', 'api_error', 'client_closed_request', null, idHeader);
+        deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: o.reason });
+        deps.logger.info({ request_id: requestId, status: o.status, error: o.code }, o.status === 408 ? 'request timed out' : 'request cancelled');
+        return errorResponse(o.status, o.message, o.status === 408 ? 'invalid_request_error' : 'api_error', o.code, null, idHeader);
       }
       throw err;
     }

@@ -16,6 +16,7 @@ import { headerRecord, requestIdFrom } from './openai.ts';
 import { modelOf, readBodyBytes, type BodyModel } from './passthrough-body.ts';
 import { forwardPassthrough, type PassthroughOutcome } from './passthrough-forward.ts';
 import { guardPassthrough } from './passthrough-guard.ts';
+import { cancelOutcome } from './cancel-outcome.ts';
 import { choiceCount } from '../upstream/choice-finish.ts';
 
 /**
@@ -81,10 +82,12 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
       log({ status: err.status, error: err.code === null ? undefined : String(err.code) }, 'rejected');
       return fromGatewayError(err, idHeader);
     }
+    // The client left mid-body (499), or the server's request timeout cut it (408): cancel-outcome.ts.
     if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
-      deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'cancellation' });
-      log({ status: 499, error: 'cancellation' }, 'cancelled');
-      return errorResponse(499, 'The client closed the request.', 'api_error', 'client_closed_request', null, idHeader);
+      const o = cancelOutcome(signal);
+      deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: o.reason });
+      log({ status: o.status, error: o.reason }, o.status === 408 ? 'timed_out' : 'cancelled');
+      return errorResponse(o.status, o.message, o.status === 408 ? 'invalid_request_error' : 'api_error', o.code, null, idHeader);
     }
     throw err;
   }

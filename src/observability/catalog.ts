@@ -41,7 +41,7 @@ const h = (name: string, help: string, labels: string[], buckets: number[]): Met
 export const METRIC_CATALOG: MetricSpec[] = [
   // Requests, errors, routing
   c('llm_model_requests_total', 'Chat and passed-through requests, each counted once: by the model it was sent to (after routing); one answered before (block, cache hit) by its model so far, one refused unread as unknown (the model its errors carry).', ['model']),
-  c('llm_request_errors_total', 'Failed or blocked requests by model and reason (timeout, upstream_5xx, upstream_4xx, pii_policy_denied, jailbreak_block, parse_error, serialization_error, cancellation, classification_failed).', ['model', 'reason']),
+  c('llm_request_errors_total', 'Failed or blocked requests by model and reason (timeout, upstream_5xx, upstream_4xx, pii_policy_denied, jailbreak_block, parse_error, serialization_error, cancellation, request_timeout, classification_failed).', ['model', 'reason']),
   c('llm_model_routing_modifications_total', 'Requests whose model was changed by the router.', ['source_model', 'target_model']),
   c('llm_routing_reason_codes_total', 'Routing decisions by reason code and selected model.', ['reason_code', 'model']),
   h('llm_model_routing_latency_seconds', 'Time spent deciding the route (classification to rewrite).', [], FAST_BUCKETS),
