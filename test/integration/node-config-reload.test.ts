@@ -15,7 +15,12 @@ import { startMockServer, type MockServer } from '../../runtimes/node/mock-serve
 import { EnvoyClient, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
 import { promtool } from '../fixtures/promtool.ts';
 import { firstEventThenRest } from './helpers/sse-stream.ts';
-import { startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+
+// Each test starts a process (loading the domain pack: 12-15 s seen on a loaded 2-core CI machine,
+// START_MS allowed) and then waits on its reloads: the start's own deadline must run out first, so a
+// slow start fails saying so rather than as a vitest timeout.
+const TEST_MS = START_BUDGET_MS + 20_000;
 
 let mock: MockServer;
 let packs: string;
@@ -183,7 +188,7 @@ describe('config hot reload of the Node process', () => {
       envoy.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, TEST_MS);
 
   it('a SIGHUP while the packs load does not kill the process: the reload runs once it serves', async () => {
     // model.onnx is a FIFO: the process blocks reading it until this test writes the bytes, so the
@@ -224,7 +229,7 @@ describe('config hot reload of the Node process', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, TEST_MS);
 
   it('with --no-config-watch a change waits for SIGHUP, which applies it; a pack that fails to load refuses the reload', async () => {
     await withConfigFile(configText('model-a'), ['--no-config-watch'], async (gw, file) => {
@@ -249,7 +254,7 @@ describe('config hot reload of the Node process', () => {
       expect(await gw.waitFor(/[^\n]*config reload failed[^\n]*/)).toContain('no-such-pack');
       expect(await routedModel(gw)).toBe('model-d');
     });
-  }, 30_000);
+  }, TEST_MS);
 
   it('debug_log_prompts needs a restart: a reload that switches it on keeps it off (the prompt and the token count stay as they were)', async () => {
     // Before: the reload took the flag, the prompt came out "[redacted]" and so did tokens.prompt.
@@ -264,7 +269,7 @@ describe('config hot reload of the Node process', () => {
       expect(typeof line.tokens?.prompt).toBe('number');
       expect(gw.out()).not.toContain('derivative of x squared');
     });
-  }, 30_000);
+  }, TEST_MS);
 
   it('a SIGHUP during the shutdown drain is logged and ignored: the stream in flight finishes and the exit is clean', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'semroute-reload-'));
@@ -286,7 +291,7 @@ describe('config hot reload of the Node process', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, TEST_MS);
 
   it("a kubelet-style ConfigMap update (the ..data symlink swapped to a new folder) is picked up", async () => {
     // The layout kubelet's atomic writer makes: config.yaml -> ..data/config.yaml, ..data -> ..<timestamp>.
@@ -310,5 +315,5 @@ describe('config hot reload of the Node process', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, TEST_MS);
 });

@@ -11,6 +11,14 @@ import { afterAll, beforeAll } from 'vitest';
 import { startMockServer, type MockServer } from '../../../runtimes/node/mock-server.ts';
 import { REPO } from '../gateway-harness.ts';
 
+/**
+ * How long a start may take. tsx compiles main.ts and its imports on every start: about 1-2 s idle,
+ * 12-15 s seen on a loaded 2-core CI machine (packs loading at the same time take longer still).
+ */
+export const START_MS = 30_000;
+/** What a test or hook that starts one process needs on top of its own work: the start and some slack. */
+export const START_BUDGET_MS = START_MS + 10_000;
+
 export interface GatewayProcess {
   proc: ChildProcess;
   base: string;
@@ -25,6 +33,8 @@ export interface GatewayProcess {
  * Starts main.ts with `--config config --port 0 --host 127.0.0.1` and `extra` arguments, pushes the
  * process onto `procs` (the caller kills what is left in afterAll) and resolves once it listens (and
  * its ext_proc port too when `extra` has `--extproc-port`). `waitMs`: waitFor's default deadline.
+ * The start has one deadline of its own, START_MS for both ports: a caller's hook or test allows
+ * more (START_BUDGET_MS), so a slow start fails with what the process printed, not a vitest timeout.
  */
 export async function startGatewayProcess(config: string, extra: string[], procs: ChildProcess[], waitMs = 30_000): Promise<GatewayProcess> {
   const args = [join(REPO, 'runtimes/node/main.ts'), '--config', config, '--port', '0', '--host', '127.0.0.1', ...extra];
@@ -34,17 +44,20 @@ export async function startGatewayProcess(config: string, extra: string[], procs
   proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
   const exit = new Promise<{ code: number | null; at: number }>((r) => proc.once('exit', (code) => r({ code, at: Date.now() })));
-  const waitFor = async (re: RegExp, ms = waitMs) => {
+  const waitFor = async (re: RegExp, ms = waitMs, what = `no ${re} in output`) => {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = re.exec(out);
       if (m) return m[0];
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`no ${re} in output: ${out.slice(-2000)}`);
+      if (proc.exitCode !== null) throw new Error(`${what}: the process exited (${proc.exitCode}): ${out.slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms: ${out.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  const port = Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*semroute listening[^\n]*\n/, 30_000))![1]);
-  const extPort = extra.includes('--extproc-port') ? Number(/"port":(\d+)/.exec(await waitFor(/[^\n]*"ext_proc listening"[^\n]*\n/))![1]) : undefined;
+  const t0 = Date.now();
+  const started = (re: RegExp) => waitFor(re, Math.max(0, START_MS - (Date.now() - t0)), `gateway process did not start (${re})`);
+  const port = Number(/"port":(\d+)/.exec(await started(/[^\n]*semroute listening[^\n]*\n/))![1]);
+  const extPort = extra.includes('--extproc-port') ? Number(/"port":(\d+)/.exec(await started(/[^\n]*"ext_proc listening"[^\n]*\n/))![1]) : undefined;
   return { proc, base: `http://127.0.0.1:${port}`, port, extPort, out: () => out, exit, waitFor };
 }
 
@@ -90,7 +103,7 @@ export function useProcessBehindUpstream(prefix: string, handler: http.RequestLi
     const port = (upstream.address() as AddressInfo).port;
     writeFileSync(file, `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n${extraYaml}`);
     ready(await startGatewayProcess(file, ['--no-config-watch'], fx.procs));
-  }, 40_000);
+  }, START_BUDGET_MS);
   afterAll(async () => {
     upstream.closeAllConnections();
     await new Promise((r) => upstream.close(r));
