@@ -39,7 +39,8 @@ export class ChoiceFinishes {
     return this.off ? undefined : this.open.size === 0;
   }
 
-  private push(v: Uint8Array): void {
+  /** One read's bytes (wrap feeds them; ext_proc, which has no reader, feeds each body chunk). */
+  push(v: Uint8Array): void {
     if (this.off) return;
     for (const ev of this.splitter.push(this.decoder.decode(v))) this.event(ev);
     if (this.splitter.pendingLength > MAX_HELD_EVENT_CHARS) {
@@ -48,7 +49,8 @@ export class ChoiceFinishes {
     }
   }
 
-  private end(): void {
+  /** The stream's end: an event not followed by a blank line counts too. */
+  end(): void {
     if (this.off) return;
     for (const ev of this.splitter.push(this.decoder.decode(new Uint8Array(0), true))) this.event(ev);
     const rest = this.splitter.finish();

@@ -305,7 +305,7 @@ export class ByteTail {
 }
 
 /** Whether a data line of `tail` is an error object (isErrorChunk); only lines naming "error" are parsed. */
-function hasErrorEvent(tail: string): boolean {
+export function hasErrorEvent(tail: string): boolean {
   for (const line of tail.split(/\r\n|\r|\n/)) {
     if (!line.startsWith('data:') || !line.includes('"error"')) continue;
     try {

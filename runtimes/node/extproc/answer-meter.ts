@@ -10,6 +10,7 @@ import { modelLabel } from '../../../src/pipeline/categories.ts';
 import { logRequest, type RequestEnd } from '../../../src/observability/request-log.ts';
 import { pricingFor, recordUsage, type Usage } from '../../../src/observability/usage.ts';
 import { recordHttpStatus } from '../../../src/observability/tracing.ts';
+import { CUT_MESSAGE } from './stream-end.ts';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 
 export interface AnswerMeter {
@@ -19,6 +20,12 @@ export interface AnswerMeter {
   firstChunk(): void;
   /** The whole body was seen: latency, tokens from its usage block (when it has one), the log line. */
   end(usage?: unknown): void;
+  /**
+   * A stream that ended cleanly but failed, as the gateway counts it (upstream_5xx, the log line's
+   * stream_error): `cut`, it ended before it was whole (stream-end.ts, logged as the gateway logs a cut
+   * read); else it carried the upstream's own error event (its usage, if any, still counted).
+   */
+  failed(cut: boolean, usage?: unknown): void;
   /** The body goes by unseen (Envoy was told NONE): the head's TTFT and the log line only. */
   unseen(): void;
   /** Envoy closed the stream before the answer ended (the client left, the upstream reset). */
@@ -70,6 +77,14 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
       const u = usage && typeof usage === 'object' ? (usage as Usage) : undefined;
       const rec = recordUsage(deps.metrics, label, u, pricingFor(deps.config, model), { latencyMs: deps.clock.now() - t0, ttftMs, streamed });
       finish({ usage: rec.totalTokens ? rec : undefined });
+    },
+    failed(cut, usage) {
+      if (ended) return;
+      if (cut) deps.logger.warn({ request_id: ctx.requestId, endpoint, err: CUT_MESSAGE }, 'upstream answer failed mid-stream');
+      const u = !cut && usage && typeof usage === 'object' ? (usage as Usage) : undefined;
+      const rec = cut ? undefined : recordUsage(deps.metrics, label, u, pricingFor(deps.config, model), { latencyMs: deps.clock.now() - t0, ttftMs, streamed });
+      deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'upstream_5xx' });
+      finish({ usage: rec?.totalTokens ? rec : undefined, error: 'stream_error' });
     },
     unseen() {
       if (ended) return;

@@ -8,6 +8,7 @@ import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
 import { answerBodyComesBack, bodyMayCome, looksLikeSse, StreamUsage } from './stream-usage.ts';
 import { HeldBody } from './held-body.ts';
+import { StreamEnd, withCutEvent } from './stream-end.ts';
 import { CHAT_PATH, enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
 import {
   continueRequestBody,
@@ -68,8 +69,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let sseRewrite: SseRewriter | undefined;
   // Envoy's body modes for this stream, when it says them (protocol_config, in its first message).
   let modes: { request_body_mode?: string; response_body_mode?: string } | undefined;
-  // The usage asked for on the client's behalf, taken out of the answer (stream-usage.ts).
+  // The usage asked for on the client's behalf, taken out of the answer (stream-usage.ts); the clean-end check of a stream read here (stream-end.ts).
   let usage: StreamUsage | undefined;
+  let streamEnd: StreamEnd | undefined;
   let responseHeadersSeen = false;
   let responseBodySeen = false;
 
@@ -232,6 +234,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Asked for on the client's behalf: read and taken out, chunk by chunk (a compressed stream cannot be;
     // accept-encoding was removed from the request, so the upstream has no reason to compress it).
     if (forwarded.stripUsage && sse && plain && !msg.response_headers?.end_of_stream) usage = new StreamUsage();
+    if (sseRewrite || usage) streamEnd = new StreamEnd(forwarded.choices ?? 1, !!(sseRewrite?.rewrites || usage) || !('content-length' in headers));
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
@@ -253,33 +256,34 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const first = !responseBodySeen;
     responseBodySeen = true;
     // Response headers not sent to us (response_header_mode SKIP) but the body is: usage was asked for.
-    if (first && forwarded?.stripUsage && !responseHeadersSeen && looksLikeSse(part)) usage = new StreamUsage();
+    if (first && forwarded?.stripUsage && !responseHeadersSeen && looksLikeSse(part)) [usage, streamEnd] = [new StreamUsage(), new StreamEnd(forwarded.choices ?? 1, true)];
     if (sseRewrite || usage) {
       const end = msg.response_body?.end_of_stream === true;
       forwarded?.meter?.firstChunk();
-      usage?.read(part);
+      usage?.read(part); streamEnd?.read(part);
+      const verdict = end ? streamEnd?.verdict() : undefined; // a clean end may be a cut one (stream-end.ts)
       // The bytes to send in place of this chunk; undefined: it goes on as it came.
       let out: Uint8Array | undefined;
       let answered: unknown;
       if (sseRewrite) {
         const r = sseRewrite.push(part, end);
         out = r === undefined ? undefined : typeof r === 'string' ? encoder.encode(r) : r;
-        // Envoy sends end_of_stream only when the upstream's answer ended cleanly: a cut one never gets
-        // here, and the cache's store tap refuses an answer without finish_reason or [DONE]. The taps
-        // are not awaited (as on the gateway): the client's last bytes do not wait for a cache publish.
-        if (end) {
+        // A cut answer is not stored; the taps are not awaited (the client's last bytes do not wait for a cache publish), as on the gateway.
+        if (end && verdict !== 'cut') {
           const { events, completion, oversized } = sseRewrite.answer();
           answered = completion?.usage;
           if (completion) void runDoneTaps({ status: responseStatus, completion, sse: events });
           else if (oversized) void runDoneTaps({ status: responseStatus, completion: {}, oversized });
         }
       }
-      if (end) forwarded?.meter?.end(answered ?? usage?.usage());
+      if (verdict === 'whole') forwarded?.meter?.end(answered ?? usage?.usage());
+      else if (verdict) forwarded?.meter?.failed(verdict === 'cut', answered ?? usage?.usage());
       if (usage) {
         const sent = out ?? part ?? new Uint8Array(0);
-        const kept = usage.strip(sent, end);
+        const kept = usage.strip(sent, end && verdict !== 'cut');
         if (kept !== sent) out = kept;
       }
+      if (verdict === 'cut' && streamEnd!.mayAdd) out = withCutEvent(out ?? part ?? new Uint8Array(0), usage?.dropHeld() || streamEnd!.atBoundary()); // the SDK raises it
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
       if (out === undefined) return continueResponseBody();
       return continueResponseBody({ body_mutation: out.byteLength ? { body: out } : { clear_body: true } });

@@ -7,6 +7,7 @@ import { errorBody, GatewayError } from '../../../src/pipeline/errors.ts';
 import { checkContentEncoding, tooLarge as bodyTooLarge } from '../../../src/api/body.ts';
 import { buildContext, includeUsage, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
 import { askUsage } from '../../../src/upstream/usage-strip.ts';
+import { choiceCount } from '../../../src/upstream/choice-finish.ts';
 import { runRequestPipeline } from '../../../src/pipeline/run.ts';
 import { EndpointPool, type PoolEndpoint } from '../../../src/upstream/pool.ts';
 import type { PipelineContext } from '../../../src/pipeline/context.ts';
@@ -123,6 +124,8 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         taps: ctx.taps,
         meter: answerMeter(deps, ctx, result.model, { endpoint: candidate?.name, traceId, span: upstream?.span }),
         traceHeaders: upstream?.headers,
+        // The clean-end check of a streamed answer tracks each choice's finish (stream-end.ts).
+        choices: choiceCount(ctx.body.n),
       };
     },
     models: (id) => modelsResponse(deps, startedSec, id),

@@ -44,6 +44,8 @@ export type ChatOutcome =
       traceHeaders?: Record<string, string>;
       /** `body` asks for the stream's usage the client did not ask for: take it out of the answer. */
       stripUsage?: boolean;
+      /** The request's n (1 when absent): a streamed answer is whole when each choice finished. */
+      choices?: number;
     }
   /** Not a chat body we can read (bad JSON, no messages): let Envoy pass it on untouched (fail-open). */
   | { kind: 'pass'; reason: string };

@@ -56,6 +56,15 @@ export class StreamUsage {
     return all;
   }
 
+  /**
+   * A cut answer's end (strip was not told `end`): the partial event held is dropped, as the gateway
+   * drops it (the client never had it), so the error event stands alone. False when nothing is held back
+   * (an event outgrew the stripper): the bytes may then end inside an event.
+   */
+  dropHeld(): boolean {
+    return this.stripper.dropHeld();
+  }
+
   /** The usage block of the answer's last chunk that carried one. */
   usage(): unknown {
     return findUsage(this.tail.text())?.usage;
