@@ -9,7 +9,9 @@ import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts'
 import { answerBodyComesBack, bodyMayCome, looksLikeSse, StreamUsage } from './stream-usage.ts';
 import { HeldBody } from './held-body.ts';
 import { StreamEnd, withCutEvent } from './stream-end.ts';
-import { CHAT_PATH, enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
+import { forwardHeaders } from './forward-headers.ts';
+import { answerFromStream } from './stream-answer.ts';
+import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
 import {
   continueRequestBody,
   continueRequestHeaders,
@@ -64,6 +66,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let forwarded: Forward | undefined;
   let responseStatus = 0;
   let responseIsJson = false;
+  // An event stream answered to a client that asked for JSON, assembled into one (stream-answer.ts).
+  let assembling = false;
   let generation: string | undefined;
   let generationHeaders: Record<string, string> | undefined;
   let sseRewrite: SseRewriter | undefined;
@@ -148,7 +152,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     forwarded = outcome;
     return continueRequestBody({
       // (Header mutations apply in BUFFERED mode; in STREAMED the headers have gone on already.)
-      header_mutation: headerMutation(forwardHeaders(outcome)),
+      header_mutation: headerMutation(forwardHeaders(outcome, opts)),
       body_mutation: { body: outcome.body },
       clear_route_cache: opts.clearRouteCache,
     });
@@ -178,20 +182,6 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     return passOn();
   }
 
-  function forwardHeaders(f: Forward): Record<string, string> {
-    const set: Record<string, string> = {
-      ...f.traceHeaders,
-      ...f.responseHeaders,
-      'x-selected-model': f.model,
-      'x-request-id': f.requestId,
-      // BUFFERED + SEND header mode: Envoy rejects a body mutation whose content-length does not match.
-      'content-length': String(f.body.length),
-    };
-    if (f.endpoint) set[opts.destinationHeader] = f.endpoint;
-    if (opts.rewritePath) set[':path'] = CHAT_PATH;
-    return set;
-  }
-
   function onResponseHeaders(msg: ProcessingRequest): ExchangeReply {
     const headers = decodeHeaders(msg.response_headers?.headers);
     responseHeadersSeen = true;
@@ -214,12 +204,14 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // A body Envoy says it will not send (response_body_mode NONE, no override honoured) is not waited for:
     // the answer is accounted at its head, or Envoy's reset at the stream's end would count a cancellation.
     const comes = bodyMayCome(modes?.response_body_mode, opts.modeOverride === true);
-    const wantsBody = comes && responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done));
-    const sse = !responseIsJson && responseStatus === 200 && contentType.includes('text/event-stream');
-    forwarded.meter?.head(responseStatus, sse);
+    let sse = !responseIsJson && responseStatus === 200 && contentType.includes('text/event-stream');
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
+    const buffered = modes?.response_body_mode === 'BUFFERED' || opts.modeOverride === true;
+    if (sse && plain && forwarded.streams === false && buffered && !msg.response_headers?.end_of_stream) [assembling, responseIsJson, sse] = [true, true, false];
+    forwarded.meter?.head(responseStatus, sse);
+    const wantsBody = assembling || (comes && responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done)));
     const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
     if (comes && sse && plain && tapsSse && !msg.response_headers?.end_of_stream) {
       sseRewrite = sseRewriter(forwarded.taps, {
@@ -295,14 +287,19 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Held chunks go on with this answer, as they came unless a tap rewrote them.
     const asItCame = () => (answerBody.held ? continueResponseBody({ body_mutation: { body: step.body } }) : continueResponseBody());
     let completion: Record<string, unknown>;
+    const assembled = assembling ? answerFromStream(step.body, forwarded.requestId) : undefined;
+    if (assembled && 'response' in assembled) {
+      forwarded.meter?.failed(false); // the upstream's failure, told in its stream (the gateway's 502)
+      return immediateResponse(assembled.response);
+    }
     try {
-      completion = JSON.parse(utf8.decode(step.body)) as Record<string, unknown>;
+      completion = assembled ? assembled.completion : (JSON.parse(utf8.decode(step.body)) as Record<string, unknown>);
     } catch {
       forwarded.meter?.end();
       return asItCame();
     }
     forwarded.meter?.end(completion?.usage);
-    let changed = false;
+    let changed = assembling;
     for (const tap of forwarded.taps) {
       if (!tap.json) continue;
       const next = tap.json(completion);
@@ -313,7 +310,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (!changed) return asItCame();
     const body = encoder.encode(JSON.stringify(completion));
     return continueResponseBody({
-      header_mutation: headerMutation({ 'content-length': String(body.length) }),
+      header_mutation: headerMutation({ 'content-length': String(body.length), ...(assembling ? { 'content-type': 'application/json' } : {}) }),
       body_mutation: { body },
     });
   }

@@ -126,6 +126,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         traceHeaders: upstream?.headers,
         // The clean-end check of a streamed answer tracks each choice's finish (stream-end.ts).
         choices: choiceCount(ctx.body.n),
+        streams: ctx.stream,
       };
     },
     models: (id) => modelsResponse(deps, startedSec, id),

@@ -46,6 +46,8 @@ export type ChatOutcome =
       stripUsage?: boolean;
       /** The request's n (1 when absent): a streamed answer is whole when each choice finished. */
       choices?: number;
+      /** The client asked for a stream (`stream`, or Accept: text/event-stream); false: it expects JSON (stream-answer.ts). */
+      streams?: boolean;
     }
   /** Not a chat body we can read (bad JSON, no messages): let Envoy pass it on untouched (fail-open). */
   | { kind: 'pass'; reason: string };
