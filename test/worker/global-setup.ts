@@ -33,6 +33,9 @@ declare module 'vitest' {
     /** The same with the guard flagging and a 3-text scan budget (parityFlagYaml). */
     parityFlagYaml: string;
     nodeFlagUrl: string;
+    /** The same with a 10 s upstream head timeout (parityLeaveYaml), for node-parity-leave.test.ts. */
+    parityLeaveYaml: string;
+    nodeLeaveUrl: string;
     stallUrl: string;
     nodeDomain: NodeClassification[];
     nodeDomainMsPerRequest: number;
@@ -75,6 +78,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('nodeUrl', parity.nodeUrl);
   project.provide('parityFlagYaml', parity.flagYaml);
   project.provide('nodeFlagUrl', parity.nodeFlagUrl);
+  project.provide('parityLeaveYaml', parity.leaveYaml);
+  project.provide('nodeLeaveUrl', parity.nodeLeaveUrl);
   project.provide('stallUrl', parity.stallUrl);
   const { rows, msPerRequest } = await nodeClassifications();
   project.provide('nodeDomain', rows);

@@ -8,9 +8,11 @@ import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import worker from '../../runtimes/worker/index.ts';
 import { until } from '../integration/helpers/until.ts';
-import { captureWorkerLogLines, upstreamClosed, parityEnv } from './parity-client.ts';
+import { captureWorkerLogLines, upstreamClosed, parityLeaveEnv } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
+// parityYaml with a 10 s upstream head timeout (parityLeaveYaml: why), on both runtimes.
+const nodeUrl = inject('nodeLeaveUrl');
 
 
 /** The request log line without what differs per request and runtime (and the latencies' values). */
@@ -48,12 +50,12 @@ describe('Node vs Worker: a client that leaves a stream', () => {
     });
     const nodeId = `node-${crypto.randomUUID()}`;
     const workerId = `worker-${crypto.randomUUID()}`;
-    const nodeMetrics = async () => (await fetch(`${inject('nodeUrl')}/metrics`)).text();
-    const workerMetrics = async () => (await (await worker.fetch(new Request('https://semroute.test/metrics'), parityEnv, createExecutionContext())).text());
+    const nodeMetrics = async () => (await fetch(`${nodeUrl}/metrics`)).text();
+    const workerMetrics = async () => (await (await worker.fetch(new Request('https://semroute.test/metrics'), parityLeaveEnv, createExecutionContext())).text());
 
     const nodeLogs = async () => (await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>;
     const n0 = cancellations(await nodeMetrics(), model);
-    expect(await leaveAfterFirst(await fetch(`${inject('nodeUrl')}${path}`, init(nodeId)))).toContain('first');
+    expect(await leaveAfterFirst(await fetch(`${nodeUrl}${path}`, init(nodeId)))).toContain('first');
     expect(await upstreamClosed(nodeId, 5000)).toBe(true);
     // The count and the log line come as the cancel is handled, which may be after the upstream
     // socket closed (a fixed 100 ms was the wait before): polled, then checked exactly.
@@ -65,7 +67,7 @@ describe('Node vs Worker: a client that leaves a stream', () => {
     const { lines, restore } = captureWorkerLogLines();
     try {
       const w0 = cancellations(await workerMetrics(), model);
-      const res = await worker.fetch(new Request(`https://semroute.test${path}`, init(workerId)), parityEnv, createExecutionContext());
+      const res = await worker.fetch(new Request(`https://semroute.test${path}`, init(workerId)), parityLeaveEnv, createExecutionContext());
       expect(await leaveAfterFirst(res)).toContain('first');
       expect(await upstreamClosed(workerId, 5000)).toBe(true);
       await until(async () => cancellations(await workerMetrics(), model) > w0 && requestLine(lines, workerId) !== undefined, 5000).catch(() => {});

@@ -107,6 +107,21 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
   return stringifyYaml(doc);
 }
 
+/**
+ * parityYaml with a 10 s head timeout, for node-parity-leave.test.ts, which checks a client leaving a
+ * stream, not the head timeout (node-parity-timeouts.test.ts does, on parityYaml's 1.5 s). With 1.5 s
+ * its Worker side answered 504 upstream_timeout in 1 of 5 loaded runs: timed, the Worker's timer fired
+ * 10.6 s after the send and the request reached this upstream 3 ms after that abort, so workerd itself
+ * had not run for 9 s (a starved process on a loaded 2-core box), and on waking the overdue timer beat
+ * the connection. In passing runs the head came 6-84 ms after the send. 10 s: room for such a stall,
+ * longer than the test's own 5 s waits.
+ */
+export function parityLeaveYaml(mockPort: number, stallPort: number, deadPort: number): string {
+  const doc = parseYaml(parityYaml(mockPort, stallPort, deadPort)) as Record<string, any>;
+  doc.upstream = { ...doc.upstream, timeout_ms: 10_000 };
+  return stringifyYaml(doc);
+}
+
 /** parityYaml with the guard flagging instead of blocking, and a scan budget of 3 texts past which the rest is forwarded unscanned. */
 export function parityFlagYaml(mockPort: number, stallPort: number, deadPort: number): string {
   const doc = parseYaml(parityYaml(mockPort, stallPort, deadPort)) as Record<string, any>;
@@ -114,7 +129,7 @@ export function parityFlagYaml(mockPort: number, stallPort: number, deadPort: nu
   return stringifyYaml(doc);
 }
 
-export async function startParity(): Promise<{ yaml: string; flagYaml: string; stallUrl: string; nodeUrl: string; nodeFlagUrl: string; close(): Promise<void> }> {
+export async function startParity(): Promise<{ yaml: string; flagYaml: string; leaveYaml: string; stallUrl: string; nodeUrl: string; nodeFlagUrl: string; nodeLeaveUrl: string; close(): Promise<void> }> {
   // Its own mock router, which also serves the default model (pii-strict) the PII block needs and pii-redact.
   const mock = await startMockServer({ options: { models: [...DEFAULT_MOCK_MODELS, 'pii-strict', 'pii-redact'] } });
   const closed = new Map<string, boolean>();
@@ -190,15 +205,20 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; s
   const flagYaml = parityFlagYaml(mock.port, stallPort, deadPort);
   const gw = await gateway(yaml);
   const flagGw = await gateway(flagYaml);
+  const leaveYaml = parityLeaveYaml(mock.port, stallPort, deadPort);
+  const leaveGw = await gateway(leaveYaml);
   return {
     yaml,
     flagYaml,
+    leaveYaml,
     stallUrl: `http://127.0.0.1:${stallPort}`,
     nodeUrl: gw.url,
     nodeFlagUrl: flagGw.url,
+    nodeLeaveUrl: leaveGw.url,
     async close() {
       await gw.close();
       await flagGw.close();
+      await leaveGw.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await mock.close();
