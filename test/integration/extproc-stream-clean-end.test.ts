@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { Stream } from 'openai/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { captureLogger, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
+import { captureLogger, EMPTY_CLASSIFIERS, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
 import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
 
@@ -122,5 +122,49 @@ describe.skipIf(!packsAvailable())('ext_proc: a stream that ends cleanly before 
     expect(client).not.toContain('upstream_stream_cut');
     expect(cuts()).toBe(before + 1);
     expect(line('errored')).toEqual([expect.objectContaining({ error_reason: 'stream_error' })]);
+  });
+});
+
+describe('ext_proc: Envoy in STREAMED mode sends the stream though nothing reads it (no mode_override honoured)', () => {
+  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
+  beforeAll(async () => {
+    const config = testConfig({});
+    h.logs = captureLogger();
+    h.metrics = createMetrics({ config });
+    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
+  }, 60_000);
+  afterAll(() => h.close?.());
+
+  async function run(id: string, parts: string[]): Promise<{ client: string; head: Msg }> {
+    const s = h.envoy.open();
+    await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': id }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'STREAMED' } });
+    // The client asks for usage itself: nothing to take out, no tap: only the check reads the stream.
+    await s.send(requestBody(JSON.stringify({ model: 'qwen3', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: `hi ${id}` }] })));
+    const head = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    let client = '';
+    for (const [i, p] of parts.entries()) client += clientBytes(p, await s.send(responseBody(p, i === parts.length - 1)));
+    s.end();
+    return { client, head };
+  }
+  const cuts = () => h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' }) ?? 0;
+
+  it('a cut: the error event on the last chunk, counted upstream_5xx, logged stream_error', async () => {
+    const before = cuts();
+    const { client, head } = await run('sent-cut', [ev([delta('He')]), ev([delta('llo')])]);
+    expect(head.mode_override?.response_body_mode).not.toBe('NONE');
+    expect((await sdkRead(client)).err).toBeInstanceOf(OpenAI.APIError);
+    expect(cuts()).toBe(before + 1);
+    expect(h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'sent-cut').map((l) => l.obj)).toEqual([expect.objectContaining({ error_reason: 'stream_error' })]);
+  });
+
+  it('a whole answer goes on untouched, its usage chunk counted', async () => {
+    const before = cuts();
+    const usage = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 };
+    const parts = [ev([delta('Hello')]), ev([stop()]), ev([], { usage }), 'data: [DONE]\n\n'];
+    const { client } = await run('sent-whole', parts);
+    expect(client).toBe(parts.join(''));
+    expect(cuts()).toBe(before);
+    const line = h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'sent-whole').map((l) => l.obj);
+    expect(line).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 2, total: 7 } })]);
   });
 });

@@ -226,7 +226,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Asked for on the client's behalf: read and taken out, chunk by chunk (a compressed stream cannot be;
     // accept-encoding was removed from the request, so the upstream has no reason to compress it).
     if (forwarded.stripUsage && sse && plain && !msg.response_headers?.end_of_stream) usage = new StreamUsage();
-    if (sseRewrite || usage) streamEnd = new StreamEnd(forwarded.choices ?? 1, !!(sseRewrite?.rewrites || usage) || !('content-length' in headers));
+    // Envoy in STREAMED mode that does not honour mode_override sends the stream anyway: it is checked too.
+    const sentAnyway = sse && plain && modes?.response_body_mode === 'STREAMED' && !opts.modeOverride && !msg.response_headers?.end_of_stream;
+    if (sseRewrite || usage || sentAnyway) streamEnd = new StreamEnd(forwarded.choices ?? 1, !!(sseRewrite?.rewrites || usage) || !('content-length' in headers));
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
@@ -234,12 +236,12 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Rewritten events change the body's length, so a declared one would be wrong.
     const res = continueResponseHeaders(headerMutation(add, sseRewrite?.rewrites || usage ? ['content-length'] : []));
     if (sseRewrite || usage) res.mode_override = { response_body_mode: 'STREAMED' };
-    else if (!wantsBody && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+    else if (!wantsBody && !streamEnd && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
     // ends in trailers would then leave no end to send them with.
     else if (wantsBody && opts.modeOverride) res.mode_override = { response_body_mode: (answerMode = 'BUFFERED') };
     if (msg.response_headers?.end_of_stream) forwarded.meter?.end();
-    else if (!sseRewrite && !wantsBody && !usage) forwarded.meter?.unseen();
+    else if (!wantsBody && !streamEnd) forwarded.meter?.unseen();
     return res;
   }
 
@@ -249,7 +251,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     responseBodySeen = true;
     // Response headers not sent to us (response_header_mode SKIP) but the body is: usage was asked for.
     if (first && forwarded?.stripUsage && !responseHeadersSeen && looksLikeSse(part)) [usage, streamEnd] = [new StreamUsage(), new StreamEnd(forwarded.choices ?? 1, true)];
-    if (sseRewrite || usage) {
+    if (streamEnd) {
       const end = msg.response_body?.end_of_stream === true;
       forwarded?.meter?.firstChunk();
       usage?.read(part); streamEnd?.read(part);
@@ -268,8 +270,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
           else if (oversized) void runDoneTaps({ status: responseStatus, completion: {}, oversized });
         }
       }
-      if (verdict === 'whole') forwarded?.meter?.end(answered ?? usage?.usage());
-      else if (verdict) forwarded?.meter?.failed(verdict === 'cut', answered ?? usage?.usage());
+      const used = () => answered ?? usage?.usage() ?? streamEnd!.usage();
+      if (verdict === 'whole') forwarded?.meter?.end(used());
+      else if (verdict) forwarded?.meter?.failed(verdict === 'cut', used());
       if (usage) {
         const sent = out ?? part ?? new Uint8Array(0);
         const kept = usage.strip(sent, end && verdict !== 'cut');

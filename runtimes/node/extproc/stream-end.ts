@@ -6,7 +6,7 @@
 // upstream_stream_cut error event (which the openai SDK raises) rather than end silently with the
 // truncated text, and the answer counts as failed.
 import { ChoiceFinishes } from '../../../src/upstream/choice-finish.ts';
-import { ByteTail, hasErrorEvent } from '../../../src/upstream/sse.ts';
+import { ByteTail, findUsage, hasErrorEvent } from '../../../src/upstream/sse.ts';
 import { UpstreamIncompleteError, chatStreamWhole, lastDataEvent } from '../../../src/upstream/stream-whole.ts';
 import { streamErrorEvent } from '../../../src/upstream/stream-failure.ts';
 
@@ -40,6 +40,11 @@ export class StreamEnd {
     if (hasErrorEvent(text)) return 'errored';
     const ev = lastDataEvent(text, !this.tail.dropped);
     return ev === null || chatStreamWhole(ev, this.finishes) ? 'whole' : 'cut';
+  }
+
+  /** The usage block of the answer's last chunk that carried one (the client's own include_usage). */
+  usage(): unknown {
+    return findUsage(this.tail.text())?.usage;
   }
 
   /** Whether the bytes as they came end between events (else the added event needs a blank line first). */
