@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { completionChunks } from '../../src/mock/answers.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig } from './gateway-harness.ts';
+import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
 import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
 
@@ -19,18 +19,19 @@ const TEXT = chunks.slice(0, -2).map((p) => JSON.parse(p).choices[0]?.delta?.con
 const USAGE = JSON.parse(chunks.at(-2)!).usage;
 
 describe('ext_proc: an event stream answered to a request without stream', () => {
-  const h = {} as RealExtProc & { metrics: ReturnType<typeof createMetrics> };
+  const h = {} as RealExtProc & { metrics: ReturnType<typeof createMetrics>; logs: LogCapture };
   beforeAll(async () => {
     const config = testConfig({});
     h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger(), metrics: h.metrics }));
+    h.logs = captureLogger();
+    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
   }, 60_000);
   afterAll(() => h.close?.());
 
   /** Request headers and body through ext_proc, Envoy's response mode said; then the answer's head and its body in one message. */
-  async function run(mode: string, body: Record<string, unknown>, sse: string): Promise<{ head: Msg; reply: Msg }> {
+  async function run(mode: string, body: Record<string, unknown>, sse: string, id = 'x'): Promise<{ head: Msg; reply: Msg }> {
     const s = h.envoy.open();
-    await s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode } });
+    await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': id }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode } });
     await s.send(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'Name three rivers' }], ...body })));
     const head = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream', 'content-length': String(sse.length) }));
     const reply = await s.send(responseBody(sse, true));
@@ -53,14 +54,19 @@ describe('ext_proc: an event stream answered to a request without stream', () =>
 
   it("BUFFERED: the upstream's error event is the gateway's 502 with its message", async () => {
     const err = `data: ${JSON.stringify({ error: { message: 'engine died', type: 'internal_error', code: 500 } })}\n\n`;
-    const { reply } = await run('BUFFERED', {}, `data: ${chunks[0]}\n\n${err}`);
+    const before = h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' }) ?? 0;
+    const { reply } = await run('BUFFERED', {}, `data: ${chunks[0]}\n\n${err}`, 'as-json-err');
     expect(reply.immediate_response?.status?.code).toBe('BadGateway');
     expect(dec.decode(reply.immediate_response.body)).toContain('engine died');
+    expect(h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' })).toBe(before + 1);
+    const line = h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'as-json-err').map((l) => l.obj);
+    expect(line).toEqual([expect.objectContaining({ status: 502, error_reason: 'upstream_5xx' })]);
   });
 
   it('BUFFERED: a stream that is no whole answer is 502 upstream_stream_incomplete', async () => {
-    const { reply } = await run('BUFFERED', {}, chunks.slice(0, 3).map((p) => `data: ${p}\n\n`).join(''));
+    const { reply } = await run('BUFFERED', {}, chunks.slice(0, 3).map((p) => `data: ${p}\n\n`).join(''), 'as-json-cut');
     expect(reply.immediate_response?.status?.code).toBe('BadGateway');
+    expect(h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'as-json-cut').map((l) => l.obj)).toEqual([expect.objectContaining({ status: 502, error_reason: 'upstream_error' })]);
     expect(JSON.parse(dec.decode(reply.immediate_response.body)).error.code).toBe('upstream_stream_incomplete');
   });
 

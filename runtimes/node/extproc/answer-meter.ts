@@ -26,6 +26,8 @@ export interface AnswerMeter {
    * read); else it carried the upstream's own error event (its usage, if any, still counted).
    */
   failed(cut: boolean, usage?: unknown): void;
+  /** ext_proc answered in the upstream's place (stream-answer.ts): counted and logged with its status, as the gateway's own answer. */
+  replaced(status: number, reason: string): void;
   /** The body goes by unseen (Envoy was told NONE): the head's TTFT and the log line only. */
   unseen(): void;
   /** Envoy closed the stream before the answer ended (the client left, the upstream reset). */
@@ -85,6 +87,11 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
       const rec = cut ? undefined : recordUsage(deps.metrics, label, u, pricingFor(deps.config, model), { latencyMs: deps.clock.now() - t0, ttftMs, streamed });
       deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'upstream_5xx' });
       finish({ usage: rec?.totalTokens ? rec : undefined, error: 'stream_error' });
+    },
+    replaced(s, reason) {
+      if (ended) return;
+      status = s;
+      error(reason);
     },
     unseen() {
       if (ended) return;

@@ -292,7 +292,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     let completion: Record<string, unknown>;
     const assembled = assembling ? answerFromStream(step.body, forwarded.requestId) : undefined;
     if (assembled && 'response' in assembled) {
-      forwarded.meter?.failed(false); // the upstream's failure, told in its stream (the gateway's 502)
+      forwarded.meter?.replaced(502, assembled.response.reason); // the gateway's 502
       return immediateResponse(assembled.response);
     }
     try {

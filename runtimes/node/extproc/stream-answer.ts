@@ -15,8 +15,10 @@ const utf8 = new TextDecoder();
 export function answerFromStream(body: Uint8Array, requestId: string): { completion: Record<string, unknown> } | { response: ImmediateResponse } {
   const r = completionFromStream(utf8.decode(body));
   if ('completion' in r) return r;
+  // As the gateway counts them (forward.ts): the upstream's own failure, or a stream that is no answer.
+  const reason = 'error' in r ? 'upstream_5xx' : 'upstream_error';
   const text = 'error' in r
     ? upstreamError(502, JSON.stringify(r.error))
     : errorBody(`The upstream answered with an event stream that is no whole chat completion: ${r.incomplete}.`, 'upstream_error', 'upstream_stream_incomplete');
-  return { response: { status: 502, headers: { 'x-request-id': requestId }, contentType: 'application/json', body: text, reason: 'upstream_error' } };
+  return { response: { status: 502, headers: { 'x-request-id': requestId }, contentType: 'application/json', body: text, reason } };
 }
