@@ -50,6 +50,21 @@ describe('ext_proc PII restore', () => {
     expect(events.at(-1)).toBe('data: [DONE]');
     s.end();
   });
+  it('a STREAMED answer that ends cleanly before it is whole: restored text, then the upstream_stream_cut event', async () => {
+    const s = await open(true, 'text/event-stream');
+    const ev = (delta: object) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+    const sse = ev({ content: 'Mail <EMAIL_ADD' }) + ev({ content: 'RESS_2> now' });
+    const cut = sse.indexOf('_ADD') + 2;
+    let out = '';
+    for (const [part, end] of [[sse.slice(0, cut), false], [sse.slice(cut), true]] as const) {
+      const m = (await s.send(responseBody(part, end))).response_body.response?.body_mutation;
+      out += m?.body?.length ? Buffer.from(m.body).toString() : m?.clear_body ? '' : part;
+    }
+    const events = out.split('\n\n').filter((e) => e.trim());
+    expect(events.slice(0, -1).map((e) => JSON.parse(e.slice(6)).choices[0].delta.content).join('')).toBe('Mail ann@example.com now');
+    expect(JSON.parse(events.at(-1)!.slice(6)).error.code).toBe('upstream_stream_cut');
+    s.end();
+  });
   it('STREAMED chunks cut inside multibyte characters and a placeholder, then an empty end_of_stream chunk', async () => {
     const s = await open(true, 'text/event-stream');
     const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
