@@ -10,7 +10,7 @@ import type { Metrics } from '../../src/observability/types.ts';
 import type { Served } from '../../runtimes/node/serve.ts';
 import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
 import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
-import { type EnvoyClient, requestBody, requestHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { type EnvoyClient, requestBody, requestHeaders, setHeaders, type Msg, ownHeaders } from './helpers/envoy-client.ts';
 
 let gateway: Served;
 let envoy: EnvoyClient;
@@ -27,12 +27,6 @@ beforeAll(async () => {
   close = doors.close;
 });
 afterAll(() => close?.());
-
-function ownHeaders(h: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (k === 'x-request-id' || k === 'content-type' || k.startsWith('x-vsr-')) out[k] = v;
-  return out;
-}
 
 const errors = (model: string, reason: string) => {
   const m = new RegExp(`^llm_request_errors_total\\{model="${model}",reason="${reason}"\\} (\\d+)$`, 'm').exec(metrics.render());

@@ -93,3 +93,10 @@ export class EnvoyClient {
     this.raw.close();
   }
 }
+
+/** Headers a client reads from semroute's answer (transport framing aside), to compare the two doors. */
+export function ownHeaders(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (k === 'x-request-id' || k === 'content-type' || k.startsWith('x-vsr-')) out[k] = v;
+  return out;
+}
