@@ -6,7 +6,7 @@
 // Real gRPC (Envoy played by a grpc-js client), the HTTP gateway on a real socket, one deps for both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import type { Metrics } from '../../src/observability/types.ts';
+import type { Registry } from '../../src/observability/registry.ts';
 import type { Served } from '../../runtimes/node/serve.ts';
 import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
 import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
@@ -17,7 +17,7 @@ const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority':
 
 let gateway: Served;
 let envoy: EnvoyClient;
-let metrics: Metrics;
+let metrics: Registry;
 let logs: LogCapture;
 let close: () => Promise<void>;
 
@@ -34,10 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => close?.());
 
-const errors = (model: string, reason: string) => {
-  const m = new RegExp(`^llm_request_errors_total\\{model="${model}",reason="${reason}"\\} (\\d+)$`, 'm').exec(metrics.render());
-  return m ? Number(m[1]) : 0;
-};
+const errors = (model: string, reason: string) => metrics.value('llm_request_errors_total', { model, reason }) ?? 0;
 const requestLine = (id: string) => logs.lines.find((l) => l.obj.request_id === id && typeof l.obj.status === 'number');
 
 async function viaEnvoy(body: string, id: string): Promise<Msg> {

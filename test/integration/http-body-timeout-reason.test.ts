@@ -3,32 +3,12 @@
 // was reading the body must log and count the same thing: status 408, a request_timeout reason, not a
 // 499 client_closed_request and llm_request_errors_total{reason="cancellation"} (the client did not
 // leave). On chat, the classification API and a passed-through route. A real gateway process, raw sockets.
-import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { describe, expect, it } from 'vitest';
+import { useProcessBehindUpstream, type GatewayProcess } from './helpers/gateway-process.ts';
 
-const fx = processFixture();
-const upstream = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
 let gw: GatewayProcess;
-
-beforeAll(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const { file, dir } = fx.configDir('semroute-body-timeout-');
-  const port = (upstream.address() as AddressInfo).port;
-  writeFileSync(
-    file,
-    `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n` +
-      'server: { request_timeout_ms: 1000 }\n',
-  );
-  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
-}, 40_000);
-afterAll(async () => {
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
-});
+useProcessBehindUpstream('semroute-body-timeout-', (req, res) => req.resume().on('end', () => res.end('{}')), 'server: { request_timeout_ms: 1000 }\n', (g) => (gw = g));
 
 /** Sends a head and the start of a 100-byte body, then waits: what came back once the gateway closed. */
 function stall(path: string, id: string): Promise<string> {

@@ -8,31 +8,12 @@
 // (reset, or a close in the middle of its request) is no error of the request and is not counted.
 import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { describe, expect, it } from 'vitest';
+import { useProcessBehindUpstream, type GatewayProcess } from './helpers/gateway-process.ts';
 import { until } from './helpers/until.ts';
 
-const fx = processFixture();
-const upstream = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
 let gw: GatewayProcess;
-
-beforeAll(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const { file, dir } = fx.configDir('semroute-clienterr-');
-  const port = (upstream.address() as AddressInfo).port;
-  writeFileSync(
-    file,
-    `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n` +
-      'server: { request_timeout_ms: 1500, headers_timeout_ms: 800 }\n',
-  );
-  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
-}, 40_000);
-afterAll(async () => {
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
-});
+useProcessBehindUpstream('semroute-clienterr-', (req, res) => req.resume().on('end', () => res.end('{}')), 'server: { request_timeout_ms: 1500, headers_timeout_ms: 800 }\n', (g) => (gw = g));
 
 /** Writes `data` on a new socket (then resets or half-closes it if asked); all that came back once the gateway closed it. */
 function exchange(data: string | Buffer, opts: { resetAfterMs?: number; end?: boolean } = {}): Promise<{ text: string; closed: boolean }> {

@@ -4,32 +4,12 @@
 // raise the keep-alive timeout above a load balancer's own (Google Cloud's keeps backend connections
 // 600 s and asks for more than that; a shorter one loses requests to the close race as 502s), nor
 // shorten how long a slow client may hold a socket.
-import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processFixture, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { describe, expect, it } from 'vitest';
+import { useProcessBehindUpstream, type GatewayProcess } from './helpers/gateway-process.ts';
 
-const fx = processFixture();
-const upstream = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
 let gw: GatewayProcess;
-
-beforeAll(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const { file, dir } = fx.configDir('semroute-timeouts-');
-  const port = (upstream.address() as AddressInfo).port;
-  writeFileSync(
-    file,
-    `default_model: qwen3\nvllm_endpoints: [{ name: up, address: 127.0.0.1, port: ${port} }]\nrouting: { enabled: false }\npacks: { dir: ${dir}/packs }\n` +
-      'server: { request_timeout_ms: 2000, headers_timeout_ms: 1000, keep_alive_timeout_ms: 700 }\n',
-  );
-  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
-}, 40_000);
-afterAll(async () => {
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
-});
+useProcessBehindUpstream('semroute-timeouts-', (req, res) => req.resume().on('end', () => res.end('{}')), 'server: { request_timeout_ms: 2000, headers_timeout_ms: 1000, keep_alive_timeout_ms: 700 }\n', (g) => (gw = g));
 
 /** Writes `data` on a new socket; what came back and how long until the gateway closed it. */
 function hold(data: string, giveUpMs = 8_000): Promise<{ text: string; closedAfterMs: number | undefined }> {
