@@ -53,6 +53,8 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
   if (cfg.match_context) {
     const before = msgs.slice(0, -1);
     if (before.length || b.tools || b.response_format || b.tool_choice) parts.push(before, b.tools ?? null, b.tool_choice ?? null, b.response_format ?? null);
+    // The deprecated tools / tool_choice, appended only when sent so every other key stays as it was.
+    if (b.functions || b.function_call) parts.push({ functions: b.functions ?? null, function_call: b.function_call ?? null });
   }
   // Appended after the context, so a request without shape fields keeps the key it always had.
   if (shape.length) parts.push({ shape });
@@ -86,13 +88,16 @@ const ANSWER_SHAPE = [
   'documents', 'chat_template', 'add_generation_prompt', 'continue_final_message', 'bad_words', 'allowed_token_ids',
   'stop_token_ids', 'min_tokens', 'ignore_eos', 'vllm_xargs', 'echo', 'prompt_logprobs', 'return_tokens_as_token_ids',
   'return_token_ids', 'include_stop_str_in_output', 'skip_special_tokens', 'spaces_between_special_tokens',
+  // A seed names one sample (vLLM and OpenAI honour it): another seed asks for another draft, the same
+  // seed for the same answer. OpenAI's search models answer from the web under these settings.
+  'seed', 'web_search_options',
 ];
 
 /**
  * Fields that change the answer's form (JSON of a schema, a tool call): part of the context digest
  * under match_context, and of the shape without it, so a prose answer never serves a JSON ask.
  */
-const CONTEXT_SHAPE = ['response_format', 'tools', 'tool_choice'];
+const CONTEXT_SHAPE = ['response_format', 'tools', 'tool_choice', 'functions', 'function_call'];
 
 /** Threshold a stored answer must reach: its category's, else the global one. */
 export function thresholdFor(cfg: CacheConfig, category: string | undefined): number {

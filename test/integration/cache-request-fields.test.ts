@@ -56,6 +56,15 @@ describe.skipIf(!packsAvailable())('fields that change the answer are part of th
     ['return_token_ids', 'Translate good morning into Spanish.', {}, { return_token_ids: true }],
     // The nested form of reasoning_effort (a family with parameter reasoning.effort reads it there).
     ['reasoning', 'Why is the sky blue during the day?', { reasoning: { effort: 'low' } }, { reasoning: { effort: 'high' } }],
+    // A seed picks one sample of the model's answers (vLLM and OpenAI honour it): the same seed is the
+    // same answer, another seed asks for another one (several seeds: several drafts to choose from).
+    ['seed', 'Write a one-line slogan for a bakery.', { temperature: 0.9, seed: 1 }, { temperature: 0.9, seed: 2 }],
+    // The deprecated forms of tools / tool_choice (the SDK still sends them): an answer that may be a
+    // function call, not the prose answer of a request that offered none.
+    ['functions', 'What is the weather like in Paris today?', {}, { functions: [{ name: 'get_weather', parameters: { type: 'object' } }] }],
+    ['function_call', 'Book a table for dinner tomorrow evening.', { functions: [{ name: 'get_weather', parameters: { type: 'object' } }] }, { functions: [{ name: 'get_weather', parameters: { type: 'object' } }], function_call: { name: 'get_weather' } }],
+    // OpenAI's search models: an answer from the web of the day, and its search settings.
+    ['web_search_options', 'Who won the most recent Tour de France?', {}, { web_search_options: { search_context_size: 'high' } }],
   ])('%s', async (_, question, a, b) => {
     expect(await ask(question, a), 'first ask').toBeNull();
     expect(await ask(question, a), 'same fields').toBe('true');
