@@ -42,18 +42,27 @@ export function scanRole(role: unknown): string {
 export function bodyTemplateSlots(body: unknown): TextSlot[] {
   if (!isObj(body)) return [];
   const slots: TextSlot[] = [];
-  if (Array.isArray(body.documents)) stringSlots(body.documents, 'tool', slots, 0);
-  if (isObj(body.chat_template_kwargs)) stringSlots(body.chat_template_kwargs, 'system', slots, 0);
+  if (Array.isArray(body.documents)) stringSlots(body.documents, 'tool', slots);
+  if (isObj(body.chat_template_kwargs)) stringSlots(body.chat_template_kwargs, 'system', slots);
   return slots;
 }
 
-function stringSlots(holder: Record<string, unknown> | unknown[], role: string, out: TextSlot[], depth: number): void {
-  if (depth > 16) return;
-  const h = holder as Record<string, unknown>;
-  for (const k of Object.keys(holder)) {
-    const v = h[k];
-    if (typeof v === 'string') out.push({ role, get: () => h[k] as string, set: (x) => (h[k] = x) });
-    else if (v !== null && typeof v === 'object') stringSlots(v as Record<string, unknown>, role, out, depth + 1);
+/**
+ * Every string under `holder`, in document order, as slots. Walked with a stack of its own, to any
+ * depth: a cut at 16 levels let a value nested deeper reach the model unread, and a passed-through
+ * body has no depth cap that would keep recursion off the call stack's limit.
+ */
+function stringSlots(holder: Record<string, unknown> | unknown[], role: string, out: TextSlot[]): void {
+  const todo: Array<Record<string, unknown>> = [holder as Record<string, unknown>];
+  while (todo.length) {
+    const h = todo.pop()!;
+    const nested: Array<Record<string, unknown>> = [];
+    for (const k of Object.keys(h)) {
+      const v = h[k];
+      if (typeof v === 'string') out.push({ role, get: () => h[k] as string, set: (x) => (h[k] = x) });
+      else if (v !== null && typeof v === 'object') nested.push(v as Record<string, unknown>);
+    }
+    for (let i = nested.length - 1; i >= 0; i--) todo.push(nested[i]!);
   }
 }
 
@@ -77,14 +86,14 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
     for (const d of body.documents) {
       const parts: TextSlot[] = [];
       if (typeof d === 'string') out.push(d);
-      else if (d !== null && typeof d === 'object') stringSlots(d as Record<string, unknown>, 'tool', parts, 0);
+      else if (d !== null && typeof d === 'object') stringSlots(d as Record<string, unknown>, 'tool', parts);
       if (parts.length) out.push(parts.map((p) => p.get()).join('\n'));
     }
   }
   if (roles.includes('system')) {
     if (isObj(body.chat_template_kwargs)) {
       const parts: TextSlot[] = [];
-      stringSlots(body.chat_template_kwargs, 'system', parts, 0);
+      stringSlots(body.chat_template_kwargs, 'system', parts);
       for (const p of parts) out.push(p.get());
     }
     if (typeof body.chat_template === 'string') out.push(body.chat_template);

@@ -13,7 +13,7 @@ export function toolDefinitionTexts(body: unknown): string[] {
     for (const t of list) {
       const fn = isObj(t) && isObj(t.function) ? t.function : t;
       const parts: string[] = [];
-      if (isObj(fn)) collectDescriptions(fn, parts, 0);
+      if (isObj(fn)) collectDescriptions(fn, parts);
       const text = parts.join('\n');
       if (text.trim()) out.push(text);
     }
@@ -28,25 +28,35 @@ export function toolDefinitionTexts(body: unknown): string[] {
  */
 const VALUE_KEYS = new Set(['description', 'title', 'enum', 'const', 'default', 'examples']);
 
-/** Those strings (nested in arrays too) and the property names, anywhere in a function definition and its JSON schema. */
-function collectDescriptions(v: unknown, out: string[], depth: number, values = false): void {
-  if (depth > 32) return;
-  if (typeof v === 'string') {
-    if (values) out.push(v);
-    return;
-  }
-  if (Array.isArray(v)) {
-    for (const x of v) collectDescriptions(x, out, depth + 1, values);
-    return;
-  }
-  if (!isObj(v)) return;
-  for (const [k, x] of Object.entries(v)) {
-    if (!values && k === 'properties' && isObj(x)) {
-      // Property names, then each property's schema (a property named "title" is a name, not a keyword).
-      out.push(...Object.keys(x));
-      for (const sub of Object.values(x)) collectDescriptions(sub, out, depth + 1);
-    } else if (values || VALUE_KEYS.has(k)) collectDescriptions(x, out, depth + 1, true);
-    else if (typeof x === 'object') collectDescriptions(x, out, depth + 1);
+/**
+ * Those strings (nested in arrays too) and the property names, anywhere in a function definition and
+ * its JSON schema, in document order. Walked with a stack of its own, to any depth: a cut at 32
+ * levels let an injection nested deeper reach the model unscanned, and a passed-through body has no
+ * depth cap that would keep recursion off the call stack's limit.
+ */
+function collectDescriptions(root: unknown, out: string[]): void {
+  // `values`: inside a value key, where every string is shown (and keys are not keywords).
+  const todo: Array<{ v: unknown; values: boolean }> = [{ v: root, values: false }];
+  while (todo.length) {
+    const { v, values } = todo.pop()!;
+    if (typeof v === 'string') {
+      if (values) out.push(v);
+      continue;
+    }
+    const next: Array<{ v: unknown; values: boolean }> = [];
+    if (Array.isArray(v)) {
+      for (const x of v) next.push({ v: x, values });
+    } else if (isObj(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (!values && k === 'properties' && isObj(x)) {
+          // Property names, then each property's schema (a property named "title" is a name, not a keyword).
+          next.push(...Object.keys(x).map((name) => ({ v: name, values: true })));
+          for (const sub of Object.values(x)) next.push({ v: sub, values: false });
+        } else if (values || VALUE_KEYS.has(k)) next.push({ v: x, values: true });
+        else if (typeof x === 'object') next.push({ v: x, values: false });
+      }
+    }
+    for (let i = next.length - 1; i >= 0; i--) todo.push(next[i]!);
   }
 }
 

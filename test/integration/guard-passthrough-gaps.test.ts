@@ -143,6 +143,21 @@ describe('jailbreak guard: tool definitions (scan_roles: system), as on chat', (
   });
 });
 
+describe('jailbreak guard: deeply nested tool schemas (no depth cap on these bodies)', () => {
+  it('an injection 40 schema levels down is blocked; a 100,000-level schema gets an answer, never a crash', async () => {
+    seen = [];
+    let schema: unknown = { type: 'string', description: ATTACK };
+    for (let i = 0; i < 40; i++) schema = { type: 'object', properties: { a: schema } };
+    const r = await send(guarded, '/v1/responses', JSON.stringify({ model: 'qwen3', input: 'What is the weather?', tools: [{ type: 'function', name: 'f', parameters: schema }] }));
+    expect(r.status).toBe(400);
+    expect(r.json?.error?.code).toBe('jailbreak_detected');
+    expect(seen).toEqual([]);
+    const deep = `{"model":"qwen3","input":"What is the weather?","tools":[{"type":"function","name":"f","parameters":${'{"a":'.repeat(100_000)}"x"${'}'.repeat(100_000)}}]}`;
+    const d = await send(guarded, '/v1/responses', deep);
+    expect([200, 400]).toContain(d.status);
+  });
+});
+
 describe('pii_policy alone (no jailbreak guard): bodies the check skipped', () => {
   const denied = (r: { status: number; json?: Record<string, any> }, code = 'pii_policy_denied') => {
     expect(r.status).toBeGreaterThanOrEqual(400);
