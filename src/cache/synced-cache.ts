@@ -88,6 +88,9 @@ export class SyncedCache implements SemanticCache {
     this.pending.set(entry.id, entry);
     const ok = await this.guard('publish_add', this.backend.publishAdd(entry));
     if (ok) this.pending.delete(entry.id);
+    // Refused while connected (a full Redis answers OOM, a read-only replica READONLY): no reconnect
+    // will come to publish what waits, so the resync is retried until Redis takes it.
+    else if (this.backend.healthy()) this.scheduleResync();
   }
 
   size(): number {
