@@ -4,6 +4,7 @@ import { badRequest, GatewayError } from './errors.ts';
 import { extractTexts } from './texts.ts';
 import { mayHoldInexact, markUnsafeIntegers, restoreExactIntegers } from './exact-integers.ts';
 import type { CancelSignal } from '../upstream/types.ts';
+import { laxBool, laxInt } from './lax-values.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -78,10 +79,28 @@ export function validateChatBody(raw: unknown): ChatBody {
   if (!Array.isArray(messages)) throw badRequest("Invalid type for 'messages': expected an array.", 'invalid_type', 'messages');
   if (messages.length === 0) throw badRequest("Invalid 'messages': empty array. Expected at least one message.", 'empty_array', 'messages');
   messages.forEach((m, i) => validateMessage(m, i));
-  if (raw.stream !== undefined && raw.stream !== null && typeof raw.stream !== 'boolean') {
-    throw badRequest("Invalid type for 'stream': expected a boolean.", 'invalid_type', 'stream');
-  }
+  readLaxFields(raw);
   return raw as ChatBody;
+}
+
+/**
+ * `stream` and `n` as vLLM reads them (lax-values.ts): "true", 1 or "yes" stream there, so they stream
+ * here, and "2" is two choices. The value is written back in its JSON type, so every reader of the body
+ * (and the upstream, which reads it the same) sees one meaning; a value vLLM refuses is refused here
+ * too, with a 400 (the gateway may answer itself: a cache hit, a guard's block).
+ */
+function readLaxFields(raw: Record<string, unknown>): void {
+  if (raw.stream !== undefined) {
+    const stream = laxBool(raw.stream);
+    if (stream === undefined) throw badRequest("Invalid type for 'stream': expected a boolean.", 'invalid_type', 'stream');
+    raw.stream = stream;
+  }
+  if (raw.n !== undefined) {
+    const n = laxInt(raw.n);
+    if (n === undefined) throw badRequest("Invalid type for 'n': expected an integer.", 'invalid_type', 'n');
+    // An integer past 2^53 stays as written (an ExactInteger); vLLM judges it.
+    if (n !== Infinity) raw.n = n;
+  }
 }
 
 function validateMessage(m: unknown, i: number): asserts m is ChatMessage {
@@ -118,21 +137,9 @@ export function usageAsked(body: ChatBody): boolean | undefined {
   if (so === undefined || so === null) return false;
   if (typeof so !== 'object' || Array.isArray(so)) return undefined;
   if (!('include_usage' in so)) return true;
-  return laxBool((so as { include_usage?: unknown }).include_usage);
-}
-
-const TRUE_WORDS = new Set(['1', 't', 'y', 'on', 'yes', 'true']);
-const FALSE_WORDS = new Set(['0', 'f', 'n', 'no', 'off', 'false']);
-
-/** pydantic's lax bool for an Optional[bool] field (null is None: falsy where vLLM tests it). */
-function laxBool(v: unknown): boolean | undefined {
-  if (v === null || typeof v === 'boolean') return v === true;
-  if (typeof v === 'number') return v === 1 ? true : v === 0 ? false : undefined;
-  if (typeof v !== 'string') return undefined;
-  // pydantic compares the words ignoring ASCII case, with no trimming; no other character lower-cases
-  // into one of these letters, so toLowerCase() agrees.
-  const w = v.toLowerCase();
-  return TRUE_WORDS.has(w) ? true : FALSE_WORDS.has(w) ? false : undefined;
+  const v = laxBool((so as { include_usage?: unknown }).include_usage);
+  // null (None) does not ask: falsy where vLLM tests it.
+  return v === null ? false : v;
 }
 
 export interface ContextInput {

@@ -47,7 +47,7 @@ describe('bad input', () => {
     ['a message without a role', JSON.stringify({ model: 'qwen3', messages: [{ content: 'hi' }] }), 'invalid_type'],
     ['content of the wrong type', JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 42 }] }), 'invalid_type'],
     ['a content part without a type', JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: [{ text: 'x' }] }] }), 'invalid_type'],
-    ['stream of the wrong type', JSON.stringify({ ...valid, stream: 'yes' }), 'invalid_type'],
+    ['stream of the wrong type', JSON.stringify({ ...valid, stream: 'yes please' }), 'invalid_type'],
   ])('%s -> 400', async (_name, body, code) => {
     const err = expectOpenAIError(await chat(body), 400);
     expect(err.code).toBe(code);
