@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.ts';
 import { loadDefaultConfig } from '../../src/config/index.ts';
 import { buildNodeDeps } from './deps.ts';
 import { serveFetch } from './serve.ts';
+import { clientErrorReporter } from './client-errors.ts';
 import { startMockServer } from './mock-server.ts';
 import { createNodeLogger } from './logger.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
@@ -27,7 +28,17 @@ async function dev(): Promise<void> {
   const deps = await buildNodeDeps(config, { logger, metrics });
   recordPackMetrics(metrics, deps.classifiers);
   const proc = registerProcessMetrics(metrics);
-  const served = await serveFetch(createApp(deps).fetch, { host: '127.0.0.1', port });
+  // The listener as `npm start` builds it: the config's client timeouts, and refused requests counted
+  // in semroute_http_client_errors_total (declared on /metrics either way).
+  const { request_timeout_ms: requestTimeoutMs, headers_timeout_ms: headersTimeoutMs, keep_alive_timeout_ms: keepAliveTimeoutMs } = config.server;
+  const served = await serveFetch(createApp(deps).fetch, {
+    host: '127.0.0.1',
+    port,
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs,
+    onClientError: clientErrorReporter(metrics, logger),
+  });
   const url = served.url;
   process.stdout.write(`
 semroute dev

@@ -3,6 +3,7 @@
 // and the Node process metrics (operator audit: dev served neither; only `npm start` did). PORT=0 and
 // MOCK_PORT=0 pick free ports (MOCK_PORT=0 pointed the endpoints at port 0).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -47,5 +48,17 @@ describe('npm run dev', () => {
     expect(metrics).toMatch(/^llm_classifier_pack_size_bytes\{pack="domain"\} \d+$/m);
     expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
+
+    // A request Node's parser refuses is counted as on `npm start` (the counter was declared but never
+    // incremented in dev: dev.ts did not pass the client-error reporter). Raw socket: no client sends it.
+    const { port } = new URL(base);
+    const answer = await new Promise<string>((done, fail) => {
+      const s = connect(Number(port), '127.0.0.1', () => s.write('GET /health HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n'));
+      let got = '';
+      s.setEncoding('utf8').on('data', (c: string) => (got += c)).on('close', () => done(got)).on('error', fail);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const after = await (await fetch(`${base}/metrics`)).text();
+    expect(after).toMatch(/^semroute_http_client_errors_total\{code="400",reason="invalid_header_token"\} 1$/m);
   }, 60_000);
 });
