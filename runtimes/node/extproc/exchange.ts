@@ -6,9 +6,9 @@ import type { DoneAnswer } from '../../../src/pipeline/context.ts';
 import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
-import { answerBodyComesBack, bodyMayCome, looksLikeSse, StreamUsage } from './stream-usage.ts';
+import { answerBodyComesBack, bodyMayCome, looksLikeSse } from './stream-usage.ts';
 import { HeldBody } from './held-body.ts';
-import { StreamEnd, withCutEvent } from './stream-end.ts';
+import { StreamReply } from './stream-reply.ts';
 import { forwardHeaders } from './forward-headers.ts';
 import { answerFromStream } from './stream-answer.ts';
 import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
@@ -73,9 +73,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let sseRewrite: SseRewriter | undefined;
   // Envoy's body modes for this stream, when it says them (protocol_config, in its first message).
   let modes: { request_body_mode?: string; response_body_mode?: string } | undefined;
-  // The usage asked for on the client's behalf, taken out of the answer (stream-usage.ts); the clean-end check of a stream read here (stream-end.ts).
-  let usage: StreamUsage | undefined;
-  let streamEnd: StreamEnd | undefined;
+  // A chat event stream read here (stream-reply.ts): taps, usage taken out, the clean-end check.
+  let streamed: StreamReply | undefined;
   let responseHeadersSeen = false;
   let responseBodySeen = false;
 
@@ -225,24 +224,31 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     }
     // Asked for on the client's behalf: read and taken out, chunk by chunk (a compressed stream cannot be;
     // accept-encoding was removed from the request, so the upstream has no reason to compress it).
-    if (forwarded.stripUsage && sse && plain && !msg.response_headers?.end_of_stream) usage = new StreamUsage();
-    // Envoy in STREAMED mode that does not honour mode_override sends the stream anyway: it is checked too.
-    const sentAnyway = sse && plain && modes?.response_body_mode === 'STREAMED' && !opts.modeOverride && !msg.response_headers?.end_of_stream;
-    if (sseRewrite || usage || sentAnyway) streamEnd = new StreamEnd(forwarded.choices ?? 1, !!(sseRewrite?.rewrites || usage) || !('content-length' in headers));
+    const strip = !!forwarded.stripUsage && sse && plain && !msg.response_headers?.end_of_stream;
+    // Envoy that does not honour mode_override sends the stream anyway (STREAMED, or BUFFERED: all of
+    // it in one message): it is checked too, as a stream read for a tap is.
+    const sentAnyway = sse && plain && (modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !opts.modeOverride && !msg.response_headers?.end_of_stream;
+    const rewrites = StreamReply.rewrites(sseRewrite, strip);
+    if (sseRewrite || strip || sentAnyway) streamed = streamReply(sseRewrite, strip, rewrites || !('content-length' in headers));
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
     const add = ok ? forwarded.responseHeaders : { 'x-request-id': forwarded.requestId };
     // Rewritten events change the body's length, so a declared one would be wrong.
-    const res = continueResponseHeaders(headerMutation(add, sseRewrite?.rewrites || usage ? ['content-length'] : []));
-    if (sseRewrite || usage) res.mode_override = { response_body_mode: 'STREAMED' };
-    else if (!wantsBody && !streamEnd && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+    const res = continueResponseHeaders(headerMutation(add, rewrites ? ['content-length'] : []));
+    if (sseRewrite || strip) res.mode_override = { response_body_mode: 'STREAMED' };
+    else if (!wantsBody && !streamed && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
     // ends in trailers would then leave no end to send them with.
     else if (wantsBody && opts.modeOverride) res.mode_override = { response_body_mode: (answerMode = 'BUFFERED') };
     if (msg.response_headers?.end_of_stream) forwarded.meter?.end();
-    else if (!wantsBody && !streamEnd) forwarded.meter?.unseen();
+    else if (!wantsBody && !streamed) forwarded.meter?.unseen();
     return res;
+  }
+
+  function streamReply(rewrite: SseRewriter | undefined, stripUsage: boolean, mayAdd: boolean): StreamReply {
+    const f = forwarded!;
+    return new StreamReply({ rewrite, stripUsage, mayAdd, choices: f.choices ?? 1, meter: f.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) });
   }
 
   async function onResponseBody(msg: ProcessingRequest): Promise<ExchangeReply> {
@@ -250,36 +256,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const first = !responseBodySeen;
     responseBodySeen = true;
     // Response headers not sent to us (response_header_mode SKIP) but the body is: usage was asked for.
-    if (first && forwarded?.stripUsage && !responseHeadersSeen && looksLikeSse(part)) [usage, streamEnd] = [new StreamUsage(), new StreamEnd(forwarded.choices ?? 1, true)];
-    if (streamEnd) {
-      const end = msg.response_body?.end_of_stream === true;
-      forwarded?.meter?.firstChunk();
-      usage?.read(part); streamEnd?.read(part);
-      const verdict = end ? streamEnd?.verdict() : undefined; // a clean end may be a cut one (stream-end.ts)
-      // The bytes to send in place of this chunk; undefined: it goes on as it came.
-      let out: Uint8Array | undefined;
-      let answered: unknown;
-      if (sseRewrite) {
-        const r = sseRewrite.push(part, end);
-        out = r === undefined ? undefined : typeof r === 'string' ? encoder.encode(r) : r;
-        // A cut answer is not stored; the taps are not awaited (the client's last bytes do not wait for a cache publish), as on the gateway.
-        if (end && verdict !== 'cut') {
-          const { events, completion, oversized } = sseRewrite.answer();
-          answered = completion?.usage;
-          if (completion) void runDoneTaps({ status: responseStatus, completion, sse: events });
-          else if (oversized) void runDoneTaps({ status: responseStatus, completion: {}, oversized });
-        }
-      }
-      const used = () => answered ?? usage?.usage() ?? streamEnd!.usage();
-      if (verdict === 'whole') forwarded?.meter?.end(used());
-      else if (verdict) forwarded?.meter?.failed(verdict === 'cut', used());
-      if (usage) {
-        const sent = out ?? part ?? new Uint8Array(0);
-        const kept = usage.strip(sent, end && verdict !== 'cut');
-        if (kept !== sent) out = kept;
-      }
-      if (verdict === 'cut' && streamEnd!.mayAdd) out = withCutEvent(out ?? part ?? new Uint8Array(0), usage?.dropHeld() || streamEnd!.atBoundary()); // the SDK raises it
+    if (first && forwarded?.stripUsage && !responseHeadersSeen && looksLikeSse(part)) streamed = streamReply(undefined, true, true);
+    if (streamed) {
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
+      const out = streamed.chunk(part, msg.response_body?.end_of_stream === true);
       if (out === undefined) return continueResponseBody();
       return continueResponseBody({ body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
     }

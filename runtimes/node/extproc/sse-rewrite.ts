@@ -18,8 +18,10 @@ export interface SseRewriter {
    * The text to send on in place of this chunk ('' when it completed no event), or undefined when
    * it goes on as it came (no tap rewrites chunks, or rewriting stopped). Bytes on the one chunk where
    * rewriting stops (an event outgrew its bound): they may end inside a character the next chunk ends.
+   * `cut`: the answer ended before it was whole (stream-end.ts): the event it left unfinished is
+   * dropped, so the error event added after it stands alone (as the gateway drops it).
    */
-  push(bytes: Uint8Array | undefined, end: boolean): string | Uint8Array | undefined;
+  push(bytes: Uint8Array | undefined, end: boolean, cut?: boolean): string | Uint8Array | undefined;
   /**
    * After the last chunk: the events as the client got them and the completion they assemble into
    * (undefined when an event is not JSON or there is no chunk), as the gateway hands its done taps.
@@ -52,7 +54,7 @@ export function sseRewriter(taps: readonly ResponseTap[], opts: SseRewriterOptio
   let stopped = false;
   return {
     rewrites: tapped.rewrite,
-    push(bytes, end) {
+    push(bytes, end, cut = false) {
       // Only recorded, and the answer outgrew the cap: nothing more to read, the chunks go on as they came.
       if (stopped || (!tapped.rewrite && !tapped.recording)) return undefined;
       let out = '';
@@ -75,7 +77,7 @@ export function sseRewriter(taps: readonly ResponseTap[], opts: SseRewriterOptio
       }
       if (end) {
         const rest = splitter.finish();
-        if (rest) out += `${tapped.event(rest)}\n\n`;
+        if (rest && !cut) out += `${tapped.event(rest)}\n\n`;
         // An upstream that ends without [DONE]: what the taps hold still goes out.
         out += tapped.end();
       }

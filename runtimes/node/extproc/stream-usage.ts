@@ -33,8 +33,13 @@ export function looksLikeSse(bytes: Uint8Array | undefined): boolean {
 const EMPTY = new Uint8Array(0);
 
 export class StreamUsage {
-  private readonly stripper = new UsageStripper();
+  private readonly stripper: UsageStripper;
   private readonly tail = new ByteTail();
+
+  /** `strip` false: nothing is taken out, only part of an event held back until its blank line (dropHeld). */
+  constructor(strip = true) {
+    this.stripper = new UsageStripper(strip);
+  }
 
   /** The upstream's bytes as they came (before any tap rewrote them): the usage is read from their tail. */
   read(bytes: Uint8Array | undefined): void {
