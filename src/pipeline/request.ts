@@ -103,6 +103,9 @@ function readLaxFields(raw: Record<string, unknown>): void {
   }
 }
 
+/** Keys of the type-less content parts vLLM accepts (chat_utils.py _parse_chat_message_content_mm_part). */
+const SIMPLE_MEDIA = ['image_url', 'audio_url', 'input_audio', 'video_url'] as const;
+
 function validateMessage(m: unknown, i: number): asserts m is ChatMessage {
   const at = `messages[${i}]`;
   if (!isObject(m)) throw badRequest(`Invalid type for '${at}': expected an object.`, 'invalid_type', at);
@@ -111,6 +114,14 @@ function validateMessage(m: unknown, i: number): asserts m is ChatMessage {
   if (c === undefined || c === null || typeof c === 'string') return;
   if (!Array.isArray(c)) throw badRequest(`Invalid type for '${at}.content': expected a string or an array of content parts.`, 'invalid_type', `${at}.content`);
   c.forEach((p, j) => {
+    // vLLM reads a bare string in a content array as a text part: written as one, so the classifiers,
+    // the guards and the PII redaction (which read text parts) read it as the model does.
+    if (typeof p === 'string') {
+      c[j] = { type: 'text', text: p };
+      return;
+    }
+    // vLLM's simple media forms ({"image_url": "https://..."}, no type) are no text: passed on as sent.
+    if (isObject(p) && p.type === undefined && SIMPLE_MEDIA.some((k) => p[k] !== undefined && p[k] !== null)) return;
     if (!isObject(p) || typeof p.type !== 'string') {
       throw badRequest(`Invalid '${at}.content[${j}]': expected an object with a 'type'.`, 'invalid_type', `${at}.content[${j}]`);
     }
