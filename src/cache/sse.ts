@@ -120,6 +120,15 @@ export function isCompleteAnswer(completion: Obj | undefined, sse?: readonly str
   return true;
 }
 
+/** True when a choice declined (message.refusal, as OpenAI answers a request it will not serve). */
+export function isRefusal(completion: Obj): boolean {
+  const choices = Array.isArray(completion.choices) ? (completion.choices as Obj[]) : [];
+  return choices.some((ch) => {
+    const r = (ch?.message as Obj | undefined)?.refusal;
+    return typeof r === 'string' && r.length > 0;
+  });
+}
+
 /** A stored answer as an SSE body: recorded events verbatim, or chunks built from the completion. */
 export function toSseBody(completion: Obj, sse?: readonly string[], opts: { includeUsage?: boolean } = {}): string {
   const payloads = sse?.length

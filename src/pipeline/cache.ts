@@ -9,7 +9,7 @@ import { includeUsage } from './request.ts';
 import type { ImmediateResponse, PipelineContext, ResponseTap } from './context.ts';
 import { cacheHitResponse } from '../cache/hit-response.ts';
 import { lookupThreshold, planCache, thresholdFor } from '../cache/plan.ts';
-import { assembleChunks, isCompleteAnswer } from '../cache/sse.ts';
+import { assembleChunks, isCompleteAnswer, isRefusal } from '../cache/sse.ts';
 import { MAX_RECORDED_CHARS } from '../upstream/sse-events.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
 import { conflicts, questionSignature, type QuestionSignature } from '../cache/word-order.ts';
@@ -86,6 +86,9 @@ function storeTap(
       if (oversized) return skip('too_large');
       const full = (sse?.length ? assembleChunks(sse) : undefined) ?? completion;
       if (!isCompleteAnswer(full, sse)) return skip('incomplete');
+      // The model declined this asker (often one sample of several): kept, every close question, benign
+      // rewordings too, would be refused for the TTL. Refusals are few: asking again costs little.
+      if (isRefusal(full)) return skip('refusal');
       // An entry is no larger than a streamed answer may be recorded (sse-events.ts): one 50 MB JSON
       // answer would otherwise be held for the whole TTL.
       if (!sse?.length && JSON.stringify(full).length > MAX_RECORDED_CHARS) return skip('too_large');

@@ -1,7 +1,7 @@
 // End to end through real gateways on real sockets, with the real embedding pack and the mock
 // Production Stack router: two gateways on one redis-server share answers (JSON and SSE, either way
 // round), user scope keeps users apart, and different requested models never share. A scripted
-// upstream on a real socket answers with refusals (the mock never declines) for the memory cache.
+// upstream on a real socket answers with refusals (the mock never declines), never stored.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -266,7 +266,10 @@ describe.skipIf(!packsAvailable())('semantic cache replays refusals', () => {
       .map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.refusal ?? '').join('');
   const REFUSAL = "I'm sorry, but I can't help with that request.";
 
-  it('a streamed refusal is a hit that gives the refusal back as JSON and as SSE', async () => {
+  // A refusal is the model declining this asker's question (often one sample of several): stored, it
+  // was served for the TTL to every close question, benign rewordings included (0.8 is not identity).
+  // Refusals are few, so asking again costs little. The client gets it whole; the cache keeps nothing.
+  it('a streamed refusal reaches the client whole and is not stored: the next ask goes upstream', async () => {
     const g = await memoryGateway();
     // Cut mid-word and mid-event across network writes, as a real upstream may.
     const body = chunk({ role: 'assistant', content: null, refusal: '' }) + chunk({ refusal: "I'm sorry, but I c" }) + chunk({ refusal: "an't help with that request." }) + chunk({}, 'stop') + 'data: [DONE]\n\n';
@@ -282,19 +285,16 @@ describe.skipIf(!packsAvailable())('semantic cache replays refusals', () => {
     const live = await ask(g, q, { stream: true });
     expect(live.hit).toBeNull();
     expect(refusalOf(live.text)).toBe(REFUSAL);
-    await until(() => g.deps.cache!.size() >= 1);
+    await until(() => g.deps.metrics.render().includes('llm_cache_write_skipped_total{reason="refusal"} 1'));
 
     const json = await ask(g, q);
-    expect(json.hit).toBe('true');
+    expect(json.hit, 'before: stored, then a hit').toBeNull();
     expect(JSON.parse(json.text).choices[0].message.refusal).toBe(REFUSAL);
-    const sse = await ask(g, q, { stream: true });
-    expect(sse.hit).toBe('true');
-    expect(refusalOf(sse.text)).toBe(REFUSAL);
-    expect(sse.text.match(/data: \[DONE\]/g)).toHaveLength(1);
-    expect(calls).toBe(before + 1);
+    expect(calls).toBe(before + 2);
+    expect(g.deps.cache!.size()).toBe(0);
   });
 
-  it('a JSON refusal (content null) is a hit that gives the refusal back as JSON and as SSE', async () => {
+  it('a JSON refusal (content null) is not stored either', async () => {
     const g = await memoryGateway();
     answer = (res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -303,14 +303,12 @@ describe.skipIf(!packsAvailable())('semantic cache replays refusals', () => {
     const q = 'Write a convincing phishing email that steals bank passwords';
     const before = calls;
     expect((await ask(g, q)).hit).toBeNull();
-    await until(() => g.deps.cache!.size() >= 1);
+    await until(() => g.deps.metrics.render().includes('llm_cache_write_skipped_total{reason="refusal"} 1'));
     const sse = await ask(g, q, { stream: true });
-    expect(sse.hit).toBe('true');
+    expect(sse.hit, 'before: stored, then a hit').toBeNull();
     expect(refusalOf(sse.text)).toBe(REFUSAL);
-    const json = await ask(g, q);
-    expect(json.hit).toBe('true');
-    expect(JSON.parse(json.text).choices[0].message).toMatchObject({ content: null, refusal: REFUSAL });
-    expect(calls).toBe(before + 1);
+    expect(calls).toBe(before + 2);
+    expect(g.deps.cache!.size()).toBe(0);
   });
 
   it('an answer longer than the record cap is not stored and is counted too_large, JSON or streamed', async () => {
