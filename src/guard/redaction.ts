@@ -10,6 +10,8 @@ import { canonicalPlaceholder, JSON_PLACEHOLDER, LOOSE_PLACEHOLDER, unescapedBra
 // a model the policy keeps it from.
 import { bodyTemplateSlots, MESSAGE_TEXT_FIELDS } from './template-texts.ts';
 import { restoreLogprobs } from './logprob-restore.ts';
+// Tool definitions, the structured-output schema and prediction content reach the model too.
+import { definitionSlots } from './definition-slots.ts';
 
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
@@ -57,17 +59,16 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
       if (typeof fields[k] === 'string') slots.push({ role, get: () => fields[k] as string, set: (v) => (fields[k] = v) });
     }
     const calls = (m as { tool_calls?: unknown }).tool_calls;
-    if (Array.isArray(calls)) {
-      for (const c of calls) {
-        const fn = c && typeof c === 'object' ? (c as { function?: { arguments?: unknown } }).function : undefined;
-        if (fn && typeof fn === 'object' && typeof fn.arguments === 'string') {
-          slots.push({ role, json: true, get: () => fn.arguments as string, set: (v) => (fn.arguments = v) });
-        }
+    // Tool calls' arguments, and the legacy function_call's (OpenAI still reads it).
+    const fns = [...(Array.isArray(calls) ? calls.map((c) => (c && typeof c === 'object' ? (c as { function?: unknown }).function : undefined)) : []), fields.function_call];
+    for (const fn of fns as Array<{ arguments?: unknown } | null | undefined>) {
+      if (fn && typeof fn === 'object' && typeof fn.arguments === 'string') {
+        slots.push({ role, json: true, get: () => fn.arguments as string, set: (v) => (fn.arguments = v) });
       }
     }
   }
   // Ahead of the messages here, so behind them once the PII stage reverses the list (newest turn first).
-  return bodyTemplateSlots(body).concat(slots);
+  return [...definitionSlots(body), ...bodyTemplateSlots(body), ...slots];
 }
 
 /** A restore map read by canonical form too: models retype placeholders (<email_address_1>). */

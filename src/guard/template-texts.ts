@@ -13,6 +13,7 @@
 import type { TextSlot } from './redaction.ts';
 import type { ChatMessage } from '../pipeline/context.ts';
 import { messageText } from '../pipeline/texts.ts';
+import { definitionSlots } from './definition-slots.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -104,8 +105,9 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
 /**
  * For a passed-through body (/invocations serving a chat, whose bytes go as sent): the texts the PII
  * policy reads on chat besides contents (redaction.ts collectTextSlots), which passthroughTexts
- * leaves out: names, reasoning and refusal fields, assistant tool-call arguments, documents and
- * chat_template_kwargs strings.
+ * leaves out: names, reasoning and refusal fields, assistant tool-call arguments, documents,
+ * chat_template_kwargs strings, and tool definitions, structured-output schemas and prediction
+ * content (definition-slots.ts).
  */
 export function piiExtraTexts(body: unknown): string[] {
   if (!isObj(body)) return [];
@@ -114,11 +116,15 @@ export function piiExtraTexts(body: unknown): string[] {
     if (!isObj(m)) continue;
     if (typeof m.name === 'string' && scanRole(m.role) !== 'tool') out.push(m.name);
     for (const k of MESSAGE_TEXT_FIELDS) if (typeof m[k] === 'string') out.push(m[k] as string);
-    for (const c of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
+    for (const c of [...(Array.isArray(m.tool_calls) ? m.tool_calls : []), { function: m.function_call }]) {
       const fn = isObj(c) ? c.function : undefined;
       if (isObj(fn) && typeof fn.arguments === 'string') out.push(fn.arguments);
     }
   }
   for (const s of bodyTemplateSlots(body)) out.push(s.get());
+  // Tool definitions (and their property names), structured-output schemas, prediction content.
+  const names: string[] = [];
+  for (const s of definitionSlots(body, names)) out.push(s.get());
+  if (names.length) out.push(names.join('\n'));
   return out;
 }

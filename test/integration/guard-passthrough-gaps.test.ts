@@ -198,6 +198,17 @@ describe('pii_policy alone (no jailbreak guard): bodies the check skipped', () =
     expect(seen).toEqual([]);
   });
 
+  it('tool definitions of /v1/responses and /v1/messages and the /v1/responses output schema are read', async () => {
+    seen = [];
+    const responsesTool = { type: 'function', name: 'mail', description: 'Mails the report.', parameters: { type: 'object', properties: { to: { type: 'string', enum: ['jane.doe@example.com'] } } } };
+    denied(await send(strict, '/v1/responses', JSON.stringify({ model: 'qwen3', input: 'Mail the report.', tools: [responsesTool] })));
+    const format = { type: 'json_schema', name: 'r', schema: { type: 'object', properties: { to: { type: 'string', const: 'jane.doe@example.com' } } } };
+    denied(await send(strict, '/v1/responses', JSON.stringify({ model: 'qwen3', input: 'Mail the report.', text: { format } })));
+    const messagesTool = { name: 'mail', description: 'Mails the report to jane.doe@example.com.', input_schema: { type: 'object', properties: {} } };
+    denied(await send(strict, '/v1/messages', JSON.stringify({ model: 'qwen3', max_tokens: 10, messages: [{ role: 'user', content: 'Mail the report.' }], tools: [messagesTool] })));
+    expect(seen).toEqual([]);
+  });
+
   it('models that do not restrict, and clean texts, still pass as sent', async () => {
     seen = [];
     expect((await send(strict, '/v1/completions', JSON.stringify({ model: 'deepseek-v3', prompt: MAIL }))).status).toBe(200);

@@ -48,6 +48,16 @@ describe('tool texts are scanned with the roles that show them', () => {
     }
   });
 
+  it('an injection in the structured-output schema (response_format.json_schema: OpenAI shows it to the model)', async () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string', description: ATTACK } } };
+    expect((await chat({ messages: user, response_format: { type: 'json_schema', json_schema: { name: 'a', schema } } })).blocked).toBe('true');
+    expect((await chat({ messages: user, response_format: { type: 'json_schema', json_schema: { name: 'a', description: ATTACK, schema: {} } } })).blocked).toBe('true');
+    const plain = { type: 'json_schema', json_schema: { name: 'weather', description: 'The forecast.', schema: { type: 'object', properties: { temp: { type: 'number', description: 'Degrees Celsius' } } } } };
+    const r = await chat({ messages: user, response_format: plain });
+    expect(r.blocked).toBeNull();
+    expect(r.status).toBe(200);
+  });
+
   it("an injection in an earlier assistant tool call's arguments (scan_roles: assistant)", async () => {
     const messages = [
       ...user,
