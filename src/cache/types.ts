@@ -15,6 +15,8 @@ export interface CachedAnswer {
   order?: number[];
   /** Hashes of its digit-bearing words, sorted (word-order.ts): a lookup refuses other numbers. */
   numbers?: number[];
+  /** Hashes of its capitalised words (word-order.ts): a lookup refuses a question naming another. */
+  names?: number[];
 }
 
 export interface CacheKeyScope {

@@ -5,7 +5,10 @@
 // same but stand in another order. A true rewording shares fewer words and is not affected; a pure
 // reordering of the same words ("in simple terms, explain X") becomes a miss, the cheap side to err on.
 // Numbers get the same care: the embedding weighs one changed number lightly ("17 times 24" scored 0.95
-// against "17 times 23"), so the words holding a digit must be the same on both sides.
+// against "17 times 23"), so the words holding a digit must be the same on both sides. And names: one
+// changed proper noun weighs little too ("Translate good morning into Spanish." 0.88 against "...
+// into French."), so a capitalised word of either question (not opening a sentence) must be a word
+// of the other, in any case: "paris" matches "Paris", "Rome" does not.
 
 /** Words kept per question: enough to see a swap, small per entry (and in a shared backend). */
 const MAX_WORDS = 48;
@@ -16,6 +19,11 @@ const WORD = /[\p{L}\p{N}]+/gu;
 const DIGIT = /\p{Nd}/u;
 /** Digit-bearing words kept per question (a question with more is compared on its first ones). */
 const MAX_NUMBERS = 32;
+/** Capitalised words kept per question (each must be a word of the other question). */
+const MAX_NAMES = 16;
+const UPPER = /\p{Lu}/u;
+/** What ends a sentence: the word after it is capitalised as a matter of course, not as a name. */
+const SENTENCE_END = /[.!?\n]/;
 
 /** FNV-1a 32 of a word. */
 function wordHash(w: string): number {
@@ -30,29 +38,52 @@ export interface QuestionSignature {
   order: number[];
   /** Hashes of the words holding a digit ("23", "v2", "sunflower1"), sorted: a multiset. */
   numbers: number[];
+  /** Hashes of the lower-cased words with a capital ("Paris", "TCP", "iPhone") not opening a sentence. */
+  names: number[];
 }
 
 /** Both signatures in one pass over the text. */
 export function questionSignature(text: string): QuestionSignature {
   const order: number[] = [];
   const numbers: number[] = [];
-  for (const m of text.toLowerCase().matchAll(WORD)) {
-    const digit = numbers.length < MAX_NUMBERS && DIGIT.test(m[0]);
+  const names: number[] = [];
+  let end = -1; // where the previous word ended (-1: none yet, the next word opens the text)
+  for (const m of text.matchAll(WORD)) {
+    const word = m[0];
+    const digit = numbers.length < MAX_NUMBERS && DIGIT.test(word);
     if (order.length < MAX_WORDS || digit) {
-      const h = wordHash(m[0]);
-      if (order.length < MAX_WORDS) order.push(h);
+      const opens = end < 0 || SENTENCE_END.test(text.slice(end, m.index));
+      const h = wordHash(word.toLowerCase());
+      if (order.length < MAX_WORDS) {
+        order.push(h);
+        // Within the words kept: the other side checks a name against its own kept words.
+        if (!digit && !opens && word.length > 1 && names.length < MAX_NAMES && UPPER.test(word)) names.push(h);
+      }
       if (digit) numbers.push(h);
     } else break;
+    end = m.index + word.length;
   }
-  return { order, numbers: numbers.sort((a, b) => a - b) };
+  return { order, numbers: numbers.sort((a, b) => a - b), names };
 }
 
 export const wordOrder = (text: string): number[] => questionSignature(text).order;
 export const numberWords = (text: string): number[] => questionSignature(text).numbers;
 
 /** Whether a stored answer's question is another question than `q` despite a close embedding. */
-export function conflicts(stored: { order?: number[]; numbers?: number[] }, q: QuestionSignature): boolean {
-  return reordered(stored.order, q.order) || numbersDiffer(stored.numbers, q.numbers);
+export function conflicts(stored: { order?: number[]; numbers?: number[]; names?: number[] }, q: QuestionSignature): boolean {
+  return reordered(stored.order, q.order) || numbersDiffer(stored.numbers, q.numbers) ||
+    nameMissing(stored.names, q.order) || nameMissing(q.names, stored.names && stored.order);
+}
+
+/**
+ * True when a name of one question is not among the other's words. Missing signatures (entries
+ * stored before names were kept) never refuse, nor does a word list cut at MAX_WORDS (the name may
+ * stand further on).
+ */
+export function nameMissing(names: readonly number[] | undefined, words: readonly number[] | undefined): boolean {
+  if (!names?.length || !words || words.length >= MAX_WORDS) return false;
+  const have = new Set(words);
+  return names.some((n) => !have.has(n));
 }
 
 /** True when the two questions' digit-bearing words differ. Missing signatures never refuse. */

@@ -106,6 +106,7 @@ function storeTap(
         category: ctx.decision?.category,
         order: sig.order,
         numbers: sig.numbers,
+        names: sig.names,
       });
     },
   };

@@ -1,7 +1,7 @@
 // The cache's word-order check (src/cache/word-order.ts) and the index's accept filter: a twin with the
 // same words in another order is refused, a rewording is not, and the best accepted entry wins.
 import { describe, expect, it } from 'vitest';
-import { numbersDiffer, numberWords, reordered, wordOrder } from '../../src/cache/word-order.ts';
+import { conflicts, numbersDiffer, numberWords, questionSignature, reordered, wordOrder } from '../../src/cache/word-order.ts';
 import { VectorIndex } from '../../src/cache/vector-index.ts';
 
 const r = (a: string, b: string) => reordered(wordOrder(a), wordOrder(b));
@@ -50,6 +50,30 @@ describe('numbersDiffer', () => {
     expect(d('What is 17 times 23?', 'Multiply 23 by 17')).toBe(false);
     expect(d('What is cognitive dissonance?', 'Define cognitive dissonance')).toBe(false);
     expect(numbersDiffer(undefined, numberWords('17'))).toBe(false);
+  });
+});
+
+describe('names', () => {
+  const c = (stored: string, q: string) => conflicts(questionSignature(stored), questionSignature(q));
+  it('refuses a question naming another place, language or product, both ways', () => {
+    expect(c('Translate good morning into Spanish.', 'Translate good morning into French.')).toBe(true);
+    expect(c('What is the weather like in Paris today?', 'What is the weather like in Rome today?')).toBe(true);
+    expect(c('Explain the difference between TCP and UDP.', 'Explain the difference between TCP and QUIC.')).toBe(true);
+    expect(c('What is the weather like today?', 'What is the weather like in Rome today?')).toBe(true);
+    expect(c('What is the weather like in Rome today?', 'What is the weather like today?')).toBe(true);
+  });
+  it('accepts the same names in any case, sentence openers and rewordings', () => {
+    expect(c('What is the weather like in Paris today?', 'what is the weather like in paris today')).toBe(false);
+    expect(c('what is the weather like in paris today', 'How is the weather in Paris today?')).toBe(false);
+    expect(c('Hello. Can you tell me a joke?', 'hello, can you tell me a joke')).toBe(false);
+    // "I" is a word, not a name
+    expect(c('Can I freeze cooked rice?', 'Is it safe to freeze cooked rice?')).toBe(false);
+  });
+  it('never refuses against an entry without names (stored before they were kept) or past the words kept', () => {
+    const old = { order: questionSignature('Translate good morning into Spanish.').order };
+    expect(conflicts(old, questionSignature('Translate good morning into French.'))).toBe(false);
+    const long = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
+    expect(c(`${long} Paris`, `${long} Rome`)).toBe(false);
   });
 });
 

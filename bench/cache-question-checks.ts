@@ -1,0 +1,73 @@
+// What the cache's question checks (src/cache/word-order.ts: word order, numbers, names) do to close
+// pairs of distinct questions: every pair of different texts in the intent data's dev split whose
+// embeddings reach the threshold would be served each other's answer; the checks should refuse the
+// pairs that are other questions and keep the few that are the same question reworded. Prints, per
+// source, the pairs at or above the threshold, how many each check refuses, and a sample of the
+// pairs the checks let through and those names alone refuses (to read).
+// Run: npx tsx bench/cache-question-checks.ts [--threshold 0.8] [--task intent|domain] [--sample 12]
+import { loadDefaultConfig } from '../src/config/index.ts';
+import { loadNodeClassifiers } from '../runtimes/node/deps.ts';
+import { loadTask, normalise, split, type Task } from '../models/train/data.ts';
+import { nameMissing, numbersDiffer, questionSignature, reordered } from '../src/cache/word-order.ts';
+
+const arg = (name: string, d: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : d; };
+const threshold = Number(arg('threshold', '0.8'));
+const task = arg('task', 'intent') as Task;
+const sample = Number(arg('sample', '12'));
+
+const config = loadDefaultConfig().config;
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const embedder = (await loadNodeClassifiers(config, quiet)).embedder(config.packs.embedding);
+if (!embedder) throw new Error('no embedding pack');
+
+const seen = new Set<string>();
+const rows = split(task, loadTask(task)).dev.filter((r) => !seen.has(normalise(r.text)) && seen.add(normalise(r.text)));
+const vecs: Float32Array[] = [];
+for (const r of rows) {
+  const v = await embedder.embed(r.text);
+  let n = 0;
+  for (const x of v) n += x * x;
+  vecs.push(v.map((x) => x / Math.sqrt(n || 1)));
+}
+const sigs = rows.map((r) => questionSignature(r.text));
+type Tally = { pairs: number; order: number; numbers: number; names: number; namesOnly: number; served: number; servedBefore: number };
+const by = new Map<string, Tally>();
+const through: string[] = [], byNames: string[] = [];
+for (let i = 0; i < rows.length; i++) {
+  for (let j = i + 1; j < rows.length; j++) {
+    let d = 0;
+    const a = vecs[i]!, b = vecs[j]!;
+    for (let k = 0; k < a.length; k++) d += a[k]! * b[k]!;
+    if (d < threshold) continue;
+    const src = rows[i]!.source === rows[j]!.source ? rows[i]!.source : 'mixed';
+    const t = by.get(src) ?? { pairs: 0, order: 0, numbers: 0, names: 0, namesOnly: 0, served: 0, servedBefore: 0 };
+    by.set(src, t);
+    t.pairs++;
+    // Either side may be the stored one: a pair is refused when the check refuses it one way.
+    const [s, q] = [sigs[i]!, sigs[j]!];
+    const o = reordered(s.order, q.order), n = numbersDiffer(s.numbers, q.numbers);
+    const nm = nameMissing(s.names, q.order) || nameMissing(q.names, s.order);
+    if (o) t.order++;
+    if (n) t.numbers++;
+    if (nm) t.names++;
+    if (!o && !n) t.servedBefore++;
+    if (nm && !o && !n) {
+      t.namesOnly++;
+      byNames.push(`${d.toFixed(3)} | ${rows[i]!.text.slice(0, 90)} | ${rows[j]!.text.slice(0, 90)}`);
+    }
+    if (!o && !n && !nm) {
+      t.served++;
+      through.push(`${d.toFixed(3)} | ${rows[i]!.text.slice(0, 90)} | ${rows[j]!.text.slice(0, 90)}`);
+    }
+  }
+}
+console.log(`${task} dev: ${rows.length} distinct texts; pairs at >= ${threshold}`);
+console.log('| source | pairs | order refuses | numbers refuses | names refuses | served before names | served after |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const [src, t] of [...by].sort((x, y) => y[1].pairs - x[1].pairs)) {
+  console.log(`| ${src} | ${t.pairs} | ${t.order} | ${t.numbers} | ${t.names} | ${t.servedBefore} | ${t.served} |`);
+}
+console.log(`\nrefused by names alone (sample of ${byNames.length}):`);
+for (const l of byNames.slice(0, sample)) console.log(l);
+console.log(`\nstill served (sample of ${through.length}):`);
+for (const l of through.slice(0, sample)) console.log(l);
