@@ -5,8 +5,9 @@ import type { Logger, Metrics } from '../../../src/observability/types.ts';
 import type { DoneAnswer } from '../../../src/pipeline/context.ts';
 import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
-import { heldEventBound, sseRewriter, type SseRewriter } from './sse-rewrite.ts';
-import { answerBodyComesBack, bodyMayCome, looksLikeSse } from './stream-usage.ts';
+import { boundedRewriter, type SseRewriter } from './sse-rewrite.ts';
+import { answerBodyComesBack, bodyMayCome } from './stream-usage.ts';
+import { headFromBody, statusOfJson, warnSkippedHead } from './skipped-head.ts';
 import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
 import { forwardHeaders } from './forward-headers.ts';
@@ -76,6 +77,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   // A chat event stream read here (stream-reply.ts): taps, usage taken out, the clean-end check.
   let streamed: StreamReply | undefined;
   let responseHeadersSeen = false;
+  // Response headers skipped and the body JSON: its status is read from it (skipped-head.ts).
+  let guessedJson = false;
   let responseBodySeen = false;
 
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
@@ -182,8 +185,12 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   }
 
   function onResponseHeaders(msg: ProcessingRequest): ExchangeReply {
-    const headers = decodeHeaders(msg.response_headers?.headers);
     responseHeadersSeen = true;
+    return readHead(decodeHeaders(msg.response_headers?.headers), msg.response_headers?.end_of_stream === true);
+  }
+
+  /** The answer's head, as Envoy sent it or as its body implies (`guessed`: response headers skipped, skipped-head.ts). */
+  function readHead(headers: Record<string, string>, endOfStream: boolean, guessed = false): ProcessingResponse {
     responseStatus = Number(headers[':status'] ?? 0);
     // Media types are case-insensitive (RFC 9110 8.3.1): `Text/Event-Stream` is SSE too.
     const contentType = (headers['content-type'] ?? '').toLowerCase();
@@ -193,7 +200,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       const res = continueResponseHeaders(generationHeaders && headerMutation(generationHeaders));
       // Its answer is not ours to read: a streamed completion must not wait in Envoy's buffer.
       // (Overridden here, as below: at request headers an override would also replace request_body_mode.)
-      if (route === 'generate' && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+      if (route === 'generate' && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
       return res;
     }
     // A complete JSON answer is buffered for the taps (cache store, PII restore). An SSE answer streams:
@@ -202,32 +209,28 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // The meter reads a JSON answer's usage block (tokens, cost), as the reference does with its BUFFERED body.
     // A body Envoy says it will not send (response_body_mode NONE, no override honoured) is not waited for:
     // the answer is accounted at its head, or Envoy's reset at the stream's end would count a cancellation.
-    const comes = bodyMayCome(modes?.response_body_mode, opts.modeOverride === true);
+    const comes = guessed || bodyMayCome(modes?.response_body_mode, opts.modeOverride === true);
     let sse = !responseIsJson && responseStatus === 200 && contentType.includes('text/event-stream');
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
     const buffered = modes?.response_body_mode === 'BUFFERED' || opts.modeOverride === true;
-    if (sse && plain && forwarded.streams === false && buffered && !msg.response_headers?.end_of_stream) [assembling, responseIsJson, sse] = [true, true, false];
-    forwarded.meter?.head(responseStatus, sse);
+    if (sse && plain && forwarded.streams === false && buffered && !endOfStream) [assembling, responseIsJson, sse] = [true, true, false];
+    // A JSON answer's status, when guessed, is known once it is read (onResponseBody).
+    guessedJson = guessed && responseIsJson && !assembling;
+    if (!guessedJson) forwarded.meter?.head(responseStatus, sse);
     const wantsBody = assembling || (comes && responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done)));
     const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
-    if (comes && sse && plain && tapsSse && !msg.response_headers?.end_of_stream) {
-      sseRewrite = sseRewriter(forwarded.taps, {
-        maxHeldChars: heldEventBound(opts.maxMessageBytes),
-        onStopped() {
-          // An endless (broken or hostile) event: the rest of the answer goes out unrestored, so say so.
-          opts.logger.warn({ request_id: forwarded?.requestId }, 'ext_proc: an SSE event outgrew the rewrite bound; rest passed through unrestored');
-          opts.metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'event_too_large' });
-        },
-      });
+    if (comes && sse && plain && tapsSse && !endOfStream) {
+      sseRewrite = boundedRewriter(forwarded.taps, opts.maxMessageBytes, opts.logger, opts.metrics, forwarded.requestId);
     }
     // Asked for on the client's behalf: read and taken out, chunk by chunk (a compressed stream cannot be;
     // accept-encoding was removed from the request, so the upstream has no reason to compress it).
-    const strip = !!forwarded.stripUsage && sse && plain && !msg.response_headers?.end_of_stream;
+    const strip = !!forwarded.stripUsage && sse && plain && !endOfStream;
     // Envoy that does not honour mode_override sends the stream anyway (STREAMED, or BUFFERED: all of
-    // it in one message): it is checked too, as a stream read for a tap is.
-    const sentAnyway = sse && plain && (modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !opts.modeOverride && !msg.response_headers?.end_of_stream;
+    // it in one message; or it came with no head): it is checked too, as a stream read for a tap is.
+    const sent = guessed || ((modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !opts.modeOverride);
+    const sentAnyway = sse && plain && sent && !endOfStream;
     const rewrites = StreamReply.rewrites(sseRewrite, strip);
     if (sseRewrite || strip || sentAnyway) streamed = streamReply(sseRewrite, strip, rewrites || !('content-length' in headers));
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
@@ -237,11 +240,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Rewritten events change the body's length, so a declared one would be wrong.
     const res = continueResponseHeaders(headerMutation(add, rewrites ? ['content-length'] : []));
     if (sseRewrite || strip) res.mode_override = { response_body_mode: 'STREAMED' };
-    else if (!wantsBody && !streamed && !msg.response_headers?.end_of_stream) res.mode_override = { response_body_mode: 'NONE' };
+    else if (!wantsBody && !streamed && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
     // ends in trailers would then leave no end to send them with.
-    else if (wantsBody && opts.modeOverride) res.mode_override = { response_body_mode: (answerMode = 'BUFFERED') };
-    if (msg.response_headers?.end_of_stream) forwarded.meter?.end();
+    else if (wantsBody && opts.modeOverride && !guessed) res.mode_override = { response_body_mode: (answerMode = 'BUFFERED') };
+    if (endOfStream) forwarded.meter?.end();
     else if (!wantsBody && !streamed) forwarded.meter?.unseen();
     return res;
   }
@@ -255,8 +258,13 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const part = msg.response_body?.body;
     const first = !responseBodySeen;
     responseBodySeen = true;
-    // Response headers not sent to us (response_header_mode SKIP) but the body is: usage was asked for.
-    if (first && forwarded?.stripUsage && !responseHeadersSeen && looksLikeSse(part)) streamed = streamReply(undefined, true, true);
+    // Response headers not sent to us (response_header_mode SKIP) but the body is: read as its head would have had it.
+    if (first && forwarded && !responseHeadersSeen) {
+      warnSkippedHead(opts.logger);
+      const head = headFromBody(part);
+      if (head) readHead(head, false, true);
+      else forwarded.meter?.unseen();
+    }
     if (streamed) {
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
       const out = streamed.chunk(part, msg.response_body?.end_of_stream === true);
@@ -278,8 +286,17 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     try {
       completion = assembled ? assembled.completion : (JSON.parse(utf8.decode(step.body)) as Record<string, unknown>);
     } catch {
+      if (guessedJson) forwarded.meter?.head(0, false);
       forwarded.meter?.end();
       return asItCame();
+    }
+    if (guessedJson) {
+      const status = statusOfJson(completion);
+      forwarded.meter?.head(status, false);
+      if (status !== 200) {
+        forwarded.meter?.end();
+        return asItCame();
+      }
     }
     forwarded.meter?.end(completion?.usage);
     let changed = assembling;

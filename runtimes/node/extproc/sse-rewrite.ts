@@ -7,6 +7,7 @@
 // An event that never ends is held only up to a bound (heldEventBound); past it the rewriter lets it
 // go as it came and passes the rest of the answer untouched, as the gateway does.
 import type { ResponseTap } from '../../../src/pipeline/context.ts';
+import type { Logger, Metrics } from '../../../src/observability/types.ts';
 import { assembleChunks } from '../../../src/cache/sse.ts';
 import { MAX_HELD_EVENT_CHARS, releaseOversized, SseEventSplitter, TappedEvents } from '../../../src/upstream/sse-events.ts';
 import { Utf8Stream } from '../../../src/upstream/utf8-stream.ts';
@@ -85,4 +86,16 @@ export function sseRewriter(taps: readonly ResponseTap[], opts: SseRewriterOptio
     },
     answer: () => ({ events: tapped.events, completion: tapped.recording ? assembleChunks(tapped.events) : undefined, oversized: !tapped.recording }),
   };
+}
+
+/** The rewriter of one answer, its held event bounded by what one gRPC reply may carry; a stop is logged and counted. */
+export function boundedRewriter(taps: readonly ResponseTap[], maxMessageBytes: number, logger: Logger, metrics: Metrics, requestId: string): SseRewriter {
+  return sseRewriter(taps, {
+    maxHeldChars: heldEventBound(maxMessageBytes),
+    onStopped() {
+      // An endless (broken or hostile) event: the rest of the answer goes out unrestored, so say so.
+      logger.warn({ request_id: requestId }, 'ext_proc: an SSE event outgrew the rewrite bound; rest passed through unrestored');
+      metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'event_too_large' });
+    },
+  });
 }
