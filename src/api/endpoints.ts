@@ -14,7 +14,7 @@ const e = (method: EndpointInfo['method'], path: string, description: string): E
 export const API_ENDPOINTS: readonly EndpointInfo[] = [
   e('POST', '/v1/chat/completions', 'OpenAI chat completions, routed'),
   e('GET', '/v1/models', 'OpenAI-compatible model listing (auto names, then configured models)'),
-  e('GET', '/v1/models/{id}', 'One entry of the model listing (OpenAI retrieve; 404 model_not_found)'),
+  e('GET', '/v1/models/{id}', 'One entry of the model listing, else the engine\'s own (OpenAI retrieve; 404 model_not_found)'),
   e('POST', '/api/v1/classify/intent', 'Classify a text into routing categories'),
   e('POST', '/api/v1/classify/pii', 'Detect personally identifiable information in a text'),
   e('POST', '/api/v1/classify/security', 'Detect jailbreak and prompt-injection attempts'),

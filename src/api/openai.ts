@@ -13,6 +13,7 @@ import { forwardChat } from '../upstream/forward.ts';
 import { checkContentEncoding, checkJsonContentType, readBodyText } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
 import { cancelOutcome } from './cancel-outcome.ts';
+import { modelNotFound, retrieveFromUpstream } from './model-retrieve.ts';
 
 // A client's id is kept (it finds its request in the logs by it) when it looks like an id: no
 // whitespace, no non-ASCII, and no '@', so an e-mail address sent as an id never reaches a log line.
@@ -52,7 +53,7 @@ export function modelList(deps: AppDeps, createdSec: number) {
 export function modelRetrieve(deps: AppDeps, createdSec: number, id: string): { status: number; body: string } {
   const model = modelList(deps, createdSec).data.find((m) => m.id === id);
   if (model) return { status: 200, body: JSON.stringify(model) };
-  return { status: 404, body: errorBody(`The model '${id}' does not exist.`, 'invalid_request_error', 'model_not_found', 'model') };
+  return { status: 404, body: modelNotFound(id) };
 }
 
 export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): void {
@@ -60,11 +61,18 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
   app.get('/v1/models', (c) => c.json(modelList(deps, started)));
   // OpenAI's retrieve (the SDKs' models.retrieve): one entry of the list. The id may hold a slash
   // ("vllm-sr/auto"), sent as is or as %2F (the SDK encodes it); the param is decoded either way.
-  app.get('/v1/models/:id{.+}', (c) => {
-    const r = modelRetrieve(deps, started, c.req.param('id'));
+  app.get('/v1/models/:id{.+}', async (c) => {
+    const id = c.req.param('id');
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
+    let r = modelRetrieve(deps, started, id);
+    // Not listed here (auto names always are): the endpoints that would serve it say (model-retrieve.ts).
+    if (r.status === 404) {
+      const headers = deps.requestHeaders?.(c.env) ?? headerRecord(c.req.raw.headers);
+      r = await retrieveFromUpstream(deps, pool, { id, requestId, clientHeaders: headers, signal: deps.clientSignal?.(c.env) ?? c.req.raw.signal });
+    }
     // An error carries the request id, as every error answer does (the list and the entry do not).
-    const id: Record<string, string> = r.status === 200 ? {} : { 'x-request-id': requestIdFrom(c.req.header('x-request-id')) };
-    return new Response(r.body, { status: r.status, headers: { 'content-type': 'application/json', ...id } });
+    const idHeader: Record<string, string> = r.status === 200 ? {} : { 'x-request-id': requestId };
+    return new Response(r.body, { status: r.status, headers: { 'content-type': 'application/json', ...idHeader } });
   });
 
   app.post('/v1/chat/completions', async (c) => {

@@ -39,7 +39,7 @@ const RESPONSES: Record<string, Record<number, unknown>> = {
   'POST /api/v1/classify/combined': CLASSIFY,
   'POST /api/v1/classify/batch': { ...CLASSIFY, 400: error('INVALID_INPUT (more than api.batch_classification.max_batch_size texts) or INVALID_TASK_TYPE') },
   'GET /ready': { ...OK, 503: { description: 'Not ready: the problems (a pack missing, draining)', content: json(ref('Ready')) } },
-  'GET /v1/models/{id}': { ...OK, 404: error('model_not_found: not in GET /v1/models') },
+  'GET /v1/models/{id}': { ...OK, 404: error("model_not_found: not in GET /v1/models, nor in the engine's list"), 502: error('upstream_unavailable: the engine, asked for an id not listed here, could not be reached') },
   ...Object.fromEntries(NOT_IMPLEMENTED.map((x) => [`${x.method} ${x.path}`, { 501: error('NOT_IMPLEMENTED') }])),
 };
 
