@@ -39,7 +39,7 @@ export async function createNodeCache(config: Config, logger: Logger, metrics: M
 }
 
 /** The Redis URL: from the variable `url_env` names (a Secret), else `url`. */
-function redisUrl(redis: { url: string; url_env?: string }): string {
+export function redisUrl(redis: { url: string; url_env?: string }): string {
   if (!redis.url_env) return redis.url;
   const url = process.env[redis.url_env];
   if (!url) throw new ConfigError(`semantic_cache.redis.url_env: the environment variable ${redis.url_env} is not set`, []);

@@ -17,6 +17,7 @@ import { startMetricsServer } from './metrics-server.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { startExtProcServer } from './extproc/server.ts';
 import { missingPackWarnings } from './check-packs.ts';
+import { startupWarnings } from './check-startup.ts';
 import type { Metrics } from '../../src/observability/types.ts';
 
 const HELP = `semroute: semantic router for OpenAI-compatible traffic in front of the vLLM Production Stack
@@ -108,7 +109,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (values.check) {
     offEarlyStop();
     process.off('SIGHUP', onEarlyHup);
-    const packWarnings = missingPackWarnings(config);
+    const packWarnings = [...missingPackWarnings(config), ...startupWarnings(config)]; // and what start-up refuses
     for (const w of packWarnings) logger.warn({ warning: w }, 'config warning');
     const warnings = loaded.warnings.length + packWarnings.length;
     process.stdout.write(`config OK${warnings ? ` (${warnings} warnings)` : ''}\n`);

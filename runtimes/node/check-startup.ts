@@ -1,0 +1,33 @@
+// `--check`: what would stop `npm start` on this file beyond the schema (which --check already
+// applies). Start-up reads an https endpoint's tls.ca_file and the Redis URL's environment variable
+// and exits 1 on either; a check that said only "config OK" let the pod crash-loop. Warnings, not
+// failures: the CA file (a mounted Secret) and the variable exist in the pod, not necessarily where
+// the check runs (as for a missing packs folder, check-packs.ts).
+import { ConfigError } from '../../src/config/index.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { redisUrl } from './cache.ts';
+import { endpointTls } from './upstream-tls.ts';
+
+const WOULD_NOT_START = '; the server would not start with it here';
+
+export function startupWarnings(config: Config): string[] {
+  const out: string[] = [];
+  const refused = (fn: () => unknown): void => {
+    try {
+      fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      out.push(err.message + WOULD_NOT_START);
+    }
+  };
+  // One endpoint at a time: endpointTls stops at the first bad one, the check names each.
+  config.vllm_endpoints.forEach((e, i) => {
+    refused(() => {
+      const one = config.vllm_endpoints.map((x, j) => (j === i ? x : { ...x, tls: undefined }));
+      endpointTls({ ...config, vllm_endpoints: one });
+    });
+  });
+  const cache = config.semantic_cache;
+  if (cache?.enabled && cache.backend_type === 'redis') refused(() => redisUrl(cache.redis));
+  return out;
+}
