@@ -119,6 +119,10 @@ describe('dashboard and alert queries', () => {
       'llm_jailbreak_detections_total',
       'llm_pii_violations_total',
       'llm_model_cost_total',
+      // Failures failover hides from clients, and requests refused before the gateway read them.
+      'llm_upstream_endpoint_errors_total',
+      'llm_upstream_retries_total',
+      'semroute_http_client_errors_total',
     ]) {
       expect(all, m).toContain(m);
     }
