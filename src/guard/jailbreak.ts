@@ -5,6 +5,7 @@ import type { ClassifyOptions, SequenceClassifier } from '../classify/types.ts';
 import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
 import { splitWindows } from './windows.ts';
 import { guardText } from './normalize.ts';
+import { hiddenTexts } from './hidden-text.ts';
 
 export interface JailbreakVerdict {
   blocked: boolean;
@@ -74,7 +75,13 @@ export async function scanJailbreak(
       scan.incomplete = true;
       break;
     }
-    const hit = await scoreSpan(scan, text, windowChars, overlap);
+    let hit = await scoreSpan(scan, text, windowChars, overlap);
+    // What its encodings say (tag characters, base64, hex, escapes: hidden-text.ts), scored apart.
+    for (const hidden of hit && hit.risk >= threshold ? [] : hiddenTexts(texts[i])) {
+      const h = await scoreSpan(scan, guardText(hidden, meter.budget.maxChars - meter.chars), windowChars, overlap);
+      if (h && (!hit || h.risk > hit.risk)) hit = h;
+      if ((hit && hit.risk >= threshold) || scan.incomplete) break;
+    }
     if (hit && hit.risk > best.confidence) {
       const blocked = hit.risk >= threshold;
       best = { blocked, type: blocked ? hit.type : 'benign', confidence: hit.risk, textIndex: i };

@@ -10,6 +10,9 @@
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 // Non-spacing marks on a Latin letter (after NFKD: accents, strike-through overlays, "zalgo" stacks).
 const LATIN_MARKS = /(\p{Script=Latin})\p{Mn}+/gu;
+// Non-spacing marks on no letter at all (a strike-through overlay on the spaces and stops between
+// words): no script writes them so, and left in they glued a mark to each word's n-grams.
+const STRAY_MARKS = /(^|[^\p{L}\p{M}])\p{Mn}+/gu;
 const WORD = /[\p{L}\p{M}]+/gu;
 const LATIN = /\p{Script=Latin}/u;
 const LATIN_G = /\p{Script=Latin}/gu;
@@ -88,7 +91,7 @@ function fold(text: string): string {
     const latinMajority = count(t, LATIN_G) > count(t, CYRILLIC_GREEK_G);
     t = t.replace(WORD, (w) => (CYRILLIC_GREEK.test(w) && (LATIN.test(w) || (latinMajority && allLookalike(w))) ? mapLookalikes(w) : w));
   }
-  return t.replace(LATIN_MARKS, '$1').normalize('NFKC');
+  return t.replace(LATIN_MARKS, '$1').replace(STRAY_MARKS, '$1').normalize('NFKC');
 }
 
 function count(text: string, re: RegExp): number {

@@ -1,0 +1,89 @@
+// What an encoded stretch of a text says, for the jailbreak guard. A model reads more than the words
+// on the surface: ASCII smuggled in Unicode tag characters (U+E0020-U+E007E: invisible, but a model
+// that sees their bytes reads them; the guard's fold drops them as default-ignorable), base64 and hex
+// it is asked to decode, HTML numeric entities and percent-escapes. The guard's n-grams saw none of
+// those words, so an injection so written was forwarded unscored. Each decoded stretch is scored as
+// a text of its own (jailbreak.ts); what is forwarded is never changed. Only decodings that read as
+// text count (valid UTF-8, mostly letters, digits, punctuation and spaces, with a space), so hashes,
+// images and other binary payloads add nothing, and ordinary encoded prose scores as ordinary prose.
+
+const TAG_RUN = /[\u{E0020}-\u{E007E}]+/gu;
+// Runs long enough to hold a sentence (24 characters: 18 bytes of base64, 12 of hex).
+const B64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+const HEX_ONLY = /^(?:[0-9a-fA-F]{2})+$/;
+const ENTITY = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g;
+const PCT_RUN = /(?:%[0-9a-fA-F]{2})+/g;
+/** Fewer escapes than this are a URL's %20 or a page's &#169;, not a hidden sentence. */
+const MIN_ESCAPES = 8;
+const TEXTLIKE = /[\p{L}\p{N}\p{P}\p{S}\p{Zs}\n\r\t]/u;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lenient = new TextDecoder('utf-8');
+
+/** The decoded stretches of `text` worth scoring (and those of what they decode to, one level down). */
+export function hiddenTexts(text: string, depth = 2): string[] {
+  const out: string[] = [];
+  if (text.length < 24 || depth <= 0) return out;
+  const add = (s: string | undefined) => {
+    if (!s || !s.trim()) return;
+    out.push(s);
+    out.push(...hiddenTexts(s, depth - 1));
+  };
+  if (/[\u{E0020}-\u{E007E}]/u.test(text)) {
+    const runs = [...text.matchAll(TAG_RUN)].map((m) => [...m[0]].map((c) => String.fromCharCode(c.codePointAt(0)! - 0xe0000)).join(''));
+    const joined = runs.join(' ');
+    if (joined.replace(/\s/g, '').length >= 8) add(joined);
+  }
+  for (const m of text.matchAll(B64_RUN)) add(textOf(m[0]));
+  if (count(text, ENTITY) >= MIN_ESCAPES) add(text.replace(ENTITY, (e, hex: string | undefined, dec: string | undefined) => codePoint(hex ? parseInt(hex, 16) : Number(dec)) ?? e));
+  if (count(text, /%[0-9a-fA-F]{2}/g) >= MIN_ESCAPES) add(text.replace(PCT_RUN, (run) => lenient.decode(bytesOfHex(run.replace(/%/g, '')))));
+  return out;
+}
+
+/** A run's decoding as hex (when it is all hex digits) or base64, when it reads as text. */
+function textOf(run: string): string | undefined {
+  if (HEX_ONLY.test(run)) {
+    const t = readable(bytesOfHex(run));
+    if (t) return t;
+  }
+  const b64 = run.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  if (b64.length % 4 === 1) return undefined;
+  let bin: string;
+  try {
+    bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return readable(bytes);
+}
+
+/** The bytes as text when they are UTF-8 that reads as words: 90% text-like characters and a space. */
+function readable(bytes: Uint8Array): string | undefined {
+  let s: string;
+  try {
+    s = utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  if (s.length < 8 || !/\s/.test(s)) return undefined;
+  let ok = 0;
+  for (const c of s) if (TEXTLIKE.test(c)) ok++;
+  return ok >= 0.9 * [...s].length ? s : undefined;
+}
+
+function bytesOfHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function codePoint(n: number): string | undefined {
+  return Number.isInteger(n) && n > 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff) ? String.fromCodePoint(n) : undefined;
+}
+
+function count(text: string, re: RegExp): number {
+  let n = 0;
+  for (const _ of text.matchAll(re)) if (++n >= MIN_ESCAPES) break;
+  return n;
+}
