@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import { Agent, Client, errors as undiciErrors } from 'undici';
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, UpstreamTooLargeError, readerStream, type BodyReader, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 import { ChunkQueueReader } from './chunk-queue-reader.ts';
+import { SET_COOKIE_SEPARATOR } from '../../src/upstream/headers.ts';
 import { UpstreamExchange } from './upstream-exchange.ts';
 import { markingConnector, socketFate, type EndpointTls } from './upstream-sockets.ts';
 
@@ -265,7 +266,8 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
     const out: Record<string, string> = {};
     for (const k in res.headers) {
       const v = res.headers[k];
-      if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+      // Repeated fields joined as RFC 9110 5.3 allows, but each Set-Cookie kept apart (headers.ts SET_COOKIE_SEPARATOR).
+      if (v !== undefined) out[k] = Array.isArray(v) ? v.join(k === 'set-cookie' ? SET_COOKIE_SEPARATOR : ', ') : v;
     }
     return new NodeUpstreamResponse(res.status, out, ex, decoder(res.headers['content-encoding']), maxAnswerBytes);
   }

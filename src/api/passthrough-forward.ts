@@ -5,7 +5,7 @@
 import type { AppDeps } from '../deps.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import { errorBody } from '../pipeline/errors.ts';
-import { forwardHeaders, responseHeaders } from '../upstream/headers.ts';
+import { forwardHeaders, headersInit, responseHeaders } from '../upstream/headers.ts';
 import { readErrorText, upstreamErrorBody } from '../upstream/error-text.ts';
 import { idleWatch } from '../upstream/idle.ts';
 import { streamErrorEvent, streamFailure } from '../upstream/stream-failure.ts';
@@ -46,7 +46,7 @@ export interface PassthroughOutcome {
 const NO_BODY = new Set([204, 205, 304]);
 
 const json = (status: number, body: string, headers: Record<string, string>) =>
-  new Response(body, { status, headers: { ...headers, 'content-type': 'application/json' } });
+  new Response(body, { status, headers: headersInit({ ...headers, 'content-type': 'application/json' }) });
 
 /** Client headers for the upstream: chat's rules (hop-by-hop dropped), but the body's own type and coding kept. */
 function upstreamHeaders(req: PassthroughRequest): Record<string, string> {
@@ -106,7 +106,7 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
     await idle.text(res).catch(() => '');
     recordUsage(metrics, label, undefined, undefined, { latencyMs: deps.clock.now() - t0 });
     onDone({ status, endpoint: used });
-    return new Response(null, { status, headers: outHeaders });
+    return new Response(null, { status, headers: headersInit(outHeaders) });
   }
 
   const sse = (res.headers['content-type'] ?? '').includes('text/event-stream');
@@ -149,5 +149,5 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
       return !sse || req.signal?.aborted ? undefined : streamErrorEvent(err);
     },
   });
-  return new Response(deps.streamBody ? deps.streamBody(body) : readerStream(body, 1), { status, headers: outHeaders });
+  return new Response(deps.streamBody ? deps.streamBody(body) : readerStream(body, 1), { status, headers: headersInit(outHeaders) });
 }

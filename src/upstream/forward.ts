@@ -9,7 +9,7 @@ import { modelLabel } from '../pipeline/categories.ts';
 import { UpstreamTooLargeError, readerStream } from './types.ts';
 import { sendWithFailover } from './send-failover.ts';
 import type { EndpointPool } from './pool.ts';
-import { forwardHeaders, responseHeaders } from './headers.ts';
+import { forwardHeaders, headersInit, responseHeaders } from './headers.ts';
 import { watchReader } from './sse.ts';
 import { recordUsage, pricingFor, type UsageRecord } from '../observability/usage.ts';
 import { readErrorText, upstreamErrorBody } from './error-text.ts';
@@ -45,7 +45,7 @@ function json(status: number, body: string, headers: Record<string, string>): Re
   const h: Record<string, string> = {};
   for (const k in headers) h[k] = headers[k]!;
   h['content-type'] = 'application/json';
-  return new Response(body, { status, headers: h });
+  return new Response(body, { status, headers: headersInit(h) });
 }
 
 export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: PipelineContext, input: ForwardInput): Promise<Response> {
@@ -152,7 +152,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       },
     });
     // One chunk read ahead on a web stream, as before the reader path (ReadableStream's default).
-    return new Response(deps.streamBody ? deps.streamBody(body) : readerStream(body, 1), { status: res.status, headers: outHeaders });
+    return new Response(deps.streamBody ? deps.streamBody(body) : readerStream(body, 1), { status: res.status, headers: headersInit(outHeaders) });
   }
 
   let text: string;
@@ -192,7 +192,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   if (!completion || typeof completion !== 'object') {
     recordUsage(deps.metrics, label, undefined, undefined, { latencyMs, ttftMs });
     done({ status: res.status, endpoint: used, ttftMs });
-    return new Response(text, { status: res.status, headers: outHeaders });
+    return new Response(text, { status: res.status, headers: headersInit(outHeaders) });
   }
   let out = completion;
   for (const t of ctx.taps) if (t.json) out = t.json(out);
@@ -205,7 +205,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   if (!sse?.errored) runDoneTaps(deps, ctx, { status: res.status, completion: out });
   if (sse) {
     outHeaders['content-type'] = 'text/event-stream';
-    return new Response(sse.body, { status: res.status, headers: outHeaders });
+    return new Response(sse.body, { status: res.status, headers: headersInit(outHeaders) });
   }
   return json(res.status, out === completion && !streamed ? text : JSON.stringify(out), outHeaders);
 }

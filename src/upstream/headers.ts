@@ -46,6 +46,26 @@ export function forwardHeaders(client: Record<string, string>, extra: Record<str
   return out;
 }
 
+/**
+ * Between the values of several Set-Cookie fields in a header record (the runtimes' upstream clients
+ * put them so): a newline, which no field value can hold. Set-Cookie is the one header that cannot be
+ * joined with ", " (RFC 6265 3; an Expires date holds a comma): joined, a client's cookie jar read
+ * the upstream's cookies (a sticky-session load balancer's, an auth proxy's) as one. Other repeated
+ * headers (Vary, Link, WWW-Authenticate) are lists that RFC 9110 5.3 lets a proxy join with ", ".
+ */
+export const SET_COOKIE_SEPARATOR = '\n';
+
+/** A header record as a Response's headers: each Set-Cookie value its own field (the record itself
+ *  when there is at most one, so the common answer pays for no Headers object). */
+export function headersInit(h: Record<string, string>): HeadersInit {
+  const cookies = h['set-cookie'];
+  if (cookies === undefined || !cookies.includes(SET_COOKIE_SEPARATOR)) return h;
+  const out = new Headers();
+  for (const k in h) if (k !== 'set-cookie') out.set(k, h[k]!);
+  for (const c of cookies.split(SET_COOKIE_SEPARATOR)) out.append('set-cookie', c);
+  return out;
+}
+
 /** Upstream response headers to pass back to the client. */
 export function responseHeaders(upstream: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -103,7 +103,7 @@ describe('answer shapes', () => {
     }
   });
 
-  it('repeated headers: joined with ", " (set-cookie included), in order', async () => {
+  it('repeated headers: joined with ", ", in order; set-cookie values kept apart (a newline: headers.ts SET_COOKIE_SEPARATOR)', async () => {
     const c = createNodeUpstreamClient({ maxSockets: 1 });
     try {
       handler = (_req, res) => {
@@ -113,7 +113,7 @@ describe('answer shapes', () => {
         res.end('{}');
       };
       const res = await send(c);
-      expect(res.headers['set-cookie']).toBe('a=1; Path=/, b=2');
+      expect(res.headers['set-cookie']).toBe('a=1; Path=/\nb=2');
       expect(res.headers['x-multi']).toBe('one, two');
       await res.text!();
     } finally {
