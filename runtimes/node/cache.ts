@@ -22,6 +22,7 @@ export async function createNodeCache(config: Config, logger: Logger, metrics: M
   const local = new MemoryCache({
     dimensions: cfg.dimensions,
     maxEntries: cfg.max_entries,
+    maxBytes: cfg.max_memory_mb * 2 ** 20,
     eviction: cfg.eviction_policy,
     ttlSeconds: cfg.ttl_seconds,
     metrics,

@@ -46,7 +46,7 @@ export async function createWorkerCache(config: Config, opts: WorkerCacheOptions
   // Workers forbid compiling wasm at run time, so the index's SIMD kernel is unavailable and it
   // takes its plain-JS filter (same results; see src/cache/simd-kernel.ts).
   const local = (label: string) => new MemoryCache({
-    dimensions: cfg.dimensions, maxEntries: cfg.max_entries, eviction: cfg.eviction_policy, ttlSeconds: cfg.ttl_seconds, metrics, backendLabel: label,
+    dimensions: cfg.dimensions, maxEntries: cfg.max_entries, maxBytes: cfg.max_memory_mb * 2 ** 20, eviction: cfg.eviction_policy, ttlSeconds: cfg.ttl_seconds, metrics, backendLabel: label,
   });
   if (cfg.backend_type === 'redis') {
     logger.warn({ backend: 'redis' }, 'semantic cache: Workers cannot use Redis; use backend_type durable_object. Serving the in-isolate cache only');

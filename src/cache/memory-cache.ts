@@ -12,6 +12,8 @@ export interface MemoryCacheOptions {
   eviction: EvictionPolicy;
   /** 0 = no expiry. */
   ttlSeconds: number;
+  /** Bound on the entries' estimated size (entryBytes); 0 or unset = entries only. */
+  maxBytes?: number;
   metrics?: Metrics;
   /** Label for llm_cache_* metrics ("memory" | "redis"). */
   backendLabel?: string;
@@ -24,11 +26,25 @@ export const partitionOf = (k: CacheKeyScope) => `${k.requestedModel}\u0000${k.s
 
 const SWEEP_MS = 1000;
 
+/**
+ * An entry's estimated heap size, an upper one: its texts at 2 bytes a character (what V8 needs for
+ * text outside Latin-1; English answers of 2,000 recorded events held 60% of the estimate,
+ * bench/cache-memory.ts), plus the vector's float32 and int8 copies.
+ */
+export function entryBytes(e: CacheEntry): number {
+  let chars = JSON.stringify(e.answer.completion)?.length ?? 0;
+  for (const ev of e.answer.sse ?? []) chars += ev.length + 16;
+  return 2 * chars + e.vector.length * 5 + 256;
+}
+
 export class MemoryCache implements SemanticCache {
   private index: VectorIndex<{ key: CacheKeyScope; answer: CachedAnswer }> | undefined;
   private readonly now: () => number;
   private readonly label: string;
   private lastSweep = 0;
+  /** Estimated size per entry id and their sum, kept only under maxBytes. */
+  private readonly bytes = new Map<string, number>();
+  private totalBytes = 0;
   /** Called with ids dropped by capacity eviction (expiry is not reported: every pod expires alike). */
   onEvict?: (ids: string[]) => void;
 
@@ -74,7 +90,13 @@ export class MemoryCache implements SemanticCache {
       this.observe('store', t0, 'error');
       return [];
     }
-    const evicted = this.index.insert(entry.id, partitionOf(entry.key), entry.vector, { key: entry.key, answer: entry.answer }, entry.expiresAtMs, now);
+    const evicted = this.makeRoom(entry);
+    if (!evicted) {
+      this.observe('store', t0, 'error');
+      return [];
+    }
+    evicted.push(...this.index.insert(entry.id, partitionOf(entry.key), entry.vector, { key: entry.key, answer: entry.answer }, entry.expiresAtMs, now));
+    this.forget(evicted);
     this.observe('store', t0, 'success');
     if (evicted.length) {
       this.opts.metrics?.inc('llm_cache_evictions_total', { backend: this.label }, evicted.length);
@@ -90,7 +112,42 @@ export class MemoryCache implements SemanticCache {
   remove(ids: string[]): void {
     let n = 0;
     for (const id of ids) if (this.index?.remove(id)) n++;
+    this.forget(ids);
     if (n) this.showSize();
+  }
+
+  /**
+   * Under maxBytes: evicts (by the policy) until the entry fits, before it is inserted (so lfu never
+   * takes the newcomer for its victim); the ids evicted, or undefined for an entry larger than the
+   * whole bound (not stored).
+   */
+  private makeRoom(entry: CacheEntry): string[] | undefined {
+    const max = this.opts.maxBytes;
+    if (!max || !this.index) return [];
+    const size = entryBytes(entry);
+    if (size > max) return undefined;
+    // A replaced entry (the same id again) gives its room back first.
+    if (this.index.remove(entry.id)) this.forget([entry.id]);
+    const evicted: string[] = [];
+    while (this.totalBytes + size > max) {
+      const id = this.index.evictOne();
+      if (id === undefined) break;
+      evicted.push(id);
+      this.forget([id]);
+    }
+    this.bytes.set(entry.id, size);
+    this.totalBytes += size;
+    return evicted;
+  }
+
+  private forget(ids: readonly string[]): void {
+    if (!this.opts.maxBytes) return;
+    for (const id of ids) {
+      const b = this.bytes.get(id);
+      if (b === undefined) continue;
+      this.totalBytes -= b;
+      this.bytes.delete(id);
+    }
   }
 
   /** Live entries, for resync with a backend. */
@@ -114,7 +171,9 @@ export class MemoryCache implements SemanticCache {
   private sweep(now: number): void {
     if (!this.index || now - this.lastSweep < SWEEP_MS) return;
     this.lastSweep = now;
-    if (this.index.removeExpired(now).length) this.showSize();
+    const gone = this.index.removeExpired(now);
+    this.forget(gone);
+    if (gone.length) this.showSize();
   }
 
   private observe(operation: string, t0: number, status: string): void {

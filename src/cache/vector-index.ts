@@ -103,6 +103,15 @@ export class VectorIndex<T> {
     return true;
   }
 
+  /** Drops the row the eviction policy picks (a bound other than max_entries: bytes); its id. */
+  evictOne(): string | undefined {
+    if (this.n === 0) return undefined;
+    const victim = this.victim();
+    const id = this.ids[victim]!;
+    this.removeRow(victim);
+    return id;
+  }
+
   /** Drops expired rows; returns their ids. */
   removeExpired(nowMs: number): string[] {
     const gone: string[] = [];

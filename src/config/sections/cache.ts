@@ -37,6 +37,11 @@ export const cacheSection = z
     /** 0 = no expiry. */
     ttl_seconds: z.number().int().min(0).default(3600),
     max_entries: z.number().int().positive().default(1000),
+    /**
+     * Bound on the entries' estimated memory (MiB; 0 = entries only). A streamed answer is kept as its
+     * recorded events (~0.5 MB for 2,000 tokens), so max_entries alone let long answers outgrow the pod.
+     */
+    max_memory_mb: z.number().min(0).default(256),
     eviction_policy: z.enum(['fifo', 'lru', 'lfu']).default('fifo'),
     /** global: every client shares; user: partitioned by the session header (no header, no caching). */
     scope: z.enum(['global', 'user']).default('global'),
