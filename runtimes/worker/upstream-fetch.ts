@@ -1,8 +1,10 @@
 // UpstreamClient over the Workers fetch API (the Node runtime uses undici.request, which costs a fraction of fetch's CPU on Node 20; see DESIGN.md).
-// A failure before the response headers is UpstreamConnectError, so the forwarder may try the next
-// endpoint; no headers within timeoutMs is UpstreamTimeoutError. After the headers, only the
-// client's abort cancels the body (and with it the upstream's generation).
-import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTooLargeError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+// A failure before the response headers is UpstreamConnectError when the request never reached the
+// upstream whole (the forwarder may try the next endpoint), UpstreamDroppedError when it did (not sent
+// again: sent-body.ts says which); no headers within timeoutMs is UpstreamTimeoutError. After the
+// headers, only the client's abort cancels the body (and with it the upstream's generation).
+import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, UpstreamTooLargeError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { watchedBody } from './sent-body.ts';
 
 /** A fetch function: global fetch, or a service binding's fetch (`env.UPSTREAM.fetch`). */
 export type FetchFn = (input: Request) => Promise<Response>;
@@ -55,6 +57,18 @@ export class UpstreamProtocolError extends Error {
 // does, so they stay connection failures: runtimes/worker/README.md lists that difference.
 const FRAMING = /content-length|transfer-encoding/i;
 
+/**
+ * A fetch failure whose body went out whole (`sent` true) is one the upstream may have read: workerd
+ * says "Network connection lost." for that as for a refused connection, so the body is the witness.
+ * `sent` undefined (no body, or one too short to split): nothing to tell by, a connection failure as before.
+ */
+function sentOrNot(err: unknown, sent: boolean | undefined, host: string): unknown {
+  if (sent !== true || err instanceof UpstreamProtocolError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (FRAMING.test(message)) return err;
+  return new UpstreamDroppedError(`upstream ${host}: ${message} (closed after the whole request was sent, before any byte of an answer)`, err);
+}
+
 export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), maxAnswerBytes = MAX_WORKER_ANSWER_BYTES): UpstreamClient {
   return {
     async send(r: UpstreamRequest): Promise<UpstreamResponse> {
@@ -73,9 +87,21 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
       const headers = new Headers();
       for (const [k, v] of Object.entries(r.headers)) if (!DROP.has(k.toLowerCase())) headers.set(k, v);
       try {
-        // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
-        // fetch's default followed it, re-sending the prompt and its headers to wherever Location named.
-        const res = await fetchFn(new Request(url, { method: r.method, headers, body: r.body as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
+        let res: Response | undefined;
+        // An attempt whose body never went out whole gets one more: the upstream cannot have started
+        // on it. It is how a kept-alive socket the upstream closed as it was reused fails in workerd
+        // (the write fails); Node retries that race once on a fresh socket too (upstream-sockets.ts).
+        for (let attempt = 0; !res; attempt++) {
+          const body = watchedBody(r.body);
+          try {
+            // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
+            // fetch's default followed it, re-sending the prompt and its headers to wherever Location named.
+            res = await fetchFn(new Request(url, { method: r.method, headers, body: body.init as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
+          } catch (err) {
+            if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host);
+            if (attempt > 0) throw err;
+          }
+        }
         // fetch hands a 101 (to a POST that asked for no upgrade) or a 100 nobody asked for back as
         // the answer; a Response cannot carry either, so the gateway failed with 500 internal_error.
         if (res.status < 200) {
@@ -102,7 +128,7 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         r.signal?.removeEventListener('abort', onAbort);
         if (timedOut) throw new UpstreamTimeoutError(`no response headers within ${r.timeoutMs} ms`);
         if (r.signal?.aborted) throw new UpstreamConnectError('request aborted by the client');
-        if (err instanceof UpstreamProtocolError) throw err;
+        if (err instanceof UpstreamProtocolError || err instanceof UpstreamDroppedError) throw err;
         const message = err instanceof Error ? err.message : String(err);
         if (FRAMING.test(message)) throw new UpstreamProtocolError(`upstream ${url.host}: ${message}`);
         throw new UpstreamConnectError(`upstream ${url.host}: ${message}`, err);

@@ -13,7 +13,13 @@
 //                      no-content: 204; rate-limited: 429 with retry-after; raw-*: RAW below
 //   model refused      on an endpoint that refuses connections; dead-then-live: that one, then this
 //   model tls-mismatch on an https endpoint that speaks plain HTTP
+//   model drop-then-live on stall, then stall-twin (the same server under another endpoint name): a
+//                      request id's first arrival is dropped unanswered, a later one answered (so a
+//                      request sent on after a drop shows up as a second arrival and a 200)
+//   header x-stall-cut the first arrival of its x-stall-id is reset after the first body bytes are read
+//                      (the upstream never has the whole request); a later one is answered as usual
 //   GET /closed/<x-stall-id>  whether that request's socket has closed (the gateway gave it up)
+//   GET /arrivals/<x-stall-id> how many times a request with that id reached this upstream
 //   GET /node-logs            the Node gateway's log lines so far (JSON array of objects)
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -71,6 +77,7 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
     { name: 'stall', address: '127.0.0.1', port: stallPort, weight: 1 },
     { name: 'dead', address: '127.0.0.1', port: deadPort, weight: 1 },
     { name: 'tls-on-plain', address: '127.0.0.1', port: stallPort, weight: 1, scheme: 'https' },
+    { name: 'stall-twin', address: '127.0.0.1', port: stallPort, weight: 1 },
   ];
   const onStall = { reasoning_family: 'qwen3', preferred_endpoints: ['stall'], pii_policy: { allow_by_default: true } };
   doc.model_config = {
@@ -96,6 +103,7 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
     'rate-limited': onStall,
     refused: { ...onStall, preferred_endpoints: ['dead'] },
     'dead-then-live': { ...onStall, preferred_endpoints: ['dead', 'stall'] },
+    'drop-then-live': { ...onStall, preferred_endpoints: ['stall', 'stall-twin'] },
     'tls-mismatch': { ...onStall, preferred_endpoints: ['tls-on-plain'] },
     'pii-strict': { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'block' } },
     'pii-redact': { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
@@ -133,10 +141,18 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; l
   // Its own mock router, which also serves the default model (pii-strict) the PII block needs and pii-redact.
   const mock = await startMockServer({ options: { models: [...DEFAULT_MOCK_MODELS, 'pii-strict', 'pii-redact'] } });
   const closed = new Map<string, boolean>();
+  const arrivals = new Map<string, number>();
   const logs: unknown[] = [];
   const server = http.createServer((req, res) => {
     const idMatch = /^\/closed\/(.+)$/.exec(req.url ?? '');
     if (req.method === 'GET' && idMatch) return void res.end(String(closed.get(idMatch[1]!) ?? 'unknown'));
+    const arrivalsMatch = /^\/arrivals\/(.+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && arrivalsMatch) return void res.end(String(arrivals.get(arrivalsMatch[1]!) ?? 0));
+    const stallId = String(req.headers['x-stall-id'] ?? '');
+    const arrival = stallId ? (arrivals.get(stallId) ?? 0) + 1 : 0;
+    if (stallId) arrivals.set(stallId, arrival);
+    // An RST once some of the body is in: the upstream never had the whole request.
+    if (req.headers['x-stall-cut'] && arrival === 1) return void req.once('data', () => req.socket.resetAndDestroy());
     if (req.method === 'GET' && req.url === '/node-logs') return void res.end(JSON.stringify(logs));
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
@@ -160,7 +176,8 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; l
       }
       if (req.url === '/v1/redirected') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"followed":true}');
       if (body.model === 'redirect') return void res.writeHead(307, { location: '/v1/redirected', 'content-type': 'application/json' }).end('{"moved":true}');
-      if (body.model === 'drop') return void res.socket?.destroy();
+      if (body.model === 'drop' || (body.model === 'drop-then-live' && arrival === 1)) return void res.socket?.destroy();
+      if (body.model === 'drop-then-live') return void res.writeHead(200, { 'content-type': 'application/json' }).end(COMPLETION);
       if (body.model === 'truncated') {
         res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json', 'content-length': 500 });
         res.write(body.stream ? STALL_CHUNK : '{"id":"t","object":"chat.completion","choices":[');

@@ -1,0 +1,38 @@
+// An upstream that loses the connection before any byte of an answer, on the Worker: a request the
+// upstream may have read is not sent again (a POST generation would run twice), as on Node
+// (runtimes/node/upstream-sockets.ts); one that never reached it whole is (upstream-fetch.ts).
+// parity-upstream.ts: drop-then-live drops a request id's first arrival on endpoint 'stall' and answers
+// a later one on 'stall-twin' (the same server); x-stall-cut resets the first arrival mid-body.
+import { describe, expect, inject, it } from 'vitest';
+import { chatReq, onNode, onWorker, parityEnv, type Seen } from './parity-client.ts';
+
+const arrivals = async (id: string) => Number(await (await fetch(`${inject('stallUrl')}/arrivals/${id}`)).text());
+const code = (s: Seen) => (s.body as { error?: { code?: string } }).error?.code;
+const ask = (id: string, model: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+  chatReq({ model, messages: [{ role: 'user', content: 'hi' }], ...extra }, { 'x-stall-id': id, ...headers });
+
+describe('Worker: an upstream that drops the connection after reading the request', () => {
+  for (const stream of [false, true]) {
+    it(`is not sent to the next endpoint (502 upstream_connection_closed, as Node)${stream ? ', stream' : ''}`, async () => {
+      const tag = `${Date.now()}-${stream}`;
+      const node = await onNode(ask(`node-${tag}`, 'drop-then-live', { stream }));
+      const worker = await onWorker(ask(`worker-${tag}`, 'drop-then-live', { stream }));
+      expect([node.status, code(node)]).toEqual([502, 'upstream_connection_closed']);
+      expect([worker.status, worker.body]).toEqual([node.status, node.body]);
+      // One arrival each: the second endpoint never got it.
+      expect([await arrivals(`node-${tag}`), await arrivals(`worker-${tag}`)]).toEqual([1, 1]);
+    });
+  }
+});
+
+describe('Worker: an upstream that resets the connection before it has the whole request', () => {
+  // A body far past what the kernel buffers on loopback, so the reset comes while it is being written.
+  const bigEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityYaml').replace('max_body_bytes: 65536', 'max_body_bytes: 16777216') };
+  it('is sent again (the upstream never read it whole): 200 on the second try', async () => {
+    const id = `cut-${Date.now()}`;
+    const big = 'x'.repeat(8 * 1024 * 1024);
+    const worker = await onWorker(ask(id, 'odd-headers', { user: big }, { 'x-stall-cut': '1' }), bigEnv);
+    expect(worker.status).toBe(200);
+    expect(await arrivals(id)).toBe(2);
+  });
+});
