@@ -82,6 +82,10 @@ function storeTap(
       if (ctx.cache && !ctx.cache.store) return skip('withdrawn');
       // An answer to a question that carried personal data is that user's alone.
       if (ctx.pii?.entities.length) return skip('pii');
+      // The guard took the request for an attack and let it through (action: flag), or did not read it
+      // all (on_exceed: allow): what it got out of the model is not served to the next asker.
+      if (ctx.responseHeaders['x-vsr-jailbreak-flagged'] === 'true') return skip('guard_flagged');
+      if (ctx.responseHeaders['x-vsr-guard-partial'] === 'true') return skip('guard_partial');
       // A stream longer than what is recorded: nothing to store, but said, as for a JSON answer below.
       if (oversized) return skip('too_large');
       const full = (sse?.length ? assembleChunks(sse) : undefined) ?? completion;
