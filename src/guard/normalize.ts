@@ -65,14 +65,45 @@ export function guardText(text: string, limit = Infinity): string {
 
 // Letters spelled out one by one ("I g n o r e  a l l", "i.g.n.o.r.e"): a model reads the words, the
 // n-grams saw single letters (dev jailbreak rows so written: 0.000 flagged; joined: 0.940, plain 0.945).
-// Two or more single letters joined by one separator each become one word; the dev split's scores do
-// not move (16 of 386 benign texts change, e.g. "x y", none changes verdict).
-const SPACED = /\b[A-Za-z](?:[ .\-_*|][A-Za-z]\b)+/g;
-const SPACED_TEST = /\b[A-Za-z][ .\-_*|][A-Za-z]\b/;
+// In a chain of single letters, each after up to 8 characters that are neither letters nor digits,
+// a separator repeated between three or more letters in a row is the one inside a word (a dash, a
+// comma, a newline, an emoji, two spaces) and dropped, as is a lone one of " .-_*|" between two; any
+// other is a word break, kept less the inner separator next to it ("I-g-n-o-r-e a-l-l" -> "Ignore
+// all"; one character per line -> the sentence).
+const CHAIN = /(?<![A-Za-z0-9])[A-Za-z](?:[^A-Za-z0-9]{1,8}[A-Za-z](?![A-Za-z0-9]))+/g;
+const CHAIN_TEST = /(?<![A-Za-z0-9])[A-Za-z][^A-Za-z0-9]{1,8}[A-Za-z](?![A-Za-z0-9])/;
+const LONE = /^[ .\-_*|]$/;
 
 function joinSpaced(text: string): string {
-  if (!SPACED_TEST.test(text)) return text;
-  return text.replace(SPACED, (m) => m.replace(/[^A-Za-z]/g, ''));
+  if (!CHAIN_TEST.test(text)) return text;
+  return text.replace(CHAIN, joinChain);
+}
+
+function joinChain(chain: string): string {
+  const letters = chain.match(/[A-Za-z]/g)!;
+  const seps = chain.split(/[A-Za-z]/).slice(1, -1);
+  // Runs of equal separators: [first index, last index]; a run joins when it is inner (see above).
+  const inner: Array<string | undefined> = new Array(seps.length);
+  for (let i = 0; i < seps.length; ) {
+    let j = i;
+    while (j + 1 < seps.length && seps[j + 1] === seps[i]) j++;
+    if (j > i || (seps.length === 1 && LONE.test(seps[i]!))) for (let k = i; k <= j; k++) inner[k] = seps[i];
+    i = j + 1;
+  }
+  let out = letters[0]!;
+  for (let i = 0; i < seps.length; i++) {
+    const sep = seps[i]!;
+    if (inner[i] === undefined) {
+      const near = [inner[i - 1], inner[i + 1]].find((t) => t !== undefined && sep.includes(t));
+      if (near === undefined) out += sep;
+      else {
+        const rest = sep.split(near).join('');
+        out += /\s/.test(rest) ? rest : `${rest} `;
+      }
+    }
+    out += letters[i + 1]!;
+  }
+  return out;
 }
 
 /** End of the piece from `start`: just after the last whitespace before start + PIECE (a combining
