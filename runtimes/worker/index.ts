@@ -4,6 +4,7 @@
 import type { Hono } from 'hono';
 import { createApp } from '../../src/app.ts';
 import { errorResponse } from '../../src/api/errors.ts';
+import { requestIdFrom } from '../../src/api/openai.ts';
 import { ConfigError } from '../../src/config/load.ts';
 import { safeConfigErrorText } from '../../src/config/safe-errors.ts';
 import { createWebEngine } from './ort-web-engine.ts';
@@ -46,8 +47,10 @@ export default {
       // Not to be echoed to clients. A config error is logged by key path, line and problem, never
       // the config's text (a YAML excerpt or a received value may be a secret): safe-errors.ts.
       const text = err instanceof ConfigError ? safeConfigErrorText(err) : err instanceof Error ? err.message : String(err);
-      console.error(JSON.stringify({ level: 'error', service: 'semroute', runtime: 'worker', msg: 'start-up failed', err: text }));
-      return errorResponse(503, 'The router is not configured correctly; see the Worker logs.', 'server_error', 'startup_failed');
+      // The request id, as on every other error answer: the client's (or a fresh one), also on the line.
+      const requestId = requestIdFrom(request.headers.get('x-request-id'));
+      console.error(JSON.stringify({ level: 'error', service: 'semroute', runtime: 'worker', request_id: requestId, msg: 'start-up failed', err: text }));
+      return errorResponse(503, 'The router is not configured correctly; see the Worker logs.', 'server_error', 'startup_failed', null, { 'x-request-id': requestId });
     }
     return app.fetch(request, env, ctx as never);
   },
