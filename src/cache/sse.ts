@@ -129,6 +129,16 @@ export function isRefusal(completion: Obj): boolean {
   });
 }
 
+/** True when no choice says anything: no text (blank), refusal or tool call, whatever it reasoned. */
+export function isEmptyAnswer(completion: Obj): boolean {
+  const choices = Array.isArray(completion.choices) ? (completion.choices as Obj[]) : [];
+  return choices.every((ch) => {
+    const m = (ch?.message ?? {}) as Obj;
+    const said = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+    return !said(m.content) && !said(m.refusal) && !(Array.isArray(m.tool_calls) && m.tool_calls.length);
+  });
+}
+
 /** A stored answer as an SSE body: recorded events verbatim, or chunks built from the completion. */
 export function toSseBody(completion: Obj, sse?: readonly string[], opts: { includeUsage?: boolean } = {}): string {
   const payloads = sse?.length

@@ -9,7 +9,7 @@ import { includeUsage } from './request.ts';
 import type { ImmediateResponse, PipelineContext, ResponseTap } from './context.ts';
 import { cacheHitResponse } from '../cache/hit-response.ts';
 import { lookupThreshold, planCache, thresholdFor } from '../cache/plan.ts';
-import { assembleChunks, isCompleteAnswer, isRefusal } from '../cache/sse.ts';
+import { assembleChunks, isCompleteAnswer, isEmptyAnswer, isRefusal } from '../cache/sse.ts';
 import { MAX_RECORDED_CHARS } from '../upstream/sse-events.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
 import { conflicts, questionSignature, type QuestionSignature } from '../cache/word-order.ts';
@@ -93,6 +93,9 @@ function storeTap(
       // The model declined this asker (often one sample of several): kept, every close question, benign
       // rewordings too, would be refused for the TTL. Refusals are few: asking again costs little.
       if (isRefusal(full)) return skip('refusal');
+      // Nothing said (an EOS first, or every token kept as reasoning): asked again, the model most
+      // likely answers; kept, every close question would get the silence for the TTL.
+      if (isEmptyAnswer(full)) return skip('empty');
       // An entry is no larger than a streamed answer may be recorded (sse-events.ts): one 50 MB JSON
       // answer would otherwise be held for the whole TTL.
       if (!sse?.length && JSON.stringify(full).length > MAX_RECORDED_CHARS) return skip('too_large');
