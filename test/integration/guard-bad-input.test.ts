@@ -92,6 +92,46 @@ describe('thousands of messages', () => {
   });
 });
 
+describe("the issue's sizes: each gets its documented answer", () => {
+  it('10,000 distinct messages: 413 guard_scan_budget_exceeded (2,000 texts), never forwarded', async () => {
+    const before = gw.mock.mock.requests.length;
+    const messages = Array.from({ length: 10_000 }, (_, i) => ({ role: (i % 2 ? 'assistant' : 'user') as 'user', content: `turn ${i}: what is ${i} plus ${i}?` }));
+    const err = await client.chat.completions.create({ model: 'qwen3', messages }).catch((e) => e);
+    expect(err.status).toBe(413);
+    expect(err.error.code).toBe('guard_scan_budget_exceeded');
+    expect(gw.mock.mock.requests.length).toBe(before);
+    await expectAlive();
+  });
+
+  it('one 5 MiB message: 413 (past max_chars), never forwarded', async () => {
+    const before = gw.mock.mock.requests.length;
+    const err = await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: 'x'.repeat(5 * 1024 * 1024) }] }).catch((e) => e);
+    expect(err.status).toBe(413);
+    expect(err.error.code).toBe('guard_scan_budget_exceeded');
+    expect(gw.mock.mock.requests.length).toBe(before);
+    await expectAlive();
+  });
+
+  it('2,000 content parts: the injection in the last part is blocked; a PII-restricted model is scanned part by part, 2,001 parts is past max_texts', async () => {
+    const parts = (n: number, last: string) => Array.from({ length: n }, (_, i) => ({ type: 'text' as const, text: i === n - 1 ? last : `part ${i}` }));
+    const r = await client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: parts(2_000, INJ) }] }).withResponse();
+    expect(r.response.headers.get('x-vsr-jailbreak-blocked')).toBe('true');
+    const ok = await client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: parts(2_000, 'the end') }] });
+    expect(ok.choices[0].finish_reason).toBe('stop');
+    const err = await client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: parts(2_001, 'the end') }] }).catch((e) => e);
+    expect(err.status).toBe(413);
+  });
+
+  it('a body nested 500 levels deep is answered; past 512 levels it is 400 nested_too_deep', async () => {
+    const body = (depth: number) => `{"model":"qwen3","messages":[{"role":"user","content":"hello"}],"extra":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const ok = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(500) });
+    expect(ok.status).toBe(200);
+    const deep = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(600) });
+    expect(deep.status).toBe(400);
+    expect(((await deep.json()) as any).error.code).toBe('nested_too_deep');
+  });
+});
+
 describe('content shapes', () => {
   it('text parts next to image parts are scanned; image-only messages pass', async () => {
     const r = await client.chat.completions
