@@ -106,15 +106,6 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const logger = createNodeLogger(config, { base: { runtime: 'node' } });
   for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
   logEarlyStop = (signal) => logger.info({ signal }, 'stopped while starting: nothing was served yet');
-  if (values.check) {
-    offEarlyStop();
-    process.off('SIGHUP', onEarlyHup);
-    const packWarnings = [...missingPackWarnings(config), ...startupWarnings(config)]; // and what start-up refuses
-    for (const w of packWarnings) logger.warn({ warning: w }, 'config warning');
-    const warnings = loaded.warnings.length + packWarnings.length;
-    process.stdout.write(`config OK${warnings ? ` (${warnings} warnings)` : ''}\n`);
-    return;
-  }
   const port = int('port', values.port) ?? config.server.port;
   const host = values.host ?? config.server.host;
   // Every port flag is checked before the packs load, not after "listening".
@@ -129,6 +120,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (extPort && (extPort === port || extPort === metricsPort)) {
     const other = extPort === port ? `HTTP port (${HTTP_KEYS})` : 'metrics port (observability.metrics.port / --metrics-port)';
     throw new ConfigError(`extproc.port / --extproc-port: ${extPort} is also the ${other}`, []);
+  }
+  if (values.check) {
+    offEarlyStop();
+    process.off('SIGHUP', onEarlyHup);
+    const packWarnings = [...missingPackWarnings(config), ...startupWarnings(config)]; // and what start-up refuses
+    for (const w of packWarnings) logger.warn({ warning: w }, 'config warning');
+    const warnings = loaded.warnings.length + packWarnings.length;
+    process.stdout.write(`config OK${warnings ? ` (${warnings} warnings)` : ''}\n`);
+    return;
   }
 
   const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });

@@ -3,7 +3,8 @@
 // be read or holds no certificate, a `semantic_cache.redis.url_env` variable that is not set. Before,
 // `--check` said "config OK" and the pod then exited 1 at start-up (CrashLoopBackOff). Warnings, not
 // failures, as for a missing packs folder: the CA file and the Secret's variable exist in the pod, not
-// necessarily where the check runs.
+// necessarily where the check runs. Two listeners on one port are the file's own error: --check fails on
+// them as start-up does (it said "config OK").
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,4 +59,17 @@ describe('--check and what start-up refuses', () => {
     expect(started.code).toBe(1);
     expect(started.out).toMatch(/vllm_endpoints\[0\]\.tls\.ca_file: cannot read/);
   }, 90_000);
+
+  it('refuses two listeners on one port as start-up does (exit 1 naming the keys)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'semroute-check-ports-'));
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      'default_model: qwen3\nvllm_endpoints: [{ name: a, address: 127.0.0.1, port: 1 }]\nrouting: { enabled: false }\nprompt_guard: { enabled: false }\nobservability: { metrics: { port: 8801 } }\n',
+    );
+    const checked = await run(['--config', config, '--check']);
+    expect(checked.code).toBe(1);
+    expect(checked.out).toMatch(/observability\.metrics\.port \/ --metrics-port: 8801 is also the HTTP port/);
+    expect(checked.out).not.toMatch(/config OK/);
+  }, 60_000);
 });
