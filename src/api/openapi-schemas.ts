@@ -66,10 +66,10 @@ export const SCHEMAS: Record<string, Schema> = {
   ),
   ChatRequest: {
     type: 'object',
-    required: ['model', 'messages'],
+    required: ['messages'],
     properties: {
-      model: { type: 'string', description: 'MoM, auto or vllm-sr/auto to be routed; any other name passes through' },
-      messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: str, content: { nullable: true, oneOf: [str, { type: 'array', items: { type: 'object' } }] } } } },
+      model: { type: 'string', nullable: true, description: 'MoM, auto or vllm-sr/auto to be routed; any other name passes through; none (left out, null, ""): default_model, as vLLM answers with its served model' },
+      messages: { type: 'array', minItems: 1, items: { type: 'object', required: ['role'], properties: { role: str, content: { nullable: true, oneOf: [str, { type: 'array', items: { oneOf: [{ type: 'object' }, str] } }] } } } },
       stream: bool,
     },
     additionalProperties: true,

@@ -68,9 +68,16 @@ function infiniteNumberAt(v: unknown, top = ''): string | undefined {
   return undefined;
 }
 
-/** Checks the fields the gateway reads; everything else is forwarded untouched for the upstream to judge. */
-export function validateChatBody(raw: unknown): ChatBody {
+/**
+ * Checks the fields the gateway reads; everything else is forwarded untouched for the upstream to judge.
+ * `defaultModel`: the model of a request that names none. vLLM's `model` is optional (left out, null
+ * or "": its served model), so a client written against one vLLM sends none; it gets default_model
+ * here, written into the body (the Production Stack router picks the engine by it). Without it, a
+ * request with no model is refused.
+ */
+export function validateChatBody(raw: unknown, defaultModel?: string): ChatBody {
   if (!isObject(raw)) throw badRequest('The request body must be a JSON object.', 'invalid_type');
+  if (defaultModel && (raw.model === undefined || raw.model === null || raw.model === '')) raw.model = defaultModel;
   if (typeof raw.model !== 'string' || !raw.model.trim()) {
     throw badRequest(raw.model === undefined ? "Missing required parameter: 'model'." : "Invalid type for 'model': expected a non-empty string.", raw.model === undefined ? 'missing_required_parameter' : 'invalid_type', 'model');
   }

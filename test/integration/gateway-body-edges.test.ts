@@ -63,10 +63,10 @@ describe('request bodies', () => {
     expect(lastSeen().body.model).toBe('qwen3');
   });
 
-  it('stream not a bool vLLM reads (lax "true" streams: openai-lax-values), model missing or not a string -> 400 OpenAI-shaped', async () => {
+  it('stream not a bool vLLM reads (lax "true" streams: openai-lax-values), model not a string (none: default_model, openai-missing-model) -> 400 OpenAI-shaped', async () => {
     for (const [body, param] of [
       ['{"model":"qwen3","stream":"maybe","messages":[{"role":"user","content":"hi"}]}', 'stream'],
-      ['{"messages":[{"role":"user","content":"hi"}]}', 'model'],
+      ['{"model":["qwen3"],"messages":[{"role":"user","content":"hi"}]}', 'model'],
       ['{"model":7,"messages":[{"role":"user","content":"hi"}]}', 'model'],
     ]) {
       const res = await post(body);
