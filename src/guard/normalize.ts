@@ -156,7 +156,7 @@ const LATIN_1 = /^\p{Script=Latin}$/u;
 
 /**
  * The PII scan's fold, which must say where each finding lies in the text as sent (redaction masks
- * those characters): code point by code point, default-ignorables dropped, marks after a Latin letter
+ * those characters): code point by code point, tag characters read as the ASCII they carry, other default-ignorables dropped, marks after a Latin letter
  * dropped, look-alikes in mixed Latin words read as Latin, the rest NFKC (fullwidth @ and digits, ...).
  * Per code point, NFKC does not compose across characters; for finding addresses and numbers that is
  * what matters. Undefined when the text is ASCII or folds to itself.
@@ -175,7 +175,9 @@ export function foldWithOffsets(text: string): FoldedText | undefined {
     const ch = n === 1 ? text[i]! : text.slice(i, i + 2);
     let rep = ch;
     if (cp >= 0x80) {
-      if (IGNORABLE_1.test(ch) || (prevLatin && MARK_1.test(ch))) rep = '';
+      // A tag character is the ASCII it smuggles (hidden-text.ts): a model that sees its bytes reads it.
+      if (cp >= 0xe0020 && cp <= 0xe007e) rep = String.fromCharCode(cp - 0xe0000);
+      else if (IGNORABLE_1.test(ch) || (prevLatin && MARK_1.test(ch))) rep = '';
       else if (mixed[i] && LOOKALIKE.has(ch)) rep = LOOKALIKE.get(ch)!;
       else if (SMALL_CAPS.has(ch)) rep = SMALL_CAPS.get(ch)!;
       else {

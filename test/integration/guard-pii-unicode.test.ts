@@ -28,6 +28,8 @@ describe('PII in Unicode disguises is masked for a model whose policy denies it'
     ['zero-width spaces', 'jane\u200b.doe@exa\u200bmple.com'],
     ['soft hyphens and word joiners', 'jane\u00ad.doe@\u2060example.com'],
     ['fullwidth', fullwidth('jane.doe@example.com')],
+    // ASCII smuggled in Unicode tag characters: invisible, but read by a model that sees their bytes.
+    ['tag characters', [...'jane.doe@example.com'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('')],
   ];
   for (const [name, email] of cases) {
     it(`an e-mail address written with ${name}`, async () => {
