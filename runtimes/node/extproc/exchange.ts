@@ -7,11 +7,12 @@ import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { boundedRewriter, type SseRewriter } from './sse-rewrite.ts';
 import { answerBodyComesBack, bodyMayCome } from './stream-usage.ts';
-import { headFromBody, statusOfJson, warnSkippedHead } from './skipped-head.ts';
+import { headFromBody, warnSkippedHead } from './skipped-head.ts';
 import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
-import { forwardHeaders } from './forward-headers.ts';
-import { answerFromStream } from './stream-answer.ts';
+import { forwardHeaders, ownedHeaders } from './forward-headers.ts';
+import { FullDuplexReplies, isFullDuplex, refuseGrpc, type Replies } from './body-modes.ts';
+import { judgeJsonAnswer } from './json-answer.ts';
 import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
 import {
   continueRequestBody,
@@ -45,13 +46,11 @@ export interface ExchangeOptions {
 /**
  * An answer to send, 'end' to close the stream cleanly (Envoy then carries on without us), or 'fail'
  * to end it with a gRPC error: Envoy's failure_mode_allow then decides (true: on unchanged; false: 500).
+ * Several answers, in order, in full duplex (body-modes.ts).
  */
-export type ExchangeReply = ProcessingResponse | 'end' | 'fail' | undefined;
+export type ExchangeReply = Replies;
 
 type Forward = Extract<ChatOutcome, { kind: 'forward' }>;
-
-const utf8 = new TextDecoder();
-const encoder = new TextEncoder();
 
 export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions, signal: AbortSignal) {
   let route: Route = 'other';
@@ -104,12 +103,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       }
       route = 'other';
     }
-    // A client's copy of what only semroute sets (the decision, the ORIGINAL_DST endpoint) never goes
-    // upstream, whatever the path, as on the gateway (upstream/headers.ts GATEWAY_OWNED).
-    const owned = Object.keys(requestHeaders).filter((k) => k === 'x-selected-model' || k === opts.destinationHeader || k.startsWith('x-vsr-'));
-    // A chat answer is read (taps, usage): asked for uncompressed, as the gateway asks (upstream/headers.ts).
-    // Here, since body-time header mutations apply in BUFFERED mode only.
-    if (route === 'chat' && 'accept-encoding' in requestHeaders) owned.push('accept-encoding');
+    const owned = ownedHeaders(requestHeaders, route === 'chat', opts.destinationHeader);
     const drop = owned.length ? headerMutation({}, owned) : undefined;
     if (route === 'other') {
       count('other');
@@ -118,6 +112,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     }
     // A chat POST without a body has nothing to classify; the upstream answers it.
     if (msg.request_headers?.end_of_stream) count('pass');
+    else if (modes?.request_body_mode === 'GRPC') return refuseGrpc(opts.logger, count);
     // Routes picked on the removed headers are picked again (when the operator routes on them).
     return continueRequestHeaders(drop, undefined, !!drop && opts.clearRouteCache);
   }
@@ -214,12 +209,16 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
-    const buffered = modes?.response_body_mode === 'BUFFERED' || opts.modeOverride === true;
+    // (Not in full duplex: the head, its content-type, has been answered before the body is read.)
+    const duplexed = isFullDuplex(modes?.response_body_mode);
+    const buffered = (modes?.response_body_mode === 'BUFFERED' || opts.modeOverride === true) && !duplexed;
     if (sse && plain && forwarded.streams === false && buffered && !endOfStream) [assembling, responseIsJson, sse] = [true, true, false];
     // A JSON answer's status, when guessed, is known once it is read (onResponseBody).
     guessedJson = guessed && responseIsJson && !assembling;
     if (!guessedJson) forwarded.meter?.head(responseStatus, sse);
     const wantsBody = assembling || (comes && responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done)));
+    // A JSON body not asked for (a mode that sends none, or one Envoy sends anyway) goes on unread.
+    answerJudged = !wantsBody;
     const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
     if (comes && sse && plain && tapsSse && !endOfStream) {
       sseRewrite = boundedRewriter(forwarded.taps, opts.maxMessageBytes, opts.logger, opts.metrics, forwarded.requestId);
@@ -229,7 +228,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const strip = !!forwarded.stripUsage && sse && plain && !endOfStream;
     // Envoy that does not honour mode_override sends the stream anyway (STREAMED, or BUFFERED: all of
     // it in one message; or it came with no head): it is checked too, as a stream read for a tap is.
-    const sent = guessed || ((modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !opts.modeOverride);
+    const sent = guessed || duplexed || ((modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !opts.modeOverride);
     const sentAnyway = sse && plain && sent && !endOfStream;
     const rewrites = StreamReply.rewrites(sseRewrite, strip);
     if (sseRewrite || strip || sentAnyway) streamed = streamReply(sseRewrite, strip, rewrites || !('content-length' in headers));
@@ -237,8 +236,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
     const add = ok ? forwarded.responseHeaders : { 'x-request-id': forwarded.requestId };
-    // Rewritten events change the body's length, so a declared one would be wrong.
-    const res = continueResponseHeaders(headerMutation(add, rewrites ? ['content-length'] : []));
+    // Rewritten events change the body's length, so a declared one would be wrong (as a JSON answer's may
+    // be in full duplex, where its head is answered before its body is read).
+    const res = continueResponseHeaders(headerMutation(add, rewrites || (duplexed && wantsBody) ? ['content-length'] : []));
     if (sseRewrite || strip) res.mode_override = { response_body_mode: 'STREAMED' };
     else if (!wantsBody && !streamed && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
@@ -276,43 +276,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (step.kind === 'hold') return continueResponseBody({ body_mutation: { clear_body: true } });
     answerJudged = true;
     // Held chunks go on with this answer, as they came unless a tap rewrote them.
-    const asItCame = () => (answerBody.held ? continueResponseBody({ body_mutation: { body: step.body } }) : continueResponseBody());
-    let completion: Record<string, unknown>;
-    const assembled = assembling ? answerFromStream(step.body, forwarded.requestId) : undefined;
-    if (assembled && 'response' in assembled) {
-      forwarded.meter?.replaced(502, assembled.response.reason); // the gateway's 502
-      return immediateResponse(assembled.response);
-    }
-    try {
-      completion = assembled ? assembled.completion : (JSON.parse(utf8.decode(step.body)) as Record<string, unknown>);
-    } catch {
-      if (guessedJson) forwarded.meter?.head(0, false);
-      forwarded.meter?.end();
-      return asItCame();
-    }
-    if (guessedJson) {
-      const status = statusOfJson(completion);
-      forwarded.meter?.head(status, false);
-      if (status !== 200) {
-        forwarded.meter?.end();
-        return asItCame();
-      }
-    }
-    forwarded.meter?.end(completion?.usage);
-    let changed = assembling;
-    for (const tap of forwarded.taps) {
-      if (!tap.json) continue;
-      const next = tap.json(completion);
-      if (next !== completion) changed = true;
-      completion = next;
-    }
-    await runDoneTaps({ status: responseStatus, completion });
-    if (!changed) return asItCame();
-    const body = encoder.encode(JSON.stringify(completion));
-    return continueResponseBody({
-      header_mutation: headerMutation({ 'content-length': String(body.length), ...(assembling ? { 'content-type': 'application/json' } : {}) }),
-      body_mutation: { body },
-    });
+    return judgeJsonAnswer({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, status: responseStatus, runDoneTaps });
   }
 
   /** Starts every done tap at once (a tap's synchronous part runs before this returns); never rejects. */
@@ -320,10 +284,15 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     return startDoneTaps(forwarded!.taps, answer, opts.logger, { waitUntil: opts.waitUntil, msg: 'ext_proc: response tap failed' });
   }
 
+  const duplex = new FullDuplexReplies(() => modes);
   return async function onMessage(msg: ProcessingRequest): Promise<ExchangeReply> {
     // Observability mode: Envoy ignores answers, so send none.
     if (msg.observability_mode) return undefined;
     if (!modes && msg.protocol_config) modes = msg.protocol_config;
+    return duplex.adapt(msg, await dispatch(msg), route === 'chat' || route === 'generate');
+  };
+
+  function dispatch(msg: ProcessingRequest): ExchangeReply | Promise<ExchangeReply> {
     switch (msg.request) {
       case 'request_headers':
         return onRequestHeaders(msg);
@@ -341,6 +310,5 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
         opts.logger.warn({}, 'ext_proc: message with no known request field; closing the stream');
         return 'end';
     }
-  };
+  }
 }
-

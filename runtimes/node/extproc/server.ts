@@ -116,7 +116,7 @@ export async function startExtProcServer(source: ExtProcDeps, opts: ExtProcServe
         const reply = await onMessage(msg);
         if (reply === 'end') finish();
         else if (reply === 'fail') fail('semroute pipeline failed');
-        else if (reply && !ended && !call.cancelled) call.write(reply);
+        else if (reply && !ended && !call.cancelled) for (const r of Array.isArray(reply) ? reply : [reply]) call.write(r);
       }).catch((err: unknown) => {
         deps.logger.error({ err: err instanceof Error ? err.name : typeof err }, 'ext_proc: stream handler failed');
         fail('ext_proc handler failed');

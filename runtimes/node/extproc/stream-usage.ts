@@ -7,13 +7,13 @@ import { UsageStripper } from '../../../src/upstream/usage-strip.ts';
 
 /**
  * Whether Envoy will send this request's answer body back to ext_proc, so that what is asked for can be
- * taken out again: its response_body_mode is STREAMED or BUFFERED (protocol_config, Envoy >= 1.34), or
- * the operator declared that Envoy honours mode_override (extproc.allow_mode_override), which
- * onResponseHeaders uses to ask for STREAMED. BUFFERED_PARTIAL sends only the first part of a long
- * answer, FULL_DUPLEX_STREAMED and GRPC speak another protocol: not enough to rely on.
+ * taken out again: its response_body_mode is STREAMED, BUFFERED or FULL_DUPLEX_STREAMED (full-duplex.ts)
+ * (protocol_config, Envoy >= 1.34), or the operator declared that Envoy honours mode_override
+ * (extproc.allow_mode_override), which onResponseHeaders uses to ask for STREAMED. BUFFERED_PARTIAL
+ * sends only the first part of a long answer, GRPC speaks another protocol: not enough to rely on.
  */
 export function answerBodyComesBack(responseBodyMode: string | undefined, modeOverride: boolean): boolean {
-  return responseBodyMode === 'STREAMED' || responseBodyMode === 'BUFFERED' || modeOverride;
+  return responseBodyMode === 'STREAMED' || responseBodyMode === 'BUFFERED' || responseBodyMode === 'FULL_DUPLEX_STREAMED' || modeOverride;
 }
 
 /**
@@ -21,7 +21,7 @@ export function answerBodyComesBack(responseBodyMode: string | undefined, modeOv
  * as yes, as does any mode that sends some of it, or a declared override (asked for at the headers).
  */
 export function bodyMayCome(responseBodyMode: string | undefined, modeOverride: boolean): boolean {
-  return responseBodyMode === undefined || modeOverride || ['STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL'].includes(responseBodyMode);
+  return responseBodyMode === undefined || modeOverride || ['STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL', 'FULL_DUPLEX_STREAMED'].includes(responseBodyMode);
 }
 
 /** SSE text starts with a field or a comment; anything else (a JSON error body) is not stripped. */

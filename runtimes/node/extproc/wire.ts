@@ -61,7 +61,8 @@ export interface HeaderMutation {
 export interface CommonResponse {
   status?: 'CONTINUE' | 'CONTINUE_AND_REPLACE';
   header_mutation?: HeaderMutation;
-  body_mutation?: { body?: Uint8Array; clear_body?: boolean };
+  /** streamed_response: the only body answer FULL_DUPLEX_STREAMED takes (full-duplex.ts). */
+  body_mutation?: { body?: Uint8Array; clear_body?: boolean; streamed_response?: { body: Uint8Array; end_of_stream: boolean } };
   clear_route_cache?: boolean;
 }
 

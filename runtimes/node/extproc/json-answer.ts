@@ -1,0 +1,70 @@
+// A JSON chat answer ext_proc read whole (held-body.ts), as the gateway reads one (upstream/forward.ts):
+// its usage counted (the meter), the json taps run over it (PII restore), the done taps started (the
+// cache store), and what goes on in its place. Also an event stream answered to a client that asked
+// for JSON, assembled into one (stream-answer.ts), and an answer whose head Envoy skipped, its status
+// then read from what it is (skipped-head.ts). Split out of exchange.ts.
+import type { DoneAnswer } from '../../../src/pipeline/context.ts';
+import type { ChatOutcome } from './port.ts';
+import { statusOfJson } from './skipped-head.ts';
+import { answerFromStream } from './stream-answer.ts';
+import { continueResponseBody, headerMutation, immediateResponse, type ProcessingResponse } from './wire.ts';
+
+type Forward = Extract<ChatOutcome, { kind: 'forward' }>;
+
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
+export interface JsonAnswer {
+  forwarded: Forward;
+  /** The whole body. */
+  body: Uint8Array;
+  /** Earlier chunks were answered clear_body: the body goes on with this answer even unchanged. */
+  held: boolean;
+  /** The body is an event stream to assemble into a chat.completion. */
+  assembling: boolean;
+  /** The head was not sent (response_header_mode SKIP): the status is read from the body. */
+  guessed: boolean;
+  status: number;
+  runDoneTaps(answer: DoneAnswer): Promise<void>;
+}
+
+export async function judgeJsonAnswer(a: JsonAnswer): Promise<ProcessingResponse> {
+  const { forwarded, body: bytes, assembling } = a;
+  const asItCame = () => (a.held ? continueResponseBody({ body_mutation: { body: bytes } }) : continueResponseBody());
+  let completion: Record<string, unknown>;
+  const assembled = assembling ? answerFromStream(bytes, forwarded.requestId) : undefined;
+  if (assembled && 'response' in assembled) {
+    forwarded.meter?.replaced(502, assembled.response.reason); // the gateway's 502
+    return immediateResponse(assembled.response);
+  }
+  try {
+    completion = assembled ? assembled.completion : (JSON.parse(utf8.decode(bytes)) as Record<string, unknown>);
+  } catch {
+    if (a.guessed) forwarded.meter?.head(0, false);
+    forwarded.meter?.end();
+    return asItCame();
+  }
+  if (a.guessed) {
+    const status = statusOfJson(completion);
+    forwarded.meter?.head(status, false);
+    if (status !== 200) {
+      forwarded.meter?.end();
+      return asItCame();
+    }
+  }
+  forwarded.meter?.end(completion?.usage);
+  let changed = assembling;
+  for (const tap of forwarded.taps) {
+    if (!tap.json) continue;
+    const next = tap.json(completion);
+    if (next !== completion) changed = true;
+    completion = next;
+  }
+  await a.runDoneTaps({ status: a.status, completion });
+  if (!changed) return asItCame();
+  const body = encoder.encode(JSON.stringify(completion));
+  return continueResponseBody({
+    header_mutation: headerMutation({ 'content-length': String(body.length), ...(assembling ? { 'content-type': 'application/json' } : {}) }),
+    body_mutation: { body },
+  });
+}
