@@ -7,6 +7,7 @@
 import type { BodyReader } from './types.ts';
 import { MAX_HELD_EVENT_CHARS, parseEvent, SseEventSplitter } from './sse-events.ts';
 import { Utf8Stream } from './utf8-stream.ts';
+import { laxInt } from '../pipeline/lax-values.ts';
 
 export class ChoiceFinishes {
   private readonly decoder = new Utf8Stream();
@@ -73,8 +74,8 @@ export class ChoiceFinishes {
   }
 }
 
-/** n as vLLM reads it (pydantic's lax int: 2 or "2"); 1 when absent or unreadable (the upstream judges those). */
+/** n as vLLM reads it (pydantic's lax int: 2, "2", "2.0", "+2", true: lax-values.ts); 1 when absent or unreadable (the upstream judges those). */
 export function choiceCount(n: unknown): number {
-  const v = typeof n === 'string' && /^\s*\d+\s*$/.test(n) ? Number(n) : n;
-  return typeof v === 'number' && Number.isInteger(v) && v > 1 ? v : 1;
+  const v = laxInt(n);
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 1 ? v : 1;
 }
