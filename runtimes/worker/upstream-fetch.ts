@@ -4,6 +4,7 @@
 // again: sent-body.ts says which); no headers within timeoutMs is UpstreamTimeoutError. After the
 // headers, only the client's abort cancels the body (and with it the upstream's generation).
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, UpstreamTooLargeError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
+import { SET_COOKIE_SEPARATOR } from '../../src/upstream/headers.ts';
 import { watchedBody } from './sent-body.ts';
 
 /** A fetch function: global fetch, or a service binding's fetch (`env.UPSTREAM.fetch`). */
@@ -110,10 +111,11 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         }
         const out: Record<string, string> = {};
         res.headers.forEach((v, k) => { out[k] = v; });
-        // workerd's forEach gives each set-cookie on its own, so the record kept only the last: joined
-        // with ', ' as on Node (undici's parse), the upstream's cookies (load-balancer stickiness) all reach the client.
+        // workerd's forEach gives each set-cookie on its own, so the record kept only the last. Joined
+        // with SET_COOKIE_SEPARATOR, as on Node: headersInit() gives the client one field per cookie
+        // (a ', ' join was one field, which a cookie jar reads as one cookie: RFC 6265 3).
         const cookies = res.headers.getSetCookie();
-        if (cookies.length > 1) out['set-cookie'] = cookies.join(', ');
+        if (cookies.length > 1) out['set-cookie'] = cookies.join(SET_COOKIE_SEPARATOR);
         const body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
         return {
           status: res.status,

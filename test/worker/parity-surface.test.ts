@@ -6,7 +6,7 @@
 import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
-import { chatReq, compare, type Req } from './parity-client.ts';
+import { chatReq, compare, parityEnv, type Req } from './parity-client.ts';
 
 const hi = (extra: Record<string, unknown>) => chatReq({ messages: [{ role: 'user', content: 'hi' }], ...extra });
 
@@ -50,5 +50,25 @@ describe('Worker: an answer of its own', () => {
     expect(mine.headers.get('x-request-id')).toBe('client-id-47');
     const fresh = await worker.fetch(new Request('https://semroute.test/health'), bad, createExecutionContext());
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+// odd-headers (parity-upstream.ts) sets two cookies: each its own Set-Cookie field (RFC 6265 3: never
+// folded; an Expires date holds a comma), as Node gives them since c2c8be2.
+describe('Node vs Worker: several Set-Cookie fields from the upstream', () => {
+  it.each([
+    ['chat, JSON', '/v1/chat/completions', { model: 'odd-headers', messages: [{ role: 'user', content: 'hi' }] }],
+    ['chat, stream', '/v1/chat/completions', { model: 'odd-headers', messages: [{ role: 'user', content: 'hi' }], stream: true }],
+    ['passthrough', '/v1/completions', { model: 'odd-headers', prompt: 'hi' }],
+  ])('%s: each cookie its own field', async (_name, path, body) => {
+    // Neither served from the semantic cache nor stored (a hit carries no upstream headers).
+    const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json', 'x-vsr-cache-control': 'bypass' }, body: JSON.stringify(body) });
+    const node = await fetch(`${inject('nodeUrl')}${path}`, init());
+    await node.text();
+    const ctx = createExecutionContext();
+    const worker_ = await worker.fetch(new Request(`https://semroute.test${path}`, init()), parityEnv, ctx);
+    await worker_.text();
+    expect(node.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(worker_.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
   });
 });
