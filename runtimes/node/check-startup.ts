@@ -1,8 +1,8 @@
 // `--check`: what would stop `npm start` on this file beyond the schema (which --check already
-// applies). Start-up reads an https endpoint's tls.ca_file and the Redis URL's environment variable
-// and exits 1 on either; a check that said only "config OK" let the pod crash-loop. Warnings, not
-// failures: the CA file (a mounted Secret) and the variable exist in the pod, not necessarily where
-// the check runs (as for a missing packs folder, check-packs.ts).
+// applies), or leave it never ready. Start-up reads an https endpoint's tls.ca_file and the Redis
+// URL's environment variable and exits 1 on either; a check that said only "config OK" let the pod
+// crash-loop. Warnings, not failures: the CA file (a mounted Secret) and the variable exist in the
+// pod, not necessarily where the check runs (as for a missing packs folder, check-packs.ts).
 import { ConfigError } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { redisUrl } from './cache.ts';
@@ -12,6 +12,10 @@ const WOULD_NOT_START = '; the server would not start with it here';
 
 export function startupWarnings(config: Config): string[] {
   const out: string[] = [];
+  // Start-up takes it (a reload refuses it); the pod would never turn ready.
+  if (!config.vllm_endpoints.length) {
+    out.push('vllm_endpoints: empty: the server would start, but /ready answers 503 (no vllm_endpoints configured) and chat answers 502 no_endpoint');
+  }
   const refused = (fn: () => unknown): void => {
     try {
       fn();

@@ -72,4 +72,14 @@ describe('--check and what start-up refuses', () => {
     expect(checked.out).toMatch(/observability\.metrics\.port \/ --metrics-port: 8801 is also the HTTP port/);
     expect(checked.out).not.toMatch(/config OK/);
   }, 60_000);
+
+  it('warns about an empty vllm_endpoints: the server would start unready (503) and answer 502 no_endpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'semroute-check-noep-'));
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, 'default_model: qwen3\nvllm_endpoints: []\nrouting: { enabled: false }\nprompt_guard: { enabled: false }\n');
+    const checked = await run(['--config', config, '--check']);
+    expect(checked.code).toBe(0);
+    expect(checked.out).toMatch(/config OK \(1 warnings\)/);
+    expect(checked.out).toMatch(/"warning":"vllm_endpoints: empty[^"]*\/ready answers 503[^"]*"/);
+  }, 60_000);
 });
