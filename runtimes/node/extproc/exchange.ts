@@ -12,7 +12,7 @@ import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
 import { forwardHeaders, ownedHeaders } from './forward-headers.ts';
 import { FullDuplexReplies, isFullDuplex, refuseGrpc, type Replies } from './body-modes.ts';
-import { judgeJsonAnswer } from './json-answer.ts';
+import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
 import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
 import {
   continueRequestBody,
@@ -56,9 +56,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let route: Route = 'other';
   let requestHeaders: Record<string, string> = {};
   const requestBody = new HeldBody(opts.maxBodyBytes ?? Number.POSITIVE_INFINITY);
-  // A JSON answer the taps read whole; held up to what one gRPC message may carry.
-  const answerBody = new HeldBody(opts.maxMessageBytes);
+  // A JSON answer the taps read whole; held up to what one gRPC answer can still carry (json-answer.ts).
+  const answerBody = new HeldBody(heldAnswerBound(opts.maxMessageBytes));
   let answerJudged = false;
+  // The answer outgrew that: the rest goes by unread, and its end is accounted when it comes.
+  let answerUnread = false;
   // The answer's body mode when semroute asked for one (mode_override), else Envoy's own (modes).
   let answerMode: string | undefined;
   // The body was judged (whole, or all Envoy will send): later messages go on untouched.
@@ -271,12 +273,19 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       if (out === undefined) return continueResponseBody();
       return continueResponseBody({ body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
     }
+    const end = msg.response_body?.end_of_stream === true;
+    if (answerUnread && end) forwarded?.meter?.end();
     if (!forwarded || !responseIsJson || responseStatus !== 200 || answerJudged) return continueResponseBody();
-    const step = answerBody.push(part, msg.response_body?.end_of_stream === true, answerMode ?? modes?.response_body_mode);
+    const mode = answerMode ?? modes?.response_body_mode;
+    const step = answerBody.push(part, end, mode);
     if (step.kind === 'hold') return continueResponseBody({ body_mutation: { clear_body: true } });
     answerJudged = true;
+    if (answerBody.over && !end && mode !== 'BUFFERED') {
+      answerUnread = true;
+      return outgrown(forwarded, step.body, answerBody.held, opts);
+    }
     // Held chunks go on with this answer, as they came unless a tap rewrote them.
-    return judgeJsonAnswer({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, status: responseStatus, runDoneTaps });
+    return judgeJsonAnswer({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
   }
 
   /** Starts every done tap at once (a tap's synchronous part runs before this returns); never rejects. */

@@ -26,6 +26,11 @@ export class HeldBody {
   /** `maxBytes`: past this the body is judged at once (the pipeline answers it 413), not held further. */
   constructor(private readonly maxBytes: number) {}
 
+  /** More than `maxBytes` came: what is judged may be only part of the body. */
+  get over(): boolean {
+    return this.size > this.maxBytes;
+  }
+
   /**
    * One body message. `mode` is Envoy's request_body_mode when it says it (protocol_config,
    * Envoy >= 1.34); without it a message without end_of_stream that is a JSON document by itself is

@@ -3,7 +3,13 @@
 // cache store), and what goes on in its place. Also an event stream answered to a client that asked
 // for JSON, assembled into one (stream-answer.ts), and an answer whose head Envoy skipped, its status
 // then read from what it is (skipped-head.ts). Split out of exchange.ts.
+// What goes on in one answer must fit one gRPC message (extproc.max_message_bytes): a STREAMED answer is
+// held only up to half of it (heldAnswerBound), so that the answer letting it go (held chunks plus the
+// current one) fits; past that, or when the taps' rewrite would not fit, it goes on as it came, unread
+// (said in a warning). Sent over the limit, the answer failed the stream (RESOURCE_EXHAUSTED) and the
+// held chunks were lost.
 import type { DoneAnswer } from '../../../src/pipeline/context.ts';
+import type { Logger, Metrics } from '../../../src/observability/types.ts';
 import type { ChatOutcome } from './port.ts';
 import { statusOfJson } from './skipped-head.ts';
 import { answerFromStream } from './stream-answer.ts';
@@ -26,6 +32,23 @@ export interface JsonAnswer {
   guessed: boolean;
   status: number;
   runDoneTaps(answer: DoneAnswer): Promise<void>;
+  maxMessageBytes: number;
+  logger: Logger;
+}
+
+// Room in one message for what is not the body (the header mutation, the framing).
+const REPLY_ROOM = 1024;
+
+/** How much of a STREAMED JSON answer is held to read it whole. */
+export function heldAnswerBound(maxMessageBytes: number): number {
+  return Math.floor(maxMessageBytes / 2);
+}
+
+/** The held chunks, past heldAnswerBound, go on as they came with this one; the rest passes unread. */
+export function outgrown(forwarded: Forward, held: Uint8Array, wasHeld: boolean, opts: { logger: Logger; metrics: Metrics; maxMessageBytes: number }): ProcessingResponse {
+  opts.logger.warn({ request_id: forwarded.requestId, max_message_bytes: opts.maxMessageBytes }, 'ext_proc: a JSON answer outgrew what one gRPC message carries; passed on unread (no PII restore, no cache store, no usage)');
+  opts.metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'answer_too_large' });
+  return wasHeld ? continueResponseBody({ body_mutation: { body: held } }) : continueResponseBody();
 }
 
 export async function judgeJsonAnswer(a: JsonAnswer): Promise<ProcessingResponse> {
@@ -63,6 +86,10 @@ export async function judgeJsonAnswer(a: JsonAnswer): Promise<ProcessingResponse
   await a.runDoneTaps({ status: a.status, completion });
   if (!changed) return asItCame();
   const body = encoder.encode(JSON.stringify(completion));
+  if (body.byteLength > a.maxMessageBytes - REPLY_ROOM) {
+    a.logger.warn({ request_id: forwarded.requestId, max_message_bytes: a.maxMessageBytes }, 'ext_proc: a rewritten JSON answer outgrew what one gRPC message carries; passed on as it came (unrestored)');
+    return asItCame();
+  }
   return continueResponseBody({
     header_mutation: headerMutation({ 'content-length': String(body.length), ...(assembling ? { 'content-type': 'application/json' } : {}) }),
     body_mutation: { body },

@@ -1,0 +1,65 @@
+// A JSON answer ext_proc holds to read whole (STREAMED chunks answered clear_body) is bounded by what
+// one gRPC answer may carry (extproc.max_message_bytes): the answer that lets the held chunks go must fit
+// in one message. Past the bound the held chunks go on as they came, with the rest untouched (not read:
+// no restore, said in a warning), and the stream does not fail. Real gRPC (Envoy played by a grpc-js client).
+import { describe, expect, it } from 'vitest';
+import { restoreTap } from '../../src/guard/redaction.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
+import { CHAT, fakeDeps } from './helpers/extproc-fakes.ts';
+import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
+
+const MAX = 8192;
+const deps = fakeDeps({ extproc: { max_message_bytes: MAX } });
+const dec = new TextDecoder();
+
+function clientBytes(sent: string, reply: Msg): string {
+  const m = reply.response_body?.response?.body_mutation;
+  if (!m) return sent;
+  if (m.clear_body) return '';
+  return m.body ? dec.decode(m.body) : sent;
+}
+
+describe('ext_proc: a JSON answer larger than one gRPC message, in STREAMED chunks', () => {
+  const ext = useExtProc(deps, { pipeline: forwardingPipeline([restoreTap(new Map([['<EMAIL_ADDRESS_2>', 'ann@example.com']]))]) });
+
+  async function run(answer: string, chunk: number): Promise<string> {
+    const s = ext.client.open();
+    await s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'STREAMED' } });
+    await s.send(requestBody(JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'hi' }] })));
+    await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }));
+    let client = '';
+    for (let at = 0; at < answer.length; at += chunk) client += clientBytes(answer.slice(at, at + chunk), await s.send(responseBody(answer.slice(at, at + chunk), at + chunk >= answer.length)));
+    s.end();
+    return client;
+  }
+
+  it('past the bound: every byte reaches the client as it came, in order, and a warning says it went unread', async () => {
+    const answer = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: `Mail <EMAIL_ADDRESS_2> ${'x'.repeat(3 * MAX)}` }, finish_reason: 'stop' }] });
+    expect(await run(answer, 1000)).toBe(answer);
+    expect(deps.logs.some((l) => l.includes('answer outgrew'))).toBe(true);
+  });
+
+  it('within the bound: read whole and restored', async () => {
+    const answer = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: `Mail <EMAIL_ADDRESS_2> ${'x'.repeat(MAX / 4)}` }, finish_reason: 'stop' }] });
+    expect(JSON.parse(await run(answer, 1000)).choices[0].message.content).toContain('Mail ann@example.com');
+  });
+});
+
+describe('ext_proc: a JSON answer whose restore would outgrow one gRPC message (BUFFERED)', () => {
+  const long = `${'a'.repeat(60)}@example.com`;
+  const d = fakeDeps({ extproc: { max_message_bytes: MAX } });
+  const ext = useExtProc(d, { pipeline: forwardingPipeline([restoreTap(new Map([['<EMAIL_ADDRESS_2>', long]]))]) });
+
+  it('goes on as it came (unrestored), the stream intact, a warning logged', async () => {
+    const answer = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: '<EMAIL_ADDRESS_2> '.repeat(200) }, finish_reason: 'stop' }] });
+    expect(answer.length).toBeLessThan(MAX - 1024);
+    const s = ext.client.open();
+    await s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' } });
+    await s.send(requestBody(JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'hi' }] })));
+    await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }));
+    const reply = await s.send(responseBody(answer, true));
+    s.end();
+    expect(clientBytes(answer, reply)).toBe(answer);
+    expect(d.logs.some((l) => l.includes('rewritten JSON answer outgrew'))).toBe(true);
+  });
+});
