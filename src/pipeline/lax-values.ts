@@ -44,3 +44,27 @@ export function laxInt(v: unknown): number | null | undefined {
   // -0 is 0 to Python.
   return Number.isSafeInteger(n) ? n + 0 : Infinity;
 }
+
+// Python's float() text after pydantic's strip: digits with single underscores, an optional fraction
+// (".5" and "5." too) and exponent; or nan / inf / infinity with a sign, in any case.
+const FLOAT_TEXT = /^\s*([+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?)\s*$/;
+const NON_FINITE_TEXT = /^\s*[+-]?(?:nan|inf|infinity)\s*$/i;
+
+/**
+ * pydantic's lax float: a number, a bool (true is 1), or its text ("0.7", " .5 ", "1e-1", "1_0.5").
+ * null is returned as null. NaN: valid to pydantic, but the caller keeps the value as written: a text
+ * that reads as NaN or +-inf ("nan", "1e400"; JSON holds no such number) or an integer beyond 2^53 (an
+ * ExactInteger, kept as its digits). Undefined: refused (float_parsing / float_type).
+ */
+export function laxFloat(v: unknown): number | null | undefined {
+  if (v === null) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number') return v;
+  if (v instanceof ExactInteger) return NaN;
+  if (typeof v !== 'string') return undefined;
+  if (NON_FINITE_TEXT.test(v)) return NaN;
+  const m = FLOAT_TEXT.exec(v);
+  if (!m) return undefined;
+  const n = Number(m[1]!.replaceAll('_', ''));
+  return Number.isFinite(n) ? n : NaN;
+}

@@ -4,7 +4,7 @@ import { badRequest, GatewayError } from './errors.ts';
 import { extractTexts } from './texts.ts';
 import { mayHoldInexact, markUnsafeIntegers, restoreExactIntegers } from './exact-integers.ts';
 import type { CancelSignal } from '../upstream/types.ts';
-import { laxBool, laxInt } from './lax-values.ts';
+import { laxBool, laxFloat, laxInt } from './lax-values.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -91,10 +91,11 @@ export function validateChatBody(raw: unknown, defaultModel?: string): ChatBody 
 }
 
 /**
- * `stream` and `n` as vLLM reads them (lax-values.ts): "true", 1 or "yes" stream there, so they stream
- * here, and "2" is two choices. The value is written back in its JSON type, so every reader of the body
- * (and the upstream, which reads it the same) sees one meaning; a value vLLM refuses is refused here
- * too, with a 400 (the gateway may answer itself: a cache hit, a guard's block).
+ * `stream`, `n` and `temperature` as vLLM reads them (lax-values.ts): "true", 1 or "yes" stream there,
+ * so they stream here, "2" is two choices and "0.7" a temperature of 0.7. The value is written back in
+ * its JSON type, so every reader of the body (and the upstream, which reads it the same) sees one
+ * meaning; a value vLLM refuses is refused here too, with a 400 (the gateway may answer itself: a
+ * cache hit, a guard's block).
  */
 function readLaxFields(raw: Record<string, unknown>): void {
   if (raw.stream !== undefined) {
@@ -107,6 +108,13 @@ function readLaxFields(raw: Record<string, unknown>): void {
     if (n === undefined) throw badRequest("Invalid type for 'n': expected an integer.", 'invalid_type', 'n');
     // An integer past 2^53 stays as written (an ExactInteger); vLLM judges it.
     if (n !== Infinity) raw.n = n;
+  }
+  // Read by the semantic cache (cache_non_deterministic: false keeps temperature > 0 out of it).
+  if (raw.temperature !== undefined) {
+    const t = laxFloat(raw.temperature);
+    if (t === undefined) throw badRequest("Invalid type for 'temperature': expected a number.", 'invalid_type', 'temperature');
+    // "nan", "inf" and a 2^53+ integer stay as written (laxFloat's NaN): vLLM judges them.
+    if (!Number.isNaN(t)) raw.temperature = t;
   }
 }
 

@@ -61,6 +61,24 @@ describe('n as vLLM reads it', () => {
   }
 });
 
+describe('temperature as vLLM reads it', () => {
+  for (const [t, read] of [['0.7', 0.7], [' .5 ', 0.5], ['1e-1', 0.1], ['1_0.5', 10.5], ['5.', 5], [true, 1], [0.2, 0.2]] as const) {
+    it(`${JSON.stringify(t)} reaches the upstream as ${read}`, async () => {
+      const res = await post({ temperature: t });
+      expect(res.status, res.body).toBe(200);
+      expect(up.bodies.at(-1)!.temperature).toBe(read);
+    });
+  }
+
+  it('"nan" / "inf" (no JSON number holds them) go on as written, for vLLM to judge', async () => {
+    for (const t of ['nan', '-Infinity', '1e400']) {
+      const res = await post({ temperature: t });
+      expect(res.status, res.body).toBe(200);
+      expect(up.bodies.at(-1)!.temperature).toBe(t);
+    }
+  });
+});
+
 describe('values vLLM refuses: 400 invalid_request_error naming the field, nothing forwarded', () => {
   for (const [field, value] of [
     ['stream', ' true'],
@@ -73,6 +91,10 @@ describe('values vLLM refuses: 400 invalid_request_error naming the field, nothi
     ['n', '2.5'],
     ['n', '1e1'],
     ['n', {}],
+    ['temperature', 'warm'],
+    ['temperature', '0x1'],
+    ['temperature', ''],
+    ['temperature', [0.5]],
   ] as const) {
     it(`${field}: ${JSON.stringify(value)}`, async () => {
       const before = up.bodies.length;
