@@ -17,23 +17,33 @@ const ROLE = 'system';
 export function definitionSlots(body: unknown, names?: string[]): TextSlot[] {
   if (!isObj(body)) return [];
   const slots: TextSlot[] = [];
-  const onValue = (h: Record<string | number, unknown>, k: string | number) => slots.push(slotOf(h, k));
+  // Each definition's strings (and each list's) are one text to the PII scan (pii-slots.ts).
+  let group = {};
+  const onValue = (h: Record<string | number, unknown>, k: string | number) => slots.push({ ...slotOf(h, k), group });
   const onName = (n: string) => names?.push(n);
-  for (const d of definitions(body)) walkDefinition(d, onValue, onName);
+  for (const d of definitions(body)) {
+    group = {};
+    walkDefinition(d, onValue, onName);
+  }
   const so = isObj(body.structured_outputs) ? body.structured_outputs : {};
   for (const [holder, key] of [[body, 'guided_json'], [so, 'json']] as const) {
     const schema = holder[key];
     // A schema sent as JSON text: masked as JSON string content (escapes decoded, the text stays JSON).
     if (typeof schema === 'string') slots.push({ ...slotOf(holder, key), json: true });
-    else if (isObj(schema)) walkDefinition(schema, onValue, onName);
+    else if (isObj(schema)) {
+      group = {};
+      walkDefinition(schema, onValue, onName);
+    }
   }
   for (const list of [body.guided_choice, so.choice]) {
-    if (Array.isArray(list)) list.forEach((x, i) => typeof x === 'string' && slots.push(slotOf(list as unknown as Record<number, unknown>, i)));
+    group = {};
+    if (Array.isArray(list)) list.forEach((x, i) => typeof x === 'string' && onValue(list as unknown as Record<number, unknown>, i));
   }
   const p = isObj(body.prediction) ? body.prediction : undefined;
   if (p && typeof p.content === 'string') slots.push(slotOf(p, 'content'));
   else if (p && Array.isArray(p.content)) {
-    for (const part of p.content) if (isObj(part) && typeof part.text === 'string') slots.push(slotOf(part, 'text'));
+    group = {};
+    for (const part of p.content) if (isObj(part) && typeof part.text === 'string') onValue(part, 'text');
   }
   return slots;
 }

@@ -18,6 +18,8 @@ export interface TextSlot {
   role: string;
   /** Tool-call arguments: JSON text, so a value found there is JSON string content (escapes and all). */
   json?: boolean;
+  /** Slots sharing this object are one text to the PII scan (a message's parts, a definition's strings: pii-slots.ts). */
+  group?: object;
   get(): string;
   set(value: string): void;
 }
@@ -41,11 +43,12 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
     if (typeof m.content === 'string') {
       slots.push({ role, get: () => m.content as string, set: (v) => (m.content = v) });
     } else if (Array.isArray(m.content)) {
+      const group = {};
       for (const part of m.content) {
         if (!part || typeof part !== 'object') continue;
         const p = part as Record<string, unknown>;
         for (const k of PART_TEXT_FIELDS) {
-          if (typeof p[k] === 'string') slots.push({ role, get: () => p[k] as string, set: (v) => (p[k] = v) });
+          if (typeof p[k] === 'string') slots.push({ role, group, get: () => p[k] as string, set: (v) => (p[k] = v) });
         }
       }
     }

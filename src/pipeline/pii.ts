@@ -6,7 +6,8 @@ import type { AppDeps } from '../deps.ts';
 import { includeUsage } from './request.ts';
 import type { ImmediateResponse, PipelineContext, RoutingDecision } from './context.ts';
 import type { PiiEntity } from '../classify/types.ts';
-import { scanPii, maskText, newMaskState } from '../guard/pii-scan.ts';
+import { maskText, newMaskState } from '../guard/pii-scan.ts';
+import { scanSlots } from '../guard/pii-slots.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
 import { collectTextSlots, restoreTap } from '../guard/redaction.ts';
@@ -28,17 +29,13 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
   }
 
-  // Newest first, so the budget covers the latest turns.
-  const slots = collectTextSlots(ctx.body).reverse();
+  // Document order; scanSlots reads a message's parts (a definition's strings) as one text, newest first.
+  const docSlots = collectTextSlots(ctx.body);
   const meter = new BudgetMeter(s.piiBudget);
   const t0 = deps.clock.now();
   let found: PiiEntity[][];
   try {
-    found = await scanPii(
-      detector,
-      slots.map((x) => x.get()),
-      { threshold: s.piiThreshold, windowChars: packWindowChars(deps.classifiers, detector.name, 'token-classification'), meter },
-    );
+    found = await scanSlots(detector, docSlots, { threshold: s.piiThreshold, windowChars: packWindowChars(deps.classifiers, detector.name, 'token-classification'), meter });
   } catch (err) {
     deps.logger.error({ request_id: ctx.requestId, error: err instanceof Error ? err.name : undefined }, 'PII detector failed');
     return guardErrorResponse(503, 'The PII detector failed; the request was not forwarded.', 'pii_detector_failed', 'pii_unavailable', 'server_error');
@@ -50,6 +47,9 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     if (r) return r;
   }
 
+  // Newest first from here, so placeholders are numbered from the latest turn.
+  const slots = docSlots.reverse();
+  found.reverse();
   const detected = [...new Set(found.flat().map((e) => e.type.toUpperCase()))].sort();
   ctx.pii = { entities: found.flat().map(({ type, start, end, confidence, source }) => ({ type, start, end, confidence, source })), redacted: false };
   if (!detected.length) return undefined;

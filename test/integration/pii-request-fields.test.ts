@@ -96,6 +96,18 @@ describe('personal data outside the messages is redacted for a model whose polic
     }
   });
 
+  it('a tool list of 3,000 strings is read tool by tool (one text each, not 3,000: max_texts is 2,000)', async () => {
+    const units = Array.from({ length: 30 }, (_, i) => `unit_${i}`);
+    const tools = Array.from({ length: 100 }, (_, i) => ({
+      type: 'function',
+      function: { name: `tool_${i}`, description: i === 99 ? `Mails ${EMAIL}.` : `Converts a value (${i}).`, parameters: { type: 'object', properties: { unit: { type: 'string', enum: units } } } },
+    }));
+    const f = await forwarded({ tools });
+    expect(f.raw).not.toContain(EMAIL);
+    expect(f.body.tools[99].function.description).toMatch(/^Mails <EMAIL_ADDRESS_\d+>\.$/);
+    expect(f.body.tools[0].function.parameters.properties.unit.enum).toEqual(units);
+  });
+
   it('ordinary tools, schemas and predictions are forwarded as sent', async () => {
     const extra = {
       tools: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city.', parameters: { type: 'object', properties: { unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } } } } }],
