@@ -16,10 +16,11 @@ const STRAY_MARKS = /(^|[^\p{L}\p{M}])\p{Mn}+/gu;
 const WORD = /[\p{L}\p{M}]+/gu;
 const LATIN = /\p{Script=Latin}/u;
 const LATIN_G = /\p{Script=Latin}/gu;
-const CYRILLIC_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}]/u;
-const CYRILLIC_GREEK_G = /[\p{Script=Cyrillic}\p{Script=Greek}]/gu;
+// Armenian too: օ ո ս հ ց զ are drawn as o n u h g q.
+const CYRILLIC_GREEK = /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]/u;
+const CYRILLIC_GREEK_G = /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}]/gu;
 
-// Cyrillic and Greek letters drawn like a Latin one (Unicode confusables, the unambiguous ones).
+// Cyrillic, Greek and Armenian letters drawn like a Latin one (Unicode confusables, the unambiguous ones).
 const LOOKALIKE = new Map<string, string>(
   Object.entries({
     а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
@@ -28,6 +29,7 @@ const LOOKALIKE = new Map<string, string>(
     І: 'I', Ј: 'J', Ѕ: 'S', Ү: 'Y', Ԁ: 'D', Ԛ: 'Q', Ԝ: 'W',
     α: 'a', β: 'b', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', γ: 'y',
     Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
+    օ: 'o', ո: 'n', ս: 'u', հ: 'h', ց: 'g', զ: 'q', Օ: 'O', Ս: 'U',
   }),
 );
 
