@@ -101,7 +101,10 @@ function readLaxFields(raw: Record<string, unknown>): void {
   if (raw.stream !== undefined) {
     const stream = laxBool(raw.stream);
     if (stream === undefined) throw badRequest("Invalid type for 'stream': expected a boolean.", 'invalid_type', 'stream');
-    raw.stream = stream;
+    // A false one stays as written (every reader here tests `stream === true`): vLLM's check that
+    // stream_options comes with a stream reads the raw value's truthiness, so "false" with
+    // stream_options passes it there, and a written-back false would fail it.
+    if (stream) raw.stream = true;
   }
   if (raw.n !== undefined) {
     const n = laxInt(raw.n);

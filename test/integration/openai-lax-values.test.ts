@@ -46,9 +46,17 @@ describe('stream values vLLM reads as false (or None): one JSON answer', () => {
       expect(res.status, res.body).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(JSON.parse(res.body).choices[0].message.content).toBe('ok');
-      expect(up.bodies.at(-1)!.stream).toBe(stream === null ? null : false);
+      // As sent: every such value reads as false (vLLM's own stream_options check reads it raw).
+      expect(up.bodies.at(-1)!.stream).toBe(stream);
     });
   }
+
+  it('"false" with stream_options goes on as sent (vLLM checks stream_options against the raw value, which "false" passes)', async () => {
+    const res = await post({ stream: 'false', stream_options: { include_usage: true } });
+    expect(res.status, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(up.bodies.at(-1)).toMatchObject({ stream: 'false', stream_options: { include_usage: true } });
+  });
 });
 
 describe('n as vLLM reads it', () => {
