@@ -16,6 +16,7 @@ import { conflicts, questionSignature, type QuestionSignature } from '../cache/w
 import { cachePiiVerdict } from '../cache/pii-check.ts';
 import { collectTextSlots } from '../guard/redaction.ts';
 import { errorName } from './done-taps.ts';
+import { acceptedCredentials, credentialDigest } from '../cache/credentials.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
@@ -43,8 +44,10 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
   ctx.cache = { key: plan.key, vector, hit: false, store: plan.store };
   // Read once: the lookup compares it, the store keeps it (word-order.ts).
   const sig = questionSignature(ctx.texts.latestUser);
+  const verified = cfg.verify_credentials ? await verifiedCredentials(deps, ctx, cache) : true;
+  if (plan.lookup && !verified) deps.metrics.inc('llm_cache_skipped_total', { reason: 'unverified_credentials' });
 
-  if (plan.lookup) {
+  if (plan.lookup && verified) {
     // A streaming client that asked for usage is not served a recorded stream that had none (it
     // would end without the usage chunk the client reads); the upstream answers, with usage.
     const needsUsage = ctx.stream && includeUsage(ctx.body);
@@ -68,6 +71,17 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
   const texts = plan.store && cfg.skip_pii_types.length ? collectTextSlots(ctx.body).map((t) => t.get()) : undefined;
   if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector, sig, texts));
   return undefined;
+}
+
+/**
+ * A hit skips the upstream's key check: only credentials it accepted lately are served one
+ * (credentials.ts). Each answer it gives 2xx renews them.
+ */
+async function verifiedCredentials(deps: AppDeps, ctx: PipelineContext, cache: object): Promise<boolean> {
+  const accepted = acceptedCredentials(cache, () => deps.clock.wallMs());
+  const credential = await credentialDigest(ctx.headers);
+  ctx.taps.push({ name: 'cache-credentials', done: ({ status }) => { if (status >= 200 && status < 300) accepted.accept(credential); } });
+  return accepted.accepted(credential);
 }
 
 function storeTap(

@@ -59,11 +59,11 @@ describe('shared semantic cache through the SemanticCacheStore Durable Object', 
     // Two app instances (distinct config text -> distinct caches) stand for two isolates.
     const envA: WorkerEnv = { ...base, SEMROUTE_CONFIG: cacheYaml(name) };
     const envB: WorkerEnv = { ...base, SEMROUTE_CONFIG: `${cacheYaml(name)}\n# isolate B\n` };
-    const ask = async (e: WorkerEnv, stream: boolean) => {
+    const ask = async (e: WorkerEnv, stream: boolean, content = 'Which river flows through Vienna, Budapest and Belgrade?', extra: Record<string, string> = {}) => {
       const ctx = createExecutionContext();
       const res = await worker.fetch(new Request('https://semroute.test/v1/chat/completions', {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content: 'Which river flows through Vienna, Budapest and Belgrade?' }] }),
+        method: 'POST', headers: { 'content-type': 'application/json', ...extra },
+        body: JSON.stringify({ model: 'MoM', stream, messages: [{ role: 'user', content }] }),
       }), e, ctx);
       const text = await res.text();
       await waitOnExecutionContext(ctx);
@@ -73,6 +73,9 @@ describe('shared semantic cache through the SemanticCacheStore Durable Object', 
     expect(first.res.status).toBe(200);
     expect(first.res.headers.get('x-vsr-cache-hit')).toBeNull();
     await until('the store to reach the object', async () => (await stubOf(name).changes(0)).adds.length === 1);
+    // Isolate B (started now, it loads the object) has answered this client once: a hit goes to
+    // credentials the upstream accepted (src/cache/credentials.ts).
+    expect((await ask(envB, false, 'How many moons does Mars have?', { 'x-vsr-cache-control': 'no-store' })).res.status).toBe(200);
     const onB = await ask(envB, false);
     expect(onB.res.headers.get('x-vsr-cache-hit')).toBe('true');
     expect(Number(onB.res.headers.get('x-vsr-cache-similarity'))).toBeGreaterThan(0.999);

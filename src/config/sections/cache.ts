@@ -47,6 +47,12 @@ export const cacheSection = z
     scope: z.enum(['global', 'user']).default('global'),
     /** Header naming the user under scope: user; default: the root session_key (x-user-id). */
     session_header: z.string().min(1).optional(),
+    /**
+     * Serve a hit only to credentials (Authorization, x-api-key, api-key) the upstream accepted in
+     * the last 15 minutes on this pod: a hit never reaches the engine that checks the keys. false:
+     * any client is served (the reference), for when a proxy in front checks them.
+     */
+    verify_credentials: yamlBool().default(true),
     /** Also serve/store requests with temperature > 0 (the reference does). */
     cache_non_deterministic: yamlBool().default(true),
     /**
