@@ -1,10 +1,11 @@
 // The docs' links as a reader follows them: every relative link of the Markdown docs names a file of
 // the repository and, with a #fragment, a heading (GitHub's slug) or an <a id> of that file; the
-// README's contents line links every ## section, so a section added later is reachable from the top.
+// README's contents line links every ## section, so a section added later is reachable from the top,
+// and the quick start stays the first section and short.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { README } from './helpers/readme.ts';
+import { README, section } from './helpers/readme.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DOCS = ['README.md', 'BENCHMARKS.md', 'k8s/README.md', 'k8s/observability/README.md', 'runtimes/worker/README.md'];
@@ -52,5 +53,10 @@ describe('doc links', () => {
     const sections = [...README.matchAll(/^## (.+)$/gm)].map((m) => slug(m[1]!));
     expect(sections.length).toBeGreaterThan(8);
     expect(sections.filter((s) => !linked.has(s))).toEqual([]);
+  });
+
+  it('the quick start is the first section and stays short (the details live in the sections it links)', () => {
+    expect(/^## (.+)$/m.exec(README)?.[1]).toBe('Quick start');
+    expect(section('Quick start').trim().split('\n').length).toBeLessThanOrEqual(45);
   });
 });
