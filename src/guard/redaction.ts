@@ -192,8 +192,8 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         const msg = obj(choice.message);
         if (!msg) continue;
         for (const k of TEXT_FIELDS) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
-        for (const call of arr(msg.tool_calls)) {
-          const fn = obj(call.function);
+        // Tool calls, and the legacy function_call (the answer to a client's `functions`).
+        for (const fn of [...arr(msg.tool_calls).map((call) => obj(call.function)), obj(msg.function_call)]) {
           if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, true);
         }
       }
@@ -214,6 +214,8 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
             const fn = obj(call.function);
             if (fn && typeof fn.arguments === 'string') fn.arguments = field(ci, `tool/${String(call.index ?? 0)}`, true).push(fn.arguments);
           }
+          const legacy = obj(delta.function_call);
+          if (legacy && typeof legacy.arguments === 'string') legacy.arguments = field(ci, FUNCTION_CALL, true).push(legacy.arguments);
         }
         if (finishing) flushChoice(ci, choice, streams);
       }
@@ -234,8 +236,10 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
   };
 }
 
-/** Choice index -> field key ("content", "tool/<call index>") -> its restorer. */
+/** Choice index -> field key ("content", "tool/<call index>", FUNCTION_CALL) -> its restorer. */
 type ChoiceStreams = Map<string, Map<string, StreamRestorer>>;
+/** The key of a legacy function_call's arguments (no message field has a slash in its name). */
+const FUNCTION_CALL = 'function_call/arguments';
 
 /** The choice's last chunk carries everything still held, so nothing is lost at the end. */
 function flushChoice(ci: string, choice: Json, streams: ChoiceStreams): void {
@@ -260,6 +264,9 @@ function flushChoice(ci: string, choice: Json, streams: ChoiceStreams): void {
         byIndex.set(idx, call);
       }
       const fn = obj(call.function) ?? (call.function = {} as Json);
+      (fn as Json).arguments = String((fn as Json).arguments ?? '') + rest;
+    } else if (key === FUNCTION_CALL) {
+      const fn = obj(delta.function_call) ?? (delta.function_call = {} as Json);
       (fn as Json).arguments = String((fn as Json).arguments ?? '') + rest;
     } else {
       delta[key] = String(typeof delta[key] === 'string' ? delta[key] : '') + rest;

@@ -289,3 +289,38 @@ describe('PII restore in refusals', () => {
     expect(refusal).toBe('I cannot send records to jane.doe@example.com.');
   });
 });
+
+// A client that sends legacy `functions` (their texts are redacted since 5ed945a) gets the model's
+// call back in the legacy `function_call`: its arguments hold the placeholder and are restored as
+// tool-call arguments are, JSON or streamed.
+describe('PII restore into a legacy function_call', () => {
+  const EMAIL = 'jane.doe@example.com';
+  const functions = [{ name: 'mail', description: 'Sends a mail.', parameters: { type: 'object', properties: { to: { type: 'string' } } } }];
+  const placeholderOf = (b: Record<string, any>) => /<EMAIL_ADDRESS_\d+>/.exec(b.messages.at(-1).content)?.[0] ?? '<none>';
+
+  it('JSON answer', async () => {
+    script = (b, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const message = { role: 'assistant', content: null, function_call: { name: 'mail', arguments: JSON.stringify({ to: placeholderOf(b) }) } };
+      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message, finish_reason: 'function_call' }] }));
+    };
+    const r = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: `Mail ${EMAIL} the report.` }], functions } as never);
+    expect(JSON.stringify(bodies.at(-1))).not.toContain(EMAIL);
+    expect(JSON.parse((r as any).choices[0].message.function_call.arguments)).toEqual({ to: EMAIL });
+  });
+
+  it('streamed, the placeholder cut across chunks', async () => {
+    script = (b, res) => {
+      const args = JSON.stringify({ to: placeholderOf(b) });
+      const cut = args.indexOf('<') + 4;
+      sse(res, [
+        ev(chunk(0, { role: 'assistant', function_call: { name: 'mail', arguments: args.slice(0, cut) } })),
+        ev(chunk(0, { function_call: { arguments: args.slice(cut) } })) + ev(chunk(0, {}, 'function_call')) + 'data: [DONE]\n\n',
+      ]);
+    };
+    const stream = await client.chat.completions.create({ model: 'A', stream: true, messages: [{ role: 'user', content: `Mail ${EMAIL} the report.` }], functions } as never);
+    let args = '';
+    for await (const ch of stream as any) for (const c of ch.choices) args += c.delta.function_call?.arguments ?? '';
+    expect(JSON.parse(args)).toEqual({ to: EMAIL });
+  });
+});
