@@ -108,6 +108,16 @@ describe('PII never reaches logs, traces or metrics', () => {
     expect(red.response.headers.get('x-vsr-pii-redacted')).toContain('EMAIL_ADDRESS');
     expect(JSON.stringify(mock.mock.requests.at(-1)!.body)).not.toContain(V.email);
     await drain(await c.chat.completions.create({ model: 'deepseek-v3', messages: user, stream: true }));
+    // The fields outside the messages the PII policy reads (tool definitions, schemas, prediction).
+    const fields = {
+      tools: [{ type: 'function', function: { name: 'mail', description: PROMPT, parameters: { type: 'object', properties: { to: { type: 'string', enum: [V.email] } } } } }],
+      response_format: { type: 'json_schema', json_schema: { name: 's', description: PROMPT, schema: { type: 'object' } } },
+      prediction: { type: 'content', content: PROMPT },
+    };
+    const redFields = await c.chat.completions.create({ model: 'deepseek-v3', messages: [{ role: 'user', content: 'Hello.' }], ...fields } as never).withResponse();
+    expect(redFields.response.headers.get('x-vsr-pii-redacted')).toContain('EMAIL_ADDRESS');
+    expect(JSON.stringify(mock.mock.requests.at(-1)!.body)).not.toContain(V.email);
+    await c.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'Hello.' }], ...fields } as never);
     await c.chat.completions.create({ model: 'MoM', messages: user });
     await c.chat.completions.create({ model: 'MoM', messages: user }); // cache lookup path
     // jailbreak block carrying PII
