@@ -67,6 +67,10 @@ function sentOrNot(err: unknown, sent: boolean | undefined, host: string): unkno
   if (sent !== true || err instanceof UpstreamProtocolError) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (FRAMING.test(message)) return err;
+  // workerd's word for an answer it could not parse (a status line that is not HTTP) as for a TLS or
+  // DNS failure; those fail before the body goes out, so here the upstream took the request and
+  // answered something that is not HTTP: 502 upstream_error, as Node's parser says.
+  if (/^internal error/i.test(message)) return new UpstreamProtocolError(`upstream ${host}: ${message} (an answer that is not HTTP)`);
   return new UpstreamDroppedError(`upstream ${host}: ${message} (closed after the whole request was sent, before any byte of an answer)`, err);
 }
 

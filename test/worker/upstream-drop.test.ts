@@ -36,3 +36,19 @@ describe('Worker: an upstream that resets the connection before it has the whole
     expect(await arrivals(id)).toBe(2);
   });
 });
+
+// workerd says "internal error" for a status line that is not HTTP (also for TLS and DNS failures,
+// which fail before the body goes out). Once the request went out whole, the upstream took it and
+// answered something that is not HTTP: 502 upstream_error, as Node says (its parser refuses it).
+describe('Worker: an answer that is not HTTP, to a request sent whole', () => {
+  it.each([
+    ['chat', chatReq({ model: 'raw-bad-status', messages: [{ role: 'user', content: 'hi' }] })],
+    ['passthrough', chatReq({ model: 'raw-bad-status', prompt: 'hi' })],
+  ])('%s: 502 upstream_error on both', async (name, req) => {
+    const r = name === 'passthrough' ? { ...req, path: '/v1/completions' } : req;
+    const node = await onNode(r);
+    const worker = await onWorker(r);
+    expect([node.status, code(node)]).toEqual([502, 'upstream_error']);
+    expect([worker.status, worker.body]).toEqual([node.status, node.body]);
+  });
+});
