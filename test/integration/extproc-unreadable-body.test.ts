@@ -2,11 +2,12 @@
 // But the engine reads more than JSON.parse and validateChatBody accept: Python's json takes NaN,
 // Infinity and 1e400, detects UTF-16, and vLLM reads a bare string in a content array as text. Each
 // of those carried an injection past the jailbreak guard to the model. ext_proc now answers such a
-// body as the HTTP gateway does (400, OpenAI-shaped) instead of continuing.
+// body as the HTTP gateway does (400, OpenAI-shaped) instead of continuing; a bare string part is now
+// read as the text part vLLM reads it as (8bfc8c8), so the guard scans it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { captureLogger, realClassifiers, testConfig } from './gateway-harness.ts';
-import { requestBody, requestHeaders, type EnvoyClient } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, setHeaders, type EnvoyClient } from './helpers/envoy-client.ts';
 import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
@@ -38,10 +39,17 @@ describe('ext_proc refuses chat bodies it cannot read', () => {
     expect(b.response).toBe('immediate_response');
   });
 
+  it('a bare string in a content array (vLLM reads it as text) is read as a text part: the guard blocks it as the baseline', async () => {
+    // Before 8bfc8c8 such a body was refused (400 invalid_type); vLLM serves it, so it is read now.
+    const b = await viaEnvoy(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: [ATTACK] }] }));
+    expect(b.response).toBe('immediate_response');
+    expect(setHeaders(b.immediate_response.headers)['x-vsr-jailbreak-blocked']).toBe('true');
+    expect(Buffer.from(b.immediate_response.body).toString()).not.toContain('Ignore all previous');
+  });
+
   const cases: Array<[string, string | Buffer, string]> = [
     ['NaN (Python json reads it)', `{"model":"qwen3","messages":${msgs},"temperature":NaN}`, 'invalid_json'],
     ['1e400 (Python json reads inf)', `{"model":"qwen3","messages":${msgs},"temperature":1e400}`, 'invalid_number'],
-    ['a bare string in a content array (vLLM reads it as text)', JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: [ATTACK] }] }), 'invalid_type'],
     ['UTF-16 (Python json detects it)', Buffer.from(`{"model":"qwen3","messages":${msgs}}`, 'utf16le'), 'invalid_json'],
   ];
   for (const [name, body, code] of cases) {
