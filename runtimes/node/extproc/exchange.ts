@@ -77,6 +77,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let modes: { request_body_mode?: string; response_body_mode?: string } | undefined;
   // A chat event stream read here (stream-reply.ts): taps, usage taken out, the clean-end check.
   let streamed: StreamReply | undefined;
+  let wholeInOne = false;
   let responseHeadersSeen = false;
   // Response headers skipped and the body JSON: its status is read from it (skipped-head.ts).
   let guessedJson = false;
@@ -246,6 +247,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
     // ends in trailers would then leave no end to send them with.
     else if (wantsBody && opts.modeOverride && !guessed) res.mode_override = { response_body_mode: (answerMode = 'BUFFERED') };
+    // Envoy's BUFFERED sends the whole answer in one message (without end_of_stream when trailers
+    // follow), unless it honours the STREAMED asked for (allow_mode_override, declared or not).
+    wholeInOne = modes?.response_body_mode === 'BUFFERED' && !(sseRewrite || strip);
     if (endOfStream) forwarded.meter?.end();
     else if (!wantsBody && !streamed) forwarded.meter?.unseen();
     return res;
@@ -269,7 +273,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     }
     if (streamed) {
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
-      const out = streamed.chunk(part, msg.response_body?.end_of_stream === true);
+      const out = streamed.chunk(part, msg.response_body?.end_of_stream === true || wholeInOne);
       if (out === undefined) return continueResponseBody();
       return continueResponseBody({ body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
     }
@@ -312,7 +316,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       case 'response_body':
         return onResponseBody(msg);
       case 'request_trailers':
+        return continueTrailers(msg.request);
       case 'response_trailers':
+        streamed?.endAtTrailers((bytes) => opts.logger.warn({ request_id: forwarded?.requestId, bytes }, 'ext_proc: an answer ended in trailers while part of it was held; that part could not be sent'));
         return continueTrailers(msg.request);
       default:
         // A message kind this build does not know: closing cleanly lets Envoy proceed without us.

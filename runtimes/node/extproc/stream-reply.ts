@@ -34,10 +34,21 @@ export class StreamReply {
   // Holds part of an event back (and takes the usage out when asked): none when nothing may be added
   // (the bytes go on as they came) or when the rewriter already sends whole events.
   private readonly events: StreamUsage | undefined;
+  private finished = false;
 
   constructor(private readonly p: StreamReplyParts) {
     this.end = new StreamEnd(p.choices, p.mayAdd);
     this.events = p.stripUsage || (p.mayAdd && !p.rewrite?.rewrites) ? new StreamUsage(p.stripUsage) : undefined;
+  }
+
+  /**
+   * The answer ended in trailers after STREAMED chunks (none had end_of_stream): nothing can be sent
+   * after them, but the answer is judged and accounted as ended (whole, cut, stored). What the taps or
+   * the holder still held is lost: said in a warning.
+   */
+  endAtTrailers(warn: (bytes: number) => void): void {
+    const left = this.chunk(undefined, true);
+    if (left?.byteLength) warn(left.byteLength);
   }
 
   /** Whether the body's length changes (a declared content-length must go). */
@@ -47,6 +58,8 @@ export class StreamReply {
 
   /** The bytes to send in place of this chunk; undefined: it goes on as it came. */
   chunk(part: Uint8Array | undefined, last: boolean): Uint8Array | undefined {
+    if (this.finished) return undefined;
+    this.finished = last;
     const { rewrite, meter } = this.p;
     meter?.firstChunk();
     this.events?.read(part);

@@ -1,0 +1,84 @@
+// A chat event stream that ends in response trailers (response_trailer_mode SEND): Envoy's last body
+// message then has no end_of_stream, and the trailers are the answer's end. In BUFFERED mode that one
+// message is the whole answer, checked and rewritten as a whole one (the cut event can still be added);
+// in STREAMED mode nothing can follow the trailers, but the answer is still accounted at them (its
+// request line, tokens, a cut counted) rather than never. Real gRPC, real pipeline.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
+import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+
+const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
+const dec = new TextDecoder();
+const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
+const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const USAGE = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 };
+const WHOLE = [ev({ content: 'Hello' }), ev({}, 'stop'), `data: ${JSON.stringify({ ...base, choices: [], usage: USAGE })}\n\n`, 'data: [DONE]\n\n'];
+
+function clientBytes(sent: string, reply: Msg): string {
+  const m = reply.response_body?.response?.body_mutation;
+  if (!m) return sent;
+  if (m.clear_body) return '';
+  return m.body ? dec.decode(m.body) : sent;
+}
+
+describe('ext_proc: a chat stream that ends in trailers', () => {
+  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
+  beforeAll(async () => {
+    const config = testConfig({});
+    h.logs = captureLogger();
+    h.metrics = createMetrics({ config });
+    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
+  }, 60_000);
+  afterAll(() => h.close?.());
+  const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+  const cuts = () => h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' }) ?? 0;
+
+  /** `parts`: body messages, none with end_of_stream; then the trailers. */
+  async function run(id: string, mode: string, parts: string[], extra: Record<string, unknown> = { stream_options: { include_usage: true } }): Promise<string> {
+    const s = h.envoy.open();
+    await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': id }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode } });
+    await s.send(requestBody(JSON.stringify({ model: 'qwen3', stream: true, messages: [{ role: 'user', content: `hi ${id}` }], ...extra })));
+    await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    let client = '';
+    for (const p of parts) client += clientBytes(p, await s.send(responseBody(p, false)));
+    const t = await s.send({ response_trailers: { trailers: { headers: [] } } });
+    expect(t.response).toBe('response_trailers');
+    s.end();
+    return client;
+  }
+
+  it('STREAMED, whole: untouched, accounted at the trailers (one line, its tokens)', async () => {
+    expect(await run('tr-whole', 'STREAMED', WHOLE)).toBe(WHOLE.join(''));
+    expect(line('tr-whole')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 2, total: 7 } })]);
+  });
+
+  it('STREAMED, cut: counted upstream_5xx with a stream_error line at the trailers', async () => {
+    const before = cuts();
+    await run('tr-cut', 'STREAMED', [ev({ content: 'He' }), ev({ content: 'llo' })]);
+    expect(cuts()).toBe(before + 1);
+    expect(line('tr-cut')).toEqual([expect.objectContaining({ error_reason: 'stream_error' })]);
+  });
+
+  it('STREAMED, usage taken out: the usage chunk still out, the tokens counted', async () => {
+    const client = await run('tr-strip', 'STREAMED', WHOLE, {});
+    expect(client).not.toContain('"usage"');
+    expect(client).toContain('data: [DONE]');
+    expect(line('tr-strip')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 2, total: 7 } })]);
+  });
+
+  it('BUFFERED, cut: the one message is the whole answer: it gets the error event, counted once', async () => {
+    const before = cuts();
+    const client = await run('tr-buf-cut', 'BUFFERED', [ev({ content: 'He' }) + ev({ content: 'llo' })]);
+    expect(client).toContain('"code":"upstream_stream_cut"');
+    expect(cuts()).toBe(before + 1);
+    expect(line('tr-buf-cut')).toEqual([expect.objectContaining({ error_reason: 'stream_error' })]);
+  });
+
+  it('BUFFERED, usage taken out: the whole answer stripped, counted once', async () => {
+    const client = await run('tr-buf-strip', 'BUFFERED', [WHOLE.join('')], {});
+    expect(client).toBe(WHOLE.filter((e) => !e.includes('usage')).join(''));
+    expect(line('tr-buf-strip')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 2, total: 7 } })]);
+  });
+});
