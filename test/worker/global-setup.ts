@@ -33,9 +33,11 @@ declare module 'vitest' {
     /** The same with the guard flagging and a 3-text scan budget (parityFlagYaml). */
     parityFlagYaml: string;
     nodeFlagUrl: string;
-    /** The same with a 10 s upstream head timeout (parityLeaveYaml), for node-parity-leave.test.ts. */
-    parityLeaveYaml: string;
-    nodeLeaveUrl: string;
+    /** node-parity-timeouts.test.ts's configs (parityTimeoutYaml): no head (1.5 s), stalled body (idle 1 s). */
+    parityHeadYaml: string;
+    nodeHeadUrl: string;
+    parityIdleYaml: string;
+    nodeIdleUrl: string;
     stallUrl: string;
     nodeDomain: NodeClassification[];
     nodeDomainMsPerRequest: number;
@@ -78,8 +80,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('nodeUrl', parity.nodeUrl);
   project.provide('parityFlagYaml', parity.flagYaml);
   project.provide('nodeFlagUrl', parity.nodeFlagUrl);
-  project.provide('parityLeaveYaml', parity.leaveYaml);
-  project.provide('nodeLeaveUrl', parity.nodeLeaveUrl);
+  project.provide('parityHeadYaml', parity.headYaml);
+  project.provide('nodeHeadUrl', parity.nodeHeadUrl);
+  project.provide('parityIdleYaml', parity.idleYaml);
+  project.provide('nodeIdleUrl', parity.nodeIdleUrl);
   project.provide('stallUrl', parity.stallUrl);
   const { rows, msPerRequest } = await nodeClassifications();
   project.provide('nodeDomain', rows);

@@ -8,11 +8,12 @@ import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import worker from '../../runtimes/worker/index.ts';
 import { until } from '../integration/helpers/until.ts';
-import { captureWorkerLogLines, upstreamClosed, parityLeaveEnv } from './parity-client.ts';
+import { captureWorkerLogLines, upstreamClosed, parityEnv } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
-// parityYaml with a 10 s upstream head timeout (parityLeaveYaml: why), on both runtimes.
-const nodeUrl = inject('nodeLeaveUrl');
+// parityYaml's 10 s upstream timeouts (parityYaml says why): a 1 s idle timeout firing in a starved
+// process before the client's cancel reached the gateway would end the stream as an idle timeout.
+const nodeUrl = inject('nodeUrl');
 
 
 /** The request log line without what differs per request and runtime (and the latencies' values). */
@@ -51,7 +52,7 @@ describe('Node vs Worker: a client that leaves a stream', () => {
     const nodeId = `node-${crypto.randomUUID()}`;
     const workerId = `worker-${crypto.randomUUID()}`;
     const nodeMetrics = async () => (await fetch(`${nodeUrl}/metrics`)).text();
-    const workerMetrics = async () => (await (await worker.fetch(new Request('https://semroute.test/metrics'), parityLeaveEnv, createExecutionContext())).text());
+    const workerMetrics = async () => (await (await worker.fetch(new Request('https://semroute.test/metrics'), parityEnv, createExecutionContext())).text());
 
     const nodeLogs = async () => (await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>;
     const n0 = cancellations(await nodeMetrics(), model);
@@ -67,7 +68,7 @@ describe('Node vs Worker: a client that leaves a stream', () => {
     const { lines, restore } = captureWorkerLogLines();
     try {
       const w0 = cancellations(await workerMetrics(), model);
-      const res = await worker.fetch(new Request(`https://semroute.test${path}`, init(workerId)), parityLeaveEnv, createExecutionContext());
+      const res = await worker.fetch(new Request(`https://semroute.test${path}`, init(workerId)), parityEnv, createExecutionContext());
       expect(await leaveAfterFirst(res)).toContain('first');
       expect(await upstreamClosed(workerId, 5000)).toBe(true);
       await until(async () => cancellations(await workerMetrics(), model) > w0 && requestLine(lines, workerId) !== undefined, 5000).catch(() => {});

@@ -1,11 +1,14 @@
-// Upstream timeouts on Node and on the Worker, driven with the same requests (parity-upstream.ts:
-// upstream.timeout_ms 1500, idle_timeout_ms 1000): no head in time is 504 upstream_timeout; a body
-// that stops is 504 upstream_idle_timeout (JSON) or the SSE error event after what was sent (stream),
-// read whole (cache tap, PII restore tap) or streamed, on the chat route and a passthrough path. Same
-// answer, same llm_request_errors_total, same request log line, and the upstream request is given up
-// (its socket closes) on both: a stalled upstream holds neither the Node request nor the isolate's.
+// Upstream timeouts on Node and on the Worker, driven with the same requests (parity-upstream.ts,
+// parityTimeoutYaml): no head within upstream.timeout_ms 1500 is 504 upstream_timeout; after a head
+// that came at once (under a 10 s head timeout: a starved process's overdue head timer must not stand
+// in for the idle one), a body that stops for idle_timeout_ms 1000 is 504 upstream_idle_timeout
+// (JSON) or the SSE error event after what was sent (stream), read whole (cache tap, PII restore tap)
+// or streamed, on the chat route and a passthrough path. Same answer, same llm_request_errors_total,
+// same request log line, and the upstream request is given up (its socket closes) on both: a stalled
+// upstream holds neither the Node request nor the isolate's.
 import { describe, expect, inject, it } from 'vitest';
-import { captureWorkerLogLines, upstreamClosed, differences, onNode, onWorker, parityEnv, type Req } from './parity-client.ts';
+import type { WorkerEnv } from '../../runtimes/worker/index.ts';
+import { captureWorkerLogLines, upstreamClosed, differences, onNode, onWorker, parityHeadEnv, parityIdleEnv, type Req } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
 
@@ -27,8 +30,8 @@ function logLine(lines: Array<Record<string, unknown>>, requestId: string): Reco
 }
 
 
-const workerMetrics = async () => (await onWorker({ path: '/metrics' })).body as string;
-const nodeMetrics = async () => (await fetch(`${inject('nodeUrl')}/metrics`)).text();
+const workerMetrics = async (env: WorkerEnv) => (await onWorker({ path: '/metrics' }, env)).body as string;
+const nodeMetrics = async (base: string) => (await fetch(`${base}/metrics`)).text();
 const nodeLogs = async () => (await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>;
 
 const MAIL = 'Please write to jane.doe@example.com about the meeting';
@@ -50,25 +53,28 @@ const CASES: Array<[string, string, Record<string, unknown>]> = [
 describe('Node vs Worker: a stalled upstream', () => {
   it.each(CASES)('%s', async (_name, path, body) => {
     const ask = (id: string): Req => ({ path, headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-stall-id': id }, body: JSON.stringify(body) });
+    const noHead = body.model === 'stall-head';
+    const nodeBase = inject(noHead ? 'nodeHeadUrl' : 'nodeIdleUrl');
+    const env = noHead ? parityHeadEnv : parityIdleEnv;
     const nodeId = `node-${crypto.randomUUID()}`;
     const workerId = `worker-${crypto.randomUUID()}`;
 
-    const n0 = await nodeMetrics();
-    const node = await onNode(ask(nodeId));
+    const n0 = await nodeMetrics(nodeBase);
+    const node = await onNode(ask(nodeId), nodeBase);
     // Polled up to 5 s (returns as soon as it closed): under load workerd's close took over 1 s.
     const nodeClosed = await upstreamClosed(nodeId, 5000);
-    const nodeMoved = errorsMoved(n0, await nodeMetrics(), String(body.model));
+    const nodeMoved = errorsMoved(n0, await nodeMetrics(nodeBase), String(body.model));
     const nodeLine = logLine(await nodeLogs(), nodeId);
 
     const { lines, restore } = captureWorkerLogLines();
     try {
-      const w0 = await workerMetrics();
-      const worker = await onWorker(ask(workerId), parityEnv);
+      const w0 = await workerMetrics(env);
+      const worker = await onWorker(ask(workerId), env);
       expect(await upstreamClosed(workerId, 5000)).toBe(true);
       expect(nodeClosed).toBe(true);
       // Each side names the request by the id its client gave.
       expect(differences({ ...node, requestId: node.requestId === nodeId }, { ...worker, requestId: worker.requestId === workerId })).toEqual([]);
-      expect(errorsMoved(w0, await workerMetrics(), String(body.model))).toEqual(nodeMoved);
+      expect(errorsMoved(w0, await workerMetrics(env), String(body.model))).toEqual(nodeMoved);
       expect(nodeMoved.length).toBe(1);
       expect(nodeLine).toBeDefined();
       expect(logLine(lines, workerId)).toEqual(nodeLine);

@@ -10,8 +10,9 @@ import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
 export const parityEnv: WorkerEnv = { ...(env as unknown as WorkerEnv), SEMROUTE_CONFIG: inject('parityYaml'), SEMROUTE_UPSTREAM: '' };
 /** The flagging guard's config, served on Node at nodeFlagUrl. */
 export const parityFlagEnv: WorkerEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityFlagYaml') };
-/** The leave tests' config (a 10 s head timeout), served on Node at nodeLeaveUrl. */
-export const parityLeaveEnv: WorkerEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityLeaveYaml') };
+/** node-parity-timeouts' configs (parityTimeoutYaml), served on Node at nodeHeadUrl and nodeIdleUrl. */
+export const parityHeadEnv: WorkerEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityHeadYaml') };
+export const parityIdleEnv: WorkerEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityIdleYaml') };
 
 export interface Req {
   method?: string;

@@ -66,9 +66,13 @@ export const RAW: Record<string, string> = {
 export const STALL_CHUNK = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"stall-body","choices":[{"index":0,"delta":{"content":"first "}}]}\n\n';
 
 /**
- * The default config with what the parity tests need: short upstream timeouts, a small body limit,
+ * The default config with what the parity tests need: upstream timeouts of 10 s, a small body limit,
  * the in-memory semantic cache, the stall models on the stall upstream, and a model whose PII policy
  * denies e-mail addresses with nowhere else to go (the PII block).
+ * The timeouts are far above what any answer here takes (ms): these tests compare answers, not timers
+ * (node-parity-timeouts.test.ts checks those, on parityTimeoutYaml). With 1.5 s, a process starved on a
+ * loaded 2-core box (workerd was seen not to run for 9 s, node-parity-leave, b499631) woke with the
+ * head timer overdue and answered 504 upstream_timeout though the upstream had answered at once.
  */
 export function parityYaml(mockPort: number, stallPort: number, deadPort: number): string {
   const doc = parseYaml(DEFAULT_CONFIG_YAML) as Record<string, any>;
@@ -109,26 +113,25 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
     'pii-redact': { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
   };
   doc.default_model = 'pii-strict';
-  doc.upstream = { ...doc.upstream, timeout_ms: 1500, idle_timeout_ms: 1000 };
+  doc.upstream = { ...doc.upstream, timeout_ms: 10_000, idle_timeout_ms: 10_000 };
   doc.server = { ...doc.server, max_body_bytes: 65536 };
   doc.semantic_cache = { ...doc.semantic_cache, enabled: true, backend_type: 'memory' };
   return stringifyYaml(doc);
 }
 
 /**
- * parityYaml with a 10 s head timeout, for node-parity-leave.test.ts, which checks a client leaving a
- * stream, not the head timeout (node-parity-timeouts.test.ts does, on parityYaml's 1.5 s). With 1.5 s
- * its Worker side answered 504 upstream_timeout in 1 of 5 loaded runs: timed, the Worker's timer fired
- * 10.6 s after the send and the request reached this upstream 3 ms after that abort, so workerd itself
- * had not run for 9 s (a starved process on a loaded 2-core box), and on waking the overdue timer beat
- * the connection. In passing runs the head came 6-84 ms after the send. 10 s: room for such a stall,
- * longer than the test's own 5 s waits.
+ * parityYaml with node-parity-timeouts.test.ts's timeouts. no head: a 1.5 s head timeout. stalled
+ * body: a 1 s idle timeout after a head that came at once, under a 10 s head timeout, so that a
+ * starved process that wakes with both the head and an overdue head timer (parityYaml says why) cannot
+ * take the head timeout for the idle one it checks.
  */
-export function parityLeaveYaml(mockPort: number, stallPort: number, deadPort: number): string {
+export function parityTimeoutYaml(mockPort: number, stallPort: number, deadPort: number, timeouts: { timeout_ms: number; idle_timeout_ms: number }): string {
   const doc = parseYaml(parityYaml(mockPort, stallPort, deadPort)) as Record<string, any>;
-  doc.upstream = { ...doc.upstream, timeout_ms: 10_000 };
+  doc.upstream = { ...doc.upstream, ...timeouts };
   return stringifyYaml(doc);
 }
+export const NO_HEAD_TIMEOUTS = { timeout_ms: 1500, idle_timeout_ms: 1000 };
+export const STALLED_BODY_TIMEOUTS = { timeout_ms: 10_000, idle_timeout_ms: 1000 };
 
 /** parityYaml with the guard flagging instead of blocking, and a scan budget of 3 texts past which the rest is forwarded unscanned. */
 export function parityFlagYaml(mockPort: number, stallPort: number, deadPort: number): string {
@@ -137,7 +140,7 @@ export function parityFlagYaml(mockPort: number, stallPort: number, deadPort: nu
   return stringifyYaml(doc);
 }
 
-export async function startParity(): Promise<{ yaml: string; flagYaml: string; leaveYaml: string; stallUrl: string; nodeUrl: string; nodeFlagUrl: string; nodeLeaveUrl: string; close(): Promise<void> }> {
+export async function startParity(): Promise<{ yaml: string; flagYaml: string; headYaml: string; idleYaml: string; stallUrl: string; nodeUrl: string; nodeFlagUrl: string; nodeHeadUrl: string; nodeIdleUrl: string; close(): Promise<void> }> {
   // Its own mock router, which also serves the default model (pii-strict) the PII block needs and pii-redact.
   const mock = await startMockServer({ options: { models: [...DEFAULT_MOCK_MODELS, 'pii-strict', 'pii-redact'] } });
   const closed = new Map<string, boolean>();
@@ -222,20 +225,25 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; l
   const flagYaml = parityFlagYaml(mock.port, stallPort, deadPort);
   const gw = await gateway(yaml);
   const flagGw = await gateway(flagYaml);
-  const leaveYaml = parityLeaveYaml(mock.port, stallPort, deadPort);
-  const leaveGw = await gateway(leaveYaml);
+  const headYaml = parityTimeoutYaml(mock.port, stallPort, deadPort, NO_HEAD_TIMEOUTS);
+  const headGw = await gateway(headYaml);
+  const idleYaml = parityTimeoutYaml(mock.port, stallPort, deadPort, STALLED_BODY_TIMEOUTS);
+  const idleGw = await gateway(idleYaml);
   return {
     yaml,
     flagYaml,
-    leaveYaml,
+    headYaml,
+    idleYaml,
     stallUrl: `http://127.0.0.1:${stallPort}`,
     nodeUrl: gw.url,
     nodeFlagUrl: flagGw.url,
-    nodeLeaveUrl: leaveGw.url,
+    nodeHeadUrl: headGw.url,
+    nodeIdleUrl: idleGw.url,
     async close() {
       await gw.close();
       await flagGw.close();
-      await leaveGw.close();
+      await headGw.close();
+      await idleGw.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await mock.close();
