@@ -1,14 +1,18 @@
-// What the cache's question checks (src/cache/word-order.ts: word order, numbers, names) do to close
+// What the cache's question checks (src/cache/word-order.ts: word order, numbers, names;
+// src/cache/question-marks.ts: signs and negations) do to close
 // pairs of distinct questions: every pair of different texts in the intent data's dev split whose
 // embeddings reach the threshold would be served each other's answer; the checks should refuse the
 // pairs that are other questions and keep the few that are the same question reworded. Prints, per
 // source, the pairs at or above the threshold, how many each check refuses, and a sample of the
-// pairs the checks let through and those names alone refuses (to read).
+// pairs the checks let through and those names or marks alone refuse (to read). CLINC small-talk
+// pairs of one intent ("how are you" / "how are you doing") are the same question: what a check
+// refuses there is its cost.
 // Run: npx tsx bench/cache-question-checks.ts [--threshold 0.8] [--task intent|domain] [--sample 12]
 import { loadDefaultConfig } from '../src/config/index.ts';
 import { loadNodeClassifiers } from '../runtimes/node/deps.ts';
 import { loadTask, normalise, split, type Task } from '../models/train/data.ts';
 import { nameMissing, numbersDiffer, questionSignature, reordered } from '../src/cache/word-order.ts';
+import { marksDiffer } from '../src/cache/question-marks.ts';
 
 const arg = (name: string, d: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : d; };
 const threshold = Number(arg('threshold', '0.8'));
@@ -30,44 +34,48 @@ for (const r of rows) {
   vecs.push(v.map((x) => x / Math.sqrt(n || 1)));
 }
 const sigs = rows.map((r) => questionSignature(r.text));
-type Tally = { pairs: number; order: number; numbers: number; names: number; namesOnly: number; served: number; servedBefore: number };
+type Tally = { pairs: number; order: number; numbers: number; names: number; marks: number; newOnly: number; served: number; servedBefore: number };
 const by = new Map<string, Tally>();
-const through: string[] = [], byNames: string[] = [];
+const through: string[] = [], byNew: string[] = [];
 for (let i = 0; i < rows.length; i++) {
   for (let j = i + 1; j < rows.length; j++) {
     let d = 0;
     const a = vecs[i]!, b = vecs[j]!;
     for (let k = 0; k < a.length; k++) d += a[k]! * b[k]!;
     if (d < threshold) continue;
-    const src = rows[i]!.source === rows[j]!.source ? rows[i]!.source : 'mixed';
-    const t = by.get(src) ?? { pairs: 0, order: 0, numbers: 0, names: 0, namesOnly: 0, served: 0, servedBefore: 0 };
+    const same = rows[i]!.source === rows[j]!.source;
+    const intent = same && rows[i]!.source.startsWith('clinc') ? (rows[i]!.orig_label === rows[j]!.orig_label ? ' (same intent)' : ' (other intents)') : '';
+    const src = same ? rows[i]!.source + intent : 'mixed';
+    const t = by.get(src) ?? { pairs: 0, order: 0, numbers: 0, names: 0, marks: 0, newOnly: 0, served: 0, servedBefore: 0 };
     by.set(src, t);
     t.pairs++;
     // Either side may be the stored one: a pair is refused when the check refuses it one way.
     const [s, q] = [sigs[i]!, sigs[j]!];
     const o = reordered(s.order, q.order), n = numbersDiffer(s.numbers, q.numbers);
     const nm = nameMissing(s.names, q.order) || nameMissing(q.names, s.order);
+    const mk = marksDiffer(s.marks, q.marks);
     if (o) t.order++;
     if (n) t.numbers++;
     if (nm) t.names++;
+    if (mk) t.marks++;
     if (!o && !n) t.servedBefore++;
-    if (nm && !o && !n) {
-      t.namesOnly++;
-      byNames.push(`${d.toFixed(3)} | ${rows[i]!.text.slice(0, 90)} | ${rows[j]!.text.slice(0, 90)}`);
+    if ((nm || mk) && !o && !n) {
+      t.newOnly++;
+      byNew.push(`${d.toFixed(3)} ${nm ? 'name' : 'mark'} | ${rows[i]!.text.slice(0, 90)} | ${rows[j]!.text.slice(0, 90)}`);
     }
-    if (!o && !n && !nm) {
+    if (!o && !n && !nm && !mk) {
       t.served++;
       through.push(`${d.toFixed(3)} | ${rows[i]!.text.slice(0, 90)} | ${rows[j]!.text.slice(0, 90)}`);
     }
   }
 }
 console.log(`${task} dev: ${rows.length} distinct texts; pairs at >= ${threshold}`);
-console.log('| source | pairs | order refuses | numbers refuses | names refuses | served before names | served after |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| source | pairs | order refuses | numbers refuses | names refuses | marks refuses | served by order + numbers | served by all four |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const [src, t] of [...by].sort((x, y) => y[1].pairs - x[1].pairs)) {
-  console.log(`| ${src} | ${t.pairs} | ${t.order} | ${t.numbers} | ${t.names} | ${t.servedBefore} | ${t.served} |`);
+  console.log(`| ${src} | ${t.pairs} | ${t.order} | ${t.numbers} | ${t.names} | ${t.marks} | ${t.servedBefore} | ${t.served} |`);
 }
-console.log(`\nrefused by names alone (sample of ${byNames.length}):`);
-for (const l of byNames.slice(0, sample)) console.log(l);
+console.log(`\nrefused by names or marks, not by order or numbers (sample of ${byNew.length}):`);
+for (const l of byNew.slice(0, sample)) console.log(l);
 console.log(`\nstill served (sample of ${through.length}):`);
 for (const l of through.slice(0, sample)) console.log(l);

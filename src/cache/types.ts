@@ -17,6 +17,8 @@ export interface CachedAnswer {
   numbers?: number[];
   /** Hashes of its capitalised words (word-order.ts): a lookup refuses a question naming another. */
   names?: number[];
+  /** Codes of its signs and negations (question-marks.ts): a lookup refuses other ones. */
+  marks?: number[];
 }
 
 export interface CacheKeyScope {

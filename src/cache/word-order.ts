@@ -10,6 +10,8 @@
 // into French."), so a capitalised word of either question (not opening a sentence) must be a word
 // of the other, in any case: "paris" matches "Paris", "Rome" does not.
 
+import { marksDiffer, questionMarks } from './question-marks.ts';
+
 /** Words kept per question: enough to see a swap, small per entry (and in a shared backend). */
 const MAX_WORDS = 48;
 /** Share of the longer question's words the two must have in common before their order is compared. */
@@ -40,6 +42,8 @@ export interface QuestionSignature {
   numbers: number[];
   /** Hashes of the lower-cased words with a capital ("Paris", "TCP", "iPhone") not opening a sentence. */
   names: number[];
+  /** Codes of its signs (+ - * / < > = %...) and negations, sorted (question-marks.ts). */
+  marks: number[];
 }
 
 /** Both signatures in one pass over the text. */
@@ -47,13 +51,16 @@ export function questionSignature(text: string): QuestionSignature {
   const order: number[] = [];
   const numbers: number[] = [];
   const names: number[] = [];
+  const lower: string[] = [];
   let end = -1; // where the previous word ended (-1: none yet, the next word opens the text)
   for (const m of text.matchAll(WORD)) {
     const word = m[0];
+    const lw = word.toLowerCase();
+    lower.push(lw);
     const digit = numbers.length < MAX_NUMBERS && DIGIT.test(word);
     if (order.length < MAX_WORDS || digit) {
       const opens = end < 0 || SENTENCE_END.test(text.slice(end, m.index));
-      const h = wordHash(word.toLowerCase());
+      const h = wordHash(lw);
       if (order.length < MAX_WORDS) {
         order.push(h);
         // Within the words kept: the other side checks a name against its own kept words.
@@ -63,15 +70,15 @@ export function questionSignature(text: string): QuestionSignature {
     } else break;
     end = m.index + word.length;
   }
-  return { order, numbers: numbers.sort((a, b) => a - b), names };
+  return { order, numbers: numbers.sort((a, b) => a - b), names, marks: questionMarks(text, lower) };
 }
 
 export const wordOrder = (text: string): number[] => questionSignature(text).order;
 export const numberWords = (text: string): number[] => questionSignature(text).numbers;
 
 /** Whether a stored answer's question is another question than `q` despite a close embedding. */
-export function conflicts(stored: { order?: number[]; numbers?: number[]; names?: number[] }, q: QuestionSignature): boolean {
-  return reordered(stored.order, q.order) || numbersDiffer(stored.numbers, q.numbers) ||
+export function conflicts(stored: { order?: number[]; numbers?: number[]; names?: number[]; marks?: number[] }, q: QuestionSignature): boolean {
+  return reordered(stored.order, q.order) || numbersDiffer(stored.numbers, q.numbers) || marksDiffer(stored.marks, q.marks) ||
     nameMissing(stored.names, q.order) || nameMissing(q.names, stored.names && stored.order);
 }
 

@@ -128,6 +128,7 @@ function storeTap(
         order: sig.order,
         numbers: sig.numbers,
         names: sig.names,
+        marks: sig.marks,
       });
     },
   };

@@ -77,6 +77,24 @@ describe('names', () => {
   });
 });
 
+describe('signs and negations', () => {
+  const c = (stored: string, q: string) => conflicts(questionSignature(stored), questionSignature(q));
+  it('refuses another sign, an added or dropped one, and a negation', () => {
+    expect(c('Compute 12/4', 'Compute 12*4')).toBe(true);
+    expect(c('What is 10% of 50?', 'What is 10 of 50?')).toBe(true);
+    expect(c('Is 5 ≥ 3?', 'Is 5 ≤ 3?')).toBe(true);
+    expect(c('Should I buy it?', 'Should I not buy it?')).toBe(true);
+    expect(c('Is it safe?', "Isn't it safe?")).toBe(true);
+  });
+  it('accepts the same ones in other words, and hyphens or slashes inside words', () => {
+    expect(c("Don't I need a visa?", 'do i not need a visa')).toBe(false); // one negation each
+    expect(c('Is a well-known brand and/or a startup better?', 'is a well known brand or a startup better')).toBe(false);
+    expect(c('- eggs\n- milk: what can I bake?', 'eggs, milk: what can I bake?')).toBe(false);
+    const old = { order: questionSignature('Compute 12/4').order };
+    expect(conflicts(old, questionSignature('Compute 12*4'))).toBe(false); // stored before marks were kept
+  });
+});
+
 describe('VectorIndex.search with accept', () => {
   it('returns the best row the filter takes, not merely the best row', () => {
     const idx = new VectorIndex<string>({ dimensions: 4, maxEntries: 10, eviction: 'fifo' });
