@@ -234,7 +234,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const sent = guessed || duplexed || ((modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !opts.modeOverride);
     const sentAnyway = sse && plain && sent && !endOfStream;
     const rewrites = StreamReply.rewrites(sseRewrite, strip);
-    if (sseRewrite || strip || sentAnyway) streamed = streamReply(sseRewrite, strip, rewrites || !('content-length' in headers));
+    // BUFFERED_PARTIAL (no STREAMED asked for, then: Envoy may honour it undeclared): a long answer's first part only.
+    const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && !opts.modeOverride && !guessed;
+    if (sseRewrite || strip || sentAnyway) streamed = streamReply(sseRewrite, strip, rewrites || !('content-length' in headers), partial);
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
@@ -242,7 +244,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Rewritten events change the body's length, so a declared one would be wrong (as a JSON answer's may
     // be in full duplex, where its head is answered before its body is read).
     const res = continueResponseHeaders(headerMutation(add, rewrites || (duplexed && wantsBody) ? ['content-length'] : []));
-    if (sseRewrite || strip) res.mode_override = { response_body_mode: 'STREAMED' };
+    if ((sseRewrite || strip) && !partial) res.mode_override = { response_body_mode: 'STREAMED' };
     else if (!wantsBody && !streamed && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
     // ends in trailers would then leave no end to send them with.
@@ -255,9 +257,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     return res;
   }
 
-  function streamReply(rewrite: SseRewriter | undefined, stripUsage: boolean, mayAdd: boolean): StreamReply {
+  function streamReply(rewrite: SseRewriter | undefined, stripUsage: boolean, mayAdd: boolean, partial = false): StreamReply {
     const f = forwarded!;
-    return new StreamReply({ rewrite, stripUsage, mayAdd, choices: f.choices ?? 1, meter: f.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) });
+    return new StreamReply({ rewrite, stripUsage, mayAdd, partial, choices: f.choices ?? 1, meter: f.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) });
   }
 
   async function onResponseBody(msg: ProcessingRequest): Promise<ExchangeReply> {

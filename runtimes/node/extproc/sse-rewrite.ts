@@ -20,9 +20,11 @@ export interface SseRewriter {
    * it goes on as it came (no tap rewrites chunks, or rewriting stopped). Bytes on the one chunk where
    * rewriting stops (an event outgrew its bound): they may end inside a character the next chunk ends.
    * `cut`: the answer ended before it was whole (stream-end.ts): the event it left unfinished is
-   * dropped, so the error event added after it stands alone (as the gateway drops it).
+   * dropped, so the error event added after it stands alone (as the gateway drops it). `only`: no more
+   * of the answer will come here (BUFFERED_PARTIAL's part): what is held goes on now as it came (the
+   * taps' held text first, as when an event outgrows its bound) and the rest passes untouched.
    */
-  push(bytes: Uint8Array | undefined, end: boolean, cut?: boolean): string | Uint8Array | undefined;
+  push(bytes: Uint8Array | undefined, end: boolean, cut?: boolean, only?: boolean): string | Uint8Array | undefined;
   /**
    * After the last chunk: the events as the client got them and the completion they assemble into
    * (undefined when an event is not JSON or there is no chunk), as the gateway hands its done taps.
@@ -55,7 +57,7 @@ export function sseRewriter(taps: readonly ResponseTap[], opts: SseRewriterOptio
   let stopped = false;
   return {
     rewrites: tapped.rewrite,
-    push(bytes, end, cut = false) {
+    push(bytes, end, cut = false, only = false) {
       // Only recorded, and the answer outgrew the cap: nothing more to read, the chunks go on as they came.
       if (stopped || (!tapped.rewrite && !tapped.recording)) return undefined;
       let out = '';
@@ -70,10 +72,10 @@ export function sseRewriter(taps: readonly ResponseTap[], opts: SseRewriterOptio
       }
       // A rewriting tap holds the unfinished event whole: past the bound, what is held goes out as it
       // came (with a character cut at the chunk's end) and later chunks pass untouched; not stored.
-      const released = releaseOversized(splitter, tapped, opts.maxHeldChars);
+      const released = only && tapped.rewrite ? tapped.abandon() + splitter.release() : releaseOversized(splitter, tapped, opts.maxHeldChars);
       if (released !== undefined) {
         stopped = true;
-        opts.onStopped?.();
+        if (!only) opts.onStopped?.();
         return decoder.encodeThenCut(out + released);
       }
       if (end) {

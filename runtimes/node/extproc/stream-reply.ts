@@ -27,6 +27,12 @@ export interface StreamReplyParts {
   /** Starts the done taps with the recorded answer (not awaited: the client's last bytes do not wait). */
   done(answer: DoneAnswer): void;
   status: number;
+  /**
+   * Envoy's BUFFERED_PARTIAL: a message without end_of_stream is the only part of a long answer ext_proc
+   * sees (the rest goes to the client past it), so nothing of it may be held: it goes on whole, its
+   * events restored up to the one it ends inside, and the answer is accounted there, unjudged.
+   */
+  partial?: boolean;
 }
 
 export class StreamReply {
@@ -38,7 +44,7 @@ export class StreamReply {
 
   constructor(private readonly p: StreamReplyParts) {
     this.end = new StreamEnd(p.choices, p.mayAdd);
-    this.events = p.stripUsage || (p.mayAdd && !p.rewrite?.rewrites) ? new StreamUsage(p.stripUsage) : undefined;
+    this.events = p.stripUsage || (p.mayAdd && !p.rewrite?.rewrites && !p.partial) ? new StreamUsage(p.stripUsage) : undefined;
   }
 
   /**
@@ -59,8 +65,9 @@ export class StreamReply {
   /** The bytes to send in place of this chunk; undefined: it goes on as it came. */
   chunk(part: Uint8Array | undefined, last: boolean): Uint8Array | undefined {
     if (this.finished) return undefined;
-    this.finished = last;
     const { rewrite, meter } = this.p;
+    const only = !last && !!this.p.partial; // the last bytes ext_proc sees of a longer answer
+    this.finished = last || only;
     meter?.firstChunk();
     this.events?.read(part);
     this.end.read(part);
@@ -71,7 +78,7 @@ export class StreamReply {
     // The rewriter's text is whole events (its bytes, on the chunk where it stops, may not be).
     let whole = false;
     if (rewrite) {
-      const r = rewrite.push(part, last, cut);
+      const r = rewrite.push(part, last, cut, only);
       whole = typeof r === 'string';
       out = r === undefined ? undefined : typeof r === 'string' ? encoder.encode(r) : r;
       // A cut answer is not stored, as on the gateway.
@@ -83,7 +90,7 @@ export class StreamReply {
       }
     }
     const used = () => answered ?? this.events?.usage() ?? this.end.usage();
-    if (verdict === 'whole') meter?.end(used());
+    if (verdict === 'whole' || only) meter?.end(verdict ? used() : undefined);
     else if (verdict) meter?.failed(cut, used());
     if (this.events) {
       const sent = out ?? part ?? EMPTY;
