@@ -63,6 +63,10 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
   const content = msgs[msgs.length - 1]?.content;
   const media = Array.isArray(content) ? content.filter((p) => !isTextPart(p)) : [];
   if (media.length) parts.push({ media });
+  // The question's participant name (OpenAI reads it; chat templates may render it): in a shared chat,
+  // Alice's "what is my name?" is not Bob's. Appended only when sent, so other keys stay as they were.
+  const name = (msgs[msgs.length - 1] as { name?: unknown } | undefined)?.name;
+  if (typeof name === 'string' && name) parts.push({ name });
   if (parts.length) key.context = digest(JSON.stringify(parts));
   return { key, lookup, store };
 }

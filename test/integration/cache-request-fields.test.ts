@@ -31,12 +31,12 @@ afterAll(async () => {
   await up?.close();
 });
 
-async function ask(question: string, extra: Record<string, unknown>): Promise<string | null> {
+async function ask(question: string, extra: Record<string, unknown>, message: Record<string, unknown> = {}): Promise<string | null> {
   const before = size();
   const res = await fetch(`${served.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: question }], ...extra }),
+    body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: question, ...message }], ...extra }),
   });
   await res.text();
   const hit = res.headers.get('x-vsr-cache-hit');
@@ -69,5 +69,15 @@ describe.skipIf(!packsAvailable())('fields that change the answer are part of th
     expect(await ask(question, a), 'first ask').toBeNull();
     expect(await ask(question, a), 'same fields').toBe('true');
     expect(await ask(question, b), 'other fields').toBeNull();
+  });
+
+  // The question's own participant name (OpenAI reads it; chat templates may render it): in a shared
+  // chat "What is my name?" from Alice is not Bob's question.
+  it('the name on the question', async () => {
+    const q = 'Please remind me what my name is.';
+    expect(await ask(q, {}, { name: 'alice' }), 'first ask').toBeNull();
+    expect(await ask(q, {}, { name: 'alice' }), 'same name').toBe('true');
+    expect(await ask(q, {}, { name: 'bob' }), 'another name').toBeNull();
+    expect(await ask(q, {}), 'no name').toBeNull();
   });
 });
