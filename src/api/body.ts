@@ -27,19 +27,39 @@ export function checkContentEncoding(contentEncoding: string | undefined, transf
 export const tooLarge = (max: number) =>
   new GatewayError(413, `The request body is larger than the limit of ${max} bytes.`, 'invalid_request_error', 'request_too_large');
 
-export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+// Chat bodies as vLLM reads them (Python's json.loads on the bytes): not UTF-8 is a 400 there, so it
+// is here. Decoded with replacement characters, a Latin-1 "café" went on as "caf\uFFFD": the model
+// answered a prompt the client never wrote. A leading byte order mark is dropped, as Python's utf-8-sig.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function strictText(bytes: Uint8Array): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new GatewayError(400, 'We could not parse the JSON body of your request: it is not valid UTF-8.', 'invalid_request_error', 'invalid_json');
+  }
+}
+
+/** The body as text; `strictUtf8`: bytes that are not UTF-8 are a 400 (chat), else they read as U+FFFD. */
+export async function readBodyText(req: Request, maxBytes: number, strictUtf8 = false): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  // With a declared length, text() is enough (and on @hono/node-server it reads the socket directly,
-  // without building a web stream: touching req.body would).
+  // With a declared length, text() / arrayBuffer() are enough (and on @hono/node-server they read the
+  // socket directly, without building a web stream: touching req.body would).
   if (Number.isFinite(declared)) {
+    if (strictUtf8) {
+      const bytes = new Uint8Array(await req.arrayBuffer());
+      if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+      return strictText(bytes);
+    }
     const text = await req.text();
     // content-length is what was declared; the bytes read are what counts (multi-byte text is longer in bytes).
     if (text.length > maxBytes) throw tooLarge(maxBytes);
     return text;
   }
   if (!req.body) return '';
-  return new TextDecoder().decode(await readCapped(req.body, maxBytes));
+  const bytes = await readCapped(req.body, maxBytes);
+  return strictUtf8 ? strictText(bytes) : new TextDecoder().decode(bytes);
 }
 
 /**

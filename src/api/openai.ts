@@ -85,7 +85,7 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
     try {
       checkJsonContentType(c.req.header('content-type'));
       checkContentEncoding(c.req.header('content-encoding'), c.req.header('transfer-encoding'));
-      const text = await readBodyText(c.req.raw, deps.config.server.max_body_bytes);
+      const text = await readBodyText(c.req.raw, deps.config.server.max_body_bytes, true);
       const body = validateChatBody(parseJsonBody(text), deps.config.default_model);
       ctx = buildContext({ requestId, headers: deps.requestHeaders?.(c.env) ?? headerRecord(c.req.raw.headers), body, startedMs, signal });
     } catch (err) {
