@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from './gateway-harness.ts';
+import { until } from './helpers/until.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
 
 let proc: ChildProcess;
@@ -134,8 +135,11 @@ describe('the Node bundle', () => {
       headers: { 'content-type': 'application/json', 'x-mock-delay-ms': '600' },
       body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] }),
     });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await gauge()).toBe(1);
+    // Polled, not a fixed 300 ms: on a loaded machine the request may reach the process later (it is
+    // in flight for the mock's 600 ms delay plus the guard's scan, so a 1 is there to be seen).
+    let inFlight = -1;
+    await until(async () => (inFlight = await gauge()) === 1, 10_000).catch(() => {});
+    expect(inFlight).toBe(1);
     const res = await slow;
     expect(res.status).toBe(200);
     expect(((await res.json()) as { model: string }).model).toBe('qwen3');
