@@ -16,6 +16,7 @@ import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
 import type { BodyModel } from './passthrough-body.ts';
 import { piiExtraTexts } from '../guard/template-texts.ts';
+import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
 
 // /invocations is vLLM's SageMaker route: it serves a chat, a completion or an embedding by the body's
 // shape, so listed in server.passthrough_paths it would be chat without the guard.
@@ -61,6 +62,11 @@ export async function guardPassthrough(
     // Token ids (any client gets them from the passed-through /tokenize) and prompt_embeds are what
     // the model reads, but hold no text for the guards: refused rather than forwarded unread.
     return refuse(400, 'The guardrails read /v1/completions prompts as text: send `prompt` as a string or a list of strings (token ids and prompt_embeds cannot be checked).', 'unscannable_prompt', idHeader, 'prompt');
+  }
+  // A prompt_embeds content part in messages or input items: as chat refuses it (unscannable.ts).
+  if (hasUnscannablePart(parsed)) {
+    const r = unscannableResponse();
+    return { response: new Response(r.body, { status: r.status, headers: { ...idHeader, 'content-type': r.contentType } }), headers: {} };
   }
   const ctx = {
     requestId,

@@ -11,11 +11,13 @@ import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { headerText } from '../upstream/headers.ts';
 import { toolCallArgumentTexts, toolDefinitionTexts } from '../guard/tool-texts.ts';
 import { templateTexts } from '../guard/template-texts.ts';
+import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
   const s = guardSettings(deps.config);
   if (!s.guardEnabled) return undefined;
+  if (hasUnscannablePart(ctx.body)) return unscannableResponse();
   const cfg = s.guard;
   const classifier = deps.classifiers.sequence(s.jailbreakPack);
   if (!classifier) return unavailable(deps, ctx, cfg.on_error, 'pack_missing');

@@ -8,6 +8,7 @@ import type { ImmediateResponse, PipelineContext, RoutingDecision } from './cont
 import type { PiiEntity } from '../classify/types.ts';
 import { maskText, newMaskState } from '../guard/pii-scan.ts';
 import { scanSlots } from '../guard/pii-slots.ts';
+import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
 import { collectTextSlots, restoreTap } from '../guard/redaction.ts';
@@ -20,6 +21,8 @@ import { overBudget } from './guard.ts';
 export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
   const selected = ctx.decision?.model ?? ctx.body.model;
   if (!restricts(policyOf(deps.config, selected))) return undefined;
+  // Text the detector cannot read must not reach a model that restricts what it may see.
+  if (hasUnscannablePart(ctx.body)) return unscannableResponse();
 
   const s = guardSettings(deps.config);
   const detector = deps.classifiers.pii(s.piiPack);

@@ -95,6 +95,26 @@ describe('jailbreak guard: texts the first pass did not read', () => {
   });
 });
 
+describe('jailbreak guard: prompt_embeds content parts (as chat refuses them)', () => {
+  it('in /invocations messages or a /v1/responses input item: 400 unscannable_prompt, not forwarded', async () => {
+    seen = [];
+    const part = { type: 'prompt_embeds', data: 'AAAAAAAAAAA=' };
+    for (const [path, body] of [
+      ['/invocations', { model: 'qwen3', messages: [{ role: 'user', content: [{ type: 'text', text: 'Continue:' }, part] }] }],
+      ['/v1/responses', { model: 'qwen3', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Continue:' }, part] }] }],
+    ] as const) {
+      const r = await send(guarded, path, JSON.stringify(body));
+      expect(r.status, path).toBe(400);
+      expect(r.json?.error?.code).toBe('unscannable_prompt');
+    }
+    // With only a pii_policy on (no jailbreak guard) too: the PII detector cannot read it either.
+    const r = await send(strict, '/v1/responses', JSON.stringify({ model: 'qwen3', input: [{ role: 'user', content: [part] }] }));
+    expect(r.status).toBe(400);
+    expect(r.json?.error?.code).toBe('unscannable_prompt');
+    expect(seen).toEqual([]);
+  });
+});
+
 describe('jailbreak guard: /invocations, when an operator lists it', () => {
   it('a chat body (messages) or a completion body (prompt, token ids) is read as on those routes', async () => {
     seen = [];
