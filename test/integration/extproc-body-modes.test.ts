@@ -135,6 +135,23 @@ describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
     expect(bodies.map((b) => b.request_body.response.body_mutation.streamed_response.end_of_stream)).toEqual([false, true]);
   });
 
+  it('a chat body that ends in request trailers: at the trailers, the headers, the whole body (the trailers end it), then the trailers answer', async () => {
+    const s = duplexStream(target());
+    const body = JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'Name three rivers in Europe.' }] });
+    s.write({ ...requestHeaders({ ...CHAT, 'x-request-id': 'fd-trailers' }), protocol_config: DUPLEX });
+    s.write(requestBody(body.slice(0, 20), false));
+    s.write(requestBody(body.slice(20), false));
+    expect(await s.replies(1, 300)).toEqual([]);
+    s.write({ request_trailers: { trailers: { headers: [] } } });
+    const replies = await s.replies(3);
+    s.close();
+    expect(replies.map((r) => r.response)).toEqual(['request_headers', 'request_body', 'request_trailers']);
+    expect(setHeaders(replies[0]!.request_headers.response.header_mutation)['x-selected-model']).toBe('qwen3');
+    const sr = replies[1]!.request_body.response.body_mutation.streamed_response;
+    expect(sr.end_of_stream).toBe(false);
+    expect(JSON.parse(dec.decode(sr.body)).messages).toEqual(JSON.parse(body).messages);
+  });
+
   it('GRPC request_body_mode on a chat route: the stream fails (INTERNAL), logged once with the setting to use, counted', async () => {
     const before = h.metrics.value('semroute_extproc_requests_total', { outcome: 'unsupported_mode' }) ?? 0;
     for (const id of ['grpc-1', 'grpc-2']) {

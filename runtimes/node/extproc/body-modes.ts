@@ -26,13 +26,13 @@ export function isFullDuplex(mode: string | undefined): boolean {
  * (no mutation), replaced (body), held (clear_body: no answer yet, or an empty end). Answers that are no
  * body answer (an immediate response) go as they are.
  */
-export function streamedBody(kind: BodyKind, reply: ProcessingResponse, part: Uint8Array | undefined, end: boolean): ProcessingResponse | undefined {
+export function streamedBody(kind: BodyKind, reply: ProcessingResponse, part: Uint8Array | undefined, end: boolean, eos = end): ProcessingResponse | undefined {
   const common = reply[kind]?.response;
   if (!common) return reply;
   const m = common.body_mutation;
   if (m?.clear_body && !end) return undefined;
   const body = m?.body ?? (m?.clear_body ? EMPTY : (part ?? EMPTY));
-  return { [kind]: { response: { status: 'CONTINUE', body_mutation: { streamed_response: { body, end_of_stream: end } } } } };
+  return { [kind]: { response: { status: 'CONTINUE', body_mutation: { streamed_response: { body, end_of_stream: eos } } } } };
 }
 
 /** The request headers' answer kept back, with the body answer's header mutation (and route cache clearing) merged in. */
@@ -82,6 +82,23 @@ export class FullDuplexReplies {
     }
     if (msg.request === 'response_body' && response) return streamedBody('response_body', reply, msg.response_body?.body, msg.response_body?.end_of_stream === true);
     return reply;
+  }
+
+  /**
+   * A held body that ends in request trailers (no end_of_stream came): `body` is the exchange's answer
+   * to it as a whole. The headers' answer, the body (not ending the stream: the trailers do), then the
+   * trailers' answer; an immediate response alone.
+   */
+  atTrailers(body: Replies, trailers: ProcessingResponse): Replies {
+    if (body === undefined || typeof body === 'string' || Array.isArray(body)) return body ?? trailers;
+    if (!body.request_body) {
+      this.held = undefined;
+      return body;
+    }
+    const out = streamedBody('request_body', body, undefined, true, false)!;
+    const headers = this.held && withBodyHeaders(this.held, body);
+    this.held = undefined;
+    return headers ? [headers, out, trailers] : [out, trailers];
   }
 }
 

@@ -318,6 +318,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       case 'response_body':
         return onResponseBody(msg);
       case 'request_trailers':
+        // Full duplex: the trailers end a body still held (its last chunk had no end_of_stream).
+        if (isFullDuplex(modes?.request_body_mode) && !judged && (route === 'chat' || route === 'generate')) {
+          return onRequestBody({ request: 'request_body', request_body: { end_of_stream: true } }).then((r) => duplex.atTrailers(r, continueTrailers('request_trailers')));
+        }
         return continueTrailers(msg.request);
       case 'response_trailers':
         streamed?.endAtTrailers((bytes) => opts.logger.warn({ request_id: forwarded?.requestId, bytes }, 'ext_proc: an answer ended in trailers while part of it was held; that part could not be sent'));
