@@ -60,6 +60,8 @@ const fromWire = (w: Wire): CacheEntry | undefined => {
 
 export class RedisBackend implements CacheBackend {
   readonly name = 'redis';
+  /** Lost, unreachable at start and not answering are each said here, once (onDown, connect, onStall). */
+  readonly saysOutages = true;
   private readonly cmd: Redis;
   private readonly sub: Redis;
   private readonly origin = randomUUID();
@@ -200,6 +202,8 @@ export class RedisBackend implements CacheBackend {
    * what happened (ioredis's text stays as the cause).
    */
   private explain(err: unknown): unknown {
+    // ioredis's words for a command refused while disconnected (no offline queue).
+    if (err instanceof Error && err.message.startsWith("Stream isn't writeable")) return new Error('Redis is not connected', { cause: err });
     if (!(err instanceof Error) || err.name !== 'MaxRetriesPerRequestError') return err;
     const what = this.stalled ? `Redis did not answer within ${this.commandTimeoutMs} ms` : 'the Redis connection closed before it answered';
     return new Error(what, { cause: err });

@@ -30,5 +30,7 @@ export interface CacheBackend {
   publishRemove(ids: string[]): Promise<void>;
   /** True while the backend is reachable (local-only otherwise). */
   healthy(): boolean;
+  /** It logs its own outages (lost, unreachable, not answering): the synced cache does not say them again. */
+  readonly saysOutages?: boolean;
   close(): Promise<void>;
 }

@@ -249,6 +249,9 @@ export class SyncedCache implements SemanticCache {
     if (now - o.saidMs < 300_000) return;
     const first = o.saidMs === -Infinity;
     o.saidMs = now;
+    // The backend said it when its connection went, never came or stopped answering: the outage's one
+    // line (the reminders still come). A failure while it is connected (full, WRONGTYPE) is said here.
+    if (first && this.backend.saysOutages && !this.backend.healthy()) return;
     this.logger.warn({
       backend: this.backend.name, operation, ...errFields(err),
       ...(first ? {} : { failed: o.failed, since_s: Math.round((now - o.startedMs) / 1000) }),

@@ -1,7 +1,8 @@
-// A Redis outage in the log: said when it starts, then a reminder every 5 minutes with the count of
-// failed operations, not a line every 10 s for as long as it lasts; a success ends it, so the next
-// outage is said at once. A real redis-server that goes away and comes back; the clock of the
-// warnings is the test's, so minutes pass in milliseconds.
+// A Redis outage in the log: said once when it starts (by the backend: unreachable at start, lost),
+// not again by the first failed store, then a reminder every 5 minutes with the count of failed
+// operations, not a line every 10 s for as long as it lasts; a success ends it, so the next outage
+// is said at once. A real redis-server that goes away and comes back; the clock of the warnings is
+// the test's, so minutes pass in milliseconds.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { MemoryCache } from '../../src/cache/memory-cache.ts';
@@ -34,25 +35,26 @@ describe('a Redis outage in the log', () => {
     cache = new SyncedCache(local, backend, logger, metrics, { now: () => clock });
     expect(await backend.connect()).toBe(false);
     void cache.start();
-    warnings.length = 0;
 
     let n = 0;
     const stores = async (count: number) => {
       for (let i = 0; i < count; i++) await cache!.store(cacheKey, vec(n++), answer(`a ${n}`));
     };
     await stores(20);
-    expect(unavailable()).toHaveLength(1);
-    // A minute of the outage: before, a warning every 10 s (6 more).
+    // Before: 'backend unavailable' too, from the first failed store, for the same outage.
+    expect(warnings.map((w) => w.msg)).toEqual(['semantic cache: Redis unreachable at start; serving local-only and retrying']);
+    // A minute of the outage: before 2026-12-07, a warning every 10 s (6 more).
     for (let s = 0; s < 6; s++) {
       clock += 10_001;
       await stores(5);
     }
-    expect(unavailable()).toHaveLength(1);
+    expect(warnings).toHaveLength(1);
     clock += 5 * 60_000;
     await stores(1);
     const said = unavailable();
-    expect(said).toHaveLength(2);
-    expect(said[1].obj).toMatchObject({ backend: 'redis', failed: 51, since_s: 360 });
+    expect(said).toHaveLength(1);
+    expect(said[0].msg).toMatch(/still unavailable/);
+    expect(said[0].obj).toMatchObject({ backend: 'redis', failed: 51, since_s: 360, err: 'Redis is not connected' });
 
     // Redis comes (back): the resync publishes what waited, the outage is over.
     server = await startRedis(bin, port);
@@ -63,6 +65,8 @@ describe('a Redis outage in the log', () => {
     await until(() => !backend.healthy(), 3000);
     clock += 1000;
     await stores(3);
-    expect(unavailable()).toHaveLength(3);
+    // The next outage is said at once, once: by the backend as the connection goes.
+    expect(warnings.filter((w) => /lost Redis/.test(w.msg))).toHaveLength(1);
+    expect(unavailable()).toHaveLength(1);
   });
 });
