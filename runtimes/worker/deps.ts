@@ -13,7 +13,7 @@ import { waitUntil } from 'cloudflare:workers';
 import { createWorkerCache } from './cache.ts';
 import type { WebPreference } from './ort-web-engine.ts';
 import { createAssetSource, createR2Source, type AssetFetcher, type R2BucketLike } from './asset-source.ts';
-import { createFetchUpstreamClient, type FetchFn } from './upstream-fetch.ts';
+import { createFetchUpstreamClient, MAX_WORKER_ANSWER_BYTES, type FetchFn } from './upstream-fetch.ts';
 import { createWorkerLogger } from './logger.ts';
 
 /** The bindings and variables wrangler.jsonc declares (all optional: the defaults serve). */
@@ -88,7 +88,9 @@ export async function buildWorkerDeps(env: WorkerEnv, engineFactory: (prefer: We
   const prefer = (['auto', 'wasm', 'webgpu'].includes(env.SEMROUTE_EP ?? '') ? env.SEMROUTE_EP : 'auto') as WebPreference;
   const classifiers = await loadConfiguredClassifiers(config, packSource(env), engineFactory(prefer, logger), logger);
   reportMissingCategoryPack(config, classifiers, logger);
-  const upstream = createFetchUpstreamClient(env.UPSTREAM ? (r) => env.UPSTREAM!.fetch(r) : undefined);
+  const upstream = env.UPSTREAM
+    ? createFetchUpstreamClient((r) => env.UPSTREAM!.fetch(r))
+    : createFetchUpstreamClient(undefined, MAX_WORKER_ANSWER_BYTES, config.upstream.connect_timeout_ms);
   const cache = await createWorkerCache(config, { bindings: env as Record<string, unknown>, logger, metrics, waitUntil });
   return {
     config,

@@ -3,19 +3,22 @@
 // "Network connection lost." (remote, retryable) for a refused connection, one closed before the
 // request was read, one the upstream read and then dropped, and a kept-alive socket closed as it was
 // reused; the timing tells nothing either. What the Worker can see is how far workerd read the body:
-// handed over as a FixedLengthStream (Content-Length on the wire, as with a buffer) in two writes (all
-// but the last byte, then the last byte), the second write is taken only after the first was written
-// to a connected socket, so a body read to its end went out to an upstream that took the connection.
+// handed over as a FixedLengthStream (Content-Length on the wire, as with a buffer) in several writes,
+// each taken only after the one before it was written to a connected socket: the second byte's tells
+// that the connection is up (upstream.connect_timeout_ms), the last byte's that the body went out to an
+// upstream that took the connection.
 // Measured in workerd 2026-04-26 (runtimes/worker/README.md has the table): refused and closed-at-once
 // connections never took the last byte; one reset after reading part of an 8 MiB body neither; an
 // upstream that read the request and closed always had it whole. The last byte's own write may still
 // fail after it was read (taken as sent: the safe side, never sent twice).
 
-/** The body to hand to fetch, and whether it went out whole once fetch has failed. */
+/** The body to hand to fetch, and how far workerd read it. */
 export interface WatchedBody {
   init: Uint8Array | string | ReadableStream<Uint8Array> | undefined;
   /** true: read to its end; false: not; undefined: no body, or one that cannot be split (nothing to tell). */
   sent(): boolean | undefined;
+  /** Settles once a byte was written to a connected socket (the connect is over); absent: nothing to tell by. */
+  connected?: Promise<void>;
 }
 
 const encoder = new TextEncoder();
@@ -26,19 +29,25 @@ const fixedLength = (globalThis as { FixedLengthStream?: new (n: number) => Tran
 export function watchedBody(body: Uint8Array | string | undefined): WatchedBody {
   if (body === undefined || !fixedLength) return { init: body, sent: () => undefined };
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;
-  if (bytes.byteLength < 2) return { init: body, sent: () => undefined };
-  const stream = new fixedLength(bytes.byteLength);
+  const n = bytes.byteLength;
+  if (n < 2) return { init: body, sent: () => undefined };
+  const stream = new fixedLength(n);
   const writer = stream.writable.getWriter();
+  // The first byte alone (workerd reads it before it has a connection), then one byte more (read only
+  // once the first was written: the connection is up, whatever the body's size), then the rest but
+  // the last byte, then the last byte (read once all before it went out).
+  const pieces = [bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2, n - 1), bytes.subarray(Math.max(2, n - 1))].filter((p) => p.byteLength > 0);
   let whole = false;
-  const last = bytes.byteLength - 1;
-  writer
-    .write(bytes.subarray(0, last))
-    .then(() => writer.write(bytes.subarray(last)))
-    .then(() => {
-      whole = true;
-      return writer.close();
-    })
+  let onConnected!: () => void;
+  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  void (async () => {
+    for (let i = 0; i < pieces.length; i++) {
+      await writer.write(pieces[i]!);
+      if (i === 1) onConnected();
+    }
+    whole = true;
+    await writer.close();
     // The failed request's stream errors (or is cancelled) with fetch's own error, reported there.
-    .catch(() => {});
-  return { init: stream.readable, sent: () => whole };
+  })().catch(() => {});
+  return { init: stream.readable, sent: () => whole, connected };
 }

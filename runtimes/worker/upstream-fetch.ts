@@ -74,7 +74,11 @@ function sentOrNot(err: unknown, sent: boolean | undefined, host: string): unkno
   return new UpstreamDroppedError(`upstream ${host}: ${message} (closed after the whole request was sent, before any byte of an answer)`, err);
 }
 
-export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), maxAnswerBytes = MAX_WORKER_ANSWER_BYTES): UpstreamClient {
+/**
+ * `connectTimeoutMs`: upstream.connect_timeout_ms, for public fetch (a service binding's Worker may
+ * read the body whenever it likes, which says nothing of a connection).
+ */
+export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), maxAnswerBytes = MAX_WORKER_ANSWER_BYTES, connectTimeoutMs?: number): UpstreamClient {
   return {
     async send(r: UpstreamRequest): Promise<UpstreamResponse> {
       const url = new URL(r.path, r.baseUrl);
@@ -98,13 +102,26 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         // (the write fails); Node retries that race once on a fresh socket too (upstream-sockets.ts).
         for (let attempt = 0; !res; attempt++) {
           const body = watchedBody(r.body);
+          // No connection within connectTimeoutMs (SYNs dropped, a host gone): the next endpoint, as on
+          // Node. Without a body there is nothing to tell the connect by: upstream.timeout_ms alone.
+          let connectTimedOut = false;
+          const connectTimer = connectTimeoutMs && body.connected
+            ? setTimeout(() => {
+                connectTimedOut = true;
+                ctl.abort(new Error('upstream connect timeout'));
+              }, connectTimeoutMs)
+            : undefined;
+          if (connectTimer) void body.connected!.then(() => clearTimeout(connectTimer));
           try {
             // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
             // fetch's default followed it, re-sending the prompt and its headers to wherever Location named.
             res = await fetchFn(new Request(url, { method: r.method, headers, body: body.init as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
           } catch (err) {
+            if (connectTimedOut && !timedOut && !r.signal?.aborted) throw new UpstreamConnectError(`upstream ${url.host}: no connection within ${connectTimeoutMs} ms`, err);
             if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host);
             if (attempt > 0) throw err;
+          } finally {
+            clearTimeout(connectTimer);
           }
         }
         // fetch hands a 101 (to a POST that asked for no upgrade) or a 100 nobody asked for back as
@@ -134,7 +151,7 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         r.signal?.removeEventListener('abort', onAbort);
         if (timedOut) throw new UpstreamTimeoutError(`no response headers within ${r.timeoutMs} ms`);
         if (r.signal?.aborted) throw new UpstreamConnectError('request aborted by the client');
-        if (err instanceof UpstreamProtocolError || err instanceof UpstreamDroppedError) throw err;
+        if (err instanceof UpstreamProtocolError || err instanceof UpstreamDroppedError || err instanceof UpstreamConnectError) throw err;
         const message = err instanceof Error ? err.message : String(err);
         if (FRAMING.test(message)) throw new UpstreamProtocolError(`upstream ${url.host}: ${message}`);
         throw new UpstreamConnectError(`upstream ${url.host}: ${message}`, err);
