@@ -6,6 +6,7 @@ import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
 import { splitWindows } from './windows.ts';
 import { guardText } from './normalize.ts';
 import { hiddenTexts } from './hidden-text.ts';
+import { jsonSays } from './json-text.ts';
 
 export interface JailbreakVerdict {
   blocked: boolean;
@@ -69,7 +70,8 @@ export async function scanJailbreak(
     if (typeof texts[i] !== 'string' || !texts[i].trim()) continue;
     // Scored as the model reads it (normalize.ts): invisible characters, fullwidth letters and
     // look-alikes folded. The budget counts the folded text, cut once it is past what is left.
-    const text = guardText(texts[i], meter.budget.maxChars - meter.chars);
+    // A JSON text by its keys and string values (json-text.ts): the pack reads prose, not braces.
+    const text = guardText(jsonSays(texts[i]) ?? texts[i], meter.budget.maxChars - meter.chars);
     if (!text.trim()) continue;
     if (!meter.takeText()) {
       scan.incomplete = true;

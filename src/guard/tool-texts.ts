@@ -97,6 +97,9 @@ export function toolCallArgumentTexts(messages: unknown): string[] {
     for (const c of [...calls, m.function_call]) {
       const fn = isObj(c) && isObj(c.function) ? c.function : c;
       if (isObj(fn) && typeof fn.arguments === 'string' && fn.arguments.trim()) out.push(fn.arguments);
+      // Arguments sent as an object or list: vLLM passes them to the template as they are
+      // (chat_utils.py _postprocess_messages parses only a string), which renders them as JSON.
+      else if (isObj(fn) && fn.arguments !== null && typeof fn.arguments === 'object') out.push(JSON.stringify(fn.arguments));
     }
   }
   return out;
