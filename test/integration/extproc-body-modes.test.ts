@@ -170,3 +170,23 @@ describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
     expect(r.request_headers).toBeDefined();
   });
 });
+
+describe('ext_proc: FULL_DUPLEX_STREAMED with extproc.allow_mode_override declared', () => {
+  const h = {} as RealExtProc;
+  beforeAll(async () => {
+    Object.assign(h, await startRealExtProc(testConfig({ extproc: { allow_mode_override: true } }), { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger() }));
+  }, 60_000);
+  afterAll(() => h.close?.());
+
+  it('no mode is asked for in full duplex, so the usage a client did not ask for is not asked upstream when the answer will not come back', async () => {
+    const s = duplexStream(`127.0.0.1:${h.ext.port}`);
+    s.write({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'FULL_DUPLEX_STREAMED', response_body_mode: 'NONE' } });
+    s.write(requestBody(JSON.stringify({ model: 'qwen3', stream: true, messages: [{ role: 'user', content: 'hi' }] }), true));
+    const [, body] = await s.replies(2);
+    s.write(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    const [head] = await s.replies(1);
+    s.close();
+    expect(JSON.parse(dec.decode(body!.request_body.response.body_mutation.streamed_response.body)).stream_options).toBeUndefined();
+    expect(head!.mode_override ?? null).toBeNull();
+  });
+});

@@ -83,6 +83,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let guessedJson = false;
   let responseBodySeen = false;
 
+  // Envoy honours mode_override (declared), except in full duplex, where no mode is asked for (body-modes.ts).
+  const overrides = () => opts.modeOverride === true && !isFullDuplex(modes?.request_body_mode) && !isFullDuplex(modes?.response_body_mode);
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
   // Envoy closing the stream before the answer's end: the client left or the upstream reset.
   signal.addEventListener('abort', () => forwarded?.meter?.cancel(), { once: true });
@@ -131,7 +133,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (route === 'generate') return onGenerationBody(step.body, incomplete);
     let outcome: ChatOutcome;
     try {
-      const askUsage = answerBodyComesBack(modes?.response_body_mode, opts.modeOverride === true);
+      const askUsage = answerBodyComesBack(modes?.response_body_mode, overrides());
       outcome = await pipeline.chat({ headers: requestHeaders, body: step.body, signal, askUsage, incomplete });
     } catch (err) {
       // Not a decision (a guard's own failure is one, by its on_error): the operator's failure_mode_allow
@@ -207,14 +209,14 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // The meter reads a JSON answer's usage block (tokens, cost), as the reference does with its BUFFERED body.
     // A body Envoy says it will not send (response_body_mode NONE, no override honoured) is not waited for:
     // the answer is accounted at its head, or Envoy's reset at the stream's end would count a cancellation.
-    const comes = guessed || bodyMayCome(modes?.response_body_mode, opts.modeOverride === true);
+    const comes = guessed || bodyMayCome(modes?.response_body_mode, overrides());
     let sse = !responseIsJson && responseStatus === 200 && contentType.includes('text/event-stream');
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
     // (Not in full duplex: the head, its content-type, has been answered before the body is read.)
     const duplexed = isFullDuplex(modes?.response_body_mode);
-    const buffered = (modes?.response_body_mode === 'BUFFERED' || opts.modeOverride === true) && !duplexed;
+    const buffered = (modes?.response_body_mode === 'BUFFERED' || overrides()) && !duplexed;
     if (sse && plain && forwarded.streams === false && buffered && !endOfStream) [assembling, responseIsJson, sse] = [true, true, false];
     // A JSON answer's status, when guessed, is known once it is read (onResponseBody).
     guessedJson = guessed && responseIsJson && !assembling;
@@ -231,11 +233,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const strip = !!forwarded.stripUsage && sse && plain && !endOfStream;
     // Envoy that does not honour mode_override sends the stream anyway (STREAMED, or BUFFERED: all of
     // it in one message; or it came with no head): it is checked too, as a stream read for a tap is.
-    const sent = guessed || duplexed || ((modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !opts.modeOverride);
+    const sent = guessed || duplexed || ((modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !overrides());
     const sentAnyway = sse && plain && sent && !endOfStream;
     const rewrites = StreamReply.rewrites(sseRewrite, strip);
     // BUFFERED_PARTIAL (no STREAMED asked for, then: Envoy may honour it undeclared): a long answer's first part only.
-    const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && !opts.modeOverride && !guessed;
+    const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && !overrides() && !guessed;
     if (sseRewrite || strip || sentAnyway) streamed = streamReply(sseRewrite, strip, rewrites || !('content-length' in headers), partial);
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
@@ -248,7 +250,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     else if (!wantsBody && !streamed && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
     // ends in trailers would then leave no end to send them with.
-    else if (wantsBody && opts.modeOverride && !guessed) res.mode_override = { response_body_mode: (answerMode = 'BUFFERED') };
+    else if (wantsBody && overrides() && !guessed) res.mode_override = { response_body_mode: (answerMode = 'BUFFERED') };
     // Envoy's BUFFERED sends the whole answer in one message (without end_of_stream when trailers
     // follow), unless it honours the STREAMED asked for (allow_mode_override, declared or not).
     wholeInOne = modes?.response_body_mode === 'BUFFERED' && !(sseRewrite || strip);
