@@ -8,7 +8,7 @@ import { canonicalPlaceholder, JSON_PLACEHOLDER, LOOSE_PLACEHOLDER, unescapedBra
 // Message fields besides content that carry text back to the model (an assistant turn's reasoning and
 // refusal), and the body's documents and template variables: left out, personal data in them reached
 // a model the policy keeps it from.
-import { bodyTemplateSlots, MESSAGE_TEXT_FIELDS } from './template-texts.ts';
+import { bodyTemplateSlots, MESSAGE_TEXT_FIELDS, stringSlots } from './template-texts.ts';
 import { restoreLogprobs } from './logprob-restore.ts';
 // Tool definitions, the structured-output schema and prediction content reach the model too.
 import { definitionSlots } from './definition-slots.ts';
@@ -67,6 +67,12 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
     for (const fn of fns as Array<{ arguments?: unknown } | null | undefined>) {
       if (fn && typeof fn === 'object' && typeof fn.arguments === 'string') {
         slots.push({ role, json: true, get: () => fn.arguments as string, set: (v) => (fn.arguments = v) });
+      } else if (fn && typeof fn === 'object' && fn.arguments !== null && typeof fn.arguments === 'object') {
+        // Arguments sent as an object (vLLM renders them as they are): its strings, read as one text.
+        const group = {};
+        const inner: TextSlot[] = [];
+        stringSlots(fn.arguments as Record<string, unknown>, role, inner);
+        for (const x of inner) slots.push({ ...x, group });
       }
     }
   }

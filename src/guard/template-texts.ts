@@ -53,7 +53,7 @@ export function bodyTemplateSlots(body: unknown): TextSlot[] {
  * depth: a cut at 16 levels let a value nested deeper reach the model unread, and a passed-through
  * body has no depth cap that would keep recursion off the call stack's limit.
  */
-function stringSlots(holder: Record<string, unknown> | unknown[], role: string, out: TextSlot[]): void {
+export function stringSlots(holder: Record<string, unknown> | unknown[], role: string, out: TextSlot[]): void {
   const todo: Array<Record<string, unknown>> = [holder as Record<string, unknown>];
   while (todo.length) {
     const h = todo.pop()!;
@@ -119,6 +119,7 @@ export function piiExtraTexts(body: unknown): string[] {
     for (const c of [...(Array.isArray(m.tool_calls) ? m.tool_calls : []), { function: m.function_call }]) {
       const fn = isObj(c) ? c.function : undefined;
       if (isObj(fn) && typeof fn.arguments === 'string') out.push(fn.arguments);
+      else if (isObj(fn) && fn.arguments !== null && typeof fn.arguments === 'object') out.push(JSON.stringify(fn.arguments));
     }
   }
   for (const s of bodyTemplateSlots(body)) out.push(s.get());

@@ -69,6 +69,21 @@ describe('personal data outside the messages is redacted for a model whose polic
     expect(JSON.parse(f.body.messages[1].function_call.arguments).to).toMatch(PLACEHOLDER);
   });
 
+  it('tool-call arguments sent as an object (vLLM renders them as they are): their strings, the object kept', async () => {
+    const messages = [
+      ask,
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'send_mail', arguments: { to: EMAIL, cc: [EMAIL], n: 1 } } }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'sent' },
+      ask,
+    ];
+    const f = await forwarded({}, messages);
+    expect(f.raw).not.toContain(EMAIL);
+    const args = f.body.messages[1].tool_calls[0].function.arguments;
+    expect(args.to).toMatch(PLACEHOLDER);
+    expect(args.cc).toEqual([args.to]);
+    expect(args.n).toBe(1);
+  });
+
   it('the structured-output schema (response_format, guided_json as object or JSON text, guided_choice, structured_outputs)', async () => {
     const schema = { type: 'object', properties: { to: { type: 'string', const: EMAIL, description: `always ${EMAIL}` } } };
     const f = await forwarded({
