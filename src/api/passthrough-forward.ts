@@ -3,6 +3,7 @@
 // the upstream's answer comes back as it was sent, chunk by chunk, JSON and SSE alike. Only the
 // usage block is read from it (token metrics), never the content.
 import type { AppDeps } from '../deps.ts';
+import type { RequestErrorReason } from '../observability/label-values.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { forwardHeaders, headersInit, responseHeaders } from '../upstream/headers.ts';
@@ -63,7 +64,7 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
   const { config, metrics } = deps;
   const { label } = req;
   const idHeader = { 'x-request-id': req.requestId };
-  const fail = (status: number, reason: string, message: string, type: string, code: string) => {
+  const fail = (status: number, reason: RequestErrorReason, message: string, type: string, code: string) => {
     metrics.inc('llm_request_errors_total', { model: label, reason });
     onDone({ status, error: reason });
     return json(status, errorBody(message, type, code), idHeader);

@@ -2,6 +2,7 @@
 // finish_reason "content_filter", usage zeros; one chat.completion.chunk plus `data: [DONE]` when the
 // client streams. Texts and ids are the reference's, so clients written against it keep working.
 import type { ImmediateResponse } from '../pipeline/context.ts';
+import type { RequestErrorReason } from '../observability/label-values.ts';
 
 export interface BlockInput {
   /** Client asked for SSE (stream: true or Accept: text/event-stream). */
@@ -53,7 +54,8 @@ export function contentFilterResponse(input: BlockInput & {
   idPrefix: string;
   model: string;
   content: string;
-  reason: string;
+  /** Counted as llm_request_errors_total{reason} by the pipeline. */
+  reason: RequestErrorReason;
   headers: Record<string, string>;
 }): ImmediateResponse {
   const created = Math.floor(input.nowMs / 1000);
@@ -93,7 +95,8 @@ export function guardErrorResponse(
   status: number,
   message: string,
   code: string,
-  reason: string,
+  /** Counted as llm_request_errors_total{reason} by the pipeline. */
+  reason: RequestErrorReason,
   type: 'invalid_request_error' | 'server_error' = 'invalid_request_error',
 ): ImmediateResponse {
   return {

@@ -4,6 +4,7 @@
 // they are exposed under lint-clean names and kept as aliases (recorded here) and as recording rules
 // in k8s/observability/prometheus-rules.yaml.
 import type { MetricSpec } from './registry.ts';
+import { REQUEST_ERROR_REASONS } from './label-values.ts';
 
 /** Latency of in-process work: classifiers, cache, routing (1 ms .. 2.5 s). */
 export const FAST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -41,7 +42,8 @@ const h = (name: string, help: string, labels: string[], buckets: number[]): Met
 export const METRIC_CATALOG: MetricSpec[] = [
   // Requests, errors, routing
   c('llm_model_requests_total', 'Chat and passed-through requests, each counted once: by the model it was sent to (after routing); one answered before (block, cache hit) by its model so far, one refused unread as unknown (the model its errors carry).', ['model']),
-  c('llm_request_errors_total', 'Failed or blocked requests by model and reason (timeout, upstream_5xx, upstream_4xx, pii_policy_denied, jailbreak_block, parse_error, serialization_error, cancellation, request_timeout, classification_failed).', ['model', 'reason']),
+  // The reasons are the declared ones (label-values.ts), which tsc holds every call site to.
+  c('llm_request_errors_total', `Failed or blocked requests by model and reason, each explained in k8s/observability/README.md (${REQUEST_ERROR_REASONS.join(', ')}).`, ['model', 'reason']),
   c('llm_model_routing_modifications_total', 'Requests whose model was changed by the router.', ['source_model', 'target_model']),
   c('llm_routing_reason_codes_total', 'Routing decisions by reason code and selected model.', ['reason_code', 'model']),
   h('llm_model_routing_latency_seconds', 'Time spent deciding the route (classification to rewrite).', [], FAST_BUCKETS),

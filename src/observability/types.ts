@@ -1,11 +1,14 @@
 // Observability contracts used across the core. Implementations live beside them in
 // src/observability (runtime-agnostic registry, tracing helpers) and in runtimes/* (pino on Node).
 
+import type { LabelsOf } from './label-values.ts';
+
 export type Labels = Record<string, string>;
 
 /** Metric names follow the vLLM Semantic Router's (see ../shared/reference/vsr.md section 4.1). */
 export interface Metrics {
-  inc(name: string, labels?: Labels, value?: number): void;
+  /** A metric with declared label values (label-values.ts) takes only those: tsc checks each call. */
+  inc<N extends string>(name: N, labels?: LabelsOf<N>, value?: number): void;
   observe(name: string, labels: Labels, value: number): void;
   set(name: string, labels: Labels, value: number): void;
   /** Drops every series of a metric: for gauges that describe what is loaded now and are replaced whole. */

@@ -2,6 +2,7 @@
 // hand the answer back as it arrives. A connection failure moves to the next endpoint, which is
 // safe because nothing has reached the client yet; once headers are back the answer is committed.
 import type { AppDeps } from '../deps.ts';
+import type { RequestErrorReason } from '../observability/label-values.ts';
 import type { DoneAnswer, PipelineContext } from '../pipeline/context.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { startDoneTaps } from '../pipeline/done-taps.ts';
@@ -53,7 +54,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
   const headers = forwardHeaders(ctx.headers, input.upstreamHeaders);
   const candidates = pool.candidates(input.model);
   const done = (o: ForwardOutcome) => input.onDone?.(o);
-  const fail = (status: number, reason: string, message: string, type: string, code: string) => {
+  const fail = (status: number, reason: RequestErrorReason, message: string, type: string, code: string) => {
     deps.metrics.inc('llm_request_errors_total', { model: label, reason });
     done({ status, error: reason });
     // The request id only: decision headers go on a 2xx answer (as on an upstream's own error answer below).

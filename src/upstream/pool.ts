@@ -5,6 +5,7 @@
 // or dropped one unanswered, is tried last for `down_ms`.
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../observability/types.ts';
+import type { RequestErrorReason } from '../observability/label-values.ts';
 
 export interface PoolEndpoint {
   name: string;
@@ -119,7 +120,7 @@ export class EndpointPool {
    * none serves it: 404 model_not_found for a name the client chose (as vLLM and OpenAI answer an
    * unknown model), 502 for one routing chose (the config's fault, named at start-up).
    */
-  unserved(model: string, routed: boolean): { status: number; reason: string; message: string; type: string; code: string } {
+  unserved(model: string, routed: boolean): { status: number; reason: RequestErrorReason; message: string; type: string; code: string } {
     if (this.all.length === 0 || model === '') {
       return { status: 502, reason: 'upstream_unavailable', message: 'No upstream endpoint is configured for this model.', type: 'upstream_error', code: 'no_endpoint' };
     }

@@ -4,6 +4,7 @@
 // also a connection closed after the upstream read the request (UpstreamDroppedError): sent again,
 // a POST could run twice.
 import type { AppDeps } from '../deps.ts';
+import type { RequestErrorReason } from '../observability/label-values.ts';
 import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
 import type { IdleWatch } from './idle.ts';
 import type { EndpointPool, PoolEndpoint } from './pool.ts';
@@ -28,7 +29,7 @@ export interface FailoverRequest {
 /** Why no answer came back: the caller counts it and answers with errorBody(message, type, code). */
 export interface FailoverError {
   status: number;
-  reason: string;
+  reason: RequestErrorReason;
   message: string;
   type: string;
   code: string;

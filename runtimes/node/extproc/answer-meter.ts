@@ -6,6 +6,7 @@
 // upstream error, a token or a latency.
 import type { AppDeps } from '../../../src/deps.ts';
 import type { PipelineContext } from '../../../src/pipeline/context.ts';
+import type { RequestErrorReason } from '../../../src/observability/label-values.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import { logRequest, type RequestEnd } from '../../../src/observability/request-log.ts';
 import { pricingFor, recordUsage, type Usage } from '../../../src/observability/usage.ts';
@@ -27,7 +28,7 @@ export interface AnswerMeter {
    */
   failed(cut: boolean, usage?: unknown): void;
   /** ext_proc answered in the upstream's place (stream-answer.ts): counted and logged with its status, as the gateway's own answer. */
-  replaced(status: number, reason: string): void;
+  replaced(status: number, reason: RequestErrorReason): void;
   /** The body goes by unseen (Envoy was told NONE): the head's TTFT and the log line only. */
   unseen(): void;
   /** Envoy closed the stream before the answer ended (the client left, the upstream reset). */
@@ -55,7 +56,7 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
     ended = true;
     logRequest(deps, ctx, { status, endpoint, ttftMs, traceId, ...o });
   };
-  const error = (reason: string) => {
+  const error = (reason: RequestErrorReason) => {
     deps.metrics.inc('llm_request_errors_total', { model: label, reason });
     finish({ error: reason });
   };

@@ -5,6 +5,7 @@
 // STREAMED mode the head (content-type: text/event-stream) has gone to the client before the body is
 // read, so the events pass on as they came (README, ext_proc).
 import type { ImmediateResponse } from '../../../src/pipeline/context.ts';
+import type { RequestErrorReason } from '../../../src/observability/label-values.ts';
 import { errorBody } from '../../../src/pipeline/errors.ts';
 import { upstreamError } from '../../../src/upstream/errors.ts';
 import { completionFromStream } from '../../../src/upstream/json-from-stream.ts';
@@ -12,11 +13,11 @@ import { completionFromStream } from '../../../src/upstream/json-from-stream.ts'
 const utf8 = new TextDecoder();
 
 /** The completion the events carry, or the gateway's 502 when they are the upstream's error or no whole answer. */
-export function answerFromStream(body: Uint8Array, requestId: string): { completion: Record<string, unknown> } | { response: ImmediateResponse } {
+export function answerFromStream(body: Uint8Array, requestId: string): { completion: Record<string, unknown> } | { response: ImmediateResponse & { reason: RequestErrorReason } } {
   const r = completionFromStream(utf8.decode(body));
   if ('completion' in r) return r;
   // As the gateway counts them (forward.ts): the upstream's own failure, or a stream that is no answer.
-  const reason = 'error' in r ? 'upstream_5xx' : 'upstream_error';
+  const reason: RequestErrorReason = 'error' in r ? 'upstream_5xx' : 'upstream_error';
   const text = 'error' in r
     ? upstreamError(502, JSON.stringify(r.error))
     : errorBody(`The upstream answered with an event stream that is no whole chat completion: ${r.incomplete}.`, 'upstream_error', 'upstream_stream_incomplete');
