@@ -74,12 +74,14 @@ describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
   it('an answer cached by one gateway is a hit on the other, for paraphrases too', async () => {
     // Gateway b has answered this client once: a hit goes to credentials the upstream accepted (credentials.ts).
     expect((await ask(b, 'How do I make a good cup of coffee?')).hit).toBeNull();
+    await until(() => b.deps.cache!.size() >= 1);
+    const had = b.deps.cache!.size();
     const before = upstreamCalls();
     const first = await ask(a, 'What is cognitive dissonance?');
     expect(first.status).toBe(200);
     expect(first.hit).toBeNull();
     expect(upstreamCalls()).toBe(before + 1);
-    await until(() => b.deps.cache!.size() >= 1);
+    await until(() => b.deps.cache!.size() > had);
 
     const again = await ask(b, 'What is cognitive dissonance?');
     expect(again.hit).toBe('true');
