@@ -75,6 +75,8 @@ export class RedisBackend implements CacheBackend {
   private lastError = '';
   /** The connection was dropped because Redis stopped answering (reset when it is ready again). */
   private stalled = false;
+  /** The run_id of the Redis server last connected to (INFO server). */
+  private runId: string | undefined;
   private readonly commandTimeoutMs: number;
 
   constructor(private readonly opts: RedisBackendOptions) {
@@ -255,11 +257,19 @@ export class RedisBackend implements CacheBackend {
     if (this.closed || this.cmd.status !== 'ready' || this.sub.status !== 'ready') return;
     this.up = true;
     this.stalled = false;
-    if (this.wasDown) {
-      this.wasDown = false;
-      this.opts.logger.info({ backend: 'redis' }, 'semantic cache: Redis is back; resyncing');
-      this.listener?.onReconnect();
-    }
+    const back = this.wasDown;
+    this.wasDown = false;
+    const before = this.runId;
+    // Which Redis answered: another run_id is another server (restarted, failed over), and one
+    // restarted without its data lacks every entry though no pod removed any.
+    void this.cmd.info('server').then((info) => /run_id:(\w+)/.exec(info)?.[1], () => undefined).then((id) => {
+      if (id) this.runId = id;
+      if (!back || this.closed) return;
+      const fresh = !!before && !!id && id !== before;
+      this.opts.logger.info({ backend: 'redis', ...(fresh ? { restarted: true } : {}) },
+        fresh ? "semantic cache: Redis is back, restarted; giving it this pod's entries and resyncing" : 'semantic cache: Redis is back; resyncing');
+      this.listener?.onReconnect(fresh);
+    });
   }
 
   private onDown(): void {

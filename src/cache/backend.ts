@@ -16,8 +16,11 @@ export interface CacheBackendListener {
   onAdd(entry: CacheEntry): void;
   /** Another pod evicted (or invalidated) entries. */
   onRemove(ids: string[]): void;
-  /** The connection came back after an outage: messages may have been missed. */
-  onReconnect(): void;
+  /**
+   * The connection came back after an outage: messages may have been missed. `fresh`: it is another
+   * store than before (a Redis restarted without its data): what it lacks was not removed by anyone.
+   */
+  onReconnect(fresh?: boolean): void;
 }
 
 export interface CacheBackend {

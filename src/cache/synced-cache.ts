@@ -65,7 +65,11 @@ export class SyncedCache implements SemanticCache {
           this.local.remove(ids);
           this.noteRemoved(ids);
         },
-        onReconnect: () => { void this.resync(); },
+        onReconnect: (fresh) => {
+          // Another store (restarted empty): this pod's entries are given to it, not dropped as removed.
+          if (fresh) for (const e of this.local.entries()) if (e.expiresAtMs === 0 || e.expiresAtMs > Date.now()) this.pending.set(e.id, e);
+          void this.resync();
+        },
       });
       for (const e of await this.backend.load()) this.local.put(e);
     } catch (err) {
@@ -143,7 +147,8 @@ export class SyncedCache implements SemanticCache {
     this.window = window;
     try {
       for (const [id, e] of [...this.pending]) {
-        if (!this.local.has(id)) { this.pending.delete(id); continue; }
+        // Gone here, or expired meanwhile (Redis refuses nothing for it, but it would serve nobody).
+        if (!this.local.has(id) || (e.expiresAtMs > 0 && e.expiresAtMs <= Date.now())) { this.pending.delete(id); continue; }
         await this.backend.publishAdd(e);
         this.pending.delete(id);
       }
