@@ -24,28 +24,37 @@ export function messageText(content: ChatMessage['content']): string {
   return out;
 }
 
+/**
+ * The list a message role files under. vLLM takes any role string and hands it to the chat template;
+ * Llama 3's renders each as a turn of its own, so "human", "USER" or "customer" is the client's
+ * words to the model: user text, for routing (the latest one is classified) and for the guards, as
+ * the jailbreak scan reads such a message (src/guard/template-texts.ts scanRole). The chat roles are
+ * matched exactly, as vLLM and the templates test them ("System" renders as no system turn);
+ * Llama's `ipython` is its tool result.
+ */
+export function textRole(role: unknown): 'user' | 'system' | 'assistant' | 'tool' {
+  switch (role) {
+    case 'system':
+    case 'developer':
+      return 'system';
+    case 'assistant':
+      return 'assistant';
+    case 'tool':
+    case 'function':
+    case 'ipython':
+      return 'tool';
+    default:
+      return 'user';
+  }
+}
+
 export function extractTexts(messages: ChatMessage[]): RequestTexts {
   const t: RequestTexts = { latestUser: '', user: [], system: [], assistant: [], tool: [] };
   let latestUserIndex = -1;
   messages.forEach((m, i) => {
-    const text = messageText(m.content);
-    switch (m.role) {
-      case 'user':
-        t.user.push(text);
-        latestUserIndex = i;
-        break;
-      case 'system':
-      case 'developer':
-        t.system.push(text);
-        break;
-      case 'assistant':
-        t.assistant.push(text);
-        break;
-      case 'tool':
-      case 'function':
-        t.tool.push(text);
-        break;
-    }
+    const role = textRole(m.role);
+    t[role].push(messageText(m.content));
+    if (role === 'user') latestUserIndex = i;
   });
   if (latestUserIndex >= 0) t.latestUser = messageText(messages[latestUserIndex].content);
   return t;
