@@ -128,4 +128,16 @@ describe('ext_proc, response headers skipped: the answer is accounted', () => {
   it('a warning says the head was not sent (once), naming the setting', async () => {
     expect(h.logs.lines.filter((l) => /response_header_mode SKIP/.test(l.msg ?? ''))).toHaveLength(1);
   });
+
+  it('request headers skipped (request_header_mode SKIP): the body goes on as it came, warned once, counted per request', async () => {
+    const before = h.metrics.value('semroute_extproc_requests_total', { outcome: 'no_request_headers' }) ?? 0;
+    for (const id of ['rq-1', 'rq-2']) {
+      const s = h.envoy.open();
+      const r = await s.send({ ...requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: id }] })), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'NONE' } });
+      s.end();
+      expect(r.request_body.response.body_mutation ?? null).toBeNull();
+    }
+    expect(h.metrics.value('semroute_extproc_requests_total', { outcome: 'no_request_headers' })).toBe(before + 2);
+    expect(h.logs.lines.filter((l) => /request_header_mode SKIP/.test(l.msg ?? ''))).toHaveLength(1);
+  });
 });

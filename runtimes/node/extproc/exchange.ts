@@ -7,7 +7,7 @@ import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
 import { boundedRewriter, type SseRewriter } from './sse-rewrite.ts';
 import { answerBodyComesBack, bodyMayCome } from './stream-usage.ts';
-import { headFromBody, warnSkippedHead } from './skipped-head.ts';
+import { headFromBody, warnSkippedHead, warnSkippedRequestHead } from './skipped-head.ts';
 import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
 import { forwardHeaders, ownedHeaders } from './forward-headers.ts';
@@ -79,6 +79,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let streamed: StreamReply | undefined;
   let wholeInOne = false;
   let responseHeadersSeen = false;
+  let requestHeadersSeen = false;
   // Response headers skipped and the body JSON: its status is read from it (skipped-head.ts).
   let guessedJson = false;
   let responseBodySeen = false;
@@ -90,6 +91,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   signal.addEventListener('abort', () => forwarded?.meter?.cancel(), { once: true });
 
   async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
+    requestHeadersSeen = true;
     requestHeaders = decodeHeaders(msg.request_headers?.headers);
     route = routeOf(requestHeaders[':method'] ?? '', requestHeaders[':path'] ?? '');
     if (route === 'other' && requestHeaders[':method'] === 'POST') {
@@ -123,6 +125,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   }
 
   async function onRequestBody(msg: ProcessingRequest): Promise<ExchangeReply> {
+    if (!requestHeadersSeen) {
+      // request_header_mode SKIP: the route is unknown, the body goes on unread (skipped-head.ts).
+      requestHeadersSeen = judged = true;
+      warnSkippedRequestHead(opts.logger, count);
+    }
     if ((route !== 'chat' && route !== 'generate') || judged) return continueRequestBody();
     const step = requestBody.push(msg.request_body?.body, msg.request_body?.end_of_stream === true, modes?.request_body_mode);
     if (step.kind === 'hold') return continueRequestBody({ body_mutation: { clear_body: true } });

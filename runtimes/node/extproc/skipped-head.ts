@@ -36,3 +36,17 @@ export function warnSkippedHead(logger: Logger): void {
   warned.add(logger);
   logger.warn({}, 'ext_proc: response headers not sent (response_header_mode SKIP): the answer\'s status is taken from its body and the decision headers (x-vsr-*) cannot be set on it; set response_header_mode SEND');
 }
+
+const warnedRequest = new WeakSet<Logger>();
+
+/**
+ * A request body with no request headers before it (request_header_mode SKIP): its route (:path,
+ * :method) is unknown, so it is not read (no routing, no guard) and goes on as it came. Said once per
+ * logger, since the filter's setting is the cause; counted per request (outcome no_request_headers).
+ */
+export function warnSkippedRequestHead(logger: Logger, count: (outcome: string) => void): void {
+  count('no_request_headers');
+  if (warnedRequest.has(logger)) return;
+  warnedRequest.add(logger);
+  logger.warn({}, 'ext_proc: a request body came without its headers (request_header_mode SKIP): its route is unknown, so it goes on unread (no routing, no guard); set request_header_mode SEND');
+}
