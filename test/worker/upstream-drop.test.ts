@@ -25,6 +25,16 @@ describe('Worker: an upstream that drops the connection after reading the reques
   }
 });
 
+describe('Worker: a passed-through POST the upstream read and dropped', () => {
+  it('/v1/completions: 502 upstream_connection_closed on both', async () => {
+    const req = { ...chatReq({ model: 'drop', prompt: 'hi' }), path: '/v1/completions' };
+    const node = await onNode(req);
+    const worker = await onWorker(req);
+    expect([node.status, code(node)]).toEqual([502, 'upstream_connection_closed']);
+    expect([worker.status, worker.body]).toEqual([node.status, node.body]);
+  });
+});
+
 describe('Worker: an upstream that resets the connection before it has the whole request', () => {
   // A body far past what the kernel buffers on loopback, so the reset comes while it is being written.
   const bigEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityYaml').replace('max_body_bytes: 65536', 'max_body_bytes: 16777216') };
