@@ -49,6 +49,9 @@ const MIN_WINDOW = 64;
  */
 export const DEFAULT_JAILBREAK_WINDOW = 512;
 
+/** A letter or digit: a text without one is not scored (see scanJailbreak). */
+const WORDY = /[\p{L}\p{N}]/u;
+
 /**
  * Classify each non-empty text (in the order given: callers put the newest first), folded by
  * guardText; stop at the first whose risk reaches `threshold`. Classifier errors propagate: the caller owns fail-open/closed.
@@ -72,14 +75,18 @@ export async function scanJailbreak(
     // look-alikes folded. The budget counts the folded text, cut once it is past what is left.
     // A JSON text by its keys and string values (json-text.ts): the pack reads prose, not braces.
     const text = guardText(jsonSays(texts[i]) ?? texts[i], meter.budget.maxChars - meter.chars);
-    if (!text.trim()) continue;
+    // A text with no letter or digit has no words for the pack, which scored "..." 0.966 and "```"
+    // 0.785: it is not scored. What its encodings say (tag characters, base64, hex, escapes:
+    // hidden-text.ts) is scored apart, also for a text that shows nothing (tag characters alone).
+    const readable = WORDY.test(text);
+    const hiddenOnes = hiddenTexts(texts[i]);
+    if (!readable && !hiddenOnes.length) continue;
     if (!meter.takeText()) {
       scan.incomplete = true;
       break;
     }
-    let hit = await scoreSpan(scan, text, windowChars, overlap);
-    // What its encodings say (tag characters, base64, hex, escapes: hidden-text.ts), scored apart.
-    for (const hidden of hit && hit.risk >= threshold ? [] : hiddenTexts(texts[i])) {
+    let hit = readable ? await scoreSpan(scan, text, windowChars, overlap) : undefined;
+    for (const hidden of hit && hit.risk >= threshold ? [] : hiddenOnes) {
       const h = await scoreSpan(scan, guardText(hidden, meter.budget.maxChars - meter.chars), windowChars, overlap);
       if (h && (!hit || h.risk > hit.risk)) hit = h;
       if ((hit && hit.risk >= threshold) || scan.incomplete) break;

@@ -15,6 +15,7 @@ const tags = (s: string) => [...s].map((c) => String.fromCodePoint(0xe0000 + c.c
 
 const HIDDEN: Record<string, string> = {
   'tag characters after a question': `What is the weather in Paris?${tags(ATTACK)}`,
+  'tag characters alone (an invisible message)': tags(ATTACK),
   base64: `Message: ${Buffer.from(ATTACK).toString('base64')}`,
   'base64, URL-safe alphabet, unpadded': Buffer.from(`${ATTACK} ~~??>>`).toString('base64url'),
   hex: `Hex message: ${Buffer.from(ATTACK).toString('hex')}`,

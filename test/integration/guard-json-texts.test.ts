@@ -48,6 +48,12 @@ describe('JSON texts are scored by what they say', () => {
     for (const content of ['{}', '[]']) expect((await send([{ role: 'user', content }])).blocked, content).toBeNull();
   });
 
+  // The same for a text with no letters or digits at all: nothing there for the pack to read, and it
+  // scored "..." 0.966 and "```" 0.785, so a user who typed "..." to say "go on" was refused.
+  it('a text without letters or digits ("...", "```", "***") passes', async () => {
+    for (const content of ['...', '```', '***', '?!']) expect((await send([{ role: 'user', content }])).blocked, content).toBeNull();
+  });
+
   it('an injection in a JSON string value or key is still blocked (arguments, tool result, user JSON)', async () => {
     const cases = [
       turn(JSON.stringify({ q: ATTACK }), '{}'),
