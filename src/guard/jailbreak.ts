@@ -79,7 +79,8 @@ export async function scanJailbreak(
     // 0.785: it is not scored. What its encodings say (tag characters, base64, hex, escapes:
     // hidden-text.ts) is scored apart, also for a text that shows nothing (tag characters alone).
     const readable = WORDY.test(text);
-    const hiddenOnes = hiddenTexts(texts[i]);
+    // Not decoded for a text the budget cannot take whole: its scan runs out anyway (budget.ts).
+    const hiddenOnes = texts[i].length <= meter.budget.maxChars - meter.chars ? hiddenTexts(texts[i]) : [];
     if (!readable && !hiddenOnes.length) continue;
     if (!meter.takeText()) {
       scan.incomplete = true;
