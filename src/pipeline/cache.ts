@@ -11,6 +11,7 @@ import { cacheHitResponse } from '../cache/hit-response.ts';
 import { lookupThreshold, planCache, thresholdFor } from '../cache/plan.ts';
 import { assembleChunks, isCompleteAnswer, isEmptyAnswer, isRefusal } from '../cache/sse.ts';
 import { MAX_RECORDED_CHARS } from '../upstream/sse-events.ts';
+import { choiceCount } from '../upstream/choice-finish.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
 import { conflicts, questionSignature, type QuestionSignature } from '../cache/word-order.ts';
 import { cachePiiVerdict } from '../cache/pii-check.ts';
@@ -104,6 +105,9 @@ function storeTap(
       if (oversized) return skip('too_large');
       const full = (sse?.length ? assembleChunks(sse) : undefined) ?? completion;
       if (!isCompleteAnswer(full, sse)) return skip('incomplete');
+      // Fewer choices than asked (one dropped, a stream ended before choice 1 came): stored, every
+      // later request with this n would read choices[1] in vain.
+      if ((Array.isArray(full.choices) ? full.choices.length : 0) < choiceCount(ctx.body.n)) return skip('incomplete');
       // The model declined this asker (often one sample of several): kept, every close question, benign
       // rewordings too, would be refused for the TTL. Refusals are few: asking again costs little.
       if (isRefusal(full)) return skip('refusal');
