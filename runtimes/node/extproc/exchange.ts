@@ -10,13 +10,13 @@ import { answerBodyComesBack, bodyMayCome } from './stream-usage.ts';
 import { headFromBody, warnSkippedHead, warnSkippedRequestHead } from './skipped-head.ts';
 import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
-import { forwardHeaders, ownedHeaders } from './forward-headers.ts';
-import { FullDuplexReplies, isFullDuplex, refuseGrpc, type Replies } from './body-modes.ts';
+import { forwardHeaders } from './forward-headers.ts';
+import { readRequestHead } from './request-head.ts';
+import { FullDuplexReplies, isFullDuplex, type Replies } from './body-modes.ts';
 import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
-import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
+import { enginePath, type Route } from './routes.ts';
 import {
   continueRequestBody,
-  continueRequestHeaders,
   continueResponseBody,
   continueResponseHeaders,
   continueTrailers,
@@ -92,36 +92,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
 
   async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
     requestHeadersSeen = true;
-    requestHeaders = decodeHeaders(msg.request_headers?.headers);
-    route = routeOf(requestHeaders[':method'] ?? '', requestHeaders[':path'] ?? '');
-    if (route === 'other' && requestHeaders[':method'] === 'POST') {
-      // The HTTP gateway guards these routes' texts (passthrough-guard.ts); so does this door.
-      generation = pipeline.generationRoute?.(enginePath(requestHeaders[':path'] ?? ''));
-      if (generation) route = 'generate';
-    }
-    if (route === 'models') {
-      const id = modelIdOf(requestHeaders[':path'] ?? '');
-      const answer = await pipeline.models(id);
-      // An id semroute does not list goes on to the engine, as the reference's ExtProc lets every
-      // /v1/models/{id} through: the engine may serve models (adapters) the config does not name.
-      if (id === undefined || answer.status !== 404) {
-        count('models');
-        return immediateResponse(answer);
-      }
-      route = 'other';
-    }
-    const owned = ownedHeaders(requestHeaders, route === 'chat', opts.destinationHeader);
-    const drop = owned.length ? headerMutation({}, owned) : undefined;
-    if (route === 'other') {
-      count('other');
-      // Not ours: ask Envoy (when allow_mode_override is on) not to buffer this body or send us the response.
-      return continueRequestHeaders(drop, { request_body_mode: 'NONE', response_header_mode: 'SKIP', response_body_mode: 'NONE' }, !!drop && opts.clearRouteCache);
-    }
-    // A chat POST without a body has nothing to classify; the upstream answers it.
-    if (msg.request_headers?.end_of_stream) count('pass');
-    else if (modes?.request_body_mode === 'GRPC') return refuseGrpc(opts.logger, count);
-    // Routes picked on the removed headers are picked again (when the operator routes on them).
-    return continueRequestHeaders(drop, undefined, !!drop && opts.clearRouteCache);
+    const head = await readRequestHead(msg, pipeline, { ...opts, bodyMode: modes?.request_body_mode, count });
+    [requestHeaders, route, generation] = [head.headers, head.route, head.generation];
+    return head.reply;
   }
 
   async function onRequestBody(msg: ProcessingRequest): Promise<ExchangeReply> {

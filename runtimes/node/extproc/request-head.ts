@@ -1,0 +1,61 @@
+// The request headers Envoy sends first: which route the request is (chat, a guarded generation route,
+// the models list, anything else), the answer to them, and what a client may not send on (the headers
+// only semroute sets). Split out of exchange.ts, which keeps the route for the messages that follow.
+import type { ExtProcPipeline } from './port.ts';
+import { refuseGrpc, type Replies } from './body-modes.ts';
+import { ownedHeaders } from './forward-headers.ts';
+import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
+import { continueRequestHeaders, decodeHeaders, headerMutation, immediateResponse, type ProcessingRequest } from './wire.ts';
+import type { Logger } from '../../../src/observability/types.ts';
+
+export interface RequestHead {
+  headers: Record<string, string>;
+  route: Route;
+  /** The generation route a guard reads (pipeline.generationRoute), when `route` is 'generate'. */
+  generation?: string;
+  reply: Replies;
+}
+
+export interface RequestHeadOptions {
+  destinationHeader: string;
+  clearRouteCache: boolean;
+  logger: Logger;
+  /** Envoy's request_body_mode, when it says it. */
+  bodyMode?: string;
+  count(outcome: string): void;
+}
+
+export async function readRequestHead(msg: ProcessingRequest, pipeline: ExtProcPipeline, opts: RequestHeadOptions): Promise<RequestHead> {
+  const headers = decodeHeaders(msg.request_headers?.headers);
+  let route = routeOf(headers[':method'] ?? '', headers[':path'] ?? '');
+  let generation: string | undefined;
+  if (route === 'other' && headers[':method'] === 'POST') {
+    // The HTTP gateway guards these routes' texts (passthrough-guard.ts); so does this door.
+    generation = pipeline.generationRoute?.(enginePath(headers[':path'] ?? ''));
+    if (generation) route = 'generate';
+  }
+  if (route === 'models') {
+    const id = modelIdOf(headers[':path'] ?? '');
+    const answer = await pipeline.models(id);
+    // An id semroute does not list goes on to the engine, as the reference's ExtProc lets every
+    // /v1/models/{id} through: the engine may serve models (adapters) the config does not name.
+    if (id === undefined || answer.status !== 404) {
+      opts.count('models');
+      return { headers, route, reply: immediateResponse(answer) };
+    }
+    route = 'other';
+  }
+  const owned = ownedHeaders(headers, route === 'chat', opts.destinationHeader);
+  const drop = owned.length ? headerMutation({}, owned) : undefined;
+  // Routes picked on the removed headers are picked again (when the operator routes on them).
+  const clear = !!drop && opts.clearRouteCache;
+  if (route === 'other') {
+    opts.count('other');
+    // Not ours: ask Envoy (when allow_mode_override is on) not to buffer this body or send us the response.
+    return { headers, route, reply: continueRequestHeaders(drop, { request_body_mode: 'NONE', response_header_mode: 'SKIP', response_body_mode: 'NONE' }, clear) };
+  }
+  // A chat POST without a body has nothing to classify; the upstream answers it.
+  if (msg.request_headers?.end_of_stream) opts.count('pass');
+  else if (opts.bodyMode === 'GRPC') return { headers, route, generation, reply: refuseGrpc(opts.logger, opts.count) };
+  return { headers, route, generation, reply: continueRequestHeaders(drop, undefined, clear) };
+}
