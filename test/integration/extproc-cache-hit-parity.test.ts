@@ -9,6 +9,7 @@ import type { Served } from '../../runtimes/node/serve.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
 import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { until } from './helpers/until.ts';
 import { type EnvoyClient, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
 
 let mock: MockServer;
@@ -37,8 +38,13 @@ describe.skipIf(!packsAvailable())('a cache hit through ext_proc equals the gate
     const question = `What is the boiling point of water at sea level, in stream=${stream} form?`;
     const body = JSON.stringify({ model: 'qwen3', stream, messages: [{ role: 'user', content: question }] });
     const post = () => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'hit-1' }, body });
-    await (await post()).text();
-    await new Promise((r) => setTimeout(r, 200));
+    const stored = async () => Number(/^llm_cache_entries\{[^}]*\} (\S+)$/m.exec(await (await fetch(`${gateway.url}/metrics`)).text())?.[1] ?? 0);
+    const before = await stored();
+    const first = await post();
+    await first.text();
+    // Stored after the answer is sent (once the store tap's PII scan is done): polled, not a fixed
+    // 200 ms. (The stream case's question is close enough to the JSON one's to be a hit already.)
+    if (first.headers.get('x-vsr-cache-hit') !== 'true') await until(async () => (await stored()) > before, 10_000);
     const res = await post();
     const http = { status: res.status, headers: own(Object.fromEntries(res.headers)), body: stable(await res.text()) };
     expect(http.headers['x-vsr-cache-hit'], 'the gateway answered from the cache').toBe('true');
