@@ -8,6 +8,8 @@ import { clientErrorReporter } from './client-errors.ts';
 import { startMockServer } from './mock-server.ts';
 import { createNodeLogger } from './logger.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
+import { declareReloadMetrics, reloadSucceeded } from './reload-metrics.ts';
+import { countInflight } from './inflight.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { recordPackMetrics } from '../../src/observability/model-info.ts';
 
@@ -23,10 +25,14 @@ async function dev(): Promise<void> {
   // Every configured endpoint becomes the local mock (its real port: MOCK_PORT=0 picks a free one),
   // keeping the names preferred_endpoints refer to.
   config.vllm_endpoints = config.vllm_endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: mock.port, scheme: 'http' }));
-  // The same /metrics as `npm start`: pack gauges and Node process metrics included.
+  // The same /metrics as `npm start`: pack gauges, Node process metrics, the in-flight gauge and the
+  // config reload metrics. dev reads no config file, so it never reloads: the reload metrics show
+  // what npm start shows before its first reload (loaded at start-up, nothing refused).
   const metrics = createMetrics({ config });
+  declareReloadMetrics(metrics);
   const deps = await buildNodeDeps(config, { logger, metrics });
   recordPackMetrics(metrics, deps.classifiers);
+  reloadSucceeded(metrics, false);
   const proc = registerProcessMetrics(metrics);
   // The listener as `npm start` builds it: the config's client timeouts, and refused requests counted
   // in semroute_http_client_errors_total (declared on /metrics either way).
@@ -39,6 +45,7 @@ async function dev(): Promise<void> {
     keepAliveTimeoutMs,
     onClientError: clientErrorReporter(metrics, logger),
   });
+  countInflight(served.server, metrics);
   const url = served.url;
   process.stdout.write(`
 semroute dev

@@ -3,7 +3,6 @@
 // change of the config file); optional ext_proc and metrics ports.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, type Config } from '../../src/config/index.ts';
 import { safeConfigErrorText } from '../../src/config/safe-errors.ts';
 import { ProviderUnavailableError } from '../../src/classify/pack-error.ts';
@@ -18,7 +17,7 @@ import { registerProcessMetrics } from './process-metrics.ts';
 import { startExtProcServer } from './extproc/server.ts';
 import { missingPackWarnings } from './check-packs.ts';
 import { startupWarnings } from './check-startup.ts';
-import type { Metrics } from '../../src/observability/types.ts';
+import { countInflight } from './inflight.ts';
 
 const HELP = `semroute: semantic router for OpenAI-compatible traffic in front of the vLLM Production Stack
 
@@ -227,19 +226,6 @@ async function bound<T>(listener: string, keys: { host: string; port: string }, 
   }
 }
 
-/**
- * llm_inflight_requests: chat requests from arrival until the answer is fully written or the client
- * went away ('close' fires in both cases), so a long stream counts for as long as it runs.
- */
-function countInflight(server: Server, metrics: Metrics): void {
-  let n = 0;
-  metrics.set('llm_inflight_requests', {}, 0);
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST' || !req.url?.startsWith('/v1/chat/completions')) return;
-    metrics.set('llm_inflight_requests', {}, ++n);
-    res.once('close', () => metrics.set('llm_inflight_requests', {}, --n));
-  });
-}
 
 const CLI_OPTIONS = {
   config: { type: 'string' },
