@@ -98,8 +98,9 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
       try {
         let res: Response | undefined;
         // An attempt whose body never went out whole gets one more: the upstream cannot have started
-        // on it. It is how a kept-alive socket the upstream closed as it was reused fails in workerd
-        // (the write fails); Node retries that race once on a fresh socket too (upstream-sockets.ts).
+        // on it. One way a kept-alive socket the upstream closed as it was reused fails in workerd (the
+        // write fails); the other (closed with the request unread in its buffer) reads as a drop and
+        // is not sent again: README. Node retries that race once on a fresh socket (upstream-sockets.ts).
         for (let attempt = 0; !res; attempt++) {
           const body = watchedBody(r.body);
           // No connection within connectTimeoutMs (SYNs dropped, a host gone): the next endpoint, as on
