@@ -10,6 +10,7 @@ import { completionChunks } from '../../src/mock/answers.ts';
 import { captureLogger, EMPTY_CLASSIFIERS, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
 import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { until } from './helpers/until.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'accept-encoding': 'gzip' };
 const dec = new TextDecoder();
@@ -94,6 +95,9 @@ describe('ext_proc asks for a stream\'s usage when Envoy will send the answer ba
     for (const [i, p] of parts.entries()) await s.send(responseBody(p, i === parts.length - 1));
     s.end();
     s.cancel();
+    // The count and the line come as ext_proc handles the end (polled: a fixed 50 ms was the wait for
+    // them on a loaded box); the 50 ms stays, for a cancellation wrongly counted after them to show.
+    await until(() => h.logs.lines.some((l) => l.msg === 'request' && l.obj.request_id === 'u-reset'), 5_000).catch(() => {});
     await new Promise((r) => setTimeout(r, 50));
     expect(h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' })).toBe(before.tokens + usage.completion_tokens);
     expect(cancelled()).toBe(before.cancelled);
@@ -153,6 +157,7 @@ describe('ext_proc asks for a stream\'s usage when Envoy will send the answer ba
     await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }));
     s.end();
     s.cancel();
+    await until(() => h.logs.lines.some((l) => l.msg === 'request' && l.obj.request_id === 'u-none-json'), 5_000).catch(() => {});
     await new Promise((r) => setTimeout(r, 50));
     expect(cancelled()).toBe(before);
     expect(h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'u-none-json')).toEqual([expect.objectContaining({ obj: expect.objectContaining({ status: 200 }) })]);
@@ -214,6 +219,8 @@ describe.skipIf(!packsAvailable())('with the semantic cache recording the stream
   const h = setup({}, { semantic_cache: { enabled: true, backend_type: 'memory' } }, true);
 
   it('the recorded answer keeps the usage (a later client that asks gets it), this client does not see it', async () => {
+    const entries = () => h.metrics.value('llm_cache_entries', { backend: 'memory' }) ?? 0;
+    const entries0 = entries();
     const s = h.envoy.open();
     const { json } = await forwardedBody(s, withModes(requestHeaders(CHAT), 'BUFFERED'), ask('j'));
     expect(json.stream_options).toEqual({ include_usage: true });
@@ -224,8 +231,9 @@ describe.skipIf(!packsAvailable())('with the semantic cache recording the stream
     for (const [i, p] of parts.entries()) client += clientBytes(p, await s.send(responseBody(p, i === parts.length - 1)));
     s.end();
     expect(client).toBe(completionChunks('c1', 'qwen3', 1, 9, false).map((p) => `data: ${p}\n\n`).join(''));
-    // The store runs after the last chunk's answer; the same question again is then a hit.
-    await new Promise((r) => setTimeout(r, 100));
+    // The store runs after the last chunk's answer; the same question again is then a hit (polled,
+    // not a fixed 100 ms: the store tap scans the question for PII first).
+    await until(() => entries() > entries0, 10_000);
     const replay = async (extra: Record<string, unknown>) => {
       const again = h.envoy.open();
       await again.send(withModes(requestHeaders(CHAT), 'BUFFERED'));
