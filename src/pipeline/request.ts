@@ -78,7 +78,7 @@ function infiniteNumberAt(v: unknown, top = ''): string | undefined {
 export function validateChatBody(raw: unknown, defaultModel?: string): ChatBody {
   if (!isObject(raw)) throw badRequest('The request body must be a JSON object.', 'invalid_type');
   if (defaultModel && (raw.model === undefined || raw.model === null || raw.model === '')) raw.model = defaultModel;
-  if (typeof raw.model !== 'string' || !raw.model.trim()) {
+  if (typeof raw.model !== 'string' || !raw.model) {
     throw badRequest(raw.model === undefined ? "Missing required parameter: 'model'." : "Invalid type for 'model': expected a non-empty string.", raw.model === undefined ? 'missing_required_parameter' : 'invalid_type', 'model');
   }
   const messages = raw.messages;
@@ -87,7 +87,19 @@ export function validateChatBody(raw: unknown, defaultModel?: string): ChatBody 
   if (messages.length === 0) throw badRequest("Invalid 'messages': empty array. Expected at least one message.", 'empty_array', 'messages');
   messages.forEach((m, i) => validateMessage(m, i));
   readLaxFields(raw);
+  // After the body's checks: vLLM validates the request before it looks the model up.
+  if (!raw.model.trim()) throw blankModel(raw.model);
   return raw as ChatBody;
+}
+
+/**
+ * A blank name ("   "): vLLM serves its own model only when the name is missing or "" (`if not
+ * model_name`), so this is a name no engine serves, which it answers 404 NotFoundError; so does the
+ * gateway, without forwarding. Quoted as vLLM quotes it, unless long (a megabyte of spaces is not echoed).
+ */
+function blankModel(model: string): GatewayError {
+  const name = model.length <= 64 ? `\`${model}\`` : `(${model.length} blank characters)`;
+  return new GatewayError(404, `The model ${name} does not exist.`, 'invalid_request_error', 'model_not_found', 'model');
 }
 
 /**

@@ -62,3 +62,24 @@ describe('a model vLLM refuses: 400, nothing forwarded', () => {
     });
   }
 });
+
+describe('a blank model name: 404 model_not_found, as vLLM answers it', () => {
+  // vLLM serves its model for a missing or "" model only (`if not model_name`); "   " is a name no
+  // engine serves: 404 NotFoundError "The model `   ` does not exist.". The gateway said 400.
+  for (const model of ['   ', '\t', ' \n ']) {
+    it(JSON.stringify(model), async () => {
+      const before = up.bodies.length;
+      const res = await post({ model, messages });
+      expect(res.status, res.body).toBe(404);
+      expect(JSON.parse(res.body).error).toMatchObject({ type: 'invalid_request_error', param: 'model', code: 'model_not_found', message: `The model \`${model}\` does not exist.` });
+      expect(up.bodies.length).toBe(before);
+    });
+  }
+
+  it('the openai SDK reads it as NotFoundError; a long blank name is not echoed whole', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const err = await client.chat.completions.create({ model: ' '.repeat(100_000), messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).message.length).toBeLessThan(200);
+  });
+});
