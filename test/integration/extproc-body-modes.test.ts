@@ -152,6 +152,25 @@ describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
     expect(JSON.parse(dec.decode(sr.body)).messages).toEqual(JSON.parse(body).messages);
   });
 
+  it('an answer that ends in response trailers: what was held goes before the trailers answer', async () => {
+    const s = duplexStream(target());
+    s.write({ ...requestHeaders({ ...CHAT, 'x-request-id': 'fd-resp-trailers' }), protocol_config: DUPLEX });
+    s.write(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] }), true));
+    expect(await s.replies(2)).toHaveLength(2);
+    const answer = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
+    s.write(responseHeaders({ ':status': '200', 'content-type': 'application/json' }));
+    s.write(responseBody(answer.slice(0, 40), false));
+    s.write(responseBody(answer.slice(40), false));
+    s.write({ response_trailers: { trailers: { headers: [] } } });
+    const replies = await s.replies(3);
+    s.close();
+    expect(replies.map((r) => r.response)).toEqual(['response_headers', 'response_body', 'response_trailers']);
+    const sr = replies[1]!.response_body.response.body_mutation.streamed_response;
+    expect(sr.end_of_stream).toBe(false);
+    expect(JSON.parse(dec.decode(sr.body))).toEqual(JSON.parse(answer));
+    await expect.poll(() => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'fd-resp-trailers').map((l) => l.obj.tokens)).toEqual([{ prompt: 3, completion: 1, total: 4 }]);
+  });
+
   it('GRPC request_body_mode on a chat route: the stream fails (INTERNAL), logged once with the setting to use, counted', async () => {
     const before = h.metrics.value('semroute_extproc_requests_total', { outcome: 'unsupported_mode' }) ?? 0;
     for (const id of ['grpc-1', 'grpc-2']) {

@@ -85,17 +85,17 @@ export class FullDuplexReplies {
   }
 
   /**
-   * A held body that ends in request trailers (no end_of_stream came): `body` is the exchange's answer
-   * to it as a whole. The headers' answer, the body (not ending the stream: the trailers do), then the
-   * trailers' answer; an immediate response alone.
+   * A held body that ends in trailers (no end_of_stream came): `body` is the exchange's answer to it as
+   * a whole. The request headers' answer if kept back, the body (not ending the stream: the trailers
+   * do), then the trailers' answer; an immediate response alone.
    */
-  atTrailers(body: Replies, trailers: ProcessingResponse): Replies {
+  atTrailers(body: Replies, trailers: ProcessingResponse, kind: BodyKind = 'request_body'): Replies {
     if (body === undefined || typeof body === 'string' || Array.isArray(body)) return body ?? trailers;
-    if (!body.request_body) {
+    if (!body[kind]) {
       this.held = undefined;
       return body;
     }
-    const out = streamedBody('request_body', body, undefined, true, false)!;
+    const out = streamedBody(kind, body, undefined, true, false)!;
     const headers = this.held && withBodyHeaders(this.held, body);
     this.held = undefined;
     return headers ? [headers, out, trailers] : [out, trailers];

@@ -306,6 +306,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
         }
         return continueTrailers(msg.request);
       case 'response_trailers':
+        // Full duplex: what is still held (a JSON answer, part of an event) can go before the trailers.
+        if (isFullDuplex(modes?.response_body_mode) && forwarded) {
+          return onResponseBody({ request: 'response_body', response_body: { end_of_stream: true } }).then((r) => duplex.atTrailers(r, continueTrailers('response_trailers'), 'response_body'));
+        }
         streamed?.endAtTrailers((bytes) => opts.logger.warn({ request_id: forwarded?.requestId, bytes }, 'ext_proc: an answer ended in trailers while part of it was held; that part could not be sent'));
         return continueTrailers(msg.request);
       default:
