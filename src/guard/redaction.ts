@@ -174,8 +174,23 @@ type Json = Record<string, unknown>;
 /** Text fields of a message or delta that may quote a placeholder; OpenAI puts a declined answer in `refusal`. */
 const TEXT_FIELDS = ['content', ...MESSAGE_TEXT_FIELDS];
 
-/** Response tap that restores values in a JSON completion and in every streamed chunk. */
-export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
+/**
+ * Whether the request asks for a JSON answer (response_format json_object / json_schema, vLLM's
+ * guided_json or structured_outputs json / json_object): its content is then JSON text, a
+ * placeholder there sits in a JSON string, and its value goes back JSON-escaped, as into tool-call
+ * arguments (restored raw, an address's newline broke the JSON the client parses).
+ */
+export function answersJson(body: ChatBody): boolean {
+  const b = body as Record<string, unknown>;
+  const rf = b.response_format as { type?: unknown } | null | undefined;
+  const so = b.structured_outputs as Record<string, unknown> | null | undefined;
+  const set = (v: unknown) => v !== undefined && v !== null && v !== false;
+  return (!!rf && typeof rf === 'object' && (rf.type === 'json_object' || rf.type === 'json_schema')) || set(b.guided_json) || (!!so && typeof so === 'object' && (set(so.json) || set(so.json_object)));
+}
+
+/** Response tap that restores values in a JSON completion and in every streamed chunk.
+ *  `jsonContent`: the answer's content is JSON text (answersJson). */
+export function restoreTap(restore: ReadonlyMap<string, string>, jsonContent = false): ResponseTap {
   // Per choice index, its fields' restorers: finishing a choice touches only its own. One flat map
   // read whole per finishing choice cost choices^2 (16,000 choices in one chunk: 10.9 s of one core).
   const streams: ChoiceStreams = new Map();
@@ -197,7 +212,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         restoreLogprobs(choice, tokenText);
         const msg = obj(choice.message);
         if (!msg) continue;
-        for (const k of TEXT_FIELDS) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore);
+        for (const k of TEXT_FIELDS) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore, jsonContent && k === 'content');
         // Tool calls, and the legacy function_call (the answer to a client's `functions`).
         for (const fn of [...arr(msg.tool_calls).map((call) => obj(call.function)), obj(msg.function_call)]) {
           if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, true);
@@ -214,7 +229,7 @@ export function restoreTap(restore: ReadonlyMap<string, string>): ResponseTap {
         const finishing = choice.finish_reason !== null && choice.finish_reason !== undefined;
         if (delta) {
           for (const k of TEXT_FIELDS) {
-            if (typeof delta[k] === 'string') delta[k] = field(ci, k).push(delta[k] as string);
+            if (typeof delta[k] === 'string') delta[k] = field(ci, k, jsonContent && k === 'content').push(delta[k] as string);
           }
           for (const call of arr(delta.tool_calls)) {
             const fn = obj(call.function);

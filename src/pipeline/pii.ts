@@ -11,7 +11,7 @@ import { scanSlots } from '../guard/pii-slots.ts';
 import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
-import { collectTextSlots, restoreTap } from '../guard/redaction.ts';
+import { answersJson, collectTextSlots, restoreTap } from '../guard/redaction.ts';
 import { guardErrorResponse, piiBlockResponse } from '../guard/immediate-responses.ts';
 import { headerText } from '../upstream/headers.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
@@ -93,7 +93,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Imm
     ctx.pii.redacted = true;
     for (const t of plan.denied) deps.metrics.inc('llm_pii_redactions_total', { model: plan.model, pii_type: t });
     ctx.responseHeaders['x-vsr-pii-redacted'] = headerText(plan.denied.join(','));
-    if (plan.restore && state.restore.size) ctx.taps.push(restoreTap(state.restore));
+    if (plan.restore && state.restore.size) ctx.taps.push(restoreTap(state.restore, answersJson(ctx.body)));
     deps.logger.info({ request_id: ctx.requestId, model: plan.model, types: plan.denied, placeholders: count }, 'PII redacted');
     return undefined;
   }

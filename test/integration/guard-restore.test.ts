@@ -324,3 +324,48 @@ describe('PII restore into a legacy function_call', () => {
     expect(JSON.parse(args)).toEqual({ to: EMAIL });
   });
 });
+
+// Structured output: the answer's content is JSON (response_format json_object / json_schema,
+// vLLM's guided_json or structured_outputs.json), so a placeholder there sits in a JSON string and
+// its value goes back JSON-escaped, as into tool-call arguments. Restored raw, the address's newline
+// broke the JSON the client parses.
+describe('PII restore into a structured-output (JSON) answer', () => {
+  const jsonAnswer = (b: Record<string, any>) => JSON.stringify({ address: /<STREET_ADDRESS_\d+>/.exec(b.messages.at(-1).content)?.[0] ?? '<none>' });
+  const formats: Array<[string, Record<string, unknown>]> = [
+    ['response_format json_object', { response_format: { type: 'json_object' } }],
+    ['response_format json_schema', { response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'object' } } } }],
+    ['guided_json', { guided_json: { type: 'object' } }],
+  ];
+  for (const [name, extra] of formats) {
+    it(`JSON answer, ${name}`, async () => {
+      script = (b, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message: { role: 'assistant', content: jsonAnswer(b) }, finish_reason: 'stop' }] }));
+      };
+      const r = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: ADDRESS_PROMPT }], ...extra } as never);
+      const content = (r as any).choices[0].message.content as string;
+      expect(JSON.parse(content).address).toContain('12 Main Street\nSpringfield');
+    });
+  }
+
+  it('streamed, the placeholder split over chunks', async () => {
+    script = (b, res) => {
+      const text = jsonAnswer(b);
+      const cut = text.indexOf('<') + 5;
+      sse(res, [ev(chunk(0, { role: 'assistant', content: text.slice(0, cut) })), ev(chunk(0, { content: text.slice(cut) })) + ev(chunk(0, {}, 'stop')) + 'data: [DONE]\n\n']);
+    };
+    const stream = await client.chat.completions.create({ model: 'A', stream: true, messages: [{ role: 'user', content: ADDRESS_PROMPT }], response_format: { type: 'json_object' } });
+    let content = '';
+    for await (const ch of stream) for (const c of ch.choices) content += c.delta.content ?? '';
+    expect(JSON.parse(content).address).toContain('12 Main Street\nSpringfield');
+  });
+
+  it('a plain-text answer still gets the value as written', async () => {
+    script = (b, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'A', choices: [{ index: 0, message: { role: 'assistant', content: `Shipping to ${JSON.parse(jsonAnswer(b)).address}.` }, finish_reason: 'stop' }] }));
+    };
+    const r = await client.chat.completions.create({ model: 'A', messages: [{ role: 'user', content: ADDRESS_PROMPT }] });
+    expect(r.choices[0].message.content).toContain('12 Main Street\nSpringfield');
+  });
+});
