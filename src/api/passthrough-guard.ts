@@ -6,6 +6,7 @@
 import type { AppDeps } from '../deps.ts';
 import type { ChatBody, PipelineContext, RequestTexts } from '../pipeline/context.ts';
 import type { ImmediateResponse } from '../pipeline/context.ts';
+import type { RequestErrorReason } from '../observability/label-values.ts';
 import { guardStage, overBudget } from '../pipeline/guard.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
@@ -25,6 +26,8 @@ export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '
 export interface PassthroughGuard {
   /** An answer instead of the upstream's (blocked, unreadable, over budget, guard unavailable). */
   response?: Response;
+  /** With a response: its llm_request_errors_total reason, counted by the caller as chat counts its own. */
+  reason?: RequestErrorReason;
   /** Headers for the upstream's answer (x-vsr-jailbreak-flagged, x-vsr-guard-partial). */
   headers: Record<string, string>;
 }
@@ -47,7 +50,7 @@ export async function guardPassthrough(
   const idHeader = { 'x-request-id': requestId };
   const enc = (contentEncoding ?? '').trim().toLowerCase();
   if (enc && enc !== 'identity') {
-    return refuse(415, `Unsupported content encoding '${enc.slice(0, 40)}': the guardrails read ${route} bodies, send them uncompressed.`, 'unsupported_content_encoding', idHeader);
+    return refuse(415, `Unsupported content encoding '${enc.slice(0, 40)}': the guardrails read ${route} bodies, send them uncompressed.`, 'unsupported_content_encoding', idHeader, 'parse_error');
   }
   let parsed: unknown;
   try {
@@ -56,17 +59,17 @@ export async function guardPassthrough(
   } catch {
     // The engine's parser takes more than JSON.parse does (Python's json reads NaN and Infinity):
     // a body the guard cannot read is refused rather than forwarded unscanned.
-    return refuse(400, 'We could not parse the JSON body of your request.', 'invalid_json', idHeader);
+    return refuse(400, 'We could not parse the JSON body of your request.', 'invalid_json', idHeader, 'parse_error');
   }
   if ((route === '/v1/completions' || route === '/invocations') && !textPrompt(parsed)) {
     // Token ids (any client gets them from the passed-through /tokenize) and prompt_embeds are what
     // the model reads, but hold no text for the guards: refused rather than forwarded unread.
-    return refuse(400, 'The guardrails read /v1/completions prompts as text: send `prompt` as a string or a list of strings (token ids and prompt_embeds cannot be checked).', 'unscannable_prompt', idHeader, 'prompt');
+    return refuse(400, 'The guardrails read /v1/completions prompts as text: send `prompt` as a string or a list of strings (token ids and prompt_embeds cannot be checked).', 'unscannable_prompt', idHeader, 'unscannable_prompt', 'prompt');
   }
   // A prompt_embeds content part in messages or input items: as chat refuses it (unscannable.ts).
   if (hasUnscannablePart(parsed)) {
     const r = unscannableResponse();
-    return { response: new Response(r.body, { status: r.status, headers: { ...idHeader, 'content-type': r.contentType } }), headers: {} };
+    return { response: new Response(r.body, { status: r.status, headers: { ...idHeader, 'content-type': r.contentType } }), reason: 'unscannable_prompt', headers: {} };
   }
   const ctx = {
     requestId,
@@ -85,10 +88,11 @@ export async function guardPassthrough(
   const headers = ctx.responseHeaders as Record<string, string>;
   if (!r) {
     const pii = policies.length ? await piiCheck(deps, ctx, policies, model) : undefined;
-    return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), headers } : { headers };
+    // The builders of these answers (guard/immediate-responses.ts) take only declared reasons.
+    return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), reason: pii.reason as RequestErrorReason, headers } : { headers };
   }
   if (r.reason !== 'jailbreak_block') {
-    return { response: new Response(r.body, { status: r.status, headers: { ...r.headers, ...idHeader, 'content-type': r.contentType } }), headers };
+    return { response: new Response(r.body, { status: r.status, headers: { ...r.headers, ...idHeader, 'content-type': r.contentType } }), reason: r.reason as RequestErrorReason, headers };
   }
   // Chat answers a block with a content_filter completion; these routes have other answer shapes,
   // so the block is an OpenAI error every SDK raises, with the chat path's headers.
@@ -96,6 +100,7 @@ export async function guardPassthrough(
   const conf = r.headers['x-vsr-jailbreak-confidence'] ?? '';
   return {
     response: errorResponse(400, `The request was blocked: it appears to contain a jailbreak attempt (type: ${type}, confidence: ${conf}).`, 'invalid_request_error', 'jailbreak_detected', null, { ...r.headers, ...idHeader }),
+    reason: 'jailbreak_block',
     headers,
   };
 }
@@ -136,8 +141,8 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy
   return { ...guardErrorResponse(400, msg, 'pii_policy_denied', 'pii_policy_denied'), headers: { 'x-vsr-pii-violation': 'true' } };
 }
 
-function refuse(status: number, message: string, code: string, headers: Record<string, string>, param: string | null = null): PassthroughGuard {
-  return { response: errorResponse(status, message, 'invalid_request_error', code, param, headers), headers: {} };
+function refuse(status: number, message: string, code: string, headers: Record<string, string>, reason: RequestErrorReason, param: string | null = null): PassthroughGuard {
+  return { response: errorResponse(status, message, 'invalid_request_error', code, param, headers), reason, headers: {} };
 }
 
 /** The pii_policy of every configured model that restricts something. */

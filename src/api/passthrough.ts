@@ -104,6 +104,8 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
   if (guard.response) {
     const h = guard.response.headers;
     const reason = h.get('x-vsr-jailbreak-blocked') ? 'jailbreak_block' : h.get('x-vsr-pii-violation') ? 'pii_policy_denied' : 'guard_refused';
+    // Counted as chat counts its guard answers: the error-ratio alert divides by this request too.
+    if (guard.reason) deps.metrics.inc('llm_request_errors_total', { model: label, reason: guard.reason });
     log({ status: guard.response.status, model, error: reason }, 'rejected');
     return guard.response;
   }
