@@ -20,9 +20,11 @@ let gw: Gateway;
 let client: OpenAI;
 beforeAll(async () => {
   up = await startRecordingUpstream(plainAnswer);
+  // deepseek-v3 may not see personal data: redacted before it leaves.
+  const overrides = { prompt_guard: { enabled: true, threshold: 0.7 }, model_config: { 'deepseek-v3': { pii_policy: { allow_by_default: false, action: 'redact' } } } };
   gw = await startGateway({
     classifiers: await realClassifiers(),
-    config: () => testConfig({ prompt_guard: { enabled: true, threshold: 0.7 } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }]),
+    config: () => testConfig(overrides, [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }]),
   });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
 }, 120_000);
@@ -63,5 +65,11 @@ describe.skipIf(!packsAvailable())('a question sent under another role name', ()
     const res = await ask([{ role: 'human', content: 'What is the weather like in Lisbon in May?' }], 'qwen3');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-vsr-jailbreak-blocked')).toBeNull();
+  });
+
+  it('personal data under a custom role is redacted for a model whose pii_policy denies it', async () => {
+    const res = await ask([{ role: 'human', content: 'Please write to jane.doe@example.com about the invoice.' }], 'deepseek-v3');
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(up.bodies.at(-1)!.messages)).not.toContain('jane.doe@example.com');
   });
 });
