@@ -49,10 +49,11 @@ describe('ext_proc, response headers skipped: the PII restore still applies', ()
     expect(JSON.parse(client).choices[0].message.content).toBe('Mail ann@example.com.');
   });
 
-  it('a JSON answer in STREAMED chunks: restored', async () => {
+  it('a JSON answer in STREAMED chunks: restored, its length kept (the head, content-length included, went on unseen)', async () => {
     const text = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Mail <EMAIL_ADDRESS_2>.' }, finish_reason: 'stop' }] });
     const client = await body(await open('STREAMED', false), [text.slice(0, 40), text.slice(40, 90), text.slice(90)]);
     expect(JSON.parse(client).choices[0].message.content).toBe('Mail ann@example.com.');
+    expect(Buffer.byteLength(client)).toBe(Buffer.byteLength(text));
   });
 
   it('an event stream in STREAMED chunks: restored, placeholders split over chunks', async () => {
@@ -66,6 +67,19 @@ describe('ext_proc, response headers skipped: the PII restore still applies', ()
   it('an error answer (JSON, no choices) goes on as it came', async () => {
     const err = JSON.stringify({ error: { message: 'Mail <EMAIL_ADDRESS_2> is bad', type: 'BadRequestError', code: 400 } });
     expect(await body(await open('BUFFERED', false), [err])).toBe(err);
+  });
+});
+
+describe('ext_proc, response headers skipped: a restore that would lengthen a STREAMED JSON answer', () => {
+  const d = fakeDeps();
+  const ext = useExtProc(d, { pipeline: forwardingPipeline([restoreTap(new Map([['<EMAIL_ADDRESS_2>', 'a.much.longer.address@example.com']]))]) });
+  it('goes on as it came (its declared length may stand), warned', async () => {
+    const s = ext.client.open();
+    await s.send({ ...requestHeaders(FAKE_CHAT), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'STREAMED' } });
+    await s.send(requestBody(JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'hi' }] })));
+    const text = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Mail <EMAIL_ADDRESS_2>.' }, finish_reason: 'stop' }] });
+    expect(await body(s, [text.slice(0, 50), text.slice(50)])).toBe(text);
+    expect(d.logs.some((l) => l.includes('longer than the length'))).toBe(true);
   });
 });
 

@@ -273,7 +273,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       return outgrown(forwarded, step.body, answerBody.held, opts);
     }
     // Held chunks go on with this answer, as they came unless a tap rewrote them.
-    return judgeJsonAnswer({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
+    // A head Envoy did not send us went on as it came (its content-length too) unless the body is BUFFERED.
+    const sameLength = guessedJson && mode !== 'BUFFERED';
+    return judgeJsonAnswer({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, sameLength, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
   }
 
   /** Starts every done tap at once (a tap's synchronous part runs before this returns); never rejects. */

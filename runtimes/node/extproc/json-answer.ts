@@ -30,6 +30,12 @@ export interface JsonAnswer {
   assembling: boolean;
   /** The head was not sent (response_header_mode SKIP): the status is read from the body. */
   guessed: boolean;
+  /**
+   * The head has gone on as it came (skipped, body not BUFFERED): a declared content-length may stand,
+   * so a rewrite must keep the length: a shorter one is padded with spaces (JSON allows them after the
+   * value), a longer one is not sent (the answer goes on as it came, warned).
+   */
+  sameLength?: boolean;
   status: number;
   runDoneTaps(answer: DoneAnswer): Promise<void>;
   maxMessageBytes: number;
@@ -85,7 +91,12 @@ export async function judgeJsonAnswer(a: JsonAnswer): Promise<ProcessingResponse
   }
   await a.runDoneTaps({ status: a.status, completion });
   if (!changed) return asItCame();
-  const body = encoder.encode(JSON.stringify(completion));
+  let body: Uint8Array = encoder.encode(JSON.stringify(completion));
+  if (a.sameLength && body.byteLength > bytes.byteLength) {
+    a.logger.warn({ request_id: forwarded.requestId }, 'ext_proc: a rewritten JSON answer is longer than the length its head (not sent to ext_proc: response_header_mode SKIP) may declare; passed on as it came (unrestored)');
+    return asItCame();
+  }
+  if (a.sameLength && body.byteLength < bytes.byteLength) body = padded(body, bytes.byteLength);
   if (body.byteLength > a.maxMessageBytes - REPLY_ROOM) {
     a.logger.warn({ request_id: forwarded.requestId, max_message_bytes: a.maxMessageBytes }, 'ext_proc: a rewritten JSON answer outgrew what one gRPC message carries; passed on as it came (unrestored)');
     return asItCame();
@@ -94,4 +105,11 @@ export async function judgeJsonAnswer(a: JsonAnswer): Promise<ProcessingResponse
     header_mutation: headerMutation({ 'content-length': String(body.length), ...(assembling ? { 'content-type': 'application/json' } : {}) }),
     body_mutation: { body },
   });
+}
+
+/** `body` followed by spaces up to `length` bytes. */
+function padded(body: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length).fill(0x20);
+  out.set(body);
+  return out;
 }
