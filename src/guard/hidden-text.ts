@@ -1,7 +1,7 @@
 // What an encoded stretch of a text says, for the jailbreak guard. A model reads more than the words
 // on the surface: ASCII smuggled in Unicode tag characters (U+E0020-U+E007E: invisible, but a model
 // that sees their bytes reads them; the guard's fold drops them as default-ignorable), base64 and hex
-// it is asked to decode, HTML numeric entities and percent-escapes. The guard's n-grams saw none of
+// it is asked to decode, HTML numeric entities, percent-escapes and leetspeak. The guard's n-grams saw none of
 // those words, so an injection so written was forwarded unscored. Each decoded stretch is scored as
 // a text of its own (jailbreak.ts); what is forwarded is never changed. Only decodings that read as
 // text count (valid UTF-8, mostly letters, digits, punctuation and spaces, with a space), so hashes,
@@ -41,6 +41,7 @@ export function hiddenTexts(text: string, depth = 2): string[] {
     if (t) decoded.push(t);
   }
   add(decoded.join('\n'));
+  add(unleet(text));
   if (count(text, ENTITY) >= MIN_ESCAPES) add(text.replace(ENTITY, (e, hex: string | undefined, dec: string | undefined) => codePoint(hex ? parseInt(hex, 16) : Number(dec)) ?? e));
   if (count(text, /%[0-9a-fA-F]{2}/g) >= MIN_ESCAPES) add(text.replace(PCT_RUN, (run) => lenient.decode(bytesOfHex(run.replace(/%/g, '')))));
   return out;
@@ -93,4 +94,25 @@ function count(text: string, re: RegExp): number {
   let n = 0;
   for (const _ of text.matchAll(re)) if (++n >= MIN_ESCAPES) break;
   return n;
+}
+
+// Leetspeak ("1gn0r3 4ll pr3v10u5 1n57ruc710n5"): digits and symbols standing for letters inside
+// words, which a model reads as the words. Read so only when most words are so written (at least
+// four, and 60% of the words of three or more characters): "mp3", "h2o" or "x86" in ordinary text
+// never make it.
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '|': 'l', '!': 'i' };
+const LEET_WORD = /[A-Za-z0-9@$|!]{3,}/g;
+const MIXED = /(?=.*[A-Za-z])(?=.*[0-9@$|])/;
+
+/** The text with leetspeak words read as letters, when most of its words are leetspeak; else undefined. */
+function unleet(text: string): string | undefined {
+  if (!/[0-9]/.test(text) || !/[A-Za-z]/.test(text)) return undefined;
+  let words = 0;
+  let leet = 0;
+  for (const m of text.matchAll(LEET_WORD)) {
+    words++;
+    if (MIXED.test(m[0])) leet++;
+  }
+  if (leet < 4 || leet * 5 < words * 3) return undefined;
+  return text.replace(LEET_WORD, (w) => (MIXED.test(w) ? w.replace(/[0-9@$|!]/g, (c) => LEET[c] ?? c) : w));
 }

@@ -22,6 +22,7 @@ const HIDDEN: Record<string, string> = {
   'HTML numeric entities': [...ATTACK].map((c) => `&#${c.charCodeAt(0)};`).join(''),
   'percent-escapes': [...ATTACK].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join(''),
   'combining overlay on every character': [...ATTACK].map((c) => `${c}\u0336`).join(''),
+  leetspeak: ATTACK.replace(/[aeiost]/gi, (c) => ({ a: '4', e: '3', i: '1', o: '0', s: '5', t: '7' })[c.toLowerCase() as 'a']),
 };
 
 let g: EchoGateway;
@@ -53,6 +54,7 @@ describe('injections in encodings a model reads', () => {
       'The file hash is e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 and the image is iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
       'Open https://example.com/search?q=weather%20in%20Paris%20today&lang=fr%2Dfr and tell me what it shows.',
       'Fish &amp; chips &#8212; a classic &#127471; dish, &#169; 2024.',
+      'I have an mp3 of h2o by the x86 team, a covid19 test kit and python3 on ubuntu22 with k8s.',
       'Flag of England: \u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F} and Scotland \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}.',
     ];
     for (const text of benign) {
