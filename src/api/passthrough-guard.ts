@@ -5,7 +5,7 @@
 // bytes are still forwarded as sent. Embeddings, scoring, tokenize and audio routes are not scanned.
 import type { AppDeps } from '../deps.ts';
 import type { ChatBody, PipelineContext, RequestTexts } from '../pipeline/context.ts';
-import type { ImmediateResponse } from '../pipeline/context.ts';
+import type { RefusalResponse } from '../pipeline/context.ts';
 import type { RequestErrorReason } from '../observability/label-values.ts';
 import { guardStage, overBudget } from '../pipeline/guard.ts';
 import { modelLabel } from '../pipeline/categories.ts';
@@ -88,11 +88,10 @@ export async function guardPassthrough(
   const headers = ctx.responseHeaders as Record<string, string>;
   if (!r) {
     const pii = policies.length ? await piiCheck(deps, ctx, policies, model) : undefined;
-    // The builders of these answers (guard/immediate-responses.ts) take only declared reasons.
-    return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), reason: pii.reason as RequestErrorReason, headers } : { headers };
+    return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), reason: pii.reason, headers } : { headers };
   }
   if (r.reason !== 'jailbreak_block') {
-    return { response: new Response(r.body, { status: r.status, headers: { ...r.headers, ...idHeader, 'content-type': r.contentType } }), reason: r.reason as RequestErrorReason, headers };
+    return { response: new Response(r.body, { status: r.status, headers: { ...r.headers, ...idHeader, 'content-type': r.contentType } }), reason: r.reason, headers };
   }
   // Chat answers a block with a content_filter completion; these routes have other answer shapes,
   // so the block is an OpenAI error every SDK raises, with the chat path's headers.
@@ -110,7 +109,7 @@ export async function guardPassthrough(
  * another model or redacts; the bytes of these routes go as sent, so a denied type is refused: 400
  * pii_policy_denied (the types only, never the values), x-vsr-pii-violation: true.
  */
-async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy[], model: string | undefined): Promise<ImmediateResponse | undefined> {
+async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy[], model: string | undefined): Promise<RefusalResponse | undefined> {
   const s = guardSettings(deps.config);
   const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
   const detector = deps.classifiers.pii(s.piiPack);

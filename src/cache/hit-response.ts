@@ -4,7 +4,7 @@ import type { ImmediateResponse } from '../pipeline/context.ts';
 import { toSseBody } from './sse.ts';
 import type { CacheHit } from './types.ts';
 
-export function cacheHitResponse(hit: CacheHit, opts: { stream: boolean; includeUsage?: boolean }): ImmediateResponse {
+export function cacheHitResponse(hit: CacheHit, opts: { stream: boolean; includeUsage?: boolean }): ImmediateResponse<'cache_hit'> {
   const headers = { 'x-vsr-cache-hit': 'true', 'x-vsr-cache-similarity': hit.similarity.toFixed(4) };
   const completion = hit.answer.completion as Record<string, unknown>;
   if (opts.stream) {

@@ -1,7 +1,7 @@
 // The reference's immediate responses for blocks (vsr.md section 2.2): HTTP 200, OpenAI chat shape,
 // finish_reason "content_filter", usage zeros; one chat.completion.chunk plus `data: [DONE]` when the
 // client streams. Texts and ids are the reference's, so clients written against it keep working.
-import type { ImmediateResponse } from '../pipeline/context.ts';
+import type { RefusalResponse } from '../pipeline/context.ts';
 import type { RequestErrorReason } from '../observability/label-values.ts';
 
 export interface BlockInput {
@@ -14,7 +14,7 @@ export interface BlockInput {
   nowMs: number;
 }
 
-export function jailbreakBlockResponse(input: BlockInput & { type: string; confidence: number }): ImmediateResponse {
+export function jailbreakBlockResponse(input: BlockInput & { type: string; confidence: number }): RefusalResponse {
   const conf = formatConfidence(input.confidence);
   const content =
     `I cannot process this request as it appears to contain a potential jailbreak attempt (type: ${input.type}, confidence: ${conf}). ` +
@@ -30,7 +30,7 @@ export function jailbreakBlockResponse(input: BlockInput & { type: string; confi
 }
 
 /** `types` are type names only (EMAIL_ADDRESS, ...), never values. */
-export function piiBlockResponse(input: BlockInput & { model: string; types: readonly string[] }): ImmediateResponse {
+export function piiBlockResponse(input: BlockInput & { model: string; types: readonly string[] }): RefusalResponse {
   // Go's %v of a []string: "[A B]".
   const content =
     `I cannot process this request as it contains personally identifiable information ([${input.types.join(' ')}]) ` +
@@ -57,7 +57,7 @@ export function contentFilterResponse(input: BlockInput & {
   /** Counted as llm_request_errors_total{reason} by the pipeline. */
   reason: RequestErrorReason;
   headers: Record<string, string>;
-}): ImmediateResponse {
+}): RefusalResponse {
   const created = Math.floor(input.nowMs / 1000);
   const id = `${input.idPrefix}-${created}`;
   if (input.stream) {
@@ -98,7 +98,7 @@ export function guardErrorResponse(
   /** Counted as llm_request_errors_total{reason} by the pipeline. */
   reason: RequestErrorReason,
   type: 'invalid_request_error' | 'server_error' = 'invalid_request_error',
-): ImmediateResponse {
+): RefusalResponse {
   return {
     status,
     headers: {},

@@ -3,7 +3,7 @@
 // embeddings of any text are one lookup in an open model's embedding table away, so such a part
 // carried an injection or personal data past the guards, which read text. While a guard reads a
 // request, it is refused (400 unscannable_prompt), as /v1/completions' prompt_embeds are.
-import type { ImmediateResponse } from '../pipeline/context.ts';
+import type { RefusalResponse } from '../pipeline/context.ts';
 import { guardErrorResponse } from './immediate-responses.ts';
 
 const UNSCANNABLE_PARTS = new Set(['prompt_embeds']);
@@ -23,7 +23,7 @@ export function hasUnscannablePart(body: unknown): boolean {
   return false;
 }
 
-export function unscannableResponse(): ImmediateResponse {
+export function unscannableResponse(): RefusalResponse {
   return guardErrorResponse(
     400,
     'The guardrails read message content as text: a prompt_embeds part cannot be checked; send the text instead.',

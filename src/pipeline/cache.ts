@@ -20,7 +20,7 @@ import { errorName } from './done-taps.ts';
 import { acceptedCredentials, credentialDigest } from '../cache/credentials.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
-export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
+export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse<'cache_hit'> | undefined> {
   const cfg = deps.config.semantic_cache;
   const cache = deps.cache;
   if (!cache || !cfg?.enabled) return undefined;

@@ -1,6 +1,7 @@
 // The state one chat request carries through the pipeline stages (see DESIGN.md, "The way a
 // request walks"). Every door (HTTP gateway, classification API, ext_proc) builds one of these and
 // calls the same stage functions; no stage logic is written twice.
+import type { RequestErrorReason } from '../observability/label-values.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
 import type { PiiEntity } from '../classify/types.ts';
 import type { CancelSignal } from '../upstream/types.ts';
@@ -57,14 +58,17 @@ export interface RoutingDecision {
 }
 
 /** An answer the gateway gives without the upstream: blocks, cache hits, /v1/models. */
-export interface ImmediateResponse {
+export interface ImmediateResponse<R extends string = string> {
   status: number;
   headers: Record<string, string>;
   contentType: string;
   body: string;
-  /** Why, for metrics and logs: 'jailbreak_block' | 'pii_policy_denied' | 'cache_hit' | ... */
-  reason: string;
+  /** Why, for metrics and logs: 'jailbreak_block' | 'pii_policy_denied' | 'cache_hit' | ... (ext_proc's own answers: their code). */
+  reason: R;
 }
+
+/** A guardrail's refusal: its reason is counted as llm_request_errors_total{reason}, so only a declared one. */
+export type RefusalResponse = ImmediateResponse<RequestErrorReason>;
 
 /**
  * Hooks that watch or rewrite the upstream answer (cache store, PII restore, token metrics).

@@ -3,7 +3,7 @@
 // the scan budget always covers what the model weighs most.
 import type { AppDeps } from '../deps.ts';
 import { includeUsage } from './request.ts';
-import type { ImmediateResponse, PipelineContext } from './context.ts';
+import type { PipelineContext, RefusalResponse } from './context.ts';
 import { DEFAULT_JAILBREAK_WINDOW, scanJailbreak } from '../guard/jailbreak.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { formatConfidence, guardErrorResponse, jailbreakBlockResponse } from '../guard/immediate-responses.ts';
@@ -14,7 +14,7 @@ import { templateTexts } from '../guard/template-texts.ts';
 import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
-export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
+export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<RefusalResponse | undefined> {
   const s = guardSettings(deps.config);
   if (!s.guardEnabled) return undefined;
   if (hasUnscannablePart(ctx.body)) return unscannableResponse();
@@ -82,7 +82,7 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[]): str
   return out;
 }
 
-function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'block', why: string, err?: unknown): ImmediateResponse | undefined {
+function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'block', why: string, err?: unknown): RefusalResponse | undefined {
   // No model label: the requested model is client text (unbounded cardinality); blocks are also
   // counted by the pipeline as llm_request_errors_total{reason}.
   deps.metrics.inc('llm_guard_errors_total', { guard: 'jailbreak', why, action: onError });
@@ -92,7 +92,7 @@ function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'bl
   return guardErrorResponse(503, 'The jailbreak guard is unavailable; the request was not forwarded.', 'guard_unavailable', 'guard_unavailable', 'server_error');
 }
 
-export function overBudget(deps: AppDeps, ctx: PipelineContext, onExceed: 'block' | 'allow', meter: BudgetMeter): ImmediateResponse | undefined {
+export function overBudget(deps: AppDeps, ctx: PipelineContext, onExceed: 'block' | 'allow', meter: BudgetMeter): RefusalResponse | undefined {
   deps.metrics.inc('llm_guard_budget_exceeded_total', { action: onExceed });
   deps.logger.warn({ request_id: ctx.requestId, scannedChars: meter.chars, scannedTexts: meter.texts, onExceed }, 'guard scan budget exceeded');
   if (onExceed === 'allow') {

@@ -4,7 +4,7 @@
 // and offsets, logs and metrics get type names, and the restore map lives in the response tap.
 import type { AppDeps } from '../deps.ts';
 import { includeUsage } from './request.ts';
-import type { ImmediateResponse, PipelineContext, RoutingDecision } from './context.ts';
+import type { PipelineContext, RefusalResponse, RoutingDecision } from './context.ts';
 import type { PiiEntity } from '../classify/types.ts';
 import { maskText, newMaskState } from '../guard/pii-scan.ts';
 import { scanSlots } from '../guard/pii-slots.ts';
@@ -18,7 +18,7 @@ import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { overBudget } from './guard.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
-export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse | undefined> {
+export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<RefusalResponse | undefined> {
   const selected = ctx.decision?.model ?? ctx.body.model;
   if (!restricts(policyOf(deps.config, selected))) return undefined;
   // Text the detector cannot read must not reach a model that restricts what it may see.

@@ -2,9 +2,8 @@
 // Every door calls this: the HTTP gateway forwards the result, the ext_proc server turns it into
 // Envoy mutations. Parsing (step 1) happens before, in the door; forwarding (step 7) after.
 import type { AppDeps } from '../deps.ts';
-import type { RequestErrorReason } from '../observability/label-values.ts';
 import { ATTR, withSpan } from '../observability/tracing.ts';
-import type { ImmediateResponse, PipelineContext } from './context.ts';
+import type { ImmediateResponse, PipelineContext, RefusalResponse } from './context.ts';
 import { guardStage } from './guard.ts';
 import { cacheLookupStage } from './cache.ts';
 import { piiStage } from './pii.ts';
@@ -66,16 +65,13 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
   return { kind: 'forward', model: d.model, body: serialiseBody(ctx.body), upstreamHeaders: upstreamHeaders(deps, ctx) };
 }
 
-function respond(deps: AppDeps, ctx: PipelineContext, response: ImmediateResponse): PipelineResult {
+function respond(deps: AppDeps, ctx: PipelineContext, response: RefusalResponse | ImmediateResponse<'cache_hit'>): PipelineResult {
   response.headers = { ...ctx.responseHeaders, ...response.headers };
   // Answered here (a block, a cache hit) is a request too, as the reference counts every request: under
   // the label its error carries, so errors / requests per model (the error-ratio rule) hold.
   const model = modelLabel(deps.config, ctx.decision?.model ?? ctx.requestedModel);
   deps.metrics.inc('llm_model_requests_total', { model });
-  // The stages answer with the cache's hit or the guardrails' responses, whose builders
-  // (guard/immediate-responses.ts) take only declared reasons; ImmediateResponse.reason is a plain
-  // string because ext_proc's own answers carry other codes (its Envoy details).
-  if (response.reason !== 'cache_hit') deps.metrics.inc('llm_request_errors_total', { model, reason: response.reason as RequestErrorReason });
+  if (response.reason !== 'cache_hit') deps.metrics.inc('llm_request_errors_total', { model, reason: response.reason });
   return { kind: 'respond', response };
 }
 

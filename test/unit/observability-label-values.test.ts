@@ -7,6 +7,8 @@ import { METRIC_CATALOG } from '../../src/observability/catalog.ts';
 import { DECLARED_REASONS, REQUEST_ERROR_REASONS } from '../../src/observability/label-values.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import type { Metrics } from '../../src/observability/types.ts';
+import type { RefusalResponse } from '../../src/pipeline/context.ts';
+import { guardErrorResponse } from '../../src/guard/immediate-responses.ts';
 
 const README = readFileSync(new URL('../../k8s/observability/README.md', import.meta.url), 'utf8');
 
@@ -75,6 +77,13 @@ describe('declared label values', () => {
     metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: 'a', reason: 'refused' });
     // @ts-expect-error: not a declared llm_stream_rewrite_stopped_total reason.
     metrics.inc('llm_stream_rewrite_stopped_total', { reason: 'too_large' });
+    // The pipeline counts a guardrail's answer under its reason: the answer types take declared ones only.
+    expect(guardErrorResponse(503, 'm', 'guard_unavailable', 'guard_unavailable').reason).toBe('guard_unavailable');
+    // @ts-expect-error: guard_refused is a log value, not a declared reason.
+    guardErrorResponse(400, 'm', 'refused', 'guard_refused');
+    // @ts-expect-error: a refusal built by hand is held to the declared reasons too.
+    const refusal: RefusalResponse = { status: 400, headers: {}, contentType: 'application/json', body: '{}', reason: 'guard_refused' };
+    expect(refusal.status).toBe(400);
     // Metrics without declared values take any labels.
     metrics.inc('llm_cache_skipped_total', { reason: 'anything' });
     expect(metrics.render()).toMatch(/llm_request_errors_total\{model="unknown",reason="guard_unavailable"\} 1/);
