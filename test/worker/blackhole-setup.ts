@@ -20,12 +20,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
   });
   process.kill(child.pid!, 'SIGSTOP');
+  // A stopped child runs no code of its own: killed with the process too, should teardown not run.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
   const fillers: net.Socket[] = [];
   for (let i = 0; i < 4; i++) fillers.push(net.connect(port, '127.0.0.1').on('error', () => {}));
   await new Promise((r) => setTimeout(r, 200));
   project.provide('blackholePort', port);
   return async () => {
     for (const s of fillers) s.destroy();
-    child.kill('SIGKILL');
+    process.off('exit', reap);
+    reap();
   };
 }
