@@ -58,6 +58,18 @@ describe('declared label values', () => {
     });
   }
 
+  it('the README names the reasons semroute adds to the reference\'s, and the one it never emits', () => {
+    // The reference's reasons (../shared/reference/vsr.md section 4.1).
+    const reference = ['timeout', 'upstream_5xx', 'upstream_4xx', 'pii_policy_denied', 'jailbreak_block', 'parse_error', 'serialization_error', 'cancellation', 'classification_failed'];
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const line = readme.split('\n').find((l) => l.includes('`llm_request_errors_total` the reasons'));
+    expect(line).toBeDefined();
+    const [added, never] = line!.split(', and never ');
+    const names = (text: string) => [...text.matchAll(/`([a-z0-9_]+)`/g)].map((m) => m[1]!).filter((n) => n !== 'llm_request_errors_total');
+    expect(sorted(names(added!))).toEqual(sorted(REQUEST_ERROR_REASONS.filter((r) => !reference.includes(r))));
+    expect(names(never!.split('(')[0]!)).toEqual(reference.filter((r) => !(REQUEST_ERROR_REASONS as readonly string[]).includes(r)));
+  });
+
   it('the exposition carries the HELP line with every declared request error reason', () => {
     const text = createMetrics().render();
     const line = text.split('\n').find((l) => l.startsWith('# HELP llm_request_errors_total '));
