@@ -82,3 +82,37 @@ describe('ext_proc: a chat stream that ends in trailers', () => {
     expect(line('tr-buf-strip')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 2, total: 7 } })]);
   });
 });
+
+describe('ext_proc: a JSON answer in STREAMED chunks that ends in trailers', () => {
+  const h = {} as RealExtProc & { logs: LogCapture };
+  beforeAll(async () => {
+    h.logs = captureLogger();
+    Object.assign(h, await startRealExtProc(testConfig({}), { classifiers: EMPTY_CLASSIFIERS, logger: h.logs }));
+  }, 60_000);
+  afterAll(() => h.close?.());
+  const answer = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }], usage: USAGE });
+
+  async function run(id: string, head: Record<string, string>): Promise<string> {
+    const s = h.envoy.open();
+    await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': id }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'STREAMED' } });
+    await s.send(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: `hi ${id}` }] })));
+    await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json', ...head }));
+    let client = '';
+    for (const p of [answer.slice(0, 30), answer.slice(30)]) client += clientBytes(p, await s.send(responseBody(p, false)));
+    await s.send({ response_trailers: { trailers: { headers: [] } } });
+    s.end();
+    return client;
+  }
+  const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+
+  it('declared by a Trailer header: not held (nothing could carry the held chunks after the trailers), passed as it came, accounted', async () => {
+    expect(await run('json-trailer-declared', { trailer: 'x-engine-stats' })).toBe(answer);
+    expect(line('json-trailer-declared')).toEqual([expect.objectContaining({ status: 200 })]);
+  });
+
+  it('undeclared: the loss is logged as an error naming the mode to use, and the answer accounted', async () => {
+    await run('json-trailer-undeclared', {});
+    expect(h.logs.lines.some((l) => /ended in trailers/.test(l.msg ?? '') && l.obj.request_id === 'json-trailer-undeclared')).toBe(true);
+    expect(line('json-trailer-undeclared')).toHaveLength(1);
+  });
+});

@@ -201,7 +201,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // A JSON answer's status, when guessed, is known once it is read (onResponseBody).
     guessedJson = guessed && responseIsJson && !assembling;
     if (!guessedJson) forwarded.meter?.head(responseStatus, sse);
-    const wantsBody = assembling || (comes && responseIsJson && responseStatus === 200 && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done)));
+    // An answer that says it ends in trailers (Trailer) and comes in STREAMED chunks is not held: after
+    // the trailers no answer could carry the held chunks (BUFFERED, asked for or Envoy's, and full duplex can).
+    const trailed = 'trailer' in headers && !overrides() && !duplexed && modes?.response_body_mode !== 'BUFFERED';
+    const wantsBody = assembling || (comes && responseIsJson && responseStatus === 200 && !trailed && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done)));
     // A JSON body not asked for (a mode that sends none, or one Envoy sends anyway) goes on unread.
     answerJudged = !wantsBody;
     const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
@@ -278,6 +281,13 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     return judgeJsonAnswer({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, sameLength, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
   }
 
+  /** STREAMED JSON chunks held (answered clear_body), then trailers: nothing can carry them now. */
+  function lostAtTrailers(): void {
+    answerJudged = true;
+    opts.logger.error({ request_id: forwarded?.requestId }, 'ext_proc: a JSON answer ended in trailers after STREAMED chunks ext_proc held; they could not be sent (use response_body_mode BUFFERED)');
+    forwarded?.meter?.end();
+  }
+
   /** Starts every done tap at once (a tap's synchronous part runs before this returns); never rejects. */
   function runDoneTaps(answer: DoneAnswer): Promise<void> {
     return startDoneTaps(forwarded!.taps, answer, opts.logger, { waitUntil: opts.waitUntil, msg: 'ext_proc: response tap failed' });
@@ -312,6 +322,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
         if (isFullDuplex(modes?.response_body_mode) && forwarded) {
           return onResponseBody({ request: 'response_body', response_body: { end_of_stream: true } }).then((r) => duplex.atTrailers(r, continueTrailers('response_trailers'), 'response_body'));
         }
+        if (answerBody.held && !answerJudged) lostAtTrailers();
         streamed?.endAtTrailers((bytes) => opts.logger.warn({ request_id: forwarded?.requestId, bytes }, 'ext_proc: an answer ended in trailers while part of it was held; that part could not be sent'));
         return continueTrailers(msg.request);
       default:
