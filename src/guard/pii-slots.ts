@@ -17,9 +17,13 @@ interface Group {
   text: string;
 }
 
-/** Entities per slot (index-aligned with `slots`, offsets into each slot's text). `slots` in document
- *  order; groups are scanned newest (last) first, so the budget covers the latest turns. */
-export async function scanSlots(detector: PiiDetector, slots: readonly TextSlot[], opts: PiiScanOptions): Promise<PiiEntity[][]> {
+/** The texts the scan reads for `slots` (document order): each group joined, every other slot alone.
+ *  For a caller that only asks whether there is personal data (the cache's store check). */
+export function groupTexts(slots: readonly TextSlot[]): string[] {
+  return groupsOf(slots).map((g) => g.text);
+}
+
+function groupsOf(slots: readonly TextSlot[]): Group[] {
   const groups: Group[] = [];
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
@@ -31,7 +35,13 @@ export async function scanSlots(detector: PiiDetector, slots: readonly TextSlot[
       prev.members.push(i);
     } else groups.push({ members: [i], starts: [0], text: s.get() });
   }
-  groups.reverse();
+  return groups;
+}
+
+/** Entities per slot (index-aligned with `slots`, offsets into each slot's text). `slots` in document
+ *  order; groups are scanned newest (last) first, so the budget covers the latest turns. */
+export async function scanSlots(detector: PiiDetector, slots: readonly TextSlot[], opts: PiiScanOptions): Promise<PiiEntity[][]> {
+  const groups = groupsOf(slots).reverse();
   const found = await scanPii(detector, groups.map((g) => g.text), opts);
   const out: PiiEntity[][] = slots.map(() => []);
   groups.forEach((g, gi) => {

@@ -16,6 +16,7 @@ import type { CacheKeyScope } from '../cache/types.ts';
 import { conflicts, questionSignature, type QuestionSignature } from '../cache/word-order.ts';
 import { cachePiiVerdict } from '../cache/pii-check.ts';
 import { collectTextSlots } from '../guard/redaction.ts';
+import { groupTexts } from '../guard/pii-slots.ts';
 import { errorName } from './done-taps.ts';
 import { acceptedCredentials, credentialDigest } from '../cache/credentials.ts';
 
@@ -69,7 +70,8 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     deps.metrics.inc('llm_cache_misses_total');
   }
   // The texts as the client sent them: later stages rewrite the body (system prompt, redaction).
-  const texts = plan.store && cfg.skip_pii_types.length ? collectTextSlots(ctx.body).map((t) => t.get()) : undefined;
+  // Read as the PII stage reads them (a message's parts, a tool definition's strings as one text).
+  const texts = plan.store && cfg.skip_pii_types.length ? groupTexts(collectTextSlots(ctx.body)) : undefined;
   if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector, sig, texts));
   return undefined;
 }
