@@ -209,3 +209,26 @@ describe('ext_proc: FULL_DUPLEX_STREAMED with extproc.allow_mode_override declar
     expect(head!.mode_override ?? null).toBeNull();
   });
 });
+
+describe('ext_proc: FULL_DUPLEX_STREAMED, a body larger than one gRPC message', () => {
+  const h = {} as RealExtProc;
+  beforeAll(async () => {
+    Object.assign(h, await startRealExtProc(testConfig({ extproc: { max_message_bytes: 8192 }, server: { max_body_bytes: 40_000 } }), { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger() }));
+  }, 60_000);
+  afterAll(() => h.close?.());
+
+  it('goes on in several streamed_responses, each within the limit, the last one ending the body', async () => {
+    const s = duplexStream(`127.0.0.1:${h.ext.port}`);
+    const body = JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: `Summarise: ${'word '.repeat(5000)}` }] });
+    s.write({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'FULL_DUPLEX_STREAMED', response_body_mode: 'NONE' } });
+    for (let at = 0; at < body.length; at += 4000) s.write(requestBody(body.slice(at, at + 4000), at + 4000 >= body.length));
+    const replies = await s.replies(10, 2_000);
+    s.close();
+    expect(replies[0]!.request_headers).toBeDefined();
+    const pieces = replies.slice(1).map((r) => r.request_body.response.body_mutation.streamed_response);
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const p of pieces) expect(p.body.length).toBeLessThanOrEqual(8192 - 1024);
+    expect(pieces.map((p) => p.end_of_stream)).toEqual([...pieces.slice(1).map(() => false), true]);
+    expect(JSON.parse(pieces.map((p) => dec.decode(p.body)).join('')).messages).toEqual(JSON.parse(body).messages);
+  });
+});

@@ -24,15 +24,23 @@ export function isFullDuplex(mode: string | undefined): boolean {
 /**
  * The full-duplex form of a body answer for the chunk `part` (`end`: Envoy's end_of_stream): as it came
  * (no mutation), replaced (body), held (clear_body: no answer yet, or an empty end). Answers that are no
- * body answer (an immediate response) go as they are.
+ * body answer (an immediate response) go as they are. A body longer than `maxPiece` (what one gRPC
+ * message carries, less room for the rest) goes in several streamed_responses, the last one ending it:
+ * the whole body held is sent at once, and one message over the limit failed the stream.
  */
-export function streamedBody(kind: BodyKind, reply: ProcessingResponse, part: Uint8Array | undefined, end: boolean, eos = end): ProcessingResponse | undefined {
+export function streamedBody(kind: BodyKind, reply: ProcessingResponse, part: Uint8Array | undefined, end: boolean, eos = end, maxPiece = Number.POSITIVE_INFINITY): ProcessingResponse[] | undefined {
   const common = reply[kind]?.response;
-  if (!common) return reply;
+  if (!common) return [reply];
   const m = common.body_mutation;
   if (m?.clear_body && !end) return undefined;
   const body = m?.body ?? (m?.clear_body ? EMPTY : (part ?? EMPTY));
-  return { [kind]: { response: { status: 'CONTINUE', body_mutation: { streamed_response: { body, end_of_stream: eos } } } } };
+  const out: ProcessingResponse[] = [];
+  for (let at = 0; at === 0 || at < body.byteLength; at += maxPiece) {
+    const piece = body.byteLength <= maxPiece ? body : body.subarray(at, at + maxPiece);
+    const last = at + maxPiece >= body.byteLength;
+    out.push({ [kind]: { response: { status: 'CONTINUE', body_mutation: { streamed_response: { body: piece, end_of_stream: last && eos } } } } });
+  }
+  return out;
 }
 
 /** The request headers' answer kept back, with the body answer's header mutation (and route cache clearing) merged in. */
@@ -55,7 +63,11 @@ export function withBodyHeaders(headers: ProcessingResponse, body: ProcessingRes
 export class FullDuplexReplies {
   private held: ProcessingResponse | undefined;
 
-  constructor(private readonly modes: () => { request_body_mode?: string; response_body_mode?: string } | undefined) {}
+  /** `maxPiece`: the most body bytes one answer carries (streamedBody). */
+  constructor(
+    private readonly modes: () => { request_body_mode?: string; response_body_mode?: string } | undefined,
+    private readonly maxPiece = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** `readsBody`: the request's body is read before it goes on (a chat or guarded generation route). */
   adapt(msg: ProcessingRequest, reply: Replies, readsBody: boolean): Replies {
@@ -74,13 +86,17 @@ export class FullDuplexReplies {
         this.held = undefined; // an immediate response: the headers' answer is not needed
         return reply;
       }
-      const out = streamedBody('request_body', reply, msg.request_body?.body, msg.request_body?.end_of_stream === true);
+      const end = msg.request_body?.end_of_stream === true;
+      const out = streamedBody('request_body', reply, msg.request_body?.body, end, end, this.maxPiece);
       if (!out || !this.held) return out;
       const headers = withBodyHeaders(this.held, reply);
       this.held = undefined;
-      return [headers, out];
+      return [headers, ...out];
     }
-    if (msg.request === 'response_body' && response) return streamedBody('response_body', reply, msg.response_body?.body, msg.response_body?.end_of_stream === true);
+    if (msg.request === 'response_body' && response) {
+      const end = msg.response_body?.end_of_stream === true;
+      return streamedBody('response_body', reply, msg.response_body?.body, end, end, this.maxPiece);
+    }
     return reply;
   }
 
@@ -95,10 +111,10 @@ export class FullDuplexReplies {
       this.held = undefined;
       return body;
     }
-    const out = streamedBody(kind, body, undefined, true, false)!;
+    const out = streamedBody(kind, body, undefined, true, false, this.maxPiece)!;
     const headers = this.held && withBodyHeaders(this.held, body);
     this.held = undefined;
-    return headers ? [headers, out, trailers] : [out, trailers];
+    return headers ? [headers, ...out, trailers] : [...out, trailers];
   }
 }
 

@@ -293,7 +293,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     return startDoneTaps(forwarded!.taps, answer, opts.logger, { waitUntil: opts.waitUntil, msg: 'ext_proc: response tap failed' });
   }
 
-  const duplex = new FullDuplexReplies(() => modes);
+  // 1 KiB of each answer left for what is not the body (the framing, the header mutation).
+  const duplex = new FullDuplexReplies(() => modes, opts.maxMessageBytes - 1024);
   return async function onMessage(msg: ProcessingRequest): Promise<ExchangeReply> {
     // Observability mode: Envoy ignores answers, so send none.
     if (msg.observability_mode) return undefined;
