@@ -8,6 +8,7 @@ import type { ChatBody, PipelineContext, RequestTexts } from '../pipeline/contex
 import type { RefusalResponse } from '../pipeline/context.ts';
 import type { RequestErrorReason } from '../observability/label-values.ts';
 import { guardStage, overBudget } from '../pipeline/guard.ts';
+import { piiUnavailable } from '../pipeline/pii.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { deniedTypes, policyOf, restricts, type PiiPolicy } from '../guard/pii-policy.ts';
@@ -115,6 +116,7 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy
   const detector = deps.classifiers.pii(s.piiPack);
   if (!detector) {
     deps.logger.error({ request_id: ctx.requestId, model: label }, 'PII policy configured but no PII pack is loaded');
+    piiUnavailable(deps, 'pack_missing');
     return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
   }
   const t = ctx.texts!;
@@ -125,6 +127,7 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy
     found = await scanPii(detector, texts, { threshold: s.piiThreshold, windowChars: packWindowChars(deps.classifiers, detector.name, 'token-classification'), meter });
   } catch (err) {
     deps.logger.error({ request_id: ctx.requestId, error: err instanceof Error ? err.name : undefined }, 'PII detector failed');
+    piiUnavailable(deps, 'classifier_error');
     return guardErrorResponse(503, 'The PII detector failed; the request was not forwarded.', 'pii_detector_failed', 'pii_unavailable', 'server_error');
   }
   if (meter.exceeded) {

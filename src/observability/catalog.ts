@@ -70,7 +70,7 @@ export const METRIC_CATALOG: MetricSpec[] = [
   c('llm_pii_violations_total', 'Requests with PII the selected model\'s pii_policy denies, by PII type.', ['model', 'pii_type']),
   // Labelled by the guard's verdict only: it runs before routing, when the only model name is the client's.
   c(JAILBREAK_METRIC, 'Requests the prompt guard flagged as jailbreak, by jailbreak type and the action taken.', ['type', 'action']),
-  c('llm_guard_errors_total', 'Guard scans that could not run (model missing or failing), by guard, cause and the on_error action applied.', ['guard', 'why', 'action']),
+  c('llm_guard_errors_total', 'Guard scans that could not run, by guard (jailbreak, pii), cause (pack_missing, classifier_error) and the action applied (the jailbreak guard\'s on_error; the PII detector always blocks).', ['guard', 'why', 'action']),
   c('llm_guard_budget_exceeded_total', 'Requests whose texts exceeded the guard scan budget, by the action applied.', ['action']),
   c('llm_pii_redactions_total', 'PII entities redacted before forwarding (instead of blocking), by model and PII type.', ['model', 'pii_type']),
   // Cache

@@ -18,6 +18,14 @@ import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { overBudget } from './guard.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
+/**
+ * The PII detector could not scan: counted with the jailbreak guard's failures (SemrouteGuardUnavailable
+ * reads them by guard). A restricting policy always blocks then, so the action is always block.
+ */
+export function piiUnavailable(deps: AppDeps, why: 'pack_missing' | 'classifier_error'): void {
+  deps.metrics.inc('llm_guard_errors_total', { guard: 'pii', why, action: 'block' });
+}
+
 export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<RefusalResponse | undefined> {
   const selected = ctx.decision?.model ?? ctx.body.model;
   if (!restricts(policyOf(deps.config, selected))) return undefined;
@@ -29,6 +37,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   if (!detector) {
     // A restricted model must not receive text nobody looked at.
     deps.logger.error({ request_id: ctx.requestId, model: selected }, 'PII policy configured but no PII pack is loaded');
+    piiUnavailable(deps, 'pack_missing');
     return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
   }
 
@@ -41,6 +50,7 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
     found = await scanSlots(detector, docSlots, { threshold: s.piiThreshold, windowChars: packWindowChars(deps.classifiers, detector.name, 'token-classification'), meter });
   } catch (err) {
     deps.logger.error({ request_id: ctx.requestId, error: err instanceof Error ? err.name : undefined }, 'PII detector failed');
+    piiUnavailable(deps, 'classifier_error');
     return guardErrorResponse(503, 'The PII detector failed; the request was not forwarded.', 'pii_detector_failed', 'pii_unavailable', 'server_error');
   } finally {
     deps.metrics.observe('llm_classifier_latency_seconds', { classifier: 'pii' }, (deps.clock.now() - t0) / 1000);
