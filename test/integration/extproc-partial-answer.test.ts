@@ -50,4 +50,16 @@ describe('ext_proc: BUFFERED_PARTIAL response mode, an event stream past Envoy\'
     expect(client).toBe(ev('Mail ann@example.com') + ev('end') + 'data: [DONE]\n\n');
     expect(deps.logs.some((l) => l.includes('outgrew'))).toBe(false);
   });
+
+  it('response headers skipped as well (SKIP): the part still goes on whole', async () => {
+    const sse = ev('Mail <EMAIL_ADDRESS_2>') + ev('and more text') + ev('end') + 'data: [DONE]\n\n';
+    const cut = sse.indexOf('more') + 2;
+    const s = ext.client.open();
+    await s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED_PARTIAL' } });
+    await s.send(requestBody(JSON.stringify({ model: 'MoM', stream: true, messages: [{ role: 'user', content: 'hi' }] })));
+    const part = clientBytes(sse.slice(0, cut), await s.send(responseBody(sse.slice(0, cut), false)));
+    s.end();
+    const events = (part + sse.slice(cut)).split('\n\n').filter((e) => e.startsWith('data: {'));
+    expect(events.map((e) => JSON.parse(e.slice(6)).choices[0].delta.content)).toEqual(['Mail ann@example.com', 'and more text', 'end']);
+  });
 });

@@ -220,7 +220,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const sentAnyway = sse && plain && sent && !endOfStream;
     const rewrites = StreamReply.rewrites(sseRewrite, strip);
     // BUFFERED_PARTIAL (no STREAMED asked for, then: Envoy may honour it undeclared): a long answer's first part only.
-    const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && !overrides() && !guessed;
+    const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && (!overrides() || guessed);
     if (sseRewrite || strip || sentAnyway) streamed = streamReply(sseRewrite, strip, rewrites || !('content-length' in headers), partial);
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
