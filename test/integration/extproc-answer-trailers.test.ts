@@ -59,6 +59,8 @@ describe('ext_proc: a chat stream that ends in trailers', () => {
     await run('tr-cut', 'STREAMED', [ev({ content: 'He' }), ev({ content: 'llo' })]);
     expect(cuts()).toBe(before + 1);
     expect(line('tr-cut')).toEqual([expect.objectContaining({ error_reason: 'stream_error' })]);
+    // Nothing was held (whole events): no warning of bytes lost, as no error event can follow the trailers.
+    expect(h.logs.lines.some((l) => /part of it was held/.test(l.msg ?? ''))).toBe(false);
   });
 
   it('STREAMED, usage taken out: the usage chunk still out, the tokens counted', async () => {

@@ -41,6 +41,8 @@ export class StreamReply {
   // (the bytes go on as they came) or when the rewriter already sends whole events.
   private readonly events: StreamUsage | undefined;
   private finished = false;
+  // Ended by trailers: no error event can follow them (the cut is still counted).
+  private trailing = false;
 
   constructor(private readonly p: StreamReplyParts) {
     this.end = new StreamEnd(p.choices, p.mayAdd);
@@ -53,6 +55,7 @@ export class StreamReply {
    * the holder still held is lost: said in a warning.
    */
   endAtTrailers(warn: (bytes: number) => void): void {
+    this.trailing = true;
     const left = this.chunk(undefined, true);
     if (left?.byteLength) warn(left.byteLength);
   }
@@ -97,7 +100,7 @@ export class StreamReply {
       const kept = this.events.strip(sent, last && !cut);
       if (kept !== sent) out = kept;
     }
-    if (cut && this.end.mayAdd) {
+    if (cut && this.end.mayAdd && !this.trailing) {
       // After whole events (the rewriter's, or what the holder let go), else a blank line first.
       const boundary = this.events?.dropHeld() || whole || this.end.atBoundary();
       out = withCutEvent(out ?? part ?? EMPTY, boundary); // the SDK raises it
