@@ -4,15 +4,10 @@
 // (choices[1] undefined). Such an answer reaches the client as it came and is not stored
 // (llm_cache_write_skipped_total{reason="incomplete"}); one with every choice is stored and served.
 // Real gateway, real embedding pack, the openai SDK as client.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import OpenAI from 'openai';
-import { createApp } from '../../src/app.ts';
-import type { AppDeps } from '../../src/deps.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
-import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { startRecordingUpstream, type RecordingUpstream, type Script } from './helpers/recording-upstream.ts';
+import { describe, expect, it } from 'vitest';
+import { packsAvailable } from './gateway-harness.ts';
+import { useCacheGateway } from './helpers/cache-gateway.ts';
+import { startRecordingUpstream, type Script } from './helpers/recording-upstream.ts';
 import { until } from './helpers/until.ts';
 
 /** An answer with `k` choices, JSON or streamed, whatever n the request asked for. */
@@ -24,30 +19,15 @@ const choices = (k: number): Script => (body) => {
   return { sse: idx.flatMap((i) => [c(i, { role: 'assistant', content: `tagline ${i}` }), c(i, {}, 'stop')]) };
 };
 
-let up: RecordingUpstream;
-let served: Served;
-let deps: AppDeps & { close(): Promise<void> };
-let client: OpenAI;
-beforeAll(async () => {
-  up = await startRecordingUpstream();
-  const config = testConfig({ semantic_cache: { enabled: true } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port }]);
-  deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-  served = await serveFetch(createApp(deps).fetch, { port: 0 });
-  client = new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
-}, 120_000);
-afterAll(async () => {
-  await served?.close();
-  await deps?.close();
-  await up?.close();
-});
+const gw = useCacheGateway(() => startRecordingUpstream());
 
-const incomplete = () => Number(/llm_cache_write_skipped_total\{reason="incomplete"\} (\d+)/.exec(deps.metrics.render())?.[1] ?? 0);
+const incomplete = () => Number(/llm_cache_write_skipped_total\{reason="incomplete"\} (\d+)/.exec(gw.deps.metrics.render())?.[1] ?? 0);
 async function ask(q: string, stream: boolean): Promise<{ hit: string | null; n: number }> {
   if (!stream) {
-    const { data, response } = await client.chat.completions.create({ model: 'qwen3', n: 2, messages: [{ role: 'user', content: q }] }).withResponse();
+    const { data, response } = await gw.client.chat.completions.create({ model: 'qwen3', n: 2, messages: [{ role: 'user', content: q }] }).withResponse();
     return { hit: response.headers.get('x-vsr-cache-hit'), n: data.choices.length };
   }
-  const { data, response } = await client.chat.completions.create({ model: 'qwen3', n: 2, stream: true, messages: [{ role: 'user', content: q }] }).withResponse();
+  const { data, response } = await gw.client.chat.completions.create({ model: 'qwen3', n: 2, stream: true, messages: [{ role: 'user', content: q }] }).withResponse();
   const seen = new Set<number>();
   for await (const ch of data) for (const c of ch.choices) seen.add(c.index);
   return { hit: response.headers.get('x-vsr-cache-hit'), n: seen.size };
@@ -59,13 +39,13 @@ describe.skipIf(!packsAvailable())('n: 2 answered with one choice', () => {
     ['streamed', true, 'Write a tagline for a flower shop.'],
   ])('%s: not stored; the next ask goes upstream, and a whole answer is stored', async (_, stream, q) => {
     const before = incomplete();
-    up.script = choices(1);
+    gw.up.script = choices(1);
     expect((await ask(q, stream)).n).toBe(1);
     await until(() => incomplete() === before + 1, 5000);
-    up.script = choices(2);
-    const size = deps.cache!.size();
+    gw.up.script = choices(2);
+    const size = gw.deps.cache!.size();
     expect(await ask(q, stream), 'before: the one-choice answer, from the cache').toEqual({ hit: null, n: 2 });
-    await until(() => deps.cache!.size() > size, 5000);
+    await until(() => gw.deps.cache!.size() > size, 5000);
     expect(await ask(q, stream)).toEqual({ hit: 'true', n: 2 });
   });
 });

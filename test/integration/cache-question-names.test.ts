@@ -4,44 +4,23 @@
 // the other question's answer. A stored answer keeps the hashes of its question's capitalised words
 // (not at a sentence's start), and a lookup refuses an entry when a name of either question is not
 // a word of the other, in any case. Real gateway, real embedding pack, the openai SDK as client.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import OpenAI from 'openai';
-import { createApp } from '../../src/app.ts';
-import type { AppDeps } from '../../src/deps.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
-import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
-import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { startMockServer } from '../../runtimes/node/mock-server.ts';
+import { packsAvailable } from './gateway-harness.ts';
+import { useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
-let mock: MockServer;
-let served: Served;
-let deps: AppDeps & { close(): Promise<void> };
-let client: OpenAI;
-
-beforeAll(async () => {
-  mock = await startMockServer();
-  const config = testConfig({ semantic_cache: { enabled: true } }, [{ name: 'production-stack', address: '127.0.0.1', port: mock.port, weight: 1 }]);
-  deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-  served = await serveFetch(createApp(deps).fetch, { port: 0 });
-  client = new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
-}, 120_000);
-afterAll(async () => {
-  await served?.close();
-  await deps?.close();
-  await mock?.close();
-});
+const gw = useCacheGateway(() => startMockServer());
 
 async function hit(question: string): Promise<string | null> {
-  const { response } = await client.chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: question }] }).withResponse();
+  const { response } = await gw.client.chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: question }] }).withResponse();
   return response.headers.get('x-vsr-cache-hit');
 }
 /** Asks once (a miss) and waits for the answer to be stored. */
 async function store(question: string): Promise<void> {
-  const size = deps.cache!.size();
+  const size = gw.deps.cache!.size();
   expect(await hit(question), question).toBeNull();
-  await until(() => deps.cache!.size() > size, 5000);
+  await until(() => gw.deps.cache!.size() > size, 5000);
 }
 
 describe.skipIf(!packsAvailable())('a question naming another place, language or thing', () => {
@@ -52,9 +31,9 @@ describe.skipIf(!packsAvailable())('a question naming another place, language or
     await store(q);
     expect(await hit(q), 'the same question').toBe('true');
     expect(await hit(q.toLowerCase()), 'the same question in lower case').toBe('true');
-    const calls = mock.mock.requests.length;
+    const calls = gw.up.mock.requests.length;
     expect(await hit(other), other).toBeNull();
-    expect(mock.mock.requests.length).toBe(calls + 1);
+    expect(gw.up.mock.requests.length).toBe(calls + 1);
   });
 
   it('a rewording that keeps the names is still a hit', async () => {

@@ -1,0 +1,58 @@
+// The semantic-cache tests' set-up: a gateway with the cache on (memory backend unless `cache` says
+// otherwise) and the real packs (the cache embeds the question), in front of an upstream the test
+// starts, and the `openai` SDK pointed at it. startGateway cannot serve: it builds without a cache.
+// Registers beforeAll/afterAll in the scope it is called from (a describe.skipIf keeps them off).
+import { afterAll, beforeAll } from 'vitest';
+import OpenAI from 'openai';
+import { createApp } from '../../../src/app.ts';
+import type { AppDeps } from '../../../src/deps.ts';
+import { createMetrics } from '../../../src/observability/metrics.ts';
+import { buildNodeDeps } from '../../../runtimes/node/deps.ts';
+import { serveFetch, type Served } from '../../../runtimes/node/serve.ts';
+import { captureLogger, realClassifiers, testConfig } from '../gateway-harness.ts';
+
+export interface CacheGateway<U> {
+  /** The upstream `start` returned. */
+  readonly up: U;
+  readonly deps: AppDeps & { close(): Promise<void> };
+  readonly served: Served;
+  /** An SDK client with apiKey 'k' and no retries. */
+  readonly client: OpenAI;
+}
+
+/** `start` gives the only endpoint; `cache` is merged into semantic_cache (enabled: true). */
+export function useCacheGateway<U extends { port: number; close(): Promise<void> }>(
+  start: () => Promise<U>,
+  cache: Record<string, unknown> = {},
+): CacheGateway<U> {
+  let up: U | undefined;
+  let deps: (AppDeps & { close(): Promise<void> }) | undefined;
+  let served: Served | undefined;
+  let client: OpenAI | undefined;
+  beforeAll(async () => {
+    up = await start();
+    const config = testConfig({ semantic_cache: { enabled: true, ...cache } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }]);
+    deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
+    served = await serveFetch(createApp(deps).fetch, { port: 0 });
+    client = new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
+  }, 120_000);
+  afterAll(async () => {
+    await served?.close();
+    await deps?.close();
+    await up?.close();
+  });
+  return {
+    get up() {
+      return up!;
+    },
+    get deps() {
+      return deps!;
+    },
+    get served() {
+      return served!;
+    },
+    get client() {
+      return client!;
+    },
+  };
+}
