@@ -12,6 +12,8 @@ import { bodyTemplateSlots, MESSAGE_TEXT_FIELDS, stringSlots } from './template-
 import { restoreLogprobs } from './logprob-restore.ts';
 // Tool definitions, the structured-output schema and prediction content reach the model too.
 import { definitionSlots } from './definition-slots.ts';
+// `user`, `safety_identifier` and `metadata` values: the provider logs them.
+import { identitySlots } from './identity-slots.ts';
 
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
@@ -77,7 +79,7 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
     }
   }
   // Ahead of the messages here, so behind them once the PII stage reverses the list (newest turn first).
-  return [...definitionSlots(body), ...bodyTemplateSlots(body), ...slots];
+  return [...identitySlots(body), ...definitionSlots(body), ...bodyTemplateSlots(body), ...slots];
 }
 
 /** A restore map read by canonical form too: models retype placeholders (<email_address_1>). */

@@ -14,6 +14,7 @@ import type { TextSlot } from './redaction.ts';
 import type { ChatMessage } from '../pipeline/context.ts';
 import { messageText } from '../pipeline/texts.ts';
 import { definitionSlots } from './definition-slots.ts';
+import { identitySlots } from './identity-slots.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -127,5 +128,7 @@ export function piiExtraTexts(body: unknown): string[] {
   const names: string[] = [];
   for (const s of definitionSlots(body, names)) out.push(s.get());
   if (names.length) out.push(names.join('\n'));
+  // user, safety_identifier, metadata values: logged by the provider (identity-slots.ts).
+  for (const s of identitySlots(body)) out.push(s.get());
   return out;
 }
