@@ -7,14 +7,14 @@
 // the credentials is kept. Real gateway, real embedding pack, the openai SDK as client.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { createApp } from '../../src/app.ts';
-import type { AppDeps } from '../../src/deps.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
+import { serveFetch } from '../../runtimes/node/serve.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 const KEYS = new Set(['Bearer sk-alice', 'Bearer sk-bob']);
@@ -32,24 +32,19 @@ const upstream = http.createServer((req, res) => {
     res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'Canberra.' }, finish_reason: 'stop' }] }));
   });
 });
-let served: Served;
-let deps: AppDeps & { close(): Promise<void> };
-
-beforeAll(async () => {
+const cached = useCacheGateway(async () => {
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  const config = testConfig({ semantic_cache: { enabled: true } }, [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port }]);
-  deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-  served = await serveFetch(createApp(deps).fetch, { port: 0 });
-}, 120_000);
-afterAll(async () => {
-  await served?.close();
-  await deps?.close();
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
+  return {
+    port: (upstream.address() as AddressInfo).port,
+    async close() {
+      upstream.closeAllConnections();
+      await new Promise((r) => upstream.close(r));
+    },
+  };
 });
 
 const Q = 'What is the capital city of Australia?';
-const client = (apiKey: string) => new OpenAI({ baseURL: `${served.url}/v1`, apiKey, maxRetries: 0 });
+const client = (apiKey: string) => new OpenAI({ baseURL: `${cached.served.url}/v1`, apiKey, maxRetries: 0 });
 async function ask(apiKey: string): Promise<{ status: number; hit: string | null }> {
   try {
     const { response } = await client(apiKey).chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: Q }] }).withResponse();
@@ -62,7 +57,7 @@ async function ask(apiKey: string): Promise<{ status: number; hit: string | null
 describe.skipIf(!packsAvailable())('cache hits and the upstream\'s API keys', () => {
   it('a stored answer is not served to a client the upstream refuses; a key it accepts gets hits', async () => {
     expect(await ask('sk-alice')).toEqual({ status: 200, hit: null });
-    await until(() => deps.cache!.size() === 1, 5000);
+    await until(() => cached.deps.cache!.size() === 1, 5000);
     expect(await ask('sk-alice')).toEqual({ status: 200, hit: 'true' });
 
     const before = calls;

@@ -3,37 +3,17 @@
 // first documents, and so was one with another `chat_template`, other banned words, or output
 // switches (echo, prompt_logprobs, token ids). Those fields are now part of the key, as `n`,
 // `max_tokens` and `logit_bias` were; the same values still hit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
-import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { startRecordingUpstream, type RecordingUpstream } from './helpers/recording-upstream.ts';
+import { describe, expect, it } from 'vitest';
+import { packsAvailable } from './gateway-harness.ts';
+import { useCacheGateway } from './helpers/cache-gateway.ts';
+import { startRecordingUpstream } from './helpers/recording-upstream.ts';
 
-let up: RecordingUpstream;
-let served: Served;
-let close: () => Promise<void>;
-let size: () => number;
-beforeAll(async () => {
-  up = await startRecordingUpstream();
-  const config = testConfig({ semantic_cache: { enabled: true } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port }]);
-  const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-  served = await serveFetch(createApp(deps).fetch, { port: 0 });
-  size = () => deps.cache?.size() ?? 0;
-  close = async () => {
-    await served.close();
-    await deps.close();
-  };
-}, 120_000);
-afterAll(async () => {
-  await close?.();
-  await up?.close();
-});
+const gw = useCacheGateway(() => startRecordingUpstream());
+const size = () => gw.deps.cache?.size() ?? 0;
 
 async function ask(question: string, extra: Record<string, unknown>, message: Record<string, unknown> = {}): Promise<string | null> {
   const before = size();
-  const res = await fetch(`${served.url}/v1/chat/completions`, {
+  const res = await fetch(`${gw.served.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: question, ...message }], ...extra }),

@@ -2,36 +2,16 @@
 // semantic cache, told to keep sampled answers out (cache_non_deterministic: false), read only a JSON
 // number, stored the answer to "temperature": "0.7" and served it to the next such ask. The gateway
 // now writes the temperature back as the number vLLM reads (lax-values.ts), so the cache sees it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
-import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { startRecordingUpstream, type RecordingUpstream } from './helpers/recording-upstream.ts';
+import { describe, expect, it } from 'vitest';
+import { packsAvailable } from './gateway-harness.ts';
+import { useCacheGateway } from './helpers/cache-gateway.ts';
+import { startRecordingUpstream } from './helpers/recording-upstream.ts';
 
-let up: RecordingUpstream;
-let served: Served;
-let close: () => Promise<void>;
-let size: () => number;
-beforeAll(async () => {
-  up = await startRecordingUpstream();
-  const config = testConfig({ semantic_cache: { enabled: true, cache_non_deterministic: false } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port }]);
-  const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-  served = await serveFetch(createApp(deps).fetch, { port: 0 });
-  size = () => deps.cache?.size() ?? 0;
-  close = async () => {
-    await served.close();
-    await deps.close();
-  };
-}, 120_000);
-afterAll(async () => {
-  await close?.();
-  await up?.close();
-});
+const gw = useCacheGateway(() => startRecordingUpstream(), { cache_non_deterministic: false });
+const size = () => gw.deps.cache?.size() ?? 0;
 
 async function ask(question: string, temperature: unknown): Promise<string | null> {
-  const res = await fetch(`${served.url}/v1/chat/completions`, {
+  const res = await fetch(`${gw.served.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: question }], temperature }),
@@ -50,10 +30,10 @@ describe.skipIf(!packsAvailable())('cache_non_deterministic: false and a tempera
   for (const t of ['0.7', '1', ' .3 ']) {
     it(`${JSON.stringify(t)}: never served from the cache`, async () => {
       const q = `What is the capital city of France? (${t})`;
-      const before = up.bodies.length;
+      const before = gw.up.bodies.length;
       expect(await ask(q, t)).toBeNull();
       expect(await ask(q, t)).toBeNull();
-      expect(up.bodies.length).toBe(before + 2);
+      expect(gw.up.bodies.length).toBe(before + 2);
     });
   }
 
