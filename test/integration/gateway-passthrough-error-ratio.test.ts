@@ -3,30 +3,25 @@
 // timeouts, parse errors) but never themselves as requests, so a model served mostly through
 // /v1/completions showed errors over ~0 requests: the alert fired at any error rate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import type { Gateway } from './gateway-harness.ts';
+import { startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
-let upstream: http.Server;
+let up: ScriptedUpstream;
 let gw: Gateway;
 let n = 0;
 
 beforeAll(async () => {
-  upstream = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      // One request in five fails.
-      const fail = n++ % 5 === 0;
-      res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json' });
-      res.end(fail ? '{"error":{"message":"boom"}}' : '{"id":"x","object":"text_completion","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}');
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  gw = await startGateway({ config: () => testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port, weight: 1 }]) });
+  up = await startScriptedUpstream({});
+  up.handler = (_req, res) => {
+    // One request in five fails.
+    const fail = n++ % 5 === 0;
+    res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json' });
+    res.end(fail ? '{"error":{"message":"boom"}}' : '{"id":"x","object":"text_completion","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}');
+  };
+  gw = up.gw;
 });
 afterAll(async () => {
-  await gw?.close();
-  await new Promise<void>((r) => upstream?.close(() => r()));
+  await up?.close();
 });
 
 const series = (text: string, name: string, labels: string) => Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);

@@ -3,37 +3,26 @@
 // PII pack loaded, a request to a model whose pii_policy restricts is refused 503 pii_unavailable, and
 // only the jailbreak guard's failures were counted there, so the alert never named the PII guard.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import type { Gateway } from './gateway-harness.ts';
+import { startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
-let upstream: http.Server;
+let up: ScriptedUpstream;
 let gw: Gateway;
 let reached = 0;
 
 beforeAll(async () => {
-  upstream = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      reached++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
   // qwen3 may not receive personal data; no classifiers, so no PII pack is loaded.
-  gw = await startGateway({
-    config: () =>
-      testConfig(
-        { model_config: { qwen3: { pii_policy: { allow_by_default: false, pii_types_allowed: [] } } } },
-        [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port, weight: 1 }],
-      ),
-  });
+  up = await startScriptedUpstream({}, { config: { model_config: { qwen3: { pii_policy: { allow_by_default: false, pii_types_allowed: [] } } } } });
+  up.handler = (_req, res) => {
+    reached++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  };
+  gw = up.gw;
 });
 afterAll(async () => {
-  await gw?.close();
-  await new Promise<void>((r) => upstream?.close(() => r()));
+  await up?.close();
 });
 
 const guardErrors = async () => {

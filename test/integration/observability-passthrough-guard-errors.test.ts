@@ -3,32 +3,25 @@
 // alert divides it by llm_model_requests_total, which counts these requests too. A 503
 // guard_unavailable on /v1/completions was counted as a request but never as an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import type { Gateway } from './gateway-harness.ts';
+import { startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
-let upstream: http.Server;
+let up: ScriptedUpstream;
 let gw: Gateway;
 let reached = 0;
 
 beforeAll(async () => {
-  upstream = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      reached++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"id":"x","object":"text_completion","choices":[]}');
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
   // The guard on, its pack not loaded (no classifiers), on_error: block: every scan is a 503.
-  gw = await startGateway({
-    config: () => testConfig({ prompt_guard: { enabled: true, on_error: 'block' } }, [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port, weight: 1 }]),
-  });
+  up = await startScriptedUpstream({}, { config: { prompt_guard: { enabled: true, on_error: 'block' } } });
+  up.handler = (_req, res) => {
+    reached++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"id":"x","object":"text_completion","choices":[]}');
+  };
+  gw = up.gw;
 });
 afterAll(async () => {
-  await gw?.close();
-  await new Promise<void>((r) => upstream?.close(() => r()));
+  await up?.close();
 });
 
 const metric = async (labels: string) => {
