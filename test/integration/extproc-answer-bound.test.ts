@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { restoreTap } from '../../src/guard/redaction.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
-import { CHAT, fakeDeps } from './helpers/extproc-fakes.ts';
+import { CHAT, fakeDeps, forward, recordingPipeline } from './helpers/extproc-fakes.ts';
 import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
 const MAX = 8192;
@@ -61,5 +61,34 @@ describe('ext_proc: a JSON answer whose restore would outgrow one gRPC message (
     s.end();
     expect(clientBytes(answer, reply)).toBe(answer);
     expect(d.logs.some((l) => l.includes('rewritten JSON answer outgrew'))).toBe(true);
+  });
+});
+
+describe('ext_proc: a STREAMED request body larger than one gRPC message (server.max_body_bytes above it)', () => {
+  const d = fakeDeps({ extproc: { max_message_bytes: MAX }, server: { max_body_bytes: 10 * MAX } });
+  // Forwards the body it read, as the real pipeline does (rewritten): the last answer carries all of it.
+  const ext = useExtProc(d, { pipeline: recordingPipeline({ outcome: (input) => forward(JSON.parse(dec.decode(input.body))) }) });
+
+  it("is refused 413 once its held chunks could no longer go back in one answer, the stream intact", async () => {
+    const s = ext.client.open();
+    await s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'STREAMED', response_body_mode: 'NONE' } });
+    const body = JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'x'.repeat(3 * MAX) }] });
+    let last: Msg | undefined;
+    for (let at = 0; at < body.length && !last?.immediate_response; at += 2000) last = await s.send(requestBody(body.slice(at, at + 2000), at + 2000 >= body.length));
+    s.end();
+    expect(last!.immediate_response?.status?.code).toBe('PayloadTooLarge');
+    expect(JSON.parse(dec.decode(last!.immediate_response.body)).error.code).toBe('request_too_large');
+    expect(d.logs.some((l) => l.includes('max_message_bytes'))).toBe(true);
+  });
+
+  it('the same when the chunk that ends it takes it past the bound', async () => {
+    const s = ext.client.open();
+    await s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'STREAMED', response_body_mode: 'NONE' } });
+    const body = JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'x'.repeat(MAX) }] });
+    const first = await s.send(requestBody(body.slice(0, 5000), false));
+    expect(first.request_body.response.body_mutation.clear_body).toBe(true);
+    const last = await s.send(requestBody(body.slice(5000), true));
+    s.end();
+    expect(last.immediate_response?.status?.code).toBe('PayloadTooLarge');
   });
 });

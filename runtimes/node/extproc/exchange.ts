@@ -11,7 +11,7 @@ import { headFromBody, warnSkippedHead, warnSkippedRequestHead } from './skipped
 import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
 import { forwardHeaders } from './forward-headers.ts';
-import { readRequestHead } from './request-head.ts';
+import { readRequestHead, unsendableBody } from './request-head.ts';
 import { FullDuplexReplies, isFullDuplex, type Replies } from './body-modes.ts';
 import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
 import { enginePath, type Route } from './routes.ts';
@@ -105,6 +105,12 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     }
     if ((route !== 'chat' && route !== 'generate') || judged) return continueRequestBody();
     const step = requestBody.push(msg.request_body?.body, msg.request_body?.end_of_stream === true, modes?.request_body_mode);
+    // Held chunks go on with the last answer, in one message (full duplex may send several).
+    if ((step.kind === 'hold' || requestBody.held) && requestBody.bytes > opts.maxMessageBytes - 1024 && !isFullDuplex(modes?.request_body_mode)) {
+      judged = true;
+      count('respond');
+      return unsendableBody(requestHeaders, opts.maxMessageBytes, opts.logger);
+    }
     if (step.kind === 'hold') return continueRequestBody({ body_mutation: { clear_body: true } });
     judged = true;
     const incomplete = step.kind === 'partial';

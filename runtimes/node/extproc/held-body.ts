@@ -26,6 +26,11 @@ export class HeldBody {
   /** `maxBytes`: past this the body is judged at once (the pipeline answers it 413), not held further. */
   constructor(private readonly maxBytes: number) {}
 
+  /** Bytes received so far. */
+  get bytes(): number {
+    return this.size;
+  }
+
   /** More than `maxBytes` came: what is judged may be only part of the body. */
   get over(): boolean {
     return this.size > this.maxBytes;

@@ -7,6 +7,8 @@ import { ownedHeaders } from './forward-headers.ts';
 import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
 import { continueRequestHeaders, decodeHeaders, headerMutation, immediateResponse, type ProcessingRequest } from './wire.ts';
 import type { Logger } from '../../../src/observability/types.ts';
+import { requestIdFrom } from '../../../src/api/openai.ts';
+import { errorBody } from '../../../src/pipeline/errors.ts';
 
 export interface RequestHead {
   headers: Record<string, string>;
@@ -58,4 +60,19 @@ export async function readRequestHead(msg: ProcessingRequest, pipeline: ExtProcP
   if (msg.request_headers?.end_of_stream) opts.count('pass');
   else if (opts.bodyMode === 'GRPC') return { headers, route, generation, reply: refuseGrpc(opts.logger, opts.count) };
   return { headers, route, generation, reply: continueRequestHeaders(drop, undefined, clear) };
+}
+
+/**
+ * A request body Envoy sends in chunks that each got clear_body goes on whole with the last answer, in
+ * one gRPC message: past `max` (extproc.max_message_bytes, less room for the rest) it cannot, and sent
+ * anyway the answer failed the stream (RESOURCE_EXHAUSTED: the held chunks lost, Envoy's
+ * failure_mode_allow deciding). Refused as the gateway refuses a body past its limit (413
+ * request_too_large), said in a warning naming the settings; reached only when server.max_body_bytes
+ * is above max_message_bytes.
+ */
+export function unsendableBody(headers: Record<string, string>, max: number, logger: Logger): ReturnType<typeof immediateResponse> {
+  const requestId = requestIdFrom(headers['x-request-id']);
+  logger.warn({ request_id: requestId, max_message_bytes: max }, 'ext_proc: a request body held in chunks outgrew what one gRPC answer carries; refused 413 (keep server.max_body_bytes below extproc.max_message_bytes)');
+  const message = `The request body is larger than ${max - 1024} bytes, the most ext_proc can send on in one message.`;
+  return immediateResponse({ status: 413, headers: { 'x-request-id': requestId }, contentType: 'application/json', body: errorBody(message, 'invalid_request_error', 'request_too_large'), reason: 'request_too_large' });
 }
