@@ -7,6 +7,7 @@ import type { Logger, Metrics } from '../../src/observability/types.ts';
 import { MemoryCache } from '../../src/cache/memory-cache.ts';
 import { SyncedCache } from '../../src/cache/synced-cache.ts';
 import { DurableObjectCacheBackend, type CacheStoreNamespace } from './do-cache-backend.ts';
+import { workerCacheMaxBytes } from './cache-bound.ts';
 
 /** SyncedCache whose lookups also start the periodic pull of other isolates' changes. */
 export class PulledCache implements SemanticCache {
@@ -45,8 +46,9 @@ export async function createWorkerCache(config: Config, opts: WorkerCacheOptions
   const { logger, metrics } = opts;
   // Workers forbid compiling wasm at run time, so the index's SIMD kernel is unavailable and it
   // takes its plain-JS filter (same results; see src/cache/simd-kernel.ts).
+  const maxBytes = workerCacheMaxBytes(cfg.max_memory_mb, logger);
   const local = (label: string) => new MemoryCache({
-    dimensions: cfg.dimensions, maxEntries: cfg.max_entries, maxBytes: cfg.max_memory_mb * 2 ** 20, eviction: cfg.eviction_policy, ttlSeconds: cfg.ttl_seconds, metrics, backendLabel: label,
+    dimensions: cfg.dimensions, maxEntries: cfg.max_entries, maxBytes, eviction: cfg.eviction_policy, ttlSeconds: cfg.ttl_seconds, metrics, backendLabel: label,
   });
   if (cfg.backend_type === 'redis') {
     logger.warn({ backend: 'redis' }, 'semantic cache: Workers cannot use Redis; use backend_type durable_object. Serving the in-isolate cache only');
