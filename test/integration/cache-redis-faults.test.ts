@@ -2,10 +2,10 @@
 // stays open, nothing answers), a key of the wrong type under the prefix, a password required. Real
 // redis-server processes; each case must stay bounded, be said once in the log and be counted.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import { freePort, startRedis } from '../setup/redis.ts';
+import { freePort } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { RedisPods, answer, cacheKey as key, until, vec } from './helpers/redis-pods.ts';
 
@@ -13,22 +13,17 @@ const warnings: Array<{ msg: string; obj: Record<string, unknown> }> = [];
 const logger: Logger = { debug() {}, info() {}, warn: (o, m) => void warnings.push({ msg: m ?? '', obj: o as Record<string, unknown> }), error() {} };
 
 const pods = new RedisPods();
-const servers: ChildProcess[] = [];
 const pod = (url: string, prefix: string, commandTimeoutMs = 300, ttlSeconds = 60) => pods.pod(url, prefix, { logger, commandTimeoutMs, ttlSeconds });
 
 afterAll(async () => {
   await pods.close();
-  for (const s of servers) s.kill('SIGKILL');
 });
 
 describe('semantic cache on a misbehaving Redis', () => {
   const bin = inject('redisBin');
 
   it('a paused Redis: stores settle within the command timeout, nothing piles up, said once; entries stored meanwhile reach the other pod after', async () => {
-    const port = await freePort();
-    const server = await startRedis(bin, port);
-    servers.push(server);
-    const url = `redis://127.0.0.1:${port}`;
+    const { proc: server, url } = await pods.server(bin);
     const a = await pod(url, 'stop:');
     const b = await pod(url, 'stop:');
     expect(a.connected && b.connected).toBe(true);
@@ -88,8 +83,7 @@ describe('semantic cache on a misbehaving Redis', () => {
 
   it('a Redis that wants a password: the start-up warning names the reason', async () => {
     const port = await freePort();
-    const server = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', 'sekret'], { stdio: 'ignore' });
-    servers.push(server);
+    pods.track(spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', 'sekret'], { stdio: 'ignore' }));
     await until(async () => {
       const probe = new Redis(`redis://:sekret@127.0.0.1:${port}`, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       probe.on('error', () => {});

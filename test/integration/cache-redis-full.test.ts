@@ -3,9 +3,7 @@
 // and once the operator makes room the entries stored meanwhile reach the other pods, without a
 // reconnect (none comes: the connection never dropped). Own redis-server: CONFIG SET is global.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort, startRedis } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { RedisPods, answer, cacheKey as key, until, vec } from './helpers/redis-pods.ts';
 
@@ -13,18 +11,14 @@ const logs: Array<{ level: string; msg: string; obj: Record<string, unknown> }> 
 const log = (level: string) => (o: object, m?: string) => void logs.push({ level, msg: m ?? '', obj: o as Record<string, unknown> });
 const logger: Logger = { debug() {}, info: log('info'), warn: log('warn'), error: log('error') };
 const pods = new RedisPods();
-const servers: ChildProcess[] = [];
 
 afterAll(async () => {
   await pods.close();
-  for (const s of servers) s.kill('SIGKILL');
 });
 
 describe('semantic cache on a full Redis', () => {
   it('stores are served locally while Redis refuses writes (OOM), said once; they reach the other pod once there is room, with no reconnect', async () => {
-    const port = await freePort();
-    servers.push(await startRedis(inject('redisBin'), port));
-    const url = `redis://127.0.0.1:${port}`;
+    const { url } = await pods.server(inject('redisBin'));
     const a = await pods.pod(url, 'full:', { logger });
     const b = await pods.pod(url, 'full:', { logger });
     expect(a.connected && b.connected).toBe(true);

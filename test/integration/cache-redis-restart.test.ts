@@ -5,27 +5,22 @@
 // it again, and a pod starting afterwards loads them. A Redis that only dropped the connection
 // (same run_id) is resynced as before: what it lacks was removed elsewhere. Real redis-server.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import { freePort, startRedis } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { RedisPods, answer, cacheKey as key, until, vec } from './helpers/redis-pods.ts';
 
 const infos: Array<{ msg: string; obj: Record<string, unknown> }> = [];
 const logger: Logger = { debug() {}, info: (o, m) => void infos.push({ msg: m ?? '', obj: o as Record<string, unknown> }), warn() {}, error() {} };
 const pods = new RedisPods();
-const servers: ChildProcess[] = [];
 afterAll(async () => {
   await pods.close();
-  for (const s of servers) s.kill('SIGKILL');
 });
 
 describe('semantic cache when Redis restarts empty', () => {
   it('the pods keep their entries and give them to the new Redis; a pod started after loads them', async () => {
     const bin = inject('redisBin');
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
-    let server = await startRedis(bin, port);
-    servers.push(server);
+    const first = await pods.server(bin);
+    const { port, url } = first;
+    let server = first.proc;
     const a = await pods.pod(url, 'rs:', { logger });
     const b = await pods.pod(url, 'rs:', { logger });
     for (let i = 0; i < 5; i++) await a.cache.store(key, vec(i), answer(`kept ${i}`));
@@ -33,8 +28,7 @@ describe('semantic cache when Redis restarts empty', () => {
 
     server.kill('SIGKILL');
     await until(() => !a.backend.healthy() && !b.backend.healthy(), 3000);
-    server = await startRedis(bin, port);
-    servers.push(server);
+    server = (await pods.server(bin, port)).proc;
     await until(() => a.backend.healthy() && b.backend.healthy(), 5000);
     await until(() => infos.filter((l) => /resynced/.test(l.msg)).length >= 2, 5000);
     await new Promise((r) => setTimeout(r, 200));

@@ -4,16 +4,13 @@
 // fails with WRONGTYPE while it is there), which an operator then deletes; a Redis flapping during
 // the resync fails it the same way. Own redis-server: CLIENT KILL would drop other files' clients.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort, startRedis } from '../setup/redis.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { RedisPods, answer, cacheKey as key, until as pollUntil, vec } from './helpers/redis-pods.ts';
 
 const pods = new RedisPods();
 // Every 20 ms: some conditions render the whole metrics text.
 const until = (cond: () => boolean | Promise<boolean>, ms: number) => pollUntil(cond, ms, 20);
-const servers: ChildProcess[] = [];
 async function pod(url: string, prefix: string, commandTimeoutMs?: number) {
   const logs: Array<{ level: string; msg: string; obj: Record<string, unknown> }> = [];
   const log = (level: string) => (o: object, m?: string) => void logs.push({ level, msg: m ?? '', obj: o as Record<string, unknown> });
@@ -25,14 +22,11 @@ async function pod(url: string, prefix: string, commandTimeoutMs?: number) {
 
 afterAll(async () => {
   await pods.close();
-  for (const s of servers) s.kill('SIGKILL');
 });
 
 describe('semantic cache: a failed resync against Redis is retried', () => {
   it('entries stored while publishes failed reach the other pod once Redis accepts them, with no second reconnect', async () => {
-    const port = await freePort();
-    servers.push(await startRedis(inject('redisBin'), port));
-    const url = `redis://127.0.0.1:${port}`;
+    const { url } = await pods.server(inject('redisBin'));
     const a = await pod(url, 'rr:');
     const b = await pod(url, 'rr:');
     const r = new Redis(url);
@@ -61,10 +55,8 @@ describe('semantic cache: a failed resync against Redis is retried', () => {
   }, 20_000);
 
   it('a stalled Redis is said as such, once: "did not answer within N ms", not ioredis\'s max-retries text (kept as the cause)', async () => {
-    const port = await freePort();
-    const server = await startRedis(inject('redisBin'), port);
-    servers.push(server);
-    const a = await pod(`redis://127.0.0.1:${port}`, 'st:', 300);
+    const { proc: server, url } = await pods.server(inject('redisBin'));
+    const a = await pod(url, 'st:', 300);
     server.kill('SIGSTOP');
     try {
       // What a failed operation reports (the outage's reminders and resync failures say it).

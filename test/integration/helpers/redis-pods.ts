@@ -1,6 +1,9 @@
 // Pods of the shared semantic cache on a real redis-server, as the cache-redis* tests start them: a
 // MemoryCache synced through a RedisBackend, started also when Redis is not there (it then works
-// local-only and reconnects), plus the vectors, answers and polling those tests share.
+// local-only and reconnects), and their own redis-servers, plus the vectors, answers and polling those
+// tests share.
+import type { ChildProcess } from 'node:child_process';
+import { freePort, startRedis } from '../../setup/redis.ts';
 import { MemoryCache } from '../../../src/cache/memory-cache.ts';
 import { SyncedCache } from '../../../src/cache/synced-cache.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
@@ -26,9 +29,23 @@ export interface PodOptions {
   commandTimeoutMs?: number;
 }
 
-/** The pods a test file started, closed together in its afterAll. */
+/** The pods and redis-servers a test file started, closed together in its afterAll (servers last). */
 export class RedisPods {
   private readonly open: SyncedCache[] = [];
+  private readonly servers: ChildProcess[] = [];
+
+  /** An own redis-server (`bin`: inject('redisBin')) on `port`, else on a free one; killed by close(). */
+  async server(bin: string, port?: number): Promise<{ proc: ChildProcess; port: number; url: string }> {
+    const at = port ?? (await freePort());
+    const proc = this.track(await startRedis(bin, at));
+    return { proc, port: at, url: `redis://127.0.0.1:${at}` };
+  }
+
+  /** A server the test spawned itself, killed by close() as the others. */
+  track(proc: ChildProcess): ChildProcess {
+    this.servers.push(proc);
+    return proc;
+  }
 
   async pod(url: string, prefix: string, o: PodOptions) {
     const { logger, maxEntries = 2000, ttlSeconds = 60, connectTimeoutMs = 1000, commandTimeoutMs } = o;
@@ -46,5 +63,6 @@ export class RedisPods {
 
   async close(): Promise<void> {
     for (const c of this.open) await c.close();
+    for (const s of this.servers) s.kill('SIGKILL');
   }
 }
