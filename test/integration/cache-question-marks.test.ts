@@ -7,21 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
 import { packsAvailable } from './gateway-harness.ts';
-import { useCacheGateway } from './helpers/cache-gateway.ts';
-import { until } from './helpers/until.ts';
+import { questionAsker, useCacheGateway } from './helpers/cache-gateway.ts';
 
 const gw = useCacheGateway(() => startMockServer());
 
-async function hit(question: string): Promise<string | null> {
-  const { response } = await gw.client.chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: question }] }).withResponse();
-  return response.headers.get('x-vsr-cache-hit');
-}
-/** Asks once (a miss) and waits for the answer to be stored. */
-async function store(question: string): Promise<void> {
-  const size = gw.deps.cache!.size();
-  expect(await hit(question), question).toBeNull();
-  await until(() => gw.deps.cache!.size() > size, 5000);
-}
+const { hit, store, notServedFor } = questionAsker(gw);
 
 describe.skipIf(!packsAvailable())('a question with other signs or a negation', () => {
   it.each([
@@ -29,14 +19,7 @@ describe.skipIf(!packsAvailable())('a question with other signs or a negation', 
     ['Solve 2x + 3 = 7', 'Solve 2x - 3 = 7'],
     ['Is 5 > 3?', 'Is 5 < 3?'],
     ['Should I buy Tesla stock?', 'Should I not buy Tesla stock?'],
-  ])('%s is not served for: %s', async (q, other) => {
-    await store(q);
-    expect(await hit(q), 'the same question').toBe('true');
-    expect(await hit(q.toLowerCase()), 'the same question in lower case').toBe('true');
-    const calls = gw.up.mock.requests.length;
-    expect(await hit(other), other).toBeNull();
-    expect(gw.up.mock.requests.length).toBe(calls + 1);
-  });
+  ])('%s is not served for: %s', (q, other) => notServedFor(q, other));
 
   it('the same signs and negations in other words are still a hit', async () => {
     await store("Why shouldn't I run a marathon without training?");

@@ -2,14 +2,16 @@
 // otherwise) and the real packs (the cache embeds the question), in front of an upstream the test
 // starts, and the `openai` SDK pointed at it. startGateway cannot serve: it builds without a cache.
 // Registers beforeAll/afterAll in the scope it is called from (a describe.skipIf keeps them off).
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import OpenAI from 'openai';
 import { createApp } from '../../../src/app.ts';
 import type { AppDeps } from '../../../src/deps.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { buildNodeDeps } from '../../../runtimes/node/deps.ts';
 import { serveFetch, type Served } from '../../../runtimes/node/serve.ts';
+import type { MockServer } from '../../../runtimes/node/mock-server.ts';
 import { captureLogger, realClassifiers, testConfig } from '../gateway-harness.ts';
+import { until } from './until.ts';
 
 export interface CacheGateway<U> {
   /** The upstream `start` returned. */
@@ -55,4 +57,29 @@ export function useCacheGateway<U extends { port: number; close(): Promise<void>
       return client!;
     },
   };
+}
+
+/** For the tests of questions that must not share an answer (a sign, a negation, a name), on the mock. */
+export function questionAsker(gw: CacheGateway<MockServer>) {
+  /** Asks (routed: MoM); the answer's x-vsr-cache-hit. */
+  const hit = async (question: string): Promise<string | null> => {
+    const { response } = await gw.client.chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: question }] }).withResponse();
+    return response.headers.get('x-vsr-cache-hit');
+  };
+  /** Asks once (a miss) and waits for the answer to be stored. */
+  const store = async (question: string): Promise<void> => {
+    const size = gw.deps.cache!.size();
+    expect(await hit(question), question).toBeNull();
+    await until(() => gw.deps.cache!.size() > size, 5000);
+  };
+  /** `q` is stored and then served (also in lower case); `other` is not: it goes upstream. */
+  const notServedFor = async (q: string, other: string): Promise<void> => {
+    await store(q);
+    expect(await hit(q), 'the same question').toBe('true');
+    expect(await hit(q.toLowerCase()), 'the same question in lower case').toBe('true');
+    const calls = gw.up.mock.requests.length;
+    expect(await hit(other), other).toBeNull();
+    expect(gw.up.mock.requests.length).toBe(calls + 1);
+  };
+  return { hit, store, notServedFor };
 }
