@@ -92,3 +92,17 @@ describe('ext_proc: a STREAMED request body larger than one gRPC message (server
     expect(last.immediate_response?.status?.code).toBe('PayloadTooLarge');
   });
 });
+
+describe('ext_proc: a BUFFERED request body the pipeline rewrites past one gRPC message', () => {
+  const d = fakeDeps({ extproc: { max_message_bytes: MAX } });
+  // A long system prompt added, as model_config / categories may.
+  const ext = useExtProc(d, { pipeline: recordingPipeline({ outcome: (input) => forward({ ...JSON.parse(dec.decode(input.body)), system: 'y'.repeat(MAX) }) }) });
+
+  it('is refused 413, the stream intact', async () => {
+    const s = ext.client.open();
+    await s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'NONE' } });
+    const r = await s.send(requestBody(JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: 'hi' }] })));
+    s.end();
+    expect(r.immediate_response?.status?.code).toBe('PayloadTooLarge');
+  });
+});

@@ -136,6 +136,12 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       count('respond');
       return immediateResponse(outcome.response);
     }
+    // The rewritten body (a system prompt added) must fit the one answer that carries it.
+    if (outcome.body.byteLength > opts.maxMessageBytes - 1024 && !isFullDuplex(modes?.request_body_mode)) {
+      outcome.meter?.replaced(413, 'parse_error'); // as the gateway counts a body past its limit
+      count('respond');
+      return unsendableBody(requestHeaders, opts.maxMessageBytes, opts.logger);
+    }
     count('forward');
     forwarded = outcome;
     return continueRequestBody({
