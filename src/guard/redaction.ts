@@ -22,6 +22,8 @@ export interface TextSlot {
   json?: boolean;
   /** Slots sharing this object are one text to the PII scan (a message's parts, a definition's strings: pii-slots.ts). */
   group?: object;
+  /** Read by the provider's logs, never by the model (`user`, `metadata`: identity-slots.ts): the answer does not depend on it. */
+  logged?: boolean;
   get(): string;
   set(value: string): void;
 }

@@ -71,7 +71,8 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
   }
   // The texts as the client sent them: later stages rewrite the body (system prompt, redaction).
   // Read as the PII stage reads them (a message's parts, a tool definition's strings as one text).
-  const texts = plan.store && cfg.skip_pii_types.length ? groupTexts(collectTextSlots(ctx.body)) : undefined;
+  // Not `user` or `metadata` (logged slots): the answer is not made from them and the cache keeps none of them.
+  const texts = plan.store && cfg.skip_pii_types.length ? groupTexts(collectTextSlots(ctx.body).filter((s) => !s.logged)) : undefined;
   if (plan.store) ctx.taps.push(storeTap(deps, ctx, plan.key, vector, sig, texts));
   return undefined;
 }
