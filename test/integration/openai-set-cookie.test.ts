@@ -17,10 +17,12 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const stream = body.includes('"stream":true');
+      // x-test-json: an engine or proxy that ignores `stream` and answers JSON (forward.ts turns it into chunks).
+      const stream = body.includes('"stream":true') && !req.headers['x-test-json'];
       const status = req.headers['x-test-status'] ? Number(req.headers['x-test-status']) : 200;
       const head: http.OutgoingHttpHeaders = {
         'set-cookie': COOKIES,
+        'x-engine-replica': 'vllm-2',
         'content-type': stream && status === 200 ? 'text/event-stream' : 'application/json',
       };
       res.writeHead(status, head);
@@ -70,5 +72,31 @@ describe('several Set-Cookie fields from the upstream reach the client as separa
     const res = await rawRequest(`${gw.url}/v1/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', prompt: 'hi' }) });
     expect(res.status).toBe(200);
     expect(res.headers['set-cookie']).toEqual(COOKIES);
+  });
+});
+
+describe('a JSON answer to a stream request (sent as chunks) keeps the upstream headers the JSON path passes', () => {
+  it('raw: each Set-Cookie its own field, and a custom header', async () => {
+    const plain = await chat({}, { 'x-test-json': '1' });
+    const res = await chat({ stream: true }, { 'x-test-json': '1' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('text/event-stream');
+    expect(res.body).toContain('[DONE]');
+    expect(res.headers['set-cookie']).toEqual(COOKIES);
+    expect(res.headers['x-engine-replica']).toBe('vllm-2');
+    // The same headers as the plain answer, but for its type (and the per-answer id and date).
+    const names = (h: Record<string, unknown>) => Object.keys(h).filter((k) => !['content-type', 'content-length', 'transfer-encoding', 'date', 'x-request-id'].includes(k)).sort();
+    expect(names(res.headers)).toEqual(names(plain.headers));
+  });
+
+  it('fetch, as a browser or an SDK reads them', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-json': '1' },
+      body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    });
+    expect(await res.text()).toContain('[DONE]');
+    expect(res.headers.getSetCookie()).toEqual(COOKIES);
+    expect(res.headers.get('x-engine-replica')).toBe('vllm-2');
   });
 });
