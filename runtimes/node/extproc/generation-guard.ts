@@ -9,7 +9,7 @@ import type { AppDeps } from '../../../src/deps.ts';
 import type { EndpointPool } from '../../../src/upstream/pool.ts';
 import { errorBody } from '../../../src/pipeline/errors.ts';
 import { modelOf } from '../../../src/api/passthrough-body.ts';
-import { guardPassthrough } from '../../../src/api/passthrough-guard.ts';
+import { guardPassthrough, type PassthroughGuard } from '../../../src/api/passthrough-guard.ts';
 import { autoModelRefusal } from '../../../src/api/auto-model-refusal.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { GenerationOutcome } from './port.ts';
@@ -24,10 +24,16 @@ export async function generationGuard(
 ): Promise<GenerationOutcome> {
   const read = await modelOf(body, headers['content-type'], headers['content-encoding']);
   const model = read.model;
+  const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
+  // Each request once, refused or passed on, under the label its errors carry, as the gateway's
+  // passthrough counts it: the error-ratio alert divides llm_request_errors_total by this.
+  deps.metrics.inc('llm_model_requests_total', { model: label });
   // Only chat is routed: an auto name would reach the engine, which answers 404 for it.
   const auto = autoModelRefusal(deps.config, route, model, { 'x-request-id': requestId });
-  if (auto) deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, model!), reason: 'parse_error' });
-  const g = auto ? { response: auto, headers: {} } : await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, read);
+  if (auto) deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'parse_error' });
+  const g: PassthroughGuard = auto ? { response: auto, headers: {} } : await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, read);
+  // The guards' refusals under their declared reasons (passthrough-guard.ts), as the gateway counts them.
+  if (g.response && g.reason) deps.metrics.inc('llm_request_errors_total', { model: label, reason: g.reason });
   if (!g.response && (model === undefined || pool.candidates(model).length > 0)) return { headers: g.headers };
   const r = g.response ?? unserved(deps, pool, model!, requestId);
   const text = await r.text();

@@ -140,7 +140,11 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         refused(deps, requestId, 413, 'request_too_large');
         return { response: tooLarge(deps.config.server.max_body_bytes, requestId, input.incomplete), headers: {} };
       }
-      if (input.incomplete) return { headers: {} };
+      // Passed on unread, counted as chat's is (a request and a parse_error).
+      if (input.incomplete) {
+        refused(deps, requestId, undefined, 'request_too_large');
+        return { headers: {} };
+      }
       return generationGuard(deps, pool, input.route, requestId, input.headers, input.body);
     },
   };
