@@ -15,11 +15,12 @@ import { readRequestHead, unsendableBody } from './request-head.ts';
 import { FullDuplexReplies, isFullDuplex, type Replies } from './body-modes.ts';
 import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
 import { enginePath, type Route } from './routes.ts';
+import { judgeGeneration, unreadAnswerHead } from './generation-body.ts';
+import { onTrailers, type TrailersState } from './exchange-trailers.ts';
 import {
   continueRequestBody,
   continueResponseBody,
   continueResponseHeaders,
-  continueTrailers,
   decodeHeaders,
   headerMutation,
   immediateResponse,
@@ -158,21 +159,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   }
 
   async function onGenerationBody(body: Uint8Array, incomplete: boolean): Promise<ExchangeReply> {
-    let outcome;
-    try {
-      outcome = await pipeline.generation!({ headers: requestHeaders, body, signal, route: generation!, incomplete });
-    } catch (err) {
-      // As chat: Envoy's failure_mode_allow decides (the guard's own on_error has already applied).
-      opts.logger.error({ err: errorName(err) }, 'ext_proc: guard of a generation route failed; stream ends with INTERNAL (Envoy failure_mode_allow decides)');
-      count('error');
-      return 'fail';
-    }
-    if (outcome.response) {
-      count('respond');
-      return immediateResponse(outcome.response);
-    }
-    count('pass');
-    if (Object.keys(outcome.headers).length) generationHeaders = outcome.headers;
+    const step = await judgeGeneration(pipeline, { headers: requestHeaders, body, signal, route: generation!, incomplete }, opts.logger, count);
+    if ('reply' in step) return step.reply;
+    generationHeaders = step.headers;
     return passOn();
   }
 
@@ -187,14 +176,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Media types are case-insensitive (RFC 9110 8.3.1): `Text/Event-Stream` is SSE too.
     const contentType = (headers['content-type'] ?? '').toLowerCase();
     responseIsJson = contentType.includes('application/json');
-    // action: flag (or a partial scan) on a generation route: said on the answer, as the gateway does.
-    if (!forwarded) {
-      const res = continueResponseHeaders(generationHeaders && headerMutation(generationHeaders));
-      // Its answer is not ours to read: a streamed completion must not wait in Envoy's buffer.
-      // (Overridden here, as below: at request headers an override would also replace request_body_mode.)
-      if (route === 'generate' && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
-      return res;
-    }
+    // Not forwarded by the chat pipeline: a generation route's answer, or one passed on (generation-body.ts).
+    if (!forwarded) return unreadAnswerHead(route === 'generate', generationHeaders, endOfStream);
     // A complete JSON answer is buffered for the taps (cache store, PII restore). An SSE answer streams:
     // in STREAMED mode through the chunk taps (PII restore) and recorded for the done taps (cache
     // store) when there are any, else untouched.
@@ -293,11 +276,23 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     return judgeJsonAnswer({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, sameLength, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
   }
 
-  /** STREAMED JSON chunks held (answered clear_body), then trailers: nothing can carry them now. */
-  function lostAtTrailers(): void {
-    answerJudged = true;
-    opts.logger.error({ request_id: forwarded?.requestId }, 'ext_proc: a JSON answer ended in trailers after STREAMED chunks ext_proc held; they could not be sent (use response_body_mode BUFFERED)');
-    forwarded?.meter?.end();
+  /** Trailers end the body that came before them (exchange-trailers.ts). */
+  function onTrailersMsg(kind: 'request_trailers' | 'response_trailers'): ExchangeReply | Promise<ExchangeReply> {
+    const state: TrailersState = {
+      modes,
+      requestUnjudged: !judged && (route === 'chat' || route === 'generate'),
+      forwarded: forwarded !== undefined,
+      jsonHeld: answerBody.held && !answerJudged,
+      streamed,
+      requestId: forwarded?.requestId,
+      endRequestBody: () => onRequestBody({ request: 'request_body', request_body: { end_of_stream: true } }),
+      endResponseBody: () => onResponseBody({ request: 'response_body', response_body: { end_of_stream: true } }),
+      lostJson: () => {
+        answerJudged = true;
+        forwarded?.meter?.end();
+      },
+    };
+    return onTrailers(kind, state, duplex, opts.logger);
   }
 
   /** Starts every done tap at once (a tap's synchronous part runs before this returns); never rejects. */
@@ -325,19 +320,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       case 'response_body':
         return onResponseBody(msg);
       case 'request_trailers':
-        // Full duplex: the trailers end a body still held (its last chunk had no end_of_stream).
-        if (isFullDuplex(modes?.request_body_mode) && !judged && (route === 'chat' || route === 'generate')) {
-          return onRequestBody({ request: 'request_body', request_body: { end_of_stream: true } }).then((r) => duplex.atTrailers(r, continueTrailers('request_trailers')));
-        }
-        return continueTrailers(msg.request);
       case 'response_trailers':
-        // Full duplex: what is still held (a JSON answer, part of an event) can go before the trailers.
-        if (isFullDuplex(modes?.response_body_mode) && forwarded) {
-          return onResponseBody({ request: 'response_body', response_body: { end_of_stream: true } }).then((r) => duplex.atTrailers(r, continueTrailers('response_trailers'), 'response_body'));
-        }
-        if (answerBody.held && !answerJudged) lostAtTrailers();
-        streamed?.endAtTrailers((bytes) => opts.logger.warn({ request_id: forwarded?.requestId, bytes }, 'ext_proc: an answer ended in trailers while part of it was held; that part could not be sent'));
-        return continueTrailers(msg.request);
+        return onTrailersMsg(msg.request);
       default:
         // A message kind this build does not know: closing cleanly lets Envoy proceed without us.
         opts.logger.warn({}, 'ext_proc: message with no known request field; closing the stream');

@@ -1,0 +1,46 @@
+// Trailers, for exchange.ts. They end a body whose last chunk had no end_of_stream: in full duplex what
+// is still held (a request body not judged, a JSON answer, part of an event) is judged and goes before
+// them; in the other modes no answer can carry held bytes after them, so their loss is said.
+import type { Logger } from '../../../src/observability/types.ts';
+import { isFullDuplex, type FullDuplexReplies, type Replies } from './body-modes.ts';
+import type { StreamReply } from './stream-reply.ts';
+import { continueTrailers } from './wire.ts';
+
+export interface TrailersState {
+  modes?: { request_body_mode?: string; response_body_mode?: string };
+  /** A chat or generation request body not judged yet. */
+  requestUnjudged: boolean;
+  /** The request went upstream through the chat pipeline: its answer is read here. */
+  forwarded: boolean;
+  /** STREAMED JSON answer chunks held (answered clear_body) and not judged. */
+  jsonHeld: boolean;
+  /** A chat event stream read here (stream-reply.ts). */
+  streamed?: StreamReply;
+  requestId?: string;
+  /** The request body's end, as a last chunk with end_of_stream. */
+  endRequestBody(): Promise<Replies>;
+  /** The answer's end, as a last chunk with end_of_stream. */
+  endResponseBody(): Promise<Replies>;
+  /** The held JSON chunks cannot be sent (logged here): the answer is accounted as ended. */
+  lostJson(): void;
+}
+
+export function onTrailers(kind: 'request_trailers' | 'response_trailers', s: TrailersState, duplex: FullDuplexReplies, logger: Logger): Replies | Promise<Replies> {
+  if (kind === 'request_trailers') {
+    // Full duplex: the trailers end a body still held (its last chunk had no end_of_stream).
+    if (isFullDuplex(s.modes?.request_body_mode) && s.requestUnjudged) {
+      return s.endRequestBody().then((r) => duplex.atTrailers(r, continueTrailers('request_trailers')));
+    }
+    return continueTrailers(kind);
+  }
+  // Full duplex: what is still held (a JSON answer, part of an event) can go before the trailers.
+  if (isFullDuplex(s.modes?.response_body_mode) && s.forwarded) {
+    return s.endResponseBody().then((r) => duplex.atTrailers(r, continueTrailers('response_trailers'), 'response_body'));
+  }
+  if (s.jsonHeld) {
+    logger.error({ request_id: s.requestId }, 'ext_proc: a JSON answer ended in trailers after STREAMED chunks ext_proc held; they could not be sent (use response_body_mode BUFFERED)');
+    s.lostJson();
+  }
+  s.streamed?.endAtTrailers((bytes) => logger.warn({ request_id: s.requestId, bytes }, 'ext_proc: an answer ended in trailers while part of it was held; that part could not be sent'));
+  return continueTrailers(kind);
+}
