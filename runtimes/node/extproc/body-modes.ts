@@ -6,7 +6,7 @@
 // selected model, the destination endpoint) still applies: the headers' answer is kept back and sent,
 // with the body's header mutation merged into it, just before the body's first answer. The exchange
 // decides as in the other modes; FullDuplexReplies turns its answers into full-duplex ones.
-// GRPC (a gRPC request's messages, one by one) is no form a chat body comes in: refused (refuseGrpc).
+// GRPC (a gRPC stream's messages, one by one) is no form a chat body or answer comes in: refused (refuseGrpc).
 import type { Logger } from '../../../src/observability/types.ts';
 import type { HeaderMutation, ProcessingRequest, ProcessingResponse } from './wire.ts';
 
@@ -118,18 +118,23 @@ export class FullDuplexReplies {
   }
 }
 
-const told = new WeakSet<Logger>();
+const told = new WeakMap<Logger, Set<string>>();
 
 /**
- * request_body_mode GRPC on a route whose body ext_proc must read: the stream fails (gRPC INTERNAL), so
- * Envoy's failure_mode_allow decides, as when semroute cannot be reached; logged once per logger (a
+ * GRPC (a gRPC stream's messages, answered only with streamed_response) where ext_proc must read the body:
+ * request_body_mode on a chat or generation route, response_body_mode on a chat route (its answer is read
+ * for the PII restore, the cache and the token metrics). The stream fails (gRPC INTERNAL), so Envoy's
+ * failure_mode_allow decides, as when semroute cannot be reached; logged once per logger and setting (a
  * config generation: the filter's setting is the cause), counted per request (outcome unsupported_mode).
  */
-export function refuseGrpc(logger: Logger, count: (outcome: string) => void): 'fail' {
+export function refuseGrpc(logger: Logger, count: (outcome: string) => void, setting: 'request_body_mode' | 'response_body_mode' = 'request_body_mode'): 'fail' {
   count('unsupported_mode');
-  if (!told.has(logger)) {
-    told.add(logger);
-    logger.error({ request_body_mode: 'GRPC' }, 'ext_proc: request_body_mode GRPC is not supported for the chat and generation routes ext_proc reads; use BUFFERED (or STREAMED, FULL_DUPLEX_STREAMED). Such requests end the stream with INTERNAL (Envoy failure_mode_allow decides)');
+  const said = told.get(logger) ?? new Set<string>();
+  told.set(logger, said);
+  if (!said.has(setting)) {
+    said.add(setting);
+    const what = setting === 'request_body_mode' ? 'the chat and generation routes ext_proc reads' : 'chat, whose answers ext_proc reads';
+    logger.error({ [setting]: 'GRPC' }, `ext_proc: ${setting} GRPC is not supported for ${what}; use BUFFERED (or STREAMED, FULL_DUPLEX_STREAMED). Such requests end the stream with INTERNAL (Envoy failure_mode_allow decides)`);
   }
   return 'fail';
 }

@@ -93,7 +93,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
 
   async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
     requestHeadersSeen = true;
-    const head = await readRequestHead(msg, pipeline, { ...opts, bodyMode: modes?.request_body_mode, count });
+    const head = await readRequestHead(msg, pipeline, { ...opts, bodyMode: modes?.request_body_mode, responseBodyMode: modes?.response_body_mode, count });
     [requestHeaders, route, generation] = [head.headers, head.route, head.generation];
     return head.reply;
   }

@@ -24,6 +24,8 @@ export interface RequestHeadOptions {
   logger: Logger;
   /** Envoy's request_body_mode, when it says it. */
   bodyMode?: string;
+  /** Envoy's response_body_mode, when it says it. */
+  responseBodyMode?: string;
   count(outcome: string): void;
 }
 
@@ -59,6 +61,8 @@ export async function readRequestHead(msg: ProcessingRequest, pipeline: ExtProcP
   // A chat POST without a body has nothing to classify; the upstream answers it.
   if (msg.request_headers?.end_of_stream) opts.count('pass');
   else if (opts.bodyMode === 'GRPC') return { headers, route, generation, reply: refuseGrpc(opts.logger, opts.count) };
+  // Refused before the request is routed: its answer could be neither read nor answered (body-modes.ts).
+  else if (route === 'chat' && opts.responseBodyMode === 'GRPC') return { headers, route, reply: refuseGrpc(opts.logger, opts.count, 'response_body_mode') };
   return { headers, route, generation, reply: continueRequestHeaders(drop, undefined, clear) };
 }
 
