@@ -6,12 +6,10 @@
 // metrics registry always, the cache and the loaded packs when their settings are the same), and
 // serves NEW requests; requests in flight finish on the deps they started with, and what the reload
 // replaced is freed once the last request using it is done (and the cache writes its answer started).
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { createApp } from '../../src/app.ts';
-import { ConfigError, loadConfigText, loadDefaultConfig, type LoadedConfig } from '../../src/config/index.ts';
-import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
+import { ConfigError, loadConfigText, type LoadedConfig } from '../../src/config/index.ts';
 import { safeIssues } from '../../src/config/safe-errors.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { AppDeps } from '../../src/deps.ts';
@@ -25,23 +23,12 @@ import { Part } from './shared-part.ts';
 import { showServingCache } from './cache-gauge.ts';
 import { declareReloadMetrics, reloadRefused, reloadSucceeded } from './reload-metrics.ts';
 import { cacheKey, classifiersKey, hasEvery, upstreamKey } from './reload-keys.ts';
+import { readConfigFile } from './config-file.ts';
 
 export { RELOADS_METRIC, LAST_SUCCESS_METRIC, RELOAD_OK_METRIC } from './reload-metrics.ts';
+export { readConfigFile };
 /** How long close() waits for work answers left running (a cache write) before it frees everything. */
 const CLOSE_WAIT_MS = 2_000;
-
-/** Reads and validates a config file as start-up does; no path: the bundled default. */
-export function readConfigFile(path: string | undefined): { loaded: LoadedConfig; text: string } {
-  if (!path) return { loaded: loadDefaultConfig(), text: DEFAULT_CONFIG_YAML };
-  const file = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, []);
-  }
-  return { loaded: loadConfigText(text, file), text };
-}
 
 /**
  * Settings a running process cannot change (sockets already bound, logger and tracer already built):

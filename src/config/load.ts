@@ -7,16 +7,9 @@ import { crossCheck } from './cross-check.ts';
 import { adaptReferenceValues, applyReferenceFallbacks } from './reference-fallbacks.ts';
 import { laterShapeHint } from './shape-hints.ts';
 import { referenceOnlyWarnings } from './reference-only-keys.ts';
+import { ConfigError } from './config-error.ts';
 
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly issues: string[],
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export interface LoadedConfig {
   config: Config;

@@ -2,7 +2,7 @@
 // them, never the file's text. A YAML error's excerpt or a value the schema "received" may hold a
 // secret (a Redis URL's password, an OTLP bearer token), and stderr at start-up, a refused reload's
 // log line and a Worker's start-up log all end up in the log pipeline.
-import { ConfigError } from './load.ts';
+import { ConfigError } from './config-error.ts';
 
 const firstLine = (s: string) => s.split('\n')[0]!.replace(/:\s*$/, '');
 // zod's "received <type>" names a type, which is kept; anything else it received is a value.

@@ -2,8 +2,10 @@
 // a wrong option is a one-line usage error, port flags are checked before the packs load, and
 // --host binds every listener, ext_proc included.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -61,4 +63,47 @@ describe('semroute command line', () => {
     expect(lines, out.slice(-2000)).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'ext_proc listening', host: '127.0.0.1' });
   }, 90_000);
+});
+
+describe('the command line is answered before the server loads', () => {
+  // Every module the process resolves, through a resolve hook registered after tsx's: a usage error,
+  // --help or a refused port loaded the whole server first (onnxruntime-node, Hono, the pipeline:
+  // about 1.3 s of CPU under tsx), so each answer, and each test of one, paid for it.
+  const SERVER = /node_modules\/(onnxruntime-node|hono|@hono|@grpc|ioredis)\/|\/src\/(pipeline|api|upstream)\/|\/runtimes\/node\/(serve-gateway|deps|config-reload)\.ts/;
+  const dir = mkdtempSync(join(tmpdir(), 'semroute-cli-hooks-'));
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    "import { appendFileSync } from 'node:fs';\nlet log;\nexport function initialize(data) { log = data.log; }\n" +
+      'export async function resolve(specifier, context, next) {\n  const r = await next(specifier, context);\n  appendFileSync(log, r.url + "\\n");\n  return r;\n}\n',
+  );
+  writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url, { data: { log: process.env.SEMROUTE_TEST_RESOLVED } });\n");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function resolved(args: string[]): Promise<{ code: number | null; out: string; modules: string[] }> {
+    const log = join(dir, `resolved-${args.join('_').replace(/\W/g, '')}.txt`);
+    writeFileSync(log, '');
+    const proc = spawn(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), 'runtimes/node/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, SEMROUTE_TEST_RESOLVED: log },
+    });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d));
+    proc.stderr.on('data', (d: Buffer) => (out += d));
+    const code = await new Promise<number | null>((res) => proc.on('exit', (c) => res(c)));
+    return { code, out, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  }
+
+  it.each([
+    [['--bogus'], 1, /^semroute: Unknown option '--bogus' \(see --help\)\n$/],
+    [['--help'], 0, /^semroute: semantic router[\s\S]*--check\s+validate the config/],
+    [['--port', '0', '--metrics-port', 'x'], 1, /^semroute: --metrics-port: expected a port number, got "x"\n$/],
+    [['--device', 'tpu'], 1, /^semroute: --device: expected auto, cpu or cuda, got "tpu"\n$/],
+    [['--port', '9000', '--metrics-port', '9000'], 1, /^semroute: observability\.metrics\.port \/ --metrics-port: 9000 is also the HTTP port/],
+  ] as const)('%j: the same answer and exit code, and no server module loaded', async (args, want, text) => {
+    const { code, out, modules } = await resolved([...args]);
+    expect(code, out).toBe(want);
+    expect(out).toMatch(text);
+    expect(modules.some((m) => m.endsWith('/runtimes/node/main.ts')), 'the hook saw the entry').toBe(true);
+    expect(modules.filter((m) => SERVER.test(m))).toEqual([]);
+  }, 60_000);
 });

@@ -13,7 +13,8 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { loadConfigText } from '../../src/config/load.ts';
 import { extprocSection } from '../../src/config/sections/extproc.ts';
-import { TEARDOWN_MS, parseCli } from '../../runtimes/node/main.ts';
+import { parseCli } from '../../runtimes/node/main.ts';
+import { TEARDOWN_MS } from '../../runtimes/node/serve-gateway.ts';
 import { liteRenderer, realKustomize, renderComposed, type K8sObject } from './helpers/k8s-render.ts';
 
 const root = fileURLToPath(new URL('../../k8s/', import.meta.url));
