@@ -110,6 +110,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if ((step.kind === 'hold' || requestBody.held) && requestBody.bytes > opts.maxMessageBytes - 1024 && !isFullDuplex(modes?.request_body_mode)) {
       judged = true;
       count('respond');
+      // Counted as the gateway counts a body past its limit: a request and a parse_error, no model read.
+      opts.metrics.inc('llm_model_requests_total', { model: 'unknown' });
+      opts.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
       return unsendableBody(requestHeaders, opts.maxMessageBytes, opts.logger);
     }
     if (step.kind === 'hold') return continueRequestBody({ body_mutation: { clear_body: true } });
