@@ -7,8 +7,7 @@ import type { Logger, Metrics } from '../../src/observability/types.ts';
 import { MemoryCache } from '../../src/cache/memory-cache.ts';
 import { SyncedCache } from '../../src/cache/synced-cache.ts';
 import { RedisBackend } from './redis-backend.ts';
-import { ConfigError } from '../../src/config/load.ts';
-import { isRedisUrl } from '../../src/config/sections/cache.ts';
+import { redisUrl } from './redis-url.ts';
 
 export async function createNodeCache(config: Config, logger: Logger, metrics: Metrics): Promise<SemanticCache | undefined> {
   const cfg = config.semantic_cache;
@@ -37,14 +36,4 @@ export async function createNodeCache(config: Config, logger: Logger, metrics: M
   else void synced.start();
   logger.info({ backend: 'redis', entries: synced.size(), connected: backend.healthy() }, 'semantic cache ready');
   return synced;
-}
-
-/** The Redis URL: from the variable `url_env` names (a Secret), else `url`. */
-export function redisUrl(redis: { url: string; url_env?: string }): string {
-  if (!redis.url_env) return redis.url;
-  const url = process.env[redis.url_env];
-  if (!url) throw new ConfigError(`semantic_cache.redis.url_env: the environment variable ${redis.url_env} is not set`, []);
-  // Never the value in the message: it holds the password.
-  if (!isRedisUrl(url)) throw new ConfigError(`semantic_cache.redis.url_env: ${redis.url_env} holds no redis:// or rediss:// URL (nor a unix socket path)`, []);
-  return url;
 }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/schema.ts';
 import { packsToLoad, stagePacks } from '../../src/config/packs.ts';
-import { modelsRoot } from './deps.ts';
+import { modelsRoot } from './file-source.ts';
 
 export function missingPackWarnings(config: Config): string[] {
   const root = modelsRoot(config);

@@ -5,7 +5,7 @@
 // pod, not necessarily where the check runs (as for a missing packs folder, check-packs.ts).
 import { ConfigError } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { redisUrl } from './cache.ts';
+import { redisUrl } from './redis-url.ts';
 import { endpointTls } from './upstream-tls.ts';
 
 const WOULD_NOT_START = '; the server would not start with it here';

@@ -1,8 +1,5 @@
 // Builds AppDeps for a Node process: packs through onnxruntime-node, the node:http upstream client,
 // pino logger, Prometheus registry, optional semantic cache. Shared by main.ts, dev.ts, tests and bench.
-import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { AppDeps } from '../../src/deps.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -17,7 +14,7 @@ export { packsToLoad };
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { systemClock } from '../../src/observability/clock.ts';
 import { createNodeEngine } from './ort-engine.ts';
-import { createFileSource, defaultModelsDir } from './file-source.ts';
+import { createFileSource, modelsRoot } from './file-source.ts';
 import { createNodeLogger } from './logger.ts';
 import { createNodeCache } from './cache.ts';
 import { createNodeUpstreamClient } from './upstream-client.ts';
@@ -26,6 +23,9 @@ import { nodeClientSignal } from './client-signal.ts';
 import { nodeRequestHeaders } from './request-headers.ts';
 import { nodeStreamBody } from './stream-body.ts';
 import { collectGarbage } from './collect-garbage.ts';
+
+// Where packs live (file-source.ts, light enough for --check); kept here for its other importers.
+export { modelsRoot };
 
 export const VERSION: string = (() => {
   // The bundle (runtimes/node/build.mjs) bakes the version in; tsx reads package.json.
@@ -36,20 +36,6 @@ export const VERSION: string = (() => {
     return '0.0.0';
   }
 })();
-
-/**
- * Where packs live: packs.dir as given when absolute; a relative one is resolved against the working
- * directory, and the default "models" falls back to the repository's bundled folder (tests, tsx).
- */
-export function modelsRoot(config: Config, baseDir = process.cwd()): string {
-  const dir = config.packs.dir;
-  if (isAbsolute(dir)) return dir;
-  const here = resolve(baseDir, dir);
-  if (existsSync(here) || dir !== 'models') return here;
-  // From the source tree the bundled packs are two folders up; from the bundle (dist/semroute.mjs), one.
-  const fromBundle = fileURLToPath(new URL('../models', import.meta.url));
-  return [defaultModelsDir(), fromBundle].find((d) => existsSync(join(d, config.packs.category))) ?? defaultModelsDir();
-}
 
 export interface NodeDepsOptions {
   /** Folder a relative packs.dir is resolved against (default: the working directory). */

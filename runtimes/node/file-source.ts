@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelSource } from '../../src/classify/types.ts';
+import type { Config } from '../../src/config/schema.ts';
 
 export function createFileSource(root: string): ModelSource {
   const base = resolve(root);
@@ -55,3 +56,17 @@ export async function findPackDirs(root = defaultModelsDir()): Promise<string[]>
   return out;
 }
 
+/**
+ * Where packs live: packs.dir as given when absolute; a relative one is resolved against the working
+ * directory, and the default "models" falls back to the repository's bundled folder (tests, tsx).
+ */
+export function modelsRoot(config: Config, baseDir = process.cwd()): string {
+  const dir = config.packs.dir;
+  if (isAbsolute(dir)) return dir;
+  const here = resolve(baseDir, dir);
+  if (existsSync(here) || dir !== 'models') return here;
+  // From the source tree the bundled packs are two folders up; from the bundle (dist/semroute.mjs and
+  // its chunks beside it), one.
+  const fromBundle = fileURLToPath(new URL('../models', import.meta.url));
+  return [defaultModelsDir(), fromBundle].find((d) => existsSync(join(d, config.packs.category))) ?? defaultModelsDir();
+}

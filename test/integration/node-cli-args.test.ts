@@ -67,7 +67,7 @@ describe('semroute command line', () => {
 
 describe('the command line is answered before the server loads', () => {
   // Every module the process resolves, through a resolve hook registered after tsx's: a usage error,
-  // --help or a refused port loaded the whole server first (onnxruntime-node, Hono, the pipeline:
+  // --help, a refused port or --check loaded the whole server first (onnxruntime-node, Hono, the pipeline:
   // about 1.3 s of CPU under tsx), so each answer, and each test of one, paid for it.
   const SERVER = /node_modules\/(onnxruntime-node|hono|@hono|@grpc|ioredis)\/|\/src\/(pipeline|api|upstream)\/|\/runtimes\/node\/(serve-gateway|deps|config-reload)\.ts/;
   const dir = mkdtempSync(join(tmpdir(), 'semroute-cli-hooks-'));
@@ -99,6 +99,7 @@ describe('the command line is answered before the server loads', () => {
     [['--port', '0', '--metrics-port', 'x'], 1, /^semroute: --metrics-port: expected a port number, got "x"\n$/],
     [['--device', 'tpu'], 1, /^semroute: --device: expected auto, cpu or cuda, got "tpu"\n$/],
     [['--port', '9000', '--metrics-port', '9000'], 1, /^semroute: observability\.metrics\.port \/ --metrics-port: 9000 is also the HTTP port/],
+    [['--check'], 0, /config OK/],
   ] as const)('%j: the same answer and exit code, and no server module loaded', async (args, want, text) => {
     const { code, out, modules } = await resolved([...args]);
     expect(code, out).toBe(want);
