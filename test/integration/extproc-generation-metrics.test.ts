@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { captureLogger, realClassifiers, testConfig } from './gateway-harness.ts';
-import { requestBody, requestHeaders } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseHeaders } from './helpers/envoy-client.ts';
 import { startBothDoors, startRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const ATTACK =
@@ -81,6 +81,23 @@ describe('ext_proc counts the generation routes as the gateway does', () => {
       expect(extproc).toEqual(gateway);
     });
   }
+
+  it("an engine's error answer is counted as chat's is (upstream_5xx / upstream_4xx at its head)", async () => {
+    const answered = async (path: string, body: unknown, status: string) => {
+      const s = doors.envoy.open();
+      await s.send(requestHeaders({ ':method': 'POST', ':path': path, ':authority': 'semroute', 'content-type': 'application/json' }));
+      expect(((await s.send(requestBody(JSON.stringify(body)))) as any).response).toBe('request_body');
+      await s.send(responseHeaders({ ':status': status, 'content-type': 'application/json' }));
+      s.end();
+    };
+    const ask = 'What is the capital of France?';
+    for (const status of ['503', '429']) {
+      const chat = await delta(() => answered('/v1/chat/completions', { model: 'qwen3', messages: [{ role: 'user', content: ask }] }, status));
+      const completions = await delta(() => answered('/v1/completions', { model: 'qwen3', prompt: ask }, status));
+      expect(chat).toEqual({ 'llm_model_requests_total{model="qwen3"}': 1, [`llm_request_errors_total{model="qwen3",reason="upstream_${status[0]}xx"}`]: 1 });
+      expect(completions).toEqual(chat);
+    }
+  });
 
   it('a clean prompt passed on is counted as one request and no error', async () => {
     const d = await delta(async () => expect(await viaEnvoy('/v1/completions', { model: 'qwen3', prompt: 'What is the capital of France?' })).toBe('request_body'));

@@ -15,7 +15,7 @@ import { readRequestHead, unsendableBody } from './request-head.ts';
 import { FullDuplexReplies, isFullDuplex, type Replies } from './body-modes.ts';
 import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
 import { enginePath, type Route } from './routes.ts';
-import { judgeGeneration, unreadAnswerHead } from './generation-body.ts';
+import { judgeGeneration, unreadAnswerHead, type GenerationPass } from './generation-body.ts';
 import { onTrailers, type TrailersState } from './exchange-trailers.ts';
 import {
   continueRequestBody,
@@ -72,7 +72,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   // An event stream answered to a client that asked for JSON, assembled into one (stream-answer.ts).
   let assembling = false;
   let generation: string | undefined;
-  let generationHeaders: Record<string, string> | undefined;
+  // A generation route's body that went on: headers for its answer, and its answer's accounting.
+  let generationPassed: GenerationPass | undefined;
   let sseRewrite: SseRewriter | undefined;
   // Envoy's body modes for this stream, when it says them (protocol_config, in its first message).
   let modes: { request_body_mode?: string; response_body_mode?: string } | undefined;
@@ -164,7 +165,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   async function onGenerationBody(body: Uint8Array, incomplete: boolean): Promise<ExchangeReply> {
     const step = await judgeGeneration(pipeline, { headers: requestHeaders, body, signal, route: generation!, incomplete }, opts.logger, count);
     if ('reply' in step) return step.reply;
-    generationHeaders = step.headers;
+    generationPassed = step;
     return passOn();
   }
 
@@ -180,7 +181,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const contentType = (headers['content-type'] ?? '').toLowerCase();
     responseIsJson = contentType.includes('application/json');
     // Not forwarded by the chat pipeline: a generation route's answer, or one passed on (generation-body.ts).
-    if (!forwarded) return unreadAnswerHead(route === 'generate', generationHeaders, endOfStream);
+    if (!forwarded) return unreadAnswerHead(route === 'generate', generationPassed, responseStatus, endOfStream);
     // A complete JSON answer is buffered for the taps (cache store, PII restore). An SSE answer streams:
     // in STREAMED mode through the chunk taps (PII restore) and recorded for the done taps (cache
     // store) when there are any, else untouched.

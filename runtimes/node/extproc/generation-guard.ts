@@ -34,7 +34,13 @@ export async function generationGuard(
   const g: PassthroughGuard = auto ? { response: auto, headers: {} } : await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, read);
   // The guards' refusals under their declared reasons (passthrough-guard.ts), as the gateway counts them.
   if (g.response && g.reason) deps.metrics.inc('llm_request_errors_total', { model: label, reason: g.reason });
-  if (!g.response && (model === undefined || pool.candidates(model).length > 0)) return { headers: g.headers };
+  if (!g.response && (model === undefined || pool.candidates(model).length > 0)) {
+    // The answer's body is not read here: an engine's error is counted at its head, as the gateway counts it.
+    const answered = (status: number) => {
+      if (status >= 400) deps.metrics.inc('llm_request_errors_total', { model: label, reason: status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
+    };
+    return { headers: g.headers, answered };
+  }
   const r = g.response ?? unserved(deps, pool, model!, requestId);
   const text = await r.text();
   const out: Record<string, string> = {};

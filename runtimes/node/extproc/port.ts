@@ -58,6 +58,8 @@ export interface GenerationOutcome {
   response?: ImmediateResponse;
   /** Headers for the upstream's answer (x-vsr-jailbreak-flagged, x-vsr-guard-partial). */
   headers: Record<string, string>;
+  /** The request went on: its answer's status, counted at its head as chat's meter counts it. */
+  answered?(status: number): void;
 }
 
 export interface ExtProcPipeline {
