@@ -56,6 +56,15 @@ describe('ext_proc: response_body_mode GRPC', () => {
     expect(unsupported()).toBe(before);
   });
 
+  it('on a chat route whose body Envoy does not send (request_body_mode NONE): nothing is read, nothing refused', async () => {
+    const before = unsupported();
+    const s = h.envoy.open();
+    const r = await s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'NONE', response_body_mode: 'GRPC' } });
+    s.end();
+    expect(r.response).toBe('request_headers');
+    expect(unsupported()).toBe(before);
+  });
+
   it('request_body_mode GRPC is still refused under its own name', async () => {
     const s = h.envoy.open();
     await expect(s.send({ ...requestHeaders(CHAT), protocol_config: { request_body_mode: 'GRPC', response_body_mode: 'NONE' } })).rejects.toThrow(/stream closed: 13/);

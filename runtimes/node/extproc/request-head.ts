@@ -62,7 +62,8 @@ export async function readRequestHead(msg: ProcessingRequest, pipeline: ExtProcP
   if (msg.request_headers?.end_of_stream) opts.count('pass');
   else if (opts.bodyMode === 'GRPC') return { headers, route, generation, reply: refuseGrpc(opts.logger, opts.count) };
   // Refused before the request is routed: its answer could be neither read nor answered (body-modes.ts).
-  else if (route === 'chat' && opts.responseBodyMode === 'GRPC') return { headers, route, reply: refuseGrpc(opts.logger, opts.count, 'response_body_mode') };
+  // (With request_body_mode NONE nothing is routed, so its answer is not read: not refused.)
+  else if (route === 'chat' && opts.responseBodyMode === 'GRPC' && opts.bodyMode !== 'NONE') return { headers, route, reply: refuseGrpc(opts.logger, opts.count, 'response_body_mode') };
   return { headers, route, generation, reply: continueRequestHeaders(drop, undefined, clear) };
 }
 
