@@ -1,6 +1,5 @@
 // Builds AppDeps for a Node process: packs through onnxruntime-node, the node:http upstream client,
 // pino logger, Prometheus registry, optional semantic cache. Shared by main.ts, dev.ts, tests and bench.
-import { createRequire } from 'node:module';
 import type { AppDeps } from '../../src/deps.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Classifiers } from '../../src/classify/types.ts';
@@ -15,6 +14,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { systemClock } from '../../src/observability/clock.ts';
 import { createNodeEngine } from './ort-engine.ts';
 import { createFileSource, modelsRoot } from './file-source.ts';
+import { VERSION } from './version.ts';
 import { createNodeLogger } from './logger.ts';
 import { createNodeCache } from './cache.ts';
 import { createNodeUpstreamClient } from './upstream-client.ts';
@@ -27,15 +27,8 @@ import { collectGarbage } from './collect-garbage.ts';
 // Where packs live (file-source.ts, light enough for --check); kept here for its other importers.
 export { modelsRoot };
 
-export const VERSION: string = (() => {
-  // The bundle (runtimes/node/build.mjs) bakes the version in; tsx reads package.json.
-  if (process.env.SEMROUTE_VERSION) return process.env.SEMROUTE_VERSION;
-  try {
-    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
+// The package version (version.ts, light enough for main.ts's --version); kept here for its importers.
+export { VERSION };
 
 export interface NodeDepsOptions {
   /** Folder a relative packs.dir is resolved against (default: the working directory). */

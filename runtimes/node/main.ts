@@ -1,5 +1,5 @@
 // semroute on Node: `node dist/semroute.mjs --config FILE --port N` (or `npm start -- ...`).
-// Thin entry: the command line first (usage errors and --help answered at once), then start.ts reads
+// Thin entry: the command line first (usage errors, --help, --version answered at once), then start.ts reads
 // the config and checks its ports, and serve-gateway.ts serves (config-reload.ts swaps the deps on
 // SIGHUP or a change of the config file; optional ext_proc and metrics ports). Both are dynamic
 // imports: loading the server (onnxruntime, Hono, the pipeline) took ~1.3 s of CPU under tsx, and a
@@ -9,6 +9,7 @@ import { ConfigError } from '../../src/config/config-error.ts';
 import { safeConfigErrorText } from '../../src/config/safe-errors.ts';
 import { ProviderUnavailableError } from '../../src/classify/pack-error.ts';
 import { holdEarlySignals } from './early-signals.ts';
+import { VERSION } from './version.ts';
 
 const HELP = `semroute: semantic router for OpenAI-compatible traffic in front of the vLLM Production Stack
 
@@ -25,6 +26,7 @@ Usage: semroute [--config FILE] [--port N] [options]
   --metrics-port N      also serve /metrics on its own port (reference: 9190)
   --no-config-watch     do not watch the --config file for changes (SIGHUP still reloads it)
   --check               validate the config, print warnings, and exit
+  --version             print the version and exit
   -h, --help            this text
 
 Config reload: SIGHUP, or a change of the --config file (its folder is watched, so a Kubernetes
@@ -53,6 +55,12 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
+  if (values.version) {
+    early.releaseStop();
+    early.releaseHup();
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   // The command line's own values, before the config is read or anything else loads.
   if (values.device && !['auto', 'cpu', 'cuda'].includes(values.device)) throw new ConfigError(`--device: expected auto, cpu or cuda, got "${values.device}"`, []);
   const ports = { port: int('port', values.port), extproc: int('extproc-port', values['extproc-port']), metrics: int('metrics-port', values['metrics-port']) };
@@ -71,6 +79,7 @@ const CLI_OPTIONS = {
   'no-config-watch': { type: 'boolean' },
   check: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 
 export type CliValues = ReturnType<typeof parseCli>['values'];

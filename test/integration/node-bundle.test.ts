@@ -120,6 +120,13 @@ describe('the Node bundle', () => {
     expect(await exit).toEqual([0, null]);
   }, 60_000);
 
+  it('--version prints the package version build.mjs baked in, from any working directory, and exits 0', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const cwd = mkdtempSync(join(tmpdir(), 'semroute-bundle-version-'));
+    expect(execFileSync(process.execPath, [join(REPO, 'dist/semroute.mjs'), '--version'], { cwd, encoding: 'utf8' })).toBe(`${version}\n`);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
   it('ships the ext_proc protos beside it, byte for byte', () => {
     for (const f of ['envoy/service/ext_proc/v3/external_processor.proto', 'envoy/config/core/v3/base.proto']) {
       expect(existsSync(join(REPO, 'dist/proto', f)), f).toBe(true);

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 function run(args: string[], until?: RegExp): Promise<{ code: number | null; out: string }> {
   const proc = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['runtimes/node/main.ts', ...args], { cwd: ROOT });
@@ -96,6 +97,7 @@ describe('the command line is answered before the server loads', () => {
   it.each([
     [['--bogus'], 1, /^semroute: Unknown option '--bogus' \(see --help\)\n$/],
     [['--help'], 0, /^semroute: semantic router[\s\S]*--check\s+validate the config/],
+    [['--version'], 0, new RegExp(`^${VERSION.replace(/\./g, '\\.')}\n$`)],
     [['--port', '0', '--metrics-port', 'x'], 1, /^semroute: --metrics-port: expected a port number, got "x"\n$/],
     [['--device', 'tpu'], 1, /^semroute: --device: expected auto, cpu or cuda, got "tpu"\n$/],
     [['--port', '9000', '--metrics-port', '9000'], 1, /^semroute: observability\.metrics\.port \/ --metrics-port: 9000 is also the HTTP port/],
