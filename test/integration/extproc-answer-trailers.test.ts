@@ -3,11 +3,9 @@
 // message is the whole answer, checked and rewritten as a whole one (the cut event can still be added);
 // in STREAMED mode nothing can follow the trailers, but the answer is still accounted at them (its
 // request line, tokens, a cut counted) rather than never. Real gRPC, real pipeline.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
 import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
-import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
 const dec = new TextDecoder();
@@ -24,14 +22,7 @@ function clientBytes(sent: string, reply: Msg): string {
 }
 
 describe('ext_proc: a chat stream that ends in trailers', () => {
-  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
-  beforeAll(async () => {
-    const config = testConfig({});
-    h.logs = captureLogger();
-    h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc();
   const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
   const cuts = () => h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' }) ?? 0;
 
@@ -86,12 +77,7 @@ describe('ext_proc: a chat stream that ends in trailers', () => {
 });
 
 describe('ext_proc: a JSON answer in STREAMED chunks that ends in trailers', () => {
-  const h = {} as RealExtProc & { logs: LogCapture };
-  beforeAll(async () => {
-    h.logs = captureLogger();
-    Object.assign(h, await startRealExtProc(testConfig({}), { classifiers: EMPTY_CLASSIFIERS, logger: h.logs }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc();
   const answer = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }], usage: USAGE });
 
   async function run(id: string, head: Record<string, string>): Promise<string> {

@@ -8,13 +8,11 @@
 // with a logged reason, the stream failing so that Envoy's failure_mode_allow decides. Real gRPC, with a
 // client that writes as full-duplex Envoy does.
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { describe, expect, it } from 'vitest';
 import { completionChunks } from '../../src/mock/answers.ts';
 import { loadExtProc, PROCESS_METHOD_PATH } from '../../runtimes/node/extproc/proto.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
-import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
 const DUPLEX = { request_body_mode: 'FULL_DUPLEX_STREAMED', response_body_mode: 'FULL_DUPLEX_STREAMED' };
@@ -47,14 +45,7 @@ function duplexStream(target: string) {
 }
 
 describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
-  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
-  beforeAll(async () => {
-    const config = testConfig({ server: { max_body_bytes: 4000 } });
-    h.logs = captureLogger();
-    h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc({ server: { max_body_bytes: 4000 } });
   const target = () => `127.0.0.1:${h.ext.port}`;
 
   it('a chat body in chunks: no answer until its end, then the headers (decision merged) and one streamed_response with the whole body', async () => {
@@ -191,11 +182,7 @@ describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
 });
 
 describe('ext_proc: FULL_DUPLEX_STREAMED with extproc.allow_mode_override declared', () => {
-  const h = {} as RealExtProc;
-  beforeAll(async () => {
-    Object.assign(h, await startRealExtProc(testConfig({ extproc: { allow_mode_override: true } }), { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger() }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc({ extproc: { allow_mode_override: true } });
 
   it('no mode is asked for in full duplex, so the usage a client did not ask for is not asked upstream when the answer will not come back', async () => {
     const s = duplexStream(`127.0.0.1:${h.ext.port}`);
@@ -211,11 +198,7 @@ describe('ext_proc: FULL_DUPLEX_STREAMED with extproc.allow_mode_override declar
 });
 
 describe('ext_proc: FULL_DUPLEX_STREAMED, a body larger than one gRPC message', () => {
-  const h = {} as RealExtProc;
-  beforeAll(async () => {
-    Object.assign(h, await startRealExtProc(testConfig({ extproc: { max_message_bytes: 8192 }, server: { max_body_bytes: 40_000 } }), { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger() }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc({ extproc: { max_message_bytes: 8192 }, server: { max_body_bytes: 40_000 } });
 
   it('goes on in several streamed_responses, each within the limit, the last one ending the body', async () => {
     const s = duplexStream(`127.0.0.1:${h.ext.port}`);

@@ -7,24 +7,15 @@
 // failure_mode_allow decides), an error naming the setting logged once, each request counted
 // unsupported_mode. Routes whose answer ext_proc does not read are answered as before. Real gRPC.
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
 import { requestBody, requestHeaders } from './helpers/envoy-client.ts';
-import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
 const GRPC_ANSWER = { request_body_mode: 'BUFFERED', response_body_mode: 'GRPC' };
 
 describe('ext_proc: response_body_mode GRPC', () => {
-  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
-  beforeAll(async () => {
-    const config = testConfig();
-    h.logs = captureLogger();
-    h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc();
   const unsupported = () => h.metrics.value('semroute_extproc_requests_total', { outcome: 'unsupported_mode' }) ?? 0;
 
   it('on a chat route: the stream fails (INTERNAL) at the request headers, logged once naming the setting, counted', async () => {

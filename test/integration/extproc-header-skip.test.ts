@@ -4,13 +4,11 @@
 // request's one log line with its tokens. Real gRPC (Envoy played by a grpc-js client).
 import OpenAI from 'openai';
 import { Stream } from 'openai/streaming';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
 import { CHAT as FAKE_CHAT, fakeDeps } from './helpers/extproc-fakes.ts';
-import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
@@ -84,14 +82,7 @@ describe('ext_proc, response headers skipped: a restore that would lengthen a ST
 });
 
 describe('ext_proc, response headers skipped: the answer is accounted', () => {
-  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
-  beforeAll(async () => {
-    const config = testConfig({});
-    h.logs = captureLogger();
-    h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc();
 
   const open = async (id: string, mode: string, extra: Record<string, unknown>) => {
     const s = h.envoy.open();

@@ -4,12 +4,10 @@
 // stream that is the upstream's error or no whole answer with the gateway's 502. In STREAMED mode the head
 // has gone on before the body is read: the events pass as they came (the difference the README states).
 // Real gRPC (Envoy played by a grpc-js client), real pipeline.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { describe, expect, it } from 'vitest';
 import { completionChunks } from '../../src/mock/answers.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
-import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
 const dec = new TextDecoder();
@@ -19,14 +17,7 @@ const TEXT = chunks.slice(0, -2).map((p) => JSON.parse(p).choices[0]?.delta?.con
 const USAGE = JSON.parse(chunks.at(-2)!).usage;
 
 describe('ext_proc: an event stream answered to a request without stream', () => {
-  const h = {} as RealExtProc & { metrics: ReturnType<typeof createMetrics>; logs: LogCapture };
-  beforeAll(async () => {
-    const config = testConfig({});
-    h.metrics = createMetrics({ config });
-    h.logs = captureLogger();
-    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc();
 
   /** Request headers and body through ext_proc, Envoy's response mode said; then the answer's head and its body in one message. */
   async function run(mode: string, body: Record<string, unknown>, sse: string, id = 'x'): Promise<{ head: Msg; reply: Msg }> {

@@ -6,11 +6,10 @@
 // are read by the openai SDK's own SSE reader. Real gRPC (Envoy played by a grpc-js client), real pipeline.
 import OpenAI from 'openai';
 import { Stream } from 'openai/streaming';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { packsAvailable } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
-import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
 const dec = new TextDecoder();
@@ -39,15 +38,8 @@ async function sdkRead(text: string): Promise<{ content: string[]; err?: unknown
 }
 
 describe.skipIf(!packsAvailable())('ext_proc: a stream that ends cleanly before it is whole', () => {
-  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
-  beforeAll(async () => {
-    // The cache records streamed answers (STREAMED mode, chunks only read); usage taken out when asked on the client's behalf.
-    const config = testConfig({ semantic_cache: { enabled: true, backend_type: 'memory' } });
-    h.logs = captureLogger();
-    h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: await realClassifiers(), logger: h.logs, metrics: h.metrics }));
-  }, 120_000);
-  afterAll(() => h.close?.());
+  // The cache records streamed answers (STREAMED mode, chunks only read); usage taken out when asked on the client's behalf.
+  const h = useRealExtProc({ semantic_cache: { enabled: true, backend_type: 'memory' } }, true);
 
   const cuts = () => h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'upstream_5xx' }) ?? 0;
 
@@ -126,14 +118,7 @@ describe.skipIf(!packsAvailable())('ext_proc: a stream that ends cleanly before 
 });
 
 describe('ext_proc: Envoy in STREAMED mode sends the stream though nothing reads it (no mode_override honoured)', () => {
-  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
-  beforeAll(async () => {
-    const config = testConfig({});
-    h.logs = captureLogger();
-    h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
-  }, 60_000);
-  afterAll(() => h.close?.());
+  const h = useRealExtProc();
 
   async function run(id: string, parts: string[]): Promise<{ client: string; head: Msg }> {
     const s = h.envoy.open();

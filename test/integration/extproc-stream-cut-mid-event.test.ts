@@ -8,13 +8,12 @@
 // Real gRPC (Envoy played by a grpc-js client); the client's bytes are read by the openai SDK's SSE reader.
 import OpenAI from 'openai';
 import { Stream } from 'openai/streaming';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
+import { packsAvailable } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, type EnvoyClient, type Msg } from './helpers/envoy-client.ts';
 import { CHAT as FAKE_CHAT, fakeDeps } from './helpers/extproc-fakes.ts';
-import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
@@ -71,17 +70,7 @@ async function expectCleanCut(client: string, content: string): Promise<void> {
   for (const e of client.split('\n\n').filter((x) => x.trim())) expect(() => JSON.parse(e.replace(/^data: /, ''))).not.toThrow();
 }
 
-function useReal(cache: boolean) {
-  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
-  beforeAll(async () => {
-    const config = testConfig(cache ? { semantic_cache: { enabled: true, backend_type: 'memory' } } : {});
-    h.logs = captureLogger();
-    h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: cache ? await realClassifiers() : EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
-  }, 120_000);
-  afterAll(() => h.close?.());
-  return h;
-}
+const useReal = (cache: boolean) => useRealExtProc(cache ? { semantic_cache: { enabled: true, backend_type: 'memory' } } : {}, cache);
 
 describe.skipIf(!packsAvailable())('ext_proc: a stream cut inside its last event, the cache recording it (usage asked by the client)', () => {
   const h = useReal(true);

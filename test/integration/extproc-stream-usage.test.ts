@@ -4,12 +4,11 @@
 // When the body will not come back (Envoy's response_body_mode NONE and no declared mode override) it
 // does not ask: the client must never see a chunk it did not ask for. Real gRPC (Envoy played by a
 // grpc-js client), real pipeline.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { describe, expect, it } from 'vitest';
 import { completionChunks } from '../../src/mock/answers.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
+import { packsAvailable } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
-import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 import { until } from './helpers/until.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'accept-encoding': 'gzip' };
@@ -44,17 +43,7 @@ async function forwardedBody(s: EnvoyStream, headers: Msg, body: object): Promis
   return { json: JSON.parse(m ? dec.decode(m.body) : JSON.stringify(body)), reply, headersReply };
 }
 
-function setup(extproc: Record<string, unknown>, extra: Record<string, unknown> = {}, packs = false) {
-  const h = {} as RealExtProc & { logs: LogCapture; metrics: ReturnType<typeof createMetrics> };
-  beforeAll(async () => {
-    const config = testConfig({ extproc, ...extra });
-    h.logs = captureLogger();
-    h.metrics = createMetrics({ config });
-    Object.assign(h, await startRealExtProc(config, { classifiers: packs ? await realClassifiers() : EMPTY_CLASSIFIERS, logger: h.logs, metrics: h.metrics }));
-  }, 60_000);
-  afterAll(() => h.close?.());
-  return h;
-}
+const setup = (extproc: Record<string, unknown>, extra: Record<string, unknown> = {}, packs = false) => useRealExtProc({ extproc, ...extra }, packs);
 
 const ask = (id: string, extra: Record<string, unknown> = {}) => ({ model: 'qwen3', stream: true, messages: [{ role: 'user', content: `Name three rivers ${id}` }], ...extra });
 
