@@ -1,7 +1,7 @@
 // The gateway's HTTP endpoints with one line each: listed by GET /api/v1 (the reference's
 // APIOverviewResponse: endpoints[{path, method, description}], task_types[{name, description}], links)
 // and turned into GET /openapi.json.
-import { GUARDED_ROUTES } from './passthrough-guard.ts';
+import { GUARDED_ROUTES, PII_ONLY_ROUTES } from './passthrough-guard.ts';
 
 export interface EndpointInfo {
   path: string;
@@ -48,7 +48,9 @@ export function passthroughEndpoints(paths: readonly string[]): EndpointInfo[] {
         p,
         GUARDED_ROUTES.has(p)
           ? 'Passed through to vllm_endpoints as sent (server.passthrough_paths); texts read by the jailbreak guard and pii_policy'
-          : 'Passed through to vllm_endpoints as sent (server.passthrough_paths)',
+          : PII_ONLY_ROUTES.has(p)
+            ? 'Passed through to vllm_endpoints as sent (server.passthrough_paths); texts read by pii_policy'
+            : 'Passed through to vllm_endpoints as sent (server.passthrough_paths)',
       ),
     );
 }

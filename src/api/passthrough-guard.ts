@@ -2,7 +2,8 @@
 // /v1/responses and /v1/messages reach the same models as chat, so forwarding them unscanned was a
 // way around prompt_guard for any client that sent its injection there. Their texts go through the
 // chat guard stage (same pack, threshold, scan_roles, budget, on_error, normalisation); the body's
-// bytes are still forwarded as sent. Embeddings, scoring, tokenize and audio routes are not scanned.
+// bytes are still forwarded as sent. pii_policy (what a model may see) also reads /v1/embeddings: an
+// embedding model sees its input. Scoring, tokenize and audio routes are not scanned.
 import type { AppDeps } from '../deps.ts';
 import type { ChatBody, PipelineContext, RequestTexts } from '../pipeline/context.ts';
 import type { RefusalResponse } from '../pipeline/context.ts';
@@ -24,6 +25,10 @@ import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts
 // shape, so listed in server.passthrough_paths it would be chat without the guard.
 export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '/v1/responses', '/v1/messages', '/invocations']);
 
+/** Routes read by pii_policy only: the model sees the texts but generates nothing from them, so an
+ *  injection there steers nothing and the jailbreak guard does not read them. */
+export const PII_ONLY_ROUTES: ReadonlySet<string> = new Set(['/v1/embeddings']);
+
 export interface PassthroughGuard {
   /** An answer instead of the upstream's (blocked, unreadable, over budget, guard unavailable). */
   response?: Response;
@@ -42,8 +47,8 @@ export async function guardPassthrough(
   read: BodyModel,
 ): Promise<PassthroughGuard> {
   const model = read.model;
-  if (!GUARDED_ROUTES.has(route) || !body?.byteLength) return { headers: {} };
-  const jailbreak = guardSettings(deps.config).guardEnabled;
+  if ((!GUARDED_ROUTES.has(route) && !PII_ONLY_ROUTES.has(route)) || !body?.byteLength) return { headers: {} };
+  const jailbreak = GUARDED_ROUTES.has(route) && guardSettings(deps.config).guardEnabled;
   // A body that names no model (or that cannot be read, so names none we know) may reach any model:
   // the engine serves its own when the name is missing. Every restricting policy applies to it.
   const policies = model === undefined ? restrictingPolicies(deps.config) : [policyOf(deps.config, model)].filter(restricts) as PiiPolicy[];
@@ -66,6 +71,10 @@ export async function guardPassthrough(
     // Token ids (any client gets them from the passed-through /tokenize) and prompt_embeds are what
     // the model reads, but hold no text for the guards: refused rather than forwarded unread.
     return refuse(400, 'The guardrails read /v1/completions prompts as text: send `prompt` as a string or a list of strings (token ids and prompt_embeds cannot be checked).', 'unscannable_prompt', idHeader, 'unscannable_prompt', 'prompt');
+  }
+  if (route === '/v1/embeddings' && !textInput(parsed)) {
+    // Reached with a restricting pii_policy only (no jailbreak guard here): token ids hold no text to check.
+    return refuse(400, 'The PII policy reads /v1/embeddings input as text: send `input` as a string or a list of strings (token ids cannot be checked).', 'unscannable_prompt', idHeader, 'unscannable_prompt', 'input');
   }
   // A prompt_embeds content part in messages or input items: as chat refuses it (unscannable.ts).
   if (hasUnscannablePart(parsed)) {
@@ -162,6 +171,14 @@ function textPrompt(body: unknown): boolean {
   return p === undefined || p === null || typeof p === 'string' || (Array.isArray(p) && p.every((x) => typeof x === 'string'));
 }
 
+/** Whether a /v1/embeddings body's input is text (a string or a list of strings); a chat-style body
+ *  (messages, as vLLM's embedding models take it) is read through its messages. */
+function textInput(body: unknown): boolean {
+  if (!isObj(body) || Array.isArray(body.messages)) return true;
+  const i = body.input;
+  return i === undefined || i === null || typeof i === 'string' || (Array.isArray(i) && i.every((x) => typeof x === 'string'));
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Texts of a passed-through body by role, as the chat guard reads them (newest last in each list). */
@@ -173,12 +190,17 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
     const list = role === 'system' || role === 'developer' ? t.system : role === 'assistant' ? t.assistant : role === 'tool' ? t.tool : t.user;
     list.push(text);
   };
+  const addMessages = () => {
+    if (Array.isArray(body.messages)) for (const m of body.messages) if (isObj(m)) add(typeof m.role === 'string' ? m.role : 'user', blockText(m.content));
+  };
   if (route === '/invocations') {
     // A chat body (messages, with content strings or parts) or a completion body (prompt).
-    if (Array.isArray(body.messages)) {
-      for (const m of body.messages) if (isObj(m)) add(typeof m.role === 'string' ? m.role : 'user', blockText(m.content));
-    }
+    addMessages();
     for (const p of Array.isArray(body.prompt) ? body.prompt : [body.prompt]) if (typeof p === 'string') add('user', p);
+  } else if (route === '/v1/embeddings') {
+    // input (token ids are refused before: textInput), or a chat-style body's messages (vLLM).
+    for (const x of Array.isArray(body.input) ? body.input : [body.input]) if (typeof x === 'string') add('user', x);
+    addMessages();
   } else if (route === '/v1/completions') {
     // Token-id prompts ([1, 2, 3]) hold no text: guardPassthrough refuses them (textPrompt).
     for (const p of Array.isArray(body.prompt) ? body.prompt : [body.prompt]) if (typeof p === 'string') add('user', p);
