@@ -4,20 +4,13 @@
 // no restore, said in a warning), and the stream does not fail. Real gRPC (Envoy played by a grpc-js client).
 import { describe, expect, it } from 'vitest';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
+import { clientBytes, requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
 import { CHAT, fakeDeps, forward, recordingPipeline } from './helpers/extproc-fakes.ts';
 import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
 const MAX = 8192;
 const deps = fakeDeps({ extproc: { max_message_bytes: MAX } });
 const dec = new TextDecoder();
-
-function clientBytes(sent: string, reply: Msg): string {
-  const m = reply.response_body?.response?.body_mutation;
-  if (!m) return sent;
-  if (m.clear_body) return '';
-  return m.body ? dec.decode(m.body) : sent;
-}
 
 describe('ext_proc: a JSON answer larger than one gRPC message, in STREAMED chunks', () => {
   const ext = useExtProc(deps, { pipeline: forwardingPipeline([restoreTap(new Map([['<EMAIL_ADDRESS_2>', 'ann@example.com']]))]) });

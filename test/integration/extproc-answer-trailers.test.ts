@@ -4,22 +4,14 @@
 // in STREAMED mode nothing can follow the trailers, but the answer is still accounted at them (its
 // request line, tokens, a cut counted) rather than never. Real gRPC, real pipeline.
 import { describe, expect, it } from 'vitest';
-import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
+import { clientBytes, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
-const dec = new TextDecoder();
 const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
 const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const USAGE = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 };
 const WHOLE = [ev({ content: 'Hello' }), ev({}, 'stop'), `data: ${JSON.stringify({ ...base, choices: [], usage: USAGE })}\n\n`, 'data: [DONE]\n\n'];
-
-function clientBytes(sent: string, reply: Msg): string {
-  const m = reply.response_body?.response?.body_mutation;
-  if (!m) return sent;
-  if (m.clear_body) return '';
-  return m.body ? dec.decode(m.body) : sent;
-}
 
 describe('ext_proc: a chat stream that ends in trailers', () => {
   const h = useRealExtProc();

@@ -6,23 +6,15 @@ import OpenAI from 'openai';
 import { Stream } from 'openai/streaming';
 import { describe, expect, it } from 'vitest';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import { requestBody, requestHeaders, responseBody, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
+import { clientBytes, requestBody, requestHeaders, responseBody, type EnvoyStream } from './helpers/envoy-client.ts';
 import { CHAT as FAKE_CHAT, fakeDeps } from './helpers/extproc-fakes.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
-const dec = new TextDecoder();
 const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
 const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const USAGE = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 };
-
-function clientBytes(sent: string, reply: Msg): string {
-  const m = reply.response_body?.response?.body_mutation;
-  if (!m) return sent;
-  if (m.clear_body) return '';
-  return m.body ? dec.decode(m.body) : sent;
-}
 
 /** Sends the body chunks (no response headers: SKIP) and returns what the client gets. */
 async function body(s: EnvoyStream, parts: string[]): Promise<string> {

@@ -5,19 +5,11 @@
 // Real gRPC (Envoy played by a grpc-js client).
 import { describe, expect, it } from 'vitest';
 import { restoreTap } from '../../src/guard/redaction.ts';
-import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
+import { clientBytes, requestBody, requestHeaders, responseBody, responseHeaders } from './helpers/envoy-client.ts';
 import { CHAT, fakeDeps } from './helpers/extproc-fakes.ts';
 import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
-const dec = new TextDecoder();
 const ev = (content: string) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
-
-function clientBytes(sent: string, reply: Msg): string {
-  const m = reply.response_body?.response?.body_mutation;
-  if (!m) return sent;
-  if (m.clear_body) return '';
-  return m.body ? dec.decode(m.body) : sent;
-}
 
 describe('ext_proc: BUFFERED_PARTIAL response mode, an event stream past Envoy\'s buffer', () => {
   const deps = fakeDeps();

@@ -8,22 +8,14 @@ import OpenAI from 'openai';
 import { Stream } from 'openai/streaming';
 import { describe, expect, it } from 'vitest';
 import { packsAvailable } from './gateway-harness.ts';
-import { requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
+import { clientBytes, requestBody, requestHeaders, responseBody, responseHeaders, type Msg } from './helpers/envoy-client.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
-const dec = new TextDecoder();
 const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
 const ev = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`;
 const delta = (content: string, index = 0) => ({ index, delta: { content }, finish_reason: null });
 const stop = (index = 0) => ({ index, delta: {}, finish_reason: 'stop' });
-
-function clientBytes(sent: string, reply: Msg): string {
-  const m = reply.response_body?.response?.body_mutation;
-  if (!m) return sent;
-  if (m.clear_body) return '';
-  return m.body ? dec.decode(m.body) : sent;
-}
 
 /** What the openai SDK makes of `text` as a stream: the content per choice, and what it raised. */
 async function sdkRead(text: string): Promise<{ content: string[]; err?: unknown }> {

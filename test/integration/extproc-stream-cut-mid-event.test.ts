@@ -11,22 +11,14 @@ import { Stream } from 'openai/streaming';
 import { describe, expect, it } from 'vitest';
 import { restoreTap } from '../../src/guard/redaction.ts';
 import { packsAvailable } from './gateway-harness.ts';
-import { requestBody, requestHeaders, responseBody, responseHeaders, type EnvoyClient, type Msg } from './helpers/envoy-client.ts';
+import { clientBytes, requestBody, requestHeaders, responseBody, responseHeaders, type EnvoyClient } from './helpers/envoy-client.ts';
 import { CHAT as FAKE_CHAT, fakeDeps } from './helpers/extproc-fakes.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 import { forwardingPipeline, useExtProc } from './helpers/extproc-server.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
-const dec = new TextDecoder();
 const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
 const ev = (content: string) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
-
-function clientBytes(sent: string, reply: Msg): string {
-  const m = reply.response_body?.response?.body_mutation;
-  if (!m) return sent;
-  if (m.clear_body) return '';
-  return m.body ? dec.decode(m.body) : sent;
-}
 
 /** What the openai SDK makes of `text` as a stream: the content, and what it raised. */
 async function sdkRead(text: string): Promise<{ content: string; err?: unknown }> {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { completionChunks } from '../../src/mock/answers.ts';
 import { packsAvailable } from './gateway-harness.ts';
-import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
+import { clientBytes, requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 import { until } from './helpers/until.ts';
 
@@ -29,13 +29,6 @@ function upstreamAnswer(cut: number): { text: string; parts: string[]; usage: { 
 }
 
 /** What the client gets of one response_body answer: the chunk as it came, its replacement, or nothing. */
-function clientBytes(sent: string, reply: Msg): string {
-  const m = reply.response_body?.response?.body_mutation;
-  if (!m) return sent;
-  if (m.clear_body) return '';
-  return m.body ? dec.decode(m.body) : sent;
-}
-
 async function forwardedBody(s: EnvoyStream, headers: Msg, body: object): Promise<{ json: Record<string, any>; reply: Msg; headersReply: Msg }> {
   const headersReply = await s.send(headers);
   const reply = await s.send(requestBody(JSON.stringify(body)));

@@ -6,6 +6,7 @@ import { loadExtProc, PROCESS_METHOD_PATH } from '../../../runtimes/node/extproc
 export type Msg = Record<string, any>;
 
 const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 /** Envoy's header encoding: lower-case keys, values in raw_value bytes. */
 export function headerMap(h: Record<string, string>): Msg {
@@ -99,4 +100,13 @@ export function ownHeaders(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) if (k === 'x-request-id' || k === 'content-type' || k.startsWith('x-vsr-')) out[k] = v;
   return out;
+}
+
+/** The bytes the client gets for a response body chunk `sent`, from ext_proc's reply to it: the
+ *  mutation's body, nothing where it clears the body, else the chunk as Envoy sent it. */
+export function clientBytes(sent: string, reply: Msg): string {
+  const m = reply.response_body?.response?.body_mutation;
+  if (!m) return sent;
+  if (m.clear_body) return '';
+  return m.body ? dec.decode(m.body) : sent;
 }
