@@ -3,11 +3,12 @@
 // client that checks the model first (openai SDK models.retrieve, LangChain's validation) gave up on a
 // model it could use. Now the endpoints are asked (their GET /v1/models, with the client's
 // credentials) and the engine's own entry comes back; auto names and configured models stay local.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import { rawRequest, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { rawRequest, type Gateway } from './gateway-harness.ts';
+import { useOpenAiGatewayOver } from './helpers/openai-gateway.ts';
 
 const ENGINE_MODELS = [
   { id: 'meta-llama/Llama-3.1-8B-Instruct', object: 'model', created: 7, owned_by: 'vllm', root: 'meta-llama/Llama-3.1-8B-Instruct', parent: null, max_model_len: 8192, permission: [] },
@@ -46,15 +47,7 @@ async function startEngine(): Promise<Engine> {
 let engine: Engine;
 let gw: Gateway;
 let client: OpenAI;
-beforeAll(async () => {
-  engine = await startEngine();
-  gw = await startGateway({ config: () => testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: engine.port, weight: 1 }]) });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-client', maxRetries: 0 });
-});
-afterAll(async () => {
-  await gw?.close();
-  await engine?.close();
-});
+useOpenAiGatewayOver(startEngine, (rig) => ({ up: engine, gw, client } = rig), 'sk-client');
 
 describe('GET /v1/models/{id} for a model only the engine knows', () => {
   it("the SDK's models.retrieve gets the engine's entry (asked with the client's key)", async () => {

@@ -4,19 +4,18 @@
 // answers with the usage chunk) had its usage chunk taken out. Now the gateway reads it as vLLM does:
 // asked -> the body goes on as sent and the usage chunk reaches the client; not asked -> asked
 // upstream and taken out as before; a value vLLM refuses (422) goes on as sent, for the upstream to refuse.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import type { Gateway } from './gateway-harness.ts';
+import { useOpenAiGatewayOver } from './helpers/openai-gateway.ts';
 import { startRawSseUpstream, type RawUpstream } from './helpers/raw-sse-upstream.ts';
 
 let up: RawUpstream;
 let gw: Gateway;
 let client: OpenAI;
 
-beforeAll(async () => {
-  up = await startRawSseUpstream();
-  gw = await startGateway({ config: () => testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }]) });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+useOpenAiGatewayOver(startRawSseUpstream, (rig) => {
+  ({ up, gw, client } = rig);
   // The upstream answers as vLLM does to every request here: the usage chunk before [DONE].
   const chunk = (o: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', ...o })}\n\n`;
   up.script = () => ({
@@ -26,10 +25,6 @@ beforeAll(async () => {
       'data: [DONE]\n\n',
     ],
   });
-}, 60_000);
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
 });
 
 async function read(streamOptions: unknown): Promise<{ text: string; usage: unknown }> {
