@@ -2,25 +2,20 @@
 // rather than letting it through to the engine, which knows no auto name; other ids go on to the
 // engine (the reference's ExtProc lets every /v1/models/{id} through). Real gRPC
 // (Envoy played by a grpc-js client) and real sockets to the gateway, both doors over the same deps.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { describe, expect, it } from 'vitest';
 import type { Served } from '../../runtimes/node/serve.ts';
-import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig } from './gateway-harness.ts';
+import { useBothDoors } from './helpers/extproc-real-pipeline.ts';
+import { testConfig } from './gateway-harness.ts';
 import { type EnvoyClient, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
 
 let gateway: Served;
 let envoy: EnvoyClient;
-let close: () => Promise<void>;
 
-beforeAll(async () => {
-  // Port 9: nothing listens, so an answer can only be the door's own.
-  const config = testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }]);
-  const doors = await startBothDoors(config, { classifiers: EMPTY_CLASSIFIERS, logger: captureLogger(), metrics: createMetrics({ config }), noCache: true });
-  ({ gateway, envoy } = doors);
-  close = doors.close;
-});
-afterAll(() => close?.());
+// Port 9: nothing listens, so an answer can only be the door's own.
+useBothDoors(
+  () => testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }]),
+  (doors) => ({ gateway, envoy } = doors),
+);
 
 async function viaEnvoy(path: string) {
   const s = envoy.open();

@@ -4,29 +4,22 @@
 // x-request-id, content type, body), counted as the gateway counts it, rather than let Envoy's route
 // send it to an engine that lacks the model. A model an endpoint lists, or no model at all, goes on.
 // Real gRPC (Envoy played by a grpc-js client), the HTTP gateway on a real socket, one deps for both.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { describe, expect, it } from 'vitest';
 import type { Registry } from '../../src/observability/registry.ts';
 import type { Served } from '../../runtimes/node/serve.ts';
-import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
+import { useBothDoors } from './helpers/extproc-real-pipeline.ts';
+import { testConfig, type LogCapture } from './gateway-harness.ts';
 import { type EnvoyClient, requestBody, requestHeaders, setHeaders, type Msg, ownHeaders } from './helpers/envoy-client.ts';
 
 let gateway: Served;
 let envoy: EnvoyClient;
 let metrics: Registry;
 let logs: LogCapture;
-let close: () => Promise<void>;
 
-beforeAll(async () => {
-  const config = testConfig({ routing: { enabled: false } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1, models: ['qwen3'] }]);
-  metrics = createMetrics({ config });
-  logs = captureLogger();
-  const doors = await startBothDoors(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics, noCache: true });
-  ({ gateway, envoy } = doors);
-  close = doors.close;
-});
-afterAll(() => close?.());
+useBothDoors(
+  () => testConfig({ routing: { enabled: false } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1, models: ['qwen3'] }]),
+  (doors) => ({ gateway, envoy, metrics, logs } = doors),
+);
 
 const errors = (model: string, reason: string) => metrics.value('llm_request_errors_total', { model, reason }) ?? 0;
 

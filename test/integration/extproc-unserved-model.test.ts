@@ -4,12 +4,11 @@
 // x-request-id, content type, body), counted and logged as the gateway does, rather than let the
 // request go on without x-gateway-destination-endpoint for Envoy to send wherever its route points.
 // Real gRPC (Envoy played by a grpc-js client), the HTTP gateway on a real socket, one deps for both.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { describe, expect, it } from 'vitest';
 import type { Registry } from '../../src/observability/registry.ts';
 import type { Served } from '../../runtimes/node/serve.ts';
-import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
+import { useBothDoors } from './helpers/extproc-real-pipeline.ts';
+import { testConfig, type LogCapture } from './gateway-harness.ts';
 import { type EnvoyClient, requestBody, requestHeaders, setHeaders, type Msg, ownHeaders } from './helpers/envoy-client.ts';
 
 const STATUS_NAMES: Record<number, string> = { 404: 'NotFound', 502: 'BadGateway' };
@@ -19,20 +18,12 @@ let gateway: Served;
 let envoy: EnvoyClient;
 let metrics: Registry;
 let logs: LogCapture;
-let close: () => Promise<void>;
 
-beforeAll(async () => {
-  // Routing off: an auto name goes to default_model, which no endpoint's list names (a routed model).
-  const config = testConfig({ routing: { enabled: false }, default_model: 'm-nowhere' }, [
-    { name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1, models: ['qwen3'] },
-  ]);
-  metrics = createMetrics({ config });
-  logs = captureLogger();
-  const doors = await startBothDoors(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics, noCache: true });
-  ({ gateway, envoy } = doors);
-  close = doors.close;
-});
-afterAll(() => close?.());
+// Routing off: an auto name goes to default_model, which no endpoint's list names (a routed model).
+useBothDoors(
+  () => testConfig({ routing: { enabled: false }, default_model: 'm-nowhere' }, [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1, models: ['qwen3'] }]),
+  (doors) => ({ gateway, envoy, metrics, logs } = doors),
+);
 
 const errors = (model: string, reason: string) => metrics.value('llm_request_errors_total', { model, reason }) ?? 0;
 const requestLine = (id: string) => logs.lines.find((l) => l.obj.request_id === id && typeof l.obj.status === 'number');

@@ -2,7 +2,8 @@
 // packs or the cache the test asks for), served on a free local port, with an Envoy-like client.
 // close() ends the client, the server and the deps, in that order. startBothDoors also serves the
 // HTTP gateway from the SAME deps, for tests that compare what each door answers. useRealExtProc is
-// the suites' usual rig: one such server for a describe, its logs captured and its metrics kept.
+// the suites' usual rig: one such server for a describe, its logs captured and its metrics kept;
+// useBothDoors the same for a file whose tests compare the two doors.
 import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../../../src/config/schema.ts';
 import { createApp } from '../../../src/app.ts';
@@ -67,4 +68,21 @@ export function useRealExtProc(overrides: Record<string, unknown> = {}, packs = 
   }, packs ? 120_000 : 60_000);
   afterAll(() => h.close?.());
   return h;
+}
+
+/**
+ * Both doors over one deps (no packs, no cache) for the file's tests: built in beforeAll from
+ * config(), with a captured logger and a metrics registry of their own; `ready` gets them. Closed after.
+ */
+export function useBothDoors(config: () => Config, ready: (doors: ObservedExtProc & { gateway: Served }) => void): void {
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const c = config();
+    const logs = captureLogger();
+    const metrics = createMetrics({ config: c });
+    const doors = await startBothDoors(c, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics, noCache: true });
+    close = doors.close;
+    ready({ ...doors, logs, metrics });
+  });
+  afterAll(() => close?.());
 }
