@@ -18,7 +18,7 @@ import { logRequest } from '../../../src/observability/request-log.ts';
 import { activeTraceId, recordHttpStatus, SPAN, startClientSpan, withRequestSpan } from '../../../src/observability/tracing.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
-import { GUARDED_ROUTES } from '../../../src/api/passthrough-guard.ts';
+import { GUARDED_ROUTES, PII_ONLY_ROUTES } from '../../../src/api/passthrough-guard.ts';
 import { generationGuard } from './generation-guard.ts';
 import { guardSettings } from '../../../src/guard/settings.ts';
 import { policyOf, restricts } from '../../../src/guard/pii-policy.ts';
@@ -30,7 +30,8 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
   const pool = new EndpointPool(deps.config, deps.clock);
   const startedSec = Math.floor(deps.clock.wallMs() / 1000);
   // Whether a body the pipeline cannot read must be refused rather than passed on (see chat below).
-  const guarded = guardSettings(deps.config).guardEnabled || Object.keys(deps.config.model_config).some((m) => restricts(policyOf(deps.config, m)));
+  const piiRestricted = Object.keys(deps.config.model_config).some((m) => restricts(policyOf(deps.config, m)));
+  const guarded = guardSettings(deps.config).guardEnabled || piiRestricted;
   return {
     async chat(input: ChatInput): Promise<ChatOutcome> {
       // Same limit as the HTTP door; passing an oversized body on unread would skip the guard.
@@ -132,7 +133,9 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
     models: (id) => modelsResponse(deps, startedSec, id),
     // The passed-through generation routes, read as the HTTP gateway reads them (generation-guard.ts):
     // always, not only when a guard is on, since an auto model name there is refused as on the gateway.
-    generationRoute: (path) => (GUARDED_ROUTES.has(path) ? path : undefined),
+    // /v1/embeddings (PII_ONLY_ROUTES) when a pii_policy restricts: the gateway checks its input, and
+    // left unread here the same input reached the model through Envoy. With no policy it stays Envoy's.
+    generationRoute: (path) => (GUARDED_ROUTES.has(path) || (piiRestricted && PII_ONLY_ROUTES.has(path)) ? path : undefined),
     async generation(input) {
       const requestId = requestIdFrom(input.headers['x-request-id']);
       // Only part of it would be read (BUFFERED_PARTIAL): refused as too large while a guard reads these.
