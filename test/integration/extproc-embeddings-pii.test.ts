@@ -8,9 +8,10 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { captureLogger, realClassifiers, testConfig } from './gateway-harness.ts';
 import { ownHeaders, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
 import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
+import { metricMoves } from './helpers/metric-moves.ts';
 
 const EMAIL = 'jane.doe@example.com';
-const FAMILIES = /^(llm_model_requests_total|llm_request_errors_total|llm_pii_violations_total)(\{[^}]*\}) (\S+)$/;
+const FAMILIES = ['llm_model_requests_total', 'llm_request_errors_total', 'llm_pii_violations_total'];
 // Envoy's StatusCode enum names for the statuses these refusals use.
 const ENVOY_STATUS: Record<string, number> = { BadRequest: 400, UnsupportedMediaType: 415, ServiceUnavailable: 503 };
 
@@ -30,23 +31,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => doors?.close());
 
-function snapshot(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of metrics.render().split('\n')) {
-    const m = FAMILIES.exec(line);
-    if (m) out.set(m[1] + m[2], Number(m[3]));
-  }
-  return out;
-}
-
 /** What `send` added to each series (only those it moved), and what it answered. */
-async function delta<T>(send: () => Promise<T>): Promise<{ moved: Record<string, number>; answer: T }> {
-  const before = snapshot();
-  const answer = await send();
-  const moved: Record<string, number> = {};
-  for (const [k, v] of snapshot()) if (v !== (before.get(k) ?? 0)) moved[k] = v - (before.get(k) ?? 0);
-  return { moved, answer };
-}
+const delta = <T>(send: () => Promise<T>) => metricMoves(metrics, FAMILIES, send);
 
 interface Answer {
   status: number;

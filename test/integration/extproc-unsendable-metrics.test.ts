@@ -8,9 +8,10 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { captureLogger, EMPTY_CLASSIFIERS, testConfig } from './gateway-harness.ts';
 import { requestBody, requestHeaders, type Msg } from './helpers/envoy-client.ts';
 import { startBothDoors, startRealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { metricMoves } from './helpers/metric-moves.ts';
 
 const MAX = 8192;
-const FAMILIES = /^(llm_model_requests_total|llm_request_errors_total)(\{[^}]*\}) (\S+)$/;
+const FAMILIES = ['llm_model_requests_total', 'llm_request_errors_total'];
 
 let doors: Awaited<ReturnType<typeof startBothDoors>>;
 let extDoor: Awaited<ReturnType<typeof startRealExtProc>>;
@@ -31,21 +32,8 @@ afterAll(async () => {
   await doors?.close();
 });
 
-function snapshot(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of metrics.render().split('\n')) {
-    const m = FAMILIES.exec(line);
-    if (m) out.set(m[1] + m[2], Number(m[3]));
-  }
-  return out;
-}
-
 async function delta(send: () => Promise<unknown>): Promise<Record<string, number>> {
-  const before = snapshot();
-  await send();
-  const out: Record<string, number> = {};
-  for (const [k, v] of snapshot()) if (v !== (before.get(k) ?? 0)) out[k] = v - (before.get(k) ?? 0);
-  return out;
+  return (await metricMoves(metrics, FAMILIES, send)).moved;
 }
 
 describe('ext_proc counts a STREAMED body too large for one gRPC answer as the gateway counts a body past its limit', () => {
