@@ -7,7 +7,6 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import type { CacheKeyScope } from './types.ts';
 import { isTextPart } from '../pipeline/texts.ts';
 import { ExactInteger } from '../pipeline/exact-integers.ts';
-import { normaliseReasoningSwitches } from '../pipeline/reasoning-switch.ts';
 
 export interface CachePlan {
   key: CacheKeyScope;
@@ -48,7 +47,9 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
     scope = `user:${user}`;
   }
   const key: CacheKeyScope = { requestedModel: ctx.requestedModel, scope };
-  const b = keyFields(ctx.body, config);
+  // Reasoning switches already read as their booleans (runRequestPipeline normalises them first), so
+  // "false" and false meet while a value forwarded as sent keeps its own key.
+  const b = ctx.body as Record<string, unknown>;
   const shape = (cfg.match_context ? ANSWER_SHAPE : [...ANSWER_SHAPE, ...CONTEXT_SHAPE]).filter((k) => b[k] !== undefined && b[k] !== null).map((k) => [k, b[k]]);
   const parts: unknown[] = [];
   if (cfg.match_context) {
@@ -70,19 +71,6 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
   if (typeof name === 'string' && name) parts.push({ name });
   if (parts.length) key.context = digest(JSON.stringify(parts));
   return { key, lookup, store };
-}
-
-/**
- * The body as the key reads it: reasoning switches in chat_template_kwargs as routing forwards them
- * (a "false" or 0 goes upstream as false: src/pipeline/reasoning-switch.ts, run after this plan), so
- * the two forms of one ask meet; a value routing forwards as sent stays as sent, so a different
- * meaning keeps its own key. The client's body is not changed (the switch writes a copy).
- */
-function keyFields(body: PipelineContext['body'], config: Config): Record<string, unknown> {
-  if (body.chat_template_kwargs === undefined) return body as Record<string, unknown>;
-  const view = { ...body };
-  normaliseReasoningSwitches(view, config);
-  return view as Record<string, unknown>;
 }
 
 /**

@@ -6,7 +6,6 @@ import type { PipelineContext, RoutingDecision } from './context.ts';
 import { bestModelScore, indexCategories, isAutoModel, modelLabel, type CategoryIndex } from './categories.ts';
 import { classificationText } from './texts.ts';
 import { clientReasoning, requestedReasoning } from './rewrite.ts';
-import { normaliseReasoningSwitches } from './reasoning-switch.ts';
 import { entropyReasoning, type EntropyDecision } from './entropy.ts';
 import { effortLabel } from '../observability/labels.ts';
 import { errorName } from './done-taps.ts';
@@ -60,8 +59,6 @@ function decideReasoning(deps: AppDeps, labels: readonly string[], probabilities
 
 export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<RoutingDecision> {
   const { config } = deps;
-  // "false", 0, "true" as the booleans the client meant, before anything reads the switch.
-  normaliseReasoningSwitches(ctx.body, config);
   if (!isAutoModel(config, ctx.requestedModel)) {
     // Forwarded as sent (a boolean-word switch as its boolean): the header reports what the client asked for.
     const reasoning = requestedReasoning(ctx.body, config, ctx.requestedModel);

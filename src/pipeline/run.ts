@@ -7,6 +7,7 @@ import type { ImmediateResponse, PipelineContext, RefusalResponse } from './cont
 import { guardStage } from './guard.ts';
 import { cacheLookupStage } from './cache.ts';
 import { piiStage } from './pii.ts';
+import { normaliseReasoningSwitches } from './reasoning-switch.ts';
 import { routeStage } from './route.ts';
 import { rewriteStage } from './rewrite.ts';
 import { modelLabel } from './categories.ts';
@@ -26,6 +27,10 @@ export type PipelineResult =
     };
 
 export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): Promise<PipelineResult> {
+  // A reasoning switch sent as "false", 0 or "true" becomes the boolean the client meant before any stage
+  // reads it (reasoning-switch.ts): the cache key, routing's header and metrics, and the forwarded body
+  // then read one meaning.
+  normaliseReasoningSwitches(ctx.body, deps.config);
   // Each stage's span carries its verdict under the reference's attribute names (vsr.md 4.2): types,
   // labels and flags only, never text or values. Nothing is computed for a span that is not recorded.
   const blocked = await withSpan('semantic_router.security.jailbreak_detection', {}, async (span) => {
