@@ -4,6 +4,7 @@
 // bag of n-grams did not ("ig\u200Bnore" and "ｉｇｎｏｒｅ" are other tokens than "ignore"), so one
 // invisible character per trigger word let an injection through. Used for the verdict only: what is
 // forwarded is never changed.
+import { readPlaceholders } from './template-placeholders.ts';
 
 // Unicode's Default_Ignorable_Code_Point: zero-width space/joiners, word joiner, BOM, soft hyphen,
 // combining grapheme joiner, variation selectors, tag characters, bidi controls. None shows a glyph.
@@ -50,16 +51,17 @@ const PIECE = 1 << 16;
  * capitals read as letters, marks on Latin
  * letters dropped, and Cyrillic/Greek look-alikes read as Latin inside words that mix them with Latin
  * letters (or, in a mostly Latin text, in words made of look-alikes only). Real Cyrillic or Greek
- * words in a Cyrillic or Greek text are left alone; letters spelled out one by one are joined. The result is
+ * words in a Cyrillic or Greek text are left alone; letters spelled out one by one are joined; template
+ * placeholders (`{{ name }}`) read as the names they hold (template-placeholders.ts). The result is
  * cut soon after it passes `limit` characters (the caller's scan budget then refuses it).
  */
 export function guardText(text: string, limit = Infinity): string {
-  if (ASCII_ONLY.test(text)) return joinSpaced(text);
-  if (text.length <= PIECE) return joinSpaced(fold(text));
+  if (ASCII_ONLY.test(text)) return joinSpaced(readPlaceholders(text));
+  if (text.length <= PIECE) return joinSpaced(readPlaceholders(fold(text)));
   let out = '';
   for (let start = 0; start < text.length && out.length <= limit; ) {
     const end = pieceEnd(text, start);
-    out += joinSpaced(fold(text.slice(start, end)));
+    out += joinSpaced(readPlaceholders(fold(text.slice(start, end))));
     start = end;
   }
   return out;
