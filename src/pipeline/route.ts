@@ -5,7 +5,8 @@ import { ATTR, withSpan } from '../observability/tracing.ts';
 import type { PipelineContext, RoutingDecision } from './context.ts';
 import { bestModelScore, indexCategories, isAutoModel, modelLabel, type CategoryIndex } from './categories.ts';
 import { classificationText } from './texts.ts';
-import { clientReasoning, requestedReasoning } from './rewrite.ts';
+import { clientReasoning } from './rewrite.ts';
+import { reasoningAsSent } from './reasoning-as-sent.ts';
 import { entropyReasoning, type EntropyDecision } from './entropy.ts';
 import { effortLabel } from '../observability/labels.ts';
 import { errorName } from './done-taps.ts';
@@ -60,8 +61,9 @@ function decideReasoning(deps: AppDeps, labels: readonly string[], probabilities
 export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<RoutingDecision> {
   const { config } = deps;
   if (!isAutoModel(config, ctx.requestedModel)) {
-    // Forwarded as sent (a boolean-word switch as its boolean): the header reports what the client asked for.
-    const reasoning = requestedReasoning(ctx.body, config, ctx.requestedModel);
+    // Forwarded as sent (a boolean-word switch as its boolean): the header reports whether the model
+    // thinks on it, its template's default included (Qwen3 thinks with no switch).
+    const reasoning = reasoningAsSent(ctx.body, config, ctx.requestedModel);
     return { routed: false, model: ctx.requestedModel, reasoning, injectedSystemPrompt: false, reasonCode: 'model_specified' };
   }
   const classifier = config.routing.enabled ? deps.classifiers.sequence(config.packs.category) : undefined;

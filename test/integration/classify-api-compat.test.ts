@@ -129,7 +129,8 @@ describe('x-vsr-selected-category is left out when no category was selected (the
     expect(res.status).toBe(200);
     expect(res.headers.has('x-vsr-selected-category')).toBe(false);
     expect(res.headers.get('x-vsr-selected-model')).toBe('qwen3');
-    expect(res.headers.get('x-vsr-selected-reasoning')).toBe('off');
+    // No enable_thinking sent: Qwen3 thinks by default (openai-reasoning-default.test.ts).
+    expect(res.headers.get('x-vsr-selected-reasoning')).toBe('on');
     expect(res.headers.get('x-vsr-injected-system-prompt')).toBe('false');
   });
 

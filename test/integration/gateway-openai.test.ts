@@ -22,7 +22,8 @@ describe('POST /v1/chat/completions (explicit model)', () => {
     expect(data.choices[0].message.content).toBe('This is a mock answer from gpt-oss-20b.');
     expect(data.usage?.prompt_tokens).toBe(2);
     expect(response.headers.get('x-vsr-selected-model')).toBe('gpt-oss-20b');
-    expect(response.headers.get('x-vsr-selected-reasoning')).toBe('off');
+    // No reasoning_effort sent: gpt-oss reasons at medium (openai-reasoning-default.test.ts).
+    expect(response.headers.get('x-vsr-selected-reasoning')).toBe('on');
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const seen = gw.mock.mock.requests.at(-1)!;
     expect(seen.model).toBe('gpt-oss-20b');

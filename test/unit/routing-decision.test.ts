@@ -55,14 +55,18 @@ const ctxFor = (model: string, content: unknown = 'q', messages?: unknown[]) =>
 describe('decideRoute', () => {
   it('explicit models pass through with model_specified', async () => {
     const d = await decideRoute(deps(fakeClassifier('math', 0.99)), ctxFor('big'));
-    expect(d).toMatchObject({ routed: false, model: 'big', reasonCode: 'model_specified', reasoning: false });
+    // big is a qwen3 model with no switch sent: Qwen3's template thinks by default.
+    expect(d).toMatchObject({ routed: false, model: 'big', reasonCode: 'model_specified', reasoning: true });
   });
 
-  it("an explicit model's reasoning is what its request asks for: the family's switch, else the usual ones", async () => {
+  it("an explicit model's reasoning is what the model does with its request: the family's switch and default, else the usual ones", async () => {
     const ask = (model: string, extra: Record<string, unknown>) =>
       decideRoute(deps(undefined), buildContext({ requestId: 'r', headers: {}, body: { model, messages: [{ role: 'user', content: 'q' }], ...extra } as never, startedMs: 0 })).then((d) => d.reasoning);
     expect(await ask('big', { chat_template_kwargs: { enable_thinking: true } })).toBe(true);
-    expect(await ask('big', { chat_template_kwargs: { thinking: true } })).toBe(false); // not qwen3's switch
+    expect(await ask('big', { chat_template_kwargs: { thinking: false } })).toBe(true); // not qwen3's switch: its default, on
+    expect(await ask('big', { chat_template_kwargs: { enable_thinking: false } })).toBe(false);
+    expect(await ask('ds', {})).toBe(false); // DeepSeek does not think unless asked
+    expect(await ask('oss', {})).toBe(true); // gpt-oss reasons at medium when no effort is sent
     expect(await ask('ds', { chat_template_kwargs: { thinking: true } })).toBe(true);
     expect(await ask('oss', { reasoning_effort: 'medium' })).toBe(true);
     expect(await ask('oss', { reasoning_effort: 'LOW' })).toBe(false);
