@@ -6,10 +6,12 @@
 // entry covers it: a message field its message's role; documents 'tool' (retrieved content, as a
 // tool result is); the template and its variables 'system' (written by the application, as the
 // system prompt is), so the default scan (user) adds no scan of application-written text.
-// An assistant turn's reasoning_content is read by the PII policy (redaction.ts) but not by the
-// jailbreak scan: Qwen3's and DeepSeek-R1's templates drop the reasoning of earlier turns, and the
-// pack scores ordinary traces as attacks ("The user asks about the weather; the forecast says
-// sunny.": 0.725, over the 0.7 threshold).
+// An assistant turn's reasoning_content / reasoning (agents send it back; vLLM hands it to the
+// template) is read by the PII policy in every turn (redaction.ts), and by the jailbreak scan, with
+// `assistant`, in the turns after the latest user message: Qwen3's, DeepSeek-V3.1's and gpt-oss's
+// templates render the reasoning of that tool-call loop and drop earlier turns'. Those earlier ones
+// are not scored: the pack reads ordinary traces as attacks (5 of 20 written for this over 0.7, "The
+// user asks about the weather; the forecast says sunny." 0.725; ordinary answers 0 of 20).
 import type { TextSlot } from './redaction.ts';
 import type { ChatMessage } from '../pipeline/context.ts';
 import { messageText } from '../pipeline/texts.ts';
@@ -20,6 +22,9 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Message fields besides content that go back to the model (reasoning: DeepSeek's and newer vLLM's names). */
 export const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
+
+/** An assistant turn's reasoning, under DeepSeek's and newer vLLM's names. */
+const REASONING_FIELDS = ['reasoning_content', 'reasoning'] as const;
 
 const KNOWN_ROLES = new Set(['user', 'system', 'developer', 'assistant', 'tool', 'function']);
 
@@ -68,16 +73,19 @@ export function stringSlots(holder: Record<string, unknown> | unknown[], role: s
   }
 }
 
-/** What the jailbreak scan adds for `roles`: message names and other-role messages (newest first), documents, kwargs strings, the template. */
+/** What the jailbreak scan adds for `roles`: message names, the current turn's reasoning and other-role messages (newest first), documents, kwargs strings, the template. */
 export function templateTexts(body: unknown, roles: readonly string[]): string[] {
   if (!isObj(body)) return [];
   const out: string[] = [];
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  let current = true; // still in the turns after the latest user message
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
     if (!isObj(m)) continue;
     const role = scanRole(m.role);
+    if (role === 'user') current = false;
     if (!roles.includes(role)) continue;
+    if (current && role === 'assistant') for (const k of REASONING_FIELDS) if (typeof m[k] === 'string') out.push(m[k] as string);
     // Content of a role texts.ts does not file (it reads the five it knows).
     if (typeof m.role !== 'string' || !KNOWN_ROLES.has(m.role)) out.push(messageText(m.content as ChatMessage['content']));
     // A tool message's name is the function's: an identifier the client's own tool list holds.

@@ -3,8 +3,10 @@
 // `documents` (RAG documents that Granite's and Command-R's templates render) and the strings of
 // `chat_template_kwargs` (a template renders the variables it names) and `chat_template`. The
 // jailbreak guard reads each with the role that covers it (src/guard/template-texts.ts); the PII
-// policy reads all of them except the template. Ordinary values pass and are forwarded as sent; an
-// assistant's reasoning_content is not scanned for jailbreaks (template-texts.ts says why).
+// policy reads all of them except the template. Ordinary values pass and are forwarded as sent. An
+// assistant's reasoning_content / reasoning (sent back by agents, as vLLM takes it) is scanned with
+// `assistant` in the turns after the latest user message, where templates render it; an earlier
+// turn's is not (template-texts.ts says why).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './gateway-harness.ts';
 import type { EchoServer } from './guard-echo-upstream.ts';
@@ -56,6 +58,22 @@ describe('the jailbreak guard reads them, with the role that covers them', () =>
     const r = await chat(user, { messages: [ask], documents });
     expect(r.blocked).toBeNull();
     expect(lastBody(user.echo).documents).toEqual(documents);
+  });
+
+  it("an assistant turn's reasoning_content / reasoning after the latest user message (scan_roles: assistant); not with the default roles", async () => {
+    const call = { id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+    for (const field of ['reasoning_content', 'reasoning']) {
+      const loop = { messages: [ask, { role: 'assistant', content: null, [field]: ATTACK, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', content: 'Sunny, 21 C.' }] };
+      expect((await chat(all, loop)).blocked, field).toBe('true');
+      expect((await chat(user, loop)).blocked, field).toBeNull();
+    }
+  });
+
+  it("an earlier turn's reasoning is not scanned: templates drop it, and the pack reads ordinary traces as attacks", async () => {
+    const earlier = { messages: [ask, { role: 'assistant', content: 'Sunny.', reasoning_content: ATTACK }, { role: 'user', content: 'Thanks, and tomorrow?' }] };
+    const r = await chat(all, earlier);
+    expect(r.blocked).toBeNull();
+    expect(lastBody(all.echo).messages[1].reasoning_content).toBe(ATTACK);
   });
 
   it('chat_template_kwargs strings and chat_template (scan_roles: system)', async () => {
