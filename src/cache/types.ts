@@ -19,6 +19,8 @@ export interface CachedAnswer {
   names?: number[];
   /** Codes of its signs and negations (question-marks.ts): a lookup refuses other ones. */
   marks?: number[];
+  /** Hashes of the ends of opposite pairs it names (opposites.ts): a lookup refuses the other end. */
+  poles?: number[];
 }
 
 export interface CacheKeyScope {

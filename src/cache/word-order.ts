@@ -11,6 +11,7 @@
 // of the other, in any case: "paris" matches "Paris", "Rome" does not.
 
 import { marksDiffer, questionMarks } from './question-marks.ts';
+import { polesOppose, questionPoles } from './opposites.ts';
 
 /** Words kept per question: enough to see a swap, small per entry (and in a shared backend). */
 const MAX_WORDS = 48;
@@ -44,6 +45,8 @@ export interface QuestionSignature {
   names: number[];
   /** Codes of its signs (+ - * / < > = %...) and negations, sorted (question-marks.ts). */
   marks: number[];
+  /** Hashes of the ends of opposite pairs it names ("increase", "before", "on"...), sorted (opposites.ts). */
+  poles: number[];
 }
 
 /** Both signatures in one pass over the text. */
@@ -70,15 +73,18 @@ export function questionSignature(text: string): QuestionSignature {
     } else break;
     end = m.index + word.length;
   }
-  return { order, numbers: numbers.sort((a, b) => a - b), names, marks: questionMarks(text, lower) };
+  return { order, numbers: numbers.sort((a, b) => a - b), names, marks: questionMarks(text, lower), poles: questionPoles(lower) };
 }
 
 export const wordOrder = (text: string): number[] => questionSignature(text).order;
 export const numberWords = (text: string): number[] => questionSignature(text).numbers;
 
 /** Whether a stored answer's question is another question than `q` despite a close embedding. */
-export function conflicts(stored: { order?: number[]; numbers?: number[]; names?: number[]; marks?: number[] }, q: QuestionSignature): boolean {
+export function conflicts(
+  stored: { order?: number[]; numbers?: number[]; names?: number[]; marks?: number[]; poles?: number[] }, q: QuestionSignature,
+): boolean {
   return reordered(stored.order, q.order) || numbersDiffer(stored.numbers, q.numbers) || marksDiffer(stored.marks, q.marks) ||
+    polesOppose(stored.poles, q.poles) ||
     nameMissing(stored.names, q.order) || nameMissing(q.names, stored.names && stored.order);
 }
 

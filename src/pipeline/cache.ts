@@ -136,6 +136,7 @@ function storeTap(
         numbers: sig.numbers,
         names: sig.names,
         marks: sig.marks,
+        poles: sig.poles,
       });
     },
   };

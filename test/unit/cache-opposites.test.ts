@@ -1,0 +1,54 @@
+// The cache's opposite-ends check (src/cache/opposites.ts): two questions naming the two ends of a
+// pair ("increase" / "decrease") are other questions, synonyms of one end and pairs one side does not
+// name are not, and entries stored before the check are served as before.
+import { describe, expect, it } from 'vitest';
+import { polesOppose } from '../../src/cache/opposites.ts';
+import { conflicts, questionSignature } from '../../src/cache/word-order.ts';
+
+const oppose = (a: string, b: string) => polesOppose(questionSignature(a).poles, questionSignature(b).poles);
+
+describe('polesOppose', () => {
+  it('refuses the other end of a pair, both ways, in any inflection', () => {
+    const pairs = [
+      ['How do I increase my credit score?', 'How do I decrease my credit score?'],
+      ['increasing the heap size', 'reducing the heap size'],
+      ['What should I eat before a workout?', 'What should I eat after a workout?'],
+      ['How do I turn on dark mode?', 'How do I turn off dark mode?'],
+      ['Sort a dict by key', 'Sort a dict by value'],
+      ['Why did the stock rise?', 'Why did the stock fall?'],
+      ['Stopping a thread in python', 'Starting a thread in python'],
+      ['Convert to UPPERCASE', 'convert to lower case'],
+      ['Is it better to buy or rent?', 'Is it better to sell or rent?'],
+    ];
+    for (const [a, b] of pairs) {
+      expect(oppose(a!, b!), `${a} / ${b}`).toBe(true);
+      expect(oppose(b!, a!), `${b} / ${a}`).toBe(true);
+    }
+  });
+
+  it('refuses one end against both ("increase" / "increase or decrease")', () => {
+    expect(oppose('Does caffeine increase blood pressure?', 'Does caffeine increase or decrease blood pressure?')).toBe(true);
+    expect(oppose('Does caffeine increase or decrease blood pressure?', 'Does caffeine raise or lower blood pressure?')).toBe(false);
+  });
+
+  it('accepts synonyms of one end, and pairs only one question names', () => {
+    expect(oppose('How can I raise my savings rate?', 'How can I increase my savings rate?')).toBe(false);
+    expect(oppose('How do I increase my credit score?', 'How do I improve my credit score?')).toBe(false);
+    expect(oppose('What is the capital of France?', 'Tell me the capital of France')).toBe(false);
+    expect(oppose('Best way to add a column?', 'Best way to add a column?')).toBe(false);
+  });
+
+  it('never refuses without both signatures (entries stored before the check)', () => {
+    expect(polesOppose(undefined, questionSignature('increase').poles)).toBe(false);
+    expect(polesOppose(questionSignature('increase').poles, undefined)).toBe(false);
+    expect(polesOppose([], questionSignature('decrease').poles)).toBe(false);
+    const old = { order: questionSignature('How do I increase my credit score?').order };
+    expect(conflicts(old, questionSignature('How do I decrease my credit score?'))).toBe(false);
+  });
+
+  it('is part of conflicts()', () => {
+    const stored = questionSignature('When is the best time to buy a car?');
+    expect(conflicts(stored, questionSignature('When is the best time to sell a car?'))).toBe(true);
+    expect(conflicts(stored, questionSignature('when is the best time to buy a car'))).toBe(false);
+  });
+});
