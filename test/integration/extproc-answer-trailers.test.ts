@@ -72,13 +72,13 @@ describe('ext_proc: a JSON answer in STREAMED chunks that ends in trailers', () 
   const h = useRealExtProc();
   const answer = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }], usage: USAGE });
 
-  async function run(id: string, head: Record<string, string>): Promise<string> {
+  async function run(id: string, head: Record<string, string>, body = answer): Promise<string> {
     const s = h.envoy.open();
     await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': id }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'STREAMED' } });
     await s.send(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: `hi ${id}` }] })));
     await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json', ...head }));
     let client = '';
-    for (const p of [answer.slice(0, 30), answer.slice(30)]) client += clientBytes(p, await s.send(responseBody(p, false)));
+    for (const p of [body.slice(0, 30), body.slice(30)]) client += clientBytes(p, await s.send(responseBody(p, false)));
     await s.send({ response_trailers: { trailers: { headers: [] } } });
     s.end();
     return client;
@@ -90,9 +90,15 @@ describe('ext_proc: a JSON answer in STREAMED chunks that ends in trailers', () 
     expect(line('json-trailer-declared')).toEqual([expect.objectContaining({ status: 200 })]);
   });
 
-  it('undeclared: the loss is logged as an error naming the mode to use, and the answer accounted', async () => {
-    await run('json-trailer-undeclared', {});
-    expect(h.logs.lines.some((l) => /ended in trailers/.test(l.msg ?? '') && l.obj.request_id === 'json-trailer-undeclared')).toBe(true);
-    expect(line('json-trailer-undeclared')).toHaveLength(1);
+  it('undeclared: judged on the chunk that ends its JSON document (held-body.ts), so it goes on whole, its tokens counted', async () => {
+    expect(await run('json-trailer-undeclared', {})).toBe(answer);
+    expect(h.logs.lines.some((l) => /ended in trailers/.test(l.msg ?? '') && l.obj.request_id === 'json-trailer-undeclared')).toBe(false);
+    expect(line('json-trailer-undeclared')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 2, total: 7 } })]);
+  });
+
+  it('undeclared, its document unfinished at the trailers: the loss is logged as an error naming the mode to use, and the answer accounted', async () => {
+    await run('json-trailer-unfinished', {}, answer.slice(0, -1));
+    expect(h.logs.lines.some((l) => /ended in trailers/.test(l.msg ?? '') && l.obj.request_id === 'json-trailer-unfinished')).toBe(true);
+    expect(line('json-trailer-unfinished')).toHaveLength(1);
   });
 });

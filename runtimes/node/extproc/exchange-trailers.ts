@@ -1,6 +1,8 @@
 // Trailers, for exchange.ts. They end a body whose last chunk had no end_of_stream: in full duplex what
 // is still held (a request body not judged, a JSON answer, part of an event) is judged and goes before
-// them; in the other modes no answer can carry held bytes after them, so their loss is said.
+// them; in the other modes no answer can carry held bytes after them (a held JSON body went on with the
+// chunk that ended its document, held-body.ts: what is still held never became one), so a request
+// body's refusal is sent and otherwise its loss is said.
 import type { Logger } from '../../../src/observability/types.ts';
 import { isFullDuplex, type FullDuplexReplies, type Replies } from './body-modes.ts';
 import type { StreamReply } from './stream-reply.ts';
@@ -10,6 +12,10 @@ export interface TrailersState {
   modes?: { request_body_mode?: string; response_body_mode?: string };
   /** A chat or generation request body not judged yet. */
   requestUnjudged: boolean;
+  /** Its chunks were held (answered clear_body). */
+  requestHeld: boolean;
+  /** The held request body cannot follow the trailers: the answer to send instead. */
+  unsent(): Replies;
   /** The request went upstream through the chat pipeline: its answer is read here. */
   forwarded: boolean;
   /** STREAMED JSON answer chunks held (answered clear_body) and not judged. */
@@ -30,6 +36,11 @@ export function onTrailers(kind: 'request_trailers' | 'response_trailers', s: Tr
     // Full duplex: the trailers end a body still held (its last chunk had no end_of_stream).
     if (isFullDuplex(s.modes?.request_body_mode) && s.requestUnjudged) {
       return s.endRequestBody().then((r) => duplex.atTrailers(r, continueTrailers('request_trailers')));
+    }
+    // STREAMED: held chunks that never completed a JSON document (held-body.ts). A refusal of them can
+    // still be sent; a body to go on cannot (a trailers answer carries none), and sent empty it is not the body.
+    if (s.requestUnjudged && s.requestHeld) {
+      return s.endRequestBody().then((r) => (r === 'fail' || (typeof r === 'object' && !Array.isArray(r) && r.immediate_response) ? r : s.unsent()));
     }
     return continueTrailers(kind);
   }

@@ -12,6 +12,7 @@ import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
 import { forwardHeaders } from './forward-headers.ts';
 import { readRequestHead, unsendableBody } from './request-head.ts';
+import { notWholeBody } from './request-end.ts';
 import { FullDuplexReplies, isFullDuplex, type Replies } from './body-modes.ts';
 import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
 import { enginePath, type Route } from './routes.ts';
@@ -105,7 +106,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       requestHeadersSeen = judged = true;
       warnSkippedRequestHead(opts.logger, count);
     }
-    if ((route !== 'chat' && route !== 'generate') || judged) return continueRequestBody();
+    if (route !== 'chat' && route !== 'generate') return continueRequestBody();
+    // More than whitespace after a body judged on its document's end (held-body.ts): refused as invalid JSON.
+    if (judged) return requestBody.extra(msg.request_body?.body) ? notTheBody('after') : continueRequestBody();
     const step = requestBody.push(msg.request_body?.body, msg.request_body?.end_of_stream === true, modes?.request_body_mode);
     // Held chunks go on with the last answer, in one message (full duplex may send several).
     if ((step.kind === 'hold' || requestBody.held) && requestBody.bytes > opts.maxMessageBytes - 1024 && !isFullDuplex(modes?.request_body_mode)) {
@@ -160,6 +163,14 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   /** The body goes on as the client sent it: as it came, or whole with this answer when chunks were held. */
   function passOn(): ProcessingResponse {
     return requestBody.held ? continueRequestBody({ body_mutation: { body: requestBody.body() } }) : continueRequestBody();
+  }
+
+  /** The body judged is not what reaches the upstream (request-end.ts): answered 400 invalid_json instead. */
+  function notTheBody(why: 'after' | 'trailers'): ExchangeReply {
+    count('respond');
+    if (forwarded?.meter) forwarded.meter.replaced(400, 'parse_error');
+    else opts.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+    return notWholeBody(requestHeaders, why, opts.logger);
   }
 
   async function onGenerationBody(body: Uint8Array, incomplete: boolean): Promise<ExchangeReply> {
@@ -285,6 +296,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const state: TrailersState = {
       modes,
       requestUnjudged: !judged && (route === 'chat' || route === 'generate'),
+      requestHeld: requestBody.held,
+      unsent: () => notTheBody('trailers'),
       forwarded: forwarded !== undefined,
       jsonHeld: answerBody.held && !answerJudged,
       streamed,

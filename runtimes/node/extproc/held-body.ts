@@ -5,6 +5,11 @@
 // sends one message per chunk, each going on upstream as soon as it is answered: so each is answered
 // with clear_body (held here) and the whole body, as judged, goes on with the last answer.
 // BUFFERED_PARTIAL past Envoy's buffer sends one part and lets the rest by unseen: it cannot be read.
+// A STREAMED body may end in trailers, with no end_of_stream on its last chunk, and a trailers answer
+// carries no body (Envoy sends no trailers to ext_proc at all with request_trailer_mode SKIP): so a
+// held body is judged on the chunk that completes its JSON document (json-end.ts), that answer
+// carrying it whole. Only whitespace may follow a document (extra() says when more did).
+import { JsonEnd } from './json-end.ts';
 
 /** What to do with this message. */
 export type BodyStep =
@@ -20,6 +25,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class HeldBody {
   private parts: Uint8Array[] = [];
   private size = 0;
+  private readonly doc = new JsonEnd();
+  /** Judged on its document's end, before Envoy's end_of_stream. */
+  private early = false;
   /** Earlier chunks were answered with clear_body: the last answer must carry the whole body. */
   held = false;
 
@@ -46,12 +54,23 @@ export class HeldBody {
     if (part && part.length > 0) {
       this.parts.push(part);
       this.size += part.length;
+      this.doc.feed(part);
     }
     if (end || mode === 'BUFFERED' || this.size > this.maxBytes) return { kind: 'whole', body: this.body() };
     if (mode === 'BUFFERED_PARTIAL') return { kind: 'partial', body: this.body() };
     if (mode === undefined && !this.held && isJsonDocument(this.body())) return { kind: 'whole', body: this.body() };
+    // (Not in full duplex: there the trailers' turn can still carry the body, body-modes.ts.)
+    if ((mode === 'STREAMED' || mode === undefined) && this.doc.complete) {
+      this.early = true;
+      return { kind: 'whole', body: this.body() };
+    }
     this.held = true;
     return { kind: 'hold' };
+  }
+
+  /** A chunk after a body judged on its document's end holds more than whitespace: the body was not that document. */
+  extra(part: Uint8Array | undefined): boolean {
+    return this.early && !!part && !JsonEnd.blank(part);
   }
 
   /** Every byte received so far, in one array. */
