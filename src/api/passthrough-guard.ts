@@ -3,7 +3,8 @@
 // way around prompt_guard for any client that sent its injection there. Their texts go through the
 // chat guard stage (same pack, threshold, scan_roles, budget, on_error, normalisation); the body's
 // bytes are still forwarded as sent. pii_policy (what a model may see) also reads /v1/embeddings: an
-// embedding model sees its input. Scoring, tokenize and audio routes are not scanned.
+// embedding model sees its input. Scoring, tokenize and audio routes are not scanned. Parts no guard
+// reads (images, audio, binary files) are refused for a restricting model (unscannable.ts).
 import type { AppDeps } from '../deps.ts';
 import type { ChatBody, PipelineContext, RequestTexts } from '../pipeline/context.ts';
 import type { RefusalResponse } from '../pipeline/context.ts';
@@ -19,7 +20,8 @@ import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
 import type { BodyModel } from './passthrough-body.ts';
 import { piiExtraTexts } from '../guard/template-texts.ts';
-import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
+import { hasUnscannablePart, unreadableMedia, unscannableResponse } from '../guard/unscannable.ts';
+import { fileText } from '../guard/file-parts.ts';
 
 // /invocations is vLLM's SageMaker route: it serves a chat, a completion or an embedding by the body's
 // shape, so listed in server.passthrough_paths it would be chat without the guard.
@@ -79,6 +81,12 @@ export async function guardPassthrough(
   // A prompt_embeds content part in messages or input items: as chat refuses it (unscannable.ts).
   if (hasUnscannablePart(parsed)) {
     const r = unscannableResponse();
+    return { response: new Response(r.body, { status: r.status, headers: { ...idHeader, 'content-type': r.contentType } }), reason: 'unscannable_prompt', headers: {} };
+  }
+  // Images, audio, binary files: no detector reads them, so a restricting model is not sent them.
+  const media = policies.length ? unreadableMedia(parsed) : undefined;
+  if (media) {
+    const r = unscannableResponse(media);
     return { response: new Response(r.body, { status: r.status, headers: { ...idHeader, 'content-type': r.contentType } }), reason: 'unscannable_prompt', headers: {} };
   }
   const ctx = {
@@ -246,6 +254,8 @@ function blockText(content: unknown, depth = 0): string {
     if (typeof b === 'string') out.push(b);
     else if (isObj(b)) {
       for (const k of ['text', 'refusal', 'thinking'] as const) if (typeof b[k] === 'string') out.push(b[k] as string);
+      // A file part's name and a text file's contents (file-parts.ts).
+      out.push(fileText(b));
       if (b.content !== undefined) out.push(blockText(b.content, depth + 1));
       // An Anthropic tool_use block's input: the arguments the template shows the model again.
       if (b.type === 'tool_use' && isObj(b.input)) out.push(JSON.stringify(b.input));

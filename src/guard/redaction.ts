@@ -14,6 +14,7 @@ import { restoreLogprobs } from './logprob-restore.ts';
 import { definitionSlots } from './definition-slots.ts';
 // `user`, `safety_identifier` and `metadata` values: the provider logs them.
 import { identitySlots } from './identity-slots.ts';
+import { fileSlots } from './file-parts.ts';
 
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
@@ -54,6 +55,8 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
         for (const k of PART_TEXT_FIELDS) {
           if (typeof p[k] === 'string') slots.push({ role, group, get: () => p[k] as string, set: (v) => (p[k] = v) });
         }
+        // A file part's name and text contents (file-parts.ts).
+        slots.push(...fileSlots(p, role, group));
       }
     }
     const fields = m as Record<string, unknown>;

@@ -17,6 +17,7 @@ import type { ChatMessage } from '../pipeline/context.ts';
 import { messageText } from '../pipeline/texts.ts';
 import { definitionSlots } from './definition-slots.ts';
 import { identitySlots } from './identity-slots.ts';
+import { fileText } from './file-parts.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -88,6 +89,8 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
     if (current && role === 'assistant') for (const k of REASONING_FIELDS) if (typeof m[k] === 'string') out.push(m[k] as string);
     // Content of a role texts.ts does not file (it reads the five it knows).
     if (typeof m.role !== 'string' || !KNOWN_ROLES.has(m.role)) out.push(messageText(m.content as ChatMessage['content']));
+    // File parts: the name and a text file's contents (file-parts.ts).
+    if (Array.isArray(m.content)) for (const p of m.content) out.push(fileText(p));
     // A tool message's name is the function's: an identifier the client's own tool list holds.
     if (typeof m.name === 'string' && role !== 'tool') out.push(m.name);
   }
@@ -124,6 +127,7 @@ export function piiExtraTexts(body: unknown): string[] {
   for (const m of Array.isArray(body.messages) ? body.messages : []) {
     if (!isObj(m)) continue;
     if (typeof m.name === 'string' && scanRole(m.role) !== 'tool') out.push(m.name);
+    if (Array.isArray(m.content)) for (const p of m.content) out.push(fileText(p));
     for (const k of MESSAGE_TEXT_FIELDS) if (typeof m[k] === 'string') out.push(m[k] as string);
     for (const c of [...(Array.isArray(m.tool_calls) ? m.tool_calls : []), { function: m.function_call }]) {
       const fn = isObj(c) ? c.function : undefined;

@@ -3,8 +3,12 @@
 // embeddings of any text are one lookup in an open model's embedding table away, so such a part
 // carried an injection or personal data past the guards, which read text. While a guard reads a
 // request, it is refused (400 unscannable_prompt), as /v1/completions' prompt_embeds are.
+// Images, audio, video and binary files (file-parts.ts unreadablePart) may hold personal data too
+// (a photographed passport, a spoken address): a model whose pii_policy restricts what it sees is
+// not sent one (unreadableMedia), as it is not sent text nobody looked at.
 import type { RefusalResponse } from '../pipeline/context.ts';
 import { guardErrorResponse } from './immediate-responses.ts';
+import { unreadablePart } from './file-parts.ts';
 
 const UNSCANNABLE_PARTS = new Set(['prompt_embeds']);
 
@@ -23,11 +27,30 @@ export function hasUnscannablePart(body: unknown): boolean {
   return false;
 }
 
-export function unscannableResponse(): RefusalResponse {
-  return guardErrorResponse(
-    400,
-    'The guardrails read message content as text: a prompt_embeds part cannot be checked; send the text instead.',
-    'unscannable_prompt',
-    'unscannable_prompt',
-  );
+/**
+ * The type of the first part in chat `messages` or /v1/responses `input` items (and, to a few levels,
+ * the content of tool results inside them, as /v1/messages nests images) that no guard reads, or
+ * undefined. Walked with a stack of its own: a passed-through body has no depth cap.
+ */
+export function unreadableMedia(body: unknown): string | undefined {
+  if (!isObj(body)) return undefined;
+  const todo: Array<{ v: unknown; depth: number }> = [];
+  for (const list of [body.messages, body.input]) if (Array.isArray(list)) for (const m of list) todo.push({ v: m, depth: 0 });
+  while (todo.length) {
+    const { v, depth } = todo.pop()!;
+    const t = unreadablePart(v);
+    if (t) return t;
+    if (!isObj(v) || depth >= 4) continue;
+    if (Array.isArray(v.content)) for (const p of v.content) todo.push({ v: p, depth: depth + 1 });
+    if (Array.isArray(v.output)) for (const p of v.output) todo.push({ v: p, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+export function unscannableResponse(part = 'prompt_embeds'): RefusalResponse {
+  const why =
+    part === 'prompt_embeds'
+      ? 'The guardrails read message content as text: a prompt_embeds part cannot be checked; send the text instead.'
+      : `The model's PII policy lets it see only content the gateway has checked, and it reads text: a ${part.slice(0, 40)} part cannot be checked; send it to a model that allows it, or send the text instead.`;
+  return guardErrorResponse(400, why, 'unscannable_prompt', 'unscannable_prompt');
 }

@@ -8,7 +8,7 @@ import type { PipelineContext, RefusalResponse, RoutingDecision } from './contex
 import type { PiiEntity } from '../classify/types.ts';
 import { maskText, newMaskState } from '../guard/pii-scan.ts';
 import { scanSlots } from '../guard/pii-slots.ts';
-import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
+import { hasUnscannablePart, unreadableMedia, unscannableResponse } from '../guard/unscannable.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
 import { answersJson, collectTextSlots, restoreTap } from '../guard/redaction.ts';
@@ -31,6 +31,9 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   if (!restricts(policyOf(deps.config, selected))) return undefined;
   // Text the detector cannot read must not reach a model that restricts what it may see.
   if (hasUnscannablePart(ctx.body)) return unscannableResponse();
+  // Nor images, audio, video or binary files, which the detector cannot read either (file-parts.ts).
+  const media = unreadableMedia(ctx.body);
+  if (media) return unreadableContent(deps, ctx, selected, media);
 
   const s = guardSettings(deps.config);
   const detector = deps.classifiers.pii(s.piiPack);
@@ -112,6 +115,32 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   for (const t of plan.denied) deps.metrics.inc('llm_pii_violations_total', { model: plan.model, pii_type: t });
   deps.logger.info({ request_id: ctx.requestId, model: plan.model, types: plan.denied }, 'PII policy violation: blocked');
   return piiBlockResponse({ model: plan.model, types: plan.denied, stream: ctx.stream, includeUsage: includeUsage(ctx.body), nowMs: deps.clock.wallMs() });
+}
+
+/** A type no policy lists: only a model that restricts nothing may take content nobody could read. */
+const UNREADABLE = '\u0000unreadable';
+
+/**
+ * Content the detector cannot read, for a restricting model: a routed request goes to the best model
+ * of its category that restricts nothing, else default_model if it restricts nothing (reason code
+ * pii_policy_alternative_selected, as for a denied type); otherwise 400 unscannable_prompt naming the
+ * part (an image cannot be redacted, and an explicit model is never swapped).
+ */
+function unreadableContent(deps: AppDeps, ctx: PipelineContext, selected: string, part: string): RefusalResponse | undefined {
+  const plan = planPii({
+    selected,
+    routed: ctx.decision?.routed === true,
+    candidates: categoryCandidates(deps.config, ctx.decision?.category),
+    defaultModel: deps.config.default_model,
+    detected: [UNREADABLE],
+    policy: (m) => policyOf(deps.config, m),
+  });
+  if (plan.action !== 'allow' || !ctx.decision) return unscannableResponse(part);
+  ctx.decision.model = plan.model;
+  ctx.decision.reasonCode = 'pii_policy_alternative_selected';
+  reasoningOfEntry(deps.config, ctx.decision);
+  deps.logger.info({ request_id: ctx.requestId, from: selected, to: plan.model, part }, 'PII policy: alternative model selected for content the detector cannot read');
+  return undefined;
 }
 
 /**

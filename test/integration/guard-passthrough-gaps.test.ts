@@ -229,6 +229,33 @@ describe('pii_policy alone (no jailbreak guard): bodies the check skipped', () =
     expect(seen).toEqual([]);
   });
 
+  it('images, audio and binary files (unreadable) are refused for a restricting model; a text input_file is read', async () => {
+    seen = [];
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    const responsesParts = [
+      { type: 'input_image', image_url: png },
+      { type: 'input_file', filename: 'report.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' },
+      { type: 'input_file', file_id: 'file-abc' },
+    ];
+    for (const part of responsesParts) {
+      const input = [{ role: 'user', content: [{ type: 'input_text', text: 'Summarize this.' }, part] }];
+      denied(await send(strict, '/v1/responses', JSON.stringify({ model: 'qwen3', input })), 'unscannable_prompt');
+    }
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } };
+    denied(await send(strict, '/v1/messages', JSON.stringify({ model: 'qwen3', max_tokens: 10, messages: [{ role: 'user', content: [image] }] })), 'unscannable_prompt');
+    // Nested in a tool result too.
+    const nested = [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [image] }] }];
+    denied(await send(strict, '/v1/messages', JSON.stringify({ model: 'qwen3', max_tokens: 10, messages: nested })), 'unscannable_prompt');
+    // A text file's contents are read, so its address is denied.
+    const textFile = { type: 'input_file', filename: 'notes.txt', file_data: `data:text/plain;base64,${Buffer.from(MAIL).toString('base64')}` };
+    denied(await send(strict, '/v1/responses', JSON.stringify({ model: 'qwen3', input: [{ role: 'user', content: [textFile] }] })));
+    expect(seen).toEqual([]);
+    // A model that restricts nothing gets them as sent.
+    const ok = await send(strict, '/v1/responses', JSON.stringify({ model: 'deepseek-v3', input: [{ role: 'user', content: responsesParts }] }));
+    expect(ok.status).toBe(200);
+    expect(seen.length).toBe(1);
+  });
+
   it('models that do not restrict, and clean texts, still pass as sent', async () => {
     seen = [];
     expect((await send(strict, '/v1/completions', JSON.stringify({ model: 'deepseek-v3', prompt: MAIL }))).status).toBe(200);

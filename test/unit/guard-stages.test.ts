@@ -138,7 +138,8 @@ describe('piiStage', () => {
     const deps = fakeDeps(config, { pii: fakePii({ maxChars: 10_000 }) });
     const b = body([
       { role: 'system', content: `escalate to ${EMAIL}` },
-      { role: 'user', content: [{ type: 'text', text: `my ssn is ${SSN}, mail ${EMAIL}` }, { type: 'image_url', image_url: { url: 'http://x/y.png' } }] },
+      // (An image part would be refused for this model: the detector cannot read it, guard-file-media-parts.test.ts.)
+      { role: 'user', content: [{ type: 'text', text: `my ssn is ${SSN}, mail ${EMAIL}` }] },
       { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'send', arguments: `{"to":"${EMAIL}"}` } }] },
       { role: 'tool', tool_call_id: 'c', content: `sent to ${EMAIL}` },
     ], { model: 'masker' });
