@@ -6,7 +6,7 @@ import { buildContext, parseJsonBody, validateChatBody } from '../pipeline/reque
 import { runRequestPipeline } from '../pipeline/run.ts';
 import { errorBody, GatewayError } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { activeTraceId, recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
+import { activeTraceId, recordAnswerEnd, recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
 import { logRequest } from '../observability/request-log.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import { forwardChat } from '../upstream/forward.ts';
@@ -107,7 +107,7 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
       }
       throw err;
     }
-    return withRequestSpan(ctx.headers, { 'request.id': requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream }, async (span) => {
+    return withRequestSpan(ctx.headers, { 'request.id': requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream }, async (span, hold) => {
       const traceId = activeTraceId();
       const result = await runRequestPipeline(deps, ctx);
       // Properties before spreads below: a spread followed by properties costs 1-2 us on Node 20 (bench/object-spread.ts).
@@ -115,10 +115,22 @@ export function registerOpenAI(app: Hono, deps: AppDeps, pool: EndpointPool): vo
       if (result.kind === 'respond') {
         const r = result.response;
         logRequest(deps, ctx, { status: r.status, error: r.reason === 'cache_hit' ? undefined : r.reason, traceId }, r.reason);
+        // The root span tells how the request ended: the status the client got.
+        recordHttpStatus(span, r.status);
         res = new Response(r.body, { status: r.status, headers: { ...r.headers, 'x-request-id': requestId, 'content-type': r.contentType } });
-      } else res = await forwardChat(deps, pool, ctx, { onDone: (o) => logRequest(deps, ctx, { traceId, ...o }), ...result });
-      // The root span tells how the request ended (the status the client got; a stream's is its head).
-      recordHttpStatus(span, res.status);
+      } else {
+        // The span ends with the answer's last byte (onDone), not its head: a stream's time, tokens
+        // and a failure midway belong to the request's trace (its status attribute is the head's).
+        const end = hold();
+        res = await forwardChat(deps, pool, ctx, {
+          onDone: (o) => {
+            logRequest(deps, ctx, { traceId, ...o });
+            recordAnswerEnd(span, o);
+            end();
+          },
+          ...result,
+        });
+      }
       return res;
     });
   });

@@ -87,26 +87,48 @@ export function tracingActive(): boolean {
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
 }
 
+/**
+ * Called by a span's function to keep the span open past its return (a streamed answer goes on after
+ * the head is returned); it returns the function that ends the span. A span whose function throws
+ * ends then all the same.
+ */
+export type HoldSpan = () => () => void;
+
+const NOOP_END = () => {};
+const NOOP_HOLD: HoldSpan = () => NOOP_END;
+
 export async function withSpan<T>(
   name: string,
   attributes: Attributes,
-  fn: (span: Span) => Promise<T> | T,
+  fn: (span: Span, hold: HoldSpan) => Promise<T> | T,
   options: SpanOptions = {},
 ): Promise<T> {
   // Without a provider every span is a no-op: skip the tracer, context and closure machinery (it
   // runs several times per request). The caller's traceparent still reaches the upstream, as the
   // client header forwarded unchanged.
-  if (!tracingActive()) return fn(NOOP_SPAN);
+  if (!tracingActive()) return fn(NOOP_SPAN, NOOP_HOLD);
   const parent = options.parent ?? context.active();
   return tracer().startActiveSpan(name, { attributes, kind: options.kind ?? SpanKind.INTERNAL }, parent, async (span) => {
+    let held = false;
+    let ended = false;
+    const end = () => {
+      if (!ended) {
+        ended = true;
+        span.end();
+      }
+    };
     try {
-      return await fn(span);
+      return await fn(span, () => {
+        held = true;
+        return end;
+      });
     } catch (err) {
       // The error name only: a message may quote the request.
       span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+      held = false;
       throw err;
     } finally {
-      span.end();
+      if (!held) end();
     }
   });
 }
@@ -118,7 +140,7 @@ export async function withSpan<T>(
 export function withRequestSpan<T>(
   headers: Record<string, string | string[] | undefined>,
   attributes: Attributes,
-  fn: (span: Span) => Promise<T> | T,
+  fn: (span: Span, hold: HoldSpan) => Promise<T> | T,
 ): Promise<T> {
   // No provider: no parent context to read either (withSpan takes its no-op path).
   if (!tracingActive()) return withSpan(SPAN.REQUEST, attributes, fn);
@@ -144,6 +166,19 @@ function extractHeaders(ctx: Context): Record<string, string> {
 export function recordHttpStatus(span: Span, status: number): void {
   span.setAttribute(ATTR.HTTP_STATUS, status);
   if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+}
+
+/**
+ * How an upstream answer ended, on the request span once its last byte went (a stream's head is long
+ * gone by then): the status the client got (a stream's is its head's), its token counts, and a failure after a 2xx head (a cut stream, an error event, an
+ * idle stall) as an error, since the status attribute still says 200. A client that left is not the
+ * server's error (its 499 or cut stream is in the request log and llm_request_errors_total).
+ */
+export function recordAnswerEnd(span: Span, o: { status: number; error?: string; usage?: { promptTokens: number; completionTokens: number } }): void {
+  if (!span.isRecording()) return;
+  recordHttpStatus(span, o.status);
+  if (o.usage) span.setAttributes({ [ATTR.TOKEN_COUNT_PROMPT]: o.usage.promptTokens, [ATTR.TOKEN_COUNT_COMPLETION]: o.usage.completionTokens });
+  if (o.error && o.status < 400 && o.error !== 'cancellation') span.setStatus({ code: SpanStatusCode.ERROR, message: o.error });
 }
 
 /** The active span's trace id (for logs and the x-request-id correlation), if one is recording. */

@@ -138,6 +138,9 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
         else if (oversized) runDoneTaps(deps, ctx, { status: res.status, completion: {}, oversized });
       },
       onError(err, cancelled) {
+        // The first token came, whatever happened after it: its time is a TTFT like any other (the
+        // reference observes it at the first chunk). No latency or tokens: the answer never ended.
+        if (ttftMs !== undefined) recordUsage(deps.metrics, label, undefined, undefined, { ttftMs });
         const reason = streamFailure(deps, err, cancelled, ctx.signal, ctx.requestId, used);
         deps.metrics.inc('llm_request_errors_total', { model: label, reason });
         done({ status: res.status, endpoint: used, ttftMs, error: reason === 'upstream_5xx' ? 'stream_error' : reason });

@@ -1,0 +1,101 @@
+// The trace of a streamed chat answer covers the answer, not just its head (issue #3). The root span
+// (semantic_router.request.received) ended when the 200 head went out, so a stream that took seconds
+// showed as milliseconds, a stream the upstream cut midway (counted upstream_5xx in
+// llm_request_errors_total) showed as a clean 200, and the answer's tokens were on no span. A cut
+// stream's first token also never reached llm_model_ttft_seconds, though the request log has it.
+// Real sockets: a scripted upstream, the gateway, the openai SDK as the client, the Node tracer
+// provider exporting to memory.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
+import { SPAN } from '../../src/observability/tracing.ts';
+import { testConfig } from './gateway-harness.ts';
+import { ask, chunk, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
+
+const GAP_MS = 400;
+let tracing: NodeTracing;
+let up: ScriptedUpstream;
+
+beforeAll(async () => {
+  tracing = setupNodeTracing(testConfig({ observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }));
+  up = await startScriptedUpstream({});
+});
+afterAll(async () => {
+  await up?.close();
+  await tracing?.shutdown();
+});
+
+const usageChunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } })}\n\n`;
+
+/** The root span of the one trace whose request carried `requestId` (waits for it to end). */
+async function rootSpan(requestId: string): Promise<ReadableSpan> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const s = tracing.memoryExporter!.getFinishedSpans().find((x) => x.name === SPAN.REQUEST && x.attributes['request.id'] === requestId);
+    if (s) return s;
+    if (Date.now() > deadline) throw new Error(`no finished request span for ${requestId}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const ms = (s: ReadableSpan) => s.duration[0] * 1e3 + s.duration[1] / 1e6;
+
+async function scraped(name: string): Promise<number> {
+  const text = await (await fetch(`${up.gw.url}/metrics`)).text();
+  const m = new RegExp(`^${name}\\{model="qwen3"\\} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+describe('the request span of a streamed answer', () => {
+  it('lasts until the answer ends and carries its token counts', async () => {
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk('Hel'));
+      setTimeout(() => res.end(chunk('lo', 'stop') + usageChunk + 'data: [DONE]\n\n'), GAP_MS);
+    };
+    const stream = await up.client.chat.completions.create({ ...ask, stream: true }, { headers: { 'x-request-id': 'stream-whole-1' } });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('Hello');
+    const span = await rootSpan('stream-whole-1');
+    expect(ms(span)).toBeGreaterThanOrEqual(GAP_MS - 5);
+    expect(span.attributes['token.count.prompt']).toBe(11);
+    expect(span.attributes['token.count.completion']).toBe(7);
+    expect(span.status.code).not.toBe(SpanStatusCode.ERROR);
+  });
+
+  it('a stream the upstream cuts after its first token is an error on the span, and its TTFT is observed', async () => {
+    const ttftBefore = await scraped('llm_model_ttft_seconds_count');
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk('Hel'));
+      setTimeout(() => res.destroy(), GAP_MS);
+    };
+    const stream = await up.client.chat.completions.create({ ...ask, stream: true }, { headers: { 'x-request-id': 'stream-cut-1' } });
+    await expect(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+    ).rejects.toThrow();
+    const span = await rootSpan('stream-cut-1');
+    expect(ms(span)).toBeGreaterThanOrEqual(GAP_MS - 5);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['http.status_code']).toBe(200);
+    expect(await scraped('llm_model_ttft_seconds_count')).toBe(ttftBefore + 1);
+    const line = up.gw.logs.lines.find((l) => l.obj.event === 'request' && l.obj.request_id === 'stream-cut-1')!.obj;
+    expect(line.error_reason).toBeDefined();
+  });
+
+  it('a JSON answer still ends its span once, with its token counts', async () => {
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }));
+    };
+    await up.client.chat.completions.create(ask, { headers: { 'x-request-id': 'json-1' } });
+    const span = await rootSpan('json-1');
+    expect(span.attributes['token.count.prompt']).toBe(3);
+    expect(span.attributes['token.count.completion']).toBe(2);
+    expect(tracing.memoryExporter!.getFinishedSpans().filter((x) => x.attributes['request.id'] === 'json-1')).toHaveLength(1);
+  });
+});
