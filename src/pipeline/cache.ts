@@ -20,6 +20,9 @@ import { groupTexts } from '../guard/pii-slots.ts';
 import { errorName } from './done-taps.ts';
 import { acceptedCredentials, credentialDigest } from '../cache/credentials.ts';
 
+/** Hex digits of the credentials' SHA-256 in a user partition's name (128 bits: no two keys meet). */
+const USER_KEY_HEX = 32;
+
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Promise<ImmediateResponse<'cache_hit'> | undefined> {
   const cfg = deps.config.semantic_cache;
@@ -43,10 +46,16 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     deps.logger.warn({ request_id: ctx.requestId, err: errorName(err) }, 'cache embedding failed; continuing uncached');
     return undefined;
   }
+  // Read once: the user partition and the credential check both use it.
+  const credential = cfg.scope === 'user' || cfg.verify_credentials ? await credentialDigest(ctx.headers) : '';
+  // The session header is the client's word: with it alone, any client naming another user's id read
+  // that user's answers. Bound to the credentials too, a forged id lands in the forger's own partition;
+  // clients of a proxy that sets the header and sends one shared key keep one partition per user.
+  if (cfg.scope === 'user') plan.key.scope += `:${credential.slice(0, USER_KEY_HEX)}`;
   ctx.cache = { key: plan.key, vector, hit: false, store: plan.store };
   // Read once: the lookup compares it, the store keeps it (word-order.ts).
   const sig = questionSignature(ctx.texts.latestUser);
-  const verified = cfg.verify_credentials ? await verifiedCredentials(deps, ctx, cache) : true;
+  const verified = cfg.verify_credentials ? verifiedCredentials(deps, ctx, cache, credential) : true;
   if (plan.lookup && !verified) deps.metrics.inc('llm_cache_skipped_total', { reason: 'unverified_credentials' });
 
   if (plan.lookup && verified) {
@@ -81,9 +90,8 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
  * A hit skips the upstream's key check: only credentials it accepted lately are served one
  * (credentials.ts). Each answer it gives 2xx renews them.
  */
-async function verifiedCredentials(deps: AppDeps, ctx: PipelineContext, cache: object): Promise<boolean> {
+function verifiedCredentials(deps: AppDeps, ctx: PipelineContext, cache: object, credential: string): boolean {
   const accepted = acceptedCredentials(cache, () => deps.clock.wallMs());
-  const credential = await credentialDigest(ctx.headers);
   ctx.taps.push({ name: 'cache-credentials', done: ({ status }) => { if (status >= 200 && status < 300) accepted.accept(credential); } });
   return accepted.accepted(credential);
 }
