@@ -9,6 +9,7 @@ import type { LoadedPack } from './classify/pack-loader.ts';
 import { createClassifiers, fuseSharingWeights, loadPacks } from './classify/registry.ts';
 import { packsToLoad, stagePacks } from './config/packs.ts';
 import { ProviderUnavailableError } from './classify/pack-error.ts';
+import { unreachableCategories } from './config/category-index.ts';
 
 export interface LoadConfiguredOptions {
   /** Throw on the first pack that fails instead of leaving it out (tests, `--check`). */
@@ -86,10 +87,16 @@ export async function loadConfiguredClassifiers(
  * to default_model, so a broken pack is a clear message instead of a crash loop.
  */
 export function reportMissingCategoryPack(config: Config, classifiers: Classifiers, logger: Logger): void {
-  if (config.routing.enabled && !classifiers.sequence(config.packs.category)) {
+  if (!config.routing.enabled) return;
+  const pack = classifiers.sequence(config.packs.category);
+  if (!pack) {
     logger.error(
       { pack: config.packs.category },
       'category pack not loaded: GET /ready answers 503 and auto names go to default_model. Fix the pack or set routing.enabled: false',
     );
+    return;
   }
+  // Every deps build (start-up, each reload, the Worker) calls this: a category no label reaches is
+  // said here, as --check says it (runtimes/node/check-packs.ts).
+  for (const w of unreachableCategories(config, pack.labels, config.packs.category)) logger.warn({ warning: w }, 'config warning');
 }

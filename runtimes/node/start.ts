@@ -45,10 +45,11 @@ export async function start(values: CliValues, ports: PortArgs, early: EarlySign
     throw new ConfigError(`extproc.port / --extproc-port: ${extPort} is also the ${other}`, []);
   }
   if (values.check) {
-    const [{ missingPackWarnings }, { startupWarnings }] = await Promise.all([import('./check-packs.ts'), import('./check-startup.ts')]);
+    const [{ missingPackWarnings, categoryReachWarnings }, { startupWarnings }] = await Promise.all([import('./check-packs.ts'), import('./check-startup.ts')]);
     early.releaseStop();
     early.releaseHup();
-    const packWarnings = [...missingPackWarnings(config), ...startupWarnings(config)]; // and what start-up refuses
+    // and what start-up refuses, and categories routing could never select
+    const packWarnings = [...missingPackWarnings(config), ...startupWarnings(config), ...categoryReachWarnings(config)];
     for (const w of packWarnings) logger.warn({ warning: w }, 'config warning');
     const warnings = loaded.warnings.length + packWarnings.length;
     process.stdout.write(`config OK${warnings ? ` (${warnings} warnings)` : ''}\n`);

@@ -1,29 +1,9 @@
-// Classifier label -> configured category -> best model, as the reference does it (vsr.md 1.1 step 5).
+// Configured category -> best model, as the reference does it (vsr.md 1.1 step 5); the label ->
+// category mapping lives in src/config/category-index.ts (re-exported here).
 import type { Category, Config, ModelScore } from '../config/schema.ts';
 import { knownModels } from '../observability/metrics.ts';
 
-export interface CategoryIndex {
-  /** Category for a classifier label: mmlu_categories mapping, else a case-insensitive name match. */
-  byLabel(label: string): Category | undefined;
-  byName(name: string): Category | undefined;
-}
-
-export function indexCategories(config: Config): CategoryIndex {
-  const byLabel = new Map<string, Category>();
-  const byName = new Map<string, Category>();
-  for (const cat of config.categories) byName.set(cat.name.toLowerCase(), cat);
-  // Explicit mappings win over name identity; the first category claiming a label keeps it.
-  for (const cat of config.categories) {
-    for (const label of cat.mmlu_categories ?? []) {
-      const key = label.toLowerCase();
-      if (!byLabel.has(key)) byLabel.set(key, cat);
-    }
-  }
-  return {
-    byLabel: (label) => byLabel.get(label.toLowerCase()) ?? byName.get(label.toLowerCase()),
-    byName: (name) => byName.get(name.toLowerCase()),
-  };
-}
+export { indexCategories, type CategoryIndex } from '../config/category-index.ts';
 
 /** Highest score; ties keep the first entry. */
 export function bestModelScore(cat: Category): ModelScore | undefined {
@@ -51,3 +31,4 @@ export function modelLabel(config: Config, model: string): string {
   }
   return known.has(model) ? model : 'other';
 }
+
