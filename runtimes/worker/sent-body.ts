@@ -19,6 +19,8 @@ export interface WatchedBody {
   sent(): boolean | undefined;
   /** Settles once a byte was written to a connected socket (the connect is over); absent: nothing to tell by. */
   connected?: Promise<void>;
+  /** The fetch the body goes with: a held body (holdMs) goes on once it settles (an early answer came). */
+  answeredBy(p: Promise<unknown>): void;
 }
 
 const encoder = new TextEncoder();
@@ -26,11 +28,19 @@ const encoder = new TextEncoder();
 // FixedLengthStream is workerd's: elsewhere (a Worker test double in Node) the body goes as it came.
 const fixedLength = (globalThis as { FixedLengthStream?: new (n: number) => TransformStream<Uint8Array, Uint8Array> }).FixedLengthStream;
 
-export function watchedBody(body: Uint8Array | string | undefined): WatchedBody {
-  if (body === undefined || !fixedLength) return { init: body, sent: () => undefined };
+/**
+ * `holdMs`: after the second byte (the connection is up), the rest waits until the fetch settles or
+ * holdMs pass. An upstream that answers from the head alone (a proxy's 413 to a Content-Length over
+ * its limit) and resets the connection with the body unread: while workerd is writing the body, the
+ * failed write fails the fetch and the answer is lost (measured: 2 of 4 8 MiB requests); with no write
+ * pending, fetch resolves with the answer. Used on a second try only: the hold is latency.
+ */
+export function watchedBody(body: Uint8Array | string | undefined, holdMs = 0): WatchedBody {
+  const none = { answeredBy() {} };
+  if (body === undefined || !fixedLength) return { init: body, sent: () => undefined, ...none };
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;
   const n = bytes.byteLength;
-  if (n < 2) return { init: body, sent: () => undefined };
+  if (n < 2) return { init: body, sent: () => undefined, ...none };
   const stream = new fixedLength(n);
   const writer = stream.writable.getWriter();
   // The first byte alone (workerd reads it before it has a connection), then one byte more (read only
@@ -40,14 +50,25 @@ export function watchedBody(body: Uint8Array | string | undefined): WatchedBody 
   let whole = false;
   let onConnected!: () => void;
   const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  let onAnswered!: () => void;
+  const answered = new Promise<void>((resolve) => (onAnswered = resolve));
   void (async () => {
     for (let i = 0; i < pieces.length; i++) {
       await writer.write(pieces[i]!);
-      if (i === 1) onConnected();
+      if (i === 1) {
+        onConnected();
+        if (holdMs > 0 && i < pieces.length - 1) await held(answered, holdMs);
+      }
     }
     whole = true;
     await writer.close();
     // The failed request's stream errors (or is cancelled) with fetch's own error, reported there.
   })().catch(() => {});
-  return { init: stream.readable, sent: () => whole, connected };
+  return { init: stream.readable, sent: () => whole, connected, answeredBy: (p) => void p.then(onAnswered, onAnswered) };
+}
+
+async function held(answered: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([answered, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

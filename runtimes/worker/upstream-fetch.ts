@@ -6,6 +6,8 @@
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, UpstreamTooLargeError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 import { SET_COOKIE_SEPARATOR } from '../../src/upstream/headers.ts';
 import { watchedBody } from './sent-body.ts';
+import { EARLY_ANSWER_HOLD_MS, EARLY_ANSWER_READ_MS, earlyAnswerBody } from './early-answer.ts';
+import { MAX_ERROR_TEXT_BYTES } from '../../src/upstream/error-text.ts';
 
 /** A fetch function: global fetch, or a service binding's fetch (`env.UPSTREAM.fetch`). */
 export type FetchFn = (input: Request) => Promise<Response>;
@@ -97,12 +99,16 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
       for (const [k, v] of Object.entries(r.headers)) if (!DROP.has(k.toLowerCase())) headers.set(k, v);
       try {
         let res: Response | undefined;
+        // Whether the answer came before the request body went out whole (early-answer.ts).
+        let early = false;
         // An attempt whose body never went out whole gets one more: the upstream cannot have started
         // on it. One way a kept-alive socket the upstream closed as it was reused fails in workerd (the
         // write fails); the other (closed with the request unread in its buffer) reads as a drop and
         // is not sent again: README. Node retries that race once on a fresh socket (upstream-sockets.ts).
+        // The second try holds its body after the connect (sent-body.ts): a proxy that answers from the
+        // head and resets is then seen answering, where the reset failed the first try's write.
         for (let attempt = 0; !res; attempt++) {
-          const body = watchedBody(r.body);
+          const body = watchedBody(r.body, attempt > 0 ? EARLY_ANSWER_HOLD_MS : 0);
           // No connection within connectTimeoutMs (SYNs dropped, a host gone): the next endpoint, as on
           // Node. Without a body there is nothing to tell the connect by: upstream.timeout_ms alone.
           let connectTimedOut = false;
@@ -116,7 +122,10 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
           try {
             // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
             // fetch's default followed it, re-sending the prompt and its headers to wherever Location named.
-            res = await fetchFn(new Request(url, { method: r.method, headers, body: body.init as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
+            const pending = fetchFn(new Request(url, { method: r.method, headers, body: body.init as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
+            body.answeredBy(pending);
+            res = await pending;
+            early = body.sent() === false;
           } catch (err) {
             if (connectTimedOut && !timedOut && !r.signal?.aborted) throw new UpstreamConnectError(`upstream ${url.host}: no connection within ${connectTimeoutMs} ms`, err);
             if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host);
@@ -138,7 +147,9 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         // (a ', ' join was one field, which a cookie jar reads as one cookie: RFC 6265 3).
         const cookies = res.headers.getSetCookie();
         if (cookies.length > 1) out['set-cookie'] = cookies.join(SET_COOKIE_SEPARATOR);
-        const body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        let body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        // An error answered from the head (early-answer.ts): its body, read now or never.
+        if (early && res.status >= 400) body = await earlyAnswerBody(body, EARLY_ANSWER_READ_MS, MAX_ERROR_TEXT_BYTES, () => ctl.abort(new Error('the upstream refused the request before reading it')));
         return {
           status: res.status,
           headers: out,
