@@ -19,17 +19,37 @@ import { BudgetMeter } from '../guard/budget.ts';
 import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
 import type { BodyModel } from './passthrough-body.ts';
-import { piiExtraTexts } from '../guard/template-texts.ts';
-import { hasUnscannablePart, unreadableMedia, unscannableResponse } from '../guard/unscannable.ts';
+import { piiExtraTexts, stringSlots } from '../guard/template-texts.ts';
+import type { TextSlot } from '../guard/redaction.ts';
+import { hasUnscannablePart, unreadableMedia, unreadableUnder, unscannableResponse } from '../guard/unscannable.ts';
 import { fileText } from '../guard/file-parts.ts';
 
 // /invocations is vLLM's SageMaker route: it serves a chat, a completion or an embedding by the body's
-// shape, so listed in server.passthrough_paths it would be chat without the guard.
-export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '/v1/responses', '/v1/messages', '/invocations']);
+// shape, so listed in server.passthrough_paths it would be chat without the guard. An image model
+// draws its prompt as a chat model answers one.
+export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '/v1/responses', '/v1/messages', '/invocations', '/v1/images/generations']);
 
-/** Routes read by pii_policy only: the model sees the texts but generates nothing from them, so an
- *  injection there steers nothing and the jailbreak guard does not read them. */
-export const PII_ONLY_ROUTES: ReadonlySet<string> = new Set(['/v1/embeddings']);
+/** Routes read by pii_policy only: the model sees the texts but generates nothing from them (an
+ *  embedding, scores, a pooled vector, speech of the given words), so an injection there steers
+ *  nothing and the jailbreak guard does not read them. /tokenize and /detokenize run no model. */
+export const PII_ONLY_ROUTES: ReadonlySet<string> = new Set(['/v1/embeddings', '/v1/audio/speech', '/v1/rerank', '/rerank', '/v1/score', '/score', '/pooling', '/classify']);
+
+/** Uploads of audio or images (multipart) no guard reads: refused for a restricting model, passed as
+ *  sent otherwise. The HTTP gateway's only: ext_proc would buffer every upload to refuse a few. */
+export const MEDIA_ROUTES: ReadonlySet<string> = new Set(['/v1/audio/transcriptions', '/v1/audio/translations', '/v1/images/edits', '/v1/images/variations']);
+
+/** Body fields the model of a PII_ONLY route reads (their strings at any depth: strings, lists, {content: parts}). */
+const READ_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  '/v1/audio/speech': ['input', 'instructions'],
+  '/v1/rerank': ['query', 'documents'],
+  '/rerank': ['query', 'documents'],
+  '/v1/score': ['text_1', 'text_2', 'queries', 'documents', 'data_1', 'data_2'],
+  '/score': ['text_1', 'text_2', 'queries', 'documents', 'data_1', 'data_2'],
+  '/pooling': ['input'],
+  '/classify': ['input'],
+};
+/** Routes whose `input` may be token ids (no text to check), as /v1/embeddings'. */
+const INPUT_ROUTES = new Set(['/v1/embeddings', '/pooling', '/classify']);
 
 export interface PassthroughGuard {
   /** An answer instead of the upstream's (blocked, unreadable, over budget, guard unavailable). */
@@ -49,13 +69,15 @@ export async function guardPassthrough(
   read: BodyModel,
 ): Promise<PassthroughGuard> {
   const model = read.model;
-  if ((!GUARDED_ROUTES.has(route) && !PII_ONLY_ROUTES.has(route)) || !body?.byteLength) return { headers: {} };
+  const media = MEDIA_ROUTES.has(route);
+  if ((!GUARDED_ROUTES.has(route) && !PII_ONLY_ROUTES.has(route) && !media) || !body?.byteLength) return { headers: {} };
   const jailbreak = GUARDED_ROUTES.has(route) && guardSettings(deps.config).guardEnabled;
   // A body that names no model (or that cannot be read, so names none we know) may reach any model:
   // the engine serves its own when the name is missing. Every restricting policy applies to it.
   const policies = model === undefined ? restrictingPolicies(deps.config) : [policyOf(deps.config, model)].filter(restricts) as PiiPolicy[];
   if (!jailbreak && policies.length === 0) return { headers: {} };
   const idHeader = { 'x-request-id': requestId };
+  if (media) return refuseUnreadable(route.includes('audio') ? 'audio' : 'image', idHeader);
   const enc = (contentEncoding ?? '').trim().toLowerCase();
   if (enc && enc !== 'identity') {
     return refuse(415, `Unsupported content encoding '${enc.slice(0, 40)}': the guardrails read ${route} bodies, send them uncompressed.`, 'unsupported_content_encoding', idHeader, 'parse_error');
@@ -74,9 +96,9 @@ export async function guardPassthrough(
     // the model reads, but hold no text for the guards: refused rather than forwarded unread.
     return refuse(400, 'The guardrails read /v1/completions prompts as text: send `prompt` as a string or a list of strings (token ids and prompt_embeds cannot be checked).', 'unscannable_prompt', idHeader, 'unscannable_prompt', 'prompt');
   }
-  if (route === '/v1/embeddings' && !textInput(parsed)) {
+  if (INPUT_ROUTES.has(route) && !textInput(parsed)) {
     // Reached with a restricting pii_policy only (no jailbreak guard here): token ids hold no text to check.
-    return refuse(400, 'The PII policy reads /v1/embeddings input as text: send `input` as a string or a list of strings (token ids cannot be checked).', 'unscannable_prompt', idHeader, 'unscannable_prompt', 'input');
+    return refuse(400, `The PII policy reads ${route} input as text: send \`input\` as a string or a list of strings (token ids cannot be checked).`, 'unscannable_prompt', idHeader, 'unscannable_prompt', 'input');
   }
   // A prompt_embeds content part in messages or input items: as chat refuses it (unscannable.ts).
   if (hasUnscannablePart(parsed)) {
@@ -84,11 +106,8 @@ export async function guardPassthrough(
     return { response: new Response(r.body, { status: r.status, headers: { ...idHeader, 'content-type': r.contentType } }), reason: 'unscannable_prompt', headers: {} };
   }
   // Images, audio, binary files: no detector reads them, so a restricting model is not sent them.
-  const media = policies.length ? unreadableMedia(parsed) : undefined;
-  if (media) {
-    const r = unscannableResponse(media);
-    return { response: new Response(r.body, { status: r.status, headers: { ...idHeader, 'content-type': r.contentType } }), reason: 'unscannable_prompt', headers: {} };
-  }
+  const part = policies.length ? (unreadableMedia(parsed) ?? (READ_FIELDS[route] && isObj(parsed) ? unreadableUnder(READ_FIELDS[route]!.map((k) => parsed[k])) : undefined)) : undefined;
+  if (part) return refuseUnreadable(part, idHeader);
   const ctx = {
     requestId,
     headers: {},
@@ -160,6 +179,11 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy
   return { ...guardErrorResponse(400, msg, 'pii_policy_denied', 'pii_policy_denied'), headers: { 'x-vsr-pii-violation': 'true' } };
 }
 
+function refuseUnreadable(part: string, idHeader: Record<string, string>): PassthroughGuard {
+  const r = unscannableResponse(part);
+  return { response: new Response(r.body, { status: r.status, headers: { ...idHeader, 'content-type': r.contentType } }), reason: 'unscannable_prompt', headers: {} };
+}
+
 function refuse(status: number, message: string, code: string, headers: Record<string, string>, reason: RequestErrorReason, param: string | null = null): PassthroughGuard {
   return { response: errorResponse(status, message, 'invalid_request_error', code, param, headers), reason, headers: {} };
 }
@@ -209,6 +233,18 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
     // input (token ids are refused before: textInput), or a chat-style body's messages (vLLM).
     for (const x of Array.isArray(body.input) ? body.input : [body.input]) if (typeof x === 'string') add('user', x);
     addMessages();
+  } else if (READ_FIELDS[route]) {
+    // Speech, scoring, pooling: the strings of the fields the model reads (a /pooling body may also be chat-style).
+    const slots: TextSlot[] = [];
+    for (const k of READ_FIELDS[route]!) {
+      const v = body[k];
+      if (typeof v === 'string') add('user', v);
+      else if (v !== null && typeof v === 'object') stringSlots(v as Record<string, unknown>, 'user', slots);
+    }
+    for (const x of slots) add('user', x.get());
+    addMessages();
+  } else if (route === '/v1/images/generations') {
+    if (typeof body.prompt === 'string') add('user', body.prompt);
   } else if (route === '/v1/completions') {
     // Token-id prompts ([1, 2, 3]) hold no text: guardPassthrough refuses them (textPrompt).
     for (const p of Array.isArray(body.prompt) ? body.prompt : [body.prompt]) if (typeof p === 'string') add('user', p);

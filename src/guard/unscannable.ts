@@ -47,10 +47,23 @@ export function unreadableMedia(body: unknown): string | undefined {
   return undefined;
 }
 
+/** The type of the first part anywhere under `roots` (scoring documents, pooling input) that no guard reads. */
+export function unreadableUnder(roots: unknown[]): string | undefined {
+  const todo = [...roots];
+  while (todo.length) {
+    const v = todo.pop();
+    const t = unreadablePart(v);
+    if (t) return t;
+    if (Array.isArray(v)) todo.push(...v);
+    else if (isObj(v)) todo.push(...Object.values(v));
+  }
+  return undefined;
+}
+
 export function unscannableResponse(part = 'prompt_embeds'): RefusalResponse {
   const why =
     part === 'prompt_embeds'
       ? 'The guardrails read message content as text: a prompt_embeds part cannot be checked; send the text instead.'
-      : `The model's PII policy lets it see only content the gateway has checked, and it reads text: a ${part.slice(0, 40)} part cannot be checked; send it to a model that allows it, or send the text instead.`;
+      : `The model's PII policy lets it see only content the gateway has checked, and it reads text: content of type ${part.slice(0, 40)} cannot be checked; send it to a model that allows it, or send the text instead.`;
   return guardErrorResponse(400, why, 'unscannable_prompt', 'unscannable_prompt');
 }

@@ -61,8 +61,9 @@ describe('ext_proc guards the passed-through generation routes as the HTTP gatew
     refusedWith(await viaEnvoy('/v1/completions', { model: 'qwen3', prompt: 'Send the report to jane.doe@example.com today.' }), 'BadRequest', 'pii_policy_denied');
   });
 
-  // /v1/embeddings is read for pii_policy (extproc-embeddings-pii.test.ts); scoring is read by no guard.
-  it('a benign prompt continues unchanged and its answer is not buffered; /v1/score stays unread', async () => {
+  // /v1/embeddings and the scoring routes are read for pii_policy (extproc-embeddings-pii.test.ts,
+  // guard-passthrough-routes.test.ts); /tokenize runs no model and is read by no guard.
+  it('a benign prompt continues unchanged and its answer is not buffered; /tokenize stays unread', async () => {
     const ok = await viaEnvoy('/v1/completions', { model: 'qwen3', prompt: 'Write a haiku about the sea.', stream: true });
     expect(ok.b.response).toBe('request_body');
     expect(ok.b.request_body?.response?.body_mutation ?? null).toBeNull();
@@ -70,7 +71,7 @@ describe('ext_proc guards the passed-through generation routes as the HTTP gatew
     expect(rh.mode_override?.response_body_mode).toBe('NONE');
     ok.s.end();
     const s = envoy.open();
-    const h = await s.send(requestHeaders(head('/v1/score')));
+    const h = await s.send(requestHeaders(head('/tokenize')));
     expect(h.mode_override?.request_body_mode).toBe('NONE');
     s.end();
   });
