@@ -140,6 +140,8 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
       onDone({ status, endpoint: used, ttftMs, usage: usage.totalTokens ? usage : undefined, streamed: sse, ...(errored ? { error: 'stream_error' } : {}) });
     },
     onError(err, cancelled) {
+      // The first byte came, whatever happened after it: its time is a TTFT like any other (as chat's, forward.ts).
+      if (ttftMs !== undefined) recordUsage(metrics, label, undefined, undefined, { ttftMs });
       const reason = streamFailure(deps, err, cancelled, req.signal, req.requestId, used);
       metrics.inc('llm_request_errors_total', { model: label, reason });
       onDone({ status, endpoint: used, ttftMs, streamed: sse, error: reason === 'upstream_5xx' ? 'stream_error' : reason });

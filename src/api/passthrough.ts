@@ -8,7 +8,7 @@ import type { EndpointPool } from '../upstream/pool.ts';
 import type { CancelSignal } from '../upstream/types.ts';
 import { GatewayError } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { ATTR, recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
+import { ATTR, recordAnswerEnd, withRequestSpan } from '../observability/tracing.ts';
 import { AUTO_MODEL_NOT_ROUTED, autoModelRefusal } from './auto-model-refusal.ts';
 import { checkContentEncoding } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
@@ -110,14 +110,20 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     return guard.response;
   }
   const headers = headerRecord(raw.headers);
-  return withRequestSpan(headers, { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_PATH]: route }, async (span) => {
+  return withRequestSpan(headers, { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_PATH]: route }, async (span, hold) => {
+    // Ended with the answer's last byte, not its head (the body is passed on as it comes): the
+    // answer's time, tokens and a cut midway belong to the trace, with the status the client got.
+    const end = hold();
     const res = await forwardPassthrough(
       deps,
       pool,
       { requestId, method: raw.method, path: url.pathname + url.search, clientHeaders: headers, body, model, label, signal, choices: choicesOf(read) },
-      (o) => log({ ...o, model }, o.error ? 'error' : 'upstream'),
+      (o) => {
+        log({ ...o, model }, o.error ? 'error' : 'upstream');
+        recordAnswerEnd(span, o);
+        end();
+      },
     );
-    recordHttpStatus(span, res.status);
     if (Object.keys(guard.headers).length === 0) return res;
     // x-vsr-jailbreak-flagged (action: flag) or x-vsr-guard-partial on the upstream's answer.
     const out = new Headers(res.headers);

@@ -98,4 +98,45 @@ describe('the request span of a streamed answer', () => {
     expect(span.attributes['token.count.completion']).toBe(2);
     expect(tracing.memoryExporter!.getFinishedSpans().filter((x) => x.attributes['request.id'] === 'json-1')).toHaveLength(1);
   });
+
+  // The passed-through generation routes (/v1/completions here) had the same span, ended at the head.
+  const textChunk = (text: string, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'p1', object: 'text_completion', created: 1, model: 'qwen3', choices: [{ index: 0, text, finish_reason: finish }] })}\n\n`;
+
+  it('a streamed /v1/completions answer: the span lasts until its end, with its tokens', async () => {
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(textChunk('Hel'));
+      const usage = `data: ${JSON.stringify({ id: 'p1', object: 'text_completion', created: 1, model: 'qwen3', choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } })}\n\n`;
+      setTimeout(() => res.end(textChunk('lo', 'stop') + usage + 'data: [DONE]\n\n'), GAP_MS);
+    };
+    const stream = await up.client.completions.create({ model: 'qwen3', prompt: 'hi', stream: true, stream_options: { include_usage: true } }, { headers: { 'x-request-id': 'pt-stream-1' } });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.text ?? '';
+    expect(text).toBe('Hello');
+    const span = await rootSpan('pt-stream-1');
+    expect(ms(span)).toBeGreaterThanOrEqual(GAP_MS - 5);
+    expect(span.attributes['token.count.prompt']).toBe(5);
+    expect(span.attributes['token.count.completion']).toBe(2);
+  });
+
+  it('a streamed /v1/completions answer cut midway is an error on its span, and its TTFT is observed', async () => {
+    const ttftBefore = await scraped('llm_model_ttft_seconds_count');
+    up.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(textChunk('Hel'));
+      setTimeout(() => res.destroy(), GAP_MS);
+    };
+    const stream = await up.client.completions.create({ model: 'qwen3', prompt: 'hi', stream: true }, { headers: { 'x-request-id': 'pt-cut-1' } });
+    await expect(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+    ).rejects.toThrow();
+    const span = await rootSpan('pt-cut-1');
+    expect(ms(span)).toBeGreaterThanOrEqual(GAP_MS - 5);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['http.status_code']).toBe(200);
+    expect(await scraped('llm_model_ttft_seconds_count')).toBe(ttftBefore + 1);
+  });
 });
