@@ -7,6 +7,7 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import type { CacheKeyScope } from './types.ts';
 import { isTextPart } from '../pipeline/texts.ts';
 import { ExactInteger } from '../pipeline/exact-integers.ts';
+import { keyedValue } from './shape-defaults.ts';
 
 export interface CachePlan {
   key: CacheKeyScope;
@@ -50,11 +51,13 @@ export function planCache(config: Config, cfg: CacheConfig, ctx: PipelineContext
   // Reasoning switches already read as their booleans (runRequestPipeline normalises them first), so
   // "false" and false meet while a value forwarded as sent keeps its own key.
   const b = ctx.body as Record<string, unknown>;
-  const shape = (cfg.match_context ? ANSWER_SHAPE : [...ANSWER_SHAPE, ...CONTEXT_SHAPE]).filter((k) => b[k] !== undefined && b[k] !== null).map((k) => [k, b[k]]);
+  // A field at its default value reads as absent (shape-defaults.ts): `n: 1` meets the plain question.
+  const shape = (cfg.match_context ? ANSWER_SHAPE : [...ANSWER_SHAPE, ...CONTEXT_SHAPE]).map((k) => [k, keyedValue(k, b[k])]).filter(([, v]) => v !== undefined);
+  const responseFormat = keyedValue('response_format', b.response_format);
   const parts: unknown[] = [];
   if (cfg.match_context) {
     const before = msgs.slice(0, -1);
-    if (before.length || b.tools || b.response_format || b.tool_choice) parts.push(before, b.tools ?? null, b.tool_choice ?? null, b.response_format ?? null);
+    if (before.length || b.tools || responseFormat || b.tool_choice) parts.push(before, b.tools ?? null, b.tool_choice ?? null, responseFormat ?? null);
     // The deprecated tools / tool_choice, appended only when sent so every other key stays as it was.
     if (b.functions || b.function_call) parts.push({ functions: b.functions ?? null, function_call: b.function_call ?? null });
   }
@@ -97,6 +100,10 @@ const ANSWER_SHAPE = [
   // A seed names one sample (vLLM and OpenAI honour it): another seed asks for another draft, the same
   // seed for the same answer. OpenAI's search models answer from the web under these settings.
   'seed', 'web_search_options',
+  // Penalties change even a greedy answer (which tokens may repeat); OpenAI's verbosity its length.
+  'frequency_penalty', 'presence_penalty', 'repetition_penalty', 'verbosity',
+  // vLLM's beam search and prompt truncation (the model reads only the last N prompt tokens).
+  'use_beam_search', 'best_of', 'length_penalty', 'truncate_prompt_tokens',
 ];
 
 /**
