@@ -8,7 +8,7 @@ import { canonicalPlaceholder, JSON_PLACEHOLDER, LOOSE_PLACEHOLDER, unescapedBra
 // Message fields besides content that carry text back to the model (an assistant turn's reasoning and
 // refusal), and the body's documents and template variables: left out, personal data in them reached
 // a model the policy keeps it from.
-import { bodyTemplateSlots, MESSAGE_TEXT_FIELDS, stringSlots } from './template-texts.ts';
+import { bodyTemplateSlots, functionNames, MESSAGE_TEXT_FIELDS, readsName, scanRole, stringSlots } from './template-texts.ts';
 import { restoreLogprobs } from './logprob-restore.ts';
 // Tool definitions, the structured-output schema and prediction content reach the model too.
 import { definitionSlots } from './definition-slots.ts';
@@ -42,6 +42,7 @@ const PART_TEXT_FIELDS = ['text', 'refusal', 'thinking'] as const;
 export function collectTextSlots(body: ChatBody): TextSlot[] {
   const slots: TextSlot[] = [];
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  const functions = functionNames(body);
   for (const m of messages) {
     if (!m || typeof m !== 'object') continue;
     const role = typeof m.role === 'string' ? m.role : 'unknown';
@@ -61,8 +62,8 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
     }
     const fields = m as Record<string, unknown>;
     // A participant's name (OpenAI's optional `name`) is often a person's name or address; on a tool
-    // or function message it is the function's name, which the model must see as it is.
-    if (typeof fields.name === 'string' && role !== 'tool' && role !== 'function') {
+    // or function message naming a function of the request it is that name, which the model must see as it is.
+    if (readsName(fields.name, scanRole(role), functions)) {
       slots.push({ role, get: () => fields.name as string, set: (v) => (fields.name = v) });
     }
     for (const k of MESSAGE_TEXT_FIELDS) {

@@ -24,6 +24,32 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 /** Message fields besides content that go back to the model (reasoning: DeepSeek's and newer vLLM's names). */
 export const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
 
+/**
+ * Function names the request declares (tools, legacy functions) or calls (assistant tool_calls,
+ * function_call). A tool or function message's `name` that is one of them names its function, an
+ * identifier the model must see as it is; any other (vLLM hands every message's name to the
+ * template) is read as the message's other texts are: an address or an injection there reached the model.
+ */
+export function functionNames(body: unknown): Set<string> {
+  const out = new Set<string>();
+  if (!isObj(body)) return out;
+  const add = (fn: unknown) => {
+    if (isObj(fn) && typeof fn.name === 'string') out.add(fn.name);
+  };
+  for (const list of [body.tools, body.functions]) if (Array.isArray(list)) for (const t of list) add(isObj(t) && isObj(t.function) ? t.function : t);
+  for (const m of Array.isArray(body.messages) ? body.messages : []) {
+    if (!isObj(m)) continue;
+    if (Array.isArray(m.tool_calls)) for (const c of m.tool_calls) add(isObj(c) ? c.function : undefined);
+    add(m.function_call);
+  }
+  return out;
+}
+
+/** Whether a message's `name` is text to read: any role's, but a tool message's only when it names no function of the request. */
+export function readsName(name: unknown, role: string, functions: ReadonlySet<string>): name is string {
+  return typeof name === 'string' && (role !== 'tool' || !functions.has(name));
+}
+
 /** An assistant turn's reasoning, under DeepSeek's and newer vLLM's names. */
 const REASONING_FIELDS = ['reasoning_content', 'reasoning'] as const;
 
@@ -79,6 +105,7 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
   if (!isObj(body)) return [];
   const out: string[] = [];
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  const functions = functionNames(body);
   let current = true; // still in the turns after the latest user message
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
@@ -91,8 +118,8 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
     if (typeof m.role !== 'string' || !KNOWN_ROLES.has(m.role)) out.push(messageText(m.content as ChatMessage['content']));
     // File parts: the name and a text file's contents (file-parts.ts).
     if (Array.isArray(m.content)) for (const p of m.content) out.push(fileText(p));
-    // A tool message's name is the function's: an identifier the client's own tool list holds.
-    if (typeof m.name === 'string' && role !== 'tool') out.push(m.name);
+    // A tool message's name is its function's when the request declares or calls that function.
+    if (readsName(m.name, role, functions)) out.push(m.name);
   }
   // A document's fields (title, text, ...) are one text, as the template shows them together.
   if (roles.includes('tool') && Array.isArray(body.documents)) {
@@ -124,9 +151,10 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
 export function piiExtraTexts(body: unknown): string[] {
   if (!isObj(body)) return [];
   const out: string[] = [];
+  const functions = functionNames(body);
   for (const m of Array.isArray(body.messages) ? body.messages : []) {
     if (!isObj(m)) continue;
-    if (typeof m.name === 'string' && scanRole(m.role) !== 'tool') out.push(m.name);
+    if (readsName(m.name, scanRole(m.role), functions)) out.push(m.name);
     if (Array.isArray(m.content)) for (const p of m.content) out.push(fileText(p));
     for (const k of MESSAGE_TEXT_FIELDS) if (typeof m[k] === 'string') out.push(m[k] as string);
     for (const c of [...(Array.isArray(m.tool_calls) ? m.tool_calls : []), { function: m.function_call }]) {

@@ -76,6 +76,17 @@ describe('the jailbreak guard reads them, with the role that covers them', () =>
     expect(lastBody(all.echo).messages[1].reasoning_content).toBe(ATTACK);
   });
 
+  it("a tool message's name that names no function of the request (vLLM hands every name to the template), with tool", async () => {
+    const call = { id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } };
+    const turn = (name: string) => ({ messages: [ask, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', name, content: 'Sunny.' }] });
+    expect((await chat(all, turn(ATTACK))).blocked).toBe('true');
+    expect((await chat(user, turn(ATTACK))).blocked).toBeNull();
+    // The function's own name is an identifier of the request's tools: passed as sent.
+    const ok = await chat(all, turn('get_weather'));
+    expect(ok.blocked).toBeNull();
+    expect(lastBody(all.echo).messages[2].name).toBe('get_weather');
+  });
+
   it('chat_template_kwargs strings and chat_template (scan_roles: system)', async () => {
     expect((await chat(all, { messages: [ask], chat_template_kwargs: { enable_thinking: false, custom_instructions: ATTACK } })).blocked).toBe('true');
     expect((await chat(all, { messages: [ask], chat_template: `{% for m in messages %}{{ m.content }}{% endfor %} ${ATTACK}` })).blocked).toBe('true');
@@ -101,6 +112,23 @@ describe('the jailbreak guard reads them, with the role that covers them', () =>
 });
 
 describe('the PII policy reads them', () => {
+  it("a tool message's name holding an address is redacted; a called function's name is kept", async () => {
+    const call = { id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{}' } };
+    const messages = [
+      { role: 'user', content: 'Look it up.' },
+      { role: 'assistant', content: null, tool_calls: [call] },
+      { role: 'tool', tool_call_id: 'c1', name: EMAIL, content: 'found' },
+      { role: 'tool', tool_call_id: 'c1', name: 'lookup', content: 'found' },
+    ];
+    const r = await chat(user, { model: 'deepseek-v3', messages });
+    expect(r.status).toBe(200);
+    const got = lastBody(user.echo);
+    expect(JSON.stringify(got)).not.toContain(EMAIL);
+    expect(got.messages[2].name).toMatch(/^<EMAIL_ADDRESS_\d+>$/);
+    expect(got.messages[3].name).toBe('lookup');
+  });
+
+
   it('an e-mail address in a document and in chat_template_kwargs is redacted before the model', async () => {
     const r = await chat(user, {
       model: 'deepseek-v3',
