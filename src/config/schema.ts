@@ -157,11 +157,18 @@ export const apiSchema = z
   .object({
     batch_classification: z
       .object({
-        max_batch_size: z.number().int().positive().default(100),
-        // The reference's Go worker-pool knobs: accepted so its config loads quietly; semroute
-        // classifies a batch's texts one after another on the event loop, so they change nothing.
-        concurrency_threshold: z.number().int().nonnegative().optional(),
-        max_concurrency: z.number().int().positive().optional(),
+        // 0 or below is the default, as the reference reads it (`if MaxBatchSize > 0`, else 100): a
+        // config written from a Go zero value loads there, so it must load here.
+        max_batch_size: z
+          .number()
+          .int()
+          .default(100)
+          .transform((n) => (n > 0 ? n : 100)),
+        // The reference's Go worker-pool knobs (0 or below: its defaults 5 and 8): accepted so its
+        // config loads quietly; semroute classifies a batch's texts one after another on the event
+        // loop, so they change nothing.
+        concurrency_threshold: z.number().int().optional(),
+        max_concurrency: z.number().int().optional(),
         metrics: z
           .object({
             /** Labels of batch_classification_duration_seconds (src/api/batch-metrics.ts). */
