@@ -29,14 +29,19 @@ interface DataText {
 
 /** A text data URL's contents and how to write new contents back the same way; undefined for anything else. */
 function dataText(url: string): DataText | undefined {
-  const m = DATA_URL.exec(url);
+  // The header (media type and parameters) is short: not searched through megabytes for its comma.
+  const comma = url.indexOf(',', 0);
+  if (comma < 0 || comma > 512) return undefined;
+  const m = DATA_URL.exec(url.slice(0, comma + 1));
   if (!m || !TEXT_TYPE.test(m[1]!.trim())) return undefined;
   const head = url.slice(0, m[0].length);
   const payload = url.slice(m[0].length);
   try {
     if (m[3]) {
       const bin = atob(payload.replace(/\s+/g, ''));
-      const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+      // A loop, not Uint8Array.from with a callback (5 MB: 2.7 s).
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
       const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       return { text, encode: (t) => head + toBase64(new TextEncoder().encode(t)) };
     }
