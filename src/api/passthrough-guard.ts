@@ -14,6 +14,7 @@ import { piiUnavailable } from '../pipeline/pii.ts';
 import { modelLabel } from '../pipeline/categories.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { deniedTypes, policyOf, restricts, type PiiPolicy } from '../guard/pii-policy.ts';
+import { jailbreakStageSpan, piiStageSpan, piiVerdict } from '../observability/stage-spans.ts';
 import { scanPii } from '../guard/pii-scan.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { guardErrorResponse } from '../guard/immediate-responses.ts';
@@ -121,10 +122,10 @@ export async function guardPassthrough(
     taps: [],
     startedMs: deps.clock.now(),
   } as unknown as PipelineContext;
-  const r = jailbreak ? await guardStage(deps, ctx) : undefined;
+  const r = jailbreak ? await jailbreakStageSpan(() => guardStage(deps, ctx), () => ctx.responseHeaders as Record<string, string>) : undefined;
   const headers = ctx.responseHeaders as Record<string, string>;
   if (!r) {
-    const pii = policies.length ? await piiCheck(deps, ctx, policies, model) : undefined;
+    const pii = policies.length ? await piiStageSpan(() => piiCheck(deps, ctx, policies, model)) : undefined;
     return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), reason: pii.reason, headers } : { headers };
   }
   if (r.reason !== 'jailbreak_block') {
@@ -172,6 +173,7 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy
   }
   const types = found.flat().map((e) => e.type);
   const denied = [...new Set(policies.flatMap((p) => deniedTypes(p, types)))].sort();
+  piiVerdict(types, denied.length ? 'block' : undefined);
   if (!denied.length) return undefined;
   for (const t of denied) deps.metrics.inc('llm_pii_violations_total', { model: label, pii_type: t });
   deps.logger.info({ request_id: ctx.requestId, model: label, denied }, 'pii policy denied');

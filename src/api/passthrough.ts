@@ -8,7 +8,7 @@ import type { EndpointPool } from '../upstream/pool.ts';
 import type { CancelSignal } from '../upstream/types.ts';
 import { GatewayError } from '../pipeline/errors.ts';
 import { modelLabel } from '../pipeline/categories.ts';
-import { ATTR, recordAnswerEnd, withRequestSpan } from '../observability/tracing.ts';
+import { activeTraceId, ATTR, recordAnswerEnd, recordHttpStatus, withRequestSpan } from '../observability/tracing.ts';
 import { AUTO_MODEL_NOT_ROUTED, autoModelRefusal } from './auto-model-refusal.ts';
 import { checkContentEncoding } from './body.ts';
 import { errorResponse, fromGatewayError } from './errors.ts';
@@ -44,6 +44,8 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
   const requestId = requestIdFrom(raw.headers.get('x-request-id'));
   const idHeader = { 'x-request-id': requestId };
   const url = new URL(raw.url);
+  // Set once the request span is open: the log line then names the trace, as chat's does.
+  let traceId: string | undefined;
   const log = (o: PassthroughOutcome & { model?: string }, outcome: string) => {
     deps.metrics.inc('semroute_passthrough_requests_total', { path: route, code: String(o.status) });
     // Once per request, under the label its errors carry: the error-ratio alert divides
@@ -64,6 +66,7 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     if (o.error) line.error_reason = o.error;
     if (o.endpoint) line.endpoint = o.endpoint;
     if (o.usage) line.tokens = { prompt: o.usage.promptTokens, completion: o.usage.completionTokens, total: o.usage.totalTokens };
+    if (traceId) line.trace_id = traceId;
     deps.logger.info(line, 'request');
   };
 
@@ -99,18 +102,21 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     log({ status: 400, model, error: AUTO_MODEL_NOT_ROUTED }, 'rejected');
     return auto;
   }
-  // Generation routes get the chat guard (passthrough-guard.ts); the bytes still go as sent.
-  const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'), read);
-  if (guard.response) {
-    const h = guard.response.headers;
-    const reason = h.get('x-vsr-jailbreak-blocked') ? 'jailbreak_block' : h.get('x-vsr-pii-violation') ? 'pii_policy_denied' : 'guard_refused';
-    // Counted as chat counts its guard answers: the error-ratio alert divides by this request too.
-    if (guard.reason) deps.metrics.inc('llm_request_errors_total', { model: label, reason: guard.reason });
-    log({ status: guard.response.status, model, error: reason }, 'rejected');
-    return guard.response;
-  }
   const headers = headerRecord(raw.headers);
+  // The guard's scans are stages of this span's trace, as chat's are: a refusal is traced too.
   return withRequestSpan(headers, { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_PATH]: route }, async (span, hold) => {
+    traceId = activeTraceId();
+    // Generation routes get the chat guard (passthrough-guard.ts); the bytes still go as sent.
+    const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'), read);
+    if (guard.response) {
+      const h = guard.response.headers;
+      const reason = h.get('x-vsr-jailbreak-blocked') ? 'jailbreak_block' : h.get('x-vsr-pii-violation') ? 'pii_policy_denied' : 'guard_refused';
+      // Counted as chat counts its guard answers: the error-ratio alert divides by this request too.
+      if (guard.reason) deps.metrics.inc('llm_request_errors_total', { model: label, reason: guard.reason });
+      log({ status: guard.response.status, model, error: reason }, 'rejected');
+      recordHttpStatus(span, guard.response.status);
+      return guard.response;
+    }
     // Ended with the answer's last byte, not its head (the body is passed on as it comes): the
     // answer's time, tokens and a cut midway belong to the trace, with the status the client got.
     const end = hold();

@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import { ATTR, withSpan } from '../observability/tracing.ts';
 import type { ImmediateResponse, PipelineContext, RefusalResponse } from './context.ts';
 import { guardStage } from './guard.ts';
+import { jailbreakStageSpan } from '../observability/stage-spans.ts';
 import { cacheLookupStage } from './cache.ts';
 import { piiStage } from './pii.ts';
 import { normaliseReasoningSwitches } from './reasoning-switch.ts';
@@ -33,13 +34,7 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
   normaliseReasoningSwitches(ctx.body, deps.config);
   // Each stage's span carries its verdict under the reference's attribute names (vsr.md 4.2): types,
   // labels and flags only, never text or values. Nothing is computed for a span that is not recorded.
-  const blocked = await withSpan('semantic_router.security.jailbreak_detection', {}, async (span) => {
-    const r = await guardStage(deps, ctx);
-    if (!span.isRecording()) return r;
-    const hit = r?.headers['x-vsr-jailbreak-blocked'] === 'true' ? r.headers : ctx.responseHeaders['x-vsr-jailbreak-flagged'] === 'true' ? ctx.responseHeaders : undefined;
-    span.setAttributes({ [ATTR.JAILBREAK_DETECTED]: hit !== undefined, ...(hit ? { [ATTR.JAILBREAK_TYPE]: hit['x-vsr-jailbreak-type'] ?? '', [ATTR.SECURITY_ACTION]: r ? 'block' : 'flag' } : {}) });
-    return r;
-  });
+  const blocked = await jailbreakStageSpan(() => guardStage(deps, ctx), () => ctx.responseHeaders);
   if (blocked) return respond(deps, ctx, blocked);
 
   const hit = await withSpan('semantic_router.cache.lookup', { 'cache.requested_model': modelLabel(deps.config, ctx.requestedModel) }, async (span) => {
