@@ -14,12 +14,15 @@ export class TailKeeper implements BodyReader {
 
   async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     const r = await this.src.read();
-    if (!r.done) {
-      this.chunks.push(r.value);
-      this.bytes += r.value.byteLength;
-      while (this.chunks.length > 1 && this.bytes - this.chunks[0]!.byteLength >= TAIL_BYTES) this.bytes -= this.chunks.shift()!.byteLength;
-    }
+    if (!r.done) this.keep(r.value);
     return r;
+  }
+
+  /** One chunk of the answer, as it passes (also for a door that sees the chunks itself: ext_proc). */
+  keep(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.byteLength;
+    while (this.chunks.length > 1 && this.bytes - this.chunks[0]!.byteLength >= TAIL_BYTES) this.bytes -= this.chunks.shift()!.byteLength;
   }
 
   cancel(reason?: unknown): Promise<void> {
@@ -85,8 +88,13 @@ export class SseUsage implements BodyReader {
 
   async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     const r = await this.src.read();
-    if (!r.done) this.scan(this.decoder.decode(r.value, { stream: true }));
+    if (!r.done) this.keep(r.value);
     return r;
+  }
+
+  /** One chunk of the answer, as it passes (also for a door that sees the chunks itself: ext_proc). */
+  keep(chunk: Uint8Array): void {
+    this.scan(this.decoder.decode(chunk, { stream: true }));
   }
 
   cancel(reason?: unknown): Promise<void> {

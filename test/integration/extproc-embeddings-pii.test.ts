@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { captureLogger, realClassifiers, testConfig } from './gateway-harness.ts';
-import { ownHeaders, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
+import { ownHeaders, requestBody, requestHeaders, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
 import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
 import { metricMoves } from './helpers/metric-moves.ts';
 
@@ -54,6 +54,9 @@ async function viaEnvoy(body: unknown, requestId: string): Promise<Answer | stri
   const s = doors.envoy.open();
   const h = (await s.send(requestHeaders(head(requestId)))) as any;
   const b = h.response === 'immediate_response' || h.mode_override?.request_body_mode === 'NONE' ? h : ((await s.send(requestBody(JSON.stringify(body)))) as any);
+  // A request that went on gets its (empty) answer, as Envoy would send it: a stream closed before it is
+  // a client that left, counted as a cancellation (generation-meter.ts).
+  if (b.response === 'request_body') await s.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }, true));
   s.end();
   if (b.response !== 'immediate_response') return b.mode_override?.request_body_mode === 'NONE' ? 'unread' : b.response;
   const r = b.immediate_response;

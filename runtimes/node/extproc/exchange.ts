@@ -91,7 +91,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   const overrides = () => opts.modeOverride === true && !isFullDuplex(modes?.request_body_mode) && !isFullDuplex(modes?.response_body_mode);
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
   // Envoy closing the stream before the answer's end: the client left or the upstream reset.
-  signal.addEventListener('abort', () => forwarded?.meter?.cancel(), { once: true });
+  signal.addEventListener('abort', () => (forwarded?.meter ?? generationPassed?.meter)?.cancel(), { once: true });
 
   async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
     requestHeadersSeen = true;
@@ -114,10 +114,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if ((step.kind === 'hold' || requestBody.held) && requestBody.bytes > opts.maxMessageBytes - 1024 && !isFullDuplex(modes?.request_body_mode)) {
       judged = true;
       count('respond');
-      // Counted as the gateway counts a body past its limit: a request and a parse_error, no model read.
-      opts.metrics.inc('llm_model_requests_total', { model: 'unknown' });
-      opts.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
-      return unsendableBody(requestHeaders, opts.maxMessageBytes, opts.logger);
+      return unsendableBody(requestHeaders, opts.maxMessageBytes, opts.logger, opts.metrics);
     }
     if (step.kind === 'hold') return continueRequestBody({ body_mutation: { clear_body: true } });
     judged = true;
@@ -192,7 +189,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const contentType = (headers['content-type'] ?? '').toLowerCase();
     responseIsJson = contentType.includes('application/json');
     // Not forwarded by the chat pipeline: a generation route's answer, or one passed on (generation-body.ts).
-    if (!forwarded) return unreadAnswerHead(route === 'generate', generationPassed, responseStatus, endOfStream);
+    if (!forwarded) {
+      const u = unreadAnswerHead({ generate: route === 'generate', passed: generationPassed, status: responseStatus, headers, endOfStream, mode: modes?.response_body_mode, overrides: overrides(), route: generation });
+      [streamed, wholeInOne] = [u.reply, u.whole === true];
+      return u.res;
+    }
     // A complete JSON answer is buffered for the taps (cache store, PII restore). An SSE answer streams:
     // in STREAMED mode through the chunk taps (PII restore) and recorded for the done taps (cache
     // store) when there are any, else untouched.

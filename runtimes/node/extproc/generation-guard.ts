@@ -13,7 +13,9 @@ import { modelOf } from '../../../src/api/passthrough-body.ts';
 import { guardPassthrough, type PassthroughGuard } from '../../../src/api/passthrough-guard.ts';
 import { autoModelRefusal } from '../../../src/api/auto-model-refusal.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
+import { choiceCount } from '../../../src/upstream/choice-finish.ts';
 import type { GenerationOutcome } from './port.ts';
+import { generationMeter } from './generation-meter.ts';
 
 export async function generationGuard(
   deps: AppDeps,
@@ -36,11 +38,10 @@ export async function generationGuard(
   // The guards' refusals under their declared reasons (passthrough-guard.ts), as the gateway counts them.
   if (g.response && g.reason) deps.metrics.inc('llm_request_errors_total', { model: label, reason: g.reason });
   if (!g.response && (model === undefined || pool.candidates(model).length > 0)) {
-    // The answer's body is not read here: an engine's error is counted at its head, as the gateway counts it.
-    const answered = (status: number) => {
-      if (status >= 400) deps.metrics.inc('llm_request_errors_total', { model: label, reason: status >= 500 ? 'upstream_5xx' : 'upstream_4xx' });
-    };
-    return { headers: g.headers, answered };
+    // Its answer is accounted as the gateway's passthrough accounts it (status, tokens, a cut stream).
+    const json = read.json?.value;
+    const choices = json && typeof json === 'object' && !Array.isArray(json) ? choiceCount((json as Record<string, unknown>).n) : 1;
+    return { headers: g.headers, meter: generationMeter(deps, { route, requestId, model }), choices };
   }
   const r = g.response ?? unserved(deps, pool, model!, requestId);
   const text = await r.text();

@@ -2,6 +2,7 @@
 // with the same src/pipeline functions the HTTP gateway calls, so no stage logic lives here.
 import type { ImmediateResponse, ResponseTap } from '../../../src/pipeline/context.ts';
 import type { AnswerMeter } from './answer-meter.ts';
+import type { GenerationMeter } from './generation-meter.ts';
 
 export interface ChatInput {
   /** Request headers as Envoy sent them (lower-cased; pseudo-headers such as :path included). */
@@ -58,8 +59,10 @@ export interface GenerationOutcome {
   response?: ImmediateResponse;
   /** Headers for the upstream's answer (x-vsr-jailbreak-flagged, x-vsr-guard-partial). */
   headers: Record<string, string>;
-  /** The request went on: its answer's status, counted at its head as chat's meter counts it. */
-  answered?(status: number): void;
+  /** The request went on: its answer, accounted as the gateway's passthrough accounts it (generation-meter.ts). */
+  meter?: GenerationMeter;
+  /** The body's n: a completions stream is whole when each choice finished. */
+  choices?: number;
 }
 
 export interface ExtProcPipeline {

@@ -6,7 +6,7 @@ import { refuseGrpc, type Replies } from './body-modes.ts';
 import { ownedHeaders } from './forward-headers.ts';
 import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
 import { continueRequestHeaders, decodeHeaders, headerMutation, immediateResponse, type ProcessingRequest } from './wire.ts';
-import type { Logger } from '../../../src/observability/types.ts';
+import type { Logger, Metrics } from '../../../src/observability/types.ts';
 import { requestIdFrom } from '../../../src/api/openai.ts';
 import { errorBody } from '../../../src/pipeline/errors.ts';
 
@@ -73,9 +73,12 @@ export async function readRequestHead(msg: ProcessingRequest, pipeline: ExtProcP
  * anyway the answer failed the stream (RESOURCE_EXHAUSTED: the held chunks lost, Envoy's
  * failure_mode_allow deciding). Refused as the gateway refuses a body past its limit (413
  * request_too_large), said in a warning naming the settings; reached only when server.max_body_bytes
- * is above max_message_bytes.
+ * is above max_message_bytes. With `metrics` (no request was read, so none counted yet), counted as the
+ * gateway counts a body past its limit: a request and a parse_error, no model read.
  */
-export function unsendableBody(headers: Record<string, string>, max: number, logger: Logger): ReturnType<typeof immediateResponse> {
+export function unsendableBody(headers: Record<string, string>, max: number, logger: Logger, metrics?: Metrics): ReturnType<typeof immediateResponse> {
+  metrics?.inc('llm_model_requests_total', { model: 'unknown' });
+  metrics?.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
   const requestId = requestIdFrom(headers['x-request-id']);
   logger.warn({ request_id: requestId, max_message_bytes: max }, 'ext_proc: a request body held in chunks outgrew what one gRPC answer carries; refused 413 (keep server.max_body_bytes below extproc.max_message_bytes)');
   const message = `The request body is larger than ${max - 1024} bytes, the most ext_proc can send on in one message.`;

@@ -21,7 +21,12 @@ export class StreamEnd {
    * `choices`: the request's n (choiceCount); only above 1 is each choice's finish tracked. `mayAdd`:
    * the error event may be added to the last chunk (false when the answer keeps the length it declared).
    */
-  constructor(choices: number, readonly mayAdd: boolean) {
+  constructor(
+    choices: number,
+    readonly mayAdd: boolean,
+    /** Any clean end is whole (an answer with no end marker to check: JSON, or an SSE route other than chat and completions). */
+    private readonly anyEnd = false,
+  ) {
     this.finishes = choices > 1 ? new ChoiceFinishes(choices) : undefined;
   }
 
@@ -38,6 +43,7 @@ export class StreamEnd {
     const text = this.tail.text();
     // An error event is the answer's last one: the upstream's own word, not to be followed by ours.
     if (hasErrorEvent(text)) return 'errored';
+    if (this.anyEnd) return 'whole';
     const ev = lastDataEvent(text, !this.tail.dropped);
     return ev === null || chatStreamWhole(ev, this.finishes) ? 'whole' : 'cut';
   }

@@ -33,6 +33,10 @@ export interface StreamReplyParts {
    * events restored up to the one it ends inside, and the answer is accounted there, unjudged.
    */
   partial?: boolean;
+  /** No clean-end check (StreamEnd's anyEnd): a generation route's answer other than a completions stream. */
+  anyEnd?: boolean;
+  /** Sees the upstream's bytes as they came (a generation answer's usage, generation-meter.ts). */
+  read?(bytes: Uint8Array | undefined): void;
 }
 
 export class StreamReply {
@@ -45,7 +49,7 @@ export class StreamReply {
   private trailing = false;
 
   constructor(private readonly p: StreamReplyParts) {
-    this.end = new StreamEnd(p.choices, p.mayAdd);
+    this.end = new StreamEnd(p.choices, p.mayAdd, p.anyEnd);
     this.events = p.stripUsage || (p.mayAdd && !p.rewrite?.rewrites && !p.partial) ? new StreamUsage(p.stripUsage) : undefined;
   }
 
@@ -72,6 +76,7 @@ export class StreamReply {
     const only = !last && !!this.p.partial; // the last bytes ext_proc sees of a longer answer
     this.finished = last || only;
     meter?.firstChunk();
+    this.p.read?.(part);
     this.events?.read(part);
     this.end.read(part);
     const verdict = last ? this.end.verdict() : undefined; // a clean end may be a cut one (stream-end.ts)
