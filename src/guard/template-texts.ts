@@ -50,6 +50,9 @@ export function readsName(name: unknown, role: string, functions: ReadonlySet<st
   return typeof name === 'string' && (role !== 'tool' || !functions.has(name));
 }
 
+/** Adds `text` unless it is empty (a part that is no file has none; an empty text would count against max_texts). */
+const pushText = (out: string[], text: string) => void (text && out.push(text));
+
 /** An assistant turn's reasoning, under DeepSeek's and newer vLLM's names. */
 const REASONING_FIELDS = ['reasoning_content', 'reasoning'] as const;
 
@@ -117,7 +120,7 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
     // Content of a role texts.ts does not file (it reads the five it knows).
     if (typeof m.role !== 'string' || !KNOWN_ROLES.has(m.role)) out.push(messageText(m.content as ChatMessage['content']));
     // File parts: the name and a text file's contents (file-parts.ts).
-    if (Array.isArray(m.content)) for (const p of m.content) out.push(fileText(p));
+    if (Array.isArray(m.content)) for (const p of m.content) pushText(out, fileText(p));
     // A tool message's name is its function's when the request declares or calls that function.
     if (readsName(m.name, role, functions)) out.push(m.name);
   }
@@ -155,7 +158,7 @@ export function piiExtraTexts(body: unknown): string[] {
   for (const m of Array.isArray(body.messages) ? body.messages : []) {
     if (!isObj(m)) continue;
     if (readsName(m.name, scanRole(m.role), functions)) out.push(m.name);
-    if (Array.isArray(m.content)) for (const p of m.content) out.push(fileText(p));
+    if (Array.isArray(m.content)) for (const p of m.content) pushText(out, fileText(p));
     for (const k of MESSAGE_TEXT_FIELDS) if (typeof m[k] === 'string') out.push(m[k] as string);
     for (const c of [...(Array.isArray(m.tool_calls) ? m.tool_calls : []), { function: m.function_call }]) {
       const fn = isObj(c) ? c.function : undefined;
