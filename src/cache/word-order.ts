@@ -8,10 +8,12 @@
 // against "17 times 23"), so the words holding a digit must be the same on both sides. And names: one
 // changed proper noun weighs little too ("Translate good morning into Spanish." 0.88 against "...
 // into French."), so a capitalised word of either question (not opening a sentence) must be a word
-// of the other, in any case: "paris" matches "Paris", "Rome" does not.
+// of the other, in any case: "paris" matches "Paris", "Rome" does not. Languages, places and programming
+// languages are names in lower case too ("translate to german" / "to french", known-names.ts).
 
 import { marksDiffer, questionMarks } from './question-marks.ts';
 import { polesOppose, questionPoles } from './opposites.ts';
+import { KNOWN_NAMES } from './known-names.ts';
 
 /** Words kept per question: enough to see a swap, small per entry (and in a shared backend). */
 const MAX_WORDS = 48;
@@ -67,7 +69,8 @@ export function questionSignature(text: string): QuestionSignature {
       if (order.length < MAX_WORDS) {
         order.push(h);
         // Within the words kept: the other side checks a name against its own kept words.
-        if (!digit && !opens && word.length > 1 && names.length < MAX_NAMES && UPPER.test(word)) names.push(h);
+        // A capital not opening a sentence marks a name; so does a known name in any case (known-names.ts).
+        if (!digit && word.length > 1 && names.length < MAX_NAMES && ((!opens && UPPER.test(word)) || KNOWN_NAMES.has(lw))) names.push(h);
       }
       if (digit) numbers.push(h);
     } else break;
