@@ -14,7 +14,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/worker/**/*.test.ts'],
-    globalSetup: ['test/worker/global-setup.ts', 'test/worker/blackhole-setup.ts', 'test/worker/early-answer-setup.ts'],
+    globalSetup: ['test/worker/global-setup.ts', 'test/worker/blackhole-setup.ts', 'test/worker/early-answer-setup.ts', 'test/worker/keepalive-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
