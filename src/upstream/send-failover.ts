@@ -10,6 +10,11 @@ import type { IdleWatch } from './idle.ts';
 import type { EndpointPool, PoolEndpoint } from './pool.ts';
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, type CancelSignal, type UpstreamRequest, type UpstreamResponse } from './types.ts';
 
+/** Thrown out of the span when the client left (its name becomes the span's status message). */
+class ClientCancelled extends Error {
+  override name = 'cancelled';
+}
+
 /** Methods without effects (RFC 9110 9.2.1): sent again after a dropped connection, as on a refused one. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -69,8 +74,11 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
           return r;
         } catch (err) {
           // A dropped GET (a passed-through /version, /v1/audio/voices) changed nothing: it goes on too.
+          // The client left: the call ends, said as such on its span (the runtimes throw a connect
+          // error for an aborted request, which would send the operator after a sick endpoint).
+          if (req.signal?.aborted) throw new ClientCancelled();
           const safe = err instanceof UpstreamConnectError || (err instanceof UpstreamDroppedError && SAFE_METHODS.has(req.request.method));
-          if (!safe || req.signal?.aborted) throw err;
+          if (!safe) throw err;
           if (err instanceof UpstreamDroppedError) dropped = true;
           deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: ep.name, reason: err instanceof UpstreamDroppedError ? 'closed' : 'connect' });
           // Warned when an outage starts; while it lasts each request's own line (502 or the

@@ -139,4 +139,19 @@ describe('the request span of a streamed answer', () => {
     expect(span.attributes['http.status_code']).toBe(200);
     expect(await scraped('llm_model_ttft_seconds_count')).toBe(ttftBefore + 1);
   });
+
+  it('a client that leaves before the head: the upstream call is cancelled on the trace, not a connect failure', async () => {
+    up.handler = (_req, res) => {
+      setTimeout(() => {
+        if (!res.destroyed) res.end('{}');
+      }, 2000);
+    };
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), GAP_MS);
+    await expect(up.client.chat.completions.create(ask, { headers: { 'x-request-id': 'cancel-1' }, signal: ac.signal })).rejects.toThrow();
+    const root = await rootSpan('cancel-1');
+    expect(root.attributes['http.status_code']).toBe(499);
+    const call = tracing.memoryExporter!.getFinishedSpans().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
+    expect(call.status.message).toBe('cancelled');
+  });
 });
