@@ -32,7 +32,8 @@ export function definitions(body: unknown): Record<string, unknown>[] {
 export function toolDefinitionTexts(body: unknown): string[] {
   const out: string[] = [];
   for (const fn of definitions(body)) {
-    const parts: string[] = [];
+    // The function's name first, as templates render it: vLLM checks no name format, so it may be prose.
+    const parts: string[] = typeof fn.name === 'string' ? [fn.name] : [];
     walkDefinition(fn, (h, k) => parts.push(h[k] as string), (name) => parts.push(name));
     const text = parts.join('\n');
     if (text.trim()) out.push(text);
@@ -87,7 +88,8 @@ export function walkDefinition(root: unknown, onValue: (holder: Holder, key: str
   }
 }
 
-/** Arguments of the assistant turns' tool calls (and legacy function_call), newest last. */
+/** Names and arguments of the assistant turns' tool calls (and legacy function_call), newest last;
+ *  a name is its own text (arguments are JSON, scored by their keys and values: json-text.ts). */
 export function toolCallArgumentTexts(messages: unknown): string[] {
   if (!Array.isArray(messages)) return [];
   const out: string[] = [];
@@ -96,6 +98,7 @@ export function toolCallArgumentTexts(messages: unknown): string[] {
     const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
     for (const c of [...calls, m.function_call]) {
       const fn = isObj(c) && isObj(c.function) ? c.function : c;
+      if (isObj(fn) && typeof fn.name === 'string' && fn.name.trim()) out.push(fn.name);
       if (isObj(fn) && typeof fn.arguments === 'string' && fn.arguments.trim()) out.push(fn.arguments);
       // Arguments sent as an object or list: vLLM passes them to the template as they are
       // (chat_utils.py _postprocess_messages parses only a string), which renders them as JSON.

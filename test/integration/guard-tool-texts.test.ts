@@ -1,6 +1,6 @@
 // Text a chat template shows the model besides message contents: the tool definitions the client
 // sends (templates render each tool's JSON: descriptions, titles, enum / default / example values and
-// property names reach the prompt) and the arguments of
+// property names reach the prompt), function names, and the names and arguments of
 // earlier assistant tool calls. With scan_roles naming system / assistant, an injection placed there
 // went unscanned while the same text in a system or assistant message was blocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,15 @@ describe('tool texts are scanned with the roles that show them', () => {
       { role: 'tool', tool_call_id: 'c1', content: 'Sunny, 21 C.' },
     ];
     expect((await chat({ messages, tools: [tool('Get the weather.')] })).blocked).toBe('true');
+  });
+
+  it('an injection as a function name: a tool definition\'s (system), a tool call\'s or function_call\'s (assistant): vLLM checks no name format', async () => {
+    const def = { type: 'function', function: { name: ATTACK, description: 'Get the weather.', parameters: { type: 'object', properties: {} } } };
+    expect((await chat({ messages: user, tools: [def] })).blocked).toBe('true');
+    const call = [...user, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: ATTACK, arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'Sunny.' }];
+    expect((await chat({ messages: call })).blocked).toBe('true');
+    const legacy = [...user, { role: 'assistant', content: null, function_call: { name: ATTACK, arguments: '{}' } }, { role: 'function', name: 'f', content: 'Sunny.' }];
+    expect((await chat({ messages: legacy })).blocked).toBe('true');
   });
 
   it('ordinary tools and tool calls pass, forwarded as sent', async () => {
