@@ -2,19 +2,20 @@
 // score?" scored 0.97 against "... decrease ...", "What should I eat before a workout?" 0.99 against
 // "... after ...", "turn on dark mode" 0.98 against "turn off", "first element of a list" 0.95
 // against "last", and each was served the other's answer. A stored answer keeps its question's poles
-// (which end of each pair below it names, as hashes, not text) and a lookup refuses an entry when both
-// questions name a pair but not the same end(s) of it. A question naming no end of a pair is not
+// (which end of each group below it names, as hashes, not text) and a lookup refuses an entry when both
+// questions name a group but not the same end(s) of it. A question naming no end of a group is not
 // compared on it ("raise my score" / "improve my score": "improve" is on no list), so a rewording
 // costs a hit only when it names the other end, the cheap side to err on.
 //
 // The list is small on purpose: words whose opposite turns the answer around (direction, extremes,
 // time, state, the two sides of a trade or an operation) and that rarely stand for something else.
 // Words of one end are its synonyms ("raise" and "increase" meet); a word may stand at ends of two
-// pairs ("lower" is less and lower case). Left out: to/from and in/out/up/down (in nearly every
+// groups ("lower" is less and lower case); a group of more ends holds words that exclude each other
+// (summer / winter / autumn). Left out: to/from and in/out/up/down (in nearly every
 // question, mostly not as a direction), with/without and never (negations, question-marks.ts).
 
-/** Each pair: [one end, the other end]; an end's first word names it (its hash is what is kept). */
-const PAIRS: readonly (readonly [readonly string[], readonly string[]])[] = [
+/** Each group: its ends (two, or a few that exclude each other); an end's first word names it (its hash is kept). */
+const GROUPS: readonly (readonly (readonly string[])[])[] = [
   [['increase', 'raise', 'boost', 'rise', 'rose', 'risen', 'grow', 'grew', 'grown', 'higher'], ['decrease', 'reduce', 'lower', 'fall', 'fell', 'fallen', 'shrink', 'drop']],
   [['more'], ['less', 'fewer']],
   [['high', 'highest'], ['low', 'lowest']],
@@ -76,6 +77,19 @@ const PAIRS: readonly (readonly [readonly string[], readonly string[]])[] = [
   [['legal'], ['illegal']],
   [['agree'], ['disagree']],
   [['sunrise'], ['sunset']],
+  [['pros', 'pro'], ['cons', 'con']],
+  [['advantage'], ['disadvantage', 'drawback', 'downside']],
+  [['dark'], ['light']],
+  [['good'], ['bad']],
+  [['public'], ['private']],
+  [['visible'], ['invisible']],
+  [['introvert', 'introverted'], ['extrovert', 'extroverted']],
+  [['boy', 'son'], ['girl', 'daughter']],
+  [['male', 'men', 'man'], ['female', 'women', 'woman']],
+  [['summer'], ['winter'], ['autumn']],
+  [['morning'], ['afternoon'], ['evening'], ['night', 'tonight']],
+  // Medical prefixes: hypertension / hypotension, hyperglycemia / hypoglycemia (PREFIX_ENDS below).
+  [['hyper'], ['hypo']],
 ];
 
 /** Poles kept per question (a question with more is compared on its first ones). */
@@ -99,12 +113,14 @@ function forms(w: string): string[] {
 
 /** Lower-case word form -> the hashes of the ends it stands at. */
 const ENDS = new Map<string, number[]>();
-/** An end's hash -> its pair's other end's hash. */
-const OPPOSITE = new Map<number, number>();
-for (const [a, b] of PAIRS) {
-  const ha = nameHash(a[0]!), hb = nameHash(b[0]!);
-  OPPOSITE.set(ha, hb).set(hb, ha);
-  for (const [words, h] of [[a, ha], [b, hb]] as const) {
+/** An end's hash -> its group's index. */
+const GROUP_OF = new Map<number, number>();
+GROUPS.forEach((ends, g) => {
+  for (const words of ends) {
+    const h = nameHash(words[0]!);
+    // An end is known by its first word: two ends so named would be read as one.
+    if (GROUP_OF.has(h)) throw new Error(`opposites: two ends named ${words[0]}`);
+    GROUP_OF.set(h, g);
     for (const w of words) {
       for (const f of forms(w)) {
         const at = ENDS.get(f) ?? [];
@@ -113,31 +129,47 @@ for (const [a, b] of PAIRS) {
       }
     }
   }
+});
+/** Word beginnings that are ends (a word starting so, longer than it, names that end). */
+const PREFIX_ENDS = ['hyper', 'hypo'].map((p) => [p, nameHash(p)] as const);
+
+/** The ends a lower-case word names. */
+function endsOf(w: string): readonly number[] {
+  const listed = ENDS.get(w);
+  if (listed) return listed;
+  for (const [p, h] of PREFIX_ENDS) if (w.length > p.length + 2 && w.startsWith(p)) return [h];
+  return [];
 }
 
 /** Sorted hashes of the ends the question's (lower-case) words name, each once. */
 export function questionPoles(words: Iterable<string>): number[] {
   const poles = new Set<number>();
   for (const w of words) {
-    for (const h of ENDS.get(w) ?? []) if (poles.size < MAX_POLES) poles.add(h);
+    for (const h of endsOf(w)) if (poles.size < MAX_POLES) poles.add(h);
   }
   return [...poles].sort((x, y) => x - y);
 }
 
 /**
- * True when both questions name a pair and not the same end(s) of it: one says "increase" and the
+ * True when both questions name a group and not the same end(s) of it: one says "increase" and the
  * other "decrease" (or "increase or decrease"). Missing poles (entries stored before) never refuse,
  * nor do hashes of ends no longer listed.
  */
 export function polesOppose(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
   if (!a?.length || !b?.length) return false;
-  const inA = new Set(a), inB = new Set(b);
-  for (const h of inA) {
-    const o = OPPOSITE.get(h);
-    if (o === undefined) continue;
-    // This pair, seen from a's end h: b names it and differs from a at one of the two ends.
-    // (Every pair both name has an end in a, so walking a's ends alone sees them all.)
-    if ((inB.has(h) || inB.has(o)) && (!inB.has(h) || inA.has(o) !== inB.has(o))) return true;
+  const byGroup = (poles: readonly number[]) => {
+    const m = new Map<number, number[]>();
+    for (const h of poles) {
+      const g = GROUP_OF.get(h);
+      if (g !== undefined) m.set(g, [...(m.get(g) ?? []), h]);
+    }
+    return m;
+  };
+  const inB = byGroup(b);
+  for (const [g, ends] of byGroup(a)) {
+    const other = inB.get(g);
+    // Both sorted (the poles are), so equal sets are equal lists.
+    if (other && (other.length !== ends.length || other.some((h, i) => h !== ends[i]))) return true;
   }
   return false;
 }

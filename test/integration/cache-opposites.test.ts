@@ -28,6 +28,15 @@ describe.skipIf(!packsAvailable())('a question that asks the opposite', () => {
     ['What causes high blood pressure?', 'What causes low blood pressure?'],
     ['How to convert a string to upper case in python', 'How to convert a string to lower case in python'],
     ['Get the first element of a list', 'Get the last element of a list'],
+    ['What are the pros of remote work?', 'What are the cons of remote work?'],
+    ['What are the advantages of nuclear energy?', 'What are the disadvantages of nuclear energy?'],
+    ['How do I enable dark mode on my iPhone?', 'How do I enable light mode on my iPhone?'],
+    ['What should I wear in summer in Chicago?', 'What should I wear in winter in Chicago?'],
+    ['popular boy names starting with a', 'popular girl names starting with a'],
+    ['How do I make a public method in Java?', 'How do I make a private method in Java?'],
+    ['What are the symptoms of hyperthyroidism?', 'What are the symptoms of hypothyroidism?'],
+    ['best foods to eat in the morning', 'best foods to eat at night'],
+    ['is coffee good for you', 'is coffee bad for you'],
   ])('%s is not served for: %s', (q, other) => notServedFor(q, other));
 
   it('the same direction in other words is still a hit', async () => {

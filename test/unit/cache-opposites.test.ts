@@ -19,6 +19,7 @@ describe('polesOppose', () => {
       ['Stopping a thread in python', 'Starting a thread in python'],
       ['Convert to UPPERCASE', 'convert to lower case'],
       ['Is it better to buy or rent?', 'Is it better to sell or rent?'],
+      ['hypertension in adults', 'hypotension in adults'],
     ];
     for (const [a, b] of pairs) {
       expect(oppose(a!, b!), `${a} / ${b}`).toBe(true);
@@ -29,6 +30,13 @@ describe('polesOppose', () => {
   it('refuses one end against both ("increase" / "increase or decrease")', () => {
     expect(oppose('Does caffeine increase blood pressure?', 'Does caffeine increase or decrease blood pressure?')).toBe(true);
     expect(oppose('Does caffeine increase or decrease blood pressure?', 'Does caffeine raise or lower blood pressure?')).toBe(false);
+  });
+
+  it('groups of more ends: each other end refuses, the same ends do not', () => {
+    expect(oppose('What to wear in summer?', 'What to wear in winter?')).toBe(true);
+    expect(oppose('What to wear in summer?', 'What to wear in autumn?')).toBe(true);
+    expect(oppose('Best foods to eat in the evening', 'Best foods to eat at night')).toBe(true);
+    expect(oppose('What to wear in summer or winter?', 'What to wear in winter or summer?')).toBe(false);
   });
 
   it('accepts synonyms of one end, and pairs only one question names', () => {
