@@ -104,7 +104,7 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
   }
   const headers = headerRecord(raw.headers);
   // The guard's scans are stages of this span's trace, as chat's are: a refusal is traced too.
-  return withRequestSpan(headers, { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_PATH]: route }, async (span, hold) => {
+  return withRequestSpan(headers, { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_METHOD]: raw.method, [ATTR.HTTP_PATH]: route }, async (span, hold) => {
     traceId = activeTraceId();
     // Generation routes get the chat guard (passthrough-guard.ts); the bytes still go as sent.
     const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'), read);

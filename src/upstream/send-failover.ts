@@ -51,7 +51,7 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
   let dropped = false;
   try {
     // CLIENT, as the reference: an outgoing call, which tracing backends pair with the engine's span.
-    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label }, async (span) => {
+    res = await withSpan('semantic_router.upstream.request', { 'upstream.model': label, [ATTR.MODEL_NAME]: label }, async (span) => {
       // Inside this span, so the upstream's spans hang under semantic_router.upstream.request.
       injectTraceHeaders(req.request.headers);
       let attempt = 0;
