@@ -2,35 +2,13 @@
 // the threshold boundary and its 0.6 default, which category keeps a label, the client's reasoning
 // after a classifier failure, entropy reasoning for an unmapped label, and the routing metrics.
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/index.ts';
-import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
+import type { SequenceClassifier } from '../../src/classify/types.ts';
 import type { AppDeps } from '../../src/deps.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildContext } from '../../src/pipeline/request.ts';
 import { decideRoute, routeStage } from '../../src/pipeline/route.ts';
-
-/** A classifier answering `label` with the given probabilities (labels in order); threshold as given. */
-function classifier(labels: string[], label: string, probs: number[], threshold?: number, fail = false): SequenceClassifier {
-  return {
-    name: 'domain',
-    labels,
-    threshold,
-    async classify(): Promise<ClassResult> {
-      if (fail) throw new Error('engine down');
-      const index = labels.indexOf(label);
-      return { label, index, confidence: probs[index], probabilities: Float32Array.from(probs), truncated: false };
-    },
-  };
-}
-
-/** `label` at `confidence`, the rest spread evenly over the other labels. */
-function peaked(labels: string[], label: string, confidence: number, threshold?: number, fail = false): SequenceClassifier {
-  const rest = (1 - confidence) / (labels.length - 1);
-  return classifier(labels, label, labels.map((l) => (l === label ? confidence : rest)), threshold, fail);
-}
+import { chatCtx as ctxFor, peaked, routingDeps } from './helpers/routing-deps.ts';
 
 function deps(clf: SequenceClassifier | undefined, extra: Record<string, unknown> = {}): AppDeps {
-  const config = validateConfig({
+  return routingDeps(clf, {
     default_model: 'small',
     vllm_endpoints: [{ name: 'e', address: '10.0.0.1', port: 80 }],
     model_config: { small: { reasoning_family: 'qwen3' }, big: { reasoning_family: 'qwen3' } },
@@ -42,15 +20,10 @@ function deps(clf: SequenceClassifier | undefined, extra: Record<string, unknown
     ],
     routing: { reasoning_decision: 'top_category' },
     ...extra,
-  }).config;
-  const classifiers: Classifiers = { sequence: (n) => (n === 'domain' ? clf : undefined), pii: () => undefined, embedder: () => undefined, info: () => [] };
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  return { config, classifiers, upstream: { send: async () => { throw new Error('unused'); } }, metrics: createMetrics({ config }), logger: quiet, clock: { now: () => performance.now(), wallMs: () => Date.now() }, runtime: { name: 'node' } };
+  });
 }
 
 const LABELS = ['math', 'college_physics', 'shared', 'other'];
-const ctxFor = (model: string, extra: Record<string, unknown> = {}) =>
-  buildContext({ requestId: 'r', headers: {}, body: { model, messages: [{ role: 'user', content: 'q' }], ...extra } as never, startedMs: 0 });
 
 describe('routing decisions (mutation audit)', () => {
   it('a confidence equal to the threshold routes (only one under it falls back)', async () => {
