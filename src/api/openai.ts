@@ -38,6 +38,8 @@ export function modelList(deps: AppDeps, createdSec: number) {
   };
   config.routing.auto_model_names.forEach(add);
   const autos = ids.length;
+  // The reference's v0.1 include_config_models_in_list: false lists the auto names only.
+  if (config.include_config_models_in_list === false) return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: createdSec, owned_by: config.routing.owned_by })) };
   add(config.default_model);
   Object.keys(config.model_config).forEach(add);
   for (const c of config.categories) for (const ms of c.model_scores) add(ms.model);

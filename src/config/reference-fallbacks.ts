@@ -14,6 +14,10 @@ export function applyReferenceFallbacks(raw: Record<string, unknown>, config: Co
   if (config.semantic_cache && cache && cache.similarity_threshold === undefined && typeof bertThreshold === 'number' && bertThreshold >= 0 && bertThreshold <= 1) {
     config.semantic_cache.similarity_threshold = bertThreshold;
   }
+  // auto_model_name (v0.1, top level): the name clients send for routing; its server also takes
+  // "auto" for backward compatibility. semroute's routing.auto_model_names wins when written.
+  const autoName = config.auto_model_name;
+  if (autoName && obj(raw.routing)?.auto_model_names === undefined) config.routing.auto_model_names = [...new Set([autoName, 'auto'])];
 }
 
 /** The reference's vector-store cache backends; semroute serves them from its in-memory cache. */

@@ -208,6 +208,11 @@ export const configSchema = z
     tools: z.object({}).passthrough().optional(),
     api: apiSchema.default({}),
     clear_route_cache: yamlBool().default(false),
+    // The reference's v0.1 router options: auto_model_name is routing.auto_model_names [name, "auto"]
+    // unless those are written (reference-fallbacks.ts); include_config_models_in_list: false lists
+    // only the auto names in GET /v1/models (unset: every configured model too, as the classic one).
+    auto_model_name: z.string().min(1).optional(),
+    include_config_models_in_list: yamlBool().optional(),
     prompt_guard: guardSection.optional(),
     semantic_cache: cacheSection.optional(),
     observability: observabilitySection.optional(),
