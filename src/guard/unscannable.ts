@@ -54,8 +54,9 @@ export function unreadableUnder(roots: unknown[]): string | undefined {
     const v = todo.pop();
     const t = unreadablePart(v);
     if (t) return t;
-    if (Array.isArray(v)) todo.push(...v);
-    else if (isObj(v)) todo.push(...Object.values(v));
+    // One push per item: spreading a list of 500,000 into push() overflows the call stack.
+    if (Array.isArray(v)) for (const x of v) todo.push(x);
+    else if (isObj(v)) for (const x of Object.values(v)) todo.push(x);
   }
   return undefined;
 }

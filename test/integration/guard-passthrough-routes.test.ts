@@ -109,6 +109,14 @@ describe('speech, scoring and pooling bodies are read by pii_policy', () => {
     expect(seen).toEqual([]);
   });
 
+  it('600,000 documents (a long list, no text past the budget) get an answer, never a crash', async () => {
+    seen = [];
+    const r = await post('/v1/rerank', { model: 'qwen3', query: 'Which?', documents: new Array(600_000).fill('ok') });
+    expect(r.status).toBe(413);
+    expect(r.json?.error?.code).toBe('guard_scan_budget_exceeded');
+    expect(seen).toEqual([]);
+  });
+
   it('the jailbreak guard does not read them (nothing is generated from them)', async () => {
     seen = [];
     expect((await post('/v1/audio/speech', { model: 'deepseek-v3', input: ATTACK, voice: 'alloy' })).status).toBe(200);
