@@ -116,7 +116,7 @@ describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
 
   it("another route's chunks go on as they came, each in a streamed_response", async () => {
     const s = duplexStream(target());
-    s.write({ ...requestHeaders({ ':method': 'POST', ':path': '/v1/embeddings', 'content-type': 'application/json' }), protocol_config: DUPLEX });
+    s.write({ ...requestHeaders({ ':method': 'POST', ':path': '/tokenize', 'content-type': 'application/json' }), protocol_config: DUPLEX });
     s.write(requestBody('{"input":', false));
     s.write(requestBody('"hi"}', true));
     const [headers, ...bodies] = await s.replies(3);
@@ -175,7 +175,7 @@ describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
 
   it('GRPC request_body_mode on another route: answered as any other (not ours to read)', async () => {
     const s = h.envoy.open();
-    const r = await s.send({ ...requestHeaders({ ':method': 'POST', ':path': '/v1/embeddings', 'content-type': 'application/json' }), protocol_config: { request_body_mode: 'GRPC', response_body_mode: 'NONE' } });
+    const r = await s.send({ ...requestHeaders({ ':method': 'POST', ':path': '/tokenize', 'content-type': 'application/json' }), protocol_config: { request_body_mode: 'GRPC', response_body_mode: 'NONE' } });
     s.end();
     expect(r.request_headers).toBeDefined();
   });

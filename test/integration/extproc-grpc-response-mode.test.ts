@@ -42,7 +42,7 @@ describe('ext_proc: response_body_mode GRPC', () => {
     expect(body.response).toBe('request_body');
     gen.end();
     const other = h.envoy.open();
-    expect((await other.send({ ...requestHeaders({ ...CHAT, ':path': '/v1/embeddings' }), protocol_config: GRPC_ANSWER })).response).toBe('request_headers');
+    expect((await other.send({ ...requestHeaders({ ...CHAT, ':path': '/tokenize' }), protocol_config: GRPC_ANSWER })).response).toBe('request_headers');
     other.end();
     expect(unsupported()).toBe(before);
   });

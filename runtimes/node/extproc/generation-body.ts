@@ -70,13 +70,15 @@ export interface UnreadHead {
  */
 export function unreadAnswerHead(h: UnreadHead): { res: ProcessingResponse; reply?: StreamReply; whole?: boolean } {
   const meter = h.passed?.meter;
-  const sse = (h.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
+  const type = (h.headers['content-type'] ?? '').toLowerCase();
+  const sse = type.includes('text/event-stream');
+  // Only JSON and event streams carry a usage (audio from /v1/audio/speech does not): others go by unread.
   meter?.head(h.status, sse);
   const res = continueResponseHeaders(h.passed?.headers && headerMutation(h.passed.headers));
   if (h.endOfStream) meter?.end();
   if (!h.generate || h.endOfStream) return { res };
   const mode = h.overrides ? 'STREAMED' : h.mode;
-  if (!meter || h.status < 200 || h.status >= 300 || !mode || !SENDS.has(mode)) {
+  if (!meter || h.status < 200 || h.status >= 300 || !mode || !SENDS.has(mode) || !(sse || type.includes('json'))) {
     meter?.unseen();
     // Its answer is not ours to read: a streamed completion must not wait in Envoy's buffer.
     // (Overridden here, at response headers: at request headers an override would also replace request_body_mode.)

@@ -131,11 +131,12 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       };
     },
     models: (id) => modelsResponse(deps, startedSec, id),
-    // The passed-through generation routes, read as the HTTP gateway reads them (generation-guard.ts):
-    // always, not only when a guard is on, since an auto model name there is refused as on the gateway.
-    // /v1/embeddings (PII_ONLY_ROUTES) when a pii_policy restricts: the gateway checks its input, and
-    // left unread here the same input reached the model through Envoy. With no policy it stays Envoy's.
-    generationRoute: (path) => (GUARDED_ROUTES.has(path) || (piiRestricted && PII_ONLY_ROUTES.has(path)) ? path : undefined),
+    // The passed-through generation routes, and the model-serving JSON routes a pii_policy reads
+    // (PII_ONLY_ROUTES: /v1/embeddings, /v1/score, ...), read as the HTTP gateway reads them
+    // (generation-guard.ts): always, not only when a guard or a restricting policy is on, since an auto
+    // model name there is refused 400 and a model no endpoint serves 404 as on the gateway, and their
+    // answers are accounted as there. Any other path stays Envoy's, unread.
+    generationRoute: (path) => (GUARDED_ROUTES.has(path) || PII_ONLY_ROUTES.has(path) ? path : undefined),
     async generation(input) {
       const requestId = requestIdFrom(input.headers['x-request-id']);
       // Only part of it would be read (BUFFERED_PARTIAL): refused as too large while a guard reads these.
