@@ -1,7 +1,7 @@
 // The gateway's HTTP endpoints with one line each: listed by GET /api/v1 (the reference's
 // APIOverviewResponse: endpoints[{path, method, description}], task_types[{name, description}], links)
 // and turned into GET /openapi.json.
-import { GUARDED_ROUTES, PII_ONLY_ROUTES } from './passthrough-guard.ts';
+import { GUARDED_ROUTES, MEDIA_ROUTES, PII_ONLY_ROUTES } from './passthrough-guard.ts';
 
 export interface EndpointInfo {
   path: string;
@@ -50,7 +50,9 @@ export function passthroughEndpoints(paths: readonly string[]): EndpointInfo[] {
           ? 'Passed through to vllm_endpoints as sent (server.passthrough_paths); texts read by the jailbreak guard and pii_policy'
           : PII_ONLY_ROUTES.has(p)
             ? 'Passed through to vllm_endpoints as sent (server.passthrough_paths); texts read by pii_policy'
-            : 'Passed through to vllm_endpoints as sent (server.passthrough_paths)',
+            : MEDIA_ROUTES.has(p)
+              ? 'Passed through to vllm_endpoints as sent (server.passthrough_paths); refused for a model whose pii_policy restricts (no guard reads audio or images)'
+              : 'Passed through to vllm_endpoints as sent (server.passthrough_paths)',
       ),
     );
 }

@@ -146,6 +146,17 @@ describe('audio uploads and image edits: no guard reads them', () => {
   }
 });
 
+describe('discovery says what the guards read on each route', () => {
+  it('GET /api/v1: images/generations guarded, scoring read by pii_policy, uploads refused for a restricting model', async () => {
+    const api = (await (await fetch(`${gw.url}/api/v1`)).json()) as { endpoints: Array<{ path: string; description: string }> };
+    const d = (p: string) => api.endpoints.find((e) => e.path === p)?.description ?? '';
+    expect(d('/v1/images/generations')).toMatch(/jailbreak guard and pii_policy/);
+    expect(d('/v1/score')).toMatch(/read by pii_policy/);
+    expect(d('/v1/audio/transcriptions')).toMatch(/refused for a model whose pii_policy restricts/);
+    expect(d('/tokenize')).not.toMatch(/pii_policy|guard/);
+  });
+});
+
 describe('/tokenize and /detokenize run no model: passed as sent', () => {
   it('an address in /tokenize for qwen3 is forwarded', async () => {
     seen = [];
