@@ -11,7 +11,8 @@ export function classifierOf(labels: string[], label: string, probs: number[], t
   return {
     name: 'domain',
     labels,
-    threshold,
+    // A pack without its own threshold has none (the config's, else 0.6, applies).
+    ...(threshold === undefined ? {} : { threshold }),
     async classify(): Promise<ClassResult> {
       if (fail) throw new Error('engine down');
       const index = labels.indexOf(label);
