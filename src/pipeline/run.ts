@@ -47,12 +47,17 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
   await routeStage(deps, ctx);
 
   const denied = await withSpan('semantic_router.security.pii_detection', {}, async (span) => {
+    const routed = ctx.decision?.model;
     const r = await piiStage(deps, ctx);
     if (!span.isRecording()) return r;
     const types = [...new Set((ctx.pii?.entities ?? []).map((e) => e.type))].sort();
     span.setAttributes({ [ATTR.PII_DETECTED]: types.length > 0, ...(types.length ? { [ATTR.PII_TYPES]: types.join(',') } : {}) });
     if (r) span.setAttribute(ATTR.SECURITY_ACTION, 'block');
     else if (ctx.pii?.redacted) span.setAttribute(ATTR.SECURITY_ACTION, 'redact');
+    else if (ctx.decision && ctx.decision.model !== routed) {
+      // The policy sent it elsewhere: the routing span (ended before this scan) names the classifier's choice.
+      span.setAttributes({ [ATTR.SECURITY_ACTION]: 'reroute', [ATTR.ROUTING_SELECTED_MODEL]: modelLabel(deps.config, ctx.decision.model), [ATTR.ROUTING_REASON]: ctx.decision.reasonCode });
+    }
     return r;
   });
   if (denied) return respond(deps, ctx, denied);
