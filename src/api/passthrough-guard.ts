@@ -267,7 +267,8 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
         else if (typeof item.arguments === 'string') add('assistant', item.arguments);
         else {
           // A message's content; a reasoning item's summary; a bare part ({type: input_text, text}) its text.
-          const text = [blockText(item.content), blockText(item.summary), typeof item.text === 'string' ? item.text : ''];
+          // A bare input_file item: its name and a text file's contents (file-parts.ts).
+          const text = [blockText(item.content), blockText(item.summary), typeof item.text === 'string' ? item.text : '', fileText(item)];
           add(typeof item.role === 'string' ? item.role : 'user', text.filter(Boolean).join('\n'));
         }
       }

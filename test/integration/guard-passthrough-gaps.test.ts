@@ -249,6 +249,8 @@ describe('pii_policy alone (no jailbreak guard): bodies the check skipped', () =
     // A text file's contents are read, so its address is denied.
     const textFile = { type: 'input_file', filename: 'notes.txt', file_data: `data:text/plain;base64,${Buffer.from(MAIL).toString('base64')}` };
     denied(await send(strict, '/v1/responses', JSON.stringify({ model: 'qwen3', input: [{ role: 'user', content: [textFile] }] })));
+    // Also as a bare item of the input list.
+    denied(await send(strict, '/v1/responses', JSON.stringify({ model: 'qwen3', input: [textFile] })));
     expect(seen).toEqual([]);
     // A model that restricts nothing gets them as sent.
     const ok = await send(strict, '/v1/responses', JSON.stringify({ model: 'deepseek-v3', input: [{ role: 'user', content: responsesParts }] }));
