@@ -1,7 +1,8 @@
 // Which requests a cache hit may answer. semroute does not check API keys: the engine does (vLLM
 // --api-key, a hosted provider), and a hit never reaches it, so without this any client, with a
 // wrong key or none, was served the answers other clients paid for. A hit goes only to a request
-// whose credentials the upstream accepted (answered 2xx) lately, on this pod; the others go upstream
+// whose credentials the upstream accepted (answered 2xx) lately, for the same requested model (a key
+// may be allowed some models only), on this pod; the others go upstream
 // and get its answer (a 401), and a key it accepts shares the cache from then on. An upstream
 // without authentication accepts every request, so there nothing changes after the first answer.
 // Only a SHA-256 of the credentials is kept, in memory, per cache (a reload that replaces the cache

@@ -87,11 +87,14 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
 }
 
 /**
- * A hit skips the upstream's key check: only credentials it accepted lately are served one
- * (credentials.ts). Each answer it gives 2xx renews them.
+ * A hit skips the upstream's key check: only credentials it accepted lately, for the requested
+ * model, are served one (credentials.ts). Each answer it gives 2xx renews them.
  */
-function verifiedCredentials(deps: AppDeps, ctx: PipelineContext, cache: object, credential: string): boolean {
+function verifiedCredentials(deps: AppDeps, ctx: PipelineContext, cache: object, digest: string): boolean {
   const accepted = acceptedCredentials(cache, () => deps.clock.wallMs());
+  // Per requested model: a key the upstream allows one model (a LiteLLM or project key) is not served
+  // the answers of another, which it would refuse.
+  const credential = `${digest}\n${ctx.requestedModel}`;
   ctx.taps.push({ name: 'cache-credentials', done: ({ status }) => { if (status >= 200 && status < 300) accepted.accept(credential); } });
   return accepted.accepted(credential);
 }
