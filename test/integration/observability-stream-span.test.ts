@@ -99,13 +99,14 @@ describe('the request span of a streamed answer', () => {
     expect(tracing.memoryExporter!.getFinishedSpans().filter((x) => x.attributes['request.id'] === 'json-1')).toHaveLength(1);
   });
 
-  it('the reference attribute names: model.name on the upstream call, http.method and http.path on a passed-through request span', async () => {
+  it('the reference attribute names: http.method and http.path on the request span, model.name on the upstream call', async () => {
     up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
     };
     await up.client.chat.completions.create(ask, { headers: { 'x-request-id': 'attrs-1' } });
     const root = await rootSpan('attrs-1');
+    expect(root.attributes).toMatchObject({ 'http.method': 'POST', 'http.path': '/v1/chat/completions' });
     const call = tracing.memoryExporter!.getFinishedSpans().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
     expect(call.attributes['model.name']).toBe('qwen3');
     await up.client.completions.create({ model: 'qwen3', prompt: 'hi' }, { headers: { 'x-request-id': 'attrs-2' } }).catch(() => undefined);
