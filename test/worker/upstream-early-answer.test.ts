@@ -33,3 +33,22 @@ describe('Worker: a proxy that answers 413 before it reads the body', () => {
     }
   }
 });
+
+describe('Worker: the early 413 on the other routes that forward a body', () => {
+  const big = 'x'.repeat(8 * 1024 * 1024);
+  const req = (path: string, body: Record<string, unknown>, close: string) =>
+    ({ path, headers: { 'content-type': 'application/json', 'x-early-close': close }, body: JSON.stringify({ model: 'early', user: big, ...body }) });
+  for (const close of ['reset', 'fin']) {
+    it.each([
+      ['chat, stream', '/v1/chat/completions', { stream: true, messages: [{ role: 'user', content: 'hi' }] }],
+      ['passthrough', '/v1/completions', { prompt: 'hi' }],
+      ['passthrough, stream', '/v1/completions', { prompt: 'hi', stream: true }],
+      ['embeddings', '/v1/embeddings', { input: 'hi' }],
+    ])(`${close}: %s`, async (_name, path, body) => {
+      const node = await onNode(req(path, body, close), inject('nodeEarlyUrl'));
+      const worker = await onWorker(req(path, body, close), env);
+      expect(node.status).toBe(413);
+      expect(summary(worker)).toEqual(summary(node));
+    });
+  }
+});
