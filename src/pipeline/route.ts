@@ -75,7 +75,7 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
   let result;
   const t0 = deps.clock.now();
   try {
-    result = await withSpan('semantic_router.classification', { 'classifier.name': classifier.name }, () => classifier.classify(text));
+    result = await withSpan('semantic_router.classification', { 'classifier.name': classifier.name, [ATTR.CLASSIFIER_TYPE]: 'category' }, () => classifier.classify(text));
   } catch (err) {
     // Fail open like the reference: a broken classifier must not take the gateway down.
     deps.metrics.inc('llm_request_errors_total', { model: config.default_model, reason: 'classification_failed' });

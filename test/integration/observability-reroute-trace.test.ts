@@ -76,6 +76,8 @@ run('a PII reroute on the trace', () => {
       'routing.reason': 'pii_policy_alternative_selected',
     });
     expect(spans.find((s) => s.name === SPAN.UPSTREAM)!.attributes['model.name']).toBe('qwen3');
+    // The reference's classifier.type, with the values of llm_classifier_latency_seconds{classifier}.
+    expect(spans.find((s) => s.name === SPAN.CLASSIFICATION)!.attributes['classifier.type']).toBe('category');
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain(EMAIL);
   });
 });
