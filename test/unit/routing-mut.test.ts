@@ -1,5 +1,5 @@
 // Routing decisions no other test pinned (found by mutating src/pipeline/route.ts and categories.ts):
-// the threshold boundary and its 0.6 default, which category keeps a label, the client's reasoning
+// the threshold boundary, which category keeps a label, the client's reasoning
 // after a classifier failure, entropy reasoning for an unmapped label, and the routing metrics.
 import { describe, expect, it } from 'vitest';
 import type { SequenceClassifier } from '../../src/classify/types.ts';
@@ -29,12 +29,6 @@ describe('routing decisions (mutation audit)', () => {
   it('a confidence equal to the threshold routes (only one under it falls back)', async () => {
     const at = await decideRoute(deps(peaked(LABELS, 'college_physics', 0.6), { classifier: { category_model: { threshold: 0.6 } } }), ctxFor('MoM'));
     expect(at).toMatchObject({ reasonCode: 'auto_routing', model: 'phys' });
-  });
-
-  it('with no threshold in the config or the pack, the threshold is 0.6', async () => {
-    const route = (confidence: number) => decideRoute(deps(peaked(LABELS, 'college_physics', confidence)), ctxFor('MoM'));
-    expect(await route(0.65)).toMatchObject({ reasonCode: 'auto_routing', model: 'phys' });
-    expect(await route(0.55)).toMatchObject({ reasonCode: 'low_confidence_default', model: 'small' });
   });
 
   it('mmlu_categories match case-insensitively; the first category listing a label keeps it; a mapping beats a name', async () => {

@@ -6,13 +6,12 @@ import type { AppDeps } from '../../../src/deps.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { buildContext } from '../../../src/pipeline/request.ts';
 
-/** A classifier answering `label` with the given probabilities (labels in order); threshold as given. */
-export function classifierOf(labels: string[], label: string, probs: number[], threshold?: number, fail = false): SequenceClassifier {
+/** A classifier answering `label` with the given probabilities (labels in order); `threshold` is the pack's. */
+export function classifierOf(labels: string[], label: string, probs: number[], threshold = 0.5, fail = false): SequenceClassifier {
   return {
     name: 'domain',
     labels,
-    // A pack without its own threshold has none (the config's, else 0.6, applies).
-    ...(threshold === undefined ? {} : { threshold }),
+    threshold,
     async classify(): Promise<ClassResult> {
       if (fail) throw new Error('engine down');
       const index = labels.indexOf(label);
@@ -22,7 +21,7 @@ export function classifierOf(labels: string[], label: string, probs: number[], t
 }
 
 /** `label` at `confidence`, the rest spread evenly over the other labels. */
-export function peaked(labels: string[], label: string, confidence: number, threshold?: number, fail = false): SequenceClassifier {
+export function peaked(labels: string[], label: string, confidence: number, threshold = 0.5, fail = false): SequenceClassifier {
   const rest = (1 - confidence) / (labels.length - 1);
   return classifierOf(labels, label, labels.map((l) => (l === label ? confidence : rest)), threshold, fail);
 }
