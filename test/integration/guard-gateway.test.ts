@@ -332,13 +332,14 @@ describe('redaction (pii_policy.action: redact)', () => {
   it('redacts inside content parts, system prompts and tool results too', async () => {
     await ask(client, 'Model-A', [
       { role: 'system', content: `Escalations go to ${EMAIL}.` },
-      { role: 'user', content: [{ type: 'text', text: `My SSN is ${SSN}.` }, { type: 'image_url', image_url: { url: 'https://example.org/x.png' } }] },
+      // (An image part is not sent to this model: the detector cannot read it, guard-file-media-parts.test.ts.)
+      { role: 'user', content: [{ type: 'text', text: `My SSN is ${SSN}.` }, { type: 'text', text: 'Please check it.' }] },
       { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'lookup', arguments: JSON.stringify({ email: EMAIL }) } }] },
       { role: 'tool', tool_call_id: 't', content: `record for ${SSN}` },
     ]);
     const sent = echo.raw.at(-1)!;
     for (const v of [EMAIL, SSN]) expect(sent).not.toContain(v);
-    expect(sent).toContain('https://example.org/x.png');
+    expect(echo.bodies.at(-1)!.messages[1].content[1]).toEqual({ type: 'text', text: 'Please check it.' });
     expect(JSON.parse(echo.bodies.at(-1)!.messages[2].tool_calls[0].function.arguments)).toEqual({ email: '<EMAIL_ADDRESS_1>' });
   });
 
