@@ -5,7 +5,7 @@
 // a POST could run twice.
 import type { AppDeps } from '../deps.ts';
 import type { RequestErrorReason } from '../observability/label-values.ts';
-import { ATTR, CLIENT, injectTraceHeaders, withSpan } from '../observability/tracing.ts';
+import { ATTR, CLIENT, injectTraceHeaders, recordHttpStatus, withSpan } from '../observability/tracing.ts';
 import type { IdleWatch } from './idle.ts';
 import type { EndpointPool, PoolEndpoint } from './pool.ts';
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, type CancelSignal, type UpstreamRequest, type UpstreamResponse } from './types.ts';
@@ -70,7 +70,9 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
           });
           if (pool.markUp(ep)) deps.logger.info({ endpoint: ep.name }, 'upstream endpoint accepts connections again');
           used = ep.name;
-          span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort, [ATTR.HTTP_STATUS]: r.status });
+          span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort });
+          // A 5xx is the call's failure on its own span too (the request span says what the client got).
+          recordHttpStatus(span, r.status);
           return r;
         } catch (err) {
           // A dropped GET (a passed-through /version, /v1/audio/voices) changed nothing: it goes on too.

@@ -168,4 +168,16 @@ describe('the request span of a streamed answer', () => {
     const call = tracing.memoryExporter!.getFinishedSpans().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
     expect(call.status.message).toBe('cancelled');
   });
+
+  it('an upstream 5xx is an error on the upstream call span too, not only on the request span', async () => {
+    up.handler = (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"overloaded"}}');
+    };
+    await expect(up.client.chat.completions.create(ask, { headers: { 'x-request-id': 'up-503' } })).rejects.toThrow();
+    const root = await rootSpan('up-503');
+    const call = tracing.memoryExporter!.getFinishedSpans().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
+    expect(call.attributes['http.status_code']).toBe(503);
+    expect(call.status.code).toBe(SpanStatusCode.ERROR);
+  });
 });
