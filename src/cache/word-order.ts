@@ -5,7 +5,8 @@
 // same but stand in another order. A true rewording shares fewer words and is not affected; a pure
 // reordering of the same words ("in simple terms, explain X") becomes a miss, the cheap side to err on.
 // Numbers get the same care: the embedding weighs one changed number lightly ("17 times 24" scored 0.95
-// against "17 times 23"), so the words holding a digit must be the same on both sides. And names: one
+// against "17 times 23"), so the words holding a digit, and number words read as digits ("three" is
+// "3", number-words.ts), must be the same on both sides. And names: one
 // changed proper noun weighs little too ("Translate good morning into Spanish." 0.88 against "...
 // into French."), so a capitalised word of either question (not opening a sentence) must be a word
 // of the other, in any case: "paris" matches "Paris", "Rome" does not. Languages, places and programming
@@ -14,6 +15,7 @@
 import { marksDiffer, questionMarks } from './question-marks.ts';
 import { polesOppose, questionPoles } from './opposites.ts';
 import { KNOWN_NAMES } from './known-names.ts';
+import { numberWordDigits } from './number-words.ts';
 
 /** Words kept per question: enough to see a swap, small per entry (and in a shared backend). */
 const MAX_WORDS = 48;
@@ -62,10 +64,12 @@ export function questionSignature(text: string): QuestionSignature {
     const word = m[0];
     const lw = word.toLowerCase();
     lower.push(lw);
-    const digit = numbers.length < MAX_NUMBERS && DIGIT.test(word);
+    // A number word is read as its digits: "three" is "3" (number-words.ts).
+    const spelled = numberWordDigits(lw);
+    const digit = numbers.length < MAX_NUMBERS && (spelled !== undefined || DIGIT.test(word));
     if (order.length < MAX_WORDS || digit) {
       const opens = end < 0 || SENTENCE_END.test(text.slice(end, m.index));
-      const h = wordHash(lw);
+      const h = wordHash(spelled ?? lw);
       if (order.length < MAX_WORDS) {
         order.push(h);
         // Within the words kept: the other side checks a name against its own kept words.
