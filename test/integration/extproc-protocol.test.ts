@@ -110,14 +110,20 @@ describe('ext_proc protocol (Envoy played by a grpc-js client)', () => {
     s.end();
   });
 
-  it('body-less chat POST (end_of_stream on headers) continues without running the pipeline', async () => {
+  it('body-less chat POST (end_of_stream on headers): the pipeline judges the empty body (counted, refused while a guard is on); passed, the headers continue', async () => {
     const before = pipeline.calls.length;
+    script = { outcome: () => ({ kind: 'pass', reason: 'invalid_json' }) };
     const s = ext.client.open();
     const h = await s.send(requestHeaders(CHAT, true));
     expect(h.request_headers.response.status).toBe('CONTINUE');
     expect(h.request_headers.response.header_mutation).toBeFalsy();
-    expect(pipeline.calls.length).toBe(before);
+    expect(pipeline.calls.map((c) => c.body.byteLength).slice(before)).toEqual([0]);
     s.end();
+    // Refused (a guard on): the refusal answers the headers.
+    script = { outcome: () => ({ kind: 'respond', response: { status: 400, headers: {}, contentType: 'application/json', body: '{}', reason: 'invalid_json' } }) };
+    const r = ext.client.open();
+    expect((await r.send(requestHeaders(CHAT, true))).response).toBe('immediate_response');
+    r.end();
   });
 
   it('other paths continue and ask Envoy (mode_override) not to buffer their bodies', async () => {

@@ -3,8 +3,9 @@
 // exactly one answer, in order. This file is the state machine; the pipeline does the deciding.
 import type { Logger, Metrics } from '../../../src/observability/types.ts';
 import type { DoneAnswer } from '../../../src/pipeline/context.ts';
-import { errorName, startDoneTaps } from '../../../src/pipeline/done-taps.ts';
+import { startDoneTaps } from '../../../src/pipeline/done-taps.ts';
 import type { ChatOutcome, ExtProcPipeline } from './port.ts';
+import { judgeChat } from './chat-body.ts';
 import { boundedRewriter, type SseRewriter } from './sse-rewrite.ts';
 import { answerBodyComesBack, bodyMayCome } from './stream-usage.ts';
 import { headFromBody, warnSkippedHead, warnSkippedRequestHead } from './skipped-head.ts';
@@ -24,7 +25,6 @@ import {
   continueResponseHeaders,
   decodeHeaders,
   headerMutation,
-  immediateResponse,
   type ProcessingRequest,
   type ProcessingResponse,
 } from './wire.ts';
@@ -97,6 +97,12 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     requestHeadersSeen = true;
     const head = await readRequestHead(msg, pipeline, { ...opts, bodyMode: modes?.request_body_mode, responseBodyMode: modes?.response_body_mode, count });
     [requestHeaders, route, generation] = [head.headers, head.route, head.generation];
+    // No body comes (end_of_stream on the headers): judged as the empty body it is, as the gateway reads
+    // it (chat's 400 invalid_json while a guard is on; a generation route counted, its answer accounted).
+    if (msg.request_headers?.end_of_stream && (route === 'chat' || route === 'generate') && head.reply !== 'fail') {
+      const r = await onRequestBody({ request: 'request_body', request_body: { end_of_stream: true } });
+      if (r === 'fail' || (typeof r === 'object' && !Array.isArray(r) && r.immediate_response)) return r;
+    }
     return head.reply;
   }
 
@@ -122,33 +128,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // The route's path, not :path as sent: its query string is client text (it may hold personal data).
     if (incomplete) opts.logger.warn({ path: enginePath(requestHeaders[':path'] ?? '') }, 'ext_proc: request body past Envoy\'s buffer in BUFFERED_PARTIAL mode; configure request_body_mode BUFFERED');
     if (route === 'generate') return onGenerationBody(step.body, incomplete);
-    let outcome: ChatOutcome;
-    try {
-      const askUsage = answerBodyComesBack(modes?.response_body_mode, overrides());
-      outcome = await pipeline.chat({ headers: requestHeaders, body: step.body, signal, askUsage, incomplete });
-    } catch (err) {
-      // Not a decision (a guard's own failure is one, by its on_error): the operator's failure_mode_allow
-      // says whether such a request goes on unchecked or is refused, so the stream fails.
-      opts.logger.error({ err: errorName(err) }, 'ext_proc: pipeline failed; stream ends with INTERNAL (Envoy failure_mode_allow decides)');
-      count('error');
-      return 'fail';
-    }
-    if (outcome.kind === 'pass') {
-      count('pass');
-      return passOn();
-    }
-    if (outcome.kind === 'respond') {
-      count('respond');
-      return immediateResponse(outcome.response);
-    }
-    // The rewritten body (a system prompt added) must fit the one answer that carries it.
-    if (outcome.body.byteLength > opts.maxMessageBytes - 1024 && !isFullDuplex(modes?.request_body_mode)) {
-      outcome.meter?.replaced(413, 'parse_error'); // as the gateway counts a body past its limit
-      count('respond');
-      return unsendableBody(requestHeaders, opts.maxMessageBytes, opts.logger);
-    }
-    count('forward');
-    forwarded = outcome;
+    const askUsage = answerBodyComesBack(modes?.response_body_mode, overrides());
+    const c = await judgeChat(pipeline, { headers: requestHeaders, body: step.body, signal, askUsage, incomplete }, { ...opts, count, fullDuplex: isFullDuplex(modes?.request_body_mode) });
+    if ('reply' in c) return c.reply;
+    if ('pass' in c) return passOn();
+    const outcome = (forwarded = c.forward);
     return continueRequestBody({
       // (Header mutations apply in BUFFERED mode; in STREAMED the headers have gone on already.)
       header_mutation: headerMutation(forwardHeaders(outcome, opts)),

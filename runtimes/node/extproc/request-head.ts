@@ -58,12 +58,12 @@ export async function readRequestHead(msg: ProcessingRequest, pipeline: ExtProcP
     // Not ours: ask Envoy (when allow_mode_override is on) not to buffer this body or send us the response.
     return { headers, route, reply: continueRequestHeaders(drop, { request_body_mode: 'NONE', response_header_mode: 'SKIP', response_body_mode: 'NONE' }, clear) };
   }
-  // A chat POST without a body has nothing to classify; the upstream answers it.
-  if (msg.request_headers?.end_of_stream) opts.count('pass');
-  else if (opts.bodyMode === 'GRPC') return { headers, route, generation, reply: refuseGrpc(opts.logger, opts.count) };
+  // A POST without a body: the exchange judges it as the empty body it is (and counts it).
+  if (msg.request_headers?.end_of_stream) return { headers, route, generation, reply: continueRequestHeaders(drop, undefined, clear) };
+  if (opts.bodyMode === 'GRPC') return { headers, route, generation, reply: refuseGrpc(opts.logger, opts.count) };
   // Refused before the request is routed: its answer could be neither read nor answered (body-modes.ts).
   // (With request_body_mode NONE nothing is routed, so its answer is not read: not refused.)
-  else if (route === 'chat' && opts.responseBodyMode === 'GRPC' && opts.bodyMode !== 'NONE') return { headers, route, reply: refuseGrpc(opts.logger, opts.count, 'response_body_mode') };
+  if (route === 'chat' && opts.responseBodyMode === 'GRPC' && opts.bodyMode !== 'NONE') return { headers, route, reply: refuseGrpc(opts.logger, opts.count, 'response_body_mode') };
   return { headers, route, generation, reply: continueRequestHeaders(drop, undefined, clear) };
 }
 
