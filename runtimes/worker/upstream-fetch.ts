@@ -140,6 +140,13 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
           ctl.abort();
           throw new UpstreamProtocolError(`upstream ${url.host} answered HTTP ${res.status} as its final answer`);
         }
+        // Both framings (RFC 9112 6.1: a sender must not send both; passed on, they are how requests
+        // are smuggled): Node's parser refuses the head, workerd read the body by one and failed it
+        // later, a passed-through answer as a 200 then cut. 502 upstream_error, as Node.
+        if (res.headers.has('transfer-encoding') && res.headers.has('content-length')) {
+          ctl.abort();
+          throw new UpstreamProtocolError(`upstream ${url.host} answered with both Content-Length and Transfer-Encoding`);
+        }
         const out: Record<string, string> = {};
         res.headers.forEach((v, k) => { out[k] = v; });
         // workerd's forEach gives each set-cookie on its own, so the record kept only the last. Joined
