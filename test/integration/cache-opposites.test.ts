@@ -37,6 +37,10 @@ describe.skipIf(!packsAvailable())('a question that asks the opposite', () => {
     ['What are the symptoms of hyperthyroidism?', 'What are the symptoms of hypothyroidism?'],
     ['best foods to eat in the morning', 'best foods to eat at night'],
     ['is coffee good for you', 'is coffee bad for you'],
+    ["what's the weather like today", "what's the weather like tomorrow"],
+    ['what is on my calendar this week', 'what is on my calendar next week'],
+    ['what did i spend last month', 'what did i spend this month'],
+    ['set an alarm for 7 am', 'set an alarm for 7 pm'],
   ])('%s is not served for: %s', (q, other) => notServedFor(q, other));
 
   it('the same direction in other words is still a hit', async () => {
