@@ -126,6 +126,7 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
     wholeEvents: sse,
     whole: completions ? (lastData) => chatStreamWhole(lastData, finishes) : undefined,
     doneEnds: completions,
+    firstData: sse,
     onFirstByte() {
       ttftMs = deps.clock.now() - t0;
     },

@@ -122,6 +122,7 @@ export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: Pipeli
       // A clean end before [DONE] or a finish_reason is a cut the SDK would not see (stream-whole.ts).
       whole: (lastData) => chatStreamWhole(lastData, finishes),
       doneEnds: true,
+      firstData: true,
       onFirstByte() {
         ttftMs = deps.clock.now() - t0;
       },

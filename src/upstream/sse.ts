@@ -10,6 +10,7 @@ import { UsageStripper } from './usage-strip.ts';
 import { lastDataEvent, UpstreamIncompleteError } from './stream-whole.ts';
 import { DoneSpotter, endAfterDone, isDoneEvent } from './sse-done.ts';
 import type { StreamWatch } from './stream-watch.ts';
+import { holdsDataLine } from './sse-first-data.ts';
 
 export type { StreamWatch } from './stream-watch.ts';
 
@@ -216,7 +217,7 @@ export function watchReader(reader: BodyReader, taps: ResponseTap[], watch: Stre
       watch.onEnd({ events, last, completion, oversized: tapped ? !tapped.recording : false, errored });
       return rewrite && out !== undefined ? chunk(ENCODER.encode(`${out}\n\n`)) : DONE;
     }
-    if (first) {
+    if (first && (!watch.firstData || holdsDataLine(r.value))) {
       first = false;
       watch.onFirstByte();
     }

@@ -3,7 +3,10 @@
 // stream is shaped (usage taken out, whole events only, whether a clean end or [DONE] ends it).
 
 export interface StreamWatch {
+  /** The answer's first bytes; with firstData, its first data line (SSE comments before it are no token). */
   onFirstByte(): void;
+  /** An SSE answer: onFirstByte waits for a data line (sse-first-data.ts). */
+  readonly firstData?: boolean;
   /** Called once when the upstream stream ends cleanly (not on cancel or error). */
   /** `errored`: an error event came in place of a chunk (sse-events.ts isErrorChunk). */
   onEnd(info: { events: string[]; last?: Record<string, unknown>; completion?: Record<string, unknown>; oversized?: boolean; errored?: boolean }): void;
