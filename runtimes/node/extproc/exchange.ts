@@ -141,9 +141,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     });
   }
 
-  /** The body goes on as the client sent it: as it came, or whole with this answer when chunks were held. */
-  function passOn(): ProcessingResponse {
-    return requestBody.held ? continueRequestBody({ body_mutation: { body: requestBody.body() } }) : continueRequestBody();
+  /** The body goes on as the client sent it: as it came, or whole with this answer when chunks were held (`set`: headers for the upstream). */
+  function passOn(set?: Record<string, string>): ProcessingResponse {
+    const header = set && Object.keys(set).length ? { header_mutation: headerMutation(set) } : {};
+    return continueRequestBody({ ...header, ...(requestBody.held ? { body_mutation: { body: requestBody.body() } } : {}) });
   }
 
   /** The body judged is not what reaches the upstream (request-end.ts): answered 400 invalid_json instead. */
@@ -158,7 +159,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const step = await judgeGeneration(pipeline, { headers: requestHeaders, body, signal, route: generation!, incomplete }, opts.logger, count);
     if ('reply' in step) return step.reply;
     generationPassed = step;
-    return passOn();
+    return passOn(step.traceHeaders);
   }
 
   function onResponseHeaders(msg: ProcessingRequest): ExchangeReply {

@@ -19,6 +19,8 @@ export interface GenerationPass {
   meter?: GenerationMeter;
   /** The body's n. */
   choices?: number;
+  /** traceparent naming the upstream call's span, for the forwarded request. */
+  traceHeaders?: Record<string, string>;
 }
 /** An answer to send now (a refusal, or 'fail'), or the body goes on. */
 export type GenerationStep = { reply: ProcessingResponse | 'fail' } | GenerationPass;
@@ -43,7 +45,7 @@ export async function judgeGeneration(
     return { reply: immediateResponse(outcome.response) };
   }
   count('pass');
-  return { pass: true, headers: Object.keys(outcome.headers).length ? outcome.headers : undefined, meter: outcome.meter, choices: outcome.choices };
+  return { pass: true, headers: Object.keys(outcome.headers).length ? outcome.headers : undefined, meter: outcome.meter, choices: outcome.choices, traceHeaders: outcome.traceHeaders };
 }
 
 export interface UnreadHead {

@@ -13,6 +13,7 @@ import { modelOf } from '../../../src/api/passthrough-body.ts';
 import { guardPassthrough, type PassthroughGuard } from '../../../src/api/passthrough-guard.ts';
 import { autoModelRefusal } from '../../../src/api/auto-model-refusal.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
+import { activeTraceId, ATTR, recordHttpStatus, SPAN, startClientSpan, withRequestSpan } from '../../../src/observability/tracing.ts';
 import { choiceCount } from '../../../src/upstream/choice-finish.ts';
 import type { GenerationOutcome } from './port.ts';
 import { generationMeter } from './generation-meter.ts';
@@ -31,19 +32,38 @@ export async function generationGuard(
   // Each request once, refused or passed on, under the label its errors carry, as the gateway's
   // passthrough counts it: the error-ratio alert divides llm_request_errors_total by this.
   deps.metrics.inc('llm_model_requests_total', { model: label });
-  // Only chat is routed: an auto name would reach the engine, which answers 404 for it.
+  // Only chat is routed: an auto name would reach the engine, which answers 404 for it. (Refused
+  // before the request span opens, as on the gateway.)
   const auto = autoModelRefusal(deps.config, route, model, { 'x-request-id': requestId });
-  if (auto) deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'parse_error' });
-  const g: PassthroughGuard = auto ? { response: auto, headers: {} } : await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, read);
-  // The guards' refusals under their declared reasons (passthrough-guard.ts), as the gateway counts them.
-  if (g.response && g.reason) deps.metrics.inc('llm_request_errors_total', { model: label, reason: g.reason });
-  if (!g.response && (model === undefined || pool.candidates(model).length > 0)) {
-    // Its answer is accounted as the gateway's passthrough accounts it (status, tokens, a cut stream).
-    const json = read.json?.value;
-    const choices = json && typeof json === 'object' && !Array.isArray(json) ? choiceCount((json as Record<string, unknown>).n) : 1;
-    return { headers: g.headers, meter: generationMeter(deps, { route, requestId, model }), choices };
+  if (auto) {
+    deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'parse_error' });
+    return refusal(deps, auto, route, requestId, model);
   }
-  const r = g.response ?? unserved(deps, pool, model!, requestId);
+  // As the gateway's passthrough: the guard's scans are stages of this request's trace, which
+  // continues Envoy's traceparent; a request that goes on holds the span until its answer ends.
+  const attrs = { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_METHOD]: 'POST', [ATTR.HTTP_PATH]: route };
+  return withRequestSpan(headers, attrs, async (span, hold) => {
+    const g: PassthroughGuard = await guardPassthrough(deps, route, requestId, body, headers['content-encoding'] ?? null, read);
+    // The guards' refusals under their declared reasons (passthrough-guard.ts), as the gateway counts them.
+    if (g.response && g.reason) deps.metrics.inc('llm_request_errors_total', { model: label, reason: g.reason });
+    if (!g.response && (model === undefined || pool.candidates(model).length > 0)) {
+      // Its answer is accounted as the gateway's passthrough accounts it (status, tokens, a cut stream).
+      const json = read.json?.value;
+      const choices = json && typeof json === 'object' && !Array.isArray(json) ? choiceCount((json as Record<string, unknown>).n) : 1;
+      const traceId = activeTraceId();
+      // The call Envoy makes next (as chat's through ext_proc): a CLIENT span named in the forwarded traceparent.
+      const upstream = startClientSpan(SPAN.UPSTREAM, { 'upstream.model': label });
+      const trace = { traceId, span, end: hold(), upstream: upstream.span };
+      return { headers: g.headers, meter: generationMeter(deps, { route, requestId, model, trace }), choices, traceHeaders: upstream.headers };
+    }
+    const out = await refusal(deps, g.response ?? unserved(deps, pool, model!, requestId), route, requestId, model, activeTraceId());
+    recordHttpStatus(span, out.response!.status);
+    return out;
+  });
+}
+
+/** A refusal (the guard's, an auto name, an unserved model) as the immediate response's parts, logged. */
+async function refusal(deps: AppDeps, r: Response, route: string, requestId: string, model: string | undefined, traceId?: string): Promise<GenerationOutcome> {
   const text = await r.text();
   const out: Record<string, string> = {};
   r.headers.forEach((v, k) => {
@@ -56,7 +76,7 @@ export async function generationGuard(
     // Not an OpenAI error body: the generic reason.
   }
   deps.logger.info(
-    { request_id: requestId, path: route, status: r.status, error: code, ...(model !== undefined ? { requested_model: modelLabel(deps.config, model) } : {}) },
+    { request_id: requestId, path: route, status: r.status, error: code, ...(model !== undefined ? { requested_model: modelLabel(deps.config, model) } : {}), ...(traceId ? { trace_id: traceId } : {}) },
     'request rejected',
   );
   return { response: { status: r.status, headers: out, contentType: r.headers.get('content-type') ?? 'application/json', body: text, reason: code }, headers: {} };

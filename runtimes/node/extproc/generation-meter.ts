@@ -14,6 +14,8 @@ import { openAiUsage, SseUsage, TailKeeper } from '../../../src/api/passthrough-
 import type { BodyReader } from '../../../src/upstream/types.ts';
 import type { AnswerMeter } from './answer-meter.ts';
 import { CUT_MESSAGE } from './stream-end.ts';
+import { recordAnswerEnd, recordHttpStatus } from '../../../src/observability/tracing.ts';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 
 export interface GenerationMeter extends AnswerMeter {
   /** The upstream's bytes as they came: where the usage is read from. */
@@ -25,6 +27,8 @@ export interface GenerationRequest {
   requestId: string;
   /** The model the body names (undefined: none). */
   model?: string;
+  /** The request span (ended by `end` with the answer, as the gateway's), its trace id, and the upstream call's span (ended at the head). */
+  trace?: { traceId?: string; span: Span; end(): void; upstream?: Span };
 }
 
 // The readers are fed chunk by chunk here (keep), not pulled: Envoy hands ext_proc the bytes.
@@ -51,6 +55,10 @@ export function generationMeter(deps: AppDeps, req: GenerationRequest): Generati
   const firstByteOnly = () => ttftMs !== undefined && recordUsage(metrics, label, undefined, undefined, { ttftMs });
   const finish = (o: { usage?: UsageRecord; error?: string }) => {
     ended = true;
+    if (req.trace) {
+      recordAnswerEnd(req.trace.span, { status, error: o.error, usage: o.usage });
+      req.trace.end();
+    }
     const line: Record<string, unknown> = {
       event: 'request',
       request_id: req.requestId,
@@ -62,12 +70,22 @@ export function generationMeter(deps: AppDeps, req: GenerationRequest): Generati
       latency_ms: { total: round(deps.clock.now() - t0), ...(ttftMs !== undefined ? { ttft: round(ttftMs) } : {}) },
     };
     if (req.model !== undefined) line.requested_model = label;
+    if (req.trace?.traceId) line.trace_id = req.trace.traceId;
     if (o.error) line.error_reason = o.error;
     if (o.usage?.totalTokens) line.tokens = { prompt: o.usage.promptTokens, completion: o.usage.completionTokens, total: o.usage.totalTokens };
     deps.logger.info(line, 'request');
   };
+  // The upstream call's span ends at the answer's head (or Envoy's reset before it), as chat's (answer-meter.ts).
+  const endUpstream = (s: number | undefined) => {
+    const up = req.trace?.upstream;
+    if (!up?.isRecording()) return;
+    if (s === undefined) up.setStatus({ code: SpanStatusCode.ERROR, message: 'cancelled' });
+    else recordHttpStatus(up, s);
+    up.end();
+  };
   return {
     head(s, streamed) {
+      endUpstream(s);
       if (ended) return;
       status = s;
       sse = streamed;
@@ -115,6 +133,7 @@ export function generationMeter(deps: AppDeps, req: GenerationRequest): Generati
       if (!ended) finish({});
     },
     cancel() {
+      endUpstream(undefined);
       if (ended) return;
       firstByteOnly();
       error('cancellation');

@@ -63,6 +63,8 @@ export interface GenerationOutcome {
   meter?: GenerationMeter;
   /** The body's n: a completions stream is whole when each choice finished. */
   choices?: number;
+  /** traceparent / tracestate naming the upstream span, set on the forwarded request (empty without tracing). */
+  traceHeaders?: Record<string, string>;
 }
 
 export interface ExtProcPipeline {
