@@ -21,7 +21,7 @@ async function dev(): Promise<void> {
   const logger = createNodeLogger(config, { base: { runtime: 'node', mode: 'dev' } });
   for (const w of warnings) logger.warn({ warning: w }, 'config warning');
 
-  const mock = await startMockServer({ port: mockPort });
+  const mock = await onPort('the mock Production Stack router', 'MOCK_PORT', mockPort, () => startMockServer({ port: mockPort }));
   // Every configured endpoint becomes the local mock (its real port: MOCK_PORT=0 picks a free one),
   // keeping the names preferred_endpoints refer to.
   config.vllm_endpoints = config.vllm_endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: mock.port, scheme: 'http' }));
@@ -37,14 +37,16 @@ async function dev(): Promise<void> {
   // The listener as `npm start` builds it: the config's client timeouts, and refused requests counted
   // in semroute_http_client_errors_total (declared on /metrics either way).
   const { request_timeout_ms: requestTimeoutMs, headers_timeout_ms: headersTimeoutMs, keep_alive_timeout_ms: keepAliveTimeoutMs } = config.server;
-  const served = await serveFetch(createApp(deps).fetch, {
-    host: '127.0.0.1',
-    port,
-    requestTimeoutMs,
-    headersTimeoutMs,
-    keepAliveTimeoutMs,
-    onClientError: clientErrorReporter(metrics, logger),
-  });
+  const served = await onPort('the gateway', 'PORT', port, () =>
+    serveFetch(createApp(deps).fetch, {
+      host: '127.0.0.1',
+      port,
+      requestTimeoutMs,
+      headersTimeoutMs,
+      keepAliveTimeoutMs,
+      onClientError: clientErrorReporter(metrics, logger),
+    }),
+  );
   countInflight(served.server, metrics);
   const url = served.url;
   process.stdout.write(`
@@ -69,6 +71,19 @@ Try it:
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+/**
+ * Runs a listen, turning "address already in use" into the line the quick start's advice needs: which of
+ * dev's two listeners, and the variable that moves it (`npm start` names its flag the same way).
+ */
+async function onPort<T>(what: string, variable: string, p: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new Error(`${what}: cannot listen on 127.0.0.1:${p}: address already in use (${variable}=<another port> npm run dev, or ${variable}=0 for a free one)`);
+  }
 }
 
 dev().catch((err) => {
