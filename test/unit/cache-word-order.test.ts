@@ -20,6 +20,12 @@ describe('reordered', () => {
     expect(r('What is cognitive dissonance?', 'What does cognitive dissonance mean?')).toBe(false);
     expect(r('What is cognitive dissonance?', 'Can you explain cognitive dissonance?')).toBe(false);
     expect(r('a b c d e f g h i j', 'a b c x y z q r s t')).toBe(false);
+    // function words moved, the words that carry meaning in the same order
+    expect(r('what state were you born in', 'in what state were you born')).toBe(false);
+    expect(r('tell me who your boss is', 'tell me who is your boss')).toBe(false);
+    // ... but a direction word is not one of them
+    expect(r('convert a list to a string', 'convert a string to a list')).toBe(true);
+    expect(r('distance to Paris from Rome', 'distance to Rome from Paris')).toBe(true);
   });
 
   it('never refuses without both signatures (entries stored before the check) or for empty texts', () => {
