@@ -77,6 +77,17 @@ function sentOrNot(err: unknown, sent: boolean | undefined, host: string): unkno
 }
 
 /**
+ * The format to decode an answer's body with when workerd's fetch left it encoded: it decodes a
+ * content-encoding of exactly 'gzip' or 'br'. 'BR' in another case stays as it came (DecompressionStream
+ * has no brotli): README.
+ */
+function stillEncoded(value: string | null): CompressionFormat | undefined {
+  if (!value || value === 'gzip' || value === 'br') return undefined;
+  const v = value.trim().toLowerCase();
+  return v === 'gzip' || v === 'x-gzip' ? 'gzip' : v === 'deflate' ? 'deflate' : undefined;
+}
+
+/**
  * `connectTimeoutMs`: upstream.connect_timeout_ms, for public fetch (a service binding's Worker may
  * read the body whenever it likes, which says nothing of a connection).
  */
@@ -155,6 +166,10 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         const cookies = res.headers.getSetCookie();
         if (cookies.length > 1) out['set-cookie'] = cookies.join(SET_COOKIE_SEPARATOR);
         let body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        // The core reads plain bytes. workerd's fetch decodes a content-encoding of exactly gzip or br;
+        // Node decodes gzip, x-gzip, deflate and br in any case (upstream-client.ts): the rest here.
+        const undecoded = res.body ? stillEncoded(res.headers.get('content-encoding')) : undefined;
+        if (undecoded) body = body.pipeThrough(new DecompressionStream(undecoded) as unknown as TransformStream<Uint8Array, Uint8Array>);
         // An error answered from the head (early-answer.ts): its body, read now or never.
         if (early && res.status >= 400) body = await earlyAnswerBody(body, EARLY_ANSWER_READ_MS, MAX_ERROR_TEXT_BYTES, () => ctl.abort(new Error('the upstream refused the request before reading it')));
         return {

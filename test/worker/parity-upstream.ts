@@ -5,7 +5,7 @@
 //   model stall-body   sends the head and the start of the answer (JSON or one SSE event), then nothing
 //   model stall-redact the same, for a model whose PII policy redacts and restores (the restore tap)
 //   model stall-silent sends the head, then nothing
-//   model gzip-body    a gzip-encoded answer; err-500 a 500 with headers of its own; odd-headers
+//   model gzip-body    a gzip-encoded answer (br-body, deflate-body, x-gzip-body, gzip-upper, identity-body, unknown-encoding: ENCODED); err-500 a 500 with headers of its own; odd-headers
 //                      repeated headers (two set-cookie) and a latin1 byte in a value
 //   model redirect     307 to /v1/redirected (which answers {"followed":true}); drop: the socket is
 //                      closed unanswered; truncated: shorter than its content-length; plain-text;
@@ -22,7 +22,7 @@
 //   GET /arrivals/<x-stall-id> how many times a request with that id reached this upstream
 //   GET /node-logs            the Node gateway's log lines so far (JSON array of objects)
 import http from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { createApp } from '../../src/app.ts';
@@ -63,6 +63,16 @@ export const RAW: Record<string, string> = {
   'raw-trailers': `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\nTrailer: x-checksum\r\n\r\n${COMPLETION.length.toString(16)}\r\n${COMPLETION}\r\n0\r\nx-checksum: abc\r\n\r\n`,
 };
 
+/** Answers in other content-encodings (as gzip-body): model -> [content-encoding, encoder]. */
+const ENCODED: Record<string, [string, (b: Buffer) => Buffer]> = {
+  'br-body': ['br', (b) => brotliCompressSync(b)],
+  'deflate-body': ['deflate', (b) => deflateSync(b)],
+  'x-gzip-body': ['x-gzip', (b) => gzipSync(b)],
+  'gzip-upper': ['GZIP', (b) => gzipSync(b)],
+  'identity-body': ['identity', (b) => b],
+  'unknown-encoding': ['x-custom', (b) => b],
+};
+
 export const STALL_CHUNK = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"stall-body","choices":[{"index":0,"delta":{"content":"first "}}]}\n\n';
 
 /**
@@ -95,6 +105,7 @@ export function parityYaml(mockPort: number, stallPort: number, deadPort: number
     'leave-body': onStall,
     'leave-redact': { ...onStall, pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
     'gzip-body': onStall,
+    ...Object.fromEntries(Object.keys(ENCODED).map((m) => [m, onStall])),
     'err-500': onStall,
     'odd-headers': onStall,
     redirect: onStall,
@@ -171,6 +182,13 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; h
         const text = body.stream ? `${STALL_CHUNK}data: [DONE]\n\n` : JSON.stringify({ id: 'g', object: 'chat.completion', created: 1, model: 'gzip-body', choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }] });
         const z = gzipSync(text);
         res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json', 'content-encoding': 'gzip', 'content-length': z.length });
+        return void res.end(z);
+      }
+      const encoded = body.model ? ENCODED[body.model] : undefined;
+      if (encoded) {
+        const text = body.stream ? `${STALL_CHUNK}data: [DONE]\n\n` : JSON.stringify({ id: 'e', object: 'chat.completion', created: 1, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: 'encoded' }, finish_reason: 'stop' }] });
+        const z = encoded[1](Buffer.from(text));
+        res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json', 'content-encoding': encoded[0], 'content-length': z.length });
         return void res.end(z);
       }
       if (body.model === 'err-500') {
