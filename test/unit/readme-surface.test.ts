@@ -71,7 +71,7 @@ describe('README command-line flags', () => {
   it('lists exactly the flags of `semroute --help`, and none it says are refused', () => {
     const help = read('runtimes/node/main.ts');
     const offered = new Set([...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!).filter((f) => f !== '--help'));
-    const paragraph = /`dist\/semroute\.mjs --help` lists the flags:[\s\S]*?\n\n/.exec(README)![0];
+    const paragraph = /`npm start -- --help` \(`node dist\/semroute\.mjs --help`\) lists the flags:[\s\S]*?\n\n/.exec(README)![0];
     const listed = new Set(ticks(paragraph).flatMap((t) => /^(--[a-z-]+)/.exec(t)?.[1] ?? []));
     expect(listed).toEqual(offered);
     const refused = /its (`--[\s\S]*?) are refused as unknown options/.exec(README)![1]!;
