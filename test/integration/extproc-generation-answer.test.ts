@@ -72,12 +72,12 @@ async function viaGateway(path: string, body: unknown): Promise<string> {
   return r.text();
 }
 
-/** Envoy with `mode` as its response_body_mode, handing ext_proc the answer the upstream writes. */
-async function viaEnvoy(path: string, body: unknown, mode = 'STREAMED'): Promise<string> {
+/** Envoy with `mode` as its response_body_mode, handing ext_proc the answer the upstream writes (`skipHead`: response_header_mode SKIP). */
+async function viaEnvoy(path: string, body: unknown, mode = 'STREAMED', skipHead = false): Promise<string> {
   const s = doors.envoy.open();
   await s.send({ ...requestHeaders({ ':method': 'POST', ':path': path, 'content-type': 'application/json' }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode } });
   expect((await s.send(requestBody(JSON.stringify(body)))).response).toBe('request_body');
-  await s.send(responseHeaders({ ':status': String(answer.status ?? 200), 'content-type': answer.type }));
+  if (!skipHead) await s.send(responseHeaders({ ':status': String(answer.status ?? 200), 'content-type': answer.type }));
   const parts = mode === 'BUFFERED' ? [answer.pieces.join('')] : answer.pieces;
   let client = '';
   for (const [i, p] of parts.entries()) client += clientBytes(p, await s.send(responseBody(p, i === parts.length - 1)));
@@ -85,14 +85,22 @@ async function viaEnvoy(path: string, body: unknown, mode = 'STREAMED'): Promise
   return client;
 }
 
-async function bothDoors(path: string, body: unknown, mode?: string) {
+async function bothDoors(path: string, body: unknown, mode?: string, skipHead = false) {
   const gateway = await metricMoves(doors.metrics, FAMILIES, () => viaGateway(path, body));
-  const extproc = await metricMoves(doors.metrics, FAMILIES, () => viaEnvoy(path, body, mode));
-  return { gateway, extproc };
+  // The window stays open past the stream's close, where a cancellation would be counted.
+  const extproc = await metricMoves(doors.metrics, FAMILIES, async () => {
+    const client = await viaEnvoy(path, body, mode, skipHead);
+    await new Promise((r) => setTimeout(r, 50));
+    return client;
+  });
+  // (Sums of floating-point cost differ in their last digits with the order they were added in.)
+  const fixed = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number(v.toPrecision(9))]));
+  return { gateway: { ...gateway, moved: fixed(gateway.moved) }, extproc: { ...extproc, moved: fixed(extproc.moved) } };
 }
 
 describe('ext_proc accounts a generation answer as the gateway does', () => {
-  const prompt = { model: 'qwen3', prompt: 'Name a river.', stream: true };
+  // The client's own include_usage: its usage chunk is the client's, on both doors.
+  const prompt = { model: 'qwen3', prompt: 'Name a river.', stream: true, stream_options: { include_usage: true } };
 
   it('a completions stream with its usage: the same tokens, cost and latency series move', async () => {
     answer = { type: SSE, pieces: [cmpl('The '), cmpl('Rhine', 'stop'), `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'qwen3', choices: [], usage: USAGE })}\n\n`, 'data: [DONE]\n\n'] };
@@ -104,6 +112,12 @@ describe('ext_proc accounts a generation answer as the gateway does', () => {
 
   it('the same through Envoy in BUFFERED mode (the whole stream in one message)', async () => {
     const { gateway, extproc } = await bothDoors('/v1/completions', prompt, 'BUFFERED');
+    expect(extproc.moved).toEqual(gateway.moved);
+  });
+
+  it('response headers skipped (response_header_mode SKIP): the head taken from the body, the answer accounted alike, no cancellation', async () => {
+    const { gateway, extproc } = await bothDoors('/v1/completions', prompt, 'STREAMED', true);
+    expect(gateway.moved['llm_model_completion_tokens_total{model="qwen3"}']).toBe(3);
     expect(extproc.moved).toEqual(gateway.moved);
   });
 

@@ -175,7 +175,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     responseIsJson = contentType.includes('application/json');
     // Not forwarded by the chat pipeline: a generation route's answer, or one passed on (generation-body.ts).
     if (!forwarded) {
-      const u = unreadAnswerHead({ generate: route === 'generate', passed: generationPassed, status: responseStatus, headers, endOfStream, mode: modes?.response_body_mode, overrides: overrides(), route: generation });
+      // (A head taken from the body: that body is coming, in Envoy's mode, or STREAMED when it does not say.)
+      const mode = guessed ? (modes?.response_body_mode ?? 'STREAMED') : modes?.response_body_mode;
+      const u = unreadAnswerHead({ generate: route === 'generate', passed: generationPassed, status: responseStatus, headers, endOfStream, mode, overrides: overrides() && !guessed, route: generation });
       [streamed, wholeInOne] = [u.reply, u.whole === true];
       return u.res;
     }
@@ -248,11 +250,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const first = !responseBodySeen;
     responseBodySeen = true;
     // Response headers not sent to us (response_header_mode SKIP) but the body is: read as its head would have had it.
-    if (first && forwarded && !responseHeadersSeen) {
+    if (first && (forwarded || generationPassed) && !responseHeadersSeen) {
       warnSkippedHead(opts.logger);
       const head = headFromBody(part);
       if (head) readHead(head, false, true);
-      else forwarded.meter?.unseen();
+      else (forwarded ?? generationPassed)?.meter?.unseen();
     }
     if (streamed) {
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
