@@ -4,7 +4,7 @@
 // detector call and one budget text per message or definition, not one per part or enum value (a
 // tool list with big enums was thousands of calls and past max_texts), and a value cut across two
 // parts is read as the model reads it. JSON slots (tool-call arguments) are read alone: their
-// values are JSON string content.
+// values are JSON string content. A framed slot (a function name) is read alone inside its frame.
 import type { PiiDetector, PiiEntity } from '../classify/types.ts';
 import { scanPii, type PiiScanOptions } from './pii-scan.ts';
 import type { TextSlot } from './redaction.ts';
@@ -28,8 +28,9 @@ function groupsOf(slots: readonly TextSlot[]): Group[] {
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     const prev = groups[groups.length - 1];
-    const joins = s.group !== undefined && !s.json && prev && slots[prev.members[0]!]!.group === s.group;
-    if (joins) {
+    const joins = s.group !== undefined && !s.json && !s.frame && prev && slots[prev.members[0]!]!.group === s.group;
+    if (s.frame) groups.push({ members: [i], starts: [s.frame[0].length], text: s.frame[0] + s.get() + s.frame[1] });
+    else if (joins) {
       prev.starts.push(prev.text.length + 1);
       prev.text += `\n${s.get()}`;
       prev.members.push(i);

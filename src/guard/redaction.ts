@@ -15,6 +15,8 @@ import { definitionSlots } from './definition-slots.ts';
 // `user`, `safety_identifier` and `metadata` values: the provider logs them.
 import { identitySlots } from './identity-slots.ts';
 import { fileSlots } from './file-parts.ts';
+// Function names: one slot per name, renaming it everywhere the request names it.
+import { functionNameSlots } from './name-slots.ts';
 
 /** One place in the body that holds text the model reads. */
 export interface TextSlot {
@@ -25,6 +27,9 @@ export interface TextSlot {
   group?: object;
   /** Read by the provider's logs, never by the model (`user`, `metadata`: identity-slots.ts): the answer does not depend on it. */
   logged?: boolean;
+  /** Text the scan reads around this slot's, as the model sees it (a function name inside its JSON:
+   *  name-slots.ts); what is found there is not the slot's. */
+  frame?: readonly [string, string];
   get(): string;
   set(value: string): void;
 }
@@ -85,7 +90,7 @@ export function collectTextSlots(body: ChatBody): TextSlot[] {
     }
   }
   // Ahead of the messages here, so behind them once the PII stage reverses the list (newest turn first).
-  return [...identitySlots(body), ...definitionSlots(body), ...bodyTemplateSlots(body), ...slots];
+  return [...identitySlots(body), ...functionNameSlots(body), ...definitionSlots(body), ...bodyTemplateSlots(body), ...slots];
 }
 
 /** A restore map read by canonical form too: models retype placeholders (<email_address_1>). */
@@ -221,9 +226,11 @@ export function restoreTap(restore: ReadonlyMap<string, string>, jsonContent = f
         const msg = obj(choice.message);
         if (!msg) continue;
         for (const k of TEXT_FIELDS) if (typeof msg[k] === 'string') msg[k] = restoreText(msg[k] as string, restore, jsonContent && k === 'content');
-        // Tool calls, and the legacy function_call (the answer to a client's `functions`).
+        // Tool calls, and the legacy function_call (the answer to a client's `functions`): their
+        // arguments, and their names (a masked function name: name-slots.ts).
         for (const fn of [...arr(msg.tool_calls).map((call) => obj(call.function)), obj(msg.function_call)]) {
           if (fn && typeof fn.arguments === 'string') fn.arguments = restoreText(fn.arguments, restore, true);
+          if (fn && typeof fn.name === 'string') fn.name = restoreText(fn.name, restore);
         }
       }
       return completion;
@@ -239,12 +246,16 @@ export function restoreTap(restore: ReadonlyMap<string, string>, jsonContent = f
           for (const k of TEXT_FIELDS) {
             if (typeof delta[k] === 'string') delta[k] = field(ci, k, jsonContent && k === 'content').push(delta[k] as string);
           }
+          // A streamed call's name comes whole in one delta (vLLM's tool parsers, OpenAI; the SDKs
+          // keep the last name delta rather than joining them), so it is restored as it comes.
           for (const call of arr(delta.tool_calls)) {
             const fn = obj(call.function);
             if (fn && typeof fn.arguments === 'string') fn.arguments = field(ci, `tool/${String(call.index ?? 0)}`, true).push(fn.arguments);
+            if (fn && typeof fn.name === 'string') fn.name = restoreText(fn.name, restore);
           }
           const legacy = obj(delta.function_call);
           if (legacy && typeof legacy.arguments === 'string') legacy.arguments = field(ci, FUNCTION_CALL, true).push(legacy.arguments);
+          if (legacy && typeof legacy.name === 'string') legacy.name = restoreText(legacy.name, restore);
         }
         if (finishing) flushChoice(ci, choice, streams);
       }

@@ -18,6 +18,7 @@ import { messageText } from '../pipeline/texts.ts';
 import { definitionSlots } from './definition-slots.ts';
 import { identitySlots } from './identity-slots.ts';
 import { fileText } from './file-parts.ts';
+import { functionNameTexts } from './name-slots.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -167,6 +168,8 @@ export function piiExtraTexts(body: unknown): string[] {
     }
   }
   for (const s of bodyTemplateSlots(body)) out.push(s.get());
+  // Function names (definitions, tool_choice, calls: name-slots.ts).
+  for (const n of functionNameTexts(body)) out.push(n);
   // Tool definitions (and their property names), structured-output schemas, prediction content.
   const names: string[] = [];
   for (const s of definitionSlots(body, names)) out.push(s.get());

@@ -104,12 +104,14 @@ describe('collectTextSlots', () => {
     } as unknown as ChatBody;
     const slots = collectTextSlots(body);
     expect(slots.map((s) => [s.role, s.get()])).toEqual([
+      // The called function's name (name-slots.ts), ahead of the messages.
+      ['system', 'f'],
       ['system', 'sys'],
       ['user', 'part1'],
       ['assistant', '{"to":"a@b.co"}'],
       ['tool', 'result'],
     ]);
-    slots[2].set('{"to":"<EMAIL_ADDRESS_1>"}');
+    slots[3].set('{"to":"<EMAIL_ADDRESS_1>"}');
     expect((body.messages[2] as any).tool_calls[0].function.arguments).toBe('{"to":"<EMAIL_ADDRESS_1>"}');
   });
 });
@@ -241,7 +243,8 @@ describe('values between plain text and JSON tool-call arguments', () => {
     };
     const slots = collectTextSlots(body);
     const state = newMaskState(body);
-    const found = [[ent(user, 'DOMAIN\\new_user', 'PERSON')], [ent(args, '12 Main St\\nSpringfield', 'ADDRESS')]];
+    // The first slot is the called function's name (name-slots.ts): nothing found there.
+    const found = [[], [ent(user, 'DOMAIN\\new_user', 'PERSON')], [ent(args, '12 Main St\\nSpringfield', 'ADDRESS')]];
     slots.forEach((slot, i) => slot.set(maskText(slot.get(), found[i]!, state, { json: slot.json }).masked));
     return { body, restore: state.restore };
   }
