@@ -31,6 +31,8 @@ export interface PassthroughRequest {
   label: string;
   /** The body's n (choiceCount), when it was read as JSON: a completions stream's choices to finish. */
   choices?: number;
+  /** The gateway asked for the stream's usage (passthrough.ts): counted, then taken out of the client's stream. */
+  stripUsage?: boolean;
   signal?: CancelSignal;
 }
 
@@ -127,6 +129,7 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
     whole: completions ? (lastData) => chatStreamWhole(lastData, finishes) : undefined,
     doneEnds: completions,
     firstData: sse,
+    stripUsage: sse && req.stripUsage === true,
     onFirstByte() {
       ttftMs = deps.clock.now() - t0;
     },

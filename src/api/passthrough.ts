@@ -120,10 +120,11 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     // Ended with the answer's last byte, not its head (the body is passed on as it comes): the
     // answer's time, tokens and a cut midway belong to the trace, with the status the client got.
     const end = hold();
+    const ask = route === '/v1/completions' && body ? usageAskedFor(body, read) : undefined;
     const res = await forwardPassthrough(
       deps,
       pool,
-      { requestId, method: raw.method, path: url.pathname + url.search, clientHeaders: headers, body, model, label, signal, choices: choicesOf(read) },
+      { requestId, method: raw.method, path: url.pathname + url.search, clientHeaders: headers, body: ask ?? body, model, label, signal, choices: choicesOf(read), stripUsage: ask !== undefined },
       (o) => {
         log({ ...o, model }, o.error ? 'error' : 'upstream');
         recordAnswerEnd(span, o);
@@ -139,6 +140,21 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
 }
 
 const round = (ms: number) => Math.round(Math.max(0, ms) * 1000) / 1000;
+
+/**
+ * A streamed /v1/completions body that does not mention stream_options, with include_usage added: vLLM
+ * sends a stream's usage only when asked, and the token and cost metrics need it (as chat asks,
+ * forward.ts); the usage is taken out of the client's stream. Only that case, by adding the member at
+ * the end, so every byte the client sent goes as it was; a stream_options the client wrote stands.
+ */
+function usageAskedFor(body: Uint8Array, read: BodyModel): Uint8Array | undefined {
+  const v = read.json?.value;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (o.stream !== true || 'stream_options' in o) return undefined;
+  const text = new TextDecoder().decode(body).trimEnd();
+  return text.endsWith('}') ? new TextEncoder().encode(`${text.slice(0, -1)},"stream_options":{"include_usage":true}}`) : undefined;
+}
 
 /** The body's n as vLLM reads it, when the body was read as JSON (1 otherwise). */
 function choicesOf(read: BodyModel): number {
