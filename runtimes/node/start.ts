@@ -52,7 +52,7 @@ export async function start(values: CliValues, ports: PortArgs, early: EarlySign
     const packWarnings = [...missingPackWarnings(config), ...startupWarnings(config), ...categoryReachWarnings(config)];
     for (const w of packWarnings) logger.warn({ warning: w }, 'config warning');
     const warnings = loaded.warnings.length + packWarnings.length;
-    process.stdout.write(`config OK${warnings ? ` (${warnings} warnings)` : ''}\n`);
+    process.stdout.write(`config OK${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n`);
     return;
   }
   const { serveGateway } = await import('./serve-gateway.ts');

@@ -79,7 +79,7 @@ describe('--check and what start-up refuses', () => {
     writeFileSync(config, 'default_model: qwen3\nvllm_endpoints: []\nrouting: { enabled: false }\nprompt_guard: { enabled: false }\n');
     const checked = await run(['--config', config, '--check']);
     expect(checked.code).toBe(0);
-    expect(checked.out).toMatch(/config OK \(1 warnings\)/);
+    expect(checked.out).toMatch(/config OK \(1 warning\)/);
     expect(checked.out).toMatch(/"warning":"vllm_endpoints: empty[^"]*\/ready answers 503[^"]*"/);
   }, 60_000);
 });
