@@ -49,7 +49,7 @@ export const METRIC_CATALOG: MetricSpec[] = [
   h('llm_model_routing_latency_seconds', 'Time spent deciding the route (classification to rewrite).', [], FAST_BUCKETS),
   // Latency and tokens
   h('llm_model_completion_latency_seconds', 'Upstream answer time, request sent to last byte.', ['model'], COMPLETION_BUCKETS),
-  h('llm_model_ttft_seconds', 'Time to first token (first streamed chunk, or the response headers when not streaming).', ['model'], TTFT_BUCKETS),
+  h('llm_model_ttft_seconds', 'Time to first token: the first data event of a stream (SSE comments before it are no token), the response headers of a JSON answer.', ['model'], TTFT_BUCKETS),
   h('llm_model_tpot_seconds', 'Time per output token.', ['model'], TPOT_BUCKETS),
   c('llm_model_prompt_tokens_total', 'Prompt tokens reported by the upstream usage block.', ['model']),
   c('llm_model_completion_tokens_total', 'Completion tokens reported by the upstream usage block.', ['model']),
