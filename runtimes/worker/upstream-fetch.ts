@@ -147,7 +147,9 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         }
         // fetch hands a 101 (to a POST that asked for no upgrade) or a 100 nobody asked for back as
         // the answer; a Response cannot carry either, so the gateway failed with 500 internal_error.
-        if (res.status < 200) {
+        // Past 599 likewise (RFC 9110 15: 100-599): a Response cannot carry it (RangeError), and the
+        // gateway answered 500 internal_error, its own failure. Node passes it on: README.
+        if (res.status < 200 || res.status > 599) {
           ctl.abort();
           throw new UpstreamProtocolError(`upstream ${url.host} answered HTTP ${res.status} as its final answer`);
         }

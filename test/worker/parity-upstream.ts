@@ -60,6 +60,16 @@ export const RAW: Record<string, string> = {
   'raw-100': `HTTP/1.1 100 Continue\r\n\r\n${ok(`Content-Length: ${COMPLETION.length}`)}`,
   // Not broken: an informational answer before the final one (Node passes the final one on).
   'raw-103': `HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n${ok(`Content-Length: ${COMPLETION.length}`)}`,
+  'raw-te-gzip-chunked': ok('Transfer-Encoding: gzip, chunked'),
+  'raw-http10': `HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n${COMPLETION}`,
+  'raw-empty-200': 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+  'raw-no-reason': `HTTP/1.1 200\r\nContent-Type: application/json\r\nContent-Length: ${COMPLETION.length}\r\nConnection: close\r\n\r\n${COMPLETION}`,
+  'raw-space-colon': `HTTP/1.1 200 OK\r\nContent-Type : application/json\r\nContent-Length: ${COMPLETION.length}\r\nConnection: close\r\n\r\n${COMPLETION}`,
+  'raw-folded': `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Folded: a\r\n b\r\nContent-Length: ${COMPLETION.length}\r\nConnection: close\r\n\r\n${COMPLETION}`,
+  'raw-lf-only': `HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: ${COMPLETION.length}\nConnection: close\n\n${COMPLETION}`,
+  'raw-status-999': `HTTP/1.1 999 Weird\r\nContent-Type: application/json\r\nContent-Length: ${COMPLETION.length}\r\nConnection: close\r\n\r\n${COMPLETION}`,
+  'raw-long-body': ok(`Content-Length: ${COMPLETION.length + 10}`),
+  'raw-short-body': `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 20\r\n\r\n${COMPLETION}`,
   'raw-trailers': `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\nTrailer: x-checksum\r\n\r\n${COMPLETION.length.toString(16)}\r\n${COMPLETION}\r\n0\r\nx-checksum: abc\r\n\r\n`,
 };
 
