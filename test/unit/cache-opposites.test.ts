@@ -37,6 +37,9 @@ describe('polesOppose', () => {
     expect(oppose('What to wear in summer?', 'What to wear in autumn?')).toBe(true);
     expect(oppose('Best foods to eat in the evening', 'Best foods to eat at night')).toBe(true);
     expect(oppose('What to wear in summer or winter?', 'What to wear in winter or summer?')).toBe(false);
+    expect(oppose('when was the eiffel tower built', 'where was the eiffel tower built')).toBe(true);
+    expect(oppose('when was the eiffel tower built', 'what year was the eiffel tower built')).toBe(false);
+    expect(oppose('how old is the earth', 'what is the age of the earth')).toBe(false);
   });
 
   it('accepts synonyms of one end, and pairs only one question names', () => {
