@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import type { ChatBody } from './context.ts';
 import { getPath, paramPath } from './param-path.ts';
 import { requestedReasoning } from './rewrite.ts';
+import { softSwitchOff } from './soft-switch.ts';
 
 /**
  * chat_template_kwargs switches whose templates think unless the value is false: Qwen3 and Qwen3.5
@@ -39,8 +40,9 @@ export function reasoningAsSent(body: ChatBody, config: Config, model: string): 
   if (family.type === 'chat_template_kwargs') {
     const kwargs = body.chat_template_kwargs;
     const v = typeof kwargs === 'object' && kwargs !== null && !Array.isArray(kwargs) ? getPath(kwargs, path) : undefined;
-    return THINKS_UNLESS_FALSE.has(path[path.length - 1]!) ? v !== false : truthy(v);
+    return THINKS_UNLESS_FALSE.has(path[path.length - 1]!) ? v !== false && !softSwitchOff(body, config, model) : truthy(v);
   }
   if (getPath(body, path) == null && REASONS_WITHOUT_EFFORT.has(familyName)) return true;
   return requestedReasoning(body, config, model);
 }
+

@@ -7,6 +7,7 @@ import { indexCategories } from './categories.ts';
 import { headerText } from '../upstream/headers.ts';
 import { getPath, paramPath, setPath } from './param-path.ts';
 import { effortLabel } from '../observability/labels.ts';
+import { softSwitchOff } from './soft-switch.ts';
 
 /**
  * Replace mode: a leading system message gets the prompt (or one is added in front). Insert mode:
@@ -139,6 +140,9 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
     if (d.model !== ctx.requestedModel) {
       deps.metrics.inc('llm_model_routing_modifications_total', { source_model: ctx.requestedModel, target_model: d.model });
     }
+    // The metrics above count the switch semroute sent; the header and the log say what the model
+    // does with it: Qwen3 sent enable_thinking true still skips thinking on the user's /no_think.
+    if (d.reasoning && softSwitchOff(body, config, d.model)) d.reasoning = false;
   }
   Object.assign(ctx.responseHeaders, decisionHeaders(d));
 }
