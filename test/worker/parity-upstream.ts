@@ -70,6 +70,8 @@ export const RAW: Record<string, string> = {
   'raw-status-999': `HTTP/1.1 999 Weird\r\nContent-Type: application/json\r\nContent-Length: ${COMPLETION.length}\r\nConnection: close\r\n\r\n${COMPLETION}`,
   'raw-long-body': ok(`Content-Length: ${COMPLETION.length + 10}`),
   'raw-short-body': `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 20\r\n\r\n${COMPLETION}`,
+  // A header its Connection names is the upstream hop's own: not passed on (RFC 9110 7.6.1).
+  'raw-connection-listed': `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close, X-Hop\r\nX-Hop: upstream-only\r\nX-Kept: yes\r\nContent-Length: ${COMPLETION.length}\r\n\r\n${COMPLETION}`,
   'raw-trailers': `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\nTrailer: x-checksum\r\n\r\n${COMPLETION.length.toString(16)}\r\n${COMPLETION}\r\n0\r\nx-checksum: abc\r\n\r\n`,
 };
 

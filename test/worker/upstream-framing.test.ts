@@ -37,10 +37,12 @@ describe('Worker: a status code past 599', () => {
   });
 });
 
-describe('Node vs Worker: answers that end, or lack a reason, in ways both take', () => {
-  for (const model of ['raw-http10', 'raw-empty-200', 'raw-no-reason', 'raw-long-body', 'raw-short-body']) {
+describe('Node vs Worker: answers that end, or lack a reason, in ways both take; a Connection-named header', () => {
+  for (const model of ['raw-http10', 'raw-empty-200', 'raw-no-reason', 'raw-long-body', 'raw-short-body', 'raw-connection-listed']) {
     it.each(ROUTES)(`${model}: %s, the same answer`, async (_name, path, extra) => {
-      expect((await compare(ask(model, path, extra))).diff).toEqual([]);
+      const { worker, diff } = await compare(ask(model, path, extra));
+      expect(diff).toEqual([]);
+      if (model === 'raw-connection-listed') expect([worker.headers['x-hop'], worker.headers['x-kept']]).toEqual([undefined, 'yes']);
     });
   }
 });
