@@ -45,6 +45,8 @@ describe.skipIf(!packsAvailable())('a question that asks the opposite', () => {
     ['when did world war 2 start', 'why did world war 2 start'],
     ['who invented the telephone', 'when was the telephone invented'],
     ['how far is the moon', 'how big is the moon'],
+    ['what is my name', 'what is your name'],
+    ['what is my favorite color', 'what is your favorite color'],
   ])('%s is not served for: %s', (q, other) => notServedFor(q, other));
 
   it('the same direction in other words is still a hit', async () => {

@@ -40,6 +40,8 @@ describe('polesOppose', () => {
     expect(oppose('when was the eiffel tower built', 'where was the eiffel tower built')).toBe(true);
     expect(oppose('when was the eiffel tower built', 'what year was the eiffel tower built')).toBe(false);
     expect(oppose('how old is the earth', 'what is the age of the earth')).toBe(false);
+    expect(oppose('what is my name', 'what is your name')).toBe(true);
+    expect(oppose('can you tell me my name', 'what is my name')).toBe(false);
   });
 
   it('accepts synonyms of one end, and pairs only one question names', () => {
