@@ -102,6 +102,7 @@ export function unreadAnswerHead(h: UnreadHead): { res: ProcessingResponse; repl
     status: h.status,
     done: () => {},
     anyEnd: !checked,
+    json: !sse,
     read: plain ? (b) => meter.read(b) : undefined,
   });
   return { res, reply, whole: mode === 'BUFFERED' };

@@ -10,6 +10,7 @@ import type { AnswerMeter } from './answer-meter.ts';
 import type { SseRewriter } from './sse-rewrite.ts';
 import { StreamEnd, withCutEvent } from './stream-end.ts';
 import { StreamUsage } from './stream-usage.ts';
+import { holdsDataLine } from '../../../src/upstream/sse-first-data.ts';
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -35,6 +36,8 @@ export interface StreamReplyParts {
   partial?: boolean;
   /** No clean-end check (StreamEnd's anyEnd): a generation route's answer other than a completions stream. */
   anyEnd?: boolean;
+  /** Not an event stream (a generation route's JSON answer): its first bytes are its first token. */
+  json?: boolean;
   /** Sees the upstream's bytes as they came (a generation answer's usage, generation-meter.ts). */
   read?(bytes: Uint8Array | undefined): void;
 }
@@ -75,7 +78,8 @@ export class StreamReply {
     const { rewrite, meter } = this.p;
     const only = !last && !!this.p.partial; // the last bytes ext_proc sees of a longer answer
     this.finished = last || only;
-    meter?.firstChunk();
+    // An event stream's first token is its first data line, not an SSE comment before it (as the gateway's, sse-first-data.ts).
+    if (this.p.json || (part && holdsDataLine(part))) meter?.firstChunk();
     this.p.read?.(part);
     this.events?.read(part);
     this.end.read(part);
