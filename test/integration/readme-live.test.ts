@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { README, documentedEndpoints } from '../unit/helpers/readme.ts';
+import { loadDefaultConfig } from '../../src/config/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const sh = promisify(execFile);
@@ -85,6 +86,21 @@ describe('README followed literally against npm run dev', () => {
     const answer = JSON.parse(stdout.split('\r\n\r\n').slice(1).join('\r\n\r\n'));
     expect(answer.model).toBe(/^x-vsr-selected-model: (.*)$/m.exec(shown)![1]);
   });
+
+  it('the quick start OpenAI SDK snippet runs as written and gets a routed answer', async () => {
+    const snippet = /From an OpenAI SDK:\s*```ts\n([\s\S]*?)```/.exec(README)?.[1];
+    expect(snippet, 'the quick start TypeScript block').toBeDefined();
+    // Run as an ES module from the repository (its `openai` package), the variable it ends with printed.
+    const last = /const (\w+) = await[^\n]*\n?$/.exec(snippet!.trim())?.[1];
+    expect(last, 'the snippet ends by awaiting an answer').toBeDefined();
+    const code = `${snippet!.replace('http://127.0.0.1:8801', base)}\nconsole.log(JSON.stringify(${last}));`;
+    const { stdout } = await sh(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT });
+    const answer = JSON.parse(stdout);
+    expect(answer.object).toBe('chat.completion');
+    expect(answer.choices[0].message.content).toMatch(/\S/);
+    // Routed: the answer is from one of the bundled config's models, not the auto name asked for.
+    expect(Object.keys(loadDefaultConfig().config.model_config)).toContain(answer.model);
+  }, 60_000);
 
   it('every endpoint of the HTTP surface table answers', async () => {
     const endpoints = documentedEndpoints().map((e) => e.split(' ') as [string, string]);
