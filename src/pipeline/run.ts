@@ -2,6 +2,7 @@
 // Every door calls this: the HTTP gateway forwards the result, the ext_proc server turns it into
 // Envoy mutations. Parsing (step 1) happens before, in the door; forwarding (step 7) after.
 import type { AppDeps } from '../deps.ts';
+import { trace } from '@opentelemetry/api';
 import { ATTR, withSpan } from '../observability/tracing.ts';
 import type { ImmediateResponse, PipelineContext, RefusalResponse } from './context.ts';
 import { guardStage } from './guard.ts';
@@ -65,6 +66,10 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
   rewriteStage(deps, ctx);
   const d = ctx.decision!;
   const model = modelLabel(deps.config, d.model);
+  // The request span says where the request went once nothing changes it (the PII stage may reroute,
+  // and the routing span ended before it) and whether a system prompt went in, as the x-vsr-* headers do.
+  const root = trace.getActiveSpan();
+  if (root?.isRecording()) root.setAttributes({ [ATTR.MODEL_NAME]: model, [ATTR.SYSTEM_PROMPT_INJECTED]: d.injectedSystemPrompt });
   deps.metrics.inc('llm_model_requests_total', { model });
   deps.metrics.inc('llm_routing_reason_codes_total', { reason_code: d.reasonCode, model });
   return { kind: 'forward', model: d.model, body: serialiseBody(ctx.body), upstreamHeaders: upstreamHeaders(deps, ctx) };

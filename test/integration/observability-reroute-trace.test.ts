@@ -76,6 +76,10 @@ run('a PII reroute on the trace', () => {
       'routing.reason': 'pii_policy_alternative_selected',
     });
     expect(spans.find((s) => s.name === SPAN.UPSTREAM)!.attributes['model.name']).toBe('qwen3');
+    // The request span names where the request went and whether a system prompt was put in, as the headers do.
+    const root = spans.find((s) => s.name === SPAN.REQUEST)!;
+    expect(root.attributes['model.name']).toBe('qwen3');
+    expect(root.attributes['system_prompt.injected']).toBe(response.headers.get('x-vsr-injected-system-prompt') === 'true');
     // The reference's classifier.type, with the values of llm_classifier_latency_seconds{classifier}.
     expect(spans.find((s) => s.name === SPAN.CLASSIFICATION)!.attributes['classifier.type']).toBe('category');
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain(EMAIL);
