@@ -194,6 +194,10 @@ describe(`k8s manifests (rendered with ${renderer.name})`, () => {
     // Buffer limits raised above Envoy's 1 MiB default, and no larger than the gRPC message ext_proc accepts.
     expect(listener.per_connection_buffer_limit_bytes).toBeGreaterThan(1 << 20);
     expect(listener.per_connection_buffer_limit_bytes).toBeLessThanOrEqual(extproc.max_message_bytes);
+    // ext_proc refuses a chat body over server.max_body_bytes (413) whatever Envoy buffers: a smaller cap
+    // than Envoy's must be said where the buffer limit is (new-user pass: it read as the request limit).
+    const maxBody = loadConfigText(configOf(objs)).config.server.max_body_bytes;
+    if (maxBody < listener.per_connection_buffer_limit_bytes) expect(configOf(objs, 'semroute-envoy')).toMatch(/server\.max_body_bytes[^]{0,200}\b413\b/);
     // Envoy's readiness path is answered by Envoy itself.
     expect(routes.find((r: any) => r.match.path === envoy.readinessProbe.httpGet.path).direct_response.status).toBe(200);
   });
