@@ -5,6 +5,9 @@ import { yamlBool } from '../yaml-bool.ts';
 
 const unit = z.number().min(0).max(1);
 
+/** semantic_cache.max_entries: 0 as loaded: no entry limit. */
+export const NO_ENTRY_LIMIT = Number.MAX_SAFE_INTEGER;
+
 export const REDIS_URL_EXPECTED = 'a redis:// or rediss:// URL (or a unix socket path)';
 
 /** What ioredis connects to: a redis: / rediss: URL with a host, or an absolute unix socket path. */
@@ -36,7 +39,17 @@ export const cacheSection = z
     category_thresholds: z.record(z.string(), unit).default({}),
     /** 0 = no expiry. */
     ttl_seconds: z.number().int().min(0).default(3600),
-    max_entries: z.number().int().positive().default(1000),
+    /**
+     * 0 = no entry limit, as in the reference (its validator refuses only negatives; its cache evicts
+     * only `if maxEntries > 0`), held as the largest safe integer so every backend's `>= max` reads
+     * it; max_memory_mb still bounds the cache (both 0 is refused below).
+     */
+    max_entries: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .transform((n) => (n === 0 ? NO_ENTRY_LIMIT : n)),
     /**
      * Bound on the entries' estimated memory (MiB; 0 = entries only). A streamed answer is kept as its
      * recorded events (~0.5 MB for 2,000 tokens), so max_entries alone let long answers outgrow the pod.
@@ -110,6 +123,15 @@ export const cacheSection = z
       })
       .default({}),
   })
-  .passthrough();
+  .passthrough()
+  .superRefine((c, ctx) => {
+    if (c.enabled && c.max_entries === NO_ENTRY_LIMIT && c.max_memory_mb === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_entries'],
+        message: 'max_entries: 0 (no entry limit) with max_memory_mb: 0 (no memory bound) leaves nothing bounding the cache: set one of them',
+      });
+    }
+  });
 
 export type CacheConfig = z.infer<typeof cacheSection>;
