@@ -60,6 +60,9 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
     deps.metrics.inc('llm_request_errors_total', { model: label, reason });
     finish({ error: reason });
   };
+  // The first token came, whatever happened after it: its time is a TTFT like any other (as the
+  // gateway's forward.ts records it). No latency or tokens: the answer never ended.
+  const firstTokenOnly = () => streamed && ttftMs !== undefined && recordUsage(deps.metrics, label, undefined, undefined, { ttftMs });
   return {
     head(s, sse) {
       if (span?.isRecording()) {
@@ -83,7 +86,10 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
     },
     failed(cut, usage) {
       if (ended) return;
-      if (cut) deps.logger.warn({ request_id: ctx.requestId, endpoint, err: CUT_MESSAGE }, 'upstream answer failed mid-stream');
+      if (cut) {
+        deps.logger.warn({ request_id: ctx.requestId, endpoint, err: CUT_MESSAGE }, 'upstream answer failed mid-stream');
+        firstTokenOnly();
+      }
       const u = !cut && usage && typeof usage === 'object' ? (usage as Usage) : undefined;
       const rec = cut ? undefined : recordUsage(deps.metrics, label, u, pricingFor(deps.config, model), { latencyMs: deps.clock.now() - t0, ttftMs, streamed });
       deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'upstream_5xx' });
@@ -105,7 +111,9 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
         span.setStatus({ code: SpanStatusCode.ERROR, message: 'cancelled' });
         span.end();
       }
-      if (!ended) error('cancellation');
+      if (ended) return;
+      firstTokenOnly();
+      error('cancellation');
     },
   };
 }
