@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { redisUrl } from './redis-url.ts';
 import { endpointTls } from './upstream-tls.ts';
+import { UNEXPORTED_TRACE_EXPORTERS } from '../../src/config/sections/observability.ts';
 
 const WOULD_NOT_START = '; the server would not start with it here';
 
@@ -33,5 +34,13 @@ export function startupWarnings(config: Config): string[] {
   });
   const cache = config.semantic_cache;
   if (cache?.enabled && cache.backend_type === 'redis') refused(() => redisUrl(cache.redis));
+  // Start-up takes it and logs one line; a check that said only "config OK" left a rollout without traces.
+  const tracing = config.observability?.tracing;
+  if (tracing?.enabled && UNEXPORTED_TRACE_EXPORTERS.has(tracing.exporter.type)) {
+    out.push(
+      `observability.tracing.exporter.type: ${tracing.exporter.type} is not supported on this build: the server would start, but spans are not exported` +
+        ' (use otlp: Jaeger and the OpenTelemetry Collector, whose zipkin exporter can forward them, ingest it)',
+    );
+  }
   return out;
 }

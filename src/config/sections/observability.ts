@@ -18,6 +18,12 @@ export function isOtlpEndpoint(endpoint: string): boolean {
   }
 }
 
+/**
+ * Exporter types the schema takes (the reference's config names them) whose spans this build does not
+ * export: start-up logs it (runtimes/node/tracing.ts) and --check warns (check-startup.ts).
+ */
+export const UNEXPORTED_TRACE_EXPORTERS: ReadonlySet<string> = new Set(['zipkin']);
+
 export const tracingSection = z
   .object({
     enabled: yamlBool().default(false),
