@@ -21,6 +21,7 @@ import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
 import type { BodyModel } from './passthrough-body.ts';
 import { piiExtraTexts, stringSlots } from '../guard/template-texts.ts';
+import { nameText } from '../guard/name-slots.ts';
 import type { TextSlot } from '../guard/redaction.ts';
 import { hasUnscannablePart, unreadableMedia, unreadableUnder, unscannableResponse } from '../guard/unscannable.ts';
 import { fileText } from '../guard/file-parts.ts';
@@ -261,10 +262,10 @@ export function passthroughTexts(route: string, body: unknown): RequestTexts {
           add('user', blockText([item]));
           continue;
         }
-        // function_call_output: a string or (newer SDKs) a list of parts; function_call: the arguments
+        // function_call_output: a string or (newer SDKs) a list of parts; function_call: its name and the arguments
         // the model wrote, which its chat template shows it again.
         if (item.output !== undefined) add('tool', blockText(item.output));
-        else if (typeof item.arguments === 'string') add('assistant', item.arguments);
+        else if (typeof item.arguments === 'string') add('assistant', typeof item.name === 'string' ? `${nameText(item.name)}\n${item.arguments}` : item.arguments);
         else {
           // A message's content; a reasoning item's summary; a bare part ({type: input_text, text}) its text.
           // A bare input_file item: its name and a text file's contents (file-parts.ts).
@@ -298,6 +299,8 @@ function blockText(content: unknown, depth = 0): string {
       if (b.content !== undefined) out.push(blockText(b.content, depth + 1));
       // An Anthropic tool_use block's input: the arguments the template shows the model again.
       if (b.type === 'tool_use' && isObj(b.input)) out.push(JSON.stringify(b.input));
+      // Its name, which the template shows too (name-slots.ts reads it as it is shown).
+      if (b.type === 'tool_use' && typeof b.name === 'string') out.push(nameText(b.name));
     }
   }
   return out.filter(Boolean).join('\n');

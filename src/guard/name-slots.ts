@@ -22,7 +22,8 @@ function nameHolders(body: Json): Json[] {
   // allowed_tools form lists tools as the definitions do; legacy function_call {name}.
   const tc = body.tool_choice;
   if (isObj(tc)) {
-    add(isObj(tc.function) ? tc.function : tc.type === 'function' ? tc : undefined);
+    // Anthropic's {type: tool, name} too.
+    add(isObj(tc.function) ? tc.function : tc.type === 'function' || tc.type === 'tool' ? tc : undefined);
     const allowed = isObj(tc.allowed_tools) ? tc.allowed_tools.tools : tc.tools;
     if (Array.isArray(allowed)) for (const t of allowed) add(isObj(t) && isObj(t.function) ? t.function : t);
   }
@@ -70,7 +71,10 @@ export function functionNameSlots(body: unknown): TextSlot[] {
   }));
 }
 
+/** A function name as the scans read it (in its frame). */
+export const nameText = (name: string): string => NAME_FRAME[0] + name + NAME_FRAME[1];
+
 /** The request's distinct function names in their frame, for a caller that only reads (the passthrough guard). */
 export function functionNameTexts(body: unknown): string[] {
-  return functionNameSlots(body).map((s) => NAME_FRAME[0] + s.get() + NAME_FRAME[1]);
+  return functionNameSlots(body).map((s) => nameText(s.get()));
 }

@@ -154,4 +154,19 @@ describe('function names under a pii_policy that denies e-mail addresses', () =>
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('pii_policy_denied');
   });
+
+  it('passed through: an earlier call’s name (a Responses function_call item, an Anthropic tool_use block) is read', async () => {
+    const post = (path: string, body: unknown) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const bodiesSent = [
+      ['/v1/responses', { model: 'deepseek-v3', input: [{ role: 'user', content: 'Please do the usual thing.' }, { type: 'function_call', call_id: 'c0', name: EMAIL, arguments: '{}' }, { type: 'function_call_output', call_id: 'c0', output: 'done' }] }],
+      ['/v1/messages', { model: 'deepseek-v3', max_tokens: 16, messages: [{ role: 'user', content: 'Please do the usual thing.' }, { role: 'assistant', content: [{ type: 'tool_use', id: 't0', name: EMAIL, input: {} }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't0', content: 'done' }] }] }],
+    ] as const;
+    for (const [path, body] of bodiesSent) {
+      bodies.length = 0;
+      const res = await post(path, body);
+      expect(bodies, path).toHaveLength(0);
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('pii_policy_denied');
+    }
+  });
 });
