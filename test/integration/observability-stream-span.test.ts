@@ -180,4 +180,19 @@ describe('the request span of a streamed answer', () => {
     expect(call.attributes['http.status_code']).toBe(503);
     expect(call.status.code).toBe(SpanStatusCode.ERROR);
   });
+
+  it('a body refused before the pipeline is traced too: the caller\'s trace, 400 on the request span, the log line names it', async () => {
+    const caller = '5d0c5b0c7ee4d0e7f1d36c2a88e9a001';
+    const res = await fetch(`${up.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'refused-1', traceparent: `00-${caller}-a3ce929d0e0e4736-01` },
+      body: '{"model": "qwen3", "messages": [',
+    });
+    expect(res.status).toBe(400);
+    const root = await rootSpan('refused-1');
+    expect(root.spanContext().traceId).toBe(caller);
+    expect(root.attributes['http.status_code']).toBe(400);
+    const line = up.gw.logs.lines.find((l) => l.obj.request_id === 'refused-1')!;
+    expect(line.msg).toBe('request rejected');
+  });
 });
