@@ -147,7 +147,7 @@ const round = (ms: number) => Math.round(Math.max(0, ms) * 1000) / 1000;
  * forward.ts); the usage is taken out of the client's stream. Only that case, by adding the member at
  * the end, so every byte the client sent goes as it was; a stream_options the client wrote stands.
  */
-function usageAskedFor(body: Uint8Array, read: BodyModel): Uint8Array | undefined {
+export function usageAskedFor(body: Uint8Array, read: BodyModel): Uint8Array | undefined {
   const v = read.json?.value;
   if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;

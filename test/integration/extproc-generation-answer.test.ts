@@ -39,6 +39,8 @@ const USAGE = { prompt_tokens: 6, completion_tokens: 3, total_tokens: 9 };
 const SSE = 'text/event-stream';
 
 let answer: Answer = { type: SSE, pieces: [] };
+// The body ext_proc let go on for the last request (its mutation, or as sent).
+let lastSent = '';
 let upstream: http.Server;
 let doors: ObservedExtProc & { gateway: Served };
 
@@ -76,7 +78,10 @@ async function viaGateway(path: string, body: unknown): Promise<string> {
 async function viaEnvoy(path: string, body: unknown, mode = 'STREAMED', skipHead = false): Promise<string> {
   const s = doors.envoy.open();
   await s.send({ ...requestHeaders({ ':method': 'POST', ':path': path, 'content-type': 'application/json' }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode } });
-  expect((await s.send(requestBody(JSON.stringify(body)))).response).toBe('request_body');
+  const b = await s.send(requestBody(JSON.stringify(body)));
+  expect(b.response).toBe('request_body');
+  const m = b.request_body.response?.body_mutation;
+  lastSent = m?.body ? Buffer.from(m.body).toString() : JSON.stringify(body);
   if (!skipHead) await s.send(responseHeaders({ ':status': String(answer.status ?? 200), 'content-type': answer.type }));
   const parts = mode === 'BUFFERED' ? [answer.pieces.join('')] : answer.pieces;
   let client = '';
@@ -108,6 +113,16 @@ describe('ext_proc accounts a generation answer as the gateway does', () => {
     expect(gateway.moved['llm_model_completion_tokens_total{model="qwen3"}']).toBe(3);
     expect(extproc.moved).toEqual(gateway.moved);
     expect(extproc.answer).toBe(gateway.answer);
+  });
+
+  it('a client that named no stream_options: its usage asked for upstream, counted, and taken out of its stream, as on the gateway (aff3588)', async () => {
+    const bare = { model: 'qwen3', prompt: 'Name a river.', stream: true };
+    const { gateway, extproc } = await bothDoors('/v1/completions', bare);
+    expect(gateway.moved['llm_model_completion_tokens_total{model="qwen3"}']).toBe(3);
+    expect(gateway.answer).not.toContain('"usage"');
+    expect(extproc.moved).toEqual(gateway.moved);
+    expect(extproc.answer).toBe(gateway.answer);
+    expect(JSON.parse(lastSent).stream_options).toEqual({ include_usage: true });
   });
 
   it('the same through Envoy in BUFFERED mode (the whole stream in one message)', async () => {

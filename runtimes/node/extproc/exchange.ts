@@ -142,9 +142,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   }
 
   /** The body goes on as the client sent it: as it came, or whole with this answer when chunks were held (`set`: headers for the upstream). */
-  function passOn(set?: Record<string, string>): ProcessingResponse {
+  function passOn(set?: Record<string, string>, body?: Uint8Array): ProcessingResponse {
+    if (body) set = { ...set, 'content-length': String(body.byteLength) }; // (applies in BUFFERED mode, as chat's)
     const header = set && Object.keys(set).length ? { header_mutation: headerMutation(set) } : {};
-    return continueRequestBody({ ...header, ...(requestBody.held ? { body_mutation: { body: requestBody.body() } } : {}) });
+    const b = body ?? (requestBody.held ? requestBody.body() : undefined);
+    return continueRequestBody({ ...header, ...(b ? { body_mutation: { body: b } } : {}) });
   }
 
   /** The body judged is not what reaches the upstream (request-end.ts): answered 400 invalid_json instead. */
@@ -156,10 +158,11 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   }
 
   async function onGenerationBody(body: Uint8Array, incomplete: boolean): Promise<ExchangeReply> {
-    const step = await judgeGeneration(pipeline, { headers: requestHeaders, body, signal, route: generation!, incomplete }, opts.logger, count);
+    const askUsage = answerBodyComesBack(modes?.response_body_mode, overrides());
+    const step = await judgeGeneration(pipeline, { headers: requestHeaders, body, signal, route: generation!, incomplete, askUsage }, opts.logger, count);
     if ('reply' in step) return step.reply;
     generationPassed = step;
-    return passOn(step.traceHeaders);
+    return passOn(step.traceHeaders, step.body);
   }
 
   function onResponseHeaders(msg: ProcessingRequest): ExchangeReply {

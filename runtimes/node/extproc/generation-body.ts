@@ -21,6 +21,9 @@ export interface GenerationPass {
   choices?: number;
   /** traceparent naming the upstream call's span, for the forwarded request. */
   traceHeaders?: Record<string, string>;
+  /** The body sent instead (usage asked for), and the usage chunk to take out of the answer. */
+  body?: Uint8Array;
+  stripUsage?: boolean;
 }
 /** An answer to send now (a refusal, or 'fail'), or the body goes on. */
 export type GenerationStep = { reply: ProcessingResponse | 'fail' } | GenerationPass;
@@ -45,7 +48,7 @@ export async function judgeGeneration(
     return { reply: immediateResponse(outcome.response) };
   }
   count('pass');
-  return { pass: true, headers: Object.keys(outcome.headers).length ? outcome.headers : undefined, meter: outcome.meter, choices: outcome.choices, traceHeaders: outcome.traceHeaders };
+  return { pass: true, headers: Object.keys(outcome.headers).length ? outcome.headers : undefined, meter: outcome.meter, choices: outcome.choices, traceHeaders: outcome.traceHeaders, body: outcome.body, stripUsage: outcome.stripUsage };
 }
 
 export interface UnreadHead {
@@ -76,7 +79,11 @@ export function unreadAnswerHead(h: UnreadHead): { res: ProcessingResponse; repl
   const sse = type.includes('text/event-stream');
   // Only JSON and event streams carry a usage (audio from /v1/audio/speech does not): others go by unread.
   meter?.head(h.status, sse);
-  const res = continueResponseHeaders(h.passed?.headers && headerMutation(h.passed.headers));
+  const plain = (h.headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
+  // The usage asked for on the client's behalf is taken out of the stream: its declared length would be wrong.
+  const strip = !!h.passed?.stripUsage && sse && plain && h.status >= 200 && h.status < 300 && !h.endOfStream;
+  const set = h.passed?.headers ?? {};
+  const res = continueResponseHeaders(Object.keys(set).length || strip ? headerMutation(set, strip ? ['content-length'] : []) : undefined);
   if (h.endOfStream) meter?.end();
   if (!h.generate || h.endOfStream) return { res };
   const mode = h.overrides ? 'STREAMED' : h.mode;
@@ -88,14 +95,13 @@ export function unreadAnswerHead(h: UnreadHead): { res: ProcessingResponse; repl
     return { res };
   }
   if (h.overrides) res.mode_override = { response_body_mode: 'STREAMED' };
-  // A compressed answer is not text to read: its end is accounted, nothing read from it.
-  const plain = (h.headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
+  // (A compressed answer is not text to read: its end is accounted, nothing read from it.)
   // A completions stream ends as chat's ([DONE] after each choice finished): the gateway checks it, and
   // adds the cut event where no declared length stands. Other answers end where they end.
   const checked = sse && plain && h.route === '/v1/completions';
   const reply = new StreamReply({
-    stripUsage: false,
-    mayAdd: checked && !('content-length' in h.headers),
+    stripUsage: strip,
+    mayAdd: checked && (strip || !('content-length' in h.headers)),
     partial: mode === 'BUFFERED_PARTIAL',
     choices: h.passed?.choices ?? 1,
     meter,

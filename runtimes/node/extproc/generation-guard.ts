@@ -12,6 +12,7 @@ import { errorBody } from '../../../src/pipeline/errors.ts';
 import { modelOf } from '../../../src/api/passthrough-body.ts';
 import { guardPassthrough, type PassthroughGuard } from '../../../src/api/passthrough-guard.ts';
 import { autoModelRefusal } from '../../../src/api/auto-model-refusal.ts';
+import { usageAskedFor } from '../../../src/api/passthrough.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import { activeTraceId, ATTR, recordHttpStatus, SPAN, startClientSpan, withRequestSpan } from '../../../src/observability/tracing.ts';
 import { choiceCount } from '../../../src/upstream/choice-finish.ts';
@@ -25,6 +26,8 @@ export async function generationGuard(
   requestId: string,
   headers: Record<string, string>,
   body: Uint8Array,
+  /** The answer's body comes back to ext_proc: a streamed completion's usage may be asked for (and taken out). */
+  askUsage = false,
 ): Promise<GenerationOutcome> {
   const read = await modelOf(body, headers['content-type'], headers['content-encoding']);
   const model = read.model;
@@ -54,7 +57,10 @@ export async function generationGuard(
       // The call Envoy makes next (as chat's through ext_proc): a CLIENT span named in the forwarded traceparent.
       const upstream = startClientSpan(SPAN.UPSTREAM, { 'upstream.model': label });
       const trace = { traceId, span, end: hold(), upstream: upstream.span };
-      return { headers: g.headers, meter: generationMeter(deps, { route, requestId, model, trace }), choices, traceHeaders: upstream.headers };
+      // As the gateway (passthrough.ts): a streamed completion's usage is asked for when the client did
+      // not say, for the token metrics, and taken out of its stream again (the answer's body must come back).
+      const asked = route === '/v1/completions' && askUsage ? usageAskedFor(body, read) : undefined;
+      return { headers: g.headers, meter: generationMeter(deps, { route, requestId, model, trace }), choices, traceHeaders: upstream.headers, body: asked, stripUsage: asked !== undefined };
     }
     const out = await refusal(deps, g.response ?? unserved(deps, pool, model!, requestId), route, requestId, model, activeTraceId());
     recordHttpStatus(span, out.response!.status);

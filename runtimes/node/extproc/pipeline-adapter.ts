@@ -149,7 +149,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         refused(deps, requestId, undefined, 'request_too_large');
         return { headers: {} };
       }
-      return generationGuard(deps, pool, input.route, requestId, input.headers, input.body);
+      return generationGuard(deps, pool, input.route, requestId, input.headers, input.body, input.askUsage === true);
     },
   };
 }

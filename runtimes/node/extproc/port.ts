@@ -65,6 +65,9 @@ export interface GenerationOutcome {
   choices?: number;
   /** traceparent / tracestate naming the upstream span, set on the forwarded request (empty without tracing). */
   traceHeaders?: Record<string, string>;
+  /** The body to send instead (a streamed completion's usage asked for), and the usage to take out of its answer. */
+  body?: Uint8Array;
+  stripUsage?: boolean;
 }
 
 export interface ExtProcPipeline {
