@@ -101,6 +101,14 @@ describe('ext_proc: a STREAMED request body that ends in trailers', () => {
     await expect.poll(() => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'trailers-after').map((l) => [l.obj.status, l.obj.error_reason])).toEqual([[400, 'parse_error']]);
   });
 
+  it('an Envoy that does not say its mode: a whole document in the first chunk, more than whitespace after it: refused the same', async () => {
+    const s = h.envoy.open();
+    await s.send(requestHeaders({ ...CHAT, 'x-request-id': 'trailers-after-old' }));
+    const { answers } = await sendPieces(s, [Buffer.from(JSON.stringify(chat)), Buffer.from(',"messages":[]}')]);
+    s.end();
+    expect(answers.map((a) => a.response)).toEqual(['request_body', 'immediate_response']);
+  });
+
   it('a JSON answer in STREAMED chunks that ends in response trailers reaches the client whole, its tokens counted', async () => {
     const s = h.envoy.open();
     await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': 'trailers-answer' }), protocol_config: STREAMED });

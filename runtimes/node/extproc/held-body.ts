@@ -58,7 +58,10 @@ export class HeldBody {
     }
     if (end || mode === 'BUFFERED' || this.size > this.maxBytes) return { kind: 'whole', body: this.body() };
     if (mode === 'BUFFERED_PARTIAL') return { kind: 'partial', body: this.body() };
-    if (mode === undefined && !this.held && isJsonDocument(this.body())) return { kind: 'whole', body: this.body() };
+    if (mode === undefined && !this.held && isJsonDocument(this.body())) {
+      this.early = true; // (BUFFERED's body before trailers sends no more; a STREAMED chunk after it is not this body)
+      return { kind: 'whole', body: this.body() };
+    }
     // (Not in full duplex: there the trailers' turn can still carry the body, body-modes.ts.)
     if ((mode === 'STREAMED' || mode === undefined) && this.doc.complete) {
       this.early = true;
