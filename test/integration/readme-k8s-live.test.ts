@@ -16,6 +16,7 @@ import { REPO } from './gateway-harness.ts';
 import { START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 
 const sh = promisify(execFile);
+const run = sh;
 const GUIDE = readFileSync(join(REPO, 'k8s/README.md'), 'utf8');
 const step3 = GUIDE.slice(GUIDE.indexOf('## Step 3'), GUIDE.indexOf('\n## ', GUIDE.indexOf('## Step 3') + 1));
 const procs: ChildProcess[] = [];
@@ -38,7 +39,15 @@ afterAll(async () => {
   await mock?.close();
 });
 
-describe('k8s/README.md Step 3 against k8s/base/config.yaml', () => {
+/** Step 2's check (main.ts --check, --models-dir as the guide gives it) on a config: the warnings it logs. */
+async function check(config: unknown): Promise<string[]> {
+  const file = join(mkdtempSync(join(tmpdir(), 'readme-k8s-check-')), 'config.yaml');
+  writeFileSync(file, stringify(config));
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(REPO, 'runtimes/node/main.ts'), '--config', file, '--models-dir', join(REPO, 'models'), '--check'], { cwd: REPO });
+  return (stdout + stderr).split('\n').flatMap((l) => (l.startsWith('{') ? [JSON.parse(l).warning as string] : []));
+}
+
+describe('k8s/README.md Steps 2 and 3 against k8s/base/config.yaml', () => {
   it('the guide curl answers from the model, with the headers, the guide names', async () => {
     const block = /```bash\n(curl [\s\S]*?)```/.exec(step3)?.[1];
     expect(block, 'the Step 3 curl').toBeDefined();
@@ -54,11 +63,23 @@ describe('k8s/README.md Step 3 against k8s/base/config.yaml', () => {
     expect(JSON.parse(rest.join('\r\n\r\n')).model).toBe(claim![1]);
   });
 
+  it("the guide's --check warns about a model_scores model the endpoint's models leave out", async () => {
+    const step2 = GUIDE.slice(GUIDE.indexOf('## Step 2'), GUIDE.indexOf('\n## ', GUIDE.indexOf('## Step 2') + 1));
+    const warned = /\(`(model "\.\.\." is chosen by routing, but\s+no vllm_endpoints entry serves it)`\)/.exec(step2)?.[1]?.replace(/\s+/g, ' ');
+    expect(warned, 'Step 2 quotes the warning').toBeDefined();
+    const config = parse(readFileSync(join(REPO, 'k8s/base/config.yaml'), 'utf8'));
+    expect(await check(config)).toEqual([]);
+    config.categories[0].model_scores.push({ model: 'llama-3-70b', score: 2, use_reasoning: false });
+    expect(await check(config)).toEqual([expect.stringContaining(warned!.replace('...', 'llama-3-70b'))]);
+  }, 60_000);
+
   it('GET /v1/models lists the names the guide says', async () => {
     const said = /`GET \/v1\/models`\s+lists ([^.]*?) and the configured models/.exec(step3);
     expect(said, 'the /v1/models sentence').not.toBeNull();
     const auto = [...said![1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
-    const configured = Object.keys(parse(readFileSync(join(REPO, 'k8s/base/config.yaml'), 'utf8')).model_config);
+    // Configured: model_config's models, then the ones the endpoints list (the names the stack serves).
+    const config = parse(readFileSync(join(REPO, 'k8s/base/config.yaml'), 'utf8'));
+    const configured = [...new Set([...Object.keys(config.model_config), ...config.vllm_endpoints.flatMap((e: { models?: string[] }) => e.models ?? [])])];
     const ids = ((await (await fetch(`${gw.base}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
     expect(ids).toEqual([...auto, ...configured]);
   });
