@@ -6,6 +6,7 @@
 // another, so each distinct name is ONE slot whose set() rewrites every place it appears: a masked
 // definition and an unmasked tool_choice would be refused upstream ("no such tool"). The answer's
 // calls name the masked function; restoreTap gives them the client's name back.
+import type { ResponseTap } from '../pipeline/context.ts';
 import type { TextSlot } from './redaction.ts';
 import { definitions } from './tool-texts.ts';
 
@@ -77,4 +78,45 @@ export const nameText = (name: string): string => NAME_FRAME[0] + name + NAME_FR
 /** The request's distinct function names in their frame, for a caller that only reads (the passthrough guard). */
 export function functionNameTexts(body: unknown): string[] {
   return functionNameSlots(body).map((s) => nameText(s.get()));
+}
+
+/**
+ * Gives the answer's calls the client's function names back when the policy restores nothing else
+ * (pii_policy.restore false, the default): a call named `<EMAIL_ADDRESS_1>` names no function the
+ * client declared, so it could not dispatch it. A name is the client's own identifier, so giving it
+ * back tells the client nothing it did not send; content keeps its placeholders. `names`: masked
+ * name -> the client's; only whole names are matched.
+ */
+export function nameRestoreTap(names: ReadonlyMap<string, string>): ResponseTap {
+  // Each call of a message (or delta) and its legacy function_call: true when a name was given back.
+  const fix = (m: Json): boolean => {
+    let changed = false;
+    const calls = Array.isArray(m.tool_calls) ? m.tool_calls.map((c) => (isObj(c) ? c.function : undefined)) : [];
+    for (const fn of [...calls, m.function_call]) {
+      const original = isObj(fn) && typeof fn.name === 'string' ? names.get(fn.name) : undefined;
+      if (original === undefined || !isObj(fn)) continue;
+      fn.name = original;
+      changed = true;
+    }
+    return changed;
+  };
+  const each = (o: Json, key: 'message' | 'delta'): boolean => {
+    let changed = false;
+    for (const choice of Array.isArray(o.choices) ? o.choices : []) {
+      if (isObj(choice) && isObj(choice[key]) && fix(choice[key] as Json)) changed = true;
+    }
+    return changed;
+  };
+  return {
+    name: 'function-name-restore',
+    // A new object when something changed: the forwarder re-serialises only then.
+    json(input) {
+      const copy = structuredClone(input);
+      return each(copy, 'message') ? copy : input;
+    },
+    chunk(chunk) {
+      each(chunk, 'delta');
+      return chunk;
+    },
+  };
 }

@@ -12,6 +12,7 @@ import { hasUnscannablePart, unreadableMedia, unscannableResponse } from '../gua
 import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
 import { answersJson, collectTextSlots, restoreTap } from '../guard/redaction.ts';
+import { nameRestoreTap } from '../guard/name-slots.ts';
 import { guardErrorResponse, piiBlockResponse } from '../guard/immediate-responses.ts';
 import { headerText } from '../upstream/headers.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
@@ -97,10 +98,13 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
     // Placeholder-like literals anywhere in the body (texts, tool definitions) keep their numbers.
     const state = newMaskState(ctx.body);
     let count = 0;
+    // Masked function names (the framed slots: name-slots.ts) -> the client's, given back below.
+    const names = new Map<string, string>();
     slots.forEach((slot, i) => {
       const ents = found[i].filter((e) => denied.has(e.type.toUpperCase()));
       if (!ents.length) return;
       const { masked, placeholders } = maskText(slot.get(), ents, state, { json: slot.json });
+      if (slot.frame) names.set(masked, slot.get());
       slot.set(masked);
       count += placeholders.length;
     });
@@ -108,6 +112,8 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
     for (const t of plan.denied) deps.metrics.inc('llm_pii_redactions_total', { model: plan.model, pii_type: t });
     ctx.responseHeaders['x-vsr-pii-redacted'] = headerText(plan.denied.join(','));
     if (plan.restore && state.restore.size) ctx.taps.push(restoreTap(state.restore, answersJson(ctx.body)));
+    // Without restore the answer's calls still need the client's names to be dispatched.
+    else if (names.size) ctx.taps.push(nameRestoreTap(names));
     deps.logger.info({ request_id: ctx.requestId, model: plan.model, types: plan.denied, placeholders: count }, 'PII redacted');
     return undefined;
   }

@@ -29,7 +29,7 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, raw: string
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const ev = (delta: unknown, finish: string | null) =>
       `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: b.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-    res.write(ev({ role: 'assistant', content: null }, null));
+    res.write(ev({ role: 'assistant', content: `Calling ${name}.` }, null));
     // vLLM's tool parsers send a call's id, type and name in one delta, its arguments after it.
     res.write(ev({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name, arguments: '' } }] }, null));
     res.write(ev({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }, null));
@@ -42,7 +42,7 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, raw: string
     return;
   }
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: b.model, choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+  res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: b.model, choices: [{ index: 0, message: { role: 'assistant', content: `Calling ${name}.`, tool_calls: [call] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
 }
 
 beforeAll(async () => {
@@ -61,6 +61,7 @@ beforeAll(async () => {
           model_config: {
             'deepseek-v3': { pii_policy: { allow_by_default: false, action: 'block' } },
             qwen3: { pii_policy: { allow_by_default: false, action: 'redact', restore: true } },
+            'gpt-oss-20b': { pii_policy: { allow_by_default: false, action: 'redact' } },
           },
         },
         [{ name: 'production-stack', address: '127.0.0.1', port, weight: 1 }],
@@ -142,6 +143,18 @@ describe('function names under a pii_policy that denies e-mail addresses', () =>
     const final = await stream.finalChatCompletion();
     expect(bodies).toHaveLength(1);
     expect(JSON.stringify(bodies[0])).not.toContain(EMAIL);
+    expect((final.choices[0]!.message.tool_calls![0] as { function: { name: string } }).function.name).toBe(EMAIL);
+  });
+
+  it('redact without restore (the default): content keeps its placeholders, the calls still name the client’s function (JSON and stream)', async () => {
+    bodies.length = 0;
+    const { data } = await client.chat.completions.create({ model: 'gpt-oss-20b', messages: conversation(), tools: [tool(EMAIL)] }).withResponse();
+    expect(JSON.stringify(bodies[0])).not.toContain(EMAIL);
+    const msg = data.choices[0]!.message;
+    expect(msg.content).toMatch(/^Calling <EMAIL_ADDRESS_\d+>\.$/);
+    expect((msg.tool_calls![0] as { function: { name: string } }).function.name).toBe(EMAIL);
+    const final = await client.chat.completions.stream({ model: 'gpt-oss-20b', messages: conversation(), tools: [tool(EMAIL)] }).finalChatCompletion();
+    expect(final.choices[0]!.message.content).toMatch(/^Calling <EMAIL_ADDRESS_\d+>\.$/);
     expect((final.choices[0]!.message.tool_calls![0] as { function: { name: string } }).function.name).toBe(EMAIL);
   });
 
