@@ -14,7 +14,7 @@ import { createWorkerCache } from './cache.ts';
 import type { WebPreference } from './ort-web-engine.ts';
 import { createAssetSource, createR2Source, type AssetFetcher, type R2BucketLike } from './asset-source.ts';
 import { createFetchUpstreamClient, MAX_WORKER_ANSWER_BYTES, type FetchFn } from './upstream-fetch.ts';
-import { createWorkerLogger } from './logger.ts';
+import { createWorkerLogger, envLogLevel } from './logger.ts';
 
 /** The bindings and variables wrangler.jsonc declares (all optional: the defaults serve). */
 export interface WorkerEnv {
@@ -28,6 +28,8 @@ export interface WorkerEnv {
   SEMROUTE_PACKS_PREFIX?: string;
   /** auto (WebGPU where navigator.gpu exists, else WASM) | wasm | webgpu. */
   SEMROUTE_EP?: string;
+  /** Overrides observability.logging.level, as on Node (logger.ts envLogLevel). */
+  LOG_LEVEL?: string;
   ASSETS?: AssetFetcher;
   MODELS_R2?: R2BucketLike;
   /** Optional service binding used instead of public fetch to reach the upstream. */
@@ -81,7 +83,7 @@ export function packSource(env: WorkerEnv): ModelSource {
 
 export async function buildWorkerDeps(env: WorkerEnv, engineFactory: (prefer: WebPreference, logger: Logger) => InferenceEngine): Promise<AppDeps> {
   const { config, warnings } = workerConfig(env);
-  const logger = createWorkerLogger(config, { base: { runtime: 'worker' } });
+  const logger = createWorkerLogger(config, { base: { runtime: 'worker' }, level: envLogLevel(env.LOG_LEVEL) });
   for (const w of warnings) logger.warn({ warning: w }, 'config warning');
   for (const i of ignoredOnWorker(config)) logger.warn(i, 'config setting has no effect on the Worker');
   const metrics = createMetrics({ config });

@@ -24,7 +24,7 @@ interface ExecutionContextLike {
 const apps = new Map<string, Promise<Hono>>();
 
 const configKey = (env: WorkerEnv) =>
-  JSON.stringify([env.SEMROUTE_CONFIG ?? '', env.SEMROUTE_UPSTREAM ?? '', env.SEMROUTE_PACKS_SOURCE ?? '', env.SEMROUTE_PACKS_PREFIX ?? '', env.SEMROUTE_EP ?? '']);
+  JSON.stringify([env.SEMROUTE_CONFIG ?? '', env.SEMROUTE_UPSTREAM ?? '', env.SEMROUTE_PACKS_SOURCE ?? '', env.SEMROUTE_PACKS_PREFIX ?? '', env.SEMROUTE_EP ?? '', env.LOG_LEVEL ?? '']);
 
 export function appFor(env: WorkerEnv): Promise<Hono> {
   const key = configKey(env);

@@ -4,11 +4,24 @@
 import type { Config } from '../../src/config/schema.ts';
 import { loggingSection } from '../../src/config/sections/observability.ts';
 import type { Logger } from '../../src/observability/types.ts';
+import { ConfigError } from '../../src/config/config-error.ts';
 
 const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: 100 } as const;
 type Level = keyof typeof LEVELS;
 const CREDENTIAL_KEYS = new Set(['authorization', 'api_key', 'apiKey', 'password', 'cookie', 'x-api-key']);
 const PROMPT_KEYS = new Set(['prompt', 'messages', 'content', 'text', 'input', 'body', 'query', 'question']);
+
+/**
+ * A LOG_LEVEL variable as Node reads it (runtimes/node/logger.ts envLevel): any case, `warning` for
+ * warn; anything else a start-up error naming the variable. It overrides observability.logging.level.
+ */
+export function envLogLevel(raw: string | undefined): Level | undefined {
+  const v = raw?.trim().toLowerCase();
+  if (!v) return undefined;
+  const level = v === 'warning' ? 'warn' : v;
+  if (Object.hasOwn(LEVELS, level)) return level as Level;
+  throw new ConfigError(`LOG_LEVEL: expected one of ${Object.keys(LEVELS).join(', ')} (or warning), got "${raw}"`, []);
+}
 
 export interface WorkerLoggerOptions {
   base?: Record<string, unknown>;
