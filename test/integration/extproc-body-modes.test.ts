@@ -162,6 +162,25 @@ describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
     await expect.poll(() => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === 'fd-resp-trailers').map((l) => l.obj.tokens)).toEqual([{ prompt: 3, completion: 1, total: 4 }]);
   });
 
+  it('a /v1/completions stream that ends in response trailers: the part of an event held goes before the trailers answer', async () => {
+    const s = duplexStream(target());
+    s.write({ ...requestHeaders({ ':method': 'POST', ':path': '/v1/completions', 'content-type': 'application/json', 'x-request-id': 'fd-gen-trailers' }), protocol_config: DUPLEX });
+    s.write(requestBody(JSON.stringify({ model: 'qwen3', prompt: 'hi', stream: true, stream_options: { include_usage: true } }), true));
+    expect(await s.replies(2)).toHaveLength(2);
+    const ev = (text: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'text_completion', created: 1, model: 'qwen3', choices: [{ index: 0, text, finish_reason: finish }] })}\n\n`;
+    const text = ev('Hello') + ev('', 'stop') + 'data: [DONE]\n';
+    const parts = [text.slice(0, 150), text.slice(150)];
+    s.write(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    for (const p of parts) s.write(responseBody(p, false));
+    s.write({ response_trailers: { trailers: { headers: [] } } });
+    const replies = await s.replies(5, 2_000);
+    s.close();
+    expect(replies.at(-1)!.response).toBe('response_trailers');
+    const client = replies.filter((r) => r.response === 'response_body').map((r) => dec.decode(r.response_body.response.body_mutation.streamed_response.body)).join('');
+    // Every byte, the last event closed by its blank line (as the holder ends a stream).
+    expect(client).toBe(`${text}\n`);
+  });
+
   it('GRPC request_body_mode on a chat route: the stream fails (INTERNAL), logged once with the setting to use, counted', async () => {
     const before = h.metrics.value('semroute_extproc_requests_total', { outcome: 'unsupported_mode' }) ?? 0;
     for (const id of ['grpc-1', 'grpc-2']) {

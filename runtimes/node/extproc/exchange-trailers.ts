@@ -44,8 +44,9 @@ export function onTrailers(kind: 'request_trailers' | 'response_trailers', s: Tr
     }
     return continueTrailers(kind);
   }
-  // Full duplex: what is still held (a JSON answer, part of an event) can go before the trailers.
-  if (isFullDuplex(s.modes?.response_body_mode) && s.forwarded) {
+  // Full duplex: what is still held (a JSON answer, part of an event) can go before the trailers
+  // (a generation route's stream too: it has a reader, s.streamed, though not forwarded by chat).
+  if (isFullDuplex(s.modes?.response_body_mode) && (s.forwarded || s.streamed)) {
     return s.endResponseBody().then((r) => duplex.atTrailers(r, continueTrailers('response_trailers'), 'response_body'));
   }
   if (s.jsonHeld) {
