@@ -58,7 +58,7 @@ export const cacheSection = z
     eviction_policy: z.enum(['fifo', 'lru', 'lfu']).default('fifo'),
     /** global: every client shares; user: partitioned by the session header (no header, no caching). */
     scope: z.enum(['global', 'user']).default('global'),
-    /** Header naming the user under scope: user; default: the root session_key (x-user-id). */
+    /** Header naming the user under scope: user (the partition is its value with a digest of the request's credentials, so a forged id finds only the forger's own entries); default: the root session_key (x-user-id). */
     session_header: z.string().min(1).optional(),
     /**
      * Serve a hit only to credentials (Authorization, x-api-key, api-key) the upstream accepted in
