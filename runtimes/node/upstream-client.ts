@@ -154,6 +154,21 @@ const MALFORMED_ANSWER = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ER
  *  undici refused, a 101 to a request that asked for no upgrade and a 1xx it does not take (100). */
 const REFUSED_ANSWER = new Set(['bad upgrade', 'bad response']);
 
+/**
+ * A head undici takes but no client can be given (502 upstream_error, as the Worker answers). A status
+ * past 599 (RFC 9110 15: 100-599) was passed on as such, a code no client knows. A transfer coding
+ * before chunked (the gateway sends no TE, so RFC 9112 6.1 lets the upstream use none): undici
+ * frames the body as chunked and hands the coded bytes on, so a passed-through answer went out as a
+ * 200 and was cut when the framing failed. Refused at the head, before a byte goes to the client.
+ */
+function refusedHead(status: number, te: string | string[] | undefined): Error | undefined {
+  if (status > 599) return new Error(`upstream answered HTTP ${status}, past 599`);
+  if (te === undefined) return undefined;
+  const codings = (Array.isArray(te) ? te.join(',') : te).split(',').map((c) => c.trim().toLowerCase()).filter(Boolean);
+  if (codings.some((c) => c !== 'chunked')) return new Error(`upstream answered with Transfer-Encoding: ${codings.join(', ')}`);
+  return undefined;
+}
+
 /** A connection that went away (reset, closed, other side closed), not an answer undici refused. */
 function isSocketError(err: unknown): boolean {
   if (err instanceof undiciErrors.SocketError) return !REFUSED_ANSWER.has(err.message);
@@ -260,6 +275,11 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       throw new UpstreamConnectError(why, err);
     } finally {
       if (timer) clearTimeout(timer);
+    }
+    const refused = refusedHead(res.status, res.headers['transfer-encoding']);
+    if (refused) {
+      ex.abort(refused);
+      throw refused;
     }
     // After the headers the answer is committed: a client that leaves drops the upstream answer too
     // (the exchange is aborted), so the model stops generating.

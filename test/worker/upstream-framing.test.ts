@@ -28,12 +28,13 @@ const ROUTES: Array<[string, string, Record<string, unknown>]> = [
 ];
 const code = (s: { body: unknown }) => (s.body as { error?: { code?: unknown } }).error?.code;
 
-describe('Worker: a status code past 599', () => {
+describe('Node vs Worker: a status code past 599', () => {
   // A Response cannot carry it (RangeError): the Worker answered 500 internal_error, its own failure.
-  // Node passes it on (node:http sends any 3 digits): not checked here, listed in the README.
-  it.each(ROUTES)('%s: 502 upstream_error', async (_name, path, extra) => {
-    const { worker } = await compare(ask('raw-status-999', path, extra));
+  // Node passed the 999 on to the client (node:http sends any 3 digits); both now refuse it.
+  it.each(ROUTES)('%s: 502 upstream_error on both', async (_name, path, extra) => {
+    const { node, worker } = await compare(ask('raw-status-999', path, extra));
     expect([worker.status, code(worker)]).toEqual([502, 'upstream_error']);
+    expect([node.status, code(node)]).toEqual([502, 'upstream_error']);
   });
 });
 
@@ -61,11 +62,12 @@ describe('Node vs Worker: heads Node refuses and workerd takes', () => {
   }
 });
 
-describe('Worker: Transfer-Encoding gzip, chunked', () => {
+describe('Node vs Worker: Transfer-Encoding gzip, chunked', () => {
   // workerd refuses the head ("internal error" once the request went out whole: not HTTP it can read).
-  // Node passes a passed-through one on as a 200 that is then cut: README.
-  it.each(ROUTES)('%s: 502 upstream_error', async (_name, path, extra) => {
-    const { worker } = await compare(ask('raw-te-gzip-chunked', path, extra));
+  // Node passed a passed-through one on as a 200 that was then cut; it now refuses the head too.
+  it.each(ROUTES)('%s: 502 upstream_error on both', async (_name, path, extra) => {
+    const { node, worker } = await compare(ask('raw-te-gzip-chunked', path, extra));
     expect([worker.status, code(worker)]).toEqual([502, 'upstream_error']);
+    expect([node.status, code(node)]).toEqual([502, 'upstream_error']);
   });
 });
