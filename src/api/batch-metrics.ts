@@ -40,6 +40,9 @@ export function recordBatchDone(deps: AppDeps, size: number, seconds: number): v
   deps.metrics.observe('batch_classification_duration_seconds', { processing_type: PROCESSING_TYPE, batch_size_range: batchSizeRange(size, configuredRanges(deps)) }, seconds);
 }
 
+// A refused batch is a request too, so errors stay a subset of requests (errors/requests <= 1, the
+// ratio a dashboard draws); vsr.md names both counters but not which requests the first counts.
 export function recordBatchError(deps: AppDeps, errorType: string): void {
+  deps.metrics.inc('batch_classification_requests_total', { processing_type: PROCESSING_TYPE });
   deps.metrics.inc('batch_classification_errors_total', { processing_type: PROCESSING_TYPE, error_type: errorType });
 }

@@ -32,6 +32,9 @@ describe('batch classification metrics (vsr.md 4.1 batch_classification_*)', () 
     expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="empty_texts"}')).toBe(1);
     expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="invalid_task_type"}')).toBe(1);
     expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="missing_texts_field"}')).toBe(1);
+    // Errors are a subset of requests: a refused batch is a request too (it counted only as an error, so
+    // errors/requests, the error ratio a dashboard draws, went past 1).
+    expect(sample(text, 'batch_classification_requests_total{processing_type="sequential"}')).toBe(4);
   });
 
   it('api.batch_classification.metrics.batch_size_ranges names the ranges', async () => {
