@@ -70,42 +70,47 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     deps.logger.info(line, 'request');
   };
 
-  let body: Uint8Array | undefined;
-  let read: BodyModel = {};
-  try {
-    // A transfer coding under chunked (gzip, chunked) is refused as on chat: the bytes would go on still coded.
-    checkContentEncoding(undefined, raw.headers.get('transfer-encoding') ?? undefined);
-    if (raw.method !== 'GET' && raw.method !== 'HEAD') {
-      body = await readBodyBytes(raw, deps.config.server.max_body_bytes);
-      read = await modelOf(body, raw.headers.get('content-type') ?? undefined, raw.headers.get('content-encoding') ?? undefined);
-    }
-  } catch (err) {
-    if (err instanceof GatewayError) {
-      deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
-      log({ status: err.status, error: err.code === null ? undefined : String(err.code) }, 'rejected');
-      return fromGatewayError(err, idHeader);
-    }
-    // The client left mid-body (499), or the server's request timeout cut it (408): cancel-outcome.ts.
-    if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
-      const o = cancelOutcome(signal);
-      deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: o.reason });
-      log({ status: o.status, error: o.reason }, o.status === 408 ? 'timed_out' : 'cancelled');
-      return errorResponse(o.status, o.message, o.status === 408 ? 'invalid_request_error' : 'api_error', o.code, null, idHeader);
-    }
-    throw err;
-  }
-  const model = read.model;
-  const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
-  const auto = autoModelRefusal(deps.config, route, model, idHeader);
-  if (auto) {
-    deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'parse_error' });
-    log({ status: 400, model, error: AUTO_MODEL_NOT_ROUTED }, 'rejected');
-    return auto;
-  }
   const headers = headerRecord(raw.headers);
-  // The guard's scans are stages of this span's trace, as chat's are: a refusal is traced too.
-  return withRequestSpan(headers, { 'request.id': requestId, 'request.model': label, [ATTR.HTTP_METHOD]: raw.method, [ATTR.HTTP_PATH]: route }, async (span, hold) => {
+  // The span opens before the body is read (as chat's, openai.ts), so a request refused for its body
+  // or its model name is traced too; the guard's scans are stages of this trace, as chat's are.
+  return withRequestSpan(headers, { 'request.id': requestId, [ATTR.HTTP_METHOD]: raw.method, [ATTR.HTTP_PATH]: route }, async (span, hold) => {
     traceId = activeTraceId();
+    let body: Uint8Array | undefined;
+    let read: BodyModel = {};
+    try {
+      // A transfer coding under chunked (gzip, chunked) is refused as on chat: the bytes would go on still coded.
+      checkContentEncoding(undefined, raw.headers.get('transfer-encoding') ?? undefined);
+      if (raw.method !== 'GET' && raw.method !== 'HEAD') {
+        body = await readBodyBytes(raw, deps.config.server.max_body_bytes);
+        read = await modelOf(body, raw.headers.get('content-type') ?? undefined, raw.headers.get('content-encoding') ?? undefined);
+      }
+    } catch (err) {
+      if (err instanceof GatewayError) {
+        deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+        log({ status: err.status, error: err.code === null ? undefined : String(err.code) }, 'rejected');
+        recordHttpStatus(span, err.status);
+        return fromGatewayError(err, idHeader);
+      }
+      // The client left mid-body (499), or the server's request timeout cut it (408): cancel-outcome.ts.
+      if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
+        const o = cancelOutcome(signal);
+        deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: o.reason });
+        log({ status: o.status, error: o.reason }, o.status === 408 ? 'timed_out' : 'cancelled');
+        recordHttpStatus(span, o.status);
+        return errorResponse(o.status, o.message, o.status === 408 ? 'invalid_request_error' : 'api_error', o.code, null, idHeader);
+      }
+      throw err;
+    }
+    const model = read.model;
+    const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
+    if (span.isRecording()) span.setAttribute('request.model', label);
+    const auto = autoModelRefusal(deps.config, route, model, idHeader);
+    if (auto) {
+      deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'parse_error' });
+      log({ status: 400, model, error: AUTO_MODEL_NOT_ROUTED }, 'rejected');
+      recordHttpStatus(span, 400);
+      return auto;
+    }
     // Generation routes get the chat guard (passthrough-guard.ts); the bytes still go as sent.
     const guard = await guardPassthrough(deps, route, requestId, body, raw.headers.get('content-encoding'), read);
     if (guard.response) {
