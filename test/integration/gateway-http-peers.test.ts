@@ -159,6 +159,9 @@ describe('an upstream answer that breaks HTTP framing', () => {
     // undici destroys the socket with a SocketError (its code also names a dropped connection).
     ['101 Switching Protocols to a POST that asked for no upgrade', 'HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n', 'bad upgrade'],
     ['a 100 Continue the request did not ask for', `HTTP/1.1 100 Continue\r\n\r\n${ok(`Content-Length: ${completion.length}`)}`, 'bad response'],
+    // Taken by undici, refused at the head by upstream-client.ts refusedHead (the Worker answers the same).
+    ['a status past 599', `HTTP/1.1 999 Weird\r\nContent-Type: application/json\r\nContent-Length: ${completion.length}\r\n\r\n${completion}`, 'HTTP 999, past 599'],
+    ['a transfer coding before chunked', ok('Transfer-Encoding: gzip, chunked'), 'Transfer-Encoding: gzip, chunked'],
   ] as const) {
     it(`${name}: 502 upstream_error, logged with undici's reason, not 'upstream connect failed'`, async () => {
       up.handler = (_req, res) => {
@@ -171,6 +174,19 @@ describe('an upstream answer that breaks HTTP framing', () => {
       const lines = up.gw.logs.lines.slice(before);
       expect(lines.filter((l) => l.msg === 'upstream connect failed; trying next endpoint')).toEqual([]);
       expect(String(lines.find((l) => l.msg === 'upstream request failed')?.obj.err)).toContain(reason);
+    });
+  }
+  // Passed through, a 999 went to the client as such and 'gzip, chunked' as a 200 that was then cut.
+  for (const [name, raw] of [
+    ['a status past 599', `HTTP/1.1 999 Weird\r\nContent-Type: application/json\r\nContent-Length: ${completion.length}\r\n\r\n${completion}`],
+    ['a transfer coding before chunked', ok('Transfer-Encoding: gzip, chunked')],
+  ] as const) {
+    it(`${name}, passed through (/v1/completions): 502 upstream_error from the head`, async () => {
+      up.handler = (_req, res) => {
+        res.socket!.end(raw);
+      };
+      const r = await postJson(up.gw.url, '/v1/completions', { model: 'qwen3', prompt: 'hi' });
+      expect([r.status, r.json?.error?.code]).toEqual([502, 'upstream_error']);
     });
   }
 });
