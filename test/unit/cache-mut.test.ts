@@ -10,6 +10,7 @@ import { buildContext } from '../../src/pipeline/request.ts';
 
 const config = validateConfig({ default_model: 'm', vllm_endpoints: [{ name: 'e', address: '10.0.0.1', port: 80 }], semantic_cache: { enabled: true, category_thresholds: { math: 0.95, chat: 0.7 } } }).config;
 const cfg = config.semantic_cache;
+if (!cfg) throw new Error('semantic_cache is configured above');
 const keyOf = (extra: Record<string, unknown>) => {
   const plan = planCache(config, cfg, buildContext({ requestId: 'r', headers: {}, body: { model: 'm', messages: [{ role: 'user', content: 'what is 2+2?' }], ...extra } as never, startedMs: 0 }));
   if (typeof plan === 'string') throw new Error(plan);
