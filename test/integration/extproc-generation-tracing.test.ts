@@ -5,42 +5,28 @@
 // (as chat's through ext_proc); the request line names the trace. Before, ext_proc opened no span for
 // these routes: no trace at all, and the engine got the client's traceparent as sent. Real gRPC, the
 // real pipeline, the Node tracer provider exporting to memory.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
-import { createMetrics } from '../../src/observability/metrics.ts';
 import { SPAN, parseTraceparent } from '../../src/observability/tracing.ts';
-import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
-import { captureLogger, EMPTY_CLASSIFIERS, testConfig, type LogCapture } from './gateway-harness.ts';
-import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type EnvoyClient } from './helpers/envoy-client.ts';
-import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { MEMORY_TRACING, useMemoryTracing } from './helpers/memory-tracing.ts';
 
 const CALLER_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
 const CALLER_SPAN = '10f067aa0ba902b8';
 const TRACEPARENT = `00-${CALLER_TRACE}-${CALLER_SPAN}-01`;
-let tracing: NodeTracing;
-let envoy: EnvoyClient;
-let close: () => Promise<void>;
-let logs: LogCapture;
-
-beforeAll(async () => {
-  const config = testConfig({ prompt_guard: { enabled: true, threshold: 0.7, on_error: 'allow' }, observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }, [{ name: 'production-stack', address: '127.0.0.1', port: 9 }]);
-  tracing = setupNodeTracing(config);
-  logs = captureLogger();
-  ({ envoy, close } = await startRealExtProc(config, { classifiers: EMPTY_CLASSIFIERS, logger: logs, metrics: createMetrics({ config }), noCache: true }));
-});
-afterAll(async () => {
-  await close?.();
-  await tracing?.shutdown();
-});
+// Tracing first: the provider is up before ext_proc starts and shut down after it closes.
+const traces = useMemoryTracing();
+const ext = useRealExtProc({ prompt_guard: { enabled: true, threshold: 0.7, on_error: 'allow' }, ...MEMORY_TRACING, vllm_endpoints: [{ name: 'production-stack', address: '127.0.0.1', port: 9 }] });
 
 const head = (id: string) => ({ ':method': 'POST', ':path': '/v1/completions', 'content-type': 'application/json', 'x-request-id': id, traceparent: TRACEPARENT });
-const finished = (from: number): ReadableSpan[] => tracing.memoryExporter!.getFinishedSpans().slice(from);
+const finished = (from: number): ReadableSpan[] => traces.finished().slice(from);
 
 describe('ext_proc traces the generation routes as the gateway does', () => {
   it('a passed request: a request span continuing the caller, held until the answer ends with its tokens; the upstream call a CLIENT span named in the forwarded traceparent', async () => {
-    const before = tracing.memoryExporter!.getFinishedSpans().length;
-    const s = envoy.open();
+    const before = traces.finished().length;
+    const s = ext.envoy.open();
     await s.send({ ...requestHeaders(head('gen-trace')), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' } });
     const b = await s.send(requestBody(JSON.stringify({ model: 'qwen3', prompt: 'Name a river.' })));
     expect(b.response).toBe('request_body');
@@ -62,13 +48,13 @@ describe('ext_proc traces the generation routes as the gateway does', () => {
     expect(upstream?.kind).toBe(SpanKind.CLIENT);
     expect(upstream!.spanContext().spanId).toBe(sent!.spanId);
     expect(upstream!.parentSpanContext?.spanId).toBe(root!.spanContext().spanId);
-    const line = logs.lines.find((l) => l.msg === 'request' && l.obj.request_id === 'gen-trace');
+    const line = ext.logs.lines.find((l) => l.msg === 'request' && l.obj.request_id === 'gen-trace');
     expect(line?.obj).toMatchObject({ status: 200, trace_id: CALLER_TRACE });
   });
 
   it('a guard refusal (token ids the guard cannot read) is traced with its status', async () => {
-    const before = tracing.memoryExporter!.getFinishedSpans().length;
-    const s = envoy.open();
+    const before = traces.finished().length;
+    const s = ext.envoy.open();
     await s.send(requestHeaders(head('gen-trace-refused')));
     const b = await s.send(requestBody(JSON.stringify({ model: 'qwen3', prompt: [1, 2, 3] })));
     s.end();

@@ -6,35 +6,19 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
-import { SPAN } from '../../src/observability/tracing.ts';
 import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { useMemoryTracing } from './helpers/memory-tracing.ts';
 
 const CALLER = '0af7651916cd43dd8448eb211c80319c';
-let tracing: NodeTracing;
 let gw: Gateway;
 
+const { requestSpan } = useMemoryTracing();
 beforeAll(async () => {
-  tracing = setupNodeTracing(testConfig({ observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }));
   gw = await startGateway({
     config: (port) => testConfig({ server: { max_body_bytes: 1000 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
   });
 });
-afterAll(async () => {
-  await gw?.close();
-  await tracing?.shutdown();
-});
-
-async function rootSpan(requestId: string): Promise<ReadableSpan> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const s = tracing.memoryExporter!.getFinishedSpans().find((x) => x.name === SPAN.REQUEST && x.attributes['request.id'] === requestId);
-    if (s) return s;
-    if (Date.now() > deadline) throw new Error(`no finished request span for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+afterAll(() => gw?.close());
 
 /** The status of a request written on a raw socket (fetch refuses a transfer coding). */
 function rawStatus(path: string, head: Record<string, string>, body: string): Promise<number> {
@@ -66,7 +50,7 @@ describe('a passed-through request refused before the upstream', () => {
       await res.text();
       expect(res.status).toBe(status);
     }
-    const root = await rootSpan(id);
+    const root = await requestSpan(id);
     expect(root.kind).toBe(SpanKind.SERVER);
     expect(root.spanContext().traceId).toBe(CALLER);
     expect(root.attributes['http.status_code']).toBe(status);

@@ -5,31 +5,18 @@
 // and x-vsr-selected-model all report. Real sockets, real packs, openai SDK, memory exporter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
 import { SPAN } from '../../src/observability/tracing.ts';
 import { loadDefaultConfig } from '../../src/config/index.ts';
 import { packsAvailable, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { useMemoryTracing } from './helpers/memory-tracing.ts';
 
 const EMAIL = 'reroute.trace.3307@example.org';
-let tracing: NodeTracing;
 let gw: Gateway;
 const run = packsAvailable() ? describe : describe.skip;
 
-async function traceOf(requestId: string): Promise<ReadableSpan[]> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const all = tracing.memoryExporter!.getFinishedSpans();
-    const root = all.find((s) => s.name === SPAN.REQUEST && s.attributes['request.id'] === requestId);
-    if (root) return all.filter((s) => s.spanContext().traceId === root.spanContext().traceId);
-    if (Date.now() > deadline) throw new Error(`no request span for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 run('a PII reroute on the trace', () => {
+  const traces = useMemoryTracing();
   beforeAll(async () => {
-    tracing = setupNodeTracing(testConfig({ observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }));
     // Every category prefers deepseek-v3 (may see no PII), then qwen3 (may see everything); threshold 0,
     // so every prompt gets a category and an e-mail address reroutes it inside the category.
     const categories = loadDefaultConfig().config.categories.map((c) => ({
@@ -55,10 +42,7 @@ run('a PII reroute on the trace', () => {
         ),
     });
   }, 120_000);
-  afterAll(async () => {
-    await gw?.close();
-    await tracing?.shutdown();
-  });
+  afterAll(() => gw?.close());
 
   it('the PII span names the model the request went to, the reason code and the action', async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
@@ -66,7 +50,7 @@ run('a PII reroute on the trace', () => {
       .create({ model: 'MoM', messages: [{ role: 'user', content: `Solve 3x + 7 = 22 and send the steps to ${EMAIL}.` }] }, { headers: { 'x-request-id': 'reroute-1' } })
       .withResponse();
     expect(response.headers.get('x-vsr-selected-model')).toBe('qwen3');
-    const spans = await traceOf('reroute-1');
+    const { spans } = await traces.traceOf('reroute-1');
     const pii = spans.find((s) => s.name === SPAN.PII)!;
     expect(pii.attributes).toMatchObject({
       'pii.detected': true,

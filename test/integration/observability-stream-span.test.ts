@@ -8,36 +8,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
 import { SPAN } from '../../src/observability/tracing.ts';
-import { testConfig } from './gateway-harness.ts';
+import { useMemoryTracing } from './helpers/memory-tracing.ts';
 import { ask, chunk, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
 
 const GAP_MS = 400;
-let tracing: NodeTracing;
 let up: ScriptedUpstream;
 
+const traces = useMemoryTracing();
+const rootSpan = traces.requestSpan;
 beforeAll(async () => {
-  tracing = setupNodeTracing(testConfig({ observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }));
   up = await startScriptedUpstream({});
 });
-afterAll(async () => {
-  await up?.close();
-  await tracing?.shutdown();
-});
+afterAll(() => up?.close());
 
 const usageChunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } })}\n\n`;
-
-/** The root span of the one trace whose request carried `requestId` (waits for it to end). */
-async function rootSpan(requestId: string): Promise<ReadableSpan> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const s = tracing.memoryExporter!.getFinishedSpans().find((x) => x.name === SPAN.REQUEST && x.attributes['request.id'] === requestId);
-    if (s) return s;
-    if (Date.now() > deadline) throw new Error(`no finished request span for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const ms = (s: ReadableSpan) => s.duration[0] * 1e3 + s.duration[1] / 1e6;
 
@@ -96,7 +81,7 @@ describe('the request span of a streamed answer', () => {
     const span = await rootSpan('json-1');
     expect(span.attributes['token.count.prompt']).toBe(3);
     expect(span.attributes['token.count.completion']).toBe(2);
-    expect(tracing.memoryExporter!.getFinishedSpans().filter((x) => x.attributes['request.id'] === 'json-1')).toHaveLength(1);
+    expect(traces.finished().filter((x) => x.attributes['request.id'] === 'json-1')).toHaveLength(1);
   });
 
   it('the reference attribute names: http.method and http.path on the request span, model.name on the upstream call', async () => {
@@ -107,7 +92,7 @@ describe('the request span of a streamed answer', () => {
     await up.client.chat.completions.create(ask, { headers: { 'x-request-id': 'attrs-1' } });
     const root = await rootSpan('attrs-1');
     expect(root.attributes).toMatchObject({ 'http.method': 'POST', 'http.path': '/v1/chat/completions' });
-    const call = tracing.memoryExporter!.getFinishedSpans().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
+    const call = traces.finished().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
     expect(call.attributes['model.name']).toBe('qwen3');
     await up.client.completions.create({ model: 'qwen3', prompt: 'hi' }, { headers: { 'x-request-id': 'attrs-2' } }).catch(() => undefined);
     expect((await rootSpan('attrs-2')).attributes).toMatchObject({ 'http.method': 'POST', 'http.path': '/v1/completions' });
@@ -165,7 +150,7 @@ describe('the request span of a streamed answer', () => {
     await expect(up.client.chat.completions.create(ask, { headers: { 'x-request-id': 'cancel-1' }, signal: ac.signal })).rejects.toThrow();
     const root = await rootSpan('cancel-1');
     expect(root.attributes['http.status_code']).toBe(499);
-    const call = tracing.memoryExporter!.getFinishedSpans().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
+    const call = traces.finished().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
     expect(call.status.message).toBe('cancelled');
   });
 
@@ -176,7 +161,7 @@ describe('the request span of a streamed answer', () => {
     };
     await expect(up.client.chat.completions.create(ask, { headers: { 'x-request-id': 'up-503' } })).rejects.toThrow();
     const root = await rootSpan('up-503');
-    const call = tracing.memoryExporter!.getFinishedSpans().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
+    const call = traces.finished().find((s) => s.name === SPAN.UPSTREAM && s.spanContext().traceId === root.spanContext().traceId)!;
     expect(call.attributes['http.status_code']).toBe(503);
     expect(call.status.code).toBe(SpanStatusCode.ERROR);
   });

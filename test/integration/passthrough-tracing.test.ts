@@ -3,23 +3,19 @@
 // whose id the engine receives in its traceparent. Real sockets, the mock Production Stack router.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind } from '@opentelemetry/api';
-import { setupNodeTracing, type NodeTracing } from '../../runtimes/node/tracing.ts';
 import { SPAN, parseTraceparent } from '../../src/observability/tracing.ts';
-import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { startGateway, type Gateway } from './gateway-harness.ts';
+import { useMemoryTracing } from './helpers/memory-tracing.ts';
 
 const CALLER_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
 const CALLER_SPAN = '10f067aa0ba902b8';
-let tracing: NodeTracing;
 let gw: Gateway;
 
+const traces = useMemoryTracing();
 beforeAll(async () => {
-  tracing = setupNodeTracing(testConfig({ observability: { tracing: { enabled: true, exporter: { type: 'memory' } } } }));
   gw = await startGateway();
 });
-afterAll(async () => {
-  await gw?.close();
-  await tracing?.shutdown();
-});
+afterAll(() => gw?.close());
 
 describe('passthrough traces', () => {
   it('the upstream call is a CLIENT span under the request span, named in the traceparent the engine gets', async () => {
@@ -30,7 +26,7 @@ describe('passthrough traces', () => {
     });
     expect(res.status).toBe(200);
     await res.text();
-    const spans = tracing.memoryExporter!.getFinishedSpans().filter((s) => s.spanContext().traceId === CALLER_TRACE);
+    const spans = traces.finished().filter((s) => s.spanContext().traceId === CALLER_TRACE);
     const root = spans.find((s) => s.name === SPAN.REQUEST)!;
     const upstream = spans.find((s) => s.name === SPAN.UPSTREAM)!;
     expect(root.kind).toBe(SpanKind.SERVER);
