@@ -101,6 +101,8 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
       error(reason);
     },
     unseen() {
+      // No head came either (response headers skipped): the call's span ends here, its status unknown.
+      if (span?.isRecording()) span.end();
       if (ended) return;
       recordUsage(deps.metrics, label, undefined, undefined, { ttftMs });
       finish({});

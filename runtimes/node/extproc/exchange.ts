@@ -19,6 +19,7 @@ import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
 import { enginePath, type Route } from './routes.ts';
 import { judgeGeneration, unreadAnswerHead, type GenerationPass } from './generation-body.ts';
 import { onTrailers, type TrailersState } from './exchange-trailers.ts';
+import { isFinal, onStreamClose } from './stream-close.ts';
 import {
   continueRequestBody,
   continueResponseBody,
@@ -90,8 +91,14 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   // Envoy honours mode_override (declared), except in full duplex, where no mode is asked for (body-modes.ts).
   const overrides = () => opts.modeOverride === true && !isFullDuplex(modes?.request_body_mode) && !isFullDuplex(modes?.response_body_mode);
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
-  // Envoy closing the stream before the answer's end: the client left or the upstream reset.
-  signal.addEventListener('abort', () => (forwarded?.meter ?? generationPassed?.meter)?.cancel(), { once: true });
+  // Envoy closed the stream (stream-close.ts); mid-judgement, its outcome is accounted when it comes (onMessage).
+  const meter = () => forwarded?.meter ?? generationPassed?.meter;
+  const routed = () => route === 'chat' || route === 'generate';
+  let decided = false;
+  signal.addEventListener('abort', () => {
+    const nothingMore = decided && modes?.response_body_mode === 'NONE' && !overrides() && !responseHeadersSeen && !responseBodySeen;
+    if (!judged || decided || !routed()) onStreamClose({ meter: meter(), undecided: routed() && requestHeadersSeen && !decided, nothingMore, headers: requestHeaders }, opts);
+  }, { once: true });
 
   async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
     requestHeadersSeen = true;
@@ -314,7 +321,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Observability mode: Envoy ignores answers, so send none.
     if (msg.observability_mode) return undefined;
     if (!modes && msg.protocol_config) modes = msg.protocol_config;
-    return duplex.adapt(msg, await dispatch(msg), route === 'chat' || route === 'generate');
+    const reply = await dispatch(msg);
+    // Envoy closed the stream while the body was judged: a request that would have gone on never did.
+    if (!decided && (decided = judged || isFinal(reply)) && signal.aborted) meter()?.cancel();
+    return duplex.adapt(msg, reply, routed());
   };
 
   function dispatch(msg: ProcessingRequest): ExchangeReply | Promise<ExchangeReply> {

@@ -129,7 +129,9 @@ export function generationMeter(deps: AppDeps, req: GenerationRequest): Generati
       finish({ error: reason });
     },
     unseen() {
-      // Envoy sends no body here (response_body_mode NONE): nothing to read, the line only.
+      // Envoy sends no body here (response_body_mode NONE): nothing to read, the line only (the call's
+      // span ends here when no head came either: response headers skipped).
+      if (req.trace?.upstream?.isRecording()) req.trace.upstream.end();
       if (!ended) finish({});
     },
     cancel() {

@@ -1,0 +1,59 @@
+// How ext_proc reads the end of Envoy's stream. Envoy closes every stream the same way (a half-close,
+// then a reset: client_impl.cc close()), whether the request is done or its client left, and grpc-js
+// fires `cancelled` on each. With response_header_mode SKIP and response_body_mode NONE, nothing comes
+// after the routing decision, so a request whose decision went out and that asked Envoy for nothing
+// more is complete when the stream closes, not cancelled; a stream closed before the decision went out
+// is still a cancellation (the client left while semroute read or judged its request). Real gRPC.
+import { describe, expect, it } from 'vitest';
+import { requestBody, requestHeaders, type EnvoyStream } from './helpers/envoy-client.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { metricMoves } from './helpers/metric-moves.ts';
+import { until } from './helpers/until.ts';
+
+const head = (path: string, id: string, mode = 'NONE') => ({
+  ...requestHeaders({ ':method': 'POST', ':path': path, 'content-type': 'application/json', 'x-request-id': id }),
+  protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode },
+});
+const CHAT = { model: 'qwen3', messages: [{ role: 'user', content: 'Name a river.' }] };
+const PROMPT = { model: 'qwen3', prompt: 'Name a river.' };
+
+describe('ext_proc, a stream Envoy closes: complete or cancelled', () => {
+  const h = useRealExtProc();
+  const lines = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id);
+  /** Envoy's close (half-close, then reset), then a wait past where a cancellation would be counted. */
+  const close = async (s: EnvoyStream, id: string) => {
+    s.end();
+    s.cancel();
+    await until(() => lines(id).length > 0, 5_000).catch(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+  };
+
+  for (const [path, body] of [['/v1/chat/completions', CHAT], ['/v1/completions', PROMPT]] as const) {
+    it(`${path}, response headers skipped and body NONE: forwarded, then closed, is no cancellation; one request line`, async () => {
+      const id = `close-${path}`;
+      const { moved } = await metricMoves(h.metrics, ['llm_request_errors_total'], async () => {
+        const s = h.envoy.open();
+        await s.send(head(path, id));
+        const r = await s.send(requestBody(JSON.stringify(body)));
+        expect(r.response).toBe('request_body');
+        await close(s, id);
+      });
+      expect(moved).toEqual({});
+      expect(lines(id)).toHaveLength(1);
+      expect(lines(id)[0]!.obj.error_reason).toBeUndefined();
+    });
+  }
+
+  it('a client that leaves before the routing decision (its body not yet sent) still counts as a cancellation', async () => {
+    const id = 'close-early';
+    const { moved } = await metricMoves(h.metrics, ['llm_request_errors_total', 'llm_model_requests_total'], async () => {
+      const s = h.envoy.open();
+      await s.send(head('/v1/chat/completions', id));
+      s.cancel();
+      await until(() => (h.metrics.value('llm_request_errors_total', { model: 'unknown', reason: 'cancellation' }) ?? 0) > 0, 2_000).catch(() => {});
+    });
+    // As the gateway counts a client gone before its body was read: a request, and a cancellation.
+    expect(moved).toEqual({ 'llm_model_requests_total{model="unknown"}': 1, 'llm_request_errors_total{model="unknown",reason="cancellation"}': 1 });
+    expect(h.logs.lines.filter((l) => l.obj.request_id === id).map((l) => [l.msg, l.obj.status])).toEqual([['request cancelled', 499]]);
+  });
+});
