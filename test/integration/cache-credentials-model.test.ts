@@ -5,11 +5,10 @@
 // accepted for the requested model it was answered for. Real gateway, real embedding pack, the openai
 // SDK as client.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { packsAvailable } from './gateway-harness.ts';
-import { useCacheGateway } from './helpers/cache-gateway.ts';
+import { listening, useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 /** Key -> the models it may use (undefined: any). */
@@ -31,16 +30,7 @@ const upstream = http.createServer((req, res) => {
     res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: `${model} says: 42.` }, finish_reason: 'stop' }] }));
   });
 });
-const gw = useCacheGateway(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (upstream.address() as AddressInfo).port,
-    async close() {
-      upstream.closeAllConnections();
-      await new Promise((r) => upstream.close(r));
-    },
-  };
-});
+const gw = useCacheGateway(() => listening(upstream));
 
 async function ask(apiKey: string, model: string, q: string): Promise<{ status: number; hit: string | null }> {
   const client = new OpenAI({ baseURL: `${gw.served.url}/v1`, apiKey, maxRetries: 0 });

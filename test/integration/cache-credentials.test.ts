@@ -14,7 +14,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { serveFetch } from '../../runtimes/node/serve.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { useCacheGateway } from './helpers/cache-gateway.ts';
+import { listening, useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 const KEYS = new Set(['Bearer sk-alice', 'Bearer sk-bob']);
@@ -32,16 +32,7 @@ const upstream = http.createServer((req, res) => {
     res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'Canberra.' }, finish_reason: 'stop' }] }));
   });
 });
-const cached = useCacheGateway(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (upstream.address() as AddressInfo).port,
-    async close() {
-      upstream.closeAllConnections();
-      await new Promise((r) => upstream.close(r));
-    },
-  };
-});
+const cached = useCacheGateway(() => listening(upstream));
 
 const Q = 'What is the capital city of Australia?';
 const client = (apiKey: string) => new OpenAI({ baseURL: `${cached.served.url}/v1`, apiKey, maxRetries: 0 });

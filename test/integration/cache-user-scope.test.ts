@@ -6,11 +6,10 @@
 // sets the header and sends one shared key keep one partition per user, as before.
 // Real gateway, real embedding pack, the openai SDK as client.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { packsAvailable } from './gateway-harness.ts';
-import { useCacheGateway } from './helpers/cache-gateway.ts';
+import { listening, useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 /** Keys the upstream accepts, and whose answer it gives (each user's own calendar). */
@@ -31,16 +30,7 @@ const upstream = http.createServer((req, res) => {
     res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: `${who}: dentist at 3pm.` }, finish_reason: 'stop' }] }));
   });
 });
-const gw = useCacheGateway(async () => {
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (upstream.address() as AddressInfo).port,
-    async close() {
-      upstream.closeAllConnections();
-      await new Promise((r) => upstream.close(r));
-    },
-  };
-}, { scope: 'user' });
+const gw = useCacheGateway(() => listening(upstream), { scope: 'user' });
 
 async function ask(apiKey: string, user: string, q: string): Promise<{ answer: string | null | undefined; hit: string | null }> {
   const client = new OpenAI({ baseURL: `${gw.served.url}/v1`, apiKey, maxRetries: 0, defaultHeaders: { 'x-user-id': user } });

@@ -2,6 +2,8 @@
 // otherwise) and the real packs (the cache embeds the question), in front of an upstream the test
 // starts, and the `openai` SDK pointed at it. startGateway cannot serve: it builds without a cache.
 // Registers beforeAll/afterAll in the scope it is called from (a describe.skipIf keeps them off).
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
 import OpenAI from 'openai';
 import { createApp } from '../../../src/app.ts';
@@ -55,6 +57,18 @@ export function useCacheGateway<U extends { port: number; close(): Promise<void>
     },
     get client() {
       return client!;
+    },
+  };
+}
+
+/** `server` listening on a free local port, as useCacheGateway's `start` wants it; close() drops its sockets. */
+export async function listening(server: http.Server): Promise<{ port: number; close(): Promise<void> }> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     },
   };
 }
