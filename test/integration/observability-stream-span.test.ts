@@ -5,32 +5,22 @@
 // stream's first token also never reached llm_model_ttft_seconds, though the request log has it.
 // Real sockets: a scripted upstream, the gateway, the openai SDK as the client, the Node tracer
 // provider exporting to memory.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SPAN } from '../../src/observability/tracing.ts';
 import { useMemoryTracing } from './helpers/memory-tracing.ts';
-import { ask, chunk, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
+import { ask, chunk, useScriptedUpstream } from './helpers/scripted-upstream.ts';
 
 const GAP_MS = 400;
-let up: ScriptedUpstream;
-
+// Tracing first: the provider is up before the gateway starts and shut down after it closes.
 const traces = useMemoryTracing();
 const rootSpan = traces.requestSpan;
-beforeAll(async () => {
-  up = await startScriptedUpstream({});
-});
-afterAll(() => up?.close());
+const up = useScriptedUpstream({});
 
 const usageChunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } })}\n\n`;
 
 const ms = (s: ReadableSpan) => s.duration[0] * 1e3 + s.duration[1] / 1e6;
-
-async function scraped(name: string): Promise<number> {
-  const text = await (await fetch(`${up.gw.url}/metrics`)).text();
-  const m = new RegExp(`^${name}\\{model="qwen3"\\} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
 
 describe('the request span of a streamed answer', () => {
   it('lasts until the answer ends and carries its token counts', async () => {
@@ -51,7 +41,7 @@ describe('the request span of a streamed answer', () => {
   });
 
   it('a stream the upstream cuts after its first token is an error on the span, and its TTFT is observed', async () => {
-    const ttftBefore = await scraped('llm_model_ttft_seconds_count');
+    const ttftBefore = await up.scraped('llm_model_ttft_seconds_count');
     up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(chunk('Hel'));
@@ -67,7 +57,7 @@ describe('the request span of a streamed answer', () => {
     expect(ms(span)).toBeGreaterThanOrEqual(GAP_MS - 5);
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes['http.status_code']).toBe(200);
-    expect(await scraped('llm_model_ttft_seconds_count')).toBe(ttftBefore + 1);
+    expect(await up.scraped('llm_model_ttft_seconds_count')).toBe(ttftBefore + 1);
     const line = up.gw.logs.lines.find((l) => l.obj.event === 'request' && l.obj.request_id === 'stream-cut-1')!.obj;
     expect(line.error_reason).toBeDefined();
   });
@@ -120,7 +110,7 @@ describe('the request span of a streamed answer', () => {
   });
 
   it('a streamed /v1/completions answer cut midway is an error on its span, and its TTFT is observed', async () => {
-    const ttftBefore = await scraped('llm_model_ttft_seconds_count');
+    const ttftBefore = await up.scraped('llm_model_ttft_seconds_count');
     up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(textChunk('Hel'));
@@ -136,7 +126,7 @@ describe('the request span of a streamed answer', () => {
     expect(ms(span)).toBeGreaterThanOrEqual(GAP_MS - 5);
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes['http.status_code']).toBe(200);
-    expect(await scraped('llm_model_ttft_seconds_count')).toBe(ttftBefore + 1);
+    expect(await up.scraped('llm_model_ttft_seconds_count')).toBe(ttftBefore + 1);
   });
 
   it('a client that leaves before the head: the upstream call is cancelled on the trace, not a connect failure', async () => {

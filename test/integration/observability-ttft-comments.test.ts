@@ -3,21 +3,11 @@
 // model has produced nothing, and the gateway took the first of those bytes as the first token, so
 // TTFT read as a few milliseconds however long the model took. Real sockets: a scripted upstream, the
 // gateway, the openai SDK; TTFT read from GET /metrics and the request log line.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ask, chunk, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
+import { describe, expect, it } from 'vitest';
+import { ask, chunk, useScriptedUpstream } from './helpers/scripted-upstream.ts';
 
 const FIRST_TOKEN_MS = 500;
-let up: ScriptedUpstream;
-beforeAll(async () => {
-  up = await startScriptedUpstream({});
-});
-afterAll(() => up?.close());
-
-async function scraped(name: string): Promise<number> {
-  const text = await (await fetch(`${up.gw.url}/metrics`)).text();
-  const m = new RegExp(`^${name}\\{model="qwen3"\\} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const up = useScriptedUpstream({});
 
 function commentsThen(first: string, rest: string) {
   return (_req: unknown, res: import('node:http').ServerResponse) => {
@@ -34,25 +24,25 @@ function commentsThen(first: string, rest: string) {
 
 describe('TTFT of a stream that opens with SSE comments', () => {
   it('chat: the time to the first data event', async () => {
-    const before = await scraped('llm_model_ttft_seconds_sum');
+    const before = await up.scraped('llm_model_ttft_seconds_sum');
     up.handler = commentsThen(chunk('Hel'), chunk('lo', 'stop') + 'data: [DONE]\n\n');
     const stream = await up.client.chat.completions.create({ ...ask, stream: true }, { headers: { 'x-request-id': 'ttft-c-1' } });
     let text = '';
     for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
     expect(text).toBe('Hello');
-    expect((await scraped('llm_model_ttft_seconds_sum')) - before).toBeGreaterThanOrEqual(FIRST_TOKEN_MS / 1000 - 0.01);
+    expect((await up.scraped('llm_model_ttft_seconds_sum')) - before).toBeGreaterThanOrEqual(FIRST_TOKEN_MS / 1000 - 0.01);
     const line = up.gw.logs.lines.find((l) => l.obj.request_id === 'ttft-c-1' && l.obj.event === 'request')!.obj as { latency_ms: { ttft: number } };
     expect(line.latency_ms.ttft).toBeGreaterThanOrEqual(FIRST_TOKEN_MS - 10);
   });
 
   it('a passed-through /v1/completions stream: the same', async () => {
-    const before = await scraped('llm_model_ttft_seconds_sum');
+    const before = await up.scraped('llm_model_ttft_seconds_sum');
     const text = (t: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'p', object: 'text_completion', created: 1, model: 'qwen3', choices: [{ index: 0, text: t, finish_reason: finish }] })}\n\n`;
     up.handler = commentsThen(text('Hel'), text('lo', 'stop') + 'data: [DONE]\n\n');
     const stream = await up.client.completions.create({ model: 'qwen3', prompt: 'hi', stream: true }, { headers: { 'x-request-id': 'ttft-c-2' } });
     let out = '';
     for await (const c of stream) out += c.choices[0]?.text ?? '';
     expect(out).toBe('Hello');
-    expect((await scraped('llm_model_ttft_seconds_sum')) - before).toBeGreaterThanOrEqual(FIRST_TOKEN_MS / 1000 - 0.01);
+    expect((await up.scraped('llm_model_ttft_seconds_sum')) - before).toBeGreaterThanOrEqual(FIRST_TOKEN_MS / 1000 - 0.01);
   });
 });

@@ -5,20 +5,10 @@
 // upstream, the gateway and this client share one event loop: on a loaded CI machine a stall before
 // the gateway reads the head delays it by as much (0.375 s seen with the body at 0.4 s), so the check is
 // the gap between head and end, not an absolute bound on the head.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ask, startScriptedUpstream, type ScriptedUpstream } from './helpers/scripted-upstream.ts';
+import { describe, expect, it } from 'vitest';
+import { ask, useScriptedUpstream } from './helpers/scripted-upstream.ts';
 
-let up: ScriptedUpstream;
-beforeAll(async () => {
-  up = await startScriptedUpstream({});
-});
-afterAll(() => up?.close());
-
-async function scraped(name: string): Promise<number> {
-  const text = await (await fetch(`${up.gw.url}/metrics`)).text();
-  const m = new RegExp(`^${name}\\{model="qwen3"\\} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const up = useScriptedUpstream({});
 
 const BODY_AFTER_MS = 2_000;
 
@@ -33,8 +23,8 @@ describe('time to first token of a non-streamed answer', () => {
     };
     const answer = await up.client.chat.completions.create(ask);
     expect(answer.choices[0]!.message.content).toBe('ok');
-    const ttft = await scraped('llm_model_ttft_seconds_sum');
-    const latency = await scraped('llm_model_completion_latency_seconds_sum');
+    const ttft = await up.scraped('llm_model_ttft_seconds_sum');
+    const latency = await up.scraped('llm_model_completion_latency_seconds_sum');
     expect(latency).toBeGreaterThanOrEqual(BODY_AFTER_MS / 1000 - 0.01);
     expect(ttft).toBeGreaterThan(0);
     // A ttft taken at the last byte would be within milliseconds of the latency; at the head it is

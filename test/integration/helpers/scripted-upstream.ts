@@ -1,6 +1,8 @@
 // A node:http upstream on a real socket whose answer each test scripts, with a gateway routed to it
 // and an `openai` client on the gateway: for what a real upstream can do that the mock does not.
+// useScriptedUpstream is the usual rig: one for the file's tests, started in beforeAll, closed after.
 import http from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import OpenAI from 'openai';
 import type { Classifiers } from '../../../src/classify/types.ts';
 import { startGateway, testConfig, type Gateway } from '../gateway-harness.ts';
@@ -18,6 +20,8 @@ export interface ScriptedUpstream {
   handler: Handler;
   /** Polls until the upstream holds `want` open sockets or `withinMs` passes; returns the last count. */
   openSockets(want: number, withinMs?: number): Promise<number>;
+  /** The model="qwen3" series of metric `name` on the gateway's GET /metrics (0 while it has none). */
+  scraped(name: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -53,6 +57,11 @@ export async function startScriptedUpstream(
       }
       return open;
     },
+    async scraped(name) {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const m = new RegExp(`^${name}\\{model="qwen3"\\} (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : 0;
+    },
     async close() {
       await gw.close();
       server.closeAllConnections();
@@ -60,4 +69,31 @@ export async function startScriptedUpstream(
     },
   };
   return up;
+}
+
+/** startScriptedUpstream for the enclosing scope: started in beforeAll, closed in afterAll; the fields
+ *  (and a `handler` set on it) reach the running one. */
+export function useScriptedUpstream(...args: Parameters<typeof startScriptedUpstream>): ScriptedUpstream {
+  let up: ScriptedUpstream | undefined;
+  beforeAll(async () => {
+    up = await startScriptedUpstream(...args);
+  });
+  afterAll(() => up?.close());
+  return {
+    get gw() {
+      return up!.gw;
+    },
+    get client() {
+      return up!.client;
+    },
+    get handler() {
+      return up!.handler;
+    },
+    set handler(h: Handler) {
+      up!.handler = h;
+    },
+    openSockets: (want, withinMs) => up!.openSockets(want, withinMs),
+    scraped: (name) => up!.scraped(name),
+    close: () => up!.close(),
+  };
 }
