@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { requestBody, requestHeaders, setHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
+import { pieces, requestBody, requestHeaders, setHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
 import { startRealExtProc, type RealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'chunks-1' };
@@ -16,15 +16,6 @@ const dec = new TextDecoder();
 
 const chatBody = (content: string) => JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content }] });
 const withModes = (msg: Msg, request: string): Msg => ({ ...msg, protocol_config: { request_body_mode: request, response_body_mode: 'NONE' } });
-
-/** The body in `n` pieces cut anywhere (mid-token, mid-character). */
-function pieces(body: string, n: number): Buffer[] {
-  const bytes = Buffer.from(body);
-  const size = Math.ceil(bytes.length / n);
-  const out: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
-  return out;
-}
 
 /** Sends the pieces as STREAMED messages; returns every answer and what Envoy sends upstream. */
 async function streamed(s: EnvoyStream, parts: Buffer[]): Promise<{ answers: Msg[]; upstream: string; immediate?: Msg }> {

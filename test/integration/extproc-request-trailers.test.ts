@@ -8,22 +8,13 @@
 // (SKIP, the default: ext_proc never hears of the end). A body still incomplete at the trailers is
 // answered as the gateway answers a broken body, not forwarded empty. Real gRPC, real pipeline.
 import { describe, expect, it } from 'vitest';
-import { clientBytes, requestBody, requestHeaders, responseBody, responseHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
+import { clientBytes, pieces, requestBody, requestHeaders, responseBody, responseHeaders, type EnvoyStream, type Msg } from './helpers/envoy-client.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
 const STREAMED = { request_body_mode: 'STREAMED', response_body_mode: 'STREAMED' };
 const TRAILERS: Msg = { request_trailers: { trailers: { headers: [] } } };
 const dec = new TextDecoder();
-
-/** The body in `n` pieces cut anywhere (mid-token, mid-character). */
-function pieces(body: string, n: number): Buffer[] {
-  const bytes = Buffer.from(body);
-  const size = Math.ceil(bytes.length / n);
-  const out: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
-  return out;
-}
 
 /** Sends every piece without end_of_stream (trailers follow); what Envoy then sends upstream, and the answers. */
 async function sendPieces(s: EnvoyStream, parts: Buffer[]): Promise<{ upstream: string; answers: Msg[] }> {

@@ -17,6 +17,15 @@ export function requestHeaders(h: Record<string, string>, endOfStream = false): 
   return { request_headers: { headers: headerMap(h), end_of_stream: endOfStream } };
 }
 
+/** The body in `n` pieces cut anywhere (mid-token, mid-character). */
+export function pieces(body: string, n: number): Buffer[] {
+  const bytes = Buffer.from(body);
+  const size = Math.ceil(bytes.length / n);
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
 export function requestBody(body: string | Uint8Array, endOfStream = true): Msg {
   return { request_body: { body: Buffer.from(typeof body === 'string' ? enc.encode(body) : body), end_of_stream: endOfStream } };
 }
