@@ -4,6 +4,7 @@
 // usage block is read from it (token metrics), never the content.
 import type { AppDeps } from '../deps.ts';
 import type { RequestErrorReason } from '../observability/label-values.ts';
+import type { Metrics } from '../observability/types.ts';
 import type { EndpointPool } from '../upstream/pool.ts';
 import { errorBody } from '../pipeline/errors.ts';
 import { forwardHeaders, headersInit, responseHeaders } from '../upstream/headers.ts';
@@ -29,6 +30,9 @@ export interface PassthroughRequest {
   model?: string;
   /** Its metrics label (modelLabel, or "unknown" when the body names none). */
   label: string;
+  /** false: a request no model serves (GET /version, a CORS preflight): the per-model families
+   *  (errors, latency, tokens) leave it out, as llm_model_requests_total does (passthrough.ts). */
+  modelRequest?: boolean;
   /** The body's n (choiceCount), when it was read as JSON: a completions stream's choices to finish. */
   choices?: number;
   /** The gateway asked for the stream's usage (passthrough.ts): counted, then taken out of the client's stream. */
@@ -48,6 +52,9 @@ export interface PassthroughOutcome {
 // Statuses whose answer has no body (a Response with one cannot be built).
 const NO_BODY = new Set([204, 205, 304]);
 
+// The per-model families' sink for a request no model serves.
+const UNCOUNTED: Metrics = { inc() {}, observe() {}, set() {}, render: () => '' };
+
 const json = (status: number, body: string, headers: Record<string, string>) =>
   new Response(body, { status, headers: headersInit({ ...headers, 'content-type': 'application/json' }) });
 
@@ -63,7 +70,8 @@ function upstreamHeaders(req: PassthroughRequest): Record<string, string> {
 }
 
 export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req: PassthroughRequest, onDone: (o: PassthroughOutcome) => void): Promise<Response> {
-  const { config, metrics } = deps;
+  const { config } = deps;
+  const metrics = req.modelRequest === false ? UNCOUNTED : deps.metrics;
   const { label } = req;
   const idHeader = { 'x-request-id': req.requestId };
   const fail = (status: number, reason: RequestErrorReason, message: string, type: string, code: string) => {

@@ -15,7 +15,7 @@ import { errorResponse, fromGatewayError } from './errors.ts';
 import { headerRecord, requestIdFrom } from './openai.ts';
 import { modelOf, readBodyBytes, type BodyModel } from './passthrough-body.ts';
 import { forwardPassthrough, type PassthroughOutcome } from './passthrough-forward.ts';
-import { guardPassthrough } from './passthrough-guard.ts';
+import { GUARDED_ROUTES, guardPassthrough, MEDIA_ROUTES, PII_ONLY_ROUTES } from './passthrough-guard.ts';
 import { cancelOutcome } from './cancel-outcome.ts';
 import { choiceCount } from '../upstream/choice-finish.ts';
 
@@ -48,9 +48,9 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
   let traceId: string | undefined;
   const log = (o: PassthroughOutcome & { model?: string }, outcome: string) => {
     deps.metrics.inc('semroute_passthrough_requests_total', { path: route, code: String(o.status) });
-    // Once per request, under the label its errors carry: the error-ratio alert divides
+    // Once per model request, under the label its errors carry: the error-ratio alert divides
     // llm_request_errors_total by this, and these requests' errors are counted there too.
-    deps.metrics.inc('llm_model_requests_total', { model: o.model === undefined ? 'unknown' : modelLabel(deps.config, o.model) });
+    if (modelRequest(raw.method, route, o.model)) deps.metrics.inc('llm_model_requests_total', { model: o.model === undefined ? 'unknown' : modelLabel(deps.config, o.model) });
     const line: Record<string, unknown> = {
       event: 'request',
       request_id: requestId,
@@ -86,7 +86,7 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
       }
     } catch (err) {
       if (err instanceof GatewayError) {
-        deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
+        if (modelRequest(raw.method, route, undefined)) deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
         log({ status: err.status, error: err.code === null ? undefined : String(err.code) }, 'rejected');
         recordHttpStatus(span, err.status);
         return fromGatewayError(err, idHeader);
@@ -94,7 +94,7 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
       // The client left mid-body (499), or the server's request timeout cut it (408): cancel-outcome.ts.
       if (signal?.aborted || (err as { code?: string } | undefined)?.code === 'ECONNRESET') {
         const o = cancelOutcome(signal);
-        deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: o.reason });
+        if (modelRequest(raw.method, route, undefined)) deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: o.reason });
         log({ status: o.status, error: o.reason }, o.status === 408 ? 'timed_out' : 'cancelled');
         recordHttpStatus(span, o.status);
         return errorResponse(o.status, o.message, o.status === 408 ? 'invalid_request_error' : 'api_error', o.code, null, idHeader);
@@ -129,7 +129,19 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     const res = await forwardPassthrough(
       deps,
       pool,
-      { requestId, method: raw.method, path: url.pathname + url.search, clientHeaders: headers, body: ask ?? body, model, label, signal, choices: choicesOf(read), stripUsage: ask !== undefined },
+      {
+        requestId,
+        method: raw.method,
+        path: url.pathname + url.search,
+        clientHeaders: headers,
+        body: ask ?? body,
+        model,
+        label,
+        modelRequest: modelRequest(raw.method, route, model),
+        signal,
+        choices: choicesOf(read),
+        stripUsage: ask !== undefined,
+      },
       (o) => {
         log({ ...o, model }, o.error ? 'error' : 'upstream');
         recordAnswerEnd(span, o);
@@ -142,6 +154,17 @@ async function handle(deps: AppDeps, pool: EndpointPool, route: string, raw: Req
     for (const [k, v] of Object.entries(guard.headers)) out.set(k, v);
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
   });
+}
+
+// Routes a model serves (generation, embedding, scoring, audio, images): a request there is a model
+// request even when its body names none (refused unread: counted as unknown, as its error is).
+const MODEL_ROUTES: ReadonlySet<string> = new Set([...GUARDED_ROUTES, ...PII_ONLY_ROUTES, ...MEDIA_ROUTES]);
+
+/** A request that names a model or goes to a route a model serves; GET /version, /v1/audio/voices,
+ *  a body-less /tokenize or a CORS preflight is not (each still counts in semroute_passthrough_requests_total). */
+function modelRequest(method: string, route: string, model: string | undefined): boolean {
+  if (model !== undefined) return true;
+  return method !== 'OPTIONS' && method !== 'GET' && method !== 'HEAD' && MODEL_ROUTES.has(route);
 }
 
 const round = (ms: number) => Math.round(Math.max(0, ms) * 1000) / 1000;

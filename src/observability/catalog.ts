@@ -41,7 +41,7 @@ const h = (name: string, help: string, labels: string[], buckets: number[]): Met
 
 export const METRIC_CATALOG: MetricSpec[] = [
   // Requests, errors, routing
-  c('llm_model_requests_total', 'Chat and passed-through requests, each counted once: by the model it was sent to (after routing); one answered before (block, cache hit) by its model so far, one refused unread as unknown (the model its errors carry).', ['model']),
+  c('llm_model_requests_total', 'Chat and passed-through requests, each counted once: by the model it was sent to (after routing); one answered before (block, cache hit) by its model so far, one refused unread as unknown (the model its errors carry). Requests that name no model and go to no model\'s route (GET /version, a CORS preflight) are not counted here, nor their errors.', ['model']),
   // The reasons are the declared ones (label-values.ts), which tsc holds every call site to.
   c('llm_request_errors_total', `Failed or blocked requests by model and reason, each explained in k8s/observability/README.md (${REQUEST_ERROR_REASONS.join(', ')}).`, ['model', 'reason']),
   c('llm_model_routing_modifications_total', 'Requests whose model was changed by the router.', ['source_model', 'target_model']),

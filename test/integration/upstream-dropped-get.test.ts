@@ -45,7 +45,10 @@ async function get(endpoints: Array<Record<string, unknown>>) {
   return { status: res.status, body: (await res.json()) as { error: { message: string; code: string; type: string } } };
 }
 
-const closedError = (n: number) => new RegExp(`^llm_request_errors_total\\{model="unknown",reason="upstream_error"\\} ${n}$`, 'm');
+// GET /version names no model, so its failure is counted per path and endpoint, not as a model's error
+// (observability-model-request-count.test.ts).
+const closedError = (n: number) => new RegExp(`^semroute_passthrough_requests_total\\{path="/version",code="502"\\} ${n}$`, 'm');
+const closedEndpoint = /^llm_upstream_endpoint_errors_total\{endpoint="production-stack",reason="closed"\} 1$/m;
 
 describe('a passed-through GET the last endpoint dropped', () => {
   it('one endpoint: 502 upstream_connection_closed, saying it closed the connection unanswered', async () => {
@@ -57,6 +60,8 @@ describe('a passed-through GET the last endpoint dropped', () => {
     expect(body.error.message).toMatch(/closed the connection before answering/);
     expect(body.error.message).not.toMatch(/accepted/);
     expect(gw!.metrics.render()).toMatch(closedError(1));
+    expect(gw!.metrics.render()).toMatch(closedEndpoint);
+    expect(gw!.metrics.render()).not.toMatch(/^llm_request_errors_total\{model="unknown"/m);
     // The operator's line says the same: the endpoint took the connection, so not 'connect failed'.
     const warned = gw!.logs.lines.filter((l) => l.level === 'warn' && l.obj.endpoint === 'production-stack');
     expect(warned.map((l) => l.msg)).toEqual(['upstream closed the connection before answering; trying next endpoint']);
