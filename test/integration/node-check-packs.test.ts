@@ -3,20 +3,14 @@
 // category pack: /ready 503 until a reload finds it). A warning, not a failure: the k8s configs name
 // the image's /app/models, which a check outside the image does not have (--models-dir points it
 // elsewhere). Before, `--check` said "config OK" for a packs.dir that does not exist.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { ROOT, runMain } from './helpers/node-main.ts';
 
 function check(config: string, extra: string[] = []): Promise<{ code: number | null; out: string }> {
-  const proc = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['runtimes/node/main.ts', '--config', config, '--check', ...extra], { cwd: ROOT });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d));
-  proc.stderr.on('data', (d: Buffer) => (out += d));
-  return new Promise((res) => proc.on('exit', (code) => res({ code, out })));
+  return runMain(['--config', config, '--check', ...extra]);
 }
 
 describe('--check and the packs folder', () => {

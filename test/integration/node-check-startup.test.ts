@@ -5,27 +5,11 @@
 // failures, as for a missing packs folder: the CA file and the Secret's variable exist in the pod, not
 // necessarily where the check runs. Two listeners on one port are the file's own error: --check fails on
 // them as start-up does (it said "config OK").
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  const proc = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['runtimes/node/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d));
-  proc.stderr.on('data', (d: Buffer) => (out += d));
-  const killer = setTimeout(() => proc.kill('SIGKILL'), 40_000);
-  return new Promise((res) =>
-    proc.on('exit', (code) => {
-      clearTimeout(killer);
-      res({ code, out });
-    }),
-  );
-}
+import { ROOT, runMain as run } from './helpers/node-main.ts';
 
 describe('--check and what start-up refuses', () => {
   it('warns about an unreadable tls.ca_file and an unset redis url_env, which stop npm start', async () => {

@@ -3,13 +3,11 @@
 // not supported on this build; spans are not exported", while --check said "config OK", so a file
 // validated before a rollout left the team without traces. --check now warns as start-up does (exit
 // 0, as its other warnings: the file loads). The real --check process, as an operator runs it.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { ROOT, runMain } from './helpers/node-main.ts';
 
 function check(tracing: string): Promise<{ code: number | null; out: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'semroute-check-tracing-'));
@@ -18,17 +16,7 @@ function check(tracing: string): Promise<{ code: number | null; out: string }> {
     config,
     ['default_model: qwen3', 'vllm_endpoints:', '  - { name: a, address: 127.0.0.1, port: 8000 }', 'routing: { enabled: false }', 'prompt_guard: { enabled: false }', `observability: { tracing: ${tracing} }`, ''].join('\n'),
   );
-  const proc = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['runtimes/node/main.ts', '--config', config, '--check', '--models-dir', join(ROOT, 'models')], { cwd: ROOT });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d));
-  proc.stderr.on('data', (d: Buffer) => (out += d));
-  const killer = setTimeout(() => proc.kill('SIGKILL'), 40_000);
-  return new Promise((res) =>
-    proc.on('exit', (code) => {
-      clearTimeout(killer);
-      res({ code, out });
-    }),
-  );
+  return runMain(['--config', config, '--check', '--models-dir', join(ROOT, 'models')]);
 }
 
 describe('--check: a tracing exporter this build does not export to', () => {
