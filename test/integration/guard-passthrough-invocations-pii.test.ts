@@ -4,38 +4,24 @@
 // chat_template_kwargs string reached the model the policy keeps it from (chat redacts or blocks all
 // of those: redaction.ts, template-texts.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { realClassifiers, startGateway, type Gateway } from './gateway-harness.ts';
+import { startBodyLogUpstream, withPassthroughPaths, type BodyLogUpstream } from './helpers/body-log-upstream.ts';
 
 const EMAIL = 'jane.doe@example.com';
-let seen: string[] = [];
-let upstream: http.Server;
+let up: BodyLogUpstream;
 let gw: Gateway;
 
 beforeAll(async () => {
-  upstream = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      seen.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"id":"x","object":"chat.completion","choices":[]}');
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  const ep = [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port, weight: 1 }];
+  up = await startBodyLogUpstream('{"id":"x","object":"chat.completion","choices":[]}');
+  const ep = up.endpoints;
   gw = await startGateway({
     classifiers: await realClassifiers(),
-    config: () => {
-      const c = testConfig({}, ep);
-      return testConfig({ model_config: { qwen3: { pii_policy: { allow_by_default: false, pii_types_allowed: ['PERSON'] } } }, server: { ...c.server, passthrough_paths: [...c.server.passthrough_paths, '/invocations'] } }, ep);
-    },
+    config: () => withPassthroughPaths(['/invocations'], { model_config: { qwen3: { pii_policy: { allow_by_default: false, pii_types_allowed: ['PERSON'] } } } }, ep),
   });
 }, 120_000);
 afterAll(async () => {
   await gw?.close();
-  await new Promise<void>((r) => upstream?.close(() => r()));
+  await up?.close();
 });
 
 const invoke = (body: Record<string, unknown>) =>
@@ -50,17 +36,19 @@ describe('/invocations chat bodies: the PII policy reads what it reads on chat',
     ['a document', { messages: [ask], documents: [{ title: 'Notes', text: `Contact ${EMAIL} for details.` }] }],
     ['a chat_template_kwargs string', { messages: [ask], chat_template_kwargs: { signature: `Sent by ${EMAIL}` } }],
   ])('%s', async (_, body) => {
-    seen = [];
+    up.seen = [];
     const r = await invoke(body);
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe('pii_policy_denied');
-    expect(seen).toEqual([]);
+    expect(up.seen).toEqual([]);
   });
 
   it('an ordinary body is forwarded as sent', async () => {
-    seen = [];
+    up.seen = [];
     const body = { messages: [{ ...ask, name: 'alice' }], documents: [{ title: 'Notes', text: 'The meeting moved to Tuesday.' }] };
     expect((await invoke(body)).status).toBe(200);
-    expect(JSON.parse(seen[0]!)).toEqual({ model: 'qwen3', ...body });
+    const [path, ...sent] = up.seen[0]!.split(' ');
+    expect(path).toBe('/invocations');
+    expect(JSON.parse(sent.join(' '))).toEqual({ model: 'qwen3', ...body });
   });
 });
