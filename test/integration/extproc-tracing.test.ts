@@ -21,10 +21,12 @@ describe('ext_proc traces', () => {
   it('one trace per request: the request span continues Envoy\'s traceparent, the stage spans hang under it', async () => {
     const before = traces.finished().length;
     const s = ext.envoy.open();
-    await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` }));
+    await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'ext-one-trace', traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` }));
     const b = await s.send(requestBody(JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] })));
     expect(b.response).toBe('request_body');
     s.end();
+    // The request span ends with the answer (here Envoy's close, no answer sent): extproc-chat-span.test.ts.
+    await traces.requestSpan('ext-one-trace');
     const spans: ReadableSpan[] = traces.finished().slice(before);
     const names = spans.map((x) => x.name);
     for (const n of [SPAN.REQUEST, SPAN.JAILBREAK, SPAN.CACHE_LOOKUP, SPAN.ROUTING, SPAN.PII]) expect(names, n).toContain(n);

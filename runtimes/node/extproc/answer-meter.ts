@@ -10,7 +10,7 @@ import type { RequestErrorReason } from '../../../src/observability/label-values
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import { logRequest, type RequestEnd } from '../../../src/observability/request-log.ts';
 import { pricingFor, recordUsage, type Usage } from '../../../src/observability/usage.ts';
-import { recordHttpStatus } from '../../../src/observability/tracing.ts';
+import { recordAnswerEnd, recordHttpStatus } from '../../../src/observability/tracing.ts';
 import { CUT_MESSAGE } from './stream-end.ts';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 
@@ -42,10 +42,12 @@ export interface AnswerMeterOptions {
   traceId?: string;
   /** The upstream call's span: ended at the answer's head with its status, or at a cancel. */
   span?: Span;
+  /** The request span, held open until the answer ends (as the gateway's): its status, tokens and failure. */
+  request?: { span: Span; end(): void };
 }
 
 export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, opts: AnswerMeterOptions = {}): AnswerMeter {
-  const { endpoint, traceId, span } = opts;
+  const { endpoint, traceId, span, request } = opts;
   const t0 = deps.clock.now();
   const label = modelLabel(deps.config, model);
   let status = 0;
@@ -54,7 +56,13 @@ export function answerMeter(deps: AppDeps, ctx: PipelineContext, model: string, 
   let ended = false;
   const finish = (o: Partial<RequestEnd>) => {
     ended = true;
-    logRequest(deps, ctx, { status, endpoint, ttftMs, traceId, ...o });
+    const end = { status, endpoint, ttftMs, traceId, ...o };
+    logRequest(deps, ctx, end);
+    if (request) {
+      // No head came (Envoy closed first, or skipped it): no status to record.
+      if (end.status) recordAnswerEnd(request.span, end);
+      request.end();
+    }
   };
   const error = (reason: RequestErrorReason) => {
     deps.metrics.inc('llm_request_errors_total', { model: label, reason });

@@ -16,6 +16,7 @@ import { modelsResponse } from './models.ts';
 import { answerMeter } from './answer-meter.ts';
 import { logRequest } from '../../../src/observability/request-log.ts';
 import { activeTraceId, recordHttpStatus, SPAN, startClientSpan, withRequestSpan } from '../../../src/observability/tracing.ts';
+import type { Span } from '@opentelemetry/api';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
 import { GUARDED_ROUTES, PII_ONLY_ROUTES } from '../../../src/api/passthrough-guard.ts';
@@ -81,13 +82,15 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         throw err;
       }
       // One trace per request, continuing the traceparent Envoy sends (as the gateway's): the stage
-      // spans hang under it. It ends with the decision; the answer is Envoy's to fetch.
+      // spans hang under it. A forwarded request's span is held until its answer ends (the meter), as
+      // the gateway's: the answer's status, tokens and a stream cut midway belong to its trace.
       const attrs = { 'request.id': ctx.requestId, 'request.model': modelLabel(deps.config, ctx.requestedModel), 'request.stream': ctx.stream };
       let traceId: string | undefined;
       let upstream: ReturnType<typeof startClientSpan> | undefined;
       let candidate: PoolEndpoint | undefined;
       let unserved = false;
-      const result = await withRequestSpan(ctx.headers, attrs, async (span) => {
+      let request: { span: Span; end(): void } | undefined;
+      const result = await withRequestSpan(ctx.headers, attrs, async (span, hold) => {
         traceId = activeTraceId();
         let r: PipelineResult = await runRequestPipeline(deps, ctx!);
         if (r.kind === 'forward') {
@@ -101,7 +104,10 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         }
         if (r.kind === 'respond') recordHttpStatus(span, r.response.status);
         // The call Envoy makes next, as the reference's upstream span: ended by the answer's head (meter).
-        else upstream = startClientSpan(SPAN.UPSTREAM, { 'upstream.model': modelLabel(deps.config, r.model) });
+        else {
+          upstream = startClientSpan(SPAN.UPSTREAM, { 'upstream.model': modelLabel(deps.config, r.model) });
+          request = { span, end: hold() };
+        }
         return r;
       });
       if (result.kind === 'respond') {
@@ -123,7 +129,7 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         requestId: ctx.requestId,
         responseHeaders: { ...ctx.responseHeaders },
         taps: ctx.taps,
-        meter: answerMeter(deps, ctx, result.model, { endpoint: candidate?.name, traceId, span: upstream?.span }),
+        meter: answerMeter(deps, ctx, result.model, { endpoint: candidate?.name, traceId, span: upstream?.span, request }),
         traceHeaders: upstream?.headers,
         // The clean-end check of a streamed answer tracks each choice's finish (stream-end.ts).
         choices: choiceCount(ctx.body.n),
