@@ -4,33 +4,23 @@
 // then served another model's cached answers, which the upstream refuses it (403). A key now counts as
 // accepted for the requested model it was answered for. Real gateway, real embedding pack, the openai
 // SDK as client.
-import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { packsAvailable } from './gateway-harness.ts';
-import { listening, useCacheGateway } from './helpers/cache-gateway.ts';
+import { chatCompletion, countingUpstream, listening, useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 /** Key -> the models it may use (undefined: any). */
 const ALLOWED: Record<string, string[] | undefined> = { 'Bearer sk-all': undefined, 'Bearer sk-qwen-only': ['qwen3'] };
-let calls = 0;
-const upstream = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
-  req.on('end', () => {
-    calls++;
-    const key = req.headers.authorization ?? '';
-    const model = JSON.parse(body).model as string;
-    if (!(key in ALLOWED) || (ALLOWED[key] && !ALLOWED[key]!.includes(model))) {
-      res.writeHead(403, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `key may not use ${model}`, type: 'permission_error', code: 'model_not_allowed' } }));
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: `${model} says: 42.` }, finish_reason: 'stop' }] }));
-  });
+const up = countingUpstream((req, body) => {
+  const key = req.headers.authorization ?? '';
+  const model = JSON.parse(body).model as string;
+  if (!(key in ALLOWED) || (ALLOWED[key] && !ALLOWED[key]!.includes(model))) {
+    return { status: 403, json: { error: { message: `key may not use ${model}`, type: 'permission_error', code: 'model_not_allowed' } } };
+  }
+  return { status: 200, json: chatCompletion(`${model} says: 42.`, model) };
 });
-const gw = useCacheGateway(() => listening(upstream));
+const gw = useCacheGateway(() => listening(up.server));
 
 async function ask(apiKey: string, model: string, q: string): Promise<{ status: number; hit: string | null }> {
   const client = new OpenAI({ baseURL: `${gw.served.url}/v1`, apiKey, maxRetries: 0 });
@@ -50,10 +40,10 @@ describe.skipIf(!packsAvailable())('a key limited to some models', () => {
     expect(await ask('sk-all', 'deepseek-v3', q)).toEqual({ status: 200, hit: 'true' });
     // The limited key is good for qwen3: the upstream answers it there.
     expect(await ask('sk-qwen-only', 'qwen3', 'Name a prime number between 10 and 20.')).toEqual({ status: 200, hit: null });
-    const before = calls;
+    const before = up.calls;
     // Before: { status: 200, hit: 'true' }, deepseek-v3's answer to a key the upstream refuses for it.
     expect(await ask('sk-qwen-only', 'deepseek-v3', q)).toEqual({ status: 403, hit: null });
-    expect(calls).toBe(before + 1);
+    expect(up.calls).toBe(before + 1);
   });
 
   it('a key accepted for a model is served that model\'s hits', async () => {

@@ -5,7 +5,6 @@
 // (answered 2xx) within the last 15 minutes, on this pod; other requests go upstream, which answers
 // them as it does (a 401 here), and a key it accepts is served hits from then on. Only a SHA-256 of
 // the credentials is kept. Real gateway, real embedding pack, the openai SDK as client.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
@@ -14,25 +13,16 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { serveFetch } from '../../runtimes/node/serve.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { listening, useCacheGateway } from './helpers/cache-gateway.ts';
+import { chatCompletion, countingUpstream, listening, useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 const KEYS = new Set(['Bearer sk-alice', 'Bearer sk-bob']);
-let calls = 0;
-const upstream = http.createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    calls++;
-    if (!KEYS.has(req.headers.authorization ?? '')) {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'Invalid API key', type: 'invalid_request_error', code: 'invalid_api_key' } }));
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'Canberra.' }, finish_reason: 'stop' }] }));
-  });
-});
-const cached = useCacheGateway(() => listening(upstream));
+const up = countingUpstream((req) =>
+  KEYS.has(req.headers.authorization ?? '')
+    ? { status: 200, json: chatCompletion('Canberra.') }
+    : { status: 401, json: { error: { message: 'Invalid API key', type: 'invalid_request_error', code: 'invalid_api_key' } } },
+);
+const cached = useCacheGateway(() => listening(up.server));
 
 const Q = 'What is the capital city of Australia?';
 const client = (apiKey: string) => new OpenAI({ baseURL: `${cached.served.url}/v1`, apiKey, maxRetries: 0 });
@@ -51,22 +41,22 @@ describe.skipIf(!packsAvailable())('cache hits and the upstream\'s API keys', ()
     await until(() => cached.deps.cache!.size() === 1, 5000);
     expect(await ask('sk-alice')).toEqual({ status: 200, hit: 'true' });
 
-    const before = calls;
+    const before = up.calls;
     // Before: both were served Alice's answer from the cache (200, x-vsr-cache-hit: true).
     expect(await ask('sk-wrong')).toEqual({ status: 401, hit: null });
     expect(await ask('')).toEqual({ status: 401, hit: null });
-    expect(calls).toBe(before + 2);
+    expect(up.calls).toBe(before + 2);
     // Still refused the next time: a refusal teaches nothing.
     expect(await ask('sk-wrong')).toEqual({ status: 401, hit: null });
 
     // Bob's key is good: his first ask goes upstream (and is answered), then he shares the cache.
     expect(await ask('sk-bob')).toEqual({ status: 200, hit: null });
     expect(await ask('sk-bob')).toEqual({ status: 200, hit: 'true' });
-    expect(calls).toBe(before + 4);
+    expect(up.calls).toBe(before + 4);
   });
 
   it('verify_credentials: false serves any client, as the reference (a proxy in front checks the keys)', async () => {
-    const config = testConfig({ semantic_cache: { enabled: true, verify_credentials: false } }, [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port }]);
+    const config = testConfig({ semantic_cache: { enabled: true, verify_credentials: false } }, [{ name: 'production-stack', address: '127.0.0.1', port: (up.server.address() as AddressInfo).port }]);
     const open = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
     const gw = await serveFetch(createApp(open).fetch, { port: 0 });
     try {

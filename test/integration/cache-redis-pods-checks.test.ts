@@ -4,7 +4,6 @@
 // credentials) is the same string on every pod, so pod B neither serves the opposite question nor
 // a forged user id what pod A stored, and serves the same question. Real gateways, real embedding
 // pack, real redis-server, the openai SDK as client.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import OpenAI from 'openai';
@@ -14,32 +13,22 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { chatCompletion, countingUpstream } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 const KEYS: Record<string, string> = { 'Bearer sk-alice': 'alice', 'Bearer sk-bob': 'bob' };
-let calls = 0;
-const upstream = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
-  req.on('end', () => {
-    calls++;
-    const who = KEYS[req.headers.authorization ?? ''];
-    if (!who) {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'Invalid API key', type: 'invalid_request_error' } }));
-      return;
-    }
-    const q = JSON.parse(body).messages.at(-1).content;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: `${who} asked: ${q}` }, finish_reason: 'stop' }] }));
-  });
+const up = countingUpstream((req, body) => {
+  const who = KEYS[req.headers.authorization ?? ''];
+  if (!who) return { status: 401, json: { error: { message: 'Invalid API key', type: 'invalid_request_error' } } };
+  const q = JSON.parse(body).messages.at(-1).content;
+  return { status: 200, json: chatCompletion(`${who} asked: ${q}`) };
 });
 
 interface Pod { deps: AppDeps & { close(): Promise<void> }; served: Served }
 const pods: Pod[] = [];
 
 async function pod(cache: Record<string, unknown>): Promise<Pod> {
-  const config = testConfig({ semantic_cache: { enabled: true, ...cache } }, [{ name: 'production-stack', address: '127.0.0.1', port: (upstream.address() as AddressInfo).port, weight: 1 }]);
+  const config = testConfig({ semantic_cache: { enabled: true, ...cache } }, [{ name: 'production-stack', address: '127.0.0.1', port: (up.server.address() as AddressInfo).port, weight: 1 }]);
   const deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
   const p = { deps, served: await serveFetch(createApp(deps).fetch, { port: 0 }) };
   pods.push(p);
@@ -57,7 +46,7 @@ describe.skipIf(!packsAvailable())('two pods on one Redis: the question checks a
   let a: Pod, b: Pod;
   beforeAll(async () => {
     expect(url, 'redis-server missing').toMatch(/^redis:/);
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => up.server.listen(0, '127.0.0.1', () => r()));
     const redis = { url, key_prefix: `pods-checks:${Date.now()}:` };
     a = await pod({ backend_type: 'redis', redis, scope: 'user' });
     b = await pod({ backend_type: 'redis', redis, scope: 'user' });
@@ -66,8 +55,8 @@ describe.skipIf(!packsAvailable())('two pods on one Redis: the question checks a
   }, 120_000);
   afterAll(async () => {
     for (const p of pods) { await p.served.close(); await p.deps.close(); }
-    upstream.closeAllConnections();
-    await new Promise((r) => upstream.close(r));
+    up.server.closeAllConnections();
+    await new Promise((r) => up.server.close(r));
   });
 
   it("pod A's answer: a hit on pod B for the same question, a miss for the opposite one and for a forged id", async () => {
@@ -76,10 +65,10 @@ describe.skipIf(!packsAvailable())('two pods on one Redis: the question checks a
     expect(await ask(a, q)).toEqual({ answer: `alice asked: ${q}`, hit: null });
     await until(() => b.deps.cache!.size() > had, 5000);
     expect(await ask(b, q)).toEqual({ answer: `alice asked: ${q}`, hit: 'true' });
-    const before = calls;
+    const before = up.calls;
     const opposite = 'How do I decrease my credit score?';
     expect(await ask(b, opposite)).toEqual({ answer: `alice asked: ${opposite}`, hit: null });
     expect(await ask(b, q, 'sk-bob', 'alice')).toEqual({ answer: `bob asked: ${q}`, hit: null });
-    expect(calls).toBe(before + 2);
+    expect(up.calls).toBe(before + 2);
   });
 });

@@ -5,32 +5,21 @@
 // forged id lands in the forger's own partition. Clients behind a proxy that authenticates the users,
 // sets the header and sends one shared key keep one partition per user, as before.
 // Real gateway, real embedding pack, the openai SDK as client.
-import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { packsAvailable } from './gateway-harness.ts';
-import { listening, useCacheGateway } from './helpers/cache-gateway.ts';
+import { chatCompletion, countingUpstream, listening, useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 /** Keys the upstream accepts, and whose answer it gives (each user's own calendar). */
 const OWNERS: Record<string, string> = { 'Bearer sk-alice': 'alice', 'Bearer sk-bob': 'bob', 'Bearer sk-shared': 'proxy' };
-let calls = 0;
-const upstream = http.createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    calls++;
-    const owner = OWNERS[req.headers.authorization ?? ''];
-    if (!owner) {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'Invalid API key', type: 'invalid_request_error', code: 'invalid_api_key' } }));
-      return;
-    }
-    const who = owner === 'proxy' ? String(req.headers['x-user-id']) : owner;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: `${who}: dentist at 3pm.` }, finish_reason: 'stop' }] }));
-  });
+const up = countingUpstream((req) => {
+  const owner = OWNERS[req.headers.authorization ?? ''];
+  if (!owner) return { status: 401, json: { error: { message: 'Invalid API key', type: 'invalid_request_error', code: 'invalid_api_key' } } };
+  const who = owner === 'proxy' ? String(req.headers['x-user-id']) : owner;
+  return { status: 200, json: chatCompletion(`${who}: dentist at 3pm.`) };
 });
-const gw = useCacheGateway(() => listening(upstream), { scope: 'user' });
+const gw = useCacheGateway(() => listening(up.server), { scope: 'user' });
 
 async function ask(apiKey: string, user: string, q: string): Promise<{ answer: string | null | undefined; hit: string | null }> {
   const client = new OpenAI({ baseURL: `${gw.served.url}/v1`, apiKey, maxRetries: 0, defaultHeaders: { 'x-user-id': user } });
@@ -48,11 +37,11 @@ describe.skipIf(!packsAvailable())('scope: user and a forged user id', () => {
     expect(await ask('sk-alice', 'alice', q)).toEqual({ answer: 'alice: dentist at 3pm.', hit: 'true' });
     // Bob's key is good (the upstream answers him); his own id is his own partition.
     expect(await ask('sk-bob', 'bob', q)).toEqual({ answer: 'bob: dentist at 3pm.', hit: null });
-    const before = calls;
+    const before = up.calls;
     // Before: { answer: 'alice: dentist at 3pm.', hit: 'true' }.
     const forged = await ask('sk-bob', 'alice', q);
     expect(forged.answer).toBe('bob: dentist at 3pm.');
-    expect(calls).toBe(before + 1);
+    expect(up.calls).toBe(before + 1);
     // Alice's partition is hers still.
     expect(await ask('sk-alice', 'alice', q)).toEqual({ answer: 'alice: dentist at 3pm.', hit: 'true' });
   });

@@ -2,7 +2,7 @@
 // otherwise) and the real packs (the cache embeds the question), in front of an upstream the test
 // starts, and the `openai` SDK pointed at it. startGateway cannot serve: it builds without a cache.
 // Registers beforeAll/afterAll in the scope it is called from (a describe.skipIf keeps them off).
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
 import OpenAI from 'openai';
@@ -57,6 +57,36 @@ export function useCacheGateway<U extends { port: number; close(): Promise<void>
     },
     get client() {
       return client!;
+    },
+  };
+}
+
+/** A chat.completion answer from `model` saying `content`. */
+export const chatCompletion = (content: string, model = 'qwen3') => ({
+  id: 'c1',
+  object: 'chat.completion',
+  created: 1,
+  model,
+  choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+});
+
+/** An upstream (not yet listening) that reads each request whole, counts it, and answers JSON as `answer` says. */
+export function countingUpstream(answer: (req: http.IncomingMessage, body: string) => { status: number; json: unknown }): { server: http.Server; readonly calls: number } {
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      calls++;
+      const { status, json } = answer(req, body);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json));
+    });
+  });
+  return {
+    server,
+    get calls() {
+      return calls;
     },
   };
 }
