@@ -7,7 +7,8 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
 import { SPAN, parseTraceparent } from '../../src/observability/tracing.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/observability/metrics.ts';
-import { packsAvailable, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { packsAvailable, type Gateway } from './gateway-harness.ts';
+import { startPacksGateway } from './helpers/packs-gateway.ts';
 import { promtool } from '../fixtures/promtool.ts';
 import { useMemoryTracing } from './helpers/memory-tracing.ts';
 
@@ -50,21 +51,13 @@ const run = packsAvailable() ? describe : describe.skip;
 
 run('observability through the gateway', () => {
   beforeAll(async () => {
-    const classifiers = await realClassifiers();
-    gw = await startGateway({
-      classifiers,
-      config: (port) =>
-        testConfig(
-          {
-            prompt_guard: { enabled: true },
-            model_config: {
-              'deepseek-v3': { reasoning_family: 'deepseek', preferred_endpoints: ['production-stack'], pricing: PRICING },
-              // qwen3 accepts no PII at all, so a prompt with an e-mail address is scanned and refused.
-              qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [] } },
-            },
-          },
-          [{ name: 'production-stack', address: '127.0.0.1', port }],
-        ),
+    gw = await startPacksGateway({
+      prompt_guard: { enabled: true },
+      model_config: {
+        'deepseek-v3': { reasoning_family: 'deepseek', preferred_endpoints: ['production-stack'], pricing: PRICING },
+        // qwen3 accepts no PII at all, so a prompt with an e-mail address is scanned and refused.
+        qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [] } },
+      },
     });
   }, 120_000);
   afterAll(() => gw?.close());

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind } from '@opentelemetry/api';
 import { SPAN } from '../../src/observability/tracing.ts';
-import { packsAvailable, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { packsAvailable, type Gateway } from './gateway-harness.ts';
+import { startPacksGateway } from './helpers/packs-gateway.ts';
 import { useMemoryTracing } from './helpers/memory-tracing.ts';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -31,20 +32,12 @@ function requestLine(requestId: string): Record<string, unknown> {
 run('traces of the passed-through routes', () => {
   const { traceOf } = useMemoryTracing();
   beforeAll(async () => {
-    const classifiers = await realClassifiers();
-    gw = await startGateway({
-      classifiers,
-      config: (port) =>
-        testConfig(
-          {
-            prompt_guard: { enabled: true },
-            model_config: {
-              qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'] },
-              'deepseek-v3': { reasoning_family: 'deepseek', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [] } },
-            },
-          },
-          [{ name: 'production-stack', address: '127.0.0.1', port }],
-        ),
+    gw = await startPacksGateway({
+      prompt_guard: { enabled: true },
+      model_config: {
+        qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'] },
+        'deepseek-v3': { reasoning_family: 'deepseek', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [] } },
+      },
     });
   }, 120_000);
   afterAll(() => gw?.close());

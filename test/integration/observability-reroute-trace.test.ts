@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { SPAN } from '../../src/observability/tracing.ts';
 import { loadDefaultConfig } from '../../src/config/index.ts';
-import { packsAvailable, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { packsAvailable, type Gateway } from './gateway-harness.ts';
+import { startPacksGateway } from './helpers/packs-gateway.ts';
 import { useMemoryTracing } from './helpers/memory-tracing.ts';
 
 const EMAIL = 'reroute.trace.3307@example.org';
@@ -26,20 +27,13 @@ run('a PII reroute on the trace', () => {
         { model: 'qwen3', score: 0.5, use_reasoning: false },
       ],
     }));
-    gw = await startGateway({
-      classifiers: await realClassifiers(),
-      config: (port) =>
-        testConfig(
-          {
-            categories,
-            classifier: { category_model: { threshold: 0 }, pii_model: { threshold: 0.7 } },
-            model_config: {
-              'deepseek-v3': { reasoning_family: 'deepseek', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [] } },
-              qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'] },
-            },
-          },
-          [{ name: 'production-stack', address: '127.0.0.1', port }],
-        ),
+    gw = await startPacksGateway({
+      categories,
+      classifier: { category_model: { threshold: 0 }, pii_model: { threshold: 0.7 } },
+      model_config: {
+        'deepseek-v3': { reasoning_family: 'deepseek', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, pii_types_allowed: [] } },
+        qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'] },
+      },
     });
   }, 120_000);
   afterAll(() => gw?.close());
