@@ -17,6 +17,7 @@ import { ChoiceFinishes } from '../upstream/choice-finish.ts';
 import { readerStream, type CancelSignal } from '../upstream/types.ts';
 import { sendWithFailover } from '../upstream/send-failover.ts';
 import { pricingFor, recordUsage, type UsageRecord } from '../observability/usage.ts';
+import { selectBackend } from '../observability/stage-spans.ts';
 import { openAiUsage, SseUsage, TailKeeper } from './passthrough-usage.ts';
 
 export interface PassthroughRequest {
@@ -80,7 +81,7 @@ export async function forwardPassthrough(deps: AppDeps, pool: EndpointPool, req:
     return json(status, errorBody(message, type, code), idHeader);
   };
   // A model of model_config gets its preferred_endpoints, else the endpoints that serve it; no name, all.
-  const candidates = pool.candidates(req.model ?? '');
+  const candidates = selectBackend(pool, req.model ?? '');
   if (candidates.length === 0) {
     const u = pool.unserved(req.model ?? '', false);
     return fail(u.status, u.reason, u.message, u.type, u.code);

@@ -8,6 +8,7 @@ import { headerText } from '../upstream/headers.ts';
 import { getPath, paramPath, setPath } from './param-path.ts';
 import { effortLabel } from '../observability/labels.ts';
 import { softSwitchOff } from './soft-switch.ts';
+import { reasoningFamilyAttribute, systemPromptSpan } from '../observability/stage-spans.ts';
 
 /**
  * Replace mode: a leading system message gets the prompt (or one is added in front). Insert mode:
@@ -121,7 +122,9 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
     body.model = d.model;
     const cat = d.reasonCode === 'auto_routing' || d.reasonCode === 'pii_policy_alternative_selected' ? categoryOf(config, d.category) : undefined;
     if (cat?.system_prompt && cat.system_prompt_enabled !== false) {
-      body.messages = injectSystemPrompt(body.messages, cat.system_prompt, cat.system_prompt_mode ?? 'replace');
+      const prompt = cat.system_prompt;
+      const mode = cat.system_prompt_mode ?? 'replace';
+      body.messages = systemPromptSpan(cat.name, mode, () => injectSystemPrompt(body.messages, prompt, mode));
       d.injectedSystemPrompt = true;
     }
     const applied = applyReasoning(body, config, d);
@@ -131,6 +134,7 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
     // back (reasoning at "high" if it asked for that). An entry's own `reasoning_effort: low` stays on.
     d.reasoning = (applied.family !== undefined && d.reasoning) || requestedReasoning(body, config, d.model);
     if (applied.family) {
+      reasoningFamilyAttribute(applied.family);
       // applied.effort may be the client's own value (sent upstream as is): a bounded label here.
       const effort = d.reasoning && applied.effort ? effortLabel(applied.effort) : '';
       deps.metrics.inc('llm_reasoning_decisions_total', { category: d.category ?? '', model: d.model, enabled: String(d.reasoning), effort });

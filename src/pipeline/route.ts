@@ -58,6 +58,8 @@ function decideReasoning(deps: AppDeps, labels: readonly string[], probabilities
   return d;
 }
 
+const CLASSIFICATION_TIME = { timeAttr: ATTR.CLASSIFICATION_TIME_MS };
+
 export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<RoutingDecision> {
   const { config } = deps;
   if (!isAutoModel(config, ctx.requestedModel)) {
@@ -75,7 +77,7 @@ export async function decideRoute(deps: AppDeps, ctx: PipelineContext): Promise<
   let result;
   const t0 = deps.clock.now();
   try {
-    result = await withSpan('semantic_router.classification', { 'classifier.name': classifier.name, [ATTR.CLASSIFIER_TYPE]: 'category' }, () => classifier.classify(text));
+    result = await withSpan('semantic_router.classification', { 'classifier.name': classifier.name, [ATTR.CLASSIFIER_TYPE]: 'category' }, () => classifier.classify(text), CLASSIFICATION_TIME);
   } catch (err) {
     // Fail open like the reference: a broken classifier must not take the gateway down.
     deps.metrics.inc('llm_request_errors_total', { model: config.default_model, reason: 'classification_failed' });

@@ -6,7 +6,7 @@ import { trace } from '@opentelemetry/api';
 import { ATTR, withSpan } from '../observability/tracing.ts';
 import type { ImmediateResponse, PipelineContext, RefusalResponse } from './context.ts';
 import { guardStage } from './guard.ts';
-import { jailbreakStageSpan } from '../observability/stage-spans.ts';
+import { jailbreakStageSpan, PII_TIME } from '../observability/stage-spans.ts';
 import { cacheLookupStage } from './cache.ts';
 import { piiStage } from './pii.ts';
 import { normaliseReasoningSwitches } from './reasoning-switch.ts';
@@ -28,6 +28,8 @@ export type PipelineResult =
       upstreamHeaders: Record<string, string>;
     };
 
+const CACHE_TIME = { timeAttr: ATTR.CACHE_LOOKUP_TIME_MS };
+
 export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): Promise<PipelineResult> {
   // A reasoning switch sent as "false", 0 or "true" becomes the boolean the client meant before any stage
   // reads it (reasoning-switch.ts): the cache key, routing's header and metrics, and the forwarded body
@@ -42,7 +44,7 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
     const r = await cacheLookupStage(deps, ctx);
     if (ctx.cache && span.isRecording()) span.setAttributes({ [ATTR.CACHE_HIT]: ctx.cache.hit, ...(ctx.cache.similarity !== undefined ? { 'cache.similarity': ctx.cache.similarity } : {}) });
     return r;
-  });
+  }, CACHE_TIME);
   if (hit) return respond(deps, ctx, hit);
 
   await routeStage(deps, ctx);
@@ -60,7 +62,7 @@ export async function runRequestPipeline(deps: AppDeps, ctx: PipelineContext): P
       span.setAttributes({ [ATTR.SECURITY_ACTION]: 'reroute', [ATTR.ROUTING_SELECTED_MODEL]: modelLabel(deps.config, ctx.decision.model), [ATTR.ROUTING_REASON]: ctx.decision.reasonCode });
     }
     return r;
-  });
+  }, PII_TIME);
   if (denied) return respond(deps, ctx, denied);
 
   rewriteStage(deps, ctx);

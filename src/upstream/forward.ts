@@ -23,6 +23,7 @@ import { ChoiceFinishes, choiceCount } from './choice-finish.ts';
 import { sseForJson } from './stream-from-json.ts';
 import { completionFromStream } from './json-from-stream.ts';
 import { upstreamError } from './errors.ts';
+import { selectBackend } from '../observability/stage-spans.ts';
 
 export interface ForwardOutcome {
   status: number;
@@ -52,7 +53,7 @@ function json(status: number, body: string, headers: Record<string, string>): Re
 export async function forwardChat(deps: AppDeps, pool: EndpointPool, ctx: PipelineContext, input: ForwardInput): Promise<Response> {
   const label = modelLabel(deps.config, input.model);
   const headers = forwardHeaders(ctx.headers, input.upstreamHeaders);
-  const candidates = pool.candidates(input.model);
+  const candidates = selectBackend(pool, input.model);
   const done = (o: ForwardOutcome) => input.onDone?.(o);
   const fail = (status: number, reason: RequestErrorReason, message: string, type: string, code: string) => {
     deps.metrics.inc('llm_request_errors_total', { model: label, reason });

@@ -100,8 +100,8 @@ describe('README tracing', () => {
     const byKey = new Map(Object.entries(SPAN));
     // Spans started by literal name, or through the SPAN table outside the table itself.
     const emitted = new Set([
-      ...[...CODE.matchAll(/(?:withSpan|startClientSpan)\(\s*'(semantic_router\.[a-z_.]+)'/g)].map((m) => m[1]!),
-      ...[...CODE.matchAll(/(?:withSpan|startClientSpan)\(\s*SPAN\.([A-Z_]+)/g)].map((m) => byKey.get(m[1]!)!),
+      ...[...CODE.matchAll(/(?:withSpan|withSyncSpan|startClientSpan)\(\s*'(semantic_router\.[a-z_.]+)'/g)].map((m) => m[1]!),
+      ...[...CODE.matchAll(/(?:withSpan|withSyncSpan|startClientSpan)\(\s*SPAN\.([A-Z_]+)/g)].map((m) => byKey.get(m[1]!)!),
     ]);
     const spansIn = (text: string) =>
       new Set(ticks(text).flatMap((t) => (/^(semantic_router)?\.[a-z_]+(\.[a-z_]+)*$/.test(t) ? [t.startsWith('.') ? `semantic_router${t}` : t] : [])));
