@@ -55,7 +55,7 @@ describe('ext_proc: a model no endpoint serves, on the generation routes, is ans
     expect(ownHeaders(setHeaders(ir.headers))).toEqual(http.headers);
     expect(Buffer.from(ir.body).toString()).toBe(http.body);
     expect(errors('other', 'model_not_found')).toBe(n0 + 2);
-    const line = logs.lines.find((l) => l.obj.request_id === id && l.obj.status === 404 && l.obj.error === 'model_not_found');
+    const line = logs.lines.find((l) => l.obj.request_id === id && l.obj.status === 404 && l.msg === 'request' && l.obj.error_reason === 'model_not_found');
     expect(line, 'the ext_proc request line').toBeDefined();
     expect(line!.obj.requested_model).toBe('other');
   });

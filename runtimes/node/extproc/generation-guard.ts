@@ -11,13 +11,14 @@ import type { EndpointPool } from '../../../src/upstream/pool.ts';
 import { errorBody } from '../../../src/pipeline/errors.ts';
 import { modelOf } from '../../../src/api/passthrough-body.ts';
 import { guardPassthrough, type PassthroughGuard } from '../../../src/api/passthrough-guard.ts';
-import { autoModelRefusal } from '../../../src/api/auto-model-refusal.ts';
+import { AUTO_MODEL_NOT_ROUTED, autoModelRefusal } from '../../../src/api/auto-model-refusal.ts';
 import { usageAskedFor } from '../../../src/api/passthrough.ts';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import { activeTraceId, ATTR, recordHttpStatus, SPAN, startClientSpan, withRequestSpan } from '../../../src/observability/tracing.ts';
 import { choiceCount } from '../../../src/upstream/choice-finish.ts';
 import type { GenerationOutcome } from './port.ts';
 import { generationMeter } from './generation-meter.ts';
+import { logGenerationLine, type GenerationLine } from './generation-log.ts';
 
 export async function generationGuard(
   deps: AppDeps,
@@ -29,6 +30,7 @@ export async function generationGuard(
   /** The answer's body comes back to ext_proc: a streamed completion's usage may be asked for (and taken out). */
   askUsage = false,
 ): Promise<GenerationOutcome> {
+  const startedMs = deps.clock.now();
   const read = await modelOf(body, headers['content-type'], headers['content-encoding']);
   const model = read.model;
   const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
@@ -40,7 +42,7 @@ export async function generationGuard(
   const auto = autoModelRefusal(deps.config, route, model, { 'x-request-id': requestId });
   if (auto) {
     deps.metrics.inc('llm_request_errors_total', { model: label, reason: 'parse_error' });
-    return refusal(deps, auto, route, requestId, model);
+    return refusal(deps, auto, { requestId, route, startedMs, model, status: 400, outcome: 'rejected', error: AUTO_MODEL_NOT_ROUTED });
   }
   // As the gateway's passthrough: the guard's scans are stages of this request's trace, which
   // continues Envoy's traceparent; a request that goes on holds the span until its answer ends.
@@ -62,14 +64,24 @@ export async function generationGuard(
       const asked = route === '/v1/completions' && askUsage ? usageAskedFor(body, read) : undefined;
       return { headers: g.headers, meter: generationMeter(deps, { route, requestId, model, trace }), choices, traceHeaders: upstream.headers, body: asked, stripUsage: asked !== undefined };
     }
-    const out = await refusal(deps, g.response ?? unserved(deps, pool, model!, requestId), route, requestId, model, activeTraceId());
+    // Logged as the gateway's passthrough logs them: the guard's under the reason its headers name, an
+    // unserved model as the error its forward reports (outcome 'error').
+    const base = { requestId, route, startedMs, model, traceId: activeTraceId() };
+    let out: GenerationOutcome;
+    if (g.response) out = await refusal(deps, g.response, { ...base, status: g.response.status, outcome: 'rejected', error: guardReason(g.response.headers) });
+    else {
+      const u = pool.unserved(model!, false);
+      deps.metrics.inc('llm_request_errors_total', { model: label, reason: u.reason });
+      const r = new Response(errorBody(u.message, u.type, u.code), { status: u.status, headers: { 'content-type': 'application/json', 'x-request-id': requestId } });
+      out = await refusal(deps, r, { ...base, status: u.status, outcome: 'error', error: u.reason });
+    }
     recordHttpStatus(span, out.response!.status);
     return out;
   });
 }
 
 /** A refusal (the guard's, an auto name, an unserved model) as the immediate response's parts, logged. */
-async function refusal(deps: AppDeps, r: Response, route: string, requestId: string, model: string | undefined, traceId?: string): Promise<GenerationOutcome> {
+async function refusal(deps: AppDeps, r: Response, line: GenerationLine): Promise<GenerationOutcome> {
   const text = await r.text();
   const out: Record<string, string> = {};
   r.headers.forEach((v, k) => {
@@ -81,16 +93,11 @@ async function refusal(deps: AppDeps, r: Response, route: string, requestId: str
   } catch {
     // Not an OpenAI error body: the generic reason.
   }
-  deps.logger.info(
-    { request_id: requestId, path: route, status: r.status, error: code, ...(model !== undefined ? { requested_model: modelLabel(deps.config, model) } : {}), ...(traceId ? { trace_id: traceId } : {}) },
-    'request rejected',
-  );
+  logGenerationLine(deps, line);
   return { response: { status: r.status, headers: out, contentType: r.headers.get('content-type') ?? 'application/json', body: text, reason: code }, headers: {} };
 }
 
-/** The gateway's answer to a client-named model no endpoint serves, counted under its label as there. */
-function unserved(deps: AppDeps, pool: EndpointPool, model: string, requestId: string): Response {
-  const u = pool.unserved(model, false);
-  deps.metrics.inc('llm_request_errors_total', { model: modelLabel(deps.config, model), reason: u.reason });
-  return new Response(errorBody(u.message, u.type, u.code), { status: u.status, headers: { 'content-type': 'application/json', 'x-request-id': requestId } });
+/** The reason the gateway's passthrough logs for a guard's refusal, read from the answer's headers as there. */
+function guardReason(h: Headers): string {
+  return h.get('x-vsr-jailbreak-blocked') ? 'jailbreak_block' : h.get('x-vsr-pii-violation') ? 'pii_policy_denied' : 'guard_refused';
 }

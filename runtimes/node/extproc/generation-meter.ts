@@ -14,6 +14,7 @@ import { openAiUsage, SseUsage, TailKeeper } from '../../../src/api/passthrough-
 import type { BodyReader } from '../../../src/upstream/types.ts';
 import type { AnswerMeter } from './answer-meter.ts';
 import { CUT_MESSAGE } from './stream-end.ts';
+import { logGenerationLine } from './generation-log.ts';
 import { recordAnswerEnd, recordHttpStatus } from '../../../src/observability/tracing.ts';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 
@@ -33,7 +34,6 @@ export interface GenerationRequest {
 
 // The readers are fed chunk by chunk here (keep), not pulled: Envoy hands ext_proc the bytes.
 const NO_SOURCE: BodyReader = { read: () => Promise.resolve({ done: true, value: undefined }), cancel: () => Promise.resolve() };
-const round = (ms: number) => Math.round(Math.max(0, ms) * 1000) / 1000;
 
 export function generationMeter(deps: AppDeps, req: GenerationRequest): GenerationMeter {
   const { metrics, config } = deps;
@@ -59,21 +59,7 @@ export function generationMeter(deps: AppDeps, req: GenerationRequest): Generati
       recordAnswerEnd(req.trace.span, { status, error: o.error, usage: o.usage });
       req.trace.end();
     }
-    const line: Record<string, unknown> = {
-      event: 'request',
-      request_id: req.requestId,
-      method: 'POST',
-      path: req.route,
-      stream: sse,
-      status,
-      outcome: o.error ? 'error' : 'upstream',
-      latency_ms: { total: round(deps.clock.now() - t0), ...(ttftMs !== undefined ? { ttft: round(ttftMs) } : {}) },
-    };
-    if (req.model !== undefined) line.requested_model = label;
-    if (req.trace?.traceId) line.trace_id = req.trace.traceId;
-    if (o.error) line.error_reason = o.error;
-    if (o.usage?.totalTokens) line.tokens = { prompt: o.usage.promptTokens, completion: o.usage.completionTokens, total: o.usage.totalTokens };
-    deps.logger.info(line, 'request');
+    logGenerationLine(deps, { requestId: req.requestId, route: req.route, status, outcome: o.error ? 'error' : 'upstream', startedMs: t0, stream: sse, model: req.model, error: o.error, ttftMs, usage: o.usage, traceId: req.trace?.traceId });
   };
   // The upstream call's span ends at the answer's head (or Envoy's reset before it), as chat's (answer-meter.ts).
   const endUpstream = (s: number | undefined) => {

@@ -21,6 +21,7 @@ import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
 import { GUARDED_ROUTES, PII_ONLY_ROUTES } from '../../../src/api/passthrough-guard.ts';
 import { generationGuard } from './generation-guard.ts';
+import { logGenerationLine } from './generation-log.ts';
 import { guardSettings } from '../../../src/guard/settings.ts';
 import { policyOf, restricts } from '../../../src/guard/pii-policy.ts';
 
@@ -147,7 +148,8 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
       const requestId = requestIdFrom(input.headers['x-request-id']);
       // Only part of it would be read (BUFFERED_PARTIAL): refused as too large while a guard reads these.
       if (input.body.length > deps.config.server.max_body_bytes || (input.incomplete && guarded)) {
-        refused(deps, requestId, 413, 'request_too_large');
+        // Counted as chat's; logged as the gateway's passthrough logs this refusal (generation-log.ts).
+        refused(deps, requestId, 413, 'request_too_large', () => logGenerationLine(deps, { requestId, route: input.route, status: 413, outcome: 'rejected', startedMs: deps.clock.now(), error: 'request_too_large' }));
         return { response: tooLarge(deps.config.server.max_body_bytes, requestId, input.incomplete), headers: {} };
       }
       // Passed on unread, counted as chat's is (a request and a parse_error).
@@ -164,10 +166,11 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
  * A request not read as a chat request, counted and logged as the gateway counts and logs the ones it
  * refuses (the reference counts a parse error as a request and an error); `status` when we answer it.
  */
-function refused(deps: AppDeps, requestId: string, status: number | undefined, error: string): void {
+function refused(deps: AppDeps, requestId: string, status: number | undefined, error: string, log?: () => void): void {
   deps.metrics.inc('llm_model_requests_total', { model: 'unknown' });
   deps.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
-  deps.logger.info({ request_id: requestId, ...(status ? { status } : {}), error }, status ? 'request rejected' : 'request passed on unread');
+  if (log) log();
+  else deps.logger.info({ request_id: requestId, ...(status ? { status } : {}), error }, status ? 'request rejected' : 'request passed on unread');
 }
 
 /**
