@@ -149,7 +149,7 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
     notes:
       'The scores above read each text whole. The gateway\'s guard reads it in 512-character windows (quarter overlap) and takes the worst ' +
       '(src/guard/jailbreak.ts), so a short attack behind benign text is not diluted; scored that way (`npm run eval -- jailbreak dev --guard`) the ' +
-      'dev split gives precision 0.9879, recall 0.9484, F1 0.9677, FPR 0.0181 (7 of 386), prompt-injection recall 0.7436 (29 of 39), role-play 0 of 32 (2026-12-07, after the guard learned to read encoded, spelled-out and JSON texts; before: precision 0.9878, recall 0.9451, F1 0.9660, injection recall 0.6923, same FPR); ' +
+      'dev split gives precision 0.9878, recall 0.9468, F1 0.9669, FPR 0.0181 (7 of 386), prompt-injection recall 0.7436 (29 of 39), role-play 0 of 32 (2026-12-07 afternoon, since the guard reads `{{name}}` template placeholders as their names (src/guard/template-placeholders.ts, chosen on the training side: 30 templated benign prompts blocked 20 -> 0), which costs one dev jailbreak; before it: F1 0.9677, recall 0.9484; 2026-12-07 morning, after the guard learned to read encoded, spelled-out and JSON texts; before: precision 0.9878, recall 0.9451, F1 0.9660, injection recall 0.6923, same FPR); ' +
       'with 1024-character windows it was F1 0.9643, FPR 0.0207 (models/train/_jb-window-exp.ts has the window comparison, chosen on a ' +
       'training-side slice, and a padding test: attacks behind 300-1200 characters of benign text caught 0.32-0.39 with 1024 windows, 0.51-0.66 with 512). ' +
       'Prompt-injection recall is bounded by the data: many CyberSecEval "direct" injections are ordinary-looking user turns whose attack lived in the ' +
