@@ -7,6 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { requestBody, requestHeaders, type EnvoyStream } from './helpers/envoy-client.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { fakeDeps } from './helpers/extproc-fakes.ts';
+import { useExtProc } from './helpers/extproc-server.ts';
+import type { AnswerMeter } from '../../runtimes/node/extproc/answer-meter.ts';
+import type { ExtProcPipeline } from '../../runtimes/node/extproc/port.ts';
 import { metricMoves } from './helpers/metric-moves.ts';
 import { until } from './helpers/until.ts';
 
@@ -56,4 +60,40 @@ describe('ext_proc, a stream Envoy closes: complete or cancelled', () => {
     expect(moved).toEqual({ 'llm_model_requests_total{model="unknown"}': 1, 'llm_request_errors_total{model="unknown",reason="cancellation"}': 1 });
     expect(h.logs.lines.filter((l) => l.obj.request_id === id).map((l) => [l.msg, l.obj.status])).toEqual([['request cancelled', 499]]);
   });
+});
+
+describe('ext_proc, a stream Envoy closes while the body is being judged', () => {
+  // A pipeline that judges slowly (a guard or the cache at work) and forwards: its meter records what it is told.
+  const calls: string[] = [];
+  let judging: () => void = () => {};
+  let release: () => void = () => {};
+  const meter = new Proxy({} as AnswerMeter, { get: (_t, name) => () => calls.push(String(name)) });
+  const pipeline: ExtProcPipeline = {
+    chat: async () => {
+      judging();
+      await new Promise<void>((r) => (release = r));
+      return { kind: 'forward', body: new TextEncoder().encode('{}'), model: 'qwen3', requestId: 'slow', responseHeaders: {}, taps: [], meter };
+    },
+    models: () => ({ status: 200, headers: {}, contentType: 'application/json', body: '{}', reason: 'models' }),
+  };
+  const ext = useExtProc(fakeDeps(), { pipeline });
+
+  for (const mode of ['NONE', 'STREAMED']) {
+    it(`${mode}: the request that would have gone on is a cancellation, once`, async () => {
+      calls.length = 0;
+      const s = ext.client.open();
+      await s.send(head('/v1/chat/completions', 'slow', mode));
+      const started = new Promise<void>((r) => (judging = r));
+      s.send(requestBody(JSON.stringify(CHAT))).catch(() => {});
+      await started;
+      s.end();
+      s.cancel();
+      await s.closed;
+      await new Promise((r) => setTimeout(r, 20));
+      release();
+      await until(() => calls.length > 0, 2_000).catch(() => {});
+      await new Promise((r) => setTimeout(r, 50));
+      expect(calls).toEqual(['cancel']);
+    });
+  }
 });
