@@ -14,9 +14,9 @@ import type { ExtProcPipeline } from '../../runtimes/node/extproc/port.ts';
 import { metricMoves } from './helpers/metric-moves.ts';
 import { until } from './helpers/until.ts';
 
-const head = (path: string, id: string, mode = 'NONE') => ({
+const head = (path: string, id: string, mode = 'NONE', requestMode = 'BUFFERED') => ({
   ...requestHeaders({ ':method': 'POST', ':path': path, 'content-type': 'application/json', 'x-request-id': id }),
-  protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode },
+  protocol_config: { request_body_mode: requestMode, response_body_mode: mode },
 });
 const CHAT = { model: 'qwen3', messages: [{ role: 'user', content: 'Name a river.' }] };
 const PROMPT = { model: 'qwen3', prompt: 'Name a river.' };
@@ -60,6 +60,28 @@ describe('ext_proc, a stream Envoy closes: complete or cancelled', () => {
     expect(moved).toEqual({ 'llm_model_requests_total{model="unknown"}': 1, 'llm_request_errors_total{model="unknown",reason="cancellation"}': 1 });
     expect(h.logs.lines.filter((l) => l.obj.request_id === id).map((l) => [l.msg, l.obj.status])).toEqual([['request cancelled', 499]]);
   });
+});
+
+describe('ext_proc, a stream that carries no body', () => {
+  const h = useRealExtProc();
+  // request_body_mode NONE (nothing routed), or an Envoy that does not say its modes and sends no body:
+  // the headers are all that comes, so the close is no client leaving.
+  for (const [name, msg] of [
+    ['request_body_mode NONE', head('/v1/chat/completions', 'no-body', 'NONE', 'NONE')],
+    ['modes unsaid', requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'x-request-id': 'no-body-old' })],
+  ] as const) {
+    it(`${name}: the close counts nothing`, async () => {
+      const { moved } = await metricMoves(h.metrics, ['llm_request_errors_total', 'llm_model_requests_total'], async () => {
+        const s = h.envoy.open();
+        await s.send(msg);
+        s.end();
+        s.cancel();
+        await s.closed;
+        await new Promise((r) => setTimeout(r, 50));
+      });
+      expect(moved).toEqual({});
+    });
+  }
 });
 
 describe('ext_proc, a stream Envoy closes while the body is being judged', () => {

@@ -91,13 +91,14 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   // Envoy honours mode_override (declared), except in full duplex, where no mode is asked for (body-modes.ts).
   const overrides = () => opts.modeOverride === true && !isFullDuplex(modes?.request_body_mode) && !isFullDuplex(modes?.response_body_mode);
   const count = (outcome: string) => opts.metrics.inc('semroute_extproc_requests_total', { outcome });
-  // Envoy closed the stream (stream-close.ts); mid-judgement, its outcome is accounted when it comes (onMessage).
+  // Envoy closed the stream (stream-close.ts); mid-judgement, a forward that never went on is cancelled in onMessage.
   const meter = () => forwarded?.meter ?? generationPassed?.meter;
   const routed = () => route === 'chat' || route === 'generate';
   let decided = false;
   signal.addEventListener('abort', () => {
     const nothingMore = decided && modes?.response_body_mode === 'NONE' && !overrides() && !responseHeadersSeen && !responseBodySeen;
-    if (!judged || decided || !routed()) onStreamClose({ meter: meter(), undecided: routed() && requestHeadersSeen && !decided, nothingMore, headers: requestHeaders }, opts);
+    const bodyDue = modes?.request_body_mode ? modes.request_body_mode !== 'NONE' : requestBody.bytes > 0;
+    if (!judged || decided || !routed()) onStreamClose({ meter: meter(), undecided: routed() && requestHeadersSeen && !decided && bodyDue, nothingMore, headers: requestHeaders }, opts);
   }, { once: true });
 
   async function onRequestHeaders(msg: ProcessingRequest): Promise<ExchangeReply> {
@@ -322,7 +323,6 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (msg.observability_mode) return undefined;
     if (!modes && msg.protocol_config) modes = msg.protocol_config;
     const reply = await dispatch(msg);
-    // Envoy closed the stream while the body was judged: a request that would have gone on never did.
     if (!decided && (decided = judged || isFinal(reply)) && signal.aborted) meter()?.cancel();
     return duplex.adapt(msg, reply, routed());
   };

@@ -16,7 +16,11 @@ import type { Replies } from './body-modes.ts';
 export interface CloseState {
   /** The forwarded answer's meter, once the decision went out (chat forwarded, a generation route passed). */
   meter?: AnswerMeter;
-  /** A routed request (chat or a generation route) whose body's judgement has not gone out, nor any answer of ours. */
+  /**
+   * A routed request (chat or a generation route) whose body's judgement has not gone out, nor any answer
+   * of ours, and whose body was due (Envoy said a body mode that sends it, or part of it came): with
+   * request_body_mode NONE, or an Envoy that says no mode and sent none, the headers were all there was.
+   */
   undecided: boolean;
   /** Nothing more asked of Envoy after the decision: no body comes back, and no head came. */
   nothingMore: boolean;
