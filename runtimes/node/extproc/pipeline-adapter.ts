@@ -15,6 +15,7 @@ import type { PipelineResult } from '../../../src/pipeline/run.ts';
 import { modelsResponse } from './models.ts';
 import { answerMeter } from './answer-meter.ts';
 import { logRequest } from '../../../src/observability/request-log.ts';
+import { selectBackend } from '../../../src/observability/stage-spans.ts';
 import { activeTraceId, recordHttpStatus, SPAN, startClientSpan, withRequestSpan } from '../../../src/observability/tracing.ts';
 import type { Span } from '@opentelemetry/api';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
@@ -95,7 +96,8 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         traceId = activeTraceId();
         let r: PipelineResult = await runRequestPipeline(deps, ctx!);
         if (r.kind === 'forward') {
-          candidate = pool.candidates(r.model)[0];
+          // Under semantic_router.backend.selection, as the gateway's forward picks its upstream.
+          candidate = selectBackend(pool, r.model)[0];
           // No endpoint serves the model: answered here as the gateway answers it (forward.ts), not
           // passed on without a destination for Envoy's route to send to an engine that lacks it.
           if (!candidate) {
