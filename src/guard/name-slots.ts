@@ -43,6 +43,11 @@ function nameHolders(body: Json): Json[] {
   return out;
 }
 
+/** Every name nameHolders() finds: a tool result's `name` among them is its function's (one of its slots). */
+export function functionNameSet(body: unknown): Set<string> {
+  return isObj(body) ? new Set(nameHolders(body).map((h) => h.name as string)) : new Set();
+}
+
 /**
  * A name is read as the template shows it, inside the tool's JSON: alone, the PII pack reads a bare
  * identifier as a person's name ('python' PERSON 0.83, 'julia' 0.99, 'dalle' 0.81, over the 0.7 cut),

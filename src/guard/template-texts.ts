@@ -18,7 +18,7 @@ import { messageText } from '../pipeline/texts.ts';
 import { definitionSlots } from './definition-slots.ts';
 import { identitySlots } from './identity-slots.ts';
 import { fileText } from './file-parts.ts';
-import { functionNameTexts } from './name-slots.ts';
+import { functionNameSet, functionNameTexts } from './name-slots.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -26,24 +26,16 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export const MESSAGE_TEXT_FIELDS = ['reasoning_content', 'reasoning', 'refusal'] as const;
 
 /**
- * Function names the request declares (tools, legacy functions) or calls (assistant tool_calls,
- * function_call). A tool or function message's `name` that is one of them names its function, an
+ * Function names the request declares (tools, legacy functions), forces (tool_choice, function_call)
+ * or calls (assistant tool_calls, function_call). A tool or function message's `name` that is one of them names its function, an
  * identifier the model must see as it is; any other (vLLM hands every message's name to the
  * template) is read as the message's other texts are: an address or an injection there reached the model.
+ * The set is name-slots.ts's, which reads such a name as the function's: with a narrower one here a
+ * name forced only by tool_choice was also read bare as a participant's ('julia' PERSON 0.99), a
+ * second slot over the same field that masked the result's name and not tool_choice's.
  */
 export function functionNames(body: unknown): Set<string> {
-  const out = new Set<string>();
-  if (!isObj(body)) return out;
-  const add = (fn: unknown) => {
-    if (isObj(fn) && typeof fn.name === 'string') out.add(fn.name);
-  };
-  for (const list of [body.tools, body.functions]) if (Array.isArray(list)) for (const t of list) add(isObj(t) && isObj(t.function) ? t.function : t);
-  for (const m of Array.isArray(body.messages) ? body.messages : []) {
-    if (!isObj(m)) continue;
-    if (Array.isArray(m.tool_calls)) for (const c of m.tool_calls) add(isObj(c) ? c.function : undefined);
-    add(m.function_call);
-  }
-  return out;
+  return functionNameSet(body);
 }
 
 /** Whether a message's `name` is text to read: any role's, but a tool message's only when it names no function of the request. */

@@ -137,6 +137,36 @@ describe('function names under a pii_policy that denies e-mail addresses', () =>
     expect((data.choices[0]!.message.tool_calls![0] as { function: { name: string } }).function.name).toBe(EMAIL);
   });
 
+  it('a tool result named only by tool_choice (or the legacy function_call) is that function: one slot, read as a name', async () => {
+    // Read also as a participant's name it was a second slot over the same field, and read bare:
+    // the pack takes 'julia' alone for a person (0.99), so the result's name was masked while
+    // tool_choice kept it (vLLM: no such tool), and a deny-all block policy refused the request.
+    const forcings = [{ tool_choice: { type: 'function', function: { name: 'julia' } } }, { function_call: { name: 'julia' } }];
+    for (const forced of forcings) {
+      const messages = [ask, { role: 'tool', tool_call_id: 'c0', name: 'julia', content: 'done' }, ask];
+      for (const model of ['qwen3', 'deepseek-v3']) {
+        bodies.length = 0;
+        const { response } = await client.chat.completions.create({ model, messages, tools: [tool('get_weather')], ...forced } as never).withResponse();
+        const label = `${model} ${JSON.stringify(forced)}`;
+        expect(response.headers.get('x-vsr-pii-violation'), label).toBeNull();
+        expect(response.headers.get('x-vsr-pii-redacted'), label).toBeNull();
+        expect(bodies, label).toHaveLength(1);
+        expect(bodies[0]!.messages[1].name, label).toBe('julia');
+      }
+    }
+    // An address there is still masked, once, the same in both places.
+    for (const forced of [{ tool_choice: { type: 'function', function: { name: EMAIL } } }, { function_call: { name: EMAIL } }]) {
+      bodies.length = 0;
+      const messages = [ask, { role: 'tool', tool_call_id: 'c0', name: EMAIL, content: 'done' }, ask];
+      await client.chat.completions.create({ model: 'qwen3', messages, tools: [tool('get_weather')], ...forced } as never);
+      const sent = bodies[0]!;
+      expect(JSON.stringify(sent)).not.toContain(EMAIL);
+      const masked = (sent.tool_choice?.function?.name ?? sent.function_call?.name) as string;
+      expect(masked).toMatch(/^<EMAIL_ADDRESS_\d+>$/);
+      expect(sent.messages[1].name, JSON.stringify(forced)).toBe(masked);
+    }
+  });
+
   it('redact: the streamed call’s name is the client’s (SDK stream helper)', async () => {
     bodies.length = 0;
     const stream = client.chat.completions.stream({ model: 'qwen3', messages: conversation(), tools: [tool(EMAIL)] });
