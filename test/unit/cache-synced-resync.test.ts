@@ -41,9 +41,9 @@ function heldBackend() {
   };
 }
 
-async function started() {
+async function started(now?: () => number) {
   const b = heldBackend();
-  const local = new MemoryCache({ maxEntries: 100, eviction: 'fifo', ttlSeconds: 0 });
+  const local = new MemoryCache({ maxEntries: 100, eviction: 'fifo', ttlSeconds: 0, now });
   const cache = new SyncedCache(local, b.backend, quiet);
   const starting = cache.start();
   await Promise.resolve();
@@ -91,6 +91,18 @@ describe('SyncedCache.resync', () => {
     await resync;
     expect(local.has('stale')).toBe(false);
     expect(local.has('kept')).toBe(true);
+  });
+
+  it('does not keep a snapshot entry whose deadline is now; keeps one due a millisecond later', async () => {
+    // Another pod's entry can reach this one at its deadline exactly (a snapshot read late): it has
+    // expired, as lookups count it, so storing it would only hold dead weight until a sweep.
+    const { b, local, cache } = await started(() => 50_000);
+    const resync = cache.resync();
+    b.release([{ ...entry('due', 7), expiresAtMs: 50_000 }, { ...entry('live', 8), expiresAtMs: 50_001 }]);
+    await resync;
+    expect(local.has('due')).toBe(false);
+    expect(local.has('live')).toBe(true);
+    expect(local.size()).toBe(1);
   });
 
   it('a reconnect during a resync runs another one after it (its snapshot may predate the reconnect)', async () => {
