@@ -18,6 +18,10 @@ import { forwardPassthrough, type PassthroughOutcome } from './passthrough-forwa
 import { GUARDED_ROUTES, guardPassthrough, MEDIA_ROUTES, PII_ONLY_ROUTES } from './passthrough-guard.ts';
 import { cancelOutcome } from './cancel-outcome.ts';
 import { choiceCount } from '../upstream/choice-finish.ts';
+import { askUsage } from '../upstream/usage-strip.ts';
+import { parseJsonBody, usageAsked } from '../pipeline/request.ts';
+import { serialiseBody } from '../pipeline/exact-integers.ts';
+import type { ChatBody } from '../pipeline/context.ts';
 
 /**
  * Registers every configured path (any method) that the gateway does not serve itself: `own` is the
@@ -170,18 +174,30 @@ function modelRequest(method: string, route: string, model: string | undefined):
 const round = (ms: number) => Math.round(Math.max(0, ms) * 1000) / 1000;
 
 /**
- * A streamed /v1/completions body that does not mention stream_options, with include_usage added: vLLM
- * sends a stream's usage only when asked, and the token and cost metrics need it (as chat asks,
- * forward.ts); the usage is taken out of the client's stream. Only that case, by adding the member at
- * the end, so every byte the client sent goes as it was; a stream_options the client wrote stands.
+ * A streamed /v1/completions body with include_usage asked: vLLM sends a stream's usage only when
+ * asked, and the token and cost metrics need it (as chat asks, forward.ts); the usage is taken out
+ * of the client's stream. A body that does not mention stream_options gets the member added at the
+ * end, so every byte the client sent goes as it was; an explicit opt-out (include_usage false, a null
+ * stream_options) is rewritten as chat's askUsage rewrites it (integer literals kept), since the
+ * client's stream is the same either way. One that asks, or one vLLM refuses, goes as sent.
  */
 export function usageAskedFor(body: Uint8Array, read: BodyModel): Uint8Array | undefined {
   const v = read.json?.value;
   if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
-  if (o.stream !== true || 'stream_options' in o) return undefined;
+  if (o.stream !== true) return undefined;
   const text = new TextDecoder().decode(body).trimEnd();
-  return text.endsWith('}') ? new TextEncoder().encode(`${text.slice(0, -1)},"stream_options":{"include_usage":true}}`) : undefined;
+  if (!('stream_options' in o)) {
+    return text.endsWith('}') ? new TextEncoder().encode(`${text.slice(0, -1)},"stream_options":{"include_usage":true}}`) : undefined;
+  }
+  if (usageAsked(o as ChatBody) !== false) return undefined;
+  let exact: unknown;
+  try {
+    exact = parseJsonBody(text);
+  } catch {
+    return undefined; // a body vLLM reads otherwise (a number beyond a double): the upstream's to judge
+  }
+  return new TextEncoder().encode(askUsage(serialiseBody(exact as object), exact as ChatBody));
 }
 
 /** The body's n as vLLM reads it, when the body was read as JSON (1 otherwise). */

@@ -14,6 +14,8 @@ let upstream: http.Server;
 let gw: Gateway;
 let client: OpenAI;
 const seen: Array<Record<string, any>> = [];
+const raws: string[] = [];
+let upstreamUrl = '';
 
 const event = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
 const chunk = (text: string, finish: string | null, usage: boolean) => ({ id: 'p', object: 'text_completion', created: 1, model: 'qwen3', choices: [{ index: 0, text, finish_reason: finish }], ...(usage ? { usage: null } : {}) });
@@ -25,6 +27,7 @@ beforeAll(async () => {
     req.on('end', () => {
       const body = JSON.parse(b);
       seen.push(body);
+      raws.push(b);
       const usage = body.stream_options?.include_usage === true;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(event(chunk('Hel', null, usage)));
@@ -35,6 +38,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
   const port = (upstream.address() as AddressInfo).port;
+  upstreamUrl = `http://127.0.0.1:${port}`;
   gw = await startGateway({
     config: () =>
       testConfig(
@@ -72,6 +76,21 @@ describe('a streamed /v1/completions answer whose client did not ask for usage',
     for await (const c of stream) chunks.push(c);
     expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 });
     expect(tokens() - before).toBe(2);
+  });
+
+  it('an explicit opt-out (include_usage: false) is asked and counted as chat is; the client gets the stream it asked for, byte for byte', async () => {
+    // A 64-bit seed too: the rewritten body keeps the client's literal.
+    const body = '{"model":"qwen3","prompt":"hi","stream":true,"seed":9223372036854775807,"stream_options":{"include_usage":false}}';
+    const post = (base: string) => fetch(`${base}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'pt-usage-off' }, body }).then((r) => r.text());
+    const direct = await post(upstreamUrl);
+    const before = tokens();
+    const got = await post(gw.url);
+    expect(raws.at(-1)).toContain('"seed":9223372036854775807');
+    expect(seen.at(-1)!.stream_options).toEqual({ include_usage: true });
+    expect(got).toBe(direct);
+    expect(tokens() - before).toBe(2);
+    const line = gw.logs.lines.find((l) => l.obj.request_id === 'pt-usage-off' && l.obj.event === 'request')!.obj;
+    expect(line.tokens).toEqual({ prompt: 4, completion: 2, total: 6 });
   });
 
   it('a JSON request goes as sent (no stream_options added)', async () => {
