@@ -1,6 +1,7 @@
 // Checks across sections that a per-field schema cannot see: names that must refer to each other.
 import type { Config } from './schema.ts';
 import { piiTypeWarnings } from './pii-type-check.ts';
+import { effortWarnings } from './effort-check.ts';
 
 export function crossCheck(c: Config): { errors: string[]; warnings: string[] } {
   const errors: string[] = [];
@@ -22,7 +23,7 @@ export function crossCheck(c: Config): { errors: string[]; warnings: string[] } 
       errors.push(`model_config.${model}.reasoning_family: "${mc.reasoning_family}" is not in reasoning_families`);
     }
   }
-  warnings.push(...unservedModels(c), ...piiTypeWarnings(c));
+  warnings.push(...unservedModels(c), ...piiTypeWarnings(c), ...effortWarnings(c));
   const names = new Set<string>();
   c.categories.forEach((cat, i) => {
     const key = cat.name.toLowerCase();

@@ -10,7 +10,9 @@ import { observabilitySection } from './sections/observability.ts';
 import { extprocSection } from './sections/extproc.ts';
 import { endpointSchema, modelConfigSchema, reasoningFamilySchema } from './models-schema.ts';
 
-const effort = z.enum(['low', 'medium', 'high']);
+// The reference documents low | medium | high but takes any string, and engines take more (minimal,
+// none, xhigh): written as is and forwarded as written; effort-check.ts warns on an unknown one.
+const effort = z.string().min(1, 'reasoning effort must not be empty');
 
 export const modelScoreSchema = z
   .object({

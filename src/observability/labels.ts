@@ -3,7 +3,7 @@
 // about it must come from a small known set: any text there could be personal data, and one series
 // per distinct value would let a client fill a metric up to its series cap.
 
-/** Reasoning efforts the engines and the OpenAI API know (the config's own are low, medium, high). */
+/** Reasoning efforts the engines and the OpenAI API know (the config takes any, and warns on others). */
 export const KNOWN_EFFORTS: readonly string[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 const EFFORTS = new Set(KNOWN_EFFORTS);
 
