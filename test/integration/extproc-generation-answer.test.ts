@@ -125,6 +125,16 @@ describe('ext_proc accounts a generation answer as the gateway does', () => {
     expect(JSON.parse(lastSent).stream_options).toEqual({ include_usage: true });
   });
 
+  it('an explicit opt-out (include_usage: false): asked for upstream, counted, and taken out of its stream, as chat and the gateway do', async () => {
+    const off = { model: 'qwen3', prompt: 'Name a river.', stream: true, stream_options: { include_usage: false } };
+    const { gateway, extproc } = await bothDoors('/v1/completions', off);
+    expect(gateway.moved['llm_model_completion_tokens_total{model="qwen3"}']).toBe(3);
+    expect(gateway.answer).not.toContain('"usage"');
+    expect(extproc.moved).toEqual(gateway.moved);
+    expect(extproc.answer).toBe(gateway.answer);
+    expect(JSON.parse(lastSent).stream_options).toEqual({ include_usage: true });
+  });
+
   it('the same through Envoy in BUFFERED mode (the whole stream in one message)', async () => {
     const { gateway, extproc } = await bothDoors('/v1/completions', prompt, 'BUFFERED');
     expect(extproc.moved).toEqual(gateway.moved);
