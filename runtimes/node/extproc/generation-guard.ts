@@ -4,8 +4,9 @@
 // The body itself goes on unchanged. A model no vllm_endpoints entry serves is answered 404
 // model_not_found, as the gateway's passthrough answers it (passthrough-forward.ts), rather than sent
 // on for Envoy's route to take to an engine that lacks it. /v1/embeddings comes here too while a
-// pii_policy restricts (pipeline-adapter.ts), read for that policy only as on the gateway. Other
-// passed-through routes are not read here: Envoy's route picks their upstream.
+// pii_policy restricts (pipeline-adapter.ts), read for that policy only as on the gateway; so do audio
+// uploads and image edits, which the same guard refuses for a restricting model. Other passed-through
+// routes are not read here: Envoy's route picks their upstream.
 import type { AppDeps } from '../../../src/deps.ts';
 import type { EndpointPool } from '../../../src/upstream/pool.ts';
 import { errorBody } from '../../../src/pipeline/errors.ts';

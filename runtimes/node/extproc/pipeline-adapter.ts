@@ -20,7 +20,7 @@ import { activeTraceId, recordHttpStatus, SPAN, startClientSpan, withRequestSpan
 import type { Span } from '@opentelemetry/api';
 import { modelLabel } from '../../../src/pipeline/categories.ts';
 import type { ChatInput, ChatOutcome, ExtProcPipeline } from './port.ts';
-import { GUARDED_ROUTES, PII_ONLY_ROUTES } from '../../../src/api/passthrough-guard.ts';
+import { GUARDED_ROUTES, MEDIA_ROUTES, PII_ONLY_ROUTES } from '../../../src/api/passthrough-guard.ts';
 import { generationGuard } from './generation-guard.ts';
 import { logGenerationLine } from './generation-log.ts';
 import { guardSettings } from '../../../src/guard/settings.ts';
@@ -144,8 +144,11 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
     // (PII_ONLY_ROUTES: /v1/embeddings, /v1/score, ...), read as the HTTP gateway reads them
     // (generation-guard.ts): always, not only when a guard or a restricting policy is on, since an auto
     // model name there is refused 400 and a model no endpoint serves 404 as on the gateway, and their
-    // answers are accounted as there. Any other path stays Envoy's, unread.
-    generationRoute: (path) => (GUARDED_ROUTES.has(path) || PII_ONLY_ROUTES.has(path) ? path : undefined),
+    // answers are accounted as there. Audio uploads and image edits (MEDIA_ROUTES) hold nothing a guard
+    // reads, and the gateway refuses them for a restricting model: read while a pii_policy restricts
+    // (the same guardPassthrough decides), else left unread, as any other path, so uploads are not
+    // held in ext_proc when nothing could refuse them.
+    generationRoute: (path) => (GUARDED_ROUTES.has(path) || PII_ONLY_ROUTES.has(path) || (piiRestricted && MEDIA_ROUTES.has(path)) ? path : undefined),
     async generation(input) {
       const requestId = requestIdFrom(input.headers['x-request-id']);
       // Only part of it would be read (BUFFERED_PARTIAL): refused as too large while a guard reads these.
