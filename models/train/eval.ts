@@ -1,4 +1,5 @@
 // `npm run eval -- <pack> <file.jsonl | dev> [--json] [--threshold T] [--guard]`
+// `npm run eval -- jailbreak <dev|train> --guard --turns`: the guard on multi-turn chats (eval-turns.ts).
 // Scores a pack (a name under models/ or a path) through the serving code path (pack loader,
 // featurizer, onnxruntime-node on CPU). Sequence classification: accuracy, macro-F1, per-class
 // precision/recall/F1 and per-source accuracy; binary packs (a `positive_label`, e.g. jailbreak):
@@ -107,6 +108,7 @@ function printText(r: EvalResult): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--turns')) return (await import('./eval-turns.ts')).turnsMain(argv);
   const json = argv.includes('--json');
   const guard = argv.includes('--guard');
   const ti = argv.indexOf('--threshold');

@@ -12,6 +12,7 @@ import { headerText } from '../upstream/headers.ts';
 import { toolCallArgumentTexts, toolDefinitionTexts } from '../guard/tool-texts.ts';
 import { templateTexts } from '../guard/template-texts.ts';
 import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
+import { joinedUserTurns } from '../guard/turns.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<RefusalResponse | undefined> {
@@ -42,7 +43,7 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<R
     deps.metrics.inc('llm_jailbreak_detections_total', { type: verdict.type, action: cfg.action });
     // Type, score and position only: the text itself never reaches a log.
     deps.logger.info(
-      { request_id: ctx.requestId, type: verdict.type, confidence: Number(formatConfidence(verdict.confidence)), textIndex: verdict.textIndex, action: cfg.action },
+      { request_id: ctx.requestId, type: verdict.type, confidence: Number(formatConfidence(verdict.confidence)), textIndex: verdict.textIndex, joinedTurns: isJoined(ctx, texts, verdict.textIndex) || undefined, action: cfg.action },
       'jailbreak detected',
     );
     if (cfg.action === 'block') {
@@ -56,8 +57,10 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<R
   return undefined;
 }
 
-/** Texts of the scanned roles, newest first, each distinct text once (repeated system prompts cost one call). */
-export function textsToScan(ctx: PipelineContext, roles: readonly string[]): string[] {
+/** Texts of the scanned roles, newest first, each distinct text once (repeated system prompts cost one call).
+ *  With `user`, the recent user turns joined follow the user texts (src/guard/turns.ts); `joinTurns`
+ *  false leaves them out (the multi-turn eval and bench compare both). */
+export function textsToScan(ctx: PipelineContext, roles: readonly string[], joinTurns = true): string[] {
   const t = ctx.texts;
   const lists: Record<string, readonly string[] | undefined> = { user: t?.user, system: t?.system, assistant: t?.assistant, tool: t?.tool };
   const out: string[] = [];
@@ -72,6 +75,8 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[]): str
   for (const role of roles) {
     const list = lists[role];
     if (Array.isArray(list)) for (let i = list.length - 1; i >= 0; i--) add(list[i]);
+    // Right after the turns it joins: scanned before older texts of other roles when the budget is short.
+    if (role === 'user' && joinTurns) add(joinedUserTurns(list));
   }
   // What the chat template shows with those turns: tool definitions beside the system message,
   // tool-call arguments in assistant turns (src/guard/tool-texts.ts).
@@ -80,6 +85,11 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[]): str
   // Names, reasoning fields, RAG documents, template variables (src/guard/template-texts.ts).
   templateTexts(ctx.body, roles).forEach(add);
   return out;
+}
+
+/** Whether the text that fired is the joined user turns (logged, so a split attack is told from a single one). */
+function isJoined(ctx: PipelineContext, texts: string[], i: number | undefined): boolean {
+  return i !== undefined && texts[i] === joinedUserTurns(ctx.texts?.user);
 }
 
 function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'block', why: string, err?: unknown): RefusalResponse | undefined {
