@@ -41,6 +41,10 @@ export function registerProcessMetrics(metrics: Registry): ProcessMetricsHandle 
   metrics.set('process_start_time_seconds', {}, startSeconds);
   metrics.set('nodejs_version_info', { version: process.version, major: process.version.split('.')[0]!.slice(1) }, 1);
 
+  // Every resource type seen so far: one that has gone reads 0, not the count of the scrape it was last
+  // seen at (an idle gateway showed the Timeouts of its last busy moment for good). libuv's types are a
+  // short fixed list, so this stays small.
+  const resourceTypes = new Set<string>();
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let stopped = false;
@@ -77,7 +81,8 @@ export function registerProcessMetrics(metrics: Registry): ProcessMetricsHandle 
     if (fds !== undefined) metrics.set('process_open_fds', {}, fds);
     const counts = new Map<string, number>();
     for (const t of process.getActiveResourcesInfo()) counts.set(t, (counts.get(t) ?? 0) + 1);
-    for (const [type, n] of counts) metrics.set('nodejs_active_resources', { type }, n);
+    for (const t of counts.keys()) resourceTypes.add(t);
+    for (const type of resourceTypes) metrics.set('nodejs_active_resources', { type }, counts.get(type) ?? 0);
     // The histogram reports nanoseconds; NaN (no samples yet) is skipped by the registry.
     metrics.set('nodejs_eventloop_lag_seconds', {}, delay.mean / 1e9);
     metrics.set('nodejs_eventloop_lag_p99_seconds', {}, delay.percentile(99) / 1e9);
