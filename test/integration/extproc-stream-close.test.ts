@@ -5,7 +5,7 @@
 // more is complete when the stream closes, not cancelled; a stream closed before the decision went out
 // is still a cancellation (the client left while semroute read or judged its request). Real gRPC.
 import { describe, expect, it } from 'vitest';
-import { requestBody, requestHeaders, type EnvoyStream } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseHeaders, type EnvoyStream } from './helpers/envoy-client.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 import { fakeDeps } from './helpers/extproc-fakes.ts';
 import { useExtProc } from './helpers/extproc-server.ts';
@@ -47,6 +47,25 @@ describe('ext_proc, a stream Envoy closes: complete or cancelled', () => {
       expect(lines(id)[0]!.obj.error_reason).toBeUndefined();
     });
   }
+
+  // Response headers sent, body NONE: ext_proc is told nothing after the head, and Envoy's close is the
+  // same whether the client read the whole answer or left midway (protocol_config names no header mode):
+  // the answer is accounted at its head, a client that leaves after it is not seen (README, ext_proc).
+  it('response headers sent, body NONE: the answer is accounted at its head; the close after it counts nothing more', async () => {
+    const id = 'close-after-head';
+    const { moved } = await metricMoves(h.metrics, ['llm_request_errors_total'], async () => {
+      const s = h.envoy.open();
+      await s.send(head('/v1/chat/completions', id));
+      await s.send(requestBody(JSON.stringify(CHAT)));
+      const r = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+      expect(r.response).toBe('response_headers');
+      expect(lines(id).map((l) => l.obj.status)).toEqual([200]);
+      await close(s, id);
+    });
+    expect(moved).toEqual({});
+    expect(lines(id)).toHaveLength(1);
+    expect(lines(id)[0]!.obj.error_reason).toBeUndefined();
+  });
 
   it('a client that leaves before the routing decision (its body not yet sent) still counts as a cancellation', async () => {
     const id = 'close-early';

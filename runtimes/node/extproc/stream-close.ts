@@ -5,7 +5,10 @@
 // that had not ended: the client left, a cancellation. A request whose decision went out and that asked
 // Envoy for nothing more (response_body_mode NONE, no override honoured, no head seen: with
 // response_header_mode SKIP nothing comes after the decision) is complete: accounted as an answer that
-// went by unseen, not counted as cancelled. A routed request closed before its decision went out (its
+// went by unseen, not counted as cancelled. The same close comes when response headers are SEND and the
+// client left before the head: protocol_config names the body modes, not the header modes, so the two
+// cannot be told apart, and both are read as complete (README, ext_proc; with NONE a client leaving
+// after the head is not seen either). A routed request closed before its decision went out (its
 // body not yet read, or still being judged): the client left; counted as the gateway counts a client
 // gone before its request was read (a request and a cancellation under the unknown model).
 import type { Logger, Metrics } from '../../../src/observability/types.ts';
