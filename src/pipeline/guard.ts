@@ -13,6 +13,7 @@ import { toolCallArgumentTexts, toolDefinitionTexts } from '../guard/tool-texts.
 import { templateTexts } from '../guard/template-texts.ts';
 import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
 import { joinedUserTurns } from '../guard/turns.ts';
+import { assistantFieldTexts } from '../guard/assistant-fields.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
 export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<RefusalResponse | undefined> {
@@ -84,6 +85,8 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[], join
   if (roles.includes('assistant')) toolCallArgumentTexts(ctx.body?.messages).reverse().forEach(add);
   // Names, reasoning fields, RAG documents, template variables (src/guard/template-texts.ts).
   templateTexts(ctx.body, roles).forEach(add);
+  // Every assistant turn's reasoning and refusal fields, earlier turns' too (src/guard/assistant-fields.ts).
+  if (roles.includes('assistant')) assistantFieldTexts(ctx.body).forEach(add);
   return out;
 }
 

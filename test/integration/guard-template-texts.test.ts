@@ -5,8 +5,9 @@
 // jailbreak guard reads each with the role that covers it (src/guard/template-texts.ts); the PII
 // policy reads all of them except the template. Ordinary values pass and are forwarded as sent. An
 // assistant's reasoning_content / reasoning (sent back by agents, as vLLM takes it) is scanned with
-// `assistant` in the turns after the latest user message, where templates render it; an earlier
-// turn's is not (template-texts.ts says why).
+// `assistant` in every turn: after the latest user message, where templates render it, and in
+// earlier turns, which templates keeping interleaved thinking render too (src/guard/assistant-fields.ts;
+// guard-assistant-fields.test.ts has the refusal field).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './gateway-harness.ts';
 import type { EchoServer } from './guard-echo-upstream.ts';
@@ -69,11 +70,12 @@ describe('the jailbreak guard reads them, with the role that covers them', () =>
     }
   });
 
-  it("an earlier turn's reasoning is not scanned: templates drop it, and the pack reads ordinary traces as attacks", async () => {
+  it("an earlier turn's reasoning too (scan_roles: assistant); not with the default roles, forwarded as sent", async () => {
     const earlier = { messages: [ask, { role: 'assistant', content: 'Sunny.', reasoning_content: ATTACK }, { role: 'user', content: 'Thanks, and tomorrow?' }] };
-    const r = await chat(all, earlier);
+    expect((await chat(all, earlier)).blocked).toBe('true');
+    const r = await chat(user, earlier);
     expect(r.blocked).toBeNull();
-    expect(lastBody(all.echo).messages[1].reasoning_content).toBe(ATTACK);
+    expect(lastBody(user.echo).messages[1].reasoning_content).toBe(ATTACK);
   });
 
   it("a tool message's name that names no function of the request (vLLM hands every name to the template), with tool", async () => {
@@ -102,11 +104,15 @@ describe('the jailbreak guard reads them, with the role that covers them', () =>
       documents: [{ title: 'Paris forecast', text: 'Tomorrow: light rain in the morning, clearing in the afternoon, 18 C.' }],
       chat_template_kwargs: { enable_thinking: false, language: 'en' },
     };
-    for (const g of [user, all]) {
-      const r = await chat(g, body);
+    // With `assistant` the earlier turn's reasoning is read, and the pack scores this ordinary trace
+    // 0.725 (a known false positive, README "Guardrails"): that gateway gets the body without it.
+    const { reasoning_content: _, ...answer } = body.messages[1];
+    const withoutTrace = { ...body, messages: [body.messages[0], answer, body.messages[2]] };
+    for (const [g, b] of [[user, body], [all, withoutTrace]] as const) {
+      const r = await chat(g, b);
       expect(r.blocked).toBeNull();
       expect(r.status).toBe(200);
-      expect(lastBody(g.echo)).toMatchObject(body);
+      expect(lastBody(g.echo)).toMatchObject(b);
     }
   });
 });
