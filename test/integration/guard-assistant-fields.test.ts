@@ -1,8 +1,9 @@
 // With scan_roles `assistant`, the jailbreak guard reads every assistant turn's reasoning_content /
-// reasoning and its refusal field (issue #4 gap 2), not only the current tool-call loop's reasoning:
-// vLLM hands them to the template, and a template that keeps interleaved thinking renders earlier
-// turns' too, while the client writes those turns. With the default roles they are not read, and
-// the body is forwarded as sent. Real gateway and packs, openai SDK client.
+// reasoning (issue #4 gap 2), not only the current tool-call loop's: vLLM hands it to the template,
+// and a template that keeps thinking in the history renders earlier turns' too, while the client
+// writes those turns. With the default roles it is not read, and the body is forwarded as sent.
+// The message-level refusal field is not read with any roles: vLLM never hands it to a template
+// (src/guard/assistant-fields.ts says why). Real gateway and packs, openai SDK client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
@@ -41,19 +42,22 @@ async function ask(which: 'user' | 'assistant', messages: ChatCompletionMessageP
 }
 
 describe("an earlier assistant turn's reasoning and refusal fields", () => {
-  it.each(['reasoning_content', 'reasoning', 'refusal'])('%s holding an injection is blocked with scan_roles assistant', async (field) => {
+  it.each(['reasoning_content', 'reasoning'])('%s holding an injection is blocked with scan_roles assistant', async (field) => {
     expect(await ask('assistant', earlier({ [field]: ATTACK }))).toEqual({ finish: 'content_filter', blocked: 'true', forwarded: undefined });
   });
 
-  it.each(['reasoning_content', 'reasoning', 'refusal'])('%s is not read with the default roles: forwarded as sent', async (field) => {
+  it.each(['reasoning_content', 'reasoning'])('%s is not read with the default roles: forwarded as sent', async (field) => {
     const r = await ask('user', earlier({ [field]: ATTACK }));
     expect(r.blocked).toBeNull();
     expect((r.forwarded as { messages: Array<Record<string, unknown>> }).messages[1][field]).toBe(ATTACK);
   });
 
-  it("the current turn's refusal field too (after the latest user message)", async () => {
-    const messages: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: null, refusal: ATTACK }];
-    expect(await ask('assistant', messages)).toMatchObject({ finish: 'content_filter', blocked: 'true' });
+  it('the refusal field is not read, whatever the roles (vLLM drops it): forwarded as sent', async () => {
+    for (const which of ['user', 'assistant'] as const) {
+      const r = await ask(which, earlier({ refusal: ATTACK }));
+      expect(r.blocked, which).toBeNull();
+      expect((r.forwarded as { messages: Array<Record<string, unknown>> }).messages[1].refusal, which).toBe(ATTACK);
+    }
   });
 
   it('an ordinary earlier answer without those fields passes with scan_roles assistant', async () => {
