@@ -8,10 +8,10 @@
 // system prompt is), so the default scan (user) adds no scan of application-written text.
 // An assistant turn's reasoning_content / reasoning (agents send it back; vLLM hands it to the
 // template) is read by the PII policy in every turn (redaction.ts), and by the jailbreak scan, with
-// `assistant`, in the turns after the latest user message: Qwen3's, DeepSeek-V3.1's and gpt-oss's
-// templates render the reasoning of that tool-call loop and drop earlier turns'. Those earlier ones
-// are not scored: the pack reads ordinary traces as attacks (5 of 20 written for this over 0.7, "The
-// user asks about the weather; the forecast says sunny." 0.725; ordinary answers 0 of 20).
+// `assistant`: here the turns after the latest user message (Qwen3's, DeepSeek-V3.1's and gpt-oss's
+// templates render the reasoning of that tool-call loop), and every earlier turn's in
+// assistant-fields.ts (templates that keep interleaved thinking render those too), at the cost of
+// false positives in that opt-in mode (the pack reads some ordinary traces as attacks).
 import type { TextSlot } from './redaction.ts';
 import type { ChatMessage } from '../pipeline/context.ts';
 import { messageText } from '../pipeline/texts.ts';
