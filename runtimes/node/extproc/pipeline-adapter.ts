@@ -4,7 +4,7 @@
 import type { AppDeps } from '../../../src/deps.ts';
 import { requestIdFrom } from '../../../src/api/openai.ts';
 import { errorBody, GatewayError } from '../../../src/pipeline/errors.ts';
-import { checkContentEncoding, tooLarge as bodyTooLarge } from '../../../src/api/body.ts';
+import { checkContentEncoding, checkJsonContentType, tooLarge as bodyTooLarge } from '../../../src/api/body.ts';
 import { buildContext, includeUsage, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
 import { askUsage } from '../../../src/upstream/usage-strip.ts';
 import { choiceCount } from '../../../src/upstream/choice-finish.ts';
@@ -47,16 +47,17 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         refused(deps, requestId, undefined, 'request_too_large');
         return { kind: 'pass', reason: 'request_too_large' };
       }
-      // A compressed body cannot be read (Envoy does not undo content-encoding on requests): while a
-      // guard is on, refused as the gateway refuses it (415), else it goes on for the upstream.
-      if (guarded) {
-        try {
-          checkContentEncoding(input.headers['content-encoding']);
-        } catch (err) {
-          if (!(err instanceof GatewayError)) throw err;
-          refused(deps, requestId, err.status, String(err.code));
-          return { kind: 'respond', response: unreadable(err, requestId) };
-        }
+      // A content type that is not JSON (the gateway's 415 before it reads a byte, vLLM's too) and a
+      // compressed body (Envoy does not undo content-encoding on requests): while a guard is on, refused
+      // as the gateway refuses them (415), else the body goes on unread for the upstream to answer.
+      try {
+        checkJsonContentType(input.headers['content-type']);
+        if (guarded) checkContentEncoding(input.headers['content-encoding']);
+      } catch (err) {
+        if (!(err instanceof GatewayError)) throw err;
+        refused(deps, requestId, guarded ? err.status : undefined, String(err.code));
+        if (guarded) return { kind: 'respond', response: unreadable(err, requestId) };
+        return { kind: 'pass', reason: String(err.code) };
       }
       let text: string;
       try {
