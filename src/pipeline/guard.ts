@@ -77,7 +77,7 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[], join
     const list = lists[role];
     if (Array.isArray(list)) for (let i = list.length - 1; i >= 0; i--) add(list[i]);
     // Right after the turns it joins: scanned before older texts of other roles when the budget is short.
-    if (role === 'user' && joinTurns) add(joinedUserTurns(list));
+    if (role === 'user' && joinTurns && hasTurns(ctx.body)) add(joinedUserTurns(list));
   }
   // What the chat template shows with those turns: tool definitions beside the system message,
   // tool-call arguments in assistant turns (src/guard/tool-texts.ts).
@@ -90,9 +90,16 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[], join
   return out;
 }
 
+/** A conversation (chat or Anthropic messages, Responses input items), not a passed-through
+ *  /v1/completions prompt list, whose prompts are separate generations no model reads together. */
+function hasTurns(body: unknown): boolean {
+  const b = body as { messages?: unknown; input?: unknown } | undefined;
+  return Array.isArray(b?.messages) || Array.isArray(b?.input);
+}
+
 /** Whether the text that fired is the joined user turns (logged, so a split attack is told from a single one). */
 function isJoined(ctx: PipelineContext, texts: string[], i: number | undefined): boolean {
-  return i !== undefined && texts[i] === joinedUserTurns(ctx.texts?.user);
+  return i !== undefined && hasTurns(ctx.body) && texts[i] === joinedUserTurns(ctx.texts?.user);
 }
 
 function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'block', why: string, err?: unknown): RefusalResponse | undefined {
