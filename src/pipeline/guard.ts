@@ -85,7 +85,7 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[], join
   if (roles.includes('assistant')) toolCallArgumentTexts(ctx.body?.messages).reverse().forEach(add);
   // Names, reasoning fields, RAG documents, template variables (src/guard/template-texts.ts).
   templateTexts(ctx.body, roles).forEach(add);
-  // Every assistant turn's reasoning and refusal fields, earlier turns' too (src/guard/assistant-fields.ts).
+  // Every assistant turn's reasoning fields, earlier turns' too (src/guard/assistant-fields.ts; not the refusal field).
   if (roles.includes('assistant')) assistantFieldTexts(ctx.body).forEach(add);
   return out;
 }
