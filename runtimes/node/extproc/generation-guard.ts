@@ -63,7 +63,10 @@ export async function generationGuard(
       // As the gateway (passthrough.ts): a streamed completion's usage is asked for when the client did
       // not say, for the token metrics, and taken out of its stream again (the answer's body must come back).
       const asked = route === '/v1/completions' && askUsage ? usageAskedFor(body, read) : undefined;
-      return { headers: g.headers, meter: generationMeter(deps, { route, requestId, model, trace }), choices, traceHeaders: upstream.headers, body: asked, stripUsage: asked !== undefined };
+      // The request id goes on its answer, whatever its status, as the gateway's passthrough sets it (and
+      // ext_proc on chat's): Envoy adds it to answers only with always_set_request_id_in_response.
+      const answerHeaders = { ...g.headers, 'x-request-id': requestId };
+      return { headers: answerHeaders, meter: generationMeter(deps, { route, requestId, model, trace }), choices, traceHeaders: upstream.headers, body: asked, stripUsage: asked !== undefined };
     }
     // Logged as the gateway's passthrough logs them: the guard's under the reason its headers name, an
     // unserved model as the error its forward reports (outcome 'error').
