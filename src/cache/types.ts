@@ -21,6 +21,8 @@ export interface CachedAnswer {
   marks?: number[];
   /** Hashes of the ends of opposite pairs it names (opposites.ts): a lookup refuses the other end. */
   poles?: number[];
+  /** Hashes of its words' stems in order (word-swaps.ts): a lookup refuses one word swapped for another. */
+  stems?: number[];
 }
 
 export interface CacheKeyScope {

@@ -16,6 +16,7 @@ import { marksDiffer, questionMarks } from './question-marks.ts';
 import { polesOppose, questionPoles } from './opposites.ts';
 import { KNOWN_NAMES } from './known-names.ts';
 import { numberWordDigits } from './number-words.ts';
+import { questionStems, wordSwapped } from './word-swaps.ts';
 
 /** Words kept per question: enough to see a swap, small per entry (and in a shared backend). */
 const MAX_WORDS = 48;
@@ -51,6 +52,8 @@ export interface QuestionSignature {
   marks: number[];
   /** Hashes of the ends of opposite pairs it names ("increase", "before", "on"...), sorted (opposites.ts). */
   poles: number[];
+  /** Hashes of its words' stems, in order (word-swaps.ts): a lookup refuses one word swapped for another. */
+  stems: number[];
 }
 
 /** Both signatures in one pass over the text. */
@@ -80,7 +83,11 @@ export function questionSignature(text: string): QuestionSignature {
     } else break;
     end = m.index + word.length;
   }
-  return { order, numbers: numbers.sort((a, b) => a - b), names, marks: questionMarks(text, lower), poles: questionPoles(lower) };
+  return {
+    order, numbers: numbers.sort((a, b) => a - b), names, marks: questionMarks(text, lower), poles: questionPoles(lower),
+    // Number words as their digits, as the numbers check reads them: "three weeks" / "3 weeks" is no swap.
+    stems: questionStems(lower.map((w) => numberWordDigits(w) ?? w)),
+  };
 }
 
 export const wordOrder = (text: string): number[] => questionSignature(text).order;
@@ -88,10 +95,10 @@ export const numberWords = (text: string): number[] => questionSignature(text).n
 
 /** Whether a stored answer's question is another question than `q` despite a close embedding. */
 export function conflicts(
-  stored: { order?: number[]; numbers?: number[]; names?: number[]; marks?: number[]; poles?: number[] }, q: QuestionSignature,
+  stored: { order?: number[]; numbers?: number[]; names?: number[]; marks?: number[]; poles?: number[]; stems?: number[] }, q: QuestionSignature,
 ): boolean {
   return reordered(stored.order, q.order) || numbersDiffer(stored.numbers, q.numbers) || marksDiffer(stored.marks, q.marks) ||
-    polesOppose(stored.poles, q.poles) ||
+    polesOppose(stored.poles, q.poles) || wordSwapped(stored.stems, q.stems) ||
     nameMissing(stored.names, q.order) || nameMissing(q.names, stored.names && stored.order);
 }
 

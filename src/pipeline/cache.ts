@@ -148,6 +148,7 @@ function storeTap(
         names: sig.names,
         marks: sig.marks,
         poles: sig.poles,
+        stems: sig.stems,
       });
     },
   };

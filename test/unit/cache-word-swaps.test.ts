@@ -1,0 +1,111 @@
+// The cache's word-swap check (src/cache/word-swaps.ts): a question that is another with one noun or
+// one pronoun swapped is another question; inflections, listed synonyms, function words, the asking,
+// words added or dropped, and entries stored before the check are not refused.
+import { describe, expect, it } from 'vitest';
+import { stem, wordSwapped } from '../../src/cache/word-swaps.ts';
+import { conflicts, questionSignature } from '../../src/cache/word-order.ts';
+
+const swapped = (a: string, b: string) => wordSwapped(questionSignature(a).stems, questionSignature(b).stems);
+/** Both ways: either question may be the stored one. */
+const expectSwapped = (pairs: string[][], want: boolean) => {
+  for (const [a, b] of pairs) {
+    expect(swapped(a!, b!), `${a} / ${b}`).toBe(want);
+    expect(swapped(b!, a!), `${b} / ${a}`).toBe(want);
+  }
+};
+
+describe('wordSwapped', () => {
+  it('refuses one noun swapped for another', () => {
+    expectSwapped([
+      ['how do I grow tomatoes', 'how do I grow cucumbers'],
+      ['How do I grow tomatoes?', 'How can I grow cucumbers?'],
+      ['What should I tell my wife?', 'What should I tell my husband?'],
+      ['How do I train my dog to sit?', 'How do I train my cat to sit?'],
+      ['What is the difference between a list and a tuple?', 'What is the difference between a list and a set?'],
+      ['Python: sorting a dictionary of dictionaries', 'Python: sorting a dictionary of lists'],
+      ['what is photosynthesis', 'what is respiration'],
+    ], true);
+  });
+
+  it('refuses a pronoun of another person', () => {
+    expectSwapped([
+      ['What did he say about the project?', 'What did she say about the project?'],
+      ['What is his favorite food?', 'What is her favorite food?'],
+      ['how tall are you', 'how tall am I'],
+      ['how old are you', 'how old am i'],
+      ['what is my name', 'what is your name'],
+      ['what are our options', 'what are your options'],
+    ], true);
+  });
+
+  it('refuses two swaps, not three words for one', () => {
+    expectSwapped([['what should I buy my mom for her birthday', 'what should I buy my dad for his birthday']], true);
+    expectSwapped([['how do I grow tomatoes', 'how do I grow big red juicy tomatoes']], false);
+  });
+
+  it('keeps inflections, listed synonyms and changed function words', () => {
+    expectSwapped([
+      ['How do I grow tomatoes?', 'How do I grow a tomato?'],
+      ['How do I grow tomatoes?', 'How can I grow tomatoes?'],
+      ['baking bread at home', 'bake breads at home'],
+      ['What did he say about the project?', 'What did he say about the projects?'],
+      ['thanks for the help', 'thanks for the answer'],
+      ['what is the meaning of life', 'what is the purpose of life'],
+      ['what kind of pets do you have', 'what type of pets do you have'],
+      ['hi, how are you', 'hello, how are you'],
+      ['what is the capital of France', 'what is the capital of france?'],
+    ], false);
+  });
+
+  it('keeps swaps where a verb or a modifier stands, and the pronouns of the asking', () => {
+    expectSwapped([
+      ['How can I raise my savings rate?', 'How can I increase my savings rate?'],
+      ['i wish to know your name', 'i would like to know your name'],
+      ['tell me a funny joke', 'tell me a good joke'],
+      ['what company created you', 'what company designed you'],
+      ['do you know when you were born', 'let me know when you were born'],
+      ['do you think you are a bot', 'i think you are a bot'],
+      ['can you tell me my name', 'what is my name'],
+    ], false);
+  });
+
+  it('keeps questions that add or drop words', () => {
+    expectSwapped([
+      ['what is the capital of France', 'what is the capital city of France'],
+      ['tell me your full name', 'tell me your name'],
+      ['can you help me', 'can you help'],
+    ], false);
+  });
+
+  it('never refuses without both stem lists, nor on a list cut at its length', () => {
+    const s = questionSignature('how do I grow tomatoes').stems;
+    expect(wordSwapped(undefined, s)).toBe(false);
+    expect(wordSwapped(s, undefined)).toBe(false);
+    expect(wordSwapped([], s)).toBe(false);
+    const long = (w: string) => `${'please explain this in detail '.repeat(10)}how do I grow ${w}`;
+    expect(swapped(long('tomatoes'), long('cucumbers'))).toBe(false);
+  });
+
+  it('reads a number word as its digits, as the numbers check does', () => {
+    expectSwapped([['how many days are in three weeks', 'how many days are in 3 weeks']], false);
+  });
+});
+
+describe('stem', () => {
+  it('gives a word and its inflections one stem', () => {
+    for (const [a, b] of [['tomatoes', 'tomato'], ['shoes', 'shoe'], ['baked', 'baking'], ['stopped', 'stop'], ['cities', 'city'], ['boxes', 'box'], ['classes', 'class']]) {
+      expect(stem(a!), `${a} / ${b}`).toBe(stem(b!));
+    }
+    expect(stem('class')).toBe('class');
+    expect(stem('analysis')).toBe('analysis');
+  });
+});
+
+describe('conflicts', () => {
+  it('refuses a swapped twin through the stored signature, and an entry stored before stems were kept is served', () => {
+    const stored = questionSignature('What should I tell my wife?');
+    expect(conflicts(stored, questionSignature('What should I tell my husband?'))).toBe(true);
+    expect(conflicts({ ...stored, stems: undefined }, questionSignature('What should I tell my husband?'))).toBe(false);
+    expect(conflicts(stored, questionSignature('what should i tell my wife'))).toBe(false);
+  });
+});
