@@ -1,13 +1,20 @@
 // UpstreamClient over the Workers fetch API (the Node runtime uses undici.request, which costs a fraction of fetch's CPU on Node 20; see DESIGN.md).
 // A failure before the response headers is UpstreamConnectError when the request never reached the
 // upstream whole (the forwarder may try the next endpoint), UpstreamDroppedError when it did (not sent
-// again: sent-body.ts says which); no headers within timeoutMs is UpstreamTimeoutError. After the
+// again: sent-body.ts says which), UpstreamStaleError when it may have been a kept-alive connection
+// closed as it was reused (sent once more by the forwarder: kept-alive.ts); no headers within
+// timeoutMs is UpstreamTimeoutError. After the
 // headers, only the client's abort cancels the body (and with it the upstream's generation).
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, UpstreamTooLargeError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
 import { SET_COOKIE_SEPARATOR } from '../../src/upstream/headers.ts';
 import { watchedBody } from './sent-body.ts';
 import { EARLY_ANSWER_HOLD_MS, EARLY_ANSWER_READ_MS, earlyAnswerBody } from './early-answer.ts';
 import { MAX_ERROR_TEXT_BYTES } from '../../src/upstream/error-text.ts';
+import { UpstreamStaleError } from '../../src/upstream/send-failover.ts';
+import { KeptAlive, STALE_WINDOW_MS } from './kept-alive.ts';
+
+/** workerd's pool of connections is the process's: one tally for every client of public fetch. */
+const keptAlive = new KeptAlive();
 
 /** A fetch function: global fetch, or a service binding's fetch (`env.UPSTREAM.fetch`). */
 export type FetchFn = (input: Request) => Promise<Response>;
@@ -65,7 +72,7 @@ const FRAMING = /content-length|transfer-encoding/i;
  * says "Network connection lost." for that as for a refused connection, so the body is the witness.
  * `sent` undefined (no body, or one too short to split): nothing to tell by, a connection failure as before.
  */
-function sentOrNot(err: unknown, sent: boolean | undefined, host: string): unknown {
+function sentOrNot(err: unknown, sent: boolean | undefined, host: string, stale: boolean): unknown {
   if (sent !== true || err instanceof UpstreamProtocolError) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (FRAMING.test(message)) return err;
@@ -73,6 +80,9 @@ function sentOrNot(err: unknown, sent: boolean | undefined, host: string): unkno
   // DNS failure; those fail before the body goes out, so here the upstream took the request and
   // answered something that is not HTTP: 502 upstream_error, as Node's parser says.
   if (/^internal error/i.test(message)) return new UpstreamProtocolError(`upstream ${host}: ${message} (an answer that is not HTTP)`);
+  // A connection that may have been a kept-alive one, closed within a round trip of the send: the
+  // crossing of its idle close and the reuse (kept-alive.ts), where the upstream never read it.
+  if (stale) return new UpstreamStaleError(`upstream ${host}: ${message} (a kept-alive connection closed as the request went out on it)`, err);
   return new UpstreamDroppedError(`upstream ${host}: ${message} (closed after the whole request was sent, before any byte of an answer)`, err);
 }
 
@@ -91,7 +101,10 @@ function stillEncoded(value: string | null): CompressionFormat | undefined {
  * `connectTimeoutMs`: upstream.connect_timeout_ms, for public fetch (a service binding's Worker may
  * read the body whenever it likes, which says nothing of a connection).
  */
-export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), maxAnswerBytes = MAX_WORKER_ANSWER_BYTES, connectTimeoutMs?: number): UpstreamClient {
+export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MAX_WORKER_ANSWER_BYTES, connectTimeoutMs?: number): UpstreamClient {
+  // Public fetch's connections are workerd's pool; a service binding's are none the Worker can tally.
+  const pool = fetchFn ? undefined : keptAlive;
+  const doFetch: FetchFn = fetchFn ?? ((r) => fetch(r));
   return {
     async send(r: UpstreamRequest): Promise<UpstreamResponse> {
       const url = new URL(r.path, r.baseUrl);
@@ -113,9 +126,12 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         // Whether the answer came before the request body went out whole (early-answer.ts).
         let early = false;
         // An attempt whose body never went out whole gets one more: the upstream cannot have started
-        // on it. One way a kept-alive socket the upstream closed as it was reused fails in workerd (the
-        // write fails); the other (closed with the request unread in its buffer) reads as a drop and
-        // is not sent again: README. Node retries that race once on a fresh socket (upstream-sockets.ts).
+        // on it. A kept-alive connection the upstream closed as it was reused fails either way in
+        // workerd: the write fails (not whole), or the close comes with the request unread in the
+        // upstream's buffer (whole, and the same error as a drop). When the connection may have been a
+        // kept-alive one (kept-alive.ts), both are UpstreamStaleError, sent again once by the forwarder
+        // (send-failover.ts, counted); a drop on a fresh connection, or later than STALE_WINDOW_MS, is
+        // not sent again: README. Node retries that race once on a fresh socket (upstream-sockets.ts).
         // The second try holds its body after the connect (sent-body.ts): a proxy that answers from the
         // head and resets is then seen answering, where the reset failed the first try's write.
         for (let attempt = 0; !res; attempt++) {
@@ -130,16 +146,22 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
               }, connectTimeoutMs)
             : undefined;
           if (connectTimer) void body.connected!.then(() => clearTimeout(connectTimer));
+          const reused = pool?.take(url.origin) ?? false;
+          const startedAt = Date.now();
           try {
             // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
             // fetch's default followed it, re-sending the prompt and its headers to wherever Location named.
-            const pending = fetchFn(new Request(url, { method: r.method, headers, body: body.init as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
+            const pending = doFetch(new Request(url, { method: r.method, headers, body: body.init as BodyInit | undefined, signal: ctl.signal, redirect: 'manual' }));
             body.answeredBy(pending);
             res = await pending;
             early = body.sent() === false;
           } catch (err) {
             if (connectTimedOut && !timedOut && !r.signal?.aborted) throw new UpstreamConnectError(`upstream ${url.host}: no connection within ${connectTimeoutMs} ms`, err);
-            if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host);
+            const stale = reused && !timedOut && !r.signal?.aborted && Date.now() - startedAt <= STALE_WINDOW_MS;
+            if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host, stale);
+            // Not whole, on a connection that may have been a kept-alive one: the race whose write
+            // failed. The forwarder sends it again (and counts it), as the one sent whole.
+            if (reused && attempt === 0) throw new UpstreamStaleError(`upstream ${url.host}: ${err instanceof Error ? err.message : String(err)} (a kept-alive connection closed as the request went out on it)`, err, false);
             if (attempt > 0) throw err;
           } finally {
             clearTimeout(connectTimer);
@@ -168,6 +190,11 @@ export function createFetchUpstreamClient(fetchFn: FetchFn = (r) => fetch(r), ma
         const cookies = res.headers.getSetCookie();
         if (cookies.length > 1) out['set-cookie'] = cookies.join(SET_COOKIE_SEPARATOR);
         let body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        // Read to its end, the answer gives its connection back to workerd's pool (unless it said close).
+        if (pool && res.body && !/\bclose\b/i.test(res.headers.get('connection') ?? '')) {
+          const origin = url.origin;
+          body = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => pool.released(origin) }));
+        }
         // The core reads plain bytes. workerd's fetch decodes a content-encoding of exactly gzip or br;
         // Node decodes gzip, x-gzip, deflate and br in any case (upstream-client.ts): the rest here.
         const undecoded = res.body ? stillEncoded(res.headers.get('content-encoding')) : undefined;

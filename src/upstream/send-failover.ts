@@ -2,7 +2,9 @@
 // (api/passthrough-forward.ts): a connection failure moves to the next endpoint, which is safe
 // because nothing has reached the upstream's application yet; any other failure ends the request,
 // also a connection closed after the upstream read the request (UpstreamDroppedError): sent again,
-// a POST could run twice.
+// a POST could run twice. One exception: a kept-alive connection the upstream closed as the request
+// went out on it (UpstreamStaleError, from a runtime that cannot pick a fresh connection itself: the
+// Worker) is sent once more, as HTTP clients do for a reused connection (issue #3).
 import type { AppDeps } from '../deps.ts';
 import type { RequestErrorReason } from '../observability/label-values.ts';
 import { ATTR, CLIENT, injectTraceHeaders, recordHttpStatus, withSpan } from '../observability/tracing.ts';
@@ -13,6 +15,22 @@ import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, type 
 /** Thrown out of the span when the client left (its name becomes the span's status message). */
 class ClientCancelled extends Error {
   override name = 'cancelled';
+}
+
+/**
+ * A kept-alive connection closed, before any byte of an answer, as the request went out on it: the
+ * upstream's idle timeout crossed the reuse, and the upstream most likely never read the request. The
+ * runtime says so only when the connection may have been a reused one and the close came within a
+ * round trip of the send (runtimes/worker/kept-alive.ts). Sent again once: the next endpoint, or this
+ * one when it is the last (nothing says it is sick, so it is not marked down). A subclass of
+ * UpstreamDroppedError: anywhere else, and a second time, it is a drop (never sent again).
+ */
+export class UpstreamStaleError extends UpstreamDroppedError {
+  /** `whole`: the request went out whole (the upstream may have read it); false: it surely did not. */
+  constructor(message: string, cause?: unknown, readonly whole = true) {
+    super(message, cause);
+    this.name = 'UpstreamStaleError';
+  }
 }
 
 /** Methods without effects (RFC 9110 9.2.1): sent again after a dropped connection, as on a refused one. */
@@ -55,7 +73,10 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
       // Inside this span, so the upstream's spans hang under semantic_router.upstream.request.
       injectTraceHeaders(req.request.headers);
       let attempt = 0;
-      for (const ep of req.candidates) {
+      let staleResent = false;
+      for (let i = 0; i < req.candidates.length; i++) {
+        const ep = req.candidates[i]!;
+        // Counts the stale re-send too (on this endpoint or the next).
         if (attempt++ > 0) deps.metrics.inc('llm_upstream_retries_total', { model: label });
         tried = ep.name;
         try {
@@ -79,14 +100,23 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
           // The client left: the call ends, said as such on its span (the runtimes throw a connect
           // error for an aborted request, which would send the operator after a sick endpoint).
           if (req.signal?.aborted) throw new ClientCancelled();
-          const safe = err instanceof UpstreamConnectError || (err instanceof UpstreamDroppedError && SAFE_METHODS.has(req.request.method));
+          if (err instanceof UpstreamStaleError && !staleResent) {
+            staleResent = true;
+            deps.logger.debug({ request_id: req.requestId, endpoint: ep.name, err: err.message }, 'kept-alive upstream connection closed as the request went out; sending it once more');
+            // The last endpoint: this one again (the loop's i++ comes back to it).
+            if (i === req.candidates.length - 1) i--;
+            continue;
+          }
+          // A second stale close: a drop, unless the request surely did not go out whole (a connect failure).
+          const unsent = err instanceof UpstreamConnectError || (err instanceof UpstreamStaleError && !err.whole);
+          const safe = unsent || (err instanceof UpstreamDroppedError && SAFE_METHODS.has(req.request.method));
           if (!safe) throw err;
-          if (err instanceof UpstreamDroppedError) dropped = true;
-          deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: ep.name, reason: err instanceof UpstreamDroppedError ? 'closed' : 'connect' });
+          if (!unsent) dropped = true;
+          deps.metrics.inc('llm_upstream_endpoint_errors_total', { endpoint: ep.name, reason: unsent ? 'connect' : 'closed' });
           // Warned when an outage starts; while it lasts each request's own line (502 or the
           // endpoint that answered) and llm_upstream_retries_total tell the rest.
           const log = pool.markDown(ep) ? deps.logger.warn : deps.logger.debug;
-          const what = err instanceof UpstreamDroppedError ? 'upstream closed the connection before answering' : 'upstream connect failed';
+          const what = unsent ? 'upstream connect failed' : 'upstream closed the connection before answering';
           log.call(deps.logger, { request_id: req.requestId, endpoint: ep.name, err: err.message }, `${what}; trying next endpoint`);
         }
       }
