@@ -27,14 +27,25 @@ export const partitionOf = (k: CacheKeyScope) => `${k.requestedModel}\u0000${k.s
 const SWEEP_MS = 1000;
 
 /**
+ * Heap bytes per value of a question's signature (word-order.ts): hashes past the small-integer range
+ * are stored as doubles, plus the arrays' headers (20,000 signatures of a 47-word question held 1,633
+ * bytes each for their 99 values, node --expose-gc, heapUsed after gc).
+ */
+const SIGNATURE_VALUE_BYTES = 17;
+const SIGNATURES = ['order', 'numbers', 'names', 'marks', 'poles', 'stems'] as const;
+
+/**
  * An entry's estimated heap size, an upper one: its texts at 2 bytes a character (what V8 needs for
  * text outside Latin-1; English answers of 2,000 recorded events held 60% of the estimate,
- * bench/cache-memory.ts), plus the vector's float32 and int8 copies.
+ * bench/cache-memory.ts), plus the vector's float32 and int8 copies and its question's signature
+ * (up to 2 x 48 word hashes: as much as a short answer).
  */
 export function entryBytes(e: CacheEntry): number {
   let chars = JSON.stringify(e.answer.completion)?.length ?? 0;
   for (const ev of e.answer.sse ?? []) chars += ev.length + 16;
-  return 2 * chars + e.vector.length * 5 + 256;
+  let values = 0;
+  for (const k of SIGNATURES) values += e.answer[k]?.length ?? 0;
+  return 2 * chars + e.vector.length * 5 + values * SIGNATURE_VALUE_BYTES + 256;
 }
 
 export class MemoryCache implements SemanticCache {

@@ -4,11 +4,22 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCache, entryBytes } from '../../src/cache/memory-cache.ts';
 import type { CachedAnswer } from '../../src/cache/types.ts';
+import { questionSignature } from '../../src/cache/word-order.ts';
 
 const vec = (seed: number) => Float32Array.from({ length: 16 }, (_, i) => Math.sin(seed * 997 + i * 13.1));
 const key = { requestedModel: 'm', scope: 'global' };
 const answer = (chars: number): CachedAnswer => ({ completion: { choices: [{ message: { content: 'x'.repeat(chars) } }] }, model: 'm', createdMs: 0 });
 const one = entryBytes({ id: 'a', key, vector: vec(0), answer: answer(1000), expiresAtMs: 0 });
+
+describe('entryBytes', () => {
+  it("counts the question's signature: two entries that differ in it alone are estimated apart", () => {
+    const sig = questionSignature(`please explain ${'how green plants turn light into sugar and '.repeat(4)}why`);
+    const bare = entryBytes({ id: 'a', key, vector: vec(0), answer: answer(100), expiresAtMs: 0 });
+    const signed = entryBytes({ id: 'a', key, vector: vec(0), answer: { ...answer(100), ...sig }, expiresAtMs: 0 });
+    // Each kept hash is a double in a V8 array: 8 bytes at the least.
+    expect(signed - bare).toBeGreaterThanOrEqual(8 * (sig.order.length + sig.stems.length));
+  });
+});
 
 describe('MemoryCache maxBytes', () => {
   it.each(['fifo', 'lru', 'lfu'] as const)('%s: holds what fits, evicts the policy\'s victim, keeps the newcomer', async (eviction) => {
