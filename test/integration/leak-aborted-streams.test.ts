@@ -6,8 +6,10 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countInflight } from '../../runtimes/node/inflight.ts';
-import { startGateway, type Gateway } from './gateway-harness.ts';
+import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { MEMORY_TRACING, useMemoryTracing } from './helpers/memory-tracing.ts';
 import { until } from './helpers/until.ts';
+import { SPAN } from '../../src/observability/tracing.ts';
 
 const N = 8;
 
@@ -35,9 +37,12 @@ function leaving(url: string, headers: Record<string, string>, leave: 'first-chu
 }
 
 describe('requests that end early leave nothing behind', () => {
+  // Tracing on: a request span is held to the answer's end, so one a left stream never ended would
+  // stay open (unexported, its trace without a root) for good.
+  const traces = useMemoryTracing();
   let gw: Gateway;
   beforeAll(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ config: (port) => testConfig(MEMORY_TRACING, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
     countInflight(gw.served.server, gw.metrics);
   });
   afterAll(() => gw.close());
@@ -64,5 +69,9 @@ describe('requests that end early leave nothing behind', () => {
     // The pool is not left with half-read sockets: a plain request after all that is answered whole.
     expect(await leaving(gw.url, {}, 'never')).toBe('ended 200: true');
     expect(gw.metrics.value('llm_inflight_requests')).toBe(0);
+    // Every request's span ended: 3N that ended early and the last one.
+    const requestSpans = () => traces.finished().filter((sp) => sp.name === SPAN.REQUEST).length;
+    await until(() => requestSpans() >= 3 * N + 1, 10_000).catch(() => 0);
+    expect(requestSpans()).toBe(3 * N + 1);
   });
 });
