@@ -14,6 +14,7 @@ import { ChunkQueueReader } from './chunk-queue-reader.ts';
 import { SET_COOKIE_SEPARATOR } from '../../src/upstream/headers.ts';
 import { UpstreamExchange } from './upstream-exchange.ts';
 import { markingConnector, socketFate, type EndpointTls } from './upstream-sockets.ts';
+import { markResent } from '../../src/upstream/send-failover.ts';
 
 export interface NodeUpstreamOptions {
   maxSockets?: number;
@@ -257,6 +258,8 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
         }
       }
     } catch (err) {
+      // The second try's failure: the forwarder counts the re-send (send-failover.ts).
+      if (retry) markResent(err);
       // (Settling took it off already; this covers a dispatch that threw without calling onError.)
       r.signal?.removeEventListener('abort', onClientAbort);
       if (timedOut) throw new UpstreamTimeoutError(`no response headers within ${r.timeoutMs} ms`);
@@ -279,7 +282,7 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
     const refused = refusedHead(res.status, res.headers['transfer-encoding']);
     if (refused) {
       ex.abort(refused);
-      throw refused;
+      throw retry ? markResent(refused) : refused;
     }
     // After the headers the answer is committed: a client that leaves drops the upstream answer too
     // (the exchange is aborted), so the model stops generating.
@@ -289,7 +292,9 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
       // Repeated fields joined as RFC 9110 5.3 allows, but each Set-Cookie kept apart (headers.ts SET_COOKIE_SEPARATOR).
       if (v !== undefined) out[k] = Array.isArray(v) ? v.join(k === 'set-cookie' ? SET_COOKIE_SEPARATOR : ', ') : v;
     }
-    return new NodeUpstreamResponse(res.status, out, ex, decoder(res.headers['content-encoding']), maxAnswerBytes);
+    const answer = new NodeUpstreamResponse(res.status, out, ex, decoder(res.headers['content-encoding']), maxAnswerBytes);
+    // Got on a fresh socket after a stale one: the forwarder counts the re-send (send-failover.ts).
+    return retry ? markResent(answer) : answer;
   }
 
   return {

@@ -33,6 +33,18 @@ export class UpstreamStaleError extends UpstreamDroppedError {
   }
 }
 
+/**
+ * A runtime's client that sent a request once more itself (Node: on a fresh socket, after a kept-alive
+ * one the upstream closed as it was reused: upstream-sockets.ts) marks the answer, or the second try's
+ * error (or its cause), so that the re-send is counted as the forwarder's own are.
+ */
+const RESENT = Symbol.for('semroute.upstream.resent');
+export function markResent<T>(x: T): T {
+  if (x && typeof x === 'object') (x as Record<symbol, unknown>)[RESENT] = true;
+  return x;
+}
+const wasResent = (x: unknown): boolean => !!x && typeof x === 'object' && ((x as Record<symbol, unknown>)[RESENT] === true || wasResent((x as { cause?: unknown }).cause));
+
 /** Methods without effects (RFC 9110 9.2.1): sent again after a dropped connection, as on a refused one. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -89,6 +101,7 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
             signal: idle.signal,
             timeoutMs: deps.config.upstream.timeout_ms,
           });
+          if (wasResent(r)) deps.metrics.inc('llm_upstream_retries_total', { model: label });
           if (pool.markUp(ep)) deps.logger.info({ endpoint: ep.name }, 'upstream endpoint accepts connections again');
           used = ep.name;
           span.setAttributes({ [ATTR.ENDPOINT_NAME]: ep.name, [ATTR.ENDPOINT_ADDRESS]: ep.hostPort });
@@ -99,6 +112,7 @@ export async function sendWithFailover(deps: AppDeps, pool: EndpointPool, req: F
           // A dropped GET (a passed-through /version, /v1/audio/voices) changed nothing: it goes on too.
           // The client left: the call ends, said as such on its span (the runtimes throw a connect
           // error for an aborted request, which would send the operator after a sick endpoint).
+          if (wasResent(err)) deps.metrics.inc('llm_upstream_retries_total', { model: label });
           if (req.signal?.aborted) throw new ClientCancelled();
           if (err instanceof UpstreamStaleError && !staleResent) {
             staleResent = true;

@@ -89,9 +89,9 @@ describe.each(['fin', 'rst'] as const)('a kept-alive socket the upstream closed 
     // so the 3rd opens a new pooled socket, which the 4th then finds closed.
     expect(up.st.closedUnread).toBe(2);
     expect(up.st.answered).toBe(4);
-    // Not an outage: no warning, the endpoint not marked down, no retry on another endpoint counted.
+    // Not an outage: no warning, the endpoint not marked down; each re-send counted (as the Worker's).
     expect(warnings(gw)).toEqual([]);
-    expect(retries(gw)).toBeUndefined();
+    expect(retries(gw)).toBe('2');
     expect(gw.metrics.render()).not.toMatch(/^llm_upstream_endpoint_errors_total\{/m);
     expect(gw.logs.lines.filter((l) => l.msg === 'request').map((l) => l.obj.status)).toEqual([200, 200, 200, 200]);
   });
