@@ -1,12 +1,15 @@
 // Semantic cache quality on the reference's paraphrase sets (../shared/vsr-testdata/cache_cases.json):
 // each set's original question is stored, its paraphrases are looked up. Reports the hit rate at the
-// configured threshold and hits across sets (must be zero).
+// configured threshold and hits across sets (must be zero). Each paraphrase goes through the question
+// checks a lookup applies (src/cache/word-order.ts conflicts: order, numbers, names, marks, poles,
+// swaps); one they refuse at or above the threshold is counted a miss and marked.
 // Run: npx tsx bench/cache-paraphrase.ts [--threshold 0.8]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadDefaultConfig } from '../src/config/index.ts';
 import { loadNodeClassifiers } from '../runtimes/node/deps.ts';
 import { MemoryCache } from '../src/cache/memory-cache.ts';
+import { conflicts, questionSignature } from '../src/cache/word-order.ts';
 
 const i = process.argv.indexOf('--threshold');
 const threshold = i > 0 ? Number(process.argv[i + 1]) : 0.8;
@@ -20,7 +23,7 @@ if (!embedder) throw new Error('no embedding pack');
 const cache = new MemoryCache({ maxEntries: 100, eviction: 'fifo', ttlSeconds: 0 });
 const key = { requestedModel: 'MoM', scope: 'global' };
 for (const c of cases) {
-  await cache.store(key, await embedder.embed(c.original_question), { completion: { set: c.category }, model: 'm', createdMs: 0 });
+  await cache.store(key, await embedder.embed(c.original_question), { completion: { set: c.category }, model: 'm', createdMs: 0, ...questionSignature(c.original_question) });
 }
 let hits = 0, total = 0, cross = 0;
 const rows: string[] = [];
@@ -29,11 +32,12 @@ for (const c of cases) {
     total++;
     const v = await embedder.embed(q);
     const best = await cache.lookup(key, v, -1);
-    const h = best && best.similarity >= threshold ? best : undefined;
+    const refused = best && best.similarity >= threshold && conflicts(best.answer, questionSignature(q));
+    const h = best && best.similarity >= threshold && !refused ? best : undefined;
     const set = (h?.answer.completion as { set?: string } | undefined)?.set;
     if (h && set === c.category) hits++;
     if (h && set !== c.category) cross++;
-    rows.push(`| ${c.category} | ${q} | ${best ? best.similarity.toFixed(3) : '-'} | ${h ? (set === c.category ? 'hit' : `CROSS (${set})`) : 'miss'} |`);
+    rows.push(`| ${c.category} | ${q} | ${best ? best.similarity.toFixed(3) : '-'} | ${h ? (set === c.category ? 'hit' : `CROSS (${set})`) : refused ? 'miss (refused by the checks)' : 'miss'} |`);
   }
 }
 // best similarity to any other set's original, for the margin
