@@ -187,12 +187,15 @@ describe('extproc.allow_mode_override: true (Envoy\'s allow_mode_override, as in
     expect(h.metrics.value('llm_model_completion_tokens_total', { model: 'qwen3' })).toBe(usage.completion_tokens);
   });
 
-  it('an upstream error answer (JSON) passes as it came', async () => {
+  it('an upstream error answer (JSON) is asked for whole and given as the gateway gives it (error-answer.ts)', async () => {
     const s = h.envoy.open();
     await forwardedBody(s, requestHeaders(CHAT), ask('i'));
     const rh = await s.send(responseHeaders({ ':status': '503', 'content-type': 'application/json' }));
-    expect(rh.mode_override?.response_body_mode).toBe('NONE');
+    expect(rh.mode_override?.response_body_mode).toBe('BUFFERED');
     expect(setHeaders(rh.response_headers.response.header_mutation)['x-request-id']).toBeTruthy();
+    const body = '{"detail":"overloaded"}';
+    const rb = await s.send(responseBody(body, true));
+    expect(JSON.parse(clientBytes(body, rb))).toEqual({ error: { message: 'overloaded', type: 'upstream_error', param: null, code: 503 } });
     s.end();
   });
 });

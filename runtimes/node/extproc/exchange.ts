@@ -20,15 +20,8 @@ import { enginePath, type Route } from './routes.ts';
 import { judgeGeneration, unreadAnswerHead, type GenerationPass } from './generation-body.ts';
 import { onTrailers, type TrailersState } from './exchange-trailers.ts';
 import { isFinal, onStreamClose } from './stream-close.ts';
-import {
-  continueRequestBody,
-  continueResponseBody,
-  continueResponseHeaders,
-  decodeHeaders,
-  headerMutation,
-  type ProcessingRequest,
-  type ProcessingResponse,
-} from './wire.ts';
+import { continueRequestBody, continueResponseBody, continueResponseHeaders, decodeHeaders, headerMutation, type ProcessingRequest, type ProcessingResponse } from './wire.ts';
+import { errorAnswerAt, type ErrorAnswer } from './error-answer.ts';
 
 export interface ExchangeOptions {
   clearRouteCache: boolean;
@@ -87,6 +80,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   // Response headers skipped and the body JSON: its status is read from it (skipped-head.ts).
   let guessedJson = false;
   let responseBodySeen = false;
+  // An upstream error answer, rewritten as the gateway rewrites it (error-answer.ts).
+  let errorAnswer: ErrorAnswer | undefined;
 
   // Envoy honours mode_override (declared), except in full duplex, where no mode is asked for (body-modes.ts).
   const overrides = () => opts.modeOverride === true && !isFullDuplex(modes?.request_body_mode) && !isFullDuplex(modes?.response_body_mode);
@@ -175,7 +170,10 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
 
   function onResponseHeaders(msg: ProcessingRequest): ExchangeReply {
     responseHeadersSeen = true;
-    return readHead(decodeHeaders(msg.response_headers?.headers), msg.response_headers?.end_of_stream === true);
+    const [headers, end] = [decodeHeaders(msg.response_headers?.headers), msg.response_headers?.end_of_stream === true];
+    const res = readHead(headers, end);
+    if (forwarded || generationPassed) errorAnswer = errorAnswerAt({ status: responseStatus, headers, endOfStream: end, mode: modes?.response_body_mode, overrides: overrides() }, res);
+    return res;
   }
 
   /** The answer's head, as Envoy sent it or as its body implies (`guessed`: response headers skipped, skipped-head.ts). */
@@ -267,6 +265,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       if (head) readHead(head, false, true);
       else (forwarded ?? generationPassed)?.meter?.unseen();
     }
+    if (errorAnswer) return errorAnswer.reply(part, msg.response_body?.end_of_stream === true);
     if (streamed) {
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
       const out = streamed.chunk(part, msg.response_body?.end_of_stream === true || wholeInOne);
