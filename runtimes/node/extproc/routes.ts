@@ -9,7 +9,8 @@ const MODELS_PATH = '/v1/models';
 export function routeOf(method: string, path: string): Route {
   const p = enginePath(path);
   if (method === 'POST' && p === CHAT_PATH) return 'chat';
-  if (method === 'GET' && (p === MODELS_PATH || p.startsWith(`${MODELS_PATH}/`))) return 'models';
+  // HEAD as GET, as the gateway answers it (Envoy's local reply to a HEAD drops the body).
+  if ((method === 'GET' || method === 'HEAD') && (p === MODELS_PATH || p.startsWith(`${MODELS_PATH}/`))) return 'models';
   return 'other';
 }
 
