@@ -1,7 +1,8 @@
 // CPU cost of the jailbreak guard's joined-turns scan (src/guard/turns.ts) on a 4-turn chat: the
 // guard's own text list (pipeline/guard.ts textsToScan, scan_roles [user]) scanned by scanJailbreak
-// with the shipped pack on onnxruntime-node CPU, with the joined text and without it, alternating in
-// blocks so drift on a shared machine hits both alike. Every request has new text (a case tag).
+// with the shipped pack on onnxruntime-node CPU: per message only, with the joined text's windows
+// across turn boundaries (the guard), and with the whole joined text windowed (148db23's scan),
+// alternating in blocks so drift on a shared machine hits all alike. Every request has new text.
 //   nice npx tsx bench/guard-turns.ts [--runs 2000]
 import { resolvePackPath } from '../runtimes/node/file-source.ts';
 import { createNodeEngine } from '../runtimes/node/ort-engine.ts';
@@ -10,6 +11,7 @@ import { createSequenceClassifier } from '../src/classify/sequence-classifier.ts
 import { scanJailbreak } from '../src/guard/jailbreak.ts';
 import type { ChatMessage, PipelineContext } from '../src/pipeline/context.ts';
 import { textsToScan } from '../src/pipeline/guard.ts';
+import { joinedUserTurns } from '../src/guard/turns.ts';
 import { extractTexts } from '../src/pipeline/texts.ts';
 import { cliArg, REQUEST } from './timing.ts';
 
@@ -33,12 +35,27 @@ function chat(turns: string[], n: number): PipelineContext {
   return { body: { messages }, texts: extractTexts(messages) } as unknown as PipelineContext;
 }
 
+type Mode = 'alone' | 'seams' | 'whole';
+const MODES: Mode[] = ['alone', 'seams', 'whole'];
+
+/** The texts (and boundary windows) scanned in `mode`. */
+function scanOf(ctx: PipelineContext, mode: Mode): { texts: string[]; views?: ReadonlySet<number> } {
+  if (mode === 'seams') {
+    const l = textsToScan(ctx, ['user']);
+    return { texts: l.texts, views: l.seams };
+  }
+  const texts = textsToScan(ctx, ['user'], { turns: 0 }).texts;
+  const whole = mode === 'whole' ? joinedUserTurns(ctx.texts?.user) : undefined;
+  return { texts: whole ? [...texts, whole] : texts };
+}
+
 /** CPU microseconds (user + system) and windows per request over `count` requests. */
-async function block(turns: string[], join: boolean, start: number, count: number): Promise<{ cpu: number; windows: number }> {
+async function block(turns: string[], mode: Mode, start: number, count: number): Promise<{ cpu: number; windows: number }> {
   const c0 = process.cpuUsage();
   let windows = 0;
   for (let i = 0; i < count; i++) {
-    const v = await scanJailbreak(clf, textsToScan(chat(turns, start + i), ['user'], join), clf.threshold);
+    const { texts, views } = scanOf(chat(turns, start + i), mode);
+    const v = await scanJailbreak(clf, texts, clf.threshold, { views });
     windows += v.windows ?? 0;
   }
   const c = process.cpuUsage(c0);
@@ -46,18 +63,18 @@ async function block(turns: string[], join: boolean, start: number, count: numbe
 }
 
 for (const [name, turns] of [['short turns (4 x ~280 chars)', SHORT], ['long turns (4 x ~1,100 chars)', LONG]] as const) {
-  await block(turns, true, 1e6, 200); // warm-up
-  const sum = { with: { cpu: 0, windows: 0 }, without: { cpu: 0, windows: 0 } };
+  await block(turns, 'seams', 1e6, 200); // warm-up
+  const sum = Object.fromEntries(MODES.map((m) => [m, { cpu: 0, windows: 0 }])) as Record<Mode, { cpu: number; windows: number }>;
   const B = 100;
   for (let done = 0; done < runs; done += B) {
-    for (const join of [false, true]) {
-      const r = await block(turns, join, done, B);
-      const s = join ? sum.with : sum.without;
-      s.cpu += r.cpu;
-      s.windows += r.windows;
+    for (const mode of MODES) {
+      const r = await block(turns, mode, done, B);
+      sum[mode].cpu += r.cpu;
+      sum[mode].windows += r.windows;
     }
   }
   const per = (s: { cpu: number; windows: number }) => `${(s.cpu / runs).toFixed(0)} us CPU, ${(s.windows / runs).toFixed(2)} classifier calls`;
-  console.log(`${name}, ${runs} requests each: per message only ${per(sum.without)}; with joined turns ${per(sum.with)}; extra ${((sum.with.cpu - sum.without.cpu) / runs).toFixed(0)} us per request`);
+  const extra = (m: Mode) => ((sum[m].cpu - sum.alone.cpu) / runs).toFixed(0);
+  console.log(`${name}, ${runs} requests each: per message only ${per(sum.alone)}; + boundary windows ${per(sum.seams)} (extra ${extra('seams')} us); + whole joined text ${per(sum.whole)} (extra ${extra('whole')} us)`);
 }
 await pack.session.release?.();

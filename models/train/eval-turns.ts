@@ -4,7 +4,8 @@
 // (a) split attacks: each jailbreak text of 2+ sentences cut at sentence boundaries into 2-4 parts
 //     sent as consecutive user messages, alone and with a benign assistant turn between parts;
 // (b) benign conversations: 2-4 consecutive benign texts as user turns (3 seeded groupings).
-// Each is scored per message only (the guard before the joined-turns scan) and with it.
+// Each is scored per message only (the guard before the joined-turns scan) and with it (the joined
+// text's windows across a turn boundary, as the gateway scores them).
 // --max-turns / --max-chars score other joined-text bounds (chosen on train, src/guard/turns.ts).
 import { createHash } from 'node:crypto';
 import { resolvePackPath } from '../../runtimes/node/file-source.ts';
@@ -13,7 +14,7 @@ import { loadPack } from '../../src/classify/pack-loader.ts';
 import { createSequenceClassifier } from '../../src/classify/sequence-classifier.ts';
 import type { SequenceClassifier } from '../../src/classify/types.ts';
 import { scanJailbreak } from '../../src/guard/jailbreak.ts';
-import { joinedUserTurns, MAX_JOINED_CHARS, MAX_JOINED_TURNS } from '../../src/guard/turns.ts';
+import { MAX_JOINED_CHARS, MAX_JOINED_TURNS } from '../../src/guard/turns.ts';
 import type { ChatMessage, PipelineContext } from '../../src/pipeline/context.ts';
 import { textsToScan } from '../../src/pipeline/guard.ts';
 import { extractTexts } from '../../src/pipeline/texts.ts';
@@ -58,16 +59,14 @@ export interface Bounds {
   maxChars: number;
 }
 
-/** The guard's verdict on a chat: per message only, and with the joined turns (at `bounds`). */
+/** The guard's verdict on a chat: per message only, and with the joined turns' boundary windows (at `bounds`). */
 async function verdicts(clf: SequenceClassifier, messages: ChatMessage[], bounds: Bounds): Promise<{ alone: boolean; joined: boolean }> {
   const ctx = { body: { messages }, texts: extractTexts(messages) } as unknown as PipelineContext;
-  const alone = await scanJailbreak(clf, textsToScan(ctx, ['user'], false), clf.threshold);
+  const alone = await scanJailbreak(clf, textsToScan(ctx, ['user'], { turns: 0 }).texts, clf.threshold);
   if (alone.blocked) return { alone: true, joined: true };
-  const isDefault = bounds.maxTurns === MAX_JOINED_TURNS && bounds.maxChars === MAX_JOINED_CHARS;
-  // The default bounds go through the gateway's own list; others add the joined text where it puts it (last, for [user]).
-  const extra = joinedUserTurns(ctx.texts.user, bounds.maxTurns, bounds.maxChars);
-  const texts = isDefault ? textsToScan(ctx, ['user']) : [...textsToScan(ctx, ['user'], false), ...(extra ? [extra] : [])];
-  const v = await scanJailbreak(clf, texts, clf.threshold);
+  // The gateway's own list (the stage's default window, 512), its boundary windows marked as it marks them.
+  const list = textsToScan(ctx, ['user'], { turns: bounds.maxTurns, maxChars: bounds.maxChars });
+  const v = await scanJailbreak(clf, list.texts, clf.threshold, { views: list.seams });
   return { alone: false, joined: v.blocked };
 }
 

@@ -3,7 +3,7 @@
 // is its worst window: an injection appended after pages of filler cannot hide behind the cut.
 import type { ClassifyOptions, SequenceClassifier } from '../classify/types.ts';
 import { BudgetMeter, DEFAULT_BUDGET } from './budget.ts';
-import { splitWindows } from './windows.ts';
+import { splitWindows, windowOverlap } from './windows.ts';
 import { guardText } from './normalize.ts';
 import { hiddenTexts } from './hidden-text.ts';
 import { jsonSays } from './json-text.ts';
@@ -32,6 +32,10 @@ export interface JailbreakScanOptions {
   overlapChars?: number;
   /** Shared with the PII scan of the same request; a private default budget when absent. */
   meter?: BudgetMeter;
+  /** Indexes of texts that are windows over texts already in the list (the joined user turns' windows
+   *  across a turn boundary, turns.ts): they take no `max_texts` slot, their characters still count,
+   *  and the encodings in them are not decoded again (each turn's own scan decodes them whole). */
+  views?: ReadonlySet<number>;
 }
 
 const MIN_WINDOW = 64;
@@ -64,7 +68,7 @@ export async function scanJailbreak(
 ): Promise<JailbreakVerdict> {
   const positives = positiveIndexes(classifier.labels, opts.positiveLabels ?? ['jailbreak']);
   const windowChars = Math.max(MIN_WINDOW, Math.floor(opts.windowChars ?? DEFAULT_JAILBREAK_WINDOW));
-  const overlap = opts.overlapChars ?? Math.max(32, Math.floor(windowChars / 4));
+  const overlap = opts.overlapChars ?? windowOverlap(windowChars);
   const meter = opts.meter ?? new BudgetMeter(DEFAULT_BUDGET);
   const scan: Scan = { classifier, positives, threshold, meter, windows: 0, incomplete: false };
   let best: JailbreakVerdict = { blocked: false, type: 'benign', confidence: 0 };
@@ -80,9 +84,10 @@ export async function scanJailbreak(
     // hidden-text.ts) is scored apart, also for a text that shows nothing (tag characters alone).
     const readable = WORDY.test(text);
     // Not decoded for a text the budget cannot take whole: its scan runs out anyway (budget.ts).
-    const hiddenOnes = texts[i].length <= meter.budget.maxChars - meter.chars ? hiddenTexts(texts[i]) : [];
+    const view = opts.views?.has(i) ?? false;
+    const hiddenOnes = !view && texts[i].length <= meter.budget.maxChars - meter.chars ? hiddenTexts(texts[i]) : [];
     if (!readable && !hiddenOnes.length) continue;
-    if (!meter.takeText()) {
+    if (!view && !meter.takeText()) {
       scan.incomplete = true;
       break;
     }

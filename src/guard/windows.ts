@@ -2,6 +2,11 @@
 // max_length; scanning windows instead means the tail of a long prompt is never silently skipped
 // (an injection hidden after 10 KB of filler is still seen).
 
+/** Overlap between windows of `size` the jailbreak scan uses by default: a quarter, at least 32. */
+export function windowOverlap(size: number): number {
+  return Math.max(32, Math.floor(size / 4));
+}
+
 export interface TextWindow {
   start: number;
   end: number;

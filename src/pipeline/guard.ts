@@ -12,7 +12,7 @@ import { headerText } from '../upstream/headers.ts';
 import { toolCallArgumentTexts, toolDefinitionTexts } from '../guard/tool-texts.ts';
 import { templateTexts } from '../guard/template-texts.ts';
 import { hasUnscannablePart, unscannableResponse } from '../guard/unscannable.ts';
-import { joinedUserTurns } from '../guard/turns.ts';
+import { MAX_JOINED_TURNS, turnSeamWindows } from '../guard/turns.ts';
 import { assistantFieldTexts } from '../guard/assistant-fields.ts';
 
 /** Returns an ImmediateResponse to answer without the upstream, or undefined to continue. */
@@ -24,16 +24,13 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<R
   const classifier = deps.classifiers.sequence(s.jailbreakPack);
   if (!classifier) return unavailable(deps, ctx, cfg.on_error, 'pack_missing');
 
-  const texts = textsToScan(ctx, cfg.scan_roles);
+  const windowChars = cfg.window_chars ?? Math.min(DEFAULT_JAILBREAK_WINDOW, packWindowChars(deps.classifiers, s.jailbreakPack, 'sequence-classification'));
+  const list = textsToScan(ctx, cfg.scan_roles, { turns: cfg.joined_turns, windowChars });
   const meter = new BudgetMeter(s.budget);
   const t0 = deps.clock.now();
   let verdict;
   try {
-    verdict = await scanJailbreak(classifier, texts, cfg.threshold, {
-      positiveLabels: cfg.positive_labels,
-      windowChars: cfg.window_chars ?? Math.min(DEFAULT_JAILBREAK_WINDOW, packWindowChars(deps.classifiers, s.jailbreakPack, 'sequence-classification')),
-      meter,
-    });
+    verdict = await scanJailbreak(classifier, list.texts, cfg.threshold, { positiveLabels: cfg.positive_labels, windowChars, meter, views: list.seams });
   } catch (err) {
     return unavailable(deps, ctx, cfg.on_error, 'classifier_error', err);
   } finally {
@@ -44,7 +41,7 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<R
     deps.metrics.inc('llm_jailbreak_detections_total', { type: verdict.type, action: cfg.action });
     // Type, score and position only: the text itself never reaches a log.
     deps.logger.info(
-      { request_id: ctx.requestId, type: verdict.type, confidence: Number(formatConfidence(verdict.confidence)), textIndex: verdict.textIndex, joinedTurns: isJoined(ctx, texts, verdict.textIndex) || undefined, action: cfg.action },
+      { request_id: ctx.requestId, type: verdict.type, confidence: Number(formatConfidence(verdict.confidence)), textIndex: verdict.textIndex, joinedTurns: (verdict.textIndex !== undefined && list.seams.has(verdict.textIndex)) || undefined, action: cfg.action },
       'jailbreak detected',
     );
     if (cfg.action === 'block') {
@@ -58,26 +55,46 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<R
   return undefined;
 }
 
+export interface ScanList {
+  texts: string[];
+  /** Indexes in `texts` of the joined user turns' windows across a turn boundary (turns.ts). */
+  seams: Set<number>;
+}
+
+export interface JoinOptions {
+  /** prompt_guard.joined_turns: user turns joined (0 or 1: none). */
+  turns?: number;
+  /** The scan's window size, so each boundary window is one classifier call. */
+  windowChars?: number;
+  maxChars?: number;
+}
+
 /** Texts of the scanned roles, newest first, each distinct text once (repeated system prompts cost one call).
- *  With `user`, the recent user turns joined follow the user texts (src/guard/turns.ts); `joinTurns`
- *  false leaves them out (the multi-turn eval and bench compare both). */
-export function textsToScan(ctx: PipelineContext, roles: readonly string[], joinTurns = true): string[] {
+ *  With `user`, the recent user turns' windows across a turn boundary follow the user texts
+ *  (src/guard/turns.ts); `join.turns` 0 leaves them out (the multi-turn eval and bench compare both). */
+export function textsToScan(ctx: PipelineContext, roles: readonly string[], join: JoinOptions = {}): ScanList {
   const t = ctx.texts;
   const lists: Record<string, readonly string[] | undefined> = { user: t?.user, system: t?.system, assistant: t?.assistant, tool: t?.tool };
   const out: string[] = [];
+  const seams = new Set<number>();
   const seen = new Set<string>();
   const add = (x: unknown) => {
     if (typeof x === 'string' && x.trim() && !seen.has(x)) {
       seen.add(x);
       out.push(x);
+      return true;
     }
+    return false;
   };
   if (roles.includes('user')) add(t?.latestUser);
   for (const role of roles) {
     const list = lists[role];
     if (Array.isArray(list)) for (let i = list.length - 1; i >= 0; i--) add(list[i]);
-    // Right after the turns it joins: scanned before older texts of other roles when the budget is short.
-    if (role === 'user' && joinTurns && hasTurns(ctx.body)) add(joinedUserTurns(list));
+    // Right after the turns they join: scanned before older texts of other roles when the budget is short.
+    if (role === 'user' && hasTurns(ctx.body)) {
+      const windows = turnSeamWindows(list, join.windowChars ?? DEFAULT_JAILBREAK_WINDOW, join.turns ?? MAX_JOINED_TURNS, join.maxChars);
+      for (const w of windows) if (add(w)) seams.add(out.length - 1);
+    }
   }
   // What the chat template shows with those turns: tool definitions beside the system message,
   // tool-call arguments in assistant turns (src/guard/tool-texts.ts).
@@ -87,7 +104,7 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[], join
   templateTexts(ctx.body, roles).forEach(add);
   // Every assistant turn's reasoning fields, earlier turns' too (src/guard/assistant-fields.ts; not the refusal field).
   if (roles.includes('assistant')) assistantFieldTexts(ctx.body).forEach(add);
-  return out;
+  return { texts: out, seams };
 }
 
 /** A conversation (chat or Anthropic messages, Responses input items), not a passed-through
@@ -95,11 +112,6 @@ export function textsToScan(ctx: PipelineContext, roles: readonly string[], join
 function hasTurns(body: unknown): boolean {
   const b = body as { messages?: unknown; input?: unknown } | undefined;
   return Array.isArray(b?.messages) || Array.isArray(b?.input);
-}
-
-/** Whether the text that fired is the joined user turns (logged, so a split attack is told from a single one). */
-function isJoined(ctx: PipelineContext, texts: string[], i: number | undefined): boolean {
-  return i !== undefined && hasTurns(ctx.body) && texts[i] === joinedUserTurns(ctx.texts?.user);
 }
 
 function unavailable(deps: AppDeps, ctx: PipelineContext, onError: 'allow' | 'block', why: string, err?: unknown): RefusalResponse | undefined {

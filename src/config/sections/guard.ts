@@ -38,6 +38,8 @@ export const guardSection = z
     on_error: z.enum(['allow', 'block']).default('allow'),
     /** Window size in characters for long texts; default 512 (short injections are not diluted), capped by the pack's max_length. */
     window_chars: z.number().int().min(64).optional(),
+    /** User turns whose joined windows across turn boundaries are scored too (src/guard/turns.ts); 0 or 1: off. */
+    joined_turns: z.number().int().min(0).default(4),
     budget: scanBudgetSection.default({}),
     // Reference keys, accepted and unused (the pack is a folder, not a model id).
     model_id: z.string().optional(),
