@@ -1,0 +1,64 @@
+// A kept-alive socket closed unanswered soon after a request went out on it is the upstream's idle
+// close crossing the reuse only when the socket had been idle about as long as the upstream keeps one
+// open. One idle for far less than a reuse of this upstream's sockets was already answered after
+// (upstream-sockets.ts answeredIdle) was closed for another reason: the upstream read the request and
+// dropped it (a query of death, an engine killed), and sending it again would run it twice. S's soak
+// (bench/soak.ts) saw 455 of 704 such drops reach the upstream twice. Real Node gateway, raw upstream.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import OpenAI from 'openai';
+import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+
+const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
+
+/** Answers the first two requests on each socket; reads the third (counted) and closes unanswered. */
+function dropsThird() {
+  const arrivals = new Map<string, number>();
+  const server = net.createServer((sock) => {
+    sock.on('error', () => {});
+    let buf = '';
+    let n = 0;
+    sock.on('data', (d) => {
+      buf += d;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const len = Number(/content-length: *(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+      if (buf.length < end + 4 + len) return;
+      const id = /kid-\w+/.exec(buf.slice(end + 4))?.[0] ?? '';
+      buf = '';
+      arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
+      if (++n === 3) return void sock.destroy();
+      sock.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${completion.length}\r\n\r\n${completion}`);
+    });
+  });
+  return { server, arrivals };
+}
+
+describe('a reused socket dropped unanswered after far less idle time than the upstream keeps one', () => {
+  const up = dropsThird();
+  let gw: Gateway;
+  beforeAll(async () => {
+    await new Promise<void>((r) => up.server.listen(0, '127.0.0.1', () => r()));
+    const port = (up.server.address() as net.AddressInfo).port;
+    gw = await startGateway({ config: () => testConfig({ upstream: { keep_alive_connections: 1 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await new Promise((r) => up.server.close(r));
+  });
+
+  it('is not sent again: 502 upstream_connection_closed, read once', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const ask = (id: string) => client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: `hi ${id}` }] });
+    expect((await ask('kid-a')).choices[0]!.message.content).toBe('ok');
+    // Reused after 300 ms idle and answered: this upstream keeps a socket open at least that long.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await ask('kid-b')).choices[0]!.message.content).toBe('ok');
+    // Reused at once, read and dropped.
+    const err = await ask('kid-c').then(() => undefined, (e: unknown) => e as { status?: number; code?: string });
+    expect(err?.status).toBe(502);
+    expect(err?.code).toBe('upstream_connection_closed');
+    expect(up.arrivals.get('kid-c')).toBe(1);
+    expect(Object.fromEntries(up.arrivals)).toEqual({ 'kid-a': 1, 'kid-b': 1, 'kid-c': 1 });
+  });
+});
