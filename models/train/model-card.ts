@@ -41,6 +41,12 @@ export function targetsFor(r: ClassifierResult): TargetLine[] {
   return t;
 }
 
+/** The spec's own sections (`sections`: measured outside training, e.g. the guard on multi-turn
+ *  chats), as the card has them after the notes, so a retrain writes them again. */
+export function cardSections(s: Pick<ClassifierResult['spec'], 'sections'>): string[] {
+  return (s.sections ?? []).map((x) => `## ${x.title}\n\n${x.body}\n`);
+}
+
 export function writeClassifierCard(dir: string, r: ClassifierResult): void {
   const s = r.spec;
   const fz = s.featurizer;
@@ -65,6 +71,7 @@ accuracy ${f(r.dev.accuracy)}, macro-F1 ${f(r.dev.macro_f1)} (n=${r.dev.n})\n\n$
   }
   parts.push(`## Targets\n\n| target | required | measured | met |\n| --- | --- | ---: | --- |\n${targetsFor(r).map((t) => `| ${t.what} | ${t.target} | ${f(t.measured)} | ${t.ok ? 'yes' : `**no** (short by ${f(Math.abs(t.measured - parseFloat(t.target.replace(/[^0-9.]/g, ''))))})`} |`).join('\n')}\n`);
   if (s.notes) parts.push(`## Known limitations and what was tried\n\n${s.notes}\n`);
+  parts.push(...cardSections(s));
   parts.push(`## Size and latency\n
 model.onnx: ${r.sizeBytes} bytes (${(r.sizeBytes / 2 ** 20).toFixed(2)} MiB).
 Latency, featurizer + onnxruntime-node 1.30.0 CPU session.run, one thread, batch 1, a 145-word (~200-token) request: p50 ${r.latency.p50_ms.toFixed(3)} ms, p99 ${r.latency.p99_ms.toFixed(3)} ms (measured during \`npm run train\` on a shared 2-core machine; \`bench/\` has the gateway-level number).

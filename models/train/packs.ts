@@ -45,6 +45,9 @@ export interface ClassifierPackSpec {
   ensemble?: { rows: number; fine: boolean; optimizer?: 'adagrad' | 'lbfgs'; iters?: number }[];
   /** Known limitations and what was tried, for the model card. */
   notes?: string;
+  /** More model-card sections after the notes (title without '## ', body as markdown): what is
+   *  measured outside training (the gateway's guard on multi-turn chats), kept through a retrain. */
+  sections?: Array<{ title: string; body: string }>;
   /** Sources whose dev rows are also reported on their own. */
   reportSources?: Record<string, string[]>;
 }
@@ -173,5 +176,21 @@ export const PACKS: Record<string, ClassifierPackSpec> = {
       'system-prompt-less direct injections described above.' +
       ' Generic assistant system prompts sent as text are a blind spot: 463 JailbreakBench (PAIR-style) attacks in the training data open with "You are a ...", against 24 benign rows that do. In a probe of 15 benign "You are a ... / Act as ..." openings written for this note (not trained or tuned on), 3 scored between 0.8 and 0.9 ("You are a helpful assistant.", the opening of the Llama-2 default system prompt, "You are ChatGPT, a large language model ..."), 12 stayed benign. The guard reads user messages only by default (prompt_guard scan_roles [user], as the reference), so a client\'s system prompt is not scored; scanning system text by default would need benign system-prompt data that ../shared/data lacks.',
     reportSources: { 'role-play (awesome-chatgpt-prompts)': ['awesome_chatgpt_prompts'], 'XSTest safe': ['xstest'] },
+    sections: [
+      {
+        title: "Multi-turn chats (the gateway's guard)",
+        body:
+          "A jailbreak split over consecutive user turns scores under the threshold in every part when each message is read alone. The guard also reads the last 4 user turns (`prompt_guard.joined_turns`; 0 or 1 turns it off) joined by a blank line (at most their newest 4,096 characters; `src/guard/turns.ts`): it scores the windows of that text that cross a turn boundary (512 characters, quarter overlap, as any text's; the whole joined text when it fits one window), not those inside one turn, which that turn's own scan read; their characters count in the scan budget, not as texts. Measured with `npm run eval -- jailbreak dev --guard --turns` (models/train/eval-turns.ts, through the gateway's own text list, scan_roles [user]): each dev jailbreak text of 2+ sentences (579 of 601) is cut at sentence boundaries into 2-4 parts of about equal length sent as consecutive user messages; benign conversations are 2-4 benign dev texts as user turns (380, 3 seeded groupings).\n" +
+          "\n" +
+          "| dev, threshold 0.7 | per message only | with the joined turns |\n" +
+          "| --- | ---: | ---: |\n" +
+          "| split-attack recall (n=579; whole texts 560) | 0.9603 (556) | 0.9741 (564) |\n" +
+          "| the same with a benign assistant turn between parts | 0.9603 | 0.9741 |\n" +
+          "| split attacks whose every part passes alone (n=23) caught | 0 | 8 |\n" +
+          "| benign conversations flagged (n=380) | 0.0526 (20) | 0.0579 (22) |\n" +
+          "\n" +
+          "Single-message dev scores are unchanged (one user turn adds no joined text). The per-message conversation FPR is about three single-text chances (0.0181 each); the joined windows add 2 conversations of 380. Scoring every window of the joined text (148db23; boundary windows only since 66a40a9) gave the same recall and flagged 24 benign conversations. The bounds (4 turns, 4,096 characters) were chosen on the train-side calibration slice with the pack's held-out calibration model (`nice npx tsx models/train/eval-turns-choice.ts`; the same figures with every window and with boundary windows): split-attack recall 0.8561 per message, 0.8912 / 0.9088 / 0.9158 / 0.9158 joining the last 2 / 3 / 4 / 6 turns, benign conversations flagged 9 of 428 per message and 10 / 9 / 9 / 9 with them; 2,048, 4,096 and 8,192 characters scored alike. Most dev jailbreaks are DAN-style prompts whose every sentence carries attack vocabulary, so splitting costs little recall here (0.9672 whole, 0.9603 split); attacks split into parts that each read as ordinary text are rarer in this data than the issue suggests, and 15 of the 23 such dev cases are still missed. CPU (`nice npx tsx bench/guard-turns.ts`, shared 2-core machine under load): 0.33 ms more per 4-turn chat of ~230-280-character turns (2 classifier calls; every window of the joined text: 0.46 ms, 3 calls), 0.65 ms with ~1,100-character turns (4 calls; every window: 1.65 ms, 10 calls).",
+      },
+    ],
   },
 };
