@@ -26,8 +26,9 @@ describe('Worker: a proxy that answers 413 before it reads the body', () => {
           const ms = Date.now() - t0;
           expect(summary(worker)).toEqual(summary(node));
           // fin: the proxy keeps the socket half open for 30 s; the answer must not wait for that (it took
-          // 11.8 s, the proxy's close then, before; Node 0.7 s). The bound leaves room for a loaded box.
-          expect(ms).toBeLessThan(8000);
+          // 11.8 s, the proxy's close then, before; Node 0.7 s). The bound stays under that 11.8 s with room
+          // for a loaded box (8 s failed once at load 14, 9.3 s).
+          expect(ms).toBeLessThan(10_500);
         }
       });
     }
