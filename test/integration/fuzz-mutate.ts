@@ -45,6 +45,8 @@ function oddValue(r: Rand): unknown {
     () => '\ufeff',
     () => '\u202e\u200b',
     () => 'x'.repeat(1 + Math.floor(r() * 70_000)),
+    // past the fuzz gateways' 256 KiB max_body_bytes: 413
+    () => 'y'.repeat(300_000),
     () => '😀'.repeat(1 + Math.floor(r() * 2000)),
     () => ({}),
     () => [],
@@ -188,6 +190,7 @@ export const CONTENT_TYPES = [
   'application/json',
   'application/json; charset=utf-8',
   'application/json; charset=latin1',
+  'application/json; charset=utf-16',
   'APPLICATION/JSON',
   'application/vnd.api+json',
   'text/plain',
