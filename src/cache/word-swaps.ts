@@ -10,7 +10,8 @@
 //   like", "a funny joke" / "a good joke" are rewordings far more often), is not an inflection of it
 //   ("tomato" / "tomatoes": one stem) and not a listed synonym (SYNONYMS); or
 // - a pronoun for one of another person ("how old are you" / "how old am I", "he" / "she", "my" /
-//   "your"), but not one of the asking ("do you know when" / "let me know when").
+//   "your"), but not one of the asking ("do you know when" / "let me know when") nor the generic
+//   subject of a how-to question ("how do I grow tomatoes" / "how do you grow tomatoes").
 // The embedding cannot tell a synonym from a neighbour of its kind ("car" / "automobile" as close as
 // "tomatoes" / "cucumbers"), so a swap of synonyms not listed is refused too: a miss, the cheap side.
 // A rewording that adds, drops or changes more words is not compared.
@@ -129,6 +130,26 @@ const VERB_AFTER = new Set(hashes('me you him us them'));
 /** What a differing stretch of the two questions is, its function words aside. */
 type Change = 'none' | 'swap' | 'other';
 
+/**
+ * The subject of a how-to or advice question is anyone: "how do I grow tomatoes" is "how do you grow
+ * tomatoes", "how can we ...", "how does one ..."; "what should I tell my wife" is "what should you
+ * tell my wife". A subject pronoun right after the question word's auxiliary there is not compared;
+ * possessives and objects still are ("my wife" / "your wife", "how can I help you" / "how can you
+ * help me"), and so are other questions' subjects ("how tall are you" / "how tall am I", "what can
+ * you do" / "what can I do": the first asks the assistant).
+ */
+const GENERIC = new Set(hashes('i you we'));
+const HOW = hashes('how')[0]!;
+const HOW_AUX = new Set(hashes('do does can could should would'));
+const WHAT = hashes('what')[0]!;
+const WHAT_AUX = new Set(hashes('should'));
+
+function genericSubject(w: readonly number[], n: number): boolean {
+  if (!GENERIC.has(w[n]!)) return false;
+  const [aux, asks] = [w[n - 1] ?? -1, w[n - 2] ?? -1];
+  return (asks === HOW && HOW_AUX.has(aux)) || (asks === WHAT && WHAT_AUX.has(aux));
+}
+
 /** Where in w[from..to) the words compared stand: content words and pronouns not of the asking. */
 function compared(w: readonly number[], from: number, to: number): number[] {
   const at: number[] = [];
@@ -136,6 +157,7 @@ function compared(w: readonly number[], from: number, to: number): number[] {
     const h = w[n]!;
     if (PERSONS.has(h)) {
       if ((ASKER_BEFORE.has(h) && ASKING.has(w[n + 1] ?? -1)) || (ASKER_AFTER.has(h) && ASKING.has(w[n - 1] ?? -1))) continue;
+      if (genericSubject(w, n)) continue;
       at.push(n);
     } else if (!FUNCTION.has(h)) at.push(n);
   }
@@ -209,6 +231,12 @@ function stretches(a: readonly number[], b: readonly number[]): [Span, Span][] {
 export function wordSwapped(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
   // Missing stems (entries stored before this check) never refuse, nor does a cut list.
   if (!a?.length || !b?.length || a.length >= MAX_STEMS || b.length >= MAX_STEMS) return false;
+  // Both ways: of two alignments as long, one may pair the swapped words and the other not ("can you
+  // help me" / "can I help you" lines up "can ... you" one way, "can ... help" the other).
+  return swappedAligned(a, b) || swappedAligned(b, a);
+}
+
+function swappedAligned(a: readonly number[], b: readonly number[]): boolean {
   let swaps = 0;
   for (const [x, y] of stretches(a, b)) {
     const c = change(a, x, b, y);

@@ -3,8 +3,10 @@
 // favorite food?" (0.90 against "... her ...") and "how tall are you" (0.85 against "how tall am I")
 // were served the other question's answer. A stored answer keeps its words' stems in order
 // (src/cache/word-swaps.ts) and a lookup refuses an entry whose question is this one with a noun or a
-// pronoun swapped. Real gateway (memory backend), real embedding pack, the openai SDK as client; the
-// Redis backend: cache-word-swaps-redis.test.ts.
+// pronoun swapped, but not the generic subject of a how-to question ("how do I" / "how do you" /
+// "how can we", "what should I" / "what should you"). Real gateway (memory backend), real embedding
+// pack, the openai SDK as client; the Redis backend: cache-word-swaps-redis.test.ts; the Worker's
+// Durable Object cache: test/worker/cache-word-swaps.test.ts.
 import { describe, expect, it } from 'vitest';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
 import { packsAvailable } from './gateway-harness.ts';
@@ -29,6 +31,27 @@ describe.skipIf(!packsAvailable())('a question with one word swapped', () => {
     ['How tall are you?', 'How tall am I?'],
     ['What should I buy my mom for her birthday?', 'What should I buy my dad for his birthday?'],
   ])('%s is not served for: %s (a pronoun)', (q, other) => notServedFor(q, other));
+
+  it.each([
+    ['How do I grow orchids indoors?', 'How do you grow orchids indoors?'],
+    ['How can I fix a leaking tap?', 'How can you fix a leaking tap?'],
+    ['How should I store fresh basil?', 'How should we store fresh basil?'],
+    ['What should I pack for a beach holiday?', 'What should you pack for a beach holiday?'],
+  ])('%s is served for: %s (the generic subject of a how-to question)', async (q, other) => {
+    await store(q);
+    const calls = gw.up.mock.requests.length;
+    expect(await hit(other), other).toBe('true');
+    expect(gw.up.mock.requests.length).toBe(calls);
+  });
+
+  it.each([
+    ['Can you help me plan a trip?', 'Can I help you plan a trip?'],
+    ['Can I help you plan a party?', 'Can you help me plan a party?'],
+    ['How can you help me with my essay?', 'How can I help you with my essay?'],
+    ['What should I get my boss for Christmas?', 'What should I get your boss for Christmas?'],
+    ['What should I tell him about the job?', 'What should I tell her about the job?'],
+    ['What can you do?', 'What can I do?'],
+  ])('%s is not served for: %s (an object, a possessive, another question\'s subject)', (q, other) => notServedFor(q, other));
 
   it('a rewording, an inflection or a synonym is still a hit', async () => {
     await store('How do I grow tomatoes on a balcony?');

@@ -69,6 +69,29 @@ describe('wordSwapped', () => {
     ], false);
   });
 
+  it('keeps the generic subject of a how-to or advice question', () => {
+    expectSwapped([
+      ['How do I grow tomatoes?', 'How do you grow tomatoes?'],
+      ['how can I fix a leaking tap', 'how can we fix a leaking tap'],
+      ['how should I store basil', 'how would you store basil'],
+      ['how does one cook rice', 'how do you cook rice'],
+      ['what should I pack for a beach holiday', 'what should you pack for a beach holiday'],
+    ], false);
+  });
+
+  it('refuses an object or a possessive swapped, after a generic subject too, and the subject of other questions', () => {
+    expectSwapped([
+      ['How do I reset my password?', 'How do you reset your password?'],
+      ['can you help me', 'can I help you'],
+      ['how can you help me', 'how can I help you'],
+      ['What should I tell my wife?', 'What should you tell my husband?'],
+      ['what should I buy my wife', 'what should I buy your wife'],
+      ['what can you do', 'what can I do'],
+      ['what do you like', 'what do I like'],
+      ['where do you live', 'where do I live'],
+    ], true);
+  });
+
   it('keeps questions that add or drop words', () => {
     expectSwapped([
       ['what is the capital of France', 'what is the capital city of France'],
