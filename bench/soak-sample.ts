@@ -118,3 +118,16 @@ export async function sample(port: number, pid: number, t0: number): Promise<{ s
     },
   };
 }
+
+/** Resident MB by mapping name from /proc/PID/smaps (every mapping counted; anonymous ones as [anon]), largest first. */
+export function rssByName(pid: number, minMb = 0.5): string {
+  const by = new Map<string, number>();
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = (head[1] || '[anon]').replace(/.*\//, '');
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) by.set(name, (by.get(name) ?? 0) + Number(rss[1]) / 1024);
+  }
+  return [...by].sort((a, b) => b[1] - a[1]).filter(([, mb]) => mb >= minMb).map(([n, mb]) => `${n} ${mb.toFixed(0)}`).join(', ');
+}

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import YAML from 'yaml';
-import { bundle, root, rssByMapping, start, stop, type Usage } from './servers.ts';
+import { bundle, root, start, stop, type Usage } from './servers.ts';
 import { drive, newStats } from './soak-traffic.ts';
-import { proc, sample, sum, type Sample, type Scrape } from './soak-sample.ts';
+import { proc, rssByName, sample, sum, type Sample, type Scrape } from './soak-sample.ts';
 import { freePort, startRedis } from '../test/setup/redis.ts';
 
 const { values } = parseArgs({
@@ -31,6 +31,9 @@ const { values } = parseArgs({
     json: { type: 'string' },
     // Heap snapshots (after a full GC) after the warm-up and at the end, into this folder: compare with bench/soak-heapdiff.ts.
     snapshots: { type: 'string' },
+    // A config reload this often (SIGHUP after a rewrite that changes the upstream and cache settings, so
+    // both are replaced): what a reload leaves behind of the deps it replaced (sockets, timers, heap).
+    'reload-every-s': { type: 'string' },
   },
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,6 +99,9 @@ await drive({ port, loops: Number(values.loops), pauseMs: Number(values['pause-m
 await sleep(3000);
 const base = await sample(port, pid, t0);
 const baseGc = await usage(true);
+// V8 hands the pages a full GC freed back a moment later (its unmapper runs in the background): RSS
+// read right after the GC still holds them, so the settled figure is read 2 s on.
+await sleep(2000);
 const baseProc = proc(pid);
 const snapshot = (name: string) => values.snapshots ? new Promise<void>((res) => {
   const on = (m: { snapshot?: string }) => { if (m?.snapshot) { child.off('message', on); console.log(`heap snapshot ${m.snapshot}`); res(); } };
@@ -116,17 +122,28 @@ const gcd: Array<[number, number]> = [[base.s.t, mb(baseGc.heapUsed)]];
 const gcTimer = setInterval(() => {
   void usage(true).then((u) => { gcd.push([Math.round((Date.now() - t0) / 1000), mb(u.heapUsed)]); console.log(`heap after GC ${mb(u.heapUsed).toFixed(1)} MB, rss ${mb(u.rss).toFixed(1)} MB`); });
 }, Number(values['gc-every-s']) * 1000);
-const mapsBase = rssByMapping(pid, 2);
+const mapsBase = rssByName(pid);
+let reloads = 0;
+const reloadTimer = values['reload-every-s'] ? setInterval(() => {
+  reloads++;
+  config.upstream.down_ms = 5000 + (reloads % 2);
+  config.semantic_cache.similarity_threshold = 0.8 + (reloads % 2) / 100;
+  writeFileSync(configFile, YAML.stringify(config));
+  child.kill('SIGHUP');
+}, Number(values['reload-every-s']) * 1000) : undefined;
 const driveStart = Date.now();
 await drive({ port, loops: Number(values.loops), pauseMs: Number(values['pause-ms']), until, questions, stats });
 const driveS = (Date.now() - driveStart) / 1000;
 clearInterval(sampler);
 clearInterval(gcTimer);
+clearInterval(reloadTimer);
 // Idle: the held upstream sockets (hang, stall) are let go after the gateway's 1.5 s timeouts; the
 // client sockets close with the agent. 10 s, well under the keep-alive timeout of the upstream pool.
 await sleep(10_000);
 const end = await sample(port, pid, t0);
 const endGc = await usage(true);
+await sleep(2000);
+const endSettledMb = proc(pid).rssMb;
 await snapshot('end');
 console.log(`end (idle 10 s): ${row(end.s)}; heap after GC ${mb(endGc.heapUsed).toFixed(1)} MB, rss after GC ${mb(endGc.rss).toFixed(1)} MB`);
 
@@ -151,13 +168,14 @@ const summary = {
   backend: values.backend, minutes: Number(values.minutes), driveS, loops: Number(values.loops), requests: reqs, warmUpRequests: warmRequests, perSecond: reqs / driveS,
   sent: stats.sent, outcomes: stats.outcomes, restored: stats.restored, notRestored: stats.notRestored, jailbreakBlocked: stats.jailbreakBlocked, cacheHits: stats.cacheHits,
   counted, sentChatAndPassthrough: sent, upstream: upCounts,
-  start: { ...base.s, heapAfterGcMb: mb(baseGc.heapUsed), rssAfterGcMb: mb(baseGc.rss) }, end: { ...end.s, heapAfterGcMb: mb(endGc.heapUsed), rssAfterGcMb: mb(endGc.rss) },
+  start: { ...base.s, heapAfterGcMb: mb(baseGc.heapUsed), rssAfterGcMb: mb(baseGc.rss), rssSettledMb: baseProc.rssMb }, end: { ...end.s, heapAfterGcMb: mb(endGc.heapUsed), rssAfterGcMb: mb(endGc.rss), rssSettledMb: endSettledMb },
   peak: { rssMb: Math.max(...samples.map((s) => s.rssMb)), fds: Math.max(...samples.map((s) => s.fds)), lagP99Ms: Math.max(...samples.map((s) => s.lagP99Ms)), inflight: Math.max(...samples.map((s) => s.inflight)) },
   rssSlopeMbPerMin: slope(samples.slice(Math.floor(samples.length / 2)).map((s) => [s.t / 60, s.rssMb])),
   heapSlopeMbPerMin: slope(samples.slice(Math.floor(samples.length / 2)).map((s) => [s.t / 60, s.heapUsedMb])),
   // The heap a full GC leaves, once the cache is full (the second half): anything kept per request shows here.
   heapAfterGc: gcd, heapAfterGcSlopeMbPerMin: slope(gcd.slice(Math.floor(gcd.length / 2)).map(([t, h]) => [t / 60, h])),
-  rssByMappingMb: { start: mapsBase.map(([n, m]) => `${n} ${m.toFixed(0)}`).join(', '), end: rssByMapping(pid, 2).map(([n, m]) => `${n} ${m.toFixed(0)}`).join(', ') },
+  rssByMappingMb: { start: mapsBase, end: rssByName(pid) },
+  reloads, reloadsLogged: (readFileSync(logFile, 'utf8').match(/"config reloaded"/g) ?? []).length, freedLogged: (readFileSync(logFile, 'utf8').match(/is freed"/g) ?? []).length,
   findings, logFile, samples,
 };
 console.log(JSON.stringify({ ...summary, samples: undefined }, null, 1));
