@@ -1,7 +1,7 @@
 // The mock's /v1/completions (JSON and SSE) and /v1/embeddings: the Production Stack routes the
 // gateway passes through unchanged (src/api/passthrough.ts), so dev and tests have them.
 import { json, type RouterType } from 'itty-router';
-import { intake, type MockOptions, type MockRequestRecord } from './intake.ts';
+import { badRequest, intake, type MockOptions, type MockRequestRecord } from './intake.ts';
 import { sseAnswer } from './stream.ts';
 // Read as vLLM reads it (pydantic's lax bool, default true): Boolean() took "false" for true.
 import { includeUsage } from '../pipeline/request.ts';
@@ -14,6 +14,10 @@ export function registerCompletionsAndEmbeddings(router: RouterType, requests: M
     const got = await intake(req, requests, options);
     if (got instanceof Response) return got;
     const { record, body, model, stream, idHeader } = got;
+    // vLLM's check (serving_completion.py); a chat body sent here has neither.
+    if ((body.prompt === undefined || body.prompt === null) && body.prompt_embeds == null) {
+      return badRequest('Either prompt or prompt_embeds must be provided and non-empty.', idHeader);
+    }
     const id = `cmpl-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     const promptTokens = countTextPromptTokens(body.prompt);
@@ -29,6 +33,7 @@ export function registerCompletionsAndEmbeddings(router: RouterType, requests: M
     const got = await intake(req, requests, options);
     if (got instanceof Response) return got;
     const { record, body, model, idHeader } = got;
+    if (body.input === undefined || body.input === null) return badRequest('Field required: input', idHeader);
     const dims = typeof body.dimensions === 'number' && body.dimensions > 0 && body.dimensions <= 4096 ? Math.floor(body.dimensions) : 8;
     record.completed = true;
     return json(embeddingsJson(model, body.input, dims, body.encoding_format === 'base64'), { headers: idHeader });

@@ -42,6 +42,10 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
       })
     : Promise.resolve();
 
+/** vLLM's 400 for a body its request model refuses. */
+export const badRequest = (message: string, headers: Record<string, string> = {}) =>
+  json({ error: { message, type: 'BadRequestError', param: null, code: 400 } }, { status: 400, headers });
+
 export const num = (v: string | null, dflt = 0) => (v !== null && Number.isFinite(Number(v)) ? Number(v) : dflt);
 
 export interface Intake {
@@ -64,6 +68,11 @@ export async function intake(req: Request, requests: MockRequestRecord[], option
     body = JSON.parse(raw) as Record<string, unknown>;
   } catch {
     return json({ error: { message: 'Invalid JSON body', type: 'BadRequestError', code: 400 } }, { status: 400 });
+  }
+  // vLLM's request models read an object only (null, a list or a string is its 400); reading one
+  // threw here, a 500 that hid the gateway's own 500s from the tests that drive it with bad input.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return badRequest('Input should be a valid dictionary or object to extract fields from');
   }
   const model = String(body.model ?? '');
   const stream = body.stream === true;
