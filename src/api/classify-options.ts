@@ -114,8 +114,9 @@ export interface SecurityOptions {
 export function securityOptions(o: Raw, configured: number): SecurityOptions {
   const s = o.sensitivity;
   let threshold: number | undefined;
-  // "": unset, as the reference's Go string zero value (a client struct without omitempty sends it).
-  if (typeof s === 'string' && s.trim() !== '') {
+  // "": unset, as the reference's Go string zero value (a client struct without omitempty sends it);
+  // whitespace is a level nobody knows, refused with the levels (it fell to the number's message).
+  if (typeof s === 'string' && s !== '') {
     const level = s.trim().toLowerCase();
     if (level === 'medium') threshold = configured;
     else if (level === 'high') threshold = Math.min(configured, 0.5);
