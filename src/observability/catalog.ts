@@ -95,7 +95,7 @@ export const METRIC_CATALOG: MetricSpec[] = [
   g('llm_classifier_pack_load_seconds', 'Time to load each pack.', ['pack']),
   g('llm_inflight_requests', 'Chat requests being processed now.'),
   c('llm_stream_rewrite_stopped_total', 'Streamed answers whose chunk rewriting (PII restore) stopped, the rest passed on untouched, by reason (event_too_large: one SSE event outgrew what a rewriter holds, 8 Mi characters on the gateway, a quarter of extproc.max_message_bytes on ext_proc; answer_too_large: a JSON answer ext_proc reads in STREAMED chunks outgrew half of extproc.max_message_bytes, passed on unread).', ['reason']),
-  c('llm_upstream_retries_total', 'Upstream attempts retried on another endpoint (before the first byte).', ['model']),
+  c('llm_upstream_retries_total', 'Upstream requests sent again before the first byte of an answer (the next endpoint after a connect failure; once more after a kept-alive connection closed as it was reused, same endpoint or next).', ['model']),
   c('llm_upstream_endpoint_errors_total', 'Failed attempts on each vllm_endpoints entry before any byte of an answer, by reason (connect: refused, unresolved, TLS or connect timeout, next endpoint tried; closed: the upstream read the request and closed unanswered, not sent again; timeout: no response headers within upstream.timeout_ms).', ['endpoint', 'reason']),
   c('semroute_extproc_requests_total', 'Envoy ext_proc exchanges by outcome.', ['outcome']),
   c('semroute_passthrough_requests_total', 'Requests on server.passthrough_paths (forwarded unchanged), by configured path and the status the client got.', ['path', 'code']),
