@@ -14,6 +14,8 @@
 // (summer / winter / autumn). Left out: to/from and in/out/up/down (in nearly every
 // question, mostly not as a direction), with/without and never (negations, question-marks.ts).
 
+import { genericPerson, personOf, questionStems } from './word-swaps.ts';
+
 /** Each group: its ends (two, or a few that exclude each other); an end's first word names it (its hash is kept). */
 const GROUPS: readonly (readonly (readonly string[])[])[] = [
   [['increase', 'raise', 'boost', 'rise', 'rose', 'risen', 'grow', 'grew', 'grown', 'higher'], ['decrease', 'reduce', 'lower', 'fall', 'fell', 'fallen', 'shrink', 'drop']],
@@ -97,10 +99,18 @@ const GROUPS: readonly (readonly (readonly string[])[])[] = [
   [['size', 'big'], ['distance', 'far'], ['age', 'old'], ['height', 'tall'], ['weight', 'heavy'], ['depth', 'deep'], ['width', 'wide']],
   // Whose: "what is my name" scored 0.90 against "what is your name", "my favorite color" 0.96 against
   // "your favorite color". Possessives only: "can you tell me my name" asks what "what is my name" does.
+  // After a generic subject, whose relative to it (OWN, OTHERS below): "how do I reset my password" is
+  // "how do you reset your password".
   [['my', 'mine', 'myself'], ['your', 'yours', 'yourself']],
   // Medical prefixes: hypertension / hypotension, hyperglycemia / hypoglycemia (PREFIX_ENDS below).
   [['hyper'], ['hypo']],
 ];
+
+/** The whose group ("my" / "your") and, after a generic subject, whose it is relative to it. */
+const WHOSE = GROUPS.findIndex((ends) => ends[0]![0] === 'my');
+const RELATIVE = GROUPS.length;
+// No word is so named: these ends are set by the subject, not by a word (relativeEnds).
+const [OWN, OTHERS] = [nameHash('\u0000own'), nameHash('\u0000others')];
 
 /** Poles kept per question (a question with more is compared on its first ones). */
 const MAX_POLES = 32;
@@ -140,6 +150,8 @@ GROUPS.forEach((ends, g) => {
     }
   }
 });
+GROUP_OF.set(OWN, RELATIVE).set(OTHERS, RELATIVE);
+
 /** Word beginnings that are ends (a word starting so, longer than it, names that end). */
 const PREFIX_ENDS = ['hyper', 'hypo'].map((p) => [p, nameHash(p)] as const);
 
@@ -153,9 +165,16 @@ function endsOf(w: string): readonly number[] {
 
 /** Sorted hashes of the ends the question's (lower-case) words name, each once. */
 export function questionPoles(words: Iterable<string>): number[] {
+  const list = [...words];
+  const subject = genericPerson(questionStems(list));
   const poles = new Set<number>();
-  for (const w of words) {
-    for (const h of endsOf(w)) if (poles.size < MAX_POLES) poles.add(h);
+  for (const w of list) {
+    for (const h of endsOf(w)) {
+      if (poles.size < MAX_POLES) poles.add(h);
+      // After a generic subject ("how do I", "what should you"), a "my" / "your" is also the
+      // subject's own or another's: "how do I reset my password" is "how do you reset your password".
+      if (subject !== undefined && GROUP_OF.get(h) === WHOSE && poles.size < MAX_POLES) poles.add(personOf(w) === subject ? OWN : OTHERS);
+    }
   }
   return [...poles].sort((x, y) => x - y);
 }
@@ -175,8 +194,11 @@ export function polesOppose(a: readonly number[] | undefined, b: readonly number
     }
     return m;
   };
-  const inB = byGroup(b);
-  for (const [g, ends] of byGroup(a)) {
+  const [inA, inB] = [byGroup(a), byGroup(b)];
+  // Both with a generic subject: whose is compared relative to it, not as "my" / "your".
+  const relative = inA.has(RELATIVE) && inB.has(RELATIVE);
+  for (const [g, ends] of inA) {
+    if (relative && g === WHOSE) continue;
     const other = inB.get(g);
     // Both sorted (the poles are), so equal sets are equal lists.
     if (other && (other.length !== ends.length || other.some((h, i) => h !== ends[i]))) return true;

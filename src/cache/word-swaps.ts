@@ -11,7 +11,9 @@
 //   ("tomato" / "tomatoes": one stem) and not a listed synonym (SYNONYMS); or
 // - a pronoun for one of another person ("how old are you" / "how old am I", "he" / "she", "my" /
 //   "your"), but not one of the asking ("do you know when" / "let me know when") nor the generic
-//   subject of a how-to question ("how do I grow tomatoes" / "how do you grow tomatoes").
+//   subject of a how-to question ("how do I grow tomatoes" / "how do you grow tomatoes"), nor a
+//   pronoun that shifts with that subject ("how do I reset my password" / "how do you reset your
+//   password"; "how do I reset your password" is another question).
 // The embedding cannot tell a synonym from a neighbour of its kind ("car" / "automobile" as close as
 // "tomatoes" / "cucumbers"), so a swap of synonyms not listed is refused too: a miss, the cheap side.
 // A rewording that adds, drops or changes more words is not compared.
@@ -68,10 +70,22 @@ const hashes = (words: string) => words.split(/\s+/).filter(Boolean).map((w) => 
  * Pronouns by the person they name: a swap of persons is another question. "they" is not among them:
  * mostly no one in particular ("what do they call you" asks "what do I call you").
  */
-const PERSONS: ReadonlyMap<number, number> = new Map([
+const PERSON_WORDS = [
   'i me my mine myself', 'you your yours yourself yourselves', 'he him his himself', 'she her hers herself',
   'we us our ours ourselves',
-].flatMap((words, person) => hashes(words).map((h) => [h, person] as [number, number])));
+];
+/**
+ * A person no word names: the generic subject's own pronouns ("my" after "how do I", "your" after
+ * "how do you"), read so when two questions' generic subjects differ (relative below).
+ */
+const SELF = stemHash('\u0000self');
+const PERSONS: ReadonlyMap<number, number> = new Map([
+  ...PERSON_WORDS.flatMap((words, person) => hashes(words).map((h) => [h, person] as [number, number])),
+  [SELF, PERSON_WORDS.length],
+]);
+
+/** The person a (lower-case) word names, if a pronoun of PERSONS. */
+export const personOf = (lw: string): number | undefined => PERSONS.get(stemHash(stem(lw)));
 
 /**
  * Verbs of the asking: "do you know when" is "let me know when", "do you think you are" is "I think
@@ -134,8 +148,8 @@ type Change = 'none' | 'swap' | 'other';
  * The subject of a how-to or advice question is anyone: "how do I grow tomatoes" is "how do you grow
  * tomatoes", "how can we ...", "how does one ..."; "what should I tell my wife" is "what should you
  * tell my wife". A subject pronoun right after the question word's auxiliary there is not compared;
- * possessives and objects still are ("my wife" / "your wife", "how can I help you" / "how can you
- * help me"), and so are other questions' subjects ("how tall are you" / "how tall am I", "what can
+ * possessives and objects are, as the subject's own or another's (relative: "my wife" / "your wife"
+ * after one subject, "how can I help you" / "how can you help me"), and so are other questions' subjects ("how tall are you" / "how tall am I", "what can
  * you do" / "what can I do": the first asks the assistant).
  */
 const GENERIC = new Set(hashes('i you we'));
@@ -149,6 +163,20 @@ function genericSubject(w: readonly number[], n: number): boolean {
   const [aux, asks] = [w[n - 1] ?? -1, w[n - 2] ?? -1];
   return (asks === HOW && HOW_AUX.has(aux)) || (asks === WHAT && WHAT_AUX.has(aux));
 }
+
+/** The person of the question's first generic subject ("how do I": the first person), if it has one. */
+export function genericPerson(w: readonly number[]): number | undefined {
+  for (let n = 0; n < w.length; n++) if (genericSubject(w, n)) return PERSONS.get(w[n]!);
+  return undefined;
+}
+
+/**
+ * The question with its generic subject's other pronouns read as SELF: "how do I reset my password"
+ * and "how do you reset your password" are one question (the possessive shifts with the subject),
+ * "how do I reset your password" is not ("your" is another's there, the subject's own in the other).
+ */
+const relative = (w: readonly number[], person: number): number[] =>
+  w.map((h, n) => (PERSONS.get(h) === person && !genericSubject(w, n) ? SELF : h));
 
 /** Where in w[from..to) the words compared stand: content words and pronouns not of the asking. */
 function compared(w: readonly number[], from: number, to: number): number[] {
@@ -178,14 +206,16 @@ function head(w: readonly number[], n: number, other: readonly number[], m: numb
 }
 
 /** A stretch a[i..j) one question has where the other has b[k..l) (function words aside): a swap or more. */
-function change(a: readonly number[], [i, j]: Span, b: readonly number[], [k, l]: Span): Change {
+function change(a: readonly number[], [i, j]: Span, b: readonly number[], [k, l]: Span, shift: Shift): Change {
   const [x, y] = [compared(a, i, j), compared(b, k, l)];
   if (!x.length && !y.length) return 'none';
   if (x.length !== 1 || y.length !== 1) return 'other';
   const [n, m] = [x[0]!, y[0]!];
   const [pa, pb] = [PERSONS.get(a[n]!), PERSONS.get(b[m]!)];
   // A pronoun for a pronoun of another person in a stretch of as many words ("are you" / "am I").
-  if (pa !== undefined && pb !== undefined) return pa === pb ? 'none' : j - i === l - k ? 'swap' : 'other';
+  if (pa !== undefined && pb !== undefined) {
+    return pa === pb || (pa === shift?.[0] && pb === shift[1]) ? 'none' : j - i === l - k ? 'swap' : 'other';
+  }
   if (pa !== undefined || pb !== undefined) return 'other';
   if (same(a[n]!, b[m]!)) return 'none';
   // A content word for one that is not its synonym, where both stand as nouns.
@@ -231,15 +261,27 @@ function stretches(a: readonly number[], b: readonly number[]): [Span, Span][] {
 export function wordSwapped(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
   // Missing stems (entries stored before this check) never refuse, nor does a cut list.
   if (!a?.length || !b?.length || a.length >= MAX_STEMS || b.length >= MAX_STEMS) return false;
+  // Generic subjects of two persons: each question's pronouns of its subject's person are its own
+  // (SELF). With one person (or none) the words are compared as they are, as before.
+  const [pa, pb] = [genericPerson(a), genericPerson(b)];
   // Both ways: of two alignments as long, one may pair the swapped words and the other not ("can you
   // help me" / "can I help you" lines up "can ... you" one way, "can ... help" the other).
-  return swappedAligned(a, b) || swappedAligned(b, a);
+  if (pa === undefined || pb === undefined || pa === pb) return swappedAligned(a, b) || swappedAligned(b, a);
+  const [x, y] = [relative(a, pa), relative(b, pb)];
+  // Relative, a pronoun that did not shift with the subject is a swap ("how do I reset your password"
+  // / "how do you reset your password"); as they are, with the shift itself no swap, a swap beside the
+  // shift is found on its own ("what should I tell my wife" / "what should you tell my husband" lines
+  // "my wife" up against "my husband" relative, one stretch of two words: not compared).
+  return swappedAligned(x, y) || swappedAligned(y, x) || swappedAligned(a, b, [pa, pb]) || swappedAligned(b, a, [pb, pa]);
 }
 
-function swappedAligned(a: readonly number[], b: readonly number[]): boolean {
+/** Two generic subjects' persons, [a's, b's]: a pronoun of one for one of the other is no swap. */
+type Shift = readonly [number, number] | undefined;
+
+function swappedAligned(a: readonly number[], b: readonly number[], shift?: Shift): boolean {
   let swaps = 0;
   for (const [x, y] of stretches(a, b)) {
-    const c = change(a, x, b, y);
+    const c = change(a, x, b, y, shift);
     if (c === 'other') return false;
     if (c === 'swap') swaps++;
   }

@@ -4,7 +4,9 @@
 // were served the other question's answer. A stored answer keeps its words' stems in order
 // (src/cache/word-swaps.ts) and a lookup refuses an entry whose question is this one with a noun or a
 // pronoun swapped, but not the generic subject of a how-to question ("how do I" / "how do you" /
-// "how can we", "what should I" / "what should you"). Real gateway (memory backend), real embedding
+// "how can we", "what should I" / "what should you") nor a pronoun that shifts with it ("how do I reset
+// my password" / "how do you reset your password"; "... reset your password" after "how do I" is
+// another question). Real gateway (memory backend), real embedding
 // pack, the openai SDK as client; the Redis backend: cache-word-swaps-redis.test.ts; the Worker's
 // Durable Object cache: test/worker/cache-word-swaps.test.ts.
 import { describe, expect, it } from 'vitest';
@@ -37,6 +39,10 @@ describe.skipIf(!packsAvailable())('a question with one word swapped', () => {
     ['How can I fix a leaking tap?', 'How can you fix a leaking tap?'],
     ['How should I store fresh basil?', 'How should we store fresh basil?'],
     ['What should I pack for a beach holiday?', 'What should you pack for a beach holiday?'],
+    // A possessive, an object or a reflexive that shifts with the generic subject (C3).
+    ['How do I reset my password?', 'How do you reset your password?'],
+    ['How do we file our taxes?', 'How do you file your taxes?'],
+    ['How can I motivate myself to exercise?', 'How can you motivate yourself to exercise?'],
   ])('%s is served for: %s (the generic subject of a how-to question)', async (q, other) => {
     await store(q);
     const calls = gw.up.mock.requests.length;
@@ -51,6 +57,9 @@ describe.skipIf(!packsAvailable())('a question with one word swapped', () => {
     ['What should I get my boss for Christmas?', 'What should I get your boss for Christmas?'],
     ['What should I tell him about the job?', 'What should I tell her about the job?'],
     ['What can you do?', 'What can I do?'],
+    // A shift that does not follow the generic subject (C3).
+    ['How do I change your email address?', 'How do you change your email address?'],
+    ['How do you update my shipping address?', 'How do I update my shipping address?'],
   ])('%s is not served for: %s (an object, a possessive, another question\'s subject)', (q, other) => notServedFor(q, other));
 
   it('a rewording, an inflection or a synonym is still a hit', async () => {

@@ -44,6 +44,17 @@ describe('polesOppose', () => {
     expect(oppose('can you tell me my name', 'what is my name')).toBe(false);
   });
 
+  it('reads my / your after a generic subject as whose it is: the subject\'s own or another\'s', () => {
+    expect(oppose('How do I reset my password?', 'How do you reset your password?')).toBe(false);
+    expect(oppose('how can I motivate myself', 'how can you motivate yourself')).toBe(false);
+    expect(oppose('How do I reset your password?', 'How do you reset your password?')).toBe(true);
+    expect(oppose('How do I reset my password?', 'How do you reset my password?')).toBe(true);
+    expect(oppose('what should I buy my wife', 'what should I buy your wife')).toBe(true);
+    // Against a question with no generic subject, my / your are read as before.
+    expect(oppose('How do you reset your password?', 'what is my password')).toBe(true);
+    expect(oppose('How do I reset my password?', 'what is my password')).toBe(false);
+  });
+
   it('accepts synonyms of one end, and pairs only one question names', () => {
     expect(oppose('How can I raise my savings rate?', 'How can I increase my savings rate?')).toBe(false);
     expect(oppose('How do I increase my credit score?', 'How do I improve my credit score?')).toBe(false);

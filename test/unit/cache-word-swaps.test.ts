@@ -79,9 +79,30 @@ describe('wordSwapped', () => {
     ], false);
   });
 
-  it('refuses an object or a possessive swapped, after a generic subject too, and the subject of other questions', () => {
+  it('keeps a possessive, an object or a reflexive that shifts with the generic subject', () => {
     expectSwapped([
       ['How do I reset my password?', 'How do you reset your password?'],
+      ['how do we file our taxes', 'how do you file your taxes'],
+      ['how can I motivate myself to exercise', 'how can you motivate yourself to exercise'],
+      ['how do I know if my boss likes me', 'how do you know if your boss likes you'],
+      ['what should I tell my wife', 'what should you tell your wife'],
+    ], false);
+  });
+
+  it('refuses a shift that does not follow the generic subject', () => {
+    expectSwapped([
+      ['How do I reset your password?', 'How do you reset your password?'],
+      ['How do you reset my password?', 'How do I reset my password?'],
+      ['how do I reset my password', 'how do you reset my password'],
+      ['what should I tell my wife', 'what should you tell my wife'],
+      ['how do we file our taxes', 'how do you file our taxes'],
+      ['What should I tell my wife?', 'What should you tell your husband?'],
+      ['how can I motivate myself', 'how can you motivate myself'],
+    ], true);
+  });
+
+  it('refuses an object or a possessive swapped, after a generic subject too, and the subject of other questions', () => {
+    expectSwapped([
       ['can you help me', 'can I help you'],
       ['how can you help me', 'how can I help you'],
       ['What should I tell my wife?', 'What should you tell my husband?'],
