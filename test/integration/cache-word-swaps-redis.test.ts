@@ -1,7 +1,8 @@
 // The word-swap check across pods (issue #3/#4): what one gateway stores in the Redis-backed cache,
 // another serves under the same check, since the question's stems ride in the stored answer
 // (src/cache/word-swaps.ts). Pod B serves pod A's answer to the same question and refuses it to the
-// question with a noun or a pronoun swapped. Real gateways, real embedding pack, real redis-server,
+// question with a noun or a pronoun swapped, and serves it to a how-to question whose subject and
+// possessive shift together ("how do I reset my password" / "how do you ..."). Real gateways, real embedding pack, real redis-server,
 // the openai SDK as client.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
@@ -62,6 +63,18 @@ describe.skipIf(!packsAvailable())('two pods on one Redis: a swapped word', () =
     expect(await ask(b, q)).toEqual({ answer: `answer to: ${q}`, hit: 'true' });
     const calls = up.calls;
     expect(await ask(b, other)).toEqual({ answer: `answer to: ${other}`, hit: null });
+    expect(up.calls).toBe(calls + 1);
+  });
+
+  it("pod A's 'How do I reset my password?': on pod B a hit for the subject's shift, a miss for a mixed one", async () => {
+    const q = 'How do I reset my password?';
+    const had = b.deps.cache!.size();
+    expect(await ask(a, q)).toEqual({ answer: `answer to: ${q}`, hit: null });
+    await until(() => b.deps.cache!.size() > had, 5000);
+    // my -> your with I -> you (the own/others poles and the stems ride in the stored answer)
+    expect(await ask(b, 'How do you reset your password?')).toEqual({ answer: `answer to: ${q}`, hit: 'true' });
+    const calls = up.calls;
+    expect(await ask(b, 'How do you reset my password?')).toEqual({ answer: 'answer to: How do you reset my password?', hit: null });
     expect(up.calls).toBe(calls + 1);
   });
 });
