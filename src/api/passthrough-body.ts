@@ -24,7 +24,20 @@ const mediaType = (contentType: string | undefined) => (contentType ?? '').split
  *  passthrough guard does not parse the same bytes again). */
 export interface BodyModel {
   model?: string;
-  json?: { value: unknown };
+  /** `utf8` false: the bytes are not UTF-8 and were read with U+FFFD in their place. */
+  json?: { value: unknown; utf8: boolean };
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text, and whether its bytes are UTF-8; when not, read as U+FFFD (the engine refuses
+ *  them, and a guard cannot read faithfully what it reads that way: passthrough-guard.ts). */
+export function decodeBody(body: Uint8Array): { text: string; utf8: boolean } {
+  try {
+    return { text: STRICT_UTF8.decode(body), utf8: true };
+  } catch {
+    return { text: new TextDecoder().decode(body), utf8: false };
+  }
 }
 
 /**
@@ -48,12 +61,13 @@ export async function modelOf(body: Uint8Array, contentType: string | undefined,
   // JSON, or no content type (some clients omit it): only a body that opens like a JSON object is parsed.
   if (type && type !== 'application/json' && !type.endsWith('+json')) return {};
   let obj: unknown;
+  const { text, utf8 } = decodeBody(body);
   try {
-    obj = JSON.parse(new TextDecoder().decode(body));
+    obj = JSON.parse(text);
   } catch {
     return {};
   }
   const m = obj && typeof obj === 'object' && !Array.isArray(obj) ? (obj as Record<string, unknown>).model : undefined;
-  return typeof m === 'string' ? { model: m, json: { value: obj } } : { json: { value: obj } };
+  return typeof m === 'string' ? { model: m, json: { value: obj, utf8 } } : { json: { value: obj, utf8 } };
 }
 

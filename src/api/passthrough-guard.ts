@@ -19,12 +19,13 @@ import { scanPii } from '../guard/pii-scan.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { guardErrorResponse } from '../guard/immediate-responses.ts';
 import { errorResponse } from './errors.ts';
-import type { BodyModel } from './passthrough-body.ts';
+import { decodeBody, type BodyModel } from './passthrough-body.ts';
 import { piiExtraTexts, stringSlots } from '../guard/template-texts.ts';
 import { nameText } from '../guard/name-slots.ts';
 import type { TextSlot } from '../guard/redaction.ts';
 import { hasUnscannablePart, unreadableMedia, unreadableUnder, unscannableResponse } from '../guard/unscannable.ts';
 import { fileText } from '../guard/file-parts.ts';
+import { unreadText } from '../guard/unread-strings.ts';
 
 // /invocations is vLLM's SageMaker route: it serves a chat, a completion or an embedding by the body's
 // shape, so listed in server.passthrough_paths it would be chat without the guard. An image model
@@ -85,13 +86,24 @@ export async function guardPassthrough(
     return refuse(415, `Unsupported content encoding '${enc.slice(0, 40)}': the guardrails read ${route} bodies, send them uncompressed.`, 'unsupported_content_encoding', idHeader, 'parse_error');
   }
   let parsed: unknown;
+  let utf8 = read.json?.utf8 ?? true;
   try {
     // Parsed once: modelOf's JSON when it read the body as JSON, else here (any content type).
-    parsed = read.json ? read.json.value : JSON.parse(new TextDecoder().decode(body));
+    if (read.json) parsed = read.json.value;
+    else {
+      const decoded = decodeBody(body);
+      utf8 = decoded.utf8;
+      parsed = JSON.parse(decoded.text);
+    }
   } catch {
     // The engine's parser takes more than JSON.parse does (Python's json reads NaN and Infinity):
     // a body the guard cannot read is refused rather than forwarded unscanned.
     return refuse(400, 'We could not parse the JSON body of your request.', 'invalid_json', idHeader, 'parse_error');
+  }
+  if (!utf8 && policies.length) {
+    // Read with U+FFFD in place of its bad bytes, a key ("input\xc0\xaf") is no key a reader knows and
+    // a value is not what the engine gets: chat's 400 (body.ts), rather than a scan of other text.
+    return refuse(400, 'We could not parse the JSON body of your request: it is not valid UTF-8.', 'invalid_json', idHeader, 'parse_error');
   }
   if ((route === '/v1/completions' || route === '/invocations') && !textPrompt(parsed)) {
     // Token ids (any client gets them from the passed-through /tokenize) and prompt_embeds are what
@@ -126,7 +138,7 @@ export async function guardPassthrough(
   const r = jailbreak ? await jailbreakStageSpan(() => guardStage(deps, ctx), () => ctx.responseHeaders as Record<string, string>) : undefined;
   const headers = ctx.responseHeaders as Record<string, string>;
   if (!r) {
-    const pii = policies.length ? await piiStageSpan(() => piiCheck(deps, ctx, policies, model)) : undefined;
+    const pii = policies.length ? await piiStageSpan(() => piiCheck(deps, ctx, policies, model, parsed)) : undefined;
     return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), reason: pii.reason, headers } : { headers };
   }
   if (r.reason !== 'jailbreak_block') {
@@ -148,7 +160,7 @@ export async function guardPassthrough(
  * another model or redacts; the bytes of these routes go as sent, so a denied type is refused: 400
  * pii_policy_denied (the types only, never the values), x-vsr-pii-violation: true.
  */
-async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy[], model: string | undefined): Promise<RefusalResponse | undefined> {
+async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy[], model: string | undefined, parsed: unknown): Promise<RefusalResponse | undefined> {
   const s = guardSettings(deps.config);
   const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
   const detector = deps.classifiers.pii(s.piiPack);
@@ -158,7 +170,10 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy
     return guardErrorResponse(503, 'The PII detector is unavailable; the request was not forwarded.', 'pii_detector_unavailable', 'pii_unavailable', 'server_error');
   }
   const t = ctx.texts!;
-  const texts = [...piiExtraTexts(ctx.body), ...t.user, ...t.system, ...t.assistant, ...t.tool].reverse();
+  const read = [...piiExtraTexts(ctx.body), ...t.user, ...t.system, ...t.assistant, ...t.tool];
+  // And every string no reader covers (a misspelled `inpwt`, an unknown field): the engine gets them
+  // as sent. First, so the budget reaches them last (unread-strings.ts).
+  const texts = [...unreadText(parsed, read), ...read].reverse();
   const meter = new BudgetMeter(s.piiBudget);
   let found;
   try {

@@ -8,6 +8,7 @@ import type { PipelineContext, RefusalResponse, RoutingDecision } from './contex
 import type { PiiEntity } from '../classify/types.ts';
 import { maskText, newMaskState } from '../guard/pii-scan.ts';
 import { scanSlots } from '../guard/pii-slots.ts';
+import { maskDuplicates, unreadSlots } from '../guard/unread-strings.ts';
 import { hasUnscannablePart, unreadableMedia, unscannableResponse } from '../guard/unscannable.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
@@ -46,7 +47,11 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   }
 
   // Document order; scanSlots reads a message's parts (a definition's strings) as one text, newest first.
-  const docSlots = collectTextSlots(ctx.body);
+  const readSlots = collectTextSlots(ctx.body);
+  // Strings under keys no reader covers (a misspelled `conTent`, an unknown field) reach the engine's
+  // logs: read too, first in document order so the budget reaches them last (unread-strings.ts).
+  const unread = unreadSlots(ctx.body, new Set(readSlots.map((x) => x.get())));
+  const docSlots = [...unread, ...readSlots];
   const meter = new BudgetMeter(s.piiBudget);
   const t0 = deps.clock.now();
   let found: PiiEntity[][];
@@ -100,14 +105,19 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
     let count = 0;
     // Masked function names (the framed slots: name-slots.ts) -> the client's, given back below.
     const names = new Map<string, string>();
+    // A read text's masking, for the same text under a key no reader covers (not scanned twice).
+    const maskedTexts = new Map<string, string>();
+    const unreadSet = new Set(unread);
     slots.forEach((slot, i) => {
       const ents = found[i].filter((e) => denied.has(e.type.toUpperCase()));
       if (!ents.length) return;
       const { masked, placeholders } = maskText(slot.get(), ents, state, { json: slot.json });
       if (slot.frame) names.set(masked, slot.get());
+      if (!unreadSet.has(slot)) maskedTexts.set(slot.get(), masked);
       slot.set(masked);
       count += placeholders.length;
     });
+    maskDuplicates(ctx.body, maskedTexts);
     ctx.pii.redacted = true;
     for (const t of plan.denied) deps.metrics.inc('llm_pii_redactions_total', { model: plan.model, pii_type: t });
     ctx.responseHeaders['x-vsr-pii-redacted'] = headerText(plan.denied.join(','));

@@ -87,13 +87,10 @@ describe('bad-input fuzz (Node gateway)', () => {
       if (h.status !== 200) failures.push(`after #${i}: /health ${h.status}`);
     }
     console.log(`[fuzz] seed ${SEED}, ${N} requests: statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-    // pii_policy: the two restricted models never get the body's PII (redacted or refused). Not after a
-    // byte-level change that can land in a key: a misspelled key ("conTent", "inpwt", "input\xc0\xaf")
-    // holds text no scan reads (findings.md, s14 U).
-    const keyBytes = / (flip|nul|lone-continuation|overlong|surrogate-bytes)@/;
-    const leaked = mock.mock.requests.filter(
-      (q) => ['gpt-oss-20b', 'deepseek-v3'].includes(q.model) && /fuzzmark|555-0199/.test(q.raw) && !keyBytes.test(cases.get(q.headers['x-request-id'] ?? '') ?? ''),
-    );
+    // pii_policy: the two restricted models never get the body's PII (redacted or refused), also after a
+    // byte-level change lands in a key: a misspelled key ("conTent", "inpwt") is scanned as any unknown
+    // field, and a passed-through body that is not UTF-8 is refused (unread-strings.ts, passthrough-guard.ts).
+    const leaked = mock.mock.requests.filter((q) => ['gpt-oss-20b', 'deepseek-v3'].includes(q.model) && /fuzzmark|555-0199/.test(q.raw));
     for (const q of leaked.slice(0, 5)) failures.push(`PII reached ${q.model} on ${q.path} (${cases.get(q.headers['x-request-id'] ?? '')}): ${q.raw.slice(0, 400)}`);
     expect(failures.slice(0, 20)).toEqual([]);
     const logged = logs.lines.map((l) => JSON.stringify(l)).join('\n') + metricsText();
