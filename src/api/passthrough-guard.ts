@@ -38,7 +38,8 @@ export const GUARDED_ROUTES: ReadonlySet<string> = new Set(['/v1/completions', '
 export const PII_ONLY_ROUTES: ReadonlySet<string> = new Set(['/v1/embeddings', '/v1/audio/speech', '/v1/rerank', '/rerank', '/v1/score', '/score', '/pooling', '/classify']);
 
 /** Uploads of audio or images (multipart) no guard reads: refused for a restricting model, passed as
- *  sent otherwise. The HTTP gateway's only: ext_proc would buffer every upload to refuse a few. */
+ *  sent otherwise. ext_proc reads them only while some model's pii_policy restricts (0c6c2f6), so it
+ *  does not buffer every upload when nothing could refuse one. */
 export const MEDIA_ROUTES: ReadonlySet<string> = new Set(['/v1/audio/transcriptions', '/v1/audio/translations', '/v1/images/edits', '/v1/images/variations']);
 
 /** Body fields the model of a PII_ONLY route reads (their strings at any depth: strings, lists, {content: parts}). */
