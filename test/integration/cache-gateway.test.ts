@@ -14,6 +14,7 @@ import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig, type LogCapture } from './gateway-harness.ts';
 import { MAX_RECORDED_CHARS } from '../../src/upstream/sse-events.ts';
+import { expectPairOverThreshold } from './helpers/cache-gateway.ts';
 
 interface Gw { url: string; deps: AppDeps & { close(): Promise<void> }; served: Served }
 
@@ -204,6 +205,8 @@ describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
       await until(() => m.deps.cache!.size() > size);
       expect((await ask(m, q!)).hit, q).toBe('true');
       expect((await ask(m, q!.toUpperCase().replace('?', ' ?'))).hit, 'same words, same order').toBe('true');
+      // Over the threshold: only the word-order check can be what refuses it.
+      await expectPairOverThreshold(m.deps, q!, swapped!);
       const before = upstreamCalls();
       expect((await ask(m, swapped!)).hit, swapped).toBeNull();
       expect(upstreamCalls()).toBe(before + 1);
@@ -224,6 +227,8 @@ describe.skipIf(!packsAvailable())('semantic cache through the gateway', () => {
     expect((await ask(m, 'What is 17 times 23?')).hit).toBe('true');
     expect((await ask(m, 'what is 17 times 23')).hit).toBe('true');
     for (const q of ['What is 17 times 24?', 'What is 18 times 23?', 'What is 17 times 23 times 2?']) {
+      // Over the threshold: only the number check can be what refuses it.
+      await expectPairOverThreshold(m.deps, 'What is 17 times 23?', q);
       const before = upstreamCalls();
       expect((await ask(m, q)).hit, q).toBeNull();
       expect(upstreamCalls()).toBe(before + 1);

@@ -13,7 +13,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { buildNodeDeps } from '../../runtimes/node/deps.ts';
 import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
 import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { chatCompletion, countingUpstream } from './helpers/cache-gateway.ts';
+import { chatCompletion, countingUpstream, expectPairOverThreshold } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 const up = countingUpstream((_req, body) => ({ status: 200, json: chatCompletion(`answer to: ${JSON.parse(body).messages.at(-1).content}`) }));
@@ -61,6 +61,8 @@ describe.skipIf(!packsAvailable())('two pods on one Redis: a swapped word', () =
     expect(await ask(a, q)).toEqual({ answer: `answer to: ${q}`, hit: null });
     await until(() => b.deps.cache!.size() > had, 5000);
     expect(await ask(b, q)).toEqual({ answer: `answer to: ${q}`, hit: 'true' });
+    // Over the threshold: only the word-swap check can be what refuses it.
+    await expectPairOverThreshold(b.deps, q, other);
     const calls = up.calls;
     expect(await ask(b, other)).toEqual({ answer: `answer to: ${other}`, hit: null });
     expect(up.calls).toBe(calls + 1);
@@ -73,6 +75,7 @@ describe.skipIf(!packsAvailable())('two pods on one Redis: a swapped word', () =
     await until(() => b.deps.cache!.size() > had, 5000);
     // my -> your with I -> you (the own/others poles and the stems ride in the stored answer)
     expect(await ask(b, 'How do you reset your password?')).toEqual({ answer: `answer to: ${q}`, hit: 'true' });
+    await expectPairOverThreshold(b.deps, q, 'How do you reset my password?');
     const calls = up.calls;
     expect(await ask(b, 'How do you reset my password?')).toEqual({ answer: 'answer to: How do you reset my password?', hit: null });
     expect(up.calls).toBe(calls + 1);

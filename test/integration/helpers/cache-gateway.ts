@@ -12,6 +12,7 @@ import { createMetrics } from '../../../src/observability/metrics.ts';
 import { buildNodeDeps } from '../../../runtimes/node/deps.ts';
 import { serveFetch, type Served } from '../../../runtimes/node/serve.ts';
 import type { MockServer } from '../../../runtimes/node/mock-server.ts';
+import { thresholdFor } from '../../../src/cache/plan.ts';
 import { captureLogger, realClassifiers, testConfig } from '../gateway-harness.ts';
 import { until } from './until.ts';
 
@@ -103,22 +104,59 @@ export async function listening(server: http.Server): Promise<{ port: number; cl
   };
 }
 
+/** Cosine similarity of two vectors (the cache's measure; not assumed to be unit length). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+/**
+ * For a "not served" case: `a` and `b` embed (with `deps`' own embedding pack, as the cache does) at or
+ * above the threshold an entry of `category` is served at (no category: the strictest any entry could
+ * need), so the question checks (word swaps, signs, names, numbers...) are what refuses `b` the answer
+ * to `a`, not the embedding keeping them apart: else the case could not fail on the check it is about.
+ */
+export async function expectPairOverThreshold(deps: AppDeps, a: string, b: string, category?: string): Promise<void> {
+  const cfg = deps.config.semantic_cache!;
+  const threshold = category !== undefined ? thresholdFor(cfg, category) : Math.max(cfg.similarity_threshold, ...Object.values(cfg.category_thresholds));
+  const embedder = deps.classifiers.embedder((deps.config as { packs?: { embedding?: string } }).packs?.embedding);
+  expect(embedder, 'the embedding pack').toBeDefined();
+  const s = cosine(await embedder!.embed(a), await embedder!.embed(b));
+  expect(s, `similarity of "${a}" and "${b}" (threshold ${threshold})`).toBeGreaterThanOrEqual(threshold);
+}
+
 /** For the tests of questions that must not share an answer (a sign, a negation, a name), on the mock. */
 export function questionAsker(gw: CacheGateway<MockServer>) {
-  /** Asks (routed: MoM); the answer's x-vsr-cache-hit. */
-  const hit = async (question: string): Promise<string | null> => {
+  /** Asks (routed: MoM); the answer's headers. */
+  const ask = async (question: string): Promise<Headers> => {
     const { response } = await gw.client.chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: question }] }).withResponse();
-    return response.headers.get('x-vsr-cache-hit');
+    return response.headers;
   };
-  /** Asks once (a miss) and waits for the answer to be stored. */
-  const store = async (question: string): Promise<void> => {
+  /** Asks (routed: MoM); the answer's x-vsr-cache-hit. */
+  const hit = async (question: string): Promise<string | null> => (await ask(question)).get('x-vsr-cache-hit');
+  /** Asks once (a miss) and waits for the answer to be stored; the category it was stored under. */
+  const store = async (question: string): Promise<string | undefined> => {
     const size = gw.deps.cache!.size();
-    expect(await hit(question), question).toBeNull();
+    const headers = await ask(question);
+    expect(headers.get('x-vsr-cache-hit'), question).toBeNull();
     await until(() => gw.deps.cache!.size() > size, 5000);
+    return headers.get('x-vsr-selected-category') ?? undefined;
   };
-  /** `q` is stored and then served (also in lower case); `other` is not: it goes upstream. */
+  /**
+   * `q` is stored and then served (also in lower case); `other` is not: it goes upstream. First the
+   * pair must reach the threshold `q`'s entry is served at, so only the question checks (word swaps,
+   * signs, names...) can be what refuses it, not the embedding keeping the two apart.
+   */
   const notServedFor = async (q: string, other: string): Promise<void> => {
-    await store(q);
+    const category = await store(q);
+    await expectPairOverThreshold(gw.deps, q, other, category);
     expect(await hit(q), 'the same question').toBe('true');
     expect(await hit(q.toLowerCase()), 'the same question in lower case').toBe('true');
     const calls = gw.up.mock.requests.length;
