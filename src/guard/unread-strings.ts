@@ -42,7 +42,8 @@ export function unreadText(body: unknown, readTexts: readonly string[]): string[
   // The substring search is bounded so a body of many strings stays linear; past it, read again.
   let work = 0;
   const texts: string[] = [];
-  walk(body, (_holder, key, value) => {
+  // A body that is a bare string (no reader reads one) is its own unread text: the walk reads strings held in objects and lists.
+  walk(typeof body === 'string' ? [body] : body, (_holder, key, value) => {
     if (skipped(key, value, covered)) return;
     work += joined.length;
     if (work <= 50_000_000 && joined.includes(value)) return;
