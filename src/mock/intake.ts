@@ -61,18 +61,19 @@ export interface Intake {
 export async function intake(req: Request, requests: MockRequestRecord[], options: MockOptions): Promise<Intake | Response> {
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => (headers[k] = v));
+  const idHeader: Record<string, string> = headers['x-request-id'] ? { 'x-request-id': headers['x-request-id'] } : {};
   let body: Record<string, unknown>;
   let raw = '';
   try {
     raw = await req.text();
     body = JSON.parse(raw) as Record<string, unknown>;
   } catch {
-    return json({ error: { message: 'Invalid JSON body', type: 'BadRequestError', code: 400 } }, { status: 400 });
+    return badRequest('Invalid JSON body', idHeader);
   }
   // vLLM's request models read an object only (null, a list or a string is its 400); reading one
   // threw here, a 500 that hid the gateway's own 500s from the tests that drive it with bad input.
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return badRequest('Input should be a valid dictionary or object to extract fields from');
+    return badRequest('Input should be a valid dictionary or object to extract fields from', idHeader);
   }
   const model = String(body.model ?? '');
   const stream = body.stream === true;
@@ -86,7 +87,6 @@ export async function intake(req: Request, requests: MockRequestRecord[], option
     return new Response(null, { status: 499 });
   }
   const status = num(req.headers.get('x-mock-status'), options.status ?? 0);
-  const idHeader: Record<string, string> = headers['x-request-id'] ? { 'x-request-id': headers['x-request-id'] } : {};
   if (status >= 400) {
     return json({ error: { message: `Mock failure with status ${status}`, type: 'MockError', code: status } }, { status, headers: idHeader });
   }

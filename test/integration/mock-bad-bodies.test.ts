@@ -21,6 +21,7 @@ describe('mock: bodies vLLM refuses get its 400, not a 500', () => {
       it(`${path} ${body}`, async () => {
         const a = await post(path, body);
         expect(a.status).toBe(400);
+        expect(a.id).toBe('rid-1');
         expect(a.body.error).toMatchObject({ type: 'BadRequestError', code: 400 });
       });
     }
@@ -32,6 +33,10 @@ describe('mock: bodies vLLM refuses get its 400, not a 500', () => {
   it('/v1/embeddings without input', async () => {
     const a = await post('/v1/embeddings', JSON.stringify({ model: 'qwen3' }));
     expect(a).toMatchObject({ status: 400, id: 'rid-1', body: { error: { type: 'BadRequestError', message: expect.stringContaining('input') } } });
+  });
+  it('a body that is not JSON: 400 with the request id, as its other 400s', async () => {
+    const a = await post('/v1/chat/completions', '{"model":');
+    expect(a).toMatchObject({ status: 400, id: 'rid-1', body: { error: { type: 'BadRequestError', code: 400 } } });
   });
   it('a readable body is still answered', async () => {
     expect((await post('/v1/completions', JSON.stringify({ model: 'qwen3', prompt: 'hi' }))).status).toBe(200);
