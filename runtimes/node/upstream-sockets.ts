@@ -31,6 +31,8 @@ interface SocketMarks {
   atSend: number;
   /** performance.now() then. */
   sentAt: number;
+  /** The latest answer said `connection: close`: the upstream's close after it is no idle timeout. */
+  closing: boolean;
 }
 
 /**
@@ -49,13 +51,28 @@ export const STALE_WINDOW_MS = 1000;
  * a request and closes, on busy kept-alive sockets) saw 455 of 704 such drops sent twice before.
  */
 const answeredIdle = new Map<string, number>();
+/**
+ * Per origin, the shortest idle time after which it closed one of our idle sockets on its own (a FIN
+ * with no request in flight, not after an answer that said `connection: close`): its keep-alive timeout
+ * now. The answered maximum alone only ever grows; an upstream restarted with a shorter timeout (or a
+ * proxy whose backends keep connections for different times) then has its real races at that shorter
+ * idle time classed as drops, 502 until the gateway restarts. A read-then-drop closes a socket with a
+ * request in flight, never an idle one, so this does not weaken the rule for drops.
+ */
+const closedIdle = new Map<string, number>();
 /** Origins are the config's endpoints; bounded all the same. */
 const MAX_ORIGINS = 1024;
 
-function noteAnsweredIdle(origin: string, idle: number): void {
-  if ((answeredIdle.get(origin) ?? -1) >= idle) return;
-  if (answeredIdle.size >= MAX_ORIGINS && !answeredIdle.has(origin)) answeredIdle.clear();
-  answeredIdle.set(origin, idle);
+function note(map: Map<string, number>, origin: string, idle: number, keep: (old: number, idle: number) => boolean): void {
+  const old = map.get(origin);
+  if (old !== undefined && keep(old, idle)) return;
+  if (map.size >= MAX_ORIGINS && old === undefined) map.clear();
+  map.set(origin, idle);
+}
+
+/** The idle time under half of which a reused socket closed unanswered was not the upstream's idle close. */
+function raceIdle(origin: string): number {
+  return Math.min(answeredIdle.get(origin) ?? 0, closedIdle.get(origin) ?? Infinity);
 }
 
 const marks = new WeakMap<Socket, SocketMarks>();
@@ -82,10 +99,12 @@ function subscribe(): void {
   });
   // An answer's head on a reused socket: the upstream kept it open that long.
   diagnostics.subscribe('undici:request:headers', (msg) => {
-    const request = (msg as { request?: object }).request;
+    const { request, response } = msg as { request?: object; response?: { headers?: unknown[] } };
     const socket = request && requestSockets.get(request);
     const m = socket && marks.get(socket);
-    if (m && m.idleAtSend >= 0) noteAnsweredIdle(m.origin, m.idleAtSend);
+    if (!m) return;
+    if (m.idleAtSend >= 0) note(answeredIdle, m.origin, m.idleAtSend, (old, idle) => old >= idle);
+    m.closing = saysClose(response?.headers);
   });
   diagnostics.subscribe('undici:request:trailers', (msg) => {
     const request = (msg as { request?: object }).request;
@@ -117,7 +136,14 @@ export function markingConnector(opts: buildConnector.BuildOptions, tls?: Readon
     return (own.get(key) ?? base)(options, (err, socket) => {
       if (socket) {
         const s = socket as Socket;
-        marks.set(s, { base: s.bytesRead, atSend: -1, sentAt: 0, idleSince: -1, idleAtSend: -1, origin: '' });
+        const m: SocketMarks = { base: s.bytesRead, atSend: -1, sentAt: 0, idleSince: -1, idleAtSend: -1, origin: '', closing: false };
+        marks.set(s, m);
+        // The upstream ended an idle socket (an answer ended after the latest send): its idle close.
+        s.on('end', () => {
+          if (m.idleSince >= 0 && m.idleSince >= m.sentAt && !m.closing && m.origin) {
+            note(closedIdle, m.origin, performance.now() - m.idleSince, (old, idle) => old <= idle);
+          }
+        });
         // Registered before undici's own listener: the error is tagged before the request learns of it.
         s.on('error', (e: unknown) => {
           if (e && typeof e === 'object') errorSockets.set(e, s);
@@ -127,6 +153,14 @@ export function markingConnector(opts: buildConnector.BuildOptions, tls?: Readon
       (callback as (e: Error | null, s: unknown) => void)(err, socket);
     });
   };
+}
+
+/** undici's raw answer headers ([name, value, ...] as Buffers): a `connection: close` among them. */
+function saysClose(headers: unknown[] | undefined): boolean {
+  for (let i = 0; headers && i + 1 < headers.length; i += 2) {
+    if (String(headers[i]).toLowerCase() === 'connection' && /close/i.test(String(headers[i + 1]))) return true;
+  }
+  return false;
 }
 
 export type SocketFate = 'unsent' | 'stale' | 'dropped';
@@ -149,6 +183,6 @@ export function socketFate(err: unknown, written: boolean): SocketFate {
   if (socket.bytesRead !== m.atSend) return 'dropped';
   if (m.atSend <= m.base || performance.now() - m.sentAt > STALE_WINDOW_MS) return 'dropped';
   // Idle for far less than this upstream keeps a connection: not its idle close (answeredIdle).
-  if (m.idleAtSend >= 0 && m.idleAtSend <= (answeredIdle.get(m.origin) ?? 0) / 2) return 'dropped';
+  if (m.idleAtSend >= 0 && m.idleAtSend <= raceIdle(m.origin) / 2) return 'dropped';
   return 'stale';
 }

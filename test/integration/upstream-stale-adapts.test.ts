@@ -1,0 +1,79 @@
+// The idle rule (upstream-sockets.ts) must follow an upstream whose keep-alive timeout got shorter. Here
+// an upstream answers a reuse after 1.2 s idle, then (as if restarted) closes idle sockets after 500 ms
+// and closes unread a request reusing a socket idle for 150 ms or more (its idle close crossing the
+// reuse). The real race then comes at 300 ms idle, under half the 1.2 s seen answered: before the fix it
+// was classed a drop and 502'd for as long as the gateway ran. The upstream's own idle close (a FIN on
+// an idle socket) now lowers the bar, so the race is sent once more on a fresh socket and answered.
+// upstream-stale-idle.test.ts keeps the other side: a read-then-drop is still never sent twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import OpenAI from 'openai';
+import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+
+const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
+
+function restartingUpstream() {
+  const state = { short: false, answered: [] as string[], closedUnread: [] as string[] };
+  const server = net.createServer((sock) => {
+    sock.on('error', () => {});
+    let buf = '';
+    let idleSince = -1;
+    let timer: NodeJS.Timeout | undefined;
+    sock.on('close', () => clearTimeout(timer));
+    sock.on('data', (d) => {
+      buf += d;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const len = Number(/content-length: *(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+      if (buf.length < end + 4 + len) return;
+      const id = /kid-\w+/.exec(buf.slice(end + 4))?.[0] ?? '';
+      buf = '';
+      clearTimeout(timer);
+      if (state.short && idleSince >= 0 && performance.now() - idleSince >= 150) {
+        state.closedUnread.push(id);
+        return void sock.destroy();
+      }
+      state.answered.push(id);
+      sock.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${completion.length}\r\n\r\n${completion}`);
+      idleSince = performance.now();
+      if (state.short) timer = setTimeout(() => sock.end(), 500);
+    });
+  });
+  return { server, state };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('an upstream restarted with a shorter keep-alive timeout', () => {
+  const up = restartingUpstream();
+  let gw: Gateway;
+  beforeAll(async () => {
+    await new Promise<void>((r) => up.server.listen(0, '127.0.0.1', () => r()));
+    const port = (up.server.address() as net.AddressInfo).port;
+    gw = await startGateway({ config: () => testConfig({ upstream: { keep_alive_connections: 1 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await new Promise((r) => up.server.close(r));
+  });
+
+  it('has its idle-close race at the new, shorter idle time sent once more, not 502', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const ask = (id: string) => client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: `hi ${id}` }] });
+    expect((await ask('kid-a')).choices[0]!.message.content).toBe('ok');
+    await sleep(1200);
+    // A reuse answered after 1.2 s idle: the old timeout was longer than that.
+    expect((await ask('kid-b')).choices[0]!.message.content).toBe('ok');
+    up.state.short = true;
+    expect((await ask('kid-c')).choices[0]!.message.content).toBe('ok');
+    // The restarted upstream closes that socket, idle, after 500 ms.
+    await sleep(800);
+    expect((await ask('kid-d')).choices[0]!.message.content).toBe('ok');
+    await sleep(300);
+    // Reused after 300 ms idle; the upstream's close crosses it, unread.
+    const e = await ask('kid-e').then((r) => r.choices[0]!.message.content, (err: { status?: number; code?: string }) => `${err.status} ${err.code}`);
+    expect(up.state.closedUnread).toEqual(['kid-e']);
+    expect(e).toBe('ok');
+    expect(up.state.answered).toEqual(['kid-a', 'kid-b', 'kid-c', 'kid-d', 'kid-e']);
+  });
+});
