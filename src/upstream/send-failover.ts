@@ -43,7 +43,15 @@ export function markResent<T>(x: T): T {
   if (x && typeof x === 'object') (x as Record<symbol, unknown>)[RESENT] = true;
   return x;
 }
-const wasResent = (x: unknown): boolean => !!x && typeof x === 'object' && ((x as Record<symbol, unknown>)[RESENT] === true || wasResent((x as { cause?: unknown }).cause));
+/** How deep a mark is looked for along `cause`: the runtimes mark the error or its cause; a cyclic chain ends. */
+const MAX_CAUSE_DEPTH = 8;
+export function wasResent(x: unknown): boolean {
+  for (let i = 0; i < MAX_CAUSE_DEPTH && x && typeof x === 'object'; i++) {
+    if ((x as Record<symbol, unknown>)[RESENT] === true) return true;
+    x = (x as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 /** Methods without effects (RFC 9110 9.2.1): sent again after a dropped connection, as on a refused one. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
