@@ -3,17 +3,8 @@
 // unknown keys) and byte-level ones (truncation, BOM, bytes that are not UTF-8). Deterministic for a
 // seed, so a failure names the case that reproduces it.
 
-/** mulberry32: small, fast, and the same sequence on every platform for a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The training's seeded PRNG (mulberry32): the same sequence on every platform for a seed.
+export { rng } from '../../models/train/rng.ts';
 
 export type Rand = () => number;
 export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
