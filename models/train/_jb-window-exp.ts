@@ -18,14 +18,10 @@ import { createNodeEngine } from '../../runtimes/node/ort-engine.ts';
 import { loadPack } from '../../src/classify/pack-loader.ts';
 import { createSequenceClassifier } from '../../src/classify/sequence-classifier.ts';
 import type { SequenceClassifier } from '../../src/classify/types.ts';
+import { jailbreakHeldOut } from './jailbreak-heldout.ts';
 import { scanJailbreak } from '../../src/guard/jailbreak.ts';
 import { loadTask, split, heldOutMask, type Row } from './data.ts';
-import { computeIdf, applyTfidf, encodeCorpus, pickRows } from './features.ts';
-import { predictAll, type TrainedModel } from './trainer.ts';
-import { lbfgs } from './lbfgs.ts';
 import { binaryReport } from './metrics.ts';
-import { PACKS } from './packs.ts';
-import { cachedCorpus } from './_lin-lib.ts';
 
 const THRESHOLD = 0.7;
 const PACK_CAP = 4088; // what the guard stage caps the window at for this pack (budget.ts windowCharsFor(4096))
@@ -36,57 +32,9 @@ for (const w of [1024, 768, 512, 384, 256]) {
 }
 const PADS = [0, 300, 600, 1200];
 
-const spec = PACKS.jailbreak;
-const fp = spec.featurizer;
 const { train: tr, dev } = split('jailbreak', loadTask('jailbreak'));
 const isCal = heldOutMask('jailbreak', tr, 'semroute-calib-v1', 20);
 const cal = tr.filter((_, i) => isCal[i]);
-
-// ---- held-out (calibration) model, as train-classifier.ts does before its final fit ----
-function buildHeldOut(): SequenceClassifier {
-  const X0 = cachedCorpus(tr.map((r) => r.text), fp, spec.maxLength);
-  const idf = computeIdf(X0, fp.buckets, spec.idfPower);
-  const X = applyTfidf(X0, idf);
-  const keep = isCal.map((c) => !c);
-  const rows = tr.filter((_, i) => keep[i]);
-  const y = Int32Array.from(rows, (r) => spec.labels.indexOf(r.label));
-  const sw = Float32Array.from(rows, (r) => {
-    let w = 1;
-    for (const [k, v] of Object.entries(spec.sampleWeights ?? {})) if (r.source.startsWith(k) || r.attack_type === k) w *= v;
-    return w;
-  });
-  const counts = new Float64Array(2);
-  y.forEach((c, i) => (counts[c] += sw[i]));
-  const total = counts[0] + counts[1];
-  const w = Float64Array.from(sw, (s, i) => s * (total / (2 * counts[y[i]])) ** spec.balance);
-  const m0 = lbfgs(pickRows(X, keep), y, w, { V: fp.buckets, K: 2, l2: spec.l2, iters: spec.iters ?? 300 });
-  const model: TrainedModel = { dim: 2, table: m0.table, bias: m0.bias };
-  const Pc = predictAll(model, pickRows(X, isCal), 2);
-  const t = calibrate(cal.map((r) => r.label === 'jailbreak'), Float32Array.from({ length: cal.length }, (_, i) => Pc[i * 2 + 1]), spec.maxFpr!);
-  const logit = (p: number) => Math.log(p / (1 - p));
-  model.bias[1] += logit(THRESHOLD) - logit(t);
-  console.log(`held-out model: trained on ${rows.length} train rows outside the calibration slice; calibrated threshold ${t} moved to ${THRESHOLD}`);
-  return {
-    name: 'jailbreak-heldout',
-    labels: spec.labels,
-    threshold: THRESHOLD,
-    async classify(text: string) {
-      const P = predictAll(model, applyTfidf(encodeCorpus([text], fp, spec.maxLength), idf), 2);
-      const probabilities = Float32Array.from(P);
-      const index = probabilities[1] > probabilities[0] ? 1 : 0;
-      return { label: spec.labels[index], index, confidence: probabilities[index], probabilities, truncated: false };
-    },
-  };
-}
-
-function calibrate(gold: boolean[], score: Float32Array, maxFpr: number): number {
-  let best = 0.5, bestF1 = -1;
-  for (let t = 0.05; t <= 0.995; t += 0.005) {
-    const r = binaryReport(gold, score, t);
-    if (r.fpr <= maxFpr && r.f1 > bestF1) (bestF1 = r.f1), (best = t);
-  }
-  return Math.round(best * 1000) / 1000;
-}
 
 // ---- padding sets ----
 const hashOf = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -163,7 +111,7 @@ async function table(name: string, clf: SequenceClassifier, rows: Row[]): Promis
 async function main(): Promise<void> {
   const t0 = Date.now();
   console.log(`train ${tr.length} (calibration slice ${cal.length}), dev ${dev.length}; settings: window chars / overlap q = quarter, h = half`);
-  const held = buildHeldOut();
+  const held = jailbreakHeldOut(THRESHOLD).classifier;
   await table('held-out model, calibration slice (out-of-sample: choose here)', held, cal);
   await padTable('held-out model, calibration slice', held, cal, padPool(cal));
   await padTable('held-out model, calibration slice, longer rows (the QA probe: a DAN prompt after benign text)', held, cal, padPool(cal), 600, 4000);

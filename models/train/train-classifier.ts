@@ -70,7 +70,7 @@ function moveOperatingPoint(bias: Float32Array, pos: number, threshold: number, 
 }
 
 /** Threshold with FPR <= maxFpr on a train-side calibration split that maximises F1. */
-function calibrate(gold: boolean[], score: Float32Array, maxFpr: number): number {
+export function calibrate(gold: boolean[], score: Float32Array, maxFpr: number): number {
   let best = 0.5, bestF1 = -1;
   for (let t = 0.05; t <= 0.995; t += 0.005) {
     const r = binaryReport(gold, score, t);
