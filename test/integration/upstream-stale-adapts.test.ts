@@ -5,10 +5,9 @@
 // was classed a drop and 502'd for as long as the gateway ran. The upstream's own idle close (a FIN on
 // an idle socket) now lowers the bar, so the race is sent once more on a fresh socket and answered.
 // upstream-stale-idle.test.ts keeps the other side: a read-then-drop is still never sent twice.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import OpenAI from 'openai';
-import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { useNetUpstreamClient } from './helpers/net-upstream-client.ts';
 
 const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
 
@@ -46,20 +45,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('an upstream restarted with a shorter keep-alive timeout', () => {
   const up = restartingUpstream();
-  let gw: Gateway;
-  beforeAll(async () => {
-    await new Promise<void>((r) => up.server.listen(0, '127.0.0.1', () => r()));
-    const port = (up.server.address() as net.AddressInfo).port;
-    gw = await startGateway({ config: () => testConfig({ upstream: { keep_alive_connections: 1 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await new Promise((r) => up.server.close(r));
-  });
+  const { ask } = useNetUpstreamClient(up.server);
 
   it('has its idle-close race at the new, shorter idle time sent once more, not 502', async () => {
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-    const ask = (id: string) => client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: `hi ${id}` }] });
     expect((await ask('kid-a')).choices[0]!.message.content).toBe('ok');
     await sleep(1200);
     // A reuse answered after 1.2 s idle: the old timeout was longer than that.

@@ -4,10 +4,9 @@
 // (upstream-sockets.ts answeredIdle) was closed for another reason: the upstream read the request and
 // dropped it (a query of death, an engine killed), and sending it again would run it twice. S's soak
 // (bench/soak.ts) saw 455 of 704 such drops reach the upstream twice. Real Node gateway, raw upstream.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import OpenAI from 'openai';
-import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { useNetUpstreamClient } from './helpers/net-upstream-client.ts';
 
 const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
 
@@ -36,20 +35,9 @@ function dropsThird() {
 
 describe('a reused socket dropped unanswered after far less idle time than the upstream keeps one', () => {
   const up = dropsThird();
-  let gw: Gateway;
-  beforeAll(async () => {
-    await new Promise<void>((r) => up.server.listen(0, '127.0.0.1', () => r()));
-    const port = (up.server.address() as net.AddressInfo).port;
-    gw = await startGateway({ config: () => testConfig({ upstream: { keep_alive_connections: 1 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await new Promise((r) => up.server.close(r));
-  });
+  const { ask } = useNetUpstreamClient(up.server);
 
   it('is not sent again: 502 upstream_connection_closed, read once', async () => {
-    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
-    const ask = (id: string) => client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: `hi ${id}` }] });
     expect((await ask('kid-a')).choices[0]!.message.content).toBe('ok');
     // Reused after 300 ms idle and answered: this upstream keeps a socket open at least that long.
     await new Promise((r) => setTimeout(r, 300));
