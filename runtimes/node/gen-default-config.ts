@@ -1,5 +1,5 @@
 // Regenerates src/config/default-config.ts from config/config.yaml, so runtimes without a
-// filesystem (the Worker) carry the same commented default. test/unit/config-default.test.ts checks they agree.
+// filesystem (the Worker) carry the same commented default. test/unit/config-load.test.ts checks they agree.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
