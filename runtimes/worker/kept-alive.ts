@@ -3,8 +3,9 @@
 // ("Network connection lost.") is the same as for one that read the request and dropped it (measured:
 // test/worker/upstream-keepalive-race.test.ts, RST or FIN, read or not). Node knows the socket was
 // reused (upstream-sockets.ts); the Worker keeps a tally per origin of the connections workerd holds
-// idle: one goes back to its pool when an answer was read to its end, and leaves it when the next
-// request takes it or after the pool's idle timeout (kj HttpClientSettings.idleTimeout, 5 s).
+// idle: one goes back to its pool when an answer was read to its end (at once when it has no body: a
+// 204, a 304, the answer to a HEAD), and leaves it when the next request takes it or after the pool's
+// idle timeout (kj HttpClientSettings.idleTimeout, 5 s).
 // Only a failure on a request that may have taken one is taken for the race.
 
 /** kj's pool idle timeout plus a margin: past it, workerd has closed the connection itself. */
@@ -23,7 +24,7 @@ export class KeptAlive {
   /** Per origin, when each connection went idle, oldest first. */
   private readonly idle = new Map<string, number[]>();
 
-  /** An answer from `origin` was read to its end: its connection is back in workerd's pool. */
+  /** An answer from `origin` was read to its end (or had none): its connection is back in workerd's pool. */
   released(origin: string, now = Date.now()): void {
     let list = this.idle.get(origin);
     if (!list) this.idle.set(origin, (list = []));

@@ -70,12 +70,19 @@ const FRAMING = /content-length|transfer-encoding/i;
 /**
  * A fetch failure whose body went out whole (`sent` true) is one the upstream may have read: workerd
  * says "Network connection lost." for that as for a refused connection, so the body is the witness.
- * `sent` undefined (no body, or one too short to split): nothing to tell by, a connection failure as before.
+ * `sent` undefined (no body, or one too short to split): nothing to tell by, a connection failure as
+ * before, unless it may have been the kept-alive race (a passed-through GET or HEAD on a reused
+ * connection): sent once more as a request with a body is, not failed over with its endpoint marked down.
  */
 function sentOrNot(err: unknown, sent: boolean | undefined, host: string, stale: boolean): unknown {
-  if (sent !== true || err instanceof UpstreamProtocolError) return err;
+  if (sent === false || err instanceof UpstreamProtocolError) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (FRAMING.test(message)) return err;
+  if (sent === undefined) {
+    // "internal error" is a TLS or DNS failure, or an answer that is not HTTP: no race.
+    if (!stale || /^internal error/i.test(message)) return err;
+    return new UpstreamStaleError(`upstream ${host}: ${message} (a kept-alive connection closed as the request went out on it)`, err);
+  }
   // workerd's word for an answer it could not parse (a status line that is not HTTP) as for a TLS or
   // DNS failure; those fail before the body goes out, so here the upstream took the request and
   // answered something that is not HTTP: 502 upstream_error, as Node's parser says.
@@ -190,10 +197,13 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
         const cookies = res.headers.getSetCookie();
         if (cookies.length > 1) out['set-cookie'] = cookies.join(SET_COOKIE_SEPARATOR);
         let body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-        // Read to its end, the answer gives its connection back to workerd's pool (unless it said close).
-        if (pool && res.body && !/\bclose\b/i.test(res.headers.get('connection') ?? '')) {
+        // Read to its end, the answer gives its connection back to workerd's pool (unless it said close);
+        // one with no body (a 204, a 304, the answer to a HEAD) gave it back already: the next request
+        // takes it, and a close crossing that reuse is the race, not a drop.
+        if (pool && !/\bclose\b/i.test(res.headers.get('connection') ?? '')) {
           const origin = url.origin;
-          body = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => pool.released(origin) }));
+          if (!res.body) pool.released(origin);
+          else body = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => pool.released(origin) }));
         }
         // The core reads plain bytes. workerd's fetch decodes a content-encoding of exactly gzip or br;
         // Node decodes gzip, x-gzip, deflate and br in any case (upstream-client.ts): the rest here.

@@ -11,6 +11,10 @@
 //   read-late  reads (counts) the second request on a connection, then closes it unanswered 1.5 s
 //              later: a crash after reading it, later than a crossing close comes
 //   plain      answers every request (a second endpoint)
+//   bodiless   as unread, but its answers have no body: 204, or 304 to a request naming `nc-304`, or a
+//              head alone to a HEAD (upstream-keepalive-bodiless.test.ts)
+//   read-soon  as read-late, but closes 200 ms after reading: a drop within STALE_WINDOW_MS of the send
+//              (upstream-keepalive-drop.test.ts)
 // GET /arrivals on each: its counts ('(connections)', '(closed unread)' too).
 import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
@@ -25,12 +29,19 @@ declare module 'vitest' {
 
 export const KEEP_ALIVE_MS = 15;
 
-export const RACE_MODES = ['unread', 'read-late', 'plain'] as const;
+export const RACE_MODES = ['unread', 'read-late', 'plain', 'bodiless', 'read-soon'] as const;
 export type RaceMode = (typeof RACE_MODES)[number];
 
 const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
 const sse = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'ok' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`;
 const answer = (type: string, body: string) => `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+/** An answer with no body (RFC 9110 6.4.1): to a HEAD, a 304, a 204; each keeps the connection open. */
+function bodiless(head: string): string {
+  if (/^HEAD /.test(head)) return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${completion.length}\r\n\r\n`;
+  if (/\bnc-304\b/.test(head)) return 'HTTP/1.1 304 Not Modified\r\netag: "c1"\r\n\r\n';
+  return 'HTTP/1.1 204 No Content\r\n\r\n';
+}
 
 /** The forced race: see the head of this file. */
 function raceServer(mode: RaceMode): net.Server & { destroyAll(): void } {
@@ -45,7 +56,7 @@ function raceServer(mode: RaceMode): net.Server & { destroyAll(): void } {
     let buf = Buffer.alloc(0);
     let answered = 0;
     sock.on('data', (d) => {
-      if (buf.length === 0 && answered > 0 && mode === 'unread') {
+      if (buf.length === 0 && answered > 0 && (mode === 'unread' || mode === 'bodiless')) {
         bump('(closed unread)');
         return void sock.resetAndDestroy();
       }
@@ -60,8 +71,9 @@ function raceServer(mode: RaceMode): net.Server & { destroyAll(): void } {
       if (/^GET \/arrivals /.test(head)) return void sock.write(answer('application/json', JSON.stringify(arrivals)));
       const id = /\bkid-[\w-]+/.exec(head + body)?.[0];
       if (id) bump(id);
-      if (answered > 0 && mode === 'read-late') return void setTimeout(() => sock.destroy(), 1500);
+      if (answered > 0 && (mode === 'read-late' || mode === 'read-soon')) return void setTimeout(() => sock.destroy(), mode === 'read-late' ? 1500 : 200);
       answered++;
+      if (mode === 'bodiless') return void sock.write(bodiless(head));
       sock.write(/"stream" *: *true/.test(body) ? answer('text/event-stream', sse) : answer('application/json', completion));
     });
   });
