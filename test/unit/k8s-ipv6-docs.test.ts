@@ -1,0 +1,58 @@
+// k8s/README.md's troubleshooting for IPv6-only and IPv6-first clusters must name every IPv4-only
+// setting the manifests ship, or an operator fixes semroute's listeners and is left with an Envoy that
+// still listens on 0.0.0.0 and resolves the router Service to A records only (the sidecar shape).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { section, ticks } from './helpers/readme.ts';
+
+const read = (p: string) => readFileSync(new URL(`../../k8s/${p}`, import.meta.url), 'utf8');
+const guide = read('README.md');
+const bullet = section('Troubleshooting', guide)
+  .split(/\n(?=- )/)
+  .find((b) => b.includes('IPv6-only'));
+
+interface SocketAddress {
+  address: string;
+  port_value: number;
+  ipv4_compat?: boolean;
+}
+
+describe('k8s/README.md: IPv6-only clusters', () => {
+  it('the troubleshooting bullet names each IPv4-only listen address and DNS family of the sidecar Envoy', () => {
+    expect(bullet).toBeDefined();
+    const named = new Set(ticks(bullet!.replace(/\n\s*/g, ' ')));
+    const envoy = parse(read('overlays/sidecar/envoy.yaml')) as {
+      static_resources: {
+        listeners: { name: string; address: { socket_address: SocketAddress } }[];
+        clusters: { name: string; dns_lookup_family?: string; load_assignment: { endpoints: { lb_endpoints: { endpoint: { address: { socket_address: SocketAddress } } }[] }[] } }[];
+      };
+    };
+    const missing: string[] = [];
+    for (const l of envoy.static_resources.listeners) {
+      // A pod's clients reach a listener on its pod IP: 0.0.0.0 has none on an IPv6-only pod.
+      if (l.address.socket_address.address === '0.0.0.0' && !named.has('0.0.0.0')) missing.push(`listener ${l.name}: 0.0.0.0`);
+    }
+    for (const c of envoy.static_resources.clusters) {
+      const hosts = c.load_assignment.endpoints.flatMap((e) => e.lb_endpoints.map((x) => x.endpoint.address.socket_address.address));
+      // Loopback is there on every pod; a DNS name resolved as V4_ONLY is not, on an IPv6-only cluster.
+      const resolved = hosts.filter((h) => !/^(\d+\.){3}\d+$/.test(h) && h !== 'localhost');
+      if (resolved.length && c.dns_lookup_family === 'V4_ONLY' && !(named.has(c.name) && [...named].some((t) => t.includes('V4_ONLY')))) missing.push(`cluster ${c.name}: V4_ONLY`);
+      for (const h of hosts.filter((x) => /^(\d+\.){3}\d+$/.test(x) && !x.startsWith('127.'))) missing.push(`cluster ${c.name}: ${h}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('the fixes it gives are ones Envoy reads: :: with ipv4_compat, and a DNS family that asks for AAAA', () => {
+    const named = ticks(bullet!.replace(/\n\s*/g, ' '));
+    expect(named).toEqual(expect.arrayContaining(['address: "::"', 'ipv4_compat: true']));
+    // Envoy's DnsLookupFamily values that look up IPv6 (envoy config.cluster.v3.Cluster).
+    const families = named.filter((t) => /^[A-Z0-9_]+$/.test(t) && t !== 'V4_ONLY');
+    expect(families.length).toBeGreaterThan(0);
+    for (const f of families) expect(['AUTO', 'V6_ONLY', 'ALL', 'V4_PREFERRED']).toContain(f);
+    // semroute's own listeners: the base config's server.host is the IPv4-only default the bullet names.
+    const base = parse(read('base/config.yaml')) as { server?: { host?: string } };
+    expect(base.server?.host ?? '0.0.0.0').toBe('0.0.0.0');
+    expect(named).toContain('server.host: 0.0.0.0');
+  });
+});
