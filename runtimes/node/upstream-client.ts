@@ -36,7 +36,7 @@ export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 // The core reads answers as plain bytes (usage, taps) and drops content-encoding, as a Worker's fetch
 // hands them over; undici.request does not decode, so an upstream that compresses anyway (accept-encoding
 // is not forwarded, but proxies and misconfigured servers do) is decoded here, once.
-function decoder(encoding: string | string[] | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+export function decoder(encoding: string | string[] | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
   const enc = String(encoding ?? '').trim().toLowerCase();
   return enc === 'gzip' || enc === 'x-gzip'
     ? zlib.createGunzip()
