@@ -4,11 +4,17 @@
 // as application/json. Behind Envoy the client got the upstream's bytes as they were, so the same
 // failure read differently on each door (an SDK found no error.message in {"detail": ...}).
 // Read where Envoy sends the body: whole (BUFFERED, asked for with allow_mode_override), or in STREAMED
-// (or full duplex) chunks, each held (clear_body) and the rewritten answer sent with the last. Not read:
-// a body Envoy does not send (NONE, no override honoured), BUFFERED_PARTIAL (the rest would follow the
-// rewritten part), a compressed one, or one that ends in trailers in STREAMED (no answer could carry it).
+// (or full duplex) chunks, each held (clear_body) and the rewritten answer sent with the last; the head
+// is changed at once (content-type, no content-length or content-encoding). In BUFFERED_PARTIAL Envoy
+// holds the head until the body's one message and applies a header mutation answered to it: a whole
+// body (end_of_stream) is rewritten there with its head; a part (the rest goes by unseen, past Envoy's
+// buffer) goes on as it came, head and all, since the rest would follow the rewritten part. A compressed
+// body is decoded as the gateway's upstream client decodes it (error-decode.ts) and sent plain. Not
+// read: a body Envoy does not send (NONE, no override honoured: the head goes on as it came), or one
+// that ends in trailers in STREAMED (no answer could carry it).
 import { MAX_ERROR_TEXT_BYTES, upstreamErrorBody } from '../../../src/upstream/error-text.ts';
-import { continueResponseBody, setHeader, type ProcessingResponse } from './wire.ts';
+import { decodedErrorText } from './error-decode.ts';
+import { continueResponseBody, headerMutation, setHeader, type ProcessingResponse } from './wire.ts';
 
 const encoder = new TextEncoder();
 
@@ -25,46 +31,67 @@ export interface ErrorHead {
 /**
  * At an error answer's head: the reader of its body, with the head's answer `res` changed to match
  * (content-type application/json, no content-length: the body is rewritten; BUFFERED asked for where
- * Envoy honours it), or undefined where the body is not read.
+ * Envoy honours it; in BUFFERED_PARTIAL unchanged, the body's answer changes it), or undefined where
+ * the body is not read.
  */
 export function errorAnswerAt(h: ErrorHead, res: ProcessingResponse): ErrorAnswer | undefined {
   if (h.status < 400 || h.endOfStream) return undefined;
-  if ((h.headers['content-encoding'] ?? 'identity').toLowerCase() !== 'identity') return undefined;
   const mode = h.overrides ? 'BUFFERED' : h.mode;
   const streamed = mode === 'STREAMED' || mode === 'FULL_DUPLEX_STREAMED';
-  if (mode !== 'BUFFERED' && !streamed) return undefined;
+  const partial = mode === 'BUFFERED_PARTIAL';
+  if (mode !== 'BUFFERED' && !streamed && !partial) return undefined;
   if (mode === 'STREAMED' && 'trailer' in h.headers) return undefined;
   const common = res.response_headers?.response;
   if (!common) return undefined;
-  const m = (common.header_mutation ??= { set_headers: [], remove_headers: [] });
-  m.set_headers = [...(m.set_headers ?? []).filter((o) => o.header?.key !== 'content-type'), setHeader('content-type', 'application/json')];
-  m.remove_headers = [...new Set([...(m.remove_headers ?? []), 'content-length'])];
+  const coding = h.headers['content-encoding'];
+  // Any coding goes: the body sent is plain JSON (one the gateway's client cannot decode is read as bytes).
+  const coded = coding !== undefined && coding.trim().toLowerCase() !== 'identity';
   if (h.overrides) res.mode_override = { response_body_mode: 'BUFFERED' };
   else delete res.mode_override;
+  if (!partial) {
+    const m = (common.header_mutation ??= { set_headers: [], remove_headers: [] });
+    m.set_headers = [...(m.set_headers ?? []).filter((o) => o.header?.key !== 'content-type'), setHeader('content-type', 'application/json')];
+    m.remove_headers = [...new Set([...(m.remove_headers ?? []), 'content-length', ...(coded ? ['content-encoding'] : [])])];
+  }
   // BUFFERED sends the body in one message, without end_of_stream when trailers follow.
-  return new ErrorAnswer(h.status, mode === 'BUFFERED');
+  return new ErrorAnswer(h.status, mode === 'BUFFERED', partial, coded ? coding : undefined);
 }
 
 export class ErrorAnswer {
   private parts: Uint8Array[] = [];
   private bytes = 0;
   private cut = false;
+  private passed = false;
 
+  /** `whole`: one message is all of it; `partial`: BUFFERED_PARTIAL; `coding`: the body's content-encoding. */
   constructor(
     private readonly status: number,
     private readonly whole: boolean,
+    private readonly partial = false,
+    private readonly coding?: string,
   ) {}
 
   /** The answer to one body message: held (clear_body), then the rewritten body with the last. */
-  reply(part: Uint8Array | undefined, endOfStream: boolean): ProcessingResponse {
-    const out = this.chunk(part, endOfStream || this.whole);
+  async reply(part: Uint8Array | undefined, endOfStream: boolean): Promise<ProcessingResponse> {
+    if (this.partial) {
+      // One message: the whole body, or its first part with the rest going by unseen (as it came, then).
+      if (this.passed || !endOfStream) {
+        this.passed = true;
+        return continueResponseBody();
+      }
+      const body = await this.chunk(part, true);
+      const set = { 'content-type': 'application/json', 'content-length': String(body!.byteLength) };
+      return continueResponseBody({ header_mutation: headerMutation(set, this.coding ? ['content-encoding'] : []), body_mutation: { body: body! } });
+    }
+    const out = await this.chunk(part, endOfStream || this.whole);
     return continueResponseBody({ body_mutation: out ? { body: out } : { clear_body: true } });
   }
 
   /** One body message: undefined while it is held (clear_body), the client's whole error body at its end. */
-  chunk(part: Uint8Array | undefined, end: boolean): Uint8Array | undefined {
+  async chunk(part: Uint8Array | undefined, end: boolean): Promise<Uint8Array | undefined> {
     if (part?.byteLength && !this.cut) {
       // As the gateway reads an error: its first MAX_ERROR_TEXT_BYTES, the rest dropped (error-text.ts).
+      // (A compressed body: as many bytes of it, decoded to at most as many.)
       const room = MAX_ERROR_TEXT_BYTES - this.bytes;
       if (part.byteLength > room) this.cut = true;
       const kept = part.byteLength > room ? part.subarray(0, room) : part;
@@ -78,7 +105,7 @@ export class ErrorAnswer {
       all.set(p, at);
       at += p.byteLength;
     }
-    const text = new TextDecoder().decode(all);
-    return encoder.encode(upstreamErrorBody(this.status, this.cut ? { text, cut: 'too_large' } : { text }));
+    const text = await decodedErrorText(all, this.coding, MAX_ERROR_TEXT_BYTES, this.cut);
+    return encoder.encode(upstreamErrorBody(this.status, text));
   }
 }
