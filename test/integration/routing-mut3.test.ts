@@ -1,0 +1,84 @@
+// Routing decisions (src/pipeline/route.ts, categories.ts) that the mutation audit 3 found unpinned,
+// seen from outside: the x-vsr-* headers and the forwarded body over real sockets (fetch -> gateway ->
+// recording mock), the gateway's /metrics text and its captured log lines.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMPTY_CLASSIFIERS, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
+
+const LABELS = ['college_mathematics', 'history', 'other'];
+const SECRET = 'jane.doe@example.com';
+
+/** "college_mathematics" at 0.998 (entropy very low) for any text; a text holding FAIL makes it throw, quoting the text. */
+function scripted(): Classifiers {
+  const probabilities = Float32Array.from([0.998, 0.001, 0.001]);
+  const domain: SequenceClassifier = {
+    name: 'domain',
+    labels: LABELS,
+    threshold: 0.5,
+    async classify(text: string): Promise<ClassResult> {
+      // As a featurizer's error may: the message quotes the input.
+      if (text.includes('FAIL')) throw new TypeError(`cannot featurize ${JSON.stringify(text)}`);
+      return { label: 'college_mathematics', index: 0, confidence: 0.998, probabilities, truncated: false };
+    },
+  };
+  return { ...EMPTY_CLASSIFIERS, sequence: (n) => (n === 'domain' ? domain : undefined) };
+}
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway({
+    classifiers: scripted(),
+    config: (port) =>
+      testConfig(
+        {
+          routing: { reasoning_decision: 'entropy' },
+          // A capitalised category name, as configs write them ("Math"), reached through mmlu_categories.
+          categories: [
+            { name: 'Math', mmlu_categories: ['college_mathematics'], model_scores: [{ model: 'deepseek-v3', score: 1, use_reasoning: true }] },
+            { name: 'history', model_scores: [{ model: 'qwen3', score: 1, use_reasoning: false }] },
+          ],
+        },
+        [{ name: 'production-stack', address: '127.0.0.1', port }],
+      ),
+  });
+});
+afterAll(() => gw?.close());
+
+async function chat(content: string): Promise<{ status: number; headers: Headers; sent: Record<string, any> }> {
+  const before = gw.mock.mock.requests.length;
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content }] }),
+  });
+  await res.text();
+  expect(gw.mock.mock.requests.length).toBe(before + 1);
+  return { status: res.status, headers: res.headers, sent: gw.mock.mock.requests.at(-1)!.body as Record<string, any> };
+}
+
+describe('routing (mutation audit 3)', () => {
+  it("entropy reasoning finds a capitalised category's use_reasoning (names compared lowercased); the metrics name the category", async () => {
+    const r = await chat('Integrate x squared from 0 to 1.');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-vsr-selected-category')).toBe('Math');
+    expect(r.headers.get('x-vsr-selected-model')).toBe('deepseek-v3');
+    // Very low entropy: the top category's own use_reasoning (true), not "category_not_in_reasoning_map" (off).
+    expect(r.headers.get('x-vsr-selected-reasoning')).toBe('on');
+    expect(r.sent.chat_template_kwargs).toMatchObject({ thinking: true });
+    const text = gw.metrics.render();
+    expect(text).toMatch(/llm_entropy_classification_decisions_total\{[^}]*decision_reason="very_low_uncertainty_trust_classification"[^}]*\} 1/);
+    expect(text).toMatch(/llm_entropy_classification_decisions_total\{[^}]*top_category="math"[^}]*\} 1/);
+    // The confidence histogram is labelled with the configured category, not the pack's raw label.
+    expect(text).toMatch(/llm_classification_confidence_count\{[^}]*category="Math"[^}]*\} 1/);
+    expect(text).not.toContain('category="college_mathematics"');
+  });
+
+  it("a failing classifier's message (which may quote the text) never reaches the log", async () => {
+    const r = await chat(`FAIL: mail ${SECRET} please`);
+    expect(r.status).toBe(200);
+    expect(r.sent.model).toBe(gw.config.default_model);
+    const warn = gw.logs.lines.find((l) => l.msg === 'category classification failed');
+    expect(warn?.obj.err).toBe('TypeError');
+    expect(JSON.stringify(gw.logs.lines)).not.toContain(SECRET);
+  });
+});
