@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { validateConfig } from '../../src/config/index.ts';
-import { section, ticks } from './helpers/readme.ts';
+import { tracingSection } from '../../src/config/sections/observability.ts';
+import { README, section, ticks } from './helpers/readme.ts';
 
 const FIXTURE = parse(readFileSync(new URL('../fixtures/vsr-classic-config.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
 const intro = section('Config reference').split('\n| Key |')[0]!.replace(/\n/g, ' ');
@@ -71,5 +73,31 @@ describe('README Config reference: the reference shapes it reads', () => {
     const r = outcome(doc);
     expect(r.error).toBeUndefined();
     expect(r.warnings.filter((w) => !/accepted from the reference's config and not used/.test(w))).toEqual([]);
+  });
+});
+
+describe('README Observability: the reference tracing values it accepts', () => {
+  // The reference's tracing block (vsr.md 1.1) names providers and exporters semroute takes without a
+  // warning; a reader choosing one must find what it does here (openinference was accepted unsaid).
+  const bullet = section('Observability').split(/\n(?=- \*\*)/).find((b) => b.startsWith('- **Tracing**'))!;
+  const named = new Set(ticks(bullet.replace(/\n\s*/g, ' ')).flatMap((t) => t.replace(/^\w+: /, '').split(/[ /|]+/)));
+  const values = (s: z.ZodTypeAny): string[] => {
+    while (!(s instanceof z.ZodEnum)) s = (s as z.ZodDefault<z.ZodTypeAny>)._def.innerType;
+    return s.options as string[];
+  };
+
+  it('names every tracing provider and exporter type the schema accepts (memory is for tests)', () => {
+    expect(bullet).toBeDefined();
+    const accepted = [...values(tracingSection.shape.provider), ...values(tracingSection.shape.exporter._def.innerType.shape.type).filter((t) => t !== 'memory')];
+    expect(accepted.length).toBeGreaterThanOrEqual(7);
+    expect(accepted.filter((v) => !named.has(v))).toEqual([]);
+  });
+
+  it('a provider other than opentelemetry loads without a warning, as the bullet says it is accepted', () => {
+    for (const provider of values(tracingSection.shape.provider)) {
+      const doc = { default_model: 'm', vllm_endpoints: [{ name: 'e', address: '127.0.0.1' }], observability: { tracing: { enabled: true, provider } } };
+      expect(validateConfig(doc).warnings, provider).toEqual([]);
+    }
+    expect(README).toContain('`telemetry.provider`');
   });
 });
