@@ -92,3 +92,24 @@ describe('another method on the chat route is answered as the gateway answers it
     expect((await viaEnvoy('GET', '/v1/completions')).kind).toBe('request_headers');
   });
 });
+
+describe('another method on the models routes is answered as the gateway answers it', () => {
+  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+    for (const path of ['/v1/models', '/v1/models/qwen3', '/v1/models/not-listed']) {
+      it(`${method} ${path}: the gateway's 405 (Allow: GET, HEAD), not the engine's`, async () => {
+        const before = reached;
+        const gateway = await viaGateway(method, path);
+        expect(gateway.status).toBe(405);
+        expect(gateway.headers.allow).toBe('GET, HEAD');
+        const { kind, ...envoy } = await viaEnvoy(method, path);
+        expect(kind).toBe('immediate_response');
+        expect(envoy).toEqual(gateway);
+        expect(reached, 'neither door asked the engine').toBe(before);
+      });
+    }
+  }
+
+  it('OPTIONS (a CORS preflight) goes on to the engine, whose CORS policy answers it', async () => {
+    expect((await viaEnvoy('OPTIONS', '/v1/models')).kind).toBe('request_headers');
+  });
+});

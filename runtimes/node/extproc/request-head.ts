@@ -4,7 +4,8 @@
 import type { ExtProcPipeline } from './port.ts';
 import { refuseGrpc, type Replies } from './body-modes.ts';
 import { ownedHeaders } from './forward-headers.ts';
-import { CHAT_PATH, enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
+import { enginePath, modelIdOf, routeOf, type Route } from './routes.ts';
+import { wrongMethod } from './wrong-method.ts';
 import { continueRequestHeaders, decodeHeaders, headerMutation, immediateResponse, type ProcessingRequest } from './wire.ts';
 import type { Logger, Metrics } from '../../../src/observability/types.ts';
 import { requestIdFrom } from '../../../src/api/openai.ts';
@@ -38,9 +39,10 @@ export async function readRequestHead(msg: ProcessingRequest, pipeline: ExtProcP
     generation = pipeline.generationRoute?.(enginePath(headers[':path'] ?? ''));
     if (generation) route = 'generate';
   }
-  if (route === 'other' && wrongMethodOnChat(headers)) {
+  const refused = route === 'other' ? wrongMethod(headers) : undefined;
+  if (refused) {
     opts.count('respond');
-    return { headers, route, reply: methodNotAllowed(headers) };
+    return { headers, route, reply: refused };
   }
   if (route === 'models') {
     const id = modelIdOf(headers[':path'] ?? '');
@@ -69,28 +71,6 @@ export async function readRequestHead(msg: ProcessingRequest, pipeline: ExtProcP
   // (With request_body_mode NONE nothing is routed, so its answer is not read: not refused.)
   if (route === 'chat' && opts.responseBodyMode === 'GRPC' && opts.bodyMode !== 'NONE') return { headers, route, reply: refuseGrpc(opts.logger, opts.count, 'response_body_mode') };
   return { headers, route, generation, reply: continueRequestHeaders(drop, undefined, clear) };
-}
-
-// The methods the gateway serves on the chat path (app.ts: POST, and OPTIONS a CORS preflight passes on).
-const CHAT_ALLOW = 'POST, OPTIONS';
-
-/** Another method on the chat path, as the engine routes it (a GET, a DELETE): the gateway's own 405, not the engine's. */
-function wrongMethodOnChat(headers: Record<string, string>): boolean {
-  const method = headers[':method'] ?? '';
-  return method !== 'POST' && method !== 'OPTIONS' && enginePath(headers[':path'] ?? '') === CHAT_PATH;
-}
-
-/**
- * The HTTP gateway's answer to it (src/api/errors.ts methodNotAllowed): 405 method_not_allowed with
- * Allow and the request id. The engine's was FastAPI's {"detail": "Method Not Allowed"}, which an
- * OpenAI SDK reads no message from. The path named is the route's (no query, no escapes: client text).
- */
-function methodNotAllowed(headers: Record<string, string>): ReturnType<typeof immediateResponse> {
-  const method = headers[':method'] ?? '';
-  const requestId = requestIdFrom(headers['x-request-id']);
-  const said = /^[A-Za-z]{1,16}$/.test(method) ? `Method ${method}` : 'This method';
-  const body = errorBody(`${said} is not allowed on ${CHAT_PATH}.`, 'invalid_request_error', 'method_not_allowed');
-  return immediateResponse({ status: 405, headers: { allow: CHAT_ALLOW, 'x-request-id': requestId }, contentType: 'application/json', body, reason: 'method_not_allowed' });
 }
 
 /**

@@ -4,7 +4,7 @@
 export type Route = 'chat' | 'models' | 'generate' | 'other';
 
 export const CHAT_PATH = '/v1/chat/completions';
-const MODELS_PATH = '/v1/models';
+export const MODELS_PATH = '/v1/models';
 
 export function routeOf(method: string, path: string): Route {
   const p = enginePath(path);
