@@ -24,11 +24,12 @@ interface Refusal {
   reason: string;
 }
 
+const TOO_MANY: Refusal = { status: 431, code: 'request_header_fields_too_large', message: `The request has more than ${MAX_HEADER_FIELDS} header fields.`, reason: 'too_many_header_fields' };
+const refusalBody = (r: Refusal) => JSON.stringify({ error: { message: r.message, type: 'invalid_request_error', param: null, code: r.code } });
+
 function headRefusal(req: IncomingMessage): Refusal | undefined {
   const raw = req.rawHeaders;
-  if (raw.length > MAX_HEADER_FIELDS * 2) {
-    return { status: 431, code: 'request_header_fields_too_large', message: `The request has more than ${MAX_HEADER_FIELDS} header fields.`, reason: 'too_many_header_fields' };
-  }
+  if (raw.length > MAX_HEADER_FIELDS * 2) return TOO_MANY;
   // RFC 9112 3.2: a request with more than one Host field must get 400 (Node keeps the first).
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
@@ -51,12 +52,24 @@ export function guardHeads(listener: RequestListener, report?: (code: string, re
     const refusal = headRefusal(req);
     if (!refusal) return listener(req, res);
     report?.(String(refusal.status), refusal.reason);
-    const body = JSON.stringify({ error: { message: refusal.message, type: 'invalid_request_error', param: null, code: refusal.code } });
+    const body = refusalBody(refusal);
     // The body (if any) is not read: the connection cannot carry another request after it.
     res.shouldKeepAlive = false;
     res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
     res.end(body);
   };
+}
+
+/**
+ * The same 431 for a head over MAX_HEADER_FIELDS, on a socket node:http no longer serves (an upgrade
+ * request's, upgrade-as-http.ts): written raw, then the connection closes as after any refusal.
+ */
+export function refuseTooManyFields(socket: Socket, report?: (code: string, reason: string) => void): void {
+  const body = refusalBody(TOO_MANY);
+  socket.on('error', () => {});
+  socket.write(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  lingeringClose(socket);
+  report?.('431', TOO_MANY.reason);
 }
 
 /** Each socket's latest request: whether its body was read whole decides how the socket closes. */

@@ -2,7 +2,8 @@
 import { getRequestListener } from '@hono/node-server';
 import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { listen, type DrainResult } from './listen.ts';
-import { guardHeads, KEEP_HEADER_FIELDS, lingerOnClose } from './http-head-guard.ts';
+import { guardHeads, KEEP_HEADER_FIELDS, lingerOnClose, MAX_HEADER_FIELDS, refuseTooManyFields } from './http-head-guard.ts';
+import { upgradeAsHttp } from './upgrade-as-http.ts';
 import { clientErrorHandler, connectHandler, expectationFailedHandler, requestErrorHandler, type ClientErrorReport } from './client-errors.ts';
 
 export interface Served {
@@ -192,6 +193,8 @@ export async function serveFetch(
   server.on('clientError', clientErrorHandler(opts.onClientError));
   server.on('checkExpectation', expectationFailedHandler(opts.onClientError));
   server.on('connect', connectHandler(opts.onClientError));
+  // Upgrade: h2c / websocket are not served; such a request is read and answered as plain HTTP/1.1.
+  server.on('upgrade', upgradeAsHttp(server, MAX_HEADER_FIELDS, (socket) => refuseTooManyFields(socket, opts.onClientError)));
   server.requestTimeout = requestTimeout;
   server.headersTimeout = headersTimeout;
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
