@@ -30,6 +30,12 @@ export interface TextSlot {
   /** Text the scan reads around this slot's, as the model sees it (a function name inside its JSON:
    *  name-slots.ts); what is found there is not the slot's. */
   frame?: readonly [string, string];
+  /** Not masked freely: a key name or a field that steers decoding (unread-strings.ts), where a
+   *  placeholder changes what the request asks. 'literal' (a stop string, a bad word): masked only
+   *  with placeholders the texts the model reads got for the same values, so it still matches what
+   *  the model writes; 'never' (a key name, a regex or grammar): never rewritten. Under redact, a
+   *  denied value it may not take is answered as under block (pipeline/pii.ts). */
+  fixed?: 'literal' | 'never';
   get(): string;
   set(value: string): void;
 }

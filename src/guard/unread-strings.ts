@@ -14,22 +14,58 @@ const STRUCTURAL = new Set([
 ]);
 const IDENTIFIER = /^[\w.:/-]{1,80}$/;
 
-/** Whether `value` under `key` is covered: read by a reader (`covered`), blank, or an identifier under a structural key. */
-function skipped(key: string | number, value: string, covered: ReadonlySet<string>): boolean {
-  if (!value.trim() || covered.has(value)) return true;
+/** Fields that steer decoding rather than being read (a stop string, a regex or grammar the answer must
+ *  match): a placeholder there changes what the request asks, so their slots are `fixed` (redaction.ts):
+ *  literal strings the model's output is compared with, or patterns never rewritten. Top level, and the
+ *  same inside vLLM's `structured_outputs`. guided_choice and guided_json are definitions
+ *  (definition-slots.ts): the model writes their values, so their placeholders come back restored. */
+const STEERING = new Map<string, Fixed>([
+  ...(['stop', 'bad_words'] as const).map((k) => [k, 'literal'] as const),
+  ...(['guided_regex', 'guided_grammar', 'guided_whitespace_pattern', 'structural_tag'] as const).map((k) => [k, 'never'] as const),
+]);
+const STEERING_OUTPUTS = new Set(['regex', 'grammar', 'structural_tag', 'whitespace_pattern']);
+
+/** Integer fields of the APIs: a `seed` of 16 digits is a seed (the detector reads 4111111111111111 as a card). */
+const NUMERIC = new Set([
+  ...['seed', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'min_tokens', 'truncate_prompt_tokens', 'dimensions'],
+  ...['n', 'best_of', 'top_k', 'logprobs', 'top_logprobs', 'prompt_logprobs', 'priority', 'created', 'created_at', 'expires_at'],
+]);
+/** Fewer digits hold no card, phone or national id: counts, token ids, sizes. */
+const MIN_DIGITS = 7;
+const DIGITS = /\d/g;
+const KEY_NAME = /^[\w.:/$-]{1,80}$/;
+
+/** Whether a leaf is no text to read: blank, read by a reader (`covered`), an identifier under a
+ *  structural key, a number too short or under an integer field, or a key name that is an identifier. */
+function skipped(key: string | number, value: string, kind: Kind, fixed: Fixed, covered: ReadonlySet<string>): boolean {
+  // A fixed leaf equal to a text a reader read keeps its value when that text is masked: read it.
+  if (!value.trim() || (!fixed && covered.has(value))) return true;
+  if (kind === 'number') return !/^-?\d+$/.test(value) || value.replace('-', '').length < MIN_DIGITS || (typeof key === 'string' && NUMERIC.has(key));
+  // Names such as order_id, x-trace.id or $schema: identifier-like and nearly digit-free (a key of 16
+  // digits, dashes or not, is read).
+  if (kind === 'key') return KEY_NAME.test(value) && (value.match(DIGITS)?.length ?? 0) < MIN_DIGITS;
   // A file part's data URL: a text file's contents are read decoded (file-parts.ts), any other is refused.
   if (key === 'file_data' && value.startsWith('data:')) return true;
   return typeof key === 'string' && STRUCTURAL.has(key) && IDENTIFIER.test(value);
 }
 
-/** Every string value of `body` (objects and arrays at any depth) that is not `covered`, as slots of one
- *  group, `logged` (the model does not read them: the answer does not depend on them). Document order. */
+/** Every string value, long integer and non-identifier key name of `body` (objects and arrays at any
+ *  depth) that is not `covered`, as slots of one group, `logged` (the model does not read them: the
+ *  answer does not depend on them). Document order. A key name's slot is `fixed` (never renamed: a
+ *  renamed property breaks a schema, a metadata key is the application's name), as is a string under a
+ *  field that steers decoding. A number is masked as its placeholder string: no engine reads a number
+ *  under a key it does not know, and the value must not reach its logs. */
 export function unreadSlots(body: unknown, covered: ReadonlySet<string>): TextSlot[] {
   const group = {};
   const out: TextSlot[] = [];
-  walk(body, (holder, key, value) => {
-    if (skipped(key, value, covered)) return;
-    out.push({ role: 'unknown', group, logged: true, get: () => (holder as Record<string | number, string>)[key]!, set: (v) => put(holder, key, v) });
+  walk(body, (holder, key, value, kind, fixed) => {
+    if (skipped(key, value, kind, fixed, covered)) return;
+    const h = holder as Record<string | number, unknown>;
+    const slot: TextSlot = kind === 'key'
+      ? { role: 'unknown', group, logged: true, fixed: 'never', get: () => value, set: () => undefined }
+      : { role: 'unknown', group, logged: true, get: () => String(h[key]), set: (v) => put(holder, key, v) };
+    if (fixed) slot.fixed = fixed;
+    out.push(slot);
   });
   return out;
 }
@@ -43,14 +79,17 @@ export function unreadText(body: unknown, readTexts: readonly string[]): string[
   let work = 0;
   const texts: string[] = [];
   // A body that is a bare string (no reader reads one) is its own unread text: the walk reads strings held in objects and lists.
-  walk(typeof body === 'string' ? [body] : body, (_holder, key, value) => {
-    if (skipped(key, value, covered)) return;
+  walk(typeof body === 'string' ? [body] : body, (_holder, key, value, kind) => {
+    // Nothing is rewritten here, so a key name a reader read (a tool's property names) counts as read.
+    if (skipped(key, value, kind, false, covered)) return;
     work += joined.length;
     if (work <= 50_000_000 && joined.includes(value)) return;
     texts.push(value);
   });
   return texts.length ? [texts.join('\n')] : [];
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** Texts and each of their lines (a reader joins a message's parts with newlines). */
 function coveredSet(texts: readonly string[]): Set<string> {
@@ -62,46 +101,84 @@ function coveredSet(texts: readonly string[]): Set<string> {
   return s;
 }
 
-/** After redaction: a string equal to a masked slot's text as sent (under a key no reader covers) gets the slot's masking. */
+/** After redaction: a string or number equal to a masked slot's text as sent (under a key no reader
+ *  covers) gets the slot's masking. Key names are never rewritten (their own slots are read). */
 export function maskDuplicates(body: unknown, masked: ReadonlyMap<string, string>): void {
   if (!masked.size) return;
-  walk(body, (holder, key, value) => {
+  walk(body, (holder, key, value, kind, fixed) => {
+    // A fixed leaf was read itself (unreadSlots), as was a number under an integer field.
+    if (fixed || (kind === 'number' && skipped(key, value, kind, fixed, NONE))) return;
     const m = masked.get(value);
     if (m !== undefined) put(holder, key, m);
   });
 }
 
-/** A string met in the walk, waiting on the stack for its turn. */
+/** What a leaf of the walk is: a string value, a number, or an object's key name. */
+type Kind = 'string' | 'number' | 'key';
+/** A leaf under no steering field (false), or how it may be masked (redaction.ts TextSlot.fixed). */
+type Fixed = false | 'literal' | 'never';
+
+/** A leaf met in the walk, waiting on the stack for its turn. */
 class Leaf {
   holder: object;
   key: string | number;
   value: string;
-  constructor(holder: object, key: string | number, value: string) {
+  kind: Kind;
+  fixed: Fixed;
+  constructor(holder: object, key: string | number, value: string, kind: Kind, fixed: Fixed) {
     this.holder = holder;
     this.key = key;
     this.value = value;
+    this.kind = kind;
+    this.fixed = fixed;
   }
 }
 
-/** Every string of `v` with its holder and key, depth first in document order; iterative, so no nesting
- *  a body can send overflows the stack (a string no depth limit may leave unread). */
-function walk(v: unknown, visit: (holder: object, key: string | number, value: string) => void): void {
-  const stack: unknown[] = [v];
+/** An object or list on the stack, and whether it lies under a field that steers decoding. */
+class Node {
+  value: object;
+  fixed: Fixed;
+  constructor(value: object, fixed: Fixed) {
+    this.value = value;
+    this.fixed = fixed;
+  }
+}
+
+type Visit = (holder: object, key: string | number, value: string, kind: Kind, fixed: Fixed) => void;
+
+/** Every string, number and key name of `v` with its holder and key, depth first in document order (a
+ *  key before its value); iterative, so no nesting a body can send overflows the stack (a string no
+ *  depth limit may leave unread). `fixed`: under a field that steers decoding (STEERING). */
+function walk(v: unknown, visit: Visit): void {
+  if (v === null || typeof v !== 'object') return;
+  const so = (v as { structured_outputs?: unknown }).structured_outputs;
+  const stack: Array<Leaf | Node> = [new Node(v, false)];
   while (stack.length) {
-    const x = stack.pop();
+    const x = stack.pop()!;
     if (x instanceof Leaf) {
-      visit(x.holder, x.key, x.value);
+      visit(x.holder, x.key, x.value, x.kind, x.fixed);
       continue;
     }
-    if (x === null || typeof x !== 'object') continue;
-    const entries: Array<[string | number, unknown]> = Array.isArray(x) ? x.map((e, i) => [i, e]) : Object.entries(x as Record<string, unknown>);
+    const o = x.value;
+    const list = Array.isArray(o);
+    const entries: Array<[string | number, unknown]> = list ? o.map((e, i) => [i, e]) : Object.entries(o as Record<string, unknown>);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, e] = entries[i]!;
+      const fixed = x.fixed || steering(k, o === v, o === so);
       // Pushed last-first, so they come off the stack in document order.
-      if (typeof e === 'string') stack.push(new Leaf(x, k, e));
-      else if (e !== null && typeof e === 'object') stack.push(e);
+      if (typeof e === 'string') stack.push(new Leaf(o, k, e, 'string', fixed));
+      else if (typeof e === 'number') stack.push(new Leaf(o, k, String(e), 'number', fixed));
+      else if (e !== null && typeof e === 'object') stack.push(new Node(e, fixed));
+      if (!list) stack.push(new Leaf(o, k, k as string, 'key', 'never'));
     }
   }
+}
+
+/** How a value under `key` may be masked: a steering field of the body or of its structured_outputs. */
+function steering(key: string | number, top: boolean, outputs: boolean): Fixed {
+  if (typeof key !== 'string') return false;
+  if (top) return STEERING.get(key) ?? false;
+  return outputs && STEERING_OUTPUTS.has(key) ? 'never' : false;
 }
 
 /** Writes an own property: a JSON key "__proto__" is one, and plain assignment would not replace it. */

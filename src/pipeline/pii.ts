@@ -12,7 +12,7 @@ import { maskDuplicates, unreadSlots } from '../guard/unread-strings.ts';
 import { hasUnscannablePart, unreadableMedia, unscannableResponse } from '../guard/unscannable.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
-import { answersJson, collectTextSlots, restoreTap } from '../guard/redaction.ts';
+import { answersJson, collectTextSlots, restoreTap, type TextSlot } from '../guard/redaction.ts';
 import { nameRestoreTap } from '../guard/name-slots.ts';
 import { guardErrorResponse, piiBlockResponse } from '../guard/immediate-responses.ts';
 import { headerText } from '../upstream/headers.ts';
@@ -79,14 +79,20 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   // `user` or `metadata` (logged slots) is not in the prompt and the answer is not made from it.
   if (ctx.cache && found.some((f, i) => f.length && !slots[i]!.logged)) ctx.cache.store = false;
 
-  const plan = planPii({
+  const planFor = (policy: typeof policyOf) => planPii({
     selected,
     routed: ctx.decision?.routed === true,
     candidates: categoryCandidates(deps.config, ctx.decision?.category),
     defaultModel: deps.config.default_model,
     detected,
-    policy: (m) => policyOf(deps.config, m),
+    policy: (m) => policy(deps.config, m),
   });
+  let plan = planFor(policyOf);
+  // A denied value in a slot that is never rewritten (a key name, a stop string, a regex: redaction.ts
+  // `fixed`) cannot be masked without changing what the request asks: answered as block would answer.
+  if (plan.action === 'redact' && fixedDenied(slots, found, plan.denied)) {
+    plan = planFor((c, m) => (m === selected ? { ...policyOf(c, m)!, action: 'block' } : policyOf(c, m)));
+  }
 
   if (plan.action === 'allow') {
     if (plan.changed && ctx.decision) {
@@ -131,6 +137,21 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   for (const t of plan.denied) deps.metrics.inc('llm_pii_violations_total', { model: plan.model, pii_type: t });
   deps.logger.info({ request_id: ctx.requestId, model: plan.model, types: plan.denied }, 'PII policy violation: blocked');
   return piiBlockResponse({ model: plan.model, types: plan.denied, stream: ctx.stream, includeUsage: includeUsage(ctx.body), nowMs: deps.clock.wallMs() });
+}
+
+/**
+ * Whether a fixed slot (redaction.ts) holds a denied value it may not take a placeholder for: any in a
+ * key name or pattern, or one in a stop string the texts the model reads do not hold (masked, it
+ * would never match what the model writes; with the same placeholder as the prompt, it does).
+ */
+function fixedDenied(slots: readonly TextSlot[], found: readonly PiiEntity[][], denied: readonly string[]): boolean {
+  const d = new Set(denied);
+  const key = (s: TextSlot, e: PiiEntity) => `${e.type.toUpperCase()}\u0000${s.get().slice(e.start, e.end)}`;
+  const read = new Set<string>();
+  slots.forEach((s, i) => {
+    if (!s.fixed && !s.logged) for (const e of found[i]!) if (d.has(e.type.toUpperCase())) read.add(key(s, e));
+  });
+  return slots.some((s, i) => s.fixed && found[i]!.some((e) => d.has(e.type.toUpperCase()) && (s.fixed === 'never' || !read.has(key(s, e)))));
 }
 
 /** A type no policy lists: only a model that restricts nothing may take content nobody could read. */
