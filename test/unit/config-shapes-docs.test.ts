@@ -8,7 +8,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { validateConfig } from '../../src/config/index.ts';
 import { tracingSection } from '../../src/config/sections/observability.ts';
-import { README, section, ticks } from './helpers/readme.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { README, schemaAt, schemaKeys, section, ticks, unwrap } from './helpers/readme.ts';
 
 const FIXTURE = parse(readFileSync(new URL('../fixtures/vsr-classic-config.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
 const intro = section('Config reference').split('\n| Key |')[0]!.replace(/\n/g, ' ');
@@ -99,5 +100,19 @@ describe('README Observability: the reference tracing values it accepts', () => 
       expect(validateConfig(doc).warnings, provider).toEqual([]);
     }
     expect(README).toContain('`telemetry.provider`');
+  });
+});
+
+describe('README Config reference: where an unknown key is an error', () => {
+  it('names exactly the objects the schema refuses unknown keys in (the rest warn)', () => {
+    const sentence = /In semroute's own sections \(([^)]*)\) and in an entry of (`[^`]+`) an unknown key is an error/.exec(intro);
+    expect(sentence, 'the sentence').not.toBeNull();
+    const named = ticks(sentence![1]! + sentence![2]!).sort();
+    const strict = schemaKeys(configSchema).filter((k) => {
+      let u = unwrap(schemaAt(configSchema, k)!);
+      if (u instanceof z.ZodArray) u = unwrap(u.element);
+      return u instanceof z.ZodObject && u._def.unknownKeys === 'strict';
+    });
+    expect(named).toEqual(strict.map((k) => k.replace(/\[\]$/, '')).sort());
   });
 });
