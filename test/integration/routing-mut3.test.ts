@@ -89,6 +89,14 @@ describe('routing (mutation audit 3)', () => {
     expect(explicit?.attributes).toMatchObject({ 'routing.original_model': 'other', 'routing.selected_model': 'other', 'routing.reason': 'model_specified' });
   });
 
+  it("auto names match as written (the reference's literal model == \"auto\"): 'Auto' and 'mom' are passed through", async () => {
+    for (const name of ['Auto', 'mom']) {
+      const r = await chat('Integrate x squared from 0 to 1.', name);
+      expect(r.sent.model).toBe(name);
+      expect(r.headers.get('x-vsr-selected-category')).toBeNull();
+    }
+  });
+
   it("a failing classifier's message (which may quote the text) never reaches the log", async () => {
     const r = await chat(`FAIL: mail ${SECRET} please`);
     expect(r.status).toBe(200);
