@@ -9,11 +9,11 @@
 // holds the head until the body's one message and applies a header mutation answered to it: a whole
 // body (end_of_stream) is rewritten there with its head; a part (the rest goes by unseen, past Envoy's
 // buffer) goes on as it came, head and all, since the rest would follow the rewritten part. A compressed
-// body is decoded as the gateway's upstream client decodes it (error-decode.ts) and sent plain. Not
+// body is decoded as the gateway's upstream client decodes it (body-decode.ts) and sent plain. Not
 // read: a body Envoy does not send (NONE, no override honoured: the head goes on as it came), or one
 // that ends in trailers in STREAMED (no answer could carry it).
 import { MAX_ERROR_TEXT_BYTES, upstreamErrorBody } from '../../../src/upstream/error-text.ts';
-import { decodedErrorText } from './error-decode.ts';
+import { decodedErrorText } from './body-decode.ts';
 import { continueResponseBody, headerMutation, setHeader, type ProcessingResponse } from './wire.ts';
 
 const encoder = new TextEncoder();

@@ -15,7 +15,8 @@ import { forwardHeaders } from './forward-headers.ts';
 import { readRequestHead, unsendableBody } from './request-head.ts';
 import { notWholeBody } from './request-end.ts';
 import { FullDuplexReplies, isFullDuplex, type Replies } from './body-modes.ts';
-import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
+import { heldAnswerBound, outgrown } from './json-answer.ts';
+import { judgeCodedJson } from './coded-json.ts';
 import { enginePath, type Route } from './routes.ts';
 import { judgeGeneration, unreadAnswerHead, type GenerationPass } from './generation-body.ts';
 import { onTrailers, type TrailersState } from './exchange-trailers.ts';
@@ -64,6 +65,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let forwarded: Forward | undefined;
   let responseStatus = 0;
   let responseIsJson = false;
+  let answerCoding: string | undefined; // its content-encoding: decoded where read whole (coded-json.ts)
   // An event stream answered to a client that asked for JSON, assembled into one (stream-answer.ts).
   let assembling = false;
   let generation: string | undefined;
@@ -201,6 +203,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
+    answerCoding = plain ? undefined : headers['content-encoding'];
     // (Not in full duplex: the head, its content-type, has been answered before the body is read.)
     const duplexed = isFullDuplex(modes?.response_body_mode);
     const buffered = (modes?.response_body_mode === 'BUFFERED' || overrides()) && !duplexed;
@@ -269,8 +272,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (streamed) {
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
       const out = streamed.chunk(part, msg.response_body?.end_of_stream === true || wholeInOne);
-      if (out === undefined) return continueResponseBody();
-      return continueResponseBody({ body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
+      return continueResponseBody(out === undefined ? {} : { body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
     }
     const end = msg.response_body?.end_of_stream === true;
     if (answerUnread && end) forwarded?.meter?.end();
@@ -283,10 +285,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       answerUnread = true;
       return outgrown(forwarded, step.body, answerBody.held, opts);
     }
-    // Held chunks go on with this answer, as they came unless a tap rewrote them.
-    // A head Envoy did not send us went on as it came (its content-length too) unless the body is BUFFERED.
+    // Held chunks go on as they came unless a tap rewrote them; a head Envoy did not send us kept its content-length unless BUFFERED.
     const sameLength = guessedJson && mode !== 'BUFFERED';
-    return judgeJsonAnswer({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, sameLength, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
+    return judgeCodedJson({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, sameLength, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger }, answerCoding, mode, end);
   }
 
   /** Trailers end the body that came before them (exchange-trailers.ts). */
