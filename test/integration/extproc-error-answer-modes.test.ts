@@ -71,6 +71,8 @@ afterAll(async () => {
 });
 
 const CHAT = { model: 'qwen3', messages: [{ role: 'user', content: 'Name a river.' }] };
+// A generation route ext_proc reads (generation-body.ts), whose error answers it rewrites as chat's.
+const ROUTES: Record<string, unknown> = { '/v1/chat/completions': CHAT, '/v1/completions': { model: 'qwen3', prompt: 'Name a river.' } };
 
 interface Seen {
   status: number;
@@ -79,8 +81,8 @@ interface Seen {
   body: string;
 }
 
-async function viaGateway(answer: string, coding: Coding): Promise<Seen> {
-  const r = await fetch(`${doors.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-answer': answer, 'x-coding': coding }, body: JSON.stringify(CHAT) });
+async function viaGateway(answer: string, coding: Coding, path = '/v1/chat/completions'): Promise<Seen> {
+  const r = await fetch(`${doors.gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-answer': answer, 'x-coding': coding }, body: JSON.stringify(ROUTES[path]) });
   return { status: r.status, type: r.headers.get('content-type') ?? undefined, encoding: r.headers.get('content-encoding') ?? undefined, body: await r.text() };
 }
 
@@ -97,12 +99,12 @@ type Mode = 'BUFFERED' | 'STREAMED' | 'BUFFERED_PARTIAL' | 'NONE';
  * body's answer applies where Envoy holds the head for it (BUFFERED, BUFFERED_PARTIAL). The client
  * decodes a content-encoding that still stands, as fetch does.
  */
-async function viaEnvoy(answer: string, coding: Coding, mode: Mode, partial = false): Promise<Seen & { headers: Record<string, string> }> {
+async function viaEnvoy(answer: string, coding: Coding, mode: Mode, partial = false, path = '/v1/chat/completions'): Promise<Seen & { headers: Record<string, string> }> {
   const a = ANSWERS[answer]!;
   const bytes = encoded(a.body, coding);
   const s = doors.envoy.open();
-  await s.send({ ...requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode } });
-  expect((await s.send(requestBody(JSON.stringify(CHAT)))).response).toBe('request_body');
+  await s.send({ ...requestHeaders({ ':method': 'POST', ':path': path, ':authority': 'semroute', 'content-type': 'application/json' }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode } });
+  expect((await s.send(requestBody(JSON.stringify(ROUTES[path])))).response).toBe('request_body');
   const head: Record<string, string> = { ':status': String(a.status), 'content-type': a.type, 'content-length': String(bytes.length), ...(coding === 'identity' ? {} : { 'content-encoding': headerOf(coding) }) };
   const h = await s.send(responseHeaders(head));
   expect(h.response_headers?.response?.status ?? 'CONTINUE').toBe('CONTINUE');
@@ -194,6 +196,24 @@ describe('NONE (Envoy sends no body, honours no mode_override)', () => {
       const { headers, ...envoy } = await viaEnvoy('html', coding, 'NONE');
       expect(envoy, coding).toEqual({ status: 502, type: 'text/html', encoding: coding === 'gzip' ? 'gzip' : undefined, body: a.body });
       expect(headers['content-length'], coding).toBe(String(encoded(a.body, coding).length));
+    }
+  });
+});
+
+describe('on a generation route (/v1/completions) the same', () => {
+  const path = '/v1/completions';
+  for (const [coding, mode] of [['gzip', 'BUFFERED'], ['br', 'STREAMED'], ['gzip', 'BUFFERED_PARTIAL'], ['identity', 'BUFFERED_PARTIAL']] as const) {
+    it(`${coding}, ${mode}: as the gateway answers it`, async () => {
+      const gateway = await viaGateway('fastapi', coding, path);
+      expect(JSON.parse(gateway.body)).toHaveProperty('error.message');
+      const { headers, ...envoy } = await viaEnvoy('fastapi', coding, mode, false, path);
+      expect(envoy).toEqual(gateway);
+    });
+  }
+  it('a BUFFERED_PARTIAL part and NONE go on as the upstream wrote them', async () => {
+    for (const [mode, partial] of [['BUFFERED_PARTIAL', true], ['NONE', false]] as const) {
+      const { headers, ...envoy } = await viaEnvoy('html', 'gzip', mode, partial, path);
+      expect(envoy, mode).toEqual({ status: 502, type: 'text/html', encoding: 'gzip', body: ANSWERS.html!.body });
     }
   });
 });
