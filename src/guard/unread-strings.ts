@@ -32,18 +32,28 @@ const NUMERIC = new Set([
 ]);
 /** Fewer digits hold no card, phone or national id: counts, token ids, sizes. */
 const MIN_DIGITS = 7;
-const DIGITS = /\d/g;
+const MIN_NUMBER = 10 ** (MIN_DIGITS - 1);
 const KEY_NAME = /^[\w.:/$-]{1,80}$/;
+const SEVEN_DIGITS = /(?:\D*\d){7}/;
+
+/** Names such as order_id, x-trace.id or $schema: identifier-like and nearly digit-free (a key of 16
+ *  digits, dashes or not, is read). No caller reads them, so the walk does not visit them. */
+function plainKey(k: string): boolean {
+  if (PLAIN_KEYS.has(k)) return true;
+  const plain = KEY_NAME.test(k) && !SEVEN_DIGITS.test(k);
+  // Bodies repeat the same few names (role, content, type, ...): remembered, bounded.
+  if (plain && PLAIN_KEYS.size < 4096) PLAIN_KEYS.add(k);
+  return plain;
+}
+const PLAIN_KEYS = new Set<string>();
 
 /** Whether a leaf is no text to read: blank, read by a reader (`covered`), an identifier under a
- *  structural key, a number too short or under an integer field, or a key name that is an identifier. */
+ *  structural key, a number too short or under an integer field (plain key names are never visited). */
 function skipped(key: string | number, value: string, kind: Kind, fixed: Fixed, covered: ReadonlySet<string>): boolean {
   // A fixed leaf equal to a text a reader read keeps its value when that text is masked: read it.
   if (!value.trim() || (!fixed && covered.has(value))) return true;
   if (kind === 'number') return !/^-?\d+$/.test(value) || value.replace('-', '').length < MIN_DIGITS || (typeof key === 'string' && NUMERIC.has(key));
-  // Names such as order_id, x-trace.id or $schema: identifier-like and nearly digit-free (a key of 16
-  // digits, dashes or not, is read).
-  if (kind === 'key') return KEY_NAME.test(value) && (value.match(DIGITS)?.length ?? 0) < MIN_DIGITS;
+  if (kind === 'key') return false;
   // A file part's data URL: a text file's contents are read decoded (file-parts.ts), any other is refused.
   if (key === 'file_data' && value.startsWith('data:')) return true;
   return typeof key === 'string' && STRUCTURAL.has(key) && IDENTIFIER.test(value);
@@ -152,24 +162,29 @@ type Visit = (holder: object, key: string | number, value: string, kind: Kind, f
 function walk(v: unknown, visit: Visit): void {
   if (v === null || typeof v !== 'object') return;
   const so = (v as { structured_outputs?: unknown }).structured_outputs;
-  const stack: Array<Leaf | Node> = [new Node(v, false)];
+  // Objects under no steering field go on the stack bare (most of them): a Node only carries `fixed`.
+  const stack: unknown[] = [v];
   while (stack.length) {
-    const x = stack.pop()!;
+    const x = stack.pop();
     if (x instanceof Leaf) {
       visit(x.holder, x.key, x.value, x.kind, x.fixed);
       continue;
     }
-    const o = x.value;
+    const under: Fixed = x instanceof Node ? x.fixed : false;
+    const o = (x instanceof Node ? x.value : x) as object;
     const list = Array.isArray(o);
     const entries: Array<[string | number, unknown]> = list ? o.map((e, i) => [i, e]) : Object.entries(o as Record<string, unknown>);
+    const top = o === v || o === so;
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, e] = entries[i]!;
-      const fixed = x.fixed || steering(k, o === v, o === so);
+      const fixed = under || (top && steering(k, o === v, o === so));
       // Pushed last-first, so they come off the stack in document order.
       if (typeof e === 'string') stack.push(new Leaf(o, k, e, 'string', fixed));
-      else if (typeof e === 'number') stack.push(new Leaf(o, k, String(e), 'number', fixed));
-      else if (e !== null && typeof e === 'object') stack.push(new Node(e, fixed));
-      if (!list) stack.push(new Leaf(o, k, k as string, 'key', 'never'));
+      // Shorter numbers and fractions hold no card, phone or national id: no caller reads them.
+      else if (typeof e === 'number') {
+        if (Number.isInteger(e) && Math.abs(e) >= MIN_NUMBER) stack.push(new Leaf(o, k, String(e), 'number', fixed));
+      } else if (e !== null && typeof e === 'object') stack.push(fixed ? new Node(e, fixed) : e);
+      if (!list && !plainKey(k as string)) stack.push(new Leaf(o, k, k as string, 'key', 'never'));
     }
   }
 }
