@@ -26,7 +26,7 @@ describe.skipIf(!packsAvailable())('redact and the fields that steer decoding', 
     gw = await startGateway({
       classifiers: await realClassifiers(),
       config: (port) =>
-        testConfig({ model_config: { ...testConfig().model_config, 'gpt-oss-20b': redact } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
+        testConfig({ model_config: { ...testConfig().model_config, 'gpt-oss-20b': redact, 'deepseek-v3': redact } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
     });
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'test', maxRetries: 0 });
   }, 120_000);
@@ -56,6 +56,17 @@ describe.skipIf(!packsAvailable())('redact and the fields that steer decoding', 
     expect(placeholder).toMatch(/^<EMAIL_ADDRESS_\d+>$/);
     expect(got.messages[0]!.content).toContain(placeholder);
     expect(got.stop[1]).toBe('END');
+  });
+
+  it('a routed request: answered as block would be, by the best model of the category that may see it, the stop as sent', async () => {
+    // math: deepseek-v3 (redact, denies all) first, qwen3 (allows all) next.
+    const stop = [`Reply to ${EMAIL}`];
+    const { response } = await ask({ model: 'MoM', messages: user('Solve 3x + 7 = 22 and show the steps.'), stop });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-vsr-selected-model')).toBe('qwen3');
+    expect(response.headers.get('x-vsr-pii-redacted')).toBeNull();
+    expect(last().model).toBe('qwen3');
+    expect((last().body as { stop: string[] }).stop).toEqual(stop);
   });
 
   it('personal data in the messages only: they are masked, stop / guided_regex / bad_words go as sent', async () => {
