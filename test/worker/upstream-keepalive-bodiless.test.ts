@@ -11,7 +11,7 @@ import { createFetchUpstreamClient } from '../../runtimes/worker/upstream-fetch.
 import type { AppDeps } from '../../src/deps.ts';
 import { idleWatch } from '../../src/upstream/idle.ts';
 import type { EndpointPool, PoolEndpoint } from '../../src/upstream/pool.ts';
-import { sendWithFailover } from '../../src/upstream/send-failover.ts';
+import { sendWithFailover, type FailoverRequest } from '../../src/upstream/send-failover.ts';
 
 async function arrivals(base: string): Promise<Record<string, number>> {
   // This GET goes through the same pool and may find a connection the upstream resets: asked again.
@@ -40,7 +40,7 @@ describe('Worker: a kept-alive connection given back by an answer with no body',
     const post = (id: string) => ({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `say ok ${id}` }] }) });
     // Each request after the first goes out on the connection of the one before it (workerd's pool
     // hands back the latest idle one), which the upstream resets with the request unread.
-    const steps = [
+    const steps: Array<{ id: string; request: FailoverRequest['request']; status: number }> = [
       { id: 'kid-b1', request: post('kid-b1'), status: 204 },
       { id: 'kid-b2', request: post('kid-b2'), status: 204 },
       { id: 'kid-b3', request: { method: 'GET', path: '/v1/models', headers: { 'x-kid': 'kid-b3', 'x-want': 'nc-304' } }, status: 304 },
