@@ -153,7 +153,9 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
               }, connectTimeoutMs)
             : undefined;
           if (connectTimer) void body.connected!.then(() => clearTimeout(connectTimer));
-          const reused = pool?.take(url.origin) ?? false;
+          // How long the pooled connection it may take had been idle (kept-alive.ts); undefined: none.
+          const idleMs = pool?.take(url.origin);
+          const reused = idleMs !== undefined;
           const startedAt = Date.now();
           try {
             // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
@@ -164,10 +166,15 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
             early = body.sent() === false;
           } catch (err) {
             if (connectTimedOut && !timedOut && !r.signal?.aborted) throw new UpstreamConnectError(`upstream ${url.host}: no connection within ${connectTimeoutMs} ms`, err);
-            const stale = reused && !timedOut && !r.signal?.aborted && Date.now() - startedAt <= STALE_WINDOW_MS;
+            const soon = reused && !timedOut && !r.signal?.aborted && Date.now() - startedAt <= STALE_WINDOW_MS;
+            // Sent whole on a connection idle for far less than this upstream's idle close was seen to
+            // cross a reuse after: closed for another reason, after the upstream read it (a drop).
+            const stale = soon && !(body.sent() === true && pool!.readAndDropped(url.origin, idleMs!));
             if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host, stale);
             // Not whole, on a connection that may have been a kept-alive one: the race whose write
-            // failed. The forwarder sends it again (and counts it), as the one sent whole.
+            // failed. The forwarder sends it again (and counts it), as the one sent whole. The upstream
+            // surely closed it unread: its idle close, after about that idle time (kept-alive.ts).
+            if (soon && attempt === 0) pool!.raced(url.origin, idleMs!);
             if (reused && attempt === 0) throw new UpstreamStaleError(`upstream ${url.host}: ${err instanceof Error ? err.message : String(err)} (a kept-alive connection closed as the request went out on it)`, err, false);
             if (attempt > 0) throw err;
           } finally {

@@ -15,6 +15,9 @@
 //              head alone to a HEAD (upstream-keepalive-bodiless.test.ts)
 //   read-soon  as read-late, but closes 200 ms after reading: a drop within STALE_WINDOW_MS of the send
 //              (upstream-keepalive-drop.test.ts)
+//   learn      answers the first request on a connection; on one it has answered on, resets a request
+//              that carries `x-reset` as it arrives (unread: the idle close crossing the reuse), and
+//              reads any other and closes at once, unanswered (a drop) (upstream-keepalive-learn.test.ts)
 // GET /arrivals on each: its counts ('(connections)', '(closed unread)' too).
 import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
@@ -29,7 +32,7 @@ declare module 'vitest' {
 
 export const KEEP_ALIVE_MS = 15;
 
-export const RACE_MODES = ['unread', 'read-late', 'plain', 'bodiless', 'read-soon'] as const;
+export const RACE_MODES = ['unread', 'read-late', 'plain', 'bodiless', 'read-soon', 'learn'] as const;
 export type RaceMode = (typeof RACE_MODES)[number];
 
 const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
@@ -56,7 +59,8 @@ function raceServer(mode: RaceMode): net.Server & { destroyAll(): void } {
     let buf = Buffer.alloc(0);
     let answered = 0;
     sock.on('data', (d) => {
-      if (buf.length === 0 && answered > 0 && (mode === 'unread' || mode === 'bodiless')) {
+      const told = mode === 'learn' && /\r\nx-reset:/i.test(d.toString('latin1', 0, Math.min(d.length, 4096)));
+      if (buf.length === 0 && answered > 0 && (mode === 'unread' || mode === 'bodiless' || told)) {
         bump('(closed unread)');
         return void sock.resetAndDestroy();
       }
@@ -71,6 +75,7 @@ function raceServer(mode: RaceMode): net.Server & { destroyAll(): void } {
       if (/^GET \/arrivals /.test(head)) return void sock.write(answer('application/json', JSON.stringify(arrivals)));
       const id = /\bkid-[\w-]+/.exec(head + body)?.[0];
       if (id) bump(id);
+      if (answered > 0 && mode === 'learn') return void sock.destroy();
       if (answered > 0 && (mode === 'read-late' || mode === 'read-soon')) return void setTimeout(() => sock.destroy(), mode === 'read-late' ? 1500 : 200);
       answered++;
       if (mode === 'bodiless') return void sock.write(bodiless(head));

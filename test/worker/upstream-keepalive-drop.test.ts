@@ -7,7 +7,9 @@
 // takes overlaps (a forced race was seen failing 188 ms after its body went out, on a loaded 2-core box;
 // a drop can come at once). So the Worker takes a failure on a connection that may have been a kept-alive
 // one, within 1 s of the send, for the race and sends it once more: such a drop reaches the upstream
-// twice. These tests pin that count; a workerd that tells the two apart fails the first one.
+// twice, until the Worker has seen the upstream's idle close cross a reuse (upstream-keepalive-learn:
+// 'read-soon' never closes an idle connection). These tests pin that count; a workerd that tells the
+// two apart fails the first one.
 // keepalive-setup.ts 'unread': resets a reused connection with the request unread; 'read-soon': reads
 // (counts) the second request on a connection and closes it 200 ms later, unanswered.
 import { describe, expect, inject, it } from 'vitest';
