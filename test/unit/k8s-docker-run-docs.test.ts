@@ -26,6 +26,9 @@ describe("k8s/README.md: docker run against the Dockerfile", () => {
     expect(() => parseCli(args)).not.toThrow();
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "dist\/semroute\.mjs"\]$/m);
     expect(dockerfile).toMatch(/^CMD \[.*"--config".*\]$/m);
+    // The mounted file must be readable by the user the image runs as, which the guide names.
+    const uid = /^USER (\d+)/m.exec(dockerfile)![1];
+    expect(guide).toContain(`as uid ${uid}`);
   });
 
   it('mounts the file --config names, and publishes the port the config serves and the image exposes', () => {
