@@ -253,7 +253,10 @@ export function createNodeUpstreamClient(opts: NodeUpstreamOptions = {}): Upstre
         } catch (err) {
           // A kept-alive socket the upstream closed as the request went out: it never read it; one
           // more try, on a new socket (a second stale one from the pool would fail the same way).
-          if (retry || timedOut || r.signal?.aborted || !isSocketError(err) || socketFate(err, ex.written) !== 'stale') throw err;
+          // The same for a request that had not gone out yet: undici fails the requests queued on a
+          // socket reset (RST) while idle, where after a FIN it sends them on a new socket itself; an
+          // upstream that resets idle sockets (some load balancers) had them 502, the endpoint marked failing.
+          if (retry || timedOut || r.signal?.aborted || !isSocketError(err) || socketFate(err, ex.written) === 'dropped') throw err;
           retry = freshSocket(url.origin);
         }
       }

@@ -1,7 +1,7 @@
 // What happened on the socket of an upstream request that failed before any byte of its answer,
 // which decides whether the POST may be sent again:
 // - 'unsent': no request bytes were written (refused, no route, TLS failure, closed before the write):
-//   nothing reached the upstream, so the next endpoint may take it;
+//   nothing reached the upstream, so a new socket or the next endpoint may take it;
 // - 'stale': a kept-alive socket the upstream closed just as the request went out on it (its idle
 //   timeout and our reuse crossed; the close comes back within STALE_WINDOW_MS): the upstream's
 //   application never read it. The standard answer (browsers) is one more try on a fresh socket;
@@ -52,12 +52,13 @@ export const STALE_WINDOW_MS = 1000;
  */
 const answeredIdle = new Map<string, number>();
 /**
- * Per origin, the shortest idle time after which it closed one of our idle sockets on its own (a FIN
- * with no request in flight, not after an answer that said `connection: close`): its keep-alive timeout
- * now. The answered maximum alone only ever grows; an upstream restarted with a shorter timeout (or a
- * proxy whose backends keep connections for different times) then has its real races at that shorter
- * idle time classed as drops, 502 until the gateway restarts. A read-then-drop closes a socket with a
- * request in flight, never an idle one, so this does not weaken the rule for drops.
+ * Per origin, the shortest idle time after which it closed one of our idle sockets on its own (a FIN,
+ * or a reset (RST) as some load balancers send, with no request in flight, not after an answer that
+ * said `connection: close`): its keep-alive timeout now. The answered maximum alone only ever grows;
+ * an upstream restarted with a shorter timeout (or a proxy whose backends keep connections for
+ * different times) then has its real races at that shorter idle time classed as drops, 502 until the
+ * gateway restarts. A read-then-drop closes a socket with a request in flight, never an idle one, so
+ * this does not weaken the rule for drops.
  */
 const closedIdle = new Map<string, number>();
 /** Origins are the config's endpoints; bounded all the same. */
@@ -139,20 +140,26 @@ export function markingConnector(opts: buildConnector.BuildOptions, tls?: Readon
         const m: SocketMarks = { base: s.bytesRead, atSend: -1, sentAt: 0, idleSince: -1, idleAtSend: -1, origin: '', closing: false };
         marks.set(s, m);
         // The upstream ended an idle socket (an answer ended after the latest send): its idle close.
-        s.on('end', () => {
-          if (m.idleSince >= 0 && m.idleSince >= m.sentAt && !m.closing && m.origin) {
-            note(closedIdle, m.origin, performance.now() - m.idleSince, (old, idle) => old <= idle);
-          }
-        });
+        s.on('end', () => noteIdleClose(m));
         // Registered before undici's own listener: the error is tagged before the request learns of it.
         s.on('error', (e: unknown) => {
-          if (e && typeof e === 'object') errorSockets.set(e, s);
+          if (!e || typeof e !== 'object') return;
+          errorSockets.set(e, s);
+          // An idle close by reset (RST), as some load balancers do: no 'end' comes, only this.
+          if ((e as NodeJS.ErrnoException).code === 'ECONNRESET') noteIdleClose(m);
         });
       }
       // (err, null) or (null, socket): undici's callback takes either shape.
       (callback as (e: Error | null, s: unknown) => void)(err, socket);
     });
   };
+}
+
+/** A socket of ours closed by the upstream while idle (its latest answer ended after its latest send). */
+function noteIdleClose(m: SocketMarks): void {
+  if (m.idleSince >= 0 && m.idleSince >= m.sentAt && !m.closing && m.origin) {
+    note(closedIdle, m.origin, performance.now() - m.idleSince, (old, idle) => old <= idle);
+  }
 }
 
 /** undici's raw answer headers ([name, value, ...] as Buffers): a `connection: close` among them. */

@@ -1,0 +1,157 @@
+// The stale-reuse rule (upstream-sockets.ts socketFate) against an upstream that RESETS sockets (RST,
+// as some load balancers and proxies do on idle connections) instead of closing them with a FIN. The
+// gateway sees ECONNRESET, not 'other side closed', and no 'end' on an idle socket: the rule must come
+// out the same. Real Node gateway, raw net upstreams that count every request they read.
+//  - a reused socket reset after the upstream read the request: 502, never sent twice;
+//  - the upstream's idle reset crossing a reuse: sent once more on a fresh socket, answered;
+//  - an upstream restarted with a shorter idle timeout that it enforces by RST: its races at the new
+//    idle time are still sent once more (the FIN version: upstream-stale-adapts.test.ts);
+//  - the real idle-close race under load, by RST: every request answered, none twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { useNetUpstreamClient } from './helpers/net-upstream-client.ts';
+import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+
+const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
+const answer = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${completion.length}\r\n\r\n${completion}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A raw upstream: `onRequest(sock, id, n)` for each whole request read on a socket (n counts from 1). */
+function rawUpstream(onRequest: (sock: net.Socket, id: string, n: number, idleMs: number) => void, onIdle?: (sock: net.Socket) => void) {
+  return net.createServer((sock) => {
+    sock.on('error', () => {});
+    let buf = '';
+    let n = 0;
+    let idleSince = -1;
+    let timer: NodeJS.Timeout | undefined;
+    sock.on('close', () => clearTimeout(timer));
+    sock.on('data', (d) => {
+      buf += d;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const len = Number(/content-length: *(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+      if (buf.length < end + 4 + len) return;
+      const id = /kid-\w+/.exec(buf.slice(end + 4))?.[0] ?? '';
+      buf = '';
+      clearTimeout(timer);
+      onRequest(sock, id, ++n, idleSince < 0 ? -1 : performance.now() - idleSince);
+      if (sock.destroyed) return;
+      idleSince = performance.now();
+      if (onIdle) timer = setTimeout(onIdle, 0, sock);
+    });
+  });
+}
+
+describe('a reused socket reset (RST) after the upstream read the request', () => {
+  const read = new Map<string, number>();
+  const server = rawUpstream((sock, id, n) => {
+    read.set(id, (read.get(id) ?? 0) + 1);
+    if (n === 3) return void sock.resetAndDestroy();
+    sock.write(answer);
+  });
+  const { ask } = useNetUpstreamClient(server);
+
+  it('is not sent again: 502 upstream_connection_closed, read once', async () => {
+    expect((await ask('kid-a')).choices[0]!.message.content).toBe('ok');
+    // A reuse answered after 300 ms idle: this upstream keeps a socket open at least that long.
+    await sleep(300);
+    expect((await ask('kid-b')).choices[0]!.message.content).toBe('ok');
+    // Reused at once, read and reset.
+    const err = await ask('kid-c').then(() => undefined, (e: unknown) => e as { status?: number; code?: string });
+    expect(err?.status).toBe(502);
+    expect(err?.code).toBe('upstream_connection_closed');
+    expect(Object.fromEntries(read)).toEqual({ 'kid-a': 1, 'kid-b': 1, 'kid-c': 1 });
+  });
+});
+
+describe('an upstream restarted with a shorter keep-alive timeout, enforced by RST', () => {
+  const st = { short: false, answered: [] as string[], resetUnread: [] as string[] };
+  const server = rawUpstream(
+    (sock, id, _n, idleMs) => {
+      // Its idle reset crossing a reuse: the request is dropped unread.
+      if (st.short && idleMs >= 150) {
+        st.resetUnread.push(id);
+        return void sock.resetAndDestroy();
+      }
+      st.answered.push(id);
+      sock.write(answer);
+    },
+    // The restarted upstream resets a socket idle for 500 ms.
+    (sock) => {
+      if (!st.short) return;
+      const t = setTimeout(() => sock.resetAndDestroy(), 500);
+      sock.once('data', () => clearTimeout(t));
+      sock.once('close', () => clearTimeout(t));
+    },
+  );
+  const { ask } = useNetUpstreamClient(server);
+
+  it('has its reset race at the new, shorter idle time sent once more, not 502', async () => {
+    expect((await ask('kid-a')).choices[0]!.message.content).toBe('ok');
+    await sleep(1200);
+    // A reuse answered after 1.2 s idle: the old timeout was longer than that.
+    expect((await ask('kid-b')).choices[0]!.message.content).toBe('ok');
+    st.short = true;
+    expect((await ask('kid-c')).choices[0]!.message.content).toBe('ok');
+    // The restarted upstream resets that socket, idle, after 500 ms.
+    await sleep(800);
+    expect((await ask('kid-d')).choices[0]!.message.content).toBe('ok');
+    await sleep(300);
+    // Reused after 300 ms idle; the upstream's reset crosses it, unread.
+    const e = await ask('kid-e').then((r) => r.choices[0]!.message.content, (err: { status?: number; code?: string }) => `${err.status} ${err.code}`);
+    expect(st.resetUnread).toEqual(['kid-e']);
+    expect(e).toBe('ok');
+    expect(st.answered).toEqual(['kid-a', 'kid-b', 'kid-c', 'kid-d', 'kid-e']);
+  });
+});
+
+const TOTAL = Number(process.env.KA_TOTAL ?? 400);
+const CONCURRENT = 16;
+
+describe.each([5, 20])('an upstream resetting sockets idle for %i ms, under load', (idleMs) => {
+  const arrivals = new Map<string, number>();
+  const server = rawUpstream(
+    (sock, id) => {
+      arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
+      sock.write(answer);
+    },
+    (sock) => {
+      const t = setTimeout(() => sock.resetAndDestroy(), idleMs);
+      sock.once('data', () => clearTimeout(t));
+      sock.once('close', () => clearTimeout(t));
+    },
+  );
+  let gw: Gateway;
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    gw = await startGateway({ config: () => testConfig({}, [{ name: 'production-stack', address: '127.0.0.1', port }]) });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('every request is answered (no 502), none reaches the upstream twice', async () => {
+    const statuses: Record<string, number> = {};
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENT }, async () => {
+        for (let i = next++; i < TOTAL; i = next++) {
+          const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: `hi kid-${i}` }] }) });
+          const text = await res.text();
+          // A failure's error code with its status: which rule answered it.
+          const key = res.status === 200 ? '200' : `${res.status} ${/"code":"([^"]*)"/.exec(text)?.[1]}`;
+          statuses[key] = (statuses[key] ?? 0) + 1;
+          await sleep(Math.random() * idleMs * 2);
+        }
+      }),
+    );
+    const twice = [...arrivals.values()].filter((n) => n > 1).length;
+    const resent = gw.metrics.render().match(/^llm_upstream_retries_total\{[^}]*\} (\d+)/m)?.[1] ?? '0';
+    console.log(`[keep-alive reset load] idle ${idleMs} ms, ${TOTAL} requests: ${JSON.stringify(statuses)}, re-sent ${resent}, reached twice ${twice}`);
+    expect(statuses).toEqual({ '200': TOTAL });
+    expect(twice).toBe(0);
+    expect(arrivals.size).toBe(TOTAL);
+  }, 300_000);
+});
