@@ -12,13 +12,15 @@
 // Real gRPC, both doors over one deps; a node:http upstream behind the gateway, its answer replayed to
 // ext_proc as Envoy sends it.
 import http from 'node:http';
+import * as grpc from '@grpc/grpc-js';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { captureLogger, EMPTY_CLASSIFIERS, testConfig } from './gateway-harness.ts';
-import { type Msg, requestBody, requestHeaders, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
+import { type Msg, requestBody, requestHeaders, responseBody, responseHeaders, setHeaders } from './helpers/envoy-client.ts';
 import { startBothDoors } from './helpers/extproc-real-pipeline.ts';
+import { loadExtProc, PROCESS_METHOD_PATH } from '../../runtimes/node/extproc/proto.ts';
 
 const ANSWERS: Record<string, { status: number; type: string; body: string }> = {
   fastapi: { status: 404, type: 'application/json', body: '{"detail":"Not Found"}' },
@@ -216,4 +218,40 @@ describe('on a generation route (/v1/completions) the same', () => {
       expect(envoy, mode).toEqual({ status: 502, type: 'text/html', encoding: 'gzip', body: ANSWERS.html!.body });
     }
   });
+});
+
+describe('in FULL_DUPLEX_STREAMED, an error answer that ends in trailers (no end_of_stream on its last chunk)', () => {
+  for (const path of Object.keys(ROUTES)) {
+    it(`${path}: the held chunks go, rewritten, before the trailers`, async () => {
+      const gateway = await viaGateway('fastapi', 'identity', path);
+      const method = (loadExtProc().packageDefinition['envoy.service.ext_proc.v3.ExternalProcessor'] as any).Process;
+      const client = new grpc.Client(`127.0.0.1:${doors.ext.port}`, grpc.credentials.createInsecure());
+      const call = client.makeBidiStreamRequest<Buffer, Msg>(PROCESS_METHOD_PATH, (b) => b, method.responseDeserialize);
+      const got: Msg[] = [];
+      call.on('data', (m: Msg) => got.push(m));
+      call.on('error', () => {});
+      const write = (m: Msg) => call.write(method.requestSerialize(m));
+      // Full duplex answers come when ext_proc is ready, not one per message: wait for `n` of them.
+      const wait = async (n: number) => {
+        for (let i = 0; i < 250 && got.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+        return got.splice(0, got.length);
+      };
+      const a = ANSWERS.fastapi!;
+      write({ ...requestHeaders({ ':method': 'POST', ':path': path, 'content-type': 'application/json' }), protocol_config: { request_body_mode: 'FULL_DUPLEX_STREAMED', response_body_mode: 'FULL_DUPLEX_STREAMED' } });
+      write(requestBody(JSON.stringify(ROUTES[path])));
+      expect((await wait(2)).map((m) => m.response)).toEqual(['request_headers', 'request_body']);
+      write(responseHeaders({ ':status': String(a.status), 'content-type': a.type, trailer: 'x-upstream-status' }));
+      expect((await wait(1)).map((m) => m.response)).toEqual(['response_headers']);
+      write(responseBody(a.body.slice(0, 10), false));
+      write(responseBody(a.body.slice(10), false));
+      write({ response_trailers: { trailers: { headers: [] } } });
+      const replies = await wait(2);
+      call.end();
+      client.close();
+      expect(replies.at(-1)?.response).toBe('response_trailers');
+      const bodies = replies.filter((m) => m.response === 'response_body').map((m) => m.response_body.response.body_mutation.streamed_response);
+      expect(bodies.map((b) => Buffer.from(b.body ?? []).toString()).join('')).toBe(gateway.body);
+      expect(bodies.some((b) => b.end_of_stream), 'the trailers end the answer').toBe(false);
+    });
+  }
 });

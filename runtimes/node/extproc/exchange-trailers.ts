@@ -16,8 +16,11 @@ export interface TrailersState {
   requestHeld: boolean;
   /** The held request body cannot follow the trailers: the answer to send instead. */
   unsent(): Replies;
-  /** The request went upstream through the chat pipeline: its answer is read here. */
-  forwarded: boolean;
+  /**
+   * The answer is read here: the request went upstream through the chat pipeline, or its answer is an
+   * error being rewritten (error-answer.ts), a generation route's too, whose held chunks must go too.
+   */
+  answerRead: boolean;
   /** STREAMED JSON answer chunks held (answered clear_body) and not judged. */
   jsonHeld: boolean;
   /** A chat event stream read here (stream-reply.ts). */
@@ -46,7 +49,7 @@ export function onTrailers(kind: 'request_trailers' | 'response_trailers', s: Tr
   }
   // Full duplex: what is still held (a JSON answer, part of an event) can go before the trailers
   // (a generation route's stream too: it has a reader, s.streamed, though not forwarded by chat).
-  if (isFullDuplex(s.modes?.response_body_mode) && (s.forwarded || s.streamed)) {
+  if (isFullDuplex(s.modes?.response_body_mode) && (s.answerRead || s.streamed)) {
     return s.endResponseBody().then((r) => duplex.atTrailers(r, continueTrailers('response_trailers'), 'response_body'));
   }
   if (s.jsonHeld) {
