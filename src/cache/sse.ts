@@ -22,7 +22,9 @@ export function ssePayloads(events: readonly string[]): string[] {
 
 /** Parses raw SSE text (as a client receives it) into events. */
 export function splitSse(text: string): string[] {
-  return text.replace(/\r\n/g, '\n').split('\n\n').map((e) => e.trim()).filter(Boolean);
+  // Any line end the SSE spec allows (CRLF, LF, a lone CR): a CR-only stream was one event, so a
+  // stream answered to a JSON request that way was a 502 (the streaming path frames it fine).
+  return text.replace(/\r\n?/g, '\n').split('\n\n').map((e) => e.trim()).filter(Boolean);
 }
 
 /** Joins chat.completion.chunk deltas (content, refusal, reasoning, tool calls) into one chat.completion. */
@@ -144,7 +146,9 @@ export function toSseBody(completion: Obj, sse?: readonly string[], opts: { incl
   const payloads = sse?.length
     ? usageAsAsked(ssePayloads(sse).filter((p) => p !== '[DONE]'), completion, opts.includeUsage === true)
     : completionToChunks(completion, opts).map((c) => JSON.stringify(c));
-  return payloads.map((p) => `data: ${p}\n\n`).join('') + 'data: [DONE]\n\n';
+  // A payload recorded from several data lines (joined with \n) goes back as several: after a bare
+  // \n the rest was no data line, so the client parsed a cut JSON (the SDK threw on the cache hit).
+  return payloads.map((p) => `data: ${p.includes('\n') ? p.replace(/\n/g, '\ndata: ') : p}\n\n`).join('') + 'data: [DONE]\n\n';
 }
 
 /** A usage-only chunk (choices: [], usage set): what a stream sends last when include_usage was asked. */
