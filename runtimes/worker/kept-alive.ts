@@ -4,8 +4,8 @@
 // test/worker/upstream-keepalive-race.test.ts, RST or FIN, read or not). Node knows the socket was
 // reused (upstream-sockets.ts); the Worker keeps a tally per origin of the connections workerd holds
 // idle: one goes back to its pool when an answer was read to its end (at once when it has no body: a
-// 204, a 304, the answer to a HEAD), and leaves it when the next request takes it or after the pool's
-// idle timeout (kj HttpClientSettings.idleTimeout, 5 s).
+// 204, a 304, the answer to a HEAD; never when its body ends at the close), and leaves it when the next
+// request takes it or after the pool's idle timeout (kj HttpClientSettings.idleTimeout, 5 s).
 // Only a failure on a request that may have taken one is taken for the race, and not one whose body went
 // out whole on a connection idle for far less than this upstream's idle close was seen crossing a reuse
 // after (raceIdle below): that upstream read the request and dropped it.

@@ -206,8 +206,11 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
         let body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
         // Read to its end, the answer gives its connection back to workerd's pool (unless it said close);
         // one with no body (a 204, a 304, the answer to a HEAD) gave it back already: the next request
-        // takes it, and a close crossing that reuse is the race, not a drop.
-        if (pool && !/\bclose\b/i.test(res.headers.get('connection') ?? '')) {
+        // takes it, and a close crossing that reuse is the race, not a drop. A body that ends at the
+        // close (neither a length nor chunked: RFC 9112 6.3) leaves none, said or not: counted back, a
+        // drop on the next request's fresh connection was taken for the race and sent twice.
+        const framed = !res.body || res.headers.has('content-length') || /chunked/i.test(res.headers.get('transfer-encoding') ?? '');
+        if (pool && framed && !/\bclose\b/i.test(res.headers.get('connection') ?? '')) {
           const origin = url.origin;
           if (!res.body) pool.released(origin);
           else body = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => pool.released(origin) }));

@@ -18,6 +18,9 @@
 //   learn      answers the first request on a connection; on one it has answered on, resets a request
 //              that carries `x-reset` as it arrives (unread: the idle close crossing the reuse), and
 //              reads any other and closes at once, unanswered (a drop) (upstream-keepalive-learn.test.ts)
+//   unframed   answers with a body that ends at the close (no Content-Length, not chunked, no
+//              Connection: close) and closes; reads a request marked x-drop and closes it unanswered
+//              (upstream-keepalive-unframed.test.ts)
 // GET /arrivals on each: its counts ('(connections)', '(closed unread)' too).
 import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
@@ -32,7 +35,7 @@ declare module 'vitest' {
 
 export const KEEP_ALIVE_MS = 15;
 
-export const RACE_MODES = ['unread', 'read-late', 'plain', 'bodiless', 'read-soon', 'learn'] as const;
+export const RACE_MODES = ['unread', 'read-late', 'plain', 'bodiless', 'read-soon', 'learn', 'unframed'] as const;
 export type RaceMode = (typeof RACE_MODES)[number];
 
 const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
@@ -76,6 +79,7 @@ function raceServer(mode: RaceMode): net.Server & { destroyAll(): void } {
       const id = /\bkid-[\w-]+/.exec(head + body)?.[0];
       if (id) bump(id);
       if (answered > 0 && mode === 'learn') return void sock.destroy();
+      if (mode === 'unframed') return void (/\r\nx-drop:/i.test(head) ? sock.destroy() : sock.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${completion}`));
       if (answered > 0 && (mode === 'read-late' || mode === 'read-soon')) return void setTimeout(() => sock.destroy(), mode === 'read-late' ? 1500 : 200);
       answered++;
       if (mode === 'bodiless') return void sock.write(bodiless(head));
