@@ -1,0 +1,57 @@
+// The Worker's tally of workerd's idle kept-alive connections (runtimes/worker/kept-alive.ts), with its
+// clock passed in: which connection a request may take and how long it was idle, and the idle-close
+// rule that tells a read-then-drop from the race (upstream-keepalive-learn.test.ts drives it in workerd).
+import { describe, expect, it } from 'vitest';
+import { KeptAlive, POOL_IDLE_MS } from '../../runtimes/worker/kept-alive.ts';
+
+const A = 'http://a:8000';
+const B = 'http://b:8000';
+
+describe('KeptAlive tally', () => {
+  it('take gives the latest idle connection\'s idle time (kj hands out the back of its list), then none', () => {
+    const t = new KeptAlive();
+    t.released(A, 1000);
+    t.released(A, 1300);
+    expect(t.take(A, 1500)).toBe(200);
+    expect(t.take(A, 1500)).toBe(500);
+    expect(t.take(A, 1500)).toBeUndefined();
+    expect(t.take(B, 1500)).toBeUndefined();
+  });
+
+  it('a connection idle past the pool\'s timeout is gone', () => {
+    const t = new KeptAlive();
+    t.released(A, 0);
+    expect(t.take(A, POOL_IDLE_MS + 1)).toBeUndefined();
+  });
+
+  it('no crossing seen: nothing is taken for a drop', () => {
+    const t = new KeptAlive();
+    expect(t.readAndDropped(A, 0)).toBe(false);
+  });
+
+  it('after a crossing at 400 ms idle: under half of it less 25 ms is a drop, above is the race; per origin', () => {
+    const t = new KeptAlive();
+    t.raced(A, 400);
+    expect(t.readAndDropped(A, 0)).toBe(true);
+    expect(t.readAndDropped(A, 175)).toBe(true);
+    expect(t.readAndDropped(A, 176)).toBe(false);
+    expect(t.readAndDropped(A, 400)).toBe(false);
+    expect(t.readAndDropped(B, 0)).toBe(false);
+  });
+
+  it('the shortest crossing counts: a later, longer one does not raise it; a shorter one lowers it', () => {
+    const t = new KeptAlive();
+    t.raced(A, 400);
+    t.raced(A, 2000);
+    expect(t.readAndDropped(A, 176)).toBe(false);
+    t.raced(A, 100);
+    expect(t.readAndDropped(A, 20)).toBe(true);
+    expect(t.readAndDropped(A, 26)).toBe(false);
+  });
+
+  it('an idle close under 50 ms never makes a drop (the slack)', () => {
+    const t = new KeptAlive();
+    t.raced(A, 15);
+    expect(t.readAndDropped(A, 0)).toBe(false);
+  });
+});
