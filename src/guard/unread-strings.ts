@@ -5,6 +5,7 @@
 // for all of them), redacted in place under redact. Coverage is by value: a string equal to a text a
 // reader read was scanned as that text; under redact, maskDuplicates gives it the reader's masking.
 import type { TextSlot } from './redaction.ts';
+import { ExactInteger, markUnsafeIntegers, mayHoldInexact, type KeptText } from '../pipeline/exact-integers.ts';
 
 /** Keys whose value is an identifier or an enum the engine validates (a role, a part type, a call id):
  *  left out when they look like one, so a normal body adds no text; anything else under them is read. */
@@ -24,6 +25,10 @@ const STEERING = new Map<string, Fixed>([
   ...(['guided_regex', 'guided_grammar', 'guided_whitespace_pattern', 'structural_tag'] as const).map((k) => [k, 'never'] as const),
 ]);
 const STEERING_OUTPUTS = new Set(['regex', 'grammar', 'structural_tag', 'whitespace_pattern']);
+/** A JSON schema's `pattern` (at any depth: response_format, guided_json, a tool's parameters) is a
+ *  regex the value written must match, as guided_regex is; a schema's enum/const values are
+ *  definitions (definition-slots.ts), written by the model and restored. */
+const PATTERN = 'pattern';
 
 /** Integer fields of the APIs: a `seed` of 16 digits is a seed (the detector reads 4111111111111111 as a card). */
 const NUMERIC = new Set([
@@ -73,29 +78,34 @@ export function unreadSlots(body: unknown, covered: ReadonlySet<string>): TextSl
     const h = holder as Record<string | number, unknown>;
     const slot: TextSlot = kind === 'key'
       ? { role: 'unknown', group, logged: true, fixed: 'never', get: () => value, set: () => undefined }
-      : { role: 'unknown', group, logged: true, get: () => String(h[key]), set: (v) => put(holder, key, v) };
+      : { role: 'unknown', group, logged: true, get: () => numberText(h[key]), set: (v) => put(holder, key, v) };
     if (fixed) slot.fixed = fixed;
     out.push(slot);
   });
   return out;
 }
 
-/** The same, as texts (the passed-through routes, which only refuse): their strings joined, or none. */
-export function unreadText(body: unknown, readTexts: readonly string[]): string[] {
+/** The same, as texts (the passed-through routes, which only refuse): their strings joined, or none.
+ *  `source`: the body's JSON text, read again for an integer beyond 2^53 (JSON.parse rounds
+ *  6234567890123456780, a card number, to ...7000, which is none), only when it may hold one. */
+export function unreadText(body: unknown, readTexts: readonly string[], source?: string): string[] {
   const covered = coveredSet(readTexts);
   const joined = readTexts.join('\n');
   // A passed-through reader joins parts and fields into one text: a string inside one was read there.
   // The substring search is bounded so a body of many strings stays linear; past it, read again.
   let work = 0;
   const texts: string[] = [];
+  const kept = source !== undefined && mayHoldInexact(source) ? markUnsafeIntegers(source) : undefined;
+  // Parsed with each such literal as a marker string (the text parsed once already: it parses).
+  const root = kept ? JSON.parse(kept.text) : body;
   // A body that is a bare string (no reader reads one) is its own unread text: the walk reads strings held in objects and lists.
-  walk(typeof body === 'string' ? [body] : body, (_holder, key, value, kind) => {
+  walk(typeof root === 'string' ? [root] : root, (_holder, key, value, kind) => {
     // Nothing is rewritten here, so a key name a reader read (a tool's property names) counts as read.
     if (skipped(key, value, kind, false, covered)) return;
     work += joined.length;
     if (work <= 50_000_000 && joined.includes(value)) return;
     texts.push(value);
-  });
+  }, kept);
   return texts.length ? [texts.join('\n')] : [];
 }
 
@@ -159,7 +169,7 @@ type Visit = (holder: object, key: string | number, value: string, kind: Kind, f
 /** Every string, number and key name of `v` with its holder and key, depth first in document order (a
  *  key before its value); iterative, so no nesting a body can send overflows the stack (a string no
  *  depth limit may leave unread). `fixed`: under a field that steers decoding (STEERING). */
-function walk(v: unknown, visit: Visit): void {
+function walk(v: unknown, visit: Visit, kept?: KeptText): void {
   if (v === null || typeof v !== 'object') return;
   const so = (v as { structured_outputs?: unknown }).structured_outputs;
   // Objects under no steering field go on the stack bare (most of them): a Node only carries `fixed`.
@@ -177,12 +187,19 @@ function walk(v: unknown, visit: Visit): void {
     const top = o === v || o === so;
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, e] = entries[i]!;
-      const fixed = under || (top && steering(k, o === v, o === so));
+      const fixed = under || (top && steering(k, e, o === v, o === so));
       // Pushed last-first, so they come off the stack in document order.
-      if (typeof e === 'string') stack.push(new Leaf(o, k, e, 'string', fixed));
+      if (typeof e === 'string') {
+        if (kept && e.startsWith(kept.marker)) stack.push(new Leaf(o, k, kept.literals[Number(e.slice(kept.marker.length))]!, 'number', fixed));
+        else stack.push(new Leaf(o, k, e, 'string', fixed || (k === PATTERN && 'never')));
+      }
       // Shorter numbers and fractions hold no card, phone or national id: no caller reads them.
       else if (typeof e === 'number') {
         if (Number.isInteger(e) && Math.abs(e) >= MIN_NUMBER) stack.push(new Leaf(o, k, String(e), 'number', fixed));
+      } else if (e instanceof ExactInteger) {
+        // An integer beyond 2^53 kept as the client wrote it (chat: exact-integers.ts): read by its
+        // digits, under its own key (a 64-bit seed is a seed), and masked as a number is.
+        stack.push(new Leaf(o, k, e.literal, 'number', fixed));
       } else if (e !== null && typeof e === 'object') stack.push(fixed ? new Node(e, fixed) : e);
       if (!list && !plainKey(k as string)) stack.push(new Leaf(o, k, k as string, 'key', 'never'));
     }
@@ -190,11 +207,17 @@ function walk(v: unknown, visit: Visit): void {
 }
 
 /** How a value under `key` may be masked: a steering field of the body or of its structured_outputs. */
-function steering(key: string | number, top: boolean, outputs: boolean): Fixed {
+function steering(key: string | number, value: unknown, top: boolean, outputs: boolean): Fixed {
   if (typeof key !== 'string') return false;
+  // vLLM turns a structural_tag response_format into structured_outputs.structural_tag: its begin and
+  // end texts are forced into the answer, its triggers matched against it.
+  if (top && key === 'response_format') return (value as { type?: unknown } | null)?.type === 'structural_tag' ? 'never' : false;
   if (top) return STEERING.get(key) ?? false;
   return outputs && STEERING_OUTPUTS.has(key) ? 'never' : false;
 }
+
+/** A number leaf's digits: a kept literal's (ExactInteger), or the number's. */
+const numberText = (x: unknown): string => (x instanceof ExactInteger ? x.literal : String(x));
 
 /** Writes an own property: a JSON key "__proto__" is one, and plain assignment would not replace it. */
 function put(holder: object, key: string | number, value: string): void {
