@@ -139,7 +139,7 @@ export async function guardPassthrough(
   const r = jailbreak ? await jailbreakStageSpan(() => guardStage(deps, ctx), () => ctx.responseHeaders as Record<string, string>) : undefined;
   const headers = ctx.responseHeaders as Record<string, string>;
   if (!r) {
-    const pii = policies.length ? await piiStageSpan(() => piiCheck(deps, ctx, policies, model, parsed)) : undefined;
+    const pii = policies.length ? await piiStageSpan(() => piiCheck(deps, ctx, policies, model, parsed, decodeBody(body).text)) : undefined;
     return pii ? { response: new Response(pii.body, { status: pii.status, headers: { ...pii.headers, ...idHeader, 'content-type': pii.contentType } }), reason: pii.reason, headers } : { headers };
   }
   if (r.reason !== 'jailbreak_block') {
@@ -161,7 +161,7 @@ export async function guardPassthrough(
  * another model or redacts; the bytes of these routes go as sent, so a denied type is refused: 400
  * pii_policy_denied (the types only, never the values), x-vsr-pii-violation: true.
  */
-async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy[], model: string | undefined, parsed: unknown): Promise<RefusalResponse | undefined> {
+async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy[], model: string | undefined, parsed: unknown, source: string): Promise<RefusalResponse | undefined> {
   const s = guardSettings(deps.config);
   const label = model === undefined ? 'unknown' : modelLabel(deps.config, model);
   const detector = deps.classifiers.pii(s.piiPack);
@@ -174,7 +174,8 @@ async function piiCheck(deps: AppDeps, ctx: PipelineContext, policies: PiiPolicy
   const read = [...piiExtraTexts(ctx.body), ...t.user, ...t.system, ...t.assistant, ...t.tool];
   // And every string no reader covers (a misspelled `inpwt`, an unknown field): the engine gets them
   // as sent. First, so the budget reaches them last (unread-strings.ts).
-  const texts = [...unreadText(parsed, read), ...read].reverse();
+  // `source`: the text, for integers beyond 2^53 JSON.parse rounds (a 19-digit card number).
+  const texts = [...unreadText(parsed, read, source), ...read].reverse();
   const meter = new BudgetMeter(s.piiBudget);
   let found;
   try {
