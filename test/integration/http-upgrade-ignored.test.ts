@@ -8,7 +8,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useProcessBehindUpstream, type GatewayProcess } from './helpers/gateway-process.ts';
 
-const got: Array<{ method: string; url: string; body: string; upgrade?: string }> = [];
+const got: Array<{ method: string; url: string; body: string; upgrade?: string; note?: string }> = [];
 let gw: GatewayProcess;
 useProcessBehindUpstream(
   'semroute-upgrade-',
@@ -16,7 +16,7 @@ useProcessBehindUpstream(
     let body = '';
     req.setEncoding('utf8').on('data', (c: string) => (body += c));
     req.on('end', () => {
-      got.push({ method: req.method!, url: req.url!, body, upgrade: req.headers.upgrade });
+      got.push({ method: req.method!, url: req.url!, body, upgrade: req.headers.upgrade, note: req.headers['x-note'] as string | undefined });
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] }));
     });
@@ -33,7 +33,7 @@ const WS = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 
 const post = (upgrade: string, framing: string) => `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n${upgrade}${framing}\r\n`;
 
 /** Writes `data`, reads until the gateway closes or PROMPT_MS pass (then closes itself). */
-function exchange(data: string): Promise<{ text: string; closed: boolean }> {
+function exchange(data: string | Buffer): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
     let text = '';
     const s = net.connect(gw.port, '127.0.0.1', () => s.write(data));
@@ -92,6 +92,16 @@ describe('requests that ask for an upgrade are served as HTTP/1.1', () => {
     const r = await exchange(`${post(H2C, `Content-Length: ${Buffer.byteLength(CHAT)}\r\n`)}${CHAT}garbage\r\n\r\n`);
     expect(r.closed).toBe(true);
     expect(statuses(r.text)).toEqual([200]);
+  });
+
+  // The head is written again from node:http's strings: a header's bytes (UTF-8 here) must come out the same.
+  it('a header of non-ASCII bytes on a request with Upgrade: h2c reaches the upstream byte for byte', async () => {
+    const before = got.length;
+    const note = Buffer.from('café ☕ 数学', 'utf8');
+    const head = Buffer.from(post(H2C, `Content-Length: ${Buffer.byteLength(CHAT)}\r\nConnection: close\r\n`).replace('\r\n\r\n', '\r\nX-Note: '), 'latin1');
+    const r = await exchange(Buffer.concat([head, note, Buffer.from(`\r\n\r\n${CHAT}`)]));
+    expect(statuses(r.text)).toEqual([200]);
+    expect(got.slice(before).map((g) => Buffer.from(g.note ?? '', 'latin1').equals(note))).toEqual([true]);
   });
 
   // 1001 fields, the Upgrade among them: a head read again without it has 1000, which would pass.
