@@ -63,6 +63,8 @@ const CHAT = 'POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: ap
 const cases: Array<{ name: string; data: string | Buffer; status: string; code: number; reason: string; bodyCode?: string }> = [
   { name: 'a space in a header name', data: `${CHAT}X-User Id: ${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'invalid_header_token' },
   { name: 'a control byte in a header value', data: `${CHAT}X-User: ${PII}\x01\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'invalid_header_token' },
+  { name: 'a NUL byte in a header value', data: `${CHAT}X-User: ${PII}\x00x\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'invalid_header_token' },
+  { name: 'an obs-fold header line (a continuation starting with a space)', data: `${CHAT}X-User: a\r\n ${PII}\r\nContent-Length: 2\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'invalid_header_token' },
   { name: 'Content-Length with Transfer-Encoding (smuggling)', data: `${CHAT}X-User: ${PII}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, status: '400 Bad Request', code: 400, reason: 'invalid_transfer_encoding' },
   { name: 'two Content-Lengths (smuggling)', data: `${CHAT}X-User: ${PII}\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}`, status: '400 Bad Request', code: 400, reason: 'unexpected_content_length' },
   { name: 'a TLS hello on the plain port', data: Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]), status: '400 Bad Request', code: 400, reason: 'invalid_method' },
@@ -171,6 +173,18 @@ describe('requests node:http refuses itself', () => {
     expect(r.text.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
     const after = await counts();
     expect(after.get('none invalid_header_token') ?? 0).toBe((before.get('none invalid_header_token') ?? 0) + 1);
+  });
+
+  // The bytes past the body are read as the next request and refused; the request before them is
+  // answered first (and not run twice), and nothing waits for a timeout.
+  it('a body longer than its Content-Length: the request answered, the extra bytes refused as the next request, then the connection closes', async () => {
+    const before = await counts();
+    const r = await exchange(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}${PII} trailing bytes\r\n\r\n`);
+    expect(r.closed).toBe(true);
+    expect(r.text.match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 400 ']);
+    expect(r.text).toContain('"code":"missing_required_parameter"');
+    const after = await counts();
+    expect(after.get('none invalid_method') ?? 0).toBe((before.get('none invalid_method') ?? 0) + 1);
   });
 
   it('the gateway still serves on a new socket', async () => {
