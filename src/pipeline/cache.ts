@@ -17,6 +17,7 @@ import { conflicts, questionSignature, type QuestionSignature } from '../cache/w
 import { cachePiiVerdict } from '../cache/pii-check.ts';
 import { collectTextSlots } from '../guard/redaction.ts';
 import { groupTexts } from '../guard/pii-slots.ts';
+import { unreadText } from '../guard/unread-strings.ts';
 import { errorName } from './done-taps.ts';
 import { acceptedCredentials, credentialDigest } from '../cache/credentials.ts';
 
@@ -134,7 +135,12 @@ function storeTap(
       // Not scanned by the PII stage (the model may see PII): scan now, before anyone else can be served it.
       if (texts && !ctx.pii) {
         const types = deps.config.semantic_cache?.skip_pii_types ?? [];
-        const verdict = await cachePiiVerdict(deps, texts, types).catch(() => 'unchecked' as const);
+        // And what the restricting scan reads besides (unread-strings.ts): strings under keys no reader
+        // covers, key names (a tool's property names), long integers, fields that steer decoding (a
+        // regex forcing an address into the answer). Walked here, on stored misses only; first, so
+        // scanned last. `user` and `metadata` values count as read (left out above).
+        const unread = unreadText(ctx.body, collectTextSlots(ctx.body).map((s) => s.get()));
+        const verdict = await cachePiiVerdict(deps, [...unread, ...texts], types).catch(() => 'unchecked' as const);
         if (verdict !== 'clean') return skip(verdict === 'pii' ? 'pii' : 'pii_unchecked');
       }
       await deps.cache!.store(key, vector, {
