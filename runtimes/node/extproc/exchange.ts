@@ -16,7 +16,7 @@ import { readRequestHead, unsendableBody } from './request-head.ts';
 import { notWholeBody } from './request-end.ts';
 import { FullDuplexReplies, isFullDuplex, type Replies } from './body-modes.ts';
 import { heldAnswerBound, outgrown } from './json-answer.ts';
-import { judgeCodedJson } from './coded-json.ts';
+import { judgeCodedJson, type AnswerHead } from './coded-json.ts';
 import { enginePath, type Route } from './routes.ts';
 import { judgeGeneration, unreadAnswerHead, type GenerationPass } from './generation-body.ts';
 import { onTrailers, type TrailersState } from './exchange-trailers.ts';
@@ -65,7 +65,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   let forwarded: Forward | undefined;
   let responseStatus = 0;
   let responseIsJson = false;
-  let answerCoding: string | undefined; // its content-encoding: decoded where read whole (coded-json.ts)
+  let answerHead: AnswerHead | undefined; // its coding and content type, for a JSON answer read whole (coded-json.ts)
   // An event stream answered to a client that asked for JSON, assembled into one (stream-answer.ts).
   let assembling = false;
   let generation: string | undefined;
@@ -183,7 +183,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     responseStatus = Number(headers[':status'] ?? 0);
     // Media types are case-insensitive (RFC 9110 8.3.1): `Text/Event-Stream` is SSE too.
     const contentType = (headers['content-type'] ?? '').toLowerCase();
-    responseIsJson = contentType.includes('application/json');
+    // On chat any answer but an event stream is read as JSON, as the gateway parses it (coded-json.ts).
+    responseIsJson = contentType.includes('application/json') || (!!forwarded && !guessed && !contentType.includes('text/event-stream'));
     // Not forwarded by the chat pipeline: a generation route's answer, or one passed on (generation-body.ts).
     if (!forwarded) {
       // (A head taken from the body: that body is coming, in Envoy's mode, or STREAMED when it does not say.)
@@ -203,7 +204,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
     // nothing usable), so it passes untouched and uncached.
     const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
-    answerCoding = plain ? undefined : headers['content-encoding'];
+    answerHead = { coding: plain ? undefined : headers['content-encoding'], json: contentType.includes('application/json') };
     // (Not in full duplex: the head, its content-type, has been answered before the body is read.)
     const duplexed = isFullDuplex(modes?.response_body_mode);
     const buffered = (modes?.response_body_mode === 'BUFFERED' || overrides()) && !duplexed;
@@ -231,7 +232,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const rewrites = StreamReply.rewrites(sseRewrite, strip);
     // BUFFERED_PARTIAL (no STREAMED asked for, then: Envoy may honour it undeclared): a long answer's first part only.
     const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && (!overrides() || guessed);
-    if (sseRewrite || strip || sentAnyway) streamed = streamReply(sseRewrite, strip, rewrites || !('content-length' in headers), partial);
+    const mayAdd = rewrites || !('content-length' in headers);
+    if (sseRewrite || strip || sentAnyway) streamed = new StreamReply({ rewrite: sseRewrite, stripUsage: strip, mayAdd, partial, choices: forwarded.choices ?? 1, meter: forwarded.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) });
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
@@ -250,11 +252,6 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (endOfStream) forwarded.meter?.end();
     else if (!wantsBody && !streamed) forwarded.meter?.unseen();
     return res;
-  }
-
-  function streamReply(rewrite: SseRewriter | undefined, stripUsage: boolean, mayAdd: boolean, partial = false): StreamReply {
-    const f = forwarded!;
-    return new StreamReply({ rewrite, stripUsage, mayAdd, partial, choices: f.choices ?? 1, meter: f.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) });
   }
 
   async function onResponseBody(msg: ProcessingRequest): Promise<ExchangeReply> {
@@ -287,7 +284,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     }
     // Held chunks go on as they came unless a tap rewrote them; a head Envoy did not send us kept its content-length unless BUFFERED.
     const sameLength = guessedJson && mode !== 'BUFFERED';
-    return judgeCodedJson({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, sameLength, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger }, answerCoding, mode, end);
+    return judgeCodedJson({ forwarded, body: step.body, held: answerBody.held, assembling, guessed: guessedJson, sameLength, status: responseStatus, runDoneTaps, maxMessageBytes: opts.maxMessageBytes, logger: opts.logger }, answerHead, mode, end);
   }
 
   /** Trailers end the body that came before them (exchange-trailers.ts). */
