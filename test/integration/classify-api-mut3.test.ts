@@ -1,0 +1,53 @@
+// Classification API answers (src/api/classify.ts) that the mutation audit 3 found unpinned, over real
+// sockets (fetch -> gateway) with a scripted category classifier, so each answer is known exactly.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMPTY_CLASSIFIERS, postJson, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
+
+const LABELS = ['math', 'history', 'other'];
+
+/** "math" at 0.9 for any text, "history" at exactly 0.7 for a text holding "HIST"; a text holding BOOM throws. */
+function scripted(): Classifiers {
+  const domain: SequenceClassifier = {
+    name: 'domain',
+    labels: LABELS,
+    threshold: 0.5,
+    async classify(text: string): Promise<ClassResult> {
+      if (text.includes('BOOM')) throw new Error('engine down');
+      if (text.includes('HIST')) return { label: 'history', index: 1, confidence: 0.7, probabilities: Float32Array.from([0.2, 0.7, 0.1]), truncated: false };
+      return { label: 'math', index: 0, confidence: 0.9, probabilities: Float32Array.from([0.9, 0.05, 0.05]), truncated: false };
+    },
+  };
+  return { ...EMPTY_CLASSIFIERS, sequence: (n) => (n === 'domain' ? domain : undefined) };
+}
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway({
+    classifiers: scripted(),
+    config: (port) => testConfig({ server: { max_body_bytes: 4096 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
+  });
+});
+afterAll(() => gw?.close());
+
+const post = (path: string, body: unknown) => postJson(gw.url, path, body);
+
+describe('classification API errors (mutation audit 3)', () => {
+  it('a classifier failure is a 500 of type server_error', async () => {
+    const r = await post('/api/v1/classify/intent', { text: 'BOOM' });
+    expect(r.status).toBe(500);
+    expect(r.json.error).toMatchObject({ code: 'UNIFIED_CLASSIFICATION_ERROR', type: 'server_error' });
+  });
+
+  it('a body over server.max_body_bytes is a 413 of type invalid_request_error', async () => {
+    const r = await post('/api/v1/classify/intent', { text: 'x'.repeat(5000) });
+    expect(r.status).toBe(413);
+    expect(r.json.error).toMatchObject({ type: 'invalid_request_error', message: expect.any(String), code: expect.any(String) });
+  });
+
+  it('a body that is not JSON by its content-type is a 415 of type invalid_request_error', async () => {
+    const res = await fetch(`${gw.url}/api/v1/classify/intent`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ text: 'hi' }) });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error' });
+  });
+});
