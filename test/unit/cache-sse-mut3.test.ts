@@ -2,7 +2,7 @@
 // storage, and for a JSON client answered with a stream) and replayed as SSE from the cache. Each case
 // is a stream an upstream can send that an earlier mutant of the assembly or replay got wrong unseen.
 import { describe, expect, it } from 'vitest';
-import { assembleChunks, splitSse, ssePayloads, toSseBody } from '../../src/cache/sse.ts';
+import { assembleChunks, isCompleteAnswer, isEmptyAnswer, splitSse, ssePayloads, toSseBody } from '../../src/cache/sse.ts';
 
 const ch = (choices: unknown[], extra: Record<string, unknown> = {}) =>
   `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices, ...extra })}`;
@@ -66,6 +66,64 @@ describe('assembling a streamed answer', () => {
   it('a chunk for a choice after its finish (no finish_reason of its own) does not undo the finish', () => {
     const events = [text('Hi', 'stop'), ch([{ index: 0, delta: {}, finish_reason: null }]), 'data: [DONE]'];
     expect(choices(assembleChunks(events))[0]!.finish_reason).toBe('stop');
+  });
+});
+
+describe('what is stored, and how it replays', () => {
+  const answer = (content: string, finish = 'stop') => ({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }] });
+
+  it('a tool call known only by a later index leaves no hole in tool_calls', () => {
+    const events = [ch([{ index: 0, delta: { tool_calls: [{ index: 1, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }, finish_reason: 'tool_calls' }])];
+    expect(choices(assembleChunks(events))[0]!.message.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }]);
+  });
+
+  it('an answer cut by max_tokens (finish_reason length) is complete; one with events after [DONE] is not', () => {
+    expect(isCompleteAnswer(answer('Hel', 'length'))).toBe(true);
+    expect(isCompleteAnswer(answer('Hel'), [text('Hel', 'stop'), 'data: [DONE]'])).toBe(true);
+    expect(isCompleteAnswer(answer('Hel'), [text('Hel', 'stop'), 'data: [DONE]', text('x')])).toBe(false);
+  });
+
+  it('whitespace alone says nothing: an empty answer', () => {
+    expect(isEmptyAnswer(answer(' \n\t '))).toBe(true);
+    expect(isEmptyAnswer(answer(' a '))).toBe(false);
+  });
+
+  it('no recorded events (an empty list) replays chunks built from the completion', () => {
+    const data = sseData(toSseBody(answer('Hello'), []));
+    expect(data.at(-1)).toBe('[DONE]');
+    expect(data.slice(0, -1).map((d) => JSON.parse(d).choices[0].delta.content ?? '').join('')).toBe('Hello');
+  });
+
+  it('a client that asked for usage, of an answer stored without any: no usage chunk (a chunk with no choice breaks choices[0] loops)', () => {
+    const events = [text('Hi', 'stop'), 'data: [DONE]'];
+    const data = sseData(toSseBody(assembleChunks(events)!, events, { includeUsage: true }));
+    expect(data).toHaveLength(2);
+    expect(JSON.parse(data[0]!).choices).toHaveLength(1);
+  });
+
+  it('built from a JSON answer, the stream opens as OpenAI opens one: role and empty content', () => {
+    const first = JSON.parse(sseData(toSseBody(answer('Hello')))[0]!);
+    expect(first.choices).toEqual([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+  });
+
+  it("built from a JSON answer: tool calls carry their index (the SDKs join fragments by it), and a missing finish_reason is stop", () => {
+    const calls = [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }, { id: 'b', type: 'function', function: { name: 'g', arguments: '{}' } }];
+    const json = { id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls } }] };
+    const chunks = sseData(toSseBody(json)).slice(0, -1).map((d) => JSON.parse(d).choices[0]);
+    expect(chunks.flatMap((c) => c.delta.tool_calls ?? [])).toEqual(calls.map((c, index) => ({ index, ...c })));
+    expect(chunks.at(-1)!.finish_reason).toBe('stop');
+  });
+
+  it('system_fingerprint of the stream is kept in the assembled answer', () => {
+    expect(assembleChunks([ch([{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }], { system_fingerprint: 'fp_1' })])!.system_fingerprint).toBe('fp_1');
+  });
+
+  it('chunks that carry usage and choices (continuous usage stats) are no usage chunk: replayed to a client that did not ask', () => {
+    const u = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 };
+    const events = [ch([{ index: 0, delta: { content: 'Hel' }, finish_reason: null }], { usage: u }), ch([{ index: 0, delta: { content: 'lo' }, finish_reason: 'stop' }], { usage: u }), ch([], { usage: u }), 'data: [DONE]'];
+    const data = sseData(toSseBody(assembleChunks(events)!, events, { includeUsage: false }));
+    expect(data).toHaveLength(3);
+    expect(data.slice(0, 2).map((d) => JSON.parse(d).choices[0].delta.content).join('')).toBe('Hello');
   });
 });
 
