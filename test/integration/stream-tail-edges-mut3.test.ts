@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { rawRequest, type Gateway } from './gateway-harness.ts';
 import type { RawUpstream } from './helpers/raw-sse-upstream.ts';
-import { ev, useRawSseGateway, USAGE } from './helpers/raw-sse-gateway.ts';
+import { chunk, ev, useRawSseGateway, USAGE } from './helpers/raw-sse-gateway.ts';
 
 let up: RawUpstream;
 let gw: Gateway;
@@ -48,6 +48,32 @@ describe('an untapped stream judged by its tail', () => {
     expect(tokens()).toBe(before + 4);
   });
 
+  it('chunks that each carry `"usage": null` (as OpenAI sends them once usage is asked) do not hide the usage chunk', async () => {
+    // The tail's last "usage" key is the usage chunk's; the first ones are the nulls.
+    const withNull = (content: string, finish: string | null = null) => chunk({ choices: [{ index: 0, delta: { content }, finish_reason: finish }], usage: null });
+    up.script = () => ({ pieces: [withNull('Hel'), withNull('lo', 'stop'), USAGE, 'data: [DONE]\n\n'] });
+    const tokens = () => gw.metrics.value('llm_model_completion_tokens_total', { model: MODEL }) ?? 0;
+    const before = tokens();
+    const n = logged();
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask({ stream_options: { include_usage: true } })) });
+    expect(res.body).toContain('"total_tokens":7');
+    expect(await requestLogged(n)).toMatchObject({ status: 200 });
+    expect(tokens()).toBe(before + 4);
+  });
+
+  it('a usage chunk that ends the body with no line end after it still counts its tokens', async () => {
+    up.script = () => ({ pieces: [ev('Hi', 'stop'), USAGE.trimEnd()] });
+    const tokens = () => gw.metrics.value('llm_model_completion_tokens_total', { model: MODEL }) ?? 0;
+    const before = tokens();
+    const n = logged();
+    const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask({ stream_options: { include_usage: true } })) });
+    expect(res.status).toBe(200);
+    // The client asked for the usage: it gets the event too, held back as a partial one until the end, then closed.
+    expect(res.body.endsWith(USAGE)).toBe(true);
+    expect(await requestLogged(n)).toMatchObject({ status: 200 });
+    expect(tokens()).toBe(before + 4);
+  });
+
   it('a last event longer than the tail, ended cleanly after its finish_reason, is a whole answer (no cut event)', async () => {
     // No [DONE]: the verdict comes from the last data event, whose `data:` line start is no longer in
     // the tail. Such a tail says nothing (it may begin inside an event): the answer is taken as whole.
@@ -61,6 +87,17 @@ describe('an untapped stream judged by its tail', () => {
     const line = await requestLogged(n);
     expect(line).toMatchObject({ status: 200 });
     expect(line.error_reason).toBeUndefined();
+  });
+
+  it('a keep-alive comment before the first data event is no first token: TTFT waits for the data', async () => {
+    // Comment at ~400 ms, first data at ~800 ms: TTFT is at least the data's (a lower bound only, safe on a slow box).
+    up.script = () => ({ pieces: [': keep-alive\n\n', ev('Hi', 'stop'), 'data: [DONE]\n\n'], gapMs: 400 });
+    const n = logged();
+    let text = '';
+    for await (const c of await client.chat.completions.create(ask())) text += c.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('Hi');
+    const line = await requestLogged(n);
+    expect((line.latency_ms as { ttft: number }).ttft).toBeGreaterThanOrEqual(750);
   });
 
   for (const [name, frame] of [
