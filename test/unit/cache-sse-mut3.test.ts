@@ -2,7 +2,7 @@
 // storage, and for a JSON client answered with a stream) and replayed as SSE from the cache. Each case
 // is a stream an upstream can send that an earlier mutant of the assembly or replay got wrong unseen.
 import { describe, expect, it } from 'vitest';
-import { assembleChunks, isCompleteAnswer, isEmptyAnswer, splitSse, ssePayloads, toSseBody } from '../../src/cache/sse.ts';
+import { assembleChunks, isCompleteAnswer, isEmptyAnswer, isRefusal, splitSse, ssePayloads, toSseBody } from '../../src/cache/sse.ts';
 
 const ch = (choices: unknown[], extra: Record<string, unknown> = {}) =>
   `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices, ...extra })}`;
@@ -116,6 +116,28 @@ describe('what is stored, and how it replays', () => {
 
   it('system_fingerprint of the stream is kept in the assembled answer', () => {
     expect(assembleChunks([ch([{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }], { system_fingerprint: 'fp_1' })])!.system_fingerprint).toBe('fp_1');
+  });
+
+  it('data lines of one event join with a line feed (the SSE spec); a blank event carries no payload', () => {
+    expect(ssePayloads(['data: a\ndata: b', ' '])).toEqual(['a\nb']);
+    expect(choices(assembleChunks([text('Hi', 'stop'), ' ', 'data: [DONE]']))[0]!.message.content).toBe('Hi');
+  });
+
+  it("a tool call's type is kept as it came (not every tool is a function)", () => {
+    const events = [ch([{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', type: 'custom', custom: { name: 'x', input: 'y' } }] }, finish_reason: 'tool_calls' }])];
+    expect((choices(assembleChunks(events))[0]!.message.tool_calls as Array<{ type: string }>)[0]!.type).toBe('custom');
+  });
+
+  it('what is no complete answer: an error, no choice at all', () => {
+    expect(isCompleteAnswer({ ...answer('Hi'), error: { message: 'x' } })).toBe(false);
+    expect(isCompleteAnswer({ ...answer('Hi'), choices: [] })).toBe(false);
+  });
+
+  it('an empty refusal is no refusal; an answer is empty only when every choice is, and a tool call says something', () => {
+    expect(isRefusal({ choices: [{ index: 0, message: { role: 'assistant', content: 'Hi', refusal: '' } }] })).toBe(false);
+    const two = { ...answer('Hi'), choices: [answer('Hi').choices[0], { index: 1, message: { role: 'assistant', content: '' }, finish_reason: 'stop' }] };
+    expect(isEmptyAnswer(two)).toBe(false);
+    expect(isEmptyAnswer({ choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }] } }] })).toBe(false);
   });
 
   it('chunks that carry usage and choices (continuous usage stats) are no usage chunk: replayed to a client that did not ask', () => {
