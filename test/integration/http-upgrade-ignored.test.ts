@@ -94,6 +94,23 @@ describe('requests that ask for an upgrade are served as HTTP/1.1', () => {
     expect(statuses(r.text)).toEqual([200]);
   });
 
+  // Read again by a fresh parser, the head's Expect is still seen: the 100 comes before the body is sent.
+  it('Expect: 100-continue with Upgrade: h2c: 100 Continue, then the body, then 200', async () => {
+    const text = await new Promise<string>((resolve) => {
+      let got = '';
+      const s = net.connect(gw.port, '127.0.0.1', () => s.write(post(H2C, `Expect: 100-continue\r\nContent-Length: ${Buffer.byteLength(CHAT)}\r\nConnection: close\r\n`)));
+      s.setEncoding('latin1').on('data', (c: string) => {
+        const had = got.includes('100 Continue');
+        got += c;
+        if (!had && got.includes('100 Continue')) s.write(CHAT);
+      });
+      s.on('error', () => {});
+      s.on('close', () => resolve(got));
+      setTimeout(() => s.destroy(), PROMPT_MS);
+    });
+    expect(statuses(text)).toEqual([100, 200]);
+  });
+
   // The head is written again from node:http's strings: a header's bytes (UTF-8 here) must come out the same.
   it('a header of non-ASCII bytes on a request with Upgrade: h2c reaches the upstream byte for byte', async () => {
     const before = got.length;
