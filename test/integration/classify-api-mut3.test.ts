@@ -1,13 +1,17 @@
 // Classification API answers (src/api/classify.ts) that the mutation audit 3 found unpinned, over real
 // sockets (fetch -> gateway) with a scripted category classifier, so each answer is known exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMPTY_CLASSIFIERS, postJson, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { postJson, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
 import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
 
 const LABELS = ['math', 'history', 'other'];
 
-/** "math" at 0.9 for any text, "history" at exactly 0.7 for a text holding "HIST"; a text holding BOOM throws. */
-function scripted(): Classifiers {
+/**
+ * The real PII and jailbreak packs; the category pack scripted: "math" at 0.9 for any text, "history" at
+ * exactly 0.7 for a text holding "HIST", a throw for one holding BOOM; the "intent" pack always "greeting".
+ */
+async function scripted(): Promise<Classifiers> {
+  const real = await realClassifiers();
   const domain: SequenceClassifier = {
     name: 'domain',
     labels: LABELS,
@@ -18,16 +22,24 @@ function scripted(): Classifiers {
       return { label: 'math', index: 0, confidence: 0.9, probabilities: Float32Array.from([0.9, 0.05, 0.05]), truncated: false };
     },
   };
-  return { ...EMPTY_CLASSIFIERS, sequence: (n) => (n === 'domain' ? domain : undefined) };
+  const intent: SequenceClassifier = {
+    name: 'intent',
+    labels: ['greeting', 'question'],
+    threshold: 0.5,
+    async classify(): Promise<ClassResult> {
+      return { label: 'greeting', index: 0, confidence: 0.8, probabilities: Float32Array.from([0.8, 0.2]), truncated: false };
+    },
+  };
+  return { ...real, sequence: (n) => (n === 'domain' ? domain : n === 'intent' ? intent : real.sequence(n)) };
 }
 
 let gw: Gateway;
 beforeAll(async () => {
   gw = await startGateway({
-    classifiers: scripted(),
+    classifiers: await scripted(),
     config: (port) => testConfig({ server: { max_body_bytes: 4096 } }, [{ name: 'production-stack', address: '127.0.0.1', port }]),
   });
-});
+}, 120_000);
 afterAll(() => gw?.close());
 
 const post = (path: string, body: unknown) => postJson(gw.url, path, body);
@@ -49,5 +61,26 @@ describe('classification API errors (mutation audit 3)', () => {
     const res = await fetch(`${gw.url}/api/v1/classify/intent`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ text: 'hi' }) });
     expect(res.status).toBe(415);
     expect(((await res.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error' });
+  });
+});
+
+describe('classification API requests (mutation audit 3)', () => {
+  it('task_type is matched as written: "Intent" is refused', async () => {
+    const r = await post('/api/v1/classify/batch', { texts: ['hi'], task_type: 'Intent' });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 'INVALID_TASK_TYPE', type: 'invalid_request_error' });
+  });
+
+  it('"model" names the pack for batch intent and all rows, and for the combined intent', async () => {
+    const intent = await post('/api/v1/classify/batch', { texts: ['Hello there'], model: 'intent' });
+    expect(intent.status).toBe(200);
+    expect(intent.json.results[0].category).toBe('greeting');
+    const all = await post('/api/v1/classify/batch', { texts: ['Hello there'], task_type: 'all', model: 'intent' });
+    expect(all.status).toBe(200);
+    expect(all.json.results[0].category).toBe('greeting');
+    expect(all.json.statistics.category_distribution).toEqual({ greeting: 1 });
+    const combined = await post('/api/v1/classify/combined', { text: 'Hello there', tasks: ['intent'], model: 'intent' });
+    expect(combined.status).toBe(200);
+    expect(combined.json.intent).toMatchObject({ category: 'greeting', pack: 'intent' });
   });
 });
