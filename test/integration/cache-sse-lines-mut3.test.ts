@@ -45,4 +45,19 @@ describe.skipIf(!packsAvailable())('SSE line shapes read by cache/sse.ts', () =>
     expect(await read()).toEqual({ text: 'Hello', hit: 'true' });
     expect({ accepted: gw.up.accepted, bodies: gw.up.bodies.length }).toEqual({ accepted, bodies });
   });
+
+  it('a streamed answer past the record cap (8 MiB) reaches the client whole, is not stored, and is counted as skipped too_large', async () => {
+    // 9 chunks of 1 MiB of text: the record stops past the cap; the client still gets every byte.
+    const piece = 'x'.repeat(1024 * 1024);
+    gw.up.script = () => ({ pieces: [...Array.from({ length: 9 }, () => ev(piece)), ev('', 'stop'), 'data: [DONE]\n\n'], gapMs: 1 });
+    const tooLarge = () => Number(/llm_cache_write_skipped_total\{reason="too_large"\} (\d+)/.exec(gw.deps.metrics.render())?.[1] ?? 0);
+    const before = { skipped: tooLarge(), size: size() };
+    let length = 0;
+    const stream = await gw.client.chat.completions.create({ model: 'qwen3', messages: [{ role: 'user', content: 'Write the longest text you can about the sea.' }], stream: true });
+    for await (const c of stream) length += c.choices[0]?.delta?.content?.length ?? 0;
+    expect(length).toBe(9 * piece.length);
+    const deadline = Date.now() + 5000;
+    while (tooLarge() === before.skipped && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect({ skipped: tooLarge(), size: size() }).toEqual({ skipped: before.skipped + 1, size: before.size });
+  });
 });
