@@ -1,7 +1,7 @@
 // Classification API answers (src/api/classify.ts) that the mutation audit 3 found unpinned, over real
 // sockets (fetch -> gateway) with a scripted category classifier, so each answer is known exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { EMPTY_CLASSIFIERS, postJson, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
 import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
 
 const LABELS = ['math', 'history', 'other'];
@@ -116,5 +116,33 @@ describe('classification API requests (mutation audit 3)', () => {
     // The case this pins needs a first entity less sure than a later one (the real PII pack: phone 0.9, e-mail 1).
     expect(row.entities[0]!.confidence).toBeLessThan(best);
     expect(row).toMatchObject({ category: row.entities[0]!.type, confidence: best });
+  });
+});
+
+describe('batch_classification_errors_total error_type per refusal (mutation audit 3)', () => {
+  const count = (text: string, type: string) => {
+    const series = `batch_classification_errors_total{processing_type="sequential",error_type="${type}"} `;
+    return Number(text.split('\n').find((l) => l.startsWith(series))?.slice(series.length) ?? 0);
+  };
+
+  it('invalid_json, batch_too_large, invalid_texts, classification_failed each count under their own name', async () => {
+    const bad = await fetch(`${gw.url}/api/v1/classify/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"texts": [' });
+    expect(bad.status).toBe(400);
+    expect((await post('/api/v1/classify/batch', { texts: Array.from({ length: 101 }, () => 'a') })).status).toBe(400);
+    expect((await post('/api/v1/classify/batch', { texts: ['a', ' '] })).status).toBe(400);
+    expect((await post('/api/v1/classify/batch', { texts: ['BOOM'] })).status).toBe(500);
+    const text = gw.metrics.render();
+    for (const type of ['invalid_json', 'batch_too_large', 'invalid_texts', 'classification_failed']) expect(count(text, type), type).toBe(1);
+  });
+
+  it('classifier_unavailable when the category pack is not loaded (503)', async () => {
+    const bare = await startGateway({ classifiers: EMPTY_CLASSIFIERS });
+    try {
+      const r = await postJson(bare.url, '/api/v1/classify/batch', { texts: ['What is 2 + 2?'] });
+      expect(r.status).toBe(503);
+      expect(count(bare.metrics.render(), 'classifier_unavailable')).toBe(1);
+    } finally {
+      await bare.close();
+    }
   });
 });
