@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { rawRequest, type Gateway } from './gateway-harness.ts';
 import type { RawUpstream } from './helpers/raw-sse-upstream.ts';
-import { chunk, ev, useRawSseGateway, USAGE } from './helpers/raw-sse-gateway.ts';
+import { chunk, ev, PROMPT, useRawSseGateway, USAGE } from './helpers/raw-sse-gateway.ts';
 
 let up: RawUpstream;
 let gw: Gateway;
@@ -117,6 +117,24 @@ describe('an untapped stream judged by its tail', () => {
       expect(res.body).not.toContain('upstream_stream_cut');
       expect(await requestLogged(n)).toMatchObject({ status: 200, error_reason: 'stream_error' });
       expect(value('upstream_5xx')).toBe(before + 1);
+    });
+  }
+});
+
+describe('an event past every hold bound (8 MiB), cut mid-way', () => {
+  // Past the bound the rest passes untouched, so the client's bytes end inside that event: the cut
+  // error must still come as an event of its own (after a blank line), not glued onto the broken one.
+  // qwen3: the usage strip's hold; A (PII restored): the rewrite's, then the strip's.
+  for (const model of ['qwen3', 'A']) {
+    it(`${model}: the raw body's last event is the gateway's cut error, alone`, async () => {
+      const huge = ev('x'.repeat(9 * 1024 * 1024));
+      up.script = () => ({ pieces: [ev('Hi'), ...pieces(huge.slice(0, huge.length - 100), 1024 * 1024)], end: 'fin', gapMs: 1 });
+      const res = await rawRequest(`${gw.url}/v1/chat/completions`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask(), model, messages: [{ role: 'user', content: PROMPT }] }) });
+      expect(res.status).toBe(200);
+      const events = res.body.split('\n\n').filter((e) => e.trim());
+      const last = events.at(-1)!;
+      expect(last.startsWith('data: ')).toBe(true);
+      expect(JSON.parse(last.slice(6)).error.code).toBe('upstream_stream_cut');
     });
   }
 });
