@@ -82,6 +82,19 @@ describe('classification API requests (mutation audit 3)', () => {
     expect(r.json.error).toMatchObject({ code: 'INVALID_TASK_TYPE', type: 'invalid_request_error' });
   });
 
+  it("a body that is not an object, and a 'model' that is not a name, are refused saying so", async () => {
+    for (const body of [['What is 2 + 2?'], 'What is 2 + 2?', 7]) {
+      const r = await post('/api/v1/classify/intent', body);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', message: 'The request body must be a JSON object.' });
+    }
+    for (const model of [7, ['intent'], { name: 'intent' }]) {
+      const r = await post('/api/v1/classify/intent', { text: 'Hello there', model });
+      expect(r.status).toBe(400);
+      expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', message: "'model' must be a pack name." });
+    }
+  });
+
   it('"model" names the pack for batch intent and all rows, and for the combined intent', async () => {
     const intent = await post('/api/v1/classify/batch', { texts: ['Hello there'], model: 'intent' });
     expect(intent.status).toBe(200);
