@@ -95,6 +95,17 @@ describe('classification API requests (mutation audit 3)', () => {
     }
   });
 
+  it("'options' that is not an object, and 'messages' with no text (and no 'text'), are refused saying so", async () => {
+    for (const options of ['fast', [true], 3]) {
+      const r = await post('/api/v1/classify/intent', { text: 'Hello there', options });
+      expect(r.status).toBe(400);
+      expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', message: "'options' must be an object." });
+    }
+    const r = await post('/api/v1/classify/intent', { messages: [{ role: 'user', content: '' }] });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', message: "'messages' holds no text to classify." });
+  });
+
   it('"model" names the pack for batch intent and all rows, and for the combined intent', async () => {
     const intent = await post('/api/v1/classify/batch', { texts: ['Hello there'], model: 'intent' });
     expect(intent.status).toBe(200);
