@@ -95,11 +95,16 @@ describe('classification API requests (mutation audit 3)', () => {
     }
   });
 
-  it("'options' that is not an object, and 'messages' with no text (and no 'text'), are refused saying so", async () => {
+  it("'options' that is not an object, a blank 'text', and 'messages' with no text (and no 'text'), are refused saying so", async () => {
     for (const options of ['fast', [true], 3]) {
       const r = await post('/api/v1/classify/intent', { text: 'Hello there', options });
       expect(r.status).toBe(400);
       expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', message: "'options' must be an object." });
+    }
+    for (const path of ['intent', 'pii', 'security', 'combined']) {
+      const blank = await post(`/api/v1/classify/${path}`, { text: ' \n\t ' });
+      expect(blank.status, path).toBe(400);
+      expect(blank.json.error, path).toMatchObject({ code: 'INVALID_INPUT', message: "'text' must be a non-empty string." });
     }
     const r = await post('/api/v1/classify/intent', { messages: [{ role: 'user', content: '' }] });
     expect(r.status).toBe(400);
