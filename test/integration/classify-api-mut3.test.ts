@@ -111,6 +111,12 @@ describe('classification API requests (mutation audit 3)', () => {
     expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', message: "'messages' holds no text to classify." });
   });
 
+  it("/combined refuses an empty 'tasks' list (nothing to run is no answer)", async () => {
+    const r = await post('/api/v1/classify/combined', { text: 'Hello there', tasks: [] });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', message: "'tasks' must be a non-empty list of intent, pii, security." });
+  });
+
   it('"model" names the pack for batch intent and all rows, and for the combined intent', async () => {
     const intent = await post('/api/v1/classify/batch', { texts: ['Hello there'], model: 'intent' });
     expect(intent.status).toBe(200);
