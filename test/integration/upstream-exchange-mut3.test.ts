@@ -198,7 +198,7 @@ describe('a consumer attached late', () => {
         const res = await send(c, { signal });
         // The exchange settled (failed) before anyone asked for the body.
         expect(await within(settled)).not.toBe('hung');
-        const read = how === 'text' ? res.text!() : (async () => {
+        const read: Promise<unknown> = how === 'text' ? res.text!() : (async () => {
           const r = res.reader!();
           for (let x = await r.read(); !x.done; x = await r.read());
         })();
