@@ -5,34 +5,25 @@
 // schema's pattern holding an address under redact gets the PII response instead of a body rewritten.
 // Real gRPC, real PII pack, Envoy played message by message; the body goes as raw JSON text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { requestBody, requestHeaders } from './helpers/envoy-client.ts';
-import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { packsAvailable } from './gateway-harness.ts';
+import type { RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { sendThroughExtProc, startDenyExtProc } from './helpers/pii-deny.ts';
 
 const EMAIL = 'zoe.park@example.com';
 /** 19 digits, Luhn-valid; JSON.parse reads 6234567890123457000, which is not. */
 const CARD19 = '6234567890123456780';
-const deny = (action: string) => ({ pii_policy: { allow_by_default: false, pii_types_allowed: [], action, restore: true } });
 const hello = [{ role: 'user', content: 'What is 2+2?' }];
-let ext: Awaited<ReturnType<typeof startRealExtProc>>;
+let ext: RealExtProc;
 
 /** `head` as JSON with `tail` (raw JSON members) appended. */
-async function send(path: string, head: Record<string, unknown>, tail: string): Promise<any> {
-  const s = ext.envoy.open();
-  const h = (await s.send(requestHeaders({ ':method': 'POST', ':path': path, ':authority': 'semroute', 'content-type': 'application/json', 'x-request-id': `exact-${path}` }))) as any;
-  const b = h.response === 'immediate_response' ? h : await s.send(requestBody(`${JSON.stringify(head).slice(0, -1)},${tail}}`));
-  s.end();
-  return b;
-}
+/** The body as raw JSON text: `head`'s fields, then `tail` as written. */
+const send = (path: string, head: Record<string, unknown>, tail: string): Promise<any> =>
+  sendThroughExtProc(ext, path, `${JSON.stringify(head).slice(0, -1)},${tail}}`, `exact-${path}`);
 const answer = (b: any) => Buffer.from(b.immediate_response.body).toString();
 
 describe.skipIf(!packsAvailable())('ext_proc: integers beyond 2^53 and response_format constraints', () => {
   beforeAll(async () => {
-    const config = testConfig(
-      { model_config: { ...testConfig().model_config, 'gpt-oss-20b': deny('redact'), 'deepseek-v3': deny('block') } },
-      [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }],
-    );
-    ext = await startRealExtProc(config, { classifiers: await realClassifiers(), logger: captureLogger(), noCache: true });
+    ext = await startDenyExtProc();
   }, 120_000);
   afterAll(() => ext?.close());
 

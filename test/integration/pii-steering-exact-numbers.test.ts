@@ -16,12 +16,12 @@
 // semroute (real socket, real PII pack) -> the mock upstream, which records what it got.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { packsAvailable, realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { packsAvailable, type Gateway } from './gateway-harness.ts';
+import { startDenyGateway } from './helpers/pii-deny.ts';
 
 const EMAIL = 'zoe.park@example.com';
 /** 19 digits, Luhn-valid; JSON.parse reads 6234567890123457000, which is not. */
 const CARD19 = '6234567890123456780';
-const deny = (action: string) => ({ pii_policy: { allow_by_default: false, pii_types_allowed: [], action, restore: true } });
 let gw: Gateway;
 let client: OpenAI;
 const sent = () => gw.mock.mock.requests.length;
@@ -43,15 +43,7 @@ const patternSchema = (pattern: string) => ({
 
 describe.skipIf(!packsAvailable())('decoding constraints of response_format, and integers beyond 2^53', () => {
   beforeAll(async () => {
-    gw = await startGateway({
-      classifiers: await realClassifiers(),
-      config: (port) =>
-        testConfig(
-          { model_config: { ...testConfig().model_config, 'gpt-oss-20b': deny('redact'), 'deepseek-v3': deny('block') } },
-          [{ name: 'production-stack', address: '127.0.0.1', port }],
-        ),
-    });
-    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'test', maxRetries: 0 });
+    ({ gw, client } = await startDenyGateway());
   }, 120_000);
   afterAll(() => gw?.close());
 

@@ -3,30 +3,18 @@
 // masked in the body it lets on, or the request is refused (pii-unread-keys.test.ts has the gateway's).
 // Real gRPC, real PII pack, Envoy played message by message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogger, realClassifiers, testConfig } from './gateway-harness.ts';
-import { requestBody, requestHeaders } from './helpers/envoy-client.ts';
-import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
+import type { RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { sendThroughExtProc, startDenyExtProc } from './helpers/pii-deny.ts';
 
 const EMAIL = 'zoe.park@example.com';
-const deny = (action: string) => ({ pii_policy: { allow_by_default: false, pii_types_allowed: [], action, restore: true } });
-let ext: Awaited<ReturnType<typeof startRealExtProc>>;
+let ext: RealExtProc;
 
 beforeAll(async () => {
-  const config = testConfig(
-    { model_config: { ...testConfig().model_config, 'gpt-oss-20b': deny('redact'), 'deepseek-v3': deny('block') } },
-    [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }],
-  );
-  ext = await startRealExtProc(config, { classifiers: await realClassifiers(), logger: captureLogger(), noCache: true });
+  ext = await startDenyExtProc();
 }, 120_000);
 afterAll(() => ext?.close());
 
-async function send(path: string, body: unknown): Promise<any> {
-  const s = ext.envoy.open();
-  const h = (await s.send(requestHeaders({ ':method': 'POST', ':path': path, ':authority': 'semroute', 'content-type': 'application/json', 'x-request-id': `unread-${path}` }))) as any;
-  const b = h.response === 'immediate_response' ? h : await s.send(requestBody(JSON.stringify(body)));
-  s.end();
-  return b;
-}
+const send = (path: string, body: unknown): Promise<any> => sendThroughExtProc(ext, path, JSON.stringify(body), `unread-${path}`);
 
 describe('ext_proc reads strings under unknown keys for a restricted model', () => {
   it('chat, redact: the misspelled key is masked in the body Envoy forwards', async () => {

@@ -8,25 +8,17 @@
 // The official openai SDK and fetch -> semroute (real socket, real PII pack) -> the mock upstream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { realClassifiers, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import type { Gateway } from './gateway-harness.ts';
+import { startDenyGateway } from './helpers/pii-deny.ts';
 
 const EMAIL = 'zoe.park@example.com';
-const deny = (action: string) => ({ pii_policy: { allow_by_default: false, pii_types_allowed: [], action, restore: true } });
 let gw: Gateway;
 let client: OpenAI;
 const sent = () => gw.mock.mock.requests.length;
 const last = () => gw.mock.mock.requests[gw.mock.mock.requests.length - 1]!;
 
 beforeAll(async () => {
-  gw = await startGateway({
-    classifiers: await realClassifiers(),
-    config: (port) =>
-      testConfig(
-        { model_config: { ...testConfig().model_config, 'gpt-oss-20b': deny('redact'), 'deepseek-v3': deny('block') } },
-        [{ name: 'production-stack', address: '127.0.0.1', port }],
-      ),
-  });
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'test', maxRetries: 0 });
+  ({ gw, client } = await startDenyGateway());
 }, 120_000);
 afterAll(() => gw?.close());
 

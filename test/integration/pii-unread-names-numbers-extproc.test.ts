@@ -4,32 +4,21 @@
 // the body Envoy forwards; an e-mail address as a key name, or in a guided_regex, under redact gets
 // the PII response instead of a body rewritten. Real gRPC, real PII pack, Envoy played message by message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
-import { requestBody, requestHeaders } from './helpers/envoy-client.ts';
-import { startRealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { packsAvailable } from './gateway-harness.ts';
+import type { RealExtProc } from './helpers/extproc-real-pipeline.ts';
+import { sendThroughExtProc, startDenyExtProc } from './helpers/pii-deny.ts';
 
 const EMAIL = 'zoe.park@example.com';
 const CARD = 4111111111111111;
-const deny = (action: string) => ({ pii_policy: { allow_by_default: false, pii_types_allowed: [], action, restore: true } });
 const hello = [{ role: 'user', content: 'What is 2+2?' }];
-let ext: Awaited<ReturnType<typeof startRealExtProc>>;
+let ext: RealExtProc;
 
-async function send(path: string, body: unknown): Promise<any> {
-  const s = ext.envoy.open();
-  const h = (await s.send(requestHeaders({ ':method': 'POST', ':path': path, ':authority': 'semroute', 'content-type': 'application/json', 'x-request-id': `names-${path}` }))) as any;
-  const b = h.response === 'immediate_response' ? h : await s.send(requestBody(JSON.stringify(body)));
-  s.end();
-  return b;
-}
+const send = (path: string, body: unknown): Promise<any> => sendThroughExtProc(ext, path, JSON.stringify(body), `names-${path}`);
 const answer = (b: any) => Buffer.from(b.immediate_response.body).toString();
 
 describe.skipIf(!packsAvailable())('ext_proc reads key names and numbers, and keeps decoding fields whole', () => {
   beforeAll(async () => {
-    const config = testConfig(
-      { model_config: { ...testConfig().model_config, 'gpt-oss-20b': deny('redact'), 'deepseek-v3': deny('block') } },
-      [{ name: 'production-stack', address: '127.0.0.1', port: 9, weight: 1 }],
-    );
-    ext = await startRealExtProc(config, { classifiers: await realClassifiers(), logger: captureLogger(), noCache: true });
+    ext = await startDenyExtProc();
   }, 120_000);
   afterAll(() => ext?.close());
 
