@@ -7,36 +7,14 @@
 // has answered on as the next request arrives, that request unread (the idle close crossing the reuse,
 // every time). Through the forwarder with the Worker's own client in workerd, as upstream-keepalive-race.
 import { describe, expect, inject, it } from 'vitest';
-import { createFetchUpstreamClient } from '../../runtimes/worker/upstream-fetch.ts';
-import type { AppDeps } from '../../src/deps.ts';
 import { idleWatch } from '../../src/upstream/idle.ts';
-import type { EndpointPool, PoolEndpoint } from '../../src/upstream/pool.ts';
 import { sendWithFailover, type FailoverRequest } from '../../src/upstream/send-failover.ts';
-
-async function arrivals(base: string): Promise<Record<string, number>> {
-  // This GET goes through the same pool and may find a connection the upstream resets: asked again.
-  for (let i = 0; ; i++) {
-    try {
-      return (await (await fetch(`${base}/arrivals`)).json()) as Record<string, number>;
-    } catch (err) {
-      if (i === 4) throw err;
-    }
-  }
-}
+import { arrivals, forwarderRig } from './forwarder-rig.ts';
 
 describe('Worker: a kept-alive connection given back by an answer with no body', () => {
   it('a request that takes it and meets the idle close is sent once more, not dropped (204, 304, HEAD)', async () => {
     const base = inject('keepAliveRace').bodiless;
-    const counts: Record<string, number> = {};
-    const marks: string[] = [];
-    const deps = {
-      upstream: createFetchUpstreamClient(),
-      config: { upstream: { timeout_ms: 5000 } },
-      metrics: { inc: (name: string) => void (counts[name] = (counts[name] ?? 0) + 1) },
-      logger: { debug: () => {}, info: () => {}, warn: () => {} },
-    } as unknown as AppDeps;
-    const pool = { markUp: () => false, markDown: (e: PoolEndpoint) => (marks.push(e.name), true) } as unknown as EndpointPool;
-    const ep: PoolEndpoint = { name: 'bodiless', baseUrl: base, hostPort: new URL(base).host, weight: 1 };
+    const { counts, marks, deps, pool, ep } = forwarderRig(base, 'bodiless');
     const post = (id: string) => ({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `say ok ${id}` }] }) });
     // Each request after the first goes out on the connection of the one before it (workerd's pool
     // hands back the latest idle one), which the upstream resets with the request unread.

@@ -13,24 +13,13 @@
 // keepalive-setup.ts 'unread': resets a reused connection with the request unread; 'read-soon': reads
 // (counts) the second request on a connection and closes it 200 ms later, unanswered.
 import { describe, expect, inject, it } from 'vitest';
-import { createFetchUpstreamClient } from '../../runtimes/worker/upstream-fetch.ts';
-import type { AppDeps } from '../../src/deps.ts';
 import { idleWatch } from '../../src/upstream/idle.ts';
-import type { EndpointPool, PoolEndpoint } from '../../src/upstream/pool.ts';
 import { sendWithFailover } from '../../src/upstream/send-failover.ts';
+import { arrivals as arrivalsAt, forwarderRig } from './forwarder-rig.ts';
 
 type Mode = 'unread' | 'read-soon';
 
-async function arrivals(mode: Mode): Promise<Record<string, number>> {
-  // This GET goes through the same pool and may find a connection the upstream resets: asked again.
-  for (let i = 0; ; i++) {
-    try {
-      return (await (await fetch(`${inject('keepAliveRace')[mode]}/arrivals`)).json()) as Record<string, number>;
-    } catch (err) {
-      if (i === 4) throw err;
-    }
-  }
-}
+const arrivals = (mode: Mode) => arrivalsAt(inject('keepAliveRace')[mode]);
 
 const chat = (id: string) => JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `say ok ${id}` }] });
 
@@ -70,16 +59,7 @@ describe('Worker: a request read on a reused connection, then dropped', () => {
 
   it('through the forwarder it is taken for the race and sent once more: the upstream reads it twice', async () => {
     const base = inject('keepAliveRace')['read-soon'];
-    const counts: Record<string, number> = {};
-    const marks: string[] = [];
-    const deps = {
-      upstream: createFetchUpstreamClient(),
-      config: { upstream: { timeout_ms: 5000 } },
-      metrics: { inc: (name: string) => void (counts[name] = (counts[name] ?? 0) + 1) },
-      logger: { debug: () => {}, info: () => {}, warn: () => {} },
-    } as unknown as AppDeps;
-    const pool = { markUp: () => false, markDown: (e: PoolEndpoint) => (marks.push(e.name), true) } as unknown as EndpointPool;
-    const ep: PoolEndpoint = { name: 'read-soon', baseUrl: base, hostPort: new URL(base).host, weight: 1 };
+    const { counts, marks, deps, pool, ep } = forwarderRig(base, 'read-soon');
     const statuses: string[] = [];
     for (const id of ['kid-d1', 'kid-d2']) {
       const request = { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: chat(id) };

@@ -8,6 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
 import { chatReq, onWorker, parityEnv } from './parity-client.ts';
+import { arrivals as arrivalsAt } from './forwarder-rig.ts';
 
 function yaml(): string {
   const doc = parseYaml(DEFAULT_CONFIG_YAML) as Record<string, any>;
@@ -26,16 +27,7 @@ const env = { ...parityEnv, SEMROUTE_CONFIG: yaml() };
 const ask = (model: string, id: string, stream = false) =>
   onWorker(chatReq({ model, stream, messages: [{ role: 'user', content: `say ok ${id}` }] }, { 'x-vsr-cache-control': 'bypass' }), env);
 
-async function arrivals(mode: 'unread' | 'plain' | 'read-late'): Promise<Record<string, number>> {
-  // A GET on a kept-alive connection of 'unread' is reset too: asked again (nothing to run twice).
-  for (let i = 0; ; i++) {
-    try {
-      return (await (await fetch(`${inject('keepAliveRace')[mode]}/arrivals`)).json()) as Record<string, number>;
-    } catch (err) {
-      if (i === 4) throw err;
-    }
-  }
-}
+const arrivals = (mode: 'unread' | 'plain' | 'read-late') => arrivalsAt(inject('keepAliveRace')[mode]);
 
 async function retries(model: string): Promise<number> {
   const text = String((await onWorker({ path: '/metrics' }, env)).body);

@@ -7,37 +7,16 @@
 // measure: upstream-sockets.ts socketFate). keepalive-setup.ts 'learn' plays both: on a connection it has
 // answered on it resets a request marked x-reset as it arrives, and reads any other and closes.
 import { describe, expect, inject, it } from 'vitest';
-import { createFetchUpstreamClient } from '../../runtimes/worker/upstream-fetch.ts';
-import type { AppDeps } from '../../src/deps.ts';
 import { idleWatch } from '../../src/upstream/idle.ts';
-import type { EndpointPool, PoolEndpoint } from '../../src/upstream/pool.ts';
 import { sendWithFailover } from '../../src/upstream/send-failover.ts';
-
-async function arrivals(base: string): Promise<Record<string, number>> {
-  for (let i = 0; ; i++) {
-    try {
-      return (await (await fetch(`${base}/arrivals`)).json()) as Record<string, number>;
-    } catch (err) {
-      if (i === 4) throw err;
-    }
-  }
-}
+import { arrivals, forwarderRig } from './forwarder-rig.ts';
 
 const idleFor = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Worker: a reused connection read and dropped, once the idle close is known', () => {
   it('is not sent again (502 upstream_connection_closed, read once); a crossing after that idle time still is', async () => {
     const base = inject('keepAliveRace').learn;
-    const counts: Record<string, number> = {};
-    const marks: string[] = [];
-    const deps = {
-      upstream: createFetchUpstreamClient(),
-      config: { upstream: { timeout_ms: 10_000 } },
-      metrics: { inc: (name: string) => void (counts[name] = (counts[name] ?? 0) + 1) },
-      logger: { debug: () => {}, info: () => {}, warn: () => {} },
-    } as unknown as AppDeps;
-    const pool = { markUp: () => false, markDown: (e: PoolEndpoint) => (marks.push(e.name), true) } as unknown as EndpointPool;
-    const ep: PoolEndpoint = { name: 'learn', baseUrl: base, hostPort: new URL(base).host, weight: 1 };
+    const { counts, marks, deps, pool, ep } = forwarderRig(base, 'learn', 10_000);
     // 8 MiB: reset as it arrives, workerd is still writing it (upstream-drop.test.ts): surely not whole.
     const big = 'x'.repeat(8 * 1024 * 1024);
     const send = async (id: string, opts: { reset?: boolean; big?: boolean } = {}) => {

@@ -9,28 +9,16 @@
 // llm_upstream_retries_total and logged with the count of races (upstream-keepalive-forced.test.ts
 // forces the race through the whole Worker).
 import { describe, expect, inject, it } from 'vitest';
-import { createFetchUpstreamClient } from '../../runtimes/worker/upstream-fetch.ts';
-import type { AppDeps } from '../../src/deps.ts';
 import { idleWatch } from '../../src/upstream/idle.ts';
-import type { EndpointPool, PoolEndpoint } from '../../src/upstream/pool.ts';
 import { sendWithFailover } from '../../src/upstream/send-failover.ts';
+import { forwarderRig } from './forwarder-rig.ts';
 
 const TRIES = 300;
 
 describe('Worker: a kept-alive connection closed by the upstream as it is reused', () => {
   it('every request is answered, none reaches the upstream twice; the re-sends are counted', async () => {
     const base = inject('keepAliveUrl');
-    const counts: Record<string, number> = {};
-    const marks: string[] = [];
-    const deps = {
-      upstream: createFetchUpstreamClient(),
-      config: { upstream: { timeout_ms: 5000 } },
-      metrics: { inc: (name: string) => void (counts[name] = (counts[name] ?? 0) + 1) },
-      logger: { debug: () => {}, info: () => {}, warn: () => {} },
-    } as unknown as AppDeps;
-    // Passive health is the pool's business: here, which endpoints were marked down.
-    const pool = { markUp: () => false, markDown: (e: PoolEndpoint) => (marks.push(e.name), true) } as unknown as EndpointPool;
-    const ep: PoolEndpoint = { name: 'ka', baseUrl: base, hostPort: new URL(base).host, weight: 1 };
+    const { counts, marks, deps, pool, ep } = forwarderRig(base, 'ka');
     const t0 = Date.now();
     const outcome: Record<string, string> = {};
     for (let i = 0; i < TRIES; i++) {

@@ -6,24 +6,14 @@
 // keepalive-setup.ts 'unframed': answers close-delimited and closes; reads a request marked x-drop and
 // closes it unanswered.
 import { describe, expect, inject, it } from 'vitest';
-import { createFetchUpstreamClient } from '../../runtimes/worker/upstream-fetch.ts';
-import type { AppDeps } from '../../src/deps.ts';
 import { idleWatch } from '../../src/upstream/idle.ts';
-import type { EndpointPool, PoolEndpoint } from '../../src/upstream/pool.ts';
 import { sendWithFailover } from '../../src/upstream/send-failover.ts';
+import { forwarderRig } from './forwarder-rig.ts';
 
 describe('Worker: after an answer whose body ended at the close', () => {
   it('a request read and dropped on the next (fresh) connection is not sent again: 502, read once', async () => {
     const base = inject('keepAliveRace').unframed;
-    const counts: Record<string, number> = {};
-    const deps = {
-      upstream: createFetchUpstreamClient(),
-      config: { upstream: { timeout_ms: 5000 } },
-      metrics: { inc: (name: string) => void (counts[name] = (counts[name] ?? 0) + 1) },
-      logger: { debug: () => {}, info: () => {}, warn: () => {} },
-    } as unknown as AppDeps;
-    const pool = { markUp: () => false, markDown: () => true } as unknown as EndpointPool;
-    const ep: PoolEndpoint = { name: 'unframed', baseUrl: base, hostPort: new URL(base).host, weight: 1 };
+    const { counts, deps, pool, ep } = forwarderRig(base, 'unframed');
     const send = async (id: string, drop = false) => {
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-kid': id, ...(drop ? { 'x-drop': '1' } : {}) };
       const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'say ok' }] });
