@@ -5,8 +5,11 @@
 // an upstream fault; the upstream request is cancelled and the isolate serves on. On Node a cut body
 // read carries ECONNRESET, so only here is the signal's own check exercised (`signal?.aborted` in
 // src/api/classify.ts handle, src/api/openai.ts's chat handler, src/upstream/stream-failure.ts).
-// Leaving by cancelling the answer's reader: node-parity-leave.test.ts. What workerd itself tells a
-// Worker when a real client disconnects (nothing, for a body or a stream): runtimes/worker/README.md.
+// And a client that cancels the answer's reader once it has [DONE], the upstream still open: a whole
+// answer, not a cancellation (src/upstream/sse.ts cancel's after-[DONE] branch; Node's side:
+// test/integration/stream-after-done.test.ts). Leaving by cancelling the reader mid-answer:
+// node-parity-leave.test.ts. What workerd itself tells a Worker when a real client disconnects
+// (nothing, for a body or a stream): runtimes/worker/README.md.
 import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import worker from '../../runtimes/worker/index.ts';
@@ -160,6 +163,62 @@ describe('Worker: a client that aborts its request', () => {
       expect(await next.text()).toContain('data: [DONE]');
     } finally {
       restore();
+    }
+  });
+  it('after the [DONE] of a stream whose upstream stays open: the answer is whole, not a cancellation', async () => {
+    // The upstream is this isolate's fetch (upstream-fetch.ts calls it at each request): one event and
+    // [DONE], then open and silent, as an upstream that keeps its connection after the answer.
+    const realFetch = globalThis.fetch;
+    let upstreamCancelled = false;
+    const enc = new TextEncoder();
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (!url.endsWith('/v1/chat/completions')) return realFetch(input, init);
+      const body = new ReadableStream<Uint8Array>({
+        start(ctl) {
+          ctl.enqueue(enc.encode('data: {"id":"d","object":"chat.completion.chunk","created":1,"model":"stall-body","choices":[{"index":0,"delta":{"content":"whole"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'));
+        },
+        cancel() {
+          upstreamCancelled = true;
+        },
+      });
+      return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    });
+    const { lines, restore } = captureAll();
+    try {
+      const model = 'stall-body';
+      const c0 = errorsOf(await metrics(), model, 'cancellation');
+      const id = `after-done-${crypto.randomUUID()}`;
+      const res = await call(
+        new Request('https://semroute.test/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': id },
+          body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        }),
+      );
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      let text = '';
+      while (!text.includes('[DONE]')) {
+        const r = await reader.read();
+        if (r.done) break;
+        text += new TextDecoder().decode(r.value);
+      }
+      expect(text).toContain('whole');
+      // The client leaves once it has [DONE] (as the openai SDK does), before the gateway gave the
+      // silent upstream up: the answer was whole, so it is logged and counted as one.
+      await reader.cancel();
+      await until(() => lines.some((l) => l.event === 'request' && l.request_id === id), 10_000).catch(() => {});
+      const line = lines.find((l) => l.event === 'request' && l.request_id === id);
+      expect(line).toMatchObject({ status: 200 });
+      expect(line?.error_reason).toBeUndefined();
+      expect(errorsOf(await metrics(), model, 'cancellation')).toBe(c0);
+      // And the upstream answer is not left open.
+      await until(() => upstreamCancelled, 10_000).catch(() => {});
+      expect(upstreamCancelled).toBe(true);
+    } finally {
+      restore();
+      spy.mockRestore();
     }
   });
 });
