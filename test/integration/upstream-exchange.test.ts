@@ -63,15 +63,32 @@ function endless(contentType: string, gzip = false) {
   return state;
 }
 
-/** Waits until the upstream's writes stop growing (buffers on both sides full; slower on a loaded box,
- *  at most 6 s), then what it wrote and what it wrote in the next 700 ms. */
+/** Waits the window, then lets the event loop take the I/O that came meanwhile (setImmediate runs after
+ *  the poll phase); false when the process was off the CPU for much of it (a loaded box). A starved
+ *  process's timer fires before the I/O that queued up is read, so such a window showed no growth
+ *  where the upstream was not paused at all (a "settled" 5 MB short of where it settles). */
+async function waitWindow(ms: number): Promise<boolean> {
+  const t0 = performance.now();
+  await sleep(ms);
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+  return performance.now() - t0 < ms * 1.5;
+}
+
+/** Waits until the upstream's writes stop growing (buffers on both sides full): two on-time windows in
+ *  a row with under 256 KB written, at most 12 s. Then what it wrote, and what it wrote in the next
+ *  on-time 700 ms window. An upstream that is never paused writes megabytes in every on-time window. */
 async function stalls(state: { written: number }): Promise<{ settled: number; after: number }> {
-  for (let i = 0, last = -Infinity; i < 12 && state.written - last > 256 << 10; i++) {
-    last = state.written;
-    await sleep(500);
+  const t0 = performance.now();
+  for (let quiet = 0; quiet < 2 && performance.now() - t0 < 12_000; ) {
+    const last = state.written;
+    const onTime = await waitWindow(500);
+    quiet = state.written - last > 256 << 10 ? 0 : onTime ? quiet + 1 : quiet;
   }
-  const settled = state.written;
-  await sleep(700);
+  let settled = state.written;
+  for (let i = 0; i < 5; i++) {
+    settled = state.written;
+    if (await waitWindow(700)) break;
+  }
   return { settled, after: state.written - settled };
 }
 
