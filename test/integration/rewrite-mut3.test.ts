@@ -7,7 +7,7 @@ import { EMPTY_CLASSIFIERS, startGateway, testConfig, type Gateway } from './gat
 import { startRecordingUpstream, type RecordingUpstream } from './helpers/recording-upstream.ts';
 import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
 
-/** A domain "classifier" that always answers `think` with full confidence (entropy very low). */
+/** A domain "classifier" that always answers `label` with full confidence (entropy very low). */
 function fixedClassifier(label: string): Classifiers {
   const labels = [label, 'other'];
   const probabilities = Float32Array.from([0.999, 0.001]);
@@ -63,4 +63,32 @@ it('x-vsr-selected-model carries a model name up to 1024 characters; one longer 
   const over = await ask({ model: 'm'.repeat(1025) });
   expect(over.response.status).toBe(200);
   expect(over.response.headers.get('x-vsr-selected-model')).toBeNull();
+});
+
+it('reasoning off, dotted effort family: the client effort at the family path is sent back, not its top-level reasoning_effort', async () => {
+  const g = await startGateway({
+    classifiers: fixedClassifier('plain'),
+    config: () =>
+      testConfig(
+        {
+          reasoning_families: { responses: { type: 'reasoning_effort', parameter: 'reasoning.effort' } },
+          model_config: { oss: { reasoning_family: 'responses', pii_policy: { allow_by_default: true } } },
+          categories: [{ name: 'plain', model_scores: [{ model: 'oss', score: 1, use_reasoning: false }] }],
+        },
+        [{ name: 'production-stack', address: '127.0.0.1', port: up.port }],
+      ),
+  });
+  try {
+    const sdk = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const body = { model: 'MoM', messages: [{ role: 'user', content: 'hi' }], reasoning: { effort: 'high' }, reasoning_effort: 'minimal' };
+    const { response } = await sdk.chat.completions.create(body as never).withResponse();
+    expect(response.status).toBe(200);
+    const sent = up.bodies.at(-1)!;
+    expect(sent.model).toBe('oss');
+    // The family's place wins; the top-level field is always removed, so the upstream gets one effort.
+    expect(sent.reasoning).toEqual({ effort: 'high' });
+    expect(sent).not.toHaveProperty('reasoning_effort');
+  } finally {
+    await g.close();
+  }
 });
