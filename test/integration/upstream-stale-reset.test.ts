@@ -166,8 +166,15 @@ describe.each([5, 20])('an upstream resetting sockets idle for %i ms, under load
     const twice = [...arrivals.values()].filter((n) => n > 1).length;
     const resent = gw.metrics.render().match(/^llm_upstream_retries_total\{[^}]*\} (\d+)/m)?.[1] ?? '0';
     console.log(`[keep-alive reset load] idle ${idleMs} ms, ${TOTAL} requests: ${JSON.stringify(statuses)}, re-sent ${resent}, reached twice ${twice}`);
-    expect(statuses).toEqual({ '200': TOTAL });
+    // On a starved event loop (a loaded 2-core CI box: one reset was handled 2.2 s after its send) the
+    // failure can come later than STALE_WINDOW_MS: the gateway cannot tell that crossing from a request
+    // read and dropped, and answers 502 rather than risk a second generation (it fails safe). A few such
+    // refusals are allowed; anything else, or more of them, fails (before the RST rules: 20-29 of 400,
+    // 502 upstream_unavailable).
+    const refused = statuses['502 upstream_connection_closed'] ?? 0;
+    expect(refused).toBeLessThanOrEqual(TOTAL / 100);
+    expect(statuses).toEqual(refused ? { '200': TOTAL - refused, '502 upstream_connection_closed': refused } : { '200': TOTAL });
     expect(twice).toBe(0);
-    expect(arrivals.size).toBe(TOTAL);
+    expect(arrivals.size).toBeGreaterThanOrEqual(TOTAL - refused);
   }, 300_000);
 });
