@@ -6,38 +6,28 @@
 // an idle socket) now lowers the bar, so the race is sent once more on a fresh socket and answered.
 // upstream-stale-idle.test.ts keeps the other side: a read-then-drop is still never sent twice.
 import { describe, expect, it } from 'vitest';
-import net from 'node:net';
-import { useNetUpstreamClient } from './helpers/net-upstream-client.ts';
-
-const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
+import { answer, rawUpstream, useNetUpstreamClient } from './helpers/net-upstream-client.ts';
 
 function restartingUpstream() {
   const state = { short: false, answered: [] as string[], closedUnread: [] as string[] };
-  const server = net.createServer((sock) => {
-    sock.on('error', () => {});
-    let buf = '';
-    let idleSince = -1;
-    let timer: NodeJS.Timeout | undefined;
-    sock.on('close', () => clearTimeout(timer));
-    sock.on('data', (d) => {
-      buf += d;
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const len = Number(/content-length: *(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-      if (buf.length < end + 4 + len) return;
-      const id = /kid-\w+/.exec(buf.slice(end + 4))?.[0] ?? '';
-      buf = '';
-      clearTimeout(timer);
-      if (state.short && idleSince >= 0 && performance.now() - idleSince >= 150) {
+  const server = rawUpstream(
+    (sock, id, _n, idleMs) => {
+      // Its idle close crossing a reuse: the request is closed unread.
+      if (state.short && idleMs >= 150) {
         state.closedUnread.push(id);
         return void sock.destroy();
       }
       state.answered.push(id);
-      sock.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${completion.length}\r\n\r\n${completion}`);
-      idleSince = performance.now();
-      if (state.short) timer = setTimeout(() => sock.end(), 500);
-    });
-  });
+      sock.write(answer);
+    },
+    // The restarted upstream closes a socket idle for 500 ms.
+    (sock) => {
+      if (!state.short) return;
+      const t = setTimeout(() => sock.end(), 500);
+      sock.once('data', () => clearTimeout(t));
+      sock.once('close', () => clearTimeout(t));
+    },
+  );
   return { server, state };
 }
 

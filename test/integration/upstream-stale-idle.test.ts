@@ -5,30 +5,15 @@
 // dropped it (a query of death, an engine killed), and sending it again would run it twice. S's soak
 // (bench/soak.ts) saw 455 of 704 such drops reach the upstream twice. Real Node gateway, raw upstream.
 import { describe, expect, it } from 'vitest';
-import net from 'node:net';
-import { useNetUpstreamClient } from './helpers/net-upstream-client.ts';
-
-const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
+import { answer, rawUpstream, useNetUpstreamClient } from './helpers/net-upstream-client.ts';
 
 /** Answers the first two requests on each socket; reads the third (counted) and closes unanswered. */
 function dropsThird() {
   const arrivals = new Map<string, number>();
-  const server = net.createServer((sock) => {
-    sock.on('error', () => {});
-    let buf = '';
-    let n = 0;
-    sock.on('data', (d) => {
-      buf += d;
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const len = Number(/content-length: *(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-      if (buf.length < end + 4 + len) return;
-      const id = /kid-\w+/.exec(buf.slice(end + 4))?.[0] ?? '';
-      buf = '';
-      arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
-      if (++n === 3) return void sock.destroy();
-      sock.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${completion.length}\r\n\r\n${completion}`);
-    });
+  const server = rawUpstream((sock, id, n) => {
+    arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
+    if (n === 3) return void sock.destroy();
+    sock.write(answer);
   });
   return { server, arrivals };
 }

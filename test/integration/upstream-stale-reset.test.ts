@@ -9,38 +9,10 @@
 //  - the real idle-close race under load, by RST: every request answered, none twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { useNetUpstreamClient } from './helpers/net-upstream-client.ts';
+import { answer, rawUpstream, useNetUpstreamClient } from './helpers/net-upstream-client.ts';
 import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
 
-const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
-const answer = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${completion.length}\r\n\r\n${completion}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A raw upstream: `onRequest(sock, id, n)` for each whole request read on a socket (n counts from 1). */
-function rawUpstream(onRequest: (sock: net.Socket, id: string, n: number, idleMs: number) => void, onIdle?: (sock: net.Socket) => void) {
-  return net.createServer((sock) => {
-    sock.on('error', () => {});
-    let buf = '';
-    let n = 0;
-    let idleSince = -1;
-    let timer: NodeJS.Timeout | undefined;
-    sock.on('close', () => clearTimeout(timer));
-    sock.on('data', (d) => {
-      buf += d;
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const len = Number(/content-length: *(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-      if (buf.length < end + 4 + len) return;
-      const id = /kid-\w+/.exec(buf.slice(end + 4))?.[0] ?? '';
-      buf = '';
-      clearTimeout(timer);
-      onRequest(sock, id, ++n, idleSince < 0 ? -1 : performance.now() - idleSince);
-      if (sock.destroyed) return;
-      idleSince = performance.now();
-      if (onIdle) timer = setTimeout(onIdle, 0, sock);
-    });
-  });
-}
 
 describe('a reused socket reset (RST) after the upstream read the request', () => {
   const read = new Map<string, number>();
