@@ -78,6 +78,8 @@ export interface ProcessingMode {
   response_header_mode?: 'DEFAULT' | 'SEND' | 'SKIP';
   request_body_mode?: BodyMode;
   response_body_mode?: BodyMode;
+  request_trailer_mode?: 'DEFAULT' | 'SEND' | 'SKIP';
+  response_trailer_mode?: 'DEFAULT' | 'SEND' | 'SKIP';
 }
 
 export interface ProcessingResponse {

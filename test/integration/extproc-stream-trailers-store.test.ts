@@ -1,0 +1,70 @@
+// A chat event stream that ends in HTTP trailers (an HTTP/2 or gRPC upstream) is stored in the semantic
+// cache as one that ends with end_of_stream is. Its last body chunk reaches ext_proc without
+// end_of_stream: only the trailers tell the end, and Envoy sends them only when the processing mode's
+// response_trailer_mode is SEND. A mode_override replaces the whole mode, so the STREAMED one ext_proc
+// asked for (trailer mode unset: DEFAULT, skipped) kept the end from it: the answer was never judged
+// (not stored; at the stream's close counted cancelled). Now the STREAMED override asks for the trailers too.
+// Real gRPC, the real pipeline with the embedding pack and the memory cache, Envoy played message by message.
+import { describe, expect, it } from 'vitest';
+import { packsAvailable } from './gateway-harness.ts';
+import { requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
+
+const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
+const USAGE = { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 };
+const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
+const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const whole = (text: string) => [ev({ role: 'assistant', content: text.slice(0, 5) }), ev({ content: text.slice(5) }), ev({}, 'stop'), `data: ${JSON.stringify({ ...base, choices: [], usage: USAGE })}\n\n`, 'data: [DONE]\n\n'].join('');
+
+describe.skipIf(!packsAvailable())('ext_proc: a streamed answer that ends in trailers is stored', () => {
+  const h = useRealExtProc({ routing: { enabled: false }, semantic_cache: { enabled: true, backend_type: 'memory' } }, true);
+  const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+
+  /** Request headers and body; resolves with the body's answer and the open stream. */
+  async function ask(id: string, q: string, extra: Record<string, unknown> = {}) {
+    const s = h.envoy.open();
+    await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': id }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'STREAMED' } });
+    const b: Msg = await s.send(requestBody(JSON.stringify({ model: 'qwen3', stream: true, messages: [{ role: 'user', content: q }], ...extra })));
+    return { s, b };
+  }
+
+  /** The answer in `parts` body chunks, none with end_of_stream, then the trailers. Returns the head's answer. */
+  async function answer(s: Awaited<ReturnType<typeof ask>>['s'], body: Buffer, head: Record<string, string> = {}, parts = 3): Promise<Msg> {
+    const rh: Msg = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream', ...head }));
+    for (let i = 0; i < parts; i++) {
+      const r: Msg = await s.send({ response_body: { body: body.subarray(Math.floor((body.length * i) / parts), Math.floor((body.length * (i + 1)) / parts)), end_of_stream: false } });
+      expect(r.response).toBe('response_body');
+    }
+    const t: Msg = await s.send({ response_trailers: { trailers: { headers: [] } } });
+    expect(t.response).toBe('response_trailers');
+    s.end();
+    return rh;
+  }
+
+  it('the STREAMED override asks Envoy for the trailers; a whole answer ended by them is stored and counted', async () => {
+    const q = 'What is the tallest mountain in the solar system?';
+    const first = await ask('tr-store', q);
+    expect(first.b.response, 'a miss goes upstream').toBe('request_body');
+    const rh = await answer(first.s, Buffer.from(whole('Olympus Mons on Mars.')));
+    expect(rh.mode_override).toEqual(expect.objectContaining({ response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' }));
+    expect(line('tr-store')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 3, total: 8 } })]);
+
+    const again = await ask('tr-store-again', q);
+    again.s.end();
+    expect(again.b.response, 'the repeat is answered from the cache').toBe('immediate_response');
+    expect(setHeaders(again.b.immediate_response.headers)['x-vsr-cache-hit']).toBe('true');
+    const replay = Buffer.from(again.b.immediate_response.body).toString();
+    expect(replay).toContain('Olympus Mons on Mars.'.slice(5));
+    expect(replay.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('one the trailers end before it is whole (no finish_reason, no [DONE]) is not stored', async () => {
+    const q = 'Which ocean is the deepest on our planet?';
+    const first = await ask('tr-cut', q);
+    await answer(first.s, Buffer.from(ev({ role: 'assistant', content: 'The Pacific' }) + ev({ content: ' Ocean' })));
+    expect(line('tr-cut')).toEqual([expect.objectContaining({ error_reason: 'stream_error' })]);
+    const again = await ask('tr-cut-again', q);
+    again.s.end();
+    expect(again.b.response, 'a miss again').toBe('request_body');
+  });
+});
