@@ -23,5 +23,5 @@ export function identitySlots(body: unknown): TextSlot[] {
 }
 
 function slotOf(h: Record<string, unknown>, k: string): TextSlot {
-  return { role: ROLE, logged: true, get: () => h[k] as string, set: (v) => (h[k] = v) };
+  return { role: ROLE, logged: true, identity: true, get: () => h[k] as string, set: (v) => (h[k] = v) };
 }

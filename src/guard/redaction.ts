@@ -27,6 +27,10 @@ export interface TextSlot {
   group?: object;
   /** Read by the provider's logs, never by the model (`user`, `metadata`: identity-slots.ts): the answer does not depend on it. */
   logged?: boolean;
+  /** The asker's id (`user`, `safety_identifier`, `metadata` values: identity-slots.ts): personal data
+   *  found there keeps no answer out of the semantic cache, as the store's own check leaves it out
+   *  (pipeline/cache.ts). Strings no reader covers are `logged` too but do count: one may steer the answer. */
+  identity?: true;
   /** Text the scan reads around this slot's, as the model sees it (a function name inside its JSON:
    *  name-slots.ts); what is found there is not the slot's. */
   frame?: readonly [string, string];

@@ -108,10 +108,10 @@ function storeTap(
     name: 'semantic-cache',
     async done({ status, completion, sse, oversized }) {
       if (status !== 200) return skip('status');
-      // Later stages may withdraw the store (the PII stage does when the prompt carried personal data).
+      // Later stages may withdraw the store: the PII stage does when what the model reads (or a string
+      // no reader covers) carried personal data. An answer to such a question is that user's alone;
+      // what it found only in `user` or `metadata` values keeps the answer, as the scan below does.
       if (ctx.cache && !ctx.cache.store) return skip('withdrawn');
-      // An answer to a question that carried personal data is that user's alone.
-      if (ctx.pii?.entities.length) return skip('pii');
       // The guard took the request for an attack and let it through (action: flag), or did not read it
       // all (on_exceed: allow): what it got out of the model is not served to the next asker.
       if (ctx.responseHeaders['x-vsr-jailbreak-flagged'] === 'true') return skip('guard_flagged');

@@ -75,9 +75,11 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   const detected = [...new Set(found.flat().map((e) => e.type.toUpperCase()))].sort();
   ctx.pii = { entities: found.flat().map(({ type, start, end, confidence, source }) => ({ type, start, end, confidence, source })), redacted: false };
   if (!detected.length) return undefined;
-  // An answer to a prompt with personal data must not be replayed to someone else; an address in
-  // `user` or `metadata` (logged slots) is not in the prompt and the answer is not made from it.
-  if (ctx.cache && found.some((f, i) => f.length && !slots[i]!.logged)) ctx.cache.store = false;
+  // An answer to a prompt with personal data must not be replayed to someone else, nor one to a body
+  // with it under a key no reader covers (the engine got it, a steering field shapes the answer). An
+  // address in `user` or `metadata` (identity slots) is not in the prompt and the answer is not made
+  // from it: the store tap's own scan, for models that may see PII, leaves those out too.
+  if (ctx.cache && found.some((f, i) => f.length && !slots[i]!.identity)) ctx.cache.store = false;
 
   const planFor = (policy: typeof policyOf) => planPii({
     selected,
