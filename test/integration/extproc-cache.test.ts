@@ -2,6 +2,7 @@
 // embedding pack and the in-memory cache: Envoy (played by a grpc-js client) streams an SSE answer
 // through semroute in STREAMED mode, and the same question asked again is answered from the cache,
 // as on the HTTP gateway. Only a stream that ended normally is stored.
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { completionChunks } from '../../src/mock/answers.ts';
@@ -119,14 +120,19 @@ describe.skipIf(!packsAvailable())('semantic cache through ext_proc (streamed an
     }
   });
 
-  it('a compressed stream is not read (NONE) and so not stored', async () => {
+  it('a compressed stream that needs no rewrite goes on as it came and is stored from a decoded copy', async () => {
     const q = 'What is the difference between weather and climate?';
     const first = await ask(q, true);
+    const model = setHeaders(first.b.request_body.response.header_mutation)['x-selected-model']!;
     const rh = await first.s.send(responseHeaders({ ...SSE, 'content-encoding': 'gzip' }));
-    expect(rh.mode_override.response_body_mode).toBe('NONE');
+    expect(rh.mode_override.response_body_mode).toBe('STREAMED');
+    const coded = zlib.gzipSync(upstreamSse(model));
+    const rb: Msg = await first.s.send({ response_body: { body: coded, end_of_stream: true } });
+    expect(rb.response_body.response?.body_mutation ?? null, 'the coded bytes as they came').toBeNull();
     first.s.end();
     const again = await ask(q, true);
     again.s.end();
-    expect(again.b.response).toBe('request_body');
+    expect(again.b.response).toBe('immediate_response');
+    expect(sseContent(Buffer.from(again.b.immediate_response.body).toString())).toBe(`This is a mock answer from ${model}.`);
   });
 });

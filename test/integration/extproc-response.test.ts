@@ -101,12 +101,13 @@ describe('ext_proc response path (Envoy played by a grpc-js client)', () => {
     expect(content).toBe('Mail ann@example.com now');
     expect(events.at(-1)).toBe('data: [DONE]');
     s.end();
-    // A compressed SSE answer cannot be rewritten chunk by chunk: it passes untouched, as before.
+    // A compressed SSE answer is decoded and, rewritten, sent plain (extproc-stream-coded.test.ts).
     const z = ext.client.open();
     await z.send(requestHeaders(CHAT));
     await z.send(requestBody('{"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]}'));
     const zh = await z.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': 'gzip' }));
-    expect(zh.mode_override.response_body_mode).toBe('NONE');
+    expect(zh.mode_override.response_body_mode).toBe('STREAMED');
+    expect(zh.response_headers.response.header_mutation.remove_headers).toContain('content-encoding');
     z.end();
     // A choice that ends without finish_reason: what the restorer held goes out before [DONE].
     script = { outcome: () => forward({ model: 'qwen3-math', messages: [] }, [restoreTap(new Map([['<EMAIL_ADDRESS_1>', 'ann@example.com']]))]) };

@@ -5,6 +5,7 @@
 // asked for (trailer mode unset: DEFAULT, skipped) kept the end from it: the answer was never judged
 // (not stored; at the stream's close counted cancelled). Now the STREAMED override asks for the trailers too.
 // Real gRPC, the real pipeline with the embedding pack and the memory cache, Envoy played message by message.
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { packsAvailable } from './gateway-harness.ts';
 import { requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
@@ -66,5 +67,16 @@ describe.skipIf(!packsAvailable())('ext_proc: a streamed answer that ends in tra
     const again = await ask('tr-cut-again', q);
     again.s.end();
     expect(again.b.response, 'a miss again').toBe('request_body');
+  });
+
+  it('a gzip stream ended by trailers, read from a decoded copy, is stored too', async () => {
+    const q = 'How many moons does Jupiter have these days?';
+    const first = await ask('tr-gzip', q, { stream_options: { include_usage: true } });
+    const rh = await answer(first.s, zlib.gzipSync(Buffer.from(whole('Ninety-five known moons.'))), { 'content-encoding': 'gzip' });
+    expect(rh.mode_override).toEqual(expect.objectContaining({ response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' }));
+    expect(line('tr-gzip')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 3, total: 8 } })]);
+    const again = await ask('tr-gzip-again', q, { stream_options: { include_usage: true } });
+    again.s.end();
+    expect(again.b.response).toBe('immediate_response');
   });
 });

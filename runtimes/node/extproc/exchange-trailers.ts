@@ -5,7 +5,7 @@
 // body's refusal is sent and otherwise its loss is said.
 import type { Logger } from '../../../src/observability/types.ts';
 import { isFullDuplex, type FullDuplexReplies, type Replies } from './body-modes.ts';
-import type { StreamReply } from './stream-reply.ts';
+import type { StreamReader } from './stream-coded.ts';
 import { continueTrailers } from './wire.ts';
 
 export interface TrailersState {
@@ -24,7 +24,7 @@ export interface TrailersState {
   /** STREAMED JSON answer chunks held (answered clear_body) and not judged. */
   jsonHeld: boolean;
   /** A chat event stream read here (stream-reply.ts). */
-  streamed?: StreamReply;
+  streamed?: StreamReader;
   requestId?: string;
   /** The request body's end, as a last chunk with end_of_stream. */
   endRequestBody(): Promise<Replies>;
@@ -56,6 +56,7 @@ export function onTrailers(kind: 'request_trailers' | 'response_trailers', s: Tr
     logger.error({ request_id: s.requestId }, 'ext_proc: a JSON answer ended in trailers after STREAMED chunks ext_proc held; they could not be sent (use response_body_mode BUFFERED)');
     s.lostJson();
   }
-  s.streamed?.endAtTrailers((bytes) => logger.warn({ request_id: s.requestId, bytes }, 'ext_proc: an answer ended in trailers while part of it was held; that part could not be sent'));
-  return continueTrailers(kind);
+  // (A compressed stream's end is decoded first: a promise.)
+  const ended = s.streamed?.endAtTrailers((bytes) => logger.warn({ request_id: s.requestId, bytes }, 'ext_proc: an answer ended in trailers while part of it was held; that part could not be sent'));
+  return ended instanceof Promise ? ended.then(() => continueTrailers(kind)) : continueTrailers(kind);
 }

@@ -11,6 +11,7 @@ import { answerBodyComesBack, bodyMayCome } from './stream-usage.ts';
 import { headFromBody, warnSkippedHead, warnSkippedRequestHead } from './skipped-head.ts';
 import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
+import { CodedStreamReply, decodable, type StreamReader } from './stream-coded.ts';
 import { forwardHeaders } from './forward-headers.ts';
 import { readRequestHead, unsendableBody } from './request-head.ts';
 import { notWholeBody } from './request-end.ts';
@@ -75,7 +76,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   // Envoy's body modes for this stream, when it says them (protocol_config, in its first message).
   let modes: { request_body_mode?: string; response_body_mode?: string } | undefined;
   // A chat event stream read here (stream-reply.ts): taps, usage taken out, the clean-end check.
-  let streamed: StreamReply | undefined;
+  let streamed: StreamReader | undefined;
   let wholeInOne = false;
   let responseHeadersSeen = false;
   let requestHeadersSeen = false;
@@ -201,10 +202,13 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // the answer is accounted at its head, or Envoy's reset at the stream's end would count a cancellation.
     const comes = guessed || bodyMayCome(modes?.response_body_mode, overrides());
     let sse = !responseIsJson && responseStatus === 200 && contentType.includes('text/event-stream');
-    // A compressed stream is not text to read or rewrite: decoding it would corrupt it (and store
-    // nothing usable), so it passes untouched and uncached.
-    const plain = (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
+    const coding = (headers['content-encoding'] ?? 'identity').toLowerCase();
+    const plain = coding === 'identity';
     answerHead = { coding: plain ? undefined : headers['content-encoding'], json: contentType.includes('application/json') };
+    // BUFFERED_PARTIAL (no STREAMED asked for, then: Envoy may honour it undeclared): a long answer's first part only.
+    const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && (!overrides() || guessed);
+    // A compressed stream is read decoded (stream-coded.ts); not a first part, whose rest passes coded.
+    const readable = plain || (decodable(coding) && !partial);
     // (Not in full duplex: the head, its content-type, has been answered before the body is read.)
     const duplexed = isFullDuplex(modes?.response_body_mode);
     const buffered = (modes?.response_body_mode === 'BUFFERED' || overrides()) && !duplexed;
@@ -219,28 +223,27 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // A JSON body not asked for (a mode that sends none, or one Envoy sends anyway) goes on unread.
     answerJudged = !wantsBody;
     const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
-    if (comes && sse && plain && tapsSse && !endOfStream) {
+    if (comes && sse && readable && tapsSse && !endOfStream) {
       sseRewrite = boundedRewriter(forwarded.taps, opts.maxMessageBytes, opts.logger, opts.metrics, forwarded.requestId);
     }
-    // Asked for on the client's behalf: read and taken out, chunk by chunk (a compressed stream cannot be;
-    // accept-encoding was removed from the request, so the upstream has no reason to compress it).
-    const strip = !!forwarded.stripUsage && sse && plain && !endOfStream;
+    // Asked for on the client's behalf: read and taken out, chunk by chunk.
+    const strip = !!forwarded.stripUsage && sse && readable && !endOfStream;
     // Envoy that does not honour mode_override sends the stream anyway (STREAMED, or BUFFERED: all of
     // it in one message; or it came with no head): it is checked too, as a stream read for a tap is.
     const sent = guessed || duplexed || ((modes?.response_body_mode === 'STREAMED' || modes?.response_body_mode === 'BUFFERED') && !overrides());
-    const sentAnyway = sse && plain && sent && !endOfStream;
+    const sentAnyway = sse && readable && sent && !endOfStream;
     const rewrites = StreamReply.rewrites(sseRewrite, strip);
-    // BUFFERED_PARTIAL (no STREAMED asked for, then: Envoy may honour it undeclared): a long answer's first part only.
-    const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && (!overrides() || guessed);
-    const mayAdd = rewrites || !('content-length' in headers);
-    if (sseRewrite || strip || sentAnyway) streamed = new StreamReply({ rewrite: sseRewrite, stripUsage: strip, mayAdd, partial, choices: forwarded.choices ?? 1, meter: forwarded.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) });
+    const mayAdd = rewrites || (plain && !('content-length' in headers));
+    const reply = sseRewrite || strip || sentAnyway ? new StreamReply({ rewrite: sseRewrite, stripUsage: strip, mayAdd, partial, choices: forwarded.choices ?? 1, meter: forwarded.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) }) : undefined;
+    // Rewritten, a compressed stream goes on decoded (content-encoding removed below); else coded as it came, nothing added.
+    streamed = reply && !plain ? new CodedStreamReply(reply, coding, rewrites, opts.maxMessageBytes - 1024, opts.logger, forwarded.requestId) : reply;
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
     const add = ok ? forwarded.responseHeaders : { 'x-request-id': forwarded.requestId };
     // Rewritten events change the body's length, so a declared one would be wrong (as a JSON answer's may
     // be in full duplex, where its head is answered before its body is read).
-    const res = continueResponseHeaders(headerMutation(add, rewrites || (duplexed && wantsBody) ? ['content-length'] : []));
+    const res = continueResponseHeaders(headerMutation(add, [...(rewrites || (duplexed && wantsBody) ? ['content-length'] : []), ...(rewrites && !plain ? ['content-encoding'] : [])]));
     // The whole mode is replaced: trailers asked for, as an answer that ends in them has its end told only there.
     if ((sseRewrite || strip) && !partial) res.mode_override = { response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' };
     else if (!wantsBody && !streamed && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
@@ -269,7 +272,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (errorAnswer) return errorAnswer.reply(part, msg.response_body?.end_of_stream === true);
     if (streamed) {
       // Each chunk is replaced by the events it completed; one that completed none is cleared.
-      const out = streamed.chunk(part, msg.response_body?.end_of_stream === true || wholeInOne);
+      const out = await streamed.chunk(part, msg.response_body?.end_of_stream === true || wholeInOne);
       return continueResponseBody(out === undefined ? {} : { body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
     }
     const end = msg.response_body?.end_of_stream === true;

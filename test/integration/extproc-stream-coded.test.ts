@@ -1,0 +1,139 @@
+// A compressed chat event stream (content-encoding gzip, deflate, br) in STREAMED mode. accept-encoding
+// is not sent upstream, but a proxy between may compress anyway; the HTTP gateway's upstream client
+// decodes it, so the PII restore, the usage and the cache read it. Behind Envoy ext_proc let it go
+// unread (mode_override NONE): a client whose e-mail address was redacted got the placeholder back
+// (<EMAIL_ADDRESS_1>), the usage chunk asked for on its behalf reached it, no tokens were counted and
+// nothing was stored. Now a stream that must be rewritten (restored, its usage taken out) is decoded and
+// sent plain (content-encoding removed at its head); one that needs no rewrite goes on coded as it came
+// while a decoded copy is read for the cache and the tokens.
+// Real gRPC, the real pipeline (PII pack, embedding pack, memory cache), Envoy played message by message.
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { packsAvailable } from './gateway-harness.ts';
+import { requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
+
+type Coding = 'gzip' | 'deflate' | 'br';
+type Forwarded = Parameters<typeof upstreamSse>[0];
+const CODINGS: Coding[] = ['gzip', 'deflate', 'br'];
+const encode = (b: Buffer, c: Coding) => (c === 'gzip' ? zlib.gzipSync(b) : c === 'deflate' ? zlib.deflateSync(b) : zlib.brotliCompressSync(b));
+const decode = (b: Buffer, c: string | undefined) => (c === 'gzip' ? zlib.gunzipSync(b) : c === 'deflate' ? zlib.inflateSync(b) : c === 'br' ? zlib.brotliDecompressSync(b) : b);
+
+const EMAIL = 'ann.lee@example.com';
+const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
+const USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
+const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
+const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
+/** The upstream's stream echoing the last user text of `forwarded` in three deltas, its usage chunk when asked, and [DONE]. */
+function upstreamSse(forwarded: { messages: Array<{ content: string }>; stream_options?: { include_usage?: boolean } }): string {
+  const text = forwarded.messages[0]!.content;
+  const third = Math.ceil(text.length / 3);
+  const parts = [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)];
+  const usage = forwarded.stream_options?.include_usage ? [`data: ${JSON.stringify({ ...base, choices: [], usage: USAGE })}\n\n`] : [];
+  return [...parts.map((p) => ev({ content: p })), ev({}, 'stop'), ...usage, 'data: [DONE]\n\n'].join('');
+}
+
+/** The content deltas of an SSE text, joined. */
+const contentOf = (sse: string) =>
+  sse.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.content ?? '').join('');
+
+describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in STREAMED mode', () => {
+  const h = useRealExtProc({
+    routing: { enabled: false },
+    semantic_cache: { enabled: true, backend_type: 'memory' },
+    model_config: { qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, action: 'redact', restore: true } } },
+  }, true);
+  const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+
+  /**
+   * One request through ext_proc: its body, then the upstream's answer `sse` coded in `coding`, cut in
+   * `parts` pieces anywhere, the last with end_of_stream. What the client gets: the head as mutated, and
+   * each chunk as ext_proc's reply has it (all of the rest as it came where Envoy was told NONE).
+   */
+  async function run(id: string, content: string, coding: Coding, extra: Record<string, unknown> = {}, answer: (forwarded: Forwarded) => Buffer = (f) => encode(Buffer.from(upstreamSse(f)), coding), parts = 4) {
+    const s = h.envoy.open();
+    // Envoy says its STREAMED mode: the usage is asked for on the client's behalf (and taken out again).
+    await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': id }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'STREAMED' } });
+    const b: Msg = await s.send(requestBody(JSON.stringify({ model: 'qwen3', stream: true, messages: [{ role: 'user', content }], ...extra })));
+    if (b.response !== 'request_body') {
+      s.end();
+      return { b };
+    }
+    const forwarded = JSON.parse(Buffer.from(b.request_body.response.body_mutation.body).toString()) as Forwarded;
+    const upstream = answer(forwarded);
+    const head: Record<string, string> = { ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': coding };
+    const rh: Msg = await s.send(responseHeaders(head));
+    const m = rh.response_headers.response?.header_mutation;
+    const headers: Record<string, string> = { ...head, ...setHeaders(m) };
+    for (const k of m?.remove_headers ?? []) delete headers[k];
+    let client = Buffer.alloc(0) as Buffer;
+    if (rh.mode_override?.response_body_mode === 'NONE') client = upstream;
+    else {
+      for (let i = 0; i < parts; i++) {
+        const piece = upstream.subarray(Math.floor((upstream.length * i) / parts), Math.floor((upstream.length * (i + 1)) / parts));
+        const r: Msg = await s.send({ response_body: { body: piece, end_of_stream: i === parts - 1 } });
+        const bm = r.response_body.response?.body_mutation;
+        client = Buffer.concat([client, bm?.clear_body ? Buffer.alloc(0) : bm?.body ? Buffer.from(bm.body) : piece]);
+      }
+    }
+    s.end();
+    return { b, forwarded, upstream, rh, headers, client, text: decode(client, headers['content-encoding']).toString() };
+  }
+
+  for (const coding of CODINGS) {
+    it(`${coding}: a redacted address is restored and the usage asked for it taken out: sent plain, its tokens counted`, async () => {
+      const id = `coded-pii-${coding}`;
+      const r = await run(id, `Write a short note to ${EMAIL} about the ${coding} invoice.`, coding);
+      expect(r.forwarded!.messages[0]!.content).not.toContain(EMAIL);
+      expect(r.forwarded!.stream_options?.include_usage, 'asked for on the client\'s behalf').toBe(true);
+      expect(r.rh!.mode_override?.response_body_mode).toBe('STREAMED');
+      expect(r.headers!['content-encoding'], 'sent plain').toBeUndefined();
+      expect(contentOf(r.text!)).toBe(`Write a short note to ${EMAIL} about the ${coding} invoice.`);
+      expect(r.text).not.toContain('"usage"');
+      expect(r.text!.endsWith('data: [DONE]\n\n')).toBe(true);
+      expect(line(id)).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 11, completion: 7, total: 18 } })]);
+    });
+
+    it(`${coding}: nothing to rewrite (its own include_usage, nothing redacted): the coded chunks go on as they came, read for the tokens and the cache`, async () => {
+      const id = `coded-plain-${coding}`;
+      const q = `Why is the sky blue in the afternoon (${coding})?`;
+      const r = await run(id, q, coding, { stream_options: { include_usage: true } });
+      expect(r.rh!.mode_override?.response_body_mode).toBe('STREAMED');
+      expect(r.headers!['content-encoding']).toBe(coding);
+      expect(r.client!.equals(r.upstream!), 'the bytes as they came').toBe(true);
+      expect(line(id)).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 11, completion: 7, total: 18 } })]);
+      // The same question again is answered from the cache, with the streamed text.
+      const again = await run(`${id}-again`, q, coding, { stream_options: { include_usage: true } });
+      expect(again.b.response).toBe('immediate_response');
+      expect(setHeaders(again.b.immediate_response.headers)['x-vsr-cache-hit']).toBe('true');
+      expect(contentOf(Buffer.from(again.b.immediate_response.body).toString())).toBe(q);
+    });
+  }
+
+  it('gzip, sent plain: a stream whose usage was taken out (nothing redacted) is stored too', async () => {
+    const q = 'How do tides follow the moon around the earth?';
+    const r = await run('coded-strip-store', q, 'gzip');
+    expect(r.headers!['content-encoding']).toBeUndefined();
+    expect(contentOf(r.text!)).toBe(q);
+    const again = await run('coded-strip-store-again', q, 'gzip');
+    expect(again.b.response).toBe('immediate_response');
+  });
+
+  it('gzip that stops decoding mid-stream: the client gets the plain text so far and the upstream_stream_cut event; not stored', async () => {
+    const q = 'What makes a volcano erupt so suddenly?';
+    const broken = (f: Forwarded) => {
+      const whole = encode(Buffer.from(upstreamSse(f)), 'gzip');
+      const bad = Buffer.from(whole);
+      bad.fill(0xff, Math.floor(whole.length / 2)); // the second half is no deflate data
+      return bad;
+    };
+    const r = await run('coded-broken', q, 'gzip', {}, broken);
+    expect(r.headers!['content-encoding']).toBeUndefined();
+    expect(r.text).toContain('"code":"upstream_stream_cut"');
+    expect(line('coded-broken')).toEqual([expect.objectContaining({ error_reason: 'stream_error' })]);
+    expect(h.logs.lines.some((l) => /stopped decoding/.test(l.msg ?? '') && l.obj.request_id === 'coded-broken')).toBe(true);
+    const again = await run('coded-broken-again', q, 'gzip');
+    expect(again.b.response, 'not stored: a miss again').toBe('request_body');
+  });
+});
