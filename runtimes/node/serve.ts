@@ -57,6 +57,13 @@ export class HeaderBytesResponse<Req extends IncomingMessage = IncomingMessage> 
   }
 
   override writeHead(statusCode: number, ...rest: any[]): this {
+    // An answer before the request's body came in whole (413 over max_body_bytes, 415, 404): the rest
+    // of the body is never read as a body, so the connection cannot carry another request. node:http
+    // said keep-alive, and @hono/node-server's drain closed it 500 ms later under a client that took
+    // the header at its word. It says close, and closes after the answer (lingerOnClose), as Envoy
+    // does. (A request without a body is complete before the app's first await; one with a body is
+    // complete once the app has read it, or if node:http had parsed it all before the app answered.)
+    if (this.shouldKeepAlive && this.req?.complete === false) this.shouldKeepAlive = false;
     for (const a of rest) {
       if (typeof a === 'string' ? NON_ASCII.test(a) : Array.isArray(a) ? nonAscii(a.flat()) : a && typeof a === 'object' && Object.values(a).some(nonAscii)) {
         this.latin1Head = true;
