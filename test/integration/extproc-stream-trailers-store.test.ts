@@ -80,3 +80,46 @@ describe.skipIf(!packsAvailable())('ext_proc: a streamed answer that ends in tra
     expect(again.b.response).toBe('immediate_response');
   });
 });
+
+// The same end for streams ext_proc reads for their accounting only: asked for with the trailers, their
+// end is seen at them, not taken for the client leaving when Envoy closes the stream.
+describe('ext_proc: a stream read for its accounting that ends in trailers', () => {
+  /** Chunks none with end_of_stream, then the trailers; resolves with the head's answer. */
+  async function through(h: ReturnType<typeof useRealExtProc>, path: string, id: string, body: object, sse: string, mode?: string): Promise<Msg> {
+    const s = h.envoy.open();
+    await s.send({ ...requestHeaders({ ...CHAT, ':path': path, 'x-request-id': id }), ...(mode ? { protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: mode } } : {}) });
+    expect((await s.send(requestBody(JSON.stringify(body)))).response).toBe('request_body');
+    const rh: Msg = await s.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
+    for (const p of [sse.slice(0, 40), sse.slice(40)]) await s.send({ response_body: { body: Buffer.from(p), end_of_stream: false } });
+    expect((await s.send({ response_trailers: { trailers: { headers: [] } } })).response).toBe('response_trailers');
+    s.end();
+    await s.closed;
+    return rh;
+  }
+  const lines = (h: ReturnType<typeof useRealExtProc>, id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+  const cancelled = (h: ReturnType<typeof useRealExtProc>) => h.metrics.value('llm_request_errors_total', { model: 'qwen3', reason: 'cancellation' }) ?? 0;
+
+  describe('chat in Envoy\'s STREAMED mode, nothing to rewrite (its own include_usage, no cache)', () => {
+    const h = useRealExtProc({ routing: { enabled: false } });
+    it('asks for the trailers too; counted whole at them, not cancelled', async () => {
+      const before = cancelled(h);
+      const rh = await through(h, '/v1/chat/completions', 'tr-read', { model: 'qwen3', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }, whole('Hello there.'), 'STREAMED');
+      expect(rh.mode_override).toEqual(expect.objectContaining({ response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' }));
+      expect(lines(h, 'tr-read')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 3, total: 8 } })]);
+      expect(cancelled(h)).toBe(before);
+    });
+  });
+
+  describe('a /v1/completions stream, STREAMED asked for (extproc.allow_mode_override)', () => {
+    const h = useRealExtProc({ routing: { enabled: false }, extproc: { allow_mode_override: true } });
+    const cmpl = (text: string, finish: string | null = null) => `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'qwen3', choices: [{ index: 0, text, finish_reason: finish }] })}\n\n`;
+    it('asks for the trailers too; its tokens counted at them, not cancelled', async () => {
+      const before = cancelled(h);
+      const sse = cmpl('Hello') + cmpl(' there', 'stop') + `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', model: 'qwen3', choices: [], usage: USAGE })}\n\n` + 'data: [DONE]\n\n';
+      const rh = await through(h, '/v1/completions', 'tr-cmpl', { model: 'qwen3', stream: true, stream_options: { include_usage: true }, prompt: 'hi' }, sse);
+      expect(rh.mode_override).toEqual(expect.objectContaining({ response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' }));
+      expect(lines(h, 'tr-cmpl')).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 5, completion: 3, total: 8 } })]);
+      expect(cancelled(h)).toBe(before);
+    });
+  });
+});

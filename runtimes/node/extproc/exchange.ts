@@ -244,8 +244,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // Rewritten events change the body's length, so a declared one would be wrong (as a JSON answer's may
     // be in full duplex, where its head is answered before its body is read).
     const res = continueResponseHeaders(headerMutation(add, [...(rewrites || (duplexed && wantsBody) ? ['content-length'] : []), ...(rewrites && !plain ? ['content-encoding'] : [])]));
-    // The whole mode is replaced: trailers asked for, as an answer that ends in them has its end told only there.
-    if ((sseRewrite || strip) && !partial) res.mode_override = { response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' };
+    // It replaces the whole mode: trailers too, the only end of an answer that ends in them (Envoy's STREAMED read for its accounting too).
+    if ((sseRewrite || strip || (sentAnyway && modes?.response_body_mode === 'STREAMED')) && !partial) res.mode_override = { response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' };
     else if (!wantsBody && !streamed && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
     // Whole, as the reference reads it: STREAMED chunks would be held (held-body.ts), and an answer that
     // ends in trailers would then leave no end to send them with.

@@ -94,7 +94,8 @@ export function unreadAnswerHead(h: UnreadHead): { res: ProcessingResponse; repl
     res.mode_override = { response_body_mode: 'NONE' };
     return { res };
   }
-  if (h.overrides) res.mode_override = { response_body_mode: 'STREAMED' };
+  // With the trailers: a mode_override replaces the whole mode, and an answer that ends in them ends there.
+  if (h.overrides) res.mode_override = { response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' };
   // (A compressed answer is not text to read: its end is accounted, nothing read from it.)
   // A completions stream ends as chat's ([DONE] after each choice finished): the gateway checks it, and
   // adds the cut event where no declared length stands. Other answers end where they end.
