@@ -22,6 +22,9 @@ describe('bare phone numbers at the gateway threshold', () => {
     // Found before this change too (a phone word before the run).
     ['call me at 4155552671', '4155552671'],
     ['my number is 2125550123', '2125550123'],
+    // A key glued to the run keeps a bare number out, but not when it is a phone word.
+    ['?name=dana&phone=4155552671', '4155552671'],
+    ['tel_4155552671', '4155552671'],
   ])('%s', (text, phone) => {
     expect(phones(text)).toEqual([phone]);
   });
@@ -41,6 +44,8 @@ describe('bare phone numbers at the gateway threshold', () => {
     'invoice no. 4155552671 is overdue',
     '{"user_id": 4155552671, "ok": true}',
     'see ref_4155552671 in the log',
+    'row x_4155552671 and #2125550123',
+    'call about order 2125550123',
     'ticket=4155552671&page=2',
     'created_at: 2033600000',
     'epoch 2051234567 in UTC',

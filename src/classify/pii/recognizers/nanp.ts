@@ -26,10 +26,10 @@ const LABEL_AFTER =
   /^[ \t]*[(\[,;:\-–—]?[ \t]*(?:(?:is|was|=)[ \t]+)?(?:(?:my|our|his|her|their|the)[ \t]+)?(?:cell(?:phone)?|mobile|phone|telephone|tel|fax|office|home|work|landline|whatsapp|direct line|number)\b/i;
 
 // The run is an id, a count or an amount: an id word right before it ("order #", "invoice no.",
-// "user_id": , "ref-"), a currency sign or code before it, a unit or currency after it, or an
-// underscore, # or = glued to it (a key or a parameter, not a number someone dials).
+// "user_id": , "ref_"), a currency sign or code before it, a unit or currency after it. These win
+// over a phone word further back ("call about order 2125550123").
 const ID_BEFORE =
-  /(?<![a-z])(?:order|invoice|account|acct|id|ids|ref|reference|tracking|ticket|transaction|txn|confirmation|serial|sku|isbn|case|claim|policy|booking|reservation|customer|member|employee|patient|student|item|product|part|version|build|batch|lot|job|shipment|parcel|record|receipt|voucher|coupon|loan|contract|licen[cs]e|permit|passport|registration|timestamp|epoch|unix|ts|time|seconds|created|updated|expires)(?:_?(?:id|no|num|nr|at))?["']?[ \t]*(?:(?:no|num|nr|number)\.?[ \t]*)?[#:=.\-]*[ \t]*["']?$/i;
+  /(?<![a-z])(?:order|invoice|account|acct|id|ids|ref|reference|tracking|ticket|transaction|txn|confirmation|serial|sku|isbn|case|claim|policy|booking|reservation|customer|member|employee|patient|student|item|product|part|version|build|batch|lot|job|shipment|parcel|record|receipt|voucher|coupon|loan|contract|licen[cs]e|permit|passport|registration|timestamp|epoch|unix|ts|time|seconds|created|updated|expires)(?:_?(?:id|no|num|nr|at))?["']?[ \t]*(?:(?:no|num|nr|number)\.?[ \t]*)?[#:=.\-_]*[ \t]*["']?$/i;
 const MONEY_BEFORE = /(?:[$€£¥₹]|\b(?:usd|eur|gbp|jpy|cad|aud))[ \t]*$/i;
 const UNIT_AFTER =
   /^[ \t]*(?:%|[$€£¥]|(?:dollars?|usd|eur|euros?|pounds?|yen|cents?|bytes?|[kmgt]i?b|bits?|ms|s|sec(?:ond)?s?|minutes?|hours?|days?|years?|km|miles?|m|kg|g|tons?|times|people|users|items|units|rows|records|tokens|words|points|votes|views)\b)/i;
@@ -38,16 +38,19 @@ const UNIT_AFTER =
 export function idOrAmount(text: string, start: number, end: number): boolean {
   const before = text.slice(Math.max(0, start - 32), start);
   const after = text.slice(end, end + 24);
-  if (/[_#=]$/.test(before) || /^[_%]/.test(after)) return true;
   return ID_BEFORE.test(before) || MONEY_BEFORE.test(before) || UNIT_AFTER.test(after);
 }
 
 // Arithmetic around a run with no phone word: "Is 4155552671 prime?", "2147483647 + 1", "max is 4294967295".
 const MATH = /[=+*\/^×÷<>≤≥]|(?<![a-z])(?:divided|divisible|times|plus|minus|sum|product|prime|factors?|mod(?:ulo)?|squared?|cubed?|root|digits?|multipl(?:y|ied)|remainder|integer|max(?:imum)?|min(?:imum)?|limit|range|between|overflow|int(?:32|64)?|uint(?:32|64)?|hex|binary|bits?)\b/i;
 
-/** Arithmetic or a numeric range near text[start, end): a number to compute with, not to dial. */
-export const arithmetic = (text: string, start: number, end: number): boolean =>
-  MATH.test(text.slice(Math.max(0, start - 32), start)) || MATH.test(text.slice(end, end + 24));
+/** Arithmetic or a numeric range near text[start, end), or an underscore, # or = glued to the run (a
+ *  key or a parameter, "x_4155552671", "#4155552671"): with no phone word, a number to compute with or
+ *  look up, not to dial. A phone word still makes it one ("phone=4155552671", "tel_4155552671"). */
+export function notDialled(text: string, start: number, end: number): boolean {
+  if (/[_#=]$/.test(text.slice(Math.max(0, start - 1), start)) || /^[_%]/.test(text.slice(end, end + 1))) return true;
+  return MATH.test(text.slice(Math.max(0, start - 32), start)) || MATH.test(text.slice(end, end + 24));
+}
 
 /** A phone label right after text[.., end) ("is my cell", "-Fax"). */
 export const labelAfter = (text: string, end: number): boolean => LABEL_AFTER.test(text.slice(end, end + 32));

@@ -1,5 +1,5 @@
 import { hasContext, scan, type Recognizer } from './types.ts';
-import { arithmetic, idOrAmount, labelAfter, nanpValid } from './nanp.ts';
+import { idOrAmount, labelAfter, nanpValid, notDialled } from './nanp.ts';
 
 // Optional +country, optional (area), then 2-6 digit groups joined by one separator each, optional
 // extension; or one bare run of 10-13 digits (nanp.ts: when one counts without a phone word); or a trunk prefix and a 7-8 digit subscriber number
@@ -37,12 +37,12 @@ export const phoneRecognizer: Recognizer = {
       if (groups.length === 1 && !plus) {
         if (digits.length < 10 || digits.length > 13) return null;
         // A bare run: a phone word before it or a phone label after it, else a valid North American
-        // number with no arithmetic around it (nanp.ts); never when the words around it make it an
-        // id, an amount or a time.
+        // number with no arithmetic or key around it (nanp.ts); never when the words around it make
+        // it an id, an amount or a time.
         const end = m.index + s.length;
         if (idOrAmount(text, m.index, end)) confidence = 0.4;
         else if (context || labelAfter(text, end)) confidence = 0.75;
-        else confidence = nanpValid(digits) && !arithmetic(text, m.index, end) ? 0.7 : 0.4;
+        else confidence = nanpValid(digits) && !notDialled(text, m.index, end) ? 0.7 : 0.4;
       } else {
         confidence = plus || paren ? 0.85 : 0.7;
         if (context) confidence = Math.min(1, confidence + 0.2);
