@@ -51,7 +51,7 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in STREAM
    * `parts` pieces anywhere, the last with end_of_stream. What the client gets: the head as mutated, and
    * each chunk as ext_proc's reply has it (all of the rest as it came where Envoy was told NONE).
    */
-  async function run(id: string, content: string, coding: Coding, extra: Record<string, unknown> = {}, answer: (forwarded: Forwarded) => Buffer = (f) => encode(Buffer.from(upstreamSse(f)), coding), parts = 4) {
+  async function run(id: string, content: string, coding: Coding, extra: Record<string, unknown> = {}, answer: (forwarded: Forwarded) => Buffer | Promise<Buffer[]> = (f) => encode(Buffer.from(upstreamSse(f)), coding), parts = 4) {
     const s = h.envoy.open();
     // Envoy says its STREAMED mode: the usage is asked for on the client's behalf (and taken out again).
     await s.send({ ...requestHeaders({ ...CHAT, 'x-request-id': id }), protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'STREAMED' } });
@@ -61,7 +61,10 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in STREAM
       return { b };
     }
     const forwarded = JSON.parse(Buffer.from(b.request_body.response.body_mutation.body).toString()) as Forwarded;
-    const upstream = answer(forwarded);
+    const coded = await answer(forwarded);
+    // One buffer is cut in `parts` pieces anywhere; a list is the chunks as they come.
+    const pieces = Array.isArray(coded) ? coded : Array.from({ length: parts }, (_, i) => coded.subarray(Math.floor((coded.length * i) / parts), Math.floor((coded.length * (i + 1)) / parts)));
+    const upstream = Buffer.concat(pieces);
     const head: Record<string, string> = { ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': coding };
     const rh: Msg = await s.send(responseHeaders(head));
     const m = rh.response_headers.response?.header_mutation;
@@ -70,9 +73,8 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in STREAM
     let client = Buffer.alloc(0) as Buffer;
     if (rh.mode_override?.response_body_mode === 'NONE') client = upstream;
     else {
-      for (let i = 0; i < parts; i++) {
-        const piece = upstream.subarray(Math.floor((upstream.length * i) / parts), Math.floor((upstream.length * (i + 1)) / parts));
-        const r: Msg = await s.send({ response_body: { body: piece, end_of_stream: i === parts - 1 } });
+      for (const [i, piece] of pieces.entries()) {
+        const r: Msg = await s.send({ response_body: { body: piece, end_of_stream: i === pieces.length - 1 } });
         const bm = r.response_body.response?.body_mutation;
         client = Buffer.concat([client, bm?.clear_body ? Buffer.alloc(0) : bm?.body ? Buffer.from(bm.body) : piece]);
       }
@@ -108,6 +110,40 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in STREAM
       expect(again.b.response).toBe('immediate_response');
       expect(setHeaders(again.b.immediate_response.headers)['x-vsr-cache-hit']).toBe('true');
       expect(contentOf(Buffer.from(again.b.immediate_response.body).toString())).toBe(q);
+    });
+  }
+
+  // A proxy that compresses an event stream flushes after each event: each chunk then decodes to whole events.
+  for (const [coding, pii] of CODINGS.flatMap((c) => [[c, true], [c, false]] as const)) {
+    it(`${coding} flushed per event, ${pii ? 'restored' : 'nothing redacted, its usage taken out'}: each chunk's events sent plain`, async () => {
+      const flushed = (f: Forwarded) => new Promise<Buffer[]>((resolve) => {
+        const z = coding === 'gzip' ? zlib.createGzip() : coding === 'deflate' ? zlib.createDeflate() : zlib.createBrotliCompress();
+        const chunks: Buffer[] = [];
+        let at: Buffer[] = [];
+        z.on('data', (c: Buffer) => at.push(c));
+        const events = upstreamSse(f).split(/(?<=\n\n)/);
+        const next = (i: number): void => {
+          if (i === events.length) {
+            z.end(() => resolve([...chunks, Buffer.concat(at)]));
+            return;
+          }
+          z.write(events[i]!);
+          z.flush(() => {
+            chunks.push(Buffer.concat(at));
+            at = [];
+            next(i + 1);
+          });
+        };
+        next(0);
+      });
+      const id = `coded-flushed-${coding}-${pii}`;
+      // (Questions far apart: a close one would be a cache hit.)
+      const q = pii ? `Mail ${EMAIL} the ${coding} report.` : { gzip: 'List three uses of copper in electronics.', deflate: 'Name a famous painting by Vermeer.', br: 'How long does a marathon take to run?' }[coding];
+      const r = await run(id, q, coding, {}, flushed);
+      expect(r.headers!['content-encoding']).toBeUndefined();
+      expect(contentOf(r.text!)).toBe(q);
+      expect(r.text).not.toContain('"usage"');
+      expect(line(id)).toEqual([expect.objectContaining({ status: 200, tokens: { prompt: 11, completion: 7, total: 18 } })]);
     });
   }
 
