@@ -156,6 +156,17 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in STREAM
     expect(again.b.response).toBe('immediate_response');
   });
 
+  it('gzip, nothing to rewrite, ended before it is whole (no finish_reason, no [DONE]): its bytes as they came (no event added to coded bytes), counted as cut, not stored', async () => {
+    const q = 'Which planet has the shortest day of all?';
+    const cut = (f: Forwarded) => encode(Buffer.from(upstreamSse(f).split('\n\n').slice(0, 2).join('\n\n') + '\n\n'), 'gzip');
+    const r = await run('coded-cut', q, 'gzip', { stream_options: { include_usage: true } }, cut);
+    expect(r.headers!['content-encoding']).toBe('gzip');
+    expect(r.client!.equals(r.upstream!)).toBe(true);
+    expect(line('coded-cut')).toEqual([expect.objectContaining({ error_reason: 'stream_error' })]);
+    const again = await run('coded-cut-again', q, 'gzip', { stream_options: { include_usage: true } });
+    expect(again.b.response, 'not stored: a miss again').toBe('request_body');
+  });
+
   it('gzip that stops decoding mid-stream: the client gets the plain text so far and the upstream_stream_cut event; not stored', async () => {
     const q = 'What makes a volcano erupt so suddenly?';
     const broken = (f: Forwarded) => {
