@@ -7,10 +7,12 @@
 // down: no byte for commandTimeoutMs while commands wait drops the connection, so neither the
 // stores waiting on it nor ioredis's queue of sent commands grow while it hangs. Bytes, not whole
 // answers: a starting pod loading large answers for longer than that is not taken for a hang.
+// Under lru / lfu the pods' hits are shared too (redis-uses.ts).
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { CacheBackend, CacheBackendListener, CacheEntry } from '../../src/cache/backend.ts';
+import type { CacheBackend, CacheBackendListener, CacheEntry, EntryUse } from '../../src/cache/backend.ts';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
+import { USES_PER_SCRIPT, USES_SCRIPT, fromWireUses, toWireUses, usesOf } from './redis-uses.ts';
 
 export interface RedisBackendOptions {
   url: string;
@@ -145,12 +147,14 @@ export class RedisBackend implements CacheBackend {
     const out: CacheEntry[] = [];
     for (let i = 0; i < ids.length; i += 500) {
       const p = this.cmd.pipeline();
-      for (const id of ids.slice(i, i + 500)) p.get(this.key(id));
-      for (const [err, raw] of (await p.exec()) ?? []) {
+      for (const id of ids.slice(i, i + 500)) p.get(this.key(id)).hmget(this.usesKey(id), 'h', 't');
+      const res = (await p.exec()) ?? [];
+      for (let j = 0; j < res.length; j += 2) {
+        const [err, raw] = res[j]!;
         if (err || typeof raw !== 'string') continue;
         try {
           const e = fromWire(JSON.parse(raw));
-          if (e) out.push(e);
+          if (e) out.push({ ...e, uses: usesOf(res[j + 1]?.[1], e.answer.createdMs) });
         } catch {
           // A malformed entry is skipped, not fatal.
         }
@@ -179,10 +183,20 @@ export class RedisBackend implements CacheBackend {
   async publishRemove(ids: string[]): Promise<void> {
     if (!ids.length) return;
     await this.bounded(async () => firstError(await this.cmd.multi()
-      .del(...ids.map((id) => this.key(id)))
+      .del(...ids.flatMap((id) => [this.key(id), this.usesKey(id)]))
       .zrem(this.idx, ...ids)
       .publish(this.channel, JSON.stringify({ o: this.origin, op: 'del', ids }))
       .exec()));
+  }
+
+  async publishUses(uses: EntryUse[], total: boolean): Promise<void> {
+    for (let i = 0; i < uses.length; i += USES_PER_SCRIPT) {
+      const part = uses.slice(i, i + USES_PER_SCRIPT);
+      const keys = part.flatMap((u) => [this.key(u.id), this.usesKey(u.id)]);
+      const event = JSON.stringify({ o: this.origin, op: 'use', ...(total ? { t: 1 } : {}), u: toWireUses(part) });
+      const args = part.flatMap((u) => [Math.round(u.hits), Math.round(u.usedMs)]);
+      await this.bounded(() => this.cmd.eval(USES_SCRIPT, keys.length, ...keys, total ? '1' : '0', this.channel, event, ...args));
+    }
   }
 
   /** Runs one operation unless too many wait already. */
@@ -240,13 +254,19 @@ export class RedisBackend implements CacheBackend {
     return `${this.opts.keyPrefix}e:${id}`;
   }
 
+  private usesKey(id: string): string {
+    return `${this.opts.keyPrefix}u:${id}`;
+  }
+
   private onMessage(msg: string): void {
     try {
-      const m = JSON.parse(msg) as { o: string; op: string; e?: string; ids?: string[] };
+      const m = JSON.parse(msg) as { o: string; op: string; e?: string; ids?: string[]; t?: number; u?: unknown };
       if (m.o === this.origin || !this.listener) return;
       const e = m.op === 'add' && m.e ? fromWire(JSON.parse(m.e)) : undefined;
+      const uses = m.op === 'use' ? fromWireUses(m.u) : undefined;
       if (e) this.listener.onAdd(e);
       else if (m.op === 'del' && Array.isArray(m.ids)) this.listener.onRemove(m.ids);
+      else if (uses) this.listener.onUse?.(uses, m.t === 1);
     } catch (err) {
       // The name only: a parser's message quotes the event, which holds a cached question and answer.
       this.opts.logger.debug({ backend: 'redis', err: err instanceof Error ? err.name : 'error' }, 'ignored malformed cache event');

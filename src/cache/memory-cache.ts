@@ -58,6 +58,8 @@ export class MemoryCache implements SemanticCache {
   private totalBytes = 0;
   /** Called with ids dropped by capacity eviction (expiry is not reported: every pod expires alike). */
   onEvict?: (ids: string[]) => void;
+  /** Called with each hit (lru / lfu: the synced cache shares them so every pod evicts by all hits). */
+  onHit?: (id: string, nowMs: number) => void;
 
   constructor(private readonly opts: MemoryCacheOptions) {
     this.now = opts.now ?? (() => Date.now());
@@ -73,12 +75,17 @@ export class MemoryCache implements SemanticCache {
     return this.index?.dim;
   }
 
+  get eviction(): EvictionPolicy {
+    return this.opts.eviction;
+  }
+
   async lookup(key: CacheKeyScope, vector: Float32Array, threshold: number, accept?: (answer: CachedAnswer) => boolean): Promise<CacheHit | undefined> {
     const t0 = performance.now();
     const now = this.now();
     this.sweep(now);
     const m = this.index && vector.length === this.index.dim ? this.index.search(partitionOf(key), vector, threshold, now, accept && ((v) => accept(v.answer))) : undefined;
     this.observe('lookup', t0, m ? 'hit' : 'miss');
+    if (m) this.onHit?.(m.id, now);
     return m ? { answer: m.value.answer, similarity: m.similarity, id: m.id } : undefined;
   }
 
@@ -106,7 +113,7 @@ export class MemoryCache implements SemanticCache {
       this.observe('store', t0, 'error');
       return [];
     }
-    evicted.push(...this.index.insert(entry.id, partitionOf(entry.key), entry.vector, { key: entry.key, answer: entry.answer }, entry.expiresAtMs, now));
+    evicted.push(...this.index.insert(entry.id, partitionOf(entry.key), entry.vector, { key: entry.key, answer: entry.answer }, entry.expiresAtMs, now, entry.uses));
     this.forget(evicted);
     this.observe('store', t0, 'success');
     if (evicted.length) {
@@ -118,6 +125,11 @@ export class MemoryCache implements SemanticCache {
 
   has(id: string): boolean {
     return this.index?.has(id) ?? false;
+  }
+
+  /** Hits another pod saw (VectorIndex.use). */
+  use(id: string, hits: number, usedMs: number, total = false): void {
+    this.index?.use(id, hits, usedMs, total);
   }
 
   remove(ids: string[]): void {
@@ -166,7 +178,10 @@ export class MemoryCache implements SemanticCache {
     if (!this.index) return [];
     const out: CacheEntry[] = [];
     for (const r of this.index.rows()) {
-      out.push({ id: r.id, key: r.value.key, vector: r.vector, answer: r.value.answer, expiresAtMs: Number.isFinite(r.expiresAtMs) ? r.expiresAtMs : 0 });
+      out.push({
+        id: r.id, key: r.value.key, vector: r.vector, answer: r.value.answer, expiresAtMs: Number.isFinite(r.expiresAtMs) ? r.expiresAtMs : 0,
+        uses: { hits: r.hits, usedMs: r.usedMs },
+      });
     }
     return out;
   }

@@ -1,11 +1,15 @@
 // A MemoryCache kept in sync with other pods through a CacheBackend. Lookups never leave the
 // process; stores go to the local index at once and to the backend in the background. A backend
 // failure is logged and counted, never surfaced: entries stored meanwhile are published when the
-// backend comes back, and the local index is reconciled with the backend's contents.
+// backend comes back, and the local index is reconciled with the backend's contents. Under lru /
+// lfu the hits are shared too, batched off the lookup path (a second's worth at a time), so that
+// every pod evicts by all pods' hits: evicting by its own, a pod dropped the entry the others
+// served most, and told them to drop it too.
 import type { Logger, Metrics } from '../observability/types.ts';
-import type { CacheBackend, CacheEntry } from './backend.ts';
+import type { CacheBackend, CacheEntry, EntryUse } from './backend.ts';
 import type { MemoryCache } from './memory-cache.ts';
 import type { CachedAnswer, CacheHit, CacheKeyScope, SemanticCache } from './types.ts';
+import { UseBatch } from './use-batch.ts';
 
 /** The error for a log line, and what it wraps (a backend's own words for it) as `cause`. */
 function errFields(err: unknown): { err: string; cause?: string } {
@@ -36,18 +40,31 @@ export class SyncedCache implements SemanticCache {
   private resyncFailures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** This pod's hits not sent yet (lru / lfu with a backend that shares them). */
+  private readonly uses: UseBatch | undefined;
+  /** The backend came back empty (restarted): this pod's counts go to it as totals with its entries. */
+  private restoreUses = false;
 
   constructor(
     readonly local: MemoryCache,
     private readonly backend: CacheBackend,
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
-    opts: { now?: () => number; resyncRetryMs?: { first: number; max: number } } = {},
+    opts: { now?: () => number; resyncRetryMs?: { first: number; max: number }; usesFlushMs?: number; maxPendingUses?: number } = {},
   ) {
     this.now = opts.now ?? Date.now;
     this.retryMs = opts.resyncRetryMs ?? { first: 1000, max: 60_000 };
+    // fifo evicts by insertion whatever was hit: nothing to share.
+    if (backend.publishUses && local.eviction !== 'fifo') {
+      const uses = new UseBatch({
+        flushMs: opts.usesFlushMs ?? 1000, maxEntries: opts.maxPendingUses ?? 10_000, up: () => backend.healthy(),
+        send: (list) => this.guard('publish_uses', backend.publishUses!(list, false)),
+      });
+      local.onHit = (id, now) => uses.note(id, now);
+      this.uses = uses;
+    }
     local.onEvict = (ids) => {
-      for (const id of ids) this.pending.delete(id);
+      for (const id of ids) this.forgetEntry(id);
       this.noteRemoved(ids);
       this.guard('publish_remove', this.backend.publishRemove(ids));
     };
@@ -62,13 +79,18 @@ export class SyncedCache implements SemanticCache {
           this.noteAdded(e.id);
         },
         onRemove: (ids) => {
+          for (const id of ids) this.uses?.forget(id);
           this.local.remove(ids);
           this.noteRemoved(ids);
         },
         onReconnect: (fresh) => {
           // Another store (restarted empty): this pod's entries are given to it, not dropped as removed.
           if (fresh) for (const e of this.local.entries()) if (e.expiresAtMs === 0 || e.expiresAtMs > Date.now()) this.pending.set(e.id, e);
+          if (fresh && this.uses) this.restoreUses = true;
           void this.resync();
+        },
+        onUse: (uses, total) => {
+          for (const u of uses) this.local.use(u.id, u.hits, u.usedMs, total);
         },
       });
       for (const e of await this.backend.load()) this.local.put(e);
@@ -114,6 +136,7 @@ export class SyncedCache implements SemanticCache {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.uses?.close();
     await this.backend.close().catch(() => {});
   }
 
@@ -152,13 +175,28 @@ export class SyncedCache implements SemanticCache {
         await this.backend.publishAdd(e);
         this.pending.delete(id);
       }
+      if (this.restoreUses) {
+        const totals: EntryUse[] = [];
+        for (const e of this.local.entries()) if (e.uses?.hits) totals.push({ id: e.id, hits: e.uses.hits, usedMs: e.uses.usedMs });
+        // The totals hold the hits waiting here: sent as well, they would count twice.
+        this.uses?.clear();
+        await this.backend.publishUses!(totals, true);
+        this.restoreUses = false;
+      }
       const remote = await this.backend.load();
       const ids = new Set(remote.map((e) => e.id));
       // Local entries the backend lacks were removed elsewhere during the outage, unless they are
       // newer than the snapshot.
       const gone = this.local.entries().filter((e) => !ids.has(e.id) && !this.pending.has(e.id) && !window.added.has(e.id)).map((e) => e.id);
       this.local.remove(gone);
-      for (const e of remote) if (!this.local.has(e.id) && !window.removed.has(e.id)) this.local.put(e);
+      for (const id of gone) this.uses?.forget(id);
+      for (const e of remote) {
+        if (!this.local.has(e.id)) { if (!window.removed.has(e.id)) this.local.put(e); }
+        // Hits other pods sent while this one was away (their events are lost with the connection).
+        else if (e.uses) this.local.use(e.id, e.uses.hits, e.uses.usedMs, true);
+      }
+      // Hits kept while the backend was away.
+      this.uses?.ready();
       this.outage = undefined;
       const retried = this.resyncFailures;
       this.resyncFailures = 0;
@@ -213,6 +251,12 @@ export class SyncedCache implements SemanticCache {
       if (e.expiresAtMs === 0 || e.expiresAtMs > now) return;
       this.pending.delete(id);
     }
+  }
+
+  /** Evicted here: nothing of it is left to publish. */
+  private forgetEntry(id: string): void {
+    this.pending.delete(id);
+    this.uses?.forget(id);
   }
 
   private noteAdded(id: string): void {

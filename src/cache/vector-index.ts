@@ -16,6 +16,8 @@ export interface IndexOptions {
 }
 
 export interface IndexRow<T> { id: string; partition: string; value: T; expiresAtMs: number }
+/** An entry's uses so far (pods share them, so lru / lfu evict alike): hits, and the last one's time (wall-clock ms). */
+export interface RowUses { hits: number; usedMs: number }
 export interface IndexMatch<T> extends IndexRow<T> { similarity: number }
 
 const align = (n: number) => (n + 15) & ~15;
@@ -30,6 +32,8 @@ export class VectorIndex<T> {
   private cap = 0;
   private n = 0;
   private seq = 0;
+  /** lru clock: wall-clock µs, kept increasing, so that other pods' uses (their ms) sort among ours. */
+  private clock = 0;
   private cands = 0;
   private mem!: { buffer: ArrayBufferLike };
   private scan!: ScanFn;
@@ -69,8 +73,8 @@ export class VectorIndex<T> {
 
   has(id: string): boolean { return this.rowOf.has(id); }
 
-  /** Inserts or replaces; returns the ids evicted to make room. */
-  insert(id: string, partition: string, vector: Float32Array, value: T, expiresAtMs: number, nowMs: number): string[] {
+  /** Inserts or replaces; returns the ids evicted to make room. `uses`: its uses elsewhere (a load), else used now. */
+  insert(id: string, partition: string, vector: Float32Array, value: T, expiresAtMs: number, nowMs: number, uses?: RowUses): string[] {
     if (vector.length !== this.dim) throw new Error(`vector index: expected ${this.dim} dimensions, got ${vector.length}`);
     const evicted: string[] = [];
     let row = this.rowOf.get(id);
@@ -85,9 +89,9 @@ export class VectorIndex<T> {
       row = this.n++;
       this.rowOf.set(id, row);
       this.inserted[row] = ++this.seq;
-      this.hits[row] = 0;
+      this.hits[row] = uses?.hits ?? 0;
     } else this.release(this.parts[row]!);
-    this.used[row] = ++this.seq;
+    this.used[row] = uses ? uses.usedMs * 1000 : this.tick(nowMs);
     this.ids[row] = id;
     this.values[row] = value;
     this.parts[row] = partition;
@@ -147,7 +151,7 @@ export class VectorIndex<T> {
       if (s >= threshold && s > bestScore && (!accept || accept(this.values[r]!))) { bestScore = s; best = r; }
     }
     if (best < 0) return undefined;
-    this.used[best] = ++this.seq;
+    this.used[best] = this.tick(nowMs);
     this.hits[best]! += 1;
     return { id: this.ids[best]!, partition, value: this.values[best]!, expiresAtMs: this.expires[best]!, similarity: Math.min(1, bestScore) };
   }
@@ -166,11 +170,19 @@ export class VectorIndex<T> {
     return best;
   }
 
+  /** Uses of a row seen on another pod: lru keeps the later time; lfu adds `hits` (`total`: raises its count to it). */
+  use(id: string, hits: number, usedMs: number, total = false): void {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return;
+    this.used[row] = Math.max(this.used[row]!, usedMs * 1000);
+    this.hits[row] = total ? Math.max(this.hits[row]!, hits) : this.hits[row]! + hits;
+  }
+
   /** Every live row (for resync and debugging). */
-  *rows(): IterableIterator<IndexRow<T> & { vector: Float32Array }> {
+  *rows(): IterableIterator<IndexRow<T> & RowUses & { vector: Float32Array }> {
     for (let r = 0; r < this.n; r++) {
       yield { id: this.ids[r]!, partition: this.parts[r]!, value: this.values[r]!, expiresAtMs: this.expires[r]!,
-        vector: this.vectors.slice(r * this.dim, (r + 1) * this.dim) };
+        vector: this.vectors.slice(r * this.dim, (r + 1) * this.dim), hits: this.hits[r]!, usedMs: Math.floor(this.used[r]! / 1000) };
     }
   }
 
@@ -200,6 +212,8 @@ export class VectorIndex<T> {
   get partitions(): number {
     return this.partOf.size;
   }
+
+  private tick(nowMs: number): number { return (this.clock = Math.max(nowMs * 1000, this.clock + 1)); }
 
   private victim(): number {
     const p = this.opts.eviction;

@@ -8,6 +8,7 @@ import { MemoryCache } from '../../../src/cache/memory-cache.ts';
 import { SyncedCache } from '../../../src/cache/synced-cache.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import type { Logger } from '../../../src/observability/types.ts';
+import type { EvictionPolicy } from '../../../src/cache/vector-index.ts';
 import { RedisBackend } from '../../../runtimes/node/redis-backend.ts';
 
 /** A deterministic embedding per seed: equal seeds hit, different ones miss at 0.99. */
@@ -20,6 +21,10 @@ export const cacheKey = { requestedModel: 'MoM', scope: 'global' };
 
 export { until } from './until.ts';
 
+/** llm_cache_operations_total{operation, status="success"} in a registry (a pod's, or a gateway's deps.metrics). */
+export const cacheOps = (metrics: { render(): string }, operation: string): number =>
+  Number(new RegExp(`llm_cache_operations_total\\{(?=[^}]*operation="${operation}")(?=[^}]*status="success")[^}]*\\} (\\d+)`).exec(metrics.render())?.[1] ?? 0);
+
 export interface PodOptions {
   logger: Logger;
   maxEntries?: number;
@@ -27,6 +32,11 @@ export interface PodOptions {
   connectTimeoutMs?: number;
   /** Left out: the backend's default. */
   commandTimeoutMs?: number;
+  /** Left out: fifo. */
+  eviction?: EvictionPolicy;
+  /** The synced cache's hit batching (left out: its defaults). */
+  usesFlushMs?: number;
+  maxPendingUses?: number;
 }
 
 /** The pods and redis-servers a test file started, closed together in its afterAll (servers last). */
@@ -48,11 +58,11 @@ export class RedisPods {
   }
 
   async pod(url: string, prefix: string, o: PodOptions) {
-    const { logger, maxEntries = 2000, ttlSeconds = 60, connectTimeoutMs = 1000, commandTimeoutMs } = o;
+    const { logger, maxEntries = 2000, ttlSeconds = 60, connectTimeoutMs = 1000, commandTimeoutMs, eviction = 'fifo', usesFlushMs, maxPendingUses } = o;
     const metrics = createMetrics();
-    const local = new MemoryCache({ maxEntries, eviction: 'fifo', ttlSeconds, metrics, backendLabel: 'redis' });
+    const local = new MemoryCache({ maxEntries, eviction, ttlSeconds, metrics, backendLabel: 'redis' });
     const backend = new RedisBackend({ url, keyPrefix: prefix, connectTimeoutMs, commandTimeoutMs, logger, metrics });
-    const cache = new SyncedCache(local, backend, logger, metrics);
+    const cache = new SyncedCache(local, backend, logger, metrics, { usesFlushMs, maxPendingUses });
     const connected = await backend.connect();
     // Not connected: start() waits for the reconnect, so it is not awaited.
     if (connected) await cache.start();
