@@ -42,6 +42,12 @@ function headRefusal(req: IncomingMessage): Refusal | undefined {
   if (hosts === 0 && req.httpVersion === '1.1') {
     return { status: 400, code: 'invalid_host', message: 'The request has no Host header field (HTTP/1.1 requires one).', reason: 'missing_host' };
   }
+  // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request is faulty framing. node:http read it as
+  // chunked and kept a kept-alive connection, while an HTTP/1.0 proxy in front reads no chunked body:
+  // the two can disagree on where the next request starts (smuggling). 400 and close, as nginx does.
+  if (req.httpVersionMinor === 0 && req.httpVersionMajor === 1 && req.headers['transfer-encoding'] !== undefined) {
+    return { status: 400, code: 'invalid_transfer_encoding', message: 'An HTTP/1.0 request may not have a Transfer-Encoding.', reason: 'invalid_transfer_encoding' };
+  }
   return undefined;
 }
 

@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, testConfig, type Gateway } from './gateway-harness.ts';
+import { connectionOf, rawAnswers, type RawAnswer } from './helpers/raw-answers.ts';
 
 const LIMIT = 1000;
 let gw: Gateway;
@@ -17,25 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => gw?.close());
 
-interface Answer {
-  status: number;
-  head: string;
-}
-
-/** The whole answers in `text` (each framed by its Content-Length, as all of the gateway's are here). */
-function answers(text: string): Answer[] {
-  const out: Answer[] = [];
-  for (let rest = text; ; ) {
-    const end = rest.indexOf('\r\n\r\n');
-    if (end < 0) return out;
-    const head = rest.slice(0, end);
-    const len = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-    if (rest.length < end + 4 + len) return out;
-    out.push({ status: Number(head.split(' ')[1]), head });
-    rest = rest.slice(end + 4 + len);
-  }
-}
-
 const GET = 'GET /health HTTP/1.1\r\nHost: gw\r\n\r\n';
 
 /**
@@ -43,7 +25,7 @@ const GET = 'GET /health HTTP/1.1\r\nHost: gw\r\n\r\n';
  * waits for its answer, then (`pauseMs` later) writes `rest` (what was left of the body) and a GET.
  * Resolves once the server closed the socket or the GET was answered (or after 5 s).
  */
-function answerThenGet(request: string, rest = '', pauseMs = 0): Promise<{ answers: Answer[]; closed: boolean }> {
+function answerThenGet(request: string, rest = '', pauseMs = 0): Promise<{ answers: RawAnswer[]; closed: boolean }> {
   return new Promise((resolve) => {
     let text = '';
     let sent = false;
@@ -51,14 +33,14 @@ function answerThenGet(request: string, rest = '', pauseMs = 0): Promise<{ answe
     const done = (closed: boolean) => {
       clearTimeout(timer);
       s.destroy();
-      resolve({ answers: answers(text), closed });
+      resolve({ answers: rawAnswers(text), closed });
     };
     const timer = setTimeout(() => done(false), 5_000);
     s.setEncoding('latin1');
     s.on('error', () => {});
     s.on('data', (c: string) => {
       text += c;
-      const n = answers(text).length;
+      const n = rawAnswers(text).length;
       if (n === 1 && !sent) {
         sent = true;
         setTimeout(() => s.writable && s.write(rest + GET), pauseMs);
@@ -69,7 +51,6 @@ function answerThenGet(request: string, rest = '', pauseMs = 0): Promise<{ answe
   });
 }
 
-const connection = (a: Answer) => /\r\nconnection: *([^\r]*)/i.exec(a.head)?.[1]?.toLowerCase();
 const chat = (extra: string) => `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n${extra}\r\n`;
 const chunk = (n: number) => `${n.toString(16)}\r\n${'x'.repeat(n)}\r\n`;
 
@@ -84,7 +65,7 @@ describe('an answer given before the body came in whole', () => {
     it(`${c.name}: ${c.status} says Connection: close, and the connection closes after it`, async () => {
       const r = await answerThenGet(c.request, c.rest);
       expect(r.answers[0]?.status).toBe(c.status);
-      expect(connection(r.answers[0]!)).toBe('close');
+      expect(connectionOf(r.answers[0]!)).toBe('close');
       expect(r.closed).toBe(true);
       expect(r.answers).toHaveLength(1);
     });
@@ -92,7 +73,7 @@ describe('an answer given before the body came in whole', () => {
 
   it('the client sends nothing more: the answer says close all the same (its unread body can only be refused)', async () => {
     const r = await answerThenGet(chat(`Content-Length: ${LIMIT * 5}\r\n`), '', 0);
-    expect(r.answers.map((a) => [a.status, connection(a)])).toEqual([[413, 'close']]);
+    expect(r.answers.map((a) => [a.status, connectionOf(a)])).toEqual([[413, 'close']]);
     expect(r.closed).toBe(true);
   });
 });
@@ -101,7 +82,7 @@ describe('answers that keep the connection keep it', () => {
   // The body read whole before the answer: nothing of it is left to misread.
   it('a chat body read whole and refused (400): keep-alive, and a request 700 ms later (past the 500 ms drain) is answered', async () => {
     const r = await answerThenGet(chat('Content-Length: 2\r\n') + '{}', '', 700);
-    expect(r.answers.map((a) => [a.status, connection(a)])).toEqual([
+    expect(r.answers.map((a) => [a.status, connectionOf(a)])).toEqual([
       [400, 'keep-alive'],
       [200, 'keep-alive'],
     ]);
@@ -111,7 +92,7 @@ describe('answers that keep the connection keep it', () => {
   // Answered before node:http has parsed the head to its end (req.complete still false): no body to wait for.
   it('a request without a body (404): keep-alive, and the next request is answered', async () => {
     const r = await answerThenGet('GET /nope HTTP/1.1\r\nHost: gw\r\n\r\n');
-    expect(r.answers.map((a) => [a.status, connection(a)])).toEqual([
+    expect(r.answers.map((a) => [a.status, connectionOf(a)])).toEqual([
       [404, 'keep-alive'],
       [200, 'keep-alive'],
     ]);
@@ -122,7 +103,7 @@ describe('answers that keep the connection keep it', () => {
   it('413 with the body sent whole in the same write: whatever the answer says, it holds', async () => {
     const r = await answerThenGet(chat(`Content-Length: ${LIMIT * 5}\r\n`) + 'x'.repeat(LIMIT * 5), '', 700);
     expect(r.answers[0]?.status).toBe(413);
-    if (connection(r.answers[0]!) === 'close') {
+    if (connectionOf(r.answers[0]!) === 'close') {
       expect(r.closed).toBe(true);
       expect(r.answers).toHaveLength(1);
     } else expect(r.answers.map((a) => a.status)).toEqual([413, 200]);
