@@ -6,6 +6,7 @@
 // reader read was scanned as that text; under redact, maskDuplicates gives it the reader's masking.
 import type { TextSlot } from './redaction.ts';
 import { ExactInteger, markUnsafeIntegers, mayHoldInexact, type KeptText } from '../pipeline/exact-integers.ts';
+import { idHoldsPersonalNumber } from './pii-id-values.ts';
 
 /** Keys whose value is an identifier or an enum the engine validates (a role, a part type, a call id):
  *  left out when they look like one, so a normal body adds no text; anything else under them is read. */
@@ -61,7 +62,8 @@ function skipped(key: string | number, value: string, kind: Kind, fixed: Fixed, 
   if (kind === 'key') return false;
   // A file part's data URL: a text file's contents are read decoded (file-parts.ts), any other is refused.
   if (key === 'file_data' && value.startsWith('data:')) return true;
-  return typeof key === 'string' && STRUCTURAL.has(key) && IDENTIFIER.test(value);
+  // An id holding a phone, card or SSN number is read all the same (pii-id-values.ts).
+  return typeof key === 'string' && STRUCTURAL.has(key) && IDENTIFIER.test(value) && !idHoldsPersonalNumber(value);
 }
 
 /** Every string value, long integer and non-identifier key name of `body` (objects and arrays at any
