@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { RECOGNIZERS, runRecognizers } from '../../src/classify/pii/recognizers/index.ts';
 import { recognizerDigest } from './helpers/pii-recognizer-digest.ts';
 
-const GOLDEN = { digest: 'db9d135ac341d1d75f65b3c5c1c2c5ed0688495b842dc4105a889200e14790f1', texts: 5000, spans: 18956 };
+// Re-recorded 2026-12-07 for IBAN lengths by country (checksums.ts; pii-iban-lengths.test.ts): 10 texts
+// differ, all IBAN spans that took a word after them or a glued "Dr" that kept mod-97 by chance
+// ("DE89 3704 0044 0532 0130 00 Dr" -> "... 00"): 18956 -> 18948 spans.
+const GOLDEN = { digest: 'd91a3fd5e95e786a5e21d4cf64621701b9d783dc01dfed5d78f6bb38ce73cb39', texts: 5000, spans: 18948 };
 
 describe('PII recognizer spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', () => {

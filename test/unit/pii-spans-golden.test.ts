@@ -10,7 +10,9 @@ import { piiSpanDigest } from './helpers/pii-span-digest.ts';
 // Re-recorded 2026-12-06 for the span rules of that day (weak spans no longer block name growth,
 // name-joins.ts, full stops, unit lines, place qualifiers, digit-only addresses under phones, card
 // run-on lines; each has a test in pii-span-rules.test.ts): 16936 -> 17059 spans.
-const GOLDEN = { digest: '2df5b3d9d9a1d88fe271bdb9f3d287c5f5f88ba50ecfab4804d6a16ff0cea5d6', texts: 3000, spans: 17059 };
+// Re-recorded 2026-12-07 for IBAN lengths by country (checksums.ts): 1 text differs, its IBAN no longer
+// takes the words after it ("DE89 3704 0044 0532 0130 00 DNA The" -> "... 00"); 17059 spans.
+const GOLDEN = { digest: 'bc7e6eebe302d7fbfabdd3e9901afd606da9196f6a8df51b5f3de8784eb9a781', texts: 3000, spans: 17059 };
 
 describe('PII detector spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', async () => {
