@@ -1,8 +1,10 @@
 // The hits shared for lru / lfu eviction (cache-redis-shared-uses.test.ts runs the gateways) where a
 // pod's own view is not enough: a pod started later evicts by the hits the running pods saw (they
 // are kept in Redis beside the entries), hits made while Redis is away are kept and sent when it is
-// back, a Redis restarted empty is given each pod's counts (not twice), and what waits is bounded.
+// back, a pod cut off alone takes the hits it missed from Redis when it resyncs, a Redis restarted
+// empty is given each pod's counts (not twice), and what waits is bounded.
 // Synced caches in-process on real redis-servers.
+import net from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
@@ -30,6 +32,24 @@ async function counts(url: string, prefix: string): Promise<number[]> {
   } finally {
     r.disconnect();
   }
+}
+
+/** A TCP relay to Redis that the test can cut (one pod's connections drop, the others' stay). */
+async function relay(port: number): Promise<{ url: string; cut(): void; heal(): void; close(): void }> {
+  const socks = new Set<net.Socket>();
+  let open = true;
+  const server = net.createServer((c) => {
+    if (!open) return void c.destroy();
+    const r = net.connect(port, '127.0.0.1');
+    for (const s of [c, r]) {
+      socks.add(s);
+      s.on('error', () => {}).on('close', () => { socks.delete(s); c.destroy(); r.destroy(); });
+    }
+    c.pipe(r).pipe(c);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const cut = () => { open = false; for (const s of socks) s.destroy(); };
+  return { url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`, cut, heal: () => void (open = true), close: () => { cut(); server.close(); } };
 }
 
 describe('shared hits for lru / lfu on real redis-servers', () => {
@@ -64,6 +84,32 @@ describe('shared hits for lru / lfu on real redis-servers', () => {
       for (const s of [E, Y, N]) expect(await hit(c.cache, s), `entry ${s}`).toBeDefined();
     });
   }
+
+  it('lfu: a pod cut off from Redis alone takes the hits it missed from Redis when it is back', async () => {
+    const { port, url: direct } = await pods.server(bin);
+    const link = await relay(port);
+    try {
+      const o = { logger, maxEntries: 3, eviction: 'lfu' as const, usesFlushMs: 20 };
+      const a = await pods.pod(link.url, 'cut:', o);
+      const b = await pods.pod(direct, 'cut:', o);
+      for (const s of [E, X, Y]) await b.cache.store(key, vec(s), answer(`entry ${s}`));
+      await until(() => a.cache.size() === 3, 2000);
+      link.cut();
+      await until(() => !a.backend.healthy(), 3000);
+      // Sent while A is away: the event does not reach it, Redis keeps the count.
+      for (let i = 0; i < 2; i++) expect(await hit(b.cache, E)).toBeDefined();
+      await until(async () => (await counts(direct, 'cut:')).join() === '2', 3000);
+      infos.length = 0;
+      link.heal();
+      await until(() => infos.some((m) => /resynced/.test(m)), 5000);
+      // Before: A knew no hit on E (stored first) and dropped it.
+      await a.cache.store(key, vec(N), answer('new on A'));
+      expect(await hit(a.cache, E)).toBeDefined();
+      expect(await hit(a.cache, X)).toBeUndefined();
+    } finally {
+      link.close();
+    }
+  }, 20_000);
 
   it('lfu: hits made while Redis is away are kept; a Redis restarted empty gets every pod\'s counts, once', async () => {
     const first = await pods.server(bin);
