@@ -4,7 +4,7 @@
 // reset the connection while the client was still writing, so such a client got a broken pipe
 // (BrokenPipeError, ECONNRESET) instead of the 413 that says what was wrong; a declared length over
 // the limit, answered from the head, fared the same once the client took over 0.5 s for the rest.
-// Now the rest of the body is read and dropped (no memory), up to 30 s and 128 MiB, so the client
+// Now the rest of the body is read and dropped (no memory), up to 30 s and 64 MiB, so the client
 // finishes writing and reads the 413; a body that goes on past that is cut.
 import http from 'node:http';
 import net from 'node:net';
@@ -113,9 +113,10 @@ describe('a chunked body over server.max_body_bytes, written whole before the an
     const t0 = Date.now();
     const r = await upload('/v1/chat/completions', Infinity);
     expect(r.writeError).toBeDefined();
-    // 64 MiB read and dropped after the answer (@hono/node-server), 64 MiB more while the connection
-    // closes (LINGER_BYTES), plus what the socket buffers held (a few MiB on loopback).
-    expect(r.written).toBeLessThan(140 * LIMIT);
+    // The answer says Connection: close (its body was not all in): 64 MiB read and dropped while the
+    // connection closes (LINGER_BYTES; @hono/node-server's own drain reads the same bytes), plus what
+    // the socket buffers held (a few MiB on loopback). It was 128 MiB: the drain's, then LINGER_BYTES.
+    expect(r.written).toBeLessThan(100 * LIMIT);
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
