@@ -66,6 +66,31 @@ describe('README: the Production Stack how-to, then --check', () => {
     expect(after).toContain('Without the `models` list it says `config OK`');
   }, 60_000);
 
+  it('with only vllm_endpoints put in, the check warns as the README says, until the copied model_config entries go', async () => {
+    const only = (edit: (doc: ReturnType<typeof parseDocument>) => void = () => {}) =>
+      myConfig((doc) => {
+        // Undo every key of the block but vllm_endpoints: the copied file as it was, its endpoint replaced.
+        const copied = parseDocument(readFileSync(join(REPO, 'config/config.yaml'), 'utf8'));
+        for (const k of Object.keys(block)) if (k !== 'vllm_endpoints') doc.set(k, copied.get(k, true));
+        edit(doc);
+      });
+    const missing = routed(parseDocument(readFileSync(join(REPO, 'config/config.yaml'), 'utf8'))).filter((m) => !served.includes(m));
+    const quoted = /`(model_config\.[^`]* do not list [^`]*)`/.exec(after)?.[1];
+    expect(quoted, 'the README quotes the warning of the copied model_config').toBeDefined();
+    const named = /^model_config\.([^.]+)\./.exec(quoted!)![1]!;
+    const { warnings } = await check(only());
+    expect(warnings.sort()).toEqual(missing.map((m) => quoted!.replaceAll(`"${named}"`, `"${m}"`).replace(`model_config.${named}.`, `model_config.${m}.`)).sort());
+    const { last, warnings: after2 } = await check(
+      only((doc) => {
+        for (const m of missing) doc.deleteIn(['model_config', m]);
+        const cats = doc.get('categories') as any;
+        for (const c of cats.items) for (const s of c.get('model_scores').items) s.set('model', served[0]);
+      }),
+    );
+    expect(after2).toEqual([]);
+    expect(last).toBe('config OK');
+  }, 60_000);
+
   it('once the model_scores name the served model, the check is quiet', async () => {
     const { last, warnings } = await check(
       myConfig((doc) => {

@@ -66,7 +66,8 @@ export function schemaAt(root: z.ZodTypeAny, path: string): z.ZodTypeAny | undef
   for (const part of path.replace(/\[\d*\]/g, '.[]').split('.').filter(Boolean)) {
     const u: z.ZodTypeAny = unwrap(s!);
     if (part === '[]') s = u instanceof z.ZodArray ? u.element : undefined;
-    else if (/^<.*>$/.test(part)) s = u instanceof z.ZodRecord ? u._def.valueType : undefined;
+    // `<m>`, or a name under a map (`model_config.deepseek-v3.preferred_endpoints` in a quoted warning).
+    else if (/^<.*>$/.test(part) || u instanceof z.ZodRecord) s = u instanceof z.ZodRecord ? u._def.valueType : undefined;
     else s = u instanceof z.ZodObject ? (u.shape as Record<string, z.ZodTypeAny>)[part] : undefined;
     if (!s) return undefined;
   }
