@@ -9,8 +9,11 @@ import { recognizerDigest } from './helpers/pii-recognizer-digest.ts';
 
 // Re-recorded 2026-12-07 for IBAN lengths by country (checksums.ts; pii-iban-lengths.test.ts): 10 texts
 // differ, all IBAN spans that took a word after them or a glued "Dr" that kept mod-97 by chance
-// ("DE89 3704 0044 0532 0130 00 Dr" -> "... 00"): 18956 -> 18948 spans.
-const GOLDEN = { digest: 'd91a3fd5e95e786a5e21d4cf64621701b9d783dc01dfed5d78f6bb38ce73cb39', texts: 5000, spans: 18948 };
+// ("DE89 3704 0044 0532 0130 00 Dr" -> "... 00"): 18956 -> 18948 spans. Again the same day for phone
+// numbers with one kind of separator (pii-phone-tables.test.ts): 93 texts differ, a phone span that
+// took a number beside it with another separator ("555-123-4567 14", "1.2.33 555-123-4567") now ends
+// at its own groups or is dropped ("1977 1.2.33"): 18948 -> 18916 spans.
+const GOLDEN = { digest: '431f670ac7de8ba211a006063a4b1f96f9a489a8ad5926baeed18797e44d02b5', texts: 5000, spans: 18916 };
 
 describe('PII recognizer spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', () => {

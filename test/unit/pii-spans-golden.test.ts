@@ -11,8 +11,11 @@ import { piiSpanDigest } from './helpers/pii-span-digest.ts';
 // name-joins.ts, full stops, unit lines, place qualifiers, digit-only addresses under phones, card
 // run-on lines; each has a test in pii-span-rules.test.ts): 16936 -> 17059 spans.
 // Re-recorded 2026-12-07 for IBAN lengths by country (checksums.ts): 1 text differs, its IBAN no longer
-// takes the words after it ("DE89 3704 0044 0532 0130 00 DNA The" -> "... 00"); 17059 spans.
-const GOLDEN = { digest: 'bc7e6eebe302d7fbfabdd3e9901afd606da9196f6a8df51b5f3de8784eb9a781', texts: 3000, spans: 17059 };
+// takes the words after it ("DE89 3704 0044 0532 0130 00 DNA The" -> "... 00"); 17059 spans. Again for
+// phone numbers with one kind of separator (pii-phone-tables.test.ts): 34 texts differ, a phone span no
+// longer takes a number beside it ("98 555-123-4567" -> "555-123-4567", "5 555-123-4567" leaving
+// "Suite 5" whole): 17059 -> 17068 spans.
+const GOLDEN = { digest: '0e99e9f486a55ed3b9bc5ac10baebbbc91bc8bbcfb0659e2ae0aa8b12aeff95d', texts: 3000, spans: 17068 };
 
 describe('PII detector spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', async () => {

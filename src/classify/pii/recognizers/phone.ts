@@ -23,12 +23,23 @@ export const phoneRecognizer: Recognizer = {
         s = core;
         digits = core.replace(/\D/g, '');
       }
+      // Separators mixed without a country code or an area code in brackets: the trailing groups are
+      // another number ("555-123-4567 14", "0.0846 2.63" in a table): dropped until one kind is left.
+      // No training-split phone mixes them outside brackets ("(37) 788-063": 16 of 16).
+      const bare = !core.startsWith('+') && !core.includes('(');
+      while (bare && new Set(core.match(/[ .\-]/g)).size > 1 && /[ .\-]\d+$/.test(core)) {
+        core = core.replace(/[ .\-]\d+$/, '');
+        s = core;
+        digits = core.replace(/\D/g, '');
+      }
       if (digits.length < 7 || digits.length > 15) return null;
       if (DATE_LIKE.test(core)) return null;
       const plus = core.startsWith('+');
       const paren = core.includes('(');
       const groups = core.split(/[ .\-()+]+/).filter(Boolean);
       const seps = new Set(core.match(/[ .\-]/g) ?? []);
+      // One dot between two groups is a decimal ("0.223016", "238.0508"); dotted phones have 3+ groups.
+      if (!plus && !paren && groups.length === 2 && seps.has('.')) return null;
       // Dotted quads are IPs or versions, "1 000 000" style runs are amounts.
       if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(core)) return null;
       if (!plus && !paren && groups.length >= 3 && groups[0]!.length <= 3 && groups.slice(1).every((g) => g.length === 3) && seps.has(',')) return null;
