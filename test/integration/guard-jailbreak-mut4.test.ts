@@ -38,3 +38,16 @@ describe('prompt_guard.window_chars is the window the scan reads', () => {
     expect(await chat(wide, [{ role: 'user', content: ATTACK }])).toMatchObject({ blocked: 'true', forwarded: false });
   });
 });
+
+describe('a text longer than one normalising piece (64 Ki characters) is folded as a short one', () => {
+  // guardText folds a long text in pieces (normalize.ts); each piece must get every step a short text
+  // gets. Kills mutant N3 (letters spelled out one by one not joined in the pieces).
+  const spelled = ATTACK.replace(/ /g, '  ').replace(/(\w)(?=\w)/g, '$1 ');
+  it('letters spelled out after 70,000 characters of prose are read as the words: blocked', async () => {
+    const text = `${PROSE.repeat(Math.ceil(70_000 / PROSE.length))}${spelled}`;
+    expect(text.length).toBeGreaterThan(65_536);
+    expect(await chat(byDefault, [{ role: 'user', content: text }])).toEqual({ status: 200, blocked: 'true', forwarded: false });
+    // The prose alone passes: the spelled-out words decide.
+    expect(await chat(byDefault, [{ role: 'user', content: PROSE.repeat(Math.ceil(70_000 / PROSE.length)) }])).toMatchObject({ blocked: null, forwarded: true });
+  });
+});
