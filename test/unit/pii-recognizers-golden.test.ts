@@ -12,8 +12,9 @@ import { recognizerDigest } from './helpers/pii-recognizer-digest.ts';
 // ("DE89 3704 0044 0532 0130 00 Dr" -> "... 00"): 18956 -> 18948 spans. Again the same day for phone
 // numbers with one kind of separator (pii-phone-tables.test.ts): 93 texts differ, a phone span that
 // took a number beside it with another separator ("555-123-4567 14", "1.2.33 555-123-4567") now ends
-// at its own groups or is dropped ("1977 1.2.33"): 18948 -> 18916 spans.
-const GOLDEN = { digest: '431f670ac7de8ba211a006063a4b1f96f9a489a8ad5926baeed18797e44d02b5', texts: 5000, spans: 18916 };
+// at its own groups or is dropped ("1977 1.2.33"): 18948 -> 18916 spans. And for IBANs ahead of cards
+// in RECOGNIZERS: the candidates are listed in that order, no span moves (18916).
+const GOLDEN = { digest: '6d775da8a2b08c8d56aa41cb1ed69b06cd6af9cf19bede900f61f0796dea7b0d', texts: 5000, spans: 18916 };
 
 describe('PII recognizer spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', () => {

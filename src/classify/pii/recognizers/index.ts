@@ -17,8 +17,10 @@ export type { PatternMatch, Recognizer } from './types.ts';
 
 export const RECOGNIZERS: readonly Recognizer[] = [
   emailRecognizer,
-  creditCardRecognizer,
+  // Before cards: a valid IBAN (its country's length and mod-97) holds digit groups that can pass Luhn
+  // ("BE68 5390 0754 7034": "5390 0754 7034" is a valid card number), and the IBAN is the reading.
   ibanRecognizer,
+  creditCardRecognizer,
   domainRecognizer,
   ipAddressRecognizer,
   usSsnRecognizer,
