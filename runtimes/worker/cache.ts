@@ -62,7 +62,7 @@ export async function createWorkerCache(config: Config, opts: WorkerCacheOptions
     return local('memory');
   }
   const backend = new DurableObjectCacheBackend({
-    namespace: ns, objectName: d.object_name, maxEntries: cfg.max_entries, pollIntervalMs: d.poll_interval_ms, logger, metrics, waitUntil: opts.waitUntil,
+    namespace: ns, objectName: d.object_name, maxEntries: cfg.max_entries, eviction: cfg.eviction_policy, pollIntervalMs: d.poll_interval_ms, logger, metrics, waitUntil: opts.waitUntil,
   });
   const synced = new SyncedCache(local('durable_object'), backend, logger, metrics);
   // The first load is bounded: a slow object must not hold the isolate's first request; the load

@@ -6,11 +6,12 @@
 // first call that succeeds again triggers onReconnect, which republishes and reloads.
 import type { CacheBackend, CacheBackendListener, CacheEntry } from '../../src/cache/backend.ts';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
-import type { StoreChanges, StoreEntry } from './cache-store.ts';
+import type { StoreChanges, StoreEntry, StorePolicy, StoreUse } from './cache-store.ts';
 
 /** The RPC surface of a SemanticCacheStore stub. */
 export interface CacheStoreStub {
-  add(entries: StoreEntry[], maxEntries: number): Promise<number>;
+  add(entries: StoreEntry[], maxEntries: number, eviction?: StorePolicy): Promise<number>;
+  addUses(uses: StoreUse[]): Promise<void>;
   remove(ids: string[]): Promise<void>;
   changes(since: number): Promise<StoreChanges>;
 }
@@ -25,6 +26,8 @@ export interface DurableObjectBackendOptions {
   namespace: CacheStoreNamespace;
   objectName: string;
   maxEntries: number;
+  /** semantic_cache.eviction_policy: the object trims by it. */
+  eviction?: StorePolicy;
   pollIntervalMs: number;
   logger: Logger;
   metrics?: Metrics;
@@ -104,7 +107,7 @@ export class DurableObjectCacheBackend implements CacheBackend {
   }
 
   async publishAdd(e: CacheEntry): Promise<void> {
-    await this.call((s) => s.add([toStore(e, this.origin)], this.opts.maxEntries));
+    await this.call((s) => s.add([toStore(e, this.origin)], this.opts.maxEntries, this.opts.eviction ?? 'fifo'));
   }
 
   async publishRemove(ids: string[]): Promise<void> {

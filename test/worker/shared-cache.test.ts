@@ -128,6 +128,7 @@ describe('shared semantic cache through the SemanticCacheStore Durable Object', 
     const failing: CacheStoreStub = {
       add: () => Promise.reject(new Error('Durable Object reset because its code was updated.')),
       remove: () => Promise.reject(new Error('Durable Object reset')),
+      addUses: () => Promise.reject(new Error('Durable Object reset')),
       changes: () => Promise.reject(new Error('Durable Object reset')),
     };
     const flaky: CacheStoreNamespace = { idFromName: (n) => ns.idFromName(n), get: (id) => (down ? failing : ns.get(id)) };
