@@ -2,7 +2,8 @@
 // the gateway's and the mock's ports free again), and "PORT=9001 MOCK_PORT=9002 npm run dev when those
 // are taken": a taken port stops dev with one line naming the variable to set (new-user pass: dev printed
 // only Node's `listen EADDRINUSE: address already in use 127.0.0.1:8000`, naming neither the mock nor
-// MOCK_PORT, where `npm start` names the port and its flag).
+// MOCK_PORT, where `npm start` names the port and its flag). And `npm run dev` / `dev:worker` as npm
+// itself runs them: a SIGTERM to npm stops everything they started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -79,6 +80,43 @@ describe('npm run dev as the quick start describes it', () => {
     expect(code).toBe(0);
     for (const p of ports) expect(await refuses(p), `port ${p}`).toBe(true);
   }, 90_000);
+
+  it.each([
+    // dev: the gateway's and the mock's ports. dev:worker (the Edge runtime section): wrangler's, the mock's.
+    ['dev', [], /gateway\s+http:\/\/127\.0\.0\.1:(\d+)/, 'Try it:'],
+    ['dev:worker', ['--', '--port', '0', '--inspector-port', '0'], /Ready on http:\/\/127\.0\.0\.1:(\d+)/, 'Ready on'],
+  ] as const)('a SIGTERM to `npm run %s` (a process manager stopping it) stops it: nothing of it left, its ports closed', async (script, extra, served, ready) => {
+    // npm in its own process group, so the check (and the clean-up) sees whatever it leaves behind. Before the
+    // scripts exec'd tsx, npm passed the signal to the script's `sh -c`, which died and left the rest running.
+    const npm = spawn('npm', ['run', script, ...extra], { cwd: ROOT, detached: true, env: { ...process.env, LOG_LEVEL: 'warn', PORT: '0', MOCK_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(npm);
+    let out = '';
+    npm.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    npm.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const alive = () => {
+      try {
+        return process.kill(-npm.pid!, 0);
+      } catch {
+        return false;
+      }
+    };
+    try {
+      const ports = await until(
+        () => {
+          const g = served.exec(out);
+          const m = /mock Production Stack router\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          return g && m && out.includes(ready) ? [Number(g[1]), Number(m[1])] : undefined;
+        },
+        () => `npm run ${script} did not start: ${out.slice(-2000)}`,
+      );
+      npm.kill('SIGTERM');
+      await until(() => (alive() ? undefined : true), () => 'still running', 15_000).catch(() => {});
+      expect(alive(), `a process of npm run ${script} left`).toBe(false);
+      for (const p of ports) expect(await refuses(p), `port ${p}`).toBe(true);
+    } finally {
+      if (alive()) process.kill(-npm.pid!, 'SIGKILL');
+    }
+  }, 120_000);
 
   it.each([
     ['MOCK_PORT', 'the mock Production Stack router'],
