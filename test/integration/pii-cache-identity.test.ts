@@ -8,15 +8,10 @@
 // the model's policy scans. Both paths now read the same places for the cache: the messages and the
 // other texts the model reads, and the strings no reader covers (pii-unread-cache.test.ts), not the
 // asker's id. The official openai SDK -> semroute with the cache on (real socket, real packs) -> the mock upstream.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import OpenAI from 'openai';
-import { createApp } from '../../src/app.ts';
-import type { AppDeps } from '../../src/deps.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { serveFetch, type Served } from '../../runtimes/node/serve.ts';
-import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
-import { captureLogger, packsAvailable, realClassifiers, testConfig } from './gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { startMockServer } from '../../runtimes/node/mock-server.ts';
+import { packsAvailable, testConfig } from './gateway-harness.ts';
+import { useCacheGateway } from './helpers/cache-gateway.ts';
 import { until } from './helpers/until.ts';
 
 const EMAIL = 'zoe.park@example.com';
@@ -26,46 +21,27 @@ const policies = {
   // Restricts everything, masks: `user` reaches the provider as a placeholder.
   'gpt-oss-20b': { pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
 };
-let mock: MockServer;
-let deps: AppDeps & { close(): Promise<void> };
-let served: Served;
-let client: OpenAI;
+const gw = useCacheGateway(() => startMockServer(), {}, { model_config: { ...testConfig().model_config, ...policies } });
 
-const skipped = () => Number(deps.metrics.render().match(/llm_cache_write_skipped_total\{reason="(?:pii|withdrawn)"\} (\d+)/g)?.reduce((n, l) => n + Number(l.split(' ')[1]), 0) ?? 0);
+const skipped = () => Number(gw.deps.metrics.render().match(/llm_cache_write_skipped_total\{reason="(?:pii|withdrawn)"\} (\d+)/g)?.reduce((n, l) => n + Number(l.split(' ')[1]), 0) ?? 0);
 
 /** Asks `question` with `fields` twice, waiting for the store decision in between: whether the second was served from the cache. */
 async function servedAgain(model: string, question: string, fields: Record<string, unknown>): Promise<boolean> {
   const body = { model, messages: [{ role: 'user', content: question }], ...fields } as never;
-  const size = deps.cache!.size();
+  const size = gw.deps.cache!.size();
   const skips = skipped();
-  const first = await client.chat.completions.create(body).withResponse();
+  const first = await gw.client.chat.completions.create(body).withResponse();
   expect(first.response.status).toBe(200);
   expect(first.response.headers.get('x-vsr-cache-hit')).toBeNull();
-  await until(() => deps.cache!.size() > size || skipped() > skips, 10_000);
-  const before = mock.mock.requests.length;
-  const again = await client.chat.completions.create(body).withResponse();
+  await until(() => gw.deps.cache!.size() > size || skipped() > skips, 10_000);
+  const before = gw.up.mock.requests.length;
+  const again = await gw.client.chat.completions.create(body).withResponse();
   const hit = again.response.headers.get('x-vsr-cache-hit') === 'true';
-  expect(mock.mock.requests.length).toBe(before + (hit ? 0 : 1));
+  expect(gw.up.mock.requests.length).toBe(before + (hit ? 0 : 1));
   return hit;
 }
 
 describe.skipIf(!packsAvailable())('the asker\'s id keeps no answer out of the cache, whatever the policy', () => {
-  beforeAll(async () => {
-    mock = await startMockServer();
-    const config = testConfig(
-      { semantic_cache: { enabled: true }, model_config: { ...testConfig().model_config, ...policies } },
-      [{ name: 'production-stack', address: '127.0.0.1', port: mock.port, weight: 1 }],
-    );
-    deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
-    served = await serveFetch(createApp(deps).fetch, { port: 0 });
-    client = new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
-  }, 120_000);
-  afterAll(async () => {
-    await served?.close();
-    await deps?.close();
-    await mock?.close();
-  });
-
   // One question per case: an entry stored by an earlier case must not answer a later one.
   it.each([
     ['qwen3 (may see PII: the store scans)', 'user', { user: EMAIL }, 'How many legs does a spider have?'],

@@ -25,10 +25,12 @@ export interface CacheGateway<U> {
   readonly client: OpenAI;
 }
 
-/** `start` gives the only endpoint; `cache` is merged into semantic_cache (enabled: true). */
+/** `start` gives the only endpoint; `cache` is merged into semantic_cache (enabled: true); `config`
+ *  holds other top-level overrides as testConfig takes them (model_config for pii_policy tests). */
 export function useCacheGateway<U extends { port: number; close(): Promise<void> }>(
   start: () => Promise<U>,
   cache: Record<string, unknown> = {},
+  config: Record<string, unknown> = {},
 ): CacheGateway<U> {
   let up: U | undefined;
   let deps: (AppDeps & { close(): Promise<void> }) | undefined;
@@ -36,8 +38,8 @@ export function useCacheGateway<U extends { port: number; close(): Promise<void>
   let client: OpenAI | undefined;
   beforeAll(async () => {
     up = await start();
-    const config = testConfig({ semantic_cache: { enabled: true, ...cache } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }]);
-    deps = await buildNodeDeps(config, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config }) });
+    const cfg = testConfig({ ...config, semantic_cache: { enabled: true, ...cache } }, [{ name: 'production-stack', address: '127.0.0.1', port: up.port, weight: 1 }]);
+    deps = await buildNodeDeps(cfg, { classifiers: await realClassifiers(), logger: captureLogger(), metrics: createMetrics({ config: cfg }) });
     served = await serveFetch(createApp(deps).fetch, { port: 0 });
     client = new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'k', maxRetries: 0 });
   }, 120_000);
