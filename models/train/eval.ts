@@ -16,7 +16,7 @@ import { scanJailbreak } from '../../src/guard/jailbreak.ts';
 import { loadTask, readJsonl, split, type Row, type Task } from './data.ts';
 import { binaryReport, classificationReport, fmt, type BinaryReport, type ClassificationReport } from './metrics.ts';
 
-const USAGE = 'usage: npm run eval -- <pack name or path> <file.jsonl | dev> [--json] [--threshold T] [--guard]';
+const USAGE = 'usage: npm run eval -- <pack name or path> <file.jsonl | dev> [--json] [--threshold T] [--guard [--turns]]';
 
 export interface EvalResult {
   pack: string;

@@ -2,7 +2,7 @@
 // classifier run in-process, and bad arguments give a usage error, not a stack trace.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,5 +68,13 @@ describe('npm run eval', () => {
     // Before: an unknown flag was silently ignored and an unknown pack gave a raw ENOENT.
     await expect(run(TSX, ['models/train/eval.ts', 'jailbreak', 'dev', '--bogus'], { cwd: ROOT })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option --bogus') });
     await expect(run(TSX, ['models/train/eval.ts', 'nosuch', 'dev'], { cwd: ROOT })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no model pack at') });
+  }, 60_000);
+
+  it("the usage names every option the README's eval commands use", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const options = new Set([...readme.matchAll(/npm run eval -- [^`\n#]*/g)].flatMap((m) => m[0].match(/--[a-z-]+/g) ?? []));
+    expect([...options].sort()).toEqual(['--guard', '--json', '--turns']);
+    const usage = await run(TSX, ['models/train/eval.ts'], { cwd: ROOT }).then(() => '', (e: { stderr: string }) => e.stderr);
+    for (const o of options) expect(usage, o).toContain(o);
   }, 60_000);
 });
