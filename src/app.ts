@@ -7,6 +7,7 @@ import { registerClassify } from './api/classify.ts';
 import { registerOps } from './api/ops.ts';
 import { registerOpenApi } from './api/openapi.ts';
 import { registerPassthrough } from './api/passthrough.ts';
+import { registerCors } from './api/cors.ts';
 import { errorResponse, notFoundOrWrongMethod } from './api/errors.ts';
 import { EndpointPool } from './upstream/pool.ts';
 
@@ -14,6 +15,8 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const pool = new EndpointPool(deps.config, deps.clock);
   app.use('*', headLength);
+  // Before the routes, so a preflight is answered here, not by them (server.cors; unset: nothing added).
+  registerCors(app, deps.config);
   registerOps(app, deps);
   registerOpenApi(app, deps);
   registerOpenAI(app, deps, pool);

@@ -8,6 +8,7 @@ import { guardSection } from './sections/guard.ts';
 import { cacheSection } from './sections/cache.ts';
 import { observabilitySection } from './sections/observability.ts';
 import { extprocSection } from './sections/extproc.ts';
+import { corsSection } from './sections/cors.ts';
 import { endpointSchema, modelConfigSchema, reasoningFamilySchema } from './models-schema.ts';
 
 // The reference documents low | medium | high but takes any string, and engines take more (minimal,
@@ -152,6 +153,8 @@ export const serverSchema = z
       // the guard would not recognise (a listed /v1/completions/ would reach completions unguarded).
       .array(z.string().regex(/^(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)+$/, 'an exact absolute path (letters, digits, . _ ~ - /; no empty, . or .. segment, no trailing slash), e.g. /v1/completions'))
       .default([...DEFAULT_PASSTHROUGH_PATHS]),
+    /** The gateway's CORS policy for browser apps; absent: none (a chat preflight goes to the engine). */
+    cors: corsSection.optional(),
   })
   .strict();
 
