@@ -5,6 +5,7 @@
 // off. Without it the gateway is as before: a chat preflight goes to the engine, and the engine's
 // access-control-* headers come back as it sent them. Real sockets: fetch with Origin headers against
 // the gateway on port 0, a node:http upstream that counts what reaches it.
+import { readdirSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { validateConfig, loadDefaultConfig } from '../../src/config/index.ts';
@@ -189,6 +190,17 @@ describe('without server.cors (the default)', () => {
     expect(accessControl(res.h)).toEqual([['access-control-allow-credentials', 'true'], ['access-control-allow-origin', '*']]);
     expect(res.h.get('vary')).toBeNull();
     expect(seen).toEqual(['OPTIONS /v1/chat/completions', 'POST /v1/completions']);
+  });
+});
+
+describe('the default expose_headers', () => {
+  it('name every x-vsr-* answer header the gateway writes (a new one a browser app could not read fails here)', () => {
+    const src = new URL('../../src/', import.meta.url);
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const written = new Set(files.flatMap((f) => [...readFileSync(new URL(f, src), 'utf8').matchAll(/['"`](x-vsr-[a-z-]*[a-z])['"`]/g)].map((m) => m[1]!)));
+    written.delete('x-vsr-cache-control'); // a request header (the client's cache directive)
+    expect(written.size).toBeGreaterThanOrEqual(12);
+    expect([...written].filter((h) => !CORS_EXPOSE_HEADERS.includes(h))).toEqual([]);
   });
 });
 
