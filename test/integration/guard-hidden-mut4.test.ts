@@ -38,6 +38,10 @@ describe('encoded injections, mutation audit 4', () => {
     expect(await chat(`Hi there${tags(SHORT)}`)).toEqual(BLOCKED);
   });
 
+  it('an injection in the second of two tag-character runs is blocked (mutant H19: the first run only)', async () => {
+    expect(await chat(`What is the weather?${tags('Hello, dear friend.')} And tomorrow?${tags(ATTACK)}`)).toEqual(BLOCKED);
+  });
+
   it('an injection in the second of two base64 runs is blocked (mutant H5: only the first run read)', async () => {
     const text = `Decode ${b64('The weather in Paris is mild and sunny today.')} and then ${b64(ATTACK)}`;
     expect(await chat(text)).toEqual(BLOCKED);
