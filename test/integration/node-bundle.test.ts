@@ -1,14 +1,20 @@
 // `npm run build` output run by plain node from an unrelated working directory: the bundle finds the
 // ext_proc protos it ships in dist/proto (not the source tree) and the bundled packs (no --models-dir),
-// serves the gateway, and exposes the pack gauges and the in-flight gauge on /metrics.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+// serves the gateway, and exposes the pack gauges and the in-flight gauge on /metrics. And README "Running it
+// for real" as written, npm the launcher: the build, config/config.yaml copied, `npm start -- --config FILE
+// --port N` (this file builds once: a second build elsewhere would remove the chunks a starting bundle loads).
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from './gateway-harness.ts';
+import { README, section } from '../unit/helpers/readme.ts';
 import { until } from './helpers/until.ts';
 import { startMockServer, type MockServer } from '../../runtimes/node/mock-server.ts';
+import { parseDocument } from 'yaml';
 
 let proc: ChildProcess;
 let mock: MockServer;
@@ -218,6 +224,51 @@ describe('the Node bundle', () => {
       }
     } finally {
       rmSync(app, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('README "Running it for real" with npm start: the quick start curl answered, then a SIGTERM to npm drains and stops the gateway', async () => {
+    // The section's commands (`npm ci` installed this tree; beforeAll ran the build): the copy, pointed at the mock.
+    const block = /```sh\n([\s\S]*?)```/.exec(section('Running it for real'))![1]!.split('\n').map((l) => l.replace(/\s+#\s.*$/, '').trim()).filter(Boolean);
+    expect(block).toEqual(['npm ci', 'npm run build', 'cp config/config.yaml my-config.yaml', 'npm start -- --config my-config.yaml --port 8801']);
+    const file = join(mkdtempSync(join(tmpdir(), 'readme-npm-start-')), 'my-config.yaml');
+    const doc = parseDocument(readFileSync(join(REPO, 'config/config.yaml'), 'utf8'));
+    doc.setIn(['vllm_endpoints', 0, 'address'], '127.0.0.1');
+    doc.setIn(['vllm_endpoints', 0, 'port'], mock.port);
+    writeFileSync(file, doc.toString());
+    const args = block[3]!.split(' ').slice(1).map((a) => (a === 'my-config.yaml' ? file : a === '8801' ? '0' : a));
+    // npm in its own process group, so the check (and the clean-up) sees whatever it leaves behind. Stopped as
+    // systemd, pm2 or `docker stop` on CMD ["npm", "start"] stop it: a SIGTERM to npm alone. Before the script
+    // exec'd node, npm passed it to the script's `sh -c`, which died and left node serving, nothing drained.
+    const npm = spawn('npm', [...args, '--host', '127.0.0.1'], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const alive = () => {
+      try {
+        return process.kill(-npm.pid!, 0);
+      } catch {
+        return false;
+      }
+    };
+    let log = '';
+    npm.stdout!.setEncoding('utf8').on('data', (c: string) => (log += c));
+    npm.stderr!.setEncoding('utf8').on('data', (c: string) => (log += c));
+    try {
+      await until(() => npm.exitCode !== null || /"port":\d+[^\n]*semroute listening/.test(log), 60_000).catch(() => {});
+      const port = Number(/"port":(\d+)[^\n]*semroute listening/.exec(log)?.[1] ?? 0);
+      expect(port, log.slice(-2000)).toBeGreaterThan(0);
+      const quick = /```sh\n(curl -s http:\/\/127\.0\.0\.1:8801\/v1\/chat\/completions[\s\S]*?)```/.exec(README)![1]!.replace(/\\\n\s*/g, '');
+      const head = (await promisify(execFile)('bash', ['-c', quick.replace('http://127.0.0.1:8801', `http://127.0.0.1:${port}`)])).stdout.split('\r\n\r\n')[0]!;
+      expect(head).toMatch(/^HTTP\/1\.1 200 /);
+      expect(head).toMatch(/^x-vsr-selected-model: deepseek-v3\r$/m);
+      process.kill(npm.pid!, 'SIGTERM');
+      await until(() => !alive(), 20_000).catch(() => {});
+      const listening = await new Promise<boolean>((r) => {
+        const s = connect(port, '127.0.0.1', () => (s.destroy(), r(true))).on('error', () => r(false));
+      });
+      expect({ listening, left: alive() }).toEqual({ listening: false, left: false });
+      expect(log).toMatch(/"signal":"SIGTERM"[^\n]*"msg":"draining"/);
+      expect(log).toMatch(/"msg":"drained"/);
+    } finally {
+      if (alive()) process.kill(-npm.pid!, 'SIGKILL');
     }
   }, 120_000);
 });
