@@ -51,3 +51,16 @@ describe('a text longer than one normalising piece (64 Ki characters) is folded 
     expect(await chat(byDefault, [{ role: 'user', content: PROSE.repeat(Math.ceil(70_000 / PROSE.length)) }])).toMatchObject({ blocked: null, forwarded: true });
   });
 });
+
+describe('the streamed block (immediate-responses.ts)', () => {
+  // An SSE answer is not to be cached by a proxy on the way (mutant I4: the streamed block without
+  // cache-control: no-cache, as upstream streams send it).
+  it('is one event stream marked cache-control: no-cache', async () => {
+    const r = await postChat(byDefault.gw, { model: 'qwen3', stream: true, messages: [{ role: 'user', content: ATTACK }] });
+    const body = await r.text();
+    expect(r.headers.get('x-vsr-jailbreak-blocked')).toBe('true');
+    expect(r.headers.get('content-type')).toContain('text/event-stream');
+    expect(r.headers.get('cache-control')).toBe('no-cache');
+    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+});

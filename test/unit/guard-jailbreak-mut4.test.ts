@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
 import { scanJailbreak } from '../../src/guard/jailbreak.ts';
+import { jailbreakBlockResponse } from '../../src/guard/immediate-responses.ts';
 import { fakeJailbreak } from './guard-fakes.ts';
 
 const filler = (n: number) => 'lorem ipsum dolor sit amet '.repeat(Math.ceil(n / 27)).slice(0, n);
@@ -67,5 +68,14 @@ describe('a window the pack still cut (mutation audit 4)', () => {
     expect(v).toMatchObject({ blocked: true, confidence: expect.closeTo(0.9, 5) });
     expect(calls[0]).toHaveLength(1_000);
     expect(calls.slice(1).every((t) => t.length <= 600)).toBe(true);
+  });
+});
+
+describe('the block response headers (mutation audit 4)', () => {
+  // A pack label is config-controlled, not trusted: its header value is visible ASCII and at most 64
+  // characters (mutant I5: not cut).
+  it('x-vsr-jailbreak-type is cut to 64 characters', () => {
+    const r = jailbreakBlockResponse({ type: `prompt_injection_${'x'.repeat(100)}\u00e9`, confidence: 0.9, stream: false, nowMs: 0 });
+    expect(r.headers['x-vsr-jailbreak-type']).toBe(`prompt_injection_${'x'.repeat(47)}`);
   });
 });
