@@ -2,7 +2,7 @@
 // part in a /v1/responses input item (mutant U1: only chat `messages` looked at) or as an input item
 // of its own (U2: only a message's content list), and an image a model whose pii_policy restricts
 // would be sent inside a /v1/messages tool result (U3: nested parts not walked) or a /v1/responses
-// function_call_output's `output` list (U4). Each is refused 400 unscannable_prompt, never forwarded.
+// function_call_output's `output` list (U4) or a /v1/score data object (U5). Each is refused 400 unscannable_prompt, never forwarded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoGateway, type EchoGateway } from './helpers/echo-gateway.ts';
 
@@ -53,5 +53,11 @@ describe('unscannable content through /v1/responses and /v1/messages (mutation a
       { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: PNG }] },
     ];
     expect(await post(restricted, '/v1/responses', { model: 'deepseek-v3', input })).toEqual(REFUSED);
+  });
+
+  // vLLM's multimodal score input: an object holding a content list (mutant U5: objects not walked).
+  it('an image in a /v1/score data object, for a model whose pii_policy restricts', async () => {
+    const body = { model: 'deepseek-v3', data_1: 'What does the chart show?', data_2: { content: [{ type: 'image_url', image_url: { url: PNG } }] } };
+    expect(await post(restricted, '/v1/score', body)).toEqual(REFUSED);
   });
 });
