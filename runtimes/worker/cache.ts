@@ -13,10 +13,13 @@ import { workerCacheMaxBytes } from './cache-bound.ts';
 export class PulledCache implements SemanticCache {
   constructor(readonly synced: SyncedCache, readonly backend: DurableObjectCacheBackend) {}
 
-  lookup(key: CacheKeyScope, vector: Float32Array, threshold: number, accept?: (answer: CachedAnswer) => boolean): Promise<CacheHit | undefined> {
+  async lookup(key: CacheKeyScope, vector: Float32Array, threshold: number, accept?: (answer: CachedAnswer) => boolean): Promise<CacheHit | undefined> {
     // Not awaited: the lookup stays in-isolate; what the pull brings serves the following requests.
     void this.backend.pull();
-    return this.synced.lookup(key, vector, threshold, accept);
+    const hit = await this.synced.lookup(key, vector, threshold, accept);
+    // lru / lfu: counted for the object (and so every isolate), sent in a batch after the response.
+    if (hit) this.backend.noteHit(hit.id, Date.now());
+    return hit;
   }
 
   store(key: CacheKeyScope, vector: Float32Array, answer: CachedAnswer): Promise<void> {

@@ -7,6 +7,7 @@
 import type { CacheBackend, CacheBackendListener, CacheEntry } from '../../src/cache/backend.ts';
 import type { Logger, Metrics } from '../../src/observability/types.ts';
 import type { StoreChanges, StoreEntry, StorePolicy, StoreUse } from './cache-store.ts';
+import { HitBatch } from './cache-hits.ts';
 
 /** The RPC surface of a SemanticCacheStore stub. */
 export interface CacheStoreStub {
@@ -35,6 +36,10 @@ export interface DurableObjectBackendOptions {
   waitUntil?: (p: Promise<unknown>) => void;
 }
 
+// Hits are sent at most this often per isolate; entries whose hits wait at once (as Node's pods).
+const HITS_INTERVAL_MS = 1000;
+const MAX_PENDING_HITS = 10_000;
+
 // A pull that has not settled in this long is presumed lost with its request; the next one may start.
 const STALE_PULL_MS = 10_000;
 
@@ -59,7 +64,10 @@ const fromStore = (w: StoreEntry): CacheEntry | undefined => {
   }
   const completion = (answer as { completion?: unknown } | null)?.completion;
   if (!completion || typeof completion !== 'object' || Array.isArray(completion) || typeof w.vector?.byteLength !== 'number') return undefined;
+  // Every isolate's hits so far (lru / lfu): an isolate loading later evicts by them too.
+  const uses = Number.isFinite(w.hits) && Number.isFinite(w.usedMs) ? { uses: { hits: w.hits!, usedMs: w.usedMs! } } : {};
   return {
+    ...uses,
     id: w.id,
     key: { requestedModel: w.model, scope: w.scope, ...(w.context ? { context: w.context } : {}) },
     vector: new Float32Array(w.vector.slice(0)),
@@ -77,8 +85,23 @@ export class DurableObjectCacheBackend implements CacheBackend {
   private pulling?: { p: Promise<void>; at: number };
   private lastPull = 0;
   private lastWarn = 0;
+  /** This isolate's hits not sent yet (lru / lfu only). */
+  private readonly hits: HitBatch | undefined;
 
-  constructor(private readonly opts: DurableObjectBackendOptions) {}
+  constructor(private readonly opts: DurableObjectBackendOptions) {
+    // fifo trims by insertion whatever was hit: nothing to send.
+    if (opts.eviction === 'lru' || opts.eviction === 'lfu') {
+      this.hits = new HitBatch({
+        intervalMs: HITS_INTERVAL_MS, maxEntries: MAX_PENDING_HITS, up: () => this.up, waitUntil: opts.waitUntil,
+        send: (uses) => this.call((s) => s.addUses(uses)).catch((err) => { this.warn('publish_uses', err); throw err; }),
+      });
+    }
+  }
+
+  /** A hit in this isolate (the lookup path: counted only; sent on the request's back, batched). */
+  noteHit(id: string, nowMs: number): void {
+    this.hits?.note(id, nowMs);
+  }
 
   healthy(): boolean {
     return this.up;
@@ -145,6 +168,12 @@ export class DurableObjectCacheBackend implements CacheBackend {
       // The object dropped removals older than our cursor: only a full reload is exact.
       if (c.reset) return l.onReconnect();
       if (c.removes.length) l.onRemove(c.removes);
+      // Every isolate's hits as the object counts them (this one's included): totals to raise to,
+      // applied before the adds, whose room is made by them. This isolate's own entries come back
+      // too (from a cursor of 0 only so), with their counts.
+      const uses = [...(c.uses ?? [])];
+      for (const w of c.adds) if (w.origin === this.origin && w.hits) uses.push({ id: w.id, hits: w.hits, usedMs: w.usedMs ?? 0 });
+      if (uses.length) l.onUse?.(uses, true);
       for (const w of c.adds) {
         const e = w.origin !== this.origin ? fromStore(w) : undefined;
         if (e) l.onAdd(e);

@@ -1,14 +1,10 @@
 // The SemanticCacheStore Durable Object trims to max_entries by the cache's eviction policy, with the
 // hits isolates send it (runtimes/worker/cache-store.ts addUses): under lru / lfu an entry some
 // isolate keeps using outlives one nobody asked for. Driven through the DO binding in workerd.
-import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { WorkerEnv } from '../../runtimes/worker/index.ts';
-import type { CacheStoreNamespace, CacheStoreStub } from '../../runtimes/worker/do-cache-backend.ts';
+import type { CacheStoreStub } from '../../runtimes/worker/do-cache-backend.ts';
 import type { StoreEntry } from '../../runtimes/worker/cache-store.ts';
-
-const ns = (env as unknown as WorkerEnv).SEMROUTE_CACHE as CacheStoreNamespace;
-const stubOf = (name: string) => ns.get(ns.idFromName(name) as never) as CacheStoreStub;
+import { stubOf } from './shared-cache-rig.ts';
 
 const entry = (id: string): StoreEntry => ({
   id, origin: 'test', model: 'MoM', scope: 'global', expiresAtMs: 0, vector: new Float32Array([1, 0, 0, 0]).buffer,

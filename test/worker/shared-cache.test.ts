@@ -1,57 +1,13 @@
 // The shared semantic cache of the Worker inside workerd: the SemanticCacheStore Durable Object from
 // runtimes/worker/wrangler.jsonc (miniflare runs it locally), two isolates' caches over one binding,
 // TTL, eviction, and an unreachable object degrading to the in-isolate cache without errors.
-import { env, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
-import { createWorkerCache, PulledCache } from '../../runtimes/worker/cache.ts';
+import { PulledCache } from '../../runtimes/worker/cache.ts';
 import type { CacheStoreNamespace, CacheStoreStub } from '../../runtimes/worker/do-cache-backend.ts';
 import { cacheYaml } from './cache-config.ts';
-import { loadConfigText } from '../../src/config/index.ts';
-import type { CachedAnswer, CacheKeyScope } from '../../src/cache/types.ts';
-import type { Logger, Metrics } from '../../src/observability/types.ts';
-
-const base = env as unknown as WorkerEnv;
-const ns = base.SEMROUTE_CACHE as CacheStoreNamespace;
-const stubOf = (name: string) => ns.get(ns.idFromName(name) as never) as CacheStoreStub;
-
-function recorder() {
-  const warnings: string[] = [];
-  const errors: Array<{ name: string; labels?: Record<string, string> }> = [];
-  const logger: Logger = { debug() {}, info() {}, warn: (_o, msg) => warnings.push(msg ?? ''), error: (_o, msg) => warnings.push(msg ?? '') };
-  const metrics: Metrics = {
-    inc: (name, labels) => { if (name === 'llm_cache_backend_errors_total') errors.push({ name, labels: labels as Record<string, string> }); },
-    observe() {}, set() {}, render: () => '',
-  };
-  return { logger, metrics, warnings, errors };
-}
-
-async function cacheOver(objectName: string, bindings: Record<string, unknown> = base as unknown as Record<string, unknown>, extra = '') {
-  const { config } = loadConfigText(cacheYaml(objectName, extra), 'test');
-  const rec = recorder();
-  const cache = await createWorkerCache(config, { bindings, logger: rec.logger, metrics: rec.metrics });
-  return { cache: cache as PulledCache, ...rec };
-}
-
-const key: CacheKeyScope = { requestedModel: 'MoM', scope: 'global' };
-const answer = (text: string): CachedAnswer => ({
-  completion: { object: 'chat.completion', model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] },
-  model: 'qwen3', createdMs: Date.now(),
-});
-const unit = (i: number, dim = 8) => {
-  const v = new Float32Array(dim);
-  v[i % dim] = 1;
-  return v;
-};
-const contentOf = (a: CachedAnswer | undefined) => (a?.completion as { choices: Array<{ message: { content: string } }> } | undefined)?.choices[0]!.message.content;
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { answer, base, cacheOver, contentOf, key, ns, stubOf, unit, until } from './shared-cache-rig.ts';
 
 describe('shared semantic cache through the SemanticCacheStore Durable Object', () => {
   it('an answer cached by one isolate is a hit for another (full request path, JSON then SSE)', async () => {
