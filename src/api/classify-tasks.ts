@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.ts';
 import { scanJailbreak } from '../guard/jailbreak.ts';
 import { maskText, scanPii } from '../guard/pii-scan.ts';
 import { BudgetMeter } from '../guard/budget.ts';
-import { guardSettings } from '../guard/settings.ts';
+import { guardSettings, jailbreakWindowChars } from '../guard/settings.ts';
 import { bestModelScore, indexCategories } from '../pipeline/categories.ts';
 import { categoryThreshold } from '../pipeline/route.ts';
 import { intentOptions, piiOptions, securityOptions, taskOptions } from './classify-options.ts';
@@ -158,8 +158,10 @@ export async function securityTask(deps: AppDeps, text: string, opts: Options, p
   const o = securityOptions(opts, guard?.threshold ?? 0.7);
   const t0 = deps.clock.now();
   const threshold = o.threshold ?? guard?.threshold ?? 0.7;
-  const meter = shared ?? new BudgetMeter(guardSettings(deps.config).budget);
-  const v = await scanJailbreak(clf, [text], threshold, { positiveLabels: guard?.positive_labels, meter });
+  const settings = guardSettings(deps.config);
+  const meter = shared ?? new BudgetMeter(settings.budget);
+  const windowChars = jailbreakWindowChars(deps.classifiers, settings, name);
+  const v = await scanJailbreak(clf, [text], threshold, { positiveLabels: guard?.positive_labels, meter, windowChars });
   observeLatency(deps, 'jailbreak', t0);
   // Safe is a statement about the whole text; an unscanned tail may hold the injection.
   if (v.incomplete && !v.blocked) throw textTooLong(meter);

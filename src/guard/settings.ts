@@ -4,6 +4,7 @@
 import { guardSection, type GuardConfig } from '../config/sections/guard.ts';
 import type { Classifiers } from '../classify/types.ts';
 import { type ScanBudget, windowCharsFor } from './budget.ts';
+import { DEFAULT_JAILBREAK_WINDOW } from './jailbreak.ts';
 
 export interface GuardSettings {
   guard: GuardConfig;
@@ -47,4 +48,13 @@ export function packWindowChars(classifiers: Classifiers, name: string | undefin
   const infos = typeof classifiers.info === 'function' ? classifiers.info() : [];
   const info = infos.find((p) => p.name === name) ?? infos.find((p) => p.task === task);
   return windowCharsFor(info?.maxLength);
+}
+
+/**
+ * The window the jailbreak scan reads `pack` in: prompt_guard.window_chars, else the pack's own (at
+ * most the default). One function for the chat guard and /api/v1/classify/security, so the API
+ * never calls "jailbreak" a text the gateway forwards, or the reverse.
+ */
+export function jailbreakWindowChars(classifiers: Classifiers, settings: GuardSettings, pack = settings.jailbreakPack): number {
+  return settings.guard.window_chars ?? Math.min(DEFAULT_JAILBREAK_WINDOW, packWindowChars(classifiers, pack, 'sequence-classification'));
 }

@@ -7,7 +7,7 @@ import type { PipelineContext, RefusalResponse } from './context.ts';
 import { DEFAULT_JAILBREAK_WINDOW, scanJailbreak } from '../guard/jailbreak.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { formatConfidence, guardErrorResponse, jailbreakBlockResponse } from '../guard/immediate-responses.ts';
-import { guardSettings, packWindowChars } from '../guard/settings.ts';
+import { guardSettings, jailbreakWindowChars } from '../guard/settings.ts';
 import { headerText } from '../upstream/headers.ts';
 import { toolCallArgumentTexts, toolDefinitionTexts } from '../guard/tool-texts.ts';
 import { templateTexts } from '../guard/template-texts.ts';
@@ -24,7 +24,7 @@ export async function guardStage(deps: AppDeps, ctx: PipelineContext): Promise<R
   const classifier = deps.classifiers.sequence(s.jailbreakPack);
   if (!classifier) return unavailable(deps, ctx, cfg.on_error, 'pack_missing');
 
-  const windowChars = cfg.window_chars ?? Math.min(DEFAULT_JAILBREAK_WINDOW, packWindowChars(deps.classifiers, s.jailbreakPack, 'sequence-classification'));
+  const windowChars = jailbreakWindowChars(deps.classifiers, s);
   const list = textsToScan(ctx, cfg.scan_roles, { turns: cfg.joined_turns, windowChars });
   const meter = new BudgetMeter(s.budget);
   const t0 = deps.clock.now();
