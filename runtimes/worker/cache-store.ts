@@ -61,13 +61,10 @@ export class SemanticCacheStore extends DurableObject {
       context TEXT, expires INTEGER NOT NULL, vector BLOB NOT NULL, answer TEXT NOT NULL)`);
     this.sql.exec('CREATE INDEX IF NOT EXISTS entries_seq ON entries(seq)');
     // Uses (lru / lfu): hits, last use (ms) and the seq of the last use, so pulls carry them. An
-    // object created before they existed gains the columns (ADD COLUMN throws when they are there).
-    for (const col of ['hits INTEGER NOT NULL DEFAULT 0', 'used INTEGER NOT NULL DEFAULT 0', 'useq INTEGER NOT NULL DEFAULT 0']) {
-      try {
-        this.sql.exec(`ALTER TABLE entries ADD COLUMN ${col}`);
-      } catch {
-        // already there
-      }
+    // object created before they existed gains the columns.
+    const cols = new Set(this.sql.exec<{ name: string }>('PRAGMA table_info(entries)').toArray().map((c) => c.name));
+    for (const [name, type] of [['hits', 'INTEGER NOT NULL DEFAULT 0'], ['used', 'INTEGER NOT NULL DEFAULT 0'], ['useq', 'INTEGER NOT NULL DEFAULT 0']]) {
+      if (!cols.has(name!)) this.sql.exec(`ALTER TABLE entries ADD COLUMN ${name} ${type}`);
     }
     this.sql.exec('CREATE INDEX IF NOT EXISTS entries_useq ON entries(useq)');
     this.sql.exec('CREATE TABLE IF NOT EXISTS tombstones (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, at INTEGER NOT NULL)');

@@ -1,7 +1,9 @@
 // The SemanticCacheStore Durable Object trims to max_entries by the cache's eviction policy, with the
 // hits isolates send it (runtimes/worker/cache-store.ts addUses): under lru / lfu an entry some
 // isolate keeps using outlives one nobody asked for. Driven through the DO binding in workerd.
+import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { SemanticCacheStore } from '../../runtimes/worker/cache-store.ts';
 import type { CacheStoreStub } from '../../runtimes/worker/do-cache-backend.ts';
 import type { StoreEntry } from '../../runtimes/worker/cache-store.ts';
 import { stubOf } from './shared-cache-rig.ts';
@@ -63,5 +65,25 @@ describe('the store trims by the eviction policy', () => {
     expect([e.hits, e.usedMs]).toEqual([4, t]);
     expect(adds.find((a) => a.id === 'X')!.hits).toBe(0);
     expect(adds.map((a) => a.id).sort()).toEqual(['E', 'X']);
+  });
+
+  it('an object whose table predates the use columns gains them and keeps its entries; a restart changes nothing', async () => {
+    const s = stubOf(`migrate-${crypto.randomUUID()}`);
+    await runInDurableObject(s as never, (_o: unknown, state: { storage: { sql: { exec(q: string, ...b: unknown[]): unknown } } }) => {
+      const sql = state.storage.sql;
+      sql.exec('DROP TABLE entries');
+      sql.exec(`CREATE TABLE entries (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, origin TEXT, model TEXT, scope TEXT,
+        context TEXT, expires INTEGER NOT NULL, vector BLOB NOT NULL, answer TEXT NOT NULL)`);
+      const e = entry('old');
+      sql.exec('INSERT INTO entries VALUES (?, 1, ?, ?, ?, NULL, 0, ?, ?)', e.id, e.origin, e.model, e.scope, e.vector, e.answer);
+      // The object as it starts after a deploy, then once more (columns there already).
+      new SemanticCacheStore(state as never, env);
+      new SemanticCacheStore(state as never, env);
+    });
+    await s.add([entry('new')], 2, 'lfu');
+    await s.addUses([{ id: 'old', hits: 2, usedMs: Date.now() }]);
+    await s.add([entry('N')], 2, 'lfu');
+    const { adds } = await s.changes(0);
+    expect(adds.map((a) => [a.id, a.hits]).sort()).toEqual([['N', 0], ['old', 2]]);
   });
 });
