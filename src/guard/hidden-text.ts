@@ -6,6 +6,11 @@
 // a text of its own (jailbreak.ts); what is forwarded is never changed. Only decodings that read as
 // text count (valid UTF-8, mostly letters, digits, punctuation and spaces, with a space), so hashes,
 // images and other binary payloads add nothing, and ordinary encoded prose scores as ordinary prose.
+// A decoding that is itself a whole base64 or hex token (base64 of base64, hex of base64, ...) has no
+// space, so it never read as text and the injection under it was forwarded (0.038): such a token is
+// decoded again, up to MAX_LAYERS encodings per run. Each layer is shorter than the one above it, so
+// a run costs a few passes over its length at most.
+import { jsonSays } from './json-text.ts';
 
 const TAG_RUN = /[\u{E0020}-\u{E007E}]+/gu;
 // Runs long enough to hold a sentence (24 characters: 18 bytes of base64, 12 of hex).
@@ -47,12 +52,36 @@ export function hiddenTexts(text: string, depth = 2): string[] {
   return out;
 }
 
-/** A run's decoding as hex (when it is all hex digits) or base64, when it reads as text. */
-function textOf(run: string): string | undefined {
-  if (HEX_ONLY.test(run)) {
-    const t = readable(bytesOfHex(run));
-    if (t) return t;
+/** Encodings read off one run: base64 of hex of base64 is read, a fourth layer is not. */
+const MAX_LAYERS = 3;
+/** Bytes of a base64 / hex token: their alphabet and padding. (A token with line breaks reads as text, whose runs are decoded one by one.) */
+const TOKEN_BYTE = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=') TOKEN_BYTE[c.charCodeAt(0)] = 1;
+const WHOLE_TOKEN = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
+
+/**
+ * A run's decoding as hex (when it is all hex digits) or base64, when it reads as text, or when it
+ * is another token whose decoding does (`layers` left). Decoded JSON is read as its keys and values
+ * (json-text.ts), as the guard reads a JSON text: the pack scored a JWT's payload
+ * ({"sub":"1234567890","name":"John Doe",...}) 0.749 by its braces and quotes.
+ */
+function textOf(run: string, layers = MAX_LAYERS): string | undefined {
+  const hex = HEX_ONLY.test(run) ? bytesOfHex(run) : undefined;
+  let t = hex && readable(hex);
+  const b64 = t ? undefined : base64Bytes(run);
+  t ||= b64 && readable(b64);
+  if (t) return jsonSays(t) ?? t;
+  if (layers <= 1) return undefined;
+  for (const bytes of [hex, b64]) {
+    const inner = bytes && tokenOf(bytes);
+    const u = inner && textOf(inner, layers - 1);
+    if (u) return u;
   }
+  return undefined;
+}
+
+/** The bytes as base64 (standard or URL-safe, padding optional), or undefined when they are not. */
+function base64Bytes(run: string): Uint8Array | undefined {
   const b64 = run.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
   if (b64.length % 4 === 1) return undefined;
   let bin: string;
@@ -63,7 +92,15 @@ function textOf(run: string): string | undefined {
   }
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return readable(bytes);
+  return bytes;
+}
+
+/** The bytes as one whole base64 / hex token of a sentence's length, else undefined. Binary stops at its first odd byte. */
+function tokenOf(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 24) return undefined;
+  for (const b of bytes) if (b >= 128 || !TOKEN_BYTE[b]) return undefined;
+  const s = lenient.decode(bytes);
+  return WHOLE_TOKEN.test(s) ? s : undefined;
 }
 
 /** The bytes as text when they are UTF-8 that reads as words: 90% text-like characters and a space. */
