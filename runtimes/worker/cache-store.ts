@@ -69,6 +69,10 @@ export class SemanticCacheStore extends DurableObject {
     this.sql.exec('CREATE INDEX IF NOT EXISTS entries_useq ON entries(useq)');
     this.sql.exec('CREATE TABLE IF NOT EXISTS tombstones (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, at INTEGER NOT NULL)');
     this.sql.exec('CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
+    // Seqs start above 0, so a load of an empty object gives a cursor above 0 too: a cursor of 0
+    // means "everything live", which lists no removals, and the isolate kept its own entries that
+    // other isolates' evictions removed.
+    if (this.meta('seq') === 0) this.setMeta('seq', 1);
   }
 
   /**

@@ -64,6 +64,17 @@ describe('shared semantic cache through the SemanticCacheStore Durable Object', 
     expect([...a.warnings, ...b.warnings]).toEqual([]);
   });
 
+  it('an isolate that started on an empty object learns that its own entry was removed elsewhere', async () => {
+    const name = `empty-start-${crypto.randomUUID()}`;
+    const a = await cacheOver(name);
+    await a.cache.store(key, unit(6), answer('evicted elsewhere'));
+    const [stored] = (await stubOf(name).changes(0)).adds;
+    // Another isolate's eviction, as its publishRemove sends it.
+    await stubOf(name).remove([stored!.id]);
+    await a.cache.backend.pull(true);
+    expect(await a.cache.lookup(key, unit(6), 0.9)).toBeUndefined();
+  });
+
   it('TTL: an expired entry is a miss in every isolate and is not loaded by new ones', async () => {
     const name = `ttl-${crypto.randomUUID()}`;
     const a = await cacheOver(name, undefined, 'ttl_seconds: 1');
