@@ -13,8 +13,11 @@
 import { jsonSays } from './json-text.ts';
 
 const TAG_RUN = /[\u{E0020}-\u{E007E}]+/gu;
-// Runs long enough to hold a sentence (24 characters: 18 bytes of base64, 12 of hex).
-const B64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+// Runs long enough to hold a sentence (24 characters: 18 bytes of base64, 12 of hex), with the lines
+// that follow them when the run ends its line: `base64` wraps its output at 76 columns, and the lines of
+// base64 of base64 decode to pieces of the inner token that are no token (57 characters each).
+const B64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}(?:\r?\n[A-Za-z0-9+/_-]+={0,2})*/g;
+const LONG_RUN = /^[A-Za-z0-9+/_-]{24,}/;
 const HEX_ONLY = /^(?:[0-9a-fA-F]{2})+$/;
 const ENTITY = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g;
 const PCT_RUN = /(?:%[0-9a-fA-F]{2})+/g;
@@ -42,8 +45,17 @@ export function hiddenTexts(text: string, depth = 2): string[] {
   // with a body of short runs.
   const decoded: string[] = [];
   for (const m of text.matchAll(B64_RUN)) {
-    const t = textOf(m[0]);
-    if (t) decoded.push(t);
+    // Wrapped lines decoded as one token (without the last line too: a word under the block joins it),
+    // else each line as its own (two tokens on adjacent lines).
+    const lines = m[0].split(/\r?\n/);
+    const whole = lines.length > 1 ? (textOf(lines.join('')) ?? (lines.length > 2 ? textOf(lines.slice(0, -1).join('')) : undefined)) : undefined;
+    if (whole) decoded.push(whole);
+    else {
+      for (const line of lines) {
+        const t = LONG_RUN.test(line) ? textOf(line) : undefined;
+        if (t) decoded.push(t);
+      }
+    }
   }
   add(decoded.join('\n'));
   add(unleet(text));
@@ -98,7 +110,7 @@ function base64Bytes(run: string): Uint8Array | undefined {
 /** The bytes as one whole base64 / hex token of a sentence's length, else undefined. Binary stops at its first odd byte. */
 function tokenOf(bytes: Uint8Array): string | undefined {
   if (bytes.length < 24) return undefined;
-  for (const b of bytes) if (b >= 128 || !TOKEN_BYTE[b]) return undefined;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 128 || !TOKEN_BYTE[bytes[i]!]) return undefined;
   const s = lenient.decode(bytes);
   return WHOLE_TOKEN.test(s) ? s : undefined;
 }
