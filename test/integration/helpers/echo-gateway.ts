@@ -34,3 +34,14 @@ export async function startEchoGateway(overrides: Record<string, unknown>): Prom
 /** POST /v1/chat/completions with `body` as JSON. */
 export const postChat = (gw: Gateway, body: Record<string, unknown>) =>
   fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/**
+ * A chat request (`messages`, or one user text) to `g` and what the guard did with it: the status,
+ * x-vsr-jailbreak-blocked, and whether the echo upstream received it.
+ */
+export async function guardChat(g: EchoGateway, messages: unknown[] | string) {
+  const before = g.echo.bodies.length;
+  const r = await postChat(g.gw, { model: 'qwen3', messages: typeof messages === 'string' ? [{ role: 'user', content: messages }] : messages });
+  await r.text();
+  return { status: r.status, blocked: r.headers.get('x-vsr-jailbreak-blocked'), forwarded: g.echo.bodies.length > before };
+}
