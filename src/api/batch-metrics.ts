@@ -1,5 +1,6 @@
 // The reference's batch_classification_* metrics for /api/v1/classify/batch (vsr.md 4.1): time by
-// batch_size_range, texts per batch, refusals by error_type. Ranges come from
+// batch_size_range, texts per batch, refusals by error_type, each by processing_type as the reference
+// labels them all (vsr.md lists texts_total and size_distribution bare; its metrics.go does not). Ranges come from
 // api.batch_classification.metrics.batch_size_ranges (vsr.md 1.1), else the reference's defaults.
 import type { AppDeps } from '../deps.ts';
 
@@ -35,8 +36,8 @@ function configuredRanges(deps: AppDeps): BatchSizeRange[] {
 
 export function recordBatchDone(deps: AppDeps, size: number, seconds: number): void {
   deps.metrics.inc('batch_classification_requests_total', { processing_type: PROCESSING_TYPE });
-  deps.metrics.inc('batch_classification_texts_total', {}, size);
-  deps.metrics.observe('batch_classification_size_distribution', {}, size);
+  deps.metrics.inc('batch_classification_texts_total', { processing_type: PROCESSING_TYPE }, size);
+  deps.metrics.observe('batch_classification_size_distribution', { processing_type: PROCESSING_TYPE }, size);
   deps.metrics.observe('batch_classification_duration_seconds', { processing_type: PROCESSING_TYPE, batch_size_range: batchSizeRange(size, configuredRanges(deps)) }, seconds);
 }
 

@@ -86,9 +86,9 @@ export const METRIC_CATALOG: MetricSpec[] = [
   // Batch classification API
   c('batch_classification_requests_total', 'Batch classification API requests.', ['processing_type']),
   h('batch_classification_duration_seconds', 'Batch classification time.', ['processing_type', 'batch_size_range'], BATCH_DURATION_BUCKETS),
-  c('batch_classification_texts_total', 'Texts classified through the batch API.'),
+  c('batch_classification_texts_total', 'Texts classified through the batch API.', ['processing_type']),
   c('batch_classification_errors_total', 'Batch classification errors.', ['processing_type', 'error_type']),
-  h('batch_classification_size_distribution', 'Texts per batch request.', [], BATCH_SIZE_BUCKETS),
+  h('batch_classification_size_distribution', 'Texts per batch request.', ['processing_type'], BATCH_SIZE_BUCKETS),
   // semroute's own
   g('llm_classifier_pack_info', 'Loaded model packs (value 1): task, execution provider and engine in use.', ['pack', 'task', 'provider', 'engine']),
   g('llm_classifier_pack_size_bytes', 'ONNX model size of each loaded pack.', ['pack']),

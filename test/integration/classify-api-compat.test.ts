@@ -27,8 +27,8 @@ describe('batch classification metrics (vsr.md 4.1 batch_classification_*)', () 
     const text = await metricsText();
     // Default ranges of the reference: "1","2-5","6-10","11-20","21-50","50+".
     expect(sample(text, 'batch_classification_duration_seconds_count{processing_type="sequential",batch_size_range="2-5"}')).toBe(1);
-    expect(sample(text, 'batch_classification_size_distribution_count')).toBe(1);
-    expect(sample(text, 'batch_classification_size_distribution_sum')).toBe(3);
+    expect(sample(text, 'batch_classification_size_distribution_count{processing_type="sequential"}')).toBe(1);
+    expect(sample(text, 'batch_classification_size_distribution_sum{processing_type="sequential"}')).toBe(3);
     expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="empty_texts"}')).toBe(1);
     expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="invalid_task_type"}')).toBe(1);
     expect(sample(text, 'batch_classification_errors_total{processing_type="sequential",error_type="missing_texts_field"}')).toBe(1);

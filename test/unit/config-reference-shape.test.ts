@@ -32,7 +32,7 @@ describe('api.batch_classification.metrics buckets (vsr.md 1.1) shape the batch 
     doc.api.batch_classification.metrics.size_buckets = [4, 40];
     const metrics = createMetrics({ config: validateConfig(doc).config });
     metrics.observe('batch_classification_duration_seconds', { processing_type: 'sequential', batch_size_range: '2-5' }, 1);
-    metrics.observe('batch_classification_size_distribution', {}, 7);
+    metrics.observe('batch_classification_size_distribution', { processing_type: 'sequential' }, 7);
     const les = (name: string) => [...metrics.render().matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"`, 'gm'))].map((m) => m[1]);
     expect(les('batch_classification_duration_seconds')).toEqual(['0.5', '3', '+Inf']);
     expect(les('batch_classification_size_distribution')).toEqual(['4', '40', '+Inf']);
