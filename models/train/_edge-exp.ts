@@ -43,43 +43,16 @@
 // implementation (edge n-grams first in HashedNgramsEncoder, one DistinctIds table) would count it once
 // more under the edge weight: checked on 302 train texts at edge_words 16, weights 0.5, length 1: the same
 // ids in 301 (one long text differs by the max_length cap) and the same weights in 276.
-import { loadTask, split, heldOutMask, type Row, type Task } from './data.ts';
-import { computeIdf, applyTfidf, pickRows, type Csr } from './features.ts';
-import { classificationReport } from './metrics.ts';
-import { quantizeTable, dequantize } from './graphs.ts';
+import { loadTask, split, heldOutMask, type Task } from './data.ts';
+import { pickRows } from './features.ts';
 import { PACKS } from './packs.ts';
-import { cachedCorpus, lbfgs, predict } from './_lin-lib.ts';
+import { cachedCorpus, fitPack, reportLine } from './_lin-lib.ts';
 import { edgeCorpus, mergeCsr } from './_edge-feats.ts';
 
 const task = (process.argv[3] ?? 'intent') as Task;
 const spec = PACKS[task];
 const { train: tr, dev } = split(task, loadTask(task));
-const labels = spec.labels, C = labels.length, V = spec.featurizer.buckets;
-const sub = spec.reportSources?.['Arena-Hard + MT-bench rows'] ?? [];
-const isSub = (r: Row) => sub.some((s) => r.source.startsWith(s));
-
-function fit(rows: Row[], X0: Csr, evalX0: Csr[]): Float32Array[] {
-  const idf = computeIdf(X0, V, spec.idfPower);
-  const y = Int32Array.from(rows, (r) => labels.indexOf(r.label));
-  const sw = Float64Array.from(rows, (r) => { let w = 1; for (const [k, v] of Object.entries(spec.sampleWeights ?? {})) if (r.source.startsWith(k) || r.attack_type === k) w *= v; return w; });
-  const cnt = new Float64Array(C);
-  y.forEach((v, i) => (cnt[v] += sw[i]));
-  const tot = cnt.reduce((a, b) => a + b, 0);
-  const w = Float64Array.from(sw, (s, i) => s * (tot / (C * cnt[y[i]])) ** spec.balance);
-  const m = lbfgs(applyTfidf(X0, idf), y, w, { V, K: C, l2: spec.l2, iters: Number(process.env.ITERS ?? spec.iters ?? 300) }); // ITERS: smoke runs only
-  const t = dequantize(quantizeTable(m.table, V, C, spec.quant), V, C);
-  return evalX0.map((X) => predict(applyTfidf(X, idf), t, m.bias, C));
-}
-const argmax = (P: Float32Array, i: number) => { let b = 0; for (let k = 1; k < C; k++) if (P[i * C + k] > P[i * C + b]) b = k; return b; };
-function line(rows: Row[], P: Float32Array): string {
-  const gold = rows.map((r) => labels.indexOf(r.label)), pred = rows.map((_, i) => argmax(P, i));
-  const rep = classificationReport(labels, gold, pred);
-  const ix = rows.map((r, i) => (isSub(r) ? i : -1)).filter((i) => i >= 0);
-  const rs = classificationReport(labels, ix.map((i) => gold[i]), ix.map((i) => pred[i]));
-  const cw = rep.per_class[Math.min(2, C - 1)];
-  return `mF1 ${rep.macro_f1.toFixed(4)} acc ${rep.accuracy.toFixed(4)} ${cw.label.slice(0, 8)} R/P ${cw.recall.toFixed(3)}/${cw.precision.toFixed(3)} sub ${rs.accuracy.toFixed(4)} (n=${ix.length}) ` +
-    rep.per_class.map((m) => m.label.slice(0, 4) + ':' + m.recall.toFixed(3) + '/' + m.precision.toFixed(3)).join(' ');
-}
+const C = spec.labels.length;
 for (const c of JSON.parse(process.argv[2] ?? '[{}]')) {
   const t0 = Date.now();
   const fp = spec.featurizer;
@@ -90,8 +63,8 @@ for (const c of JSON.parse(process.argv[2] ?? '[{}]')) {
   const X0 = withEdges(tr.map((r) => r.text));
   if (c.dev) {
     const Xdv0 = withEdges(dev.map((r) => r.text));
-    const [Pd] = fit(tr, X0, [Xdv0]);
-    console.log(JSON.stringify(c), ' dev', line(dev, Pd), ((Date.now() - t0) / 1000).toFixed(0) + 's');
+    const [Pd] = fitPack(spec, tr, X0, [Xdv0]);
+    console.log(JSON.stringify(c), ' dev', reportLine(spec, dev, Pd), ((Date.now() - t0) / 1000).toFixed(0) + 's');
   }
   if (c.cv !== false) {
     const folds = 5, from = Number(process.env.FOLD_FROM ?? 0), run = Number(process.env.FOLDS ?? folds - from), oof = new Float32Array(tr.length * C);
@@ -99,7 +72,7 @@ for (const c of JSON.parse(process.argv[2] ?? '[{}]')) {
     for (let f = from; f < from + run; f++) {
       const lo = heldOutMask(task, tr, 'semroute-cv-v1', Math.round((100 * f) / folds)), hi = heldOutMask(task, tr, 'semroute-cv-v1', Math.round((100 * (f + 1)) / folds));
       const held = hi.map((h, i) => h && !lo[i]);
-      const [Ph] = fit(tr.filter((_, i) => !held[i]), pickRows(X0, held.map((h) => !h)), [pickRows(X0, held)]);
+      const [Ph] = fitPack(spec, tr.filter((_, i) => !held[i]), pickRows(X0, held.map((h) => !h)), [pickRows(X0, held)]);
       let j = 0;
       held.forEach((h, i) => { if (h) (oof.set(Ph.subarray(j * C, ++j * C), i * C), (scored[i] = true)); });
       console.error(`  fold ${f} done ${((Date.now() - t0) / 1000).toFixed(0)}s`);
@@ -107,6 +80,6 @@ for (const c of JSON.parse(process.argv[2] ?? '[{}]')) {
     const rows = tr.filter((_, i) => scored[i]), P = new Float32Array(rows.length * C);
     let j = 0;
     scored.forEach((s, i) => { if (s) P.set(oof.subarray(i * C, (i + 1) * C), j++ * C); });
-    console.log(JSON.stringify(c), `  cv(folds ${from}..${from + run - 1} of ${folds})`, line(rows, P), ((Date.now() - t0) / 1000).toFixed(0) + 's');
+    console.log(JSON.stringify(c), `  cv(folds ${from}..${from + run - 1} of ${folds})`, reportLine(spec, rows, P), ((Date.now() - t0) / 1000).toFixed(0) + 's');
   }
 }

@@ -2,11 +2,15 @@
 // softmax trainer whose table T = W (.) R can carry per-(feature, class) NBSVM scales R, with L2 on W.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { encodeCorpus, type Csr } from './features.ts';
+import { applyTfidf, computeIdf, encodeCorpus, type Csr } from './features.ts';
 import { rng } from './rng.ts';
-export { lbfgs } from './lbfgs.ts';
-import { shuffleInPlace } from './data.ts';
+import { lbfgs } from './lbfgs.ts';
+import { shuffleInPlace, type Row } from './data.ts';
+import { dequantize, quantizeTable } from './graphs.ts';
+import { classificationReport } from './metrics.ts';
+import type { ClassifierPackSpec } from './packs.ts';
 import type { HashedNgramsParams } from '../../src/classify/featurizers/hashed-ngrams.ts';
+export { lbfgs };
 
 const CACHE = '/tmp/semroute-exp';
 
@@ -49,6 +53,45 @@ export function nbRatios(X: Csr, y: Int32Array, V: number, K: number, alpha: num
       R[j * K + c] = Math.log(p / q);
     }
   return R;
+}
+
+/**
+ * The pack's L-BFGS fit as train-classifier.ts does it (weights by source prefix or attack type, class
+ * balance, IDF from the training rows, the pack's table quantisation), on `rows` with raw counts `X0`;
+ * returns the probabilities for each of `evalX0`. `o` overrides the spec for an experiment; ITERS in the
+ * environment cuts the iterations (smoke runs only).
+ */
+export function fitPack(spec: ClassifierPackSpec, rows: Row[], X0: Csr, evalX0: Csr[], o: { sampleWeights?: Record<string, number>; balance?: number; l2?: number } = {}): Float32Array[] {
+  const labels = spec.labels, C = labels.length, V = spec.featurizer.buckets;
+  const idf = computeIdf(X0, V, spec.idfPower);
+  const y = Int32Array.from(rows, (r) => labels.indexOf(r.label));
+  const sws = { ...spec.sampleWeights, ...o.sampleWeights };
+  const sw = Float64Array.from(rows, (r) => { let w = 1; for (const [k, v] of Object.entries(sws)) if (r.source.startsWith(k) || r.attack_type === k) w *= v; return w; });
+  const cnt = new Float64Array(C);
+  y.forEach((v, i) => (cnt[v] += sw[i]));
+  const tot = cnt.reduce((a, b) => a + b, 0);
+  const w = Float64Array.from(sw, (s, i) => s * (tot / (C * cnt[y[i]])) ** (o.balance ?? spec.balance));
+  const m = lbfgs(applyTfidf(X0, idf), y, w, { V, K: C, l2: o.l2 ?? spec.l2, iters: Number(process.env.ITERS ?? spec.iters ?? 300) });
+  const t = dequantize(quantizeTable(m.table, V, C, spec.quant), V, C);
+  return evalX0.map((X) => predict(applyTfidf(X, idf), t, m.bias, C));
+}
+
+/**
+ * One line of the intent experiments' report on `rows` scored `P`: macro-F1, accuracy, creative_writing
+ * (class 2) recall / precision, accuracy on the rows of the spec's Arena-Hard + MT-bench sources, each
+ * class's recall / precision.
+ */
+export function reportLine(spec: ClassifierPackSpec, rows: Row[], P: Float32Array): string {
+  const labels = spec.labels, C = labels.length;
+  const sub = spec.reportSources?.['Arena-Hard + MT-bench rows'] ?? [];
+  const argmax = (i: number) => { let b = 0; for (let k = 1; k < C; k++) if (P[i * C + k] > P[i * C + b]) b = k; return b; };
+  const gold = rows.map((r) => labels.indexOf(r.label)), pred = rows.map((_, i) => argmax(i));
+  const rep = classificationReport(labels, gold, pred);
+  const ix = rows.map((r, i) => (sub.some((s) => r.source.startsWith(s)) ? i : -1)).filter((i) => i >= 0);
+  const rs = classificationReport(labels, ix.map((i) => gold[i]), ix.map((i) => pred[i]));
+  const cw = rep.per_class[Math.min(2, C - 1)];
+  return `mF1 ${rep.macro_f1.toFixed(4)} acc ${rep.accuracy.toFixed(4)} ${cw.label.slice(0, 8)} R/P ${cw.recall.toFixed(3)}/${cw.precision.toFixed(3)} sub ${rs.accuracy.toFixed(4)} (n=${ix.length}) ` +
+    rep.per_class.map((m) => m.label.slice(0, 4) + ':' + m.recall.toFixed(3) + '/' + m.precision.toFixed(3)).join(' ');
 }
 
 export function predict(X: Csr, table: Float32Array, bias: Float32Array, K: number): Float32Array {
