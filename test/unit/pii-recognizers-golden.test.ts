@@ -13,8 +13,12 @@ import { recognizerDigest } from './helpers/pii-recognizer-digest.ts';
 // numbers with one kind of separator (pii-phone-tables.test.ts): 93 texts differ, a phone span that
 // took a number beside it with another separator ("555-123-4567 14", "1.2.33 555-123-4567") now ends
 // at its own groups or is dropped ("1977 1.2.33"): 18948 -> 18916 spans. And for IBANs ahead of cards
-// in RECOGNIZERS: the candidates are listed in that order, no span moves (18916).
-const GOLDEN = { digest: '6d775da8a2b08c8d56aa41cb1ed69b06cd6af9cf19bede900f61f0796dea7b0d', texts: 5000, spans: 18916 };
+// in RECOGNIZERS: the candidates are listed in that order, no span moves (18916). Re-recorded 2026-12-07
+// late for spaced number lists (number-lists.ts; pii-number-lists.test.ts): 330 texts differ, only by
+// 352 PHONE_NUMBER spans dropped, every one a phone-shaped piece of a longer run of digit groups
+// ("3704 0044 0532" of an IBAN glued to a word, "4111 1111 1111" of a card, "1111 1111" between card
+// groups); candidates included 18916 -> 17708 spans.
+const GOLDEN = { digest: '99e593ec9219739e518cb182b93668e04e9da4e338c01dd1b0a3012b0e58a5c8', texts: 5000, spans: 17708 };
 
 describe('PII recognizer spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', () => {

@@ -14,8 +14,10 @@ import { piiSpanDigest } from './helpers/pii-span-digest.ts';
 // takes the words after it ("DE89 3704 0044 0532 0130 00 DNA The" -> "... 00"); 17059 spans. Again for
 // phone numbers with one kind of separator (pii-phone-tables.test.ts): 34 texts differ, a phone span no
 // longer takes a number beside it ("98 555-123-4567" -> "555-123-4567", "5 555-123-4567" leaving
-// "Suite 5" whole): 17059 -> 17068 spans.
-const GOLDEN = { digest: '0e99e9f486a55ed3b9bc5ac10baebbbc91bc8bbcfb0659e2ae0aa8b12aeff95d', texts: 3000, spans: 17068 };
+// "Suite 5" whole): 17059 -> 17068 spans. Again for spaced number lists (number-lists.ts): 12 texts
+// differ, each by a PHONE_NUMBER piece of a card or IBAN run dropped ("4111 1111 1111" before
+// "1111"; one stand-in model span takes the freed digits): 17068 -> 17056 spans.
+const GOLDEN = { digest: '2b9961991546142079e633bce2c7289ab9367f420d2cca4a2bfdf603f8e1d13c', texts: 3000, spans: 17056 };
 
 describe('PII detector spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', async () => {

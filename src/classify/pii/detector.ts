@@ -17,6 +17,7 @@ import { cornerAddresses, joinInlinePlaces, layoutAddressBlocks } from './addres
 import { cardName, cardOrganizations } from './card-layout.ts';
 import { labelledAddresses } from './address-label.ts';
 import { PATTERN_TYPES, runRecognizers } from './recognizers/index.ts';
+import { numberList } from './recognizers/number-lists.ts';
 import { parseTag } from './type-names.ts';
 
 const PATTERN_ONLY = new Set(['EMAIL_ADDRESS', 'CREDIT_CARD', 'IBAN_CODE', 'IP_ADDRESS', 'DOMAIN_NAME']);
@@ -26,6 +27,9 @@ function plausible(text: string, e: PiiEntity): boolean {
   if (PATTERN_ONLY.has(e.type)) return false;
   const need = MIN_DIGITS[e.type];
   if (need === undefined) return true;
+  // The model reads a spaced list of numbers as a phone as the phone recognizer did ("rows 12 34 56 78
+  // 90"); the same list rules keep it out (number-lists.ts).
+  if (e.type === 'PHONE_NUMBER' && numberList(text, e.start, e.end)) return false;
   let n = 0;
   for (let i = e.start; i < e.end; i++) {
     const c = text.charCodeAt(i);

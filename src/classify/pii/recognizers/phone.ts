@@ -1,5 +1,6 @@
 import { hasContext, scan, type Recognizer } from './types.ts';
 import { idOrAmount, labelAfter, nanpValid, notDialled } from './nanp.ts';
+import { numberList } from './number-lists.ts';
 
 // Optional +country, optional (area), then 2-6 digit groups joined by one separator each, optional
 // extension; or one bare run of 10-13 digits (nanp.ts: when one counts without a phone word); or a trunk prefix and a 7-8 digit subscriber number
@@ -55,6 +56,9 @@ export const phoneRecognizer: Recognizer = {
         else if (context || labelAfter(text, end)) confidence = 0.75;
         else confidence = nanpValid(digits) && !notDialled(text, m.index, end) ? 0.7 : 0.4;
       } else {
+        // Spaced one- and two-digit groups, more groups than a phone has, a list word before them
+        // (number-lists.ts): a list of numbers.
+        if (!plus && !paren && numberList(text, m.index, m.index + s.length)) return null;
         confidence = plus || paren ? 0.85 : 0.7;
         if (context) confidence = Math.min(1, confidence + 0.2);
       }

@@ -1,0 +1,50 @@
+// Spaced number lists are no phone numbers (number-lists.ts): one- and two-digit groups, more groups
+// than a phone has, groups that go on past the span, a list word before them. The phone layouts of
+// the training split stay phones, pair-only ones under a phone word or label included.
+import { describe, expect, it } from 'vitest';
+import { runRecognizers } from '../../src/classify/pii/recognizers/index.ts';
+import { numberList } from '../../src/classify/pii/recognizers/number-lists.ts';
+
+/** Phone spans kept at the gateway's default threshold (classifier.pii_model.threshold 0.7). */
+const phones = (text: string) => runRecognizers(text, 0.7).filter((m) => m.type === 'PHONE_NUMBER').map((m) => text.slice(m.start, m.end));
+
+describe('spaced number lists', () => {
+  it.each([
+    'rows 12 34 56 78 90',
+    '12 34 56 78',
+    'lottery numbers 04 11 23 35 42 49',
+    'the list 1 2 3 4 5 6 7 8 9 10 11 12',
+    'scores: 415 555 2671 308 912',
+    'scores: 415 555 2671',
+    'the winning numbers are 101 202 3030',
+    'values 1-2-3-4-5-6-7',
+    // A phone word does not make a phone of a list's tail (found again after the run was refused).
+    'call 12 34 56 78 90 11',
+    // A phone shape inside a longer run of groups: part of a card or an IBAN glued to a word.
+    'card 4111 1111 1111 1111 5',
+    'x1977DE89 3704 0044 0532 0130 00',
+  ])('not a phone: %s', (text) => {
+    expect(phones(text)).toEqual([]);
+  });
+
+  it.each([
+    ['(415) 555 2671', '(415) 555 2671'],
+    ['415 555 2671 is my cell', '415 555 2671'],
+    ['415 555 2671', '415 555 2671'],
+    ['call me on 06 12 34 56 78', '06 12 34 56 78'],
+    ['Can someone call me on 01.84.17.61.18?', '01.84.17.61.18'],
+    ['Phone: 28-81-33-70', '28-81-33-70'],
+    ['28-64-66-98 office', '28-64-66-98'],
+    ['Phone:\n51-16-34-25', '51-16-34-25'],
+    ['Reach Anna at 0490 75 40 81.', '0490 75 40 81'],
+    ['+33 6 12 34 56 78', '+33 6 12 34 56 78'],
+    ['my number is 083 564 9312', '083 564 9312'],
+    ['call 415 555 2671 24 hours a day', '415 555 2671 24'],
+  ])('a phone: %s', (text, phone) => {
+    expect(phones(text)).toEqual([phone]);
+  });
+
+  it('leaves what is not one run of digit groups to the phone rules', () => {
+    for (const t of ['4155552671', '+1 415 555 2671', '(415) 555 2671', '415 555 2671 x12']) expect(numberList(t, 0, t.length)).toBe(false);
+  });
+});
