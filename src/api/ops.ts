@@ -5,6 +5,7 @@ import { buildClassifierInfo, buildModelsInfo } from '../observability/model-inf
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/metrics.ts';
 import { API_LINKS, TASK_TYPES, servedEndpoints } from './endpoints.ts';
 import { packsToLoad } from '../config/packs.ts';
+import { guardSettings } from '../guard/settings.ts';
 import type { Config } from '../config/schema.ts';
 
 /** Why the gateway cannot serve yet; empty when ready. */
@@ -47,7 +48,8 @@ export function registerOps(app: Hono, deps: AppDeps): void {
     return c.json({ ...info, models: [...info.models, ...missingPacks(deps.config, info.models)] });
   });
 
-  app.get('/info/classifier', (c) => c.json(buildClassifierInfo(deps.config, deps.classifiers)));
+  // The capability names the pack /classify/security reads, which a reference config names nowhere.
+  app.get('/info/classifier', (c) => c.json(buildClassifierInfo(deps.config, deps.classifiers, guardSettings(deps.config).jailbreakPack)));
 }
 
 /**

@@ -37,12 +37,24 @@ export function stagePacks(config: Config): StagePacks {
   };
 }
 
+/**
+ * True when the reference's classifier.pii_model names a PII model (model_id or pii_mapping_path, vsr.md
+ * 1.1): the reference then detects with it in /api/v1/classify/pii. Without this, a reference config
+ * whose models all allow PII loaded no PII pack, and its API answered from the pattern recognizers
+ * alone (a name or a street address was no PII).
+ */
+function referenceNamesPiiModel(config: Config): boolean {
+  const m = config.classifier.pii_model;
+  return !!(m?.model_id || m?.pii_mapping_path);
+}
+
 /** Config pack name -> folder (the same string), for every pack the config asks for or a stage needs. */
 export function packsToLoad(config: Config): Record<string, string> {
   const p = config.packs;
   const s = stagePacks(config);
+  const api = referenceNamesPiiModel(config) ? (p.pii ?? DEFAULT_PII_PACK) : undefined;
   const out: Record<string, string> = {};
-  for (const name of [s.category, s.jailbreak, s.pii, s.embedding, p.jailbreak, p.pii, p.embedding, ...p.extra]) {
+  for (const name of [s.category, s.jailbreak, s.pii, s.embedding, p.jailbreak, p.pii, p.embedding, api, ...p.extra]) {
     if (name) out[name] = name;
   }
   return out;

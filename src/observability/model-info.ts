@@ -87,10 +87,11 @@ function stringValues(o: Record<string, string | number | undefined>): Record<st
   return out;
 }
 
-export function buildClassifierInfo(config: Config, classifiers: Classifiers): Record<string, unknown> {
+/** `jailbreakPack`: the pack /api/v1/classify/security reads (the guard's: prompt_guard.pack, packs.jailbreak, else "jailbreak"). */
+export function buildClassifierInfo(config: Config, classifiers: Classifiers, jailbreakPack?: string): Record<string, unknown> {
   const cfg = config as Record<string, any>;
   const packs = safeInfo(classifiers);
-  const names = cfg.packs ?? {};
+  const names = { ...(cfg.packs ?? {}), jailbreak: jailbreakPack ?? cfg.packs?.jailbreak };
   const has = (name: unknown) => typeof name === 'string' && packs.some((p) => p.name === name);
   const capabilities: string[] = [];
   if (has(names.category) || packs.some((p) => p.task === 'sequence-classification' && p.name !== names.jailbreak)) {

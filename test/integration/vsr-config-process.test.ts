@@ -77,6 +77,39 @@ describe('vsr.md 1.1\'s config.yaml with the CLASSIC categories, started as a po
   });
 });
 
+describe('the fixture as written (no model restricts PII): the classification API as the reference\'s', () => {
+  // The reference's classifier.pii_model names its PII model, and its /api/v1/classify/pii detects
+  // with it. semroute loaded its PII pack only for a restricting pii_policy (or packs.pii), so this
+  // config's API answered from the pattern recognizers alone: a name and a street address were no PII.
+  // The drop-in tests above and elsewhere load their classifiers from the bundled config, which names
+  // packs.pii, so only a process reading the reference's file sees it.
+  let plain: GatewayProcess;
+  beforeAll(async () => {
+    const doc = parse(FIXTURE) as Record<string, any>;
+    doc.vllm_endpoints[0].port = mock.port;
+    const file = join(mkdtempSync(join(tmpdir(), 'semroute-vsr-config-')), 'config.yaml');
+    writeFileSync(file, stringify(doc));
+    plain = await startGatewayProcess(file, ['--no-config-watch'], procs);
+  }, START_BUDGET_MS);
+
+  it('/classify/pii finds a name and a street address; /info lists the PII pack and every capability served', async () => {
+    const res = await fetch(`${plain.base}/api/v1/classify/pii`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'My name is John Smith and I live at 42 Baker Street, London.' }),
+    });
+    const pii = (await res.json()) as { has_pii: boolean; entities: Array<{ type: string; value: string }> };
+    expect(pii.has_pii).toBe(true);
+    expect(pii.entities.map((e) => e.type)).toEqual(expect.arrayContaining(['PERSON', 'STREET_ADDRESS']));
+    const models = (await (await fetch(`${plain.base}/info/models`)).json()) as { models: Array<{ name: string; loaded: boolean }> };
+    expect(models.models).toContainEqual(expect.objectContaining({ name: 'pii', loaded: true }));
+    // prompt_guard is on, so /classify/security answers: the capability says so (it read packs.jailbreak only).
+    expect((await fetch(`${plain.base}/api/v1/classify/security`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hello"}' })).status).toBe(200);
+    const info = (await (await fetch(`${plain.base}/info/classifier`)).json()) as { capabilities: string[] };
+    expect(info.capabilities).toEqual(expect.arrayContaining(['intent_classification', 'pii_detection', 'security_detection']));
+  });
+});
+
 /** The reference dashboard's selectors: metric, label matchers, and the labels its sum ... by groups on. */
 const DASHBOARD: Array<[string, Record<string, string>, string[]]> = [
   ['llm_category_classifications_count', {}, ['category']],
