@@ -12,6 +12,7 @@ import type { RequestErrorReason } from '../observability/label-values.ts';
 import { guardStage, overBudget } from '../pipeline/guard.ts';
 import { piiUnavailable } from '../pipeline/pii.ts';
 import { modelLabel } from '../pipeline/categories.ts';
+import { textRole } from '../pipeline/texts.ts';
 import { guardSettings, packWindowChars } from '../guard/settings.ts';
 import { deniedTypes, policyOf, restricts, type PiiPolicy } from '../guard/pii-policy.ts';
 import { jailbreakStageSpan, piiStageSpan, piiVerdict } from '../observability/stage-spans.ts';
@@ -237,10 +238,10 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export function passthroughTexts(route: string, body: unknown): RequestTexts {
   const t: RequestTexts = { latestUser: '', user: [], system: [], assistant: [], tool: [] };
   if (!isObj(body)) return t;
+  // Roles filed as chat files them (texts.ts textRole): developer as system, a tool result under
+  // `function` or Llama's `ipython` as tool, any other role as user; so scan_roles means the same here.
   const add = (role: string, text: string) => {
-    if (!text) return;
-    const list = role === 'system' || role === 'developer' ? t.system : role === 'assistant' ? t.assistant : role === 'tool' ? t.tool : t.user;
-    list.push(text);
+    if (text) t[textRole(role)].push(text);
   };
   const addMessages = () => {
     if (Array.isArray(body.messages)) for (const m of body.messages) if (isObj(m)) add(typeof m.role === 'string' ? m.role : 'user', blockText(m.content));
