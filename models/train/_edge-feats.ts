@@ -1,6 +1,8 @@
 // Position-tagged edge features for the hashed n-gram bag, computed on the training side only
-// (_edge-exp.ts; not in the serving featurizer: adopt by moving addEdgeFeatures into
-// src/classify/featurizers/ as a default-off manifest option of hashed-ngrams.ts, run before its main loop).
+// (_edge-exp.ts; the edge n-grams are not in the serving featurizer: adopt them by moving them into
+// src/classify/featurizers/ as a default-off manifest option of hashed-ngrams.ts, as the length bucket was:
+// its hash is src/classify/featurizers/length-bucket.ts, called here and by the serving encoder
+// (option length_weight), which the intent pack uses since session 17).
 // A chat prompt usually states what it wants ("write a poem", "solve", "implement") in its first or last
 // words, where a bag of n-grams over a long text drowns it; the word n-grams of the first and of the last
 // `edge_words` word tokens are also emitted under their own tag, so "first: write" hashes apart from
@@ -9,6 +11,7 @@
 //   length:      units 'n', String(floor(log2(1 + word tokens))) capped at 15 (one per text)
 // Same FNV-1a + fmix32 hash, cut, case and digit folding as the other n-grams (hashed-ngrams.ts).
 import { FNV_OFFSET, FNV_PRIME, fmix32 } from '../../src/classify/featurizers/hash.ts';
+import { countWordTokens, lengthBucketHash } from '../../src/classify/featurizers/length-bucket.ts';
 import { newTokenSpans, scanTokens, type HashedNgramsParams } from '../../src/classify/featurizers/hashed-ngrams.ts';
 import type { Csr } from './features.ts';
 
@@ -21,8 +24,6 @@ export interface EdgeParams {
   length_weight: number;
 }
 
-const MAX_LEN_BUCKET = 15;
-
 /**
  * Emits the edge and length features through `add(hash, weight)`. `U` holds the folded code units,
  * `starts`/`ends`/`words` the token spans of the text; `scratch` must hold 2 * edge_words ints.
@@ -32,8 +33,7 @@ export function addEdgeFeatures(
   scratch: Int32Array, add: (h: number, w: number) => void,
 ): void {
   const K = p.edge_words ?? 0, ew = p.edge_weights ?? [];
-  let nw = 0;
-  for (let i = 0; i < ntok; i++) nw += words[i]!;
+  const nw = countWordTokens(words, ntok);
   if (K > 0) {
     // first K word tokens into scratch[0..nf), last K (in text order) into scratch[K..K+nl)
     let nf = 0;
@@ -59,12 +59,7 @@ export function addEdgeFeatures(
     }
   }
   const lw = p.length_weight ?? 0;
-  if (lw > 0) {
-    const b = Math.min(MAX_LEN_BUCKET, Math.floor(Math.log2(1 + nw)));
-    let h = Math.imul(h0 ^ 0x6e, FNV_PRIME);
-    for (const c of String(b)) h = Math.imul(h ^ c.charCodeAt(0), FNV_PRIME);
-    add(h, lw);
-  }
+  if (lw > 0) add(lengthBucketHash(h0, nw), lw);
 }
 
 /**

@@ -9,6 +9,8 @@
 // state 2166136261 XOR seed, then murmur3's fmix32 finaliser, bucket = h & (buckets - 1).
 //   word n-gram: units 'w', String(n), token_1, ' ', token_2, ... token_n
 //   char n-gram: units 'c', the n code units of '<' + token + '>'
+//   length:      units 'n', String(floor(log2(1 + word tokens)), max 15), one per text, only when
+//                length_weight > 0 (length-bucket.ts)
 // Tokens are maximal runs of letters, numbers, marks and '_' (after optional lowercasing and
 // folding of ASCII digits to '0'), except that each Han / Hiragana / Katakana character is a word
 // token of its own; every other visible code point is a one-symbol token. Control and format
@@ -18,6 +20,7 @@ import { fmix32, FNV_OFFSET, FNV_PRIME } from './hash.ts';
 import { parseWordVectorParams, WordVectorEncoder, wordVectorFeeds, type WordVectorParams } from './word-vectors.ts';
 import { codePointClasser } from './code-point-classes.ts';
 import { DistinctIds } from './distinct-ids.ts';
+import { countWordTokens, lengthBucketHash } from './length-bucket.ts';
 
 export interface HashedNgramsParams {
   seed: number;
@@ -37,6 +40,8 @@ export interface HashedNgramsParams {
   max_chars: number;
   /** Optional: also emit word-vector ids and counts (word-vectors.ts) as manifest.inputs[2..3]. */
   word_vectors?: WordVectorParams | null;
+  /** Optional: weight of one length-bucket feature per text (length-bucket.ts); absent or 0 = off. */
+  length_weight?: number;
 }
 
 export const DEFAULT_HASHED_NGRAMS: HashedNgramsParams = {
@@ -74,6 +79,8 @@ export function parseHashedNgramsParams(raw: Record<string, unknown>): HashedNgr
   if (!['sublinear', 'binary', 'raw'].includes(p.tf)) fail('tf', 'must be sublinear, binary or raw');
   if (!Number.isInteger(p.max_chars) || p.max_chars < 1) fail('max_chars', 'must be a positive integer');
   if (p.word_vectors != null) p.word_vectors = parseWordVectorParams(p.word_vectors);
+  if (p.length_weight != null && !(typeof p.length_weight === 'number' && p.length_weight >= 0 && p.length_weight < Infinity))
+    fail('length_weight', 'must be a non-negative number');
   return p;
 }
 
@@ -228,6 +235,9 @@ export class HashedNgramsEncoder {
     const hc = Math.imul(this.h0 ^ 0x63, FNV_PRIME);
     const cmin = cr ? cr[0] : 0, cmax = cr ? cr[1] : 0, cw = p.char_weight, cmaxTok = p.char_max_token;
     const B = this.bracketed;
+    // First, so the cap on distinct ids never drops it: the length of a long text is what it says.
+    const lw = p.length_weight ?? 0;
+    if (lw > 0) this.add(lengthBucketHash(this.h0, countWordTokens(words, ntok)), lw);
     for (let i = 0; i < ntok && !d.full; i++) {
       for (let n = 1; n <= ww.length && i + n <= ntok; n++) {
         const w = ww[n - 1]!;
