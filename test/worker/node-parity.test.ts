@@ -124,6 +124,9 @@ const CASES: Array<[string, Req]> = [
   ['/info/classifier', { path: '/info/classifier' }],
   ['/info/models', { path: '/info/models' }],
   ['classify intent', json('/api/v1/classify/intent', { text: 'Explain supply and demand' })],
+  // The intent pack's features include a length bucket (hashed-ngrams length_weight): both runtimes build it.
+  ['classify intent, intent pack, probabilities', json('/api/v1/classify/intent', { text: 'Can you help me write a resignation letter to my current employer?', model: 'intent', options: { return_probabilities: true } })],
+  ['classify intent, intent pack, a long text', json('/api/v1/classify/intent', { text: `Write a story. ${'The night train crossed the valley while the old conductor counted stars. '.repeat(30)}`, model: 'intent', options: { return_probabilities: true } })],
   ['classify security', json('/api/v1/classify/security', { text: ATTACK })],
   ['classify pii', json('/api/v1/classify/pii', { text: 'Mail me at jane.doe@example.com' })],
   ['classify batch', json('/api/v1/classify/batch', { texts: ['a', 'Explain supply and demand'] })],
