@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.ts';
 import { buildClassifierInfo, buildModelsInfo } from '../observability/model-info.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/metrics.ts';
 import { API_LINKS, TASK_TYPES, servedEndpoints } from './endpoints.ts';
-import { packsToLoad } from '../config/packs.ts';
+import { DEFAULT_EMBEDDING_PACK, DEFAULT_PII_PACK, packsToLoad } from '../config/packs.ts';
 import { guardSettings } from '../guard/settings.ts';
 import type { Config } from '../config/schema.ts';
 
@@ -59,7 +59,10 @@ export function registerOps(app: Hono, deps: AppDeps): void {
  */
 function missingPacks(config: Config, listed: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
   const have = new Set(listed.map((m) => m.name));
-  const typeOf = (name: string) => (name === config.packs.pii ? 'token_classification' : name === config.packs.embedding ? 'embedding' : 'sequence_classification');
+  // The stages' own defaults: a reference config names no packs.pii / packs.embedding, yet needs both.
+  const pii = config.packs.pii ?? DEFAULT_PII_PACK;
+  const embedding = config.packs.embedding ?? DEFAULT_EMBEDDING_PACK;
+  const typeOf = (name: string) => (name === pii ? 'token_classification' : name === embedding ? 'embedding' : 'sequence_classification');
   return Object.keys(packsToLoad(config))
     .filter((name) => !have.has(name))
     .map((name) => ({ name, type: typeOf(name), loaded: false, metadata: { status: 'not_loaded' } }));
