@@ -8,7 +8,8 @@
 // with end_of_stream), a header mutation in the body's answer applies to that head: a coded answer is
 // decoded, judged as a plain one and sent plain (content-encoding removed, content-length set), and one
 // that parses is said to be application/json. In STREAMED chunks the head has gone on: a coded answer
-// goes on as it came (unread), one under another type is read but keeps the type its head said.
+// is read there by coded-json-chunks.ts (its head told then), one under another type is read but keeps
+// the type its head said.
 import { decodedBody } from './body-decode.ts';
 import { judgeJsonAnswer, type JsonAnswer } from './json-answer.ts';
 import { continueResponseBody, headerMutation, type ProcessingResponse } from './wire.ts';

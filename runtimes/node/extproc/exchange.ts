@@ -11,7 +11,9 @@ import { answerBodyComesBack, bodyMayCome } from './stream-usage.ts';
 import { headFromBody, warnSkippedHead, warnSkippedRequestHead } from './skipped-head.ts';
 import { HeldBody } from './held-body.ts';
 import { StreamReply } from './stream-reply.ts';
-import { CodedStreamReply, decodable, type StreamReader } from './stream-coded.ts';
+import { CodedStreamReply, decodable, readerReply, type StreamReader } from './stream-coded.ts';
+import { CodedPartialReply } from './coded-partial.ts';
+import { codedJsonReader } from './coded-json-chunks.ts';
 import { forwardHeaders } from './forward-headers.ts';
 import { readRequestHead, unsendableBody } from './request-head.ts';
 import { notWholeBody } from './request-end.ts';
@@ -157,10 +159,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
 
   /** The body judged is not what reaches the upstream (request-end.ts): answered 400 invalid_json instead. */
   function notTheBody(why: 'after' | 'trailers'): ExchangeReply {
-    count('respond');
-    if (forwarded?.meter) forwarded.meter.replaced(400, 'parse_error');
-    else opts.metrics.inc('llm_request_errors_total', { model: 'unknown', reason: 'parse_error' });
-    return notWholeBody(requestHeaders, why, opts.logger);
+    return notWholeBody(requestHeaders, why, { ...opts, count, meter: forwarded?.meter });
   }
 
   async function onGenerationBody(body: Uint8Array, incomplete: boolean): Promise<ExchangeReply> {
@@ -207,8 +206,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     answerHead = { coding: plain ? undefined : headers['content-encoding'], json: contentType.includes('application/json') };
     // BUFFERED_PARTIAL (no STREAMED asked for, then: Envoy may honour it undeclared): a long answer's first part only.
     const partial = modes?.response_body_mode === 'BUFFERED_PARTIAL' && (!overrides() || guessed);
-    // A compressed stream is read decoded (stream-coded.ts); not a first part, whose rest passes coded.
-    const readable = plain || (decodable(coding) && !partial);
+    // A compressed stream is read decoded (stream-coded.ts; a first part's rest passes coded: coded-partial.ts).
+    const readable = plain || decodable(coding);
     // (Not in full duplex: the head, its content-type, has been answered before the body is read.)
     const duplexed = isFullDuplex(modes?.response_body_mode);
     const buffered = (modes?.response_body_mode === 'BUFFERED' || overrides()) && !duplexed;
@@ -220,8 +219,9 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     // the trailers no answer could carry the held chunks (BUFFERED, asked for or Envoy's, and full duplex can).
     const trailed = 'trailer' in headers && !overrides() && !duplexed && modes?.response_body_mode !== 'BUFFERED';
     const wantsBody = assembling || (comes && responseIsJson && responseStatus === 200 && !trailed && (forwarded.meter !== undefined || forwarded.taps.some((t) => t.json || t.done)));
-    // A JSON body not asked for (a mode that sends none, or one Envoy sends anyway) goes on unread.
-    answerJudged = !wantsBody;
+    // A compressed one in chunks, its head gone on, is read decoded (coded-json-chunks.ts); one not asked for goes on unread.
+    const codedJson = wantsBody && !plain && !overrides() && !guessed ? codedJsonReader(forwarded, coding, modes?.response_body_mode, responseStatus, { ...opts, runDoneTaps }) : undefined;
+    answerJudged = !wantsBody || !!codedJson;
     const tapsSse = forwarded.taps.some((t) => t.chunk || t.done);
     if (comes && sse && readable && tapsSse && !endOfStream) {
       sseRewrite = boundedRewriter(forwarded.taps, opts.maxMessageBytes, opts.logger, opts.metrics, forwarded.requestId);
@@ -235,15 +235,17 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const rewrites = StreamReply.rewrites(sseRewrite, strip);
     const mayAdd = rewrites || (plain && !('content-length' in headers));
     const reply = sseRewrite || strip || sentAnyway ? new StreamReply({ rewrite: sseRewrite, stripUsage: strip, mayAdd, partial, choices: forwarded.choices ?? 1, meter: forwarded.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) }) : undefined;
-    // Rewritten, a compressed stream goes on decoded (content-encoding removed below); else coded as it came, nothing added.
-    streamed = reply && !plain ? new CodedStreamReply(reply, coding, rewrites, opts.maxMessageBytes - 1024, opts.logger, forwarded.requestId) : reply;
+    // Rewritten, a compressed stream goes on decoded (content-encoding removed below; a first part's at its body); else coded as it came.
+    const Coded = partial ? CodedPartialReply : CodedStreamReply;
+    streamed = reply && !plain ? new Coded(reply, coding, rewrites, opts.maxMessageBytes - 1024, opts.logger, forwarded.requestId) : (reply ?? codedJson);
+    const decoded = (rewrites && !plain && !partial) || !!codedJson?.plain;
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
     const ok = responseStatus >= 200 && responseStatus < 300;
     const add = ok ? forwarded.responseHeaders : { 'x-request-id': forwarded.requestId };
     // Rewritten events change the body's length, so a declared one would be wrong (as a JSON answer's may
     // be in full duplex, where its head is answered before its body is read).
-    const res = continueResponseHeaders(headerMutation(add, [...(rewrites || (duplexed && wantsBody) ? ['content-length'] : []), ...(rewrites && !plain ? ['content-encoding'] : [])]));
+    const res = continueResponseHeaders(headerMutation(add, [...(rewrites || decoded || (duplexed && wantsBody) ? ['content-length'] : []), ...(decoded ? ['content-encoding'] : [])]));
     // It replaces the whole mode: trailers too, the only end of an answer that ends in them (Envoy's STREAMED read for its accounting too).
     if ((sseRewrite || strip || (sentAnyway && modes?.response_body_mode === 'STREAMED')) && !partial) res.mode_override = { response_body_mode: 'STREAMED', response_trailer_mode: 'SEND' };
     else if (!wantsBody && !streamed && !endOfStream) res.mode_override = { response_body_mode: 'NONE' };
@@ -270,11 +272,8 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
       else (forwarded ?? generationPassed)?.meter?.unseen();
     }
     if (errorAnswer) return errorAnswer.reply(part, msg.response_body?.end_of_stream === true);
-    if (streamed) {
-      // Each chunk is replaced by the events it completed; one that completed none is cleared.
-      const out = await streamed.chunk(part, msg.response_body?.end_of_stream === true || wholeInOne);
-      return continueResponseBody(out === undefined ? {} : { body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
-    }
+    // Each chunk is replaced by the events it completed; one that completed none is cleared.
+    if (streamed) return readerReply(streamed, part, msg.response_body?.end_of_stream === true || wholeInOne);
     const end = msg.response_body?.end_of_stream === true;
     if (answerUnread && end) forwarded?.meter?.end();
     if (!forwarded || !responseIsJson || responseStatus !== 200 || answerJudged) return continueResponseBody();

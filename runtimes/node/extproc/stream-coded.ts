@@ -16,67 +16,31 @@
 // the rest goes on unread).
 import type { Logger } from '../../../src/observability/types.ts';
 import { decoder } from '../upstream-client.ts';
+import { ChunkDecoder } from './chunk-decoder.ts';
 import type { StreamReply } from './stream-reply.ts';
+import { continueResponseBody, type HeaderMutation, type ProcessingResponse } from './wire.ts';
 
 const EMPTY = new Uint8Array(0);
 
-/** What the exchange asks of a stream it reads: StreamReply, or this one over a compressed stream. */
+/** What the exchange asks of a stream it reads: StreamReply, this one over a compressed stream, or another coded reader (coded-partial.ts, coded-json-chunks.ts). */
 export interface StreamReader {
+  /** The bytes to send in place of this chunk (empty: cleared), or undefined: it goes on as it came. */
   chunk(part: Uint8Array | undefined, last: boolean): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   endAtTrailers(warn: (bytes: number) => void): void | Promise<void>;
+  /** After a chunk: headers to change with its answer, where Envoy still holds the head (coded-partial.ts). */
+  head?: HeaderMutation;
+}
+
+/** The answer to one body chunk of a read stream. */
+export async function readerReply(reader: StreamReader, part: Uint8Array | undefined, last: boolean): Promise<ProcessingResponse> {
+  const out = await reader.chunk(part, last);
+  const head = reader.head ? { header_mutation: reader.head } : {};
+  return continueResponseBody(out === undefined ? head : { ...head, body_mutation: out.byteLength ? { body: out } : { clear_body: true } });
 }
 
 /** Whether a stream under this content-encoding can be read here (the codings the gateway decodes). */
 export function decodable(coding: string | undefined): boolean {
   return decoder(coding) !== undefined;
-}
-
-/** An incremental decoder whose push resolves with what the bytes so far decode to. */
-class ChunkDecoder {
-  private readonly z: NonNullable<ReturnType<typeof decoder>>;
-  private out: Buffer[] = [];
-  private n = 0;
-  /** Stopped decoding: the bytes are no stream in this coding, or a chunk outgrew `max`. */
-  failed: 'broken' | 'too_large' | undefined;
-
-  constructor(coding: string, private readonly max: number) {
-    this.z = decoder(coding)!;
-    this.z.on('data', (c: Buffer) => {
-      this.n += c.byteLength;
-      if (this.n > this.max) this.stop('too_large');
-      else this.out.push(c);
-    });
-    this.z.on('error', () => this.stop('broken'));
-  }
-
-  private stop(why: 'broken' | 'too_large'): void {
-    this.failed ??= why;
-    this.z.destroy();
-  }
-
-  /** The text `bytes` completed (`end`: the coded stream's end), or its start where decoding stopped. */
-  push(bytes: Uint8Array | undefined, end: boolean): Promise<Uint8Array> {
-    return new Promise((resolve) => {
-      const z = this.z;
-      let settled = false;
-      const done = () => {
-        if (settled) return;
-        settled = true;
-        for (const e of ['error', 'close', 'end'] as const) z.off(e, done);
-        const all = Buffer.concat(this.out);
-        [this.out, this.n] = [[], 0];
-        resolve(all);
-      };
-      if (this.failed) return done();
-      // Whichever comes first: the flush (or the end) with all the text so far, or decoding stopping.
-      z.once('error', done).once('close', done);
-      if (end) z.once('end', done).end(bytes ?? EMPTY);
-      else {
-        z.write(bytes ?? EMPTY);
-        z.flush(() => done());
-      }
-    });
-  }
 }
 
 export class CodedStreamReply implements StreamReader {
