@@ -12,6 +12,7 @@ import { maskDuplicates, unreadSlots } from '../guard/unread-strings.ts';
 import { hasUnscannablePart, unreadableMedia, unscannableResponse } from '../guard/unscannable.ts';
 import { BudgetMeter } from '../guard/budget.ts';
 import { categoryCandidates, planPii, policyOf, restricts } from '../guard/pii-policy.ts';
+import { keepsAnswerOut } from '../guard/pii-cache-store.ts';
 import { answersJson, collectTextSlots, restoreTap, type TextSlot } from '../guard/redaction.ts';
 import { nameRestoreTap } from '../guard/name-slots.ts';
 import { guardErrorResponse, piiBlockResponse } from '../guard/immediate-responses.ts';
@@ -75,12 +76,6 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   const detected = [...new Set(found.flat().map((e) => e.type.toUpperCase()))].sort();
   ctx.pii = { entities: found.flat().map(({ type, start, end, confidence, source }) => ({ type, start, end, confidence, source })), redacted: false };
   if (!detected.length) return undefined;
-  // An answer to a prompt with personal data must not be replayed to someone else, nor one to a body
-  // with it under a key no reader covers (the engine got it, a steering field shapes the answer). An
-  // address in `user` or `metadata` (identity slots) is not in the prompt and the answer is not made
-  // from it: the store tap's own scan, for models that may see PII, leaves those out too.
-  if (ctx.cache && found.some((f, i) => f.length && !slots[i]!.identity)) ctx.cache.store = false;
-
   const planFor = (policy: typeof policyOf) => planPii({
     selected,
     routed: ctx.decision?.routed === true,
@@ -95,6 +90,13 @@ export async function piiStage(deps: AppDeps, ctx: PipelineContext): Promise<Ref
   if (plan.action === 'redact' && fixedDenied(slots, found, plan.denied)) {
     plan = planFor((c, m) => (m === selected ? { ...policyOf(c, m)!, action: 'block' } : policyOf(c, m)));
   }
+  // An answer to a prompt with an identifier of one person (skip_pii_types) must not be replayed to
+  // someone else, nor one to a body with it under a key no reader covers (the engine got it, a steering
+  // field shapes the answer); nor one the plan changed (masked, refused, rerouted). An address in
+  // `user` or `metadata` (identity slots) is not in the prompt and the answer is not made from it: the
+  // store tap's own scan, for models that may see PII, leaves those out too (pii-cache-store.ts).
+  const read = found.filter((_, i) => !slots[i]!.identity).flat();
+  if (ctx.cache && keepsAnswerOut(read, deps.config.semantic_cache?.skip_pii_types ?? [], plan)) ctx.cache.store = false;
 
   if (plan.action === 'allow') {
     if (plan.changed && ctx.decision) {
