@@ -8,6 +8,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { redisUrl } from './redis-url.ts';
 import { endpointTls } from './upstream-tls.ts';
 import { UNEXPORTED_TRACE_EXPORTERS } from '../../src/config/sections/observability.ts';
+import { otlpEndpointWarnings } from './otlp-endpoint.ts';
 
 const WOULD_NOT_START = '; the server would not start with it here';
 
@@ -42,5 +43,7 @@ export function startupWarnings(config: Config): string[] {
         ' (use otlp: Jaeger and the OpenTelemetry Collector, whose zipkin exporter can forward them, ingest it)',
     );
   }
+  // Start-up says these too (tracing.ts), but only once the server starts; the export fails later still.
+  if (tracing) out.push(...otlpEndpointWarnings(tracing));
   return out;
 }

@@ -24,6 +24,7 @@ import { tracingSection, type TracingConfig } from '../../src/config/sections/ob
 import { W3CTraceContext } from '../../src/observability/trace-context.ts';
 import { JsonLineSpanExporter } from './json-span-exporter.ts';
 import { ReportingSpanExporter } from './span-export-report.ts';
+import { otlpEndpointWarnings, otlpTracesUrl, withoutCredentials } from './otlp-endpoint.ts';
 import type { Logger } from '../../src/observability/types.ts';
 
 export interface NodeTracing {
@@ -43,29 +44,7 @@ export interface NodeTracingOptions {
   serviceVersion?: string;
 }
 
-/** OTLP/HTTP traces URL from the reference's `endpoint` (host:port or URL). */
-export function otlpTracesUrl(endpoint: string, insecure: boolean, logger?: Logger): string {
-  let raw = endpoint.trim() || 'localhost:4318';
-  if (!/^https?:\/\//i.test(raw)) {
-    // The reference's default (localhost:4317) is OTLP/gRPC; this exporter speaks OTLP/HTTP on 4318.
-    if (/:4317$/.test(raw)) {
-      logger?.warn({ endpoint }, 'tracing: port 4317 is OTLP/gRPC; sending OTLP/HTTP to port 4318 on the same host');
-      raw = raw.replace(/:4317$/, ':4318');
-    }
-    raw = `${insecure ? 'http' : 'https'}://${raw}`;
-  }
-  const url = new URL(raw);
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/traces';
-  return url.toString();
-}
-
-/** The URL for a log line: user and password (https://user:token@collector) left out. */
-function withoutCredentials(url: string): string {
-  const u = new URL(url);
-  u.username = '';
-  u.password = '';
-  return u.toString();
-}
+export { otlpTracesUrl };
 
 function sampler(cfg: TracingConfig): Sampler {
   const s = cfg.sampling;
@@ -84,6 +63,9 @@ function exporterFor(cfg: TracingConfig, logger?: Logger): SpanExporter | undefi
       return new JsonLineSpanExporter();
     case 'otlp':
     case 'jaeger': {
+      // Said before the first export fails: jaeger is no exporter of the reference, and an endpoint that
+      // is Jaeger's or Zipkin's own API refuses OTLP (--check says the same, check-startup.ts).
+      for (const w of otlpEndpointWarnings(cfg)) logger?.warn({ warning: w }, 'config warning');
       const url = otlpTracesUrl(e.endpoint, e.insecure, logger);
       const otlp = new OTLPTraceExporter({ url, headers: e.headers });
       return logger ? new ReportingSpanExporter(otlp, logger, withoutCredentials(url)) : otlp;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { yamlBool } from '../yaml-bool.ts';
 
 /**
- * What the OTLP exporter can be pointed at (runtimes/node/tracing.ts otlpTracesUrl: no scheme means
+ * What the OTLP exporter can be pointed at (runtimes/node/otlp-endpoint.ts otlpTracesUrl: no scheme means
  * http(s)://); checked here, since a string that is no URL crashed start-up with a TypeError stack.
  */
 export function isOtlpEndpoint(endpoint: string): boolean {
@@ -31,7 +31,8 @@ export const tracingSection = z
     provider: z.enum(['opentelemetry', 'openinference', 'openllmetry']).default('opentelemetry'),
     exporter: z
       .object({
-        // otlp: OTLP over HTTP/protobuf-JSON (port 4318). jaeger is sent as OTLP (Jaeger ingests it natively);
+        // otlp: OTLP over HTTP/protobuf-JSON (port 4318). jaeger is sent as OTLP (Jaeger ingests it natively;
+        // the reference refuses it: start-up and --check warn, runtimes/node/otlp-endpoint.ts);
         // zipkin is accepted but not exported (a warning is logged). memory is for tests.
         type: z.enum(['otlp', 'stdout', 'memory', 'jaeger', 'zipkin']).default('stdout'),
         /** host:port or a URL; without a path, /v1/traces is appended. */
