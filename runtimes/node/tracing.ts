@@ -24,7 +24,8 @@ import { tracingSection, type TracingConfig } from '../../src/config/sections/ob
 import { W3CTraceContext } from '../../src/observability/trace-context.ts';
 import { JsonLineSpanExporter } from './json-span-exporter.ts';
 import { ReportingSpanExporter } from './span-export-report.ts';
-import { otlpEndpointWarnings, otlpTracesUrl, withoutCredentials } from './otlp-endpoint.ts';
+import { otlpEndpointWarnings, otlpTarget, otlpTracesUrl, withoutCredentials } from './otlp-endpoint.ts';
+import { OtlpGrpcTraceExporter } from './otlp-grpc-exporter.ts';
 import type { Logger } from '../../src/observability/types.ts';
 
 export interface NodeTracing {
@@ -66,9 +67,13 @@ function exporterFor(cfg: TracingConfig, logger?: Logger): SpanExporter | undefi
       // Said before the first export fails: jaeger is no exporter of the reference, and an endpoint that
       // is Jaeger's or Zipkin's own API refuses OTLP (--check says the same, check-startup.ts).
       for (const w of otlpEndpointWarnings(cfg)) logger?.warn({ warning: w }, 'config warning');
-      const url = otlpTracesUrl(e.endpoint, e.insecure, logger);
-      const otlp = new OTLPTraceExporter({ url, headers: e.headers });
-      return logger ? new ReportingSpanExporter(otlp, logger, withoutCredentials(url)) : otlp;
+      const target = otlpTarget(e, logger);
+      const otlp =
+        target.protocol === 'grpc'
+          ? new OtlpGrpcTraceExporter({ address: target.address, secure: target.secure, headers: e.headers })
+          : new OTLPTraceExporter({ url: target.url, headers: e.headers });
+      const shown = target.protocol === 'grpc' ? `grpc${target.secure ? 's' : ''}://${target.address}` : withoutCredentials(target.url);
+      return logger ? new ReportingSpanExporter(otlp, logger, shown) : otlp;
     }
     default:
       logger?.warn({ exporter: e.type }, 'tracing: exporter type not supported on this build; spans are not exported');

@@ -35,8 +35,10 @@ export const tracingSection = z
         // the reference refuses it: start-up and --check warn, runtimes/node/otlp-endpoint.ts);
         // zipkin is accepted but not exported (a warning is logged). memory is for tests.
         type: z.enum(['otlp', 'stdout', 'memory', 'jaeger', 'zipkin']).default('stdout'),
-        /** host:port or a URL; without a path, /v1/traces is appended. */
+        /** host:port or a URL; without a path, /v1/traces is appended (OTLP/HTTP). */
         endpoint: z.string().refine(isOtlpEndpoint, 'host:port or an http(s):// URL, e.g. localhost:4318').default('localhost:4318'),
+        // grpc: OTLP/gRPC, the reference's exporter; http: OTLP/HTTP. Unset: grpc on port 4317, else http.
+        protocol: z.enum(['grpc', 'http']).optional(),
         insecure: yamlBool().default(true),
         headers: z.record(z.string()).optional(),
       })
