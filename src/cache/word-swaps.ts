@@ -7,8 +7,10 @@
 // and one or two such stretches (MAX_SWAPS) are
 // - a content word for another that stands where a noun stands (not after a subject or an
 //   auxiliary, not before an object pronoun or a word both questions have next: "I wish" / "I would
-//   like", "a funny joke" / "a good joke" are rewordings far more often), is not an inflection of it
-//   ("tomato" / "tomatoes": one stem) and not a listed synonym (SYNONYMS); or
+//   like", "a funny joke" / "a good joke" are rewordings far more often; right after "what is" /
+//   "which is" it is what is asked, whatever follows: "which is faster, Python or Java" / "which is
+//   easier, ..."), is not an inflection of it ("tomato" / "tomatoes": one stem) and not a listed
+//   synonym (SYNONYMS); or
 // - a pronoun for one of another person ("how old are you" / "how old am I", "he" / "she", "my" /
 //   "your"), but not one of the asking ("do you know when" / "let me know when") nor the generic
 //   subject of a how-to question ("how do I grow tomatoes" / "how do you grow tomatoes"), nor a
@@ -195,12 +197,16 @@ function compared(w: readonly number[], from: number, to: number): number[] {
 /**
  * What word n of `w` is, as far as its neighbours tell: a head noun (a swap there is refused) or
  * likely a verb or a modifier (after a subject or an auxiliary, before an object pronoun, or before
- * a word both questions have next: "a funny joke" / "a good joke"), where swaps are mostly rewordings.
+ * a word both questions have next: "a funny joke" / "a good joke"), where swaps are mostly rewordings;
+ * never right after "what is" / "which is".
  */
 function head(w: readonly number[], n: number, other: readonly number[], m: number): boolean {
   const before = w[n - 1] ?? -1;
   if (VERB_AFTER.has(w[n + 1] ?? -1)) return false;
-  if (VERB_BEFORE.has(before) && !(BE.has(before) && ASKS_WHAT.has(w[n - 2] ?? -1))) return false;
+  // After "what is" / "which is" the word is what is asked about, even before a word both questions
+  // go on with: "which is faster, Python or Java" is not "which is easier, Python or Java".
+  if (BE.has(before) && ASKS_WHAT.has(w[n - 2] ?? -1)) return true;
+  if (VERB_BEFORE.has(before)) return false;
   const next = w[n + 1];
   return next === undefined || next !== other[m + 1] || FUNCTION.has(next) || PERSONS.has(next);
 }

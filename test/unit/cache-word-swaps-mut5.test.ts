@@ -1,0 +1,19 @@
+// Mutation audit 5 of src/cache/word-swaps.ts: the word after "what is" / "which is" is what is asked,
+// also before a word both questions go on with (the integration test, cache-word-swaps-mut5, shows it
+// through the gateway).
+import { describe, expect, it } from 'vitest';
+import { wordSwapped } from '../../src/cache/word-swaps.ts';
+import { questionSignature } from '../../src/cache/word-order.ts';
+
+const swapped = (a: string, b: string) => wordSwapped(questionSignature(a).stems, questionSignature(b).stems);
+
+describe('wordSwapped, mutation audit 5', () => {
+  it('the word after "what is" / "which is" is what is asked, before a word both go on with too', () => {
+    for (const [a, b] of [['Which is faster, Python or Java?', 'Which is easier, Python or Java?'], ['what is machine learning', 'what is deep learning']]) {
+      expect(swapped(a!, b!), `${a} / ${b}`).toBe(true);
+      expect(swapped(b!, a!), `${b} / ${a}`).toBe(true);
+    }
+    // Elsewhere a word before one both go on with is still a modifier: a rewording.
+    expect(swapped('tell me a funny joke', 'tell me a good joke')).toBe(false);
+  });
+});
