@@ -110,9 +110,10 @@ export function templateTexts(body: unknown, roles: readonly string[]): string[]
     if (role === 'user') current = false;
     if (!roles.includes(role)) continue;
     if (current && role === 'assistant') for (const k of REASONING_FIELDS) if (typeof m[k] === 'string') out.push(m[k] as string);
-    // Content of a role outside the chat five. On chat it is read already (texts.ts textRole files it,
-    // as user or ipython as tool; textsToScan drops the repeat), but on a passed-through route the
-    // texts are passthroughTexts', which files ipython as user: with scan_roles [tool] only this reads it.
+    // Content of a role outside the chat five. Chat's texts (texts.ts textRole) and, since beb6aa6, a
+    // passed-through route's (passthroughTexts files by textRole) hold it already, ipython as tool and
+    // any other role as user, so on both this read repeats what the list holds (textsToScan drops it
+    // when the text is the same).
     if (typeof m.role !== 'string' || !KNOWN_ROLES.has(m.role)) out.push(messageText(m.content as ChatMessage['content']));
     // File parts: the name and a text file's contents (file-parts.ts).
     if (Array.isArray(m.content)) for (const p of m.content) pushText(out, fileText(p));
