@@ -24,6 +24,7 @@ import { showServingCache } from './cache-gauge.ts';
 import { declareReloadMetrics, reloadRefused, reloadSucceeded } from './reload-metrics.ts';
 import { cacheKey, classifiersKey, hasEvery, upstreamKey } from './reload-keys.ts';
 import { readConfigFile } from './config-file.ts';
+import { envLogLevel, setNodeLogLevel } from './logger.ts';
 
 export { RELOADS_METRIC, LAST_SUCCESS_METRIC, RELOAD_OK_METRIC } from './reload-metrics.ts';
 export { readConfigFile };
@@ -47,7 +48,6 @@ const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['observability.metrics.port', (c) => c.observability?.metrics.port],
   ['observability.metrics.max_series_per_metric', (c) => c.observability?.metrics.max_series_per_metric],
   ['observability.tracing', (c) => c.observability?.tracing],
-  ['observability.logging.level', (c) => c.observability?.logging.level],
   // The logger's redaction is built with it; switched on by a reload, the prompt came out "[redacted]"
   // and so did the request line's token count (tokens.prompt). Pinned below to the running value.
   ['observability.logging.debug_log_prompts', (c) => c.observability?.logging.debug_log_prompts],
@@ -199,8 +199,9 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     const config = loaded.config;
     const old = cur.deps.config;
     const restart = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(old)) !== JSON.stringify(get(config))).map(([k]) => k);
-    // Every observability key is restart-only; debug_log_prompts and metrics.enabled are read per
-    // request or per app, so the whole section is held at the running value explicitly.
+    // Every observability key but the log level is restart-only; debug_log_prompts and metrics.enabled
+    // are read per request or per app, so the section is held at the running value explicitly.
+    const level = config.observability?.logging.level;
     config.observability = old.observability;
     let next: Generation;
     try {
@@ -214,6 +215,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     }
     const prev = cur;
     cur = next;
+    applyLogLevel(logger, old, config, level);
     // The pack gauges describe the packs serving new requests (recorded at the switch, not at the
     // load: a reload given up after loading must not show its packs).
     if (next.parts.classifiers !== prev.parts.classifiers) recordPackMetrics(metrics, next.parts.classifiers.value);
@@ -323,3 +325,18 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
 
 // What a refused reload logs: src/config/safe-errors.ts (kept exported here for its callers).
 export { safeIssues };
+
+/**
+ * The file's log level, applied at the switch (before the reload's own line, so a raise shows it) to
+ * the logger every part shares; LOG_LEVEL wins over the file here as at start-up.
+ */
+function applyLogLevel(logger: Logger, old: Config, config: Config, level: string | undefined): void {
+  const was = old.observability?.logging.level;
+  if (!level || !config.observability || level === was) return;
+  if (envLogLevel()) {
+    logger.warn({ level, log_level: envLogLevel() }, 'config reload: observability.logging.level is not applied: LOG_LEVEL overrides it');
+    return;
+  }
+  if (!setNodeLogLevel(logger, level)) return;
+  config.observability = { ...config.observability, logging: { ...config.observability.logging, level: level as typeof config.observability.logging.level } };
+}

@@ -133,6 +133,21 @@ function envLevel(raw: string | undefined): (typeof LEVELS)[number] | undefined 
   throw new ConfigError(`LOG_LEVEL: expected one of ${LEVELS.join(', ')} (or warning), got "${raw}"`, []);
 }
 
+/** The level LOG_LEVEL sets, if any: it wins over the file at start-up and on every reload. */
+export function envLogLevel(): string | undefined {
+  return envLevel(process.env.LOG_LEVEL);
+}
+
+/** Each logger's level switch: a reload changes the level of the loggers already handed out. */
+const levelSwitches = new WeakMap<object, (level: string) => void>();
+
+/** Sets the level of a logger createNodeLogger made (false for any other logger). */
+export function setNodeLogLevel(logger: Logger, level: string): boolean {
+  const set = levelSwitches.get(logger);
+  set?.(level);
+  return set !== undefined;
+}
+
 export function createNodeLogger(config?: Config, opts: NodeLoggerOptions = {}): Logger {
   const raw = (config?.observability as { logging?: unknown } | undefined)?.logging;
   const parsed = loggingSection.safeParse(raw ?? {});
@@ -166,5 +181,10 @@ export function createNodeLogger(config?: Config, opts: NodeLoggerOptions = {}):
     },
     destination,
   );
+  // Both instances: the request lines go through `lines`, the rest through `logger`.
+  levelSwitches.set(logger, (l) => {
+    logger.level = l;
+    lines.level = l;
+  });
   return logger as unknown as Logger;
 }
