@@ -30,9 +30,10 @@ export const tooLarge = (max: number) =>
 // Chat bodies as vLLM reads them (Python's json.loads on the bytes): not UTF-8 is a 400 there, so it
 // is here. Decoded with replacement characters, a Latin-1 "café" went on as "caf\uFFFD": the model
 // answered a prompt the client never wrote. A leading byte order mark is dropped, as Python's utf-8-sig.
+// ext_proc reads chat bodies with it too, so its refusal is this one, word for word.
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-function strictText(bytes: Uint8Array): string {
+export function strictText(bytes: Uint8Array): string {
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {

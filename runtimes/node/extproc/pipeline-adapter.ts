@@ -4,7 +4,7 @@
 import type { AppDeps } from '../../../src/deps.ts';
 import { requestIdFrom } from '../../../src/api/openai.ts';
 import { errorBody, GatewayError } from '../../../src/pipeline/errors.ts';
-import { checkContentEncoding, checkJsonContentType, tooLarge as bodyTooLarge } from '../../../src/api/body.ts';
+import { checkContentEncoding, checkJsonContentType, strictText, tooLarge as bodyTooLarge } from '../../../src/api/body.ts';
 import { buildContext, includeUsage, parseJsonBody, validateChatBody } from '../../../src/pipeline/request.ts';
 import { askUsage } from '../../../src/upstream/usage-strip.ts';
 import { choiceCount } from '../../../src/upstream/choice-finish.ts';
@@ -26,7 +26,6 @@ import { logGenerationLine } from './generation-log.ts';
 import { guardSettings } from '../../../src/guard/settings.ts';
 import { policyOf, restricts } from '../../../src/guard/pii-policy.ts';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
@@ -59,12 +58,15 @@ export function createPipelineAdapter(deps: AppDeps): ExtProcPipeline {
         if (guarded) return { kind: 'respond', response: unreadable(err, requestId) };
         return { kind: 'pass', reason: String(err.code) };
       }
+      // Python's json.loads takes UTF-16 and UTF-32 behind their byte order marks: passed on unread while
+      // a guard is on, such a body reached the engine unread. The gateway's 400, word for word.
       let text: string;
       try {
-        text = utf8.decode(input.body);
-      } catch {
+        text = strictText(input.body);
+      } catch (err) {
+        if (!(err instanceof GatewayError)) throw err;
         refused(deps, requestId, guarded ? 400 : undefined, 'invalid_utf8');
-        if (guarded) return { kind: 'respond', response: unreadable(new GatewayError(400, 'The request body is not valid UTF-8.', 'invalid_request_error', 'invalid_json'), requestId) };
+        if (guarded) return { kind: 'respond', response: unreadable(err, requestId) };
         return { kind: 'pass', reason: 'invalid_utf8' };
       }
       let ctx;
