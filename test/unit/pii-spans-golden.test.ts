@@ -16,8 +16,11 @@ import { piiSpanDigest } from './helpers/pii-span-digest.ts';
 // longer takes a number beside it ("98 555-123-4567" -> "555-123-4567", "5 555-123-4567" leaving
 // "Suite 5" whole): 17059 -> 17068 spans. Again for spaced number lists (number-lists.ts): 12 texts
 // differ, each by a PHONE_NUMBER piece of a card or IBAN run dropped ("4111 1111 1111" before
-// "1111"; one stand-in model span takes the freed digits): 17068 -> 17056 spans.
-const GOLDEN = { digest: '2b9961991546142079e633bce2c7289ab9367f420d2cca4a2bfdf603f8e1d13c', texts: 3000, spans: 17056 };
+// "1111"; one stand-in model span takes the freed digits): 17068 -> 17056 spans. Again for what a
+// recognizer leaves of a model phone or SSN span (detector.ts: it must still hold the type's digits):
+// 26 texts differ, each by such a leftover dropped ("Jones", "Apt", "12345" as PHONE_NUMBER, "2965" as
+// US_SSN): 17056 -> 17030 spans.
+const GOLDEN = { digest: 'c3dbf64ef55f32269be4bfabc4fc29e76024d8a7f0a2f37951140c1c68b63f7b', texts: 3000, spans: 17030 };
 
 describe('PII detector spans (golden digest)', () => {
   it('reports the recorded spans over the seeded corpus', async () => {

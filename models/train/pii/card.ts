@@ -48,7 +48,9 @@ NRP, TITLE, ZIP_CODE, US_DRIVER_LICENSE).
    number, "4155552671", unless an id word, an amount or arithmetic is next to it; digit groups joined by one kind of
    separator unless a country or bracketed area code leads; not a spaced list of numbers: one- and two-digit
    groups outside the French and paired layouts under a phone word, 5+ groups, groups going on past the span, a list
-   word before it, "rows 12 34 56 78 90", "scores: 415 555 2671 308 912"; no training-split phone is such a list), AGE (number with "turned", "years old",
+   word before it, "rows 12 34 56 78 90", "scores: 415 555 2671 308 912"; no training-split phone is such a list;
+   a 1-2 digit count after a complete North American number is left out, "call 415 555 2671 24 hours";
+   dev and training-split scores unchanged), AGE (number with "turned", "years old",
    "-year-old", "y/o", "age of"), TITLE (Mr./Mrs./Ms./Dr./Prof. before a capitalised name), NRP
    (demonym list). A recognizer span at the edge of a model span is split off it ("Mr. Smith").
 3. **Span repair** (\`src/classify/pii/\`): BIO merge; PERSON / ORGANIZATION / GPE spans grown over adjacent

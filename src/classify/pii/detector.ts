@@ -72,7 +72,9 @@ function withoutOverlaps(text: string, model: PiiEntity[], patterns: PiiEntity[]
     for (let k = j; cur && k < patterns.length && patterns[k]!.start < cur.end; k++) {
       if (patterns[k]!.end > cur.start) cur = trimmed(text, cur, patterns[k]!);
     }
-    if (cur) out.push(cur);
+    // What is left of a phone or SSN must still hold its digits: "+1 415 555 2671 24 hrs" read whole by
+    // the model loses the recognizer's number and leaves "24", no phone.
+    if (cur && (cur === e || plausible(text, cur))) out.push(cur);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { hasContext, scan, type Recognizer } from './types.ts';
 import { idOrAmount, labelAfter, nanpValid, notDialled } from './nanp.ts';
 import { numberList } from './number-lists.ts';
+import { dropCount } from './unit-counts.ts';
 
 // Optional +country, optional (area), then 2-6 digit groups joined by one separator each, optional
 // extension; or one bare run of 10-13 digits (nanp.ts: when one counts without a phone word); or a trunk prefix and a 7-8 digit subscriber number
@@ -30,6 +31,12 @@ export const phoneRecognizer: Recognizer = {
       const bare = !core.startsWith('+') && !core.includes('(');
       while (bare && new Set(core.match(/[ .\-]/g)).size > 1 && /[ .\-]\d+$/.test(core)) {
         core = core.replace(/[ .\-]\d+$/, '');
+        s = core;
+        digits = core.replace(/\D/g, '');
+      }
+      // A count after a complete North American number ("415 555 2671 24 hours"): not part of it.
+      if (s === core) {
+        core = dropCount(text, m.index, core);
         s = core;
         digits = core.replace(/\D/g, '');
       }
