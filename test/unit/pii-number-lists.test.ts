@@ -3,7 +3,7 @@
 // the training split stay phones, pair-only ones under a phone word or label included.
 import { describe, expect, it } from 'vitest';
 import { runRecognizers } from '../../src/classify/pii/recognizers/index.ts';
-import { numberList } from '../../src/classify/pii/recognizers/number-lists.ts';
+import { listRunResume, numberList } from '../../src/classify/pii/recognizers/number-lists.ts';
 
 /** Phone spans kept at the gateway's default threshold (classifier.pii_model.threshold 0.7). */
 const phones = (text: string) => runRecognizers(text, 0.7).filter((m) => m.type === 'PHONE_NUMBER').map((m) => text.slice(m.start, m.end));
@@ -44,8 +44,21 @@ describe('spaced number lists', () => {
     ['415 555 2671 24 hours', '415 555 2671'],
     ['Call 1 415 555 2671 7 days a week', '1 415 555 2671'],
     ['call 415 555 2671 24', '415 555 2671 24'],
+    // A refused run is skipped up to its last group, which may still start a phone.
+    ['12 34 56 78 90 11 22 555-123-4567', '555-123-4567'],
+    ['rows 12 34 56 78 90 11 22 33 then call 415-555-2671', '415-555-2671'],
+    ['12 34 56 78 90 11 22 4155552671 is my cell', '4155552671'],
   ])('a phone: %s', (text, phone) => {
     expect(phones(text)).toEqual([phone]);
+  });
+
+  it('resumes a refused run at its last group, six back before an extension', () => {
+    const t = 'rows 12 34 56 78 90 11 22 555-1234';
+    expect(listRunResume(t, 5)).toBe(t.indexOf('555'));
+    const x = '12 34 56 78 90 11 22 33 x12';
+    expect(listRunResume(x, 0)).toBe(x.indexOf('56'));
+    // One group: the next character, as for any refusal.
+    expect(listRunResume('12-34-56-78-90', 0)).toBe(1);
   });
 
   it('leaves what is not one run of digit groups to the phone rules', () => {

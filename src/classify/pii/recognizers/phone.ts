@@ -1,6 +1,6 @@
 import { hasContext, scan, type Recognizer } from './types.ts';
 import { idOrAmount, labelAfter, nanpValid, notDialled } from './nanp.ts';
-import { numberList } from './number-lists.ts';
+import { listRunResume, numberList } from './number-lists.ts';
 import { dropCount } from './unit-counts.ts';
 
 // Optional +country, optional (area), then 2-6 digit groups joined by one separator each, optional
@@ -65,7 +65,8 @@ export const phoneRecognizer: Recognizer = {
       } else {
         // Spaced one- and two-digit groups, more groups than a phone has, a list word before them
         // (number-lists.ts): a list of numbers.
-        if (!plus && !paren && numberList(text, m.index, m.index + s.length)) return null;
+        // The rest of its run is a list too: the scan goes on from its last group.
+        if (!plus && !paren && numberList(text, m.index, m.index + s.length)) return listRunResume(text, m.index);
         confidence = plus || paren ? 0.85 : 0.7;
         if (context) confidence = Math.min(1, confidence + 0.2);
       }

@@ -18,11 +18,12 @@ export function hasContext(text: string, start: number, words: RegExp, window = 
   return words.test(text.slice(Math.max(0, start - window), start));
 }
 
-/** Collect matches of a global regex; `accept` validates and may adjust the span or drop it. */
+/** Collect matches of a global regex; `accept` validates and may adjust the span or drop it, or drop
+ *  it with the index the scan goes on from (a number past the match's start). */
 export function scan(
   text: string,
   re: RegExp,
-  accept: (m: RegExpExecArray) => PatternMatch | null,
+  accept: (m: RegExpExecArray) => PatternMatch | null | number,
 ): PatternMatch[] {
   const out: PatternMatch[] = [];
   re.lastIndex = 0;
@@ -33,7 +34,8 @@ export function scan(
       continue;
     }
     const r = accept(m);
-    if (r) out.push(r);
+    if (typeof r === 'number') re.lastIndex = Math.max(r, m.index + 1);
+    else if (r) out.push(r);
     // A rejected candidate may hide a valid one that starts inside it ("123-4567 4111 1111 1111
     // 1111" is no card, its tail is): resume right after its start. Lookbehinds keep that linear.
     else re.lastIndex = m.index + 1;
