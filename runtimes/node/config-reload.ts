@@ -38,7 +38,6 @@ const CLOSE_WAIT_MS = 2_000;
 const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['server.host', (c) => c.server.host],
   ['server.port', (c) => c.server.port],
-  ['server.request_timeout_ms/headers_timeout_ms/keep_alive_timeout_ms', (c) => [c.server.request_timeout_ms, c.server.headers_timeout_ms, c.server.keep_alive_timeout_ms]],
   ['extproc.enabled', (c) => c.extproc?.enabled],
   ['extproc.host', (c) => c.extproc?.host],
   ['extproc.port', (c) => c.extproc?.port],
@@ -79,6 +78,8 @@ export interface LiveConfigOptions {
   debounceMs?: number;
   /** Wiring each generation gets before it serves (main.ts: the draining flag). */
   prepare?(deps: AppDeps): void;
+  /** The config a reload switched to, at the switch (serve-gateway.ts: the HTTP server's client timeouts). */
+  applied?(config: Config): void;
 }
 
 export interface LiveConfig {
@@ -216,6 +217,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     const prev = cur;
     cur = next;
     applyLogLevel(logger, old, config, level);
+    opts.applied?.(config);
     // The pack gauges describe the packs serving new requests (recorded at the switch, not at the
     // load: a reload given up after loading must not show its packs).
     if (next.parts.classifiers !== prev.parts.classifiers) recordPackMetrics(metrics, next.parts.classifiers.value);

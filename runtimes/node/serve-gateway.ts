@@ -8,7 +8,8 @@ import { ConfigError } from '../../src/config/config-error.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import { VERSION } from './deps.ts';
 import { startLiveConfig } from './config-reload.ts';
-import { serveFetch } from './serve.ts';
+import { serveFetch, setServerTimeouts } from './serve.ts';
+import type { Server } from 'node:http';
 import { clientErrorReporter } from './client-errors.ts';
 import { setupNodeTracing } from './tracing.ts';
 import { startMetricsServer } from './metrics-server.ts';
@@ -44,6 +45,7 @@ export async function serveGateway(o: ServeOptions): Promise<void> {
   const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });
   // Set on the first SIGTERM/SIGINT; /ready reads it (src/api/ops.ts) and answers 503.
   let draining = false;
+  let httpServer: Server | undefined;
   early.onHup(() => logger.info({ trigger: 'SIGHUP' }, 'config reload requested while starting: applied once serving'));
   // The deps new requests get, swapped by a config reload (SIGHUP or a change of the file).
   const live = await startLiveConfig({
@@ -53,6 +55,8 @@ export async function serveGateway(o: ServeOptions): Promise<void> {
     logger,
     watch: o.watch,
     prepare: (d) => (d.draining = () => draining),
+    // The client timeouts of a reloaded file, on the server already listening.
+    applied: (c) => httpServer && setServerTimeouts(httpServer, { requestTimeoutMs: c.server.request_timeout_ms, headersTimeoutMs: c.server.headers_timeout_ms, keepAliveTimeoutMs: c.server.keep_alive_timeout_ms }),
   });
   early.releaseHup();
   if (early.hup) void live.reload('SIGHUP');
@@ -69,6 +73,7 @@ export async function serveGateway(o: ServeOptions): Promise<void> {
   early.releaseStop();
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  httpServer = served.server;
   countInflight(served.server, live.metrics);
   logger.info({ host, port: served.port, endpoints: config.vllm_endpoints.map((e) => `${e.address}:${e.port}`), packs: deps.classifiers.info().map((p) => `${p.name}:${p.provider}`) }, 'semroute listening');
 

@@ -166,6 +166,32 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** How long a client may leave an answer unread (HeaderBytesResponse.armStall). */
 export const WRITE_STALL_MS = 300_000;
 
+export interface ServerTimeoutOptions {
+  requestTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+}
+
+function serverTimeouts(opts: ServerTimeoutOptions): { requestTimeout: number; headersTimeout: number; keepAliveTimeout: number } {
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node wants the head's limit within the request's (0: the request has none).
+  const headersTimeout = requestTimeout > 0 ? Math.min(opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout) : (opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS);
+  return { requestTimeout, headersTimeout, keepAliveTimeout: opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS };
+}
+
+/**
+ * A config reload's client timeouts on the running server: node:http reads keepAliveTimeout as each
+ * answer ends and the other two at each connections check. The check's interval stays the one the
+ * start-up's values set (a quarter of the head's timeout, at most 30 s), so a lowered timeout may cut
+ * up to that much later.
+ */
+export function setServerTimeouts(server: Server, opts: ServerTimeoutOptions): void {
+  const t = serverTimeouts(opts);
+  server.requestTimeout = t.requestTimeout;
+  server.headersTimeout = t.headersTimeout;
+  server.keepAliveTimeout = t.keepAliveTimeout;
+}
+
 export async function serveFetch(
   fetch: FetchFn,
   opts: {
@@ -180,9 +206,7 @@ export async function serveFetch(
   } = {},
 ): Promise<Served> {
   const host = opts.host ?? '127.0.0.1';
-  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  // Node wants the head's limit within the request's (0: the request has none).
-  const headersTimeout = requestTimeout > 0 ? Math.min(opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout) : (opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS);
+  const { requestTimeout, headersTimeout, keepAliveTimeout } = serverTimeouts(opts);
   const stallMs = opts.writeStallMs ?? WRITE_STALL_MS;
   class ServedResponse<Req extends IncomingMessage = IncomingMessage> extends HeaderBytesResponse<Req> {
     override writeStallMs = stallMs;
@@ -204,7 +228,7 @@ export async function serveFetch(
   server.on('upgrade', upgradeAsHttp(server, MAX_HEADER_FIELDS, (socket) => refuseTooManyFields(socket, opts.onClientError)));
   server.requestTimeout = requestTimeout;
   server.headersTimeout = headersTimeout;
-  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
+  server.keepAliveTimeout = keepAliveTimeout;
   // Expect: 100-continue (curl 7.88 sends it for bodies over 1 MiB): node:http answers 100 Continue at once
   // unless asked; here it goes out when the app starts reading the body, so a request refused from its
   // head (413 over max_body_bytes, 415, 404) is answered before the client uploads anything. node:http
