@@ -35,7 +35,9 @@
 // All 5 folds: the length bucket +7 of 194 creative rows, +12 of 563 real-chat rows, better or equal on 4 of 5: CV chooses it.
 // Dev of the CV-chosen setting ('[{"e":{"length_weight":1},"dev":true,"cv":false}]'; '[{"dev":true,"cv":false}]' gives the shipped
 // pack's 0.9597 / 0.774 / 0.8367 exactly): macro-F1 0.9625, creative R/P 0.839/0.929 (26/31), Arena+MT 0.8367 (82/98).
-// Not adopted yet (needs the featurizer option on the serving side and a retrain); next session.
+// Adopted in session 17 (a302cde): the featurizer option length_weight (src/classify/featurizers/length-bucket.ts,
+// shared with _edge-feats.ts) and `npm run train -- intent` reproduce these dev figures exactly. Since then the
+// pack's own featurizer settings include length_weight 1, so a '{}' baseline here already has the bucket.
 // The jailbreak variant (prompt-injection recall) was not run: no CPU left for it.
 // Run it on an idle machine (or some folds: FOLD_FROM=1 FOLDS=1 scores fold 1 alone). A second argument names another task (the report
 // is the multiclass one). The edge block is merged into the bag here; an edge
