@@ -24,7 +24,7 @@ import { showServingCache } from './cache-gauge.ts';
 import { declareReloadMetrics, reloadRefused, reloadSucceeded } from './reload-metrics.ts';
 import { cacheKey, classifiersKey, hasEvery, upstreamKey } from './reload-keys.ts';
 import { readConfigFile } from './config-file.ts';
-import { envLogLevel, setNodeLogLevel } from './logger.ts';
+import { applyLogLevel, pinObservability, withObservability } from './reload-observability.ts';
 
 export { RELOADS_METRIC, LAST_SUCCESS_METRIC, RELOAD_OK_METRIC } from './reload-metrics.ts';
 export { readConfigFile };
@@ -46,7 +46,6 @@ const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['observability.metrics.enabled', (c) => c.observability?.metrics.enabled],
   ['observability.metrics.port', (c) => c.observability?.metrics.port],
   ['observability.metrics.max_series_per_metric', (c) => c.observability?.metrics.max_series_per_metric],
-  ['observability.tracing', (c) => c.observability?.tracing],
   // The logger's redaction is built with it; switched on by a reload, the prompt came out "[redacted]"
   // and so did the request line's token count (tokens.prompt). Pinned below to the running value.
   ['observability.logging.debug_log_prompts', (c) => c.observability?.logging.debug_log_prompts],
@@ -78,7 +77,7 @@ export interface LiveConfigOptions {
   debounceMs?: number;
   /** Wiring each generation gets before it serves (main.ts: the draining flag). */
   prepare?(deps: AppDeps): void;
-  /** The config a reload switched to, at the switch (serve-gateway.ts: the HTTP server's client timeouts). */
+  /** The config a reload switched to, at the switch (serve-gateway.ts: tracing, the HTTP server's client timeouts). */
   applied?(config: Config): void;
 }
 
@@ -199,11 +198,10 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     }
     const config = loaded.config;
     const old = cur.deps.config;
-    const restart = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(old)) !== JSON.stringify(get(config))).map(([k]) => k);
-    // Every observability key but the log level is restart-only; debug_log_prompts and metrics.enabled
-    // are read per request or per app, so the section is held at the running value explicitly.
-    const level = config.observability?.logging.level;
-    config.observability = old.observability;
+    const restart = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(withObservability(old))) !== JSON.stringify(get(withObservability(config)))).map(([k]) => k);
+    // debug_log_prompts and metrics.enabled are read per request or per app, so the section is held
+    // at the running values explicitly, but for the log level and tracing (reload-observability.ts).
+    const level = pinObservability(old, config);
     let next: Generation;
     try {
       next = await generation(config, cur);
@@ -327,18 +325,3 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
 
 // What a refused reload logs: src/config/safe-errors.ts (kept exported here for its callers).
 export { safeIssues };
-
-/**
- * The file's log level, applied at the switch (before the reload's own line, so a raise shows it) to
- * the logger every part shares; LOG_LEVEL wins over the file here as at start-up.
- */
-function applyLogLevel(logger: Logger, old: Config, config: Config, level: string | undefined): void {
-  const was = old.observability?.logging.level;
-  if (!level || !config.observability || level === was) return;
-  if (envLogLevel()) {
-    logger.warn({ level, log_level: envLogLevel() }, 'config reload: observability.logging.level is not applied: LOG_LEVEL overrides it');
-    return;
-  }
-  if (!setNodeLogLevel(logger, level)) return;
-  config.observability = { ...config.observability, logging: { ...config.observability.logging, level: level as typeof config.observability.logging.level } };
-}

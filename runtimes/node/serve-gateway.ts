@@ -11,7 +11,7 @@ import { startLiveConfig } from './config-reload.ts';
 import { serveFetch, setServerTimeouts } from './serve.ts';
 import type { Server } from 'node:http';
 import { clientErrorReporter } from './client-errors.ts';
-import { setupNodeTracing } from './tracing.ts';
+import { LiveTracing } from './tracing-reload.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { startExtProcServer } from './extproc/server.ts';
@@ -42,7 +42,8 @@ export interface ServeOptions {
 export async function serveGateway(o: ServeOptions): Promise<void> {
   const { logger, host, port, extPort, metricsPort, early } = o;
   const config = o.initial.loaded.config;
-  const tracing = setupNodeTracing(config, { logger, serviceVersion: VERSION });
+  // Swapped by a reload that changes observability.tracing (tracing-reload.ts).
+  const tracing = new LiveTracing(config, { logger, serviceVersion: VERSION });
   // Set on the first SIGTERM/SIGINT; /ready reads it (src/api/ops.ts) and answers 503.
   let draining = false;
   let httpServer: Server | undefined;
@@ -56,7 +57,10 @@ export async function serveGateway(o: ServeOptions): Promise<void> {
     watch: o.watch,
     prepare: (d) => (d.draining = () => draining),
     // The client timeouts of a reloaded file, on the server already listening.
-    applied: (c) => httpServer && setServerTimeouts(httpServer, { requestTimeoutMs: c.server.request_timeout_ms, headersTimeoutMs: c.server.headers_timeout_ms, keepAliveTimeoutMs: c.server.keep_alive_timeout_ms }),
+    applied: (c) => {
+      tracing.apply(c);
+      if (httpServer) setServerTimeouts(httpServer, { requestTimeoutMs: c.server.request_timeout_ms, headersTimeoutMs: c.server.headers_timeout_ms, keepAliveTimeoutMs: c.server.keep_alive_timeout_ms });
+    },
   });
   early.releaseHup();
   if (early.hup) void live.reload('SIGHUP');

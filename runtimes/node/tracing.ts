@@ -43,6 +43,8 @@ export interface NodeTracingOptions {
   /** Use this exporter instead of the configured one. */
   exporter?: SpanExporter;
   serviceVersion?: string;
+  /** The context manager and propagator are registered already (a reload, tracing-reload.ts): only the provider. */
+  providerOnly?: boolean;
 }
 
 export { otlpTracesUrl };
@@ -112,12 +114,13 @@ export function setupNodeTracing(config?: Config, opts: NodeTracingOptions = {})
     spanProcessors: processors,
   });
 
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  const registered = [
-    context.setGlobalContextManager(contextManager),
-    propagation.setGlobalPropagator(new W3CTraceContext()),
-    trace.setGlobalTracerProvider(provider),
-  ];
+  const registered = opts.providerOnly
+    ? [trace.setGlobalTracerProvider(provider)]
+    : [
+        context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()),
+        propagation.setGlobalPropagator(new W3CTraceContext()),
+        trace.setGlobalTracerProvider(provider),
+      ];
   if (!registered.every(Boolean)) {
     opts.logger?.warn({}, 'tracing: an OpenTelemetry global was already registered; this setup may not take effect');
   }
