@@ -9,6 +9,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { processFixture, startGatewayProcess } from './helpers/gateway-process.ts';
 
 const fx = processFixture();
+// Neither the batch processor's 5 s default delay before it exports nor the OTLP exporter's 10 s
+// default deadline (which an unreachable collector's retries, 1 s backoff and up, run out before the
+// failure is reported) is what these tests are about: the gateway processes inherit this environment
+// (the SDK's own variables), so each export starts after 200 ms and an unreachable collector's
+// connection error is reported after 2 s of retries instead of 10.
+const ENV = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2000' };
+const envBefore = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
+Object.assign(process.env, ENV);
+afterAll(() => {
+  for (const [k, v] of Object.entries(envBefore)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
 const SECRET = 'otlp-token-7d1e5b';
 const received: Array<{ url: string; auth?: string; body: Buffer }> = [];
 let collector: http.Server | undefined;
