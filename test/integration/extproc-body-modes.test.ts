@@ -10,39 +10,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { completionChunks } from '../../src/mock/answers.ts';
-import { loadExtProc, PROCESS_METHOD_PATH } from '../../runtimes/node/extproc/proto.ts';
 import { requestBody, requestHeaders, responseBody, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { duplexStream } from './helpers/extproc-coded.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' };
 const DUPLEX = { request_body_mode: 'FULL_DUPLEX_STREAMED', response_body_mode: 'FULL_DUPLEX_STREAMED' };
 const dec = new TextDecoder();
-
-/** A full-duplex Envoy: writes messages without waiting; `replies(n)` waits for the next n answers. */
-function duplexStream(target: string) {
-  const method = (loadExtProc().packageDefinition['envoy.service.ext_proc.v3.ExternalProcessor'] as any).Process;
-  const client = new grpc.Client(target, grpc.credentials.createInsecure());
-  const call = client.makeBidiStreamRequest<Buffer, Msg>(PROCESS_METHOD_PATH, (b) => b, method.responseDeserialize);
-  const got: Msg[] = [];
-  let wake: (() => void) | undefined;
-  call.on('data', (m: Msg) => {
-    got.push(m);
-    wake?.();
-  });
-  call.on('error', () => {});
-  return {
-    write: (m: Msg) => call.write(method.requestSerialize(m)),
-    async replies(n: number, ms = 5_000): Promise<Msg[]> {
-      const until = Date.now() + ms;
-      while (got.length < n && Date.now() < until) await new Promise<void>((r) => ((wake = r), setTimeout(r, 50)));
-      return got.splice(0, got.length);
-    },
-    close() {
-      call.end();
-      client.close();
-    },
-  };
-}
 
 describe('ext_proc: FULL_DUPLEX_STREAMED body mode', () => {
   const h = useRealExtProc({ server: { max_body_bytes: 4000 } });

@@ -7,72 +7,21 @@
 // (content-encoding removed at the head); with nothing to rewrite its bytes go on as they came.
 // Real gRPC with a client that writes as full-duplex Envoy does; the real pipeline (PII and embedding
 // packs, memory cache).
-import * as grpc from '@grpc/grpc-js';
-import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { loadExtProc, PROCESS_METHOD_PATH } from '../../runtimes/node/extproc/proto.ts';
 import { packsAvailable } from './gateway-harness.ts';
-import { requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseHeaders, type Msg } from './helpers/envoy-client.ts';
+import { applyMutation, CHAT, CODED_PII_CONFIG, completion, contentOf, cutIn, decode, duplexStream, EMAIL, encode, requestLines, upstreamSse, type Forwarded } from './helpers/extproc-coded.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
 type Coding = 'gzip' | 'br';
-type Forwarded = { messages: Array<{ content: string }>; stream_options?: { include_usage?: boolean } };
-const encode = (b: Buffer, c: Coding) => (c === 'gzip' ? zlib.gzipSync(b) : zlib.brotliCompressSync(b));
-const decode = (b: Buffer, c: string | undefined) => (c === 'gzip' ? zlib.gunzipSync(b) : c === 'br' ? zlib.brotliDecompressSync(b) : b);
-
-const EMAIL = 'ann.lee@example.com';
-const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
 const DUPLEX = { request_body_mode: 'FULL_DUPLEX_STREAMED', response_body_mode: 'FULL_DUPLEX_STREAMED' };
-const USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
-const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-
-function upstreamSse(f: Forwarded): string {
-  const text = f.messages[0]!.content;
-  const half = Math.ceil(text.length / 2);
-  const usage = f.stream_options?.include_usage ? [`data: ${JSON.stringify({ ...base, choices: [], usage: USAGE })}\n\n`] : [];
-  return [ev({ content: text.slice(0, half) }), ev({ content: text.slice(half) }), ev({}, 'stop'), ...usage, 'data: [DONE]\n\n'].join('');
-}
-const upstreamJson = (f: Forwarded) => JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content: `Sent: ${f.messages[0]!.content}` }, finish_reason: 'stop' }], usage: USAGE });
-const contentOf = (sse: string) =>
-  sse.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.content ?? '').join('');
-
-/** A full-duplex Envoy: writes without waiting; `until` waits for the answers that satisfy `done`. */
-function duplexStream(target: string) {
-  const method = (loadExtProc().packageDefinition['envoy.service.ext_proc.v3.ExternalProcessor'] as any).Process;
-  const client = new grpc.Client(target, grpc.credentials.createInsecure());
-  const call = client.makeBidiStreamRequest<Buffer, Msg>(PROCESS_METHOD_PATH, (b) => b, method.responseDeserialize);
-  const got: Msg[] = [];
-  let wake: (() => void) | undefined;
-  call.on('data', (m: Msg) => {
-    got.push(m);
-    wake?.();
-  });
-  call.on('error', () => {});
-  return {
-    write: (m: Msg) => call.write(method.requestSerialize(m)),
-    async until(done: (got: Msg[]) => boolean, ms = 20_000): Promise<Msg[]> {
-      const end = Date.now() + ms;
-      while (!done(got) && Date.now() < end) await new Promise<void>((r) => ((wake = r), setTimeout(r, 50)));
-      if (!done(got)) throw new Error(`no such answer yet: ${got.map((m) => m.response).join(', ')}`);
-      return got.splice(0, got.length);
-    },
-    close() {
-      call.end();
-      client.close();
-    },
-  };
-}
+const upstreamJson = (f: Forwarded) => JSON.stringify(completion(`Sent: ${f.messages[0]!.content}`));
 
 const streamed = (m: Msg) => m.response_body?.response?.body_mutation?.streamed_response;
 
 describe.skipIf(!packsAvailable())('ext_proc: compressed answers in FULL_DUPLEX_STREAMED mode', () => {
-  const h = useRealExtProc({
-    routing: { enabled: false },
-    semantic_cache: { enabled: true, backend_type: 'memory' },
-    model_config: { qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, action: 'redact', restore: true } } },
-  }, true);
-  const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+  const h = useRealExtProc(CODED_PII_CONFIG, true);
+  const line = (id: string) => requestLines(h, id);
 
   /**
    * One request: the body, then the upstream's answer (`sse` or JSON, coded) in `parts` chunks written
@@ -88,18 +37,13 @@ describe.skipIf(!packsAvailable())('ext_proc: compressed answers in FULL_DUPLEX_
       const hit = first.find((m) => m.immediate_response);
       if (hit) return { hit };
       const forwarded = JSON.parse(Buffer.from(first.find((m) => m.request_body)!.request_body.response.body_mutation.streamed_response.body).toString()) as Forwarded;
-      const upstream = encode(Buffer.from(kind === 'sse' ? upstreamSse(forwarded) : upstreamJson(forwarded)), coding);
+      const upstream = encode(Buffer.from(kind === 'sse' ? upstreamSse(forwarded, 2) : upstreamJson(forwarded)), coding);
       const head: Record<string, string> = { ':status': '200', 'content-type': kind === 'sse' ? 'text/event-stream' : 'application/json', 'content-encoding': coding };
       s.write(responseHeaders(head));
       const [rh] = await s.until((g) => g.some((m) => m.response_headers));
-      const m = rh!.response_headers.response?.header_mutation;
-      const headers: Record<string, string> = { ...head, ...setHeaders(m) };
-      for (const k of m?.remove_headers ?? []) delete headers[k];
-      const parts = opts.parts ?? 4;
-      for (let i = 0; i < parts; i++) {
-        const piece = upstream.subarray(Math.floor((upstream.length * i) / parts), Math.floor((upstream.length * (i + 1)) / parts));
-        s.write({ response_body: { body: piece, end_of_stream: !opts.trailers && i === parts - 1 } });
-      }
+      const headers = applyMutation({ ...head }, rh!.response_headers.response?.header_mutation);
+      const pieces = cutIn(upstream, opts.parts ?? 4);
+      for (const [i, piece] of pieces.entries()) s.write({ response_body: { body: piece, end_of_stream: !opts.trailers && i === pieces.length - 1 } });
       if (opts.trailers) s.write({ response_trailers: { trailers: { headers: [] } } });
       const answers = await s.until((g) => (opts.trailers ? g.some((a) => a.response_trailers) : g.some((a) => streamed(a)?.end_of_stream)));
       const client = Buffer.concat(answers.filter(streamed).map((a) => Buffer.from(streamed(a).body ?? [])));

@@ -6,44 +6,21 @@
 // content-encoding; with nothing to rewrite its coded bytes go on as they came and a decoded copy is
 // read. A bomb (a small body that decodes to 100 MiB) is never inflated past the held bound.
 // Real gRPC, the real pipeline (PII pack, embedding pack, memory cache), Envoy played message by message.
-import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { packsAvailable } from './gateway-harness.ts';
-import { requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { CHAT, CODED_PII_CONFIG, completion, cutIn, EMAIL, encode, gzipBomb, requestLines, streamAnswer, type Coding, type Forwarded } from './helpers/extproc-coded.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
-
-type Coding = 'gzip' | 'deflate' | 'br';
-type Forwarded = { model?: string; messages: Array<{ content: string }> };
-const encode = (b: Buffer, c: Coding) => (c === 'gzip' ? zlib.gzipSync(b) : c === 'deflate' ? zlib.deflateSync(b) : zlib.brotliCompressSync(b));
-const decode = (b: Buffer, c: string | undefined) => (c === 'gzip' ? zlib.gunzipSync(b) : c === 'deflate' ? zlib.inflateSync(b) : c === 'br' ? zlib.brotliDecompressSync(b) : b);
-
-const EMAIL = 'ann.lee@example.com';
-const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
-const USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-const completion = (content: string) => ({ id: 'c1', object: 'chat.completion', created: 1, model: 'qwen3', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: USAGE });
 
 /** A gzip body of the completion whose content is `mib` MiB of one letter: ~100 KiB that decodes to that. */
 function bomb(mib: number): Promise<Buffer> {
   const [head, tail] = JSON.stringify(completion('@@')).split('@@');
-  return new Promise((resolve) => {
-    const z = zlib.createGzip();
-    const out: Buffer[] = [];
-    z.on('data', (c: Buffer) => out.push(c));
-    z.on('end', () => resolve(Buffer.concat(out)));
-    z.write(head!);
-    const letters = Buffer.alloc(1024 * 1024, 'a');
-    for (let i = 0; i < mib; i++) z.write(letters);
-    z.end(tail);
-  });
+  return gzipBomb(head!, mib, tail!);
 }
 
 describe.skipIf(!packsAvailable())('ext_proc: a compressed JSON answer in STREAMED chunks', () => {
-  const h = useRealExtProc({
-    routing: { enabled: false },
-    semantic_cache: { enabled: true, backend_type: 'memory' },
-    model_config: { qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, action: 'redact', restore: true } } },
-  }, true);
-  const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+  const h = useRealExtProc(CODED_PII_CONFIG, true);
+  const line = (id: string) => requestLines(h, id);
   const warned = (id: string, re: RegExp) => h.logs.lines.some((l) => re.test(l.msg ?? '') && l.obj.request_id === id);
 
   /**
@@ -61,21 +38,8 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed JSON answer in STREAM
     }
     const forwarded = JSON.parse(Buffer.from(b.request_body.response.body_mutation.body).toString()) as Forwarded;
     const upstream = await answer(forwarded);
-    const pieces = Array.from({ length: parts }, (_, i) => upstream.subarray(Math.floor((upstream.length * i) / parts), Math.floor((upstream.length * (i + 1)) / parts)));
     const head: Record<string, string> = { ':status': '200', 'content-type': 'application/json', 'content-encoding': coding, 'content-length': String(upstream.length) };
-    const rh: Msg = await s.send(responseHeaders(head));
-    const m = rh.response_headers.response?.header_mutation;
-    const headers: Record<string, string> = { ...head, ...setHeaders(m) };
-    for (const k of m?.remove_headers ?? []) delete headers[k];
-    let client = Buffer.alloc(0) as Buffer;
-    if (rh.mode_override?.response_body_mode === 'NONE') client = upstream;
-    else {
-      for (const [i, piece] of pieces.entries()) {
-        const r: Msg = await s.send({ response_body: { body: piece, end_of_stream: !trailers && i === pieces.length - 1 } });
-        const bm = r.response_body.response?.body_mutation;
-        client = Buffer.concat([client, bm?.clear_body ? Buffer.alloc(0) : bm?.body ? Buffer.from(bm.body) : piece]);
-      }
-    }
+    const { headers, client } = await streamAnswer(s, head, cutIn(upstream, parts), !trailers);
     const t: Msg | undefined = trailers ? await s.send({ response_trailers: { trailers: { headers: [] } } }) : undefined;
     s.end();
     return { b, forwarded, upstream, headers, client, t };

@@ -7,41 +7,18 @@
 // rewrite its bytes go on as they came. A first part, whose rest follows coded, goes on as it came; a
 // bomb is not inflated past one message and goes on as it came.
 // Real gRPC, the real pipeline (PII pack, embedding pack, memory cache), Envoy played message by message.
-import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { packsAvailable } from './gateway-harness.ts';
-import { requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, responseHeaders, type Msg } from './helpers/envoy-client.ts';
+import { applyMutation, CHAT, CODED_PII_CONFIG, contentOf, decode, EMAIL, encode, gzipBomb, requestLines, upstreamSse as sse, type Coding, type Forwarded } from './helpers/extproc-coded.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
-type Coding = 'gzip' | 'deflate' | 'br';
-type Forwarded = { messages: Array<{ content: string }> };
-const encode = (b: Buffer, c: Coding) => (c === 'gzip' ? zlib.gzipSync(b) : c === 'deflate' ? zlib.deflateSync(b) : zlib.brotliCompressSync(b));
-const decode = (b: Buffer, c: string | undefined) => (c === 'gzip' ? zlib.gunzipSync(b) : c === 'deflate' ? zlib.inflateSync(b) : c === 'br' ? zlib.brotliDecompressSync(b) : b);
-
-const EMAIL = 'ann.lee@example.com';
-const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
-const USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
-const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-
 /** The upstream's stream echoing the text it got in three deltas, the usage chunk (the client asked) and [DONE]. */
-function upstreamSse(f: Forwarded): string {
-  const text = f.messages[0]!.content;
-  const third = Math.ceil(text.length / 3);
-  const parts = [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)];
-  return [...parts.map((p) => ev({ content: p })), ev({}, 'stop'), `data: ${JSON.stringify({ ...base, choices: [], usage: USAGE })}\n\n`, 'data: [DONE]\n\n'].join('');
-}
-
-const contentOf = (sse: string) =>
-  sse.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.content ?? '').join('');
+const upstreamSse = (f: Forwarded) => sse(f, 3, true);
 
 describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in BUFFERED_PARTIAL mode', () => {
-  const h = useRealExtProc({
-    routing: { enabled: false },
-    semantic_cache: { enabled: true, backend_type: 'memory' },
-    model_config: { qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, action: 'redact', restore: true } } },
-  }, true);
-  const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+  const h = useRealExtProc(CODED_PII_CONFIG, true);
+  const line = (id: string) => requestLines(h, id);
 
   /**
    * One request: its body, then the upstream's answer in one BUFFERED_PARTIAL message (`whole`: with
@@ -59,17 +36,12 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in BUFFER
     const forwarded = JSON.parse(Buffer.from(b.request_body.response.body_mutation.body).toString()) as Forwarded;
     const upstream = await answer(forwarded);
     const head: Record<string, string> = { ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': coding };
-    const headers: Record<string, string> = { ...head };
-    const apply = (m: Msg | undefined) => {
-      Object.assign(headers, setHeaders(m));
-      for (const k of m?.remove_headers ?? []) delete headers[k];
-    };
     const rh: Msg = await s.send(responseHeaders(head));
-    apply(rh.response_headers.response?.header_mutation);
+    const headers = applyMutation({ ...head }, rh.response_headers.response?.header_mutation);
     const r: Msg = await s.send({ response_body: { body: upstream, end_of_stream: whole } });
     s.end();
     const c = r.response_body.response;
-    apply(c?.header_mutation);
+    applyMutation(headers, c?.header_mutation);
     const client = c?.body_mutation?.clear_body ? Buffer.alloc(0) : c?.body_mutation?.body ? Buffer.from(c.body_mutation.body) : upstream;
     return { b, forwarded, upstream, headers, client, text: () => decode(client, headers['content-encoding']).toString() };
   }
@@ -111,16 +83,7 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in BUFFER
   it('gzip bomb, whole (~100 KiB decoding to 100 MiB): not inflated past one message, its bytes go on as they came, counted as cut, not stored', async () => {
     const id = 'partial-coded-bomb';
     const q = 'How long does a marathon take to run?';
-    const bomb = (f: Forwarded) => new Promise<Buffer>((resolve) => {
-      const z = zlib.createGzip();
-      const out: Buffer[] = [];
-      z.on('data', (c: Buffer) => out.push(c));
-      z.on('end', () => resolve(Buffer.concat(out)));
-      z.write(upstreamSse(f).slice(0, 40));
-      const letters = Buffer.alloc(1024 * 1024, 'a');
-      for (let i = 0; i < 100; i++) z.write(letters);
-      z.end();
-    });
+    const bomb = (f: Forwarded) => gzipBomb(upstreamSse(f).slice(0, 40), 100);
     const r = await run(id, q, 'gzip', true, bomb);
     expect(r.upstream!.length).toBeLessThan(200 * 1024);
     expect(r.headers!['content-encoding']).toBe('gzip');

@@ -10,41 +10,13 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { packsAvailable } from './gateway-harness.ts';
-import { requestBody, requestHeaders, responseHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { requestBody, requestHeaders, setHeaders, type Msg } from './helpers/envoy-client.ts';
+import { CHAT, CODED_PII_CONFIG, CODINGS, contentOf, cutIn, decode, EMAIL, encode, requestLines, streamAnswer, upstreamSse, type Coding, type Forwarded } from './helpers/extproc-coded.ts';
 import { useRealExtProc } from './helpers/extproc-real-pipeline.ts';
 
-type Coding = 'gzip' | 'deflate' | 'br';
-type Forwarded = Parameters<typeof upstreamSse>[0];
-const CODINGS: Coding[] = ['gzip', 'deflate', 'br'];
-const encode = (b: Buffer, c: Coding) => (c === 'gzip' ? zlib.gzipSync(b) : c === 'deflate' ? zlib.deflateSync(b) : zlib.brotliCompressSync(b));
-const decode = (b: Buffer, c: string | undefined) => (c === 'gzip' ? zlib.gunzipSync(b) : c === 'deflate' ? zlib.inflateSync(b) : c === 'br' ? zlib.brotliDecompressSync(b) : b);
-
-const EMAIL = 'ann.lee@example.com';
-const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json' };
-const USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3' };
-const ev = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-
-/** The upstream's stream echoing the last user text of `forwarded` in three deltas, its usage chunk when asked, and [DONE]. */
-function upstreamSse(forwarded: { messages: Array<{ content: string }>; stream_options?: { include_usage?: boolean } }): string {
-  const text = forwarded.messages[0]!.content;
-  const third = Math.ceil(text.length / 3);
-  const parts = [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)];
-  const usage = forwarded.stream_options?.include_usage ? [`data: ${JSON.stringify({ ...base, choices: [], usage: USAGE })}\n\n`] : [];
-  return [...parts.map((p) => ev({ content: p })), ev({}, 'stop'), ...usage, 'data: [DONE]\n\n'].join('');
-}
-
-/** The content deltas of an SSE text, joined. */
-const contentOf = (sse: string) =>
-  sse.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices?.[0]?.delta?.content ?? '').join('');
-
 describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in STREAMED mode', () => {
-  const h = useRealExtProc({
-    routing: { enabled: false },
-    semantic_cache: { enabled: true, backend_type: 'memory' },
-    model_config: { qwen3: { reasoning_family: 'qwen3', preferred_endpoints: ['production-stack'], pii_policy: { allow_by_default: false, action: 'redact', restore: true } } },
-  }, true);
-  const line = (id: string) => h.logs.lines.filter((l) => l.msg === 'request' && l.obj.request_id === id).map((l) => l.obj);
+  const h = useRealExtProc(CODED_PII_CONFIG, true);
+  const line = (id: string) => requestLines(h, id);
 
   /**
    * One request through ext_proc: its body, then the upstream's answer `sse` coded in `coding`, cut in
@@ -63,22 +35,10 @@ describe.skipIf(!packsAvailable())('ext_proc: a compressed chat stream in STREAM
     const forwarded = JSON.parse(Buffer.from(b.request_body.response.body_mutation.body).toString()) as Forwarded;
     const coded = await answer(forwarded);
     // One buffer is cut in `parts` pieces anywhere; a list is the chunks as they come.
-    const pieces = Array.isArray(coded) ? coded : Array.from({ length: parts }, (_, i) => coded.subarray(Math.floor((coded.length * i) / parts), Math.floor((coded.length * (i + 1)) / parts)));
+    const pieces = Array.isArray(coded) ? coded : cutIn(coded, parts);
     const upstream = Buffer.concat(pieces);
     const head: Record<string, string> = { ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': coding };
-    const rh: Msg = await s.send(responseHeaders(head));
-    const m = rh.response_headers.response?.header_mutation;
-    const headers: Record<string, string> = { ...head, ...setHeaders(m) };
-    for (const k of m?.remove_headers ?? []) delete headers[k];
-    let client = Buffer.alloc(0) as Buffer;
-    if (rh.mode_override?.response_body_mode === 'NONE') client = upstream;
-    else {
-      for (const [i, piece] of pieces.entries()) {
-        const r: Msg = await s.send({ response_body: { body: piece, end_of_stream: i === pieces.length - 1 } });
-        const bm = r.response_body.response?.body_mutation;
-        client = Buffer.concat([client, bm?.clear_body ? Buffer.alloc(0) : bm?.body ? Buffer.from(bm.body) : piece]);
-      }
-    }
+    const { rh, headers, client } = await streamAnswer(s, head, pieces);
     s.end();
     return { b, forwarded, upstream, rh, headers, client, text: decode(client, headers['content-encoding']).toString() };
   }

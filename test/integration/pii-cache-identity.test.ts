@@ -9,10 +9,8 @@
 // other texts the model reads, and the strings no reader covers (pii-unread-cache.test.ts), not the
 // asker's id. The official openai SDK -> semroute with the cache on (real socket, real packs) -> the mock upstream.
 import { describe, expect, it } from 'vitest';
-import { startMockServer } from '../../runtimes/node/mock-server.ts';
-import { packsAvailable, testConfig } from './gateway-harness.ts';
-import { useCacheGateway } from './helpers/cache-gateway.ts';
-import { until } from './helpers/until.ts';
+import { packsAvailable } from './gateway-harness.ts';
+import { usePolicyCacheGateway } from './helpers/policy-cache-gateway.ts';
 
 const EMAIL = 'zoe.park@example.com';
 const policies = {
@@ -21,25 +19,7 @@ const policies = {
   // Restricts everything, masks: `user` reaches the provider as a placeholder.
   'gpt-oss-20b': { pii_policy: { allow_by_default: false, pii_types_allowed: [], action: 'redact', restore: true } },
 };
-const gw = useCacheGateway(() => startMockServer(), {}, { model_config: { ...testConfig().model_config, ...policies } });
-
-const skipped = () => Number(gw.deps.metrics.render().match(/llm_cache_write_skipped_total\{reason="(?:pii|withdrawn)"\} (\d+)/g)?.reduce((n, l) => n + Number(l.split(' ')[1]), 0) ?? 0);
-
-/** Asks `question` with `fields` twice, waiting for the store decision in between: whether the second was served from the cache. */
-async function servedAgain(model: string, question: string, fields: Record<string, unknown>): Promise<boolean> {
-  const body = { model, messages: [{ role: 'user', content: question }], ...fields } as never;
-  const size = gw.deps.cache!.size();
-  const skips = skipped();
-  const first = await gw.client.chat.completions.create(body).withResponse();
-  expect(first.response.status).toBe(200);
-  expect(first.response.headers.get('x-vsr-cache-hit')).toBeNull();
-  await until(() => gw.deps.cache!.size() > size || skipped() > skips, 10_000);
-  const before = gw.up.mock.requests.length;
-  const again = await gw.client.chat.completions.create(body).withResponse();
-  const hit = again.response.headers.get('x-vsr-cache-hit') === 'true';
-  expect(gw.up.mock.requests.length).toBe(before + (hit ? 0 : 1));
-  return hit;
-}
+const { servedAgain } = usePolicyCacheGateway(policies);
 
 describe.skipIf(!packsAvailable())('the asker\'s id keeps no answer out of the cache, whatever the policy', () => {
   // One question per case: an entry stored by an earlier case must not answer a later one.
