@@ -19,15 +19,13 @@ import { MAX_ANSWER_BYTES } from '../upstream-client.ts';
 import type { ChatOutcome } from './port.ts';
 import { ChunkDecoder } from './chunk-decoder.ts';
 import { JsonEnd } from './json-end.ts';
-import { heldAnswerBound, judgeJsonAnswer, outgrown } from './json-answer.ts';
+import { heldAnswerBound, judgeJsonAnswer, outgrown, REPLY_ROOM } from './json-answer.ts';
 import { decodable, type StreamReader } from './stream-coded.ts';
 import { isFullDuplex } from './body-modes.ts';
 
 type Forward = Extract<ChatOutcome, { kind: 'forward' }>;
 
 const EMPTY = new Uint8Array(0);
-// Room in one message for what is not the body (json-answer.ts REPLY_ROOM).
-const REPLY_ROOM = 1024;
 
 export interface CodedJsonOptions {
   logger: Logger;

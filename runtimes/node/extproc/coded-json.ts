@@ -11,11 +11,8 @@
 // is read there by coded-json-chunks.ts (its head told then), one under another type is read but keeps
 // the type its head said.
 import { decodedBody } from './body-decode.ts';
-import { judgeJsonAnswer, type JsonAnswer } from './json-answer.ts';
+import { judgeJsonAnswer, REPLY_ROOM, type JsonAnswer } from './json-answer.ts';
 import { continueResponseBody, headerMutation, type ProcessingResponse } from './wire.ts';
-
-// Room in one message for what is not the body (json-answer.ts REPLY_ROOM).
-const REPLY_ROOM = 1024;
 
 /** What the answer's head said: its content-encoding (undefined: identity), and whether its type is JSON. */
 export interface AnswerHead {

@@ -18,7 +18,7 @@ import { forwardHeaders } from './forward-headers.ts';
 import { readRequestHead, unsendableBody } from './request-head.ts';
 import { notWholeBody } from './request-end.ts';
 import { FullDuplexReplies, isFullDuplex, type Replies } from './body-modes.ts';
-import { heldAnswerBound, outgrown } from './json-answer.ts';
+import { heldAnswerBound, outgrown, REPLY_ROOM } from './json-answer.ts';
 import { judgeCodedJson, type AnswerHead } from './coded-json.ts';
 import { enginePath, type Route } from './routes.ts';
 import { judgeGeneration, unreadAnswerHead, type GenerationPass } from './generation-body.ts';
@@ -125,7 +125,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     if (judged) return requestBody.extra(msg.request_body?.body) ? notTheBody('after') : continueRequestBody();
     const step = requestBody.push(msg.request_body?.body, msg.request_body?.end_of_stream === true, modes?.request_body_mode);
     // Held chunks go on with the last answer, in one message (full duplex may send several).
-    if ((step.kind === 'hold' || requestBody.held) && requestBody.bytes > opts.maxMessageBytes - 1024 && !isFullDuplex(modes?.request_body_mode)) {
+    if ((step.kind === 'hold' || requestBody.held) && requestBody.bytes > opts.maxMessageBytes - REPLY_ROOM && !isFullDuplex(modes?.request_body_mode)) {
       judged = true;
       count('respond');
       return unsendableBody(requestHeaders, opts.maxMessageBytes, opts.logger, opts.metrics);
@@ -237,7 +237,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
     const reply = sseRewrite || strip || sentAnyway ? new StreamReply({ rewrite: sseRewrite, stripUsage: strip, mayAdd, partial, choices: forwarded.choices ?? 1, meter: forwarded.meter, status: responseStatus, done: (answer) => void runDoneTaps(answer) }) : undefined;
     // Rewritten, a compressed stream goes on decoded (content-encoding removed below; a first part's at its body); else coded as it came.
     const Coded = partial ? CodedPartialReply : CodedStreamReply;
-    streamed = reply && !plain ? new Coded(reply, coding, rewrites, opts.maxMessageBytes - 1024, opts.logger, forwarded.requestId) : (reply ?? codedJson);
+    streamed = reply && !plain ? new Coded(reply, coding, rewrites, opts.maxMessageBytes - REPLY_ROOM, opts.logger, forwarded.requestId) : (reply ?? codedJson);
     const decoded = (rewrites && !plain && !partial) || !!codedJson?.plain;
     // The decision headers go on a 2xx answer only, as the reference does (vsr.md 1.1 step 8) and as the
     // HTTP gateway does (upstream/forward.ts); an error answer keeps the request id alone.
@@ -317,7 +317,7 @@ export function createExchange(pipeline: ExtProcPipeline, opts: ExchangeOptions,
   }
 
   // 1 KiB of each answer left for what is not the body (the framing, the header mutation).
-  const duplex = new FullDuplexReplies(() => modes, opts.maxMessageBytes - 1024);
+  const duplex = new FullDuplexReplies(() => modes, opts.maxMessageBytes - REPLY_ROOM);
   return async function onMessage(msg: ProcessingRequest): Promise<ExchangeReply> {
     // Observability mode: Envoy ignores answers, so send none.
     if (msg.observability_mode) return undefined;

@@ -43,7 +43,7 @@ export interface JsonAnswer {
 }
 
 // Room in one message for what is not the body (the header mutation, the framing).
-const REPLY_ROOM = 1024;
+export const REPLY_ROOM = 1024;
 
 /** How much of a STREAMED JSON answer is held to read it whole. */
 export function heldAnswerBound(maxMessageBytes: number): number {
