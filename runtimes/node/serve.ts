@@ -194,19 +194,16 @@ export function setServerTimeouts(server: Server, opts: ServerTimeoutOptions): v
 
 export async function serveFetch(
   fetch: FetchFn,
-  opts: {
+  opts: ServerTimeoutOptions & {
     host?: string;
     port?: number;
-    requestTimeoutMs?: number;
-    headersTimeoutMs?: number;
-    keepAliveTimeoutMs?: number;
     writeStallMs?: number;
     /** Each request node:http refused itself (client-errors.ts), for the metric and the warning line. */
     onClientError?: ClientErrorReport;
   } = {},
 ): Promise<Served> {
   const host = opts.host ?? '127.0.0.1';
-  const { requestTimeout, headersTimeout, keepAliveTimeout } = serverTimeouts(opts);
+  const { headersTimeout } = serverTimeouts(opts);
   const stallMs = opts.writeStallMs ?? WRITE_STALL_MS;
   class ServedResponse<Req extends IncomingMessage = IncomingMessage> extends HeaderBytesResponse<Req> {
     override writeStallMs = stallMs;
@@ -226,9 +223,7 @@ export async function serveFetch(
   server.on('connect', connectHandler(opts.onClientError));
   // Upgrade: h2c / websocket are not served; such a request is read and answered as plain HTTP/1.1.
   server.on('upgrade', upgradeAsHttp(server, MAX_HEADER_FIELDS, (socket) => refuseTooManyFields(socket, opts.onClientError)));
-  server.requestTimeout = requestTimeout;
-  server.headersTimeout = headersTimeout;
-  server.keepAliveTimeout = keepAliveTimeout;
+  setServerTimeouts(server, opts);
   // Expect: 100-continue (curl 7.88 sends it for bodies over 1 MiB): node:http answers 100 Continue at once
   // unless asked; here it goes out when the app starts reading the body, so a request refused from its
   // head (413 over max_body_bytes, 415, 404) is answered before the client uploads anything. node:http
