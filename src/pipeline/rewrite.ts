@@ -132,11 +132,16 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
     // always the decision: a model without a family gets nothing written (the client's own switch,
     // if any, goes as sent), and an effort family with reasoning off gets the client's own effort
     // back (reasoning at "high" if it asked for that). An entry's own `reasoning_effort: low` stays on.
-    d.reasoning = (applied.family !== undefined && d.reasoning) || requestedReasoning(body, config, d.model);
+    // An entry (or default_reasoning_effort) saying use_reasoning with effort `none` sends
+    // reasoning_effort: none, which asks the model not to reason (the reference's newer code sends
+    // none as a family's off value): reported off, its effort still named in the decision metric.
+    const decided = applied.family !== undefined && d.reasoning;
+    const sentNone = decided && applied.effort?.toLowerCase() === 'none';
+    d.reasoning = (decided && !sentNone) || requestedReasoning(body, config, d.model);
     if (applied.family) {
       reasoningFamilyAttribute(applied.family);
       // applied.effort may be the client's own value (sent upstream as is): a bounded label here.
-      const effort = d.reasoning && applied.effort ? effortLabel(applied.effort) : '';
+      const effort = (d.reasoning || sentNone) && applied.effort ? effortLabel(applied.effort) : '';
       deps.metrics.inc('llm_reasoning_decisions_total', { category: d.category ?? '', model: d.model, enabled: String(d.reasoning), effort });
       if (d.reasoning) deps.metrics.inc('llm_reasoning_template_usage_total', { family: applied.family, param: applied.param ?? '' });
       if (effort) deps.metrics.inc('llm_reasoning_effort_usage_total', { family: applied.family, effort });

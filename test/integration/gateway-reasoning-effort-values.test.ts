@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { EMPTY_CLASSIFIERS, startGateway, testConfig, type Gateway } from './gateway-harness.ts';
 import { validateConfig } from '../../src/config/index.ts';
+import { metricMoves } from './helpers/metric-moves.ts';
+import { until } from './helpers/until.ts';
 import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
 
-const LABELS = ['minimal', 'xhigh', 'custom', 'default'];
+const LABELS = ['minimal', 'xhigh', 'custom', 'default', 'none', 'capital'];
 
 /** A domain "classifier" whose answer is the first word of the user's message. */
 function wordClassifier(): Classifiers {
@@ -34,6 +36,8 @@ const OVERRIDES = {
     { name: 'xhigh', model_scores: entry('xhigh') },
     { name: 'custom', model_scores: entry('Turbo') },
     { name: 'default', model_scores: entry() },
+    { name: 'none', model_scores: entry('none') },
+    { name: 'capital', model_scores: entry('None') },
   ],
 };
 
@@ -106,5 +110,46 @@ describe('reasoning_effort values on a routed request (mock upstream, openai SDK
     const efforts = series.map((l) => /effort="([^"]*)"/.exec(l)?.[1]).sort();
     expect(efforts).toEqual(['minimal', 'none', 'other', 'xhigh']);
     expect(text).not.toContain('Turbo');
+  });
+
+  // use_reasoning: true with effort none (the entry's, or default_reasoning_effort's) sends
+  // reasoning_effort: none, which asks the model not to reason (the reference's newer code sends
+  // none as a family's off value): the header, the decision metric and the log line said on.
+  const REASONING = ['llm_reasoning_decisions_total', 'llm_reasoning_template_usage_total', 'llm_reasoning_effort_usage_total'];
+  const sendReasoned = (word: string) =>
+    metricMoves(gw.metrics, REASONING, async () => {
+      const sdk = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+      const { response } = await sdk.chat.completions.create({ model: 'MoM', messages: [{ role: 'user', content: `${word} please` }] }).withResponse();
+      // The request's log line is written as its answer ends, which may be after the client has it.
+      const id = response.headers.get('x-request-id');
+      const line = () => gw.logs.lines.find((l) => l.msg === 'request' && l.obj.request_id === id);
+      await until(() => line() !== undefined, 5_000);
+      const log = line()!.obj;
+      return { header: response.headers.get('x-vsr-selected-reasoning'), body: gw.mock.mock.requests.at(-1)!.body as Record<string, unknown>, log };
+    });
+
+  it.each([
+    ['none', 'none'],
+    ['capital', 'None'],
+    ['default', 'none'],
+  ])('effort none is reasoning off everywhere: header, decision metric, log, body (%s)', async (word, sent) => {
+    const { moved, answer } = await sendReasoned(word);
+    expect(answer.body.reasoning_effort).toBe(sent);
+    expect(answer.header).toBe('off');
+    expect(answer.log.reasoning).toBe(false);
+    expect(answer.log.reasoning_effort).toBe('none');
+    expect(moved).toEqual({
+      [`llm_reasoning_decisions_total{category="${word}",model="gpt-oss-20b",enabled="false",effort="none"}`]: 1,
+      'llm_reasoning_effort_usage_total{family="gpt-oss",effort="none"}': 1,
+    });
+  });
+
+  it('effort minimal stays on', async () => {
+    const { moved, answer } = await sendReasoned('minimal');
+    expect(answer.body.reasoning_effort).toBe('minimal');
+    expect(answer.header).toBe('on');
+    expect(answer.log.reasoning).toBe(true);
+    expect(moved['llm_reasoning_decisions_total{category="minimal",model="gpt-oss-20b",enabled="true",effort="minimal"}']).toBe(1);
+    expect(moved['llm_reasoning_template_usage_total{family="gpt-oss",param="reasoning_effort"}']).toBe(1);
   });
 });
