@@ -34,3 +34,43 @@ describe('CORS preflight on /v1/chat/completions', () => {
     expect(JSON.parse(chat.body).object).toBe('chat.completion');
   });
 });
+
+// OPTIONS on a route the gateway answers itself (models, the classification API, probes) was 405
+// method_not_allowed: OPTIONS asks which methods a resource takes (RFC 9110 9.3.7), and a plain
+// client (curl -X OPTIONS, an API explorer) got an error for a question it may ask. Without
+// server.cors it is now 204 with Allow and no CORS header, so a browser preflight fails as "no
+// Access-Control-Allow-Origin" (the gateway has no policy) rather than as an error status.
+describe('OPTIONS on the gateway\'s own routes without server.cors', () => {
+  it.each([
+    ['/v1/models', 'GET, HEAD'],
+    ['/v1/models/MoM', 'GET, HEAD'],
+    ['/api/v1/classify/intent', 'POST'],
+    ['/health', 'GET, HEAD'],
+  ])('%s: 204 with Allow: %s, not forwarded', async (path, allow) => {
+    const before = gw.mock.mock.requests.length;
+    const res = await fetch(`${gw.url}${path}`, { method: 'OPTIONS', headers: { 'x-request-id': 'opt-1' } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(res.headers.get('x-request-id')).toBe('opt-1');
+    expect(await res.text()).toBe('');
+    expect(gw.mock.mock.requests.length).toBe(before);
+  });
+
+  it('a browser preflight gets the same answer, with no Access-Control-Allow-Origin; other methods and paths as before', async () => {
+    const res = await rawRequest(`${gw.url}/v1/models`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://chat.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(Object.keys(res.headers).filter((k) => k.startsWith('access-control-'))).toEqual([]);
+    const post = await rawRequest(`${gw.url}/v1/models`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.allow).toBe('GET, HEAD');
+    expect(JSON.parse(post.body).error.code).toBe('method_not_allowed');
+    const unknown = await rawRequest(`${gw.url}/v1/nope`, { method: 'OPTIONS' });
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).error.code).toBe('unknown_url');
+  });
+});
+
