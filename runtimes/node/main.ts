@@ -31,9 +31,9 @@ Usage: semroute [--config FILE] [--port N] [options]
 
 Config reload: SIGHUP, or a change of the --config file (its folder is watched, so a Kubernetes
 ConfigMap update is seen), applies the new config to new requests without a restart; an invalid file
-is logged and the running config stays. server.host/port and its *_timeout_ms, extproc.enabled/host/port/max_message_bytes,
-observability.metrics.enabled/port/max_series_per_metric, the batch histograms' buckets, tracing, the
-log level and debug_log_prompts need a restart.
+is logged and the running config stays. The listeners (server.host/port, extproc.enabled/host/port,
+observability.metrics.enabled/port) and a few other settings need a restart: a reload that changes one
+logs "these settings need a restart" with their keys and runs on without it (README, Config reload).
 `;
 
 const int = (name: string, v: string | undefined) => {
