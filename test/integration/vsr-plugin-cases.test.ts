@@ -14,6 +14,7 @@ import OpenAI from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { REPO, SHARED } from './gateway-harness.ts';
+import { EnvoyClient, requestBody, requestHeaders, setHeaders } from './helpers/envoy-client.ts';
 import { processFixture, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 import { until } from './helpers/until.ts';
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
   doc.semantic_cache.enabled = true;
   for (const m of Object.values<any>(doc.model_config)) m.pii_policy = { allow_by_default: false, pii_types_allowed: [] };
   writeFileSync(file, stringify(doc));
-  gw = await startGatewayProcess(file, ['--no-config-watch'], fx.procs);
+  gw = await startGatewayProcess(file, ['--no-config-watch', '--extproc-port', '0'], fx.procs);
   client = new OpenAI({ baseURL: `${gw.base}/v1`, apiKey: 'unused', maxRetries: 0 });
 }, START_BUDGET_MS);
 
@@ -197,5 +198,41 @@ describe('plugin_config_cases.json: response cache and system prompt variations'
     console.log(`plugin_config_cases: cache miss then hit ${stored}/${caches}, system prompt applied ${n.applied}/${n.prompt} (expected category ${n.category}/${n.prompt})`);
     expect(stored).toBe(caches);
     expect(n.applied).toBeGreaterThanOrEqual(3); // 4 of 10
+  });
+});
+
+describe('plugin_chain_cases.json behind Envoy: ext_proc decides each case as the HTTP gateway does', () => {
+  const CHAT = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json', 'x-vsr-cache-control': 'bypass' };
+
+  it('the same PII blocks (an immediate response, nothing forwarded) and the same system prompts', async () => {
+    const envoy = new EnvoyClient(`127.0.0.1:${gw.extPort}`);
+    const n = { blocked: 0, prompted: 0 };
+    try {
+      for (const c of CHAIN) {
+        const http = await ask(c.query, 'bypass');
+        const body = JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: c.query }] });
+        const s = envoy.open();
+        await s.send(requestHeaders(CHAT));
+        const b = await s.send(requestBody(body));
+        s.end();
+        if (http.blocked) {
+          expect(b.response, c.query).toBe('immediate_response');
+          expect(setHeaders(b.immediate_response.headers)['x-vsr-pii-violation'], c.query).toBe('true');
+          expect(JSON.parse(Buffer.from(b.immediate_response.body).toString()).choices[0].finish_reason, c.query).toBe('content_filter');
+          n.blocked++;
+        } else {
+          expect(b.response, c.query).toBe('request_body');
+          const sent = JSON.parse(Buffer.from(b.request_body.response.body_mutation.body).toString());
+          expect(sent, c.query).toEqual(http.upstream[0]!.body);
+          expect(setHeaders(b.request_body.response.header_mutation)['x-vsr-injected-system-prompt'], c.query).toBe(String(http.prompt));
+          n.prompted += +http.prompt;
+        }
+      }
+    } finally {
+      envoy.close();
+    }
+    // Both branches ran (the floors of the gateway's counts above).
+    expect(n.blocked).toBeGreaterThanOrEqual(15);
+    expect(n.prompted).toBeGreaterThanOrEqual(3);
   });
 });
