@@ -24,7 +24,7 @@ import { showServingCache } from './cache-gauge.ts';
 import { declareReloadMetrics, reloadRefused, reloadSucceeded } from './reload-metrics.ts';
 import { cacheKey, classifiersKey, hasEvery, upstreamKey } from './reload-keys.ts';
 import { readConfigFile } from './config-file.ts';
-import { applyLogLevel, pinObservability, withObservability } from './reload-observability.ts';
+import { applyObservability, pinObservability, withObservability } from './reload-observability.ts';
 
 export { RELOADS_METRIC, LAST_SUCCESS_METRIC, RELOAD_OK_METRIC } from './reload-metrics.ts';
 export { readConfigFile };
@@ -32,8 +32,8 @@ export { readConfigFile };
 const CLOSE_WAIT_MS = 2_000;
 
 /**
- * Settings a running process cannot change (sockets already bound, logger and tracer already built):
- * a reload that changes one says so and runs on without it.
+ * Settings a running process cannot change (sockets already bound; metrics.enabled decides whether
+ * the app serves /metrics): a reload that changes one says so and runs on without it.
  */
 const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['server.host', (c) => c.server.host],
@@ -42,13 +42,8 @@ const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['extproc.host', (c) => c.extproc?.host],
   ['extproc.port', (c) => c.extproc?.port],
   ['extproc.max_message_bytes', (c) => c.extproc?.max_message_bytes],
-  ['api.batch_classification.metrics.duration_buckets/size_buckets', (c) => [c.api.batch_classification.metrics?.duration_buckets, c.api.batch_classification.metrics?.size_buckets]],
   ['observability.metrics.enabled', (c) => c.observability?.metrics.enabled],
   ['observability.metrics.port', (c) => c.observability?.metrics.port],
-  ['observability.metrics.max_series_per_metric', (c) => c.observability?.metrics.max_series_per_metric],
-  // The logger's redaction is built with it; switched on by a reload, the prompt came out "[redacted]"
-  // and so did the request line's token count (tokens.prompt). Pinned below to the running value.
-  ['observability.logging.debug_log_prompts', (c) => c.observability?.logging.debug_log_prompts],
 ];
 
 type Fetch = (req: Request, env?: unknown) => Response | Promise<Response>;
@@ -199,8 +194,8 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     const config = loaded.config;
     const old = cur.deps.config;
     const restart = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(withObservability(old))) !== JSON.stringify(get(withObservability(config)))).map(([k]) => k);
-    // debug_log_prompts and metrics.enabled are read per request or per app, so the section is held
-    // at the running values explicitly, but for the log level and tracing (reload-observability.ts).
+    // metrics.enabled is read per app, so the section is held at the running values explicitly, but
+    // for what a reload applies (reload-observability.ts).
     const level = pinObservability(old, config);
     let next: Generation;
     try {
@@ -214,7 +209,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     }
     const prev = cur;
     cur = next;
-    applyLogLevel(logger, old, config, level);
+    applyObservability(logger, metrics, old, config, level);
     opts.applied?.(config);
     // The pack gauges describe the packs serving new requests (recorded at the switch, not at the
     // load: a reload given up after loading must not show its packs).

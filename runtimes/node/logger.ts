@@ -138,14 +138,21 @@ export function envLogLevel(): string | undefined {
   return envLevel(process.env.LOG_LEVEL);
 }
 
-/** Each logger's level switch: a reload changes the level of the loggers already handed out. */
-const levelSwitches = new WeakMap<object, (level: string) => void>();
+/** Each logger's switches: a reload changes the level and the prompt redaction of the loggers already handed out. */
+const switches = new WeakMap<object, { level(level: string): void; prompts(on: boolean): void }>();
 
 /** Sets the level of a logger createNodeLogger made (false for any other logger). */
 export function setNodeLogLevel(logger: Logger, level: string): boolean {
-  const set = levelSwitches.get(logger);
-  set?.(level);
-  return set !== undefined;
+  const s = switches.get(logger);
+  s?.level(level);
+  return s !== undefined;
+}
+
+/** Lets prompt text through a logger createNodeLogger made, or redacts it again (debug_log_prompts on a reload). */
+export function setNodeLogPrompts(logger: Logger, on: boolean): boolean {
+  const s = switches.get(logger);
+  s?.prompts(on);
+  return s !== undefined;
 }
 
 export function createNodeLogger(config?: Config, opts: NodeLoggerOptions = {}): Logger {
@@ -153,7 +160,7 @@ export function createNodeLogger(config?: Config, opts: NodeLoggerOptions = {}):
   const parsed = loggingSection.safeParse(raw ?? {});
   const logging = parsed.success ? parsed.data : loggingSection.parse({});
   const level = envLevel(process.env.LOG_LEVEL) ?? logging.level;
-  const paths = logging.debug_log_prompts ? CREDENTIALS : [...CREDENTIALS, ...PROMPT_PATHS];
+  let showPrompts = logging.debug_log_prompts;
 
   const common: pino.LoggerOptions = {
     level,
@@ -168,23 +175,34 @@ export function createNodeLogger(config?: Config, opts: NodeLoggerOptions = {}):
   };
   const destination = opts.destination ?? lineDestination(1);
   const lines = pino(common, destination);
+  // pino's redaction is fixed when an instance is built: with debug_log_prompts (at start or switched
+  // on by a reload) lines go through this one, which hides credentials only.
+  const shown = pino({ ...common, redact: { paths: CREDENTIALS, censor: '[redacted]' } }, destination);
   const logger: pino.Logger = pino(
     {
       ...common,
-      redact: { paths, censor: '[redacted]' },
+      redact: { paths: [...CREDENTIALS, ...PROMPT_PATHS], censor: '[redacted]' },
       hooks: {
         logMethod(args, method, levelNumber): void {
-          if (this === logger && levelNumber === lines.levels.values.info && isRequestLine(args[0])) return lines.info(...(args as [object, string?]));
+          if (this !== logger) return method.apply(this, args);
+          if (levelNumber === lines.levels.values.info && isRequestLine(args[0])) return lines.info(...(args as [object, string?]));
+          if (showPrompts) return shown[lines.levels.labels[levelNumber] as pino.Level](...(args as [object, string?]));
           return method.apply(this, args);
         },
       },
     },
     destination,
   );
-  // Both instances: the request lines go through `lines`, the rest through `logger`.
-  levelSwitches.set(logger, (l) => {
-    logger.level = l;
-    lines.level = l;
+  // Every instance: the request lines go through `lines`, the rest through `logger` (or `shown`).
+  switches.set(logger, {
+    level(l) {
+      logger.level = l;
+      lines.level = l;
+      shown.level = l;
+    },
+    prompts(on) {
+      showPrompts = on;
+    },
   });
   return logger as unknown as Logger;
 }

@@ -1,12 +1,14 @@
-// The observability section on a config reload (config-reload.ts). Most of it needs a restart (the
-// metrics port and series cap, the log redaction: the running values are kept); the log level and
-// tracing apply. A file without the section means its defaults, so a reload that adds or removes it
-// compares and applies values, not presence (adding `observability: { tracing: ... }` to a file that
-// had none said metrics.enabled and debug_log_prompts "need a restart" though neither changed).
+// The observability section on a config reload (config-reload.ts). The metrics port and on/off need a
+// restart (the running values are kept); the log level, debug_log_prompts, the series cap and tracing
+// apply. A file without the section means its defaults, so a reload that adds or removes it compares
+// and applies values, not presence (adding `observability: { tracing: ... }` to a file that had none
+// said metrics.enabled and debug_log_prompts "need a restart" though neither changed).
 import type { Config } from '../../src/config/schema.ts';
 import { observabilitySection, type ObservabilityConfig } from '../../src/config/sections/observability.ts';
 import type { Logger } from '../../src/observability/types.ts';
-import { envLogLevel, setNodeLogLevel } from './logger.ts';
+import type { Registry } from '../../src/observability/registry.ts';
+import { applyMetricSettings } from '../../src/observability/metrics.ts';
+import { envLogLevel, setNodeLogLevel, setNodeLogPrompts } from './logger.ts';
 
 const sectionOf = (c: Config): ObservabilityConfig => c.observability ?? observabilitySection.parse({});
 
@@ -16,13 +18,31 @@ export function withObservability(c: Config): Config {
 }
 
 /**
- * Holds the new config's section at the running values but its tracing (which serve-gateway.ts's
- * hook applies at the switch); returns the file's log level, for applyLogLevel at the switch.
+ * Holds the new config's section at the running values but what a reload applies: tracing (which
+ * serve-gateway.ts's hook applies at the switch), the series cap and debug_log_prompts (applyObservability,
+ * at the switch; the request line reads the latter per request); returns the file's log level.
  */
 export function pinObservability(old: Config, config: Config): string {
   const file = sectionOf(config);
-  config.observability = { ...sectionOf(old), tracing: file.tracing };
+  const running = sectionOf(old);
+  config.observability = {
+    ...running,
+    tracing: file.tracing,
+    metrics: { ...running.metrics, max_series_per_metric: file.metrics.max_series_per_metric },
+    logging: { ...running.logging, debug_log_prompts: file.logging.debug_log_prompts },
+  };
   return file.logging.level;
+}
+
+/**
+ * At the switch: the log level (applyLogLevel), the prompt redaction of the logger every part shares,
+ * and the registry's series cap and batch histogram buckets (the registry outlives the config).
+ */
+export function applyObservability(logger: Logger, metrics: Registry, old: Config, config: Config, level: string): void {
+  applyLogLevel(logger, old, config, level);
+  setNodeLogPrompts(logger, sectionOf(config).logging.debug_log_prompts);
+  const restarted = applyMetricSettings(metrics, config);
+  if (restarted.length) logger.info({ metrics: restarted }, 'config reload: new histogram buckets: these histograms count again from zero');
 }
 
 /**

@@ -39,8 +39,28 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Registry {
 }
 
 /**
+ * What a config reload changes in the registry it keeps (runtimes/node/config-reload.ts): the series
+ * cap, and the batch histograms' buckets (the catalog's when the config names none). Answers the
+ * histograms whose buckets changed (their series start over).
+ */
+export function applyMetricSettings(metrics: Registry, config: Config): string[] {
+  metrics.setMaxSeriesPerMetric(maxSeriesFromConfig(config) ?? DEFAULT_MAX_SERIES);
+  const buckets = batchBuckets(config);
+  const changed: string[] = [];
+  for (const spec of METRIC_CATALOG) {
+    if (!BATCH_HISTOGRAMS.includes(spec.name)) continue;
+    if (metrics.setBuckets(spec.name, buckets[spec.name] ?? spec.buckets ?? [])) changed.push(spec.name);
+  }
+  return changed;
+}
+
+const BATCH_HISTOGRAMS = ['batch_classification_duration_seconds', 'batch_classification_size_distribution'];
+/** The registry's own default cap (registry.ts), for a reload to a config without the key. */
+const DEFAULT_MAX_SERIES = 500;
+
+/**
  * api.batch_classification.metrics.duration_buckets / size_buckets (the reference's keys, vsr.md 1.1)
- * for the two batch histograms. Read when the registry is built: a config reload keeps the buckets.
+ * for the two batch histograms: when the registry is built, and by applyMetricSettings on a reload.
  */
 function batchBuckets(config?: Config): Record<string, number[]> {
   const m = config?.api?.batch_classification?.metrics;

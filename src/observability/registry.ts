@@ -31,6 +31,16 @@ export interface Registry extends Metrics {
   restrictLabel(label: string, allowed: Iterable<string>): void;
   /** Drops every series of a family (a labelled one loses them all; one without labels keeps its one series, reset to 0). */
   clear(name: string): void;
+  /**
+   * A new series cap (a config reload): series past a lowered cap stay (counters never reset), new
+   * label sets go to "other" while a family is at or over it.
+   */
+  setMaxSeriesPerMetric(n: number): void;
+  /**
+   * New bucket bounds for a declared histogram; when they differ its series are dropped (an observation
+   * cannot be put in bounds it was not counted in). True when they changed.
+   */
+  setBuckets(name: string, buckets: readonly number[]): boolean;
   /** Called before each render, e.g. to sample process metrics. */
   addCollector(collect: () => void): void;
   /** Current value of a counter/gauge series, or a histogram's count (for tests and /info). */
@@ -92,7 +102,7 @@ export function formatNumber(v: number): string {
 }
 
 export function createRegistry(opts: RegistryOptions = {}): Registry {
-  const maxSeries = opts.maxSeriesPerMetric ?? 500;
+  let maxSeries = opts.maxSeriesPerMetric ?? 500;
   const maxFamilies = opts.maxFamilies ?? 512;
   const maxLen = opts.maxLabelValueLength ?? 100;
   const families = new Map<string, Family>();
@@ -211,6 +221,20 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
     },
     addCollector(collect) {
       collectors.push(collect);
+    },
+    setMaxSeriesPerMetric(n) {
+      if (Number.isInteger(n) && n > 0) maxSeries = n;
+    },
+    setBuckets(name, buckets) {
+      const fam = families.get(sanitizeMetricName(aliases.get(name) ?? name));
+      if (!fam || fam.spec.type !== 'histogram') return false;
+      const next = normalizeBuckets(buckets);
+      if (next.length === fam.buckets.length && next.every((b, i) => b === fam.buckets[i])) return false;
+      fam.buckets = next;
+      fam.spec = { ...fam.spec, buckets: next };
+      fam.series.clear();
+      if (fam.labels.length === 0) getSeries(fam, []);
+      return true;
     },
     clear(name) {
       const fam = families.get(sanitizeMetricName(aliases.get(name) ?? name));
