@@ -1,6 +1,6 @@
 // What the cache's question checks (src/cache/word-order.ts: word order, numbers, names;
 // src/cache/question-marks.ts: signs and negations; src/cache/opposites.ts: opposite ends;
-// src/cache/word-swaps.ts: a noun or a pronoun swapped) do to close
+// src/cache/word-swaps.ts: a noun, a pronoun or a modifier swapped, a modifier added) do to close
 // pairs of distinct questions: every pair of different texts in the intent data's dev split whose
 // embeddings reach the threshold would be served each other's answer; the checks should refuse the
 // pairs that are other questions and keep the few that are the same question reworded. Prints, per

@@ -18,7 +18,12 @@
 //   password"; "how do I reset your password" is another question).
 // The embedding cannot tell a synonym from a neighbour of its kind ("car" / "automobile" as close as
 // "tomatoes" / "cucumbers"), so a swap of synonyms not listed is refused too: a miss, the cheap side.
-// A rewording that adds, drops or changes more words is not compared.
+// A modifier narrows what is asked as much: a word where one stands, right before a noun both questions
+// go on with, added ("how do I cook brown rice" 0.91 against "... cook rice", "the old capital of
+// France" 0.94 against "the capital ...") or swapped ("a used car" 0.93 against "a new car", "wet hair"
+// / "dry hair"), counts as a swap, unless it is a word that does not narrow the noun (PLAIN: "common
+// symptoms", "full name", "a funny joke" / "a good joke"). A word added after the noun is not read
+// ("the capital city of France"), nor is a rewording that adds, drops or changes more words.
 
 /** Words kept per question (word-order.ts keeps as many): a longer question is not compared. */
 const MAX_STEMS = 48;
@@ -215,6 +220,7 @@ function head(w: readonly number[], n: number, other: readonly number[], m: numb
 function change(a: readonly number[], [i, j]: Span, b: readonly number[], [k, l]: Span, shift: Shift): Change {
   const [x, y] = [compared(a, i, j), compared(b, k, l)];
   if (!x.length && !y.length) return 'none';
+  if (x.length + y.length === 1) return x.length ? added(a, [i, j], x[0]!, b, [k, l]) : added(b, [k, l], y[0]!, a, [i, j]);
   if (x.length !== 1 || y.length !== 1) return 'other';
   const [n, m] = [x[0]!, y[0]!];
   const [pa, pb] = [PERSONS.get(a[n]!), PERSONS.get(b[m]!)];
@@ -224,8 +230,47 @@ function change(a: readonly number[], [i, j]: Span, b: readonly number[], [k, l]
   }
   if (pa !== undefined || pb !== undefined) return 'other';
   if (same(a[n]!, b[m]!)) return 'none';
-  // A content word for one that is not its synonym, where both stand as nouns.
-  return head(a, n, b, m) && head(b, m, a, n) ? 'swap' : 'other';
+  // A content word for one that is not its synonym, where both stand as nouns, or as modifiers of one.
+  return (head(a, n, b, m) && head(b, m, a, n)) || modifiers(a, n, b, m) ? 'swap' : 'other';
+}
+
+/**
+ * Modifiers that do not narrow what the noun names: "the common symptoms of the flu" asks what "the
+ * symptoms of the flu" does, "your favorite hobbies" "your hobbies". Chosen as SYNONYMS were, from the
+ * words the training split's close same-intent pairs add (bench/cache-question-checks.ts --split train).
+ */
+const PLAIN = new Set(hashes(`favorite favourite real actual true exact current different core main basic general particular specific
+given certain whole entire full complete sincere funny fun good nice great best little quick simple few several many various usual
+typical common major top popular interesting own most`));
+/** Words that stand for a noun and take no modifier before them ("something funny"). */
+const PRONOUN_LIKE = new Set(hashes('something anything everything nothing someone anyone everyone'));
+const ARTICLES = new Set(hashes('a an the'));
+
+/**
+ * Where word n of `w` stands right before the noun its question goes on with as `o` does (a shared
+ * content word, not a verb: none right after a subject or an auxiliary, nor before an object pronoun).
+ */
+function beforeSharedNoun(w: readonly number[], n: number, next: number | undefined, afterNext: number | undefined): boolean {
+  if (VERB_BEFORE.has(w[n - 1] ?? -1) || PLAIN.has(w[n]!) || PRONOUN_LIKE.has(w[n]!)) return false;
+  if (next === undefined || FUNCTION.has(next) || PERSONS.has(next) || PRONOUN_LIKE.has(next)) return false;
+  // The word both go on with is a verb when an object pronoun follows it ("what company created you").
+  return !VERB_AFTER.has(afterNext ?? -1);
+}
+
+/** Two words swapped where modifiers stand: "a used car" / "a new car", "the melting point" / "the boiling point". */
+function modifiers(a: readonly number[], n: number, b: readonly number[], m: number): boolean {
+  return a[n + 1] === b[m + 1] && beforeSharedNoun(a, n, a[n + 1], a[n + 2]) && beforeSharedNoun(b, m, b[m + 1], b[m + 2]);
+}
+
+/**
+ * Word n of `w` (its stretch [from, end)) where `o` has none but articles (its stretch [ofrom, oend)):
+ * a swap when it is a modifier of the noun both go on with ("cook brown rice" / "cook rice", "a duck
+ * egg" / "an egg"). Not at the start of a question (no shared word before it tells where it stands).
+ */
+function added(w: readonly number[], [from, end]: Span, n: number, o: readonly number[], [ofrom, oend]: Span): Change {
+  if (from === 0 || PERSONS.has(w[n]!) || n + 1 !== end || w[n + 1] !== o[oend]) return 'other';
+  for (let m = ofrom; m < oend; m++) if (!ARTICLES.has(o[m]!)) return 'other';
+  return beforeSharedNoun(w, n, w[n + 1], w[n + 2]) ? 'swap' : 'other';
 }
 
 /** A stretch of one word list: [from, to). */

@@ -121,6 +121,39 @@ describe('wordSwapped', () => {
     ], false);
   });
 
+  it('refuses a modifier added before a noun both have', () => {
+    expectSwapped([
+      ['How do I cook rice?', 'How do I cook brown rice?'],
+      ['What is the capital of France?', 'What is the old capital of France?'],
+      ['How long does it take to boil an egg?', 'How long does it take to boil a duck egg?'],
+      ['What does a lawyer earn?', 'What does a junior lawyer earn?'],
+      ['find the surface area of a cylinder', 'find the lateral surface area of a cylinder'],
+    ], true);
+  });
+
+  it('refuses a modifier swapped before a noun both have', () => {
+    expectSwapped([
+      ['How much does a used car cost?', 'How much does a new car cost?'],
+      ['Is it bad to sleep with wet hair?', 'Is it bad to sleep with dry hair?'],
+      ['What is the tax rate for single filers?', 'What is the tax rate for married filers?'],
+      ['What is the average salary of a nurse?', 'What is the minimum salary of a nurse?'],
+      ['What is the melting point of iron?', 'What is the boiling point of iron?'],
+    ], true);
+  });
+
+  it('keeps a word that does not narrow the noun, a verb or an adverb, and a word before a verb', () => {
+    expectSwapped([
+      ['What are the symptoms of the flu?', 'What are the common symptoms of the flu?'],
+      ['what are your hobbies', 'what are your favorite hobbies'],
+      ['what pets do you have', 'what different pets do you have'],
+      ['tell me a joke', 'tell me a funny joke'],
+      ['how do I cook rice', 'how do I quickly cook rice'],
+      ['what created you', 'what company created you'],
+      ['tell me something funny', 'let me hear something funny'],
+      ['talk to you later', 'great chat, talk to you later'],
+    ], false);
+  });
+
   it('never refuses without both stem lists, nor on a list cut at its length', () => {
     const s = questionSignature('how do I grow tomatoes').stems;
     expect(wordSwapped(undefined, s)).toBe(false);
