@@ -12,6 +12,7 @@ import { createApp } from '../../src/app.ts';
 import { ConfigError, loadConfigText, type LoadedConfig } from '../../src/config/index.ts';
 import { safeIssues } from '../../src/config/safe-errors.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { extprocSection } from '../../src/config/sections/extproc.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import type { Logger } from '../../src/observability/types.ts';
 import type { Registry } from '../../src/observability/registry.ts';
@@ -35,13 +36,16 @@ const CLOSE_WAIT_MS = 2_000;
  * Settings a running process cannot change (sockets already bound; metrics.enabled decides whether
  * the app serves /metrics): a reload that changes one says so and runs on without it.
  */
+// Values, not presence: a section added with its defaults changes nothing (as withObservability).
+const EXTPROC_DEFAULTS = extprocSection.parse({});
+const extproc = (c: Config) => c.extproc ?? EXTPROC_DEFAULTS;
 const NEEDS_RESTART: Array<[string, (c: Config) => unknown]> = [
   ['server.host', (c) => c.server.host],
   ['server.port', (c) => c.server.port],
-  ['extproc.enabled', (c) => c.extproc?.enabled],
-  ['extproc.host', (c) => c.extproc?.host],
-  ['extproc.port', (c) => c.extproc?.port],
-  ['extproc.max_message_bytes', (c) => c.extproc?.max_message_bytes],
+  ['extproc.enabled', (c) => extproc(c).enabled],
+  ['extproc.host', (c) => extproc(c).host],
+  ['extproc.port', (c) => extproc(c).port],
+  ['extproc.max_message_bytes', (c) => extproc(c).max_message_bytes],
   ['observability.metrics.enabled', (c) => c.observability?.metrics.enabled],
   ['observability.metrics.port', (c) => c.observability?.metrics.port],
 ];
@@ -70,6 +74,8 @@ export interface LiveConfigOptions {
   watch?: boolean;
   /** Quiet time after the last change event before the file is read (default 200 ms). */
   debounceMs?: number;
+  /** Restart-only keys a command-line flag sets: their file value is not used after a restart either. */
+  cliKeys?: readonly string[];
   /** Wiring each generation gets before it serves (main.ts: the draining flag). */
   prepare?(deps: AppDeps): void;
   /** The config a reload switched to, at the switch (serve-gateway.ts: tracing, the HTTP server's client timeouts). */
@@ -193,7 +199,9 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     }
     const config = loaded.config;
     const old = cur.deps.config;
-    const restart = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(withObservability(old))) !== JSON.stringify(get(withObservability(config)))).map(([k]) => k);
+    const changed = NEEDS_RESTART.filter(([, get]) => JSON.stringify(get(withObservability(old))) !== JSON.stringify(get(withObservability(config)))).map(([k]) => k);
+    const restart = changed.filter((k) => !opts.cliKeys?.includes(k));
+    const fromCli = changed.filter((k) => opts.cliKeys?.includes(k));
     // metrics.enabled is read per app, so the section is held at the running values explicitly, but
     // for what a reload applies (reload-observability.ts).
     const level = pinObservability(old, config);
@@ -223,6 +231,7 @@ export async function startLiveConfig(opts: LiveConfigOptions): Promise<LiveConf
     reloadSucceeded(metrics, true);
     for (const w of loaded.warnings) logger.warn({ warning: w }, 'config warning');
     if (restart.length) logger.warn({ keys: restart }, 'config reload: these settings need a restart and keep their running values');
+    if (fromCli.length) logger.warn({ keys: fromCli }, "config reload: the command line sets these settings: the file's values are not used (a restart keeps the flags')");
     const kept = Object.entries(next.parts).filter(([k, p]) => p === prev.parts[k as keyof Generation['parts']]).map(([k]) => k);
     logger.info({ event: 'config_reloaded', trigger, file, reused: kept, in_flight_on_previous: prev.inflight }, 'config reloaded');
     return true;

@@ -36,6 +36,8 @@ export interface ServeOptions {
   extHost: string;
   extPort: number | undefined;
   metricsPort: number | undefined;
+  /** Config keys a command-line flag sets (--port, --host, ...): config-reload.ts's cliKeys. */
+  cliKeys?: readonly string[];
   early: EarlySignals;
 }
 
@@ -55,6 +57,7 @@ export async function serveGateway(o: ServeOptions): Promise<void> {
     adjust: o.adjust,
     logger,
     watch: o.watch,
+    cliKeys: o.cliKeys,
     prepare: (d) => (d.draining = () => draining),
     // The client timeouts of a reloaded file, on the server already listening.
     applied: (c) => {

@@ -55,6 +55,13 @@ export async function start(values: CliValues, ports: PortArgs, early: EarlySign
     process.stdout.write(`config OK${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n`);
     return;
   }
+  // The file's keys these flags replace, at start-up and after every restart: a reload names them apart.
+  const cliKeys = [
+    ...(values.host ? ['server.host', 'extproc.host'] : []),
+    ...(ports.port !== undefined ? ['server.port'] : []),
+    ...(ports.extproc !== undefined ? ['extproc.enabled', 'extproc.port'] : []),
+    ...(ports.metrics !== undefined ? ['observability.metrics.port'] : []),
+  ];
   const { serveGateway } = await import('./serve-gateway.ts');
   await serveGateway({
     file: values.config,
@@ -68,6 +75,7 @@ export async function start(values: CliValues, ports: PortArgs, early: EarlySign
     extHost: values.host ?? config.extproc?.host ?? '0.0.0.0',
     extPort,
     metricsPort,
+    cliKeys,
     early,
   });
 }
