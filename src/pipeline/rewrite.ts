@@ -70,6 +70,18 @@ export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecisio
   return { family: familyName, param: family.parameter };
 }
 
+/**
+ * A decision with reasoning on whose effort is `none` (an entry's reasoning_effort, or
+ * default_reasoning_effort) for a reasoning_effort family: applyReasoning sends reasoning_effort: none,
+ * which asks the model not to reason (the reference's newer code sends none as a family's off value),
+ * so the header, log, metrics and the routing span report it off. Read before and after the rewrite.
+ */
+export function effortNoneOff(config: Config, d: Pick<RoutingDecision, 'model' | 'reasoning' | 'reasoningEffort'>): boolean {
+  const family = config.reasoning_families[config.model_config[d.model]?.reasoning_family ?? ''];
+  if (!d.reasoning || !family || family.type === 'chat_template_kwargs') return false;
+  return (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium').toLowerCase() === 'none';
+}
+
 /** Efforts that read as "reasoning off": what applyReasoning sends for off, and the ones below it. */
 const OFF_EFFORTS = new Set(['low', 'minimal', 'none']);
 const NESTED_EFFORT = ['reasoning', 'effort'];
@@ -132,11 +144,9 @@ export function rewriteStage(deps: AppDeps, ctx: PipelineContext): void {
     // always the decision: a model without a family gets nothing written (the client's own switch,
     // if any, goes as sent), and an effort family with reasoning off gets the client's own effort
     // back (reasoning at "high" if it asked for that). An entry's own `reasoning_effort: low` stays on.
-    // An entry (or default_reasoning_effort) saying use_reasoning with effort `none` sends
-    // reasoning_effort: none, which asks the model not to reason (the reference's newer code sends
-    // none as a family's off value): reported off, its effort still named in the decision metric.
+    // Effort none is reported off (effortNoneOff), its effort still named in the decision metric.
     const decided = applied.family !== undefined && d.reasoning;
-    const sentNone = decided && applied.effort?.toLowerCase() === 'none';
+    const sentNone = effortNoneOff(config, d);
     d.reasoning = (decided && !sentNone) || requestedReasoning(body, config, d.model);
     if (applied.family) {
       reasoningFamilyAttribute(applied.family);

@@ -5,7 +5,7 @@ import { ATTR, withSpan } from '../observability/tracing.ts';
 import type { PipelineContext, RoutingDecision } from './context.ts';
 import { bestModelScore, indexCategories, isAutoModel, modelLabel, type CategoryIndex } from './categories.ts';
 import { classificationText } from './texts.ts';
-import { clientReasoning } from './rewrite.ts';
+import { clientReasoning, effortNoneOff } from './rewrite.ts';
 import { reasoningAsSent } from './reasoning-as-sent.ts';
 import { entropyReasoning, type EntropyDecision } from './entropy.ts';
 import { effortLabel } from '../observability/labels.ts';
@@ -126,7 +126,8 @@ export async function routeStage(deps: AppDeps, ctx: PipelineContext): Promise<v
       [ATTR.ROUTING_ORIGINAL_MODEL]: modelLabel(deps.config, ctx.requestedModel),
       [ATTR.ROUTING_SELECTED_MODEL]: modelLabel(deps.config, d.model),
       [ATTR.ROUTING_REASON]: d.reasonCode,
-      [ATTR.REASONING_ENABLED]: d.reasoning,
+      // As the header and the metrics will say: effort none asks the model not to reason.
+      [ATTR.REASONING_ENABLED]: d.reasoning && !effortNoneOff(deps.config, d),
       ...(d.category ? { [ATTR.CATEGORY_NAME]: d.category } : {}),
       ...(d.confidence !== undefined ? { [ATTR.CATEGORY_CONFIDENCE]: d.confidence } : {}),
       ...(d.reasoningEffort ? { [ATTR.REASONING_EFFORT]: effortLabel(d.reasoningEffort) } : {}),

@@ -9,6 +9,8 @@ import { EMPTY_CLASSIFIERS, startGateway, testConfig, type Gateway } from './gat
 import { validateConfig } from '../../src/config/index.ts';
 import { metricMoves } from './helpers/metric-moves.ts';
 import { until } from './helpers/until.ts';
+import { useMemoryTracing } from './helpers/memory-tracing.ts';
+import { SPAN } from '../../src/observability/tracing.ts';
 import type { Classifiers, ClassResult, SequenceClassifier } from '../../src/classify/types.ts';
 
 const LABELS = ['minimal', 'xhigh', 'custom', 'default', 'none', 'capital'];
@@ -79,6 +81,8 @@ describe('reasoning_effort values at load', () => {
 
 describe('reasoning_effort values on a routed request (mock upstream, openai SDK)', () => {
   let gw: Gateway;
+  // Before the gateway's hooks: the provider exists when it starts (helpers/memory-tracing.ts).
+  const traces = useMemoryTracing();
   beforeAll(async () => {
     gw = await startGateway({
       classifiers: wordClassifier(),
@@ -125,19 +129,22 @@ describe('reasoning_effort values on a routed request (mock upstream, openai SDK
       const line = () => gw.logs.lines.find((l) => l.msg === 'request' && l.obj.request_id === id);
       await until(() => line() !== undefined, 5_000);
       const log = line()!.obj;
-      return { header: response.headers.get('x-vsr-selected-reasoning'), body: gw.mock.mock.requests.at(-1)!.body as Record<string, unknown>, log };
+      const { spans } = await traces.traceOf(id!);
+      const span = spans.find((s) => s.name === SPAN.ROUTING)!.attributes;
+      return { header: response.headers.get('x-vsr-selected-reasoning'), body: gw.mock.mock.requests.at(-1)!.body as Record<string, unknown>, log, span };
     });
 
   it.each([
     ['none', 'none'],
     ['capital', 'None'],
     ['default', 'none'],
-  ])('effort none is reasoning off everywhere: header, decision metric, log, body (%s)', async (word, sent) => {
+  ])('effort none is reasoning off everywhere: header, decision metric, log, routing span, body (%s)', async (word, sent) => {
     const { moved, answer } = await sendReasoned(word);
     expect(answer.body.reasoning_effort).toBe(sent);
     expect(answer.header).toBe('off');
     expect(answer.log.reasoning).toBe(false);
     expect(answer.log.reasoning_effort).toBe('none');
+    expect(answer.span).toMatchObject({ 'reasoning.enabled': false, 'reasoning.effort': 'none' });
     expect(moved).toEqual({
       [`llm_reasoning_decisions_total{category="${word}",model="gpt-oss-20b",enabled="false",effort="none"}`]: 1,
       'llm_reasoning_effort_usage_total{family="gpt-oss",effort="none"}': 1,
@@ -149,6 +156,7 @@ describe('reasoning_effort values on a routed request (mock upstream, openai SDK
     expect(answer.body.reasoning_effort).toBe('minimal');
     expect(answer.header).toBe('on');
     expect(answer.log.reasoning).toBe(true);
+    expect(answer.span).toMatchObject({ 'reasoning.enabled': true, 'reasoning.effort': 'minimal' });
     expect(moved['llm_reasoning_decisions_total{category="minimal",model="gpt-oss-20b",enabled="true",effort="minimal"}']).toBe(1);
     expect(moved['llm_reasoning_template_usage_total{family="gpt-oss",param="reasoning_effort"}']).toBe(1);
   });
