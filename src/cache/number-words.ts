@@ -4,6 +4,9 @@
 // sides, and "three" meets "3". Left out: "one" (mostly a pronoun: "which one is better" is "which is
 // better") and "first" (mostly "at first", "first thing"; first / last is an opposite, opposites.ts).
 // A compound ("twenty four") counts as its words, so it does not meet "24": a miss, the cheap side.
+// "twice" is a multiple wherever it stands ("twice a day", "twice as big"): "2x", never the count "2"
+// ("one less than twice its reverse" is no question about "two numbers"); "2 times" / "two times"
+// before a word that is no number is the same multiple (word-order.ts), "17 times 23" a product.
 
 const CARDINALS = ['zero', '', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
   'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
@@ -22,3 +25,6 @@ const DIGITS = new Map<string, string>([
 
 /** The digits a lower-case number word stands for, or undefined for any other word. */
 export const numberWordDigits = (lw: string): string | undefined => DIGITS.get(lw);
+
+/** The multiple "N times" stands for, as "twice" does: "2x". */
+export const timesOf = (count: string): string => `${count}x`;

@@ -15,7 +15,7 @@
 import { marksDiffer, questionMarks } from './question-marks.ts';
 import { polesOppose, questionPoles } from './opposites.ts';
 import { KNOWN_NAMES } from './known-names.ts';
-import { numberWordDigits } from './number-words.ts';
+import { numberWordDigits, timesOf } from './number-words.ts';
 import { questionStems, wordSwapped } from './word-swaps.ts';
 
 /** Words kept per question: enough to see a swap, small per entry (and in a shared backend). */
@@ -25,6 +25,8 @@ const NEAR_SAME = 0.8;
 
 const WORD = /[\p{L}\p{N}]+/gu;
 const DIGIT = /\p{Nd}/u;
+/** A count: digits only ("3", "twenty" read as "20"), not "3rd" or "2x". */
+const WHOLE = /^\d+$/;
 /** Digit-bearing words kept per question (a question with more is compared on its first ones). */
 const MAX_NUMBERS = 32;
 /** Capitalised words kept per question (each must be a word of the other question). */
@@ -63,10 +65,16 @@ export function questionSignature(text: string): QuestionSignature {
   const names: number[] = [];
   const lower: string[] = [];
   let end = -1; // where the previous word ended (-1: none yet, the next word opens the text)
+  let count: string | undefined; // the previous word, when it was a whole number kept in `numbers`
+  let multiple: [number, string] | undefined; // "N times" just read: where N stands in `numbers`, and N
   for (const m of text.matchAll(WORD)) {
     const word = m[0];
     const lw = word.toLowerCase();
     lower.push(lw);
+    // "2 times a day" / "two times as big" is a multiple, as "twice" and "2x" are (number-words.ts);
+    // "17 times 23", a number after "times", is a product and keeps its numbers.
+    if (multiple !== undefined && !DIGIT.test(word) && numberWordDigits(lw) === undefined) numbers[multiple[0]] = wordHash(timesOf(multiple[1]));
+    multiple = count !== undefined && lw === 'times' ? [numbers.length - 1, count] : undefined;
     // A number word is read as its digits: "three" is "3" (number-words.ts).
     const spelled = numberWordDigits(lw);
     const digit = numbers.length < MAX_NUMBERS && (spelled !== undefined || DIGIT.test(word));
@@ -80,9 +88,11 @@ export function questionSignature(text: string): QuestionSignature {
         if (!digit && word.length > 1 && names.length < MAX_NAMES && ((!opens && UPPER.test(word)) || KNOWN_NAMES.has(lw))) names.push(h);
       }
       if (digit) numbers.push(h);
+      count = digit && WHOLE.test(spelled ?? lw) ? (spelled ?? lw) : undefined;
     } else break;
     end = m.index + word.length;
   }
+  if (multiple !== undefined) numbers[multiple[0]] = wordHash(timesOf(multiple[1]));
   return {
     order, numbers: numbers.sort((a, b) => a - b), names, marks: questionMarks(text, lower), poles: questionPoles(lower),
     // Number words as their digits, as the numbers check reads them: "three weeks" / "3 weeks" is no swap.
