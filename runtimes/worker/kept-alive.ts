@@ -6,9 +6,12 @@
 // idle: one goes back to its pool when an answer was read to its end (at once when it has no body: a
 // 204, a 304, the answer to a HEAD; never when its body ends at the close), and leaves it when the next
 // request takes it or after the pool's idle timeout (kj HttpClientSettings.idleTimeout, 5 s).
-// Only a failure on a request that may have taken one is taken for the race, and not one whose body went
-// out whole on a connection idle for far less than this upstream's idle close was seen crossing a reuse
-// after (raceIdle below): that upstream read the request and dropped it.
+// Only a failure on a request that may have taken one is taken for the race, and only one whose body did
+// not go out whole: one that went out whole may have been read (a drop), and a chat completion sent
+// twice runs its generation twice. So that the race still fails before that, a body going out on a
+// connection that may be a kept-alive one waits REUSE_HOLD_MS after its first bytes (sent-body.ts hold):
+// an idle close that crossed the reuse resets the connection within a round trip of them, the rest
+// unsent. Not where this upstream's idle close is known to be far off (surelyOpen).
 
 /** kj's pool idle timeout plus a margin: past it, workerd has closed the connection itself. */
 export const POOL_IDLE_MS = 6_000;
@@ -18,6 +21,14 @@ export const POOL_IDLE_MS = 6_000;
  * the request for a while: taken as read, never sent again. Node's window (upstream-sockets.ts).
  */
 export const STALE_WINDOW_MS = 1_000;
+
+/**
+ * How long a body on a connection that may be a kept-alive one waits after its first bytes: longer than
+ * an idle close crossing the reuse takes to fail it. A round trip, plus the time workerd takes to hand the
+ * failure over under load (a forced race was seen failing 188 ms after its body went out, on a loaded
+ * 2-core box). A failure later than that, with the body gone out whole, is a drop: 502, never sent twice.
+ */
+export const REUSE_HOLD_MS = 250;
 
 /** More idle connections than this per origin are not counted (workerd's pool is not unbounded either). */
 const MAX_TRACKED = 1_024;
@@ -32,9 +43,16 @@ export class KeptAlive {
   /**
    * Per origin, the shortest idle time after which a reused connection lost a request before its body
    * went out whole: the upstream closed it unread, so its idle close is about that long (a reset for
-   * another reason only lowers it, which leaves more to the re-send: the old rule). Node's closedIdle.
+   * another reason only lowers it, which leaves more bodies held). Node's closedIdle.
    */
   private readonly raceIdle = new Map<string, number>();
+  /**
+   * Per origin, the longest idle time after which a request that may have reused a connection was
+   * answered: its idle close is later (Node's answeredIdle). The tally may be wrong (kj dropped an idle
+   * connection it saw closed, and the request went out on a fresh one): then a body that should have
+   * waited does not, and a crossing may fail it whole: a 502, never a request sent twice.
+   */
+  private readonly answeredIdle = new Map<string, number>();
 
   /** A reused connection idle `idleMs` lost a request that surely did not go out whole. */
   raced(origin: string, idleMs: number): void {
@@ -44,15 +62,25 @@ export class KeptAlive {
     this.raceIdle.set(origin, idleMs);
   }
 
+  /** A request that may have reused a connection idle `idleMs` got an answer. */
+  answered(origin: string, idleMs: number): void {
+    const old = this.answeredIdle.get(origin);
+    if (old !== undefined && old >= idleMs) return;
+    if (old === undefined && this.answeredIdle.size >= MAX_ORIGINS) this.answeredIdle.clear();
+    this.answeredIdle.set(origin, idleMs);
+  }
+
   /**
-   * Whether a reused connection idle `idleMs` that lost a request after it went out whole was closed
-   * for another reason than the upstream's idle close: idle for under half the idle time a crossing was
-   * seen at, less the slack (timers and the round trip move the edge). Such a close followed the
-   * upstream's read of the request (a drop): not sent again. Unknown until a crossing was seen.
+   * Whether a reused connection idle `idleMs` cannot be meeting the upstream's idle close: idle for under
+   * half the idle time a crossing was seen at (or, none seen, an answer came after), less the slack
+   * (timers and the round trip move the edge). Its body need not wait (REUSE_HOLD_MS). Unknown until
+   * one of the two was seen.
    */
-  readAndDropped(origin: string, idleMs: number): boolean {
+  surelyOpen(origin: string, idleMs: number): boolean {
     const race = this.raceIdle.get(origin);
-    return race !== undefined && idleMs <= race / 2 - CLOCK_SLACK_MS;
+    const answered = this.answeredIdle.get(origin);
+    const close = race === undefined ? answered : answered === undefined ? race : Math.min(race, answered);
+    return close !== undefined && idleMs <= close / 2 - CLOCK_SLACK_MS;
   }
 
   /** An answer from `origin` was read to its end (or had none): its connection is back in workerd's pool. */

@@ -33,7 +33,8 @@ const fixedLength = (globalThis as { FixedLengthStream?: new (n: number) => Tran
  * holdMs pass. An upstream that answers from the head alone (a proxy's 413 to a Content-Length over
  * its limit) and resets the connection with the body unread: while workerd is writing the body, the
  * failed write fails the fetch and the answer is lost (measured: 2 of 4 8 MiB requests); with no write
- * pending, fetch resolves with the answer. Used on a second try only: the hold is latency.
+ * pending, fetch resolves with the answer. Used on a second try, and on a connection that may be a
+ * kept-alive one the upstream is closing (kept-alive.ts REUSE_HOLD_MS): the hold is latency.
  */
 export function watchedBody(body: Uint8Array | string | undefined, holdMs = 0): WatchedBody {
   const none = { answeredBy() {} };

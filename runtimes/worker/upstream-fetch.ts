@@ -1,8 +1,8 @@
 // UpstreamClient over the Workers fetch API (the Node runtime uses undici.request, which costs a fraction of fetch's CPU on Node 20; see DESIGN.md).
 // A failure before the response headers is UpstreamConnectError when the request never reached the
 // upstream whole (the forwarder may try the next endpoint), UpstreamDroppedError when it did (not sent
-// again: sent-body.ts says which), UpstreamStaleError when it may have been a kept-alive connection
-// closed as it was reused (sent once more by the forwarder: kept-alive.ts); no headers within
+// again: sent-body.ts says which), UpstreamStaleError when it did not on what may have been a kept-alive
+// connection closed as it was reused (sent once more by the forwarder: kept-alive.ts); no headers within
 // timeoutMs is UpstreamTimeoutError. After the
 // headers, only the client's abort cancels the body (and with it the upstream's generation).
 import { UpstreamConnectError, UpstreamDroppedError, UpstreamTimeoutError, UpstreamTooLargeError, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../src/upstream/types.ts';
@@ -11,7 +11,7 @@ import { watchedBody } from './sent-body.ts';
 import { EARLY_ANSWER_HOLD_MS, EARLY_ANSWER_READ_MS, earlyAnswerBody } from './early-answer.ts';
 import { MAX_ERROR_TEXT_BYTES } from '../../src/upstream/error-text.ts';
 import { UpstreamStaleError } from '../../src/upstream/send-failover.ts';
-import { KeptAlive, STALE_WINDOW_MS } from './kept-alive.ts';
+import { KeptAlive, REUSE_HOLD_MS, STALE_WINDOW_MS } from './kept-alive.ts';
 
 /** workerd's pool of connections is the process's: one tally for every client of public fetch. */
 const keptAlive = new KeptAlive();
@@ -69,7 +69,8 @@ const FRAMING = /content-length|transfer-encoding/i;
 
 /**
  * A fetch failure whose body went out whole (`sent` true) is one the upstream may have read: workerd
- * says "Network connection lost." for that as for a refused connection, so the body is the witness.
+ * says "Network connection lost." for that as for a refused connection, so the body is the witness;
+ * on a reused connection too (its body waited for the race to show first: kept-alive.ts REUSE_HOLD_MS).
  * `sent` undefined (no body, or one too short to split): nothing to tell by, a connection failure as
  * before, unless it may have been the kept-alive race (a passed-through GET or HEAD on a reused
  * connection): sent once more as a request with a body is, not failed over with its endpoint marked down.
@@ -87,9 +88,6 @@ function sentOrNot(err: unknown, sent: boolean | undefined, host: string, stale:
   // DNS failure; those fail before the body goes out, so here the upstream took the request and
   // answered something that is not HTTP: 502 upstream_error, as Node's parser says.
   if (/^internal error/i.test(message)) return new UpstreamProtocolError(`upstream ${host}: ${message} (an answer that is not HTTP)`);
-  // A connection that may have been a kept-alive one, closed within a round trip of the send: the
-  // crossing of its idle close and the reuse (kept-alive.ts), where the upstream never read it.
-  if (stale) return new UpstreamStaleError(`upstream ${host}: ${message} (a kept-alive connection closed as the request went out on it)`, err);
   return new UpstreamDroppedError(`upstream ${host}: ${message} (closed after the whole request was sent, before any byte of an answer)`, err);
 }
 
@@ -133,16 +131,22 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
         // Whether the answer came before the request body went out whole (early-answer.ts).
         let early = false;
         // An attempt whose body never went out whole gets one more: the upstream cannot have started
-        // on it. A kept-alive connection the upstream closed as it was reused fails either way in
-        // workerd: the write fails (not whole), or the close comes with the request unread in the
-        // upstream's buffer (whole, and the same error as a drop). When the connection may have been a
-        // kept-alive one (kept-alive.ts), both are UpstreamStaleError, sent again once by the forwarder
-        // (send-failover.ts, counted); a drop on a fresh connection, or later than STALE_WINDOW_MS, is
-        // not sent again: README. Node retries that race once on a fresh socket (upstream-sockets.ts).
-        // The second try holds its body after the connect (sent-body.ts): a proxy that answers from the
-        // head and resets is then seen answering, where the reset failed the first try's write.
+        // on it. A kept-alive connection the upstream closed as it was reused fails in workerd with the
+        // same error as a drop, and with the body whole when the request sat unread in the upstream's
+        // buffer. So on a connection that may have been a kept-alive one (kept-alive.ts) the body waits
+        // REUSE_HOLD_MS after its first bytes: the crossing fails it before it went out whole
+        // (UpstreamStaleError, sent again once by the forwarder, send-failover.ts, counted); one that
+        // went out whole and failed was read, maybe, and is not sent again, on any connection (a chat
+        // completion sent twice runs twice): README. Node retries the race once on a fresh socket
+        // (upstream-sockets.ts). The second try holds its body after the connect too (sent-body.ts): a
+        // proxy that answers from the head and resets is then seen answering, where the reset failed
+        // the first try's write.
         for (let attempt = 0; !res; attempt++) {
-          const body = watchedBody(r.body, attempt > 0 ? EARLY_ANSWER_HOLD_MS : 0);
+          // How long the pooled connection it may take had been idle (kept-alive.ts); undefined: none.
+          const idleMs = pool?.take(url.origin);
+          const reused = idleMs !== undefined;
+          const hold = attempt > 0 ? EARLY_ANSWER_HOLD_MS : reused && !pool!.surelyOpen(url.origin, idleMs) ? REUSE_HOLD_MS : 0;
+          const body = watchedBody(r.body, hold);
           // No connection within connectTimeoutMs (SYNs dropped, a host gone): the next endpoint, as on
           // Node. Without a body there is nothing to tell the connect by: upstream.timeout_ms alone.
           let connectTimedOut = false;
@@ -153,9 +157,6 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
               }, connectTimeoutMs)
             : undefined;
           if (connectTimer) void body.connected!.then(() => clearTimeout(connectTimer));
-          // How long the pooled connection it may take had been idle (kept-alive.ts); undefined: none.
-          const idleMs = pool?.take(url.origin);
-          const reused = idleMs !== undefined;
           const startedAt = Date.now();
           try {
             // redirect manual: an upstream's 3xx goes back to the client as on Node (undici follows none).
@@ -164,15 +165,13 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
             body.answeredBy(pending);
             res = await pending;
             early = body.sent() === false;
+            if (reused) pool!.answered(url.origin, idleMs);
           } catch (err) {
             if (connectTimedOut && !timedOut && !r.signal?.aborted) throw new UpstreamConnectError(`upstream ${url.host}: no connection within ${connectTimeoutMs} ms`, err);
             const soon = reused && !timedOut && !r.signal?.aborted && Date.now() - startedAt <= STALE_WINDOW_MS;
-            // Sent whole on a connection idle for far less than this upstream's idle close was seen to
-            // cross a reuse after: closed for another reason, after the upstream read it (a drop).
-            const stale = soon && !(body.sent() === true && pool!.readAndDropped(url.origin, idleMs!));
-            if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host, stale);
-            // Not whole, on a connection that may have been a kept-alive one: the race whose write
-            // failed. The forwarder sends it again (and counts it), as the one sent whole. The upstream
+            if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host, soon);
+            // Not whole, on a connection that may have been a kept-alive one: the race, its write failed
+            // or its rest held (REUSE_HOLD_MS). The forwarder sends it again (and counts it). The upstream
             // surely closed it unread: its idle close, after about that idle time (kept-alive.ts).
             if (soon && attempt === 0) pool!.raced(url.origin, idleMs!);
             if (reused && attempt === 0) throw new UpstreamStaleError(`upstream ${url.host}: ${err instanceof Error ? err.message : String(err)} (a kept-alive connection closed as the request went out on it)`, err, false);

@@ -1,6 +1,7 @@
 // The Worker's tally of workerd's idle kept-alive connections (runtimes/worker/kept-alive.ts), with its
 // clock passed in: which connection a request may take and how long it was idle, and the idle-close
-// rule that tells a read-then-drop from the race (upstream-keepalive-learn.test.ts drives it in workerd).
+// rule that lets a body on a connection far from its idle close go out without waiting
+// (upstream-keepalive-learn.test.ts drives it in workerd).
 import { describe, expect, it } from 'vitest';
 import { KeptAlive, POOL_IDLE_MS } from '../../runtimes/worker/kept-alive.ts';
 
@@ -24,34 +25,48 @@ describe('KeptAlive tally', () => {
     expect(t.take(A, POOL_IDLE_MS + 1)).toBeUndefined();
   });
 
-  it('no crossing seen: nothing is taken for a drop', () => {
+  it('no crossing seen and no reuse answered: no connection is surely open', () => {
     const t = new KeptAlive();
-    expect(t.readAndDropped(A, 0)).toBe(false);
+    expect(t.surelyOpen(A, 0)).toBe(false);
   });
 
-  it('after a crossing at 400 ms idle: under half of it less 25 ms is a drop, above is the race; per origin', () => {
+  it('after a crossing at 400 ms idle: under half of it less 25 ms is surely open, above may be the race; per origin', () => {
     const t = new KeptAlive();
     t.raced(A, 400);
-    expect(t.readAndDropped(A, 0)).toBe(true);
-    expect(t.readAndDropped(A, 175)).toBe(true);
-    expect(t.readAndDropped(A, 176)).toBe(false);
-    expect(t.readAndDropped(A, 400)).toBe(false);
-    expect(t.readAndDropped(B, 0)).toBe(false);
+    expect(t.surelyOpen(A, 0)).toBe(true);
+    expect(t.surelyOpen(A, 175)).toBe(true);
+    expect(t.surelyOpen(A, 176)).toBe(false);
+    expect(t.surelyOpen(A, 400)).toBe(false);
+    expect(t.surelyOpen(B, 0)).toBe(false);
   });
 
   it('the shortest crossing counts: a later, longer one does not raise it; a shorter one lowers it', () => {
     const t = new KeptAlive();
     t.raced(A, 400);
     t.raced(A, 2000);
-    expect(t.readAndDropped(A, 176)).toBe(false);
+    expect(t.surelyOpen(A, 176)).toBe(false);
     t.raced(A, 100);
-    expect(t.readAndDropped(A, 20)).toBe(true);
-    expect(t.readAndDropped(A, 26)).toBe(false);
+    expect(t.surelyOpen(A, 20)).toBe(true);
+    expect(t.surelyOpen(A, 26)).toBe(false);
   });
 
-  it('an idle close under 50 ms never makes a drop (the slack)', () => {
+  it('an idle close under 50 ms never leaves one surely open (the slack)', () => {
     const t = new KeptAlive();
     t.raced(A, 15);
-    expect(t.readAndDropped(A, 0)).toBe(false);
+    expect(t.surelyOpen(A, 0)).toBe(false);
+  });
+
+  it('a reuse answered after 400 ms idle: under half of it less 25 ms is surely open; a crossing seen lowers it', () => {
+    const t = new KeptAlive();
+    t.answered(A, 400);
+    t.answered(A, 100);
+    expect(t.surelyOpen(A, 175)).toBe(true);
+    expect(t.surelyOpen(A, 176)).toBe(false);
+    expect(t.surelyOpen(B, 0)).toBe(false);
+    t.raced(A, 100);
+    expect(t.surelyOpen(A, 26)).toBe(false);
+    t.answered(A, 1000);
+    expect(t.surelyOpen(A, 25)).toBe(true);
+    expect(t.surelyOpen(A, 26)).toBe(false);
   });
 });
