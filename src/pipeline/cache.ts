@@ -14,7 +14,7 @@ import { MAX_RECORDED_CHARS } from '../upstream/sse-events.ts';
 import { choiceCount } from '../upstream/choice-finish.ts';
 import type { CacheKeyScope } from '../cache/types.ts';
 import { conflicts, questionSignature, type QuestionSignature } from '../cache/word-order.ts';
-import { cachePiiVerdict } from '../cache/pii-check.ts';
+import { cachePiiVerdict, hitPiiVerdict } from '../cache/pii-check.ts';
 import { collectTextSlots } from '../guard/redaction.ts';
 import { groupTexts } from '../guard/pii-slots.ts';
 import { unreadText } from '../guard/unread-strings.ts';
@@ -65,14 +65,19 @@ export async function cacheLookupStage(deps: AppDeps, ctx: PipelineContext): Pro
     const needsUsage = ctx.stream && includeUsage(ctx.body);
     try {
       const hit = await cache.lookup(plan.key, vector, lookupThreshold(cfg), (a) => !conflicts(a, sig) && (!needsUsage || hasUsage(a.completion)));
-      if (hit && hit.similarity >= thresholdFor(cfg, hit.answer.category)) {
+      const found = hit && hit.similarity >= thresholdFor(cfg, hit.answer.category) ? hit : undefined;
+      // A restricting pii_policy decides as on a cold cache: scanned on hits only, found PII (or not
+      // read all) is a miss, and routing and the PII stage then block, reroute or mask (pii-check.ts).
+      const verdict = found && (await hitPiiVerdict(deps, ctx));
+      if (verdict === 'pii' || verdict === 'unchecked') deps.metrics.inc('llm_cache_skipped_total', { reason: 'pii_policy' });
+      else if (found) {
         ctx.cache.hit = true;
-        ctx.cache.similarity = hit.similarity;
+        ctx.cache.similarity = found.similarity;
         // Routing does not run on a hit: the answer's model is the one the request line names.
-        ctx.cache.model = hit.answer.model || ctx.requestedModel;
+        ctx.cache.model = found.answer.model || ctx.requestedModel;
         ctx.cache.store = false;
         deps.metrics.inc('llm_cache_hits_total');
-        return cacheHitResponse(hit, { stream: ctx.stream, includeUsage: includeUsage(ctx.body) });
+        return cacheHitResponse(found, { stream: ctx.stream, includeUsage: includeUsage(ctx.body) });
       }
     } catch (err) {
       deps.logger.warn({ request_id: ctx.requestId, err: errorName(err) }, 'cache lookup failed; continuing uncached');

@@ -128,17 +128,36 @@ describe('plugin_chain_cases.json: a PII block stops the cache and the system pr
     expect(counts.promptApplied).toBeGreaterThanOrEqual(3); // 3 of 6 (low confidence, or the prompt-less `other`)
   });
 
-  // KNOWN GAP (src/cache's question checks, helper C's room; reported, not fixed here): the lookup runs
-  // before routing and the PII policy (DESIGN.md), and its checks refuse a changed digit or name but not an
-  // added e-mail address, so this question is served the stored answer of the one without it (similarity
-  // 0.9+) instead of the deny-all policy's block. No model sees the address; but the answer is another
-  // question's and the block is skipped. `it.fails` until the checks refuse it: then make it `it`.
-  it.fails('a PII question is blocked even when a close question without PII is in the cache', async () => {
+  // The lookup runs before routing and the PII policy (DESIGN.md) and its checks refuse a changed digit or
+  // name, not an added e-mail address: this question scores 0.9+ against the stored one. A hit is served
+  // only when no restricting policy the request may meet denies what it carries (src/cache/pii-check.ts
+  // hitPiiVerdict); this one falls through to routing and the deny-all block, as on a cold cache.
+  it('a PII question is blocked even when a close question without PII is in the cache', async () => {
     const clean = await ask('Contact me at the front desk for more details');
     expect(clean.blocked).toBe(false);
     expect(await servedLater('Contact me at the front desk for more details', 10_000)).toBe(true);
     const pii = await ask('Contact me at front.desk@example.com for more details');
     expect(pii).toMatchObject({ blocked: true, hit: false, upstream: [] });
+    // Behind Envoy (the same pipeline, the same cache): the clean question is served from it, the PII one blocked.
+    const envoy = new EnvoyClient(`127.0.0.1:${gw.extPort}`);
+    try {
+      const viaEnvoy = async (query: string) => {
+        const s = envoy.open();
+        await s.send(requestHeaders({ ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'semroute', 'content-type': 'application/json', authorization: 'Bearer unused' }));
+        const b = await s.send(requestBody(JSON.stringify({ model: 'MoM', messages: [{ role: 'user', content: query }] })));
+        s.end();
+        expect(b.response, query).toBe('immediate_response');
+        return setHeaders(b.immediate_response.headers);
+      };
+      expect((await viaEnvoy('Contact me at the front desk for more details'))['x-vsr-cache-hit']).toBe('true');
+      const before = upstreamCount();
+      const blocked = await viaEnvoy('Contact me at front.desk@example.com for more details');
+      expect(blocked).toMatchObject({ 'x-vsr-pii-violation': 'true' });
+      expect(blocked['x-vsr-cache-hit']).toBeUndefined();
+      expect(upstreamCount()).toBe(before);
+    } finally {
+      envoy.close();
+    }
   });
 });
 
