@@ -2,7 +2,9 @@
 // weighted and concatenated, then L2-normalised again (cosine = (1 - wg) cos_lex + wg cos_wv when
 // both halves are non-zero).
 //   lexical:  xn = TF-IDF(ids, weights) L2-normalised (graphs.ts tfidfInput);
-//             lex = sum_l xn[l] * P[ids[l] mod R]     (distilled or Gaussian projection, int8 + column scale)
+//             lex = sum_l xn[l] * P[ids[l] mod R]     (distilled or Gaussian projection, int8 + column scale;
+//             summed by MatMulInteger over 7-bit levels of xn, integer-bag.ts: the float form's Cast of
+//             ~1,500 gathered 256-column rows was the most expensive kernel of the four fused packs)
 //             with a student (embedding-student.ts): lex = [||x|| > 0] tanh(lex + b1) W2 (W2 float32
 //             [lexDim, lexDim]; the gate keeps an empty text at the zero vector despite the bias)
 //   words:    wv = sum_l wv_weights[l] * T[wv_ids[l]]  (SIF-weighted GloVe rows with the common
@@ -11,6 +13,7 @@
 // A text without words gives zero halves and the zero vector (eps keeps the divisions finite).
 import { initF32, initI8, node, serializeModel, valueInfo } from './onnx-builder.ts';
 import { tfidfInput, modRows, quantizeTable, type ModRowsPart } from './graphs.ts';
+import { integerBag } from './integer-bag.ts';
 
 export interface EmbeddingGraphWeights {
   buckets: number;
@@ -77,7 +80,9 @@ export function buildEmbeddingGraph(w: EmbeddingGraphWeights, meta: Record<strin
     initF32('lex_share', [], new Float32Array([Math.sqrt(1 - w.wg)])),
     initF32('wv_share', [], new Float32Array([Math.sqrt(w.wg)])),
   );
-  const lexNodes = bag('lex', MOD_NAMES.rows, 'xn', 'lex_bag');
+  const lexBag = integerBag('lex', 'lex_table', MOD_NAMES.rows, 'xn', 'lex_scale', 'lex_bag');
+  inits.push(...lexBag.inits);
+  const lexNodes = lexBag.nodes;
   if (w.student) {
     // gate = min(x_ss * 1e12, 1): 0 for an empty bag, 1 otherwise. Not Greater + Cast: onnxruntime-web's
     // WebGPU EP gave outputs 0.41 away from WASM with that bool pair (test/integration/webgpu-chromium).

@@ -86,7 +86,7 @@ export const cos = (a: Float32Array, b: Float32Array) => {
 };
 
 /** Same-intent vs different-intent CLINC small-talk pairs (a paraphrase proxy from our dev split). */
-function pairStats(vecs: Float32Array[], groups: string[]) {
+export function pairStats(vecs: Float32Array[], groups: string[]) {
   const same: number[] = [], diff: number[] = [];
   for (let i = 0; i < vecs.length; i++) for (let j = i + 1; j < vecs.length; j++) (groups[i] === groups[j] ? same : diff).push(cos(vecs[i], vecs[j]));
   // AUC by rank: P(random same pair > random different pair)
@@ -298,7 +298,7 @@ export async function trainEmbeddingPack(outRoot = join(REPO_ROOT, 'models')): P
 }
 
 /** Report-only: the vSR cache paraphrase sets (a test set; nothing above is chosen with it). */
-async function cacheMatrix(run: (t: string) => Promise<{ out: Float32Array }>): Promise<EmbeddingResult['cache']> {
+export async function cacheMatrix(run: (t: string) => Promise<{ out: Float32Array }>): Promise<EmbeddingResult['cache']> {
   const path = resolve(dataDir(), '../vsr-testdata/cache_cases.json');
   if (!existsSync(path)) return null;
   const sets = JSON.parse(readFileSync(path, 'utf8')) as Array<{ original_question: string; similar_questions: string[] }>;
