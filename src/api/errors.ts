@@ -13,7 +13,7 @@ export function fromGatewayError(err: GatewayError, headers: Record<string, stri
 /**
  * Not-found handler that tells a wrong method from an unknown path: a path some route serves under
  * other methods gets 405 with `Allow` (RFC 9110 15.5.6; GET implies HEAD, which Hono answers from GET
- * routes), anything else 404; OPTIONS there is 204 with the same Allow. `routes` is the app's route table (Hono's app.routes): static paths, and
+ * routes), anything else 404; OPTIONS there is 204 with the same Allow, which lists OPTIONS. `routes` is the app's route table (Hono's app.routes): static paths, and
  * params as `:id` or `:id{regex}` (`/v1/models/:id{.+}`: DELETE /v1/models/MoM is 405, not 404).
  */
 export function notFoundOrWrongMethod(routes: ReadonlyArray<{ method: string; path: string }>) {
@@ -27,7 +27,9 @@ export function notFoundOrWrongMethod(routes: ReadonlyArray<{ method: string; pa
     // OPTIONS asks which methods the resource takes (RFC 9110 9.3.7): answered, not refused. Reached
     // only without a CORS policy for the path (server.cors answers it first) and on routes the gateway
     // answers itself (chat's OPTIONS goes to the engine): no CORS header, so a browser's preflight
-    // fails as one the gateway has no policy for.
+    // fails as one the gateway has no policy for. Answered on every served path, so Allow names it
+    // (RFC 9110 10.2.1: the methods the resource supports).
+    if (methods.size) methods.add('OPTIONS');
     if (methods.size && c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: [...methods].join(', ') } });
     if (methods.size) return methodNotAllowed(c.req.method, path, [...methods].join(', '));
     return errorResponse(404, `Unknown request URL: ${c.req.method} ${path}.`, 'invalid_request_error', 'unknown_url');

@@ -47,12 +47,12 @@ describe('models.retrieve()', () => {
 });
 
 describe('another method on /v1/models/{id}', () => {
-  it('405 with Allow: GET, HEAD (a known path), as for the static paths', async () => {
+  it('405 with Allow: GET, HEAD, OPTIONS (a known path), as for the static paths', async () => {
     // Before: 404 unknown_url (the 405 check compared static paths only).
     for (const method of ['DELETE', 'POST']) {
       const res = await rawRequest(`${gw.url}/v1/models/MoM`, { method });
       expect(res.status).toBe(405);
-      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
       expect(JSON.parse(res.body).error.code).toBe('method_not_allowed');
     }
     // An unknown path next to it is still 404.

@@ -45,16 +45,16 @@ async function viaGateway(method: string, path: string): Promise<Seen> {
   return { status: r.status, headers: pick(Object.fromEntries(r.headers)), body: await r.text() };
 }
 
-async function viaEnvoy(method: string, path: string): Promise<Seen & { kind: string }> {
+async function viaEnvoy(method: string, path: string, more: Record<string, string> = {}): Promise<Seen & { kind: string }> {
   const s = doors.envoy.open();
-  const a = await s.send(requestHeaders({ ':method': method, ':path': path, ':authority': 'semroute', 'x-request-id': 'method-1' }, true));
+  const a = await s.send(requestHeaders({ ':method': method, ':path': path, ':authority': 'semroute', 'x-request-id': 'method-1', ...more }, true));
   s.end();
   const ir = a.immediate_response;
   if (!ir) return { kind: a.response, status: 0, headers: {}, body: '' };
   // Envoy drops a local reply's body for HEAD, as node:http does for the gateway's.
   const body = method === 'HEAD' ? '' : Buffer.from(ir.body ?? []).toString();
   // (The enum's name as grpc-js decodes it: envoy.type.v3.StatusCode MethodNotAllowed is 405.)
-  const status = ir.status.code === 'MethodNotAllowed' ? 405 : ir.status.code;
+  const status = ({ MethodNotAllowed: 405, NoContent: 204 } as Record<string, number>)[ir.status.code] ?? ir.status.code;
   return { kind: a.response, status, headers: pick(setHeaders(ir.headers)), body };
 }
 
@@ -96,11 +96,11 @@ describe('another method on the chat route is answered as the gateway answers it
 describe('another method on the models routes is answered as the gateway answers it', () => {
   for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
     for (const path of ['/v1/models', '/v1/models/qwen3', '/v1/models/not-listed']) {
-      it(`${method} ${path}: the gateway's 405 (Allow: GET, HEAD), not the engine's`, async () => {
+      it(`${method} ${path}: the gateway's 405 (Allow: GET, HEAD, OPTIONS), not the engine's`, async () => {
         const before = reached;
         const gateway = await viaGateway(method, path);
         expect(gateway.status).toBe(405);
-        expect(gateway.headers.allow).toBe('GET, HEAD');
+        expect(gateway.headers.allow).toBe('GET, HEAD, OPTIONS');
         const { kind, ...envoy } = await viaEnvoy(method, path);
         expect(kind).toBe('immediate_response');
         expect(envoy).toEqual(gateway);
@@ -109,7 +109,22 @@ describe('another method on the models routes is answered as the gateway answers
     }
   }
 
-  it('OPTIONS (a CORS preflight) goes on to the engine, whose CORS policy answers it', async () => {
-    expect((await viaEnvoy('OPTIONS', '/v1/models')).kind).toBe('request_headers');
+  // The 405's Allow names OPTIONS, and the gateway answers a plain one (which methods?) 204 with Allow:
+  // so does ext_proc, where it went on to the engine (FastAPI: 405 {"detail": ...}, Allow: GET).
+  for (const path of ['/v1/models', '/v1/models/qwen3', '/v1/models/not-listed']) {
+    it(`OPTIONS ${path}: the gateway's 204 with Allow, not the engine's 405`, async () => {
+      const before = reached;
+      const gateway = await viaGateway('OPTIONS', path);
+      expect(gateway).toEqual({ status: 204, headers: { allow: 'GET, HEAD, OPTIONS', 'content-type': undefined, 'x-request-id': 'method-1' }, body: '' });
+      const { kind, ...envoy } = await viaEnvoy('OPTIONS', path);
+      expect(kind).toBe('immediate_response');
+      expect(envoy).toEqual(gateway);
+      expect(reached, 'neither door asked the engine').toBe(before);
+    });
+  }
+
+  it('a CORS preflight goes on to the engine, whose CORS policy answers it (server.cors on the gateway)', async () => {
+    const preflight = { origin: 'https://app.example', 'access-control-request-method': 'GET' };
+    expect((await viaEnvoy('OPTIONS', '/v1/models', preflight)).kind).toBe('request_headers');
   });
 });

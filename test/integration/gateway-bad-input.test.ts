@@ -84,10 +84,10 @@ describe('bad input', () => {
     // Before: no Allow header, and the classification API, /v1/models and /health answered 404 unknown_url.
     for (const [method, path, allow] of [
       ['GET', '/v1/chat/completions', 'POST, OPTIONS'],
-      ['POST', '/v1/models', 'GET, HEAD'],
-      ['POST', '/health', 'GET, HEAD'],
-      ['GET', '/api/v1/classify/intent', 'POST'],
-      ['DELETE', '/api/v1/classify/batch', 'POST'],
+      ['POST', '/v1/models', 'GET, HEAD, OPTIONS'],
+      ['POST', '/health', 'GET, HEAD, OPTIONS'],
+      ['GET', '/api/v1/classify/intent', 'POST, OPTIONS'],
+      ['DELETE', '/api/v1/classify/batch', 'POST, OPTIONS'],
     ] as const) {
       const res = await rawRequest(`${gw.url}${path}`, { method });
       expect(expectOpenAIError(res, 405).code, `${method} ${path}`).toBe('method_not_allowed');

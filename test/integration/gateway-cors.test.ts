@@ -39,13 +39,14 @@ describe('CORS preflight on /v1/chat/completions', () => {
 // method_not_allowed: OPTIONS asks which methods a resource takes (RFC 9110 9.3.7), and a plain
 // client (curl -X OPTIONS, an API explorer) got an error for a question it may ask. Without
 // server.cors it is now 204 with Allow and no CORS header, so a browser preflight fails as "no
-// Access-Control-Allow-Origin" (the gateway has no policy) rather than as an error status.
+// Access-Control-Allow-Origin" (the gateway has no policy) rather than as an error status. Allow, on
+// this 204 and on the 405s, lists OPTIONS too (RFC 9110 10.2.1: the methods the resource supports).
 describe('OPTIONS on the gateway\'s own routes without server.cors', () => {
   it.each([
-    ['/v1/models', 'GET, HEAD'],
-    ['/v1/models/MoM', 'GET, HEAD'],
-    ['/api/v1/classify/intent', 'POST'],
-    ['/health', 'GET, HEAD'],
+    ['/v1/models', 'GET, HEAD, OPTIONS'],
+    ['/v1/models/MoM', 'GET, HEAD, OPTIONS'],
+    ['/api/v1/classify/intent', 'POST, OPTIONS'],
+    ['/health', 'GET, HEAD, OPTIONS'],
   ])('%s: 204 with Allow: %s, not forwarded', async (path, allow) => {
     const before = gw.mock.mock.requests.length;
     const res = await fetch(`${gw.url}${path}`, { method: 'OPTIONS', headers: { 'x-request-id': 'opt-1' } });
@@ -62,11 +63,11 @@ describe('OPTIONS on the gateway\'s own routes without server.cors', () => {
       headers: { origin: 'https://chat.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
     });
     expect(res.status).toBe(204);
-    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
     expect(Object.keys(res.headers).filter((k) => k.startsWith('access-control-'))).toEqual([]);
     const post = await rawRequest(`${gw.url}/v1/models`, { method: 'POST' });
     expect(post.status).toBe(405);
-    expect(post.headers.allow).toBe('GET, HEAD');
+    expect(post.headers.allow).toBe('GET, HEAD, OPTIONS');
     expect(JSON.parse(post.body).error.code).toBe('method_not_allowed');
     const unknown = await rawRequest(`${gw.url}/v1/nope`, { method: 'OPTIONS' });
     expect(unknown.status).toBe(404);

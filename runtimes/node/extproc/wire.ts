@@ -164,13 +164,14 @@ export function envoyStatusCode(status: number): number {
 export interface LocalReply {
   status: number;
   headers: Record<string, string>;
+  /** '' for a reply without a body (a 204): no content-type is sent. */
   contentType: string;
   body: string;
   reason: string;
 }
 
 export function immediateResponse(reply: LocalReply): ProcessingResponse {
-  const headers = { ...reply.headers, 'content-type': reply.contentType };
+  const headers = reply.contentType ? { ...reply.headers, 'content-type': reply.contentType } : reply.headers;
   return {
     immediate_response: {
       status: { code: envoyStatusCode(reply.status) },
