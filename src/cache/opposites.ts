@@ -27,7 +27,7 @@ const GROUPS: readonly (readonly (readonly string[])[])[] = [
   [['first'], ['last']],
   [['start', 'begin', 'began', 'begun'], ['stop', 'end', 'finish']],
   [['hot', 'hotter', 'hottest', 'warm', 'warmer', 'heat'], ['cold', 'colder', 'coldest', 'cool', 'cooler']],
-  [['buy', 'bought', 'purchase'], ['sell', 'sold']],
+  [['buy', 'bought', 'purchase'], ['sell', 'sold'], ['rent', 'lease']],
   [['add', 'insert', 'append'], ['remove', 'delete', 'erase', 'drop']],
   [['enable', 'activate', 'on'], ['disable', 'deactivate', 'off']],
   [['open'], ['close', 'shut']],
@@ -77,6 +77,8 @@ const GROUPS: readonly (readonly (readonly string[])[])[] = [
   [['subscribe'], ['unsubscribe']],
   [['connect'], ['disconnect']],
   [['login', 'signin'], ['logout', 'signout']],
+  // "How do I apply for a credit card?" scored 0.81 against "How do I cancel a credit card?".
+  [['apply', 'register', 'enroll', 'enrol', 'join'], ['cancel', 'withdraw', 'quit', 'leave', 'unregister']],
   [['possible'], ['impossible']],
   [['legal'], ['illegal']],
   [['agree'], ['disagree']],

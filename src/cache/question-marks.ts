@@ -3,7 +3,7 @@
 // against "Is 5 < 3?", and "Should I buy Tesla stock?" 0.98 against "Should I not buy Tesla stock?",
 // each served the other's answer. A stored answer keeps them (codes, not text) and a lookup refuses
 // an entry whose question has other ones, as word-order.ts does for numbers. A rewording that adds
-// or drops a sign or a "not" becomes a miss, the cheap side to err on.
+// or drops a sign or a "not" becomes a miss, the cheap side to err on; so does "unsafe" / "dangerous".
 
 /** Signs that change what is asked: arithmetic, comparison, percent. */
 const SIGNS = /[+\-*/×÷^=<>≤≥≠%]/gu;
@@ -13,6 +13,12 @@ const NEGATIONS = new Set([
   'not', 'no', 'never', 'none', 'nor', 'neither', 'without', 'cannot', 't', 'dont', 'doesnt', 'didnt', 'isnt',
   'arent', 'wasnt', 'werent', 'cant', 'couldnt', 'wont', 'wouldnt', 'shouldnt', 'hasnt', 'havent', 'hadnt', 'aint',
 ]);
+/**
+ * Words that deny by their prefix: "Is it unsafe to ..." scored 0.89 against "Is it safe to ...", "non-toxic"
+ * (the words "non", "toxic") against "toxic". Not the un- words that deny nothing (uni-, under-, until, unless,
+ * unto); an un- word without its plain twin ("uncle") only refuses a question without it, which differs anyway.
+ */
+const NEGATED = /^(?:un(?!i|der|til|less|to$)\p{L}{3,}|non)$/u;
 /** The code of a negation (all alike: "not" and "never" both deny). */
 const NEGATION = 0;
 /** Marks kept per question (a question with more is compared on its first ones). */
@@ -29,7 +35,7 @@ export function questionMarks(text: string, words: Iterable<string>): number[] {
     if (m[0] === '-' && (prev === '' || prev === '\n') && next === ' ') continue;
     marks.push(m[0].codePointAt(0)!);
   }
-  for (const w of words) if (marks.length < MAX_MARKS && NEGATIONS.has(w)) marks.push(NEGATION);
+  for (const w of words) if (marks.length < MAX_MARKS && (NEGATIONS.has(w) || NEGATED.test(w))) marks.push(NEGATION);
   return marks.sort((a, b) => a - b);
 }
 

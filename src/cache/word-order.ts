@@ -32,6 +32,11 @@ const MAX_NUMBERS = 32;
 /** Capitalised words kept per question (each must be a word of the other question). */
 const MAX_NAMES = 16;
 const UPPER = /\p{Lu}/u;
+/**
+ * One capital letter is a name too ("vitamin D" scored 0.995 against "vitamin C", "an R script" / "a Python
+ * script"), but not the pronoun "I" nor the article "A" (in a title-cased question).
+ */
+const NOT_NAMES = new Set(['I', 'A']);
 /** What ends a sentence: the word after it is capitalised as a matter of course, not as a name. */
 const SENTENCE_END = /[.!?\n]/;
 
@@ -85,7 +90,7 @@ export function questionSignature(text: string): QuestionSignature {
         order.push(h);
         // Within the words kept: the other side checks a name against its own kept words.
         // A capital not opening a sentence marks a name; so does a known name in any case (known-names.ts).
-        if (!digit && word.length > 1 && names.length < MAX_NAMES && ((!opens && UPPER.test(word)) || KNOWN_NAMES.has(lw))) names.push(h);
+        if (!digit && (word.length > 1 || !NOT_NAMES.has(word)) && names.length < MAX_NAMES && ((!opens && UPPER.test(word)) || KNOWN_NAMES.has(lw))) names.push(h);
       }
       if (digit) numbers.push(h);
       count = digit && WHOLE.test(spelled ?? lw) ? (spelled ?? lw) : undefined;

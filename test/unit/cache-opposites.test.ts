@@ -20,6 +20,9 @@ describe('polesOppose', () => {
       ['Convert to UPPERCASE', 'convert to lower case'],
       ['Is it better to buy or rent?', 'Is it better to sell or rent?'],
       ['hypertension in adults', 'hypotension in adults'],
+      ['How do I apply for a credit card?', 'How do I cancel a credit card?'],
+      ['how do I join a gym', 'how do I quit a gym'],
+      ['How much does it cost to buy a house?', 'How much does it cost to rent a house?'],
     ];
     for (const [a, b] of pairs) {
       expect(oppose(a!, b!), `${a} / ${b}`).toBe(true);

@@ -1,0 +1,81 @@
+// Semantic cache: close questions that ask something else, hunted by hand (negation, units, entities,
+// numbers, comparison direction, time, "without"), each embedding at or over the threshold, so only the
+// question checks (src/cache/word-order.ts and the files it calls) can keep the stored answer from being
+// served. Found served wrongly, and fixed here: a negating prefix ("unsafe" / "safe", "non-toxic"), a
+// single capital letter ("vitamin D" / "vitamin C"), "apply for" / "cancel" and "buy" / "rent";
+// the modifiers ("a used car" / "a new car") in cache-added-words.test.ts. Still served wrongly (it.fails):
+// a word added after a noun, a time span for another, a verb for a verb that is no listed opposite.
+// Real gateway (memory backend), real embedding pack, the openai SDK as client.
+import { describe, it } from 'vitest';
+import { startMockServer } from '../../runtimes/node/mock-server.ts';
+import { packsAvailable } from './gateway-harness.ts';
+import { questionAsker, useCacheGateway } from './helpers/cache-gateway.ts';
+
+const gw = useCacheGateway(() => startMockServer());
+
+const { notServedFor } = questionAsker(gw);
+
+describe.skipIf(!packsAvailable())('close questions that ask something else', () => {
+  it.each([
+    ['Is it safe to drink coffee while pregnant?', 'Is it unsafe to drink coffee while pregnant?'],
+    ['Is this plant toxic to cats?', 'Is this plant non-toxic to cats?'],
+    ['How do I make bread without yeast?', 'How do I make bread with yeast?'],
+    ['Is it legal to own a gun in Texas?', 'Is it illegal to own a gun in Texas?'],
+    ['Why is my code not compiling?', 'Why is my code compiling?'],
+    ['How do I write a cover letter without experience?', 'How do I write a cover letter with experience?'],
+    ['Is it legal to drive without insurance?', 'Is it legal to drive with insurance?'],
+  ])('%s is not served for: %s (negation, "without")', (q, other) => notServedFor(q, other));
+
+  it.each([
+    ['How many grams are in a cup of flour?', 'How many ounces are in a cup of flour?'],
+    ['Convert 100 Fahrenheit to Celsius', 'Convert 100 Celsius to Fahrenheit'],
+    ['How many miles is a marathon?', 'How many kilometers is a marathon?'],
+    ['How far is the moon from the earth in miles?', 'How far is the moon from the earth in kilometers?'],
+    ['How many ounces in a pound?', 'How many ounces in a kilogram?'],
+    ['How many teaspoons in a tablespoon?', 'How many tablespoons in a teaspoon?'],
+    ['What is the boiling point of water in Fahrenheit?', 'What is the boiling point of water in Celsius?'],
+  ])('%s is not served for: %s (units)', (q, other) => notServedFor(q, other));
+
+  it.each([
+    ['Should I take vitamin D in the morning or at night?', 'Should I take vitamin C in the morning or at night?'],
+    ['What is the price of gold per ounce?', 'What is the price of silver per ounce?'],
+    ['How do I remove a virus from my computer?', 'How do I remove a virus from my phone?'],
+    ['What are the symptoms of a heart attack in women?', 'What are the symptoms of a heart attack in men?'],
+    ['How much protein does a man need per day?', 'How much protein does a woman need per day?'],
+    ['Is it safe to eat raw chicken?', 'Is it safe to eat chicken?'],
+    ['How long should I boil eggs for hard boiled eggs?', 'How long should I boil eggs for soft boiled eggs?'],
+  ])('%s is not served for: %s (entities)', (q, other) => notServedFor(q, other));
+
+  it.each([
+    ['What is the interest rate on a 30 year mortgage?', 'What is the interest rate on a 15 year mortgage?'],
+    ['What is 20 percent of 80?', 'What is 80 percent of 20?'],
+    ['Is twice a week enough exercise?', 'Is three times a week enough exercise?'],
+    ['Who wrote the first Harry Potter book?', 'Who wrote the last Harry Potter book?'],
+  ])('%s is not served for: %s (numbers)', (q, other) => notServedFor(q, other));
+
+  it.each([
+    ['Is a cheetah faster than a lion?', 'Is a lion faster than a cheetah?'],
+    ['Is gold heavier than silver?', 'Is gold lighter than silver?'],
+    ['Can I use baking soda instead of baking powder?', 'Can I use baking powder instead of baking soda?'],
+    ['How do I convert a string to an int in Python?', 'How do I convert an int to a string in Python?'],
+    ['What foods are high in iron?', 'What foods are low in iron?'],
+    ['How do I apply for a credit card?', 'How do I cancel a credit card?'],
+    ['How much does it cost to buy a house?', 'How much does it cost to rent a house?'],
+    ['What time does the store open?', 'What time does the store close?'],
+  ])('%s is not served for: %s (direction, opposites)', (q, other) => notServedFor(q, other));
+
+  it.each([
+    ['Who won the world cup last year?', 'Who will win the world cup next year?'],
+    ['What was the inflation rate last year?', 'What will the inflation rate be next year?'],
+    ['What was the unemployment rate last year?', 'What is the unemployment rate this year?'],
+    ['What is the weather in Paris in June?', 'What is the weather in Paris in December?'],
+    ['Who was the president in 2008?', 'Who is the president now?'],
+    ['How do I stop my dog from barking at night?', 'How do I stop my dog from barking at strangers?'],
+  ])('%s is not served for: %s (time)', (q, other) => notServedFor(q, other));
+
+  it.fails.each([
+    ['What is the population of Texas?', 'What is the population density of Texas?'],
+    ['What was the highest grossing movie last year?', 'What was the highest grossing movie of all time?'],
+    ['How long does it take to get a passport?', 'How long does it take to renew a passport?'],
+  ])('%s is still served for: %s (left: a word after the noun, a span for a time, a verb for a verb)', (q, other) => notServedFor(q, other));
+});
