@@ -5,6 +5,7 @@
 // MAX_WORDS name words. A capitalised word that starts a sentence is only taken when the span
 // would otherwise be a single word (sentence-initial capitals are usually not names).
 import type { PiiEntity } from '../types.ts';
+import { isTechName, techOnly } from './tech-names.ts';
 
 /** A token's offsets in the text (the token model's predictions carry them). */
 interface Span {
@@ -54,7 +55,7 @@ class TokenTexts {
 
   isNameWord(k: number): boolean {
     const w = this.at(k);
-    return w !== undefined && CAP_WORD.test(w) && !NOT_NAMES.has(w);
+    return w !== undefined && CAP_WORD.test(w) && !NOT_NAMES.has(w) && !isTechName(w);
   }
 }
 
@@ -87,7 +88,9 @@ const SENTENCE_END = /(?:[.!?:]\s+|\n\s*|^\s*)$/;
  * growing over their tokens ("Edi" as a weak GPE next to PERSON "Živković"), and a span that a
  * grown name reaches into is dropped here.
  */
-export function repairNames(text: string, tokens: readonly Span[], ents: PiiEntity[], threshold = 0): PiiEntity[] {
+export function repairNames(text: string, tokens: readonly Span[], found: PiiEntity[], threshold = 0): PiiEntity[] {
+  // "Python" read as a place or a person is none (tech-names.ts); nor is it grown over (isNameWord).
+  const ents = found.filter((e) => !techOnly(text, e));
   const taken = new Set<number>();
   const ranges = ents.map((e) => tokenRange(tokens, e.start, e.end));
   ranges.forEach((r, n) => {
