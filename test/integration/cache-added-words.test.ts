@@ -4,8 +4,9 @@
 // "How much does a used car cost?" 0.93 against "... a new car ...", and each was served the other's
 // answer. The word-swap check (src/cache/word-swaps.ts) now reads one word added, or one swapped, where
 // a modifier stands as a change of what is asked, unless it is a word that does not narrow the noun
-// ("common symptoms", "full name", "a funny joke" / "a good joke"). Real gateway (memory backend), real
-// embedding pack, the openai SDK as client.
+// ("common symptoms", "full name", "a funny joke" / "a good joke"); and a measure added after the noun
+// ("the population density of Texas" 0.93 against "the population of Texas"; not "the capital city", "the
+// unemployment rate"). Real gateway (memory backend), real embedding pack, the openai SDK as client.
 import { describe, expect, it } from 'vitest';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
 import { packsAvailable } from './gateway-harness.ts';
@@ -24,6 +25,11 @@ describe.skipIf(!packsAvailable())('a question that adds or swaps a modifier', (
   ])('%s is not served for: %s (a modifier added)', (q, other) => notServedFor(q, other));
 
   it.each([
+    ['What is the population of Texas?', 'What is the population density of Texas?'],
+    ['What is the GDP of China?', 'What is the GDP growth of China?'],
+  ])('%s is not served for: %s (a measure added after the noun)', (q, other) => notServedFor(q, other));
+
+  it.each([
     ['How much does a used car cost?', 'How much does a new car cost?'],
     ['Is it bad to sleep with wet hair?', 'Is it bad to sleep with dry hair?'],
     ['What is the tax rate for single filers?', 'What is the tax rate for married filers?'],
@@ -38,6 +44,7 @@ describe.skipIf(!packsAvailable())('a question that adds or swaps a modifier', (
     ['What are the symptoms of the flu?', 'What are the common symptoms of the flu?'],
     ['What is your full name?', 'What is your name?'],
     ['Tell me a funny joke about cats', 'Tell me a good joke about cats'],
+    ['What is the unemployment in Spain?', 'What is the unemployment rate in Spain?'],
   ])('%s is served for: %s (a word that does not narrow the noun)', async (q, other) => {
     await store(q);
     const calls = gw.up.mock.requests.length;

@@ -3,8 +3,9 @@
 // question checks (src/cache/word-order.ts and the files it calls) can keep the stored answer from being
 // served. Found served wrongly, and fixed here: a negating prefix ("unsafe" / "safe", "non-toxic"), a
 // single capital letter ("vitamin D" / "vitamin C"), "apply for" / "cancel" and "buy" / "rent";
-// the modifiers ("a used car" / "a new car") in cache-added-words.test.ts. Still served wrongly (it.fails):
-// a word added after a noun, a time span for another, a verb for a verb that is no listed opposite.
+// the modifiers ("a used car" / "a new car") and "the population density of Texas" in
+// cache-added-words.test.ts. Still served wrongly (it.fails): a time span for another, a verb for a verb
+// that is no listed opposite.
 // Real gateway (memory backend), real embedding pack, the openai SDK as client.
 import { describe, it } from 'vitest';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
@@ -74,8 +75,7 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
   ])('%s is not served for: %s (time)', (q, other) => notServedFor(q, other));
 
   it.fails.each([
-    ['What is the population of Texas?', 'What is the population density of Texas?'],
     ['What was the highest grossing movie last year?', 'What was the highest grossing movie of all time?'],
     ['How long does it take to get a passport?', 'How long does it take to renew a passport?'],
-  ])('%s is still served for: %s (left: a word after the noun, a span for a time, a verb for a verb)', (q, other) => notServedFor(q, other));
+  ])('%s is still served for: %s (left: a span for a time, a verb for a verb)', (q, other) => notServedFor(q, other));
 });

@@ -128,6 +128,9 @@ describe('wordSwapped', () => {
       ['How long does it take to boil an egg?', 'How long does it take to boil a duck egg?'],
       ['What does a lawyer earn?', 'What does a junior lawyer earn?'],
       ['find the surface area of a cylinder', 'find the lateral surface area of a cylinder'],
+      // A measure after the noun
+      ['What is the population of Texas?', 'What is the population density of Texas?'],
+      ['What is the GDP of China?', 'What is the GDP growth of China?'],
     ], true);
   });
 
@@ -151,6 +154,7 @@ describe('wordSwapped', () => {
       ['what created you', 'what company created you'],
       ['tell me something funny', 'let me hear something funny'],
       ['talk to you later', 'great chat, talk to you later'],
+      ['What is the unemployment in Spain?', 'What is the unemployment rate in Spain?'],
     ], false);
   });
 
