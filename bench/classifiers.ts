@@ -5,11 +5,15 @@
 // one session (src/classify/fused.ts) so that the first call runs the others along.
 //
 //   taskset -c 0 npx tsx bench/classifiers.ts [--runs 2000] [--warmup 300] [--threads 1] [--models DIR]
+// With --ab OLD_DIR only the fused combinations are timed, on OLD_DIR's packs against --models' in
+// alternating blocks in one process: back-to-back runs of this bench on the shared box moved by more
+// than a change of a few percent (BENCHMARKS.md), paired blocks in one process do not.
 import { cpus } from 'node:os';
 import { createNodeEngine } from '../runtimes/node/ort-engine.ts';
 import { createFileSource, defaultModelsDir } from '../runtimes/node/file-source.ts';
 import { createClassifiers, fusePacks, fuseSharingWeights, loadPacks } from '../src/classify/registry.ts';
-import type { Classifiers } from '../src/classify/types.ts';
+import type { Classifiers, InferenceEngine, ModelSource } from '../src/classify/types.ts';
+import type { FusedSession } from '../src/classify/fused.ts';
 import type { LoadedPack } from '../src/classify/pack-loader.ts';
 import { cliArg, REQUEST, textCycle, timeRuns, VARIANTS, type Timing } from './timing.ts';
 
@@ -19,11 +23,30 @@ const RUNS = Number(arg('runs', '2000'));
 const WARMUP = Number(arg('warmup', '300'));
 const THREADS = Number(arg('threads', '1'));
 const MODELS = arg('models', defaultModelsDir());
+const AB = arg('ab', '');
 
 const nextText = textCycle();
 const measure = (fn: (text: string) => unknown, next?: () => string) => timeRuns(fn, { runs: RUNS, warmup: WARMUP, next });
 
 const fmt = (ms: number) => ms.toFixed(3);
+
+const blocks = 8;
+// CPU time per call next to wall-clock percentiles: on a shared box the wall clock includes time
+// other processes held the core; CPU time (process.cpuUsage, whole block incl. warm-up) does not.
+const cpuOf = new WeakMap<Timing, number>();
+const timeBlock = async (fn: (text: string) => unknown, o: { runs: number; warmup: number; next: () => string }) => {
+  const c0 = process.cpuUsage();
+  const t = await timeRuns(fn, o);
+  const c = process.cpuUsage(c0);
+  cpuOf.set(t, (c.user + c.system) / 1000 / (o.runs + o.warmup));
+  return t;
+};
+type Calls = Record<string, (text: string) => Promise<unknown>>;
+const together = (cs: Calls, names: string[]) => async (text: string) => {
+  for (const n of names) await cs[n]!(text);
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const pooled = (ts: Timing[]) => ({ p50: median(ts.map((t) => t.p50)), p99: median(ts.map((t) => t.p99)), mean: median(ts.map((t) => t.mean)), cpu: median(ts.map((t) => cpuOf.get(t) ?? NaN)) });
 
 async function main() {
   const wanted = ['domain', 'intent', 'jailbreak', 'pii', 'embedding'];
@@ -45,7 +68,7 @@ async function main() {
   const gatewayPacks = ['jailbreak', 'domain'].filter((n) => byName.has(n));
 
   const callsOf = (x: Classifiers) => {
-    const calls: Record<string, (text: string) => Promise<unknown>> = {};
+    const calls: Calls = {};
     for (const name of present) {
       const task = byName.get(name)!.manifest.task;
       if (task === 'sequence-classification') calls[name] = (text) => x.sequence(name)!.classify(text);
@@ -55,6 +78,7 @@ async function main() {
     return calls;
   };
   const calls = callsOf(c);
+  if (AB) return ab(packs, source, engine, callsOf, [four, gatewayPacks]);
 
   const rows: string[] = [];
   for (const name of present) {
@@ -82,20 +106,6 @@ async function main() {
     fusedSessions.push(...f);
     combo.fused = callsOf(createClassifiers(packs, { fused: f }));
   }
-  const blocks = 8;
-  // CPU time per call next to wall-clock percentiles: on a shared box the wall clock includes time
-  // other processes held the core; CPU time (process.cpuUsage, whole block incl. warm-up) does not.
-  const cpuOf = new WeakMap<Timing, number>();
-  const timeBlock = async (fn: (text: string) => unknown, o: { runs: number; warmup: number; next: () => string }) => {
-    const c0 = process.cpuUsage();
-    const t = await timeRuns(fn, o);
-    const c = process.cpuUsage(c0);
-    cpuOf.set(t, (c.user + c.system) / 1000 / (o.runs + o.warmup));
-    return t;
-  };
-  const together = (cs: typeof calls, names: string[]) => async (text: string) => {
-    for (const n of names) await cs[n]!(text);
-  };
   const results = new Map<string, { sep: Timing[]; fused: Timing[] }>();
   for (let b = 0; b < blocks; b++) {
     for (const combo of combos) {
@@ -106,8 +116,6 @@ async function main() {
       r.fused.push(await timeBlock(together(combo.fused!, combo.names), o));
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const pooled = (ts: Timing[]) => ({ p50: median(ts.map((t) => t.p50)), p99: median(ts.map((t) => t.p99)), mean: median(ts.map((t) => t.mean)), cpu: median(ts.map((t) => cpuOf.get(t) ?? NaN)) });
   let all4 = { p50: Infinity, p99: Infinity, mean: Infinity, cpu: Infinity };
   for (const combo of combos) {
     const r = results.get(combo.label)!;
@@ -152,6 +160,39 @@ async function main() {
   console.log(`Combinations: median over ${blocks} interleaved blocks of each block's p50/p99/mean.`);
   console.log(`Target: all four together p50 <= 0.5 ms -> ${all4.p50 <= 0.5 ? 'met' : `missed by ${fmt(all4.p50 - 0.5)} ms`} (fused)`);
   await Promise.all([...packs.map((p) => p.session.release?.()), ...fusedSessions.map((f) => f.release())]);
+}
+
+/** --ab: each combination fused on the old folder's packs and on these, alternating blocks. */
+async function ab(packs: LoadedPack[], source: ModelSource, engine: InferenceEngine, callsOf: (x: Classifiers) => Calls, combos: string[][]) {
+  const oldSource = createFileSource(AB);
+  const old = await loadPacks(oldSource, engine, Object.fromEntries(packs.map((p) => [p.info.name, p.info.name])));
+  const sessions: FusedSession[] = [];
+  const variants = [];
+  for (const names of combos) {
+    const sides = [];
+    for (const [ps, src] of [[old, oldSource], [packs, source]] as const) {
+      const f = await fusePacks(ps, src, engine, [names]);
+      sessions.push(...f);
+      sides.push({ calls: callsOf(createClassifiers(ps, { fused: f })), t: [] as Timing[] });
+    }
+    variants.push({ names, sides });
+  }
+  for (let b = 0; b < 2 * blocks; b++) {
+    for (const v of variants) {
+      const o = { runs: Math.ceil(RUNS / blocks), warmup: Math.ceil(WARMUP / blocks), next: nextText };
+      for (const side of b % 2 ? v.sides : [...v.sides].reverse()) side.t.push(await timeBlock(together(side.calls, v.names), o));
+    }
+  }
+  console.log(`\n${AB} (old) against ${MODELS} (new), fused, ${2 * blocks} alternating blocks, ${Math.ceil(RUNS / blocks)} calls each; Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}.\n`);
+  console.log('| combination | old p50 ms | new p50 ms | old CPU ms/call | new CPU ms/call | new cheaper in paired blocks (CPU) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const v of variants) {
+    const [o, n] = v.sides.map((s) => pooled(s.t));
+    const wins = v.sides[1]!.t.filter((t, i) => cpuOf.get(t)! < cpuOf.get(v.sides[0]!.t[i]!)!).length;
+    console.log(`| ${v.names.join(' + ')} | ${fmt(o!.p50)} | ${fmt(n!.p50)} | ${fmt(o!.cpu)} | ${fmt(n!.cpu)} | ${wins}/${2 * blocks} |`);
+  }
+  console.log(`\nCommand: taskset -c 0 npx tsx bench/classifiers.ts ${args.join(' ')}`);
+  await Promise.all([...packs, ...old].map((p) => p.session.release?.()).concat(sessions.map((f) => f.release())));
 }
 
 main().catch((err) => {
