@@ -71,14 +71,15 @@ export function applyReasoning(body: ChatBody, config: Config, d: RoutingDecisio
 }
 
 /**
- * A decision with reasoning on whose effort is `none` (an entry's reasoning_effort, or
+ * A routed decision with reasoning on whose effort is `none` (an entry's reasoning_effort, or
  * default_reasoning_effort) for a reasoning_effort family: applyReasoning sends reasoning_effort: none,
  * which asks the model not to reason (the reference's newer code sends none as a family's off value),
  * so the header, log, metrics and the routing span report it off. Read before and after the rewrite.
+ * An explicit model's request is not rewritten: what it sent decides (reasoning-as-sent.ts).
  */
-export function effortNoneOff(config: Config, d: Pick<RoutingDecision, 'model' | 'reasoning' | 'reasoningEffort'>): boolean {
+export function effortNoneOff(config: Config, d: Pick<RoutingDecision, 'routed' | 'model' | 'reasoning' | 'reasoningEffort'>): boolean {
   const family = config.reasoning_families[config.model_config[d.model]?.reasoning_family ?? ''];
-  if (!d.reasoning || !family || family.type === 'chat_template_kwargs') return false;
+  if (!d.routed || !d.reasoning || !family || family.type === 'chat_template_kwargs') return false;
   return (d.reasoningEffort ?? config.default_reasoning_effort ?? 'medium').toLowerCase() === 'none';
 }
 

@@ -151,6 +151,15 @@ describe('reasoning_effort values on a routed request (mock upstream, openai SDK
     });
   });
 
+  it('an explicit model is not rewritten: gpt-oss with no effort sent reasons (default_reasoning_effort none is not read)', async () => {
+    const sdk = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const { response } = await sdk.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'none please' }] }).withResponse();
+    expect(gw.mock.mock.requests.at(-1)!.body).not.toHaveProperty('reasoning_effort');
+    expect(response.headers.get('x-vsr-selected-reasoning')).toBe('on');
+    const { spans } = await traces.traceOf(response.headers.get('x-request-id')!);
+    expect(spans.find((s) => s.name === SPAN.ROUTING)!.attributes['reasoning.enabled']).toBe(true);
+  });
+
   it('effort minimal stays on', async () => {
     const { moved, answer } = await sendReasoned('minimal');
     expect(answer.body.reasoning_effort).toBe('minimal');
