@@ -13,8 +13,11 @@ export const PLAIN_WORDS = `favorite favourite real actual true exact current di
 specific given certain whole entire full complete sincere funny fun good nice great best little quick simple few several many
 various usual typical common major top popular interesting own most`;
 
-/** Words that stand for a noun and take no modifier before them ("something funny"). */
-export const PRONOUN_LIKE_WORDS = 'something anything everything nothing someone anyone everyone';
+/**
+ * Words that stand for a noun and take no modifier before them ("something funny"), nor name a thing of
+ * their own as a subject ("how is everything" / "how are things").
+ */
+export const PRONOUN_LIKE_WORDS = 'something anything everything nothing someone anyone everyone thing things stuff';
 
 /**
  * Nouns that, put after a noun, ask a measure of it rather than it: "the GDP growth of China" is not "the

@@ -1,8 +1,9 @@
 // Semantic cache: close questions that ask something else, hunted by hand (negation, units, entities,
-// numbers, comparison direction, time, "without"), each embedding at or over the threshold, so only the
-// question checks (src/cache/word-order.ts and the files it calls) can keep the stored answer from being
+// numbers, comparison direction, time, "without", the subject), each embedding at or over the threshold,
+// so only the question checks (src/cache/word-order.ts and the files it calls) can keep the stored answer from being
 // served. Found served wrongly, and fixed here: a negating prefix ("unsafe" / "safe", "non-toxic"), a
-// single capital letter ("vitamin D" / "vitamin C"), "apply for" / "cancel" and "buy" / "rent";
+// single capital letter ("vitamin D" / "vitamin C"), "apply for" / "cancel" and "buy" / "rent", the
+// subject after an auxiliary that opens the question ("does running burn" / "does walking burn");
 // the modifiers ("a used car" / "a new car") and "the population density of Texas" in
 // cache-added-words.test.ts. Still served wrongly (it.fails): a time span for another, a verb for a verb
 // that is no listed opposite.
@@ -45,7 +46,17 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
     ['How much protein does a man need per day?', 'How much protein does a woman need per day?'],
     ['Is it safe to eat raw chicken?', 'Is it safe to eat chicken?'],
     ['How long should I boil eggs for hard boiled eggs?', 'How long should I boil eggs for soft boiled eggs?'],
+    ['Is 17 a prime number?', 'Is 19 a prime number?'],
+    ['What is the fastest land animal?', 'What is the fastest sea animal?'],
+    ['How many grams of sugar per day for women?', 'How many grams of sugar per day for kids?'],
+    ['Does drinking water help with weight loss?', 'Does drinking coffee help with weight loss?'],
   ])('%s is not served for: %s (entities)', (q, other) => notServedFor(q, other));
+
+  it.each([
+    ['How many calories does running burn?', 'How many calories does walking burn?'],
+    ['Does coffee raise blood pressure?', 'Does tea raise blood pressure?'],
+    ['How much sleep do adults need?', 'How much sleep do teenagers need?'],
+  ])('%s is not served for: %s (the subject after an auxiliary that opens the question)', (q, other) => notServedFor(q, other));
 
   it.each([
     ['What is the interest rate on a 30 year mortgage?', 'What is the interest rate on a 15 year mortgage?'],
@@ -63,6 +74,11 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
     ['How do I apply for a credit card?', 'How do I cancel a credit card?'],
     ['How much does it cost to buy a house?', 'How much does it cost to rent a house?'],
     ['What time does the store open?', 'What time does the store close?'],
+    ['Who is older, Obama or Biden?', 'Who is younger, Obama or Biden?'],
+    ['What is the best time to visit Japan?', 'What is the worst time to visit Japan?'],
+    ['What is the largest country in Africa?', 'What is the smallest country in Africa?'],
+    ['What is a good credit score?', 'What is a bad credit score?'],
+    ['How long is a flight from New York to London?', 'How long is a flight from London to New York?'],
   ])('%s is not served for: %s (direction, opposites)', (q, other) => notServedFor(q, other));
 
   it.each([
@@ -77,5 +93,7 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
   it.fails.each([
     ['What was the highest grossing movie last year?', 'What was the highest grossing movie of all time?'],
     ['How long does it take to get a passport?', 'How long does it take to renew a passport?'],
+    ['Is it safe to fly during pregnancy?', 'Is it safe to drive during pregnancy?'],
+    ['When should I plant tomatoes?', 'When should I harvest tomatoes?'],
   ])('%s is still served for: %s (left: a span for a time, a verb for a verb)', (q, other) => notServedFor(q, other));
 });

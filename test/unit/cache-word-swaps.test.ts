@@ -158,6 +158,17 @@ describe('wordSwapped', () => {
     ], false);
   });
 
+  it('refuses the subject swapped right after an auxiliary that opens the question', () => {
+    expectSwapped([
+      ['How many calories does running burn?', 'How many calories does walking burn?'],
+      ['Does coffee raise blood pressure?', 'Does tea raise blood pressure?'],
+      ['How much sleep do adults need?', 'How much sleep do teenagers need?'],
+      ['why do cats purr', 'why do lions purr'],
+    ], true);
+    // Not a word that names no thing of its own, nor a verb after a subject
+    expectSwapped([['how is everything', 'how are things'], ['so I wish to know', 'so I would like to know']], false);
+  });
+
   it('never refuses without both stem lists, nor on a list cut at its length', () => {
     const s = questionSignature('how do I grow tomatoes').stems;
     expect(wordSwapped(undefined, s)).toBe(false);
