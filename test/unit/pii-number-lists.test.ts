@@ -23,6 +23,14 @@ describe('spaced number lists', () => {
     // A phone shape inside a longer run of groups: part of a card or an IBAN glued to a word.
     'card 4111 1111 1111 1111 5',
     'x1977DE89 3704 0044 0532 0130 00',
+    // An extension after a list is no phone's: the list test reads the groups without it.
+    'rows 12 34 56 78 x12',
+    'rows 12 34 56 78 ext. 12',
+    '12 34 56 78 90 11 x12',
+    'scores: 415 555 2671 x12',
+    '28-81-33-70 x12',
+    '12 34 56 78 90 555 1234 x12',
+    '415 555 2671 308 912 x12',
   ])('not a phone: %s', (text) => {
     expect(phones(text)).toEqual([]);
   });
@@ -48,15 +56,19 @@ describe('spaced number lists', () => {
     ['12 34 56 78 90 11 22 555-123-4567', '555-123-4567'],
     ['rows 12 34 56 78 90 11 22 33 then call 415-555-2671', '415-555-2671'],
     ['12 34 56 78 90 11 22 4155552671 is my cell', '4155552671'],
+    // A phone's extension stays on it.
+    ['call 555 1234 x12', '555 1234 x12'],
+    ['415 555 2671 ext. 12', '415 555 2671 ext. 12'],
+    ['Phone: 28-81-33-70 x12', '28-81-33-70 x12'],
   ])('a phone: %s', (text, phone) => {
     expect(phones(text)).toEqual([phone]);
   });
 
-  it('resumes a refused run at its last group, six back before an extension', () => {
+  it('resumes a refused run at its last group, an extension after it or not', () => {
     const t = 'rows 12 34 56 78 90 11 22 555-1234';
     expect(listRunResume(t, 5)).toBe(t.indexOf('555'));
     const x = '12 34 56 78 90 11 22 33 x12';
-    expect(listRunResume(x, 0)).toBe(x.indexOf('56'));
+    expect(listRunResume(x, 0)).toBe(x.indexOf('33'));
     // One group: the next character, as for any refusal.
     expect(listRunResume('12-34-56-78-90', 0)).toBe(1);
   });

@@ -26,6 +26,8 @@ const FRENCH = /^0[1-9](?: \d\d){4}$/;
 const PAIRS = /^\d\d(?: \d\d){2,3}$/;
 
 const GROUPED = /^\d+(?:([ .\-])\d+)+$/;
+/** A phone's extension after its digits ("555 1234 x12", "ext. 12"), as phone.ts reads it. */
+export const EXTENSION = /(?: ?x| ?ext\.? ?)\d{1,5}$/;
 // Another group of the same separator glued before or after the span.
 const MORE_BEFORE: Record<string, RegExp> = { ' ': /(?:^|[^\d+\-.\/])\d+ $/, '.': /(?:^|[^\d+\-.\/])\d+\.$/, '-': /(?:^|[^\d+\-.\/])\d+-$/ };
 const MORE_AFTER: Record<string, RegExp> = { ' ': /^ \d+(?![\d\p{L}])/u, '.': /^\.\d+(?![\d\p{L}])/u, '-': /^-\d+(?![\d\p{L}])/u };
@@ -36,7 +38,10 @@ const MORE_AFTER: Record<string, RegExp> = { ' ': /^ \d+(?![\d\p{L}])/u, '.': /^
  * left to the phone rules: false.
  */
 export function numberList(text: string, start: number, end: number): boolean {
-  const span = text.slice(start, end);
+  // An extension is no group of the run: "rows 12 34 56 78 x12" is a list all the same (it skipped
+  // this test, and an inner run of a refused list then passed as a phone: "34 56 78 90 555 1234 x12").
+  const span = text.slice(start, end).replace(EXTENSION, '');
+  end = start + span.length;
   const shape = GROUPED.exec(span);
   if (!shape) return false;
   const sep = shape[1]!;
@@ -67,29 +72,19 @@ export function numberList(text: string, start: number, end: number): boolean {
 
 // A run of digit groups joined by single spaces, each too short for a bare phone (10+ digits).
 const SPACED_RUN = /\d{1,9}(?: \d{1,9})*(?!\d)/y;
-const EXT_AFTER = /^ ?(?:x|ext)/i;
 
 /**
  * Where the phone scan may go on after refusing a candidate that starts at `start` (types.ts scan). A
  * candidate starting at an inner group of the space-separated run there is refused as well: one group
- * is no bare phone (10+ digits end the run), two or more are a list (a group of the same separator
- * right before them, MORE_BEFORE). Rescanning from each group, as scan() does after a refusal, only
- * repeated that test: 1 MB of "1 2 3 " took 0.5 s of the phone scan's CPU. The run's last group is
- * scanned again (it may start a phone of another separator, "12 12 555-1234"), and when an extension
- * follows the run the last six groups are (a candidate keeping "x12" is not tested as a list here).
- * Only the run itself is searched for its groups: searching the text before it made 1 MB of
- * "11-22-33-44-55-66;" (no space anywhere) quadratic, 18 s.
+ * is no bare phone (10+ digits end the run), two or more are a list, an extension after them or not
+ * (a group of the same separator right before them, MORE_BEFORE). Rescanning from each group, as
+ * scan() does after a refusal, only repeated that test: 1 MB of "1 2 3 " took 0.5 s of the phone
+ * scan's CPU. The run's last group is scanned again (it may start a phone of another separator, "12
+ * 12 555-1234"). Only the run itself is searched for its groups: searching the text before it made
+ * 1 MB of "11-22-33-44-55-66;" (no space anywhere) quadratic, 18 s.
  */
 export function listRunResume(text: string, start: number): number {
   SPACED_RUN.lastIndex = start;
   const run = SPACED_RUN.exec(text)?.[0];
-  if (!run) return start + 1;
-  let back = EXT_AFTER.test(text.slice(start + run.length, start + run.length + 4)) ? 6 : 1;
-  let i = run.length;
-  while (back > 0 && i > 0) {
-    i = run.lastIndexOf(' ', i - 1);
-    if (i < 0) return start + 1;
-    back--;
-  }
-  return start + Math.max(1, i + 1);
+  return start + Math.max(1, (run?.lastIndexOf(' ') ?? -1) + 1);
 }

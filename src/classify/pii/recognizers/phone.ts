@@ -1,6 +1,6 @@
 import { hasContext, scan, type Recognizer } from './types.ts';
 import { idOrAmount, labelAfter, nanpValid, notDialled } from './nanp.ts';
-import { listRunResume, numberList } from './number-lists.ts';
+import { EXTENSION, listRunResume, numberList } from './number-lists.ts';
 import { dropCount } from './unit-counts.ts';
 
 // Optional +country, optional (area), then 2-6 digit groups joined by one separator each, optional
@@ -23,7 +23,7 @@ export const phoneRecognizer: Recognizer = {
   find: (text) =>
     scan(text, PHONE_RE, (m) => {
       let s = m[0];
-      let core = s.replace(/(?: ?x| ?ext\.? ?)\d{1,5}$/, '');
+      let core = s.replace(EXTENSION, '');
       let digits = core.replace(/\D/g, '');
       // Dropping groups (below) only removes digits.
       if (digits.length < 7) return refused(text, m);
