@@ -7,14 +7,14 @@
 // ("common symptoms", "full name", "a funny joke" / "a good joke"); and a measure added after the noun
 // ("the population density of Texas" 0.93 against "the population of Texas"; not "the capital city", "the
 // unemployment rate"). Real gateway (memory backend), real embedding pack, the openai SDK as client.
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
 import { packsAvailable } from './gateway-harness.ts';
 import { questionAsker, useCacheGateway } from './helpers/cache-gateway.ts';
 
 const gw = useCacheGateway(() => startMockServer());
 
-const { hit, store, notServedFor } = questionAsker(gw);
+const { notServedFor, servedFor } = questionAsker(gw);
 
 describe.skipIf(!packsAvailable())('a question that adds or swaps a modifier', () => {
   it.each([
@@ -45,10 +45,5 @@ describe.skipIf(!packsAvailable())('a question that adds or swaps a modifier', (
     ['What is your full name?', 'What is your name?'],
     ['Tell me a funny joke about cats', 'Tell me a good joke about cats'],
     ['What is the unemployment in Spain?', 'What is the unemployment rate in Spain?'],
-  ])('%s is served for: %s (a word that does not narrow the noun)', async (q, other) => {
-    await store(q);
-    const calls = gw.up.mock.requests.length;
-    expect(await hit(other), other).toBe('true');
-    expect(gw.up.mock.requests.length).toBe(calls);
-  });
+  ])('%s is served for: %s (a word that does not narrow the noun)', (q, other) => servedFor(q, other));
 });

@@ -16,7 +16,7 @@ import { questionAsker, useCacheGateway } from './helpers/cache-gateway.ts';
 
 const gw = useCacheGateway(() => startMockServer());
 
-const { hit, store, notServedFor } = questionAsker(gw);
+const { hit, store, notServedFor, servedFor } = questionAsker(gw);
 
 describe.skipIf(!packsAvailable())('a question with one word swapped', () => {
   it.each([
@@ -43,12 +43,7 @@ describe.skipIf(!packsAvailable())('a question with one word swapped', () => {
     ['How do I reset my password?', 'How do you reset your password?'],
     ['How do we file our taxes?', 'How do you file your taxes?'],
     ['How can I motivate myself to exercise?', 'How can you motivate yourself to exercise?'],
-  ])('%s is served for: %s (the generic subject of a how-to question)', async (q, other) => {
-    await store(q);
-    const calls = gw.up.mock.requests.length;
-    expect(await hit(other), other).toBe('true');
-    expect(gw.up.mock.requests.length).toBe(calls);
-  });
+  ])('%s is served for: %s (the generic subject of a how-to question)', (q, other) => servedFor(q, other));
 
   it.each([
     ['Can you help me plan a trip?', 'Can I help you plan a trip?'],

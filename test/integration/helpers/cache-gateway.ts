@@ -165,5 +165,12 @@ export function questionAsker(gw: CacheGateway<MockServer>) {
     expect(await hit(other), other).toBeNull();
     expect(gw.up.mock.requests.length).toBe(calls + 1);
   };
-  return { hit, store, notServedFor };
+  /** `q` is stored, and `other` is served its answer: a hit, nothing sent upstream. */
+  const servedFor = async (q: string, other: string): Promise<void> => {
+    await store(q);
+    const calls = gw.up.mock.requests.length;
+    expect(await hit(other), other).toBe('true');
+    expect(gw.up.mock.requests.length).toBe(calls);
+  };
+  return { hit, store, notServedFor, servedFor };
 }
