@@ -1,7 +1,9 @@
-// Phone readings through the real gateway, under a policy that masks every type:
+// Two phone readings through the real gateway, under a policy that masks every type:
 // - a list of numbers with an extension after it ("rows 12 34 56 78 x12") skipped the list test (the
 //   extension made it no run of groups) and was masked as a phone; "12 34 56 78 90 555 1234 x12" had
 //   an inner piece of the refused list masked ("34 56 78 90 555 1234 x12");
+// - a count after a British number ("call 020 7946 0018 24 hours") stayed in the span, as it did
+//   after a North American one before unit-counts.ts, so the model read "<PHONE_NUMBER_1> hours".
 // The openai SDK -> semroute (real socket, real packs) -> its mock upstream, which records the body.
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +27,7 @@ async function phonesByApi(text: string): Promise<string[]> {
   return (json.entities as Array<{ type: string; value: string }>).filter((e) => e.type === 'PHONE_NUMBER').map((e) => e.value);
 }
 
-describe.skipIf(!packsAvailable())('phone numbers beside extensions, every type masked', () => {
+describe.skipIf(!packsAvailable())('phone numbers beside extensions and counts, every type masked', () => {
   beforeAll(async () => {
     ({ gw, client } = await startDenyGateway());
   }, 120_000);
@@ -42,5 +44,14 @@ describe.skipIf(!packsAvailable())('phone numbers beside extensions, every type 
   it('a phone keeps its extension: call 555 1234 x12 now', async () => {
     expect(await phonesByApi('call 555 1234 x12 now')).toEqual(['555 1234 x12']);
     expect(await forwarded('call 555 1234 x12 now')).toBe('call <PHONE_NUMBER_1> now');
+  });
+
+  it.each([
+    ['Please call 020 7946 0018 24 hours a day', '020 7946 0018'],
+    ['Please ring 0161 496 0000 3 times', '0161 496 0000'],
+    ['Please ring +44 20 7946 0018 24 hrs', '+44 20 7946 0018'],
+  ])('a count after a British number is left out: %s', async (text, phone) => {
+    expect(await phonesByApi(text)).toEqual([phone]);
+    expect(await forwarded(text)).toBe(text.replace(phone, '<PHONE_NUMBER_1>'));
   });
 });

@@ -49,7 +49,8 @@ NRP, TITLE, ZIP_CODE, US_DRIVER_LICENSE).
    separator unless a country or bracketed area code leads; not a spaced list of numbers: one- and two-digit
    groups outside the French and paired layouts under a phone word, 5+ groups, groups going on past the span, a list
    word before it, "rows 12 34 56 78 90", "scores: 415 555 2671 308 912"; no training-split phone is such a list;
-   a 1-2 digit count after a complete North American number is left out, "call 415 555 2671 24 hours";
+   an extension after a list leaves it a list, "rows 12 34 56 78 x12"; a 1-2 digit count after a complete North
+   American or British number is left out, "call 415 555 2671 24 hours", "call 020 7946 0018 24 hours";
    dev and training-split scores unchanged), AGE (number with "turned", "years old",
    "-year-old", "y/o", "age of"), TITLE (Mr./Mrs./Ms./Dr./Prof. before a capitalised name), NRP
    (demonym list). A recognizer span at the edge of a model span is split off it ("Mr. Smith").

@@ -7,7 +7,7 @@
 // only ("06 12 34 56 78" in France, "12 34 56 78" in Denmark and Norway) are kept by their shape.
 // A "+" or an area code in brackets says phone whatever the groups are, so those are never a list here.
 // Reads a fixed window around the span: linear on any input (types.ts).
-import { completeNanp, countFollows } from './unit-counts.ts';
+import { completeNumber, countFollows } from './unit-counts.ts';
 
 // A phone word right before the span on its line, or ending the line above it (a card's "Phone:" over
 // the number; whole words: "hotel", "recall", "string" are none), or a phone label after it. "number(s)" is not one here: "lottery numbers", "numbers 1 2 3".
@@ -60,9 +60,9 @@ export function numberList(text: string, start: number, end: number): boolean {
   // Groups go on after the span ("415 555 2671 308 912": the recognizer took the first four): a
   // list, unless a phone word says a phone is followed by a number ("call 415 555 2671 24 hours a
   // day"; pairs never: "call 12 34 56 78 90" is no layout).
-  // A count after a whole North American number is no more of the run ("415 555 2671 24 hours";
-  // unit-counts.ts): the phone recognizer leaves it out of the span.
-  const moreAfter = MORE_AFTER[sep]!.test(after) && !(completeNanp(span) && countFollows(text, end));
+  // A count after a whole number is no more of the run ("415 555 2671 24 hours", "020 7946 0018 24
+  // hours"; unit-counts.ts): the phone recognizer leaves it out of the span.
+  const moreAfter = MORE_AFTER[sep]!.test(after) && !(completeNumber(span) && countFollows(text, end));
   // Pairs in a national layout: a phone under a phone word (French ones also without one, below).
   if (pairsOnly && !french) return !phoneWord || moreAfter;
   if (phoneWord) return false;

@@ -42,7 +42,7 @@ export const phoneRecognizer: Recognizer = {
         s = core;
         digits = core.replace(/\D/g, '');
       }
-      // A count after a complete North American number ("415 555 2671 24 hours"): not part of it.
+      // A count after a complete number ("415 555 2671 24 hours", unit-counts.ts): not part of it.
       if (s === core) {
         core = dropCount(text, m.index, core);
         s = core;
