@@ -10,6 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packsAvailable, postJson, type Gateway } from './gateway-harness.ts';
 import { startDenyGateway } from './helpers/pii-deny.ts';
 
+// A British number, a count and its unit word: the number alone is masked.
+const BRITISH_COUNTS = [
+  ['Please call 020 7946 0018 24 hours a day', '020 7946 0018'],
+  ['Please ring 0161 496 0000 3 times', '0161 496 0000'],
+  ['Please ring +44 20 7946 0018 24 hrs', '+44 20 7946 0018'],
+] as const;
+
 let gw: Gateway;
 let client: OpenAI;
 
@@ -46,11 +53,7 @@ describe.skipIf(!packsAvailable())('phone numbers beside extensions and counts, 
     expect(await forwarded('call 555 1234 x12 now')).toBe('call <PHONE_NUMBER_1> now');
   });
 
-  it.each([
-    ['Please call 020 7946 0018 24 hours a day', '020 7946 0018'],
-    ['Please ring 0161 496 0000 3 times', '0161 496 0000'],
-    ['Please ring +44 20 7946 0018 24 hrs', '+44 20 7946 0018'],
-  ])('a count after a British number is left out: %s', async (text, phone) => {
+  it.each(BRITISH_COUNTS)('a count after a British number is left out: %s', async (text, phone) => {
     expect(await phonesByApi(text)).toEqual([phone]);
     expect(await forwarded(text)).toBe(text.replace(phone, '<PHONE_NUMBER_1>'));
   });
