@@ -9,9 +9,11 @@
 // Only a failure on a request that may have taken one is taken for the race, and only one whose body did
 // not go out whole: one that went out whole may have been read (a drop), and a chat completion sent
 // twice runs its generation twice. So that the race still fails before that, a body going out on a
-// connection that may be a kept-alive one waits REUSE_HOLD_MS after its first bytes (sent-body.ts hold):
-// an idle close that crossed the reuse resets the connection within a round trip of them, the rest
-// unsent. Not where this upstream's idle close is known to be far off (surelyOpen).
+// connection that may be a kept-alive one near this upstream's idle close waits REUSE_HOLD_MS after its
+// first bytes (sent-body.ts hold): an idle close that crossed the reuse resets the connection within a
+// round trip of them, the rest unsent. The hold is latency (the upstream answers once the body is
+// whole), so it is kept to where a crossing can be: not under REUSE_FLOOR_MS of idle until a failure
+// was seen there (surelyOpen).
 
 /** kj's pool idle timeout plus a margin: past it, workerd has closed the connection itself. */
 export const POOL_IDLE_MS = 6_000;
@@ -30,6 +32,17 @@ export const STALE_WINDOW_MS = 1_000;
  */
 export const REUSE_HOLD_MS = 250;
 
+/**
+ * Idle time (ms) under which a reused connection is taken as open until a failure on a reused connection
+ * was seen there: steady traffic reuses connections idle a few ms and must not wait (measured: +250 ms
+ * on each request, runtimes/worker/README.md). Real upstreams idle-close after seconds (gunicorn 2 s,
+ * Node, uvicorn (vLLM, SGLang, the Production Stack router) and Apache 5 s, nginx 75 s, Envoy 1 h); kj's
+ * pool closes its own idle connections after 5 s. One that idle-closes under it gets a 502
+ * upstream_connection_closed for its first crossing whose body went out whole; that failure is learned
+ * (raced) and the reuses after it are held.
+ */
+export const REUSE_FLOOR_MS = 1_000;
+
 /** More idle connections than this per origin are not counted (workerd's pool is not unbounded either). */
 const MAX_TRACKED = 1_024;
 /** Origins are the config's endpoints; bounded all the same. */
@@ -41,9 +54,11 @@ export class KeptAlive {
   /** Per origin, when each connection went idle, oldest first. */
   private readonly idle = new Map<string, number[]>();
   /**
-   * Per origin, the shortest idle time after which a reused connection lost a request before its body
-   * went out whole: the upstream closed it unread, so its idle close is about that long (a reset for
-   * another reason only lowers it, which leaves more bodies held). Node's closedIdle.
+   * Per origin, the shortest idle time after which a reused connection lost a request within
+   * STALE_WINDOW_MS, before its body went out whole (the upstream closed it unread) or after it went out
+   * whole without a hold (a crossing or a drop, told apart by nothing): its idle close may be about that
+   * long. Forgotten once a reuse after twice that idle was answered (answered): a reset for another
+   * reason (a drop, a proxy refusing a body) does not hold the bodies after it for good. Node's closedIdle.
    */
   private readonly raceIdle = new Map<string, number>();
   /**
@@ -54,7 +69,7 @@ export class KeptAlive {
    */
   private readonly answeredIdle = new Map<string, number>();
 
-  /** A reused connection idle `idleMs` lost a request that surely did not go out whole. */
+  /** A reused connection idle `idleMs` lost a request: unread, or whole with no hold (raceIdle). */
   raced(origin: string, idleMs: number): void {
     const old = this.raceIdle.get(origin);
     if (old !== undefined && old <= idleMs) return;
@@ -64,6 +79,8 @@ export class KeptAlive {
 
   /** A request that may have reused a connection idle `idleMs` got an answer. */
   answered(origin: string, idleMs: number): void {
+    const race = this.raceIdle.get(origin);
+    if (race !== undefined && idleMs >= 2 * race + CLOCK_SLACK_MS) this.raceIdle.delete(origin);
     const old = this.answeredIdle.get(origin);
     if (old !== undefined && old >= idleMs) return;
     if (old === undefined && this.answeredIdle.size >= MAX_ORIGINS) this.answeredIdle.clear();
@@ -71,16 +88,17 @@ export class KeptAlive {
   }
 
   /**
-   * Whether a reused connection idle `idleMs` cannot be meeting the upstream's idle close: idle for under
-   * half the idle time a crossing was seen at (or, none seen, an answer came after), less the slack
-   * (timers and the round trip move the edge). Its body need not wait (REUSE_HOLD_MS). Unknown until
-   * one of the two was seen.
+   * Whether a reused connection idle `idleMs` cannot be meeting the upstream's idle close, so that its
+   * body need not wait (REUSE_HOLD_MS): idle for under half the idle time a failure was seen at, less the
+   * slack (timers and the round trip move the edge); none seen, under REUSE_FLOOR_MS, or under half the
+   * longest idle time a reuse was answered after, less the slack.
    */
   surelyOpen(origin: string, idleMs: number): boolean {
     const race = this.raceIdle.get(origin);
+    if (race !== undefined) return idleMs <= race / 2 - CLOCK_SLACK_MS;
+    if (idleMs < REUSE_FLOOR_MS) return true;
     const answered = this.answeredIdle.get(origin);
-    const close = race === undefined ? answered : answered === undefined ? race : Math.min(race, answered);
-    return close !== undefined && idleMs <= close / 2 - CLOCK_SLACK_MS;
+    return answered !== undefined && idleMs <= answered / 2 - CLOCK_SLACK_MS;
   }
 
   /** An answer from `origin` was read to its end (or had none): its connection is back in workerd's pool. */

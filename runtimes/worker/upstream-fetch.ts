@@ -133,9 +133,11 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
         // An attempt whose body never went out whole gets one more: the upstream cannot have started
         // on it. A kept-alive connection the upstream closed as it was reused fails in workerd with the
         // same error as a drop, and with the body whole when the request sat unread in the upstream's
-        // buffer. So on a connection that may have been a kept-alive one (kept-alive.ts) the body waits
-        // REUSE_HOLD_MS after its first bytes: the crossing fails it before it went out whole
-        // (UpstreamStaleError, sent again once by the forwarder, send-failover.ts, counted); one that
+        // buffer. So on a connection that may have been a kept-alive one near the upstream's idle close
+        // (kept-alive.ts surelyOpen: not one idle under REUSE_FLOOR_MS, the steady traffic's, until a
+        // failure was seen there) the body waits REUSE_HOLD_MS after its first bytes: the crossing fails
+        // it before it went out whole (UpstreamStaleError, sent again once by the forwarder,
+        // send-failover.ts, counted); one that
         // went out whole and failed was read, maybe, and is not sent again, on any connection (a chat
         // completion sent twice runs twice): README. Node retries the race once on a fresh socket
         // (upstream-sockets.ts). The second try holds its body after the connect too (sent-body.ts): a
@@ -169,7 +171,14 @@ export function createFetchUpstreamClient(fetchFn?: FetchFn, maxAnswerBytes = MA
           } catch (err) {
             if (connectTimedOut && !timedOut && !r.signal?.aborted) throw new UpstreamConnectError(`upstream ${url.host}: no connection within ${connectTimeoutMs} ms`, err);
             const soon = reused && !timedOut && !r.signal?.aborted && Date.now() - startedAt <= STALE_WINDOW_MS;
-            if (timedOut || r.signal?.aborted || body.sent() !== false) throw sentOrNot(err, body.sent(), url.host, soon);
+            if (timedOut || r.signal?.aborted || body.sent() !== false) {
+              const failure = sentOrNot(err, body.sent(), url.host, soon);
+              // Whole with no hold (idle under the floor): a drop or a crossing, a 502 either way, never
+              // sent twice. Learned as a crossing, so the reuses after it near that idle time are held
+              // and a next crossing is sent again (kept-alive.ts raceIdle; forgotten if it was a drop).
+              if (soon && attempt === 0 && hold === 0 && (failure instanceof UpstreamDroppedError || failure instanceof UpstreamStaleError)) pool!.raced(url.origin, idleMs!);
+              throw failure;
+            }
             // Not whole, on a connection that may have been a kept-alive one: the race, its write failed
             // or its rest held (REUSE_HOLD_MS). The forwarder sends it again (and counts it). The upstream
             // surely closed it unread: its idle close, after about that idle time (kept-alive.ts).

@@ -3,7 +3,7 @@
 // rule that lets a body on a connection far from its idle close go out without waiting
 // (upstream-keepalive-learn.test.ts drives it in workerd).
 import { describe, expect, it } from 'vitest';
-import { KeptAlive, POOL_IDLE_MS } from '../../runtimes/worker/kept-alive.ts';
+import { KeptAlive, POOL_IDLE_MS, REUSE_FLOOR_MS } from '../../runtimes/worker/kept-alive.ts';
 
 const A = 'http://a:8000';
 const B = 'http://b:8000';
@@ -25,9 +25,9 @@ describe('KeptAlive tally', () => {
     expect(t.take(A, POOL_IDLE_MS + 1)).toBeUndefined();
   });
 
-  it('no crossing seen and no reuse answered: no connection is surely open', () => {
+  it('nothing seen: a connection idle under the floor is surely open (steady traffic does not wait), from it on none', () => {
     const t = new KeptAlive();
-    expect(t.surelyOpen(A, 0)).toBe(false);
+    expect([0, REUSE_FLOOR_MS - 1, REUSE_FLOOR_MS, 4000].map((idle) => t.surelyOpen(A, idle))).toEqual([true, true, false, false]);
   });
 
   it('after a crossing at 400 ms idle: under half of it less 25 ms is surely open, above may be the race; per origin', () => {
@@ -37,7 +37,7 @@ describe('KeptAlive tally', () => {
     expect(t.surelyOpen(A, 175)).toBe(true);
     expect(t.surelyOpen(A, 176)).toBe(false);
     expect(t.surelyOpen(A, 400)).toBe(false);
-    expect(t.surelyOpen(B, 0)).toBe(false);
+    expect([0, REUSE_FLOOR_MS].map((idle) => t.surelyOpen(B, idle))).toEqual([true, false]);
   });
 
   it('the shortest crossing counts: a later, longer one does not raise it; a shorter one lowers it', () => {
@@ -56,15 +56,21 @@ describe('KeptAlive tally', () => {
     expect(t.surelyOpen(A, 0)).toBe(false);
   });
 
-  it('a reuse answered after 400 ms idle: under half of it less 25 ms is surely open; a crossing seen lowers it', () => {
+  it('a reuse answered after 4 s idle: under half of it less 25 ms is surely open; a crossing seen wins', () => {
     const t = new KeptAlive();
-    t.answered(A, 400);
+    t.answered(A, 4000);
     t.answered(A, 100);
-    expect([175, 176].map((idle) => t.surelyOpen(A, idle))).toEqual([true, false]);
-    expect(t.surelyOpen(B, 0)).toBe(false);
-    // The crossing after 100 ms idle wins; a longer answered reuse after it does not raise the mark.
+    expect([1975, 1976].map((idle) => t.surelyOpen(A, idle))).toEqual([true, false]);
+    expect(t.surelyOpen(B, 1975)).toBe(false);
     t.raced(A, 100);
-    t.answered(A, 1000);
     expect([25, 26].map((idle) => t.surelyOpen(A, idle))).toEqual([true, false]);
+  });
+
+  it('a failure is forgotten once a reuse after twice its idle time (and the slack) was answered: a drop holds nothing for good', () => {
+    const t = new KeptAlive();
+    t.raced(A, 100);
+    // After each answered reuse: is a connection idle 26 ms, then one idle just under the floor, surely open?
+    const after = (answeredIdle: number) => (t.answered(A, answeredIdle), [26, REUSE_FLOOR_MS - 1].map((idle) => t.surelyOpen(A, idle)));
+    expect([224, 225].map(after)).toEqual([[false, false], [true, true]]);
   });
 });

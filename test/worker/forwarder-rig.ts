@@ -4,6 +4,8 @@
 import { createFetchUpstreamClient } from '../../runtimes/worker/upstream-fetch.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import type { EndpointPool, PoolEndpoint } from '../../src/upstream/pool.ts';
+import { idleWatch } from '../../src/upstream/idle.ts';
+import { sendWithFailover } from '../../src/upstream/send-failover.ts';
 
 export function forwarderRig(base: string, name: string, timeoutMs = 5000) {
   const counts: Record<string, number> = {};
@@ -29,4 +31,24 @@ export async function arrivals(base: string): Promise<Record<string, number>> {
       if (i === 4) throw err;
     }
   }
+}
+
+/**
+ * Has the Worker's client (this module instance's tally, workerd's pool) see a crossing at `base`, an
+ * upstream that resets a request arriving on a connection it has answered on: a small POST, then at
+ * once an 8 MiB one on its connection, reset while workerd writes it (not whole: learned, sent again).
+ * Reuses after it are then held (kept-alive.ts): back to back they idle under REUSE_FLOOR_MS, where a
+ * first crossing whose body went out whole is a 502. Leaves the re-send's connection idle in the pool.
+ */
+export async function teachCrossing(base: string): Promise<void> {
+  const { counts, deps, pool, ep } = forwarderRig(base, 'teach');
+  // Built first: the time between the two sends is the idle time learned.
+  const bodies = ['say ok', 'x'.repeat(8 * 1024 * 1024)].map((content, i) => JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `kid-teach-${i} ${content}` }] }));
+  for (const [i, body] of bodies.entries()) {
+    const request = { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body };
+    const sent = await sendWithFailover(deps, pool, { requestId: `teach-${i}`, label: 'm', candidates: [ep], request, idle: idleWatch(0) });
+    if (!('res' in sent)) throw new Error(`teachCrossing: ${sent.error.status} ${sent.error.code}`);
+    await new Response(sent.res.body).text();
+  }
+  if (counts['llm_upstream_retries_total'] !== 1) throw new Error('teachCrossing: the 8 MiB request met no crossing');
 }

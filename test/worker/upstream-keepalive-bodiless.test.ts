@@ -5,18 +5,20 @@
 // it went out was taken for a drop (502 upstream_connection_closed, the endpoint marked down) instead
 // of the race it is. keepalive-setup.ts 'bodiless': answers with no body and resets every connection it
 // has answered on as the next request arrives, that request unread (the idle close crossing the reuse,
-// every time). Through the forwarder with the Worker's own client in workerd, as upstream-keepalive-race.
+// every time). Through the forwarder with the Worker's own client in workerd, as upstream-keepalive-race,
+// once a crossing was seen there (teachCrossing: back to back, a first crossing's body is not held).
 import { describe, expect, inject, it } from 'vitest';
 import { idleWatch } from '../../src/upstream/idle.ts';
 import { sendWithFailover, type FailoverRequest } from '../../src/upstream/send-failover.ts';
-import { arrivals, forwarderRig } from './forwarder-rig.ts';
+import { arrivals, forwarderRig, teachCrossing } from './forwarder-rig.ts';
 
 describe('Worker: a kept-alive connection given back by an answer with no body', () => {
   it('a request that takes it and meets the idle close is sent once more, not dropped (204, 304, HEAD)', async () => {
     const base = inject('keepAliveRace').bodiless;
+    await teachCrossing(base);
     const { counts, marks, deps, pool, ep } = forwarderRig(base, 'bodiless');
     const post = (id: string) => ({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `say ok ${id}` }] }) });
-    // Each request after the first goes out on the connection of the one before it (workerd's pool
+    // Each request goes out on the connection of the one before it (workerd's pool
     // hands back the latest idle one), which the upstream resets with the request unread.
     const steps: Array<{ id: string; request: FailoverRequest['request']; status: number }> = [
       { id: 'kid-b1', request: post('kid-b1'), status: 204 },
@@ -38,7 +40,9 @@ describe('Worker: a kept-alive connection given back by an answer with no body',
     // Each reuse met the reset, and each request was read once: the re-send went on a fresh connection.
     expect(got['(closed unread)']).toBeGreaterThanOrEqual(steps.length - 1);
     for (const s of steps) expect(got[s.id], s.id).toBe(1);
-    expect(counts['llm_upstream_retries_total']).toBe(steps.length - 1);
+    // kid-b1 too, when it took the connection the teaching left.
+    expect(counts['llm_upstream_retries_total']).toBeGreaterThanOrEqual(steps.length - 1);
+    expect(counts['llm_upstream_retries_total']).toBeLessThanOrEqual(steps.length);
     // A race says nothing of the endpoint's health.
     expect(marks).toEqual([]);
   });

@@ -4,11 +4,16 @@
 // next endpoint, or on the same one when it is the only one; counted in llm_upstream_retries_total.
 // One the upstream read and closed later than a crossing close comes ('read-late') is still 502
 // upstream_connection_closed, never sent twice.
+// The Worker holds a body on a reused connection only near an idle close it has seen (kept-alive.ts
+// surelyOpen): back to back, these connections idle a few ms, under REUSE_FLOOR_MS, where a first
+// crossing goes out whole and is a 502 (runtimes/worker/README.md). So the test first teaches it, as a
+// crossing would (forwarder-rig.ts teachCrossing: the Worker's own client, same module, same tally,
+// same workerd pool).
 import { describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
 import { chatReq, onWorker, parityEnv } from './parity-client.ts';
-import { arrivals as arrivalsAt } from './forwarder-rig.ts';
+import { arrivals as arrivalsAt, teachCrossing } from './forwarder-rig.ts';
 
 function yaml(): string {
   const doc = parseYaml(DEFAULT_CONFIG_YAML) as Record<string, any>;
@@ -37,6 +42,7 @@ async function retries(model: string): Promise<number> {
 describe('Worker: a kept-alive connection the upstream closes as the next request arrives', () => {
   it('the only endpoint: the request is sent once more on it; every client gets its answer (JSON and SSE)', async () => {
     await onWorker({ path: '/health' }, env);
+    await teachCrossing(inject('keepAliveRace').unread);
     const before = await retries('ka-one');
     const ids = ['kid-1a', 'kid-1b', 'kid-1c', 'kid-1d', 'kid-1e', 'kid-1f'];
     const seen = [];
@@ -45,10 +51,12 @@ describe('Worker: a kept-alive connection the upstream closes as the next reques
     expect(JSON.stringify(seen[0]!.body)).toContain('"content":"ok"');
     expect(JSON.stringify(seen[1]!.body)).toContain('"content":"ok"');
     const got = await arrivals('unread');
-    // Every request after the first found the connection of the one before it and lost it unread.
+    // Every request after the first found the connection of the one before it and lost it unread (the
+    // first too when it took the one the teaching's answer left).
     expect(got['(closed unread)']).toBeGreaterThanOrEqual(ids.length - 1);
     for (const id of ids) expect(got[id], id).toBe(1);
-    expect((await retries('ka-one')) - before).toBe(ids.length - 1);
+    expect((await retries('ka-one')) - before).toBeGreaterThanOrEqual(ids.length - 1);
+    expect((await retries('ka-one')) - before).toBeLessThanOrEqual(ids.length);
   });
 
   it('with a second endpoint: sent there, once', async () => {

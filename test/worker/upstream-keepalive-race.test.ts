@@ -3,20 +3,25 @@
 // that closes each connection 15 ms after its answer (keepalive-setup.ts) and counts the requests it
 // read. workerd's fetch says the same "Network connection lost." for that race as for an upstream that
 // read the request and dropped it; the Worker's client takes a failure on a connection that may have
-// been a kept-alive one, within STALE_WINDOW_MS of the send, for the race (kept-alive.ts), and the
-// forwarder (send-failover.ts) sends it once more. Through the forwarder with the Worker's own client
-// in workerd: every request answered, none reaching the upstream twice; the re-sends are counted in
+// been a kept-alive one, within STALE_WINDOW_MS of the send, whose body did not go out whole, for the
+// race (kept-alive.ts), and the forwarder (send-failover.ts) sends it once more. Through the forwarder
+// with the Worker's own client in workerd: none reaching the upstream twice; the re-sends are counted in
 // llm_upstream_retries_total and logged with the count of races (upstream-keepalive-forced.test.ts
 // forces the race through the whole Worker).
+// This upstream's 15 ms idle close is under REUSE_FLOOR_MS (real ones close after seconds): until a
+// crossing was seen, a reused connection's body is not held (steady traffic pays nothing), and a crossing
+// whose body went out whole is a 502 upstream_connection_closed the upstream never read, never sent twice
+// (runtimes/worker/README.md). The failure is learned: every reuse after it is held (REUSE_HOLD_MS, 250
+// ms each: so a few dozen tries, not hundreds) and each crossing sent again.
 import { describe, expect, inject, it } from 'vitest';
 import { idleWatch } from '../../src/upstream/idle.ts';
 import { sendWithFailover } from '../../src/upstream/send-failover.ts';
 import { forwarderRig } from './forwarder-rig.ts';
 
-const TRIES = 300;
+const TRIES = 24;
 
 describe('Worker: a kept-alive connection closed by the upstream as it is reused', () => {
-  it('every request is answered, none reaches the upstream twice; the re-sends are counted', async () => {
+  it('none reaches the upstream twice; a failure is only a crossing not yet learned, unread; the re-sends are counted', async () => {
     const base = inject('keepAliveUrl');
     const { counts, marks, deps, pool, ep } = forwarderRig(base, 'ka');
     const t0 = Date.now();
@@ -55,9 +60,11 @@ describe('Worker: a kept-alive connection closed by the upstream as it is reused
     const ranTwice = ids.filter((id) => (arrivals[id] ?? 0) > 1).length;
     console.log(`[keep-alive race] ${TRIES} requests through the forwarder: ok ${TRIES - failed.length}, failed ${failed.length} (${failed.map((id) => `${id}: ${outcome[id]}, read ${arrivals[id] ?? 0}`).join('; ') || 'none'}), reached twice ${ranTwice}, sent again (llm_upstream_retries_total) ${counts['llm_upstream_retries_total'] ?? 0}, endpoint marked down ${marks.length}; connections ${arrivals['(connections)']}; ${Date.now() - t0} ms`);
     expect(ranTwice).toBe(0);
-    // This upstream never drops a request it read, and nothing but the race fails here.
-    expect(failed).toEqual([]);
-    // A race says nothing of the endpoint's health.
-    expect(marks).toEqual([]);
+    // This upstream never drops a request it read: a failure is a crossing not yet learned (the first
+    // one; another after a reuse idle past twice its idle time, the timers late under load, forgot it),
+    // the request unread.
+    expect(failed.map((id) => `${outcome[id]}, read ${arrivals[id] ?? 0}`)).toEqual(failed.map(() => '502 upstream_connection_closed, read 0'));
+    // Such a 502 marks the endpoint down, as a drop on a fresh connection does; a re-sent crossing does not.
+    expect(marks.length).toBe(failed.length);
   }, 240_000);
 });
