@@ -7,8 +7,11 @@
 // A member can be trained on finer labels (e.g. the MMLU subject under each category) and use a
 // smaller table (ids mod R_m) to fit the 8 MiB pack budget; tables are int8 with per-row scales
 // (scale[r] above) or per-column scales (applied to the member's bag instead: 'int8col', graphs.ts).
+// The bag sum_l c[l] * E_m[r] is taken on the int8 rows by MatMulInteger (integer-bag.ts: each
+// coefficient within 2.4e-7 of the largest), not by casting the gathered rows to float.
 import { initF32, initI8, node, serializeModel, valueInfo } from './onnx-builder.ts';
 import { modRows, quantizeTable, tfidfInput } from './graphs.ts';
+import { integerLevels, integerSum } from './integer-bag.ts';
 
 export interface EnsembleMember {
   rows: number; // table rows R (ids mod R); == buckets for a full table
@@ -25,6 +28,7 @@ export function buildEnsembleGraph(buckets: number, idf: Float32Array, outClasse
   inits.push(initF32('inv_m', [], new Float32Array([1 / members.length])), initF32('tiny', [], new Float32Array([1e-30])));
   nodes.push(node('Cast', ['ids'], ['ids_f'], { to: FLOAT }));
   const probs: string[] = [];
+  let shared: ReturnType<typeof integerLevels> | undefined;
   members.forEach((m, i) => {
     const p = `m${i}_`;
     let rowIds = 'ids';
@@ -36,23 +40,23 @@ export function buildEnsembleGraph(buckets: number, idf: Float32Array, outClasse
     }
     const qt = quantizeTable(m.table, m.rows, m.classes, quant);
     inits.push(initI8(`${p}table`, [m.rows, m.classes], qt.q!), initF32(`${p}b`, [m.classes], m.bias));
-    let coef = 'xn';
+    // Per-column scales: every member bags xn itself, so they share one set of levels (integer-bag.ts).
+    // Per-row scales make each member's coefficients xn * scale[row]: levels of its own.
+    let levels = 'bag';
     if (qt.scale) {
       inits.push(initF32(`${p}scale`, [m.rows], qt.scale));
       nodes.push(node('Gather', [`${p}scale`, rowIds], [`${p}rs`], { axis: 0 }), node('Mul', ['xn', `${p}rs`], [`${p}xs`]));
-      coef = `${p}xs`;
+      const own = integerLevels(`${p}lv`, `${p}xs`);
+      inits.push(...own.inits);
+      nodes.push(...own.nodes, own.unit);
+      levels = `${p}lv`;
+    } else if (!shared) {
+      shared = integerLevels('bag', 'xn');
+      inits.push(...shared.inits);
+      nodes.push(...shared.nodes, shared.unit);
     }
-    nodes.push(
-      node('Gather', [`${p}table`, rowIds], [`${p}tq`], { axis: 0 }),
-      node('Cast', [`${p}tq`], [`${p}t`], { to: FLOAT }),
-      node('Unsqueeze', [coef, 'axis1'], [`${p}c3`]),
-      node('MatMul', [`${p}c3`, `${p}t`], [`${p}bag3`]),
-      node('Squeeze', [`${p}bag3`, 'axis1'], [qt.colScale ? `${p}bagq` : `${p}bag`]),
-    );
-    if (qt.colScale) {
-      inits.push(initF32(`${p}cs`, [m.classes], qt.colScale));
-      nodes.push(node('Mul', [`${p}bagq`, `${p}cs`], [`${p}bag`]));
-    }
+    if (qt.colScale) inits.push(initF32(`${p}cs`, [m.classes], qt.colScale));
+    nodes.push(node('Gather', [`${p}table`, rowIds], [`${p}tq`], { axis: 0 }), ...integerSum(`${p}is`, levels, `${p}tq`, qt.colScale ? `${p}cs` : undefined, `${p}bag`));
     nodes.push(
       node('Add', [`${p}bag`, `${p}b`], [`${p}logits`]),
       node('Softmax', [`${p}logits`], [`${p}p`], { axis: -1 }),

@@ -51,6 +51,11 @@ export function initI8(name: string, dims: readonly number[], data: Int8Array): 
   return raw(name, dims, DT.int8, bytes(data));
 }
 
+export function initU8(name: string, dims: readonly number[], data: Uint8Array): TensorProto {
+  checkSize(name, dims, data.length);
+  return raw(name, dims, DT.uint8, bytes(data));
+}
+
 /** A 1-D int64 constant, e.g. the `axes` input of ReduceSum/Unsqueeze at opset 13. */
 export function i64Const(name: string, values: readonly number[]): TensorProto {
   return initI64(name, [values.length], values);

@@ -4,7 +4,9 @@
 // multiply over all T*K*D gathered values, most of the graph's time). Columns are scaled to a
 // quantile of |value| (CLIP_QUANTILE; 1 = the maximum, no clipping).
 // Context and output layers float32 (they are small).
-//   feature_ids int32 [1,T,K] -> Gather int8 rows -> Cast -> ReduceSum over K -> * col scale + b1, Relu -> h
+//   feature_ids int32 [1,T,K] -> Gather int8 rows -> sum over K (MatMulInteger by a row of K ones: exact
+//   int32 sums, the values Cast + ReduceSum gave without the float copy; integer-bag.ts) -> * col scale
+//   + b1, Relu -> h
 //   h padded by one zero row each side, three Slices concatenated -> [h_{t-1}; h_t; h_{t+1}]
 //   MatMul Wc + bc, Relu -> MatMul Wo + bo -> Softmax -> probabilities [1,T,L]
 // With word vectors (model.ts): word_ids int32 [1,T] -> Gather int8 rows of u = A^T v (one scale
@@ -12,6 +14,7 @@
 // before the ReLU.
 import type { PiiNet, WordVecPath } from './model.ts';
 import { i64Const, initF32, initI8, node, serializeModel, valueInfo } from '../onnx-builder.ts';
+import { integerRowSum } from '../integer-bag.ts';
 
 const FLOAT = 1;
 export const CLIP_QUANTILE = 1;
@@ -40,7 +43,9 @@ export function buildPiiGraph(net: PiiNet, K: number, meta: Record<string, strin
   const { buckets: V, dim: D, ctx: G, labels: L } = net;
   const qt = quantizeColumns(net.E, V, D);
   const wv = net.wv && wvTable ? wordVecNodes(net.wv, wvTable) : undefined;
+  const rowSum = integerRowSum('feat', 'rows_q', K, 'bag_q');
   const inits = [
+    ...rowSum.inits,
     initI8('table', [V, D], qt.q),
     initF32('col_scale', [D], qt.scale),
     initF32('b1', [D], net.b1),
@@ -48,7 +53,6 @@ export function buildPiiGraph(net: PiiNet, K: number, meta: Record<string, strin
     initF32('bc', [G], net.bc),
     initF32('wo', [G, L], net.Wo),
     initF32('bo', [L], net.bo),
-    i64Const('axis2', [2]),
     i64Const('axis1', [1]),
     i64Const('pads', [0, 1, 0, 0, 1, 0]),
     i64Const('s0', [0]),
@@ -60,8 +64,7 @@ export function buildPiiGraph(net: PiiNet, K: number, meta: Record<string, strin
   ];
   const nodes = [
     node('Gather', ['table', 'feature_ids'], ['rows_q'], { axis: 0 }),
-    node('Cast', ['rows_q'], ['rows'], { to: FLOAT }),
-    node('ReduceSum', ['rows', 'axis2'], ['bag_q'], { keepdims: 0 }),
+    ...rowSum.nodes,
     node('Mul', ['bag_q', 'col_scale'], ['bag']),
     ...(wv ? [node('Add', ['bag', 'b1'], ['h_b']), ...wv.nodes, node('Add', ['h_b', 'wv_add'], ['h_pre'])] : [node('Add', ['bag', 'b1'], ['h_pre'])]),
     node('Relu', ['h_pre'], ['h']),
