@@ -53,6 +53,12 @@ describe.skipIf(!packsAvailable())('phone numbers beside extensions and counts, 
     expect(await forwarded('call 555 1234 x12 now')).toBe('call <PHONE_NUMBER_1> now');
   });
 
+  it('a phone after an extension is no list: call 555 1234 x12 555 9876 x34 now', async () => {
+    const text = 'call 555 1234 x12 555 9876 x34 now';
+    expect(await phonesByApi(text)).toEqual(['555 1234 x12', '555 9876 x34']);
+    expect(await forwarded(text)).toBe('call <PHONE_NUMBER_1> <PHONE_NUMBER_2> now');
+  });
+
   it.each(BRITISH_COUNTS)('a count after a British number is left out: %s', async (text, phone) => {
     expect(await phonesByApi(text)).toEqual([phone]);
     expect(await forwarded(text)).toBe(text.replace(phone, '<PHONE_NUMBER_1>'));

@@ -73,6 +73,15 @@ describe('spaced number lists', () => {
     expect(phones(text)).toEqual([phone]);
   });
 
+  // An extension before a number ends the phone before it; it is no group of a list.
+  it.each([
+    ['call 555 1234 x12 555 9876 x34', ['555 1234 x12', '555 9876 x34']],
+    ['call 555 1234 x12 555 9876', ['555 1234 x12', '555 9876']],
+    ['call 555 0000 ext. 12 555 1234', ['555 0000 ext. 12', '555 1234']],
+  ])('two phones: %s', (text, two) => {
+    expect(phones(text)).toEqual(two);
+  });
+
   it('resumes a refused run at its last group, an extension after it or not', () => {
     const t = 'rows 12 34 56 78 90 11 22 555-1234';
     expect(listRunResume(t, 5)).toBe(t.indexOf('555'));

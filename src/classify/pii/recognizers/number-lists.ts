@@ -28,6 +28,9 @@ const PAIRS = /^\d\d(?: \d\d){2,3}$/;
 const GROUPED = /^\d+(?:([ .\-])\d+)+$/;
 /** A phone's extension after its digits ("555 1234 x12", "ext. 12"), as phone.ts reads it. */
 export const EXTENSION = /(?: ?x| ?ext\.? ?)\d{1,5}$/;
+// A phone's extension right before the span ("555 1234 x12 555 9876 x34"): the end of the phone
+// before it, not a group of a run of numbers.
+const EXT_BEFORE = /\d(?: ?x| ?ext\.? ?)\d{1,5} $/;
 // Another group of the same separator glued before or after the span.
 const MORE_BEFORE: Record<string, RegExp> = { ' ': /(?:^|[^\d+\-.\/])\d+ $/, '.': /(?:^|[^\d+\-.\/])\d+\.$/, '-': /(?:^|[^\d+\-.\/])\d+-$/ };
 const MORE_AFTER: Record<string, RegExp> = { ' ': /^ \d+(?![\d\p{L}])/u, '.': /^\.\d+(?![\d\p{L}])/u, '-': /^-\d+(?![\d\p{L}])/u };
@@ -54,7 +57,7 @@ export function numberList(text: string, start: number, end: number): boolean {
   const before = text.slice(Math.max(0, start - 40), start);
   // A group of the same separator right before the span: the tail of a longer run, which the phone
   // regex (leftmost) took from its first group and rejected, so this is no phone either.
-  if (MORE_BEFORE[sep]!.test(before)) return true;
+  if (MORE_BEFORE[sep]!.test(before) && !(sep === ' ' && EXT_BEFORE.test(before))) return true;
   const after = text.slice(end, end + 32);
   const phoneWord = PHONE_WORD.test(before) || LABEL_AFTER.test(after);
   // Groups go on after the span ("415 555 2671 308 912": the recognizer took the first four): a
@@ -72,6 +75,7 @@ export function numberList(text: string, start: number, end: number): boolean {
 
 // A run of digit groups joined by single spaces, each too short for a bare phone (10+ digits).
 const SPACED_RUN = /\d{1,9}(?: \d{1,9})*(?!\d)/y;
+const EXT_DIGITS_AT = /\d(?: ?x| ?ext\.? ?)$/;
 
 /**
  * Where the phone scan may go on after refusing a candidate that starts at `start` (types.ts scan). A
@@ -84,6 +88,9 @@ const SPACED_RUN = /\d{1,9}(?: \d{1,9})*(?!\d)/y;
  * 1 MB of "11-22-33-44-55-66;" (no space anywhere) quadratic, 18 s.
  */
 export function listRunResume(text: string, start: number): number {
+  // The run's first group is an extension's ("555 0000 ext. 12 555 1234"): the group after it has no
+  // group before it (EXT_BEFORE) and may start a phone.
+  if (EXT_DIGITS_AT.test(text.slice(Math.max(0, start - 8), start))) return start + 1;
   SPACED_RUN.lastIndex = start;
   const run = SPACED_RUN.exec(text)?.[0];
   return start + Math.max(1, (run?.lastIndexOf(' ') ?? -1) + 1);
