@@ -19,7 +19,8 @@ import { genericPerson, personOf, questionStems } from './word-swaps.ts';
 /** Each group: its ends (two, or a few that exclude each other); an end's first word names it (its hash is kept). */
 const GROUPS: readonly (readonly (readonly string[])[])[] = [
   [['increase', 'raise', 'boost', 'rise', 'rose', 'risen', 'grow', 'grew', 'grown', 'higher'], ['decrease', 'reduce', 'lower', 'fall', 'fell', 'fallen', 'shrink', 'drop']],
-  [['more'], ['less', 'fewer']],
+  // "too much vitamin C" scored 0.96 against "too little vitamin C".
+  [['more', 'much'], ['less', 'fewer', 'little']],
   [['high', 'highest'], ['low', 'lowest']],
   [['max', 'maximum', 'maximize', 'maximise', 'largest', 'biggest', 'greatest', 'most'], ['min', 'minimum', 'minimize', 'minimise', 'smallest', 'least']],
   [['big', 'bigger', 'large', 'larger'], ['small', 'smaller']],
@@ -47,6 +48,10 @@ const GROUPS: readonly (readonly (readonly string[])[])[] = [
   [['am', 'morning'], ['pm']],
   [['past'], ['future']],
   [['above'], ['below']],
+  // "Which planet is closest to the sun?" scored 0.83 against "... farthest from the sun?".
+  [['near', 'nearer', 'nearest', 'closer', 'closest', 'nearby'], ['farther', 'farthest', 'further', 'furthest']],
+  // "Why is the sky blue during the day?" scored 0.82 against "Why is the sky red at sunset?".
+  [['red'], ['blue'], ['green'], ['yellow'], ['white'], ['black'], ['brown'], ['purple'], ['orange'], ['pink'], ['gray', 'grey']],
   [['north'], ['south']],
   [['east'], ['west']],
   [['left'], ['right']],

@@ -1,8 +1,9 @@
 // Semantic cache: close questions that ask something else, hunted by hand (negation, units, entities,
 // numbers, comparison direction, time, "without", the subject), each embedding at or over the threshold,
-// so only the question checks (src/cache/word-order.ts and the files it calls) can keep the stored answer from being
-// served. Found served wrongly, and fixed here: a negating prefix ("unsafe" / "safe", "non-toxic"), a
-// single capital letter ("vitamin D" / "vitamin C"), "apply for" / "cancel" and "buy" / "rent", the
+// so only the question checks (src/cache/word-order.ts and the files it calls) can keep the stored answer
+// from being served. Found served wrongly, and fixed here: a negating prefix ("unsafe" / "safe", "non-toxic"), a
+// single capital letter ("vitamin D" / "vitamin C"), "apply for" / "cancel", "buy" / "rent", "too much" /
+// "too little", "closest" / "farthest", one colour for another ("the sky blue" / "red"), the
 // subject after an auxiliary that opens the question ("does running burn" / "does walking burn");
 // the modifiers ("a used car" / "a new car") and "the population density of Texas" in
 // cache-added-words.test.ts. Still served wrongly (it.fails): a time span for another, a verb for a verb
@@ -50,6 +51,12 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
     ['What is the fastest land animal?', 'What is the fastest sea animal?'],
     ['How many grams of sugar per day for women?', 'How many grams of sugar per day for kids?'],
     ['Does drinking water help with weight loss?', 'Does drinking coffee help with weight loss?'],
+    ['How many calories should a man eat per day?', 'How many calories should a woman eat per day?'],
+    ['What are good books for kids?', 'What are good books for adults?'],
+    ['Is it normal to have a fever after a vaccine?', 'Is it normal to have a headache after a vaccine?'],
+    ['How do I get a refund on Amazon?', 'How do I get a discount on Amazon?'],
+    ['Can I drink alcohol while taking antibiotics?', 'Can I drink coffee while taking antibiotics?'],
+    ['What is the tallest building in the world?', 'What is the tallest building in Europe?'],
   ])('%s is not served for: %s (entities)', (q, other) => notServedFor(q, other));
 
   it.each([
@@ -79,12 +86,22 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
     ['What is the largest country in Africa?', 'What is the smallest country in Africa?'],
     ['What is a good credit score?', 'What is a bad credit score?'],
     ['How long is a flight from New York to London?', 'How long is a flight from London to New York?'],
+    ['What is the side effect of taking too much vitamin C?', 'What is the side effect of taking too little vitamin C?'],
+    ['Which planet is closest to the sun?', 'Which planet is farthest from the sun?'],
+    ['Why is the sky blue during the day?', 'Why is the sky red at sunset?'],
+    ['How much is 100 dollars in euros?', 'How much is 100 euros in dollars?'],
+    ['What is the minimum age to drive in the US?', 'What is the maximum age to drive in the US?'],
+    ['How do I turn left at a roundabout?', 'How do I turn right at a roundabout?'],
+    ['What year did World War 1 end?', 'What year did World War 1 begin?'],
+    ['What is the most spoken language in the world?', 'What is the least spoken language in the world?'],
   ])('%s is not served for: %s (direction, opposites)', (q, other) => notServedFor(q, other));
 
   it.each([
     ['Who won the world cup last year?', 'Who will win the world cup next year?'],
     ['What was the inflation rate last year?', 'What will the inflation rate be next year?'],
     ['What was the unemployment rate last year?', 'What is the unemployment rate this year?'],
+    ['What is the average rent per month in Boston?', 'What is the average rent per year in Boston?'],
+    ['Is it better to run in the morning or in the evening?', 'Is it better to run in the morning?'],
     ['What is the weather in Paris in June?', 'What is the weather in Paris in December?'],
     ['Who was the president in 2008?', 'Who is the president now?'],
     ['How do I stop my dog from barking at night?', 'How do I stop my dog from barking at strangers?'],
@@ -95,5 +112,6 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
     ['How long does it take to get a passport?', 'How long does it take to renew a passport?'],
     ['Is it safe to fly during pregnancy?', 'Is it safe to drive during pregnancy?'],
     ['When should I plant tomatoes?', 'When should I harvest tomatoes?'],
+    ['How long does it take to drive from LA to San Francisco?', 'How long does it take to fly from LA to San Francisco?'],
   ])('%s is still served for: %s (left: a span for a time, a verb for a verb)', (q, other) => notServedFor(q, other));
 });

@@ -23,6 +23,10 @@ describe('polesOppose', () => {
       ['How do I apply for a credit card?', 'How do I cancel a credit card?'],
       ['how do I join a gym', 'how do I quit a gym'],
       ['How much does it cost to buy a house?', 'How much does it cost to rent a house?'],
+      ['What is the side effect of taking too much vitamin C?', 'What is the side effect of taking too little vitamin C?'],
+      ['Which planet is closest to the sun?', 'Which planet is farthest from the sun?'],
+      ['Why is the sky blue during the day?', 'Why is the sky red at sunset?'],
+      ['best white wine with fish', 'best red wine with fish'],
     ];
     for (const [a, b] of pairs) {
       expect(oppose(a!, b!), `${a} / ${b}`).toBe(true);
