@@ -43,6 +43,13 @@ export const REUSE_HOLD_MS = 250;
  */
 export const REUSE_FLOOR_MS = 1_000;
 
+/**
+ * Answered reuses after this much idle time or more teach nothing: a request after kj closed an idle
+ * connection (5 s), or after the upstream did (Node's and uvicorn's 5 s), went out on a fresh one the
+ * tally counts as a reuse, and its answer would mark an idle time the upstream does not keep.
+ */
+export const ANSWERED_CAP_MS = 4_000;
+
 /** More idle connections than this per origin are not counted (workerd's pool is not unbounded either). */
 const MAX_TRACKED = 1_024;
 /** Origins are the config's endpoints; bounded all the same. */
@@ -63,9 +70,10 @@ export class KeptAlive {
   private readonly raceIdle = new Map<string, number>();
   /**
    * Per origin, the longest idle time after which a request that may have reused a connection was
-   * answered: its idle close is later (Node's answeredIdle). The tally may be wrong (kj dropped an idle
-   * connection it saw closed, and the request went out on a fresh one): then a body that should have
-   * waited does not, and a crossing may fail it whole: a 502, never a request sent twice.
+   * answered, under ANSWERED_CAP_MS: its idle close is later (Node's answeredIdle). The tally may be
+   * wrong (kj dropped an idle connection it saw closed, and the request went out on a fresh one): then a
+   * body that should have waited does not, and a crossing may fail it whole: a 502, never a request
+   * sent twice.
    */
   private readonly answeredIdle = new Map<string, number>();
 
@@ -79,6 +87,7 @@ export class KeptAlive {
 
   /** A request that may have reused a connection idle `idleMs` got an answer. */
   answered(origin: string, idleMs: number): void {
+    if (idleMs >= ANSWERED_CAP_MS) return;
     const race = this.raceIdle.get(origin);
     if (race !== undefined && idleMs >= 2 * race + CLOCK_SLACK_MS) this.raceIdle.delete(origin);
     const old = this.answeredIdle.get(origin);
@@ -90,15 +99,18 @@ export class KeptAlive {
   /**
    * Whether a reused connection idle `idleMs` cannot be meeting the upstream's idle close, so that its
    * body need not wait (REUSE_HOLD_MS): idle for under half the idle time a failure was seen at, less the
-   * slack (timers and the round trip move the edge); none seen, under REUSE_FLOOR_MS, or under half the
-   * longest idle time a reuse was answered after, less the slack.
+   * slack (timers and the round trip move the edge); none seen, under REUSE_FLOOR_MS, or up to the
+   * longest idle time a reuse was answered after (the upstream kept one open that long): traffic pacing
+   * its requests a few seconds apart waits when its idle time is the longest yet, not on every request
+   * (with the slack, a jitter under it held nearly every one). A crossing there needs an idle close
+   * within the clocks' slack above that answer: a 502, never a request sent twice.
    */
   surelyOpen(origin: string, idleMs: number): boolean {
     const race = this.raceIdle.get(origin);
     if (race !== undefined) return idleMs <= race / 2 - CLOCK_SLACK_MS;
     if (idleMs < REUSE_FLOOR_MS) return true;
     const answered = this.answeredIdle.get(origin);
-    return answered !== undefined && idleMs <= answered / 2 - CLOCK_SLACK_MS;
+    return answered !== undefined && idleMs <= answered;
   }
 
   /** An answer from `origin` was read to its end (or had none): its connection is back in workerd's pool. */
