@@ -151,10 +151,10 @@ const BE = new Set(hashes('is are was were be been am s re m'));
 const ASKS_WHAT = new Set(hashes('what who which'));
 /**
  * An auxiliary opening a question is followed by its subject: "does running burn ..." scored 0.91 against
- * "does walking burn ...", "how much sleep do adults need" 0.82 against "... do teenagers need".
+ * "does walking burn ...", "how much sleep do adults need" 0.82 against "... teenagers ...", "how far is mars" 0.84.
  */
 const AUX = new Set(hashes('do does did can could will would should is are was were has have had'));
-const [ASKS, AMOUNT] = [new Set(hashes('how what why when where which who')), new Set(hashes('much many'))];
+const [ASKS, AMOUNT] = [new Set(hashes('how what why when where which who')), new Set(hashes('how much many'))];
 const subjectAfterAux = (w: readonly number[], n: number): boolean =>
   AUX.has(w[n - 1] ?? -1) && !PRONOUN_LIKE.has(w[n]!) && (n === 1 || ASKS.has(w[n - 2] ?? -1) || AMOUNT.has(w[n - 3] ?? -1));
 /** Words before which a word is mostly a verb: its object ("what company created you"). */

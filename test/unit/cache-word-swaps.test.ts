@@ -164,6 +164,7 @@ describe('wordSwapped', () => {
       ['Does coffee raise blood pressure?', 'Does tea raise blood pressure?'],
       ['How much sleep do adults need?', 'How much sleep do teenagers need?'],
       ['why do cats purr', 'why do lions purr'],
+      ['How far is mars from earth?', 'How far is venus from earth?'],
     ], true);
     // Not a word that names no thing of its own, nor a verb after a subject
     expectSwapped([['how is everything', 'how are things'], ['so I wish to know', 'so I would like to know']], false);
