@@ -27,18 +27,16 @@ declare module 'vitest' {
   export interface ProvidedContext {
     mockUrl: string;
     bigUrl: string;
-    /** The parity tests' YAML (parity-upstream.ts), the Node gateway serving it, its stalling upstream. */
+    /** The parity tests' YAML (parity-upstream.ts) and its stalling upstream. */
     parityYaml: string;
-    nodeUrl: string;
     /** The same with the guard flagging and a 3-text scan budget (parityFlagYaml). */
     parityFlagYaml: string;
-    nodeFlagUrl: string;
     /** node-parity-timeouts.test.ts's configs (parityTimeoutYaml): no head (1.5 s), stalled body (idle 1 s). */
     parityHeadYaml: string;
-    nodeHeadUrl: string;
     parityIdleYaml: string;
-    nodeIdleUrl: string;
     stallUrl: string;
+    /** Where a test file gets its own Node gateways on those configs (node-gateways.ts; parity-client.ts nodeUrl). */
+    nodeGatewaysUrl: string;
     nodeDomain: NodeClassification[];
     nodeDomainMsPerRequest: number;
   }
@@ -77,14 +75,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('bigUrl', big.url);
   const parity = await startParity();
   project.provide('parityYaml', parity.yaml);
-  project.provide('nodeUrl', parity.nodeUrl);
   project.provide('parityFlagYaml', parity.flagYaml);
-  project.provide('nodeFlagUrl', parity.nodeFlagUrl);
   project.provide('parityHeadYaml', parity.headYaml);
-  project.provide('nodeHeadUrl', parity.nodeHeadUrl);
   project.provide('parityIdleYaml', parity.idleYaml);
-  project.provide('nodeIdleUrl', parity.nodeIdleUrl);
   project.provide('stallUrl', parity.stallUrl);
+  project.provide('nodeGatewaysUrl', parity.nodeGatewaysUrl);
   const { rows, msPerRequest } = await nodeClassifications();
   project.provide('nodeDomain', rows);
   project.provide('nodeDomainMsPerRequest', msPerRequest);

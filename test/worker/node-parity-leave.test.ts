@@ -8,12 +8,9 @@ import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import worker from '../../runtimes/worker/index.ts';
 import { until } from '../integration/helpers/until.ts';
-import { captureWorkerLogLines, upstreamClosed, parityEnv } from './parity-client.ts';
+import { captureWorkerLogLines, nodeUrl, upstreamClosed, parityEnv } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
-// parityYaml's 10 s upstream timeouts (parityYaml says why): a 1 s idle timeout firing in a starved
-// process before the client's cancel reached the gateway would end the stream as an idle timeout.
-const nodeUrl = inject('nodeUrl');
 
 
 /** The request log line without what differs per request and runtime (and the latencies' values). */
@@ -49,14 +46,17 @@ describe('Node vs Worker: a client that leaves a stream', () => {
       headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-stall-id': id },
       body: JSON.stringify({ model, stream: true, ...extra }),
     });
+    // parityYaml's 10 s upstream timeouts (parityYaml says why): a 1 s idle timeout firing in a starved
+    // process before the client's cancel reached the gateway would end the stream as an idle timeout.
+    const base = await nodeUrl();
     const nodeId = `node-${crypto.randomUUID()}`;
     const workerId = `worker-${crypto.randomUUID()}`;
-    const nodeMetrics = async () => (await fetch(`${nodeUrl}/metrics`)).text();
+    const nodeMetrics = async () => (await fetch(`${base}/metrics`)).text();
     const workerMetrics = async () => (await (await worker.fetch(new Request('https://semroute.test/metrics'), parityEnv, createExecutionContext())).text());
 
     const nodeLogs = async () => (await (await fetch(`${stallUrl}/node-logs`)).json()) as Array<Record<string, unknown>>;
     const n0 = cancellations(await nodeMetrics(), model);
-    expect(await leaveAfterFirst(await fetch(`${nodeUrl}${path}`, init(nodeId)))).toContain('first');
+    expect(await leaveAfterFirst(await fetch(`${base}${path}`, init(nodeId)))).toContain('first');
     expect(await upstreamClosed(nodeId, 5000)).toBe(true);
     // The count and the log line come as the cancel is handled, which may be after the upstream
     // socket closed (a fixed 100 ms was the wait before): polled, then checked exactly.

@@ -8,7 +8,7 @@
 // upstream holds neither the Node request nor the isolate's.
 import { describe, expect, inject, it } from 'vitest';
 import type { WorkerEnv } from '../../runtimes/worker/index.ts';
-import { captureWorkerLogLines, upstreamClosed, differences, onNode, onWorker, parityHeadEnv, parityIdleEnv, type Req } from './parity-client.ts';
+import { captureWorkerLogLines, upstreamClosed, differences, nodeUrl, onNode, onWorker, parityHeadEnv, parityIdleEnv, type Req } from './parity-client.ts';
 
 const stallUrl = inject('stallUrl');
 
@@ -54,7 +54,7 @@ describe('Node vs Worker: a stalled upstream', () => {
   it.each(CASES)('%s', async (_name, path, body) => {
     const ask = (id: string): Req => ({ path, headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-stall-id': id }, body: JSON.stringify(body) });
     const noHead = body.model === 'stall-head';
-    const nodeBase = inject(noHead ? 'nodeHeadUrl' : 'nodeIdleUrl');
+    const nodeBase = await nodeUrl(noHead ? 'head' : 'idle');
     const env = noHead ? parityHeadEnv : parityIdleEnv;
     const nodeId = `node-${crypto.randomUUID()}`;
     const workerId = `worker-${crypto.randomUUID()}`;

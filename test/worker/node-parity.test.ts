@@ -4,7 +4,7 @@
 // test/worker/global-setup.ts computes fresh on each run with the same packs and default config.
 import { SELF } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
-import { compare, differences, onNode, onWorker, parityIdleEnv, type Req, type Seen } from './parity-client.ts';
+import { compare, differences, nodeUrl, onNode, onWorker, parityIdleEnv, type Req, type Seen } from './parity-client.ts';
 
 const node = inject('nodeDomain');
 
@@ -156,7 +156,7 @@ describe('Node vs Worker: the same request gets the same answer', () => {
   // ever to land on a stall endpoint, 1 s of idle would bound it there too.
   it('wrong method, DELETE on a passthrough path', async () => {
     const req: Req = { path: '/v1/completions', method: 'DELETE' };
-    const node = await onNode(req, inject('nodeIdleUrl'));
+    const node = await onNode(req, await nodeUrl('idle'));
     const worker = await onWorker(req, parityIdleEnv);
     const id = (s: Seen) => ({ ...s, requestId: s.requestId === null ? null : 'set' });
     expect(differences(id(node), id(worker))).toEqual([]);

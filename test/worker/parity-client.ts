@@ -1,9 +1,9 @@
-// Drives the Node gateway (global-setup.ts, a real socket) and the Worker (its fetch handler in
-// workerd) with the same request and the same YAML (parity-upstream.ts), and reduces each answer to
-// what an operator compares: status, the headers (x-vsr-* and the upstream's passed on), whether
-// x-request-id is set, and the body without its per-request parts (ids, timestamps, timings).
+// Drives the Node gateway (a real socket, this file's own: node-gateways.ts) and the Worker (its fetch
+// handler in workerd) with the same request and the same YAML (parity-upstream.ts), and reduces each
+// answer to what an operator compares: status, the headers (x-vsr-* and the upstream's passed on),
+// whether x-request-id is set, and the body without its per-request parts (ids, timestamps, timings).
 import { env, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { inject, vi } from 'vitest';
+import { afterAll, inject, vi } from 'vitest';
 import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
 
 // SEMROUTE_UPSTREAM '' keeps the YAML's endpoints (the mock and the stall upstream), as on Node.
@@ -13,6 +13,32 @@ export const parityFlagEnv: WorkerEnv = { ...parityEnv, SEMROUTE_CONFIG: inject(
 /** node-parity-timeouts' configs (parityTimeoutYaml), served on Node at nodeHeadUrl and nodeIdleUrl. */
 export const parityHeadEnv: WorkerEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityHeadYaml') };
 export const parityIdleEnv: WorkerEnv = { ...parityEnv, SEMROUTE_CONFIG: inject('parityIdleYaml') };
+
+/** The Node gateways a file may ask for: on parityYaml, parityFlagYaml, parityHeadYaml, parityIdleYaml. */
+export type NodeConfig = 'parity' | 'flag' | 'head' | 'idle';
+
+// This module is new in each test file (fresh-modules-setup.ts), so these are the file's own: its Node
+// gateways start empty (cache, endpoint turns, health, metrics) as its Worker app does, whatever ran before.
+const file = crypto.randomUUID();
+const gateways = new Map<NodeConfig, Promise<string>>();
+const control = () => inject('nodeGatewaysUrl');
+
+/** The base URL of this file's Node gateway on `config` (started at the first ask). */
+export function nodeUrl(config: NodeConfig = 'parity'): Promise<string> {
+  let url = gateways.get(config);
+  if (!url) {
+    url = fetch(`${control()}/${file}/${config}`, { method: 'POST' }).then(async (r) => {
+      if (!r.ok) throw new Error(`no Node gateway on ${config}: ${r.status} ${await r.text()}`);
+      return r.text();
+    });
+    gateways.set(config, url);
+  }
+  return url;
+}
+
+afterAll(async () => {
+  if (gateways.size) await (await fetch(`${control()}/${file}`, { method: 'DELETE' })).text();
+});
 
 export interface Req {
   method?: string;
@@ -82,8 +108,9 @@ async function seen(res: Response): Promise<Seen> {
 // redirect manual: the client sees a redirect the gateway passed on, as a proxy's client would.
 const init = (r: Req): RequestInit => ({ method: r.method ?? (r.body === undefined ? 'GET' : 'POST'), headers: r.headers, body: r.body, redirect: 'manual' });
 
-export async function onNode(r: Req, base = inject('nodeUrl')): Promise<Seen> {
-  return seen(await fetch(`${base}${r.path}`, init(r)));
+/** On this file's Node gateway on parityYaml, or at `base` (another gateway: nodeUrl('idle'), the early-answer one). */
+export async function onNode(r: Req, base?: string): Promise<Seen> {
+  return seen(await fetch(`${base ?? (await nodeUrl())}${r.path}`, init(r)));
 }
 
 /** Through the Worker's fetch handler; waits for its waitUntil work (cache stores) as a deployment would. */
@@ -113,7 +140,7 @@ export function differences(a: unknown, b: unknown, path = ''): string[] {
 
 /** The same request on both; the answers' differences (the request id: present on both, a given one kept). */
 export async function compare(r: Req, flag = false): Promise<{ node: Seen; worker: Seen; diff: string[] }> {
-  const node = await onNode(r, inject(flag ? 'nodeFlagUrl' : 'nodeUrl'));
+  const node = await onNode(r, await nodeUrl(flag ? 'flag' : 'parity'));
   const worker = await onWorker(r, flag ? parityFlagEnv : parityEnv);
   const given = r.headers?.['x-request-id'];
   const id = (s: Seen) => (s.requestId === null ? null : given && s.requestId === given ? given : s.requestId ? 'set' : null);

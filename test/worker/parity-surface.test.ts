@@ -6,11 +6,11 @@
 import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import worker, { type WorkerEnv } from '../../runtimes/worker/index.ts';
-import { chatReq, compare, parityEnv, type Req } from './parity-client.ts';
+import { chatReq, compare, nodeUrl, parityEnv, type Req } from './parity-client.ts';
 
-// Not served from the semantic cache (nor stored): the Node gateway is one process for every file
-// (global-setup.ts) and keeps what other files stored ("hi" is a common question), while the Worker's
-// cache is new for each file, so a stored answer made Node's side a hit and the Worker's not.
+// Not served from the semantic cache (nor stored): these cases are about the answer's shape. (When one
+// Node gateway served every file, what other files stored there made Node's side a hit and the
+// Worker's not; each file now has its own: parity-client.ts nodeUrl.)
 const NO_CACHE = { 'x-vsr-cache-control': 'bypass' };
 const hi = (extra: Record<string, unknown>) => chatReq({ messages: [{ role: 'user', content: 'hi' }], ...extra }, NO_CACHE);
 
@@ -67,7 +67,7 @@ describe('Node vs Worker: several Set-Cookie fields from the upstream', () => {
   ])('%s: each cookie its own field', async (_name, path, body) => {
     // Neither served from the semantic cache nor stored (a hit carries no upstream headers).
     const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json', 'x-vsr-cache-control': 'bypass' }, body: JSON.stringify(body) });
-    const node = await fetch(`${inject('nodeUrl')}${path}`, init());
+    const node = await fetch(`${await nodeUrl()}${path}`, init());
     await node.text();
     const ctx = createExecutionContext();
     const worker_ = await worker.fetch(new Request(`https://semroute.test${path}`, init()), parityEnv, ctx);

@@ -1,6 +1,7 @@
 // Node side of the Node-vs-Worker parity tests (started by global-setup.ts): an upstream that stalls,
-// and a Node gateway on a real socket with the same YAML the Worker side runs (parityYaml), so both
-// runtimes are driven with the same requests against the same upstreams.
+// and Node gateways on real sockets with the same YAMLs the Worker side runs (parityYaml and its kin),
+// a set per test file (node-gateways.ts), so both runtimes are driven with the same requests against
+// the same upstreams.
 //   model stall-head   never sends a response head (upstream.timeout_ms: 504)
 //   model stall-body   sends the head and the start of the answer (JSON or one SSE event), then nothing
 //   model stall-redact the same, for a model whose PII policy redacts and restores (the restore tap)
@@ -20,18 +21,14 @@
 //                      (the upstream never has the whole request); a later one is answered as usual
 //   GET /closed/<x-stall-id>  whether that request's socket has closed (the gateway gave it up)
 //   GET /arrivals/<x-stall-id> how many times a request with that id reached this upstream
-//   GET /node-logs            the Node gateway's log lines so far (JSON array of objects)
+//   GET /node-logs            the Node gateways' log lines so far (JSON array of objects)
 import http from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { createApp } from '../../src/app.ts';
 import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.ts';
-import { loadConfigText } from '../../src/config/index.ts';
-import { buildNodeDeps } from '../../runtimes/node/deps.ts';
-import { createNodeLogger } from '../../runtimes/node/logger.ts';
-import { serveFetch } from '../../runtimes/node/serve.ts';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
+import { startNodeGateways } from './node-gateways.ts';
 import { DEFAULT_MOCK_MODELS } from '../../src/mock/intake.ts';
 import { refusedPort } from '../integration/helpers/refused-port.ts';
 
@@ -163,7 +160,7 @@ export function parityFlagYaml(mockPort: number, stallPort: number, deadPort: nu
   return stringifyYaml(doc);
 }
 
-export async function startParity(): Promise<{ yaml: string; flagYaml: string; headYaml: string; idleYaml: string; stallUrl: string; nodeUrl: string; nodeFlagUrl: string; nodeHeadUrl: string; nodeIdleUrl: string; close(): Promise<void> }> {
+export async function startParity(): Promise<{ yaml: string; flagYaml: string; headYaml: string; idleYaml: string; stallUrl: string; nodeGatewaysUrl: string; close(): Promise<void> }> {
   // Its own mock router, which also serves the default model (pii-strict) the PII block needs and pii-redact.
   const mock = await startMockServer({ options: { models: [...DEFAULT_MOCK_MODELS, 'pii-strict', 'pii-redact'] } });
   const closed = new Map<string, boolean>();
@@ -243,37 +240,21 @@ export async function startParity(): Promise<{ yaml: string; flagYaml: string; h
   server.keepAliveTimeout = 0;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const stallPort = (server.address() as AddressInfo).port;
-  const gateway = async (yaml: string) => {
-    const { config } = loadConfigText(yaml, 'parity');
-    const logger = createNodeLogger(config, { base: { runtime: 'node' }, destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
-    const deps = await buildNodeDeps(config, { logger });
-    const served = await serveFetch(createApp(deps).fetch);
-    return { url: served.url, close: async () => { await served.close(); await deps.close(); } };
-  };
   const deadPort = await refusedPort();
   const yaml = parityYaml(mock.port, stallPort, deadPort);
   const flagYaml = parityFlagYaml(mock.port, stallPort, deadPort);
-  const gw = await gateway(yaml);
-  const flagGw = await gateway(flagYaml);
   const headYaml = parityTimeoutYaml(mock.port, stallPort, deadPort, NO_HEAD_TIMEOUTS);
-  const headGw = await gateway(headYaml);
   const idleYaml = parityTimeoutYaml(mock.port, stallPort, deadPort, STALLED_BODY_TIMEOUTS);
-  const idleGw = await gateway(idleYaml);
+  const gateways = await startNodeGateways({ parity: yaml, flag: flagYaml, head: headYaml, idle: idleYaml }, logs);
   return {
     yaml,
     flagYaml,
     headYaml,
     idleYaml,
     stallUrl: `http://127.0.0.1:${stallPort}`,
-    nodeUrl: gw.url,
-    nodeFlagUrl: flagGw.url,
-    nodeHeadUrl: headGw.url,
-    nodeIdleUrl: idleGw.url,
+    nodeGatewaysUrl: gateways.url,
     async close() {
-      await gw.close();
-      await flagGw.close();
-      await headGw.close();
-      await idleGw.close();
+      await gateways.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await mock.close();

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { chatReq, compare } from './parity-client.ts';
 
-// Neither read from nor stored in the semantic cache: the Node gateway (global-setup.ts) is one process
-// for every file, so a whole answer stored here ("hi" on raw-sse-done-then-cut) was served to
-// parity-surface's same question (a hit on Node, the upstream on the Worker) when this file ran first.
+// Neither read from nor stored in the semantic cache: these cases are about how a stream ends. (When one
+// Node gateway served every file, a whole answer stored here was a hit for parity-surface's same
+// question on Node; each file now has its own: parity-client.ts nodeUrl.)
 const ask = (body: Record<string, unknown>) => chatReq(body, { 'x-vsr-cache-control': 'bypass' });
 
 describe('Node vs Worker: an upstream stream that ends before it is whole', () => {

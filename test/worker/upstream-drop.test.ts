@@ -3,7 +3,7 @@
 // (runtimes/node/upstream-sockets.ts); one that never reached it whole is (upstream-fetch.ts).
 // parity-upstream.ts: drop-then-live drops a request id's first arrival on endpoint 'stall' and answers
 // a later one on 'stall-twin' (the same server); x-stall-cut resets the first arrival mid-body.
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { chatReq, onNode, onWorker, parityEnv, type Seen } from './parity-client.ts';
 
 const arrivals = async (id: string) => Number(await (await fetch(`${inject('stallUrl')}/arrivals/${id}`)).text());
@@ -12,12 +12,10 @@ const ask = (id: string, model: string, extra: Record<string, unknown> = {}, hea
   chatReq({ model, messages: [{ role: 'user', content: 'hi' }], ...extra }, { 'x-stall-id': id, ...headers });
 
 describe('Worker: an upstream that drops the connection after reading the request', () => {
-  // Node must send these on a fresh socket. One kept alive from an earlier file's requests through the
-  // same Node gateway (global-setup), reused ~1-3 s later and dropped, is taken for the upstream's idle
-  // close crossing the reuse and sent again (runtimes/node/upstream-sockets.ts: 'stale'): a 200 here.
-  // undici closes idle sockets after 4 s; the files share one workerd back to back (isolate: false),
-  // so wait that out (with load's margin) instead of counting on the time an isolated file took to import.
-  beforeAll(() => new Promise((r) => setTimeout(r, 6_000)), 20_000);
+  // Node sends these on a fresh socket: its gateway is this file's own (parity-client.ts nodeUrl). On
+  // the gateway all files shared, a socket kept alive from an earlier file's requests, reused ~1-3 s
+  // later and dropped, was taken for the upstream's idle close crossing the reuse and sent again
+  // (runtimes/node/upstream-sockets.ts: 'stale'): a 200 here, unless the file first waited 6 s.
   for (const stream of [false, true]) {
     it(`is not sent to the next endpoint (502 upstream_connection_closed, as Node)${stream ? ', stream' : ''}`, async () => {
       const tag = `${Date.now()}-${stream}`;
