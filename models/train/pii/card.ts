@@ -228,6 +228,24 @@ templates). Several rules above were tuned on this dev split, so the public test
 lower than the dev score. Closing the gap would need a contextual model (a small transformer
 trained here, or a distilled BERT token classifier) and more varied training templates.
 
+Names used as an address (studied 2026-12-08, no rule adopted). The category came from looking at the
+reference's PII e2e failures ("Dear Rene, ...", "Dear Ivory72, ...", "Avery, As you cross ..."); it was
+studied on the training side only (npx tsx models/train/pii/_vocative-stats.ts [cv]). Positions: a
+capitalised word after a greeting (Dear, Hi, Hello, Hey, Thanks ...), "Word," opening the text, "Word,"
+opening a later sentence; a rule would add PERSON where no detected span covers the word. The shipped pack
+was fitted on the PII training rows and finds all their addressed names (3 of 3 after a greeting, 25 of 25
+opening the text), so there a rule adds no name: 7, 13 and 27 spans, none a gold PERSON ("Hey Listeners",
+"Dear Mam", "Hello, this is ...", "Unfortunately, ..."). Under 2-fold CV (folds by template) the model
+does miss them (3 of 3, 10 of 25), and the rule's precision is 3 of 12 after a greeting ("Hi Pac", a
+place; "Congrats Greyhounds", a team; "Welcome Saturday"), 10 of 24 opening the text (the 10 from one
+template, "X, can I please speak to your boss?"; 13 are "Hello,") and 0 of 26 opening a sentence: far
+under the 0.9 asked of a rule. On the benign training rows (intent 14,177, jailbreak benign 2,265) it
+would add 3 + 5 spans after a greeting ("Hello World", "Hi AI", "Your Honor", "Hello ChatGPT"), 19 + 3
+opening a text ("Yesterday,", "Generally,", "Why,", and names in word problems) and 361 + 119 opening
+a sentence ("However,", "Then,"). The detector is unchanged (dev micro-F1 0.911; the reference's 25
+cases, report-only: 17 with the expected type, 22 with any entity, before and after); a fix belongs in
+training data with greeting templates, not a rule.
+
 ## Size and latency
 - model.onnx: ${(c.sizeBytes / 2 ** 20).toFixed(2)} MiB
 - full detector (featurizer + onnxruntime-node CPU + BIO merge + repairs + recognizers) on a ~200-token
