@@ -5,7 +5,7 @@
 // the listed packs' graphs are merged into one session per folder (as src/classify/fused.ts does) and
 // that one run is timed: what a request asking all of them pays.
 //   taskset -c 0 npx tsx bench/packs-ab.ts OLD_MODELS_DIR [NEW_MODELS_DIR=models] [--blocks 24] [--runs 200]
-//     [--fused domain,jailbreak,pii,embedding]
+//     [--packs domain,jailbreak,intent,embedding] [--fused domain,jailbreak,pii,embedding]
 import * as ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 import { createFileSource } from '../runtimes/node/file-source.ts';
@@ -21,6 +21,7 @@ const dirs = { old: pos[0], new: pos[1] ?? 'models' };
 const BLOCKS = Number(cliArg(args, 'blocks', '24'));
 const RUNS = Number(cliArg(args, 'runs', '200'));
 const FUSED = cliArg(args, 'fused', '');
+const PACKS = cliArg(args, 'packs', 'domain,jailbreak,intent,embedding').split(',');
 const feedsOf = async (dir: string, name: string, prefix = '') => {
   const pack = await loadPack(createFileSource(dir), name, createNodeEngine('cpu'));
   return Object.fromEntries(Object.entries(pack.featurizer.encode(REQUEST).feeds).map(([n, t]: any) => [prefix + n, new ort.Tensor(t.type, t.data, t.dims)]));
@@ -40,7 +41,7 @@ const res: Record<string, Record<string, number[]>> = {};
 // CPU time per run next to the wall clock: on a shared box the wall clock also counts the time other
 // processes held the core.
 const cpu: Record<string, number[]> = {};
-for (const name of FUSED ? [FUSED] : ['domain', 'jailbreak', 'intent', 'embedding']) {
+for (const name of FUSED ? [FUSED] : PACKS) {
   const s: Record<string, { s: ort.InferenceSession; f: Record<string, ort.Tensor> }> = {};
   for (const [k, d] of Object.entries(dirs)) {
     s[k] = FUSED ? await fusedSession(d, FUSED.split(',')) : { s: await ort.InferenceSession.create(readFileSync(`${d}/${name}/model.onnx`), opts), f: await feedsOf(d, name) };
