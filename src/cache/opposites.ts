@@ -48,6 +48,8 @@ const GROUPS: readonly (readonly (readonly string[])[])[] = [
   [['am', 'morning'], ['pm']],
   [['past'], ['future']],
   [['above'], ['below']],
+  // "on an empty stomach" scored 0.96 against "on a full stomach" ("full" alone is a plain modifier: "full name").
+  [['empty'], ['full']],
   // "Which planet is closest to the sun?" scored 0.83 against "... farthest from the sun?".
   [['near', 'nearer', 'nearest', 'closer', 'closest', 'nearby'], ['farther', 'farthest', 'further', 'furthest']],
   // "Why is the sky blue during the day?" scored 0.82 against "Why is the sky red at sunset?".

@@ -153,8 +153,8 @@ const ASKS_WHAT = new Set(hashes('what who which'));
  * An auxiliary opening a question is followed by its subject: "does running burn ..." scored 0.91 against
  * "does walking burn ...", "how much sleep do adults need" 0.82 against "... teenagers ...", "how far is mars" 0.84.
  */
-const AUX = new Set(hashes('do does did can could will would should is are was were has have had'));
-const [ASKS, AMOUNT] = [new Set(hashes('how what why when where which who')), new Set(hashes('how much many'))];
+const [AUX, ASKS, AMOUNT] = ['do does did can could will would should is are was were has have had', 'how what why when where which who',
+  'how much many'].map((words) => new Set(hashes(words)));
 const subjectAfterAux = (w: readonly number[], n: number): boolean =>
   AUX.has(w[n - 1] ?? -1) && !PRONOUN_LIKE.has(w[n]!) && (n === 1 || ASKS.has(w[n - 2] ?? -1) || AMOUNT.has(w[n - 3] ?? -1));
 /** Words before which a word is mostly a verb: its object ("what company created you"). */
@@ -247,25 +247,25 @@ function change(a: readonly number[], [i, j]: Span, b: readonly number[], [k, l]
   return (head(a, n, b, m) && head(b, m, a, n)) || modifiers(a, n, b, m) ? 'swap' : 'other';
 }
 
-const PLAIN = new Set(hashes(PLAIN_WORDS));
-const PRONOUN_LIKE = new Set(hashes(PRONOUN_LIKE_WORDS));
-const MEASURES = new Set(hashes(MEASURE_WORDS));
-const ARTICLES = new Set(hashes('a an the'));
+const [PLAIN, PRONOUN_LIKE, MEASURES] = [PLAIN_WORDS, PRONOUN_LIKE_WORDS, MEASURE_WORDS].map((words) => new Set(hashes(words)));
+const [ARTICLES, NO_PLAIN] = [new Set(hashes('a an the')), new Set<number>()];
 
 /**
  * Where word n of `w` stands right before the noun its question goes on with as `o` does (a shared
  * content word, not a verb: none right after a subject or an auxiliary, nor before an object pronoun).
  */
-function beforeSharedNoun(w: readonly number[], n: number, next: number | undefined, afterNext: number | undefined): boolean {
-  if (VERB_BEFORE.has(w[n - 1] ?? -1) || PLAIN.has(w[n]!) || PRONOUN_LIKE.has(w[n]!)) return false;
+function beforeSharedNoun(w: readonly number[], n: number, next: number | undefined, afterNext: number | undefined, plain = PLAIN): boolean {
+  if (VERB_BEFORE.has(w[n - 1] ?? -1) || plain.has(w[n]!) || PRONOUN_LIKE.has(w[n]!)) return false;
   if (next === undefined || FUNCTION.has(next) || PERSONS.has(next) || PRONOUN_LIKE.has(next)) return false;
   // The word both go on with is a verb when an object pronoun follows it ("what company created you").
   return !VERB_AFTER.has(afterNext ?? -1);
 }
 
-/** Two words swapped where modifiers stand: "a used car" / "a new car", "the melting point" / "the boiling point". */
+/** Two words swapped where modifiers stand ("a used car" / "a new car", "the melting point" / "the boiling point"); two
+ *  plain ones are a rewording ("a funny joke" / "a good joke"), a plain one for another not ("the best way" / "the fastest way"). */
 function modifiers(a: readonly number[], n: number, b: readonly number[], m: number): boolean {
-  return a[n + 1] === b[m + 1] && beforeSharedNoun(a, n, a[n + 1], a[n + 2]) && beforeSharedNoun(b, m, b[m + 1], b[m + 2]);
+  return !(PLAIN.has(a[n]!) && PLAIN.has(b[m]!)) && a[n + 1] === b[m + 1] && beforeSharedNoun(a, n, a[n + 1], a[n + 2], NO_PLAIN) &&
+    beforeSharedNoun(b, m, b[m + 1], b[m + 2], NO_PLAIN);
 }
 
 /**

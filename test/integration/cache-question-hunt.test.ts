@@ -1,13 +1,13 @@
 // Semantic cache: close questions that ask something else, hunted by hand (negation, units, entities,
 // numbers, comparison direction, time, "without", the subject), each embedding at or over the threshold,
 // so only the question checks (src/cache/word-order.ts and the files it calls) can keep the stored answer
-// from being served. Found served wrongly, and fixed here: a negating prefix ("unsafe" / "safe", "non-toxic"), a
-// single capital letter ("vitamin D" / "vitamin C"), "apply for" / "cancel", "buy" / "rent", "too much" /
-// "too little", "closest" / "farthest", one colour for another ("the sky blue" / "red"), the
-// subject after an auxiliary that opens the question ("does running burn" / "does walking burn");
-// the modifiers ("a used car" / "a new car") and "the population density of Texas" in
-// cache-added-words.test.ts. Still served wrongly (it.fails): a time span for another, a verb for a verb
-// that is no listed opposite.
+// from being served. Found served wrongly, and fixed here: a negating prefix ("unsafe" / "safe",
+// "non-toxic"), a single capital letter ("vitamin D" / "vitamin C"), "apply for" / "cancel", "buy" /
+// "rent", "too much" / "too little", "closest" / "farthest", "empty" / "full", one colour for another
+// ("the sky blue" / "red"), "the best way" / "the fastest way", the subject after an auxiliary that opens
+// the question ("does running burn" / "does walking burn", "how far is mars" / "venus"); the modifiers
+// ("a used car" / "a new car") and "the population density of Texas" in cache-added-words.test.ts.
+// Still served wrongly (it.fails): a time span for another, a verb for a verb that is no listed opposite.
 // Real gateway (memory backend), real embedding pack, the openai SDK as client.
 import { describe, it } from 'vitest';
 import { startMockServer } from '../../runtimes/node/mock-server.ts';
@@ -62,6 +62,11 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
     ['What does a project manager do?', 'What does a product manager do?'],
     ['How do I fix a flat tire on a bike?', 'How do I fix a flat tire on a car?'],
     ['How long do I bake chicken breast at 400?', 'How long do I bake chicken thighs at 400?'],
+    ['What are the symptoms of covid in children?', 'What are the symptoms of covid in adults?'],
+    ['How much caffeine is in a cup of coffee?', 'How much caffeine is in a cup of tea?'],
+    ['Why is my cat sneezing?', 'Why is my dog sneezing?'],
+    ['How many ounces of water should I drink a day?', 'How many cups of water should I drink a day?'],
+    ["What's the capital of North Dakota?", "What's the capital of South Dakota?"],
   ])('%s is not served for: %s (entities)', (q, other) => notServedFor(q, other));
 
   it.each([
@@ -105,6 +110,10 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
     ['How do I turn left at a roundabout?', 'How do I turn right at a roundabout?'],
     ['What year did World War 1 end?', 'What year did World War 1 begin?'],
     ['What is the most spoken language in the world?', 'What is the least spoken language in the world?'],
+    ['Is it safe to take ibuprofen on an empty stomach?', 'Is it safe to take ibuprofen on a full stomach?'],
+    ['What is the best way to learn Spanish?', 'What is the fastest way to learn Spanish?'],
+    ['How do I import a csv file in pandas?', 'How do I export a csv file in pandas?'],
+    ['Should I stretch before or after running?', 'Should I stretch after running?'],
   ])('%s is not served for: %s (direction, opposites)', (q, other) => notServedFor(q, other));
 
   it.each([
@@ -124,5 +133,6 @@ describe.skipIf(!packsAvailable())('close questions that ask something else', ()
     ['Is it safe to fly during pregnancy?', 'Is it safe to drive during pregnancy?'],
     ['When should I plant tomatoes?', 'When should I harvest tomatoes?'],
     ['How long does it take to drive from LA to San Francisco?', 'How long does it take to fly from LA to San Francisco?'],
+    ['How long does it take to walk a mile?', 'How long does it take to run a mile?'],
   ])('%s is still served for: %s (left: a span for a time, a verb for a verb)', (q, other) => notServedFor(q, other));
 });

@@ -27,6 +27,7 @@ describe('polesOppose', () => {
       ['Which planet is closest to the sun?', 'Which planet is farthest from the sun?'],
       ['Why is the sky blue during the day?', 'Why is the sky red at sunset?'],
       ['best white wine with fish', 'best red wine with fish'],
+      ['Is it safe to take ibuprofen on an empty stomach?', 'Is it safe to take ibuprofen on a full stomach?'],
     ];
     for (const [a, b] of pairs) {
       expect(oppose(a!, b!), `${a} / ${b}`).toBe(true);

@@ -141,6 +141,8 @@ describe('wordSwapped', () => {
       ['What is the tax rate for single filers?', 'What is the tax rate for married filers?'],
       ['What is the average salary of a nurse?', 'What is the minimum salary of a nurse?'],
       ['What is the melting point of iron?', 'What is the boiling point of iron?'],
+      // A plain modifier for one that is not
+      ['What is the best way to learn Spanish?', 'What is the fastest way to learn Spanish?'],
     ], true);
   });
 
