@@ -14,14 +14,15 @@ const COUNT_AFTER = /^[ .\-](\d{1,2})(?!\d)/;
  * Whether `core` (digit groups, optional "+" and bracketed area code) holds a whole number ending in
  * its line number: North American, 10 digits (11 with a leading 1) ending in 4; British, a trunk 0
  * and 10 digits ("020 7946 0018", "0161 496 0000", "07700 900123") or +44 and 10 digits ("(0)"
- * optional), ending in a group of 3 or more as British numbers are written (one in pairs, "0688 872
- * 49 99", may have its last pair taken for a count). No training-split phone with a trunk 0 has more
- * than 11 digits, an extension aside (42 of them; "079 0442 1744", "07700 063 966", "0378 3549890").
+ * optional), ending in a group of 2 or more: one written in pairs ("0161 496 00 00 12 hours") is whole
+ * too, and taking only a last group of 3+ left the count in its run, read as a list: the number went
+ * unmasked. No training-split phone with a trunk 0 has more than 11 digits, an extension aside (42 of
+ * them; "079 0442 1744", "07700 063 966", "0378 3549890"), so a 1-2 digit group after 11 is no more of it.
  */
 export function completeNumber(core: string): boolean {
   const digits = core.replace(/\D/g, '');
   if (/\d{4}$/.test(core) && (digits.length === 10 || (digits.length === 11 && digits[0] === '1'))) return true;
-  return /\d{3}$/.test(core) && (/^0[1-9]\d{9}$/.test(digits) || (core.startsWith('+44') && /^440?[1-9]\d{9}$/.test(digits)));
+  return /\d{2}$/.test(core) && (/^0[1-9]\d{9}$/.test(digits) || (core.startsWith('+44') && /^440?[1-9]\d{9}$/.test(digits)));
 }
 
 /** Whether text[end..] starts with one 1-2 digit group that a time or unit word follows (" 24 hours"). */
