@@ -58,9 +58,18 @@ export async function start(name: string, file: string, args: string[], execArgv
   return startBundled(name, await bundle(file), args, execArgv, env);
 }
 
+// A bench that throws (process.exit in its catch) must not leave its servers running: they keep their ports
+// and load the shared cores for whatever is measured next (a crashed `npm run bench` left three behind).
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of live) p.kill();
+});
+
 /** Starts an already bundled server (bench/ab.ts compares a saved bundle with the current tree's). */
 export function startBundled(name: string, bundled: string, args: string[], execArgv: string[] = [], env: Record<string, string> = {}): Promise<Child> {
   const proc = fork(bundled, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv, env: { ...process.env, ...env } });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
   return new Promise((resolve, reject) => {
     proc.once('error', reject);
     proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
