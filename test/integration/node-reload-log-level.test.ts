@@ -5,7 +5,7 @@
 // wins: a reload that changes the file's level then says so and keeps it. A real process, SIGHUP.
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processFixture, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { processFixture, reloadWith, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 import { until } from './helpers/until.ts';
 
 const fx = processFixture();
@@ -14,14 +14,10 @@ const REQUEST_LINE = /"event":"request"/g;
 const chat = (gw: GatewayProcess) =>
   fetch(`${gw.base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen3', messages: [{ role: 'user', content: 'hi' }] }) });
 const requestLines = (gw: GatewayProcess) => gw.out().match(REQUEST_LINE)?.length ?? 0;
-const reloads = async (gw: GatewayProcess) => Number(/semroute_config_reloads_total\{result="success"\} (\d+)/.exec(await (await fetch(`${gw.base}/metrics`)).text())?.[1] ?? 0);
 
 /** Rewrites the file with `level`, sends SIGHUP and waits until the reload counted `n` successes. */
-async function reloadTo(gw: GatewayProcess, file: string, base: string, level: string, n: number): Promise<void> {
-  writeFileSync(file, `${base}observability: { logging: { level: ${level} } }\n`);
-  gw.proc.kill('SIGHUP');
-  await until(async () => (await reloads(gw)) === n, 20_000, 50);
-}
+const reloadTo = (gw: GatewayProcess, file: string, base: string, level: string, n: number): Promise<void> =>
+  reloadWith(gw, file, `${base}observability: { logging: { level: ${level} } }\n`, n);
 
 /** Sends a chat and gives its line time to be written (lines go out at the end of the event-loop turn). */
 async function chatAndSettle(gw: GatewayProcess): Promise<void> {

@@ -12,8 +12,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { postJson, REPO } from './gateway-harness.ts';
-import { processFixture, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
-import { until } from './helpers/until.ts';
+import { processFixture, reloadWith, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 import { BATCH_DURATION_BUCKETS, BATCH_SIZE_BUCKETS } from '../../src/observability/catalog.ts';
 
 const fx = processFixture();
@@ -21,12 +20,6 @@ const fx = processFixture();
 const bounds = (text: string, name: string) =>
   [...new Set(text.split('\n').filter((l) => l.startsWith(`${name}_bucket{`)).map((l) => /le="([^"]*)"/.exec(l)![1]))];
 const metricsOf = async (gw: GatewayProcess) => (await fetch(`${gw.base}/metrics`)).text();
-const reloads = async (gw: GatewayProcess) => Number(/semroute_config_reloads_total\{result="success"\} (\d+)/.exec(await metricsOf(gw))?.[1] ?? 0);
-async function reload(gw: GatewayProcess, file: string, yaml: string, n: number): Promise<void> {
-  writeFileSync(file, yaml);
-  gw.proc.kill('SIGHUP');
-  await until(async () => (await reloads(gw)) === n, 20_000, 50);
-}
 
 describe('reload settings, mutation audit 6', () => {
   it('batch histograms keep their counts over a reload that keeps their buckets; dropping the keys gives the catalog\'s', async () => {
@@ -42,13 +35,13 @@ describe('reload settings, mutation audit 6', () => {
     expect(await metricsOf(gw)).toMatch(counted);
 
     // Another setting changes; the buckets are the same.
-    await reload(gw, file, packs + buckets + 'default_reasoning_effort: low\n', 1);
+    await reloadWith(gw, file, packs + buckets + 'default_reasoning_effort: low\n', 1);
     const text = await metricsOf(gw);
     expect(text).toMatch(counted);
     expect(bounds(text, 'batch_classification_size_distribution')).toEqual(['1', '10', '+Inf']);
     expect(gw.out()).not.toContain('count again from zero');
 
-    await reload(gw, file, packs, 2);
+    await reloadWith(gw, file, packs, 2);
     await batch();
     const after = await metricsOf(gw);
     expect(bounds(after, 'batch_classification_duration_seconds')).toEqual([...BATCH_DURATION_BUCKETS.map(String), '+Inf']);
@@ -59,7 +52,7 @@ describe('reload settings, mutation audit 6', () => {
     const { file, base } = fx.configDir('semroute-restart-keys-mut6-');
     writeFileSync(file, base);
     const gw = await startGatewayProcess(file, ['--no-config-watch', '--metrics-port', '0'], fx.procs);
-    await reload(gw, file, base + 'extproc: { host: 127.0.0.3 }\nobservability: { metrics: { port: 19191 } }\n', 1);
+    await reloadWith(gw, file, base + 'extproc: { host: 127.0.0.3 }\nobservability: { metrics: { port: 19191 } }\n', 1);
     const cli = JSON.parse(await gw.waitFor(/\{[^\n]*the command line sets[^\n]*/, 10_000)) as { keys: string[] };
     expect(cli.keys.sort()).toEqual(['extproc.host', 'observability.metrics.port']);
     expect(gw.out()).not.toContain('need a restart');

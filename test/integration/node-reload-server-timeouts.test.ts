@@ -7,11 +7,9 @@
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { processFixture, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
-import { until } from './helpers/until.ts';
+import { processFixture, reloadWith, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 
 const fx = processFixture();
-const reloads = async (gw: GatewayProcess) => Number(/semroute_config_reloads_total\{result="success"\} (\d+)/.exec(await (await fetch(`${gw.base}/metrics`)).text())?.[1] ?? 0);
 
 /** One GET /health on a fresh kept-alive socket; resolves with the ms from its answer to the server's close (or `waitMs` if still open). */
 function idleCloseAfterAnswer(port: number, waitMs: number): Promise<number> {
@@ -43,9 +41,7 @@ describe('a reload that changes server.keep_alive_timeout_ms', () => {
     // At 60 s the idle connection outlives the 4 s this test looks.
     expect(await idleCloseAfterAnswer(gw.port, 4_000)).toBe(4_000);
 
-    writeFileSync(file, `${base}server: { keep_alive_timeout_ms: 300, request_timeout_ms: 120000, headers_timeout_ms: 30000 }\n`);
-    gw.proc.kill('SIGHUP');
-    await until(async () => (await reloads(gw)) === 1, 20_000, 50);
+    await reloadWith(gw, file, `${base}server: { keep_alive_timeout_ms: 300, request_timeout_ms: 120000, headers_timeout_ms: 30000 }\n`, 1);
     expect(gw.out()).not.toMatch(/need a restart/);
     const closedAfter = await idleCloseAfterAnswer(gw.port, 4_000);
     expect(closedAfter).toBeGreaterThanOrEqual(0);

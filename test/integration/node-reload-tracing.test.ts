@@ -5,7 +5,7 @@
 // the stdout exporter (one JSON line per span in the process's output).
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { processFixture, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
+import { processFixture, reloadWith, START_BUDGET_MS, startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.ts';
 import { until } from './helpers/until.ts';
 
 const fx = processFixture();
@@ -17,13 +17,7 @@ const chat = async (gw: GatewayProcess) => {
   await r.text();
 };
 const spans = (gw: GatewayProcess) => gw.out().match(SPAN)?.length ?? 0;
-const reloads = async (gw: GatewayProcess) => Number(/semroute_config_reloads_total\{result="success"\} (\d+)/.exec(await (await fetch(`${gw.base}/metrics`)).text())?.[1] ?? 0);
 
-async function reloadTo(gw: GatewayProcess, file: string, text: string, n: number): Promise<void> {
-  writeFileSync(file, text);
-  gw.proc.kill('SIGHUP');
-  await until(async () => (await reloads(gw)) === n, 20_000, 50);
-}
 
 describe('a reload that changes observability.tracing', () => {
   it('off -> stdout: the next request is traced; service name changed: the new resource; -> off: no more spans', async () => {
@@ -33,19 +27,19 @@ describe('a reload that changes observability.tracing', () => {
     await chat(gw);
     expect(spans(gw)).toBe(0);
 
-    await reloadTo(gw, file, `${base}observability: { tracing: { enabled: true, exporter: { type: stdout }, resource: { service_name: svc-one } } }\n`, 1);
+    await reloadWith(gw, file, `${base}observability: { tracing: { enabled: true, exporter: { type: stdout }, resource: { service_name: svc-one } } }\n`, 1);
     // Nor, adding the section to a file that had none, a "need a restart" for its untouched defaults.
     expect(gw.out()).not.toMatch(/need a restart/);
     await chat(gw);
     await until(() => spans(gw) === 1, 10_000, 50);
     expect(gw.out()).toMatch(/"name":"semantic_router\.request\.received"[^\n]*"service":"svc-one"/);
 
-    await reloadTo(gw, file, `${base}observability: { tracing: { enabled: true, exporter: { type: stdout }, resource: { service_name: svc-two } } }\n`, 2);
+    await reloadWith(gw, file, `${base}observability: { tracing: { enabled: true, exporter: { type: stdout }, resource: { service_name: svc-two } } }\n`, 2);
     await chat(gw);
     await until(() => spans(gw) === 2, 10_000, 50);
     expect(gw.out()).toMatch(/"name":"semantic_router\.request\.received"[^\n]*"service":"svc-two"/);
 
-    await reloadTo(gw, file, base, 3);
+    await reloadWith(gw, file, base, 3);
     await chat(gw);
     await new Promise((r) => setTimeout(r, 500));
     expect(spans(gw)).toBe(2);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startMockServer, type MockServer } from '../../../runtimes/node/mock-server.ts';
 import { REPO } from '../gateway-harness.ts';
+import { until } from './until.ts';
 
 /**
  * How long a start may take. tsx compiles main.ts and its imports on every start: about 1-2 s idle,
@@ -108,4 +109,17 @@ export function useProcessBehindUpstream(prefix: string, handler: http.RequestLi
     upstream.closeAllConnections();
     await new Promise((r) => upstream.close(r));
   });
+}
+
+/** The process's count of successful config reloads (semroute_config_reloads_total{result="success"}). */
+export async function successfulReloads(gw: GatewayProcess): Promise<number> {
+  const text = await (await fetch(`${gw.base}/metrics`)).text();
+  return Number(/semroute_config_reloads_total\{result="success"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+/** Writes `yaml` to the config file, sends SIGHUP and waits until the process counted `n` successful reloads. */
+export async function reloadWith(gw: GatewayProcess, file: string, yaml: string, n: number): Promise<void> {
+  writeFileSync(file, yaml);
+  gw.proc.kill('SIGHUP');
+  await until(async () => (await successfulReloads(gw)) === n, 20_000, 50);
 }
